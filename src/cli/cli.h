@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * cli.h: the `kuvert` command dispatcher. Each top-level command lives in its own file
+ * (src/cli/cmd_<name>.c) and exports one descriptor. Handlers get argv starting at the
+ * command name and return the process exit status: 0 success, 1 failure (or "invalid" for
+ * validators), 2 usage or I/O error. Errors go to stderr as "kuvert: <command>: <message>".
+ */
+#ifndef KV_CLI_CLI_H
+#define KV_CLI_CLI_H
+
+#include <stdio.h>
+
+#define KV_EXIT_OK 0
+#define KV_EXIT_FAIL 1
+#define KV_EXIT_USAGE 2
+
+struct kv_cli_cmd {
+    const char *name;                     /* command word, e.g. "memo" */
+    const char *summary;                  /* one line for `kuvert --help` */
+    int (*run)(int argc, char **argv);    /* argv[0] is the command name */
+};
+
+/* Prints "kuvert: <cmd>: <message>\n" to stderr. */
+void kv_cli_errorf(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Returns 1 when arg is -h or --help. */
+int kv_cli_is_help(const char *arg);
+
+/* Reads a whole file (or stdin for "-") into an owned buffer, refusing more than max bytes.
+ * Returns 0, KV_ETOOBIG or KV_EIO; *out is NUL-terminated (free with free()). */
+int kv_cli_read_file(const char *path, size_t max, char **out, size_t *out_len, struct kv_err *err);
+
+extern const struct kv_cli_cmd kv_cmd_memo;
+
+#endif

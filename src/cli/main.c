@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * main.c: the `kuvert` binary. Dispatches `kuvert <command> ...` to the command descriptors
+ * listed below; each command is implemented in its own file under src/cli/.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "cli/cli.h"
+
+static const struct kv_cli_cmd *const commands[] = {
+    &kv_cmd_memo,
+};
+
+static void usage(FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "usage: kuvert <command> [options]\n\n"
+               "kuvert is an open implementation of Danish Digital Post (NgDP).\n\ncommands:\n");
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(f, "\nRun `kuvert <command> --help` for the options of a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return KV_EXIT_USAGE;
+    }
+    if (kv_cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return KV_EXIT_OK;
+    }
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i]->name) == 0)
+            return commands[i]->run(argc - 1, argv + 1);
+    kv_cli_errorf(argv[1], "unknown command (see kuvert --help)");
+    return KV_EXIT_USAGE;
+}
