@@ -7,7 +7,7 @@
 #
 # Warnings are errors everywhere.
 
-PKGS      := libxml-2.0 cmocka sqlite3 libmicrohttpd jansson libcurl libarchive liblzma
+PKGS      := libxml-2.0 cmocka sqlite3 libmicrohttpd jansson libcurl libarchive liblzma libcrypto
 CC        ?= cc
 CSTD      := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
@@ -31,7 +31,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/schemas_embed.o
 MAIN_OBJ  := $(B)/obj/src/cli/main.o
 TEST_SRCS := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
-SCHEMAS   := $(shell find schemas -name '*.xsd' | sort)
+SCHEMAS   := $(shell find schemas -name "*.xsd" | sort) $(shell find src/store/migrations -name "*.sql" | sort)
 
 .PHONY: all run test check bench fuzz clean deps release asan
 all: $(B)/kuvert

@@ -36,7 +36,7 @@ run_suite() { # name, command...
 for mode in release asan; do
     export KUVERT="$ROOT/build/$mode/kuvert"
     export KUVERT_MODE="$mode"
-    for t in $(find "build/$mode/tests" -type f -name 'test_*' 2>/dev/null | sort); do
+    for t in $(find "build/$mode/tests" -type f -name 'test_*' ! -name '*.d' -perm -u+x 2>/dev/null | sort); do
         run_suite "$mode/unit/${t#build/$mode/tests/}" "$t"
     done
     for s in $(ls tests/cli/*.sh 2>/dev/null | sort); do

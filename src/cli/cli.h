@@ -10,6 +10,8 @@
 
 #include <stdio.h>
 
+struct kv_err; /* util/err.h */
+
 #define KV_EXIT_OK 0
 #define KV_EXIT_FAIL 1
 #define KV_EXIT_USAGE 2
@@ -31,5 +33,13 @@ int kv_cli_is_help(const char *arg);
 int kv_cli_read_file(const char *path, size_t max, char **out, size_t *out_len, struct kv_err *err);
 
 extern const struct kv_cli_cmd kv_cmd_memo;
+extern const struct kv_cli_cmd kv_cmd_serve;
+extern const struct kv_cli_cmd kv_cmd_config;
+extern const struct kv_cli_cmd kv_cmd_org;
+extern const struct kv_cli_cmd kv_cmd_system;
+extern const struct kv_cli_cmd kv_cmd_mailbox;
+extern const struct kv_cli_cmd kv_cmd_user;
+extern const struct kv_cli_cmd kv_cmd_events;
+extern const struct kv_cli_cmd kv_cmd_demo;
 
 #endif

@@ -11,6 +11,14 @@
 
 static const struct kv_cli_cmd *const commands[] = {
     &kv_cmd_memo,
+    &kv_cmd_serve,
+    &kv_cmd_config,
+    &kv_cmd_org,
+    &kv_cmd_system,
+    &kv_cmd_mailbox,
+    &kv_cmd_user,
+    &kv_cmd_events,
+    &kv_cmd_demo,
 };
 
 static void usage(FILE *f)

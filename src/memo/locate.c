@@ -37,7 +37,7 @@ void kv__memo_node_loc(struct kv_memo_doc *doc, xmlNodePtr node, unsigned long *
     long line;
     xmlNodePtr el = node;
     char qname[256];
-    size_t qlen, start, end, i;
+    size_t qlen, start, end, i, back;
 
     *out_line = 0;
     *out_col = 0;
@@ -62,16 +62,24 @@ void kv__memo_node_loc(struct kv_memo_doc *doc, xmlNodePtr node, unsigned long *
     else
         snprintf(qname, sizeof(qname), "<%s", (const char *)el->name);
     qlen = strlen(qname);
-    start = doc->line_starts[line - 1];
-    end = (size_t)line < doc->n_lines ? doc->line_starts[line] : doc->src_len;
-    for (i = start; i + qlen <= end; i++) {
-        if (memcmp(doc->src + i, qname, qlen) == 0) {
-            char c = i + qlen < doc->src_len ? doc->src[i + qlen] : '>';
-            if (c == '>' || c == '/' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-                *out_col = (unsigned long)(i - start + 1);
-                return;
+    /* libxml2 records the line where the start tag ENDS; a start tag spread over several
+     * lines (many xmlns declarations) begins up to a few lines earlier. */
+    for (back = 0; back < 64 && (size_t)line > back; back++) {
+        unsigned long l = (unsigned long)line - back;
+        start = doc->line_starts[l - 1];
+        end = l < doc->n_lines ? doc->line_starts[l] : doc->src_len;
+        for (i = start; i + qlen <= end; i++) {
+            if (memcmp(doc->src + i, qname, qlen) == 0) {
+                char c = i + qlen < doc->src_len ? doc->src[i + qlen] : '>';
+                if (c == '>' || c == '/' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+                    *out_line = l;
+                    *out_col = (unsigned long)(i - start + 1);
+                    return;
+                }
             }
         }
+        if (back > 0 && memchr(doc->src + start, '>', end - start))
+            return; /* an earlier tag ended here: not part of this start tag */
     }
 }
 

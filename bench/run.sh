@@ -1,0 +1,21 @@
+#!/bin/sh
+# Builds and runs kuvert's benchmarks against build/release/libkuvert.a (run `make MODE=release
+# all` first; `make bench` does). Benchmarks print figures; they are not tests and never fail on
+# a number. Environment: BENCH_SECONDS (time per measured case, default 2), BENCH_BIG_MB (size
+# of the generated big letter, default 50).
+set -eu
+cd "$(dirname "$0")/.."
+PKGS="libxml-2.0 cmocka sqlite3 libmicrohttpd jansson libcurl libarchive liblzma libcrypto"
+CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Isrc -Ibuild/gen $(pkg-config --cflags $PKGS)"
+LIBS="$(pkg-config --libs $PKGS) -lpthread -lm"
+mkdir -p build/bench
+[ -f build/release/libkuvert.a ] || make MODE=release all
+
+# --- memo: kv_memo_check throughput vs the raw libxml2 floor, peak RSS ---
+cc $CFLAGS -o build/bench/memo_bench bench/memo_bench.c build/release/libkuvert.a $LIBS
+build/bench/memo_bench --seconds "${BENCH_SECONDS:-2}" --big-mb "${BENCH_BIG_MB:-50}"
+
+# --- send: POST /apis/v1/memos/ with durable acknowledgement vs the in-process floor ---
+cc $CFLAGS -o build/bench/send_bench bench/send_bench.c build/release/libkuvert.a $LIBS
+build/bench/send_bench --kuvert build/release/kuvert --seconds "${BENCH_SECONDS:-3}" \
+    --clients "${BENCH_CLIENTS:-16}"

@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * send_bench.c: throughput benchmark of the send API with durable acknowledgement (NOT a test;
+ * it prints figures and asserts nothing). It prepares a data directory (organisation 12345678
+ * with a sender system, a REGISTERED mailbox for the examples' recipient), starts
+ * `kuvert serve` on 127.0.0.1, and runs N concurrent clients, each on one keep-alive HTTP/1.1
+ * connection, posting unique letters (the official Full and Minimum MeMo 1.2 examples with a
+ * fresh messageUUID per request) for S seconds: letters/s, p50/p99 latency. In the same run it
+ * measures the in-process floor: the same bytes through parse + validate (kv_letter_prepare)
+ * + insert via the group-commit writer, from N threads, without HTTP.
+ *
+ *   send_bench [--kuvert PATH] [--seconds S] [--clients N]
+ *
+ * Run from the repository root (bench/run.sh does); inputs are read by relative path.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hub/directory.h"
+#include "hub/letters.h"
+#include "hub/writer.h"
+#include "memo/memo.h"
+#include "store/store.h"
+#include "util/xmalloc.h"
+
+#define EX "tests/data/examples/itk-dev-rpa_python-serviceplatformen__MeMo_"
+#define EX_UUID "8C2EA15D-61FB-4BA9-9366-42F8B194C114"
+#define MAX_LAT 4000000 /* latency samples kept per case */
+
+/* A letter template: bytes and the offsets of the messageUUID occurrences. */
+struct tmpl {
+    const char *name; /* label */
+    char *buf;        /* owned bytes */
+    size_t len;       /* length */
+    size_t off[8];    /* offsets of EX_UUID */
+    int n_off;        /* occurrences */
+};
+
+/* Shared state of one measured case. */
+struct run {
+    const struct tmpl *t;    /* letter */
+    unsigned port;           /* server port (HTTP case) */
+    const char *auth;        /* "Basic ..." */
+    double until;            /* stop time (monotonic s) */
+    pthread_mutex_t mu;      /* guards the fields below */
+    double *lat;             /* latency samples in s */
+    size_t n_lat;            /* samples */
+    unsigned long ok, bad;   /* 201 / other */
+    /* floor */
+    struct kv_letter_writer *w; /* writer */
+    const struct kv_system *sys; /* sender system */
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int load(const char *path, const char *name, struct tmpl *t)
+{
+    FILE *f = fopen(path, "rb");
+    char *p;
+    long n;
+
+    memset(t, 0, sizeof(*t));
+    t->name = name;
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    t->buf = kv_xmalloc((size_t)n + 1);
+    t->len = fread(t->buf, 1, (size_t)n, f);
+    t->buf[t->len] = '\0';
+    fclose(f);
+    for (p = t->buf; (p = strstr(p, EX_UUID)) != NULL && t->n_off < 8; p += 36)
+        t->off[t->n_off++] = (size_t)(p - t->buf);
+    return t->n_off > 0 ? 0 : -1;
+}
+
+/* Writes a fresh random UUID v4 (xorshift; uniqueness is all that matters) at every offset. */
+static void fresh_uuid(const struct tmpl *t, char *buf, uint64_t *rng)
+{
+    static const char hex[] = "0123456789abcdef";
+    char u[37];
+    int i, k = 0;
+
+    for (i = 0; i < 36; i++) {
+        uint64_t x = *rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *rng = x;
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            u[i] = '-';
+            continue;
+        }
+        u[i] = hex[(x >> 32) & 15];
+        k++;
+    }
+    u[14] = '4';
+    u[19] = hex[8 + ((*rng >> 40) & 3)];
+    for (i = 0; i < t->n_off; i++)
+        memcpy(buf + t->off[i], u, 36);
+    (void)k;
+}
+
+static void record(struct run *r, double lat, int ok)
+{
+    pthread_mutex_lock(&r->mu);
+    if (ok)
+        r->ok++;
+    else
+        r->bad++;
+    if (r->n_lat < MAX_LAT)
+        r->lat[r->n_lat++] = lat;
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* ---- HTTP client: one keep-alive connection, closed loop ---- */
+
+static int connect_to(unsigned port)
+{
+    struct sockaddr_in a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return fd;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Reads one response; returns its status or -1. */
+static int read_response(int fd, char *buf, size_t cap)
+{
+    size_t have = 0, need = 0, hdr = 0;
+    char *end, *cl;
+    long clen;
+
+    for (;;) {
+        ssize_t r = read(fd, buf + have, cap - 1 - have);
+        if (r <= 0)
+            return -1;
+        have += (size_t)r;
+        buf[have] = '\0';
+        if (!hdr) {
+            end = strstr(buf, "\r\n\r\n");
+            if (!end) {
+                if (have >= cap - 1)
+                    return -1;
+                continue;
+            }
+            hdr = (size_t)(end - buf) + 4;
+            cl = strcasestr(buf, "\r\nContent-Length:");
+            clen = cl && cl < end ? strtol(cl + 17, NULL, 10) : 0;
+            need = hdr + (size_t)clen;
+            if (need >= cap)
+                return -1;
+        }
+        if (have >= need)
+            return (int)strtol(buf + 9, NULL, 10);
+    }
+}
+
+static void *http_client(void *arg)
+{
+    struct run *r = arg;
+    const struct tmpl *t = r->t;
+    size_t hcap = 512, cap = hcap + t->len;
+    char *req = kv_xmalloc(cap), resp[16384];
+    uint64_t rng = ((uint64_t)(uintptr_t)&rng) ^ (uint64_t)(now_s() * 1e9) ^ 0x9e3779b97f4a7c15ull;
+    int fd = connect_to(r->port);
+    char *body;
+    int hl;
+
+    if (fd < 0) {
+        fprintf(stderr, "send_bench: cannot connect\n");
+        free(req);
+        return NULL;
+    }
+    while (now_s() < r->until) {
+        double t0;
+        int st;
+
+        /* Header with the uuid placeholder, then the body; the uuid appears in both. */
+        hl = snprintf(req, hcap,
+                      "POST /apis/v1/memos/?memo-message-uuid=" EX_UUID " HTTP/1.1\r\n"
+                      "Host: 127.0.0.1\r\nAuthorization: %s\r\nContent-Type: application/xml\r\n"
+                      "Content-Length: %zu\r\n\r\n",
+                      r->auth, t->len);
+        if (hl < 0 || (size_t)hl >= hcap)
+            break;
+        body = req + hl;
+        memcpy(body, t->buf, t->len);
+        fresh_uuid(t, body, &rng);
+        memcpy(req + 39, body + t->off[0], 36); /* the query parameter */
+        t0 = now_s();
+        if (write_all(fd, req, (size_t)hl + t->len) < 0)
+            break;
+        st = read_response(fd, resp, sizeof(resp));
+        if (st < 0)
+            break;
+        record(r, now_s() - t0, st == 201);
+        if (st != 201 && r->bad < 3)
+            fprintf(stderr, "send_bench: status %d: %.300s\n", st, strstr(resp, "\r\n\r\n"));
+    }
+    close(fd);
+    free(req);
+    return NULL;
+}
+
+/* ---- in-process floor: prepare + writer, no HTTP ---- */
+
+static void *floor_client(void *arg)
+{
+    struct run *r = arg;
+    const struct tmpl *t = r->t;
+    char *buf = kv_xmalloc(t->len + 1);
+    uint64_t rng = ((uint64_t)(uintptr_t)&rng) ^ (uint64_t)(now_s() * 1e9) ^ 0x51ed270b27a1f3ull;
+
+    memcpy(buf, t->buf, t->len + 1);
+    while (now_s() < r->until) {
+        struct kv_letter l, *lp = &l;
+        struct kv_err err = {0};
+        double t0 = now_s();
+        int ok;
+
+        fresh_uuid(t, buf, &rng);
+        kv_letter_init(&l, buf, t->len);
+        ok = kv_letter_prepare(&l, r->sys, NULL, NULL, &err) == 0 &&
+             l.outcome == KV_LETTER_PENDING &&
+             kv_letter_writer_run(r->w, &lp, 1, &err) == 0 && l.outcome == KV_LETTER_CREATED;
+        record(r, now_s() - t0, ok);
+        kv_letter_release(&l);
+    }
+    free(buf);
+    return NULL;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Runs n threads of fn for secs; returns letters/s and prints a line. */
+static double measure(const char *label, struct run *r, void *(*fn)(void *), int n, double secs)
+{
+    pthread_t th[256];
+    double t0, el, rate;
+    int i;
+
+    r->n_lat = 0;
+    r->ok = r->bad = 0;
+    t0 = now_s();
+    r->until = t0 + secs;
+    for (i = 0; i < n; i++)
+        pthread_create(&th[i], NULL, fn, r);
+    for (i = 0; i < n; i++)
+        pthread_join(th[i], NULL);
+    el = now_s() - t0;
+    qsort(r->lat, r->n_lat, sizeof(double), cmp_d);
+    rate = (double)r->ok / el;
+    printf("%-9s %-14s %10.0f %9.2f %9.2f %8lu\n", r->t->name, label, rate,
+           r->n_lat ? r->lat[r->n_lat / 2] * 1e3 : 0.0,
+           r->n_lat ? r->lat[(size_t)((double)r->n_lat * 0.99)] * 1e3 : 0.0, r->bad);
+    fflush(stdout);
+    return rate;
+}
+
+/* ---- setup ---- */
+
+static int setup_dir(const char *dir, char **out_token, struct kv_system *out_sys)
+{
+    struct kv_store *st = NULL;
+    struct kv_db *db = NULL;
+    struct kv_system sys;
+    struct kv_mailbox mb;
+    struct kv_err err = {0};
+    int rc;
+
+    rc = kv_store_open(dir, &st, &err);
+    if (rc == 0)
+        rc = kv_db_acquire(st, &db, &err);
+    if (rc == 0)
+        rc = kv_org_add(db, "12345678", "Kommunen", &err);
+    memset(&sys, 0, sizeof(sys));
+    snprintf(sys.org_cvr, sizeof(sys.org_cvr), "12345678");
+    snprintf(sys.kind, sizeof(sys.kind), "sender");
+    snprintf(sys.name, sizeof(sys.name), "bench");
+    if (rc == 0)
+        rc = kv_system_add(db, &sys, out_token, &err);
+    if (rc == 0)
+        rc = kv_system_get(db, sys.id, out_sys, &err);
+    memset(&mb, 0, sizeof(mb));
+    snprintf(mb.owner_type, sizeof(mb.owner_type), "CPR");
+    snprintf(mb.owner_id, sizeof(mb.owner_id), "2211771212");
+    snprintf(mb.status, sizeof(mb.status), "REGISTERED");
+    if (rc == 0)
+        rc = kv_mailbox_add(db, &mb, &err);
+    if (rc < 0)
+        fprintf(stderr, "send_bench: setup of %s failed: %s\n", dir, err.msg);
+    if (db)
+        kv_db_release(db);
+    if (st)
+        kv_store_close(st);
+    return rc;
+}
+
+static pid_t start_server(const char *kuvert, const char *dir, unsigned *out_port)
+{
+    int p[2];
+    pid_t pid;
+    char line[256];
+    FILE *f;
+    char *colon;
+
+    if (pipe(p) < 0)
+        return -1;
+    pid = fork();
+    if (pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        execl(kuvert, kuvert, "serve", "--data", dir, "--listen", "127.0.0.1:0",
+              "--set", "access_log=false", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    f = fdopen(p[0], "r");
+    if (!f || !fgets(line, sizeof(line), f) || !(colon = strrchr(line, ':'))) {
+        fprintf(stderr, "send_bench: server did not start\n");
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return -1;
+    }
+    *out_port = (unsigned)strtoul(colon + 1, NULL, 10);
+    /* keep the pipe open (the server may write more); it is closed at exit */
+    return pid;
+}
+
+/* Removes a data directory the bench created (its database files only). */
+static void remove_dir(const char *dir)
+{
+    static const char *files[] = {"kuvert.db", "kuvert.db-wal", "kuvert.db-shm"};
+    char path[512];
+    size_t i;
+
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+    const char *kuvert = "build/release/kuvert";
+    double secs = 3;
+    int clients = 16, i, rc;
+    struct tmpl t[2];
+    struct run r;
+    char dir_http[] = "/tmp/kuvert-bench-http-XXXXXX";
+    char dir_floor[] = "/tmp/kuvert-bench-floor-XXXXXX";
+    char *token = NULL, *token2 = NULL, auth[256];
+    struct kv_system sys, sys2;
+    struct kv_store *st = NULL;
+    struct kv_err err = {0};
+    unsigned port = 0;
+    pid_t pid;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--kuvert") == 0 && i + 1 < argc)
+            kuvert = argv[++i];
+        else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
+            secs = strtod(argv[++i], NULL);
+        else if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc)
+            clients = (int)strtol(argv[++i], NULL, 10);
+    }
+    if (clients < 1 || clients > 256)
+        clients = 16;
+    signal(SIGPIPE, SIG_IGN);
+    if (load(EX "Full_Example__memo-1.2.xml", "Full 1.2", &t[0]) < 0 ||
+        load(EX "Minimum_Example__memo-1.2.xml", "Min 1.2", &t[1]) < 0) {
+        fprintf(stderr, "send_bench: run from the repository root (examples not found)\n");
+        return 2;
+    }
+    if (kv_memo_global_init(&err) < 0 || !mkdtemp(dir_http) || !mkdtemp(dir_floor) ||
+        setup_dir(dir_http, &token, &sys) < 0 || setup_dir(dir_floor, &token2, &sys2) < 0)
+        return 2;
+    snprintf(auth, sizeof(auth), "Basic %s", token);
+    pid = start_server(kuvert, dir_http, &port);
+    if (pid < 0)
+        return 2;
+    rc = kv_store_open(dir_floor, &st, &err);
+    if (rc == 0)
+        rc = kv_letter_writer_new(st, NULL, &r.w, &err);
+    if (rc < 0) {
+        fprintf(stderr, "send_bench: %s\n", err.msg);
+        return 2;
+    }
+    pthread_mutex_init(&r.mu, NULL);
+    r.lat = kv_xmalloc(MAX_LAT * sizeof(double));
+    r.port = port;
+    r.auth = auth;
+    r.sys = &sys2;
+
+    printf("send_bench: %d clients, %.1f s per case, durable acknowledgement (synchronous=FULL, "
+           "group commit)\n", clients, secs);
+    printf("%-9s %-14s %10s %9s %9s %8s\n", "letter", "path", "letters/s", "p50 ms", "p99 ms",
+           "errors");
+    for (i = 0; i < 2; i++) {
+        double http, fl;
+        unsigned long long b0, l0, b1, l1;
+
+        r.t = &t[i];
+        http = measure("HTTP", &r, http_client, clients, secs);
+        kv_letter_writer_stats(r.w, &b0, &l0);
+        fl = measure("floor", &r, floor_client, clients, secs);
+        kv_letter_writer_stats(r.w, &b1, &l1);
+        printf("%-9s %-14s %9.1f%%   (floor: %.1f letters per commit)\n", t[i].name,
+               "HTTP/floor", fl > 0 ? 100.0 * http / fl : 0.0,
+               b1 > b0 ? (double)(l1 - l0) / (double)(b1 - b0) : 0.0);
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    kv_letter_writer_stop(r.w);
+    kv_store_close(st);
+    free(r.lat);
+    free(token);
+    free(token2);
+    free(t[0].buf);
+    free(t[1].buf);
+    remove_dir(dir_http);
+    remove_dir(dir_floor);
+    return 0;
+}

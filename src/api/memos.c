@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * memos.c (api): the NgDP send API and kuvert's recall extension.
+ *   POST /apis/v1/memos/?memo-message-uuid=UUID   one letter (application/xml, text/xml)
+ *   POST /apis/v1/memos/                          bulk: application/x-lzma (tar of MeMo files,
+ *                                                 LZMA or xz) or multipart/form-data part `file`
+ *   POST /apis/v1/memos/{messageUUID}/recall      recall before the value date
+ * Authenticated with a sender system's Basic token (401 otherwise; 403 for a recipient
+ * system). Semantics, status codes and the bulk answer are in docs/send-api.md; the pipeline
+ * is src/hub/letters.c + writer.c.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/memos_bulk.h"
+#include "api/read_util.h"
+#include "http/http.h"
+#include "hub/directory.h"
+#include "hub/hub.h"
+#include "hub/letters.h"
+#include "hub/writer.h"
+#include "memo/memo.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/conf.h"
+#include "util/crypto.h"
+#include "util/xmalloc.h"
+
+/* Authenticates the caller as an active sender system; writes 401/403 itself. */
+static int sender_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
+                       struct kv_system *sys)
+{
+    if (kv__read_system_auth(req, resp, db, sys) < 0)
+        return KV_EAUTH;
+    if (strcmp(sys->kind, "sender") != 0) {
+        kv_http_resp_error(resp, 403, "FORBIDDEN", "only sender systems may send letters", NULL);
+        return KV_EPERM;
+    }
+    return 0;
+}
+
+static int send_single(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db **db,
+                       const struct kv_system *sys)
+{
+    const char *uuid = kv_http_req_query(req, "memo-message-uuid");
+    struct kv_letter replay;
+    struct kv_err err = {0};
+    json_t *body = NULL;
+    int status = 500, rc;
+
+    if (!uuid || !uuid[0]) {
+        kv_http_resp_error(resp, 400, "MISSING_MESSAGE_UUID",
+                           "query parameter memo-message-uuid is required for a single letter",
+                           json_pack("[{s:s,s:s,s:s,s:s,s:n}]", "resource", "request", "field",
+                                     "memo-message-uuid", "code", "MISSING_MESSAGE_UUID",
+                                     "message", "required", "rejectedValue"));
+        return 0;
+    }
+    /* Idempotent resend: answered from the stored letter without checking it again. */
+    kv_letter_init(&replay, req->body, req->body_len);
+    if (strlen(uuid) == 36) {
+        kv_sha256_hex(req->body, req->body_len, replay.sha256);
+        rc = kv_letter_find_replay(*db, sys->id, uuid, replay.sha256, &replay, &err);
+        if (rc < 0) {
+            kv_letter_release(&replay);
+            kv_http_resp_from_err(resp, rc, &err);
+            return 0;
+        }
+        if (replay.outcome == KV_LETTER_REPLAYED) {
+            kv_http_resp_json(resp, 201, kv_letter_receipt_json(&replay));
+            kv_letter_release(&replay);
+            return 0;
+        }
+    }
+    kv_letter_release(&replay);
+    /* Give the connection back while the letter waits for the writer. */
+    kv_db_release(*db);
+    *db = NULL;
+    rc = kv_letter_submit(req->hub, sys, req->body, req->body_len, uuid, &status, &body, &err);
+    if (rc < 0) {
+        kv_http_resp_from_err(resp, rc, &err);
+        return 0;
+    }
+    kv_http_resp_json(resp, status, body);
+    return 0;
+}
+
+/* An archive entry may be as large as a single letter may be: the configured request body
+ * limit, and never more than libmemo reads. */
+static size_t max_entry(const struct kv_hub *hub)
+{
+    size_t m = KV_MEMO_DEFAULT_MAX_BYTES;
+
+    if (hub->conf && hub->conf->max_body > 0 && (uint64_t)hub->conf->max_body < m)
+        m = (size_t)hub->conf->max_body;
+    return m;
+}
+
+/* The bulk answer for one letter: its receipt, or a refusal as receipt INVALID/NOT_ALLOWED. */
+static json_t *bulk_receipt(struct kv_letter *l, const char *name, int64_t now)
+{
+    json_t *r, *code, *msg, *fe;
+    char ts[32];
+
+    if (l->outcome == KV_LETTER_CREATED || l->outcome == KV_LETTER_REPLAYED) {
+        r = kv_letter_receipt_json(l);
+    } else {
+        kv_clock_format_utc(now, ts, sizeof(ts));
+        code = l->error ? json_object_get(l->error, "code") : NULL;
+        msg = l->error ? json_object_get(l->error, "message") : NULL;
+        fe = l->error ? json_object_get(l->error, "fieldErrors") : NULL;
+        r = json_pack("{s:n,s:s?,s:s?,s:s,s:s,s:s,s:s,s:O?}", "transmissionId", "messageUUID",
+                      l->uuid[0] ? l->uuid : NULL, "messageId", l->message_id, "errorCode",
+                      json_is_string(code) ? json_string_value(code) : "INTERNAL_ERROR",
+                      "errorMessage",
+                      json_is_string(msg) ? json_string_value(msg)
+                                          : "the letter could not be stored; send it again",
+                      "timeStamp", ts, "receiptStatus",
+                      l->status == 403 ? "NOT_ALLOWED" : "INVALID",
+                      "fieldErrors", fe);
+    }
+    json_object_set_new(r, "fileName", json_string(name));
+    return r;
+}
+
+static int send_bulk(struct kv_http_req *req, struct kv_http_resp *resp, const char *data,
+                     size_t len, int is_xml, const struct kv_system *sys)
+{
+    struct kv__bulk bulk;
+    struct kv_letter *letters = NULL, **ptrs = NULL;
+    struct kv_err err = {0};
+    json_t *arr;
+    size_t i, failed = 0;
+    int64_t now;
+    int rc;
+
+    if (is_xml) { /* a form part holding one MeMo letter */
+        memset(&bulk, 0, sizeof(bulk));
+        bulk.e = kv_xcalloc(1, sizeof(*bulk.e));
+        bulk.e[0].name = kv_xstrdup("file");
+        bulk.e[0].data = kv_xmalloc(len + 1);
+        memcpy(bulk.e[0].data, data, len);
+        bulk.e[0].data[len] = '\0';
+        bulk.e[0].len = len;
+        bulk.n = 1;
+        rc = 0;
+    } else {
+        rc = kv__bulk_read(data, len, max_entry(req->hub), &bulk, &err);
+    }
+    if (rc < 0) {
+        kv_http_resp_error(resp, rc == KV_ETOOBIG ? 413 : 400,
+                           rc == KV_ETOOBIG ? "PAYLOAD_TOO_LARGE" : "INVALID_ARCHIVE", err.msg,
+                           NULL);
+        return 0;
+    }
+    letters = kv_xcalloc(bulk.n, sizeof(*letters));
+    ptrs = kv_xcalloc(bulk.n, sizeof(*ptrs));
+    for (i = 0; i < bulk.n; i++) {
+        kv_letter_init(&letters[i], bulk.e[i].data, bulk.e[i].len);
+        ptrs[i] = &letters[i];
+        rc = kv_letter_prepare(&letters[i], sys, NULL, NULL, &err);
+        if (rc < 0)
+            goto out;
+    }
+    rc = req->hub->writer ? kv_letter_writer_run(req->hub->writer, ptrs, bulk.n, &err) : 0;
+    if (!req->hub->writer) {
+        struct kv_db *db = NULL;
+        rc = kv_db_acquire(req->hub->store, &db, &err);
+        if (rc == 0) {
+            rc = kv_letters_store_batch(db, ptrs, bulk.n, &err);
+            kv_db_release(db);
+        }
+    }
+    for (i = 0; i < bulk.n; i++)
+        if (letters[i].outcome == KV_LETTER_FAILED || letters[i].outcome == KV_LETTER_PENDING)
+            failed++;
+    if (failed) {
+        kv_http_resp_error(resp, 500, "INTERNAL_ERROR",
+                           "some letters of the archive could not be stored; send the archive "
+                           "again (letters already stored are answered with their receipts)",
+                           NULL);
+        rc = 0;
+        goto out;
+    }
+    now = kv_clock_now_ms();
+    arr = json_array();
+    for (i = 0; i < bulk.n; i++)
+        json_array_append_new(arr, bulk_receipt(&letters[i], bulk.e[i].name, now));
+    kv_http_resp_json(resp, 201, arr);
+    rc = 0;
+out:
+    if (rc < 0)
+        kv_http_resp_from_err(resp, rc, &err);
+    for (i = 0; i < bulk.n; i++)
+        kv_letter_release(&letters[i]);
+    free(letters);
+    free(ptrs);
+    kv__bulk_release(&bulk);
+    return 0;
+}
+
+static int memos_send(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv_db *db = NULL;
+    struct kv_system sys;
+    struct kv_err err = {0};
+    const char *ct = kv_http_req_header(req, "Content-Type");
+    const char *part = NULL;
+    char media[96], part_type[96];
+    size_t part_len = 0;
+
+    if (kv__read_db(req, resp, &db) < 0)
+        return 0;
+    if (sender_auth(req, resp, db, &sys) < 0)
+        goto out;
+    kv__media_type(ct, media, sizeof(media));
+    if (strcmp(media, "application/xml") == 0 || strcmp(media, "text/xml") == 0) {
+        send_single(req, resp, &db, &sys);
+        goto out;
+    }
+    if (strcmp(media, "application/x-lzma") == 0 || strcmp(media, "application/x-xz") == 0) {
+        kv_db_release(db);
+        db = NULL;
+        send_bulk(req, resp, req->body, req->body_len, 0, &sys);
+        goto out;
+    }
+    if (strcmp(media, "multipart/form-data") == 0) {
+        kv_db_release(db);
+        db = NULL;
+        if (kv__multipart_file(ct, req->body, req->body_len, &part, &part_len, part_type,
+                               sizeof(part_type), &err) < 0) {
+            kv_http_resp_error(resp, 400, "INVALID_MULTIPART", err.msg, NULL);
+            goto out;
+        }
+        send_bulk(req, resp, part, part_len,
+                  strcmp(part_type, "application/xml") == 0 || strcmp(part_type, "text/xml") == 0,
+                  &sys);
+        goto out;
+    }
+    kv_http_resp_error(resp, 415, "UNSUPPORTED_MEDIA_TYPE",
+                       "Content-Type must be application/xml, text/xml (one letter), "
+                       "application/x-lzma or multipart/form-data (bulk)",
+                       NULL);
+out:
+    if (db)
+        kv_db_release(db);
+    return 0;
+}
+
+static int memos_recall(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv_db *db = NULL;
+    struct kv_system sys;
+    struct kv_err err = {0};
+    int64_t when = 0;
+    int already = 0, rc;
+    char ts[32];
+
+    if (kv__read_db(req, resp, &db) < 0)
+        return 0;
+    if (sender_auth(req, resp, db, &sys) < 0)
+        goto out;
+    rc = kv_letter_recall(db, sys.org_cvr, req->params[0], sys.id, sys.id, &when, &already, &err);
+    if (rc < 0) {
+        kv_http_resp_from_err(resp, rc, &err);
+        goto out;
+    }
+    kv_clock_format_utc(when ? when : kv_clock_now_ms(), ts, sizeof(ts));
+    kv_http_resp_json(resp, 200,
+                      json_pack("{s:s,s:s,s:b,s:s}", "messageUUID", req->params[0], "state",
+                                "RECALLED", "alreadyRecalled", already, "timeStamp", ts));
+out:
+    kv_db_release(db);
+    return 0;
+}
+
+const struct kv_http_route kv_api_memos_routes[] = {
+    {"POST", "/apis/v1/memos/", memos_send, "memos_send", 0},
+    {"POST", "/apis/v1/memos/{messageUUID}/recall", memos_recall, "memos_recall", 0},
+    {NULL, NULL, NULL, NULL, 0},
+};

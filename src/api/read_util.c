@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * read_util.c: connection, authentication and strict parameter parsing shared by the
+ * read-side handlers (receipts, contacts, mailbox, events). See read_util.h.
+ */
+#include "api/read_util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "hub/directory.h"
+#include "hub/hub.h"
+#include "store/store.h"
+#include "util/clock.h"
+
+int kv__read_db(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db **out)
+{
+    struct kv_err err = {0};
+    int rc = kv_db_acquire(req->hub->store, out, &err);
+    if (rc < 0) {
+        kv_http_resp_from_err(resp, rc, &err);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int kv__read_system_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
+                         struct kv_system *out)
+{
+    struct kv_err err = {0};
+    int rc = kv_system_authenticate(db, kv_http_req_header(req, "Authorization"), out, &err);
+    if (rc < 0) {
+        if (rc == KV_EAUTH)
+            kv_http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"kuvert\"");
+        kv_http_resp_from_err(resp, rc, &err);
+        return rc;
+    }
+    if (strcmp(out->status, "active") != 0) {
+        kv_http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"kuvert\"");
+        kv_http_resp_error(resp, 401, "UNAUTHORIZED", "the system is deactivated", NULL);
+        return KV_EAUTH;
+    }
+    return 0;
+}
+
+int kv__read_user_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
+                       char owner_type[4], char owner_id[11])
+{
+    struct kv_err err = {0};
+    int rc = kv_user_authenticate(db, kv_http_req_header(req, "Authorization"), owner_type,
+                                  owner_id, &err);
+    if (rc < 0) {
+        if (rc == KV_EAUTH)
+            kv_http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"kuvert\"");
+        kv_http_resp_from_err(resp, rc, &err);
+    }
+    return rc;
+}
+
+int kv__read_bad_param(struct kv_http_resp *resp, const char *name, const char *value,
+                       const char *message)
+{
+    json_t *fe = json_array();
+    json_t *e = json_object();
+
+    json_object_set_new(e, "resource", json_string("query"));
+    json_object_set_new(e, "field", json_string(name));
+    json_object_set_new(e, "code", json_string("INVALID"));
+    json_object_set_new(e, "message", json_string(message));
+    json_object_set_new(e, "rejectedValue", value ? json_string(value) : json_null());
+    if (!json_object_get(e, "rejectedValue")) /* value was not UTF-8 */
+        json_object_set_new(e, "rejectedValue", json_null());
+    json_array_append_new(fe, e);
+    kv_http_resp_error(resp, 400, "INVALID_PARAMETER", message, fe);
+    return KV_EINVAL;
+}
+
+int kv__read_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    int neg = 0;
+    int64_t v = 0;
+    size_t i = 0;
+
+    if (!s || !s[0])
+        return KV_EINVAL;
+    if (s[0] == '-') {
+        neg = 1;
+        i = 1;
+    }
+    if (!s[i] || i + 19 < strlen(s))
+        return KV_EINVAL;
+    for (; s[i]; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return KV_EINVAL;
+        if (v > (INT64_MAX - (s[i] - '0')) / 10)
+            return KV_EINVAL;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (neg)
+        v = -v;
+    if (v < min || v > max)
+        return KV_EINVAL;
+    *out = v;
+    return 0;
+}
+
+int kv__read_query_int(struct kv_http_req *req, struct kv_http_resp *resp, const char *name,
+                       int64_t def, int64_t min, int64_t max, int64_t *out)
+{
+    const char *v = kv_http_req_query(req, name);
+    char msg[128];
+
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    if (kv__read_parse_int(v, min, max, out) == 0)
+        return 0;
+    snprintf(msg, sizeof(msg), "%s must be an integer between %lld and %lld", name,
+             (long long)min, (long long)max);
+    return kv__read_bad_param(resp, name, v, msg);
+}
+
+int kv__read_query_bool(struct kv_http_req *req, struct kv_http_resp *resp, const char *name,
+                        int *out)
+{
+    const char *v = kv_http_req_query(req, name);
+    char msg[96];
+
+    *out = -1;
+    if (!v)
+        return 0;
+    if (strcmp(v, "true") == 0) {
+        *out = 1;
+        return 0;
+    }
+    if (strcmp(v, "false") == 0) {
+        *out = 0;
+        return 0;
+    }
+    snprintf(msg, sizeof(msg), "%s must be true or false", name);
+    return kv__read_bad_param(resp, name, v, msg);
+}
+
+/* Reads exactly n digits at *p into *out and advances *p. */
+static int digits(const char **p, int n, int *out)
+{
+    int v = 0, i;
+    for (i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9')
+            return KV_EINVAL;
+        v = v * 10 + (c - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : dm[m - 1];
+}
+
+int kv__read_parse_time(const char *s, int date_end, int64_t *out_ms)
+{
+    const char *p = s;
+    int y, mo, d, h = 0, mi = 0, se = 0, ms = 0, oh = 0, om = 0, sign = 0;
+    struct tm tm;
+    time_t t;
+
+    if (!s || digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+        digits(&p, 2, &d))
+        return KV_EINVAL;
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+        return KV_EINVAL;
+    if (*p == '\0') {
+        if (date_end) {
+            if (++d > days_in_month(y, mo)) {
+                d = 1;
+                if (++mo > 12) {
+                    mo = 1;
+                    y++;
+                }
+            }
+        }
+        *out_ms = kv_clock_copenhagen_midnight_ms(y, mo, d);
+        return 0;
+    }
+    if (*p++ != 'T' || digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi))
+        return KV_EINVAL;
+    if (*p == ':') {
+        p++;
+        if (digits(&p, 2, &se))
+            return KV_EINVAL;
+        if (*p == '.') {
+            int scale = 100, n = 0;
+            p++;
+            while (*p >= '0' && *p <= '9' && n < 9) {
+                ms += (*p - '0') * scale;
+                scale /= 10;
+                p++;
+                n++;
+            }
+            if (n == 0)
+                return KV_EINVAL;
+        }
+    }
+    if (h > 23 || mi > 59 || se > 59)
+        return KV_EINVAL;
+    if (*p == 'Z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        sign = *p == '+' ? 1 : -1;
+        p++;
+        if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) || oh > 23 || om > 59)
+            return KV_EINVAL;
+    } else {
+        return KV_EINVAL;
+    }
+    if (*p != '\0')
+        return KV_EINVAL;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    t = timegm(&tm);
+    *out_ms = (int64_t)t * 1000 + ms - (int64_t)sign * (oh * 3600 + om * 60) * 1000;
+    return 0;
+}

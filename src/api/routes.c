@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * routes.c: the list of route tables the HTTP server serves. Each API file exports one table
+ * (terminated by an entry with method NULL); add two lines per table: its extern declaration
+ * and its entry in kv_api_route_tables. docs/openapi.yaml must describe every route
+ * (tests/it/test_openapi.py checks it against `kuvert config routes --json`).
+ */
+#include <stddef.h>
+
+#include "http/http.h"
+
+extern const struct kv_http_route kv_system_routes[];
+extern const struct kv_http_route kv_api_memos_routes[];
+extern const struct kv_http_route kv_api_receipts_routes[];
+extern const struct kv_http_route kv_api_contacts_routes[];
+extern const struct kv_http_route kv_api_mailbox_routes[];
+extern const struct kv_http_route kv_api_events_routes[];
+
+const struct kv_http_route *const kv_api_route_tables[] = {
+    kv_system_routes,
+    kv_api_memos_routes,
+    kv_api_receipts_routes,
+    kv_api_contacts_routes,
+    kv_api_mailbox_routes,
+    kv_api_events_routes,
+    NULL,
+};

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * cmd_config.c: `kuvert config`: inspecting the configuration and the HTTP routes.
+ *
+ *   kuvert config show [--json | --markdown] [--data DIR] [--config FILE] [--set k=v] ...
+ *       the merged configuration with the source of each value (default, file, env, flag);
+ *       secrets redacted. --markdown prints the key reference table used in docs/config.md.
+ *   kuvert config routes [--json]
+ *       every route the server serves (method, pattern, metrics name, test-only flag); used by
+ *       tests/it/test_openapi.py to compare with docs/openapi.yaml.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "http/http.h"
+#include "util/conf.h"
+#include "util/xmalloc.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: kuvert config show [--json | --markdown] [--data DIR] [--config FILE]\n"
+               "                          [--set key=value ...]\n"
+               "       kuvert config routes [--json]\n");
+}
+
+static int show(int argc, char **argv)
+{
+    struct kv_conf_flags flags;
+    struct kv_conf *conf = kv_xcalloc(1, sizeof(*conf));
+    struct kv_err err = {0, ""};
+    const char *fmt = "text";
+    int i = 1, rc, status = KV_EXIT_USAGE;
+
+    memset(&flags, 0, sizeof(flags));
+    while (i < argc) {
+        if (strcmp(argv[i], "--json") == 0) {
+            fmt = "json";
+            i++;
+            continue;
+        }
+        if (strcmp(argv[i], "--markdown") == 0) {
+            fmt = "markdown";
+            i++;
+            continue;
+        }
+        rc = kv_conf_parse_flag(&flags, argc, argv, &i, &err);
+        if (rc < 0) {
+            kv_cli_errorf("config", "%s", err.msg);
+            goto out;
+        }
+        if (rc == 0) {
+            kv_cli_errorf("config", "unknown argument \"%s\"", argv[i]);
+            goto out;
+        }
+    }
+    if (strcmp(fmt, "markdown") == 0) {
+        kv_conf_init(conf); /* the reference shows defaults, not this machine's values */
+    } else {
+        rc = kv_conf_load(conf, &flags, &err);
+        if (rc < 0) {
+            kv_cli_errorf("config", "%s", err.msg);
+            goto out;
+        }
+    }
+    kv_conf_show(conf, stdout, fmt);
+    status = KV_EXIT_OK;
+out:
+    free(conf);
+    return status;
+}
+
+static int routes(int argc, char **argv)
+{
+    json_t *arr = json_array(), *root;
+    int json = argc > 1 && strcmp(argv[1], "--json") == 0;
+    int t;
+    char *text;
+
+    if (argc > 2 || (argc == 2 && !json)) {
+        usage(stderr);
+        json_decref(arr);
+        return KV_EXIT_USAGE;
+    }
+    for (t = 0; kv_api_route_tables[t]; t++) {
+        const struct kv_http_route *r;
+        for (r = kv_api_route_tables[t]; r->method; r++) {
+            if (json)
+                json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b}", "method", r->method,
+                                                     "pattern", r->pattern, "name", r->name,
+                                                     "testOnly",
+                                                     (r->flags & KV_ROUTE_TEST_ONLY) != 0));
+            else
+                printf("%-7s %-48s %s%s\n", r->method, r->pattern, r->name,
+                       (r->flags & KV_ROUTE_TEST_ONLY) ? " (test only)" : "");
+        }
+    }
+    if (json) {
+        root = json_pack("{s:o}", "routes", arr);
+        text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf("%s\n", text ? text : "{}");
+        free(text);
+        json_decref(root);
+    } else {
+        json_decref(arr);
+    }
+    return KV_EXIT_OK;
+}
+
+static int run(int argc, char **argv)
+{
+    if (argc < 2 || kv_cli_is_help(argv[1])) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? KV_EXIT_USAGE : KV_EXIT_OK;
+    }
+    if (strcmp(argv[1], "show") == 0)
+        return show(argc - 1, argv + 1);
+    if (strcmp(argv[1], "routes") == 0)
+        return routes(argc - 1, argv + 1);
+    kv_cli_errorf("config", "unknown subcommand \"%s\"", argv[1]);
+    usage(stderr);
+    return KV_EXIT_USAGE;
+}
+
+const struct kv_cli_cmd kv_cmd_config = {"config", "show the configuration and HTTP routes", run};

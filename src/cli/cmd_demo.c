@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * cmd_demo.c: `kuvert demo` seeds a data directory with a small, realistic dataset and prints
+ * the credentials it made: authorities with sender systems (CVR 12345678 "Kommunen" is the
+ * sender of the official MeMo examples), citizens (CPR 2211771212 is the recipient of the
+ * official Minimum example), one EXEMPT citizen with a postal address, one CLOSED mailbox,
+ * companies, a recipient system, bearer tokens for the mailbox owners and a few letters sent
+ * through the real send pipeline (one delivered now, one with a value date a week ahead,
+ * one turned into a print job, one to a company). Refuses a directory that already has the
+ * demo data (tokens cannot be shown twice).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/admin.h"
+#include "cli/cli.h"
+#include "hub/directory.h"
+#include "hub/hub.h"
+#include "hub/letters.h"
+#include "memo/model.h"
+#include "util/buf.h"
+#include "util/clock.h"
+
+#define XML_MAX (1u << 20)
+
+struct demo_org {
+    const char *cvr, *name, *system; /* organisation and its sender system's name */
+};
+
+static const struct demo_org ORGS[] = {
+    {"12345678", "Kommunen", "Kommunens sagssystem"},
+    {"11223344", "Demostyrelsen", "Demostyrelsens udsendelse"},
+    {"55667788", "Region Eksempel", "Regionens brevsystem"},
+};
+
+struct demo_mailbox {
+    const char *type, *id, *name, *status, *address;
+};
+
+static const struct demo_mailbox MAILBOXES[] = {
+    {"CPR", "2211771212", "Mette Hansen", "REGISTERED", NULL},
+    {"CPR", "0101701234", "Jens Jensen", "REGISTERED", NULL},
+    {"CPR", "1502851236", "Sofie Nielsen", "REGISTERED", NULL},
+    {"CPR", "0503451239", "Karen Poulsen", "EXEMPT", "Hovedgaden 1, 1000 K\xc3\xb8" "benhavn K"},
+    {"CPR", "3112991234", "Lars Larsen", "CLOSED", NULL},
+    {"CVR", "33445566", "Bageriet ApS", "REGISTERED", NULL},
+    {"CVR", "87654321", "Eksempel Byg A/S", "REGISTERED", NULL},
+};
+
+struct demo_letter {
+    int org;                         /* index into ORGS */
+    const char *rtype, *rid, *label; /* recipient and title */
+    int value_days;                  /* > 0: doNotDeliverUntilDate that many days ahead */
+};
+
+static const struct demo_letter LETTERS[] = {
+    {0, "CPR", "2211771212", "Velkommen til Digital Post", 0},
+    {0, "CPR", "0101701234", "Afgørelse om boligstøtte", 0},
+    {1, "CPR", "0101701234", "Årsopgørelse", 7},
+    {0, "CPR", "0503451239", "Indkaldelse til møde", 0},
+    {2, "CVR", "33445566", "Kontrolbesøg", 0},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: kuvert demo [--data DIR] [--json]\n\n"
+               "Seeds the data directory with demo authorities, sender systems, citizens,\n"
+               "companies and letters, and prints the API and bearer tokens it created.\n\n"
+               "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
+               "  --json       print one JSON object on stdout\n");
+}
+
+static int put(char *dst, size_t n, const char *src)
+{
+    size_t l = strlen(src);
+
+    if (l >= n)
+        return -1;
+    memcpy(dst, src, l + 1);
+    return 0;
+}
+
+/* Builds a small letter from sender org o to recipient (owned XML into out). */
+static int build_letter(const struct demo_org *o, const struct demo_letter *dl, struct kv_buf *out,
+                        char uuid[37], struct kv_err *err)
+{
+    struct kv_memo_message *msg = NULL;
+    char text[512], date[11];
+    int rc, n;
+
+    n = snprintf(text, sizeof(text), "%s\n\nDette er et demobrev fra %s.\n", dl->label, o->name);
+    if (n < 0 || (size_t)n >= sizeof(text))
+        return kv_err_set(err, KV_EINTERNAL, "demo text too long");
+    rc = kv_memo_build_new("1.2", KV_MEMO_DIGITALPOST, dl->label, &msg, err);
+    if (rc == 0)
+        rc = kv_memo_build_sender(msg, o->cvr, "CVR", o->name, err);
+    if (rc == 0)
+        rc = kv_memo_build_recipient(msg, dl->rid, dl->rtype, NULL, err);
+    if (rc == 0)
+        rc = kv_memo_build_main_file(msg, "brev.txt", text, strlen(text), "text/plain", "da", err);
+    if (rc == 0 && dl->value_days > 0) {
+        char ts[32];
+
+        kv_clock_format_utc(kv_clock_now_ms() + (int64_t)dl->value_days * 86400000, ts,
+                            sizeof(ts));
+        memcpy(date, ts, 10);
+        date[10] = '\0';
+        rc = kv_memo_build_value_date(msg, date, err);
+    }
+    if (rc == 0)
+        rc = kv_memo_write(msg, 0, out, err);
+    if (rc == 0)
+        snprintf(uuid, 37, "%s", msg->header.message_uuid);
+    kv_memo_message_free(msg);
+    return rc;
+}
+
+static int seed_letters(struct kv__admin *a, struct kv_system *senders, json_t *out,
+                        struct kv_err *err)
+{
+    struct kv_hub hub;
+    size_t i;
+    int rc = 0;
+
+    memset(&hub, 0, sizeof(hub));
+    hub.store = a->st; /* no writer: kv_letter_submit stores in a direct transaction */
+    for (i = 0; i < sizeof(LETTERS) / sizeof(LETTERS[0]); i++) {
+        const struct demo_letter *dl = &LETTERS[i];
+        struct kv_buf xml;
+        char uuid[37];
+        json_t *body = NULL;
+        int status = 0;
+
+        kv_buf_init(&xml, XML_MAX);
+        rc = build_letter(&ORGS[dl->org], dl, &xml, uuid, err);
+        if (rc == 0)
+            rc = kv_letter_submit(&hub, &senders[dl->org], xml.buf, xml.len, uuid, &status, &body,
+                                  err);
+        if (rc == 0 && status != 201) {
+            char *txt = json_dumps(body, JSON_COMPACT);
+
+            rc = kv_err_set(err, KV_EINTERNAL, "demo letter \"%s\" refused (%d): %.150s",
+                            dl->label, status, txt ? txt : "");
+            free(txt);
+        }
+        if (rc == 0) {
+            json_object_set_new(body, "recipient",
+                                json_sprintf("%s:%s", dl->rtype, dl->rid));
+            json_object_set_new(body, "label", json_string(dl->label));
+            json_array_append(out, body);
+        }
+        json_decref(body);
+        kv_buf_release(&xml);
+        if (rc < 0)
+            break;
+    }
+    return rc;
+}
+
+static int seed(struct kv__admin *a, json_t *res, struct kv_err *err)
+{
+    struct kv_system senders[sizeof(ORGS) / sizeof(ORGS[0])], rsys;
+    json_t *systems = json_array(), *mailboxes = json_array(), *users = json_array();
+    json_t *letters = json_array();
+    char *token = NULL;
+    size_t i;
+    int rc = 0;
+
+    json_object_set_new(res, "systems", systems);
+    json_object_set_new(res, "mailboxes", mailboxes);
+    json_object_set_new(res, "userTokens", users);
+    json_object_set_new(res, "letters", letters);
+    for (i = 0; i < sizeof(ORGS) / sizeof(ORGS[0]) && rc == 0; i++) {
+        rc = kv_org_add(a->db, ORGS[i].cvr, ORGS[i].name, err);
+        if (rc < 0)
+            break;
+        memset(&senders[i], 0, sizeof(senders[i]));
+        put(senders[i].org_cvr, sizeof(senders[i].org_cvr), ORGS[i].cvr);
+        put(senders[i].kind, sizeof(senders[i].kind), "sender");
+        put(senders[i].name, sizeof(senders[i].name), ORGS[i].system);
+        rc = kv_system_add(a->db, &senders[i], &token, err);
+        if (rc == 0)
+            json_array_append_new(systems,
+                                  json_pack("{s:s,s:s,s:s,s:s,s:s}", "org", ORGS[i].cvr, "orgName",
+                                            ORGS[i].name, "kind", "sender", "id", senders[i].id,
+                                            "token", token));
+        free(token);
+        token = NULL;
+    }
+    /* a company with its own recipient system (pull) */
+    if (rc == 0)
+        rc = kv_org_add(a->db, "87654321", "Eksempel Byg A/S", err);
+    if (rc == 0) {
+        memset(&rsys, 0, sizeof(rsys));
+        put(rsys.org_cvr, sizeof(rsys.org_cvr), "87654321");
+        put(rsys.kind, sizeof(rsys.kind), "recipient");
+        put(rsys.name, sizeof(rsys.name), "Eksempel Byg postsystem");
+        put(rsys.protocol, sizeof(rsys.protocol), "pull");
+        rsys.is_default = 1;
+        rc = kv_system_add(a->db, &rsys, &token, err);
+        if (rc == 0)
+            json_array_append_new(systems,
+                                  json_pack("{s:s,s:s,s:s,s:s,s:s}", "org", "87654321", "orgName",
+                                            "Eksempel Byg A/S", "kind", "recipient", "id",
+                                            rsys.id, "token", token));
+        free(token);
+        token = NULL;
+    }
+    for (i = 0; i < sizeof(MAILBOXES) / sizeof(MAILBOXES[0]) && rc == 0; i++) {
+        const struct demo_mailbox *d = &MAILBOXES[i];
+        struct kv_mailbox mb;
+
+        memset(&mb, 0, sizeof(mb));
+        put(mb.owner_type, sizeof(mb.owner_type), d->type);
+        put(mb.owner_id, sizeof(mb.owner_id), d->id);
+        put(mb.name, sizeof(mb.name), d->name);
+        put(mb.status, sizeof(mb.status), strcmp(d->status, "EXEMPT") == 0 ? "EXEMPT" : "REGISTERED");
+        if (d->address)
+            put(mb.address, sizeof(mb.address), d->address);
+        rc = kv_mailbox_add(a->db, &mb, err);
+        if (rc == 0 && strcmp(d->status, "CLOSED") == 0)
+            rc = kv_mailbox_close(a->db, d->type, d->id, err);
+        if (rc == 0)
+            json_array_append_new(mailboxes, json_pack("{s:s,s:s,s:s,s:s}", "ownerType", d->type,
+                                                       "ownerId", d->id, "name", d->name, "status",
+                                                       d->status));
+        if (rc == 0 && strcmp(d->status, "CLOSED") != 0) {
+            rc = kv_user_token_new(a->db, d->type, d->id, &token, err);
+            if (rc == 0)
+                json_array_append_new(users, json_pack("{s:s,s:s,s:s,s:s}", "ownerType", d->type,
+                                                       "ownerId", d->id, "name", d->name, "token",
+                                                       token));
+            free(token);
+            token = NULL;
+        }
+    }
+    if (rc == 0)
+        rc = seed_letters(a, senders, letters, err);
+    return rc;
+}
+
+static void print_text(json_t *res)
+{
+    size_t i;
+    json_t *v;
+
+    printf("demo data seeded.\n\nSystems (Authorization: Basic <token>):\n");
+    json_array_foreach(json_object_get(res, "systems"), i, v)
+        printf("  %-9s %s %-18s id %s\n            token %s\n",
+               json_string_value(json_object_get(v, "kind")),
+               json_string_value(json_object_get(v, "org")),
+               json_string_value(json_object_get(v, "orgName")),
+               json_string_value(json_object_get(v, "id")),
+               json_string_value(json_object_get(v, "token")));
+    printf("\nMailboxes:\n");
+    json_array_foreach(json_object_get(res, "mailboxes"), i, v)
+        printf("  %s %-10s %-10s %s\n", json_string_value(json_object_get(v, "ownerType")),
+               json_string_value(json_object_get(v, "ownerId")),
+               json_string_value(json_object_get(v, "status")),
+               json_string_value(json_object_get(v, "name")));
+    printf("\nUser tokens (Authorization: Bearer <token>):\n");
+    json_array_foreach(json_object_get(res, "userTokens"), i, v)
+        printf("  %s %-10s %s\n", json_string_value(json_object_get(v, "ownerType")),
+               json_string_value(json_object_get(v, "ownerId")),
+               json_string_value(json_object_get(v, "token")));
+    printf("\nLetters:\n");
+    json_array_foreach(json_object_get(res, "letters"), i, v)
+        printf("  %s %-11s %-14s %s\n", json_string_value(json_object_get(v, "messageUUID")),
+               json_string_value(json_object_get(v, "receiptStatus")),
+               json_string_value(json_object_get(v, "recipient")),
+               json_string_value(json_object_get(v, "label")));
+}
+
+static int run(int argc, char **argv)
+{
+    struct kv__admin a;
+    struct kv_err err = {0, ""};
+    struct kv_org org;
+    json_t *res;
+    int rc, status;
+
+    rc = kv__admin_parse(&a, "demo", argc, argv, NULL, 0, usage);
+    if (rc != 0)
+        return rc == 1 ? KV_EXIT_OK : KV_EXIT_USAGE;
+    if (kv__admin_open(&a) < 0) {
+        kv__admin_close(&a);
+        return KV_EXIT_FAIL;
+    }
+    if (kv_org_get(a.db, ORGS[0].cvr, &org, NULL) == 0) {
+        kv_cli_errorf("demo", "%s already holds the demo data (organisation %s exists)",
+                      a.conf->data, ORGS[0].cvr);
+        kv__admin_close(&a);
+        return KV_EXIT_FAIL;
+    }
+    res = json_object();
+    json_object_set_new(res, "data", json_string(a.conf->data));
+    rc = seed(&a, res, &err);
+    if (rc < 0) {
+        status = kv__admin_fail(&a, rc, &err);
+    } else {
+        if (a.json)
+            kv__admin_print_json(json_incref(res));
+        else
+            print_text(res);
+        status = KV_EXIT_OK;
+    }
+    json_decref(res);
+    kv__admin_close(&a);
+    return status;
+}
+
+const struct kv_cli_cmd kv_cmd_demo = {"demo", "seed a demo dataset and print its tokens", run};

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * http.h: kuvert's HTTP layer, an adapter over libmicrohttpd. The server reads each request
+ * body into memory up to a configured bound (413 beyond it, decided from Content-Length before
+ * reading when present), routes by method + path pattern, and calls a handler with a complete
+ * request. Handlers fill a response; they never write error bodies ad hoc but call
+ * kv_http_resp_error / kv_http_resp_from_err.
+ *
+ * Ownership: a struct kv_http_req and everything it points to are owned by the server and valid
+ * only during the handler call. A handler owns nothing it did not allocate itself.
+ * Threading: handlers run on libmicrohttpd's worker threads, concurrently.
+ */
+#ifndef KV_HTTP_HTTP_H
+#define KV_HTTP_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+struct kv_hub;
+struct MHD_Connection;
+
+#define KV_HTTP_MAX_PARAMS 4
+#define KV_HTTP_MAX_HEADERS 8
+
+struct kv_http_req {
+    const char *method;                        /* "GET", "POST", ... */
+    const char *path;                          /* URL path without query, e.g. "/apis/v1/memos/" */
+    const char *params[KV_HTTP_MAX_PARAMS];    /* values of {name} path segments, in order */
+    const char *body;                          /* request body (NUL-terminated), "" when none */
+    size_t body_len;                           /* body length in bytes */
+    const char *request_id;                    /* id logged with the request and sent as X-Request-Id */
+    struct kv_hub *hub;                        /* the server's shared state */
+    struct MHD_Connection *conn;               /* for header and query lookups */
+    const char *route_name;                    /* metrics label of the matched route */
+};
+
+struct kv_http_resp {
+    int status;                                /* HTTP status code */
+    struct kv_buf body;                        /* response body */
+    char content_type[64];                     /* e.g. "application/json" */
+    const char *hdr_names[KV_HTTP_MAX_HEADERS]; /* extra headers: names (static strings) */
+    char *hdr_values[KV_HTTP_MAX_HEADERS];     /* owned values */
+    int n_hdrs;                                /* extra headers in use */
+};
+
+/* Header (case-insensitive) or query argument of the request; borrowed, NULL when absent. */
+const char *kv_http_req_header(const struct kv_http_req *req, const char *name);
+const char *kv_http_req_query(const struct kv_http_req *req, const char *name);
+
+/* Sets status and a JSON body; takes ownership of obj (decref'd). */
+void kv_http_resp_json(struct kv_http_resp *resp, int status, json_t *obj);
+/* Sets status and a raw body with a content type; copies data. */
+void kv_http_resp_bytes(struct kv_http_resp *resp, int status, const char *content_type,
+                        const void *data, size_t len);
+/* Adds a response header; copies value. name must be a static string. */
+void kv_http_resp_header(struct kv_http_resp *resp, const char *name, const char *value);
+/* NgDP ErrorMessage body {code, message, fieldErrors: []}. field_errors may be NULL; the
+ * function takes ownership of it (a JSON array of {resource, field, code, message,
+ * rejectedValue}). */
+void kv_http_resp_error(struct kv_http_resp *resp, int status, const char *code,
+                        const char *message, json_t *field_errors);
+/* Maps a KV_E* code to a status (EINVAL 400, EAUTH 401, EPERM 403, ENOTFOUND 404,
+ * ECONFLICT 409, ETOOBIG 413, others 500) and writes the ErrorMessage body from err. */
+void kv_http_resp_from_err(struct kv_http_resp *resp, int code, const struct kv_err *err);
+
+/* A handler returns 0 after filling resp (any status). A negative return is an internal
+ * failure and becomes a 500 response. */
+typedef int (*kv_http_handler)(struct kv_http_req *req, struct kv_http_resp *resp);
+
+#define KV_ROUTE_TEST_ONLY 0x1 /* served only with --test-clock; otherwise 404 */
+
+struct kv_http_route {
+    const char *method;   /* "GET", "POST", "DELETE", ... */
+    const char *pattern;  /* "/apis/v1/memos/{id}/recall": {x} matches one non-empty segment;
+                             a trailing slash in the pattern is optional in the request */
+    kv_http_handler fn;   /* the handler */
+    const char *name;     /* metrics label, e.g. "memos_send" */
+    unsigned flags;       /* KV_ROUTE_* */
+};
+
+/* Route tables, each terminated by an entry with method NULL; listed in src/api/routes.c. */
+extern const struct kv_http_route *const kv_api_route_tables[];
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * http_int.h: internals shared by server.c, router.c and resp.c. Not for handlers.
+ */
+#ifndef KV_HTTP_HTTP_INT_H
+#define KV_HTTP_HTTP_INT_H
+
+#include <stddef.h>
+
+#include "http/http.h"
+
+#define KV__HTTP_RESP_MAX ((size_t)1 << 32) /* largest response body a handler may build */
+
+/* Result of routing one request. */
+struct kv__http_match {
+    const struct kv_http_route *route; /* matched route (borrowed, static), or NULL */
+    char allow[128];                   /* when no method matched: "GET, POST" of the path */
+};
+
+/* Routes method + path over kv_api_route_tables. Test-only routes are invisible unless
+ * test_clock. path_copy is a writable copy of path (same length) that receives the
+ * NUL-terminated parameter values; params[] point into it. Returns 0 (match->route set),
+ * KV_ENOTFOUND (no route has this path) or KV_EINVAL (path known, method not: match->allow
+ * lists the methods). HEAD is routed as GET. */
+int kv__http_route(const char *method, const char *path, int test_clock, char *path_copy,
+                   const char *params[KV_HTTP_MAX_PARAMS], struct kv__http_match *match);
+
+/* Sets every field of resp to empty (status 200, no body). */
+void kv__http_resp_init(struct kv_http_resp *resp);
+/* Frees what resp owns; idempotent. */
+void kv__http_resp_release(struct kv_http_resp *resp);
+
+#endif

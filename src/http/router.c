@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * router.c: matches a request's method and path against the route tables. Patterns are
+ * '/'-separated segments; "{name}" matches exactly one non-empty segment; a trailing slash is
+ * optional on both sides. When several routes match a path, the one with the most literal
+ * segments wins (so "/a/b" beats "/a/{x}"), then table order.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http_int.h"
+#include "util/err.h"
+
+/* Length of s without one trailing '/' (but "/" stays "/"). */
+static size_t trimmed_len(const char *s, size_t len)
+{
+    return (len > 1 && s[len - 1] == '/') ? len - 1 : len;
+}
+
+/* Matches path (plen bytes, already trimmed) against pattern. Returns the number of literal
+ * segments (>= 0) and fills starts/ends with parameter offsets, or -1 on mismatch. */
+static int match(const char *pattern, const char *path, size_t plen, size_t starts[],
+                 size_t ends[], int *n_params)
+{
+    const char *p = pattern, *pend = pattern + trimmed_len(pattern, strlen(pattern));
+    const char *s = path, *send = path + plen;
+    const char *pn, *sn;
+    int literals = 0;
+
+    *n_params = 0;
+    if (p == pend || s == send || *p != '/' || *s != '/')
+        return -1;
+    p++;
+    s++;
+    for (;;) {
+        if (p >= pend || s >= send)
+            return (p >= pend && s >= send) ? literals : -1;
+        pn = memchr(p, '/', (size_t)(pend - p));
+        if (!pn)
+            pn = pend;
+        sn = memchr(s, '/', (size_t)(send - s));
+        if (!sn)
+            sn = send;
+        if (pn - p >= 2 && *p == '{' && pn[-1] == '}') {
+            if (sn == s)
+                return -1;
+            if (*n_params < KV_HTTP_MAX_PARAMS) {
+                starts[*n_params] = (size_t)(s - path);
+                ends[*n_params] = (size_t)(sn - path);
+                (*n_params)++;
+            }
+        } else {
+            if (pn - p != sn - s || memcmp(p, s, (size_t)(pn - p)) != 0)
+                return -1;
+            literals++;
+        }
+        /* Step over the separator; a separator at the very end means an empty segment. */
+        if ((pn < pend) != (sn < send))
+            return -1;
+        if (pn < pend) {
+            p = pn + 1;
+            s = sn + 1;
+            if (p >= pend || s >= send)
+                return -1;
+        } else {
+            p = pend;
+            s = send;
+        }
+    }
+}
+
+static void allow_add(char *allow, size_t len, const char *method)
+{
+    size_t used = strlen(allow);
+
+    if (strstr(allow, method)) /* "GET" listed once even if two tables serve it */
+        return;
+    snprintf(allow + used, len - used, "%s%s", used ? ", " : "", method);
+}
+
+int kv__http_route(const char *method, const char *path, int test_clock, char *path_copy,
+                   const char *params[KV_HTTP_MAX_PARAMS], struct kv__http_match *m)
+{
+    size_t plen = trimmed_len(path, strlen(path));
+    size_t starts[KV_HTTP_MAX_PARAMS] = {0}, ends[KV_HTTP_MAX_PARAMS] = {0};
+    size_t best_starts[KV_HTTP_MAX_PARAMS] = {0}, best_ends[KV_HTTP_MAX_PARAMS] = {0};
+    int best = -1, best_np = 0, path_known = 0, np, score, t, i;
+    const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
+
+    m->route = NULL;
+    m->allow[0] = '\0';
+    for (t = 0; kv_api_route_tables[t]; t++) {
+        const struct kv_http_route *r;
+        for (r = kv_api_route_tables[t]; r->method; r++) {
+            if ((r->flags & KV_ROUTE_TEST_ONLY) && !test_clock)
+                continue;
+            score = match(r->pattern, path, plen, starts, ends, &np);
+            if (score < 0)
+                continue;
+            path_known = 1;
+            if (strcmp(r->method, want) != 0) {
+                allow_add(m->allow, sizeof(m->allow), r->method);
+                if (strcmp(r->method, "GET") == 0)
+                    allow_add(m->allow, sizeof(m->allow), "HEAD");
+                continue;
+            }
+            if (score > best) {
+                best = score;
+                m->route = r;
+                best_np = np;
+                memcpy(best_starts, starts, sizeof(starts));
+                memcpy(best_ends, ends, sizeof(ends));
+            }
+        }
+    }
+    for (i = 0; i < KV_HTTP_MAX_PARAMS; i++)
+        params[i] = NULL;
+    if (m->route) {
+        for (i = 0; i < best_np; i++) {
+            path_copy[best_ends[i]] = '\0';
+            params[i] = path_copy + best_starts[i];
+        }
+        return 0;
+    }
+    return path_known ? KV_EINVAL : KV_ENOTFOUND;
+}

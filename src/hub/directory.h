@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * directory.h: the hub's directory of who exists: organisations (authorities, by CVR), their
+ * sender and recipient systems with API tokens, mailboxes of citizens (CPR) and companies
+ * (CVR), and user bearer tokens for the mailbox API. Used by the admin CLI, the admin HTTP
+ * API and request authentication.
+ *
+ * Tokens: a system's API token is base64("<systemId>:<secret>") and is sent as
+ * `Authorization: Basic <token>` (so it is also well-formed HTTP Basic). Only SHA-256 of the
+ * secret is stored (the secret is 32 random bytes, so a slow KDF adds nothing); comparison is
+ * constant-time. User tokens (`Authorization: Bearer <token>`) are stored the same way.
+ *
+ * All functions take a borrowed connection; the write functions run their own transaction
+ * unless noted. Structs are plain values filled by the callee.
+ */
+#ifndef KV_HUB_DIRECTORY_H
+#define KV_HUB_DIRECTORY_H
+
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct kv_db;
+
+struct kv_org {
+    char cvr[9];    /* 8 digits */
+    char name[257]; /* display name */
+};
+
+struct kv_system {
+    char id[37];             /* UUID v4 */
+    char org_cvr[9];         /* owning organisation */
+    char kind[12];           /* "sender" | "recipient" */
+    char name[257];          /* display name */
+    char receipt_url[1024];  /* sender: receipt push URL, "" = pull only */
+    char protocol[8];        /* recipient: "pull" | "push", "" for senders */
+    char push_url[1024];     /* recipient push endpoint, "" if none */
+    char contact_email[257]; /* warning e-mail address, "" if none */
+    int is_default;          /* 1 = the organisation's default recipient system */
+    char status[16];         /* "active" | "deactivated" */
+    int64_t created_ms;      /* creation time */
+};
+
+struct kv_mailbox {
+    int64_t id;              /* row id */
+    char owner_type[4];      /* "CPR" | "CVR" */
+    char owner_id[11];       /* 10-digit CPR or 8-digit CVR */
+    char name[257];          /* owner's name, "" if unknown */
+    char status[12];         /* "REGISTERED" | "EXEMPT" | "CLOSED" */
+    char address[512];       /* postal address for print, "" if unknown */
+    int64_t created_ms;      /* creation time */
+    int64_t closed_ms;       /* 0 unless CLOSED */
+};
+
+/* 1 when cvr is 8 digits; 1 when cpr is 10 digits whose DDMMYY is a real date (the century
+ * from the 7th digit, as the CPR office defines it); else 0. (Added by helper E.) */
+int kv_cvr_valid(const char *cvr);
+int kv_cpr_valid(const char *cpr);
+
+/* Organisations. KV_ECONFLICT if the CVR exists; KV_EINVAL on a malformed CVR or empty name. */
+int kv_org_add(struct kv_db *db, const char *cvr, const char *name, struct kv_err *err);
+int kv_org_get(struct kv_db *db, const char *cvr, struct kv_org *out, struct kv_err *err);
+
+/* Creates a system (sys->id is generated and written back). Returns the API token in
+ * out_token (owned, free with free(); shown once, never stored). */
+int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, struct kv_err *err);
+int kv_system_get(struct kv_db *db, const char *id, struct kv_system *out, struct kv_err *err);
+/* Authenticates an Authorization header value ("Basic <token>"). KV_EAUTH on anything wrong
+ * (missing, malformed, unknown system, wrong secret) with a message safe to return. */
+int kv_system_authenticate(struct kv_db *db, const char *authorization, struct kv_system *out,
+                           struct kv_err *err);
+int kv_system_set_status(struct kv_db *db, const char *id, const char *status, struct kv_err *err);
+
+/* Mailboxes. owner_type "CPR"/"CVR"; validates the number. KV_ECONFLICT if it exists. */
+int kv_mailbox_add(struct kv_db *db, struct kv_mailbox *mb, struct kv_err *err);
+int kv_mailbox_find(struct kv_db *db, const char *owner_type, const char *owner_id,
+                    struct kv_mailbox *out, struct kv_err *err);
+int kv_mailbox_close(struct kv_db *db, const char *owner_type, const char *owner_id,
+                     struct kv_err *err);
+
+/* Issues a bearer token for the owner of a mailbox (owned, free with free()). */
+int kv_user_token_new(struct kv_db *db, const char *owner_type, const char *owner_id,
+                      char **out_token, struct kv_err *err);
+/* Authenticates "Bearer <token>"; KV_EAUTH otherwise. */
+int kv_user_authenticate(struct kv_db *db, const char *authorization, char out_owner_type[4],
+                         char out_owner_id[11], struct kv_err *err);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * directory_int.h: helpers shared by the directory's files (directory.c: organisations,
+ * mailboxes, number validation; system.c: systems and API tokens; user_token.c: bearer
+ * tokens). Not for use outside src/hub/.
+ */
+#ifndef KV_HUB_DIRECTORY_INT_H
+#define KV_HUB_DIRECTORY_INT_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+struct kv_db;
+
+/* Actor recorded in the events of administrative writes. */
+#define KV__DIR_ACTOR "admin"
+
+/* Appends an administrative event (borrowed strings; any may be NULL except tag) inside the
+ * caller's transaction. */
+int kv__dir_event(struct kv_db *db, const char *tag, const char *system_id, const char *subject,
+                  const char *props_json, struct kv_err *err);
+
+/* Copies a column (NULL reads as "") into dst of size n, truncating. */
+void kv__dir_copy(char *dst, size_t n, const char *src);
+
+/* Hex-encodes len bytes into out (2 * len + 1 bytes). */
+void kv__dir_hex(const unsigned char *b, size_t len, char *out);
+
+/* Extracts the credential after "<scheme> " (case-insensitive scheme, spaces allowed) from an
+ * Authorization header value; returns a pointer into header or NULL. */
+const char *kv__dir_auth_param(const char *header, const char *scheme);
+
+#endif

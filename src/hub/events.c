@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * events.c: the hash-chained event log (see events.h).
+ *
+ * Canonical form hashed for each event (version 1): the text "kuvert-event-v1\n" followed by
+ * the fields seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props,
+ * prev_hash in that order, each written as "N" when NULL or "S<len>:<bytes>" otherwise
+ * (integers in decimal). Length prefixes make the encoding unambiguous: no choice of field
+ * contents can make two different events serialise alike. hash = lowercase hex SHA-256 of it;
+ * prev_hash is the previous event's hash, or 64 zeros for seq 1.
+ */
+#include "hub/events.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/crypto.h"
+
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define CANON_MAX (4u << 20) /* bound on one serialised event */
+#define PROPS_MAX (1u << 20) /* bound on props_json */
+
+static const char SQL_LAST[] = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1";
+static const char SQL_INSERT[] =
+    "INSERT INTO events (seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject,"
+    " props, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_ALL[] =
+    "SELECT seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props,"
+    " prev_hash, hash FROM events ORDER BY seq";
+static const char SQL_QUERY[] =
+    "SELECT seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props,"
+    " prev_hash, hash FROM events WHERE seq > ? AND time_ms >= ? AND time_ms < ?"
+    " AND (? IS NULL OR tag = ?) AND (? IS NULL OR system_id = ?) ORDER BY seq LIMIT ?";
+static const char SQL_QUERY_MSG[] =
+    "SELECT seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props,"
+    " prev_hash, hash FROM events WHERE message_uuid = ? AND seq > ? AND time_ms >= ?"
+    " AND time_ms < ? AND (? IS NULL OR tag = ?) AND (? IS NULL OR system_id = ?)"
+    " ORDER BY seq LIMIT ?";
+
+/* The fields of one event as stored (all borrowed). */
+struct row {
+    int64_t seq;
+    const char *event_id;
+    int64_t time_ms;
+    const char *tag, *message_uuid, *system_id, *actor, *subject, *props, *prev_hash;
+};
+
+static int put_field(struct kv_buf *b, const char *v)
+{
+    int rc;
+
+    if (!v)
+        return kv_buf_puts(b, "N");
+    rc = kv_buf_printf(b, "S%zu:", strlen(v));
+    return rc < 0 ? rc : kv_buf_puts(b, v);
+}
+
+static int put_int(struct kv_buf *b, int64_t v)
+{
+    char num[24];
+
+    snprintf(num, sizeof(num), "%" PRId64, v);
+    return put_field(b, num);
+}
+
+/* Computes the hash of r into out. KV_ETOOBIG if the event is absurdly large. */
+static int event_hash(const struct row *r, char out[KV_SHA256_HEX_LEN + 1])
+{
+    struct kv_buf b;
+    int rc;
+
+    kv_buf_init(&b, CANON_MAX);
+    rc = kv_buf_puts(&b, "kuvert-event-v1\n");
+    if (rc == 0)
+        rc = put_int(&b, r->seq);
+    if (rc == 0)
+        rc = put_field(&b, r->event_id);
+    if (rc == 0)
+        rc = put_int(&b, r->time_ms);
+    if (rc == 0)
+        rc = put_field(&b, r->tag);
+    if (rc == 0)
+        rc = put_field(&b, r->message_uuid);
+    if (rc == 0)
+        rc = put_field(&b, r->system_id);
+    if (rc == 0)
+        rc = put_field(&b, r->actor);
+    if (rc == 0)
+        rc = put_field(&b, r->subject);
+    if (rc == 0)
+        rc = put_field(&b, r->props);
+    if (rc == 0)
+        rc = put_field(&b, r->prev_hash);
+    if (rc == 0)
+        kv_sha256_hex(b.buf, b.len, out);
+    kv_buf_release(&b);
+    return rc;
+}
+
+int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    char prev[KV_SHA256_HEX_LEN + 1] = ZERO_HASH, hash[KV_SHA256_HEX_LEN + 1], id[37];
+    struct row r;
+    int rc;
+
+    if (!ev->tag || !*ev->tag)
+        return kv_err_set(err, KV_EINVAL, "event without a tag");
+    if (ev->props_json && strlen(ev->props_json) > PROPS_MAX)
+        return kv_err_set(err, KV_ETOOBIG, "event properties over %u bytes", PROPS_MAX);
+    if (kv_uuid_v4(id) < 0)
+        return kv_err_set(err, KV_EINTERNAL, "no random bytes for an event id");
+    memset(&r, 0, sizeof(r));
+    r.seq = 1;
+    rc = kv_db_prepare(db, SQL_LAST, &s, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW) {
+        const char *h = kv_stmt_col_text(s, 1);
+
+        r.seq = kv_stmt_col_int64(s, 0) + 1;
+        if (h && strlen(h) == KV_SHA256_HEX_LEN)
+            memcpy(prev, h, sizeof(prev));
+        else /* a damaged head still chains: verify will name it */
+            snprintf(prev, sizeof(prev), "%s", ZERO_HASH);
+    }
+    kv_stmt_done(s);
+    s = NULL;
+    if (rc < 0)
+        return rc;
+    r.event_id = id;
+    r.time_ms = ev->time_ms ? ev->time_ms : kv_clock_now_ms();
+    r.tag = ev->tag;
+    r.message_uuid = ev->message_uuid;
+    r.system_id = ev->system_id;
+    r.actor = ev->actor;
+    r.subject = ev->subject;
+    r.props = ev->props_json;
+    r.prev_hash = prev;
+    rc = event_hash(&r, hash);
+    if (rc < 0)
+        return kv_err_set(err, rc, "event too large");
+    rc = kv_db_prepare(db, SQL_INSERT, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, r.seq);
+    kv_stmt_bind_text(s, 2, r.event_id, -1);
+    kv_stmt_bind_int64(s, 3, r.time_ms);
+    kv_stmt_bind_text(s, 4, r.tag, -1);
+    kv_stmt_bind_text(s, 5, r.message_uuid, -1);
+    kv_stmt_bind_text(s, 6, r.system_id, -1);
+    kv_stmt_bind_text(s, 7, r.actor, -1);
+    kv_stmt_bind_text(s, 8, r.subject, -1);
+    kv_stmt_bind_text(s, 9, r.props, -1);
+    kv_stmt_bind_text(s, 10, r.prev_hash, -1);
+    kv_stmt_bind_text(s, 11, hash, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+static void read_row(struct kv_stmt *s, struct row *r)
+{
+    r->seq = kv_stmt_col_int64(s, 0);
+    r->event_id = kv_stmt_col_text(s, 1);
+    r->time_ms = kv_stmt_col_int64(s, 2);
+    r->tag = kv_stmt_col_text(s, 3);
+    r->message_uuid = kv_stmt_col_text(s, 4);
+    r->system_id = kv_stmt_col_text(s, 5);
+    r->actor = kv_stmt_col_text(s, 6);
+    r->subject = kv_stmt_col_text(s, 7);
+    r->props = kv_stmt_col_text(s, 8);
+    r->prev_hash = kv_stmt_col_text(s, 9);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *row_json(struct kv_stmt *s)
+{
+    struct row r;
+    char ts[32];
+    json_t *o = json_object(), *props = NULL;
+    const char *hash = kv_stmt_col_text(s, 10);
+
+    read_row(s, &r);
+    kv_clock_format_utc(r.time_ms, ts, sizeof(ts));
+    if (r.props)
+        props = json_loads(r.props, 0, NULL);
+    json_object_set_new(o, "eventId", str_or_null(r.event_id));
+    json_object_set_new(o, "seq", json_integer(r.seq));
+    json_object_set_new(o, "eventTime", json_string(ts));
+    json_object_set_new(o, "eventTag", str_or_null(r.tag));
+    json_object_set_new(o, "messageUUID", str_or_null(r.message_uuid));
+    json_object_set_new(o, "system", str_or_null(r.system_id));
+    json_object_set_new(o, "actor", str_or_null(r.actor));
+    json_object_set_new(o, "subject", str_or_null(r.subject));
+    json_object_set_new(o, "eventProperties", props ? props : json_object());
+    json_object_set_new(o, "hash", str_or_null(hash));
+    return o;
+}
+
+int kv_events_query(struct kv_db *db, const struct kv_event_query *q, json_t **out,
+                    struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    json_t *arr;
+    int rc, i = 1;
+    int64_t to = q->date_to_ms > 0 ? q->date_to_ms : INT64_MAX;
+
+    *out = NULL;
+    if (q->limit < 1 || q->limit > 1000)
+        return kv_err_set(err, KV_EINVAL, "limit must be 1..1000");
+    rc = kv_db_prepare(db, q->message_uuid ? SQL_QUERY_MSG : SQL_QUERY, &s, err);
+    if (rc < 0)
+        return rc;
+    if (q->message_uuid)
+        kv_stmt_bind_text(s, i++, q->message_uuid, -1);
+    kv_stmt_bind_int64(s, i++, q->after_seq);
+    kv_stmt_bind_int64(s, i++, q->date_from_ms > 0 ? q->date_from_ms : INT64_MIN);
+    kv_stmt_bind_int64(s, i++, to);
+    kv_stmt_bind_text(s, i++, q->tag, -1);
+    kv_stmt_bind_text(s, i++, q->tag, -1);
+    kv_stmt_bind_text(s, i++, q->system_id, -1);
+    kv_stmt_bind_text(s, i++, q->system_id, -1);
+    kv_stmt_bind_int64(s, i, q->limit);
+    arr = json_array();
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW)
+        json_array_append_new(arr, row_json(s));
+    kv_stmt_done(s);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
+int kv_events_verify(struct kv_db *db, int64_t *out_count, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    char prev[KV_SHA256_HEX_LEN + 1] = ZERO_HASH, hash[KV_SHA256_HEX_LEN + 1];
+    int64_t expect = 1, n = 0;
+    struct row r;
+    int rc;
+
+    *out_count = 0;
+    rc = kv_db_prepare(db, SQL_ALL, &s, err);
+    if (rc < 0)
+        return rc;
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+        const char *stored;
+
+        read_row(s, &r);
+        stored = kv_stmt_col_text(s, 10);
+        if (r.seq != expect) {
+            rc = kv_err_set(err, KV_ECONFLICT,
+                            r.seq > expect ? "event chain broken at seq %" PRId64
+                                             ": event missing (deleted)"
+                                           : "event chain broken at seq %" PRId64
+                                             ": sequence out of order",
+                            expect);
+            goto out;
+        }
+        if (!r.prev_hash || strcmp(r.prev_hash, prev) != 0) {
+            rc = kv_err_set(err, KV_ECONFLICT,
+                            "event chain broken at seq %" PRId64
+                            ": prev_hash does not match the event before it",
+                            r.seq);
+            goto out;
+        }
+        if (event_hash(&r, hash) < 0 || !stored || strlen(stored) != KV_SHA256_HEX_LEN ||
+            !kv_ct_equal(stored, hash, KV_SHA256_HEX_LEN)) {
+            rc = kv_err_set(err, KV_ECONFLICT,
+                            "event chain broken at seq %" PRId64
+                            ": hash mismatch (event edited or inserted)",
+                            r.seq);
+            goto out;
+        }
+        memcpy(prev, stored, sizeof(prev));
+        expect++;
+        n++;
+    }
+    if (rc == KV_DONE)
+        rc = 0;
+out:
+    kv_stmt_done(s);
+    *out_count = n;
+    return rc;
+}

@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * letter_store.c: the database half of the send pipeline (see letters.h). Inside the caller's
+ * write transaction it enforces idempotency (messageUUID is unique; the same system with the
+ * same bytes gets its original receipt), resolves the recipient's mailbox, and writes the
+ * letters row, the print job of an exempt recipient, the events and the receipt row, so that
+ * either all of a letter exists after COMMIT or none of it. kv_letters_store_batch wraps a
+ * batch of letters in one transaction with a savepoint per letter (the group commit of
+ * writer.c), and kv_letters_publish_due publishes letters whose value date has come.
+ */
+#include "hub/letters.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/directory.h"
+#include "hub/events.h"
+#include "hub/receipts.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/crypto.h"
+#include "util/xmalloc.h"
+
+static void copy_col(char *dst, size_t dstsz, const char *s)
+{
+    snprintf(dst, dstsz, "%s", s ? s : "");
+}
+
+static int append_event(struct kv_db *db, const char *tag, const struct kv_letter *l,
+                        const char *subject, const char *props, int64_t now, struct kv_err *err)
+{
+    struct kv_event ev = {0};
+
+    ev.tag = tag;
+    ev.message_uuid = l->uuid[0] ? l->uuid : NULL;
+    ev.system_id = l->system_id;
+    ev.actor = l->system_id;
+    ev.subject = subject;
+    ev.props_json = props;
+    ev.time_ms = now;
+    return kv_events_append(db, &ev, err);
+}
+
+/* Looks uuid up. *out_found: 0 none, 1 same system and bytes (l filled as a replay), 2 same
+ * system other bytes, 3 another system. */
+static int lookup(struct kv_db *db, const char *system_id, const char *uuid, const char *sha256,
+                  struct kv_letter *l, int *out_found, struct kv_err *err)
+{
+    struct kv_stmt *s;
+    int rc;
+
+    *out_found = 0;
+    rc = kv_db_prepare(db,
+                       "SELECT sender_system, body_sha256, transmission_id, message_id, "
+                       "receipt_status, error_code, error_message, created_ms, state "
+                       "FROM letters WHERE message_uuid = lower(?)",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, uuid, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW && strcmp(kv_stmt_col_text(s, 0), system_id) != 0) {
+        *out_found = 3;
+    } else if (rc == KV_ROW && strcmp(kv_stmt_col_text(s, 1), sha256) != 0) {
+        *out_found = 2;
+    } else if (rc == KV_ROW) {
+        *out_found = 1;
+        copy_col(l->uuid, sizeof(l->uuid), uuid);
+        for (char *p = l->uuid; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p - 'A' + 'a');
+        copy_col(l->transmission_id, sizeof(l->transmission_id), kv_stmt_col_text(s, 2));
+        free(l->message_id);
+        l->message_id = kv_stmt_col_is_null(s, 3) ? NULL : kv_xstrdup(kv_stmt_col_text(s, 3));
+        copy_col(l->receipt_status, sizeof(l->receipt_status), kv_stmt_col_text(s, 4));
+        copy_col(l->error_code, sizeof(l->error_code), kv_stmt_col_text(s, 5));
+        copy_col(l->error_message, sizeof(l->error_message), kv_stmt_col_text(s, 6));
+        l->time_ms = kv_stmt_col_int64(s, 7);
+        copy_col(l->state, sizeof(l->state), kv_stmt_col_text(s, 8));
+        l->outcome = KV_LETTER_REPLAYED;
+        l->status = 201;
+    }
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+int kv_letter_find_replay(struct kv_db *db, const char *system_id, const char *uuid,
+                          const char *sha256, struct kv_letter *l, struct kv_err *err)
+{
+    int found;
+
+    return lookup(db, system_id, uuid, sha256, l, &found, err);
+}
+
+/* Conflict on l->uuid: sets the 409 answer. */
+static void conflict(struct kv_letter *l, int same_system)
+{
+    char msg[256];
+
+    snprintf(msg, sizeof(msg),
+             "messageUUID %s was already submitted %s; a new letter needs a new messageUUID",
+             l->uuid, same_system ? "with different content" : "by another sender system");
+    if (l->error)
+        json_decref(l->error);
+    l->error = json_pack("{s:s,s:s,s:[{s:s,s:s,s:s,s:s,s:s}]}", "code", "DUPLICATE_MESSAGE_UUID",
+                         "message", msg, "fieldErrors", "resource", "memo", "field",
+                         "/memo:Message/memo:MessageHeader/memo:messageUUID", "code",
+                         "DUPLICATE_MESSAGE_UUID", "message", msg, "rejectedValue", l->uuid);
+    l->outcome = KV_LETTER_CONFLICT;
+    l->status = 409;
+}
+
+/* Idempotency check inside the transaction. Returns 1 when l is settled (replay/conflict). */
+static int check_existing(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
+{
+    int found, rc;
+
+    rc = lookup(db, l->system_id, l->uuid, l->sha256, l, &found, err);
+    if (rc < 0)
+        return rc;
+    if (found == 2 || found == 3)
+        conflict(l, found == 2);
+    return found != 0;
+}
+
+/* Where the letter goes. */
+struct resolution {
+    int64_t mailbox_id;    /* 0 = none */
+    char address[512];     /* for print */
+    const char *state;     /* letters.state */
+    const char *tag;       /* last event */
+};
+
+static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct resolution *r,
+                   struct kv_err *err)
+{
+    struct kv_mailbox mb;
+    int known_type = strcmp(l->recipient_type, "CPR") == 0 || strcmp(l->recipient_type, "CVR") == 0;
+    int rc = KV_ENOTFOUND;
+
+    memset(r, 0, sizeof(*r));
+    if (known_type && l->recipient_id[0]) {
+        rc = kv_mailbox_find(db, l->recipient_type, l->recipient_id, &mb, err);
+        if (rc < 0 && rc != KV_ENOTFOUND)
+            return rc;
+    }
+    copy_col(l->receipt_status, sizeof(l->receipt_status), "RECEIVED");
+    if (rc == KV_ENOTFOUND) {
+        r->state = "NOT_ALLOWED";
+        r->tag = "MEMO_SEND_NOT_ALLOWED";
+        copy_col(l->receipt_status, sizeof(l->receipt_status), "NOT_ALLOWED");
+        copy_col(l->error_code, sizeof(l->error_code), "RECIPIENT_UNKNOWN");
+        snprintf(l->error_message, sizeof(l->error_message),
+                 "recipient %s %s has no Digital Post mailbox", l->recipient_type,
+                 l->recipient_id);
+    } else if (strcmp(mb.status, "CLOSED") == 0) {
+        r->state = "NOT_ALLOWED";
+        r->tag = "MEMO_SEND_NOT_ALLOWED";
+        copy_col(l->receipt_status, sizeof(l->receipt_status), "NOT_ALLOWED");
+        copy_col(l->error_code, sizeof(l->error_code), "RECIPIENT_MAILBOX_CLOSED");
+        snprintf(l->error_message, sizeof(l->error_message),
+                 "the Digital Post mailbox of recipient %s %s is closed", l->recipient_type,
+                 l->recipient_id);
+    } else if (strcmp(mb.status, "EXEMPT") == 0) {
+        r->mailbox_id = mb.id;
+        copy_col(r->address, sizeof(r->address), mb.address);
+        r->state = "PRINT";
+        r->tag = "PHYSICAL_LETTER_SENT";
+        copy_col(l->error_message, sizeof(l->error_message),
+                 "the recipient is exempt from Digital Post; the letter is printed and sent "
+                 "as a physical letter");
+    } else {
+        r->mailbox_id = mb.id;
+        if (l->value_ms > now) {
+            r->state = "AWAITING_DELAY";
+            r->tag = "DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY";
+        } else {
+            r->state = "AVAILABLE";
+            r->tag = "MEMO_AVAILABLE_TO_RECIPIENT";
+        }
+    }
+    copy_col(l->state, sizeof(l->state), r->state);
+    return 0;
+}
+
+static void bind_opt(struct kv_stmt *s, int idx, const char *v)
+{
+    if (v && v[0])
+        kv_stmt_bind_text(s, idx, v, -1);
+    else
+        kv_stmt_bind_null(s, idx);
+}
+
+static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct resolution *r,
+                         int64_t now, int64_t *out_id, struct kv_err *err)
+{
+    struct kv_stmt *s;
+    int rc;
+
+    rc = kv_db_prepare(db,
+                       "INSERT INTO letters (message_uuid, transmission_id, sender_system, "
+                       "sender_cvr, sender_label, recipient_type, recipient_id, mailbox_id, "
+                       "message_id, label, message_type, memo_version, body_sha256, body, size, "
+                       "state, receipt_status, error_code, error_message, available_ms, "
+                       "created_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, l->uuid, -1);
+    kv_stmt_bind_text(s, 2, l->transmission_id, -1);
+    kv_stmt_bind_text(s, 3, l->system_id, -1);
+    kv_stmt_bind_text(s, 4, l->sender_id, -1);
+    bind_opt(s, 5, l->sender_label);
+    kv_stmt_bind_text(s, 6, l->recipient_type, -1);
+    kv_stmt_bind_text(s, 7, l->recipient_id, -1);
+    if (r->mailbox_id)
+        kv_stmt_bind_int64(s, 8, r->mailbox_id);
+    else
+        kv_stmt_bind_null(s, 8);
+    bind_opt(s, 9, l->message_id);
+    kv_stmt_bind_text(s, 10, l->label ? l->label : "", -1);
+    kv_stmt_bind_text(s, 11, l->message_type ? l->message_type : "DIGITALPOST", -1);
+    kv_stmt_bind_text(s, 12, l->memo_version ? l->memo_version : "", -1);
+    kv_stmt_bind_text(s, 13, l->sha256, -1);
+    kv_stmt_bind_blob(s, 14, l->bytes, l->len);
+    kv_stmt_bind_int64(s, 15, (int64_t)l->len);
+    kv_stmt_bind_text(s, 16, r->state, -1);
+    kv_stmt_bind_text(s, 17, l->receipt_status, -1);
+    bind_opt(s, 18, l->error_code);
+    bind_opt(s, 19, l->error_message);
+    if (strcmp(r->state, "NOT_ALLOWED") == 0)
+        kv_stmt_bind_null(s, 20);
+    else
+        kv_stmt_bind_int64(s, 20, l->value_ms > now ? l->value_ms : now);
+    kv_stmt_bind_int64(s, 21, now);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    *out_id = kv_db_last_insert_id(db);
+    return 0;
+}
+
+static int insert_print_job(struct kv_db *db, int64_t letter_id, const char *address, int64_t now,
+                            int64_t *out_id, struct kv_err *err)
+{
+    struct kv_stmt *s;
+    int rc;
+
+    rc = kv_db_prepare(db, "INSERT INTO print_jobs (letter_id, address, created_ms) VALUES (?,?,?)",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, letter_id);
+    bind_opt(s, 2, address);
+    kv_stmt_bind_int64(s, 3, now);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    *out_id = kv_db_last_insert_id(db);
+    return 0;
+}
+
+static int insert_receipt(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
+{
+    struct kv_receipt r;
+
+    memset(&r, 0, sizeof(r));
+    copy_col(r.system_id, sizeof(r.system_id), l->system_id);
+    copy_col(r.transmission_id, sizeof(r.transmission_id), l->transmission_id);
+    copy_col(r.message_uuid, sizeof(r.message_uuid), l->uuid);
+    copy_col(r.message_id, sizeof(r.message_id), l->message_id);
+    copy_col(r.receipt_status, sizeof(r.receipt_status), l->receipt_status);
+    copy_col(r.error_code, sizeof(r.error_code), l->error_code);
+    copy_col(r.error_message, sizeof(r.error_message), l->error_message);
+    r.time_ms = l->time_ms;
+    return kv_receipt_insert(db, &r, l->push, err);
+}
+
+int kv_letter_store(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
+{
+    struct resolution r;
+    char subject[32], props[320];
+    int64_t now = kv_clock_now_ms(), letter_id = 0, job_id = 0;
+    int rc;
+
+    rc = check_existing(db, l, err);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    if (l->transmission_id[0] == '\0') {
+        rc = kv_uuid_v4(l->transmission_id);
+        if (rc < 0)
+            return kv_err_set(err, rc, "cannot generate a transmission id");
+    }
+    l->time_ms = now;
+    rc = resolve(db, l, now, &r, err);
+    if (rc < 0)
+        return rc;
+    rc = insert_letter(db, l, &r, now, &letter_id, err);
+    if (rc < 0)
+        return rc;
+    snprintf(subject, sizeof(subject), "%s:%s",
+             strcmp(l->recipient_type, "CVR") == 0 ? "cvr" : "cpr", l->recipient_id);
+    snprintf(props, sizeof(props), "{\"transmissionId\":\"%s\",\"size\":%zu}", l->transmission_id,
+             l->len);
+    rc = append_event(db, "MEMO_SEND_RECEIVED", l, subject, props, now, err);
+    if (rc == 0)
+        rc = append_event(db, "MEMO_SEND_VALIDATED", l, subject, NULL, now, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(r.state, "PRINT") == 0) {
+        rc = insert_print_job(db, letter_id, r.address, now, &job_id, err);
+        if (rc < 0)
+            return rc;
+        snprintf(props, sizeof(props), "{\"printJobId\":%lld}", (long long)job_id);
+    } else if (strcmp(r.state, "AWAITING_DELAY") == 0) {
+        char when[32];
+        kv_clock_format_utc(l->value_ms, when, sizeof(when));
+        snprintf(props, sizeof(props), "{\"doNotDeliverUntilDate\":\"%s\",\"availableAt\":\"%s\"}",
+                 l->value_date, when);
+    } else if (strcmp(r.state, "NOT_ALLOWED") == 0) {
+        snprintf(props, sizeof(props), "{\"errorCode\":\"%s\"}", l->error_code);
+    } else {
+        snprintf(props, sizeof(props), "{\"mailboxId\":%lld}", (long long)r.mailbox_id);
+    }
+    rc = append_event(db, r.tag, l, subject, props, now, err);
+    if (rc < 0)
+        return rc;
+    rc = insert_receipt(db, l, err);
+    if (rc < 0)
+        return rc;
+    l->outcome = KV_LETTER_CREATED;
+    l->status = 201;
+    return 0;
+}
+
+int kv_letter_store_refusal(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
+{
+    json_t *props;
+    json_t *code = l->error ? json_object_get(l->error, "code") : NULL;
+    json_t *fe = l->error ? json_object_get(l->error, "fieldErrors") : NULL;
+    json_t *rules = json_array();
+    char *text;
+    size_t i;
+    int rc;
+
+    for (i = 0; fe && i < json_array_size(fe) && i < 20; i++) {
+        json_t *c = json_object_get(json_array_get(fe, i), "code");
+        if (json_is_string(c))
+            json_array_append(rules, c);
+    }
+    props = json_pack("{s:s,s:i,s:o,s:s}", "code",
+                      json_is_string(code) ? json_string_value(code) : "", "errors",
+                      (int)(fe ? json_array_size(fe) : 0), "rules", rules, "bodySha256",
+                      l->sha256);
+    text = json_dumps(props, JSON_COMPACT);
+    json_decref(props);
+    rc = append_event(db, "MEMO_SEND_VALIDATION_FAILED", l, NULL, text, kv_clock_now_ms(), err);
+    free(text);
+    return rc;
+}
+
+/* Runs one cached single-statement SQL (savepoint handling). */
+static int run_sql(struct kv_db *db, const char *sql, struct kv_err *err)
+{
+    struct kv_stmt *s;
+    int rc = kv_db_prepare(db, sql, &s, err);
+
+    if (rc < 0)
+        return rc;
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, struct kv_err *err)
+{
+    size_t i;
+    int rc;
+
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        goto fail;
+    for (i = 0; i < n; i++) {
+        struct kv_letter *l = ls[i];
+        int lrc;
+
+        if (l->outcome == KV_LETTER_REFUSED && !l->log_refusal)
+            continue;
+        if (l->outcome != KV_LETTER_REFUSED && l->outcome != KV_LETTER_PENDING)
+            continue;
+        rc = run_sql(db, "SAVEPOINT kv_letter", err);
+        if (rc < 0)
+            goto fail_tx;
+        if (l->outcome == KV_LETTER_REFUSED)
+            lrc = kv_letter_store_refusal(db, l, &l->err);
+        else
+            lrc = kv_letter_store(db, l, &l->err);
+        if (lrc < 0) {
+            rc = run_sql(db, "ROLLBACK TO kv_letter", err);
+            if (rc < 0)
+                goto fail_tx;
+            if (l->outcome != KV_LETTER_REFUSED)
+                l->outcome = KV_LETTER_FAILED;
+        }
+        rc = run_sql(db, "RELEASE kv_letter", err);
+        if (rc < 0)
+            goto fail_tx;
+    }
+    rc = kv_db_commit(db, err);
+    if (rc < 0)
+        goto fail_tx;
+    return 0;
+fail_tx:
+    kv_db_rollback(db);
+fail:
+    for (i = 0; i < n; i++) {
+        if (ls[i]->outcome == KV_LETTER_REFUSED)
+            continue;
+        ls[i]->outcome = KV_LETTER_FAILED;
+        kv_err_set(&ls[i]->err, rc, "%s", err ? err->msg : "transaction failed");
+    }
+    return rc;
+}
+
+/* A letter whose value date has come. */
+struct due {
+    int64_t id;           /* letters.id */
+    char uuid[37];        /* message uuid */
+    char system_id[37];   /* sending system */
+    char subject[32];     /* "cpr:..." */
+    int64_t available_ms; /* value date moment */
+};
+
+int kv_letters_publish_due(struct kv_db *db, int64_t now_ms, int max, int *out_n,
+                           struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    struct due *due = NULL;
+    int n = 0, rc, i;
+    char props[128];
+
+    *out_n = 0;
+    if (max < 1 || max > 10000)
+        return kv_err_set(err, KV_EINVAL, "publish batch out of range");
+    /* Cheap look first, so an idle pass does not take the write lock. */
+    rc = kv_db_prepare(db,
+                       "SELECT 1 FROM letters WHERE state = 'AWAITING_DELAY' AND "
+                       "available_ms <= ? LIMIT 1",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, now_ms);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc <= 0)
+        return rc;
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    due = kv_xcalloc((size_t)max, sizeof(*due));
+    rc = kv_db_prepare(db,
+                       "SELECT id, message_uuid, sender_system, recipient_type, recipient_id, "
+                       "available_ms FROM letters WHERE state = 'AWAITING_DELAY' AND "
+                       "available_ms <= ? ORDER BY available_ms, id LIMIT ?",
+                       &s, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_int64(s, 1, now_ms);
+    kv_stmt_bind_int64(s, 2, max);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW && n < max) {
+        struct due *d = &due[n++];
+        d->id = kv_stmt_col_int64(s, 0);
+        copy_col(d->uuid, sizeof(d->uuid), kv_stmt_col_text(s, 1));
+        copy_col(d->system_id, sizeof(d->system_id), kv_stmt_col_text(s, 2));
+        snprintf(d->subject, sizeof(d->subject), "%s:%s",
+                 strcmp(kv_stmt_col_text(s, 3), "CVR") == 0 ? "cvr" : "cpr",
+                 kv_stmt_col_text(s, 4));
+        d->available_ms = kv_stmt_col_int64(s, 5);
+    }
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto out;
+    for (i = 0; i < n; i++) {
+        struct kv_event ev = {0};
+        char when[32];
+
+        rc = kv_db_prepare(db,
+                           "UPDATE letters SET state = 'AVAILABLE' WHERE id = ? AND "
+                           "state = 'AWAITING_DELAY'",
+                           &s, err);
+        if (rc < 0)
+            goto out;
+        kv_stmt_bind_int64(s, 1, due[i].id);
+        rc = kv_stmt_step(s, err);
+        kv_stmt_done(s);
+        if (rc < 0)
+            goto out;
+        kv_clock_format_utc(due[i].available_ms, when, sizeof(when));
+        snprintf(props, sizeof(props), "{\"availableAt\":\"%s\"}", when);
+        ev.message_uuid = due[i].uuid;
+        ev.system_id = due[i].system_id;
+        ev.actor = "hub";
+        ev.subject = due[i].subject;
+        ev.props_json = props;
+        ev.time_ms = now_ms;
+        ev.tag = "DELAYED_MEMO_SEND_SENT";
+        rc = kv_events_append(db, &ev, err);
+        if (rc < 0)
+            goto out;
+        ev.tag = "MEMO_AVAILABLE_TO_RECIPIENT";
+        rc = kv_events_append(db, &ev, err);
+        if (rc < 0)
+            goto out;
+    }
+    rc = kv_db_commit(db, err);
+    if (rc == 0)
+        *out_n = n;
+out:
+    if (rc < 0)
+        kv_db_rollback(db);
+    free(due);
+    return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * letters.c: the handler-side half of the send pipeline (see letters.h): checking a submitted
+ * MeMo letter (libmemo at NgDP level), turning diagnostics into the NgDP ErrorMessage with one
+ * fieldError per problem, the memo-message-uuid claim, the sender scope, the value date, and
+ * the answer (Receipt or ErrorMessage) after the writer has committed. kv_letter_submit ties
+ * it together for one letter.
+ */
+#include "hub/letters.h"
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "hub/directory.h"
+#include "hub/hub.h"
+#include "hub/writer.h"
+#include "memo/memo.h"
+#include "memo/model.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/crypto.h"
+#include "util/xmalloc.h"
+
+/* At most one MeMo check per CPU runs at a time: a burst of connections cannot starve the
+ * writer thread of CPU (the scheduler would otherwise share it with every checking thread),
+ * and the memory of parsed trees stays bounded by the CPU count, not the connection count. */
+static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
+static sem_t gate;
+
+static void gate_init(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (n < 1)
+        n = 1;
+    if (n > KV_LETTER_MAX_PARALLEL_CHECKS)
+        n = KV_LETTER_MAX_PARALLEL_CHECKS;
+    sem_init(&gate, 0, (unsigned)n);
+}
+
+static void gate_enter(void)
+{
+    pthread_once(&gate_once, gate_init);
+    while (sem_wait(&gate) != 0)
+        ; /* EINTR */
+}
+
+static void gate_leave(void)
+{
+    sem_post(&gate);
+}
+
+void kv_letter_init(struct kv_letter *l, const char *bytes, size_t len)
+{
+    memset(l, 0, sizeof(*l));
+    l->bytes = bytes;
+    l->len = len;
+}
+
+void kv_letter_release(struct kv_letter *l)
+{
+    if (!l)
+        return;
+    free(l->message_id);
+    free(l->label);
+    free(l->message_type);
+    free(l->memo_version);
+    free(l->sender_label);
+    if (l->error)
+        json_decref(l->error);
+    l->message_id = l->label = l->message_type = l->memo_version = l->sender_label = NULL;
+    l->error = NULL;
+}
+
+/* Copies s into dst[0..dstsz) trimmed of XML whitespace; returns 0, or -1 when it does not
+ * fit (dst is then ""). */
+static int copy_trim(char *dst, size_t dstsz, const char *s)
+{
+    size_t n;
+
+    dst[0] = '\0';
+    if (!s)
+        return 0;
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        n--;
+    if (n >= dstsz)
+        return -1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+    return 0;
+}
+
+static char *dup_opt(const char *s)
+{
+    return s ? kv_xstrdup(s) : NULL;
+}
+
+static void lower_ascii(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s - 'A' + 'a');
+}
+
+/* Sets the refusal of l: status, ErrorMessage {code, message, fieldErrors} (takes fe). */
+static void refuse(struct kv_letter *l, int status, const char *code, const char *message,
+                   json_t *fe, int log_event)
+{
+    if (l->error)
+        json_decref(l->error);
+    l->outcome = KV_LETTER_REFUSED;
+    l->status = status;
+    l->log_refusal = log_event;
+    l->error = json_pack("{s:s,s:s,s:o}", "code", code, "message", message, "fieldErrors",
+                         fe ? fe : json_array());
+}
+
+static json_t *field_error(const char *field, const char *code, const char *message,
+                           const char *rejected)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s?}", "resource", "memo", "field", field, "code", code,
+                     "message", message, "rejectedValue", rejected);
+}
+
+/* One fieldError per stored error diagnostic; the location is in field (XPath-like path) and
+ * repeated in the message as "line L, column C". */
+static json_t *diag_field_errors(const struct kv_memo_diags *d)
+{
+    json_t *arr = json_array();
+    char msg[1024];
+    size_t i;
+
+    for (i = 0; i < d->n; i++) {
+        const struct kv_memo_diag *g = &d->items[i];
+        int n;
+
+        if (g->severity != KV_MEMO_ERROR)
+            continue;
+        n = snprintf(msg, sizeof(msg), "line %lu, column %lu: %s", g->line, g->col,
+                     g->message ? g->message : "");
+        if (n < 0 || (size_t)n >= sizeof(msg))
+            memcpy(msg + sizeof(msg) - 4, "...", 4);
+        json_array_append_new(arr, field_error(g->path && g->path[0] ? g->path : "/", g->rule,
+                                               msg, NULL));
+    }
+    return arr;
+}
+
+/* "YYYY-MM-DD" -> 00:00 Copenhagen; -1 when not of that shape. */
+static int64_t parse_value_date(const char *s)
+{
+    int y, m, d, i;
+
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    m = (s[5] - '0') * 10 + (s[6] - '0');
+    d = (s[8] - '0') * 10 + (s[9] - '0');
+    if (m < 1 || m > 12 || d < 1 || d > 31)
+        return -1;
+    return kv_clock_copenhagen_midnight_ms(y, m, d);
+}
+
+/* Sender scope: own organisation by CVR, or MeMo 1.2 Representative being it. */
+static int scope_ok(const struct kv_memo_header *h, const char *org)
+{
+    const struct kv_memo_representative *r = h->sender.representative;
+
+    if (h->sender.id && h->sender.id_type && strcmp(h->sender.id_type, "CVR") == 0 &&
+        strcmp(h->sender.id, org) == 0)
+        return 1;
+    if (r && r->id && r->id_type && strcmp(r->id_type, "CVR") == 0 && strcmp(r->id, org) == 0)
+        return 1;
+    return 0;
+}
+
+/* Copies what the store needs out of the model. */
+static int take_header(struct kv_letter *l, const struct kv_memo_message *msg)
+{
+    const struct kv_memo_header *h = &msg->header;
+
+    if (copy_trim(l->uuid, sizeof(l->uuid), h->message_uuid) < 0 || strlen(l->uuid) != 36)
+        return -1;
+    lower_ascii(l->uuid);
+    l->message_id = dup_opt(h->message_id);
+    l->label = kv_xstrdup(h->label ? h->label : "");
+    l->message_type = kv_xstrdup(h->message_type ? h->message_type : KV_MEMO_DIGITALPOST);
+    l->memo_version = kv_xstrdup(msg->memo_version ? msg->memo_version : "");
+    (void)copy_trim(l->sender_id, sizeof(l->sender_id), h->sender.id);
+    l->sender_label = dup_opt(h->sender.label);
+    (void)copy_trim(l->recipient_type, sizeof(l->recipient_type), h->recipient.id_type);
+    (void)copy_trim(l->recipient_id, sizeof(l->recipient_id), h->recipient.id);
+    return 0;
+}
+
+int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const char *claimed_uuid,
+                      const struct kv_memo_limits *lim, struct kv_err *err)
+{
+    struct kv_memo_diags diags;
+    struct kv_memo_doc *doc = NULL;
+    struct kv_memo_message *msg = NULL;
+    char msgbuf[256];
+    int rc;
+
+    kv_memo_diags_init(&diags);
+    snprintf(l->system_id, sizeof(l->system_id), "%s", sys->id);
+    snprintf(l->system_org, sizeof(l->system_org), "%s", sys->org_cvr);
+    l->push = sys->receipt_url[0] != '\0';
+    kv_sha256_hex(l->bytes, l->len, l->sha256);
+
+    rc = kv_uuid_v4(l->transmission_id);
+    if (rc < 0) {
+        kv_err_set(err, rc, "cannot generate a transmission id");
+        goto out;
+    }
+    gate_enter();
+    rc = kv_memo_check(l->bytes, l->len, KV_MEMO_LEVEL_NGDP, lim, &diags, &doc, err);
+    /* The uuid is taken even from an invalid letter (for the refusal event) when readable. */
+    if (rc == 0 && doc && kv_memo_read(doc, KV_MEMO_READ_NO_CONTENT, &msg, NULL) == 0 &&
+        take_header(l, msg) < 0)
+        l->uuid[0] = '\0';
+    kv_memo_doc_free(doc);
+    doc = NULL;
+    gate_leave();
+    if (rc < 0)
+        goto out;
+    if (diags.n_errors > 0) {
+        snprintf(msgbuf, sizeof(msgbuf), "the MeMo message is invalid: %zu error%s", diags.n_errors,
+                 diags.n_errors == 1 ? "" : "s");
+        refuse(l, 400, "MEMO_VALIDATION_FAILED", msgbuf, diag_field_errors(&diags), 1);
+        goto out;
+    }
+    if (!msg || l->uuid[0] == '\0') {
+        refuse(l, 400, "MEMO_VALIDATION_FAILED", "the MeMo message has no usable messageUUID",
+               NULL, 1);
+        goto out;
+    }
+    if (claimed_uuid && strcasecmp(claimed_uuid, l->uuid) != 0) {
+        snprintf(msgbuf, sizeof(msgbuf),
+                 "memo-message-uuid does not equal MessageHeader/messageUUID %s", l->uuid);
+        refuse(l, 400, "MESSAGE_UUID_MISMATCH", msgbuf,
+               json_pack("[o]", json_pack("{s:s,s:s,s:s,s:s,s:s}", "resource", "request", "field",
+                                          "memo-message-uuid", "code", "MESSAGE_UUID_MISMATCH",
+                                          "message", msgbuf, "rejectedValue", claimed_uuid)),
+               1);
+        goto out;
+    }
+    if (!scope_ok(&msg->header, sys->org_cvr)) {
+        snprintf(msgbuf, sizeof(msgbuf),
+                 "system %s may send only as organisation CVR %s (Sender/senderID or "
+                 "Sender/Representative/representativeID)",
+                 sys->id, sys->org_cvr);
+        refuse(l, 403, "SENDER_NOT_ALLOWED", msgbuf,
+               json_pack("[o]", field_error("/memo:Message/memo:MessageHeader/memo:Sender/"
+                                            "memo:senderID",
+                                            "SENDER_NOT_ALLOWED", msgbuf, l->sender_id)),
+               0);
+        goto out;
+    }
+    if (msg->header.do_not_deliver_until) {
+        (void)copy_trim(l->value_date, sizeof(l->value_date), msg->header.do_not_deliver_until);
+        l->value_ms = parse_value_date(l->value_date);
+        if (l->value_ms < 0) {
+            refuse(l, 400, "MEMO_VALIDATION_FAILED", "doNotDeliverUntilDate is not a date",
+                   json_pack("[o]", field_error("/memo:Message/memo:MessageHeader/"
+                                                "memo:doNotDeliverUntilDate",
+                                                "NGDP-DATE", "not a date YYYY-MM-DD",
+                                                l->value_date)),
+                   1);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    kv_memo_message_free(msg);
+    kv_memo_doc_free(doc);
+    kv_memo_diags_release(&diags);
+    return rc;
+}
+
+json_t *kv_letter_receipt_json(const struct kv_letter *l)
+{
+    char ts[32];
+
+    kv_clock_format_utc(l->time_ms, ts, sizeof(ts));
+    return json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s,s:s}", "transmissionId", l->transmission_id,
+                     "messageUUID", l->uuid, "messageId", l->message_id, "errorCode",
+                     l->error_code[0] ? l->error_code : NULL, "errorMessage",
+                     l->error_message[0] ? l->error_message : NULL, "timeStamp", ts,
+                     "receiptStatus", l->receipt_status);
+}
+
+void kv_letter_answer(struct kv_letter *l, int *out_status, json_t **out_body)
+{
+    switch (l->outcome) {
+    case KV_LETTER_CREATED:
+    case KV_LETTER_REPLAYED:
+        *out_status = 201;
+        *out_body = kv_letter_receipt_json(l);
+        return;
+    case KV_LETTER_REFUSED:
+    case KV_LETTER_CONFLICT:
+        *out_status = l->status;
+        *out_body = l->error ? json_incref(l->error)
+                             : json_pack("{s:s,s:s,s:[]}", "code", "ERROR", "message",
+                                         "refused", "fieldErrors");
+        return;
+    default:
+        *out_status = 500;
+        *out_body = json_pack("{s:s,s:s,s:[]}", "code", "INTERNAL_ERROR", "message",
+                              "the letter could not be stored; nothing was kept, send it again",
+                              "fieldErrors");
+        return;
+    }
+}
+
+/* Runs letters through the writer, or a direct transaction when the hub has none. */
+static int store_letters(struct kv_hub *hub, struct kv_letter **ls, size_t n, struct kv_err *err)
+{
+    struct kv_db *db = NULL;
+    int rc;
+
+    if (hub->writer)
+        return kv_letter_writer_run(hub->writer, ls, n, err);
+    rc = kv_db_acquire(hub->store, &db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_letters_store_batch(db, ls, n, err);
+    kv_db_release(db);
+    return rc;
+}
+
+int kv_letter_submit(struct kv_hub *hub, const struct kv_system *sys, const char *bytes,
+                     size_t len, const char *claimed_uuid, int *out_status, json_t **out_body,
+                     struct kv_err *err)
+{
+    struct kv_letter l;
+    struct kv_letter *lp = &l;
+    int rc;
+
+    *out_body = NULL;
+    kv_letter_init(&l, bytes, len);
+    rc = kv_letter_prepare(&l, sys, claimed_uuid, NULL, err);
+    if (rc < 0)
+        goto out;
+    if (l.outcome == KV_LETTER_REFUSED && !l.log_refusal)
+        goto answer;
+    rc = store_letters(hub, &lp, 1, err);
+    if (rc < 0 && l.outcome != KV_LETTER_REFUSED)
+        l.outcome = KV_LETTER_FAILED;
+    rc = 0;
+answer:
+    kv_letter_answer(&l, out_status, out_body);
+out:
+    kv_letter_release(&l);
+    return rc;
+}

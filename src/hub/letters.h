@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * letters.h: the send pipeline. A letter submitted by a sender system goes through
+ *   1. kv_letter_prepare   (any thread, no database): MeMo check at NgDP level, the
+ *                          memo-message-uuid claim, the sender scope (a system sends only as
+ *                          its own organisation, or as MeMo 1.2 Representative for it), the
+ *                          value date, SHA-256 of the bytes;
+ *   2. kv_letter_store     (inside the caller's write transaction; the group-commit writer in
+ *                          writer.h calls it): idempotency, recipient resolution, the letters
+ *                          row, print job, events and the receipt row;
+ *   3. the caller answers only after the transaction committed (durable acknowledgement).
+ * kv_letter_submit strings the steps together (through hub->writer when there is one).
+ *
+ * Idempotency: messageUUID (lower-cased) is globally unique. The same system sending the same
+ * bytes again gets the original receipt and nothing is created; any other reuse is a conflict
+ * (409 DUPLICATE_MESSAGE_UUID). Recipient resolution: REGISTERED mailbox -> AVAILABLE (or
+ * AWAITING_DELAY until 00:00 Europe/Copenhagen of doNotDeliverUntilDate); EXEMPT -> PRINT +
+ * print job; CLOSED or unknown -> receipt NOT_ALLOWED (letter row kept, state NOT_ALLOWED).
+ * docs/send-api.md documents all of it.
+ *
+ * Ownership: a struct kv_letter borrows the submitted bytes (they must outlive it) and owns
+ * its strings and refusal body; release with kv_letter_release. Not shared between threads
+ * except by handing it to the writer, which touches it only until it signals completion.
+ */
+#ifndef KV_HUB_LETTERS_H
+#define KV_HUB_LETTERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "util/err.h"
+
+struct kv_db;
+struct kv_hub;
+struct kv_system;
+struct kv_memo_limits;
+
+#define KV_LETTER_MAX_PARALLEL_CHECKS 64 /* MeMo checks at once: min(CPUs, this) */
+
+/* What became of a letter. */
+enum kv_letter_outcome {
+    KV_LETTER_PENDING = 0, /* not yet stored */
+    KV_LETTER_REFUSED,     /* refused before storage (status + error body set) */
+    KV_LETTER_CREATED,     /* stored now; receipt fields describe the new receipt */
+    KV_LETTER_REPLAYED,    /* same system + same bytes: the original receipt, nothing created */
+    KV_LETTER_CONFLICT,    /* uuid already used with other bytes or by another system */
+    KV_LETTER_FAILED       /* store failure (err set); nothing of it was committed */
+};
+
+struct kv_letter {
+    const char *bytes;          /* borrowed MeMo XML */
+    size_t len;                 /* its length */
+    char system_id[37];         /* submitting sender system */
+    char system_org[9];         /* its organisation's CVR */
+    int push;                   /* 1 when the system has a receipt URL (receipt push) */
+    char uuid[37];              /* messageUUID, lower-cased ("" when not parseable) */
+    char sha256[65];            /* hex SHA-256 of the bytes */
+    char *message_id;           /* owned MessageHeader/messageID, or NULL */
+    char *label;                /* owned MessageHeader/label */
+    char *message_type;         /* owned messageType */
+    char *memo_version;         /* owned memoVersion */
+    char sender_id[16];         /* Sender/senderID */
+    char *sender_label;         /* owned Sender/label, or NULL */
+    char recipient_type[8];     /* Recipient/idType ("CPR", "CVR", other -> unknown) */
+    char recipient_id[16];      /* Recipient/recipientID ("" when too long to be one) */
+    char value_date[11];        /* doNotDeliverUntilDate "YYYY-MM-DD", "" when none */
+    int64_t value_ms;           /* 00:00 Copenhagen of value_date, 0 when none */
+    /* refusal (outcome KV_LETTER_REFUSED) */
+    int status;                 /* HTTP status of the answer (201, 400, 403, 409, 500) */
+    json_t *error;              /* owned ErrorMessage body for a refusal or conflict */
+    int log_refusal;            /* 1: the writer records MEMO_SEND_VALIDATION_FAILED */
+    /* result */
+    enum kv_letter_outcome outcome; /* see above */
+    char transmission_id[37];   /* receipt transmissionId */
+    char receipt_status[16];    /* RECEIVED | NOT_ALLOWED */
+    char error_code[48];        /* receipt errorCode, "" when none */
+    char error_message[256];    /* receipt errorMessage, "" when none */
+    char state[16];             /* letters.state written */
+    int64_t time_ms;            /* receipt timeStamp */
+    struct kv_err err;          /* detail of KV_LETTER_FAILED */
+};
+
+/* Zeroes l for a letter of bytes[0..len) (borrowed). */
+void kv_letter_init(struct kv_letter *l, const char *bytes, size_t len);
+/* Frees what l owns; idempotent. */
+void kv_letter_release(struct kv_letter *l);
+
+/* Step 1. sys is the authenticated sender system (borrowed); claimed_uuid is the
+ * memo-message-uuid query parameter or NULL (bulk). lim NULL = libmemo defaults. Returns 0
+ * when the letter may be stored, or 0 with l->outcome == KV_LETTER_REFUSED (l->status 400 or
+ * 403 and l->error set); a negative code only when the check could not run. */
+int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const char *claimed_uuid,
+                      const struct kv_memo_limits *lim, struct kv_err *err);
+
+/* Step 2, inside the caller's transaction. Sets l->outcome (CREATED, REPLAYED or CONFLICT) and
+ * the receipt fields. Returns 0 or a store error (the caller rolls back its savepoint). */
+int kv_letter_store(struct kv_db *db, struct kv_letter *l, struct kv_err *err);
+/* Records MEMO_SEND_VALIDATION_FAILED for a refused letter, inside the caller's transaction. */
+int kv_letter_store_refusal(struct kv_db *db, struct kv_letter *l, struct kv_err *err);
+
+/* Fast path before validation: when uuid exists, was sent by system_id with bytes of hash
+ * sha256, fills l's receipt fields from the original and sets outcome KV_LETTER_REPLAYED.
+ * Otherwise leaves l unchanged. Returns 0 or a store error. */
+int kv_letter_find_replay(struct kv_db *db, const char *system_id, const char *uuid,
+                          const char *sha256, struct kv_letter *l, struct kv_err *err);
+
+/* Stores n prepared letters (refused ones only get their event) in one transaction with a
+ * savepoint per letter, without the writer: used by the writer itself and when there is none.
+ * Returns 0 (per-letter outcomes in each letter) or the transaction's error, in which case every
+ * letter is KV_LETTER_FAILED. */
+int kv_letters_store_batch(struct kv_db *db, struct kv_letter **letters, size_t n,
+                           struct kv_err *err);
+
+/* The Receipt JSON {transmissionId, messageUUID, messageId, errorCode, errorMessage,
+ * timeStamp, receiptStatus} of a stored or replayed letter. Returns owned json_t. */
+json_t *kv_letter_receipt_json(const struct kv_letter *l);
+/* The answer for l after storage: *out_status and *out_body (owned) = 201 + receipt, the
+ * refusal/conflict ErrorMessage, or 500. */
+void kv_letter_answer(struct kv_letter *l, int *out_status, json_t **out_body);
+
+/* Whole pipeline for one letter: prepare, then the writer (hub->writer, else a direct
+ * transaction on hub->store). *out_status / *out_body (owned) as kv_letter_answer. Returns 0 or
+ * a negative code when the check could not run at all (err set). */
+int kv_letter_submit(struct kv_hub *hub, const struct kv_system *sys, const char *bytes,
+                     size_t len, const char *claimed_uuid, int *out_status, json_t **out_body,
+                     struct kv_err *err);
+
+/* ---- recall (recall.c) ---- */
+
+/* Recalls letter uuid before publication: state AWAITING_DELAY with its value date still in
+ * the future -> RECALLED + events MEMO_MESSAGE_RECALLED and DELAYED_MEMO_MESSAGE_RECALLED.
+ * org_cvr: the caller's organisation (only the sending system's organisation or the Sender
+ * may recall; KV_EPERM otherwise), NULL for an administrator (CLI). actor/system_id go into
+ * the events (system_id may be NULL). Returns 0 (also when already RECALLED: nothing new is
+ * written, *out_already = 1), KV_ENOTFOUND, KV_EPERM, or KV_ECONFLICT when already published or
+ * not deliverable (err says which). *out_recalled_ms receives the recall time. */
+int kv_letter_recall(struct kv_db *db, const char *org_cvr, const char *uuid, const char *actor,
+                     const char *system_id, int64_t *out_recalled_ms, int *out_already,
+                     struct kv_err *err);
+
+/* ---- value date publication (used by the scheduler) ---- */
+
+/* Publishes up to max letters whose value date has come (AWAITING_DELAY, available_ms <= now)
+ * in one transaction: state AVAILABLE, events DELAYED_MEMO_SEND_SENT and
+ * MEMO_AVAILABLE_TO_RECIPIENT. *out_n receives how many. */
+int kv_letters_publish_due(struct kv_db *db, int64_t now_ms, int max, int *out_n,
+                           struct kv_err *err);
+
+#endif

@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * mailbox_view.c: a mailbox owner's view of their letters (list, one letter, file bytes,
+ * mark read). Lists come from the letters table alone; the detail and files are read from the
+ * stored MeMo with libmemo (kv_memo_check at XSD level for the hardened parse, then
+ * kv_memo_read). See mailbox_view.h.
+ */
+#include "hub/mailbox_view.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/events.h"
+#include "memo/memo.h"
+#include "memo/model.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/xmalloc.h"
+
+/* ---- cursor: 16 hex digits of the sort time, 16 of the letter id ---- */
+
+static void cursor_make(int64_t k, int64_t id, char out[33])
+{
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)k, (unsigned long long)id);
+}
+
+static int hex16(const char *s, int64_t *out)
+{
+    uint64_t v = 0;
+    int i;
+    for (i = 0; i < 16; i++) {
+        char c = s[i];
+        int d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else
+            return KV_EINVAL;
+        v = (v << 4) | (uint64_t)d;
+    }
+    if (v > (uint64_t)INT64_MAX)
+        return KV_EINVAL;
+    *out = (int64_t)v;
+    return 0;
+}
+
+static int cursor_parse(const char *c, int64_t *k, int64_t *id)
+{
+    if (strlen(c) != 32 || hex16(c, k) < 0 || hex16(c + 16, id) < 0)
+        return KV_EINVAL;
+    return 0;
+}
+
+static json_t *time_or_null(int64_t ms)
+{
+    char ts[32];
+    if (ms <= 0)
+        return json_null();
+    kv_clock_format_utc(ms, ts, sizeof(ts));
+    return json_string(ts);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    json_t *j;
+    if (!s)
+        return json_null();
+    j = json_string(s);
+    return j ? j : json_null();
+}
+
+/* Sort key of a letter in the list: when it became visible. */
+#define SORT_KEY "COALESCE(l.available_ms, l.created_ms)"
+
+int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
+                 const struct kv_mbox_query *q, json_t **out, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    json_t *items = NULL, *o;
+    int64_t ck = 0, cid = 0, last_k = 0, last_id = 0;
+    int rc, n = 0, more = 0;
+
+    *out = NULL;
+    if (q->limit < 1 || q->limit > KV_MBOX_LIST_MAX)
+        return kv_err_set(err, KV_EINVAL, "limit must be between 1 and %d", KV_MBOX_LIST_MAX);
+    if (q->cursor && cursor_parse(q->cursor, &ck, &cid) < 0)
+        return kv_err_set(err, KV_EINVAL, "malformed cursor");
+    rc = kv_db_prepare(db,
+                       "SELECT l.message_uuid, l.label, l.sender_cvr, l.sender_label, "
+                       "l.created_ms, " SORT_KEY ", l.read_ms, l.folder, l.size, l.id "
+                       "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
+                       "WHERE m.owner_type = ? AND m.owner_id = ? AND l.state = 'AVAILABLE' "
+                       "AND (? = 0 OR l.folder = ?) "
+                       "AND (? < 0 OR (? = 1 AND l.read_ms IS NULL) "
+                       "     OR (? = 0 AND l.read_ms IS NOT NULL)) "
+                       "AND (? = 0 OR " SORT_KEY " < ? OR (" SORT_KEY " = ? AND l.id < ?)) "
+                       "ORDER BY " SORT_KEY " DESC, l.id DESC LIMIT ?",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, owner->type, -1);
+    kv_stmt_bind_text(s, 2, owner->id, -1);
+    kv_stmt_bind_int64(s, 3, q->folder ? 1 : 0);
+    kv_stmt_bind_text(s, 4, q->folder ? q->folder : "", -1);
+    kv_stmt_bind_int64(s, 5, q->unread);
+    kv_stmt_bind_int64(s, 6, q->unread);
+    kv_stmt_bind_int64(s, 7, q->unread);
+    kv_stmt_bind_int64(s, 8, q->cursor ? 1 : 0);
+    kv_stmt_bind_int64(s, 9, ck);
+    kv_stmt_bind_int64(s, 10, ck);
+    kv_stmt_bind_int64(s, 11, cid);
+    kv_stmt_bind_int64(s, 12, (int64_t)q->limit + 1);
+    items = json_array();
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+        json_t *it, *snd;
+        if (n == q->limit) {
+            more = 1;
+            continue;
+        }
+        it = json_object();
+        snd = json_object();
+        json_object_set_new(it, "messageUUID", str_or_null(kv_stmt_col_text(s, 0)));
+        json_object_set_new(it, "label", str_or_null(kv_stmt_col_text(s, 1)));
+        json_object_set_new(snd, "id", str_or_null(kv_stmt_col_text(s, 2)));
+        json_object_set_new(snd, "label", str_or_null(kv_stmt_col_text(s, 3)));
+        json_object_set_new(it, "sender", snd);
+        json_object_set_new(it, "createdAt", time_or_null(kv_stmt_col_int64(s, 4)));
+        last_k = kv_stmt_col_int64(s, 5);
+        json_object_set_new(it, "availableAt", time_or_null(last_k));
+        json_object_set_new(it, "read", json_boolean(!kv_stmt_col_is_null(s, 6)));
+        json_object_set_new(it, "readAt", kv_stmt_col_is_null(s, 6)
+                                              ? json_null()
+                                              : time_or_null(kv_stmt_col_int64(s, 6)));
+        json_object_set_new(it, "folder", str_or_null(kv_stmt_col_text(s, 7)));
+        json_object_set_new(it, "size", json_integer(kv_stmt_col_int64(s, 8)));
+        last_id = kv_stmt_col_int64(s, 9);
+        json_array_append_new(items, it);
+        n++;
+    }
+    kv_stmt_done(s);
+    if (rc < 0) {
+        json_decref(items);
+        return rc;
+    }
+    o = json_object();
+    json_object_set_new(o, "items", items);
+    if (more) {
+        char c[33];
+        cursor_make(last_k, last_id, c);
+        json_object_set_new(o, "nextCursor", json_string(c));
+    } else {
+        json_object_set_new(o, "nextCursor", json_null());
+    }
+    *out = o;
+    return 0;
+}
+
+static void copy_str(char *dst, size_t dstsz, const char *src)
+{
+    size_t n = src ? strlen(src) : 0;
+    if (n >= dstsz)
+        n = dstsz - 1;
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+int kv_mbox_letter_load(struct kv_db *db, const struct kv_mbox_owner *owner, const char *uuid,
+                        int with_body, struct kv_mbox_letter *out, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    char lower[37];
+    const void *blob;
+    size_t i, blen = 0;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!uuid || strlen(uuid) != 36)
+        return kv_err_set(err, KV_ENOTFOUND, "no such message");
+    for (i = 0; i < 36; i++)
+        lower[i] = (char)tolower((unsigned char)uuid[i]);
+    lower[36] = '\0';
+    rc = kv_db_prepare(db,
+                       "SELECT l.id, l.message_uuid, l.sender_system, l.sender_cvr, "
+                       "l.sender_label, l.label, l.folder, l.created_ms, " SORT_KEY ", "
+                       "l.read_ms, l.size, CASE WHEN ? THEN l.body END "
+                       "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
+                       "WHERE l.message_uuid = ? AND m.owner_type = ? AND m.owner_id = ? "
+                       "AND l.state = 'AVAILABLE'",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, with_body ? 1 : 0);
+    kv_stmt_bind_text(s, 2, lower, -1);
+    kv_stmt_bind_text(s, 3, owner->type, -1);
+    kv_stmt_bind_text(s, 4, owner->id, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_DONE) {
+        rc = kv_err_set(err, KV_ENOTFOUND, "no such message");
+    } else if (rc == KV_ROW) {
+        const char *t;
+        out->id = kv_stmt_col_int64(s, 0);
+        copy_str(out->message_uuid, sizeof(out->message_uuid), kv_stmt_col_text(s, 1));
+        copy_str(out->sender_system, sizeof(out->sender_system), kv_stmt_col_text(s, 2));
+        copy_str(out->sender_cvr, sizeof(out->sender_cvr), kv_stmt_col_text(s, 3));
+        t = kv_stmt_col_text(s, 4);
+        out->sender_label = kv_xstrdup(t ? t : "");
+        t = kv_stmt_col_text(s, 5);
+        out->label = kv_xstrdup(t ? t : "");
+        copy_str(out->folder, sizeof(out->folder), kv_stmt_col_text(s, 6));
+        out->created_ms = kv_stmt_col_int64(s, 7);
+        out->available_ms = kv_stmt_col_int64(s, 8);
+        out->read_ms = kv_stmt_col_is_null(s, 9) ? 0 : kv_stmt_col_int64(s, 9);
+        out->size = kv_stmt_col_int64(s, 10);
+        if (with_body) {
+            blob = kv_stmt_col_blob(s, 11, &blen);
+            out->body = kv_xmalloc(blen + 1);
+            if (blen)
+                memcpy(out->body, blob, blen);
+            out->body[blen] = '\0';
+            out->body_len = blen;
+        }
+        rc = 0;
+    }
+    kv_stmt_done(s);
+    if (rc < 0)
+        kv_mbox_letter_release(out);
+    return rc;
+}
+
+void kv_mbox_letter_release(struct kv_mbox_letter *l)
+{
+    if (!l)
+        return;
+    free(l->sender_label);
+    free(l->label);
+    free(l->body);
+    l->sender_label = l->label = l->body = NULL;
+    l->body_len = 0;
+}
+
+/* Parses the stored MeMo into a model (content loaded unless no_content). */
+static int read_model(const struct kv_mbox_letter *l, int no_content,
+                      struct kv_memo_message **out, struct kv_err *err)
+{
+    struct kv_memo_diags diags;
+    struct kv_memo_doc *doc = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!l->body)
+        return kv_err_set(err, KV_EINTERNAL, "letter loaded without its MeMo");
+    rc = kv_memo_global_init(err);
+    if (rc < 0)
+        return rc;
+    kv_memo_diags_init(&diags);
+    rc = kv_memo_check(l->body, l->body_len, KV_MEMO_LEVEL_XSD, NULL, &diags, &doc, err);
+    if (rc == 0 && !doc)
+        rc = kv_err_set(err, KV_EINTERNAL, "stored letter %s cannot be parsed", l->message_uuid);
+    if (rc == 0)
+        rc = kv_memo_read(doc, no_content ? KV_MEMO_READ_NO_CONTENT : 0, out, err);
+    kv_memo_doc_free(doc);
+    kv_memo_diags_release(&diags);
+    return rc;
+}
+
+static json_t *memo_bool(enum kv_memo_bool b)
+{
+    return b == KV_MEMO_BOOL_ABSENT ? json_null() : json_boolean(b == KV_MEMO_BOOL_TRUE);
+}
+
+static json_t *action_json(const struct kv_memo_action *a)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "label", str_or_null(a->label));
+    json_object_set_new(o, "actionCode", str_or_null(a->action_code));
+    json_object_set_new(o, "startDateTime", str_or_null(a->start));
+    json_object_set_new(o, "endDateTime", str_or_null(a->end));
+    if (a->entry_point) {
+        json_t *e = json_object();
+        json_object_set_new(e, "url", str_or_null(a->entry_point->url));
+        json_object_set_new(o, "entryPoint", e);
+    } else {
+        json_object_set_new(o, "entryPoint", json_null());
+    }
+    if (a->reservation) {
+        const struct kv_memo_reservation *r = a->reservation;
+        json_t *e = json_object();
+        json_object_set_new(e, "description", str_or_null(r->description));
+        json_object_set_new(e, "reservationUUID", str_or_null(r->uuid));
+        json_object_set_new(e, "abstract", str_or_null(r->abstract));
+        json_object_set_new(e, "location", str_or_null(r->location));
+        json_object_set_new(e, "startDateTime", str_or_null(r->start));
+        json_object_set_new(e, "endDateTime", str_or_null(r->end));
+        json_object_set_new(e, "organizerMail", str_or_null(r->organizer_mail));
+        json_object_set_new(e, "organizerName", str_or_null(r->organizer_name));
+        json_object_set_new(o, "reservation", e);
+    } else {
+        json_object_set_new(o, "reservation", json_null());
+    }
+    return o;
+}
+
+static void add_document(json_t *docs, const char *kind, const struct kv_memo_document *d,
+                         size_t *file_no)
+{
+    json_t *o = json_object(), *files = json_array(), *actions = json_array();
+    size_t i;
+
+    json_object_set_new(o, "kind", json_string(kind));
+    json_object_set_new(o, "id", str_or_null(d->id));
+    json_object_set_new(o, "label", str_or_null(d->label));
+    for (i = 0; i < d->n_files; i++) {
+        const struct kv_memo_file *f = &d->files[i];
+        json_t *fo = json_object();
+        json_object_set_new(fo, "index", json_integer((json_int_t)(*file_no)++));
+        json_object_set_new(fo, "filename", str_or_null(f->filename));
+        json_object_set_new(fo, "mimeType", str_or_null(f->encoding_format));
+        json_object_set_new(fo, "language", str_or_null(f->language));
+        json_object_set_new(fo, "size", json_integer((json_int_t)f->size));
+        json_array_append_new(files, fo);
+    }
+    for (i = 0; i < d->n_actions; i++)
+        json_array_append_new(actions, action_json(&d->actions[i]));
+    json_object_set_new(o, "files", files);
+    json_object_set_new(o, "actions", actions);
+    json_array_append_new(docs, o);
+}
+
+static json_t *party_json(const char *id, const char *id_type, const char *label)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", str_or_null(id));
+    json_object_set_new(o, "idType", str_or_null(id_type));
+    json_object_set_new(o, "label", str_or_null(label));
+    return o;
+}
+
+int kv_mbox_letter_json(const struct kv_mbox_letter *l, json_t **out, struct kv_err *err)
+{
+    struct kv_memo_message *m = NULL;
+    const struct kv_memo_header *h;
+    json_t *o, *docs, *snd;
+    size_t i, file_no = 0;
+    int rc;
+
+    *out = NULL;
+    rc = read_model(l, 1, &m, err);
+    if (rc < 0)
+        return rc;
+    h = &m->header;
+    o = json_object();
+    json_object_set_new(o, "messageUUID", json_string(l->message_uuid));
+    json_object_set_new(o, "messageId", str_or_null(h->message_id));
+    json_object_set_new(o, "messageType", str_or_null(h->message_type));
+    json_object_set_new(o, "memoVersion", str_or_null(m->memo_version));
+    json_object_set_new(o, "label", str_or_null(h->label));
+    json_object_set_new(o, "notification", str_or_null(h->notification));
+    json_object_set_new(o, "additionalNotification", str_or_null(h->additional_notification));
+    json_object_set_new(o, "reply", memo_bool(h->reply));
+    json_object_set_new(o, "replyByDateTime", str_or_null(h->reply_by));
+    json_object_set_new(o, "doNotDeliverUntilDate", str_or_null(h->do_not_deliver_until));
+    json_object_set_new(o, "mandatory", memo_bool(h->mandatory));
+    json_object_set_new(o, "legalNotification", memo_bool(h->legal_notification));
+    json_object_set_new(o, "postType", str_or_null(h->post_type));
+    snd = party_json(h->sender.id, h->sender.id_type, h->sender.label);
+    if (h->sender.representative)
+        json_object_set_new(snd, "representative",
+                            party_json(h->sender.representative->id,
+                                       h->sender.representative->id_type,
+                                       h->sender.representative->label));
+    json_object_set_new(o, "sender", snd);
+    json_object_set_new(o, "recipient",
+                        party_json(h->recipient.id, h->recipient.id_type, h->recipient.label));
+    json_object_set_new(o, "createdAt", time_or_null(l->created_ms));
+    json_object_set_new(o, "availableAt", time_or_null(l->available_ms));
+    json_object_set_new(o, "read", json_boolean(l->read_ms > 0));
+    json_object_set_new(o, "readAt", time_or_null(l->read_ms));
+    json_object_set_new(o, "folder", json_string(l->folder));
+    json_object_set_new(o, "size", json_integer(l->size));
+    docs = json_array();
+    if (m->body) {
+        add_document(docs, "MAIN", &m->body->main, &file_no);
+        for (i = 0; i < m->body->n_additional; i++)
+            add_document(docs, "ADDITIONAL", &m->body->additional[i], &file_no);
+        for (i = 0; i < m->body->n_technical; i++)
+            add_document(docs, "TECHNICAL", &m->body->technical[i], &file_no);
+        json_object_set_new(o, "createdDateTime", str_or_null(m->body->created));
+    } else {
+        json_object_set_new(o, "createdDateTime", json_null());
+    }
+    json_object_set_new(o, "documents", docs);
+    kv_memo_message_free(m);
+    *out = o;
+    return 0;
+}
+
+/* Finds file n across documents in order; NULL when there is none. */
+static const struct kv_memo_file *nth_file(const struct kv_memo_message *m, size_t n)
+{
+    const struct kv_memo_body *b = m->body;
+    size_t i;
+
+    if (!b)
+        return NULL;
+    if (n < b->main.n_files)
+        return &b->main.files[n];
+    n -= b->main.n_files;
+    for (i = 0; i < b->n_additional; i++) {
+        if (n < b->additional[i].n_files)
+            return &b->additional[i].files[n];
+        n -= b->additional[i].n_files;
+    }
+    for (i = 0; i < b->n_technical; i++) {
+        if (n < b->technical[i].n_files)
+            return &b->technical[i].files[n];
+        n -= b->technical[i].n_files;
+    }
+    return NULL;
+}
+
+int kv_mbox_letter_file(const struct kv_mbox_letter *l, size_t n, unsigned char **data,
+                        size_t *len, char **mime, char **filename, struct kv_err *err)
+{
+    struct kv_memo_message *m = NULL;
+    const struct kv_memo_file *f;
+    int rc;
+
+    *data = NULL;
+    *len = 0;
+    *mime = *filename = NULL;
+    rc = read_model(l, 0, &m, err);
+    if (rc < 0)
+        return rc;
+    f = nth_file(m, n);
+    if (!f) {
+        rc = kv_err_set(err, KV_ENOTFOUND, "the message has no file %zu", n);
+        goto out;
+    }
+    rc = kv_memo_file_decode(f, KV_MEMO_DEFAULT_MAX_BYTES, data, len, err);
+    if (rc < 0)
+        goto out;
+    *mime = kv_xstrdup(f->encoding_format ? f->encoding_format : "application/octet-stream");
+    *filename = kv_xstrdup(f->filename ? f->filename : "file");
+out:
+    kv_memo_message_free(m);
+    return rc;
+}
+
+int kv_mbox_mark_read(struct kv_db *db, const struct kv_mbox_owner *owner,
+                      const struct kv_mbox_letter *l, int *out_first, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_event ev;
+    char who[16];
+    int64_t now = kv_clock_now_ms();
+    int rc;
+
+    *out_first = 0;
+    snprintf(who, sizeof(who), "%s:%s", strcmp(owner->type, "CPR") == 0 ? "cpr" : "cvr",
+             owner->id);
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_db_prepare(db, "UPDATE letters SET read_ms = ? WHERE id = ? AND read_ms IS NULL", &s,
+                       err);
+    if (rc < 0)
+        goto fail;
+    kv_stmt_bind_int64(s, 1, now);
+    kv_stmt_bind_int64(s, 2, l->id);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto fail;
+    if (kv_db_changes(db) == 1) {
+        memset(&ev, 0, sizeof(ev));
+        ev.tag = "MESSAGE_READ";
+        ev.message_uuid = l->message_uuid;
+        ev.system_id = l->sender_system[0] ? l->sender_system : NULL;
+        ev.actor = who;
+        ev.subject = who;
+        ev.time_ms = now;
+        rc = kv_events_append(db, &ev, err);
+        if (rc < 0)
+            goto fail;
+        *out_first = 1;
+    }
+    return kv_db_commit(db, err);
+fail:
+    kv_db_rollback(db);
+    return rc;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * mailbox_view.h: what a mailbox owner (citizen by CPR, company by CVR) sees of the letters
+ * delivered to their mailbox: the list (newest first, opaque cursor paging, folder and unread
+ * filters), one letter in detail (header, documents with their files, actions — read from the
+ * stored MeMo with libmemo), a file's decoded bytes, and marking a letter read.
+ *
+ * Visibility: only letters in state AVAILABLE in a mailbox owned by the caller. Letters
+ * awaiting their value date, recalled, refused (NOT_ALLOWED) or turned into print jobs
+ * (PRINT: the recipient is exempt and got it on paper) are never shown. A letter that is not
+ * visible to the caller is reported as KV_ENOTFOUND, whoever owns it.
+ *
+ * Files are numbered n = 0, 1, 2, ... across all documents in document order (MainDocument,
+ * then AdditionalDocuments, then TechnicalDocuments, each document's files in order).
+ *
+ * All functions take a borrowed connection.
+ */
+#ifndef KV_HUB_MAILBOX_VIEW_H
+#define KV_HUB_MAILBOX_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "util/err.h"
+
+struct kv_db;
+
+#define KV_MBOX_LIST_MAX 100     /* largest page of the list */
+#define KV_MBOX_LIST_DEFAULT 20  /* page size when none is given */
+
+/* The caller: a mailbox owner. */
+struct kv_mbox_owner {
+    char type[4]; /* "CPR" | "CVR" */
+    char id[11];  /* the number */
+};
+
+struct kv_mbox_query {
+    const char *folder; /* only this folder, or NULL for all */
+    int unread;         /* 1 only unread, 0 only read, -1 both */
+    const char *cursor; /* from a previous page's nextCursor, or NULL for the first page */
+    int limit;          /* 1..KV_MBOX_LIST_MAX */
+};
+
+/* Lists owner's visible letters into *out = {items: [...], nextCursor: "..." | null} (owned,
+ * json_decref). Items: {messageUUID, label, sender{id, label}, createdAt, availableAt, read,
+ * readAt, folder, size}. KV_EINVAL for a malformed cursor or limit. */
+int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
+                 const struct kv_mbox_query *q, json_t **out, struct kv_err *err);
+
+/* One visible letter of an owner, with its stored MeMo. */
+struct kv_mbox_letter {
+    int64_t id;             /* letters.id */
+    char message_uuid[37];  /* lower-case messageUUID */
+    char sender_system[37]; /* submitting system */
+    char sender_cvr[9];     /* sending organisation */
+    char *sender_label;     /* owned; "" if unknown */
+    char *label;            /* owned title */
+    char folder[64];        /* folder name */
+    int64_t created_ms;     /* received by the hub */
+    int64_t available_ms;   /* became visible */
+    int64_t read_ms;        /* first read, 0 if unread */
+    int64_t size;           /* bytes of the MeMo */
+    char *body;             /* owned MeMo XML (NUL-terminated), NULL unless loaded */
+    size_t body_len;        /* bytes in body */
+};
+
+/* Loads the letter uuid (any case) if visible to owner; KV_ENOTFOUND otherwise. The MeMo
+ * itself is read only when with_body is non-zero (body stays NULL otherwise). Release with
+ * kv_mbox_letter_release. */
+int kv_mbox_letter_load(struct kv_db *db, const struct kv_mbox_owner *owner, const char *uuid,
+                        int with_body, struct kv_mbox_letter *out, struct kv_err *err);
+void kv_mbox_letter_release(struct kv_mbox_letter *l);
+
+/* The detail object {messageUUID, label, ..., sender, recipient, documents, ...} parsed from
+ * the stored MeMo (owned, json_decref). */
+int kv_mbox_letter_json(const struct kv_mbox_letter *l, json_t **out, struct kv_err *err);
+
+/* Decoded bytes of file n of the letter: *data (owned, free with free()), its MIME type and
+ * file name (owned strings, free with free()). KV_ENOTFOUND when there is no file n. */
+int kv_mbox_letter_file(const struct kv_mbox_letter *l, size_t n, unsigned char **data,
+                        size_t *len, char **mime, char **filename, struct kv_err *err);
+
+/* Marks the letter read. Only the first call sets read_ms and appends the event MESSAGE_READ
+ * (actor and subject "cpr:<n>"/"cvr:<n>"); later calls change nothing. *out_first = 1 when
+ * this call was the first. Runs its own transaction. */
+int kv_mbox_mark_read(struct kv_db *db, const struct kv_mbox_owner *owner,
+                      const struct kv_mbox_letter *l, int *out_first, struct kv_err *err);
+
+#endif

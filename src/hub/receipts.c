@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * receipts.c: the pull side of sender receipts (paging, get, delete) and the JSON shape of a
+ * Receipt. The push side (libcurl, retry schedule) is in receipt_push.c. See receipts.h.
+ */
+#include "hub/receipts.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "util/clock.h"
+
+static void copy_col(char *dst, size_t dstsz, const char *src)
+{
+    size_t n;
+
+    if (!src) {
+        dst[0] = '\0';
+        return;
+    }
+    n = strlen(src);
+    if (n >= dstsz)
+        n = dstsz - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* Columns in the order read by row_to_receipt. */
+#define RECEIPT_COLS                                                                               \
+    "id, system_id, transmission_id, message_uuid, message_id, receipt_status, error_code, "     \
+    "error_message, time_ms, push_state, push_attempts, push_next_ms"
+
+static void row_to_receipt(struct kv_stmt *s, struct kv_receipt *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->id = kv_stmt_col_int64(s, 0);
+    copy_col(r->system_id, sizeof(r->system_id), kv_stmt_col_text(s, 1));
+    copy_col(r->transmission_id, sizeof(r->transmission_id), kv_stmt_col_text(s, 2));
+    copy_col(r->message_uuid, sizeof(r->message_uuid), kv_stmt_col_text(s, 3));
+    copy_col(r->message_id, sizeof(r->message_id), kv_stmt_col_text(s, 4));
+    copy_col(r->receipt_status, sizeof(r->receipt_status), kv_stmt_col_text(s, 5));
+    copy_col(r->error_code, sizeof(r->error_code), kv_stmt_col_text(s, 6));
+    copy_col(r->error_message, sizeof(r->error_message), kv_stmt_col_text(s, 7));
+    r->time_ms = kv_stmt_col_int64(s, 8);
+    copy_col(r->push_state, sizeof(r->push_state), kv_stmt_col_text(s, 9));
+    r->push_attempts = (int)kv_stmt_col_int64(s, 10);
+    r->push_next_ms = kv_stmt_col_is_null(s, 11) ? 0 : kv_stmt_col_int64(s, 11);
+}
+
+static int bind_opt_text(struct kv_stmt *s, int idx, const char *v)
+{
+    return (v && v[0]) ? kv_stmt_bind_text(s, idx, v, -1) : kv_stmt_bind_null(s, idx);
+}
+
+int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    if (r->time_ms == 0)
+        r->time_ms = kv_clock_now_ms();
+    rc = kv_db_prepare(db,
+                       "INSERT INTO receipts (system_id, transmission_id, message_uuid, "
+                       "message_id, receipt_status, error_code, error_message, time_ms, "
+                       "push_state, push_attempts, push_next_ms) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, r->system_id, -1);
+    kv_stmt_bind_text(s, 2, r->transmission_id, -1);
+    bind_opt_text(s, 3, r->message_uuid);
+    bind_opt_text(s, 4, r->message_id);
+    kv_stmt_bind_text(s, 5, r->receipt_status, -1);
+    bind_opt_text(s, 6, r->error_code);
+    bind_opt_text(s, 7, r->error_message);
+    kv_stmt_bind_int64(s, 8, r->time_ms);
+    if (push) {
+        kv_stmt_bind_text(s, 9, "PENDING", -1);
+        kv_stmt_bind_int64(s, 10, r->time_ms);
+    } else {
+        kv_stmt_bind_null(s, 9);
+        kv_stmt_bind_null(s, 10);
+    }
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    r->id = kv_db_last_insert_id(db);
+    copy_col(r->push_state, sizeof(r->push_state), push ? "PENDING" : NULL);
+    r->push_attempts = 0;
+    r->push_next_ms = push ? r->time_ms : 0;
+    return 0;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return (s && s[0]) ? json_string(s) : json_null();
+}
+
+json_t *kv_receipt_json(const struct kv_receipt *r)
+{
+    char ts[32];
+    json_t *o = json_object();
+
+    kv_clock_format_utc(r->time_ms, ts, sizeof(ts));
+    json_object_set_new(o, "id", json_integer(r->id));
+    json_object_set_new(o, "transmissionId", str_or_null(r->transmission_id));
+    json_object_set_new(o, "messageUUID", str_or_null(r->message_uuid));
+    json_object_set_new(o, "messageId", str_or_null(r->message_id));
+    json_object_set_new(o, "errorCode", str_or_null(r->error_code));
+    json_object_set_new(o, "errorMessage", str_or_null(r->error_message));
+    json_object_set_new(o, "timeStamp", json_string(ts));
+    json_object_set_new(o, "receiptStatus", str_or_null(r->receipt_status));
+    return o;
+}
+
+static json_t *page_link(int64_t page, int size)
+{
+    char url[96];
+    int n = snprintf(url, sizeof(url), "/apis/v1/receipts/?page=%lld&size=%d", (long long)page,
+                     size);
+    if (n < 0 || (size_t)n >= sizeof(url))
+        return json_null();
+    return json_string(url);
+}
+
+int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int size,
+                     json_t **out, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    json_t *content = NULL, *o = NULL;
+    int64_t total = 0, pages;
+    int rc;
+
+    *out = NULL;
+    if (page < 0 || page > INT64_MAX / KV_RECEIPTS_PAGE_MAX)
+        return kv_err_set(err, KV_EINVAL, "page must be a number >= 0");
+    if (size < 1 || size > KV_RECEIPTS_PAGE_MAX)
+        return kv_err_set(err, KV_EINVAL, "size must be between 1 and %d", KV_RECEIPTS_PAGE_MAX);
+
+    rc = kv_db_prepare(db, "SELECT COUNT(*) FROM receipts WHERE system_id = ? AND deleted = 0",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, system_id, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        total = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+
+    content = json_array();
+    rc = kv_db_prepare(db,
+                       "SELECT " RECEIPT_COLS " FROM receipts WHERE system_id = ? AND deleted = 0 "
+                       "ORDER BY id LIMIT ? OFFSET ?",
+                       &s, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_text(s, 1, system_id, -1);
+    kv_stmt_bind_int64(s, 2, size);
+    kv_stmt_bind_int64(s, 3, page * size);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+        struct kv_receipt r;
+        row_to_receipt(s, &r);
+        json_array_append_new(content, kv_receipt_json(&r));
+    }
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto out;
+
+    pages = (total + size - 1) / size;
+    o = json_object();
+    json_object_set_new(o, "content", content);
+    content = NULL;
+    json_object_set_new(o, "number", json_integer(page));
+    json_object_set_new(o, "size", json_integer(size));
+    json_object_set_new(o, "totalElements", json_integer(total));
+    json_object_set_new(o, "totalPages", json_integer(pages));
+    json_object_set_new(o, "previous", page > 0 ? page_link(page - 1, size) : json_null());
+    json_object_set_new(o, "next", page + 1 < pages ? page_link(page + 1, size) : json_null());
+    *out = o;
+    rc = 0;
+out:
+    json_decref(content);
+    return rc;
+}
+
+/* Reads receipt id of system_id (not deleted) into out. */
+static int load(struct kv_db *db, const char *system_id, int64_t id, struct kv_receipt *out,
+                struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           "SELECT " RECEIPT_COLS " FROM receipts "
+                           "WHERE id = ? AND system_id = ? AND deleted = 0",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, id);
+    kv_stmt_bind_text(s, 2, system_id, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW) {
+        row_to_receipt(s, out);
+        rc = 0;
+    } else if (rc == KV_DONE) {
+        rc = kv_err_set(err, KV_ENOTFOUND, "no receipt %lld", (long long)id);
+    }
+    kv_stmt_done(s);
+    return rc;
+}
+
+static int mark_deleted(struct kv_db *db, const char *system_id, int64_t id, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           "UPDATE receipts SET deleted = 1 "
+                           "WHERE id = ? AND system_id = ? AND deleted = 0",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, id);
+    kv_stmt_bind_text(s, 2, system_id, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    if (kv_db_changes(db) != 1)
+        return kv_err_set(err, KV_ENOTFOUND, "no receipt %lld", (long long)id);
+    return 0;
+}
+
+int kv_receipt_get(struct kv_db *db, const char *system_id, int64_t id, int del,
+                   struct kv_receipt *out, struct kv_err *err)
+{
+    int rc;
+
+    if (!del)
+        return load(db, system_id, id, out, err);
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = load(db, system_id, id, out, err);
+    if (rc == 0)
+        rc = mark_deleted(db, system_id, id, err);
+    if (rc < 0) {
+        kv_db_rollback(db);
+        return rc;
+    }
+    return kv_db_commit(db, err);
+}
+
+int kv_receipt_delete(struct kv_db *db, const char *system_id, int64_t id, struct kv_err *err)
+{
+    int rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = mark_deleted(db, system_id, id, err);
+    if (rc < 0) {
+        kv_db_rollback(db);
+        return rc;
+    }
+    return kv_db_commit(db, err);
+}
+
+int kv_receipts_push_pending(struct kv_db *db, int64_t *out, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db, "SELECT COUNT(*) FROM receipts WHERE push_state = 'PENDING'", &s,
+                           err);
+    *out = 0;
+    if (rc < 0)
+        return rc;
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW) {
+        *out = kv_stmt_col_int64(s, 0);
+        rc = 0;
+    }
+    kv_stmt_done(s);
+    return rc;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * receipts.h: receipts going back to sender systems (table `receipts`, migration 003), both
+ * ways NgDP offers them:
+ *   pull  the sender system pages through its own non-deleted receipts, oldest first, and
+ *         deletes them (soft delete: the row stays for audit, `deleted` = 1);
+ *   push  every receipt with push_state 'PENDING' is POSTed as JSON to the owning system's
+ *         receipt_url with libcurl; 2xx marks it 'DONE', anything else schedules a retry on
+ *         the schedule below (persisted in push_attempts / push_next_ms, so a restart loses
+ *         none). After 72 hours without success the receipt is 'FAILED' and the event
+ *         BUSINESS_RECEIPT_SEND_TO_SENDER_SYSTEM_FAILED is logged; a success logs
+ *         TECHNICAL_RECEIPT_SENT_TO_SENDER_SYSTEM. Delivery is at least once: a crash between
+ *         the POST and the commit of 'DONE' pushes the receipt again (receivers deduplicate
+ *         on "id" / transmissionId). docs/receipts.md documents all of it.
+ *
+ * Retry schedule (delay after the n-th failed attempt): 10 s, 30 s, 1 min, 5 min, 15 min,
+ * 1 h, then every hour; give up once 72 h have passed since the receipt was created.
+ * All times come from kv_clock_now_ms, so the test clock moves retries.
+ *
+ * Connections are borrowed (kv_db_acquire by the caller) except in kv_receipts_push_due,
+ * which takes its own from the store and never holds one during network I/O.
+ */
+#ifndef KV_HUB_RECEIPTS_H
+#define KV_HUB_RECEIPTS_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "util/err.h"
+
+struct kv_db;
+struct kv_metrics;
+struct kv_store;
+
+#define KV_RECEIPTS_PAGE_MAX 1000         /* largest page size of the pull API */
+#define KV_RECEIPTS_PAGE_DEFAULT 20       /* page size when none is given */
+#define KV_RECEIPT_GIVE_UP_MS (72LL * 3600 * 1000) /* push retries stop after this age */
+#define KV_RECEIPT_PUSH_BATCH 32          /* receipts pushed concurrently per call */
+
+/* One receipt row, as plain values. */
+struct kv_receipt {
+    int64_t id;                 /* receipt id (/apis/v1/receipts/{id}) */
+    char system_id[37];         /* owning sender system */
+    char transmission_id[37];   /* transmission the receipt answers */
+    char message_uuid[37];      /* letter concerned, "" if unknown */
+    char message_id[257];       /* MeMo messageID, "" if none */
+    char receipt_status[16];    /* NOT_ALLOWED | INVALID | RECEIVED | COMPLETED */
+    char error_code[64];        /* "" if none */
+    char error_message[1024];   /* "" if none */
+    int64_t time_ms;            /* creation time */
+    char push_state[12];        /* "" (pull only) | PENDING | DONE | FAILED */
+    int push_attempts;          /* failed or successful push attempts so far */
+    int64_t push_next_ms;       /* next attempt due (0 = now) */
+};
+
+/* Inserts a receipt inside the caller's transaction. When push is non-zero the receipt is
+ * queued for push (push_state PENDING, due at once). r->id receives the new id. Offered for
+ * the send pipeline; any INSERT that sets push_state = 'PENDING' works the same. */
+int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct kv_err *err);
+
+/* The Receipt JSON object {id, transmissionId, messageUUID, messageId, errorCode,
+ * errorMessage, timeStamp, receiptStatus} (empty strings become null). Returns owned json_t. */
+json_t *kv_receipt_json(const struct kv_receipt *r);
+
+/* One page (zero-based page, size 1..KV_RECEIPTS_PAGE_MAX) of system_id's non-deleted
+ * receipts, oldest first, as the page object {content, number, size, totalElements,
+ * totalPages, previous, next} (previous/next: relative URLs or null). KV_EINVAL on bad
+ * paging. *out is owned (json_decref). */
+int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int size,
+                     json_t **out, struct kv_err *err);
+
+/* Fetches receipt id if it belongs to system_id and is not deleted (KV_ENOTFOUND otherwise);
+ * with del non-zero it is then deleted in the same transaction. */
+int kv_receipt_get(struct kv_db *db, const char *system_id, int64_t id, int del,
+                   struct kv_receipt *out, struct kv_err *err);
+/* Deletes receipt id of system_id; KV_ENOTFOUND when not there (or not the caller's). */
+int kv_receipt_delete(struct kv_db *db, const char *system_id, int64_t id, struct kv_err *err);
+
+/* Delay before the next attempt after `failures` failed attempts (>= 1). */
+int64_t kv_receipt_retry_delay_ms(int failures);
+
+/* Push options (plain values). */
+struct kv_receipt_push_opts {
+    int64_t connect_timeout_ms; /* TCP/TLS connect timeout; 0 = 10 s */
+    int64_t total_timeout_ms;   /* whole request; 0 = 30 s */
+    struct kv_metrics *metrics; /* borrowed; counts pushes and failed attempts; may be NULL */
+};
+
+/* Pushes up to KV_RECEIPT_PUSH_BATCH due receipts concurrently (curl multi) and records each
+ * outcome. Returns 0 (outcomes are data, not errors) or a store failure. *out_done (may be
+ * NULL) gets the number of receipts attempted. Thread-safe against itself only in the sense
+ * that a receipt is updated only while still PENDING; run it from one thread. */
+int kv_receipts_push_due(struct kv_store *st, const struct kv_receipt_push_opts *opts,
+                         int *out_done, struct kv_err *err);
+
+/* Scheduler hook (kv_scheduler_hook, registered by the hub on its scheduler): hub_arg is the
+ * struct kv_hub (borrowed). Pushes due receipts in batches until none is left due (at most
+ * 16 batches per pass), with the connect timeout 10 s and the total timeout from the
+ * configuration (receipt_push_timeout); bumps kuvert_receipts_pushed_total and
+ * kuvert_receipt_push_failures_total in hub->metrics. Returns 0 or the first store failure. */
+int kv_receipts_push_hook(void *hub_arg);
+
+/* Number of receipts still PENDING push (for metrics/tests). */
+int kv_receipts_push_pending(struct kv_db *db, int64_t *out, struct kv_err *err);
+
+#endif

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * system.c: sender and recipient systems and their API tokens (see directory.h).
+ *
+ * Token: base64("<systemId>:<secret>"), systemId the system's UUID v4 and secret 32 random
+ * bytes in lowercase hex (64 characters). Only hex SHA-256 of the secret text is stored.
+ * Authentication decodes the token, looks the system up by id and compares the SHA-256 of the
+ * presented secret with the stored one in constant time; an unknown id is compared against a
+ * dummy hash so both failures take the same path and give the same message.
+ */
+#include "hub/directory.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "hub/directory_int.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/crypto.h"
+
+#define SECRET_BYTES 32
+#define SECRET_HEX (2 * SECRET_BYTES)
+#define TOKEN_MAX 256 /* longest base64 token accepted before decoding */
+
+static const char SQL_SYS_ADD[] =
+    "INSERT INTO systems (id, org_cvr, kind, name, secret_sha256, receipt_url, protocol,"
+    " push_url, contact_email, is_default, status, created_ms)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)";
+static const char SQL_SYS_GET[] =
+    "SELECT id, org_cvr, kind, name, receipt_url, protocol, push_url, contact_email,"
+    " is_default, status, created_ms, secret_sha256 FROM systems WHERE id = ?";
+static const char SQL_SYS_UNDEFAULT[] =
+    "UPDATE systems SET is_default = 0 WHERE org_cvr = ? AND kind = 'recipient'";
+static const char SQL_SYS_STATUS[] = "UPDATE systems SET status = ? WHERE id = ?";
+
+static int is_uuid(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n != 36)
+        return 0;
+    for (i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return 0;
+        } else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int is_hex(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+static int str_fits(const char *s, size_t size)
+{
+    return strlen(s) < size;
+}
+
+static int check_system(const struct kv_system *sys, struct kv_err *err)
+{
+    int sender = strcmp(sys->kind, "sender") == 0;
+
+    if (!sender && strcmp(sys->kind, "recipient") != 0)
+        return kv_err_set(err, KV_EINVAL, "system kind must be sender or recipient");
+    if (!kv_cvr_valid(sys->org_cvr))
+        return kv_err_set(err, KV_EINVAL, "\"%.20s\" is not a CVR number (8 digits)",
+                          sys->org_cvr);
+    if (!sys->name[0])
+        return kv_err_set(err, KV_EINVAL, "system name must not be empty");
+    if (sender && (sys->protocol[0] || sys->push_url[0] || sys->is_default))
+        return kv_err_set(err, KV_EINVAL,
+                          "--protocol, --push-url and --default are for recipient systems");
+    if (!sender && sys->receipt_url[0])
+        return kv_err_set(err, KV_EINVAL, "--receipt-url is for sender systems");
+    if (!sender && sys->protocol[0] && strcmp(sys->protocol, "pull") != 0 &&
+        strcmp(sys->protocol, "push") != 0)
+        return kv_err_set(err, KV_EINVAL, "protocol must be pull or push");
+    if (!sender && strcmp(sys->protocol, "push") == 0 && !sys->push_url[0])
+        return kv_err_set(err, KV_EINVAL, "a push recipient system needs --push-url");
+    /* URL schemes are checked by the callers (CLI, admin API); the receipt pusher reports
+     * anything it cannot use as a push failure. */
+    if (sys->contact_email[0] && !strchr(sys->contact_email, '@'))
+        return kv_err_set(err, KV_EINVAL, "contact e-mail must contain @");
+    if (!str_fits(sys->name, sizeof(sys->name)) || !str_fits(sys->kind, sizeof(sys->kind)) ||
+        !str_fits(sys->receipt_url, sizeof(sys->receipt_url)) ||
+        !str_fits(sys->push_url, sizeof(sys->push_url)))
+        return kv_err_set(err, KV_EINVAL, "value too long");
+    return 0;
+}
+
+static const char *nz(const char *s)
+{
+    return s[0] ? s : NULL;
+}
+
+int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_org org;
+    unsigned char raw[SECRET_BYTES];
+    char secret[SECRET_HEX + 1], sha[KV_SHA256_HEX_LEN + 1], cred[36 + 1 + SECRET_HEX + 1];
+    char subject[16], *props_txt = NULL;
+    json_t *props = NULL;
+    int rc;
+
+    *out_token = NULL;
+    rc = check_system(sys, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(sys->kind, "recipient") == 0 && !sys->protocol[0])
+        kv__dir_copy(sys->protocol, sizeof(sys->protocol), "pull");
+    if (kv_uuid_v4(sys->id) < 0 || kv_random_bytes(raw, sizeof(raw)) < 0)
+        return kv_err_set(err, KV_EINTERNAL, "no random bytes");
+    kv__dir_hex(raw, sizeof(raw), secret);
+    kv_sha256_hex(secret, SECRET_HEX, sha);
+    kv__dir_copy(sys->status, sizeof(sys->status), "active");
+    sys->created_ms = kv_clock_now_ms();
+
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_org_get(db, sys->org_cvr, &org, err);
+    if (rc < 0)
+        goto out;
+    if (sys->is_default) {
+        rc = kv_db_prepare(db, SQL_SYS_UNDEFAULT, &s, err);
+        if (rc < 0)
+            goto out;
+        kv_stmt_bind_text(s, 1, sys->org_cvr, -1);
+        rc = kv_stmt_step(s, err);
+        kv_stmt_done(s);
+        if (rc < 0)
+            goto out;
+    }
+    rc = kv_db_prepare(db, SQL_SYS_ADD, &s, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_text(s, 1, sys->id, -1);
+    kv_stmt_bind_text(s, 2, sys->org_cvr, -1);
+    kv_stmt_bind_text(s, 3, sys->kind, -1);
+    kv_stmt_bind_text(s, 4, sys->name, -1);
+    kv_stmt_bind_text(s, 5, sha, -1);
+    kv_stmt_bind_text(s, 6, nz(sys->receipt_url), -1);
+    kv_stmt_bind_text(s, 7, nz(sys->protocol), -1);
+    kv_stmt_bind_text(s, 8, nz(sys->push_url), -1);
+    kv_stmt_bind_text(s, 9, nz(sys->contact_email), -1);
+    kv_stmt_bind_int64(s, 10, sys->is_default ? 1 : 0);
+    kv_stmt_bind_int64(s, 11, sys->created_ms);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto out;
+    props = json_pack("{s:s,s:s,s:s}", "kind", sys->kind, "name", sys->name, "orgCvr",
+                      sys->org_cvr);
+    if (sys->receipt_url[0])
+        json_object_set_new(props, "receiptUrl", json_string(sys->receipt_url));
+    if (sys->protocol[0])
+        json_object_set_new(props, "protocol", json_string(sys->protocol));
+    props_txt = json_dumps(props, JSON_COMPACT);
+    snprintf(subject, sizeof(subject), "cvr:%s", sys->org_cvr);
+    rc = kv__dir_event(db, "SYSTEM_CREATED", sys->id, subject, props_txt, err);
+    if (rc == 0)
+        rc = kv_db_commit(db, err);
+out:
+    if (rc < 0) {
+        kv_db_rollback(db);
+    } else {
+        snprintf(cred, sizeof(cred), "%s:%s", sys->id, secret);
+        *out_token = kv_base64_encode(cred, strlen(cred));
+    }
+    json_decref(props);
+    free(props_txt);
+    memset(secret, 0, sizeof(secret));
+    memset(raw, 0, sizeof(raw));
+    return rc;
+}
+
+/* Reads a system row; sha (optional, KV_SHA256_HEX_LEN + 1) receives the stored secret hash. */
+static int system_get(struct kv_db *db, const char *id, struct kv_system *out, char *sha,
+                      struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = kv_db_prepare(db, SQL_SYS_GET, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW) {
+        kv__dir_copy(out->id, sizeof(out->id), kv_stmt_col_text(s, 0));
+        kv__dir_copy(out->org_cvr, sizeof(out->org_cvr), kv_stmt_col_text(s, 1));
+        kv__dir_copy(out->kind, sizeof(out->kind), kv_stmt_col_text(s, 2));
+        kv__dir_copy(out->name, sizeof(out->name), kv_stmt_col_text(s, 3));
+        kv__dir_copy(out->receipt_url, sizeof(out->receipt_url), kv_stmt_col_text(s, 4));
+        kv__dir_copy(out->protocol, sizeof(out->protocol), kv_stmt_col_text(s, 5));
+        kv__dir_copy(out->push_url, sizeof(out->push_url), kv_stmt_col_text(s, 6));
+        kv__dir_copy(out->contact_email, sizeof(out->contact_email), kv_stmt_col_text(s, 7));
+        out->is_default = (int)kv_stmt_col_int64(s, 8);
+        kv__dir_copy(out->status, sizeof(out->status), kv_stmt_col_text(s, 9));
+        out->created_ms = kv_stmt_col_int64(s, 10);
+        if (sha)
+            kv__dir_copy(sha, KV_SHA256_HEX_LEN + 1, kv_stmt_col_text(s, 11));
+        rc = 0;
+    } else if (rc == KV_DONE) {
+        rc = kv_err_set(err, KV_ENOTFOUND, "no system with id %.40s", id ? id : "");
+    }
+    kv_stmt_done(s);
+    return rc;
+}
+
+int kv_system_get(struct kv_db *db, const char *id, struct kv_system *out, struct kv_err *err)
+{
+    return system_get(db, id, out, NULL, err);
+}
+
+int kv_system_authenticate(struct kv_db *db, const char *authorization, struct kv_system *out,
+                           struct kv_err *err)
+{
+    static const char bad[] = "invalid API token";
+    const char *tok = kv__dir_auth_param(authorization, "Basic");
+    unsigned char *raw = NULL;
+    size_t rawlen = 0, toklen;
+    char id[37], got[KV_SHA256_HEX_LEN + 1], want[KV_SHA256_HEX_LEN + 1];
+    const char *colon, *secret;
+    int rc, found;
+
+    memset(out, 0, sizeof(*out));
+    if (!authorization || !*authorization)
+        return kv_err_set(err, KV_EAUTH, "missing Authorization header");
+    if (!tok)
+        return kv_err_set(err, KV_EAUTH, "Authorization must be \"Basic <API token>\"");
+    toklen = strlen(tok);
+    while (toklen > 0 && tok[toklen - 1] == ' ')
+        toklen--;
+    if (toklen > TOKEN_MAX || kv_base64_decode(tok, toklen, &raw, &rawlen) < 0)
+        return kv_err_set(err, KV_EAUTH, "malformed API token");
+    colon = memchr(raw, ':', rawlen);
+    secret = colon ? colon + 1 : NULL;
+    if (!colon || !is_uuid((const char *)raw, (size_t)(colon - (const char *)raw)) ||
+        rawlen - (size_t)(secret - (const char *)raw) != SECRET_HEX ||
+        !is_hex(secret, SECRET_HEX)) {
+        free(raw);
+        return kv_err_set(err, KV_EAUTH, "malformed API token");
+    }
+    memcpy(id, raw, 36);
+    id[36] = '\0';
+    kv_sha256_hex(secret, SECRET_HEX, got);
+    free(raw);
+    rc = system_get(db, id, out, want, NULL);
+    if (rc < 0 && rc != KV_ENOTFOUND)
+        return kv_err_set(err, rc, "cannot read systems");
+    found = rc == 0 && strlen(want) == KV_SHA256_HEX_LEN;
+    if (!found) /* same work as a real comparison */
+        memset(want, 'x', KV_SHA256_HEX_LEN);
+    if (!kv_ct_equal(got, want, KV_SHA256_HEX_LEN) || !found) {
+        memset(out, 0, sizeof(*out));
+        return kv_err_set(err, KV_EAUTH, "%s", bad);
+    }
+    if (strcmp(out->status, "active") != 0) {
+        memset(out, 0, sizeof(*out));
+        return kv_err_set(err, KV_EAUTH, "the system is deactivated");
+    }
+    return 0;
+}
+
+int kv_system_set_status(struct kv_db *db, const char *id, const char *status, struct kv_err *err)
+{
+    struct kv_system sys;
+    struct kv_stmt *s = NULL;
+    char subject[16], props[64];
+    int rc;
+
+    if (!status || (strcmp(status, "active") != 0 && strcmp(status, "deactivated") != 0))
+        return kv_err_set(err, KV_EINVAL, "status must be active or deactivated");
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_system_get(db, id, &sys, err);
+    if (rc < 0)
+        goto out;
+    if (strcmp(sys.status, status) == 0) { /* nothing changes, nothing logged */
+        kv_db_rollback(db);
+        return 0;
+    }
+    rc = kv_db_prepare(db, SQL_SYS_STATUS, &s, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_text(s, 1, status, -1);
+    kv_stmt_bind_text(s, 2, id, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto out;
+    snprintf(subject, sizeof(subject), "cvr:%s", sys.org_cvr);
+    snprintf(props, sizeof(props), "{\"status\":\"%s\"}", status);
+    rc = kv__dir_event(db, strcmp(status, "active") == 0 ? "SYSTEM_ACTIVATED" : "SYSTEM_DEACTIVATED",
+                       id, subject, props, err);
+    if (rc == 0)
+        rc = kv_db_commit(db, err);
+out:
+    if (rc < 0)
+        kv_db_rollback(db);
+    return rc;
+}

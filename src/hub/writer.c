@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * writer.c: the group-commit writer (see writer.h). A mutex-guarded FIFO of jobs (one job =
+ * the letters of one request, waiting on its own condition variable); the writer thread takes
+ * all queued jobs up to KV_WRITER_BATCH_MAX letters, runs kv_letters_store_batch on its own
+ * connection, then signals every job of the batch. Because the batch is whatever queued up
+ * while the previous COMMIT was being fsynced, the batch size adapts to load by itself: one
+ * letter when idle (no added latency), hundreds under a burst.
+ */
+#include "hub/writer.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/metrics.h"
+#include "hub/hub.h"
+#include "hub/letters.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#define KV_WRITER_CACHE_KIB "65536" /* page cache of the writer's connection: 64 MiB */
+/* The scheduler checkpoints the WAL every second (kv_scheduler, PASSIVE, off the commit path);
+ * the writer itself only does so when the WAL has grown past this many pages (64 MiB). */
+#define KV_WRITER_AUTOCHECKPOINT "16384"
+
+/* One request's letters, waiting. Lives on the waiting thread's stack. */
+struct job {
+    struct kv_letter **letters; /* borrowed */
+    size_t n;                   /* count */
+    int done;                   /* set under the writer's mutex */
+    int rc;                     /* transaction result */
+    struct kv_err err;          /* detail of rc */
+    pthread_cond_t cond;        /* signalled when done */
+    struct job *next;           /* queue link */
+};
+
+struct kv_letter_writer {
+    struct kv_store *store;     /* borrowed */
+    struct kv_metrics *metrics; /* borrowed, may be NULL */
+    pthread_mutex_t mu;         /* guards everything below */
+    pthread_cond_t wake;        /* signalled when work arrives or on stop */
+    struct job *head, *tail;    /* FIFO */
+    size_t depth;               /* letters queued */
+    int stopping;               /* 1 after kv_letter_writer_stop began */
+    pthread_t thread;           /* the writer thread */
+    unsigned long long batches; /* committed transactions */
+    unsigned long long stored;  /* letters handled */
+};
+
+static int depth_gauge(void *arg, double *out)
+{
+    *out = (double)kv_letter_writer_depth(arg);
+    return 0;
+}
+
+/* Takes jobs off the queue up to the batch limit (at least one job). Caller holds mu. */
+static struct job *take_batch(struct kv_letter_writer *w, size_t *out_letters)
+{
+    struct job *first = w->head, *last = w->head;
+    size_t total = last->n;
+
+    while (last->next && total + last->next->n <= KV_WRITER_BATCH_MAX) {
+        last = last->next;
+        total += last->n;
+    }
+    w->head = last->next;
+    if (!w->head)
+        w->tail = NULL;
+    last->next = NULL;
+    w->depth -= total;
+    *out_letters = total;
+    return first;
+}
+
+static void count_outcomes(struct kv_letter_writer *w, struct kv_letter **ls, size_t n)
+{
+    uint64_t ok = 0, bad = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (ls[i]->outcome == KV_LETTER_CREATED)
+            ok++;
+        else if (ls[i]->outcome == KV_LETTER_REFUSED || ls[i]->outcome == KV_LETTER_CONFLICT)
+            bad++;
+    }
+    kv_metrics_count(w->metrics, KV_METRIC_LETTERS_ACCEPTED, ok);
+    kv_metrics_count(w->metrics, KV_METRIC_LETTERS_REFUSED, bad);
+}
+
+/* The writer's own connection, with a page cache large enough that a batch's dirty pages
+ * are not spilled to the WAL (and rewritten) before COMMIT, and checkpoints left to the
+ * scheduler so that COMMIT does not pay for them. */
+static int writer_db(struct kv_letter_writer *w, struct kv_db **out, struct kv_err *err)
+{
+    int rc = kv_db_acquire(w->store, out, err);
+
+    if (rc < 0)
+        return rc;
+    (void)kv_db_exec(*out, "PRAGMA cache_size=-" KV_WRITER_CACHE_KIB, NULL);
+    (void)kv_db_exec(*out, "PRAGMA wal_autocheckpoint=" KV_WRITER_AUTOCHECKPOINT, NULL);
+    return 0;
+}
+
+static void *writer_main(void *arg)
+{
+    struct kv_letter_writer *w = arg;
+    struct kv_letter **flat = kv_xcalloc(KV_WRITER_BATCH_MAX, sizeof(*flat));
+    struct kv_db *db = NULL;
+    struct kv_err err = {0};
+
+    for (;;) {
+        struct job *batch, *j, *next;
+        size_t n = 0, total;
+        int rc;
+
+        pthread_mutex_lock(&w->mu);
+        while (!w->head && !w->stopping)
+            pthread_cond_wait(&w->wake, &w->mu);
+        if (!w->head) {
+            pthread_mutex_unlock(&w->mu);
+            break;
+        }
+        batch = take_batch(w, &total);
+        pthread_mutex_unlock(&w->mu);
+
+        for (j = batch; j; j = j->next) {
+            memcpy(flat + n, j->letters, j->n * sizeof(*flat));
+            n += j->n;
+        }
+        memset(&err, 0, sizeof(err));
+        rc = db ? 0 : writer_db(w, &db, &err);
+        if (rc == 0)
+            rc = kv_letters_store_batch(db, flat, n, &err);
+        if (rc < 0)
+            kv_log(KV_LOG_ERROR, "letter writer: batch of %zu letters failed: %s", n, err.msg);
+        count_outcomes(w, flat, n);
+
+        pthread_mutex_lock(&w->mu);
+        if (rc == 0)
+            w->batches++;
+        w->stored += n;
+        for (j = batch; j; j = next) {
+            next = j->next;
+            j->rc = rc;
+            j->err = err;
+            j->done = 1;
+            pthread_cond_signal(&j->cond);
+        }
+        pthread_mutex_unlock(&w->mu);
+    }
+    if (db)
+        kv_db_release(db);
+    free(flat);
+    return NULL;
+}
+
+int kv_letter_writer_new(struct kv_store *st, struct kv_metrics *metrics,
+                         struct kv_letter_writer **out, struct kv_err *err)
+{
+    struct kv_letter_writer *w = kv_xcalloc(1, sizeof(*w));
+
+    *out = NULL;
+    w->store = st;
+    w->metrics = metrics;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        pthread_cond_destroy(&w->wake);
+        pthread_mutex_destroy(&w->mu);
+        free(w);
+        return kv_err_set(err, KV_EINTERNAL, "cannot start the letter writer thread");
+    }
+    if (metrics)
+        (void)kv_metrics_gauge_register(metrics, "kuvert_queue_depth", "queue=\"letter_writer\"",
+                                        "Items waiting in a queue.", depth_gauge, w);
+    *out = w;
+    return 0;
+}
+
+int kv_letter_writer_start(struct kv_hub *hub, struct kv_letter_writer **out, struct kv_err *err)
+{
+    return kv_letter_writer_new(hub->store, hub->metrics, out, err);
+}
+
+void kv_letter_writer_stop(struct kv_letter_writer *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stopping = 1;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->wake);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+int kv_letter_writer_run(struct kv_letter_writer *w, struct kv_letter **letters, size_t n,
+                         struct kv_err *err)
+{
+    struct job j;
+    size_t off = 0;
+    int rc = 0;
+
+    /* A request with more letters than one batch holds is queued in slices. */
+    while (off < n) {
+        size_t take = n - off > KV_WRITER_BATCH_MAX ? KV_WRITER_BATCH_MAX : n - off;
+
+        memset(&j, 0, sizeof(j));
+        j.letters = letters + off;
+        j.n = take;
+        pthread_cond_init(&j.cond, NULL);
+        pthread_mutex_lock(&w->mu);
+        if (w->stopping) {
+            pthread_mutex_unlock(&w->mu);
+            pthread_cond_destroy(&j.cond);
+            return kv_err_set(err, KV_EINVAL, "the letter writer is stopping");
+        }
+        if (w->tail)
+            w->tail->next = &j;
+        else
+            w->head = &j;
+        w->tail = &j;
+        w->depth += take;
+        pthread_cond_signal(&w->wake);
+        while (!j.done)
+            pthread_cond_wait(&j.cond, &w->mu);
+        pthread_mutex_unlock(&w->mu);
+        pthread_cond_destroy(&j.cond);
+        if (j.rc < 0 && rc == 0) {
+            rc = j.rc;
+            if (err)
+                *err = j.err;
+        }
+        off += take;
+    }
+    return rc;
+}
+
+size_t kv_letter_writer_depth(struct kv_letter_writer *w)
+{
+    size_t d;
+
+    pthread_mutex_lock(&w->mu);
+    d = w->depth;
+    pthread_mutex_unlock(&w->mu);
+    return d;
+}
+
+void kv_letter_writer_stats(struct kv_letter_writer *w, unsigned long long *out_batches,
+                            unsigned long long *out_letters)
+{
+    pthread_mutex_lock(&w->mu);
+    *out_batches = w->batches;
+    *out_letters = w->stored;
+    pthread_mutex_unlock(&w->mu);
+}

@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * parse.c: libmemo's hardened XML reader (layer a of kv_memo_check) and the process-wide
+ * external entity loader.
+ *
+ * The document is fed to a libxml2 push parser in chunks straight from the caller's buffer,
+ * so libxml2 never holds a second full copy of the input: peak memory is the caller's buffer
+ * plus the tree (whose text nodes are the only other big allocation). SAX callbacks wrap
+ * libxml2's tree builder to enforce the limits before anything is allocated for the offending
+ * element, and any DOCTYPE stops the parser at once, so no entity can ever be declared,
+ * loaded or expanded. Errors go to a structured handler of this parser context only (never
+ * libxml2's global handler), which keeps concurrent checks independent. The parser runs in
+ * recovery mode so that every well-formedness error is reported, not just the first; a
+ * document with any error is never handed on.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/SAX2.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/tree.h>
+#include <libxml/xmlIO.h>
+#include <libxml/xmlerror.h>
+
+#include "memo/check_int.h"
+#include "memo/embed.h"
+#include "util/xmalloc.h"
+
+/* Bytes handed to libxml2 per xmlParseChunk call; libxml2 discards consumed input as it goes. */
+#define CHUNK ((size_t)1 << 20)
+
+/* Input libxml2 may hold back unparsed (one markup construct); see kv__memo_parse. */
+#define MAX_PENDING ((size_t)4 << 20)
+
+/* Attributes plus namespace declarations allowed on one start tag. A MeMo root carries about
+ * 15 (memoVersion, memoSchVersion, xmlns:*), every other MeMo element none. */
+#define KV_MEMO_MAX_ATTRS 64u
+
+/* State of one parse, reached from the SAX callbacks through ctxt->_private. */
+struct reader {
+    const struct kv_memo_limits *lim; /* borrowed bounds */
+    struct kv_memo_diags *d;          /* borrowed diagnostic sink */
+    unsigned depth;                   /* currently open elements */
+    size_t n_elements;                /* elements started so far */
+    size_t n_attrs;                   /* attributes + namespace declarations so far */
+    size_t n_wf;                      /* XML-WF errors reported */
+    int stopped;                      /* 1 once we refused the document and stopped libxml2 */
+};
+
+static struct reader *reader_of(void *ctx)
+{
+    return ((xmlParserCtxtPtr)ctx)->_private;
+}
+
+/* Current parser position (1-based line and column). */
+static void position(xmlParserCtxtPtr ctxt, unsigned long *line, unsigned long *col)
+{
+    *line = 0;
+    *col = 0;
+    if (ctxt->input) {
+        *line = ctxt->input->line > 0 ? (unsigned long)ctxt->input->line : 0;
+        *col = ctxt->input->col > 0 ? (unsigned long)ctxt->input->col : 0;
+    }
+}
+
+/* Refuses the document at the current position with rule and stops libxml2 for good. */
+static void refuse(xmlParserCtxtPtr ctxt, const char *rule, const char *path, const char *msg)
+{
+    struct reader *rd = ctxt->_private;
+    unsigned long line, col;
+
+    if (rd->stopped)
+        return;
+    position(ctxt, &line, &col);
+    kv_memo_diags_add(rd->d, KV_MEMO_ERROR, rule, line, col, path, "%s", msg);
+    rd->stopped = 1;
+    xmlStopParser(ctxt);
+}
+
+/* Path of the element about to be created under the parser's current node. */
+static char *child_path(xmlParserCtxtPtr ctxt, const xmlChar *prefix, const xmlChar *name)
+{
+    char *parent = kv__memo_node_path(ctxt->node);
+    char *out;
+
+    if (prefix)
+        out = kv_xasprintf("%s/%s:%s", parent, (const char *)prefix, (const char *)name);
+    else
+        out = kv_xasprintf("%s/%s", parent, (const char *)name);
+    free(parent);
+    return out;
+}
+
+static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                     const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+                     int nb_attributes, int nb_defaulted, const xmlChar **attributes)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    struct reader *rd = reader_of(ctx);
+    char msg[160];
+    char *path;
+
+    if (rd->stopped)
+        return;
+    /* Attributes and namespace declarations are tree nodes too (libxml2 spends ~200 bytes on
+     * each): their total is held to the same bound as the elements. */
+    rd->n_attrs += (size_t)(nb_attributes > 0 ? nb_attributes : 0) +
+                   (size_t)(nb_namespaces > 0 ? nb_namespaces : 0);
+    if (rd->depth >= rd->lim->max_depth || rd->n_elements >= rd->lim->max_elements ||
+        rd->n_attrs > rd->lim->max_elements) {
+        int deep = rd->depth >= rd->lim->max_depth;
+        if (deep)
+            snprintf(msg, sizeof(msg), "elements are nested more than %u deep", rd->lim->max_depth);
+        else if (rd->n_elements >= rd->lim->max_elements)
+            snprintf(msg, sizeof(msg), "the document has more than %zu elements",
+                     rd->lim->max_elements);
+        else
+            snprintf(msg, sizeof(msg),
+                     "the document has more than %zu attributes and namespace declarations",
+                     rd->lim->max_elements);
+        path = child_path(ctxt, prefix, localname);
+        refuse(ctxt, deep ? "XML-DEPTH" : "XML-COUNT", path, msg);
+        free(path);
+        return;
+    }
+    rd->depth++;
+    rd->n_elements++;
+    xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
+                          nb_defaulted, attributes);
+}
+
+static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
+{
+    struct reader *rd = reader_of(ctx);
+
+    if (rd->stopped)
+        return;
+    if (rd->depth > 0)
+        rd->depth--;
+    xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+}
+
+/* Called as soon as "<!DOCTYPE name ..." has been read, before any internal subset. */
+static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *external_id,
+                               const xmlChar *system_id)
+{
+    refuse(ctx, "XML-DTD", "",
+           "a DOCTYPE declaration is not allowed (no DTDs, no entity declarations)");
+}
+
+static void on_external_subset(void *ctx, const xmlChar *name, const xmlChar *external_id,
+                               const xmlChar *system_id)
+{
+    refuse(ctx, "XML-DTD", "", "an external DTD subset is not allowed");
+}
+
+static void on_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
+                           const xmlChar *system_id, xmlChar *content)
+{
+    refuse(ctx, "XML-DTD", "", "entity declarations are not allowed");
+}
+
+/* Structured error handler of this parser context. */
+static void on_error(void *ctx, xmlErrorPtr e)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    struct reader *rd = reader_of(ctx);
+    char msg[1024];
+    char *path;
+    unsigned long line, col;
+
+    if (!e || rd->stopped || e->code == XML_ERR_USER_STOP)
+        return;
+    kv__memo_clean_message(e->message ? e->message : "XML error", msg, sizeof(msg));
+    line = e->line > 0 ? (unsigned long)e->line : 0;
+    col = e->int2 > 0 ? (unsigned long)e->int2 : 0;
+    if (line == 0)
+        position(ctxt, &line, &col);
+    path = kv__memo_node_path(ctxt->node);
+    if (e->level == XML_ERR_WARNING) {
+        kv_memo_diags_add(rd->d, KV_MEMO_WARNING, "XML-WARN", line, col, path, "%s", msg);
+    } else {
+        kv_memo_diags_add(rd->d, KV_MEMO_ERROR, "XML-WF", line, col, path, "%s", msg);
+        rd->n_wf++;
+        /* Recovery mode could otherwise report errors for as long as the input lasts. */
+        if (rd->n_wf >= KV_MEMO_DIAGS_MAX)
+            refuse(ctxt, "XML-WF", "", "too many well-formedness errors; stopped reading");
+    }
+    free(path);
+}
+
+static void silent_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+/* Finds the end of the first occurrence of needle in [p, end), or NULL. */
+static const char *skip_past(const char *p, const char *end, const char *needle)
+{
+    size_t n = strlen(needle);
+    const char *hit = memmem(p, (size_t)(end - p), needle, n);
+
+    return hit ? hit + n : NULL;
+}
+
+/* Bounds pre-pass, not a parser: libxml2 2.9 checks attribute and namespace uniqueness with
+ * loops quadratic in the number of attributes of one start tag (200,000 attributes in 2.3 MB
+ * take minutes), and that happens before any SAX callback could intervene. So before libxml2
+ * sees the input, every start tag's "=" signs outside quoted values are counted (an upper bound
+ * of its attributes plus namespace declarations), skipping comments, CDATA sections,
+ * processing instructions, end tags and declarations. Returns the offset of the first start
+ * tag with more than max_attrs, or len when there is none. Malformed input is left to libxml2:
+ * whatever this pass cannot follow ends it without a verdict. */
+static size_t attr_bomb_at(const char *buf, size_t len, unsigned max_attrs)
+{
+    const char *p = buf, *end = buf + len, *tag;
+    unsigned n;
+
+    while (p < end && (p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+        tag = p;
+        if (end - p >= 4 && memcmp(p, "<!--", 4) == 0)
+            p = skip_past(p + 4, end, "-->");
+        else if (end - p >= 9 && memcmp(p, "<![CDATA[", 9) == 0)
+            p = skip_past(p + 9, end, "]]>");
+        else if (end - p >= 2 && p[1] == '?')
+            p = skip_past(p + 2, end, "?>");
+        else if (end - p >= 2 && (p[1] == '/' || p[1] == '!'))
+            p = skip_past(p + 2, end, ">");
+        else {
+            /* Fast path: most tags have no "=" up to their ">". The search is bounded by the
+             * next "<" so that the whole pass stays linear on any input. */
+            const char *lt = memchr(p + 1, '<', (size_t)(end - p - 1));
+            const char *seg_end = lt ? lt : end;
+            const char *gt = memchr(p, '>', (size_t)(seg_end - p));
+            if (gt && !memchr(p, '=', (size_t)(gt - p))) {
+                p = gt;
+                continue;
+            }
+            for (p++, n = 0; p < end && *p != '>' && *p != '<'; p++) {
+                if (*p == '"' || *p == '\'') {
+                    const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
+                    if (!q)
+                        return len;
+                    p = q;
+                } else if (*p == '=' && ++n > max_attrs) {
+                    return (size_t)(tag - buf);
+                }
+            }
+        }
+        if (!p)
+            return len;
+    }
+    return len;
+}
+
+/* 1-based line and column of byte offset off. */
+static void offset_pos(const char *buf, size_t off, unsigned long *line, unsigned long *col)
+{
+    size_t i, ls = 0;
+
+    *line = 1;
+    for (i = 0; i < off; i++)
+        if (buf[i] == '\n') {
+            (*line)++;
+            ls = i + 1;
+        }
+    *col = (unsigned long)(off - ls + 1);
+}
+
+int kv__memo_parse(const char *buf, size_t len, const struct kv_memo_limits *lim,
+                   struct kv_memo_diags *d, struct kv_memo_doc **out_doc, struct kv_err *err)
+{
+    struct reader rd;
+    xmlSAXHandler sax;
+    xmlParserCtxtPtr ctxt = NULL;
+    xmlDocPtr xml = NULL;
+    struct kv_memo_doc *doc;
+    xmlGenericErrorFunc old_generic;
+    void *old_generic_ctx;
+    size_t off;
+    int rc = 0, wf;
+
+    *out_doc = NULL;
+    if (len > lim->max_bytes || len > (size_t)INT_MAX) {
+        kv_memo_diags_add(d, KV_MEMO_ERROR, "XML-SIZE", 1, 1, "",
+                          "the document is %zu bytes; the limit is %zu bytes", len,
+                          lim->max_bytes < (size_t)INT_MAX ? lim->max_bytes : (size_t)INT_MAX);
+        goto out;
+    }
+    off = attr_bomb_at(buf, len, KV_MEMO_MAX_ATTRS);
+    if (off < len) {
+        unsigned long line, col;
+        offset_pos(buf, off, &line, &col);
+        kv_memo_diags_add(d, KV_MEMO_ERROR, "XML-ATTRS", line, col, "",
+                          "a start tag has more than %u attributes and namespace declarations",
+                          KV_MEMO_MAX_ATTRS);
+        goto out;
+    }
+    memset(&rd, 0, sizeof(rd));
+    rd.lim = lim;
+    rd.d = d;
+
+    memset(&sax, 0, sizeof(sax));
+    xmlSAXVersion(&sax, 2);
+    sax.startElementNs = on_start;
+    sax.endElementNs = on_end;
+    sax.internalSubset = on_internal_subset;
+    sax.externalSubset = on_external_subset;
+    sax.entityDecl = on_entity_decl;
+    sax.serror = on_error;
+
+    /* No bytes at creation: everything, encoding detection included, runs after _private is
+     * set, so every error reaches on_error. */
+    ctxt = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, NULL);
+    if (!ctxt) {
+        rc = kv_err_set(err, KV_EINTERNAL, "libxml2 could not create a parser");
+        goto out;
+    }
+    ctxt->_private = &rd;
+    xmlCtxtUseOptions(ctxt, KV_MEMO_XML_OPTIONS | XML_PARSE_RECOVER);
+    /* The few libxml2 errors raised without a parser context (I/O layer, encoders) would go
+     * to the generic handler, i.e. stderr; it is per thread, so silence it for this parse. */
+    old_generic = xmlGenericError;
+    old_generic_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, silent_generic);
+
+    for (off = 0; off < len && !rd.stopped && ctxt->instate != XML_PARSER_EOF;) {
+        size_t n = len - off < CHUNK ? len - off : CHUNK;
+        xmlParseChunk(ctxt, buf + off, (int)n, 0);
+        off += n;
+        /* Text and CDATA are consumed as they arrive; only a single tag, comment or
+         * processing instruction makes libxml2 hold input back, and it rescans what it holds
+         * on every chunk. Bound it: memory stays linear and time stays linear. */
+        if (ctxt->input && ctxt->input->cur && ctxt->input->end &&
+            (size_t)(ctxt->input->end - ctxt->input->cur) > MAX_PENDING)
+            refuse(ctxt, "XML-SIZE", "",
+                   "a single tag, comment or processing instruction is larger than 4 MB");
+    }
+    if (!rd.stopped && ctxt->instate != XML_PARSER_EOF)
+        xmlParseChunk(ctxt, NULL, 0, 1);
+
+    xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+    xml = ctxt->myDoc;
+    ctxt->myDoc = NULL;
+    wf = !rd.stopped && rd.n_wf == 0 && ctxt->wellFormed && xml && xmlDocGetRootElement(xml);
+    if (!wf && !rd.stopped && rd.n_wf == 0) {
+        unsigned long line, col;
+        position(ctxt, &line, &col);
+        kv_memo_diags_add(d, KV_MEMO_ERROR, "XML-WF", line ? line : 1, col, "",
+                          "the document is not well-formed XML");
+    }
+    if (!wf)
+        goto out;
+
+    doc = kv_xcalloc(1, sizeof(*doc));
+    doc->xml = xml;
+    doc->src = buf;
+    doc->src_len = len;
+    xml = NULL;
+    *out_doc = doc;
+out:
+    if (xml)
+        xmlFreeDoc(xml);
+    if (ctxt)
+        xmlFreeParserCtxt(ctxt);
+    return rc;
+}
+
+/* Canonical form of an xs:decimal ("01.10" -> "1.1", "+2" -> "2.0") into out, or 0 when s is
+ * not a decimal or does not fit. Surrounding XML whitespace is ignored. */
+static int canonical_decimal(const char *s, char *out, size_t outsz)
+{
+    const char *p = s, *int_start, *int_end, *frac_start = NULL, *frac_end = NULL, *e;
+    size_t k = 0;
+
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+        p++;
+    e = p + strlen(p);
+    while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+        e--;
+    if (p < e && (*p == '+' || *p == '-')) {
+        if (*p == '-') {
+            if (k + 1 >= outsz)
+                return 0;
+            out[k++] = '-';
+        }
+        p++;
+    }
+    int_start = p;
+    while (p < e && *p >= '0' && *p <= '9')
+        p++;
+    int_end = p;
+    if (p < e && *p == '.') {
+        frac_start = ++p;
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
+        frac_end = p;
+    }
+    if (p != e || (int_end == int_start && (!frac_start || frac_end == frac_start)))
+        return 0;
+    while (int_start + 1 < int_end && *int_start == '0')
+        int_start++;
+    while (frac_start && frac_end > frac_start && frac_end[-1] == '0')
+        frac_end--;
+    if (int_start == int_end) {
+        if (k + 1 >= outsz)
+            return 0;
+        out[k++] = '0';
+    }
+    for (; int_start < int_end; int_start++) {
+        if (k + 1 >= outsz)
+            return 0;
+        out[k++] = *int_start;
+    }
+    if (k + 1 >= outsz)
+        return 0;
+    out[k++] = '.';
+    if (!frac_start || frac_end == frac_start) {
+        if (k + 1 >= outsz)
+            return 0;
+        out[k++] = '0'; /* canonical xs:decimal keeps one fraction digit: "1.0" */
+    }
+    for (; frac_start && frac_start < frac_end; frac_start++) {
+        if (k + 1 >= outsz)
+            return 0;
+        out[k++] = *frac_start;
+    }
+    out[k] = '\0';
+    return 1;
+}
+
+int kv__memo_select_version(struct kv_memo_doc *doc, struct kv_memo_diags *d)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc->xml);
+    xmlChar *v;
+    int ok = 0;
+
+    doc->version[0] = '\0';
+    if (!root || !root->ns || !xmlStrEqual(root->name, BAD_CAST "Message") ||
+        !xmlStrEqual(root->ns->href, BAD_CAST KV_MEMO_NS)) {
+        kv__memo_diag_node(doc, d, root, KV_MEMO_ERROR, "MEMO-ROOT",
+                           "the root element must be memo:Message in namespace %s, not %s%s%s%s",
+                           KV_MEMO_NS, root && root->ns ? "{" : "",
+                           root && root->ns ? (const char *)root->ns->href : "",
+                           root && root->ns ? "}" : "", root ? (const char *)root->name : "");
+        return 0;
+    }
+    v = xmlGetNoNsProp(root, BAD_CAST "memoVersion");
+    if (!v) {
+        kv__memo_diag_node(doc, d, root, KV_MEMO_ERROR, "MEMO-VERSION",
+                           "memo:Message has no memoVersion attribute; only MeMo 1.1 and 1.2 "
+                           "are accepted");
+        return 0;
+    }
+    if (!canonical_decimal((const char *)v, doc->version, sizeof(doc->version)))
+        snprintf(doc->version, sizeof(doc->version), "%s", (const char *)v);
+    if (strcmp(doc->version, "1.1") == 0 || strcmp(doc->version, "1.2") == 0)
+        ok = 1;
+    else
+        kv__memo_diag_node(doc, d, root, KV_MEMO_ERROR, "MEMO-VERSION",
+                           "memoVersion \"%.40s\" is not supported: only MeMo 1.1 and 1.2 are "
+                           "accepted",
+                           (const char *)v);
+    xmlFree(v);
+    return ok;
+}
+
+/* The embedded file registered under url, or NULL. */
+static const struct kv_embed_file *find_embedded(const char *url)
+{
+    const struct kv_embed_file *f;
+
+    if (!url)
+        return NULL;
+    for (f = kv_embed_files; f->name; f++)
+        if (strcmp(f->name, url) == 0)
+            return f;
+    return NULL;
+}
+
+/* Serves the embedded schema files and nothing else: no file system, no network, no
+ * catalogs. libxml2 reports a refused resource as "failed to load external entity". */
+static xmlParserInputPtr embedded_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+    const struct kv_embed_file *f = find_embedded(url);
+    xmlParserInputBufferPtr ib;
+    xmlParserInputPtr in;
+
+    if (!f || f->len > (size_t)INT_MAX)
+        return NULL;
+    /* A copy (schemas are small): libxml2 2.9's static input buffers misparse. */
+    ib = xmlParserInputBufferCreateMem(f->data, (int)f->len, XML_CHAR_ENCODING_NONE);
+    if (!ib)
+        return NULL;
+    in = xmlNewIOInputStream(ctxt, ib, XML_CHAR_ENCODING_NONE);
+    if (!in) {
+        xmlFreeParserInputBuffer(ib);
+        return NULL;
+    }
+    /* The schema's base URI, so relative xs:import schemaLocations resolve to embedded files. */
+    in->filename = (char *)xmlStrdup(BAD_CAST f->name);
+    return in;
+}
+
+void kv__memo_loader_install(void)
+{
+    xmlSetExternalEntityLoader(embedded_loader);
+}

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * store.c: the backend-neutral half of the store (see store.h): dispatch through struct
+ * kv_store_ops, the connection pool (a mutex-protected free list of struct kv_db),
+ * transactions, and the migration runner, which applies the embedded files
+ * src/store/migrations/<backend>/NNN_name.sql in number order, each in its own write
+ * transaction that also records it in schema_migrations.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memo/embed.h"
+#include "store/store_int.h"
+#include "util/clock.h"
+#include "util/xmalloc.h"
+
+#define MIGRATION_ROOT "src/store/migrations/"
+#define MAX_MIGRATIONS 256
+
+static const char SQL_MIG_TABLE[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL)";
+static const char SQL_MIG_HAS[] = "SELECT 1 FROM schema_migrations WHERE version = ?";
+static const char SQL_MIG_ADD[] =
+    "INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)";
+static const char SQL_MIG_MAX[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+
+struct migration {
+    int version;                     /* NNN */
+    const struct kv_embed_file *f;   /* borrowed: embedded file */
+};
+
+/* ---- dispatch ---- */
+
+int kv_db_exec(struct kv_db *db, const char *sql, struct kv_err *err)
+{
+    return db->st->ops->exec(db, sql, err);
+}
+
+int kv_db_prepare(struct kv_db *db, const char *sql, struct kv_stmt **out, struct kv_err *err)
+{
+    return db->st->ops->prepare(db, sql, out, err);
+}
+
+/* Statements do not know their store here, so the statement calls go to the only backend
+ * compiled in; a second backend would add a tag to its statements. */
+#define OPS (&kv__store_sqlite_ops)
+
+int kv_stmt_bind_text(struct kv_stmt *s, int idx, const char *v, long len)
+{
+    return OPS->bind_text(s, idx, v, len);
+}
+
+int kv_stmt_bind_int64(struct kv_stmt *s, int idx, int64_t v)
+{
+    return OPS->bind_int64(s, idx, v);
+}
+
+int kv_stmt_bind_blob(struct kv_stmt *s, int idx, const void *v, size_t len)
+{
+    return OPS->bind_blob(s, idx, v, len);
+}
+
+int kv_stmt_bind_null(struct kv_stmt *s, int idx)
+{
+    return OPS->bind_null(s, idx);
+}
+
+int kv_stmt_step(struct kv_stmt *s, struct kv_err *err)
+{
+    return OPS->step(s, err);
+}
+
+const char *kv_stmt_col_text(struct kv_stmt *s, int idx)
+{
+    return OPS->col_text(s, idx);
+}
+
+int64_t kv_stmt_col_int64(struct kv_stmt *s, int idx)
+{
+    return OPS->col_int64(s, idx);
+}
+
+const void *kv_stmt_col_blob(struct kv_stmt *s, int idx, size_t *out_len)
+{
+    return OPS->col_blob(s, idx, out_len);
+}
+
+int kv_stmt_col_is_null(struct kv_stmt *s, int idx)
+{
+    return OPS->col_is_null(s, idx);
+}
+
+void kv_stmt_done(struct kv_stmt *s)
+{
+    if (s)
+        OPS->reset(s);
+}
+
+int64_t kv_db_changes(struct kv_db *db)
+{
+    return db->st->ops->changes(db);
+}
+
+int64_t kv_db_last_insert_id(struct kv_db *db)
+{
+    return db->st->ops->last_insert_id(db);
+}
+
+/* ---- transactions ---- */
+
+int kv_db_begin(struct kv_db *db, struct kv_err *err)
+{
+    int rc;
+
+    if (db->in_tx)
+        return kv_err_set(err, KV_EINTERNAL, "store: nested transaction");
+    rc = kv_db_exec(db, "BEGIN IMMEDIATE", err);
+    if (rc == 0)
+        db->in_tx = 1;
+    return rc;
+}
+
+int kv_db_commit(struct kv_db *db, struct kv_err *err)
+{
+    int rc;
+
+    if (!db->in_tx)
+        return kv_err_set(err, KV_EINTERNAL, "store: commit without a transaction");
+    rc = kv_db_exec(db, "COMMIT", err);
+    if (rc < 0) {
+        /* A failed COMMIT may leave the transaction open; make sure nothing half-stays. */
+        (void)kv_db_exec(db, "ROLLBACK", NULL);
+    }
+    db->in_tx = 0;
+    return rc;
+}
+
+void kv_db_rollback(struct kv_db *db)
+{
+    if (!db->in_tx)
+        return;
+    (void)kv_db_exec(db, "ROLLBACK", NULL);
+    db->in_tx = 0;
+}
+
+/* ---- pool ---- */
+
+int kv_db_acquire(struct kv_store *st, struct kv_db **out, struct kv_err *err)
+{
+    struct kv_db *db;
+    int rc;
+
+    *out = NULL;
+    pthread_mutex_lock(&st->mu);
+    db = st->free_list;
+    if (db) {
+        st->free_list = db->next;
+        st->n_idle--;
+    }
+    pthread_mutex_unlock(&st->mu);
+    if (!db) {
+        rc = st->ops->conn_open(st, &db, err);
+        if (rc < 0)
+            return rc;
+        db->st = st;
+    }
+    db->next = NULL;
+    db->in_tx = 0;
+    *out = db;
+    return 0;
+}
+
+void kv_db_release(struct kv_db *db)
+{
+    struct kv_store *st;
+
+    if (!db)
+        return;
+    st = db->st;
+    kv_db_rollback(db); /* a forgotten transaction must not leak into the next user */
+    pthread_mutex_lock(&st->mu);
+    if (st->n_idle < KV__STORE_MAX_IDLE) {
+        db->next = st->free_list;
+        st->free_list = db;
+        st->n_idle++;
+        db = NULL;
+    }
+    pthread_mutex_unlock(&st->mu);
+    if (db)
+        st->ops->conn_close(db);
+}
+
+/* ---- migrations ---- */
+
+/* Parses "NNN_name.sql" into NNN (> 0); returns -1 when base is not a migration name. */
+static int migration_number(const char *base)
+{
+    long v = 0;
+    size_t i, n = strlen(base);
+
+    if (n < 6 || strcmp(base + n - 4, ".sql") != 0)
+        return -1;
+    for (i = 0; base[i] >= '0' && base[i] <= '9'; i++) {
+        v = v * 10 + (base[i] - '0');
+        if (v > INT_MAX / 10)
+            return -1;
+    }
+    if (i == 0 || base[i] != '_' || v <= 0)
+        return -1;
+    return (int)v;
+}
+
+static int cmp_migration(const void *a, const void *b)
+{
+    const struct migration *x = a, *y = b;
+
+    return (x->version > y->version) - (x->version < y->version);
+}
+
+/* Collects the backend's embedded migrations sorted by number. Duplicate numbers are a bug. */
+static int list_migrations(const char *backend, struct migration *m, size_t *out_n,
+                           struct kv_err *err)
+{
+    char prefix[128];
+    size_t i, n = 0, plen;
+    int v;
+
+    if (snprintf(prefix, sizeof(prefix), "%s%s/", MIGRATION_ROOT, backend) >= (int)sizeof(prefix))
+        return kv_err_set(err, KV_EINTERNAL, "store: backend name too long");
+    plen = strlen(prefix);
+    for (i = 0; kv_embed_files[i].name; i++) {
+        const char *name = kv_embed_files[i].name;
+
+        if (strncmp(name, prefix, plen) != 0 || strchr(name + plen, '/'))
+            continue;
+        v = migration_number(name + plen);
+        if (v < 0)
+            continue;
+        if (n == MAX_MIGRATIONS)
+            return kv_err_set(err, KV_EINTERNAL, "store: too many migrations");
+        m[n].version = v;
+        m[n].f = &kv_embed_files[i];
+        n++;
+    }
+    qsort(m, n, sizeof(*m), cmp_migration);
+    for (i = 1; i < n; i++)
+        if (m[i].version == m[i - 1].version)
+            return kv_err_set(err, KV_EINTERNAL, "store: two migrations numbered %03d",
+                              m[i].version);
+    *out_n = n;
+    return 0;
+}
+
+/* Applies migration mg unless already recorded; the check runs inside the write transaction so
+ * two processes opening a fresh directory at once apply each file exactly once. */
+static int apply_migration(struct kv_db *db, const struct migration *mg, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    const char *base = strrchr(mg->f->name, '/') + 1;
+    int rc;
+
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_db_prepare(db, SQL_MIG_HAS, &s, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_int64(s, 1, mg->version);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    s = NULL;
+    if (rc < 0)
+        goto out;
+    if (rc == KV_ROW) { /* another process got there first */
+        rc = 0;
+        goto out;
+    }
+    rc = kv_db_exec(db, mg->f->data, err);
+    if (rc < 0) {
+        if (err) {
+            char inner[sizeof(err->msg)];
+
+            memcpy(inner, err->msg, sizeof(inner));
+            kv_err_set(err, rc, "migration %s: %s", base, inner);
+        }
+        goto out;
+    }
+    rc = kv_db_prepare(db, SQL_MIG_ADD, &s, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_int64(s, 1, mg->version);
+    kv_stmt_bind_text(s, 2, base, -1);
+    kv_stmt_bind_int64(s, 3, kv_clock_now_ms());
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto out;
+    rc = kv_db_commit(db, err);
+    return rc;
+out:
+    kv_db_rollback(db);
+    return rc;
+}
+
+static int migrate(struct kv_store *st, struct kv_err *err)
+{
+    struct migration *m = kv_xcalloc(MAX_MIGRATIONS, sizeof(*m));
+    struct kv_db *db = NULL;
+    size_t i, n = 0;
+    int rc, have = 0;
+
+    rc = list_migrations(st->ops->name, m, &n, err);
+    if (rc < 0)
+        goto out;
+    rc = kv_db_acquire(st, &db, err);
+    if (rc < 0)
+        goto out;
+    rc = kv_db_exec(db, SQL_MIG_TABLE, err);
+    if (rc < 0)
+        goto out;
+    rc = kv_store_schema_version(st, &have, err);
+    if (rc < 0)
+        goto out;
+    for (i = 0; i < n; i++) {
+        if (m[i].version <= have)
+            continue;
+        rc = apply_migration(db, &m[i], err);
+        if (rc < 0)
+            goto out;
+    }
+out:
+    kv_db_release(db);
+    free(m);
+    return rc;
+}
+
+/* ---- store ---- */
+
+int kv_store_open(const char *dir, struct kv_store **out, struct kv_err *err)
+{
+    struct kv_store *st;
+    int rc;
+
+    *out = NULL;
+    if (!dir || !*dir)
+        return kv_err_set(err, KV_EINVAL, "store: empty data directory");
+    st = kv_xcalloc(1, sizeof(*st));
+    st->ops = &kv__store_sqlite_ops;
+    st->dir = kv_xstrdup(dir);
+    pthread_mutex_init(&st->mu, NULL);
+    rc = st->ops->open(st, dir, err);
+    if (rc < 0) {
+        st->ops = NULL;
+        kv_store_close(st);
+        return rc;
+    }
+    rc = migrate(st, err);
+    if (rc < 0) {
+        kv_store_close(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+void kv_store_close(struct kv_store *st)
+{
+    struct kv_db *db, *next;
+
+    if (!st)
+        return;
+    for (db = st->free_list; db; db = next) {
+        next = db->next;
+        st->ops->conn_close(db);
+    }
+    if (st->ops)
+        st->ops->close(st);
+    pthread_mutex_destroy(&st->mu);
+    free(st->dir);
+    free(st);
+}
+
+const char *kv_store_backend(const struct kv_store *st)
+{
+    return st->ops->name;
+}
+
+int kv_store_schema_version(struct kv_store *st, int *out, struct kv_err *err)
+{
+    struct kv_db *db = NULL;
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    *out = 0;
+    rc = kv_db_acquire(st, &db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_db_prepare(db, SQL_MIG_MAX, &s, err);
+    if (rc < 0)
+        goto out;
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW) {
+        *out = (int)kv_stmt_col_int64(s, 0);
+        rc = 0;
+    } else if (rc == KV_DONE) {
+        rc = 0;
+    }
+out:
+    kv_stmt_done(s);
+    kv_db_release(db);
+    return rc;
+}

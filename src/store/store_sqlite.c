@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * store_sqlite.c: the SQLite backend of the store (see store.h). One database file
+ * DIR/kuvert.db, DIR created with mode 0700. Every connection runs journal_mode=WAL,
+ * synchronous=FULL (a returned COMMIT is on disk), foreign_keys=ON and a 10 s busy timeout,
+ * so the server and CLI commands can share a data directory.
+ *
+ * Each connection keeps a statement cache: an open-addressing hash table keyed by the SQL
+ * text's pointer (callers pass string literals). A statement that is already in use when the
+ * same SQL is prepared again (a nested query) gets an uncached twin, finalised on done.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <sqlite3.h>
+
+#include "store/store_int.h"
+#include "util/xmalloc.h"
+
+#define BUSY_TIMEOUT_MS 10000
+#define CACHE_INIT 64 /* initial slots (power of two) */
+
+struct kv_stmt {
+    struct sqlite_db *db; /* borrowed: owning connection */
+    sqlite3_stmt *h;      /* owned prepared statement */
+    const char *sql;      /* borrowed cache key */
+    int cached;           /* 1: lives in db's cache; 0: finalised by kv_stmt_done */
+    int in_use;           /* 1 between prepare and done */
+};
+
+struct sqlite_db {
+    struct kv_db base;      /* must be first (pooled by store.c) */
+    sqlite3 *h;             /* owned connection */
+    struct kv_stmt **slots; /* owned cache table, cap entries (NULL = empty) */
+    size_t cap;             /* power of two */
+    size_t n;               /* used slots */
+};
+
+struct sqlite_store {
+    char *path; /* owned: DIR/kuvert.db */
+};
+
+static int db_error(sqlite3 *h, struct kv_err *err, const char *what)
+{
+    int code = sqlite3_extended_errcode(h);
+
+    if ((code & 0xff) == SQLITE_CONSTRAINT)
+        return kv_err_set(err, KV_ECONFLICT, "%s: %s", what, sqlite3_errmsg(h));
+    return kv_err_set(err, KV_EDB, "%s: %s", what, sqlite3_errmsg(h));
+}
+
+/* mkdir -p with mode 0700 for every created component. */
+static int make_dirs(const char *dir, struct kv_err *err)
+{
+    char *p = kv_xstrdup(dir), *q;
+    struct stat stt;
+    int rc = 0;
+
+    for (q = p + 1; ; q++) {
+        if (*q != '/' && *q != '\0')
+            continue;
+        char c = *q;
+
+        *q = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+            rc = kv_err_errno(err, "cannot create %s", p);
+            goto out;
+        }
+        *q = c;
+        if (c == '\0')
+            break;
+    }
+    if (stat(dir, &stt) != 0 || !S_ISDIR(stt.st_mode))
+        rc = kv_err_set(err, KV_EIO, "%s is not a directory", dir);
+out:
+    free(p);
+    return rc;
+}
+
+static int sq_open(struct kv_store *st, const char *dir, struct kv_err *err)
+{
+    struct sqlite_store *ss;
+    int rc;
+
+    if (!sqlite3_threadsafe())
+        return kv_err_set(err, KV_EINTERNAL, "sqlite3 was built without thread support");
+    rc = make_dirs(dir, err);
+    if (rc < 0)
+        return rc;
+    ss = kv_xcalloc(1, sizeof(*ss));
+    ss->path = kv_xasprintf("%s/kuvert.db", dir);
+    st->backend = ss;
+    return 0;
+}
+
+static void sq_close(struct kv_store *st)
+{
+    struct sqlite_store *ss = st->backend;
+
+    if (!ss)
+        return;
+    free(ss->path);
+    free(ss);
+    st->backend = NULL;
+}
+
+static void sq_conn_close(struct kv_db *kdb)
+{
+    struct sqlite_db *db = (struct sqlite_db *)kdb;
+    size_t i;
+
+    if (!db)
+        return;
+    for (i = 0; i < db->cap; i++) {
+        if (db->slots[i]) {
+            sqlite3_finalize(db->slots[i]->h);
+            free(db->slots[i]);
+        }
+    }
+    free(db->slots);
+    sqlite3_close(db->h);
+    free(db);
+}
+
+static int sq_conn_open(struct kv_store *st, struct kv_db **out, struct kv_err *err)
+{
+    struct sqlite_store *ss = st->backend;
+    struct sqlite_db *db = kv_xcalloc(1, sizeof(*db));
+    char *mode = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    *out = NULL;
+    db->base.st = st;
+    rc = sqlite3_open_v2(ss->path, &db->h,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        if (db->h)
+            rc = kv_err_set(err, KV_EDB, "cannot open %s: %s", ss->path, sqlite3_errmsg(db->h));
+        else
+            rc = kv_err_set(err, KV_EDB, "cannot open %s", ss->path);
+        goto fail;
+    }
+    sqlite3_extended_result_codes(db->h, 1);
+    sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+    /* journal_mode answers a row with the mode now in force: check that it is WAL. */
+    if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &s, NULL) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW) {
+        rc = db_error(db->h, err, "PRAGMA journal_mode");
+        goto fail;
+    }
+    mode = kv_xstrdup((const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    s = NULL;
+    if (strcmp(mode, "wal") != 0) {
+        rc = kv_err_set(err, KV_EDB, "%s: journal mode is %s, not wal", ss->path, mode);
+        goto fail;
+    }
+    if (sqlite3_exec(db->h, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
+                     NULL) != SQLITE_OK) {
+        rc = db_error(db->h, err, "PRAGMA");
+        goto fail;
+    }
+    db->cap = CACHE_INIT;
+    db->slots = kv_xcalloc(db->cap, sizeof(*db->slots));
+    free(mode);
+    *out = &db->base;
+    return 0;
+fail:
+    sqlite3_finalize(s);
+    free(mode);
+    sq_conn_close(&db->base);
+    return rc;
+}
+
+static int sq_exec(struct kv_db *kdb, const char *sql, struct kv_err *err)
+{
+    struct sqlite_db *db = (struct sqlite_db *)kdb;
+
+    if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_error(db->h, err, "sqlite");
+    return 0;
+}
+
+/* ---- statement cache ---- */
+
+static size_t slot_of(const struct sqlite_db *db, const char *sql)
+{
+    uint64_t x = (uint64_t)(uintptr_t)sql;
+
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x & (db->cap - 1);
+}
+
+static void cache_put(struct sqlite_db *db, struct kv_stmt *s)
+{
+    size_t i = slot_of(db, s->sql);
+
+    while (db->slots[i])
+        i = (i + 1) & (db->cap - 1);
+    db->slots[i] = s;
+    db->n++;
+}
+
+static void cache_grow(struct sqlite_db *db)
+{
+    struct kv_stmt **old = db->slots;
+    size_t i, oldcap = db->cap;
+
+    db->cap *= 2;
+    db->slots = kv_xcalloc(db->cap, sizeof(*db->slots));
+    db->n = 0;
+    for (i = 0; i < oldcap; i++)
+        if (old[i])
+            cache_put(db, old[i]);
+    free(old);
+}
+
+static struct kv_stmt *cache_get(struct sqlite_db *db, const char *sql)
+{
+    size_t i = slot_of(db, sql);
+
+    while (db->slots[i]) {
+        if (db->slots[i]->sql == sql)
+            return db->slots[i];
+        i = (i + 1) & (db->cap - 1);
+    }
+    return NULL;
+}
+
+static int sq_prepare(struct kv_db *kdb, const char *sql, struct kv_stmt **out, struct kv_err *err)
+{
+    struct sqlite_db *db = (struct sqlite_db *)kdb;
+    struct kv_stmt *s = cache_get(db, sql);
+    sqlite3_stmt *h = NULL;
+
+    *out = NULL;
+    if (s && !s->in_use) {
+        s->in_use = 1;
+        *out = s;
+        return 0;
+    }
+    if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &h, NULL) != SQLITE_OK)
+        return db_error(db->h, err, "prepare");
+    if (!h)
+        return kv_err_set(err, KV_EINVAL, "prepare: empty SQL");
+    s = kv_xcalloc(1, sizeof(*s));
+    s->db = db;
+    s->h = h;
+    s->sql = sql;
+    s->in_use = 1;
+    if (!cache_get(db, sql)) {
+        if ((db->n + 1) * 2 > db->cap)
+            cache_grow(db);
+        s->cached = 1;
+        cache_put(db, s);
+    }
+    *out = s;
+    return 0;
+}
+
+static void sq_reset(struct kv_stmt *s)
+{
+    sqlite3_reset(s->h);
+    sqlite3_clear_bindings(s->h);
+    s->in_use = 0;
+    if (!s->cached) {
+        sqlite3_finalize(s->h);
+        free(s);
+    }
+}
+
+/* ---- binding, stepping, columns ---- */
+
+static int bind_rc(int rc)
+{
+    return rc == SQLITE_OK ? 0 : KV_EDB;
+}
+
+static int sq_bind_text(struct kv_stmt *s, int idx, const char *v, long len)
+{
+    if (!v)
+        return bind_rc(sqlite3_bind_null(s->h, idx));
+    if (len < 0)
+        len = (long)strlen(v);
+    return bind_rc(sqlite3_bind_text64(s->h, idx, v, (sqlite3_uint64)len, SQLITE_TRANSIENT,
+                                       SQLITE_UTF8));
+}
+
+static int sq_bind_int64(struct kv_stmt *s, int idx, int64_t v)
+{
+    return bind_rc(sqlite3_bind_int64(s->h, idx, (sqlite3_int64)v));
+}
+
+static int sq_bind_blob(struct kv_stmt *s, int idx, const void *v, size_t len)
+{
+    if (len == 0)
+        return bind_rc(sqlite3_bind_zeroblob(s->h, idx, 0));
+    return bind_rc(sqlite3_bind_blob64(s->h, idx, v, (sqlite3_uint64)len, SQLITE_TRANSIENT));
+}
+
+static int sq_bind_null(struct kv_stmt *s, int idx)
+{
+    return bind_rc(sqlite3_bind_null(s->h, idx));
+}
+
+static int sq_step(struct kv_stmt *s, struct kv_err *err)
+{
+    int rc = sqlite3_step(s->h);
+
+    if (rc == SQLITE_ROW)
+        return KV_ROW;
+    if (rc == SQLITE_DONE)
+        return KV_DONE;
+    /* Reset now so the statement's error does not resurface on its next use. */
+    rc = db_error(s->db->h, err, "sqlite");
+    sqlite3_reset(s->h);
+    return rc;
+}
+
+static const char *sq_col_text(struct kv_stmt *s, int idx)
+{
+    return (const char *)sqlite3_column_text(s->h, idx);
+}
+
+static int64_t sq_col_int64(struct kv_stmt *s, int idx)
+{
+    return (int64_t)sqlite3_column_int64(s->h, idx);
+}
+
+static const void *sq_col_blob(struct kv_stmt *s, int idx, size_t *out_len)
+{
+    const void *p = sqlite3_column_blob(s->h, idx);
+
+    if (out_len)
+        *out_len = (size_t)sqlite3_column_bytes(s->h, idx);
+    return p;
+}
+
+static int sq_col_is_null(struct kv_stmt *s, int idx)
+{
+    return sqlite3_column_type(s->h, idx) == SQLITE_NULL;
+}
+
+static int64_t sq_changes(struct kv_db *kdb)
+{
+    return (int64_t)sqlite3_changes64(((struct sqlite_db *)kdb)->h);
+}
+
+static int64_t sq_last_insert_id(struct kv_db *kdb)
+{
+    return (int64_t)sqlite3_last_insert_rowid(((struct sqlite_db *)kdb)->h);
+}
+
+const struct kv_store_ops kv__store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .conn_open = sq_conn_open,
+    .conn_close = sq_conn_close,
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .bind_text = sq_bind_text,
+    .bind_int64 = sq_bind_int64,
+    .bind_blob = sq_bind_blob,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .col_text = sq_col_text,
+    .col_int64 = sq_col_int64,
+    .col_blob = sq_col_blob,
+    .col_is_null = sq_col_is_null,
+    .reset = sq_reset,
+    .changes = sq_changes,
+    .last_insert_id = sq_last_insert_id,
+};

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * clock.h: the hub's notion of "now". Production uses the real UTC clock. With the test clock
+ * enabled (kuvert serve --test-clock), POST /test/clock advances a process-wide offset so
+ * tests can move time through value dates and retry schedules. Thread-safe (atomic offset).
+ */
+#ifndef KV_UTIL_CLOCK_H
+#define KV_UTIL_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Milliseconds since the Unix epoch, UTC, including any test offset. */
+int64_t kv_clock_now_ms(void);
+/* Adds delta_ms (>= 0) to the test offset. */
+void kv_clock_advance_ms(int64_t delta_ms);
+int64_t kv_clock_offset_ms(void);
+/* Formats ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out (at least 32 bytes). */
+void kv_clock_format_utc(int64_t ms, char *out, size_t outlen);
+/* Parses a duration such as "36h", "90m", "7d", "15s", "500ms", "1d12h" into ms.
+ * Returns 0 or KV_EINVAL. Bounded to 10 years. */
+int kv_clock_parse_duration(const char *s, int64_t *out_ms);
+/* Unix ms of 00:00 Europe/Copenhagen on the civil date y-m-d (EU summer-time rules:
+ * CEST from the last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC). */
+int64_t kv_clock_copenhagen_midnight_ms(int y, int m, int d);
+
+#endif

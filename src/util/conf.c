@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * conf.c: the configuration table and everything it drives: defaults, the "key value" config
+ * file, KUVERT_<NAME> environment variables, command-line flags and `kuvert config show`.
+ * See conf.h for the precedence rules.
+ */
+#include "util/conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "util/buf.h"
+#include "util/clock.h"
+
+#define OFF(f) offsetof(struct kv_conf, f), sizeof(((struct kv_conf *)0)->f)
+#define DAY_MS (24LL * 3600 * 1000)
+
+/* The one table. Keep it sorted by importance: it is also the order of `config show`. */
+static const struct kv_conf_entry table[] = {
+    {"data", KV_CONF_PATH, "./kuvert-data", OFF(data), 0, 0, NULL, "KUVERT_DATA", "--data", 0,
+     "data directory (kuvert.db, optional kuvert.conf)"},
+    {"listen", KV_CONF_STRING, "127.0.0.1:8080", OFF(listen), 0, 0, NULL, "KUVERT_LISTEN",
+     "--listen", 0, "HOST:PORT the HTTP server binds (port 0 picks a free port)"},
+    {"max_body", KV_CONF_SIZE, "140000000", OFF(max_body), 1, 4LL << 30, NULL, "KUVERT_MAX_BODY",
+     NULL, 0, "largest request body in bytes (k/m/g suffixes allowed); larger gets 413"},
+    {"threads", KV_CONF_INT, "0", OFF(threads), 0, 1024, NULL, "KUVERT_THREADS", NULL, 0,
+     "HTTP worker threads for http_model pool; 0 = 2 x CPUs"},
+    {"http_model", KV_CONF_ENUM, "per-connection", OFF(http_model), 0, 0, "per-connection|pool",
+     "KUVERT_HTTP_MODEL", NULL, 0,
+     "per-connection: one thread per connection (handlers may block on durable commits); "
+     "pool: fixed epoll worker pool"},
+    {"max_connections", KV_CONF_INT, "1000", OFF(max_connections), 1, 100000, NULL,
+     "KUVERT_MAX_CONNECTIONS", NULL, 0, "concurrent HTTP connections accepted"},
+    {"conn_timeout", KV_CONF_DURATION, "60s", OFF(conn_timeout), 1000, DAY_MS, NULL,
+     "KUVERT_CONN_TIMEOUT", NULL, 0, "idle HTTP connection timeout"},
+    {"log_level", KV_CONF_ENUM, "info", OFF(log_level), 0, 0, "error|warn|info|debug",
+     "KUVERT_LOG_LEVEL", NULL, 0, "least severe level logged to stderr"},
+    {"access_log", KV_CONF_BOOL, "true", OFF(access_log), 0, 0, NULL, "KUVERT_ACCESS_LOG", NULL,
+     0, "one log line per HTTP request (at level info)"},
+    {"test_clock", KV_CONF_BOOL, "false", OFF(test_clock), 0, 0, NULL, "KUVERT_TEST_CLOCK",
+     "--test-clock", 0, "serve POST /test/clock (tests only; never in production)"},
+    {"smtp", KV_CONF_STRING, "", OFF(smtp), 0, 0, NULL, "KUVERT_SMTP", "--smtp", 1,
+     "SMTP URL for notifications, e.g. smtp://user:pass@host:25 (empty: none)"},
+    {"public_url", KV_CONF_STRING, "", OFF(public_url), 0, 0, NULL, "KUVERT_PUBLIC_URL", NULL, 0,
+     "externally visible base URL (empty: http://LISTEN)"},
+    {"receipt_push_timeout", KV_CONF_DURATION, "10s", OFF(receipt_push_timeout), 100,
+     600 * 1000LL, NULL, "KUVERT_RECEIPT_PUSH_TIMEOUT", NULL, 0,
+     "timeout of one receipt push to a sender system's receipt URL"},
+    {"shutdown_grace", KV_CONF_DURATION, "30s", OFF(shutdown_grace), 0, 3600 * 1000LL, NULL,
+     "KUVERT_SHUTDOWN_GRACE", NULL, 0,
+     "on SIGTERM, how long in-flight requests may take before the server stops anyway"},
+};
+
+#define N_ENTRIES (sizeof(table) / sizeof(table[0]))
+_Static_assert(N_ENTRIES <= KV_CONF_MAX_KEYS, "grow KV_CONF_MAX_KEYS");
+
+const struct kv_conf_entry *kv_conf_table(size_t *out_n)
+{
+    *out_n = N_ENTRIES;
+    return table;
+}
+
+static const struct kv_conf_entry *find(const char *key, size_t keylen)
+{
+    size_t i;
+
+    for (i = 0; i < N_ENTRIES; i++)
+        if (strlen(table[i].name) == keylen && memcmp(table[i].name, key, keylen) == 0)
+            return &table[i];
+    return NULL;
+}
+
+const char *kv_conf_source_name(enum kv_conf_source s)
+{
+    switch (s) {
+    case KV_CONF_SRC_DEFAULT: return "default";
+    case KV_CONF_SRC_FILE: return "file";
+    case KV_CONF_SRC_ENV: return "env";
+    case KV_CONF_SRC_FLAG: return "flag";
+    }
+    return "?";
+}
+
+/* Parses a whole decimal int64 (no trailing garbage). */
+static int parse_i64(const char *s, int64_t *out)
+{
+    char *end;
+    long long v;
+
+    if (!*s || isspace((unsigned char)*s))
+        return KV_EINVAL;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s)
+        return KV_EINVAL;
+    if (*end)
+        return KV_EINVAL;
+    *out = v;
+    return 0;
+}
+
+static int parse_size(const char *s, int64_t *out)
+{
+    char *end;
+    long long v;
+    int64_t mul = 1;
+
+    if (!*s || !isdigit((unsigned char)*s))
+        return KV_EINVAL;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s)
+        return KV_EINVAL;
+    if (*end) {
+        switch (tolower((unsigned char)*end)) {
+        case 'k': mul = 1024; break;
+        case 'm': mul = 1024 * 1024; break;
+        case 'g': mul = 1024LL * 1024 * 1024; break;
+        default: return KV_EINVAL;
+        }
+        end++;
+        if (*end == 'b' || *end == 'B')
+            end++;
+        if (*end)
+            return KV_EINVAL;
+    }
+    if (v > INT64_MAX / mul)
+        return KV_EINVAL;
+    *out = v * mul;
+    return 0;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+    if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on") || !strcmp(s, "1"))
+        *out = 1;
+    else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off") ||
+             !strcmp(s, "0"))
+        *out = 0;
+    else
+        return KV_EINVAL;
+    return 0;
+}
+
+static int in_choices(const char *choices, const char *v)
+{
+    size_t vl = strlen(v);
+    const char *p = choices;
+
+    while (*p) {
+        const char *bar = strchr(p, '|');
+        size_t l = bar ? (size_t)(bar - p) : strlen(p);
+        if (l == vl && memcmp(p, v, l) == 0)
+            return 1;
+        p += l + (bar ? 1 : 0);
+    }
+    return 0;
+}
+
+static int set_entry(struct kv_conf *c, const struct kv_conf_entry *e, const char *value,
+                     enum kv_conf_source src, struct kv_err *err)
+{
+    char *field = (char *)c + e->off;
+    int64_t v = 0;
+    int b = 0;
+    int rc = 0;
+
+    switch (e->type) {
+    case KV_CONF_BOOL:
+        if (parse_bool(value, &b) < 0)
+            return kv_err_set(err, KV_EINVAL, "%s: \"%s\" is not a boolean (true/false)",
+                              e->name, value);
+        memcpy(field, &b, sizeof(int));
+        break;
+    case KV_CONF_INT:
+    case KV_CONF_SIZE:
+    case KV_CONF_DURATION:
+        if (e->type == KV_CONF_INT)
+            rc = parse_i64(value, &v);
+        else if (e->type == KV_CONF_SIZE)
+            rc = parse_size(value, &v);
+        else if (parse_i64(value, &v) < 0) /* a bare number is milliseconds */
+            rc = kv_clock_parse_duration(value, &v);
+        if (rc < 0)
+            return kv_err_set(err, KV_EINVAL, "%s: \"%s\" is not a valid %s", e->name, value,
+                              e->type == KV_CONF_INT    ? "integer"
+                              : e->type == KV_CONF_SIZE ? "size (bytes, k/m/g suffix)"
+                                                        : "duration (e.g. 30s, 5m, 500ms)");
+        if (v < e->min || v > e->max)
+            return kv_err_set(err, KV_EINVAL, "%s: %s is out of range [%lld, %lld]", e->name,
+                              value, (long long)e->min, (long long)e->max);
+        memcpy(field, &v, sizeof(int64_t));
+        break;
+    case KV_CONF_ENUM:
+        if (!in_choices(e->choices, value))
+            return kv_err_set(err, KV_EINVAL, "%s: \"%s\" is not one of %s", e->name, value,
+                              e->choices);
+        /* fall through */
+    case KV_CONF_STRING:
+    case KV_CONF_PATH:
+        if (strlen(value) >= e->size)
+            return kv_err_set(err, KV_EINVAL, "%s: value longer than %zu bytes", e->name,
+                              e->size - 1);
+        memcpy(field, value, strlen(value) + 1);
+        break;
+    }
+    c->src[e - table] = src;
+    return 0;
+}
+
+void kv_conf_init(struct kv_conf *c)
+{
+    size_t i;
+    int rc;
+
+    memset(c, 0, sizeof(*c));
+    for (i = 0; i < N_ENTRIES; i++) {
+        rc = set_entry(c, &table[i], table[i].def, KV_CONF_SRC_DEFAULT, NULL);
+        if (rc < 0) { /* a bad default is a bug in the table */
+            fprintf(stderr, "kuvert: BUG: bad default for %s\n", table[i].name);
+            abort();
+        }
+    }
+}
+
+int kv_conf_set(struct kv_conf *c, const char *key, const char *value, enum kv_conf_source src,
+                struct kv_err *err)
+{
+    const struct kv_conf_entry *e = find(key, strlen(key));
+
+    if (!e)
+        return kv_err_set(err, KV_EINVAL, "unknown configuration key \"%s\"", key);
+    return set_entry(c, e, value, src, err);
+}
+
+int kv_conf_load_file(struct kv_conf *c, const char *path, int must_exist, struct kv_err *err)
+{
+    FILE *f;
+    char line[KV_CONF_STR_MAX + 128];
+    int lineno = 0;
+    int rc = 0;
+
+    f = fopen(path, "r");
+    if (!f) {
+        if (errno == ENOENT && !must_exist)
+            return 0;
+        return kv_err_errno(err, "cannot open config file %s", path);
+    }
+    while (fgets(line, sizeof(line), f)) {
+        char *p = line, *key, *val, *end;
+        size_t keylen, len = strlen(line);
+        const struct kv_conf_entry *e;
+        struct kv_err e2 = {0, ""};
+
+        lineno++;
+        if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f)) {
+            rc = kv_err_set(err, KV_EINVAL, "%s:%d: line too long", path, lineno);
+            goto out;
+        }
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+                       isspace((unsigned char)line[len - 1])))
+            line[--len] = '\0';
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!*p || *p == '#')
+            continue;
+        key = p;
+        while (*p && !isspace((unsigned char)*p) && *p != '=')
+            p++;
+        keylen = (size_t)(p - key);
+        while (isspace((unsigned char)*p) || *p == '=')
+            p++;
+        val = p;
+        end = val + strlen(val);
+        if (end - val >= 2 && (*val == '"' || *val == '\'') && end[-1] == *val) {
+            val++;
+            end[-1] = '\0';
+        }
+        e = find(key, keylen);
+        if (!e) {
+            rc = kv_err_set(err, KV_EINVAL, "%s:%d: unknown key \"%.*s\"", path, lineno,
+                            (int)(keylen > 64 ? 64 : keylen), key);
+            goto out;
+        }
+        rc = set_entry(c, e, val, KV_CONF_SRC_FILE, &e2);
+        if (rc < 0) {
+            rc = kv_err_set(err, rc, "%s:%d: %s", path, lineno, e2.msg);
+            goto out;
+        }
+    }
+    if (ferror(f))
+        rc = kv_err_errno(err, "cannot read config file %s", path);
+out:
+    fclose(f);
+    return rc;
+}
+
+int kv_conf_load_env(struct kv_conf *c, struct kv_err *err)
+{
+    size_t i;
+    int rc;
+
+    for (i = 0; i < N_ENTRIES; i++) {
+        const char *v = getenv(table[i].env);
+        struct kv_err e2 = {0, ""};
+        if (!v)
+            continue;
+        rc = set_entry(c, &table[i], v, KV_CONF_SRC_ENV, &e2);
+        if (rc < 0)
+            return kv_err_set(err, rc, "environment %s: %s", table[i].env, e2.msg);
+    }
+    return 0;
+}
+
+int kv_conf_validate(const struct kv_conf *c, struct kv_err *err)
+{
+    const char *colon = strrchr(c->listen, ':');
+    int64_t port;
+
+    if (!c->data[0])
+        return kv_err_set(err, KV_EINVAL, "data: must not be empty");
+    if (!colon || colon == c->listen || parse_i64(colon + 1, &port) < 0 || port < 0 ||
+        port > 65535)
+        return kv_err_set(err, KV_EINVAL, "listen: \"%s\" is not HOST:PORT (port 0-65535)",
+                          c->listen);
+    if (c->public_url[0] && strncmp(c->public_url, "http://", 7) != 0 &&
+        strncmp(c->public_url, "https://", 8) != 0)
+        return kv_err_set(err, KV_EINVAL, "public_url: must start with http:// or https://");
+    return 0;
+}
+
+void kv_conf_format(const struct kv_conf *c, const struct kv_conf_entry *e, int redact, char *out,
+                    size_t outlen)
+{
+    const char *field = (const char *)c + e->off;
+    int64_t v;
+    int b;
+
+    if (redact && e->secret && (e->type == KV_CONF_STRING || e->type == KV_CONF_PATH) &&
+        field[0]) {
+        snprintf(out, outlen, "<redacted>");
+        return;
+    }
+    switch (e->type) {
+    case KV_CONF_BOOL:
+        memcpy(&b, field, sizeof(int));
+        snprintf(out, outlen, "%s", b ? "true" : "false");
+        break;
+    case KV_CONF_INT:
+    case KV_CONF_SIZE:
+        memcpy(&v, field, sizeof(v));
+        snprintf(out, outlen, "%lld", (long long)v);
+        break;
+    case KV_CONF_DURATION:
+        memcpy(&v, field, sizeof(v));
+        if (v % 1000 == 0)
+            snprintf(out, outlen, "%llds", (long long)(v / 1000));
+        else
+            snprintf(out, outlen, "%lldms", (long long)v);
+        break;
+    default:
+        snprintf(out, outlen, "%s", field);
+        break;
+    }
+}
+
+static const char *type_name(enum kv_conf_type t)
+{
+    switch (t) {
+    case KV_CONF_BOOL: return "bool";
+    case KV_CONF_INT: return "int";
+    case KV_CONF_SIZE: return "size";
+    case KV_CONF_DURATION: return "duration";
+    case KV_CONF_STRING: return "string";
+    case KV_CONF_PATH: return "path";
+    case KV_CONF_ENUM: return "enum";
+    }
+    return "?";
+}
+
+static void show_json(const struct kv_conf *c, FILE *f)
+{
+    json_t *root = json_object(), *values = json_object(), *sources = json_object();
+    char val[KV_CONF_STR_MAX + 16];
+    size_t i;
+    char *text;
+
+    for (i = 0; i < N_ENTRIES; i++) {
+        const struct kv_conf_entry *e = &table[i];
+        const char *field = (const char *)c + e->off;
+        int64_t v;
+        int b;
+
+        if (e->secret && field[0]) {
+            json_object_set_new(values, e->name, json_string("<redacted>"));
+        } else if (e->type == KV_CONF_BOOL) {
+            memcpy(&b, field, sizeof(int));
+            json_object_set_new(values, e->name, json_boolean(b));
+        } else if (e->type == KV_CONF_INT || e->type == KV_CONF_SIZE ||
+                   e->type == KV_CONF_DURATION) {
+            memcpy(&v, field, sizeof(v));
+            json_object_set_new(values, e->name, json_integer(v));
+        } else {
+            kv_conf_format(c, e, 1, val, sizeof(val));
+            json_object_set_new(values, e->name, json_string(val));
+        }
+        json_object_set_new(sources, e->name, json_string(kv_conf_source_name(c->src[i])));
+    }
+    json_object_set_new(root, "values", values);
+    json_object_set_new(root, "sources", sources);
+    text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    fprintf(f, "%s\n", text ? text : "{}");
+    free(text);
+    json_decref(root);
+}
+
+int kv_conf_show(const struct kv_conf *c, FILE *f, const char *fmt)
+{
+    char val[KV_CONF_STR_MAX + 16];
+    size_t i;
+
+    if (strcmp(fmt, "json") == 0) {
+        show_json(c, f);
+        return 0;
+    }
+    if (strcmp(fmt, "markdown") == 0) {
+        fprintf(f, "| key | type | default | environment | flag | description |\n"
+                   "| --- | --- | --- | --- | --- | --- |\n");
+        for (i = 0; i < N_ENTRIES; i++) {
+            const struct kv_conf_entry *e = &table[i];
+            char range[96] = "";
+            if (e->type == KV_CONF_INT || e->type == KV_CONF_SIZE)
+                snprintf(range, sizeof(range), " %lld–%lld", (long long)e->min,
+                         (long long)e->max);
+            else if (e->type == KV_CONF_ENUM) {
+                size_t k;
+                snprintf(range, sizeof(range), ": %s", e->choices);
+                for (k = 0; range[k]; k++) /* '|' would split the table cell */
+                    if (range[k] == '|')
+                        range[k] = '/';
+            }
+            fprintf(f, "| `%s` | %s%s | %s%s%s | `%s` | %s%s%s | %s%s |\n", e->name,
+                    type_name(e->type), range, e->def[0] ? "`" : "",
+                    e->def[0] ? e->def : "(empty)", e->def[0] ? "`" : "", e->env,
+                    e->flag ? "`" : "",
+                    e->flag ? e->flag : "", e->flag ? "`" : "", e->help,
+                    e->secret ? " (secret: redacted by `config show`)" : "");
+        }
+        return 0;
+    }
+    if (strcmp(fmt, "text") != 0)
+        return KV_EINVAL;
+    for (i = 0; i < N_ENTRIES; i++) {
+        kv_conf_format(c, &table[i], 1, val, sizeof(val));
+        fprintf(f, "%-22s %-40s # %s\n", table[i].name, val, kv_conf_source_name(c->src[i]));
+    }
+    return 0;
+}
+
+/* ---- command-line flags ---- */
+
+static int add_flag(struct kv_conf_flags *f, const char *key, const char *value,
+                    struct kv_err *err)
+{
+    if (f->n >= KV_CONF_MAX_SETS)
+        return kv_err_set(err, KV_EUSAGE, "too many configuration flags");
+    f->keys[f->n] = key;
+    f->values[f->n] = value;
+    f->n++;
+    return 1;
+}
+
+int kv_conf_parse_flag(struct kv_conf_flags *f, int argc, char **argv, int *i, struct kv_err *err)
+{
+    const char *arg = argv[*i], *eq, *val;
+    size_t i_e, namelen;
+    char *copy;
+
+    if (strncmp(arg, "--", 2) != 0)
+        return 0;
+    eq = strchr(arg, '=');
+    namelen = eq ? (size_t)(eq - arg) : strlen(arg);
+    if (namelen == 12 && strncmp(arg, "--test-clock", 12) == 0) {
+        if (eq)
+            return add_flag(f, "test_clock", eq + 1, err);
+        (*i)++;
+        return add_flag(f, "test_clock", "true", err);
+    }
+    if (!((namelen == 8 && !strncmp(arg, "--config", 8)) ||
+          (namelen == 5 && !strncmp(arg, "--set", 5)))) {
+        for (i_e = 0; i_e < N_ENTRIES; i_e++)
+            if (table[i_e].flag && strlen(table[i_e].flag) == namelen &&
+                !strncmp(table[i_e].flag, arg, namelen))
+                break;
+        if (i_e == N_ENTRIES)
+            return 0;
+    }
+    if (eq) {
+        val = eq + 1;
+        (*i)++;
+    } else {
+        if (*i + 1 >= argc)
+            return kv_err_set(err, KV_EUSAGE, "%s needs a value", arg);
+        val = argv[*i + 1];
+        *i += 2;
+    }
+    if (namelen == 8 && !strncmp(arg, "--config", 8)) {
+        f->config_path = val;
+        return 1;
+    }
+    if (namelen == 5 && !strncmp(arg, "--set", 5)) {
+        const char *e2 = strchr(val, '=');
+        if (!e2 || e2 == val)
+            return kv_err_set(err, KV_EUSAGE, "--set wants key=value, got \"%s\"", val);
+        if (f->n >= KV_CONF_MAX_SETS)
+            return kv_err_set(err, KV_EUSAGE, "too many configuration flags");
+        if (strlen(val) >= sizeof(f->sets[0]))
+            return kv_err_set(err, KV_EUSAGE, "--set value too long");
+        copy = f->sets[f->n];
+        memcpy(copy, val, strlen(val) + 1);
+        copy[e2 - val] = '\0';
+        return add_flag(f, copy, copy + (e2 - val) + 1, err);
+    }
+    for (i_e = 0; i_e < N_ENTRIES; i_e++)
+        if (table[i_e].flag && strlen(table[i_e].flag) == namelen &&
+            !strncmp(table[i_e].flag, arg, namelen))
+            return add_flag(f, table[i_e].name, val, err);
+    return 0;
+}
+
+int kv_conf_load(struct kv_conf *c, const struct kv_conf_flags *f, struct kv_err *err)
+{
+    char path[KV_CONF_STR_MAX + 32];
+    const char *data = NULL;
+    int rc, k, n;
+
+    kv_conf_init(c);
+    /* The data directory decides where the default config file lives, so resolve it first
+     * with the same precedence as everything else (the file itself cannot move it). */
+    if (f)
+        for (k = 0; k < f->n; k++)
+            if (strcmp(f->keys[k], "data") == 0)
+                data = f->values[k];
+    if (!data)
+        data = getenv("KUVERT_DATA");
+    if (!data || !*data)
+        data = c->data;
+    if (f && f->config_path) {
+        rc = kv_conf_load_file(c, f->config_path, 1, err);
+    } else {
+        n = snprintf(path, sizeof(path), "%s/kuvert.conf", data);
+        if (n < 0 || (size_t)n >= sizeof(path))
+            return kv_err_set(err, KV_EINVAL, "data: path too long");
+        rc = kv_conf_load_file(c, path, 0, err);
+    }
+    if (rc < 0)
+        return rc;
+    rc = kv_conf_load_env(c, err);
+    if (rc < 0)
+        return rc;
+    if (f)
+        for (k = 0; k < f->n; k++) {
+            rc = kv_conf_set(c, f->keys[k], f->values[k], KV_CONF_SRC_FLAG, err);
+            if (rc < 0)
+                return rc;
+        }
+    return kv_conf_validate(c, err);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * log.h: kuvert's logging. kv_log(level, fmt, ...) is a macro that checks the level before
+ * formatting anything, then writes one line to stderr:
+ *   2026-11-03T10:15:02.123Z info server listening on http://127.0.0.1:8080
+ * (UTC time, level, module = the source file's base name, message). The HTTP access log is a
+ * separate call (kv_log_access) with module "access", also at level info.
+ *
+ * Threading: safe from any thread; each line is written with one fwrite under stdio's lock.
+ * Never log secrets or letter bodies above debug level.
+ */
+#ifndef KV_UTIL_LOG_H
+#define KV_UTIL_LOG_H
+
+#include <stdint.h>
+
+enum kv_log_level {
+    KV_LOG_ERROR = 0, /* something failed and was not recovered */
+    KV_LOG_WARN = 1,  /* something failed and was recovered, or looks wrong */
+    KV_LOG_INFO = 2,  /* lifecycle events and the access log */
+    KV_LOG_DEBUG = 3  /* detail for developers */
+};
+
+/* Current threshold; lines above it are skipped before formatting. */
+extern int kv_log_threshold;
+
+/* Sets the threshold from "error", "warn", "info" or "debug"; returns 0 or KV_EINVAL. */
+int kv_log_set_level(const char *name);
+
+void kv__log_write(int level, const char *file, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define kv_log(level, ...)                                                                         \
+    do {                                                                                           \
+        if ((level) <= kv_log_threshold)                                                           \
+            kv__log_write((level), __FILE__, __VA_ARGS__);                                         \
+    } while (0)
+
+/* One access-log line: "<id> <method> <path> <status> <bytes>B <ms>ms". path is logged
+ * without the query string. */
+void kv_log_access(const char *request_id, const char *method, const char *path, int status,
+                   uint64_t bytes, double ms);
+
+#endif

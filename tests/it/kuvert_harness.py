@@ -1,0 +1,275 @@
+# SPDX-License-Identifier: MIT
+"""Black-box harness for kuvert's integration tests (pure stdlib + python3-requests).
+
+Starts the real binary as `$KUVERT serve --data DIR --listen 127.0.0.1:0 [...]`, reads the port
+from its one stdout line ("kuvert: listening on http://HOST:PORT"), waits for GET /healthz,
+and stops it with SIGTERM, checking exit status 0 (under ASan that also means "no leak").
+Also runs CLI commands against the same data directory, parsing --json output.
+
+    srv = KuvertServer(data_dir, test_clock=True).start()
+    r = srv.get("/healthz")
+    out = run_cli(["system", "add", ...], data=data_dir)     # parsed JSON
+    srv.kill9(); srv.start()                                   # restart on the same data
+    srv.stop()                                                 # SIGTERM, asserts exit 0
+
+KUVERT (env) is the binary; default build/release/kuvert under the repository root.
+"""
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import time
+
+import requests
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LISTEN_RE = re.compile(r"^kuvert: listening on (http://[^\s:]+:(\d+))\s*$")
+
+
+def kuvert_bin():
+    """Absolute path of the binary under test."""
+    path = os.environ.get("KUVERT") or os.path.join(ROOT, "build", "release", "kuvert")
+    if not os.path.isabs(path):
+        path = os.path.join(ROOT, path)
+    if not os.access(path, os.X_OK):
+        raise RuntimeError("kuvert binary not found or not executable: %s (set KUVERT)" % path)
+    return path
+
+
+def clean_env(extra=None):
+    """The environment for child processes: no stray KUVERT_* settings from the caller's shell
+    (they would change the configuration under test), plus extra."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUVERT_") or k == "KUVERT_ROOT"}
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+    env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    if extra:
+        env.update(extra)
+    return env
+
+
+class CliError(Exception):
+    def __init__(self, proc):
+        self.proc = proc
+        super().__init__("kuvert %s exited %d\nstdout: %s\nstderr: %s" % (
+            " ".join(proc.args[1:]), proc.returncode, proc.stdout, proc.stderr))
+
+
+def run_cli(args, data=None, json_out=True, check=True, env=None, input=None, timeout=60):
+    """Runs `kuvert ARGS [--data DATA] [--json]`. Returns the parsed JSON object when json_out
+    (stdout must be exactly one JSON document), else the CompletedProcess. Raises CliError on
+    a non-zero exit when check."""
+    cmd = [kuvert_bin()] + list(args)
+    if data is not None:
+        cmd += ["--data", str(data)]
+    if json_out:
+        cmd.append("--json")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=clean_env(env), input=input,
+                          timeout=timeout)
+    if check and proc.returncode != 0:
+        raise CliError(proc)
+    if json_out and proc.returncode == 0:
+        return json.loads(proc.stdout)
+    return proc
+
+
+class KuvertServer:
+    """One `kuvert serve` process on 127.0.0.1 with an ephemeral port."""
+
+    def __init__(self, data_dir, test_clock=False, args=(), env=None, log_path=None):
+        self.data_dir = str(data_dir)
+        self.test_clock = test_clock
+        self.args = list(args)
+        self.env = env
+        self.log_path = log_path or (self.data_dir.rstrip("/") + ".server.log")
+        self.proc = None
+        self.port = None
+        self.url = None
+        self.session = requests.Session()
+        self._log = None
+
+    # ---- lifecycle ----
+
+    def start(self, timeout=30):
+        """Starts the server (again, on the same data dir after stop/kill9) and waits until
+        GET /healthz answers 200. Returns self."""
+        assert self.proc is None, "already running"
+        cmd = [kuvert_bin(), "serve", "--data", self.data_dir, "--listen", "127.0.0.1:0"]
+        if self.test_clock:
+            cmd.append("--test-clock")
+        cmd += self.args
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log,
+                                     env=clean_env(self.env))
+        line = self._read_line(timeout)
+        m = LISTEN_RE.match(line)
+        if not m:
+            self.kill9()
+            raise RuntimeError("unexpected first line from kuvert serve: %r\n%s" % (line, self.log()))
+        self.url, self.port = m.group(1), int(m.group(2))
+        assert self.port > 0
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.session.get(self.url + "/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.kill9()
+                raise RuntimeError("server did not become healthy\n" + self.log())
+            time.sleep(0.05)
+        return self
+
+    def _read_line(self, timeout):
+        fd = self.proc.stdout.fileno()
+        buf = b""
+        deadline = time.monotonic() + timeout
+        while not buf.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            r, _, _ = select.select([fd], [], [], left)
+            if not r:
+                break
+            chunk = os.read(fd, 1)
+            if not chunk:
+                break
+            buf += chunk
+        return buf.decode("utf-8", "replace").rstrip("\n")
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=60):
+        """Waits for exit; returns the exit status and forgets the process."""
+        rc = self.proc.wait(timeout=timeout)
+        self._reap()
+        return rc
+
+    def stop(self, timeout=60, check=True):
+        """SIGTERM, wait, and (check) assert exit status 0. Returns the status."""
+        if self.proc is None:
+            return 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            self._reap()
+            raise AssertionError("server did not stop within %ss of SIGTERM\n%s" % (timeout, self.log()))
+        self._reap()
+        if check:
+            assert rc == 0, "kuvert serve exited %d after SIGTERM\n%s" % (rc, self.log())
+        return rc
+
+    def kill9(self):
+        """SIGKILL (crash simulation); nothing is flushed or cleaned up."""
+        if self.proc is None:
+            return
+        self.proc.kill()
+        self.proc.wait()
+        self._reap()
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def _reap(self):
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+        self.proc = None
+        self.session.close()
+        self.session = requests.Session()
+        if self._log:
+            self._log.close()
+            self._log = None
+
+    def log(self):
+        """The server's stderr so far (all runs on this data dir)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    # ---- HTTP helpers (requests.Session; path relative to the server) ----
+
+    def request(self, method, path, **kw):
+        kw.setdefault("timeout", 60)
+        return self.session.request(method, self.url + path, **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def advance_clock(self, duration):
+        """POST /test/clock {"advance": duration}; returns the JSON answer."""
+        r = self.post("/test/clock", json={"advance": duration})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def cli(self, args, **kw):
+        """run_cli against this server's data directory."""
+        return run_cli(args, data=self.data_dir, **kw)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop(check=exc[0] is None)
+
+
+def assert_error_message(resp, status, code=None):
+    """Asserts resp is an NgDP ErrorMessage {code, message, fieldErrors[]} with status."""
+    assert resp.status_code == status, (resp.status_code, resp.text)
+    assert resp.headers.get("Content-Type", "").startswith("application/json"), resp.headers
+    body = resp.json()
+    assert isinstance(body.get("code"), str) and body["code"], body
+    assert isinstance(body.get("message"), str), body
+    assert isinstance(body.get("fieldErrors"), list), body
+    if code is not None:
+        assert body["code"] == code, body
+    return body
+
+
+def parse_metrics(text):
+    """Parses Prometheus text format into {(name, frozenset(labels.items())): value} and
+    {name: type}. Raises AssertionError on a malformed line."""
+    samples, types = {}, {}
+    line_re = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+    label_re = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+    for line in text.splitlines():
+        if not line:
+            continue
+        if line.startswith("# TYPE "):
+            _, _, name, typ = line.split(" ", 3)
+            assert name not in types, "TYPE twice for " + name
+            types[name] = typ
+            continue
+        if line.startswith("#"):
+            continue
+        m = line_re.match(line)
+        assert m, "malformed metrics line: %r" % line
+        labels = {}
+        if m.group(3):
+            labels = dict(label_re.findall(m.group(3)))
+        key = (m.group(1), frozenset(labels.items()))
+        assert key not in samples, "duplicate sample %r" % line
+        samples[key] = float(m.group(4))
+    return samples, types
+
+
+def metric(samples, name, **labels):
+    """The value of one sample (0.0 when absent)."""
+    return samples.get((name, frozenset((k, str(v)) for k, v in labels.items())), 0.0)

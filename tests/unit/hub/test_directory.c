@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * test_directory.c: the directory: CPR/CVR validation, organisations, systems and API-token
+ * authentication (good, bad scheme, malformed, wrong secret, unknown id, deactivated), user
+ * bearer tokens, the mailbox lifecycle, and that every admin write logged its event.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hub/directory.h"
+#include "hub/events.h"
+#include "store/store.h"
+#include "util/crypto.h"
+
+struct fx {
+    char dir[64];
+    struct kv_store *st;
+    struct kv_db *db;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+
+    snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-dir-XXXXXX");
+    if (!mkdtemp(f->dir) || kv_store_open(f->dir, &f->st, NULL) != 0 ||
+        kv_db_acquire(f->st, &f->db, NULL) != 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char cmd[128];
+
+    kv_db_release(f->db);
+    kv_store_close(f->st);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    assert_true(kv_cpr_valid("2211771212"));
+    assert_true(kv_cpr_valid("0101701234"));
+    assert_true(kv_cpr_valid("2902004000")); /* 29 Feb 2000: digit 4, YY 00 -> 2000, leap */
+    assert_false(kv_cpr_valid("2902001000")); /* 29 Feb 1900: not a leap year */
+    assert_true(kv_cpr_valid("2902961234"));
+    assert_false(kv_cpr_valid("3002901234"));
+    assert_false(kv_cpr_valid("3104901234"));
+    assert_false(kv_cpr_valid("0013901234"));
+    assert_false(kv_cpr_valid("0000001234"));
+    assert_false(kv_cpr_valid("221177121"));
+    assert_false(kv_cpr_valid("22117712123"));
+    assert_false(kv_cpr_valid("221177-1212"));
+    assert_false(kv_cpr_valid("22117712a2"));
+    assert_false(kv_cpr_valid(""));
+    assert_false(kv_cpr_valid(NULL));
+    assert_true(kv_cvr_valid("12345678"));
+    assert_false(kv_cvr_valid("1234567"));
+    assert_false(kv_cvr_valid("123456789"));
+    assert_false(kv_cvr_valid("1234567x"));
+}
+
+static void sender(struct kv_system *s, const char *cvr)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->org_cvr, sizeof(s->org_cvr), "%s", cvr);
+    snprintf(s->kind, sizeof(s->kind), "sender");
+    snprintf(s->name, sizeof(s->name), "Sagssystem");
+}
+
+static void test_orgs(void **state)
+{
+    struct fx *f = *state;
+    struct kv_org org;
+    struct kv_err err = {0, ""};
+
+    assert_int_equal(kv_org_add(f->db, "12345678", "Kommunen", &err), 0);
+    assert_int_equal(kv_org_add(f->db, "12345678", "Again", &err), KV_ECONFLICT);
+    assert_non_null(strstr(err.msg, "already exists"));
+    assert_int_equal(kv_org_add(f->db, "1234", "Short", &err), KV_EINVAL);
+    assert_int_equal(kv_org_add(f->db, "87654321", "", &err), KV_EINVAL);
+    assert_int_equal(kv_org_get(f->db, "12345678", &org, &err), 0);
+    assert_string_equal(org.name, "Kommunen");
+    assert_int_equal(kv_org_get(f->db, "87654321", &org, &err), KV_ENOTFOUND);
+}
+
+static char *basic(const char *token)
+{
+    size_t n = strlen(token) + 8;
+    char *h = malloc(n);
+
+    snprintf(h, n, "Basic %s", token);
+    return h;
+}
+
+static char *encode(const char *cred)
+{
+    char *t = kv_base64_encode(cred, strlen(cred)), *h = basic(t);
+
+    free(t);
+    return h;
+}
+
+static void test_system_tokens(void **state)
+{
+    struct fx *f = *state;
+    struct kv_system s, got;
+    struct kv_err err = {0, ""};
+    char *token = NULL, *hdr, *hdr2, *raw = NULL, *other = NULL, cred[256];
+    unsigned char *dec = NULL;
+    size_t declen = 0;
+
+    assert_int_equal(kv_org_add(f->db, "12345678", "Kommunen", NULL), 0);
+    sender(&s, "99999999");
+    assert_int_equal(kv_system_add(f->db, &s, &token, &err), KV_ENOTFOUND); /* no such org */
+    assert_null(token);
+    sender(&s, "12345678");
+    snprintf(s.kind, sizeof(s.kind), "printer");
+    assert_int_equal(kv_system_add(f->db, &s, &token, &err), KV_EINVAL);
+    sender(&s, "12345678");
+    s.is_default = 1;
+    assert_int_equal(kv_system_add(f->db, &s, &token, &err), KV_EINVAL); /* default: recipients */
+    sender(&s, "12345678");
+    snprintf(s.receipt_url, sizeof(s.receipt_url), "https://example.invalid/receipts");
+    assert_int_equal(kv_system_add(f->db, &s, &token, &err), 0);
+    assert_int_equal(strlen(s.id), 36);
+
+    /* token = base64(id:secret) */
+    assert_int_equal(kv_base64_decode(token, strlen(token), &dec, &declen), 0);
+    assert_int_equal(declen, 36 + 1 + 64);
+    assert_memory_equal(dec, s.id, 36);
+    assert_int_equal(dec[36], ':');
+
+    hdr = basic(token);
+    assert_int_equal(kv_system_authenticate(f->db, hdr, &got, &err), 0);
+    assert_string_equal(got.id, s.id);
+    assert_string_equal(got.org_cvr, "12345678");
+    assert_string_equal(got.kind, "sender");
+    assert_string_equal(got.receipt_url, "https://example.invalid/receipts");
+    assert_string_equal(got.status, "active");
+    /* scheme is case-insensitive, extra spaces tolerated */
+    raw = malloc(strlen(token) + 16);
+    snprintf(raw, strlen(token) + 16, "basic   %s", token);
+    assert_int_equal(kv_system_authenticate(f->db, raw, &got, &err), 0);
+    free(raw);
+
+    /* missing / wrong scheme / malformed */
+    assert_int_equal(kv_system_authenticate(f->db, NULL, &got, &err), KV_EAUTH);
+    assert_int_equal(kv_system_authenticate(f->db, "", &got, &err), KV_EAUTH);
+    assert_int_equal(kv_system_authenticate(f->db, "Bearer abc", &got, &err), KV_EAUTH);
+    assert_int_equal(kv_system_authenticate(f->db, "Basic", &got, &err), KV_EAUTH);
+    assert_int_equal(kv_system_authenticate(f->db, "Basic !!!!", &got, &err), KV_EAUTH);
+    assert_string_equal(err.msg, "malformed API token");
+    hdr2 = encode("no-colon-here");
+    assert_int_equal(kv_system_authenticate(f->db, hdr2, &got, &err), KV_EAUTH);
+    free(hdr2);
+    snprintf(cred, sizeof(cred), "%s:short", s.id);
+    hdr2 = encode(cred);
+    assert_int_equal(kv_system_authenticate(f->db, hdr2, &got, &err), KV_EAUTH);
+    free(hdr2);
+
+    /* wrong secret (right shape) and unknown id: same answer */
+    snprintf(cred, sizeof(cred), "%s:%064d", s.id, 0);
+    hdr2 = encode(cred);
+    assert_int_equal(kv_system_authenticate(f->db, hdr2, &got, &err), KV_EAUTH);
+    assert_string_equal(err.msg, "invalid API token");
+    assert_string_equal(got.id, "");
+    free(hdr2);
+    memcpy(cred, dec, declen);
+    cred[declen] = '\0';
+    memcpy(cred, "00000000-0000-4000-8000-000000000000", 36);
+    hdr2 = encode(cred);
+    assert_int_equal(kv_system_authenticate(f->db, hdr2, &got, &err), KV_EAUTH);
+    assert_string_equal(err.msg, "invalid API token");
+    free(hdr2);
+
+    /* another system's secret does not open this one */
+    sender(&s, "12345678");
+    assert_int_equal(kv_system_add(f->db, &s, &other, &err), 0);
+    {
+        unsigned char *d2 = NULL;
+        size_t l2 = 0;
+
+        assert_int_equal(kv_base64_decode(other, strlen(other), &d2, &l2), 0);
+        memcpy(cred, dec, 37);                /* first system's id: */
+        memcpy(cred + 37, d2 + 37, l2 - 37);  /* second system's secret */
+        cred[l2] = '\0';
+        free(d2);
+    }
+    hdr2 = encode(cred);
+    assert_int_equal(kv_system_authenticate(f->db, hdr2, &got, &err), KV_EAUTH);
+    free(hdr2);
+
+    /* deactivated systems are refused */
+    memcpy(cred, dec, 36);
+    cred[36] = '\0';
+    assert_int_equal(kv_system_set_status(f->db, cred, "bogus", &err), KV_EINVAL);
+    assert_int_equal(kv_system_set_status(f->db, cred, "deactivated", &err), 0);
+    assert_int_equal(kv_system_authenticate(f->db, hdr, &got, &err), KV_EAUTH);
+    assert_non_null(strstr(err.msg, "deactivated"));
+    assert_int_equal(kv_system_set_status(f->db, cred, "active", &err), 0);
+    assert_int_equal(kv_system_authenticate(f->db, hdr, &got, &err), 0);
+    assert_int_equal(kv_system_get(f->db, "nope", &got, &err), KV_ENOTFOUND);
+
+    free(dec);
+    free(hdr);
+    free(token);
+    free(other);
+}
+
+static void test_recipient_system(void **state)
+{
+    struct fx *f = *state;
+    struct kv_system s, got;
+    char *t1 = NULL, *t2 = NULL;
+    char id1[37];
+
+    assert_int_equal(kv_org_add(f->db, "87654321", "Firma", NULL), 0);
+    memset(&s, 0, sizeof(s));
+    snprintf(s.org_cvr, sizeof(s.org_cvr), "87654321");
+    snprintf(s.kind, sizeof(s.kind), "recipient");
+    snprintf(s.name, sizeof(s.name), "Post");
+    snprintf(s.protocol, sizeof(s.protocol), "push");
+    s.is_default = 1;
+    assert_int_equal(kv_system_add(f->db, &s, &t1, NULL), KV_EINVAL); /* push needs a URL */
+    snprintf(s.push_url, sizeof(s.push_url), "https://firma.invalid/post");
+    assert_int_equal(kv_system_add(f->db, &s, &t1, NULL), 0);
+    memcpy(id1, s.id, 37);
+    assert_int_equal(kv_system_add(f->db, &s, &t2, NULL), 0); /* new default */
+    assert_int_equal(kv_system_get(f->db, id1, &got, NULL), 0);
+    assert_int_equal(got.is_default, 0);
+    assert_string_equal(got.protocol, "push");
+    assert_int_equal(kv_system_get(f->db, s.id, &got, NULL), 0);
+    assert_int_equal(got.is_default, 1);
+    free(t1);
+    free(t2);
+}
+
+static void test_mailbox_lifecycle_and_user_tokens(void **state)
+{
+    struct fx *f = *state;
+    struct kv_mailbox mb, got;
+    struct kv_err err = {0, ""};
+    char *tok = NULL, hdr[128], type[4], id[11];
+
+    memset(&mb, 0, sizeof(mb));
+    snprintf(mb.owner_type, sizeof(mb.owner_type), "CPR");
+    snprintf(mb.owner_id, sizeof(mb.owner_id), "3002901234"); /* 30 February */
+    assert_int_equal(kv_mailbox_add(f->db, &mb, &err), KV_EINVAL);
+    snprintf(mb.owner_id, sizeof(mb.owner_id), "2211771212");
+    snprintf(mb.status, sizeof(mb.status), "CLOSED");
+    assert_int_equal(kv_mailbox_add(f->db, &mb, &err), KV_EINVAL); /* cannot start closed */
+    mb.status[0] = '\0';
+    snprintf(mb.name, sizeof(mb.name), "Mette");
+    assert_int_equal(kv_mailbox_add(f->db, &mb, &err), 0);
+    assert_string_equal(mb.status, "REGISTERED");
+    assert_true(mb.id > 0);
+    assert_int_equal(kv_mailbox_add(f->db, &mb, &err), KV_ECONFLICT);
+
+    memset(&mb, 0, sizeof(mb));
+    snprintf(mb.owner_type, sizeof(mb.owner_type), "CPR");
+    snprintf(mb.owner_id, sizeof(mb.owner_id), "0101701234");
+    snprintf(mb.status, sizeof(mb.status), "EXEMPT");
+    snprintf(mb.address, sizeof(mb.address), "Hovedgaden 1");
+    assert_int_equal(kv_mailbox_add(f->db, &mb, &err), 0);
+    assert_int_equal(kv_mailbox_find(f->db, "CPR", "0101701234", &got, &err), 0);
+    assert_string_equal(got.status, "EXEMPT");
+    assert_string_equal(got.address, "Hovedgaden 1");
+
+    memset(&mb, 0, sizeof(mb));
+    snprintf(mb.owner_type, sizeof(mb.owner_type), "CVR");
+    snprintf(mb.owner_id, sizeof(mb.owner_id), "123");
+    assert_int_equal(kv_mailbox_add(f->db, &mb, &err), KV_EINVAL);
+    snprintf(mb.owner_id, sizeof(mb.owner_id), "12345678");
+    assert_int_equal(kv_mailbox_add(f->db, &mb, &err), 0);
+
+    /* user token */
+    assert_int_equal(kv_user_token_new(f->db, "CPR", "1502851236", &tok, &err), KV_ENOTFOUND);
+    assert_int_equal(kv_user_token_new(f->db, "CPR", "2211771212", &tok, &err), 0);
+    snprintf(hdr, sizeof(hdr), "Bearer %s", tok);
+    assert_int_equal(kv_user_authenticate(f->db, hdr, type, id, &err), 0);
+    assert_string_equal(type, "CPR");
+    assert_string_equal(id, "2211771212");
+    hdr[strlen(hdr) - 1] = hdr[strlen(hdr) - 1] == '0' ? '1' : '0'; /* one digit off */
+    assert_int_equal(kv_user_authenticate(f->db, hdr, type, id, &err), KV_EAUTH);
+    assert_string_equal(id, "");
+    assert_int_equal(kv_user_authenticate(f->db, "Bearer short", type, id, &err), KV_EAUTH);
+    assert_int_equal(kv_user_authenticate(f->db, "Basic abc", type, id, &err), KV_EAUTH);
+    assert_int_equal(kv_user_authenticate(f->db, NULL, type, id, &err), KV_EAUTH);
+    free(tok);
+
+    /* close */
+    assert_int_equal(kv_mailbox_close(f->db, "CPR", "2211771212", &err), 0);
+    assert_int_equal(kv_mailbox_find(f->db, "CPR", "2211771212", &got, &err), 0);
+    assert_string_equal(got.status, "CLOSED");
+    assert_true(got.closed_ms > 0);
+    assert_int_equal(kv_mailbox_close(f->db, "CPR", "2211771212", &err), KV_ECONFLICT);
+    assert_int_equal(kv_mailbox_close(f->db, "CPR", "1502851236", &err), KV_ENOTFOUND);
+    assert_int_equal(kv_mailbox_find(f->db, "CVR", "99999999", &got, &err), KV_ENOTFOUND);
+}
+
+static void test_admin_events(void **state)
+{
+    struct fx *f = *state;
+    struct kv_event_query q;
+    struct kv_system s;
+    struct kv_mailbox mb;
+    char *tok = NULL;
+    json_t *arr = NULL;
+    int64_t n = 0;
+    const char *want[] = {"ORGANISATION_CREATED", "SYSTEM_CREATED", "MAILBOX_CREATED",
+                          "MAILBOX_CLOSED"};
+    size_t i;
+
+    assert_int_equal(kv_org_add(f->db, "12345678", "Kommunen", NULL), 0);
+    sender(&s, "12345678");
+    assert_int_equal(kv_system_add(f->db, &s, &tok, NULL), 0);
+    free(tok);
+    memset(&mb, 0, sizeof(mb));
+    snprintf(mb.owner_type, sizeof(mb.owner_type), "CPR");
+    snprintf(mb.owner_id, sizeof(mb.owner_id), "2211771212");
+    assert_int_equal(kv_mailbox_add(f->db, &mb, NULL), 0);
+    assert_int_equal(kv_mailbox_close(f->db, "CPR", "2211771212", NULL), 0);
+    /* a refused write logs nothing */
+    assert_int_equal(kv_org_add(f->db, "12345678", "Dup", NULL), KV_ECONFLICT);
+
+    memset(&q, 0, sizeof(q));
+    q.limit = 100;
+    assert_int_equal(kv_events_query(f->db, &q, &arr, NULL), 0);
+    assert_int_equal(json_array_size(arr), 4);
+    for (i = 0; i < 4; i++)
+        assert_string_equal(json_string_value(json_object_get(json_array_get(arr, i), "eventTag")),
+                            want[i]);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(arr, 1), "system")), s.id);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(arr, 3), "subject")), "cpr:2211771212");
+    json_decref(arr);
+    assert_int_equal(kv_events_verify(f->db, &n, NULL), 0);
+    assert_int_equal(n, 4);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test_setup_teardown(test_orgs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_system_tokens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recipient_system, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mailbox_lifecycle_and_user_tokens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_admin_events, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

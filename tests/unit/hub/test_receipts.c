@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * test_receipts.c: unit tests of sender receipts (src/hub/receipts.c, receipt_push.c) on a real
+ * store in a temporary directory: the retry schedule, pull paging (oldest first, bounds),
+ * get / get+delete / delete scoped to the owning system, and push outcomes that need no
+ * network peer: a refused connection and a non-http scheme count as failed attempts with the
+ * documented back-off, and a failure after 72 hours (test clock) gives up with the event
+ * BUSINESS_RECEIPT_SEND_TO_SENDER_SYSTEM_FAILED.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "hub/directory.h"
+#include "hub/events.h"
+#include "hub/receipts.h"
+#include "store/store.h"
+#include "util/clock.h"
+
+struct fx {
+    char dir[64];
+    struct kv_store *st;
+    struct kv_db *db;
+    char sys_a[37]; /* pull-only system */
+    char sys_b[37]; /* push to a closed port */
+    char sys_c[37]; /* push to an ftp URL */
+};
+
+static void add_system(struct kv_db *db, const char *url, char out[37])
+{
+    struct kv_system s;
+    char *tok = NULL;
+    struct kv_err err = {0};
+
+    memset(&s, 0, sizeof(s));
+    snprintf(s.org_cvr, sizeof(s.org_cvr), "12345674");
+    snprintf(s.kind, sizeof(s.kind), "sender");
+    snprintf(s.name, sizeof(s.name), "test");
+    snprintf(s.receipt_url, sizeof(s.receipt_url), "%s", url);
+    if (kv_system_add(db, &s, &tok, &err) != 0)
+        fail_msg("kv_system_add: %s", err.msg);
+    free(tok);
+    memcpy(out, s.id, 37);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct kv_err err = {0};
+
+    snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-receipts-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    if (kv_store_open(f->dir, &f->st, &err) != 0 || kv_db_acquire(f->st, &f->db, &err) != 0) {
+        fprintf(stderr, "store: %s\n", err.msg);
+        return -1;
+    }
+    if (kv_org_add(f->db, "12345674", "Kommunen", &err) != 0)
+        return -1;
+    add_system(f->db, "", f->sys_a);
+    add_system(f->db, "http://127.0.0.1:1/receipt", f->sys_b);
+    add_system(f->db, "ftp://127.0.0.1/receipt", f->sys_c);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char cmd[128];
+
+    kv_db_release(f->db);
+    kv_store_close(f->st);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static int64_t insert(struct kv_db *db, const char *sys, const char *uuid, int push)
+{
+    struct kv_receipt r;
+    struct kv_err err = {0};
+
+    memset(&r, 0, sizeof(r));
+    snprintf(r.system_id, sizeof(r.system_id), "%s", sys);
+    snprintf(r.transmission_id, sizeof(r.transmission_id), "%s", uuid);
+    snprintf(r.message_uuid, sizeof(r.message_uuid), "%s", uuid);
+    snprintf(r.receipt_status, sizeof(r.receipt_status), "RECEIVED");
+    assert_int_equal(kv_db_begin(db, &err), 0);
+    assert_int_equal(kv_receipt_insert(db, &r, push, &err), 0);
+    assert_int_equal(kv_db_commit(db, &err), 0);
+    assert_true(r.id > 0);
+    return r.id;
+}
+
+static void test_retry_schedule(void **state)
+{
+    (void)state;
+    assert_true(kv_receipt_retry_delay_ms(1) == 10000);
+    assert_true(kv_receipt_retry_delay_ms(2) == 30000);
+    assert_true(kv_receipt_retry_delay_ms(3) == 60000);
+    assert_true(kv_receipt_retry_delay_ms(4) == 300000);
+    assert_true(kv_receipt_retry_delay_ms(5) == 900000);
+    assert_true(kv_receipt_retry_delay_ms(6) == 3600000);
+    assert_true(kv_receipt_retry_delay_ms(7) == 3600000);
+    assert_true(kv_receipt_retry_delay_ms(500) == 3600000);
+    assert_true(kv_receipt_retry_delay_ms(0) == 10000);
+}
+
+static void test_pull(void **state)
+{
+    struct fx *f = *state;
+    struct kv_err err = {0};
+    struct kv_receipt r;
+    json_t *page = NULL;
+    int64_t ids[5];
+    char uuid[37];
+    int i;
+
+    for (i = 0; i < 5; i++) {
+        snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-00000000000%c", (char)('0' + i));
+        ids[i] = insert(f->db, f->sys_a, uuid, 0);
+    }
+    insert(f->db, f->sys_c, "00000000-0000-4000-8000-0000000000ff", 0);
+
+    assert_int_equal(kv_receipts_page(f->db, f->sys_a, 1, 2, &page, &err), 0);
+    assert_int_equal(json_integer_value(json_object_get(page, "totalElements")), 5);
+    assert_int_equal(json_integer_value(json_object_get(page, "totalPages")), 3);
+    assert_int_equal(json_array_size(json_object_get(page, "content")), 2);
+    assert_true(json_integer_value(json_object_get(
+                    json_array_get(json_object_get(page, "content"), 0), "id")) == ids[2]);
+    assert_string_equal(json_string_value(json_object_get(page, "next")),
+                        "/apis/v1/receipts/?page=2&size=2");
+    assert_string_equal(json_string_value(json_object_get(page, "previous")),
+                        "/apis/v1/receipts/?page=0&size=2");
+    json_decref(page);
+    assert_int_equal(kv_receipts_page(f->db, f->sys_a, 0, 0, &page, &err), KV_EINVAL);
+    assert_int_equal(kv_receipts_page(f->db, f->sys_a, 0, 1001, &page, &err), KV_EINVAL);
+    assert_int_equal(kv_receipts_page(f->db, f->sys_a, -1, 10, &page, &err), KV_EINVAL);
+
+    /* scoping: another system sees nothing of it */
+    assert_int_equal(kv_receipt_get(f->db, f->sys_c, ids[0], 0, &r, &err), KV_ENOTFOUND);
+    assert_int_equal(kv_receipt_get(f->db, f->sys_c, ids[0], 1, &r, &err), KV_ENOTFOUND);
+    assert_int_equal(kv_receipt_delete(f->db, f->sys_c, ids[0], &err), KV_ENOTFOUND);
+
+    assert_int_equal(kv_receipt_get(f->db, f->sys_a, ids[0], 0, &r, &err), 0);
+    assert_string_equal(r.message_uuid, "00000000-0000-4000-8000-000000000000");
+    assert_string_equal(r.receipt_status, "RECEIVED");
+    assert_int_equal(kv_receipt_get(f->db, f->sys_a, ids[0], 1, &r, &err), 0);
+    assert_int_equal(kv_receipt_get(f->db, f->sys_a, ids[0], 0, &r, &err), KV_ENOTFOUND);
+    assert_int_equal(kv_receipt_delete(f->db, f->sys_a, ids[1], &err), 0);
+    assert_int_equal(kv_receipt_delete(f->db, f->sys_a, ids[1], &err), KV_ENOTFOUND);
+    assert_int_equal(kv_receipts_page(f->db, f->sys_a, 0, 20, &page, &err), 0);
+    assert_int_equal(json_integer_value(json_object_get(page, "totalElements")), 3);
+    assert_true(json_integer_value(json_object_get(
+                    json_array_get(json_object_get(page, "content"), 0), "id")) == ids[2]);
+    assert_true(json_is_null(json_object_get(page, "previous")));
+    assert_true(json_is_null(json_object_get(page, "next")));
+    json_decref(page);
+}
+
+/* Reads push state of receipt id. */
+static void push_state(struct kv_db *db, int64_t id, char state[12], int *attempts,
+                       int64_t *next_ms)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0};
+    assert_int_equal(kv_db_prepare(db,
+                                   "SELECT push_state, push_attempts, push_next_ms, "
+                                   "push_last_error FROM receipts WHERE id = ?",
+                                   &s, &err),
+                     0);
+    kv_stmt_bind_int64(s, 1, id);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    snprintf(state, 12, "%s", kv_stmt_col_text(s, 0) ? kv_stmt_col_text(s, 0) : "");
+    *attempts = (int)kv_stmt_col_int64(s, 1);
+    *next_ms = kv_stmt_col_is_null(s, 2) ? 0 : kv_stmt_col_int64(s, 2);
+    if (strcmp(state, "DONE") != 0)
+        assert_non_null(kv_stmt_col_text(s, 3)); /* the reason is kept */
+    kv_stmt_done(s);
+}
+
+static int64_t count_events(struct kv_db *db, const char *tag)
+{
+    struct kv_event_query q;
+    json_t *arr = NULL;
+    struct kv_err err = {0};
+    int64_t n;
+
+    memset(&q, 0, sizeof(q));
+    q.tag = tag;
+    q.limit = 1000;
+    assert_int_equal(kv_events_query(db, &q, &arr, &err), 0);
+    n = (int64_t)json_array_size(arr);
+    json_decref(arr);
+    return n;
+}
+
+static void test_push_failures_and_give_up(void **state)
+{
+    struct fx *f = *state;
+    struct kv_err err = {0};
+    struct kv_receipt_push_opts o = {2000, 5000, NULL};
+    char st[12];
+    int attempts, done = -1;
+    int64_t next, before, b, c, pending;
+
+    b = insert(f->db, f->sys_b, "10000000-0000-4000-8000-000000000001", 1);
+    c = insert(f->db, f->sys_c, "10000000-0000-4000-8000-000000000002", 1);
+    assert_int_equal(kv_receipts_push_pending(f->db, &pending, &err), 0);
+    assert_true(pending == 2);
+
+    before = kv_clock_now_ms();
+    assert_int_equal(kv_receipts_push_due(f->st, &o, &done, &err), 0);
+    assert_int_equal(done, 2);
+    push_state(f->db, b, st, &attempts, &next);
+    assert_string_equal(st, "PENDING");
+    assert_int_equal(attempts, 1);
+    assert_true(next >= before + 10000 && next <= kv_clock_now_ms() + 10000);
+    push_state(f->db, c, st, &attempts, &next);
+    assert_string_equal(st, "PENDING");
+    assert_int_equal(attempts, 1);
+
+    /* nothing is due before the back-off has passed */
+    assert_int_equal(kv_receipts_push_due(f->st, &o, &done, &err), 0);
+    assert_int_equal(done, 0);
+
+    kv_clock_advance_ms(10001);
+    assert_int_equal(kv_receipts_push_due(f->st, &o, &done, &err), 0);
+    assert_int_equal(done, 2);
+    push_state(f->db, b, st, &attempts, &next);
+    assert_int_equal(attempts, 2);
+    assert_true(next >= kv_clock_now_ms() + 30000 - 5000);
+    assert_int_equal(count_events(f->db, "BUSINESS_RECEIPT_SEND_TO_SENDER_SYSTEM_FAILED"), 0);
+
+    /* past 72 hours the next failure is final */
+    kv_clock_advance_ms(KV_RECEIPT_GIVE_UP_MS);
+    assert_int_equal(kv_receipts_push_due(f->st, &o, &done, &err), 0);
+    assert_int_equal(done, 2);
+    push_state(f->db, b, st, &attempts, &next);
+    assert_string_equal(st, "FAILED");
+    assert_int_equal(attempts, 3);
+    push_state(f->db, c, st, &attempts, &next);
+    assert_string_equal(st, "FAILED");
+    assert_int_equal(count_events(f->db, "BUSINESS_RECEIPT_SEND_TO_SENDER_SYSTEM_FAILED"), 2);
+    assert_int_equal(kv_receipts_push_pending(f->db, &pending, &err), 0);
+    assert_true(pending == 0);
+
+    kv_clock_advance_ms(KV_RECEIPT_GIVE_UP_MS);
+    assert_int_equal(kv_receipts_push_due(f->st, &o, &done, &err), 0);
+    assert_int_equal(done, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_retry_schedule),
+        cmocka_unit_test_setup_teardown(test_pull, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_push_failures_and_give_up, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

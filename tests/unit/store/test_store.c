@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * test_store.c: the store interface on SQLite: migrations applied once and recorded, reopen
+ * is idempotent, WAL journal, statement cache (same handle back, nested use of one SQL),
+ * constraint violations as KV_ECONFLICT, rollback, and two connections (threads) writing
+ * concurrently without losing a row.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+
+struct fx {
+    char dir[64];
+    struct kv_store *st;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct kv_err err = {0, ""};
+
+    snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-store-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    if (kv_store_open(f->dir, &f->st, &err) != 0) {
+        fprintf(stderr, "open: %s\n", err.msg);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char cmd[128];
+
+    kv_store_close(f->st);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static int64_t count(struct kv_db *db, const char *sql)
+{
+    struct kv_stmt *s = NULL;
+    int64_t n = -1;
+
+    assert_int_equal(kv_db_prepare(db, sql, &s, NULL), 0);
+    if (kv_stmt_step(s, NULL) == KV_ROW)
+        n = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    return n;
+}
+
+static void test_migrations_once(void **state)
+{
+    struct fx *f = *state;
+    struct kv_store *again = NULL;
+    struct kv_db *db = NULL;
+    struct kv_err err = {0, ""};
+    int v = 0;
+    int64_t n;
+
+    assert_string_equal(kv_store_backend(f->st), "sqlite");
+    assert_int_equal(kv_store_schema_version(f->st, &v, &err), 0);
+    assert_true(v >= 3); /* 001_core, 002_letters, 003_receipts at least */
+    assert_int_equal(kv_db_acquire(f->st, &db, &err), 0);
+    n = count(db, "SELECT COUNT(*) FROM schema_migrations");
+    assert_int_equal(n, v);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM schema_migrations WHERE version = 1 AND "
+                               "name = '001_core.sql'"),
+                     1);
+    kv_db_release(db);
+    /* reopening applies nothing again (a re-run of 001 would fail on CREATE TABLE) */
+    assert_int_equal(kv_store_open(f->dir, &again, &err), 0);
+    assert_int_equal(kv_db_acquire(again, &db, &err), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM schema_migrations"), n);
+    kv_db_release(db);
+    kv_store_close(again);
+}
+
+static void test_wal_and_pragmas(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *db = NULL;
+    struct kv_stmt *s = NULL;
+    struct stat sb;
+    char path[128];
+
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    assert_int_equal(kv_db_prepare(db, "PRAGMA journal_mode", &s, NULL), 0);
+    assert_int_equal(kv_stmt_step(s, NULL), KV_ROW);
+    assert_string_equal(kv_stmt_col_text(s, 0), "wal");
+    kv_stmt_done(s);
+    assert_int_equal(count(db, "PRAGMA synchronous"), 2); /* FULL */
+    assert_int_equal(count(db, "PRAGMA foreign_keys"), 1);
+    kv_db_release(db);
+    assert_int_equal(stat(f->dir, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    snprintf(path, sizeof(path), "%s/kuvert.db-wal", f->dir);
+    assert_int_equal(access(path, F_OK), 0);
+}
+
+static void test_creates_nested_dir(void **state)
+{
+    struct fx *f = *state;
+    struct kv_store *st = NULL;
+    char dir[128];
+    struct stat sb;
+
+    snprintf(dir, sizeof(dir), "%s/a/b", f->dir);
+    assert_int_equal(kv_store_open(dir, &st, NULL), 0);
+    kv_store_close(st);
+    assert_int_equal(stat(dir, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+}
+
+static const char SQL_INS[] = "INSERT INTO orgs (cvr, name, created_ms) VALUES (?, ?, ?)";
+static const char SQL_SEL[] = "SELECT name FROM orgs WHERE cvr = ?";
+static const char SQL_ALL[] = "SELECT cvr FROM orgs ORDER BY cvr";
+
+static int insert_org(struct kv_db *db, const char *cvr, const char *name, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db, SQL_INS, &s, err);
+
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, cvr, -1);
+    kv_stmt_bind_text(s, 2, name, -1);
+    kv_stmt_bind_int64(s, 3, 1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    return rc;
+}
+
+static void test_statement_cache_and_conflict(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *db = NULL;
+    struct kv_stmt *a = NULL, *b = NULL, *outer = NULL, *inner = NULL;
+    struct kv_err err = {0, ""};
+    int rows = 0;
+
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    assert_int_equal(kv_db_prepare(db, SQL_SEL, &a, NULL), 0);
+    kv_stmt_done(a);
+    assert_int_equal(kv_db_prepare(db, SQL_SEL, &b, NULL), 0);
+    assert_ptr_equal(a, b); /* cached by the SQL pointer */
+    kv_stmt_done(b);
+
+    assert_int_equal(insert_org(db, "11111111", "One", &err), KV_DONE);
+    assert_int_equal(insert_org(db, "22222222", "Two", &err), KV_DONE);
+    assert_int_equal(insert_org(db, "11111111", "Again", &err), KV_ECONFLICT);
+    assert_non_null(strstr(err.msg, "UNIQUE"));
+    /* the statement is usable after a failed step */
+    assert_int_equal(insert_org(db, "33333333", "Three", &err), KV_DONE);
+    assert_int_equal(kv_db_changes(db), 1);
+
+    /* nested use of the same SQL gets a second statement */
+    assert_int_equal(kv_db_prepare(db, SQL_ALL, &outer, NULL), 0);
+    while (kv_stmt_step(outer, NULL) == KV_ROW) {
+        assert_int_equal(kv_db_prepare(db, SQL_ALL, &inner, NULL), 0);
+        assert_ptr_not_equal(inner, outer);
+        assert_int_equal(kv_stmt_step(inner, NULL), KV_ROW);
+        assert_string_equal(kv_stmt_col_text(inner, 0), "11111111");
+        kv_stmt_done(inner);
+        rows++;
+    }
+    kv_stmt_done(outer);
+    assert_int_equal(rows, 3);
+
+    /* NULL text binds SQL NULL: NOT NULL constraint -> conflict */
+    assert_int_equal(insert_org(db, "44444444", NULL, &err), KV_ECONFLICT);
+    /* a syntax error is a database error, not a conflict */
+    assert_int_equal(kv_db_exec(db, "SELEKT 1", &err), KV_EDB);
+    kv_db_release(db);
+}
+
+static void test_transactions(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *db = NULL;
+    struct kv_stmt *s = NULL;
+    const void *blob;
+    size_t len = 0;
+
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    assert_int_equal(kv_db_begin(db, NULL), 0);
+    assert_int_equal(kv_db_begin(db, NULL), KV_EINTERNAL); /* nested begin is a bug */
+    assert_int_equal(insert_org(db, "55555555", "Gone", NULL), KV_DONE);
+    kv_db_rollback(db);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM orgs WHERE cvr = '55555555'"), 0);
+    assert_int_equal(kv_db_begin(db, NULL), 0);
+    assert_int_equal(insert_org(db, "66666666", "Kept", NULL), KV_DONE);
+    assert_int_equal(kv_db_commit(db, NULL), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM orgs WHERE cvr = '66666666'"), 1);
+    /* a transaction left open is rolled back on release */
+    assert_int_equal(kv_db_begin(db, NULL), 0);
+    assert_int_equal(insert_org(db, "77777777", "Forgotten", NULL), KV_DONE);
+    kv_db_release(db);
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM orgs WHERE cvr = '77777777'"), 0);
+
+    /* blobs and NULL columns */
+    assert_int_equal(kv_db_exec(db, "CREATE TEMP TABLE b (x BLOB, y TEXT)", NULL), 0);
+    assert_int_equal(kv_db_prepare(db, "INSERT INTO b VALUES (?, ?)", &s, NULL), 0);
+    kv_stmt_bind_blob(s, 1, "a\0b", 3);
+    kv_stmt_bind_null(s, 2);
+    assert_int_equal(kv_stmt_step(s, NULL), KV_DONE);
+    kv_stmt_done(s);
+    assert_true(kv_db_last_insert_id(db) > 0);
+    assert_int_equal(kv_db_prepare(db, "SELECT x, y FROM b", &s, NULL), 0);
+    assert_int_equal(kv_stmt_step(s, NULL), KV_ROW);
+    blob = kv_stmt_col_blob(s, 0, &len);
+    assert_int_equal(len, 3);
+    assert_memory_equal(blob, "a\0b", 3);
+    assert_true(kv_stmt_col_is_null(s, 1));
+    assert_null(kv_stmt_col_text(s, 1));
+    assert_int_equal(kv_stmt_step(s, NULL), KV_DONE);
+    kv_stmt_done(s);
+    kv_db_release(db);
+}
+
+#define PER_THREAD 200
+
+struct worker {
+    struct kv_store *st;
+    int base;
+    int failures;
+};
+
+static void *writer(void *arg)
+{
+    struct worker *w = arg;
+    struct kv_db *db = NULL;
+    char cvr[16];
+    int i;
+
+    if (kv_db_acquire(w->st, &db, NULL) != 0) {
+        w->failures = PER_THREAD;
+        return NULL;
+    }
+    for (i = 0; i < PER_THREAD; i++) {
+        snprintf(cvr, sizeof(cvr), "%08d", w->base + i);
+        if (kv_db_begin(db, NULL) != 0 || insert_org(db, cvr, "t", NULL) != KV_DONE ||
+            kv_db_commit(db, NULL) != 0) {
+            kv_db_rollback(db);
+            w->failures++;
+        }
+    }
+    kv_db_release(db);
+    return NULL;
+}
+
+static void test_two_connections_concurrently(void **state)
+{
+    struct fx *f = *state;
+    struct kv_store *other = NULL;
+    struct worker w[2];
+    pthread_t t[2];
+    struct kv_db *db = NULL;
+    int i;
+
+    /* the second writer has its own store, like a CLI command beside the server */
+    assert_int_equal(kv_store_open(f->dir, &other, NULL), 0);
+    w[0] = (struct worker){f->st, 10000000, 0};
+    w[1] = (struct worker){other, 20000000, 0};
+    for (i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, writer, &w[i]), 0);
+    for (i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(w[0].failures, 0);
+    assert_int_equal(w[1].failures, 0);
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM orgs WHERE name = 't'"), 2 * PER_THREAD);
+    kv_db_release(db);
+    kv_store_close(other);
+}
+
+static void test_pool_reuses(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *a = NULL, *b = NULL, *c = NULL;
+
+    assert_int_equal(kv_db_acquire(f->st, &a, NULL), 0);
+    assert_int_equal(kv_db_acquire(f->st, &b, NULL), 0);
+    assert_ptr_not_equal(a, b);
+    kv_db_release(a);
+    assert_int_equal(kv_db_acquire(f->st, &c, NULL), 0);
+    assert_ptr_equal(a, c); /* from the free list */
+    kv_db_release(b);
+    kv_db_release(c);
+    kv_db_release(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_migrations_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_and_pragmas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_creates_nested_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_cache_and_conflict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_connections_concurrently, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_reuses, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * test_clock.c: Copenhagen midnight in winter (23:00Z the day before) and summer (22:00Z),
+ * on and around the DST change days (last Sundays of March and October), leap days; UTC
+ * formatting; duration parsing; the test-clock offset. No wall-clock times are asserted.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/clock.h"
+#include "util/err.h"
+
+static void expect_midnight(int y, int m, int d, const char *utc)
+{
+    char out[32];
+
+    kv_clock_format_utc(kv_clock_copenhagen_midnight_ms(y, m, d), out, sizeof(out));
+    if (strcmp(out, utc) != 0)
+        fail_msg("%04d-%02d-%02d: got %s, want %s", y, m, d, out, utc);
+}
+
+static void test_copenhagen_midnight(void **state)
+{
+    (void)state;
+    expect_midnight(2024, 1, 15, "2024-01-14T23:00:00.000Z");  /* winter: CET */
+    expect_midnight(2024, 7, 1, "2024-06-30T22:00:00.000Z");   /* summer: CEST */
+    expect_midnight(2024, 1, 1, "2023-12-31T23:00:00.000Z");   /* year boundary */
+    /* 2024: DST from Sunday 31 March 01:00Z to Sunday 27 October 01:00Z */
+    expect_midnight(2024, 3, 30, "2024-03-29T23:00:00.000Z");
+    expect_midnight(2024, 3, 31, "2024-03-30T23:00:00.000Z");  /* change day: still CET */
+    expect_midnight(2024, 4, 1, "2024-03-31T22:00:00.000Z");   /* first CEST midnight */
+    expect_midnight(2024, 10, 27, "2024-10-26T22:00:00.000Z"); /* change day: still CEST */
+    expect_midnight(2024, 10, 28, "2024-10-27T23:00:00.000Z"); /* first CET midnight */
+    /* 2025: 30 March and 26 October */
+    expect_midnight(2025, 3, 30, "2025-03-29T23:00:00.000Z");
+    expect_midnight(2025, 3, 31, "2025-03-30T22:00:00.000Z");
+    expect_midnight(2025, 10, 26, "2025-10-25T22:00:00.000Z");
+    expect_midnight(2025, 10, 27, "2025-10-26T23:00:00.000Z");
+    expect_midnight(2024, 2, 29, "2024-02-28T23:00:00.000Z");  /* leap day */
+    expect_midnight(2026, 3, 29, "2026-03-28T23:00:00.000Z");  /* 2026: 29 March */
+    expect_midnight(2026, 3, 30, "2026-03-29T22:00:00.000Z");
+}
+
+static void test_format(void **state)
+{
+    char out[32];
+
+    (void)state;
+    kv_clock_format_utc(0, out, sizeof(out));
+    assert_string_equal(out, "1970-01-01T00:00:00.000Z");
+    kv_clock_format_utc(1700000000123, out, sizeof(out));
+    assert_string_equal(out, "2023-11-14T22:13:20.123Z");
+    kv_clock_format_utc(-1, out, sizeof(out));
+    assert_string_equal(out, "1969-12-31T23:59:59.999Z");
+    kv_clock_format_utc(951782400000, out, sizeof(out)); /* 2000-02-29 */
+    assert_string_equal(out, "2000-02-29T00:00:00.000Z");
+}
+
+static void test_durations(void **state)
+{
+    int64_t ms = -1;
+
+    (void)state;
+    assert_int_equal(kv_clock_parse_duration("36h", &ms), 0);
+    assert_int_equal(ms, 36 * 3600000LL);
+    assert_int_equal(kv_clock_parse_duration("90m", &ms), 0);
+    assert_int_equal(ms, 90 * 60000LL);
+    assert_int_equal(kv_clock_parse_duration("7d", &ms), 0);
+    assert_int_equal(ms, 7 * 86400000LL);
+    assert_int_equal(kv_clock_parse_duration("15s", &ms), 0);
+    assert_int_equal(ms, 15000);
+    assert_int_equal(kv_clock_parse_duration("500ms", &ms), 0);
+    assert_int_equal(ms, 500);
+    assert_int_equal(kv_clock_parse_duration("1d12h", &ms), 0);
+    assert_int_equal(ms, 36 * 3600000LL);
+    assert_int_equal(kv_clock_parse_duration("1m30s", &ms), 0);
+    assert_int_equal(ms, 90000);
+    assert_int_equal(kv_clock_parse_duration("0s", &ms), 0);
+    assert_int_equal(ms, 0);
+    assert_int_equal(kv_clock_parse_duration("3650d", &ms), 0);
+    assert_int_equal(kv_clock_parse_duration("4000d", &ms), KV_EINVAL); /* over 10 years */
+    assert_int_equal(kv_clock_parse_duration("99999999999999999999s", &ms), KV_EINVAL);
+    assert_int_equal(kv_clock_parse_duration("", &ms), KV_EINVAL);
+    assert_int_equal(kv_clock_parse_duration("h", &ms), KV_EINVAL);
+    assert_int_equal(kv_clock_parse_duration("12", &ms), KV_EINVAL);
+    assert_int_equal(kv_clock_parse_duration("-1h", &ms), KV_EINVAL);
+    assert_int_equal(kv_clock_parse_duration("1x", &ms), KV_EINVAL);
+    assert_int_equal(kv_clock_parse_duration("1h ", &ms), KV_EINVAL);
+    assert_int_equal(kv_clock_parse_duration(NULL, &ms), KV_EINVAL);
+}
+
+static void test_offset(void **state)
+{
+    int64_t before = kv_clock_offset_ms(), t0, t1;
+
+    (void)state;
+    t0 = kv_clock_now_ms();
+    kv_clock_advance_ms(36 * 3600000LL);
+    kv_clock_advance_ms(-5); /* negative deltas are ignored */
+    assert_int_equal(kv_clock_offset_ms(), before + 36 * 3600000LL);
+    t1 = kv_clock_now_ms();
+    assert_true(t1 - t0 >= 36 * 3600000LL); /* moved at least by the offset */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_copenhagen_midnight),
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_offset),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
