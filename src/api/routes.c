@@ -15,6 +15,9 @@ extern const struct kv_http_route kv_api_receipts_routes[];
 extern const struct kv_http_route kv_api_contacts_routes[];
 extern const struct kv_http_route kv_api_mailbox_routes[];
 extern const struct kv_http_route kv_api_events_routes[];
+extern const struct kv_http_route kv_api_recipient_pull_routes[];
+extern const struct kv_http_route kv_api_contact_points_routes[];
+extern const struct kv_http_route kv_api_admin_routes[];
 
 const struct kv_http_route *const kv_api_route_tables[] = {
     kv_system_routes,
@@ -23,5 +26,8 @@ const struct kv_http_route *const kv_api_route_tables[] = {
     kv_api_contacts_routes,
     kv_api_mailbox_routes,
     kv_api_events_routes,
+    kv_api_recipient_pull_routes,
+    kv_api_contact_points_routes,
+    kv_api_admin_routes,
     NULL,
 };

@@ -37,6 +37,7 @@ extern const struct kv_cli_cmd kv_cmd_serve;
 extern const struct kv_cli_cmd kv_cmd_config;
 extern const struct kv_cli_cmd kv_cmd_org;
 extern const struct kv_cli_cmd kv_cmd_system;
+extern const struct kv_cli_cmd kv_cmd_contact_point;
 extern const struct kv_cli_cmd kv_cmd_mailbox;
 extern const struct kv_cli_cmd kv_cmd_user;
 extern const struct kv_cli_cmd kv_cmd_events;

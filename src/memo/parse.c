@@ -201,9 +201,22 @@ static void silent_generic(void *ctx, const char *msg, ...)
 static const char *skip_past(const char *p, const char *end, const char *needle)
 {
     size_t n = strlen(needle);
-    const char *hit = memmem(p, (size_t)(end - p), needle, n);
+    const char *q, *hit;
 
-    return hit ? hit + n : NULL;
+    if ((size_t)(end - p) < n)
+        return NULL;
+    q = p + (n - 1);
+
+    /* Search for the needle's last character and check the rest before it: the needles are
+     * short ("-->", "?>", ">") and their last character is rare in text, which makes this much
+     * cheaper than memmem. Occurrences of a fixed-length needle end in the order they start,
+     * so the first end found is the end of the first occurrence. */
+    while (q < end && (hit = memchr(q, needle[n - 1], (size_t)(end - q))) != NULL) {
+        if (memcmp(hit - (n - 1), needle, n - 1) == 0)
+            return hit + 1;
+        q = hit + 1;
+    }
+    return NULL;
 }
 
 /* Bounds pre-pass, not a parser: libxml2 2.9 checks attribute and namespace uniqueness with
@@ -236,7 +249,7 @@ static size_t attr_bomb_at(const char *buf, size_t len, unsigned max_attrs)
             const char *seg_end = lt ? lt : end;
             const char *gt = memchr(p, '>', (size_t)(seg_end - p));
             if (gt && !memchr(p, '=', (size_t)(gt - p))) {
-                p = gt;
+                p = seg_end; /* the next "<" is already known: do not scan the text again */
                 continue;
             }
             for (p++, n = 0; p < end && *p != '>' && *p != '<'; p++) {
@@ -329,7 +342,12 @@ int kv__memo_parse(const char *buf, size_t len, const struct kv_memo_limits *lim
 
     for (off = 0; off < len && !rd.stopped && ctxt->instate != XML_PARSER_EOF;) {
         size_t n = len - off < CHUNK ? len - off : CHUNK;
-        xmlParseChunk(ctxt, buf + off, (int)n, 0);
+        /* A document of one chunk is fed as the final one: libxml2 then parses it straight
+         * through instead of first searching ahead for the end of every construct (which it
+         * must do while more input may follow). Nothing can be pending past the 4 MB bound
+         * with a single chunk, so the check below is unaffected. */
+        int last = off == 0 && n == len;
+        xmlParseChunk(ctxt, buf + off, (int)n, last);
         off += n;
         /* Text and CDATA are consumed as they arrive; only a single tag, comment or
          * processing instruction makes libxml2 hold input back, and it rescans what it holds

@@ -160,59 +160,133 @@ enum what {
     W_ADDR_HOLDER
 };
 
-struct entry {
-    const char *local; /* local name in the MeMo namespace */
-    enum what what;    /* check to run */
-};
-
-static const struct entry memo_entries[] = {
-    {"Message", W_MESSAGE},
-    {"MessageBody", W_BODY},
-    {"messageUUID", W_UUID},
-    {"replyUUID", W_UUID},
-    {"reservationUUID", W_UUID},
-    {"createdDateTime", W_DATETIME},
-    {"replyByDateTime", W_DATETIME},
-    {"startDateTime", W_DATETIME},
-    {"endDateTime", W_DATETIME},
-    {"originalMessageDateTime", W_DATETIME},
-    {"doNotDeliverUntilDate", W_DATE},
-    {"Sender", W_SENDER},
-    {"Recipient", W_RECIPIENT},
-    {"Representative", W_REPRESENTATIVE},
-    {"File", W_FILE},
-    {"Action", W_ACTION},
-    {"Reservation", W_RESERVATION},
-    {"url", W_URL},
-    {"AttentionData", W_ADDR_HOLDER},
-    {"ContentData", W_ADDR_HOLDER},
-};
-
+/* Check for an element of local name `local` in the MeMo namespace. One switch on the first
+ * character narrows the candidates to at most three names, so an element costs a couple of
+ * comparisons rather than a scan of every name. */
 static enum what classify_memo(const char *local)
 {
-    size_t i;
-
-    for (i = 0; i < sizeof(memo_entries) / sizeof(memo_entries[0]); i++)
-        if (memo_entries[i].local[0] == local[0] && strcmp(memo_entries[i].local, local) == 0)
-            return memo_entries[i].what;
+    switch (local[0]) {
+    case 'A':
+        if (strcmp(local, "Action") == 0)
+            return W_ACTION;
+        if (strcmp(local, "AttentionData") == 0)
+            return W_ADDR_HOLDER;
+        break;
+    case 'C':
+        if (strcmp(local, "ContentData") == 0)
+            return W_ADDR_HOLDER;
+        break;
+    case 'F':
+        if (strcmp(local, "File") == 0)
+            return W_FILE;
+        break;
+    case 'M':
+        if (strcmp(local, "Message") == 0)
+            return W_MESSAGE;
+        if (strcmp(local, "MessageBody") == 0)
+            return W_BODY;
+        break;
+    case 'R':
+        if (strcmp(local, "Recipient") == 0)
+            return W_RECIPIENT;
+        if (strcmp(local, "Representative") == 0)
+            return W_REPRESENTATIVE;
+        if (strcmp(local, "Reservation") == 0)
+            return W_RESERVATION;
+        break;
+    case 'S':
+        if (strcmp(local, "Sender") == 0)
+            return W_SENDER;
+        break;
+    case 'c':
+        if (strcmp(local, "createdDateTime") == 0)
+            return W_DATETIME;
+        break;
+    case 'd':
+        if (strcmp(local, "doNotDeliverUntilDate") == 0)
+            return W_DATE;
+        break;
+    case 'e':
+        if (strcmp(local, "endDateTime") == 0)
+            return W_DATETIME;
+        break;
+    case 'm':
+        if (strcmp(local, "messageUUID") == 0)
+            return W_UUID;
+        break;
+    case 'o':
+        if (strcmp(local, "originalMessageDateTime") == 0)
+            return W_DATETIME;
+        break;
+    case 'r':
+        if (strcmp(local, "replyUUID") == 0 || strcmp(local, "reservationUUID") == 0)
+            return W_UUID;
+        if (strcmp(local, "replyByDateTime") == 0)
+            return W_DATETIME;
+        break;
+    case 's':
+        if (strcmp(local, "startDateTime") == 0)
+            return W_DATETIME;
+        break;
+    case 'u':
+        if (strcmp(local, "url") == 0)
+            return W_URL;
+        break;
+    default:
+        break;
+    }
     return W_NONE;
 }
 
-static void visit(struct kv__rules *r, xmlNodePtr el, int is_root)
+enum ns_kind { NS_OTHER, NS_MEMO, NS_GRD };
+
+/* Namespace kinds of the walk: a document declares each namespace once or a few times, and
+ * every element of it points at the same xmlNs, so the href is compared once per xmlNs
+ * rather than once per element. The entries are only valid during one walk. */
+#define NS_CACHE 4
+struct ns_cache {
+    const xmlNs *ns[NS_CACHE]; /* borrowed namespace nodes seen last */
+    enum ns_kind kind[NS_CACHE]; /* kind of each */
+    unsigned next;             /* slot replaced next */
+};
+
+static enum ns_kind ns_kind_of(struct ns_cache *c, const xmlNs *ns)
 {
-    const char *href, *local = (const char *)el->name;
+    const char *href = (const char *)ns->href;
+    enum ns_kind k;
+    unsigned i;
+
+    for (i = 0; i < NS_CACHE; i++)
+        if (c->ns[i] == ns)
+            return c->kind[i];
+    if (strcmp(href, KV_GRD_NS) == 0)
+        k = NS_GRD;
+    else if (strcmp(href, KV_MEMO_NS) == 0)
+        k = NS_MEMO;
+    else
+        k = NS_OTHER;
+    c->ns[c->next] = ns;
+    c->kind[c->next] = k;
+    c->next = (c->next + 1) % NS_CACHE;
+    return k;
+}
+
+static void visit(struct kv__rules *r, struct ns_cache *nc, xmlNodePtr el, int is_root)
+{
+    const char *local = (const char *)el->name;
+    enum ns_kind kind;
 
     if (!el->ns || !el->ns->href || !local)
         return;
-    href = (const char *)el->ns->href;
-    if (strcmp(href, KV_GRD_NS) == 0) {
-        if (strcmp(local, "cprNumber") == 0)
+    kind = ns_kind_of(nc, el->ns);
+    if (kind == NS_GRD) {
+        if (local[0] == 'c' && strcmp(local, "cprNumber") == 0)
             kv__rules_cpr(r, el, "grd:cprNumber");
-        else if (strcmp(local, "cvrNumber") == 0)
+        else if (local[0] == 'c' && strcmp(local, "cvrNumber") == 0)
             kv__rules_cvr(r, el, "grd:cvrNumber");
         return;
     }
-    if (strcmp(href, KV_MEMO_NS) != 0)
+    if (kind != NS_MEMO)
         return;
     switch (classify_memo(local)) {
     case W_MESSAGE:
@@ -273,6 +347,7 @@ static xmlNodePtr first_element(xmlNodePtr n)
 void kv__memo_rules_run(struct kv_memo_doc *doc, struct kv_memo_diags *d)
 {
     struct kv__rules r;
+    struct ns_cache nc;
     xmlNodePtr root, n, next;
 
     if (!doc || !doc->xml || !d)
@@ -283,12 +358,13 @@ void kv__memo_rules_run(struct kv_memo_doc *doc, struct kv_memo_diags *d)
     memset(&r, 0, sizeof(r));
     r.doc = doc;
     r.d = d;
+    memset(&nc, 0, sizeof(nc));
 
     /* pre-order walk, iterative: down to the first child element, else to the next sibling
      * element of the nearest ancestor that has one */
     n = root;
     for (;;) {
-        visit(&r, n, n == root);
+        visit(&r, &nc, n, n == root);
         next = first_element(n->children);
         if (next) {
             n = next;

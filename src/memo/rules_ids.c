@@ -34,7 +34,6 @@ void kv__rules_uuid(struct kv__rules *r, xmlNodePtr el)
     int shape = 1;
 
     kv__rules_text_get(el, &t);
-    kv__rules_quote(q, sizeof(q), t.s, t.len);
     if (t.len != 36)
         shape = 0;
     for (i = 0; shape && i < 36; i++) {
@@ -43,6 +42,9 @@ void kv__rules_uuid(struct kv__rules *r, xmlNodePtr el)
         else
             shape = is_hex(t.s[i]);
     }
+    if (shape && t.s[14] == '4' && strchr("89abAB", t.s[19]))
+        goto out; /* the common case: no message, so no quoted excerpt either */
+    kv__rules_quote(q, sizeof(q), t.s, t.len);
     if (!shape)
         kv__memo_diag_node(r->doc, r->d, el, KV_MEMO_ERROR, "NGDP-UUID-V4",
                            "%s %s is not a UUID: expected 8-4-4-4-12 hexadecimal digits",
@@ -56,6 +58,7 @@ void kv__rules_uuid(struct kv__rules *r, xmlNodePtr el)
                            "%s %s has variant digit '%c'; an RFC 4122 version 4 UUID has "
                            "8, 9, a or b there",
                            (const char *)el->name, q, t.s[19]);
+out:
     kv__rules_text_release(&t);
 }
 
@@ -66,14 +69,15 @@ void kv__rules_cpr(struct kv__rules *r, xmlNodePtr el, const char *what)
     int day, month, yy;
 
     kv__rules_text_get(el, &t);
-    kv__rules_quote(q, sizeof(q), t.s, t.len);
     if (t.len == 11 && t.s[6] == '-' && all_digits(t.s, 6) && all_digits(t.s + 7, 4)) {
+        kv__rules_quote(q, sizeof(q), t.s, t.len);
         kv__memo_diag_node(r->doc, r->d, el, KV_MEMO_ERROR, "NGDP-CPR",
                            "%s %s is not a CPR number: write the 10 digits without the hyphen",
                            what, q);
         goto out;
     }
     if (t.len != 10 || !all_digits(t.s, 10)) {
+        kv__rules_quote(q, sizeof(q), t.s, t.len);
         kv__memo_diag_node(r->doc, r->d, el, KV_MEMO_ERROR, "NGDP-CPR",
                            "%s %s is not a CPR number: expected exactly 10 digits", what, q);
         goto out;
@@ -84,11 +88,13 @@ void kv__rules_cpr(struct kv__rules *r, xmlNodePtr el, const char *what)
     /* The century follows from the 7th digit in ways that changed over time; accept any
      * century: 29 February is valid when YY is divisible by 4 (1900, 1800 and 2100 are not
      * leap years but 2000 is, so YY=00 is possible too). */
-    if (!kv__rules_valid_ymd(2000 + yy, month, day))
+    if (!kv__rules_valid_ymd(2000 + yy, month, day)) {
+        kv__rules_quote(q, sizeof(q), t.s, t.len);
         kv__memo_diag_node(r->doc, r->d, el, KV_MEMO_ERROR, "NGDP-CPR",
                            "%s %s is not a CPR number: the first six digits %.6s are not a "
                            "real date DDMMYY",
                            what, q, t.s);
+    }
 out:
     kv__rules_text_release(&t);
 }
@@ -101,19 +107,21 @@ void kv__rules_cvr(struct kv__rules *r, xmlNodePtr el, const char *what)
     int i, sum = 0;
 
     kv__rules_text_get(el, &t);
-    kv__rules_quote(q, sizeof(q), t.s, t.len);
     if (t.len != 8 || !all_digits(t.s, 8)) {
+        kv__rules_quote(q, sizeof(q), t.s, t.len);
         kv__memo_diag_node(r->doc, r->d, el, KV_MEMO_ERROR, "NGDP-CVR",
                            "%s %s is not a CVR number: expected exactly 8 digits", what, q);
         goto out;
     }
     for (i = 0; i < 8; i++)
         sum += w[i] * (t.s[i] - '0');
-    if (sum % 11 != 0)
+    if (sum % 11 != 0) {
+        kv__rules_quote(q, sizeof(q), t.s, t.len);
         kv__memo_diag_node(r->doc, r->d, el, KV_MEMO_WARNING, "NGDP-CVR-MOD11",
                            "%s %s fails the CVR modulus-11 check; check the number (new CVR "
                            "numbers are not guaranteed to pass it)",
                            what, q);
+    }
 out:
     kv__rules_text_release(&t);
 }

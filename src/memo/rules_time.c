@@ -156,8 +156,9 @@ void kv__rules_datetime(struct kv__rules *r, xmlNodePtr el)
     s = txt.s;
     len = txt.len;
     kv__rules_trim(&s, &len);
-    kv__rules_quote(q, sizeof(q), s, len);
     why = parse_datetime(s, len, &t);
+    if (why || t.zone == ZONE_NONE || t.zone == ZONE_OFFSET)
+        kv__rules_quote(q, sizeof(q), s, len); /* only when there is a message */
     if (why)
         kv__memo_diag_node(r->doc, r->d, el, KV_MEMO_ERROR, "NGDP-DATETIME-INVALID",
                            "%s %s is not a valid date-time (%s); expected "
@@ -187,15 +188,16 @@ void kv__rules_date(struct kv__rules *r, xmlNodePtr el)
     s = txt.s;
     len = txt.len;
     kv__rules_trim(&s, &len);
-    kv__rules_quote(q, sizeof(q), s, len);
     memset(&t, 0, sizeof(t));
     why = parse_ymd(s, len, &i, &t);
     if (!why)
         why = parse_zone(s, len, &i, &t);
-    if (why)
+    if (why) {
+        kv__rules_quote(q, sizeof(q), s, len);
         kv__memo_diag_node(r->doc, r->d, el, KV_MEMO_ERROR, "NGDP-DATE-INVALID",
                            "%s %s is not a valid calendar date (%s); expected YYYY-MM-DD",
                            (const char *)el->name, q, why);
+    }
     kv__rules_text_release(&txt);
 }
 

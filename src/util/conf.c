@@ -54,6 +54,8 @@ static const struct kv_conf_entry table[] = {
     {"shutdown_grace", KV_CONF_DURATION, "30s", OFF(shutdown_grace), 0, 3600 * 1000LL, NULL,
      "KUVERT_SHUTDOWN_GRACE", NULL, 0,
      "on SIGTERM, how long in-flight requests may take before the server stops anyway"},
+    {"admin_token", KV_CONF_STRING, "", OFF(admin_token), 0, 0, NULL, "KUVERT_ADMIN_TOKEN", NULL,
+     1, "bearer token of the HTTP admin API /admin/v1/ (empty: admin API disabled)"},
 };
 
 #define N_ENTRIES (sizeof(table) / sizeof(table[0]))

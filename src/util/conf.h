@@ -58,6 +58,7 @@ struct kv_conf {
     char public_url[KV_CONF_STR_MAX]; /* externally visible base URL, "" = derived from listen */
     int64_t receipt_push_timeout;     /* receipt push HTTP timeout, ms */
     int64_t shutdown_grace;           /* how long in-flight requests may take at shutdown, ms */
+    char admin_token[KV_CONF_STR_MAX]; /* bearer token of /admin/v1/, "" = admin API off */
     enum kv_conf_source src[KV_CONF_MAX_KEYS]; /* where each table entry's value came from */
 };
 

@@ -4,9 +4,17 @@
  * EVP SHA-256, RAND_bytes, CRYPTO_memcmp. Base64 goes through util/base64.h, which wraps
  * EVP_EncodeBlock/EVP_DecodeBlock with strict validation and exact padding handling, so there
  * is one base64 implementation in the tree.
+ *
+ * Hot paths (every stored letter hashes its body and three events and draws several UUIDs):
+ * SHA-256 uses an implementation fetched once (EVP_MD_fetch) instead of an implicit fetch per
+ * call, and kv_uuid_v4 takes its 16 bytes from a per-thread pool refilled from RAND_bytes
+ * 512 bytes at a time (the same CSPRNG output, one call per 32 UUIDs). A pthread_atfork
+ * handler empties the pool in a forked child (whose only thread is the forking one), so a
+ * child never repeats its parent's bytes.
  */
 #include "util/crypto.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +29,41 @@
 
 static const char HEX[] = "0123456789abcdef";
 
+#define POOL_BYTES 512u /* random bytes drawn per RAND_bytes call for UUIDs */
+
+static pthread_once_t sha_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha_md; /* owned for the process lifetime; NULL: fall back to EVP_sha256() */
+
+/* Per-thread pool of random bytes for kv_uuid_v4 (no heap: nothing to free at thread exit). */
+static _Thread_local unsigned char pool[POOL_BYTES]; /* unused bytes are pool[pool_off..] */
+static _Thread_local size_t pool_off = POOL_BYTES;   /* POOL_BYTES = empty */
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void pool_drop(void)
+{
+    OPENSSL_cleanse(pool, sizeof(pool));
+    pool_off = POOL_BYTES;
+}
+
+static void pool_init(void)
+{
+    (void)pthread_atfork(NULL, NULL, pool_drop);
+}
+
+static void sha_fetch(void)
+{
+    sha_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void kv_sha256_hex(const void *data, size_t len, char out[KV_SHA256_HEX_LEN + 1])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0, i;
 
+    pthread_once(&sha_once, sha_fetch);
     /* EVP_Digest only fails on allocation failure or a broken provider: treat as fatal. */
-    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+    if (EVP_Digest(data, len, md, &mdlen, sha_md ? sha_md : EVP_sha256(), NULL) != 1 ||
+        mdlen != 32) {
         fprintf(stderr, "kuvert: fatal: SHA-256 unavailable\n");
         abort();
     }
@@ -58,8 +94,15 @@ int kv_uuid_v4(char out[37])
     unsigned char b[16];
     int i, o = 0;
 
-    if (kv_random_bytes(b, sizeof(b)) < 0)
-        return KV_EINTERNAL;
+    pthread_once(&pool_once, pool_init);
+    if (pool_off + sizeof(b) > POOL_BYTES) {
+        if (kv_random_bytes(pool, sizeof(pool)) < 0)
+            return KV_EINTERNAL;
+        pool_off = 0;
+    }
+    memcpy(b, pool + pool_off, sizeof(b));
+    OPENSSL_cleanse(pool + pool_off, sizeof(b)); /* a used byte never serves twice */
+    pool_off += sizeof(b);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
     for (i = 0; i < 16; i++) {

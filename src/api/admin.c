@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * admin.c (api): the HTTP administration API beside the admin CLI, for scripting a setup
+ * remotely. Same operations and validation as `kuvert org|system|mailbox ...`:
+ *   POST /admin/v1/orgs              {cvr, name}                          -> 201 {cvr, name}
+ *   POST /admin/v1/systems           {org, kind, name, receiptUrl?, protocol?, pushUrl?,
+ *                                     contactEmail?, default?}            -> 201 {id, token}
+ *   GET  /admin/v1/systems/{id}                                           -> 200 system
+ *   POST /admin/v1/mailboxes         {cpr | cvr, name?, exempt?, address?} -> 201 mailbox
+ *   POST /admin/v1/mailboxes/close   {cpr | cvr}                          -> 200 mailbox
+ * Authenticated by `Authorization: Bearer <admin_token>` (config key admin_token, compared in
+ * constant time). With admin_token unset the API answers 403 ADMIN_API_DISABLED.
+ */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api/read_util.h"
+#include "hub/directory.h"
+#include "hub/hub.h"
+#include "store/store.h"
+#include "util/conf.h"
+#include "util/crypto.h"
+
+#define BODY_MAX 65536 /* admin requests are small JSON objects */
+
+/* Checks the admin bearer token; writes 401/403 and returns <0 when not allowed. */
+static int admin_auth(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    const char *want = req->hub->conf->admin_token;
+    const char *h = kv_http_req_header(req, "Authorization");
+    char a[KV_SHA256_HEX_LEN + 1], b[KV_SHA256_HEX_LEN + 1];
+
+    if (!want[0]) {
+        kv_http_resp_error(resp, 403, "ADMIN_API_DISABLED",
+                           "the admin API is disabled: set config key admin_token", NULL);
+        return KV_EPERM;
+    }
+    if (!h || strncmp(h, "Bearer ", 7) != 0) {
+        kv_http_resp_error(resp, 401, "UNAUTHORIZED", "missing admin bearer token", NULL);
+        return KV_EAUTH;
+    }
+    /* Hash both sides so the comparison is constant-time whatever the lengths. */
+    kv_sha256_hex(h + 7, strlen(h + 7), a);
+    kv_sha256_hex(want, strlen(want), b);
+    if (!kv_ct_equal(a, b, KV_SHA256_HEX_LEN)) {
+        kv_http_resp_error(resp, 401, "UNAUTHORIZED", "wrong admin bearer token", NULL);
+        return KV_EAUTH;
+    }
+    return 0;
+}
+
+/* Parses the body as a JSON object (owned on success); writes 400 otherwise. */
+static int body_object(struct kv_http_req *req, struct kv_http_resp *resp, json_t **out)
+{
+    json_error_t jerr;
+    json_t *o;
+
+    *out = NULL;
+    if (req->body_len > BODY_MAX) {
+        kv_http_resp_error(resp, 413, "PAYLOAD_TOO_LARGE", "admin request body over 64 KiB", NULL);
+        return KV_ETOOBIG;
+    }
+    o = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!o || !json_is_object(o)) {
+        json_decref(o);
+        kv_http_resp_error(resp, 400, "INVALID_JSON", "body must be a JSON object", NULL);
+        return KV_EINVAL;
+    }
+    *out = o;
+    return 0;
+}
+
+/* Reads optional string member name into dst (size n); 400 on wrong type or length. */
+static int get_str(struct kv_http_resp *resp, json_t *o, const char *name, int required,
+                   char *dst, size_t n)
+{
+    json_t *v = json_object_get(o, name);
+    const char *s;
+    char msg[128];
+
+    dst[0] = '\0';
+    if (!v || json_is_null(v)) {
+        if (!required)
+            return 0;
+        snprintf(msg, sizeof(msg), "%s is required", name);
+    } else if (!json_is_string(v)) {
+        snprintf(msg, sizeof(msg), "%s must be a string", name);
+    } else if ((s = json_string_value(v)), strlen(s) >= n) {
+        snprintf(msg, sizeof(msg), "%s is longer than %zu characters", name, n - 1);
+    } else {
+        memcpy(dst, s, strlen(s) + 1);
+        return 0;
+    }
+    kv_http_resp_error(resp, 400, "INVALID_FIELD", msg,
+                       json_pack("[{s:s,s:s,s:s,s:s}]", "resource", "admin", "field", name,
+                                 "code", "INVALID_FIELD", "message", msg));
+    return KV_EINVAL;
+}
+
+static int url_ok(const char *u)
+{
+    return !u[0] || strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
+}
+
+static int orgs_add(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0, ""};
+    json_t *o = NULL;
+    char cvr[16], name[257];
+    int rc;
+
+    if (admin_auth(req, resp) < 0 || body_object(req, resp, &o) < 0)
+        return 0;
+    if (get_str(resp, o, "cvr", 1, cvr, sizeof(cvr)) < 0 ||
+        get_str(resp, o, "name", 1, name, sizeof(name)) < 0)
+        goto out;
+    if (kv__read_db(req, resp, &db) < 0)
+        goto out;
+    rc = kv_org_add(db, cvr, name, &err);
+    if (rc < 0)
+        kv_http_resp_from_err(resp, rc, &err);
+    else
+        kv_http_resp_json(resp, 201, json_pack("{s:s,s:s}", "cvr", cvr, "name", name));
+out:
+    kv_db_release(db);
+    json_decref(o);
+    return 0;
+}
+
+static json_t *system_json(const struct kv_system *s)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:b,s:s}", "id", s->id, "org",
+                     s->org_cvr, "kind", s->kind, "name", s->name, "receiptUrl",
+                     s->receipt_url[0] ? s->receipt_url : NULL, "protocol",
+                     s->protocol[0] ? s->protocol : NULL, "pushUrl",
+                     s->push_url[0] ? s->push_url : NULL, "contactEmail",
+                     s->contact_email[0] ? s->contact_email : NULL, "default", s->is_default,
+                     "status", s->status);
+}
+
+static int systems_add(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0, ""};
+    struct kv_system sys;
+    json_t *o = NULL, *def;
+    char *token = NULL;
+    int rc;
+
+    memset(&sys, 0, sizeof(sys));
+    if (admin_auth(req, resp) < 0 || body_object(req, resp, &o) < 0)
+        return 0;
+    if (get_str(resp, o, "org", 1, sys.org_cvr, sizeof(sys.org_cvr)) < 0 ||
+        get_str(resp, o, "kind", 1, sys.kind, sizeof(sys.kind)) < 0 ||
+        get_str(resp, o, "name", 1, sys.name, sizeof(sys.name)) < 0 ||
+        get_str(resp, o, "receiptUrl", 0, sys.receipt_url, sizeof(sys.receipt_url)) < 0 ||
+        get_str(resp, o, "protocol", 0, sys.protocol, sizeof(sys.protocol)) < 0 ||
+        get_str(resp, o, "pushUrl", 0, sys.push_url, sizeof(sys.push_url)) < 0 ||
+        get_str(resp, o, "contactEmail", 0, sys.contact_email, sizeof(sys.contact_email)) < 0)
+        goto out;
+    if (strcmp(sys.kind, "sender") != 0 && strcmp(sys.kind, "recipient") != 0) {
+        kv_http_resp_error(resp, 400, "INVALID_FIELD", "kind must be sender or recipient", NULL);
+        goto out;
+    }
+    if (sys.protocol[0] && strcmp(sys.protocol, "pull") != 0 && strcmp(sys.protocol, "push") != 0) {
+        kv_http_resp_error(resp, 400, "INVALID_FIELD", "protocol must be pull or push", NULL);
+        goto out;
+    }
+    if (!url_ok(sys.receipt_url) || !url_ok(sys.push_url)) {
+        kv_http_resp_error(resp, 400, "INVALID_FIELD", "URLs must start with http:// or https://",
+                           NULL);
+        goto out;
+    }
+    def = json_object_get(o, "default");
+    if (def && !json_is_boolean(def)) {
+        kv_http_resp_error(resp, 400, "INVALID_FIELD", "default must be a boolean", NULL);
+        goto out;
+    }
+    sys.is_default = def && json_is_true(def);
+    if (kv__read_db(req, resp, &db) < 0)
+        goto out;
+    rc = kv_system_add(db, &sys, &token, &err);
+    if (rc < 0) {
+        kv_http_resp_from_err(resp, rc, &err);
+        goto out;
+    }
+    kv_http_resp_json(resp, 201, json_pack("{s:s,s:s}", "id", sys.id, "token", token));
+out:
+    if (token) {
+        explicit_bzero(token, strlen(token));
+        free(token);
+    }
+    kv_db_release(db);
+    json_decref(o);
+    return 0;
+}
+
+static int systems_get(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0, ""};
+    struct kv_system sys;
+    int rc;
+
+    if (admin_auth(req, resp) < 0 || kv__read_db(req, resp, &db) < 0)
+        return 0;
+    rc = kv_system_get(db, req->params[0], &sys, &err);
+    if (rc < 0)
+        kv_http_resp_from_err(resp, rc, &err);
+    else
+        kv_http_resp_json(resp, 200, system_json(&sys));
+    kv_db_release(db);
+    return 0;
+}
+
+static json_t *mailbox_json(const struct kv_mailbox *m)
+{
+    return json_pack("{s:s,s:s,s:s?,s:s,s:s?}", "ownerType", m->owner_type, "ownerId",
+                     m->owner_id, "name", m->name[0] ? m->name : NULL, "status", m->status,
+                     "address", m->address[0] ? m->address : NULL);
+}
+
+/* Reads {cpr} or {cvr} (exactly one) into mb's owner fields. */
+static int get_owner(struct kv_http_resp *resp, json_t *o, struct kv_mailbox *mb)
+{
+    char cpr[16], cvr[16];
+
+    if (get_str(resp, o, "cpr", 0, cpr, sizeof(cpr)) < 0 ||
+        get_str(resp, o, "cvr", 0, cvr, sizeof(cvr)) < 0)
+        return KV_EINVAL;
+    if (!cpr[0] == !cvr[0]) {
+        kv_http_resp_error(resp, 400, "INVALID_FIELD", "give exactly one of cpr and cvr", NULL);
+        return KV_EINVAL;
+    }
+    if ((cpr[0] && !kv_cpr_valid(cpr)) || (cvr[0] && !kv_cvr_valid(cvr))) {
+        kv_http_resp_error(resp, 400, "INVALID_FIELD",
+                           cpr[0] ? "cpr must be 10 digits starting with a real DDMMYY date"
+                                  : "cvr must be 8 digits", NULL);
+        return KV_EINVAL;
+    }
+    memcpy(mb->owner_type, cpr[0] ? "CPR" : "CVR", 4);
+    memcpy(mb->owner_id, cpr[0] ? cpr : cvr, strlen(cpr[0] ? cpr : cvr) + 1);
+    return 0;
+}
+
+static int mailboxes_add(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0, ""};
+    struct kv_mailbox mb;
+    json_t *o = NULL, *ex;
+    int rc;
+
+    memset(&mb, 0, sizeof(mb));
+    if (admin_auth(req, resp) < 0 || body_object(req, resp, &o) < 0)
+        return 0;
+    if (get_owner(resp, o, &mb) < 0 || get_str(resp, o, "name", 0, mb.name, sizeof(mb.name)) < 0 ||
+        get_str(resp, o, "address", 0, mb.address, sizeof(mb.address)) < 0)
+        goto out;
+    ex = json_object_get(o, "exempt");
+    if (ex && !json_is_boolean(ex)) {
+        kv_http_resp_error(resp, 400, "INVALID_FIELD", "exempt must be a boolean", NULL);
+        goto out;
+    }
+    memcpy(mb.status, ex && json_is_true(ex) ? "EXEMPT" : "REGISTERED",
+           ex && json_is_true(ex) ? 7 : 11);
+    if (kv__read_db(req, resp, &db) < 0)
+        goto out;
+    rc = kv_mailbox_add(db, &mb, &err);
+    if (rc < 0)
+        kv_http_resp_from_err(resp, rc, &err);
+    else
+        kv_http_resp_json(resp, 201, mailbox_json(&mb));
+out:
+    kv_db_release(db);
+    json_decref(o);
+    return 0;
+}
+
+static int mailboxes_close(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0, ""};
+    struct kv_mailbox mb;
+    char type[4], id[11];
+    json_t *o = NULL;
+    int rc;
+
+    memset(&mb, 0, sizeof(mb));
+    if (admin_auth(req, resp) < 0 || body_object(req, resp, &o) < 0)
+        return 0;
+    if (get_owner(resp, o, &mb) < 0 || kv__read_db(req, resp, &db) < 0)
+        goto out;
+    memcpy(type, mb.owner_type, sizeof(type));
+    memcpy(id, mb.owner_id, sizeof(id));
+    rc = kv_mailbox_close(db, type, id, &err);
+    if (rc == 0) /* find fills mb, so it must not also read its owner from mb */
+        rc = kv_mailbox_find(db, type, id, &mb, &err);
+    if (rc < 0)
+        kv_http_resp_from_err(resp, rc, &err);
+    else
+        kv_http_resp_json(resp, 200, mailbox_json(&mb));
+out:
+    kv_db_release(db);
+    json_decref(o);
+    return 0;
+}
+
+const struct kv_http_route kv_api_admin_routes[] = {
+    {"POST", "/admin/v1/orgs", orgs_add, "admin_orgs_add", 0},
+    {"POST", "/admin/v1/systems", systems_add, "admin_systems_add", 0},
+    {"GET", "/admin/v1/systems/{id}", systems_get, "admin_systems_get", 0},
+    {"POST", "/admin/v1/mailboxes", mailboxes_add, "admin_mailboxes_add", 0},
+    {"POST", "/admin/v1/mailboxes/close", mailboxes_close, "admin_mailboxes_close", 0},
+    {NULL, NULL, NULL, NULL, 0},
+};

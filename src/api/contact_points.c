@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * contact_points.c (api): the contact structure of an organisation, for its own systems, and
+ * the search for citizens and companies.
+ *   GET|POST           /apis/v1/organisations/{orgId}/contact-points/        list | create
+ *   GET|PUT|DELETE     /apis/v1/organisations/{orgId}/contact-points/{id}    one
+ *   GET|POST           /apis/v1/organisations/{orgId}/contact-groups/        list | create
+ *   GET|PUT|DELETE     /apis/v1/organisations/{orgId}/contact-groups/{id}    one
+ *   GET                /api/contact-points?organisation=&term=&code=        search (Bearer)
+ * The CRUD routes take a system token (Basic) of organisation orgId (403 for another
+ * organisation's system). GET one, POST and PUT answer an ETag ("<version>"); PUT needs
+ * If-Match (428 without, 412 when it does not match the current version); DELETE honours
+ * If-Match when given. Validation errors are 400 ErrorMessages with fieldErrors. The search
+ * returns the active points visible to the caller's audience: citizen for a CPR token, company
+ * for a CVR token. Semantics in docs/recipient-side.md; storage in src/hub/contact_points.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/read_util.h"
+#include "hub/contact_points.h"
+#include "hub/directory.h"
+#include "store/store.h"
+
+/* The operations of one resource kind. */
+struct kind {
+    const char *what; /* "contact point", for messages */
+    int (*create)(struct kv_db *, const char *, const json_t *, json_t **, json_t **,
+                  struct kv_err *); /* kv_contact_{point,group}_create */
+    int (*get)(struct kv_db *, const char *, const char *, json_t **,
+               struct kv_err *); /* ..._get */
+    int (*update)(struct kv_db *, const char *, const char *, int64_t, const json_t *, json_t **,
+                  json_t **, int *, struct kv_err *); /* ..._update */
+    int (*del)(struct kv_db *, const char *, const char *, int64_t, int *,
+               struct kv_err *); /* ..._delete */
+    int (*list)(struct kv_db *, const char *, json_t **, struct kv_err *); /* ..._list */
+};
+
+static const struct kind POINTS = {"contact point", kv_contact_point_create, kv_contact_point_get,
+                                   kv_contact_point_update, kv_contact_point_delete,
+                                   kv_contact_points_list};
+static const struct kind GROUPS = {"contact group", kv_contact_group_create, kv_contact_group_get,
+                                   kv_contact_group_update, kv_contact_group_delete,
+                                   kv_contact_groups_list};
+
+/* Authenticates a system of organisation req->params[0]; writes 401/403 itself. */
+static int org_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db)
+{
+    struct kv_system sys;
+
+    if (kv__read_system_auth(req, resp, db, &sys) < 0)
+        return KV_EAUTH;
+    if (strcmp(sys.org_cvr, req->params[0]) != 0) {
+        kv_http_resp_error(resp, 403, "FORBIDDEN",
+                           "a system may only manage its own organisation's contact structure",
+                           NULL);
+        return KV_EPERM;
+    }
+    return 0;
+}
+
+static void set_etag(struct kv_http_resp *resp, const json_t *o)
+{
+    char tag[32];
+
+    snprintf(tag, sizeof(tag), "\"%lld\"",
+             (long long)json_integer_value(json_object_get(o, "version")));
+    kv_http_resp_header(resp, "ETag", tag);
+}
+
+/* If-Match: "N", W/"N" or *. *out = N, 0 for "*", -1 when absent; KV_EINVAL when it names no
+ * version we could have issued (so it cannot match). */
+static int if_match(struct kv_http_req *req, int64_t *out)
+{
+    const char *v = kv_http_req_header(req, "If-Match");
+    char num[24];
+    size_t n;
+
+    *out = -1;
+    if (!v)
+        return 0;
+    while (*v == ' ')
+        v++;
+    if (strcmp(v, "*") == 0) {
+        *out = 0;
+        return 0;
+    }
+    if (strncmp(v, "W/", 2) == 0)
+        v += 2;
+    n = strlen(v);
+    while (n > 0 && v[n - 1] == ' ')
+        n--;
+    if (n < 3 || v[0] != '"' || v[n - 1] != '"' || n - 2 >= sizeof(num))
+        return KV_EINVAL;
+    memcpy(num, v + 1, n - 2);
+    num[n - 2] = '\0';
+    return kv__read_parse_int(num, 1, INT64_MAX, out);
+}
+
+/* Writes the answer of a failed write: 400 with fieldErrors, 412 when stale, else by code. */
+static void write_failure(struct kv_http_resp *resp, int rc, json_t *fes, int stale,
+                          const struct kv_err *err)
+{
+    if (fes) {
+        kv_http_resp_error(resp, 400, "VALIDATION_FAILED", err->msg, fes);
+        return;
+    }
+    if (stale) {
+        kv_http_resp_error(resp, 412, "PRECONDITION_FAILED", err->msg, NULL);
+        return;
+    }
+    kv_http_resp_from_err(resp, rc, err);
+}
+
+static json_t *parse_body(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    json_error_t jerr;
+    json_t *in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+
+    if (!json_is_object(in)) {
+        json_decref(in);
+        kv_http_resp_error(resp, 400, "INVALID_JSON", "the body must be a JSON object", NULL);
+        return NULL;
+    }
+    return in;
+}
+
+static int do_list(struct kv_http_req *req, struct kv_http_resp *resp, const struct kind *k)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0};
+    json_t *out = NULL;
+    int rc;
+
+    if (kv__read_db(req, resp, &db) < 0)
+        return 0;
+    if (org_auth(req, resp, db) == 0) {
+        rc = k->list(db, req->params[0], &out, &err);
+        if (rc < 0)
+            kv_http_resp_from_err(resp, rc, &err);
+        else
+            kv_http_resp_json(resp, 200, out);
+    }
+    kv_db_release(db);
+    return 0;
+}
+
+static int do_create(struct kv_http_req *req, struct kv_http_resp *resp, const struct kind *k)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0};
+    json_t *in = NULL, *out = NULL, *fes = NULL;
+    char loc[160];
+    int rc;
+
+    if (kv__read_db(req, resp, &db) < 0)
+        return 0;
+    if (org_auth(req, resp, db) < 0 || !(in = parse_body(req, resp)))
+        goto out;
+    rc = k->create(db, req->params[0], in, &out, &fes, &err);
+    if (rc < 0) {
+        write_failure(resp, rc, fes, 0, &err);
+        goto out;
+    }
+    set_etag(resp, out);
+    rc = snprintf(loc, sizeof(loc), "%s%s%s", req->path,
+                  req->path[strlen(req->path) - 1] == '/' ? "" : "/",
+                  json_string_value(json_object_get(out, "id")));
+    if (rc > 0 && (size_t)rc < sizeof(loc))
+        kv_http_resp_header(resp, "Location", loc);
+    kv_http_resp_json(resp, 201, out);
+out:
+    json_decref(in);
+    kv_db_release(db);
+    return 0;
+}
+
+static int do_get(struct kv_http_req *req, struct kv_http_resp *resp, const struct kind *k)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0};
+    json_t *out = NULL;
+    int rc;
+
+    if (kv__read_db(req, resp, &db) < 0)
+        return 0;
+    if (org_auth(req, resp, db) == 0) {
+        rc = k->get(db, req->params[0], req->params[1], &out, &err);
+        if (rc < 0) {
+            kv_http_resp_from_err(resp, rc, &err);
+        } else {
+            set_etag(resp, out);
+            kv_http_resp_json(resp, 200, out);
+        }
+    }
+    kv_db_release(db);
+    return 0;
+}
+
+static int do_put(struct kv_http_req *req, struct kv_http_resp *resp, const struct kind *k)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0};
+    json_t *in = NULL, *out = NULL, *fes = NULL;
+    int64_t expect;
+    int stale = 0, rc;
+
+    if (kv__read_db(req, resp, &db) < 0)
+        return 0;
+    if (org_auth(req, resp, db) < 0)
+        goto out;
+    rc = if_match(req, &expect);
+    if (rc == 0 && expect < 0) {
+        kv_http_resp_error(resp, 428, "PRECONDITION_REQUIRED",
+                           "an update needs If-Match with the ETag of the current version", NULL);
+        goto out;
+    }
+    if (rc < 0)
+        expect = INT64_MAX; /* cannot match any version: the update answers 412 (or 404) */
+    if (!(in = parse_body(req, resp)))
+        goto out;
+    rc = k->update(db, req->params[0], req->params[1], expect, in, &out, &fes, &stale, &err);
+    if (rc < 0) {
+        write_failure(resp, rc, fes, stale, &err);
+        goto out;
+    }
+    set_etag(resp, out);
+    kv_http_resp_json(resp, 200, out);
+out:
+    json_decref(in);
+    kv_db_release(db);
+    return 0;
+}
+
+static int do_delete(struct kv_http_req *req, struct kv_http_resp *resp, const struct kind *k)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0};
+    int64_t expect;
+    int stale = 0, rc;
+
+    if (kv__read_db(req, resp, &db) < 0)
+        return 0;
+    if (org_auth(req, resp, db) < 0)
+        goto out;
+    if (if_match(req, &expect) < 0)
+        expect = INT64_MAX;
+    rc = k->del(db, req->params[0], req->params[1], expect > 0 ? expect : 0, &stale, &err);
+    if (rc < 0)
+        write_failure(resp, rc, NULL, stale, &err);
+    else
+        resp->status = 204;
+out:
+    kv_db_release(db);
+    return 0;
+}
+
+static int points_list(struct kv_http_req *q, struct kv_http_resp *r) { return do_list(q, r, &POINTS); }
+static int points_create(struct kv_http_req *q, struct kv_http_resp *r) { return do_create(q, r, &POINTS); }
+static int points_get(struct kv_http_req *q, struct kv_http_resp *r) { return do_get(q, r, &POINTS); }
+static int points_put(struct kv_http_req *q, struct kv_http_resp *r) { return do_put(q, r, &POINTS); }
+static int points_delete(struct kv_http_req *q, struct kv_http_resp *r) { return do_delete(q, r, &POINTS); }
+static int groups_list(struct kv_http_req *q, struct kv_http_resp *r) { return do_list(q, r, &GROUPS); }
+static int groups_create(struct kv_http_req *q, struct kv_http_resp *r) { return do_create(q, r, &GROUPS); }
+static int groups_get(struct kv_http_req *q, struct kv_http_resp *r) { return do_get(q, r, &GROUPS); }
+static int groups_put(struct kv_http_req *q, struct kv_http_resp *r) { return do_put(q, r, &GROUPS); }
+static int groups_delete(struct kv_http_req *q, struct kv_http_resp *r) { return do_delete(q, r, &GROUPS); }
+
+static int search(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0};
+    char type[4], id[11];
+    const char *org = kv_http_req_query(req, "organisation");
+    const char *term = kv_http_req_query(req, "term");
+    const char *code = kv_http_req_query(req, "code");
+    json_t *out = NULL;
+    int rc;
+
+    if (kv__read_db(req, resp, &db) < 0)
+        return 0;
+    if (kv__read_user_auth(req, resp, db, type, id) < 0)
+        goto out;
+    if (org && org[0] && !kv_cvr_valid(org)) {
+        kv__read_bad_param(resp, "organisation", org, "organisation must be an 8-digit CVR");
+        goto out;
+    }
+    if (term && strlen(term) > 4 * 128) {
+        kv__read_bad_param(resp, "term", NULL, "term must be at most 128 characters");
+        goto out;
+    }
+    if (code && strlen(code) > 128) {
+        kv__read_bad_param(resp, "code", NULL, "code must be at most 128 characters");
+        goto out;
+    }
+    rc = kv_contact_points_search(db, strcmp(type, "CPR") == 0 ? "citizen" : "company", org, term,
+                                  code, &out, &err);
+    if (rc == KV_EINVAL)
+        kv__read_bad_param(resp, "term", NULL, err.msg);
+    else if (rc < 0)
+        kv_http_resp_from_err(resp, rc, &err);
+    else
+        kv_http_resp_json(resp, 200, out);
+out:
+    kv_db_release(db);
+    return 0;
+}
+
+const struct kv_http_route kv_api_contact_points_routes[] = {
+    {"GET", "/apis/v1/organisations/{orgId}/contact-points/", points_list, "cp_list", 0},
+    {"POST", "/apis/v1/organisations/{orgId}/contact-points/", points_create, "cp_create", 0},
+    {"GET", "/apis/v1/organisations/{orgId}/contact-points/{id}", points_get, "cp_get", 0},
+    {"PUT", "/apis/v1/organisations/{orgId}/contact-points/{id}", points_put, "cp_update", 0},
+    {"DELETE", "/apis/v1/organisations/{orgId}/contact-points/{id}", points_delete, "cp_delete", 0},
+    {"GET", "/apis/v1/organisations/{orgId}/contact-groups/", groups_list, "cg_list", 0},
+    {"POST", "/apis/v1/organisations/{orgId}/contact-groups/", groups_create, "cg_create", 0},
+    {"GET", "/apis/v1/organisations/{orgId}/contact-groups/{id}", groups_get, "cg_get", 0},
+    {"PUT", "/apis/v1/organisations/{orgId}/contact-groups/{id}", groups_put, "cg_update", 0},
+    {"DELETE", "/apis/v1/organisations/{orgId}/contact-groups/{id}", groups_delete, "cg_delete", 0},
+    {"GET", "/api/contact-points", search, "cp_search", 0},
+    {NULL, NULL, NULL, NULL, 0},
+};

@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * contact_groups.c: contact groups of an organisation's contact structure (a tree through
+ * `parent`), their CRUD with versioning, and the validation helpers shared with
+ * contact_points.c (contact_int.h). See contact_points.h.
+ */
+#include "hub/contact_points.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hub/contact_int.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/crypto.h"
+
+#define RES "ContactGroup"
+#define TREE_DEPTH_MAX 64 /* deepest group tree accepted (guards the cycle walk) */
+
+/* ---- shared helpers (contact_int.h) ---- */
+
+void kv__cp_fe(json_t *fes, const char *resource, const char *field, const char *code,
+               const char *message, const json_t *rejected)
+{
+    json_t *e = json_object();
+
+    json_object_set_new(e, "resource", json_string(resource));
+    json_object_set_new(e, "field", json_string(field));
+    json_object_set_new(e, "code", json_string(code));
+    json_object_set_new(e, "message", json_string(message));
+    json_object_set_new(e, "rejectedValue", rejected ? json_deep_copy(rejected) : json_null());
+    json_array_append_new(fes, e);
+}
+
+size_t kv__cp_utf8_chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static int blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return 0;
+    return 1;
+}
+
+void kv__cp_text(const json_t *in, const char *name, size_t max_chars, int required,
+                 json_t *fes, const char *resource, const char **out)
+{
+    json_t *v = json_object_get(in, name);
+    char msg[96];
+
+    *out = NULL;
+    if (!v || json_is_null(v)) {
+        if (required)
+            kv__cp_fe(fes, resource, name, "REQUIRED", "must be given", NULL);
+        return;
+    }
+    snprintf(msg, sizeof(msg), "must be a string of at most %zu characters", max_chars);
+    if (!json_is_string(v) || kv__cp_utf8_chars(json_string_value(v)) > max_chars ||
+        strlen(json_string_value(v)) != json_string_length(v)) {
+        kv__cp_fe(fes, resource, name, "INVALID", msg, v);
+        return;
+    }
+    if (required && blank(json_string_value(v))) {
+        kv__cp_fe(fes, resource, name, "REQUIRED", "must not be empty", v);
+        return;
+    }
+    *out = json_string_value(v);
+}
+
+void kv__cp_int(const json_t *in, const char *name, int64_t def, int64_t min, int64_t max,
+                json_t *fes, const char *resource, int64_t *out)
+{
+    json_t *v = json_object_get(in, name);
+    char msg[96];
+
+    *out = def;
+    if (!v || json_is_null(v))
+        return;
+    if (json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) <= max) {
+        *out = json_integer_value(v);
+        return;
+    }
+    snprintf(msg, sizeof(msg), "must be an integer between %lld and %lld", (long long)min,
+             (long long)max);
+    kv__cp_fe(fes, resource, name, "INVALID", msg, v);
+}
+
+void kv__cp_bool(const json_t *in, const char *name, int def, json_t *fes,
+                 const char *resource, int *out)
+{
+    json_t *v = json_object_get(in, name);
+
+    *out = def;
+    if (!v || json_is_null(v))
+        return;
+    if (json_is_boolean(v)) {
+        *out = json_is_true(v);
+        return;
+    }
+    kv__cp_fe(fes, resource, name, "INVALID", "must be true or false", v);
+}
+
+void kv__cp_set_text(json_t *o, const char *key, const char *text)
+{
+    json_t *v = text ? json_string(text) : NULL;
+    json_object_set_new(o, key, v ? v : json_null());
+}
+
+void kv__cp_bind_opt(struct kv_stmt *s, int idx, const char *v)
+{
+    if (v && v[0])
+        kv_stmt_bind_text(s, idx, v, -1);
+    else
+        kv_stmt_bind_null(s, idx);
+}
+
+int kv__cp_is_uuid(const char *s)
+{
+    size_t i;
+
+    if (!s || strlen(s) != 36)
+        return 0;
+    for (i = 0; i < 36; i++) {
+        char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return 0;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ---- groups ---- */
+
+static json_t *row_json(struct kv_stmt *s)
+{
+    json_t *o = json_object();
+
+    kv__cp_set_text(o, "id", kv_stmt_col_text(s, 0));
+    kv__cp_set_text(o, "organisation", kv_stmt_col_text(s, 1));
+    kv__cp_set_text(o, "name", kv_stmt_col_text(s, 2));
+    kv__cp_set_text(o, "description", kv_stmt_col_text(s, 3));
+    kv__cp_set_text(o, "organisationalUnit", kv_stmt_col_text(s, 4));
+    kv__cp_set_text(o, "parent", kv_stmt_col_text(s, 5));
+    json_object_set_new(o, "version", json_integer(kv_stmt_col_int64(s, 6)));
+    return o;
+}
+
+int kv_contact_group_get(struct kv_db *db, const char *org, const char *id, json_t **out,
+                         struct kv_err *err)
+{
+    static const char sql[] =
+        "SELECT id, org_cvr, name, description, organisational_unit, parent_id, version "
+        "FROM contact_groups WHERE id = lower(?) AND org_cvr = ?";
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = kv_db_prepare(db, sql, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    kv_stmt_bind_text(s, 2, org, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        *out = row_json(s);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    return *out ? 0 : kv_err_set(err, KV_ENOTFOUND, "no such contact group");
+}
+
+int kv_contact_groups_list(struct kv_db *db, const char *org, json_t **out, struct kv_err *err)
+{
+    static const char sql[] =
+        "SELECT id, org_cvr, name, description, organisational_unit, parent_id, version "
+        "FROM contact_groups WHERE org_cvr = ? ORDER BY name, id";
+    struct kv_stmt *s = NULL;
+    json_t *arr;
+    int rc;
+
+    *out = NULL;
+    rc = kv_db_prepare(db, sql, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, org, -1);
+    arr = json_array();
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW)
+        json_array_append_new(arr, row_json(s));
+    kv_stmt_done(s);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
+/* Parent of group id in org into parent (37 bytes, "" = top); KV_ENOTFOUND when no group. */
+static int parent_of(struct kv_db *db, const char *org, const char *id, char parent[37],
+                     struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           "SELECT COALESCE(parent_id, '') FROM contact_groups "
+                           "WHERE id = lower(?) AND org_cvr = ?",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    kv_stmt_bind_text(s, 2, org, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        snprintf(parent, 37, "%s", kv_stmt_col_text(s, 0));
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    return rc == KV_ROW ? 0 : KV_ENOTFOUND;
+}
+
+/* A validated input; strings are borrowed from the input object. */
+struct group_in {
+    const char *name;        /* required */
+    const char *description; /* or NULL */
+    const char *unit;        /* organisationalUnit, or NULL */
+    const char *parent;      /* parent group id, or NULL for the top */
+};
+
+/* Validates in; self is the group being updated (NULL on create) for the cycle check. */
+static int validate(struct kv_db *db, const char *org, const char *self, const json_t *in,
+                    struct group_in *g, json_t **field_errors, struct kv_err *err)
+{
+    json_t *fes = json_array();
+    char cur[37];
+    int depth, rc = 0;
+
+    memset(g, 0, sizeof(*g));
+    if (!json_is_object(in)) {
+        kv__cp_fe(fes, RES, "", "INVALID", "the body must be a JSON object", NULL);
+        goto done;
+    }
+    kv__cp_text(in, "name", KV_CP_NAME_MAX, 1, fes, RES, &g->name);
+    kv__cp_text(in, "description", KV_CP_TEXT_MAX, 0, fes, RES, &g->description);
+    kv__cp_text(in, "organisationalUnit", KV_CP_NAME_MAX, 0, fes, RES, &g->unit);
+    kv__cp_text(in, "parent", 36, 0, fes, RES, &g->parent);
+    if (g->parent) {
+        if (!kv__cp_is_uuid(g->parent)) {
+            kv__cp_fe(fes, RES, "parent", "INVALID", "must be the id of a contact group",
+                      json_object_get(in, "parent"));
+        } else {
+            snprintf(cur, sizeof(cur), "%s", g->parent);
+            for (depth = 0; cur[0]; depth++) {
+                if ((self && strcasecmp(cur, self) == 0) || depth > TREE_DEPTH_MAX) {
+                    kv__cp_fe(fes, RES, "parent", "CYCLE",
+                              "a group cannot be its own ancestor",
+                              json_object_get(in, "parent"));
+                    break;
+                }
+                rc = parent_of(db, org, cur, cur, err);
+                if (rc == KV_ENOTFOUND) {
+                    if (depth == 0)
+                        kv__cp_fe(fes, RES, "parent", "UNKNOWN_GROUP",
+                                  "no such contact group in this organisation",
+                                  json_object_get(in, "parent"));
+                    rc = 0;
+                    break;
+                }
+                if (rc < 0) {
+                    json_decref(fes);
+                    return rc;
+                }
+            }
+        }
+    }
+done:
+    if (json_array_size(fes) == 0) {
+        json_decref(fes);
+        return 0;
+    }
+    *field_errors = fes;
+    return kv_err_set(err, KV_EINVAL, "invalid contact group");
+}
+
+int kv_contact_group_create(struct kv_db *db, const char *org, const json_t *in, json_t **out,
+                            json_t **field_errors, struct kv_err *err)
+{
+    struct group_in g;
+    struct kv_stmt *s = NULL;
+    char id[37];
+    int64_t now = kv_clock_now_ms();
+    int rc;
+
+    *out = NULL;
+    *field_errors = NULL;
+    rc = validate(db, org, NULL, in, &g, field_errors, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_uuid_v4(id);
+    if (rc < 0)
+        return kv_err_set(err, rc, "cannot generate an id");
+    rc = kv_db_prepare(db,
+                       "INSERT INTO contact_groups (id, org_cvr, parent_id, name, description, "
+                       "organisational_unit, version, created_ms, updated_ms) "
+                       "VALUES (?, ?, lower(?), ?, ?, ?, 1, ?, ?)",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    kv_stmt_bind_text(s, 2, org, -1);
+    kv__cp_bind_opt(s, 3, g.parent);
+    kv_stmt_bind_text(s, 4, g.name, -1);
+    kv__cp_bind_opt(s, 5, g.description);
+    kv__cp_bind_opt(s, 6, g.unit);
+    kv_stmt_bind_int64(s, 7, now);
+    kv_stmt_bind_int64(s, 8, now);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    return kv_contact_group_get(db, org, id, out, err);
+}
+
+/* Current version of group id in org; KV_ENOTFOUND when none. */
+static int group_version(struct kv_db *db, const char *org, const char *id, int64_t *out,
+                         struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           "SELECT version FROM contact_groups WHERE id = lower(?) AND org_cvr = ?",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    kv_stmt_bind_text(s, 2, org, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        *out = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    return rc == KV_ROW ? 0 : kv_err_set(err, KV_ENOTFOUND, "no such contact group");
+}
+
+static int stale(int64_t expect, int64_t cur, int *out_stale, struct kv_err *err)
+{
+    if (expect > 0 && expect != cur) {
+        if (out_stale)
+            *out_stale = 1;
+        return kv_err_set(err, KV_ECONFLICT,
+                          "the contact group was changed (version %lld, If-Match %lld)",
+                          (long long)cur, (long long)expect);
+    }
+    return 0;
+}
+
+int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
+                            int64_t expect_version, const json_t *in, json_t **out,
+                            json_t **field_errors, int *out_stale, struct kv_err *err)
+{
+    struct group_in g;
+    struct kv_stmt *s = NULL;
+    int64_t cur = 0;
+    int rc;
+
+    *out = NULL;
+    *field_errors = NULL;
+    if (out_stale)
+        *out_stale = 0;
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = group_version(db, org, id, &cur, err);
+    if (rc == 0)
+        rc = stale(expect_version, cur, out_stale, err);
+    if (rc == 0)
+        rc = validate(db, org, id, in, &g, field_errors, err);
+    if (rc < 0)
+        goto fail;
+    rc = kv_db_prepare(db,
+                       "UPDATE contact_groups SET parent_id = lower(?), name = ?, "
+                       "description = ?, organisational_unit = ?, version = version + 1, "
+                       "updated_ms = ? WHERE id = lower(?) AND org_cvr = ?",
+                       &s, err);
+    if (rc < 0)
+        goto fail;
+    kv__cp_bind_opt(s, 1, g.parent);
+    kv_stmt_bind_text(s, 2, g.name, -1);
+    kv__cp_bind_opt(s, 3, g.description);
+    kv__cp_bind_opt(s, 4, g.unit);
+    kv_stmt_bind_int64(s, 5, kv_clock_now_ms());
+    kv_stmt_bind_text(s, 6, id, -1);
+    kv_stmt_bind_text(s, 7, org, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto fail;
+    rc = kv_db_commit(db, err);
+    if (rc < 0)
+        return rc;
+    return kv_contact_group_get(db, org, id, out, err);
+fail:
+    kv_db_rollback(db);
+    return rc;
+}
+
+/* Count of rows of a one-parameter COUNT(*) query. */
+static int count1(struct kv_db *db, const char *sql, const char *arg, int64_t *out,
+                  struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db, sql, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, arg, -1);
+    rc = kv_stmt_step(s, err);
+    *out = rc == KV_ROW ? kv_stmt_col_int64(s, 0) : 0;
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+int kv_contact_group_delete(struct kv_db *db, const char *org, const char *id,
+                            int64_t expect_version, int *out_stale, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int64_t cur = 0, kids = 0, points = 0;
+    int rc;
+
+    if (out_stale)
+        *out_stale = 0;
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = group_version(db, org, id, &cur, err);
+    if (rc == 0)
+        rc = stale(expect_version, cur, out_stale, err);
+    if (rc == 0)
+        rc = count1(db, "SELECT COUNT(*) FROM contact_groups WHERE parent_id = lower(?)", id,
+                    &kids, err);
+    if (rc == 0)
+        rc = count1(db, "SELECT COUNT(*) FROM contact_point_groups WHERE group_id = lower(?)",
+                    id, &points, err);
+    if (rc == 0 && (kids || points))
+        rc = kv_err_set(err, KV_ECONFLICT,
+                        "the contact group still has %lld child group(s) and %lld contact "
+                        "point(s)",
+                        (long long)kids, (long long)points);
+    if (rc < 0)
+        goto fail;
+    rc = kv_db_prepare(db, "DELETE FROM contact_groups WHERE id = lower(?) AND org_cvr = ?", &s,
+                       err);
+    if (rc < 0)
+        goto fail;
+    kv_stmt_bind_text(s, 1, id, -1);
+    kv_stmt_bind_text(s, 2, org, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto fail;
+    return kv_db_commit(db, err);
+fail:
+    kv_db_rollback(db);
+    return rc;
+}

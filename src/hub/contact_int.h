@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * contact_int.h: helpers shared by contact_points.c and contact_groups.c (library-internal):
+ * collecting ErrorMessage fieldErrors while validating a JSON input object, and small column
+ * and JSON conveniences.
+ *
+ * Ownership: fes is a JSON array owned by the caller; rejected values are copied into it.
+ * Returned strings are borrowed from the input object.
+ */
+#ifndef KV_HUB_CONTACT_INT_H
+#define KV_HUB_CONTACT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct kv_db;
+struct kv_err;
+struct kv_stmt;
+
+/* Appends {resource, field, code, message, rejectedValue} to fes (rejected may be NULL). */
+void kv__cp_fe(json_t *fes, const char *resource, const char *field, const char *code,
+               const char *message, const json_t *rejected);
+
+/* Reads string member name of in: absent/null -> *out NULL (a fieldError "REQUIRED" when
+ * required), not a string or longer than max_chars characters (UTF-8) or blank when required
+ * -> fieldError. Never fails otherwise. */
+void kv__cp_text(const json_t *in, const char *name, size_t max_chars, int required,
+                 json_t *fes, const char *resource, const char **out);
+
+/* Reads integer member name of in into *out (def when absent/null); fieldError when not an
+ * integer in [min, max]. */
+void kv__cp_int(const json_t *in, const char *name, int64_t def, int64_t min, int64_t max,
+                json_t *fes, const char *resource, int64_t *out);
+
+/* Reads boolean member name of in into *out (def when absent/null); fieldError otherwise. */
+void kv__cp_bool(const json_t *in, const char *name, int def, json_t *fes,
+                 const char *resource, int *out);
+
+/* Characters (UTF-8 code points) in s. */
+size_t kv__cp_utf8_chars(const char *s);
+
+/* Sets o[key] to the text (or null when NULL). */
+void kv__cp_set_text(json_t *o, const char *key, const char *text);
+
+/* Binds text, or SQL NULL when v is NULL or "". */
+void kv__cp_bind_opt(struct kv_stmt *s, int idx, const char *v);
+
+/* Sets o's contactPointCodes and searchTerms (and contactGroups when with_groups) from the
+ * rows of contact point id. 0 or a store error. */
+int kv__cp_add_children(struct kv_db *db, const char *id, json_t *o, int with_groups,
+                        struct kv_err *err);
+
+/* 1 when s is a lower- or upper-case UUID (36 chars, hex and dashes). */
+int kv__cp_is_uuid(const char *s);
+
+#endif

@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * contact_points.c: contact points of an organisation's contact structure: validation of the
+ * NgDP ContactPoint JSON and CRUD with versioning (the ETag). The search is in
+ * contact_search.c; groups and the shared helpers are in contact_groups.c.
+ * See contact_points.h.
+ */
+#include "hub/contact_points.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hub/contact_int.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/crypto.h"
+
+#define RES "ContactPoint"
+#define CODE_MAX 128       /* code, search term */
+#define CODE_VERSION_MAX 64
+
+static const char *const CODE_TYPES[] = {"CUSTOM", "FORM", "GLN", "KLE", "SOR", NULL};
+
+/* A validated input; strings and arrays are borrowed from the input object. */
+struct point_in {
+    const char *name;          /* required */
+    const char *description;   /* or NULL */
+    const char *internal;      /* internalDescription, or NULL */
+    const char *system_id;     /* recipient system (required) */
+    int64_t mb;                /* memoSizeThresholdMB */
+    int64_t attachments;       /* allowedNumberOfAttachments */
+    int active;                /* 1 = active */
+    int vis[3];                /* visible to citizen, company, authority */
+    const json_t *codes;       /* contactPointCodes array, or NULL */
+    const json_t *terms;       /* searchTerms array, or NULL */
+    const json_t *groups;      /* contactGroups array, or NULL */
+};
+
+static const char *const AUDIENCES[] = {"citizen", "company", "authority"};
+
+static void field(char *buf, size_t n, const char *arr, size_t i, const char *member)
+{
+    if (member)
+        snprintf(buf, n, "%s[%zu].%s", arr, i, member);
+    else
+        snprintf(buf, n, "%s[%zu]", arr, i);
+}
+
+/* Checks a string member of an array element; returns it or NULL (fieldError added). */
+static const char *elem_text(const json_t *e, const char *arr, size_t i, const char *member,
+                             size_t max, int required, json_t *fes)
+{
+    json_t *v = json_object_get(e, member);
+    char f[64], msg[80];
+
+    field(f, sizeof(f), arr, i, member);
+    if (!v || json_is_null(v)) {
+        if (required)
+            kv__cp_fe(fes, RES, f, "REQUIRED", "must be given", NULL);
+        return NULL;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0 ||
+        kv__cp_utf8_chars(json_string_value(v)) > max ||
+        strlen(json_string_value(v)) != json_string_length(v)) {
+        snprintf(msg, sizeof(msg), "must be a non-empty string of at most %zu characters", max);
+        kv__cp_fe(fes, RES, f, "INVALID", msg, v);
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+static void check_codes(const json_t *codes, json_t *fes)
+{
+    size_t i, k;
+    json_t *e;
+    char f[64];
+
+    json_array_foreach(codes, i, e) {
+        const char *type;
+        if (!json_is_object(e)) {
+            field(f, sizeof(f), "contactPointCodes", i, NULL);
+            kv__cp_fe(fes, RES, f, "INVALID", "must be an object {type, code, codeVersion, name}",
+                      e);
+            continue;
+        }
+        type = elem_text(e, "contactPointCodes", i, "type", 16, 1, fes);
+        if (type) {
+            for (k = 0; CODE_TYPES[k] && strcmp(CODE_TYPES[k], type) != 0; k++)
+                ;
+            if (!CODE_TYPES[k]) {
+                field(f, sizeof(f), "contactPointCodes", i, "type");
+                kv__cp_fe(fes, RES, f, "INVALID", "must be CUSTOM, FORM, GLN, KLE or SOR",
+                          json_object_get(e, "type"));
+            }
+        }
+        elem_text(e, "contactPointCodes", i, "code", CODE_MAX, 1, fes);
+        elem_text(e, "contactPointCodes", i, "codeVersion", CODE_VERSION_MAX, 0, fes);
+        elem_text(e, "contactPointCodes", i, "name", KV_CP_NAME_MAX, 0, fes);
+    }
+}
+
+/* Search terms: [{term}] (plain strings accepted too). */
+static const char *term_of(const json_t *e)
+{
+    return json_is_string(e) ? json_string_value(e) : json_string_value(json_object_get(e, "term"));
+}
+
+static void check_terms(const json_t *terms, json_t *fes)
+{
+    size_t i;
+    json_t *e;
+    char f[64];
+
+    json_array_foreach(terms, i, e) {
+        const char *t = term_of(e);
+        if (!t || !t[0] || kv__cp_utf8_chars(t) > CODE_MAX) {
+            field(f, sizeof(f), "searchTerms", i, NULL);
+            kv__cp_fe(fes, RES, f, "INVALID",
+                      "must be {\"term\": a non-empty string of at most 128 characters}", e);
+        }
+    }
+}
+
+/* Group references: ["id"] or [{id}]. */
+static const char *group_of(const json_t *e)
+{
+    return json_is_string(e) ? json_string_value(e) : json_string_value(json_object_get(e, "id"));
+}
+
+static int check_groups(struct kv_db *db, const char *org, const json_t *groups, json_t *fes,
+                        struct kv_err *err)
+{
+    size_t i;
+    json_t *e;
+    char f[64];
+    int rc;
+
+    json_array_foreach(groups, i, e) {
+        const char *g = group_of(e);
+        json_t *found = NULL;
+        field(f, sizeof(f), "contactGroups", i, NULL);
+        if (!kv__cp_is_uuid(g)) {
+            kv__cp_fe(fes, RES, f, "INVALID", "must be the id of a contact group", e);
+            continue;
+        }
+        rc = kv_contact_group_get(db, org, g, &found, err);
+        json_decref(found);
+        if (rc == KV_ENOTFOUND)
+            kv__cp_fe(fes, RES, f, "UNKNOWN_GROUP", "no such contact group in this organisation",
+                      e);
+        else if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int check_system(struct kv_db *db, const char *org, const char *id, const json_t *v,
+                        json_t *fes, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           "SELECT 1 FROM systems WHERE id = lower(?) AND org_cvr = ? "
+                           "AND kind = 'recipient'",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    kv_stmt_bind_text(s, 2, org, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    if (rc != KV_ROW)
+        kv__cp_fe(fes, RES, "systemId", "UNKNOWN_SYSTEM",
+                  "must be a recipient system of this organisation", v);
+    return 0;
+}
+
+/* An optional array member of at most max elements; fieldError otherwise. */
+static const json_t *opt_array(const json_t *in, const char *name, size_t max, json_t *fes)
+{
+    json_t *v = json_object_get(in, name);
+    char msg[64];
+
+    if (!v || json_is_null(v))
+        return NULL;
+    if (json_is_array(v) && json_array_size(v) <= max)
+        return v;
+    snprintf(msg, sizeof(msg), "must be an array of at most %zu elements", max);
+    kv__cp_fe(fes, RES, name, "INVALID", msg, v);
+    return NULL;
+}
+
+static int validate(struct kv_db *db, const char *org, const json_t *in, struct point_in *p,
+                    json_t **field_errors, struct kv_err *err)
+{
+    json_t *fes = json_array(), *vis;
+    int visible, i, rc = 0;
+
+    memset(p, 0, sizeof(*p));
+    if (!json_is_object(in)) {
+        kv__cp_fe(fes, RES, "", "INVALID", "the body must be a JSON object", NULL);
+        goto done;
+    }
+    kv__cp_text(in, "name", KV_CP_NAME_MAX, 1, fes, RES, &p->name);
+    kv__cp_text(in, "description", KV_CP_TEXT_MAX, 0, fes, RES, &p->description);
+    kv__cp_text(in, "internalDescription", KV_CP_TEXT_MAX, 0, fes, RES, &p->internal);
+    kv__cp_text(in, "systemId", 36, 1, fes, RES, &p->system_id);
+    kv__cp_int(in, "memoSizeThresholdMB", 10, 1, KV_CP_MB_MAX, fes, RES, &p->mb);
+    kv__cp_int(in, "allowedNumberOfAttachments", 10, 0, KV_CP_ATTACH_MAX, fes, RES,
+               &p->attachments);
+    kv__cp_bool(in, "active", 1, fes, RES, &p->active);
+    kv__cp_bool(in, "visible", 1, fes, RES, &visible);
+    for (i = 0; i < 3; i++)
+        p->vis[i] = 1;
+    vis = json_object_get(in, "visibility");
+    if (vis && !json_is_null(vis)) {
+        if (!json_is_object(vis)) {
+            kv__cp_fe(fes, RES, "visibility", "INVALID",
+                      "must be an object {citizen, company, authority} of booleans", vis);
+        } else {
+            for (i = 0; i < 3; i++) {
+                char f[32];
+                snprintf(f, sizeof(f), "visibility.%s", AUDIENCES[i]);
+                json_t *v = json_object_get(vis, AUDIENCES[i]);
+                if (!v || json_is_null(v))
+                    continue;
+                if (json_is_boolean(v))
+                    p->vis[i] = json_is_true(v);
+                else
+                    kv__cp_fe(fes, RES, f, "INVALID", "must be true or false", v);
+            }
+        }
+    }
+    if (!visible)
+        p->vis[0] = p->vis[1] = p->vis[2] = 0;
+    p->codes = opt_array(in, "contactPointCodes", KV_CP_CODES_MAX, fes);
+    p->terms = opt_array(in, "searchTerms", KV_CP_TERMS_MAX, fes);
+    p->groups = opt_array(in, "contactGroups", KV_CP_GROUPS_MAX, fes);
+    if (p->codes)
+        check_codes(p->codes, fes);
+    if (p->terms)
+        check_terms(p->terms, fes);
+    if (p->groups)
+        rc = check_groups(db, org, p->groups, fes, err);
+    if (rc == 0 && p->system_id)
+        rc = check_system(db, org, p->system_id, json_object_get(in, "systemId"), fes, err);
+    if (rc < 0) {
+        json_decref(fes);
+        return rc;
+    }
+done:
+    if (json_array_size(fes) == 0) {
+        json_decref(fes);
+        return 0;
+    }
+    *field_errors = fes;
+    return kv_err_set(err, KV_EINVAL, "invalid contact point");
+}
+
+static int exec1(struct kv_db *db, const char *sql, const char *a, const char *b, const char *c,
+                 const char *d, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db, sql, &s, err);
+    if (rc < 0)
+        return rc;
+    kv__cp_bind_opt(s, 1, a);
+    if (b || c || d)
+        kv__cp_bind_opt(s, 2, b);
+    if (c || d)
+        kv__cp_bind_opt(s, 3, c);
+    if (d)
+        kv__cp_bind_opt(s, 4, d);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* Replaces the codes, terms and group links of point id. */
+static int write_children(struct kv_db *db, const char *id, const struct point_in *p,
+                          struct kv_err *err)
+{
+    size_t i;
+    json_t *e;
+    int rc;
+
+    rc = exec1(db, "DELETE FROM contact_point_codes WHERE point_id = ?", id, NULL, NULL, NULL, err);
+    if (rc == 0)
+        rc = exec1(db, "DELETE FROM contact_point_terms WHERE point_id = ?", id, NULL, NULL, NULL,
+                   err);
+    if (rc == 0)
+        rc = exec1(db, "DELETE FROM contact_point_groups WHERE point_id = ?", id, NULL, NULL,
+                   NULL, err);
+    json_array_foreach(p->codes, i, e) {
+        struct kv_stmt *s = NULL;
+        if (rc < 0)
+            break;
+        rc = kv_db_prepare(db,
+                           "INSERT INTO contact_point_codes (point_id, type, code, code_version, "
+                           "name) VALUES (?, ?, ?, ?, ?)",
+                           &s, err);
+        if (rc < 0)
+            break;
+        kv_stmt_bind_text(s, 1, id, -1);
+        kv_stmt_bind_text(s, 2, json_string_value(json_object_get(e, "type")), -1);
+        kv_stmt_bind_text(s, 3, json_string_value(json_object_get(e, "code")), -1);
+        kv__cp_bind_opt(s, 4, json_string_value(json_object_get(e, "codeVersion")));
+        kv__cp_bind_opt(s, 5, json_string_value(json_object_get(e, "name")));
+        rc = kv_stmt_step(s, err);
+        kv_stmt_done(s);
+    }
+    json_array_foreach(p->terms, i, e) {
+        if (rc < 0)
+            break;
+        rc = exec1(db, "INSERT INTO contact_point_terms (point_id, term) VALUES (?, ?)", id,
+                   term_of(e), NULL, NULL, err);
+    }
+    json_array_foreach(p->groups, i, e) {
+        if (rc < 0)
+            break;
+        rc = exec1(db,
+                   "INSERT OR IGNORE INTO contact_point_groups (point_id, group_id) "
+                   "VALUES (?, lower(?))",
+                   id, group_of(e), NULL, NULL, err);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int kv__cp_add_children(struct kv_db *db, const char *id, json_t *o, int with_groups,
+                        struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    json_t *codes = json_array(), *terms = json_array(), *groups = json_array();
+    int rc;
+
+    json_object_set_new(o, "contactPointCodes", codes);
+    json_object_set_new(o, "searchTerms", terms);
+    if (with_groups)
+        json_object_set_new(o, "contactGroups", groups);
+    else
+        json_decref(groups);
+    rc = kv_db_prepare(db,
+                       "SELECT type, code, code_version, name FROM contact_point_codes "
+                       "WHERE point_id = ? ORDER BY rowid",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+        json_t *c = json_object();
+        kv__cp_set_text(c, "type", kv_stmt_col_text(s, 0));
+        kv__cp_set_text(c, "code", kv_stmt_col_text(s, 1));
+        kv__cp_set_text(c, "codeVersion", kv_stmt_col_text(s, 2));
+        kv__cp_set_text(c, "name", kv_stmt_col_text(s, 3));
+        json_array_append_new(codes, c);
+    }
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    rc = kv_db_prepare(db, "SELECT term FROM contact_point_terms WHERE point_id = ? ORDER BY rowid",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW)
+        json_array_append_new(terms, json_pack("{s:s}", "term", kv_stmt_col_text(s, 0)));
+    kv_stmt_done(s);
+    if (rc < 0 || !with_groups)
+        return rc < 0 ? rc : 0;
+    rc = kv_db_prepare(db,
+                       "SELECT group_id FROM contact_point_groups WHERE point_id = ? "
+                       "ORDER BY group_id",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW)
+        json_array_append_new(groups, json_string(kv_stmt_col_text(s, 0)));
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+#define POINT_COLS                                                                                 \
+    "id, org_cvr, name, description, internal_description, system_id, active, "                  \
+    "visible_citizen, visible_company, visible_authority, memo_size_threshold_mb, "              \
+    "allowed_number_of_attachments, version"
+
+static json_t *row_json(struct kv_stmt *s)
+{
+    json_t *o = json_object();
+    int c = (int)kv_stmt_col_int64(s, 7), co = (int)kv_stmt_col_int64(s, 8);
+    int a = (int)kv_stmt_col_int64(s, 9);
+
+    kv__cp_set_text(o, "id", kv_stmt_col_text(s, 0));
+    kv__cp_set_text(o, "organisation", kv_stmt_col_text(s, 1));
+    kv__cp_set_text(o, "name", kv_stmt_col_text(s, 2));
+    kv__cp_set_text(o, "description", kv_stmt_col_text(s, 3));
+    kv__cp_set_text(o, "internalDescription", kv_stmt_col_text(s, 4));
+    kv__cp_set_text(o, "systemId", kv_stmt_col_text(s, 5));
+    json_object_set_new(o, "active", json_boolean(kv_stmt_col_int64(s, 6)));
+    json_object_set_new(o, "visible", json_boolean(c || co || a));
+    json_object_set_new(o, "visibility",
+                        json_pack("{s:b,s:b,s:b}", "citizen", c, "company", co, "authority", a));
+    json_object_set_new(o, "memoSizeThresholdMB", json_integer(kv_stmt_col_int64(s, 10)));
+    json_object_set_new(o, "allowedNumberOfAttachments", json_integer(kv_stmt_col_int64(s, 11)));
+    json_object_set_new(o, "version", json_integer(kv_stmt_col_int64(s, 12)));
+    return o;
+}
+
+int kv_contact_point_get(struct kv_db *db, const char *org, const char *id, json_t **out,
+                         struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    json_t *o = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = kv_db_prepare(db,
+                       "SELECT " POINT_COLS " FROM contact_points "
+                       "WHERE id = lower(?) AND org_cvr = ?",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    kv_stmt_bind_text(s, 2, org, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        o = row_json(s);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    if (!o)
+        return kv_err_set(err, KV_ENOTFOUND, "no such contact point");
+    rc = kv__cp_add_children(db, json_string_value(json_object_get(o, "id")), o, 1, err);
+    if (rc < 0) {
+        json_decref(o);
+        return rc;
+    }
+    *out = o;
+    return 0;
+}
+
+int kv_contact_points_list(struct kv_db *db, const char *org, json_t **out, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    json_t *arr = json_array(), *o;
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    rc = kv_db_prepare(db,
+                       "SELECT " POINT_COLS " FROM contact_points WHERE org_cvr = ? "
+                       "ORDER BY name, id",
+                       &s, err);
+    if (rc < 0)
+        goto fail;
+    kv_stmt_bind_text(s, 1, org, -1);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW)
+        json_array_append_new(arr, row_json(s));
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto fail;
+    json_array_foreach(arr, i, o) {
+        rc = kv__cp_add_children(db, json_string_value(json_object_get(o, "id")), o, 1, err);
+        if (rc < 0)
+            goto fail;
+    }
+    *out = arr;
+    return 0;
+fail:
+    json_decref(arr);
+    return rc;
+}
+
+static void bind_point(struct kv_stmt *s, const struct point_in *p)
+{
+    /* parameters 1..11 in the order of the INSERT / UPDATE below */
+    kv_stmt_bind_text(s, 1, p->name, -1);
+    kv__cp_bind_opt(s, 2, p->description);
+    kv__cp_bind_opt(s, 3, p->internal);
+    kv_stmt_bind_text(s, 4, p->system_id, -1);
+    kv_stmt_bind_int64(s, 5, p->active);
+    kv_stmt_bind_int64(s, 6, p->vis[0]);
+    kv_stmt_bind_int64(s, 7, p->vis[1]);
+    kv_stmt_bind_int64(s, 8, p->vis[2]);
+    kv_stmt_bind_int64(s, 9, p->mb);
+    kv_stmt_bind_int64(s, 10, p->attachments);
+    kv_stmt_bind_int64(s, 11, kv_clock_now_ms());
+}
+
+int kv_contact_point_create(struct kv_db *db, const char *org, const json_t *in, json_t **out,
+                            json_t **field_errors, struct kv_err *err)
+{
+    struct point_in p;
+    struct kv_stmt *s = NULL;
+    char id[37];
+    int rc;
+
+    *out = NULL;
+    *field_errors = NULL;
+    rc = kv_uuid_v4(id);
+    if (rc < 0)
+        return kv_err_set(err, rc, "cannot generate an id");
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = validate(db, org, in, &p, field_errors, err);
+    if (rc < 0)
+        goto fail;
+    rc = kv_db_prepare(db,
+                       "INSERT INTO contact_points (name, description, internal_description, "
+                       "system_id, active, visible_citizen, visible_company, visible_authority, "
+                       "memo_size_threshold_mb, allowed_number_of_attachments, created_ms, "
+                       "updated_ms, id, org_cvr, version) "
+                       "VALUES (?, ?, ?, lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                       &s, err);
+    if (rc < 0)
+        goto fail;
+    bind_point(s, &p);
+    kv_stmt_bind_int64(s, 12, kv_clock_now_ms());
+    kv_stmt_bind_text(s, 13, id, -1);
+    kv_stmt_bind_text(s, 14, org, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc == 0)
+        rc = write_children(db, id, &p, err);
+    if (rc < 0)
+        goto fail;
+    rc = kv_db_commit(db, err);
+    if (rc < 0)
+        return rc;
+    return kv_contact_point_get(db, org, id, out, err);
+fail:
+    kv_db_rollback(db);
+    return rc;
+}
+
+static int point_version(struct kv_db *db, const char *org, const char *id, int64_t *out,
+                         struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           "SELECT version FROM contact_points WHERE id = lower(?) AND org_cvr = ?",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    kv_stmt_bind_text(s, 2, org, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        *out = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    return rc == KV_ROW ? 0 : kv_err_set(err, KV_ENOTFOUND, "no such contact point");
+}
+
+static int check_stale(int64_t expect, int64_t cur, int *out_stale, struct kv_err *err)
+{
+    if (expect > 0 && expect != cur) {
+        if (out_stale)
+            *out_stale = 1;
+        return kv_err_set(err, KV_ECONFLICT,
+                          "the contact point was changed (version %lld, If-Match %lld)",
+                          (long long)cur, (long long)expect);
+    }
+    return 0;
+}
+
+int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
+                            int64_t expect_version, const json_t *in, json_t **out,
+                            json_t **field_errors, int *out_stale, struct kv_err *err)
+{
+    struct point_in p;
+    struct kv_stmt *s = NULL;
+    char lid[37];
+    int64_t cur = 0;
+    int rc;
+
+    *out = NULL;
+    *field_errors = NULL;
+    if (out_stale)
+        *out_stale = 0;
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = point_version(db, org, id, &cur, err);
+    if (rc == 0)
+        rc = check_stale(expect_version, cur, out_stale, err);
+    if (rc == 0)
+        rc = validate(db, org, in, &p, field_errors, err);
+    if (rc < 0)
+        goto fail;
+    rc = kv_db_prepare(db,
+                       "UPDATE contact_points SET name = ?, description = ?, "
+                       "internal_description = ?, system_id = lower(?), active = ?, "
+                       "visible_citizen = ?, visible_company = ?, visible_authority = ?, "
+                       "memo_size_threshold_mb = ?, allowed_number_of_attachments = ?, "
+                       "updated_ms = ?, version = version + 1 "
+                       "WHERE id = lower(?) AND org_cvr = ?",
+                       &s, err);
+    if (rc < 0)
+        goto fail;
+    bind_point(s, &p);
+    kv_stmt_bind_text(s, 12, id, -1);
+    kv_stmt_bind_text(s, 13, org, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    snprintf(lid, sizeof(lid), "%s", id);
+    for (char *c = lid; *c; c++)
+        if (*c >= 'A' && *c <= 'F')
+            *c = (char)(*c - 'A' + 'a');
+    if (rc == 0)
+        rc = write_children(db, lid, &p, err);
+    if (rc < 0)
+        goto fail;
+    rc = kv_db_commit(db, err);
+    if (rc < 0)
+        return rc;
+    return kv_contact_point_get(db, org, lid, out, err);
+fail:
+    kv_db_rollback(db);
+    return rc;
+}
+
+int kv_contact_point_delete(struct kv_db *db, const char *org, const char *id,
+                            int64_t expect_version, int *out_stale, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int64_t cur = 0;
+    int rc;
+
+    if (out_stale)
+        *out_stale = 0;
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = point_version(db, org, id, &cur, err);
+    if (rc == 0)
+        rc = check_stale(expect_version, cur, out_stale, err);
+    if (rc < 0)
+        goto fail;
+    /* Children go by ON DELETE CASCADE (foreign_keys is on in every connection). */
+    rc = kv_db_prepare(db, "DELETE FROM contact_points WHERE id = lower(?) AND org_cvr = ?", &s,
+                       err);
+    if (rc < 0)
+        goto fail;
+    kv_stmt_bind_text(s, 1, id, -1);
+    kv_stmt_bind_text(s, 2, org, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto fail;
+    return kv_db_commit(db, err);
+fail:
+    kv_db_rollback(db);
+    return rc;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * contact_points.h: an authority's contact structure (kontaktstruktur, migration 004):
+ * contact groups (a tree: each group may have a parent group of the same organisation) and
+ * contact points, each delivering to one recipient system of the organisation, with codes
+ * (CUSTOM | FORM | GLN | KLE | SOR), search terms, visibility per audience (citizen, company,
+ * authority), an active flag and the limits for letters written to it (memoSizeThresholdMB,
+ * allowedNumberOfAttachments).
+ *
+ * The interchange format is the NgDP JSON shape (ngdp-interfaces.md §3), used by the CRUD API
+ * and the CLI alike, so validation lives in one place:
+ *   ContactPoint {id, organisation, name, description, internalDescription,
+ *                 memoSizeThresholdMB, allowedNumberOfAttachments, active, visible,
+ *                 visibility {citizen, company, authority}, systemId,
+ *                 contactPointCodes [{type, code, codeVersion, name}], contactGroups [id],
+ *                 searchTerms [{term}], version}
+ *   ContactGroup {id, organisation, name, description, organisationalUnit, parent, version}
+ * `visible` is true when any audience sees the point; on input it may replace `visibility`
+ * (false hides the point from all audiences). Create and update (a full replacement, PUT
+ * semantics) validate the whole object and report every problem as an ErrorMessage
+ * fieldError {resource, field, code, message, rejectedValue}. `version` starts at 1 and
+ * grows by one with each update; it is the resource's ETag.
+ *
+ * Ownership: input json_t objects are borrowed. *out and *field_errors are owned by the caller
+ * (json_decref); *field_errors is set only when the function returns KV_EINVAL because of the
+ * input. All functions take a borrowed connection and run their own transaction when they
+ * write.
+ */
+#ifndef KV_HUB_CONTACT_POINTS_H
+#define KV_HUB_CONTACT_POINTS_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "util/err.h"
+
+struct kv_db;
+
+#define KV_CP_NAME_MAX 256          /* name, organisationalUnit */
+#define KV_CP_TEXT_MAX 4000         /* description, internalDescription */
+#define KV_CP_CODES_MAX 100         /* codes per contact point */
+#define KV_CP_TERMS_MAX 100         /* search terms per contact point */
+#define KV_CP_GROUPS_MAX 50         /* groups per contact point */
+#define KV_CP_MB_MAX 100            /* memoSizeThresholdMB range 1..100 (default 10) */
+#define KV_CP_ATTACH_MAX 100        /* allowedNumberOfAttachments range 0..100 (default 10) */
+#define KV_CP_SEARCH_MAX 200        /* results of one citizen search */
+
+/* Contact points of organisation org. expect_version > 0 makes update/delete conditional
+ * (If-Match): on a different current version they return KV_ECONFLICT and set *out_stale = 1
+ * (out_stale may be NULL). Other KV_ECONFLICTs leave *out_stale 0. */
+int kv_contact_point_create(struct kv_db *db, const char *org, const json_t *in, json_t **out,
+                            json_t **field_errors, struct kv_err *err);
+int kv_contact_point_get(struct kv_db *db, const char *org, const char *id, json_t **out,
+                         struct kv_err *err);
+int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
+                            int64_t expect_version, const json_t *in, json_t **out,
+                            json_t **field_errors, int *out_stale, struct kv_err *err);
+int kv_contact_point_delete(struct kv_db *db, const char *org, const char *id,
+                            int64_t expect_version, int *out_stale, struct kv_err *err);
+/* All contact points of org, by name, as an owned JSON array. */
+int kv_contact_points_list(struct kv_db *db, const char *org, json_t **out, struct kv_err *err);
+
+/* Contact groups of org; same conventions. Deleting a group that has child groups or
+ * contact points is KV_ECONFLICT (stale 0). */
+int kv_contact_group_create(struct kv_db *db, const char *org, const json_t *in, json_t **out,
+                            json_t **field_errors, struct kv_err *err);
+int kv_contact_group_get(struct kv_db *db, const char *org, const char *id, json_t **out,
+                         struct kv_err *err);
+int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
+                            int64_t expect_version, const json_t *in, json_t **out,
+                            json_t **field_errors, int *out_stale, struct kv_err *err);
+int kv_contact_group_delete(struct kv_db *db, const char *org, const char *id,
+                            int64_t expect_version, int *out_stale, struct kv_err *err);
+int kv_contact_groups_list(struct kv_db *db, const char *org, json_t **out, struct kv_err *err);
+
+/* Search for writers of letters: active contact points visible to audience ("citizen",
+ * "company" or "authority"), optionally of one organisation (org), whose name or a search term
+ * contains term (case-insensitive, ASCII folding) and/or that carry a code equal to code.
+ * NULL or "" means no filter. At most KV_CP_SEARCH_MAX results, by organisation and name, in
+ * the public shape {id, organisation, organisationName, name, description,
+ * memoSizeThresholdMB, allowedNumberOfAttachments, contactPointCodes, searchTerms} (no
+ * internal description, no system). *out is an owned array. */
+int kv_contact_points_search(struct kv_db *db, const char *audience, const char *org,
+                             const char *term, const char *code, json_t **out,
+                             struct kv_err *err);
+
+#endif

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * recipient_queue.h: letters addressed to an authority, routed to one of its recipient systems
+ * (table `recipient_queue`, migration 004), and the REST pull side of those systems:
+ *   route    kv_recipient_route picks the system (the named contact point's, else the
+ *            organisation's default recipient system) and queues the letter (state QUEUED);
+ *   list     a system pages through the messageUUIDs routed to it and not deleted, oldest first;
+ *            a letter shows only once available (letters.available_ms <= now, so a value
+ *            date holds it back) and never when recalled (letters.state RECALLED);
+ *   get      the MeMo XML as submitted; the first fetch marks the row DELIVERED (fetched_ms);
+ *   receipt  a business receipt (COMPLETED | INVALID) from the system becomes a receipt of the
+ *            original sender system (pull, or push when it has a receipt URL) and the event
+ *            BUSINESS_RECEIPT_RECEIVED_BY_RECIPIENT_SYSTEM; one receipt per letter (409 after);
+ *   delete   the system removes the letter from its view (state DELETED, row kept for audit).
+ * A letter routed to another system reads as not found. docs/recipient-side.md documents it
+ * and what is still to be built (push, deactivation, warnings, replies).
+ *
+ * All functions take a borrowed connection. kv_recipient_route runs inside the caller's write
+ * transaction; the others run their own where they write.
+ */
+#ifndef KV_HUB_RECIPIENT_QUEUE_H
+#define KV_HUB_RECIPIENT_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "util/err.h"
+
+struct kv_db;
+
+#define KV_RECIPIENT_PAGE_MAX 1000   /* largest page size of GET /apis/v1/memos/ */
+#define KV_RECIPIENT_PAGE_DEFAULT 20 /* page size when none is given */
+
+/* Queues letter letter_id (a letters.id) for organisation recipient_cvr, inside the caller's
+ * transaction. The system is the one of contact point contact_point_id (borrowed; may be
+ * NULL) when that point exists, belongs to recipient_cvr and is active; otherwise the
+ * organisation's default recipient system (systems.is_default = 1, kind 'recipient').
+ * KV_ENOTFOUND when the organisation has neither (the letter cannot be routed);
+ * KV_ECONFLICT when the letter is already queued. A deactivated system still gets the letter
+ * (it waits until reactivation). No event is written: the caller logs the routing with the
+ * letter's other events. */
+int kv_recipient_route(struct kv_db *db, int64_t letter_id, const char *recipient_cvr,
+                       const char *contact_point_id, struct kv_err *err);
+
+/* The choice kv_recipient_route makes, without queueing anything: the recipient system for a
+ * letter to organisation recipient_cvr naming contact_point_id (may be NULL). 0 with
+ * out_system_id (37 bytes) and *out_used_point (1: the point's system, 0: the default), or
+ * KV_ENOTFOUND when the organisation has no usable contact point and no default recipient
+ * system, i.e. it is not reachable as an authority (the send pipeline then resolves the CVR
+ * as an ordinary company mailbox). */
+int kv_recipient_pick(struct kv_db *db, const char *recipient_cvr, const char *contact_point_id,
+                      char out_system_id[37], int *out_used_point, struct kv_err *err);
+
+/* Like kv_recipient_route, also returning the chosen system (out_system_id, 37 bytes) and
+ * whether the named contact point was used (*out_used_point 1) or the default (0). */
+int kv_recipient_route_ex(struct kv_db *db, int64_t letter_id, const char *recipient_cvr,
+                          const char *contact_point_id, char out_system_id[37],
+                          int *out_used_point, struct kv_err *err);
+
+/* One page (zero-based page, size 1..KV_RECIPIENT_PAGE_MAX) of the messageUUIDs queued for
+ * system_id and not deleted, oldest first: {content:[uuid...], number, size, previous, next,
+ * totalElements, totalPages} (previous/next: relative URLs or null). *out is owned
+ * (json_decref). KV_EINVAL on bad paging. */
+int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int size,
+                      json_t **out, struct kv_err *err);
+
+/* The MeMo bytes of letter uuid if it is queued for system_id and not deleted (KV_ENOTFOUND
+ * otherwise); marks the first fetch. *out_body is owned (free with free()), NUL-terminated,
+ * *out_len bytes. */
+int kv_recipient_get(struct kv_db *db, const char *system_id, const char *uuid, char **out_body,
+                     size_t *out_len, struct kv_err *err);
+
+/* Records the system's business receipt for letter uuid: status "COMPLETED" or "INVALID"
+ * (KV_EINVAL otherwise), error_code / error_message optional (NULL or ""). Inserts the receipt
+ * for the sender system and the event in one transaction. KV_ENOTFOUND when the letter is not
+ * the system's; KV_ECONFLICT when a receipt was already given. out_receipt_id (may be NULL)
+ * gets the sender-side receipt id. */
+int kv_recipient_receipt(struct kv_db *db, const char *system_id, const char *uuid,
+                         const char *status, const char *error_code, const char *error_message,
+                         int64_t *out_receipt_id, struct kv_err *err);
+
+/* Marks letter uuid deleted for system_id; KV_ENOTFOUND when not there (or already deleted). */
+int kv_recipient_delete(struct kv_db *db, const char *system_id, const char *uuid,
+                        struct kv_err *err);
+
+/* Letters queued for system_id and not yet fetched/delivered (state QUEUED). */
+int kv_recipient_queue_length(struct kv_db *db, const char *system_id, int64_t *out,
+                              struct kv_err *err);
+
+#endif
