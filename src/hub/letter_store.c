@@ -2,8 +2,9 @@
  *
  * letter_store.c: the database half of the send pipeline (see letters.h). Inside the caller's
  * write transaction it enforces idempotency (messageUUID is unique; the same system with the
- * same bytes gets its original receipt), resolves the recipient's mailbox, and writes the
- * letters row, the print job of an exempt recipient, the events and the receipt row, so that
+ * same bytes gets its original receipt), resolves the recipient (an authority's recipient
+ * system through recipient_queue.h, else a mailbox), and writes the letters row, the routing
+ * queue row, the print job of an exempt recipient, the events and the receipt row, so that
  * either all of a letter exists after COMMIT or none of it. kv_letters_store_batch wraps a
  * batch of letters in one transaction with a savepoint per letter (the group commit of
  * writer.c), and kv_letters_publish_due publishes letters whose value date has come.
@@ -17,6 +18,7 @@
 #include "hub/directory.h"
 #include "hub/events.h"
 #include "hub/receipts.h"
+#include "hub/recipient_queue.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/crypto.h"
@@ -130,6 +132,7 @@ struct resolution {
     char address[512];     /* for print */
     const char *state;     /* letters.state */
     const char *tag;       /* last event */
+    char system_id[37];    /* recipient system when routed to an authority, "" otherwise */
 };
 
 static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct resolution *r,
@@ -140,6 +143,24 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
     int rc = KV_ENOTFOUND;
 
     memset(r, 0, sizeof(*r));
+    if (strcmp(l->recipient_type, "CVR") == 0 && l->recipient_id[0]) {
+        int used = 0;
+
+        rc = kv_recipient_pick(db, l->recipient_id, l->contact_point_id, r->system_id, &used,
+                               err);
+        if (rc < 0 && rc != KV_ENOTFOUND)
+            return rc;
+        if (rc == 0) { /* an authority: to its recipient system, not a mailbox */
+            copy_col(l->receipt_status, sizeof(l->receipt_status), "RECEIVED");
+            r->state = l->value_ms > now ? "AWAITING_DELAY" : "AVAILABLE";
+            r->tag = l->value_ms > now ? "DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY"
+                                       : "MEMO_AVAILABLE_TO_RECIPIENT";
+            copy_col(l->state, sizeof(l->state), r->state);
+            return 0;
+        }
+        r->system_id[0] = '\0';
+        rc = KV_ENOTFOUND; /* not an authority: resolve the CVR as a company mailbox */
+    }
     if (known_type && l->recipient_id[0]) {
         rc = kv_mailbox_find(db, l->recipient_type, l->recipient_id, &mb, err);
         if (rc < 0 && rc != KV_ENOTFOUND)
@@ -301,6 +322,11 @@ int kv_letter_store(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
     rc = insert_letter(db, l, &r, now, &letter_id, err);
     if (rc < 0)
         return rc;
+    if (r.system_id[0]) {
+        rc = kv_recipient_route(db, letter_id, l->recipient_id, l->contact_point_id, err);
+        if (rc < 0)
+            return rc;
+    }
     snprintf(subject, sizeof(subject), "%s:%s",
              strcmp(l->recipient_type, "CVR") == 0 ? "cvr" : "cpr", l->recipient_id);
     snprintf(props, sizeof(props), "{\"transmissionId\":\"%s\",\"size\":%zu}", l->transmission_id,
@@ -322,6 +348,8 @@ int kv_letter_store(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
                  l->value_date, when);
     } else if (strcmp(r.state, "NOT_ALLOWED") == 0) {
         snprintf(props, sizeof(props), "{\"errorCode\":\"%s\"}", l->error_code);
+    } else if (r.system_id[0]) {
+        snprintf(props, sizeof(props), "{\"recipientSystemId\":\"%s\"}", r.system_id);
     } else {
         snprintf(props, sizeof(props), "{\"mailboxId\":%lld}", (long long)r.mailbox_id);
     }

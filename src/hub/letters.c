@@ -201,6 +201,9 @@ static int take_header(struct kv_letter *l, const struct kv_memo_message *msg)
     l->sender_label = dup_opt(h->sender.label);
     (void)copy_trim(l->recipient_type, sizeof(l->recipient_type), h->recipient.id_type);
     (void)copy_trim(l->recipient_id, sizeof(l->recipient_id), h->recipient.id);
+    if (h->recipient.contact_point)
+        (void)copy_trim(l->contact_point_id, sizeof(l->contact_point_id),
+                        h->recipient.contact_point->contact_point_id);
     return 0;
 }
 

@@ -16,6 +16,8 @@
  * (409 DUPLICATE_MESSAGE_UUID). Recipient resolution: REGISTERED mailbox -> AVAILABLE (or
  * AWAITING_DELAY until 00:00 Europe/Copenhagen of doNotDeliverUntilDate); EXEMPT -> PRINT +
  * print job; CLOSED or unknown -> receipt NOT_ALLOWED (letter row kept, state NOT_ALLOWED).
+ * A CVR of an authority (a usable contact point named in the letter, or a default recipient
+ * system) is routed to that recipient system instead (recipient_queue.h; receipt RECEIVED).
  * docs/send-api.md documents all of it.
  *
  * Ownership: a struct kv_letter borrows the submitted bytes (they must outlive it) and owns
@@ -65,6 +67,7 @@ struct kv_letter {
     char *sender_label;         /* owned Sender/label, or NULL */
     char recipient_type[8];     /* Recipient/idType ("CPR", "CVR", other -> unknown) */
     char recipient_id[16];      /* Recipient/recipientID ("" when too long to be one) */
+    char contact_point_id[37];  /* Recipient/ContactPoint/contactPointID, "" when none */
     char value_date[11];        /* doNotDeliverUntilDate "YYYY-MM-DD", "" when none */
     int64_t value_ms;           /* 00:00 Copenhagen of value_date, 0 when none */
     /* refusal (outcome KV_LETTER_REFUSED) */

@@ -1,24 +1,24 @@
 # SPDX-License-Identifier: MIT
-"""REST pull for recipient systems (docs/recipient-side.md): GET /apis/v1/memos/ paging,
-GET /apis/v1/memos/{id} (the MeMo XML as sent), POST /apis/v1/memos/{id}/receipt (reaching the
-sender's GET /apis/v1/receipts/ and the event log), DELETE, and that a system never sees a
-letter routed to another.
-
-FIXTURE UNTIL ROUTING IS WIRED: letters are sent through the real send API, but the send
-pipeline does not yet call kv_recipient_route (see docs/recipient-side.md, "What is left"), so
-route() below inserts the recipient_queue rows with sqlite3 exactly as kv_recipient_route
-would. Once letter_store.c routes letters to authorities, replace route() with sending to the
-authority's CVR and drop the direct database access."""
+"""REST pull for recipient systems (docs/recipient-side.md): letters sent through the real send
+API to an authority's CVR are routed by the send pipeline (kv_recipient_route) to the system of
+the contact point named in the letter, else to the authority's default recipient system; an
+organisation with neither falls back to its company mailbox (or NOT_ALLOWED without one).
+Then GET /apis/v1/memos/ paging, GET /apis/v1/memos/{id} (the MeMo XML as sent),
+POST /apis/v1/memos/{id}/receipt (reaching the sender's GET /apis/v1/receipts/ and the event
+log), DELETE, and that a system never sees a letter routed to another."""
 import os
 import sqlite3
 
 import pytest
 
 from kuvert_harness import assert_error_message
-from readside_util import basic, letter_xml, mailbox, send_letter, setup_org
+from readside_util import basic, letter_xml, mailbox, setup_org
 
 SENDER = "29189978"
 AUTHORITY = "55133018"
+MAILBOX_ONLY = "11223344"  # an organisation with a company mailbox but no recipient system
+NOWHERE = "44332211"       # an organisation with neither
+UNKNOWN_POINT = "00000000-0000-4000-8000-0000000000cb"
 
 
 def recipient_system(srv, cvr, default=False):
@@ -30,17 +30,33 @@ def recipient_system(srv, cvr, default=False):
     return {"system": out["id"], "auth": basic(out["token"])}
 
 
-def route(srv, uuid, system_id):
-    """FIXTURE: queue a sent letter for a recipient system (what kv_recipient_route does)."""
-    db = sqlite3.connect(os.path.join(srv.data_dir, "kuvert.db"), timeout=30)
-    try:
-        with db:
-            n = db.execute("INSERT INTO recipient_queue (letter_id, system_id, state, created_ms)"
-                           " SELECT id, ?, 'QUEUED', created_ms FROM letters"
-                           " WHERE message_uuid = ?", (system_id, uuid)).rowcount
-        assert n == 1
-    finally:
-        db.close()
+def contact_point(srv, cvr, name, system, active=True):
+    args = ["contact-point", "add", "--org", cvr, "--name", name, "--system", system["system"]]
+    if not active:
+        args.append("--inactive")
+    out = srv.cli(args)
+    assert out["active"] is active
+    return out["id"]
+
+
+def with_contact_point(xml, point_id):
+    """Adds Recipient/ContactPoint/contactPointID (the last child of Recipient)."""
+    end = b"</memo:idType></memo:Recipient>"
+    assert xml.count(end) == 1
+    return xml.replace(end, b"</memo:idType><memo:ContactPoint><memo:contactPointID>" +
+                       point_id.encode() + b"</memo:contactPointID></memo:ContactPoint>"
+                       b"</memo:Recipient>")
+
+
+def send(srv, sender, cvr, point_id=None, **kw):
+    """Sends a letter to organisation cvr through POST /apis/v1/memos/; (uuid, xml, receipt)."""
+    uuid, xml = letter_xml(SENDER, cvr, "CVR", **kw)
+    if point_id:
+        xml = with_contact_point(xml, point_id)
+    r = srv.post("/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=xml,
+                 headers=dict(sender["auth"], **{"Content-Type": "application/xml"}))
+    assert r.status_code == 201, r.text
+    return uuid, xml, r.json()
 
 
 def events(srv, tag):
@@ -52,25 +68,68 @@ def events(srv, tag):
         db.close()
 
 
+def letter_row(srv, uuid):
+    db = sqlite3.connect(os.path.join(srv.data_dir, "kuvert.db"), timeout=30)
+    try:
+        return db.execute("SELECT state, mailbox_id, receipt_status FROM letters"
+                          " WHERE message_uuid = ?", (uuid,)).fetchone()
+    finally:
+        db.close()
+
+
 @pytest.fixture(scope="module")
 def env(server):
     sender = setup_org(server, SENDER)
     server.cli(["org", "add", "--cvr", AUTHORITY, "--name", "Kommunen"], json_out=False)
-    # The authority also has a mailbox so the current send pipeline accepts letters to its CVR.
+    # The authority also has a company mailbox: routing to its recipient systems wins over it.
     mailbox(server, cvr=AUTHORITY)
     r1 = recipient_system(server, AUTHORITY, default=True)
     r2 = recipient_system(server, AUTHORITY)
-    sent = {}
-    for name, system, n in (("r1", r1, 5), ("r2", r2, 2)):
-        sent[name] = []
-        for i in range(n):
-            uuid, xml = letter_xml(SENDER, AUTHORITY, "CVR", label="Til %s nr %d" % (name, i))
-            r = server.post("/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=xml,
-                            headers=dict(sender["auth"], **{"Content-Type": "application/xml"}))
-            assert r.status_code == 201, r.text
-            route(server, uuid, system["system"])
-            sent[name].append((uuid, xml))
-    return {"sender": sender, "r1": r1, "r2": r2, "sent": sent}
+    byg = contact_point(server, AUTHORITY, "Byggesager", r2)
+    old = contact_point(server, AUTHORITY, "Nedlagt", r2, active=False)
+    # r1 (the default) gets plain letters and those naming an inactive or unknown point;
+    # r2 only gets the letters naming its active contact point.
+    plan = [("r1", None), ("r1", None), ("r1", old), ("r1", UNKNOWN_POINT), ("r1", None),
+            ("r2", byg), ("r2", byg)]
+    sent = {"r1": [], "r2": []}
+    for i, (name, point) in enumerate(plan):
+        uuid, xml, receipt = send(server, sender, AUTHORITY, point,
+                                  label="Til %s nr %d" % (name, i))
+        assert receipt["receiptStatus"] == "RECEIVED" and receipt["errorCode"] is None
+        sent[name].append((uuid, xml))
+    return {"sender": sender, "r1": r1, "r2": r2, "sent": sent, "byg": byg}
+
+
+def test_routing_events_and_no_mailbox(server, env):
+    systems = {u: env[name]["system"] for name in ("r1", "r2") for u, _ in env["sent"][name]}
+    ev = {e[0]: e[2] for e in events(server, "MEMO_AVAILABLE_TO_RECIPIENT") if e[0] in systems}
+    assert set(ev) == set(systems)
+    for uuid, system in systems.items():
+        assert '"recipientSystemId":"%s"' % system in ev[uuid]
+        # Routed to the authority's system, not delivered into its company mailbox.
+        assert letter_row(server, uuid) == ("AVAILABLE", None, "RECEIVED")
+
+
+def test_fallback_to_mailbox_or_not_allowed(server, env):
+    server.cli(["org", "add", "--cvr", MAILBOX_ONLY, "--name", "Firmaet"], json_out=False)
+    mailbox(server, cvr=MAILBOX_ONLY)
+    # No recipient system: the CVR is a company mailbox, even when the letter names a contact
+    # point (here one of another organisation).
+    for point in (None, env["byg"]):
+        uuid, _, receipt = send(server, env["sender"], MAILBOX_ONLY, point)
+        assert receipt["receiptStatus"] == "RECEIVED"
+        state, mailbox_id, _ = letter_row(server, uuid)
+        assert state == "AVAILABLE" and mailbox_id is not None
+        for sys in (env["r1"], env["r2"]):
+            assert_error_message(server.get("/apis/v1/memos/" + uuid, headers=sys["auth"]), 404)
+    # Neither a recipient system nor a mailbox: refused with a NOT_ALLOWED receipt.
+    server.cli(["org", "add", "--cvr", NOWHERE, "--name", "Ingen"], json_out=False)
+    uuid, _, receipt = send(server, env["sender"], NOWHERE)
+    assert (receipt["receiptStatus"], receipt["errorCode"]) == ("NOT_ALLOWED", "RECIPIENT_UNKNOWN")
+    assert letter_row(server, uuid)[0] == "NOT_ALLOWED"
+    # The pull lists are unchanged by these letters.
+    assert page(server, env["r1"])["totalElements"] == len(env["sent"]["r1"])
+    assert page(server, env["r2"])["totalElements"] == len(env["sent"]["r2"])
 
 
 def page(srv, sys, **params):
