@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "util/page.h"
 #include "util/clock.h"
 
 static void copy_col(char *dst, size_t dstsz, const char *src)
@@ -116,22 +117,12 @@ json_t *kv_receipt_json(const struct kv_receipt *r)
     return o;
 }
 
-static json_t *page_link(int64_t page, int size)
-{
-    char url[96];
-    int n = snprintf(url, sizeof(url), "/apis/v1/receipts/?page=%lld&size=%d", (long long)page,
-                     size);
-    if (n < 0 || (size_t)n >= sizeof(url))
-        return json_null();
-    return json_string(url);
-}
-
 int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int size,
                      json_t **out, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     json_t *content = NULL, *o = NULL;
-    int64_t total = 0, pages;
+    int64_t total = 0;
     int rc;
 
     *out = NULL;
@@ -171,16 +162,8 @@ int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int 
     if (rc < 0)
         goto out;
 
-    pages = (total + size - 1) / size;
-    o = json_object();
-    json_object_set_new(o, "content", content);
+    o = kv_page_json(content, "/apis/v1/receipts/", page, size, total);
     content = NULL;
-    json_object_set_new(o, "number", json_integer(page));
-    json_object_set_new(o, "size", json_integer(size));
-    json_object_set_new(o, "totalElements", json_integer(total));
-    json_object_set_new(o, "totalPages", json_integer(pages));
-    json_object_set_new(o, "previous", page > 0 ? page_link(page - 1, size) : json_null());
-    json_object_set_new(o, "next", page + 1 < pages ? page_link(page + 1, size) : json_null());
     *out = o;
     rc = 0;
 out:

@@ -12,6 +12,7 @@
 #include "hub/events.h"
 #include "hub/receipts.h"
 #include "store/store.h"
+#include "util/page.h"
 #include "util/clock.h"
 #include "util/xmalloc.h"
 
@@ -131,22 +132,12 @@ int kv_recipient_route(struct kv_db *db, int64_t letter_id, const char *recipien
  * parameter: now). */
 #define VISIBLE "AND l.state <> 'RECALLED' AND COALESCE(l.available_ms, 0) <= ? "
 
-static json_t *page_link(int64_t page, int size)
-{
-    char url[96];
-    int n = snprintf(url, sizeof(url), "/apis/v1/memos/?page=%lld&size=%d", (long long)page,
-                     size);
-    if (n < 0 || (size_t)n >= sizeof(url))
-        return json_null();
-    return json_string(url);
-}
-
 int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int size,
                       json_t **out, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     json_t *content = NULL, *o;
-    int64_t total = 0, pages, now = kv_clock_now_ms();
+    int64_t total = 0, now = kv_clock_now_ms();
     int rc;
 
     *out = NULL;
@@ -188,16 +179,8 @@ int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int
     if (rc < 0)
         goto out;
 
-    pages = (total + size - 1) / size;
-    o = json_object();
-    json_object_set_new(o, "content", content);
+    o = kv_page_json(content, "/apis/v1/memos/", page, size, total);
     content = NULL;
-    json_object_set_new(o, "number", json_integer(page));
-    json_object_set_new(o, "size", json_integer(size));
-    json_object_set_new(o, "totalElements", json_integer(total));
-    json_object_set_new(o, "totalPages", json_integer(pages));
-    json_object_set_new(o, "previous", page > 0 ? page_link(page - 1, size) : json_null());
-    json_object_set_new(o, "next", page + 1 < pages ? page_link(page + 1, size) : json_null());
     *out = o;
     rc = 0;
 out:
