@@ -331,13 +331,20 @@ int kv_contact_group_create(struct kv_db *db, const char *org, const json_t *in,
     return kv_contact_group_get(db, org, id, out, err);
 }
 
-/* Current version of group id in org; KV_ENOTFOUND when none. */
-static int group_version(struct kv_db *db, const char *org, const char *id, int64_t *out,
-                         struct kv_err *err)
+/* Checks, inside the caller's transaction, that the group or point (is_point) id exists in org
+ * and, when expect > 0 (an If-Match version), that its version is still expect. KV_ENOTFOUND,
+ * or KV_ECONFLICT with *out_stale = 1 when it was changed meanwhile. */
+int kv__cp_check_version(struct kv_db *db, int is_point, const char *org, const char *id,
+                         int64_t expect, int *out_stale, struct kv_err *err)
 {
+    const char *what = is_point ? "contact point" : "contact group";
     struct kv_stmt *s = NULL;
+    int64_t cur = 0;
     int rc = kv_db_prepare(db,
-                           "SELECT version FROM contact_groups WHERE id = lower(?) AND org_cvr = ?",
+                           is_point ? "SELECT version FROM contact_points "
+                                      "WHERE id = lower(?) AND org_cvr = ?"
+                                    : "SELECT version FROM contact_groups "
+                                      "WHERE id = lower(?) AND org_cvr = ?",
                            &s, err);
     if (rc < 0)
         return rc;
@@ -345,21 +352,17 @@ static int group_version(struct kv_db *db, const char *org, const char *id, int6
     kv_stmt_bind_text(s, 2, org, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
-        *out = kv_stmt_col_int64(s, 0);
+        cur = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
-    return rc == KV_ROW ? 0 : kv_err_set(err, KV_ENOTFOUND, "no such contact group");
-}
-
-static int stale(int64_t expect, int64_t cur, int *out_stale, struct kv_err *err)
-{
+    if (rc != KV_ROW)
+        return kv_err_set(err, KV_ENOTFOUND, "no such %s", what);
     if (expect > 0 && expect != cur) {
         if (out_stale)
             *out_stale = 1;
-        return kv_err_set(err, KV_ECONFLICT,
-                          "the contact group was changed (version %lld, If-Match %lld)",
-                          (long long)cur, (long long)expect);
+        return kv_err_set(err, KV_ECONFLICT, "the %s was changed (version %lld, If-Match %lld)",
+                          what, (long long)cur, (long long)expect);
     }
     return 0;
 }
@@ -370,7 +373,6 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
 {
     struct group_in g;
     struct kv_stmt *s = NULL;
-    int64_t cur = 0;
     int rc;
 
     *out = NULL;
@@ -380,9 +382,7 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
     rc = kv_db_begin(db, err);
     if (rc < 0)
         return rc;
-    rc = group_version(db, org, id, &cur, err);
-    if (rc == 0)
-        rc = stale(expect_version, cur, out_stale, err);
+    rc = kv__cp_check_version(db, 0, org, id, expect_version, out_stale, err);
     if (rc == 0)
         rc = validate(db, org, id, in, &g, field_errors, err);
     if (rc < 0)
@@ -433,7 +433,7 @@ int kv_contact_group_delete(struct kv_db *db, const char *org, const char *id,
                             int64_t expect_version, int *out_stale, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    int64_t cur = 0, kids = 0, points = 0;
+    int64_t kids = 0, points = 0;
     int rc;
 
     if (out_stale)
@@ -441,9 +441,7 @@ int kv_contact_group_delete(struct kv_db *db, const char *org, const char *id,
     rc = kv_db_begin(db, err);
     if (rc < 0)
         return rc;
-    rc = group_version(db, org, id, &cur, err);
-    if (rc == 0)
-        rc = stale(expect_version, cur, out_stale, err);
+    rc = kv__cp_check_version(db, 0, org, id, expect_version, out_stale, err);
     if (rc == 0)
         rc = count1(db, "SELECT COUNT(*) FROM contact_groups WHERE parent_id = lower(?)", id,
                     &kids, err);

@@ -54,5 +54,9 @@ int kv__cp_add_children(struct kv_db *db, const char *id, json_t *o, int with_gr
 
 /* 1 when s is a lower- or upper-case UUID (36 chars, hex and dashes). */
 int kv__cp_is_uuid(const char *s);
+/* Existence + If-Match check of a contact point (is_point 1) or group (0) inside the caller's
+ * transaction: 0, KV_ENOTFOUND, or KV_ECONFLICT with *out_stale = 1 (defined in contact_groups.c). */
+int kv__cp_check_version(struct kv_db *db, int is_point, const char *org, const char *id,
+                         int64_t expect, int *out_stale, struct kv_err *err);
 
 #endif

@@ -536,38 +536,6 @@ fail:
     return rc;
 }
 
-static int point_version(struct kv_db *db, const char *org, const char *id, int64_t *out,
-                         struct kv_err *err)
-{
-    struct kv_stmt *s = NULL;
-    int rc = kv_db_prepare(db,
-                           "SELECT version FROM contact_points WHERE id = lower(?) AND org_cvr = ?",
-                           &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_text(s, 1, id, -1);
-    kv_stmt_bind_text(s, 2, org, -1);
-    rc = kv_stmt_step(s, err);
-    if (rc == KV_ROW)
-        *out = kv_stmt_col_int64(s, 0);
-    kv_stmt_done(s);
-    if (rc < 0)
-        return rc;
-    return rc == KV_ROW ? 0 : kv_err_set(err, KV_ENOTFOUND, "no such contact point");
-}
-
-static int check_stale(int64_t expect, int64_t cur, int *out_stale, struct kv_err *err)
-{
-    if (expect > 0 && expect != cur) {
-        if (out_stale)
-            *out_stale = 1;
-        return kv_err_set(err, KV_ECONFLICT,
-                          "the contact point was changed (version %lld, If-Match %lld)",
-                          (long long)cur, (long long)expect);
-    }
-    return 0;
-}
-
 int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
                             int64_t expect_version, const json_t *in, json_t **out,
                             json_t **field_errors, int *out_stale, struct kv_err *err)
@@ -575,7 +543,6 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
     struct point_in p;
     struct kv_stmt *s = NULL;
     char lid[37];
-    int64_t cur = 0;
     int rc;
 
     *out = NULL;
@@ -585,9 +552,7 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
     rc = kv_db_begin(db, err);
     if (rc < 0)
         return rc;
-    rc = point_version(db, org, id, &cur, err);
-    if (rc == 0)
-        rc = check_stale(expect_version, cur, out_stale, err);
+    rc = kv__cp_check_version(db, 1, org, id, expect_version, out_stale, err);
     if (rc == 0)
         rc = validate(db, org, in, &p, field_errors, err);
     if (rc < 0)
@@ -628,7 +593,6 @@ int kv_contact_point_delete(struct kv_db *db, const char *org, const char *id,
                             int64_t expect_version, int *out_stale, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    int64_t cur = 0;
     int rc;
 
     if (out_stale)
@@ -636,9 +600,7 @@ int kv_contact_point_delete(struct kv_db *db, const char *org, const char *id,
     rc = kv_db_begin(db, err);
     if (rc < 0)
         return rc;
-    rc = point_version(db, org, id, &cur, err);
-    if (rc == 0)
-        rc = check_stale(expect_version, cur, out_stale, err);
+    rc = kv__cp_check_version(db, 1, org, id, expect_version, out_stale, err);
     if (rc < 0)
         goto fail;
     /* Children go by ON DELETE CASCADE (foreign_keys is on in every connection). */
