@@ -4,10 +4,12 @@
  * the credentials it made: authorities with sender systems (CVR 12345678 "Kommunen" is the
  * sender of the official MeMo examples), citizens (CPR 2211771212 is the recipient of the
  * official Minimum example), one EXEMPT citizen with a postal address, one CLOSED mailbox,
- * companies, a recipient system, bearer tokens for the mailbox owners and a few letters sent
- * through the real send pipeline (one delivered now, one with a value date a week ahead,
- * one turned into a print job, one to a company). Refuses a directory that already has the
- * demo data (tokens cannot be shown twice).
+ * companies, recipient systems (Kommunen's default one with a contact point "Borgerservice",
+ * and a company's own), bearer tokens for the mailbox owners and a few letters sent through the
+ * real send pipeline (one delivered now and open for replies for 30 days, one with a value
+ * date a week ahead, one turned into a print job, one to a company, one from the region to
+ * Kommunen's recipient system). Refuses a directory that already has the demo data (tokens
+ * cannot be shown twice).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +19,14 @@
 
 #include "cli/admin.h"
 #include "cli/cli.h"
+#include "hub/contact_points.h"
 #include "hub/directory.h"
 #include "hub/hub.h"
 #include "hub/letters.h"
 #include "memo/model.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/xmalloc.h"
 
 #define XML_MAX (1u << 20)
 
@@ -54,14 +58,16 @@ struct demo_letter {
     int org;                         /* index into ORGS */
     const char *rtype, *rid, *label; /* recipient and title */
     int value_days;                  /* > 0: doNotDeliverUntilDate that many days ahead */
+    int reply_days;                  /* > 0: reply=true, replyByDateTime that many days ahead */
 };
 
 static const struct demo_letter LETTERS[] = {
-    {0, "CPR", "2211771212", "Velkommen til Digital Post", 0},
-    {0, "CPR", "0101701234", "Afgørelse om boligstøtte", 0},
-    {1, "CPR", "0101701234", "Årsopgørelse", 7},
-    {0, "CPR", "0503451239", "Indkaldelse til møde", 0},
-    {2, "CVR", "33445566", "Kontrolbesøg", 0},
+    {0, "CPR", "2211771212", "Velkommen til Digital Post", 0, 0},
+    {0, "CPR", "0101701234", "Afgørelse om boligstøtte", 0, 30},
+    {1, "CPR", "0101701234", "Årsopgørelse", 7, 0},
+    {0, "CPR", "0503451239", "Indkaldelse til møde", 0, 0},
+    {2, "CVR", "33445566", "Kontrolbesøg", 0, 0},
+    {2, "CVR", "12345678", "Høring om regional udviklingsplan", 0, 0},
 };
 
 static void usage(FILE *f)
@@ -109,6 +115,14 @@ static int build_letter(const struct demo_org *o, const struct demo_letter *dl, 
         memcpy(date, ts, 10);
         date[10] = '\0';
         rc = kv_memo_build_value_date(msg, date, err);
+    }
+    if (rc == 0 && dl->reply_days > 0) {
+        char ts[32];
+
+        kv_clock_format_utc(kv_clock_now_ms() + (int64_t)dl->reply_days * 86400000, ts,
+                            sizeof(ts));
+        msg->header.reply = KV_MEMO_BOOL_TRUE;
+        msg->header.reply_by = kv_xstrdup(ts);
     }
     if (rc == 0)
         rc = kv_memo_write(msg, 0, out, err);
@@ -160,6 +174,47 @@ static int seed_letters(struct kv__admin *a, struct kv_system *senders, json_t *
     return rc;
 }
 
+/* A default pull recipient system for org cvr and its contact point "Borgerservice". */
+static int seed_recipient(struct kv__admin *a, const char *cvr, const char *org_name,
+                          const char *name, json_t *systems, struct kv_err *err)
+{
+    struct kv_system sys;
+    json_t *in = NULL, *point = NULL, *ferr = NULL;
+    char *token = NULL;
+    int rc;
+
+    memset(&sys, 0, sizeof(sys));
+    put(sys.org_cvr, sizeof(sys.org_cvr), cvr);
+    put(sys.kind, sizeof(sys.kind), "recipient");
+    put(sys.name, sizeof(sys.name), name);
+    put(sys.protocol, sizeof(sys.protocol), "pull");
+    put(sys.contact_email, sizeof(sys.contact_email), "it-drift@kommunen.example");
+    sys.is_default = 1;
+    rc = kv_system_add(a->db, &sys, &token, err);
+    if (rc < 0)
+        goto out;
+    json_array_append_new(systems, json_pack("{s:s,s:s,s:s,s:s,s:s}", "org", cvr, "orgName",
+                                             org_name, "kind", "recipient", "id", sys.id,
+                                             "token", token));
+    in = json_pack("{s:s,s:s,s:s,s:[{s:s,s:s,s:s}],s:[s,s]}", "name", "Borgerservice",
+                   "description", "Skriv til kommunens borgerservice", "systemId", sys.id,
+                   "contactPointCodes", "type", "KLE", "code", "27.24.00", "name",
+                   "Borgerservice", "searchTerms", "flytning", "sygesikring");
+    rc = kv_contact_point_create(a->db, cvr, in, &point, &ferr, err);
+    if (rc < 0 && ferr) {
+        char *txt = json_dumps(ferr, JSON_COMPACT);
+
+        rc = kv_err_set(err, KV_EINTERNAL, "demo contact point refused: %.200s", txt ? txt : "");
+        free(txt);
+    }
+out:
+    free(token);
+    json_decref(in);
+    json_decref(point);
+    json_decref(ferr);
+    return rc;
+}
+
 static int seed(struct kv__admin *a, json_t *res, struct kv_err *err)
 {
     struct kv_system senders[sizeof(ORGS) / sizeof(ORGS[0])], rsys;
@@ -190,6 +245,9 @@ static int seed(struct kv__admin *a, json_t *res, struct kv_err *err)
         free(token);
         token = NULL;
     }
+    /* Kommunen's default recipient system (pull) and a contact point citizens can write to */
+    if (rc == 0)
+        rc = seed_recipient(a, ORGS[0].cvr, ORGS[0].name, "Kommunens postmodtagelse", systems, err);
     /* a company with its own recipient system (pull) */
     if (rc == 0)
         rc = kv_org_add(a->db, "87654321", "Eksempel Byg A/S", err);

@@ -210,6 +210,14 @@ json "any(m['status'] == 'EXEMPT' for m in j['mailboxes']) and any(m['status'] =
 json "any(m['ownerType'] == 'CVR' for m in j['mailboxes'])" "demo: companies"
 json "all(len(s['token']) > 40 for s in j['systems']) and all(u['token'].startswith('kvu_') for u in j['userTokens'])" "demo: tokens"
 json "len(j['letters']) >= 3 and all(l['receiptStatus'] == 'RECEIVED' for l in j['letters'])" "demo: letters"
+json "len([s for s in j['systems'] if s['org'] == '12345678' and s['kind'] == 'recipient']) == 1" "demo: Kommunen recipient system"
+json "any(l['recipient'] == 'CVR:12345678' for l in j['letters'])" "demo: letter to an authority"
+KOMRSYS=$($PY -c "import json,sys; print([s['id'] for s in json.load(open('$T/out'))['systems'] if s['org']=='12345678' and s['kind']=='recipient'][0])")
+run contact-point list --data "$D2" --org 12345678 --json
+expect 0 "demo contact points"
+json "[p['name'] for p in j['contactPoints']] == ['Borgerservice'] and j['contactPoints'][0]['systemId'] == '$KOMRSYS'" "demo: Borgerservice contact point"
+run system show --data "$D2" "$KOMRSYS" --json
+json "j['default'] in (True, 1) and j['protocol'] == 'pull'" "demo: default pull system"
 run org show --data "$D2" 12345678
 expect 0 "demo org"
 out_has "Kommunen"
