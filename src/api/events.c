@@ -21,6 +21,7 @@
 #include "hub/directory.h"
 #include "hub/events.h"
 #include "store/store.h"
+#include "util/page.h"
 
 #define EVENTS_PAGE_MAX 1000
 #define EVENTS_PAGE_DEFAULT 20
@@ -106,14 +107,6 @@ static int skip_events(struct kv_db *db, struct kv_event_query *q, int64_t skip,
     return 0;
 }
 
-static json_t *page_link(const struct kv_http_req *req, int64_t page, int64_t size)
-{
-    char url[96];
-    int n = snprintf(url, sizeof(url), "%s?page=%lld&size=%lld", req->path, (long long)page,
-                     (long long)size);
-    return (n > 0 && (size_t)n < sizeof(url)) ? json_string(url) : json_null();
-}
-
 static int tag_ok(const char *t)
 {
     size_t i, n = strlen(t);
@@ -136,7 +129,7 @@ static int list(struct kv_http_req *req, struct kv_http_resp *resp)
     const char *tag = kv_http_req_query(req, "eventTag");
     const char *uuid = kv_http_req_query(req, "messageUUID");
     char lower[37];
-    int64_t page, size, after, total = 0, pages;
+    int64_t page, size, after, total = 0;
     json_t *content = NULL, *o;
     int in_scope = 1, rc;
 
@@ -202,16 +195,7 @@ static int list(struct kv_http_req *req, struct kv_http_resp *resp)
     }
     if (!content)
         content = json_array();
-    pages = (total + size - 1) / size;
-    o = json_object();
-    json_object_set_new(o, "content", content);
-    json_object_set_new(o, "number", json_integer(page));
-    json_object_set_new(o, "size", json_integer(size));
-    json_object_set_new(o, "totalElements", json_integer(total));
-    json_object_set_new(o, "totalPages", json_integer(pages));
-    json_object_set_new(o, "previous", page > 0 ? page_link(req, page - 1, size) : json_null());
-    json_object_set_new(o, "next", page + 1 < pages ? page_link(req, page + 1, size)
-                                                    : json_null());
+    o = kv_page_json(content, req->path, page, size, total);
     kv_http_resp_json(resp, 200, o);
 out:
     kv_db_release(db);
