@@ -9,7 +9,17 @@
  * measures the in-process floor: the same bytes through parse + validate (kv_letter_prepare)
  * + insert via the group-commit writer, from N threads, without HTTP.
  *
- *   send_bench [--kuvert PATH] [--seconds S] [--clients N]
+ *   send_bench [--kuvert PATH] [--seconds S] [--clients N[,N...]]
+ *   send_bench --profile full|min [--letters N] [--batch B]
+ *
+ * --profile runs no server and no threads of its own: one thread prepares N letters and hands
+ * them to the writer B at a time (one group commit per B letters), timing the two halves
+ * apart. It is the repeatable input for `valgrind --tool=callgrind` (instructions per letter
+ * of kv_letter_prepare and of kv_letters_store_batch).
+ *
+ * With several client counts (--clients 16,128) every case runs once per count: with a
+ * closed loop, N clients can have at most N letters in one group commit, so the count bounds
+ * letters/s by N / (commit latency); a larger N shows what the server does when it is not.
  *
  * Run from the repository root (bench/run.sh does); inputs are read by relative path.
  */
@@ -390,11 +400,98 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
+static double cpu_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --profile: N letters, prepared one by one, stored B per group commit. Prints wall time and
+ * process CPU time (user + system, all threads) per letter of each half; the CPU time is the
+ * steadier figure on a shared machine. */
+static int profile(const struct tmpl *t, long n, int batch)
+{
+    char dir[] = "/tmp/kuvert-bench-prof-XXXXXX";
+    char *token = NULL, **bufs;
+    struct kv_letter *ls, **lp;
+    struct kv_letter_writer *w = NULL;
+    struct kv_store *st = NULL;
+    struct kv_system sys;
+    struct kv_err err = {0};
+    uint64_t rng = 0x243f6a8885a308d3ull;
+    double tp = 0, tw = 0, cp = 0, cw = 0, t0, c0;
+    long done = 0, bad = 0;
+    int i, rc;
+
+    if (batch < 1 || batch > 4096)
+        batch = 128;
+    if (!mkdtemp(dir) || setup_dir(dir, &token, &sys) < 0)
+        return 2;
+    rc = kv_store_open(dir, &st, &err);
+    if (rc == 0)
+        rc = kv_letter_writer_new(st, NULL, &w, &err);
+    if (rc < 0) {
+        fprintf(stderr, "send_bench: %s\n", err.msg);
+        return 2;
+    }
+    bufs = kv_xcalloc((size_t)batch, sizeof(*bufs));
+    ls = kv_xcalloc((size_t)batch, sizeof(*ls));
+    lp = kv_xcalloc((size_t)batch, sizeof(*lp));
+    for (i = 0; i < batch; i++) {
+        bufs[i] = kv_xmalloc(t->len + 1);
+        memcpy(bufs[i], t->buf, t->len + 1);
+    }
+    while (done < n) {
+        int k = n - done < batch ? (int)(n - done) : batch;
+
+        t0 = now_s();
+        c0 = cpu_s();
+        for (i = 0; i < k; i++) {
+            fresh_uuid(t, bufs[i], &rng);
+            kv_letter_init(&ls[i], bufs[i], t->len);
+            lp[i] = &ls[i];
+            if (kv_letter_prepare(&ls[i], &sys, NULL, NULL, &err) < 0 ||
+                ls[i].outcome != KV_LETTER_PENDING)
+                bad++;
+        }
+        tp += now_s() - t0;
+        cp += cpu_s() - c0;
+        t0 = now_s();
+        c0 = cpu_s();
+        if (kv_letter_writer_run(w, lp, (size_t)k, &err) < 0)
+            bad += k;
+        tw += now_s() - t0;
+        cw += cpu_s() - c0;
+        for (i = 0; i < k; i++) {
+            if (ls[i].outcome != KV_LETTER_CREATED)
+                bad++;
+            kv_letter_release(&ls[i]);
+        }
+        done += k;
+    }
+    printf("%-9s profile: %ld letters, %d per commit: prepare %.1f us/letter (CPU %.1f), "
+           "store %.1f us/letter (CPU %.1f), %ld errors\n",
+           t->name, n, batch, 1e6 * tp / (double)n, 1e6 * cp / (double)n, 1e6 * tw / (double)n,
+           1e6 * cw / (double)n, bad);
+    kv_letter_writer_stop(w);
+    kv_store_close(st);
+    for (i = 0; i < batch; i++)
+        free(bufs[i]);
+    free(bufs);
+    free(ls);
+    free(lp);
+    free(token);
+    remove_dir(dir);
+    return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *kuvert = "build/release/kuvert";
     double secs = 3;
-    int clients = 16, i, rc;
+    int clients[8] = {16}, n_clients = 1, c, i, rc;
     struct tmpl t[2];
     struct run r;
     char dir_http[] = "/tmp/kuvert-bench-http-XXXXXX";
@@ -405,22 +502,48 @@ int main(int argc, char **argv)
     struct kv_err err = {0};
     unsigned port = 0;
     pid_t pid;
+    const char *prof = NULL;
+    long prof_n = 2000;
+    int prof_batch = 128;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--kuvert") == 0 && i + 1 < argc)
             kuvert = argv[++i];
         else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
             secs = strtod(argv[++i], NULL);
-        else if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc)
-            clients = (int)strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc) {
+            char *p = argv[++i], *end;
+
+            for (n_clients = 0; n_clients < 8 && *p; p = *end == ',' ? end + 1 : end) {
+                long v = strtol(p, &end, 10);
+
+                if (end == p)
+                    break;
+                clients[n_clients++] = v >= 1 && v <= 256 ? (int)v : 16;
+            }
+            if (n_clients == 0)
+                clients[n_clients++] = 16;
+        }
+        else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
+            prof = argv[++i];
+        else if (strcmp(argv[i], "--letters") == 0 && i + 1 < argc)
+            prof_n = strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc)
+            prof_batch = (int)strtol(argv[++i], NULL, 10);
     }
-    if (clients < 1 || clients > 256)
-        clients = 16;
     signal(SIGPIPE, SIG_IGN);
     if (load(EX "Full_Example__memo-1.2.xml", "Full 1.2", &t[0]) < 0 ||
         load(EX "Minimum_Example__memo-1.2.xml", "Min 1.2", &t[1]) < 0) {
         fprintf(stderr, "send_bench: run from the repository root (examples not found)\n");
         return 2;
+    }
+    if (prof) {
+        if (kv_memo_global_init(&err) < 0 || prof_n < 1)
+            return 2;
+        rc = profile(strcmp(prof, "min") == 0 ? &t[1] : &t[0], prof_n, prof_batch);
+        free(t[0].buf);
+        free(t[1].buf);
+        return rc;
     }
     if (kv_memo_global_init(&err) < 0 || !mkdtemp(dir_http) || !mkdtemp(dir_floor) ||
         setup_dir(dir_http, &token, &sys) < 0 || setup_dir(dir_floor, &token2, &sys2) < 0)
@@ -442,22 +565,24 @@ int main(int argc, char **argv)
     r.auth = auth;
     r.sys = &sys2;
 
-    printf("send_bench: %d clients, %.1f s per case, durable acknowledgement (synchronous=FULL, "
-           "group commit)\n", clients, secs);
-    printf("%-9s %-14s %10s %9s %9s %8s\n", "letter", "path", "letters/s", "p50 ms", "p99 ms",
-           "errors");
-    for (i = 0; i < 2; i++) {
-        double http, fl;
-        unsigned long long b0, l0, b1, l1;
+    for (c = 0; c < n_clients; c++) {
+        printf("send_bench: %d clients, %.1f s per case, durable acknowledgement "
+               "(synchronous=FULL, group commit)\n", clients[c], secs);
+        printf("%-9s %-14s %10s %9s %9s %8s\n", "letter", "path", "letters/s", "p50 ms",
+               "p99 ms", "errors");
+        for (i = 0; i < 2; i++) {
+            double http, fl;
+            unsigned long long b0, l0, b1, l1;
 
-        r.t = &t[i];
-        http = measure("HTTP", &r, http_client, clients, secs);
-        kv_letter_writer_stats(r.w, &b0, &l0);
-        fl = measure("floor", &r, floor_client, clients, secs);
-        kv_letter_writer_stats(r.w, &b1, &l1);
-        printf("%-9s %-14s %9.1f%%   (floor: %.1f letters per commit)\n", t[i].name,
-               "HTTP/floor", fl > 0 ? 100.0 * http / fl : 0.0,
-               b1 > b0 ? (double)(l1 - l0) / (double)(b1 - b0) : 0.0);
+            r.t = &t[i];
+            http = measure("HTTP", &r, http_client, clients[c], secs);
+            kv_letter_writer_stats(r.w, &b0, &l0);
+            fl = measure("floor", &r, floor_client, clients[c], secs);
+            kv_letter_writer_stats(r.w, &b1, &l1);
+            printf("%-9s %-14s %9.1f%%   (floor: %.1f letters per commit)\n", t[i].name,
+                   "HTTP/floor", fl > 0 ? 100.0 * http / fl : 0.0,
+                   b1 > b0 ? (double)(l1 - l0) / (double)(b1 - b0) : 0.0);
+        }
     }
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);

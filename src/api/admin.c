@@ -6,6 +6,11 @@
  *   POST /admin/v1/systems           {org, kind, name, receiptUrl?, protocol?, pushUrl?,
  *                                     contactEmail?, default?}            -> 201 {id, token}
  *   GET  /admin/v1/systems/{id}                                           -> 200 system
+ *   POST /admin/v1/systems/{id}/activate   (no body) -> 200 system + backlog (system_health.h)
+ *   POST /admin/v1/systems/{id}/deactivate (no body) -> 200 system
+ * A recipient system's JSON includes its delivery health: lastSuccessfulDelivery,
+ * queueLength, failingSince, lastFailure, lastError, lastFetch, warningsSent, deactivatedAt,
+ * activatedAt (times ISO-8601 UTC or null).
  *   POST /admin/v1/mailboxes         {cpr | cvr, name?, exempt?, address?} -> 201 mailbox
  *   POST /admin/v1/mailboxes/close   {cpr | cvr}                          -> 200 mailbox
  * Authenticated by `Authorization: Bearer <admin_token>` (config key admin_token, compared in
@@ -18,7 +23,9 @@
 #include "api/read_util.h"
 #include "hub/directory.h"
 #include "hub/hub.h"
+#include "hub/system_health.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/conf.h"
 #include "util/crypto.h"
 
@@ -197,22 +204,90 @@ out:
     return 0;
 }
 
-static int systems_get(struct kv_http_req *req, struct kv_http_resp *resp)
+static void set_time(json_t *o, const char *key, int64_t ms)
+{
+    char ts[40];
+
+    if (!ms) {
+        json_object_set_new(o, key, json_null());
+        return;
+    }
+    kv_clock_format_utc(ms, ts, sizeof(ts));
+    json_object_set_new(o, key, json_string(ts));
+}
+
+/* The system as JSON, with the delivery health of a recipient system; NULL after an error
+ * (written to resp). */
+static json_t *system_health_json(struct kv_db *db, const struct kv_system *sys,
+                                  struct kv_http_resp *resp)
+{
+    struct kv_err err = {0, ""};
+    struct kv_system_health h;
+    json_t *o;
+    int rc;
+
+    if (strcmp(sys->kind, "recipient") != 0)
+        return system_json(sys);
+    rc = kv_system_health_get(db, sys->id, &h, &err);
+    if (rc < 0) {
+        kv_http_resp_from_err(resp, rc, &err);
+        return NULL;
+    }
+    o = system_json(sys);
+    set_time(o, "lastSuccessfulDelivery", h.last_success_ms);
+    json_object_set_new(o, "queueLength", json_integer(h.queue_length));
+    set_time(o, "failingSince", h.failing_since_ms);
+    set_time(o, "lastFailure", h.last_failure_ms);
+    json_object_set_new(o, "lastError", h.last_error[0] ? json_string(h.last_error) : json_null());
+    set_time(o, "lastFetch", h.last_fetch_ms);
+    json_object_set_new(o, "warningsSent", json_integer(h.warnings_sent));
+    set_time(o, "deactivatedAt", h.deactivated_ms);
+    set_time(o, "activatedAt", h.activated_ms);
+    return o;
+}
+
+/* GET, or POST .../activate (backlog >= 0 is added) and .../deactivate. */
+static int systems_one(struct kv_http_req *req, struct kv_http_resp *resp, int action)
 {
     struct kv_db *db = NULL;
     struct kv_err err = {0, ""};
     struct kv_system sys;
-    int rc;
+    int64_t backlog = 0;
+    json_t *o;
+    int rc = 0;
 
     if (admin_auth(req, resp) < 0 || kv__read_db(req, resp, &db) < 0)
         return 0;
-    rc = kv_system_get(db, req->params[0], &sys, &err);
-    if (rc < 0)
+    if (action > 0)
+        rc = kv_system_activate(db, req->params[0], kv_clock_now_ms(), &backlog, &err);
+    else if (action < 0)
+        rc = kv_system_deactivate(db, req->params[0], kv_clock_now_ms(), &err);
+    if (rc == 0)
+        rc = kv_system_get(db, req->params[0], &sys, &err);
+    if (rc < 0) {
         kv_http_resp_from_err(resp, rc, &err);
-    else
-        kv_http_resp_json(resp, 200, system_json(&sys));
+    } else if ((o = system_health_json(db, &sys, resp)) != NULL) {
+        if (action > 0)
+            json_object_set_new(o, "backlog", json_integer(backlog));
+        kv_http_resp_json(resp, 200, o);
+    }
     kv_db_release(db);
     return 0;
+}
+
+static int systems_get(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    return systems_one(req, resp, 0);
+}
+
+static int systems_activate(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    return systems_one(req, resp, 1);
+}
+
+static int systems_deactivate(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    return systems_one(req, resp, -1);
 }
 
 static json_t *mailbox_json(const struct kv_mailbox *m)
@@ -312,6 +387,9 @@ const struct kv_http_route kv_api_admin_routes[] = {
     {"POST", "/admin/v1/orgs", orgs_add, "admin_orgs_add", 0},
     {"POST", "/admin/v1/systems", systems_add, "admin_systems_add", 0},
     {"GET", "/admin/v1/systems/{id}", systems_get, "admin_systems_get", 0},
+    {"POST", "/admin/v1/systems/{id}/activate", systems_activate, "admin_systems_activate", 0},
+    {"POST", "/admin/v1/systems/{id}/deactivate", systems_deactivate, "admin_systems_deactivate",
+     0},
     {"POST", "/admin/v1/mailboxes", mailboxes_add, "admin_mailboxes_add", 0},
     {"POST", "/admin/v1/mailboxes/close", mailboxes_close, "admin_mailboxes_close", 0},
     {NULL, NULL, NULL, NULL, 0},

@@ -7,7 +7,9 @@
  *   POST /apis/v1/contacts/bulk                         our documented bulk form
  * Bulk bodies are JSON {"cprNumbers": [...], "cvrNumbers": [...]}, at most 1000 numbers in
  * all. An unknown number is simply absent from content (an empty page for a single lookup);
- * a malformed number is a 400 ErrorMessage naming it. Any active system token may look up.
+ * a malformed number is a 400 ErrorMessage naming it. Spaces and hyphens inside a number
+ * ("010170-1234") are ignored. Any active system token may look up. The page carries the
+ * contacts as "content" and, as the real NgDP names them, as "contacts".
  *
  * Contact = {type CITIZEN|COMPANY, cprNumber, cvrNumber, mailboxSubscription
  * {registrationStatus, publicRegistrationStatus REGISTERED|EXEMPT|CLOSED,
@@ -87,13 +89,19 @@ static int lookup(struct kv_db *db, const char *type, const char *number, json_t
     return 0;
 }
 
+/* The page, with the contacts under two names: "content" (kuvert's page shape, as on every
+ * other list) and "contacts" with "currentPage"/"elementsOnPage" (the shape the real NgDP
+ * answers, see docs/send-api.md "Client compatibility"), so clients of either read it. */
 static json_t *page_of(json_t *content)
 {
     size_t n = json_array_size(content);
     json_t *o = json_object();
+    json_object_set(o, "contacts", content);
     json_object_set_new(o, "content", content);
     json_object_set_new(o, "number", json_integer(0));
+    json_object_set_new(o, "currentPage", json_integer(0));
     json_object_set_new(o, "size", json_integer((json_int_t)n));
+    json_object_set_new(o, "elementsOnPage", json_integer((json_int_t)n));
     json_object_set_new(o, "totalElements", json_integer((json_int_t)n));
     json_object_set_new(o, "totalPages", json_integer(n ? 1 : 0));
     json_object_set_new(o, "previous", json_null());
@@ -104,6 +112,24 @@ static json_t *page_of(json_t *content)
 static int number_ok(const char *type, const char *v)
 {
     return all_digits(v, strcmp(type, "CPR") == 0 ? 10 : 8);
+}
+
+/* The number v as written by people and some client systems ("010170-1234", "0101 70 1234",
+ * " 33445566 "): spaces, tabs and hyphens are dropped; what is left must be the 10 (CPR) or
+ * 8 (CVR) digits. Writes them NUL-terminated into out (at least 11 bytes). 1 when usable. */
+static int normalize_number(const char *type, const char *v, char out[11])
+{
+    size_t want = strcmp(type, "CPR") == 0 ? 10 : 8, n = 0;
+
+    for (; *v; v++) {
+        if (*v == ' ' || *v == '\t' || *v == '-')
+            continue;
+        if (*v < '0' || *v > '9' || n == want)
+            return 0;
+        out[n++] = *v;
+    }
+    out[n] = '\0';
+    return n == want && number_ok(type, out);
 }
 
 /* Field error for a bulk number that is not a string of the right length. */
@@ -120,18 +146,22 @@ static json_t *bulk_field_error(const char *field, size_t idx, json_t *value, co
     return e;
 }
 
-/* Checks one list of the bulk body; appends field errors to fe. Returns its length. */
+/* Checks one list of the bulk body, replacing each usable number by its normalized digits;
+ * appends field errors to fe. Returns its length. */
 static size_t check_list(json_t *arr, const char *field, const char *type, json_t *fe)
 {
+    char digits[11];
     size_t i;
     json_t *v;
 
     json_array_foreach(arr, i, v) {
-        if (!json_is_string(v) || !number_ok(type, json_string_value(v)))
+        if (!json_is_string(v) || !normalize_number(type, json_string_value(v), digits))
             json_array_append_new(fe, bulk_field_error(field, i, v,
                                                        strcmp(type, "CPR") == 0
                                                            ? "a CPR number is 10 digits"
                                                            : "a CVR number is 8 digits"));
+        else if (strcmp(digits, json_string_value(v)) != 0)
+            json_array_set_new(arr, i, json_string(digits));
     }
     return json_array_size(arr);
 }
@@ -216,19 +246,27 @@ out:
 
 static int single(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db)
 {
-    const char *cpr = kv_http_req_query(req, "cprNumber");
-    const char *cvr = kv_http_req_query(req, "cvrNumber");
+    const char *cpr_q = kv_http_req_query(req, "cprNumber");
+    const char *cvr_q = kv_http_req_query(req, "cvrNumber");
+    const char *cpr = NULL, *cvr = NULL;
+    char cpr_buf[11], cvr_buf[11];
     struct kv_err err = {0};
     json_t *content;
     int rc = 0;
 
-    if (!cpr && !cvr)
+    if (!cpr_q && !cvr_q)
         return kv__read_bad_param(resp, "cprNumber", NULL,
                                   "give cprNumber or cvrNumber (or isBulkLookup=true)");
-    if (cpr && !number_ok("CPR", cpr))
-        return kv__read_bad_param(resp, "cprNumber", cpr, "a CPR number is 10 digits");
-    if (cvr && !number_ok("CVR", cvr))
-        return kv__read_bad_param(resp, "cvrNumber", cvr, "a CVR number is 8 digits");
+    if (cpr_q && kv_http_req_query_count(req, "cprNumber") > 1)
+        return kv__read_repeated_param(resp, "cprNumber", cpr_q);
+    if (cvr_q && kv_http_req_query_count(req, "cvrNumber") > 1)
+        return kv__read_repeated_param(resp, "cvrNumber", cvr_q);
+    if (cpr_q && !normalize_number("CPR", cpr_q, cpr_buf))
+        return kv__read_bad_param(resp, "cprNumber", cpr_q, "a CPR number is 10 digits");
+    if (cvr_q && !normalize_number("CVR", cvr_q, cvr_buf))
+        return kv__read_bad_param(resp, "cvrNumber", cvr_q, "a CVR number is 8 digits");
+    cpr = cpr_q ? cpr_buf : NULL;
+    cvr = cvr_q ? cvr_buf : NULL;
     content = json_array();
     if (cpr)
         rc = lookup(db, "CPR", cpr, content, &err);

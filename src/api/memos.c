@@ -4,6 +4,8 @@
  *   POST /apis/v1/memos/?memo-message-uuid=UUID   one letter (application/xml, text/xml)
  *   POST /apis/v1/memos/                          bulk: application/x-lzma (tar of MeMo files,
  *                                                 LZMA or xz) or multipart/form-data part `file`
+ *                                                 (an XML part with memo-message-uuid is a
+ *                                                 single send)
  *   POST /apis/v1/memos/{messageUUID}/recall      recall before the value date
  * Authenticated with a sender system's Basic token (401 otherwise; 403 for a recipient
  * system). Semantics, status codes and the bulk answer are in docs/send-api.md; the pipeline
@@ -41,44 +43,135 @@ static int sender_auth(struct kv_http_req *req, struct kv_http_resp *resp, struc
     return 0;
 }
 
-static int send_single(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db **db,
-                       const struct kv_system *sys)
+/* 1 when s[0..n) is a UUID in its 8-4-4-4-12 hex form (either case). */
+static int is_uuid_text(const char *s, size_t n)
 {
-    const char *uuid = kv_http_req_query(req, "memo-message-uuid");
+    size_t i;
+
+    if (n != 36)
+        return 0;
+    for (i = 0; i < n; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        char c = s[i];
+        if (dash ? c != '-'
+                 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return 0;
+    }
+    return 1;
+}
+
+/* Index of the first byte of b[0..n) after an optional UTF-8 BOM and XML white space. */
+static size_t skip_bom_space(const char *b, size_t n)
+{
+    size_t i = 0;
+
+    if (n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
+        i = 3;
+    while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+        i++;
+    return i;
+}
+
+/* 1 when the body holds nothing but an optional UTF-8 BOM and XML white space. */
+static int body_is_empty(const char *b, size_t n)
+{
+    return skip_bom_space(b, n) == n;
+}
+
+/* 1 when data starts (after an optional UTF-8 BOM and white space) like an XML document; an
+ * LZMA, xz or tar archive never does. */
+static int looks_like_xml(const char *b, size_t n)
+{
+    size_t i = skip_bom_space(b, n);
+
+    return i < n && b[i] == '<';
+}
+
+/* 400 for a request error of a single send: ErrorMessage code with one fieldError on the
+ * query parameter memo-message-uuid (rejectedValue value, null when absent or not UTF-8). */
+static void uuid_param_error(struct kv_http_resp *resp, const char *code, const char *message,
+                             const char *value)
+{
+    json_t *e = json_object();
+    json_t *v = value ? json_string(value) : NULL;
+
+    json_object_set_new(e, "resource", json_string("request"));
+    json_object_set_new(e, "field", json_string("memo-message-uuid"));
+    json_object_set_new(e, "code", json_string(code));
+    json_object_set_new(e, "message", json_string(message));
+    json_object_set_new(e, "rejectedValue", v ? v : json_null());
+    kv_http_resp_error(resp, 400, code, message, json_pack("[o]", e));
+}
+
+/* One letter, data[0..len) (NUL-terminated): the request body, or the XML part of a form
+ * sent with memo-message-uuid. */
+static int send_single(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db **db,
+                       const struct kv_system *sys, const char *data, size_t len)
+{
+    const char *param = kv_http_req_query(req, "memo-message-uuid");
     struct kv_letter replay;
     struct kv_err err = {0};
     json_t *body = NULL;
+    char uuid[37];
+    size_t ulen;
     int status = 500, rc;
 
-    if (!uuid || !uuid[0]) {
-        kv_http_resp_error(resp, 400, "MISSING_MESSAGE_UUID",
-                           "query parameter memo-message-uuid is required for a single letter",
-                           json_pack("[{s:s,s:s,s:s,s:s,s:n}]", "resource", "request", "field",
-                                     "memo-message-uuid", "code", "MISSING_MESSAGE_UUID",
-                                     "message", "required", "rejectedValue"));
+    if (!param || !param[0]) {
+        uuid_param_error(resp, "MISSING_MESSAGE_UUID",
+                         "query parameter memo-message-uuid is required for a single letter",
+                         NULL);
+        return 0;
+    }
+    if (kv_http_req_query_count(req, "memo-message-uuid") > 1) {
+        uuid_param_error(resp, "INVALID_MESSAGE_UUID",
+                         "query parameter memo-message-uuid is given more than once; give it "
+                         "once",
+                         param);
+        return 0;
+    }
+    /* Surrounding blanks are harmless (a stray space in a configured URL); anything else
+     * that is not a UUID is refused here, with the reason, rather than as a mismatch. */
+    while (*param == ' ' || *param == '\t')
+        param++;
+    ulen = strlen(param);
+    while (ulen > 0 && (param[ulen - 1] == ' ' || param[ulen - 1] == '\t'))
+        ulen--;
+    if (!is_uuid_text(param, ulen)) {
+        uuid_param_error(resp, "INVALID_MESSAGE_UUID",
+                         "query parameter memo-message-uuid is not a UUID (8-4-4-4-12 "
+                         "hexadecimal digits, e.g. 8c2ea15d-61fb-4ba9-9366-42f8b194c114)",
+                         kv_http_req_query(req, "memo-message-uuid"));
+        return 0;
+    }
+    memcpy(uuid, param, 36);
+    uuid[36] = '\0';
+    if (body_is_empty(data, len)) {
+        kv_http_resp_error(resp, 400, "EMPTY_BODY",
+                           "the request body is empty; send the MeMo XML letter as the body",
+                           NULL);
         return 0;
     }
     /* Idempotent resend: answered from the stored letter without checking it again. */
-    kv_letter_init(&replay, req->body, req->body_len);
-    if (strlen(uuid) == 36) {
-        kv_sha256_hex(req->body, req->body_len, replay.sha256);
-        rc = kv_letter_find_replay(*db, sys->id, uuid, replay.sha256, &replay, &err);
-        if (rc < 0) {
-            kv_letter_release(&replay);
-            kv_http_resp_from_err(resp, rc, &err);
-            return 0;
-        }
-        if (replay.outcome == KV_LETTER_REPLAYED) {
-            kv_http_resp_json(resp, 201, kv_letter_receipt_json(&replay));
-            kv_letter_release(&replay);
-            return 0;
-        }
+    kv_letter_init(&replay, data, len);
+    kv_sha256_hex(data, len, replay.sha256);
+    rc = kv_letter_find_replay(*db, sys->id, uuid, replay.sha256, &replay, &err);
+    if (rc < 0) {
+        kv_letter_release(&replay);
+        kv_http_resp_from_err(resp, rc, &err);
+        return 0;
+    }
+    if (replay.outcome == KV_LETTER_REPLAYED) {
+        kv_http_resp_json(resp, 201, kv_letter_receipt_json(&replay));
+        kv_letter_release(&replay);
+        return 0;
     }
     kv_letter_release(&replay);
     /* Give the connection back while the letter waits for the writer. */
     kv_db_release(*db);
     *db = NULL;
-    rc = kv_letter_submit(req->hub, sys, req->body, req->body_len, uuid, &status, &body, &err);
+    rc = kv_letter_submit_hashed(req->hub, sys, data, len,
+                                 replay.sha256[0] ? replay.sha256 : NULL, uuid, &status, &body,
+                                 &err);
     if (rc < 0) {
         kv_http_resp_from_err(resp, rc, &err);
         return 0;
@@ -148,6 +241,10 @@ static int send_bulk(struct kv_http_req *req, struct kv_http_resp *resp, const c
         rc = 0;
     } else {
         rc = kv__bulk_read(data, len, max_entry(req->hub), &bulk, &err);
+        if (rc == KV_EINVAL && looks_like_xml(data, len))
+            kv_err_set(&err, KV_EINVAL,
+                       "the body is one XML letter, not an archive: send it as application/xml "
+                       "with ?memo-message-uuid=, or pack letters in an LZMA-compressed tar");
     }
     if (rc < 0) {
         kv_http_resp_error(resp, rc == KV_ETOOBIG ? 413 : 400,
@@ -217,7 +314,7 @@ static int memos_send(struct kv_http_req *req, struct kv_http_resp *resp)
         goto out;
     kv__media_type(ct, media, sizeof(media));
     if (strcmp(media, "application/xml") == 0 || strcmp(media, "text/xml") == 0) {
-        send_single(req, resp, &db, &sys);
+        send_single(req, resp, &db, &sys, req->body, req->body_len);
         goto out;
     }
     if (strcmp(media, "application/x-lzma") == 0 || strcmp(media, "application/x-xz") == 0) {
@@ -227,16 +324,36 @@ static int memos_send(struct kv_http_req *req, struct kv_http_resp *resp)
         goto out;
     }
     if (strcmp(media, "multipart/form-data") == 0) {
-        kv_db_release(db);
-        db = NULL;
+        int is_xml;
         if (kv__multipart_file(ct, req->body, req->body_len, &part, &part_len, part_type,
                                sizeof(part_type), &err) < 0) {
             kv_http_resp_error(resp, 400, "INVALID_MULTIPART", err.msg, NULL);
             goto out;
         }
-        send_bulk(req, resp, part, part_len,
-                  strcmp(part_type, "application/xml") == 0 || strcmp(part_type, "text/xml") == 0,
-                  &sys);
+        if (body_is_empty(part, part_len)) {
+            kv_http_resp_error(resp, 400, "INVALID_MULTIPART",
+                               "part \"file\" is empty; it must hold an application/x-lzma "
+                               "archive of MeMo letters (or one MeMo letter)",
+                               NULL);
+            goto out;
+        }
+        /* One letter when the part says XML or, whatever type it was given (none,
+         * application/octet-stream from a generic form library), when it is XML. */
+        is_xml = strcmp(part_type, "application/xml") == 0 ||
+                 strcmp(part_type, "text/xml") == 0 || looks_like_xml(part, part_len);
+        if (is_xml && kv_http_req_query(req, "memo-message-uuid")) {
+            /* NgDP's generated clients send one letter this way (part "file", type
+             * application/xml, with memo-message-uuid): answered exactly as a single send. */
+            char *copy = kv_xmalloc(part_len + 1);
+            memcpy(copy, part, part_len);
+            copy[part_len] = '\0';
+            send_single(req, resp, &db, &sys, copy, part_len);
+            free(copy);
+            goto out;
+        }
+        kv_db_release(db);
+        db = NULL;
+        send_bulk(req, resp, part, part_len, is_xml, &sys);
         goto out;
     }
     kv_http_resp_error(resp, 415, "UNSUPPORTED_MEDIA_TYPE",
@@ -256,7 +373,8 @@ static int memos_recall(struct kv_http_req *req, struct kv_http_resp *resp)
     struct kv_err err = {0};
     int64_t when = 0;
     int already = 0, rc;
-    char ts[32];
+    char ts[32], uuid[37];
+    size_t i;
 
     if (kv__read_db(req, resp, &db) < 0)
         return 0;
@@ -268,9 +386,15 @@ static int memos_recall(struct kv_http_req *req, struct kv_http_resp *resp)
         goto out;
     }
     kv_clock_format_utc(when ? when : kv_clock_now_ms(), ts, sizeof(ts));
+    /* Echoed lower-cased, as in every receipt, however the client spelled it in the path. */
+    for (i = 0; i < sizeof(uuid) - 1 && req->params[0][i]; i++) {
+        char c = req->params[0][i];
+        uuid[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    uuid[i] = '\0';
     kv_http_resp_json(resp, 200,
-                      json_pack("{s:s,s:s,s:b,s:s}", "messageUUID", req->params[0], "state",
-                                "RECALLED", "alreadyRecalled", already, "timeStamp", ts));
+                      json_pack("{s:s,s:s,s:b,s:s}", "messageUUID", uuid, "state", "RECALLED",
+                                "alreadyRecalled", already, "timeStamp", ts));
 out:
     kv_db_release(db);
     return 0;

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "hub/directory.h"
@@ -25,11 +26,59 @@ int kv__read_db(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db
     return rc;
 }
 
+/* A Basic credential as some clients send it, made canonical for kv_system_authenticate: the
+ * scheme may be followed by a tab instead of a space, and base64 padding ('=') may be left
+ * off. Anything else is passed on unchanged (and refused there with its precise reason).
+ * Writes into out (outlen bytes) and returns out, or returns hdr when nothing needed fixing. */
+static const char *canonical_basic(const char *hdr, char *out, size_t outlen)
+{
+    const char *p = hdr, *tok;
+    size_t n = 0, eq = 0, pad = 0, i;
+    int tab;
+
+    if (!hdr)
+        return hdr;
+    while (*p == ' ')
+        p++;
+    if (strncasecmp(p, "Basic", 5) != 0 || (p[5] != ' ' && p[5] != '\t'))
+        return hdr;
+    tab = p[5] == '\t';
+    tok = p + 5;
+    while (*tok == ' ' || *tok == '\t')
+        tok++;
+    while ((tok[n] >= 'A' && tok[n] <= 'Z') || (tok[n] >= 'a' && tok[n] <= 'z') ||
+           (tok[n] >= '0' && tok[n] <= '9') || tok[n] == '+' || tok[n] == '/')
+        n++;
+    while (tok[n + eq] == '=')
+        eq++;
+    for (i = n + eq; tok[i] == ' '; i++)
+        ;
+    if (n == 0 || tok[i] != '\0')
+        return hdr; /* not base64: refused downstream with its reason */
+    if (eq == 0) {
+        pad = (4 - n % 4) % 4;
+        if (pad == 3)
+            return hdr;
+    }
+    if (!tab && pad == 0)
+        return hdr; /* already canonical */
+    if (6 + n + eq + pad + 1 > outlen)
+        return hdr;
+    memcpy(out, "Basic ", 6);
+    memcpy(out + 6, tok, n + eq);
+    memset(out + 6 + n + eq, '=', pad);
+    out[6 + n + eq + pad] = '\0';
+    return out;
+}
+
 int kv__read_system_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
                          struct kv_system *out)
 {
     struct kv_err err = {0};
-    int rc = kv_system_authenticate(db, kv_http_req_header(req, "Authorization"), out, &err);
+    char fixed[512];
+    int rc = kv_system_authenticate(
+        db, canonical_basic(kv_http_req_header(req, "Authorization"), fixed, sizeof(fixed)), out,
+        &err);
     if (rc < 0) {
         if (rc == KV_EAUTH)
             kv_http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"kuvert\"");
@@ -44,12 +93,37 @@ int kv__read_system_auth(struct kv_http_req *req, struct kv_http_resp *resp, str
     return 0;
 }
 
+/* "Bearer<TAB>token" as "Bearer token" (into out); other headers are returned unchanged. */
+static const char *canonical_bearer(const char *hdr, char *out, size_t outlen)
+{
+    const char *p = hdr;
+    size_t n;
+
+    if (!hdr)
+        return hdr;
+    while (*p == ' ')
+        p++;
+    if (strncasecmp(p, "Bearer\t", 7) != 0)
+        return hdr;
+    p += 7;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    n = strlen(p);
+    if (n + 8 > outlen)
+        return hdr;
+    memcpy(out, "Bearer ", 7);
+    memcpy(out + 7, p, n + 1);
+    return out;
+}
+
 int kv__read_user_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
                        char owner_type[4], char owner_id[11])
 {
     struct kv_err err = {0};
-    int rc = kv_user_authenticate(db, kv_http_req_header(req, "Authorization"), owner_type,
-                                  owner_id, &err);
+    char fixed[512];
+    int rc = kv_user_authenticate(
+        db, canonical_bearer(kv_http_req_header(req, "Authorization"), fixed, sizeof(fixed)),
+        owner_type, owner_id, &err);
     if (rc < 0) {
         if (rc == KV_EAUTH)
             kv_http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"kuvert\"");
@@ -74,6 +148,14 @@ int kv__read_bad_param(struct kv_http_resp *resp, const char *name, const char *
     json_array_append_new(fe, e);
     kv_http_resp_error(resp, 400, "INVALID_PARAMETER", message, fe);
     return KV_EINVAL;
+}
+
+int kv__read_repeated_param(struct kv_http_resp *resp, const char *name, const char *first)
+{
+    char msg[128];
+
+    snprintf(msg, sizeof(msg), "%s is given more than once; give it once", name);
+    return kv__read_bad_param(resp, name, first, msg);
 }
 
 int kv__read_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -115,6 +197,8 @@ int kv__read_query_int(struct kv_http_req *req, struct kv_http_resp *resp, const
         *out = def;
         return 0;
     }
+    if (kv_http_req_query_count(req, name) > 1)
+        return kv__read_repeated_param(resp, name, v);
     if (kv__read_parse_int(v, min, max, out) == 0)
         return 0;
     snprintf(msg, sizeof(msg), "%s must be an integer between %lld and %lld", name,
@@ -131,11 +215,13 @@ int kv__read_query_bool(struct kv_http_req *req, struct kv_http_resp *resp, cons
     *out = -1;
     if (!v)
         return 0;
-    if (strcmp(v, "true") == 0) {
+    if (kv_http_req_query_count(req, name) > 1)
+        return kv__read_repeated_param(resp, name, v);
+    if (strcasecmp(v, "true") == 0) { /* "TRUE", "True": as Java and .NET clients write it */
         *out = 1;
         return 0;
     }
-    if (strcmp(v, "false") == 0) {
+    if (strcasecmp(v, "false") == 0) {
         *out = 0;
         return 0;
     }

@@ -21,11 +21,13 @@ struct kv_system;
 /* Acquires a connection; on failure writes a 500 response. */
 int kv__read_db(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db **out);
 
-/* Authenticates "Authorization: Basic <system token>"; on failure writes the 401. */
+/* Authenticates "Authorization: Basic <system token>"; on failure writes the 401. The token's
+ * base64 padding may be missing and the scheme may be followed by a tab. */
 int kv__read_system_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
                          struct kv_system *out);
 
-/* Authenticates "Authorization: Bearer <user token>"; on failure writes the 401. */
+/* Authenticates "Authorization: Bearer <user token>" (a tab after the scheme is taken as a
+ * space); on failure writes the 401. */
 int kv__read_user_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
                        char owner_type[4], char owner_id[11]);
 
@@ -34,14 +36,20 @@ int kv__read_user_auth(struct kv_http_req *req, struct kv_http_resp *resp, struc
 int kv__read_bad_param(struct kv_http_resp *resp, const char *name, const char *value,
                        const char *message);
 
+/* Writes a 400 ErrorMessage for a query parameter given more than once (rejectedValue the
+ * first value). Returns KV_EINVAL. */
+int kv__read_repeated_param(struct kv_http_resp *resp, const char *name, const char *first);
+
 /* Parses a strictly decimal integer (optional leading '-') in [min, max]. 0 or KV_EINVAL. */
 int kv__read_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
 
-/* Query parameter name as an integer in [min, max], def when absent; 400 otherwise. */
+/* Query parameter name as an integer in [min, max], def when absent; 400 otherwise (also
+ * when it is given more than once). */
 int kv__read_query_int(struct kv_http_req *req, struct kv_http_resp *resp, const char *name,
                        int64_t def, int64_t min, int64_t max, int64_t *out);
 
-/* Query parameter name as a boolean ("true"/"false"); *out = -1 when absent; 400 otherwise. */
+/* Query parameter name as a boolean ("true"/"false" in any case); *out = -1 when absent; 400
+ * otherwise (also when it is given more than once). */
 int kv__read_query_bool(struct kv_http_req *req, struct kv_http_resp *resp, const char *name,
                         int *out);
 

@@ -2,7 +2,8 @@
  *
  * receipts.c (api): the NgDP receipt pull API for sender systems.
  *   GET    /apis/v1/receipts/?page=&size=        page of the caller's receipts, oldest first
- *   GET    /apis/v1/receipts/{id}?delete=true    one receipt (deleted afterwards when asked)
+ *   GET    /apis/v1/receipts/{id}?delete=true    one receipt (deleted afterwards when asked;
+ *                                                 never by HEAD)
  *   DELETE /apis/v1/receipts/{id}                204; 404 when not the caller's
  * Authenticated with the system's Basic token. A receipt of another system answers 404, as
  * if it did not exist. Semantics in docs/receipts.md; storage in src/hub/receipts.c.
@@ -64,7 +65,8 @@ static int get_one(struct kv_http_req *req, struct kv_http_resp *resp)
         goto out;
     if (kv__read_query_bool(req, resp, "delete", &del) < 0 || parse_id(req, resp, &id) < 0)
         goto out;
-    rc = kv_receipt_get(db, sys.id, id, del == 1, &r, &err);
+    /* HEAD is routed as GET but must stay safe: it never deletes. */
+    rc = kv_receipt_get(db, sys.id, id, del == 1 && strcmp(req->method, "HEAD") != 0, &r, &err);
     if (rc < 0)
         kv_http_resp_from_err(resp, rc, &err);
     else

@@ -14,6 +14,7 @@ extern const struct kv_http_route kv_api_memos_routes[];
 extern const struct kv_http_route kv_api_receipts_routes[];
 extern const struct kv_http_route kv_api_contacts_routes[];
 extern const struct kv_http_route kv_api_mailbox_routes[];
+extern const struct kv_http_route kv_api_mailbox_send_routes[];
 extern const struct kv_http_route kv_api_events_routes[];
 extern const struct kv_http_route kv_api_recipient_pull_routes[];
 extern const struct kv_http_route kv_api_contact_points_routes[];
@@ -25,6 +26,7 @@ const struct kv_http_route *const kv_api_route_tables[] = {
     kv_api_receipts_routes,
     kv_api_contacts_routes,
     kv_api_mailbox_routes,
+    kv_api_mailbox_send_routes,
     kv_api_events_routes,
     kv_api_recipient_pull_routes,
     kv_api_contact_points_routes,

@@ -3,7 +3,8 @@
  * cmd_system.c: `kuvert system add|show|deactivate|activate`. `system add` creates a sender
  * or recipient system for an organisation and prints its id and API token, the whole
  * credential (clients send `Authorization: Basic <token>`); the token is shown only here,
- * the hub keeps just a hash of its secret.
+ * the hub keeps just a hash of its secret. `system show` adds a recipient system's delivery
+ * health (system_health.h); `system activate` reactivates it and makes its backlog due.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include "cli/admin.h"
 #include "cli/cli.h"
 #include "hub/directory.h"
+#include "hub/system_health.h"
+#include "util/clock.h"
 
 static void usage(FILE *f)
 {
@@ -23,6 +26,10 @@ static void usage(FILE *f)
             "                         [--contact-email ADDR] [--default] [--data DIR] [--json]\n"
             "       kuvert system show ID [--data DIR] [--json]\n"
             "       kuvert system deactivate|activate ID [--data DIR] [--json]\n\n"
+            "`show` prints a recipient system's delivery health too: status (active or\n"
+            "deactivated), the last successful delivery, the queue length, since when it has\n"
+            "been failing, the warning mails sent and when it was deactivated. `activate`\n"
+            "makes a deactivated system active again and its whole queue due at once.\n\n"
             "A sender system submits letters for its organisation; --receipt-url makes the hub\n"
             "push receipts there (otherwise they are pulled). A recipient system (--protocol\n"
             "pull|push, --push-url) receives letters for it; --default marks the organisation's\n"
@@ -62,6 +69,63 @@ static json_t *system_json(const struct kv_system *s)
                      s->push_url[0] ? s->push_url : NULL, "contactEmail",
                      s->contact_email[0] ? s->contact_email : NULL, "default", s->is_default,
                      "status", s->status, "created", ts);
+}
+
+/* Adds an ISO-8601 time, or null for 0. */
+static void set_time(json_t *o, const char *key, int64_t ms)
+{
+    char ts[32];
+
+    if (!ms) {
+        json_object_set_new(o, key, json_null());
+        return;
+    }
+    kv__admin_time(ms, ts);
+    json_object_set_new(o, key, json_string(ts));
+}
+
+/* The delivery-health keys of a recipient system (system_health.h). */
+static void health_json(json_t *o, const struct kv_system_health *h)
+{
+    set_time(o, "lastSuccessfulDelivery", h->last_success_ms);
+    json_object_set_new(o, "queueLength", json_integer(h->queue_length));
+    set_time(o, "failingSince", h->failing_since_ms);
+    set_time(o, "lastFailure", h->last_failure_ms);
+    json_object_set_new(o, "lastError", h->last_error[0] ? json_string(h->last_error) : json_null());
+    set_time(o, "lastFetch", h->last_fetch_ms);
+    json_object_set_new(o, "warningsSent", json_integer(h->warnings_sent));
+    set_time(o, "deactivatedAt", h->deactivated_ms);
+    set_time(o, "activatedAt", h->activated_ms);
+}
+
+static void print_time(const char *label, int64_t ms)
+{
+    char ts[32];
+
+    if (!ms) {
+        printf("%-15s-\n", label);
+        return;
+    }
+    kv__admin_time(ms, ts);
+    printf("%-15s%s\n", label, ts);
+}
+
+static void print_health(const struct kv_system_health *h)
+{
+    print_time("last-success:", h->last_success_ms);
+    printf("queue-length:  %lld\n", (long long)h->queue_length);
+    print_time("failing-since:", h->failing_since_ms);
+    if (h->last_failure_ms)
+        print_time("last-failure:", h->last_failure_ms);
+    if (h->last_error[0])
+        printf("last-error:    %s\n", h->last_error);
+    if (h->last_fetch_ms)
+        print_time("last-fetch:", h->last_fetch_ms);
+    printf("warnings-sent: %d\n", h->warnings_sent);
+    if (h->deactivated_ms)
+        print_time("deactivated:", h->deactivated_ms);
+    if (h->activated_ms)
+        print_time("activated:", h->activated_ms);
 }
 
 static void print_system(const struct kv_system *s)
@@ -147,7 +211,9 @@ static int system_one(int argc, char **argv, const char *cmd, const char *set_st
     struct kv__admin a;
     struct kv_err err = {0, ""};
     struct kv_system sys;
-    int rc, status;
+    struct kv_system_health h;
+    int64_t backlog = 0;
+    int rc, status, recipient;
 
     rc = kv__admin_parse(&a, cmd, argc, argv, NULL, 1, usage);
     if (rc != 0)
@@ -158,16 +224,34 @@ static int system_one(int argc, char **argv, const char *cmd, const char *set_st
         kv__admin_close(&a);
         return KV_EXIT_FAIL;
     }
-    rc = set_status ? kv_system_set_status(a.db, a.pos[0], set_status, &err) : 0;
+    if (set_status && strcmp(set_status, "active") == 0)
+        rc = kv_system_activate(a.db, a.pos[0], kv_clock_now_ms(), &backlog, &err);
+    else if (set_status)
+        rc = kv_system_deactivate(a.db, a.pos[0], kv_clock_now_ms(), &err);
+    else
+        rc = 0;
     if (rc == 0)
         rc = kv_system_get(a.db, a.pos[0], &sys, &err);
+    recipient = rc == 0 && strcmp(sys.kind, "recipient") == 0;
+    if (recipient)
+        rc = kv_system_health_get(a.db, a.pos[0], &h, &err);
     if (rc < 0) {
         status = kv__admin_fail(&a, rc, &err);
     } else {
-        if (a.json)
-            kv__admin_print_json(system_json(&sys));
-        else
+        if (a.json) {
+            json_t *o = system_json(&sys);
+            if (recipient)
+                health_json(o, &h);
+            if (set_status && strcmp(set_status, "active") == 0)
+                json_object_set_new(o, "backlog", json_integer(backlog));
+            kv__admin_print_json(o);
+        } else {
             print_system(&sys);
+            if (recipient)
+                print_health(&h);
+            if (set_status && strcmp(set_status, "active") == 0)
+                printf("backlog:       %lld letter(s) due now\n", (long long)backlog);
+        }
         status = KV_EXIT_OK;
     }
     kv__admin_close(&a);

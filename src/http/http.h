@@ -51,6 +51,9 @@ struct kv_http_resp {
 /* Header (case-insensitive) or query argument of the request; borrowed, NULL when absent. */
 const char *kv_http_req_header(const struct kv_http_req *req, const char *name);
 const char *kv_http_req_query(const struct kv_http_req *req, const char *name);
+/* How many times query argument name occurs (names compare case-insensitively, as in
+ * kv_http_req_query, which returns the first). */
+int kv_http_req_query_count(const struct kv_http_req *req, const char *name);
 
 /* Sets status and a JSON body; takes ownership of obj (decref'd). */
 void kv_http_resp_json(struct kv_http_resp *resp, int status, json_t *obj);

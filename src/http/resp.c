@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <microhttpd.h>
 
@@ -39,6 +40,31 @@ const char *kv_http_req_header(const struct kv_http_req *req, const char *name)
 const char *kv_http_req_query(const struct kv_http_req *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct query_count {
+    const char *name; /* argument name looked for */
+    int n;            /* occurrences so far */
+};
+
+static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    struct query_count *qc = cls;
+
+    (void)kind;
+    (void)value;
+    if (key && strcasecmp(key, qc->name) == 0)
+        qc->n++;
+    return MHD_YES;
+}
+
+int kv_http_req_query_count(const struct kv_http_req *req, const char *name)
+{
+    struct query_count qc = {name, 0};
+
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, count_arg, &qc);
+    return qc.n;
 }
 
 static void set_type(struct kv_http_resp *resp, const char *ct)

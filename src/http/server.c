@@ -9,6 +9,8 @@
  * keeps sending, the connection is closed: libmicrohttpd 0.9.75 cannot answer mid-upload).
  * The final callback routes, runs the handler and
  * queues its response; the completion callback records metrics and the access-log line.
+ * Before a handler runs: OPTIONS on a served path answers 204 with Allow; a request declaring
+ * a Content-Encoding other than identity answers 415 (bodies are never decoded here).
  *
  * Threading models (conf http_model):
  *   per-connection (default): MHD_USE_THREAD_PER_CONNECTION. Handlers may block (a durable
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -127,6 +130,45 @@ static enum MHD_Result send_error(struct kv_http_server *srv, struct MHD_Connect
     return ret;
 }
 
+/* The path of a request target. RFC 9112 3.2.2: a server must accept the absolute form
+ * ("http://host:port/apis/v1/memos/", as clients send it when configured with kuvert as a
+ * proxy); its scheme and authority are skipped ("/" when nothing follows them). */
+static const char *origin_path(const char *url)
+{
+    const char *p;
+
+    if (strncasecmp(url, "http://", 7) == 0)
+        p = url + 7;
+    else if (strncasecmp(url, "https://", 8) == 0)
+        p = url + 8;
+    else
+        return url;
+    p = strchr(p, '/');
+    return p ? p : "/";
+}
+
+/* Non-zero when the request declares a Content-Encoding other than identity (gzip, deflate,
+ * br, ...): the body would reach the handler still encoded, so it is refused with 415 (RFC 9110
+ * 15.5.16) instead of failing later as a malformed letter. The coding, shortened, goes to out. */
+static int unsupported_coding(struct MHD_Connection *conn, char *out, size_t outlen)
+{
+    const char *ce = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_ENCODING);
+    size_t n = 0;
+
+    if (!ce)
+        return 0;
+    while (*ce == ' ' || *ce == '\t')
+        ce++;
+    while (ce[n] && ce[n] != ' ' && ce[n] != '\t' && ce[n] != ',' && n + 1 < outlen) {
+        /* Keep the echoed coding printable ASCII so the JSON message stays valid. */
+        out[n] = (ce[n] > ' ' && ce[n] < 0x7f) ? ce[n] : '?';
+        n++;
+    }
+    out[n] = '\0';
+    return n > 0 && strcasecmp(out, "identity") != 0;
+}
+
 /* Routes and runs the handler for a complete request. */
 static enum MHD_Result dispatch(struct kv_http_server *srv, struct MHD_Connection *conn,
                                 struct reqctx *ctx, const char *url, const char *method)
@@ -135,6 +177,7 @@ static enum MHD_Result dispatch(struct kv_http_server *srv, struct MHD_Connectio
     struct kv_http_resp resp;
     struct kv__http_match m;
     char *path_copy = kv_xstrdup(url);
+    char ce[64], msg[256];
     enum MHD_Result ret;
     int rc;
 
@@ -143,9 +186,22 @@ static enum MHD_Result dispatch(struct kv_http_server *srv, struct MHD_Connectio
     rc = kv__http_route(method, url, srv->hub->test_clock, path_copy, req.params, &m);
     if (rc == KV_ENOTFOUND) {
         kv_http_resp_error(&resp, 404, "NOT_FOUND", "no such resource", NULL);
+    } else if (rc < 0 && strcmp(method, "OPTIONS") == 0) {
+        /* OPTIONS on a served path: 204 with the methods it takes, no handler runs. */
+        char allow[sizeof(m.allow) + 16];
+        snprintf(allow, sizeof(allow), "%s, OPTIONS", m.allow);
+        resp.status = 204;
+        kv_http_resp_header(&resp, "Allow", allow);
     } else if (rc < 0) {
         kv_http_resp_error(&resp, 405, "METHOD_NOT_ALLOWED", "method not allowed here", NULL);
         kv_http_resp_header(&resp, "Allow", m.allow);
+    } else if (unsupported_coding(conn, ce, sizeof(ce))) {
+        ctx->route_name = m.route->name;
+        snprintf(msg, sizeof(msg),
+                 "Content-Encoding %s is not supported: send the body uncompressed (a bulk of "
+                 "letters goes as an application/x-lzma archive)",
+                 ce);
+        kv_http_resp_error(&resp, 415, "UNSUPPORTED_MEDIA_TYPE", msg, NULL);
     } else {
         ctx->route_name = m.route->name;
         req.method = method;
@@ -237,7 +293,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_error(srv, conn, ctx, 413, "PAYLOAD_TOO_LARGE",
                           "request body exceeds the configured max_body");
     (void)version;
-    return dispatch(srv, conn, ctx, url, method);
+    return dispatch(srv, conn, ctx, origin_path(url), method);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

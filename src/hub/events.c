@@ -86,6 +86,24 @@ static char *put_field(char *p, const char *v, size_t vlen)
     return p + vlen;
 }
 
+/* Writes v in decimal (as "%" PRId64 would) into out, which holds at least 21 bytes. */
+static void put_int(char out[24], int64_t v)
+{
+    char num[24];
+    uint64_t x = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    size_t n = 0, o = 0;
+
+    do {
+        num[n++] = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    if (v < 0)
+        out[o++] = '-';
+    while (n)
+        out[o++] = num[--n];
+    out[o] = '\0';
+}
+
 /* Computes the hash of r into out without printf or (for ordinary events) the heap: the
  * canonical text is measured first, then written into a stack buffer, or an exact-size heap
  * buffer when larger. KV_ETOOBIG if the event is absurdly large. */
@@ -97,8 +115,8 @@ static int event_hash(const struct row *r, char out[KV_SHA256_HEX_LEN + 1])
     size_t vl[10], total = sizeof(head) - 1;
     int i;
 
-    snprintf(seq, sizeof(seq), "%" PRId64, r->seq);
-    snprintf(tms, sizeof(tms), "%" PRId64, r->time_ms);
+    put_int(seq, r->seq);
+    put_int(tms, r->time_ms);
     v[0] = seq;
     v[1] = r->event_id;
     v[2] = tms;
@@ -177,19 +195,43 @@ static int event_id(int64_t seq, char out[37])
     return 0;
 }
 
-int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err *err)
+/* The chain-head cache of this thread (see kv_events_head_begin). */
+struct head_cache {
+    const struct kv_db *db;               /* connection of the run, NULL when none */
+    int valid;                            /* 1 when seq/hash are the table's head */
+    int64_t seq;                          /* seq of the last event */
+    char hash[KV_SHA256_HEX_LEN + 1];     /* its hash */
+};
+static _Thread_local struct head_cache head;
+
+void kv_events_head_begin(const struct kv_db *db)
+{
+    head.db = db;
+    head.valid = 0;
+}
+
+void kv_events_head_forget(const struct kv_db *db)
+{
+    if (head.db == db)
+        head.valid = 0;
+}
+
+void kv_events_head_end(const struct kv_db *db)
+{
+    if (head.db == db) {
+        head.db = NULL;
+        head.valid = 0;
+    }
+}
+
+/* Reads seq and hash of the head of the chain into r->seq (the next seq) and prev. */
+static int read_head(struct kv_db *db, struct row *r, char prev[KV_SHA256_HEX_LEN + 1],
+                     struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    char prev[KV_SHA256_HEX_LEN + 1] = ZERO_HASH, hash[KV_SHA256_HEX_LEN + 1], id[37];
-    struct row r;
     int rc;
 
-    if (!ev->tag || !*ev->tag)
-        return kv_err_set(err, KV_EINVAL, "event without a tag");
-    if (ev->props_json && strlen(ev->props_json) > PROPS_MAX)
-        return kv_err_set(err, KV_ETOOBIG, "event properties over %u bytes", PROPS_MAX);
-    memset(&r, 0, sizeof(r));
-    r.seq = 1;
+    r->seq = 1;
     rc = kv_db_prepare(db, SQL_LAST, &s, err);
     if (rc < 0)
         return rc;
@@ -197,16 +239,38 @@ int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err 
     if (rc == KV_ROW) {
         const char *h = kv_stmt_col_text(s, 1);
 
-        r.seq = kv_stmt_col_int64(s, 0) + 1;
+        r->seq = kv_stmt_col_int64(s, 0) + 1;
         if (h && strlen(h) == KV_SHA256_HEX_LEN)
-            memcpy(prev, h, sizeof(prev));
+            memcpy(prev, h, KV_SHA256_HEX_LEN + 1);
         else /* a damaged head still chains: verify will name it */
-            snprintf(prev, sizeof(prev), "%s", ZERO_HASH);
+            snprintf(prev, KV_SHA256_HEX_LEN + 1, "%s", ZERO_HASH);
     }
     kv_stmt_done(s);
-    s = NULL;
-    if (rc < 0)
-        return rc;
+    return rc < 0 ? rc : 0;
+}
+
+int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    char prev[KV_SHA256_HEX_LEN + 1] = ZERO_HASH, hash[KV_SHA256_HEX_LEN + 1], id[37];
+    struct row r;
+    int cached = head.db == db, rc;
+
+    if (!ev->tag || !*ev->tag)
+        return kv_err_set(err, KV_EINVAL, "event without a tag");
+    if (ev->props_json && strlen(ev->props_json) > PROPS_MAX)
+        return kv_err_set(err, KV_ETOOBIG, "event properties over %u bytes", PROPS_MAX);
+    memset(&r, 0, sizeof(r));
+    if (cached && head.valid) {
+        r.seq = head.seq + 1;
+        memcpy(prev, head.hash, sizeof(prev));
+    } else {
+        rc = read_head(db, &r, prev, err);
+        if (rc < 0)
+            return rc;
+    }
+    if (cached)
+        head.valid = 0; /* until this append has succeeded */
     if (event_id(r.seq, id) < 0)
         return kv_err_set(err, KV_EINTERNAL, "no random bytes for an event id");
     r.event_id = id;
@@ -237,7 +301,14 @@ int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err 
     kv_stmt_bind_text(s, 11, hash, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
-    return rc < 0 ? rc : 0;
+    if (rc < 0)
+        return rc;
+    if (cached) {
+        head.seq = r.seq;
+        memcpy(head.hash, hash, sizeof(head.hash));
+        head.valid = 1;
+    }
+    return 0;
 }
 
 static void read_row(struct kv_stmt *s, struct row *r)

@@ -34,6 +34,17 @@ struct kv_event {
 /* Appends ev (borrowed) inside the caller's transaction. */
 int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err *err);
 
+/* Chain-head cache for a run of appends by the calling thread on db inside ONE write
+ * transaction (the writer's group commit): between begin and end, kv_events_append on db
+ * takes seq and prev_hash of the next event from the event it appended last instead of
+ * reading the head of the table. That is safe because the open write transaction excludes
+ * every other writer. Call begin right after kv_db_begin, forget after any ROLLBACK TO a
+ * savepoint taken inside the run, and end before COMMIT or ROLLBACK. db is borrowed (only
+ * compared). */
+void kv_events_head_begin(const struct kv_db *db);
+void kv_events_head_forget(const struct kv_db *db);
+void kv_events_head_end(const struct kv_db *db);
+
 struct kv_event_query {
     int64_t date_from_ms;     /* inclusive; 0 = unbounded */
     int64_t date_to_ms;       /* exclusive; 0 = unbounded */

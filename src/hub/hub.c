@@ -12,7 +12,10 @@
 
 #include "http/metrics.h"
 #include "hub/receipts.h"
+#include "hub/mail.h"
+#include "hub/recipient_push.h"
 #include "hub/scheduler.h"
+#include "hub/system_health.h"
 #include "hub/writer.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -43,6 +46,7 @@ int kv_hub_open(struct kv_conf *conf, struct kv_hub **out, struct kv_err *err)
     (void)kv_metrics_gauge_register(hub->metrics, "kuvert_test_clock_offset_seconds", NULL,
                                     "Offset of the test clock (0 unless --test-clock moved it).",
                                     clock_offset_gauge, NULL);
+    kv_mail_register_gauges(hub); /* mail outbox and deactivated systems */
     *out = hub;
     hub = NULL;
 out:
@@ -68,6 +72,14 @@ int kv_hub_start_workers(struct kv_hub *hub, struct kv_err *err)
     if (rc < 0)
         return rc;
     rc = kv_scheduler_add_hook(hub->sched, kv_receipts_push_hook, hub); /* receipts.h */
+    if (rc == 0)
+        rc = kv_scheduler_add_hook(hub->sched, kv_recipient_push_hook, hub); /* recipient_push.h */
+    /* after the pusher, so a pass judges the outcomes it just recorded; the mails the check
+     * queues go out in the same pass */
+    if (rc == 0)
+        rc = kv_scheduler_add_hook(hub->sched, kv_system_health_hook, hub); /* system_health.h */
+    if (rc == 0)
+        rc = kv_scheduler_add_hook(hub->sched, kv_mail_hook, hub); /* mail.h */
     return rc;
 }
 

@@ -24,9 +24,14 @@
 #include "util/crypto.h"
 #include "util/xmalloc.h"
 
+/* Copies s (NULL = "") into dst[0..dstsz), cut to fit; what snprintf("%s") would, without
+ * printf (a stored letter copies a dozen columns this way). */
 static void copy_col(char *dst, size_t dstsz, const char *s)
 {
-    snprintf(dst, dstsz, "%s", s ? s : "");
+    size_t n = s ? strnlen(s, dstsz - 1) : 0;
+
+    memmove(dst, s ? s : "", n); /* dst may be s itself (a replay's uuid) */
+    dst[n] = '\0';
 }
 
 static int append_event(struct kv_db *db, const char *tag, const struct kv_letter *l,
@@ -36,8 +41,8 @@ static int append_event(struct kv_db *db, const char *tag, const struct kv_lette
 
     ev.tag = tag;
     ev.message_uuid = l->uuid[0] ? l->uuid : NULL;
-    ev.system_id = l->system_id;
-    ev.actor = l->system_id;
+    ev.system_id = l->system_id[0] ? l->system_id : NULL;
+    ev.actor = l->actor[0] ? l->actor : l->system_id;
     ev.subject = subject;
     ev.props_json = props;
     ev.time_ms = now;
@@ -158,6 +163,8 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
             copy_col(l->state, sizeof(l->state), r->state);
             return 0;
         }
+        if (l->sender_mailbox_id) /* a user's letter goes to a recipient system or nowhere */
+            return rc;
         r->system_id[0] = '\0';
         rc = KV_ENOTFOUND; /* not an authority: resolve the CVR as a company mailbox */
     }
@@ -224,7 +231,8 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
                        "sender_cvr, sender_label, recipient_type, recipient_id, mailbox_id, "
                        "message_id, label, message_type, memo_version, body_sha256, body, size, "
                        "state, receipt_status, error_code, error_message, available_ms, "
-                       "created_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       "created_ms, sender_mailbox_id) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        &s, err);
     if (rc < 0)
         return rc;
@@ -255,6 +263,10 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
     else
         kv_stmt_bind_int64(s, 20, l->value_ms > now ? l->value_ms : now);
     kv_stmt_bind_int64(s, 21, now);
+    if (l->sender_mailbox_id)
+        kv_stmt_bind_int64(s, 22, l->sender_mailbox_id);
+    else
+        kv_stmt_bind_null(s, 22);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc < 0)
@@ -356,7 +368,7 @@ int kv_letter_store(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
     rc = append_event(db, r.tag, l, subject, props, now, err);
     if (rc < 0)
         return rc;
-    rc = insert_receipt(db, l, err);
+    rc = l->sender_mailbox_id ? 0 : insert_receipt(db, l, err); /* no sender system to tell */
     if (rc < 0)
         return rc;
     l->outcome = KV_LETTER_CREATED;
@@ -403,43 +415,94 @@ static int run_sql(struct kv_db *db, const char *sql, struct kv_err *err)
     return rc < 0 ? rc : 0;
 }
 
-int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, struct kv_err *err)
+#define PASS_RETRY 1 /* store_pass: a letter failed without a savepoint; roll back, rerun */
+
+/* 1 when the batch stores (or logs) l: pending letters, and refusals that are logged. */
+static int in_batch(const struct kv_letter *l)
+{
+    return l->outcome == KV_LETTER_PENDING || (l->outcome == KV_LETTER_REFUSED && l->log_refusal);
+}
+
+/* One pass over the batch inside the open transaction. With savepoints, a letter that fails
+ * is rolled back alone and marked KV_LETTER_FAILED. Without them (the fast path: two
+ * statements and the savepoint journal less per letter), the first failing letter ends the
+ * pass with PASS_RETRY and the caller rolls the whole transaction back. Returns 0,
+ * PASS_RETRY, or a statement error of the savepoint handling itself. */
+static int store_pass(struct kv_db *db, struct kv_letter **ls, size_t n, int savepoints,
+                      struct kv_err *err)
 {
     size_t i;
     int rc;
 
-    rc = kv_db_begin(db, err);
-    if (rc < 0)
-        goto fail;
     for (i = 0; i < n; i++) {
         struct kv_letter *l = ls[i];
         int lrc;
 
-        if (l->outcome == KV_LETTER_REFUSED && !l->log_refusal)
+        if (!in_batch(l))
             continue;
-        if (l->outcome != KV_LETTER_REFUSED && l->outcome != KV_LETTER_PENDING)
-            continue;
-        rc = run_sql(db, "SAVEPOINT kv_letter", err);
-        if (rc < 0)
-            goto fail_tx;
+        if (savepoints) {
+            rc = run_sql(db, "SAVEPOINT kv_letter", err);
+            if (rc < 0)
+                return rc;
+        }
         if (l->outcome == KV_LETTER_REFUSED)
             lrc = kv_letter_store_refusal(db, l, &l->err);
         else
             lrc = kv_letter_store(db, l, &l->err);
+        if (lrc < 0 && !savepoints)
+            return PASS_RETRY;
         if (lrc < 0) {
             rc = run_sql(db, "ROLLBACK TO kv_letter", err);
             if (rc < 0)
-                goto fail_tx;
+                return rc;
+            kv_events_head_forget(db);
             if (l->outcome != KV_LETTER_REFUSED)
                 l->outcome = KV_LETTER_FAILED;
         }
-        rc = run_sql(db, "RELEASE kv_letter", err);
-        if (rc < 0)
-            goto fail_tx;
+        if (savepoints) {
+            rc = run_sql(db, "RELEASE kv_letter", err);
+            if (rc < 0)
+                return rc;
+        }
     }
+    return 0;
+}
+
+int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, struct kv_err *err)
+{
+    enum kv_letter_outcome *was = kv_xmalloc((n ? n : 1) * sizeof(*was));
+    size_t i;
+    int rc;
+
+    for (i = 0; i < n; i++)
+        was[i] = ls[i]->outcome;
+    /* Letters rarely fail one by one, so the batch first runs without a savepoint per letter;
+     * when one does fail, everything is rolled back and the batch runs again with savepoints,
+     * which isolates the failing letter exactly as before. Storing a letter is deterministic
+     * given the database state, so the second pass reaches the same outcomes. */
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        goto fail;
+    kv_events_head_begin(db);
+    rc = store_pass(db, ls, n, 0, err);
+    if (rc == PASS_RETRY) {
+        kv_events_head_end(db);
+        kv_db_rollback(db);
+        for (i = 0; i < n; i++)
+            ls[i]->outcome = was[i];
+        rc = kv_db_begin(db, err);
+        if (rc < 0)
+            goto fail;
+        kv_events_head_begin(db);
+        rc = store_pass(db, ls, n, 1, err);
+    }
+    kv_events_head_end(db);
+    if (rc < 0)
+        goto fail_tx;
     rc = kv_db_commit(db, err);
     if (rc < 0)
         goto fail_tx;
+    free(was);
     return 0;
 fail_tx:
     kv_db_rollback(db);
@@ -450,6 +513,7 @@ fail:
         ls[i]->outcome = KV_LETTER_FAILED;
         kv_err_set(&ls[i]->err, rc, "%s", err ? err->msg : "transaction failed");
     }
+    free(was);
     return rc;
 }
 

@@ -217,10 +217,12 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
     int rc;
 
     kv_memo_diags_init(&diags);
+    diags.skip_warnings = 1; /* a refusal lists errors only; warnings would cost their text */
     snprintf(l->system_id, sizeof(l->system_id), "%s", sys->id);
     snprintf(l->system_org, sizeof(l->system_org), "%s", sys->org_cvr);
     l->push = sys->receipt_url[0] != '\0';
-    kv_sha256_hex(l->bytes, l->len, l->sha256);
+    if (l->sha256[0] == '\0') /* else given by kv_letter_submit_hashed */
+        kv_sha256_hex(l->bytes, l->len, l->sha256);
 
     rc = kv_uuid_v4(l->transmission_id);
     if (rc < 0) {
@@ -230,7 +232,8 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
     gate_enter();
     rc = kv_memo_check(l->bytes, l->len, KV_MEMO_LEVEL_NGDP, lim, &diags, &doc, err);
     /* The uuid is taken even from an invalid letter (for the refusal event) when readable. */
-    if (rc == 0 && doc && kv_memo_read(doc, KV_MEMO_READ_NO_CONTENT, &msg, NULL) == 0 &&
+    if (rc == 0 && doc &&
+        kv_memo_read(doc, KV_MEMO_READ_NO_CONTENT | KV_MEMO_READ_HEADER_ONLY, &msg, NULL) == 0 &&
         take_header(l, msg) < 0)
         l->uuid[0] = '\0';
     kv_memo_doc_free(doc);
@@ -348,12 +351,22 @@ int kv_letter_submit(struct kv_hub *hub, const struct kv_system *sys, const char
                      size_t len, const char *claimed_uuid, int *out_status, json_t **out_body,
                      struct kv_err *err)
 {
+    return kv_letter_submit_hashed(hub, sys, bytes, len, NULL, claimed_uuid, out_status, out_body,
+                                   err);
+}
+
+int kv_letter_submit_hashed(struct kv_hub *hub, const struct kv_system *sys, const char *bytes,
+                            size_t len, const char *sha256_hex, const char *claimed_uuid,
+                            int *out_status, json_t **out_body, struct kv_err *err)
+{
     struct kv_letter l;
     struct kv_letter *lp = &l;
     int rc;
 
     *out_body = NULL;
     kv_letter_init(&l, bytes, len);
+    if (sha256_hex && strlen(sha256_hex) == sizeof(l.sha256) - 1)
+        memcpy(l.sha256, sha256_hex, sizeof(l.sha256));
     rc = kv_letter_prepare(&l, sys, claimed_uuid, NULL, err);
     if (rc < 0)
         goto out;

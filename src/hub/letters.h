@@ -70,6 +70,10 @@ struct kv_letter {
     char contact_point_id[37];  /* Recipient/ContactPoint/contactPointID, "" when none */
     char value_date[11];        /* doNotDeliverUntilDate "YYYY-MM-DD", "" when none */
     int64_t value_ms;           /* 00:00 Copenhagen of value_date, 0 when none */
+    int64_t sender_mailbox_id;  /* writer's mailbox of a letter written through the mailbox API
+                                   (mailbox_send.h; system_id "", routed only, no receipt row),
+                                   0 for a system's letter */
+    char actor[16];             /* event actor of such a letter ("cpr:<n>"), "" = system_id */
     /* refusal (outcome KV_LETTER_REFUSED) */
     int status;                 /* HTTP status of the answer (201, 400, 403, 409, 500) */
     json_t *error;              /* owned ErrorMessage body for a refusal or conflict */
@@ -93,7 +97,8 @@ void kv_letter_release(struct kv_letter *l);
 /* Step 1. sys is the authenticated sender system (borrowed); claimed_uuid is the
  * memo-message-uuid query parameter or NULL (bulk). lim NULL = libmemo defaults. Returns 0
  * when the letter may be stored, or 0 with l->outcome == KV_LETTER_REFUSED (l->status 400 or
- * 403 and l->error set); a negative code only when the check could not run. */
+ * 403 and l->error set); a negative code only when the check could not run. l->sha256 is
+ * computed unless the caller already filled it (it must then be the hash of the bytes). */
 int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const char *claimed_uuid,
                       const struct kv_memo_limits *lim, struct kv_err *err);
 
@@ -129,6 +134,11 @@ void kv_letter_answer(struct kv_letter *l, int *out_status, json_t **out_body);
 int kv_letter_submit(struct kv_hub *hub, const struct kv_system *sys, const char *bytes,
                      size_t len, const char *claimed_uuid, int *out_status, json_t **out_body,
                      struct kv_err *err);
+/* As kv_letter_submit, with the hex SHA-256 of the bytes already known (borrowed; NULL =
+ * compute it), e.g. from the idempotent-resend check, so the body is not hashed twice. */
+int kv_letter_submit_hashed(struct kv_hub *hub, const struct kv_system *sys, const char *bytes,
+                            size_t len, const char *sha256_hex, const char *claimed_uuid,
+                            int *out_status, json_t **out_body, struct kv_err *err);
 
 /* ---- recall (recall.c) ---- */
 

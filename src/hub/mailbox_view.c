@@ -3,7 +3,8 @@
  * mailbox_view.c: a mailbox owner's view of their letters (list, one letter, file bytes,
  * mark read). Lists come from the letters table alone; the detail and files are read from the
  * stored MeMo with libmemo (kv_memo_check at XSD level for the hardened parse, then
- * kv_memo_read). See mailbox_view.h.
+ * kv_memo_read). The "sent" folder lists the letters the owner wrote (letters.sender_mailbox_id,
+ * sorted by creation). See mailbox_view.h.
  */
 #include "hub/mailbox_view.h"
 
@@ -75,6 +76,32 @@ static json_t *str_or_null(const char *s)
 /* Sort key of a letter in the list: when it became visible. */
 #define SORT_KEY "COALESCE(l.available_ms, l.created_ms)"
 
+/* The received letters of an owner (any folder but "sent"). */
+static const char SQL_LIST_RECEIVED[] =
+    "SELECT l.message_uuid, l.label, l.sender_cvr, l.sender_label, "
+    "l.created_ms, " SORT_KEY ", l.read_ms, l.folder, l.size, l.id "
+    "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
+    "WHERE m.owner_type = ? AND m.owner_id = ? AND l.state = 'AVAILABLE' "
+    "AND (? = 0 OR l.folder = ?) "
+    "AND (? < 0 OR (? = 1 AND l.read_ms IS NULL) "
+    "     OR (? = 0 AND l.read_ms IS NOT NULL)) "
+    "AND (? = 0 OR " SORT_KEY " < ? OR (" SORT_KEY " = ? AND l.id < ?)) "
+    "ORDER BY " SORT_KEY " DESC, l.id DESC LIMIT ?";
+
+/* The letters an owner wrote (folder "sent"), with the same binds: the sender is the owner,
+ * the sort key the creation time, and a written letter is read when written (unread=true
+ * lists none). Also selects the recipient organisation. */
+static const char SQL_LIST_SENT[] =
+    "SELECT l.message_uuid, l.label, m.owner_id, l.sender_label, "
+    "l.created_ms, l.created_ms, l.created_ms, 'sent', l.size, l.id, l.recipient_id, o.name "
+    "FROM letters l JOIN mailboxes m ON m.id = l.sender_mailbox_id "
+    "LEFT JOIN orgs o ON o.cvr = l.recipient_id "
+    "WHERE m.owner_type = ? AND m.owner_id = ? "
+    "AND (? = 0 OR 'sent' = ?) "
+    "AND (? < 0 OR ? = 0 OR ? = 0) "
+    "AND (? = 0 OR l.created_ms < ? OR (l.created_ms = ? AND l.id < ?)) "
+    "ORDER BY l.created_ms DESC, l.id DESC LIMIT ?";
+
 int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
                  const struct kv_mbox_query *q, json_t **out, struct kv_err *err)
 {
@@ -82,23 +109,14 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
     json_t *items = NULL, *o;
     int64_t ck = 0, cid = 0, last_k = 0, last_id = 0;
     int rc, n = 0, more = 0;
+    int sent = q->folder && strcmp(q->folder, KV_MBOX_FOLDER_SENT) == 0;
 
     *out = NULL;
     if (q->limit < 1 || q->limit > KV_MBOX_LIST_MAX)
         return kv_err_set(err, KV_EINVAL, "limit must be between 1 and %d", KV_MBOX_LIST_MAX);
     if (q->cursor && cursor_parse(q->cursor, &ck, &cid) < 0)
         return kv_err_set(err, KV_EINVAL, "malformed cursor");
-    rc = kv_db_prepare(db,
-                       "SELECT l.message_uuid, l.label, l.sender_cvr, l.sender_label, "
-                       "l.created_ms, " SORT_KEY ", l.read_ms, l.folder, l.size, l.id "
-                       "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
-                       "WHERE m.owner_type = ? AND m.owner_id = ? AND l.state = 'AVAILABLE' "
-                       "AND (? = 0 OR l.folder = ?) "
-                       "AND (? < 0 OR (? = 1 AND l.read_ms IS NULL) "
-                       "     OR (? = 0 AND l.read_ms IS NOT NULL)) "
-                       "AND (? = 0 OR " SORT_KEY " < ? OR (" SORT_KEY " = ? AND l.id < ?)) "
-                       "ORDER BY " SORT_KEY " DESC, l.id DESC LIMIT ?",
-                       &s, err);
+    rc = kv_db_prepare(db, sent ? SQL_LIST_SENT : SQL_LIST_RECEIVED, &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_text(s, 1, owner->type, -1);
@@ -137,6 +155,12 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
         json_object_set_new(it, "folder", str_or_null(kv_stmt_col_text(s, 7)));
         json_object_set_new(it, "size", json_integer(kv_stmt_col_int64(s, 8)));
         last_id = kv_stmt_col_int64(s, 9);
+        if (sent) {
+            json_t *rcp = json_object();
+            json_object_set_new(rcp, "id", str_or_null(kv_stmt_col_text(s, 10)));
+            json_object_set_new(rcp, "label", str_or_null(kv_stmt_col_text(s, 11)));
+            json_object_set_new(it, "recipient", rcp);
+        }
         json_array_append_new(items, it);
         n++;
     }
@@ -168,29 +192,33 @@ static void copy_str(char *dst, size_t dstsz, const char *src)
     dst[n] = '\0';
 }
 
-int kv_mbox_letter_load(struct kv_db *db, const struct kv_mbox_owner *owner, const char *uuid,
-                        int with_body, struct kv_mbox_letter *out, struct kv_err *err)
+/* One letter of an owner: received (in the owner's mailbox, AVAILABLE) or written by the owner.
+ * Same columns in both; binds: with_body, uuid, owner type, owner id. */
+static const char SQL_LOAD_RECEIVED[] =
+    "SELECT l.id, l.message_uuid, l.sender_system, l.sender_cvr, "
+    "l.sender_label, l.label, l.folder, l.created_ms, " SORT_KEY ", "
+    "l.read_ms, l.size, CASE WHEN ? THEN l.body END "
+    "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
+    "WHERE l.message_uuid = ? AND m.owner_type = ? AND m.owner_id = ? "
+    "AND l.state = 'AVAILABLE'";
+static const char SQL_LOAD_SENT[] =
+    "SELECT l.id, l.message_uuid, l.sender_system, l.sender_cvr, "
+    "l.sender_label, l.label, 'sent', l.created_ms, l.created_ms, "
+    "l.created_ms, l.size, CASE WHEN ? THEN l.body END "
+    "FROM letters l JOIN mailboxes m ON m.id = l.sender_mailbox_id "
+    "WHERE l.message_uuid = ? AND m.owner_type = ? AND m.owner_id = ?";
+
+/* Runs one of the load queries; KV_DONE when there is no such row. */
+static int load_row(struct kv_db *db, const char *sql, const struct kv_mbox_owner *owner,
+                    const char *lower, int with_body, struct kv_mbox_letter *out,
+                    struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    char lower[37];
     const void *blob;
-    size_t i, blen = 0;
+    size_t blen = 0;
     int rc;
 
-    memset(out, 0, sizeof(*out));
-    if (!uuid || strlen(uuid) != 36)
-        return kv_err_set(err, KV_ENOTFOUND, "no such message");
-    for (i = 0; i < 36; i++)
-        lower[i] = (char)tolower((unsigned char)uuid[i]);
-    lower[36] = '\0';
-    rc = kv_db_prepare(db,
-                       "SELECT l.id, l.message_uuid, l.sender_system, l.sender_cvr, "
-                       "l.sender_label, l.label, l.folder, l.created_ms, " SORT_KEY ", "
-                       "l.read_ms, l.size, CASE WHEN ? THEN l.body END "
-                       "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
-                       "WHERE l.message_uuid = ? AND m.owner_type = ? AND m.owner_id = ? "
-                       "AND l.state = 'AVAILABLE'",
-                       &s, err);
+    rc = kv_db_prepare(db, sql, &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_int64(s, 1, with_body ? 1 : 0);
@@ -198,9 +226,7 @@ int kv_mbox_letter_load(struct kv_db *db, const struct kv_mbox_owner *owner, con
     kv_stmt_bind_text(s, 3, owner->type, -1);
     kv_stmt_bind_text(s, 4, owner->id, -1);
     rc = kv_stmt_step(s, err);
-    if (rc == KV_DONE) {
-        rc = kv_err_set(err, KV_ENOTFOUND, "no such message");
-    } else if (rc == KV_ROW) {
+    if (rc == KV_ROW) {
         const char *t;
         out->id = kv_stmt_col_int64(s, 0);
         copy_str(out->message_uuid, sizeof(out->message_uuid), kv_stmt_col_text(s, 1));
@@ -223,9 +249,33 @@ int kv_mbox_letter_load(struct kv_db *db, const struct kv_mbox_owner *owner, con
             out->body[blen] = '\0';
             out->body_len = blen;
         }
-        rc = 0;
     }
     kv_stmt_done(s);
+    return rc;
+}
+
+int kv_mbox_letter_load(struct kv_db *db, const struct kv_mbox_owner *owner, const char *uuid,
+                        int with_body, struct kv_mbox_letter *out, struct kv_err *err)
+{
+    char lower[37];
+    size_t i;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!uuid || strlen(uuid) != 36)
+        return kv_err_set(err, KV_ENOTFOUND, "no such message");
+    for (i = 0; i < 36; i++)
+        lower[i] = (char)tolower((unsigned char)uuid[i]);
+    lower[36] = '\0';
+    rc = load_row(db, SQL_LOAD_RECEIVED, owner, lower, with_body, out, err);
+    if (rc == KV_DONE) {
+        rc = load_row(db, SQL_LOAD_SENT, owner, lower, with_body, out, err);
+        out->sent = rc == KV_ROW;
+    }
+    if (rc == KV_DONE)
+        rc = kv_err_set(err, KV_ENOTFOUND, "no such message");
+    else if (rc == KV_ROW)
+        rc = 0;
     if (rc < 0)
         kv_mbox_letter_release(out);
     return rc;
@@ -242,9 +292,8 @@ void kv_mbox_letter_release(struct kv_mbox_letter *l)
     l->body_len = 0;
 }
 
-/* Parses the stored MeMo into a model (content loaded unless no_content). */
-static int read_model(const struct kv_mbox_letter *l, int no_content,
-                      struct kv_memo_message **out, struct kv_err *err)
+int kv_mbox_letter_model(const struct kv_mbox_letter *l, int no_content,
+                         struct kv_memo_message **out, struct kv_err *err)
 {
     struct kv_memo_diags diags;
     struct kv_memo_doc *doc = NULL;
@@ -348,7 +397,7 @@ int kv_mbox_letter_json(const struct kv_mbox_letter *l, json_t **out, struct kv_
     int rc;
 
     *out = NULL;
-    rc = read_model(l, 1, &m, err);
+    rc = kv_mbox_letter_model(l, 1, &m, err);
     if (rc < 0)
         return rc;
     h = &m->header;
@@ -432,7 +481,7 @@ int kv_mbox_letter_file(const struct kv_mbox_letter *l, size_t n, unsigned char 
     *data = NULL;
     *len = 0;
     *mime = *filename = NULL;
-    rc = read_model(l, 0, &m, err);
+    rc = kv_mbox_letter_model(l, 0, &m, err);
     if (rc < 0)
         return rc;
     f = nth_file(m, n);
@@ -460,6 +509,8 @@ int kv_mbox_mark_read(struct kv_db *db, const struct kv_mbox_owner *owner,
     int rc;
 
     *out_first = 0;
+    if (l->sent) /* the writer's own letter: nothing to record */
+        return 0;
     snprintf(who, sizeof(who), "%s:%s", strcmp(owner->type, "CPR") == 0 ? "cpr" : "cvr",
              owner->id);
     rc = kv_db_begin(db, err);

@@ -10,6 +10,10 @@
  * (PRINT: the recipient is exempt and got it on paper) are never shown. A letter that is not
  * visible to the caller is reported as KV_ENOTFOUND, whoever owns it.
  *
+ * The folder "sent" (KV_MBOX_FOLDER_SENT) holds the letters the owner wrote through the mailbox
+ * API (mailbox_send.h; letters.sender_mailbox_id): listed only with folder=sent, never among
+ * the received letters; a sent letter counts as read when it was written.
+ *
  * Files are numbered n = 0, 1, 2, ... across all documents in document order (MainDocument,
  * then AdditionalDocuments, then TechnicalDocuments, each document's files in order).
  *
@@ -29,6 +33,7 @@ struct kv_db;
 
 #define KV_MBOX_LIST_MAX 100     /* largest page of the list */
 #define KV_MBOX_LIST_DEFAULT 20  /* page size when none is given */
+#define KV_MBOX_FOLDER_SENT "sent" /* the folder of letters the owner wrote */
 
 /* The caller: a mailbox owner. */
 struct kv_mbox_owner {
@@ -64,6 +69,7 @@ struct kv_mbox_letter {
     int64_t size;           /* bytes of the MeMo */
     char *body;             /* owned MeMo XML (NUL-terminated), NULL unless loaded */
     size_t body_len;        /* bytes in body */
+    int sent;               /* 1: the owner wrote it (folder "sent"), 0: received */
 };
 
 /* Loads the letter uuid (any case) if visible to owner; KV_ENOTFOUND otherwise. The MeMo
@@ -77,13 +83,19 @@ void kv_mbox_letter_release(struct kv_mbox_letter *l);
  * the stored MeMo (owned, json_decref). */
 int kv_mbox_letter_json(const struct kv_mbox_letter *l, json_t **out, struct kv_err *err);
 
+/* The model of the letter's stored MeMo (needs the body; file content loaded unless
+ * no_content). *out is owned (kv_memo_message_free). */
+struct kv_memo_message;
+int kv_mbox_letter_model(const struct kv_mbox_letter *l, int no_content,
+                         struct kv_memo_message **out, struct kv_err *err);
+
 /* Decoded bytes of file n of the letter: *data (owned, free with free()), its MIME type and
  * file name (owned strings, free with free()). KV_ENOTFOUND when there is no file n. */
 int kv_mbox_letter_file(const struct kv_mbox_letter *l, size_t n, unsigned char **data,
                         size_t *len, char **mime, char **filename, struct kv_err *err);
 
 /* Marks the letter read. Only the first call sets read_ms and appends the event MESSAGE_READ
- * (actor and subject "cpr:<n>"/"cvr:<n>"); later calls change nothing. *out_first = 1 when
+ * (actor and subject "cpr:<n>"/"cvr:<n>"); later calls and sent letters change nothing. *out_first = 1 when
  * this call was the first. Runs its own transaction. */
 int kv_mbox_mark_read(struct kv_db *db, const struct kv_mbox_owner *owner,
                       const struct kv_mbox_letter *l, int *out_first, struct kv_err *err);

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "hub/events.h"
+#include "hub/group_commit.h"
 #include "hub/receipts.h"
+#include "hub/system_health.h"
 #include "store/store.h"
 #include "util/page.h"
 #include "util/clock.h"
@@ -94,9 +96,12 @@ int kv_recipient_route_ex(struct kv_db *db, int64_t letter_id, const char *recip
     rc = kv_recipient_pick(db, recipient_cvr, contact_point_id, sys, &used, err);
     if (rc < 0)
         return rc;
+    /* visible_ms: the letter's visibility (migration 008), kept equal by a trigger. */
     rc = kv_db_prepare(db,
                        "INSERT INTO recipient_queue (letter_id, system_id, contact_point_id, "
-                       "state, created_ms) VALUES (?, ?, ?, 'QUEUED', ?)",
+                       "state, created_ms, visible_ms) SELECT id, ?2, ?3, 'QUEUED', ?4, "
+                       "CASE WHEN state = 'RECALLED' THEN NULL ELSE COALESCE(available_ms, "
+                       "created_ms) END FROM letters WHERE id = ?1",
                        &s, err);
     if (rc < 0)
         return rc;
@@ -114,6 +119,8 @@ int kv_recipient_route_ex(struct kv_db *db, int64_t letter_id, const char *recip
                           (long long)letter_id);
     if (rc < 0)
         return rc;
+    if (kv_db_changes(db) != 1)
+        return kv_err_set(err, KV_ENOTFOUND, "no letter %lld", (long long)letter_id);
     if (out_system_id)
         copy_col(out_system_id, 37, sys);
     if (out_used_point)
@@ -128,9 +135,52 @@ int kv_recipient_route(struct kv_db *db, int64_t letter_id, const char *recipien
                                  err);
 }
 
-/* A routed letter is visible to its system once available and unless recalled (one
- * parameter: now). */
-#define VISIBLE "AND l.state <> 'RECALLED' AND COALESCE(l.available_ms, 0) <= ? "
+/* A routed letter is visible to its system once available and unless recalled:
+ * recipient_queue.visible_ms (migration 008) is letters.available_ms (created_ms when NULL),
+ * NULL when recalled (one parameter: now). */
+#define VISIBLE "AND q.visible_ms <= ? "
+
+/* What a group-committed write of the pull API needs (fields unused by an operation stay
+ * zero). */
+struct mark {
+    int64_t qid;           /* recipient_queue.id (first fetch) */
+    const char *system_id; /* borrowed */
+    const char *uuid;      /* borrowed (delete) */
+    int64_t now;           /* time of the request */
+};
+
+/* Records a pull fetch (list or letter) of system_id at now: kv_system_health_fetched, which
+ * writes only when the stored state is stale (see system_health.h). The same staleness test
+ * is read here first, so the usual poll costs one read and takes no write lock; when it is
+ * stale, the write goes through the group commit. */
+static int fetched_op(struct kv_db *db, void *arg, struct kv_err *err)
+{
+    const struct mark *m = arg;
+
+    return kv_system_health_fetched(db, m->system_id, m->now, err);
+}
+
+static int note_fetch(struct kv_db *db, const char *system_id, int64_t now, struct kv_err *err)
+{
+    struct mark a = {0, system_id, NULL, now};
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           "SELECT 1 FROM systems WHERE id = ?1 AND (last_fetch_ms IS NULL "
+                           "OR last_success_ms IS NULL OR failing_since_ms IS NOT NULL "
+                           "OR warnings_sent <> 0 OR last_fetch_ms > ?2 "
+                           "OR last_fetch_ms <= ?2 - ?3)",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, system_id, -1);
+    kv_stmt_bind_int64(s, 2, now);
+    kv_stmt_bind_int64(s, 3, KV_HEALTH_FETCH_WRITE_MS);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc != KV_ROW)
+        return rc < 0 ? rc : 0;
+    return kv_group_commit_run(db, fetched_op, &a, KV_GROUP_LAZY, err);
+}
 
 int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int size,
                       json_t **out, struct kv_err *err)
@@ -145,10 +195,13 @@ int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int
         return kv_err_set(err, KV_EINVAL, "page must be a number >= 0");
     if (size < 1 || size > KV_RECIPIENT_PAGE_MAX)
         return kv_err_set(err, KV_EINVAL, "size must be between 1 and %d", KV_RECIPIENT_PAGE_MAX);
+    rc = note_fetch(db, system_id, now, err);
+    if (rc < 0)
+        return rc;
+    /* Exact count, index-only (recipient_queue_list): no letters row is read. */
     rc = kv_db_prepare(db,
-                       "SELECT COUNT(*) FROM recipient_queue q JOIN letters l "
-                       "ON l.id = q.letter_id WHERE q.system_id = ? AND q.state <> 'DELETED' "
-                       VISIBLE,
+                       "SELECT COUNT(*) FROM recipient_queue q WHERE q.system_id = ? "
+                       "AND q.state <> 'DELETED' " VISIBLE,
                        &s, err);
     if (rc < 0)
         return rc;
@@ -162,10 +215,15 @@ int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int
         return rc;
 
     content = json_array();
+    if (page * size >= total)
+        goto done; /* past the end: skip the walk */
+    /* The page is cut from the index first (the skipped rows touch nothing else), then its
+     * letters are read: at most size rows of letters per call. */
     rc = kv_db_prepare(db,
-                       "SELECT l.message_uuid FROM recipient_queue q JOIN letters l "
-                       "ON l.id = q.letter_id WHERE q.system_id = ? AND q.state <> 'DELETED' "
-                       VISIBLE "ORDER BY q.id LIMIT ? OFFSET ?",
+                       "SELECT l.message_uuid FROM (SELECT q.id, q.letter_id FROM "
+                       "recipient_queue q WHERE q.system_id = ? AND q.state <> 'DELETED' "
+                       VISIBLE "ORDER BY q.id LIMIT ? OFFSET ?) p "
+                       "JOIN letters l ON l.id = p.letter_id ORDER BY p.id",
                        &s, err);
     if (rc < 0)
         goto out;
@@ -178,7 +236,7 @@ int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int
     kv_stmt_done(s);
     if (rc < 0)
         goto out;
-
+done:
     o = kv_page_json(content, "/apis/v1/memos/", page, size, total);
     content = NULL;
     *out = o;
@@ -193,31 +251,61 @@ static int not_found(struct kv_err *err)
     return kv_err_set(err, KV_ENOTFOUND, "no such message");
 }
 
+/* The first fetch of a letter (group commit): state DELIVERED and fetched_ms, and the
+ * system's health: a fetch is a successful delivery. A row fetched (or deleted) meanwhile
+ * by a concurrent request is left alone. */
+static int mark_op(struct kv_db *db, void *arg, struct kv_err *err)
+{
+    const struct mark *m = arg;
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           "UPDATE recipient_queue SET state = 'DELIVERED', fetched_ms = ? "
+                           "WHERE id = ? AND state = 'QUEUED'",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, m->now);
+    kv_stmt_bind_int64(s, 2, m->qid);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0 || kv_db_changes(db) != 1)
+        return rc < 0 ? rc : 0;
+    rc = kv_system_health_success(db, m->system_id, m->now, err);
+    if (rc == 0)
+        rc = kv_system_health_fetched(db, m->system_id, m->now, err);
+    return rc;
+}
+
 int kv_recipient_get(struct kv_db *db, const char *system_id, const char *uuid, char **out_body,
                      size_t *out_len, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
+    struct mark m;
     const void *blob;
     size_t len = 0;
-    int64_t qid = 0, fetched = 1;
+    int64_t queued = 0;
     int rc;
 
     *out_body = NULL;
     *out_len = 0;
+    memset(&m, 0, sizeof(m));
+    m.system_id = system_id;
+    m.now = kv_clock_now_ms();
     rc = kv_db_prepare(db,
-                       "SELECT q.id, q.fetched_ms IS NOT NULL, l.body FROM recipient_queue q "
-                       "JOIN letters l ON l.id = q.letter_id WHERE l.message_uuid = lower(?) "
-                       "AND q.system_id = ? AND q.state <> 'DELETED' " VISIBLE,
+                       "SELECT q.id, q.state = 'QUEUED', l.body FROM letters l "
+                       "JOIN recipient_queue q ON q.letter_id = l.id "
+                       "WHERE l.message_uuid = lower(?) AND q.system_id = ? "
+                       "AND q.state <> 'DELETED' " VISIBLE,
                        &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_text(s, 1, uuid, -1);
     kv_stmt_bind_text(s, 2, system_id, -1);
-    kv_stmt_bind_int64(s, 3, kv_clock_now_ms());
+    kv_stmt_bind_int64(s, 3, m.now);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
-        qid = kv_stmt_col_int64(s, 0);
-        fetched = kv_stmt_col_int64(s, 1);
+        m.qid = kv_stmt_col_int64(s, 0);
+        queued = kv_stmt_col_int64(s, 1);
         blob = kv_stmt_col_blob(s, 2, &len);
         *out_body = kv_xmalloc(len + 1);
         if (len)
@@ -230,19 +318,11 @@ int kv_recipient_get(struct kv_db *db, const char *system_id, const char *uuid, 
         return rc;
     if (rc != KV_ROW)
         return not_found(err);
-    if (fetched)
-        return 0;
-    /* First fetch: record it (a lost race only means both readers wrote the same fact). */
-    rc = kv_db_prepare(db,
-                       "UPDATE recipient_queue SET state = 'DELIVERED', fetched_ms = ? "
-                       "WHERE id = ? AND fetched_ms IS NULL",
-                       &s, err);
-    if (rc == 0) {
-        kv_stmt_bind_int64(s, 1, kv_clock_now_ms());
-        kv_stmt_bind_int64(s, 2, qid);
-        rc = kv_stmt_step(s, err);
-        kv_stmt_done(s);
-    }
+    /* First fetch: marked before the body is answered (lazy durability: a mark that a power
+     * loss undoes is made again by the next fetch; a lost race only means two readers
+     * recorded the same fact). A refetch only notes the poll. */
+    rc = queued ? kv_group_commit_run(db, mark_op, &m, KV_GROUP_LAZY, err)
+                : note_fetch(db, system_id, m.now, err);
     if (rc < 0) {
         free(*out_body);
         *out_body = NULL;
@@ -297,26 +377,29 @@ static int load_target(struct kv_db *db, const char *system_id, const char *uuid
     return rc == KV_ROW ? 0 : not_found(err);
 }
 
-int kv_recipient_receipt(struct kv_db *db, const char *system_id, const char *uuid,
-                         const char *status, const char *error_code, const char *error_message,
-                         int64_t *out_receipt_id, struct kv_err *err)
+/* A business receipt's inputs (borrowed) and result. */
+struct receipt_args {
+    const char *system_id, *uuid, *status, *error_code, *error_message; /* borrowed */
+    int64_t now;                                                         /* receipt time */
+    int64_t receipt_id;                                                  /* out: sender-side id */
+};
+
+/* The receipt's writes, inside the group commit's transaction. */
+static int receipt_op(struct kv_db *db, void *arg, struct kv_err *err)
 {
+    struct receipt_args *a = arg;
+    const char *system_id = a->system_id, *status = a->status, *error_code = a->error_code;
     struct target t;
     struct kv_receipt r;
     struct kv_event ev = {0};
     struct kv_stmt *s = NULL;
     json_t *props = NULL;
     char *props_txt = NULL;
-    int64_t now = kv_clock_now_ms();
+    int64_t now = a->now;
     int rc;
 
-    if (!status || (strcmp(status, "COMPLETED") != 0 && strcmp(status, "INVALID") != 0))
-        return kv_err_set(err, KV_EINVAL, "receiptStatus must be COMPLETED or INVALID");
     memset(&t, 0, sizeof(t));
-    rc = kv_db_begin(db, err);
-    if (rc < 0)
-        return rc;
-    rc = load_target(db, system_id, uuid, &t, err);
+    rc = load_target(db, system_id, a->uuid, &t, err);
     if (rc < 0)
         goto out;
     if (t.acknowledged) {
@@ -330,9 +413,10 @@ int kv_recipient_receipt(struct kv_db *db, const char *system_id, const char *uu
     copy_col(r.message_id, sizeof(r.message_id), t.message_id);
     copy_col(r.receipt_status, sizeof(r.receipt_status), status);
     copy_col(r.error_code, sizeof(r.error_code), error_code);
-    copy_col(r.error_message, sizeof(r.error_message), error_message);
+    copy_col(r.error_message, sizeof(r.error_message), a->error_message);
     r.time_ms = now;
-    rc = kv_receipt_insert(db, &r, t.push, err);
+    /* A letter written through the mailbox API has no sender system (sender_system ''). */
+    rc = t.sender_system[0] ? kv_receipt_insert(db, &r, t.push, err) : 0;
     if (rc < 0)
         goto out;
     rc = kv_db_prepare(db,
@@ -349,7 +433,8 @@ int kv_recipient_receipt(struct kv_db *db, const char *system_id, const char *uu
     kv_stmt_done(s);
     if (rc < 0)
         goto out;
-    props = json_pack("{s:s,s:I,s:s?}", "receiptStatus", status, "receiptId", (json_int_t)r.id,
+    props = json_pack("{s:s,s:o,s:s?}", "receiptStatus", status, "receiptId",
+                      r.id ? json_integer((json_int_t)r.id) : json_null(),
                       "errorCode", (error_code && error_code[0]) ? error_code : NULL);
     props_txt = props ? json_dumps(props, JSON_COMPACT) : NULL;
     ev.tag = "BUSINESS_RECEIPT_RECEIVED_BY_RECIPIENT_SYSTEM";
@@ -359,40 +444,69 @@ int kv_recipient_receipt(struct kv_db *db, const char *system_id, const char *uu
     ev.props_json = props_txt;
     ev.time_ms = now;
     rc = kv_events_append(db, &ev, err);
-    if (rc < 0)
-        goto out;
-    rc = kv_db_commit(db, err);
-    if (rc == 0 && out_receipt_id)
-        *out_receipt_id = r.id;
-    free(props_txt);
-    json_decref(props);
-    return rc;
+    if (rc == 0)
+        a->receipt_id = r.id;
 out:
-    kv_db_rollback(db);
     free(props_txt);
     json_decref(props);
     return rc;
 }
 
-int kv_recipient_delete(struct kv_db *db, const char *system_id, const char *uuid,
-                        struct kv_err *err)
+int kv_recipient_receipt(struct kv_db *db, const char *system_id, const char *uuid,
+                         const char *status, const char *error_code, const char *error_message,
+                         int64_t *out_receipt_id, struct kv_err *err)
 {
+    struct receipt_args a;
+    int rc;
+
+    if (!status || (strcmp(status, "COMPLETED") != 0 && strcmp(status, "INVALID") != 0))
+        return kv_err_set(err, KV_EINVAL, "receiptStatus must be COMPLETED or INVALID");
+    memset(&a, 0, sizeof(a));
+    a.system_id = system_id;
+    a.uuid = uuid;
+    a.status = status;
+    a.error_code = error_code;
+    a.error_message = error_message;
+    a.now = kv_clock_now_ms();
+    rc = kv_group_commit_run(db, receipt_op, &a, KV_GROUP_DURABLE, err);
+    if (rc == 0 && out_receipt_id)
+        *out_receipt_id = a.receipt_id;
+    return rc;
+}
+
+/* The deletion's write (group commit); KV_ENOTFOUND when nothing was there to delete. */
+static int delete_op(struct kv_db *db, void *arg, struct kv_err *err)
+{
+    const struct mark *m = arg;
     struct kv_stmt *s = NULL;
     int rc = kv_db_prepare(db,
-                           "UPDATE recipient_queue SET state = 'DELETED' WHERE system_id = ? "
-                           "AND state <> 'DELETED' AND letter_id = "
-                           "(SELECT id FROM letters l WHERE l.message_uuid = lower(?) " VISIBLE ")",
+                           "UPDATE recipient_queue AS q SET state = 'DELETED' "
+                           "WHERE q.system_id = ? AND q.state <> 'DELETED' " VISIBLE
+                           "AND q.letter_id = "
+                           "(SELECT id FROM letters WHERE message_uuid = lower(?))",
                            &s, err);
     if (rc < 0)
         return rc;
-    kv_stmt_bind_text(s, 1, system_id, -1);
-    kv_stmt_bind_text(s, 2, uuid, -1);
-    kv_stmt_bind_int64(s, 3, kv_clock_now_ms());
+    kv_stmt_bind_text(s, 1, m->system_id, -1);
+    kv_stmt_bind_int64(s, 2, m->now);
+    kv_stmt_bind_text(s, 3, m->uuid, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
     return kv_db_changes(db) == 1 ? 0 : not_found(err);
+}
+
+int kv_recipient_delete(struct kv_db *db, const char *system_id, const char *uuid,
+                        struct kv_err *err)
+{
+    struct mark m;
+
+    memset(&m, 0, sizeof(m));
+    m.system_id = system_id;
+    m.uuid = uuid;
+    m.now = kv_clock_now_ms();
+    return kv_group_commit_run(db, delete_op, &m, KV_GROUP_DURABLE, err);
 }
 
 int kv_recipient_queue_length(struct kv_db *db, const char *system_id, int64_t *out,
@@ -408,6 +522,25 @@ int kv_recipient_queue_length(struct kv_db *db, const char *system_id, int64_t *
     kv_stmt_bind_text(s, 1, system_id, -1);
     rc = kv_stmt_step(s, err);
     *out = rc == KV_ROW ? kv_stmt_col_int64(s, 0) : 0;
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+int kv_recipient_oldest_waiting(struct kv_db *db, const char *system_id, int64_t now_ms,
+                                int64_t *out_ms, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    /* One seek in recipient_queue_waiting: NULLs (recalled) sort first and are skipped. */
+    int rc = kv_db_prepare(db,
+                           "SELECT MIN(visible_ms) FROM recipient_queue WHERE system_id = ? "
+                           "AND state = 'QUEUED' AND visible_ms <= ?",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, system_id, -1);
+    kv_stmt_bind_int64(s, 2, now_ms);
+    rc = kv_stmt_step(s, err);
+    *out_ms = rc == KV_ROW && !kv_stmt_col_is_null(s, 0) ? kv_stmt_col_int64(s, 0) : 0;
     kv_stmt_done(s);
     return rc < 0 ? rc : 0;
 }

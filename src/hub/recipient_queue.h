@@ -7,7 +7,8 @@
  *   list     a system pages through the messageUUIDs routed to it and not deleted, oldest first;
  *            a letter shows only once available (letters.available_ms <= now, so a value
  *            date holds it back) and never when recalled (letters.state RECALLED);
- *   get      the MeMo XML as submitted; the first fetch marks the row DELIVERED (fetched_ms);
+ *   get      the MeMo XML as submitted; the first fetch marks the row DELIVERED (fetched_ms)
+ *            and counts as a successful delivery for the system's health;
  *   receipt  a business receipt (COMPLETED | INVALID) from the system becomes a receipt of the
  *            original sender system (pull, or push when it has a receipt URL) and the event
  *            BUSINESS_RECEIPT_RECEIVED_BY_RECIPIENT_SYSTEM; one receipt per letter (409 after);
@@ -15,8 +16,18 @@
  * A letter routed to another system reads as not found. docs/recipient-side.md documents it
  * and what is still to be built (push, deactivation, warnings, replies).
  *
+ * Pull health: a list or letter fetch records the poll (kv_system_health_fetched, written
+ * only when stale) and the first fetch of a letter is a successful delivery
+ * (kv_system_health_success in the same transaction as the DELIVERED mark).
+ *
+ * Visibility is read from recipient_queue.visible_ms (migration 008: a copy of the letter's
+ * available_ms, NULL once recalled, kept by a trigger), so the list, its exact count and the
+ * oldest waiting letter never read letters rows.
+ *
  * All functions take a borrowed connection. kv_recipient_route runs inside the caller's write
- * transaction; the others run their own where they write.
+ * transaction; the others must be called outside a transaction: their writes (first-fetch
+ * mark, receipt, delete, poll time) go through the group commit (group_commit.h), durable
+ * before they return, one fsync shared by all requests writing at the same moment.
  */
 #ifndef KV_HUB_RECIPIENT_QUEUE_H
 #define KV_HUB_RECIPIENT_QUEUE_H
@@ -85,8 +96,17 @@ int kv_recipient_receipt(struct kv_db *db, const char *system_id, const char *uu
 int kv_recipient_delete(struct kv_db *db, const char *system_id, const char *uuid,
                         struct kv_err *err);
 
-/* Letters queued for system_id and not yet fetched/delivered (state QUEUED). */
+/* Letters queued for system_id and not yet fetched/delivered (state QUEUED). Index-only
+ * (recipient_queue_waiting), but proportional to that count. */
 int kv_recipient_queue_length(struct kv_db *db, const char *system_id, int64_t *out,
                               struct kv_err *err);
+
+/* When the oldest letter waiting for system_id became visible to it: the smallest
+ * availability (letters.available_ms) of its QUEUED rows that are visible at now_ms (not
+ * recalled, available_ms <= now_ms). *out_ms = 0 when nothing waits. One index seek, however
+ * long the queue: the health check's pull rule should use this rather than a MIN over a join
+ * with letters. */
+int kv_recipient_oldest_waiting(struct kv_db *db, const char *system_id, int64_t now_ms,
+                                int64_t *out_ms, struct kv_err *err);
 
 #endif

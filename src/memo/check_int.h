@@ -15,9 +15,12 @@
 #include "memo/doc_int.h"
 
 /* libxml2 options of the reader: no network, real line numbers past 65535, no hard-coded
- * text-node limit (multi-MB base64 content). Deliberately WITHOUT XML_PARSE_NOENT,
+ * text-node limit (multi-MB base64 content), and short text nodes stored inside their node
+ * (XML_PARSE_COMPACT: one allocation less per short value; the tree must then never be
+ * modified, and libmemo only reads it). Deliberately WITHOUT XML_PARSE_NOENT,
  * XML_PARSE_DTDLOAD and XML_PARSE_DTDATTR; a DOCTYPE is refused outright anyway. */
-#define KV_MEMO_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_HUGE)
+#define KV_MEMO_XML_OPTIONS                                                                    \
+    (XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_HUGE | XML_PARSE_COMPACT)
 
 /* Layer (a): parses buf[0..len) (borrowed, must outlive the returned doc) with the hardened
  * reader. Appends XML-SIZE / XML-DTD / XML-DEPTH / XML-COUNT / XML-WF diagnostics to d.

@@ -38,6 +38,8 @@ void kv_memo_diags_vadd(struct kv_memo_diags *d, enum kv_memo_severity sev, cons
         d->n_errors++;
     else
         d->n_warnings++;
+    if (sev != KV_MEMO_ERROR && d->skip_warnings)
+        return;
     if (d->n >= KV_MEMO_DIAGS_MAX) {
         d->n_dropped++;
         return;

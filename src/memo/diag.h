@@ -35,6 +35,9 @@ struct kv_memo_diags {
     size_t n_errors;            /* errors seen, including dropped ones */
     size_t n_warnings;          /* warnings seen, including dropped ones */
     size_t n_dropped;           /* diagnostics not stored because of KV_MEMO_DIAGS_MAX */
+    int skip_warnings;          /* set by the caller: 1 = warnings are only counted (n_warnings),
+                                   never located, formatted or stored (the hub, which acts on
+                                   errors alone); 0 (kv_memo_diags_init) = all are stored */
 };
 
 void kv_memo_diags_init(struct kv_memo_diags *d);

@@ -219,6 +219,10 @@ void kv__memo_diag_node(struct kv_memo_doc *doc, struct kv_memo_diags *d, xmlNod
     char *path;
     va_list ap;
 
+    if (sev != KV_MEMO_ERROR && d->skip_warnings) { /* counted only: nothing to locate */
+        d->n_warnings++;
+        return;
+    }
     kv__memo_node_loc(doc, node, &line, &col);
     path = kv__memo_node_path(node);
     va_start(ap, fmt);

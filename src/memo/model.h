@@ -390,6 +390,8 @@ int kv_memo_file_decode(const struct kv_memo_file *f, size_t max, unsigned char 
 /* ---- reader (read.c) ---- */
 
 #define KV_MEMO_READ_NO_CONTENT 0x1u /* leave kv_memo_file.content NULL; sizes still set */
+#define KV_MEMO_READ_HEADER_ONLY 0x2u /* read memo:Message attributes and MessageHeader only
+                                         (msg->body stays NULL) */
 
 /* Builds the model of doc (borrowed; a schema check is not required: unknown elements are
  * ignored, duplicates of 0..1 elements after the first are ignored, missing ones stay NULL).

@@ -242,7 +242,8 @@ int kv_memo_read(const struct kv_memo_doc *doc, unsigned flags, struct kv_memo_m
         if (!have_header && name_is(n, KV__NS_MEMO, "MessageHeader")) {
             read_obj(&kv__memo_t_header, n, &msg->header, flags);
             have_header = 1;
-        } else if (!have_body && name_is(n, KV__NS_MEMO, "MessageBody")) {
+        } else if (!have_body && !(flags & KV_MEMO_READ_HEADER_ONLY) &&
+                   name_is(n, KV__NS_MEMO, "MessageBody")) {
             msg->body = kv_xcalloc(1, sizeof *msg->body);
             read_obj(&kv__memo_t_body, n, msg->body, flags);
             have_body = 1;

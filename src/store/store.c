@@ -383,6 +383,11 @@ void kv_store_close(struct kv_store *st)
     free(st);
 }
 
+struct kv_store *kv_db_store(struct kv_db *db)
+{
+    return db->st;
+}
+
 const char *kv_store_backend(const struct kv_store *st)
 {
     return st->ops->name;

@@ -44,6 +44,8 @@ int kv_store_schema_version(struct kv_store *st, int *out, struct kv_err *err);
  * kv_db_release. */
 int kv_db_acquire(struct kv_store *st, struct kv_db **out, struct kv_err *err);
 void kv_db_release(struct kv_db *db);
+/* The store db belongs to (borrowed, valid while the store is open). */
+struct kv_store *kv_db_store(struct kv_db *db);
 
 /* BEGIN IMMEDIATE (a write transaction) / COMMIT / ROLLBACK. Nested begin is a bug. */
 int kv_db_begin(struct kv_db *db, struct kv_err *err);

@@ -10,6 +10,7 @@
  * same SQL is prepared again (a nested query) gets an uncached twin, finalised on done.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,11 +82,23 @@ out:
     return rc;
 }
 
+/* Process-wide SQLite settings, made once before SQLite initialises itself. Memory statistics
+ * are switched off: kuvert never reads them, and keeping them takes a global mutex on every
+ * allocation SQLite makes (the letter writer makes thousands per group commit). When SQLite
+ * was already initialised by someone else, sqlite3_config refuses and nothing changes. */
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+
+static void config_sqlite(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_open(struct kv_store *st, const char *dir, struct kv_err *err)
 {
     struct sqlite_store *ss;
     int rc;
 
+    pthread_once(&config_once, config_sqlite);
     if (!sqlite3_threadsafe())
         return kv_err_set(err, KV_EINTERNAL, "sqlite3 was built without thread support");
     rc = make_dirs(dir, err);

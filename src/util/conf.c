@@ -46,11 +46,20 @@ static const struct kv_conf_entry table[] = {
      "--test-clock", 0, "serve POST /test/clock (tests only; never in production)"},
     {"smtp", KV_CONF_STRING, "", OFF(smtp), 0, 0, NULL, "KUVERT_SMTP", "--smtp", 1,
      "SMTP URL for notifications, e.g. smtp://user:pass@host:25 (empty: none)"},
+    {"smtp_from", KV_CONF_STRING, "kuvert@localhost", OFF(smtp_from), 0, 0, NULL,
+     "KUVERT_SMTP_FROM", NULL, 0,
+     "From address of the warning and deactivation e-mails to recipient systems"},
     {"public_url", KV_CONF_STRING, "", OFF(public_url), 0, 0, NULL, "KUVERT_PUBLIC_URL", NULL, 0,
      "externally visible base URL (empty: http://LISTEN)"},
     {"receipt_push_timeout", KV_CONF_DURATION, "10s", OFF(receipt_push_timeout), 100,
      600 * 1000LL, NULL, "KUVERT_RECEIPT_PUSH_TIMEOUT", NULL, 0,
      "timeout of one receipt push to a sender system's receipt URL"},
+    {"recipient_push_timeout", KV_CONF_DURATION, "30s", OFF(recipient_push_timeout), 100,
+     600 * 1000LL, NULL, "KUVERT_RECIPIENT_PUSH_TIMEOUT", NULL, 0,
+     "timeout of one letter push (POST) to a push recipient system, connect included"},
+    {"recipient_push_parallel", KV_CONF_INT, "16", OFF(recipient_push_parallel), 1, 256, NULL,
+     "KUVERT_RECIPIENT_PUSH_PARALLEL", NULL, 0,
+     "letter pushes to recipient systems in flight at once"},
     {"shutdown_grace", KV_CONF_DURATION, "30s", OFF(shutdown_grace), 0, 3600 * 1000LL, NULL,
      "KUVERT_SHUTDOWN_GRACE", NULL, 0,
      "on SIGTERM, how long in-flight requests may take before the server stops anyway"},
@@ -333,6 +342,12 @@ int kv_conf_validate(const struct kv_conf *c, struct kv_err *err)
     if (c->public_url[0] && strncmp(c->public_url, "http://", 7) != 0 &&
         strncmp(c->public_url, "https://", 8) != 0)
         return kv_err_set(err, KV_EINVAL, "public_url: must start with http:// or https://");
+    if (c->smtp[0] && strncasecmp(c->smtp, "smtp://", 7) != 0 &&
+        strncasecmp(c->smtp, "smtps://", 8) != 0)
+        return kv_err_set(err, KV_EINVAL, "smtp: must start with smtp:// or smtps://");
+    if (!strchr(c->smtp_from, '@') || strpbrk(c->smtp_from, " \t\r\n<>\"(),;:[]\\"))
+        return kv_err_set(err, KV_EINVAL, "smtp_from: \"%s\" is not an e-mail address",
+                          c->smtp_from);
     return 0;
 }
 

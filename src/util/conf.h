@@ -55,8 +55,11 @@ struct kv_conf {
     int access_log;                   /* 1: one log line per HTTP request */
     int test_clock;                   /* 1: POST /test/clock is served */
     char smtp[KV_CONF_STR_MAX];       /* SMTP URL for notifications, "" = none */
+    char smtp_from[KV_CONF_STR_MAX];  /* From address of the hub's e-mails */
     char public_url[KV_CONF_STR_MAX]; /* externally visible base URL, "" = derived from listen */
     int64_t receipt_push_timeout;     /* receipt push HTTP timeout, ms */
+    int64_t recipient_push_timeout;   /* one letter push to a recipient system, ms */
+    int64_t recipient_push_parallel;  /* letter pushes in flight at once */
     int64_t shutdown_grace;           /* how long in-flight requests may take at shutdown, ms */
     char admin_token[KV_CONF_STR_MAX]; /* bearer token of /admin/v1/, "" = admin API off */
     enum kv_conf_source src[KV_CONF_MAX_KEYS]; /* where each table entry's value came from */

@@ -240,3 +240,86 @@ def test_delete(server, env):
     assert uuid not in p["content"] and p["totalElements"] == 4
     # The sender's letter itself is untouched.
     assert receipts_of(server, env["sender"], uuid)[0]["receiptStatus"] == "RECEIVED"
+
+
+HEALTH_ORG = "66778899"  # an authority of its own, so its default pull system starts untouched
+
+
+def show(srv, system):
+    return srv.cli(["system", "show", system])
+
+
+def test_pull_health_in_system_show(server, env):
+    """A poll records lastFetch; the first fetch of a letter is a successful delivery and takes
+    it out of the queue; a refetch, a receipt and a delete keep the count right."""
+    server.cli(["org", "add", "--cvr", HEALTH_ORG, "--name", "Sundhed"], json_out=False)
+    sys = recipient_system(server, HEALTH_ORG, default=True)
+    uuids = [send(server, env["sender"], HEALTH_ORG)[0] for _ in range(4)]
+    s = show(server, sys["system"])
+    assert (s["status"], s["queueLength"]) == ("active", 4)
+    assert s["lastFetch"] is None and s["lastSuccessfulDelivery"] is None
+    p = page(server, sys, size=3)
+    assert p["content"] == uuids[:3] and p["totalElements"] == 4 and p["totalPages"] == 2
+    s = show(server, sys["system"])
+    assert s["lastFetch"] is not None and s["queueLength"] == 4
+    # The first fetch: delivered.
+    r = server.get("/apis/v1/memos/" + uuids[0], headers=sys["auth"])
+    assert r.status_code == 200
+    s = show(server, sys["system"])
+    assert s["queueLength"] == 3 and s["lastSuccessfulDelivery"] is not None
+    # Letters still wait, so the health check (once a second) may already have started a new
+    # waiting period for the other three: it cannot start before this fetch.
+    assert s["failingSince"] is None or s["failingSince"] >= s["lastSuccessfulDelivery"]
+    db = sqlite3.connect(os.path.join(server.data_dir, "kuvert.db"), timeout=30)
+    try:
+        state, fetched = db.execute(
+            "SELECT q.state, q.fetched_ms FROM recipient_queue q JOIN letters l"
+            " ON l.id = q.letter_id WHERE l.message_uuid = ?", (uuids[0],)).fetchone()
+    finally:
+        db.close()
+    assert state == "DELIVERED" and fetched is not None
+    # A refetch is no second delivery.
+    assert server.get("/apis/v1/memos/" + uuids[0], headers=sys["auth"]).status_code == 200
+    assert show(server, sys["system"])["queueLength"] == 3
+    # A receipt for a letter never fetched, and a delete, take them out of the queue too.
+    r = server.post("/apis/v1/memos/%s/receipt" % uuids[1], json={"receiptStatus": "COMPLETED"},
+                    headers=sys["auth"])
+    assert r.status_code == 201, r.text
+    assert server.delete("/apis/v1/memos/" + uuids[2], headers=sys["auth"]).status_code == 204
+    assert show(server, sys["system"])["queueLength"] == 1
+    # Paging stays exact: the deleted letter is gone from list and count.
+    p = page(server, sys, size=3)
+    assert p["content"] == [uuids[0], uuids[1], uuids[3]] and p["totalElements"] == 3
+    assert p["totalPages"] == 1 and p["next"] is None
+
+
+def test_value_date_and_recall_with_test_clock(make_server):
+    """A letter waiting for its value date is neither listed nor counted until the date has
+    come; a recalled one never is, not even after its date (migration 008 keeps the queue's
+    copy of the visibility in step with the letter)."""
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    srv = make_server(test_clock=True)
+    sender = setup_org(srv, SENDER)
+    srv.cli(["org", "add", "--cvr", AUTHORITY, "--name", "Kommunen"], json_out=False)
+    sys = recipient_system(srv, AUTHORITY, default=True)
+    now = datetime.datetime.strptime(srv.advance_clock("1ms")["now"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    later = (now.replace(tzinfo=datetime.timezone.utc).astimezone(ZoneInfo("Europe/Copenhagen"))
+             .date() + datetime.timedelta(days=2)).isoformat()
+    plain, _, _ = send(srv, sender, AUTHORITY)
+    dated, _, _ = send(srv, sender, AUTHORITY, value_date=later)
+    recalled, _, _ = send(srv, sender, AUTHORITY, value_date=later)
+    r = srv.post("/apis/v1/memos/%s/recall" % recalled, headers=sender["auth"])
+    assert r.status_code == 200, r.text
+    p = page(srv, sys)
+    assert p["content"] == [plain] and p["totalElements"] == 1
+    for uuid in (dated, recalled):
+        assert_error_message(srv.get("/apis/v1/memos/" + uuid, headers=sys["auth"]), 404)
+    srv.advance_clock("72h")
+    p = page(srv, sys, size=1)
+    assert p["content"] == [plain] and (p["totalElements"], p["totalPages"]) == (2, 2)
+    assert page(srv, sys, page=1, size=1)["content"] == [dated]
+    assert srv.get("/apis/v1/memos/" + dated, headers=sys["auth"]).status_code == 200
+    assert_error_message(srv.get("/apis/v1/memos/" + recalled, headers=sys["auth"]), 404)
+    assert_error_message(srv.delete("/apis/v1/memos/" + recalled, headers=sys["auth"]), 404)

@@ -3,8 +3,13 @@
  * test_recipient_queue.c: routing letters to recipient systems (contact point's system, else
  * the organisation's default; unknown, inactive or foreign points fall back; no system at all
  * is KV_ENOTFOUND; routing twice is KV_ECONFLICT) and the pull operations on the queue
- * (paging, get marks the fetch, business receipt to the sender once, delete, queue length).
+ * (paging, get marks the fetch, business receipt to the sender once, delete, queue length);
+ * the copied visibility (migration 008: value date, publishing, recall through the trigger)
+ * and the oldest waiting letter; pull health (a list records the poll, a first fetch is a
+ * successful delivery); and many threads fetching, answering and deleting at once through
+ * the group commit (every mark kept, one receipt per letter, failures isolated).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +24,9 @@
 #include "hub/directory.h"
 #include "hub/receipts.h"
 #include "hub/recipient_queue.h"
+#include "hub/system_health.h"
 #include "store/store.h"
+#include "util/clock.h"
 
 #define AUTH "55133018" /* the authority letters go to */
 #define OTHER "12345674"
@@ -270,11 +277,234 @@ static void test_pull_operations(void **state)
     json_decref(page);
 }
 
+/* totalElements of the default system's list. */
+static int64_t total(struct fx *f)
+{
+    struct kv_err err = {0};
+    json_t *page = NULL;
+    int64_t n;
+
+    assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 10, &page, &err), 0);
+    n = (int64_t)json_integer_value(json_object_get(page, "totalElements"));
+    assert_int_equal(json_array_size(json_object_get(page, "content")), n < 10 ? n : 10);
+    json_decref(page);
+    return n;
+}
+
+static void exec_uuid(struct fx *f, const char *sql, int64_t v, const char *uuid)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0};
+
+    assert_int_equal(kv_db_prepare(f->db, sql, &s, &err), 0);
+    kv_stmt_bind_int64(s, 1, v);
+    kv_stmt_bind_text(s, 2, uuid, -1);
+    assert_int_equal(kv_stmt_step(s, &err), KV_DONE);
+    kv_stmt_done(s);
+}
+
+static void test_visibility_and_oldest(void **state)
+{
+    struct fx *f = *state;
+    struct kv_err err = {0};
+    int64_t now = kv_clock_now_ms(), oldest = -1, id;
+    const char *a = "00000000-0000-4000-8000-000000000021";
+    const char *b = "00000000-0000-4000-8000-000000000022";
+    const char *c = "00000000-0000-4000-8000-000000000023";
+    char *body = NULL;
+    size_t len;
+
+    assert_int_equal(kv_recipient_oldest_waiting(f->db, f->dflt, now, &oldest, &err), 0);
+    assert_true(oldest == 0); /* nothing waits */
+    /* a: available an hour ago; b: value date tomorrow (copied at routing); c: available now */
+    id = letter(f, a, AUTH);
+    exec_uuid(f, "UPDATE letters SET available_ms = ? WHERE message_uuid = ?", now - 3600000, a);
+    assert_int_equal(kv_recipient_route(f->db, id, AUTH, NULL, &err), 0);
+    id = letter(f, b, AUTH);
+    exec_uuid(f, "UPDATE letters SET state = 'AWAITING_DELAY', available_ms = ? "
+                 "WHERE message_uuid = ?", now + 86400000, b);
+    assert_int_equal(kv_recipient_route(f->db, id, AUTH, NULL, &err), 0);
+    id = letter(f, c, AUTH);
+    assert_int_equal(kv_recipient_route(f->db, id, AUTH, NULL, &err), 0);
+    assert_true(total(f) == 2);
+    assert_int_equal(kv_recipient_get(f->db, f->dflt, b, &body, &len, &err), KV_ENOTFOUND);
+    /* The oldest waiting is c, whose available_ms is NULL: available since it was created
+     * (created_ms 1 in these rows); once c is fetched, a. */
+    assert_int_equal(kv_recipient_oldest_waiting(f->db, f->dflt, now, &oldest, &err), 0);
+    assert_true(oldest == 1);
+    assert_int_equal(kv_recipient_get(f->db, f->dflt, c, &body, &len, &err), 0);
+    free(body);
+    assert_int_equal(kv_recipient_oldest_waiting(f->db, f->dflt, now, &oldest, &err), 0);
+    assert_true(oldest == now - 3600000);
+    assert_true(total(f) == 2);
+
+    /* The value date passes (the publisher's update goes through the trigger)... */
+    exec_uuid(f, "UPDATE letters SET state = 'AVAILABLE', available_ms = ? "
+                 "WHERE message_uuid = ?", now - 1000, b);
+    assert_true(total(f) == 3);
+    assert_int_equal(kv_recipient_get(f->db, f->dflt, b, &body, &len, &err), 0);
+    free(body);
+    /* ... and a recall hides a letter at once, even one already fetched. */
+    exec_uuid(f, "UPDATE letters SET state = 'RECALLED', available_ms = ? "
+                 "WHERE message_uuid = ?", now - 1000, a);
+    assert_true(total(f) == 2);
+    exec_uuid(f, "UPDATE letters SET state = 'RECALLED', available_ms = ? "
+                 "WHERE message_uuid = ?", now - 1000, c);
+    assert_true(total(f) == 1);
+    assert_int_equal(kv_recipient_oldest_waiting(f->db, f->dflt, now, &oldest, &err), 0);
+    assert_true(oldest == 0); /* a, the only one waiting, is recalled */
+    /* Routing refuses a letter that does not exist. */
+    assert_int_equal(kv_recipient_route(f->db, 999999, AUTH, NULL, &err), KV_ENOTFOUND);
+}
+
+static void test_pull_health(void **state)
+{
+    struct fx *f = *state;
+    struct kv_err err = {0};
+    struct kv_system_health h;
+    json_t *page = NULL;
+    char *body = NULL;
+    size_t len;
+    int64_t t0;
+
+    assert_int_equal(kv_recipient_route(f->db, letter(f, "00000000-0000-4000-8000-000000000031",
+                                                      AUTH),
+                                        AUTH, NULL, &err),
+                     0);
+    assert_int_equal(kv_system_health_get(f->db, f->dflt, &h, &err), 0);
+    assert_true(h.last_fetch_ms == 0 && h.last_success_ms == 0 && h.queue_length == 1);
+    /* A failing state, as the health check would have set it. */
+    assert_int_equal(kv_db_exec(f->db, "UPDATE systems SET failing_since_ms = 5, "
+                                       "warnings_sent = 1", &err), 0);
+    t0 = kv_clock_now_ms();
+    assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 10, &page, &err), 0);
+    json_decref(page);
+    assert_int_equal(kv_system_health_get(f->db, f->dflt, &h, &err), 0);
+    assert_true(h.last_fetch_ms >= t0 && h.failing_since_ms == 0 && h.warnings_sent == 0);
+    assert_true(h.queue_length == 1);
+    /* Another system's poll records nothing for this one. */
+    assert_int_equal(kv_system_health_get(f->db, f->second, &h, &err), 0);
+    assert_true(h.last_fetch_ms == 0);
+
+    /* The first fetch is a delivery: success time, and the letter leaves the queue. */
+    assert_int_equal(kv_db_exec(f->db, "UPDATE systems SET last_success_ms = 1", &err), 0);
+    assert_int_equal(kv_recipient_get(f->db, f->dflt, "00000000-0000-4000-8000-000000000031",
+                                      &body, &len, &err),
+                     0);
+    free(body);
+    assert_int_equal(kv_system_health_get(f->db, f->dflt, &h, &err), 0);
+    assert_true(h.last_success_ms >= t0 && h.last_fetch_ms >= t0 && h.queue_length == 0);
+    /* A refetch is not another delivery (success time unchanged, nothing written). */
+    assert_int_equal(kv_db_exec(f->db, "UPDATE systems SET last_success_ms = 7", &err), 0);
+    assert_int_equal(kv_recipient_get(f->db, f->dflt, "00000000-0000-4000-8000-000000000031",
+                                      &body, &len, &err),
+                     0);
+    free(body);
+    assert_int_equal(kv_system_health_get(f->db, f->dflt, &h, &err), 0);
+    assert_true(h.last_success_ms == 7);
+}
+
+/* ---- many threads at once through the group commit ---- */
+
+#define THREADS 8
+#define PER_THREAD 40
+
+struct worker {
+    struct fx *f;    /* shared fixture (its store) */
+    int idx;         /* thread number */
+    int got;         /* letters fetched */
+    int receipts;    /* receipts accepted for the shared letter */
+    int conflicts;   /* 409s for the shared letter */
+    int deleted;     /* deletes accepted */
+};
+
+static void uuid_n(int n, char out[37])
+{
+    snprintf(out, 37, "00000000-0000-4000-8000-%012d", 1000 + n);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct kv_db *db = NULL;
+    struct kv_err err = {0};
+    char uuid[37], *body;
+    size_t len;
+    int i, rc;
+
+    if (kv_db_acquire(w->f->st, &db, &err) != 0)
+        return NULL;
+    for (i = 0; i < PER_THREAD; i++) {
+        uuid_n(w->idx * PER_THREAD + i, uuid);
+        body = NULL;
+        if (kv_recipient_get(db, w->f->dflt, uuid, &body, &len, &err) == 0 && len == 36 &&
+            memcmp(body, uuid, 36) == 0)
+            w->got++;
+        free(body);
+        /* Every thread answers the same letter: exactly one receipt is accepted. */
+        rc = kv_recipient_receipt(db, w->f->dflt, "00000000-0000-4000-8000-000000000999",
+                                  "COMPLETED", NULL, NULL, NULL, &err);
+        w->receipts += rc == 0;
+        w->conflicts += rc == KV_ECONFLICT;
+        /* Every second letter is deleted again. */
+        if (i % 2 == 0 && kv_recipient_delete(db, w->f->dflt, uuid, &err) == 0)
+            w->deleted++;
+    }
+    kv_db_release(db);
+    return NULL;
+}
+
+static void test_concurrent_group_commit(void **state)
+{
+    struct fx *f = *state;
+    struct kv_err err = {0};
+    struct worker w[THREADS];
+    pthread_t th[THREADS];
+    char uuid[37];
+    int64_t n = -1;
+    int i, got = 0, receipts = 0, conflicts = 0, deleted = 0;
+
+    assert_int_equal(kv_db_begin(f->db, &err), 0);
+    for (i = 0; i < THREADS * PER_THREAD; i++) {
+        uuid_n(i, uuid);
+        assert_int_equal(kv_recipient_route(f->db, letter(f, uuid, AUTH), AUTH, NULL, &err), 0);
+    }
+    assert_int_equal(kv_recipient_route(f->db, letter(f, "00000000-0000-4000-8000-000000000999",
+                                                      AUTH),
+                                        AUTH, NULL, &err),
+                     0);
+    assert_int_equal(kv_db_commit(f->db, &err), 0);
+    for (i = 0; i < THREADS; i++) {
+        memset(&w[i], 0, sizeof(w[i]));
+        w[i].f = f;
+        w[i].idx = i;
+        assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+    }
+    for (i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        got += w[i].got;
+        receipts += w[i].receipts;
+        conflicts += w[i].conflicts;
+        deleted += w[i].deleted;
+    }
+    assert_int_equal(got, THREADS * PER_THREAD);
+    assert_int_equal(receipts, 1);
+    assert_int_equal(conflicts, THREADS * PER_THREAD - 1);
+    assert_int_equal(deleted, THREADS * PER_THREAD / 2);
+    /* Every mark was kept: nothing is QUEUED any more (the shared letter was acknowledged). */
+    assert_int_equal(kv_recipient_queue_length(f->db, f->dflt, &n, &err), 0);
+    assert_true(n == 0);
+    assert_true(total(f) == THREADS * PER_THREAD / 2 + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_routing_choice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pull_operations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_visibility_and_oldest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pull_health, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_group_commit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

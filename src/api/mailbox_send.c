@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * mailbox_send.c (api): citizens and companies writing to authorities (docs/mailbox-api.md,
+ * "Writing to authorities").
+ *   POST /api/mailbox/messages                 a new letter to a contact point
+ *   POST /api/mailbox/messages/{uuid}/reply    a reply to a letter that allows replies
+ * Authenticated with "Authorization: Bearer <user token>". The JSON body is
+ *   {"contactPointId": "...", "label": "...", "text": "...",
+ *    "attachments": [{"filename": "a.pdf", "mimeType": "application/pdf", "content": "<b64>"}]}
+ * (a reply has no contactPointId and an optional label). This file checks the request's shape
+ * and bounds and decodes the attachments; building, limits, checking and storing are in
+ * hub/mailbox_send.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/read_util.h"
+#include "hub/mailbox_send.h"
+#include "hub/mailbox_view.h"
+#include "store/store.h"
+#include "util/base64.h"
+#include "util/xmalloc.h"
+
+#define BODY_MAX ((size_t)140000000) /* request body bytes: 100 MB of files in base64 + JSON */
+#define MIME_MAX 127                 /* mimeType bytes */
+
+/* A parsed request; release with request_release. */
+struct request {
+    json_t *in;                           /* owned parsed body */
+    json_t *fe;                           /* owned fieldErrors collected while checking */
+    const char *point_id;                 /* borrowed from in */
+    struct kv_mbox_attachment *att;       /* owned array of n_att */
+    unsigned char **data;                 /* owned decoded bytes of each attachment */
+    struct kv_mbox_draft d;               /* what the hub gets (points into the above) */
+};
+
+static void request_release(struct request *r)
+{
+    size_t i;
+
+    for (i = 0; r->data && i < r->d.n_att; i++)
+        free(r->data[i]);
+    free(r->data);
+    free(r->att);
+    json_decref(r->in);
+    json_decref(r->fe);
+    memset(r, 0, sizeof(*r));
+}
+
+static void add_fe(struct request *r, const char *field, const char *code, const char *message)
+{
+    json_array_append_new(r->fe, json_pack("{s:s,s:s,s:s,s:s,s:n}", "resource", "MailboxMessage",
+                                           "field", field, "code", code, "message", message,
+                                           "rejectedValue"));
+}
+
+/* UTF-8 characters in s (jansson strings are valid UTF-8). */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static int blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return 0;
+    return 1;
+}
+
+/* Optional string member name: NULL when absent or null; adds a fieldError when not a string. */
+static const char *opt_string(struct request *r, const char *name)
+{
+    json_t *v = json_object_get(r->in, name);
+
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v)) {
+        add_fe(r, name, "INVALID", "must be a string");
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+/* Checks and decodes attachments[]. Returns 413 when the files are larger than any contact
+ * point accepts, else 0 (problems as fieldErrors). */
+static int take_attachments(struct request *r)
+{
+    json_t *arr = json_object_get(r->in, "attachments"), *a;
+    char field[64];
+    size_t i, n, size, total = 0;
+
+    if (!arr || json_is_null(arr))
+        return 0;
+    if (!json_is_array(arr)) {
+        add_fe(r, "attachments", "INVALID", "must be an array");
+        return 0;
+    }
+    n = json_array_size(arr);
+    if (n > KV_MBOX_SEND_ATTACH_MAX) {
+        add_fe(r, "attachments", "TOO_MANY", "at most 100 attachments in one request");
+        return 0;
+    }
+    r->att = kv_xcalloc(n ? n : 1, sizeof(*r->att));
+    r->data = kv_xcalloc(n ? n : 1, sizeof(*r->data));
+    json_array_foreach(arr, i, a) {
+        json_t *fn = json_object_get(a, "filename"), *mt = json_object_get(a, "mimeType");
+        json_t *ct = json_object_get(a, "content");
+
+        if (!json_is_object(a)) {
+            snprintf(field, sizeof(field), "attachments[%zu]", i);
+            add_fe(r, field, "INVALID", "must be an object");
+            continue;
+        }
+        if (!json_is_string(fn) || json_string_length(fn) == 0 ||
+            json_string_length(fn) > KV_MBOX_SEND_FILENAME_MAX) {
+            snprintf(field, sizeof(field), "attachments[%zu].filename", i);
+            add_fe(r, field, "INVALID", "required, 1 to 255 bytes");
+        }
+        if (mt && !json_is_null(mt) &&
+            (!json_is_string(mt) || json_string_length(mt) == 0 ||
+             json_string_length(mt) > MIME_MAX)) {
+            snprintf(field, sizeof(field), "attachments[%zu].mimeType", i);
+            add_fe(r, field, "INVALID", "a MIME type of 1 to 127 bytes, or absent");
+        }
+        snprintf(field, sizeof(field), "attachments[%zu].content", i);
+        if (!json_is_string(ct)) {
+            add_fe(r, field, "INVALID", "required: the file's bytes in base64");
+        } else if (!kv_b64_valid(json_string_value(ct), json_string_length(ct), &size)) {
+            add_fe(r, field, "NGDP-BASE64", "not valid base64 (RFC 4648, padded, no whitespace)");
+        } else {
+            total += size;
+            if (total > KV_MBOX_SEND_DECODED_MAX)
+                return 413;
+        }
+    }
+    if (json_array_size(r->fe) > 0)
+        return 0;
+    json_array_foreach(arr, i, a) {
+        json_t *ct = json_object_get(a, "content");
+        struct kv_mbox_attachment *x = &r->att[i];
+        json_t *mt = json_object_get(a, "mimeType");
+
+        if (kv_b64_decode(json_string_value(ct), json_string_length(ct), KV_MBOX_SEND_DECODED_MAX,
+                          &r->data[i], &x->len) < 0) {
+            snprintf(field, sizeof(field), "attachments[%zu].content", i);
+            add_fe(r, field, "NGDP-BASE64", "not valid base64");
+            return 0;
+        }
+        r->d.n_att = i + 1;
+        x->data = r->data[i];
+        x->filename = json_string_value(json_object_get(a, "filename"));
+        x->mime = json_is_string(mt) ? json_string_value(mt) : NULL;
+        json_object_del(a, "content"); /* the base64 text is no longer needed */
+    }
+    r->d.att = r->att;
+    return 0;
+}
+
+/* Parses and checks the body; writes the error answer itself and returns a negative code when
+ * the request is refused. reply: no contactPointId, label optional. */
+static int parse(struct kv_http_req *req, struct kv_http_resp *resp, int reply, struct request *r)
+{
+    json_error_t jerr;
+    const char *text;
+    int st;
+
+    memset(r, 0, sizeof(*r));
+    if (req->body_len > BODY_MAX) {
+        kv_http_resp_error(resp, 413, "BODY_TOO_LARGE", "the request body is too large", NULL);
+        return KV_ETOOBIG;
+    }
+    r->in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!r->in || !json_is_object(r->in)) {
+        kv_http_resp_error(resp, 400, "INVALID_JSON", "the body must be a JSON object", NULL);
+        return KV_EINVAL;
+    }
+    r->fe = json_array();
+    if (!reply) {
+        r->point_id = opt_string(r, "contactPointId");
+        if (!r->point_id || strlen(r->point_id) != 36)
+            add_fe(r, "contactPointId", "INVALID", "required: the contact point's id (a UUID)");
+    }
+    r->d.label = opt_string(r, "label");
+    if ((!reply && !r->d.label) || (r->d.label && blank(r->d.label)))
+        add_fe(r, "label", "INVALID", "required, not blank");
+    else if (r->d.label && utf8_chars(r->d.label) > KV_MBOX_SEND_LABEL_MAX)
+        add_fe(r, "label", "TOO_LONG", "at most 256 characters");
+    text = opt_string(r, "text");
+    if (!text || blank(text))
+        add_fe(r, "text", "INVALID", "required, not blank");
+    else if (strlen(text) > KV_MBOX_SEND_TEXT_MAX)
+        add_fe(r, "text", "TOO_LONG", "at most 1000000 bytes");
+    r->d.text = text;
+    r->d.text_len = text ? strlen(text) : 0;
+    st = json_array_size(r->fe) == 0 ? take_attachments(r) : 0;
+    if (st == 413) {
+        kv_http_resp_error(resp, 413, "CONTACT_POINT_SIZE_LIMIT",
+                           "the files are larger than any contact point accepts (100 MB)", NULL);
+        return KV_ETOOBIG;
+    }
+    if (json_array_size(r->fe) > 0) {
+        kv_http_resp_error(resp, 400, "VALIDATION_FAILED", "the letter is not valid",
+                           json_incref(r->fe));
+        return KV_EINVAL;
+    }
+    return 0;
+}
+
+static int write_letter(struct kv_http_req *req, struct kv_http_resp *resp, int reply)
+{
+    struct kv_db *db = NULL;
+    struct kv_mbox_owner owner;
+    struct request r;
+    struct kv_err err = {0};
+    json_t *body = NULL;
+    int status = 500, rc;
+
+    memset(&r, 0, sizeof(r));
+    if (kv__read_db(req, resp, &db) < 0)
+        return 0;
+    rc = kv__read_user_auth(req, resp, db, owner.type, owner.id);
+    kv_db_release(db);
+    if (rc < 0)
+        return 0;
+    if (parse(req, resp, reply, &r) < 0)
+        goto out;
+    if (reply)
+        rc = kv_mbox_send_reply(req->hub, &owner, req->params[0], &r.d, &status, &body, &err);
+    else
+        rc = kv_mbox_send_new(req->hub, &owner, r.point_id, &r.d, &status, &body, &err);
+    if (rc < 0) {
+        kv_http_resp_from_err(resp, KV_EINTERNAL, &err);
+        goto out;
+    }
+    if (status == 201) {
+        char loc[96];
+        snprintf(loc, sizeof(loc), "/api/mailbox/messages/%s",
+                 json_string_value(json_object_get(body, "messageUUID")));
+        kv_http_resp_header(resp, "Location", loc);
+    }
+    kv_http_resp_json(resp, status, body);
+out:
+    request_release(&r);
+    return 0;
+}
+
+static int write_new(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    return write_letter(req, resp, 0);
+}
+
+static int write_reply(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    return write_letter(req, resp, 1);
+}
+
+const struct kv_http_route kv_api_mailbox_send_routes[] = {
+    {"POST", "/api/mailbox/messages", write_new, "mailbox_write", 0},
+    {"POST", "/api/mailbox/messages/{uuid}/reply", write_reply, "mailbox_reply", 0},
+    {NULL, NULL, NULL, NULL, 0},
+};

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * group_commit.c: leader/follower group commit (see group_commit.h). One process-wide FIFO
+ * of waiting operations under one mutex; at most one batch runs at a time. A batch holds the
+ * operations of one store only (the leader's), so stores never mix; operations of another
+ * store wait for the next leader.
+ */
+#include "hub/group_commit.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "util/log.h"
+
+/* One waiting operation; lives on its caller's stack. */
+struct op {
+    struct kv_store *st; /* the store it writes to */
+    kv_group_op fn;      /* the operation */
+    void *arg;           /* borrowed argument */
+    int lazy;            /* 1: KV_GROUP_LAZY */
+    int done;            /* set under mu once committed or failed */
+    int rc;              /* its result */
+    struct kv_err err;   /* detail of rc */
+    struct op *next;     /* queue / batch link */
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t finished = PTHREAD_COND_INITIALIZER; /* broadcast after each batch */
+static struct op *head, *tail;                              /* waiting, FIFO */
+static int leading;                                         /* a batch is running */
+
+/* Unlinks up to KV_GROUP_COMMIT_MAX queued operations of store st, in queue order, and
+ * returns them as a list. Caller holds mu. */
+static struct op *take(struct kv_store *st)
+{
+    struct op *batch = NULL, **bt = &batch, **pp = &head, *o;
+    int n = 0;
+
+    tail = NULL;
+    while ((o = *pp) != NULL) {
+        if (o->st == st && n < KV_GROUP_COMMIT_MAX) {
+            *pp = o->next;
+            o->next = NULL;
+            *bt = o;
+            bt = &o->next;
+            n++;
+        } else {
+            tail = o;
+            pp = &o->next;
+        }
+    }
+    return batch;
+}
+
+static void fail_all(struct op *batch, int rc, const struct kv_err *err)
+{
+    struct op *o;
+
+    for (o = batch; o; o = o->next) {
+        if (o->rc < 0)
+            continue;
+        o->rc = rc;
+        if (err)
+            o->err = *err;
+    }
+}
+
+/* Runs one parameterless statement through the connection's statement cache (these run for
+ * every operation, so they are not parsed again each time as kv_db_exec would). */
+static int run(struct kv_db *db, const char *sql, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db, sql, &s, err);
+
+    if (rc < 0)
+        return rc;
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* Runs the batch in one transaction on db; synchronous=NORMAL for its COMMIT when every
+ * operation in it is lazy (the connection is set back to FULL afterwards). */
+static void run_batch(struct kv_db *db, struct op *batch)
+{
+    struct kv_err err = {0};
+    struct op *o;
+    int rc, lazy = 1;
+
+    for (o = batch; o; o = o->next)
+        lazy = lazy && o->lazy;
+    if (lazy && run(db, "PRAGMA synchronous=NORMAL", NULL) < 0)
+        lazy = 0;
+    rc = kv_db_begin(db, &err);
+    if (rc < 0) {
+        fail_all(batch, rc, &err);
+        goto out;
+    }
+    for (o = batch; o; o = o->next) {
+        rc = run(db, "SAVEPOINT kv_group", &o->err);
+        if (rc == 0) {
+            rc = o->fn(db, o->arg, &o->err);
+            if (rc > 0)
+                rc = 0;
+            if (rc < 0)
+                (void)run(db, "ROLLBACK TO kv_group", NULL);
+            (void)run(db, "RELEASE kv_group", NULL);
+        }
+        o->rc = rc;
+    }
+    rc = kv_db_commit(db, &err);
+    if (rc < 0)
+        fail_all(batch, rc, &err);
+out:
+    if (lazy && run(db, "PRAGMA synchronous=FULL", &err) < 0) {
+        /* A connection that cannot be made durable again must not go back to the pool in
+         * this state; failing loudly is all that is left. */
+        kv_log(KV_LOG_ERROR, "group commit: cannot restore synchronous=FULL: %s", err.msg);
+        abort();
+    }
+}
+
+int kv_group_commit_run(struct kv_db *db, kv_group_op fn, void *arg, int durability,
+                        struct kv_err *err)
+{
+    struct op self;
+
+    memset(&self, 0, sizeof(self));
+    self.st = kv_db_store(db);
+    self.fn = fn;
+    self.arg = arg;
+    self.lazy = durability == KV_GROUP_LAZY;
+    pthread_mutex_lock(&mu);
+    if (tail)
+        tail->next = &self;
+    else
+        head = &self;
+    tail = &self;
+    while (!self.done) {
+        struct op *batch, *o, *next;
+
+        if (leading) {
+            pthread_cond_wait(&finished, &mu);
+            continue;
+        }
+        /* Not done and no batch running: self is still queued, so it is in this batch
+         * unless more than KV_GROUP_COMMIT_MAX of its store are ahead of it. */
+        leading = 1;
+        batch = take(self.st);
+        pthread_mutex_unlock(&mu);
+        run_batch(db, batch);
+        pthread_mutex_lock(&mu);
+        for (o = batch; o; o = next) {
+            next = o->next;
+            o->next = NULL;
+            o->done = 1;
+        }
+        leading = 0;
+        pthread_cond_broadcast(&finished);
+    }
+    pthread_mutex_unlock(&mu);
+    if (self.rc < 0 && err)
+        *err = self.err;
+    return self.rc;
+}

@@ -1,0 +1,601 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * mailbox_send.c: building and storing the letters citizens and companies write to
+ * authorities through the mailbox API (new letters to a contact point, replies to letters that
+ * allow them). Finds where the letter goes (contact point or the original sender's recipient
+ * system), enforces the contact point's limits, builds the MeMo 1.2 with libmemo's builder,
+ * checks it at NgDP level and hands it to the send pipeline's group-commit writer as a user
+ * letter (struct kv_letter.sender_mailbox_id). See mailbox_send.h.
+ */
+#include "hub/mailbox_send.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/directory.h"
+#include "hub/hub.h"
+#include "hub/letters.h"
+#include "hub/mailbox_view.h"
+#include "hub/recipient_queue.h"
+#include "hub/writer.h"
+#include "memo/memo.h"
+#include "memo/model.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/crypto.h"
+#include "util/xmalloc.h"
+
+/* The answer being built. */
+struct answer {
+    int status;  /* HTTP status */
+    json_t *body; /* owned body */
+};
+
+static void refuse(struct answer *a, int status, const char *code, const char *message,
+                   json_t *fe)
+{
+    if (a->body)
+        json_decref(a->body);
+    a->status = status;
+    a->body = json_pack("{s:s,s:s,s:o}", "code", code, "message", message, "fieldErrors",
+                        fe ? fe : json_array());
+}
+
+static json_t *field_error(const char *field, const char *code, const char *message,
+                           const char *rejected)
+{
+    return json_pack("[{s:s,s:s,s:s,s:s,s:s?}]", "resource", "MailboxMessage", "field", field,
+                     "code", code, "message", message, "rejectedValue", rejected);
+}
+
+/* Where a letter goes: the organisation and, when one is used, the contact point. */
+struct target {
+    char org[9];          /* recipient organisation CVR */
+    char org_label[257];  /* its name for Recipient/label */
+    char point_id[37];    /* contact point id, "" when the default recipient system */
+    char point_name[257]; /* its name for Recipient/ContactPoint/label */
+    int64_t max_mb;       /* memoSizeThresholdMB, 0 = no point limit */
+    int64_t max_att;      /* allowedNumberOfAttachments, -1 = no point limit */
+};
+
+static void copy_col(char *dst, size_t dstsz, const char *s)
+{
+    snprintf(dst, dstsz, "%s", s ? s : "");
+}
+
+/* Loads contact point id with its organisation into t. With audience set ("citizen" or
+ * "company"), only an active point visible to that audience is found; without, any active
+ * point. 0, or KV_ENOTFOUND. */
+static int load_point(struct kv_db *db, const char *id, const char *audience, struct target *t,
+                      struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    rc = kv_db_prepare(db,
+                       "SELECT cp.id, cp.org_cvr, o.name, cp.name, cp.memo_size_threshold_mb, "
+                       "cp.allowed_number_of_attachments FROM contact_points cp "
+                       "JOIN orgs o ON o.cvr = cp.org_cvr WHERE cp.id = lower(?) "
+                       "AND cp.active = 1 AND (? = '' OR (? = 'citizen' AND cp.visible_citizen "
+                       "= 1) OR (? = 'company' AND cp.visible_company = 1))",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    kv_stmt_bind_text(s, 2, audience ? audience : "", -1);
+    kv_stmt_bind_text(s, 3, audience ? audience : "", -1);
+    kv_stmt_bind_text(s, 4, audience ? audience : "", -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW) {
+        copy_col(t->point_id, sizeof(t->point_id), kv_stmt_col_text(s, 0));
+        copy_col(t->org, sizeof(t->org), kv_stmt_col_text(s, 1));
+        copy_col(t->org_label, sizeof(t->org_label), kv_stmt_col_text(s, 2));
+        copy_col(t->point_name, sizeof(t->point_name), kv_stmt_col_text(s, 3));
+        t->max_mb = kv_stmt_col_int64(s, 4);
+        t->max_att = kv_stmt_col_int64(s, 5);
+    }
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    return rc == KV_ROW ? 0 : kv_err_set(err, KV_ENOTFOUND, "no such contact point");
+}
+
+/* The writer's mailbox; refuses (403) unless it is REGISTERED. 1 when refused. */
+static int writer_mailbox(struct kv_db *db, const struct kv_mbox_owner *owner,
+                          struct kv_mailbox *mb, struct answer *a, struct kv_err *err)
+{
+    int rc = kv_mailbox_find(db, owner->type, owner->id, mb, err);
+
+    if (rc < 0 && rc != KV_ENOTFOUND)
+        return rc;
+    if (rc == KV_ENOTFOUND || strcmp(mb->status, "REGISTERED") != 0) {
+        refuse(a, 403, "MAILBOX_NOT_ACTIVE",
+               "only the owner of a registered (open, not exempt) mailbox can write letters",
+               NULL);
+        return 1;
+    }
+    return 0;
+}
+
+/* Enforces the point's limits on the draft. 1 when refused. */
+static int check_limits(const struct target *t, const struct kv_mbox_draft *d, struct answer *a)
+{
+    char msg[256];
+    size_t i;
+    uint64_t total = d->text_len;
+
+    if (t->max_att >= 0 && (int64_t)d->n_att > t->max_att) {
+        snprintf(msg, sizeof(msg), "the contact point accepts at most %lld attachments, not %zu",
+                 (long long)t->max_att, d->n_att);
+        refuse(a, 400, "CONTACT_POINT_ATTACHMENT_LIMIT", msg,
+               field_error("attachments", "CONTACT_POINT_ATTACHMENT_LIMIT", msg, NULL));
+        return 1;
+    }
+    for (i = 0; i < d->n_att; i++)
+        total += d->att[i].len;
+    if (t->max_mb > 0 && total > (uint64_t)t->max_mb * KV_MBOX_SEND_MB) {
+        snprintf(msg, sizeof(msg),
+                 "the letter's files are %llu bytes; the contact point accepts at most %lld MB "
+                 "(%lld bytes)",
+                 (unsigned long long)total, (long long)t->max_mb,
+                 (long long)t->max_mb * KV_MBOX_SEND_MB);
+        refuse(a, 413, "CONTACT_POINT_SIZE_LIMIT", msg,
+               field_error("attachments", "CONTACT_POINT_SIZE_LIMIT", msg, NULL));
+        return 1;
+    }
+    return 0;
+}
+
+/* Builds the letter's model: header, sender = the writer, recipient = t, documents. */
+static int build(const struct kv_mbox_owner *owner, const struct kv_mailbox *mb,
+                 const struct target *t, const char *label, const struct kv_mbox_draft *d,
+                 struct kv_memo_message **out, struct kv_err *err)
+{
+    struct kv_memo_message *msg = NULL;
+    struct kv_memo_contact_point *cp;
+    size_t i;
+    int rc;
+
+    rc = kv_memo_build_new("1.2", KV_MEMO_DIGITALPOST, label, &msg, err);
+    if (rc < 0)
+        return rc;
+    kv_memo_str_set(&msg->header.message_id, msg->header.message_uuid);
+    rc = kv_memo_build_sender(msg, owner->id, owner->type, mb->name[0] ? mb->name : owner->id,
+                              err);
+    if (rc == 0)
+        rc = kv_memo_build_recipient(msg, t->org, "CVR", t->org_label[0] ? t->org_label : NULL,
+                                     err);
+    if (rc < 0)
+        goto out;
+    if (t->point_id[0]) {
+        cp = kv_xcalloc(1, sizeof(*cp));
+        kv_memo_str_set(&cp->contact_point_id, t->point_id);
+        if (t->point_name[0])
+            kv_memo_str_set(&cp->label, t->point_name);
+        msg->header.recipient.contact_point = cp;
+    }
+    kv_memo_str_set(&msg->body->main.label, label);
+    rc = kv_memo_build_main_file(msg, "brev.txt", d->text, d->text_len, "text/plain", "da", err);
+    for (i = 0; rc == 0 && i < d->n_att; i++)
+        rc = kv_memo_build_attachment(msg, NULL, d->att[i].filename, d->att[i].data,
+                                      d->att[i].len, d->att[i].mime, "da", err);
+out:
+    if (rc < 0)
+        kv_memo_message_free(msg);
+    else
+        *out = msg;
+    return rc;
+}
+
+/* One fieldError per error diagnostic of the check (code = the rule). */
+static json_t *diag_field_errors(const struct kv_memo_diags *dg)
+{
+    json_t *arr = json_array();
+    size_t i;
+
+    for (i = 0; i < dg->n; i++) {
+        const struct kv_memo_diag *g = &dg->items[i];
+        if (g->severity != KV_MEMO_ERROR)
+            continue;
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:n}", "resource", "memo",
+                                             "field", g->path && g->path[0] ? g->path : "/",
+                                             "code", g->rule,
+                                             "message", g->message ? g->message : "",
+                                             "rejectedValue"));
+    }
+    return arr;
+}
+
+/* Writes msg as XML and checks it at NgDP level. On success *out_xml (owned) holds the bytes;
+ * 1 when refused (a set). */
+static int write_and_check(const struct kv_memo_message *msg, char **out_xml, size_t *out_len,
+                           struct answer *a, struct kv_err *err)
+{
+    struct kv_memo_diags dg;
+    struct kv_buf b;
+    char text[300];
+    int rc;
+
+    *out_xml = NULL;
+    kv_buf_init(&b, KV_MEMO_DEFAULT_MAX_BYTES);
+    rc = kv_memo_write(msg, 0, &b, err);
+    if (rc == KV_EINVAL || rc == KV_ETOOBIG) {
+        snprintf(text, sizeof(text), "the letter cannot be written as MeMo: %s",
+                 err ? err->msg : "invalid");
+        refuse(a, rc == KV_ETOOBIG ? 413 : 400, "MEMO_VALIDATION_FAILED", text, NULL);
+        kv_buf_release(&b);
+        return 1;
+    }
+    if (rc < 0) {
+        kv_buf_release(&b);
+        return rc;
+    }
+    rc = kv_memo_global_init(err);
+    if (rc < 0) {
+        kv_buf_release(&b);
+        return rc;
+    }
+    kv_memo_diags_init(&dg);
+    rc = kv_memo_check(b.buf, b.len, KV_MEMO_LEVEL_NGDP, NULL, &dg, NULL, err);
+    if (rc == 0 && dg.n_errors > 0) {
+        snprintf(text, sizeof(text), "the letter breaks %zu MeMo rule%s", dg.n_errors,
+                 dg.n_errors == 1 ? "" : "s");
+        refuse(a, 400, "MEMO_VALIDATION_FAILED", text, diag_field_errors(&dg));
+        rc = 1;
+    }
+    kv_memo_diags_release(&dg);
+    if (rc != 0) {
+        kv_buf_release(&b);
+        return rc;
+    }
+    *out_xml = kv_buf_detach(&b, out_len);
+    return 0;
+}
+
+/* Hands l to the writer (or a direct transaction when the hub has none). */
+static int store_letter(struct kv_hub *hub, struct kv_letter *l, struct kv_err *err)
+{
+    struct kv_letter *lp = l;
+    struct kv_db *db = NULL;
+    int rc;
+
+    if (hub->writer)
+        return kv_letter_writer_run(hub->writer, &lp, 1, err);
+    rc = kv_db_acquire(hub->store, &db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_letters_store_batch(db, &lp, 1, err);
+    kv_db_release(db);
+    return rc;
+}
+
+/* Stores the built letter as owner's and sets the answer. in_reply_to may be NULL. */
+static int submit(struct kv_hub *hub, const struct kv_mbox_owner *owner,
+                  const struct kv_mailbox *mb, const struct target *t,
+                  const struct kv_memo_message *msg, const char *in_reply_to, struct answer *a,
+                  struct kv_err *err)
+{
+    struct kv_letter l;
+    char *xml = NULL;
+    char ts[32];
+    size_t len = 0;
+    int rc;
+
+    rc = write_and_check(msg, &xml, &len, a, err);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    kv_letter_init(&l, xml, len);
+    kv_sha256_hex(xml, len, l.sha256);
+    copy_col(l.uuid, sizeof(l.uuid), msg->header.message_uuid);
+    l.message_id = kv_xstrdup(msg->header.message_uuid);
+    l.label = kv_xstrdup(msg->header.label);
+    l.message_type = kv_xstrdup(KV_MEMO_DIGITALPOST);
+    l.memo_version = kv_xstrdup("1.2");
+    /* sender_cvr: the company's CVR, '' for a citizen (the CPR stays in the MeMo). */
+    copy_col(l.sender_id, sizeof(l.sender_id), strcmp(owner->type, "CVR") == 0 ? owner->id : "");
+    l.sender_label = kv_xstrdup(msg->header.sender.label);
+    copy_col(l.recipient_type, sizeof(l.recipient_type), "CVR");
+    copy_col(l.recipient_id, sizeof(l.recipient_id), t->org);
+    copy_col(l.contact_point_id, sizeof(l.contact_point_id), t->point_id);
+    l.sender_mailbox_id = mb->id;
+    snprintf(l.actor, sizeof(l.actor), "%s:%s", strcmp(owner->type, "CPR") == 0 ? "cpr" : "cvr",
+             owner->id);
+    rc = kv_uuid_v4(l.transmission_id);
+    if (rc < 0) {
+        kv_err_set(err, rc, "cannot generate a transmission id");
+        goto out;
+    }
+    rc = store_letter(hub, &l, err);
+    if (l.outcome == KV_LETTER_CREATED) {
+        kv_clock_format_utc(l.time_ms, ts, sizeof(ts));
+        a->status = 201;
+        a->body = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:{s:s,s:s},s:s?,s:s?}", "messageUUID",
+                            l.uuid, "messageId", l.message_id, "label", l.label, "folder",
+                            KV_MBOX_FOLDER_SENT, "size", (json_int_t)len, "createdAt", ts,
+                            "recipient", "id", t->org, "label", t->org_label, "contactPointId",
+                            t->point_id[0] ? t->point_id : NULL, "inReplyTo", in_reply_to);
+        rc = 0;
+    } else if (l.outcome == KV_LETTER_FAILED && l.err.code == KV_ENOTFOUND) {
+        /* The point or the default system went away between the check and the store. */
+        refuse(a, 409, "NOT_REACHABLE", "the organisation has no recipient system", NULL);
+        rc = 0;
+    } else if (l.outcome == KV_LETTER_CONFLICT) {
+        refuse(a, 409, "DUPLICATE_MESSAGE_UUID", "messageUUID collision; write the letter again",
+               NULL);
+        rc = 0;
+    } else {
+        if (rc == 0)
+            rc = kv_err_set(err, l.err.code ? l.err.code : KV_EINTERNAL, "%s",
+                            l.err.msg[0] ? l.err.msg : "the letter could not be stored");
+    }
+out:
+    kv_letter_release(&l);
+    free(xml);
+    return rc;
+}
+
+/* Turns the answer (or an error) into the caller's out parameters. */
+static int finish(struct answer *a, int rc, int *out_status, json_t **out_body)
+{
+    if (rc < 0 || !a->body) {
+        if (a->body)
+            json_decref(a->body);
+        *out_status = 500;
+        *out_body = NULL;
+        return rc < 0 ? rc : KV_EINTERNAL;
+    }
+    *out_status = a->status;
+    *out_body = a->body;
+    return 0;
+}
+
+int kv_mbox_send_new(struct kv_hub *hub, const struct kv_mbox_owner *owner,
+                     const char *point_id, const struct kv_mbox_draft *d, int *out_status,
+                     json_t **out_body, struct kv_err *err)
+{
+    struct answer a = {0, NULL};
+    struct kv_db *db = NULL;
+    struct kv_mailbox mb;
+    struct kv_memo_message *msg = NULL;
+    struct target t;
+    int rc;
+
+    memset(&t, 0, sizeof(t));
+    rc = kv_db_acquire(hub->store, &db, err);
+    if (rc < 0)
+        return finish(&a, rc, out_status, out_body);
+    rc = writer_mailbox(db, owner, &mb, &a, err);
+    if (rc != 0)
+        goto out;
+    rc = load_point(db, point_id, strcmp(owner->type, "CPR") == 0 ? "citizen" : "company", &t,
+                    err);
+    if (rc == KV_ENOTFOUND) {
+        refuse(&a, 404, "CONTACT_POINT_NOT_FOUND",
+               "no active contact point with this id is open to you",
+               field_error("contactPointId", "CONTACT_POINT_NOT_FOUND", "not found", point_id));
+        rc = 0;
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    /* Every point has a recipient system; routing looks the point up again when storing. */
+    kv_db_release(db);
+    db = NULL;
+    if (check_limits(&t, d, &a))
+        goto out;
+    rc = build(owner, &mb, &t, d->label, d, &msg, err);
+    if (rc == KV_EINVAL || rc == KV_ETOOBIG) {
+        refuse(&a, rc == KV_ETOOBIG ? 413 : 400, "INVALID_REQUEST", err ? err->msg : "invalid",
+               NULL);
+        rc = 0;
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    rc = submit(hub, owner, &mb, &t, msg, NULL, &a, err);
+out:
+    kv_memo_message_free(msg);
+    kv_db_release(db);
+    return finish(&a, rc < 0 ? rc : 0, out_status, out_body);
+}
+
+/* ---- replies ---- */
+
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    int64_t era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int num(const char *s, int n, int *out)
+{
+    int i, v = 0;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int kv_mbox_parse_utc(const char *s, int64_t *out_ms)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, mo, d, h, mi, se, leap, ms = 0, scale = 100;
+    size_t i = 19;
+
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') /* xs:dateTime collapses */
+        s++;
+    if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+        s[16] != ':' || num(s, 4, &y) < 0 || num(s + 5, 2, &mo) < 0 || num(s + 8, 2, &d) < 0 ||
+        num(s + 11, 2, &h) < 0 || num(s + 14, 2, &mi) < 0 || num(s + 17, 2, &se) < 0)
+        return KV_EINVAL;
+    if (s[i] == '.') {
+        for (i++; s[i] >= '0' && s[i] <= '9'; i++) {
+            ms += (s[i] - '0') * scale;
+            scale /= 10;
+        }
+    }
+    if (s[i] != 'Z')
+        return KV_EINVAL;
+    for (i++; s[i]; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            return KV_EINVAL;
+    leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 ||
+        mi > 59 || se > 59)
+        return KV_EINVAL;
+    *out_ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + se * 1000LL + ms;
+    return 0;
+}
+
+/* Adds the ReplyData pointing at the original orig to msg, followed by the original's own
+ * ReplyData (moved over: the authority's references, such as its caseID, travel back). */
+static void add_reply_data(struct kv_memo_message *msg, struct kv_memo_message *orig)
+{
+    const struct kv_memo_header *oh = &orig->header;
+    struct kv_memo_reply_data *rd;
+    size_t i, n = oh->n_reply_data;
+
+    rd = kv_memo_header_add_reply_data(&msg->header);
+    kv_memo_str_set(&rd->message_id, oh->message_id);
+    kv_memo_str_set(&rd->message_uuid, oh->message_uuid);
+    kv_memo_str_set(&rd->reply_uuid, msg->header.message_uuid);
+    kv_memo_str_set(&rd->sender_id, oh->sender.id);
+    kv_memo_str_set(&rd->recipient_id, oh->recipient.id);
+    if (oh->sender.contact_point)
+        kv_memo_str_set(&rd->contact_point_id, oh->sender.contact_point->contact_point_id);
+    for (i = 0; i < n; i++) {
+        rd = kv_memo_header_add_reply_data(&msg->header);
+        *rd = orig->header.reply_data[i];
+        memset(&orig->header.reply_data[i], 0, sizeof(*rd)); /* moved: orig frees nothing */
+    }
+}
+
+/* Where a reply to orig goes; 1 when refused. */
+static int reply_target(struct kv_db *db, const struct kv_memo_message *orig, struct target *t,
+                        struct answer *a, struct kv_err *err)
+{
+    const struct kv_memo_sender *snd = &orig->header.sender;
+    const char *cp = snd->contact_point ? snd->contact_point->contact_point_id : NULL;
+    char sys[37];
+    int used = 0, rc;
+
+    if (!snd->id || !snd->id_type || strcmp(snd->id_type, "CVR") != 0 || !kv_cvr_valid(snd->id)) {
+        refuse(a, 409, "NOT_REACHABLE", "the sender of this letter is not an organisation",
+               NULL);
+        return 1;
+    }
+    copy_col(t->org, sizeof(t->org), snd->id);
+    copy_col(t->org_label, sizeof(t->org_label), snd->label);
+    t->max_att = -1;
+    t->max_mb = 0;
+    if (cp && strlen(cp) > 36)
+        cp = NULL;
+    rc = kv_recipient_pick(db, t->org, cp, sys, &used, err);
+    if (rc == KV_ENOTFOUND) {
+        refuse(a, 409, "NOT_REACHABLE",
+               "the sending organisation has no recipient system that can receive replies",
+               NULL);
+        return 1;
+    }
+    if (rc < 0)
+        return rc;
+    if (used) { /* the point's limits apply; it may be hidden from the writer's audience */
+        rc = load_point(db, cp, NULL, t, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int kv_mbox_send_reply(struct kv_hub *hub, const struct kv_mbox_owner *owner, const char *uuid,
+                       const struct kv_mbox_draft *d, int *out_status, json_t **out_body,
+                       struct kv_err *err)
+{
+    struct answer a = {0, NULL};
+    struct kv_db *db = NULL;
+    struct kv_mailbox mb;
+    struct kv_mbox_letter l;
+    struct kv_memo_message *orig = NULL, *msg = NULL;
+    struct target t;
+    char *label = NULL;
+    int64_t deadline;
+    int rc;
+
+    memset(&t, 0, sizeof(t));
+    memset(&l, 0, sizeof(l));
+    rc = kv_db_acquire(hub->store, &db, err);
+    if (rc < 0)
+        return finish(&a, rc, out_status, out_body);
+    rc = writer_mailbox(db, owner, &mb, &a, err);
+    if (rc != 0)
+        goto out;
+    rc = kv_mbox_letter_load(db, owner, uuid, 1, &l, err);
+    if (rc == KV_ENOTFOUND) {
+        refuse(&a, 404, "NOT_FOUND", "no such message", NULL);
+        rc = 0;
+        goto out;
+    }
+    if (rc == 0)
+        rc = kv_mbox_letter_model(&l, 1, &orig, err);
+    if (rc < 0)
+        goto out;
+    if (l.sent || orig->header.reply != KV_MEMO_BOOL_TRUE) {
+        refuse(&a, 409, "REPLY_NOT_ALLOWED", "this letter does not allow replies (reply=true)",
+               NULL);
+        goto out;
+    }
+    if (orig->header.reply_by &&
+        (kv_mbox_parse_utc(orig->header.reply_by, &deadline) < 0 ||
+         kv_clock_now_ms() > deadline)) {
+        refuse(&a, 409, "REPLY_DEADLINE_PASSED",
+               "the deadline for replies (replyByDateTime) has passed",
+               field_error("replyByDateTime", "REPLY_DEADLINE_PASSED", "deadline passed",
+                           orig->header.reply_by));
+        goto out;
+    }
+    rc = reply_target(db, orig, &t, &a, err);
+    if (rc != 0)
+        goto out;
+    kv_db_release(db);
+    db = NULL;
+    if (check_limits(&t, d, &a))
+        goto out;
+    if (d->label && d->label[0]) {
+        label = kv_xstrdup(d->label);
+    } else {
+        size_t n = strlen(l.label);
+        label = kv_xmalloc(n + 5);
+        memcpy(label, "Re: ", 4);
+        memcpy(label + 4, l.label, n + 1);
+    }
+    rc = build(owner, &mb, &t, label, d, &msg, err);
+    if (rc == KV_EINVAL || rc == KV_ETOOBIG) {
+        refuse(&a, rc == KV_ETOOBIG ? 413 : 400, "INVALID_REQUEST", err ? err->msg : "invalid",
+               NULL);
+        rc = 0;
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    add_reply_data(msg, orig);
+    rc = submit(hub, owner, &mb, &t, msg, l.message_uuid, &a, err);
+out:
+    free(label);
+    kv_memo_message_free(msg);
+    kv_memo_message_free(orig);
+    kv_mbox_letter_release(&l);
+    kv_db_release(db);
+    return finish(&a, rc < 0 ? rc : 0, out_status, out_body);
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * mailbox_send.h: letters that citizens (CPR) and companies (CVR) write to authorities through
+ * the mailbox API (docs/mailbox-api.md, "Writing to authorities"):
+ *   new    a letter to a contact point that is active and visible to the writer's audience
+ *          (citizen for CPR, company for CVR), within the point's limits
+ *          (allowedNumberOfAttachments, memoSizeThresholdMB counted on decoded file bytes with
+ *          MB = 1,000,000 bytes);
+ *   reply  an answer to a letter in the writer's mailbox whose header has reply=true, before
+ *          its replyByDateTime, to the original Sender organisation (its Sender/ContactPoint
+ *          when that point is active, else its default recipient system), with ReplyData
+ *          pointing at the original.
+ * The hub builds a MeMo 1.2 (fresh messageUUID v4, messageID = messageUUID, Sender = the
+ * writer, Recipient = the organisation with ContactPoint when one is used, the text as the
+ * MainDocument's text/plain file "brev.txt", one AdditionalDocument per attachment), checks it
+ * with kv_memo_check at NgDP level, and stores it through the send pipeline's durable path
+ * (the group-commit writer: the answer comes after COMMIT) with letters.sender_mailbox_id set,
+ * sender_system '' and no receipt row; it is routed with kv_recipient_route to the recipient
+ * system and listed in the writer's "sent" folder (mailbox_view.h). Events as for a system's
+ * letter (MEMO_SEND_RECEIVED, MEMO_SEND_VALIDATED, MEMO_AVAILABLE_TO_RECIPIENT), actor
+ * "cpr:<n>"/"cvr:<n>".
+ *
+ * Answers: *out_status and *out_body (owned, json_decref) are the HTTP answer: 201
+ * {messageUUID, messageId, label, folder, size, createdAt, recipient {id, label},
+ * contactPointId, inReplyTo} or an ErrorMessage (codes in docs/mailbox-api.md). The function
+ * returns a negative code only when it could not run at all (err set; answer 500).
+ *
+ * Ownership: everything passed in is borrowed for the duration of the call.
+ */
+#ifndef KV_HUB_MAILBOX_SEND_H
+#define KV_HUB_MAILBOX_SEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "util/err.h"
+
+struct kv_hub;
+struct kv_mbox_owner;
+
+#define KV_MBOX_SEND_LABEL_MAX 256          /* label, in UTF-8 characters */
+#define KV_MBOX_SEND_TEXT_MAX 1000000       /* text of the main document, bytes */
+#define KV_MBOX_SEND_ATTACH_MAX 100         /* attachments in one request (NgDP allows 10) */
+#define KV_MBOX_SEND_FILENAME_MAX 255       /* attachment file name, bytes */
+#define KV_MBOX_SEND_DECODED_MAX 100000000  /* decoded bytes of all files (largest point limit) */
+#define KV_MBOX_SEND_MB 1000000             /* memoSizeThresholdMB unit, bytes */
+
+/* One attachment: becomes an AdditionalDocument with one File. */
+struct kv_mbox_attachment {
+    const char *filename;       /* borrowed file name */
+    const char *mime;           /* borrowed MIME type, or NULL: guessed from the extension */
+    const unsigned char *data;  /* borrowed decoded bytes */
+    size_t len;                 /* bytes in data */
+};
+
+/* What the writer wrote. */
+struct kv_mbox_draft {
+    const char *label;                     /* borrowed title; NULL for a reply: "Re: <orig>" */
+    const char *text;                      /* borrowed UTF-8 text of the main document */
+    size_t text_len;                       /* bytes in text */
+    const struct kv_mbox_attachment *att;  /* borrowed array */
+    size_t n_att;                          /* entries in att */
+};
+
+/* A new letter from owner to contact point point_id. */
+int kv_mbox_send_new(struct kv_hub *hub, const struct kv_mbox_owner *owner,
+                     const char *point_id, const struct kv_mbox_draft *d, int *out_status,
+                     json_t **out_body, struct kv_err *err);
+
+/* A reply from owner to the letter uuid in owner's mailbox. */
+int kv_mbox_send_reply(struct kv_hub *hub, const struct kv_mbox_owner *owner, const char *uuid,
+                       const struct kv_mbox_draft *d, int *out_status, json_t **out_body,
+                       struct kv_err *err);
+
+/* Parses an xs:dateTime in UTC "YYYY-MM-DDTHH:MM:SS[.fraction]Z" into Unix ms (fraction
+ * truncated to ms). 0 or KV_EINVAL. */
+int kv_mbox_parse_utc(const char *s, int64_t *out_ms);
+
+#endif

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * test_event_hash.c: the canonical form of an event hash is fixed (events.c, version 1), so
+ * chains written by any earlier build keep verifying. Rows whose hashes this test computes
+ * itself from the documented form (integers printed with printf, including negative and
+ * extreme times) must verify, and appends chain on after them.
+ */
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hub/events.h"
+#include "store/store.h"
+#include "util/crypto.h"
+
+#define ZERO64 "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* Appends one canonical field ("N" or "S<len>:<bytes>") to buf at *o. */
+static void field(char *buf, size_t cap, size_t *o, const char *v)
+{
+    int n = v ? snprintf(buf + *o, cap - *o, "S%zu:%s", strlen(v), v)
+              : snprintf(buf + *o, cap - *o, "N");
+
+    assert_true(n > 0 && (size_t)n < cap - *o);
+    *o += (size_t)n;
+}
+
+/* Inserts an event row with the hash of the documented canonical form; out = its hash. */
+static void insert_row(struct kv_db *db, int64_t seq, const char *id, int64_t time_ms,
+                       const char *props, const char *prev, char out[KV_SHA256_HEX_LEN + 1])
+{
+    char buf[1024], num[2][32];
+    size_t o = 0;
+    struct kv_stmt *s;
+
+    snprintf(num[0], sizeof(num[0]), "%" PRId64, seq);
+    snprintf(num[1], sizeof(num[1]), "%" PRId64, time_ms);
+    o = (size_t)snprintf(buf, sizeof(buf), "kuvert-event-v1\n");
+    field(buf, sizeof(buf), &o, num[0]);
+    field(buf, sizeof(buf), &o, id);
+    field(buf, sizeof(buf), &o, num[1]);
+    field(buf, sizeof(buf), &o, "MEMO_SEND_RECEIVED");
+    field(buf, sizeof(buf), &o, "8c2ea15d-61fb-4ba9-9366-42f8b194c114");
+    field(buf, sizeof(buf), &o, NULL);
+    field(buf, sizeof(buf), &o, "cli");
+    field(buf, sizeof(buf), &o, "cpr:2211771212");
+    field(buf, sizeof(buf), &o, props);
+    field(buf, sizeof(buf), &o, prev);
+    kv_sha256_hex(buf, o, out);
+    assert_int_equal(kv_db_prepare(db,
+                                   "INSERT INTO events (seq, event_id, time_ms, tag, message_uuid,"
+                                   " system_id, actor, subject, props, prev_hash, hash) VALUES"
+                                   " (?, ?, ?, 'MEMO_SEND_RECEIVED',"
+                                   " '8c2ea15d-61fb-4ba9-9366-42f8b194c114', NULL, 'cli',"
+                                   " 'cpr:2211771212', ?, ?, ?)",
+                                   &s, NULL),
+                     0);
+    kv_stmt_bind_int64(s, 1, seq);
+    kv_stmt_bind_text(s, 2, id, -1);
+    kv_stmt_bind_int64(s, 3, time_ms);
+    kv_stmt_bind_text(s, 4, props, -1);
+    kv_stmt_bind_text(s, 5, prev, -1);
+    kv_stmt_bind_text(s, 6, out, -1);
+    assert_int_equal(kv_stmt_step(s, NULL), KV_DONE);
+    kv_stmt_done(s);
+}
+
+static void test_documented_form_verifies(void **state)
+{
+    char dir[] = "/tmp/kv-test-evhash-XXXXXX", cmd[128];
+    char h1[KV_SHA256_HEX_LEN + 1], h2[KV_SHA256_HEX_LEN + 1], h3[KV_SHA256_HEX_LEN + 1];
+    struct kv_store *st = NULL;
+    struct kv_db *db = NULL;
+    struct kv_err err = {0, ""};
+    struct kv_event ev = {"MESSAGE_READ", NULL, NULL, "hub", NULL, "{\"n\":1}", 1700000000000};
+    int64_t n = 0;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(kv_store_open(dir, &st, NULL), 0);
+    assert_int_equal(kv_db_acquire(st, &db, NULL), 0);
+    assert_int_equal(kv_db_exec(db, "DELETE FROM events", NULL), 0); /* setup's own, if any */
+    assert_int_equal(kv_db_begin(db, NULL), 0);
+    insert_row(db, 1, "11111111-1111-4111-8111-111111111111", -5, NULL, ZERO64, h1);
+    insert_row(db, 2, "22222222-2222-4222-8222-222222222222", INT64_MAX, "{\"a\":\"b\"}", h1, h2);
+    insert_row(db, 3, "33333333-3333-4333-8333-333333333333", INT64_MIN, "", h2, h3);
+    assert_int_equal(kv_db_commit(db, NULL), 0);
+    if (kv_events_verify(db, &n, &err) != 0)
+        fail_msg("documented form rejected: %s", err.msg);
+    assert_int_equal(n, 3);
+
+    /* Appends, with and without the writer's chain-head cache, chain on after them. */
+    assert_int_equal(kv_db_begin(db, NULL), 0);
+    assert_int_equal(kv_events_append(db, &ev, NULL), 0);
+    kv_events_head_begin(db);
+    assert_int_equal(kv_events_append(db, &ev, NULL), 0);
+    assert_int_equal(kv_events_append(db, &ev, NULL), 0);
+    kv_events_head_end(db);
+    assert_int_equal(kv_db_commit(db, NULL), 0);
+    if (kv_events_verify(db, &n, &err) != 0)
+        fail_msg("chain broken after appends: %s", err.msg);
+    assert_int_equal(n, 6);
+
+    kv_db_release(db);
+    kv_store_close(st);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_documented_form_verifies),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * test_letter_batch.c: the group commit of kv_letters_store_batch. A letter that fails inside
+ * a batch (a temporary trigger makes its receipt insert fail after its events were appended)
+ * is rolled back alone: the others are stored, it leaves no row and no event, and the event
+ * chain still verifies; resent, it is stored and chains on. Events appended by another
+ * connection between two batches are chained on too (the writer's cached chain head lives
+ * for one transaction only). Runs from the repository root (or $KUVERT_ROOT).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hub/directory.h"
+#include "hub/events.h"
+#include "hub/letters.h"
+#include "memo/memo.h"
+#include "store/store.h"
+#include "util/xmalloc.h"
+
+#define MIN "tests/data/examples/itk-dev-rpa_python-serviceplatformen__MeMo_" \
+            "Minimum_Example__memo-1.2.xml"
+#define EX_UUID "8C2EA15D-61FB-4BA9-9366-42F8B194C114"
+#define N 3
+
+struct fx {
+    char dir[64];              /* temporary data directory */
+    struct kv_store *st;       /* its store */
+    struct kv_db *db;          /* the connection batches run on */
+    struct kv_system sys;      /* the sender system */
+    char *bytes[N];            /* the Minimum example with uuid[i] */
+    size_t len;                /* their length */
+    char uuid[N][37];          /* lower-case messageUUIDs */
+    struct kv_letter l[N];     /* prepared letters */
+};
+
+static char *load(size_t *len)
+{
+    const char *root = getenv("KUVERT_ROOT");
+    char path[1024];
+    char *buf;
+    FILE *f;
+    long n;
+
+    snprintf(path, sizeof(path), "%s%s%s", root ? root : "", root ? "/" : "", MIN);
+    f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = kv_xmalloc((size_t)n + 1);
+    *len = fread(buf, 1, (size_t)n, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = kv_xcalloc(1, sizeof(*f));
+    struct kv_system sys;
+    struct kv_mailbox mb;
+    char *token = NULL, *p;
+    int i;
+
+    snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-batch-XXXXXX");
+    if (!mkdtemp(f->dir) || kv_store_open(f->dir, &f->st, NULL) != 0 ||
+        kv_db_acquire(f->st, &f->db, NULL) != 0 || kv_org_add(f->db, "12345678", "K", NULL) != 0)
+        return -1;
+    memset(&sys, 0, sizeof(sys));
+    snprintf(sys.org_cvr, sizeof(sys.org_cvr), "12345678");
+    snprintf(sys.kind, sizeof(sys.kind), "sender");
+    snprintf(sys.name, sizeof(sys.name), "batch");
+    if (kv_system_add(f->db, &sys, &token, NULL) != 0 ||
+        kv_system_get(f->db, sys.id, &f->sys, NULL) != 0)
+        return -1;
+    free(token);
+    memset(&mb, 0, sizeof(mb));
+    snprintf(mb.owner_type, sizeof(mb.owner_type), "CPR");
+    snprintf(mb.owner_id, sizeof(mb.owner_id), "2211771212");
+    snprintf(mb.status, sizeof(mb.status), "REGISTERED");
+    if (kv_mailbox_add(f->db, &mb, NULL) != 0)
+        return -1;
+    for (i = 0; i < N; i++) {
+        f->bytes[i] = load(&f->len);
+        memcpy(f->uuid[i], "8c2ea15d-61fb-4ba9-9366-42f8b194c110", 37);
+        f->uuid[i][35] = (char)('0' + i);
+        for (p = f->bytes[i]; (p = strstr(p, EX_UUID)) != NULL; p += 36)
+            memcpy(p, f->uuid[i], 36);
+        kv_letter_init(&f->l[i], f->bytes[i], f->len);
+        if (kv_letter_prepare(&f->l[i], &f->sys, NULL, NULL, NULL) != 0 ||
+            f->l[i].outcome != KV_LETTER_PENDING)
+            return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char cmd[128];
+    int i;
+
+    for (i = 0; i < N; i++) {
+        kv_letter_release(&f->l[i]);
+        free(f->bytes[i]);
+    }
+    kv_db_release(f->db);
+    kv_store_close(f->st);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+/* COUNT(*) of sql with one text parameter. */
+static int64_t count(struct kv_db *db, const char *sql, const char *arg)
+{
+    struct kv_stmt *s;
+    int64_t n;
+
+    assert_int_equal(kv_db_prepare(db, sql, &s, NULL), 0);
+    if (arg)
+        kv_stmt_bind_text(s, 1, arg, -1);
+    assert_int_equal(kv_stmt_step(s, NULL), KV_ROW);
+    n = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    return n;
+}
+
+static void expect_chain(struct kv_db *db, int64_t n)
+{
+    struct kv_err err = {0, ""};
+    int64_t got = -1;
+
+    if (kv_events_verify(db, &got, &err) != 0)
+        fail_msg("chain broken: %s", err.msg);
+    assert_int_equal(got, n);
+}
+
+static void test_failing_letter_rolled_back_alone(void **state)
+{
+    struct fx *f = *state;
+    struct kv_letter *ls[N] = {&f->l[0], &f->l[1], &f->l[2]};
+    int64_t base = count(f->db, "SELECT COUNT(*) FROM events", NULL); /* the setup's own */
+    char sql[256];
+
+    snprintf(sql, sizeof(sql),
+             "CREATE TEMP TRIGGER boom BEFORE INSERT ON receipts WHEN NEW.message_uuid = '%s' "
+             "BEGIN SELECT RAISE(ABORT, 'boom'); END",
+             f->uuid[1]);
+    assert_int_equal(kv_db_exec(f->db, sql, NULL), 0);
+    assert_int_equal(kv_letters_store_batch(f->db, ls, N, NULL), 0);
+    assert_int_equal(f->l[0].outcome, KV_LETTER_CREATED);
+    assert_int_equal(f->l[1].outcome, KV_LETTER_FAILED);
+    assert_int_equal(f->l[2].outcome, KV_LETTER_CREATED);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters WHERE message_uuid = ?",
+                           f->uuid[1]), 0);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM events WHERE message_uuid = ?",
+                           f->uuid[1]), 0);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters", NULL), 2);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM receipts", NULL), 2);
+    expect_chain(f->db, base + 6);
+
+    /* Resent without the fault: stored, chained after the others. */
+    assert_int_equal(kv_db_exec(f->db, "DROP TRIGGER temp.boom", NULL), 0);
+    f->l[1].outcome = KV_LETTER_PENDING;
+    assert_int_equal(kv_letters_store_batch(f->db, &ls[1], 1, NULL), 0);
+    assert_int_equal(f->l[1].outcome, KV_LETTER_CREATED);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM events WHERE message_uuid = ?",
+                           f->uuid[1]), 3);
+    expect_chain(f->db, base + 9);
+}
+
+static void test_other_writer_between_batches(void **state)
+{
+    struct fx *f = *state;
+    struct kv_letter *ls[N] = {&f->l[0], &f->l[1], &f->l[2]};
+    struct kv_db *other = NULL;
+    struct kv_event ev = {"MESSAGE_READ", NULL, NULL, "cli", "cpr:2211771212", NULL, 0};
+    int64_t base = count(f->db, "SELECT COUNT(*) FROM events", NULL);
+
+    assert_int_equal(kv_letters_store_batch(f->db, &ls[0], 1, NULL), 0);
+    assert_int_equal(kv_db_acquire(f->st, &other, NULL), 0);
+    assert_ptr_not_equal(other, f->db);
+    assert_int_equal(kv_db_begin(other, NULL), 0);
+    assert_int_equal(kv_events_append(other, &ev, NULL), 0);
+    assert_int_equal(kv_db_commit(other, NULL), 0);
+    kv_db_release(other);
+    assert_int_equal(kv_letters_store_batch(f->db, &ls[1], 2, NULL), 0);
+    assert_int_equal(f->l[1].outcome, KV_LETTER_CREATED);
+    assert_int_equal(f->l[2].outcome, KV_LETTER_CREATED);
+    expect_chain(f->db, base + 10);
+}
+
+/* The same letter twice in one batch: the second is a replay of the first, nothing doubles. */
+static void test_replay_inside_batch(void **state)
+{
+    struct fx *f = *state;
+    struct kv_letter again, *ls[2] = {&f->l[0], &again};
+    int64_t base = count(f->db, "SELECT COUNT(*) FROM events", NULL);
+
+    kv_letter_init(&again, f->bytes[0], f->len);
+    assert_int_equal(kv_letter_prepare(&again, &f->sys, NULL, NULL, NULL), 0);
+    assert_int_equal(kv_letters_store_batch(f->db, ls, 2, NULL), 0);
+    assert_int_equal(f->l[0].outcome, KV_LETTER_CREATED);
+    assert_int_equal(again.outcome, KV_LETTER_REPLAYED);
+    assert_string_equal(again.transmission_id, f->l[0].transmission_id);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters", NULL), 1);
+    expect_chain(f->db, base + 3);
+    kv_letter_release(&again);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_failing_letter_rolled_back_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_writer_between_batches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replay_inside_batch, setup, teardown),
+    };
+
+    if (kv_memo_global_init(NULL) != 0)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

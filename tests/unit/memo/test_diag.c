@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * test_diag.c: the hub's cheap paths through libmemo. With kv_memo_diags.skip_warnings a check
+ * counts warnings without storing them, and stores errors exactly as a full check does (rule,
+ * line, column, path, message); KV_MEMO_READ_HEADER_ONLY reads the header a full read gives
+ * and leaves the body out. Runs from the repository root (or $KUVERT_ROOT).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "memo/memo.h"
+#include "memo/model.h"
+#include "util/xmalloc.h"
+
+#define ITK "tests/data/examples/itk-dev-rpa_python-serviceplatformen__MeMo_"
+
+struct text {
+    char *buf;  /* owned */
+    size_t len; /* bytes */
+};
+
+static struct text load(const char *rel)
+{
+    const char *root = getenv("KUVERT_ROOT");
+    char path[1024];
+    struct text t = {NULL, 0};
+    FILE *f;
+    long n;
+
+    snprintf(path, sizeof(path), "%s%s%s", root ? root : "", root ? "/" : "", rel);
+    f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    t.buf = kv_xmalloc((size_t)n + 1);
+    t.len = fread(t.buf, 1, (size_t)n, f);
+    t.buf[t.len] = '\0';
+    fclose(f);
+    assert_int_equal(t.len, (size_t)n);
+    return t;
+}
+
+static void check(const struct text *t, int skip, struct kv_memo_diags *d)
+{
+    kv_memo_diags_init(d);
+    d->skip_warnings = skip;
+    assert_int_equal(kv_memo_check(t->buf, t->len, KV_MEMO_LEVEL_NGDP, NULL, d, NULL, NULL), 0);
+}
+
+/* Full 1.2 is valid with 8 warnings: counted either way, stored only without skip. */
+static void test_skip_warnings_counts_only(void **state)
+{
+    struct text t = load(ITK "Full_Example__memo-1.2.xml");
+    struct kv_memo_diags all, errs;
+    size_t i;
+
+    (void)state;
+    check(&t, 0, &all);
+    check(&t, 1, &errs);
+    assert_int_equal(all.n_errors, 0);
+    assert_int_equal(all.n_warnings, 8);
+    assert_int_equal(all.n, 8);
+    for (i = 0; i < all.n; i++)
+        assert_int_equal(all.items[i].severity, KV_MEMO_WARNING);
+    assert_int_equal(errs.n_errors, 0);
+    assert_int_equal(errs.n_warnings, all.n_warnings);
+    assert_int_equal(errs.n, 0);
+    kv_memo_diags_release(&all);
+    kv_memo_diags_release(&errs);
+    free(t.buf);
+}
+
+/* Full 1.1 has an error among its warnings: the stored errors are the same either way. */
+static void test_skip_warnings_keeps_errors(void **state)
+{
+    struct text t = load(ITK "Full_Example__memo-1.1.xml");
+    struct kv_memo_diags all, errs;
+    size_t i, k = 0;
+
+    (void)state;
+    check(&t, 0, &all);
+    check(&t, 1, &errs);
+    assert_true(all.n_errors > 0);
+    assert_true(all.n_warnings > 0);
+    assert_int_equal(errs.n_errors, all.n_errors);
+    assert_int_equal(errs.n_warnings, all.n_warnings);
+    assert_int_equal(errs.n, all.n_errors);
+    for (i = 0; i < all.n; i++) {
+        const struct kv_memo_diag *a = &all.items[i], *e;
+
+        if (a->severity != KV_MEMO_ERROR)
+            continue;
+        e = &errs.items[k++];
+        assert_int_equal(e->severity, KV_MEMO_ERROR);
+        assert_string_equal(e->rule, a->rule);
+        assert_int_equal(e->line, a->line);
+        assert_int_equal(e->col, a->col);
+        assert_string_equal(e->path, a->path);
+        assert_string_equal(e->message, a->message);
+    }
+    assert_int_equal(k, errs.n);
+    kv_memo_diags_release(&all);
+    kv_memo_diags_release(&errs);
+    free(t.buf);
+}
+
+static void test_read_header_only(void **state)
+{
+    struct text t = load(ITK "Full_Example__memo-1.2.xml");
+    struct kv_memo_diags d;
+    struct kv_memo_doc *doc = NULL;
+    struct kv_memo_message *full = NULL, *head = NULL;
+
+    (void)state;
+    kv_memo_diags_init(&d);
+    assert_int_equal(kv_memo_check(t.buf, t.len, KV_MEMO_LEVEL_NGDP, NULL, &d, &doc, NULL), 0);
+    assert_non_null(doc);
+    assert_int_equal(kv_memo_read(doc, KV_MEMO_READ_NO_CONTENT, &full, NULL), 0);
+    assert_int_equal(
+        kv_memo_read(doc, KV_MEMO_READ_NO_CONTENT | KV_MEMO_READ_HEADER_ONLY, &head, NULL), 0);
+    assert_non_null(full->body);
+    assert_null(head->body);
+    assert_string_equal(head->memo_version, full->memo_version);
+    assert_string_equal(head->header.message_uuid, full->header.message_uuid);
+    assert_string_equal(head->header.label, full->header.label);
+    assert_string_equal(head->header.sender.id, full->header.sender.id);
+    assert_string_equal(head->header.recipient.id, full->header.recipient.id);
+    assert_non_null(head->header.sender.representative);
+    assert_string_equal(head->header.sender.representative->id,
+                        full->header.sender.representative->id);
+    kv_memo_message_free(full);
+    kv_memo_message_free(head);
+    kv_memo_doc_free(doc);
+    kv_memo_diags_release(&d);
+    free(t.buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_skip_warnings_counts_only),
+        cmocka_unit_test(test_skip_warnings_keeps_errors),
+        cmocka_unit_test(test_read_header_only),
+    };
+
+    if (kv_memo_global_init(NULL) != 0)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
