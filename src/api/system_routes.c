@@ -15,6 +15,7 @@
 #include "store/store.h"
 #include "hub/scheduler.h"
 #include "util/clock.h"
+#include "util/conf.h"
 #include "util/log.h"
 
 static int healthz(struct kv_http_req *req, struct kv_http_resp *resp)
@@ -84,6 +85,12 @@ static int test_clock(struct kv_http_req *req, struct kv_http_resp *resp)
     }
     json_decref(in);
     kv_clock_advance_ms(ms);
+    {
+        struct kv_err e = {0, ""};
+
+        if (kv_clock_save_offset(req->hub->conf->data, &e) < 0)
+            kv_log(KV_LOG_WARN, "%s: test clock offset not saved: %s", req->request_id, e.msg);
+    }
     (void)kv_scheduler_kick_wait(req->hub->sched, 5000); /* value dates due now are published */
     kv_clock_format_utc(kv_clock_now_ms(), now, sizeof(now));
     kv_log(KV_LOG_INFO, "%s: test clock advanced by %lld ms (offset %lld ms)", req->request_id,

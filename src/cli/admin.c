@@ -110,6 +110,8 @@ int kv__admin_open(struct kv__admin *a)
     rc = kv_conf_load(a->conf, &a->flags, &err);
     if (rc == 0)
         rc = kv_store_open(a->conf->data, &a->st, &err);
+    if (rc == 0) /* agree with a --test-clock server on the same data about "now" */
+        rc = kv_clock_load_offset(a->conf->data, NULL, &err);
     if (rc == 0)
         rc = kv_db_acquire(a->st, &a->db, &err);
     if (rc < 0)

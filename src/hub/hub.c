@@ -42,6 +42,16 @@ int kv_hub_open(struct kv_conf *conf, struct kv_hub **out, struct kv_err *err)
     rc = kv_store_open(conf->data, &hub->store, err);
     if (rc < 0)
         goto out;
+    if (conf->test_clock) { /* continue at the time a test moved to before a restart */
+        int found = 0;
+
+        rc = kv_clock_load_offset(conf->data, &found, err);
+        if (rc < 0)
+            goto out;
+        if (found)
+            kv_log(KV_LOG_INFO, "hub: test clock continues at offset %lld ms",
+                   (long long)kv_clock_offset_ms());
+    }
     hub->metrics = kv_metrics_new();
     (void)kv_metrics_gauge_register(hub->metrics, "kuvert_test_clock_offset_seconds", NULL,
                                     "Offset of the test clock (0 unless --test-clock moved it).",

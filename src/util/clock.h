@@ -10,11 +10,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
+#define KV_CLOCK_OFFSET_FILE "test-clock-offset" /* in the data directory */
+
 /* Milliseconds since the Unix epoch, UTC, including any test offset. */
 int64_t kv_clock_now_ms(void);
 /* Adds delta_ms (>= 0) to the test offset. */
 void kv_clock_advance_ms(int64_t delta_ms);
 int64_t kv_clock_offset_ms(void);
+
+/* The test offset survives restarts (clock_file.c): POST /test/clock saves it to
+ * DATA/test-clock-offset (temporary file, fsync, rename), `kuvert serve --test-clock` and the
+ * admin CLI load it, so time never goes backwards for a data directory whose clock a test
+ * moved. Save: 0 or KV_EIO. Load: 0 (also when there is no file: offset unchanged, *out_found
+ * 0), KV_EIO, or KV_EINVAL for a file that is not one non-negative integer; out_found may be
+ * NULL. data_dir is borrowed. */
+int kv_clock_save_offset(const char *data_dir, struct kv_err *err);
+int kv_clock_load_offset(const char *data_dir, int *out_found, struct kv_err *err);
 /* Formats ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out (at least 32 bytes). */
 void kv_clock_format_utc(int64_t ms, char *out, size_t outlen);
 /* Parses a duration such as "36h", "90m", "7d", "15s", "500ms", "1d12h" into ms.
