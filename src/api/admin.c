@@ -8,6 +8,8 @@
  *   GET  /admin/v1/systems/{id}                                           -> 200 system
  *   POST /admin/v1/systems/{id}/activate   (no body) -> 200 system + backlog (system_health.h)
  *   POST /admin/v1/systems/{id}/deactivate (no body) -> 200 system
+ *   POST /admin/v1/systems/{id}/default    (no body) -> 200 system + previousDefault: makes a
+ *        recipient system its organisation's one default (also .../makedefaultrecipient)
  * A recipient system's JSON includes its delivery health: lastSuccessfulDelivery,
  * queueLength, failingSince, lastFailure, lastError, lastFetch, warningsSent, deactivatedAt,
  * activatedAt (times ISO-8601 UTC or null).
@@ -246,29 +248,48 @@ static json_t *system_health_json(struct kv_db *db, const struct kv_system *sys,
     return o;
 }
 
-/* GET, or POST .../activate (backlog >= 0 is added) and .../deactivate. */
+#define ACT_ACTIVATE 1
+#define ACT_DEACTIVATE (-1)
+#define ACT_DEFAULT 2
+
+/* GET (action 0), or POST .../activate (backlog is added), .../deactivate and .../default
+ * (previousDefault is added). */
 static int systems_one(struct kv_http_req *req, struct kv_http_resp *resp, int action)
 {
     struct kv_db *db = NULL;
     struct kv_err err = {0, ""};
     struct kv_system sys;
+    char prev[37] = "", lid[37];
     int64_t backlog = 0;
     json_t *o;
+    size_t i;
     int rc = 0;
 
     if (admin_auth(req, resp) < 0 || kv__read_db(req, resp, &db) < 0)
         return 0;
-    if (action > 0)
-        rc = kv_system_activate(db, req->params[0], kv_clock_now_ms(), &backlog, &err);
-    else if (action < 0)
-        rc = kv_system_deactivate(db, req->params[0], kv_clock_now_ms(), &err);
+    /* Ids are lower-case UUIDs; one written in upper case names the same system. */
+    for (i = 0; req->params[0][i] && i < sizeof(lid) - 1; i++)
+        lid[i] = (char)(req->params[0][i] >= 'A' && req->params[0][i] <= 'Z'
+                            ? req->params[0][i] - 'A' + 'a'
+                            : req->params[0][i]);
+    lid[i] = '\0';
+    if (req->params[0][i])
+        lid[0] = '\0'; /* too long to be an id: not found below */
+    if (action == ACT_ACTIVATE)
+        rc = kv_system_activate(db, lid, kv_clock_now_ms(), &backlog, &err);
+    else if (action == ACT_DEACTIVATE)
+        rc = kv_system_deactivate(db, lid, kv_clock_now_ms(), &err);
+    else if (action == ACT_DEFAULT)
+        rc = kv_system_set_default(db, lid, prev, &err);
     if (rc == 0)
-        rc = kv_system_get(db, req->params[0], &sys, &err);
+        rc = kv_system_get(db, lid, &sys, &err);
     if (rc < 0) {
         kv_http_resp_from_err(resp, rc, &err);
     } else if ((o = system_health_json(db, &sys, resp)) != NULL) {
-        if (action > 0)
+        if (action == ACT_ACTIVATE)
             json_object_set_new(o, "backlog", json_integer(backlog));
+        if (action == ACT_DEFAULT)
+            json_object_set_new(o, "previousDefault", prev[0] ? json_string(prev) : json_null());
         kv_http_resp_json(resp, 200, o);
     }
     kv_db_release(db);
@@ -282,12 +303,17 @@ static int systems_get(struct kv_http_req *req, struct kv_http_resp *resp)
 
 static int systems_activate(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    return systems_one(req, resp, 1);
+    return systems_one(req, resp, ACT_ACTIVATE);
 }
 
 static int systems_deactivate(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    return systems_one(req, resp, -1);
+    return systems_one(req, resp, ACT_DEACTIVATE);
+}
+
+static int systems_default(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    return systems_one(req, resp, ACT_DEFAULT);
 }
 
 static json_t *mailbox_json(const struct kv_mailbox *m)
@@ -390,6 +416,10 @@ const struct kv_http_route kv_api_admin_routes[] = {
     {"POST", "/admin/v1/systems/{id}/activate", systems_activate, "admin_systems_activate", 0},
     {"POST", "/admin/v1/systems/{id}/deactivate", systems_deactivate, "admin_systems_deactivate",
      0},
+    {"POST", "/admin/v1/systems/{id}/default", systems_default, "admin_systems_default", 0},
+    /* NgDP's name for the same call (ngdp-interfaces.md section 2) */
+    {"POST", "/admin/v1/systems/{id}/makedefaultrecipient", systems_default,
+     "admin_systems_default", 0},
     {"POST", "/admin/v1/mailboxes", mailboxes_add, "admin_mailboxes_add", 0},
     {"POST", "/admin/v1/mailboxes/close", mailboxes_close, "admin_mailboxes_close", 0},
     {NULL, NULL, NULL, NULL, 0},

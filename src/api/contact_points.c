@@ -10,12 +10,14 @@
  * The CRUD routes take a system token (Basic) of organisation orgId (403 for another
  * organisation's system). GET one, POST and PUT answer an ETag ("<version>"); PUT needs
  * If-Match (428 without, 412 when it does not match the current version); DELETE honours
- * If-Match when given. Validation errors are 400 ErrorMessages with fieldErrors. The search
+ * If-Match when given. If-Match may be weak (W/"N"), unquoted (N) or a list ("1", "2").
+ * Validation errors are 400 ErrorMessages with fieldErrors. The search
  * returns the active points visible to the caller's audience: citizen for a CPR token, company
  * for a CVR token. Semantics in docs/recipient-side.md; storage in src/hub/contact_points.c.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/read_util.h"
 #include "hub/contact_points.h"
@@ -68,33 +70,129 @@ static void set_etag(struct kv_http_resp *resp, const json_t *o)
     kv_http_resp_header(resp, "ETag", tag);
 }
 
-/* If-Match: "N", W/"N" or *. *out = N, 0 for "*", -1 when absent; KV_EINVAL when it names no
- * version we could have issued (so it cannot match). */
-static int if_match(struct kv_http_req *req, int64_t *out)
-{
-    const char *v = kv_http_req_header(req, "If-Match");
-    char num[24];
-    size_t n;
+#define IF_MATCH_TAGS 16 /* entity tags of one If-Match header that are looked at */
 
-    *out = -1;
-    if (!v)
-        return 0;
-    while (*v == ' ')
-        v++;
-    if (strcmp(v, "*") == 0) {
-        *out = 0;
-        return 0;
+/* Parses If-Match: "*", or a comma-separated list of entity tags, each "N" or W/"N" (w/ in
+ * any case; a bare N is taken too, as clients that copy the version write it). Returns the
+ * number of versions put in v[] (at most IF_MATCH_TAGS), 0 when the header names none we
+ * could have issued, -1 when it is absent and -2 for "*". */
+static int if_match_tags(const char *h, int64_t v[IF_MATCH_TAGS])
+{
+    const char *p = h, *e;
+    char num[24];
+    int n = 0;
+
+    if (!h)
+        return -1;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (p[0] == '*' && strspn(p + 1, " \t") == strlen(p + 1))
+        return -2;
+    while (*p && n < IF_MATCH_TAGS) {
+        size_t len;
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        e = strchr(p, ',');
+        if (!e)
+            e = p + strlen(p);
+        len = (size_t)(e - p);
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len >= 2 && (p[0] == 'W' || p[0] == 'w') && p[1] == '/') {
+            p += 2;
+            len -= 2;
+        }
+        if (len >= 2 && p[0] == '"' && p[len - 1] == '"') {
+            p++;
+            len -= 2;
+        }
+        if (len > 0 && len < sizeof(num)) {
+            memcpy(num, p, len);
+            num[len] = '\0';
+            if (kv__read_parse_int(num, 1, INT64_MAX, &v[n]) == 0)
+                n++;
+        }
+        p = e;
     }
-    if (strncmp(v, "W/", 2) == 0)
-        v += 2;
-    n = strlen(v);
-    while (n > 0 && v[n - 1] == ' ')
-        n--;
-    if (n < 3 || v[0] != '"' || v[n - 1] != '"' || n - 2 >= sizeof(num))
-        return KV_EINVAL;
-    memcpy(num, v + 1, n - 2);
-    num[n - 2] = '\0';
-    return kv__read_parse_int(num, 1, INT64_MAX, out);
+    return n;
+}
+
+/* The version an update or delete must find: -1 when If-Match is absent, 0 for "*", else a
+ * version named by the header. When it names several, the current one is chosen if it is
+ * among them (the write re-checks it in its transaction). When it names none that kuvert
+ * could have issued, the resource is read: 404 when it does not exist, else a 412 naming the
+ * current ETag is written and KV_ECONFLICT returned. */
+static int if_match(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
+                    const struct kind *k, int64_t *out)
+{
+    const char *h = kv_http_req_header(req, "If-Match");
+    int64_t v[IF_MATCH_TAGS], cur = 0;
+    struct kv_err err = {0};
+    json_t *o = NULL;
+    char msg[256];
+    int n = if_match_tags(h, v), rc, i;
+
+    *out = n == -1 ? -1 : 0;
+    if (n < 0)
+        return 0;
+    *out = v[0];
+    if (n == 1)
+        return 0;
+    rc = k->get(db, req->params[0], req->params[1], &o, &err);
+    if (rc < 0) {
+        kv_http_resp_from_err(resp, rc, &err);
+        return rc;
+    }
+    cur = json_integer_value(json_object_get(o, "version"));
+    json_decref(o);
+    for (i = 0; i < n; i++) {
+        if (v[i] == cur) {
+            *out = cur;
+            return 0;
+        }
+    }
+    if (n > 0)
+        return 0; /* the write answers 412 with both versions */
+    snprintf(msg, sizeof(msg),
+             "If-Match %.60s%s is not an ETag of this %s; its current ETag is \"%lld\"", h,
+             strlen(h) > 60 ? "..." : "", k->what, (long long)cur);
+    kv_http_resp_error(resp, 412, "PRECONDITION_FAILED", msg, NULL);
+    return KV_ECONFLICT;
+}
+
+/* A group's parent as NgDP's ContactGroup model writes it, the parent group object: taken
+ * by its "id" ({"id": "…", …} -> "…"). A parent object without a string id is left for
+ * validation to refuse. */
+static void normalise_parent(json_t *in)
+{
+    json_t *parent = json_object_get(in, "parent");
+    json_t *id = json_object_get(parent, "id");
+
+    if (json_is_object(parent) && json_is_string(id))
+        json_object_set_new(in, "parent", json_copy(id));
+}
+
+/* Code types in any case ("kle" -> "KLE"): the type names are a closed list, so the case
+ * carries nothing. Changes only strings that match a type name case-insensitively; anything
+ * else is left for validation to refuse. */
+static void normalise_code_types(json_t *in)
+{
+    static const char *const types[] = {"CUSTOM", "FORM", "GLN", "KLE", "SOR", NULL};
+    json_t *codes = json_object_get(in, "contactPointCodes"), *e;
+    size_t i;
+    int t;
+
+    json_array_foreach(codes, i, e) {
+        const char *v = json_string_value(json_object_get(e, "type"));
+        for (t = 0; v && types[t]; t++) {
+            if (strcasecmp(v, types[t]) == 0 && strcmp(v, types[t]) != 0) {
+                json_object_set_new(e, "type", json_string(types[t]));
+                break;
+            }
+        }
+    }
 }
 
 /* Writes the answer of a failed write: 400 with fieldErrors, 412 when stale, else by code. */
@@ -157,6 +255,8 @@ static int do_create(struct kv_http_req *req, struct kv_http_resp *resp, const s
         return 0;
     if (org_auth(req, resp, db) < 0 || !(in = parse_body(req, resp)))
         goto out;
+    normalise_code_types(in);
+    normalise_parent(in);
     rc = k->create(db, req->params[0], in, &out, &fes, &err);
     if (rc < 0) {
         write_failure(resp, rc, fes, 0, &err);
@@ -209,16 +309,17 @@ static int do_put(struct kv_http_req *req, struct kv_http_resp *resp, const stru
         return 0;
     if (org_auth(req, resp, db) < 0)
         goto out;
-    rc = if_match(req, &expect);
-    if (rc == 0 && expect < 0) {
+    if (!kv_http_req_header(req, "If-Match")) {
         kv_http_resp_error(resp, 428, "PRECONDITION_REQUIRED",
                            "an update needs If-Match with the ETag of the current version", NULL);
         goto out;
     }
-    if (rc < 0)
-        expect = INT64_MAX; /* cannot match any version: the update answers 412 (or 404) */
+    if (if_match(req, resp, db, k, &expect) < 0)
+        goto out;
     if (!(in = parse_body(req, resp)))
         goto out;
+    normalise_code_types(in);
+    normalise_parent(in);
     rc = k->update(db, req->params[0], req->params[1], expect, in, &out, &fes, &stale, &err);
     if (rc < 0) {
         write_failure(resp, rc, fes, stale, &err);
@@ -243,8 +344,8 @@ static int do_delete(struct kv_http_req *req, struct kv_http_resp *resp, const s
         return 0;
     if (org_auth(req, resp, db) < 0)
         goto out;
-    if (if_match(req, &expect) < 0)
-        expect = INT64_MAX;
+    if (if_match(req, resp, db, k, &expect) < 0)
+        goto out;
     rc = k->del(db, req->params[0], req->params[1], expect > 0 ? expect : 0, &stale, &err);
     if (rc < 0)
         write_failure(resp, rc, NULL, stale, &err);

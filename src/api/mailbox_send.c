@@ -118,10 +118,19 @@ static int take_attachments(struct request *r)
             add_fe(r, field, "INVALID", "must be an object");
             continue;
         }
-        if (!json_is_string(fn) || json_string_length(fn) == 0 ||
-            json_string_length(fn) > KV_MBOX_SEND_FILENAME_MAX) {
+        if (!json_is_string(fn) || json_string_length(fn) == 0) {
             snprintf(field, sizeof(field), "attachments[%zu].filename", i);
             add_fe(r, field, "INVALID", "required, 1 to 255 bytes");
+        } else if (json_string_length(fn) > KV_MBOX_SEND_FILENAME_MAX) {
+            /* Bytes, not characters: 255 bytes is what the receiving systems' file systems
+             * take, so a name of Danish letters (2 bytes each) has room for about 127. */
+            char msg[160];
+            snprintf(msg, sizeof(msg),
+                     "at most 255 bytes of UTF-8; this name is %zu bytes (%zu characters): "
+                     "shorten it",
+                     json_string_length(fn), utf8_chars(json_string_value(fn)));
+            snprintf(field, sizeof(field), "attachments[%zu].filename", i);
+            add_fe(r, field, "TOO_LONG", msg);
         }
         if (mt && !json_is_null(mt) &&
             (!json_is_string(mt) || json_string_length(mt) == 0 ||

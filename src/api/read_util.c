@@ -251,10 +251,41 @@ static int days_in_month(int y, int m)
     return m == 2 && leap ? 29 : dm[m - 1];
 }
 
+/* Unix ms of wall-clock time tod_ms after 00:00 on y-m-d in Europe/Copenhagen. On the two
+ * switch days the offset changes at 01:00 UTC (02:00 CET -> 03:00 CEST in March, 03:00 CEST
+ * -> 02:00 CET in October): the new offset applies when the time it gives is at or after
+ * the switch. So a time in the skipped March hour (02:xx) is read with CET, the same instant
+ * as 03:xx CEST, and a time in the repeated October hour (02:xx) is the later one, in CET. */
+static int64_t copenhagen_local_ms(int y, int mo, int d, int64_t tod_ms)
+{
+    struct tm tm;
+    int64_t day_ms, off_today, off_next, utc;
+    int ny = y, nmo = mo, nd = d + 1;
+
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    day_ms = (int64_t)timegm(&tm) * 1000;
+    if (nd > days_in_month(y, mo)) {
+        nd = 1;
+        if (++nmo > 12) {
+            nmo = 1;
+            ny++;
+        }
+    }
+    off_today = day_ms - kv_clock_copenhagen_midnight_ms(y, mo, d);
+    off_next = day_ms + 86400000 - kv_clock_copenhagen_midnight_ms(ny, nmo, nd);
+    if (off_today == off_next)
+        return day_ms + tod_ms - off_today;
+    utc = day_ms + tod_ms - off_next;
+    return utc >= day_ms + 3600000 ? utc : day_ms + tod_ms - off_today;
+}
+
 int kv__read_parse_time(const char *s, int date_end, int64_t *out_ms)
 {
     const char *p = s;
-    int y, mo, d, h = 0, mi = 0, se = 0, ms = 0, oh = 0, om = 0, sign = 0;
+    int y, mo, d, h = 0, mi = 0, se = 0, ms = 0, oh = 0, om = 0, sign = 0, local = 0;
     struct tm tm;
     time_t t;
 
@@ -299,16 +330,24 @@ int kv__read_parse_time(const char *s, int date_end, int64_t *out_ms)
         return KV_EINVAL;
     if (*p == 'Z') {
         p++;
-    } else if (*p == '+' || *p == '-') {
-        sign = *p == '+' ? 1 : -1;
+    } else if (*p == '+' || *p == '-' || *p == ' ') {
+        /* ' ' is a '+' that the client left unencoded in the query string, which the URL
+         * decoding turned into a space: unambiguous before HH:MM. */
+        sign = *p == '-' ? -1 : 1;
         p++;
         if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) || oh > 23 || om > 59)
             return KV_EINVAL;
+    } else if (*p == '\0') {
+        local = 1; /* no zone: Europe/Copenhagen wall-clock time */
     } else {
         return KV_EINVAL;
     }
     if (*p != '\0')
         return KV_EINVAL;
+    if (local) {
+        *out_ms = copenhagen_local_ms(y, mo, d, ((int64_t)h * 3600 + mi * 60 + se) * 1000 + ms);
+        return 0;
+    }
     memset(&tm, 0, sizeof(tm));
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;

@@ -55,8 +55,11 @@ int kv__read_query_bool(struct kv_http_req *req, struct kv_http_resp *resp, cons
 
 /* Parses an ISO-8601 time: "YYYY-MM-DD" (00:00 Europe/Copenhagen of that date; with
  * date_end non-zero, 00:00 of the next date, so a date-only upper bound includes the whole
- * day) or "YYYY-MM-DDTHH:MM[:SS[.fff]]" followed by "Z" or "+HH:MM"/"-HH:MM".
- * 0 or KV_EINVAL. */
+ * day) or "YYYY-MM-DDTHH:MM[:SS[.fff]]" followed by "Z", "+HH:MM"/"-HH:MM" (also " HH:MM":
+ * a '+' left unencoded in a query string arrives as a space), or nothing: a
+ * time without a zone (as .NET clients send a DateTime) is Europe/Copenhagen wall-clock
+ * time (in the skipped spring hour read as CET; in the repeated autumn hour the later, CET
+ * one). 0 or KV_EINVAL. */
 int kv__read_parse_time(const char *s, int date_end, int64_t *out_ms);
 
 #endif

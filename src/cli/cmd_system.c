@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
- * cmd_system.c: `kuvert system add|show|deactivate|activate`. `system add` creates a sender
+ * cmd_system.c: `kuvert system add|show|deactivate|activate|set-default` (set-default in
+ * system_default.c). `system add` creates a sender
  * or recipient system for an organisation and prints its id and API token, the whole
  * credential (clients send `Authorization: Basic <token>`); the token is shown only here,
  * the hub keeps just a hash of its secret. `system show` adds a recipient system's delivery
@@ -14,6 +15,7 @@
 
 #include "cli/admin.h"
 #include "cli/cli.h"
+#include "cli/system_cmds.h"
 #include "hub/directory.h"
 #include "hub/system_health.h"
 #include "util/clock.h"
@@ -25,7 +27,8 @@ static void usage(FILE *f)
             "                         [--receipt-url URL] [--protocol pull|push] [--push-url URL]\n"
             "                         [--contact-email ADDR] [--default] [--data DIR] [--json]\n"
             "       kuvert system show ID [--data DIR] [--json]\n"
-            "       kuvert system deactivate|activate ID [--data DIR] [--json]\n\n"
+            "       kuvert system deactivate|activate ID [--data DIR] [--json]\n"
+            "       kuvert system set-default ID [--data DIR] [--json]\n\n"
             "`show` prints a recipient system's delivery health too: status (active or\n"
             "deactivated), the last successful delivery, the queue length, since when it has\n"
             "been failing, the warning mails sent and when it was deactivated. `activate`\n"
@@ -33,7 +36,8 @@ static void usage(FILE *f)
             "A sender system submits letters for its organisation; --receipt-url makes the hub\n"
             "push receipts there (otherwise they are pulled). A recipient system (--protocol\n"
             "pull|push, --push-url) receives letters for it; --default marks the organisation's\n"
-            "default one. `add` prints the system's id and its API token, shown only once\n"
+            "default one (`set-default` changes it later). `add` prints the system's id and its\n"
+            "API token, shown only once\n"
             "(--json: {\"id\": ..., \"token\": ...}).\n\n"
             "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
             "  --json       print one JSON object on stdout\n");
@@ -276,6 +280,8 @@ static int run(int argc, char **argv)
         return system_one(argc - 1, argv + 1, "system deactivate", "deactivated");
     if (strcmp(argv[1], "activate") == 0)
         return system_one(argc - 1, argv + 1, "system activate", "active");
+    if (strcmp(argv[1], "set-default") == 0)
+        return kv__cli_system_set_default(argc - 1, argv + 1);
     kv_cli_errorf("system", "unknown subcommand \"%s\" (see --help)", argv[1]);
     return KV_EXIT_USAGE;
 }

@@ -2,7 +2,7 @@
  *
  * contact_search.c: the search citizens and companies use to find where to write: active
  * contact points visible to their audience, filtered by organisation, term (name or search
- * term, case-insensitive substring) and code. See contact_points.h.
+ * term, case-insensitive substring, also for Æ Ø Å É Ä Ö Ü) and code. See contact_points.h.
  */
 #include "hub/contact_points.h"
 
@@ -14,7 +14,24 @@
 
 #define TERM_MAX 128 /* longest term searched for, in characters */
 
-/* "%term%" for LIKE with \ escaping of % _ \, lower-cased (ASCII). 0 or KV_ETOOBIG. */
+/* Case folding beyond ASCII. SQLite's lower() and LIKE fold only A-Z, so "ældre" would not
+ * find "Ældrepleje". The capitals of Danish (and the few other Latin-1 letters common in
+ * Danish names and words) are folded on both sides: FOLD(x) in SQL, fold_latin1() for the
+ * term. Both must name the same letters. */
+#define FOLD(x)                                                                              \
+    "lower(replace(replace(replace(replace(replace(replace(replace(" x ", 'Æ', 'æ'), "        \
+    "'Ø', 'ø'), 'Å', 'å'), 'É', 'é'), 'Ä', 'ä'), 'Ö', 'ö'), 'Ü', 'ü'))"
+
+/* The second UTF-8 byte (after 0xC3) of a capital FOLD() folds; 0 otherwise. Its small
+ * letter is the same byte + 0x20. */
+static int fold_latin1(unsigned char c2)
+{
+    return c2 == 0x86 /* Æ */ || c2 == 0x98 /* Ø */ || c2 == 0x85 /* Å */ ||
+           c2 == 0x89 /* É */ || c2 == 0x84 /* Ä */ || c2 == 0x96 /* Ö */ || c2 == 0x9C /* Ü */;
+}
+
+/* "%term%" for LIKE with \ escaping of % _ \, lower-cased (ASCII and the letters of FOLD).
+ * 0 or KV_ETOOBIG. */
 static int like_pattern(const char *term, struct kv_buf *b)
 {
     const char *p;
@@ -27,6 +44,12 @@ static int like_pattern(const char *term, struct kv_buf *b)
         if (rc == 0) {
             if (c >= 'A' && c <= 'Z')
                 c = (char)(c - 'A' + 'a');
+            if ((unsigned char)c == 0xC3 && fold_latin1((unsigned char)p[1])) {
+                char two[2] = {c, (char)((unsigned char)p[1] + 0x20)};
+                rc = kv_buf_append(b, two, 2);
+                p++;
+                continue;
+            }
             rc = kv_buf_append(b, &c, 1);
         }
     }
@@ -61,8 +84,9 @@ int kv_contact_points_search(struct kv_db *db, const char *audience, const char 
         "WHERE p.active = 1 AND (CASE ? WHEN 'citizen' THEN p.visible_citizen "
         "WHEN 'company' THEN p.visible_company ELSE p.visible_authority END) = 1 "
         "AND (? IS NULL OR p.org_cvr = ?) "
-        "AND (? IS NULL OR lower(p.name) LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM "
-        "contact_point_terms t WHERE t.point_id = p.id AND lower(t.term) LIKE ? ESCAPE '\\')) "
+        "AND (? IS NULL OR " FOLD("p.name") " LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM "
+        "contact_point_terms t WHERE t.point_id = p.id AND " FOLD("t.term") " LIKE ? ESCAPE "
+        "'\\')) "
         "AND (? IS NULL OR EXISTS (SELECT 1 FROM contact_point_codes c "
         "WHERE c.point_id = p.id AND c.code = ?)) "
         "ORDER BY p.org_cvr, p.name, p.id LIMIT ?",

@@ -70,6 +70,14 @@ int kv_system_get(struct kv_db *db, const char *id, struct kv_system *out, struc
 int kv_system_authenticate(struct kv_db *db, const char *authorization, struct kv_system *out,
                            struct kv_err *err);
 int kv_system_set_status(struct kv_db *db, const char *id, const char *status, struct kv_err *err);
+/* Makes recipient system id (any case) its organisation's one default recipient system: in one
+ * transaction every other system of the organisation loses the flag and this one gets it, and
+ * the event SYSTEM_DEFAULT_CHANGED {"orgCvr", "default", "previous": id or null} is logged.
+ * Nothing changes and nothing is logged when it is the only default already. out_previous
+ * (37 bytes, may be NULL) gets the former default's id, "" when there was none or nothing
+ * changed. KV_ENOTFOUND for an unknown id; KV_EINVAL for a sender system. */
+int kv_system_set_default(struct kv_db *db, const char *id, char out_previous[37],
+                          struct kv_err *err);
 
 /* Mailboxes. owner_type "CPR"/"CVR"; validates the number. KV_ECONFLICT if it exists. */
 int kv_mailbox_add(struct kv_db *db, struct kv_mailbox *mb, struct kv_err *err);

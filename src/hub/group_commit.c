@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/events.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -30,6 +31,8 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t finished = PTHREAD_COND_INITIALIZER; /* broadcast after each batch */
 static struct op *head, *tail;                              /* waiting, FIFO */
 static int leading;                                         /* a batch is running */
+static struct kv_db *writer; /* the batches' connection while they follow each other (see
+                              * writer_for); used and changed only by the leader */
 
 /* Unlinks up to KV_GROUP_COMMIT_MAX queued operations of store st, in queue order, and
  * returns them as a list. Caller holds mu. */
@@ -98,18 +101,24 @@ static void run_batch(struct kv_db *db, struct op *batch)
         fail_all(batch, rc, &err);
         goto out;
     }
+    /* The transaction excludes every other writer, so the events the batch appends chain
+     * from each other without reading the head of the table again. */
+    kv_events_head_begin(db);
     for (o = batch; o; o = o->next) {
         rc = run(db, "SAVEPOINT kv_group", &o->err);
         if (rc == 0) {
             rc = o->fn(db, o->arg, &o->err);
             if (rc > 0)
                 rc = 0;
-            if (rc < 0)
+            if (rc < 0) {
                 (void)run(db, "ROLLBACK TO kv_group", NULL);
+                kv_events_head_forget(db);
+            }
             (void)run(db, "RELEASE kv_group", NULL);
         }
         o->rc = rc;
     }
+    kv_events_head_end(db);
     rc = kv_db_commit(db, &err);
     if (rc < 0)
         fail_all(batch, rc, &err);
@@ -120,6 +129,23 @@ out:
         kv_log(KV_LOG_ERROR, "group commit: cannot restore synchronous=FULL: %s", err.msg);
         abort();
     }
+}
+
+/* The connection a batch of store st runs on. Batches that follow each other run on one
+ * pooled connection, kept between them: no other connection writes meanwhile, so its page
+ * cache stays valid (a commit through any other connection makes SQLite drop a connection's
+ * whole cache, and the next batch would read every page again). It goes back to the pool
+ * when the queue runs empty (see kv_group_commit_run), so no connection outlives the
+ * activity of its store. Falls back to the caller's db. Called by the leader only. */
+static struct kv_db *writer_for(struct kv_store *st, struct kv_db *db)
+{
+    if (writer && kv_db_store(writer) != st) {
+        kv_db_release(writer);
+        writer = NULL;
+    }
+    if (!writer && kv_db_acquire(st, &writer, NULL) < 0)
+        writer = NULL;
+    return writer ? writer : db;
 }
 
 int kv_group_commit_run(struct kv_db *db, kv_group_op fn, void *arg, int durability,
@@ -150,12 +176,16 @@ int kv_group_commit_run(struct kv_db *db, kv_group_op fn, void *arg, int durabil
         leading = 1;
         batch = take(self.st);
         pthread_mutex_unlock(&mu);
-        run_batch(db, batch);
+        run_batch(writer_for(self.st, db), batch);
         pthread_mutex_lock(&mu);
         for (o = batch; o; o = next) {
             next = o->next;
             o->next = NULL;
             o->done = 1;
+        }
+        if (!head && writer) {
+            kv_db_release(writer); /* idle: back to the pool */
+            writer = NULL;
         }
         leading = 0;
         pthread_cond_broadcast(&finished);

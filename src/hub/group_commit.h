@@ -22,8 +22,10 @@
  *
  * Ownership and threading: the operation runs on the LEADER's thread and connection, which
  * is handed to it as db; it must use that connection only and must not begin or commit a
- * transaction itself. arg is borrowed until kv_group_commit_run returns. The caller's db
- * must not be inside a transaction (the leader would wait on its lock). Any thread.
+ * transaction itself. Events it appends (kv_events_append on db) chain through the event
+ * log's head cache for the batch (events.h). arg is borrowed until kv_group_commit_run
+ * returns. The caller's db must not be inside a transaction (the leader would wait on its
+ * lock). Any thread.
  */
 #ifndef KV_HUB_GROUP_COMMIT_H
 #define KV_HUB_GROUP_COMMIT_H

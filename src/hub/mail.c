@@ -28,6 +28,7 @@
 #include "util/conf.h"
 #include "util/crypto.h"
 #include "util/log.h"
+#include "util/outbound.h"
 #include "util/xmalloc.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
@@ -52,13 +53,8 @@ static const char SQL_FAILED[] =
 
 int64_t kv_mail_retry_delay_ms(int failures)
 {
-    size_t n = sizeof(retry_delays_ms) / sizeof(retry_delays_ms[0]);
-
-    if (failures < 1)
-        failures = 1;
-    if ((size_t)failures > n)
-        return retry_delays_ms[n - 1];
-    return retry_delays_ms[failures - 1];
+    return kv_outbound_delay_ms(retry_delays_ms,
+                                sizeof(retry_delays_ms) / sizeof(retry_delays_ms[0]), failures);
 }
 
 int kv_mail_addr_ok(const char *addr)

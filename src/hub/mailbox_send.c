@@ -403,62 +403,6 @@ out:
 
 /* ---- replies ---- */
 
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    int64_t era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int num(const char *s, int n, int *out)
-{
-    int i, v = 0;
-
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-int kv_mbox_parse_utc(const char *s, int64_t *out_ms)
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, mo, d, h, mi, se, leap, ms = 0, scale = 100;
-    size_t i = 19;
-
-    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') /* xs:dateTime collapses */
-        s++;
-    if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-        s[16] != ':' || num(s, 4, &y) < 0 || num(s + 5, 2, &mo) < 0 || num(s + 8, 2, &d) < 0 ||
-        num(s + 11, 2, &h) < 0 || num(s + 14, 2, &mi) < 0 || num(s + 17, 2, &se) < 0)
-        return KV_EINVAL;
-    if (s[i] == '.') {
-        for (i++; s[i] >= '0' && s[i] <= '9'; i++) {
-            ms += (s[i] - '0') * scale;
-            scale /= 10;
-        }
-    }
-    if (s[i] != 'Z')
-        return KV_EINVAL;
-    for (i++; s[i]; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
-            return KV_EINVAL;
-    leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 ||
-        mi > 59 || se > 59)
-        return KV_EINVAL;
-    *out_ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + se * 1000LL + ms;
-    return 0;
-}
-
 /* Adds the ReplyData pointing at the original orig to msg, followed by the original's own
  * ReplyData (moved over: the authority's references, such as its caseID, travel back). */
 static void add_reply_data(struct kv_memo_message *msg, struct kv_memo_message *orig)
@@ -557,7 +501,7 @@ int kv_mbox_send_reply(struct kv_hub *hub, const struct kv_mbox_owner *owner, co
         goto out;
     }
     if (orig->header.reply_by &&
-        (kv_mbox_parse_utc(orig->header.reply_by, &deadline) < 0 ||
+        (kv_clock_parse_utc(orig->header.reply_by, &deadline) < 0 ||
          kv_clock_now_ms() > deadline)) {
         refuse(&a, 409, "REPLY_DEADLINE_PASSED",
                "the deadline for replies (replyByDateTime) has passed",

@@ -74,8 +74,4 @@ int kv_mbox_send_reply(struct kv_hub *hub, const struct kv_mbox_owner *owner, co
                        const struct kv_mbox_draft *d, int *out_status, json_t **out_body,
                        struct kv_err *err);
 
-/* Parses an xs:dateTime in UTC "YYYY-MM-DDTHH:MM:SS[.fraction]Z" into Unix ms (fraction
- * truncated to ms). 0 or KV_EINVAL. */
-int kv_mbox_parse_utc(const char *s, int64_t *out_ms);
-
 #endif

@@ -23,6 +23,7 @@
 #include "util/conf.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/outbound.h"
 #include "util/xmalloc.h"
 
 #define DEFAULT_CONNECT_MS 10000
@@ -35,12 +36,8 @@ static const int64_t retry_delays_ms[] = {
 
 int64_t kv_receipt_retry_delay_ms(int failures)
 {
-    size_t n = sizeof(retry_delays_ms) / sizeof(retry_delays_ms[0]);
-    if (failures < 1)
-        failures = 1;
-    if ((size_t)failures > n)
-        return retry_delays_ms[n - 1];
-    return retry_delays_ms[failures - 1];
+    return kv_outbound_delay_ms(retry_delays_ms,
+                                sizeof(retry_delays_ms) / sizeof(retry_delays_ms[0]), failures);
 }
 
 /* One receipt being pushed. */
@@ -158,15 +155,7 @@ static void setup(struct job *j, const struct kv_receipt_push_opts *o, struct cu
         return;
     }
     j->error[0] = '\0';
-    curl_easy_setopt(j->easy, CURLOPT_URL, j->url);
-    curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(j->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(j->easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)conn_ms);
-    curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)total_ms);
+    kv_outbound_http_setup(j->easy, j->url, conn_ms, total_ms);
     curl_easy_setopt(j->easy, CURLOPT_POST, 1L);
     curl_easy_setopt(j->easy, CURLOPT_POSTFIELDS, j->body);
     curl_easy_setopt(j->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(j->body));

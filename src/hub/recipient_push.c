@@ -27,6 +27,7 @@
 #include "util/clock.h"
 #include "util/conf.h"
 #include "util/log.h"
+#include "util/outbound.h"
 #include "util/xmalloc.h"
 
 #define DEFAULT_TOTAL_MS 30000
@@ -43,11 +44,7 @@ static const int64_t delays_ms[] = {
 
 int64_t kv_recipient_push_delay_ms(int failures)
 {
-    if (failures < 1)
-        failures = 1;
-    if ((size_t)failures > N_DELAYS)
-        return delays_ms[N_DELAYS - 1];
-    return delays_ms[failures - 1];
+    return kv_outbound_delay_ms(delays_ms, N_DELAYS, failures);
 }
 
 int64_t kv_recipient_push_system_delay_ms(int64_t failing_for_ms)
@@ -402,15 +399,7 @@ static int setup(struct drain *d, struct job *j, const struct psys *s)
         j->easy = NULL;
         return -1;
     }
-    curl_easy_setopt(j->easy, CURLOPT_URL, s->url);
-    curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(j->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(j->easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)d->connect_ms);
-    curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)d->total_ms);
+    kv_outbound_http_setup(j->easy, s->url, d->connect_ms, d->total_ms);
     curl_easy_setopt(j->easy, CURLOPT_MIMEPOST, j->mime);
     curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, d->hdrs);
     curl_easy_setopt(j->easy, CURLOPT_USERAGENT, "kuvert");

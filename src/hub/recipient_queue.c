@@ -276,8 +276,9 @@ static int mark_op(struct kv_db *db, void *arg, struct kv_err *err)
     return rc;
 }
 
-int kv_recipient_get(struct kv_db *db, const char *system_id, const char *uuid, char **out_body,
-                     size_t *out_len, struct kv_err *err)
+/* kv_recipient_get, and with mark 0 kv_recipient_peek. */
+static int get_impl(struct kv_db *db, const char *system_id, const char *uuid, int mark,
+                    char **out_body, size_t *out_len, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     struct mark m;
@@ -321,8 +322,8 @@ int kv_recipient_get(struct kv_db *db, const char *system_id, const char *uuid, 
     /* First fetch: marked before the body is answered (lazy durability: a mark that a power
      * loss undoes is made again by the next fetch; a lost race only means two readers
      * recorded the same fact). A refetch only notes the poll. */
-    rc = queued ? kv_group_commit_run(db, mark_op, &m, KV_GROUP_LAZY, err)
-                : note_fetch(db, system_id, m.now, err);
+    rc = queued && mark ? kv_group_commit_run(db, mark_op, &m, KV_GROUP_LAZY, err)
+                        : note_fetch(db, system_id, m.now, err);
     if (rc < 0) {
         free(*out_body);
         *out_body = NULL;
@@ -332,9 +333,22 @@ int kv_recipient_get(struct kv_db *db, const char *system_id, const char *uuid, 
     return 0;
 }
 
+int kv_recipient_get(struct kv_db *db, const char *system_id, const char *uuid, char **out_body,
+                     size_t *out_len, struct kv_err *err)
+{
+    return get_impl(db, system_id, uuid, 1, out_body, out_len, err);
+}
+
+int kv_recipient_peek(struct kv_db *db, const char *system_id, const char *uuid,
+                      char **out_body, size_t *out_len, struct kv_err *err)
+{
+    return get_impl(db, system_id, uuid, 0, out_body, out_len, err);
+}
+
 /* What a business receipt needs to know about the letter. */
 struct target {
     int64_t qid;              /* recipient_queue.id */
+    int queued;               /* 1 when not fetched yet (state QUEUED) */
     int acknowledged;         /* 1 when a receipt was given already */
     char uuid[37];            /* letters.message_uuid */
     char sender_system[37];   /* letters.sender_system */
@@ -350,7 +364,7 @@ static int load_target(struct kv_db *db, const char *system_id, const char *uuid
     int rc = kv_db_prepare(db,
                            "SELECT q.id, q.acknowledged_ms IS NOT NULL, l.message_uuid, "
                            "l.sender_system, l.transmission_id, l.message_id, "
-                           "COALESCE(sy.receipt_url, '') <> '' "
+                           "COALESCE(sy.receipt_url, '') <> '', q.state = 'QUEUED' "
                            "FROM recipient_queue q JOIN letters l ON l.id = q.letter_id "
                            "LEFT JOIN systems sy ON sy.id = l.sender_system "
                            "WHERE l.message_uuid = lower(?) AND q.system_id = ? "
@@ -370,6 +384,7 @@ static int load_target(struct kv_db *db, const char *system_id, const char *uuid
         copy_col(t->transmission_id, sizeof(t->transmission_id), kv_stmt_col_text(s, 4));
         copy_col(t->message_id, sizeof(t->message_id), kv_stmt_col_text(s, 5));
         t->push = (int)kv_stmt_col_int64(s, 6);
+        t->queued = (int)kv_stmt_col_int64(s, 7);
     }
     kv_stmt_done(s);
     if (rc < 0)
@@ -381,15 +396,30 @@ static int load_target(struct kv_db *db, const char *system_id, const char *uuid
 struct receipt_args {
     const char *system_id, *uuid, *status, *error_code, *error_message; /* borrowed */
     int64_t now;                                                         /* receipt time */
-    int64_t receipt_id;                                                  /* out: sender-side id */
+    struct target t;     /* the letter, read before the write transaction (load_target) */
+    int64_t receipt_id;  /* out: sender-side id */
 };
+
+/* The acknowledgement, guarded: it changes the row only if it is still unanswered and
+ * visible and not deleted (?1 now, ?2 status, ?3 recipient_queue.id). A row read as fetched
+ * is DELIVERED already: leaving state out of the SET then spares the five indexes that hold
+ * or filter on it (only the row's own page is written). */
+static const char SQL_ACK_QUEUED[] =
+    "UPDATE recipient_queue SET acknowledged_ms = ?1, receipt_status = ?2, "
+    "fetched_ms = COALESCE(fetched_ms, ?1), state = 'DELIVERED' WHERE id = ?3 "
+    "AND acknowledged_ms IS NULL AND state <> 'DELETED' AND visible_ms <= ?1";
+static const char SQL_ACK_FETCHED[] =
+    "UPDATE recipient_queue SET acknowledged_ms = ?1, receipt_status = ?2, "
+    "fetched_ms = COALESCE(fetched_ms, ?1) WHERE id = ?3 "
+    "AND acknowledged_ms IS NULL AND state <> 'DELETED' AND visible_ms <= ?1";
 
 /* The receipt's writes, inside the group commit's transaction. */
 static int receipt_op(struct kv_db *db, void *arg, struct kv_err *err)
 {
     struct receipt_args *a = arg;
     const char *system_id = a->system_id, *status = a->status, *error_code = a->error_code;
-    struct target t;
+    const struct target *t = &a->t;
+    struct target again;
     struct kv_receipt r;
     struct kv_event ev = {0};
     struct kv_stmt *s = NULL;
@@ -398,39 +428,38 @@ static int receipt_op(struct kv_db *db, void *arg, struct kv_err *err)
     int64_t now = a->now;
     int rc;
 
-    memset(&t, 0, sizeof(t));
-    rc = load_target(db, system_id, a->uuid, &t, err);
+    /* The letter was read before the transaction (kv_recipient_receipt); the guarded
+     * UPDATE finds out whether that still holds. */
+    rc = kv_db_prepare(db, t->queued ? SQL_ACK_QUEUED : SQL_ACK_FETCHED, &s, err);
     if (rc < 0)
         goto out;
-    if (t.acknowledged) {
-        rc = kv_err_set(err, KV_ECONFLICT, "a business receipt was already given for %s", t.uuid);
+    kv_stmt_bind_int64(s, 1, now);
+    kv_stmt_bind_text(s, 2, status, -1);
+    kv_stmt_bind_int64(s, 3, t->qid);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto out;
+    if (kv_db_changes(db) != 1) {
+        /* Answered, deleted or recalled since: 409 if it is still there, else 404. */
+        memset(&again, 0, sizeof(again));
+        rc = load_target(db, system_id, a->uuid, &again, err);
+        if (rc == 0)
+            rc = kv_err_set(err, KV_ECONFLICT, "a business receipt was already given for %s",
+                            again.uuid);
         goto out;
     }
     memset(&r, 0, sizeof(r));
-    copy_col(r.system_id, sizeof(r.system_id), t.sender_system);
-    copy_col(r.transmission_id, sizeof(r.transmission_id), t.transmission_id);
-    copy_col(r.message_uuid, sizeof(r.message_uuid), t.uuid);
-    copy_col(r.message_id, sizeof(r.message_id), t.message_id);
+    copy_col(r.system_id, sizeof(r.system_id), t->sender_system);
+    copy_col(r.transmission_id, sizeof(r.transmission_id), t->transmission_id);
+    copy_col(r.message_uuid, sizeof(r.message_uuid), t->uuid);
+    copy_col(r.message_id, sizeof(r.message_id), t->message_id);
     copy_col(r.receipt_status, sizeof(r.receipt_status), status);
     copy_col(r.error_code, sizeof(r.error_code), error_code);
     copy_col(r.error_message, sizeof(r.error_message), a->error_message);
     r.time_ms = now;
     /* A letter written through the mailbox API has no sender system (sender_system ''). */
-    rc = t.sender_system[0] ? kv_receipt_insert(db, &r, t.push, err) : 0;
-    if (rc < 0)
-        goto out;
-    rc = kv_db_prepare(db,
-                       "UPDATE recipient_queue SET acknowledged_ms = ?, receipt_status = ?, "
-                       "fetched_ms = COALESCE(fetched_ms, ?), state = 'DELIVERED' WHERE id = ?",
-                       &s, err);
-    if (rc < 0)
-        goto out;
-    kv_stmt_bind_int64(s, 1, now);
-    kv_stmt_bind_text(s, 2, status, -1);
-    kv_stmt_bind_int64(s, 3, now);
-    kv_stmt_bind_int64(s, 4, t.qid);
-    rc = kv_stmt_step(s, err);
-    kv_stmt_done(s);
+    rc = t->sender_system[0] ? kv_receipt_insert(db, &r, t->push, err) : 0;
     if (rc < 0)
         goto out;
     props = json_pack("{s:s,s:o,s:s?}", "receiptStatus", status, "receiptId",
@@ -438,7 +467,7 @@ static int receipt_op(struct kv_db *db, void *arg, struct kv_err *err)
                       "errorCode", (error_code && error_code[0]) ? error_code : NULL);
     props_txt = props ? json_dumps(props, JSON_COMPACT) : NULL;
     ev.tag = "BUSINESS_RECEIPT_RECEIVED_BY_RECIPIENT_SYSTEM";
-    ev.message_uuid = t.uuid;
+    ev.message_uuid = t->uuid;
     ev.system_id = system_id;
     ev.actor = system_id;
     ev.props_json = props_txt;
@@ -468,6 +497,14 @@ int kv_recipient_receipt(struct kv_db *db, const char *system_id, const char *uu
     a.error_code = error_code;
     a.error_message = error_message;
     a.now = kv_clock_now_ms();
+    /* The reads (a join of three tables) are made here, on the caller's connection and in
+     * parallel with other requests, so the batch's single writer only does the writes. */
+    rc = load_target(db, system_id, uuid, &a.t, err);
+    if (rc < 0)
+        return rc;
+    if (a.t.acknowledged)
+        return kv_err_set(err, KV_ECONFLICT, "a business receipt was already given for %s",
+                          a.t.uuid);
     rc = kv_group_commit_run(db, receipt_op, &a, KV_GROUP_DURABLE, err);
     if (rc == 0 && out_receipt_id)
         *out_receipt_id = a.receipt_id;
@@ -506,7 +543,9 @@ int kv_recipient_delete(struct kv_db *db, const char *system_id, const char *uui
     m.system_id = system_id;
     m.uuid = uuid;
     m.now = kv_clock_now_ms();
-    return kv_group_commit_run(db, delete_op, &m, KV_GROUP_DURABLE, err);
+    /* Lazy durability (docs/recipient-side.md, "How the writes are done"): a deletion that a
+     * power loss undoes only shows the letter in the list again, at least once. */
+    return kv_group_commit_run(db, delete_op, &m, KV_GROUP_LAZY, err);
 }
 
 int kv_recipient_queue_length(struct kv_db *db, const char *system_id, int64_t *out,

@@ -26,8 +26,11 @@
  *
  * All functions take a borrowed connection. kv_recipient_route runs inside the caller's write
  * transaction; the others must be called outside a transaction: their writes (first-fetch
- * mark, receipt, delete, poll time) go through the group commit (group_commit.h), durable
- * before they return, one fsync shared by all requests writing at the same moment.
+ * mark, receipt, delete, poll time) go through the group commit (group_commit.h), committed
+ * before they return, one commit shared by all requests writing at the same moment. The
+ * receipt is durable then (fsynced); the mark, the delete and the poll time are lazy (a power
+ * loss may undo the last of them, which only repeats a delivery: see
+ * docs/recipient-side.md, "How the writes are done").
  */
 #ifndef KV_HUB_RECIPIENT_QUEUE_H
 #define KV_HUB_RECIPIENT_QUEUE_H
@@ -83,6 +86,11 @@ int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int
 int kv_recipient_get(struct kv_db *db, const char *system_id, const char *uuid, char **out_body,
                      size_t *out_len, struct kv_err *err);
 
+/* As kv_recipient_get without marking the first fetch (a HEAD request: nothing was
+ * delivered); only the poll is noted. Same results and ownership. */
+int kv_recipient_peek(struct kv_db *db, const char *system_id, const char *uuid,
+                      char **out_body, size_t *out_len, struct kv_err *err);
+
 /* Records the system's business receipt for letter uuid: status "COMPLETED" or "INVALID"
  * (KV_EINVAL otherwise), error_code / error_message optional (NULL or ""). Inserts the receipt
  * for the sender system and the event in one transaction. KV_ENOTFOUND when the letter is not
@@ -92,7 +100,8 @@ int kv_recipient_receipt(struct kv_db *db, const char *system_id, const char *uu
                          const char *status, const char *error_code, const char *error_message,
                          int64_t *out_receipt_id, struct kv_err *err);
 
-/* Marks letter uuid deleted for system_id; KV_ENOTFOUND when not there (or already deleted). */
+/* Marks letter uuid deleted for system_id; KV_ENOTFOUND when not there (or already deleted).
+ * Lazy durability: a power loss may undo it, and the letter is listed again. */
 int kv_recipient_delete(struct kv_db *db, const char *system_id, const char *uuid,
                         struct kv_err *err);
 

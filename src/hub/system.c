@@ -35,6 +35,10 @@ static const char SQL_SYS_GET[] =
 static const char SQL_SYS_UNDEFAULT[] =
     "UPDATE systems SET is_default = 0 WHERE org_cvr = ? AND kind = 'recipient'";
 static const char SQL_SYS_STATUS[] = "UPDATE systems SET status = ? WHERE id = ?";
+static const char SQL_SYS_PREV_DEFAULT[] =
+    "SELECT id FROM systems WHERE org_cvr = ? AND kind = 'recipient' AND is_default = 1"
+    " AND id <> ? ORDER BY id";
+static const char SQL_SYS_MAKE_DEFAULT[] = "UPDATE systems SET is_default = 1 WHERE id = ?";
 
 static int is_uuid(const char *s, size_t n)
 {
@@ -314,5 +318,94 @@ int kv_system_set_status(struct kv_db *db, const char *id, const char *status, s
 out:
     if (rc < 0)
         kv_db_rollback(db);
+    return rc;
+}
+
+/* Lower-cases a system id into out (37 bytes); "" when it is too long to be one. */
+static void id_lower(const char *id, char out[37])
+{
+    size_t i, n = id ? strlen(id) : 0;
+
+    out[0] = '\0';
+    if (n > 36)
+        return;
+    for (i = 0; i < n; i++)
+        out[i] = (id[i] >= 'A' && id[i] <= 'Z') ? (char)(id[i] - 'A' + 'a') : id[i];
+    out[n] = '\0';
+}
+
+int kv_system_set_default(struct kv_db *db, const char *id, char out_previous[37],
+                          struct kv_err *err)
+{
+    struct kv_system sys;
+    struct kv_stmt *s = NULL;
+    char lid[37], subject[16];
+    json_t *props = NULL, *prev = NULL;
+    char *props_txt = NULL;
+    int rc;
+
+    if (out_previous)
+        out_previous[0] = '\0';
+    id_lower(id, lid);
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_system_get(db, lid, &sys, err);
+    if (rc < 0)
+        goto out;
+    if (strcmp(sys.kind, "recipient") != 0) {
+        rc = kv_err_set(err, KV_EINVAL, "only a recipient system can be its organisation's "
+                        "default; %s is a %s system", sys.id, sys.kind);
+        goto out;
+    }
+    /* Every other default of the organisation (at most one, unless data written by hand
+     * made more) is named in the event and cleared. */
+    prev = json_array();
+    rc = kv_db_prepare(db, SQL_SYS_PREV_DEFAULT, &s, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_text(s, 1, sys.org_cvr, -1);
+    kv_stmt_bind_text(s, 2, sys.id, -1);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW)
+        json_array_append_new(prev, json_string(kv_stmt_col_text(s, 0)));
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto out;
+    if (sys.is_default && json_array_size(prev) == 0) { /* nothing changes, nothing logged */
+        kv_db_rollback(db);
+        json_decref(prev);
+        return 0;
+    }
+    if (out_previous && json_array_size(prev) > 0)
+        kv__dir_copy(out_previous, 37, json_string_value(json_array_get(prev, 0)));
+    rc = kv_db_prepare(db, SQL_SYS_UNDEFAULT, &s, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_text(s, 1, sys.org_cvr, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto out;
+    rc = kv_db_prepare(db, SQL_SYS_MAKE_DEFAULT, &s, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_text(s, 1, sys.id, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto out;
+    props = json_pack("{s:s,s:s,s:O}", "orgCvr", sys.org_cvr, "default", sys.id, "previous",
+                      json_array_size(prev) > 0 ? json_array_get(prev, 0) : json_null());
+    props_txt = json_dumps(props, JSON_COMPACT);
+    snprintf(subject, sizeof(subject), "cvr:%s", sys.org_cvr);
+    rc = kv__dir_event(db, "SYSTEM_DEFAULT_CHANGED", sys.id, subject, props_txt, err);
+    if (rc == 0)
+        rc = kv_db_commit(db, err);
+out:
+    if (rc < 0)
+        kv_db_rollback(db);
+    json_decref(prev);
+    json_decref(props);
+    free(props_txt);
     return rc;
 }

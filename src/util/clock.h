@@ -30,6 +30,10 @@ int kv_clock_save_offset(const char *data_dir, struct kv_err *err);
 int kv_clock_load_offset(const char *data_dir, int *out_found, struct kv_err *err);
 /* Formats ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out (at least 32 bytes). */
 void kv_clock_format_utc(int64_t ms, char *out, size_t outlen);
+/* Parses an xs:dateTime in UTC "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (surrounding whitespace
+ * allowed, as xs:dateTime collapses it) into Unix ms, the fraction truncated to ms. No other
+ * zone or offset is accepted. 0 or KV_EINVAL. */
+int kv_clock_parse_utc(const char *s, int64_t *out_ms);
 /* Parses a duration such as "36h", "90m", "7d", "15s", "500ms", "1d12h" into ms.
  * Returns 0 or KV_EINVAL. Bounded to 10 years. */
 int kv_clock_parse_duration(const char *s, int64_t *out_ms);

@@ -3,6 +3,7 @@
 letter's events for the sending or receiving organisation only), filters (dates inclusive
 from / exclusive to, tag, messageUUID), paging (page/size and afterSeq) and parameter errors."""
 import datetime
+import zoneinfo
 
 import pytest
 
@@ -109,6 +110,14 @@ def test_paging_and_after_seq(world):
     assert after == allev[1:]
 
 
+def _copenhagen_local(t):
+    """An eventTime ("…Z", milliseconds) as Danish wall-clock time without a zone."""
+    utc = datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc)
+    local = utc.astimezone(zoneinfo.ZoneInfo("Europe/Copenhagen"))
+    return local.strftime("%Y-%m-%dT%H:%M:%S.") + "%03d" % (local.microsecond // 1000)
+
+
 def test_date_filters(world):
     srv, s, _ = world
     allev = events(srv, s["a1"], size=1000)["content"]
@@ -129,11 +138,25 @@ def test_date_filters(world):
     assert events(srv, s["a1"], dateFrom=(today + 2 * day).isoformat())["content"] == []
     # Offsets are honoured: the same instant written in +02:00.
     assert events(srv, s["a1"], dateFrom="2000-01-01T02:00:00+02:00", size=1000)["content"] == allev
+    # A time without a zone (what .NET NSwag clients send) is Europe/Copenhagen local time:
+    # the same split as with the UTC instant, written as Danish wall-clock time.
+    t_local = _copenhagen_local(t)
+    assert events(srv, s["a1"], dateFrom=t_local, size=1000)["content"] == from_t
+    assert events(srv, s["a1"], dateTo=t_local, size=1000)["content"] == to_t
+    assert events(srv, s["a1"], dateFrom="2000-01-01T00:00:00", dateTo="2999-12-31T23:59:59",
+                  size=1000)["content"] == allev
+    # .NET's round-trip format (7 fraction digits), and a '+' the client left unencoded.
+    assert events(srv, s["a1"], dateFrom="2000-01-01T00:00:00.0000000",
+                  size=1000)["content"] == allev
+    r = srv.get("/apis/v1/events/?size=1000&dateFrom=2000-01-01T02:00:00+02:00",
+                headers=s["a1"]["auth"])
+    assert r.status_code == 200 and r.json()["content"] == allev
 
 
 @pytest.mark.parametrize("params", [
     {"dateFrom": "yesterday"}, {"dateFrom": "2025-13-01"}, {"dateTo": "2025-02-30"},
-    {"dateFrom": "2025-01-01T10:00:00"}, {"dateFrom": "2025-05-02", "dateTo": "2025-05-01"},
+    {"dateFrom": "2025-01-01T10:00:00+0100"}, {"dateFrom": "2025-05-02", "dateTo": "2025-05-01"},
+    {"dateFrom": "2025-01-01T10:00:00", "dateTo": "2025-01-01T09:00:00Z"},
     {"eventTag": "message_read"}, {"messageUUID": "1234"}, {"size": 0}, {"size": 1001},
     {"page": -1}, {"afterSeq": "x"}])
 def test_bad_parameters(world, params):

@@ -63,6 +63,9 @@ static void test_parse_time_utc(void **state)
     assert_int_equal(kv__read_parse_time("2025-05-01T05:30:00-04:30", 0, &ms), 0);
     assert_true(ms == 1746093600000LL);
     assert_int_equal(kv__read_parse_time("2024-02-29T00:00:00Z", 0, &ms), 0);
+    /* a '+' left unencoded in a query string arrives as a space */
+    assert_int_equal(kv__read_parse_time("2025-05-01T12:00:00 02:00", 0, &ms), 0);
+    assert_true(ms == 1746093600000LL);
 }
 
 static void test_parse_date(void **state)
@@ -83,12 +86,47 @@ static void test_parse_date(void **state)
     assert_int_equal(kv__read_parse_time("2024-02-29", 0, &ms), 0);
 }
 
+/* A time without a zone is Europe/Copenhagen wall-clock time, what .NET clients send. */
+static void test_parse_time_local(void **state)
+{
+    int64_t ms = 0;
+
+    (void)state;
+    /* summer (CEST, UTC+2) and winter (CET, UTC+1) */
+    assert_int_equal(kv__read_parse_time("2025-05-01T12:00:00", 0, &ms), 0);
+    assert_true(ms == 1746093600000LL);
+    assert_int_equal(kv__read_parse_time("2026-01-01T00:00:00", 0, &ms), 0);
+    assert_true(ms == 1767222000000LL);
+    assert_int_equal(kv__read_parse_time("2026-01-01T00:00", 1, &ms), 0); /* no day rounding */
+    assert_true(ms == 1767222000000LL);
+    assert_int_equal(kv__read_parse_time("2025-05-01T12:00:00.5", 0, &ms), 0);
+    assert_true(ms == 1746093600500LL);
+    /* spring switch day 2025-03-30: 01:30 CET, 03:30 CEST; the skipped 02:30 reads as CET */
+    assert_int_equal(kv__read_parse_time("2025-03-30T01:30:00", 0, &ms), 0);
+    assert_true(ms == 1743294600000LL);
+    assert_int_equal(kv__read_parse_time("2025-03-30T03:30:00", 0, &ms), 0);
+    assert_true(ms == 1743298200000LL);
+    assert_int_equal(kv__read_parse_time("2025-03-30T02:30:00", 0, &ms), 0);
+    assert_true(ms == 1743298200000LL);
+    /* autumn switch day 2025-10-26: 01:30 CEST; the repeated 02:30 is the later (CET) one */
+    assert_int_equal(kv__read_parse_time("2025-10-26T01:30:00", 0, &ms), 0);
+    assert_true(ms == 1761435000000LL);
+    assert_int_equal(kv__read_parse_time("2025-10-26T02:30:00", 0, &ms), 0);
+    assert_true(ms == 1761442200000LL);
+    assert_int_equal(kv__read_parse_time("2025-10-26T03:00:00", 0, &ms), 0);
+    assert_true(ms == 1761444000000LL);
+    /* the last day of a month and of a year */
+    assert_int_equal(kv__read_parse_time("2024-12-31T23:59:59", 0, &ms), 0);
+    assert_true(ms == 1735685999000LL);
+}
+
 static void test_parse_time_refused(void **state)
 {
     static const char *const bad[] = {
         "",           "yesterday",           "2025-5-01",           "2025-13-01",
         "2025-00-10", "2025-02-29",          "2025-04-31",          "1969-12-31",
-        "2025-05-01T10:00:00", /* no zone */ "2025-05-01T24:00:00Z", "2025-05-01T10:60:00Z",
+        "2025-05-01T10:00:00+", "2025-05-01T10:00:00 ", "2025-05-01T24:00:00Z",
+        "2025-05-01T10:60:00Z",
         "2025-05-01T10:00:61Z", "2025-05-01T10:00:00.Z", "2025-05-01T10:00:00Zjunk",
         "2025-05-01 10:00:00Z", "2025-05-01T10:00:00+0200", "2025-05-01T10:00:00+25:00",
         "2025-05-01x",
@@ -108,6 +146,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_int),
+        cmocka_unit_test(test_parse_time_local),
         cmocka_unit_test(test_parse_time_utc),
         cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_parse_time_refused),

@@ -22,6 +22,7 @@
 
 #include "hub/contact_points.h"
 #include "hub/directory.h"
+#include "hub/events.h"
 #include "hub/receipts.h"
 #include "hub/recipient_queue.h"
 #include "hub/system_health.h"
@@ -208,6 +209,19 @@ static void test_pull_operations(void **state)
     json_decref(page);
     assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 0, &page, &err), KV_EINVAL);
     assert_int_equal(kv_recipient_page(f->db, f->dflt, -1, 5, &page, &err), KV_EINVAL);
+
+    /* peek (HEAD): the bytes, but the letter stays QUEUED; upper case finds it too */
+    assert_int_equal(kv_recipient_peek(f->db, f->dflt, "00000000-0000-4000-8000-000000000010",
+                                       &body, &len, &err),
+                     0);
+    assert_int_equal(len, 36);
+    free(body);
+    assert_int_equal(kv_recipient_queue_length(f->db, f->dflt, &n, &err), 0);
+    assert_true(n == 5);
+    assert_int_equal(kv_recipient_peek(f->db, f->second, "00000000-0000-4000-8000-000000000010",
+                                       &body, &len, &err),
+                     KV_ENOTFOUND);
+    assert_null(body);
 
     /* get: the bytes, and the first fetch leaves the QUEUED count */
     assert_int_equal(kv_recipient_get(f->db, f->dflt, "00000000-0000-4000-8000-000000000010",
@@ -416,6 +430,7 @@ struct worker {
     int receipts;    /* receipts accepted for the shared letter */
     int conflicts;   /* 409s for the shared letter */
     int deleted;     /* deletes accepted */
+    int own;         /* receipts accepted for the thread's own letters */
 };
 
 static void uuid_n(int n, char out[37])
@@ -446,9 +461,13 @@ static void *worker_main(void *arg)
                                   "COMPLETED", NULL, NULL, NULL, &err);
         w->receipts += rc == 0;
         w->conflicts += rc == KV_ECONFLICT;
-        /* Every second letter is deleted again. */
+        /* Every second letter is deleted again; the others get a receipt of their own, so
+         * batches append several events (chained through the batch's head cache). */
         if (i % 2 == 0 && kv_recipient_delete(db, w->f->dflt, uuid, &err) == 0)
             w->deleted++;
+        if (i % 2 == 1 && kv_recipient_receipt(db, w->f->dflt, uuid, "INVALID", "E1", NULL,
+                                               NULL, &err) == 0)
+            w->own++;
     }
     kv_db_release(db);
     return NULL;
@@ -461,8 +480,8 @@ static void test_concurrent_group_commit(void **state)
     struct worker w[THREADS];
     pthread_t th[THREADS];
     char uuid[37];
-    int64_t n = -1;
-    int i, got = 0, receipts = 0, conflicts = 0, deleted = 0;
+    int64_t n = -1, events = -1;
+    int i, got = 0, receipts = 0, conflicts = 0, deleted = 0, own = 0;
 
     assert_int_equal(kv_db_begin(f->db, &err), 0);
     for (i = 0; i < THREADS * PER_THREAD; i++) {
@@ -486,6 +505,7 @@ static void test_concurrent_group_commit(void **state)
         receipts += w[i].receipts;
         conflicts += w[i].conflicts;
         deleted += w[i].deleted;
+        own += w[i].own;
     }
     assert_int_equal(got, THREADS * PER_THREAD);
     assert_int_equal(receipts, 1);
@@ -495,6 +515,10 @@ static void test_concurrent_group_commit(void **state)
     assert_int_equal(kv_recipient_queue_length(f->db, f->dflt, &n, &err), 0);
     assert_true(n == 0);
     assert_true(total(f) == THREADS * PER_THREAD / 2 + 1);
+    /* One event per accepted receipt, and the hash chain is whole. */
+    assert_int_equal(own, THREADS * PER_THREAD / 2);
+    assert_int_equal(kv_events_verify(f->db, &events, &err), 0);
+    assert_true(events >= own + 1);
 }
 
 int main(void)
