@@ -3,7 +3,8 @@
  * group_commit.c: leader/follower group commit (see group_commit.h). One process-wide FIFO
  * of waiting operations under one mutex; at most one batch runs at a time. A batch holds the
  * operations of one store only (the leader's), so stores never mix; operations of another
- * store wait for the next leader.
+ * store wait for the next leader. Under load the batches run on one pooled connection (see
+ * writer_for).
  */
 #include "hub/group_commit.h"
 
@@ -131,19 +132,21 @@ out:
     }
 }
 
-/* The connection a batch of store st runs on. Batches that follow each other run on one
- * pooled connection, kept between them: no other connection writes meanwhile, so its page
- * cache stays valid (a commit through any other connection makes SQLite drop a connection's
- * whole cache, and the next batch would read every page again). It goes back to the pool
- * when the queue runs empty (see kv_group_commit_run), so no connection outlives the
- * activity of its store. Falls back to the caller's db. Called by the leader only. */
-static struct kv_db *writer_for(struct kv_store *st, struct kv_db *db)
+/* The connection a batch of store st runs on; backlog: the batch holds more than one
+ * operation. Batches that follow each other under load run on one pooled connection, kept
+ * between them: no other connection writes meanwhile, so its page cache stays valid (a
+ * commit through any other connection makes SQLite drop a connection's whole cache, and the
+ * next batch would read every page again). It is taken when a batch has company and goes back
+ * to the pool when the queue runs empty (see kv_group_commit_run), so no connection
+ * outlives the activity of its store. Otherwise, and when the pool fails, the batch runs on
+ * the caller's db. Called by the leader only. */
+static struct kv_db *writer_for(struct kv_store *st, struct kv_db *db, int backlog)
 {
     if (writer && kv_db_store(writer) != st) {
         kv_db_release(writer);
         writer = NULL;
     }
-    if (!writer && kv_db_acquire(st, &writer, NULL) < 0)
+    if (!writer && backlog && kv_db_acquire(st, &writer, NULL) < 0)
         writer = NULL;
     return writer ? writer : db;
 }
@@ -166,6 +169,7 @@ int kv_group_commit_run(struct kv_db *db, kv_group_op fn, void *arg, int durabil
     tail = &self;
     while (!self.done) {
         struct op *batch, *o, *next;
+        int backlog;
 
         if (leading) {
             pthread_cond_wait(&finished, &mu);
@@ -175,8 +179,9 @@ int kv_group_commit_run(struct kv_db *db, kv_group_op fn, void *arg, int durabil
          * unless more than KV_GROUP_COMMIT_MAX of its store are ahead of it. */
         leading = 1;
         batch = take(self.st);
+        backlog = batch && batch->next; /* several requests write at once */
         pthread_mutex_unlock(&mu);
-        run_batch(writer_for(self.st, db), batch);
+        run_batch(writer_for(self.st, db, backlog), batch);
         pthread_mutex_lock(&mu);
         for (o = batch; o; o = next) {
             next = o->next;

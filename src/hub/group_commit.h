@@ -8,10 +8,13 @@
  * kv_group_commit_run queues an operation and blocks until it has been committed. There is no
  * thread of its own (leader/follower): the first caller that finds no batch running becomes
  * the leader, takes every operation queued for the same store (up to KV_GROUP_COMMIT_MAX)
- * and runs them in ONE write transaction on its own connection, each in a savepoint of its
- * own, so one operation's failure rolls back only its own changes; then one COMMIT and it
- * wakes the others. Under load the batch is whatever queued up during the previous commit;
- * when idle, a batch of one costs what a plain transaction costs.
+ * and runs them in ONE write transaction, each in a savepoint of its own, so one operation's
+ * failure rolls back only its own changes; then one COMMIT and it wakes the others. Under
+ * load the batch is whatever queued up during the previous commit; when idle, a batch of one
+ * costs what a plain transaction costs. A batch of one runs on the leader's own connection;
+ * from the first batch of several on, the batches run on one pooled connection, kept from
+ * batch to batch until the queue runs empty, so no other writer invalidates its page cache
+ * in between.
  *
  * Durability per operation: KV_GROUP_DURABLE operations are on disk when the call returns
  * (synchronous=FULL, as every commit of the store). KV_GROUP_LAZY ones are committed with
@@ -20,12 +23,12 @@
  * WAL is synced by the next durable commit or checkpoint). Only use it for writes whose
  * loss is harmless, e.g. facts that the next request records again.
  *
- * Ownership and threading: the operation runs on the LEADER's thread and connection, which
- * is handed to it as db; it must use that connection only and must not begin or commit a
- * transaction itself. Events it appends (kv_events_append on db) chain through the event
- * log's head cache for the batch (events.h). arg is borrowed until kv_group_commit_run
- * returns. The caller's db must not be inside a transaction (the leader would wait on its
- * lock). Any thread.
+ * Ownership and threading: the operation runs on the LEADER's thread, on the batch's
+ * connection (of the same store), which is handed to it as db; it must use that connection
+ * only and must not begin or commit a transaction itself. Events it appends
+ * (kv_events_append on db) chain through the event log's head cache for the batch
+ * (events.h). arg is borrowed until kv_group_commit_run returns. The caller's db must not be
+ * inside a transaction (the leader would wait on its lock). Any thread.
  */
 #ifndef KV_HUB_GROUP_COMMIT_H
 #define KV_HUB_GROUP_COMMIT_H
