@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "unit/hub/store_fixture.h"
+
 #include "hub/directory.h"
 #include "hub/events.h"
 #include "store/store.h"
@@ -29,8 +31,7 @@ static int setup(void **state)
     struct fx *f = calloc(1, sizeof(*f));
 
     snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-dir-XXXXXX");
-    if (!mkdtemp(f->dir) || kv_store_open(f->dir, &f->st, NULL) != 0 ||
-        kv_db_acquire(f->st, &f->db, NULL) != 0)
+    if (kv_test_store_new(f->dir, &f->st, &f->db, NULL) != 0)
         return -1;
     *state = f;
     return 0;
@@ -39,12 +40,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
-    kv_db_release(f->db);
-    kv_store_close(f->st);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
+    if (kv_test_store_free(f->dir, f->st, f->db) != 0)
         return -1;
     free(f);
     return 0;

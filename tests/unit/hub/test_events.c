@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "unit/hub/store_fixture.h"
+
 #include "hub/events.h"
 #include "store/store.h"
 
@@ -31,8 +33,7 @@ static int setup(void **state)
     size_t i;
 
     snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-events-XXXXXX");
-    if (!mkdtemp(f->dir) || kv_store_open(f->dir, &f->st, NULL) != 0 ||
-        kv_db_acquire(f->st, &f->db, NULL) != 0)
+    if (kv_test_store_new(f->dir, &f->st, &f->db, NULL) != 0)
         return -1;
     if (kv_db_begin(f->db, NULL) != 0)
         return -1;
@@ -55,12 +56,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
-    kv_db_release(f->db);
-    kv_store_close(f->st);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
+    if (kv_test_store_free(f->dir, f->st, f->db) != 0)
         return -1;
     free(f);
     return 0;

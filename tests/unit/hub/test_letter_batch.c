@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "unit/hub/store_fixture.h"
+
 #include "hub/directory.h"
 #include "hub/events.h"
 #include "hub/letters.h"
@@ -70,8 +72,8 @@ static int setup(void **state)
     int i;
 
     snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-batch-XXXXXX");
-    if (!mkdtemp(f->dir) || kv_store_open(f->dir, &f->st, NULL) != 0 ||
-        kv_db_acquire(f->st, &f->db, NULL) != 0 || kv_org_add(f->db, "12345678", "K", NULL) != 0)
+    if (kv_test_store_new(f->dir, &f->st, &f->db, NULL) != 0 ||
+        kv_org_add(f->db, "12345678", "K", NULL) != 0)
         return -1;
     memset(&sys, 0, sizeof(sys));
     snprintf(sys.org_cvr, sizeof(sys.org_cvr), "12345678");
@@ -105,17 +107,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
     int i;
 
     for (i = 0; i < N; i++) {
         kv_letter_release(&f->l[i]);
         free(f->bytes[i]);
     }
-    kv_db_release(f->db);
-    kv_store_close(f->st);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
+    if (kv_test_store_free(f->dir, f->st, f->db) != 0)
         return -1;
     free(f);
     return 0;

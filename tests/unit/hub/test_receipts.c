@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "unit/hub/store_fixture.h"
+
 #include "hub/directory.h"
 #include "hub/events.h"
 #include "hub/receipts.h"
@@ -74,12 +76,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
-    kv_db_release(f->db);
-    kv_store_close(f->st);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
+    if (kv_test_store_free(f->dir, f->st, f->db) != 0)
         return -1;
     free(f);
     return 0;

@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "unit/hub/store_fixture.h"
 #include <microhttpd.h>
 
 #include "hub/directory.h"
@@ -186,8 +188,7 @@ static int setup(void **state)
         return -1;
     snprintf(f->rx.url, sizeof(f->rx.url), "http://127.0.0.1:%u/in", (unsigned)info->port);
     snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-push-XXXXXX");
-    if (!mkdtemp(f->dir) || kv_store_open(f->dir, &f->st, &err) != 0 ||
-        kv_db_acquire(f->st, &f->db, &err) != 0) {
+    if (kv_test_store_new(f->dir, &f->st, &f->db, &err) != 0) {
         fprintf(stderr, "store: %s\n", err.msg);
         return -1;
     }
@@ -203,17 +204,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
     int i;
 
     MHD_stop_daemon(f->rx.d);
     for (i = 0; i < f->rx.n; i++)
         free(f->rx.bodies[i]);
     pthread_mutex_destroy(&f->rx.mu);
-    kv_db_release(f->db);
-    kv_store_close(f->st);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
+    if (kv_test_store_free(f->dir, f->st, f->db) != 0)
         return -1;
     free(f);
     return 0;

@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "unit/hub/store_fixture.h"
+
 #include "hub/directory.h"
 #include "hub/mail.h"
 #include "hub/recipient_queue.h"
@@ -75,8 +77,7 @@ static int setup(void **state)
     struct kv_err err = {0};
 
     snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-health-XXXXXX");
-    if (!mkdtemp(f->dir) || kv_store_open(f->dir, &f->st, &err) != 0 ||
-        kv_db_acquire(f->st, &f->db, &err) != 0) {
+    if (kv_test_store_new(f->dir, &f->st, &f->db, &err) != 0) {
         fprintf(stderr, "store: %s\n", err.msg);
         return -1;
     }
@@ -98,12 +99,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
-    kv_db_release(f->db);
-    kv_store_close(f->st);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
+    if (kv_test_store_free(f->dir, f->st, f->db) != 0)
         return -1;
     free(f);
     return 0;
