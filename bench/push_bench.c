@@ -36,20 +36,11 @@
 #include "util/clock.h"
 #include "util/xmalloc.h"
 
-#define EX "tests/data/examples/itk-dev-rpa_python-serviceplatformen__MeMo_"
-#define EX_UUID "8C2EA15D-61FB-4BA9-9366-42F8B194C114"
-#define AUTH "55133018"
-#define SENDER "12345678"
+#include "queue_letters.h"
+
 #define MAX_SYS 64
 #define MAX_CASES 8
 
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- receiver ---- */
 
@@ -113,42 +104,8 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- letters ---- */
 
-/* A MeMo template and the offsets of its messageUUID. */
-struct tmpl {
-    char *buf;     /* owned bytes */
-    size_t len;    /* length */
-    size_t off[8]; /* offsets of EX_UUID */
-    int n_off;     /* occurrences */
-};
 
-static int load(const char *path, struct tmpl *t)
-{
-    FILE *f = fopen(path, "rb");
-    char *p;
-    long n;
 
-    memset(t, 0, sizeof(*t));
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    t->buf = kv_xmalloc((size_t)n + 1);
-    t->len = fread(t->buf, 1, (size_t)n, f);
-    t->buf[t->len] = '\0';
-    fclose(f);
-    for (p = t->buf; (p = strstr(p, EX_UUID)) != NULL && t->n_off < 8; p += 36)
-        t->off[t->n_off++] = (size_t)(p - t->buf);
-    return t->n_off > 0 ? 0 : -1;
-}
-
-static void uuid_of(uint64_t salt, uint64_t i, char out[37])
-{
-    snprintf(out, 37, "%08llx-%04llx-4%03llx-8%03llx-%012llx",
-             (unsigned long long)(salt & 0xffffffffu), (unsigned long long)((salt >> 32) & 0xffff),
-             (unsigned long long)((i >> 48) & 0xfff), (unsigned long long)((i >> 36) & 0xfff),
-             (unsigned long long)(i & 0xffffffffffffULL));
-}
 
 /* Organisations, the sender system and k push systems (each with a contact point) whose
  * push URL is the receiver; letter i goes to point i % k. */
@@ -198,71 +155,7 @@ static int setup(struct kv_db *db, unsigned port, int k, char sender[37], char p
 }
 
 /* Inserts n letters (t with a fresh uuid each) and routes them, in transactions of 10,000. */
-static int insert_letters(struct kv_db *db, const char *sender, char points[][37], int k,
-                          int64_t n, const struct tmpl *t, uint64_t salt, struct kv_err *err)
-{
-    struct kv_stmt *s = NULL;
-    char uuid[37], *body = kv_xmalloc(t->len);
-    int64_t i, now = kv_clock_now_ms();
-    int rc = 0, j;
 
-    for (i = 0; rc == 0 && i < n; i++) {
-        if (i % 10000 == 0) {
-            if (i > 0)
-                rc = kv_db_commit(db, err);
-            if (rc == 0)
-                rc = kv_db_begin(db, err);
-            if (rc < 0)
-                break;
-        }
-        uuid_of(salt, (uint64_t)i, uuid);
-        memcpy(body, t->buf, t->len);
-        for (j = 0; j < t->n_off; j++)
-            memcpy(body + t->off[j], uuid, 36);
-        rc = kv_db_prepare(db,
-                           "INSERT INTO letters (message_uuid, transmission_id, sender_system, "
-                           "sender_cvr, recipient_type, recipient_id, label, message_type, "
-                           "memo_version, body_sha256, body, size, state, receipt_status, "
-                           "available_ms, created_ms) VALUES (?, ?, ?, ?, 'CVR', ?, 'Brev', "
-                           "'DIGITALPOST', '1.2', 'x', ?, ?, 'AVAILABLE', 'RECEIVED', ?, ?)",
-                           &s, err);
-        if (rc < 0)
-            break;
-        kv_stmt_bind_text(s, 1, uuid, 36);
-        kv_stmt_bind_text(s, 2, uuid, 36);
-        kv_stmt_bind_text(s, 3, sender, -1);
-        kv_stmt_bind_text(s, 4, SENDER, -1);
-        kv_stmt_bind_text(s, 5, AUTH, -1);
-        kv_stmt_bind_blob(s, 6, body, t->len);
-        kv_stmt_bind_int64(s, 7, (int64_t)t->len);
-        kv_stmt_bind_int64(s, 8, now - 1000);
-        kv_stmt_bind_int64(s, 9, now - 1000);
-        rc = kv_stmt_step(s, err);
-        kv_stmt_done(s);
-        if (rc < 0)
-            break;
-        rc = kv_recipient_route(db, kv_db_last_insert_id(db), AUTH, points[i % k], err);
-    }
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
-    else
-        kv_db_rollback(db);
-    free(body);
-    return rc;
-}
-
-static void remove_dir(const char *dir)
-{
-    static const char *files[] = {"kuvert.db", "kuvert.db-wal", "kuvert.db-shm"};
-    char path[512];
-    size_t i;
-
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        unlink(path);
-    }
-    rmdir(dir);
-}
 
 /* One measured run: fresh directory, n letters, drain with `parallel`. */
 static int run_case(unsigned port, struct rx *rx, const struct tmpl *t, int64_t n, int k,
@@ -287,11 +180,11 @@ static int run_case(unsigned port, struct rx *rx, const struct tmpl *t, int64_t 
         rc = kv_db_acquire(st, &db, &err);
     if (rc == 0)
         rc = setup(db, port, k, sender, points, &err);
-    ti = now_s();
+    ti = bench_now_s();
     if (rc == 0)
-        rc = insert_letters(db, sender, points, k, n, t, (uint64_t)time(NULL) ^ (uint64_t)parallel,
-                            &err);
-    ti = now_s() - ti;
+        rc = bench_insert_letters(db, sender, points, k, n, t,
+                                  (uint64_t)time(NULL) ^ (uint64_t)parallel, &err);
+    ti = bench_now_s() - ti;
     if (db)
         kv_db_release(db);
     if (rc < 0) {
@@ -303,7 +196,7 @@ static int run_case(unsigned port, struct rx *rx, const struct tmpl *t, int64_t 
     o.total_timeout_ms = 30000;
     o.budget_ms = 2000; /* as the scheduler hook: several drains for a big queue */
     memset(&total, 0, sizeof(total));
-    t0 = now_s();
+    t0 = bench_now_s();
     do {
         rc = kv_recipient_push_drain(st, &o, &ps, &err);
         total.delivered += ps.delivered;
@@ -311,7 +204,7 @@ static int run_case(unsigned port, struct rx *rx, const struct tmpl *t, int64_t 
         total.batches += ps.batches;
         drains++;
     } while (rc == 0 && (ps.delivered > 0 || ps.failed > 0));
-    t1 = now_s();
+    t1 = bench_now_s();
     if (rc < 0)
         fprintf(stderr, "push_bench: drain failed: %s\n", err.msg);
     printf("push  letters=%lld systems=%d parallel=%-3d  %8.0f letters/s  (%.2f s; %lld "
@@ -323,7 +216,7 @@ static int run_case(unsigned port, struct rx *rx, const struct tmpl *t, int64_t 
     fflush(stdout);
 out:
     kv_store_close(st);
-    remove_dir(dir);
+    bench_remove_dir(dir);
     return rc < 0 ? 1 : 0;
 }
 
@@ -371,8 +264,8 @@ int main(int argc, char **argv)
         cases[1] = 16;
         n_cases = 2;
     }
-    if (load(full ? EX "Full_Example__memo-1.2.xml" : EX "Minimum_Example__memo-1.2.xml", &t) <
-        0) {
+    if (bench_tmpl_load(full ? EX "Full_Example__memo-1.2.xml" : EX "Minimum_Example__memo-1.2.xml",
+                        &t) < 0) {
         fprintf(stderr, "push_bench: cannot read the MeMo example (run from the repo root)\n");
         return 1;
     }

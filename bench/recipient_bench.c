@@ -67,20 +67,11 @@
 #include "util/conf.h"
 #include "util/xmalloc.h"
 
-#define EX "tests/data/examples/itk-dev-rpa_python-serviceplatformen__MeMo_"
-#define EX_UUID "8C2EA15D-61FB-4BA9-9366-42F8B194C114"
-#define AUTH "55133018"   /* the authority the letters go to */
-#define SENDER "12345678" /* the sending organisation */
+#include "queue_letters.h"
+
 #define MAX_CLIENTS 64
 #define RESP_MAX (64u << 20) /* largest response body a client keeps */
 
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* CPU seconds (user + system) of this process so far: server and clients together. */
 static double cpu_s(void)
@@ -100,43 +91,8 @@ static int cmp_d(const void *a, const void *b)
 
 /* ---- letters ---- */
 
-/* A MeMo template and the offsets of its messageUUID. */
-struct tmpl {
-    char *buf;     /* owned bytes */
-    size_t len;    /* length */
-    size_t off[8]; /* offsets of EX_UUID */
-    int n_off;     /* occurrences */
-};
 
-static int load(const char *path, struct tmpl *t)
-{
-    FILE *f = fopen(path, "rb");
-    char *p;
-    long n;
 
-    memset(t, 0, sizeof(*t));
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    t->buf = kv_xmalloc((size_t)n + 1);
-    t->len = fread(t->buf, 1, (size_t)n, f);
-    t->buf[t->len] = '\0';
-    fclose(f);
-    for (p = t->buf; (p = strstr(p, EX_UUID)) != NULL && t->n_off < 8; p += 36)
-        t->off[t->n_off++] = (size_t)(p - t->buf);
-    return t->n_off > 0 ? 0 : -1;
-}
-
-/* The i-th letter's messageUUID (unique per run: salt + counter). */
-static void uuid_of(uint64_t salt, uint64_t i, char out[37])
-{
-    snprintf(out, 37, "%08llx-%04llx-4%03llx-8%03llx-%012llx",
-             (unsigned long long)(salt & 0xffffffffu), (unsigned long long)((salt >> 32) & 0xffff),
-             (unsigned long long)((i >> 48) & 0xfff), (unsigned long long)((i >> 36) & 0xfff),
-             (unsigned long long)(i & 0xffffffffffffULL));
-}
 
 /* Everything a data directory's letters are made from. */
 struct world {
@@ -214,82 +170,7 @@ static int setup_world(struct kv_db *db, struct world *w, int n_sys, const char 
 /* Inserts n letters to AUTH, letter i routed to contact point points[i % n_points], in
  * transactions of 10,000. Body: t with the letter's uuid, or a short stand-in when t is
  * NULL. */
-static int insert_letters(struct kv_db *db, const struct world *w, char points[][37],
-                          int n_points, int64_t n, const struct tmpl *t, uint64_t salt,
-                          struct kv_err *err)
-{
-    struct kv_stmt *s = NULL;
-    char uuid[37], *body = t ? kv_xmalloc(t->len) : NULL, small[64];
-    int64_t i;
-    int rc = 0, k;
 
-    for (i = 0; rc == 0 && i < n; i++) {
-        const void *b = small;
-        size_t blen;
-
-        if (i % 10000 == 0) {
-            if (i > 0)
-                rc = kv_db_commit(db, err);
-            if (rc == 0)
-                rc = kv_db_begin(db, err);
-            if (rc < 0)
-                break;
-        }
-        uuid_of(salt, (uint64_t)i, uuid);
-        if (t) {
-            memcpy(body, t->buf, t->len);
-            for (k = 0; k < t->n_off; k++)
-                memcpy(body + t->off[k], uuid, 36);
-            b = body;
-            blen = t->len;
-        } else {
-            blen = (size_t)snprintf(small, sizeof(small), "<memo>%s</memo>", uuid);
-        }
-        rc = kv_db_prepare(db,
-                           "INSERT INTO letters (message_uuid, transmission_id, sender_system, "
-                           "sender_cvr, recipient_type, recipient_id, label, message_type, "
-                           "memo_version, body_sha256, body, size, state, receipt_status, "
-                           "available_ms, created_ms) VALUES (?, ?, ?, ?, 'CVR', ?, 'Brev', "
-                           "'DIGITALPOST', '1.2', 'x', ?, ?, 'AVAILABLE', 'RECEIVED', ?, ?)",
-                           &s, err);
-        if (rc < 0)
-            break;
-        kv_stmt_bind_text(s, 1, uuid, 36);
-        kv_stmt_bind_text(s, 2, uuid, 36);
-        kv_stmt_bind_text(s, 3, w->sender, -1);
-        kv_stmt_bind_text(s, 4, SENDER, -1);
-        kv_stmt_bind_text(s, 5, AUTH, -1);
-        kv_stmt_bind_blob(s, 6, b, blen);
-        kv_stmt_bind_int64(s, 7, (int64_t)blen);
-        kv_stmt_bind_int64(s, 8, kv_clock_now_ms() - 1000);
-        kv_stmt_bind_int64(s, 9, kv_clock_now_ms() - 1000);
-        rc = kv_stmt_step(s, err);
-        kv_stmt_done(s);
-        if (rc < 0)
-            break;
-        rc = kv_recipient_route(db, kv_db_last_insert_id(db), AUTH, points[i % n_points], err);
-    }
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
-    else
-        kv_db_rollback(db);
-    free(body);
-    return rc;
-}
-
-/* Removes a data directory the bench created (its database files only). */
-static void remove_dir(const char *dir)
-{
-    static const char *files[] = {"kuvert.db", "kuvert.db-wal", "kuvert.db-shm"};
-    char path[512];
-    size_t i;
-
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        unlink(path);
-    }
-    rmdir(dir);
-}
 
 /* ---- pull: HTTP clients ---- */
 
@@ -445,7 +326,7 @@ static double pull_run_once(struct pull_run *r, enum variant v, int64_t n, doubl
     r->v = v;
     r->done = r->errors = r->lists = 0;
     c0 = cpu_s();
-    t0 = now_s();
+    t0 = bench_now_s();
     for (i = 0; i < r->w->n_sys; i++) {
         c[i].r = r;
         c[i].idx = i;
@@ -453,7 +334,7 @@ static double pull_run_once(struct pull_run *r, enum variant v, int64_t n, doubl
     }
     for (i = 0; i < r->w->n_sys; i++)
         pthread_join(th[i], NULL);
-    el = now_s() - t0;
+    el = bench_now_s() - t0;
     cpu = cpu_s() - c0;
     *out_cpu_us = r->done ? cpu * 1e6 / (double)r->done : 0.0;
     if ((int64_t)r->done != n || r->errors)
@@ -504,7 +385,7 @@ static int pull_bench(int64_t n, int clients, int size, const char *example, con
     double t0;
     int rc;
 
-    if (load(example, &t) < 0) {
+    if (bench_tmpl_load(example, &t) < 0) {
         fprintf(stderr, "recipient_bench: cannot read %s (run from the repository root)\n",
                 example);
         free(w);
@@ -518,15 +399,15 @@ static int pull_bench(int64_t n, int clients, int size, const char *example, con
         free(t.buf);
         return -1;
     }
-    t0 = now_s();
+    t0 = bench_now_s();
     rc = kv_store_open(w->dir, &st, &err);
     if (rc == 0)
         rc = kv_db_acquire(st, &db, &err);
     if (rc == 0)
         rc = setup_world(db, w, clients, "pull", &err);
     if (rc == 0)
-        rc = insert_letters(db, w, w->point, clients, n, &t, (uint64_t)time(NULL) * 2654435761u,
-                            &err);
+        rc = bench_insert_letters(db, w->sender, w->point, clients, n, &t,
+                                  (uint64_t)time(NULL) * 2654435761u, &err);
     if (db)
         kv_db_release(db);
     kv_store_close(st);
@@ -535,7 +416,7 @@ static int pull_bench(int64_t n, int clients, int size, const char *example, con
         goto out;
     }
     printf("pull: %lld letters (%zu bytes each) to %d pull systems, inserted in %.1f s\n",
-           (long long)n, t.len, clients, now_s() - t0);
+           (long long)n, t.len, clients, bench_now_s() - t0);
 
     /* The server, in this process, as `kuvert serve` starts it. */
     kv_conf_init(conf);
@@ -583,7 +464,7 @@ out:
     }
     kv_hub_close(hub);
     free(conf);
-    remove_dir(w->dir);
+    bench_remove_dir(w->dir);
     free(w);
     free(t.buf);
     return rc;
@@ -668,10 +549,10 @@ static int due_selection(struct kv_db *db, const struct world *w, int64_t now,
 static double list_ms(struct kv_db *db, const char *system_id, int64_t page, struct kv_err *err)
 {
     json_t *p = NULL;
-    double t0 = now_s(), ms;
+    double t0 = bench_now_s(), ms;
     int rc = kv_recipient_page(db, system_id, page, 100, &p, err);
 
-    ms = (now_s() - t0) * 1e3;
+    ms = (bench_now_s() - t0) * 1e3;
     if (rc < 0 || json_array_size(json_object_get(p, "content")) == 0)
         fprintf(stderr, "recipient_bench: list page %lld: rc %d (%s)\n", (long long)page, rc,
                 err->msg);
@@ -737,7 +618,7 @@ static int sched_world(int64_t n, struct step_times *out, int passes)
         rc = -1;
         goto out;
     }
-    t0 = now_s();
+    t0 = bench_now_s();
     rc = kv_store_open(w->dir, &st, &err);
     if (rc == 0)
         rc = kv_db_acquire(st, &db, &err);
@@ -757,39 +638,39 @@ static int sched_world(int64_t n, struct step_times *out, int passes)
     for (i = 0; i < SCALE_TROUBLED; i++)
         memcpy(points[i], w->point[i], 37);
     if (rc == 0)
-        rc = insert_letters(db, w, points, SCALE_TROUBLED, n, NULL, (uint64_t)n * 7919u + 17u,
-                            &err);
+        rc = bench_insert_letters(db, w->sender, points, SCALE_TROUBLED, n, NULL,
+                                  (uint64_t)n * 7919u + 17u, &err);
     if (rc == 0)
         rc = outage(db, w, now, &err);
     if (rc < 0) {
         fprintf(stderr, "recipient_bench: sched setup (%lld): %s\n", (long long)n, err.msg);
         goto out;
     }
-    printf("sched: %lld queued letters set up in %.1f s\n", (long long)n, now_s() - t0);
+    printf("sched: %lld queued letters set up in %.1f s\n", (long long)n, bench_now_s() - t0);
     memset(&po, 0, sizeof(po));
     po.total_timeout_ms = 1000;
     po.budget_ms = 1000;
     for (i = 0; i < passes; i++) {
-        t0 = now_s();
+        t0 = bench_now_s();
         rc = kv_recipient_push_drain(st, &po, &ps, &err);
-        tp[i] = (now_s() - t0) * 1e3;
+        tp[i] = (bench_now_s() - t0) * 1e3;
         if (rc < 0 || ps.delivered + ps.failed > 0)
             fprintf(stderr, "recipient_bench: push drain: rc %d, %lld delivered, %lld failed "
                     "(%s)\n", rc, (long long)ps.delivered, (long long)ps.failed, err.msg);
-        t0 = now_s();
+        t0 = bench_now_s();
         rc = kv_system_health_check(db, kv_clock_now_ms(), &deact, &err);
-        th[i] = (now_s() - t0) * 1e3;
+        th[i] = (bench_now_s() - t0) * 1e3;
         if (rc < 0 || deact)
             fprintf(stderr, "recipient_bench: health check: rc %d, %d deactivated (%s)\n", rc,
                     deact, err.msg);
-        t0 = now_s();
+        t0 = bench_now_s();
         rc = kv_letters_publish_due(db, kv_clock_now_ms(), 500, &published, &err);
-        tl[i] = (now_s() - t0) * 1e3;
+        tl[i] = (bench_now_s() - t0) * 1e3;
         if (rc < 0)
             fprintf(stderr, "recipient_bench: publish: %s\n", err.msg);
-        t0 = now_s();
+        t0 = bench_now_s();
         rc = due_selection(db, w, kv_clock_now_ms(), &err);
-        td[i] = (now_s() - t0) * 1e3;
+        td[i] = (bench_now_s() - t0) * 1e3;
         if (rc != 0)
             fprintf(stderr, "recipient_bench: due selection: %d rows due (%s)\n", rc, err.msg);
         t0l[i] = list_ms(db, w->sys[0], 0, &err);
@@ -807,7 +688,7 @@ out:
         kv_db_release(db);
     kv_store_close(st);
     if (w->dir[0])
-        remove_dir(w->dir);
+        bench_remove_dir(w->dir);
     free(w);
     free(tp);
     free(th);

@@ -138,6 +138,7 @@ struct resolution {
     const char *state;     /* letters.state */
     const char *tag;       /* last event */
     char system_id[37];    /* recipient system when routed to an authority, "" otherwise */
+    int used_point;        /* 1: system_id is the named contact point's, 0: the default */
 };
 
 static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct resolution *r,
@@ -149,10 +150,8 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
 
     memset(r, 0, sizeof(*r));
     if (strcmp(l->recipient_type, "CVR") == 0 && l->recipient_id[0]) {
-        int used = 0;
-
-        rc = kv_recipient_pick(db, l->recipient_id, l->contact_point_id, r->system_id, &used,
-                               err);
+        rc = kv_recipient_pick(db, l->recipient_id, l->contact_point_id, r->system_id,
+                               &r->used_point, err);
         if (rc < 0 && rc != KV_ENOTFOUND)
             return rc;
         if (rc == 0) { /* an authority: to its recipient system, not a mailbox */
@@ -335,7 +334,8 @@ int kv_letter_store(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
     if (rc < 0)
         return rc;
     if (r.system_id[0]) {
-        rc = kv_recipient_route(db, letter_id, l->recipient_id, l->contact_point_id, err);
+        rc = kv_recipient_queue_to(db, letter_id, r.system_id,
+                                   r.used_point ? l->contact_point_id : NULL, err);
         if (rc < 0)
             return rc;
     }

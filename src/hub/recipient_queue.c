@@ -85,17 +85,12 @@ int kv_recipient_pick(struct kv_db *db, const char *recipient_cvr, const char *c
     return default_system(db, recipient_cvr, out_system_id, err);
 }
 
-int kv_recipient_route_ex(struct kv_db *db, int64_t letter_id, const char *recipient_cvr,
-                          const char *contact_point_id, char out_system_id[37],
-                          int *out_used_point, struct kv_err *err)
+int kv_recipient_queue_to(struct kv_db *db, int64_t letter_id, const char *system_id,
+                          const char *contact_point_id, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    char sys[37] = "";
-    int used = 0, rc;
+    int rc;
 
-    rc = kv_recipient_pick(db, recipient_cvr, contact_point_id, sys, &used, err);
-    if (rc < 0)
-        return rc;
     /* visible_ms: the letter's visibility (migration 008), kept equal by a trigger. */
     rc = kv_db_prepare(db,
                        "INSERT INTO recipient_queue (letter_id, system_id, contact_point_id, "
@@ -106,8 +101,8 @@ int kv_recipient_route_ex(struct kv_db *db, int64_t letter_id, const char *recip
     if (rc < 0)
         return rc;
     kv_stmt_bind_int64(s, 1, letter_id);
-    kv_stmt_bind_text(s, 2, sys, -1);
-    if (used)
+    kv_stmt_bind_text(s, 2, system_id, -1);
+    if (contact_point_id && contact_point_id[0])
         kv_stmt_bind_text(s, 3, contact_point_id, -1);
     else
         kv_stmt_bind_null(s, 3);
@@ -121,6 +116,21 @@ int kv_recipient_route_ex(struct kv_db *db, int64_t letter_id, const char *recip
         return rc;
     if (kv_db_changes(db) != 1)
         return kv_err_set(err, KV_ENOTFOUND, "no letter %lld", (long long)letter_id);
+    return 0;
+}
+
+int kv_recipient_route_ex(struct kv_db *db, int64_t letter_id, const char *recipient_cvr,
+                          const char *contact_point_id, char out_system_id[37],
+                          int *out_used_point, struct kv_err *err)
+{
+    char sys[37] = "";
+    int used = 0, rc;
+
+    rc = kv_recipient_pick(db, recipient_cvr, contact_point_id, sys, &used, err);
+    if (rc == 0)
+        rc = kv_recipient_queue_to(db, letter_id, sys, used ? contact_point_id : NULL, err);
+    if (rc < 0)
+        return rc;
     if (out_system_id)
         copy_col(out_system_id, 37, sys);
     if (out_used_point)

@@ -67,6 +67,14 @@ int kv_recipient_route(struct kv_db *db, int64_t letter_id, const char *recipien
 int kv_recipient_pick(struct kv_db *db, const char *recipient_cvr, const char *contact_point_id,
                       char out_system_id[37], int *out_used_point, struct kv_err *err);
 
+/* The second half of kv_recipient_route, for a caller that already chose the system with
+ * kv_recipient_pick in the same transaction (the send pipeline): queues letter_id for
+ * system_id (borrowed), recording contact_point_id when the point was used (NULL or "" when
+ * the default system was). KV_ECONFLICT when already queued, KV_ENOTFOUND for no such
+ * letter. */
+int kv_recipient_queue_to(struct kv_db *db, int64_t letter_id, const char *system_id,
+                          const char *contact_point_id, struct kv_err *err);
+
 /* Like kv_recipient_route, also returning the chosen system (out_system_id, 37 bytes) and
  * whether the named contact point was used (*out_used_point 1) or the default (0). */
 int kv_recipient_route_ex(struct kv_db *db, int64_t letter_id, const char *recipient_cvr,

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "unit/hub/store_fixture.h"
+#include "unit/test_data.h"
 
 #include "hub/directory.h"
 #include "hub/events.h"
@@ -43,24 +44,7 @@ struct fx {
 
 static char *load(size_t *len)
 {
-    const char *root = getenv("KUVERT_ROOT");
-    char path[1024];
-    char *buf;
-    FILE *f;
-    long n;
-
-    snprintf(path, sizeof(path), "%s%s%s", root ? root : "", root ? "/" : "", MIN);
-    f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = kv_xmalloc((size_t)n + 1);
-    *len = fread(buf, 1, (size_t)n, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
+    return kv_test_read_data(MIN, len);
 }
 
 static int setup(void **state)

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "unit/test_data.h"
+
 #include "memo/memo.h"
 #include "util/xmalloc.h"
 
@@ -28,24 +30,9 @@ struct text {
 
 static struct text load(const char *rel)
 {
-    const char *root = getenv("KUVERT_ROOT");
-    char path[1024];
-    struct text t = {NULL, 0};
-    FILE *f;
-    long n;
+    struct text t;
 
-    snprintf(path, sizeof(path), "%s%s%s", root ? root : "", root ? "/" : "", rel);
-    f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    t.buf = kv_xmalloc((size_t)n + 1);
-    t.len = fread(t.buf, 1, (size_t)n, f);
-    t.buf[t.len] = '\0';
-    fclose(f);
-    assert_int_equal(t.len, (size_t)n);
+    t.buf = kv_test_read_data(rel, &t.len);
     return t;
 }
 
