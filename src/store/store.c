@@ -310,7 +310,7 @@ static int migrate(struct kv_store *st, struct kv_err *err)
     struct migration *m = kv_xcalloc(MAX_MIGRATIONS, sizeof(*m));
     struct kv_db *db = NULL;
     size_t i, n = 0;
-    int rc, have = 0;
+    int rc;
 
     rc = list_migrations(st->ops->name, m, &n, err);
     if (rc < 0)
@@ -321,12 +321,9 @@ static int migrate(struct kv_store *st, struct kv_err *err)
     rc = kv_db_exec(db, SQL_MIG_TABLE, err);
     if (rc < 0)
         goto out;
-    rc = kv_store_schema_version(st, &have, err);
-    if (rc < 0)
-        goto out;
+    /* Every file not yet recorded is applied, not only those above the highest recorded one:
+     * migrations written on parallel branches may land out of number order. */
     for (i = 0; i < n; i++) {
-        if (m[i].version <= have)
-            continue;
         rc = apply_migration(db, &m[i], err);
         if (rc < 0)
             goto out;
