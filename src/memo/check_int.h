@@ -23,10 +23,10 @@
     (XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_HUGE | XML_PARSE_COMPACT)
 
 /* Layer (a): parses buf[0..len) (borrowed, must outlive the returned doc) with the hardened
- * reader. Appends XML-SIZE / XML-DTD / XML-DEPTH / XML-COUNT / XML-WF diagnostics to d.
- * On a well-formed, accepted document *out_doc receives the parsed document (owned; free with
- * kv_memo_doc_free), else NULL. lim is borrowed and must not be NULL. Returns 0, or
- * KV_EINTERNAL when libxml2 could not even set up a parser (err explains). */
+ * reader. Appends XML-SIZE / XML-ENCODING / XML-DTD / XML-DEPTH / XML-COUNT / XML-WF
+ * diagnostics to d. On a well-formed, accepted document *out_doc receives the parsed
+ * document (owned; free with kv_memo_doc_free), else NULL. lim is borrowed and must not be
+ * NULL. Returns 0, or KV_EINTERNAL when libxml2 could not even set up a parser (err explains). */
 int kv__memo_parse(const char *buf, size_t len, const struct kv_memo_limits *lim,
                    struct kv_memo_diags *d, struct kv_memo_doc **out_doc, struct kv_err *err);
 

@@ -14,6 +14,7 @@
  * document with any error is never handed on.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,6 +141,44 @@ static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, c
     if (rd->depth > 0)
         rd->depth--;
     xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+}
+
+/* Called once the XML declaration (if any) has been read, before the root element exists.
+ * MeMo is UTF-8 [memo-format.md]: a declared encoding other than UTF-8 (UTF-7, ISO-8859-1,
+ * UTF-16, ...) or input libxml2 would have to transcode (a UTF-16/UTF-32 byte-order mark or
+ * byte pattern, EBCDIC) is refused here, before a single node is built (XML-ENCODING). */
+static void on_start_document(void *ctx)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    const xmlChar *declared = NULL;
+    const char *transcoded = NULL;
+    char msg[200];
+
+    if (reader_of(ctx)->stopped)
+        return;
+    if (ctxt->input)
+        declared = ctxt->input->encoding;
+    if (!declared)
+        declared = ctxt->encoding;
+    if (ctxt->input && ctxt->input->buf && ctxt->input->buf->encoder)
+        transcoded = ctxt->input->buf->encoder->name ? ctxt->input->buf->encoder->name : "?";
+    if (declared && xmlStrcasecmp(declared, BAD_CAST "UTF-8") != 0) {
+        snprintf(msg, sizeof(msg),
+                 "the XML declaration gives encoding \"%.40s\"; MeMo messages must be UTF-8 "
+                 "(encoding=\"UTF-8\" or no encoding declaration)",
+                 (const char *)declared);
+        refuse(ctxt, "XML-ENCODING", "", msg);
+        return;
+    }
+    if (transcoded) {
+        snprintf(msg, sizeof(msg),
+                 "the document is encoded as %.40s (byte-order mark or byte pattern); MeMo "
+                 "messages must be UTF-8",
+                 transcoded);
+        refuse(ctxt, "XML-ENCODING", "", msg);
+        return;
+    }
+    xmlSAX2StartDocument(ctx);
 }
 
 /* Called as soon as "<!DOCTYPE name ..." has been read, before any internal subset. */
@@ -318,6 +357,7 @@ int kv__memo_parse(const char *buf, size_t len, const struct kv_memo_limits *lim
 
     memset(&sax, 0, sizeof(sax));
     xmlSAXVersion(&sax, 2);
+    sax.startDocument = on_start_document;
     sax.startElementNs = on_start;
     sax.endElementNs = on_end;
     sax.internalSubset = on_internal_subset;

@@ -119,6 +119,15 @@ run memo validate "$MIN12" "$FULL11"
 expect_rc "validate valid + invalid" 1
 expect_out "validate valid + invalid: valid one ok" "^$MIN12: ok\$"
 
+# MeMo is UTF-8: a letter declaring another encoding is refused (XML-ENCODING)
+sed 's/encoding="UTF-8"/encoding="UTF-7"/' "$MIN12" >"$T/utf7.xml"
+run memo validate "$T/utf7.xml"
+expect_rc "validate UTF-7 letter" 1
+expect_out "validate UTF-7 letter: XML-ENCODING" "^$T/utf7.xml:1:[0-9]+: XML-ENCODING: .*UTF-7.*must be UTF-8"
+sed 's/encoding="UTF-8"/encoding="utf-8"/' "$MIN12" >"$T/lower.xml"
+run memo validate "$T/lower.xml"
+expect_rc "validate utf-8 (lower case) letter" 0
+
 # stdin
 run_in "$MIN12" memo validate -
 expect_rc "validate stdin" 0

@@ -183,6 +183,19 @@ def test_malformed_xml_is_400(env):
     assert err["fieldErrors"] and all(f["code"] for f in err["fieldErrors"])
 
 
+def test_letter_not_in_utf8_is_400_xml_encoding(env):
+    """MeMo is UTF-8: a letter declaring UTF-7 (or any other encoding) is refused with rule
+    XML-ENCODING and nothing is stored."""
+    srv = env["srv"]
+    uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR)
+    body = body.replace(b'encoding="UTF-8"', b'encoding="UTF-7"', 1)
+    err = assert_error_message(send(srv, env["org"]["auth"], body, uuid), 400,
+                               "MEMO_VALIDATION_FAILED")
+    assert [f["code"] for f in err["fieldErrors"]] == ["XML-ENCODING"], err
+    assert "UTF-7" in err["fieldErrors"][0]["message"]
+    assert letter_row(srv, uuid) is None
+
+
 def test_uuid_mismatch_is_400(env):
     uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR)
     other = str(uuidlib.uuid4())

@@ -383,6 +383,65 @@ static void test_hostile_dtd(void **state)
     kv_memo_diags_release(&d);
 }
 
+/* MeMo is UTF-8: any other declared or detected encoding is refused (XML-ENCODING) before a
+ * tree exists; "utf-8" in any case, or no declaration, is fine. */
+static void test_encoding_utf8_only(void **state)
+{
+    struct text min12 = load(ITK "Minimum_Example__memo-1.2.xml");
+    static const char *bad[] = {"UTF-7", "ISO-8859-1", "US-ASCII", "windows-1252", "UTF-16"};
+    /* "<?xml version="1.0"?><m/>" and "<m/>" in UTF-16LE with a byte-order mark. */
+    static const char u16[] = "\xff\xfe<\0?\0x\0m\0l\0 \0v\0e\0r\0s\0i\0o\0n\0=\0\"\0"
+                              "1\0.\0\x30\0\"\0?\0>\0<\0m\0/\0>\0";
+    static const char u16_bare[] = "\xff\xfe<\0m\0/\0>\0";
+    struct kv_memo_diags d;
+    struct kv_memo_doc *doc = NULL;
+    const struct kv_memo_diag *e;
+    char decl[64];
+    size_t i;
+
+    (void)state;
+    assert_non_null(strstr(min12.buf, "encoding=\"UTF-8\""));
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct text t;
+
+        snprintf(decl, sizeof(decl), "encoding=\"%s\"", bad[i]);
+        t = replace(&min12, "encoding=\"UTF-8\"", decl);
+        check(t.buf, t.len, KV_MEMO_LEVEL_NGDP, NULL, &d, &doc);
+        print_diags(bad[i], &d);
+        assert_null(doc);
+        /* "UTF-16" over UTF-8 bytes also gets libxml2's XML-WF; the rest only XML-ENCODING */
+        assert_int_equal(count_rule(&d, "XML-ENCODING"), 1);
+        assert_int_equal(d.n_errors, strcmp(bad[i], "UTF-16") == 0 ? 2 : 1);
+        e = &d.items[d.n - 1];
+        assert_string_equal(e->rule, "XML-ENCODING");
+        assert_int_equal(e->line, 1);
+        assert_non_null(strstr(e->message, bad[i]));
+        assert_non_null(strstr(e->message, "must be UTF-8"));
+        kv_memo_diags_release(&d);
+        free(t.buf);
+    }
+    expect_rule(u16, sizeof(u16) - 1, NULL, "XML-ENCODING");
+    expect_rule(u16_bare, sizeof(u16_bare) - 1, NULL, "XML-ENCODING");
+    {
+        struct text lower = replace(&min12, "encoding=\"UTF-8\"", "encoding=\"utf-8\"");
+        struct text none = replace(&min12, " encoding=\"UTF-8\"", "");
+
+        check(lower.buf, lower.len, KV_MEMO_LEVEL_NGDP, NULL, &d, &doc);
+        assert_int_equal(d.n_errors, 0);
+        assert_non_null(doc);
+        kv_memo_doc_free(doc);
+        kv_memo_diags_release(&d);
+        check(none.buf, none.len, KV_MEMO_LEVEL_NGDP, NULL, &d, &doc);
+        assert_int_equal(d.n_errors, 0);
+        assert_non_null(doc);
+        kv_memo_doc_free(doc);
+        kv_memo_diags_release(&d);
+        free(lower.buf);
+        free(none.buf);
+    }
+    free(min12.buf);
+}
+
 static void test_hostile_structure(void **state)
 {
     size_t n = 10000, i, len;
@@ -584,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_xsd_error_located),
         cmocka_unit_test(test_wrong_root),
         cmocka_unit_test(test_hostile_dtd),
+        cmocka_unit_test(test_encoding_utf8_only),
         cmocka_unit_test(test_hostile_structure),
         cmocka_unit_test(test_limits_honoured),
         cmocka_unit_test(test_chunk_boundaries),
