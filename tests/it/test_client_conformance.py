@@ -201,17 +201,19 @@ def test_whitespace_before_xml_declaration_is_refused_precisely(env):
     assert "declaration" in err["fieldErrors"][0]["message"]
 
 
-@pytest.mark.parametrize("encoding", ["ISO-8859-1", "UTF-16"])
-def test_declared_encodings_are_decoded(env, encoding):
+@pytest.mark.parametrize("encoding", ["ISO-8859-1", "UTF-16", "UTF-7"])
+def test_other_declared_encodings_are_refused(env, encoding):
+    """MeMo is UTF-8 (issue 8): a letter in another encoding is refused, however correctly
+    encoded, with rule XML-ENCODING, and nothing is stored."""
     uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR)
     text = body.decode("utf-8").replace('encoding="UTF-8"', 'encoding="%s"' % encoding)
     text = text.replace("<memo:label>Pladsanvisning</memo:label>",
                         "<memo:label>Plads æøå</memo:label>", 1)
-    r = post_letter(env, text.encode(encoding.lower().replace("iso-8859-1", "latin-1")), uuid)
-    assert r.status_code == 201, r.text
-    got = env["srv"].get("/api/mailbox/messages/" + uuid, headers=env["user"])
-    assert got.status_code == 200, got.text
-    assert got.json()["label"] == "Plads æøå"
+    py = {"ISO-8859-1": "latin-1", "UTF-16": "utf-16", "UTF-7": "utf-7"}[encoding]
+    err = assert_error_message(post_letter(env, text.encode(py), uuid), 400,
+                               "MEMO_VALIDATION_FAILED")
+    assert [f["code"] for f in err["fieldErrors"]] == ["XML-ENCODING"], err
+    assert letter_row(env["srv"], uuid) is None
 
 
 def test_gzip_content_encoding_is_415_not_a_parse_error(env):
