@@ -100,14 +100,16 @@ int kv_letter_find_replay(struct kv_db *db, const char *system_id, const char *u
     return lookup(db, system_id, uuid, sha256, l, &found, err);
 }
 
-/* Conflict on l->uuid: sets the 409 answer. */
-static void conflict(struct kv_letter *l, int same_system)
+/* Conflict on l->uuid: sets the 409 answer. The same words whoever used the uuid first, so
+ * the answer does not tell a sender that another organisation's letter exists. */
+static void conflict(struct kv_letter *l)
 {
     char msg[256];
 
     snprintf(msg, sizeof(msg),
-             "messageUUID %s was already submitted %s; a new letter needs a new messageUUID",
-             l->uuid, same_system ? "with different content" : "by another sender system");
+             "messageUUID %s is already used by another letter; a new letter needs a new "
+             "messageUUID",
+             l->uuid);
     if (l->error)
         json_decref(l->error);
     l->error = json_pack("{s:s,s:s,s:[{s:s,s:s,s:s,s:s,s:s}]}", "code", "DUPLICATE_MESSAGE_UUID",
@@ -127,7 +129,7 @@ static int check_existing(struct kv_db *db, struct kv_letter *l, struct kv_err *
     if (rc < 0)
         return rc;
     if (found == 2 || found == 3)
-        conflict(l, found == 2);
+        conflict(l);
     return found != 0;
 }
 

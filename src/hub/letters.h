@@ -145,10 +145,11 @@ int kv_letter_submit_hashed(struct kv_hub *hub, const struct kv_system *sys, con
 /* Recalls letter uuid before publication: state AWAITING_DELAY with its value date still in
  * the future -> RECALLED + events MEMO_MESSAGE_RECALLED and DELAYED_MEMO_MESSAGE_RECALLED.
  * org_cvr: the caller's organisation (only the sending system's organisation or the Sender
- * may recall; KV_EPERM otherwise), NULL for an administrator (CLI). actor/system_id go into
+ * may recall; any other organisation gets KV_ENOTFOUND with the very message of an unknown
+ * uuid, so existence does not leak), NULL for an administrator (CLI). actor/system_id go into
  * the events (system_id may be NULL). Returns 0 (also when already RECALLED: nothing new is
- * written, *out_already = 1), KV_ENOTFOUND, KV_EPERM, or KV_ECONFLICT when already published or
- * not deliverable (err says which). *out_recalled_ms receives the recall time. */
+ * written, *out_already = 1), KV_ENOTFOUND, or KV_ECONFLICT when already published or not
+ * deliverable (err says which). *out_recalled_ms receives the recall time. */
 int kv_letter_recall(struct kv_db *db, const char *org_cvr, const char *uuid, const char *actor,
                      const char *system_id, int64_t *out_recalled_ms, int *out_already,
                      struct kv_err *err);

@@ -88,8 +88,10 @@ int kv_letter_recall(struct kv_db *db, const char *org_cvr, const char *uuid, co
     rc = load(db, uuid, &r, err);
     if (rc < 0)
         goto out;
+    /* Another organisation's letter is answered exactly as an unknown one, so a recall
+     * cannot be used to probe which messageUUIDs exist. */
     if (org_cvr && strcmp(org_cvr, r.system_org) != 0 && strcmp(org_cvr, r.sender_cvr) != 0) {
-        rc = kv_err_set(err, KV_EPERM, "only the sending organisation may recall letter %s", uuid);
+        rc = kv_err_set(err, KV_ENOTFOUND, "no letter with messageUUID %s", uuid);
         goto out;
     }
     if (strcmp(r.state, "RECALLED") == 0) {
