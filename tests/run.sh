@@ -5,6 +5,8 @@
 #   - shell suites:      tests/cli/*.sh                  (black-box on the kuvert binary)
 #   - python suites:     tests/it/test_*.py              (real server on 127.0.0.1; /usr/bin/python3)
 #   - fuzzing:           tests/fuzz/build-and-run.sh     (bounded time; release only)
+# Environment: KUVERT_TEST_MODES (builds to run, default "release asan"; `make tsan` uses "tsan"),
+# KUVERT_TEST_FUZZ=0 skips fuzzing.
 # Exit status 0 only when every suite passed.
 set -u
 cd "$(dirname "$0")/.."
@@ -12,6 +14,7 @@ ROOT=$(pwd)
 export KUVERT_ROOT="$ROOT"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-second_deadlock_stack=1}
 passed=0
 failed=0
 failures=""
@@ -33,7 +36,7 @@ run_suite() { # name, command...
     fi
 }
 
-for mode in release asan; do
+for mode in ${KUVERT_TEST_MODES:-release asan}; do
     export KUVERT="$ROOT/build/$mode/kuvert"
     export KUVERT_MODE="$mode"
     for t in $(find "build/$mode/tests" -type f -name 'test_*' ! -name '*.d' -perm -u+x 2>/dev/null | sort); do
@@ -46,7 +49,7 @@ for mode in release asan; do
         run_suite "$mode/it/$(basename "$p")" /usr/bin/python3 -m pytest -q -x -p no:cacheprovider "$p"
     done
 done
-if [ -x tests/fuzz/build-and-run.sh ]; then
+if [ "${KUVERT_TEST_FUZZ:-1}" != 0 ] && [ -x tests/fuzz/build-and-run.sh ]; then
     run_suite "fuzz" tests/fuzz/build-and-run.sh
 fi
 echo

@@ -23,8 +23,8 @@ const char *const kv__memo_ns_uri[KV__NS_COUNT] = {
     "http://kle-online.dk/",
     "http://www.form-online.dk/",
     "https://services.nsi.dk/en/Services/SOR",
-    "https://www.dst.dk/da/TilSalg/Forskningsservice/Dokumentation/hoejkvalitetsvariable/"
-    "elevregister-2/udd#",
+    ("https://www.dst.dk/da/TilSalg/Forskningsservice/Dokumentation/hoejkvalitetsvariable/"
+     "elevregister-2/udd#"),
 };
 
 const char *const kv__memo_ns_prefix[KV__NS_COUNT] = {"memo", "grd", "gln", "dmv",

@@ -50,6 +50,7 @@ static const char *module_of(const char *file, int *len)
     return base;
 }
 
+__attribute__((format(printf, 4, 0)))
 static void emit(int level, const char *module, int modlen, const char *fmt, va_list ap)
 {
     char line[2048];

@@ -1,23 +1,13 @@
 #!/bin/sh
 # Builds the libmemo reader fuzz target with clang (libFuzzer + ASan + UBSan) into build/fuzz/
-# and runs it for a bounded time on a scratch copy of the seed corpus. Exits non-zero when the
-# fuzzer finds a crash, a leak or a timeout (it leaves the reproducer in build/fuzz/).
+# through `make fuzz-build` and runs it for a bounded time on a scratch copy of the seed
+# corpus. Exits non-zero when the fuzzer finds a crash, a leak or a timeout (it leaves the reproducer in build/fuzz/).
 #   FUZZ_SECONDS   total fuzzing time (default 30)
 set -eu
 cd "$(dirname "$0")/../.."
-CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
-mkdir -p "$OUT"
-# The generated schema table comes from the normal build.
-[ -f build/gen/schemas_embed.c ] || make MODE=release all
-PKGS="libxml-2.0 cmocka sqlite3 libmicrohttpd jansson libcurl libarchive liblzma libcrypto"
-SRCS="$(ls src/memo/*.c src/util/*.c) build/gen/schemas_embed.c"
-# shellcheck disable=SC2086
-$CC -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
-    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -Isrc -Ibuild/gen $(pkg-config --cflags $PKGS) \
-    -o "$OUT/fuzz_memo_reader" tests/fuzz/fuzz_memo_reader.c $SRCS \
-    $(pkg-config --libs $PKGS) -lpthread -lm
+# The Makefile builds the target (clang, libFuzzer + ASan + UBSan) with its fuzz package list.
+make -s fuzz-build FUZZ_CC="${FUZZ_CC:-clang}"
 
 WORK="$OUT/corpus_memo_reader"
 rm -rf "$WORK"
