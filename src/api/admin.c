@@ -116,6 +116,7 @@ static int orgs_add(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_db *db = NULL;
     struct kv_err err = {0, ""};
+    struct kv_org org;
     json_t *o = NULL;
     char cvr[16], name[257];
     int rc;
@@ -128,10 +129,13 @@ static int orgs_add(struct kv_http_req *req, struct kv_http_resp *resp)
     if (kv__read_db(req, resp, &db) < 0)
         goto out;
     rc = kv_org_add(db, cvr, name, &err);
+    if (rc == 0)
+        rc = kv_org_get(db, cvr, &org, &err);
     if (rc < 0)
         kv_http_resp_from_err(resp, rc, &err);
     else
-        kv_http_resp_json(resp, 201, json_pack("{s:s,s:s}", "cvr", cvr, "name", name));
+        kv_http_resp_json(resp, 201,
+                          json_pack("{s:s,s:s,s:s}", "id", org.id, "cvr", cvr, "name", name));
 out:
     kv_db_release(db);
     json_decref(o);

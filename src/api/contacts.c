@@ -2,20 +2,27 @@
  *
  * contacts.c (api): recipient lookup (NgDP "contacts", ngdp-interfaces.md §1a), answering
  * from the hub's mailboxes table.
- *   GET  /apis/v1/contacts/?cprNumber=|cvrNumber=      page of 0..2 Contacts
+ *   GET  /apis/v1/contacts/?cprNumber=|cvrNumber=|id=   NgDP's QueryContacts
  *   GET  /apis/v1/contacts/?isBulkLookup=true           NgDP's bulk form: numbers in the body
  *   POST /apis/v1/contacts/bulk                         our documented bulk form
- * Bulk bodies are JSON {"cprNumbers": [...], "cvrNumbers": [...]}, at most 1000 numbers in
- * all. An unknown number is simply absent from content (an empty page for a single lookup);
- * a malformed number is a 400 ErrorMessage naming it. Spaces and hyphens inside a number
- * ("010170-1234") are ignored. Any active system token may look up. The page carries the
- * contacts as "content" and, as the real NgDP names them, as "contacts".
+ * cprNumber, cvrNumber and id each take one or more values, comma-joined as NgDP's generated
+ * clients send them ("cprNumber=a,b"); the answer holds the contacts of all of them. Bulk
+ * bodies are JSON {"cprNumbers": [...], "cvrNumbers": [...]}. At most 1000 numbers per
+ * request. An unknown number is simply absent from the answer; a malformed number is a 400
+ * ErrorMessage naming it. Spaces and hyphens inside a number ("010170-1234") are ignored. A
+ * query that names no number and no id matches no contact (200, empty page): the register is
+ * not listable (docs/openapi.yaml). Any active system token may look up.
  *
- * Contact = {type CITIZEN|COMPANY, cprNumber, cvrNumber, mailboxSubscription
- * {registrationStatus, publicRegistrationStatus REGISTERED|EXEMPT|CLOSED,
- * exemptThroughPowerOfAttorney, exemptionStart, exemptionEnd, startTime, endTime},
- * nemSmsSubscription (always null: NemSMS is not offered yet), eligibleForVoluntaryRegistration}.
+ * The answer is NgDP 1.68's ContactSearchResult {contacts, currentPage, totalPages,
+ * elementsOnPage, totalElements} of Contact {id, version, type CITIZEN|COMPANY, cprNumber |
+ * cvrNumber, eligibleForVoluntaryRegistration, mailboxSubscription {id, version,
+ * registrationStatus, publicRegistrationStatus REGISTERED|EXEMPT|CLOSED,
+ * exemptThroughPowerOfAttorney, exemptionStart (yyyy-MM-dd), startTime, endTime},
+ * lastUpdated, createdDate, transactionId}. Absent values are left out, never null: the
+ * generated client types them as non-nullable dates and enums and throws on null.
+ * nemSmsSubscription is absent (NemSMS is not offered).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,13 +44,35 @@ static int all_digits(const char *s, size_t n)
     return 1;
 }
 
-static json_t *time_or_null(int64_t ms)
+/* 1 when s has the UUID layout (hex digits, dashes at 8, 13, 18, 23). */
+static int is_uuid(const char *s)
+{
+    size_t i;
+
+    if (strlen(s) != 36)
+        return 0;
+    for (i = 0; i < 36; i++) {
+        char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23 ? c != '-' : !isxdigit((unsigned char)c))
+            return 0;
+    }
+    return 1;
+}
+
+static void set_time(json_t *o, const char *key, int64_t ms)
 {
     char ts[32];
+
     if (ms <= 0)
-        return json_null();
+        return;
     kv_clock_format_utc(ms, ts, sizeof(ts));
-    return json_string(ts);
+    json_object_set_new(o, key, json_string(ts));
+}
+
+static void set_text(json_t *o, const char *key, const char *v)
+{
+    if (v && *v)
+        json_object_set_new(o, key, json_string(v));
 }
 
 static json_t *contact_json(const struct kv_mailbox *mb)
@@ -57,21 +86,30 @@ static json_t *contact_json(const struct kv_mailbox *mb)
     json_t *sub = json_object();
     json_t *c = json_object();
 
-    json_object_set_new(sub, "registrationStatus", reg ? json_string(reg) : json_null());
+    set_text(sub, "id", mb->subscription_uuid);
+    json_object_set_new(sub, "version", json_integer(mb->version > 0 ? mb->version : 1));
+    set_text(sub, "registrationStatus", reg);
     json_object_set_new(sub, "publicRegistrationStatus", json_string(mb->status));
     json_object_set_new(sub, "exemptThroughPowerOfAttorney", json_false());
-    json_object_set_new(sub, "exemptionStart", exempt ? time_or_null(mb->created_ms) : json_null());
-    json_object_set_new(sub, "exemptionEnd", json_null());
-    json_object_set_new(sub, "startTime", time_or_null(mb->created_ms));
-    json_object_set_new(sub, "endTime", time_or_null(mb->closed_ms));
+    if (exempt && mb->created_ms > 0) { /* a date, as NgDP's DateFormatConverter writes it */
+        char ts[32];
+        kv_clock_format_utc(mb->created_ms, ts, sizeof(ts));
+        ts[10] = '\0';
+        json_object_set_new(sub, "exemptionStart", json_string(ts));
+    }
+    set_time(sub, "startTime", mb->created_ms);
+    set_time(sub, "endTime", mb->closed_ms);
 
+    set_text(c, "id", mb->uuid);
+    json_object_set_new(c, "version", json_integer(mb->version > 0 ? mb->version : 1));
     json_object_set_new(c, "type", json_string(citizen ? "CITIZEN" : "COMPANY"));
-    json_object_set_new(c, "cprNumber", citizen ? json_string(mb->owner_id) : json_null());
-    json_object_set_new(c, "cvrNumber", citizen ? json_null() : json_string(mb->owner_id));
-    json_object_set_new(c, "mailboxSubscription", sub);
-    json_object_set_new(c, "nemSmsSubscription", json_null());
+    set_text(c, "transactionId", mb->transaction_id);
+    json_object_set_new(c, citizen ? "cprNumber" : "cvrNumber", json_string(mb->owner_id));
     json_object_set_new(c, "eligibleForVoluntaryRegistration",
                         json_boolean(citizen && !registered));
+    json_object_set_new(c, "mailboxSubscription", sub);
+    set_time(c, "lastUpdated", mb->updated_ms);
+    set_time(c, "createdDate", mb->created_ms);
     return c;
 }
 
@@ -89,23 +127,18 @@ static int lookup(struct kv_db *db, const char *type, const char *number, json_t
     return 0;
 }
 
-/* The page, with the contacts under two names: "content" (kuvert's page shape, as on every
- * other list) and "contacts" with "currentPage"/"elementsOnPage" (the shape the real NgDP
- * answers, see docs/send-api.md "Client compatibility"), so clients of either read it. */
+/* NgDP's ContactSearchResult: everything found is one page (at most BULK_MAX contacts), so
+ * "next" is absent. */
 static json_t *page_of(json_t *content)
 {
     size_t n = json_array_size(content);
     json_t *o = json_object();
-    json_object_set(o, "contacts", content);
-    json_object_set_new(o, "content", content);
-    json_object_set_new(o, "number", json_integer(0));
+
+    json_object_set_new(o, "contacts", content);
     json_object_set_new(o, "currentPage", json_integer(0));
-    json_object_set_new(o, "size", json_integer((json_int_t)n));
+    json_object_set_new(o, "totalPages", json_integer(n ? 1 : 0));
     json_object_set_new(o, "elementsOnPage", json_integer((json_int_t)n));
     json_object_set_new(o, "totalElements", json_integer((json_int_t)n));
-    json_object_set_new(o, "totalPages", json_integer(n ? 1 : 0));
-    json_object_set_new(o, "previous", json_null());
-    json_object_set_new(o, "next", json_null());
     return o;
 }
 
@@ -244,41 +277,112 @@ out:
     json_decref(body);
 }
 
+/* Splits the comma-joined value v of parameter name into normalized numbers of type (or, for
+ * "id", lower-case UUIDs) appended to out. Writes the 400 itself and returns KV_EINVAL on a
+ * malformed value or when more than BULK_MAX values are given in all (*count). */
+static int split_param(struct kv_http_resp *resp, const char *name, const char *type,
+                       const char *v, json_t *out, size_t *count)
+{
+    char item[64], digits[11];
+    const char *p = v, *e;
+
+    for (;;) {
+        size_t len;
+        e = strchr(p, ',');
+        len = e ? (size_t)(e - p) : strlen(p);
+        if (++*count > BULK_MAX) {
+            char msg[96];
+            snprintf(msg, sizeof(msg), "at most %d numbers or ids per lookup", BULK_MAX);
+            kv_http_resp_error(resp, 400, "TOO_MANY_NUMBERS", msg, NULL);
+            return KV_EINVAL;
+        }
+        if (len >= sizeof(item))
+            len = sizeof(item) - 1; /* too long for any valid value: refused below */
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (!type) {
+            size_t i;
+            if (!is_uuid(item))
+                return kv__read_bad_param(resp, name, item, "id is a Contact id (a UUID)");
+            for (i = 0; item[i]; i++)
+                item[i] = (char)(item[i] >= 'A' && item[i] <= 'F' ? item[i] + 32 : item[i]);
+            json_array_append_new(out, json_string(item));
+        } else if (!normalize_number(type, item, digits)) {
+            return kv__read_bad_param(resp, name, item,
+                                      strcmp(type, "CPR") == 0 ? "a CPR number is 10 digits"
+                                                               : "a CVR number is 8 digits");
+        } else {
+            json_array_append_new(out, json_string(digits));
+        }
+        if (!e)
+            return 0;
+        p = e + 1;
+    }
+}
+
+/* Looks up Contact ids (lower-case UUIDs), skipping repeats. */
+static int run_ids(struct kv_db *db, json_t *ids, json_t *content, struct kv_err *err)
+{
+    size_t i, k;
+    json_t *v;
+
+    json_array_foreach(ids, i, v) {
+        struct kv_mailbox mb;
+        int dup = 0, rc;
+        for (k = 0; k < i && !dup; k++)
+            dup = json_equal(json_array_get(ids, k), v);
+        if (dup)
+            continue;
+        rc = kv_mailbox_find_by_uuid(db, json_string_value(v), &mb, err);
+        if (rc == KV_ENOTFOUND)
+            continue;
+        if (rc < 0)
+            return rc;
+        json_array_append_new(content, contact_json(&mb));
+    }
+    return 0;
+}
+
 static int single(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db)
 {
-    const char *cpr_q = kv_http_req_query(req, "cprNumber");
-    const char *cvr_q = kv_http_req_query(req, "cvrNumber");
-    const char *cpr = NULL, *cvr = NULL;
-    char cpr_buf[11], cvr_buf[11];
+    static const struct {
+        const char *name, *type;
+    } params[] = {{"cprNumber", "CPR"}, {"cvrNumber", "CVR"}, {"id", NULL}};
+    json_t *lists[3] = {NULL, NULL, NULL}, *content = NULL;
     struct kv_err err = {0};
-    json_t *content;
-    int rc = 0;
+    size_t count = 0;
+    int rc = 0, i;
 
-    if (!cpr_q && !cvr_q)
-        return kv__read_bad_param(resp, "cprNumber", NULL,
-                                  "give cprNumber or cvrNumber (or isBulkLookup=true)");
-    if (cpr_q && kv_http_req_query_count(req, "cprNumber") > 1)
-        return kv__read_repeated_param(resp, "cprNumber", cpr_q);
-    if (cvr_q && kv_http_req_query_count(req, "cvrNumber") > 1)
-        return kv__read_repeated_param(resp, "cvrNumber", cvr_q);
-    if (cpr_q && !normalize_number("CPR", cpr_q, cpr_buf))
-        return kv__read_bad_param(resp, "cprNumber", cpr_q, "a CPR number is 10 digits");
-    if (cvr_q && !normalize_number("CVR", cvr_q, cvr_buf))
-        return kv__read_bad_param(resp, "cvrNumber", cvr_q, "a CVR number is 8 digits");
-    cpr = cpr_q ? cpr_buf : NULL;
-    cvr = cvr_q ? cvr_buf : NULL;
+    for (i = 0; i < 3; i++) {
+        const char *v = kv_http_req_query(req, params[i].name);
+        lists[i] = json_array();
+        if (!v)
+            continue;
+        if (kv_http_req_query_count(req, params[i].name) > 1) {
+            rc = kv__read_repeated_param(resp, params[i].name, v);
+            goto out;
+        }
+        rc = split_param(resp, params[i].name, params[i].type, v, lists[i], &count);
+        if (rc < 0)
+            goto out;
+    }
     content = json_array();
-    if (cpr)
-        rc = lookup(db, "CPR", cpr, content, &err);
-    if (rc == 0 && cvr)
-        rc = lookup(db, "CVR", cvr, content, &err);
+    rc = run_list(db, lists[0], "CPR", content, &err);
+    if (rc == 0)
+        rc = run_list(db, lists[1], "CVR", content, &err);
+    if (rc == 0)
+        rc = run_ids(db, lists[2], content, &err);
     if (rc < 0) {
-        json_decref(content);
         kv_http_resp_from_err(resp, rc, &err);
-        return rc;
+        goto out;
     }
     kv_http_resp_json(resp, 200, page_of(content));
-    return 0;
+    content = NULL;
+out:
+    json_decref(content);
+    for (i = 0; i < 3; i++)
+        json_decref(lists[i]);
+    return rc;
 }
 
 static int get_contacts(struct kv_http_req *req, struct kv_http_resp *resp)

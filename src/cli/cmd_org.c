@@ -18,14 +18,15 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: kuvert org add --cvr CVR --name NAME [--data DIR] [--json]\n"
-               "       kuvert org show CVR [--data DIR] [--json]\n\n"
+               "       kuvert org show CVR|ID [--data DIR] [--json]\n\n"
                "Registers an organisation (authority or company, by its 8-digit CVR number)\n"
-               "that can own sender and recipient systems.\n\n" COMMON);
+               "that can own sender and recipient systems. Each gets a stable UUID (its id, NgDP's\n"
+               "organisationId), shown by both commands.\n\n" COMMON);
 }
 
 static json_t *org_json(const struct kv_org *o)
 {
-    return json_pack("{s:s,s:s}", "cvr", o->cvr, "name", o->name);
+    return json_pack("{s:s,s:s,s:s}", "id", o->id, "cvr", o->cvr, "name", o->name);
 }
 
 static int org_add(int argc, char **argv)
@@ -55,7 +56,7 @@ static int org_add(int argc, char **argv)
         if (a.json)
             kv__admin_print_json(org_json(&org));
         else
-            printf("created organisation %s (%s)\n", org.cvr, org.name);
+            printf("created organisation %s (%s), id %s\n", org.cvr, org.name, org.id);
         status = KV_EXIT_OK;
     }
     kv__admin_close(&a);
@@ -73,19 +74,19 @@ static int org_show(int argc, char **argv)
     if (rc != 0)
         return rc == 1 ? KV_EXIT_OK : KV_EXIT_USAGE;
     if (a.npos != 1)
-        return kv__admin_usage(&a, "give the organisation's CVR");
+        return kv__admin_usage(&a, "give the organisation's CVR or id");
     if (kv__admin_open(&a) < 0) {
         kv__admin_close(&a);
         return KV_EXIT_FAIL;
     }
-    rc = kv_org_get(a.db, a.pos[0], &org, &err);
+    rc = kv_org_resolve(a.db, a.pos[0], &org, &err);
     if (rc < 0) {
         status = kv__admin_fail(&a, rc, &err);
     } else {
         if (a.json)
             kv__admin_print_json(org_json(&org));
         else
-            printf("cvr:  %s\nname: %s\n", org.cvr, org.name);
+            printf("id:   %s\ncvr:  %s\nname: %s\n", org.id, org.cvr, org.name);
         status = KV_EXIT_OK;
     }
     kv__admin_close(&a);

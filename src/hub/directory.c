@@ -3,7 +3,10 @@
  * directory.c: organisations and mailboxes of the hub's directory (see directory.h), the CPR
  * and CVR number checks, and the helpers the other directory files share. Every write runs in
  * its own transaction and appends its event there (ORGANISATION_CREATED, MAILBOX_CREATED,
- * MAILBOX_CLOSED), so the log and the directory never disagree.
+ * MAILBOX_CLOSED), so the log and the directory never disagree. Organisations and mailboxes
+ * carry the stable UUIDs NgDP clients address them by (migration 009): an organisation's id,
+ * a mailbox's Contact id and MailboxSubscription id, and per mailbox write a version and a
+ * transaction id that also stands in the write's event.
  *
  * CPR: 10 digits DDMMYYSSSS whose first six are a real date; the century comes from the 7th
  * digit as the CPR office defines it (0-3: 19xx; 4, 9: 20xx for YY <= 36 else 19xx; 5-8: 20xx
@@ -23,17 +26,27 @@
 #include "hub/events.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/crypto.h"
 
-static const char SQL_ORG_ADD[] = "INSERT INTO orgs (cvr, name, created_ms) VALUES (?, ?, ?)";
-static const char SQL_ORG_GET[] = "SELECT cvr, name FROM orgs WHERE cvr = ?";
+static const char SQL_ORG_ADD[] =
+    "INSERT INTO orgs (cvr, name, created_ms, uuid) VALUES (?, ?, ?, ?)";
+static const char SQL_ORG_GET[] = "SELECT cvr, name, uuid, created_ms FROM orgs WHERE cvr = ?";
+static const char SQL_ORG_BY_UUID[] =
+    "SELECT cvr, name, uuid, created_ms FROM orgs WHERE uuid = lower(?)";
 static const char SQL_MB_ADD[] =
-    "INSERT INTO mailboxes (owner_type, owner_id, name, status, address, created_ms)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
+    "INSERT INTO mailboxes (owner_type, owner_id, name, status, address, created_ms, uuid,"
+    " subscription_uuid, version, updated_ms, transaction_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+    " 1, ?, ?)";
 static const char SQL_MB_FIND[] =
-    "SELECT id, owner_type, owner_id, name, status, address, created_ms, closed_ms"
+    "SELECT id, owner_type, owner_id, name, status, address, created_ms, closed_ms, uuid,"
+    " subscription_uuid, version, updated_ms, transaction_id"
     " FROM mailboxes WHERE owner_type = ? AND owner_id = ?";
+static const char SQL_MB_BY_UUID[] =
+    "SELECT id, owner_type, owner_id, name, status, address, created_ms, closed_ms, uuid,"
+    " subscription_uuid, version, updated_ms, transaction_id FROM mailboxes WHERE uuid = ?";
 static const char SQL_MB_CLOSE[] =
-    "UPDATE mailboxes SET status = 'CLOSED', closed_ms = ? WHERE id = ?";
+    "UPDATE mailboxes SET status = 'CLOSED', closed_ms = ?, updated_ms = ?,"
+    " version = version + 1, transaction_id = ? WHERE id = ?";
 
 /* ---- shared helpers ---- */
 
@@ -155,9 +168,11 @@ int kv_org_add(struct kv_db *db, const char *cvr, const char *name, struct kv_er
 {
     struct kv_stmt *s = NULL;
     json_t *props = NULL;
-    char *props_txt = NULL, subject[16];
+    char *props_txt = NULL, subject[16], uuid[37];
     int rc;
 
+    if (kv_uuid_v4(uuid) < 0)
+        return kv_err_set(err, KV_EINTERNAL, "no random bytes for an organisation id");
     if (!kv_cvr_valid(cvr))
         return kv_err_set(err, KV_EINVAL, "\"%.20s\" is not a CVR number (8 digits)",
                           cvr ? cvr : "");
@@ -172,6 +187,7 @@ int kv_org_add(struct kv_db *db, const char *cvr, const char *name, struct kv_er
     kv_stmt_bind_text(s, 1, cvr, -1);
     kv_stmt_bind_text(s, 2, name, -1);
     kv_stmt_bind_int64(s, 3, kv_clock_now_ms());
+    kv_stmt_bind_text(s, 4, uuid, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc == KV_ECONFLICT) {
@@ -180,7 +196,7 @@ int kv_org_add(struct kv_db *db, const char *cvr, const char *name, struct kv_er
     }
     if (rc < 0)
         goto out;
-    props = json_pack("{s:s,s:s}", "cvr", cvr, "name", name);
+    props = json_pack("{s:s,s:s,s:s}", "cvr", cvr, "name", name, "organisationId", uuid);
     props_txt = json_dumps(props, JSON_COMPACT);
     snprintf(subject, sizeof(subject), "cvr:%s", cvr);
     rc = kv__dir_event(db, "ORGANISATION_CREATED", NULL, subject, props_txt, err);
@@ -194,42 +210,85 @@ out:
     return rc;
 }
 
-int kv_org_get(struct kv_db *db, const char *cvr, struct kv_org *out, struct kv_err *err)
+/* Runs sql (one text parameter) and reads the organisation row. */
+static int org_read(struct kv_db *db, const char *sql, const char *key, struct kv_org *out,
+                    struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    rc = kv_db_prepare(db, SQL_ORG_GET, &s, err);
+    rc = kv_db_prepare(db, sql, &s, err);
     if (rc < 0)
         return rc;
-    kv_stmt_bind_text(s, 1, cvr, -1);
+    kv_stmt_bind_text(s, 1, key, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
         kv__dir_copy(out->cvr, sizeof(out->cvr), kv_stmt_col_text(s, 0));
         kv__dir_copy(out->name, sizeof(out->name), kv_stmt_col_text(s, 1));
+        kv__dir_copy(out->id, sizeof(out->id), kv_stmt_col_text(s, 2));
+        out->created_ms = kv_stmt_col_int64(s, 3);
         rc = 0;
     } else if (rc == KV_DONE) {
-        rc = kv_err_set(err, KV_ENOTFOUND, "no organisation with CVR %.20s", cvr ? cvr : "");
+        rc = kv_err_set(err, KV_ENOTFOUND, "no organisation %.40s", key ? key : "");
     }
     kv_stmt_done(s);
     return rc;
 }
 
+int kv_org_get(struct kv_db *db, const char *cvr, struct kv_org *out, struct kv_err *err)
+{
+    int rc = org_read(db, SQL_ORG_GET, cvr, out, err);
+
+    if (rc == KV_ENOTFOUND)
+        kv_err_set(err, KV_ENOTFOUND, "no organisation with CVR %.20s", cvr ? cvr : "");
+    return rc;
+}
+
+/* 1 when s has the UUID layout (36 characters, hex digits and dashes at 8, 13, 18, 23). */
+static int uuid_shaped(const char *s)
+{
+    size_t i;
+
+    if (!s || strlen(s) != 36)
+        return 0;
+    for (i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        char c = s[i];
+        if (dash ? c != '-'
+                 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return 0;
+    }
+    return 1;
+}
+
+int kv_org_resolve(struct kv_db *db, const char *ref, struct kv_org *out, struct kv_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (kv_cvr_valid(ref))
+        return kv_org_get(db, ref, out, err);
+    if (uuid_shaped(ref))
+        return org_read(db, SQL_ORG_BY_UUID, ref, out, err);
+    return kv_err_set(err, KV_ENOTFOUND, "no organisation %.40s (give its UUID or CVR)",
+                      ref ? ref : "");
+}
+
 /* ---- mailboxes ---- */
 
-int kv_mailbox_find(struct kv_db *db, const char *owner_type, const char *owner_id,
-                    struct kv_mailbox *out, struct kv_err *err)
+/* Runs sql (text parameters a and b, b may be NULL) and reads the mailbox row. */
+static int mailbox_read(struct kv_db *db, const char *sql, const char *a, const char *b,
+                        struct kv_mailbox *out, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    rc = kv_db_prepare(db, SQL_MB_FIND, &s, err);
+    rc = kv_db_prepare(db, sql, &s, err);
     if (rc < 0)
         return rc;
-    kv_stmt_bind_text(s, 1, owner_type, -1);
-    kv_stmt_bind_text(s, 2, owner_id, -1);
+    kv_stmt_bind_text(s, 1, a, -1);
+    if (b)
+        kv_stmt_bind_text(s, 2, b, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
         out->id = kv_stmt_col_int64(s, 0);
@@ -240,12 +299,40 @@ int kv_mailbox_find(struct kv_db *db, const char *owner_type, const char *owner_
         kv__dir_copy(out->address, sizeof(out->address), kv_stmt_col_text(s, 5));
         out->created_ms = kv_stmt_col_int64(s, 6);
         out->closed_ms = kv_stmt_col_int64(s, 7);
+        kv__dir_copy(out->uuid, sizeof(out->uuid), kv_stmt_col_text(s, 8));
+        kv__dir_copy(out->subscription_uuid, sizeof(out->subscription_uuid),
+                     kv_stmt_col_text(s, 9));
+        out->version = kv_stmt_col_int64(s, 10);
+        out->updated_ms = kv_stmt_col_int64(s, 11);
+        kv__dir_copy(out->transaction_id, sizeof(out->transaction_id), kv_stmt_col_text(s, 12));
+        if (out->updated_ms <= 0)
+            out->updated_ms = out->closed_ms > 0 ? out->closed_ms : out->created_ms;
         rc = 0;
     } else if (rc == KV_DONE) {
-        rc = kv_err_set(err, KV_ENOTFOUND, "no mailbox for %.3s %.20s",
-                        owner_type ? owner_type : "", owner_id ? owner_id : "");
+        rc = KV_ENOTFOUND;
     }
     kv_stmt_done(s);
+    return rc;
+}
+
+int kv_mailbox_find(struct kv_db *db, const char *owner_type, const char *owner_id,
+                    struct kv_mailbox *out, struct kv_err *err)
+{
+    int rc = mailbox_read(db, SQL_MB_FIND, owner_type, owner_id, out, err);
+
+    if (rc == KV_ENOTFOUND)
+        kv_err_set(err, KV_ENOTFOUND, "no mailbox for %.3s %.20s", owner_type ? owner_type : "",
+                   owner_id ? owner_id : "");
+    return rc;
+}
+
+int kv_mailbox_find_by_uuid(struct kv_db *db, const char *uuid, struct kv_mailbox *out,
+                            struct kv_err *err)
+{
+    int rc = mailbox_read(db, SQL_MB_BY_UUID, uuid, NULL, out, err);
+
+    if (rc == KV_ENOTFOUND)
+        kv_err_set(err, KV_ENOTFOUND, "no contact %.40s", uuid ? uuid : "");
     return rc;
 }
 
@@ -256,8 +343,9 @@ static int mailbox_event(struct kv_db *db, const char *tag, const struct kv_mail
     char *txt, subject[24];
     int rc;
 
-    props = json_pack("{s:s,s:s,s:I}", "ownerType", mb->owner_type, "status", mb->status,
-                      "mailboxId", (json_int_t)mb->id);
+    props = json_pack("{s:s,s:s,s:I,s:s,s:I}", "ownerType", mb->owner_type, "status",
+                      mb->status, "mailboxId", (json_int_t)mb->id, "transactionId",
+                      mb->transaction_id, "version", (json_int_t)mb->version);
     txt = json_dumps(props, JSON_COMPACT);
     snprintf(subject, sizeof(subject), "%s:%s", strcmp(mb->owner_type, "CPR") == 0 ? "cpr" : "cvr",
              mb->owner_id);
@@ -281,6 +369,11 @@ int kv_mailbox_add(struct kv_db *db, struct kv_mailbox *mb, struct kv_err *err)
         return kv_err_set(err, KV_EINVAL, "a new mailbox is REGISTERED or EXEMPT");
     mb->created_ms = kv_clock_now_ms();
     mb->closed_ms = 0;
+    mb->updated_ms = mb->created_ms;
+    mb->version = 1;
+    if (kv_uuid_v4(mb->uuid) < 0 || kv_uuid_v4(mb->subscription_uuid) < 0 ||
+        kv_uuid_v4(mb->transaction_id) < 0)
+        return kv_err_set(err, KV_EINTERNAL, "no random bytes for a mailbox id");
     rc = kv_db_begin(db, err);
     if (rc < 0)
         return rc;
@@ -293,6 +386,10 @@ int kv_mailbox_add(struct kv_db *db, struct kv_mailbox *mb, struct kv_err *err)
     kv_stmt_bind_text(s, 4, mb->status, -1);
     kv_stmt_bind_text(s, 5, mb->address[0] ? mb->address : NULL, -1);
     kv_stmt_bind_int64(s, 6, mb->created_ms);
+    kv_stmt_bind_text(s, 7, mb->uuid, -1);
+    kv_stmt_bind_text(s, 8, mb->subscription_uuid, -1);
+    kv_stmt_bind_int64(s, 9, mb->updated_ms);
+    kv_stmt_bind_text(s, 10, mb->transaction_id, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc == KV_ECONFLICT) {
@@ -317,8 +414,12 @@ int kv_mailbox_close(struct kv_db *db, const char *owner_type, const char *owner
 {
     struct kv_mailbox mb;
     struct kv_stmt *s = NULL;
+    char txid[37];
+    int64_t now = kv_clock_now_ms();
     int rc;
 
+    if (kv_uuid_v4(txid) < 0)
+        return kv_err_set(err, KV_EINTERNAL, "no random bytes for a transaction id");
     rc = owner_valid(owner_type, owner_id, err);
     if (rc < 0)
         return rc;
@@ -336,13 +437,17 @@ int kv_mailbox_close(struct kv_db *db, const char *owner_type, const char *owner
     rc = kv_db_prepare(db, SQL_MB_CLOSE, &s, err);
     if (rc < 0)
         goto out;
-    kv_stmt_bind_int64(s, 1, kv_clock_now_ms());
-    kv_stmt_bind_int64(s, 2, mb.id);
+    kv_stmt_bind_int64(s, 1, now);
+    kv_stmt_bind_int64(s, 2, now);
+    kv_stmt_bind_text(s, 3, txid, -1);
+    kv_stmt_bind_int64(s, 4, mb.id);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc < 0)
         goto out;
     kv__dir_copy(mb.status, sizeof(mb.status), "CLOSED");
+    kv__dir_copy(mb.transaction_id, sizeof(mb.transaction_id), txid);
+    mb.version++;
     rc = mailbox_event(db, "MAILBOX_CLOSED", &mb, err);
     if (rc == 0)
         rc = kv_db_commit(db, err);

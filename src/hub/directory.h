@@ -23,8 +23,10 @@
 struct kv_db;
 
 struct kv_org {
+    char id[37];    /* stable UUID v4 (NgDP's Organisation.id / {organisationId}) */
     char cvr[9];    /* 8 digits */
     char name[257]; /* display name */
+    int64_t created_ms;
 };
 
 struct kv_system {
@@ -50,6 +52,11 @@ struct kv_mailbox {
     char address[512];       /* postal address for print, "" if unknown */
     int64_t created_ms;      /* creation time */
     int64_t closed_ms;       /* 0 unless CLOSED */
+    char uuid[37];           /* NgDP Contact.id */
+    char subscription_uuid[37]; /* NgDP MailboxSubscription.id */
+    int64_t version;         /* 1, +1 per change */
+    int64_t updated_ms;      /* last change */
+    char transaction_id[37]; /* UUID of the last write (also in its event), "" if unknown */
 };
 
 /* 1 when cvr is 8 digits; 1 when cpr is 10 digits whose DDMMYY is a real date (the century
@@ -60,6 +67,9 @@ int kv_cpr_valid(const char *cpr);
 /* Organisations. KV_ECONFLICT if the CVR exists; KV_EINVAL on a malformed CVR or empty name. */
 int kv_org_add(struct kv_db *db, const char *cvr, const char *name, struct kv_err *err);
 int kv_org_get(struct kv_db *db, const char *cvr, struct kv_org *out, struct kv_err *err);
+/* The organisation named by ref: its UUID (any case) or its 8-digit CVR. KV_ENOTFOUND when
+ * there is none (also for a ref that is neither). */
+int kv_org_resolve(struct kv_db *db, const char *ref, struct kv_org *out, struct kv_err *err);
 
 /* Creates a system (sys->id is generated and written back). Returns the API token in
  * out_token (owned, free with free(); shown once, never stored). */
@@ -83,6 +93,9 @@ int kv_system_set_default(struct kv_db *db, const char *id, char out_previous[37
 int kv_mailbox_add(struct kv_db *db, struct kv_mailbox *mb, struct kv_err *err);
 int kv_mailbox_find(struct kv_db *db, const char *owner_type, const char *owner_id,
                     struct kv_mailbox *out, struct kv_err *err);
+/* The mailbox whose NgDP Contact id (mailboxes.uuid, lower case) is uuid; KV_ENOTFOUND. */
+int kv_mailbox_find_by_uuid(struct kv_db *db, const char *uuid, struct kv_mailbox *out,
+                            struct kv_err *err);
 int kv_mailbox_close(struct kv_db *db, const char *owner_type, const char *owner_id,
                      struct kv_err *err);
 

@@ -84,10 +84,14 @@ expect 1 "malformed CVR"
 err_has "not a CVR number"
 run org add --data "$D" --cvr 11223344 --name "Demo Styrelsen" --json
 expect 0 "org add --json"
-json "j == {'cvr': '11223344', 'name': 'Demo Styrelsen'}" "org add --json shape"
+json "sorted(j) == ['cvr', 'id', 'name'] and j['cvr'] == '11223344' and j['name'] == 'Demo Styrelsen' and len(j['id']) == 36" "org add --json shape"
+ORG_ID=$($PY -c "import json; print(json.load(open('$T/out'))['id'])")
 run org show --data "$D" 11223344 --json
 expect 0 "org show"
-json "j['name'] == 'Demo Styrelsen'" "org show --json"
+json "j['name'] == 'Demo Styrelsen' and j['id'] == '$ORG_ID'" "org show --json"
+run org show --data "$D" "$(printf '%s' "$ORG_ID" | tr a-f A-F)" --json
+expect 0 "org show by id"
+json "j['cvr'] == '11223344'" "org show by id (any case)"
 run org show --data "$D" 99999999
 expect 1 "org show unknown"
 

@@ -45,7 +45,9 @@ def test_setup_over_http_then_send(admin_server):
     s = admin_server
     r = s.post("/admin/v1/orgs", json={"cvr": "12345678", "name": "Kommunen"}, headers=H)
     assert r.status_code == 201, r.text
-    assert r.json() == {"cvr": "12345678", "name": "Kommunen"}
+    org = r.json()
+    assert {k: org[k] for k in ("cvr", "name")} == {"cvr": "12345678", "name": "Kommunen"}
+    assert sorted(org) == ["cvr", "id", "name"] and len(org["id"]) == 36
     # duplicate organisation -> 409 with the ErrorMessage shape
     r = s.post("/admin/v1/orgs", json={"cvr": "12345678", "name": "Kommunen"}, headers=H)
     assert_error_message(r, 409)

@@ -350,8 +350,8 @@ def test_receipts_paging_edges(env):
 def test_contacts_number_with_dash_or_spaces(env, q, number):
     r = env["srv"].get("/apis/v1/contacts/?" + q, headers=env["org"]["auth"])
     assert r.status_code == 200, r.text
-    c = r.json()["content"]
-    assert len(c) == 1 and number in (c[0]["cprNumber"], c[0]["cvrNumber"])
+    c = r.json()["contacts"]
+    assert len(c) == 1 and number in (c[0].get("cprNumber"), c[0].get("cvrNumber"))
 
 
 @pytest.mark.parametrize("q", ["cprNumber=221177-121", "cprNumber=2211771212-1",
@@ -367,7 +367,7 @@ def test_contacts_page_has_ngdp_field_names(env):
     r = env["srv"].get("/apis/v1/contacts/", params={"cprNumber": EXAMPLE_CPR},
                        headers=env["org"]["auth"])
     page = r.json()
-    assert page["contacts"] == page["content"] and len(page["contacts"]) == 1
+    assert "content" not in page and len(page["contacts"]) == 1
     assert page["currentPage"] == 0 and page["elementsOnPage"] == 1 and page["totalElements"] == 1
     assert page["contacts"][0]["mailboxSubscription"]["publicRegistrationStatus"] == "REGISTERED"
 
@@ -378,7 +378,7 @@ def test_contacts_bulk_normalizes_numbers(env):
                               "cvrNumbers": ["2918 9978"]},
                         headers=env["org"]["auth"])
     assert r.status_code == 200, r.text
-    got = [c["cprNumber"] or c["cvrNumber"] for c in r.json()["contacts"]]
+    got = [c.get("cprNumber") or c.get("cvrNumber") for c in r.json()["contacts"]]
     assert got == [EXAMPLE_CPR, COMPANY_CVR], "duplicates after normalizing are looked up once"
 
 

@@ -36,21 +36,21 @@ def lookup(srv, org, **params):
 
 def one(srv, org, **params):
     page = lookup(srv, org, **params)
-    assert page["totalElements"] == 1 and len(page["content"]) == 1, page
-    return page["content"][0]
+    assert page["totalElements"] == 1 and len(page["contacts"]) == 1, page
+    return page["contacts"][0]
 
 
 def test_registered_citizen(world):
     srv, org, _ = world
     c = one(srv, org, cprNumber=REG_CPR)
     assert c["type"] == "CITIZEN"
-    assert c["cprNumber"] == REG_CPR and c["cvrNumber"] is None
+    assert c["cprNumber"] == REG_CPR and "cvrNumber" not in c
     sub = c["mailboxSubscription"]
     assert sub["publicRegistrationStatus"] == "REGISTERED"
     assert sub["registrationStatus"] == "AUTOMATIC_REGISTRATION"
     assert sub["exemptThroughPowerOfAttorney"] is False
-    assert sub["startTime"].endswith("Z") and sub["endTime"] is None
-    assert c["nemSmsSubscription"] is None
+    assert sub["startTime"].endswith("Z") and "endTime" not in sub
+    assert "nemSmsSubscription" not in c
     assert c["eligibleForVoluntaryRegistration"] is False
 
 
@@ -69,7 +69,7 @@ def test_closed_citizen_and_company(world):
     assert c["mailboxSubscription"]["publicRegistrationStatus"] == "CLOSED"
     assert c["mailboxSubscription"]["endTime"].endswith("Z")
     c = one(srv, org, cvrNumber=CLOSED_CVR)
-    assert c["type"] == "COMPANY" and c["cvrNumber"] == CLOSED_CVR and c["cprNumber"] is None
+    assert c["type"] == "COMPANY" and c["cvrNumber"] == CLOSED_CVR and "cprNumber" not in c
     assert c["mailboxSubscription"]["publicRegistrationStatus"] == "CLOSED"
 
 
@@ -89,20 +89,20 @@ def test_recipient_system_may_look_up(world):
 def test_unknown_number_gives_empty_page(world):
     srv, org, _ = world
     page = lookup(srv, org, cprNumber=UNKNOWN_CPR)
-    assert page["content"] == [] and page["totalElements"] == 0 and page["totalPages"] == 0
+    assert page["contacts"] == [] and page["totalElements"] == 0 and page["totalPages"] == 0
     page = lookup(srv, org, cvrNumber="87654321")
-    assert page["content"] == []
+    assert page["contacts"] == []
 
 
 def test_both_numbers(world):
     srv, org, _ = world
     page = lookup(srv, org, cprNumber=REG_CPR, cvrNumber=REG_CVR)
-    assert [c["type"] for c in page["content"]] == ["CITIZEN", "COMPANY"]
+    assert [c["type"] for c in page["contacts"]] == ["CITIZEN", "COMPANY"]
 
 
 @pytest.mark.parametrize("params", [{"cprNumber": "123"}, {"cprNumber": "01017011112"},
                                     {"cprNumber": "010170111x"}, {"cvrNumber": "1234567"},
-                                    {"cvrNumber": "abcdefgh"}, {}])
+                                    {"cvrNumber": "abcdefgh"}])
 def test_invalid_number_is_400(world, params):
     srv, org, _ = world
     r = srv.get("/apis/v1/contacts/", params=params, headers=org["auth"])
@@ -125,8 +125,8 @@ def test_bulk_post(world):
     r = srv.post("/apis/v1/contacts/bulk", json=body, headers=org["auth"])
     assert r.status_code == 200, r.text
     page = r.json()
-    got = [(c["cprNumber"] or c["cvrNumber"], c["mailboxSubscription"]["publicRegistrationStatus"])
-           for c in page["content"]]
+    got = [(c.get("cprNumber") or c.get("cvrNumber"), c["mailboxSubscription"]["publicRegistrationStatus"])
+           for c in page["contacts"]]
     assert got == [(REG_CPR, "REGISTERED"), (EXEMPT_CPR, "EXEMPT"), (CLOSED_CPR, "CLOSED"),
                    (REG_CVR, "REGISTERED")]
     assert page["totalElements"] == 4
@@ -138,7 +138,7 @@ def test_bulk_get_ngdp_form(world):
                     json={"cprNumbers": [EXEMPT_CPR], "cvrNumbers": [CLOSED_CVR]},
                     headers=org["auth"])
     assert r.status_code == 200, r.text
-    assert [c["mailboxSubscription"]["publicRegistrationStatus"] for c in r.json()["content"]] == \
+    assert [c["mailboxSubscription"]["publicRegistrationStatus"] for c in r.json()["contacts"]] == \
         ["EXEMPT", "CLOSED"]
 
 
@@ -151,7 +151,7 @@ def test_bulk_bounds_and_errors(world):
     r = srv.post("/apis/v1/contacts/bulk", json={"cprNumbers": many[:999] + [REG_CPR]},
                  headers=org["auth"])
     assert r.status_code == 200, r.text
-    assert [c["cprNumber"] for c in r.json()["content"]] == [REG_CPR]
+    assert [c["cprNumber"] for c in r.json()["contacts"]] == [REG_CPR]
 
     r = srv.post("/apis/v1/contacts/bulk", json={"cprNumbers": [REG_CPR, "12", 5]},
                  headers=org["auth"])
