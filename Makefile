@@ -58,6 +58,10 @@ TEST_SRCS := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
 SCHEMAS   := $(shell find schemas -name "*.xsd" | sort) $(shell find src/store/migrations -name "*.sql" | sort)
 EMBED_C   := build/gen/schemas_embed.c
+# Web message catalogs (po/*.po, GNU gettext) compiled by msgfmt and embedded like the schemas.
+PO_FILES  := $(sort $(wildcard po/*.po))
+MO_FILES  := $(PO_FILES:po/%.po=build/po/%.mo)
+EMBEDDED  := $(SCHEMAS) $(MO_FILES) docs/openapi.yaml
 
 FUZZ_CC   ?= clang
 FUZZ_DIR  := build/fuzz
@@ -89,9 +93,13 @@ build/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -o $@.$$$$ $< && mv $@.$$$$ $@
 
-$(EMBED_C): build/tools/embed $(SCHEMAS)
+$(EMBED_C): build/tools/embed $(EMBEDDED)
 	@mkdir -p $(dir $@)
-	build/tools/embed $(SCHEMAS) > $@.$$$$ && mv $@.$$$$ $@
+	build/tools/embed $(EMBEDDED) > $@.$$$$ && mv $@.$$$$ $@
+
+build/po/%.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check-format --check-domain -o $@.$$$$ $< && mv $@.$$$$ $@
 
 $(B)/tests/%: tests/unit/%.c $(B)/libkuvert.a
 	@mkdir -p $(dir $@)

@@ -4,16 +4,34 @@
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libxml2-dev libxml2-utils libcmocka-dev
 libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libarchive-dev
-libssl-dev python3 python3-pytest python3-requests python3-aiosmtpd curl xz-utils"
+libssl-dev python3 python3-pytest python3-requests python3-aiosmtpd curl xz-utils
+gettext chromium"
+# Node.js + npm for the pinned front-end and browser-test packages (package-lock.json); Debian's
+# nodejs only when no node is installed (a newer one from elsewhere is kept).
+command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# npm ci (exact versions from package-lock.json) when node_modules is missing or stale.
+npm_ci() {
+    cd "$(dirname "$0")/.."
+    if ! cmp -s package-lock.json node_modules/.kuvert-lock 2>/dev/null; then
+        echo "kuvert: npm ci (DKFDS, Playwright, axe-core, oidc-provider)" >&2
+        npm ci --no-audit --no-fund --loglevel=error >/dev/null
+        cp package-lock.json node_modules/.kuvert-lock
+    fi
+}
+if [ -z "$missing" ]; then
+    npm_ci
+    exit 0
+fi
 if [ "$(id -u)" = 0 ]; then
     echo "kuvert: installing:$missing" >&2
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    npm_ci
 else
     echo "kuvert: missing packages; run:" >&2
     echo "  sudo apt-get update && sudo apt-get install -y$missing" >&2

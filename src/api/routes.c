@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "http/http.h"
+#include "web/login.h"
 
 extern const struct kv_http_route kv_system_routes[];
 extern const struct kv_http_route kv_api_memos_routes[];
@@ -19,6 +20,8 @@ extern const struct kv_http_route kv_api_events_routes[];
 extern const struct kv_http_route kv_api_recipient_pull_routes[];
 extern const struct kv_http_route kv_api_contact_points_routes[];
 extern const struct kv_http_route kv_api_admin_routes[];
+extern const struct kv_http_route kv_web_routes[];
+extern const struct kv_http_route kv_web_asset_routes[];
 
 const struct kv_http_route *const kv_api_route_tables[] = {
     kv_system_routes,
@@ -31,5 +34,9 @@ const struct kv_http_route *const kv_api_route_tables[] = {
     kv_api_recipient_pull_routes,
     kv_api_contact_points_routes,
     kv_api_admin_routes,
+    kv_web_routes,
+    kv_web_asset_routes,
     NULL,
 };
+
+const kv_http_handler kv_http_page_not_found = kv_web_not_found;

@@ -2,8 +2,8 @@
  *
  * cmd_serve.c: `kuvert serve`: runs the hub's HTTP server until SIGTERM or SIGINT.
  *
- *   kuvert serve [--data DIR] [--listen HOST:PORT] [--test-clock] [--smtp URL]
- *                [--config FILE] [--set key=value ...]
+ *   kuvert serve [--data DIR] [--listen HOST:PORT] [--test-clock] [--test-login]
+ *                [--smtp URL] [--config FILE] [--set key=value ...]
  *
  * Prints exactly one line on stdout once the socket is bound:
  *   kuvert: listening on http://HOST:PORT
@@ -24,12 +24,15 @@
 #include "util/conf.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
+#include "web/web.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: kuvert serve [--data DIR] [--listen HOST:PORT] [--test-clock] [--smtp URL]\n"
-               "                    [--config FILE] [--set key=value ...]\n\n"
-               "Runs the NgDP hub's HTTP server. Stops gracefully on SIGTERM/SIGINT.\n"
+    fprintf(f, "usage: kuvert serve [--data DIR] [--listen HOST:PORT] [--test-clock] [--test-login]\n"
+               "                    [--smtp URL] [--config FILE] [--set key=value ...]\n\n"
+               "Runs the NgDP hub's HTTP server and the web portals. Stops gracefully on\n"
+               "SIGTERM/SIGINT. --test-login lets anyone sign in as a test identity (demo and\n"
+               "tests only).\n"
                "See `kuvert config show` for every setting and its source.\n");
 }
 
@@ -100,6 +103,11 @@ static int run(int argc, char **argv)
     rc = kv_hub_start_workers(hub, &err);
     if (rc < 0) {
         kv_cli_errorf("serve", "starting workers: %s", err.msg);
+        goto out;
+    }
+    rc = kv_web_init(hub, &err);
+    if (rc < 0) {
+        kv_cli_errorf("serve", "web: %s", err.msg);
         goto out;
     }
     rc = kv_http_server_start(hub, &srv, &err);

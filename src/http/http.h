@@ -25,7 +25,7 @@ struct kv_hub;
 struct MHD_Connection;
 
 #define KV_HTTP_MAX_PARAMS 4
-#define KV_HTTP_MAX_HEADERS 8
+#define KV_HTTP_MAX_HEADERS 16
 
 struct kv_http_req {
     const char *method;                        /* "GET", "POST", ... */
@@ -62,6 +62,10 @@ void kv_http_resp_bytes(struct kv_http_resp *resp, int status, const char *conte
                         const void *data, size_t len);
 /* Adds a response header; copies value. name must be a static string. */
 void kv_http_resp_header(struct kv_http_resp *resp, const char *name, const char *value);
+/* Adds a response header even when one of that name exists (Set-Cookie). */
+void kv_http_resp_header_add(struct kv_http_resp *resp, const char *name, const char *value);
+/* The client's IP address as text into out ("" when unknown). */
+void kv_http_req_client(const struct kv_http_req *req, char *out, size_t outlen);
 /* NgDP ErrorMessage body {code, message, fieldErrors: []}. field_errors may be NULL; the
  * function takes ownership of it (a JSON array of {resource, field, code, message,
  * rejectedValue}). */
@@ -76,6 +80,8 @@ void kv_http_resp_from_err(struct kv_http_resp *resp, int code, const struct kv_
 typedef int (*kv_http_handler)(struct kv_http_req *req, struct kv_http_resp *resp);
 
 #define KV_ROUTE_TEST_ONLY 0x1 /* served only with --test-clock; otherwise 404 */
+#define KV_ROUTE_PAGE 0x2      /* a web page or asset (src/web), not an API operation: HTML
+                                  errors, not in docs/openapi.yaml */
 
 struct kv_http_route {
     const char *method;   /* "GET", "POST", "DELETE", ... */
@@ -88,5 +94,9 @@ struct kv_http_route {
 
 /* Route tables, each terminated by an entry with method NULL; listed in src/api/routes.c. */
 extern const struct kv_http_route *const kv_api_route_tables[];
+/* Answers a path no route serves when it is not under an API prefix (/api/, /apis/, /admin/,
+ * /test/): the web layer's HTML 404 page (src/api/routes.c names it). API paths keep the
+ * JSON 404. */
+extern const kv_http_handler kv_http_page_not_found;
 
 #endif

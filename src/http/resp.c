@@ -7,6 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <microhttpd.h>
 
 #include "http/http_int.h"
@@ -104,6 +107,35 @@ void kv_http_resp_json(struct kv_http_resp *resp, int status, json_t *obj)
     }
     kv_http_resp_bytes(resp, status, "application/json", text, strlen(text));
     free(text);
+}
+
+void kv_http_resp_header_add(struct kv_http_resp *resp, const char *name, const char *value)
+{
+    if (resp->n_hdrs == KV_HTTP_MAX_HEADERS) {
+        kv_log(KV_LOG_ERROR, "too many response headers; dropped %s", name);
+        return;
+    }
+    resp->hdr_names[resp->n_hdrs] = name;
+    resp->hdr_values[resp->n_hdrs] = kv_xstrdup(value);
+    resp->n_hdrs++;
+}
+
+void kv_http_req_client(const struct kv_http_req *req, char *out, size_t outlen)
+{
+    const union MHD_ConnectionInfo *ci =
+        req->conn ? MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)
+                  : NULL;
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    out[0] = '\0';
+    if (!sa)
+        return;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)outlen);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)outlen);
 }
 
 void kv_http_resp_header(struct kv_http_resp *resp, const char *name, const char *value)

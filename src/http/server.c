@@ -169,6 +169,19 @@ static int unsupported_coding(struct MHD_Connection *conn, char *out, size_t out
     return n > 0 && strcasecmp(out, "identity") != 0;
 }
 
+/* 1 for paths of the machine APIs, whose unknown paths answer JSON, not the HTML page. */
+static int is_api_path(const char *p)
+{
+    static const char *const prefixes[] = {"/api/", "/apis/", "/admin/", "/test/", "/metrics",
+                                           "/healthz"};
+    size_t i;
+
+    for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+        if (strncmp(p, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    return strcmp(p, "/api") == 0 || strcmp(p, "/apis") == 0 || strcmp(p, "/admin") == 0;
+}
+
 /* Routes and runs the handler for a complete request. */
 static enum MHD_Result dispatch(struct kv_http_server *srv, struct MHD_Connection *conn,
                                 struct reqctx *ctx, const char *url, const char *method)
@@ -184,7 +197,17 @@ static enum MHD_Result dispatch(struct kv_http_server *srv, struct MHD_Connectio
     memset(&req, 0, sizeof(req));
     kv__http_resp_init(&resp);
     rc = kv__http_route(method, url, srv->hub->test_clock, path_copy, req.params, &m);
-    if (rc == KV_ENOTFOUND) {
+    if (rc == KV_ENOTFOUND && !is_api_path(url) && kv_http_page_not_found) {
+        req.method = method;
+        req.path = url;
+        req.body = "";
+        req.request_id = ctx->id;
+        req.hub = srv->hub;
+        req.conn = conn;
+        req.route_name = "web_not_found";
+        if (kv_http_page_not_found(&req, &resp) < 0)
+            kv_http_resp_error(&resp, 404, "NOT_FOUND", "no such resource", NULL);
+    } else if (rc == KV_ENOTFOUND) {
         kv_http_resp_error(&resp, 404, "NOT_FOUND", "no such resource", NULL);
     } else if (rc < 0 && strcmp(method, "OPTIONS") == 0) {
         /* OPTIONS on a served path: 204 with the methods it takes, no handler runs. */

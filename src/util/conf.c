@@ -65,6 +65,37 @@ static const struct kv_conf_entry table[] = {
      "on SIGTERM, how long in-flight requests may take before the server stops anyway"},
     {"admin_token", KV_CONF_STRING, "", OFF(admin_token), 0, 0, NULL, "KUVERT_ADMIN_TOKEN", NULL,
      1, "bearer token of the HTTP admin API /admin/v1/ (empty: admin API disabled)"},
+    {"test_login", KV_CONF_BOOL, "false", OFF(test_login), 0, 0, NULL, "KUVERT_TEST_LOGIN",
+     "--test-login", 0, "web: sign in as any test identity at /login/test (demo and tests only)"},
+    {"cookie_secure", KV_CONF_ENUM, "auto", OFF(cookie_secure), 0, 0, "auto|on|off",
+     "KUVERT_COOKIE_SECURE",
+     NULL, 0, "web: Secure + __Host- session cookie: on, off, or auto (on when public_url is "
+     "https://, e.g. behind a TLS proxy)"},
+    {"session_idle", KV_CONF_DURATION, "30m", OFF(session_idle), 60 * 1000LL, DAY_MS, NULL,
+     "KUVERT_SESSION_IDLE", NULL, 0, "web: a session unused this long ends"},
+    {"session_lifetime", KV_CONF_DURATION, "8h", OFF(session_lifetime), 60 * 1000LL, 30 * DAY_MS,
+     NULL, "KUVERT_SESSION_LIFETIME", NULL, 0, "web: absolute lifetime of a session"},
+    {"login_rate", KV_CONF_INT, "20", OFF(login_rate), 1, 100000, NULL, "KUVERT_LOGIN_RATE", NULL,
+     0, "web: sign-in attempts allowed per client address per minute (more get 429)"},
+    {"web_assets", KV_CONF_PATH, "", OFF(web_assets), 0, 0, NULL, "KUVERT_WEB_ASSETS", NULL, 0,
+     "web: DKFDS dist directory (empty: KUVERT_ROOT or the binary's checkout, "
+     "node_modules/dkfds/dist)"},
+    {"oidc_issuer", KV_CONF_STRING, "", OFF(oidc_issuer), 0, 0, NULL, "KUVERT_OIDC_ISSUER", NULL,
+     0, "web: OpenID Connect issuer URL (empty: OIDC sign-in off)"},
+    {"oidc_client_id", KV_CONF_STRING, "", OFF(oidc_client_id), 0, 0, NULL,
+     "KUVERT_OIDC_CLIENT_ID", NULL, 0, "web: OIDC client id"},
+    {"oidc_client_secret", KV_CONF_STRING, "", OFF(oidc_client_secret), 0, 0, NULL,
+     "KUVERT_OIDC_CLIENT_SECRET", NULL, 1, "web: OIDC client secret"},
+    {"oidc_redirect_url", KV_CONF_STRING, "", OFF(oidc_redirect_url), 0, 0, NULL,
+     "KUVERT_OIDC_REDIRECT_URL", NULL, 0,
+     "web: OIDC redirect URL (empty: PUBLIC_URL/login/oidc/callback)"},
+    {"oidc_claim_cpr", KV_CONF_STRING, "cpr", OFF(oidc_claim_cpr), 0, 0, NULL,
+     "KUVERT_OIDC_CLAIM_CPR", NULL, 0, "web: ID-token claim holding a citizen's CPR"},
+    {"oidc_claim_cvr", KV_CONF_STRING, "cvr", OFF(oidc_claim_cvr), 0, 0, NULL,
+     "KUVERT_OIDC_CLAIM_CVR", NULL, 0, "web: ID-token claim holding the CVR a person acts for"},
+    {"oidc_claim_employee", KV_CONF_STRING, "email", OFF(oidc_claim_employee), 0, 0, NULL,
+     "KUVERT_OIDC_CLAIM_EMPLOYEE", NULL, 0,
+     "web: ID-token claim identifying an employee (matched against employees' e-mail)"},
 };
 
 #define N_ENTRIES (sizeof(table) / sizeof(table[0]))
@@ -507,6 +538,12 @@ int kv_conf_parse_flag(struct kv_conf_flags *f, int argc, char **argv, int *i, s
             return add_flag(f, "test_clock", eq + 1, err);
         (*i)++;
         return add_flag(f, "test_clock", "true", err);
+    }
+    if (namelen == 12 && strncmp(arg, "--test-login", 12) == 0) {
+        if (eq)
+            return add_flag(f, "test_login", eq + 1, err);
+        (*i)++;
+        return add_flag(f, "test_login", "true", err);
     }
     if (!((namelen == 8 && !strncmp(arg, "--config", 8)) ||
           (namelen == 5 && !strncmp(arg, "--set", 5)))) {

@@ -23,7 +23,7 @@
 #include "util/err.h"
 
 #define KV_CONF_STR_MAX 1024 /* longest string/path value, including the NUL */
-#define KV_CONF_MAX_KEYS 32  /* room for sources of every key */
+#define KV_CONF_MAX_KEYS 64  /* room for sources of every key */
 #define KV_CONF_MAX_SETS 32  /* --set/flag overrides collected from one command line */
 
 enum kv_conf_source {
@@ -62,6 +62,20 @@ struct kv_conf {
     int64_t recipient_push_parallel;  /* letter pushes in flight at once */
     int64_t shutdown_grace;           /* how long in-flight requests may take at shutdown, ms */
     char admin_token[KV_CONF_STR_MAX]; /* bearer token of /admin/v1/, "" = admin API off */
+    /* web portals (src/web, docs/web.md) */
+    int test_login;                        /* 1: POST /login/test signs in without a password */
+    char cookie_secure[8];                 /* "auto" | "on" | "off": Secure + __Host- cookie */
+    int64_t session_idle;                  /* web session idle timeout, ms */
+    int64_t session_lifetime;              /* web session absolute lifetime, ms */
+    int64_t login_rate;                    /* sign-in attempts per client per minute */
+    char web_assets[KV_CONF_STR_MAX];      /* DKFDS dist directory, "" = find it */
+    char oidc_issuer[KV_CONF_STR_MAX];     /* OpenID provider issuer URL, "" = OIDC off */
+    char oidc_client_id[KV_CONF_STR_MAX];
+    char oidc_client_secret[KV_CONF_STR_MAX];
+    char oidc_redirect_url[KV_CONF_STR_MAX]; /* "" = PUBLIC_URL/login/oidc/callback */
+    char oidc_claim_cpr[64];               /* claim holding a citizen's CPR */
+    char oidc_claim_cvr[64];               /* claim holding the CVR a person acts for */
+    char oidc_claim_employee[64];          /* claim identifying an employee (e-mail) */
     enum kv_conf_source src[KV_CONF_MAX_KEYS]; /* where each table entry's value came from */
 };
 
@@ -118,7 +132,7 @@ struct kv_conf_flags {
 };
 
 /* Recognises a configuration flag at argv[*i]: --data DIR, --listen HOST:PORT, --smtp URL,
- * --test-clock, --config FILE, --set key=value (and --opt=value forms). Returns 1 and advances
+ * --test-clock, --test-login, --config FILE, --set key=value (and --opt=value forms). Returns 1 and advances
  * *i past its argument when consumed, 0 when argv[*i] is not a configuration flag, or
  * KV_EUSAGE (err says why). */
 int kv_conf_parse_flag(struct kv_conf_flags *f, int argc, char **argv, int *i, struct kv_err *err);

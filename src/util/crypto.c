@@ -22,6 +22,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "util/base64.h"
@@ -139,4 +140,42 @@ int kv_base64_decode(const char *s, size_t len, unsigned char **out, size_t *out
     *out_len = 0;
     rc = kv_b64_decode(s, len, SIZE_MAX, out, out_len);
     return rc < 0 ? KV_EINVAL : 0;
+}
+
+void kv_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+                    unsigned char out[32])
+{
+    unsigned int n = 32;
+
+    if (!HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &n))
+        memset(out, 0, 32);
+}
+
+size_t kv_base64url_encode(const void *data, size_t len, char *out)
+{
+    static const char tab[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const unsigned char *p = data;
+    size_t i, o = 0;
+    uint32_t v;
+
+    for (i = 0; i + 2 < len; i += 3) {
+        v = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8) | p[i + 2];
+        out[o++] = tab[v >> 18];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = tab[(v >> 6) & 63];
+        out[o++] = tab[v & 63];
+    }
+    if (len - i == 1) {
+        v = (uint32_t)p[i] << 16;
+        out[o++] = tab[v >> 18];
+        out[o++] = tab[(v >> 12) & 63];
+    } else if (len - i == 2) {
+        v = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8);
+        out[o++] = tab[v >> 18];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = tab[(v >> 6) & 63];
+    }
+    out[o] = '\0';
+    return o;
 }

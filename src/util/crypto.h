@@ -19,6 +19,12 @@ int kv_random_bytes(void *buf, size_t len);
 int kv_uuid_v4(char out[37]);
 /* Constant-time equality of two equal-length buffers (1 if equal). */
 int kv_ct_equal(const void *a, const void *b, size_t len);
+/* HMAC-SHA-256 of data under key into out (32 bytes). */
+void kv_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+                    unsigned char out[32]);
+/* base64url without padding (RFC 4648 section 5) of len bytes into out, which must hold
+ * 4 * ((len + 2) / 3) + 1 bytes; returns the length written. */
+size_t kv_base64url_encode(const void *data, size_t len, char *out);
 /* Standard base64 encode; returns owned NUL-terminated string (free with free()). */
 char *kv_base64_encode(const void *data, size_t len);
 /* Decodes standard base64 (no whitespace) into an owned buffer; returns 0 or KV_EINVAL. */

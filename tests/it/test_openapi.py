@@ -29,7 +29,8 @@ def load_spec():
 def served():
     routes = run_cli(["config", "routes"])["routes"]
     assert routes, "no routes compiled in"
-    return {(r["method"].upper(), norm(r["pattern"])): r for r in routes}
+    # Web pages and assets (src/web, docs/web.md) are not API operations.
+    return {(r["method"].upper(), norm(r["pattern"])): r for r in routes if not r.get("page")}
 
 
 def documented(spec):

@@ -74,7 +74,11 @@ def test_404_is_error_message(server):
     body = assert_error_message(server.get("/apis/v1/nothing-here"), 404, "NOT_FOUND")
     assert body["fieldErrors"] == []
     assert_error_message(server.get("/healthz/extra"), 404, "NOT_FOUND")
-    assert_error_message(server.get("/"), 404)
+    # "/" is the web front page now; unknown paths outside the APIs get the HTML 404 page
+    # (tests/it/test_web.py), API paths keep the JSON ErrorMessage.
+    assert server.get("/").status_code == 200
+    r = server.get("/nothing-here")
+    assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/html")
 
 
 def test_405_has_allow(server):

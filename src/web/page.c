@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * page.c: the request context and the DKFDS page frame of every web page, error pages,
+ * redirects and the security headers (see web.h). The frame is markup from the literals
+ * below; everything dynamic in it (names, paths, tokens) goes through the html builder.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http.h"
+#include "hub/hub.h"
+#include "util/conf.h"
+#include "util/log.h"
+#include "web/i18n.h"
+#include "web/web.h"
+
+#define CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+            "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "     \
+            "frame-ancestors 'none'"
+
+void kv_web_security_headers(struct kv_http_resp *resp)
+{
+    kv_http_resp_header(resp, "Content-Security-Policy", CSP);
+    kv_http_resp_header(resp, "X-Content-Type-Options", "nosniff");
+    kv_http_resp_header(resp, "Referrer-Policy", "same-origin");
+    kv_http_resp_header(resp, "X-Frame-Options", "DENY");
+    kv_http_resp_header(resp, "Cache-Control", "no-store");
+}
+
+void kv_web_ctx_init(struct kv_web_ctx *ctx, struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    const char *q = kv_http_req_query(req, "lang");
+    char c[8];
+    struct kv_err err = {0, ""};
+
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->req = req;
+    ctx->resp = resp;
+    ctx->lang = NULL;
+    if (q && kv_i18n_find(q)) {
+        char cookie[96];
+        ctx->lang = kv_i18n_find(q);
+        snprintf(cookie, sizeof(cookie), "lang=%s; Path=/; SameSite=Lax; Max-Age=31536000",
+                 kv_i18n_code(ctx->lang));
+        kv_http_resp_header_add(resp, "Set-Cookie", cookie);
+    } else if (kv_web_cookie_get(req, "lang", c, sizeof(c)) == 0) {
+        ctx->lang = kv_i18n_find(c);
+    }
+    if (!ctx->lang)
+        ctx->lang = kv_i18n_default();
+    ctx->signed_in = kv_web_session_from_req(req, &ctx->sess, &err) == 0;
+    kv_html_init(&ctx->h, ctx->lang);
+}
+
+void kv_web_ctx_release(struct kv_web_ctx *ctx)
+{
+    kv_html_release(&ctx->h);
+}
+
+void kv_web_redirect(struct kv_web_ctx *ctx, const char *path)
+{
+    const char *to = (path && path[0] == '/' && path[1] != '/' && path[1] != '\\' &&
+                      !strpbrk(path, "\r\n"))
+                         ? path
+                         : "/";
+
+    kv_web_security_headers(ctx->resp);
+    kv_http_resp_header(ctx->resp, "Location", to);
+    kv_http_resp_bytes(ctx->resp, 303, "text/plain; charset=utf-8", "", 0);
+}
+
+int kv_web_require_signin(struct kv_web_ctx *ctx)
+{
+    char to[600];
+    struct kv_html u;
+
+    if (ctx->signed_in)
+        return 1;
+    kv_html_init(&u, ctx->lang);
+    kv_html(&u, "/login?next=%q", ctx->req->path);
+    snprintf(to, sizeof(to), "%s", u.b.len < sizeof(to) ? u.b.buf : "/login");
+    kv_html_release(&u);
+    kv_web_redirect(ctx, to);
+    return 0;
+}
+
+/* The language switch: a link to the same page in the other language (a relative
+ * "?lang=" URL, so the page's path is never echoed back). */
+static void lang_switch(struct kv_html *h, const struct kv_web_ctx *ctx)
+{
+    if (strcmp(kv_i18n_code(ctx->lang), "da") == 0)
+        kv_html(h, "<a class=\"function-link\" lang=\"en\" hreflang=\"en\" href=\"?lang=en\">"
+                   "English</a>");
+    else
+        kv_html(h, "<a class=\"function-link\" lang=\"da\" hreflang=\"da\" href=\"?lang=da\">"
+                   "Dansk</a>");
+}
+
+static void frame(struct kv_web_ctx *ctx, struct kv_html *h, const char *title_msgid)
+{
+    const char *assets = kv_web_asset_prefix();
+
+    kv_html(h,
+            "<!DOCTYPE html>\n<html lang=\"%a\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<title>%m – Kuvert</title>\n"
+            "<link rel=\"stylesheet\" href=\"%u/css/dkfds.min.css\">\n"
+            "</head>\n<body>\n"
+            "<a class=\"skipnav\" href=\"#main-content\">%m</a>\n",
+            kv_i18n_code(ctx->lang), title_msgid, assets, N_("Skip to main content"));
+    if (ctx->req->hub->conf->test_login)
+        kv_html(h,
+                "<div class=\"alert alert-warning mt-0 mb-0\" role=\"region\" aria-label=\"%m\">"
+                "<div class=\"alert-body\"><p class=\"alert-heading\">%m</p>"
+                "<p class=\"alert-text\">%m</p></div></div>\n",
+                N_("Test sign-in"), N_("Test sign-in is switched on"),
+                N_("This server runs with --test-login: anyone can sign in as any test identity. "
+                "Never use it for real post."));
+    kv_html(h, "<header class=\"header\">\n<div class=\"container\">\n"
+               "<div class=\"solution-heading\"><a href=\"/\">Kuvert – %m</a></div>\n"
+               "<div class=\"portal-user\">",
+            N_("Digital Post"));
+    if (ctx->signed_in) {
+        kv_html(h,
+                "<p class=\"user\">%m: <strong>%t</strong></p>"
+                "<form method=\"post\" action=\"/logout\" class=\"mt-0\">"
+                "<input type=\"hidden\" name=\"csrf\" value=\"%a\">"
+                "<button type=\"submit\" class=\"button button-secondary\">%m</button></form>",
+                N_("Signed in as"), ctx->sess.name[0] ? ctx->sess.name : ctx->sess.subject,
+                ctx->sess.csrf, N_("Sign out"));
+    } else {
+        kv_html(h, "<a class=\"button button-secondary\" href=\"/login\">%m</a>", N_("Sign in"));
+    }
+    kv_html(h, " ");
+    lang_switch(h, ctx);
+    kv_html(h, "</div>\n</div>\n</header>\n"
+               "<nav class=\"navigation-menu\" aria-label=\"%m\">\n<div class=\"container\">\n"
+               "<ul class=\"nav-primary\">\n"
+               "<li><a href=\"/post/\" class=\"nav-link\"><span>%m</span></a></li>\n"
+               "<li><a href=\"/adgangsportal/\" class=\"nav-link\"><span>%m</span></a></li>\n"
+               "<li><a href=\"/administrativ-adgang/\" class=\"nav-link\"><span>%m</span></a></li>\n"
+               "<li><a href=\"/rettighedsportal/\" class=\"nav-link\"><span>%m</span></a></li>\n"
+               "<li><a href=\"/testportal/\" class=\"nav-link\"><span>%m</span></a></li>\n"
+               "</ul>\n</div>\n</nav>\n"
+               "<main id=\"main-content\" class=\"container page-container\">\n",
+            N_("Portals"), N_("Post"), N_("Adgangsportal"), N_("Administrativ Adgang"), N_("Rettighedsportal"),
+            N_("Testportal"));
+}
+
+void kv_web_page_end(struct kv_web_ctx *ctx, int status, const char *title_msgid)
+{
+    struct kv_html page;
+
+    kv_html_init(&page, ctx->lang);
+    frame(ctx, &page, title_msgid);
+    if (kv_buf_append(&page.b, ctx->h.b.buf, ctx->h.b.len) < 0)
+        page.failed = 1;
+    kv_html(&page,
+            "\n</main>\n<footer>\n<div class=\"footer\">\n<div class=\"container\">\n"
+            "<p>%m · <a href=\"/apis/v1/openapi.yaml\">%m</a></p>\n"
+            "</div>\n</div>\n</footer>\n</body>\n</html>\n",
+            N_("Kuvert is an open implementation of Denmark's Digital Post"), N_("API documentation"));
+    kv_web_security_headers(ctx->resp);
+    if (page.failed || ctx->h.failed) {
+        kv_log(KV_LOG_ERROR, "%s: page could not be built", ctx->req->request_id);
+        kv_html_release(&page);
+        kv_html_release(&ctx->h);
+        kv_html_init(&ctx->h, ctx->lang);
+        kv_web_error(ctx, 500);
+        return;
+    }
+    kv_http_resp_bytes(ctx->resp, status, "text/html; charset=utf-8", page.b.buf, page.b.len);
+    kv_html_release(&page);
+}
+
+void kv_web_message(struct kv_web_ctx *ctx, int status, const char *title_msgid,
+                    const char *text_msgid)
+{
+    kv_buf_reset(&ctx->h.b);
+    ctx->h.failed = 0;
+    kv_html(&ctx->h, "<h1>%m</h1>\n<p>%m</p>\n<p><a href=\"/\">%m</a></p>\n", title_msgid,
+            text_msgid, N_("Go to the front page"));
+    kv_web_page_end(ctx, status, title_msgid);
+}
+
+void kv_web_error(struct kv_web_ctx *ctx, int status)
+{
+    const char *title, *text;
+
+    switch (status) {
+    case 400:
+        title = N_("The request could not be understood");
+        text = N_("Check the form and try again.");
+        break;
+    case 403:
+        title = N_("Access denied");
+        text = N_("You do not have access to this page, or the form had expired. Go back, reload "
+               "the page and try again.");
+        break;
+    case 404:
+        title = N_("Page not found");
+        text = N_("The page does not exist. Check the address.");
+        break;
+    case 405:
+        title = N_("The request could not be understood");
+        text = N_("This page cannot be used that way.");
+        break;
+    case 429:
+        title = N_("Too many attempts");
+        text = N_("Wait a minute and try again.");
+        break;
+    default:
+        status = 500;
+        title = N_("Something went wrong");
+        text = N_("The error has been logged. Try again later.");
+        break;
+    }
+    kv_web_message(ctx, status, title, text);
+}

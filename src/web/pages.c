@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * pages.c: the web layer's own pages: the front page, sign-in (the page, test sign-in) and
+ * sign-out, the API description, the fallback for unknown paths, and the portal roots --
+ * a contract kept by every later portal issue: /post/, /adgangsportal/,
+ * /administrativ-adgang/, /rettighedsportal/, /testportal/. A portal root that no portal
+ * fills yet is a placeholder that requires sign-in and says what will come.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http.h"
+#include "hub/hub.h"
+#include "memo/embed.h"
+#include "store/store.h"
+#include "util/conf.h"
+#include "util/log.h"
+#include "web/i18n.h"
+#include "web/login.h"
+#include "web/web.h"
+
+static int front(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv_web_ctx ctx;
+    struct kv_html *h = &ctx.h;
+
+    kv_web_ctx_init(&ctx, req, resp);
+    kv_html(h,
+            "<h1>%m</h1>\n<p class=\"font-lead\">%m</p>\n"
+            "<h2>%m</h2>\n<ul class=\"nobullet-list\">\n"
+            "<li><a href=\"/post/\">%m</a> – %m</li>\n"
+            "<li><a href=\"/adgangsportal/\">%m</a> – %m</li>\n"
+            "<li><a href=\"/administrativ-adgang/\">%m</a> – %m</li>\n"
+            "<li><a href=\"/rettighedsportal/\">%m</a> – %m</li>\n"
+            "<li><a href=\"/testportal/\">%m</a> – %m</li>\n"
+            "</ul>\n<h2>%m</h2>\n<p>%m <a href=\"/openapi.yaml\">%m</a>.</p>\n",
+            N_("Kuvert – Digital Post"),
+            N_("Kuvert is an open, self-hostable implementation of Denmark's Digital Post. "
+            "Public authorities send letters to citizens and companies through its API; "
+            "people read them and manage access in the portals below."),
+            N_("Portals"), N_("Post"), N_("read and write your digital post"),
+            N_("Adgangsportal"), N_("your devices, sessions and who may read your post"),
+            N_("Administrativ Adgang"), N_("for authorities: systems, contact structure, event log"),
+            N_("Rettighedsportal"), N_("for rights administrators: who may do what"),
+            N_("Testportal"), N_("for developers: try sending and receiving letters"),
+            N_("For systems"), N_("Sender and recipient systems use the NgDP REST API, described in"),
+            N_("the OpenAPI description"));
+    kv_web_page_end(&ctx, 200, N_("Front page"));
+    kv_web_ctx_release(&ctx);
+    return 0;
+}
+
+/* A portal root that the later portal issues fill. */
+struct portal {
+    const char *path;   /* root */
+    const char *title;  /* msgid */
+    const char *coming; /* msgid: what will come */
+};
+
+static const struct portal portals[] = {
+    {"/post/", N_("Post"),
+     N_("Here you will read the letters in your mailbox and in the mailboxes you have access "
+        "to, write to authorities and manage folders.")},
+    {"/adgangsportal/", N_("Adgangsportal"),
+     N_("Here you will see your devices and sessions and manage who may read your post.")},
+    {"/administrativ-adgang/", N_("Administrativ Adgang"),
+     N_("Here authorities' employees will set up sender and recipient systems and the contact "
+        "structure, and search the event log.")},
+    {"/rettighedsportal/", N_("Rettighedsportal"),
+     N_("Here rights administrators will grant and revoke their organisation's rights.")},
+    {"/testportal/", N_("Testportal"),
+     N_("Here developers will send test letters and see how they are received.")},
+};
+
+static int portal_page(struct kv_http_req *req, struct kv_http_resp *resp, size_t i)
+{
+    struct kv_web_ctx ctx;
+
+    kv_web_ctx_init(&ctx, req, resp);
+    if (kv_web_require_signin(&ctx)) {
+        kv_html(&ctx.h,
+                "<h1>%m</h1>\n<div class=\"alert alert-info\" role=\"status\">"
+                "<div class=\"alert-body\"><p class=\"alert-heading\">%m</p>"
+                "<p class=\"alert-text\">%m</p></div></div>\n",
+                portals[i].title, N_("Not built yet"), portals[i].coming);
+        kv_web_page_end(&ctx, 200, portals[i].title);
+    }
+    kv_web_ctx_release(&ctx);
+    return 0;
+}
+
+static int p_post(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 0); }
+static int p_adgang(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 1); }
+static int p_admin(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 2); }
+static int p_rights(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 3); }
+static int p_test(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 4); }
+
+static int openapi(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    const struct kv_embed_file *f;
+
+    for (f = kv_embed_files; f->name; f++)
+        if (strcmp(f->name, "docs/openapi.yaml") == 0)
+            break;
+    if (!f->name) {
+        struct kv_web_ctx ctx;
+        kv_web_ctx_init(&ctx, req, resp);
+        kv_web_error(&ctx, 404);
+        kv_web_ctx_release(&ctx);
+        return 0;
+    }
+    kv_http_resp_bytes(resp, 200, "application/yaml; charset=utf-8", f->data, f->len);
+    kv_http_resp_header(resp, "X-Content-Type-Options", "nosniff");
+    return 0;
+}
+
+int kv_web_not_found(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv_web_ctx ctx;
+
+    kv_web_ctx_init(&ctx, req, resp);
+    kv_web_error(&ctx, 404);
+    kv_web_ctx_release(&ctx);
+    return 0;
+}
+
+#define PAGE KV_ROUTE_PAGE
+const struct kv_http_route kv_web_routes[] = {
+    {"GET", "/", front, "web_front", PAGE},
+    {"GET", "/openapi.yaml", openapi, "web_openapi", PAGE},
+    {"GET", "/login", kv_web_login_page, "web_login", PAGE},
+    {"POST", "/login/test", kv_web_login_test, "web_login_test", PAGE},
+    {"POST", "/logout", kv_web_logout, "web_logout", PAGE},
+    {"GET", "/post/", p_post, "web_post", PAGE},
+    {"GET", "/adgangsportal/", p_adgang, "web_adgangsportal", PAGE},
+    {"GET", "/administrativ-adgang/", p_admin, "web_administrativ_adgang", PAGE},
+    {"GET", "/rettighedsportal/", p_rights, "web_rettighedsportal", PAGE},
+    {"GET", "/testportal/", p_test, "web_testportal", PAGE},
+    {NULL, NULL, NULL, NULL, 0},
+};

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * session.c: web sessions, their cookie and CSRF tokens (see session.h). Session rows live in
+ * web_sessions; the cookie carries the id, the row its SHA-256. Last use is written at most
+ * once a minute so that reading pages does not turn into a write per request.
+ */
+#include "web/session.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/http.h"
+#include "hub/events.h"
+#include "hub/hub.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/conf.h"
+#include "util/crypto.h"
+#include "util/log.h"
+
+#define TOUCH_EVERY_MS (60 * 1000)
+#define PRE_COOKIE "kuvert_pre"
+#define PRE_COOKIE_SECURE "__Host-kuvert_pre"
+
+static unsigned char hmac_key[32];
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void key_init(void)
+{
+    if (kv_random_bytes(hmac_key, sizeof(hmac_key)) < 0)
+        kv_log(KV_LOG_ERROR, "no random bytes for the CSRF key");
+}
+
+int kv_web_cookie_secure(const struct kv_hub *hub)
+{
+    const char *m = hub->conf->cookie_secure;
+
+    if (strcmp(m, "on") == 0)
+        return 1;
+    if (strcmp(m, "off") == 0)
+        return 0;
+    return strncasecmp(hub->conf->public_url, "https://", 8) == 0;
+}
+
+const char *kv_web_cookie_name(const struct kv_hub *hub)
+{
+    return kv_web_cookie_secure(hub) ? "__Host-kuvert" : "kuvert";
+}
+
+int kv_web_cookie_get(const struct kv_http_req *req, const char *name, char *out, size_t outlen)
+{
+    const char *h = kv_http_req_header(req, "Cookie"), *p, *v, *end;
+    size_t nl = strlen(name), vl;
+
+    if (!h)
+        return KV_ENOTFOUND;
+    p = h;
+    while (*p) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        end = strchr(p, ';');
+        if (!end)
+            end = p + strlen(p);
+        v = memchr(p, '=', (size_t)(end - p));
+        if (v && (size_t)(v - p) == nl && memcmp(p, name, nl) == 0) {
+            v++;
+            vl = (size_t)(end - v);
+            while (vl && v[vl - 1] == ' ')
+                vl--;
+            if (vl + 1 > outlen)
+                return KV_ENOTFOUND;
+            memcpy(out, v, vl);
+            out[vl] = '\0';
+            return 0;
+        }
+        p = end;
+    }
+    return KV_ENOTFOUND;
+}
+
+static void set_cookie(struct kv_http_req *req, struct kv_http_resp *resp, const char *name,
+                       const char *value, int64_t max_age_s)
+{
+    char c[256];
+
+    snprintf(c, sizeof(c), "%s=%s; Path=/; HttpOnly; SameSite=Lax%s; Max-Age=%lld", name, value,
+             kv_web_cookie_secure(req->hub) ? "; Secure" : "", (long long)max_age_s);
+    kv_http_resp_header_add(resp, "Set-Cookie", c);
+}
+
+static int new_token(char out[KV_WEB_CSRF_LEN + 1])
+{
+    unsigned char rnd[32];
+
+    if (kv_random_bytes(rnd, sizeof(rnd)) < 0)
+        return KV_EINTERNAL;
+    kv_base64url_encode(rnd, sizeof(rnd), out);
+    return 0;
+}
+
+static void emit_event(struct kv_db *db, const char *tag, const char *subject_type,
+                       const char *subject, const char *method)
+{
+    char actor[300], props[64];
+    struct kv_event ev;
+    struct kv_err err = {0, ""};
+
+    snprintf(actor, sizeof(actor), "%s:%s", strcmp(subject_type, "CPR") == 0 ? "cpr" : "employee",
+             subject);
+    snprintf(props, sizeof(props), "{\"method\":\"%s\"}", method);
+    memset(&ev, 0, sizeof(ev));
+    ev.tag = tag;
+    ev.actor = actor;
+    ev.subject = actor;
+    ev.props_json = props;
+    if (kv_events_append(db, &ev, &err) < 0)
+        kv_log(KV_LOG_WARN, "event %s not logged: %s", tag, err.msg);
+}
+
+int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
+                          const char *subject_type, const char *subject, const char *name,
+                          const char *method, struct kv_web_session *out, struct kv_err *err)
+{
+    struct kv_hub *hub = req->hub;
+    struct kv_web_session s;
+    char id[KV_WEB_CSRF_LEN + 1], client[64], old[64];
+    const char *ua = kv_http_req_header(req, "User-Agent");
+    struct kv_db *db = NULL;
+    struct kv_stmt *st = NULL;
+    int64_t now = kv_clock_now_ms();
+    int rc;
+
+    memset(&s, 0, sizeof(s));
+    if (new_token(id) < 0 || new_token(s.csrf) < 0)
+        return kv_err_set(err, KV_EINTERNAL, "no random bytes");
+    kv_sha256_hex(id, strlen(id), s.id_sha256);
+    snprintf(s.subject_type, sizeof(s.subject_type), "%s", subject_type);
+    snprintf(s.subject, sizeof(s.subject), "%s", subject);
+    snprintf(s.name, sizeof(s.name), "%s", name ? name : "");
+    snprintf(s.method, sizeof(s.method), "%s", method);
+    s.created_ms = s.last_used_ms = now;
+    s.expires_ms = now + hub->conf->session_lifetime;
+    kv_http_req_client(req, client, sizeof(client));
+    rc = kv_db_acquire(hub->store, &db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        goto out;
+    /* A browser that signs in again drops the session it had (new id on every sign-in). */
+    if (kv_web_cookie_get(req, kv_web_cookie_name(hub), old, sizeof(old)) == 0) {
+        char oldhash[65];
+        kv_sha256_hex(old, strlen(old), oldhash);
+        rc = kv_db_prepare(db, "UPDATE web_sessions SET revoked_ms = ? WHERE id_sha256 = ? "
+                               "AND revoked_ms IS NULL", &st, err);
+        if (rc < 0)
+            goto fail;
+        kv_stmt_bind_int64(st, 1, now);
+        kv_stmt_bind_text(st, 2, oldhash, -1);
+        rc = kv_stmt_step(st, err);
+        kv_stmt_done(st);
+        if (rc < 0)
+            goto fail;
+    }
+    rc = kv_db_prepare(db,
+                       "INSERT INTO web_sessions (id_sha256, subject_type, subject, name, csrf, "
+                       "method, user_agent, client, created_ms, last_used_ms, expires_ms) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       &st, err);
+    if (rc < 0)
+        goto fail;
+    kv_stmt_bind_text(st, 1, s.id_sha256, -1);
+    kv_stmt_bind_text(st, 2, s.subject_type, -1);
+    kv_stmt_bind_text(st, 3, s.subject, -1);
+    kv_stmt_bind_text(st, 4, s.name, -1);
+    kv_stmt_bind_text(st, 5, s.csrf, -1);
+    kv_stmt_bind_text(st, 6, s.method, -1);
+    kv_stmt_bind_text(st, 7, ua ? ua : "", (long)(ua && strlen(ua) > 512 ? 512 : -1));
+    kv_stmt_bind_text(st, 8, client, -1);
+    kv_stmt_bind_int64(st, 9, now);
+    kv_stmt_bind_int64(st, 10, now);
+    kv_stmt_bind_int64(st, 11, s.expires_ms);
+    rc = kv_stmt_step(st, err);
+    kv_stmt_done(st);
+    if (rc < 0)
+        goto fail;
+    emit_event(db, "USER_SIGNED_IN", subject_type, subject, method);
+    rc = kv_db_commit(db, err);
+    if (rc < 0)
+        goto out;
+    set_cookie(req, resp, kv_web_cookie_name(hub), id, hub->conf->session_lifetime / 1000);
+    if (out)
+        *out = s;
+    goto out;
+fail:
+    kv_db_rollback(db);
+out:
+    kv_db_release(db);
+    return rc;
+}
+
+int kv_web_session_from_req(struct kv_http_req *req, struct kv_web_session *out,
+                            struct kv_err *err)
+{
+    struct kv_hub *hub = req->hub;
+    char id[64], hash[65];
+    struct kv_db *db = NULL;
+    struct kv_stmt *st = NULL;
+    int64_t now = kv_clock_now_ms();
+    int rc, touch = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (kv_web_cookie_get(req, kv_web_cookie_name(hub), id, sizeof(id)) < 0 ||
+        strlen(id) != KV_WEB_CSRF_LEN)
+        return kv_err_set(err, KV_EAUTH, "not signed in");
+    kv_sha256_hex(id, strlen(id), hash);
+    rc = kv_db_acquire(hub->store, &db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_db_prepare(db,
+                       "SELECT subject_type, subject, name, COALESCE(org_cvr, ''), csrf, method, "
+                       "created_ms, last_used_ms, expires_ms FROM web_sessions "
+                       "WHERE id_sha256 = ? AND revoked_ms IS NULL",
+                       &st, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_text(st, 1, hash, -1);
+    rc = kv_stmt_step(st, err);
+    if (rc == KV_ROW) {
+        snprintf(out->id_sha256, sizeof(out->id_sha256), "%s", hash);
+        snprintf(out->subject_type, sizeof(out->subject_type), "%s", kv_stmt_col_text(st, 0));
+        snprintf(out->subject, sizeof(out->subject), "%s", kv_stmt_col_text(st, 1));
+        snprintf(out->name, sizeof(out->name), "%s", kv_stmt_col_text(st, 2));
+        snprintf(out->org_cvr, sizeof(out->org_cvr), "%s", kv_stmt_col_text(st, 3));
+        snprintf(out->csrf, sizeof(out->csrf), "%s", kv_stmt_col_text(st, 4));
+        snprintf(out->method, sizeof(out->method), "%s", kv_stmt_col_text(st, 5));
+        out->created_ms = kv_stmt_col_int64(st, 6);
+        out->last_used_ms = kv_stmt_col_int64(st, 7);
+        out->expires_ms = kv_stmt_col_int64(st, 8);
+    }
+    kv_stmt_done(st);
+    if (rc < 0)
+        goto out;
+    if (rc != KV_ROW || now >= out->expires_ms ||
+        now - out->last_used_ms >= hub->conf->session_idle) {
+        memset(out, 0, sizeof(*out));
+        rc = kv_err_set(err, KV_EAUTH, "session ended");
+        goto out;
+    }
+    touch = now - out->last_used_ms >= TOUCH_EVERY_MS;
+    rc = 0;
+    if (touch) {
+        struct kv_err e2 = {0, ""};
+        if (kv_db_prepare(db, "UPDATE web_sessions SET last_used_ms = ? WHERE id_sha256 = ?",
+                          &st, &e2) == 0) {
+            kv_stmt_bind_int64(st, 1, now);
+            kv_stmt_bind_text(st, 2, hash, -1);
+            if (kv_stmt_step(st, &e2) < 0)
+                kv_log(KV_LOG_WARN, "session last use not recorded: %s", e2.msg);
+            kv_stmt_done(st);
+            out->last_used_ms = now;
+        }
+    }
+out:
+    kv_db_release(db);
+    return rc;
+}
+
+int kv_web_session_revoke(struct kv_http_req *req, struct kv_http_resp *resp,
+                          const struct kv_web_session *s, struct kv_err *err)
+{
+    struct kv_db *db = NULL;
+    struct kv_stmt *st = NULL;
+    int rc;
+
+    rc = kv_db_acquire(req->hub->store, &db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        goto out;
+    rc = kv_db_prepare(db, "UPDATE web_sessions SET revoked_ms = ? WHERE id_sha256 = ?", &st, err);
+    if (rc < 0) {
+        kv_db_rollback(db);
+        goto out;
+    }
+    kv_stmt_bind_int64(st, 1, kv_clock_now_ms());
+    kv_stmt_bind_text(st, 2, s->id_sha256, -1);
+    rc = kv_stmt_step(st, err);
+    kv_stmt_done(st);
+    if (rc < 0) {
+        kv_db_rollback(db);
+        goto out;
+    }
+    emit_event(db, "USER_SIGNED_OUT", s->subject_type, s->subject, s->method);
+    rc = kv_db_commit(db, err);
+    if (rc == 0)
+        set_cookie(req, resp, kv_web_cookie_name(req->hub), "", 0);
+out:
+    kv_db_release(db);
+    return rc;
+}
+
+int kv_web_session_set_org(struct kv_hub *hub, const struct kv_web_session *s, const char *cvr,
+                           struct kv_err *err)
+{
+    struct kv_db *db = NULL;
+    struct kv_stmt *st = NULL;
+    int rc;
+
+    rc = kv_db_acquire(hub->store, &db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_db_prepare(db, "UPDATE web_sessions SET org_cvr = ? WHERE id_sha256 = ?", &st, err);
+    if (rc == 0) {
+        kv_stmt_bind_text(st, 1, cvr && *cvr ? cvr : NULL, -1);
+        kv_stmt_bind_text(st, 2, s->id_sha256, -1);
+        rc = kv_stmt_step(st, err);
+        kv_stmt_done(st);
+        if (rc > 0)
+            rc = 0;
+    }
+    kv_db_release(db);
+    return rc;
+}
+
+int kv_web_csrf_ok(const struct kv_web_session *s, const char *token)
+{
+    return token && s->csrf[0] && strlen(token) == KV_WEB_CSRF_LEN &&
+           kv_ct_equal(token, s->csrf, KV_WEB_CSRF_LEN);
+}
+
+/* The token of a pre-session cookie value: base64url(HMAC(key, "pre:" value)). */
+static void pre_token(const char *cookie, char out[KV_WEB_CSRF_LEN + 1])
+{
+    unsigned char mac[32];
+    char msg[80];
+
+    pthread_once(&key_once, key_init);
+    snprintf(msg, sizeof(msg), "pre:%s", cookie);
+    kv_hmac_sha256(hmac_key, sizeof(hmac_key), msg, strlen(msg), mac);
+    kv_base64url_encode(mac, sizeof(mac), out);
+}
+
+static const char *pre_name(const struct kv_hub *hub)
+{
+    return kv_web_cookie_secure(hub) ? PRE_COOKIE_SECURE : PRE_COOKIE;
+}
+
+void kv_web_precsrf_token(struct kv_http_req *req, struct kv_http_resp *resp, char *out)
+{
+    char c[64];
+
+    if (kv_web_cookie_get(req, pre_name(req->hub), c, sizeof(c)) < 0 ||
+        strlen(c) != KV_WEB_CSRF_LEN) {
+        if (new_token(c) < 0) {
+            out[0] = '\0';
+            return;
+        }
+        set_cookie(req, resp, pre_name(req->hub), c, 3600);
+    }
+    pre_token(c, out);
+}
+
+int kv_web_precsrf_ok(struct kv_http_req *req, const char *token)
+{
+    char c[64], want[KV_WEB_CSRF_LEN + 1];
+
+    if (!token || strlen(token) != KV_WEB_CSRF_LEN ||
+        kv_web_cookie_get(req, pre_name(req->hub), c, sizeof(c)) < 0 ||
+        strlen(c) != KV_WEB_CSRF_LEN)
+        return 0;
+    pre_token(c, want);
+    return kv_ct_equal(token, want, KV_WEB_CSRF_LEN);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * web.h: the web layer's shared request context and page frame, used by every page handler in
+ * src/web (and by later portals). A handler makes a struct kv_web_ctx from its request, writes
+ * its content through ctx->h (html.h: the only way to put text on a page), and ends with
+ * kv_web_page_end, which wraps it in the DKFDS frame (header, navigation, language switch,
+ * test-login banner, footer) and sets the security headers every page carries:
+ *   Content-Security-Policy (no inline script or style, frame-ancestors 'none', form-action
+ *   'self'), X-Content-Type-Options: nosniff, Referrer-Policy: same-origin,
+ *   X-Frame-Options: DENY, Cache-Control: no-store.
+ *
+ * Ownership: the context borrows req and resp; kv_web_ctx_release frees the builder.
+ */
+#ifndef KV_WEB_WEB_H
+#define KV_WEB_WEB_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+#include "web/html.h"
+#include "web/session.h"
+
+struct kv_hub;
+struct kv_http_req;
+struct kv_http_resp;
+
+struct kv_web_ctx {
+    struct kv_http_req *req;           /* borrowed */
+    struct kv_http_resp *resp;         /* borrowed */
+    const struct kv_i18n_lang *lang;   /* the page's language */
+    struct kv_web_session sess;        /* the signed-in session when signed_in */
+    int signed_in;                     /* 1 when a live session came with the request */
+    struct kv_html h;                  /* the page's main content */
+};
+
+/* Starts the web layer: message catalogs, the DKFDS asset directory (conf web_assets, else
+ * $KUVERT_ROOT/node_modules/dkfds/dist, else next to the binary's checkout, else
+ * ./node_modules/dkfds/dist). Missing assets are logged, not fatal (pages still work). */
+int kv_web_init(const struct kv_hub *hub, struct kv_err *err);
+/* URL prefix of the DKFDS files, e.g. "/assets/dkfds-11.2.0" (static after init). */
+const char *kv_web_asset_prefix(void);
+
+/* Fills ctx: language (?lang=da|en, which also sets a cookie, else the lang cookie, else
+ * Danish) and the session, if any. */
+void kv_web_ctx_init(struct kv_web_ctx *ctx, struct kv_http_req *req, struct kv_http_resp *resp);
+void kv_web_ctx_release(struct kv_web_ctx *ctx);
+/* 1 when the page may go on: signed in. Otherwise answers 303 to /login?next=PATH and
+ * returns 0. */
+int kv_web_require_signin(struct kv_web_ctx *ctx);
+
+/* Wraps ctx->h in the page frame with title (a msgid) and sends it with status. */
+void kv_web_page_end(struct kv_web_ctx *ctx, int status, const char *title_msgid);
+/* A complete error page for 400/403/404/405/429/500 that says what happened in general
+ * words and nothing about the inside (no paths, SQL, stack, or whether something exists). */
+void kv_web_error(struct kv_web_ctx *ctx, int status);
+/* A page with one heading and one explanation (both msgids), e.g. a refused sign-in. */
+void kv_web_message(struct kv_web_ctx *ctx, int status, const char *title_msgid,
+                    const char *text_msgid);
+/* 303 See Other to a same-site path (anything else becomes "/"). */
+void kv_web_redirect(struct kv_web_ctx *ctx, const char *path);
+/* Sets the security headers on resp (done by page_end/error/redirect). */
+void kv_web_security_headers(struct kv_http_resp *resp);
+
+/* Value of field name in an application/x-www-form-urlencoded body, percent-decoded into out.
+ * 0, KV_ENOTFOUND, or KV_ETOOBIG (longer than outlen - 1). Decoded NULs are refused. */
+int kv_web_form_get(const char *body, size_t len, const char *name, char *out, size_t outlen);
+
+/* Per-client sign-in rate limit (login_rate per minute): 1 when this attempt may go on. */
+int kv_web_login_allowed(struct kv_http_req *req);
+
+#endif
