@@ -24,5 +24,6 @@ else
     echo "== demo data already in $DATA (tokens: $DATA/demo-tokens.txt; delete $DATA to reseed)"
 fi
 echo
-echo "== kuvert serve --data $DATA --listen $LISTEN"
-exec "$KUVERT" serve --data "$DATA" --listen "$LISTEN"
+echo "== kuvert serve --data $DATA --listen $LISTEN --test-login"
+echo "   open http://$LISTEN/ and sign in as a demo identity (test sign-in: never for real post)"
+exec "$KUVERT" serve --data "$DATA" --listen "$LISTEN" --test-login
