@@ -79,7 +79,8 @@ static void test_migrations_once(void **state)
     assert_true(v >= 3); /* 001_core, 002_letters, 003_receipts at least */
     assert_int_equal(kv_db_acquire(f->st, &db, &err), 0);
     n = count(db, "SELECT COUNT(*) FROM schema_migrations");
-    assert_int_equal(n, v);
+    /* numbers are assigned per branch, so there may be gaps below the highest one */
+    assert_true(n >= 3 && n <= v);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM schema_migrations WHERE version = 1 AND "
                                "name = '001_core.sql'"),
                      1);
