@@ -14,6 +14,7 @@
 #include "hub/hub.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/page.h"
 
 int kv__read_db(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db **out)
 {
@@ -227,6 +228,17 @@ int kv__read_query_bool(struct kv_http_req *req, struct kv_http_resp *resp, cons
     }
     snprintf(msg, sizeof(msg), "%s must be true or false", name);
     return kv__read_bad_param(resp, name, v, msg);
+}
+
+int kv__read_query_sort(struct kv_http_req *req, struct kv_http_resp *resp,
+                        const char *const *names, struct kv_page_order *order)
+{
+    const char *v = kv_http_req_query(req, "sort");
+    struct kv_err err = {0};
+
+    if (kv_page_parse_sort(v, names, order, &err) < 0)
+        return kv__read_bad_param(resp, "sort", v, err.msg);
+    return 0;
 }
 
 /* Reads exactly n digits at *p into *out and advances *p. */

@@ -16,6 +16,7 @@
 #include "http/http.h"
 
 struct kv_db;
+struct kv_page_order;
 struct kv_system;
 
 /* Acquires a connection; on failure writes a 500 response. */
@@ -52,6 +53,12 @@ int kv__read_query_int(struct kv_http_req *req, struct kv_http_resp *resp, const
  * otherwise (also when it is given more than once). */
 int kv__read_query_bool(struct kv_http_req *req, struct kv_http_resp *resp, const char *name,
                         int *out);
+
+/* The sort parameter of a list with one order (util/page.h, kv_page_parse_sort): the first
+ * sort=property[,ASC|DESC] naming one of names sets order->desc; other properties are
+ * ignored; a bad direction is a 400. */
+int kv__read_query_sort(struct kv_http_req *req, struct kv_http_resp *resp,
+                        const char *const *names, struct kv_page_order *order);
 
 /* Parses an ISO-8601 time: "YYYY-MM-DD" (00:00 Europe/Copenhagen of that date; with
  * date_end non-zero, 00:00 of the next date, so a date-only upper bound includes the whole

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT
  *
  * recipient_pull.c (api): REST pull for recipient systems (NgDP "modtagersystem", REST_PULL).
- *   GET    /apis/v1/memos/?page=&size=        page of messageUUIDs routed to the caller
+ *   GET    /apis/v1/memos/?page=&size=&sort=  page of messageUUIDs routed to the caller
+ *                                             (NgDP's PagingResultUUID, util/page.h)
  *   GET    /apis/v1/memos/{id}                the MeMo XML (application/xml; ETag and
  *                                             Content-Disposition; HEAD does not deliver)
  *   POST   /apis/v1/memos/{id}/receipt        business receipt {receiptStatus: COMPLETED |
- *                                             INVALID, errorCode?, errorMessage?} -> 201
+ *                                             INVALID, errorCode?, errorMessage?} -> 200;
+ *                                             the same receipt again -> 200 (idempotent),
+ *                                             another status -> 409
  *   DELETE /apis/v1/memos/{id}                204
  * Authenticated with a recipient system's Basic token (401; 403 for a sender system). A
  * letter not routed to the caller answers 404. Receipt bodies are read leniently (member
@@ -22,6 +25,7 @@
 #include "api/read_util.h"
 #include "hub/directory.h"
 #include "hub/recipient_queue.h"
+#include "util/page.h"
 #include "store/store.h"
 
 /* Longest errorCode / errorMessage accepted, in bytes of UTF-8: what the sender's Receipt
@@ -43,11 +47,15 @@ static int recipient_auth(struct kv_http_req *req, struct kv_http_resp *resp, st
     return 0;
 }
 
+/* Names the sort parameter may give for the list's one order (queue order = arrival). */
+static const char *const sort_names[] = {KV_RECIPIENT_ORDER_PROPERTY, "timeStamp", "id", NULL};
+
 static int list(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_db *db = NULL;
     struct kv_system sys;
     struct kv_err err = {0};
+    struct kv_page_order order = {KV_RECIPIENT_ORDER_PROPERTY, 0};
     int64_t page, size;
     json_t *out = NULL;
     int rc;
@@ -58,9 +66,10 @@ static int list(struct kv_http_req *req, struct kv_http_resp *resp)
         goto out;
     if (kv__read_query_int(req, resp, "page", 0, 0, INT32_MAX, &page) < 0 ||
         kv__read_query_int(req, resp, "size", KV_RECIPIENT_PAGE_DEFAULT, 1,
-                           KV_RECIPIENT_PAGE_MAX, &size) < 0)
+                           KV_RECIPIENT_PAGE_MAX, &size) < 0 ||
+        kv__read_query_sort(req, resp, sort_names, &order) < 0)
         goto out;
-    rc = kv_recipient_page(db, sys.id, page, (int)size, &out, &err);
+    rc = kv_recipient_page(db, sys.id, page, (int)size, order.desc, &out, &err);
     if (rc < 0)
         kv_http_resp_from_err(resp, rc, &err);
     else
@@ -203,7 +212,7 @@ static int post_receipt(struct kv_http_req *req, struct kv_http_resp *resp)
     const char *status, *code, *msg;
     int64_t rid = 0;
     char id[37];
-    int rc;
+    int repeat = 0, rc;
 
     if (kv__read_db(req, resp, &db) < 0)
         return 0;
@@ -234,11 +243,13 @@ static int post_receipt(struct kv_http_req *req, struct kv_http_resp *resp)
         opt_text(resp, in, "errorCode", RECEIPT_CODE_MAX, &code) < 0 ||
         opt_text(resp, in, "errorMessage", RECEIPT_MESSAGE_MAX, &msg) < 0)
         goto out;
-    rc = kv_recipient_receipt(db, sys.id, req->params[0], status, code, msg, &rid, &err);
+    rc = kv_recipient_receipt(db, sys.id, req->params[0], status, code, msg, &rid, &repeat,
+                              &err);
+    /* 200 (the only success NgDP's client accepts), also for a retry of the same receipt. */
     if (rc < 0)
         kv_http_resp_from_err(resp, rc, &err);
     else
-        kv_http_resp_json(resp, 201,
+        kv_http_resp_json(resp, 200,
                           json_pack("{s:s,s:s}", "messageUUID", lower_uuid(req->params[0], id),
                                     "receiptStatus", status));
 out:

@@ -94,7 +94,7 @@ static int load_due(struct kv_store *st, int64_t now, struct job *jobs, int max,
     rc = kv_db_prepare(db,
                        "SELECT r.id, r.system_id, r.transmission_id, r.message_uuid, "
                        "r.message_id, r.receipt_status, r.error_code, r.error_message, r.time_ms, "
-                       "r.push_attempts, s.receipt_url FROM receipts r "
+                       "r.push_attempts, s.receipt_url, r.uuid FROM receipts r "
                        "LEFT JOIN systems s ON s.id = r.system_id "
                        "WHERE r.push_state = 'PENDING' AND "
                        "(r.push_next_ms IS NULL OR r.push_next_ms <= ?) "
@@ -118,6 +118,7 @@ static int load_due(struct kv_store *st, int64_t now, struct job *jobs, int max,
         j->r.time_ms = kv_stmt_col_int64(s, 8);
         j->r.push_attempts = (int)kv_stmt_col_int64(s, 9);
         copy_str(j->url, sizeof(j->url), kv_stmt_col_text(s, 10));
+        copy_str(j->r.uuid, sizeof(j->r.uuid), kv_stmt_col_text(s, 11));
     }
     kv_stmt_done(s);
     rc = rc < 0 ? rc : n;
@@ -229,7 +230,7 @@ static int log_event(struct kv_db *db, const struct job *j, const char *tag, int
     char *text;
     int rc;
 
-    json_object_set_new(props, "receiptId", json_integer(j->r.id));
+    json_object_set_new(props, "receiptId", json_string(j->r.uuid));
     json_object_set_new(props, "transmissionId", json_string(j->r.transmission_id));
     json_object_set_new(props, "url", json_string(j->url));
     json_object_set_new(props, "attempts", json_integer(j->r.push_attempts + 1));

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: MIT
  *
- * receipts.c: the pull side of sender receipts (paging, get, delete) and the JSON shape of a
- * Receipt. The push side (libcurl, retry schedule) is in receipt_push.c. See receipts.h.
+ * receipts.c: the pull side of sender receipts (paging, bulk paging, get, delete) and the JSON
+ * shape of a Receipt. The push side (libcurl, retry schedule) is in receipt_push.c. See
+ * receipts.h.
  */
 #include "hub/receipts.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store.h"
-#include "util/page.h"
 #include "util/clock.h"
+#include "util/crypto.h"
+#include "util/page.h"
 
 static void copy_col(char *dst, size_t dstsz, const char *src)
 {
@@ -30,7 +33,7 @@ static void copy_col(char *dst, size_t dstsz, const char *src)
 /* Columns in the order read by row_to_receipt. */
 #define RECEIPT_COLS                                                                               \
     "id, system_id, transmission_id, message_uuid, message_id, receipt_status, error_code, "     \
-    "error_message, time_ms, push_state, push_attempts, push_next_ms"
+    "error_message, time_ms, push_state, push_attempts, push_next_ms, uuid"
 
 static void row_to_receipt(struct kv_stmt *s, struct kv_receipt *r)
 {
@@ -47,6 +50,7 @@ static void row_to_receipt(struct kv_stmt *s, struct kv_receipt *r)
     copy_col(r->push_state, sizeof(r->push_state), kv_stmt_col_text(s, 9));
     r->push_attempts = (int)kv_stmt_col_int64(s, 10);
     r->push_next_ms = kv_stmt_col_is_null(s, 11) ? 0 : kv_stmt_col_int64(s, 11);
+    copy_col(r->uuid, sizeof(r->uuid), kv_stmt_col_text(s, 12));
 }
 
 static int bind_opt_text(struct kv_stmt *s, int idx, const char *v)
@@ -61,11 +65,14 @@ int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct k
 
     if (r->time_ms == 0)
         r->time_ms = kv_clock_now_ms();
+    rc = kv_uuid_v4(r->uuid);
+    if (rc < 0)
+        return kv_err_set(err, rc, "cannot generate a receipt id");
     rc = kv_db_prepare(db,
                        "INSERT INTO receipts (system_id, transmission_id, message_uuid, "
                        "message_id, receipt_status, error_code, error_message, time_ms, "
-                       "push_state, push_attempts, push_next_ms) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                       "push_state, push_attempts, push_next_ms, uuid) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
                        &s, err);
     if (rc < 0)
         return rc;
@@ -84,6 +91,7 @@ int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct k
         kv_stmt_bind_null(s, 9);
         kv_stmt_bind_null(s, 10);
     }
+    kv_stmt_bind_text(s, 11, r->uuid, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc < 0)
@@ -106,31 +114,31 @@ json_t *kv_receipt_json(const struct kv_receipt *r)
     json_t *o = json_object();
 
     kv_clock_format_utc(r->time_ms, ts, sizeof(ts));
-    json_object_set_new(o, "id", json_integer(r->id));
-    json_object_set_new(o, "transmissionId", str_or_null(r->transmission_id));
-    json_object_set_new(o, "messageUUID", str_or_null(r->message_uuid));
+    if (r->uuid[0])
+        json_object_set_new(o, "id", json_string(r->uuid));
+    json_object_set_new(o, "transmissionId", json_string(r->transmission_id));
+    if (r->message_uuid[0]) /* a Guid in NgDP's client: never null */
+        json_object_set_new(o, "messageUUID", json_string(r->message_uuid));
     json_object_set_new(o, "messageId", str_or_null(r->message_id));
     json_object_set_new(o, "errorCode", str_or_null(r->error_code));
     json_object_set_new(o, "errorMessage", str_or_null(r->error_message));
     json_object_set_new(o, "timeStamp", json_string(ts));
-    json_object_set_new(o, "receiptStatus", str_or_null(r->receipt_status));
+    json_object_set_new(o, "receiptStatus", json_string(r->receipt_status));
     return o;
 }
 
-int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int size,
-                     json_t **out, struct kv_err *err)
+/* Checks paging and counts system_id's receipts into *total. */
+static int count_page(struct kv_db *db, const char *system_id, int64_t page, int size,
+                      int64_t *total, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    json_t *content = NULL, *o = NULL;
-    int64_t total = 0;
     int rc;
 
-    *out = NULL;
+    *total = 0;
     if (page < 0 || page > INT64_MAX / KV_RECEIPTS_PAGE_MAX)
         return kv_err_set(err, KV_EINVAL, "page must be a number >= 0");
     if (size < 1 || size > KV_RECEIPTS_PAGE_MAX)
         return kv_err_set(err, KV_EINVAL, "size must be between 1 and %d", KV_RECEIPTS_PAGE_MAX);
-
     rc = kv_db_prepare(db, "SELECT COUNT(*) FROM receipts WHERE system_id = ? AND deleted = 0",
                        &s, err);
     if (rc < 0)
@@ -138,84 +146,178 @@ int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int 
     kv_stmt_bind_text(s, 1, system_id, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
-        total = kv_stmt_col_int64(s, 0);
+        *total = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* Appends the page's receipts to arr: their GUIDs (whole = 0) or kv_receipt_json (1). */
+static int read_page(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
+                     int whole, json_t *arr, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           desc ? "SELECT " RECEIPT_COLS " FROM receipts WHERE system_id = ? "
+                                  "AND deleted = 0 ORDER BY id DESC LIMIT ? OFFSET ?"
+                                : "SELECT " RECEIPT_COLS " FROM receipts WHERE system_id = ? "
+                                  "AND deleted = 0 ORDER BY id LIMIT ? OFFSET ?",
+                           &s, err);
     if (rc < 0)
         return rc;
-
-    content = json_array();
-    rc = kv_db_prepare(db,
-                       "SELECT " RECEIPT_COLS " FROM receipts WHERE system_id = ? AND deleted = 0 "
-                       "ORDER BY id LIMIT ? OFFSET ?",
-                       &s, err);
-    if (rc < 0)
-        goto out;
     kv_stmt_bind_text(s, 1, system_id, -1);
     kv_stmt_bind_int64(s, 2, size);
     kv_stmt_bind_int64(s, 3, page * size);
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
         struct kv_receipt r;
         row_to_receipt(s, &r);
-        json_array_append_new(content, kv_receipt_json(&r));
+        json_array_append_new(arr, whole ? kv_receipt_json(&r) : json_string(r.uuid));
     }
     kv_stmt_done(s);
-    if (rc < 0)
-        goto out;
+    return rc < 0 ? rc : 0;
+}
 
-    o = kv_page_json(content, "/apis/v1/receipts/", page, size, total);
-    content = NULL;
-    *out = o;
-    rc = 0;
-out:
-    json_decref(content);
-    return rc;
+int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
+                     json_t **out, struct kv_err *err)
+{
+    struct kv_page_order order = {KV_RECEIPTS_ORDER_PROPERTY, desc != 0};
+    json_t *content = NULL;
+    int64_t total = 0;
+    int rc;
+
+    *out = NULL;
+    rc = count_page(db, system_id, page, size, &total, err);
+    if (rc < 0)
+        return rc;
+    content = json_array();
+    rc = page * size < total ? read_page(db, system_id, page, size, desc, 0, content, err) : 0;
+    if (rc < 0) {
+        json_decref(content);
+        return rc;
+    }
+    *out = kv_page_uuid_json(content, page, size, total, &order);
+    return 0;
+}
+
+int kv_receipts_bulk_page(struct kv_db *db, const char *system_id, int64_t page, int size,
+                          int desc, json_t **out, struct kv_err *err)
+{
+    json_t *arr = NULL;
+    int64_t total = 0;
+    int rc;
+
+    *out = NULL;
+    rc = count_page(db, system_id, page, size, &total, err);
+    if (rc < 0)
+        return rc;
+    arr = json_array();
+    rc = page * size < total ? read_page(db, system_id, page, size, desc, 1, arr, err) : 0;
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = json_pack("{s:I,s:I,s:I,s:I,s:o}", "currentPage", (json_int_t)page, "totalPages",
+                     (json_int_t)(total / size + (total % size != 0)), "elementsOnPage",
+                     (json_int_t)json_array_size(arr), "totalElements", (json_int_t)total,
+                     "receipts", arr);
+    return 0;
+}
+
+/* How a receipt id of the API names a row: by GUID (36 characters, matched lower-cased) or by
+ * the decimal row id. 0, or KV_ENOTFOUND for anything else. */
+static int parse_id(const char *id, char uuid[37], int64_t *row)
+{
+    size_t i, n = strlen(id);
+    char *end = NULL;
+    long long v;
+
+    uuid[0] = '\0';
+    *row = 0;
+    if (n == 36) {
+        for (i = 0; i < 36; i++)
+            uuid[i] = (char)(id[i] >= 'A' && id[i] <= 'Z' ? id[i] - 'A' + 'a' : id[i]);
+        uuid[36] = '\0';
+        return 0;
+    }
+    if (n == 0 || n > 18 || id[0] < '0' || id[0] > '9')
+        return KV_ENOTFOUND;
+    v = strtoll(id, &end, 10);
+    if (*end || v <= 0)
+        return KV_ENOTFOUND;
+    *row = v;
+    return 0;
+}
+
+/* Binds ?1, the receipt named by parse_id: its GUID or its row id. */
+static void bind_id(struct kv_stmt *s, const char *uuid, int64_t row)
+{
+    if (uuid[0])
+        kv_stmt_bind_text(s, 1, uuid, -1);
+    else
+        kv_stmt_bind_int64(s, 1, row);
 }
 
 /* Reads receipt id of system_id (not deleted) into out. */
-static int load(struct kv_db *db, const char *system_id, int64_t id, struct kv_receipt *out,
+static int load(struct kv_db *db, const char *system_id, const char *id, struct kv_receipt *out,
                 struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    int rc = kv_db_prepare(db,
-                           "SELECT " RECEIPT_COLS " FROM receipts "
-                           "WHERE id = ? AND system_id = ? AND deleted = 0",
-                           &s, err);
+    char uuid[37];
+    int64_t row;
+    int rc;
+
+    if (parse_id(id, uuid, &row) < 0)
+        return kv_err_set(err, KV_ENOTFOUND, "no receipt %.40s", id);
+    rc = kv_db_prepare(db,
+                       uuid[0] ? "SELECT " RECEIPT_COLS " FROM receipts "
+                                 "WHERE uuid = ?1 AND system_id = ?2 AND deleted = 0"
+                               : "SELECT " RECEIPT_COLS " FROM receipts "
+                                 "WHERE id = ?1 AND system_id = ?2 AND deleted = 0",
+                       &s, err);
     if (rc < 0)
         return rc;
-    kv_stmt_bind_int64(s, 1, id);
+    bind_id(s, uuid, row);
     kv_stmt_bind_text(s, 2, system_id, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
         row_to_receipt(s, out);
         rc = 0;
     } else if (rc == KV_DONE) {
-        rc = kv_err_set(err, KV_ENOTFOUND, "no receipt %lld", (long long)id);
+        rc = kv_err_set(err, KV_ENOTFOUND, "no receipt %.40s", id);
     }
     kv_stmt_done(s);
     return rc;
 }
 
-static int mark_deleted(struct kv_db *db, const char *system_id, int64_t id, struct kv_err *err)
+static int mark_deleted(struct kv_db *db, const char *system_id, const char *id,
+                        struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    int rc = kv_db_prepare(db,
-                           "UPDATE receipts SET deleted = 1 "
-                           "WHERE id = ? AND system_id = ? AND deleted = 0",
-                           &s, err);
+    char uuid[37];
+    int64_t row;
+    int rc;
+
+    if (parse_id(id, uuid, &row) < 0)
+        return kv_err_set(err, KV_ENOTFOUND, "no receipt %.40s", id);
+    rc = kv_db_prepare(db,
+                       uuid[0] ? "UPDATE receipts SET deleted = 1 "
+                                 "WHERE uuid = ?1 AND system_id = ?2 AND deleted = 0"
+                               : "UPDATE receipts SET deleted = 1 "
+                                 "WHERE id = ?1 AND system_id = ?2 AND deleted = 0",
+                       &s, err);
     if (rc < 0)
         return rc;
-    kv_stmt_bind_int64(s, 1, id);
+    bind_id(s, uuid, row);
     kv_stmt_bind_text(s, 2, system_id, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
     if (kv_db_changes(db) != 1)
-        return kv_err_set(err, KV_ENOTFOUND, "no receipt %lld", (long long)id);
+        return kv_err_set(err, KV_ENOTFOUND, "no receipt %.40s", id);
     return 0;
 }
 
-int kv_receipt_get(struct kv_db *db, const char *system_id, int64_t id, int del,
+int kv_receipt_get(struct kv_db *db, const char *system_id, const char *id, int del,
                    struct kv_receipt *out, struct kv_err *err)
 {
     int rc;
@@ -235,7 +337,8 @@ int kv_receipt_get(struct kv_db *db, const char *system_id, int64_t id, int del,
     return kv_db_commit(db, err);
 }
 
-int kv_receipt_delete(struct kv_db *db, const char *system_id, int64_t id, struct kv_err *err)
+int kv_receipt_delete(struct kv_db *db, const char *system_id, const char *id,
+                      struct kv_err *err)
 {
     int rc = kv_db_begin(db, err);
     if (rc < 0)

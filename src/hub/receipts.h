@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT
  *
- * receipts.h: receipts going back to sender systems (table `receipts`, migration 003), both
- * ways NgDP offers them:
- *   pull  the sender system pages through its own non-deleted receipts, oldest first, and
- *         deletes them (soft delete: the row stays for audit, `deleted` = 1);
+ * receipts.h: receipts going back to sender systems (table `receipts`, migrations 003 and 010),
+ * both ways NgDP offers them:
+ *   pull  the sender system pages through the ids of its own non-deleted receipts, oldest
+ *         first (GET /apis/v1/receipts/), or through the receipts themselves (GET
+ *         /apis/v1/receipts-bulk/), fetches and deletes them (soft delete: the row stays for
+ *         audit, `deleted` = 1). A receipt's id in the API is its GUID (receipts.uuid); the
+ *         integer row id is accepted too (kuvert before 010 named receipts by it);
  *   push  every receipt with push_state 'PENDING' is POSTed as JSON to the owning system's
  *         receipt_url with libcurl; 2xx marks it 'DONE', anything else schedules a retry on
  *         the schedule below (persisted in push_attempts / push_next_ms, so a restart loses
@@ -40,7 +43,8 @@ struct kv_store;
 
 /* One receipt row, as plain values. */
 struct kv_receipt {
-    int64_t id;                 /* receipt id (/apis/v1/receipts/{id}) */
+    int64_t id;                 /* row id (list order) */
+    char uuid[37];              /* receipt id in the API (/apis/v1/receipts/{uuid}) */
     char system_id[37];         /* owning sender system */
     char transmission_id[37];   /* transmission the receipt answers */
     char message_uuid[37];      /* letter concerned, "" if unknown */
@@ -55,27 +59,43 @@ struct kv_receipt {
 };
 
 /* Inserts a receipt inside the caller's transaction. When push is non-zero the receipt is
- * queued for push (push_state PENDING, due at once). r->id receives the new id. Offered for
- * the send pipeline; any INSERT that sets push_state = 'PENDING' works the same. */
+ * queued for push (push_state PENDING, due at once). r->id and r->uuid (a new version 4 UUID)
+ * receive the new ids. Offered for the send pipeline; any INSERT that sets push_state =
+ * 'PENDING' works the same (a row inserted without uuid gets one from a trigger). */
 int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct kv_err *err);
 
-/* The Receipt JSON object {id, transmissionId, messageUUID, messageId, errorCode,
- * errorMessage, timeStamp, receiptStatus} (empty strings become null). Returns owned json_t. */
+/* The Receipt JSON object as NgDP's client reads it (Receipt, and BulkReceipt with its id):
+ * {id, transmissionId, messageUUID, messageId, errorCode, errorMessage, timeStamp,
+ * receiptStatus}; id is the GUID; an empty messageUUID is left out (the client's Guid cannot
+ * be null), other empty strings are null. Returns owned json_t. */
 json_t *kv_receipt_json(const struct kv_receipt *r);
 
+/* The order a receipts list is read in (sort=timeStamp,ASC|DESC). */
+#define KV_RECEIPTS_ORDER_PROPERTY "timeStamp"
+
 /* One page (zero-based page, size 1..KV_RECEIPTS_PAGE_MAX) of system_id's non-deleted
- * receipts, oldest first, as the page object {content, number, size, totalElements,
- * totalPages, previous, next} (previous/next: relative URLs or null). KV_EINVAL on bad
- * paging. *out is owned (json_decref). */
-int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int size,
+ * receipts, oldest first (newest first with desc non-zero), as NgDP's PagingResultUUID
+ * {content: [receipt GUID...], number, size, totalElements, totalPages, previous, next} with
+ * previous/next PagingArguments or null (util/page.h). KV_EINVAL on bad paging. *out is owned
+ * (json_decref). */
+int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
                      json_t **out, struct kv_err *err);
 
-/* Fetches receipt id if it belongs to system_id and is not deleted (KV_ENOTFOUND otherwise);
- * with del non-zero it is then deleted in the same transaction. */
-int kv_receipt_get(struct kv_db *db, const char *system_id, int64_t id, int del,
+/* The same page as whole receipts: NgDP's ReceiptSearchResult {currentPage, totalPages,
+ * elementsOnPage, totalElements, receipts: [BulkReceipt...]} (BulkReceipt = kv_receipt_json).
+ * Nothing is deleted. KV_EINVAL on bad paging. *out is owned (json_decref). */
+int kv_receipts_bulk_page(struct kv_db *db, const char *system_id, int64_t page, int size,
+                          int desc, json_t **out, struct kv_err *err);
+
+/* Fetches receipt id (its GUID in any case, or the decimal row id) if it belongs to system_id
+ * and is not deleted (KV_ENOTFOUND otherwise, also for an id of neither form); with del
+ * non-zero it is then deleted in the same transaction. */
+int kv_receipt_get(struct kv_db *db, const char *system_id, const char *id, int del,
                    struct kv_receipt *out, struct kv_err *err);
-/* Deletes receipt id of system_id; KV_ENOTFOUND when not there (or not the caller's). */
-int kv_receipt_delete(struct kv_db *db, const char *system_id, int64_t id, struct kv_err *err);
+/* Deletes receipt id (as kv_receipt_get) of system_id; KV_ENOTFOUND when not there (or not
+ * the caller's). */
+int kv_receipt_delete(struct kv_db *db, const char *system_id, const char *id,
+                      struct kv_err *err);
 
 /* Delay before the next attempt after `failures` failed attempts (>= 1). */
 int64_t kv_receipt_retry_delay_ms(int failures);

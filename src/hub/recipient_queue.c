@@ -192,9 +192,18 @@ static int note_fetch(struct kv_db *db, const char *system_id, int64_t now, stru
     return kv_group_commit_run(db, fetched_op, &a, KV_GROUP_LAZY, err);
 }
 
-int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int size,
+int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
                       json_t **out, struct kv_err *err)
 {
+    static const char SQL_PAGE_ASC[] =
+        "SELECT l.message_uuid FROM (SELECT q.id, q.letter_id FROM recipient_queue q "
+        "WHERE q.system_id = ? AND q.state <> 'DELETED' " VISIBLE "ORDER BY q.id LIMIT ? "
+        "OFFSET ?) p JOIN letters l ON l.id = p.letter_id ORDER BY p.id";
+    static const char SQL_PAGE_DESC[] =
+        "SELECT l.message_uuid FROM (SELECT q.id, q.letter_id FROM recipient_queue q "
+        "WHERE q.system_id = ? AND q.state <> 'DELETED' " VISIBLE "ORDER BY q.id DESC "
+        "LIMIT ? OFFSET ?) p JOIN letters l ON l.id = p.letter_id ORDER BY p.id DESC";
+    struct kv_page_order order = {KV_RECIPIENT_ORDER_PROPERTY, desc != 0};
     struct kv_stmt *s = NULL;
     json_t *content = NULL, *o;
     int64_t total = 0, now = kv_clock_now_ms();
@@ -229,12 +238,7 @@ int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int
         goto done; /* past the end: skip the walk */
     /* The page is cut from the index first (the skipped rows touch nothing else), then its
      * letters are read: at most size rows of letters per call. */
-    rc = kv_db_prepare(db,
-                       "SELECT l.message_uuid FROM (SELECT q.id, q.letter_id FROM "
-                       "recipient_queue q WHERE q.system_id = ? AND q.state <> 'DELETED' "
-                       VISIBLE "ORDER BY q.id LIMIT ? OFFSET ?) p "
-                       "JOIN letters l ON l.id = p.letter_id ORDER BY p.id",
-                       &s, err);
+    rc = kv_db_prepare(db, desc ? SQL_PAGE_DESC : SQL_PAGE_ASC, &s, err);
     if (rc < 0)
         goto out;
     kv_stmt_bind_text(s, 1, system_id, -1);
@@ -247,7 +251,7 @@ int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int
     if (rc < 0)
         goto out;
 done:
-    o = kv_page_json(content, "/apis/v1/memos/", page, size, total);
+    o = kv_page_uuid_json(content, page, size, total, &order);
     content = NULL;
     *out = o;
     rc = 0;
@@ -360,6 +364,7 @@ struct target {
     int64_t qid;              /* recipient_queue.id */
     int queued;               /* 1 when not fetched yet (state QUEUED) */
     int acknowledged;         /* 1 when a receipt was given already */
+    char receipt_status[16];  /* the status of that receipt, "" when none */
     char uuid[37];            /* letters.message_uuid */
     char sender_system[37];   /* letters.sender_system */
     char transmission_id[37]; /* letters.transmission_id */
@@ -374,7 +379,8 @@ static int load_target(struct kv_db *db, const char *system_id, const char *uuid
     int rc = kv_db_prepare(db,
                            "SELECT q.id, q.acknowledged_ms IS NOT NULL, l.message_uuid, "
                            "l.sender_system, l.transmission_id, l.message_id, "
-                           "COALESCE(sy.receipt_url, '') <> '', q.state = 'QUEUED' "
+                           "COALESCE(sy.receipt_url, '') <> '', q.state = 'QUEUED', "
+                           "q.receipt_status "
                            "FROM recipient_queue q JOIN letters l ON l.id = q.letter_id "
                            "LEFT JOIN systems sy ON sy.id = l.sender_system "
                            "WHERE l.message_uuid = lower(?) AND q.system_id = ? "
@@ -395,6 +401,7 @@ static int load_target(struct kv_db *db, const char *system_id, const char *uuid
         copy_col(t->message_id, sizeof(t->message_id), kv_stmt_col_text(s, 5));
         t->push = (int)kv_stmt_col_int64(s, 6);
         t->queued = (int)kv_stmt_col_int64(s, 7);
+        copy_col(t->receipt_status, sizeof(t->receipt_status), kv_stmt_col_text(s, 8));
     }
     kv_stmt_done(s);
     if (rc < 0)
@@ -408,7 +415,21 @@ struct receipt_args {
     int64_t now;                                                         /* receipt time */
     struct target t;     /* the letter, read before the write transaction (load_target) */
     int64_t receipt_id;  /* out: sender-side id */
+    int repeat;          /* out: 1 when the same receipt had been given already */
 };
+
+/* A receipt for a letter answered already: the same status again is the client's retry
+ * (0, *repeat = 1, nothing written); another one is a conflict. */
+static int answered(const struct target *t, const char *status, int *repeat, struct kv_err *err)
+{
+    if (strcmp(t->receipt_status, status) == 0) {
+        *repeat = 1;
+        return 0;
+    }
+    return kv_err_set(err, KV_ECONFLICT,
+                      "a business receipt %s was already given for %s; it cannot be changed",
+                      t->receipt_status[0] ? t->receipt_status : "", t->uuid);
+}
 
 /* The acknowledgement, guarded: it changes the row only if it is still unanswered and
  * visible and not deleted (?1 now, ?2 status, ?3 recipient_queue.id). A row read as fetched
@@ -451,12 +472,12 @@ static int receipt_op(struct kv_db *db, void *arg, struct kv_err *err)
     if (rc < 0)
         goto out;
     if (kv_db_changes(db) != 1) {
-        /* Answered, deleted or recalled since: 409 if it is still there, else 404. */
+        /* Answered, deleted or recalled since: a repeat or 409 if it is still there, else
+         * 404. */
         memset(&again, 0, sizeof(again));
         rc = load_target(db, system_id, a->uuid, &again, err);
         if (rc == 0)
-            rc = kv_err_set(err, KV_ECONFLICT, "a business receipt was already given for %s",
-                            again.uuid);
+            rc = answered(&again, status, &a->repeat, err);
         goto out;
     }
     memset(&r, 0, sizeof(r));
@@ -473,7 +494,7 @@ static int receipt_op(struct kv_db *db, void *arg, struct kv_err *err)
     if (rc < 0)
         goto out;
     props = json_pack("{s:s,s:o,s:s?}", "receiptStatus", status, "receiptId",
-                      r.id ? json_integer((json_int_t)r.id) : json_null(),
+                      r.id ? json_string(r.uuid) : json_null(),
                       "errorCode", (error_code && error_code[0]) ? error_code : NULL);
     props_txt = props ? json_dumps(props, JSON_COMPACT) : NULL;
     ev.tag = "BUSINESS_RECEIPT_RECEIVED_BY_RECIPIENT_SYSTEM";
@@ -493,11 +514,15 @@ out:
 
 int kv_recipient_receipt(struct kv_db *db, const char *system_id, const char *uuid,
                          const char *status, const char *error_code, const char *error_message,
-                         int64_t *out_receipt_id, struct kv_err *err)
+                         int64_t *out_receipt_id, int *out_repeat, struct kv_err *err)
 {
     struct receipt_args a;
     int rc;
 
+    if (out_receipt_id)
+        *out_receipt_id = 0;
+    if (out_repeat)
+        *out_repeat = 0;
     if (!status || (strcmp(status, "COMPLETED") != 0 && strcmp(status, "INVALID") != 0))
         return kv_err_set(err, KV_EINVAL, "receiptStatus must be COMPLETED or INVALID");
     memset(&a, 0, sizeof(a));
@@ -513,11 +538,13 @@ int kv_recipient_receipt(struct kv_db *db, const char *system_id, const char *uu
     if (rc < 0)
         return rc;
     if (a.t.acknowledged)
-        return kv_err_set(err, KV_ECONFLICT, "a business receipt was already given for %s",
-                          a.t.uuid);
-    rc = kv_group_commit_run(db, receipt_op, &a, KV_GROUP_DURABLE, err);
+        rc = answered(&a.t, status, &a.repeat, err);
+    else
+        rc = kv_group_commit_run(db, receipt_op, &a, KV_GROUP_DURABLE, err);
     if (rc == 0 && out_receipt_id)
         *out_receipt_id = a.receipt_id;
+    if (rc == 0 && out_repeat)
+        *out_repeat = a.repeat;
     return rc;
 }
 

@@ -11,7 +11,8 @@
  *            and counts as a successful delivery for the system's health;
  *   receipt  a business receipt (COMPLETED | INVALID) from the system becomes a receipt of the
  *            original sender system (pull, or push when it has a receipt URL) and the event
- *            BUSINESS_RECEIPT_RECEIVED_BY_RECIPIENT_SYSTEM; one receipt per letter (409 after);
+ *            BUSINESS_RECEIPT_RECEIVED_BY_RECIPIENT_SYSTEM; one receipt per letter (the same
+ *            status again is an idempotent retry, another one a conflict);
  *   delete   the system removes the letter from its view (state DELETED, row kept for audit).
  * A letter routed to another system reads as not found. docs/recipient-side.md documents it
  * and what is still to be built (push, deactivation, warnings, replies).
@@ -46,6 +47,7 @@ struct kv_db;
 
 #define KV_RECIPIENT_PAGE_MAX 1000   /* largest page size of GET /apis/v1/memos/ */
 #define KV_RECIPIENT_PAGE_DEFAULT 20 /* page size when none is given */
+#define KV_RECIPIENT_ORDER_PROPERTY "createdDate" /* the list's order (sort=createdDate,ASC) */
 
 /* Queues letter letter_id (a letters.id) for organisation recipient_cvr, inside the caller's
  * transaction. The system is the one of contact point contact_point_id (borrowed; may be
@@ -82,10 +84,12 @@ int kv_recipient_route_ex(struct kv_db *db, int64_t letter_id, const char *recip
                           int *out_used_point, struct kv_err *err);
 
 /* One page (zero-based page, size 1..KV_RECIPIENT_PAGE_MAX) of the messageUUIDs queued for
- * system_id and not deleted, oldest first: {content:[uuid...], number, size, previous, next,
- * totalElements, totalPages} (previous/next: relative URLs or null). *out is owned
+ * system_id and not deleted, in queue order (oldest first; newest first with desc non-zero),
+ * as NgDP's PagingResultUUID {content:[uuid...], number, size, previous, next, totalElements,
+ * totalPages} whose previous/next are PagingArguments {page, size, ordering} or null (see
+ * util/page.h; the ordering's property is KV_RECIPIENT_ORDER_PROPERTY). *out is owned
  * (json_decref). KV_EINVAL on bad paging. */
-int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int size,
+int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
                       json_t **out, struct kv_err *err);
 
 /* The MeMo bytes of letter uuid if it is queued for system_id and not deleted (KV_ENOTFOUND
@@ -102,11 +106,13 @@ int kv_recipient_peek(struct kv_db *db, const char *system_id, const char *uuid,
 /* Records the system's business receipt for letter uuid: status "COMPLETED" or "INVALID"
  * (KV_EINVAL otherwise), error_code / error_message optional (NULL or ""). Inserts the receipt
  * for the sender system and the event in one transaction. KV_ENOTFOUND when the letter is not
- * the system's; KV_ECONFLICT when a receipt was already given. out_receipt_id (may be NULL)
- * gets the sender-side receipt id. */
+ * the system's. One receipt per letter: the same status again is the client's retry and
+ * answers 0 with *out_repeat 1, writing nothing (the first receipt's error texts stay);
+ * another status is KV_ECONFLICT. out_receipt_id (may be NULL) gets the sender-side receipt's
+ * row id (0 for a repeat or when the letter has no sender system); out_repeat may be NULL. */
 int kv_recipient_receipt(struct kv_db *db, const char *system_id, const char *uuid,
                          const char *status, const char *error_code, const char *error_message,
-                         int64_t *out_receipt_id, struct kv_err *err);
+                         int64_t *out_receipt_id, int *out_repeat, struct kv_err *err);
 
 /* Marks letter uuid deleted for system_id; KV_ENOTFOUND when not there (or already deleted).
  * Lazy durability: a power loss may undo it, and the letter is listed again. */

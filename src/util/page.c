@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT
  *
- * page.c: builds the NgDP page object. See page.h.
+ * page.c: builds the NgDP page objects and reads the sort parameter. See page.h.
  */
 #include "util/page.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
 static json_t *link(const char *base, int64_t page, int64_t size)
 {
@@ -17,10 +19,15 @@ static json_t *link(const char *base, int64_t page, int64_t size)
     return json_string(url);
 }
 
+static int64_t page_count(int64_t total, int64_t size)
+{
+    return total / size + (total % size != 0);
+}
+
 json_t *kv_page_json(json_t *content, const char *base, int64_t page, int64_t size,
                      int64_t total)
 {
-    int64_t pages = (total + size - 1) / size;
+    int64_t pages = page_count(total, size);
     json_t *o = json_object();
 
     json_object_set_new(o, "content", content);
@@ -31,4 +38,70 @@ json_t *kv_page_json(json_t *content, const char *base, int64_t page, int64_t si
     json_object_set_new(o, "previous", page > 0 ? link(base, page - 1, size) : json_null());
     json_object_set_new(o, "next", page + 1 < pages ? link(base, page + 1, size) : json_null());
     return o;
+}
+
+/* PagingArguments {page, size, ordering: [{property, direction}]}. */
+static json_t *args(int64_t page, int64_t size, const struct kv_page_order *order)
+{
+    return json_pack("{s:I,s:I,s:[{s:s,s:s}]}", "page", (json_int_t)page, "size",
+                     (json_int_t)size, "ordering", "property", order->property, "direction",
+                     order->desc ? "DESC" : "ASC");
+}
+
+json_t *kv_page_uuid_json(json_t *content, int64_t page, int64_t size, int64_t total,
+                          const struct kv_page_order *order)
+{
+    int64_t pages = page_count(total, size);
+    json_t *o = json_object();
+
+    json_object_set_new(o, "content", content);
+    json_object_set_new(o, "number", json_integer(page));
+    json_object_set_new(o, "size", json_integer(size));
+    json_object_set_new(o, "totalElements", json_integer(total));
+    json_object_set_new(o, "totalPages", json_integer(pages));
+    /* previous: the page before the one asked for, also past the end (as Spring Data). */
+    json_object_set_new(o, "previous", page > 0 ? args(page - 1, size, order) : json_null());
+    json_object_set_new(o, "next", page + 1 < pages ? args(page + 1, size, order) : json_null());
+    return o;
+}
+
+/* s[0..n) without surrounding blanks, compared case-insensitively with word. */
+static int word_is(const char *s, size_t n, const char *word)
+{
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    return n == strlen(word) && strncasecmp(s, word, n) == 0;
+}
+
+int kv_page_parse_sort(const char *value, const char *const *names, struct kv_page_order *out,
+                       struct kv_err *err)
+{
+    const char *comma;
+    size_t plen;
+    int i, desc = 0;
+
+    if (!value)
+        return 0;
+    comma = strchr(value, ',');
+    plen = comma ? (size_t)(comma - value) : strlen(value);
+    for (i = 0; names[i] && !word_is(value, plen, names[i]); i++)
+        ;
+    if (!names[i])
+        return 0; /* a property this list is not ordered by: ignored */
+    if (comma) {
+        const char *dir = comma + 1;
+        size_t dlen = strlen(dir);
+        if (word_is(dir, dlen, "DESC"))
+            desc = 1;
+        else if (!word_is(dir, dlen, "ASC"))
+            return kv_err_set(err, KV_EINVAL,
+                              "sort direction must be ASC or DESC (sort=%s,ASC or sort=%s,DESC)",
+                              names[0], names[0]);
+    }
+    out->desc = desc;
+    return 1;
 }

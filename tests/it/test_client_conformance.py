@@ -281,13 +281,14 @@ def test_head_is_safe_and_never_deletes_a_receipt(env):
     srv, org = env["srv"], env["org"]
     uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR)
     assert post_letter(env, body, uuid).status_code == 201
-    rid = [x for x in srv.get("/apis/v1/receipts/?size=1000", headers=org["auth"]).json()["content"]
+    rid = [x for x in srv.get("/apis/v1/receipts-bulk/?size=1000",
+                              headers=org["auth"]).json()["receipts"]
            if x["messageUUID"] == uuid][0]["id"]
-    h = srv.request("HEAD", "/apis/v1/receipts/%d?delete=true" % rid, headers=org["auth"])
+    h = srv.request("HEAD", "/apis/v1/receipts/%s?delete=true" % rid, headers=org["auth"])
     assert h.status_code == 200 and h.content == b""
-    assert srv.get("/apis/v1/receipts/%d" % rid, headers=org["auth"]).status_code == 200
-    assert srv.get("/apis/v1/receipts/%d?delete=true" % rid, headers=org["auth"]).status_code == 200
-    assert_error_message(srv.get("/apis/v1/receipts/%d" % rid, headers=org["auth"]), 404)
+    assert srv.get("/apis/v1/receipts/%s" % rid, headers=org["auth"]).status_code == 200
+    assert srv.get("/apis/v1/receipts/%s?delete=true" % rid, headers=org["auth"]).status_code == 200
+    assert_error_message(srv.get("/apis/v1/receipts/%s" % rid, headers=org["auth"]), 404)
 
 
 def test_header_sizes(env):
@@ -544,12 +545,13 @@ def test_boolean_parameters_in_any_case(env):
     srv, org = env["srv"], env["org"]
     uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR)
     assert post_letter(env, body, uuid).status_code == 201
-    rid = [x for x in srv.get("/apis/v1/receipts/?size=1000", headers=org["auth"]).json()["content"]
+    rid = [x for x in srv.get("/apis/v1/receipts-bulk/?size=1000",
+                              headers=org["auth"]).json()["receipts"]
            if x["messageUUID"] == uuid][0]["id"]
-    assert srv.get("/apis/v1/receipts/%d?delete=FALSE" % rid, headers=org["auth"]).status_code == 200
-    assert srv.get("/apis/v1/receipts/%d?delete=True" % rid, headers=org["auth"]).status_code == 200
-    assert_error_message(srv.get("/apis/v1/receipts/%d" % rid, headers=org["auth"]), 404)
-    err = assert_error_message(srv.get("/apis/v1/receipts/%d?delete=1" % rid, headers=org["auth"]),
+    assert srv.get("/apis/v1/receipts/%s?delete=FALSE" % rid, headers=org["auth"]).status_code == 200
+    assert srv.get("/apis/v1/receipts/%s?delete=True" % rid, headers=org["auth"]).status_code == 200
+    assert_error_message(srv.get("/apis/v1/receipts/%s" % rid, headers=org["auth"]), 404)
+    err = assert_error_message(srv.get("/apis/v1/receipts/%s?delete=1" % rid, headers=org["auth"]),
                                400, "INVALID_PARAMETER")
     assert err["fieldErrors"][0]["field"] == "delete"
 

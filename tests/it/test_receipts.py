@@ -96,13 +96,17 @@ def test_pull_paging_oldest_first(world):
     page = r.json()
     assert page["number"] == 0 and page["size"] == 20
     assert page["totalElements"] == 5 and page["totalPages"] == 1
-    assert [x["messageUUID"] for x in page["content"]] == sent
     assert page["previous"] is None and page["next"] is None
-    for x in page["content"]:
+    # the list names receipts by id (GUID); receipts-bulk gives the same page whole
+    bulk = srv.get("/apis/v1/receipts-bulk/", headers=org["auth"]).json()
+    assert [x["id"] for x in bulk["receipts"]] == page["content"]
+    assert [x["messageUUID"] for x in bulk["receipts"]] == sent
+    for x in bulk["receipts"]:
         assert set(x) >= {"id", "transmissionId", "messageUUID", "messageId", "errorCode",
                           "errorMessage", "timeStamp", "receiptStatus"}
         assert x["receiptStatus"] == "RECEIVED"
         assert x["timeStamp"].endswith("Z")
+    byid = {x["id"]: x["messageUUID"] for x in bulk["receipts"]}
 
     seen = []
     for p in range(3):
@@ -113,7 +117,9 @@ def test_pull_paging_oldest_first(world):
         assert body["totalElements"] == 5 and body["totalPages"] == 3
         assert (body["previous"] is None) == (p == 0)
         assert (body["next"] is None) == (p == 2)
-        seen += [x["messageUUID"] for x in body["content"]]
+        if body["next"] is not None:
+            assert body["next"]["page"] == p + 1 and body["next"]["size"] == 2
+        seen += [byid[x] for x in body["content"]]
     assert seen == sent
     r = srv.get("/apis/v1/receipts/", params={"page": 3, "size": 2}, headers=org["auth"])
     assert r.status_code == 200 and r.json()["content"] == []
@@ -139,30 +145,30 @@ def test_get_then_delete(world):
     srv = world
     org = setup_org(srv, "22222228")
     uuids = [send_letter(srv, org, cpr=CPR)[0] for _ in range(3)]
-    items = srv.get("/apis/v1/receipts/", headers=org["auth"]).json()["content"]
+    items = srv.get("/apis/v1/receipts-bulk/", headers=org["auth"]).json()["receipts"]
     ids = [x["id"] for x in items]
     assert [x["messageUUID"] for x in items] == uuids
 
-    r = srv.get("/apis/v1/receipts/%d" % ids[0], headers=org["auth"])
+    r = srv.get("/apis/v1/receipts/%s" % ids[0], headers=org["auth"])
     assert r.status_code == 200 and r.json() == items[0]
-    r = srv.get("/apis/v1/receipts/%d" % ids[0], params={"delete": "false"}, headers=org["auth"])
+    r = srv.get("/apis/v1/receipts/%s" % ids[0], params={"delete": "false"}, headers=org["auth"])
     assert r.status_code == 200 and r.json() == items[0]
 
-    r = srv.get("/apis/v1/receipts/%d" % ids[0], params={"delete": "true"}, headers=org["auth"])
+    r = srv.get("/apis/v1/receipts/%s" % ids[0], params={"delete": "true"}, headers=org["auth"])
     assert r.status_code == 200 and r.json() == items[0]
-    assert_error_message(srv.get("/apis/v1/receipts/%d" % ids[0], headers=org["auth"]), 404)
+    assert_error_message(srv.get("/apis/v1/receipts/%s" % ids[0], headers=org["auth"]), 404)
 
-    r = srv.delete("/apis/v1/receipts/%d" % ids[1], headers=org["auth"])
+    r = srv.delete("/apis/v1/receipts/%s" % ids[1], headers=org["auth"])
     assert r.status_code == 204, r.text
     assert r.content == b""
-    assert_error_message(srv.delete("/apis/v1/receipts/%d" % ids[1], headers=org["auth"]), 404)
+    assert_error_message(srv.delete("/apis/v1/receipts/%s" % ids[1], headers=org["auth"]), 404)
 
     page = srv.get("/apis/v1/receipts/", headers=org["auth"]).json()
     assert page["totalElements"] == 1
-    assert [x["id"] for x in page["content"]] == [ids[2]]
+    assert page["content"] == [ids[2]]
     assert_error_message(srv.get("/apis/v1/receipts/abc", headers=org["auth"]), 404)
     assert_error_message(srv.get("/apis/v1/receipts/999999", headers=org["auth"]), 404)
-    assert_error_message(srv.get("/apis/v1/receipts/%d" % ids[2], params={"delete": "yes"},
+    assert_error_message(srv.get("/apis/v1/receipts/%s" % ids[2], params={"delete": "yes"},
                                  headers=org["auth"]), 400)
 
 
@@ -172,15 +178,15 @@ def test_other_systems_receipt_is_404(world):
     b = setup_org(srv, "44444445")
     a2 = setup_org(srv, "33333331")  # a second system of the same organisation
     send_letter(srv, a, cpr=CPR)
-    rid = srv.get("/apis/v1/receipts/", headers=a["auth"]).json()["content"][0]["id"]
+    rid = srv.get("/apis/v1/receipts/", headers=a["auth"]).json()["content"][0]
     for other in (b, a2):
-        assert_error_message(srv.get("/apis/v1/receipts/%d" % rid, headers=other["auth"]), 404)
-        assert_error_message(srv.get("/apis/v1/receipts/%d" % rid, params={"delete": "true"},
+        assert_error_message(srv.get("/apis/v1/receipts/%s" % rid, headers=other["auth"]), 404)
+        assert_error_message(srv.get("/apis/v1/receipts/%s" % rid, params={"delete": "true"},
                                      headers=other["auth"]), 404)
-        assert_error_message(srv.delete("/apis/v1/receipts/%d" % rid, headers=other["auth"]),
+        assert_error_message(srv.delete("/apis/v1/receipts/%s" % rid, headers=other["auth"]),
                              404)
         assert srv.get("/apis/v1/receipts/", headers=other["auth"]).json()["totalElements"] == 0
-    r = srv.get("/apis/v1/receipts/%d" % rid, headers=a["auth"])
+    r = srv.get("/apis/v1/receipts/%s" % rid, headers=a["auth"])
     assert r.status_code == 200
 
 
@@ -189,7 +195,7 @@ def test_not_allowed_receipt_is_pulled(world):
     org = setup_org(srv, "55555559")
     uuid, receipt = send_letter(srv, org, cpr="0202802222")  # no mailbox
     assert receipt["receiptStatus"] == "NOT_ALLOWED"
-    items = srv.get("/apis/v1/receipts/", headers=org["auth"]).json()["content"]
+    items = srv.get("/apis/v1/receipts-bulk/", headers=org["auth"]).json()["receipts"]
     assert len(items) == 1
     assert items[0]["messageUUID"] == uuid and items[0]["receiptStatus"] == "NOT_ALLOWED"
     assert items[0]["transmissionId"] == receipt["transmissionId"]
@@ -220,7 +226,7 @@ def test_push_retries_on_schedule(make_server):
                  what="receipt sent event")
         assert rcv.count() == 3
         bodies = rcv.bodies()
-        pulled = srv.get("/apis/v1/receipts/", headers=org["auth"]).json()["content"]
+        pulled = srv.get("/apis/v1/receipts-bulk/", headers=org["auth"]).json()["receipts"]
         assert len(pulled) == 1
         for b in bodies:
             assert b == pulled[0]

@@ -80,9 +80,9 @@ def queue_length(srv, system):
 
 
 def receipts_of(srv, sender, uuid):
-    r = srv.get("/apis/v1/receipts/", params={"size": 1000}, headers=sender["auth"])
+    r = srv.get("/apis/v1/receipts-bulk/", params={"size": 1000}, headers=sender["auth"])
     assert r.status_code == 200, r.text
-    return [x for x in r.json()["content"] if x["messageUUID"] == uuid]
+    return [x for x in r.json()["receipts"] if x["messageUUID"] == uuid]
 
 
 def db_rows(srv, sql, args=()):
@@ -170,7 +170,7 @@ def test_receipt_body_variants(srv, env, body, content_type, status):
                                                                           uuid.upper())
     r = srv.post("/apis/v1/memos/%s/receipt" % uuid.upper(), data=text.encode(),
                  headers=dict(env["r"]["auth"], **{"Content-Type": content_type}))
-    assert r.status_code == 201, r.text
+    assert r.status_code == 200, r.text
     assert r.json() == {"messageUUID": uuid, "receiptStatus": status}
     got = receipts_of(srv, env["sender"], uuid)
     assert [x["receiptStatus"] for x in got] == ["RECEIVED", status]
@@ -201,10 +201,12 @@ def test_receipt_refusals_write_nothing(srv, env):
     assert [x["receiptStatus"] for x in receipts_of(srv, env["sender"], uuid)] == ["RECEIVED"]
     assert db_rows(srv, "SELECT COUNT(*) FROM events WHERE message_uuid = ? AND tag = "
                         "'BUSINESS_RECEIPT_RECEIVED_BY_RECIPIENT_SYSTEM'", (uuid,)) == [(0,)]
-    # Then the real one is taken, once; a repeat is a 409 and writes nothing more.
+    # Then the real one is taken, once; a repeat is a retry (200) and another status a 409,
+    # both writing nothing more.
     r = srv.post(path, json={"receiptStatus": "COMPLETED"}, headers=auth)
-    assert r.status_code == 201, r.text
-    assert_error_message(srv.post(path, json={"receiptStatus": "COMPLETED"}, headers=auth), 409)
+    assert r.status_code == 200, r.text
+    assert srv.post(path, json={"receiptStatus": "COMPLETED"}, headers=auth).status_code == 200
+    assert_error_message(srv.post(path, json={"receiptStatus": "INVALID"}, headers=auth), 409)
     assert [x["receiptStatus"] for x in receipts_of(srv, env["sender"], uuid)] == \
         ["RECEIVED", "COMPLETED"]
 
@@ -227,7 +229,7 @@ def test_receipt_text_limits_are_bytes_and_never_cut(srv, env):
     code, message = "Å" * 31 + "X", "ø" * 511 + "!"  # 63 and 1023 bytes: the limits
     r = srv.post(path, json={"receiptStatus": "INVALID", "errorCode": code,
                              "errorMessage": message}, headers=auth)
-    assert r.status_code == 201, r.text
+    assert r.status_code == 200, r.text
     got = receipts_of(srv, env["sender"], uuid)[-1]
     assert (got["receiptStatus"], got["errorCode"], got["errorMessage"]) == \
         ("INVALID", code, message)

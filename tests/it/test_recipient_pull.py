@@ -143,10 +143,12 @@ def test_paging(server, env):
     p = page(server, env["r1"], page=0, size=2)
     assert p["content"] == uuids[0:2]
     assert (p["number"], p["size"], p["totalElements"], p["totalPages"]) == (0, 2, 5, 3)
-    assert p["previous"] is None and p["next"] == "/apis/v1/memos/?page=1&size=2"
+    # previous/next: NgDP's PagingArguments (docs/recipient-side.md, "Paging")
+    order = [{"property": "createdDate", "direction": "ASC"}]
+    assert p["previous"] is None and p["next"] == {"page": 1, "size": 2, "ordering": order}
     p = page(server, env["r1"], page=2, size=2)
     assert p["content"] == uuids[4:5] and p["next"] is None
-    assert p["previous"] == "/apis/v1/memos/?page=1&size=2"
+    assert p["previous"] == {"page": 1, "size": 2, "ordering": order}
     assert page(server, env["r1"], page=3, size=2)["content"] == []
     p = page(server, env["r1"])
     assert p["content"] == uuids and p["size"] == 20 and p["totalPages"] == 1
@@ -182,9 +184,9 @@ def test_get_xml_and_isolation(server, env):
 
 
 def receipts_of(server, sender, uuid):
-    r = server.get("/apis/v1/receipts/", params={"size": 1000}, headers=sender["auth"])
+    r = server.get("/apis/v1/receipts-bulk/", params={"size": 1000}, headers=sender["auth"])
     assert r.status_code == 200, r.text
-    return [x for x in r.json()["content"] if x["messageUUID"] == uuid]
+    return [x for x in r.json()["receipts"] if x["messageUUID"] == uuid]
 
 
 def test_business_receipt_reaches_sender(server, env):
@@ -201,12 +203,15 @@ def test_business_receipt_reaches_sender(server, env):
     assert_error_message(server.post(rpath, json={"receiptStatus": "INVALID", "errorCode": 7},
                                      headers=env["r1"]["auth"]), 400)
     r = server.post(rpath, json={"receiptStatus": "COMPLETED"}, headers=env["r1"]["auth"])
-    assert r.status_code == 201, r.text
+    assert r.status_code == 200, r.text
     after = receipts_of(server, env["sender"], uuid)
     assert [x["receiptStatus"] for x in after] == ["RECEIVED", "COMPLETED"]
     assert after[1]["transmissionId"] == before[0]["transmissionId"]
     assert after[1]["errorCode"] is None
-    assert_error_message(server.post(rpath, json={"receiptStatus": "COMPLETED"},
+    # the same receipt again is a retry (200, nothing new); another one is a conflict
+    r = server.post(rpath, json={"receiptStatus": "COMPLETED"}, headers=env["r1"]["auth"])
+    assert r.status_code == 200, r.text
+    assert_error_message(server.post(rpath, json={"receiptStatus": "INVALID"},
                                      headers=env["r1"]["auth"]), 409)
     assert len(receipts_of(server, env["sender"], uuid)) == 2
 
@@ -215,7 +220,7 @@ def test_business_receipt_reaches_sender(server, env):
                     json={"receiptStatus": "INVALID", "errorCode": "PARSE",
                           "errorMessage": "kunne ikke læse brevet"},
                     headers=env["r1"]["auth"])
-    assert r.status_code == 201, r.text
+    assert r.status_code == 200, r.text
     bad = receipts_of(server, env["sender"], uuid2)[-1]
     assert (bad["receiptStatus"], bad["errorCode"], bad["errorMessage"]) == \
         ("INVALID", "PARSE", "kunne ikke læse brevet")
@@ -284,7 +289,7 @@ def test_pull_health_in_system_show(server, env):
     # A receipt for a letter never fetched, and a delete, take them out of the queue too.
     r = server.post("/apis/v1/memos/%s/receipt" % uuids[1], json={"receiptStatus": "COMPLETED"},
                     headers=sys["auth"])
-    assert r.status_code == 201, r.text
+    assert r.status_code == 200, r.text
     assert server.delete("/apis/v1/memos/" + uuids[2], headers=sys["auth"]).status_code == 204
     assert show(server, sys["system"])["queueLength"] == 1
     # Paging stays exact: the deleted letter is gone from list and count.

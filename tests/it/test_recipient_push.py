@@ -91,10 +91,10 @@ def test_delivery_multipart_bytes_and_events(make_server, rx):
     uuid = sent[0][0]
     r = srv.post("/apis/v1/memos/%s/receipt" % uuid, json={"receiptStatus": "COMPLETED"},
                  headers=sys["auth"])
-    assert r.status_code == 201, r.text
-    r = srv.get("/apis/v1/receipts/", params={"size": 1000}, headers=sender["auth"])
     assert r.status_code == 200, r.text
-    assert [x["receiptStatus"] for x in r.json()["content"] if x["messageUUID"] == uuid] == \
+    r = srv.get("/apis/v1/receipts-bulk/", params={"size": 1000}, headers=sender["auth"])
+    assert r.status_code == 200, r.text
+    assert [x["receiptStatus"] for x in r.json()["receipts"] if x["messageUUID"] == uuid] == \
         ["RECEIVED", "COMPLETED"]
     assert srv.cli(["events", "verify"])["ok"] is True
 

@@ -83,7 +83,9 @@ static int teardown(void **state)
     return 0;
 }
 
-static int64_t insert(struct kv_db *db, const char *sys, const char *uuid, int push)
+/* Inserts a receipt; returns its row id and (when rid is not NULL) its GUID. */
+static int64_t insert_id(struct kv_db *db, const char *sys, const char *uuid, int push,
+                         char rid[37])
 {
     struct kv_receipt r;
     struct kv_err err = {0};
@@ -97,7 +99,16 @@ static int64_t insert(struct kv_db *db, const char *sys, const char *uuid, int p
     assert_int_equal(kv_receipt_insert(db, &r, push, &err), 0);
     assert_int_equal(kv_db_commit(db, &err), 0);
     assert_true(r.id > 0);
+    assert_int_equal(strlen(r.uuid), 36);
+    assert_int_equal(r.uuid[14], '4');
+    if (rid)
+        memcpy(rid, r.uuid, 37);
     return r.id;
+}
+
+static int64_t insert(struct kv_db *db, const char *sys, const char *uuid, int push)
+{
+    return insert_id(db, sys, uuid, push, NULL);
 }
 
 static void test_retry_schedule(void **state)
@@ -119,48 +130,86 @@ static void test_pull(void **state)
     struct fx *f = *state;
     struct kv_err err = {0};
     struct kv_receipt r;
-    json_t *page = NULL;
-    int64_t ids[5];
+    json_t *page = NULL, *rs;
+    char ids[5][37], upper[37], row[24];
     char uuid[37];
+    int64_t row0 = 0;
     int i;
 
     for (i = 0; i < 5; i++) {
         snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-00000000000%c", (char)('0' + i));
-        ids[i] = insert(f->db, f->sys_a, uuid, 0);
+        if (i == 0)
+            row0 = insert_id(f->db, f->sys_a, uuid, 0, ids[i]);
+        else
+            insert_id(f->db, f->sys_a, uuid, 0, ids[i]);
     }
     insert(f->db, f->sys_c, "00000000-0000-4000-8000-0000000000ff", 0);
 
-    assert_int_equal(kv_receipts_page(f->db, f->sys_a, 1, 2, &page, &err), 0);
+    /* PagingResultUUID: the receipts' GUIDs; previous/next are PagingArguments */
+    assert_int_equal(kv_receipts_page(f->db, f->sys_a, 1, 2, 0, &page, &err), 0);
     assert_int_equal(json_integer_value(json_object_get(page, "totalElements")), 5);
     assert_int_equal(json_integer_value(json_object_get(page, "totalPages")), 3);
     assert_int_equal(json_array_size(json_object_get(page, "content")), 2);
-    assert_true(json_integer_value(json_object_get(
-                    json_array_get(json_object_get(page, "content"), 0), "id")) == ids[2]);
-    assert_string_equal(json_string_value(json_object_get(page, "next")),
-                        "/apis/v1/receipts/?page=2&size=2");
-    assert_string_equal(json_string_value(json_object_get(page, "previous")),
-                        "/apis/v1/receipts/?page=0&size=2");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(page, "content"), 0)),
+                        ids[2]);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(page, "next"), "page")), 2);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(page, "previous"), "page")), 0);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(json_object_get(page, "next"),
+                                                           "ordering"),
+                                           0),
+                            "property")),
+                        "timeStamp");
     json_decref(page);
-    assert_int_equal(kv_receipts_page(f->db, f->sys_a, 0, 0, &page, &err), KV_EINVAL);
-    assert_int_equal(kv_receipts_page(f->db, f->sys_a, 0, 1001, &page, &err), KV_EINVAL);
-    assert_int_equal(kv_receipts_page(f->db, f->sys_a, -1, 10, &page, &err), KV_EINVAL);
+    /* newest first */
+    assert_int_equal(kv_receipts_page(f->db, f->sys_a, 0, 2, 1, &page, &err), 0);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(page, "content"), 0)),
+                        ids[4]);
+    json_decref(page);
+    assert_int_equal(kv_receipts_page(f->db, f->sys_a, 0, 0, 0, &page, &err), KV_EINVAL);
+    assert_int_equal(kv_receipts_page(f->db, f->sys_a, 0, 1001, 0, &page, &err), KV_EINVAL);
+    assert_int_equal(kv_receipts_page(f->db, f->sys_a, -1, 10, 0, &page, &err), KV_EINVAL);
+
+    /* ReceiptSearchResult: the same page as whole receipts, with their GUID ids */
+    assert_int_equal(kv_receipts_bulk_page(f->db, f->sys_a, 2, 2, 0, &page, &err), 0);
+    assert_int_equal(json_integer_value(json_object_get(page, "currentPage")), 2);
+    assert_int_equal(json_integer_value(json_object_get(page, "totalPages")), 3);
+    assert_int_equal(json_integer_value(json_object_get(page, "elementsOnPage")), 1);
+    assert_int_equal(json_integer_value(json_object_get(page, "totalElements")), 5);
+    rs = json_object_get(page, "receipts");
+    assert_int_equal(json_array_size(rs), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 0), "id")), ids[4]);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 0), "messageUUID")),
+                        "00000000-0000-4000-8000-000000000004");
+    json_decref(page);
 
     /* scoping: another system sees nothing of it */
     assert_int_equal(kv_receipt_get(f->db, f->sys_c, ids[0], 0, &r, &err), KV_ENOTFOUND);
     assert_int_equal(kv_receipt_get(f->db, f->sys_c, ids[0], 1, &r, &err), KV_ENOTFOUND);
     assert_int_equal(kv_receipt_delete(f->db, f->sys_c, ids[0], &err), KV_ENOTFOUND);
+    /* ids of neither form name nothing */
+    assert_int_equal(kv_receipt_get(f->db, f->sys_a, "x", 0, &r, &err), KV_ENOTFOUND);
+    assert_int_equal(kv_receipt_get(f->db, f->sys_a, "-1", 0, &r, &err), KV_ENOTFOUND);
+    assert_int_equal(kv_receipt_delete(f->db, f->sys_a, "", &err), KV_ENOTFOUND);
 
-    assert_int_equal(kv_receipt_get(f->db, f->sys_a, ids[0], 0, &r, &err), 0);
+    /* by GUID in any case, and by the old integer row id */
+    for (i = 0; i < 37; i++)
+        upper[i] = (char)(ids[0][i] >= 'a' && ids[0][i] <= 'f' ? ids[0][i] - 32 : ids[0][i]);
+    assert_int_equal(kv_receipt_get(f->db, f->sys_a, upper, 0, &r, &err), 0);
+    assert_string_equal(r.uuid, ids[0]);
+    snprintf(row, sizeof(row), "%lld", (long long)row0);
+    assert_int_equal(kv_receipt_get(f->db, f->sys_a, row, 0, &r, &err), 0);
     assert_string_equal(r.message_uuid, "00000000-0000-4000-8000-000000000000");
     assert_string_equal(r.receipt_status, "RECEIVED");
     assert_int_equal(kv_receipt_get(f->db, f->sys_a, ids[0], 1, &r, &err), 0);
     assert_int_equal(kv_receipt_get(f->db, f->sys_a, ids[0], 0, &r, &err), KV_ENOTFOUND);
     assert_int_equal(kv_receipt_delete(f->db, f->sys_a, ids[1], &err), 0);
     assert_int_equal(kv_receipt_delete(f->db, f->sys_a, ids[1], &err), KV_ENOTFOUND);
-    assert_int_equal(kv_receipts_page(f->db, f->sys_a, 0, 20, &page, &err), 0);
+    assert_int_equal(kv_receipts_page(f->db, f->sys_a, 0, 20, 0, &page, &err), 0);
     assert_int_equal(json_integer_value(json_object_get(page, "totalElements")), 3);
-    assert_true(json_integer_value(json_object_get(
-                    json_array_get(json_object_get(page, "content"), 0), "id")) == ids[2]);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(page, "content"), 0)),
+                        ids[2]);
     assert_true(json_is_null(json_object_get(page, "previous")));
     assert_true(json_is_null(json_object_get(page, "next")));
     json_decref(page);

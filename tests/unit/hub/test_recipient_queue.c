@@ -188,8 +188,9 @@ static void test_pull_operations(void **state)
     char *body = NULL;
     size_t len = 0;
     int64_t n = -1, rid = 0;
+    char rowid[24];
     struct kv_receipt r;
-    int i;
+    int i, repeat = 0;
     char uuid[48];
 
     for (i = 0; i < 5; i++) {
@@ -198,14 +199,35 @@ static void test_pull_operations(void **state)
     }
     assert_int_equal(kv_recipient_queue_length(f->db, f->dflt, &n, &err), 0);
     assert_true(n == 5);
-    assert_int_equal(kv_recipient_page(f->db, f->dflt, 1, 2, &page, &err), 0);
+    assert_int_equal(kv_recipient_page(f->db, f->dflt, 1, 2, 0, &page, &err), 0);
     assert_int_equal(json_array_size(json_object_get(page, "content")), 2);
     assert_string_equal(json_string_value(json_array_get(json_object_get(page, "content"), 0)),
                         "00000000-0000-4000-8000-000000000012");
     assert_int_equal(json_integer_value(json_object_get(page, "totalPages")), 3);
+    /* previous/next are PagingArguments objects, as NgDP's generated client reads them */
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(page, "next"), "page")), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(page, "next"), "size")), 2);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(json_object_get(page, "previous"),
+                                                           "ordering"),
+                                           0),
+                            "direction")),
+                        "ASC");
     json_decref(page);
-    assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 0, &page, &err), KV_EINVAL);
-    assert_int_equal(kv_recipient_page(f->db, f->dflt, -1, 5, &page, &err), KV_EINVAL);
+    /* newest first */
+    assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 2, 1, &page, &err), 0);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(page, "content"), 0)),
+                        "00000000-0000-4000-8000-000000000014");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(json_object_get(page, "next"),
+                                                           "ordering"),
+                                           0),
+                            "direction")),
+                        "DESC");
+    assert_true(json_is_null(json_object_get(page, "previous")));
+    json_decref(page);
+    assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 0, 0, &page, &err), KV_EINVAL);
+    assert_int_equal(kv_recipient_page(f->db, f->dflt, -1, 5, 0, &page, &err), KV_EINVAL);
 
     /* peek (HEAD): the bytes, but the letter stays QUEUED; upper case finds it too */
     assert_int_equal(kv_recipient_peek(f->db, f->dflt, "00000000-0000-4000-8000-000000000010",
@@ -236,22 +258,30 @@ static void test_pull_operations(void **state)
 
     /* receipt: once, for the sender, with the letter's transmission id */
     assert_int_equal(kv_recipient_receipt(f->db, f->dflt, "00000000-0000-4000-8000-000000000011",
-                                          "RECEIVED", NULL, NULL, &rid, &err),
+                                          "RECEIVED", NULL, NULL, &rid, NULL, &err),
                      KV_EINVAL);
     assert_int_equal(kv_recipient_receipt(f->db, f->second, "00000000-0000-4000-8000-000000000011",
-                                          "COMPLETED", NULL, NULL, &rid, &err),
+                                          "COMPLETED", NULL, NULL, &rid, NULL, &err),
                      KV_ENOTFOUND);
     assert_int_equal(kv_recipient_receipt(f->db, f->dflt, "00000000-0000-4000-8000-000000000011",
-                                          "INVALID", "E1", "bad", &rid, &err),
+                                          "INVALID", "E1", "bad", &rid, NULL, &err),
                      0);
-    assert_int_equal(kv_receipt_get(f->db, f->sender, rid, 0, &r, &err), 0);
+    snprintf(rowid, sizeof(rowid), "%lld", (long long)rid);
+    assert_int_equal(kv_receipt_get(f->db, f->sender, rowid, 0, &r, &err), 0);
     assert_string_equal(r.receipt_status, "INVALID");
     assert_string_equal(r.error_code, "E1");
     assert_string_equal(r.transmission_id, "11111111-1111-4111-8111-111111111111");
     assert_string_equal(r.push_state, ""); /* the sender has no receipt URL: pull only */
     assert_int_equal(kv_recipient_receipt(f->db, f->dflt, "00000000-0000-4000-8000-000000000011",
-                                          "COMPLETED", NULL, NULL, &rid, &err),
+                                          "COMPLETED", NULL, NULL, &rid, NULL, &err),
                      KV_ECONFLICT);
+    /* the same receipt again is the client's retry: accepted, nothing new written */
+    repeat = 0;
+    assert_int_equal(kv_recipient_receipt(f->db, f->dflt, "00000000-0000-4000-8000-000000000011",
+                                          "INVALID", "E2", NULL, &rid, &repeat, &err),
+                     0);
+    assert_int_equal(repeat, 1);
+    assert_true(rid == 0);
 
     /* delete */
     assert_int_equal(kv_recipient_delete(f->db, f->second, "00000000-0000-4000-8000-000000000012",
@@ -263,7 +293,7 @@ static void test_pull_operations(void **state)
     assert_int_equal(kv_recipient_delete(f->db, f->dflt, "00000000-0000-4000-8000-000000000012",
                                          &err),
                      KV_ENOTFOUND);
-    assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 100, &page, &err), 0);
+    assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 100, 0, &page, &err), 0);
     assert_int_equal(json_integer_value(json_object_get(page, "totalElements")), 4);
     json_decref(page);
 
@@ -279,11 +309,11 @@ static void test_pull_operations(void **state)
         snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-00000000001%c", (char)('0' + i));
         assert_int_equal(kv_recipient_get(f->db, f->dflt, uuid, &body, &len, &err), KV_ENOTFOUND);
         assert_int_equal(kv_recipient_receipt(f->db, f->dflt, uuid, "COMPLETED", NULL, NULL,
-                                              &rid, &err),
+                                              &rid, NULL, &err),
                          KV_ENOTFOUND);
         assert_int_equal(kv_recipient_delete(f->db, f->dflt, uuid, &err), KV_ENOTFOUND);
     }
-    assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 100, &page, &err), 0);
+    assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 100, 0, &page, &err), 0);
     assert_int_equal(json_integer_value(json_object_get(page, "totalElements")), 2);
     json_decref(page);
 }
@@ -295,7 +325,7 @@ static int64_t total(struct fx *f)
     json_t *page = NULL;
     int64_t n;
 
-    assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 10, &page, &err), 0);
+    assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 10, 0, &page, &err), 0);
     n = (int64_t)json_integer_value(json_object_get(page, "totalElements"));
     assert_int_equal(json_array_size(json_object_get(page, "content")), n < 10 ? n : 10);
     json_decref(page);
@@ -388,7 +418,7 @@ static void test_pull_health(void **state)
     assert_int_equal(kv_db_exec(f->db, "UPDATE systems SET failing_since_ms = 5, "
                                        "warnings_sent = 1", &err), 0);
     t0 = kv_clock_now_ms();
-    assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 10, &page, &err), 0);
+    assert_int_equal(kv_recipient_page(f->db, f->dflt, 0, 10, 0, &page, &err), 0);
     json_decref(page);
     assert_int_equal(kv_system_health_get(f->db, f->dflt, &h, &err), 0);
     assert_true(h.last_fetch_ms >= t0 && h.failing_since_ms == 0 && h.warnings_sent == 0);
@@ -425,7 +455,7 @@ struct worker {
     int idx;         /* thread number */
     int got;         /* letters fetched */
     int receipts;    /* receipts accepted for the shared letter */
-    int conflicts;   /* 409s for the shared letter */
+    int conflicts;   /* repeats of the one accepted receipt for the shared letter */
     int deleted;     /* deletes accepted */
     int own;         /* receipts accepted for the thread's own letters */
 };
@@ -442,7 +472,7 @@ static void *worker_main(void *arg)
     struct kv_err err = {0};
     char uuid[37], *body;
     size_t len;
-    int i, rc;
+    int i, rc, repeat = 0;
 
     if (kv_db_acquire(w->f->st, &db, &err) != 0)
         return NULL;
@@ -455,15 +485,15 @@ static void *worker_main(void *arg)
         free(body);
         /* Every thread answers the same letter: exactly one receipt is accepted. */
         rc = kv_recipient_receipt(db, w->f->dflt, "00000000-0000-4000-8000-000000000999",
-                                  "COMPLETED", NULL, NULL, NULL, &err);
-        w->receipts += rc == 0;
-        w->conflicts += rc == KV_ECONFLICT;
+                                  "COMPLETED", NULL, NULL, NULL, &repeat, &err);
+        w->receipts += rc == 0 && !repeat;
+        w->conflicts += rc == 0 && repeat; /* the others are retries of the same receipt */
         /* Every second letter is deleted again; the others get a receipt of their own, so
          * batches append several events (chained through the batch's head cache). */
         if (i % 2 == 0 && kv_recipient_delete(db, w->f->dflt, uuid, &err) == 0)
             w->deleted++;
         if (i % 2 == 1 && kv_recipient_receipt(db, w->f->dflt, uuid, "INVALID", "E1", NULL,
-                                               NULL, &err) == 0)
+                                               NULL, NULL, &err) == 0)
             w->own++;
     }
     kv_db_release(db);
