@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libxml2-dev libxml2-utils libcmocka-dev
 libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libarchive-dev
 libssl-dev python3 python3-pytest python3-requests python3-aiosmtpd curl xz-utils
-gettext chromium"
+gettext chromium libcjose-dev"
 # Node.js + npm for the pinned front-end and browser-test packages (package-lock.json); Debian's
 # nodejs only when no node is installed (a newer one from elsewhere is kept).
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"

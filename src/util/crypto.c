@@ -56,10 +56,10 @@ static void sha_fetch(void)
     sha_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-void kv_sha256_hex(const void *data, size_t len, char out[KV_SHA256_HEX_LEN + 1])
+void kv_sha256(const void *data, size_t len, unsigned char out[32])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0, i;
+    unsigned int mdlen = 0;
 
     pthread_once(&sha_once, sha_fetch);
     /* EVP_Digest only fails on allocation failure or a broken provider: treat as fatal. */
@@ -68,6 +68,15 @@ void kv_sha256_hex(const void *data, size_t len, char out[KV_SHA256_HEX_LEN + 1]
         fprintf(stderr, "kuvert: fatal: SHA-256 unavailable\n");
         abort();
     }
+    memcpy(out, md, 32);
+}
+
+void kv_sha256_hex(const void *data, size_t len, char out[KV_SHA256_HEX_LEN + 1])
+{
+    unsigned char md[32];
+    unsigned int i;
+
+    kv_sha256(data, len, md);
     for (i = 0; i < 32; i++) {
         out[2 * i] = HEX[md[i] >> 4];
         out[2 * i + 1] = HEX[md[i] & 15];

@@ -11,6 +11,8 @@
 
 #define KV_SHA256_HEX_LEN 64
 
+/* Writes the SHA-256 of data (32 bytes) into out. */
+void kv_sha256(const void *data, size_t len, unsigned char out[32]);
 /* Writes the lowercase hex SHA-256 of data into out (KV_SHA256_HEX_LEN + 1 bytes). */
 void kv_sha256_hex(const void *data, size_t len, char out[KV_SHA256_HEX_LEN + 1]);
 /* Fills buf with random bytes; returns 0 or KV_EINTERNAL. */

@@ -238,8 +238,3 @@ out:
     kv_web_ctx_release(&ctx);
     return 0;
 }
-
-int kv_web_oidc_enabled(const struct kv_http_req *req)
-{
-    return req->hub->conf->oidc_issuer[0] != '\0';
-}

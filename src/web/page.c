@@ -157,7 +157,7 @@ void kv_web_page_end(struct kv_web_ctx *ctx, int status, const char *title_msgid
         page.failed = 1;
     kv_html(&page,
             "\n</main>\n<footer>\n<div class=\"footer\">\n<div class=\"container\">\n"
-            "<p>%m · <a href=\"/apis/v1/openapi.yaml\">%m</a></p>\n"
+            "<p>%m · <a href=\"/openapi.yaml\">%m</a></p>\n"
             "</div>\n</div>\n</footer>\n</body>\n</html>\n",
             N_("Kuvert is an open implementation of Denmark's Digital Post"), N_("API documentation"));
     kv_web_security_headers(ctx->resp);

@@ -131,6 +131,8 @@ const struct kv_http_route kv_web_routes[] = {
     {"GET", "/login", kv_web_login_page, "web_login", PAGE},
     {"POST", "/login/test", kv_web_login_test, "web_login_test", PAGE},
     {"POST", "/logout", kv_web_logout, "web_logout", PAGE},
+    {"GET", "/login/oidc", kv_web_oidc_start, "web_oidc_start", PAGE},
+    {"GET", "/login/oidc/callback", kv_web_oidc_callback, "web_oidc_callback", PAGE},
     {"GET", "/post/", p_post, "web_post", PAGE},
     {"GET", "/adgangsportal/", p_adgang, "web_adgangsportal", PAGE},
     {"GET", "/administrativ-adgang/", p_admin, "web_administrativ_adgang", PAGE},
