@@ -15,6 +15,7 @@
  * activatedAt (times ISO-8601 UTC or null).
  *   POST /admin/v1/mailboxes         {cpr | cvr, name?, exempt?, address?} -> 201 mailbox
  *   POST /admin/v1/mailboxes/close   {cpr | cvr}                          -> 200 mailbox
+ * User tokens and system secret rotation are in admin_tokens.c.
  * Authenticated by `Authorization: Bearer <admin_token>` (config key admin_token, compared in
  * constant time). With admin_token unset the API answers 403 ADMIN_API_DISABLED.
  */
@@ -22,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "api/admin_int.h"
 #include "api/read_util.h"
 #include "hub/directory.h"
 #include "hub/hub.h"
@@ -428,3 +430,15 @@ const struct kv_http_route kv_api_admin_routes[] = {
     {"POST", "/admin/v1/mailboxes/close", mailboxes_close, "admin_mailboxes_close", 0},
     {NULL, NULL, NULL, NULL, 0},
 };
+
+/* ---- shared with the admin API's other files (admin_int.h) ---- */
+
+int kv__admin_api_auth(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    return admin_auth(req, resp);
+}
+
+int kv__admin_api_body(struct kv_http_req *req, struct kv_http_resp *resp, json_t **out)
+{
+    return body_object(req, resp, out);
+}

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
- * cmd_system.c: `kuvert system add|show|deactivate|activate|set-default` (set-default in
- * system_default.c). `system add` creates a sender
- * or recipient system for an organisation and prints its id and API token, the whole
+ * cmd_system.c: `kuvert system add|show|deactivate|activate|set-default|rotate-secret`
+ * (set-default in system_default.c, rotate-secret in system_secret.c). `system add` creates
+ * a sender or recipient system for an organisation and prints its id and API token, the whole
  * credential (clients send `Authorization: Basic <token>`); the token is shown only here,
  * the hub keeps just a hash of its secret. `system show` adds a recipient system's delivery
  * health (system_health.h); `system activate` reactivates it and makes its backlog due.
@@ -28,7 +28,8 @@ static void usage(FILE *f)
             "                         [--contact-email ADDR] [--default] [--data DIR] [--json]\n"
             "       kuvert system show ID [--data DIR] [--json]\n"
             "       kuvert system deactivate|activate ID [--data DIR] [--json]\n"
-            "       kuvert system set-default ID [--data DIR] [--json]\n\n"
+            "       kuvert system set-default ID [--data DIR] [--json]\n"
+            "       kuvert system rotate-secret ID [--data DIR] [--json]   (new API token)\n\n"
             "`show` prints a recipient system's delivery health too: status (active or\n"
             "deactivated), the last successful delivery, the queue length, since when it has\n"
             "been failing, the warning mails sent and when it was deactivated. `activate`\n"
@@ -282,6 +283,8 @@ static int run(int argc, char **argv)
         return system_one(argc - 1, argv + 1, "system activate", "active");
     if (strcmp(argv[1], "set-default") == 0)
         return kv__cli_system_set_default(argc - 1, argv + 1);
+    if (strcmp(argv[1], "rotate-secret") == 0)
+        return kv__cli_system_rotate_secret(argc - 1, argv + 1);
     kv_cli_errorf("system", "unknown subcommand \"%s\" (see --help)", argv[1]);
     return KV_EXIT_USAGE;
 }

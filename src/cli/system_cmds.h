@@ -8,6 +8,7 @@
 #ifndef KV_CLI_SYSTEM_CMDS_H
 #define KV_CLI_SYSTEM_CMDS_H
 
-int kv__cli_system_set_default(int argc, char **argv); /* system_default.c */
+int kv__cli_system_set_default(int argc, char **argv);   /* system_default.c */
+int kv__cli_system_rotate_secret(int argc, char **argv); /* system_secret.c */
 
 #endif

@@ -8,7 +8,8 @@
  * Tokens: a system's API token is base64("<systemId>:<secret>") and is sent as
  * `Authorization: Basic <token>` (so it is also well-formed HTTP Basic). Only SHA-256 of the
  * secret is stored (the secret is 32 random bytes, so a slow KDF adds nothing); comparison is
- * constant-time. User tokens (`Authorization: Bearer <token>`) are stored the same way.
+ * constant-time. User tokens (`Authorization: Bearer <token>`) are stored the same way; their
+ * life (expiry, revocation) is in user_token.h.
  *
  * All functions take a borrowed connection; the write functions run their own transaction
  * unless noted. Structs are plain values filled by the callee.
@@ -18,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "hub/user_token.h" /* user bearer tokens: issue, expiry, revocation */
 #include "util/err.h"
 
 struct kv_db;
@@ -80,6 +82,11 @@ int kv_system_get(struct kv_db *db, const char *id, struct kv_system *out, struc
 int kv_system_authenticate(struct kv_db *db, const char *authorization, struct kv_system *out,
                            struct kv_err *err);
 int kv_system_set_status(struct kv_db *db, const char *id, const char *status, struct kv_err *err);
+/* Gives system id (exact id) a new secret: the old API token stops working at once, the new
+ * one is returned in out_token (owned, free with free(); shown once, never stored) and
+ * SYSTEM_SECRET_ROTATED is logged. KV_ENOTFOUND for an unknown id. (system_secret.c) */
+int kv_system_rotate_secret(struct kv_db *db, const char *id, char **out_token,
+                            struct kv_err *err);
 /* Makes recipient system id (any case) its organisation's one default recipient system: in one
  * transaction every other system of the organisation loses the flag and this one gets it, and
  * the event SYSTEM_DEFAULT_CHANGED {"orgCvr", "default", "previous": id or null} is logged.
@@ -98,12 +105,5 @@ int kv_mailbox_find_by_uuid(struct kv_db *db, const char *uuid, struct kv_mailbo
                             struct kv_err *err);
 int kv_mailbox_close(struct kv_db *db, const char *owner_type, const char *owner_id,
                      struct kv_err *err);
-
-/* Issues a bearer token for the owner of a mailbox (owned, free with free()). */
-int kv_user_token_new(struct kv_db *db, const char *owner_type, const char *owner_id,
-                      char **out_token, struct kv_err *err);
-/* Authenticates "Bearer <token>"; KV_EAUTH otherwise. */
-int kv_user_authenticate(struct kv_db *db, const char *authorization, char out_owner_type[4],
-                         char out_owner_id[11], struct kv_err *err);
 
 #endif

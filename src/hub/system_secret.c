@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * system_secret.c: rotating a system's API secret (see directory.h, kv_system_rotate_secret;
+ * NgDP calls it "renew API token"). A fresh 32-byte secret replaces the stored SHA-256 in one
+ * transaction with the event SYSTEM_SECRET_ROTATED, so the old token stops authenticating the
+ * moment the new one is handed out. The new token is returned once and never stored or
+ * logged; the system keeps its id, so only the secret half of the token changes.
+ */
+#include "hub/directory.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hub/directory_int.h"
+#include "store/store.h"
+#include "util/crypto.h"
+
+#define SECRET_BYTES 32
+#define SECRET_HEX (2 * SECRET_BYTES)
+
+int kv_system_rotate_secret(struct kv_db *db, const char *id, char **out_token, struct kv_err *err)
+{
+    struct kv_system sys;
+    struct kv_stmt *s = NULL;
+    unsigned char raw[SECRET_BYTES];
+    char secret[SECRET_HEX + 1], sha[KV_SHA256_HEX_LEN + 1], cred[36 + 1 + SECRET_HEX + 1];
+    char subject[16];
+    int rc;
+
+    *out_token = NULL;
+    if (kv_random_bytes(raw, sizeof(raw)) < 0)
+        return kv_err_set(err, KV_EINTERNAL, "no random bytes");
+    kv__dir_hex(raw, sizeof(raw), secret);
+    kv_sha256_hex(secret, SECRET_HEX, sha);
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        goto wipe;
+    rc = kv_system_get(db, id, &sys, err);
+    if (rc < 0)
+        goto out;
+    rc = kv_db_prepare(db, "UPDATE systems SET secret_sha256 = ? WHERE id = ?", &s, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_text(s, 1, sha, -1);
+    kv_stmt_bind_text(s, 2, sys.id, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto out;
+    snprintf(subject, sizeof(subject), "cvr:%s", sys.org_cvr);
+    rc = kv__dir_event(db, "SYSTEM_SECRET_ROTATED", sys.id, subject, NULL, err);
+    if (rc == 0)
+        rc = kv_db_commit(db, err);
+out:
+    if (rc < 0) {
+        kv_db_rollback(db);
+    } else {
+        snprintf(cred, sizeof(cred), "%s:%s", sys.id, secret);
+        *out_token = kv_base64_encode(cred, strlen(cred));
+        memset(cred, 0, sizeof(cred));
+    }
+wipe:
+    memset(secret, 0, sizeof(secret));
+    memset(raw, 0, sizeof(raw));
+    return rc;
+}
