@@ -4,6 +4,8 @@
 #   - cmocka unit tests: build/<mode>/tests/**/test_*   (mirror src/)
 #   - shell suites:      tests/cli/*.sh                  (black-box on the kuvert binary)
 #   - python suites:     tests/it/test_*.py              (real server on 127.0.0.1; /usr/bin/python3)
+#   - browser suites:    tests/web/*.test.mjs            (chromium via playwright-core, axe-core;
+#                                                         screenshots in build/screenshots/<mode>/)
 #   - fuzzing:           tests/fuzz/build-and-run.sh     (bounded time; release only)
 # Environment: KUVERT_TEST_MODES (builds to run, default "release asan"; `make tsan` uses "tsan"),
 # KUVERT_TEST_FUZZ=0 skips fuzzing.
@@ -47,6 +49,9 @@ for mode in ${KUVERT_TEST_MODES:-release asan}; do
     done
     for p in $(ls tests/it/test_*.py 2>/dev/null | sort); do
         run_suite "$mode/it/$(basename "$p")" /usr/bin/python3 -m pytest -q -x -p no:cacheprovider "$p"
+    done
+    for w in $(ls tests/web/*.test.mjs 2>/dev/null | sort); do
+        run_suite "$mode/web/$(basename "$w")" env SCREENSHOTS="$ROOT/build/screenshots/$mode" node "$w"
     done
 done
 if [ "${KUVERT_TEST_FUZZ:-1}" != 0 ] && [ -x tests/fuzz/build-and-run.sh ]; then

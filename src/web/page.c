@@ -96,6 +96,21 @@ static void lang_switch(struct kv_html *h, const struct kv_web_ctx *ctx)
                    "Dansk</a>");
 }
 
+/* One portal in the main menu, marked current when the page is inside it. */
+static void nav_item(struct kv_html *h, const struct kv_web_ctx *ctx, const char *root,
+                     const char *title_msgid)
+{
+    if (strncmp(ctx->req->path, root, strlen(root)) == 0 ||
+        (strlen(ctx->req->path) == strlen(root) - 1 &&
+         strncmp(ctx->req->path, root, strlen(root) - 1) == 0))
+        kv_html(h, "<li class=\"active current\"><a href=\"%u\" class=\"nav-link\" "
+                   "aria-current=\"page\"><span>%m</span></a></li>\n",
+                root, title_msgid);
+    else
+        kv_html(h, "<li><a href=\"%u\" class=\"nav-link\"><span>%m</span></a></li>\n", root,
+                title_msgid);
+}
+
 static void frame(struct kv_web_ctx *ctx, struct kv_html *h, const char *title_msgid)
 {
     const char *assets = kv_web_asset_prefix();
@@ -116,14 +131,14 @@ static void frame(struct kv_web_ctx *ctx, struct kv_html *h, const char *title_m
                 N_("Test sign-in"), N_("Test sign-in is switched on"),
                 N_("This server runs with --test-login: anyone can sign in as any test identity. "
                 "Never use it for real post."));
-    kv_html(h, "<header class=\"header\">\n<div class=\"container\">\n"
-               "<div class=\"solution-heading\"><a href=\"/\">Kuvert – %m</a></div>\n"
-               "<div class=\"portal-user\">",
-            N_("Digital Post"));
+    kv_html(h, "<header class=\"header\">\n<div class=\"portal-info\">\n"
+               "<div class=\"portal-info-inner container\">\n"
+               "<div class=\"portal-user\">");
     if (ctx->signed_in) {
         kv_html(h,
-                "<p class=\"user\">%m: <strong>%t</strong></p>"
-                "<form method=\"post\" action=\"/logout\" class=\"mt-0\">"
+                "<p class=\"user\"><span class=\"sr-only\">%m: </span>"
+                "<span class=\"username\">%t</span></p>"
+                "<form method=\"post\" action=\"/logout\">"
                 "<input type=\"hidden\" name=\"csrf\" value=\"%a\">"
                 "<button type=\"submit\" class=\"button button-secondary\">%m</button></form>",
                 N_("Signed in as"), ctx->sess.name[0] ? ctx->sess.name : ctx->sess.subject,
@@ -131,20 +146,23 @@ static void frame(struct kv_web_ctx *ctx, struct kv_html *h, const char *title_m
     } else {
         kv_html(h, "<a class=\"button button-secondary\" href=\"/login\">%m</a>", N_("Sign in"));
     }
-    kv_html(h, " ");
+    kv_html(h, "</div>\n</div>\n</div>\n<div class=\"solution-info\">\n"
+               "<div class=\"solution-info-inner container\">\n"
+               "<div class=\"solution-heading\"><a href=\"/\">Kuvert – %m</a></div>\n"
+               "<div class=\"additional-info\">",
+            N_("Digital Post"));
     lang_switch(h, ctx);
-    kv_html(h, "</div>\n</div>\n</header>\n"
-               "<nav class=\"navigation-menu\" aria-label=\"%m\">\n<div class=\"container\">\n"
-               "<ul class=\"nav-primary\">\n"
-               "<li><a href=\"/post/\" class=\"nav-link\"><span>%m</span></a></li>\n"
-               "<li><a href=\"/adgangsportal/\" class=\"nav-link\"><span>%m</span></a></li>\n"
-               "<li><a href=\"/administrativ-adgang/\" class=\"nav-link\"><span>%m</span></a></li>\n"
-               "<li><a href=\"/rettighedsportal/\" class=\"nav-link\"><span>%m</span></a></li>\n"
-               "<li><a href=\"/testportal/\" class=\"nav-link\"><span>%m</span></a></li>\n"
-               "</ul>\n</div>\n</nav>\n"
-               "<main id=\"main-content\" class=\"container page-container\">\n",
-            N_("Portals"), N_("Post"), N_("Adgangsportal"), N_("Administrativ Adgang"), N_("Rettighedsportal"),
-            N_("Testportal"));
+    kv_html(h, "</div>\n</div>\n</div>\n"
+               "<nav class=\"navigation-menu\" aria-label=\"%m\">\n"
+               "<div class=\"navigation-menu-inner container\">\n<ul class=\"mainmenu\">\n",
+            N_("Portals"));
+    nav_item(h, ctx, "/post/", N_("Post"));
+    nav_item(h, ctx, "/adgangsportal/", N_("Adgangsportal"));
+    nav_item(h, ctx, "/administrativ-adgang/", N_("Administrativ Adgang"));
+    nav_item(h, ctx, "/rettighedsportal/", N_("Rettighedsportal"));
+    nav_item(h, ctx, "/testportal/", N_("Testportal"));
+    kv_html(h, "</ul>\n</div>\n</nav>\n</header>\n"
+               "<main id=\"main-content\" class=\"container page-container\">\n");
 }
 
 void kv_web_page_end(struct kv_web_ctx *ctx, int status, const char *title_msgid)
