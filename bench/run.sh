@@ -22,3 +22,7 @@ $BIN/push_bench --letters "${BENCH_PUSH_LETTERS:-20000}"
 # --- recipient: REST pull letters/s per variant; scheduler queue work at 10 k vs 1 M queued ---
 $BIN/recipient_bench --letters "${BENCH_PULL_LETTERS:-20000}" \
     --big "${BENCH_QUEUE_BIG:-1000000}"
+
+# --- web: a portal page with 50 concurrent signed-in sessions: p50/p99, bytes per page ---
+$BIN/web_bench --kuvert build/release/kuvert --sessions "${BENCH_WEB_SESSIONS:-50}" \
+    --seconds "${BENCH_SECONDS:-3}"
