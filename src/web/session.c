@@ -186,6 +186,15 @@ int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
     kv_stmt_done(st);
     if (rc < 0)
         goto fail;
+    /* Ended sessions stay 30 days for the Adgangsportal's device history, then go. */
+    rc = kv_db_prepare(db, "DELETE FROM web_sessions WHERE expires_ms < ?", &st, err);
+    if (rc < 0)
+        goto fail;
+    kv_stmt_bind_int64(st, 1, now - 30LL * 24 * 3600 * 1000);
+    rc = kv_stmt_step(st, err);
+    kv_stmt_done(st);
+    if (rc < 0)
+        goto fail;
     emit_event(db, "USER_SIGNED_IN", subject_type, subject, method);
     rc = kv_db_commit(db, err);
     if (rc < 0)

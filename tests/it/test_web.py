@@ -274,3 +274,15 @@ def test_next_parameter_cannot_leave_the_site(web):
         assert r.headers["Location"] == "/", bad
     r = srv.get("/login?next=%22%3E%3Cscript%3E")
     assert "<script>" not in r.text
+
+
+def test_ended_sessions_kept_30_days_for_device_history(web):
+    srv = web()
+    sign_in(srv)
+    db = sqlite3.connect(srv.data_dir + "/kuvert.db")
+    srv.advance_clock("9h")  # past the 8 h lifetime: ended, still listed
+    sign_in(srv)
+    assert db.execute("SELECT COUNT(*) FROM web_sessions").fetchone()[0] == 2
+    srv.advance_clock("31d")
+    sign_in(srv)
+    assert db.execute("SELECT COUNT(*) FROM web_sessions").fetchone()[0] == 1
