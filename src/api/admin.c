@@ -64,22 +64,12 @@ static int admin_auth(struct kv_http_req *req, struct kv_http_resp *resp)
 /* Parses the body as a JSON object (owned on success); writes 400 otherwise. */
 static int body_object(struct kv_http_req *req, struct kv_http_resp *resp, json_t **out)
 {
-    json_error_t jerr;
-    json_t *o;
-
     *out = NULL;
     if (req->body_len > BODY_MAX) {
         kv_http_resp_error(resp, 413, "PAYLOAD_TOO_LARGE", "admin request body over 64 KiB", NULL);
         return KV_ETOOBIG;
     }
-    o = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!o || !json_is_object(o)) {
-        json_decref(o);
-        kv_http_resp_error(resp, 400, "INVALID_JSON", "body must be a JSON object", NULL);
-        return KV_EINVAL;
-    }
-    *out = o;
-    return 0;
+    return kv_http_req_json_object(req, resp, NULL, out);
 }
 
 /* Reads optional string member name into dst (size n); 400 on wrong type or length. */

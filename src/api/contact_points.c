@@ -212,14 +212,9 @@ static void write_failure(struct kv_http_resp *resp, int rc, json_t *fes, int st
 
 static json_t *parse_body(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    json_error_t jerr;
-    json_t *in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *in = NULL;
 
-    if (!json_is_object(in)) {
-        json_decref(in);
-        kv_http_resp_error(resp, 400, "INVALID_JSON", "the body must be a JSON object", NULL);
-        return NULL;
-    }
+    (void)kv_http_req_json_object(req, resp, NULL, &in);
     return in;
 }
 

@@ -222,20 +222,14 @@ static int run_list(struct kv_db *db, json_t *arr, const char *type, json_t *con
 
 static void bulk(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db)
 {
-    json_error_t jerr;
-    json_t *body, *cpr, *cvr, *fe = NULL, *content = NULL;
+    json_t *body = NULL, *cpr, *cvr, *fe = NULL, *content = NULL;
     struct kv_err err = {0};
     size_t n;
     int rc;
 
-    body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!body || !json_is_object(body)) {
-        kv_http_resp_error(resp, 400, "INVALID_BODY",
-                           "the body must be a JSON object {\"cprNumbers\": [...], "
-                           "\"cvrNumbers\": [...]}",
-                           NULL);
+    if (kv_http_req_json_object(req, resp, "{\"cprNumbers\": [...], \"cvrNumbers\": [...]}",
+                                &body) < 0)
         goto out;
-    }
     cpr = json_object_get(body, "cprNumbers");
     cvr = json_object_get(body, "cvrNumbers");
     if ((cpr && !json_is_array(cpr)) || (cvr && !json_is_array(cvr)) || (!cpr && !cvr)) {

@@ -20,6 +20,7 @@
 #include "hub/mailbox_view.h"
 #include "store/store.h"
 #include "util/base64.h"
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 #define BODY_MAX ((size_t)140000000) /* request body bytes: 100 MB of files in base64 + JSON */
@@ -176,7 +177,6 @@ static int take_attachments(struct request *r)
  * the request is refused. reply: no contactPointId, label optional. */
 static int parse(struct kv_http_req *req, struct kv_http_resp *resp, int reply, struct request *r)
 {
-    json_error_t jerr;
     const char *text;
     int st;
 
@@ -185,11 +185,8 @@ static int parse(struct kv_http_req *req, struct kv_http_resp *resp, int reply, 
         kv_http_resp_error(resp, 413, "BODY_TOO_LARGE", "the request body is too large", NULL);
         return KV_ETOOBIG;
     }
-    r->in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!r->in || !json_is_object(r->in)) {
-        kv_http_resp_error(resp, 400, "INVALID_JSON", "the body must be a JSON object", NULL);
+    if (kv_http_req_json_object(req, resp, NULL, &r->in) < 0)
         return KV_EINVAL;
-    }
     r->fe = json_array();
     if (!reply) {
         r->point_id = opt_string(r, "contactPointId");
@@ -222,16 +219,38 @@ static int parse(struct kv_http_req *req, struct kv_http_resp *resp, int reply, 
     return 0;
 }
 
+/* 201 {messageUUID, messageId, label, folder, size, createdAt, recipient {id, label},
+ * contactPointId, inReplyTo} with Location. */
+static void answer_sent(struct kv_http_resp *resp, const struct kv_mbox_sent *o)
+{
+    char loc[96], ts[32];
+
+    kv_clock_format_utc(o->created_ms, ts, sizeof(ts));
+    snprintf(loc, sizeof(loc), "/api/mailbox/messages/%s", o->uuid);
+    kv_http_resp_header(resp, "Location", loc);
+    kv_http_resp_json(resp, 201,
+                      json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:{s:s,s:s},s:s?,s:s?}", "messageUUID",
+                                o->uuid, "messageId", o->uuid, "label", o->label ? o->label : "",
+                                "folder", KV_MBOX_FOLDER_SENT, "size", (json_int_t)o->size,
+                                "createdAt", ts, "recipient", "id", o->org, "label",
+                                o->org_label, "contactPointId",
+                                o->point_id[0] ? o->point_id : NULL, "inReplyTo",
+                                o->in_reply_to[0] ? o->in_reply_to : NULL));
+}
+
 static int write_letter(struct kv_http_req *req, struct kv_http_resp *resp, int reply)
 {
     struct kv_db *db = NULL;
     struct kv_mbox_owner owner;
+    struct kv_mbox_sent sent;
+    struct kv_problem refusal;
     struct request r;
     struct kv_err err = {0};
-    json_t *body = NULL;
-    int status = 500, rc;
+    int rc;
 
     memset(&r, 0, sizeof(r));
+    memset(&sent, 0, sizeof(sent));
+    kv_problem_init(&refusal);
     if (kv__read_db(req, resp, &db) < 0)
         return 0;
     rc = kv__read_user_auth(req, resp, db, owner.type, owner.id);
@@ -241,21 +260,18 @@ static int write_letter(struct kv_http_req *req, struct kv_http_resp *resp, int 
     if (parse(req, resp, reply, &r) < 0)
         goto out;
     if (reply)
-        rc = kv_mbox_send_reply(req->hub, &owner, req->params[0], &r.d, &status, &body, &err);
+        rc = kv_mbox_send_reply(req->hub, &owner, req->params[0], &r.d, &sent, &refusal, &err);
     else
-        rc = kv_mbox_send_new(req->hub, &owner, r.point_id, &r.d, &status, &body, &err);
-    if (rc < 0) {
+        rc = kv_mbox_send_new(req->hub, &owner, r.point_id, &r.d, &sent, &refusal, &err);
+    if (rc == 0)
+        answer_sent(resp, &sent);
+    else if (refusal.kind)
+        kv_http_resp_problem(resp, &refusal);
+    else
         kv_http_resp_from_err(resp, KV_EINTERNAL, &err);
-        goto out;
-    }
-    if (status == 201) {
-        char loc[96];
-        snprintf(loc, sizeof(loc), "/api/mailbox/messages/%s",
-                 json_string_value(json_object_get(body, "messageUUID")));
-        kv_http_resp_header(resp, "Location", loc);
-    }
-    kv_http_resp_json(resp, status, body);
 out:
+    kv_mbox_sent_release(&sent);
+    kv_problem_release(&refusal);
     request_release(&r);
     return 0;
 }

@@ -28,6 +28,7 @@
 #include "util/clock.h"
 #include "util/conf.h"
 #include "util/crypto.h"
+#include "util/log.h"
 #include "util/xmalloc.h"
 
 /* Authenticates the caller as an active sender system; writes 401/403 itself. */
@@ -92,15 +93,32 @@ static int looks_like_xml(const char *b, size_t n)
 static void uuid_param_error(struct kv_http_resp *resp, const char *code, const char *message,
                              const char *value)
 {
-    json_t *e = json_object();
     json_t *v = value ? json_string(value) : NULL;
 
-    json_object_set_new(e, "resource", json_string("request"));
-    json_object_set_new(e, "field", json_string("memo-message-uuid"));
-    json_object_set_new(e, "code", json_string(code));
-    json_object_set_new(e, "message", json_string(message));
-    json_object_set_new(e, "rejectedValue", v ? v : json_null());
-    kv_http_resp_error(resp, 400, code, message, json_pack("[o]", e));
+    kv_http_resp_field_error(resp, 400, code, message, "request", "memo-message-uuid", v);
+    json_decref(v);
+}
+
+/* The answer for a letter that went through the pipeline: 201 + its receipt, its refusal, or
+ * 500 when it could not be stored. */
+static void answer_letter(struct kv_http_resp *resp, const struct kv_letter *l)
+{
+    switch (l->outcome) {
+    case KV_LETTER_CREATED:
+    case KV_LETTER_REPLAYED:
+        kv_http_resp_json(resp, 201, kv_letter_receipt_json(l));
+        return;
+    case KV_LETTER_REFUSED:
+    case KV_LETTER_CONFLICT:
+        kv_http_resp_problem(resp, &l->refusal);
+        return;
+    default:
+        kv_log(KV_LOG_ERROR, "letter %s not stored: %s", l->uuid, l->err.msg);
+        kv_http_resp_error(resp, 500, "INTERNAL_ERROR",
+                           "the letter could not be stored; nothing was kept, send it again",
+                           NULL);
+        return;
+    }
 }
 
 /* One letter, data[0..len) (NUL-terminated): the request body, or the XML part of a form
@@ -109,12 +127,11 @@ static int send_single(struct kv_http_req *req, struct kv_http_resp *resp, struc
                        const struct kv_system *sys, const char *data, size_t len)
 {
     const char *param = kv_http_req_query(req, "memo-message-uuid");
-    struct kv_letter replay;
+    struct kv_letter l;
     struct kv_err err = {0};
-    json_t *body = NULL;
     char uuid[37];
     size_t ulen;
-    int status = 500, rc;
+    int rc;
 
     if (!param || !param[0]) {
         uuid_param_error(resp, "MISSING_MESSAGE_UUID",
@@ -152,31 +169,26 @@ static int send_single(struct kv_http_req *req, struct kv_http_resp *resp, struc
         return 0;
     }
     /* Idempotent resend: answered from the stored letter without checking it again. */
-    kv_letter_init(&replay, data, len);
-    kv_sha256_hex(data, len, replay.sha256);
-    rc = kv_letter_find_replay(*db, sys->id, uuid, replay.sha256, &replay, &err);
-    if (rc < 0) {
-        kv_letter_release(&replay);
-        kv_http_resp_from_err(resp, rc, &err);
-        return 0;
-    }
-    if (replay.outcome == KV_LETTER_REPLAYED) {
-        kv_http_resp_json(resp, 201, kv_letter_receipt_json(&replay));
-        kv_letter_release(&replay);
-        return 0;
-    }
-    kv_letter_release(&replay);
-    /* Give the connection back while the letter waits for the writer. */
-    kv_db_release(*db);
-    *db = NULL;
-    rc = kv_letter_submit_hashed(req->hub, sys, data, len,
-                                 replay.sha256[0] ? replay.sha256 : NULL, uuid, &status, &body,
-                                 &err);
+    kv_letter_init(&l, data, len);
+    kv_sha256_hex(data, len, l.sha256);
+    rc = kv_letter_find_replay(*db, sys->id, uuid, l.sha256, &l, &err);
     if (rc < 0) {
         kv_http_resp_from_err(resp, rc, &err);
-        return 0;
+        goto out;
     }
-    kv_http_resp_json(resp, status, body);
+    if (l.outcome != KV_LETTER_REPLAYED) {
+        /* Give the connection back while the letter waits for the writer. */
+        kv_db_release(*db);
+        *db = NULL;
+        rc = kv_letter_submit(req->hub, sys, &l, uuid, &err);
+        if (rc < 0) {
+            kv_http_resp_from_err(resp, rc, &err);
+            goto out;
+        }
+    }
+    answer_letter(resp, &l);
+out:
+    kv_letter_release(&l);
     return 0;
 }
 
@@ -194,25 +206,22 @@ static size_t max_entry(const struct kv_hub *hub)
 /* The bulk answer for one letter: its receipt, or a refusal as receipt INVALID/NOT_ALLOWED. */
 static json_t *bulk_receipt(struct kv_letter *l, const char *name, int64_t now)
 {
-    json_t *r, *code, *msg, *fe;
+    json_t *r;
     char ts[32];
+    int refused = l->outcome == KV_LETTER_REFUSED || l->outcome == KV_LETTER_CONFLICT;
 
     if (l->outcome == KV_LETTER_CREATED || l->outcome == KV_LETTER_REPLAYED) {
         r = kv_letter_receipt_json(l);
     } else {
         kv_clock_format_utc(now, ts, sizeof(ts));
-        code = l->error ? json_object_get(l->error, "code") : NULL;
-        msg = l->error ? json_object_get(l->error, "message") : NULL;
-        fe = l->error ? json_object_get(l->error, "fieldErrors") : NULL;
-        r = json_pack("{s:n,s:s?,s:s?,s:s,s:s,s:s,s:s,s:O?}", "transmissionId", "messageUUID",
+        r = json_pack("{s:n,s:s?,s:s?,s:s,s:s,s:s,s:s,s:o?}", "transmissionId", "messageUUID",
                       l->uuid[0] ? l->uuid : NULL, "messageId", l->message_id, "errorCode",
-                      json_is_string(code) ? json_string_value(code) : "INTERNAL_ERROR",
-                      "errorMessage",
-                      json_is_string(msg) ? json_string_value(msg)
-                                          : "the letter could not be stored; send it again",
+                      refused ? l->refusal.code : "INTERNAL_ERROR", "errorMessage",
+                      refused ? l->refusal.message
+                              : "the letter could not be stored; send it again",
                       "timeStamp", ts, "receiptStatus",
-                      l->status == 403 ? "NOT_ALLOWED" : "INVALID",
-                      "fieldErrors", fe);
+                      refused && l->refusal.kind == KV_EPERM ? "NOT_ALLOWED" : "INVALID",
+                      "fieldErrors", refused ? kv_http_field_errors(&l->refusal) : NULL);
     }
     json_object_set_new(r, "fileName", json_string(name));
     return r;

@@ -207,7 +207,6 @@ static int post_receipt(struct kv_http_req *req, struct kv_http_resp *resp)
     struct kv_db *db = NULL;
     struct kv_system sys;
     struct kv_err err = {0};
-    json_error_t jerr;
     json_t *in = NULL, *st;
     const char *status, *code, *msg;
     int64_t rid = 0;
@@ -218,14 +217,8 @@ static int post_receipt(struct kv_http_req *req, struct kv_http_resp *resp)
         return 0;
     if (recipient_auth(req, resp, db, &sys) < 0)
         goto out;
-    in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object(in)) {
-        kv_http_resp_error(resp, 400, "INVALID_JSON",
-                           "the body must be a JSON object {receiptStatus, errorCode?, "
-                           "errorMessage?}",
-                           NULL);
+    if (kv_http_req_json_object(req, resp, "{receiptStatus, errorCode?, errorMessage?}", &in) < 0)
         goto out;
-    }
     /* The status in any case ("completed" from a client that lower-cases enum names). */
     st = member(in, "receiptStatus");
     status = json_string_value(st);

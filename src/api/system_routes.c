@@ -61,17 +61,11 @@ static int metrics(struct kv_http_req *req, struct kv_http_resp *resp)
 static int test_clock(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     json_t *in = NULL, *adv;
-    json_error_t jerr;
     int64_t ms = 0;
     char now[40];
 
-    in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!in || !json_is_object(in)) {
-        json_decref(in);
-        kv_http_resp_error(resp, 400, "INVALID_REQUEST",
-                           "body must be a JSON object like {\"advance\": \"36h\"}", NULL);
+    if (kv_http_req_json_object(req, resp, "like {\"advance\": \"36h\"}", &in) < 0)
         return 0;
-    }
     adv = json_object_get(in, "advance");
     if (!json_is_string(adv) || kv_clock_parse_duration(json_string_value(adv), &ms) < 0 ||
         ms < 0) {

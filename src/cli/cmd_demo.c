@@ -144,28 +144,29 @@ static int seed_letters(struct kv__admin *a, struct kv_system *senders, json_t *
     for (i = 0; i < sizeof(LETTERS) / sizeof(LETTERS[0]); i++) {
         const struct demo_letter *dl = &LETTERS[i];
         struct kv_buf xml;
+        struct kv_letter l;
         char uuid[37];
         json_t *body = NULL;
-        int status = 0;
 
         kv_buf_init(&xml, XML_MAX);
+        kv_letter_init(&l, NULL, 0);
         rc = build_letter(&ORGS[dl->org], dl, &xml, uuid, err);
-        if (rc == 0)
-            rc = kv_letter_submit(&hub, &senders[dl->org], xml.buf, xml.len, uuid, &status, &body,
-                                  err);
-        if (rc == 0 && status != 201) {
-            char *txt = json_dumps(body, JSON_COMPACT);
-
-            rc = kv_err_set(err, KV_EINTERNAL, "demo letter \"%s\" refused (%d): %.150s",
-                            dl->label, status, txt ? txt : "");
-            free(txt);
-        }
         if (rc == 0) {
+            kv_letter_init(&l, xml.buf, xml.len);
+            rc = kv_letter_submit(&hub, &senders[dl->org], &l, uuid, err);
+        }
+        if (rc == 0 && l.outcome != KV_LETTER_CREATED && l.outcome != KV_LETTER_REPLAYED)
+            rc = kv_err_set(err, KV_EINTERNAL, "demo letter \"%s\" refused: %s %.150s",
+                            dl->label, l.refusal.code[0] ? l.refusal.code : kv_err_name(l.err.code),
+                            l.refusal.code[0] ? l.refusal.message : l.err.msg);
+        if (rc == 0) {
+            body = kv_letter_receipt_json(&l);
             json_object_set_new(body, "recipient",
                                 json_sprintf("%s:%s", dl->rtype, dl->rid));
             json_object_set_new(body, "label", json_string(dl->label));
             json_array_append(out, body);
         }
+        kv_letter_release(&l);
         json_decref(body);
         kv_buf_release(&xml);
         if (rc < 0)

@@ -3,8 +3,8 @@
  * http.h: kuvert's HTTP layer, an adapter over libmicrohttpd. The server reads each request
  * body into memory up to a configured bound (413 beyond it, decided from Content-Length before
  * reading when present), routes by method + path pattern, and calls a handler with a complete
- * request. Handlers fill a response; they never write error bodies ad hoc but call
- * kv_http_resp_error / kv_http_resp_from_err.
+ * request. Handlers fill a response; they never write error bodies ad hoc but call the
+ * ErrorMessage builders below (kv_http_resp_problem for a refusal the hub reported).
  *
  * Ownership: a struct kv_http_req and everything it points to are owned by the server and valid
  * only during the handler call. A handler owns nothing it did not allocate itself.
@@ -20,6 +20,7 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/problem.h"
 
 struct kv_hub;
 struct MHD_Connection;
@@ -66,14 +67,38 @@ void kv_http_resp_header(struct kv_http_resp *resp, const char *name, const char
 void kv_http_resp_header_add(struct kv_http_resp *resp, const char *name, const char *value);
 /* The client's IP address as text into out ("" when unknown). */
 void kv_http_req_client(const struct kv_http_req *req, char *out, size_t outlen);
-/* NgDP ErrorMessage body {code, message, fieldErrors: []}. field_errors may be NULL; the
- * function takes ownership of it (a JSON array of {resource, field, code, message,
- * rejectedValue}). */
+
+/* ---- NgDP ErrorMessage: the one shape of every error response ----
+ * {code, message, fieldErrors: [{resource, field, code, message, rejectedValue}]}: every
+ * member always present (rejectedValue null when none is shown), fieldErrors [] when none; a
+ * message about a place in a submitted document reads "line L, column C: text". Built only
+ * by the functions below (resp.c). */
+
+/* The ErrorMessage with status. field_errors may be NULL; the function takes ownership of it
+ * (a JSON array of fieldError objects; members missing there become "" / null). */
 void kv_http_resp_error(struct kv_http_resp *resp, int status, const char *code,
                         const char *message, json_t *field_errors);
-/* Maps a KV_E* code to a status (EINVAL 400, EAUTH 401, EPERM 403, ENOTFOUND 404,
- * ECONFLICT 409, ETOOBIG 413, others 500) and writes the ErrorMessage body from err. */
+/* The ErrorMessage with one fieldError (rejected is copied; NULL shows null). */
+void kv_http_resp_field_error(struct kv_http_resp *resp, int status, const char *code,
+                              const char *message, const char *resource, const char *field,
+                              const json_t *rejected);
+/* Renders a domain refusal: status from p->kind (EINVAL/EXML/EUSAGE 400, EAUTH 401, EPERM 403,
+ * ENOTFOUND 404, ECONFLICT 409, ETOOBIG 413; anything else is logged and answered as a bare
+ * 500), code and message from p, one fieldError per field. */
+void kv_http_resp_problem(struct kv_http_resp *resp, const struct kv_problem *p);
+/* The fieldErrors array of p in the one shape (owned), e.g. for a bulk receipt. */
+json_t *kv_http_field_errors(const struct kv_problem *p);
+/* Maps a KV_E* code to a status as kv_http_resp_problem does, with a generic code
+ * (INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE,
+ * INTERNAL_ERROR) and err's message (500: "internal error", the detail logged). */
 void kv_http_resp_from_err(struct kv_http_resp *resp, int code, const struct kv_err *err);
+
+/* Parses the request body as a JSON object (duplicate keys refused) into *out (owned).
+ * Otherwise answers 400 INVALID_JSON ("line L, column C: ..." for a syntax error; "the body
+ * must be a JSON object <shape>" for another value; shape may be NULL) and returns
+ * KV_EINVAL. */
+int kv_http_req_json_object(const struct kv_http_req *req, struct kv_http_resp *resp,
+                            const char *shape, json_t **out);
 
 /* A handler returns 0 after filling resp (any status). A negative return is an internal
  * failure and becomes a 500 response. */

@@ -3,6 +3,7 @@
  * resp.c: building responses (JSON, raw bytes, headers, NgDP ErrorMessage bodies) and reading
  * request headers and query arguments. See http.h.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -157,40 +158,184 @@ void kv_http_resp_header(struct kv_http_resp *resp, const char *name, const char
     resp->n_hdrs++;
 }
 
-void kv_http_resp_error(struct kv_http_resp *resp, int status, const char *code,
-                        const char *message, json_t *field_errors)
+/* The kind of a refusal -> HTTP status and the generic code used when none is given. */
+static int status_of(int kind, const char **out_name)
+{
+    switch (kind) {
+    case KV_EINVAL:
+    case KV_EXML:
+    case KV_EUSAGE: *out_name = "INVALID_REQUEST"; return 400;
+    case KV_EAUTH: *out_name = "UNAUTHORIZED"; return 401;
+    case KV_EPERM: *out_name = "FORBIDDEN"; return 403;
+    case KV_ENOTFOUND: *out_name = "NOT_FOUND"; return 404;
+    case KV_ECONFLICT: *out_name = "CONFLICT"; return 409;
+    case KV_ETOOBIG: *out_name = "PAYLOAD_TOO_LARGE"; return 413;
+    default: *out_name = "INTERNAL_ERROR"; return 500;
+    }
+}
+
+/* A JSON string of s, or of a stand-in when s is not UTF-8 (json_string refuses it), so that
+ * no member of an error body is ever lost. */
+static json_t *text_or_placeholder(const char *s)
+{
+    json_t *v = json_string(s ? s : "");
+
+    return v ? v : json_string("(not valid UTF-8)");
+}
+
+/* The one way a located message reads: "line L, column C: text" (owned). */
+static char *located(unsigned long line, unsigned long col, const char *text)
+{
+    return kv_xasprintf("line %lu, column %lu: %s", line, col, text ? text : "");
+}
+
+/* One fieldError {resource, field, code, message, rejectedValue} in the one order and shape
+ * every error body uses; message is prefixed with "line L, column C: " when located. */
+static json_t *field_error(const char *resource, const char *field, const char *code,
+                           const char *message, unsigned long line, unsigned long col,
+                           json_t *rejected)
+{
+    json_t *e = json_object();
+
+    json_object_set_new(e, "resource", text_or_placeholder(resource));
+    json_object_set_new(e, "field", text_or_placeholder(field));
+    json_object_set_new(e, "code", text_or_placeholder(code));
+    if (line > 0) {
+        char *m = located(line, col, message);
+        json_object_set_new(e, "message", text_or_placeholder(m));
+        free(m);
+    } else {
+        json_object_set_new(e, "message", text_or_placeholder(message));
+    }
+    json_object_set_new(e, "rejectedValue", rejected ? rejected : json_null());
+    return e;
+}
+
+static const char *member_text(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* Rewrites field errors given as JSON into the one shape (missing members "" / null). */
+static json_t *normalise_fields(json_t *in)
+{
+    json_t *out = json_array();
+    size_t i;
+
+    for (i = 0; json_is_array(in) && i < json_array_size(in); i++) {
+        json_t *e = json_array_get(in, i);
+        json_t *rej;
+
+        if (!json_is_object(e))
+            continue;
+        rej = json_object_get(e, "rejectedValue");
+        json_array_append_new(out, field_error(member_text(e, "resource"), member_text(e, "field"),
+                                               member_text(e, "code"), member_text(e, "message"),
+                                               0, 0, rej ? json_incref(rej) : NULL));
+    }
+    json_decref(in);
+    return out;
+}
+
+json_t *kv_http_field_errors(const struct kv_problem *p)
+{
+    json_t *arr = json_array();
+    size_t i;
+
+    for (i = 0; p && i < p->n_fields; i++) {
+        const struct kv_problem_field *f = &p->fields[i];
+        json_array_append_new(arr, field_error(f->resource, f->field, f->code, f->message,
+                                               f->line, f->col,
+                                               f->rejected ? json_incref(f->rejected) : NULL));
+    }
+    return arr;
+}
+
+/* The one ErrorMessage {code, message, fieldErrors}; fields already in the one shape. */
+static void error_body(struct kv_http_resp *resp, int status, const char *code,
+                       const char *message, json_t *fields)
 {
     json_t *o = json_object();
 
-    if (!field_errors || !json_is_array(field_errors)) {
-        json_decref(field_errors);
-        field_errors = json_array();
-    }
-    json_object_set_new(o, "code", json_string(code ? code : "ERROR"));
-    /* json_string refuses invalid UTF-8; fall back so an error body is never lost. */
-    if (json_object_set_new(o, "message", json_string(message ? message : "")) < 0)
-        json_object_set_new(o, "message", json_string("(message not valid UTF-8)"));
-    json_object_set_new(o, "fieldErrors", field_errors);
+    json_object_set_new(o, "code", text_or_placeholder(code && code[0] ? code : "ERROR"));
+    json_object_set_new(o, "message", text_or_placeholder(message));
+    json_object_set_new(o, "fieldErrors", fields ? fields : json_array());
     kv_http_resp_json(resp, status, o);
+}
+
+void kv_http_resp_error(struct kv_http_resp *resp, int status, const char *code,
+                        const char *message, json_t *field_errors)
+{
+    error_body(resp, status, code, message, normalise_fields(field_errors));
+}
+
+void kv_http_resp_problem(struct kv_http_resp *resp, const struct kv_problem *p)
+{
+    const char *name;
+    int status = status_of(p->kind, &name);
+
+    if (status == 500) {
+        /* Not a refusal: the detail goes to the log, not to the client. */
+        kv_log(KV_LOG_ERROR, "internal error %s %s: %s", kv_err_name(p->kind), p->code,
+               p->message);
+        error_body(resp, 500, "INTERNAL_ERROR", "internal error", NULL);
+        return;
+    }
+    error_body(resp, status, p->code[0] ? p->code : name,
+               p->message[0] ? p->message : kv_err_name(p->kind), kv_http_field_errors(p));
+}
+
+void kv_http_resp_field_error(struct kv_http_resp *resp, int status, const char *code,
+                              const char *message, const char *resource, const char *field,
+                              const json_t *rejected)
+{
+    json_t *fields = json_array();
+
+    json_array_append_new(fields, field_error(resource, field, code, message, 0, 0,
+                                              rejected ? json_deep_copy(rejected) : NULL));
+    error_body(resp, status, code, message, fields);
+}
+
+int kv_http_req_json_object(const struct kv_http_req *req, struct kv_http_resp *resp,
+                            const char *shape, json_t **out)
+{
+    json_error_t jerr;
+    json_t *o;
+    char *msg;
+
+    *out = NULL;
+    o = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!o) {
+        /* jansson's position: line and column of the submitted body, 1-based. */
+        char text[JSON_ERROR_TEXT_LENGTH + 32];
+
+        snprintf(text, sizeof(text), "the body is not JSON: %s", jerr.text);
+        msg = jerr.line > 0 ? located((unsigned long)jerr.line, (unsigned long)jerr.column, text)
+                            : kv_xstrdup(text);
+        error_body(resp, 400, "INVALID_JSON", msg, NULL);
+        free(msg);
+        return KV_EINVAL;
+    }
+    if (!json_is_object(o)) {
+        json_decref(o);
+        msg = kv_xasprintf("the body must be a JSON object%s%s", shape ? " " : "",
+                           shape ? shape : "");
+        error_body(resp, 400, "INVALID_JSON", msg, NULL);
+        free(msg);
+        return KV_EINVAL;
+    }
+    *out = o;
+    return 0;
 }
 
 void kv_http_resp_from_err(struct kv_http_resp *resp, int code, const struct kv_err *err)
 {
-    int status;
     const char *name;
     const char *msg = (err && err->msg[0]) ? err->msg : NULL;
+    int status = status_of(code, &name);
 
-    switch (code) {
-    case KV_EINVAL:
-    case KV_EXML:
-    case KV_EUSAGE: status = 400; name = "INVALID_REQUEST"; break;
-    case KV_EAUTH: status = 401; name = "UNAUTHORIZED"; break;
-    case KV_EPERM: status = 403; name = "FORBIDDEN"; break;
-    case KV_ENOTFOUND: status = 404; name = "NOT_FOUND"; break;
-    case KV_ECONFLICT: status = 409; name = "CONFLICT"; break;
-    case KV_ETOOBIG: status = 413; name = "PAYLOAD_TOO_LARGE"; break;
-    default: status = 500; name = "INTERNAL_ERROR"; break;
-    }
     if (status == 500) {
         /* Internal detail (SQL, paths) goes to the log, not to the client. */
         kv_log(KV_LOG_ERROR, "internal error %s: %s", kv_err_name(code), msg ? msg : "");

@@ -86,7 +86,6 @@ static int lookup(struct kv_db *db, const char *system_id, const char *uuid, con
         l->time_ms = kv_stmt_col_int64(s, 7);
         copy_col(l->state, sizeof(l->state), kv_stmt_col_text(s, 8));
         l->outcome = KV_LETTER_REPLAYED;
-        l->status = 201;
     }
     kv_stmt_done(s);
     return rc < 0 ? rc : 0;
@@ -100,24 +99,18 @@ int kv_letter_find_replay(struct kv_db *db, const char *system_id, const char *u
     return lookup(db, system_id, uuid, sha256, l, &found, err);
 }
 
-/* Conflict on l->uuid: sets the 409 answer. The same words whoever used the uuid first, so
- * the answer does not tell a sender that another organisation's letter exists. */
+/* Conflict on l->uuid: sets the refusal (KV_ECONFLICT). The same words whoever used the
+ * uuid first, so the answer does not tell a sender that another organisation's letter
+ * exists. */
 static void conflict(struct kv_letter *l)
 {
-    char msg[256];
-
-    snprintf(msg, sizeof(msg),
-             "messageUUID %s is already used by another letter; a new letter needs a new "
-             "messageUUID",
-             l->uuid);
-    if (l->error)
-        json_decref(l->error);
-    l->error = json_pack("{s:s,s:s,s:[{s:s,s:s,s:s,s:s,s:s}]}", "code", "DUPLICATE_MESSAGE_UUID",
-                         "message", msg, "fieldErrors", "resource", "memo", "field",
-                         "/memo:Message/memo:MessageHeader/memo:messageUUID", "code",
-                         "DUPLICATE_MESSAGE_UUID", "message", msg, "rejectedValue", l->uuid);
+    kv_problem_set(&l->refusal, KV_ECONFLICT, "DUPLICATE_MESSAGE_UUID",
+                   "messageUUID %s is already used by another letter; a new letter needs a new "
+                   "messageUUID",
+                   l->uuid);
+    kv_problem_field(&l->refusal, "memo", "/memo:Message/memo:MessageHeader/memo:messageUUID",
+                     "DUPLICATE_MESSAGE_UUID", l->refusal.message, l->uuid);
     l->outcome = KV_LETTER_CONFLICT;
-    l->status = 409;
 }
 
 /* Idempotency check inside the transaction. Returns 1 when l is settled (replay/conflict). */
@@ -374,29 +367,21 @@ int kv_letter_store(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
     if (rc < 0)
         return rc;
     l->outcome = KV_LETTER_CREATED;
-    l->status = 201;
     return 0;
 }
 
 int kv_letter_store_refusal(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
 {
     json_t *props;
-    json_t *code = l->error ? json_object_get(l->error, "code") : NULL;
-    json_t *fe = l->error ? json_object_get(l->error, "fieldErrors") : NULL;
     json_t *rules = json_array();
     char *text;
     size_t i;
     int rc;
 
-    for (i = 0; fe && i < json_array_size(fe) && i < 20; i++) {
-        json_t *c = json_object_get(json_array_get(fe, i), "code");
-        if (json_is_string(c))
-            json_array_append(rules, c);
-    }
-    props = json_pack("{s:s,s:i,s:o,s:s}", "code",
-                      json_is_string(code) ? json_string_value(code) : "", "errors",
-                      (int)(fe ? json_array_size(fe) : 0), "rules", rules, "bodySha256",
-                      l->sha256);
+    for (i = 0; i < l->refusal.n_fields && i < 20; i++)
+        json_array_append_new(rules, json_string(l->refusal.fields[i].code));
+    props = json_pack("{s:s,s:i,s:o,s:s}", "code", l->refusal.code, "errors",
+                      (int)l->refusal.n_fields, "rules", rules, "bodySha256", l->sha256);
     text = json_dumps(props, JSON_COMPACT);
     json_decref(props);
     rc = append_event(db, "MEMO_SEND_VALIDATION_FAILED", l, NULL, text, kv_clock_now_ms(), err);

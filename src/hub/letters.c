@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT
  *
  * letters.c: the handler-side half of the send pipeline (see letters.h): checking a submitted
- * MeMo letter (libmemo at NgDP level), turning diagnostics into the NgDP ErrorMessage with one
- * fieldError per problem, the memo-message-uuid claim, the sender scope, the value date, and
- * the answer (Receipt or ErrorMessage) after the writer has committed. kv_letter_submit ties
- * it together for one letter.
+ * MeMo letter (libmemo at NgDP level), turning diagnostics into a refusal (struct kv_problem)
+ * with one located field per problem, the memo-message-uuid claim, the sender scope and the
+ * value date. kv_letter_submit ties it together for one letter.
  */
 #include "hub/letters.h"
 
@@ -71,10 +70,8 @@ void kv_letter_release(struct kv_letter *l)
     free(l->message_type);
     free(l->memo_version);
     free(l->sender_label);
-    if (l->error)
-        json_decref(l->error);
+    kv_problem_release(&l->refusal);
     l->message_id = l->label = l->message_type = l->memo_version = l->sender_label = NULL;
-    l->error = NULL;
 }
 
 /* Copies s into dst[0..dstsz) trimmed of XML whitespace; returns 0, or -1 when it does not
@@ -110,48 +107,29 @@ static void lower_ascii(char *s)
             *s = (char)(*s - 'A' + 'a');
 }
 
-/* Sets the refusal of l: status, ErrorMessage {code, message, fieldErrors} (takes fe). */
-static void refuse(struct kv_letter *l, int status, const char *code, const char *message,
-                   json_t *fe, int log_event)
+/* Marks l refused (kind KV_EINVAL or KV_EPERM) and returns its refusal for the fields. */
+static struct kv_problem *refuse(struct kv_letter *l, int kind, const char *code,
+                                 const char *message, int log_event)
 {
-    if (l->error)
-        json_decref(l->error);
     l->outcome = KV_LETTER_REFUSED;
-    l->status = status;
     l->log_refusal = log_event;
-    l->error = json_pack("{s:s,s:s,s:o}", "code", code, "message", message, "fieldErrors",
-                         fe ? fe : json_array());
+    kv_problem_set(&l->refusal, kind, code, "%s", message);
+    return &l->refusal;
 }
 
-static json_t *field_error(const char *field, const char *code, const char *message,
-                           const char *rejected)
+/* One field per error diagnostic, at its path (XPath-like) and its line and column. */
+static void add_diag_fields(struct kv_problem *p, const struct kv_memo_diags *d)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s?}", "resource", "memo", "field", field, "code", code,
-                     "message", message, "rejectedValue", rejected);
-}
-
-/* One fieldError per stored error diagnostic; the location is in field (XPath-like path) and
- * repeated in the message as "line L, column C". */
-static json_t *diag_field_errors(const struct kv_memo_diags *d)
-{
-    json_t *arr = json_array();
-    char msg[1024];
     size_t i;
 
     for (i = 0; i < d->n; i++) {
         const struct kv_memo_diag *g = &d->items[i];
-        int n;
 
         if (g->severity != KV_MEMO_ERROR)
             continue;
-        n = snprintf(msg, sizeof(msg), "line %lu, column %lu: %s", g->line, g->col,
-                     g->message ? g->message : "");
-        if (n < 0 || (size_t)n >= sizeof(msg))
-            memcpy(msg + sizeof(msg) - 4, "...", 4);
-        json_array_append_new(arr, field_error(g->path && g->path[0] ? g->path : "/", g->rule,
-                                               msg, NULL));
+        kv_problem_field_at(p, "memo", g->path && g->path[0] ? g->path : "/", g->rule,
+                            g->message, g->line, g->col);
     }
-    return arr;
 }
 
 /* "YYYY-MM-DD" -> 00:00 Copenhagen; -1 when not of that shape. */
@@ -221,7 +199,7 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
     snprintf(l->system_id, sizeof(l->system_id), "%s", sys->id);
     snprintf(l->system_org, sizeof(l->system_org), "%s", sys->org_cvr);
     l->push = sys->receipt_url[0] != '\0';
-    if (l->sha256[0] == '\0') /* else given by kv_letter_submit_hashed */
+    if (l->sha256[0] == '\0') /* else given by the caller (the resend check) */
         kv_sha256_hex(l->bytes, l->len, l->sha256);
 
     rc = kv_uuid_v4(l->transmission_id);
@@ -244,22 +222,19 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
     if (diags.n_errors > 0) {
         snprintf(msgbuf, sizeof(msgbuf), "the MeMo message is invalid: %zu error%s", diags.n_errors,
                  diags.n_errors == 1 ? "" : "s");
-        refuse(l, 400, "MEMO_VALIDATION_FAILED", msgbuf, diag_field_errors(&diags), 1);
+        add_diag_fields(refuse(l, KV_EINVAL, "MEMO_VALIDATION_FAILED", msgbuf, 1), &diags);
         goto out;
     }
     if (!msg || l->uuid[0] == '\0') {
-        refuse(l, 400, "MEMO_VALIDATION_FAILED", "the MeMo message has no usable messageUUID",
-               NULL, 1);
+        refuse(l, KV_EINVAL, "MEMO_VALIDATION_FAILED",
+               "the MeMo message has no usable messageUUID", 1);
         goto out;
     }
     if (claimed_uuid && strcasecmp(claimed_uuid, l->uuid) != 0) {
         snprintf(msgbuf, sizeof(msgbuf),
                  "memo-message-uuid does not equal MessageHeader/messageUUID %s", l->uuid);
-        refuse(l, 400, "MESSAGE_UUID_MISMATCH", msgbuf,
-               json_pack("[o]", json_pack("{s:s,s:s,s:s,s:s,s:s}", "resource", "request", "field",
-                                          "memo-message-uuid", "code", "MESSAGE_UUID_MISMATCH",
-                                          "message", msgbuf, "rejectedValue", claimed_uuid)),
-               1);
+        kv_problem_field(refuse(l, KV_EINVAL, "MESSAGE_UUID_MISMATCH", msgbuf, 1), "request",
+                         "memo-message-uuid", "MESSAGE_UUID_MISMATCH", msgbuf, claimed_uuid);
         goto out;
     }
     if (!scope_ok(&msg->header, sys->org_cvr)) {
@@ -267,23 +242,19 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
                  "system %s may send only as organisation CVR %s (Sender/senderID or "
                  "Sender/Representative/representativeID)",
                  sys->id, sys->org_cvr);
-        refuse(l, 403, "SENDER_NOT_ALLOWED", msgbuf,
-               json_pack("[o]", field_error("/memo:Message/memo:MessageHeader/memo:Sender/"
-                                            "memo:senderID",
-                                            "SENDER_NOT_ALLOWED", msgbuf, l->sender_id)),
-               0);
+        kv_problem_field(refuse(l, KV_EPERM, "SENDER_NOT_ALLOWED", msgbuf, 0), "memo",
+                         "/memo:Message/memo:MessageHeader/memo:Sender/memo:senderID",
+                         "SENDER_NOT_ALLOWED", msgbuf, l->sender_id);
         goto out;
     }
     if (msg->header.do_not_deliver_until) {
         (void)copy_trim(l->value_date, sizeof(l->value_date), msg->header.do_not_deliver_until);
         l->value_ms = parse_value_date(l->value_date);
         if (l->value_ms < 0) {
-            refuse(l, 400, "MEMO_VALIDATION_FAILED", "doNotDeliverUntilDate is not a date",
-                   json_pack("[o]", field_error("/memo:Message/memo:MessageHeader/"
-                                                "memo:doNotDeliverUntilDate",
-                                                "NGDP-DATE", "not a date YYYY-MM-DD",
-                                                l->value_date)),
-                   1);
+            kv_problem_field(refuse(l, KV_EINVAL, "MEMO_VALIDATION_FAILED",
+                                    "doNotDeliverUntilDate is not a date", 1),
+                             "memo", "/memo:Message/memo:MessageHeader/memo:doNotDeliverUntilDate",
+                             "NGDP-DATE", "not a date YYYY-MM-DD", l->value_date);
             goto out;
         }
     }
@@ -307,30 +278,6 @@ json_t *kv_letter_receipt_json(const struct kv_letter *l)
                      "receiptStatus", l->receipt_status);
 }
 
-void kv_letter_answer(struct kv_letter *l, int *out_status, json_t **out_body)
-{
-    switch (l->outcome) {
-    case KV_LETTER_CREATED:
-    case KV_LETTER_REPLAYED:
-        *out_status = 201;
-        *out_body = kv_letter_receipt_json(l);
-        return;
-    case KV_LETTER_REFUSED:
-    case KV_LETTER_CONFLICT:
-        *out_status = l->status;
-        *out_body = l->error ? json_incref(l->error)
-                             : json_pack("{s:s,s:s,s:[]}", "code", "ERROR", "message",
-                                         "refused", "fieldErrors");
-        return;
-    default:
-        *out_status = 500;
-        *out_body = json_pack("{s:s,s:s,s:[]}", "code", "INTERNAL_ERROR", "message",
-                              "the letter could not be stored; nothing was kept, send it again",
-                              "fieldErrors");
-        return;
-    }
-}
-
 /* Runs letters through the writer, or a direct transaction when the hub has none. */
 static int store_letters(struct kv_hub *hub, struct kv_letter **ls, size_t n, struct kv_err *err)
 {
@@ -347,38 +294,18 @@ static int store_letters(struct kv_hub *hub, struct kv_letter **ls, size_t n, st
     return rc;
 }
 
-int kv_letter_submit(struct kv_hub *hub, const struct kv_system *sys, const char *bytes,
-                     size_t len, const char *claimed_uuid, int *out_status, json_t **out_body,
-                     struct kv_err *err)
+int kv_letter_submit(struct kv_hub *hub, const struct kv_system *sys, struct kv_letter *l,
+                     const char *claimed_uuid, struct kv_err *err)
 {
-    return kv_letter_submit_hashed(hub, sys, bytes, len, NULL, claimed_uuid, out_status, out_body,
-                                   err);
-}
-
-int kv_letter_submit_hashed(struct kv_hub *hub, const struct kv_system *sys, const char *bytes,
-                            size_t len, const char *sha256_hex, const char *claimed_uuid,
-                            int *out_status, json_t **out_body, struct kv_err *err)
-{
-    struct kv_letter l;
-    struct kv_letter *lp = &l;
     int rc;
 
-    *out_body = NULL;
-    kv_letter_init(&l, bytes, len);
-    if (sha256_hex && strlen(sha256_hex) == sizeof(l.sha256) - 1)
-        memcpy(l.sha256, sha256_hex, sizeof(l.sha256));
-    rc = kv_letter_prepare(&l, sys, claimed_uuid, NULL, err);
+    rc = kv_letter_prepare(l, sys, claimed_uuid, NULL, err);
     if (rc < 0)
-        goto out;
-    if (l.outcome == KV_LETTER_REFUSED && !l.log_refusal)
-        goto answer;
-    rc = store_letters(hub, &lp, 1, err);
-    if (rc < 0 && l.outcome != KV_LETTER_REFUSED)
-        l.outcome = KV_LETTER_FAILED;
-    rc = 0;
-answer:
-    kv_letter_answer(&l, out_status, out_body);
-out:
-    kv_letter_release(&l);
-    return rc;
+        return rc;
+    if (l->outcome == KV_LETTER_REFUSED && !l->log_refusal)
+        return 0;
+    rc = store_letters(hub, &l, 1, err);
+    if (rc < 0 && l->outcome != KV_LETTER_REFUSED)
+        l->outcome = KV_LETTER_FAILED;
+    return 0;
 }

@@ -13,12 +13,13 @@
  *
  * Idempotency: messageUUID (lower-cased) is globally unique. The same system sending the same
  * bytes again gets the original receipt and nothing is created; any other reuse is a conflict
- * (409 DUPLICATE_MESSAGE_UUID). Recipient resolution: REGISTERED mailbox -> AVAILABLE (or
+ * (KV_ECONFLICT DUPLICATE_MESSAGE_UUID). Recipient resolution: REGISTERED mailbox -> AVAILABLE (or
  * AWAITING_DELAY until 00:00 Europe/Copenhagen of doNotDeliverUntilDate); EXEMPT -> PRINT +
  * print job; CLOSED or unknown -> receipt NOT_ALLOWED (letter row kept, state NOT_ALLOWED).
  * A CVR of an authority (a usable contact point named in the letter, or a default recipient
  * system) is routed to that recipient system instead (recipient_queue.h; receipt RECEIVED).
- * docs/send-api.md documents all of it.
+ * docs/send-api.md documents all of it. A refusal is reported as a struct kv_problem
+ * (util/problem.h); which HTTP answer that becomes is the API's business (api/memos.c).
  *
  * Ownership: a struct kv_letter borrows the submitted bytes (they must outlive it) and owns
  * its strings and refusal body; release with kv_letter_release. Not shared between threads
@@ -33,6 +34,7 @@
 #include <jansson.h>
 
 #include "util/err.h"
+#include "util/problem.h"
 
 struct kv_db;
 struct kv_hub;
@@ -44,10 +46,11 @@ struct kv_memo_limits;
 /* What became of a letter. */
 enum kv_letter_outcome {
     KV_LETTER_PENDING = 0, /* not yet stored */
-    KV_LETTER_REFUSED,     /* refused before storage (status + error body set) */
+    KV_LETTER_REFUSED,     /* refused before storage (refusal set) */
     KV_LETTER_CREATED,     /* stored now; receipt fields describe the new receipt */
     KV_LETTER_REPLAYED,    /* same system + same bytes: the original receipt, nothing created */
-    KV_LETTER_CONFLICT,    /* uuid already used with other bytes or by another system */
+    KV_LETTER_CONFLICT,    /* uuid already used with other bytes or by another system
+                              (refusal set, kind KV_ECONFLICT) */
     KV_LETTER_FAILED       /* store failure (err set); nothing of it was committed */
 };
 
@@ -74,9 +77,9 @@ struct kv_letter {
                                    (mailbox_send.h; system_id "", routed only, no receipt row),
                                    0 for a system's letter */
     char actor[16];             /* event actor of such a letter ("cpr:<n>"), "" = system_id */
-    /* refusal (outcome KV_LETTER_REFUSED) */
-    int status;                 /* HTTP status of the answer (201, 400, 403, 409, 500) */
-    json_t *error;              /* owned ErrorMessage body for a refusal or conflict */
+    /* refusal (outcome KV_LETTER_REFUSED or KV_LETTER_CONFLICT) */
+    struct kv_problem refusal;  /* owned: kind KV_EINVAL (the letter is wrong), KV_EPERM (not
+                                   this sender's to send) or KV_ECONFLICT (uuid reused) */
     int log_refusal;            /* 1: the writer records MEMO_SEND_VALIDATION_FAILED */
     /* result */
     enum kv_letter_outcome outcome; /* see above */
@@ -96,8 +99,8 @@ void kv_letter_release(struct kv_letter *l);
 
 /* Step 1. sys is the authenticated sender system (borrowed); claimed_uuid is the
  * memo-message-uuid query parameter or NULL (bulk). lim NULL = libmemo defaults. Returns 0
- * when the letter may be stored, or 0 with l->outcome == KV_LETTER_REFUSED (l->status 400 or
- * 403 and l->error set); a negative code only when the check could not run. l->sha256 is
+ * when the letter may be stored, or 0 with l->outcome == KV_LETTER_REFUSED (l->refusal set:
+ * KV_EINVAL or KV_EPERM); a negative code only when the check could not run. l->sha256 is
  * computed unless the caller already filled it (it must then be the hash of the bytes). */
 int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const char *claimed_uuid,
                       const struct kv_memo_limits *lim, struct kv_err *err);
@@ -124,21 +127,15 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **letters, size_t 
 /* The Receipt JSON {transmissionId, messageUUID, messageId, errorCode, errorMessage,
  * timeStamp, receiptStatus} of a stored or replayed letter. Returns owned json_t. */
 json_t *kv_letter_receipt_json(const struct kv_letter *l);
-/* The answer for l after storage: *out_status and *out_body (owned) = 201 + receipt, the
- * refusal/conflict ErrorMessage, or 500. */
-void kv_letter_answer(struct kv_letter *l, int *out_status, json_t **out_body);
 
-/* Whole pipeline for one letter: prepare, then the writer (hub->writer, else a direct
- * transaction on hub->store). *out_status / *out_body (owned) as kv_letter_answer. Returns 0 or
- * a negative code when the check could not run at all (err set). */
-int kv_letter_submit(struct kv_hub *hub, const struct kv_system *sys, const char *bytes,
-                     size_t len, const char *claimed_uuid, int *out_status, json_t **out_body,
-                     struct kv_err *err);
-/* As kv_letter_submit, with the hex SHA-256 of the bytes already known (borrowed; NULL =
- * compute it), e.g. from the idempotent-resend check, so the body is not hashed twice. */
-int kv_letter_submit_hashed(struct kv_hub *hub, const struct kv_system *sys, const char *bytes,
-                            size_t len, const char *sha256_hex, const char *claimed_uuid,
-                            int *out_status, json_t **out_body, struct kv_err *err);
+/* Whole pipeline for letter l (kv_letter_init'ed; l->sha256 may be filled already, e.g. by
+ * the idempotent-resend check, so the body is not hashed twice): prepare, then the writer
+ * (hub->writer, else a direct transaction on hub->store). On return l->outcome says what
+ * became of it: CREATED/REPLAYED (receipt fields), REFUSED/CONFLICT (l->refusal) or FAILED
+ * (l->err; nothing was kept). Returns 0, or a negative code when the check could not run at
+ * all (err set). */
+int kv_letter_submit(struct kv_hub *hub, const struct kv_system *sys, struct kv_letter *l,
+                     const char *claimed_uuid, struct kv_err *err);
 
 /* ---- recall (recall.c) ---- */
 

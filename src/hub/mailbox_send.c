@@ -27,28 +27,21 @@
 #include "util/crypto.h"
 #include "util/xmalloc.h"
 
-/* The answer being built. */
+/* The outcome being built: the caller's result and refusal. */
 struct answer {
-    int status;  /* HTTP status */
-    json_t *body; /* owned body */
+    struct kv_mbox_sent *sent; /* filled when the letter is stored */
+    struct kv_problem *p;      /* set when it is refused */
 };
 
-static void refuse(struct answer *a, int status, const char *code, const char *message,
-                   json_t *fe)
+/* Sets the refusal (kind KV_E*) and returns it for its fields. */
+static struct kv_problem *refuse(struct answer *a, int kind, const char *code,
+                                 const char *message)
 {
-    if (a->body)
-        json_decref(a->body);
-    a->status = status;
-    a->body = json_pack("{s:s,s:s,s:o}", "code", code, "message", message, "fieldErrors",
-                        fe ? fe : json_array());
+    kv_problem_set(a->p, kind, code, "%s", message);
+    return a->p;
 }
 
-static json_t *field_error(const char *field, const char *code, const char *message,
-                           const char *rejected)
-{
-    return json_pack("[{s:s,s:s,s:s,s:s,s:s?}]", "resource", "MailboxMessage", "field", field,
-                     "code", code, "message", message, "rejectedValue", rejected);
-}
+#define RES "MailboxMessage" /* resource of the fields of a refusal */
 
 /* Where a letter goes: the organisation and, when one is used, the contact point. */
 struct target {
@@ -102,7 +95,7 @@ static int load_point(struct kv_db *db, const char *id, const char *audience, st
     return rc == KV_ROW ? 0 : kv_err_set(err, KV_ENOTFOUND, "no such contact point");
 }
 
-/* The writer's mailbox; refuses (403) unless it is REGISTERED. 1 when refused. */
+/* The writer's mailbox; refuses (KV_EPERM) unless it is REGISTERED. 1 when refused. */
 static int writer_mailbox(struct kv_db *db, const struct kv_mbox_owner *owner,
                           struct kv_mailbox *mb, struct answer *a, struct kv_err *err)
 {
@@ -111,9 +104,8 @@ static int writer_mailbox(struct kv_db *db, const struct kv_mbox_owner *owner,
     if (rc < 0 && rc != KV_ENOTFOUND)
         return rc;
     if (rc == KV_ENOTFOUND || strcmp(mb->status, "REGISTERED") != 0) {
-        refuse(a, 403, "MAILBOX_NOT_ACTIVE",
-               "only the owner of a registered (open, not exempt) mailbox can write letters",
-               NULL);
+        refuse(a, KV_EPERM, "MAILBOX_NOT_ACTIVE",
+               "only the owner of a registered (open, not exempt) mailbox can write letters");
         return 1;
     }
     return 0;
@@ -129,8 +121,8 @@ static int check_limits(const struct target *t, const struct kv_mbox_draft *d, s
     if (t->max_att >= 0 && (int64_t)d->n_att > t->max_att) {
         snprintf(msg, sizeof(msg), "the contact point accepts at most %lld attachments, not %zu",
                  (long long)t->max_att, d->n_att);
-        refuse(a, 400, "CONTACT_POINT_ATTACHMENT_LIMIT", msg,
-               field_error("attachments", "CONTACT_POINT_ATTACHMENT_LIMIT", msg, NULL));
+        kv_problem_field(refuse(a, KV_EINVAL, "CONTACT_POINT_ATTACHMENT_LIMIT", msg), RES,
+                         "attachments", "CONTACT_POINT_ATTACHMENT_LIMIT", msg, NULL);
         return 1;
     }
     for (i = 0; i < d->n_att; i++)
@@ -141,8 +133,8 @@ static int check_limits(const struct target *t, const struct kv_mbox_draft *d, s
                  "(%lld bytes)",
                  (unsigned long long)total, (long long)t->max_mb,
                  (long long)t->max_mb * KV_MBOX_SEND_MB);
-        refuse(a, 413, "CONTACT_POINT_SIZE_LIMIT", msg,
-               field_error("attachments", "CONTACT_POINT_SIZE_LIMIT", msg, NULL));
+        kv_problem_field(refuse(a, KV_ETOOBIG, "CONTACT_POINT_SIZE_LIMIT", msg), RES,
+                         "attachments", "CONTACT_POINT_SIZE_LIMIT", msg, NULL);
         return 1;
     }
     return 0;
@@ -189,23 +181,18 @@ out:
     return rc;
 }
 
-/* One fieldError per error diagnostic of the check (code = the rule). */
-static json_t *diag_field_errors(const struct kv_memo_diags *dg)
+/* One field per error diagnostic of the check (code = the rule), at its line and column. */
+static void add_diag_fields(struct kv_problem *p, const struct kv_memo_diags *dg)
 {
-    json_t *arr = json_array();
     size_t i;
 
     for (i = 0; i < dg->n; i++) {
         const struct kv_memo_diag *g = &dg->items[i];
         if (g->severity != KV_MEMO_ERROR)
             continue;
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:n}", "resource", "memo",
-                                             "field", g->path && g->path[0] ? g->path : "/",
-                                             "code", g->rule,
-                                             "message", g->message ? g->message : "",
-                                             "rejectedValue"));
+        kv_problem_field_at(p, "memo", g->path && g->path[0] ? g->path : "/", g->rule,
+                            g->message, g->line, g->col);
     }
-    return arr;
 }
 
 /* Writes msg as XML and checks it at NgDP level. On success *out_xml (owned) holds the bytes;
@@ -224,7 +211,7 @@ static int write_and_check(const struct kv_memo_message *msg, char **out_xml, si
     if (rc == KV_EINVAL || rc == KV_ETOOBIG) {
         snprintf(text, sizeof(text), "the letter cannot be written as MeMo: %s",
                  err ? err->msg : "invalid");
-        refuse(a, rc == KV_ETOOBIG ? 413 : 400, "MEMO_VALIDATION_FAILED", text, NULL);
+        refuse(a, rc, "MEMO_VALIDATION_FAILED", text);
         kv_buf_release(&b);
         return 1;
     }
@@ -242,7 +229,7 @@ static int write_and_check(const struct kv_memo_message *msg, char **out_xml, si
     if (rc == 0 && dg.n_errors > 0) {
         snprintf(text, sizeof(text), "the letter breaks %zu MeMo rule%s", dg.n_errors,
                  dg.n_errors == 1 ? "" : "s");
-        refuse(a, 400, "MEMO_VALIDATION_FAILED", text, diag_field_errors(&dg));
+        add_diag_fields(refuse(a, KV_EINVAL, "MEMO_VALIDATION_FAILED", text), &dg);
         rc = 1;
     }
     kv_memo_diags_release(&dg);
@@ -271,7 +258,7 @@ static int store_letter(struct kv_hub *hub, struct kv_letter *l, struct kv_err *
     return rc;
 }
 
-/* Stores the built letter as owner's and sets the answer. in_reply_to may be NULL. */
+/* Stores the built letter as owner's and sets the outcome. in_reply_to may be NULL. */
 static int submit(struct kv_hub *hub, const struct kv_mbox_owner *owner,
                   const struct kv_mailbox *mb, const struct target *t,
                   const struct kv_memo_message *msg, const char *in_reply_to, struct answer *a,
@@ -279,7 +266,6 @@ static int submit(struct kv_hub *hub, const struct kv_mbox_owner *owner,
 {
     struct kv_letter l;
     char *xml = NULL;
-    char ts[32];
     size_t len = 0;
     int rc;
 
@@ -309,21 +295,24 @@ static int submit(struct kv_hub *hub, const struct kv_mbox_owner *owner,
     }
     rc = store_letter(hub, &l, err);
     if (l.outcome == KV_LETTER_CREATED) {
-        kv_clock_format_utc(l.time_ms, ts, sizeof(ts));
-        a->status = 201;
-        a->body = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:{s:s,s:s},s:s?,s:s?}", "messageUUID",
-                            l.uuid, "messageId", l.message_id, "label", l.label, "folder",
-                            KV_MBOX_FOLDER_SENT, "size", (json_int_t)len, "createdAt", ts,
-                            "recipient", "id", t->org, "label", t->org_label, "contactPointId",
-                            t->point_id[0] ? t->point_id : NULL, "inReplyTo", in_reply_to);
+        struct kv_mbox_sent *o = a->sent;
+        copy_col(o->uuid, sizeof(o->uuid), l.uuid);
+        o->label = l.label;
+        l.label = NULL;
+        o->size = len;
+        o->created_ms = l.time_ms;
+        copy_col(o->org, sizeof(o->org), t->org);
+        copy_col(o->org_label, sizeof(o->org_label), t->org_label);
+        copy_col(o->point_id, sizeof(o->point_id), t->point_id);
+        copy_col(o->in_reply_to, sizeof(o->in_reply_to), in_reply_to);
         rc = 0;
     } else if (l.outcome == KV_LETTER_FAILED && l.err.code == KV_ENOTFOUND) {
         /* The point or the default system went away between the check and the store. */
-        refuse(a, 409, "NOT_REACHABLE", "the organisation has no recipient system", NULL);
+        refuse(a, KV_ECONFLICT, "NOT_REACHABLE", "the organisation has no recipient system");
         rc = 0;
     } else if (l.outcome == KV_LETTER_CONFLICT) {
-        refuse(a, 409, "DUPLICATE_MESSAGE_UUID", "messageUUID collision; write the letter again",
-               NULL);
+        refuse(a, KV_ECONFLICT, "DUPLICATE_MESSAGE_UUID",
+               "messageUUID collision; write the letter again");
         rc = 0;
     } else {
         if (rc == 0)
@@ -336,45 +325,65 @@ out:
     return rc;
 }
 
-/* Turns the answer (or an error) into the caller's out parameters. */
-static int finish(struct answer *a, int rc, int *out_status, json_t **out_body)
+/* The function's result: 0 when stored, the refusal's kind when refused, else rc (< 0, err
+ * set by the step that failed). */
+static int finish(struct answer *a, int rc)
 {
-    if (rc < 0 || !a->body) {
-        if (a->body)
-            json_decref(a->body);
-        *out_status = 500;
-        *out_body = NULL;
-        return rc < 0 ? rc : KV_EINTERNAL;
+    if (rc < 0) {
+        kv_problem_release(a->p);
+        kv_mbox_sent_release(a->sent);
+        return rc;
     }
-    *out_status = a->status;
-    *out_body = a->body;
+    if (a->p->kind) {
+        kv_mbox_sent_release(a->sent);
+        return a->p->kind;
+    }
     return 0;
 }
 
-int kv_mbox_send_new(struct kv_hub *hub, const struct kv_mbox_owner *owner,
-                     const char *point_id, const struct kv_mbox_draft *d, int *out_status,
-                     json_t **out_body, struct kv_err *err)
+void kv_mbox_sent_release(struct kv_mbox_sent *s)
 {
-    struct answer a = {0, NULL};
+    if (!s)
+        return;
+    free(s->label);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Starts an outcome: both out parameters emptied. */
+static void answer_init(struct answer *a, struct kv_mbox_sent *sent, struct kv_problem *p)
+{
+    a->sent = sent;
+    a->p = p;
+    memset(sent, 0, sizeof(*sent));
+    kv_problem_init(p);
+}
+
+int kv_mbox_send_new(struct kv_hub *hub, const struct kv_mbox_owner *owner,
+                     const char *point_id, const struct kv_mbox_draft *d,
+                     struct kv_mbox_sent *out, struct kv_problem *refusal, struct kv_err *err)
+{
+    struct answer a;
     struct kv_db *db = NULL;
     struct kv_mailbox mb;
     struct kv_memo_message *msg = NULL;
     struct target t;
     int rc;
 
+    answer_init(&a, out, refusal);
     memset(&t, 0, sizeof(t));
     rc = kv_db_acquire(hub->store, &db, err);
     if (rc < 0)
-        return finish(&a, rc, out_status, out_body);
+        return finish(&a, rc);
     rc = writer_mailbox(db, owner, &mb, &a, err);
     if (rc != 0)
         goto out;
     rc = load_point(db, point_id, strcmp(owner->type, "CPR") == 0 ? "citizen" : "company", &t,
                     err);
     if (rc == KV_ENOTFOUND) {
-        refuse(&a, 404, "CONTACT_POINT_NOT_FOUND",
-               "no active contact point with this id is open to you",
-               field_error("contactPointId", "CONTACT_POINT_NOT_FOUND", "not found", point_id));
+        kv_problem_field(refuse(&a, KV_ENOTFOUND, "CONTACT_POINT_NOT_FOUND",
+                                "no active contact point with this id is open to you"),
+                         RES, "contactPointId", "CONTACT_POINT_NOT_FOUND", "not found",
+                         point_id);
         rc = 0;
         goto out;
     }
@@ -387,8 +396,7 @@ int kv_mbox_send_new(struct kv_hub *hub, const struct kv_mbox_owner *owner,
         goto out;
     rc = build(owner, &mb, &t, d->label, d, &msg, err);
     if (rc == KV_EINVAL || rc == KV_ETOOBIG) {
-        refuse(&a, rc == KV_ETOOBIG ? 413 : 400, "INVALID_REQUEST", err ? err->msg : "invalid",
-               NULL);
+        refuse(&a, rc, "INVALID_REQUEST", err ? err->msg : "invalid");
         rc = 0;
         goto out;
     }
@@ -398,7 +406,7 @@ int kv_mbox_send_new(struct kv_hub *hub, const struct kv_mbox_owner *owner,
 out:
     kv_memo_message_free(msg);
     kv_db_release(db);
-    return finish(&a, rc < 0 ? rc : 0, out_status, out_body);
+    return finish(&a, rc < 0 ? rc : 0);
 }
 
 /* ---- replies ---- */
@@ -436,8 +444,8 @@ static int reply_target(struct kv_db *db, const struct kv_memo_message *orig, st
     int used = 0, rc;
 
     if (!snd->id || !snd->id_type || strcmp(snd->id_type, "CVR") != 0 || !kv_cvr_valid(snd->id)) {
-        refuse(a, 409, "NOT_REACHABLE", "the sender of this letter is not an organisation",
-               NULL);
+        refuse(a, KV_ECONFLICT, "NOT_REACHABLE",
+               "the sender of this letter is not an organisation");
         return 1;
     }
     copy_col(t->org, sizeof(t->org), snd->id);
@@ -448,9 +456,8 @@ static int reply_target(struct kv_db *db, const struct kv_memo_message *orig, st
         cp = NULL;
     rc = kv_recipient_pick(db, t->org, cp, sys, &used, err);
     if (rc == KV_ENOTFOUND) {
-        refuse(a, 409, "NOT_REACHABLE",
-               "the sending organisation has no recipient system that can receive replies",
-               NULL);
+        refuse(a, KV_ECONFLICT, "NOT_REACHABLE",
+               "the sending organisation has no recipient system that can receive replies");
         return 1;
     }
     if (rc < 0)
@@ -464,10 +471,10 @@ static int reply_target(struct kv_db *db, const struct kv_memo_message *orig, st
 }
 
 int kv_mbox_send_reply(struct kv_hub *hub, const struct kv_mbox_owner *owner, const char *uuid,
-                       const struct kv_mbox_draft *d, int *out_status, json_t **out_body,
-                       struct kv_err *err)
+                       const struct kv_mbox_draft *d, struct kv_mbox_sent *out,
+                       struct kv_problem *refusal, struct kv_err *err)
 {
-    struct answer a = {0, NULL};
+    struct answer a;
     struct kv_db *db = NULL;
     struct kv_mailbox mb;
     struct kv_mbox_letter l;
@@ -477,17 +484,18 @@ int kv_mbox_send_reply(struct kv_hub *hub, const struct kv_mbox_owner *owner, co
     int64_t deadline;
     int rc;
 
+    answer_init(&a, out, refusal);
     memset(&t, 0, sizeof(t));
     memset(&l, 0, sizeof(l));
     rc = kv_db_acquire(hub->store, &db, err);
     if (rc < 0)
-        return finish(&a, rc, out_status, out_body);
+        return finish(&a, rc);
     rc = writer_mailbox(db, owner, &mb, &a, err);
     if (rc != 0)
         goto out;
     rc = kv_mbox_letter_load(db, owner, uuid, 1, &l, err);
     if (rc == KV_ENOTFOUND) {
-        refuse(&a, 404, "NOT_FOUND", "no such message", NULL);
+        refuse(&a, KV_ENOTFOUND, "NOT_FOUND", "no such message");
         rc = 0;
         goto out;
     }
@@ -496,17 +504,17 @@ int kv_mbox_send_reply(struct kv_hub *hub, const struct kv_mbox_owner *owner, co
     if (rc < 0)
         goto out;
     if (l.sent || orig->header.reply != KV_MEMO_BOOL_TRUE) {
-        refuse(&a, 409, "REPLY_NOT_ALLOWED", "this letter does not allow replies (reply=true)",
-               NULL);
+        refuse(&a, KV_ECONFLICT, "REPLY_NOT_ALLOWED",
+               "this letter does not allow replies (reply=true)");
         goto out;
     }
     if (orig->header.reply_by &&
         (kv_clock_parse_utc(orig->header.reply_by, &deadline) < 0 ||
          kv_clock_now_ms() > deadline)) {
-        refuse(&a, 409, "REPLY_DEADLINE_PASSED",
-               "the deadline for replies (replyByDateTime) has passed",
-               field_error("replyByDateTime", "REPLY_DEADLINE_PASSED", "deadline passed",
-                           orig->header.reply_by));
+        kv_problem_field(refuse(&a, KV_ECONFLICT, "REPLY_DEADLINE_PASSED",
+                                "the deadline for replies (replyByDateTime) has passed"),
+                         RES, "replyByDateTime", "REPLY_DEADLINE_PASSED", "deadline passed",
+                         orig->header.reply_by);
         goto out;
     }
     rc = reply_target(db, orig, &t, &a, err);
@@ -526,8 +534,7 @@ int kv_mbox_send_reply(struct kv_hub *hub, const struct kv_mbox_owner *owner, co
     }
     rc = build(owner, &mb, &t, label, d, &msg, err);
     if (rc == KV_EINVAL || rc == KV_ETOOBIG) {
-        refuse(&a, rc == KV_ETOOBIG ? 413 : 400, "INVALID_REQUEST", err ? err->msg : "invalid",
-               NULL);
+        refuse(&a, rc, "INVALID_REQUEST", err ? err->msg : "invalid");
         rc = 0;
         goto out;
     }
@@ -541,5 +548,5 @@ out:
     kv_memo_message_free(orig);
     kv_mbox_letter_release(&l);
     kv_db_release(db);
-    return finish(&a, rc < 0 ? rc : 0, out_status, out_body);
+    return finish(&a, rc < 0 ? rc : 0);
 }

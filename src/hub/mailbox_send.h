@@ -20,12 +20,16 @@
  * letter (MEMO_SEND_RECEIVED, MEMO_SEND_VALIDATED, MEMO_AVAILABLE_TO_RECIPIENT), actor
  * "cpr:<n>"/"cvr:<n>".
  *
- * Answers: *out_status and *out_body (owned, json_decref) are the HTTP answer: 201
- * {messageUUID, messageId, label, folder, size, createdAt, recipient {id, label},
- * contactPointId, inReplyTo} or an ErrorMessage (codes in docs/mailbox-api.md). The function
- * returns a negative code only when it could not run at all (err set; answer 500).
+ * Outcome: 0 with *out filled (release with kv_mbox_sent_release) when the letter is stored;
+ * a refusal's KV_E* kind with *refusal set (codes in docs/mailbox-api.md: KV_EINVAL for a
+ * letter that breaks a rule or a point's attachment limit, KV_ETOOBIG over a size limit,
+ * KV_EPERM when the writer's mailbox is not registered, KV_ENOTFOUND for an unknown point or
+ * letter, KV_ECONFLICT when the letter cannot go: not reachable, replies not allowed or too
+ * late); any other negative code when it could not run at all (err set, *refusal empty).
+ * Which HTTP answer each becomes is the API's business (api/mailbox_send.c).
  *
- * Ownership: everything passed in is borrowed for the duration of the call.
+ * Ownership: everything passed in is borrowed for the duration of the call; *out and
+ * *refusal are the caller's (released by it).
  */
 #ifndef KV_HUB_MAILBOX_SEND_H
 #define KV_HUB_MAILBOX_SEND_H
@@ -36,6 +40,7 @@
 #include <jansson.h>
 
 #include "util/err.h"
+#include "util/problem.h"
 
 struct kv_hub;
 struct kv_mbox_owner;
@@ -64,14 +69,29 @@ struct kv_mbox_draft {
     size_t n_att;                          /* entries in att */
 };
 
+/* A letter that was stored. */
+struct kv_mbox_sent {
+    char uuid[37];           /* messageUUID (also its messageID) */
+    char *label;             /* owned title as stored */
+    size_t size;             /* bytes of the MeMo */
+    int64_t created_ms;      /* when it was stored */
+    char org[9];             /* recipient organisation's CVR */
+    char org_label[257];     /* its name */
+    char point_id[37];       /* contact point used, "" for the default recipient system */
+    char in_reply_to[37];    /* messageUUID of the letter answered, "" for a new letter */
+};
+
+/* Frees what s owns; idempotent. */
+void kv_mbox_sent_release(struct kv_mbox_sent *s);
+
 /* A new letter from owner to contact point point_id. */
 int kv_mbox_send_new(struct kv_hub *hub, const struct kv_mbox_owner *owner,
-                     const char *point_id, const struct kv_mbox_draft *d, int *out_status,
-                     json_t **out_body, struct kv_err *err);
+                     const char *point_id, const struct kv_mbox_draft *d,
+                     struct kv_mbox_sent *out, struct kv_problem *refusal, struct kv_err *err);
 
 /* A reply from owner to the letter uuid in owner's mailbox. */
 int kv_mbox_send_reply(struct kv_hub *hub, const struct kv_mbox_owner *owner, const char *uuid,
-                       const struct kv_mbox_draft *d, int *out_status, json_t **out_body,
-                       struct kv_err *err);
+                       const struct kv_mbox_draft *d, struct kv_mbox_sent *out,
+                       struct kv_problem *refusal, struct kv_err *err);
 
 #endif
