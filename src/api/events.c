@@ -1,109 +1,142 @@
 /* SPDX-License-Identifier: MIT
  *
- * events.c (api): the event log for sender systems, NgDP's
- *   GET /apis/v1/events/?dateFrom=&dateTo=&eventTag=&messageUUID=&page=&size=&afterSeq=
- * Authenticated with a system's Basic token. Scope (docs/events-api.md):
- *   - without messageUUID: the events recorded against the calling system (every event about
- *     a letter it submitted, its receipts and their pushes carry its system id);
- *   - with messageUUID: every event of that letter, when the caller's organisation sent it
- *     (senderID) or received it (recipient CVR); otherwise an empty page, so the existence of
- *     other organisations' letters does not leak.
+ * events.c (api): the event log for sender and recipient systems, NgDP's
+ *   GET /apis/v1/events/?dateFrom=&dateTo=&eventTag=&senderOrRecipient=
+ *       &senderOrRecipientSystem=&messageUUID=&page=&size=&afterSeq=
+ * Authenticated with a system's Basic token. This file reads and checks the parameters and
+ * writes the page; who sees what, the filters and the EventLog objects are the hub's
+ * (kv_events_search, src/hub/event_search.c; docs/events-api.md):
+ *   - without messageUUID and senderOrRecipientSystem: the events recorded against the calling
+ *     system;
+ *   - senderOrRecipientSystem=<id>: the events of that system, when it is one of the caller's
+ *     organisation (another organisation's: an empty page);
+ *   - messageUUID=<uuid>: every event of that letter, when the caller's organisation sent or
+ *     received it; otherwise an empty page, so other organisations' letters do not leak;
+ *   - senderOrRecipient=<CPR or CVR>: only events whose subject or actor is that person or
+ *     company.
  * dateFrom is inclusive, dateTo exclusive; both ISO-8601 (a bare date means 00:00
- * Europe/Copenhagen, and a bare dateTo includes that whole day). Events come oldest first in a
- * page {content, number, size, totalElements, totalPages, previous, next}; afterSeq=N starts
- * after event N (cheap cursor paging for large logs). Rows come from kv_events_query.
+ * Europe/Copenhagen, and a bare dateTo includes that whole day). Events come oldest first in
+ * NgDP's EventLogSearchResult {events, currentPage, totalPages, elementsOnPage,
+ * totalElements, next}; "next" (present when there is a next page) is the relative URL of it
+ * with the same filters. afterSeq=N starts after event N (cheap cursor paging).
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/read_util.h"
 #include "hub/directory.h"
 #include "hub/events.h"
 #include "store/store.h"
-#include "util/page.h"
+#include "util/buf.h"
 
 #define EVENTS_PAGE_MAX 1000
 #define EVENTS_PAGE_DEFAULT 20
 
-/* 1 when the caller's organisation sent or received the letter uuid. */
-static int letter_in_scope(struct kv_db *db, const struct kv_system *sys, const char *uuid,
-                           int *out, struct kv_err *err)
+/* Appends "&name=<value percent-encoded>" to b (value may be NULL: nothing). */
+static void add_param(struct kv_buf *b, const char *name, const char *v)
 {
-    struct kv_stmt *s = NULL;
-    int rc = kv_db_prepare(db,
-                           "SELECT 1 FROM letters WHERE message_uuid = ? AND (sender_cvr = ? OR "
-                           "(recipient_type = 'CVR' AND recipient_id = ?))",
-                           &s, err);
-    *out = 0;
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_text(s, 1, uuid, -1);
-    kv_stmt_bind_text(s, 2, sys->org_cvr, -1);
-    kv_stmt_bind_text(s, 3, sys->org_cvr, -1);
-    rc = kv_stmt_step(s, err);
-    kv_stmt_done(s);
-    if (rc < 0)
-        return rc;
-    *out = rc == KV_ROW;
+    static const char hex[] = "0123456789ABCDEF";
+
+    if (!v)
+        return;
+    kv_buf_printf(b, "&%s=", name);
+    for (; *v; v++) {
+        unsigned char c = (unsigned char)*v;
+        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':')
+            kv_buf_append(b, (const char *)&c, 1);
+        else
+            kv_buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
+    }
+}
+
+/* NgDP's EventLogSearchResult; takes events. */
+static json_t *result_json(struct kv_http_req *req, json_t *events, int64_t page, int64_t size,
+                           int64_t total, const struct kv_event_search *q)
+{
+    int64_t pages = (total + size - 1) / size;
+    json_t *o = json_object();
+
+    json_object_set_new(o, "events", events);
+    json_object_set_new(o, "currentPage", json_integer(page));
+    json_object_set_new(o, "totalPages", json_integer(pages));
+    json_object_set_new(o, "elementsOnPage", json_integer((json_int_t)json_array_size(events)));
+    json_object_set_new(o, "totalElements", json_integer(total));
+    if (page + 1 < pages) {
+        struct kv_buf b;
+        kv_buf_init(&b, 8192);
+        kv_buf_printf(&b, "%s?page=%lld&size=%lld", req->path, (long long)(page + 1),
+                      (long long)size);
+        add_param(&b, "dateFrom", kv_http_req_query(req, "dateFrom"));
+        add_param(&b, "dateTo", kv_http_req_query(req, "dateTo"));
+        add_param(&b, "eventTag", q->tag);
+        add_param(&b, "messageUUID", q->message_uuid);
+        add_param(&b, "senderOrRecipient", q->party ? q->party + 4 : NULL);
+        add_param(&b, "senderOrRecipientSystem", q->system_id);
+        if (q->after_seq > 0)
+            kv_buf_printf(&b, "&afterSeq=%lld", (long long)q->after_seq);
+        json_object_set_new(o, "next", json_stringn(b.buf, b.len));
+        kv_buf_release(&b);
+    }
+    return o;
+}
+
+/* Lower-cases a UUID parameter into out; 0, or writes the 400 and returns KV_EINVAL. */
+static int uuid_param(struct kv_http_req *req, struct kv_http_resp *resp, const char *name,
+                      char out[37], const char **dst)
+{
+    const char *v = kv_http_req_query(req, name);
+    size_t i;
+
+    *dst = NULL;
+    if (!v)
+        return 0;
+    if (strlen(v) != 36)
+        return kv__read_bad_param(resp, name, v, "must be a UUID");
+    for (i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? v[i] != '-' : !isxdigit((unsigned char)v[i]))
+            return kv__read_bad_param(resp, name, v, "must be a UUID");
+        out[i] = (char)tolower((unsigned char)v[i]);
+    }
+    out[36] = '\0';
+    *dst = out;
     return 0;
 }
 
-/* Number of events matching q (ignoring limit). */
-static int count_events(struct kv_db *db, const struct kv_event_query *q, int64_t *out,
-                        struct kv_err *err)
+/* senderOrRecipient: a CPR (10 digits) or CVR (8 digits) number, spaces and hyphens ignored,
+ * optionally written "cpr:..." / "cvr:..."; into out as "cpr:<digits>" / "cvr:<digits>". */
+static int party_param(struct kv_http_req *req, struct kv_http_resp *resp, char out[16],
+                       const char **dst)
 {
-    struct kv_stmt *s = NULL;
-    int rc = kv_db_prepare(db,
-                           "SELECT COUNT(*) FROM events WHERE seq > ? "
-                           "AND (? = 0 OR time_ms >= ?) AND (? = 0 OR time_ms < ?) "
-                           "AND (? = '' OR tag = ?) AND (? = '' OR message_uuid = ?) "
-                           "AND (? = '' OR system_id = ?)",
-                           &s, err);
-    *out = 0;
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_int64(s, 1, q->after_seq);
-    kv_stmt_bind_int64(s, 2, q->date_from_ms);
-    kv_stmt_bind_int64(s, 3, q->date_from_ms);
-    kv_stmt_bind_int64(s, 4, q->date_to_ms);
-    kv_stmt_bind_int64(s, 5, q->date_to_ms);
-    kv_stmt_bind_text(s, 6, q->tag ? q->tag : "", -1);
-    kv_stmt_bind_text(s, 7, q->tag ? q->tag : "", -1);
-    kv_stmt_bind_text(s, 8, q->message_uuid ? q->message_uuid : "", -1);
-    kv_stmt_bind_text(s, 9, q->message_uuid ? q->message_uuid : "", -1);
-    kv_stmt_bind_text(s, 10, q->system_id ? q->system_id : "", -1);
-    kv_stmt_bind_text(s, 11, q->system_id ? q->system_id : "", -1);
-    rc = kv_stmt_step(s, err);
-    if (rc == KV_ROW) {
-        *out = kv_stmt_col_int64(s, 0);
-        rc = 0;
-    }
-    kv_stmt_done(s);
-    return rc;
-}
+    const char *v = kv_http_req_query(req, "senderOrRecipient"), *p;
+    char digits[12];
+    size_t n = 0;
 
-/* Skips `skip` matching events by advancing q->after_seq. */
-static int skip_events(struct kv_db *db, struct kv_event_query *q, int64_t skip,
-                       struct kv_err *err)
-{
-    while (skip > 0) {
-        json_t *arr = NULL, *last;
-        size_t n;
-        int rc;
-        q->limit = skip > EVENTS_PAGE_MAX ? EVENTS_PAGE_MAX : (int)skip;
-        rc = kv_events_query(db, q, &arr, err);
-        if (rc < 0)
-            return rc;
-        n = json_array_size(arr);
-        last = n ? json_array_get(arr, n - 1) : NULL;
-        if (last)
-            q->after_seq = json_integer_value(json_object_get(last, "seq"));
-        json_decref(arr);
-        if (n == 0)
-            break;
-        skip -= (int64_t)n;
+    *dst = NULL;
+    if (!v)
+        return 0;
+    p = v;
+    if (strncasecmp(p, "cpr:", 4) == 0 || strncasecmp(p, "cvr:", 4) == 0)
+        p += 4;
+    for (; *p; p++) {
+        if (*p == ' ' || *p == '-')
+            continue;
+        if (!isdigit((unsigned char)*p) || n == 10)
+            return kv__read_bad_param(resp, "senderOrRecipient", v,
+                                      "senderOrRecipient is a CPR (10 digits) or CVR (8 digits) "
+                                      "number");
+        digits[n++] = *p;
     }
+    digits[n] = '\0';
+    if ((n != 10 && n != 8) || (p - v > 4 && v[3] == ':' &&
+                                ((n == 10) != (strncasecmp(v, "cpr", 3) == 0))))
+        return kv__read_bad_param(resp, "senderOrRecipient", v,
+                                  "senderOrRecipient is a CPR (10 digits) or CVR (8 digits) "
+                                  "number");
+    snprintf(out, 16, "%s:%s", n == 10 ? "cpr" : "cvr", digits);
+    *dst = out;
     return 0;
 }
 
@@ -122,26 +155,25 @@ static int list(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_db *db = NULL;
     struct kv_system sys;
-    struct kv_event_query q;
+    struct kv_event_search q;
     struct kv_err err = {0};
     const char *from = kv_http_req_query(req, "dateFrom");
     const char *to = kv_http_req_query(req, "dateTo");
     const char *tag = kv_http_req_query(req, "eventTag");
-    const char *uuid = kv_http_req_query(req, "messageUUID");
-    char lower[37];
-    int64_t page, size, after, total = 0;
-    json_t *content = NULL, *o;
-    int in_scope = 1, rc;
+    char uuid[37], system[37], party[16];
+    int64_t total = 0;
+    json_t *events = NULL;
+    int rc;
 
     if (kv__read_db(req, resp, &db) < 0)
         return 0;
     if (kv__read_system_auth(req, resp, db, &sys) < 0)
         goto out;
     memset(&q, 0, sizeof(q));
-    if (kv__read_query_int(req, resp, "page", 0, 0, INT32_MAX, &page) < 0 ||
-        kv__read_query_int(req, resp, "size", EVENTS_PAGE_DEFAULT, 1, EVENTS_PAGE_MAX, &size) <
+    if (kv__read_query_int(req, resp, "page", 0, 0, INT32_MAX, &q.page) < 0 ||
+        kv__read_query_int(req, resp, "size", EVENTS_PAGE_DEFAULT, 1, EVENTS_PAGE_MAX, &q.size) <
             0 ||
-        kv__read_query_int(req, resp, "afterSeq", 0, 0, INT64_MAX, &after) < 0)
+        kv__read_query_int(req, resp, "afterSeq", 0, 0, INT64_MAX, &q.after_seq) < 0)
         goto out;
     if (from && kv__read_parse_time(from, 0, &q.date_from_ms) < 0) {
         kv__read_bad_param(resp, "dateFrom", from, "dateFrom must be an ISO-8601 date or time");
@@ -159,44 +191,19 @@ static int list(struct kv_http_req *req, struct kv_http_resp *resp)
         kv__read_bad_param(resp, "eventTag", tag, "eventTag is an upper-case event name");
         goto out;
     }
+    if (uuid_param(req, resp, "messageUUID", uuid, &q.message_uuid) < 0 ||
+        uuid_param(req, resp, "senderOrRecipientSystem", system, &q.system_id) < 0 ||
+        party_param(req, resp, party, &q.party) < 0)
+        goto out;
     q.tag = tag;
-    q.after_seq = after;
-    if (uuid) {
-        size_t i;
-        if (strlen(uuid) != 36) {
-            kv__read_bad_param(resp, "messageUUID", uuid, "messageUUID must be a UUID");
-            goto out;
-        }
-        for (i = 0; i < 36; i++)
-            lower[i] = (char)tolower((unsigned char)uuid[i]);
-        lower[36] = '\0';
-        q.message_uuid = lower;
-        rc = letter_in_scope(db, &sys, lower, &in_scope, &err);
-        if (rc < 0) {
-            kv_http_resp_from_err(resp, rc, &err);
-            goto out;
-        }
-    } else {
-        q.system_id = sys.id;
+    q.caller_system_id = sys.id;
+    q.caller_cvr = sys.org_cvr;
+    rc = kv_events_search(db, &q, &events, &total, &err);
+    if (rc < 0) {
+        kv_http_resp_from_err(resp, rc, &err);
+        goto out;
     }
-
-    if (in_scope) {
-        rc = count_events(db, &q, &total, &err);
-        if (rc == 0)
-            rc = skip_events(db, &q, page * size, &err);
-        if (rc == 0) {
-            q.limit = (int)size;
-            rc = kv_events_query(db, &q, &content, &err);
-        }
-        if (rc < 0) {
-            kv_http_resp_from_err(resp, rc, &err);
-            goto out;
-        }
-    }
-    if (!content)
-        content = json_array();
-    o = kv_page_json(content, req->path, page, size, total);
-    kv_http_resp_json(resp, 200, o);
+    kv_http_resp_json(resp, 200, result_json(req, events, q.page, q.size, total, &q));
 out:
     kv_db_release(db);
     return 0;

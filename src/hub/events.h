@@ -9,6 +9,11 @@
  * the event before it, so kv_events_verify detects any edit, insertion or deletion.
  * kv_events_append must run inside the caller's write transaction (kv_db_begin), so an event
  * commits atomically with the state change it records.
+ *
+ * Reading: kv_events_query is the operator's raw view (stored tags, every field);
+ * kv_events_search is the view of NgDP's GET /apis/v1/events/ for a system (event_search.c):
+ * scope, filters, NgDP tags, names instead of other organisations' system ids. All SQL over
+ * the events table lives in events.c and event_search.c.
  */
 #ifndef KV_HUB_EVENTS_H
 #define KV_HUB_EVENTS_H
@@ -59,6 +64,40 @@ struct kv_event_query {
  * messageUUID, system, actor, subject, eventProperties, hash} (json_decref). */
 int kv_events_query(struct kv_db *db, const struct kv_event_query *q, json_t **out,
                     struct kv_err *err);
+
+/* One search of the event log by a system (NgDP's GET /apis/v1/events/). Strings are
+ * borrowed; NULL means "no filter". Ids are lower case. */
+struct kv_event_search {
+    const char *caller_system_id; /* the asking system */
+    const char *caller_cvr;       /* its organisation */
+    const char *message_uuid;     /* one letter's events (sent or received by the caller's
+                                     organisation, else nothing) */
+    const char *system_id;        /* senderOrRecipientSystem: a system of the caller's
+                                     organisation (another organisation's: nothing); without it
+                                     and without message_uuid, the caller's own events */
+    const char *party;            /* senderOrRecipient: "cpr:<10 digits>" or "cvr:<8 digits>",
+                                     matched against subject and actor */
+    const char *tag;              /* an NgDP EventLogEventTag (matches every stored tag shown
+                                     as it) or a stored kuvert tag (exact) */
+    int64_t date_from_ms;         /* inclusive; 0 = unbounded */
+    int64_t date_to_ms;           /* exclusive; 0 = unbounded */
+    int64_t after_seq;            /* only events after this sequence number */
+    int64_t page, size;           /* zero-based page of size 1..1000 */
+};
+
+/* Runs q: *out_events is an owned array of NgDP 1.68 EventLog objects {id, eventId, version,
+ * eventTime, created, eventTag (NgDP's catalogue), system {id, name} (another organisation's
+ * system: {name} only), actor, subject, eventProperties (string -> string; kuvertTag when the
+ * stored tag differs, messageUUID; "<x>SystemId" of another organisation becomes
+ * "<x>SystemName"), and kuvert's seq, messageUUID, hash}, oldest first; *out_total counts all
+ * matches. KV_EINVAL on a bad page/size. */
+int kv_events_search(struct kv_db *db, const struct kv_event_search *q, json_t **out_events,
+                     int64_t *out_total, struct kv_err *err);
+
+/* The NgDP EventLogEventTag a stored tag is shown as ("UNKNOWN" when none fits), and whether
+ * tag is one of NgDP's own. Static strings. */
+const char *kv_event_tag_ngdp(const char *tag);
+int kv_event_tag_is_ngdp(const char *tag);
 
 /* Recomputes the chain. Returns 0 when intact (out_count = events checked), KV_ECONFLICT with
  * err naming the first bad sequence number otherwise; then out_count = the intact events

@@ -22,7 +22,7 @@ def authority(srv, cvr, protocol="push", push_url=None, default=True, name=None)
     if default:
         args.append("--default")
     out = srv.cli(args)
-    return {"cvr": cvr, "system": out["id"], "auth": basic(out["token"])}
+    return {"cvr": cvr, "system": out["id"], "name": "Sag " + cvr, "auth": basic(out["token"])}
 
 
 def send_to(srv, sender, cvr, **kw):
@@ -52,4 +52,4 @@ def letter_events(srv, sender, uuid, tag=None):
         params["eventTag"] = tag
     r = srv.get("/apis/v1/events/", params=params, headers=sender["auth"])
     assert r.status_code == 200, r.text
-    return r.json()["content"]
+    return r.json()["events"]

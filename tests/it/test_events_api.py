@@ -41,7 +41,7 @@ def events(srv, org, **params):
 def test_letter_events_for_sender_org(world):
     srv, s, l = world
     page = events(srv, s["a1"], messageUUID=l["l1"], size=1000)
-    ev = page["content"]
+    ev = page["events"]
     assert ev and page["totalElements"] == len(ev)
     assert all(e["messageUUID"] == l["l1"] for e in ev)
     seqs = [e["seq"] for e in ev]
@@ -52,61 +52,63 @@ def test_letter_events_for_sender_org(world):
         assert set(e) >= {"eventId", "seq", "eventTime", "eventTag", "messageUUID", "hash"}
         assert e["eventTime"].endswith("Z")
     # Another system of the same organisation sees the same; upper-case uuid works too.
-    assert events(srv, s["a2"], messageUUID=l["l1"].upper(), size=1000)["content"] == ev
+    assert events(srv, s["a2"], messageUUID=l["l1"].upper(), size=1000)["events"] == ev
 
 
 def test_other_org_sees_nothing_of_a_letter(world):
     srv, s, l = world
     page = events(srv, s["b1"], messageUUID=l["l1"])
-    assert page["content"] == [] and page["totalElements"] == 0
+    assert page["events"] == [] and page["totalElements"] == 0
     page = events(srv, s["a1"], messageUUID=l["lb"])
-    assert page["content"] == []
+    assert page["events"] == []
     page = events(srv, s["a1"], messageUUID="00000000-0000-4000-8000-000000000000")
-    assert page["content"] == []
+    assert page["events"] == []
 
 
 def test_receiving_org_sees_its_letter(world):
     srv, s, l = world
-    ev = events(srv, s["c1"], messageUUID=l["l2"], size=1000)["content"]
+    ev = events(srv, s["c1"], messageUUID=l["l2"], size=1000)["events"]
     assert ev and all(e["messageUUID"] == l["l2"] for e in ev)
-    assert events(srv, s["c1"], messageUUID=l["l1"])["content"] == []
+    assert events(srv, s["c1"], messageUUID=l["l1"])["events"] == []
 
 
 def test_without_uuid_only_own_system(world):
     srv, s, l = world
-    mine = events(srv, s["a1"], size=1000)["content"]
-    assert mine and all(e["system"] == s["a1"]["system"] for e in mine)
-    uuids = {e["messageUUID"] for e in mine}
+    mine = events(srv, s["a1"], size=1000)["events"]
+    assert mine and all(e["system"]["id"] == s["a1"]["system"] for e in mine)
+    uuids = {e.get("messageUUID") for e in mine}
     assert {l["l1"], l["l2"]} <= uuids and l["lb"] not in uuids
-    theirs = events(srv, s["b1"], size=1000)["content"]
-    assert all(e["system"] == s["b1"]["system"] for e in theirs)
+    theirs = events(srv, s["b1"], size=1000)["events"]
+    assert all(e["system"]["id"] == s["b1"]["system"] for e in theirs)
     # b1's letters are exactly lb (its own administrative events carry no messageUUID)
-    assert {e["messageUUID"] for e in theirs} - {None} == {l["lb"]}
+    assert {e.get("messageUUID") for e in theirs} - {None} == {l["lb"]}
 
 
 def test_tag_filter(world):
     srv, s, l = world
-    ev = events(srv, s["a1"], eventTag="MESSAGE_READ", size=1000)["content"]
+    ev = events(srv, s["a1"], eventTag="MESSAGE_READ", size=1000)["events"]
     assert [e["messageUUID"] for e in ev] == [l["l1"]]
-    assert events(srv, s["a1"], eventTag="NO_SUCH_TAG")["content"] == []
+    assert events(srv, s["a1"], eventTag="NO_SUCH_TAG")["events"] == []
 
 
 def test_paging_and_after_seq(world):
     srv, s, _ = world
     full = events(srv, s["a1"], size=1000)
-    allev = full["content"]
+    allev = full["events"]
     n = len(allev)
     assert n >= 3 and full["totalElements"] == n and full["totalPages"] == 1
     got = []
     for p in range(n):
         page = events(srv, s["a1"], page=p, size=1)
-        assert page["number"] == p and page["totalElements"] == n and page["totalPages"] == n
-        assert (page["previous"] is None) == (p == 0)
-        assert (page["next"] is None) == (p == n - 1)
-        got += page["content"]
+        assert page["currentPage"] == p and page["totalElements"] == n
+        assert page["totalPages"] == n and page["elementsOnPage"] == 1
+        assert ("next" in page) == (p < n - 1)
+        if "next" in page:  # the next page's relative URL, filters kept
+            assert page["next"] == "/apis/v1/events/?page=%d&size=1" % (p + 1)
+        got += page["events"]
     assert got == allev
-    assert events(srv, s["a1"], page=n, size=1)["content"] == []
-    after = events(srv, s["a1"], afterSeq=allev[0]["seq"], size=1000)["content"]
+    assert events(srv, s["a1"], page=n, size=1)["events"] == []
+    after = events(srv, s["a1"], afterSeq=allev[0]["seq"], size=1000)["events"]
     assert after == allev[1:]
 
 
@@ -120,37 +122,37 @@ def _copenhagen_local(t):
 
 def test_date_filters(world):
     srv, s, _ = world
-    allev = events(srv, s["a1"], size=1000)["content"]
+    allev = events(srv, s["a1"], size=1000)["events"]
     t = allev[1]["eventTime"]
-    from_t = events(srv, s["a1"], dateFrom=t, size=1000)["content"]
+    from_t = events(srv, s["a1"], dateFrom=t, size=1000)["events"]
     assert from_t and from_t[0]["eventTime"] >= t and all(e["eventTime"] >= t for e in from_t)
     assert allev[1] in from_t
-    to_t = events(srv, s["a1"], dateTo=t, size=1000)["content"]
+    to_t = events(srv, s["a1"], dateTo=t, size=1000)["events"]
     assert all(e["eventTime"] < t for e in to_t) and allev[1] not in to_t
     assert len(from_t) + len(to_t) == len(allev)
     # Whole days (Europe/Copenhagen), with a day of margin each side.
     today = datetime.date.today()
     day = datetime.timedelta(days=1)
     ev = events(srv, s["a1"], dateFrom=(today - day).isoformat(), dateTo=(today + day).isoformat(),
-                size=1000)["content"]
+                size=1000)["events"]
     assert ev == allev
-    assert events(srv, s["a1"], dateTo="2000-01-01")["content"] == []
-    assert events(srv, s["a1"], dateFrom=(today + 2 * day).isoformat())["content"] == []
+    assert events(srv, s["a1"], dateTo="2000-01-01")["events"] == []
+    assert events(srv, s["a1"], dateFrom=(today + 2 * day).isoformat())["events"] == []
     # Offsets are honoured: the same instant written in +02:00.
-    assert events(srv, s["a1"], dateFrom="2000-01-01T02:00:00+02:00", size=1000)["content"] == allev
+    assert events(srv, s["a1"], dateFrom="2000-01-01T02:00:00+02:00", size=1000)["events"] == allev
     # A time without a zone (what .NET NSwag clients send) is Europe/Copenhagen local time:
     # the same split as with the UTC instant, written as Danish wall-clock time.
     t_local = _copenhagen_local(t)
-    assert events(srv, s["a1"], dateFrom=t_local, size=1000)["content"] == from_t
-    assert events(srv, s["a1"], dateTo=t_local, size=1000)["content"] == to_t
+    assert events(srv, s["a1"], dateFrom=t_local, size=1000)["events"] == from_t
+    assert events(srv, s["a1"], dateTo=t_local, size=1000)["events"] == to_t
     assert events(srv, s["a1"], dateFrom="2000-01-01T00:00:00", dateTo="2999-12-31T23:59:59",
-                  size=1000)["content"] == allev
+                  size=1000)["events"] == allev
     # .NET's round-trip format (7 fraction digits), and a '+' the client left unencoded.
     assert events(srv, s["a1"], dateFrom="2000-01-01T00:00:00.0000000",
-                  size=1000)["content"] == allev
+                  size=1000)["events"] == allev
     r = srv.get("/apis/v1/events/?size=1000&dateFrom=2000-01-01T02:00:00+02:00",
                 headers=s["a1"]["auth"])
-    assert r.status_code == 200 and r.json()["content"] == allev
+    assert r.status_code == 200 and r.json()["events"] == allev
 
 
 @pytest.mark.parametrize("params", [

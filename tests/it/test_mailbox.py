@@ -167,7 +167,7 @@ def test_read_marks_and_logs_once(world):
     r = srv.get("/apis/v1/events/", params={"messageUUID": uuid, "eventTag": "MESSAGE_READ"},
                 headers=org["auth"])
     assert r.status_code == 200, r.text
-    ev = r.json()["content"]
+    ev = r.json()["events"]
     assert len(ev) == 1
     assert ev[0]["eventTag"] == "MESSAGE_READ" and ev[0]["messageUUID"] == uuid
     assert ev[0]["actor"] == "cpr:" + CPR2 and ev[0]["subject"] == "cpr:" + CPR2

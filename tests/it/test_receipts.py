@@ -77,7 +77,7 @@ def events_of(srv, org, uuid, tag=None):
         params["eventTag"] = tag
     r = srv.get("/apis/v1/events/", params=params, headers=org["auth"])
     assert r.status_code == 200, r.text
-    return r.json()["content"]
+    return r.json()["events"]
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +236,7 @@ def test_push_retries_on_schedule(make_server):
         assert path == "/sender-system/receipt"
         assert headers.get("Content-Type") == "application/json"
         ev = events_of(srv, org, uuid, "TECHNICAL_RECEIPT_SENT_TO_SENDER_SYSTEM")
-        assert len(ev) == 1 and ev[0]["eventProperties"]["attempts"] == 3
+        assert len(ev) == 1 and ev[0]["eventProperties"]["attempts"] == "3"
         samples, _ = parse_metrics(srv.get("/metrics").text)
         assert metric(samples, "kuvert_receipts_pushed_total") == 1
         assert metric(samples, "kuvert_receipt_push_failures_total") == 2
@@ -289,7 +289,7 @@ def test_push_gives_up_after_72_hours(make_server):
                                         "BUSINESS_RECEIPT_SEND_TO_SENDER_SYSTEM_FAILED"),
                       what="give-up event")
         assert len(ev) == 1
-        assert ev[0]["eventProperties"]["httpStatus"] == 500
+        assert ev[0]["eventProperties"]["httpStatus"] == "500"
         n = rcv.count()
         srv.advance_clock("5h")
         time.sleep(1.5)

@@ -7,6 +7,7 @@ the bytes as sent), the events, the resend schedule (1 min, 5 min, 15 min, then 
 by the test clock, 503 / connection refused / timeout, no second delivery once accepted, value
 date and recall, pull and deactivated systems not pushed to, restart and `kill -9` in a burst
 losing nothing."""
+import json
 import os
 import sqlite3
 import time
@@ -75,9 +76,12 @@ def test_delivery_multipart_bytes_and_events(make_server, rx):
         assert (state, attempts, last_error) == ("DELIVERED", 1, None) and fetched
         ev = letter_events(srv, sender, uuid, SENT)
         assert len(ev) == 1, ev
-        assert ev[0]["system"] == sys["system"]
-        assert ev[0]["eventProperties"]["recipientSystemId"] == sys["system"]
-        assert ev[0]["eventProperties"]["attempt"] == 1
+        # the recipient organisation's system appears by name only: its id is the non-secret
+        # half of its token (issue 8)
+        assert ev[0]["system"] == {"name": sys["name"]}
+        assert ev[0]["eventProperties"]["recipientSystemName"] == sys["name"]
+        assert sys["system"] not in json.dumps(ev)
+        assert ev[0]["eventProperties"]["attempt"] == "1"
         assert letter_events(srv, sender, uuid, FAILED) == []
     # Delivered letters are never pushed again, however much time passes.
     srv.advance_clock("2h")
@@ -122,9 +126,10 @@ def test_503_resend_schedule_then_delivered_once(make_server, rx):
         settle(srv)
         assert len(attempts_of(rx, uuid)) == n
     failed = letter_events(srv, sender, uuid, FAILED)
-    assert [e["eventProperties"]["attempt"] for e in failed] == list(range(1, n + 1))
+    assert [e["eventProperties"]["attempt"] for e in failed] == [str(i) for i in range(1, n + 1)]
     for e in failed:
-        assert e["eventProperties"]["recipientSystemId"] == sys["system"]
+        assert e["eventProperties"]["recipientSystemName"] == sys["name"]
+        assert "recipientSystemId" not in e["eventProperties"]
         assert "503" in e["eventProperties"]["error"]
     assert letter_events(srv, sender, uuid, SENT) == []
     # The receiver recovers: delivered at the next attempt, exactly once.
@@ -137,7 +142,7 @@ def test_503_resend_schedule_then_delivered_once(make_server, rx):
     assert rx.received[0]["body"] == xml
     assert len(attempts_of(rx, uuid)) == n + 1
     ok = letter_events(srv, sender, uuid, SENT)
-    assert len(ok) == 1 and ok[0]["eventProperties"]["attempt"] == n + 1
+    assert len(ok) == 1 and ok[0]["eventProperties"]["attempt"] == str(n + 1)
     assert queue_row(srv, uuid)[:2] == ("DELIVERED", n + 1)
 
 
@@ -199,7 +204,7 @@ def test_connection_refused_and_timeout(make_server):
         settle(srv)
         assert rx.uuids() == [u2] and rx.received[0]["body"] == xml2
         assert [e["eventProperties"]["attempt"] for e in letter_events(srv, sender, u2, SENT)] \
-            == [2]
+            == ["2"]
         # The unreachable system was retried on the same schedule.
         assert len(letter_events(srv, sender, u1, FAILED)) == 2
         assert queue_row(srv, u1)[:2] == ("QUEUED", 2)
@@ -211,7 +216,7 @@ def test_connection_refused_and_timeout(make_server):
         assert rx3.wait_for(lambda: len(rx3.attempts) >= 1, timeout=30)
         settle(srv)
         ev = letter_events(srv, sender, u3, FAILED)
-        assert len(ev) == 1 and ev[0]["eventProperties"]["httpStatus"] == 302, ev
+        assert len(ev) == 1 and ev[0]["eventProperties"]["httpStatus"] == "302", ev
         assert letter_events(srv, sender, u3, SENT) == [] and len(rx3.attempts) == 1
 
 

@@ -231,9 +231,27 @@ static void test_append_after_verify_continues_chain(void **state)
     assert_int_equal(n, 6);
 }
 
+/* Stored tags are shown with NgDP's catalogue: its own tags as they are, kuvert's mapped,
+ * anything else UNKNOWN. */
+static void test_ngdp_tags(void **state)
+{
+    (void)state;
+    assert_true(kv_event_tag_is_ngdp("MESSAGE_READ"));
+    assert_true(kv_event_tag_is_ngdp("UNKNOWN"));
+    assert_false(kv_event_tag_is_ngdp("SYSTEM_CREATED"));
+    assert_false(kv_event_tag_is_ngdp(NULL));
+    assert_string_equal(kv_event_tag_ngdp("MESSAGE_READ"), "MESSAGE_READ");
+    assert_string_equal(kv_event_tag_ngdp("SYSTEM_CREATED"), "SYSTEM_CHANGED");
+    assert_string_equal(kv_event_tag_ngdp("SYSTEM_DEFAULT_CHANGED"), "SYSTEM_CHANGED");
+    assert_string_equal(kv_event_tag_ngdp("MEMO_SEND_NOT_ALLOWED"), "MEMO_SEND_VALIDATION_FAILED");
+    assert_string_equal(kv_event_tag_ngdp("NO_SUCH_TAG"), "UNKNOWN");
+    assert_true(kv_event_tag_is_ngdp(kv_event_tag_ngdp("USER_TOKEN_CREATED")));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ngdp_tags),
         cmocka_unit_test_setup_teardown(test_append_query_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edit_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edit_props_detected, setup, teardown),

@@ -1,0 +1,193 @@
+# SPDX-License-Identifier: MIT
+"""GET /apis/v1/events/ as the C# client generated from NgDP's OpenAPI 1.68 calls and reads it
+(sjkp/digitalpost DigitalPostClient.cs, QueryEventsAsync): parameters dateFrom,
+senderOrRecipientSystem, senderOrRecipient, dateTo, eventTag, page, size (and "ownerOrActor "
+with its trailing space, ignored); declared statuses 200 (EventLogSearchResult), 401, 403.
+The page is read from "events"; an EventLog's system is an object {id, name, user},
+eventProperties a string -> string dictionary and eventTag one of the client's
+EventLogEventTag values. A sender's view names other organisations' systems by name only
+(issue 8: a recipient system's id is the non-secret half of its token)."""
+import json
+
+import pytest
+
+from kuvert_harness import run_cli
+from ngdp_models import assert_model, enum_values
+from readside_util import letter_xml, mailbox, setup_org
+
+CPR_A = "0101701234"
+CPR_B = "0202802345"
+UNKNOWN_CPR = "0303903456"
+SENDER = "12345674"
+OTHER = "11111114"
+AUTHORITY = "55133018"
+TAGS = set(enum_values("EventLogEventTag"))
+
+
+def send(srv, org, rid, rtype="CPR", label="Brev"):
+    uuid, xml = letter_xml(org["cvr"], rid, rtype, label=label)
+    r = srv.post("/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=xml,
+                 headers=dict(org["auth"], **{"Content-Type": "application/xml"}))
+    assert r.status_code == 201, r.text
+    return uuid, r.json()
+
+
+@pytest.fixture(scope="module")
+def world(server):
+    srv = server
+    mailbox(srv, cpr=CPR_A)
+    mailbox(srv, cpr=CPR_B)
+    a1 = setup_org(srv, SENDER)
+    a2 = setup_org(srv, SENDER)
+    b1 = setup_org(srv, OTHER)
+    srv.cli(["org", "add", "--cvr", AUTHORITY, "--name", "Myndigheden"], json_out=False,
+            check=False)
+    out = srv.cli(["system", "add", "--org", AUTHORITY, "--kind", "recipient", "--name",
+                   "Sagssystem 55", "--protocol", "pull", "--default"])
+    rcp = {"cvr": AUTHORITY, "system": out["id"], "token": out["token"],
+           "auth": {"Authorization": "Basic " + out["token"]}}
+    la, _ = send(srv, a1, CPR_A, label="Til A")
+    lb, _ = send(srv, a1, CPR_B, label="Til B")
+    l2, _ = send(srv, a2, CPR_A, label="Fra a2")
+    refused, receipt = send(srv, a1, UNKNOWN_CPR, label="Ingen postkasse")
+    assert receipt["receiptStatus"] == "NOT_ALLOWED"
+    lr, _ = send(srv, a1, AUTHORITY, rtype="CVR", label="Til myndigheden")
+    # the recipient system fetches the letter and answers with a business receipt
+    r = srv.get("/apis/v1/memos/" + lr, headers=rcp["auth"])
+    assert r.status_code == 200, r.text
+    r = srv.post("/apis/v1/memos/%s/receipt" % lr, json={"receiptStatus": "COMPLETED"},
+                 headers=rcp["auth"])
+    assert r.status_code in (200, 201), r.text
+    return srv, {"a1": a1, "a2": a2, "b1": b1, "rcp": rcp}, \
+        {"la": la, "lb": lb, "l2": l2, "refused": refused, "lr": lr}
+
+
+def query(srv, org, query_string="", status=200):
+    r = srv.get("/apis/v1/events/?" + query_string, headers=org["auth"])
+    assert r.status_code == status, r.text
+    if status != 200:
+        return assert_model(r.json(), "ErrorMessage", required=["code", "message"])
+    page = assert_model(r.json(), "EventLogSearchResult",
+                        required=["events", "currentPage", "totalPages", "elementsOnPage",
+                                  "totalElements"])
+    assert page["elementsOnPage"] == len(page["events"])
+    for e in page["events"]:
+        assert_model(e, "EventLog", required=["id", "eventId", "version", "eventTime",
+                                              "eventTag", "eventProperties"])
+        assert e["eventTag"] in TAGS
+        assert all(isinstance(v, str) for v in e["eventProperties"].values())
+    return page
+
+
+def test_own_events_have_the_client_shape(world):
+    srv, s, l = world
+    page = query(srv, s["a1"], "size=1000")
+    ev = page["events"]
+    assert ev and page["totalElements"] == len(ev) and "content" not in page
+    for e in ev:
+        assert e["system"] == {"id": s["a1"]["system"], "name": "System of " + SENDER}
+        assert e["id"] == e["eventId"]
+    uuids = {e["eventProperties"].get("messageUUID") for e in ev}
+    assert {l["la"], l["lb"], l["refused"], l["lr"]} <= uuids and l["l2"] not in uuids
+
+
+def test_kuvert_tags_are_mapped_and_kept_in_properties(world):
+    srv, s, l = world
+    ev = query(srv, s["a1"], "size=1000")["events"]
+    created = [e for e in ev if e["eventProperties"].get("kuvertTag") == "SYSTEM_CREATED"]
+    assert len(created) == 1 and created[0]["eventTag"] == "SYSTEM_CHANGED"
+    refused = [e for e in ev if e["eventProperties"].get("messageUUID") == l["refused"]
+               and e["eventProperties"].get("kuvertTag") == "MEMO_SEND_NOT_ALLOWED"]
+    assert len(refused) == 1 and refused[0]["eventTag"] == "MEMO_SEND_VALIDATION_FAILED"
+    # filtering by the NgDP tag finds the mapped events, by the kuvert tag exactly those
+    changed = query(srv, s["a1"], "eventTag=SYSTEM_CHANGED")["events"]
+    assert created[0] in changed
+    assert query(srv, s["a1"], "eventTag=SYSTEM_CREATED")["events"] == created
+    failed = query(srv, s["a1"], "eventTag=MEMO_SEND_VALIDATION_FAILED&size=1000")["events"]
+    assert refused[0] in failed
+    assert query(srv, s["a1"], "eventTag=UNKNOWN")["events"] == []
+
+
+def test_sender_or_recipient(world):
+    srv, s, l = world
+    for q in ("senderOrRecipient=" + CPR_B, "senderOrRecipient=020280-2345",
+              "senderOrRecipient=cpr:" + CPR_B):
+        ev = query(srv, s["a1"], q + "&size=1000")["events"]
+        assert ev and {e["eventProperties"].get("messageUUID") for e in ev} == {l["lb"]}, q
+    ev = query(srv, s["a1"], "senderOrRecipient=%s&size=1000" % CPR_A)["events"]
+    assert {e["eventProperties"].get("messageUUID") for e in ev} == {l["la"]}, \
+        "only the caller's own events (a2's letter to the same citizen is not a1's)"
+    assert query(srv, s["a1"], "senderOrRecipient=" + UNKNOWN_CPR + "&size=1000")["events"]
+    for bad in ("123", "abcdefghij", "cvr:" + CPR_A, "01017012345"):
+        query(srv, s["a1"], "senderOrRecipient=" + bad, status=400)
+
+
+def test_sender_or_recipient_system(world):
+    srv, s, l = world
+    ev = query(srv, s["a1"], "senderOrRecipientSystem=%s&size=1000" % s["a2"]["system"])["events"]
+    assert ev and all(e["system"]["id"] == s["a2"]["system"] for e in ev)
+    assert l["l2"] in {e["eventProperties"].get("messageUUID") for e in ev}
+    # upper case is the same system
+    assert query(srv, s["a1"], "senderOrRecipientSystem=%s&size=1000"
+                 % s["a2"]["system"].upper())["events"] == ev
+    # another organisation's system: nothing, as for an unknown one
+    for other in (s["b1"]["system"], s["rcp"]["system"], "00000000-0000-4000-8000-000000000000"):
+        page = query(srv, s["a1"], "senderOrRecipientSystem=" + other)
+        assert page["events"] == [] and page["totalElements"] == 0
+    query(srv, s["a1"], "senderOrRecipientSystem=nope", status=400)
+
+
+def test_recipient_system_is_named_not_identified(world):
+    """The sender reads the events of its letter to the authority: the recipient system's
+    fetch/receipt events name it, but its id (the non-secret half of its token) appears
+    nowhere; the recipient organisation itself sees its own system's id."""
+    srv, s, l = world
+    ev = query(srv, s["a1"], "messageUUID=%s&size=1000" % l["lr"])["events"]
+    text = json.dumps(ev)
+    assert s["rcp"]["system"] not in text
+    foreign = [e for e in ev if e.get("system", {}).get("name") == "Sagssystem 55"]
+    assert foreign, ev
+    for e in foreign:
+        assert e["system"] == {"name": "Sagssystem 55"}
+    receipt = [e for e in ev if e["eventTag"] == "BUSINESS_RECEIPT_RECEIVED_BY_RECIPIENT_SYSTEM"]
+    assert receipt and receipt[0]["actor"] == "Sagssystem 55"
+    own = query(srv, s["rcp"], "messageUUID=%s&size=1000" % l["lr"])["events"]
+    assert s["rcp"]["system"] in json.dumps(own)
+    # and the recipient sees the sender's system by name only
+    assert s["a1"]["system"] not in json.dumps(own)
+
+
+def test_paging_with_next(world):
+    srv, s, _ = world
+    allev = query(srv, s["a1"], "size=1000&senderOrRecipient=" + CPR_A)["events"]
+    assert len(allev) >= 2
+    got, url, pages = [], "/apis/v1/events/?size=1&senderOrRecipient=" + CPR_A, 0
+    while url and pages < 50:
+        r = srv.get(url, headers=s["a1"]["auth"])
+        assert r.status_code == 200, r.text
+        page = r.json()
+        assert page["currentPage"] == pages and page["totalPages"] == len(allev)
+        got += page["events"]
+        url = page.get("next")
+        pages += 1
+    assert got == allev
+
+
+def test_client_query_string(world):
+    """Dates as the client's ConvertToString writes a DateTime (no zone), and the
+    "ownerOrActor " parameter with its trailing space, are accepted."""
+    srv, s, _ = world
+    page = query(srv, s["a1"], "dateFrom=2000-01-01T00%3A00%3A00&dateTo=2999-01-01T00%3A00%3A00"
+                 "&ownerOrActor%20=x&page=0&size=1000")
+    assert page["events"] == query(srv, s["a1"], "size=1000")["events"]
+
+
+def test_unauthenticated_is_401(world):
+    srv, _, _ = world
+    query(srv, {"auth": {}}, "", status=401)
+
+
+def test_hash_chain_still_verifies(world):
+    srv, _, _ = world
+    out = run_cli(["events", "verify", "--data", srv.data_dir, "--json"])
+    assert out["ok"] is True and out["events"] > 10
