@@ -8,6 +8,8 @@
  *   kuvert config routes [--json]
  *       every route the server serves (method, pattern, metrics name, test-only flag); used by
  *       tests/it/test_openapi.py to compare with docs/openapi.yaml.
+ *   kuvert config access [--json]
+ *       the authorisation rule of every access key (identity/authz.h, docs/rights.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 
 #include "cli/cli.h"
 #include "http/http.h"
+#include "identity/authz.h"
 #include "util/conf.h"
 #include "util/xmalloc.h"
 
@@ -24,7 +27,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: kuvert config show [--json | --markdown] [--data DIR] [--config FILE]\n"
                "                          [--set key=value ...]\n"
-               "       kuvert config routes [--json]\n");
+               "       kuvert config routes [--json]\n"
+               "       kuvert config access [--json]\n");
 }
 
 static int show(int argc, char **argv)
@@ -112,6 +116,33 @@ static int routes(int argc, char **argv)
     return KV_EXIT_OK;
 }
 
+/* `kuvert config access [--json]`: the authorisation rules behind the routes' access keys
+ * (identity/authz.h). */
+static int access_rules(int argc, char **argv)
+{
+    json_t *arr;
+    size_t i, n;
+    const struct kv_authz_rule *r = kv_authz_rules(&n);
+    char *text;
+
+    if (argc > 2 || (argc == 2 && strcmp(argv[1], "--json") != 0)) {
+        usage(stderr);
+        return KV_EXIT_USAGE;
+    }
+    if (argc == 2) {
+        arr = kv_authz_rules_json();
+        text = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf("{\"rules\":%s}\n", text ? text : "[]");
+        free(text);
+        json_decref(arr);
+        return KV_EXIT_OK;
+    }
+    for (i = 0; i < n; i++)
+        printf("%-18s %-34s %s\n", r[i].access,
+               r[i].org_priv >= 0 ? kv_priv_table()[r[i].org_priv].code : "-", r[i].what);
+    return KV_EXIT_OK;
+}
+
 static int run(int argc, char **argv)
 {
     if (argc < 2 || kv_cli_is_help(argv[1])) {
@@ -122,6 +153,8 @@ static int run(int argc, char **argv)
         return show(argc - 1, argv + 1);
     if (strcmp(argv[1], "routes") == 0)
         return routes(argc - 1, argv + 1);
+    if (strcmp(argv[1], "access") == 0)
+        return access_rules(argc - 1, argv + 1);
     kv_cli_errorf("config", "unknown subcommand \"%s\"", argv[1]);
     usage(stderr);
     return KV_EXIT_USAGE;

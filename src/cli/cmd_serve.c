@@ -21,6 +21,8 @@
 #include "cli/cli.h"
 #include "http/server.h"
 #include "hub/hub.h"
+#include "hub/scheduler.h"
+#include "identity/rights.h"
 #include "util/conf.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -103,6 +105,11 @@ static int run(int argc, char **argv)
     rc = kv_hub_start_workers(hub, &err);
     if (rc < 0) {
         kv_cli_errorf("serve", "starting workers: %s", err.msg);
+        goto out;
+    }
+    /* rights with an end date: warning mails and expiry (identity/rights.h) */
+    if (kv_scheduler_add_hook(hub->sched, kv_rights_hook, hub) < 0) {
+        kv_cli_errorf("serve", "starting workers: too many scheduler hooks");
         goto out;
     }
     rc = kv_web_init(hub, &err);

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * authz.c: the rule table behind every route's access key and the one decision function (see
+ * authz.h). Keep the table the single place where "who may do what" is written: a new portal
+ * function gets a new row here (or reuses one) and a key in its route table, never a check of
+ * its own. The decision is fail-closed: no principal -> 401 for anything not public; an
+ * unknown or missing key -> 403 for everyone.
+ */
+#include "identity/authz.h"
+
+#include <string.h>
+
+#define K(x) KV_AUTHZ_KIND(KV_PRINCIPAL_##x)
+#define PEOPLE (K(CITIZEN) | K(COMPANY_USER) | K(EMPLOYEE))
+#define STAFF (K(COMPANY_USER) | K(EMPLOYEE))
+#define ALL (K(NONE) | PEOPLE | K(SYSTEM) | K(ADMIN))
+
+static const struct kv_authz_rule RULES[] = {
+    {KV_ACCESS_PUBLIC, ALL, -1, NULL, 0, "anyone, signed in or not"},
+    {KV_ACCESS_SYSTEM, K(SYSTEM), -1, NULL, 0, "any active sender or recipient system"},
+    {KV_ACCESS_SENDER, K(SYSTEM), -1, "sender", 0, "a sender system"},
+    {KV_ACCESS_RECIPIENT, K(SYSTEM), -1, "recipient", 0, "a recipient system"},
+    {KV_ACCESS_SYSTEM_ORG, K(SYSTEM), -1, NULL, 1,
+     "a system of the organisation named in the path"},
+    {KV_ACCESS_ADMIN, K(ADMIN), -1, NULL, 0, "the operator (admin token)"},
+    {KV_ACCESS_MAILBOX, PEOPLE, KV_PRIV_MESSAGE_BASIC, NULL, 0,
+     "a mailbox's owner; an organisation's employee with MESSAGE_BASIC"},
+    {KV_ACCESS_MAILBOX_WRITE, PEOPLE, KV_PRIV_MESSAGE_WRITE, NULL, 0,
+     "a mailbox's owner; an organisation's employee with MESSAGE_WRITE"},
+    {KV_ACCESS_SIGNED_IN, PEOPLE, -1, NULL, 0, "any signed-in person"},
+    {KV_ACCESS_EMPLOYEE, STAFF, -1, NULL, 0, "a person acting for an organisation"},
+    {KV_ACCESS_RIGHTS, STAFF, KV_PRIV_ORGANISATION_USER_ADMINISTRATOR, NULL, 0,
+     "rettighedsadministrator of the organisation acted for"},
+    {KV_ACCESS_SYSTEMS, STAFF, KV_PRIV_SYSTEM_MANAGER, NULL, 0, "systemadministrator"},
+    {KV_ACCESS_CONTACTS, STAFF, KV_PRIV_CONTACT_ADMINISTRATOR, NULL, 0,
+     "kontaktstrukturadministrator"},
+    {KV_ACCESS_EVENTLOG, STAFF, KV_PRIV_MESSAGE_LOG_ADMINISTRATOR, NULL, 0,
+     "hændelseslogadministrator"},
+    {KV_ACCESS_RECALL, STAFF, KV_PRIV_RECALL_ADMINISTRATOR, NULL, 0,
+     "tilbagekaldelsesadministrator"},
+    {KV_ACCESS_STATISTICS, STAFF, KV_PRIV_STATISTICS_ADMINISTRATOR, NULL, 0,
+     "statistikadministrator"},
+    {KV_ACCESS_ORGANISATION, STAFF, KV_PRIV_ORGANISATION_ADMINISTRATOR, NULL, 0,
+     "organisationsadministrator"},
+    {KV_ACCESS_CITIZEN_SERVICE, K(EMPLOYEE), KV_PRIV_CITIZEN_SERVICE_EMPLOYEE, NULL, 0,
+     "borgerservicemedarbejder"},
+    {KV_ACCESS_BUSINESS_SERVICE, K(EMPLOYEE), KV_PRIV_BUSINESS_SERVICE_EMPLOYEE, NULL, 0,
+     "erhvervsservicemedarbejder"},
+    {KV_ACCESS_TESTPORTAL, STAFF, KV_PRIV_TEST_PORTAL, NULL, 0, "testportalbruger"},
+};
+
+const struct kv_authz_rule *kv_authz_rules(size_t *out_n)
+{
+    *out_n = sizeof(RULES) / sizeof(RULES[0]);
+    return RULES;
+}
+
+const struct kv_authz_rule *kv_authz_rule(const char *access)
+{
+    size_t i;
+
+    if (!access)
+        return NULL;
+    for (i = 0; i < sizeof(RULES) / sizeof(RULES[0]); i++)
+        if (strcmp(RULES[i].access, access) == 0)
+            return &RULES[i];
+    return NULL;
+}
+
+enum kv_authz_result kv_authz_decide(const struct kv_principal *p, const char *access,
+                                     const char *scope_cvr)
+{
+    const struct kv_authz_rule *r = kv_authz_rule(access);
+    enum kv_principal_kind kind = p ? p->kind : KV_PRINCIPAL_NONE;
+
+    if (r && r->kinds == ALL)
+        return KV_AUTHZ_ALLOW;
+    if (kind == KV_PRINCIPAL_NONE || (unsigned)kind > KV_PRINCIPAL_ADMIN)
+        return KV_AUTHZ_UNAUTHENTICATED;
+    if (!r || !(r->kinds & KV_AUTHZ_KIND(kind)))
+        return KV_AUTHZ_FORBIDDEN;
+    switch (kind) {
+    case KV_PRINCIPAL_SYSTEM:
+        if (r->system_kind && strcmp(r->system_kind, p->system_kind) != 0)
+            return KV_AUTHZ_FORBIDDEN;
+        break;
+    case KV_PRINCIPAL_EMPLOYEE:
+    case KV_PRINCIPAL_COMPANY_USER:
+        if (!p->org_cvr[0])
+            return KV_AUTHZ_FORBIDDEN;
+        if (r->org_priv >= 0 && !(p->privs & KV_PRIV_BIT(r->org_priv)))
+            return KV_AUTHZ_FORBIDDEN;
+        break;
+    case KV_PRINCIPAL_CITIZEN:
+    case KV_PRINCIPAL_ADMIN:
+    case KV_PRINCIPAL_NONE:
+        break;
+    }
+    if (r->scoped && (!scope_cvr || strcmp(scope_cvr, p->org_cvr) != 0))
+        return KV_AUTHZ_FORBIDDEN;
+    return KV_AUTHZ_ALLOW;
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+    size_t l = src ? strlen(src) : 0;
+
+    if (l >= n)
+        l = n - 1;
+    if (l)
+        memcpy(dst, src, l);
+    dst[l] = '\0';
+}
+
+void kv_principal_system(struct kv_principal *out, const char *system_id, const char *kind,
+                         const char *org_cvr)
+{
+    memset(out, 0, sizeof(*out));
+    out->kind = KV_PRINCIPAL_SYSTEM;
+    copy(out->system_id, sizeof(out->system_id), system_id);
+    copy(out->system_kind, sizeof(out->system_kind), kind);
+    copy(out->org_cvr, sizeof(out->org_cvr), org_cvr);
+}
+
+void kv_principal_admin(struct kv_principal *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->kind = KV_PRINCIPAL_ADMIN;
+    copy(out->name, sizeof(out->name), "admin");
+}
+
+void kv_principal_mailbox_owner(struct kv_principal *out, const char *owner_type,
+                                const char *owner_id)
+{
+    memset(out, 0, sizeof(*out));
+    if (owner_type && strcmp(owner_type, "CPR") == 0) {
+        out->kind = KV_PRINCIPAL_CITIZEN;
+        copy(out->cpr, sizeof(out->cpr), owner_id);
+        out->privs = KV_PRIV_BIT(KV_PRIV_MAILBOX_READ) | KV_PRIV_BIT(KV_PRIV_MAILBOX_READ_WRITE);
+    } else {
+        out->kind = KV_PRINCIPAL_COMPANY_USER;
+        copy(out->org_cvr, sizeof(out->org_cvr), owner_id);
+        out->privs = KV_PRIV_BIT(KV_PRIV_MESSAGE_BASIC) | KV_PRIV_BIT(KV_PRIV_MESSAGE_WRITE);
+    }
+}
+
+json_t *kv_authz_rules_json(void)
+{
+    json_t *arr = json_array(), *o, *kinds;
+    size_t i;
+    int k;
+
+    for (i = 0; i < sizeof(RULES) / sizeof(RULES[0]); i++) {
+        const struct kv_authz_rule *r = &RULES[i];
+
+        kinds = json_array();
+        for (k = KV_PRINCIPAL_NONE; k <= KV_PRINCIPAL_ADMIN; k++)
+            if (r->kinds & KV_AUTHZ_KIND(k))
+                json_array_append_new(kinds, json_string(kv_principal_kind_name(k)));
+        o = json_pack("{s:s,s:o,s:b,s:s}", "access", r->access, "kinds", kinds, "scoped",
+                      r->scoped, "what", r->what);
+        if (r->org_priv >= 0) {
+            json_object_set_new(o, "privilege", json_string(kv_priv_table()[r->org_priv].code));
+            json_object_set_new(o, "privilegeDa",
+                                json_string(kv_priv_table()[r->org_priv].name_da));
+        }
+        if (r->system_kind)
+            json_object_set_new(o, "systemKind", json_string(r->system_kind));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
