@@ -8,7 +8,9 @@
  * and a company's own), bearer tokens for the mailbox owners and a few letters sent through the
  * real send pipeline (one delivered now and open for replies for 30 days, one with a value
  * date a week ahead, one turned into a print job, one to a company, one from the region to
- * Kommunen's recipient system). Refuses a directory that already has the demo data (tokens
+ * Kommunen's recipient system), and employees with different rights in each authority
+ * (demo_people.c: one rettighedsadministrator each, a systemadministrator, a
+ * borgerservicemedarbejder, ...). Refuses a directory that already has the demo data (tokens
  * cannot be shown twice).
  */
 #include <stdio.h>
@@ -19,6 +21,7 @@
 
 #include "cli/admin.h"
 #include "cli/cli.h"
+#include "cli/demo_people.h"
 #include "hub/contact_points.h"
 #include "hub/directory.h"
 #include "hub/hub.h"
@@ -298,6 +301,8 @@ static int seed(struct kv__admin *a, json_t *res, struct kv_err *err)
     }
     if (rc == 0)
         rc = seed_letters(a, senders, letters, err);
+    if (rc == 0)
+        rc = kv__demo_people(a, res, err); /* employees and their rights */
     return rc;
 }
 
@@ -362,8 +367,10 @@ static int run(int argc, char **argv)
     } else {
         if (a.json)
             kv__admin_print_json(json_incref(res));
-        else
+        else {
             print_text(res);
+            kv__demo_people_print(res);
+        }
         status = KV_EXIT_OK;
     }
     json_decref(res);

@@ -151,5 +151,20 @@ for t in PRIVILEGES_GRANTED:5 PRIVILEGES_REVOKED:1 EMPLOYEE_ADDED:2 IDENTITY_DEA
     if [ "$n" = "${t##*:}" ]; then pass; else fail "${t%%:*}: $n events, want ${t##*:}"; fi
 done
 
+# kuvert demo seeds employees: one rettighedsadministrator in each authority, a
+# systemadministrator, a borgerservicemedarbejder, and prints who they are
+run demo --data "$T/demo" --json
+expect 0 "demo"
+json "all(any(e['org'] == o and 'ORGANISATION_USER_ADMINISTRATOR' in e['rights'] for e in j['employees']) for o in ('12345678', '11223344', '55667788'))" "a rettighedsadministrator in each authority"
+json "any('SYSTEM_MANAGER' in e['rights'] for e in j['employees']) and any('CITIZEN_SERVICE_EMPLOYEE' in e['rights'] for e in j['employees'])" "a systemadministrator and a borgerservicemedarbejder"
+run user list --data "$T/demo" --org 12345678 --json
+expect 0 "demo list"
+json "any(e['email'] == 'birgit.borgerservice@kommunen.dk' and any(r['type'] == 'CITIZEN_SERVICE_EMPLOYEE' for r in e['rights']) for e in j['employees'])" "the seeded rights are in the store"
+json "len(j['groups']) == 1" "the demo user group"
+run demo --data "$T/demo2"
+expect 0 "demo text"
+out_has "anne.rettighed@kommunen.dk"
+out_has "Borgerservicemedarbejder"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
