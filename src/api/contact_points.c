@@ -7,10 +7,14 @@
  *   GET|POST           /apis/v1/organisations/{orgId}/contact-groups/        list | create
  *   GET|PUT|DELETE     /apis/v1/organisations/{orgId}/contact-groups/{id}    one
  *   GET                /api/contact-points?organisation=&term=&code=        search (Bearer)
- * The CRUD routes take a system token (Basic) of organisation orgId (403 for another
- * organisation's system). GET one, POST and PUT answer an ETag ("<version>"); PUT needs
- * If-Match (428 without, 412 when it does not match the current version); DELETE honours
- * If-Match when given. If-Match may be weak (W/"N"), unquoted (N) or a list ("1", "2").
+ * orgId is the organisation's UUID (NgDP's organisationId) or its CVR. The CRUD routes take a
+ * system token (Basic) of that organisation (403 for another's, or an unknown one). Shapes
+ * are NgDP 1.68's (see hub/contact_points.h); lists answer ContactPointSearchResult /
+ * ContactGroupSearchResult with NgDP's filters isRoot, visibility, contactGroupId,
+ * searchTerm, searchTermOrName and page/size. GET one, POST and PUT answer an ETag
+ * ("<version>"); PUT needs If-Match (428 without, 412 when it does not match the current
+ * version); DELETE honours If-Match when given. If-Match may be weak (W/"N"), unquoted (N)
+ * or a list ("1", "2"); "<namespace>.ETag", what NgDP's generated client sends, counts as "*".
  * Validation errors are 400 ErrorMessages with fieldErrors. The search
  * returns the active points visible to the caller's audience: citizen for a CPR token, company
  * for a CVR token. Semantics in docs/recipient-side.md; storage in src/hub/contact_points.c.
@@ -45,19 +49,25 @@ static const struct kind GROUPS = {"contact group", kv_contact_group_create, kv_
                                    kv_contact_group_update, kv_contact_group_delete,
                                    kv_contact_groups_list};
 
-/* Authenticates a system of organisation req->params[0]; writes 401/403 itself. */
-static int org_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db)
+/* Authenticates a system of organisation req->params[0] (its UUID, in any case, as NgDP's
+ * clients address it, or its CVR) and writes that organisation's CVR into cvr; writes 401/403
+ * itself (an unknown organisation is 403 like another's, so ids do not probe). */
+static int org_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
+                    char cvr[9])
 {
     struct kv_system sys;
+    struct kv_org org;
+    struct kv_err err = {0};
 
     if (kv__read_system_auth(req, resp, db, &sys) < 0)
         return KV_EAUTH;
-    if (strcmp(sys.org_cvr, req->params[0]) != 0) {
+    if (kv_org_resolve(db, req->params[0], &org, &err) < 0 || strcmp(sys.org_cvr, org.cvr) != 0) {
         kv_http_resp_error(resp, 403, "FORBIDDEN",
                            "a system may only manage its own organisation's contact structure",
                            NULL);
         return KV_EPERM;
     }
+    memcpy(cvr, org.cvr, 9);
     return 0;
 }
 
@@ -70,6 +80,8 @@ static void set_etag(struct kv_http_resp *resp, const json_t *o)
     kv_http_resp_header(resp, "ETag", tag);
 }
 
+#define LIST_PAGE_DEFAULT 1000 /* contact points/groups per list page unless size= says */
+#define LIST_PAGE_MAX 1000
 #define IF_MATCH_TAGS 16 /* entity tags of one If-Match header that are looked at */
 
 /* Parses If-Match: "*", or a comma-separated list of entity tags, each "N" or W/"N" (w/ in
@@ -119,13 +131,30 @@ static int if_match_tags(const char *h, int64_t v[IF_MATCH_TAGS])
     return n;
 }
 
+/* 1 when If-Match h is what NgDP's generated C# client sends for it: its ETag class has no
+ * members, so ConvertToString writes the class's name, "<namespace>.ETag" (digitalpost.ETag
+ * in sjkp/digitalpost). Such a request cannot name a version; it is taken as "*" so that the
+ * unchanged client can update and delete (docs/openapi.yaml). Any other value that is no
+ * kuvert entity tag still gets 412. */
+static int client_etag_class(const char *h)
+{
+    size_t n;
+
+    while (*h == ' ' || *h == '\t')
+        h++;
+    n = strcspn(h, " \t");
+    if (h[n + strspn(h + n, " \t")] != '\0' || n < 6 || n > 200)
+        return 0;
+    return strncmp(h + n - 5, ".ETag", 5) == 0 && !memchr(h, '"', n) && !memchr(h, ',', n);
+}
+
 /* The version an update or delete must find: -1 when If-Match is absent, 0 for "*", else a
  * version named by the header. When it names several, the current one is chosen if it is
  * among them (the write re-checks it in its transaction). When it names none that kuvert
  * could have issued, the resource is read: 404 when it does not exist, else a 412 naming the
  * current ETag is written and KV_ECONFLICT returned. */
 static int if_match(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
-                    const struct kind *k, int64_t *out)
+                    const struct kind *k, const char *org, int64_t *out)
 {
     const char *h = kv_http_req_header(req, "If-Match");
     int64_t v[IF_MATCH_TAGS], cur = 0;
@@ -137,10 +166,14 @@ static int if_match(struct kv_http_req *req, struct kv_http_resp *resp, struct k
     *out = n == -1 ? -1 : 0;
     if (n < 0)
         return 0;
+    if (n == 0 && client_etag_class(h)) {
+        *out = 0;
+        return 0;
+    }
     *out = v[0];
     if (n == 1)
         return 0;
-    rc = k->get(db, req->params[0], req->params[1], &o, &err);
+    rc = k->get(db, org, req->params[1], &o, &err);
     if (rc < 0) {
         kv_http_resp_from_err(resp, rc, &err);
         return rc;
@@ -218,22 +251,143 @@ static json_t *parse_body(struct kv_http_req *req, struct kv_http_resp *resp)
     return in;
 }
 
+/* 1 when point p lists group id among its contactGroups. */
+static int in_group(const json_t *p, const char *id)
+{
+    json_t *g;
+    size_t i;
+
+    json_array_foreach(json_object_get(p, "contactGroups"), i, g)
+        if (strcasecmp(json_string_value(json_object_get(g, "id")), id) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 when needle occurs in hay, ASCII case folded. */
+static int contains(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+
+    for (; hay && *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return 1;
+    return n == 0;
+}
+
+/* 1 when one of point p's search terms (or, with names, its name) contains term. */
+static int term_match(const json_t *p, const char *term, int names)
+{
+    json_t *t;
+    size_t i;
+
+    if (names && contains(json_string_value(json_object_get(p, "name")), term))
+        return 1;
+    json_array_foreach(json_object_get(p, "searchTerms"), i, t)
+        if (contains(json_string_value(json_object_get(t, "term")), term))
+            return 1;
+    return 0;
+}
+
+/* Keeps the elements of list that pass NgDP's query filters: isRoot (points in no group,
+ * groups without a parent), visibility VISIBLE|HIDDEN|ALL (points), contactGroupId,
+ * searchTerm and searchTermOrName (points). Writes a 400 and returns KV_EINVAL on a bad
+ * value. */
+static int filter_list(struct kv_http_req *req, struct kv_http_resp *resp, int points,
+                       json_t *list)
+{
+    const char *vis = kv_http_req_query(req, "visibility");
+    const char *group = points ? kv_http_req_query(req, "contactGroupId") : NULL;
+    const char *term = points ? kv_http_req_query(req, "searchTerm") : NULL;
+    const char *term_name = points ? kv_http_req_query(req, "searchTermOrName") : NULL;
+    int root, want_visible = -1;
+    size_t i;
+
+    if (kv__read_query_bool(req, resp, "isRoot", &root) < 0)
+        return KV_EINVAL;
+    if (vis && strcasecmp(vis, "ALL") != 0) {
+        if (strcasecmp(vis, "VISIBLE") == 0)
+            want_visible = 1;
+        else if (strcasecmp(vis, "HIDDEN") == 0)
+            want_visible = 0;
+        else
+            return kv__read_bad_param(resp, "visibility", vis,
+                                      "visibility is VISIBLE, HIDDEN or ALL");
+    }
+    for (i = json_array_size(list); i-- > 0;) {
+        json_t *e = json_array_get(list, i);
+        int keep = 1;
+        if (root == 1)
+            keep = points ? json_array_size(json_object_get(e, "contactGroups")) == 0
+                          : !json_object_get(e, "parent");
+        if (keep && points && want_visible >= 0)
+            keep = json_is_true(json_object_get(e, "visible")) == want_visible;
+        if (keep && group)
+            keep = in_group(e, group);
+        if (keep && term)
+            keep = term_match(e, term, 0);
+        if (keep && term_name)
+            keep = term_match(e, term_name, 1);
+        if (!keep)
+            json_array_remove(list, i);
+    }
+    return 0;
+}
+
+/* NgDP's ContactPointSearchResult / ContactGroupSearchResult of page `page` (size `size`) of
+ * list (taken): {contactPoints|contactGroups, currentPage, totalPages, elementsOnPage,
+ * totalElements, next (relative URL, only when there is a next page)}. */
+static json_t *search_result(struct kv_http_req *req, const char *member, json_t *list,
+                             int64_t page, int64_t size)
+{
+    int64_t total = (int64_t)json_array_size(list), pages = (total + size - 1) / size, i;
+    json_t *o = json_object(), *slice = json_array();
+
+    for (i = page * size; i < total && i < (page + 1) * size; i++)
+        json_array_append(slice, json_array_get(list, (size_t)i));
+    json_decref(list);
+    json_object_set_new(o, member, slice);
+    json_object_set_new(o, "currentPage", json_integer(page));
+    json_object_set_new(o, "totalPages", json_integer(pages));
+    json_object_set_new(o, "elementsOnPage", json_integer((json_int_t)json_array_size(slice)));
+    json_object_set_new(o, "totalElements", json_integer(total));
+    if (page + 1 < pages) {
+        char next[512];
+        int n = snprintf(next, sizeof(next), "%s?page=%lld&size=%lld", req->path,
+                         (long long)(page + 1), (long long)size);
+        if (n > 0 && (size_t)n < sizeof(next))
+            json_object_set_new(o, "next", json_string(next));
+    }
+    return o;
+}
+
 static int do_list(struct kv_http_req *req, struct kv_http_resp *resp, const struct kind *k)
 {
     struct kv_db *db = NULL;
     struct kv_err err = {0};
     json_t *out = NULL;
-    int rc;
+    char org[9];
+    int64_t page, size;
+    int points = k == &POINTS, rc;
 
     if (kv__read_db(req, resp, &db) < 0)
         return 0;
-    if (org_auth(req, resp, db) == 0) {
-        rc = k->list(db, req->params[0], &out, &err);
-        if (rc < 0)
-            kv_http_resp_from_err(resp, rc, &err);
-        else
-            kv_http_resp_json(resp, 200, out);
+    if (org_auth(req, resp, db, org) < 0 ||
+        kv__read_query_int(req, resp, "page", 0, 0, INT32_MAX, &page) < 0 ||
+        kv__read_query_int(req, resp, "size", LIST_PAGE_DEFAULT, 1, LIST_PAGE_MAX, &size) < 0)
+        goto out;
+    rc = k->list(db, org, &out, &err);
+    if (rc < 0) {
+        kv_http_resp_from_err(resp, rc, &err);
+        goto out;
     }
+    if (filter_list(req, resp, points, out) < 0)
+        goto out;
+    kv_http_resp_json(resp, 200,
+                      search_result(req, points ? "contactPoints" : "contactGroups", out, page,
+                                    size));
+    out = NULL;
+out:
+    json_decref(out);
     kv_db_release(db);
     return 0;
 }
@@ -242,17 +396,18 @@ static int do_create(struct kv_http_req *req, struct kv_http_resp *resp, const s
 {
     struct kv_db *db = NULL;
     struct kv_err err = {0};
+    char org[9];
     json_t *in = NULL, *out = NULL, *fes = NULL;
     char loc[160];
     int rc;
 
     if (kv__read_db(req, resp, &db) < 0)
         return 0;
-    if (org_auth(req, resp, db) < 0 || !(in = parse_body(req, resp)))
+    if (org_auth(req, resp, db, org) < 0 || !(in = parse_body(req, resp)))
         goto out;
     normalise_code_types(in);
     normalise_parent(in);
-    rc = k->create(db, req->params[0], in, &out, &fes, &err);
+    rc = k->create(db, org, in, &out, &fes, &err);
     if (rc < 0) {
         write_failure(resp, rc, fes, 0, &err);
         goto out;
@@ -274,13 +429,14 @@ static int do_get(struct kv_http_req *req, struct kv_http_resp *resp, const stru
 {
     struct kv_db *db = NULL;
     struct kv_err err = {0};
+    char org[9];
     json_t *out = NULL;
     int rc;
 
     if (kv__read_db(req, resp, &db) < 0)
         return 0;
-    if (org_auth(req, resp, db) == 0) {
-        rc = k->get(db, req->params[0], req->params[1], &out, &err);
+    if (org_auth(req, resp, db, org) == 0) {
+        rc = k->get(db, org, req->params[1], &out, &err);
         if (rc < 0) {
             kv_http_resp_from_err(resp, rc, &err);
         } else {
@@ -296,26 +452,27 @@ static int do_put(struct kv_http_req *req, struct kv_http_resp *resp, const stru
 {
     struct kv_db *db = NULL;
     struct kv_err err = {0};
+    char org[9];
     json_t *in = NULL, *out = NULL, *fes = NULL;
     int64_t expect;
     int stale = 0, rc;
 
     if (kv__read_db(req, resp, &db) < 0)
         return 0;
-    if (org_auth(req, resp, db) < 0)
+    if (org_auth(req, resp, db, org) < 0)
         goto out;
     if (!kv_http_req_header(req, "If-Match")) {
         kv_http_resp_error(resp, 428, "PRECONDITION_REQUIRED",
                            "an update needs If-Match with the ETag of the current version", NULL);
         goto out;
     }
-    if (if_match(req, resp, db, k, &expect) < 0)
+    if (if_match(req, resp, db, k, org, &expect) < 0)
         goto out;
     if (!(in = parse_body(req, resp)))
         goto out;
     normalise_code_types(in);
     normalise_parent(in);
-    rc = k->update(db, req->params[0], req->params[1], expect, in, &out, &fes, &stale, &err);
+    rc = k->update(db, org, req->params[1], expect, in, &out, &fes, &stale, &err);
     if (rc < 0) {
         write_failure(resp, rc, fes, stale, &err);
         goto out;
@@ -332,16 +489,17 @@ static int do_delete(struct kv_http_req *req, struct kv_http_resp *resp, const s
 {
     struct kv_db *db = NULL;
     struct kv_err err = {0};
+    char org[9];
     int64_t expect;
     int stale = 0, rc;
 
     if (kv__read_db(req, resp, &db) < 0)
         return 0;
-    if (org_auth(req, resp, db) < 0)
+    if (org_auth(req, resp, db, org) < 0)
         goto out;
-    if (if_match(req, resp, db, k, &expect) < 0)
+    if (if_match(req, resp, db, k, org, &expect) < 0)
         goto out;
-    rc = k->del(db, req->params[0], req->params[1], expect > 0 ? expect : 0, &stale, &err);
+    rc = k->del(db, org, req->params[1], expect > 0 ? expect : 0, &stale, &err);
     if (rc < 0)
         write_failure(resp, rc, NULL, stale, &err);
     else

@@ -112,7 +112,31 @@ void kv__cp_bool(const json_t *in, const char *name, int def, json_t *fes,
 void kv__cp_set_text(json_t *o, const char *key, const char *text)
 {
     json_t *v = text ? json_string(text) : NULL;
-    json_object_set_new(o, key, v ? v : json_null());
+
+    if (v)
+        json_object_set_new(o, key, v);
+}
+
+void kv__cp_set_time(json_t *o, const char *key, int64_t ms)
+{
+    char ts[32];
+
+    if (ms <= 0)
+        return;
+    kv_clock_format_utc(ms, ts, sizeof(ts));
+    json_object_set_new(o, key, json_string(ts));
+}
+
+json_t *kv__cp_org_json(const char *uuid, const char *cvr, const char *name, int64_t created_ms)
+{
+    json_t *o = json_object();
+
+    kv__cp_set_text(o, "id", uuid);
+    kv__cp_set_text(o, "cvrNumber", cvr);
+    kv__cp_set_text(o, "name", name);
+    json_object_set_new(o, "type", json_string("AUTHORITY"));
+    kv__cp_set_time(o, "createdDate", created_ms);
+    return o;
 }
 
 void kv__cp_bind_opt(struct kv_stmt *s, int idx, const char *v)
@@ -143,26 +167,43 @@ int kv__cp_is_uuid(const char *s)
 
 /* ---- groups ---- */
 
+#define GROUP_COLS                                                                                 \
+    "g.id, g.org_cvr, g.name, g.description, g.organisational_unit, g.parent_id, g.version, "    \
+    "g.org_unit, g.created_ms, g.updated_ms, o.uuid, o.name, o.created_ms, p.name "              \
+    "FROM contact_groups g JOIN orgs o ON o.cvr = g.org_cvr "                                    \
+    "LEFT JOIN contact_groups p ON p.id = g.parent_id "
+
+/* NgDP 1.68's ContactGroup: {id, version, createdDate, lastUpdated, name, description,
+ * organisationalUnit (bool), organisation (Organisation), parent ({id, name})} and kuvert's
+ * organisationalUnitName (the unit's name, when one was given). */
 static json_t *row_json(struct kv_stmt *s)
 {
     json_t *o = json_object();
 
     kv__cp_set_text(o, "id", kv_stmt_col_text(s, 0));
-    kv__cp_set_text(o, "organisation", kv_stmt_col_text(s, 1));
+    json_object_set_new(o, "version", json_integer(kv_stmt_col_int64(s, 6)));
+    kv__cp_set_time(o, "createdDate", kv_stmt_col_int64(s, 8));
+    kv__cp_set_time(o, "lastUpdated", kv_stmt_col_int64(s, 9));
     kv__cp_set_text(o, "name", kv_stmt_col_text(s, 2));
     kv__cp_set_text(o, "description", kv_stmt_col_text(s, 3));
-    kv__cp_set_text(o, "organisationalUnit", kv_stmt_col_text(s, 4));
-    kv__cp_set_text(o, "parent", kv_stmt_col_text(s, 5));
-    json_object_set_new(o, "version", json_integer(kv_stmt_col_int64(s, 6)));
+    json_object_set_new(o, "organisationalUnit", json_boolean(kv_stmt_col_int64(s, 7)));
+    json_object_set_new(o, "organisation",
+                        kv__cp_org_json(kv_stmt_col_text(s, 10), kv_stmt_col_text(s, 1),
+                                        kv_stmt_col_text(s, 11), kv_stmt_col_int64(s, 12)));
+    if (kv_stmt_col_text(s, 5)) {
+        json_t *p = json_object();
+        kv__cp_set_text(p, "id", kv_stmt_col_text(s, 5));
+        kv__cp_set_text(p, "name", kv_stmt_col_text(s, 13));
+        json_object_set_new(o, "parent", p);
+    }
+    kv__cp_set_text(o, "organisationalUnitName", kv_stmt_col_text(s, 4));
     return o;
 }
 
 int kv_contact_group_get(struct kv_db *db, const char *org, const char *id, json_t **out,
                          struct kv_err *err)
 {
-    static const char sql[] =
-        "SELECT id, org_cvr, name, description, organisational_unit, parent_id, version "
-        "FROM contact_groups WHERE id = lower(?) AND org_cvr = ?";
+    static const char sql[] = "SELECT " GROUP_COLS "WHERE g.id = lower(?) AND g.org_cvr = ?";
     struct kv_stmt *s = NULL;
     int rc;
 
@@ -183,9 +224,7 @@ int kv_contact_group_get(struct kv_db *db, const char *org, const char *id, json
 
 int kv_contact_groups_list(struct kv_db *db, const char *org, json_t **out, struct kv_err *err)
 {
-    static const char sql[] =
-        "SELECT id, org_cvr, name, description, organisational_unit, parent_id, version "
-        "FROM contact_groups WHERE org_cvr = ? ORDER BY name, id";
+    static const char sql[] = "SELECT " GROUP_COLS "WHERE g.org_cvr = ? ORDER BY g.name, g.id";
     struct kv_stmt *s = NULL;
     json_t *arr;
     int rc;
@@ -233,7 +272,8 @@ static int parent_of(struct kv_db *db, const char *org, const char *id, char par
 struct group_in {
     const char *name;        /* required */
     const char *description; /* or NULL */
-    const char *unit;        /* organisationalUnit, or NULL */
+    const char *unit;        /* organisationalUnitName (or a string organisationalUnit), or NULL */
+    int org_unit;            /* organisationalUnit: 1 when the group is an organisational unit */
     const char *parent;      /* parent group id, or NULL for the top */
 };
 
@@ -252,7 +292,15 @@ static int validate(struct kv_db *db, const char *org, const char *self, const j
     }
     kv__cp_text(in, "name", KV_CP_NAME_MAX, 1, fes, RES, &g->name);
     kv__cp_text(in, "description", KV_CP_TEXT_MAX, 0, fes, RES, &g->description);
-    kv__cp_text(in, "organisationalUnit", KV_CP_NAME_MAX, 0, fes, RES, &g->unit);
+    /* organisationalUnit is NgDP's boolean; kuvert took a unit name there before, which is
+     * still accepted (a named unit is a unit), as is organisationalUnitName */
+    if (json_is_string(json_object_get(in, "organisationalUnit"))) {
+        kv__cp_text(in, "organisationalUnit", KV_CP_NAME_MAX, 0, fes, RES, &g->unit);
+        g->org_unit = g->unit && g->unit[0];
+    } else {
+        kv__cp_bool(in, "organisationalUnit", 0, fes, RES, &g->org_unit);
+        kv__cp_text(in, "organisationalUnitName", KV_CP_NAME_MAX, 0, fes, RES, &g->unit);
+    }
     kv__cp_text(in, "parent", 36, 0, fes, RES, &g->parent);
     if (g->parent) {
         if (!kv__cp_is_uuid(g->parent)) {
@@ -311,8 +359,8 @@ int kv_contact_group_create(struct kv_db *db, const char *org, const json_t *in,
         return kv_err_set(err, rc, "cannot generate an id");
     rc = kv_db_prepare(db,
                        "INSERT INTO contact_groups (id, org_cvr, parent_id, name, description, "
-                       "organisational_unit, version, created_ms, updated_ms) "
-                       "VALUES (?, ?, lower(?), ?, ?, ?, 1, ?, ?)",
+                       "organisational_unit, version, created_ms, updated_ms, org_unit) "
+                       "VALUES (?, ?, lower(?), ?, ?, ?, 1, ?, ?, ?)",
                        &s, err);
     if (rc < 0)
         return rc;
@@ -324,6 +372,7 @@ int kv_contact_group_create(struct kv_db *db, const char *org, const json_t *in,
     kv__cp_bind_opt(s, 6, g.unit);
     kv_stmt_bind_int64(s, 7, now);
     kv_stmt_bind_int64(s, 8, now);
+    kv_stmt_bind_int64(s, 9, g.org_unit);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc < 0)
@@ -390,7 +439,7 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
     rc = kv_db_prepare(db,
                        "UPDATE contact_groups SET parent_id = lower(?), name = ?, "
                        "description = ?, organisational_unit = ?, version = version + 1, "
-                       "updated_ms = ? WHERE id = lower(?) AND org_cvr = ?",
+                       "updated_ms = ?, org_unit = ? WHERE id = lower(?) AND org_cvr = ?",
                        &s, err);
     if (rc < 0)
         goto fail;
@@ -399,8 +448,9 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
     kv__cp_bind_opt(s, 3, g.description);
     kv__cp_bind_opt(s, 4, g.unit);
     kv_stmt_bind_int64(s, 5, kv_clock_now_ms());
-    kv_stmt_bind_text(s, 6, id, -1);
-    kv_stmt_bind_text(s, 7, org, -1);
+    kv_stmt_bind_int64(s, 6, g.org_unit);
+    kv_stmt_bind_text(s, 7, id, -1);
+    kv_stmt_bind_text(s, 8, org, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc < 0)

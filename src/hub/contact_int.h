@@ -41,8 +41,12 @@ void kv__cp_bool(const json_t *in, const char *name, int def, json_t *fes,
 /* Characters (UTF-8 code points) in s. */
 size_t kv__cp_utf8_chars(const char *s);
 
-/* Sets o[key] to the text (or null when NULL). */
+/* Sets o[key] to the text; nothing when NULL (absent members are left out, never null). */
 void kv__cp_set_text(json_t *o, const char *key, const char *text);
+/* Sets o[key] to the UTC ISO-8601 time ms; nothing when ms <= 0. */
+void kv__cp_set_time(json_t *o, const char *key, int64_t ms);
+/* NgDP's Organisation object {id, cvrNumber, name, type AUTHORITY, createdDate} (owned). */
+json_t *kv__cp_org_json(const char *uuid, const char *cvr, const char *name, int64_t created_ms);
 
 /* Binds text, or SQL NULL when v is NULL or "". */
 void kv__cp_bind_opt(struct kv_stmt *s, int idx, const char *v);

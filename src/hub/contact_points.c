@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hub/contact_int.h"
 #include "store/store.h"
@@ -30,7 +31,8 @@ struct point_in {
     int64_t mb;                /* memoSizeThresholdMB */
     int64_t attachments;       /* allowedNumberOfAttachments */
     int active;                /* 1 = active */
-    int vis[3];                /* visible to citizen, company, authority */
+    int visible;               /* 1 = shown in the contact point search */
+    int vis[3];                /* targets: citizens, companies, authorities may write to it */
     const json_t *codes;       /* contactPointCodes array, or NULL */
     const json_t *terms;       /* searchTerms array, or NULL */
     const json_t *groups;      /* contactGroups array, or NULL */
@@ -191,11 +193,64 @@ static const json_t *opt_array(const json_t *in, const char *name, size_t max, j
     return NULL;
 }
 
+/* NgDP's Targets in the enum's order (numbers as the generated client writes them). */
+static const char *const TARGETS[] = {"UNKNOWN", "CITIZEN", "COMPANY", "AUTHORITY"};
+
+/* targets: who may write to the point, [CITIZEN|COMPANY|AUTHORITY] by name (any case) or by
+ * the enum's number (1, 2, 3: what NgDP's generated client sends); UNKNOWN / 0 is ignored. */
+static void read_targets(const json_t *targets, int vis[3], json_t *fes)
+{
+    size_t i;
+    json_t *e;
+    char f[32];
+
+    vis[0] = vis[1] = vis[2] = 0;
+    if (!json_is_array(targets) || json_array_size(targets) > 8) {
+        kv__cp_fe(fes, RES, "targets", "INVALID",
+                  "must be an array of CITIZEN, COMPANY, AUTHORITY", targets);
+        return;
+    }
+    json_array_foreach(targets, i, e) {
+        int t = -1, k;
+        if (json_is_integer(e) && json_integer_value(e) >= 0 && json_integer_value(e) <= 3)
+            t = (int)json_integer_value(e);
+        for (k = 0; json_is_string(e) && k < 4; k++)
+            if (strcasecmp(json_string_value(e), TARGETS[k]) == 0)
+                t = k;
+        if (t < 0) {
+            snprintf(f, sizeof(f), "targets[%zu]", i);
+            kv__cp_fe(fes, RES, f, "INVALID", "must be CITIZEN, COMPANY or AUTHORITY (1, 2, 3)",
+                      e);
+        } else if (t > 0) {
+            vis[t - 1] = 1;
+        }
+    }
+}
+
+/* memoSizeThresholdMB: 1..100, default 10. NgDP types it float and its generated client sends
+ * 0 when the caller left it unset, so 0 means the default; a fraction is refused. */
+static void mb_threshold(const json_t *in, json_t *fes, int64_t *out)
+{
+    json_t *v = json_object_get(in, "memoSizeThresholdMB");
+    double d;
+
+    *out = 10;
+    if (!v || json_is_null(v) || (json_is_number(v) && json_number_value(v) == 0))
+        return;
+    d = json_is_number(v) ? json_number_value(v) : -1;
+    if (d >= 1 && d <= KV_CP_MB_MAX && d == (double)(int64_t)d) {
+        *out = (int64_t)d;
+        return;
+    }
+    kv__cp_fe(fes, RES, "memoSizeThresholdMB", "INVALID",
+              "must be a whole number of megabytes between 1 and 100", v);
+}
+
 static int validate(struct kv_db *db, const char *org, const json_t *in, struct point_in *p,
                     json_t **field_errors, struct kv_err *err)
 {
-    json_t *fes = json_array(), *vis;
-    int visible, i, rc = 0;
+    json_t *fes = json_array(), *vis, *targets;
+    int i, rc = 0;
 
     memset(p, 0, sizeof(*p));
     if (!json_is_object(in)) {
@@ -206,15 +261,18 @@ static int validate(struct kv_db *db, const char *org, const json_t *in, struct 
     kv__cp_text(in, "description", KV_CP_TEXT_MAX, 0, fes, RES, &p->description);
     kv__cp_text(in, "internalDescription", KV_CP_TEXT_MAX, 0, fes, RES, &p->internal);
     kv__cp_text(in, "systemId", 36, 1, fes, RES, &p->system_id);
-    kv__cp_int(in, "memoSizeThresholdMB", 10, 1, KV_CP_MB_MAX, fes, RES, &p->mb);
+    mb_threshold(in, fes, &p->mb);
     kv__cp_int(in, "allowedNumberOfAttachments", 10, 0, KV_CP_ATTACH_MAX, fes, RES,
                &p->attachments);
     kv__cp_bool(in, "active", 1, fes, RES, &p->active);
-    kv__cp_bool(in, "visible", 1, fes, RES, &visible);
+    kv__cp_bool(in, "visible", 1, fes, RES, &p->visible);
     for (i = 0; i < 3; i++)
         p->vis[i] = 1;
+    targets = json_object_get(in, "targets");
     vis = json_object_get(in, "visibility");
-    if (vis && !json_is_null(vis)) {
+    if (targets && !json_is_null(targets)) {
+        read_targets(targets, p->vis, fes);
+    } else if (vis && !json_is_null(vis)) {
         if (!json_is_object(vis)) {
             kv__cp_fe(fes, RES, "visibility", "INVALID",
                       "must be an object {citizen, company, authority} of booleans", vis);
@@ -232,8 +290,6 @@ static int validate(struct kv_db *db, const char *org, const json_t *in, struct 
             }
         }
     }
-    if (!visible)
-        p->vis[0] = p->vis[1] = p->vis[2] = 0;
     p->codes = opt_array(in, "contactPointCodes", KV_CP_CODES_MAX, fes);
     p->terms = opt_array(in, "searchTerms", KV_CP_TERMS_MAX, fes);
     p->groups = opt_array(in, "contactGroups", KV_CP_GROUPS_MAX, fes);
@@ -369,42 +425,60 @@ int kv__cp_add_children(struct kv_db *db, const char *id, json_t *o, int with_gr
     if (rc < 0 || !with_groups)
         return rc < 0 ? rc : 0;
     rc = kv_db_prepare(db,
-                       "SELECT group_id FROM contact_point_groups WHERE point_id = ? "
-                       "ORDER BY group_id",
+                       "SELECT pg.group_id, g.name FROM contact_point_groups pg "
+                       "LEFT JOIN contact_groups g ON g.id = pg.group_id WHERE pg.point_id = ? "
+                       "ORDER BY pg.group_id",
                        &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_text(s, 1, id, -1);
-    while ((rc = kv_stmt_step(s, err)) == KV_ROW)
-        json_array_append_new(groups, json_string(kv_stmt_col_text(s, 0)));
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+        json_t *g = json_object(); /* NgDP's ContactGroup, by id and name */
+        kv__cp_set_text(g, "id", kv_stmt_col_text(s, 0));
+        kv__cp_set_text(g, "name", kv_stmt_col_text(s, 1));
+        json_array_append_new(groups, g);
+    }
     kv_stmt_done(s);
     return rc < 0 ? rc : 0;
 }
 
 #define POINT_COLS                                                                                 \
-    "id, org_cvr, name, description, internal_description, system_id, active, "                  \
-    "visible_citizen, visible_company, visible_authority, memo_size_threshold_mb, "              \
-    "allowed_number_of_attachments, version"
+    "p.id, p.org_cvr, p.name, p.description, p.internal_description, p.system_id, p.active, "    \
+    "p.visible_citizen, p.visible_company, p.visible_authority, p.memo_size_threshold_mb, "      \
+    "p.allowed_number_of_attachments, p.version, p.visible, p.created_ms, p.updated_ms, o.uuid " \
+    "FROM contact_points p JOIN orgs o ON o.cvr = p.org_cvr "
 
+/* NgDP 1.68's ContactPoint (absent values left out); targets as the enum's numbers, which is
+ * what the generated client reads (see docs/openapi.yaml), the same by name in kuvert's
+ * visibility {citizen, company, authority}, and kuvert's organisationCvr. */
 static json_t *row_json(struct kv_stmt *s)
 {
-    json_t *o = json_object();
-    int c = (int)kv_stmt_col_int64(s, 7), co = (int)kv_stmt_col_int64(s, 8);
-    int a = (int)kv_stmt_col_int64(s, 9);
+    json_t *o = json_object(), *t = json_array();
+    int i;
 
     kv__cp_set_text(o, "id", kv_stmt_col_text(s, 0));
-    kv__cp_set_text(o, "organisation", kv_stmt_col_text(s, 1));
+    json_object_set_new(o, "version", json_integer(kv_stmt_col_int64(s, 12)));
+    kv__cp_set_time(o, "createdDate", kv_stmt_col_int64(s, 14));
+    kv__cp_set_time(o, "lastUpdated", kv_stmt_col_int64(s, 15));
     kv__cp_set_text(o, "name", kv_stmt_col_text(s, 2));
     kv__cp_set_text(o, "description", kv_stmt_col_text(s, 3));
     kv__cp_set_text(o, "internalDescription", kv_stmt_col_text(s, 4));
-    kv__cp_set_text(o, "systemId", kv_stmt_col_text(s, 5));
-    json_object_set_new(o, "active", json_boolean(kv_stmt_col_int64(s, 6)));
-    json_object_set_new(o, "visible", json_boolean(c || co || a));
-    json_object_set_new(o, "visibility",
-                        json_pack("{s:b,s:b,s:b}", "citizen", c, "company", co, "authority", a));
+    for (i = 0; i < 3; i++) {
+        if (kv_stmt_col_int64(s, 7 + i))
+            json_array_append_new(t, json_integer(i + 1));
+    }
+    json_object_set_new(o, "targets", t);
     json_object_set_new(o, "memoSizeThresholdMB", json_integer(kv_stmt_col_int64(s, 10)));
     json_object_set_new(o, "allowedNumberOfAttachments", json_integer(kv_stmt_col_int64(s, 11)));
-    json_object_set_new(o, "version", json_integer(kv_stmt_col_int64(s, 12)));
+    json_object_set_new(o, "active", json_boolean(kv_stmt_col_int64(s, 6)));
+    json_object_set_new(o, "visible", json_boolean(kv_stmt_col_int64(s, 13)));
+    kv__cp_set_text(o, "organisationId", kv_stmt_col_text(s, 16));
+    kv__cp_set_text(o, "systemId", kv_stmt_col_text(s, 5));
+    json_object_set_new(o, "visibility",
+                        json_pack("{s:b,s:b,s:b}", "citizen", (int)kv_stmt_col_int64(s, 7),
+                                  "company", (int)kv_stmt_col_int64(s, 8), "authority",
+                                  (int)kv_stmt_col_int64(s, 9)));
+    kv__cp_set_text(o, "organisationCvr", kv_stmt_col_text(s, 1));
     return o;
 }
 
@@ -417,8 +491,7 @@ int kv_contact_point_get(struct kv_db *db, const char *org, const char *id, json
 
     *out = NULL;
     rc = kv_db_prepare(db,
-                       "SELECT " POINT_COLS " FROM contact_points "
-                       "WHERE id = lower(?) AND org_cvr = ?",
+                       "SELECT " POINT_COLS "WHERE p.id = lower(?) AND p.org_cvr = ?",
                        &s, err);
     if (rc < 0)
         return rc;
@@ -450,8 +523,7 @@ int kv_contact_points_list(struct kv_db *db, const char *org, json_t **out, stru
 
     *out = NULL;
     rc = kv_db_prepare(db,
-                       "SELECT " POINT_COLS " FROM contact_points WHERE org_cvr = ? "
-                       "ORDER BY name, id",
+                       "SELECT " POINT_COLS "WHERE p.org_cvr = ? ORDER BY p.name, p.id",
                        &s, err);
     if (rc < 0)
         goto fail;
@@ -487,6 +559,7 @@ static void bind_point(struct kv_stmt *s, const struct point_in *p)
     kv_stmt_bind_int64(s, 9, p->mb);
     kv_stmt_bind_int64(s, 10, p->attachments);
     kv_stmt_bind_int64(s, 11, kv_clock_now_ms());
+    kv_stmt_bind_int64(s, 12, p->visible);
 }
 
 int kv_contact_point_create(struct kv_db *db, const char *org, const json_t *in, json_t **out,
@@ -511,16 +584,16 @@ int kv_contact_point_create(struct kv_db *db, const char *org, const json_t *in,
     rc = kv_db_prepare(db,
                        "INSERT INTO contact_points (name, description, internal_description, "
                        "system_id, active, visible_citizen, visible_company, visible_authority, "
-                       "memo_size_threshold_mb, allowed_number_of_attachments, created_ms, "
-                       "updated_ms, id, org_cvr, version) "
-                       "VALUES (?, ?, ?, lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                       "memo_size_threshold_mb, allowed_number_of_attachments, updated_ms, "
+                       "visible, created_ms, id, org_cvr, version) "
+                       "VALUES (?, ?, ?, lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                        &s, err);
     if (rc < 0)
         goto fail;
     bind_point(s, &p);
-    kv_stmt_bind_int64(s, 12, kv_clock_now_ms());
-    kv_stmt_bind_text(s, 13, id, -1);
-    kv_stmt_bind_text(s, 14, org, -1);
+    kv_stmt_bind_int64(s, 13, kv_clock_now_ms());
+    kv_stmt_bind_text(s, 14, id, -1);
+    kv_stmt_bind_text(s, 15, org, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc == 0)
@@ -562,14 +635,14 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
                        "internal_description = ?, system_id = lower(?), active = ?, "
                        "visible_citizen = ?, visible_company = ?, visible_authority = ?, "
                        "memo_size_threshold_mb = ?, allowed_number_of_attachments = ?, "
-                       "updated_ms = ?, version = version + 1 "
+                       "updated_ms = ?, visible = ?, version = version + 1 "
                        "WHERE id = lower(?) AND org_cvr = ?",
                        &s, err);
     if (rc < 0)
         goto fail;
     bind_point(s, &p);
-    kv_stmt_bind_text(s, 12, id, -1);
-    kv_stmt_bind_text(s, 13, org, -1);
+    kv_stmt_bind_text(s, 13, id, -1);
+    kv_stmt_bind_text(s, 14, org, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     snprintf(lid, sizeof(lid), "%s", id);

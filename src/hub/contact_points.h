@@ -7,19 +7,29 @@
  * authority), an active flag and the limits for letters written to it (memoSizeThresholdMB,
  * allowedNumberOfAttachments).
  *
- * The interchange format is the NgDP JSON shape (ngdp-interfaces.md §3), used by the CRUD API
- * and the CLI alike, so validation lives in one place:
- *   ContactPoint {id, organisation, name, description, internalDescription,
- *                 memoSizeThresholdMB, allowedNumberOfAttachments, active, visible,
- *                 visibility {citizen, company, authority}, systemId,
- *                 contactPointCodes [{type, code, codeVersion, name}], contactGroups [id],
- *                 searchTerms [{term}], version}
- *   ContactGroup {id, organisation, name, description, organisationalUnit, parent, version}
- * `visible` is true when any audience sees the point; on input it may replace `visibility`
- * (false hides the point from all audiences). Create and update (a full replacement, PUT
- * semantics) validate the whole object and report every problem as an ErrorMessage
- * fieldError {resource, field, code, message, rejectedValue}. `version` starts at 1 and
- * grows by one with each update; it is the resource's ETag.
+ * The interchange format is NgDP 1.68's JSON (the classes of the client generated from its
+ * OpenAPI), used by the CRUD API and the CLI alike, so validation lives in one place. Output
+ * leaves absent values out (never null):
+ *   ContactPoint {id, version, createdDate, lastUpdated, name, description,
+ *                 internalDescription, targets [1|2|3], memoSizeThresholdMB,
+ *                 allowedNumberOfAttachments, active, visible, organisationId, systemId,
+ *                 contactPointCodes [{type, code, codeVersion, name}],
+ *                 contactGroups [{id, name}], searchTerms [{term}],
+ *                 and kuvert's visibility {citizen, company, authority} (the targets as
+ *                 booleans) and organisationCvr}
+ *   ContactGroup {id, version, createdDate, lastUpdated, name, description,
+ *                 organisationalUnit (bool), organisation {id, cvrNumber, name, type,
+ *                 createdDate}, parent {id, name}, and kuvert's organisationalUnitName}
+ * Input (ContactPointCommand / ContactGroupCommand): targets by name or by the enum's number
+ * (CITIZEN 1, COMPANY 2, AUTHORITY 3: what the generated client sends) say who may WRITE to
+ * the point (kuvert's older visibility {citizen, company, authority} is still read the same
+ * way); visible only says whether the search shows it. memoSizeThresholdMB 0 (the generated
+ * client's unset float) means the default 10. A group's organisationalUnit is a boolean (a
+ * string is read as a unit name, as kuvert took it before); parent and contactGroups take
+ * ids or {id} objects. Create and update (a full replacement, PUT semantics) validate the
+ * whole object and report every problem as an ErrorMessage fieldError {resource, field, code,
+ * message, rejectedValue}. `version` starts at 1 and grows by one with each update; it is the
+ * resource's ETag.
  *
  * Ownership: input json_t objects are borrowed. *out and *field_errors are owned by the caller
  * (json_decref); *field_errors is set only when the function returns KV_EINVAL because of the

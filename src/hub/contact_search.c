@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
- * contact_search.c: the search citizens and companies use to find where to write: active
- * contact points visible to their audience, filtered by organisation, term (name or search
+ * contact_search.c: the search citizens and companies use to find where to write: active,
+ * visible contact points that target their audience, filtered by organisation, term (name or search
  * term, case-insensitive substring, also for Æ Ø Å É Ä Ö Ü) and code. See contact_points.h.
  */
 #include "hub/contact_points.h"
@@ -81,7 +81,7 @@ int kv_contact_points_search(struct kv_db *db, const char *audience, const char 
         db,
         "SELECT p.id, p.org_cvr, o.name, p.name, p.description, p.memo_size_threshold_mb, "
         "p.allowed_number_of_attachments FROM contact_points p JOIN orgs o ON o.cvr = p.org_cvr "
-        "WHERE p.active = 1 AND (CASE ? WHEN 'citizen' THEN p.visible_citizen "
+        "WHERE p.active = 1 AND p.visible = 1 AND (CASE ? WHEN 'citizen' THEN p.visible_citizen "
         "WHEN 'company' THEN p.visible_company ELSE p.visible_authority END) = 1 "
         "AND (? IS NULL OR p.org_cvr = ?) "
         "AND (? IS NULL OR " FOLD("p.name") " LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM "

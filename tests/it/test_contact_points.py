@@ -68,7 +68,9 @@ def test_point_crud_with_etags(server, env):
     p = r.json()
     assert r.headers["ETag"] == '"1"' and p["version"] == 1
     assert r.headers["Location"].endswith("/contact-points/" + p["id"])
-    assert p["organisation"] == ORG and p["systemId"] == env["ra"]
+    assert p["organisationId"] == server.cli(["org", "show", ORG])["id"]
+    assert p["organisationCvr"] == ORG and p["systemId"] == env["ra"]
+    assert p["targets"] == [1, 2, 3]
     assert p["active"] is True and p["visible"] is True
     assert p["visibility"] == {"citizen": True, "company": True, "authority": True}
     assert p["memoSizeThresholdMB"] == 40 and p["allowedNumberOfAttachments"] == 5
@@ -80,12 +82,12 @@ def test_point_crud_with_etags(server, env):
     r = server.get(one, headers=auth)
     assert r.status_code == 200 and r.json() == p and r.headers["ETag"] == '"1"'
     r = server.get(points(ORG), headers=auth)
-    assert r.status_code == 200 and p["id"] in [x["id"] for x in r.json()]
+    assert r.status_code == 200 and p["id"] in [x["id"] for x in r.json()["contactPoints"]]
 
     changed = point_body(env, name="Byg og miljø", searchTerms=[], memoSizeThresholdMB=None)
     assert_error_message(put(server, one, changed, auth), 428, "PRECONDITION_REQUIRED")
     assert_error_message(put(server, one, changed, auth, '"7"'), 412, "PRECONDITION_FAILED")
-    assert_error_message(put(server, one, changed, auth, 'garbage'), 412, "PRECONDITION_FAILED")
+    assert_error_message(put(server, one, changed, auth, '"garbage"'), 412, "PRECONDITION_FAILED")
     assert server.get(one, headers=auth).json() == p  # nothing changed by the refusals
 
     r = put(server, one, changed, auth, '"1"')
@@ -120,7 +122,7 @@ def test_other_organisation_forbidden(server, env):
     assert_error_message(server.get(groups(ORG), headers=other), 403)
     # Its own organisation's list does not show the point either.
     r = server.get(points(OTHER), headers=other)
-    assert r.status_code == 200 and r.json() == []
+    assert r.status_code == 200 and r.json()["contactPoints"] == []
     assert_error_message(server.get(points(ORG)), 401)
     assert_error_message(server.get(one, headers=basic("bm90LWEtdG9rZW4=")), 401)
     assert server.get(one, headers=env["a"]["auth"]).status_code == 200
@@ -136,7 +138,7 @@ def test_validation(server, env):
     f = fields(server.post(points(ORG), json={}, headers=auth))
     assert set(f) == {"name", "systemId"} and f["name"]["code"] == "REQUIRED"
 
-    bad = point_body(env, name="   ", systemId=env["rb"], memoSizeThresholdMB=0,
+    bad = point_body(env, name="   ", systemId=env["rb"], memoSizeThresholdMB=0.5,
                      allowedNumberOfAttachments=101, active="yes",
                      contactPointCodes=[{"type": "XYZ", "code": ""}, "KLE"],
                      searchTerms=[{"term": ""}], contactGroups=["not-a-uuid",
@@ -145,7 +147,7 @@ def test_validation(server, env):
     f = fields(server.post(points(ORG), json=bad, headers=auth))
     assert f["systemId"]["code"] == "UNKNOWN_SYSTEM" and f["systemId"]["rejectedValue"] == env["rb"]
     assert f["name"]["code"] == "REQUIRED"
-    assert f["memoSizeThresholdMB"]["rejectedValue"] == 0
+    assert f["memoSizeThresholdMB"]["rejectedValue"] == 0.5
     assert f["allowedNumberOfAttachments"]["rejectedValue"] == 101
     assert "active" in f and "visibility.citizen" in f
     assert f["contactPointCodes[0].type"]["rejectedValue"] == "XYZ"
@@ -164,7 +166,8 @@ def test_validation(server, env):
                          "INVALID_JSON")
     assert_error_message(server.post(points(ORG), json=[1], headers=auth), 400)
     assert server.get(points(ORG), headers=auth).status_code == 200
-    assert all(p["name"].strip() for p in server.get(points(ORG), headers=auth).json())
+    assert all(p["name"].strip()
+               for p in server.get(points(ORG), headers=auth).json()["contactPoints"])
 
 
 def test_groups_tree(server, env):
@@ -173,12 +176,14 @@ def test_groups_tree(server, env):
                     headers=auth)
     assert r.status_code == 201, r.text
     top = r.json()
-    assert top["parent"] is None and r.headers["ETag"] == '"1"'
+    assert "parent" not in top and r.headers["ETag"] == '"1"'
+    assert top["organisationalUnit"] is True and top["organisationalUnitName"] == "BS"
     r = server.post(groups(ORG), json={"name": "Pas og kørekort", "parent": top["id"]},
                     headers=auth)
     assert r.status_code == 201, r.text
     child = r.json()
-    assert child["parent"] == top["id"]
+    assert child["parent"] == {"id": top["id"], "name": "Borgerservice"}
+    assert child["organisationalUnit"] is False
 
     f = fields(server.post(groups(ORG), json={"name": "X", "parent":
                                               "00000000-0000-4000-8000-000000000000"},
@@ -195,7 +200,8 @@ def test_groups_tree(server, env):
     # A point in the child group; the group cannot go while it has points or children.
     r = server.post(points(ORG), json=point_body(env, name="Pas", contactGroups=[child["id"]]),
                     headers=auth)
-    assert r.status_code == 201 and r.json()["contactGroups"] == [child["id"]]
+    assert r.status_code == 201
+    assert r.json()["contactGroups"] == [{"id": child["id"], "name": "Pas og kørekort"}]
     pid = r.json()["id"]
     assert_error_message(server.delete(groups(ORG) + top["id"], headers=auth), 409)
     assert_error_message(server.delete(groups(ORG) + child["id"], headers=auth), 409)
@@ -205,7 +211,7 @@ def test_groups_tree(server, env):
     assert r.status_code == 200 and r.json()["version"] == 2 and r.headers["ETag"] == '"2"'
     assert_error_message(put(server, groups(ORG) + top["id"], {"name": "Y"}, auth), 428)
     assert server.delete(groups(ORG) + top["id"], headers=auth).status_code == 204
-    assert [g for g in server.get(groups(ORG), headers=auth).json()
+    assert [g for g in server.get(groups(ORG), headers=auth).json()["contactGroups"]
             if g["id"] in (top["id"], child["id"])] == []
 
 
@@ -266,10 +272,11 @@ def test_cli_add_and_list(server, env):
                       "--hidden-for", "company,authority"])
     assert out["name"] == "Indfødsret" and out["version"] == 1
     assert out["contactPointCodes"] == [
-        {"type": "KLE", "code": "27.00.00", "codeVersion": None, "name": None},
-        {"type": "CUSTOM", "code": "IF-1", "codeVersion": None, "name": None}]
+        {"type": "KLE", "code": "27.00.00"},
+        {"type": "CUSTOM", "code": "IF-1"}]
     assert [t["term"] for t in out["searchTerms"]] == ["indfødsret", "statsborger"]
     assert out["visibility"] == {"citizen": True, "company": False, "authority": False}
+    assert out["targets"] == [1]
     assert out["memoSizeThresholdMB"] == 60 and out["allowedNumberOfAttachments"] == 3
     r = server.get(points(ORG) + out["id"], headers=env["a"]["auth"])
     assert r.status_code == 200 and r.json() == out

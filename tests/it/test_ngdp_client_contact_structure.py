@@ -1,0 +1,202 @@
+# SPDX-License-Identifier: MIT
+"""The contact structure as the C# client generated from NgDP's OpenAPI 1.68 drives it
+(sjkp/digitalpost DigitalPostClient.cs: Create/Query/Fetch/Update/DeleteContactGroupAsync and
+...ContactPointAsync). What the unchanged client does, and so what is sent here:
+  - {organisationId} is a Guid: the organisation's UUID (kuvert also takes the CVR);
+  - bodies are System.Text.Json of ContactGroupCommand / ContactPointCommand: every member is
+    written, null for unset references, false/0 for unset value types, so a group always
+    carries "organisationalUnit": false and a point "memoSizeThresholdMB": 0 when unset;
+    ContactPointCommand.targets has no string converter, so targets go as numbers (1 CITIZEN,
+    2 COMPANY, 3 AUTHORITY), and the answers must carry them as numbers too;
+  - If-Match is ConvertToString of its member-less ETag class: "digitalpost.ETag";
+  - accepted statuses: create 201 (400/401/403/404), query 200, fetch 200 (404), update 200
+    (400), delete 204 (400/404/409).
+Every answer is checked with ngdp_models against the client's classes."""
+import pytest
+
+from ngdp_models import assert_model
+from readside_util import bearer, mailbox, setup_org, user_token
+
+ORG = "55133018"
+OTHER = "12345674"
+CPR = "0101701234"
+COMPANY = "29189978"
+NIL = "00000000-0000-0000-0000-000000000000"
+CLIENT_ETAG = "digitalpost.ETag"
+
+
+@pytest.fixture(scope="module")
+def env(server):
+    sender = setup_org(server, ORG)
+    setup_org(server, OTHER)
+    other = setup_org(server, OTHER)
+    out = server.cli(["system", "add", "--org", ORG, "--kind", "recipient", "--name",
+                      "Sagssystem", "--protocol", "pull", "--default"])
+    mailbox(server, cpr=CPR)
+    mailbox(server, cvr=COMPANY)
+    org_id = server.cli(["org", "show", ORG])["id"]
+    return {"auth": sender["auth"], "other": other["auth"], "system": out["id"],
+            "org_id": org_id, "citizen": bearer(user_token(server, cpr=CPR)),
+            "company": bearer(user_token(server, cvr=COMPANY))}
+
+
+def base(env, kind, org=None):
+    return "/apis/v1/organisations/%s/%s/" % (org or env["org_id"], kind)
+
+
+def group_command(name, parent=None):
+    return {"name": name, "description": None, "organisationalUnit": False,
+            "postkasseIds": None, "parent": {"id": parent} if parent else None}
+
+
+def point_command(env, name, targets=(1, 2, 3), groups=(), visible=True, **kw):
+    body = {"name": name, "description": None, "internalDescription": None,
+            "targets": list(targets), "memoSizeThresholdMB": 0, "allowedNumberOfAttachments": 0,
+            "active": True, "visible": visible, "reportLink": None, "systemId": env["system"],
+            "contactPointCodes": [{"id": NIL, "version": 0, "codeVersion": None, "name": None,
+                                   "type": "KLE", "code": "27.00.00",
+                                   "contactPointCodeTypeName": None}],
+            "contactGroups": [{"id": g} for g in groups], "recommendedAttributes": None,
+            "searchTerms": [{"id": NIL, "version": 0, "term": name.lower()}],
+            "translations": None}
+    body.update(kw)
+    return body
+
+
+def call(srv, method, url, env, body=None, etag=None, status=200, auth=None):
+    headers = dict(auth or env["auth"], **{"Accept": "application/json"})
+    if etag:
+        headers["If-Match"] = etag
+    r = srv.request(method, url, json=body, headers=headers)
+    assert r.status_code == status, (method, url, r.status_code, r.text)
+    return r
+
+
+GROUP_REQUIRED = ["id", "version", "createdDate", "lastUpdated", "name", "organisationalUnit",
+                  "organisation"]
+POINT_REQUIRED = ["id", "version", "createdDate", "lastUpdated", "name", "targets",
+                  "memoSizeThresholdMB", "allowedNumberOfAttachments", "active", "visible",
+                  "organisationId", "systemId", "contactPointCodes", "contactGroups",
+                  "searchTerms"]
+
+
+def test_groups_crud_as_the_client(server, env):
+    r = call(server, "POST", base(env, "contact-groups"), env, group_command("Borgerservice"),
+             status=201)
+    top = assert_model(r.json(), "ContactGroup", required=GROUP_REQUIRED)
+    assert top["organisationalUnit"] is False and "parent" not in top
+    assert_model(top["organisation"], "Organisation", required=["id", "cvrNumber", "name"])
+    assert top["organisation"]["id"] == env["org_id"] and top["organisation"]["cvrNumber"] == ORG
+    r = call(server, "POST", base(env, "contact-groups"), env,
+             dict(group_command("Pas", top["id"]), organisationalUnit=True), status=201)
+    child = assert_model(r.json(), "ContactGroup", required=GROUP_REQUIRED)
+    assert child["organisationalUnit"] is True and child["parent"]["id"] == top["id"]
+
+    page = assert_model(call(server, "GET", base(env, "contact-groups"), env).json(),
+                        "ContactGroupSearchResult",
+                        required=["contactGroups", "currentPage", "totalPages", "elementsOnPage",
+                                  "totalElements"])
+    assert {g["id"] for g in page["contactGroups"]} >= {top["id"], child["id"]}
+    roots = call(server, "GET", base(env, "contact-groups") + "?isRoot=true", env).json()
+    assert top["id"] in [g["id"] for g in roots["contactGroups"]]
+    assert child["id"] not in [g["id"] for g in roots["contactGroups"]]
+
+    one = base(env, "contact-groups") + child["id"]
+    got = assert_model(call(server, "GET", one, env).json(), "ContactGroup")
+    assert got == child
+    upd = call(server, "PUT", one, env, dict(group_command("Pas og kørekort", top["id"]),
+                                             description="Pas"), etag=CLIENT_ETAG).json()
+    assert_model(upd, "ContactGroup")
+    assert upd["version"] == 2 and upd["name"] == "Pas og kørekort"
+    # a group with children cannot go (409, declared by the client)
+    call(server, "DELETE", base(env, "contact-groups") + top["id"], env, etag=CLIENT_ETAG,
+         status=409)
+    call(server, "DELETE", one, env, etag=CLIENT_ETAG, status=204)
+    call(server, "GET", one, env, status=404)
+
+
+def test_points_crud_as_the_client(server, env):
+    g = call(server, "POST", base(env, "contact-groups"), env, group_command("Byg"),
+             status=201).json()
+    r = call(server, "POST", base(env, "contact-points"), env,
+             point_command(env, "Byggesager", groups=[g["id"]]), status=201)
+    p = assert_model(r.json(), "ContactPoint", required=POINT_REQUIRED)
+    assert p["targets"] == [1, 2, 3] and p["memoSizeThresholdMB"] == 10
+    assert p["allowedNumberOfAttachments"] == 0 and p["visible"] is True
+    assert p["organisationId"] == env["org_id"] and p["systemId"] == env["system"]
+    assert [x["id"] for x in p["contactGroups"]] == [g["id"]]
+    assert p["contactPointCodes"] == [{"type": "KLE", "code": "27.00.00"}]
+
+    lst = assert_model(call(server, "GET", base(env, "contact-points"), env).json(),
+                       "ContactPointSearchResult",
+                       required=["contactPoints", "currentPage", "totalPages", "elementsOnPage",
+                                 "totalElements"])
+    assert p["id"] in [x["id"] for x in lst["contactPoints"]]
+    in_group = call(server, "GET", base(env, "contact-points") + "?contactGroupId=" + g["id"],
+                    env).json()["contactPoints"]
+    assert [x["id"] for x in in_group] == [p["id"]]
+    assert p["id"] not in [x["id"] for x in call(server, "GET", base(env, "contact-points")
+                                                 + "?isRoot=true", env).json()["contactPoints"]]
+    found = call(server, "GET", base(env, "contact-points") + "?searchTermOrName=BYGGE",
+                 env).json()["contactPoints"]
+    assert p["id"] in [x["id"] for x in found]
+
+    one = base(env, "contact-points") + p["id"]
+    assert assert_model(call(server, "GET", one, env).json(), "ContactPoint") == p
+    upd = call(server, "PUT", one, env,
+               point_command(env, "Byggesager", targets=[2], memoSizeThresholdMB=25.0,
+                             visible=False),
+               etag=CLIENT_ETAG).json()
+    assert_model(upd, "ContactPoint", required=POINT_REQUIRED)
+    assert upd["version"] == 2 and upd["targets"] == [2] and upd["contactGroups"] == []
+    assert upd["memoSizeThresholdMB"] == 25 and upd["visible"] is False
+    hidden = call(server, "GET", base(env, "contact-points") + "?visibility=HIDDEN",
+                  env).json()["contactPoints"]
+    assert [x["id"] for x in hidden] == [p["id"]]
+    call(server, "DELETE", one, env, etag=CLIENT_ETAG, status=204)
+    call(server, "GET", one, env, status=404)
+
+
+def test_organisation_by_uuid_any_case_or_cvr(server, env):
+    for org in (env["org_id"], env["org_id"].upper(), ORG):
+        page = call(server, "GET", base(env, "contact-groups", org), env).json()
+        assert_model(page, "ContactGroupSearchResult")
+    # another organisation's id, and an unknown one, are 403 alike
+    other_id = server.cli(["org", "show", OTHER])["id"]
+    for org in (other_id, "00000000-0000-4000-8000-000000000000", "not-an-org"):
+        call(server, "GET", base(env, "contact-points", org), env, status=403)
+    call(server, "POST", base(env, "contact-groups"), env, group_command("X"), status=403,
+         auth=env["other"])
+
+
+def test_targets_decide_who_may_write(server, env):
+    """A point for companies only (targets [COMPANY]) refuses a citizen's letter and takes a
+    company's; names are accepted as well as numbers."""
+    r = call(server, "POST", base(env, "contact-points"), env,
+             point_command(env, "Erhverv", targets=["COMPANY"]), status=201)
+    p = r.json()
+    assert p["targets"] == [2]
+
+    def write(tok):
+        return server.post("/api/mailbox/messages", headers=tok,
+                           json={"contactPointId": p["id"], "label": "Spørgsmål",
+                                 "text": "Hej", "attachments": []})
+    assert write(env["citizen"]).status_code == 404
+    assert write(env["company"]).status_code == 201
+    # every target: the citizen may write too
+    upd = call(server, "PUT", base(env, "contact-points") + p["id"], env,
+               point_command(env, "Erhverv", targets=[1, 2]), etag='"1"').json()
+    assert upd["targets"] == [1, 2]
+    assert write(env["citizen"]).status_code == 201
+
+
+def test_validation_answers_error_messages(server, env):
+    for body, field in ((point_command(env, "X", targets=[7]), "targets[0]"),
+                        (point_command(env, "X", systemId=NIL), "systemId"),
+                        (point_command(env, "X", memoSizeThresholdMB=2.5), "memoSizeThresholdMB")):
+        r = call(server, "POST", base(env, "contact-points"), env, body, status=400)
+        err = assert_model(r.json(), "ErrorMessage", required=["code", "message", "fieldErrors"])
+        assert field in [e["field"] for e in err["fieldErrors"]]
+    r = call(server, "POST", base(env, "contact-groups"), env,
+             dict(group_command("X"), organisationalUnit="ja?"), status=201)
+    assert r.json()["organisationalUnit"] is True  # kuvert's older unit-name form
