@@ -21,6 +21,7 @@ extern const struct kv_http_route kv_api_recipient_pull_routes[];
 extern const struct kv_http_route kv_api_contact_points_routes[];
 extern const struct kv_http_route kv_api_admin_routes[];
 extern const struct kv_http_route kv_api_admin_tokens_routes[];
+extern const struct kv_http_route kv_api_admin_delegations_routes[];
 extern const struct kv_http_route kv_web_routes[];
 extern const struct kv_http_route kv_web_asset_routes[];
 
@@ -36,6 +37,7 @@ const struct kv_http_route *const kv_api_route_tables[] = {
     kv_api_contact_points_routes,
     kv_api_admin_routes,
     kv_api_admin_tokens_routes,
+    kv_api_admin_delegations_routes,
     kv_web_routes,
     kv_web_asset_routes,
     NULL,

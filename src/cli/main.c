@@ -18,6 +18,7 @@ static const struct kv_cli_cmd *const commands[] = {
     &kv_cmd_contact_point,
     &kv_cmd_mailbox,
     &kv_cmd_user,
+    &kv_cmd_delegation,
     &kv_cmd_events,
     &kv_cmd_demo,
 };

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/delegation.h"
 #include "hub/directory.h"
 #include "hub/events.h"
 #include "hub/receipts.h"
@@ -313,6 +314,9 @@ int kv_letter_store(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
     int64_t now = kv_clock_now_ms(), letter_id = 0, job_id = 0;
     int rc;
 
+    rc = kv_delegation_check_letter(db, l, err); /* before idempotency: a refusal leaks nothing */
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
     rc = check_existing(db, l, err);
     if (rc != 0)
         return rc < 0 ? rc : 0;

@@ -150,16 +150,23 @@ static int64_t parse_value_date(const char *s)
     return kv_clock_copenhagen_midnight_ms(y, m, d);
 }
 
-/* Sender scope: own organisation by CVR, or MeMo 1.2 Representative being it. */
-static int scope_ok(const struct kv_memo_header *h, const char *org)
+/* Sender scope: 1 when the Sender is the system's own organisation (by CVR); 2 when the
+ * letter names that organisation as MeMo 1.2 Representative of another organisation's Sender
+ * (l->on_behalf_of set; whether that Sender delegated it is checked when storing,
+ * delegation.h); 0 otherwise. */
+static int scope_ok(const struct kv_memo_header *h, const char *org, struct kv_letter *l)
 {
     const struct kv_memo_representative *r = h->sender.representative;
 
-    if (h->sender.id && h->sender.id_type && strcmp(h->sender.id_type, "CVR") == 0 &&
-        strcmp(h->sender.id, org) == 0)
+    if (!h->sender.id || !h->sender.id_type || strcmp(h->sender.id_type, "CVR") != 0)
+        return 0;
+    if (strcmp(h->sender.id, org) == 0)
         return 1;
-    if (r && r->id && r->id_type && strcmp(r->id_type, "CVR") == 0 && strcmp(r->id, org) == 0)
-        return 1;
+    if (r && r->id && r->id_type && strcmp(r->id_type, "CVR") == 0 && strcmp(r->id, org) == 0 &&
+        copy_trim(l->on_behalf_of, sizeof(l->on_behalf_of), h->sender.id) == 0 &&
+        strlen(l->on_behalf_of) == 8)
+        return 2;
+    l->on_behalf_of[0] = '\0';
     return 0;
 }
 
@@ -237,7 +244,7 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
                          "memo-message-uuid", "MESSAGE_UUID_MISMATCH", msgbuf, claimed_uuid);
         goto out;
     }
-    if (!scope_ok(&msg->header, sys->org_cvr)) {
+    if (!scope_ok(&msg->header, sys->org_cvr, l)) {
         snprintf(msgbuf, sizeof(msgbuf),
                  "system %s may send only as organisation CVR %s (Sender/senderID or "
                  "Sender/Representative/representativeID)",

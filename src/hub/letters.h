@@ -2,12 +2,13 @@
  *
  * letters.h: the send pipeline. A letter submitted by a sender system goes through
  *   1. kv_letter_prepare   (any thread, no database): MeMo check at NgDP level, the
- *                          memo-message-uuid claim, the sender scope (a system sends only as
- *                          its own organisation, or as MeMo 1.2 Representative for it), the
- *                          value date, SHA-256 of the bytes;
+ *                          memo-message-uuid claim, the sender scope (a system sends as its
+ *                          own organisation, or names it as MeMo 1.2 Representative of
+ *                          another Sender), the value date, SHA-256 of the bytes;
  *   2. kv_letter_store     (inside the caller's write transaction; the group-commit writer in
- *                          writer.h calls it): idempotency, recipient resolution, the letters
- *                          row, print job, events and the receipt row;
+ *                          writer.h calls it): the delegation of a letter sent in another
+ *                          organisation's name (delegation.h), idempotency, recipient
+ *                          resolution, the letters row, print job, events and the receipt row;
  *   3. the caller answers only after the transaction committed (durable acknowledgement).
  * kv_letter_submit strings the steps together (through hub->writer when there is one).
  *
@@ -67,6 +68,9 @@ struct kv_letter {
     char *message_type;         /* owned messageType */
     char *memo_version;         /* owned memoVersion */
     char sender_id[16];         /* Sender/senderID */
+    char on_behalf_of[9];       /* Sender CVR when the system's organisation sends as its
+                                   Representative (checked against delegation.h when stored),
+                                   "" when it sends as itself */
     char *sender_label;         /* owned Sender/label, or NULL */
     char recipient_type[8];     /* Recipient/idType ("CPR", "CVR", other -> unknown) */
     char recipient_id[16];      /* Recipient/recipientID ("" when too long to be one) */

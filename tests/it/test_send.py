@@ -249,16 +249,26 @@ def test_recipient_system_may_not_send(env):
     assert_error_message(r, 403)
 
 
-def test_representative_may_send_for_the_sender(env):
-    """Full 1.2 names 87654321 as Sender/Representative of 12345678: its system may send it,
-    but not a letter without that Representative."""
+def test_representative_sends_for_the_sender_only_when_delegated(env):
+    """Full 1.2 names 87654321 as Sender/Representative of 12345678: its system may send it
+    only once 12345678 has delegated sending to 87654321 (tests/it/test_delegation.py has the
+    rest), and never a letter without that Representative."""
+    srv = env["srv"]
     uuid, body = letter(FULL_12, cpr=EXAMPLE_CPR, value_date="2020-01-01")
-    r = send(env["srv"], env["rep"]["auth"], body, uuid)
-    assert r.status_code == 201, r.text
-    assert letter_row(env["srv"], uuid)["sender_cvr"] == SENDER_CVR
-    uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR)
-    assert_error_message(send(env["srv"], env["rep"]["auth"], body, uuid), 403,
-                         "SENDER_NOT_ALLOWED")
+    err = assert_error_message(send(srv, env["rep"]["auth"], body, uuid), 403,
+                               "SENDER_NOT_ALLOWED")
+    assert err["fieldErrors"][0]["code"] == "SENDER_NOT_DELEGATED"
+    assert letter_row(srv, uuid) is None
+    srv.cli(["delegation", "add", "--org", SENDER_CVR, "--delegate", REPRESENTATIVE_CVR])
+    try:
+        r = send(srv, env["rep"]["auth"], body, uuid)
+        assert r.status_code == 201, r.text
+        assert letter_row(srv, uuid)["sender_cvr"] == SENDER_CVR
+        uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR)
+        assert_error_message(send(srv, env["rep"]["auth"], body, uuid), 403,
+                             "SENDER_NOT_ALLOWED")
+    finally:
+        srv.cli(["delegation", "remove", "--org", SENDER_CVR, "--delegate", REPRESENTATIVE_CVR])
 
 
 # ---- idempotency ----
