@@ -10,13 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "hub/directory.h"
 #include "hub/directory_int.h"
 #include "hub/letters.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/problem.h"
 #include "util/xmalloc.h"
 
 #define DELEGATION_COLS                                                                  \
@@ -240,14 +239,12 @@ int kv_delegation_check_letter(struct kv_db *db, struct kv_letter *l, struct kv_
              "organisation %s may not send in the name of organisation %s (Sender/senderID): "
              "%s has not delegated sending to %s",
              l->system_org, l->on_behalf_of, l->on_behalf_of, l->system_org);
-    if (l->error)
-        json_decref(l->error);
-    l->error = json_pack("{s:s,s:s,s:[{s:s,s:s,s:s,s:s,s:s}]}", "code", "SENDER_NOT_ALLOWED",
-                         "message", msg, "fieldErrors", "resource", "memo", "field",
-                         "/memo:Message/memo:MessageHeader/memo:Sender/memo:senderID", "code",
-                         "SENDER_NOT_DELEGATED", "message", msg, "rejectedValue", l->on_behalf_of);
+    kv_problem_release(&l->refusal);
+    kv_problem_set(&l->refusal, KV_EPERM, "SENDER_NOT_ALLOWED", "%s", msg);
+    kv_problem_field(&l->refusal, "memo",
+                     "/memo:Message/memo:MessageHeader/memo:Sender/memo:senderID",
+                     "SENDER_NOT_DELEGATED", msg, l->on_behalf_of);
     l->outcome = KV_LETTER_REFUSED;
-    l->status = 403;
     l->log_refusal = 0;
     return 1;
 }

@@ -57,8 +57,8 @@ int kv_delegation_allows(struct kv_db *db, const char *org_cvr, const char *dele
 /* The send pipeline's hook (letter_store.c), inside its transaction: a letter whose
  * l->on_behalf_of is set (its system's organisation sends as Representative for that Sender)
  * is refused unless that Sender delegated sending to the system's organisation. Returns 0
- * when it may be stored, 1 when refused (l->outcome KV_LETTER_REFUSED, 403 with the
- * ErrorMessage), or a store error. */
+ * when it may be stored, 1 when refused (l->outcome KV_LETTER_REFUSED, l->refusal a KV_EPERM
+ * SENDER_NOT_ALLOWED problem with field code SENDER_NOT_DELEGATED), or a store error. */
 int kv_delegation_check_letter(struct kv_db *db, struct kv_letter *l, struct kv_err *err);
 
 #endif
