@@ -47,7 +47,7 @@ def events_of(env, who, uuid):
     r = env["srv"].get("/apis/v1/events/", params={"messageUUID": uuid},
                        headers=env[who]["auth"])
     assert r.status_code == 200, r.text
-    return r.json()["content"]
+    return r.json()["events"]
 
 
 def delegate(env, org, to):
