@@ -5,6 +5,7 @@
  *   GET  /apis/v1/contacts/?cprNumber=|cvrNumber=|id=   NgDP's QueryContacts
  *   GET  /apis/v1/contacts/?isBulkLookup=true           NgDP's bulk form: numbers in the body
  *   POST /apis/v1/contacts/bulk                         our documented bulk form
+ *   GET  /apis/v1/contacts/{id}                         NgDP's FetchContact: one Contact by id
  * cprNumber, cvrNumber and id each take one or more values, comma-joined as NgDP's generated
  * clients send them ("cprNumber=a,b"); the answer holds the contacts of all of them. Bulk
  * bodies are JSON {"cprNumbers": [...], "cvrNumbers": [...]}. At most 1000 numbers per
@@ -412,8 +413,43 @@ static int post_bulk(struct kv_http_req *req, struct kv_http_resp *resp)
     return 0;
 }
 
+/* NgDP's FetchContact: the Contact with that id, 404 when there is none (also for an id that
+ * is no UUID: the client's id is a Guid, and 404 is what it declares). */
+static int get_one(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv_db *db = NULL;
+    struct kv_system sys;
+    struct kv_mailbox mb;
+    struct kv_err err = {0};
+    char id[37];
+    size_t i;
+    int rc;
+
+    if (kv__read_db(req, resp, &db) < 0)
+        return 0;
+    if (kv__read_system_auth(req, resp, db, &sys) < 0)
+        goto out;
+    rc = is_uuid(req->params[0]) ? 0 : KV_ENOTFOUND;
+    if (rc == 0) {
+        for (i = 0; i < 36; i++)
+            id[i] = (char)tolower((unsigned char)req->params[0][i]);
+        id[36] = '\0';
+        rc = kv_mailbox_find_by_uuid(db, id, &mb, &err);
+    }
+    if (rc == KV_ENOTFOUND)
+        kv_http_resp_error(resp, 404, "NOT_FOUND", "no contact with that id", NULL);
+    else if (rc < 0)
+        kv_http_resp_from_err(resp, rc, &err);
+    else
+        kv_http_resp_json(resp, 200, contact_json(&mb));
+out:
+    kv_db_release(db);
+    return 0;
+}
+
 const struct kv_http_route kv_api_contacts_routes[] = {
     {"GET", "/apis/v1/contacts/", get_contacts, "contacts_lookup", 0},
     {"POST", "/apis/v1/contacts/bulk", post_bulk, "contacts_bulk", 0},
+    {"GET", "/apis/v1/contacts/{id}", get_one, "contacts_fetch", 0},
     {NULL, NULL, NULL, NULL, 0},
 };

@@ -90,15 +90,22 @@ static const struct {
     {"USER_TOKEN_CREATED", "APP_ACCESS_CREATED"},
     {"USER_TOKEN_REVOKED", "APP_ACCESS_REMOVED"},
     {"ORGANISATION_CREATED", "UNKNOWN"},
+    {"PRIVILEGES_UPDATED", "PRIVILEGES_GRANTED"}, /* rights (src/identity/) */
+    {"PRIVILEGE_GROUP_MEMBER_ADDED", "PRIVILEGES_GRANTED"},
+    {"PRIVILEGES_EXPIRED", "PRIVILEGES_REVOKED"},
+    {"PRIVILEGE_GROUP_MEMBER_REMOVED", "PRIVILEGES_REVOKED"},
+    {"PRIVILEGE_EXPIRATION_NOTIFIED", "NOTIFICATION_SENT"},
     {NULL, NULL},
 };
 
 #define N_NGDP (sizeof(NGDP_TAGS) / sizeof(NGDP_TAGS[0]) - 1)
 #define N_MAP (sizeof(MAP) / sizeof(MAP[0]) - 1)
-#define TAG_SLOTS 10      /* ?8..?17: the stored tags one NgDP tag stands for */
-#define P_NOT_IN 18       /* ?18..: every known tag, for UNKNOWN */
+#define TAG_SLOTS 16      /* ?8..?23: the stored tags one NgDP tag stands for */
+#define P_NOT_IN 24       /* ?24..: every known tag, for UNKNOWN */
 #define P_LIMIT 400       /* ?400, ?401: LIMIT, OFFSET */
 #define SQL_MAX 4096
+
+_Static_assert(P_NOT_IN + N_NGDP + N_MAP < P_LIMIT, "tag parameters run into LIMIT/OFFSET");
 
 int kv_event_tag_is_ngdp(const char *tag)
 {
@@ -125,8 +132,8 @@ const char *kv_event_tag_ngdp(const char *tag)
 /* The search statements, built once (the store caches statements by the address of their
  * text, so the text must live as long as the process): [count][by letter][tag UNKNOWN].
  * Parameters: ?1 message_uuid, ?2 system_id or NULL, ?3 party or NULL, ?4 after seq,
- * ?5 from ms or 0, ?6 to ms or 0, ?7 1 when a tag filter applies, ?8..?17 the stored tags
- * it matches (unused slots NULL), ?18.. every tag NgDP knows or MAP names (UNKNOWN only),
+ * ?5 from ms or 0, ?6 to ms or 0, ?7 1 when a tag filter applies, ?8..?23 the stored tags
+ * it matches (unused slots NULL), ?24.. every tag NgDP knows or MAP names (UNKNOWN only),
  * ?400 LIMIT, ?401 OFFSET. */
 static char SQL[2][2][2][SQL_MAX];
 static pthread_once_t sql_once = PTHREAD_ONCE_INIT;

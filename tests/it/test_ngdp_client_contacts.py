@@ -184,3 +184,18 @@ def test_bulk_lookup_answers_the_same_shape(world):
     page = assert_model(r.json(), "ContactSearchResult", required=["contacts"])
     for c in page["contacts"]:
         assert_model(c, "Contact", required=CONTACT_REQUIRED)
+
+
+def test_fetch_contact_by_id(world):
+    """FetchContactAsync: GET /apis/v1/contacts/{id} answers the Contact (200) or 404."""
+    srv, org = world
+    c = only(srv, org, "cprNumber=" + CLOSED_CPR)
+    r = srv.get("/apis/v1/contacts/" + c["id"], headers=org["auth"])
+    assert r.status_code == 200, r.text
+    assert assert_model(r.json(), "Contact", required=CONTACT_REQUIRED) == c
+    assert srv.get("/apis/v1/contacts/" + c["id"].upper(), headers=org["auth"]).json() == c
+    for missing in ("00000000-0000-4000-8000-000000000000", "nope"):
+        r = srv.get("/apis/v1/contacts/" + missing, headers=org["auth"])
+        assert r.status_code == 404
+        assert_model(r.json(), "ErrorMessage", required=["code", "message"])
+    assert srv.get("/apis/v1/contacts/" + c["id"]).status_code == 401

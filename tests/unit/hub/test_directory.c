@@ -95,6 +95,49 @@ static void test_orgs(void **state)
     assert_int_equal(kv_org_get(f->db, "87654321", &org, &err), KV_ENOTFOUND);
 }
 
+/* Organisations and mailboxes carry the stable UUIDs NgDP clients address them by. */
+static void test_ngdp_ids(void **state)
+{
+    struct fx *f = *state;
+    struct kv_org org, again;
+    struct kv_mailbox mb, found;
+    struct kv_err err = {0, ""};
+    char upper[37];
+    size_t i;
+
+    assert_int_equal(kv_org_add(f->db, "12345678", "Kommunen", &err), 0);
+    assert_int_equal(kv_org_get(f->db, "12345678", &org, &err), 0);
+    assert_int_equal(strlen(org.id), 36);
+    assert_true(org.created_ms > 0);
+    for (i = 0; i < 37; i++)
+        upper[i] = (char)(org.id[i] >= 'a' && org.id[i] <= 'f' ? org.id[i] - 32 : org.id[i]);
+    assert_int_equal(kv_org_resolve(f->db, upper, &again, &err), 0);
+    assert_string_equal(again.cvr, "12345678");
+    assert_int_equal(kv_org_resolve(f->db, "12345678", &again, &err), 0);
+    assert_string_equal(again.id, org.id);
+    assert_int_equal(kv_org_resolve(f->db, "00000000-0000-4000-8000-000000000000", &again, &err),
+                     KV_ENOTFOUND);
+    assert_int_equal(kv_org_resolve(f->db, "x'; --", &again, &err), KV_ENOTFOUND);
+    assert_int_equal(kv_org_resolve(f->db, NULL, &again, &err), KV_ENOTFOUND);
+
+    memset(&mb, 0, sizeof(mb));
+    snprintf(mb.owner_type, sizeof(mb.owner_type), "CPR");
+    snprintf(mb.owner_id, sizeof(mb.owner_id), "0101701234");
+    assert_int_equal(kv_mailbox_add(f->db, &mb, &err), 0);
+    assert_int_equal(kv_mailbox_find(f->db, "CPR", "0101701234", &found, &err), 0);
+    assert_string_equal(found.uuid, mb.uuid);
+    assert_string_equal(found.subscription_uuid, mb.subscription_uuid);
+    assert_string_not_equal(found.uuid, found.subscription_uuid);
+    assert_int_equal(found.version, 1);
+    assert_int_equal(kv_mailbox_close(f->db, "CPR", "0101701234", &err), 0);
+    assert_int_equal(kv_mailbox_find_by_uuid(f->db, mb.uuid, &found, &err), 0);
+    assert_int_equal(found.version, 2);
+    assert_string_equal(found.status, "CLOSED");
+    assert_string_not_equal(found.transaction_id, mb.transaction_id);
+    assert_true(found.updated_ms >= found.created_ms);
+    assert_int_equal(kv_mailbox_find_by_uuid(f->db, org.id, &found, &err), KV_ENOTFOUND);
+}
+
 static char *basic(const char *token)
 {
     size_t n = strlen(token) + 8;
@@ -356,6 +399,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numbers),
         cmocka_unit_test_setup_teardown(test_orgs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ngdp_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_system_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recipient_system, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mailbox_lifecycle_and_user_tokens, setup, teardown),
