@@ -11,7 +11,7 @@
 # Warnings are errors everywhere, with gcc and with clang. Safe with -j2.
 
 # --- pkg-config packages: the one place they are named (tools/deps.sh installs their -dev) ---
-LIB_PKGS   := libxml-2.0 sqlite3 libmicrohttpd jansson libcurl libarchive libcrypto cjose
+LIB_PKGS   := libxml-2.0 sqlite3 libmicrohttpd jansson libcurl libarchive liblzma libcrypto cjose
 TEST_PKGS  := $(LIB_PKGS) cmocka
 FUZZ_PKGS  := libxml-2.0 jansson libcurl libcrypto
 BENCH_PKGS := $(LIB_PKGS)

@@ -3,7 +3,7 @@
 # otherwise it prints the exact command to run. Idempotent and quiet when nothing is missing.
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libxml2-dev libxml2-utils libcmocka-dev
-libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libarchive-dev
+libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libarchive-dev liblzma-dev
 libssl-dev python3 python3-pytest python3-requests python3-aiosmtpd curl xz-utils
 gettext chromium libcjose-dev"
 # Node.js + npm for the pinned front-end and browser-test packages (package-lock.json); Debian's

@@ -9,7 +9,7 @@
  *   POST /apis/v1/memos/{messageUUID}/recall      recall before the value date
  * Authenticated with a sender system's Basic token (401 otherwise; 403 for a recipient
  * system). Semantics, status codes and the bulk answer are in docs/send-api.md; the pipeline
- * is src/hub/letters.c + writer.c.
+ * is src/hub/letters.c + writer.c; the bulk send is src/api/bulk_send.c.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -192,121 +192,6 @@ out:
     return 0;
 }
 
-/* An archive entry may be as large as a single letter may be: the configured request body
- * limit, and never more than libmemo reads. */
-static size_t max_entry(const struct kv_hub *hub)
-{
-    size_t m = KV_MEMO_DEFAULT_MAX_BYTES;
-
-    if (hub->conf && hub->conf->max_body > 0 && (uint64_t)hub->conf->max_body < m)
-        m = (size_t)hub->conf->max_body;
-    return m;
-}
-
-/* The bulk answer for one letter: its receipt, or a refusal as receipt INVALID/NOT_ALLOWED. */
-static json_t *bulk_receipt(struct kv_letter *l, const char *name, int64_t now)
-{
-    json_t *r;
-    char ts[32];
-    int refused = l->outcome == KV_LETTER_REFUSED || l->outcome == KV_LETTER_CONFLICT;
-
-    if (l->outcome == KV_LETTER_CREATED || l->outcome == KV_LETTER_REPLAYED) {
-        r = kv_letter_receipt_json(l);
-    } else {
-        kv_clock_format_utc(now, ts, sizeof(ts));
-        r = json_pack("{s:n,s:s?,s:s?,s:s,s:s,s:s,s:s,s:o?}", "transmissionId", "messageUUID",
-                      l->uuid[0] ? l->uuid : NULL, "messageId", l->message_id, "errorCode",
-                      refused ? l->refusal.code : "INTERNAL_ERROR", "errorMessage",
-                      refused ? l->refusal.message
-                              : "the letter could not be stored; send it again",
-                      "timeStamp", ts, "receiptStatus",
-                      refused && l->refusal.kind == KV_EPERM ? "NOT_ALLOWED" : "INVALID",
-                      "fieldErrors", refused ? kv_http_field_errors(&l->refusal) : NULL);
-    }
-    json_object_set_new(r, "fileName", json_string(name));
-    return r;
-}
-
-static int send_bulk(struct kv_http_req *req, struct kv_http_resp *resp, const char *data,
-                     size_t len, int is_xml, const struct kv_system *sys)
-{
-    struct kv__bulk bulk;
-    struct kv_letter *letters = NULL, **ptrs = NULL;
-    struct kv_err err = {0};
-    json_t *arr;
-    size_t i, failed = 0;
-    int64_t now;
-    int rc;
-
-    if (is_xml) { /* a form part holding one MeMo letter */
-        memset(&bulk, 0, sizeof(bulk));
-        bulk.e = kv_xcalloc(1, sizeof(*bulk.e));
-        bulk.e[0].name = kv_xstrdup("file");
-        bulk.e[0].data = kv_xmalloc(len + 1);
-        memcpy(bulk.e[0].data, data, len);
-        bulk.e[0].data[len] = '\0';
-        bulk.e[0].len = len;
-        bulk.n = 1;
-        rc = 0;
-    } else {
-        rc = kv__bulk_read(data, len, max_entry(req->hub), &bulk, &err);
-        if (rc == KV_EINVAL && looks_like_xml(data, len))
-            kv_err_set(&err, KV_EINVAL,
-                       "the body is one XML letter, not an archive: send it as application/xml "
-                       "with ?memo-message-uuid=, or pack letters in an LZMA-compressed tar");
-    }
-    if (rc < 0) {
-        kv_http_resp_error(resp, rc == KV_ETOOBIG ? 413 : 400,
-                           rc == KV_ETOOBIG ? "PAYLOAD_TOO_LARGE" : "INVALID_ARCHIVE", err.msg,
-                           NULL);
-        return 0;
-    }
-    letters = kv_xcalloc(bulk.n, sizeof(*letters));
-    ptrs = kv_xcalloc(bulk.n, sizeof(*ptrs));
-    for (i = 0; i < bulk.n; i++) {
-        kv_letter_init(&letters[i], bulk.e[i].data, bulk.e[i].len);
-        ptrs[i] = &letters[i];
-        rc = kv_letter_prepare(&letters[i], sys, NULL, NULL, &err);
-        if (rc < 0)
-            goto out;
-    }
-    rc = req->hub->writer ? kv_letter_writer_run(req->hub->writer, ptrs, bulk.n, &err) : 0;
-    if (!req->hub->writer) {
-        struct kv_db *db = NULL;
-        rc = kv_db_acquire(req->hub->store, &db, &err);
-        if (rc == 0) {
-            rc = kv_letters_store_batch(db, ptrs, bulk.n, &err);
-            kv_db_release(db);
-        }
-    }
-    for (i = 0; i < bulk.n; i++)
-        if (letters[i].outcome == KV_LETTER_FAILED || letters[i].outcome == KV_LETTER_PENDING)
-            failed++;
-    if (failed) {
-        kv_http_resp_error(resp, 500, "INTERNAL_ERROR",
-                           "some letters of the archive could not be stored; send the archive "
-                           "again (letters already stored are answered with their receipts)",
-                           NULL);
-        rc = 0;
-        goto out;
-    }
-    now = kv_clock_now_ms();
-    arr = json_array();
-    for (i = 0; i < bulk.n; i++)
-        json_array_append_new(arr, bulk_receipt(&letters[i], bulk.e[i].name, now));
-    kv_http_resp_json(resp, 201, arr);
-    rc = 0;
-out:
-    if (rc < 0)
-        kv_http_resp_from_err(resp, rc, &err);
-    for (i = 0; i < bulk.n; i++)
-        kv_letter_release(&letters[i]);
-    free(letters);
-    free(ptrs);
-    kv__bulk_release(&bulk);
-    return 0;
-}
-
 static int memos_send(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_db *db = NULL;
@@ -329,7 +214,8 @@ static int memos_send(struct kv_http_req *req, struct kv_http_resp *resp)
     if (strcmp(media, "application/x-lzma") == 0 || strcmp(media, "application/x-xz") == 0) {
         kv_db_release(db);
         db = NULL;
-        send_bulk(req, resp, req->body, req->body_len, 0, &sys);
+        kv__bulk_send(req, resp, req->body, req->body_len, 0,
+                      looks_like_xml(req->body, req->body_len), &sys);
         goto out;
     }
     if (strcmp(media, "multipart/form-data") == 0) {
@@ -362,7 +248,7 @@ static int memos_send(struct kv_http_req *req, struct kv_http_resp *resp)
         }
         kv_db_release(db);
         db = NULL;
-        send_bulk(req, resp, part, part_len, is_xml, &sys);
+        kv__bulk_send(req, resp, part, part_len, is_xml, looks_like_xml(part, part_len), &sys);
         goto out;
     }
     kv_http_resp_error(resp, 415, "UNSUPPORTED_MEDIA_TYPE",

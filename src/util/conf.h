@@ -47,6 +47,7 @@ struct kv_conf {
     char data[KV_CONF_STR_MAX];       /* data directory (kuvert.db, kuvert.conf) */
     char listen[KV_CONF_STR_MAX];     /* HOST:PORT the server binds; port 0 = ephemeral */
     int64_t max_body;                 /* largest accepted request body in bytes */
+    int64_t bulk_memory;              /* bytes all bulk unpacking together may hold */
     int64_t threads;                  /* HTTP worker threads (pool model); 0 = 2 x CPUs */
     char http_model[16];              /* "per-connection" or "pool" */
     int64_t max_connections;          /* concurrent HTTP connections */

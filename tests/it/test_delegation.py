@@ -97,7 +97,7 @@ def test_other_ways_round_the_rule_are_refused(env):
     h = dict(env["a"]["auth"], **{"Content-Type": "application/x-lzma"})
     r = srv.post("/apis/v1/memos/", data=archive([("b.xml", body)]), headers=h)
     assert r.status_code == 201, r.text
-    rec = r.json()[0]
+    rec = r.json()["letters"][0]  # one Receipt for the batch; per letter in `letters`
     assert rec["receiptStatus"] == "NOT_ALLOWED" and rec["errorCode"] == "SENDER_NOT_ALLOWED"
     assert letter_row(srv, uuid) is None
 

@@ -228,7 +228,7 @@ def test_bulk_receipt_field_errors_share_the_shape(srv, env):
     resp = send(srv, env["sender"]["auth"], archive([("a.xml", good), ("b.xml", bad)]),
                 ct="application/x-lzma")
     assert resp.status_code == 201, resp.text
-    by_name = {r["fileName"]: r for r in resp.json()}
+    by_name = {r["fileName"]: r for r in resp.json()["letters"]}  # one Receipt; letters: kuvert ext.
     assert by_name["a.xml"]["receiptStatus"] == "RECEIVED"
     r = by_name["b.xml"]
     assert r["receiptStatus"] == "INVALID" and r["errorCode"] == "MEMO_VALIDATION_FAILED", r

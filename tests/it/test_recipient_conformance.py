@@ -82,7 +82,7 @@ def queue_length(srv, system):
 def receipts_of(srv, sender, uuid):
     r = srv.get("/apis/v1/receipts-bulk/", params={"size": 1000}, headers=sender["auth"])
     assert r.status_code == 200, r.text
-    return [x for x in r.json()["receipts"] if x["messageUUID"] == uuid]
+    return [x for x in r.json()["receipts"] if x.get("messageUUID") == uuid]
 
 
 def db_rows(srv, sql, args=()):

@@ -374,8 +374,12 @@ def test_bulk_lzma_archive_one_receipt_per_letter(env, fmt):
     data = archive([("a/1.xml", b1), ("a/2.xml", b2), ("a/3.xml", b3), ("a/4.xml", b4)], fmt)
     r = post_bulk(srv, env["org"]["auth"], data)
     assert r.status_code == 201, r.text
-    recs = r.json()
+    # one Receipt for the batch; each letter's outcome in `letters` (docs/send-api.md, "Bulk")
+    batch = r.json()
+    assert batch["receiptStatus"] == "RECEIVED" and batch["errorCode"] == "BULK_PARTLY_REFUSED"
+    recs = batch["letters"]
     assert [x["fileName"] for x in recs] == ["a/1.xml", "a/2.xml", "a/3.xml", "a/4.xml"]
+    assert all(x["transmissionId"] == batch["transmissionId"] for x in recs)
     assert_receipt(recs[0], u1, "RECEIVED")
     assert_receipt(recs[1], u2, "RECEIVED")
     assert recs[2]["receiptStatus"] == "INVALID" and recs[2]["messageUUID"] == u3
@@ -388,7 +392,7 @@ def test_bulk_lzma_archive_one_receipt_per_letter(env, fmt):
     assert letter_row(srv, u4)["state"] == "NOT_ALLOWED"
     # The same archive again: every stored letter answers with its original receipt.
     before = counts(srv)
-    again = post_bulk(srv, env["org"]["auth"], data).json()
+    again = post_bulk(srv, env["org"]["auth"], data).json()["letters"]
     for i in (0, 1, 3):
         assert again[i]["transmissionId"] == recs[i]["transmissionId"]
     assert counts(srv)["letters"] == before["letters"]
@@ -399,7 +403,8 @@ def test_bulk_scope_and_duplicates_per_letter(env):
     u1, b1 = letter(MIN_12, cpr=EXAMPLE_CPR, sender=OTHER_CVR)  # not the system's organisation
     u2, b2 = letter(MIN_12, cpr=EXAMPLE_CPR)
     _, b3 = letter(MIN_12, uuid=u2, cvr=COMPANY_CVR)             # same uuid, other content
-    recs = post_bulk(srv, env["org"]["auth"], archive([("1", b1), ("2", b2), ("3", b3)])).json()
+    recs = post_bulk(srv, env["org"]["auth"],
+                     archive([("1", b1), ("2", b2), ("3", b3)])).json()["letters"]
     assert recs[0]["receiptStatus"] == "NOT_ALLOWED" and recs[0]["errorCode"] == "SENDER_NOT_ALLOWED"
     assert recs[1]["receiptStatus"] == "RECEIVED"
     assert recs[2]["receiptStatus"] == "INVALID"
@@ -417,7 +422,7 @@ def test_bulk_multipart_form_data(env):
                  files={"meta": ("m.txt", b"ignored", "text/plain"),
                         "file": ("letters.tar.lzma", data, "application/x-lzma")})
     assert r.status_code == 201, r.text
-    recs = r.json()
+    recs = r.json()["letters"]
     assert [x["messageUUID"] for x in recs] == [u1, u2]
     assert all(x["receiptStatus"] == "RECEIVED" for x in recs)
     # A form part holding one MeMo letter as XML.
@@ -425,7 +430,7 @@ def test_bulk_multipart_form_data(env):
     r = srv.post("/apis/v1/memos/", headers=env["org"]["auth"],
                  files={"file": ("letter.xml", b3, "application/xml")})
     assert r.status_code == 201, r.text
-    assert r.json()[0]["messageUUID"] == u3
+    assert r.json()["letters"][0]["messageUUID"] == u3
 
 
 def test_bulk_errors(env):

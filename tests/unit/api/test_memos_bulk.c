@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,28 +53,61 @@ static size_t build(const char *filter, const char **names, const char **datas, 
     return used;
 }
 
+/* Reads the whole archive with the two passes bulk_send.c makes: the scan, then every entry.
+ * Returns the scan's result code; on success the entries are in names/datas/lens (owned). */
+static int read_all(const char *buf, size_t len, size_t max_entry, struct kv__bulk_scan *scan,
+                    char **names, char **datas, size_t *lens, size_t cap_entries,
+                    struct kv_err *err)
+{
+    struct kv__bulk_reader *r = NULL;
+    size_t n = 0;
+    int rc = kv__bulk_open(buf, len, 1 << 30, &r, err);
+
+    if (rc == 0)
+        rc = kv__bulk_scan(r, max_entry, scan, err);
+    kv__bulk_close(r);
+    if (rc < 0)
+        return rc;
+    assert_int_equal(kv__bulk_open(buf, len, 0, &r, err), 0);
+    while (n < cap_entries &&
+           (rc = kv__bulk_next(r, max_entry, &names[n], &datas[n], &lens[n], err)) == 1)
+        n++;
+    assert_int_equal(rc, n < cap_entries ? 0 : 1);
+    assert_int_equal(n, scan->files);
+    kv__bulk_close(r);
+    return 0;
+}
+
 static void test_archive_filters(void **state)
 {
     static const char *filters[] = {"lzma", "xz", "none"};
     const char *names[] = {"a/one.xml", "two.xml"};
     const char *datas[] = {"<memo:Message/>", "second letter\r\nwith CRLF"};
     static char buf[1 << 16];
-    struct kv__bulk b;
-    size_t i, len;
+    struct kv__bulk_scan sc;
+    char *gn[4], *gd[4];
+    size_t gl[4];
+    size_t i, j, len;
 
     (void)state;
     for (i = 0; i < 3; i++) {
         len = build(filters[i], names, datas, 2, buf, sizeof(buf));
-        assert_int_equal(kv__bulk_read(buf, len, 1000, &b, NULL), 0);
-        assert_int_equal(b.n, 2);
-        assert_string_equal(b.e[0].name, "a/one.xml");
-        assert_int_equal(b.e[0].len, strlen(datas[0]));
-        assert_memory_equal(b.e[0].data, datas[0], b.e[0].len);
-        assert_string_equal(b.e[1].name, "two.xml");
-        assert_string_equal(b.e[1].data, datas[1]);
-        assert_int_equal(b.total, strlen(datas[0]) + strlen(datas[1]));
-        kv__bulk_release(&b);
+        assert_int_equal(read_all(buf, len, 1000, &sc, gn, gd, gl, 4, NULL), 0);
+        assert_int_equal(sc.files, 2);
+        assert_int_equal(sc.total, strlen(datas[0]) + strlen(datas[1]));
+        assert_int_equal(sc.largest, strlen(datas[1]));
+        assert_string_equal(gn[0], "a/one.xml");
+        assert_int_equal(gl[0], strlen(datas[0]));
+        assert_memory_equal(gd[0], datas[0], gl[0]);
+        assert_string_equal(gn[1], "two.xml");
+        assert_string_equal(gd[1], datas[1]);
+        for (j = 0; j < 2; j++) {
+            free(gn[j]);
+            free(gd[j]);
+        }
     }
+    /* nothing of the budget is held once the readers are closed */
+    assert_int_equal(kv__bulk_budget_used(), 0);
 }
 
 static void test_archive_bounds_and_garbage(void **state)
@@ -81,22 +115,77 @@ static void test_archive_bounds_and_garbage(void **state)
     const char *names[] = {"small", "big"};
     const char *datas[] = {"0123456789", "0123456789012345678901234567890123456789"};
     static char buf[1 << 16];
-    struct kv__bulk b;
+    struct kv__bulk_scan sc;
     struct kv_err err = {0};
+    char *gn[4], *gd[4];
+    size_t gl[4];
     size_t len;
 
     (void)state;
     len = build("xz", names, datas, 2, buf, sizeof(buf));
-    assert_int_equal(kv__bulk_read(buf, len, 20, &b, &err), KV_ETOOBIG);
+    assert_int_equal(read_all(buf, len, 20, &sc, gn, gd, gl, 4, &err), KV_ETOOBIG);
     assert_non_null(strstr(err.msg, "big"));
-    assert_int_equal(b.n, 0);
-    assert_int_equal(kv__bulk_read(buf, len, 40, &b, NULL), 0);
-    kv__bulk_release(&b);
-    assert_int_equal(kv__bulk_read("not an archive", 14, 100, &b, NULL), KV_EINVAL);
-    assert_int_equal(kv__bulk_read(buf, len / 2, 100, &b, NULL), KV_EINVAL);
+    assert_int_equal(read_all(buf, len, 40, &sc, gn, gd, gl, 4, NULL), 0);
+    free(gn[0]);
+    free(gd[0]);
+    free(gn[1]);
+    free(gd[1]);
+    assert_int_equal(read_all("not an archive", 14, 100, &sc, gn, gd, gl, 4, &err), KV_EINVAL);
+    assert_int_equal(read_all(buf, len / 2, 100, &sc, gn, gd, gl, 4, &err), KV_EINVAL);
+    assert_non_null(strstr(err.msg, "truncated"));
     len = build("lzma", names, datas, 0, buf, sizeof(buf));
-    assert_int_equal(kv__bulk_read(buf, len, 100, &b, &err), KV_EINVAL);
+    assert_int_equal(read_all(buf, len, 100, &sc, gn, gd, gl, 4, &err), KV_EINVAL);
     assert_non_null(strstr(err.msg, "no files"));
+    assert_int_equal(kv__bulk_budget_used(), 0);
+}
+
+/* The decoder's memory is counted in the global budget while a reader is open, and a reader
+ * whose decoder does not fit reports the budget (busy), not a bad archive. (The memory of a
+ * 4 x 130 MiB archive of zeros is measured end to end in tests/it/test_ngdp_client_bulk.py.) */
+static void test_decoder_memory_in_budget(void **state)
+{
+    const char *names[] = {"a.xml"};
+    const char *datas[] = {"<memo:Message/>"};
+    static char buf[1 << 16];
+    struct kv__bulk_reader *r = NULL;
+    struct kv__bulk_scan sc;
+    struct kv_err err = {0};
+    size_t len;
+
+    (void)state;
+    len = build("lzma", names, datas, 1, buf, sizeof(buf));
+    assert_int_equal(kv__bulk_open(buf, len, 1 << 30, &r, &err), 0);
+    assert_int_equal(kv__bulk_scan(r, 100, &sc, &err), 0);
+    assert_true(kv__bulk_decoder_bytes(r) > 0 && kv__bulk_decoder_bytes(r) <= (64u << 20));
+    assert_int_equal(kv__bulk_budget_used(), kv__bulk_decoder_bytes(r));
+    kv__bulk_close(r);
+    assert_int_equal(kv__bulk_budget_used(), 0);
+    /* the whole budget taken by others: busy, and nothing more is held */
+    assert_true(kv__bulk_budget_take(16 << 20, 16 << 20));
+    r = NULL;
+    if (kv__bulk_open(buf, len, 16 << 20, &r, &err) == 0)
+        assert_int_equal(kv__bulk_scan(r, 100, &sc, &err), KV_EINVAL);
+    assert_int_equal(kv__bulk_busy(r), 1);
+    kv__bulk_close(r);
+    assert_int_equal(kv__bulk_budget_used(), 16 << 20);
+    kv__bulk_budget_give(16 << 20, 16 << 20);
+    assert_int_equal(kv__bulk_budget_used(), 0);
+}
+
+static void test_budget(void **state)
+{
+    (void)state;
+    assert_true(kv__bulk_budget_take(60, 100));
+    assert_true(kv__bulk_budget_take(40, 100));
+    assert_false(kv__bulk_budget_take(1, 100));
+    kv__bulk_budget_give(40, 100);
+    assert_false(kv__bulk_budget_take(50, 100));
+    /* more than the whole budget: capped, so a lone request always gets through */
+    kv__bulk_budget_give(60, 100);
+    assert_true(kv__bulk_budget_take(500, 100));
+    assert_int_equal(kv__bulk_budget_used(), 100);
+    kv__bulk_budget_give(500, 100);
+    assert_int_equal(kv__bulk_budget_used(), 0);
 }
 
 static void test_multipart(void **state)
@@ -178,6 +267,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_archive_filters),
         cmocka_unit_test(test_archive_bounds_and_garbage),
+        cmocka_unit_test(test_decoder_memory_in_budget),
+        cmocka_unit_test(test_budget),
         cmocka_unit_test(test_multipart),
         cmocka_unit_test(test_multipart_refusals),
         cmocka_unit_test(test_media_type),
