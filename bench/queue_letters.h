@@ -89,7 +89,7 @@ static inline int bench_insert_letters(struct kv_db *db, const char *sender_syst
 {
     struct kv_stmt *s = NULL;
     char uuid[37], *body = t ? kv_xmalloc(t->len) : NULL, small[64];
-    int64_t i;
+    int64_t i, id;
     int rc = 0, k;
 
     for (i = 0; rc == 0 && i < n; i++) {
@@ -119,7 +119,8 @@ static inline int bench_insert_letters(struct kv_db *db, const char *sender_syst
                            "sender_cvr, recipient_type, recipient_id, label, message_type, "
                            "memo_version, body_sha256, body, size, state, receipt_status, "
                            "available_ms, created_ms) VALUES (?, ?, ?, ?, 'CVR', ?, 'Brev', "
-                           "'DIGITALPOST', '1.2', 'x', ?, ?, 'AVAILABLE', 'RECEIVED', ?, ?)",
+                           "'DIGITALPOST', '1.2', 'x', ?, ?, 'AVAILABLE', 'RECEIVED', ?, ?) "
+                           "RETURNING id",
                            &s, err);
         if (rc < 0)
             break;
@@ -133,10 +134,11 @@ static inline int bench_insert_letters(struct kv_db *db, const char *sender_syst
         kv_stmt_bind_int64(s, 8, kv_clock_now_ms() - 1000);
         kv_stmt_bind_int64(s, 9, kv_clock_now_ms() - 1000);
         rc = kv_stmt_step(s, err);
+        id = rc == KV_ROW ? kv_stmt_col_int64(s, 0) : 0;
         kv_stmt_done(s);
         if (rc < 0)
             break;
-        rc = kv_recipient_route(db, kv_db_last_insert_id(db), AUTH, points[i % n_points], err);
+        rc = kv_recipient_route(db, id, AUTH, points[i % n_points], err);
     }
     if (rc == 0)
         rc = kv_db_commit(db, err);

@@ -306,9 +306,10 @@ static int reset_queue(struct kv_hub *hub)
     if (rc == 0)
         rc = kv_db_exec(db,
                         "UPDATE recipient_queue SET state = 'QUEUED', fetched_ms = NULL, "
-                        "acknowledged_ms = NULL, receipt_status = NULL; "
-                        "PRAGMA wal_checkpoint(TRUNCATE)",
+                        "acknowledged_ms = NULL, receipt_status = NULL",
                         &err);
+    if (rc == 0)
+        rc = kv_db_checkpoint(db, KV_CHECKPOINT_TRUNCATE, &err);
     if (rc < 0)
         fprintf(stderr, "recipient_bench: reset: %s\n", err.msg);
     kv_db_release(db);
@@ -564,7 +565,7 @@ static double list_ms(struct kv_db *db, const char *system_id, int64_t page, str
 static int outage(struct kv_db *db, const struct world *w, int64_t now, struct kv_err *err)
 {
     static const char sys_sql[] =
-        "UPDATE systems SET status = CASE WHEN ?2 THEN 'deactivated' ELSE 'active' END, "
+        "UPDATE systems SET status = CASE WHEN ?2 <> 0 THEN 'deactivated' ELSE 'active' END, "
         "failing_since_ms = NULLIF(?3, 0), last_failure_ms = NULLIF(?4, 0), "
         "last_fetch_ms = NULL WHERE id = ?1";
     static const char backoff_sql[] =
@@ -590,7 +591,9 @@ static int outage(struct kv_db *db, const struct world *w, int64_t now, struct k
     if (rc == 0)
         rc = set(db, letters_sql, w->sys[4], now + 7 * day, 0, 0, err);
     if (rc == 0)
-        rc = kv_db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE); ANALYZE", err);
+        rc = kv_db_checkpoint(db, KV_CHECKPOINT_TRUNCATE, err);
+    if (rc == 0)
+        rc = kv_db_exec(db, "ANALYZE", err);
     return rc;
 }
 

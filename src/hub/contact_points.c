@@ -376,8 +376,8 @@ static int write_children(struct kv_db *db, const char *id, const struct point_i
         if (rc < 0)
             break;
         rc = exec1(db,
-                   "INSERT OR IGNORE INTO contact_point_groups (point_id, group_id) "
-                   "VALUES (?, lower(?))",
+                   "INSERT INTO contact_point_groups (point_id, group_id) "
+                   "VALUES (?, lower(?)) ON CONFLICT DO NOTHING",
                    id, group_of(e), NULL, NULL, err);
     }
     return rc < 0 ? rc : 0;

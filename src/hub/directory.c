@@ -36,7 +36,7 @@ static const char SQL_ORG_BY_UUID[] =
 static const char SQL_MB_ADD[] =
     "INSERT INTO mailboxes (owner_type, owner_id, name, status, address, created_ms, uuid,"
     " subscription_uuid, version, updated_ms, transaction_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-    " 1, ?, ?)";
+    " 1, ?, ?) RETURNING id";
 static const char SQL_MB_FIND[] =
     "SELECT id, owner_type, owner_id, name, status, address, created_ms, closed_ms, uuid,"
     " subscription_uuid, version, updated_ms, transaction_id"
@@ -391,6 +391,8 @@ int kv_mailbox_add(struct kv_db *db, struct kv_mailbox *mb, struct kv_err *err)
     kv_stmt_bind_int64(s, 9, mb->updated_ms);
     kv_stmt_bind_text(s, 10, mb->transaction_id, -1);
     rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        mb->id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
     if (rc == KV_ECONFLICT) {
         rc = kv_err_set(err, KV_ECONFLICT, "a mailbox for %s %s already exists", mb->owner_type,
@@ -399,7 +401,6 @@ int kv_mailbox_add(struct kv_db *db, struct kv_mailbox *mb, struct kv_err *err)
     }
     if (rc < 0)
         goto out;
-    mb->id = kv_db_last_insert_id(db);
     rc = mailbox_event(db, "MAILBOX_CREATED", mb, err);
     if (rc == 0)
         rc = kv_db_commit(db, err);

@@ -71,21 +71,7 @@ static void fail_all(struct op *batch, int rc, const struct kv_err *err)
     }
 }
 
-/* Runs one parameterless statement through the connection's statement cache (these run for
- * every operation, so they are not parsed again each time as kv_db_exec would). */
-static int run(struct kv_db *db, const char *sql, struct kv_err *err)
-{
-    struct kv_stmt *s = NULL;
-    int rc = kv_db_prepare(db, sql, &s, err);
-
-    if (rc < 0)
-        return rc;
-    rc = kv_stmt_step(s, err);
-    kv_stmt_done(s);
-    return rc < 0 ? rc : 0;
-}
-
-/* Runs the batch in one transaction on db; synchronous=NORMAL for its COMMIT when every
+/* Runs the batch in one transaction on db; lazy durability for its COMMIT when every
  * operation in it is lazy (the connection is set back to FULL afterwards). */
 static void run_batch(struct kv_db *db, struct op *batch)
 {
@@ -95,7 +81,7 @@ static void run_batch(struct kv_db *db, struct op *batch)
 
     for (o = batch; o; o = o->next)
         lazy = lazy && o->lazy;
-    if (lazy && run(db, "PRAGMA synchronous=NORMAL", NULL) < 0)
+    if (lazy && kv_db_durability(db, KV_DURABILITY_LAZY, NULL) < 0)
         lazy = 0;
     rc = kv_db_begin(db, &err);
     if (rc < 0) {
@@ -106,16 +92,17 @@ static void run_batch(struct kv_db *db, struct op *batch)
      * from each other without reading the head of the table again. */
     kv_events_head_begin(db);
     for (o = batch; o; o = o->next) {
-        rc = run(db, "SAVEPOINT kv_group", &o->err);
+        rc = kv_db_savepoint(db, &o->err);
         if (rc == 0) {
             rc = o->fn(db, o->arg, &o->err);
             if (rc > 0)
                 rc = 0;
             if (rc < 0) {
-                (void)run(db, "ROLLBACK TO kv_group", NULL);
+                (void)kv_db_savepoint_rollback(db, NULL);
                 kv_events_head_forget(db);
+            } else {
+                (void)kv_db_savepoint_release(db, NULL);
             }
-            (void)run(db, "RELEASE kv_group", NULL);
         }
         o->rc = rc;
     }
@@ -124,10 +111,10 @@ static void run_batch(struct kv_db *db, struct op *batch)
     if (rc < 0)
         fail_all(batch, rc, &err);
 out:
-    if (lazy && run(db, "PRAGMA synchronous=FULL", &err) < 0) {
+    if (lazy && kv_db_durability(db, KV_DURABILITY_FULL, &err) < 0) {
         /* A connection that cannot be made durable again must not go back to the pool in
          * this state; failing loudly is all that is left. */
-        kv_log(KV_LOG_ERROR, "group commit: cannot restore synchronous=FULL: %s", err.msg);
+        kv_log(KV_LOG_ERROR, "group commit: cannot restore full durability: %s", err.msg);
         abort();
     }
 }

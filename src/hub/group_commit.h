@@ -2,8 +2,9 @@
  *
  * group_commit.h: group commit for small write operations issued by many request threads at
  * once (the pull API's first-fetch marks, business receipts and deletes). Without it every
- * such request is its own write transaction: the threads queue on SQLite's write lock, whose
- * busy handler sleeps in steps of milliseconds, and every COMMIT pays its own fsync.
+ * such request is its own write transaction: the threads queue on the store's write lock (on
+ * SQLite a busy handler that sleeps in steps of milliseconds), and every COMMIT pays its own
+ * fsync.
  *
  * kv_group_commit_run queues an operation and blocks until it has been committed. There is no
  * thread of its own (leader/follower): the first caller that finds no batch running becomes
@@ -17,11 +18,11 @@
  * in between.
  *
  * Durability per operation: KV_GROUP_DURABLE operations are on disk when the call returns
- * (synchronous=FULL, as every commit of the store). KV_GROUP_LAZY ones are committed with
- * synchronous=NORMAL when the whole batch is lazy: visible to every reader at once and safe
- * from a crash of the process, but a power loss or OS crash may undo the last of them (the
- * WAL is synced by the next durable commit or checkpoint). Only use it for writes whose
- * loss is harmless, e.g. facts that the next request records again.
+ * (KV_DURABILITY_FULL, as every commit of the store). KV_GROUP_LAZY ones are committed with
+ * KV_DURABILITY_LAZY (store.h) when the whole batch is lazy: visible to every reader at once
+ * and safe from a crash of the process, but a power loss or OS crash may undo the last of
+ * them. Only use it for writes whose loss is harmless, e.g. facts that the next request
+ * records again.
  *
  * Ownership and threading: the operation runs on the LEADER's thread, on the batch's
  * connection (of the same store), which is handed to it as db; it must use that connection

@@ -227,7 +227,7 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
                        "message_id, label, message_type, memo_version, body_sha256, body, size, "
                        "state, receipt_status, error_code, error_message, available_ms, "
                        "created_ms, sender_mailbox_id) "
-                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                        &s, err);
     if (rc < 0)
         return rc;
@@ -263,11 +263,10 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
     else
         kv_stmt_bind_null(s, 22);
     rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        *out_id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
-    if (rc < 0)
-        return rc;
-    *out_id = kv_db_last_insert_id(db);
-    return 0;
+    return rc < 0 ? rc : 0;
 }
 
 static int insert_print_job(struct kv_db *db, int64_t letter_id, const char *address, int64_t now,
@@ -276,7 +275,9 @@ static int insert_print_job(struct kv_db *db, int64_t letter_id, const char *add
     struct kv_stmt *s;
     int rc;
 
-    rc = kv_db_prepare(db, "INSERT INTO print_jobs (letter_id, address, created_ms) VALUES (?,?,?)",
+    rc = kv_db_prepare(db,
+                       "INSERT INTO print_jobs (letter_id, address, created_ms) VALUES (?,?,?) "
+                       "RETURNING id",
                        &s, err);
     if (rc < 0)
         return rc;
@@ -284,11 +285,10 @@ static int insert_print_job(struct kv_db *db, int64_t letter_id, const char *add
     bind_opt(s, 2, address);
     kv_stmt_bind_int64(s, 3, now);
     rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        *out_id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
-    if (rc < 0)
-        return rc;
-    *out_id = kv_db_last_insert_id(db);
-    return 0;
+    return rc < 0 ? rc : 0;
 }
 
 static int insert_receipt(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
@@ -393,19 +393,6 @@ int kv_letter_store_refusal(struct kv_db *db, struct kv_letter *l, struct kv_err
     return rc;
 }
 
-/* Runs one cached single-statement SQL (savepoint handling). */
-static int run_sql(struct kv_db *db, const char *sql, struct kv_err *err)
-{
-    struct kv_stmt *s;
-    int rc = kv_db_prepare(db, sql, &s, err);
-
-    if (rc < 0)
-        return rc;
-    rc = kv_stmt_step(s, err);
-    kv_stmt_done(s);
-    return rc < 0 ? rc : 0;
-}
-
 #define PASS_RETRY 1 /* store_pass: a letter failed without a savepoint; roll back, rerun */
 
 /* 1 when the batch stores (or logs) l: pending letters, and refusals that are logged. */
@@ -432,7 +419,7 @@ static int store_pass(struct kv_db *db, struct kv_letter **ls, size_t n, int sav
         if (!in_batch(l))
             continue;
         if (savepoints) {
-            rc = run_sql(db, "SAVEPOINT kv_letter", err);
+            rc = kv_db_savepoint(db, err);
             if (rc < 0)
                 return rc;
         }
@@ -443,15 +430,14 @@ static int store_pass(struct kv_db *db, struct kv_letter **ls, size_t n, int sav
         if (lrc < 0 && !savepoints)
             return PASS_RETRY;
         if (lrc < 0) {
-            rc = run_sql(db, "ROLLBACK TO kv_letter", err);
+            rc = kv_db_savepoint_rollback(db, err);
             if (rc < 0)
                 return rc;
             kv_events_head_forget(db);
             if (l->outcome != KV_LETTER_REFUSED)
                 l->outcome = KV_LETTER_FAILED;
-        }
-        if (savepoints) {
-            rc = run_sql(db, "RELEASE kv_letter", err);
+        } else if (savepoints) {
+            rc = kv_db_savepoint_release(db, err);
             if (rc < 0)
                 return rc;
         }

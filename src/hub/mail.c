@@ -40,7 +40,7 @@ static const int64_t retry_delays_ms[] = {60LL * 1000, 5 * 60LL * 1000, 15 * 60L
 
 static const char SQL_QUEUE[] =
     "INSERT INTO mail_outbox (to_addr, subject, body, kind, system_id, state, attempts, next_ms,"
-    " created_ms) VALUES (?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)";
+    " created_ms) VALUES (?, ?, ?, ?, ?, 'PENDING', 0, ?, ?) RETURNING id";
 static const char SQL_DUE[] =
     "SELECT id, to_addr, subject, body, attempts, created_ms FROM mail_outbox"
     " WHERE state = 'PENDING' AND next_ms <= ? ORDER BY next_ms, id LIMIT ?";
@@ -100,12 +100,10 @@ int kv_mail_queue(struct kv_db *db, const char *to, const char *subject, const c
     kv_stmt_bind_int64(s, 6, now_ms);
     kv_stmt_bind_int64(s, 7, now_ms);
     rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW && out_id)
+        *out_id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
-    if (rc < 0)
-        return rc;
-    if (out_id)
-        *out_id = kv_db_last_insert_id(db);
-    return 0;
+    return rc < 0 ? rc : 0;
 }
 
 /* ---- formatting -------------------------------------------------------------------------- */

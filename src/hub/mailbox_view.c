@@ -197,14 +197,14 @@ static void copy_str(char *dst, size_t dstsz, const char *src)
 static const char SQL_LOAD_RECEIVED[] =
     "SELECT l.id, l.message_uuid, l.sender_system, l.sender_cvr, "
     "l.sender_label, l.label, l.folder, l.created_ms, " SORT_KEY ", "
-    "l.read_ms, l.size, CASE WHEN ? THEN l.body END "
+    "l.read_ms, l.size, CASE WHEN ? <> 0 THEN l.body END "
     "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
     "WHERE l.message_uuid = ? AND m.owner_type = ? AND m.owner_id = ? "
     "AND l.state = 'AVAILABLE'";
 static const char SQL_LOAD_SENT[] =
     "SELECT l.id, l.message_uuid, l.sender_system, l.sender_cvr, "
     "l.sender_label, l.label, 'sent', l.created_ms, l.created_ms, "
-    "l.created_ms, l.size, CASE WHEN ? THEN l.body END "
+    "l.created_ms, l.size, CASE WHEN ? <> 0 THEN l.body END "
     "FROM letters l JOIN mailboxes m ON m.id = l.sender_mailbox_id "
     "WHERE l.message_uuid = ? AND m.owner_type = ? AND m.owner_id = ?";
 

@@ -72,7 +72,7 @@ int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct k
                        "INSERT INTO receipts (system_id, transmission_id, message_uuid, "
                        "message_id, receipt_status, error_code, error_message, time_ms, "
                        "push_state, push_attempts, push_next_ms, uuid) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING id",
                        &s, err);
     if (rc < 0)
         return rc;
@@ -93,10 +93,11 @@ int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct k
     }
     kv_stmt_bind_text(s, 11, r->uuid, -1);
     rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        r->id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
-    r->id = kv_db_last_insert_id(db);
     copy_col(r->push_state, sizeof(r->push_state), push ? "PENDING" : NULL);
     r->push_attempts = 0;
     r->push_next_ms = push ? r->time_ms : 0;

@@ -58,9 +58,9 @@ static void publish(struct kv_scheduler *s)
             kv_log(KV_LOG_INFO, "scheduler: published %d value-date letter%s", n,
                    n == 1 ? "" : "s");
     } while (rc == 0 && n == KV_SCHEDULER_PUBLISH_BATCH && ++rounds < 100);
-    /* Move committed WAL frames into the database file here, not in the writer's COMMIT.
+    /* The store's maintenance (SQLite: the WAL checkpoint) here, not in the writer's COMMIT.
      * PASSIVE never blocks the writer; a busy answer just means "next time". */
-    (void)kv_db_exec(db, "PRAGMA wal_checkpoint(PASSIVE)", NULL);
+    (void)kv_db_checkpoint(db, KV_CHECKPOINT_PASSIVE, NULL);
     kv_db_release(db);
 }
 

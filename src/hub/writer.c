@@ -20,11 +20,6 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
-#define KV_WRITER_CACHE_KIB "65536" /* page cache of the writer's connection: 64 MiB */
-/* The scheduler checkpoints the WAL every second (kv_scheduler, PASSIVE, off the commit path);
- * the writer itself only does so when the WAL has grown past this many pages (64 MiB). */
-#define KV_WRITER_AUTOCHECKPOINT "16384"
-
 /* One request's letters, waiting. Lives on the waiting thread's stack. */
 struct job {
     struct kv_letter **letters; /* borrowed */
@@ -89,17 +84,16 @@ static void count_outcomes(struct kv_letter_writer *w, struct kv_letter **ls, si
     kv_metrics_count(w->metrics, KV_METRIC_LETTERS_REFUSED, bad);
 }
 
-/* The writer's own connection, with a page cache large enough that a batch's dirty pages
- * are not spilled to the WAL (and rewritten) before COMMIT, and checkpoints left to the
- * scheduler so that COMMIT does not pay for them. */
+/* The writer's own connection, the store's bulk writer: checkpoints are left to the
+ * scheduler (kv_db_checkpoint every second, off the commit path) so that COMMIT does not pay
+ * for them. */
 static int writer_db(struct kv_letter_writer *w, struct kv_db **out, struct kv_err *err)
 {
     int rc = kv_db_acquire(w->store, out, err);
 
     if (rc < 0)
         return rc;
-    (void)kv_db_exec(*out, "PRAGMA cache_size=-" KV_WRITER_CACHE_KIB, NULL);
-    (void)kv_db_exec(*out, "PRAGMA wal_autocheckpoint=" KV_WRITER_AUTOCHECKPOINT, NULL);
+    kv_db_bulk_writer(*out);
     return 0;
 }
 

@@ -2,8 +2,8 @@
  *
  * writer.h: group commit for accepted letters. HTTP handler threads check letters in parallel
  * (kv_letter_prepare) and hand them to one writer thread, which takes everything queued (up to
- * KV_WRITER_BATCH_MAX letters), stores it in ONE transaction (BEGIN IMMEDIATE ... COMMIT with
- * synchronous=FULL, a savepoint per letter so one bad letter does not fail the others) and
+ * KV_WRITER_BATCH_MAX letters), stores it in ONE write transaction (kv_db_begin ... a durable
+ * kv_db_commit, a savepoint per letter so one bad letter does not fail the others) and
  * wakes every waiter after COMMIT returned. A handler answers 201 only after that, so an
  * acknowledged letter is on disk, and one fsync is shared by the whole batch.
  *

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
  * store.c: the backend-neutral half of the store (see store.h): dispatch through struct
- * kv_store_ops, the connection pool (a mutex-protected free list of struct kv_db),
- * transactions, and the migration runner, which applies the embedded files
+ * kv_store_ops (store_int.h), the connection pool (a mutex-protected free list of struct
+ * kv_db), transactions and savepoints, sticky bind errors, and the migration runner, which applies the embedded files
  * src/store/migrations/<backend>/NNN_name.sql in number order, each in its own write
  * transaction that also records it in schema_migrations.
  */
@@ -21,7 +21,7 @@
 
 static const char SQL_MIG_TABLE[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL)";
+    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)";
 static const char SQL_MIG_HAS[] = "SELECT 1 FROM schema_migrations WHERE version = ?";
 static const char SQL_MIG_ADD[] =
     "INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)";
@@ -41,62 +41,88 @@ int kv_db_exec(struct kv_db *db, const char *sql, struct kv_err *err)
 
 int kv_db_prepare(struct kv_db *db, const char *sql, struct kv_stmt **out, struct kv_err *err)
 {
-    return db->st->ops->prepare(db, sql, out, err);
+    int rc = db->st->ops->prepare(db, sql, out, err);
+
+    if (rc == 0) {
+        (*out)->bind_rc = 0;
+        (*out)->bind_idx = 0;
+    }
+    return rc;
 }
 
-/* Statements do not know their store here, so the statement calls go to the only backend
- * compiled in; a second backend would add a tag to its statements. */
-#define OPS (&kv__store_sqlite_ops)
+#define OPS(s) ((s)->db->st->ops)
+
+/* Remembers the first failed bind of s; returns rc. */
+static int bind_result(struct kv_stmt *s, int idx, int rc)
+{
+    if (rc < 0 && s->bind_rc == 0) {
+        s->bind_rc = rc;
+        s->bind_idx = idx;
+    }
+    return rc;
+}
 
 int kv_stmt_bind_text(struct kv_stmt *s, int idx, const char *v, long len)
 {
-    return OPS->bind_text(s, idx, v, len);
+    if (!v) /* a NULL of the text type where the backend types its NULLs */
+        return bind_result(s, idx, OPS(s)->bind_text(s, idx, NULL, 0));
+    if (len < -1)
+        return bind_result(s, idx, KV_EINVAL);
+    return bind_result(s, idx, OPS(s)->bind_text(s, idx, v, len < 0 ? strlen(v) : (size_t)len));
 }
 
 int kv_stmt_bind_int64(struct kv_stmt *s, int idx, int64_t v)
 {
-    return OPS->bind_int64(s, idx, v);
+    return bind_result(s, idx, OPS(s)->bind_int64(s, idx, v));
 }
 
 int kv_stmt_bind_blob(struct kv_stmt *s, int idx, const void *v, size_t len)
 {
-    return OPS->bind_blob(s, idx, v, len);
+    if (!v && len > 0)
+        return bind_result(s, idx, KV_EINVAL);
+    return bind_result(s, idx, OPS(s)->bind_blob(s, idx, v, len));
 }
 
 int kv_stmt_bind_null(struct kv_stmt *s, int idx)
 {
-    return OPS->bind_null(s, idx);
+    return bind_result(s, idx, OPS(s)->bind_null(s, idx));
 }
 
 int kv_stmt_step(struct kv_stmt *s, struct kv_err *err)
 {
-    return OPS->step(s, err);
+    if (s->bind_rc < 0)
+        return kv_err_set(err, s->bind_rc, "store: binding parameter %d failed; statement not run",
+                          s->bind_idx);
+    return OPS(s)->step(s, err);
 }
 
 const char *kv_stmt_col_text(struct kv_stmt *s, int idx)
 {
-    return OPS->col_text(s, idx);
+    return OPS(s)->col_text(s, idx);
 }
 
 int64_t kv_stmt_col_int64(struct kv_stmt *s, int idx)
 {
-    return OPS->col_int64(s, idx);
+    return OPS(s)->col_int64(s, idx);
 }
 
 const void *kv_stmt_col_blob(struct kv_stmt *s, int idx, size_t *out_len)
 {
-    return OPS->col_blob(s, idx, out_len);
+    return OPS(s)->col_blob(s, idx, out_len);
 }
 
 int kv_stmt_col_is_null(struct kv_stmt *s, int idx)
 {
-    return OPS->col_is_null(s, idx);
+    return OPS(s)->col_is_null(s, idx);
 }
 
 void kv_stmt_done(struct kv_stmt *s)
 {
-    if (s)
-        OPS->reset(s);
+    if (!s)
+        return;
+    s->bind_rc = 0;
+    s->bind_idx = 0;
+    OPS(s)->reset(s);
 }
 
 int64_t kv_db_changes(struct kv_db *db)
@@ -104,12 +130,7 @@ int64_t kv_db_changes(struct kv_db *db)
     return db->st->ops->changes(db);
 }
 
-int64_t kv_db_last_insert_id(struct kv_db *db)
-{
-    return db->st->ops->last_insert_id(db);
-}
-
-/* ---- transactions ---- */
+/* ---- transactions, savepoints, durability, maintenance ---- */
 
 int kv_db_begin(struct kv_db *db, struct kv_err *err)
 {
@@ -117,9 +138,11 @@ int kv_db_begin(struct kv_db *db, struct kv_err *err)
 
     if (db->in_tx)
         return kv_err_set(err, KV_EINTERNAL, "store: nested transaction");
-    rc = kv_db_exec(db, "BEGIN IMMEDIATE", err);
-    if (rc == 0)
+    rc = db->st->ops->begin(db, err);
+    if (rc == 0) {
         db->in_tx = 1;
+        db->savepoints = 0;
+    }
     return rc;
 }
 
@@ -135,6 +158,7 @@ int kv_db_commit(struct kv_db *db, struct kv_err *err)
         (void)kv_db_exec(db, "ROLLBACK", NULL);
     }
     db->in_tx = 0;
+    db->savepoints = 0;
     return rc;
 }
 
@@ -144,6 +168,98 @@ void kv_db_rollback(struct kv_db *db)
         return;
     (void)kv_db_exec(db, "ROLLBACK", NULL);
     db->in_tx = 0;
+    db->savepoints = 0;
+}
+
+/* Savepoint statements by depth (string literals: they are statement-cache keys). */
+static const char *const SP_BEGIN[KV_DB_SAVEPOINT_MAX] = {
+    "SAVEPOINT kv_sp0", "SAVEPOINT kv_sp1", "SAVEPOINT kv_sp2", "SAVEPOINT kv_sp3",
+    "SAVEPOINT kv_sp4", "SAVEPOINT kv_sp5", "SAVEPOINT kv_sp6", "SAVEPOINT kv_sp7"};
+static const char *const SP_RELEASE[KV_DB_SAVEPOINT_MAX] = {
+    "RELEASE SAVEPOINT kv_sp0", "RELEASE SAVEPOINT kv_sp1", "RELEASE SAVEPOINT kv_sp2",
+    "RELEASE SAVEPOINT kv_sp3", "RELEASE SAVEPOINT kv_sp4", "RELEASE SAVEPOINT kv_sp5",
+    "RELEASE SAVEPOINT kv_sp6", "RELEASE SAVEPOINT kv_sp7"};
+static const char *const SP_UNDO[KV_DB_SAVEPOINT_MAX] = {
+    "ROLLBACK TO SAVEPOINT kv_sp0", "ROLLBACK TO SAVEPOINT kv_sp1",
+    "ROLLBACK TO SAVEPOINT kv_sp2", "ROLLBACK TO SAVEPOINT kv_sp3",
+    "ROLLBACK TO SAVEPOINT kv_sp4", "ROLLBACK TO SAVEPOINT kv_sp5",
+    "ROLLBACK TO SAVEPOINT kv_sp6", "ROLLBACK TO SAVEPOINT kv_sp7"};
+
+/* Runs one parameterless statement through the statement cache (savepoints run per letter on
+ * the send path, so they are not parsed again each time as kv_db_exec would). */
+static int run_cached(struct kv_db *db, const char *sql, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db, sql, &s, err);
+
+    if (rc < 0)
+        return rc;
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+int kv_db_savepoint(struct kv_db *db, struct kv_err *err)
+{
+    int rc;
+
+    if (!db->in_tx)
+        return kv_err_set(err, KV_EINTERNAL, "store: savepoint outside a transaction");
+    if (db->savepoints >= KV_DB_SAVEPOINT_MAX)
+        return kv_err_set(err, KV_EINTERNAL, "store: savepoints nested too deep");
+    rc = run_cached(db, SP_BEGIN[db->savepoints], err);
+    if (rc == 0)
+        db->savepoints++;
+    return rc;
+}
+
+int kv_db_savepoint_release(struct kv_db *db, struct kv_err *err)
+{
+    if (db->savepoints <= 0)
+        return kv_err_set(err, KV_EINTERNAL, "store: no savepoint to release");
+    db->savepoints--;
+    return run_cached(db, SP_RELEASE[db->savepoints], err);
+}
+
+int kv_db_savepoint_rollback(struct kv_db *db, struct kv_err *err)
+{
+    int rc;
+
+    if (db->savepoints <= 0)
+        return kv_err_set(err, KV_EINTERNAL, "store: no savepoint to roll back");
+    db->savepoints--;
+    rc = run_cached(db, SP_UNDO[db->savepoints], err);
+    if (rc == 0)
+        rc = run_cached(db, SP_RELEASE[db->savepoints], err);
+    return rc;
+}
+
+int kv_db_durability(struct kv_db *db, enum kv_durability d, struct kv_err *err)
+{
+    int rc;
+
+    if (d != KV_DURABILITY_FULL && d != KV_DURABILITY_LAZY)
+        return kv_err_set(err, KV_EINVAL, "store: unknown durability %d", (int)d);
+    if (db->in_tx)
+        return kv_err_set(err, KV_EINTERNAL, "store: durability changed inside a transaction");
+    if ((d == KV_DURABILITY_LAZY) == db->lazy)
+        return 0;
+    rc = db->st->ops->durability(db, d, err);
+    if (rc == 0)
+        db->lazy = d == KV_DURABILITY_LAZY;
+    return rc;
+}
+
+int kv_db_checkpoint(struct kv_db *db, enum kv_checkpoint mode, struct kv_err *err)
+{
+    if (db->in_tx)
+        return kv_err_set(err, KV_EINTERNAL, "store: checkpoint inside a transaction");
+    return db->st->ops->checkpoint(db, mode, err);
+}
+
+void kv_db_bulk_writer(struct kv_db *db)
+{
+    db->st->ops->bulk_writer(db);
 }
 
 /* ---- pool ---- */
@@ -169,6 +285,7 @@ int kv_db_acquire(struct kv_store *st, struct kv_db **out, struct kv_err *err)
     }
     db->next = NULL;
     db->in_tx = 0;
+    db->savepoints = 0;
     *out = db;
     return 0;
 }
@@ -181,6 +298,11 @@ void kv_db_release(struct kv_db *db)
         return;
     st = db->st;
     kv_db_rollback(db); /* a forgotten transaction must not leak into the next user */
+    /* Nor a lazy durability: a connection that cannot be made FULL again is closed. */
+    if (db->lazy && kv_db_durability(db, KV_DURABILITY_FULL, NULL) < 0) {
+        st->ops->conn_close(db);
+        return;
+    }
     pthread_mutex_lock(&st->mu);
     if (st->n_idle < KV__STORE_MAX_IDLE) {
         db->next = st->free_list;
@@ -318,7 +440,13 @@ static int migrate(struct kv_store *st, struct kv_err *err)
     rc = kv_db_acquire(st, &db, err);
     if (rc < 0)
         goto out;
-    rc = kv_db_exec(db, SQL_MIG_TABLE, err);
+    /* In a write transaction: two processes creating the table at once would clash otherwise
+     * (PostgreSQL's IF NOT EXISTS does not wait for a concurrent CREATE). */
+    rc = kv_db_begin(db, err);
+    if (rc == 0)
+        rc = kv_db_exec(db, SQL_MIG_TABLE, err);
+    if (rc == 0)
+        rc = kv_db_commit(db, err);
     if (rc < 0)
         goto out;
     /* Every file not yet recorded is applied, not only those above the highest recorded one:

@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: MIT
  *
  * store.h: kuvert's storage interface. A deliberately small SQL-level abstraction: connections,
- * transactions, prepared statements with `?` placeholders, rows. Domain code (src/hub/) writes
- * portable SQL against it; each backend is one file behind struct kv_store_ops
- * (store_sqlite.c now; store_pg.c can follow and rewrites `?` to `$n`).
+ * transactions and savepoints, durability and maintenance, prepared statements with `?`
+ * placeholders, rows. Domain code (src/hub/) writes one SQL text that every backend runs (see
+ * docs/store.md "Portable SQL"); nothing outside src/store/ names a backend. Each backend is
+ * one file behind the operations table of store_int.h.
  *
  * Migrations are versioned files embedded in the binary: src/store/migrations/<backend>/NNN_name.sql,
- * applied in file-name order, each in its own transaction, recorded in table schema_migrations.
+ * applied in number order, each in its own transaction, recorded in table schema_migrations.
  *
  * Threading: a struct kv_store is shared by all threads. A struct kv_db is one connection and is
  * used by one thread at a time: take one with kv_db_acquire and give it back with
  * kv_db_release. Statements belong to their connection.
  *
- * Durability: SQLite runs in WAL mode with synchronous=FULL, so kv_db_commit returning 0 means
- * the transaction is on disk. Several processes (the server and CLI commands) may open the same
- * data directory at once; writers wait on the lock (busy timeout) rather than fail.
+ * Durability: kv_db_commit returning 0 means the transaction is on disk (SQLite: WAL with
+ * synchronous=FULL). Several processes (the server and CLI commands) may open the same
+ * database at once; writers wait for each other (busy timeout) rather than fail.
  */
 #ifndef KV_STORE_STORE_H
 #define KV_STORE_STORE_H
@@ -47,27 +48,70 @@ void kv_db_release(struct kv_db *db);
 /* The store db belongs to (borrowed, valid while the store is open). */
 struct kv_store *kv_db_store(struct kv_db *db);
 
-/* BEGIN IMMEDIATE (a write transaction) / COMMIT / ROLLBACK. Nested begin is a bug. */
+/* Begins a write transaction: it excludes every other writer of the database (SQLite:
+ * BEGIN IMMEDIATE), so a
+ * read-then-write inside it sees no concurrent change. Nested begin is a bug. Commit returns 0
+ * only when the transaction is durable (see kv_db_durability). */
 int kv_db_begin(struct kv_db *db, struct kv_err *err);
 int kv_db_commit(struct kv_db *db, struct kv_err *err);
 void kv_db_rollback(struct kv_db *db);
+
+/* Savepoints inside the open transaction, nestable up to KV_DB_SAVEPOINT_MAX deep. A savepoint
+ * is ended either by release (keep its changes) or by rollback (undo them); both end the
+ * innermost one. After a failed statement only a savepoint rollback (or the transaction's
+ * rollback) makes the connection usable again: PostgreSQL aborts the transaction otherwise. */
+#define KV_DB_SAVEPOINT_MAX 8
+int kv_db_savepoint(struct kv_db *db, struct kv_err *err);
+int kv_db_savepoint_release(struct kv_db *db, struct kv_err *err);
+int kv_db_savepoint_rollback(struct kv_db *db, struct kv_err *err);
+
+/* Durability of this connection's next commits. KV_DURABILITY_FULL (the default of every
+ * connection): a returned commit survives a crash of the machine. KV_DURABILITY_LAZY: a
+ * returned commit survives a crash of kuvert but may be lost with the last moments before a
+ * power or OS failure (SQLite synchronous=NORMAL; PostgreSQL synchronous_commit=off); never
+ * corrupts. Only for writes a client may safely repeat. Set FULL again before the connection
+ * goes back to the pool (kv_db_release does so when it was left lazy). */
+enum kv_durability { KV_DURABILITY_FULL = 0, KV_DURABILITY_LAZY = 1 };
+int kv_db_durability(struct kv_db *db, enum kv_durability d, struct kv_err *err);
+
+/* Maintenance off the commit path, for a periodic background task: SQLite moves committed WAL
+ * frames into the database file (KV_CHECKPOINT_PASSIVE never waits for a writer;
+ * KV_CHECKPOINT_TRUNCATE waits and empties the WAL file, for benchmarks between phases);
+ * PostgreSQL's own checkpointer does this, so it does nothing there. Never fails the caller:
+ * returns 0, or a negative code (err) for the log. */
+enum kv_checkpoint { KV_CHECKPOINT_PASSIVE = 0, KV_CHECKPOINT_TRUNCATE = 1 };
+int kv_db_checkpoint(struct kv_db *db, enum kv_checkpoint mode, struct kv_err *err);
+
+/* Marks db as the store's bulk writer (the letter writer's long-lived connection): SQLite
+ * gives it a page cache large enough for a batch's dirty pages and leaves WAL checkpoints to
+ * kv_db_checkpoint (up to a 64 MiB WAL). Nothing on PostgreSQL. Best effort. */
+void kv_db_bulk_writer(struct kv_db *db);
+
 /* Runs SQL without parameters or results (may hold several statements). */
 int kv_db_exec(struct kv_db *db, const char *sql, struct kv_err *err);
 
 /* Prepares sql (borrowed; must be a string literal or otherwise outlive the connection: it is
  * the cache key). Statements are cached per connection: kv_stmt_done resets and returns it to
- * the cache rather than destroying it. Returns borrowed statement valid until kv_stmt_done. */
+ * the cache rather than destroying it. Returns borrowed statement valid until kv_stmt_done.
+ *
+ * Placeholders: `?` (numbered in order) or `?N` (1-based, reusable); a backend that spells them
+ * otherwise rewrites them. A row id is read with `INSERT ... RETURNING id` (both backends). */
 int kv_db_prepare(struct kv_db *db, const char *sql, struct kv_stmt **out, struct kv_err *err);
 /* Bind parameters; idx is 1-based. Values are copied (transient). len -1 = strlen. NULL
- * string binds SQL NULL. */
+ * string binds SQL NULL. A failed bind returns a negative code and is remembered: the next
+ * kv_stmt_step returns it (KV_EINVAL or KV_EDB, err naming the parameter) without running the
+ * statement, so a caller that does not check every bind cannot run a statement with a missing
+ * value. kv_stmt_done forgets it. */
 int kv_stmt_bind_text(struct kv_stmt *s, int idx, const char *v, long len);
 int kv_stmt_bind_int64(struct kv_stmt *s, int idx, int64_t v);
 int kv_stmt_bind_blob(struct kv_stmt *s, int idx, const void *v, size_t len);
 int kv_stmt_bind_null(struct kv_stmt *s, int idx);
-/* Returns KV_ROW, KV_DONE, KV_ECONFLICT on a UNIQUE/constraint violation, or KV_EDB. */
+/* Returns KV_ROW, KV_DONE, KV_ECONFLICT on a UNIQUE/constraint violation, or KV_EDB (also the
+ * sticky error of a failed bind). */
 int kv_stmt_step(struct kv_stmt *s, struct kv_err *err);
 /* Column accessors for the current row; idx is 0-based. Text/blob pointers are borrowed and
- * valid until the next step or kv_stmt_done. NULL text reads as NULL. */
+ * valid until the next step or kv_stmt_done. NULL text reads as NULL. A boolean expression
+ * reads as 0/1 through kv_stmt_col_int64 on every backend. */
 const char *kv_stmt_col_text(struct kv_stmt *s, int idx);
 int64_t kv_stmt_col_int64(struct kv_stmt *s, int idx);
 const void *kv_stmt_col_blob(struct kv_stmt *s, int idx, size_t *out_len);
@@ -75,31 +119,7 @@ int kv_stmt_col_is_null(struct kv_stmt *s, int idx);
 /* Resets the statement, clears bindings and returns it to the connection's cache. */
 void kv_stmt_done(struct kv_stmt *s);
 
-/* Rows changed by the last statement; rowid of the last insert. */
+/* Rows changed by the last INSERT/UPDATE/DELETE statement of db. */
 int64_t kv_db_changes(struct kv_db *db);
-int64_t kv_db_last_insert_id(struct kv_db *db);
-
-/* Backend operations table (implemented per backend; used only by store.c). */
-struct kv_store_ops {
-    const char *name; /* "sqlite", "postgresql" */
-    int (*open)(struct kv_store *st, const char *dir, struct kv_err *err);
-    void (*close)(struct kv_store *st);
-    int (*conn_open)(struct kv_store *st, struct kv_db **out, struct kv_err *err);
-    void (*conn_close)(struct kv_db *db);
-    int (*exec)(struct kv_db *db, const char *sql, struct kv_err *err);
-    int (*prepare)(struct kv_db *db, const char *sql, struct kv_stmt **out, struct kv_err *err);
-    int (*bind_text)(struct kv_stmt *s, int idx, const char *v, long len);
-    int (*bind_int64)(struct kv_stmt *s, int idx, int64_t v);
-    int (*bind_blob)(struct kv_stmt *s, int idx, const void *v, size_t len);
-    int (*bind_null)(struct kv_stmt *s, int idx);
-    int (*step)(struct kv_stmt *s, struct kv_err *err);
-    const char *(*col_text)(struct kv_stmt *s, int idx);
-    int64_t (*col_int64)(struct kv_stmt *s, int idx);
-    const void *(*col_blob)(struct kv_stmt *s, int idx, size_t *out_len);
-    int (*col_is_null)(struct kv_stmt *s, int idx);
-    void (*reset)(struct kv_stmt *s);
-    int64_t (*changes)(struct kv_db *db);
-    int64_t (*last_insert_id)(struct kv_db *db);
-};
 
 #endif

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT
  *
- * store_int.h: what store.c (the backend-neutral part: pool, transactions, migrations) and
- * the backends (store_sqlite.c) share. Not for domain code; use store/store.h.
+ * store_int.h: what store.c (the backend-neutral part: dispatch, pool, transactions,
+ * savepoints, sticky bind errors, migrations) and the backends (store_sqlite.c) share. Not for
+ * domain code; use store/store.h.
  *
- * A backend's connection struct begins with a struct kv_db (so store.c can pool it) and its
- * store-wide state hangs off kv_store.backend. Statements are entirely the backend's.
+ * A backend's connection struct begins with a struct kv_db (so store.c can pool it), its
+ * statement struct with a struct kv_stmt (so store.c can dispatch a statement to its
+ * connection's backend and keep its bind error), and its store-wide state hangs off
+ * kv_store.backend.
  */
 #ifndef KV_STORE_STORE_INT_H
 #define KV_STORE_STORE_INT_H
@@ -12,6 +15,34 @@
 #include <pthread.h>
 
 #include "store/store.h"
+
+/* Backend operations. Every function is required. Binds return 0 or a negative KV_E* code;
+ * store.c makes a failed bind sticky. bind_text with v NULL binds a NULL of type text. */
+struct kv_store_ops {
+    const char *name; /* "sqlite": names the migrations directory */
+    int (*open)(struct kv_store *st, const char *where, struct kv_err *err);
+    void (*close)(struct kv_store *st);
+    int (*conn_open)(struct kv_store *st, struct kv_db **out, struct kv_err *err);
+    void (*conn_close)(struct kv_db *db);
+    int (*exec)(struct kv_db *db, const char *sql, struct kv_err *err);
+    /* BEGIN of a write transaction that excludes every other writer. */
+    int (*begin)(struct kv_db *db, struct kv_err *err);
+    int (*durability)(struct kv_db *db, enum kv_durability d, struct kv_err *err);
+    int (*checkpoint)(struct kv_db *db, enum kv_checkpoint mode, struct kv_err *err);
+    void (*bulk_writer)(struct kv_db *db);
+    int (*prepare)(struct kv_db *db, const char *sql, struct kv_stmt **out, struct kv_err *err);
+    int (*bind_text)(struct kv_stmt *s, int idx, const char *v, size_t len);
+    int (*bind_int64)(struct kv_stmt *s, int idx, int64_t v);
+    int (*bind_blob)(struct kv_stmt *s, int idx, const void *v, size_t len);
+    int (*bind_null)(struct kv_stmt *s, int idx);
+    int (*step)(struct kv_stmt *s, struct kv_err *err);
+    const char *(*col_text)(struct kv_stmt *s, int idx);
+    int64_t (*col_int64)(struct kv_stmt *s, int idx);
+    const void *(*col_blob)(struct kv_stmt *s, int idx, size_t *out_len);
+    int (*col_is_null)(struct kv_stmt *s, int idx);
+    void (*reset)(struct kv_stmt *s); /* back to the cache (or freed when uncached) */
+    int64_t (*changes)(struct kv_db *db);
+};
 
 struct kv_store {
     const struct kv_store_ops *ops; /* backend operations */
@@ -26,6 +57,15 @@ struct kv_db {
     struct kv_store *st; /* borrowed: owning store */
     struct kv_db *next;  /* free-list link while idle */
     int in_tx;           /* 1 between kv_db_begin and commit/rollback */
+    int savepoints;      /* open savepoints (0..KV_DB_SAVEPOINT_MAX) */
+    int lazy;            /* 1 while kv_db_durability(LAZY) is in force */
+};
+
+/* The head of every backend's statement. */
+struct kv_stmt {
+    struct kv_db *db; /* borrowed: owning connection */
+    int bind_rc;      /* first failed bind since prepare/done (0 = none): sticky */
+    int bind_idx;     /* its parameter */
 };
 
 /* Idle connections kept in the pool; more are closed on release. */

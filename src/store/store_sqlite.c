@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  *
- * store_sqlite.c: the SQLite backend of the store (see store.h). One database file
+ * store_sqlite.c: the SQLite backend of the store (see store.h, store_int.h). One database file
  * DIR/kuvert.db, DIR created with mode 0700. Every connection runs journal_mode=WAL,
  * synchronous=FULL (a returned COMMIT is on disk), foreign_keys=ON and a 10 s busy timeout,
  * so the server and CLI commands can share a data directory.
@@ -25,8 +25,9 @@
 #define BUSY_TIMEOUT_MS 10000
 #define CACHE_INIT 64 /* initial slots (power of two) */
 
-struct kv_stmt {
-    struct sqlite_db *db; /* borrowed: owning connection */
+struct sqlite_stmt {
+    struct kv_stmt base;  /* must be first: base.db is the owning connection */
+    struct sqlite_db *db; /* borrowed: owning connection (the same, typed) */
     sqlite3_stmt *h;      /* owned prepared statement */
     const char *sql;      /* borrowed cache key */
     int cached;           /* 1: lives in db's cache; 0: finalised by kv_stmt_done */
@@ -36,7 +37,7 @@ struct kv_stmt {
 struct sqlite_db {
     struct kv_db base;      /* must be first (pooled by store.c) */
     sqlite3 *h;             /* owned connection */
-    struct kv_stmt **slots; /* owned cache table, cap entries (NULL = empty) */
+    struct sqlite_stmt **slots; /* owned cache table, cap entries (NULL = empty) */
     size_t cap;             /* power of two */
     size_t n;               /* used slots */
 };
@@ -211,7 +212,7 @@ static size_t slot_of(const struct sqlite_db *db, const char *sql)
     return (size_t)x & (db->cap - 1);
 }
 
-static void cache_put(struct sqlite_db *db, struct kv_stmt *s)
+static void cache_put(struct sqlite_db *db, struct sqlite_stmt *s)
 {
     size_t i = slot_of(db, s->sql);
 
@@ -223,7 +224,7 @@ static void cache_put(struct sqlite_db *db, struct kv_stmt *s)
 
 static void cache_grow(struct sqlite_db *db)
 {
-    struct kv_stmt **old = db->slots;
+    struct sqlite_stmt **old = db->slots;
     size_t i, oldcap = db->cap;
 
     db->cap *= 2;
@@ -235,7 +236,7 @@ static void cache_grow(struct sqlite_db *db)
     free(old);
 }
 
-static struct kv_stmt *cache_get(struct sqlite_db *db, const char *sql)
+static struct sqlite_stmt *cache_get(struct sqlite_db *db, const char *sql)
 {
     size_t i = slot_of(db, sql);
 
@@ -250,13 +251,13 @@ static struct kv_stmt *cache_get(struct sqlite_db *db, const char *sql)
 static int sq_prepare(struct kv_db *kdb, const char *sql, struct kv_stmt **out, struct kv_err *err)
 {
     struct sqlite_db *db = (struct sqlite_db *)kdb;
-    struct kv_stmt *s = cache_get(db, sql);
+    struct sqlite_stmt *s = cache_get(db, sql);
     sqlite3_stmt *h = NULL;
 
     *out = NULL;
     if (s && !s->in_use) {
         s->in_use = 1;
-        *out = s;
+        *out = &s->base;
         return 0;
     }
     if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &h, NULL) != SQLITE_OK)
@@ -264,6 +265,7 @@ static int sq_prepare(struct kv_db *kdb, const char *sql, struct kv_stmt **out, 
     if (!h)
         return kv_err_set(err, KV_EINVAL, "prepare: empty SQL");
     s = kv_xcalloc(1, sizeof(*s));
+    s->base.db = kdb;
     s->db = db;
     s->h = h;
     s->sql = sql;
@@ -274,12 +276,17 @@ static int sq_prepare(struct kv_db *kdb, const char *sql, struct kv_stmt **out, 
         s->cached = 1;
         cache_put(db, s);
     }
-    *out = s;
+    *out = &s->base;
     return 0;
 }
 
-static void sq_reset(struct kv_stmt *s)
+/* The SQLite statement behind a kv_stmt. */
+#define SQ(ks) ((struct sqlite_stmt *)(ks))
+
+static void sq_reset(struct kv_stmt *ks)
 {
+    struct sqlite_stmt *s = SQ(ks);
+
     sqlite3_reset(s->h);
     sqlite3_clear_bindings(s->h);
     s->in_use = 0;
@@ -291,40 +298,43 @@ static void sq_reset(struct kv_stmt *s)
 
 /* ---- binding, stepping, columns ---- */
 
+/* SQLITE_RANGE (no such parameter) is the caller's mistake; SQLITE_TOOBIG and SQLITE_NOMEM
+ * are the value's or the machine's. */
 static int bind_rc(int rc)
 {
-    return rc == SQLITE_OK ? 0 : KV_EDB;
+    if (rc == SQLITE_OK)
+        return 0;
+    return rc == SQLITE_RANGE ? KV_EINVAL : rc == SQLITE_TOOBIG ? KV_ETOOBIG : KV_EDB;
 }
 
-static int sq_bind_text(struct kv_stmt *s, int idx, const char *v, long len)
+static int sq_bind_text(struct kv_stmt *s, int idx, const char *v, size_t len)
 {
     if (!v)
-        return bind_rc(sqlite3_bind_null(s->h, idx));
-    if (len < 0)
-        len = (long)strlen(v);
-    return bind_rc(sqlite3_bind_text64(s->h, idx, v, (sqlite3_uint64)len, SQLITE_TRANSIENT,
+        return bind_rc(sqlite3_bind_null(SQ(s)->h, idx));
+    return bind_rc(sqlite3_bind_text64(SQ(s)->h, idx, v, (sqlite3_uint64)len, SQLITE_TRANSIENT,
                                        SQLITE_UTF8));
 }
 
 static int sq_bind_int64(struct kv_stmt *s, int idx, int64_t v)
 {
-    return bind_rc(sqlite3_bind_int64(s->h, idx, (sqlite3_int64)v));
+    return bind_rc(sqlite3_bind_int64(SQ(s)->h, idx, (sqlite3_int64)v));
 }
 
 static int sq_bind_blob(struct kv_stmt *s, int idx, const void *v, size_t len)
 {
     if (len == 0)
-        return bind_rc(sqlite3_bind_zeroblob(s->h, idx, 0));
-    return bind_rc(sqlite3_bind_blob64(s->h, idx, v, (sqlite3_uint64)len, SQLITE_TRANSIENT));
+        return bind_rc(sqlite3_bind_zeroblob(SQ(s)->h, idx, 0));
+    return bind_rc(sqlite3_bind_blob64(SQ(s)->h, idx, v, (sqlite3_uint64)len, SQLITE_TRANSIENT));
 }
 
 static int sq_bind_null(struct kv_stmt *s, int idx)
 {
-    return bind_rc(sqlite3_bind_null(s->h, idx));
+    return bind_rc(sqlite3_bind_null(SQ(s)->h, idx));
 }
 
-static int sq_step(struct kv_stmt *s, struct kv_err *err)
+static int sq_step(struct kv_stmt *ks, struct kv_err *err)
 {
+    struct sqlite_stmt *s = SQ(ks);
     int rc = sqlite3_step(s->h);
 
     if (rc == SQLITE_ROW)
@@ -339,26 +349,26 @@ static int sq_step(struct kv_stmt *s, struct kv_err *err)
 
 static const char *sq_col_text(struct kv_stmt *s, int idx)
 {
-    return (const char *)sqlite3_column_text(s->h, idx);
+    return (const char *)sqlite3_column_text(SQ(s)->h, idx);
 }
 
 static int64_t sq_col_int64(struct kv_stmt *s, int idx)
 {
-    return (int64_t)sqlite3_column_int64(s->h, idx);
+    return (int64_t)sqlite3_column_int64(SQ(s)->h, idx);
 }
 
 static const void *sq_col_blob(struct kv_stmt *s, int idx, size_t *out_len)
 {
-    const void *p = sqlite3_column_blob(s->h, idx);
+    const void *p = sqlite3_column_blob(SQ(s)->h, idx);
 
     if (out_len)
-        *out_len = (size_t)sqlite3_column_bytes(s->h, idx);
+        *out_len = (size_t)sqlite3_column_bytes(SQ(s)->h, idx);
     return p;
 }
 
 static int sq_col_is_null(struct kv_stmt *s, int idx)
 {
-    return sqlite3_column_type(s->h, idx) == SQLITE_NULL;
+    return sqlite3_column_type(SQ(s)->h, idx) == SQLITE_NULL;
 }
 
 static int64_t sq_changes(struct kv_db *kdb)
@@ -366,9 +376,41 @@ static int64_t sq_changes(struct kv_db *kdb)
     return (int64_t)sqlite3_changes64(((struct sqlite_db *)kdb)->h);
 }
 
-static int64_t sq_last_insert_id(struct kv_db *kdb)
+/* ---- transactions, durability, maintenance ---- */
+
+/* BEGIN IMMEDIATE takes the write lock now (waiting up to the busy timeout), so reads inside
+ * the transaction see the state the writes will change. */
+static int sq_begin(struct kv_db *db, struct kv_err *err)
 {
-    return (int64_t)sqlite3_last_insert_rowid(((struct sqlite_db *)kdb)->h);
+    return sq_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+/* synchronous=NORMAL in WAL mode: a commit is not fsynced, the WAL is at checkpoints; a crash
+ * of the process loses nothing, a power failure may lose the last commits. */
+static int sq_durability(struct kv_db *db, enum kv_durability d, struct kv_err *err)
+{
+    return sq_exec(db, d == KV_DURABILITY_LAZY ? "PRAGMA synchronous=NORMAL"
+                                               : "PRAGMA synchronous=FULL",
+                   err);
+}
+
+static int sq_checkpoint(struct kv_db *db, enum kv_checkpoint mode, struct kv_err *err)
+{
+    return sq_exec(db, mode == KV_CHECKPOINT_TRUNCATE ? "PRAGMA wal_checkpoint(TRUNCATE)"
+                                                      : "PRAGMA wal_checkpoint(PASSIVE)",
+                   err);
+}
+
+#define BULK_CACHE_KIB "65536"          /* page cache of the bulk writer: 64 MiB */
+#define BULK_AUTOCHECKPOINT_PAGES "16384" /* its own checkpoints only past 64 MiB of WAL */
+
+/* A page cache large enough that a batch's dirty pages are not spilled to the WAL (and
+ * rewritten) before COMMIT, and checkpoints left to kv_db_checkpoint so that COMMIT does not
+ * pay for them. */
+static void sq_bulk_writer(struct kv_db *db)
+{
+    (void)sq_exec(db, "PRAGMA cache_size=-" BULK_CACHE_KIB, NULL);
+    (void)sq_exec(db, "PRAGMA wal_autocheckpoint=" BULK_AUTOCHECKPOINT_PAGES, NULL);
 }
 
 const struct kv_store_ops kv__store_sqlite_ops = {
@@ -378,6 +420,10 @@ const struct kv_store_ops kv__store_sqlite_ops = {
     .conn_open = sq_conn_open,
     .conn_close = sq_conn_close,
     .exec = sq_exec,
+    .begin = sq_begin,
+    .durability = sq_durability,
+    .checkpoint = sq_checkpoint,
+    .bulk_writer = sq_bulk_writer,
     .prepare = sq_prepare,
     .bind_text = sq_bind_text,
     .bind_int64 = sq_bind_int64,
@@ -390,5 +436,4 @@ const struct kv_store_ops kv__store_sqlite_ops = {
     .col_is_null = sq_col_is_null,
     .reset = sq_reset,
     .changes = sq_changes,
-    .last_insert_id = sq_last_insert_id,
 };

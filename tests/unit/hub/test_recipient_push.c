@@ -234,7 +234,7 @@ static void letter(struct fx *f, int i, int64_t available_ms, const char *state,
                       "sender_cvr, recipient_type, recipient_id, label, message_type, "
                       "memo_version, body_sha256, body, size, state, receipt_status, "
                       "available_ms, created_ms) VALUES (?, ?, ?, ?, 'CVR', ?, 'Brev', "
-                      "'DIGITALPOST', '1.2', 'x', ?, ?, ?, 'RECEIVED', ?, 1)",
+                      "'DIGITALPOST', '1.2', 'x', ?, ?, ?, 'RECEIVED', ?, 1) RETURNING id",
                       &s, &err),
         0);
     kv_stmt_bind_text(s, 1, out, -1);
@@ -246,9 +246,9 @@ static void letter(struct fx *f, int i, int64_t available_ms, const char *state,
     kv_stmt_bind_int64(s, 7, (int64_t)strlen(body));
     kv_stmt_bind_text(s, 8, state, -1);
     kv_stmt_bind_int64(s, 9, available_ms);
-    assert_int_equal(kv_stmt_step(s, &err), KV_DONE);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
-    id = kv_db_last_insert_id(f->db);
     assert_int_equal(kv_recipient_route(f->db, id, AUTH, NULL, &err), 0);
     if (to) {
         assert_int_equal(kv_db_prepare(f->db,

@@ -117,6 +117,7 @@ static int64_t letter(struct fx *f, const char *uuid, const char *cvr)
 {
     struct kv_stmt *s = NULL;
     struct kv_err err = {0};
+    int64_t id;
 
     assert_int_equal(
         kv_db_prepare(f->db,
@@ -124,7 +125,7 @@ static int64_t letter(struct fx *f, const char *uuid, const char *cvr)
                       "sender_cvr, recipient_type, recipient_id, label, message_type, "
                       "memo_version, body_sha256, body, size, state, receipt_status, created_ms) "
                       "VALUES (?, ?, ?, ?, 'CVR', ?, 'Brev', 'DIGITALPOST', '1.2', 'x', ?, ?, "
-                      "'AVAILABLE', 'RECEIVED', 1)",
+                      "'AVAILABLE', 'RECEIVED', 1) RETURNING id",
                       &s, &err),
         0);
     kv_stmt_bind_text(s, 1, uuid, -1);
@@ -134,9 +135,10 @@ static int64_t letter(struct fx *f, const char *uuid, const char *cvr)
     kv_stmt_bind_text(s, 5, cvr, -1);
     kv_stmt_bind_blob(s, 6, uuid, strlen(uuid));
     kv_stmt_bind_int64(s, 7, (int64_t)strlen(uuid));
-    assert_int_equal(kv_stmt_step(s, &err), KV_DONE);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
-    return kv_db_last_insert_id(f->db);
+    return id;
 }
 
 static void route(struct fx *f, int64_t id, const char *cp, const char *want, int want_used)

@@ -167,7 +167,7 @@ static void queue_letter(struct fx *f, const char *sys, int64_t avail_ms)
                       "sender_cvr, recipient_type, recipient_id, label, message_type, "
                       "memo_version, body_sha256, body, size, state, receipt_status, created_ms,"
                       " available_ms) VALUES (?, ?, ?, ?, 'CVR', ?, 'Brev', 'DIGITALPOST', '1.2',"
-                      " 'x', ?, ?, 'AVAILABLE', 'RECEIVED', 1, ?)",
+                      " 'x', ?, ?, 'AVAILABLE', 'RECEIVED', 1, ?) RETURNING id",
                       &s, &err),
         0);
     kv_stmt_bind_text(s, 1, uuid, -1);
@@ -178,9 +178,9 @@ static void queue_letter(struct fx *f, const char *sys, int64_t avail_ms)
     kv_stmt_bind_blob(s, 6, uuid, strlen(uuid));
     kv_stmt_bind_int64(s, 7, (int64_t)strlen(uuid));
     kv_stmt_bind_int64(s, 8, avail_ms);
-    assert_int_equal(kv_stmt_step(s, &err), KV_DONE);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
-    id = kv_db_last_insert_id(f->db);
     assert_int_equal(kv_recipient_route(f->db, id, org, NULL, &err), 0);
     assert_int_equal(kv_db_prepare(f->db,
                                    "UPDATE recipient_queue SET next_ms = ? WHERE letter_id = ?",

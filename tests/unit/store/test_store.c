@@ -223,7 +223,7 @@ static void test_transactions(void **state)
     kv_stmt_bind_null(s, 2);
     assert_int_equal(kv_stmt_step(s, NULL), KV_DONE);
     kv_stmt_done(s);
-    assert_true(kv_db_last_insert_id(db) > 0);
+    assert_int_equal(kv_db_changes(db), 1);
     assert_int_equal(kv_db_prepare(db, "SELECT x, y FROM b", &s, NULL), 0);
     assert_int_equal(kv_stmt_step(s, NULL), KV_ROW);
     blob = kv_stmt_col_blob(s, 0, &len);
@@ -234,6 +234,128 @@ static void test_transactions(void **state)
     assert_int_equal(kv_stmt_step(s, NULL), KV_DONE);
     kv_stmt_done(s);
     kv_db_release(db);
+}
+
+static void test_savepoints(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *db = NULL;
+    struct kv_err err = {0, ""};
+    int i;
+
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    assert_int_equal(kv_db_savepoint(db, &err), KV_EINTERNAL); /* outside a transaction */
+    assert_int_equal(kv_db_begin(db, NULL), 0);
+    assert_int_equal(kv_db_savepoint_release(db, &err), KV_EINTERNAL); /* none open */
+    assert_int_equal(insert_org(db, "81000000", "Outer", NULL), KV_DONE);
+    /* a rolled-back savepoint undoes only its own rows, also after a failed statement */
+    assert_int_equal(kv_db_savepoint(db, &err), 0);
+    assert_int_equal(insert_org(db, "81000001", "Undone", NULL), KV_DONE);
+    assert_int_equal(insert_org(db, "81000000", "Clash", &err), KV_ECONFLICT);
+    assert_int_equal(kv_db_savepoint_rollback(db, &err), 0);
+    /* nested: the inner one released, the outer one kept */
+    assert_int_equal(kv_db_savepoint(db, &err), 0);
+    assert_int_equal(insert_org(db, "81000002", "Kept", NULL), KV_DONE);
+    assert_int_equal(kv_db_savepoint(db, &err), 0);
+    assert_int_equal(insert_org(db, "81000003", "Inner", NULL), KV_DONE);
+    assert_int_equal(kv_db_savepoint_release(db, &err), 0);
+    assert_int_equal(kv_db_savepoint_release(db, &err), 0);
+    /* nesting is bounded */
+    for (i = 0; i < KV_DB_SAVEPOINT_MAX; i++)
+        assert_int_equal(kv_db_savepoint(db, &err), 0);
+    assert_int_equal(kv_db_savepoint(db, &err), KV_EINTERNAL);
+    for (i = 0; i < KV_DB_SAVEPOINT_MAX; i++)
+        assert_int_equal(kv_db_savepoint_rollback(db, &err), 0);
+    assert_int_equal(kv_db_commit(db, &err), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM orgs WHERE cvr LIKE '8100000_'"), 3);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM orgs WHERE cvr = '81000001'"), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM orgs WHERE cvr = '81000003'"), 1);
+    /* a savepoint left open ends with its transaction */
+    assert_int_equal(kv_db_begin(db, NULL), 0);
+    assert_int_equal(kv_db_savepoint(db, &err), 0);
+    kv_db_rollback(db);
+    assert_int_equal(kv_db_begin(db, NULL), 0);
+    assert_int_equal(kv_db_savepoint_release(db, &err), KV_EINTERNAL);
+    kv_db_rollback(db);
+    kv_db_release(db);
+}
+
+static void test_sticky_bind_error(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *db = NULL;
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0, ""};
+
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    assert_int_equal(kv_db_prepare(db, SQL_INS, &s, NULL), 0);
+    assert_int_equal(kv_stmt_bind_text(s, 1, "82000000", -1), 0);
+    assert_true(kv_stmt_bind_text(s, 9, "no such parameter", -1) < 0);
+    assert_int_equal(kv_stmt_bind_text(s, 2, "Name", -1), 0); /* later binds do not clear it */
+    assert_int_equal(kv_stmt_bind_int64(s, 3, 1), 0);
+    assert_true(kv_stmt_step(s, &err) < 0);
+    assert_non_null(strstr(err.msg, "parameter 9"));
+    kv_stmt_done(s);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM orgs WHERE cvr = '82000000'"), 0);
+    /* done forgets it: the same (cached) statement runs normally again */
+    assert_int_equal(insert_org(db, "82000000", "Name", &err), KV_DONE);
+    /* a negative length other than -1 is refused the same way */
+    assert_int_equal(kv_db_prepare(db, SQL_INS, &s, NULL), 0);
+    assert_int_equal(kv_stmt_bind_text(s, 1, "82000001", -2), KV_EINVAL);
+    assert_int_equal(kv_stmt_bind_text(s, 2, "Name", -1), 0);
+    assert_int_equal(kv_stmt_bind_int64(s, 3, 1), 0);
+    assert_int_equal(kv_stmt_step(s, &err), KV_EINVAL);
+    kv_stmt_done(s);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM orgs WHERE cvr = '82000001'"), 0);
+    kv_db_release(db);
+}
+
+static void test_returning_durability_checkpoint(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *db = NULL;
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0, ""};
+    int64_t first, second;
+
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    /* INSERT ... RETURNING id gives the new row's id on every backend */
+    assert_int_equal(kv_db_prepare(db,
+                                   "INSERT INTO mailboxes (owner_type, owner_id, status, "
+                                   "created_ms) VALUES ('CPR', ?, 'REGISTERED', 1) RETURNING id",
+                                   &s, &err),
+                     0);
+    kv_stmt_bind_text(s, 1, "2211771212", -1);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    first = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    assert_int_equal(kv_db_prepare(db,
+                                   "INSERT INTO mailboxes (owner_type, owner_id, status, "
+                                   "created_ms) VALUES ('CPR', ?, 'REGISTERED', 1) RETURNING id",
+                                   &s, &err),
+                     0);
+    kv_stmt_bind_text(s, 1, "0101701234", -1);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    second = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    assert_true(first > 0);
+    assert_true(second > first);
+    /* lazy durability commits like any other and is reset when the connection is pooled */
+    assert_int_equal(kv_db_durability(db, KV_DURABILITY_LAZY, &err), 0);
+    assert_int_equal(kv_db_begin(db, NULL), 0);
+    assert_int_equal(kv_db_durability(db, KV_DURABILITY_FULL, &err), KV_EINTERNAL);
+    assert_int_equal(insert_org(db, "83000000", "Lazy", NULL), KV_DONE);
+    assert_int_equal(kv_db_commit(db, &err), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM orgs WHERE cvr = '83000000'"), 1);
+    assert_int_equal(kv_db_checkpoint(db, KV_CHECKPOINT_PASSIVE, &err), 0);
+    assert_int_equal(kv_db_checkpoint(db, KV_CHECKPOINT_TRUNCATE, &err), 0);
+    kv_db_bulk_writer(db);
+    kv_db_release(db);
+    if (strcmp(kv_store_backend(f->st), "sqlite") == 0) {
+        assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+        assert_int_equal(count(db, "PRAGMA synchronous"), 2); /* FULL again */
+        kv_db_release(db);
+    }
 }
 
 #define PER_THREAD 200
@@ -316,6 +438,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_creates_nested_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_statement_cache_and_conflict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sticky_bind_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_returning_durability_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_connections_concurrently, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_reuses, setup, teardown),
     };
