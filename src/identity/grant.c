@@ -26,7 +26,7 @@ static const char SQL_INSERT[] =
     "INSERT INTO privileges (type, scope_type, scope_id, narrow_type, narrow_id, grantee_type,"
     " grantee_employee_id, grantee_group_id, grantee_cvr, grantee_person_id, source, parent_id,"
     " issuer, status, active_to_ms, notify_at_ms, created_ms)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?)";
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?) RETURNING id";
 static const char SQL_GET[] = "SELECT " KV__PRIV_COLS " FROM privileges p WHERE p.id = ?";
 static const char SQL_DUP[] =
     "SELECT COUNT(*) FROM privileges WHERE type = ? AND scope_type = ? AND scope_id = ?"
@@ -367,7 +367,7 @@ static int grant_in_txn(struct kv_db *db, const struct kv_grant *g, int64_t *out
     const char *gtype = NULL, *source = NULL, *stype, *sid;
     struct kv_privilege p;
     struct kv_stmt *s;
-    int64_t now = kv_clock_now_ms(), admins = 0, max_end = 0, id;
+    int64_t now = kv_clock_now_ms(), admins = 0, max_end = 0, id = 0;
     char subject[24];
     int rc;
 
@@ -447,10 +447,11 @@ static int grant_in_txn(struct kv_db *db, const struct kv_grant *g, int64_t *out
     }
     kv_stmt_bind_int64(s, 16, now);
     rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
-    id = kv_db_last_insert_id(db);
     rc = kv_rights_get(db, id, &p, err);
     if (rc < 0)
         return rc;

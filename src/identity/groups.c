@@ -16,7 +16,8 @@
 #include "util/clock.h"
 
 static const char SQL_ADD[] =
-    "INSERT INTO user_groups (org_cvr, name, description, created_ms) VALUES (?, ?, ?, ?)";
+    "INSERT INTO user_groups (org_cvr, name, description, created_ms) VALUES (?, ?, ?, ?) "
+    "RETURNING id";
 static const char SQL_FIND[] = "SELECT id FROM user_groups WHERE org_cvr = ? AND name = ?";
 static const char SQL_ORG[] = "SELECT org_cvr FROM user_groups WHERE id = ?";
 static const char SQL_MEMBER_ADD[] =
@@ -29,7 +30,7 @@ int kv_group_add(struct kv_db *db, const char *org_cvr, const char *name, const 
 {
     struct kv_stmt *s;
     char subject[16];
-    int64_t id;
+    int64_t id = 0;
     int rc;
 
     if (!kv_identity_name_ok(name))
@@ -55,12 +56,13 @@ int kv_group_add(struct kv_db *db, const char *org_cvr, const char *name, const 
     kv_stmt_bind_text(s, 3, description && *description ? description : NULL, -1);
     kv_stmt_bind_int64(s, 4, kv_clock_now_ms());
     rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
     if (rc == KV_ECONFLICT)
         rc = kv_err_set(err, KV_ECONFLICT, "the organisation has a group with this name");
     if (rc < 0)
         goto out;
-    id = kv_db_last_insert_id(db);
     snprintf(subject, sizeof(subject), "cvr:%s", org_cvr);
     rc = kv__id_event(db, "PRIVILEGE_GROUP_CREATED", actor, subject,
                       json_pack("{s:I,s:s}", "groupId", (json_int_t)id, "name", name), err);

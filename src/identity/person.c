@@ -23,7 +23,7 @@
 #include "util/clock.h"
 
 static const char SQL_P_ADD[] =
-    "INSERT INTO persons (name, email, cpr, ext_id, status, created_ms) VALUES (?, ?, ?, ?, 'ACTIVE', ?)";
+    "INSERT INTO persons (name, email, cpr, ext_id, status, created_ms) VALUES (?, ?, ?, ?, 'ACTIVE', ?) RETURNING id";
 #define P_COLS "id, name, email, cpr, ext_id, status, created_ms"
 static const char SQL_P_GET[] = "SELECT " P_COLS " FROM persons WHERE id = ?";
 static const char SQL_P_EMAIL[] = "SELECT " P_COLS " FROM persons WHERE email = ?";
@@ -33,7 +33,7 @@ static const char SQL_P_TAKEN[] =
     "SELECT COUNT(*) FROM persons WHERE email = ? OR cpr = ? OR ext_id = ?";
 #define E_COLS "id, person_id, org_cvr, status, created_ms"
 static const char SQL_E_ADD[] =
-    "INSERT INTO employees (person_id, org_cvr, status, created_ms) VALUES (?, ?, 'ACTIVE', ?)";
+    "INSERT INTO employees (person_id, org_cvr, status, created_ms) VALUES (?, ?, 'ACTIVE', ?) RETURNING id";
 static const char SQL_E_GET[] = "SELECT " E_COLS " FROM employees WHERE id = ?";
 static const char SQL_E_FIND[] = "SELECT " E_COLS " FROM employees WHERE person_id = ? AND org_cvr = ?";
 static const char SQL_E_STATUS[] = "UPDATE employees SET status = ? WHERE id = ?";
@@ -293,10 +293,11 @@ static int person_insert(struct kv_db *db, struct kv_person *p, const char *acto
     kv_stmt_bind_text(s, 4, nz(p->ext_id), -1);
     kv_stmt_bind_int64(s, 5, p->created_ms);
     rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        p->id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
     if (rc < 0)
         return rc == KV_ECONFLICT ? kv_err_set(err, KV_ECONFLICT, "the person exists") : rc;
-    p->id = kv_db_last_insert_id(db);
     kv__id_copy(p->status, sizeof(p->status), "ACTIVE");
     return kv__id_event(db, "IDENTITY_CREATED", actor, NULL,
                         json_pack("{s:I}", "personId", (json_int_t)p->id), err);
@@ -426,10 +427,11 @@ static int employee_insert(struct kv_db *db, int64_t person_id, const char *org_
     kv_stmt_bind_text(s, 2, org_cvr, -1);
     kv_stmt_bind_int64(s, 3, e.created_ms);
     rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        e.id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
-    e.id = kv_db_last_insert_id(db);
     snprintf(subject, sizeof(subject), "cvr:%s", org_cvr);
     rc = kv__id_event(db, "EMPLOYEE_ADDED", actor, subject,
                       json_pack("{s:I,s:I}", "personId", (json_int_t)person_id, "employeeId",

@@ -20,7 +20,7 @@
 
 static const char SQL_ADD[] =
     "INSERT INTO privilege_requests (requester_person_id, type, scope_type, scope_id,"
-    " active_to_ms, note, state, created_ms) VALUES (?, ?, ?, ?, ?, ?, 'SUBMITTED', ?)";
+    " active_to_ms, note, state, created_ms) VALUES (?, ?, ?, ?, ?, ?, 'SUBMITTED', ?) RETURNING id";
 static const char SQL_PENDING[] =
     "SELECT COUNT(*) FROM privilege_requests WHERE requester_person_id = ? AND type = ?"
     " AND scope_type = ? AND scope_id = ? AND state = 'SUBMITTED'";
@@ -50,7 +50,7 @@ int kv_request_submit(struct kv_db *db, int64_t person_id, const char *code, con
     struct kv_mailbox mb;
     struct kv_stmt *s;
     char subject[24], actor[32];
-    int64_t n = 0, id;
+    int64_t n = 0, id = 0;
     int rc;
 
     if (!info)
@@ -104,10 +104,11 @@ int kv_request_submit(struct kv_db *db, int64_t person_id, const char *code, con
     kv_stmt_bind_text(s, 6, note && *note ? note : NULL, -1);
     kv_stmt_bind_int64(s, 7, kv_clock_now_ms());
     rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
     if (rc < 0)
         goto out;
-    id = kv_db_last_insert_id(db);
     subject_of(scope_type, scope_id, subject, sizeof(subject));
     snprintf(actor, sizeof(actor), "person:%lld", (long long)person_id);
     rc = kv__id_event(db, "ACCESS_REQUEST_SUBMITTED", actor, subject,
