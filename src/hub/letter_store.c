@@ -146,8 +146,10 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
 
     memset(r, 0, sizeof(*r));
     if (strcmp(l->recipient_type, "CVR") == 0 && l->recipient_id[0]) {
-        rc = kv_recipient_pick(db, l->recipient_id, l->contact_point_id, r->system_id,
-                               &r->used_point, err);
+        /* a sender system writes for an authority: a contact point that does not target
+         * authorities is not used (letters written in the mailbox were checked there) */
+        rc = kv_recipient_pick_for(db, l->recipient_id, l->contact_point_id,
+                                   l->system_id[0] != '\0', r->system_id, &r->used_point, err);
         if (rc < 0 && rc != KV_ENOTFOUND)
             return rc;
         if (rc == 0) { /* an authority: to its recipient system, not a mailbox */

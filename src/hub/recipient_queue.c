@@ -23,14 +23,17 @@ static void copy_col(char *dst, size_t dstsz, const char *s)
     snprintf(dst, dstsz, "%s", s ? s : "");
 }
 
-/* The recipient system of an active contact point of org; 0, or KV_ENOTFOUND. */
-static int point_system(struct kv_db *db, const char *org, const char *point_id,
+/* The recipient system of an active contact point of org (that targets authorities when
+ * authority is 1); 0, or KV_ENOTFOUND. */
+static int point_system(struct kv_db *db, const char *org, const char *point_id, int authority,
                         char out[37], struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     int rc = kv_db_prepare(db,
-                           "SELECT system_id FROM contact_points "
-                           "WHERE id = lower(?) AND org_cvr = ? AND active = 1",
+                           authority ? "SELECT system_id FROM contact_points WHERE id = lower(?) "
+                                       "AND org_cvr = ? AND active = 1 AND visible_authority = 1"
+                                     : "SELECT system_id FROM contact_points "
+                                       "WHERE id = lower(?) AND org_cvr = ? AND active = 1",
                            &s, err);
     if (rc < 0)
         return rc;
@@ -70,11 +73,19 @@ static int default_system(struct kv_db *db, const char *org, char out[37], struc
 int kv_recipient_pick(struct kv_db *db, const char *recipient_cvr, const char *contact_point_id,
                       char out_system_id[37], int *out_used_point, struct kv_err *err)
 {
+    return kv_recipient_pick_for(db, recipient_cvr, contact_point_id, 0, out_system_id,
+                                 out_used_point, err);
+}
+
+int kv_recipient_pick_for(struct kv_db *db, const char *recipient_cvr,
+                          const char *contact_point_id, int authority, char out_system_id[37],
+                          int *out_used_point, struct kv_err *err)
+{
     int rc;
 
     *out_used_point = 0;
     if (contact_point_id && contact_point_id[0]) {
-        rc = point_system(db, recipient_cvr, contact_point_id, out_system_id, err);
+        rc = point_system(db, recipient_cvr, contact_point_id, authority, out_system_id, err);
         if (rc < 0 && rc != KV_ENOTFOUND)
             return rc;
         if (rc == 0) {

@@ -68,6 +68,12 @@ int kv_recipient_route(struct kv_db *db, int64_t letter_id, const char *recipien
  * as an ordinary company mailbox). */
 int kv_recipient_pick(struct kv_db *db, const char *recipient_cvr, const char *contact_point_id,
                       char out_system_id[37], int *out_used_point, struct kv_err *err);
+/* kv_recipient_pick for a writer that is an authority (authority 1): a contact point whose
+ * targets leave out AUTHORITY is not used, as if it were inactive (the letter goes to the
+ * default recipient system). */
+int kv_recipient_pick_for(struct kv_db *db, const char *recipient_cvr,
+                          const char *contact_point_id, int authority, char out_system_id[37],
+                          int *out_used_point, struct kv_err *err);
 
 /* The second half of kv_recipient_route, for a caller that already chose the system with
  * kv_recipient_pick in the same transaction (the send pipeline): queues letter_id for

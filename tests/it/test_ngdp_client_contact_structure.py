@@ -200,3 +200,31 @@ def test_validation_answers_error_messages(server, env):
     r = call(server, "POST", base(env, "contact-groups"), env,
              dict(group_command("X"), organisationalUnit="ja?"), status=201)
     assert r.json()["organisationalUnit"] is True  # kuvert's older unit-name form
+
+
+def test_targets_decide_whether_an_authority_may_write(server, env):
+    """A sender system (an authority) naming a contact point in its MeMo reaches the point's
+    system only when the point targets AUTHORITY; otherwise the letter goes to the
+    organisation's default recipient system, as for an inactive point."""
+    from readside_util import letter_xml
+    from send_util import query
+    from test_recipient_pull import with_contact_point
+
+    second = server.cli(["system", "add", "--org", ORG, "--kind", "recipient", "--name",
+                         "Fagsystem", "--protocol", "pull"])["id"]
+    sender = setup_org(server, OTHER)
+    routed = {}
+    for name, targets in (("Til alle", [1, 2, 3]), ("Kun borgere", [1])):
+        p = call(server, "POST", base(env, "contact-points"), env,
+                 point_command(env, name, targets=targets, systemId=second), status=201).json()
+        uuid, xml = letter_xml(OTHER, ORG, "CVR", label=name)
+        r = server.post("/apis/v1/memos/", params={"memo-message-uuid": uuid},
+                        data=with_contact_point(xml, p["id"]),
+                        headers=dict(sender["auth"], **{"Content-Type": "application/xml"}))
+        assert r.status_code == 201, r.text
+        rows = query(server, "SELECT q.system_id, q.contact_point_id FROM recipient_queue q "
+                             "JOIN letters l ON l.id = q.letter_id WHERE l.message_uuid = ?",
+                     uuid)
+        routed[name] = (rows[0]["system_id"], rows[0]["contact_point_id"], p["id"])
+    assert routed["Til alle"][:2] == (second, routed["Til alle"][2])
+    assert routed["Kun borgere"][:2] == (env["system"], None)
