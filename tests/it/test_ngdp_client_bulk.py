@@ -72,6 +72,11 @@ SMALL_QUARANTINE = {"ASAN_OPTIONS": os.environ.get(
     "ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0") + ":quarantine_size_mb=8"}
 
 
+# ThreadSanitizer's shadow memory makes every byte the server touches cost about five more
+# (measured: +44 MiB where release grows +9 MiB); the bounds scale with it in that build.
+MEM_FACTOR = 6 if os.environ.get("KUVERT_MODE") == "tsan" else 1
+
+
 def status_kb(pid, field):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -244,8 +249,8 @@ def test_oversized_archive_is_refused_before_anything_is_held(make_server, zeros
           "once +%.1f MiB (base %.1f MiB)" % (len(zeros["4"]), one, grown_one, grown_three,
                                                 base))
     # Before the fix: +495 MiB for one, +1,493 MiB for three. Now only the LZMA decoders.
-    assert grown_one < 48, grown_one
-    assert grown_three < 96, grown_three
+    assert grown_one < 48 * MEM_FACTOR, grown_one
+    assert grown_three < 96 * MEM_FACTOR, grown_three
     assert query(srv, "SELECT count(*) AS n FROM letters")[0]["n"] == 0
 
 
@@ -258,7 +263,7 @@ def test_archive_within_bounds_holds_one_letter_at_a_time(make_server, zeros):
     print("\n3 x 130 MiB zeros: peak RSS +%.1f MiB (one entry is 130 MiB)" % grown)
     assert rec["receiptStatus"] == "INVALID" and len(rec["letters"]) == 3
     # one 130 MiB entry at a time (and the MeMo check's refusal of it), never the 390 MiB
-    assert grown < 300, grown
+    assert grown < 300 * MEM_FACTOR, grown
 
 
 def test_bulk_budget_answers_503_with_retry_after(make_server, zeros):
