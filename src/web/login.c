@@ -19,6 +19,7 @@
 #include "web/i18n.h"
 #include "web/login.h"
 #include "web/web.h"
+#include "web/who.h"
 
 #define LIST_MAX 50 /* test identities listed */
 
@@ -81,6 +82,18 @@ static void list_identities(struct kv_web_ctx *ctx, const char *csrf, const char
                      N_("Citizen"));
     if (rc == 0)
         kv_stmt_done(st);
+    n = 0;
+    rc = kv_db_prepare(db,
+                       "SELECT p.email, p.name, MIN(e.org_cvr) FROM persons p "
+                       "JOIN employees e ON e.person_id = p.id WHERE p.status = 'ACTIVE' "
+                       "AND e.status = 'ACTIVE' AND p.email IS NOT NULL AND p.email <> '' "
+                       "GROUP BY p.id ORDER BY MIN(e.org_cvr), p.name LIMIT 50",
+                       &st, &err);
+    while (rc == 0 && kv_stmt_step(st, &err) == KV_ROW && n++ < LIST_MAX)
+        identity_row(&ctx->h, csrf, next, kv_stmt_col_text(st, 0), kv_stmt_col_text(st, 1),
+                     N_("Employee"));
+    if (rc == 0)
+        kv_stmt_done(st);
     kv_db_release(db);
     kv_html(&ctx->h,
             "</tbody>\n</table></div>\n"
@@ -129,42 +142,11 @@ int kv_web_login_page(struct kv_http_req *req, struct kv_http_resp *resp)
     return 0;
 }
 
-/* Finds a test identity. 0 and fills type/name, or KV_ENOTFOUND. */
-static int find_identity(struct kv_hub *hub, const char *subject, char *type, size_t tlen,
-                         char *name, size_t nlen)
-{
-    struct kv_db *db = NULL;
-    struct kv_stmt *st = NULL;
-    struct kv_err err = {0, ""};
-    int rc;
-
-    if (!is_cpr(subject))
-        return KV_ENOTFOUND;
-    rc = kv_db_acquire(hub->store, &db, &err);
-    if (rc < 0)
-        return rc;
-    rc = kv_db_prepare(db, "SELECT COALESCE(name, '') FROM mailboxes WHERE owner_type = 'CPR' "
-                           "AND owner_id = ? AND status <> 'CLOSED'", &st, &err);
-    if (rc == 0) {
-        kv_stmt_bind_text(st, 1, subject, -1);
-        rc = kv_stmt_step(st, &err);
-        if (rc == KV_ROW) {
-            snprintf(type, tlen, "CPR");
-            snprintf(name, nlen, "%s", kv_stmt_col_text(st, 0));
-            rc = 0;
-        } else if (rc == KV_DONE) {
-            rc = KV_ENOTFOUND;
-        }
-        kv_stmt_done(st);
-    }
-    kv_db_release(db);
-    return rc;
-}
-
 int kv_web_login_test(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_web_ctx ctx;
-    char subject[300], csrf[80], next[600], type[16], name[300];
+    char subject[300], csrf[80], next[600];
+    struct kv_web_who who;
     struct kv_err err = {0, ""};
     int rc;
 
@@ -189,8 +171,9 @@ int kv_web_login_test(struct kv_http_req *req, struct kv_http_resp *resp)
     }
     if (kv_web_form_get(req->body, req->body_len, "next", next, sizeof(next)) < 0)
         snprintf(next, sizeof(next), "/");
-    rc = find_identity(req->hub, subject, type, sizeof(type), name, sizeof(name));
-    if (rc == KV_ENOTFOUND) {
+    rc = is_cpr(subject) ? kv_web_who_cpr(req->hub, subject, NULL, &who, &err)
+                         : kv_web_who_email(req->hub, subject, NULL, &who, &err);
+    if (rc == KV_ENOTFOUND || rc == KV_EPERM || rc == KV_EINVAL) {
         kv_web_message(&ctx, 400, N_("Sign-in refused"), N_("There is no test identity with that CPR "
                                                      "number or e-mail."));
         goto out;
@@ -199,7 +182,7 @@ int kv_web_login_test(struct kv_http_req *req, struct kv_http_resp *resp)
         kv_web_error(&ctx, 500);
         goto out;
     }
-    rc = kv_web_session_create(req, resp, type, subject, name, "test", NULL, &err);
+    rc = kv_web_session_create(req, resp, &who, "test", NULL, &err);
     if (rc < 0) {
         kv_log(KV_LOG_ERROR, "%s: session not created: %s", req->request_id, err.msg);
         kv_web_error(&ctx, 500);

@@ -36,6 +36,7 @@
 #include "web/i18n.h"
 #include "web/login.h"
 #include "web/web.h"
+#include "web/who.h"
 
 #define FETCH_MAX ((size_t)1 << 20)    /* largest discovery/JWKS/token answer */
 #define FETCH_MS 10000                 /* timeout of one call to the provider */
@@ -521,30 +522,43 @@ static void form_add(struct kv_html *f, const char *name, const char *value)
     kv_html_esc_component(&f->b, value);
 }
 
-/* Maps verified claims to a kuvert identity. 0, or a msgid explaining the refusal. */
-static const char *map_claims(struct kv_hub *hub, json_t *claims, char *type, size_t tlen,
-                              char *subject, size_t slen, char *name, size_t nlen)
+/* Maps verified claims to a kuvert identity: NULL and *who filled, or a msgid explaining the
+ * refusal. */
+static const char *map_claims(struct kv_hub *hub, json_t *claims, struct kv_web_who *who)
 {
     const struct kv_conf *c = hub->conf;
     const char *cpr = json_string_value(json_object_get(claims, c->oidc_claim_cpr));
+    const char *cvr = json_string_value(json_object_get(claims, c->oidc_claim_cvr));
     const char *emp = json_string_value(json_object_get(claims, c->oidc_claim_employee));
     const char *nm = json_string_value(json_object_get(claims, "name"));
+    struct kv_err err = {0, ""};
     size_t i;
+    int rc;
 
-    snprintf(name, nlen, "%s", nm ? nm : "");
+    if (emp && (cvr || !cpr)) {
+        /* a person acting for an organisation (MitID Erhverv): the employee claim decides */
+        rc = kv_web_who_email(hub, emp, cvr, who, &err);
+        if (rc == 0)
+            return NULL;
+        kv_log(KV_LOG_INFO, "oidc: employee refused: %s", err.msg);
+        return rc == KV_EPERM && cvr
+                   ? N_("You do not act for the organisation the identity provider named.")
+                   : N_("This person is not registered as an employee in kuvert. Ask your "
+                        "organisation's rights administrator.");
+    }
     if (cpr) {
         for (i = 0; i < 10; i++)
             if (cpr[i] < '0' || cpr[i] > '9')
                 return N_("The identity provider sent a CPR number that is not valid.");
         if (cpr[10])
             return N_("The identity provider sent a CPR number that is not valid.");
-        snprintf(type, tlen, "CPR");
-        snprintf(subject, slen, "%s", cpr);
-        return NULL;
+        rc = kv_web_who_cpr(hub, cpr, nm, who, &err);
+        if (rc == 0)
+            return NULL;
+        kv_log(KV_LOG_INFO, "oidc: citizen refused: %s", err.msg);
+        return rc == KV_EPERM ? N_("This person's access to kuvert has been closed.")
+                              : N_("There is no Digital Post mailbox for this CPR number.");
     }
-    if (emp)
-        return N_("This person is not registered as an employee in kuvert. Ask your "
-                  "organisation's rights administrator.");
     return N_("The identity provider did not say who you are (no CPR number or employee "
               "identity).");
 }
@@ -557,7 +571,7 @@ int kv_web_oidc_callback(struct kv_http_req *req, struct kv_http_resp *resp)
     const char *code = kv_http_req_query(req, "code");
     char cookie_state[64], nonce[48], verifier[48], next[600], why[512] = "";
     char redirect[KV_CONF_STR_MAX + 64], token_url[KV_CONF_STR_MAX];
-    char type[16], subject[300], name[300];
+    struct kv_web_who who;
     const char *refusal;
     json_t *tok = NULL, *claims = NULL;
     struct kv_html form;
@@ -639,13 +653,12 @@ int kv_web_oidc_callback(struct kv_http_req *req, struct kv_http_resp *resp)
                         "were not signed in."));
         goto out;
     }
-    refusal = map_claims(req->hub, claims, type, sizeof(type), subject, sizeof(subject), name,
-                         sizeof(name));
+    refusal = map_claims(req->hub, claims, &who);
     if (refusal) {
         refuse(&ctx, refusal);
         goto out;
     }
-    rc = kv_web_session_create(req, resp, type, subject, name, "oidc", NULL, &err);
+    rc = kv_web_session_create(req, resp, &who, "oidc", NULL, &err);
     if (rc < 0) {
         kv_log(KV_LOG_ERROR, "%s: session not created: %s", req->request_id, err.msg);
         kv_web_error(&ctx, 500);

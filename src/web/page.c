@@ -13,6 +13,7 @@
 #include "util/log.h"
 #include "web/i18n.h"
 #include "web/web.h"
+#include "web/who.h"
 
 #define CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
             "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "     \
@@ -48,7 +49,7 @@ void kv_web_ctx_init(struct kv_web_ctx *ctx, struct kv_http_req *req, struct kv_
     }
     if (!ctx->lang)
         ctx->lang = kv_i18n_default();
-    ctx->signed_in = kv_web_session_from_req(req, &ctx->sess, &err) == 0;
+    ctx->signed_in = kv_web_principal(req, &ctx->principal, &ctx->sess, &err) == 0;
     kv_html_init(&ctx->h, ctx->lang);
 }
 
@@ -111,6 +112,40 @@ static void nav_item(struct kv_html *h, const struct kv_web_ctx *ctx, const char
                 title_msgid);
 }
 
+/* The organisation an employee acts for, and a switcher when there are several. */
+static void context_switch(struct kv_html *h, const struct kv_web_ctx *ctx)
+{
+    struct kv_web_context list[32];
+    size_t n = kv_web_contexts(ctx->req->hub, ctx->sess.person_id, list, 32), i;
+    const char *current = ctx->sess.org_cvr;
+
+    if (n == 0)
+        return;
+    if (n == 1) {
+        kv_html(h, "<p class=\"authority-name\"><span class=\"sr-only\">%m: </span>%t</p>",
+                N_("Organisation"), list[0].name);
+        return;
+    }
+    kv_html(h,
+            "<form method=\"post\" action=\"/context\" class=\"context-switch\">"
+            "<input type=\"hidden\" name=\"csrf\" value=\"%a\">"
+            "<input type=\"hidden\" name=\"next\" value=\"%a\">"
+            "<label class=\"form-label\" for=\"context-org\">%m</label>"
+            "<select class=\"form-select\" id=\"context-org\" name=\"org\">",
+            ctx->sess.csrf, ctx->req->path, N_("Organisation"));
+    for (i = 0; i < n; i++) {
+        if (strcmp(list[i].cvr, current) == 0)
+            kv_html(h, "<option value=\"%a\" selected>%t (%t)</option>", list[i].cvr,
+                    list[i].name, list[i].cvr);
+        else
+            kv_html(h, "<option value=\"%a\">%t (%t)</option>", list[i].cvr, list[i].name,
+                    list[i].cvr);
+    }
+    kv_html(h, "</select> <button type=\"submit\" class=\"button button-secondary\">%m</button>"
+               "</form>",
+            N_("Switch"));
+}
+
 static void frame(struct kv_web_ctx *ctx, struct kv_html *h, const char *title_msgid)
 {
     const char *assets = kv_web_asset_prefix();
@@ -151,6 +186,8 @@ static void frame(struct kv_web_ctx *ctx, struct kv_html *h, const char *title_m
                "<div class=\"solution-heading\"><a href=\"/\">Kuvert – %m</a></div>\n"
                "<div class=\"additional-info\">",
             N_("Digital Post"));
+    if (ctx->signed_in && strcmp(ctx->sess.subject_type, "EMPLOYEE") == 0)
+        context_switch(h, ctx);
     lang_switch(h, ctx);
     kv_html(h, "</div>\n</div>\n</div>\n"
                "<nav class=\"navigation-menu\" aria-label=\"%m\">\n"

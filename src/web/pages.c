@@ -18,6 +18,7 @@
 #include "web/i18n.h"
 #include "web/login.h"
 #include "web/web.h"
+#include "web/who.h"
 
 static int front(struct kv_http_req *req, struct kv_http_resp *resp)
 {
@@ -114,6 +115,50 @@ static int openapi(struct kv_http_req *req, struct kv_http_resp *resp)
     return 0;
 }
 
+/* POST /context (fields org, csrf, next): the organisation an employee acts for. It must be
+ * one of theirs now; every later request checks it again (kv_web_principal). */
+static int context_post(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv_web_ctx ctx;
+    struct kv_web_context list[32];
+    char csrf[80], org[16], next[600];
+    struct kv_err err = {0, ""};
+    size_t n, i;
+
+    kv_web_ctx_init(&ctx, req, resp);
+    if (!kv_web_require_signin(&ctx))
+        goto out;
+    if (kv_web_form_get(req->body, req->body_len, "csrf", csrf, sizeof(csrf)) < 0 ||
+        !kv_web_csrf_ok(&ctx.sess, csrf)) {
+        kv_web_error(&ctx, 403);
+        goto out;
+    }
+    if (kv_web_form_get(req->body, req->body_len, "org", org, sizeof(org)) < 0 ||
+        strcmp(ctx.sess.subject_type, "EMPLOYEE") != 0) {
+        kv_web_error(&ctx, 400);
+        goto out;
+    }
+    n = kv_web_contexts(req->hub, ctx.sess.person_id, list, 32);
+    for (i = 0; i < n; i++)
+        if (strcmp(list[i].cvr, org) == 0)
+            break;
+    if (i == n) {
+        kv_web_error(&ctx, 403);
+        goto out;
+    }
+    if (kv_web_session_set_org(req->hub, &ctx.sess, org, &err) < 0) {
+        kv_log(KV_LOG_ERROR, "%s: context not saved: %s", req->request_id, err.msg);
+        kv_web_error(&ctx, 500);
+        goto out;
+    }
+    if (kv_web_form_get(req->body, req->body_len, "next", next, sizeof(next)) < 0)
+        snprintf(next, sizeof(next), "/");
+    kv_web_redirect(&ctx, next);
+out:
+    kv_web_ctx_release(&ctx);
+    return 0;
+}
+
 int kv_web_not_found(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_web_ctx ctx;
@@ -131,6 +176,7 @@ const struct kv_http_route kv_web_routes[] = {
     {"GET", "/login", kv_web_login_page, "web_login", PAGE},
     {"POST", "/login/test", kv_web_login_test, "web_login_test", PAGE},
     {"POST", "/logout", kv_web_logout, "web_logout", PAGE},
+    {"POST", "/context", context_post, "web_context", PAGE},
     {"GET", "/login/oidc", kv_web_oidc_start, "web_oidc_start", PAGE},
     {"GET", "/login/oidc/callback", kv_web_oidc_callback, "web_oidc_callback", PAGE},
     {"GET", "/post/", p_post, "web_post", PAGE},

@@ -19,6 +19,7 @@
 #include "util/conf.h"
 #include "util/crypto.h"
 #include "util/log.h"
+#include "web/who.h"
 
 #define TOUCH_EVERY_MS (60 * 1000)
 #define PRE_COOKIE "kuvert_pre"
@@ -100,15 +101,18 @@ static int new_token(char out[KV_WEB_CSRF_LEN + 1])
     return 0;
 }
 
-static void emit_event(struct kv_db *db, const char *tag, const char *subject_type,
-                       const char *subject, const char *method)
+/* The actor text of the identity layer: "cpr:<cpr>" or "employee:<person id>@<cvr>". */
+static void emit_event(struct kv_db *db, const char *tag, const struct kv_web_session *s)
 {
     char actor[300], props[64];
     struct kv_event ev;
     struct kv_err err = {0, ""};
+    const char *method = s->method;
 
-    snprintf(actor, sizeof(actor), "%s:%s", strcmp(subject_type, "CPR") == 0 ? "cpr" : "employee",
-             subject);
+    if (strcmp(s->subject_type, "CPR") == 0)
+        snprintf(actor, sizeof(actor), "cpr:%s", s->subject);
+    else
+        snprintf(actor, sizeof(actor), "employee:%lld@%s", (long long)s->person_id, s->org_cvr);
     snprintf(props, sizeof(props), "{\"method\":\"%s\"}", method);
     memset(&ev, 0, sizeof(ev));
     ev.tag = tag;
@@ -120,8 +124,8 @@ static void emit_event(struct kv_db *db, const char *tag, const char *subject_ty
 }
 
 int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
-                          const char *subject_type, const char *subject, const char *name,
-                          const char *method, struct kv_web_session *out, struct kv_err *err)
+                          const struct kv_web_who *who, const char *method,
+                          struct kv_web_session *out, struct kv_err *err)
 {
     struct kv_hub *hub = req->hub;
     struct kv_web_session s;
@@ -136,9 +140,11 @@ int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
     if (new_token(id) < 0 || new_token(s.csrf) < 0)
         return kv_err_set(err, KV_EINTERNAL, "no random bytes");
     kv_sha256_hex(id, strlen(id), s.id_sha256);
-    snprintf(s.subject_type, sizeof(s.subject_type), "%s", subject_type);
-    snprintf(s.subject, sizeof(s.subject), "%s", subject);
-    snprintf(s.name, sizeof(s.name), "%s", name ? name : "");
+    s.person_id = who->person_id;
+    snprintf(s.subject_type, sizeof(s.subject_type), "%s", who->subject_type);
+    snprintf(s.subject, sizeof(s.subject), "%s", who->subject);
+    snprintf(s.name, sizeof(s.name), "%s", who->name);
+    snprintf(s.org_cvr, sizeof(s.org_cvr), "%s", who->org_cvr);
     snprintf(s.method, sizeof(s.method), "%s", method);
     s.created_ms = s.last_used_ms = now;
     s.expires_ms = now + hub->conf->session_lifetime;
@@ -166,8 +172,8 @@ int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
     }
     rc = kv_db_prepare(db,
                        "INSERT INTO web_sessions (id_sha256, subject_type, subject, name, csrf, "
-                       "method, user_agent, client, created_ms, last_used_ms, expires_ms) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "method, user_agent, client, created_ms, last_used_ms, expires_ms, "
+                       "person_id, org_cvr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        &st, err);
     if (rc < 0)
         goto fail;
@@ -182,6 +188,8 @@ int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
     kv_stmt_bind_int64(st, 9, now);
     kv_stmt_bind_int64(st, 10, now);
     kv_stmt_bind_int64(st, 11, s.expires_ms);
+    kv_stmt_bind_int64(st, 12, s.person_id);
+    kv_stmt_bind_text(st, 13, s.org_cvr[0] ? s.org_cvr : NULL, -1);
     rc = kv_stmt_step(st, err);
     kv_stmt_done(st);
     if (rc < 0)
@@ -195,7 +203,7 @@ int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
     kv_stmt_done(st);
     if (rc < 0)
         goto fail;
-    emit_event(db, "USER_SIGNED_IN", subject_type, subject, method);
+    emit_event(db, "USER_SIGNED_IN", &s);
     rc = kv_db_commit(db, err);
     if (rc < 0)
         goto out;
@@ -230,7 +238,7 @@ int kv_web_session_from_req(struct kv_http_req *req, struct kv_web_session *out,
         return rc;
     rc = kv_db_prepare(db,
                        "SELECT subject_type, subject, name, COALESCE(org_cvr, ''), csrf, method, "
-                       "created_ms, last_used_ms, expires_ms FROM web_sessions "
+                       "created_ms, last_used_ms, expires_ms, person_id FROM web_sessions "
                        "WHERE id_sha256 = ? AND revoked_ms IS NULL",
                        &st, err);
     if (rc < 0)
@@ -248,6 +256,7 @@ int kv_web_session_from_req(struct kv_http_req *req, struct kv_web_session *out,
         out->created_ms = kv_stmt_col_int64(st, 6);
         out->last_used_ms = kv_stmt_col_int64(st, 7);
         out->expires_ms = kv_stmt_col_int64(st, 8);
+        out->person_id = kv_stmt_col_int64(st, 9);
     }
     kv_stmt_done(st);
     if (rc < 0)
@@ -303,7 +312,7 @@ int kv_web_session_revoke(struct kv_http_req *req, struct kv_http_resp *resp,
         kv_db_rollback(db);
         goto out;
     }
-    emit_event(db, "USER_SIGNED_OUT", s->subject_type, s->subject, s->method);
+    emit_event(db, "USER_SIGNED_OUT", s);
     rc = kv_db_commit(db, err);
     if (rc == 0)
         set_cookie(req, resp, kv_web_cookie_name(req->hub), "", 0);

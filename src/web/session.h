@@ -31,11 +31,14 @@ struct kv_http_resp;
 
 #define KV_WEB_CSRF_LEN 43 /* base64url of 32 bytes, without padding */
 
+struct kv_web_who;
+
 struct kv_web_session {
     char id_sha256[65];         /* key of the row */
+    int64_t person_id;          /* persons.id of the identity layer */
     char subject_type[16];      /* "CPR" or "EMPLOYEE" */
     char subject[256];          /* CPR, or the employee's e-mail */
-    char name[256];             /* display name */
+    char name[260];             /* display name (KV_NAME_MAX + 1 fits) */
     char org_cvr[16];           /* organisation context, "" for none */
     char csrf[KV_WEB_CSRF_LEN + 1]; /* synchronizer token */
     char method[8];             /* "test" or "oidc" */
@@ -47,11 +50,11 @@ const char *kv_web_cookie_name(const struct kv_hub *hub);
 /* 1 when cookies are marked Secure (cookie_secure). */
 int kv_web_cookie_secure(const struct kv_hub *hub);
 
-/* Creates a session for subject and sets its cookie on resp. Appends USER_SIGNED_IN to the
- * event log in the same transaction. out may be NULL. */
+/* Creates a session for who (who.h) and sets its cookie on resp. Appends USER_SIGNED_IN to
+ * the event log in the same transaction. out may be NULL. */
 int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
-                          const char *subject_type, const char *subject, const char *name,
-                          const char *method, struct kv_web_session *out, struct kv_err *err);
+                          const struct kv_web_who *who, const char *method,
+                          struct kv_web_session *out, struct kv_err *err);
 /* The live session of the request's cookie: 0 and *out filled, KV_EAUTH when there is no
  * cookie or the session is unknown, expired, idle too long or revoked. Touches last use
  * (at most once a minute). */

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "identity/identity.h"
 #include "util/err.h"
 #include "web/html.h"
 #include "web/session.h"
@@ -29,7 +30,8 @@ struct kv_web_ctx {
     struct kv_http_resp *resp;         /* borrowed */
     const struct kv_i18n_lang *lang;   /* the page's language */
     struct kv_web_session sess;        /* the signed-in session when signed_in */
-    int signed_in;                     /* 1 when a live session came with the request */
+    struct kv_principal principal;     /* its principal, loaded for this request */
+    int signed_in;                     /* 1 when a live session of an active person came */
     struct kv_html h;                  /* the page's main content */
 };
 
@@ -41,7 +43,7 @@ int kv_web_init(const struct kv_hub *hub, struct kv_err *err);
 const char *kv_web_asset_prefix(void);
 
 /* Fills ctx: language (?lang=da|en, which also sets a cookie, else the lang cookie, else
- * Danish) and the session, if any. */
+ * Danish) and the session with its principal, if any (who.h: kv_web_principal). */
 void kv_web_ctx_init(struct kv_web_ctx *ctx, struct kv_http_req *req, struct kv_http_resp *resp);
 void kv_web_ctx_release(struct kv_web_ctx *ctx);
 /* 1 when the page may go on: signed in. Otherwise answers 303 to /login?next=PATH and

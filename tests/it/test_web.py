@@ -286,3 +286,64 @@ def test_ended_sessions_kept_30_days_for_device_history(web):
     srv.advance_clock("31d")
     sign_in(srv)
     assert db.execute("SELECT COUNT(*) FROM web_sessions").fetchone()[0] == 1
+
+
+def add_employee(srv, org, email, name, rights=("MESSAGE_BASIC",)):
+    args = ["user", "add", "--org", org, "--name", name, "--email", email]
+    for r in rights:
+        args += ["--right", r]
+    run_cli(args, data=srv.data_dir)
+
+
+def test_employee_test_sign_in_and_context_switch(web):
+    srv = web()
+    add_employee(srv, "12345678", "anne@kommunen.example", "Anne Admin",
+                 ["ORGANISATION_USER_ADMINISTRATOR"])
+    add_employee(srv, "55667788", "anne@kommunen.example", "Anne Admin", ["MESSAGE_BASIC"])
+    page = srv.get("/login")
+    assert "anne@kommunen.example" in page.text and "Medarbejder" in page.text
+    sign_in(srv, subject="Anne@Kommunen.example")  # e-mail is case-insensitive
+    r = srv.get("/post/")
+    assert "Anne Admin" in r.text
+    # two organisations: a switcher in the header, the first one chosen
+    assert 'name="org"' in r.text
+    assert re.search(r'<option value="12345678" selected>Kommunen \(12345678\)</option>', r.text)
+    db = sqlite3.connect(srv.data_dir + "/kuvert.db")
+    pid = db.execute("SELECT id FROM persons WHERE email = 'anne@kommunen.example'").fetchone()[0]
+    assert db.execute("SELECT actor FROM events WHERE tag = 'USER_SIGNED_IN'").fetchall() == \
+        [("employee:%d@12345678" % pid,)]
+    token = csrf_of(r.text)
+    r = srv.post("/context", data={"org": "55667788", "csrf": token, "next": "/post/"},
+                 allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"] == "/post/"
+    r = srv.get("/post/")
+    assert re.search(r'<option value="55667788" selected>', r.text)
+    # an organisation that is not theirs, or no CSRF token: refused, nothing changes
+    assert srv.post("/context", data={"org": "11223344", "csrf": token}).status_code == 403
+    assert srv.post("/context", data={"org": "12345678"}).status_code == 403
+    assert db.execute("SELECT org_cvr FROM web_sessions WHERE revoked_ms IS NULL").fetchone() == \
+        ("55667788",)
+
+
+def test_deactivated_employee_is_signed_out_on_the_next_request(web):
+    srv = web()
+    add_employee(srv, "12345678", "admin@kommunen.example", "Ada Admin",
+                 ["ORGANISATION_USER_ADMINISTRATOR"])
+    add_employee(srv, "12345678", "bo@kommunen.example", "Bo Borger", ["MESSAGE_BASIC"])
+    sign_in(srv, subject="bo@kommunen.example")
+    assert srv.get("/post/", allow_redirects=False).status_code == 200
+    run_cli(["user", "deactivate", "--org", "12345678", "--email", "bo@kommunen.example"],
+            data=srv.data_dir)
+    assert srv.get("/post/", allow_redirects=False).status_code == 303
+    page = srv.get("/login")
+    r = srv.post("/login/test", data={"subject": "bo@kommunen.example", "csrf": csrf_of(page.text)})
+    assert r.status_code == 400 and "Login afvist" in r.text
+
+
+def test_citizen_sign_in_makes_the_person_once(web):
+    srv = web()
+    sign_in(srv)
+    sign_in(srv)
+    db = sqlite3.connect(srv.data_dir + "/kuvert.db")
+    assert db.execute("SELECT name, cpr FROM persons WHERE cpr = ?", (CPR,)).fetchall() == \
+        [("Mette Hansen", CPR)]

@@ -47,6 +47,8 @@ def oidc(tmp_path_factory):
     issuer = m.group(1)
     d = tmp_path_factory.mktemp("oidc") / "data"
     run_cli(["demo"], data=str(d), json_out=False)
+    run_cli(["user", "add", "--org", "12345678", "--name", "Eva Employee", "--email",
+             "eva@kommunen.example", "--right", "ORGANISATION_USER_ADMINISTRATOR"], data=str(d))
     srv = KuvertServer(str(d), args=[
         "--listen", "127.0.0.1:%d" % port,
         "--set", "oidc_issuer=" + issuer, "--set", "oidc_client_id=" + CLIENT_ID,
@@ -208,3 +210,19 @@ def test_login_page_offers_mitid_button(oidc):
 def test_oidc_routes_404_when_not_configured(server):
     assert server.get("/login/oidc", allow_redirects=False).status_code == 404
     assert server.get("/login/oidc/callback?code=x&state=y").status_code == 404
+
+
+def test_employee_signs_in_with_email_and_cvr_claims(oidc):
+    srv, issuer = oidc
+    set_mode(issuer, "normal")
+    set_person(issuer, sub="e-2", name="Eva E.", email="EVA@kommunen.example", cvr="12345678")
+    s, cb = start(srv)
+    r = finish(s, cb)
+    assert r.status_code == 303, r.text
+    page = s.get(srv.url + "/post/", timeout=30)
+    assert "Eva Employee" in page.text and "Kommunen" in page.text
+    # the same person naming an organisation they do not act for is refused
+    set_person(issuer, sub="e-2", name="Eva E.", email="eva@kommunen.example", cvr="11223344")
+    s, cb = start(srv)
+    r = finish(s, cb)
+    assert r.status_code == 403 and "handler ikke på vegne af" in r.text

@@ -87,6 +87,13 @@ export async function startKuvert(args = [], { listen = '127.0.0.1:0' } = {}) {
   };
 }
 
+/** Runs `kuvert ARGS --data DATA` (an admin command next to the running server). */
+export function cli(k, args) {
+  const r = spawnSync(KUVERT, [...args, '--data', k.data], { env: childEnv(), encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`kuvert ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
 /** The test OpenID provider (oidc_provider.mjs) for kuvert's callback URL. */
 export async function startProvider(redirect) {
   const child = spawn(process.execPath, [path.join(ROOT, 'tests', 'web', 'oidc_provider.mjs'),

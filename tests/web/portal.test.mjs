@@ -10,7 +10,7 @@
 // Run: node tests/web/portal.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
 import net from 'node:net';
 
-import { assert, check, launch, run, startKuvert, startProvider, tabTo, watch } from './harness.mjs';
+import { assert, check, cli, launch, run, startKuvert, startProvider, tabTo, watch } from './harness.mjs';
 
 const CPR = '2211771212'; // Mette Hansen in `kuvert demo`
 
@@ -122,6 +122,21 @@ const cases = [
     await page.goto(`${k.url}/post/`);
     assert(new URL(page.url()).pathname === '/login', 'sent to sign-in after 31 idle minutes');
   }],
+  ['an employee switches organisation with the keyboard only', async ({ page, k, problems }) => {
+    await page.goto(`${k.url}/login`);
+    await tabTo(page, '#subject');
+    await page.keyboard.type('anne@kommunen.example');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    await page.goto(`${k.url}/administrativ-adgang/`);
+    assert(await page.inputValue('#context-org') === '12345678', 'first organisation chosen');
+    await check(page, 'context-switch', problems);
+    await tabTo(page, '#context-org');
+    await page.keyboard.press('ArrowDown');
+    await tabTo(page, 'form.context-switch button');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert(new URL(page.url()).pathname === '/administrativ-adgang/', 'back on the same page');
+    assert(await page.inputValue('#context-org') === '55667788', 'switched to the region');
+  }],
   ['sign-in with OpenID Connect through a real provider', async ({ page, k, prov, problems }) => {
     await prov.setMode('normal');
     await prov.setPerson({ sub: 'c-7', name: 'Jens Jensen', cpr: '0101701234' });
@@ -152,6 +167,10 @@ await run(cases, {
     const k = await startKuvert(['--set', `oidc_issuer=${prov.issuer}`, '--set',
       'oidc_client_id=kuvert', '--set', 'oidc_client_secret=kuvert-test-secret', '--set',
       'login_rate=1000'], { listen: `127.0.0.1:${port}` });
+    for (const org of ['12345678', '55667788']) {
+      cli(k, ['user', 'add', '--org', org, '--name', 'Anne Admin', '--email',
+        'anne@kommunen.example', '--right', 'ORGANISATION_USER_ADMINISTRATOR']);
+    }
     const browser = await launch();
     const page = await browser.newPage();
     const problems = watch(page);

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * who.c: sign-in subjects to persons and sessions to principals (see who.h), over the
+ * identity layer's lookups.
+ */
+#include "web/who.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http.h"
+#include "hub/hub.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "web/session.h"
+
+int kv_web_who_cpr(struct kv_hub *hub, const char *cpr, const char *name_hint,
+                   struct kv_web_who *out, struct kv_err *err)
+{
+    struct kv_db *db = NULL;
+    struct kv_stmt *st = NULL;
+    struct kv_person p;
+    char mbname[KV_NAME_MAX + 1] = "";
+    int rc, have_mailbox = 0;
+
+    memset(out, 0, sizeof(*out));
+    rc = kv_db_acquire(hub->store, &db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_person_find_cpr(db, cpr, &p, err);
+    if (rc == KV_ENOTFOUND) {
+        rc = kv_db_prepare(db, "SELECT COALESCE(name, '') FROM mailboxes WHERE owner_type = 'CPR' "
+                               "AND owner_id = ? AND status <> 'CLOSED'", &st, err);
+        if (rc < 0)
+            goto out;
+        kv_stmt_bind_text(st, 1, cpr, -1);
+        if (kv_stmt_step(st, err) == KV_ROW) {
+            have_mailbox = 1;
+            snprintf(mbname, sizeof(mbname), "%s", kv_stmt_col_text(st, 0));
+        }
+        kv_stmt_done(st);
+        if (!have_mailbox) {
+            rc = kv_err_set(err, KV_ENOTFOUND, "no citizen with that CPR");
+            goto out;
+        }
+        memset(&p, 0, sizeof(p));
+        snprintf(p.name, sizeof(p.name), "%s",
+                 name_hint && kv_identity_name_ok(name_hint) ? name_hint
+                 : mbname[0]                                 ? mbname
+                                                             : cpr);
+        snprintf(p.cpr, sizeof(p.cpr), "%s", cpr);
+        rc = kv_person_add(db, &p, "web-signin", err);
+        if (rc == KV_ECONFLICT) /* made by a parallel sign-in */
+            rc = kv_person_find_cpr(db, cpr, &p, err);
+    }
+    if (rc < 0)
+        goto out;
+    if (strcmp(p.status, "ACTIVE") != 0 && p.status[0]) {
+        rc = kv_err_set(err, KV_EPERM, "this person is deactivated");
+        goto out;
+    }
+    out->person_id = p.id;
+    snprintf(out->subject_type, sizeof(out->subject_type), "CPR");
+    snprintf(out->subject, sizeof(out->subject), "%s", cpr);
+    snprintf(out->name, sizeof(out->name), "%s", p.name);
+out:
+    kv_db_release(db);
+    return rc;
+}
+
+int kv_web_who_email(struct kv_hub *hub, const char *email, const char *org_cvr,
+                     struct kv_web_who *out, struct kv_err *err)
+{
+    struct kv_db *db = NULL;
+    struct kv_person p;
+    struct kv_principal pr;
+    char norm[KV_EMAIL_MAX + 1];
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = kv_identity_email_norm(email, norm, err);
+    if (rc < 0)
+        return kv_err_set(err, KV_ENOTFOUND, "not an e-mail address");
+    rc = kv_db_acquire(hub->store, &db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_person_find_email(db, norm, &p, err);
+    if (rc < 0)
+        goto out;
+    /* as an employee: the principal in the chosen (or first) organisation context */
+    rc = kv_principal_for_person(db, p.id, org_cvr && *org_cvr ? org_cvr : "", &pr, err);
+    if (rc == 0 && pr.kind != KV_PRINCIPAL_EMPLOYEE && pr.kind != KV_PRINCIPAL_COMPANY_USER) {
+        /* a person with a CPR and no context given is a citizen; employees need a context */
+        char ctx[1][9];
+        size_t n = 0;
+        rc = kv_principal_contexts(db, p.id, ctx, 1, &n, err);
+        if (rc == 0 && n == 0)
+            rc = kv_err_set(err, KV_EPERM, "this person acts for no organisation");
+        if (rc == 0)
+            rc = kv_principal_for_person(db, p.id, ctx[0], &pr, err);
+    }
+    if (rc < 0)
+        goto out;
+    out->person_id = p.id;
+    snprintf(out->subject_type, sizeof(out->subject_type), "EMPLOYEE");
+    snprintf(out->subject, sizeof(out->subject), "%s", norm);
+    snprintf(out->name, sizeof(out->name), "%s", p.name);
+    snprintf(out->org_cvr, sizeof(out->org_cvr), "%s", pr.org_cvr);
+out:
+    kv_db_release(db);
+    return rc;
+}
+
+int kv_web_principal(struct kv_http_req *req, struct kv_principal *out,
+                     struct kv_web_session *sess, struct kv_err *err)
+{
+    struct kv_web_session s;
+    struct kv_db *db = NULL;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = kv_web_session_from_req(req, &s, err);
+    if (rc < 0)
+        return rc;
+    if (s.person_id <= 0)
+        return kv_err_set(err, KV_EAUTH, "session without a person");
+    rc = kv_db_acquire(req->hub->store, &db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_principal_for_person(db, s.person_id,
+                                 strcmp(s.subject_type, "EMPLOYEE") == 0 ? s.org_cvr : "", out,
+                                 err);
+    kv_db_release(db);
+    if (rc == KV_EPERM || rc == KV_ENOTFOUND)
+        return kv_err_set(err, KV_EAUTH, "the session's person may no longer act");
+    if (rc == 0 && sess)
+        *sess = s;
+    return rc;
+}
+
+size_t kv_web_contexts(struct kv_hub *hub, int64_t person_id, struct kv_web_context *out,
+                       size_t max)
+{
+    struct kv_db *db = NULL;
+    struct kv_stmt *st = NULL;
+    struct kv_err err = {0, ""};
+    char cvrs[32][9];
+    size_t n = 0, i;
+
+    if (max > 32)
+        max = 32;
+    if (kv_db_acquire(hub->store, &db, &err) < 0)
+        return 0;
+    if (kv_principal_contexts(db, person_id, cvrs, max, &n, &err) < 0)
+        n = 0;
+    for (i = 0; i < n; i++) {
+        snprintf(out[i].cvr, sizeof(out[i].cvr), "%s", cvrs[i]);
+        snprintf(out[i].name, sizeof(out[i].name), "%s", cvrs[i]);
+        if (kv_db_prepare(db, "SELECT name FROM orgs WHERE cvr = ? UNION ALL "
+                              "SELECT name FROM mailboxes WHERE owner_type = 'CVR' AND owner_id = ?",
+                          &st, &err) == 0) {
+            kv_stmt_bind_text(st, 1, cvrs[i], -1);
+            kv_stmt_bind_text(st, 2, cvrs[i], -1);
+            if (kv_stmt_step(st, &err) == KV_ROW && kv_stmt_col_text(st, 0))
+                snprintf(out[i].name, sizeof(out[i].name), "%s", kv_stmt_col_text(st, 0));
+            kv_stmt_done(st);
+        }
+    }
+    kv_db_release(db);
+    return n;
+}
