@@ -154,8 +154,9 @@ size_t kv_web_contexts(struct kv_hub *hub, int64_t person_id, struct kv_web_cont
     if (kv_principal_contexts(db, person_id, cvrs, max, &n, &err) < 0)
         n = 0;
     for (i = 0; i < n; i++) {
-        snprintf(out[i].cvr, sizeof(out[i].cvr), "%s", cvrs[i]);
-        snprintf(out[i].name, sizeof(out[i].name), "%s", cvrs[i]);
+        memcpy(out[i].cvr, cvrs[i], sizeof(out[i].cvr));
+        out[i].cvr[sizeof(out[i].cvr) - 1] = '\0';
+        memcpy(out[i].name, out[i].cvr, sizeof(out[i].cvr));
         if (kv_db_prepare(db, "SELECT name FROM orgs WHERE cvr = ? UNION ALL "
                               "SELECT name FROM mailboxes WHERE owner_type = 'CVR' AND owner_id = ?",
                           &st, &err) == 0) {
