@@ -44,16 +44,21 @@ static const char *safe_next(const char *next)
 
 /* One test identity: a form with a single button. */
 static void identity_row(struct kv_html *h, const char *csrf, const char *next,
-                         const char *subject, const char *name, const char *kind_msgid)
+                         const char *subject, const char *name, const char *kind_msgid,
+                         const char *org)
 {
+    if (org && *org)
+        kv_html(h, "<tr><td>%t</td><td>%t</td><td>%m, %t</td><td>", name, subject, kind_msgid,
+                org);
+    else
+        kv_html(h, "<tr><td>%t</td><td>%t</td><td>%m</td><td>", name, subject, kind_msgid);
     kv_html(h,
-            "<tr><td>%t</td><td>%t</td><td>%m</td><td>"
             "<form method=\"post\" action=\"/login/test\" class=\"mt-0\">"
             "<input type=\"hidden\" name=\"csrf\" value=\"%a\">"
             "<input type=\"hidden\" name=\"next\" value=\"%a\">"
             "<button type=\"submit\" class=\"button button-secondary\" name=\"subject\" "
             "value=\"%a\" aria-label=\"%m %t\">%m</button></form></td></tr>\n",
-            name, subject, kind_msgid, csrf, next, subject, N_("Sign in as"), name, N_("Sign in"));
+            csrf, next, subject, N_("Sign in as"), name, N_("Sign in"));
 }
 
 static void list_identities(struct kv_web_ctx *ctx, const char *csrf, const char *next)
@@ -79,19 +84,21 @@ static void list_identities(struct kv_web_ctx *ctx, const char *csrf, const char
                        &st, &err);
     while (rc == 0 && kv_stmt_step(st, &err) == KV_ROW && n++ < LIST_MAX)
         identity_row(&ctx->h, csrf, next, kv_stmt_col_text(st, 0), kv_stmt_col_text(st, 1),
-                     N_("Citizen"));
+                     N_("Citizen"), NULL);
     if (rc == 0)
         kv_stmt_done(st);
     n = 0;
     rc = kv_db_prepare(db,
-                       "SELECT p.email, p.name, MIN(e.org_cvr) FROM persons p "
-                       "JOIN employees e ON e.person_id = p.id WHERE p.status = 'ACTIVE' "
-                       "AND e.status = 'ACTIVE' AND p.email IS NOT NULL AND p.email <> '' "
-                       "GROUP BY p.id ORDER BY MIN(e.org_cvr), p.name LIMIT 50",
+                       "SELECT p.email, p.name, e.org_cvr, COALESCE(o.name, '') FROM persons p "
+                       "JOIN employees e ON e.person_id = p.id LEFT JOIN orgs o ON o.cvr = "
+                       "e.org_cvr WHERE p.status = 'ACTIVE' AND p.email IS NOT NULL AND "
+                       "p.email <> '' AND e.id = (SELECT MIN(e2.id) FROM employees e2 WHERE "
+                       "e2.person_id = p.id AND e2.status = 'ACTIVE') "
+                       "ORDER BY e.org_cvr, p.name LIMIT 50",
                        &st, &err);
     while (rc == 0 && kv_stmt_step(st, &err) == KV_ROW && n++ < LIST_MAX)
         identity_row(&ctx->h, csrf, next, kv_stmt_col_text(st, 0), kv_stmt_col_text(st, 1),
-                     N_("Employee"));
+                     N_("Employee"), kv_stmt_col_text(st, 3));
     if (rc == 0)
         kv_stmt_done(st);
     kv_db_release(db);
