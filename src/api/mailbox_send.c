@@ -173,6 +173,114 @@ static int take_attachments(struct request *r)
     return 0;
 }
 
+/* Finds the top-level member key of the JSON object b[0..n) whose value is a string without
+ * escapes shorter than outsz, and copies that value to out. 1 when found; 0 when not, or on
+ * anything it does not follow (escapes in the key, another type of value, malformed input).
+ * A bounded, linear look-ahead, not a parser: it only tells where a letter goes so that the
+ * destination's size limit can be checked before jansson parses the body (which then
+ * validates everything, duplicates included). */
+static int top_level_string(const char *b, size_t n, const char *key, char *out, size_t outsz)
+{
+    size_t i, start, klen = strlen(key);
+    int depth = 0, expect_key = 0, after_key = 0, match = 0, want_value = 0, esc;
+
+    for (i = 0; i < n; i++) {
+        char c = b[i];
+
+        if (c == '"') {
+            for (start = ++i, esc = 0; i < n && b[i] != '"'; i++)
+                if (b[i] == '\\') {
+                    esc = 1;
+                    i++;
+                }
+            if (i >= n)
+                return 0;
+            if (depth == 1 && want_value) {
+                if (esc || i - start >= outsz)
+                    return 0;
+                memcpy(out, b + start, i - start);
+                out[i - start] = '\0';
+                return 1;
+            }
+            if (depth == 1 && expect_key) {
+                match = !esc && i - start == klen && memcmp(b + start, key, klen) == 0;
+                expect_key = 0;
+                after_key = 1;
+            }
+            continue;
+        }
+        if (want_value && c != ' ' && c != '\t' && c != '\r' && c != '\n')
+            return 0; /* the value is not a string */
+        switch (c) {
+        case '{':
+        case '[':
+            if (++depth == 1)
+                expect_key = c == '{';
+            break;
+        case '}':
+        case ']':
+            if (--depth <= 0)
+                return 0;
+            break;
+        case ',':
+            if (depth == 1)
+                expect_key = 1;
+            break;
+        case ':':
+            if (depth == 1 && after_key) {
+                after_key = 0;
+                want_value = match;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Refuses (413 CONTACT_POINT_SIZE_LIMIT) a request body larger than its destination's size
+ * limit allows, before the body is parsed: a 127 MB letter to a 10 MB contact point is not
+ * turned into a JSON tree and decoded files first. Returns 0 to go on; a negative code when
+ * the answer is written. */
+static int size_gate(struct kv_http_req *req, struct kv_http_resp *resp, int reply,
+                     const struct kv_mbox_owner *owner)
+{
+    struct kv_err err = {0};
+    char point[40], msg[256];
+    const char *point_id = NULL;
+    uint64_t max = 0;
+    int64_t max_mb = 0;
+    int rc;
+
+    if (!reply && top_level_string(req->body, req->body_len, "contactPointId", point,
+                                   sizeof(point)) &&
+        strlen(point) == 36)
+        point_id = point;
+    rc = kv_mbox_send_body_max(req->hub, owner, point_id, reply ? req->params[0] : NULL, &max,
+                               &max_mb, &err);
+    if (rc < 0) {
+        kv_http_resp_from_err(resp, rc, &err);
+        return rc;
+    }
+    if ((uint64_t)req->body_len <= max)
+        return 0;
+    if (max_mb > 0)
+        snprintf(msg, sizeof(msg),
+                 "the request is %zu bytes; the contact point accepts at most %lld MB of files "
+                 "(%lld bytes), which a request of at most %llu bytes carries",
+                 req->body_len, (long long)max_mb, (long long)max_mb * KV_MBOX_SEND_MB,
+                 (unsigned long long)max);
+    else
+        snprintf(msg, sizeof(msg),
+                 "the request is %zu bytes; no contact point accepts more than %d bytes of files "
+                 "(a request of at most %llu bytes)",
+                 req->body_len, KV_MBOX_SEND_DECODED_MAX, (unsigned long long)max);
+    kv_http_resp_field_error(resp, 413, "CONTACT_POINT_SIZE_LIMIT", msg, "MailboxMessage",
+                             "attachments", NULL);
+    return KV_ETOOBIG;
+}
+
 /* Parses and checks the body; writes the error answer itself and returns a negative code when
  * the request is refused. reply: no contactPointId, label optional. */
 static int parse(struct kv_http_req *req, struct kv_http_resp *resp, int reply, struct request *r)
@@ -257,7 +365,7 @@ static int write_letter(struct kv_http_req *req, struct kv_http_resp *resp, int 
     kv_db_release(db);
     if (rc < 0)
         return 0;
-    if (parse(req, resp, reply, &r) < 0)
+    if (size_gate(req, resp, reply, &owner) < 0 || parse(req, resp, reply, &r) < 0)
         goto out;
     if (reply)
         rc = kv_mbox_send_reply(req->hub, &owner, req->params[0], &r.d, &sent, &refusal, &err);

@@ -550,3 +550,64 @@ out:
     kv_db_release(db);
     return finish(&a, rc < 0 ? rc : 0);
 }
+
+/* ---- the request size a target accepts (checked before the request is parsed) ---- */
+
+uint64_t kv_mbox_send_request_max(int64_t max_mb)
+{
+    uint64_t files = max_mb > 0 ? (uint64_t)max_mb * KV_MBOX_SEND_MB : KV_MBOX_SEND_DECODED_MAX;
+
+    /* base64 of the files (padding per attachment), the text JSON-escaped at worst (6 bytes
+     * per byte, \u00XX), and room for names, types, the label and the JSON around them */
+    return (files + 2) / 3 * 4 + (uint64_t)KV_MBOX_SEND_ATTACH_MAX * 4 +
+           6 * (uint64_t)KV_MBOX_SEND_TEXT_MAX + KV_MBOX_SEND_REQUEST_SLACK;
+}
+
+int kv_mbox_send_body_max(struct kv_hub *hub, const struct kv_mbox_owner *owner,
+                          const char *point_id, const char *reply_uuid, uint64_t *out_max,
+                          int64_t *out_max_mb, struct kv_err *err)
+{
+    struct kv_problem ignored;
+    struct answer a = {NULL, &ignored};
+    struct kv_db *db = NULL;
+    struct kv_mbox_letter l;
+    struct kv_memo_message *orig = NULL;
+    struct target t;
+    int rc, known = 0;
+
+    *out_max = kv_mbox_send_request_max(0);
+    if (out_max_mb)
+        *out_max_mb = 0;
+    memset(&t, 0, sizeof(t));
+    memset(&l, 0, sizeof(l));
+    kv_problem_init(&ignored);
+    if (!point_id && !reply_uuid)
+        return 0;
+    rc = kv_db_acquire(hub->store, &db, err);
+    if (rc < 0)
+        return rc;
+    if (point_id) {
+        rc = load_point(db, point_id, strcmp(owner->type, "CPR") == 0 ? "citizen" : "company", &t,
+                        err);
+        known = rc == 0;
+    } else {
+        rc = kv_mbox_letter_load(db, owner, reply_uuid, 1, &l, err);
+        if (rc == 0)
+            rc = kv_mbox_letter_model(&l, 1, &orig, err);
+        if (rc == 0)
+            rc = reply_target(db, orig, &t, &a, err);
+        known = rc == 0;
+    }
+    /* Whatever is unknown here (no such point or letter, not reachable) is refused with its
+     * reason by the send itself; only the size is decided now. */
+    if (known && t.max_mb > 0) {
+        *out_max = kv_mbox_send_request_max(t.max_mb);
+        if (out_max_mb)
+            *out_max_mb = t.max_mb;
+    }
+    kv_memo_message_free(orig);
+    kv_mbox_letter_release(&l);
+    kv_problem_release(&ignored);
+    kv_db_release(db);
+    return rc < 0 && rc != KV_ENOTFOUND ? rc : 0;
+}

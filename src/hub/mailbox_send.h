@@ -51,6 +51,7 @@ struct kv_mbox_owner;
 #define KV_MBOX_SEND_FILENAME_MAX 255       /* attachment file name, bytes */
 #define KV_MBOX_SEND_DECODED_MAX 100000000  /* decoded bytes of all files (largest point limit) */
 #define KV_MBOX_SEND_MB 1000000             /* memoSizeThresholdMB unit, bytes */
+#define KV_MBOX_SEND_REQUEST_SLACK 1048576  /* JSON around files and text in a request, bytes */
 
 /* One attachment: becomes an AdditionalDocument with one File. */
 struct kv_mbox_attachment {
@@ -93,5 +94,20 @@ int kv_mbox_send_new(struct kv_hub *hub, const struct kv_mbox_owner *owner,
 int kv_mbox_send_reply(struct kv_hub *hub, const struct kv_mbox_owner *owner, const char *uuid,
                        const struct kv_mbox_draft *d, struct kv_mbox_sent *out,
                        struct kv_problem *refusal, struct kv_err *err);
+
+/* The size a request may have before it is parsed. A contact point's limit (max_mb MB of
+ * decoded file bytes, the text included; 0 = KV_MBOX_SEND_DECODED_MAX) bounds the JSON that
+ * can carry such a letter: base64 of the files, the text escaped at worst, plus
+ * KV_MBOX_SEND_REQUEST_SLACK. kv_mbox_send_request_max computes it; kv_mbox_send_body_max
+ * finds the limit of where a letter goes: contact point point_id (as open to owner's
+ * audience) for a new letter, or where a reply to letter reply_uuid goes. When the target is
+ * unknown or unreachable (the send itself refuses that, with its reason) *out_max is the
+ * largest any point accepts. *out_max_mb (may be NULL) gets the point's limit, 0 when none
+ * applies. The API refuses a larger body with 413 CONTACT_POINT_SIZE_LIMIT before parsing it
+ * (api/mailbox_send.c); the exact check on decoded bytes still runs when storing. */
+uint64_t kv_mbox_send_request_max(int64_t max_mb);
+int kv_mbox_send_body_max(struct kv_hub *hub, const struct kv_mbox_owner *owner,
+                          const char *point_id, const char *reply_uuid, uint64_t *out_max,
+                          int64_t *out_max_mb, struct kv_err *err);
 
 #endif
