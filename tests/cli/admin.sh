@@ -45,7 +45,9 @@ err_has() {
 
 # --help everywhere, exit 0
 for c in "org" "org add" "org show" "system" "system add" "system show" "mailbox" "mailbox add" \
-    "mailbox close" "user" "user token" "events" "events verify" "demo"; do
+    "mailbox close" "user" "user token" "user token list" "user token revoke" \
+    "system rotate-secret" "delegation" "delegation add" "delegation remove" "delegation list" \
+    "events" "events verify" "demo"; do
     # shellcheck disable=SC2086
     run $c --help
     expect 0 "$c --help"
