@@ -31,4 +31,13 @@ void kv__dir_hex(const unsigned char *b, size_t len, char *out);
  * Authorization header value; returns a pointer into header or NULL. */
 const char *kv__dir_auth_param(const char *header, const char *scheme);
 
+/* A system secret: 32 random bytes as 64 lowercase hex characters. */
+#define KV__DIR_SECRET_HEX 64
+
+/* Draws a new system secret into secret (KV__DIR_SECRET_HEX + 1 bytes) and its SHA-256 hex
+ * (the stored form) into sha (65 bytes). KV_EINTERNAL without randomness. (system_secret.c) */
+int kv__dir_new_secret(char *secret, char *sha, struct kv_err *err);
+/* The API token base64("<system id>:<secret>"), owned (free with free()). */
+char *kv__dir_system_token(const char *id, const char *secret);
+
 #endif

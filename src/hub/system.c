@@ -21,8 +21,7 @@
 #include "util/clock.h"
 #include "util/crypto.h"
 
-#define SECRET_BYTES 32
-#define SECRET_HEX (2 * SECRET_BYTES)
+#define SECRET_HEX KV__DIR_SECRET_HEX
 #define TOKEN_MAX 256 /* longest base64 token accepted before decoding */
 
 static const char SQL_SYS_ADD[] =
@@ -113,8 +112,7 @@ int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, str
 {
     struct kv_stmt *s = NULL;
     struct kv_org org;
-    unsigned char raw[SECRET_BYTES];
-    char secret[SECRET_HEX + 1], sha[KV_SHA256_HEX_LEN + 1], cred[36 + 1 + SECRET_HEX + 1];
+    char secret[SECRET_HEX + 1], sha[KV_SHA256_HEX_LEN + 1];
     char subject[16], *props_txt = NULL;
     json_t *props = NULL;
     int rc;
@@ -125,10 +123,11 @@ int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, str
         return rc;
     if (strcmp(sys->kind, "recipient") == 0 && !sys->protocol[0])
         kv__dir_copy(sys->protocol, sizeof(sys->protocol), "pull");
-    if (kv_uuid_v4(sys->id) < 0 || kv_random_bytes(raw, sizeof(raw)) < 0)
+    if (kv_uuid_v4(sys->id) < 0)
         return kv_err_set(err, KV_EINTERNAL, "no random bytes");
-    kv__dir_hex(raw, sizeof(raw), secret);
-    kv_sha256_hex(secret, SECRET_HEX, sha);
+    rc = kv__dir_new_secret(secret, sha, err);
+    if (rc < 0)
+        return rc;
     kv__dir_copy(sys->status, sizeof(sys->status), "active");
     sys->created_ms = kv_clock_now_ms();
 
@@ -181,13 +180,11 @@ out:
     if (rc < 0) {
         kv_db_rollback(db);
     } else {
-        snprintf(cred, sizeof(cred), "%s:%s", sys->id, secret);
-        *out_token = kv_base64_encode(cred, strlen(cred));
+        *out_token = kv__dir_system_token(sys->id, secret);
     }
     json_decref(props);
     free(props_txt);
     memset(secret, 0, sizeof(secret));
-    memset(raw, 0, sizeof(raw));
     return rc;
 }
 

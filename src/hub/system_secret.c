@@ -4,7 +4,8 @@
  * NgDP calls it "renew API token"). A fresh 32-byte secret replaces the stored SHA-256 in one
  * transaction with the event SYSTEM_SECRET_ROTATED, so the old token stops authenticating the
  * moment the new one is handed out. The new token is returned once and never stored or
- * logged; the system keeps its id, so only the secret half of the token changes.
+ * logged; the system keeps its id, so only the secret half of the token changes. The secret
+ * and token formats (kv__dir_new_secret, kv__dir_system_token) are shared with kv_system_add.
  */
 #include "hub/directory.h"
 
@@ -15,23 +16,43 @@
 #include "store/store.h"
 #include "util/crypto.h"
 
-#define SECRET_BYTES 32
-#define SECRET_HEX (2 * SECRET_BYTES)
+#define SECRET_BYTES (KV__DIR_SECRET_HEX / 2)
+
+int kv__dir_new_secret(char *secret, char *sha, struct kv_err *err)
+{
+    unsigned char raw[SECRET_BYTES];
+
+    if (kv_random_bytes(raw, sizeof(raw)) < 0)
+        return kv_err_set(err, KV_EINTERNAL, "no random bytes");
+    kv__dir_hex(raw, sizeof(raw), secret);
+    kv_sha256_hex(secret, KV__DIR_SECRET_HEX, sha);
+    memset(raw, 0, sizeof(raw));
+    return 0;
+}
+
+char *kv__dir_system_token(const char *id, const char *secret)
+{
+    char cred[36 + 1 + KV__DIR_SECRET_HEX + 1];
+    char *token;
+
+    snprintf(cred, sizeof(cred), "%s:%s", id, secret);
+    token = kv_base64_encode(cred, strlen(cred));
+    memset(cred, 0, sizeof(cred));
+    return token;
+}
 
 int kv_system_rotate_secret(struct kv_db *db, const char *id, char **out_token, struct kv_err *err)
 {
     struct kv_system sys;
     struct kv_stmt *s = NULL;
-    unsigned char raw[SECRET_BYTES];
-    char secret[SECRET_HEX + 1], sha[KV_SHA256_HEX_LEN + 1], cred[36 + 1 + SECRET_HEX + 1];
+    char secret[KV__DIR_SECRET_HEX + 1], sha[KV_SHA256_HEX_LEN + 1];
     char subject[16];
     int rc;
 
     *out_token = NULL;
-    if (kv_random_bytes(raw, sizeof(raw)) < 0)
-        return kv_err_set(err, KV_EINTERNAL, "no random bytes");
-    kv__dir_hex(raw, sizeof(raw), secret);
-    kv_sha256_hex(secret, SECRET_HEX, sha);
+    rc = kv__dir_new_secret(secret, sha, err);
+    if (rc < 0)
+        return rc;
     rc = kv_db_begin(db, err);
     if (rc < 0)
         goto wipe;
@@ -55,12 +76,9 @@ out:
     if (rc < 0) {
         kv_db_rollback(db);
     } else {
-        snprintf(cred, sizeof(cred), "%s:%s", sys.id, secret);
-        *out_token = kv_base64_encode(cred, strlen(cred));
-        memset(cred, 0, sizeof(cred));
+        *out_token = kv__dir_system_token(sys.id, secret);
     }
 wipe:
     memset(secret, 0, sizeof(secret));
-    memset(raw, 0, sizeof(raw));
     return rc;
 }
