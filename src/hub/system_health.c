@@ -119,17 +119,18 @@ struct row {
     int64_t last_fetch;      /* 0 = never */
     int64_t activated;       /* 0 = never reactivated */
     int64_t created;         /* created_ms */
+    int64_t last_success;    /* last_success_ms, 0 = never */
     int64_t oldest_waiting;  /* availability of the oldest waiting letter, 0 = none waiting
                               * (kv_recipient_oldest_waiting) */
 };
 
 static const char SQL_ROWS[] =
     "SELECT id, org_cvr, name, protocol, contact_email, failing_since_ms, warnings_sent,"
-    " last_fetch_ms, activated_ms, created_ms FROM systems WHERE kind = 'recipient'"
+    " last_fetch_ms, activated_ms, created_ms, last_success_ms FROM systems WHERE kind = 'recipient'"
     " AND status = 'active' AND id > ?1 ORDER BY id LIMIT ?2";
 static const char SQL_ROW_ONE[] =
     "SELECT id, org_cvr, name, protocol, contact_email, failing_since_ms, warnings_sent,"
-    " last_fetch_ms, activated_ms, created_ms FROM systems WHERE kind = 'recipient'"
+    " last_fetch_ms, activated_ms, created_ms, last_success_ms FROM systems WHERE kind = 'recipient'"
     " AND status = 'active' AND id = ?1";
 static const char SQL_SET_FAILING[] =
     "UPDATE systems SET failing_since_ms = ?2, warnings_sent = ?3 WHERE id = ?1";
@@ -163,6 +164,7 @@ static void read_row(struct kv_stmt *s, struct row *r)
     r->last_fetch = kv_stmt_col_is_null(s, 7) ? 0 : kv_stmt_col_int64(s, 7);
     r->activated = kv_stmt_col_is_null(s, 8) ? 0 : kv_stmt_col_int64(s, 8);
     r->created = kv_stmt_col_int64(s, 9);
+    r->last_success = kv_stmt_col_is_null(s, 10) ? 0 : kv_stmt_col_int64(s, 10);
 }
 
 /* Fills r->oldest_waiting (recipient_queue.h: one index seek). */
@@ -193,9 +195,10 @@ static void judge(const struct row *r, int64_t now, struct verdict *v)
         return;
     if (strcmp(r->protocol, "push") == 0)
         v->failing_since = r->failing_since;
-    else /* pull: letters wait unfetched since the latest of the last fetch, the oldest
-          * waiting letter's availability and the last reactivation (not before creation) */
-        v->failing_since = max64(max64(r->last_fetch, r->oldest_waiting),
+    else /* pull: letters wait unfetched since the latest of the last fetch or successful
+          * delivery (a delete or receipt after the fetch), the oldest waiting letter's
+          * availability and the last reactivation (not before creation) */
+        v->failing_since = max64(max64(max64(r->last_fetch, r->last_success), r->oldest_waiting),
                                  max64(r->activated, r->created));
     if (!v->failing_since || v->failing_since > now)
         return; /* a push system that has not failed yet, or a clock set back */

@@ -389,6 +389,25 @@ static void test_pull(void **state)
     assert_int_equal(mails(f, f->pull, "SYSTEM_DEACTIVATED"), 1);
 }
 
+/* A delivery acknowledged after the last recorded fetch (a DELETE or business receipt within
+ * the fetch throttle minute) also ends a pull system's waiting period: letters still waiting
+ * are failing from that success on, never from before it. */
+static void test_pull_success_after_fetch(void **state)
+{
+    struct fx *f = *state;
+    struct kv_system_health h;
+    struct kv_err err = {0};
+    int64_t t0 = f->t0;
+
+    queue_letter(f, f->pull, t0 + DAY);
+    assert_int_equal(kv_system_health_fetched(f->db, f->pull, t0 + 2 * DAY, &err), 0);
+    assert_int_equal(kv_system_health_success(f->db, f->pull, t0 + 2 * DAY + HOUR, &err), 0);
+    assert_int_equal(check(f, t0 + 2 * DAY + 2 * HOUR), 0);
+    health(f, f->pull, &h);
+    assert_int_equal(h.last_success_ms, t0 + 2 * DAY + HOUR);
+    assert_int_equal(h.failing_since_ms, t0 + 2 * DAY + HOUR);
+}
+
 /* Polling the list often writes at most once a minute while not failing. */
 static void test_fetch_throttle(void **state)
 {
@@ -566,6 +585,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_success_resets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clock_jump_and_no_email, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pull, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pull_success_after_fetch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_throttle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_waiting_clears, setup, teardown),
         cmocka_unit_test_setup_teardown(test_activate, setup, teardown),
