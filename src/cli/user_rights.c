@@ -84,33 +84,6 @@ static int take_rights(int argc, char **argv, const char **rights, size_t *n, in
     return j;
 }
 
-/* YYYY-MM-DD -> the following midnight in Europe/Copenhagen (the right holds through the day). */
-static int parse_until(const char *s, int64_t *out)
-{
-    int y, m, d, n = 0;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-    if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
-        s[4] != '-' || s[7] != '-')
-        return KV_EINVAL;
-    if (y < 2000 || y > 2200 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-        return KV_EINVAL;
-    if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return KV_EINVAL;
-    /* midnight starting the next day */
-    if (d == mdays[m - 1] || (m == 2 && d == 28 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))) {
-        d = 1;
-        if (++m > 12) {
-            m = 1;
-            y++;
-        }
-    } else {
-        d++;
-    }
-    *out = kv_clock_copenhagen_midnight_ms(y, m, d);
-    return 0;
-}
-
 static int employee_of(struct kv__admin *a, const char *email, const char *org,
                        struct kv_person *p, struct kv_employee *e, struct kv_err *err)
 {
@@ -218,7 +191,7 @@ static int cmd_grant(int argc, char **argv)
     if (cg && cp)
         return kv__admin_usage(&a, "give at most one of --contact-group and --contact-point");
     memset(&g, 0, sizeof(g));
-    if (until && parse_until(until, &g.active_to_ms) < 0)
+    if (until && kv_rights_parse_until(until, &g.active_to_ms) < 0)
         return kv__admin_usage(&a, "--until takes a date YYYY-MM-DD");
     if (parent) {
         char *end;

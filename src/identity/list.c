@@ -213,3 +213,35 @@ int kv_rights_list_org(struct kv_db *db, const char *cvr, int all, json_t **out,
     *out = o;
     return 0;
 }
+
+int kv_rights_list_appointed(struct kv_db *db, const char *cvr, json_t **out, struct kv_err *err)
+{
+    static const char sql[] =
+        "SELECT " KV__PRIV_COLS ", COALESCE(o.name, '') FROM privileges p"
+        " LEFT JOIN orgs o ON o.cvr = p.scope_id WHERE p.grantee_type = 'ORGANISATION'"
+        " AND p.grantee_cvr = ? AND p.status = 'ACTIVE' ORDER BY p.scope_id, p.id";
+    struct kv_privilege p;
+    struct kv_stmt *s;
+    json_t *arr = json_array(), *o;
+    int rc = kv_db_prepare(db, sql, &s, err);
+
+    *out = NULL;
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    kv_stmt_bind_text(s, 1, cvr, -1);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+        kv__priv_read(s, 0, &p);
+        o = kv_rights_privilege_json(&p);
+        json_object_set_new(o, "scopeName", json_string(kv_stmt_col_text(s, 17)));
+        json_array_append_new(arr, o);
+    }
+    kv_stmt_done(s);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}

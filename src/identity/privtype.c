@@ -4,12 +4,17 @@
  * (../shared/docs/portals.md §3.1), the Danish names the guides use (where none was seen, a
  * name in the same style, marked in docs/rights.md), an English name, one line on what each
  * allows, and how it may be granted (organisation scope, mailbox access, narrowing to a
- * contact group or point, to an external partner).
+ * contact group or point, to an external partner); and the "last day it holds" dates of
+ * --until and the portal's date fields.
  */
 #include "identity/rights.h"
 
-#include <strings.h>
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+#include "util/clock.h"
 
 #define ORG KV_PRIV_F_ORG
 #define MBX KV_PRIV_F_MAILBOX
@@ -67,4 +72,47 @@ const struct kv_priv_info *kv_priv_find(const char *code)
         if (strcasecmp(TABLE[i].code, code) == 0)
             return &TABLE[i];
     return NULL;
+}
+
+static int leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int kv_rights_parse_until(const char *s, int64_t *out)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d, n = 0, last;
+
+    if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+        s[4] != '-' || s[7] != '-' || !isdigit((unsigned char)s[0]) ||
+        !isdigit((unsigned char)s[5]) || !isdigit((unsigned char)s[8]))
+        return KV_EINVAL;
+    if (y < 2000 || y > 2200 || m < 1 || m > 12)
+        return KV_EINVAL;
+    last = mdays[m - 1] + (m == 2 && leap(y));
+    if (d < 1 || d > last)
+        return KV_EINVAL;
+    if (d == last) { /* the right ends at the midnight that starts the next day */
+        d = 1;
+        if (++m > 12) {
+            m = 1;
+            y++;
+        }
+    } else {
+        d++;
+    }
+    *out = kv_clock_copenhagen_midnight_ms(y, m, d);
+    return 0;
+}
+
+void kv_rights_format_until(int64_t active_to_ms, char out[11])
+{
+    char buf[32];
+
+    /* a Copenhagen midnight is 22:00 or 23:00 UTC of the day before: one ms earlier is still
+     * on the last day the right holds, in UTC too */
+    kv_clock_format_utc(active_to_ms - 1, buf, sizeof(buf));
+    memcpy(out, buf, 10);
+    out[10] = '\0';
 }

@@ -132,6 +132,12 @@ int kv_rights_get(struct kv_db *db, int64_t id, struct kv_privilege *out, struct
 int kv_rights_find_direct(struct kv_db *db, int64_t employee_id, const char *scope_cvr,
                           const char *code, struct kv_privilege *out, struct kv_err *err);
 
+/* "YYYY-MM-DD", the last day a right holds, to its end instant: the following midnight in
+ * Europe/Copenhagen. KV_EINVAL for anything else (also impossible dates). */
+int kv_rights_parse_until(const char *date, int64_t *out_ms);
+/* The reverse for display: the last day a right ending at active_to_ms holds (out 11 bytes). */
+void kv_rights_format_until(int64_t active_to_ms, char out[11]);
+
 /* Privilege bits person holds at now_ms in organisation scope cvr (through their active
  * employments, user groups and hand-ons), or -- cvr NULL -- in their own mailbox (mailbox
  * access to others is asked with kv_rights_mailbox_level). */
@@ -151,6 +157,9 @@ int kv_rights_count_admins(struct kv_db *db, const char *cvr, int64_t *out, stru
  * Only active privileges unless all is 1. */
 int kv_rights_list_org(struct kv_db *db, const char *cvr, int all, json_t **out,
                        struct kv_err *err);
+/* The active privileges other organisations appointed to partner cvr (JSON array of the
+ * privilege objects above, each with "scopeName"), for handing on to its employees. */
+int kv_rights_list_appointed(struct kv_db *db, const char *cvr, json_t **out, struct kv_err *err);
 /* One privilege as the JSON object above. */
 json_t *kv_rights_privilege_json(const struct kv_privilege *p);
 
