@@ -31,6 +31,41 @@ static const char SQL_CONTEXTS[] =
     "  ON e.id = m.employee_id WHERE e.person_id = ? AND e.status = 'ACTIVE'))"
     " ORDER BY 1";
 
+static const char SQL_HAS_CONTEXT[] =
+    "SELECT (SELECT COUNT(*) FROM employees WHERE person_id = ? AND org_cvr = ?"
+    "  AND status = 'ACTIVE')"
+    " + (SELECT COUNT(*) FROM privileges p WHERE p.scope_type = 'CVR' AND p.scope_id = ?"
+    " AND p.status = 'ACTIVE' AND (p.active_to_ms IS NULL OR p.active_to_ms > ?)"
+    " AND (p.grantee_employee_id IN (SELECT e.id FROM employees e WHERE e.person_id = ?"
+    "  AND e.status = 'ACTIVE')"
+    "  OR p.grantee_group_id IN (SELECT m.group_id FROM user_group_members m JOIN employees e"
+    "  ON e.id = m.employee_id WHERE e.person_id = ? AND e.status = 'ACTIVE')))";
+
+/* 1 when the person may act for cvr (an active employment or an active privilege there). */
+static int has_context(struct kv_db *db, int64_t person_id, const char *cvr, int64_t now,
+                       struct kv_err *err)
+{
+    struct kv_stmt *s;
+    int64_t n = 0;
+    int rc = kv_db_prepare(db, SQL_HAS_CONTEXT, &s, err);
+
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, person_id);
+    kv_stmt_bind_text(s, 2, cvr, -1);
+    kv_stmt_bind_text(s, 3, cvr, -1);
+    kv_stmt_bind_int64(s, 4, now);
+    kv_stmt_bind_int64(s, 5, person_id);
+    kv_stmt_bind_int64(s, 6, person_id);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        n = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    return n > 0 ? 1 : 0;
+}
+
 const char *kv_principal_kind_name(enum kv_principal_kind kind)
 {
     switch (kind) {
@@ -77,8 +112,8 @@ int kv_principal_for_person(struct kv_db *db, int64_t person_id, const char *org
                             struct kv_principal *out, struct kv_err *err)
 {
     struct kv_person p;
-    char ctx[32][9];
-    size_t n = 0, i;
+    char ctx[1][9];
+    size_t n = 0;
     int rc, kind;
 
     memset(out, 0, sizeof(*out));
@@ -96,19 +131,20 @@ int kv_principal_for_person(struct kv_db *db, int64_t person_id, const char *org
         out->kind = KV_PRINCIPAL_CITIZEN;
         return kv_rights_load(db, p.id, NULL, out->loaded_ms, &out->privs, err);
     }
-    rc = kv_principal_contexts(db, p.id, ctx, sizeof(ctx) / sizeof(ctx[0]), &n, err);
-    if (rc < 0)
-        return rc;
     if (!org_cvr || !*org_cvr) {
+        rc = kv_principal_contexts(db, p.id, ctx, 1, &n, err);
+        if (rc < 0)
+            return rc;
         if (n == 0)
             return kv_err_set(err, KV_EPERM, "this person acts for no organisation");
         org_cvr = ctx[0];
+    } else {
+        rc = has_context(db, p.id, org_cvr, out->loaded_ms, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return kv_err_set(err, KV_EPERM, "this person does not act for %.8s", org_cvr);
     }
-    for (i = 0; i < n; i++)
-        if (strcmp(ctx[i], org_cvr) == 0)
-            break;
-    if (i == n)
-        return kv_err_set(err, KV_EPERM, "this person does not act for %.8s", org_cvr);
     kind = kv__id_org_kind(db, org_cvr, err);
     if (kind < 0)
         return kind;
