@@ -276,18 +276,27 @@ struct sys_cache {
     int n;
 };
 
-/* Looks id up (id may be any string); NULL when it is not a system. */
-static int sys_lookup(struct kv_db *db, struct sys_cache *c, const char *id, int *out_i,
-                      struct kv_err *err)
+/* What one event needs to know of a system: whether it is one, its organisation and name. */
+struct sys_info {
+    int known;
+    char cvr[9], name[257];
+};
+
+/* Looks id up (id may be any string) into *out, a copy (the cache may be reused by the next
+ * lookup); out->known 0 when id is no system. */
+static int sys_lookup(struct kv_db *db, struct sys_cache *c, const char *id,
+                      struct sys_info *out, struct kv_err *err)
 {
     int i, rc;
 
-    *out_i = -1;
+    memset(out, 0, sizeof(*out));
     if (!id || strlen(id) != 36)
         return 0;
     for (i = 0; i < c->n; i++) {
         if (strcmp(c->e[i].id, id) == 0) {
-            *out_i = c->e[i].known ? i : -1;
+            out->known = c->e[i].known;
+            memcpy(out->cvr, c->e[i].cvr, sizeof(out->cvr));
+            memcpy(out->name, c->e[i].name, sizeof(out->name));
             return 0;
         }
     }
@@ -301,16 +310,18 @@ static int sys_lookup(struct kv_db *db, struct sys_cache *c, const char *id, int
         c->s = NULL;
         return rc;
     }
-    i = c->n < 16 ? c->n++ : 15;
-    snprintf(c->e[i].id, sizeof(c->e[i].id), "%s", id);
-    c->e[i].known = rc == KV_ROW;
+    out->known = rc == KV_ROW;
     if (rc == KV_ROW) {
-        snprintf(c->e[i].cvr, sizeof(c->e[i].cvr), "%s", kv_stmt_col_text(c->s, 0));
-        snprintf(c->e[i].name, sizeof(c->e[i].name), "%s", kv_stmt_col_text(c->s, 1));
-        *out_i = i;
+        snprintf(out->cvr, sizeof(out->cvr), "%s", kv_stmt_col_text(c->s, 0));
+        snprintf(out->name, sizeof(out->name), "%s", kv_stmt_col_text(c->s, 1));
     }
     kv_stmt_done(c->s);
     c->s = NULL;
+    i = c->n < 16 ? c->n++ : 15; /* a full cache keeps recycling its last slot */
+    snprintf(c->e[i].id, sizeof(c->e[i].id), "%s", id);
+    c->e[i].known = out->known;
+    memcpy(c->e[i].cvr, out->cvr, sizeof(out->cvr));
+    memcpy(c->e[i].name, out->name, sizeof(out->name));
     return 0;
 }
 
@@ -329,16 +340,16 @@ static int props_json(struct kv_db *db, struct sys_cache *c, const char *viewer_
         if (json_is_null(v))
             continue;
         if (json_is_string(v)) {
-            int i = -1;
+            struct sys_info si = {0};
             if (kl > 8 && strcmp(k + kl - 8, "SystemId") == 0) {
-                rc = sys_lookup(db, c, json_string_value(v), &i, err);
+                rc = sys_lookup(db, c, json_string_value(v), &si, err);
                 if (rc < 0)
                     break;
             }
-            if (i >= 0 && strcmp(c->e[i].cvr, viewer_cvr) != 0) {
+            if (si.known && strcmp(si.cvr, viewer_cvr) != 0) {
                 char name[128];
                 snprintf(name, sizeof(name), "%.*sSystemName", (int)(kl - 8), k);
-                json_object_set_new(out, name, json_string(c->e[i].name));
+                json_object_set_new(out, name, json_string(si.name));
             } else {
                 json_object_set(out, k, v);
             }
@@ -363,7 +374,8 @@ static int event_json(struct kv_db *db, struct kv_stmt *s, struct sys_cache *c,
     const char *subject = kv_stmt_col_text(s, 7), *ngdp = kv_event_tag_ngdp(tag);
     json_t *o = json_object(), *props = json_object();
     char ts[32];
-    int si = -1, ai = -1, rc;
+    struct sys_info si, ai;
+    int rc;
 
     kv_clock_format_utc(kv_stmt_col_int64(s, 2), ts, sizeof(ts));
     rc = sys_lookup(db, c, sys, &si, err);
@@ -388,19 +400,19 @@ static int event_json(struct kv_db *db, struct kv_stmt *s, struct sys_cache *c,
     json_object_set_new(o, "eventTag", json_string(ngdp));
     if (sys) {
         json_t *so = json_object();
-        if (si >= 0 && strcmp(c->e[si].cvr, viewer_cvr) != 0) {
-            json_object_set_new(so, "name", json_string(c->e[si].name));
+        if (si.known && strcmp(si.cvr, viewer_cvr) != 0) {
+            json_object_set_new(so, "name", json_string(si.name));
         } else {
             json_object_set_new(so, "id", json_string(sys));
-            if (si >= 0)
-                json_object_set_new(so, "name", json_string(c->e[si].name));
+            if (si.known)
+                json_object_set_new(so, "name", json_string(si.name));
         }
         json_object_set_new(o, "system", so);
     }
     if (actor) /* a system of another organisation acts under its name */
         json_object_set_new(o, "actor",
-                            json_string(ai >= 0 && strcmp(c->e[ai].cvr, viewer_cvr) != 0
-                                            ? c->e[ai].name
+                            json_string(ai.known && strcmp(ai.cvr, viewer_cvr) != 0
+                                            ? ai.name
                                             : actor));
     if (subject)
         json_object_set_new(o, "subject", json_string(subject));

@@ -138,6 +138,68 @@ static void test_ngdp_ids(void **state)
     assert_int_equal(kv_mailbox_find_by_uuid(f->db, org.id, &found, &err), KV_ENOTFOUND);
 }
 
+/* The events API view names another organisation's systems by name, also when one page names
+ * more systems than the lookup cache holds (20 here): each event keeps its own names. */
+static void test_event_search_names_other_systems(void **state)
+{
+    struct fx *f = *state;
+    struct kv_system own, other[20];
+    struct kv_event_search q;
+    struct kv_err err = {0, ""};
+    json_t *events = NULL, *e;
+    char *token, props[128], name[32];
+    int64_t total = 0;
+    size_t i;
+
+    assert_int_equal(kv_org_add(f->db, "12345678", "Kommunen", &err), 0);
+    assert_int_equal(kv_org_add(f->db, "87654321", "Styrelsen", &err), 0);
+    sender(&own, "12345678");
+    assert_int_equal(kv_system_add(f->db, &own, &token, &err), 0);
+    free(token);
+    for (i = 0; i < 20; i++) {
+        sender(&other[i], "87654321");
+        snprintf(other[i].name, sizeof(other[i].name), "Fremmed %zu", i);
+        assert_int_equal(kv_system_add(f->db, &other[i], &token, &err), 0);
+        free(token);
+    }
+    assert_int_equal(kv_db_begin(f->db, &err), 0);
+    for (i = 0; i < 20; i++) {
+        struct kv_event ev = {0};
+        snprintf(props, sizeof(props), "{\"recipientSystemId\":\"%s\",\"n\":%zu}",
+                 other[(i + 7) % 20].id, i);
+        ev.tag = "MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM";
+        ev.system_id = own.id;
+        ev.actor = other[i].id;
+        ev.props_json = props;
+        assert_int_equal(kv_events_append(f->db, &ev, &err), 0);
+    }
+    assert_int_equal(kv_db_commit(f->db, &err), 0);
+
+    memset(&q, 0, sizeof(q));
+    q.caller_system_id = own.id;
+    q.caller_cvr = "12345678";
+    q.tag = "MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM";
+    q.size = 100;
+    assert_int_equal(kv_events_search(f->db, &q, &events, &total, &err), 0);
+    assert_int_equal(total, 20);
+    json_array_foreach(events, i, e) {
+        json_t *p = json_object_get(e, "eventProperties");
+        char *text = json_dumps(e, JSON_COMPACT);
+        size_t k;
+        snprintf(name, sizeof(name), "Fremmed %zu", i);
+        assert_string_equal(json_string_value(json_object_get(e, "actor")), name);
+        snprintf(name, sizeof(name), "Fremmed %zu", (i + 7) % 20);
+        assert_string_equal(json_string_value(json_object_get(p, "recipientSystemName")), name);
+        assert_null(json_object_get(p, "recipientSystemId"));
+        assert_string_equal(json_string_value(json_object_get(json_object_get(e, "system"), "id")),
+                            own.id);
+        for (k = 0; k < 20; k++)
+            assert_null(strstr(text, other[k].id));
+        free(text);
+    }
+    json_decref(events);
+}
+
 static char *basic(const char *token)
 {
     size_t n = strlen(token) + 8;
@@ -400,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test_setup_teardown(test_orgs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ngdp_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_search_names_other_systems, setup, teardown),
         cmocka_unit_test_setup_teardown(test_system_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recipient_system, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mailbox_lifecycle_and_user_tokens, setup, teardown),
