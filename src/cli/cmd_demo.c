@@ -29,6 +29,7 @@
 #include "memo/model.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 #define XML_MAX (1u << 20)
@@ -80,16 +81,6 @@ static void usage(FILE *f)
                "companies and letters, and prints the API and bearer tokens it created.\n\n"
                "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
                "  --json       print one JSON object on stdout\n");
-}
-
-static int put(char *dst, size_t n, const char *src)
-{
-    size_t l = strlen(src);
-
-    if (l >= n)
-        return -1;
-    memcpy(dst, src, l + 1);
-    return 0;
 }
 
 /* Builds a small letter from sender org o to recipient (owned XML into out). */
@@ -188,11 +179,11 @@ static int seed_recipient(struct kv__admin *a, const char *cvr, const char *org_
     int rc;
 
     memset(&sys, 0, sizeof(sys));
-    put(sys.org_cvr, sizeof(sys.org_cvr), cvr);
-    put(sys.kind, sizeof(sys.kind), "recipient");
-    put(sys.name, sizeof(sys.name), name);
-    put(sys.protocol, sizeof(sys.protocol), "pull");
-    put(sys.contact_email, sizeof(sys.contact_email), "it-drift@kommunen.example");
+    kv_str_copy(sys.org_cvr, sizeof(sys.org_cvr), cvr);
+    kv_str_copy(sys.kind, sizeof(sys.kind), "recipient");
+    kv_str_copy(sys.name, sizeof(sys.name), name);
+    kv_str_copy(sys.protocol, sizeof(sys.protocol), "pull");
+    kv_str_copy(sys.contact_email, sizeof(sys.contact_email), "it-drift@kommunen.example");
     sys.is_default = 1;
     rc = kv_system_add(a->db, &sys, &token, err);
     if (rc < 0)
@@ -237,9 +228,9 @@ static int seed(struct kv__admin *a, json_t *res, struct kv_err *err)
         if (rc < 0)
             break;
         memset(&senders[i], 0, sizeof(senders[i]));
-        put(senders[i].org_cvr, sizeof(senders[i].org_cvr), ORGS[i].cvr);
-        put(senders[i].kind, sizeof(senders[i].kind), "sender");
-        put(senders[i].name, sizeof(senders[i].name), ORGS[i].system);
+        kv_str_copy(senders[i].org_cvr, sizeof(senders[i].org_cvr), ORGS[i].cvr);
+        kv_str_copy(senders[i].kind, sizeof(senders[i].kind), "sender");
+        kv_str_copy(senders[i].name, sizeof(senders[i].name), ORGS[i].system);
         rc = kv_system_add(a->db, &senders[i], &token, err);
         if (rc == 0)
             json_array_append_new(systems,
@@ -257,10 +248,10 @@ static int seed(struct kv__admin *a, json_t *res, struct kv_err *err)
         rc = kv_org_add(a->db, "87654321", "Eksempel Byg A/S", err);
     if (rc == 0) {
         memset(&rsys, 0, sizeof(rsys));
-        put(rsys.org_cvr, sizeof(rsys.org_cvr), "87654321");
-        put(rsys.kind, sizeof(rsys.kind), "recipient");
-        put(rsys.name, sizeof(rsys.name), "Eksempel Byg postsystem");
-        put(rsys.protocol, sizeof(rsys.protocol), "pull");
+        kv_str_copy(rsys.org_cvr, sizeof(rsys.org_cvr), "87654321");
+        kv_str_copy(rsys.kind, sizeof(rsys.kind), "recipient");
+        kv_str_copy(rsys.name, sizeof(rsys.name), "Eksempel Byg postsystem");
+        kv_str_copy(rsys.protocol, sizeof(rsys.protocol), "pull");
         rsys.is_default = 1;
         rc = kv_system_add(a->db, &rsys, &token, err);
         if (rc == 0)
@@ -276,12 +267,13 @@ static int seed(struct kv__admin *a, json_t *res, struct kv_err *err)
         struct kv_mailbox mb;
 
         memset(&mb, 0, sizeof(mb));
-        put(mb.owner_type, sizeof(mb.owner_type), d->type);
-        put(mb.owner_id, sizeof(mb.owner_id), d->id);
-        put(mb.name, sizeof(mb.name), d->name);
-        put(mb.status, sizeof(mb.status), strcmp(d->status, "EXEMPT") == 0 ? "EXEMPT" : "REGISTERED");
+        kv_str_copy(mb.owner_type, sizeof(mb.owner_type), d->type);
+        kv_str_copy(mb.owner_id, sizeof(mb.owner_id), d->id);
+        kv_str_copy(mb.name, sizeof(mb.name), d->name);
+        kv_str_copy(mb.status, sizeof(mb.status),
+                    strcmp(d->status, "EXEMPT") == 0 ? "EXEMPT" : "REGISTERED");
         if (d->address)
-            put(mb.address, sizeof(mb.address), d->address);
+            kv_str_copy(mb.address, sizeof(mb.address), d->address);
         rc = kv_mailbox_add(a->db, &mb, err);
         if (rc == 0 && strcmp(d->status, "CLOSED") == 0)
             rc = kv_mailbox_close(a->db, d->type, d->id, err);

@@ -13,6 +13,7 @@
 #include "cli/admin.h"
 #include "cli/cli.h"
 #include "hub/directory.h"
+#include "util/str.h"
 
 static void usage(FILE *f)
 {
@@ -53,16 +54,6 @@ static void print_mailbox(const char *verb, const struct kv_mailbox *mb)
         printf("address: %s\n", mb->address);
 }
 
-static int copy_field(char *dst, size_t n, const char *src)
-{
-    size_t l = strlen(src);
-
-    if (l >= n)
-        return -1;
-    memcpy(dst, src, l + 1);
-    return 0;
-}
-
 static int mailbox_cmd(int argc, char **argv, const char *cmd, int op)
 {
     struct kv__admin a;
@@ -82,16 +73,16 @@ static int mailbox_cmd(int argc, char **argv, const char *cmd, int op)
         return KV_EXIT_USAGE;
     memset(&mb, 0, sizeof(mb));
     if (op == 'a') {
-        if (copy_field(mb.owner_type, sizeof(mb.owner_type), type) < 0 ||
-            copy_field(mb.owner_id, sizeof(mb.owner_id), id) < 0 ||
-            copy_field(mb.name, sizeof(mb.name), name ? name : "") < 0 ||
-            copy_field(mb.address, sizeof(mb.address), address ? address : "") < 0) {
+        if (kv_str_copy(mb.owner_type, sizeof(mb.owner_type), type) < 0 ||
+            kv_str_copy(mb.owner_id, sizeof(mb.owner_id), id) < 0 ||
+            kv_str_copy(mb.name, sizeof(mb.name), name ? name : "") < 0 ||
+            kv_str_copy(mb.address, sizeof(mb.address), address ? address : "") < 0) {
             kv_cli_errorf(cmd, "%s", strlen(id) >= sizeof(mb.owner_id)
                                          ? "not a CPR (10 digits) or CVR (8 digits) number"
                                          : "--name or --address is too long");
             return KV_EXIT_FAIL;
         }
-        copy_field(mb.status, sizeof(mb.status), exempt ? "EXEMPT" : "REGISTERED");
+        kv_str_copy(mb.status, sizeof(mb.status), exempt ? "EXEMPT" : "REGISTERED");
     }
     if (kv__admin_open(&a) < 0) {
         kv__admin_close(&a);

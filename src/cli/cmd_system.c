@@ -19,6 +19,7 @@
 #include "hub/directory.h"
 #include "hub/system_health.h"
 #include "util/clock.h"
+#include "util/str.h"
 
 static void usage(FILE *f)
 {
@@ -47,19 +48,6 @@ static void usage(FILE *f)
 static int http_url(const char *u)
 {
     return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
-}
-
-/* Copies src into a fixed field; 0 or -1 when it does not fit. */
-static int put(char *dst, size_t n, const char *src)
-{
-    size_t l = src ? strlen(src) : 0;
-
-    if (l >= n)
-        return -1;
-    if (l)
-        memcpy(dst, src, l);
-    dst[l] = '\0';
-    return 0;
 }
 
 static json_t *system_json(const struct kv_system *s)
@@ -181,12 +169,13 @@ static int system_add(int argc, char **argv)
     if ((rurl && !http_url(rurl)) || (purl && !http_url(purl)))
         return kv__admin_usage(&a, "URLs must start with http:// or https://");
     memset(&sys, 0, sizeof(sys));
-    if (put(sys.org_cvr, sizeof(sys.org_cvr), org) < 0 || put(sys.kind, sizeof(sys.kind), kind) < 0 ||
-        put(sys.name, sizeof(sys.name), name) < 0 ||
-        put(sys.receipt_url, sizeof(sys.receipt_url), rurl) < 0 ||
-        put(sys.protocol, sizeof(sys.protocol), proto) < 0 ||
-        put(sys.push_url, sizeof(sys.push_url), purl) < 0 ||
-        put(sys.contact_email, sizeof(sys.contact_email), email) < 0) {
+    if (kv_str_copy(sys.org_cvr, sizeof(sys.org_cvr), org) < 0 ||
+        kv_str_copy(sys.kind, sizeof(sys.kind), kind) < 0 ||
+        kv_str_copy(sys.name, sizeof(sys.name), name) < 0 ||
+        kv_str_copy(sys.receipt_url, sizeof(sys.receipt_url), rurl) < 0 ||
+        kv_str_copy(sys.protocol, sizeof(sys.protocol), proto) < 0 ||
+        kv_str_copy(sys.push_url, sizeof(sys.push_url), purl) < 0 ||
+        kv_str_copy(sys.contact_email, sizeof(sys.contact_email), email) < 0) {
         kv_cli_errorf(a.cmd, "a value is too long (or --org is not an 8-digit CVR)");
         return KV_EXIT_FAIL;
     }

@@ -16,6 +16,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/problem.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 #define DELEGATION_COLS                                                                  \
@@ -25,10 +26,10 @@
 static void read_row(struct kv_stmt *s, struct kv_delegation *d)
 {
     memset(d, 0, sizeof(*d));
-    kv__dir_copy(d->org_cvr, sizeof(d->org_cvr), kv_stmt_col_text(s, 0));
-    kv__dir_copy(d->org_name, sizeof(d->org_name), kv_stmt_col_text(s, 1));
-    kv__dir_copy(d->delegate_cvr, sizeof(d->delegate_cvr), kv_stmt_col_text(s, 2));
-    kv__dir_copy(d->delegate_name, sizeof(d->delegate_name), kv_stmt_col_text(s, 3));
+    kv_str_copy(d->org_cvr, sizeof(d->org_cvr), kv_stmt_col_text(s, 0));
+    kv_str_copy(d->org_name, sizeof(d->org_name), kv_stmt_col_text(s, 1));
+    kv_str_copy(d->delegate_cvr, sizeof(d->delegate_cvr), kv_stmt_col_text(s, 2));
+    kv_str_copy(d->delegate_name, sizeof(d->delegate_name), kv_stmt_col_text(s, 3));
     d->created_ms = kv_stmt_col_int64(s, 4);
 }
 

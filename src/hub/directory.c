@@ -27,6 +27,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/crypto.h"
+#include "util/str.h"
 
 static const char SQL_ORG_ADD[] =
     "INSERT INTO orgs (cvr, name, created_ms, uuid) VALUES (?, ?, ?, ?)";
@@ -49,19 +50,6 @@ static const char SQL_MB_CLOSE[] =
     " version = version + 1, transaction_id = ? WHERE id = ?";
 
 /* ---- shared helpers ---- */
-
-void kv__dir_copy(char *dst, size_t n, const char *src)
-{
-    size_t l;
-
-    if (!src)
-        src = "";
-    l = strlen(src);
-    if (l >= n)
-        l = n - 1;
-    memcpy(dst, src, l);
-    dst[l] = '\0';
-}
 
 void kv__dir_hex(const unsigned char *b, size_t len, char *out)
 {
@@ -224,9 +212,9 @@ static int org_read(struct kv_db *db, const char *sql, const char *key, struct k
     kv_stmt_bind_text(s, 1, key, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
-        kv__dir_copy(out->cvr, sizeof(out->cvr), kv_stmt_col_text(s, 0));
-        kv__dir_copy(out->name, sizeof(out->name), kv_stmt_col_text(s, 1));
-        kv__dir_copy(out->id, sizeof(out->id), kv_stmt_col_text(s, 2));
+        kv_str_copy(out->cvr, sizeof(out->cvr), kv_stmt_col_text(s, 0));
+        kv_str_copy(out->name, sizeof(out->name), kv_stmt_col_text(s, 1));
+        kv_str_copy(out->id, sizeof(out->id), kv_stmt_col_text(s, 2));
         out->created_ms = kv_stmt_col_int64(s, 3);
         rc = 0;
     } else if (rc == KV_DONE) {
@@ -292,19 +280,18 @@ static int mailbox_read(struct kv_db *db, const char *sql, const char *a, const 
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
         out->id = kv_stmt_col_int64(s, 0);
-        kv__dir_copy(out->owner_type, sizeof(out->owner_type), kv_stmt_col_text(s, 1));
-        kv__dir_copy(out->owner_id, sizeof(out->owner_id), kv_stmt_col_text(s, 2));
-        kv__dir_copy(out->name, sizeof(out->name), kv_stmt_col_text(s, 3));
-        kv__dir_copy(out->status, sizeof(out->status), kv_stmt_col_text(s, 4));
-        kv__dir_copy(out->address, sizeof(out->address), kv_stmt_col_text(s, 5));
+        kv_str_copy(out->owner_type, sizeof(out->owner_type), kv_stmt_col_text(s, 1));
+        kv_str_copy(out->owner_id, sizeof(out->owner_id), kv_stmt_col_text(s, 2));
+        kv_str_copy(out->name, sizeof(out->name), kv_stmt_col_text(s, 3));
+        kv_str_copy(out->status, sizeof(out->status), kv_stmt_col_text(s, 4));
+        kv_str_copy(out->address, sizeof(out->address), kv_stmt_col_text(s, 5));
         out->created_ms = kv_stmt_col_int64(s, 6);
         out->closed_ms = kv_stmt_col_int64(s, 7);
-        kv__dir_copy(out->uuid, sizeof(out->uuid), kv_stmt_col_text(s, 8));
-        kv__dir_copy(out->subscription_uuid, sizeof(out->subscription_uuid),
-                     kv_stmt_col_text(s, 9));
+        kv_str_copy(out->uuid, sizeof(out->uuid), kv_stmt_col_text(s, 8));
+        kv_str_copy(out->subscription_uuid, sizeof(out->subscription_uuid), kv_stmt_col_text(s, 9));
         out->version = kv_stmt_col_int64(s, 10);
         out->updated_ms = kv_stmt_col_int64(s, 11);
-        kv__dir_copy(out->transaction_id, sizeof(out->transaction_id), kv_stmt_col_text(s, 12));
+        kv_str_copy(out->transaction_id, sizeof(out->transaction_id), kv_stmt_col_text(s, 12));
         if (out->updated_ms <= 0)
             out->updated_ms = out->closed_ms > 0 ? out->closed_ms : out->created_ms;
         rc = 0;
@@ -364,7 +351,7 @@ int kv_mailbox_add(struct kv_db *db, struct kv_mailbox *mb, struct kv_err *err)
     if (rc < 0)
         return rc;
     if (!mb->status[0])
-        kv__dir_copy(mb->status, sizeof(mb->status), "REGISTERED");
+        kv_str_copy(mb->status, sizeof(mb->status), "REGISTERED");
     if (strcmp(mb->status, "REGISTERED") != 0 && strcmp(mb->status, "EXEMPT") != 0)
         return kv_err_set(err, KV_EINVAL, "a new mailbox is REGISTERED or EXEMPT");
     mb->created_ms = kv_clock_now_ms();
@@ -446,8 +433,8 @@ int kv_mailbox_close(struct kv_db *db, const char *owner_type, const char *owner
     kv_stmt_done(s);
     if (rc < 0)
         goto out;
-    kv__dir_copy(mb.status, sizeof(mb.status), "CLOSED");
-    kv__dir_copy(mb.transaction_id, sizeof(mb.transaction_id), txid);
+    kv_str_copy(mb.status, sizeof(mb.status), "CLOSED");
+    kv_str_copy(mb.transaction_id, sizeof(mb.transaction_id), txid);
     mb.version++;
     rc = mailbox_event(db, "MAILBOX_CLOSED", &mb, err);
     if (rc == 0)

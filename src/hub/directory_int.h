@@ -21,9 +21,6 @@ struct kv_db;
 int kv__dir_event(struct kv_db *db, const char *tag, const char *system_id, const char *subject,
                   const char *props_json, struct kv_err *err);
 
-/* Copies a column (NULL reads as "") into dst of size n, truncating. */
-void kv__dir_copy(char *dst, size_t n, const char *src);
-
 /* Hex-encodes len bytes into out (2 * len + 1 bytes). */
 void kv__dir_hex(const unsigned char *b, size_t len, char *out);
 

@@ -23,17 +23,8 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/crypto.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
-
-/* Copies s (NULL = "") into dst[0..dstsz), cut to fit; what snprintf("%s") would, without
- * printf (a stored letter copies a dozen columns this way). */
-static void copy_col(char *dst, size_t dstsz, const char *s)
-{
-    size_t n = s ? strnlen(s, dstsz - 1) : 0;
-
-    memmove(dst, s ? s : "", n); /* dst may be s itself (a replay's uuid) */
-    dst[n] = '\0';
-}
 
 static int append_event(struct kv_db *db, const char *tag, const struct kv_letter *l,
                         const char *subject, const char *props, int64_t now, struct kv_err *err)
@@ -74,18 +65,18 @@ static int lookup(struct kv_db *db, const char *system_id, const char *uuid, con
         *out_found = 2;
     } else if (rc == KV_ROW) {
         *out_found = 1;
-        copy_col(l->uuid, sizeof(l->uuid), uuid);
+        kv_str_copy(l->uuid, sizeof(l->uuid), uuid);
         for (char *p = l->uuid; *p; p++)
             if (*p >= 'A' && *p <= 'Z')
                 *p = (char)(*p - 'A' + 'a');
-        copy_col(l->transmission_id, sizeof(l->transmission_id), kv_stmt_col_text(s, 2));
+        kv_str_copy(l->transmission_id, sizeof(l->transmission_id), kv_stmt_col_text(s, 2));
         free(l->message_id);
         l->message_id = kv_stmt_col_is_null(s, 3) ? NULL : kv_xstrdup(kv_stmt_col_text(s, 3));
-        copy_col(l->receipt_status, sizeof(l->receipt_status), kv_stmt_col_text(s, 4));
-        copy_col(l->error_code, sizeof(l->error_code), kv_stmt_col_text(s, 5));
-        copy_col(l->error_message, sizeof(l->error_message), kv_stmt_col_text(s, 6));
+        kv_str_copy(l->receipt_status, sizeof(l->receipt_status), kv_stmt_col_text(s, 4));
+        kv_str_copy(l->error_code, sizeof(l->error_code), kv_stmt_col_text(s, 5));
+        kv_str_copy(l->error_message, sizeof(l->error_message), kv_stmt_col_text(s, 6));
         l->time_ms = kv_stmt_col_int64(s, 7);
-        copy_col(l->state, sizeof(l->state), kv_stmt_col_text(s, 8));
+        kv_str_copy(l->state, sizeof(l->state), kv_stmt_col_text(s, 8));
         l->outcome = KV_LETTER_REPLAYED;
     }
     kv_stmt_done(s);
@@ -153,11 +144,11 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
         if (rc < 0 && rc != KV_ENOTFOUND)
             return rc;
         if (rc == 0) { /* an authority: to its recipient system, not a mailbox */
-            copy_col(l->receipt_status, sizeof(l->receipt_status), "RECEIVED");
+            kv_str_copy(l->receipt_status, sizeof(l->receipt_status), "RECEIVED");
             r->state = l->value_ms > now ? "AWAITING_DELAY" : "AVAILABLE";
             r->tag = l->value_ms > now ? "DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY"
                                        : "MEMO_AVAILABLE_TO_RECIPIENT";
-            copy_col(l->state, sizeof(l->state), r->state);
+            kv_str_copy(l->state, sizeof(l->state), r->state);
             return 0;
         }
         if (l->sender_mailbox_id) /* a user's letter goes to a recipient system or nowhere */
@@ -170,31 +161,31 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
         if (rc < 0 && rc != KV_ENOTFOUND)
             return rc;
     }
-    copy_col(l->receipt_status, sizeof(l->receipt_status), "RECEIVED");
+    kv_str_copy(l->receipt_status, sizeof(l->receipt_status), "RECEIVED");
     if (rc == KV_ENOTFOUND) {
         r->state = "NOT_ALLOWED";
         r->tag = "MEMO_SEND_NOT_ALLOWED";
-        copy_col(l->receipt_status, sizeof(l->receipt_status), "NOT_ALLOWED");
-        copy_col(l->error_code, sizeof(l->error_code), "RECIPIENT_UNKNOWN");
+        kv_str_copy(l->receipt_status, sizeof(l->receipt_status), "NOT_ALLOWED");
+        kv_str_copy(l->error_code, sizeof(l->error_code), "RECIPIENT_UNKNOWN");
         snprintf(l->error_message, sizeof(l->error_message),
                  "recipient %s %s has no Digital Post mailbox", l->recipient_type,
                  l->recipient_id);
     } else if (strcmp(mb.status, "CLOSED") == 0) {
         r->state = "NOT_ALLOWED";
         r->tag = "MEMO_SEND_NOT_ALLOWED";
-        copy_col(l->receipt_status, sizeof(l->receipt_status), "NOT_ALLOWED");
-        copy_col(l->error_code, sizeof(l->error_code), "RECIPIENT_MAILBOX_CLOSED");
+        kv_str_copy(l->receipt_status, sizeof(l->receipt_status), "NOT_ALLOWED");
+        kv_str_copy(l->error_code, sizeof(l->error_code), "RECIPIENT_MAILBOX_CLOSED");
         snprintf(l->error_message, sizeof(l->error_message),
                  "the Digital Post mailbox of recipient %s %s is closed", l->recipient_type,
                  l->recipient_id);
     } else if (strcmp(mb.status, "EXEMPT") == 0) {
         r->mailbox_id = mb.id;
-        copy_col(r->address, sizeof(r->address), mb.address);
+        kv_str_copy(r->address, sizeof(r->address), mb.address);
         r->state = "PRINT";
         r->tag = "PHYSICAL_LETTER_SENT";
-        copy_col(l->error_message, sizeof(l->error_message),
-                 "the recipient is exempt from Digital Post; the letter is printed and sent "
-                 "as a physical letter");
+        kv_str_copy(l->error_message, sizeof(l->error_message),
+                    "the recipient is exempt from Digital Post; the letter is printed and sent "
+                    "as a physical letter");
     } else {
         r->mailbox_id = mb.id;
         if (l->value_ms > now) {
@@ -205,7 +196,7 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
             r->tag = "MEMO_AVAILABLE_TO_RECIPIENT";
         }
     }
-    copy_col(l->state, sizeof(l->state), r->state);
+    kv_str_copy(l->state, sizeof(l->state), r->state);
     return 0;
 }
 
@@ -298,13 +289,13 @@ static int insert_receipt(struct kv_db *db, struct kv_letter *l, struct kv_err *
     struct kv_receipt r;
 
     memset(&r, 0, sizeof(r));
-    copy_col(r.system_id, sizeof(r.system_id), l->system_id);
-    copy_col(r.transmission_id, sizeof(r.transmission_id), l->transmission_id);
-    copy_col(r.message_uuid, sizeof(r.message_uuid), l->uuid);
-    copy_col(r.message_id, sizeof(r.message_id), l->message_id);
-    copy_col(r.receipt_status, sizeof(r.receipt_status), l->receipt_status);
-    copy_col(r.error_code, sizeof(r.error_code), l->error_code);
-    copy_col(r.error_message, sizeof(r.error_message), l->error_message);
+    kv_str_copy(r.system_id, sizeof(r.system_id), l->system_id);
+    kv_str_copy(r.transmission_id, sizeof(r.transmission_id), l->transmission_id);
+    kv_str_copy(r.message_uuid, sizeof(r.message_uuid), l->uuid);
+    kv_str_copy(r.message_id, sizeof(r.message_id), l->message_id);
+    kv_str_copy(r.receipt_status, sizeof(r.receipt_status), l->receipt_status);
+    kv_str_copy(r.error_code, sizeof(r.error_code), l->error_code);
+    kv_str_copy(r.error_message, sizeof(r.error_message), l->error_message);
     r.time_ms = l->time_ms;
     return kv_receipt_insert(db, &r, l->push, err);
 }
@@ -544,8 +535,8 @@ int kv_letters_publish_due(struct kv_db *db, int64_t now_ms, int max, int *out_n
     while ((rc = kv_stmt_step(s, err)) == KV_ROW && n < max) {
         struct due *d = &due[n++];
         d->id = kv_stmt_col_int64(s, 0);
-        copy_col(d->uuid, sizeof(d->uuid), kv_stmt_col_text(s, 1));
-        copy_col(d->system_id, sizeof(d->system_id), kv_stmt_col_text(s, 2));
+        kv_str_copy(d->uuid, sizeof(d->uuid), kv_stmt_col_text(s, 1));
+        kv_str_copy(d->system_id, sizeof(d->system_id), kv_stmt_col_text(s, 2));
         snprintf(d->subject, sizeof(d->subject), "%s:%s",
                  strcmp(kv_stmt_col_text(s, 3), "CVR") == 0 ? "cvr" : "cpr",
                  kv_stmt_col_text(s, 4));

@@ -25,6 +25,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/crypto.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 /* The outcome being built: the caller's result and refusal. */
@@ -53,11 +54,6 @@ struct target {
     int64_t max_att;      /* allowedNumberOfAttachments, -1 = no point limit */
 };
 
-static void copy_col(char *dst, size_t dstsz, const char *s)
-{
-    snprintf(dst, dstsz, "%s", s ? s : "");
-}
-
 /* Loads contact point id with its organisation into t. With audience set ("citizen" or
  * "company"), only an active point visible to that audience is found; without, any active
  * point. 0, or KV_ENOTFOUND. */
@@ -82,10 +78,10 @@ static int load_point(struct kv_db *db, const char *id, const char *audience, st
     kv_stmt_bind_text(s, 4, audience ? audience : "", -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
-        copy_col(t->point_id, sizeof(t->point_id), kv_stmt_col_text(s, 0));
-        copy_col(t->org, sizeof(t->org), kv_stmt_col_text(s, 1));
-        copy_col(t->org_label, sizeof(t->org_label), kv_stmt_col_text(s, 2));
-        copy_col(t->point_name, sizeof(t->point_name), kv_stmt_col_text(s, 3));
+        kv_str_copy(t->point_id, sizeof(t->point_id), kv_stmt_col_text(s, 0));
+        kv_str_copy(t->org, sizeof(t->org), kv_stmt_col_text(s, 1));
+        kv_str_copy(t->org_label, sizeof(t->org_label), kv_stmt_col_text(s, 2));
+        kv_str_copy(t->point_name, sizeof(t->point_name), kv_stmt_col_text(s, 3));
         t->max_mb = kv_stmt_col_int64(s, 4);
         t->max_att = kv_stmt_col_int64(s, 5);
     }
@@ -274,17 +270,17 @@ static int submit(struct kv_hub *hub, const struct kv_mbox_owner *owner,
         return rc < 0 ? rc : 0;
     kv_letter_init(&l, xml, len);
     kv_sha256_hex(xml, len, l.sha256);
-    copy_col(l.uuid, sizeof(l.uuid), msg->header.message_uuid);
+    kv_str_copy(l.uuid, sizeof(l.uuid), msg->header.message_uuid);
     l.message_id = kv_xstrdup(msg->header.message_uuid);
     l.label = kv_xstrdup(msg->header.label);
     l.message_type = kv_xstrdup(KV_MEMO_DIGITALPOST);
     l.memo_version = kv_xstrdup("1.2");
     /* sender_cvr: the company's CVR, '' for a citizen (the CPR stays in the MeMo). */
-    copy_col(l.sender_id, sizeof(l.sender_id), strcmp(owner->type, "CVR") == 0 ? owner->id : "");
+    kv_str_copy(l.sender_id, sizeof(l.sender_id), strcmp(owner->type, "CVR") == 0 ? owner->id : "");
     l.sender_label = kv_xstrdup(msg->header.sender.label);
-    copy_col(l.recipient_type, sizeof(l.recipient_type), "CVR");
-    copy_col(l.recipient_id, sizeof(l.recipient_id), t->org);
-    copy_col(l.contact_point_id, sizeof(l.contact_point_id), t->point_id);
+    kv_str_copy(l.recipient_type, sizeof(l.recipient_type), "CVR");
+    kv_str_copy(l.recipient_id, sizeof(l.recipient_id), t->org);
+    kv_str_copy(l.contact_point_id, sizeof(l.contact_point_id), t->point_id);
     l.sender_mailbox_id = mb->id;
     snprintf(l.actor, sizeof(l.actor), "%s:%s", strcmp(owner->type, "CPR") == 0 ? "cpr" : "cvr",
              owner->id);
@@ -296,15 +292,15 @@ static int submit(struct kv_hub *hub, const struct kv_mbox_owner *owner,
     rc = store_letter(hub, &l, err);
     if (l.outcome == KV_LETTER_CREATED) {
         struct kv_mbox_sent *o = a->sent;
-        copy_col(o->uuid, sizeof(o->uuid), l.uuid);
+        kv_str_copy(o->uuid, sizeof(o->uuid), l.uuid);
         o->label = l.label;
         l.label = NULL;
         o->size = len;
         o->created_ms = l.time_ms;
-        copy_col(o->org, sizeof(o->org), t->org);
-        copy_col(o->org_label, sizeof(o->org_label), t->org_label);
-        copy_col(o->point_id, sizeof(o->point_id), t->point_id);
-        copy_col(o->in_reply_to, sizeof(o->in_reply_to), in_reply_to);
+        kv_str_copy(o->org, sizeof(o->org), t->org);
+        kv_str_copy(o->org_label, sizeof(o->org_label), t->org_label);
+        kv_str_copy(o->point_id, sizeof(o->point_id), t->point_id);
+        kv_str_copy(o->in_reply_to, sizeof(o->in_reply_to), in_reply_to);
         rc = 0;
     } else if (l.outcome == KV_LETTER_FAILED && l.err.code == KV_ENOTFOUND) {
         /* The point or the default system went away between the check and the store. */
@@ -448,8 +444,8 @@ static int reply_target(struct kv_db *db, const struct kv_memo_message *orig, st
                "the sender of this letter is not an organisation");
         return 1;
     }
-    copy_col(t->org, sizeof(t->org), snd->id);
-    copy_col(t->org_label, sizeof(t->org_label), snd->label);
+    kv_str_copy(t->org, sizeof(t->org), snd->id);
+    kv_str_copy(t->org_label, sizeof(t->org_label), snd->label);
     t->max_att = -1;
     t->max_mb = 0;
     if (cp && strlen(cp) > 36)

@@ -18,6 +18,7 @@
 #include "memo/model.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 /* ---- cursor: 16 hex digits of the sort time, 16 of the letter id ---- */
@@ -182,16 +183,6 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
     return 0;
 }
 
-static void copy_str(char *dst, size_t dstsz, const char *src)
-{
-    size_t n = src ? strlen(src) : 0;
-    if (n >= dstsz)
-        n = dstsz - 1;
-    if (n)
-        memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 /* One letter of an owner: received (in the owner's mailbox, AVAILABLE) or written by the owner.
  * Same columns in both; binds: with_body, uuid, owner type, owner id. */
 static const char SQL_LOAD_RECEIVED[] =
@@ -229,14 +220,14 @@ static int load_row(struct kv_db *db, const char *sql, const struct kv_mbox_owne
     if (rc == KV_ROW) {
         const char *t;
         out->id = kv_stmt_col_int64(s, 0);
-        copy_str(out->message_uuid, sizeof(out->message_uuid), kv_stmt_col_text(s, 1));
-        copy_str(out->sender_system, sizeof(out->sender_system), kv_stmt_col_text(s, 2));
-        copy_str(out->sender_cvr, sizeof(out->sender_cvr), kv_stmt_col_text(s, 3));
+        kv_str_copy(out->message_uuid, sizeof(out->message_uuid), kv_stmt_col_text(s, 1));
+        kv_str_copy(out->sender_system, sizeof(out->sender_system), kv_stmt_col_text(s, 2));
+        kv_str_copy(out->sender_cvr, sizeof(out->sender_cvr), kv_stmt_col_text(s, 3));
         t = kv_stmt_col_text(s, 4);
         out->sender_label = kv_xstrdup(t ? t : "");
         t = kv_stmt_col_text(s, 5);
         out->label = kv_xstrdup(t ? t : "");
-        copy_str(out->folder, sizeof(out->folder), kv_stmt_col_text(s, 6));
+        kv_str_copy(out->folder, sizeof(out->folder), kv_stmt_col_text(s, 6));
         out->created_ms = kv_stmt_col_int64(s, 7);
         out->available_ms = kv_stmt_col_int64(s, 8);
         out->read_ms = kv_stmt_col_is_null(s, 9) ? 0 : kv_stmt_col_int64(s, 9);

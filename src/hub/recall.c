@@ -14,6 +14,7 @@
 #include "hub/events.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/str.h"
 
 /* The letter as far as recall needs it. */
 struct recall_row {
@@ -25,11 +26,6 @@ struct recall_row {
     char subject[32];       /* "cpr:..." */
     int64_t available_ms;   /* value date moment */
 };
-
-static void copy_col(char *dst, size_t dstsz, const char *s)
-{
-    snprintf(dst, dstsz, "%s", s ? s : "");
-}
 
 static int load(struct kv_db *db, const char *uuid, struct recall_row *r, struct kv_err *err)
 {
@@ -48,10 +44,10 @@ static int load(struct kv_db *db, const char *uuid, struct recall_row *r, struct
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
         r->id = kv_stmt_col_int64(s, 0);
-        copy_col(r->state, sizeof(r->state), kv_stmt_col_text(s, 1));
-        copy_col(r->sender_cvr, sizeof(r->sender_cvr), kv_stmt_col_text(s, 2));
-        copy_col(r->system_org, sizeof(r->system_org), kv_stmt_col_text(s, 3));
-        copy_col(r->system_id, sizeof(r->system_id), kv_stmt_col_text(s, 4));
+        kv_str_copy(r->state, sizeof(r->state), kv_stmt_col_text(s, 1));
+        kv_str_copy(r->sender_cvr, sizeof(r->sender_cvr), kv_stmt_col_text(s, 2));
+        kv_str_copy(r->system_org, sizeof(r->system_org), kv_stmt_col_text(s, 3));
+        kv_str_copy(r->system_id, sizeof(r->system_id), kv_stmt_col_text(s, 4));
         snprintf(r->subject, sizeof(r->subject), "%s:%s",
                  strcmp(kv_stmt_col_text(s, 5), "CVR") == 0 ? "cvr" : "cpr",
                  kv_stmt_col_text(s, 6));

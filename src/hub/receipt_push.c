@@ -24,6 +24,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/outbound.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 #define DEFAULT_CONNECT_MS 10000
@@ -71,16 +72,6 @@ static int scheme_ok(const char *url)
     return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
 }
 
-static void copy_str(char *dst, size_t dstsz, const char *src)
-{
-    size_t n = src ? strlen(src) : 0;
-    if (n >= dstsz)
-        n = dstsz - 1;
-    if (n)
-        memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 /* Loads up to max due receipts into jobs; returns how many, or a negative code. */
 static int load_due(struct kv_store *st, int64_t now, struct job *jobs, int max, struct kv_err *err)
 {
@@ -108,17 +99,17 @@ static int load_due(struct kv_store *st, int64_t now, struct job *jobs, int max,
         struct job *j = &jobs[n++];
         memset(j, 0, sizeof(*j));
         j->r.id = kv_stmt_col_int64(s, 0);
-        copy_str(j->r.system_id, sizeof(j->r.system_id), kv_stmt_col_text(s, 1));
-        copy_str(j->r.transmission_id, sizeof(j->r.transmission_id), kv_stmt_col_text(s, 2));
-        copy_str(j->r.message_uuid, sizeof(j->r.message_uuid), kv_stmt_col_text(s, 3));
-        copy_str(j->r.message_id, sizeof(j->r.message_id), kv_stmt_col_text(s, 4));
-        copy_str(j->r.receipt_status, sizeof(j->r.receipt_status), kv_stmt_col_text(s, 5));
-        copy_str(j->r.error_code, sizeof(j->r.error_code), kv_stmt_col_text(s, 6));
-        copy_str(j->r.error_message, sizeof(j->r.error_message), kv_stmt_col_text(s, 7));
+        kv_str_copy(j->r.system_id, sizeof(j->r.system_id), kv_stmt_col_text(s, 1));
+        kv_str_copy(j->r.transmission_id, sizeof(j->r.transmission_id), kv_stmt_col_text(s, 2));
+        kv_str_copy(j->r.message_uuid, sizeof(j->r.message_uuid), kv_stmt_col_text(s, 3));
+        kv_str_copy(j->r.message_id, sizeof(j->r.message_id), kv_stmt_col_text(s, 4));
+        kv_str_copy(j->r.receipt_status, sizeof(j->r.receipt_status), kv_stmt_col_text(s, 5));
+        kv_str_copy(j->r.error_code, sizeof(j->r.error_code), kv_stmt_col_text(s, 6));
+        kv_str_copy(j->r.error_message, sizeof(j->r.error_message), kv_stmt_col_text(s, 7));
         j->r.time_ms = kv_stmt_col_int64(s, 8);
         j->r.push_attempts = (int)kv_stmt_col_int64(s, 9);
-        copy_str(j->url, sizeof(j->url), kv_stmt_col_text(s, 10));
-        copy_str(j->r.uuid, sizeof(j->r.uuid), kv_stmt_col_text(s, 11));
+        kv_str_copy(j->url, sizeof(j->url), kv_stmt_col_text(s, 10));
+        kv_str_copy(j->r.uuid, sizeof(j->r.uuid), kv_stmt_col_text(s, 11));
     }
     kv_stmt_done(s);
     rc = rc < 0 ? rc : n;

@@ -14,21 +14,7 @@
 #include "util/clock.h"
 #include "util/crypto.h"
 #include "util/page.h"
-
-static void copy_col(char *dst, size_t dstsz, const char *src)
-{
-    size_t n;
-
-    if (!src) {
-        dst[0] = '\0';
-        return;
-    }
-    n = strlen(src);
-    if (n >= dstsz)
-        n = dstsz - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
+#include "util/str.h"
 
 /* Columns in the order read by row_to_receipt. */
 #define RECEIPT_COLS                                                                               \
@@ -39,18 +25,18 @@ static void row_to_receipt(struct kv_stmt *s, struct kv_receipt *r)
 {
     memset(r, 0, sizeof(*r));
     r->id = kv_stmt_col_int64(s, 0);
-    copy_col(r->system_id, sizeof(r->system_id), kv_stmt_col_text(s, 1));
-    copy_col(r->transmission_id, sizeof(r->transmission_id), kv_stmt_col_text(s, 2));
-    copy_col(r->message_uuid, sizeof(r->message_uuid), kv_stmt_col_text(s, 3));
-    copy_col(r->message_id, sizeof(r->message_id), kv_stmt_col_text(s, 4));
-    copy_col(r->receipt_status, sizeof(r->receipt_status), kv_stmt_col_text(s, 5));
-    copy_col(r->error_code, sizeof(r->error_code), kv_stmt_col_text(s, 6));
-    copy_col(r->error_message, sizeof(r->error_message), kv_stmt_col_text(s, 7));
+    kv_str_copy(r->system_id, sizeof(r->system_id), kv_stmt_col_text(s, 1));
+    kv_str_copy(r->transmission_id, sizeof(r->transmission_id), kv_stmt_col_text(s, 2));
+    kv_str_copy(r->message_uuid, sizeof(r->message_uuid), kv_stmt_col_text(s, 3));
+    kv_str_copy(r->message_id, sizeof(r->message_id), kv_stmt_col_text(s, 4));
+    kv_str_copy(r->receipt_status, sizeof(r->receipt_status), kv_stmt_col_text(s, 5));
+    kv_str_copy(r->error_code, sizeof(r->error_code), kv_stmt_col_text(s, 6));
+    kv_str_copy(r->error_message, sizeof(r->error_message), kv_stmt_col_text(s, 7));
     r->time_ms = kv_stmt_col_int64(s, 8);
-    copy_col(r->push_state, sizeof(r->push_state), kv_stmt_col_text(s, 9));
+    kv_str_copy(r->push_state, sizeof(r->push_state), kv_stmt_col_text(s, 9));
     r->push_attempts = (int)kv_stmt_col_int64(s, 10);
     r->push_next_ms = kv_stmt_col_is_null(s, 11) ? 0 : kv_stmt_col_int64(s, 11);
-    copy_col(r->uuid, sizeof(r->uuid), kv_stmt_col_text(s, 12));
+    kv_str_copy(r->uuid, sizeof(r->uuid), kv_stmt_col_text(s, 12));
 }
 
 static int bind_opt_text(struct kv_stmt *s, int idx, const char *v)
@@ -98,7 +84,7 @@ int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct k
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
-    copy_col(r->push_state, sizeof(r->push_state), push ? "PENDING" : NULL);
+    kv_str_copy(r->push_state, sizeof(r->push_state), push ? "PENDING" : NULL);
     r->push_attempts = 0;
     r->push_next_ms = push ? r->time_ms : 0;
     return 0;

@@ -28,6 +28,7 @@
 #include "util/conf.h"
 #include "util/log.h"
 #include "util/outbound.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 #define DEFAULT_TOTAL_MS 30000
@@ -139,11 +140,6 @@ static void curl_init(void)
     curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : KV_EINTERNAL;
 }
 
-static void copy_str(char *dst, size_t dstsz, const char *src)
-{
-    snprintf(dst, dstsz, "%s", src ? src : "");
-}
-
 /* The drain's mark of system id (created when new); -1 when the table is full. */
 static int mark_of(struct drain *d, const char *id)
 {
@@ -159,7 +155,7 @@ static int mark_of(struct drain *d, const char *id)
         d->marks = kv_xrealloc(d->marks, (size_t)d->cap_marks * sizeof(d->marks[0]));
     }
     memset(&d->marks[d->n_marks], 0, sizeof(d->marks[0]));
-    copy_str(d->marks[d->n_marks].id, sizeof(d->marks[0].id), id);
+    kv_str_copy(d->marks[d->n_marks].id, sizeof(d->marks[0].id), id);
     return d->n_marks++;
 }
 
@@ -206,8 +202,8 @@ static int load_systems(struct drain *d, int64_t now, struct psys **out, int *ou
             v = kv_xrealloc(v, (size_t)cap * sizeof(*v));
         }
         memset(&v[n], 0, sizeof(v[n]));
-        copy_str(v[n].id, sizeof(v[n].id), id);
-        copy_str(v[n].url, sizeof(v[n].url), kv_stmt_col_text(s, 1));
+        kv_str_copy(v[n].id, sizeof(v[n].id), id);
+        kv_str_copy(v[n].url, sizeof(v[n].url), kv_stmt_col_text(s, 1));
         v[n].probe = failing;
         v[n].mark = m;
         n++;
@@ -304,7 +300,7 @@ static int load_rows(struct drain *d, int64_t now, struct psys *sys, int si, int
         memset(j, 0, sizeof(*j));
         j->qid = kv_stmt_col_int64(s, 0);
         j->attempts = (int)kv_stmt_col_int64(s, 1);
-        copy_str(j->uuid, sizeof(j->uuid), kv_stmt_col_text(s, 2));
+        kv_str_copy(j->uuid, sizeof(j->uuid), kv_stmt_col_text(s, 2));
         j->sys = si;
         ids[got] = kv_stmt_col_int64(s, 4);
         *bytes_left -= size;

@@ -16,12 +16,8 @@
 #include "store/store.h"
 #include "util/page.h"
 #include "util/clock.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
-
-static void copy_col(char *dst, size_t dstsz, const char *s)
-{
-    snprintf(dst, dstsz, "%s", s ? s : "");
-}
 
 /* The recipient system of an active contact point of org (that targets authorities when
  * authority is 1); 0, or KV_ENOTFOUND. */
@@ -41,7 +37,7 @@ static int point_system(struct kv_db *db, const char *org, const char *point_id,
     kv_stmt_bind_text(s, 2, org, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
-        copy_col(out, 37, kv_stmt_col_text(s, 0));
+        kv_str_copy(out, 37, kv_stmt_col_text(s, 0));
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
@@ -60,7 +56,7 @@ static int default_system(struct kv_db *db, const char *org, char out[37], struc
     kv_stmt_bind_text(s, 1, org, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
-        copy_col(out, 37, kv_stmt_col_text(s, 0));
+        kv_str_copy(out, 37, kv_stmt_col_text(s, 0));
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
@@ -143,7 +139,7 @@ int kv_recipient_route_ex(struct kv_db *db, int64_t letter_id, const char *recip
     if (rc < 0)
         return rc;
     if (out_system_id)
-        copy_col(out_system_id, 37, sys);
+        kv_str_copy(out_system_id, 37, sys);
     if (out_used_point)
         *out_used_point = used;
     return 0;
@@ -406,13 +402,13 @@ static int load_target(struct kv_db *db, const char *system_id, const char *uuid
     if (rc == KV_ROW) {
         t->qid = kv_stmt_col_int64(s, 0);
         t->acknowledged = (int)kv_stmt_col_int64(s, 1);
-        copy_col(t->uuid, sizeof(t->uuid), kv_stmt_col_text(s, 2));
-        copy_col(t->sender_system, sizeof(t->sender_system), kv_stmt_col_text(s, 3));
-        copy_col(t->transmission_id, sizeof(t->transmission_id), kv_stmt_col_text(s, 4));
-        copy_col(t->message_id, sizeof(t->message_id), kv_stmt_col_text(s, 5));
+        kv_str_copy(t->uuid, sizeof(t->uuid), kv_stmt_col_text(s, 2));
+        kv_str_copy(t->sender_system, sizeof(t->sender_system), kv_stmt_col_text(s, 3));
+        kv_str_copy(t->transmission_id, sizeof(t->transmission_id), kv_stmt_col_text(s, 4));
+        kv_str_copy(t->message_id, sizeof(t->message_id), kv_stmt_col_text(s, 5));
         t->push = (int)kv_stmt_col_int64(s, 6);
         t->queued = (int)kv_stmt_col_int64(s, 7);
-        copy_col(t->receipt_status, sizeof(t->receipt_status), kv_stmt_col_text(s, 8));
+        kv_str_copy(t->receipt_status, sizeof(t->receipt_status), kv_stmt_col_text(s, 8));
     }
     kv_stmt_done(s);
     if (rc < 0)
@@ -492,13 +488,13 @@ static int receipt_op(struct kv_db *db, void *arg, struct kv_err *err)
         goto out;
     }
     memset(&r, 0, sizeof(r));
-    copy_col(r.system_id, sizeof(r.system_id), t->sender_system);
-    copy_col(r.transmission_id, sizeof(r.transmission_id), t->transmission_id);
-    copy_col(r.message_uuid, sizeof(r.message_uuid), t->uuid);
-    copy_col(r.message_id, sizeof(r.message_id), t->message_id);
-    copy_col(r.receipt_status, sizeof(r.receipt_status), status);
-    copy_col(r.error_code, sizeof(r.error_code), error_code);
-    copy_col(r.error_message, sizeof(r.error_message), a->error_message);
+    kv_str_copy(r.system_id, sizeof(r.system_id), t->sender_system);
+    kv_str_copy(r.transmission_id, sizeof(r.transmission_id), t->transmission_id);
+    kv_str_copy(r.message_uuid, sizeof(r.message_uuid), t->uuid);
+    kv_str_copy(r.message_id, sizeof(r.message_id), t->message_id);
+    kv_str_copy(r.receipt_status, sizeof(r.receipt_status), status);
+    kv_str_copy(r.error_code, sizeof(r.error_code), error_code);
+    kv_str_copy(r.error_message, sizeof(r.error_message), a->error_message);
     r.time_ms = now;
     /* A letter written through the mailbox API has no sender system (sender_system ''). */
     rc = t->sender_system[0] ? kv_receipt_insert(db, &r, t->push, err) : 0;

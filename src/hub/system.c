@@ -20,6 +20,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/crypto.h"
+#include "util/str.h"
 
 #define SECRET_HEX KV__DIR_SECRET_HEX
 #define TOKEN_MAX 256 /* longest base64 token accepted before decoding */
@@ -122,13 +123,13 @@ int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, str
     if (rc < 0)
         return rc;
     if (strcmp(sys->kind, "recipient") == 0 && !sys->protocol[0])
-        kv__dir_copy(sys->protocol, sizeof(sys->protocol), "pull");
+        kv_str_copy(sys->protocol, sizeof(sys->protocol), "pull");
     if (kv_uuid_v4(sys->id) < 0)
         return kv_err_set(err, KV_EINTERNAL, "no random bytes");
     rc = kv__dir_new_secret(secret, sha, err);
     if (rc < 0)
         return rc;
-    kv__dir_copy(sys->status, sizeof(sys->status), "active");
+    kv_str_copy(sys->status, sizeof(sys->status), "active");
     sys->created_ms = kv_clock_now_ms();
 
     rc = kv_db_begin(db, err);
@@ -202,19 +203,19 @@ static int system_get(struct kv_db *db, const char *id, struct kv_system *out, c
     kv_stmt_bind_text(s, 1, id, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
-        kv__dir_copy(out->id, sizeof(out->id), kv_stmt_col_text(s, 0));
-        kv__dir_copy(out->org_cvr, sizeof(out->org_cvr), kv_stmt_col_text(s, 1));
-        kv__dir_copy(out->kind, sizeof(out->kind), kv_stmt_col_text(s, 2));
-        kv__dir_copy(out->name, sizeof(out->name), kv_stmt_col_text(s, 3));
-        kv__dir_copy(out->receipt_url, sizeof(out->receipt_url), kv_stmt_col_text(s, 4));
-        kv__dir_copy(out->protocol, sizeof(out->protocol), kv_stmt_col_text(s, 5));
-        kv__dir_copy(out->push_url, sizeof(out->push_url), kv_stmt_col_text(s, 6));
-        kv__dir_copy(out->contact_email, sizeof(out->contact_email), kv_stmt_col_text(s, 7));
+        kv_str_copy(out->id, sizeof(out->id), kv_stmt_col_text(s, 0));
+        kv_str_copy(out->org_cvr, sizeof(out->org_cvr), kv_stmt_col_text(s, 1));
+        kv_str_copy(out->kind, sizeof(out->kind), kv_stmt_col_text(s, 2));
+        kv_str_copy(out->name, sizeof(out->name), kv_stmt_col_text(s, 3));
+        kv_str_copy(out->receipt_url, sizeof(out->receipt_url), kv_stmt_col_text(s, 4));
+        kv_str_copy(out->protocol, sizeof(out->protocol), kv_stmt_col_text(s, 5));
+        kv_str_copy(out->push_url, sizeof(out->push_url), kv_stmt_col_text(s, 6));
+        kv_str_copy(out->contact_email, sizeof(out->contact_email), kv_stmt_col_text(s, 7));
         out->is_default = (int)kv_stmt_col_int64(s, 8);
-        kv__dir_copy(out->status, sizeof(out->status), kv_stmt_col_text(s, 9));
+        kv_str_copy(out->status, sizeof(out->status), kv_stmt_col_text(s, 9));
         out->created_ms = kv_stmt_col_int64(s, 10);
         if (sha)
-            kv__dir_copy(sha, KV_SHA256_HEX_LEN + 1, kv_stmt_col_text(s, 11));
+            kv_str_copy(sha, KV_SHA256_HEX_LEN + 1, kv_stmt_col_text(s, 11));
         rc = 0;
     } else if (rc == KV_DONE) {
         rc = kv_err_set(err, KV_ENOTFOUND, "no system with id %.40s", id ? id : "");
@@ -374,7 +375,7 @@ int kv_system_set_default(struct kv_db *db, const char *id, char out_previous[37
         return 0;
     }
     if (out_previous && json_array_size(prev) > 0)
-        kv__dir_copy(out_previous, 37, json_string_value(json_array_get(prev, 0)));
+        kv_str_copy(out_previous, 37, json_string_value(json_array_get(prev, 0)));
     rc = kv_db_prepare(db, SQL_SYS_UNDEFAULT, &s, err);
     if (rc < 0)
         goto out;

@@ -22,6 +22,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/str.h"
 
 static const char SQL_SUCCESS[] =
     "UPDATE systems SET last_success_ms = ?2, failing_since_ms = NULL, warnings_sent = 0"
@@ -140,25 +141,14 @@ static const char SQL_DEACTIVATE[] =
 
 #define CHECK_PAGE 64 /* systems read per statement */
 
-static void copy(char *dst, size_t n, const char *src)
-{
-    size_t l = src ? strlen(src) : 0;
-
-    if (l >= n)
-        l = n - 1;
-    if (l)
-        memcpy(dst, src, l);
-    dst[l] = '\0';
-}
-
 static void read_row(struct kv_stmt *s, struct row *r)
 {
     memset(r, 0, sizeof(*r));
-    copy(r->id, sizeof(r->id), kv_stmt_col_text(s, 0));
-    copy(r->org_cvr, sizeof(r->org_cvr), kv_stmt_col_text(s, 1));
-    copy(r->name, sizeof(r->name), kv_stmt_col_text(s, 2));
-    copy(r->protocol, sizeof(r->protocol), kv_stmt_col_text(s, 3));
-    copy(r->email, sizeof(r->email), kv_stmt_col_text(s, 4));
+    kv_str_copy(r->id, sizeof(r->id), kv_stmt_col_text(s, 0));
+    kv_str_copy(r->org_cvr, sizeof(r->org_cvr), kv_stmt_col_text(s, 1));
+    kv_str_copy(r->name, sizeof(r->name), kv_stmt_col_text(s, 2));
+    kv_str_copy(r->protocol, sizeof(r->protocol), kv_stmt_col_text(s, 3));
+    kv_str_copy(r->email, sizeof(r->email), kv_stmt_col_text(s, 4));
     r->failing_since = kv_stmt_col_is_null(s, 5) ? 0 : kv_stmt_col_int64(s, 5);
     r->warnings_sent = (int)kv_stmt_col_int64(s, 6);
     r->last_fetch = kv_stmt_col_is_null(s, 7) ? 0 : kv_stmt_col_int64(s, 7);
@@ -425,13 +415,13 @@ int kv_system_health_check(struct kv_db *db, int64_t now_ms, int *out_deactivate
         while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
             read_row(s, &r);
             rows++;
-            copy(last, sizeof(last), r.id);
+            kv_str_copy(last, sizeof(last), r.id);
             rc = waiting(db, &r, now_ms, err);
             if (rc < 0)
                 break;
             judge(&r, now_ms, &v);
             if (changes(&r, &v))
-                copy(ids[n++], sizeof(ids[0]), r.id);
+                kv_str_copy(ids[n++], sizeof(ids[0]), r.id);
         }
         kv_stmt_done(s);
         if (rc < 0)
@@ -586,11 +576,11 @@ int kv_system_health_get(struct kv_db *db, const char *system_id, struct kv_syst
     kv_stmt_bind_text(s, 1, system_id, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
-        copy(out->status, sizeof(out->status), kv_stmt_col_text(s, 0));
+        kv_str_copy(out->status, sizeof(out->status), kv_stmt_col_text(s, 0));
         out->last_success_ms = col_ms(s, 1);
         out->failing_since_ms = col_ms(s, 2);
         out->last_failure_ms = col_ms(s, 3);
-        copy(out->last_error, sizeof(out->last_error), kv_stmt_col_text(s, 4));
+        kv_str_copy(out->last_error, sizeof(out->last_error), kv_stmt_col_text(s, 4));
         out->warnings_sent = (int)kv_stmt_col_int64(s, 5);
         out->deactivated_ms = col_ms(s, 6);
         out->last_fetch_ms = col_ms(s, 7);

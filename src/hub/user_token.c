@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/crypto.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 #define TOKEN_PREFIX "kvu_"
@@ -51,9 +52,9 @@ static void subject_of(const char *owner_type, const char *owner_id, char out[24
 static void read_info(struct kv_stmt *s, int64_t now, struct kv_user_token_info *info)
 {
     memset(info, 0, sizeof(*info));
-    kv__dir_copy(info->id, sizeof(info->id), kv_stmt_col_text(s, 0));
-    kv__dir_copy(info->owner_type, sizeof(info->owner_type), kv_stmt_col_text(s, 1));
-    kv__dir_copy(info->owner_id, sizeof(info->owner_id), kv_stmt_col_text(s, 2));
+    kv_str_copy(info->id, sizeof(info->id), kv_stmt_col_text(s, 0));
+    kv_str_copy(info->owner_type, sizeof(info->owner_type), kv_stmt_col_text(s, 1));
+    kv_str_copy(info->owner_id, sizeof(info->owner_id), kv_stmt_col_text(s, 2));
     info->created_ms = kv_stmt_col_int64(s, 3);
     info->expires_ms = kv_stmt_col_is_null(s, 4) ? 0 : kv_stmt_col_int64(s, 4);
     info->revoked_ms = kv_stmt_col_is_null(s, 5) ? 0 : kv_stmt_col_int64(s, 5);
@@ -106,7 +107,7 @@ static int revoke_owner_tx(struct kv_db *db, const char *owner_type, const char 
             cap = cap ? 2 * cap : 8;
             ids = kv_xrealloc(ids, cap * sizeof(*ids));
         }
-        kv__dir_copy(ids[n++], ID_LEN + 1, kv_stmt_col_text(s, 0));
+        kv_str_copy(ids[n++], ID_LEN + 1, kv_stmt_col_text(s, 0));
     }
     kv_stmt_done(s);
     for (i = 0; rc >= 0 && i < n; i++) {
@@ -185,8 +186,8 @@ out:
         if (out_info) {
             memset(out_info, 0, sizeof(*out_info));
             memcpy(out_info->id, id, sizeof(out_info->id));
-            kv__dir_copy(out_info->owner_type, sizeof(out_info->owner_type), mb.owner_type);
-            kv__dir_copy(out_info->owner_id, sizeof(out_info->owner_id), mb.owner_id);
+            kv_str_copy(out_info->owner_type, sizeof(out_info->owner_type), mb.owner_type);
+            kv_str_copy(out_info->owner_id, sizeof(out_info->owner_id), mb.owner_id);
             out_info->created_ms = now;
             out_info->expires_ms = now + ttl_ms;
             out_info->status = "active";
@@ -365,8 +366,8 @@ int kv_user_authenticate(struct kv_db *db, const char *authorization, char out_o
         } else if (kv_stmt_col_is_null(s, 3) || kv_stmt_col_int64(s, 3) <= kv_clock_now_ms()) {
             rc = kv_err_set(err, KV_EAUTH, "the bearer token has expired");
         } else {
-            kv__dir_copy(out_owner_type, 4, kv_stmt_col_text(s, 1));
-            kv__dir_copy(out_owner_id, 11, kv_stmt_col_text(s, 2));
+            kv_str_copy(out_owner_type, 4, kv_stmt_col_text(s, 1));
+            kv_str_copy(out_owner_id, 11, kv_stmt_col_text(s, 2));
             rc = 0;
         }
     } else if (rc == KV_DONE) {
