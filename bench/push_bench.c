@@ -135,7 +135,7 @@ static int setup(struct kv_db *db, unsigned port, int k, char sender[37], char p
         snprintf(s.org_cvr, sizeof(s.org_cvr), "%s", AUTH);
         snprintf(s.kind, sizeof(s.kind), "recipient");
         snprintf(s.name, sizeof(s.name), "bench push %d", i);
-        snprintf(s.protocol, sizeof(s.protocol), "push");
+        s.protocol = KV_PROTOCOL_PUSH;
         snprintf(s.push_url, sizeof(s.push_url), "http://127.0.0.1:%u/inbox/%d", port, i);
         s.is_default = i == 0;
         rc = kv_system_add(db, &s, &tok, err);

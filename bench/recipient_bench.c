@@ -116,7 +116,7 @@ static int add_system(struct kv_db *db, const char *org, const char *kind, const
     snprintf(s.kind, sizeof(s.kind), "%s", kind);
     snprintf(s.name, sizeof(s.name), "bench %s", kind);
     if (protocol) {
-        snprintf(s.protocol, sizeof(s.protocol), "%s", protocol);
+        (void)kv_protocol_parse(protocol, &s.protocol);
         if (strcmp(protocol, "push") == 0)
             snprintf(s.push_url, sizeof(s.push_url), "http://127.0.0.1:9/never");
         snprintf(s.contact_email, sizeof(s.contact_email), "drift@example.dk");

@@ -99,11 +99,6 @@ static int get_str(struct kv_http_resp *resp, json_t *o, const char *name, int r
     return KV_EINVAL;
 }
 
-static int url_ok(const char *u)
-{
-    return !u[0] || strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
-}
-
 static int orgs_add(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_db *db = NULL;
@@ -139,10 +134,25 @@ static json_t *system_json(const struct kv_system *s)
     return json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:b,s:s}", "id", s->id, "org",
                      s->org_cvr, "kind", s->kind, "name", s->name, "receiptUrl",
                      s->receipt_url[0] ? s->receipt_url : NULL, "protocol",
-                     s->protocol[0] ? s->protocol : NULL, "pushUrl",
+                     s->protocol ? kv_protocol_name(s->protocol) : NULL, "pushUrl",
                      s->push_url[0] ? s->push_url : NULL, "contactEmail",
                      s->contact_email[0] ? s->contact_email : NULL, "default", s->is_default,
                      "status", s->status);
+}
+
+/* Member name of o as text for the system check: NULL when absent or null; a field error in
+ * p when it is not a string. */
+static const char *member_text(json_t *o, const char *name, struct kv_problem *p)
+{
+    json_t *v = json_object_get(o, name);
+
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v)) {
+        kv_problem_field_json(p, "System", name, "INVALID_FIELD", "must be a string", v);
+        return NULL;
+    }
+    return json_string_value(v);
 }
 
 static int systems_add(struct kv_http_req *req, struct kv_http_resp *resp)
@@ -150,40 +160,37 @@ static int systems_add(struct kv_http_req *req, struct kv_http_resp *resp)
     struct kv_db *db = NULL;
     struct kv_err err = {0, ""};
     struct kv_system sys;
+    struct kv_system_input in;
+    struct kv_problem problem;
     json_t *o = NULL, *def;
     char *token = NULL;
     int rc;
 
-    memset(&sys, 0, sizeof(sys));
+    kv_problem_init(&problem);
     if (admin_auth(req, resp) < 0 || body_object(req, resp, &o) < 0)
         return 0;
-    if (get_str(resp, o, "org", 1, sys.org_cvr, sizeof(sys.org_cvr)) < 0 ||
-        get_str(resp, o, "kind", 1, sys.kind, sizeof(sys.kind)) < 0 ||
-        get_str(resp, o, "name", 1, sys.name, sizeof(sys.name)) < 0 ||
-        get_str(resp, o, "receiptUrl", 0, sys.receipt_url, sizeof(sys.receipt_url)) < 0 ||
-        get_str(resp, o, "protocol", 0, sys.protocol, sizeof(sys.protocol)) < 0 ||
-        get_str(resp, o, "pushUrl", 0, sys.push_url, sizeof(sys.push_url)) < 0 ||
-        get_str(resp, o, "contactEmail", 0, sys.contact_email, sizeof(sys.contact_email)) < 0)
-        goto out;
-    if (strcmp(sys.kind, "sender") != 0 && strcmp(sys.kind, "recipient") != 0) {
-        kv_http_resp_error(resp, 400, "INVALID_FIELD", "kind must be sender or recipient", NULL);
-        goto out;
-    }
-    if (sys.protocol[0] && strcmp(sys.protocol, "pull") != 0 && strcmp(sys.protocol, "push") != 0) {
-        kv_http_resp_error(resp, 400, "INVALID_FIELD", "protocol must be pull or push", NULL);
-        goto out;
-    }
-    if (!url_ok(sys.receipt_url) || !url_ok(sys.push_url)) {
-        kv_http_resp_error(resp, 400, "INVALID_FIELD", "URLs must start with http:// or https://",
-                           NULL);
-        goto out;
-    }
+    memset(&in, 0, sizeof(in));
+    in.org = member_text(o, "org", &problem);
+    in.kind = member_text(o, "kind", &problem);
+    in.name = member_text(o, "name", &problem);
+    in.receipt_url = member_text(o, "receiptUrl", &problem);
+    in.protocol = member_text(o, "protocol", &problem);
+    in.push_url = member_text(o, "pushUrl", &problem);
+    in.contact_email = member_text(o, "contactEmail", &problem);
     def = json_object_get(o, "default");
-    if (def && !json_is_boolean(def)) {
-        kv_http_resp_error(resp, 400, "INVALID_FIELD", "default must be a boolean", NULL);
+    if (def && !json_is_null(def) && !json_is_boolean(def))
+        kv_problem_field_json(&problem, "System", "default", "INVALID_FIELD",
+                              "must be true or false", def);
+    in.is_default = def && json_is_true(def);
+    if (problem.n_fields > 0)
+        kv_problem_set(&problem, KV_EINVAL, "INVALID_FIELD", "the system is not valid: %s: %s",
+                       problem.fields[0].field, problem.fields[0].message);
+    else
+        (void)kv_system_check(&in, &sys, &problem);
+    if (problem.kind) {
+        kv_http_resp_problem(resp, &problem);
         goto out;
     }
-    sys.is_default = def && json_is_true(def);
     if (kv__read_db(req, resp, &db) < 0)
         goto out;
     rc = kv_system_add(db, &sys, &token, &err);
@@ -193,6 +200,7 @@ static int systems_add(struct kv_http_req *req, struct kv_http_resp *resp)
     }
     kv_http_resp_json(resp, 201, json_pack("{s:s,s:s}", "id", sys.id, "token", token));
 out:
+    kv_problem_release(&problem);
     if (token) {
         explicit_bzero(token, strlen(token));
         free(token);

@@ -182,7 +182,7 @@ static int seed_recipient(struct kv__admin *a, const char *cvr, const char *org_
     kv_str_copy(sys.org_cvr, sizeof(sys.org_cvr), cvr);
     kv_str_copy(sys.kind, sizeof(sys.kind), "recipient");
     kv_str_copy(sys.name, sizeof(sys.name), name);
-    kv_str_copy(sys.protocol, sizeof(sys.protocol), "pull");
+    sys.protocol = KV_PROTOCOL_PULL;
     kv_str_copy(sys.contact_email, sizeof(sys.contact_email), "it-drift@kommunen.example");
     sys.is_default = 1;
     rc = kv_system_add(a->db, &sys, &token, err);
@@ -251,7 +251,7 @@ static int seed(struct kv__admin *a, json_t *res, struct kv_err *err)
         kv_str_copy(rsys.org_cvr, sizeof(rsys.org_cvr), "87654321");
         kv_str_copy(rsys.kind, sizeof(rsys.kind), "recipient");
         kv_str_copy(rsys.name, sizeof(rsys.name), "Eksempel Byg postsystem");
-        kv_str_copy(rsys.protocol, sizeof(rsys.protocol), "pull");
+        rsys.protocol = KV_PROTOCOL_PULL;
         rsys.is_default = 1;
         rc = kv_system_add(a->db, &rsys, &token, err);
         if (rc == 0)

@@ -45,11 +45,6 @@ static void usage(FILE *f)
             "  --json       print one JSON object on stdout\n");
 }
 
-static int http_url(const char *u)
-{
-    return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
-}
-
 static json_t *system_json(const struct kv_system *s)
 {
     char ts[32];
@@ -58,7 +53,7 @@ static json_t *system_json(const struct kv_system *s)
     return json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:b,s:s,s:s}", "id", s->id, "org",
                      s->org_cvr, "kind", s->kind, "name", s->name, "receiptUrl",
                      s->receipt_url[0] ? s->receipt_url : NULL, "protocol",
-                     s->protocol[0] ? s->protocol : NULL, "pushUrl",
+                     s->protocol ? kv_protocol_name(s->protocol) : NULL, "pushUrl",
                      s->push_url[0] ? s->push_url : NULL, "contactEmail",
                      s->contact_email[0] ? s->contact_email : NULL, "default", s->is_default,
                      "status", s->status, "created", ts);
@@ -130,8 +125,8 @@ static void print_system(const struct kv_system *s)
            s->org_cvr, s->kind, s->name);
     if (s->receipt_url[0])
         printf("receipt-url:   %s\n", s->receipt_url);
-    if (s->protocol[0])
-        printf("protocol:      %s\n", s->protocol);
+    if (s->protocol)
+        printf("protocol:      %s\n", kv_protocol_name(s->protocol));
     if (s->push_url[0])
         printf("push-url:      %s\n", s->push_url);
     if (s->contact_email[0])
@@ -146,6 +141,8 @@ static int system_add(int argc, char **argv)
     struct kv__admin a;
     struct kv_err err = {0, ""};
     struct kv_system sys;
+    struct kv_system_input in;
+    struct kv_problem problem;
     const char *org = NULL, *kind = NULL, *name = NULL, *rurl = NULL, *proto = NULL;
     const char *purl = NULL, *email = NULL;
     char *token = NULL;
@@ -162,24 +159,24 @@ static int system_add(int argc, char **argv)
         return rc == 1 ? KV_EXIT_OK : KV_EXIT_USAGE;
     if (!org || !kind || !name)
         return kv__admin_usage(&a, "--org, --kind and --name are required");
-    if (strcmp(kind, "sender") != 0 && strcmp(kind, "recipient") != 0)
-        return kv__admin_usage(&a, "--kind must be sender or recipient");
-    if (proto && strcmp(proto, "pull") != 0 && strcmp(proto, "push") != 0)
-        return kv__admin_usage(&a, "--protocol must be pull or push");
-    if ((rurl && !http_url(rurl)) || (purl && !http_url(purl)))
-        return kv__admin_usage(&a, "URLs must start with http:// or https://");
-    memset(&sys, 0, sizeof(sys));
-    if (kv_str_copy(sys.org_cvr, sizeof(sys.org_cvr), org) < 0 ||
-        kv_str_copy(sys.kind, sizeof(sys.kind), kind) < 0 ||
-        kv_str_copy(sys.name, sizeof(sys.name), name) < 0 ||
-        kv_str_copy(sys.receipt_url, sizeof(sys.receipt_url), rurl) < 0 ||
-        kv_str_copy(sys.protocol, sizeof(sys.protocol), proto) < 0 ||
-        kv_str_copy(sys.push_url, sizeof(sys.push_url), purl) < 0 ||
-        kv_str_copy(sys.contact_email, sizeof(sys.contact_email), email) < 0) {
-        kv_cli_errorf(a.cmd, "a value is too long (or --org is not an 8-digit CVR)");
-        return KV_EXIT_FAIL;
+    in.org = org;
+    in.kind = kind;
+    in.name = name;
+    in.receipt_url = rurl;
+    in.protocol = proto;
+    in.push_url = purl;
+    in.contact_email = email;
+    in.is_default = is_default;
+    kv_problem_init(&problem);
+    if (kv_system_check(&in, &sys, &problem) < 0) {
+        size_t i;
+
+        for (i = 1; i < problem.n_fields; i++) /* the first one is in the usage message */
+            kv_cli_errorf(a.cmd, "%s: %s", problem.fields[i].field, problem.fields[i].message);
+        status = kv__admin_usage(&a, problem.message);
+        kv_problem_release(&problem);
+        return status;
     }
-    sys.is_default = is_default;
     if (kv__admin_open(&a) < 0) {
         kv__admin_close(&a);
         return KV_EXIT_FAIL;

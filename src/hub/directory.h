@@ -19,8 +19,10 @@
 
 #include <stdint.h>
 
+#include "hub/protocol.h"
 #include "hub/user_token.h" /* user bearer tokens: issue, expiry, revocation */
 #include "util/err.h"
+#include "util/problem.h"
 
 struct kv_db;
 
@@ -37,7 +39,7 @@ struct kv_system {
     char kind[12];           /* "sender" | "recipient" */
     char name[257];          /* display name */
     char receipt_url[1024];  /* sender: receipt push URL, "" = pull only */
-    char protocol[8];        /* recipient: "pull" | "push", "" for senders */
+    enum kv_protocol protocol; /* recipient: how it receives (protocol.h); NONE for senders */
     char push_url[1024];     /* recipient push endpoint, "" if none */
     char contact_email[257]; /* warning e-mail address, "" if none */
     int is_default;          /* 1 = the organisation's default recipient system */
@@ -73,8 +75,33 @@ int kv_org_get(struct kv_db *db, const char *cvr, struct kv_org *out, struct kv_
  * there is none (also for a ref that is neither). */
 int kv_org_resolve(struct kv_db *db, const char *ref, struct kv_org *out, struct kv_err *err);
 
-/* Creates a system (sys->id is generated and written back). Returns the API token in
- * out_token (owned, free with free(); shown once, never stored). */
+/* A new system as a client states it (CLI flags, admin API JSON, a web form): borrowed
+ * texts, NULL or "" when not given. */
+struct kv_system_input {
+    const char *org;           /* owning organisation's CVR */
+    const char *kind;          /* "sender" | "recipient" */
+    const char *name;          /* display name */
+    const char *receipt_url;   /* sender: receipt push URL */
+    const char *protocol;      /* recipient: a protocol name (protocol.h); none = pull */
+    const char *push_url;      /* recipient: push endpoint */
+    const char *contact_email; /* warning e-mail address */
+    int is_default;            /* recipient: becomes the organisation's default */
+};
+
+/* The one validation of a system's fields (system_fields.c), for the CLI, the admin API and
+ * the web pages alike: every problem becomes a field of p, named as in the admin API (org,
+ * kind, name, receiptUrl, protocol, pushUrl, contactEmail, default), p->kind KV_EINVAL and
+ * p->code "INVALID_FIELD". On success *out is the system to pass to kv_system_add (zeroed
+ * first; a recipient without a protocol pulls). Returns 0 or KV_EINVAL. */
+int kv_system_check(const struct kv_system_input *in, struct kv_system *out,
+                    struct kv_problem *p);
+/* The rules of kv_system_check for an already filled struct (kv_system_add applies them to
+ * whatever it is given): 0, or KV_EINVAL with p's fields set. */
+int kv_system_check_fields(const struct kv_system *sys, struct kv_problem *p);
+
+/* Creates a system (sys->id is generated and written back) after kv_system_check_fields
+ * (KV_EINVAL with the first problem in err). Returns the API token in out_token (owned, free
+ * with free(); shown once, never stored). */
 int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, struct kv_err *err);
 int kv_system_get(struct kv_db *db, const char *id, struct kv_system *out, struct kv_err *err);
 /* Authenticates an Authorization header value ("Basic <token>"). KV_EAUTH on anything wrong

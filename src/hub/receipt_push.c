@@ -25,6 +25,7 @@
 #include "util/clock.h"
 #include "util/outbound.h"
 #include "util/str.h"
+#include "util/url.h"
 #include "util/xmalloc.h"
 
 #define DEFAULT_CONNECT_MS 10000
@@ -65,11 +66,6 @@ static size_t discard(char *ptr, size_t size, size_t nmemb, void *ud)
     (void)ptr;
     (void)ud;
     return size * nmemb;
-}
-
-static int scheme_ok(const char *url)
-{
-    return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
 }
 
 /* Loads up to max due receipts into jobs; returns how many, or a negative code. */
@@ -129,7 +125,7 @@ static void setup(struct job *j, const struct kv_receipt_push_opts *o, struct cu
         snprintf(j->error, sizeof(j->error), "the system has no receipt URL");
         return;
     }
-    if (!scheme_ok(j->url)) {
+    if (!kv_url_is_http(j->url)) {
         snprintf(j->error, sizeof(j->error), "receipt URL is not http or https");
         return;
     }

@@ -22,6 +22,7 @@
 
 #include "hub/events.h"
 #include "hub/hub.h"
+#include "hub/protocol.h"
 #include "hub/system_health.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -29,6 +30,7 @@
 #include "util/log.h"
 #include "util/outbound.h"
 #include "util/str.h"
+#include "util/url.h"
 #include "util/xmalloc.h"
 
 #define DEFAULT_TOTAL_MS 30000
@@ -178,9 +180,11 @@ static int load_systems(struct drain *d, int64_t now, struct psys **out, int *ou
     rc = kv_db_prepare(d->db,
                        "SELECT id, push_url, failing_since_ms, last_failure_ms, "
                        "COALESCE(activated_ms, 0) FROM systems "
-                       "WHERE kind = 'recipient' AND protocol = 'push' AND status = 'active' "
+                       "WHERE kind = 'recipient' AND protocol = ? AND status = 'active' "
                        "ORDER BY id",
                        &s, err);
+    if (rc == 0)
+        kv_stmt_bind_text(s, 1, kv_protocol_name(KV_PROTOCOL_PUSH), -1);
     if (rc < 0)
         return rc;
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
@@ -362,11 +366,6 @@ static size_t answer_write(char *ptr, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-static int scheme_ok(const char *url)
-{
-    return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
-}
-
 /* Prepares j's transfer; on a refusal sets j->error and returns -1. */
 static int setup(struct drain *d, struct job *j, const struct psys *s)
 {
@@ -376,7 +375,7 @@ static int setup(struct drain *d, struct job *j, const struct psys *s)
         snprintf(j->error, sizeof(j->error), "the system has no push URL");
         return -1;
     }
-    if (!scheme_ok(s->url)) {
+    if (!kv_url_is_http(s->url)) {
         snprintf(j->error, sizeof(j->error), "the push URL is not http or https");
         return -1;
     }

@@ -67,43 +67,6 @@ static int is_hex(const char *s, size_t n)
     return 1;
 }
 
-static int str_fits(const char *s, size_t size)
-{
-    return strlen(s) < size;
-}
-
-static int check_system(const struct kv_system *sys, struct kv_err *err)
-{
-    int sender = strcmp(sys->kind, "sender") == 0;
-
-    if (!sender && strcmp(sys->kind, "recipient") != 0)
-        return kv_err_set(err, KV_EINVAL, "system kind must be sender or recipient");
-    if (!kv_cvr_valid(sys->org_cvr))
-        return kv_err_set(err, KV_EINVAL, "\"%.20s\" is not a CVR number (8 digits)",
-                          sys->org_cvr);
-    if (!sys->name[0])
-        return kv_err_set(err, KV_EINVAL, "system name must not be empty");
-    if (sender && (sys->protocol[0] || sys->push_url[0] || sys->is_default))
-        return kv_err_set(err, KV_EINVAL,
-                          "--protocol, --push-url and --default are for recipient systems");
-    if (!sender && sys->receipt_url[0])
-        return kv_err_set(err, KV_EINVAL, "--receipt-url is for sender systems");
-    if (!sender && sys->protocol[0] && strcmp(sys->protocol, "pull") != 0 &&
-        strcmp(sys->protocol, "push") != 0)
-        return kv_err_set(err, KV_EINVAL, "protocol must be pull or push");
-    if (!sender && strcmp(sys->protocol, "push") == 0 && !sys->push_url[0])
-        return kv_err_set(err, KV_EINVAL, "a push recipient system needs --push-url");
-    /* URL schemes are checked by the callers (CLI, admin API); the receipt pusher reports
-     * anything it cannot use as a push failure. */
-    if (sys->contact_email[0] && !strchr(sys->contact_email, '@'))
-        return kv_err_set(err, KV_EINVAL, "contact e-mail must contain @");
-    if (!str_fits(sys->name, sizeof(sys->name)) || !str_fits(sys->kind, sizeof(sys->kind)) ||
-        !str_fits(sys->receipt_url, sizeof(sys->receipt_url)) ||
-        !str_fits(sys->push_url, sizeof(sys->push_url)))
-        return kv_err_set(err, KV_EINVAL, "value too long");
-    return 0;
-}
-
 static const char *nz(const char *s)
 {
     return s[0] ? s : NULL;
@@ -116,14 +79,19 @@ int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, str
     char secret[SECRET_HEX + 1], sha[KV_SHA256_HEX_LEN + 1];
     char subject[16], *props_txt = NULL;
     json_t *props = NULL;
+    struct kv_problem problem;
     int rc;
 
     *out_token = NULL;
-    rc = check_system(sys, err);
+    if (strcmp(sys->kind, "recipient") == 0 && sys->protocol == KV_PROTOCOL_NONE)
+        sys->protocol = KV_PROTOCOL_PULL;
+    kv_problem_init(&problem);
+    rc = kv_system_check_fields(sys, &problem);
+    if (rc < 0)
+        kv_err_set(err, rc, "%s", problem.message);
+    kv_problem_release(&problem);
     if (rc < 0)
         return rc;
-    if (strcmp(sys->kind, "recipient") == 0 && !sys->protocol[0])
-        kv_str_copy(sys->protocol, sizeof(sys->protocol), "pull");
     if (kv_uuid_v4(sys->id) < 0)
         return kv_err_set(err, KV_EINTERNAL, "no random bytes");
     rc = kv__dir_new_secret(secret, sha, err);
@@ -157,7 +125,7 @@ int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, str
     kv_stmt_bind_text(s, 4, sys->name, -1);
     kv_stmt_bind_text(s, 5, sha, -1);
     kv_stmt_bind_text(s, 6, nz(sys->receipt_url), -1);
-    kv_stmt_bind_text(s, 7, nz(sys->protocol), -1);
+    kv_stmt_bind_text(s, 7, nz(kv_protocol_name(sys->protocol)), -1);
     kv_stmt_bind_text(s, 8, nz(sys->push_url), -1);
     kv_stmt_bind_text(s, 9, nz(sys->contact_email), -1);
     kv_stmt_bind_int64(s, 10, sys->is_default ? 1 : 0);
@@ -170,8 +138,8 @@ int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, str
                       sys->org_cvr);
     if (sys->receipt_url[0])
         json_object_set_new(props, "receiptUrl", json_string(sys->receipt_url));
-    if (sys->protocol[0])
-        json_object_set_new(props, "protocol", json_string(sys->protocol));
+    if (sys->protocol != KV_PROTOCOL_NONE)
+        json_object_set_new(props, "protocol", json_string(kv_protocol_name(sys->protocol)));
     props_txt = json_dumps(props, JSON_COMPACT);
     snprintf(subject, sizeof(subject), "cvr:%s", sys->org_cvr);
     rc = kv__dir_event(db, "SYSTEM_CREATED", sys->id, subject, props_txt, err);
@@ -208,7 +176,8 @@ static int system_get(struct kv_db *db, const char *id, struct kv_system *out, c
         kv_str_copy(out->kind, sizeof(out->kind), kv_stmt_col_text(s, 2));
         kv_str_copy(out->name, sizeof(out->name), kv_stmt_col_text(s, 3));
         kv_str_copy(out->receipt_url, sizeof(out->receipt_url), kv_stmt_col_text(s, 4));
-        kv_str_copy(out->protocol, sizeof(out->protocol), kv_stmt_col_text(s, 5));
+        if (kv_protocol_parse(kv_stmt_col_text(s, 5), &out->protocol) < 0)
+            out->protocol = KV_PROTOCOL_NONE; /* a name this build does not know */
         kv_str_copy(out->push_url, sizeof(out->push_url), kv_stmt_col_text(s, 6));
         kv_str_copy(out->contact_email, sizeof(out->contact_email), kv_stmt_col_text(s, 7));
         out->is_default = (int)kv_stmt_col_int64(s, 8);

@@ -113,7 +113,7 @@ struct row {
     char id[37];             /* system id */
     char org_cvr[9];         /* organisation */
     char name[257];          /* display name */
-    char protocol[8];        /* "pull" | "push" */
+    enum kv_protocol protocol; /* how it receives (protocol.h) */
     char email[257];         /* contact e-mail, "" = none */
     int64_t failing_since;   /* stored, 0 = NULL */
     int warnings_sent;       /* stored */
@@ -147,7 +147,8 @@ static void read_row(struct kv_stmt *s, struct row *r)
     kv_str_copy(r->id, sizeof(r->id), kv_stmt_col_text(s, 0));
     kv_str_copy(r->org_cvr, sizeof(r->org_cvr), kv_stmt_col_text(s, 1));
     kv_str_copy(r->name, sizeof(r->name), kv_stmt_col_text(s, 2));
-    kv_str_copy(r->protocol, sizeof(r->protocol), kv_stmt_col_text(s, 3));
+    if (kv_protocol_parse(kv_stmt_col_text(s, 3), &r->protocol) < 0)
+        r->protocol = KV_PROTOCOL_NONE;
     kv_str_copy(r->email, sizeof(r->email), kv_stmt_col_text(s, 4));
     r->failing_since = kv_stmt_col_is_null(s, 5) ? 0 : kv_stmt_col_int64(s, 5);
     r->warnings_sent = (int)kv_stmt_col_int64(s, 6);
@@ -183,9 +184,9 @@ static void judge(const struct row *r, int64_t now, struct verdict *v)
     memset(v, 0, sizeof(*v));
     if (!r->oldest_waiting) /* nothing to deliver: nothing can fail */
         return;
-    if (strcmp(r->protocol, "push") == 0)
+    if (kv_protocol_info(r->protocol)->hub_delivers) /* recorded by the hub's own attempts */
         v->failing_since = r->failing_since;
-    else /* pull: letters wait unfetched since the latest of the last fetch or successful
+    else /* the system fetches (pull): letters wait unfetched since the latest of the last fetch or successful
           * delivery (a delete or receipt after the fetch), the oldest waiting letter's
           * availability and the last reactivation (not before creation) */
         v->failing_since = max64(max64(max64(r->last_fetch, r->last_success), r->oldest_waiting),
@@ -205,7 +206,7 @@ static int changes(const struct row *r, const struct verdict *v)
         return 1;
     if (!v->failing_since) /* not failing: clear what is stored */
         return r->failing_since != 0 || r->warnings_sent != 0;
-    return strcmp(r->protocol, "push") != 0 && v->failing_since != r->failing_since;
+    return !kv_protocol_info(r->protocol)->hub_delivers && v->failing_since != r->failing_since;
 }
 
 static void human_days(int64_t ms, char *out, size_t n)
@@ -248,8 +249,7 @@ static int queue_mail(struct kv_db *db, const struct row *r, int warning, int64_
                 "reactivation (kuvert system activate %s) they are delivered.\n\n"
                 "One successful delivery (a push the system accepts, or a fetch) resets this.\n",
                 warning + 1, KV_HEALTH_WARNINGS, r->name, r->id, r->org_cvr, since,
-                strcmp(r->protocol, "push") == 0 ? "every push attempt has failed"
-                                                 : "they have not been fetched",
+                kv_protocol_info(r->protocol)->failing_text,
                 deadline, r->id);
     } else {
         rc = kv_buf_printf(&subj, "kuvert: recipient system \"%s\" has been deactivated",

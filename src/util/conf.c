@@ -16,6 +16,7 @@
 
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/url.h"
 
 #define OFF(f) offsetof(struct kv_conf, f), sizeof(((struct kv_conf *)0)->f)
 #define DAY_MS (24LL * 3600 * 1000)
@@ -373,9 +374,8 @@ int kv_conf_validate(const struct kv_conf *c, struct kv_err *err)
         port > 65535)
         return kv_err_set(err, KV_EINVAL, "listen: \"%s\" is not HOST:PORT (port 0-65535)",
                           c->listen);
-    if (c->public_url[0] && strncmp(c->public_url, "http://", 7) != 0 &&
-        strncmp(c->public_url, "https://", 8) != 0)
-        return kv_err_set(err, KV_EINVAL, "public_url: must start with http:// or https://");
+    if (c->public_url[0] && !kv_url_is_http(c->public_url))
+        return kv_err_set(err, KV_EINVAL, "public_url: must be an http:// or https:// URL");
     if (c->smtp[0] && strncasecmp(c->smtp, "smtp://", 7) != 0 &&
         strncasecmp(c->smtp, "smtps://", 8) != 0)
         return kv_err_set(err, KV_EINVAL, "smtp: must start with smtp:// or smtps://");

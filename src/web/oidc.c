@@ -33,6 +33,7 @@
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/outbound.h"
+#include "util/url.h"
 #include "web/i18n.h"
 #include "web/login.h"
 #include "web/web.h"
@@ -125,19 +126,6 @@ static int copy_str(json_t *o, const char *key, char *out, size_t outlen)
     return 0;
 }
 
-/* 1 for an http(s) URL without spaces or control characters (it goes into a Location). */
-static int url_ok(const char *u)
-{
-    const char *p;
-
-    if (strncasecmp(u, "https://", 8) != 0 && strncasecmp(u, "http://", 7) != 0)
-        return 0;
-    for (p = u; *p; p++)
-        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-            return 0;
-    return 1;
-}
-
 /* Loads discovery + JWKS for issuer unless cached (or refresh_jwks). Locked by caller. */
 static int provider_load(const char *issuer, int refresh_jwks, char *why, size_t whylen)
 {
@@ -164,7 +152,7 @@ static int provider_load(const char *issuer, int refresh_jwks, char *why, size_t
             return KV_EINVAL;
         }
         json_decref(d);
-        if (!url_ok(prov.authz) || !url_ok(prov.token) || !url_ok(prov.jwks_uri)) {
+        if (!kv_url_is_http(prov.authz) || !kv_url_is_http(prov.token) || !kv_url_is_http(prov.jwks_uri)) {
             snprintf(why, whylen, "discovery document of %s: an endpoint is not an http(s) URL",
                      issuer);
             return KV_EINVAL;

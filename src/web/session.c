@@ -19,6 +19,7 @@
 #include "util/conf.h"
 #include "util/crypto.h"
 #include "util/log.h"
+#include "util/url.h"
 #include "web/who.h"
 
 #define TOUCH_EVERY_MS (60 * 1000)
@@ -42,7 +43,7 @@ int kv_web_cookie_secure(const struct kv_hub *hub)
         return 1;
     if (strcmp(m, "off") == 0)
         return 0;
-    return strncasecmp(hub->conf->public_url, "https://", 8) == 0;
+    return kv_url_is_https(hub->conf->public_url);
 }
 
 const char *kv_web_cookie_name(const struct kv_hub *hub)

@@ -114,7 +114,8 @@ run system add --data "$D" --org 99999999 --kind sender --name X
 expect 1 "system for unknown org"
 err_has "no organisation"
 run system add --data "$D" --org 12345678 --kind recipient --name R --protocol push
-expect 1 "push recipient without URL"
+expect 2 "push recipient without URL"
+err_has "pushUrl"
 run system add --data "$D" --org 12345678 --kind recipient --name R --protocol push \
     --push-url https://example.invalid/p --default --json
 expect 0 "recipient system"

@@ -336,7 +336,7 @@ static void test_recipient_system(void **state)
     snprintf(s.org_cvr, sizeof(s.org_cvr), "87654321");
     snprintf(s.kind, sizeof(s.kind), "recipient");
     snprintf(s.name, sizeof(s.name), "Post");
-    snprintf(s.protocol, sizeof(s.protocol), "push");
+    s.protocol = KV_PROTOCOL_PUSH;
     s.is_default = 1;
     assert_int_equal(kv_system_add(f->db, &s, &t1, NULL), KV_EINVAL); /* push needs a URL */
     snprintf(s.push_url, sizeof(s.push_url), "https://firma.invalid/post");
@@ -345,11 +345,71 @@ static void test_recipient_system(void **state)
     assert_int_equal(kv_system_add(f->db, &s, &t2, NULL), 0); /* new default */
     assert_int_equal(kv_system_get(f->db, id1, &got, NULL), 0);
     assert_int_equal(got.is_default, 0);
-    assert_string_equal(got.protocol, "push");
+    assert_int_equal(got.protocol, KV_PROTOCOL_PUSH);
     assert_int_equal(kv_system_get(f->db, s.id, &got, NULL), 0);
     assert_int_equal(got.is_default, 1);
     free(t1);
     free(t2);
+}
+
+/* The one validation of a system's fields: every wrong field named, defaults applied. */
+static void test_system_check(void **state)
+{
+    struct kv_system_input in;
+    struct kv_system sys;
+    struct kv_problem p;
+    size_t i;
+    int seen = 0;
+
+    (void)state;
+    memset(&in, 0, sizeof(in));
+    in.org = "12345678";
+    in.kind = "recipient";
+    in.name = "Post";
+    kv_problem_init(&p);
+    assert_int_equal(kv_system_check(&in, &sys, &p), 0);
+    assert_int_equal(sys.protocol, KV_PROTOCOL_PULL);
+    assert_string_equal(sys.org_cvr, "12345678");
+    assert_int_equal(p.n_fields, 0);
+
+    in.protocol = "push";
+    assert_int_equal(kv_system_check(&in, &sys, &p), KV_EINVAL);
+    assert_int_equal(p.kind, KV_EINVAL);
+    assert_string_equal(p.code, "INVALID_FIELD");
+    assert_int_equal(p.n_fields, 1);
+    assert_string_equal(p.fields[0].field, "pushUrl");
+    kv_problem_release(&p);
+
+    in.protocol = "smoke";
+    in.org = "1234";
+    assert_int_equal(kv_system_check(&in, &sys, &p), KV_EINVAL);
+    assert_string_equal(p.fields[0].field, "protocol");
+    kv_problem_release(&p);
+
+    in.protocol = NULL;
+    in.kind = "sender";
+    in.receipt_url = "ftp://x";
+    in.push_url = "https://example.dk/p";
+    in.contact_email = "no-at-sign";
+    in.is_default = 1;
+    assert_int_equal(kv_system_check(&in, &sys, &p), KV_EINVAL);
+    for (i = 0; i < p.n_fields; i++) {
+        const char *f = p.fields[i].field;
+        seen |= strcmp(f, "org") == 0 ? 1 : strcmp(f, "receiptUrl") == 0 ? 2
+              : strcmp(f, "pushUrl") == 0 ? 4 : strcmp(f, "default") == 0 ? 8
+              : strcmp(f, "contactEmail") == 0 ? 16 : 0;
+    }
+    assert_int_equal(seen, 31);
+    kv_problem_release(&p);
+
+    in.org = "12345678";
+    in.receipt_url = "HTTPS://example.dk/r";
+    in.push_url = NULL;
+    in.contact_email = "ops@example.dk";
+    in.is_default = 0;
+    assert_int_equal(kv_system_check(&in, &sys, &p), 0);
+    assert_int_equal(sys.protocol, KV_PROTOCOL_NONE);
+    kv_problem_release(&p);
 }
 
 static void test_mailbox_lifecycle_and_user_tokens(void **state)
@@ -465,6 +525,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_event_search_names_other_systems, setup, teardown),
         cmocka_unit_test_setup_teardown(test_system_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recipient_system, setup, teardown),
+        cmocka_unit_test(test_system_check),
         cmocka_unit_test_setup_teardown(test_mailbox_lifecycle_and_user_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admin_events, setup, teardown),
     };

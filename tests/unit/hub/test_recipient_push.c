@@ -158,7 +158,7 @@ static void add_system(struct fx *f, const char *org, const char *kind, const ch
     snprintf(s.kind, sizeof(s.kind), "%s", kind);
     snprintf(s.name, sizeof(s.name), "%s %s", kind, org);
     if (protocol) {
-        snprintf(s.protocol, sizeof(s.protocol), "%s", protocol);
+        assert_int_equal(kv_protocol_parse(protocol, &s.protocol), 0);
         snprintf(s.push_url, sizeof(s.push_url), "%s", f->rx.url);
     }
     s.is_default = dflt;

@@ -58,7 +58,7 @@ static void add_system(struct kv_db *db, const char *org, const char *kind, int 
     snprintf(s.kind, sizeof(s.kind), "%s", kind);
     snprintf(s.name, sizeof(s.name), "%s %s", kind, org);
     if (strcmp(kind, "recipient") == 0)
-        snprintf(s.protocol, sizeof(s.protocol), "pull");
+        s.protocol = KV_PROTOCOL_PULL;
     s.is_default = dflt;
     assert_int_equal(kv_system_add(db, &s, &tok, &err), 0);
     free(tok);

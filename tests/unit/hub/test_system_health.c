@@ -59,7 +59,7 @@ static void add_system(struct kv_db *db, const char *org, const char *kind, cons
     snprintf(s.kind, sizeof(s.kind), "%s", kind);
     snprintf(s.name, sizeof(s.name), "Sagssystem æøå %s", proto ? proto : kind);
     if (proto) {
-        snprintf(s.protocol, sizeof(s.protocol), "%s", proto);
+        assert_int_equal(kv_protocol_parse(proto, &s.protocol), 0);
         if (strcmp(proto, "push") == 0)
             snprintf(s.push_url, sizeof(s.push_url), "http://127.0.0.1:1/inbox");
     }
