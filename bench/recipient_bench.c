@@ -65,6 +65,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/conf.h"
+#include "util/outbound.h"
 #include "util/xmalloc.h"
 
 #include "queue_letters.h"
@@ -770,7 +771,7 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    if (kv_memo_global_init(&err) < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+    if (kv_memo_global_init(&err) < 0 || kv_outbound_init(&err) < 0) {
         fprintf(stderr, "recipient_bench: init: %s\n", err.msg);
         return 2;
     }

@@ -213,14 +213,7 @@ struct upload {
     size_t off;       /* bytes handed to curl */
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static int curl_init_rc;
 static atomic_int warned_no_smtp;
-
-static void curl_init(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : KV_EINTERNAL;
-}
 
 static size_t read_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
@@ -391,9 +384,8 @@ int kv_mail_send_due(struct kv_store *st, const struct kv_mail_opts *opts, int64
         return kv_err_set(err, KV_EINVAL, "smtp must be an smtp:// or smtps:// URL");
     if (!kv_mail_addr_ok(from))
         return kv_err_set(err, KV_EINVAL, "smtp_from is not a usable e-mail address");
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_rc < 0)
-        return kv_err_set(err, KV_EINTERNAL, "curl_global_init failed");
+    if (kv_outbound_init(err) < 0)
+        return KV_EINTERNAL;
     rc = kv_db_acquire(st, &db, err);
     if (rc < 0)
         return rc;

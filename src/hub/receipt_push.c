@@ -53,14 +53,6 @@ struct job {
     char error[CURL_ERROR_SIZE + 64]; /* reason of a failure */
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static int curl_init_rc;
-
-static void curl_init(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : KV_EINTERNAL;
-}
-
 static size_t discard(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     (void)ptr;
@@ -296,9 +288,8 @@ int kv_receipts_push_due(struct kv_store *st, const struct kv_receipt_push_opts 
 
     if (out_done)
         *out_done = 0;
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_rc < 0)
-        return kv_err_set(err, KV_EINTERNAL, "curl_global_init failed");
+    if (kv_outbound_init(err) < 0)
+        return KV_EINTERNAL;
 
     jobs = kv_xcalloc(KV_RECEIPT_PUSH_BATCH, sizeof(*jobs));
     rc = load_due(st, now, jobs, KV_RECEIPT_PUSH_BATCH, err);

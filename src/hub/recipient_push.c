@@ -134,14 +134,6 @@ struct drain {
     struct kv_recipient_push_stats stats; /* counts so far */
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static int curl_init_rc;
-
-static void curl_init(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : KV_EINTERNAL;
-}
-
 /* The drain's mark of system id (created when new); -1 when the table is full. */
 static int mark_of(struct drain *d, const char *id)
 {
@@ -797,9 +789,8 @@ int kv_recipient_push_drain(struct kv_store *st, const struct kv_recipient_push_
 
     if (out)
         memset(out, 0, sizeof(*out));
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_rc < 0)
-        return kv_err_set(err, KV_EINTERNAL, "curl_global_init failed");
+    if (kv_outbound_init(err) < 0)
+        return KV_EINTERNAL;
     memset(&d, 0, sizeof(d));
     d.st = st;
     d.total_ms = opts && opts->total_timeout_ms > 0 ? opts->total_timeout_ms : DEFAULT_TOTAL_MS;

@@ -1,10 +1,28 @@
 /* SPDX-License-Identifier: MIT
  *
  * outbound.c: shared libcurl options and retry-schedule lookup for the hub's outbound calls
- * (see outbound.h). One place decides that the hub verifies TLS, never follows redirects and
+ * (see outbound.h). One place initialises libcurl and decides that the hub verifies TLS, never follows redirects and
  * never waits without a bound.
  */
 #include "util/outbound.h"
+
+#include <pthread.h>
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static int curl_init_rc;
+
+static void curl_init(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : KV_EINTERNAL;
+}
+
+int kv_outbound_init(struct kv_err *err)
+{
+    pthread_once(&curl_once, curl_init);
+    if (curl_init_rc < 0)
+        return kv_err_set(err, KV_EINTERNAL, "curl_global_init failed");
+    return 0;
+}
 
 void kv_outbound_http_setup(CURL *easy, const char *url, int64_t connect_ms, int64_t total_ms)
 {

@@ -72,7 +72,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 static int fetch_json(const char *url, const char *form, const char *user, const char *pass,
                       json_t **out, char *why, size_t whylen)
 {
-    CURL *c = curl_easy_init();
+    CURL *c = kv_outbound_init(NULL) == 0 ? curl_easy_init() : NULL;
     struct kv_buf b;
     struct curl_slist *hdrs = NULL;
     json_error_t je;
