@@ -300,7 +300,10 @@ static int insert_receipt(struct kv_db *db, struct kv_letter *l, struct kv_err *
     return kv_receipt_insert(db, &r, l->push, err);
 }
 
-int kv_letter_store(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
+/* Stores one prepared letter inside the caller's transaction: sets l->outcome (CREATED,
+ * REPLAYED or CONFLICT) and the receipt fields. 0 or a store error (the caller rolls back its
+ * savepoint). */
+static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
 {
     struct resolution r;
     char subject[32], props[320];
@@ -367,7 +370,8 @@ int kv_letter_store(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
     return 0;
 }
 
-int kv_letter_store_refusal(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
+/* Records MEMO_SEND_VALIDATION_FAILED for a refused letter, inside the caller's transaction. */
+static int store_refusal(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
 {
     json_t *props;
     json_t *rules = json_array();
@@ -417,9 +421,9 @@ static int store_pass(struct kv_db *db, struct kv_letter **ls, size_t n, int sav
                 return rc;
         }
         if (l->outcome == KV_LETTER_REFUSED)
-            lrc = kv_letter_store_refusal(db, l, &l->err);
+            lrc = store_refusal(db, l, &l->err);
         else
-            lrc = kv_letter_store(db, l, &l->err);
+            lrc = store_one(db, l, &l->err);
         if (lrc < 0 && !savepoints)
             return PASS_RETRY;
         if (lrc < 0) {

@@ -5,10 +5,11 @@
  *                          memo-message-uuid claim, the sender scope (a system sends as its
  *                          own organisation, or names it as MeMo 1.2 Representative of
  *                          another Sender), the value date, SHA-256 of the bytes;
- *   2. kv_letter_store     (inside the caller's write transaction; the group-commit writer in
- *                          writer.h calls it): the delegation of a letter sent in another
- *                          organisation's name (delegation.h), idempotency, recipient
- *                          resolution, the letters row, print job, events and the receipt row;
+ *   2. kv_letters_store_batch (one write transaction with a savepoint per letter; the
+ *                          group-commit writer in writer.h calls it): per letter the
+ *                          delegation of a letter sent in another organisation's name
+ *                          (delegation.h), idempotency, recipient resolution, the letters row,
+ *                          print job, events and the receipt row;
  *   3. the caller answers only after the transaction committed (durable acknowledgement).
  * kv_letter_submit strings the steps together (through hub->writer when there is one).
  *
@@ -108,12 +109,6 @@ void kv_letter_release(struct kv_letter *l);
  * computed unless the caller already filled it (it must then be the hash of the bytes). */
 int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const char *claimed_uuid,
                       const struct kv_memo_limits *lim, struct kv_err *err);
-
-/* Step 2, inside the caller's transaction. Sets l->outcome (CREATED, REPLAYED or CONFLICT) and
- * the receipt fields. Returns 0 or a store error (the caller rolls back its savepoint). */
-int kv_letter_store(struct kv_db *db, struct kv_letter *l, struct kv_err *err);
-/* Records MEMO_SEND_VALIDATION_FAILED for a refused letter, inside the caller's transaction. */
-int kv_letter_store_refusal(struct kv_db *db, struct kv_letter *l, struct kv_err *err);
 
 /* Fast path before validation: when uuid exists, was sent by system_id with bytes of hash
  * sha256, fills l's receipt fields from the original and sets outcome KV_LETTER_REPLAYED.

@@ -126,9 +126,8 @@ int kv_recipient_queue_to(struct kv_db *db, int64_t letter_id, const char *syste
     return 0;
 }
 
-int kv_recipient_route_ex(struct kv_db *db, int64_t letter_id, const char *recipient_cvr,
-                          const char *contact_point_id, char out_system_id[37],
-                          int *out_used_point, struct kv_err *err)
+int kv_recipient_route(struct kv_db *db, int64_t letter_id, const char *recipient_cvr,
+                       const char *contact_point_id, struct kv_err *err)
 {
     char sys[37] = "";
     int used = 0, rc;
@@ -136,20 +135,7 @@ int kv_recipient_route_ex(struct kv_db *db, int64_t letter_id, const char *recip
     rc = kv_recipient_pick(db, recipient_cvr, contact_point_id, sys, &used, err);
     if (rc == 0)
         rc = kv_recipient_queue_to(db, letter_id, sys, used ? contact_point_id : NULL, err);
-    if (rc < 0)
-        return rc;
-    if (out_system_id)
-        kv_str_copy(out_system_id, 37, sys);
-    if (out_used_point)
-        *out_used_point = used;
-    return 0;
-}
-
-int kv_recipient_route(struct kv_db *db, int64_t letter_id, const char *recipient_cvr,
-                       const char *contact_point_id, struct kv_err *err)
-{
-    return kv_recipient_route_ex(db, letter_id, recipient_cvr, contact_point_id, NULL, NULL,
-                                 err);
+    return rc;
 }
 
 /* A routed letter is visible to its system once available and unless recalled:

@@ -83,12 +83,6 @@ int kv_recipient_pick_for(struct kv_db *db, const char *recipient_cvr,
 int kv_recipient_queue_to(struct kv_db *db, int64_t letter_id, const char *system_id,
                           const char *contact_point_id, struct kv_err *err);
 
-/* Like kv_recipient_route, also returning the chosen system (out_system_id, 37 bytes) and
- * whether the named contact point was used (*out_used_point 1) or the default (0). */
-int kv_recipient_route_ex(struct kv_db *db, int64_t letter_id, const char *recipient_cvr,
-                          const char *contact_point_id, char out_system_id[37],
-                          int *out_used_point, struct kv_err *err);
-
 /* One page (zero-based page, size 1..KV_RECIPIENT_PAGE_MAX) of the messageUUIDs queued for
  * system_id and not deleted, in queue order (oldest first; newest first with desc non-zero),
  * as NgDP's PagingResultUUID {content:[uuid...], number, size, previous, next, totalElements,

@@ -34,7 +34,6 @@ struct kv_scheduler {
     int n_hooks;                               /* hooks in use */
     uint64_t started;                          /* passes begun */
     uint64_t published;                        /* passes whose publishing step finished */
-    uint64_t passes;                           /* completed passes */
     pthread_cond_t done;                       /* broadcast after each publishing step */
     pthread_t thread;                          /* the worker */
 };
@@ -89,7 +88,6 @@ static void *sched_main(void *arg)
                 kv_log(KV_LOG_WARN, "scheduler: hook %d failed", i);
 
         pthread_mutex_lock(&s->mu);
-        s->passes++;
         clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += KV_SCHEDULER_PERIOD_MS / 1000;
         while (!s->kicked && !s->stopping) {
@@ -106,7 +104,8 @@ static void *sched_main(void *arg)
     return NULL;
 }
 
-int kv_scheduler_new(struct kv_store *st, struct kv_scheduler **out, struct kv_err *err)
+/* Starts a scheduler over st (borrowed). */
+static int scheduler_new(struct kv_store *st, struct kv_scheduler **out, struct kv_err *err)
 {
     struct kv_scheduler *s = kv_xcalloc(1, sizeof(*s));
     pthread_condattr_t ca;
@@ -132,7 +131,7 @@ int kv_scheduler_new(struct kv_store *st, struct kv_scheduler **out, struct kv_e
 
 int kv_scheduler_start(struct kv_hub *hub, struct kv_scheduler **out, struct kv_err *err)
 {
-    return kv_scheduler_new(hub->store, out, err);
+    return scheduler_new(hub->store, out, err);
 }
 
 void kv_scheduler_stop(struct kv_scheduler *s)
@@ -148,16 +147,6 @@ void kv_scheduler_stop(struct kv_scheduler *s)
     pthread_cond_destroy(&s->done);
     pthread_mutex_destroy(&s->mu);
     free(s);
-}
-
-void kv_scheduler_kick(struct kv_scheduler *s)
-{
-    if (!s)
-        return;
-    pthread_mutex_lock(&s->mu);
-    s->kicked = 1;
-    pthread_cond_signal(&s->wake);
-    pthread_mutex_unlock(&s->mu);
 }
 
 int kv_scheduler_kick_wait(struct kv_scheduler *s, int64_t timeout_ms)
@@ -203,14 +192,4 @@ int kv_scheduler_add_hook(struct kv_scheduler *s, kv_scheduler_hook fn, void *ar
     }
     pthread_mutex_unlock(&s->mu);
     return rc;
-}
-
-uint64_t kv_scheduler_passes(struct kv_scheduler *s)
-{
-    uint64_t n;
-
-    pthread_mutex_lock(&s->mu);
-    n = s->passes;
-    pthread_mutex_unlock(&s->mu);
-    return n;
 }

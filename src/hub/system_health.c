@@ -103,11 +103,6 @@ static const int64_t warn_after_ms[KV_HEALTH_WARNINGS] = {1 * KV_HEALTH_DAY_MS,
                                                           3 * KV_HEALTH_DAY_MS,
                                                           6 * KV_HEALTH_DAY_MS};
 
-int64_t kv_system_health_warning_ms(int i)
-{
-    return i >= 0 && i < KV_HEALTH_WARNINGS ? warn_after_ms[i] : -1;
-}
-
 /* What the check needs of one system: its row and its oldest waiting letter. */
 struct row {
     char id[37];             /* system id */

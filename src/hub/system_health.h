@@ -31,9 +31,6 @@ struct kv_db;
 #define KV_HEALTH_DEACTIVATE_MS (7 * KV_HEALTH_DAY_MS) /* 168 h of failure */
 #define KV_HEALTH_WARNINGS 3 /* warning mails per failure period: after 1, 3 and 6 days */
 
-/* The failure time after which warning i (0-based, < KV_HEALTH_WARNINGS) is due; -1 past. */
-int64_t kv_system_health_warning_ms(int i);
-
 /* A successful delivery to system_id at now_ms (push 2xx, pull fetch): last_success_ms = now,
  * failing_since_ms cleared, warnings_sent reset. Inside the caller's transaction. */
 int kv_system_health_success(struct kv_db *db, const char *system_id, int64_t now_ms,

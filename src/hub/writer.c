@@ -44,9 +44,20 @@ struct kv_letter_writer {
     unsigned long long stored;  /* letters handled */
 };
 
+/* Letters waiting in the queue right now (the queue-depth gauge). */
+static size_t queue_depth(struct kv_letter_writer *w)
+{
+    size_t d;
+
+    pthread_mutex_lock(&w->mu);
+    d = w->depth;
+    pthread_mutex_unlock(&w->mu);
+    return d;
+}
+
 static int depth_gauge(void *arg, double *out)
 {
-    *out = (double)kv_letter_writer_depth(arg);
+    *out = (double)queue_depth(arg);
     return 0;
 }
 
@@ -232,16 +243,6 @@ int kv_letter_writer_run(struct kv_letter_writer *w, struct kv_letter **letters,
         off += take;
     }
     return rc;
-}
-
-size_t kv_letter_writer_depth(struct kv_letter_writer *w)
-{
-    size_t d;
-
-    pthread_mutex_lock(&w->mu);
-    d = w->depth;
-    pthread_mutex_unlock(&w->mu);
-    return d;
 }
 
 void kv_letter_writer_stats(struct kv_letter_writer *w, unsigned long long *out_batches,

@@ -42,9 +42,6 @@ void kv_letter_writer_stop(struct kv_letter_writer *w);
 int kv_letter_writer_run(struct kv_letter_writer *w, struct kv_letter **letters, size_t n,
                          struct kv_err *err);
 
-/* Letters waiting in the queue right now (metrics, tests). */
-size_t kv_letter_writer_depth(struct kv_letter_writer *w);
-
 /* Transactions committed and letters stored since start (bench). */
 void kv_letter_writer_stats(struct kv_letter_writer *w, unsigned long long *out_batches,
                             unsigned long long *out_letters);

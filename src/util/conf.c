@@ -105,12 +105,6 @@ static const struct kv_conf_entry table[] = {
 #define N_ENTRIES (sizeof(table) / sizeof(table[0]))
 _Static_assert(N_ENTRIES <= KV_CONF_MAX_KEYS, "grow KV_CONF_MAX_KEYS");
 
-const struct kv_conf_entry *kv_conf_table(size_t *out_n)
-{
-    *out_n = N_ENTRIES;
-    return table;
-}
-
 static const struct kv_conf_entry *find(const char *key, size_t keylen)
 {
     size_t i;
@@ -121,7 +115,7 @@ static const struct kv_conf_entry *find(const char *key, size_t keylen)
     return NULL;
 }
 
-const char *kv_conf_source_name(enum kv_conf_source s)
+static const char *source_name(enum kv_conf_source s)
 {
     switch (s) {
     case KV_CONF_SRC_DEFAULT: return "default";
@@ -284,7 +278,7 @@ int kv_conf_set(struct kv_conf *c, const char *key, const char *value, enum kv_c
     return set_entry(c, e, value, src, err);
 }
 
-int kv_conf_load_file(struct kv_conf *c, const char *path, int must_exist, struct kv_err *err)
+static int conf_load_file(struct kv_conf *c, const char *path, int must_exist, struct kv_err *err)
 {
     FILE *f;
     char line[KV_CONF_STR_MAX + 128];
@@ -346,7 +340,7 @@ out:
     return rc;
 }
 
-int kv_conf_load_env(struct kv_conf *c, struct kv_err *err)
+static int conf_load_env(struct kv_conf *c, struct kv_err *err)
 {
     size_t i;
     int rc;
@@ -363,7 +357,7 @@ int kv_conf_load_env(struct kv_conf *c, struct kv_err *err)
     return 0;
 }
 
-int kv_conf_validate(const struct kv_conf *c, struct kv_err *err)
+static int conf_validate(const struct kv_conf *c, struct kv_err *err)
 {
     const char *colon = strrchr(c->listen, ':');
     int64_t port;
@@ -385,7 +379,7 @@ int kv_conf_validate(const struct kv_conf *c, struct kv_err *err)
     return 0;
 }
 
-void kv_conf_format(const struct kv_conf *c, const struct kv_conf_entry *e, int redact, char *out,
+static void conf_format(const struct kv_conf *c, const struct kv_conf_entry *e, int redact, char *out,
                     size_t outlen)
 {
     const char *field = (const char *)c + e->off;
@@ -457,10 +451,10 @@ static void show_json(const struct kv_conf *c, FILE *f)
             memcpy(&v, field, sizeof(v));
             json_object_set_new(values, e->name, json_integer(v));
         } else {
-            kv_conf_format(c, e, 1, val, sizeof(val));
+            conf_format(c, e, 1, val, sizeof(val));
             json_object_set_new(values, e->name, json_string(val));
         }
-        json_object_set_new(sources, e->name, json_string(kv_conf_source_name(c->src[i])));
+        json_object_set_new(sources, e->name, json_string(source_name(c->src[i])));
     }
     json_object_set_new(root, "values", values);
     json_object_set_new(root, "sources", sources);
@@ -507,8 +501,8 @@ int kv_conf_show(const struct kv_conf *c, FILE *f, const char *fmt)
     if (strcmp(fmt, "text") != 0)
         return KV_EINVAL;
     for (i = 0; i < N_ENTRIES; i++) {
-        kv_conf_format(c, &table[i], 1, val, sizeof(val));
-        fprintf(f, "%-22s %-40s # %s\n", table[i].name, val, kv_conf_source_name(c->src[i]));
+        conf_format(c, &table[i], 1, val, sizeof(val));
+        fprintf(f, "%-22s %-40s # %s\n", table[i].name, val, source_name(c->src[i]));
     }
     return 0;
 }
@@ -608,16 +602,16 @@ int kv_conf_load(struct kv_conf *c, const struct kv_conf_flags *f, struct kv_err
     if (!data || !*data)
         data = c->data;
     if (f && f->config_path) {
-        rc = kv_conf_load_file(c, f->config_path, 1, err);
+        rc = conf_load_file(c, f->config_path, 1, err);
     } else {
         n = snprintf(path, sizeof(path), "%s/kuvert.conf", data);
         if (n < 0 || (size_t)n >= sizeof(path))
             return kv_err_set(err, KV_EINVAL, "data: path too long");
-        rc = kv_conf_load_file(c, path, 0, err);
+        rc = conf_load_file(c, path, 0, err);
     }
     if (rc < 0)
         return rc;
-    rc = kv_conf_load_env(c, err);
+    rc = conf_load_env(c, err);
     if (rc < 0)
         return rc;
     if (f)
@@ -626,5 +620,5 @@ int kv_conf_load(struct kv_conf *c, const struct kv_conf_flags *f, struct kv_err
             if (rc < 0)
                 return rc;
         }
-    return kv_conf_validate(c, err);
+    return conf_validate(c, err);
 }

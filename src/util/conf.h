@@ -95,26 +95,13 @@ struct kv_conf_entry {
     const char *help;         /* one line */
 };
 
-/* Returns the table (borrowed, static) and its length. */
-const struct kv_conf_entry *kv_conf_table(size_t *out_n);
-
 /* Fills c with the defaults. */
 void kv_conf_init(struct kv_conf *c);
 /* Parses value for key and stores it with source src. KV_EINVAL for unknown keys or bad
  * values (err says which). */
 int kv_conf_set(struct kv_conf *c, const char *key, const char *value, enum kv_conf_source src,
                 struct kv_err *err);
-/* Reads a "key value" file. must_exist 0: a missing file is not an error. */
-int kv_conf_load_file(struct kv_conf *c, const char *path, int must_exist, struct kv_err *err);
-/* Applies every KUVERT_<NAME> variable that is set. */
-int kv_conf_load_env(struct kv_conf *c, struct kv_err *err);
-/* Checks cross-field rules after merging (listen shape, data non-empty). */
-int kv_conf_validate(const struct kv_conf *c, struct kv_err *err);
 
-/* Formats the value of table entry e in c into out (secrets redacted when redact). */
-void kv_conf_format(const struct kv_conf *c, const struct kv_conf_entry *e, int redact, char *out,
-                    size_t outlen);
-const char *kv_conf_source_name(enum kv_conf_source s);
 /* Writes all keys: fmt "text" (key = value  # source), "json" (one object), "markdown" (table
  * for docs/config.md). */
 int kv_conf_show(const struct kv_conf *c, FILE *f, const char *fmt);

@@ -95,12 +95,3 @@ void kv_problem_field_at(struct kv_problem *p, const char *resource, const char 
     f->line = line;
     f->col = col;
 }
-
-void kv_problem_move(struct kv_problem *dst, struct kv_problem *src)
-{
-    if (dst == src)
-        return;
-    kv_problem_release(dst);
-    *dst = *src;
-    memset(src, 0, sizeof(*src));
-}

@@ -63,7 +63,4 @@ void kv_problem_field_at(struct kv_problem *p, const char *resource, const char 
                          const char *code, const char *message, unsigned long line,
                          unsigned long col);
 
-/* Moves src into dst (dst released first); src is left empty. */
-void kv_problem_move(struct kv_problem *dst, struct kv_problem *src);
-
 #endif

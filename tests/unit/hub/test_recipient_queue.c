@@ -147,7 +147,8 @@ static void route(struct fx *f, int64_t id, const char *cp, const char *want, in
     char sys[37] = "";
     int used = -1;
 
-    assert_int_equal(kv_recipient_route_ex(f->db, id, AUTH, cp, sys, &used, &err), 0);
+    assert_int_equal(kv_recipient_pick(f->db, AUTH, cp, sys, &used, &err), 0);
+    assert_int_equal(kv_recipient_queue_to(f->db, id, sys, used ? cp : NULL, &err), 0);
     assert_string_equal(sys, want);
     assert_int_equal(used, want_used);
 }
