@@ -83,6 +83,36 @@ static int lookup(struct kv_db *db, const char *system_id, const char *uuid, con
     return rc < 0 ? rc : 0;
 }
 
+int kv_letter_body(struct kv_db *db, int64_t letter_id, char **out, size_t *out_len,
+                   struct kv_err *err)
+{
+    struct kv_stmt *s;
+    const void *blob;
+    size_t len = 0;
+    int rc;
+
+    *out = NULL;
+    *out_len = 0;
+    rc = kv_db_prepare(db, "SELECT body FROM letters WHERE id = ?", &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, letter_id);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW) {
+        blob = kv_stmt_col_blob(s, 0, &len);
+        *out = kv_xmalloc(len + 1);
+        if (len)
+            memcpy(*out, blob, len);
+        (*out)[len] = '\0';
+        *out_len = len;
+    }
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    return rc == KV_ROW ? 0
+                        : kv_err_set(err, KV_ENOTFOUND, "letter %lld has gone", (long long)letter_id);
+}
+
 int kv_letter_find_replay(struct kv_db *db, const char *system_id, const char *uuid,
                           const char *sha256, struct kv_letter *l, struct kv_err *err)
 {

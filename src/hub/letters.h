@@ -110,6 +110,13 @@ void kv_letter_release(struct kv_letter *l);
 int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const char *claimed_uuid,
                       const struct kv_memo_limits *lim, struct kv_err *err);
 
+/* The stored MeMo bytes of letters row letter_id, the one way any part of the hub reads a
+ * letter's body (recipient pull and push, the mailbox): *out owned (free; NUL-terminated,
+ * the bytes may hold NULs of their own), *out_len their length. 0, KV_ENOTFOUND when there
+ * is no such row, or a store error. */
+int kv_letter_body(struct kv_db *db, int64_t letter_id, char **out, size_t *out_len,
+                   struct kv_err *err);
+
 /* Fast path before validation: when uuid exists, was sent by system_id with bytes of hash
  * sha256, fills l's receipt fields from the original and sets outcome KV_LETTER_REPLAYED.
  * Otherwise leaves l unchanged. Returns 0 or a store error. */

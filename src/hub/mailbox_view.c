@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "hub/events.h"
+#include "hub/letters.h"
 #include "memo/memo.h"
 #include "memo/model.h"
 #include "store/store.h"
@@ -184,18 +185,19 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
 }
 
 /* One letter of an owner: received (in the owner's mailbox, AVAILABLE) or written by the owner.
- * Same columns in both; binds: with_body, uuid, owner type, owner id. */
+ * Same columns in both; binds: uuid, owner type, owner id. The body is read afterwards with
+ * kv_letter_body (letters.h). */
 static const char SQL_LOAD_RECEIVED[] =
     "SELECT l.id, l.message_uuid, l.sender_system, l.sender_cvr, "
     "l.sender_label, l.label, l.folder, l.created_ms, " SORT_KEY ", "
-    "l.read_ms, l.size, CASE WHEN ? <> 0 THEN l.body END "
+    "l.read_ms, l.size "
     "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
     "WHERE l.message_uuid = ? AND m.owner_type = ? AND m.owner_id = ? "
     "AND l.state = 'AVAILABLE'";
 static const char SQL_LOAD_SENT[] =
     "SELECT l.id, l.message_uuid, l.sender_system, l.sender_cvr, "
     "l.sender_label, l.label, 'sent', l.created_ms, l.created_ms, "
-    "l.created_ms, l.size, CASE WHEN ? <> 0 THEN l.body END "
+    "l.created_ms, l.size "
     "FROM letters l JOIN mailboxes m ON m.id = l.sender_mailbox_id "
     "WHERE l.message_uuid = ? AND m.owner_type = ? AND m.owner_id = ?";
 
@@ -205,17 +207,14 @@ static int load_row(struct kv_db *db, const char *sql, const struct kv_mbox_owne
                     struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    const void *blob;
-    size_t blen = 0;
     int rc;
 
     rc = kv_db_prepare(db, sql, &s, err);
     if (rc < 0)
         return rc;
-    kv_stmt_bind_int64(s, 1, with_body ? 1 : 0);
-    kv_stmt_bind_text(s, 2, lower, -1);
-    kv_stmt_bind_text(s, 3, owner->type, -1);
-    kv_stmt_bind_text(s, 4, owner->id, -1);
+    kv_stmt_bind_text(s, 1, lower, -1);
+    kv_stmt_bind_text(s, 2, owner->type, -1);
+    kv_stmt_bind_text(s, 3, owner->id, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
         const char *t;
@@ -232,16 +231,14 @@ static int load_row(struct kv_db *db, const char *sql, const struct kv_mbox_owne
         out->available_ms = kv_stmt_col_int64(s, 8);
         out->read_ms = kv_stmt_col_is_null(s, 9) ? 0 : kv_stmt_col_int64(s, 9);
         out->size = kv_stmt_col_int64(s, 10);
-        if (with_body) {
-            blob = kv_stmt_col_blob(s, 11, &blen);
-            out->body = kv_xmalloc(blen + 1);
-            if (blen)
-                memcpy(out->body, blob, blen);
-            out->body[blen] = '\0';
-            out->body_len = blen;
-        }
     }
     kv_stmt_done(s);
+    if (rc == KV_ROW && with_body) {
+        int brc = kv_letter_body(db, out->id, &out->body, &out->body_len, err);
+
+        if (brc < 0)
+            return brc;
+    }
     return rc;
 }
 

@@ -22,6 +22,7 @@
 
 #include "hub/events.h"
 #include "hub/hub.h"
+#include "hub/letters.h"
 #include "hub/protocol.h"
 #include "hub/system_health.h"
 #include "store/store.h"
@@ -227,31 +228,14 @@ static int in_batch(const struct batch *p, int64_t qid)
     return p && p->qids && bsearch(&qid, p->qids, (size_t)p->n, sizeof(int64_t), cmp_i64);
 }
 
-/* Copies the MeMo bytes of letters row letter_id into j. */
+/* The MeMo bytes of letters row letter_id into j (letters.h). */
 static int load_body(struct drain *d, int64_t letter_id, struct job *j, struct kv_err *err)
 {
-    struct kv_stmt *s = NULL;
-    const void *blob;
-    size_t len = 0;
-    int rc;
+    char *body = NULL;
+    int rc = kv_letter_body(d->db, letter_id, &body, &j->len, err);
 
-    rc = kv_db_prepare(d->db, "SELECT body FROM letters WHERE id = ?", &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_int64(s, 1, letter_id);
-    rc = kv_stmt_step(s, err);
-    if (rc == KV_ROW) {
-        blob = kv_stmt_col_blob(s, 0, &len);
-        j->body = kv_xmalloc(len ? len : 1);
-        if (len)
-            memcpy(j->body, blob, len);
-        j->len = len;
-    }
-    kv_stmt_done(s);
-    if (rc < 0)
-        return rc;
-    return rc == KV_ROW ? 0 : kv_err_set(err, KV_ENOTFOUND, "letter %lld has gone",
-                                         (long long)letter_id);
+    j->body = (unsigned char *)body;
+    return rc;
 }
 
 /* Appends up to limit due letters of system si to jobs, oldest due first (at most max in

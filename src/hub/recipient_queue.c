@@ -11,6 +11,7 @@
 
 #include "hub/events.h"
 #include "hub/group_commit.h"
+#include "hub/letters.h"
 #include "hub/receipts.h"
 #include "hub/system_health.h"
 #include "store/store.h"
@@ -289,9 +290,7 @@ static int get_impl(struct kv_db *db, const char *system_id, const char *uuid, i
 {
     struct kv_stmt *s = NULL;
     struct mark m;
-    const void *blob;
-    size_t len = 0;
-    int64_t queued = 0;
+    int64_t queued = 0, letter_id = 0;
     int rc;
 
     *out_body = NULL;
@@ -300,7 +299,7 @@ static int get_impl(struct kv_db *db, const char *system_id, const char *uuid, i
     m.system_id = system_id;
     m.now = kv_clock_now_ms();
     rc = kv_db_prepare(db,
-                       "SELECT q.id, q.state = 'QUEUED', l.body FROM letters l "
+                       "SELECT q.id, q.state = 'QUEUED', l.id FROM letters l "
                        "JOIN recipient_queue q ON q.letter_id = l.id "
                        "WHERE l.message_uuid = lower(?) AND q.system_id = ? "
                        "AND q.state <> 'DELETED' " VISIBLE,
@@ -314,18 +313,16 @@ static int get_impl(struct kv_db *db, const char *system_id, const char *uuid, i
     if (rc == KV_ROW) {
         m.qid = kv_stmt_col_int64(s, 0);
         queued = kv_stmt_col_int64(s, 1);
-        blob = kv_stmt_col_blob(s, 2, &len);
-        *out_body = kv_xmalloc(len + 1);
-        if (len)
-            memcpy(*out_body, blob, len);
-        (*out_body)[len] = '\0';
-        *out_len = len;
+        letter_id = kv_stmt_col_int64(s, 2);
     }
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
     if (rc != KV_ROW)
         return not_found(err);
+    rc = kv_letter_body(db, letter_id, out_body, out_len, err);
+    if (rc < 0)
+        return rc;
     /* First fetch: marked before the body is answered (lazy durability: a mark that a power
      * loss undoes is made again by the next fetch; a lost race only means two readers
      * recorded the same fact). A refetch only notes the poll. */
