@@ -181,9 +181,9 @@ static void judge(const struct row *r, int64_t now, struct verdict *v)
         return;
     if (kv_protocol_info(r->protocol)->hub_delivers) /* recorded by the hub's own attempts */
         v->failing_since = r->failing_since;
-    else /* the system fetches (pull): letters wait unfetched since the latest of the last fetch or successful
-          * delivery (a delete or receipt after the fetch), the oldest waiting letter's
-          * availability and the last reactivation (not before creation) */
+    else /* the system fetches (pull): letters wait unfetched since the latest of the last
+          * fetch or successful delivery (a delete or receipt after the fetch), the oldest
+          * waiting letter's availability and the last reactivation (not before creation) */
         v->failing_since = max64(max64(max64(r->last_fetch, r->last_success), r->oldest_waiting),
                                  max64(r->activated, r->created));
     if (!v->failing_since || v->failing_since > now)
