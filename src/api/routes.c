@@ -24,6 +24,7 @@ extern const struct kv_http_route kv_api_admin_tokens_routes[];
 extern const struct kv_http_route kv_api_admin_delegations_routes[];
 extern const struct kv_http_route kv_web_routes[];
 extern const struct kv_http_route kv_web_rights_routes[]; /* web/rights_common.c */
+extern const struct kv_http_route kv_web_aa_routes[]; /* web/aa_common.c */
 extern const struct kv_http_route kv_web_asset_routes[];
 
 const struct kv_http_route *const kv_api_route_tables[] = {
@@ -41,6 +42,7 @@ const struct kv_http_route *const kv_api_route_tables[] = {
     kv_api_admin_delegations_routes,
     kv_web_routes,
     kv_web_rights_routes,
+    kv_web_aa_routes,
     kv_web_asset_routes,
     NULL,
 };

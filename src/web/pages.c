@@ -3,8 +3,9 @@
  * pages.c: the web layer's own pages: the front page, sign-in (the page, test sign-in) and
  * sign-out, the API description, the fallback for unknown paths, and the portal roots --
  * a contract kept by every later portal issue: /post/, /adgangsportal/,
- * /administrativ-adgang/, /rettighedsportal/ (rights_*.c), /testportal/. A portal root that
- * no portal fills yet is a placeholder that requires sign-in and says what will come.
+ * /administrativ-adgang/ (aa_*.c), /rettighedsportal/ (rights_*.c), /testportal/. A portal
+ * root that no portal fills yet is a placeholder that requires sign-in and says what will
+ * come.
  */
 #include <stdio.h>
 #include <string.h>
@@ -64,9 +65,6 @@ static const struct portal portals[] = {
         "to, write to authorities and manage folders.")},
     {"/adgangsportal/", N_("Adgangsportal"),
      N_("Here you will see your devices and sessions and manage who may read your post.")},
-    {"/administrativ-adgang/", N_("Administrativ Adgang"),
-     N_("Here authorities' employees will set up sender and recipient systems and the contact "
-        "structure, and search the event log.")},
     {"/testportal/", N_("Testportal"),
      N_("Here developers will send test letters and see how they are received.")},
 };
@@ -90,8 +88,7 @@ static int portal_page(struct kv_http_req *req, struct kv_http_resp *resp, size_
 
 static int p_post(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 0); }
 static int p_adgang(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 1); }
-static int p_admin(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 2); }
-static int p_test(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 3); }
+static int p_test(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 2); }
 
 static int openapi(struct kv_http_req *req, struct kv_http_resp *resp)
 {
@@ -178,7 +175,6 @@ const struct kv_http_route kv_web_routes[] = {
     {"GET", "/login/oidc/callback", kv_web_oidc_callback, "web_oidc_callback", PAGE},
     {"GET", "/post/", p_post, "web_post", PAGE},
     {"GET", "/adgangsportal/", p_adgang, "web_adgangsportal", PAGE},
-    {"GET", "/administrativ-adgang/", p_admin, "web_administrativ_adgang", PAGE},
     {"GET", "/testportal/", p_test, "web_testportal", PAGE},
     {NULL, NULL, NULL, NULL, 0},
 };

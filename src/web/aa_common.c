@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * aa_common.c: Administrativ Adgang's shared parts (see aa_portal.h), its front page and its
+ * route table. Pages live under /administrativ-adgang/ (Danish paths, as the portal roots):
+ *
+ *   GET  /administrativ-adgang/                               the functions of the portal
+ *   GET  /administrativ-adgang/systemer                       systems with status and health
+ *   GET  /administrativ-adgang/systemer/{id}                  one system: fields, health, actions
+ *   GET  /administrativ-adgang/systemer/{id}/nyt-token        confirm renewing the API token
+ *   POST /administrativ-adgang/systemer/{id}/nyt-token        renew it; the token is shown once
+ *   POST /administrativ-adgang/systemer/{id}/standard         make it the default recipient system
+ *   POST /administrativ-adgang/systemer/{id}/aktiver          activate
+ *   POST /administrativ-adgang/systemer/{id}/deaktiver        deactivate
+ *
+ * The front page is open to anyone signed in (it says which functions the visitor's rights
+ * in the organisation acted for open); every other page asks kv_authz_decide for its access
+ * key (systems: SYSTEM_MANAGER). The header's context switcher changes the organisation.
+ */
+#include "web/aa_portal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/http.h"
+#include "hub/directory.h"
+#include "hub/hub.h"
+#include "identity/authz.h"
+#include "identity/identity.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "web/i18n.h"
+
+int kv__aa_begin(struct kv__aa *aa, struct kv_http_req *req, struct kv_http_resp *resp,
+                 const char *access, unsigned flags)
+{
+    struct kv_err err = {0, ""};
+    struct kv_org org;
+    char csrf[96];
+
+    memset(aa, 0, sizeof(*aa));
+    kv_web_ctx_init(&aa->ctx, req, resp);
+    if (!kv_web_require_signin(&aa->ctx))
+        return 0;
+    if (kv_authz_decide(&aa->ctx.principal, access, NULL) != KV_AUTHZ_ALLOW) {
+        kv_web_error(&aa->ctx, 403);
+        return 0;
+    }
+    if (flags & KV__AA_POST) {
+        if (kv_web_form_get(req->body, req->body_len, "csrf", csrf, sizeof(csrf)) < 0 ||
+            !kv_web_csrf_ok(&aa->ctx.sess, csrf)) {
+            kv_web_error(&aa->ctx, 403);
+            return 0;
+        }
+    }
+    if (kv_db_acquire(req->hub->store, &aa->db, &err) < 0) {
+        kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
+        kv_web_error(&aa->ctx, 500);
+        return 0;
+    }
+    aa->org = aa->ctx.principal.org_cvr;
+    if (aa->org[0] && kv_org_get(aa->db, aa->org, &org, NULL) == 0)
+        snprintf(aa->org_name, sizeof(aa->org_name), "%s", org.name);
+    else
+        snprintf(aa->org_name, sizeof(aa->org_name), "%s", aa->org);
+    kv_principal_actor(&aa->ctx.principal, aa->actor, sizeof(aa->actor));
+    return 1;
+}
+
+void kv__aa_end(struct kv__aa *aa)
+{
+    if (aa->db)
+        kv_db_release(aa->db);
+    aa->db = NULL;
+    kv_web_ctx_release(&aa->ctx);
+}
+
+void kv__aa_field(const struct kv__aa *aa, const char *name, char *out, size_t n)
+{
+    const struct kv_http_req *req = aa->ctx.req;
+
+    if (kv_web_form_get(req->body, req->body_len, name, out, n) < 0)
+        out[0] = '\0';
+}
+
+void kv__aa_csrf(struct kv__aa *aa)
+{
+    kv_html(&aa->ctx.h, "<input type=\"hidden\" name=\"csrf\" value=\"%a\">", aa->ctx.sess.csrf);
+}
+
+void kv__aa_time(int64_t ms, char *out, size_t n)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+
+    if (ms <= 0 || !gmtime_r(&t, &tm) || strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+        snprintf(out, n, "–");
+}
+
+/* The portal's functions: path, title, access key, what it is for. Functions of issue 11
+ * not built yet are not listed. */
+static const struct {
+    const char *path, *title, *access, *what;
+} FUNCS[] = {
+    {"/administrativ-adgang/systemer", N_("Sender and recipient systems"), KV_ACCESS_SYSTEMS,
+     N_("Connect your organisation's systems, see their health and renew their API tokens.")},
+};
+
+void kv__aa_head(struct kv__aa *aa, const char *title_msgid, const char *current,
+                 const char *ok_msgid, const char *err_msgid)
+{
+    struct kv_html *h = &aa->ctx.h;
+    size_t i;
+
+    kv_html(h, "<p class=\"font-lead mb-0\">%m · <span class=\"aa-org\">%t (CVR %t)</span></p>\n"
+               "<h1>%m</h1>\n",
+            N_("Administrativ Adgang"), aa->org_name, aa->org, title_msgid);
+    kv_html(h, "<nav aria-label=\"%m\"><ul class=\"nobullet-list\">"
+               "<li><a href=\"/administrativ-adgang/\">%m</a></li>",
+            N_("Administrativ Adgang"), N_("Overview"));
+    for (i = 0; i < sizeof(FUNCS) / sizeof(FUNCS[0]); i++) {
+        if (kv_authz_decide(&aa->ctx.principal, FUNCS[i].access, NULL) != KV_AUTHZ_ALLOW)
+            continue;
+        if (current && strcmp(current, FUNCS[i].path) == 0)
+            kv_html(h, "<li><a href=\"%u\" aria-current=\"page\"><strong>%m</strong></a></li>",
+                    FUNCS[i].path, FUNCS[i].title);
+        else
+            kv_html(h, "<li><a href=\"%u\">%m</a></li>", FUNCS[i].path, FUNCS[i].title);
+    }
+    kv_html(h, "</ul></nav>\n");
+    if (ok_msgid)
+        kv_html(h,
+                "<div class=\"alert alert-success\" role=\"status\"><div class=\"alert-body\">"
+                "<p class=\"alert-heading\">%m</p></div></div>\n",
+                ok_msgid);
+    if (err_msgid)
+        kv_html(h,
+                "<div class=\"alert alert-error\" role=\"alert\"><div class=\"alert-body\">"
+                "<p class=\"alert-heading\">%m</p></div></div>\n",
+                err_msgid);
+}
+
+/* GET /administrativ-adgang/: for anyone signed in. */
+static int overview(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv__aa aa;
+    struct kv_html *h;
+    size_t i, shown = 0;
+
+    if (!kv__aa_begin(&aa, req, resp, KV_ACCESS_SIGNED_IN, 0))
+        goto out;
+    h = &aa.ctx.h;
+    if (!aa.org[0]) {
+        kv_html(h, "<h1>%m</h1>\n<p>%m</p>\n", N_("Administrativ Adgang"),
+                N_("Administrativ Adgang is for employees of public authorities. Sign in as an "
+                   "employee to use it."));
+        kv_web_page_end(&aa.ctx, 200, N_("Administrativ Adgang"));
+        goto out;
+    }
+    kv__aa_head(&aa, N_("Administrativ Adgang"), "/administrativ-adgang/", NULL, NULL);
+    kv_html(h, "<ul class=\"nobullet-list\">\n");
+    for (i = 0; i < sizeof(FUNCS) / sizeof(FUNCS[0]); i++) {
+        if (kv_authz_decide(&aa.ctx.principal, FUNCS[i].access, NULL) != KV_AUTHZ_ALLOW)
+            continue;
+        kv_html(h, "<li><a href=\"%u\">%m</a> – %m</li>\n", FUNCS[i].path, FUNCS[i].title,
+                FUNCS[i].what);
+        shown++;
+    }
+    kv_html(h, "</ul>\n");
+    if (!shown)
+        kv_html(h, "<p>%m</p>\n",
+                N_("Your rights in this organisation open none of the functions here. Ask your "
+                   "rettighedsadministrator for the right you need."));
+    kv_web_page_end(&aa.ctx, 200, N_("Administrativ Adgang"));
+out:
+    kv__aa_end(&aa);
+    return 0;
+}
+
+#define PAGE KV_ROUTE_PAGE
+const struct kv_http_route kv_web_aa_routes[] = {
+    {"GET", "/administrativ-adgang/", overview, "web_aa", PAGE},
+    {"GET", "/administrativ-adgang/systemer", kv__aa_systems, "web_aa_systems", PAGE},
+    {"GET", "/administrativ-adgang/systemer/{id}", kv__aa_system, "web_aa_system", PAGE},
+    {"GET", "/administrativ-adgang/systemer/{id}/nyt-token", kv__aa_system_token_ask,
+     "web_aa_system_token", PAGE},
+    {"POST", "/administrativ-adgang/systemer/{id}/nyt-token", kv__aa_system_token,
+     "web_aa_system_token", PAGE},
+    {"POST", "/administrativ-adgang/systemer/{id}/standard", kv__aa_system_default,
+     "web_aa_system_default", PAGE},
+    {"POST", "/administrativ-adgang/systemer/{id}/aktiver", kv__aa_system_activate,
+     "web_aa_system_activate", PAGE},
+    {"POST", "/administrativ-adgang/systemer/{id}/deaktiver", kv__aa_system_deactivate,
+     "web_aa_system_deactivate", PAGE},
+    {NULL, NULL, NULL, NULL, 0},
+};

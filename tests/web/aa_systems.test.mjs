@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+//
+// aa_systems.test.mjs: Administrativ Adgang's sender and recipient systems in a real browser
+// (Debian's chromium, headless, playwright-core) on a `kuvert demo` server with --test-login.
+// Every page visited is checked with axe-core (no serious or critical violation) and for CSP
+// violations, and screenshotted under build/screenshots/aa-*.png. Covers: the portal's front
+// page for a systemadministrator and for an employee without the right; the systems list with
+// health columns; a system's page; renewing the API token with the keyboard only (confirmation
+// step, token shown once); deactivate and activate; the English pages.
+//
+// Run: node tests/web/aa_systems.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
+import { assert, check, cli, launch, run, startKuvert, tabTo, watch } from './harness.mjs';
+
+const SOEREN = 'soeren.system@kommunen.dk'; // SYSTEM_MANAGER of Kommunen (demo)
+const IDA = 'ida.nyansat@kommunen.dk'; // no rights
+const BASE = '/administrativ-adgang/systemer';
+
+async function signIn(page, base, email) {
+  await page.goto(`${base}/login`);
+  await page.fill('#subject', email);
+  await Promise.all([page.waitForNavigation(), page.press('#subject', 'Enter')]);
+}
+
+async function signOut(page) {
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
+}
+
+function show(k, id) {
+  return JSON.parse(cli(k, ['system', 'show', id, '--json']));
+}
+
+const cases = [
+  ['an employee without the right sees no functions and is refused the list', async ({ page, k, problems }) => {
+    await signIn(page, k.url, IDA);
+    const r = await page.goto(`${k.url}/administrativ-adgang/`);
+    assert(r.status() === 200, 'front page 200');
+    assert(await page.locator(`main a[href="${BASE}"]`).count() === 0, 'no systems link');
+    await check(page, 'aa-front-no-rights', problems);
+    const r2 = await page.goto(`${k.url}${BASE}`);
+    assert(r2.status() === 403, 'systems refused');
+    await signOut(page);
+  }],
+  ['the systems list with health for a systemadministrator', async ({ page, k, problems }) => {
+    await signIn(page, k.url, SOEREN);
+    await page.goto(`${k.url}/administrativ-adgang/`);
+    await check(page, 'aa-front', problems);
+    await Promise.all([page.waitForNavigation(), page.click(`main a[href="${BASE}"]`)]);
+    assert(await page.locator('h1').innerText() === 'Afsender- og modtagesystemer', 'Danish heading');
+    assert(await page.locator('.aa-org >> text=Kommunen (CVR 12345678)').count() === 1,
+      'acts for Kommunen');
+    assert(await page.locator('main table tbody tr').count() >= 2, 'sender and recipient listed');
+    for (const col of ['Kø', 'Seneste vellykkede levering', 'Fejler siden', 'Advarsler sendt']) {
+      assert(await page.locator(`main table th >> text=${col}`).count() === 1, `column ${col}`);
+    }
+    await check(page, 'aa-systems', problems);
+    await page.goto(`${k.url}${BASE}?lang=en`);
+    assert(await page.locator('h1').innerText() === 'Sender and recipient systems', 'English');
+    await check(page, 'aa-systems-en', problems);
+    await page.goto(`${k.url}${BASE}?lang=da`);
+  }],
+  ['renew the API token with the keyboard only', async ({ page, k, problems }) => {
+    await page.goto(`${k.url}${BASE}`);
+    const row = page.locator('main table tbody tr', { hasText: 'Modtagesystem' }).first();
+    const href = await row.locator('a').getAttribute('href');
+    const id = href.split('/').pop();
+    await tabTo(page, `main a[href="${href}"]`);
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert(new URL(page.url()).pathname === href, `system page (${page.url()})`);
+    await check(page, 'aa-system', problems);
+    await tabTo(page, 'main a[href$="/nyt-token"]');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    await check(page, 'aa-system-token-confirm', problems);
+    await tabTo(page, 'form[action$="/nyt-token"] button[type="submit"]');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const token = await page.inputValue('#token');
+    assert(token.length > 60, 'token shown');
+    const r = await fetch(`${k.url}/apis/v1/memos/`, { headers: { Authorization: `Basic ${token}` } });
+    assert(r.status === 200, `new token works (${r.status})`);
+    await check(page, 'aa-system-token', problems);
+    await page.goto(`${k.url}${href}`);
+    assert(!(await page.content()).includes(token), 'token shown only once');
+    assert(show(k, id).status === 'active', 'still active');
+  }],
+  ['deactivate and activate a system', async ({ page, k, problems }) => {
+    const id = new URL(page.url()).pathname.split('/').pop();
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/deaktiver"] button')]);
+    assert(await page.locator('.alert-success').count() === 1, 'confirmed');
+    assert(show(k, id).status === 'deactivated', 'deactivated in the store');
+    await check(page, 'aa-system-deactivated', problems);
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/aktiver"] button')]);
+    assert(show(k, id).status === 'active', 'active again');
+  }],
+];
+
+await run(cases, {
+  async setup() {
+    const k = await startKuvert(['--set', 'login_rate=1000']);
+    const browser = await launch();
+    const page = await browser.newPage();
+    const problems = watch(page);
+    return { k, browser, page, problems };
+  },
+  async teardown({ k, browser }) {
+    await browser.close();
+    await k.stop();
+  },
+});
