@@ -11,8 +11,10 @@
 #include "http/http.h"
 #include "hub/hub.h"
 #include "store/store.h"
+#include "identity/authz.h"
 #include "util/log.h"
 #include "web/session.h"
+#include "web/web.h"
 
 int kv_web_who_cpr(struct kv_hub *hub, const char *cpr, const char *name_hint,
                    struct kv_web_who *out, struct kv_err *err)
@@ -136,6 +138,30 @@ int kv_web_principal(struct kv_http_req *req, struct kv_principal *out,
     if (rc == 0 && sess)
         *sess = s;
     return rc;
+}
+
+int kv_web_gate(const char *access, struct kv_http_req *req, struct kv_http_resp *resp,
+                struct kv_principal *out)
+{
+    struct kv_err err = {0, ""};
+    struct kv_web_ctx ctx;
+    enum kv_authz_result d;
+
+    if (kv_web_principal(req, out, NULL, &err) < 0)
+        memset(out, 0, sizeof(*out)); /* KV_PRINCIPAL_NONE */
+    d = kv_authz_decide(out, access, NULL);
+    if (d == KV_AUTHZ_ALLOW)
+        return 0;
+    kv_web_ctx_init(&ctx, req, resp);
+    if (d == KV_AUTHZ_UNAUTHENTICATED) {
+        ctx.signed_in = 0;
+        kv_web_require_signin(&ctx);
+        kv_web_ctx_release(&ctx);
+        return KV_EAUTH;
+    }
+    kv_web_error(&ctx, 403);
+    kv_web_ctx_release(&ctx);
+    return KV_EPERM;
 }
 
 size_t kv_web_contexts(struct kv_hub *hub, int64_t person_id, struct kv_web_context *out,

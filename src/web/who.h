@@ -21,6 +21,7 @@
 
 struct kv_hub;
 struct kv_http_req;
+struct kv_http_resp;
 struct kv_web_session;
 
 struct kv_web_who {
@@ -46,6 +47,15 @@ int kv_web_who_email(struct kv_hub *hub, const char *email, const char *org_cvr,
  * its person may no longer act (deactivated, context lost). */
 int kv_web_principal(struct kv_http_req *req, struct kv_principal *out,
                      struct kv_web_session *sess, struct kv_err *err);
+
+/* The request gate's step for web pages (KV_ROUTE_PAGE routes): authenticates the browser by
+ * its session cookie and decides with the one authorisation function (identity/authz.h) on
+ * the route's access key. 0: admitted, *out the principal (KV_PRINCIPAL_NONE when nobody is
+ * signed in and the key admits anyone). Otherwise resp is filled: a stranger is sent to
+ * sign-in (303 to /login?next=PATH, KV_EAUTH), a signed-in person without the right gets the
+ * HTML 403 page (KV_EPERM). */
+int kv_web_gate(const char *access, struct kv_http_req *req, struct kv_http_resp *resp,
+                struct kv_principal *out);
 
 /* The organisations the session's person may act for: up to max CVRs with names. */
 struct kv_web_context {
