@@ -23,6 +23,7 @@
 #include "http/metrics.h"
 #include "hub/hub.h"
 #include "store/store.h"
+#include "util/base64.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/conf.h"
@@ -146,11 +147,13 @@ static int put_subject(struct kv_buf *b, const char *subject)
     rc = kv_buf_puts(b, "Subject:");
     while (rc == 0 && off < n) {
         size_t len = n - off > 45 ? 45 : n - off;
-        char *enc;
+        char *enc = NULL;
+        size_t elen;
         while (off + len < n && len > 1 && ((unsigned char)subject[off + len] & 0xC0) == 0x80)
             len--;
-        enc = kv_base64_encode(subject + off, len);
-        rc = kv_buf_printf(b, "%s=?UTF-8?B?%s?=", off ? "\r\n " : " ", enc);
+        rc = kv_b64_encode(subject + off, len, 64, &enc, &elen);
+        if (rc == 0)
+            rc = kv_buf_printf(b, "%s=?UTF-8?B?%s?=", off ? "\r\n " : " ", enc);
         free(enc);
         off += len;
     }
@@ -179,8 +182,7 @@ char *kv_mail_format(const char *from, const char *to, const char *subject, cons
                            "Auto-Submitted: auto-generated\r\n\r\n",
                            message_id_local, domain ? domain + 1 : "localhost");
     if (rc == 0) {
-        enc = kv_base64_encode(body, strlen(body));
-        n = strlen(enc);
+        rc = kv_b64_encode(body, strlen(body), MESSAGE_MAX, &enc, &n);
         for (off = 0; rc == 0 && off < n; off += 76) {
             rc = kv_buf_append(&b, enc + off, n - off > 76 ? 76 : n - off);
             if (rc == 0)

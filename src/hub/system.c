@@ -18,6 +18,7 @@
 
 #include "hub/directory_int.h"
 #include "store/store.h"
+#include "util/base64.h"
 #include "util/clock.h"
 #include "util/crypto.h"
 #include "util/str.h"
@@ -217,7 +218,7 @@ int kv_system_authenticate(struct kv_db *db, const char *authorization, struct k
     toklen = strlen(tok);
     while (toklen > 0 && tok[toklen - 1] == ' ')
         toklen--;
-    if (toklen > TOKEN_MAX || kv_base64_decode(tok, toklen, &raw, &rawlen) < 0)
+    if (toklen > TOKEN_MAX || kv_b64_decode(tok, toklen, TOKEN_MAX, &raw, &rawlen) < 0)
         return kv_err_set(err, KV_EAUTH, "malformed API token");
     colon = memchr(raw, ':', rawlen);
     secret = colon ? colon + 1 : NULL;

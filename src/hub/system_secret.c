@@ -14,6 +14,7 @@
 
 #include "hub/directory_int.h"
 #include "store/store.h"
+#include "util/base64.h"
 #include "util/crypto.h"
 
 #define SECRET_BYTES (KV__DIR_SECRET_HEX / 2)
@@ -33,10 +34,12 @@ int kv__dir_new_secret(char *secret, char *sha, struct kv_err *err)
 char *kv__dir_system_token(const char *id, const char *secret)
 {
     char cred[36 + 1 + KV__DIR_SECRET_HEX + 1];
-    char *token;
+    char *token = NULL;
+    size_t n;
 
     snprintf(cred, sizeof(cred), "%s:%s", id, secret);
-    token = kv_base64_encode(cred, strlen(cred));
+    if (kv_b64_encode(cred, strlen(cred), 4 * sizeof(cred), &token, &n) < 0)
+        token = NULL; /* cannot happen: the bound is above any encoding of cred */
     memset(cred, 0, sizeof(cred));
     return token;
 }

@@ -121,3 +121,32 @@ int kv_b64_decode(const char *s, size_t len, size_t max, unsigned char **out, si
     (void)w;
     return 0;
 }
+
+size_t kv_b64url_encode(const void *data, size_t len, char *out)
+{
+    static const char tab[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const unsigned char *p = data;
+    size_t i, o = 0;
+    uint32_t v;
+
+    for (i = 0; i + 2 < len; i += 3) {
+        v = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8) | p[i + 2];
+        out[o++] = tab[v >> 18];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = tab[(v >> 6) & 63];
+        out[o++] = tab[v & 63];
+    }
+    if (len - i == 1) {
+        v = (uint32_t)p[i] << 16;
+        out[o++] = tab[v >> 18];
+        out[o++] = tab[(v >> 12) & 63];
+    } else if (len - i == 2) {
+        v = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8);
+        out[o++] = tab[v >> 18];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = tab[(v >> 6) & 63];
+    }
+    out[o] = '\0';
+    return o;
+}

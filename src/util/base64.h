@@ -5,7 +5,8 @@
  * strict validation (alphabet, length, padding only at the end), exact decoded sizes, a size
  * bound checked before allocating, and lengths beyond INT_MAX (processed in chunks).
  * Inputs here carry no whitespace; the MeMo reader strips XML whitespace first.
- * (util/crypto.h's kv_base64_* are the hub's small-token helpers; these are for file content.)
+ * The one base64 API of kuvert: MeMo file content, API tokens, e-mail bodies, and (base64url)
+ * session ids and OIDC state.
  */
 #ifndef KV_UTIL_BASE64_H
 #define KV_UTIL_BASE64_H
@@ -29,5 +30,9 @@ int kv_b64_encode(const void *data, size_t len, size_t max, char **out, size_t *
  * *out_len bytes. KV_EINVAL when not valid base64, KV_ETOOBIG when the decoded size exceeds
  * max (checked before allocating). */
 int kv_b64_decode(const char *s, size_t len, size_t max, unsigned char **out, size_t *out_len);
+
+/* base64url without padding (RFC 4648 section 5) of data[0..len) into out, which must hold
+ * 4 * ((len + 2) / 3) + 1 bytes; returns the length written (NUL-terminated). */
+size_t kv_b64url_encode(const void *data, size_t len, char *out);
 
 #endif

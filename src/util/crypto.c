@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
  * crypto.c: the hub's small cryptographic helpers (see crypto.h) on OpenSSL's libcrypto:
- * EVP SHA-256, RAND_bytes, CRYPTO_memcmp. Base64 goes through util/base64.h, which wraps
- * EVP_EncodeBlock/EVP_DecodeBlock with strict validation and exact padding handling, so there
- * is one base64 implementation in the tree.
+ * EVP SHA-256, RAND_bytes, CRYPTO_memcmp, HMAC. Base64 is not here: util/base64.h is the one
+ * base64 API.
  *
  * Hot paths (every stored letter hashes its body and three events and draws several UUIDs):
  * SHA-256 uses an implementation fetched once (EVP_MD_fetch) instead of an implicit fetch per
@@ -130,27 +129,6 @@ int kv_ct_equal(const void *a, const void *b, size_t len)
     return CRYPTO_memcmp(a, b, len) == 0;
 }
 
-char *kv_base64_encode(const void *data, size_t len)
-{
-    char *out = NULL;
-    size_t outlen;
-
-    /* No practical bound for the small values this is for; SIZE_MAX only guards overflow. */
-    if (kv_b64_encode(data, len, SIZE_MAX - 1, &out, &outlen) < 0)
-        return NULL;
-    return out;
-}
-
-int kv_base64_decode(const char *s, size_t len, unsigned char **out, size_t *out_len)
-{
-    int rc;
-
-    *out = NULL;
-    *out_len = 0;
-    rc = kv_b64_decode(s, len, SIZE_MAX, out, out_len);
-    return rc < 0 ? KV_EINVAL : 0;
-}
-
 void kv_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
                     unsigned char out[32])
 {
@@ -160,31 +138,3 @@ void kv_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len
         memset(out, 0, 32);
 }
 
-size_t kv_base64url_encode(const void *data, size_t len, char *out)
-{
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const unsigned char *p = data;
-    size_t i, o = 0;
-    uint32_t v;
-
-    for (i = 0; i + 2 < len; i += 3) {
-        v = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8) | p[i + 2];
-        out[o++] = tab[v >> 18];
-        out[o++] = tab[(v >> 12) & 63];
-        out[o++] = tab[(v >> 6) & 63];
-        out[o++] = tab[v & 63];
-    }
-    if (len - i == 1) {
-        v = (uint32_t)p[i] << 16;
-        out[o++] = tab[v >> 18];
-        out[o++] = tab[(v >> 12) & 63];
-    } else if (len - i == 2) {
-        v = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8);
-        out[o++] = tab[v >> 18];
-        out[o++] = tab[(v >> 12) & 63];
-        out[o++] = tab[(v >> 6) & 63];
-    }
-    out[o] = '\0';
-    return o;
-}

@@ -27,6 +27,7 @@
 #include "http/http.h"
 #include "hub/hub.h"
 #include "store/store.h"
+#include "util/base64.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/conf.h"
@@ -379,16 +380,16 @@ int kv_web_oidc_start(struct kv_http_req *req, struct kv_http_resp *resp)
     }
     if (kv_random_bytes(rnd, sizeof(rnd)) < 0)
         goto fail;
-    kv_base64url_encode(rnd, sizeof(rnd), state);
+    kv_b64url_encode(rnd, sizeof(rnd), state);
     if (kv_random_bytes(rnd, sizeof(rnd)) < 0)
         goto fail;
-    kv_base64url_encode(rnd, sizeof(rnd), nonce);
+    kv_b64url_encode(rnd, sizeof(rnd), nonce);
     if (kv_random_bytes(rnd, sizeof(rnd)) < 0)
         goto fail;
-    kv_base64url_encode(rnd, sizeof(rnd), verifier);
+    kv_b64url_encode(rnd, sizeof(rnd), verifier);
     /* S256: BASE64URL(SHA256(ASCII(code_verifier))) (RFC 7636 4.2) */
     kv_sha256(verifier, strlen(verifier), dig);
-    kv_base64url_encode(dig, sizeof(dig), challenge);
+    kv_b64url_encode(dig, sizeof(dig), challenge);
     kv_sha256_hex(state, strlen(state), hash);
     if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strlen(next) > 512)
         next = "/";

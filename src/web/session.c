@@ -15,6 +15,7 @@
 #include "hub/events.h"
 #include "hub/hub.h"
 #include "store/store.h"
+#include "util/base64.h"
 #include "util/clock.h"
 #include "util/conf.h"
 #include "util/crypto.h"
@@ -98,7 +99,7 @@ static int new_token(char out[KV_WEB_CSRF_LEN + 1])
 
     if (kv_random_bytes(rnd, sizeof(rnd)) < 0)
         return KV_EINTERNAL;
-    kv_base64url_encode(rnd, sizeof(rnd), out);
+    kv_b64url_encode(rnd, sizeof(rnd), out);
     return 0;
 }
 
@@ -360,7 +361,7 @@ static void pre_token(const char *cookie, char out[KV_WEB_CSRF_LEN + 1])
     pthread_once(&key_once, key_init);
     snprintf(msg, sizeof(msg), "pre:%s", cookie);
     kv_hmac_sha256(hmac_key, sizeof(hmac_key), msg, strlen(msg), mac);
-    kv_base64url_encode(mac, sizeof(mac), out);
+    kv_b64url_encode(mac, sizeof(mac), out);
 }
 
 static const char *pre_name(const struct kv_hub *hub)

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "util/base64.h"
 #include "util/crypto.h"
 #include "util/err.h"
 #include "web/html.h"
@@ -144,12 +145,12 @@ static void test_base64url(void **state)
     unsigned char bytes[32];
 
     (void)state;
-    assert_int_equal(kv_base64url_encode("\xfb\xff", 2, out), 3);
+    assert_int_equal(kv_b64url_encode("\xfb\xff", 2, out), 3);
     assert_string_equal(out, "-_8");
-    assert_int_equal(kv_base64url_encode("abc", 3, out), 4);
+    assert_int_equal(kv_b64url_encode("abc", 3, out), 4);
     assert_string_equal(out, "YWJj");
     memset(bytes, 0xff, sizeof(bytes));
-    assert_int_equal(kv_base64url_encode(bytes, 32, out), 43);
+    assert_int_equal(kv_b64url_encode(bytes, 32, out), 43);
 }
 
 int main(void)
