@@ -22,6 +22,18 @@ struct kv_cli_cmd {
     int (*run)(int argc, char **argv);    /* argv[0] is the command name */
 };
 
+/* A sub-command: `kuvert <command> <name> ...`. */
+struct kv_cli_sub {
+    const char *name;                  /* sub-command word, e.g. "add" */
+    int (*run)(int argc, char **argv); /* argv[0] is the sub-command word */
+};
+
+/* The one sub-command dispatcher: runs the entry of subs[0..n) named by argv[1] with argv
+ * shifted by one. No word: usage to stderr, exit 2; -h, --help or "help": usage to stdout,
+ * exit 0; an unknown word: "kuvert: <cmd>: unknown subcommand" on stderr, exit 2. */
+int kv_cli_dispatch(const char *cmd, int argc, char **argv, const struct kv_cli_sub *subs,
+                    size_t n, void (*usage)(FILE *f));
+
 /* Prints "kuvert: <cmd>: <message>\n" to stderr. */
 void kv_cli_errorf(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -145,19 +145,10 @@ static int access_rules(int argc, char **argv)
 
 static int run(int argc, char **argv)
 {
-    if (argc < 2 || kv_cli_is_help(argv[1])) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? KV_EXIT_USAGE : KV_EXIT_OK;
-    }
-    if (strcmp(argv[1], "show") == 0)
-        return show(argc - 1, argv + 1);
-    if (strcmp(argv[1], "routes") == 0)
-        return routes(argc - 1, argv + 1);
-    if (strcmp(argv[1], "access") == 0)
-        return access_rules(argc - 1, argv + 1);
-    kv_cli_errorf("config", "unknown subcommand \"%s\"", argv[1]);
-    usage(stderr);
-    return KV_EXIT_USAGE;
+    static const struct kv_cli_sub subs[] = {
+        {"show", show}, {"routes", routes}, {"access", access_rules}};
+
+    return kv_cli_dispatch("config", argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage);
 }
 
 const struct kv_cli_cmd kv_cmd_config = {"config", "show the configuration and HTTP routes", run};

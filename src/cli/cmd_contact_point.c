@@ -247,20 +247,10 @@ static int cp_list(int argc, char **argv)
 
 static int run(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return KV_EXIT_USAGE;
-    }
-    if (kv_cli_is_help(argv[1])) {
-        usage(stdout);
-        return KV_EXIT_OK;
-    }
-    if (strcmp(argv[1], "add") == 0)
-        return cp_add(argc - 1, argv + 1);
-    if (strcmp(argv[1], "list") == 0)
-        return cp_list(argc - 1, argv + 1);
-    kv_cli_errorf("contact-point", "unknown subcommand \"%s\" (see --help)", argv[1]);
-    return KV_EXIT_USAGE;
+    static const struct kv_cli_sub subs[] = {{"add", cp_add}, {"list", cp_list}};
+
+    return kv_cli_dispatch("contact-point", argc, argv, subs, sizeof(subs) / sizeof(subs[0]),
+                           usage);
 }
 
 const struct kv_cli_cmd kv_cmd_contact_point = {"contact-point",

@@ -121,24 +121,23 @@ static int list(int argc, char **argv)
     return status;
 }
 
+static int add(int argc, char **argv)
+{
+    return change(argc, argv, 0);
+}
+
+static int remove_one(int argc, char **argv)
+{
+    return change(argc, argv, 1);
+}
+
 static int run(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return KV_EXIT_USAGE;
-    }
-    if (kv_cli_is_help(argv[1])) {
-        usage(stdout);
-        return KV_EXIT_OK;
-    }
-    if (strcmp(argv[1], "add") == 0)
-        return change(argc - 1, argv + 1, 0);
-    if (strcmp(argv[1], "remove") == 0)
-        return change(argc - 1, argv + 1, 1);
-    if (strcmp(argv[1], "list") == 0)
-        return list(argc - 1, argv + 1);
-    kv_cli_errorf("delegation", "unknown subcommand \"%s\" (see --help)", argv[1]);
-    return KV_EXIT_USAGE;
+    static const struct kv_cli_sub subs[] = {
+        {"add", add}, {"remove", remove_one}, {"list", list}};
+
+    return kv_cli_dispatch("delegation", argc, argv, subs, sizeof(subs) / sizeof(subs[0]),
+                           usage);
 }
 
 const struct kv_cli_cmd kv_cmd_delegation = {

@@ -63,18 +63,9 @@ static int events_verify(int argc, char **argv)
 
 static int run(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return KV_EXIT_USAGE;
-    }
-    if (kv_cli_is_help(argv[1])) {
-        usage(stdout);
-        return KV_EXIT_OK;
-    }
-    if (strcmp(argv[1], "verify") == 0)
-        return events_verify(argc - 1, argv + 1);
-    kv_cli_errorf("events", "unknown subcommand \"%s\" (see --help)", argv[1]);
-    return KV_EXIT_USAGE;
+    static const struct kv_cli_sub subs[] = {{"verify", events_verify}};
+
+    return kv_cli_dispatch("events", argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage);
 }
 
 const struct kv_cli_cmd kv_cmd_events = {"events", "verify the hash-chained event log", run};

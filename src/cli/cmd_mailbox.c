@@ -109,24 +109,27 @@ static int mailbox_cmd(int argc, char **argv, const char *cmd, int op)
     return status;
 }
 
+static int mailbox_add(int argc, char **argv)
+{
+    return mailbox_cmd(argc, argv, "mailbox add", 'a');
+}
+
+static int mailbox_close(int argc, char **argv)
+{
+    return mailbox_cmd(argc, argv, "mailbox close", 'c');
+}
+
+static int mailbox_show(int argc, char **argv)
+{
+    return mailbox_cmd(argc, argv, "mailbox show", 's');
+}
+
 static int run(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return KV_EXIT_USAGE;
-    }
-    if (kv_cli_is_help(argv[1])) {
-        usage(stdout);
-        return KV_EXIT_OK;
-    }
-    if (strcmp(argv[1], "add") == 0)
-        return mailbox_cmd(argc - 1, argv + 1, "mailbox add", 'a');
-    if (strcmp(argv[1], "close") == 0)
-        return mailbox_cmd(argc - 1, argv + 1, "mailbox close", 'c');
-    if (strcmp(argv[1], "show") == 0)
-        return mailbox_cmd(argc - 1, argv + 1, "mailbox show", 's');
-    kv_cli_errorf("mailbox", "unknown subcommand \"%s\" (see --help)", argv[1]);
-    return KV_EXIT_USAGE;
+    static const struct kv_cli_sub subs[] = {
+        {"add", mailbox_add}, {"close", mailbox_close}, {"show", mailbox_show}};
+
+    return kv_cli_dispatch("mailbox", argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage);
 }
 
 const struct kv_cli_cmd kv_cmd_mailbox = {"mailbox", "add, close and show citizen/company mailboxes",

@@ -39,31 +39,24 @@ static void usage(FILE *f)
 
 static int run(int argc, char **argv)
 {
+    struct kv_cli_sub table[sizeof(subs) / sizeof(subs[0])];
     struct kv_err err = {0};
     size_t i;
     int status;
 
-    if (argc < 2) {
-        usage(stderr);
+    for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+        table[i].name = subs[i].name;
+        table[i].run = subs[i].run;
+    }
+    if (argc < 2 || kv_cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0)
+        return kv_cli_dispatch("memo", argc, argv, table, i, usage); /* usage only */
+    if (kv_memo_global_init(&err) < 0) {
+        kv_cli_errorf("memo", "cannot initialise the MeMo checker: %s", err.msg);
         return KV_EXIT_USAGE;
     }
-    if (kv_cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return KV_EXIT_OK;
-    }
-    for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-        if (strcmp(argv[1], subs[i].name) != 0)
-            continue;
-        if (kv_memo_global_init(&err) < 0) {
-            kv_cli_errorf("memo", "cannot initialise the MeMo checker: %s", err.msg);
-            return KV_EXIT_USAGE;
-        }
-        status = subs[i].run(argc - 1, argv + 1);
-        kv_memo_global_cleanup();
-        return status;
-    }
-    kv_cli_errorf("memo", "unknown subcommand '%s' (see kuvert memo --help)", argv[1]);
-    return KV_EXIT_USAGE;
+    status = kv_cli_dispatch("memo", argc, argv, table, i, usage);
+    kv_memo_global_cleanup();
+    return status;
 }
 
 const struct kv_cli_cmd kv_cmd_memo = {"memo", "validate, show, build and upgrade MeMo letters",

@@ -95,20 +95,9 @@ static int org_show(int argc, char **argv)
 
 static int run(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return KV_EXIT_USAGE;
-    }
-    if (kv_cli_is_help(argv[1])) {
-        usage(stdout);
-        return KV_EXIT_OK;
-    }
-    if (strcmp(argv[1], "add") == 0)
-        return org_add(argc - 1, argv + 1);
-    if (strcmp(argv[1], "show") == 0)
-        return org_show(argc - 1, argv + 1);
-    kv_cli_errorf("org", "unknown subcommand \"%s\" (see --help)", argv[1]);
-    return KV_EXIT_USAGE;
+    static const struct kv_cli_sub subs[] = {{"add", org_add}, {"show", org_show}};
+
+    return kv_cli_dispatch("org", argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage);
 }
 
 const struct kv_cli_cmd kv_cmd_org = {"org", "register organisations (authorities, companies)",

@@ -249,30 +249,33 @@ static int system_one(int argc, char **argv, const char *cmd, const char *set_st
     return status;
 }
 
+static int system_show(int argc, char **argv)
+{
+    return system_one(argc, argv, "system show", NULL);
+}
+
+static int system_deactivate(int argc, char **argv)
+{
+    return system_one(argc, argv, "system deactivate", "deactivated");
+}
+
+static int system_activate(int argc, char **argv)
+{
+    return system_one(argc, argv, "system activate", "active");
+}
+
 static int run(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return KV_EXIT_USAGE;
-    }
-    if (kv_cli_is_help(argv[1])) {
-        usage(stdout);
-        return KV_EXIT_OK;
-    }
-    if (strcmp(argv[1], "add") == 0)
-        return system_add(argc - 1, argv + 1);
-    if (strcmp(argv[1], "show") == 0)
-        return system_one(argc - 1, argv + 1, "system show", NULL);
-    if (strcmp(argv[1], "deactivate") == 0)
-        return system_one(argc - 1, argv + 1, "system deactivate", "deactivated");
-    if (strcmp(argv[1], "activate") == 0)
-        return system_one(argc - 1, argv + 1, "system activate", "active");
-    if (strcmp(argv[1], "set-default") == 0)
-        return kv__cli_system_set_default(argc - 1, argv + 1);
-    if (strcmp(argv[1], "rotate-secret") == 0)
-        return kv__cli_system_rotate_secret(argc - 1, argv + 1);
-    kv_cli_errorf("system", "unknown subcommand \"%s\" (see --help)", argv[1]);
-    return KV_EXIT_USAGE;
+    static const struct kv_cli_sub subs[] = {
+        {"add", system_add},
+        {"show", system_show},
+        {"deactivate", system_deactivate},
+        {"activate", system_activate},
+        {"set-default", kv__cli_system_set_default},
+        {"rotate-secret", kv__cli_system_rotate_secret},
+    };
+
+    return kv_cli_dispatch("system", argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage);
 }
 
 const struct kv_cli_cmd kv_cmd_system = {"system", "add and inspect sender/recipient systems",

@@ -18,26 +18,21 @@ static void usage(FILE *f)
                "API (`Authorization: Bearer <token>`).\n");
 }
 
+static void usage_all(FILE *f)
+{
+    usage(f);
+    if (f == stdout)
+        kv__user_rights_usage(f);
+}
+
 static int run(int argc, char **argv)
 {
-    int rc;
+    struct kv_cli_sub subs[1 + KV__USER_RIGHTS_SUBS];
 
-    if (argc < 2) {
-        usage(stderr);
-        return KV_EXIT_USAGE;
-    }
-    if (kv_cli_is_help(argv[1])) {
-        usage(stdout);
-        kv__user_rights_usage(stdout);
-        return KV_EXIT_OK;
-    }
-    if (strcmp(argv[1], "token") == 0)
-        return kv__cli_user_token(argc - 1, argv + 1);
-    rc = kv__user_rights_run(argv[1], argc - 1, argv + 1); /* add, grant, revoke, list, ... */
-    if (rc >= 0)
-        return rc;
-    kv_cli_errorf("user", "unknown subcommand \"%s\" (see --help)", argv[1]);
-    return KV_EXIT_USAGE;
+    subs[0].name = "token";
+    subs[0].run = kv__cli_user_token;
+    memcpy(subs + 1, kv__user_rights_subs, sizeof(kv__user_rights_subs));
+    return kv_cli_dispatch("user", argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage_all);
 }
 
 const struct kv_cli_cmd kv_cmd_user = {"user",

@@ -416,19 +416,17 @@ out:
     return status;
 }
 
-int kv__user_rights_run(const char *sub, int argc, char **argv)
+static int cmd_deactivate(int argc, char **argv)
 {
-    if (strcmp(sub, "add") == 0)
-        return cmd_add(argc, argv);
-    if (strcmp(sub, "grant") == 0)
-        return cmd_grant(argc, argv);
-    if (strcmp(sub, "revoke") == 0)
-        return cmd_revoke(argc, argv);
-    if (strcmp(sub, "list") == 0)
-        return cmd_list(argc, argv);
-    if (strcmp(sub, "deactivate") == 0)
-        return cmd_activate(argc, argv, 0);
-    if (strcmp(sub, "reactivate") == 0)
-        return cmd_activate(argc, argv, 1);
-    return -1;
+    return cmd_activate(argc, argv, 0);
 }
+
+static int cmd_reactivate(int argc, char **argv)
+{
+    return cmd_activate(argc, argv, 1);
+}
+
+const struct kv_cli_sub kv__user_rights_subs[KV__USER_RIGHTS_SUBS] = {
+    {"add", cmd_add},        {"grant", cmd_grant},           {"revoke", cmd_revoke},
+    {"list", cmd_list},      {"deactivate", cmd_deactivate}, {"reactivate", cmd_reactivate},
+};

@@ -8,9 +8,12 @@
 
 #include <stdio.h>
 
-/* Runs subcommand sub with argv[0] == sub; returns the exit status, or -1 when sub is not one
- * of these subcommands. */
-int kv__user_rights_run(const char *sub, int argc, char **argv);
+#include "cli/cli.h"
+
+#define KV__USER_RIGHTS_SUBS 6 /* entries of kv__user_rights_subs */
+
+/* The subcommands, for kv_cli_dispatch (static table). */
+extern const struct kv_cli_sub kv__user_rights_subs[KV__USER_RIGHTS_SUBS];
 /* Prints their usage. */
 void kv__user_rights_usage(FILE *f);
 

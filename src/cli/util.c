@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
- * util.c: small helpers shared by the CLI command files (error printing, reading input files
- * with a size bound).
+ * util.c: small helpers shared by the CLI command files (the sub-command dispatcher, error
+ * printing, reading input files with a size bound).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -23,6 +23,26 @@ void kv_cli_errorf(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+int kv_cli_dispatch(const char *cmd, int argc, char **argv, const struct kv_cli_sub *subs,
+                    size_t n, void (*usage)(FILE *f))
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return KV_EXIT_USAGE;
+    }
+    if (kv_cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return KV_EXIT_OK;
+    }
+    for (i = 0; i < n; i++)
+        if (strcmp(argv[1], subs[i].name) == 0)
+            return subs[i].run(argc - 1, argv + 1);
+    kv_cli_errorf(cmd, "unknown subcommand \"%s\" (see kuvert %s --help)", argv[1], cmd);
+    return KV_EXIT_USAGE;
 }
 
 int kv_cli_is_help(const char *arg)
