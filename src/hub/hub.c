@@ -65,11 +65,12 @@ out:
 }
 
 /* ---- Background workers -----------------------------------------------------------------
- * The send pipeline's owner adds its start/stop calls here, one line each, in this order:
- *   start: the letter writer first (handlers need it), then the scheduler;
+ * In this order:
+ *   start: the letter writer first (handlers need it), then the scheduler and its hooks (the
+ *          receipt pusher, the recipient pusher, the health check, the mail sender);
  *   stop:  the scheduler first, then the writer (it flushes what is queued).
- * Each start may register its queue-depth gauges with kv_metrics_gauge_register(hub->metrics,
- * ...). Stop functions must be idempotent and NULL-safe. */
+ * The writer registers its queue-depth gauge with kv_metrics_gauge_register(hub->metrics, ...).
+ * Stop functions are idempotent and NULL-safe. */
 
 int kv_hub_start_workers(struct kv_hub *hub, struct kv_err *err)
 {

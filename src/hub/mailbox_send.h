@@ -15,9 +15,10 @@
  * MainDocument's text/plain file "brev.txt", one AdditionalDocument per attachment), checks it
  * with kv_memo_check at NgDP level, and stores it through the send pipeline's durable path
  * (the group-commit writer: the answer comes after COMMIT) with letters.sender_mailbox_id set,
- * sender_system '' and no receipt row; it is routed with kv_recipient_route to the recipient
- * system and listed in the writer's "sent" folder (mailbox_view.h). Events as for a system's
- * letter (MEMO_SEND_RECEIVED, MEMO_SEND_VALIDATED, MEMO_AVAILABLE_TO_RECIPIENT), actor
+ * sender_system '' and no receipt row; the pipeline routes it to the recipient system
+ * (kv_recipient_pick + kv_recipient_queue_to, recipient_queue.h) and it is listed in the
+ * writer's "sent" folder (mailbox_view.h). Events as for a system's letter
+ * (MEMO_SEND_RECEIVED, MEMO_SEND_VALIDATED, MEMO_AVAILABLE_TO_RECIPIENT), actor
  * "cpr:<n>"/"cvr:<n>".
  *
  * Outcome: 0 with *out filled (release with kv_mbox_sent_release) when the letter is stored;

@@ -2,11 +2,13 @@
  *
  * recipient_queue.h: letters addressed to an authority, routed to one of its recipient systems
  * (table `recipient_queue`, migration 004), and the REST pull side of those systems:
- *   route    kv_recipient_route picks the system (the named contact point's, else the
- *            organisation's default recipient system) and queues the letter (state QUEUED);
+ *   route    kv_recipient_pick chooses the system (the named contact point's, else the
+ *            organisation's default recipient system) and kv_recipient_queue_to queues the
+ *            letter (state QUEUED) - the send pipeline calls both inside its transaction
+ *            (letter_store.c); kv_recipient_route does both at once (tools, tests, bench);
  *   list     a system pages through the messageUUIDs routed to it and not deleted, oldest first;
- *            a letter shows only once available (letters.available_ms <= now, so a value
- *            date holds it back) and never when recalled (letters.state RECALLED);
+ *            a letter shows only once available (a value date holds it back) and never when
+ *            recalled (see visible_ms below);
  *   get      the MeMo XML as submitted; the first fetch marks the row DELIVERED (fetched_ms)
  *            and counts as a successful delivery for the system's health;
  *   receipt  a business receipt (COMPLETED | INVALID) from the system becomes a receipt of the
@@ -14,8 +16,8 @@
  *            BUSINESS_RECEIPT_RECEIVED_BY_RECIPIENT_SYSTEM; one receipt per letter (the same
  *            status again is an idempotent retry, another one a conflict);
  *   delete   the system removes the letter from its view (state DELETED, row kept for audit).
- * A letter routed to another system reads as not found. docs/recipient-side.md documents it
- * and what is still to be built (push, deactivation, warnings, replies).
+ * A letter routed to another system reads as not found. The push side is recipient_push.h,
+ * the 7-day health rule system_health.h; docs/recipient-side.md documents all of it.
  *
  * Pull health: a list or letter fetch records the poll (kv_system_health_fetched, written
  * only when stale) and the first fetch of a letter is a successful delivery
@@ -25,8 +27,8 @@
  * available_ms, NULL once recalled, kept by a trigger), so the list, its exact count and the
  * oldest waiting letter never read letters rows.
  *
- * All functions take a borrowed connection. kv_recipient_route runs inside the caller's write
- * transaction; the others must be called outside a transaction: their writes (first-fetch
+ * All functions take a borrowed connection. Routing (pick, queue_to, route) runs inside the
+ * caller's write transaction; the others must be called outside a transaction: their writes (first-fetch
  * mark, receipt, delete, poll time) go through the group commit (group_commit.h), committed
  * before they return, one commit shared by all requests writing at the same moment. The
  * receipt is durable then (fsynced); the mark, the delete and the poll time are lazy (a power

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT
  *
- * embed.h: files compiled into the binary by tools/embed.c (the XSD schemas under schemas/).
- * The table and its bytes are static, read-only and live for the whole process.
+ * embed.h: files compiled into the binary by tools/embed.c: the XSD schemas under schemas/
+ * (libmemo's reader), the SQL migrations under src/store/migrations/ (store.c), the web
+ * layer's compiled message catalogues (web/i18n.c) and docs/openapi.yaml (web/pages.c); the
+ * Makefile's EMBEDDED lists them. The table and its bytes are static, read-only and live for the whole process.
  */
 #ifndef KV_MEMO_EMBED_H
 #define KV_MEMO_EMBED_H
