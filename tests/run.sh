@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every test suite against both builds (build/release and build/asan) and prints one
-# summary line "N passed, N failed" that CI can read. Suites:
+# summary line "N passed, N failed" that CI can read, counting test cases: cmocka tests,
+# pytest tests, the checks of each shell suite, and the fuzz run as one case. Suites:
 #   - cmocka unit tests: build/<mode>/tests/**/test_*   (mirror src/)
 #   - shell suites:      tests/cli/*.sh                  (black-box on the kuvert binary)
 #   - python suites:     tests/it/test_*.py              (real server on 127.0.0.1; /usr/bin/python3)
@@ -17,23 +18,65 @@ export KUVERT_ROOT="$ROOT"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-second_deadlock_stack=1}
-passed=0
+passed=0   # test cases
 failed=0
+skipped=0
+suites_failed=0
 failures=""
 LOG=build/test-logs
 mkdir -p "$LOG"
 
-run_suite() { # name, command...
-    name=$1
-    shift
+# cases KIND LOG STATUS: sets c_pass and c_fail, the cases of one suite's log. Every suite runs
+# all of its cases (no stop at the first failure); a suite that failed without a countable
+# failure (a crash, a missing summary) counts one failed case.
+cases() {
+    c_pass=0
+    c_fail=0
+    c_skip=0
+    case $1 in
+    cmocka) # "[ RUN      ] t" per case started, "[       OK ] t" per case passed
+        c_pass=$(grep -c '^\[       OK \]' "$2")
+        c_fail=$(($(grep -c '^\[ RUN      \]' "$2") - c_pass))
+        ;;
+    pytest) # the closing "N failed, N passed, N skipped, N errors in 1.23s"
+        last=$(grep -E '^(=+ )?[0-9]+ (passed|failed|error|errors|skipped|deselected)' "$2" | tail -n 1)
+        c_pass=$(echo "$last" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || echo 0)
+        c_fail=$(($(echo "$last" | grep -Eo '[0-9]+ failed' | grep -Eo '[0-9]+' || echo 0) + \
+            $(echo "$last" | grep -Eo '[0-9]+ errors?' | grep -Eo '[0-9]+' || echo 0)))
+        c_skip=$(echo "$last" | grep -Eo '[0-9]+ skipped' | grep -Eo '[0-9]+' || echo 0)
+        ;;
+    shell) # the suite's own closing "N passed, N failed"
+        last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$2" | tail -n 1)
+        if [ -n "$last" ]; then
+            c_pass=${last%% *}
+            c_fail=$(echo "$last" | sed 's/.*, \([0-9]*\) failed/\1/')
+        fi
+        ;;
+    *) # one case: the suite itself
+        [ "$3" -eq 0 ] && c_pass=1
+        ;;
+    esac
+    [ "$3" -ne 0 ] && [ "$c_fail" -eq 0 ] && c_fail=1
+    return 0
+}
+
+run_suite() { # kind, name, command...
+    kind=$1
+    name=$2
+    shift 2
     logf="$LOG/$(echo "$name" | tr '/ ' '__').log"
-    if "$@" >"$logf" 2>&1; then
-        passed=$((passed + 1))
-        echo "PASS $name"
+    "$@" >"$logf" 2>&1
+    st=$?
+    cases "$kind" "$logf" "$st"
+    passed=$((passed + c_pass))
+    failed=$((failed + c_fail))
+    skipped=$((skipped + c_skip))
+    if [ "$st" -eq 0 ]; then
+        echo "PASS $name ($c_pass)"
     else
-        failed=$((failed + 1))
+        suites_failed=$((suites_failed + 1))
         failures="$failures $name"
-        echo "FAIL $name (log: $logf)"
+        echo "FAIL $name ($c_fail of $((c_pass + c_fail)) failed; log: $logf)"
         tail -n 30 "$logf" | sed 's/^/    /'
     fi
 }
@@ -42,22 +85,23 @@ for mode in ${KUVERT_TEST_MODES:-release asan}; do
     export KUVERT="$ROOT/build/$mode/kuvert"
     export KUVERT_MODE="$mode"
     for t in $(find "build/$mode/tests" -type f -name 'test_*' ! -name '*.d' -perm -u+x 2>/dev/null | sort); do
-        run_suite "$mode/unit/${t#build/$mode/tests/}" "$t"
+        run_suite cmocka "$mode/unit/${t#build/$mode/tests/}" "$t"
     done
     for s in $(ls tests/cli/*.sh 2>/dev/null | sort); do
-        run_suite "$mode/cli/$(basename "$s")" sh "$s"
+        run_suite shell "$mode/cli/$(basename "$s")" sh "$s"
     done
     for p in $(ls tests/it/test_*.py 2>/dev/null | sort); do
-        run_suite "$mode/it/$(basename "$p")" /usr/bin/python3 -m pytest -q -x -p no:cacheprovider "$p"
+        run_suite pytest "$mode/it/$(basename "$p")" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$p"
     done
     for w in $(ls tests/web/*.test.mjs 2>/dev/null | sort); do
         run_suite "$mode/web/$(basename "$w")" env SCREENSHOTS="$ROOT/build/screenshots/$mode" node "$w"
     done
 done
 if [ "${KUVERT_TEST_FUZZ:-1}" != 0 ] && [ -x tests/fuzz/build-and-run.sh ]; then
-    run_suite "fuzz" tests/fuzz/build-and-run.sh
+    run_suite fuzz "fuzz" tests/fuzz/build-and-run.sh
 fi
 echo
 [ -n "$failures" ] && echo "failed suites:$failures"
+[ "$skipped" -gt 0 ] && echo "$skipped skipped"
 echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ] && [ "$suites_failed" -eq 0 ]
