@@ -52,6 +52,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "api/api.h"
 #include "http/server.h"
 #include "hub/contact_points.h"
 #include "hub/directory.h"
@@ -434,8 +435,11 @@ static int pull_bench(int64_t n, int clients, int size, const char *example, con
     conf = NULL;
     if (rc == 0)
         rc = kv_hub_start_workers(hub, &err);
-    if (rc == 0)
-        rc = kv_http_server_start(hub, &srv, &err);
+    if (rc == 0) {
+        struct kv_http_config hc;
+        kv_api_http_config(hub, &hc);
+        rc = kv_http_server_start(&hc, &srv, &err);
+    }
     if (rc < 0) {
         fprintf(stderr, "recipient_bench: server: %s\n", err.msg);
         goto out;

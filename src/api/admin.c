@@ -16,14 +16,17 @@
  *   POST /admin/v1/mailboxes         {cpr | cvr, name?, exempt?, address?} -> 201 mailbox
  *   POST /admin/v1/mailboxes/close   {cpr | cvr}                          -> 200 mailbox
  * User tokens and system secret rotation are in admin_tokens.c.
- * Authenticated by `Authorization: Bearer <admin_token>` (config key admin_token, compared in
- * constant time). With admin_token unset the API answers 403 ADMIN_API_DISABLED.
+ * Authenticated by the API gate (gate.c) before the body is read: `Authorization: Bearer
+ * <admin_token>` (config key admin_token, compared in constant time). With admin_token unset
+ * the API answers 403 ADMIN_API_DISABLED.
  */
 #include <string.h>
 
 #include <jansson.h>
 
 #include "api/admin_int.h"
+#include "api/api.h"
+#include "api/gate.h"
 #include "api/read_util.h"
 #include "hub/directory.h"
 #include "hub/hub.h"
@@ -35,27 +38,11 @@
 
 #define BODY_MAX 65536 /* admin requests are small JSON objects */
 
-/* Checks the admin bearer token; writes 401/403 and returns <0 when not allowed. */
+/* The gate admitted the admin token (api/gate.c); a 401 otherwise. */
 static int admin_auth(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    const char *want = req->hub->conf->admin_token;
-    const char *h = kv_http_req_header(req, "Authorization");
-    char a[KV_SHA256_HEX_LEN + 1], b[KV_SHA256_HEX_LEN + 1];
-
-    if (!want[0]) {
-        kv_http_resp_error(resp, 403, "ADMIN_API_DISABLED",
-                           "the admin API is disabled: set config key admin_token", NULL);
-        return KV_EPERM;
-    }
-    if (!h || strncmp(h, "Bearer ", 7) != 0) {
+    if (!kv__principal(req, KV__PRINCIPAL_ADMIN)) {
         kv_http_resp_error(resp, 401, "UNAUTHORIZED", "missing admin bearer token", NULL);
-        return KV_EAUTH;
-    }
-    /* Hash both sides so the comparison is constant-time whatever the lengths. */
-    kv_sha256_hex(h + 7, strlen(h + 7), a);
-    kv_sha256_hex(want, strlen(want), b);
-    if (!kv_ct_equal(a, b, KV_SHA256_HEX_LEN)) {
-        kv_http_resp_error(resp, 401, "UNAUTHORIZED", "wrong admin bearer token", NULL);
         return KV_EAUTH;
     }
     return 0;
@@ -414,19 +401,22 @@ out:
 }
 
 const struct kv_http_route kv_api_admin_routes[] = {
-    {"POST", "/admin/v1/orgs", orgs_add, "admin_orgs_add", 0},
-    {"POST", "/admin/v1/systems", systems_add, "admin_systems_add", 0},
-    {"GET", "/admin/v1/systems/{id}", systems_get, "admin_systems_get", 0},
-    {"POST", "/admin/v1/systems/{id}/activate", systems_activate, "admin_systems_activate", 0},
-    {"POST", "/admin/v1/systems/{id}/deactivate", systems_deactivate, "admin_systems_deactivate",
-     0},
-    {"POST", "/admin/v1/systems/{id}/default", systems_default, "admin_systems_default", 0},
+    {"POST", "/admin/v1/orgs", orgs_add, "admin_orgs_add", 0, KV_ACCESS_ADMIN},
+    {"POST", "/admin/v1/systems", systems_add, "admin_systems_add", 0, KV_ACCESS_ADMIN},
+    {"GET", "/admin/v1/systems/{id}", systems_get, "admin_systems_get", 0, KV_ACCESS_ADMIN},
+    {"POST", "/admin/v1/systems/{id}/activate", systems_activate, "admin_systems_activate", 0,
+     KV_ACCESS_ADMIN},
+    {"POST", "/admin/v1/systems/{id}/deactivate", systems_deactivate, "admin_systems_deactivate", 0,
+     KV_ACCESS_ADMIN},
+    {"POST", "/admin/v1/systems/{id}/default", systems_default, "admin_systems_default", 0,
+     KV_ACCESS_ADMIN},
     /* NgDP's name for the same call (ngdp-interfaces.md section 2) */
     {"POST", "/admin/v1/systems/{id}/makedefaultrecipient", systems_default,
-     "admin_systems_default", 0},
-    {"POST", "/admin/v1/mailboxes", mailboxes_add, "admin_mailboxes_add", 0},
-    {"POST", "/admin/v1/mailboxes/close", mailboxes_close, "admin_mailboxes_close", 0},
-    {NULL, NULL, NULL, NULL, 0},
+     "admin_systems_default", 0, KV_ACCESS_ADMIN},
+    {"POST", "/admin/v1/mailboxes", mailboxes_add, "admin_mailboxes_add", 0, KV_ACCESS_ADMIN},
+    {"POST", "/admin/v1/mailboxes/close", mailboxes_close, "admin_mailboxes_close", 0,
+     KV_ACCESS_ADMIN},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };
 
 /* ---- shared with the admin API's other files (admin_int.h) ---- */

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "api/api.h"
 #include "api/admin_int.h"
 #include "api/read_util.h"
 #include "hub/delegation.h"
@@ -107,9 +108,11 @@ static int delegations_remove(struct kv_http_req *req, struct kv_http_resp *resp
 }
 
 const struct kv_http_route kv_api_admin_delegations_routes[] = {
-    {"GET", "/admin/v1/orgs/{cvr}/delegations", delegations_list, "admin_delegations_list", 0},
-    {"POST", "/admin/v1/orgs/{cvr}/delegations", delegations_add, "admin_delegations_add", 0},
+    {"GET", "/admin/v1/orgs/{cvr}/delegations", delegations_list, "admin_delegations_list", 0,
+     KV_ACCESS_ADMIN},
+    {"POST", "/admin/v1/orgs/{cvr}/delegations", delegations_add, "admin_delegations_add", 0,
+     KV_ACCESS_ADMIN},
     {"DELETE", "/admin/v1/orgs/{cvr}/delegations/{delegate}", delegations_remove,
-     "admin_delegations_remove", 0},
-    {NULL, NULL, NULL, NULL, 0},
+     "admin_delegations_remove", 0, KV_ACCESS_ADMIN},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -11,8 +11,9 @@
 
 #include "http/http.h"
 
-/* `Authorization: Bearer <admin_token>` (constant-time); 403 ADMIN_API_DISABLED when the
- * config key admin_token is unset, 401 otherwise. */
+/* The gate admitted the caller with the admin token (api/gate.c checked `Authorization:
+ * Bearer <admin_token>` before the body was read: 403 ADMIN_API_DISABLED when admin_token is
+ * unset, 401 otherwise); a 401 when it did not. */
 int kv__admin_api_auth(struct kv_http_req *req, struct kv_http_resp *resp);
 /* The body as a JSON object (owned on success; at most 64 KiB), else 400/413. */
 int kv__admin_api_body(struct kv_http_req *req, struct kv_http_resp *resp, json_t **out);

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "api/api.h"
 #include "api/admin_int.h"
 #include "api/read_util.h"
 #include "hub/directory.h"
@@ -244,14 +245,15 @@ static int systems_rotate_secret(struct kv_http_req *req, struct kv_http_resp *r
 }
 
 const struct kv_http_route kv_api_admin_tokens_routes[] = {
-    {"POST", "/admin/v1/user-tokens", tokens_issue, "admin_user_tokens_issue", 0},
-    {"GET", "/admin/v1/user-tokens", tokens_list, "admin_user_tokens_list", 0},
+    {"POST", "/admin/v1/user-tokens", tokens_issue, "admin_user_tokens_issue", 0, KV_ACCESS_ADMIN},
+    {"GET", "/admin/v1/user-tokens", tokens_list, "admin_user_tokens_list", 0, KV_ACCESS_ADMIN},
     {"POST", "/admin/v1/user-tokens/revoke", tokens_revoke_owner, "admin_user_tokens_revoke_owner",
-     0},
-    {"DELETE", "/admin/v1/user-tokens/{id}", tokens_revoke_one, "admin_user_tokens_revoke", 0},
+     0, KV_ACCESS_ADMIN},
+    {"DELETE", "/admin/v1/user-tokens/{id}", tokens_revoke_one, "admin_user_tokens_revoke", 0,
+     KV_ACCESS_ADMIN},
     {"POST", "/admin/v1/systems/{id}/rotate-secret", systems_rotate_secret,
-     "admin_systems_rotate_secret", 0},
+     "admin_systems_rotate_secret", 0, KV_ACCESS_ADMIN},
     {"POST", "/admin/v1/systems/{id}/renewapitoken", systems_rotate_secret,
-     "admin_systems_renewapitoken", 0},
-    {NULL, NULL, NULL, NULL, 0},
+     "admin_systems_renewapitoken", 0, KV_ACCESS_ADMIN},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/api.h"
 #include "api/read_util.h"
 #include "hub/contact_points.h"
 #include "hub/directory.h"
@@ -561,16 +562,26 @@ out:
 }
 
 const struct kv_http_route kv_api_contact_points_routes[] = {
-    {"GET", "/apis/v1/organisations/{orgId}/contact-points/", points_list, "cp_list", 0},
-    {"POST", "/apis/v1/organisations/{orgId}/contact-points/", points_create, "cp_create", 0},
-    {"GET", "/apis/v1/organisations/{orgId}/contact-points/{id}", points_get, "cp_get", 0},
-    {"PUT", "/apis/v1/organisations/{orgId}/contact-points/{id}", points_put, "cp_update", 0},
-    {"DELETE", "/apis/v1/organisations/{orgId}/contact-points/{id}", points_delete, "cp_delete", 0},
-    {"GET", "/apis/v1/organisations/{orgId}/contact-groups/", groups_list, "cg_list", 0},
-    {"POST", "/apis/v1/organisations/{orgId}/contact-groups/", groups_create, "cg_create", 0},
-    {"GET", "/apis/v1/organisations/{orgId}/contact-groups/{id}", groups_get, "cg_get", 0},
-    {"PUT", "/apis/v1/organisations/{orgId}/contact-groups/{id}", groups_put, "cg_update", 0},
-    {"DELETE", "/apis/v1/organisations/{orgId}/contact-groups/{id}", groups_delete, "cg_delete", 0},
-    {"GET", "/api/contact-points", search, "cp_search", 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {"GET", "/apis/v1/organisations/{orgId}/contact-points/", points_list, "cp_list", 0,
+     KV_ACCESS_SYSTEM_ORG},
+    {"POST", "/apis/v1/organisations/{orgId}/contact-points/", points_create, "cp_create", 0,
+     KV_ACCESS_SYSTEM_ORG},
+    {"GET", "/apis/v1/organisations/{orgId}/contact-points/{id}", points_get, "cp_get", 0,
+     KV_ACCESS_SYSTEM_ORG},
+    {"PUT", "/apis/v1/organisations/{orgId}/contact-points/{id}", points_put, "cp_update", 0,
+     KV_ACCESS_SYSTEM_ORG},
+    {"DELETE", "/apis/v1/organisations/{orgId}/contact-points/{id}", points_delete, "cp_delete", 0,
+     KV_ACCESS_SYSTEM_ORG},
+    {"GET", "/apis/v1/organisations/{orgId}/contact-groups/", groups_list, "cg_list", 0,
+     KV_ACCESS_SYSTEM_ORG},
+    {"POST", "/apis/v1/organisations/{orgId}/contact-groups/", groups_create, "cg_create", 0,
+     KV_ACCESS_SYSTEM_ORG},
+    {"GET", "/apis/v1/organisations/{orgId}/contact-groups/{id}", groups_get, "cg_get", 0,
+     KV_ACCESS_SYSTEM_ORG},
+    {"PUT", "/apis/v1/organisations/{orgId}/contact-groups/{id}", groups_put, "cg_update", 0,
+     KV_ACCESS_SYSTEM_ORG},
+    {"DELETE", "/apis/v1/organisations/{orgId}/contact-groups/{id}", groups_delete, "cg_delete", 0,
+     KV_ACCESS_SYSTEM_ORG},
+    {"GET", "/api/contact-points", search, "cp_search", 0, KV_ACCESS_MAILBOX},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "api/read_util.h"
 #include "hub/directory.h"
 #include "store/store.h"
@@ -448,8 +449,8 @@ out:
 }
 
 const struct kv_http_route kv_api_contacts_routes[] = {
-    {"GET", "/apis/v1/contacts/", get_contacts, "contacts_lookup", 0},
-    {"POST", "/apis/v1/contacts/bulk", post_bulk, "contacts_bulk", 0},
-    {"GET", "/apis/v1/contacts/{id}", get_one, "contacts_fetch", 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {"GET", "/apis/v1/contacts/", get_contacts, "contacts_lookup", 0, KV_ACCESS_SYSTEM},
+    {"POST", "/apis/v1/contacts/bulk", post_bulk, "contacts_bulk", 0, KV_ACCESS_SYSTEM},
+    {"GET", "/apis/v1/contacts/{id}", get_one, "contacts_fetch", 0, KV_ACCESS_SYSTEM},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

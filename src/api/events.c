@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/api.h"
 #include "api/read_util.h"
 #include "hub/directory.h"
 #include "hub/events.h"
@@ -210,6 +211,6 @@ out:
 }
 
 const struct kv_http_route kv_api_events_routes[] = {
-    {"GET", "/apis/v1/events/", list, "events_list", 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {"GET", "/apis/v1/events/", list, "events_list", 0, KV_ACCESS_SYSTEM},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "api/read_util.h"
 #include "hub/mailbox_view.h"
 #include "store/store.h"
@@ -225,9 +226,10 @@ static int mark_read(struct kv_http_req *req, struct kv_http_resp *resp)
 }
 
 const struct kv_http_route kv_api_mailbox_routes[] = {
-    {"GET", "/api/mailbox/messages", list, "mailbox_list", 0},
-    {"GET", "/api/mailbox/messages/{uuid}", get_one, "mailbox_get", 0},
-    {"GET", "/api/mailbox/messages/{uuid}/files/{n}", get_file, "mailbox_file", 0},
-    {"POST", "/api/mailbox/messages/{uuid}/read", mark_read, "mailbox_read", 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {"GET", "/api/mailbox/messages", list, "mailbox_list", 0, KV_ACCESS_MAILBOX},
+    {"GET", "/api/mailbox/messages/{uuid}", get_one, "mailbox_get", 0, KV_ACCESS_MAILBOX},
+    {"GET", "/api/mailbox/messages/{uuid}/files/{n}", get_file, "mailbox_file", 0,
+     KV_ACCESS_MAILBOX},
+    {"POST", "/api/mailbox/messages/{uuid}/read", mark_read, "mailbox_read", 0, KV_ACCESS_MAILBOX},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "api/read_util.h"
 #include "hub/mailbox_send.h"
 #include "hub/mailbox_view.h"
@@ -395,7 +396,8 @@ static int write_reply(struct kv_http_req *req, struct kv_http_resp *resp)
 }
 
 const struct kv_http_route kv_api_mailbox_send_routes[] = {
-    {"POST", "/api/mailbox/messages", write_new, "mailbox_write", 0},
-    {"POST", "/api/mailbox/messages/{uuid}/reply", write_reply, "mailbox_reply", 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {"POST", "/api/mailbox/messages", write_new, "mailbox_write", 0, KV_ACCESS_MAILBOX_WRITE},
+    {"POST", "/api/mailbox/messages/{uuid}/reply", write_reply, "mailbox_reply", 0,
+     KV_ACCESS_MAILBOX_WRITE},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "api/memos_bulk.h"
 #include "api/read_util.h"
 #include "http/http.h"
@@ -296,7 +297,8 @@ out:
 }
 
 const struct kv_http_route kv_api_memos_routes[] = {
-    {"POST", "/apis/v1/memos/", memos_send, "memos_send", 0},
-    {"POST", "/apis/v1/memos/{messageUUID}/recall", memos_recall, "memos_recall", 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {"POST", "/apis/v1/memos/", memos_send, "memos_send", 0, KV_ACCESS_SENDER},
+    {"POST", "/apis/v1/memos/{messageUUID}/recall", memos_recall, "memos_recall", 0,
+     KV_ACCESS_SENDER},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

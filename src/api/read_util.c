@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT
  *
- * read_util.c: connection, authentication and strict parameter parsing shared by the
- * read-side handlers (receipts, contacts, mailbox, events). See read_util.h.
+ * read_util.c: connection, the authenticated caller and strict parameter parsing shared by
+ * the handlers. See read_util.h.
  */
 #include "api/read_util.h"
+
+#include "api/gate.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "hub/hub.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/num.h"
 #include "util/page.h"
 
 int kv__read_db(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db **out)
@@ -27,110 +30,35 @@ int kv__read_db(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db
     return rc;
 }
 
-/* A Basic credential as some clients send it, made canonical for kv_system_authenticate: the
- * scheme may be followed by a tab instead of a space, and base64 padding ('=') may be left
- * off. Anything else is passed on unchanged (and refused there with its precise reason).
- * Writes into out (outlen bytes) and returns out, or returns hdr when nothing needed fixing. */
-static const char *canonical_basic(const char *hdr, char *out, size_t outlen)
-{
-    const char *p = hdr, *tok;
-    size_t n = 0, eq = 0, pad = 0, i;
-    int tab;
-
-    if (!hdr)
-        return hdr;
-    while (*p == ' ')
-        p++;
-    if (strncasecmp(p, "Basic", 5) != 0 || (p[5] != ' ' && p[5] != '\t'))
-        return hdr;
-    tab = p[5] == '\t';
-    tok = p + 5;
-    while (*tok == ' ' || *tok == '\t')
-        tok++;
-    while ((tok[n] >= 'A' && tok[n] <= 'Z') || (tok[n] >= 'a' && tok[n] <= 'z') ||
-           (tok[n] >= '0' && tok[n] <= '9') || tok[n] == '+' || tok[n] == '/')
-        n++;
-    while (tok[n + eq] == '=')
-        eq++;
-    for (i = n + eq; tok[i] == ' '; i++)
-        ;
-    if (n == 0 || tok[i] != '\0')
-        return hdr; /* not base64: refused downstream with its reason */
-    if (eq == 0) {
-        pad = (4 - n % 4) % 4;
-        if (pad == 3)
-            return hdr;
-    }
-    if (!tab && pad == 0)
-        return hdr; /* already canonical */
-    if (6 + n + eq + pad + 1 > outlen)
-        return hdr;
-    memcpy(out, "Basic ", 6);
-    memcpy(out + 6, tok, n + eq);
-    memset(out + 6 + n + eq, '=', pad);
-    out[6 + n + eq + pad] = '\0';
-    return out;
-}
-
 int kv__read_system_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
                          struct kv_system *out)
 {
-    struct kv_err err = {0};
-    char fixed[512];
-    int rc = kv_system_authenticate(
-        db, canonical_basic(kv_http_req_header(req, "Authorization"), fixed, sizeof(fixed)), out,
-        &err);
-    if (rc < 0) {
-        if (rc == KV_EAUTH)
-            kv_http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"kuvert\"");
-        kv_http_resp_from_err(resp, rc, &err);
-        return rc;
-    }
-    if (strcmp(out->status, "active") != 0) {
+    const struct kv__principal *p = kv__principal(req, KV__PRINCIPAL_SYSTEM);
+
+    (void)db;
+    if (!p) { /* the route does not declare system access: a table error, refused */
         kv_http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"kuvert\"");
-        kv_http_resp_error(resp, 401, "UNAUTHORIZED", "the system is deactivated", NULL);
+        kv_http_resp_error(resp, 401, "UNAUTHORIZED", "a system token is required", NULL);
         return KV_EAUTH;
     }
+    *out = p->system;
     return 0;
-}
-
-/* "Bearer<TAB>token" as "Bearer token" (into out); other headers are returned unchanged. */
-static const char *canonical_bearer(const char *hdr, char *out, size_t outlen)
-{
-    const char *p = hdr;
-    size_t n;
-
-    if (!hdr)
-        return hdr;
-    while (*p == ' ')
-        p++;
-    if (strncasecmp(p, "Bearer\t", 7) != 0)
-        return hdr;
-    p += 7;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    n = strlen(p);
-    if (n + 8 > outlen)
-        return hdr;
-    memcpy(out, "Bearer ", 7);
-    memcpy(out + 7, p, n + 1);
-    return out;
 }
 
 int kv__read_user_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
                        char owner_type[4], char owner_id[11])
 {
-    struct kv_err err = {0};
-    char fixed[512];
-    int rc = kv_user_authenticate(
-        db, canonical_bearer(kv_http_req_header(req, "Authorization"), fixed, sizeof(fixed)),
-        owner_type, owner_id, &err);
-    if (rc < 0) {
-        if (rc == KV_EAUTH)
-            kv_http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"kuvert\"");
-        kv_http_resp_from_err(resp, rc, &err);
+    const struct kv__principal *p = kv__principal(req, KV__PRINCIPAL_USER);
+
+    (void)db;
+    if (!p) {
+        kv_http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"kuvert\"");
+        kv_http_resp_error(resp, 401, "UNAUTHORIZED", "a user token is required", NULL);
+        return KV_EAUTH;
     }
-    return rc;
+    memcpy(owner_type, p->owner_type, sizeof(p->owner_type));
+    memcpy(owner_id, p->owner_id, sizeof(p->owner_id));
+    return 0;
 }
 
 int kv__read_bad_param(struct kv_http_resp *resp, const char *name, const char *value,
@@ -161,31 +89,7 @@ int kv__read_repeated_param(struct kv_http_resp *resp, const char *name, const c
 
 int kv__read_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 {
-    int neg = 0;
-    int64_t v = 0;
-    size_t i = 0;
-
-    if (!s || !s[0])
-        return KV_EINVAL;
-    if (s[0] == '-') {
-        neg = 1;
-        i = 1;
-    }
-    if (!s[i] || i + 19 < strlen(s))
-        return KV_EINVAL;
-    for (; s[i]; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return KV_EINVAL;
-        if (v > (INT64_MAX - (s[i] - '0')) / 10)
-            return KV_EINVAL;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (neg)
-        v = -v;
-    if (v < min || v > max)
-        return KV_EINVAL;
-    *out = v;
-    return 0;
+    return kv_parse_int64(s, min, max, out);
 }
 
 int kv__read_query_int(struct kv_http_req *req, struct kv_http_resp *resp, const char *name,

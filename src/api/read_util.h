@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
  * read_util.h: small helpers shared by the read-side handlers (receipts, contacts, mailbox,
- * events): taking a database connection, authenticating the caller, and strict parsing of
+ * events): taking a database connection, the caller the gate authenticated, and strict parsing of
  * query parameters and ISO-8601 times. Each helper that can fail writes the error response
  * itself and returns a negative code, so a handler just returns 0 on failure.
  *
@@ -22,13 +22,14 @@ struct kv_system;
 /* Acquires a connection; on failure writes a 500 response. */
 int kv__read_db(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db **out);
 
-/* Authenticates "Authorization: Basic <system token>"; on failure writes the 401. The token's
- * base64 padding may be missing and the scheme may be followed by a tab. */
+/* The system the gate authenticated for this request (api/gate.c: "Basic <system token>",
+ * checked before the body was read); writes a 401 when there is none (a route that does not
+ * declare system access). db is unused, kept for the callers. */
 int kv__read_system_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
                          struct kv_system *out);
 
-/* Authenticates "Authorization: Bearer <user token>" (a tab after the scheme is taken as a
- * space); on failure writes the 401. */
+/* The citizen or company the gate authenticated ("Bearer <user token>"); writes a 401 when
+ * there is none. */
 int kv__read_user_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
                        char owner_type[4], char owner_id[11]);
 
@@ -41,7 +42,7 @@ int kv__read_bad_param(struct kv_http_resp *resp, const char *name, const char *
  * first value). Returns KV_EINVAL. */
 int kv__read_repeated_param(struct kv_http_resp *resp, const char *name, const char *first);
 
-/* Parses a strictly decimal integer (optional leading '-') in [min, max]. 0 or KV_EINVAL. */
+/* kv_parse_int64 (util/num.h): a strictly decimal integer in [min, max]. 0 or KV_EINVAL. */
 int kv__read_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* Query parameter name as an integer in [min, max], def when absent; 400 otherwise (also

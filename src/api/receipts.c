@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "api/api.h"
 #include "api/read_util.h"
 #include "hub/directory.h"
 #include "hub/receipts.h"
@@ -112,9 +113,9 @@ out:
 }
 
 const struct kv_http_route kv_api_receipts_routes[] = {
-    {"GET", "/apis/v1/receipts/", list, "receipts_list", 0},
-    {"GET", "/apis/v1/receipts-bulk/", list_bulk, "receipts_bulk", 0},
-    {"GET", "/apis/v1/receipts/{id}", get_one, "receipts_get", 0},
-    {"DELETE", "/apis/v1/receipts/{id}", delete_one, "receipts_delete", 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {"GET", "/apis/v1/receipts/", list, "receipts_list", 0, KV_ACCESS_SYSTEM},
+    {"GET", "/apis/v1/receipts-bulk/", list_bulk, "receipts_bulk", 0, KV_ACCESS_SYSTEM},
+    {"GET", "/apis/v1/receipts/{id}", get_one, "receipts_get", 0, KV_ACCESS_SYSTEM},
+    {"DELETE", "/apis/v1/receipts/{id}", delete_one, "receipts_delete", 0, KV_ACCESS_SYSTEM},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

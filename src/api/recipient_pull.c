@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/api.h"
 #include "api/read_util.h"
 #include "hub/directory.h"
 #include "hub/recipient_queue.h"
@@ -273,9 +274,10 @@ out:
 }
 
 const struct kv_http_route kv_api_recipient_pull_routes[] = {
-    {"GET", "/apis/v1/memos/", list, "recipient_memos_list", 0},
-    {"GET", "/apis/v1/memos/{id}", get_one, "recipient_memos_get", 0},
-    {"POST", "/apis/v1/memos/{id}/receipt", post_receipt, "recipient_memos_receipt", 0},
-    {"DELETE", "/apis/v1/memos/{id}", delete_one, "recipient_memos_delete", 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {"GET", "/apis/v1/memos/", list, "recipient_memos_list", 0, KV_ACCESS_RECIPIENT},
+    {"GET", "/apis/v1/memos/{id}", get_one, "recipient_memos_get", 0, KV_ACCESS_RECIPIENT},
+    {"POST", "/apis/v1/memos/{id}/receipt", post_receipt, "recipient_memos_receipt", 0,
+     KV_ACCESS_RECIPIENT},
+    {"DELETE", "/apis/v1/memos/{id}", delete_one, "recipient_memos_delete", 0, KV_ACCESS_RECIPIENT},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -9,8 +9,9 @@
 
 #include <jansson.h>
 
+#include "api/api.h"
 #include "http/http.h"
-#include "http/metrics.h"
+#include "util/metrics.h"
 #include "hub/hub.h"
 #include "store/store.h"
 #include "hub/scheduler.h"
@@ -96,8 +97,8 @@ static int test_clock(struct kv_http_req *req, struct kv_http_resp *resp)
 }
 
 const struct kv_http_route kv_system_routes[] = {
-    {"GET", "/healthz", healthz, "healthz", 0},
-    {"GET", "/metrics", metrics, "metrics", 0},
-    {"POST", "/test/clock", test_clock, "test_clock", KV_ROUTE_TEST_ONLY},
-    {NULL, NULL, NULL, NULL, 0},
+    {"GET", "/healthz", healthz, "healthz", 0, KV_ACCESS_PUBLIC},
+    {"GET", "/metrics", metrics, "metrics", 0, KV_ACCESS_PUBLIC},
+    {"POST", "/test/clock", test_clock, "test_clock", KV_ROUTE_TEST_ONLY, KV_ACCESS_PUBLIC},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -18,7 +18,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "http/http.h"
+#include "api/api.h"
 #include "identity/authz.h"
 #include "util/conf.h"
 #include "util/xmalloc.h"
@@ -93,11 +93,11 @@ static int routes(int argc, char **argv)
         const struct kv_http_route *r;
         for (r = kv_api_route_tables[t]; r->method; r++) {
             if (json)
-                json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b,s:b}", "method", r->method,
-                                                     "pattern", r->pattern, "name", r->name,
-                                                     "testOnly",
-                                                     (r->flags & KV_ROUTE_TEST_ONLY) != 0,
-                                                     "page", (r->flags & KV_ROUTE_PAGE) != 0));
+                json_array_append_new(
+                    arr, json_pack("{s:s,s:s,s:s,s:b,s:b,s:s?}", "method", r->method, "pattern",
+                                   r->pattern, "name", r->name, "testOnly",
+                                   (r->flags & KV_ROUTE_TEST_ONLY) != 0, "page",
+                                   (r->flags & KV_ROUTE_PAGE) != 0, "access", r->access));
             else
                 printf("%-7s %-48s %s%s%s\n", r->method, r->pattern, r->name,
                        (r->flags & KV_ROUTE_TEST_ONLY) ? " (test only)" : "",

@@ -11,11 +11,11 @@
 
 #include <jansson.h>
 
-#include "api/read_util.h"
 #include "cli/admin.h"
 #include "cli/cli.h"
 #include "hub/contact_points.h"
 #include "util/xmalloc.h"
+#include "util/num.h"
 
 #define REPEAT_MAX 100 /* --code / --term occurrences */
 
@@ -42,7 +42,7 @@ static json_t *int_opt(const char *v)
 {
     int64_t n;
 
-    if (kv__read_parse_int(v, 0, 1000000, &n) < 0)
+    if (kv_parse_int64(v, 0, 1000000, &n) < 0)
         return NULL;
     return json_integer(n);
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "cli/cli.h"
 #include "http/server.h"
 #include "hub/hub.h"
@@ -57,6 +58,7 @@ static int run(int argc, char **argv)
     struct kv_conf *conf = kv_xcalloc(1, sizeof(*conf));
     struct kv_hub *hub = NULL;
     struct kv_http_server *srv = NULL;
+    struct kv_http_config hc;
     struct kv_err err = {0, ""};
     sigset_t set;
     int i = 1, rc, sig = 0, left, status = KV_EXIT_FAIL;
@@ -117,7 +119,8 @@ static int run(int argc, char **argv)
         kv_cli_errorf("serve", "web: %s", err.msg);
         goto out;
     }
-    rc = kv_http_server_start(hub, &srv, &err);
+    kv_api_http_config(hub, &hc);
+    rc = kv_http_server_start(&hc, &srv, &err);
     if (rc < 0) {
         kv_cli_errorf("serve", "%s", err.msg);
         goto out;

@@ -1,10 +1,28 @@
 /* SPDX-License-Identifier: MIT
  *
- * http.h: kuvert's HTTP layer, an adapter over libmicrohttpd. The server reads each request
- * body into memory up to a configured bound (413 beyond it, decided from Content-Length before
- * reading when present), routes by method + path pattern, and calls a handler with a complete
- * request. Handlers fill a response; they never write error bodies ad hoc but call the
- * ErrorMessage builders below (kv_http_resp_problem for a refusal the hub reported).
+ * http.h: kuvert's HTTP layer, an adapter over libmicrohttpd. Per request the server:
+ *   1. parses the request line and headers and checks the framing (one Content-Length, no
+ *      Transfer-Encoding but chunked, no NUL in a header value or decoded into the target);
+ *   2. routes by method + path pattern over the route tables it was given (404/405);
+ *   3. calls the GATE (below) with the matched route, BEFORE any body byte is read: the gate
+ *      authenticates the caller from the headers and decides from route->access whether the
+ *      request may go on; a refusal is answered at once and the body is never read;
+ *   4. reads the body into memory within max_body (413) and a global budget shared by every
+ *      request in flight (503 with Retry-After when it is spent);
+ *   5. calls the handler with a complete request and req->principal set by the gate.
+ * Handlers fill a response; they never write error bodies ad hoc but call the ErrorMessage
+ * builders below (kv_http_resp_problem for a refusal the hub reported). Every response carries
+ * X-Content-Type-Options: nosniff and (unless the handler set one) Cache-Control: no-store.
+ *
+ * The gate (struct kv_http_config in server.h: gate, gate_ctx, principal_free):
+ *   int gate(void *gate_ctx, const struct kv_http_route *route, struct kv_http_req *req,
+ *            struct kv_http_resp *resp);
+ * runs on the worker thread with req complete except body/body_len (not read yet). It returns
+ * 0 to admit the request, optionally setting req->principal (an opaque pointer the server
+ * hands to the handler and finally to principal_free); or a non-zero value after filling resp
+ * with the refusal (401 with WWW-Authenticate, 403, or a 303 redirect to a sign-in page),
+ * which is sent with "Connection: close". A negative value with resp untouched is a 500.
+ * The http layer never looks inside a principal or an access key.
  *
  * Ownership: a struct kv_http_req and everything it points to are owned by the server and valid
  * only during the handler call. A handler owns nothing it did not allocate itself.
@@ -35,9 +53,13 @@ struct kv_http_req {
     const char *body;                          /* request body (NUL-terminated), "" when none */
     size_t body_len;                           /* body length in bytes */
     const char *request_id;                    /* id logged with the request and sent as X-Request-Id */
-    struct kv_hub *hub;                        /* the server's shared state */
+    struct kv_hub *hub;                        /* the application's context, as given in
+                                                  struct kv_http_config.app (opaque here) */
     struct MHD_Connection *conn;               /* for header and query lookups */
     const char *route_name;                    /* metrics label of the matched route */
+    const struct kv_http_route *route;         /* the matched route (static) */
+    void *principal;                           /* the caller, as the gate set it (opaque to
+                                                  http; owned by the server), or NULL */
 };
 
 struct kv_http_resp {
@@ -108,6 +130,8 @@ typedef int (*kv_http_handler)(struct kv_http_req *req, struct kv_http_resp *res
 #define KV_ROUTE_PAGE 0x2      /* a web page or asset (src/web), not an API operation: HTML
                                   errors, not in docs/openapi.yaml */
 
+/* A route. Tables of routes are arrays terminated by an entry with method NULL; the server is
+ * given a NULL-terminated list of tables (struct kv_http_config.routes). */
 struct kv_http_route {
     const char *method;   /* "GET", "POST", "DELETE", ... */
     const char *pattern;  /* "/apis/v1/memos/{id}/recall": {x} matches one non-empty segment;
@@ -115,13 +139,12 @@ struct kv_http_route {
     kv_http_handler fn;   /* the handler */
     const char *name;     /* metrics label, e.g. "memos_send" */
     unsigned flags;       /* KV_ROUTE_* */
+    const char *access;   /* access key the gate decides on (e.g. "system:sender"); its
+                             meaning belongs to the gate, never NULL in a served table */
 };
 
-/* Route tables, each terminated by an entry with method NULL; listed in src/api/routes.c. */
-extern const struct kv_http_route *const kv_api_route_tables[];
-/* Answers a path no route serves when it is not under an API prefix (/api/, /apis/, /admin/,
- * /test/): the web layer's HTML 404 page (src/api/routes.c names it). API paths keep the
- * JSON 404. */
-extern const kv_http_handler kv_http_page_not_found;
+/* The gate: see the top of this file. */
+typedef int (*kv_http_gate_fn)(void *gate_ctx, const struct kv_http_route *route,
+                               struct kv_http_req *req, struct kv_http_resp *resp);
 
 #endif

@@ -17,12 +17,13 @@ struct kv__http_match {
     char allow[128];                   /* when no method matched: "GET, POST" of the path */
 };
 
-/* Routes method + path over kv_api_route_tables. Test-only routes are invisible unless
- * test_clock. path_copy is a writable copy of path (same length) that receives the
+/* Routes method + path over tables (a NULL-terminated list of route tables). Test-only routes
+ * are invisible unless test_clock. path_copy is a writable copy of path (same length) that receives the
  * NUL-terminated parameter values; params[] point into it. Returns 0 (match->route set),
  * KV_ENOTFOUND (no route has this path) or KV_EINVAL (path known, method not: match->allow
  * lists the methods). HEAD is routed as GET. */
-int kv__http_route(const char *method, const char *path, int test_clock, char *path_copy,
+int kv__http_route(const struct kv_http_route *const *tables, const char *method,
+                   const char *path, int test_clock, char *path_copy,
                    const char *params[KV_HTTP_MAX_PARAMS], struct kv__http_match *match);
 
 /* Sets every field of resp to empty (status 200, no body). */

@@ -78,7 +78,8 @@ static void allow_add(char *allow, size_t len, const char *method)
     snprintf(allow + used, len - used, "%s%s", used ? ", " : "", method);
 }
 
-int kv__http_route(const char *method, const char *path, int test_clock, char *path_copy,
+int kv__http_route(const struct kv_http_route *const *tables, const char *method,
+                   const char *path, int test_clock, char *path_copy,
                    const char *params[KV_HTTP_MAX_PARAMS], struct kv__http_match *m)
 {
     size_t plen = trimmed_len(path, strlen(path));
@@ -89,9 +90,9 @@ int kv__http_route(const char *method, const char *path, int test_clock, char *p
 
     m->route = NULL;
     m->allow[0] = '\0';
-    for (t = 0; kv_api_route_tables[t]; t++) {
+    for (t = 0; tables[t]; t++) {
         const struct kv_http_route *r;
-        for (r = kv_api_route_tables[t]; r->method; r++) {
+        for (r = tables[t]; r->method; r++) {
             if ((r->flags & KV_ROUTE_TEST_ONLY) && !test_clock)
                 continue;
             score = match(r->pattern, path, plen, starts, ends, &np);

@@ -2,15 +2,26 @@
  *
  * server.c: the adapter between libmicrohttpd and kuvert's handlers (see http.h, server.h).
  *
- * Per request: the first callback (headers complete) allocates a context, gives the request an
- * id and refuses a declared Content-Length over max_body with 413 before any body byte is read.
- * Body chunks are appended to a buffer bounded by max_body; a chunked body that outgrows it
- * is dropped, drained for at most DISCARD_MAX more bytes and answered 413 (or, if the client
- * keeps sending, the connection is closed: libmicrohttpd 0.9.75 cannot answer mid-upload).
- * The final callback routes, runs the handler and
- * queues its response; the completion callback records metrics and the access-log line.
- * Before a handler runs: OPTIONS on a served path answers 204 with Allow; a request declaring
- * a Content-Encoding other than identity answers 415 (bodies are never decoded here).
+ * Per request, in the first call of the access callback (request line and headers complete):
+ * a context with a request id; the framing checks (frame_check: RFC 9112 6.3 says reject or
+ * answer and close, and libmicrohttpd 0.9.75 lets these through: two different
+ * Content-Length values, Content-Length with Transfer-Encoding, a transfer coding other than
+ * chunked, a NUL in a header value, a decoded NUL in the target); routing (404/405/OPTIONS);
+ * the gate; the body bounds (413 from Content-Length, 503 when the global body budget is
+ * spent). Each refusal is answered before any body byte is read, with "Connection: close"
+ * (libmicrohttpd cannot tell where an unread body ends). Body chunks are then appended to a
+ * buffer bounded by max_body; a chunked body that outgrows it (or the budget) is dropped,
+ * drained for at most DISCARD_MAX more bytes and answered 413/503 (or, if the client keeps
+ * sending, the connection is closed: libmicrohttpd 0.9.75 cannot answer mid-upload). The
+ * final call runs the handler and queues its response; the completion callback records
+ * metrics and the access-log line, frees the principal and gives back the budget.
+ *
+ * Deadlines: every connection is tracked (socket context) with the time by which its current
+ * phase must end: headers (header_timeout from accept or from the previous response) and body
+ * (body_timeout from the headers). A reaper thread shuts down a connection past its deadline
+ * (shutdown(2), so libmicrohttpd sees EOF and closes it in its own thread). Handler time has
+ * no deadline. libmicrohttpd's own idle timeout (conn_timeout) and per-address limit
+ * (max_per_ip) apply too.
  *
  * Threading models (conf http_model):
  *   per-connection (default): MHD_USE_THREAD_PER_CONNECTION. Handlers may block (a durable
@@ -23,6 +34,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,24 +49,38 @@
 #include <microhttpd.h>
 
 #include "http/http_int.h"
-#include "http/metrics.h"
-#include "hub/hub.h"
-#include "util/conf.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/xmalloc.h"
 
-#define INITIAL_BODY_RESERVE ((size_t)1 << 20) /* reserve up to 1 MiB from Content-Length */
 #define DISCARD_MAX ((uint64_t)1 << 20)     /* bytes drained past max_body before closing */
+#define REAPER_TICK_MS 200                  /* how often deadlines are checked */
+#define RETRY_AFTER "5"                     /* seconds, on 503 for a spent body budget */
+
+/* One TCP connection (libmicrohttpd socket context), on the server's list while open. */
+struct track {
+    struct track *prev, *next;
+    MHD_socket fd;               /* the connection's socket */
+    int64_t deadline_ms;         /* monotonic ms by which the current phase must end; 0 none */
+    int reaped;                  /* shut down by the reaper */
+};
 
 struct kv_http_server {
     struct MHD_Daemon *d;        /* the libmicrohttpd daemon */
-    struct kv_hub *hub;          /* borrowed */
-    size_t max_body;             /* request body bound, bytes */
+    struct kv_http_config cfg;   /* copy; what it points to is borrowed */
     unsigned port;               /* bound port */
     atomic_int inflight;         /* requests between first callback and completion */
     atomic_int closing;          /* 1 after quiesce: responses carry Connection: close */
     atomic_ullong next_id;       /* request id counter */
+    atomic_ullong body_used;     /* bytes of body_memory reserved by requests in flight */
     char id_prefix[16];          /* random per-process prefix of request ids */
+    char nul_target;             /* its address marks a request whose raw target has %00 */
+    pthread_mutex_t mu;          /* guards tracks and stop */
+    pthread_cond_t cv;           /* wakes the reaper to stop */
+    struct track tracks;         /* list head (circular) */
+    int stop;                    /* reaper: stop */
+    int reaper_started;          /* reaper thread exists */
+    pthread_t reaper;            /* the deadline thread */
 };
 
 struct reqctx {
@@ -62,13 +88,28 @@ struct reqctx {
     char id[40];                 /* request id */
     char method[16];             /* method, truncated for the log */
     char *path;                  /* owned copy of the URL path, for the log */
+    char *path_copy;             /* owned copy receiving the route parameters */
     const char *route_name;      /* metrics label, NULL until routed */
+    struct kv_http_req req;      /* what the gate and the handler see; params point into
+                                    path_copy; req.principal is freed with principal_free */
     struct timespec t0;          /* when the headers were complete */
     int status;                  /* status queued, 0 until then */
     uint64_t bytes;              /* response body bytes */
+    uint64_t reserved;           /* bytes of the body budget this request holds */
     int too_big;                 /* body exceeded max_body while reading */
-    uint64_t discarded;          /* bytes dropped after too_big */
+    int over_budget;             /* body exceeded the budget while reading */
+    int refused;                 /* pending holds the refusal, sent once the body is drained */
+    struct kv_http_resp pending; /* refusal of a small body, answered after draining it */
+    uint64_t discarded;          /* bytes dropped after too_big / over_budget */
 };
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static double elapsed_s(const struct timespec *t0)
 {
@@ -78,15 +119,107 @@ static double elapsed_s(const struct timespec *t0)
     return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Turns resp into an MHD response and queues it. Takes the body out of resp. */
+/* ---- connection tracking and deadlines ---- */
+
+static struct track *track_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
+
+/* Sets the deadline of conn's current phase: now + ms (ms <= 0: none). */
+static void set_deadline(struct kv_http_server *srv, struct MHD_Connection *conn, int64_t ms)
+{
+    struct track *t = track_of(conn);
+
+    if (!t)
+        return;
+    pthread_mutex_lock(&srv->mu);
+    t->deadline_ms = ms > 0 ? now_ms() + ms : 0;
+    pthread_mutex_unlock(&srv->mu);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct kv_http_server *srv = cls;
+    struct track *t = *socket_context;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        t = kv_xcalloc(1, sizeof(*t));
+        t->fd = ci ? ci->connect_fd : MHD_INVALID_SOCKET;
+        pthread_mutex_lock(&srv->mu);
+        t->deadline_ms =
+            srv->cfg.header_timeout_ms > 0 ? now_ms() + srv->cfg.header_timeout_ms : 0;
+        t->next = srv->tracks.next;
+        t->prev = &srv->tracks;
+        srv->tracks.next->prev = t;
+        srv->tracks.next = t;
+        pthread_mutex_unlock(&srv->mu);
+        *socket_context = t;
+    } else if (t) {
+        pthread_mutex_lock(&srv->mu);
+        t->prev->next = t->next;
+        t->next->prev = t->prev;
+        pthread_mutex_unlock(&srv->mu);
+        free(t);
+        *socket_context = NULL;
+    }
+}
+
+/* Shuts down every connection past its deadline, until told to stop. */
+static void *reaper_main(void *arg)
+{
+    struct kv_http_server *srv = arg;
+    struct timespec until;
+    struct track *t;
+    int64_t now;
+    int n;
+
+    pthread_mutex_lock(&srv->mu);
+    while (!srv->stop) {
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += REAPER_TICK_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&srv->cv, &srv->mu, &until);
+        now = now_ms();
+        n = 0;
+        for (t = srv->tracks.next; t != &srv->tracks; t = t->next) {
+            if (t->reaped || !t->deadline_ms || now < t->deadline_ms)
+                continue;
+            t->reaped = 1;
+            if (t->fd != MHD_INVALID_SOCKET)
+                (void)shutdown(t->fd, SHUT_RDWR);
+            n++;
+        }
+        if (n)
+            kv_log(KV_LOG_WARN, "closed %d connection(s) past the header or body deadline", n);
+    }
+    pthread_mutex_unlock(&srv->mu);
+    return NULL;
+}
+
+/* ---- responses ---- */
+
+static int content_length(struct MHD_Connection *conn, uint64_t *out);
+
+/* Turns resp into an MHD response and queues it. Takes the body out of resp. close_conn
+ * adds "Connection: close" (a request whose body was not read). */
 static enum MHD_Result send_resp(struct kv_http_server *srv, struct MHD_Connection *conn,
-                                 struct reqctx *ctx, struct kv_http_resp *resp)
+                                 struct reqctx *ctx, struct kv_http_resp *resp, int close_conn)
 {
     struct MHD_Response *r;
     enum MHD_Result ret;
     size_t len = 0;
     char *data;
-    int i;
+    int i, has_cc = 0, has_xcto = 0;
 
     if (resp->status < 100 || resp->status > 599) {
         kv_log(KV_LOG_ERROR, "%s: handler set invalid status %d", ctx->id, resp->status);
@@ -103,9 +236,17 @@ static enum MHD_Result send_resp(struct kv_http_server *srv, struct MHD_Connecti
     if (resp->content_type[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
     MHD_add_response_header(r, "X-Request-Id", ctx->id);
-    for (i = 0; i < resp->n_hdrs; i++)
+    for (i = 0; i < resp->n_hdrs; i++) {
         MHD_add_response_header(r, resp->hdr_names[i], resp->hdr_values[i]);
-    if (atomic_load(&srv->closing))
+        has_cc |= strcasecmp(resp->hdr_names[i], "Cache-Control") == 0;
+        has_xcto |= strcasecmp(resp->hdr_names[i], "X-Content-Type-Options") == 0;
+    }
+    if (!has_xcto) /* no browser may guess a type other than the one declared */
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    /* Answers carry letters, receipts and mailboxes: personal data no cache may keep. */
+    if (!has_cc)
+        MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (close_conn || atomic_load(&srv->closing))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     ret = MHD_queue_response(conn, (unsigned)resp->status, r);
     MHD_destroy_response(r);
@@ -116,19 +257,52 @@ static enum MHD_Result send_resp(struct kv_http_server *srv, struct MHD_Connecti
     return ret;
 }
 
+/* Answers a refused request. A request without a body is answered at once. A small declared
+ * body (at most DISCARD_MAX bytes, no "Expect: 100-continue") is drained unread and then
+ * answered, so the connection stays usable and no reset races the answer. Anything else is
+ * answered at once with "Connection: close": the body is never read. */
+static enum MHD_Result refuse(struct kv_http_server *srv, struct MHD_Connection *conn,
+                              struct reqctx *ctx, struct kv_http_resp *resp, int drain)
+{
+    enum MHD_Result ret;
+    const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_EXPECT);
+    uint64_t cl = 0;
+    int has_cl = drain ? content_length(conn, &cl) : -1;
+
+    if (drain && !te && (has_cl == 0 || cl == 0)) {
+        ret = send_resp(srv, conn, ctx, resp, 0);
+    } else if (drain && !te && has_cl > 0 && cl <= DISCARD_MAX && !expect) {
+        ctx->pending = *resp; /* takes resp's body and headers */
+        ctx->refused = 1;
+        set_deadline(srv, conn, srv->cfg.body_timeout_ms);
+        return MHD_YES;
+    } else {
+        ret = send_resp(srv, conn, ctx, resp, 1);
+    }
+    kv__http_resp_release(resp);
+    return ret;
+}
+
 static enum MHD_Result send_error(struct kv_http_server *srv, struct MHD_Connection *conn,
                                   struct reqctx *ctx, int status, const char *code,
-                                  const char *msg)
+                                  const char *msg, int close_conn)
 {
     struct kv_http_resp resp;
     enum MHD_Result ret;
 
     kv__http_resp_init(&resp);
     kv_http_resp_error(&resp, status, code, msg, NULL);
-    ret = send_resp(srv, conn, ctx, &resp);
+    if (status == 503)
+        kv_http_resp_header(&resp, "Retry-After", RETRY_AFTER);
+    ret = send_resp(srv, conn, ctx, &resp, close_conn);
     kv__http_resp_release(&resp);
     return ret;
 }
+
+/* ---- framing ---- */
 
 /* The path of a request target. RFC 9112 3.2.2: a server must accept the absolute form
  * ("http://host:port/apis/v1/memos/", as clients send it when configured with kuvert as a
@@ -169,6 +343,86 @@ static int unsupported_coding(struct MHD_Connection *conn, char *out, size_t out
     return n > 0 && strcasecmp(out, "identity") != 0;
 }
 
+/* What frame_check saw in the headers. */
+struct frame {
+    int n_cl;               /* Content-Length headers */
+    int cl_differ;          /* two of them disagree */
+    const char *cl;         /* the first one's value */
+    int n_te;               /* Transfer-Encoding headers */
+    int te_other;           /* a transfer coding other than one "chunked" */
+    int nul;                /* a header value held a NUL byte */
+    const char *prev_end;   /* end of the previous header value (its terminating NUL) */
+};
+
+/* 1 when the bytes after the NUL that ends a header value, as libmicrohttpd left them in its
+ * read buffer, show that the value went on past a NUL byte: the line's terminator (CR LF,
+ * each turned into NUL) follows a value directly, so anything but NUL, blanks or the next
+ * header's name there was cut off by an embedded NUL. */
+static int value_cut(const char *end, const char *next_key)
+{
+    const char *p = end + 1;
+
+    if (p == next_key)
+        return 0;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return *p != '\0' && p != next_key;
+}
+
+static enum MHD_Result frame_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    struct frame *f = cls;
+
+    (void)kind;
+    if (f->prev_end && value_cut(f->prev_end, key))
+        f->nul = 1;
+    f->prev_end = value ? value + strlen(value) : NULL;
+    if (!key || !value)
+        return MHD_YES;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->n_cl++ == 0)
+            f->cl = value;
+        else if (strcmp(f->cl, value) != 0)
+            f->cl_differ = 1;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        if (f->n_te++ > 0 || strcasecmp(value, "chunked") != 0)
+            f->te_other = 1;
+    }
+    return MHD_YES;
+}
+
+/* Checks the request's framing; on a violation fills resp and returns non-zero. */
+static int frame_check(struct MHD_Connection *conn, int nul_target, struct kv_http_resp *resp)
+{
+    struct frame f;
+
+    memset(&f, 0, sizeof(f));
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, frame_header, &f);
+    if (f.prev_end && value_cut(f.prev_end, NULL))
+        f.nul = 1;
+    if (nul_target) {
+        kv_http_resp_error(resp, 400, "BAD_REQUEST",
+                           "the request target holds an encoded NUL (%00)", NULL);
+    } else if (f.nul) {
+        kv_http_resp_error(resp, 400, "BAD_REQUEST", "a header value holds a NUL byte", NULL);
+    } else if (f.cl_differ) {
+        kv_http_resp_error(resp, 400, "BAD_REQUEST",
+                           "the request has Content-Length headers that disagree", NULL);
+    } else if (f.n_te && f.n_cl) {
+        kv_http_resp_error(resp, 400, "BAD_REQUEST",
+                           "the request has both Content-Length and Transfer-Encoding", NULL);
+    } else if (f.te_other) {
+        kv_http_resp_error(resp, 501, "NOT_IMPLEMENTED",
+                           "the only transfer coding accepted is chunked", NULL);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- the request ---- */
+
 /* 1 for paths of the machine APIs, whose unknown paths answer JSON, not the HTML page. */
 static int is_api_path(const char *p)
 {
@@ -182,71 +436,204 @@ static int is_api_path(const char *p)
     return strcmp(p, "/api") == 0 || strcmp(p, "/apis") == 0 || strcmp(p, "/admin") == 0;
 }
 
-/* Routes and runs the handler for a complete request. */
-static enum MHD_Result dispatch(struct kv_http_server *srv, struct MHD_Connection *conn,
-                                struct reqctx *ctx, const char *url, const char *method)
+/* The declared Content-Length: 1 and *out set, 0 when absent, -1 when malformed. */
+static int content_length(struct MHD_Connection *conn, uint64_t *out)
 {
-    struct kv_http_req req;
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    unsigned long long n;
+    char *end;
+
+    if (!cl)
+        return 0;
+    if (*cl < '0' || *cl > '9')
+        return -1;
+    errno = 0;
+    n = strtoull(cl, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = n;
+    return 1;
+}
+
+/* Takes n bytes of the global body budget; 0, or -1 when they are not free. */
+static int budget_take(struct kv_http_server *srv, struct reqctx *ctx, uint64_t n)
+{
+    unsigned long long used = atomic_load(&srv->body_used);
+
+    do {
+        if (used + n > srv->cfg.body_memory)
+            return -1;
+    } while (!atomic_compare_exchange_weak(&srv->body_used, &used, used + n));
+    ctx->reserved += n;
+    return 0;
+}
+
+/* Frees the body and gives its budget back. */
+static void body_drop(struct kv_http_server *srv, struct reqctx *ctx)
+{
+    kv_buf_release(&ctx->body);
+    kv_buf_init(&ctx->body, 0);
+    atomic_fetch_sub(&srv->body_used, ctx->reserved);
+    ctx->reserved = 0;
+}
+
+/* First call: everything up to reading the body. Returns MHD_YES to read the body (ctx->status
+ * 0), or the result of queueing the refusal. */
+static enum MHD_Result admit(struct kv_http_server *srv, struct MHD_Connection *conn,
+                             struct reqctx *ctx, const char *method, int nul_target)
+{
+    struct kv_http_req *req = &ctx->req;
     struct kv_http_resp resp;
     struct kv__http_match m;
-    char *path_copy = kv_xstrdup(url);
+    const char *path = origin_path(ctx->path);
     char ce[64], msg[256];
-    enum MHD_Result ret;
-    int rc;
+    uint64_t cl = 0;
+    int rc, has_cl;
 
-    memset(&req, 0, sizeof(req));
     kv__http_resp_init(&resp);
-    rc = kv__http_route(method, url, srv->hub->test_clock, path_copy, req.params, &m);
-    if (rc == KV_ENOTFOUND && !is_api_path(url) && kv_http_page_not_found) {
-        req.method = method;
-        req.path = url;
-        req.body = "";
-        req.request_id = ctx->id;
-        req.hub = srv->hub;
-        req.conn = conn;
-        req.route_name = "web_not_found";
-        if (kv_http_page_not_found(&req, &resp) < 0)
+    if (frame_check(conn, nul_target, &resp))
+        return refuse(srv, conn, ctx, &resp, 0);
+    has_cl = content_length(conn, &cl);
+    if (has_cl < 0) {
+        kv_http_resp_error(&resp, 400, "BAD_REQUEST", "Content-Length is not a number", NULL);
+        return refuse(srv, conn, ctx, &resp, 0);
+    }
+    ctx->path_copy = kv_xstrdup(path);
+    rc = kv__http_route(srv->cfg.routes, method, path, srv->cfg.test_routes, ctx->path_copy,
+                        req->params, &m);
+    if (rc == KV_ENOTFOUND && !is_api_path(path) && srv->cfg.page_not_found) {
+        /* A page no route serves: the web layer's HTML 404. */
+        req->method = method;
+        req->path = path;
+        req->body = "";
+        req->request_id = ctx->id;
+        req->hub = srv->cfg.app;
+        req->conn = conn;
+        req->route_name = "web_not_found";
+        if (srv->cfg.page_not_found(req, &resp) < 0) {
+            kv__http_resp_release(&resp);
+            kv__http_resp_init(&resp);
             kv_http_resp_error(&resp, 404, "NOT_FOUND", "no such resource", NULL);
-    } else if (rc == KV_ENOTFOUND) {
+        }
+        return refuse(srv, conn, ctx, &resp, 1);
+    }
+    if (rc == KV_ENOTFOUND) {
         kv_http_resp_error(&resp, 404, "NOT_FOUND", "no such resource", NULL);
-    } else if (rc < 0 && strcmp(method, "OPTIONS") == 0) {
+        return refuse(srv, conn, ctx, &resp, 1);
+    }
+    if (rc < 0 && strcmp(method, "OPTIONS") == 0) {
         /* OPTIONS on a served path: 204 with the methods it takes, no handler runs. */
         char allow[sizeof(m.allow) + 16];
         snprintf(allow, sizeof(allow), "%s, OPTIONS", m.allow);
         resp.status = 204;
         kv_http_resp_header(&resp, "Allow", allow);
-    } else if (rc < 0) {
+        return refuse(srv, conn, ctx, &resp, 1);
+    }
+    if (rc < 0) {
         kv_http_resp_error(&resp, 405, "METHOD_NOT_ALLOWED", "method not allowed here", NULL);
         kv_http_resp_header(&resp, "Allow", m.allow);
-    } else if (unsupported_coding(conn, ce, sizeof(ce))) {
-        ctx->route_name = m.route->name;
+        return refuse(srv, conn, ctx, &resp, 1);
+    }
+    ctx->route_name = m.route->name;
+    req->method = method;
+    req->path = path;
+    req->body = "";
+    req->body_len = 0;
+    req->request_id = ctx->id;
+    req->hub = srv->cfg.app;
+    req->conn = conn;
+    req->route_name = m.route->name;
+    req->route = m.route;
+    if (srv->cfg.gate) {
+        rc = srv->cfg.gate(srv->cfg.gate_ctx, m.route, req, &resp);
+        if (rc != 0) {
+            if (rc < 0 && resp.status == 200 && resp.body.len == 0) {
+                kv_log(KV_LOG_ERROR, "%s: gate failed for %s: %s", ctx->id, m.route->name,
+                       kv_err_name(rc));
+                kv_http_resp_error(&resp, 500, "INTERNAL_ERROR", "internal error", NULL);
+            }
+            return refuse(srv, conn, ctx, &resp, 1);
+        }
+    }
+    if (unsupported_coding(conn, ce, sizeof(ce))) {
         snprintf(msg, sizeof(msg),
                  "Content-Encoding %s is not supported: send the body uncompressed (a bulk of "
                  "letters goes as an application/x-lzma archive)",
                  ce);
         kv_http_resp_error(&resp, 415, "UNSUPPORTED_MEDIA_TYPE", msg, NULL);
-    } else {
-        ctx->route_name = m.route->name;
-        req.method = method;
-        req.path = url;
-        req.body = ctx->body.buf;
-        req.body_len = ctx->body.len;
-        req.request_id = ctx->id;
-        req.hub = srv->hub;
-        req.conn = conn;
-        req.route_name = m.route->name;
-        rc = m.route->fn(&req, &resp);
-        if (rc < 0) {
-            kv_log(KV_LOG_ERROR, "%s: handler %s failed: %s", ctx->id, m.route->name,
-                   kv_err_name(rc));
-            kv__http_resp_release(&resp);
-            kv__http_resp_init(&resp);
-            kv_http_resp_error(&resp, 500, "INTERNAL_ERROR", "internal error", NULL);
-        }
+        return refuse(srv, conn, ctx, &resp, 1);
     }
-    ret = send_resp(srv, conn, ctx, &resp);
+    if (has_cl && cl > srv->cfg.max_body) {
+        kv_http_resp_error(&resp, 413, "PAYLOAD_TOO_LARGE",
+                           "request body exceeds the configured max_body", NULL);
+        return refuse(srv, conn, ctx, &resp, 0);
+    }
+    if (has_cl && cl > 0) {
+        if (budget_take(srv, ctx, cl) < 0) {
+            kv_log(KV_LOG_WARN, "%s: body budget spent (%llu bytes declared)", ctx->id,
+                   (unsigned long long)cl);
+            kv_http_resp_error(&resp, 503, "UNAVAILABLE",
+                               "the server is receiving too much at once: retry later", NULL);
+            kv_http_resp_header(&resp, "Retry-After", RETRY_AFTER);
+            return refuse(srv, conn, ctx, &resp, 0);
+        }
+        /* The budget holds it, so the whole declared body may be allocated at once. */
+        (void)kv_buf_reserve(&ctx->body, (size_t)cl);
+    }
     kv__http_resp_release(&resp);
-    free(path_copy);
+    set_deadline(srv, conn, srv->cfg.body_timeout_ms);
+    return MHD_YES;
+}
+
+/* Appends a body chunk within max_body and the budget. */
+static void take_chunk(struct kv_http_server *srv, struct reqctx *ctx, const char *data,
+                       size_t n)
+{
+    if (ctx->too_big || ctx->over_budget) {
+        ctx->discarded += n;
+        return;
+    }
+    if (ctx->body.len + n > ctx->reserved &&
+        budget_take(srv, ctx, ctx->body.len + n - ctx->reserved) < 0) {
+        ctx->over_budget = 1;
+    } else if (kv_buf_append(&ctx->body, data, n) < 0) {
+        ctx->too_big = 1;
+    } else {
+        return;
+    }
+    ctx->discarded = n;
+    body_drop(srv, ctx);
+}
+
+/* Runs the handler of an admitted, complete request. */
+static enum MHD_Result dispatch(struct kv_http_server *srv, struct MHD_Connection *conn,
+                                struct reqctx *ctx)
+{
+    struct kv_http_req *req = &ctx->req;
+    struct kv_http_resp resp;
+    enum MHD_Result ret;
+    int rc;
+
+    kv__http_resp_init(&resp);
+    set_deadline(srv, conn, 0);
+    req->body = ctx->body.buf;
+    req->body_len = ctx->body.len;
+    rc = req->route->fn(req, &resp);
+    if (rc < 0) {
+        kv_log(KV_LOG_ERROR, "%s: handler %s failed: %s", ctx->id, req->route->name,
+               kv_err_name(rc));
+        kv__http_resp_release(&resp);
+        kv__http_resp_init(&resp);
+        kv_http_resp_error(&resp, 500, "INTERNAL_ERROR", "internal error", NULL);
+    }
+    ret = send_resp(srv, conn, ctx, &resp, 0);
+    kv__http_resp_release(&resp);
+    /* The handler is done with the body: its memory and budget are free before the answer
+     * goes out (libmicrohttpd sends it after this callback returns). */
+    body_drop(srv, ctx);
+    req->body = "";
+    req->body_len = 0;
     return ret;
 }
 
@@ -264,9 +651,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     struct kv_http_server *srv = cls;
     struct reqctx *ctx = *con_cls;
-    const char *cl;
+    int nul_target = 0;
 
-    if (!ctx) {
+    (void)version;
+    if (!ctx || ctx == (void *)&srv->nul_target) {
+        nul_target = ctx != NULL;
         ctx = kv_xcalloc(1, sizeof(*ctx));
         *con_cls = ctx;
         atomic_fetch_add(&srv->inflight, 1);
@@ -274,49 +663,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         new_id(srv, ctx->id, sizeof(ctx->id));
         snprintf(ctx->method, sizeof(ctx->method), "%s", method);
         ctx->path = kv_xstrdup(url);
-        kv_buf_init(&ctx->body, srv->max_body);
-        cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl) {
-            char *end;
-            unsigned long long n;
-            errno = 0;
-            n = strtoull(cl, &end, 10);
-            if (errno || end == cl || *end || n > srv->max_body) {
-                /* Answer before reading the body; MHD closes the connection after it. */
-                ctx->too_big = 1;
-                return send_error(srv, conn, ctx, 413, "PAYLOAD_TOO_LARGE",
-                                  "request body exceeds the configured max_body");
-            }
-            (void)kv_buf_reserve(&ctx->body, n < INITIAL_BODY_RESERVE ? (size_t)n
-                                                                      : INITIAL_BODY_RESERVE);
-        }
-        return MHD_YES;
+        kv_buf_init(&ctx->body, srv->cfg.max_body);
+        return admit(srv, conn, ctx, method, nul_target);
     }
     if (*upload_data_size) {
-        if (ctx->too_big) {
-            /* Over the bound (no Content-Length, so only seen while reading): libmicrohttpd
-             * cannot answer mid-upload, so drain a little more to answer 413 at the end of
-             * the body; a client that keeps streaming past that is disconnected. */
+        if (ctx->status || ctx->refused) {
+            /* Refused before the body: drop what libmicrohttpd still hands over. */
             ctx->discarded += *upload_data_size;
             *upload_data_size = 0;
             return ctx->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
         }
-        if (kv_buf_append(&ctx->body, upload_data, *upload_data_size) < 0) {
-            ctx->too_big = 1;
-            ctx->discarded = *upload_data_size;
-            kv_buf_release(&ctx->body);
-            kv_buf_init(&ctx->body, 0);
-        }
+        take_chunk(srv, ctx, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        return MHD_YES;
+        /* Over a bound (no Content-Length, so only seen while reading): libmicrohttpd cannot
+         * answer mid-upload, so drain a little more to answer at the end of the body; a
+         * client that keeps streaming past that is disconnected. */
+        return ctx->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
     }
-    if (ctx->status) /* already answered (413 from Content-Length) */
+    if (ctx->status) /* already answered before the body */
         return MHD_YES;
+    if (ctx->refused) { /* the refused request's small body is drained: answer now */
+        enum MHD_Result ret = send_resp(srv, conn, ctx, &ctx->pending, 0);
+        kv__http_resp_release(&ctx->pending);
+        ctx->refused = 0;
+        return ret;
+    }
     if (ctx->too_big)
         return send_error(srv, conn, ctx, 413, "PAYLOAD_TOO_LARGE",
-                          "request body exceeds the configured max_body");
-    (void)version;
-    return dispatch(srv, conn, ctx, origin_path(url), method);
+                          "request body exceeds the configured max_body", 1);
+    if (ctx->over_budget)
+        return send_error(srv, conn, ctx, 503, "UNAVAILABLE",
+                          "the server is receiving too much at once: retry later", 1);
+    return dispatch(srv, conn, ctx);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -326,21 +704,44 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct reqctx *ctx = *con_cls;
     double s;
 
-    (void)conn;
-    if (!ctx)
+    if (!ctx || ctx == (void *)&srv->nul_target) {
+        *con_cls = NULL;
         return;
+    }
     s = elapsed_s(&ctx->t0);
     /* 499 (nginx's "client closed request") when nothing was sent. */
     if (!ctx->status || toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
         ctx->status = ctx->status ? ctx->status : 499;
-    kv_metrics_observe_request(srv->hub->metrics, ctx->route_name, ctx->status, s);
-    if (srv->hub->conf->access_log)
+    if (srv->cfg.metrics)
+        kv_metrics_observe_request(srv->cfg.metrics, ctx->route_name, ctx->status, s);
+    if (srv->cfg.access_log)
         kv_log_access(ctx->id, ctx->method, ctx->path, ctx->status, ctx->bytes, s * 1000.0);
-    kv_buf_release(&ctx->body);
+    if (ctx->req.principal && srv->cfg.principal_free)
+        srv->cfg.principal_free(ctx->req.principal);
+    body_drop(srv, ctx);
+    if (ctx->refused)
+        kv__http_resp_release(&ctx->pending);
     free(ctx->path);
+    free(ctx->path_copy);
     free(ctx);
     *con_cls = NULL;
+    /* A kept-alive connection now waits for its next request's headers. */
+    set_deadline(srv, conn, srv->cfg.header_timeout_ms);
     atomic_fetch_sub(&srv->inflight, 1);
+}
+
+/* Marks a request whose raw target (before libmicrohttpd decodes it) holds "%00": decoded,
+ * the NUL would silently cut the path or a query value short. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct kv_http_server *srv = cls;
+    const char *p;
+
+    (void)conn;
+    for (p = uri; (p = strchr(p, '%')) != NULL; p++)
+        if (p[1] == '0' && p[2] == '0')
+            return &srv->nul_target;
+    return NULL;
 }
 
 __attribute__((format(printf, 2, 0)))
@@ -392,38 +793,65 @@ static int resolve_listen(const char *listen, struct sockaddr_storage *ss, sockl
     return 0;
 }
 
-int kv_http_server_start(struct kv_hub *hub, struct kv_http_server **out, struct kv_err *err)
+static void server_free(struct kv_http_server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->d)
+        MHD_stop_daemon(srv->d);
+    if (srv->reaper_started) {
+        pthread_mutex_lock(&srv->mu);
+        srv->stop = 1;
+        pthread_cond_signal(&srv->cv);
+        pthread_mutex_unlock(&srv->mu);
+        pthread_join(srv->reaper, NULL);
+    }
+    pthread_cond_destroy(&srv->cv);
+    pthread_mutex_destroy(&srv->mu);
+    free(srv);
+}
+
+int kv_http_server_start(const struct kv_http_config *cfg, struct kv_http_server **out,
+                         struct kv_err *err)
 {
     struct kv_http_server *srv = kv_xcalloc(1, sizeof(*srv));
-    const struct kv_conf *c = hub->conf;
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
     unsigned flags;
     unsigned char rnd[6];
     const union MHD_DaemonInfo *info;
     unsigned threads;
+    int pool = cfg->model && strcmp(cfg->model, "pool") == 0;
     long ncpu;
     int rc;
 
     *out = NULL;
-    srv->hub = hub;
-    srv->max_body = (size_t)c->max_body;
+    srv->cfg = *cfg;
     atomic_init(&srv->inflight, 0);
     atomic_init(&srv->closing, 0);
     atomic_init(&srv->next_id, 0);
+    atomic_init(&srv->body_used, 0);
+    pthread_mutex_init(&srv->mu, NULL);
+    pthread_cond_init(&srv->cv, NULL);
+    srv->tracks.next = srv->tracks.prev = &srv->tracks;
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
         memset(rnd, 0, sizeof(rnd));
     snprintf(srv->id_prefix, sizeof(srv->id_prefix), "%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
              rnd[2], rnd[3], rnd[4], rnd[5]);
-    rc = resolve_listen(c->listen, &ss, &sslen, err);
+    rc = resolve_listen(cfg->listen, &ss, &sslen, err);
     if (rc < 0)
         goto out;
+    if (pthread_create(&srv->reaper, NULL, reaper_main, srv) != 0) {
+        rc = kv_err_set(err, KV_EIO, "cannot start the HTTP deadline thread");
+        goto out;
+    }
+    srv->reaper_started = 1;
     ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    threads = c->threads > 0 ? (unsigned)c->threads : (unsigned)(2 * (ncpu > 0 ? ncpu : 1));
+    threads = cfg->threads > 0 ? cfg->threads : (unsigned)(2 * (ncpu > 0 ? ncpu : 1));
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    if (strcmp(c->http_model, "pool") == 0)
+    if (pool)
         flags |= MHD_USE_EPOLL | MHD_USE_TURBO;
     else
         flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
@@ -433,33 +861,39 @@ int kv_http_server_start(struct kv_hub *hub, struct kv_http_server **out, struct
             {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
             {MHD_OPTION_SOCK_ADDR, 0, &ss},
             {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+            {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
+            {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv},
             /* 64 KiB per connection: headers plus a read buffer big enough for uploads. */
             {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
-            {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)c->max_connections, NULL},
-            {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)((c->conn_timeout + 999) / 1000), NULL},
+            {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
+            {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)cfg->max_per_ip, NULL},
+            {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)((cfg->conn_timeout_ms + 999) / 1000),
+             NULL},
             {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
             {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
             {MHD_OPTION_END, 0, NULL},
         };
-        if (flags & MHD_USE_THREAD_PER_CONNECTION) /* no pool: end the list before it */
-            opts[7].option = MHD_OPTION_END;
+        if (!pool) /* no pool: end the list before it */
+            opts[10].option = MHD_OPTION_END;
         srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts,
                                   MHD_OPTION_END);
     }
     if (!srv->d) {
         rc = kv_err_set(err, KV_EIO, "cannot listen on %s (address in use or not available)",
-                        c->listen);
+                        cfg->listen);
         goto out;
     }
     info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : 0;
-    kv_log(KV_LOG_INFO, "http model %s (%u pool threads), max_body %lld, max_connections %lld",
-           c->http_model, (flags & MHD_USE_THREAD_PER_CONNECTION) ? 0u : threads,
-           (long long)c->max_body, (long long)c->max_connections);
+    kv_log(KV_LOG_INFO,
+           "http model %s (%u pool threads), max_body %zu, body_memory %llu, max_connections "
+           "%u (%u per address)",
+           pool ? "pool" : "per-connection", pool ? threads : 0u, cfg->max_body,
+           (unsigned long long)cfg->body_memory, cfg->max_connections, cfg->max_per_ip);
     *out = srv;
     srv = NULL;
 out:
-    free(srv);
+    server_free(srv);
     return rc;
 }
 
@@ -491,9 +925,5 @@ int kv_http_server_drain(struct kv_http_server *s, int64_t grace_ms)
 
 void kv_http_server_free(struct kv_http_server *s)
 {
-    if (!s)
-        return;
-    if (s->d)
-        MHD_stop_daemon(s->d);
-    free(s);
+    server_free(s);
 }

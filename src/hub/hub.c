@@ -10,7 +10,7 @@
 
 #include <stdlib.h>
 
-#include "http/metrics.h"
+#include "util/metrics.h"
 #include "hub/receipts.h"
 #include "hub/mail.h"
 #include "hub/recipient_push.h"

@@ -20,7 +20,7 @@
 
 #include <curl/curl.h>
 
-#include "http/metrics.h"
+#include "util/metrics.h"
 #include "hub/hub.h"
 #include "store/store.h"
 #include "util/base64.h"

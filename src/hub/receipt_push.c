@@ -19,7 +19,7 @@
 
 #include "hub/events.h"
 #include "hub/hub.h"
-#include "http/metrics.h"
+#include "util/metrics.h"
 #include "util/conf.h"
 #include "store/store.h"
 #include "util/clock.h"

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/metrics.h"
+#include "util/metrics.h"
 #include "hub/hub.h"
 #include "hub/letters.h"
 #include "store/store.h"

@@ -52,6 +52,10 @@ struct kv_conf {
     char http_model[16];              /* "per-connection" or "pool" */
     int64_t max_connections;          /* concurrent HTTP connections */
     int64_t conn_timeout;             /* idle connection timeout, ms */
+    int64_t max_conn_per_ip;          /* concurrent connections from one address, 0 = any */
+    int64_t header_timeout;           /* request line + headers deadline, ms, 0 = none */
+    int64_t body_timeout;             /* request body deadline after the headers, ms, 0 = none */
+    int64_t body_memory;              /* request bodies in flight together, bytes */
     char log_level[16];               /* error|warn|info|debug */
     int access_log;                   /* 1: one log line per HTTP request */
     int test_clock;                   /* 1: POST /test/clock is served */

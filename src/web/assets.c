@@ -210,10 +210,10 @@ static int h_font(struct kv_http_req *r, struct kv_http_resp *o)
 }
 
 const struct kv_http_route kv_web_asset_routes[] = {
-    {"GET", "/assets/{ver}/css/{file}", h_css, "web_assets", KV_ROUTE_PAGE},
-    {"GET", "/assets/{ver}/js/{file}", h_js, "web_assets", KV_ROUTE_PAGE},
-    {"GET", "/assets/{ver}/img/{file}", h_img, "web_assets", KV_ROUTE_PAGE},
-    {"GET", "/assets/{ver}/img/svg-icons/{file}", h_icon, "web_assets", KV_ROUTE_PAGE},
-    {"GET", "/assets/{ver}/fonts/IBMPlexSans/complete/{fmt}/{file}", h_font, "web_assets", KV_ROUTE_PAGE},
-    {NULL, NULL, NULL, NULL, 0},
+    {"GET", "/assets/{ver}/css/{file}", h_css, "web_assets", KV_ROUTE_PAGE, "public"},
+    {"GET", "/assets/{ver}/js/{file}", h_js, "web_assets", KV_ROUTE_PAGE, "public"},
+    {"GET", "/assets/{ver}/img/{file}", h_img, "web_assets", KV_ROUTE_PAGE, "public"},
+    {"GET", "/assets/{ver}/img/svg-icons/{file}", h_icon, "web_assets", KV_ROUTE_PAGE, "public"},
+    {"GET", "/assets/{ver}/fonts/IBMPlexSans/complete/{fmt}/{file}", h_font, "web_assets", KV_ROUTE_PAGE, "public"},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

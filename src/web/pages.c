@@ -165,16 +165,16 @@ int kv_web_not_found(struct kv_http_req *req, struct kv_http_resp *resp)
 
 #define PAGE KV_ROUTE_PAGE
 const struct kv_http_route kv_web_routes[] = {
-    {"GET", "/", front, "web_front", PAGE},
-    {"GET", "/openapi.yaml", openapi, "web_openapi", PAGE},
-    {"GET", "/login", kv_web_login_page, "web_login", PAGE},
-    {"POST", "/login/test", kv_web_login_test, "web_login_test", PAGE},
-    {"POST", "/logout", kv_web_logout, "web_logout", PAGE},
-    {"POST", "/context", context_post, "web_context", PAGE},
-    {"GET", "/login/oidc", kv_web_oidc_start, "web_oidc_start", PAGE},
-    {"GET", "/login/oidc/callback", kv_web_oidc_callback, "web_oidc_callback", PAGE},
-    {"GET", "/post/", p_post, "web_post", PAGE},
-    {"GET", "/adgangsportal/", p_adgang, "web_adgangsportal", PAGE},
-    {"GET", "/testportal/", p_test, "web_testportal", PAGE},
-    {NULL, NULL, NULL, NULL, 0},
+    {"GET", "/", front, "web_front", PAGE, "public"},
+    {"GET", "/openapi.yaml", openapi, "web_openapi", PAGE, "public"},
+    {"GET", "/login", kv_web_login_page, "web_login", PAGE, "public"},
+    {"POST", "/login/test", kv_web_login_test, "web_login_test", PAGE, "public"},
+    {"POST", "/logout", kv_web_logout, "web_logout", PAGE, "public"},
+    {"POST", "/context", context_post, "web_context", PAGE, "signed-in"},
+    {"GET", "/login/oidc", kv_web_oidc_start, "web_oidc_start", PAGE, "public"},
+    {"GET", "/login/oidc/callback", kv_web_oidc_callback, "web_oidc_callback", PAGE, "public"},
+    {"GET", "/post/", p_post, "web_post", PAGE, "signed-in"},
+    {"GET", "/adgangsportal/", p_adgang, "web_adgangsportal", PAGE, "employee"},
+    {"GET", "/testportal/", p_test, "web_testportal", PAGE, "testportal"},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };

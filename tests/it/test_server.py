@@ -129,12 +129,13 @@ def test_metrics_format_and_counters_move(server):
 # ---- body limits ----
 
 def test_413_on_declared_length_before_body(make_server):
-    srv = make_server(args=["--set", "max_body=1000"])
-    assert_error_message(srv.post("/healthz", data=b"x" * 1001), 413, "PAYLOAD_TOO_LARGE")
-    # at the limit it is read and routed (405 here), not refused
-    assert_error_message(srv.post("/healthz", data=b"x" * 1000), 405)
+    # POST /test/clock: a route anyone may call, so the size bound is what answers
+    srv = make_server(test_clock=True, args=["--set", "max_body=1000"])
+    assert_error_message(srv.post("/test/clock", data=b"x" * 1001), 413, "PAYLOAD_TOO_LARGE")
+    # at the limit it is read and given to the handler (400: not a JSON object), not refused
+    assert_error_message(srv.post("/test/clock", data=b"x" * 1000), 400)
     # refused before the body is read: headers alone get the answer
-    out = raw_request(srv.port, b"POST /healthz HTTP/1.1\r\nHost: x\r\n"
+    out = raw_request(srv.port, b"POST /test/clock HTTP/1.1\r\nHost: x\r\n"
                                 b"Content-Length: 50000000\r\n\r\n")
     assert out.startswith(b"HTTP/1.1 413"), out[:200]
     assert b"X-Request-Id:" in out
@@ -142,25 +143,25 @@ def test_413_on_declared_length_before_body(make_server):
 
 
 def test_413_on_chunked_body_over_limit(make_server):
-    srv = make_server(args=["--set", "max_body=1000"])
+    srv = make_server(test_clock=True, args=["--set", "max_body=1000"])
     chunk = b"x" * 600
     body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(4)) + b"0\r\n\r\n"
-    out = raw_request(srv.port, b"POST /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    out = raw_request(srv.port, b"POST /test/clock HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                                 b"Transfer-Encoding: chunked\r\n\r\n" + body)
     assert out.startswith(b"HTTP/1.1 413"), out[:300]
     assert b'"PAYLOAD_TOO_LARGE"' in out
     # a client that keeps streaming far past the bound is disconnected, not buffered
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
-    s.sendall(b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+    s.sendall(b"POST /test/clock HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
     big = b"%x\r\n%s\r\n" % (65536, b"z" * 65536)
     with pytest.raises(OSError):
         for _ in range(200):  # 13 MB
             s.sendall(big)
     s.close()
     small = b"64\r\n" + b"y" * 100 + b"\r\n0\r\n\r\n"
-    out = raw_request(srv.port, b"POST /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    out = raw_request(srv.port, b"POST /test/clock HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                                 b"Transfer-Encoding: chunked\r\n\r\n" + small)
-    assert out.startswith(b"HTTP/1.1 405"), out[:300]
+    assert out.startswith(b"HTTP/1.1 400"), out[:300]
     assert srv.get("/healthz").status_code == 200
 
 
@@ -234,12 +235,12 @@ def test_listening_line_and_restart_after_kill9(tmp_path):
 
 @pytest.mark.parametrize("model", ["per-connection", "pool"])
 def test_sigterm_lets_inflight_upload_finish(make_server, model):
-    srv = make_server(args=["--set", "http_model=" + model])
+    srv = make_server(test_clock=True, args=["--set", "http_model=" + model])
     port = srv.port
     total = 2_000_000
     s = socket.create_connection(("127.0.0.1", port), timeout=30)
     try:
-        s.sendall(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % total)
+        s.sendall(b"POST /test/clock HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % total)
         s.sendall(b"a" * (total // 2))
         time.sleep(0.3)  # the server has the request in flight
         srv.signal(signal.SIGTERM)
@@ -257,7 +258,7 @@ def test_sigterm_lets_inflight_upload_finish(make_server, model):
             resp += chunk
     finally:
         s.close()
-    assert resp.startswith(b"HTTP/1.1 405"), resp[:300]  # answered: POST /healthz
+    assert resp.startswith(b"HTTP/1.1 400"), resp[:300]  # answered: not a JSON object
     assert b"Connection: close" in resp
     assert srv.wait(timeout=30) == 0, srv.log()
     assert "draining" in srv.log()
@@ -362,11 +363,11 @@ def test_config_applies_to_server(make_server, tmp_path):
     d = tmp_path / "cfgdata"
     d.mkdir()
     (d / "kuvert.conf").write_text("max_body 1500\n")
-    srv = make_server(data_dir=str(d))
-    assert_error_message(srv.post("/healthz", data=b"x" * 1501), 413)
-    srv2 = make_server(data_dir=str(d), env={"KUVERT_MAX_BODY": "3000"})
-    assert_error_message(srv2.post("/healthz", data=b"x" * 2000), 405)
-    assert_error_message(srv2.post("/healthz", data=b"x" * 3001), 413)
+    srv = make_server(data_dir=str(d), test_clock=True)
+    assert_error_message(srv.post("/test/clock", data=b"x" * 1501), 413)
+    srv2 = make_server(data_dir=str(d), test_clock=True, env={"KUVERT_MAX_BODY": "3000"})
+    assert_error_message(srv2.post("/test/clock", data=b"x" * 2000), 400)
+    assert_error_message(srv2.post("/test/clock", data=b"x" * 3001), 413)
 
 
 def test_docs_config_md_matches_table():

@@ -2,8 +2,8 @@
  *
  * test_router.c: unit tests of the HTTP router (src/http/router.c): literal and {param}
  * segments, optional trailing slashes, literal-beats-parameter precedence, 404 vs 405 with the
- * Allow list, HEAD routed as GET, and test-only routes hidden without the test clock. This file
- * defines its own kv_api_route_tables, so the real route tables are not linked in.
+ * Allow list, HEAD routed as GET, and test-only routes hidden without the test clock, over
+ * route tables of its own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,21 +24,21 @@ static int h(struct kv_http_req *req, struct kv_http_resp *resp)
 }
 
 static const struct kv_http_route table_a[] = {
-    {"GET", "/healthz", h, "healthz", 0},
-    {"GET", "/apis/v1/memos/", h, "memos_list", 0},
-    {"POST", "/apis/v1/memos/", h, "memos_send", 0},
-    {"POST", "/apis/v1/memos/{uuid}/recall", h, "memos_recall", 0},
-    {"GET", "/apis/v1/receipts/{id}", h, "receipts_get", 0},
-    {"DELETE", "/apis/v1/receipts/{id}", h, "receipts_delete", 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {"GET", "/healthz", h, "healthz", 0, "public"},
+    {"GET", "/apis/v1/memos/", h, "memos_list", 0, "public"},
+    {"POST", "/apis/v1/memos/", h, "memos_send", 0, "public"},
+    {"POST", "/apis/v1/memos/{uuid}/recall", h, "memos_recall", 0, "public"},
+    {"GET", "/apis/v1/receipts/{id}", h, "receipts_get", 0, "public"},
+    {"DELETE", "/apis/v1/receipts/{id}", h, "receipts_delete", 0, "public"},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };
 static const struct kv_http_route table_b[] = {
-    {"GET", "/apis/v1/receipts/latest", h, "receipts_latest", 0},
-    {"GET", "/m/{uuid}/files/{n}", h, "file", 0},
-    {"POST", "/test/clock", h, "test_clock", KV_ROUTE_TEST_ONLY},
-    {NULL, NULL, NULL, NULL, 0},
+    {"GET", "/apis/v1/receipts/latest", h, "receipts_latest", 0, "public"},
+    {"GET", "/m/{uuid}/files/{n}", h, "file", 0, "public"},
+    {"POST", "/test/clock", h, "test_clock", KV_ROUTE_TEST_ONLY, "public"},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };
-const struct kv_http_route *const kv_api_route_tables[] = {table_a, table_b, NULL};
+static const struct kv_http_route *const tables[] = {table_a, table_b, NULL};
 
 struct result {
     int rc;
@@ -52,7 +52,7 @@ static void route(struct result *r, const char *method, const char *path, int te
     memset(r, 0, sizeof(*r));
     assert_true(strlen(path) < sizeof(r->copy));
     memcpy(r->copy, path, strlen(path) + 1);
-    r->rc = kv__http_route(method, path, test_clock, r->copy, r->params, &r->m);
+    r->rc = kv__http_route(tables, method, path, test_clock, r->copy, r->params, &r->m);
 }
 
 static void expect_route(const char *method, const char *path, const char *name)

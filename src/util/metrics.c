@@ -4,7 +4,7 @@
  * Per-route state lives in fixed arrays (no allocation on the request path) guarded by one
  * mutex; the critical section is a few array updates.
  */
-#include "http/metrics.h"
+#include "util/metrics.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

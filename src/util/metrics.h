@@ -12,8 +12,8 @@
  * per-route tables; plain counters are atomics). Gauge callbacks run on the scraping thread
  * without the mutex held.
  */
-#ifndef KV_HTTP_METRICS_H
-#define KV_HTTP_METRICS_H
+#ifndef KV_UTIL_METRICS_H
+#define KV_UTIL_METRICS_H
 
 #include <stdint.h>
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "http/metrics.h"
+#include "util/metrics.h"
 #include "util/buf.h"
 
 static char *render(struct kv_metrics *m, struct kv_buf *b)

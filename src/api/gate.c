@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * gate.c: the API's gate (api.h): for every routed request, before the HTTP server reads a
+ * byte of its body, authenticates the caller from the Authorization header for the kind of
+ * principal the route's access key admits (identity/authz.h: system token, admin token or a
+ * mailbox owner's bearer token), asks the one decision kv_authz_decide, and either admits the
+ * request with req->principal set (gate.h) or answers 401/403 itself. This is the only place
+ * that reads credentials; handlers take the caller from the principal. kv_api_http_config
+ * wires the gate, the route tables and the hub's configuration into the HTTP server.
+ *
+ * Credentials as clients send them: "Basic <system token>" (the scheme may be followed by a
+ * tab, base64 padding may be left off), "Bearer <user token>" (tab allowed) and
+ * "Bearer <admin_token>" (compared in constant time through SHA-256 of both sides).
+ */
+#include "api/api.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/gate.h"
+#include "hub/directory.h"
+#include "hub/hub.h"
+#include "identity/authz.h"
+#include "store/store.h"
+#include "util/conf.h"
+#include "util/crypto.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+#include "web/login.h"
+
+/* A Basic credential as some clients send it, made canonical for kv_system_authenticate: the
+ * scheme may be followed by a tab instead of a space, and base64 padding ('=') may be left
+ * off. Anything else is passed on unchanged (and refused there with its precise reason).
+ * Writes into out (outlen bytes) and returns out, or returns hdr when nothing needed fixing. */
+static const char *canonical_basic(const char *hdr, char *out, size_t outlen)
+{
+    const char *p = hdr, *tok;
+    size_t n = 0, eq = 0, pad = 0, i;
+    int tab;
+
+    if (!hdr)
+        return hdr;
+    while (*p == ' ')
+        p++;
+    if (strncasecmp(p, "Basic", 5) != 0 || (p[5] != ' ' && p[5] != '\t'))
+        return hdr;
+    tab = p[5] == '\t';
+    tok = p + 5;
+    while (*tok == ' ' || *tok == '\t')
+        tok++;
+    while ((tok[n] >= 'A' && tok[n] <= 'Z') || (tok[n] >= 'a' && tok[n] <= 'z') ||
+           (tok[n] >= '0' && tok[n] <= '9') || tok[n] == '+' || tok[n] == '/')
+        n++;
+    while (tok[n + eq] == '=')
+        eq++;
+    for (i = n + eq; tok[i] == ' '; i++)
+        ;
+    if (n == 0 || tok[i] != '\0')
+        return hdr; /* not base64: refused downstream with its reason */
+    if (eq == 0) {
+        pad = (4 - n % 4) % 4;
+        if (pad == 3)
+            return hdr;
+    }
+    if (!tab && pad == 0)
+        return hdr; /* already canonical */
+    if (6 + n + eq + pad + 1 > outlen)
+        return hdr;
+    memcpy(out, "Basic ", 6);
+    memcpy(out + 6, tok, n + eq);
+    memset(out + 6 + n + eq, '=', pad);
+    out[6 + n + eq + pad] = '\0';
+    return out;
+}
+
+/* "Bearer<TAB>token" as "Bearer token" (into out); other headers are returned unchanged. */
+static const char *canonical_bearer(const char *hdr, char *out, size_t outlen)
+{
+    const char *p = hdr;
+    size_t n;
+
+    if (!hdr)
+        return hdr;
+    while (*p == ' ')
+        p++;
+    if (strncasecmp(p, "Bearer\t", 7) != 0)
+        return hdr;
+    p += 7;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    n = strlen(p);
+    if (n + 8 > outlen)
+        return hdr;
+    memcpy(out, "Bearer ", 7);
+    memcpy(out + 7, p, n + 1);
+    return out;
+}
+
+/* An active system. */
+static int system_gate(struct kv_hub *hub, struct kv_http_req *req, struct kv_http_resp *resp,
+                       struct kv__principal *p)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0};
+    char fixed[512];
+    int rc;
+
+    rc = kv_db_acquire(hub->store, &db, &err);
+    if (rc == 0) {
+        rc = kv_system_authenticate(
+            db, canonical_basic(kv_http_req_header(req, "Authorization"), fixed, sizeof(fixed)),
+            &p->system, &err);
+        kv_db_release(db);
+    }
+    if (rc < 0) {
+        if (rc == KV_EAUTH)
+            kv_http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"kuvert\"");
+        kv_http_resp_from_err(resp, rc, &err);
+        return rc;
+    }
+    if (strcmp(p->system.status, "active") != 0) {
+        kv_http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"kuvert\"");
+        kv_http_resp_error(resp, 401, "UNAUTHORIZED", "the system is deactivated", NULL);
+        return KV_EAUTH;
+    }
+    p->kind = KV__PRINCIPAL_SYSTEM;
+    kv_principal_system(&p->who, p->system.id, p->system.kind, p->system.org_cvr);
+    return 0;
+}
+
+static int user_gate(struct kv_hub *hub, struct kv_http_req *req, struct kv_http_resp *resp,
+                     struct kv__principal *p)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0};
+    char fixed[512];
+    int rc;
+
+    rc = kv_db_acquire(hub->store, &db, &err);
+    if (rc == 0) {
+        rc = kv_user_authenticate(
+            db, canonical_bearer(kv_http_req_header(req, "Authorization"), fixed, sizeof(fixed)),
+            p->owner_type, p->owner_id, &err);
+        kv_db_release(db);
+    }
+    if (rc < 0) {
+        if (rc == KV_EAUTH)
+            kv_http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"kuvert\"");
+        kv_http_resp_from_err(resp, rc, &err);
+        return rc;
+    }
+    p->kind = KV__PRINCIPAL_USER;
+    kv_principal_mailbox_owner(&p->who, p->owner_type, p->owner_id);
+    return 0;
+}
+
+static int admin_gate(struct kv_hub *hub, struct kv_http_req *req, struct kv_http_resp *resp,
+                      struct kv__principal *p)
+{
+    const char *want = hub->conf->admin_token;
+    const char *h = kv_http_req_header(req, "Authorization");
+    char a[KV_SHA256_HEX_LEN + 1], b[KV_SHA256_HEX_LEN + 1];
+
+    if (!want[0]) {
+        kv_http_resp_error(resp, 403, "ADMIN_API_DISABLED",
+                           "the admin API is disabled: set config key admin_token", NULL);
+        return KV_EPERM;
+    }
+    if (!h || strncmp(h, "Bearer ", 7) != 0) {
+        kv_http_resp_error(resp, 401, "UNAUTHORIZED", "missing admin bearer token", NULL);
+        return KV_EAUTH;
+    }
+    /* Hash both sides so the comparison is constant-time whatever the lengths. */
+    kv_sha256_hex(h + 7, strlen(h + 7), a);
+    kv_sha256_hex(want, strlen(want), b);
+    if (!kv_ct_equal(a, b, KV_SHA256_HEX_LEN)) {
+        kv_http_resp_error(resp, 401, "UNAUTHORIZED", "wrong admin bearer token", NULL);
+        return KV_EAUTH;
+    }
+    p->kind = KV__PRINCIPAL_ADMIN;
+    kv_principal_admin(&p->who);
+    return 0;
+}
+
+/* The 403 of a principal the rule table refused. */
+static void forbid(const struct kv_authz_rule *rule, const struct kv__principal *p,
+                   struct kv_http_resp *resp)
+{
+    const char *msg = "not allowed for this caller";
+
+    if (p->kind == KV__PRINCIPAL_SYSTEM && rule->system_kind &&
+        strcmp(rule->system_kind, p->system.kind) != 0)
+        msg = strcmp(rule->system_kind, "sender") == 0
+                  ? "only sender systems may send letters"
+                  : "only recipient systems may fetch letters";
+    else if (p->kind == KV__PRINCIPAL_SYSTEM && rule->scoped)
+        msg = "a system may only act for its own organisation";
+    kv_http_resp_error(resp, 403, "FORBIDDEN", msg, NULL);
+}
+
+int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req *req,
+                struct kv_http_resp *resp)
+{
+    struct kv_hub *hub = ctx;
+    const struct kv_authz_rule *rule = kv_authz_rule(route->access);
+    const unsigned people = KV_AUTHZ_KIND(KV_PRINCIPAL_CITIZEN) |
+                            KV_AUTHZ_KIND(KV_PRINCIPAL_COMPANY_USER);
+    struct kv__principal *p;
+    enum kv_authz_result d;
+    int rc;
+
+    if (!rule) {
+        /* A route without a known access key is served to no one (fail closed). */
+        kv_log(KV_LOG_ERROR, "route %s declares unknown access \"%s\"", route->name,
+               route->access ? route->access : "(none)");
+        kv_http_resp_error(resp, 500, "INTERNAL_ERROR", "internal error", NULL);
+        return KV_EINVAL;
+    }
+    if (rule->kinds & KV_AUTHZ_KIND(KV_PRINCIPAL_NONE))
+        return 0; /* public */
+    if (route->flags & KV_ROUTE_PAGE)
+        return 0; /* pages check the browser's session themselves (src/web) for now */
+    p = kv_xcalloc(1, sizeof(*p));
+    if (rule->kinds & KV_AUTHZ_KIND(KV_PRINCIPAL_SYSTEM))
+        rc = system_gate(hub, req, resp, p);
+    else if (rule->kinds & KV_AUTHZ_KIND(KV_PRINCIPAL_ADMIN))
+        rc = admin_gate(hub, req, resp, p);
+    else if (rule->kinds & people)
+        rc = user_gate(hub, req, resp, p);
+    else {
+        kv_http_resp_error(resp, 403, "FORBIDDEN", "only for people signed in to a portal", NULL);
+        rc = KV_EPERM;
+    }
+    if (rc == 0) {
+        /* The one decision (identity/authz.c); the path's first parameter names the
+         * organisation of a scoped route. */
+        d = kv_authz_decide(&p->who, route->access, rule->scoped ? req->params[0] : NULL);
+        if (d == KV_AUTHZ_UNAUTHENTICATED) {
+            kv_http_resp_error(resp, 401, "UNAUTHORIZED", "credentials required", NULL);
+            rc = KV_EAUTH;
+        } else if (d != KV_AUTHZ_ALLOW) {
+            forbid(rule, p, resp);
+            rc = KV_EPERM;
+        }
+    }
+    if (rc < 0) {
+        free(p);
+        return rc;
+    }
+    req->principal = p;
+    return 0;
+}
+
+void kv_api_principal_free(void *principal)
+{
+    struct kv__principal *p = principal;
+
+    if (p)
+        explicit_bzero(p, sizeof(*p));
+    free(p);
+}
+
+const struct kv__principal *kv__principal(const struct kv_http_req *req,
+                                          enum kv__principal_kind kind)
+{
+    const struct kv__principal *p = req->principal;
+
+    return p && p->kind == kind ? p : NULL;
+}
+
+void kv_api_http_config(struct kv_hub *hub, struct kv_http_config *cfg)
+{
+    const struct kv_conf *c = hub->conf;
+
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->listen = c->listen;
+    cfg->model = c->http_model;
+    cfg->threads = (unsigned)c->threads;
+    cfg->max_body = (size_t)c->max_body;
+    cfg->body_memory = (uint64_t)c->body_memory;
+    if (cfg->body_memory < cfg->max_body)
+        cfg->body_memory = cfg->max_body; /* one letter of the largest size always fits */
+    cfg->max_connections = (unsigned)c->max_connections;
+    cfg->max_per_ip = (unsigned)c->max_conn_per_ip;
+    cfg->conn_timeout_ms = c->conn_timeout;
+    cfg->header_timeout_ms = c->header_timeout;
+    cfg->body_timeout_ms = c->body_timeout;
+    cfg->access_log = c->access_log;
+    cfg->test_routes = hub->test_clock;
+    cfg->routes = kv_api_route_tables;
+    cfg->gate = kv_api_gate;
+    cfg->gate_ctx = hub;
+    cfg->principal_free = kv_api_principal_free;
+    cfg->app = hub;
+    cfg->page_not_found = kv_web_not_found;
+    cfg->metrics = hub->metrics;
+}

@@ -1,0 +1,339 @@
+# SPDX-License-Identifier: MIT
+"""HTTP-level hardening (issue 8, security findings), black-box with raw sockets:
+
+- the gate: credentials are checked before any body byte is read (401/403 answered to the
+  headers alone), and the bodies of all requests in flight share one memory budget (503 with
+  Retry-After);
+- framing that allows request smuggling is refused (RFC 9112 6.3): two Content-Length values,
+  Content-Length with Transfer-Encoding, a transfer coding other than chunked (501), a bad
+  Content-Length answered once, a NUL byte in a header value;
+- a decoded NUL (%00) anywhere in the target is 400;
+- X-Content-Type-Options: nosniff and Cache-Control: no-store on the answers;
+- connection slots: a slow or idle client cannot take every connection (per-address limit,
+  header and body deadlines), and fresh clients are still answered.
+Every route declares an access key, and an unauthenticated request is 401 on every route that
+is not public.
+"""
+import json
+import socket
+import threading
+import time
+
+import pytest
+
+from kuvert_harness import run_cli
+from readside_util import setup_org
+
+SENDER_CVR = "11111111"
+RECIPIENT_CVR = "22222222"
+
+
+def connect(port, source="127.0.0.1", timeout=10):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def read_all(s, limit=1 << 20):
+    """Reads until the server closes (or resets) the connection."""
+    out = b""
+    while len(out) < limit:
+        try:
+            chunk = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def read_response(s):
+    """Reads one response whose body is JSON or empty (up to Content-Length)."""
+    out = b""
+    while b"\r\n\r\n" not in out:
+        chunk = s.recv(65536)
+        if not chunk:
+            return out
+        out += chunk
+    head, _, body = out.partition(b"\r\n\r\n")
+    n = 0
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            n = int(v)
+    while len(body) < n:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def status_of(resp):
+    return int(resp.split(b" ", 2)[1]) if resp.startswith(b"HTTP/1.1 ") else None
+
+
+def headers_of(resp):
+    head = resp.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")[1:]
+    out = {}
+    for line in head:
+        k, _, v = line.partition(":")
+        out.setdefault(k.strip().lower(), []).append(v.strip())
+    return out
+
+
+def raw(port, data, timeout=10):
+    s = connect(port, timeout=timeout)
+    try:
+        s.sendall(data)
+        return read_all(s)
+    finally:
+        s.close()
+
+
+@pytest.fixture(scope="module")
+def systems(server):
+    return {"sender": setup_org(server, SENDER_CVR),
+            "recipient": setup_org(server, RECIPIENT_CVR, kind="recipient")}
+
+
+# ---- the gate: credentials before the body ----
+
+@pytest.mark.parametrize("auth", [None, "Basic d3Jvbmc6d3Jvbmc=", "Bearer nonsense", "Basic"])
+def test_send_refused_before_the_body_is_read(server, auth):
+    """A POST declaring 130 MB and sending none of it is answered 401 at once; before the
+    gate, the server waited for the body (and would have buffered it)."""
+    req = b"POST /apis/v1/memos/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\n"
+    if auth:
+        req += b"Authorization: " + auth.encode() + b"\r\n"
+    req += b"Content-Length: 130000000\r\n\r\n"
+    out = raw(server.port, req, timeout=5)
+    assert status_of(out) == 401, out[:300]
+    assert b"Connection: close" in out
+    assert b"WWW-Authenticate: Basic" in out
+    assert json.loads(out.partition(b"\r\n\r\n")[2])["code"]
+
+
+def test_wrong_kind_of_system_refused_before_the_body(server, systems):
+    req = (b"POST /apis/v1/memos/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\n"
+           b"Authorization: " + systems["recipient"]["auth"]["Authorization"].encode() +
+           b"\r\nContent-Length: 130000000\r\n\r\n")
+    out = raw(server.port, req, timeout=5)
+    assert status_of(out) == 403, out[:300]
+    assert b"only sender systems" in out
+
+
+def test_small_refused_body_keeps_the_connection(server):
+    """A small body of a refused request is drained, so the connection stays usable."""
+    s = connect(server.port)
+    try:
+        s.sendall(b"POST /apis/v1/memos/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+                  b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        out = read_all(s)
+        assert status_of(out) == 401, out[:300]
+        assert b"Connection: close" not in out.partition(b"\r\n\r\n")[0]
+        assert out.count(b"HTTP/1.1 ") == 2 and b"HTTP/1.1 200 OK" in out, out
+    finally:
+        s.close()
+
+
+def test_every_route_declares_access_and_refuses_strangers(server):
+    """Every served route declares an access key; each non-public one is 401 without
+    credentials (the gate runs before any handler)."""
+    routes = run_cli(["config", "routes"])["routes"]
+    rules = {r["access"]: r for r in run_cli(["config", "access"])["rules"]}
+    assert routes
+    for r in routes:
+        assert r["access"] in rules, r
+        if r["access"] in ("public", "admin") or r["testOnly"] or r["page"]:
+            continue
+        path = r["pattern"].replace("{orgId}", SENDER_CVR).replace("{n}", "0")
+        while "{" in path:
+            a = path.index("{")
+            path = path[:a] + "00000000-0000-4000-8000-000000000000" + path[path.index("}") + 1:]
+        out = raw(server.port, b"%s %s HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                               b"Connection: close\r\n\r\n" % (r["method"].encode(), path.encode()))
+        assert status_of(out) == 401, (r, out[:300])
+
+
+def test_body_budget_answers_503_before_reading(make_server, tmp_path):
+    """With body_memory for one body, a second declared body of that size gets 503 with
+    Retry-After while the first is still arriving; once it is done, there is room again."""
+    srv = make_server(args=["--set", "max_body=2000000", "--set", "body_memory=2000000"])
+    sender = setup_org(srv, SENDER_CVR)
+    auth = sender["auth"]["Authorization"].encode()
+    head = (b"POST /apis/v1/memos/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\n"
+            b"Authorization: " + auth + b"\r\nContent-Length: 1500000\r\n\r\n")
+    first = connect(srv.port)
+    try:
+        first.sendall(head + b"<" * 1000)
+        time.sleep(0.3)
+        out = raw(srv.port, head, timeout=5)
+        assert status_of(out) == 503, out[:300]
+        assert headers_of(out)["retry-after"] == ["5"]
+        first.sendall(b"<" * (1500000 - 1000))
+        done = read_response(first)
+        assert status_of(done) == 400, done[:300]  # read whole and refused as a letter
+    finally:
+        first.close()
+    s = connect(srv.port)
+    try:
+        s.sendall(head + b"<" * 1500000)
+        assert status_of(read_response(s)) == 400
+    finally:
+        s.close()
+
+
+# ---- framing ----
+
+def test_two_content_lengths_refused(server):
+    out = raw(server.port, b"POST /test/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                           b"Content-Length: 40\r\n\r\nhelloGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                           + b" " * 35)
+    assert status_of(out) == 400, out[:300]
+    assert out.count(b"HTTP/1.1 ") == 1, out  # the bytes after the body never ran
+    assert b"Connection: close" in out
+
+
+def test_content_length_with_chunked_refused(server):
+    body = b"5\r\nhello\r\n0\r\n\r\n"
+    out = raw(server.port, b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+                           b"Transfer-Encoding: chunked\r\n\r\n%sGET /healthz HTTP/1.1\r\n"
+                           b"Host: x\r\n\r\n" % (len(body), body))
+    assert status_of(out) == 400, out[:300]
+    assert out.count(b"HTTP/1.1 ") == 1, out
+    assert b"Connection: close" in out
+
+
+@pytest.mark.parametrize("te", [b"gzip, chunked", b"gzip", b"chunked, chunked", b"identity"])
+def test_other_transfer_codings_are_501(server, te):
+    out = raw(server.port, b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te +
+                           b"\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+    assert status_of(out) == 501, out[:300]
+    assert out.count(b"HTTP/1.1 ") == 1, out
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_nul_in_header_value_is_400(server, where):
+    hdrs = [b"Host: x", b"X-A: one", b"X-B: two"]
+    i = {"first": 0, "middle": 1, "last": 2}[where]
+    hdrs[i] = hdrs[i] + b"\x00tail"
+    out = raw(server.port, b"GET /healthz HTTP/1.1\r\n" + b"\r\n".join(hdrs) + b"\r\n\r\n")
+    assert status_of(out) == 400, out[:300]
+
+
+def test_ordinary_headers_pass(server):
+    out = raw(server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Empty:\r\nX-Spaced:  a b  \r\n"
+                           b"Accept: */*\r\nConnection: close\r\n\r\n")
+    assert status_of(out) == 200, out[:300]
+
+
+@pytest.mark.parametrize("target", [b"/healthz%00/../../x", b"/healthz%00",
+                                    b"/api/mailbox/messages/x/files/0%00",
+                                    b"/healthz?x=1%00junk", b"/healthz?a%00=1"])
+def test_encoded_nul_in_target_is_400(server, target):
+    out = raw(server.port, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert status_of(out) == 400, out[:300]
+
+
+# ---- headers on answers ----
+
+def test_nosniff_and_no_store_everywhere(server, systems):
+    for req in (b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                b"GET /apis/v1/receipts/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                b"GET /apis/v1/receipts/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                b"Authorization: " + systems["sender"]["auth"]["Authorization"].encode() +
+                b"\r\n\r\n",
+                b"GET /apis/v1/memos/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                b"Authorization: " + systems["recipient"]["auth"]["Authorization"].encode() +
+                b"\r\n\r\n"):
+        out = raw(server.port, req)
+        h = headers_of(out)
+        assert h.get("x-content-type-options") == ["nosniff"], out[:400]
+        assert h.get("cache-control") == ["no-store"], out[:400]
+
+
+# ---- connection slots ----
+
+def test_one_address_cannot_take_every_slot(make_server):
+    """1,010 connections that each sent one byte, all from 127.0.0.1: a fresh client (another
+    loopback address) still gets GET /healthz answered."""
+    srv = make_server()  # the default max_conn_per_ip
+    held = []
+    try:
+        for _ in range(1010):
+            try:
+                s = connect(srv.port, timeout=5)
+                s.sendall(b"G")
+                held.append(s)
+            except OSError:
+                pass
+        time.sleep(0.3)
+        s = connect(srv.port, source="127.0.0.2", timeout=10)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert status_of(read_all(s)) == 200
+        s.close()
+    finally:
+        for s in held:
+            s.close()
+
+
+def trickle(srv, head, body_bytes, out, stop):
+    """Sends head one line at a time, then body_bytes one byte at a time, a step every
+    0.5 s; records when the server closed the connection."""
+    s = connect(srv.port)
+    t0 = time.monotonic()
+    try:
+        parts = [line + b"\r\n" for line in head.split(b"\r\n")] + [b"x"] * body_bytes
+        for p in parts:
+            if stop.is_set():
+                break
+            s.sendall(p)
+            time.sleep(0.5)
+            s.settimeout(0.01)
+            try:
+                if s.recv(65536) == b"":
+                    break
+            except socket.timeout:
+                pass
+            except OSError:
+                break
+            s.settimeout(10)
+        out.append(time.monotonic() - t0)
+    except OSError:
+        out.append(time.monotonic() - t0)
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("phase", ["headers", "body"])
+def test_slow_requests_hit_a_deadline(make_server, phase):
+    """Clients that keep a request alive by sending a header line or a body byte every 0.5 s
+    (the idle timeout never fires) are cut at header_timeout / body_timeout."""
+    srv = make_server(test_clock=True, args=["--set", "header_timeout=2s",
+                                             "--set", "body_timeout=2s",
+                                             "--set", "conn_timeout=10s"])
+    if phase == "headers":
+        head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"\r\n".join(
+            b"X-Slow-%d: y" % i for i in range(40))
+        body = 0
+    else:
+        head = b"POST /test/clock HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+        body = 40
+    times, stop = [], threading.Event()
+    ts = [threading.Thread(target=trickle, args=(srv, head if phase == "headers" else head +
+                                                 b"\r\n", body, times, stop))
+          for _ in range(10)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(timeout=30)
+    stop.set()
+    assert len(times) == 10
+    # cut between the deadline and the deadline plus the reaper's tick and a trickle step
+    assert all(t < 8 for t in times), times
+    assert srv.get("/healthz").status_code == 200
