@@ -97,12 +97,14 @@ static const char *canonical_bearer(const char *hdr, char *out, size_t outlen)
     return out;
 }
 
-/* An active system. */
+/* An active system. scope_ref (the path's organisation, a CVR or an organisation UUID, or
+ * NULL) is resolved into scope_cvr ("" when unknown). */
 static int system_gate(struct kv_hub *hub, struct kv_http_req *req, struct kv_http_resp *resp,
-                       struct kv__principal *p)
+                       struct kv__principal *p, const char *scope_ref, char scope_cvr[9])
 {
     struct kv_db *db = NULL;
     struct kv_err err = {0};
+    struct kv_org org;
     char fixed[512];
     int rc;
 
@@ -111,6 +113,11 @@ static int system_gate(struct kv_hub *hub, struct kv_http_req *req, struct kv_ht
         rc = kv_system_authenticate(
             db, canonical_basic(kv_http_req_header(req, "Authorization"), fixed, sizeof(fixed)),
             &p->system, &err);
+        if (rc == 0 && scope_ref) {
+            struct kv_err ignored = {0};
+            if (kv_org_resolve(db, scope_ref, &org, &ignored) == 0)
+                memcpy(scope_cvr, org.cvr, 9);
+        }
         kv_db_release(db);
     }
     if (rc < 0) {
@@ -208,6 +215,7 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
                             KV_AUTHZ_KIND(KV_PRINCIPAL_COMPANY_USER);
     struct kv__principal *p;
     enum kv_authz_result d;
+    char scope[9] = "";
     int rc;
 
     if (!rule) {
@@ -223,7 +231,7 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
         return 0; /* pages check the browser's session themselves (src/web) for now */
     p = kv_xcalloc(1, sizeof(*p));
     if (rule->kinds & KV_AUTHZ_KIND(KV_PRINCIPAL_SYSTEM))
-        rc = system_gate(hub, req, resp, p);
+        rc = system_gate(hub, req, resp, p, rule->scoped ? req->params[0] : NULL, scope);
     else if (rule->kinds & KV_AUTHZ_KIND(KV_PRINCIPAL_ADMIN))
         rc = admin_gate(hub, req, resp, p);
     else if (rule->kinds & people)
@@ -234,8 +242,8 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
     }
     if (rc == 0) {
         /* The one decision (identity/authz.c); the path's first parameter names the
-         * organisation of a scoped route. */
-        d = kv_authz_decide(&p->who, route->access, rule->scoped ? req->params[0] : NULL);
+         * organisation of a scoped route (resolved above; "" when unknown: refused). */
+        d = kv_authz_decide(&p->who, route->access, rule->scoped ? scope : NULL);
         if (d == KV_AUTHZ_UNAUTHENTICATED) {
             kv_http_resp_error(resp, 401, "UNAUTHORIZED", "credentials required", NULL);
             rc = KV_EAUTH;
