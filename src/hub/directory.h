@@ -86,6 +86,8 @@ struct kv_system_input {
     const char *push_url;      /* recipient: push endpoint */
     const char *contact_email; /* warning e-mail address */
     int is_default;            /* recipient: becomes the organisation's default */
+    int https_only;            /* 1: the URLs must be https:// (the web pages outside test
+                                  mode); 0: http:// or https:// */
 };
 
 /* The one validation of a system's fields (system_fields.c), for the CLI, the admin API and
@@ -104,6 +106,12 @@ int kv_system_check_fields(const struct kv_system *sys, struct kv_problem *p);
  * with free(); shown once, never stored). */
 int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, struct kv_err *err);
 int kv_system_get(struct kv_db *db, const char *id, struct kv_system *out, struct kv_err *err);
+/* Changes system sys->id of organisation sys->org_cvr to sys's name, receipt URL, protocol,
+ * push URL and contact e-mail (kind, default and status are not changed here), after
+ * kv_system_check_fields; event SYSTEM_CHANGED with the new values, actor recorded.
+ * KV_ENOTFOUND when the organisation has no such system. (system_edit.c) */
+int kv_system_update(struct kv_db *db, const struct kv_system *sys, const char *actor,
+                     struct kv_err *err);
 /* Authenticates an Authorization header value ("Basic <token>"). KV_EAUTH on anything wrong
  * (missing, malformed, unknown system, wrong secret) with a message safe to return. */
 int kv_system_authenticate(struct kv_db *db, const char *authorization, struct kv_system *out,

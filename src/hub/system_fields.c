@@ -96,6 +96,10 @@ int kv_system_check(const struct kv_system_input *in, struct kv_system *out,
         snprintf(msg, sizeof(msg), "must be %s", kv_protocol_choices());
         bad(p, "protocol", msg, in->protocol);
     }
+    if (in->https_only && out->receipt_url[0] && !kv_url_is_https(out->receipt_url))
+        bad(p, "receiptUrl", "must be an https:// URL", out->receipt_url);
+    if (in->https_only && out->push_url[0] && !kv_url_is_https(out->push_url))
+        bad(p, "pushUrl", "must be an https:// URL", out->push_url);
     if (p->n_fields > before)
         return finish(p, before);
     if (out->protocol == KV_PROTOCOL_NONE && strcmp(out->kind, "recipient") == 0)

@@ -5,7 +5,9 @@
  *
  *   GET  /administrativ-adgang/                               the functions of the portal
  *   GET  /administrativ-adgang/systemer                       systems with status and health
+ *   GET  /administrativ-adgang/systemer/ny                    new system (POST creates it)
  *   GET  /administrativ-adgang/systemer/{id}                  one system: fields, health, actions
+ *   GET  /administrativ-adgang/systemer/{id}/rediger          edit its fields (POST saves)
  *   GET  /administrativ-adgang/systemer/{id}/nyt-token        confirm renewing the API token
  *   POST /administrativ-adgang/systemer/{id}/nyt-token        renew it; the token is shown once
  *   POST /administrativ-adgang/systemer/{id}/standard         make it the default recipient system
@@ -182,8 +184,16 @@ const struct kv_http_route kv_web_aa_routes[] = {
     {"GET", "/administrativ-adgang/", overview, "web_aa", PAGE, KV_ACCESS_SIGNED_IN},
     {"GET", "/administrativ-adgang/systemer", kv__aa_systems, "web_aa_systems", PAGE,
      KV_ACCESS_SYSTEMS},
+    {"GET", "/administrativ-adgang/systemer/ny", kv__aa_system_new, "web_aa_system_new", PAGE,
+     KV_ACCESS_SYSTEMS},
+    {"POST", "/administrativ-adgang/systemer/ny", kv__aa_system_create, "web_aa_system_new",
+     PAGE, KV_ACCESS_SYSTEMS},
     {"GET", "/administrativ-adgang/systemer/{id}", kv__aa_system, "web_aa_system", PAGE,
      KV_ACCESS_SYSTEMS},
+    {"GET", "/administrativ-adgang/systemer/{id}/rediger", kv__aa_system_edit,
+     "web_aa_system_edit", PAGE, KV_ACCESS_SYSTEMS},
+    {"POST", "/administrativ-adgang/systemer/{id}/rediger", kv__aa_system_save,
+     "web_aa_system_edit", PAGE, KV_ACCESS_SYSTEMS},
     {"GET", "/administrativ-adgang/systemer/{id}/nyt-token", kv__aa_system_token_ask,
      "web_aa_system_token", PAGE, KV_ACCESS_SYSTEMS},
     {"POST", "/administrativ-adgang/systemer/{id}/nyt-token", kv__aa_system_token,

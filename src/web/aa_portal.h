@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
  * aa_portal.h (web-internal): what the Administrativ Adgang pages share (aa_common.c,
- * aa_systems.c). Every page and form under /administrativ-adgang/ starts with kv__aa_begin,
+ * aa_systems.c, aa_system_form.c). Every page and form under /administrativ-adgang/ starts with kv__aa_begin,
  * which signs the visitor in (or redirects to sign-in), asks the one authorisation function
  * (identity/authz.h, kv_authz_decide) for the page's access key against the principal loaded
  * for this request in the session's organisation context, checks the CSRF token of a POST and
@@ -56,5 +56,10 @@ int kv__aa_system_token(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_system_default(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_system_activate(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_system_deactivate(struct kv_http_req *req, struct kv_http_resp *resp);
+/* (aa_system_form.c) */
+int kv__aa_system_new(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_system_create(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_system_edit(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_system_save(struct kv_http_req *req, struct kv_http_resp *resp);
 
 #endif

@@ -58,6 +58,8 @@ static const char *ok_msg(struct kv_http_req *req)
         return N_("The system is active.");
     if (strcmp(ok, "deactivated") == 0)
         return N_("The system is deactivated.");
+    if (strcmp(ok, "saved") == 0)
+        return N_("The system has been saved.");
     return NULL;
 }
 
@@ -82,6 +84,8 @@ int kv__aa_systems(struct kv_http_req *req, struct kv_http_resp *resp)
         goto out;
     }
     kv__aa_head(&aa, N_("Sender and recipient systems"), BASE, NULL, NULL);
+    kv_html(h, "<p><a class=\"button button-primary\" href=\"" BASE "/ny\">%m</a></p>\n",
+            N_("New system"));
     if (n == 0) {
         kv_html(h, "<p>%m</p>\n", N_("Your organisation has no systems yet."));
         kv_web_page_end(&aa.ctx, 200, N_("Sender and recipient systems"));
@@ -220,8 +224,9 @@ int kv__aa_system(struct kv_http_req *req, struct kv_http_resp *resp)
         kv_html(h, "</tbody></table>\n");
     }
     kv_html(h, "<h2>%m</h2>\n", N_("Actions"));
-    kv_html(h, "<p><a class=\"button button-secondary\" href=\"" BASE "/%q/nyt-token\">%m</a>"
-               "</p>\n", s.id, N_("Renew API token"));
+    kv_html(h, "<p><a class=\"button button-secondary\" href=\"" BASE "/%q/rediger\">%m</a> "
+               "<a class=\"button button-secondary\" href=\"" BASE "/%q/nyt-token\">%m</a>"
+               "</p>\n", s.id, N_("Edit"), s.id, N_("Renew API token"));
     if (recipient && !s.is_default)
         action_form(&aa, s.id, "standard", N_("Make default recipient system"), 1);
     if (strcmp(s.status, "active") == 0)

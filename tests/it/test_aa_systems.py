@@ -126,3 +126,71 @@ def test_deactivate_activate_and_default(aa):
     assert srv.post(BASE + "/" + sender + "/standard", data={"csrf": csrf}).status_code == 400
     assert srv.post(BASE + "/" + rec["id"] + "/deaktiver", data={}).status_code == 403
     assert run_cli(["system", "show", rec["id"]], data=srv.data_dir)["status"] == "active"
+
+
+def org_systems(srv, cvr="12345678"):
+    import sqlite3, os
+    db = sqlite3.connect(os.path.join(srv.data_dir, "kuvert.db"))
+    try:
+        return db.execute("SELECT id, name, kind, protocol, push_url, contact_email FROM systems"
+                          " WHERE org_cvr = ? ORDER BY created_ms", (cvr,)).fetchall()
+    finally:
+        db.close()
+
+
+def test_create_shows_errors_next_to_fields_and_creates_nothing(aa):
+    srv, _ = aa
+    sign_in(srv, SYSTEM_MANAGER)
+    before = org_systems(srv)
+    form = srv.get(BASE + "/ny")
+    assert form.status_code == 200 and 'name="kind"' in form.text
+    csrf = csrf_of(form.text)
+    r = srv.post(BASE + "/ny", data={"csrf": csrf, "kind": "recipient", "name": ""})
+    assert r.status_code == 400 and 'id="sys-name-error"' in r.text
+    r = srv.post(BASE + "/ny", data={"csrf": csrf, "kind": "recipient", "name": "P",
+                                     "protocol": "push", "push_url": "",
+                                     "contact_email": "no-at-sign"})
+    assert r.status_code == 400
+    for fid in ("sys-push_url", "sys-contact_email"):
+        assert re.search(r'<span class="form-error-message" id="%s-error">' % fid, r.text), fid
+        assert 'aria-describedby="%s-error"' % fid in r.text or \
+            re.search(r'aria-describedby="[^"]*%s-error"' % fid, r.text), fid
+    assert "skal være en e-mailadresse" in r.text          # the domain's reason, in Danish
+    assert 'value="no-at-sign"' in r.text                  # the form keeps what was typed
+    assert org_systems(srv) == before
+    r = srv.post(BASE + "/ny", data={"kind": "sender", "name": "X"})
+    assert r.status_code == 403 and org_systems(srv) == before
+
+
+def test_create_and_edit_a_system(aa):
+    srv, systems = aa
+    sign_in(srv, SYSTEM_MANAGER)
+    csrf = csrf_of(srv.get(BASE + "/ny").text)
+    r = srv.post(BASE + "/ny", data={"csrf": csrf, "kind": "recipient", "name": "Nyt <system>",
+                                     "protocol": "pull", "contact_email": "drift@kommunen.dk"})
+    assert r.status_code == 201, r.text
+    token = re.search(r'id="token" type="text" readonly value="([^"]+)"', r.text).group(1)
+    assert pull_status(srv, token) == 200
+    new = [s for s in org_systems(srv) if s[1] == "Nyt <system>"]
+    assert len(new) == 1 and new[0][2:4] == ("recipient", "pull")
+    sid = new[0][0]
+    assert "Nyt &lt;system&gt;" in srv.get(BASE).text
+    page = srv.get(BASE + "/" + sid + "/rediger")
+    assert page.status_code == 200 and 'value="drift@kommunen.dk"' in page.text
+    r = srv.post(BASE + "/" + sid + "/rediger", data={"csrf": csrf, "name": "Omdøbt",
+                                                      "protocol": "push", "push_url": "",
+                                                      "contact_email": "drift@kommunen.dk"})
+    assert r.status_code == 400 and 'id="sys-push_url-error"' in r.text
+    assert [s for s in org_systems(srv) if s[0] == sid][0][1] == "Nyt <system>"
+    r = srv.post(BASE + "/" + sid + "/rediger", allow_redirects=False,
+                 data={"csrf": csrf, "name": "Omdøbt", "protocol": "push",
+                       "push_url": "http://127.0.0.1:9/push", "contact_email": "it@kommunen.dk"})
+    assert r.status_code == 303
+    row = [s for s in org_systems(srv) if s[0] == sid][0]
+    assert row[1:] == ("Omdøbt", "recipient", "push", "http://127.0.0.1:9/push", "it@kommunen.dk")
+    assert "Systemet er gemt." in srv.get(r.headers["Location"]).text
+    other = systems[("11223344", "sender")]["id"]
+    assert srv.get(BASE + "/" + other + "/rediger").status_code == 404
+    assert srv.post(BASE + "/" + other + "/rediger",
+                    data={"csrf": csrf, "name": "Hijack"}).status_code == 404
+    assert [s for s in org_systems(srv, "11223344") if s[0] == other][0][1] != "Hijack"

@@ -90,6 +90,47 @@ const cases = [
     await Promise.all([page.waitForNavigation(), page.click('form[action$="/aktiver"] button')]);
     assert(show(k, id).status === 'active', 'active again');
   }],
+  ['create and edit a system with the keyboard only; errors next to the fields', async ({ page, k, problems }) => {
+    await page.goto(`${k.url}${BASE}`);
+    await tabTo(page, `main a[href="${BASE}/ny"]`);
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    await check(page, 'aa-system-new', problems);
+    await tabTo(page, '#sys-protocol-pull');
+    await page.keyboard.press('ArrowDown'); // REST push
+    assert(await page.isChecked('#sys-protocol-push'), 'push chosen with the arrow key');
+    await tabTo(page, '#sys-name');
+    await page.keyboard.type('Tastatursystemet');
+    await tabTo(page, '#sys-contact_email');
+    await page.keyboard.type('ikke-en-adresse');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert(await page.locator('#sys-push_url-error').count() === 1, 'endpoint error by the field');
+    assert(await page.locator('#sys-contact_email-error').count() === 1, 'e-mail error by the field');
+    assert(await page.getAttribute('#sys-contact_email', 'aria-invalid') === 'true', 'aria-invalid');
+    await check(page, 'aa-system-new-errors', problems);
+    await tabTo(page, '#sys-push_url');
+    await page.keyboard.type('https://modtag.kommunen.dk/push');
+    await tabTo(page, '#sys-contact_email');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('drift@kommunen.dk');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const token = await page.inputValue('#token');
+    assert(token.length > 60, 'token shown once');
+    await check(page, 'aa-system-created', problems);
+    await tabTo(page, 'main a[href^="/administrativ-adgang/systemer/"]');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const id = new URL(page.url()).pathname.split('/').pop();
+    const sys = show(k, id);
+    assert(sys.name === 'Tastatursystemet' && sys.protocol === 'push', `stored (${JSON.stringify(sys)})`);
+    await tabTo(page, 'main a[href$="/rediger"]');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    await check(page, 'aa-system-edit', problems);
+    await tabTo(page, '#sys-name');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('Omdøbt system');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert(await page.locator('.alert-success').count() === 1, 'saved');
+    assert(show(k, id).name === 'Omdøbt system', 'renamed in the store');
+  }],
 ];
 
 await run(cases, {

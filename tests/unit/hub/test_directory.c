@@ -358,6 +358,39 @@ static void test_recipient_system(void **state)
 }
 
 /* The one validation of a system's fields: every wrong field named, defaults applied. */
+/* https_only (the web pages outside test mode): an http:// endpoint is refused, https kept. */
+static void test_system_check_https_only(void **state)
+{
+    struct kv_system_input in;
+    struct kv_system sys;
+    struct kv_problem p;
+
+    (void)state;
+    memset(&in, 0, sizeof(in));
+    in.org = "12345678";
+    in.kind = "recipient";
+    in.name = "Post";
+    in.protocol = "push";
+    in.push_url = "http://example.dk/push";
+    kv_problem_init(&p);
+    assert_int_equal(kv_system_check(&in, &sys, &p), 0);
+    in.https_only = 1;
+    assert_int_equal(kv_system_check(&in, &sys, &p), KV_EINVAL);
+    assert_int_equal(p.n_fields, 1);
+    assert_string_equal(p.fields[0].field, "pushUrl");
+    assert_string_equal(p.fields[0].message, "must be an https:// URL");
+    kv_problem_release(&p);
+    in.push_url = "https://example.dk/push";
+    assert_int_equal(kv_system_check(&in, &sys, &p), 0);
+    in.kind = "sender";
+    in.protocol = NULL;
+    in.push_url = NULL;
+    in.receipt_url = "http://example.dk/r";
+    assert_int_equal(kv_system_check(&in, &sys, &p), KV_EINVAL);
+    assert_string_equal(p.fields[0].field, "receiptUrl");
+    kv_problem_release(&p);
+}
+
 static void test_system_check(void **state)
 {
     struct kv_system_input in;
@@ -531,6 +564,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_system_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recipient_system, setup, teardown),
         cmocka_unit_test(test_system_check),
+        cmocka_unit_test(test_system_check_https_only),
         cmocka_unit_test_setup_teardown(test_mailbox_lifecycle_and_user_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admin_events, setup, teardown),
     };
