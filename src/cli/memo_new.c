@@ -18,6 +18,7 @@
 #include "memo/memo.h"
 #include "memo/model.h"
 #include "util/buf.h"
+#include "util/url.h"
 #include "util/xmalloc.h"
 
 #define CMD "memo new"
@@ -180,7 +181,7 @@ static int check_opts(struct new_opts *o)
         kv_cli_errorf(CMD, "--action-label and --action-code need --action-url");
         return -1;
     }
-    if (o->action_url && (strncasecmp(o->action_url, "https://", 8) != 0 || !o->action_url[8])) {
+    if (o->action_url && !kv_url_is_https(o->action_url)) {
         kv_cli_errorf(CMD, "--action-url '%s' must be an absolute https:// URL",
                       o->action_url);
         return -1;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "util/str.h"
 
 
 #define COLS                                                                                 \
@@ -21,28 +22,19 @@ static const char SQL_LIST[] = COLS " WHERE org_cvr = ?1"
                                     " ORDER BY kind DESC, name, id LIMIT ?2";
 static const char SQL_ONE[] = COLS " WHERE org_cvr = ?1 AND id = ?2";
 
-static void cp(char *dst, size_t n, const char *src)
-{
-    size_t l = src ? strlen(src) : 0;
-
-    if (l >= n)
-        l = n - 1;
-    memcpy(dst, src ? src : "", l);
-    dst[l] = '\0';
-}
-
 static void row(struct kv_stmt *s, struct kv_system_summary *o)
 {
     memset(o, 0, sizeof(*o));
-    cp(o->id, sizeof(o->id), kv_stmt_col_text(s, 0));
-    cp(o->kind, sizeof(o->kind), kv_stmt_col_text(s, 1));
-    cp(o->name, sizeof(o->name), kv_stmt_col_text(s, 2));
-    cp(o->protocol, sizeof(o->protocol), kv_stmt_col_text(s, 3));
-    cp(o->receipt_url, sizeof(o->receipt_url), kv_stmt_col_text(s, 4));
-    cp(o->push_url, sizeof(o->push_url), kv_stmt_col_text(s, 5));
-    cp(o->contact_email, sizeof(o->contact_email), kv_stmt_col_text(s, 6));
+    kv_str_copy(o->id, sizeof(o->id), kv_stmt_col_text(s, 0));
+    kv_str_copy(o->kind, sizeof(o->kind), kv_stmt_col_text(s, 1));
+    kv_str_copy(o->name, sizeof(o->name), kv_stmt_col_text(s, 2));
+    if (kv_protocol_parse(kv_stmt_col_text(s, 3), &o->protocol) < 0)
+        o->protocol = KV_PROTOCOL_NONE;
+    kv_str_copy(o->receipt_url, sizeof(o->receipt_url), kv_stmt_col_text(s, 4));
+    kv_str_copy(o->push_url, sizeof(o->push_url), kv_stmt_col_text(s, 5));
+    kv_str_copy(o->contact_email, sizeof(o->contact_email), kv_stmt_col_text(s, 6));
     o->is_default = kv_stmt_col_int64(s, 7) != 0;
-    cp(o->status, sizeof(o->status), kv_stmt_col_text(s, 8));
+    kv_str_copy(o->status, sizeof(o->status), kv_stmt_col_text(s, 8));
     o->created_ms = kv_stmt_col_int64(s, 9);
 }
 

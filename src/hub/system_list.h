@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hub/protocol.h"
 #include "util/err.h"
 
 struct kv_db;
@@ -22,7 +23,7 @@ struct kv_system_summary {
     char id[37];             /* UUID v4, lower case */
     char kind[12];           /* "sender" | "recipient" */
     char name[257];
-    char protocol[8];        /* recipient: "pull" | "push"; "" for senders */
+    enum kv_protocol protocol; /* recipient: how it receives (protocol.h); NONE for senders */
     char receipt_url[1024];  /* sender: receipt endpoint, "" = pull only */
     char push_url[1024];     /* recipient: push endpoint, "" if none */
     char contact_email[257]; /* business contact (warning mails), "" if none */

@@ -7,6 +7,7 @@
  * unknown or missing key -> 403 for everyone.
  */
 #include "identity/authz.h"
+#include "util/str.h"
 
 #include <string.h>
 
@@ -101,32 +102,21 @@ enum kv_authz_result kv_authz_decide(const struct kv_principal *p, const char *a
     return KV_AUTHZ_ALLOW;
 }
 
-static void copy(char *dst, size_t n, const char *src)
-{
-    size_t l = src ? strlen(src) : 0;
-
-    if (l >= n)
-        l = n - 1;
-    if (l)
-        memcpy(dst, src, l);
-    dst[l] = '\0';
-}
-
 void kv_principal_system(struct kv_principal *out, const char *system_id, const char *kind,
                          const char *org_cvr)
 {
     memset(out, 0, sizeof(*out));
     out->kind = KV_PRINCIPAL_SYSTEM;
-    copy(out->system_id, sizeof(out->system_id), system_id);
-    copy(out->system_kind, sizeof(out->system_kind), kind);
-    copy(out->org_cvr, sizeof(out->org_cvr), org_cvr);
+    kv_str_copy(out->system_id, sizeof(out->system_id), system_id);
+    kv_str_copy(out->system_kind, sizeof(out->system_kind), kind);
+    kv_str_copy(out->org_cvr, sizeof(out->org_cvr), org_cvr);
 }
 
 void kv_principal_admin(struct kv_principal *out)
 {
     memset(out, 0, sizeof(*out));
     out->kind = KV_PRINCIPAL_ADMIN;
-    copy(out->name, sizeof(out->name), "admin");
+    kv_str_copy(out->name, sizeof(out->name), "admin");
 }
 
 void kv_principal_mailbox_owner(struct kv_principal *out, const char *owner_type,
@@ -135,11 +125,11 @@ void kv_principal_mailbox_owner(struct kv_principal *out, const char *owner_type
     memset(out, 0, sizeof(*out));
     if (owner_type && strcmp(owner_type, "CPR") == 0) {
         out->kind = KV_PRINCIPAL_CITIZEN;
-        copy(out->cpr, sizeof(out->cpr), owner_id);
+        kv_str_copy(out->cpr, sizeof(out->cpr), owner_id);
         out->privs = KV_PRIV_BIT(KV_PRIV_MAILBOX_READ) | KV_PRIV_BIT(KV_PRIV_MAILBOX_READ_WRITE);
     } else {
         out->kind = KV_PRINCIPAL_COMPANY_USER;
-        copy(out->org_cvr, sizeof(out->org_cvr), owner_id);
+        kv_str_copy(out->org_cvr, sizeof(out->org_cvr), owner_id);
         out->privs = KV_PRIV_BIT(KV_PRIV_MESSAGE_BASIC) | KV_PRIV_BIT(KV_PRIV_MESSAGE_WRITE);
     }
 }

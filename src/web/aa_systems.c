@@ -31,13 +31,13 @@ static const char *kind_msg(const char *kind)
     return strcmp(kind, "sender") == 0 ? N_("Sender system") : N_("Recipient system");
 }
 
-static const char *protocol_msg(const char *p)
+static const char *protocol_msg(enum kv_protocol p)
 {
-    if (strcmp(p, "push") == 0)
-        return N_("REST push");
-    if (strcmp(p, "pull") == 0)
-        return N_("REST pull");
-    return N_("–");
+    switch (p) {
+    case KV_PROTOCOL_PUSH: return N_("REST push");
+    case KV_PROTOCOL_PULL: return N_("REST pull");
+    default: return N_("–");
+    }
 }
 
 static const char *status_msg(const char *s)
