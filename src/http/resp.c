@@ -149,13 +149,7 @@ void kv_http_resp_header(struct kv_http_resp *resp, const char *name, const char
             resp->hdr_values[i] = kv_xstrdup(value);
             return;
         }
-    if (resp->n_hdrs == KV_HTTP_MAX_HEADERS) {
-        kv_log(KV_LOG_ERROR, "too many response headers; dropped %s", name);
-        return;
-    }
-    resp->hdr_names[resp->n_hdrs] = name;
-    resp->hdr_values[resp->n_hdrs] = kv_xstrdup(value);
-    resp->n_hdrs++;
+    kv_http_resp_header_add(resp, name, value);
 }
 
 /* The kind of a refusal -> HTTP status and the generic code used when none is given. */
