@@ -2,7 +2,8 @@
 #
 #   make                  build build/release/kuvert (gcc; CC=clang builds into build/release-clang)
 #   make run              install missing packages (or print the command), build, run kuvert's main job
-#   make test             build plain and ASan+UBSan, run every test suite in both, fuzz for a bounded time
+#   make test             build plain and ASan+UBSan, run every test suite in both on SQLite and the
+#                         plain build again on a throw-away PostgreSQL 15; fuzz for a bounded time
 #   make tsan             ThreadSanitizer build; runs the unit and black-box suites in it
 #   make fuzz             build the libFuzzer targets (clang) and fuzz for a bounded time
 #   make bench            build and run the benchmarks in bench/
@@ -11,7 +12,7 @@
 # Warnings are errors everywhere, with gcc and with clang. Safe with -j2.
 
 # --- pkg-config packages: the one place they are named (tools/deps.sh installs their -dev) ---
-LIB_PKGS   := libxml-2.0 sqlite3 libmicrohttpd jansson libcurl libarchive liblzma libcrypto cjose
+LIB_PKGS   := libxml-2.0 sqlite3 libpq libmicrohttpd jansson libcurl libarchive liblzma libcrypto cjose
 TEST_PKGS  := $(LIB_PKGS) cmocka
 FUZZ_PKGS  := libxml-2.0 jansson libcurl libcrypto
 BENCH_PKGS := $(LIB_PKGS)

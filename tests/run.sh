@@ -8,7 +8,12 @@
 #   - browser suites:    tests/web/*.test.mjs            (chromium via playwright-core, axe-core;
 #                                                         screenshots in build/screenshots/<mode>/)
 #   - fuzzing:           tests/fuzz/build-and-run.sh     (bounded time; release only)
-# Environment: KUVERT_TEST_MODES (builds to run, default "release asan"; `make tsan` uses "tsan"),
+# They run on both database backends: SQLite in every build, then PostgreSQL 15 in a throw-away
+# cluster (tests/pg_cluster.sh, stopped at exit) in the first build (unit tests get
+# KUVERT_TEST_PG, the black-box suites run the binary through tests/kuvert-pg.sh; suite names
+# "<mode>-pg/..."). Environment: KUVERT_TEST_MODES (builds to run, default "release asan";
+# `make tsan` uses "tsan"), KUVERT_TEST_BACKENDS (default "sqlite postgresql"),
+# KUVERT_TEST_PG_MODES (builds of the PostgreSQL pass, default the first of the modes),
 # KUVERT_TEST_FUZZ=0 skips fuzzing.
 # Exit status 0 only when every suite passed.
 set -u
@@ -81,21 +86,45 @@ run_suite() { # kind, name, command...
     fi
 }
 
-for mode in ${KUVERT_TEST_MODES:-release asan}; do
-    export KUVERT="$ROOT/build/$mode/kuvert"
+PG_URL=""
+case " ${KUVERT_TEST_BACKENDS:-sqlite postgresql} " in *" postgresql "*)
+    PG_DIR=$(mktemp -d /tmp/kuvert-test-pg.XXXXXX) && rmdir "$PG_DIR"
+    trap 'tests/pg_cluster.sh stop "$PG_DIR"' EXIT
+    trap 'exit 130' INT TERM
+    if ! PG_URL=$(tests/pg_cluster.sh start "$PG_DIR" 2>"$LOG/pg_cluster.log"); then
+        PG_URL="" # counted as a failed suite, with the reason
+        run_suite cluster "postgresql/cluster" sh -c 'cat "$1"; exit 1' sh "$LOG/pg_cluster.log"
+    fi ;;
+esac
+
+for backend in ${KUVERT_TEST_BACKENDS:-sqlite postgresql}; do
+[ "$backend" = postgresql ] && [ -z "$PG_URL" ] && continue
+modes=${KUVERT_TEST_MODES:-release asan}
+[ "$backend" = postgresql ] && modes=${KUVERT_TEST_PG_MODES:-$(echo "$modes" | cut -d' ' -f1)}
+for mode in $modes; do
+    tag=$mode
+    if [ "$backend" = postgresql ]; then
+        tag=$mode-pg
+        export KUVERT_TEST_PG="$PG_URL" KUVERT_REAL="$ROOT/build/$mode/kuvert"
+        export KUVERT="$ROOT/tests/kuvert-pg.sh"
+    else
+        unset KUVERT_TEST_PG KUVERT_REAL
+        export KUVERT="$ROOT/build/$mode/kuvert"
+    fi
     export KUVERT_MODE="$mode"
     for t in $(find "build/$mode/tests" -type f -name 'test_*' ! -name '*.d' -perm -u+x 2>/dev/null | sort); do
-        run_suite cmocka "$mode/unit/${t#build/$mode/tests/}" "$t"
+        run_suite cmocka "$tag/unit/${t#build/$mode/tests/}" "$t"
     done
     for s in $(ls tests/cli/*.sh 2>/dev/null | sort); do
-        run_suite shell "$mode/cli/$(basename "$s")" sh "$s"
+        run_suite shell "$tag/cli/$(basename "$s")" sh "$s"
     done
     for p in $(ls tests/it/test_*.py 2>/dev/null | sort); do
-        run_suite pytest "$mode/it/$(basename "$p")" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$p"
+        run_suite pytest "$tag/it/$(basename "$p")" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$p"
     done
     for w in $(ls tests/web/*.test.mjs 2>/dev/null | sort); do
-        run_suite "$mode/web/$(basename "$w")" env SCREENSHOTS="$ROOT/build/screenshots/$mode" node "$w"
+        run_suite web "$tag/web/$(basename "$w")" env SCREENSHOTS="$ROOT/build/screenshots/$tag" node "$w"
     done
+done
 done
 if [ "${KUVERT_TEST_FUZZ:-1}" != 0 ] && [ -x tests/fuzz/build-and-run.sh ]; then
     run_suite fuzz "fuzz" tests/fuzz/build-and-run.sh

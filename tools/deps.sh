@@ -5,7 +5,8 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libxml2-dev libxml2-utils libcmocka-dev
 libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libarchive-dev liblzma-dev
 libssl-dev python3 python3-pytest python3-requests python3-aiosmtpd curl xz-utils
-gettext chromium libcjose-dev"
+gettext chromium libcjose-dev
+libpq-dev postgresql-15 python3-psycopg2"
 # Node.js + npm for the pinned front-end and browser-test packages (package-lock.json); Debian's
 # nodejs only when no node is installed (a newer one from elsewhere is kept).
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
@@ -29,6 +30,13 @@ if [ -z "$missing" ]; then
 fi
 if [ "$(id -u)" = 0 ]; then
     echo "kuvert: installing:$missing" >&2
+    # postgresql-15 is for the tests' own throw-away clusters (tests/pg_cluster.sh): do not let
+    # the package create and start a system-wide "main" cluster as well.
+    case "$missing" in *" postgresql-15"*)
+        mkdir -p /etc/postgresql-common/createcluster.d
+        [ -e /etc/postgresql-common/createcluster.d/kuvert.conf ] ||
+            echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.d/kuvert.conf ;;
+    esac
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
     npm_ci

@@ -109,7 +109,7 @@ int kv__admin_open(struct kv__admin *a)
     a->conf = kv_xcalloc(1, sizeof(*a->conf));
     rc = kv_conf_load(a->conf, &a->flags, &err);
     if (rc == 0)
-        rc = kv_store_open(a->conf->data, &a->st, &err);
+        rc = kv_store_open_db(a->conf->data, a->conf->db, &a->st, &err);
     if (rc == 0) /* agree with a --test-clock server on the same data about "now" */
         rc = kv_clock_load_offset(a->conf->data, NULL, &err);
     if (rc == 0)

@@ -34,6 +34,8 @@ static void usage(FILE *f)
             "10) limit letters written to it; --hidden-for hides it from those audiences.\n"
             "`add` prints the new point's id (--json: the whole ContactPoint).\n\n"
             "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
+            "  --db URL     PostgreSQL database postgresql://... (default: config, KUVERT_DB;\n"
+            "               none: SQLite DIR/kuvert.db)\n"
             "  --json       print one JSON object on stdout\n");
 }
 

@@ -29,6 +29,8 @@ static void usage(FILE *f)
             "`remove` ends it (letters already sent stay); `list` shows the delegations given\n"
             "by --org and/or to --delegate (all without either).\n\n"
             "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
+            "  --db URL     PostgreSQL database postgresql://... (default: config, KUVERT_DB;\n"
+            "               none: SQLite DIR/kuvert.db)\n"
             "  --json       print one JSON object on stdout\n");
 }
 

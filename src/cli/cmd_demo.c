@@ -80,6 +80,8 @@ static void usage(FILE *f)
                "Seeds the data directory with demo authorities, sender systems, citizens,\n"
                "companies and letters, and prints the API and bearer tokens it created.\n\n"
                "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
+               "  --db URL     PostgreSQL database postgresql://... (default: config, KUVERT_DB;\n"
+               "               none: SQLite DIR/kuvert.db)\n"
                "  --json       print one JSON object on stdout\n");
 }
 

@@ -22,6 +22,8 @@ static void usage(FILE *f)
                "(--json: {\"ok\": true, \"events\": N} or {\"ok\": false, \"events\": N,\n"
                "\"brokenSeq\": S, \"message\": ...})\n\n"
                "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
+               "  --db URL     PostgreSQL database postgresql://... (default: config, KUVERT_DB;\n"
+               "               none: SQLite DIR/kuvert.db)\n"
                "  --json       print one JSON object on stdout\n");
 }
 

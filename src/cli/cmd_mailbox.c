@@ -26,6 +26,8 @@ static void usage(FILE *f)
             "--exempt: the owner is exempt from Digital Post; letters become print jobs sent\n"
             "to --address.\n\n"
             "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
+            "  --db URL     PostgreSQL database postgresql://... (default: config, KUVERT_DB;\n"
+            "               none: SQLite DIR/kuvert.db)\n"
             "  --json       print one JSON object on stdout\n");
 }
 

@@ -13,6 +13,8 @@
 #include "hub/directory.h"
 
 #define COMMON "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n" \
+               "  --db URL     PostgreSQL database postgresql://... (default: config, KUVERT_DB;\n" \
+               "               none: SQLite DIR/kuvert.db)\n" \
                "  --json       print one JSON object on stdout\n"
 
 static void usage(FILE *f)

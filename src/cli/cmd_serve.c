@@ -2,7 +2,7 @@
  *
  * cmd_serve.c: `kuvert serve`: runs the hub's HTTP server until SIGTERM or SIGINT.
  *
- *   kuvert serve [--data DIR] [--listen HOST:PORT] [--test-clock] [--test-login]
+ *   kuvert serve [--data DIR] [--db URL] [--listen HOST:PORT] [--test-clock] [--test-login]
  *                [--smtp URL] [--config FILE] [--set key=value ...]
  *
  * Prints exactly one line on stdout once the socket is bound:
@@ -24,6 +24,7 @@
 #include "hub/hub.h"
 #include "hub/scheduler.h"
 #include "identity/rights.h"
+#include "store/store.h"
 #include "util/conf.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -31,11 +32,13 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: kuvert serve [--data DIR] [--listen HOST:PORT] [--test-clock] [--test-login]\n"
-               "                    [--smtp URL] [--config FILE] [--set key=value ...]\n\n"
+    fprintf(f, "usage: kuvert serve [--data DIR] [--db URL] [--listen HOST:PORT] [--test-clock]\n"
+               "                    [--test-login] [--smtp URL] [--config FILE] [--set key=value ...]\n\n"
                "Runs the NgDP hub's HTTP server and the web portals. Stops gracefully on\n"
                "SIGTERM/SIGINT. --test-login lets anyone sign in as a test identity (demo and\n"
-               "tests only).\n"
+               "tests only). The database is DIR/kuvert.db (SQLite) unless --db names a\n"
+               "PostgreSQL database (postgresql://user:pass@host:port/db, docs/postgresql.md);\n"
+               "DIR keeps the local files either way.\n"
                "See `kuvert config show` for every setting and its source.\n");
 }
 
@@ -125,8 +128,9 @@ static int run(int argc, char **argv)
         kv_cli_errorf("serve", "%s", err.msg);
         goto out;
     }
-    kv_log(KV_LOG_INFO, "serving data %s on port %u%s", hub->conf->data,
-           kv_http_server_port(srv), hub->test_clock ? " (test clock enabled)" : "");
+    kv_log(KV_LOG_INFO, "serving data %s (database: %s) on port %u%s", hub->conf->data,
+           kv_store_backend(hub->store), kv_http_server_port(srv),
+           hub->test_clock ? " (test clock enabled)" : "");
     print_listening(hub->conf->listen, kv_http_server_port(srv));
 
     if (sigwait(&set, &sig) != 0)

@@ -42,6 +42,8 @@ static void usage(FILE *f)
             "API token, shown only once\n"
             "(--json: {\"id\": ..., \"token\": ...}).\n\n"
             "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
+            "  --db URL     PostgreSQL database postgresql://... (default: config, KUVERT_DB;\n"
+            "               none: SQLite DIR/kuvert.db)\n"
             "  --json       print one JSON object on stdout\n");
 }
 

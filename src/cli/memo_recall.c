@@ -26,6 +26,8 @@ static void usage(FILE *f)
                "Recalls a letter whose value date (doNotDeliverUntilDate) has not yet come.\n"
                "Refused once the letter has been published to its recipient.\n\n"
                "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
+               "  --db URL     PostgreSQL database postgresql://... (default: config, KUVERT_DB;\n"
+               "               none: SQLite DIR/kuvert.db)\n"
                "  --json       print one JSON object on stdout\n");
 }
 
@@ -90,7 +92,7 @@ int kv__cli_memo_recall(int argc, char **argv)
     }
     rc = kv_conf_load(conf, &flags, &err);
     if (rc == 0)
-        rc = kv_store_open(conf->data, &st, &err);
+        rc = kv_store_open_db(conf->data, conf->db, &st, &err);
     if (rc == 0)
         rc = kv_db_acquire(st, &db, &err);
     if (rc < 0) {

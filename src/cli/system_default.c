@@ -26,6 +26,8 @@ static void usage(FILE *f)
             "default stops being the default in the same transaction. A sender system cannot\n"
             "be the default (exit status 1).\n\n"
             "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
+            "  --db URL     PostgreSQL database postgresql://... (default: config, KUVERT_DB;\n"
+            "               none: SQLite DIR/kuvert.db)\n"
             "  --json       print {\"id\", \"org\", \"name\", \"default\": true, "
             "\"previousDefault\"}\n");
 }

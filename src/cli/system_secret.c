@@ -23,6 +23,8 @@ static void usage(FILE *f)
                "The old token is refused (401) from this moment: configure the new one in the\n"
                "system first-thing. The system keeps its id.\n\n"
                "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
+               "  --db URL     PostgreSQL database postgresql://... (default: config, KUVERT_DB;\n"
+               "               none: SQLite DIR/kuvert.db)\n"
                "  --json       print {\"id\", \"token\"}\n");
 }
 

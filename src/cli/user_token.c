@@ -38,6 +38,8 @@ static void usage(FILE *f)
             "revoked); `revoke ID` revokes one, `revoke --cpr/--cvr` every valid one of the\n"
             "owner. An expired or revoked token gets 401.\n\n"
             "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
+            "  --db URL     PostgreSQL database postgresql://... (default: config, KUVERT_DB;\n"
+            "               none: SQLite DIR/kuvert.db)\n"
             "  --json       print one JSON object on stdout ({\"token\", \"id\", \"expiresAt\",\n"
             "               ...} when issuing)\n");
 }

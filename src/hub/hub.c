@@ -8,6 +8,9 @@
  */
 #include "hub/hub.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+
 #include <stdlib.h>
 
 #include "util/metrics.h"
@@ -31,6 +34,30 @@ static int clock_offset_gauge(void *arg, double *out)
     return 0;
 }
 
+/* mkdir -p dir with mode 0700 for every component it creates. */
+static int make_data_dir(const char *dir, struct kv_err *err)
+{
+    char *p = kv_xstrdup(dir), *q;
+    int rc = 0;
+
+    for (q = p + 1;; q++) {
+        char c = *q;
+
+        if (c != '/' && c != '\0')
+            continue;
+        *q = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+            rc = kv_err_errno(err, "cannot create %s", p);
+            break;
+        }
+        *q = c;
+        if (c == '\0')
+            break;
+    }
+    free(p);
+    return rc;
+}
+
 int kv_hub_open(struct kv_conf *conf, struct kv_hub **out, struct kv_err *err)
 {
     struct kv_hub *hub = kv_xcalloc(1, sizeof(*hub));
@@ -39,9 +66,16 @@ int kv_hub_open(struct kv_conf *conf, struct kv_hub **out, struct kv_err *err)
     *out = NULL;
     hub->conf = conf;
     hub->test_clock = conf->test_clock;
-    rc = kv_store_open(conf->data, &hub->store, err);
+    rc = kv_store_open_db(conf->data, conf->db, &hub->store, err);
     if (rc < 0)
         goto out;
+    /* The data directory holds the local files (test clock offset, spools) whatever the
+     * database; SQLite's store has created it, for PostgreSQL it is made here. */
+    if (conf->db[0]) {
+        rc = make_data_dir(conf->data, err);
+        if (rc < 0)
+            goto out;
+    }
     if (conf->test_clock) { /* continue at the time a test moved to before a restart */
         int found = 0;
 

@@ -466,17 +466,23 @@ out:
 
 int kv_store_open(const char *dir, struct kv_store **out, struct kv_err *err)
 {
+    return kv_store_open_db(dir, NULL, out, err);
+}
+
+int kv_store_open_db(const char *dir, const char *url, struct kv_store **out, struct kv_err *err)
+{
     struct kv_store *st;
+    const char *where = url && *url ? url : dir;
     int rc;
 
     *out = NULL;
-    if (!dir || !*dir)
+    if (!where || !*where)
         return kv_err_set(err, KV_EINVAL, "store: empty data directory");
     st = kv_xcalloc(1, sizeof(*st));
-    st->ops = &kv__store_sqlite_ops;
-    st->dir = kv_xstrdup(dir);
+    st->ops = url && *url ? &kv__store_pg_ops : &kv__store_sqlite_ops;
+    st->dir = kv_xstrdup(where);
     pthread_mutex_init(&st->mu, NULL);
-    rc = st->ops->open(st, dir, err);
+    rc = st->ops->open(st, where, err);
     if (rc < 0) {
         st->ops = NULL;
         kv_store_close(st);

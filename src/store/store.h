@@ -32,11 +32,14 @@ struct kv_stmt;  /* opaque: one prepared statement */
 #define KV_ROW 1  /* kv_stmt_step: a row is available */
 #define KV_DONE 0 /* kv_stmt_step: no more rows */
 
-/* Opens the store for data directory dir (created if missing; SQLite file dir/kuvert.db) and
- * applies pending migrations. Returns owned store (close with kv_store_close). */
+/* Opens the store and applies pending migrations. With url non-empty, the PostgreSQL database
+ * it names (a libpq URI "postgresql://..." or "key=value ..." string; dir is not used); else
+ * the SQLite database dir/kuvert.db (dir created if missing, mode 0700). Returns owned store
+ * (close with kv_store_close). kv_store_open(dir) = kv_store_open_db(dir, NULL). */
+int kv_store_open_db(const char *dir, const char *url, struct kv_store **out, struct kv_err *err);
 int kv_store_open(const char *dir, struct kv_store **out, struct kv_err *err);
 void kv_store_close(struct kv_store *st);
-/* Name of the backend, e.g. "sqlite". Borrowed, static. */
+/* Name of the backend: "sqlite" or "postgresql". Borrowed, static. */
 const char *kv_store_backend(const struct kv_store *st);
 /* Highest applied migration number. */
 int kv_store_schema_version(struct kv_store *st, int *out, struct kv_err *err);
@@ -49,7 +52,7 @@ void kv_db_release(struct kv_db *db);
 struct kv_store *kv_db_store(struct kv_db *db);
 
 /* Begins a write transaction: it excludes every other writer of the database (SQLite:
- * BEGIN IMMEDIATE), so a
+ * BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock, see docs/store.md), so a
  * read-then-write inside it sees no concurrent change. Nested begin is a bug. Commit returns 0
  * only when the transaction is durable (see kv_db_durability). */
 int kv_db_begin(struct kv_db *db, struct kv_err *err);

@@ -19,7 +19,7 @@
 /* Backend operations. Every function is required. Binds return 0 or a negative KV_E* code;
  * store.c makes a failed bind sticky. bind_text with v NULL binds a NULL of type text. */
 struct kv_store_ops {
-    const char *name; /* "sqlite": names the migrations directory */
+    const char *name; /* "sqlite", "postgresql": names the migrations directory */
     int (*open)(struct kv_store *st, const char *where, struct kv_err *err);
     void (*close)(struct kv_store *st);
     int (*conn_open)(struct kv_store *st, struct kv_db **out, struct kv_err *err);
@@ -47,7 +47,7 @@ struct kv_store_ops {
 struct kv_store {
     const struct kv_store_ops *ops; /* backend operations */
     void *backend;                  /* owned by the backend (ops->open / ops->close) */
-    char *dir;                      /* owned: data directory */
+    char *dir;                      /* owned: data directory or database URL */
     pthread_mutex_t mu;             /* guards free_list and n_idle */
     struct kv_db *free_list;        /* idle connections (singly linked through next) */
     int n_idle;                     /* length of free_list */
@@ -72,5 +72,6 @@ struct kv_stmt {
 #define KV__STORE_MAX_IDLE 32
 
 extern const struct kv_store_ops kv__store_sqlite_ops;
+extern const struct kv_store_ops kv__store_pg_ops;
 
 #endif

@@ -25,6 +25,9 @@
 static const struct kv_conf_entry table[] = {
     {"data", KV_CONF_PATH, "./kuvert-data", OFF(data), 0, 0, NULL, "KUVERT_DATA", "--data", 0,
      "data directory (kuvert.db, optional kuvert.conf)"},
+    {"db", KV_CONF_STRING, "", OFF(db), 0, 0, NULL, "KUVERT_DB", "--db", 1,
+     "PostgreSQL database URL, postgresql://user:pass@host:port/db (empty: SQLite in the data "
+     "directory)"},
     {"listen", KV_CONF_STRING, "127.0.0.1:8080", OFF(listen), 0, 0, NULL, "KUVERT_LISTEN",
      "--listen", 0, "HOST:PORT the HTTP server binds (port 0 picks a free port)"},
     {"max_body", KV_CONF_SIZE, "140000000", OFF(max_body), 1, 4LL << 30, NULL, "KUVERT_MAX_BODY",
@@ -378,6 +381,8 @@ static int conf_validate(const struct kv_conf *c, struct kv_err *err)
 
     if (!c->data[0])
         return kv_err_set(err, KV_EINVAL, "data: must not be empty");
+    if (c->db[0] && strncmp(c->db, "postgresql://", 13) != 0 && strncmp(c->db, "postgres://", 11) != 0)
+        return kv_err_set(err, KV_EINVAL, "db: must start with postgresql:// (see docs/postgresql.md)");
     if (!colon || colon == c->listen || parse_i64(colon + 1, &port) < 0 || port < 0 ||
         port > 65535)
         return kv_err_set(err, KV_EINVAL, "listen: \"%s\" is not HOST:PORT (port 0-65535)",

@@ -45,6 +45,7 @@ enum kv_conf_type {
 
 struct kv_conf {
     char data[KV_CONF_STR_MAX];       /* data directory (kuvert.db, kuvert.conf) */
+    char db[KV_CONF_STR_MAX];         /* PostgreSQL URL; "" = SQLite DATA/kuvert.db */
     char listen[KV_CONF_STR_MAX];     /* HOST:PORT the server binds; port 0 = ephemeral */
     int64_t max_body;                 /* largest accepted request body in bytes */
     int64_t bulk_memory;              /* bytes all bulk unpacking together may hold */

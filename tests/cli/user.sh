@@ -144,7 +144,7 @@ expect 2 "list without --org"
 run events verify --data "$D"
 expect 0 "event chain verifies"
 count_tag() { # TAG: events with this tag in the store
-    $PY -c "import sqlite3,sys; print(sqlite3.connect('$D/kuvert.db').execute('SELECT COUNT(*) FROM events WHERE tag = ?', (sys.argv[1],)).fetchone()[0])" "$1"
+    $PY "$(dirname "$0")/../it/dbq.py" "$D" "SELECT COUNT(*) FROM events WHERE tag = ?" "$1"
 }
 for t in PRIVILEGES_GRANTED:5 PRIVILEGES_REVOKED:1 EMPLOYEE_ADDED:2 IDENTITY_DEACTIVATED:1 IDENTITY_REACTIVATED:1; do
     n=$(count_tag "${t%%:*}")

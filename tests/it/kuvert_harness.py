@@ -15,8 +15,10 @@ Also runs CLI commands against the same data directory, parsing --json output.
 KUVERT (env) is the binary; default build/release/kuvert under the repository root.
 """
 import json
+import hashlib
 import os
 import re
+import sqlite3
 import select
 import signal
 import subprocess
@@ -26,6 +28,132 @@ import requests
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LISTEN_RE = re.compile(r"^kuvert: listening on (http://[^\s:]+:(\d+))\s*$")
+
+
+# The PostgreSQL pass (tests/run.sh): KUVERT is tests/kuvert-pg.sh, which gives every data
+# directory a schema of its own in the KUVERT_TEST_PG database and runs KUVERT_REAL.
+PG_HARNESS_VARS = ("KUVERT_REAL", "KUVERT_TEST_PG")
+
+
+def on_postgresql():
+    """True in the black-box suites' PostgreSQL pass."""
+    return bool(os.environ.get("KUVERT_TEST_PG"))
+
+
+def pg_schema(data_dir):
+    """The schema tests/kuvert-pg.sh uses for data_dir (same rule)."""
+    return "kvd_" + hashlib.sha1(os.path.abspath(str(data_dir)).encode()).hexdigest()[:16]
+
+
+class _Row(tuple):
+    """A result row: a tuple that can also be indexed by column name (like sqlite3.Row)."""
+
+    def __new__(cls, values, names):
+        r = tuple.__new__(cls, values)
+        r._names = names
+        return r
+
+    def __getitem__(self, k):
+        if isinstance(k, str):
+            return tuple.__getitem__(self, self._names.index(k))
+        return tuple.__getitem__(self, k)
+
+    def keys(self):
+        return list(self._names)
+
+
+def _pg_value(v):
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, memoryview):
+        return bytes(v)
+    return v
+
+
+class _PgResult:
+    def __init__(self, cur):
+        names = [d[0] for d in cur.description] if cur.description else []
+        self._rows = [_Row([_pg_value(v) for v in r], names) for r in cur.fetchall()] \
+            if cur.description else []
+        self.rowcount = cur.rowcount
+
+    def fetchone(self):
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchall(self):
+        rows, self._rows = self._rows, []
+        return rows
+
+    def __iter__(self):
+        return iter(self.fetchall())
+
+
+class _PgConnection:
+    """The subset of sqlite3.Connection the suites use (execute with ? placeholders, fetch,
+    iterdump, commit, close), on the data directory's PostgreSQL schema. Autocommit."""
+
+    def __init__(self, data_dir):
+        import psycopg2  # Debian python3-psycopg2; only the PostgreSQL pass needs it
+        self._c = psycopg2.connect(os.environ["KUVERT_TEST_PG"],
+                                   options="-csearch_path=%s" % pg_schema(data_dir))
+        self._c.autocommit = True
+        self.row_factory = None
+
+    @staticmethod
+    def _sql(sql):
+        out, quote = [], None
+        for ch in sql:
+            if quote:
+                quote = None if ch == quote else quote
+                out.append("%%" if ch == "%" else ch)
+            elif ch in "'\"":
+                quote = ch
+                out.append(ch)
+            elif ch == "?":
+                out.append("%s")
+            elif ch == "%":
+                out.append("%%")
+            else:
+                out.append(ch)
+        return "".join(out)
+
+    def execute(self, sql, args=()):
+        with self._c.cursor() as cur:
+            cur.execute(self._sql(sql), tuple(args))
+            return _PgResult(cur)
+
+    def iterdump(self):
+        """Every row of every table of the schema, as text (what a database dump would show)."""
+        for (table,) in self.execute("SELECT tablename FROM pg_tables WHERE schemaname = "
+                                     "current_schema() ORDER BY tablename").fetchall():
+            for row in self.execute('SELECT * FROM "%s"' % table).fetchall():
+                yield "%s %r" % (table, tuple(row))
+
+    def commit(self):
+        pass
+
+    def close(self):
+        self._c.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def db_connect(data_dir, readonly=False):
+    """A connection to the database of the server or CLI on data_dir: sqlite3 on
+    DIR/kuvert.db, or in the PostgreSQL pass the data directory's schema (see _PgConnection).
+    SQL uses ? placeholders on both; rows are tuples that can also be indexed by name."""
+    if on_postgresql():
+        return _PgConnection(data_dir)
+    path = os.path.join(str(data_dir), "kuvert.db")
+    if readonly:
+        con = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=30)
+    else:
+        con = sqlite3.connect(path, timeout=30)
+    return con
 
 
 def kuvert_bin():
@@ -41,7 +169,8 @@ def kuvert_bin():
 def clean_env(extra=None):
     """The environment for child processes: no stray KUVERT_* settings from the caller's shell
     (they would change the configuration under test), plus extra."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KUVERT_") or k == "KUVERT_ROOT"}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("KUVERT_") or k in ("KUVERT_ROOT",) + PG_HARNESS_VARS}
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
     env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
     if extra:

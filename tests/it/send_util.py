@@ -12,7 +12,7 @@ import sqlite3
 import tarfile
 import uuid as uuidlib
 
-from kuvert_harness import ROOT
+from kuvert_harness import ROOT, db_connect
 
 EXAMPLES = os.path.join(ROOT, "tests", "data", "examples")
 FULL_12 = "itk-dev-rpa_python-serviceplatformen__MeMo_Full_Example__memo-1.2.xml"
@@ -96,7 +96,7 @@ def archive(entries, fmt="alone"):
 def db(srv_or_dir):
     """A read-only sqlite3 connection to the server's database."""
     d = srv_or_dir if isinstance(srv_or_dir, str) else srv_or_dir.data_dir
-    con = sqlite3.connect("file:%s?mode=ro" % os.path.join(d, "kuvert.db"), uri=True, timeout=30)
+    con = db_connect(d, readonly=True)
     con.row_factory = sqlite3.Row
     return con
 

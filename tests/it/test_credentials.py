@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from kuvert_harness import KuvertServer, assert_error_message
+from kuvert_harness import KuvertServer, assert_error_message, db_connect
 from readside_util import bearer, mailbox, setup_org
 from send_util import EXAMPLE_CPR, MIN_12, SENDER_CVR, letter, send
 
@@ -209,7 +209,7 @@ def test_secrets_stored_hashed_and_never_logged(srv):
     assert reads(srv, tok) == 200
     log = srv.log()
     assert tok not in log and secret not in log and rotated not in log
-    db = sqlite3.connect("file:%s/kuvert.db?mode=ro" % srv.data_dir, uri=True)
+    db = db_connect(srv.data_dir, readonly=True)
     try:
         dump = "\n".join(db.iterdump())
     finally:

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from kuvert_harness import KuvertServer, parse_metrics
+from kuvert_harness import KuvertServer, parse_metrics, db_connect
 from readside_util import basic, setup_org
 from receiver import Receiver
 from smtp_sink import SmtpSink
@@ -95,7 +95,7 @@ def wait_mails(sink, addr, n, timeout=30):
 
 
 def events(srv, tag, system):
-    db = sqlite3.connect(os.path.join(srv.data_dir, "kuvert.db"), timeout=30)
+    db = db_connect(srv.data_dir)
     try:
         return [r[0] for r in db.execute("SELECT props FROM events WHERE tag = ? AND"
                                          " system_id = ? ORDER BY seq", (tag, system))]
@@ -267,7 +267,7 @@ def test_no_smtp_keeps_mails_pending(tmp_path, rx):
 
 
 def outbox(srv):
-    db = sqlite3.connect(os.path.join(srv.data_dir, "kuvert.db"), timeout=30)
+    db = db_connect(srv.data_dir)
     try:
         return db.execute("SELECT kind, state, attempts, last_error FROM mail_outbox"
                           " ORDER BY id").fetchall()

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from kuvert_harness import assert_error_message, kuvert_bin
+from kuvert_harness import assert_error_message, kuvert_bin, db_connect
 from readside_util import bearer, letter_xml, mailbox, setup_org, user_token
 from test_recipient_pull import events, page, recipient_system
 
@@ -56,7 +56,7 @@ def reply(srv, tok, uuid, text="Mit svar", attachments=(), **kw):
 
 
 def db_one(srv, sql, args=()):
-    db = sqlite3.connect(os.path.join(srv.data_dir, "kuvert.db"), timeout=30)
+    db = db_connect(srv.data_dir)
     try:
         return db.execute(sql, args).fetchone()
     finally:

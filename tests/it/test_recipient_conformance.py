@@ -24,7 +24,7 @@ import uuid as uuidlib
 
 import pytest
 
-from kuvert_harness import KuvertServer, assert_error_message
+from kuvert_harness import KuvertServer, assert_error_message, db_connect
 from readside_util import basic, bearer, letter_xml, mailbox, setup_org, user_token
 from recipient_util import settle
 
@@ -86,7 +86,7 @@ def receipts_of(srv, sender, uuid):
 
 
 def db_rows(srv, sql, args=()):
-    db = sqlite3.connect(os.path.join(srv.data_dir, "kuvert.db"), timeout=30)
+    db = db_connect(srv.data_dir)
     try:
         return db.execute(sql, args).fetchall()
     finally:

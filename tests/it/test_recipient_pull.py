@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from kuvert_harness import assert_error_message
+from kuvert_harness import assert_error_message, db_connect
 from readside_util import basic, letter_xml, mailbox, setup_org
 
 SENDER = "29189978"
@@ -60,7 +60,7 @@ def send(srv, sender, cvr, point_id=None, **kw):
 
 
 def events(srv, tag):
-    db = sqlite3.connect(os.path.join(srv.data_dir, "kuvert.db"), timeout=30)
+    db = db_connect(srv.data_dir)
     try:
         return db.execute("SELECT message_uuid, system_id, props FROM events WHERE tag = ?"
                           " ORDER BY seq", (tag,)).fetchall()
@@ -69,7 +69,7 @@ def events(srv, tag):
 
 
 def letter_row(srv, uuid):
-    db = sqlite3.connect(os.path.join(srv.data_dir, "kuvert.db"), timeout=30)
+    db = db_connect(srv.data_dir)
     try:
         return db.execute("SELECT state, mailbox_id, receipt_status FROM letters"
                           " WHERE message_uuid = ?", (uuid,)).fetchone()
@@ -275,7 +275,7 @@ def test_pull_health_in_system_show(server, env):
     # Letters still wait, so the health check (once a second) may already have started a new
     # waiting period for the other three: it cannot start before this fetch.
     assert s["failingSince"] is None or s["failingSince"] >= s["lastSuccessfulDelivery"]
-    db = sqlite3.connect(os.path.join(server.data_dir, "kuvert.db"), timeout=30)
+    db = db_connect(server.data_dir)
     try:
         state, fetched = db.execute(
             "SELECT q.state, q.fetched_ms FROM recipient_queue q JOIN letters l"

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from kuvert_harness import run_cli
+from kuvert_harness import run_cli, db_connect
 from readside_util import setup_org
 from receiver import Receiver
 from recipient_util import authority, letter_events, send_to, settle
@@ -34,8 +34,7 @@ def serve(make_server, timeout="1s", parallel=None):
 
 
 def queue_row(srv, uuid):
-    con = sqlite3.connect("file:%s?mode=ro" % os.path.join(srv.data_dir, "kuvert.db"), uri=True,
-                          timeout=30)
+    con = db_connect(srv.data_dir, readonly=True)
     try:
         return con.execute("SELECT q.state, q.attempts, q.last_error, q.fetched_ms FROM "
                            "recipient_queue q JOIN letters l ON l.id = q.letter_id "
@@ -306,7 +305,7 @@ def test_kill9_during_burst_loses_nothing(make_server, rx):
     srv.kill9()
     time.sleep(0.5)  # requests the receiver had already read finish (20 ms each)
     before = rx.uuids()
-    con = sqlite3.connect(os.path.join(srv.data_dir, "kuvert.db"), timeout=30)
+    con = db_connect(srv.data_dir)
     try:
         committed = {r[0] for r in con.execute(
             "SELECT l.message_uuid FROM recipient_queue q JOIN letters l ON l.id = q.letter_id "

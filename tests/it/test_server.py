@@ -10,8 +10,8 @@ import time
 import pytest
 import requests
 
-from kuvert_harness import (KuvertServer, assert_error_message, metric, parse_metrics,
-                            run_cli)
+from kuvert_harness import (KuvertServer, assert_error_message, metric, on_postgresql,
+                            parse_metrics, run_cli)
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -230,7 +230,8 @@ def test_listening_line_and_restart_after_kill9(tmp_path):
     assert srv.get("/healthz").json() == {"status": "ok"}
     assert srv.port > 0 and first_port > 0
     srv.stop()
-    assert os.path.exists(os.path.join(str(tmp_path / "d"), "kuvert.db"))
+    # the database is DIR/kuvert.db, or in the PostgreSQL pass the --db database, not in DIR
+    assert os.path.exists(os.path.join(str(tmp_path / "d"), "kuvert.db")) != on_postgresql()
 
 
 @pytest.mark.parametrize("model", ["per-connection", "pool"])

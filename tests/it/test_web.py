@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from kuvert_harness import run_cli
+from kuvert_harness import run_cli, db_connect
 
 CPR = "2211771212"          # a citizen with a mailbox (kuvert demo: Mette Hansen)
 EVIL = '<script>alert("x")</script>&\''
@@ -134,13 +134,12 @@ def test_sign_in_sets_hardened_cookie_and_stores_only_a_hash(web):
     assert len(value) == 43  # 256 bits, base64url
     page = srv.get("/post/")
     assert page.status_code == 200 and "Mette Hansen" in page.text
-    db = sqlite3.connect(srv.data_dir + "/kuvert.db")
+    db = db_connect(srv.data_dir)
     rows = db.execute("SELECT id_sha256, subject, user_agent, created_ms, last_used_ms "
                       "FROM web_sessions").fetchall()
     assert len(rows) == 1 and rows[0][1] == CPR and rows[0][2]  # device recorded
     assert value not in rows[0][0]
-    with open(srv.data_dir + "/kuvert.db", "rb") as f:
-        assert value.encode() not in f.read()
+    assert value not in "\n".join(db.iterdump())  # nowhere in the database
     ev = db.execute("SELECT tag, actor FROM events WHERE tag = 'USER_SIGNED_IN'").fetchall()
     assert ev == [("USER_SIGNED_IN", "cpr:" + CPR)]
 
@@ -173,7 +172,7 @@ def test_csrf_refused_changes_nothing(web):
     r = srv.post("/logout", data={"csrf": "B" * 43}, allow_redirects=False)
     assert r.status_code == 403
     assert srv.get("/post/", allow_redirects=False).status_code == 200  # still signed in
-    db = sqlite3.connect(srv.data_dir + "/kuvert.db")
+    db = db_connect(srv.data_dir)
     assert db.execute("SELECT COUNT(*) FROM web_sessions WHERE revoked_ms IS NOT NULL").fetchone()[0] == 0
 
 
@@ -189,7 +188,7 @@ def test_sign_out_revokes_server_side(web):
     srv.session.cookies.clear()
     srv.session.cookies.set("kuvert", cookie)
     assert srv.get("/post/", allow_redirects=False).status_code == 303
-    db = sqlite3.connect(srv.data_dir + "/kuvert.db")
+    db = db_connect(srv.data_dir)
     assert db.execute("SELECT tag FROM events WHERE tag = 'USER_SIGNED_OUT'").fetchall()
 
 
@@ -281,7 +280,7 @@ def test_next_parameter_cannot_leave_the_site(web):
 def test_ended_sessions_kept_30_days_for_device_history(web):
     srv = web()
     sign_in(srv)
-    db = sqlite3.connect(srv.data_dir + "/kuvert.db")
+    db = db_connect(srv.data_dir)
     srv.advance_clock("9h")  # past the 8 h lifetime: ended, still listed
     sign_in(srv)
     assert db.execute("SELECT COUNT(*) FROM web_sessions").fetchone()[0] == 2

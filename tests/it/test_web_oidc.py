@@ -17,7 +17,7 @@ import urllib.parse
 import pytest
 import requests
 
-from kuvert_harness import ROOT, KuvertServer, run_cli
+from kuvert_harness import ROOT, KuvertServer, run_cli, db_connect
 
 CLIENT_ID = "kuvert"
 SECRET = "kuvert-test-secret"
@@ -106,7 +106,7 @@ def test_discovery_driven_code_flow_signs_a_citizen_in(oidc):
     assert r.status_code == 303 and r.headers["Location"] == "/post/", r.text
     page = s.get(srv.url + "/post/", timeout=30)
     assert page.status_code == 200 and "Mette Hansen" in page.text
-    db = sqlite3.connect(srv.data_dir + "/kuvert.db")
+    db = db_connect(srv.data_dir)
     assert db.execute("SELECT method, subject FROM web_sessions ORDER BY created_ms DESC "
                       "LIMIT 1").fetchone() == ("oidc", CPR)
     assert db.execute("SELECT COUNT(*) FROM web_oidc_logins").fetchone()[0] == 0
@@ -117,7 +117,7 @@ def test_pkce_challenge_is_s256_of_a_stored_verifier(oidc):
     s = requests.Session()
     r = s.get(srv.url + "/login/oidc", allow_redirects=False, timeout=30)
     q = urllib.parse.parse_qs(urllib.parse.urlparse(r.headers["Location"]).query)
-    db = sqlite3.connect(srv.data_dir + "/kuvert.db")
+    db = db_connect(srv.data_dir)
     state_hash = hashlib.sha256(q["state"][0].encode()).hexdigest()
     verifier, = db.execute("SELECT verifier FROM web_oidc_logins WHERE state_sha256 = ?",
                            (state_hash,)).fetchone()

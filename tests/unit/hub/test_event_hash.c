@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "unit/hub/store_fixture.h"
+
 #include "hub/events.h"
 #include "store/store.h"
 #include "util/crypto.h"
@@ -74,7 +76,7 @@ static void insert_row(struct kv_db *db, int64_t seq, const char *id, int64_t ti
 
 static void test_documented_form_verifies(void **state)
 {
-    char dir[] = "/tmp/kv-test-evhash-XXXXXX", cmd[128];
+    char dir[] = "/tmp/kv-test-evhash-XXXXXX";
     char h1[KV_SHA256_HEX_LEN + 1], h2[KV_SHA256_HEX_LEN + 1], h3[KV_SHA256_HEX_LEN + 1];
     struct kv_store *st = NULL;
     struct kv_db *db = NULL;
@@ -84,7 +86,7 @@ static void test_documented_form_verifies(void **state)
 
     (void)state;
     assert_non_null(mkdtemp(dir));
-    assert_int_equal(kv_store_open(dir, &st, NULL), 0);
+    assert_int_equal(kv_test_store_open(dir, &st, NULL), 0);
     assert_int_equal(kv_db_acquire(st, &db, NULL), 0);
     assert_int_equal(kv_db_exec(db, "DELETE FROM events", NULL), 0); /* setup's own, if any */
     assert_int_equal(kv_db_begin(db, NULL), 0);
@@ -110,8 +112,7 @@ static void test_documented_form_verifies(void **state)
 
     kv_db_release(db);
     kv_store_close(st);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(kv_test_store_drop(dir), 0);
 }
 
 int main(void)

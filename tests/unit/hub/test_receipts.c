@@ -58,9 +58,7 @@ static int setup(void **state)
     struct kv_err err = {0};
 
     snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-receipts-XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    if (kv_store_open(f->dir, &f->st, &err) != 0 || kv_db_acquire(f->st, &f->db, &err) != 0) {
+    if (kv_test_store_new(f->dir, &f->st, &f->db, &err) != 0) {
         fprintf(stderr, "store: %s\n", err.msg);
         return -1;
     }

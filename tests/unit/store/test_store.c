@@ -17,6 +17,9 @@
 
 #include <cmocka.h>
 
+#include "unit/hub/store_fixture.h"
+
+#include "memo/embed.h"
 #include "store/store.h"
 
 struct fx {
@@ -32,7 +35,7 @@ static int setup(void **state)
     snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-store-XXXXXX");
     if (!mkdtemp(f->dir))
         return -1;
-    if (kv_store_open(f->dir, &f->st, &err) != 0) {
+    if (kv_test_store_open(f->dir, &f->st, &err) != 0) {
         fprintf(stderr, "open: %s\n", err.msg);
         return -1;
     }
@@ -43,11 +46,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
     kv_store_close(f->st);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
+    if (kv_test_store_drop(f->dir) != 0)
         return -1;
     free(f);
     return 0;
@@ -74,7 +75,7 @@ static void test_migrations_once(void **state)
     int v = 0;
     int64_t n;
 
-    assert_string_equal(kv_store_backend(f->st), "sqlite");
+    assert_string_equal(kv_store_backend(f->st), kv_test_on_pg() ? "postgresql" : "sqlite");
     assert_int_equal(kv_store_schema_version(f->st, &v, &err), 0);
     assert_true(v >= 3); /* 001_core, 002_letters, 003_receipts at least */
     assert_int_equal(kv_db_acquire(f->st, &db, &err), 0);
@@ -86,14 +87,15 @@ static void test_migrations_once(void **state)
                      1);
     kv_db_release(db);
     /* reopening applies nothing again (a re-run of 001 would fail on CREATE TABLE) */
-    assert_int_equal(kv_store_open(f->dir, &again, &err), 0);
+    assert_int_equal(kv_test_store_open(f->dir, &again, &err), 0);
     assert_int_equal(kv_db_acquire(again, &db, &err), 0);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM schema_migrations"), n);
     kv_db_release(db);
     kv_store_close(again);
 }
 
-static void test_wal_and_pragmas(void **state)
+/* The durability settings every connection runs with. */
+static void test_durable_settings(void **state)
 {
     struct fx *f = *state;
     struct kv_db *db = NULL;
@@ -102,6 +104,26 @@ static void test_wal_and_pragmas(void **state)
     char path[128];
 
     assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    if (kv_test_on_pg()) {
+        assert_int_equal(kv_db_prepare(db, "SHOW synchronous_commit", &s, NULL), 0);
+        assert_int_equal(kv_stmt_step(s, NULL), KV_ROW);
+        assert_string_equal(kv_stmt_col_text(s, 0), "on");
+        kv_stmt_done(s);
+        /* lazy for a while, FULL again once pooled */
+        assert_int_equal(kv_db_durability(db, KV_DURABILITY_LAZY, NULL), 0);
+        assert_int_equal(kv_db_prepare(db, "SHOW synchronous_commit", &s, NULL), 0);
+        assert_int_equal(kv_stmt_step(s, NULL), KV_ROW);
+        assert_string_equal(kv_stmt_col_text(s, 0), "off");
+        kv_stmt_done(s);
+        kv_db_release(db);
+        assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+        assert_int_equal(kv_db_prepare(db, "SHOW synchronous_commit", &s, NULL), 0);
+        assert_int_equal(kv_stmt_step(s, NULL), KV_ROW);
+        assert_string_equal(kv_stmt_col_text(s, 0), "on");
+        kv_stmt_done(s);
+        kv_db_release(db);
+        return;
+    }
     assert_int_equal(kv_db_prepare(db, "PRAGMA journal_mode", &s, NULL), 0);
     assert_int_equal(kv_stmt_step(s, NULL), KV_ROW);
     assert_string_equal(kv_stmt_col_text(s, 0), "wal");
@@ -115,6 +137,7 @@ static void test_wal_and_pragmas(void **state)
     assert_int_equal(access(path, F_OK), 0);
 }
 
+/* SQLite creates the data directory (mode 0700, parents too); PostgreSQL leaves it alone. */
 static void test_creates_nested_dir(void **state)
 {
     struct fx *f = *state;
@@ -123,8 +146,13 @@ static void test_creates_nested_dir(void **state)
     struct stat sb;
 
     snprintf(dir, sizeof(dir), "%s/a/b", f->dir);
-    assert_int_equal(kv_store_open(dir, &st, NULL), 0);
+    assert_int_equal(kv_test_store_open(dir, &st, NULL), 0);
     kv_store_close(st);
+    if (kv_test_on_pg()) {
+        assert_int_not_equal(stat(dir, &sb), 0);
+        assert_int_equal(kv_test_store_drop(dir), 0);
+        return;
+    }
     assert_int_equal(stat(dir, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0700);
 }
@@ -166,7 +194,7 @@ static void test_statement_cache_and_conflict(void **state)
     assert_int_equal(insert_org(db, "11111111", "One", &err), KV_DONE);
     assert_int_equal(insert_org(db, "22222222", "Two", &err), KV_DONE);
     assert_int_equal(insert_org(db, "11111111", "Again", &err), KV_ECONFLICT);
-    assert_non_null(strstr(err.msg, "UNIQUE"));
+    assert_non_null(strcasestr(err.msg, "UNIQUE"));
     /* the statement is usable after a failed step */
     assert_int_equal(insert_org(db, "33333333", "Three", &err), KV_DONE);
     assert_int_equal(kv_db_changes(db), 1);
@@ -217,7 +245,11 @@ static void test_transactions(void **state)
     assert_int_equal(count(db, "SELECT COUNT(*) FROM orgs WHERE cvr = '77777777'"), 0);
 
     /* blobs and NULL columns */
-    assert_int_equal(kv_db_exec(db, "CREATE TEMP TABLE b (x BLOB, y TEXT)", NULL), 0);
+    assert_int_equal(kv_db_exec(db,
+                                kv_test_on_pg() ? "CREATE TEMP TABLE b (x BYTEA, y TEXT)"
+                                                : "CREATE TEMP TABLE b (x BLOB, y TEXT)",
+                                NULL),
+                     0);
     assert_int_equal(kv_db_prepare(db, "INSERT INTO b VALUES (?, ?)", &s, NULL), 0);
     kv_stmt_bind_blob(s, 1, "a\0b", 3);
     kv_stmt_bind_null(s, 2);
@@ -358,6 +390,211 @@ static void test_returning_durability_checkpoint(void **state)
     }
 }
 
+/* The portable SQL of docs/store.md means the same on every backend: `?` and `?N`
+ * placeholders (a `?` inside a literal is no placeholder), RETURNING, ON CONFLICT DO NOTHING,
+ * booleans read as 0/1, blobs with NUL bytes, text NULLs in `? IS NULL`, a parameter bound
+ * NULL first and an integer later, and the two-argument max() with SQLite's NULL rule. */
+static void test_portable_sql(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *db = NULL;
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0, ""};
+    static const char blob[] = {'a', 0, 'b', (char)0xff, 0};
+    const void *p;
+    size_t len = 0;
+    int i;
+
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    assert_int_equal(kv_db_prepare(db, "SELECT ?2, '?' || ?1, ? /* ? */ -- ?\n", &s, &err), 0);
+    assert_int_equal(kv_stmt_bind_text(s, 1, "one", -1), 0);
+    assert_int_equal(kv_stmt_bind_int64(s, 2, 2), 0);
+    assert_int_equal(kv_stmt_bind_text(s, 3, "three", -1), 0);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    assert_int_equal(kv_stmt_col_int64(s, 0), 2);
+    assert_string_equal(kv_stmt_col_text(s, 1), "?one");
+    assert_string_equal(kv_stmt_col_text(s, 2), "three");
+    assert_int_equal(kv_stmt_step(s, &err), KV_DONE);
+    kv_stmt_done(s);
+
+    assert_int_equal(kv_db_prepare(db, "SELECT 1 = 1, 1 = 0, ? IS NULL, ? <> 0", &s, &err), 0);
+    kv_stmt_bind_text(s, 1, NULL, -1);
+    kv_stmt_bind_int64(s, 2, 7);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    assert_int_equal(kv_stmt_col_int64(s, 0), 1);
+    assert_int_equal(kv_stmt_col_int64(s, 1), 0);
+    assert_int_equal(kv_stmt_col_int64(s, 2), 1);
+    assert_int_equal(kv_stmt_col_int64(s, 3), 1);
+    kv_stmt_done(s);
+
+    assert_int_equal(kv_db_prepare(db,
+                                   "SELECT max(COALESCE(?, 0), ?), max(5, NULL), max(3, 9)",
+                                   &s, &err),
+                     0);
+    kv_stmt_bind_null(s, 1);
+    kv_stmt_bind_int64(s, 2, 4);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    assert_int_equal(kv_stmt_col_int64(s, 0), 4);
+    assert_true(kv_stmt_col_is_null(s, 1));
+    assert_int_equal(kv_stmt_col_int64(s, 2), 9);
+    kv_stmt_done(s);
+
+    /* blobs, RETURNING, a NULL first and a value later in the same (cached) statement */
+    /* (DDL is per dialect, as in the migrations) */
+    assert_int_equal(kv_db_exec(db,
+                                kv_test_on_pg() ? "CREATE TABLE portable_t (id BIGINT PRIMARY KEY, "
+                                                  "b BYTEA, n BIGINT, t TEXT UNIQUE)"
+                                                : "CREATE TABLE portable_t (id INTEGER PRIMARY KEY, "
+                                                  "b BLOB, n INTEGER, t TEXT UNIQUE)",
+                                &err),
+                     0);
+    for (i = 0; i < 3; i++) {
+        static const char SQL[] = "INSERT INTO portable_t (id, b, n, t) VALUES (?, ?, ?, ?) "
+                                  "RETURNING id";
+        char t[16];
+
+        assert_int_equal(kv_db_prepare(db, SQL, &s, &err), 0);
+        kv_stmt_bind_int64(s, 1, 10 + i);
+        kv_stmt_bind_blob(s, 2, blob, sizeof(blob));
+        if (i == 0)
+            kv_stmt_bind_null(s, 3);
+        else
+            kv_stmt_bind_int64(s, 3, (int64_t)i << 40);
+        snprintf(t, sizeof(t), "t%d", i);
+        kv_stmt_bind_text(s, 4, t, -1);
+        assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+        assert_int_equal(kv_stmt_col_int64(s, 0), 10 + i);
+        kv_stmt_done(s);
+    }
+    assert_int_equal(kv_db_prepare(db, "SELECT b, n FROM portable_t ORDER BY id", &s, &err), 0);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    p = kv_stmt_col_blob(s, 0, &len);
+    assert_int_equal(len, sizeof(blob));
+    assert_memory_equal(p, blob, sizeof(blob));
+    assert_true(kv_stmt_col_is_null(s, 1));
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    assert_int_equal(kv_stmt_col_int64(s, 1), (int64_t)1 << 40);
+    kv_stmt_done(s);
+    /* ON CONFLICT DO NOTHING changes nothing and is no error */
+    assert_int_equal(kv_db_prepare(db,
+                                   "INSERT INTO portable_t (id, b, n, t) VALUES (99, ?, 0, 't1') "
+                                   "ON CONFLICT DO NOTHING",
+                                   &s, &err),
+                     0);
+    kv_stmt_bind_blob(s, 1, "", 0);
+    assert_int_equal(kv_stmt_step(s, &err), KV_DONE);
+    kv_stmt_done(s);
+    assert_int_equal(kv_db_changes(db), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM portable_t"), 3);
+    kv_db_release(db);
+}
+
+/* Every SQLite migration has its PostgreSQL mirror under the same number (and the other way
+ * round), and the schema a store ends up with is at the highest of them. */
+static void test_migrations_mirrored(void **state)
+{
+    struct fx *f = *state;
+    static const char SQ[] = "src/store/migrations/sqlite/";
+    static const char PG[] = "src/store/migrations/postgresql/";
+    int sq[256] = {0}, pg[256] = {0}, i, v, hi = 0;
+
+    for (i = 0; kv_embed_files[i].name; i++) {
+        const char *n = kv_embed_files[i].name;
+
+        if (strncmp(n, SQ, strlen(SQ)) == 0 && (v = atoi(n + strlen(SQ))) > 0 && v < 256)
+            sq[v] = 1;
+        if (strncmp(n, PG, strlen(PG)) == 0 && (v = atoi(n + strlen(PG))) > 0 && v < 256)
+            pg[v] = 1;
+    }
+    for (v = 1; v < 256; v++) {
+        if (sq[v] != pg[v])
+            fail_msg("migration %03d exists for %s only", v, sq[v] ? "sqlite" : "postgresql");
+        if (sq[v])
+            hi = v;
+    }
+    assert_int_equal(kv_store_schema_version(f->st, &v, NULL), 0);
+    assert_int_equal(v, hi);
+}
+
+static int64_t read_max(struct kv_db *db)
+{
+    return count(db, "SELECT COALESCE(MAX(n), 0) FROM excl_t");
+}
+
+struct excl {
+    struct kv_store *st;
+    int failures;
+};
+
+/* Read-then-write in a write transaction: the max it read must still be the max. */
+static void *excl_worker(void *arg)
+{
+    struct excl *x = arg;
+    struct kv_db *db = NULL;
+    struct kv_stmt *s = NULL;
+    int i;
+
+    if (kv_db_acquire(x->st, &db, NULL) != 0) {
+        x->failures = 100;
+        return NULL;
+    }
+    for (i = 0; i < 100; i++) {
+        int64_t n;
+
+        if (kv_db_begin(db, NULL) != 0) {
+            x->failures++;
+            continue;
+        }
+        n = read_max(db);
+        if (kv_db_prepare(db, "INSERT INTO excl_t (n) VALUES (?)", &s, NULL) != 0) {
+            x->failures++;
+            kv_db_rollback(db);
+            continue;
+        }
+        kv_stmt_bind_int64(s, 1, n + 1);
+        if (kv_stmt_step(s, NULL) != KV_DONE) {
+            kv_stmt_done(s);
+            x->failures++;
+            kv_db_rollback(db);
+            continue;
+        }
+        kv_stmt_done(s);
+        if (kv_db_commit(db, NULL) != 0)
+            x->failures++;
+    }
+    kv_db_release(db);
+    return NULL;
+}
+
+/* Write transactions exclude each other, also across stores (processes, nodes). */
+static void test_write_transactions_exclude(void **state)
+{
+    struct fx *f = *state;
+    struct kv_store *other = NULL;
+    struct kv_db *db = NULL;
+    struct excl x[3];
+    pthread_t t[3];
+    int i;
+
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    assert_int_equal(kv_db_exec(db, "CREATE TABLE excl_t (n BIGINT PRIMARY KEY)", NULL), 0);
+    kv_db_release(db);
+    assert_int_equal(kv_test_store_open(f->dir, &other, NULL), 0);
+    for (i = 0; i < 3; i++) {
+        x[i] = (struct excl){i == 2 ? other : f->st, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, excl_worker, &x[i]), 0);
+    }
+    for (i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(x[i].failures, 0);
+    }
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    assert_int_equal(read_max(db), 300);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM excl_t"), 300);
+    kv_db_release(db);
+    kv_store_close(other);
+}
+
 #define PER_THREAD 200
 
 struct worker {
@@ -399,7 +636,7 @@ static void test_two_connections_concurrently(void **state)
     int i;
 
     /* the second writer has its own store, like a CLI command beside the server */
-    assert_int_equal(kv_store_open(f->dir, &other, NULL), 0);
+    assert_int_equal(kv_test_store_open(f->dir, &other, NULL), 0);
     w[0] = (struct worker){f->st, 10000000, 0};
     w[1] = (struct worker){other, 20000000, 0};
     for (i = 0; i < 2; i++)
@@ -434,11 +671,14 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrations_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wal_and_pragmas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_durable_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_creates_nested_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_statement_cache_and_conflict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_portable_sql, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrations_mirrored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_transactions_exclude, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sticky_bind_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_returning_durability_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_connections_concurrently, setup, teardown),
