@@ -252,6 +252,9 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
             rc = KV_EPERM;
         }
     }
+    if (rc == 0 && p->kind == KV__PRINCIPAL_USER && route->access &&
+        strcmp(route->access, KV_ACCESS_MAILBOX_WRITE) == 0)
+        rc = kv__mailbox_send_admit(req, resp, p->owner_type, p->owner_id);
     if (rc < 0) {
         free(p);
         return rc;

@@ -32,4 +32,11 @@ struct kv__principal {
 const struct kv__principal *kv__principal(const struct kv_http_req *req,
                                           enum kv__principal_kind kind);
 
+/* Route-specific admission, run by the gate after the decision and still before the body is
+ * read (mailbox_send.c): a mailbox write whose Content-Length is more than any destination
+ * open to the owner accepts (a reply: where it goes) is refused with 413
+ * CONTACT_POINT_SIZE_LIMIT. 0 to admit; negative with resp filled. */
+int kv__mailbox_send_admit(struct kv_http_req *req, struct kv_http_resp *resp,
+                           const char *owner_type, const char *owner_id);
+
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/gate.h"
 #include "api/read_util.h"
 #include "hub/mailbox_send.h"
 #include "hub/mailbox_view.h"
@@ -240,46 +241,76 @@ static int top_level_string(const char *b, size_t n, const char *key, char *out,
     return 0;
 }
 
-/* Refuses (413 CONTACT_POINT_SIZE_LIMIT) a request body larger than its destination's size
- * limit allows, before the body is parsed: a 127 MB letter to a 10 MB contact point is not
- * turned into a JSON tree and decoded files first. Returns 0 to go on; a negative code when
- * the answer is written. */
-static int size_gate(struct kv_http_req *req, struct kv_http_resp *resp, int reply,
-                     const struct kv_mbox_owner *owner)
+/* Refuses (413 CONTACT_POINT_SIZE_LIMIT) a request of size bytes larger than its
+ * destination's size limit allows: point_id / reply_uuid as kv_mbox_send_body_max. Returns 0
+ * to go on; a negative code when the answer is written. */
+static int size_check(struct kv_http_req *req, struct kv_http_resp *resp, uint64_t size,
+                      const struct kv_mbox_owner *owner, const char *point_id,
+                      const char *reply_uuid)
 {
     struct kv_err err = {0};
-    char point[40], msg[256];
-    const char *point_id = NULL;
+    char msg[256];
     uint64_t max = 0;
     int64_t max_mb = 0;
     int rc;
+
+    rc = kv_mbox_send_body_max(req->hub, owner, point_id, reply_uuid, &max, &max_mb, &err);
+    if (rc < 0) {
+        kv_http_resp_from_err(resp, rc, &err);
+        return rc;
+    }
+    if (size <= max)
+        return 0;
+    if (max_mb > 0)
+        snprintf(msg, sizeof(msg),
+                 "the request is %llu bytes; the contact point accepts at most %lld MB of files "
+                 "(%lld bytes), which a request of at most %llu bytes carries",
+                 (unsigned long long)size, (long long)max_mb, (long long)max_mb * KV_MBOX_SEND_MB,
+                 (unsigned long long)max);
+    else
+        snprintf(msg, sizeof(msg),
+                 "the request is %llu bytes; no contact point accepts more than %d bytes of files "
+                 "(a request of at most %llu bytes)",
+                 (unsigned long long)size, KV_MBOX_SEND_DECODED_MAX, (unsigned long long)max);
+    kv_http_resp_field_error(resp, 413, "CONTACT_POINT_SIZE_LIMIT", msg, "MailboxMessage",
+                             "attachments", NULL);
+    return KV_ETOOBIG;
+}
+
+/* After the body is read, before it is parsed: a 127 MB letter to a 10 MB contact point is
+ * not turned into a JSON tree and decoded files first (the point from a look-ahead). */
+static int size_gate(struct kv_http_req *req, struct kv_http_resp *resp, int reply,
+                     const struct kv_mbox_owner *owner)
+{
+    char point[40];
+    const char *point_id = NULL;
 
     if (!reply && top_level_string(req->body, req->body_len, "contactPointId", point,
                                    sizeof(point)) &&
         strlen(point) == 36)
         point_id = point;
-    rc = kv_mbox_send_body_max(req->hub, owner, point_id, reply ? req->params[0] : NULL, &max,
-                               &max_mb, &err);
-    if (rc < 0) {
-        kv_http_resp_from_err(resp, rc, &err);
-        return rc;
+    return size_check(req, resp, req->body_len, owner, point_id, reply ? req->params[0] : NULL);
+}
+
+int kv__mailbox_send_admit(struct kv_http_req *req, struct kv_http_resp *resp,
+                           const char *owner_type, const char *owner_id)
+{
+    struct kv_mbox_owner owner;
+    const char *cl = kv_http_req_header(req, "Content-Length");
+    int reply = strcmp(req->route->name, "mailbox_reply") == 0;
+    uint64_t size = 0;
+    size_t i;
+
+    if (!cl || !*cl || strlen(cl) > 19)
+        return 0; /* chunked, or refused by the server's framing checks */
+    for (i = 0; cl[i]; i++) {
+        if (cl[i] < '0' || cl[i] > '9')
+            return 0;
+        size = size * 10 + (uint64_t)(cl[i] - '0');
     }
-    if ((uint64_t)req->body_len <= max)
-        return 0;
-    if (max_mb > 0)
-        snprintf(msg, sizeof(msg),
-                 "the request is %zu bytes; the contact point accepts at most %lld MB of files "
-                 "(%lld bytes), which a request of at most %llu bytes carries",
-                 req->body_len, (long long)max_mb, (long long)max_mb * KV_MBOX_SEND_MB,
-                 (unsigned long long)max);
-    else
-        snprintf(msg, sizeof(msg),
-                 "the request is %zu bytes; no contact point accepts more than %d bytes of files "
-                 "(a request of at most %llu bytes)",
-                 req->body_len, KV_MBOX_SEND_DECODED_MAX, (unsigned long long)max);
-    kv_http_resp_field_error(resp, 413, "CONTACT_POINT_SIZE_LIMIT", msg, "MailboxMessage",
-                             "attachments", NULL);
-    return KV_ETOOBIG;
+    snprintf(owner.type, sizeof(owner.type), "%s", owner_type);
+    snprintf(owner.id, sizeof(owner.id), "%s", owner_id);
+    return size_check(req, resp, size, &owner, NULL, reply ? req->params[0] : NULL);
 }
 
 /* Parses and checks the body; writes the error answer itself and returns a negative code when

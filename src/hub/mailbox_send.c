@@ -559,6 +559,31 @@ uint64_t kv_mbox_send_request_max(int64_t max_mb)
            6 * (uint64_t)KV_MBOX_SEND_TEXT_MAX + KV_MBOX_SEND_REQUEST_SLACK;
 }
 
+/* The largest limit of the points open to owner's audience (0 when one has none, or when
+ * there are none: then the send itself refuses). */
+static int audience_max_mb(struct kv_db *db, const struct kv_mbox_owner *owner, int64_t *out,
+                           struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    *out = 0;
+    rc = kv_db_prepare(db,
+                       "SELECT MIN(memo_size_threshold_mb), MAX(memo_size_threshold_mb) FROM "
+                       "contact_points WHERE active = 1 AND ((? = 'CPR' AND visible_citizen = 1) "
+                       "OR (? = 'CVR' AND visible_company = 1))",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, owner->type, -1);
+    kv_stmt_bind_text(s, 2, owner->type, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW && !kv_stmt_col_is_null(s, 0) && kv_stmt_col_int64(s, 0) > 0)
+        *out = kv_stmt_col_int64(s, 1);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
 int kv_mbox_send_body_max(struct kv_hub *hub, const struct kv_mbox_owner *owner,
                           const char *point_id, const char *reply_uuid, uint64_t *out_max,
                           int64_t *out_max_mb, struct kv_err *err)
@@ -577,12 +602,13 @@ int kv_mbox_send_body_max(struct kv_hub *hub, const struct kv_mbox_owner *owner,
     memset(&t, 0, sizeof(t));
     memset(&l, 0, sizeof(l));
     kv_problem_init(&ignored);
-    if (!point_id && !reply_uuid)
-        return 0;
     rc = kv_db_acquire(hub->store, &db, err);
     if (rc < 0)
         return rc;
-    if (point_id) {
+    if (!point_id && !reply_uuid) {
+        rc = audience_max_mb(db, owner, &t.max_mb, err);
+        known = rc == 0;
+    } else if (point_id) {
         rc = load_point(db, point_id, strcmp(owner->type, "CPR") == 0 ? "citizen" : "company", &t,
                         err);
         known = rc == 0;

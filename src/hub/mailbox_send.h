@@ -101,8 +101,9 @@ int kv_mbox_send_reply(struct kv_hub *hub, const struct kv_mbox_owner *owner, co
  * can carry such a letter: base64 of the files, the text escaped at worst, plus
  * KV_MBOX_SEND_REQUEST_SLACK. kv_mbox_send_request_max computes it; kv_mbox_send_body_max
  * finds the limit of where a letter goes: contact point point_id (as open to owner's
- * audience) for a new letter, or where a reply to letter reply_uuid goes. When the target is
- * unknown or unreachable (the send itself refuses that, with its reason) *out_max is the
+ * audience) for a new letter, or where a reply to letter reply_uuid goes; with neither (a new
+ * letter whose point is not known yet) the largest limit of the points open to the owner's
+ * audience. When the target is unknown or unreachable (the send itself refuses that, with its reason) *out_max is the
  * largest any point accepts. *out_max_mb (may be NULL) gets the point's limit, 0 when none
  * applies. The API refuses a larger body with 413 CONTACT_POINT_SIZE_LIMIT before parsing it
  * (api/mailbox_send.c); the exact check on decoded bytes still runs when storing. */
