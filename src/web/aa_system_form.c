@@ -382,7 +382,7 @@ static int edit(struct kv_http_req *req, struct kv_http_resp *resp, int post)
     if (!post) {
         snprintf(v->kind, sizeof(v->kind), "%s", cur.kind);
         snprintf(v->name, sizeof(v->name), "%s", cur.name);
-        snprintf(v->protocol, sizeof(v->protocol), "%s", cur.protocol);
+        snprintf(v->protocol, sizeof(v->protocol), "%s", kv_protocol_name(cur.protocol));
         snprintf(v->push_url, sizeof(v->push_url), "%s", cur.push_url);
         snprintf(v->receipt_url, sizeof(v->receipt_url), "%s", cur.receipt_url);
         snprintf(v->contact_email, sizeof(v->contact_email), "%s", cur.contact_email);
