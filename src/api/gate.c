@@ -28,6 +28,7 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 #include "web/login.h"
+#include "web/who.h"
 
 /* A Basic credential as some clients send it, made canonical for kv_system_authenticate: the
  * scheme may be followed by a tab instead of a space, and base64 padding ('=') may be left
@@ -227,8 +228,14 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
     }
     if (rule->kinds & KV_AUTHZ_KIND(KV_PRINCIPAL_NONE))
         return 0; /* public */
-    if (route->flags & KV_ROUTE_PAGE)
-        return 0; /* pages check the browser's session themselves (src/web) for now */
+    if (route->flags & KV_ROUTE_PAGE) {
+        /* A page: the caller is the browser's session (web/who.h), decided by the same
+         * kv_authz_decide; a stranger is sent to sign-in, anyone else refused gets the HTML
+         * 403 page. Pages keep checking the objects they show themselves. */
+        struct kv_principal who;
+
+        return kv_web_gate(route->access, req, resp, &who);
+    }
     p = kv_xcalloc(1, sizeof(*p));
     if (rule->kinds & KV_AUTHZ_KIND(KV_PRINCIPAL_SYSTEM))
         rc = system_gate(hub, req, resp, p, rule->scoped ? req->params[0] : NULL, scope);

@@ -174,7 +174,7 @@ const struct kv_http_route kv_web_routes[] = {
     {"GET", "/login/oidc", kv_web_oidc_start, "web_oidc_start", PAGE, "public"},
     {"GET", "/login/oidc/callback", kv_web_oidc_callback, "web_oidc_callback", PAGE, "public"},
     {"GET", "/post/", p_post, "web_post", PAGE, "signed-in"},
-    {"GET", "/adgangsportal/", p_adgang, "web_adgangsportal", PAGE, "employee"},
-    {"GET", "/testportal/", p_test, "web_testportal", PAGE, "testportal"},
+    {"GET", "/adgangsportal/", p_adgang, "web_adgangsportal", PAGE, "signed-in"},
+    {"GET", "/testportal/", p_test, "web_testportal", PAGE, "signed-in"}, /* landing page */
     {NULL, NULL, NULL, NULL, 0, NULL},
 };

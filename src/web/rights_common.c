@@ -337,7 +337,7 @@ const struct kv_http_route kv_web_rights_routes[] = {
      KV_ACCESS_RIGHTS},
     {"POST", "/rettighedsportal/anmodninger/{id}", kv__rp_request_decide, "rp_request_decide", PAGE,
      KV_ACCESS_RIGHTS},
-    {"GET", "/rettighedsportal/anmod", kv__rp_ask, "rp_ask", PAGE, KV_ACCESS_SIGNED_IN},
-    {"POST", "/rettighedsportal/anmod", kv__rp_ask_post, "rp_ask_post", PAGE, KV_ACCESS_SIGNED_IN},
+    {"GET", "/rettighedsportal/anmod", kv__rp_ask, "rp_ask", PAGE, KV_ACCESS_EMPLOYEE},
+    {"POST", "/rettighedsportal/anmod", kv__rp_ask_post, "rp_ask_post", PAGE, KV_ACCESS_EMPLOYEE},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };

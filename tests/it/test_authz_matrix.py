@@ -1,0 +1,177 @@
+# SPDX-License-Identifier: MIT
+"""The routes x privileges matrix, generated (docs/rights.md "One authorisation decision").
+
+Nothing here lists routes or rights by hand: the routes come from `kuvert config routes
+--json` (each with its access key), the rules from `kuvert config access --json` (the one
+table in src/identity/authz.c), and the roles from `kuvert demo` (systems, bearer tokens)
+and `kuvert user list` (every demo employee's rights). Every route is then called by every
+role and by nobody, on a real server:
+
+* a route the table refuses to a role must refuse it -- 401/403 for an API route, a redirect
+  to sign-in (nobody) or 403 (signed in) for a page; anything else is a LEAK and fails;
+* a GET the table admits must not be refused by the gate (catches a route whose handler
+  checks something else than its declared key).
+
+API routes authenticate only the Authorization header (system token, admin token, a mailbox
+owner's bearer token); pages only the session cookie -- so a session opens no API route and
+a token no page, and the test expects exactly that."""
+import json
+import re
+import uuid
+
+import pytest
+import requests
+
+from kuvert_harness import run_cli
+
+ADMIN_TOKEN = "matrix-admin-token-0123456789abcdef"
+KOMMUNEN = "12345678"
+OTHER_ORG = "55667788"
+
+
+def fill(pattern, org):
+    """A concrete path for a route pattern ({orgId} = org, ids that exist nowhere)."""
+    def one(m):
+        name = m.group(1)
+        if name in ("orgId", "cvr", "org"):
+            return org
+        if name in ("id", "eid", "n"):
+            return "1"
+        return str(uuid.UUID(int=0x1234))
+    return re.sub(r"\{(\w+)\}", one, pattern)
+
+
+def decide(rule, p, scope):
+    """kv_authz_decide's semantics over a rule of `kuvert config access --json`."""
+    if "anonymous" in rule["kinds"]:
+        return "allow"
+    if p is None:
+        return "unauth"
+    if p["kind"] not in rule["kinds"]:
+        return "forbid"
+    if p["kind"] == "system" and rule.get("systemKind") and rule["systemKind"] != p["system_kind"]:
+        return "forbid"
+    if p["kind"] in ("employee", "company_user"):
+        if not p.get("org"):
+            return "forbid"
+        if rule.get("privilege") and rule["privilege"] not in p["privs"]:
+            return "forbid"
+    if rule["scoped"] and scope != p.get("org"):
+        return "forbid"
+    return "allow"
+
+
+class Role:
+    def __init__(self, name, headers=None, api=None, session_subject=None, page=None):
+        self.name = name
+        self.headers = headers or {}
+        self.api = api            # principal the API gate sees, or None
+        self.subject = session_subject
+        self.page = page          # principal a page sees, or None
+        self.http = requests.Session()
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory, request):
+    from kuvert_harness import KuvertServer
+    d = str(tmp_path_factory.mktemp("matrix") / "data")
+    demo = run_cli(["demo"], data=d)
+    routes = run_cli(["config", "routes"])["routes"]
+    rules = {r["access"]: r for r in run_cli(["config", "access"])["rules"]}
+    srv = KuvertServer(d, test_clock=True,
+                       args=["--test-login", "--set", "admin_token=" + ADMIN_TOKEN,
+                             "--set", "login_rate=100000"])
+    srv.start()
+    request.addfinalizer(lambda: srv.stop(check=False))
+    return srv, demo, routes, rules
+
+
+def roles_of(srv, demo):
+    def system(kind):
+        s = next(x for x in demo["systems"] if x["org"] == KOMMUNEN and x["kind"] == kind)
+        return Role(kind + "-system", {"Authorization": "Basic " + s["token"]},
+                    api={"kind": "system", "system_kind": kind, "org": KOMMUNEN})
+
+    def token(owner_type, owner_id):
+        t = next(x for x in demo["userTokens"] if x["ownerId"] == owner_id)
+        api = ({"kind": "citizen"} if owner_type == "CPR" else
+               {"kind": "company_user", "org": owner_id,
+                "privs": {"MESSAGE_BASIC", "MESSAGE_WRITE"}})
+        return Role("%s-token" % owner_type.lower(), {"Authorization": "Bearer " + t["token"]},
+                    api=api)
+
+    roles = [Role("nobody"), system("sender"), system("recipient"),
+             Role("admin", {"Authorization": "Bearer " + ADMIN_TOKEN}, api={"kind": "admin"}),
+             token("CPR", "2211771212"), token("CVR", "33445566"),
+             Role("citizen-session", session_subject="2211771212", page={"kind": "citizen"})]
+    # every demo employee, with the rights `kuvert user list` says they hold in their first
+    # organisation context (the session's default)
+    held = {}
+    for org in sorted({e["org"] for e in demo["employees"]}):
+        for e in run_cli(["user", "list", "--org", org], data=srv.data_dir)["employees"]:
+            for r in e["rights"]:
+                if r["status"] == "ACTIVE":
+                    held.setdefault(e["email"], {}).setdefault(r["scope"]["id"], set()).add(r["type"])
+            held.setdefault(e["email"], {}).setdefault(org, set())
+    for email, by_org in sorted(held.items()):
+        ctx = min(by_org)
+        roles.append(Role("employee " + email, session_subject=email,
+                          page={"kind": "employee", "org": ctx, "privs": by_org[ctx]}))
+    return roles
+
+
+def sign_in(srv, role):
+    page = role.http.get(srv.url + "/login", timeout=30)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    r = role.http.post(srv.url + "/login/test", data={"subject": role.subject, "csrf": csrf},
+                       allow_redirects=False, timeout=30)
+    assert r.status_code == 303, (role.name, r.status_code, r.text[:300])
+
+
+def test_every_route_with_every_role(matrix):
+    srv, demo, routes, rules = matrix
+    roles = roles_of(srv, demo)
+    leaks, refused, checked = [], [], 0
+    # routes that end the caller's own session are called last
+    ordered = sorted(routes, key=lambda r: r["pattern"] in ("/logout", "/login/test", "/context"))
+    for role in roles:
+        if role.subject:
+            sign_in(srv, role)
+        for rt in ordered:
+            assert rt.get("access") in rules, "route %s %s declares no known access key: %r" % (
+                rt["method"], rt["pattern"], rt.get("access"))
+            rule = rules[rt["access"]]
+            page = rt.get("page", False)
+            principal = role.page if page else role.api
+            scope = KOMMUNEN
+            want = decide(rule, principal, scope if rule["scoped"] else None)
+            path = fill(rt["pattern"], scope)
+            r = role.http.request(rt["method"], srv.url + path, headers=role.headers,
+                                  data=b"" if rt["method"] in ("POST", "PUT") else None,
+                                  allow_redirects=False, timeout=30)
+            checked += 1
+            to_login = r.status_code == 303 and r.headers.get("Location", "").startswith("/login")
+            denied = r.status_code in (401, 403) or to_login
+            what = "%-16s %-6s %-58s %-16s -> %d" % (role.name[:16], rt["method"], path,
+                                                     rt["access"], r.status_code)
+            if want != "allow" and not denied:
+                leaks.append(what)
+            if want == "unauth" and page and not to_login:
+                leaks.append(what + " (nobody must be sent to sign-in)")
+            if want == "allow" and rt["method"] == "GET" and (r.status_code == 401 or to_login or
+                                                             (r.status_code == 403 and not page)):
+                refused.append(what)
+    assert checked >= len(routes) * len(roles)
+    assert not leaks, "LEAKS (refused by the table, served anyway):\n" + "\n".join(leaks)
+    assert not refused, "admitted by the table, refused by the route:\n" + "\n".join(refused)
+
+
+def test_a_scoped_route_refuses_another_organisation(matrix):
+    srv, demo, routes, rules = matrix
+    sender = roles_of(srv, demo)[1]
+    scoped = [rt for rt in routes if rules[rt["access"]]["scoped"]]
+    assert scoped, "the table has scoped routes (system:org)"
+    for rt in scoped:
+        r = sender.http.request(rt["method"], srv.url + fill(rt["pattern"], OTHER_ORG),
+                                headers=sender.headers, allow_redirects=False, timeout=30)
+        assert r.status_code == 403, (rt["pattern"], r.status_code, r.text[:200])
