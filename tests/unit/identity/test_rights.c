@@ -5,8 +5,8 @@
  * the last-rettighedsadministrator invariant for revoke / end date / deactivation / group
  * removal, the same invariant under two threads revoking each other at once, user groups,
  * external partners handing a right on, requests, mailbox access, principals and contexts,
- * the lapse sweep (expiry events and warning mails), and that every change is in the
- * verified event log.
+ * the lapse sweep (expiry events and warning mails), the "last day" dates, and that every
+ * change is in the verified event log.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -567,6 +567,31 @@ static void test_list_json(void **state)
     json_decref(o);
 }
 
+static void test_until_dates(void **state)
+{
+    static const char *const ok[] = {"2030-06-30", "2028-02-29", "2030-12-31", "2031-01-01",
+                                     "2030-03-30", "2030-10-26"};
+    static const char *const bad[] = {"2027-02-29", "2030-02-30", "2030-13-01", "2030-00-10",
+                                      "30-06-2030", "2030-6-30", "2030-06-30x", "", "1999-12-31",
+                                      "2030/06/30", "+030-06-30"};
+    char back[11];
+    int64_t ms;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        assert_int_equal(kv_rights_parse_until(ok[i], &ms), 0);
+        kv_rights_format_until(ms, back); /* the last day it holds, across DST and new year */
+        assert_string_equal(back, ok[i]);
+    }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(kv_rights_parse_until(bad[i], &ms), KV_EINVAL);
+    assert_int_equal(kv_rights_parse_until(NULL, &ms), KV_EINVAL);
+    /* 30 June 2030 holds until 1 July 00:00 in Copenhagen (summer time: 22:00 UTC) */
+    assert_int_equal(kv_rights_parse_until("2030-06-30", &ms), 0);
+    assert_int_equal(ms, 1909087200000LL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -579,6 +604,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_requests_and_mailbox_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_json, setup, teardown),
+        cmocka_unit_test(test_until_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
