@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from kuvert_harness import run_cli
+from kuvert_harness import db_connect, run_cli
 from test_web import csrf_of, sign_in, assert_secure_page
 
 BASE = "/administrativ-adgang/systemer"
@@ -129,8 +129,7 @@ def test_deactivate_activate_and_default(aa):
 
 
 def org_systems(srv, cvr="12345678"):
-    import sqlite3, os
-    db = sqlite3.connect(os.path.join(srv.data_dir, "kuvert.db"))
+    db = db_connect(srv.data_dir)
     try:
         return db.execute("SELECT id, name, kind, protocol, push_url, contact_email FROM systems"
                           " WHERE org_cvr = ? ORDER BY created_ms", (cvr,)).fetchall()

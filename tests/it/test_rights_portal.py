@@ -6,12 +6,11 @@ portal), CSRF, objects of another organisation (404, nothing changes), the conte
 user groups, external partners handing a right on, and requests from employees. Browser-level
 checks (keyboard, axe, screenshots) are in tests/web/rights.test.mjs."""
 import re
-import sqlite3
 
 import pytest
 import requests
 
-from kuvert_harness import run_cli
+from kuvert_harness import db_connect, run_cli
 
 KOMMUNEN, STYRELSEN, REGION, BYG = "12345678", "11223344", "55667788", "87654321"
 ANNE = "anne.rettighed@kommunen.dk"        # rettighedsadministrator in Kommunen
@@ -61,7 +60,7 @@ def portal(make_server, tmp_path):
     d = str(tmp_path / "data")
     run_cli(["demo"], data=d, json_out=False)
     srv = make_server(test_clock=True, data_dir=d, args=["--test-login"])
-    srv.db = sqlite3.connect(d + "/kuvert.db")
+    srv.db = db_connect(d)
     return srv
 
 

@@ -4,7 +4,6 @@ sessions (cookie flags, hashed ids, idle and absolute expiry, sign-out), CSRF re
 sign-in rate limit and the HTML error pages. Browser-level checks (axe, keyboard,
 screenshots) are in tests/web/ (Playwright); OpenID Connect in test_web_oidc.py."""
 import re
-import sqlite3
 
 import pytest
 
@@ -309,7 +308,7 @@ def test_employee_test_sign_in_and_context_switch(web):
     # two organisations: a switcher in the header, the first one chosen
     assert 'name="org"' in r.text
     assert re.search(r'<option value="12345678" selected>Kommunen \(12345678\)</option>', r.text)
-    db = sqlite3.connect(srv.data_dir + "/kuvert.db")
+    db = db_connect(srv.data_dir)
     pid = db.execute("SELECT id FROM persons WHERE email = 'anne@kommunen.example'").fetchone()[0]
     assert db.execute("SELECT actor FROM events WHERE tag = 'USER_SIGNED_IN'").fetchall() == \
         [("employee:%d@12345678" % pid,)]
@@ -345,6 +344,6 @@ def test_citizen_sign_in_makes_the_person_once(web):
     srv = web()
     sign_in(srv)
     sign_in(srv)
-    db = sqlite3.connect(srv.data_dir + "/kuvert.db")
+    db = db_connect(srv.data_dir)
     assert db.execute("SELECT name, cpr FROM persons WHERE cpr = ?", (CPR,)).fetchall() == \
         [("Mette Hansen", CPR)]
