@@ -50,7 +50,7 @@ cases() {
             $(echo "$last" | grep -Eo '[0-9]+ errors?' | grep -Eo '[0-9]+' || echo 0)))
         c_skip=$(echo "$last" | grep -Eo '[0-9]+ skipped' | grep -Eo '[0-9]+' || echo 0)
         ;;
-    shell) # the suite's own closing "N passed, N failed"
+    shell | web) # the suite's own closing "N passed, N failed" (shell and browser suites)
         last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$2" | tail -n 1)
         if [ -n "$last" ]; then
             c_pass=${last%% *}

@@ -10,9 +10,9 @@
  * authenticates the caller from the Authorization header for the kind of principal the key
  * admits (a system's "Basic <token>", "Bearer <admin_token>", a mailbox owner's
  * "Bearer <user token>") before any body byte is read, then asks kv_authz_decide. Routes
- * flagged KV_ROUTE_PAGE (src/web) are admitted here and check the browser's session
- * themselves until the session lookup joins the gate. Finer checks on the object (which
- * mailbox, which letter) stay with the handlers.
+ * flagged KV_ROUTE_PAGE (src/web) are decided by kv_web_gate from the browser's session
+ * cookie (303 to sign-in, HTML 403). Finer checks on the object (which mailbox, which
+ * letter) stay with the handlers.
  *
  * Ownership: the tables are static; kv_api_http_config fills a config that borrows the hub.
  */

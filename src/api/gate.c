@@ -3,8 +3,9 @@
  * gate.c: the API's gate (api.h): for every routed request, before the HTTP server reads a
  * byte of its body, authenticates the caller from the Authorization header for the kind of
  * principal the route's access key admits (identity/authz.h: system token, admin token or a
- * mailbox owner's bearer token), asks the one decision kv_authz_decide, and either admits the
- * request with req->principal set (gate.h) or answers 401/403 itself. This is the only place
+ * mailbox owner's bearer token; for web pages the session cookie, through kv_web_gate), asks
+ * the one decision kv_authz_decide, and either admits the request with req->principal set
+ * (gate.h) or answers 401/403 (pages: 303 to sign-in or the HTML 403) itself. This is the only place
  * that reads credentials; handlers take the caller from the principal. kv_api_http_config
  * wires the gate, the route tables and the hub's configuration into the HTTP server.
  *
