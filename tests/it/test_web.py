@@ -158,6 +158,23 @@ def test_portals_require_sign_in(web):
     assert r.status_code == 200 and "medarbejdere" in r.text
 
 
+def test_gate_decides_pages_before_reading_the_body(web):
+    """Page routes declare access keys; the request gate authenticates the session cookie and
+    refuses before the handler (and before any body byte is read)."""
+    srv = web()
+    body = "x=" + "a" * 100000
+    r = srv.post("/rettighedsportal/medarbejdere", data=body, allow_redirects=False,
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 303 and r.headers["Location"].startswith("/login?next=")
+    sign_in(srv)  # a citizen: no rettighedsadministrator
+    r = srv.post("/rettighedsportal/medarbejdere", data=body, allow_redirects=False,
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 403 and "Adgang nægtet" in r.text
+    routes = {(x["method"], x["pattern"]): x for x in run_cli(["config", "routes"])["routes"]}
+    assert routes[("POST", "/rettighedsportal/medarbejdere")]["access"] == "rights"
+    assert routes[("GET", "/post/")]["access"] == "signed-in"
+
+
 def test_csrf_refused_changes_nothing(web):
     srv = web()
     srv.get("/login")
