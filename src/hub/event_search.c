@@ -132,32 +132,37 @@ const char *kv_event_tag_ngdp(const char *tag)
 }
 
 /* The search statements, built once (the store caches statements by the address of their
- * text, so the text must live as long as the process): [count][by letter][tag UNKNOWN].
+ * text, so the text must live as long as the process): [count][by letter][tag UNKNOWN]
+ * [by system]. A system scope is the plain term system_id = ?2 (not folded into an
+ * "?2 IS NULL OR" term) so the planner can use the events_system index (migration 025);
+ * without one ?2 is still bound and the term reads ?2 IS NULL.
  * Parameters: ?1 message_uuid, ?2 system_id or NULL, ?3 party or NULL, ?4 after seq,
  * ?5 from ms or 0, ?6 to ms or 0, ?7 1 when a tag filter applies, ?8..?23 the stored tags
  * it matches (unused slots NULL), ?24.. every tag NgDP knows or MAP names (UNKNOWN only),
  * ?400 LIMIT, ?401 OFFSET. */
-static char SQL[2][2][2][SQL_MAX];
+static char SQL[2][2][2][2][SQL_MAX];
 static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
 
 static void sql_init(void)
 {
-    int count, msg, unknown, i;
+    int count, msg, unknown, sys, i;
 
     for (count = 0; count < 2; count++)
         for (msg = 0; msg < 2; msg++)
-            for (unknown = 0; unknown < 2; unknown++) {
-                char *b = SQL[count][msg][unknown];
+            for (unknown = 0; unknown < 2; unknown++)
+            for (sys = 0; sys < 2; sys++) {
+                char *b = SQL[count][msg][unknown][sys];
                 size_t l;
                 snprintf(b, SQL_MAX,
-                         "SELECT %s FROM events WHERE %s (?2 IS NULL OR system_id = ?2)"
+                         "SELECT %s FROM events WHERE %s %s"
                          " AND (?3 IS NULL OR subject = ?3 OR actor = ?3) AND seq > ?4"
                          " AND (?5 = 0 OR time_ms >= ?5) AND (?6 = 0 OR time_ms < ?6)"
                          " AND (?7 = 0 OR tag IN (?8",
                          count ? "COUNT(*)"
                                : "seq, event_id, time_ms, tag, message_uuid, system_id, actor,"
                                  " subject, props, hash",
-                         msg ? "message_uuid = ?1 AND" : "");
+                         msg ? "message_uuid = ?1 AND" : "",
+                         sys ? "system_id = ?2" : "?2 IS NULL");
                 for (i = 9; i < 8 + TAG_SLOTS; i++) {
                     l = strlen(b);
                     snprintf(b + l, SQL_MAX - l, ", ?%d", i);
@@ -448,7 +453,7 @@ int kv_events_search(struct kv_db *db, const struct kv_event_search *q, json_t *
     arr = json_array();
     if (!visible)
         goto done;
-    rc = kv_db_prepare(db, SQL[1][msg][unknown], &s, err);
+    rc = kv_db_prepare(db, SQL[1][msg][unknown][system != NULL], &s, err);
     if (rc < 0)
         goto out;
     bind_filters(s, q, system);
@@ -459,7 +464,7 @@ int kv_events_search(struct kv_db *db, const struct kv_event_search *q, json_t *
     s = NULL;
     if (rc < 0)
         goto out;
-    rc = kv_db_prepare(db, SQL[0][msg][unknown], &s, err);
+    rc = kv_db_prepare(db, SQL[0][msg][unknown][system != NULL], &s, err);
     if (rc < 0)
         goto out;
     bind_filters(s, q, system);
