@@ -30,7 +30,10 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 function childEnv(extra = {}) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('KUVERT_') || k === 'KUVERT_ROOT') env[k] = v;
+    // KUVERT_REAL and KUVERT_TEST_PG: the PostgreSQL pass (tests/kuvert-pg.sh, tests/run.sh)
+    if (!k.startsWith('KUVERT_') || ['KUVERT_ROOT', 'KUVERT_REAL', 'KUVERT_TEST_PG'].includes(k)) {
+      env[k] = v;
+    }
   }
   env.ASAN_OPTIONS ||= 'detect_leaks=1:abort_on_error=0';
   return { ...env, ...extra };
