@@ -157,6 +157,33 @@ int kv_letter_recall(struct kv_db *db, const char *org_cvr, const char *uuid, co
                      const char *system_id, int64_t *out_recalled_ms, int *out_already,
                      struct kv_err *err);
 
+/* The same recall by an employee with RECALL_ADMINISTRATOR of org_cvr (Administrativ Adgang;
+ * actor: the employee): also the event MESSAGE_RECALLED_BY_ADMINISTRATOR and a receipt to
+ * the sending system (receiptStatus NOT_ALLOWED, errorCode MESSAGE_RECALLED_BY_ADMINISTRATOR;
+ * pushed when the system has a receipt URL), all in the one transaction. */
+int kv_letter_recall_by_administrator(struct kv_db *db, const char *org_cvr, const char *uuid,
+                                      const char *actor, int64_t *out_recalled_ms,
+                                      int *out_already, struct kv_err *err);
+
+/* Letters of organisation org_cvr (its systems' or as Sender) still waiting for their value
+ * date at now_ms, soonest first, at most max (<= KV_WAITING_MAX) into out. q (may be NULL or
+ * "") narrows to a messageUUID, a recipient's CPR/CVR or a sending system's id, exactly.
+ * (recall_list.c) */
+#define KV_WAITING_MAX 200
+struct kv_waiting_letter {
+    char uuid[37];
+    char label[257];          /* the letter's title */
+    char recipient_type[4];   /* CPR | CVR */
+    char recipient_id[11];
+    char system_id[37];
+    char system_name[257];
+    int64_t available_ms;     /* value date moment */
+    int64_t created_ms;
+};
+int kv_letters_waiting(struct kv_db *db, const char *org_cvr, const char *q, int64_t now_ms,
+                       struct kv_waiting_letter *out, size_t max, size_t *out_n,
+                       struct kv_err *err);
+
 /* ---- value date publication (used by the scheduler) ---- */
 
 /* Publishes up to max letters whose value date has come (AWAITING_DELAY, available_ms <= now)

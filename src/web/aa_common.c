@@ -13,10 +13,14 @@
  *   POST /administrativ-adgang/systemer/{id}/standard         make it the default recipient system
  *   POST /administrativ-adgang/systemer/{id}/aktiver          activate
  *   POST /administrativ-adgang/systemer/{id}/deaktiver        deactivate
+ *   GET  /administrativ-adgang/tilbagekald?q=                 letters waiting for their value
+ *                                                             date (aa_recall.c)
+ *   GET  /administrativ-adgang/tilbagekald/{uuid}             confirm; POST recalls
  *
  * The front page is open to anyone signed in (it says which functions the visitor's rights
  * in the organisation acted for open); every other page asks kv_authz_decide for its access
- * key (systems: SYSTEM_MANAGER). The header's context switcher changes the organisation.
+ * key (systems: SYSTEM_MANAGER; recall: RECALL_ADMINISTRATOR). The header's context
+ * switcher changes the organisation.
  */
 #include "web/aa_portal.h"
 
@@ -106,6 +110,8 @@ static const struct {
 } FUNCS[] = {
     {"/administrativ-adgang/systemer", N_("Sender and recipient systems"), KV_ACCESS_SYSTEMS,
      N_("Connect your organisation's systems, see their health and renew their API tokens.")},
+    {"/administrativ-adgang/tilbagekald", N_("Recall before the value date"), KV_ACCESS_RECALL,
+     N_("Find letters still waiting for their value date and recall them.")},
 };
 
 void kv__aa_head(struct kv__aa *aa, const char *title_msgid, const char *current,
@@ -204,5 +210,11 @@ const struct kv_http_route kv_web_aa_routes[] = {
      "web_aa_system_activate", PAGE, KV_ACCESS_SYSTEMS},
     {"POST", "/administrativ-adgang/systemer/{id}/deaktiver", kv__aa_system_deactivate,
      "web_aa_system_deactivate", PAGE, KV_ACCESS_SYSTEMS},
+    {"GET", "/administrativ-adgang/tilbagekald", kv__aa_recall_list, "web_aa_recall", PAGE,
+     KV_ACCESS_RECALL},
+    {"GET", "/administrativ-adgang/tilbagekald/{uuid}", kv__aa_recall_ask, "web_aa_recall_one",
+     PAGE, KV_ACCESS_RECALL},
+    {"POST", "/administrativ-adgang/tilbagekald/{uuid}", kv__aa_recall, "web_aa_recall_one",
+     PAGE, KV_ACCESS_RECALL},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };

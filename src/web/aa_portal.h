@@ -61,5 +61,9 @@ int kv__aa_system_new(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_system_create(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_system_edit(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_system_save(struct kv_http_req *req, struct kv_http_resp *resp);
+/* (aa_recall.c) */
+int kv__aa_recall_list(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_recall_ask(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_recall(struct kv_http_req *req, struct kv_http_resp *resp);
 
 #endif

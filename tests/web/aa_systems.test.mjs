@@ -6,7 +6,8 @@
 // violations, and screenshotted under build/screenshots/aa-*.png. Covers: the portal's front
 // page for a systemadministrator and for an employee without the right; the systems list with
 // health columns; a system's page; renewing the API token with the keyboard only (confirmation
-// step, token shown once); deactivate and activate; the English pages.
+// step, token shown once); deactivate and activate; the English pages; creating and editing a
+// system with the keyboard only (errors by the fields); recall before the value date.
 //
 // Run: node tests/web/aa_systems.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
 import { assert, check, cli, launch, run, startKuvert, tabTo, watch } from './harness.mjs';
@@ -130,6 +131,24 @@ const cases = [
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     assert(await page.locator('.alert-success').count() === 1, 'saved');
     assert(show(k, id).name === 'Omdøbt system', 'renamed in the store');
+  }],
+  ['recall a waiting letter after confirmation', async ({ page, k, problems }) => {
+    const dorte = 'dorte.styrelse@demostyrelsen.dk';
+    cli(k, ['user', 'grant', '--org', '11223344', '--right', 'RECALL_ADMINISTRATOR', '--email', dorte]);
+    await signOut(page);
+    await signIn(page, k.url, dorte);
+    await page.goto(`${k.url}/administrativ-adgang/`);
+    await Promise.all([page.waitForNavigation(),
+      page.click('main a[href="/administrativ-adgang/tilbagekald"]')]);
+    assert(await page.locator('main table >> text=Årsopgørelse').count() === 1, 'waiting letter listed');
+    await check(page, 'aa-recall', problems);
+    await Promise.all([page.waitForNavigation(), page.click('main table a')]);
+    await check(page, 'aa-recall-confirm', problems);
+    await tabTo(page, 'main form button[type="submit"]');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert(await page.locator('.alert-success').count() === 1, 'recalled');
+    assert(await page.locator('main table >> text=Årsopgørelse').count() === 0, 'no longer waiting');
+    await check(page, 'aa-recall-done', problems);
   }],
 ];
 
