@@ -77,3 +77,18 @@ def test_other_organisation_cannot_see_or_recall(rc):
     assert srv.post(BASE + "/" + uuid, data={"csrf": csrf}).status_code == 404
     assert state(d, uuid) == "AWAITING_DELAY"
     assert srv.get(BASE + "/not-a-uuid").status_code == 404
+
+
+def test_published_letter_cannot_be_recalled(rc):
+    srv, uuid, d = rc
+    run_cli(["user", "grant", "--org", "11223344", "--right", "RECALL_ADMINISTRATOR",
+             "--email", DORTE], data=d)
+    srv.advance_clock("8d")                              # past the value date
+    sign_in(srv, DORTE)
+    page = srv.get(BASE)
+    assert page.status_code == 200 and uuid not in page.text   # no longer waiting
+    r = srv.post(BASE + "/" + uuid, data={"csrf": csrf_of(page.text)}, allow_redirects=False)
+    assert r.status_code == 409 and "Brevet kan ikke tilbagekaldes" in r.text
+    assert state(d, uuid) != "RECALLED"
+    assert not q(d, "SELECT 1 FROM events WHERE message_uuid = ? AND tag = "
+                    "'MESSAGE_RECALLED_BY_ADMINISTRATOR'", uuid)
