@@ -120,6 +120,13 @@ static int build_letter(const struct demo_org *o, const struct demo_letter *dl, 
         msg->header.reply = KV_MEMO_BOOL_TRUE;
         msg->header.reply_by = kv_xstrdup(ts);
     }
+    if (rc == 0 && dl->reply_days > 0) { /* the letter to answer also has an attachment */
+        static const char guide[] = "Vejledning\n\nSvar på brevet med knappen \"Besvar\" "
+                                    "inden svarfristen.\n";
+
+        rc = kv_memo_build_attachment(msg, "Vejledning", "vejledning.txt", guide,
+                                      sizeof(guide) - 1, "text/plain", "da", err);
+    }
     if (rc == 0)
         rc = kv_memo_write(msg, 0, out, err);
     if (rc == 0)

@@ -84,10 +84,11 @@ static const char SQL_LIST_RECEIVED[] =
     "l.created_ms, " SORT_KEY ", l.read_ms, l.folder, l.size, l.id "
     "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
     "WHERE m.owner_type = ? AND m.owner_id = ? AND l.state = 'AVAILABLE' "
-    "AND (? = 0 OR l.folder = ?) "
+    "AND l.folder <> 'purged' AND (? = 0 OR l.folder = ?) "
     "AND (? < 0 OR (? = 1 AND l.read_ms IS NULL) "
     "     OR (? = 0 AND l.read_ms IS NOT NULL)) "
     "AND (? = 0 OR " SORT_KEY " < ? OR (" SORT_KEY " = ? AND l.id < ?)) "
+    "AND (? = '' OR l.label LIKE ? ESCAPE '!' OR l.sender_label LIKE ? ESCAPE '!') "
     "ORDER BY " SORT_KEY " DESC, l.id DESC LIMIT ?";
 
 /* The letters an owner wrote (folder "sent"), with the same binds: the sender is the owner,
@@ -102,11 +103,28 @@ static const char SQL_LIST_SENT[] =
     "AND (? = 0 OR 'sent' = ?) "
     "AND (? < 0 OR ? = 0 OR ? = 0) "
     "AND (? = 0 OR l.created_ms < ? OR (l.created_ms = ? AND l.id < ?)) "
+    "AND (? = '' OR l.label LIKE ? ESCAPE '!' OR o.name LIKE ? ESCAPE '!') "
     "ORDER BY l.created_ms DESC, l.id DESC LIMIT ?";
+
+/* "%text%" for LIKE ... ESCAPE '!', with the text's own % _ ! escaped. */
+static void like_pattern(const char *text, char out[2 * KV_MBOX_TEXT_MAX + 3])
+{
+    size_t n = 0;
+
+    out[n++] = '%';
+    for (; text && *text; text++) {
+        if (*text == '%' || *text == '_' || *text == '!')
+            out[n++] = '!';
+        out[n++] = *text;
+    }
+    out[n++] = '%';
+    out[n] = '\0';
+}
 
 int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
                  const struct kv_mbox_query *q, json_t **out, struct kv_err *err)
 {
+    char like[2 * KV_MBOX_TEXT_MAX + 3];
     struct kv_stmt *s = NULL;
     json_t *items = NULL, *o;
     int64_t ck = 0, cid = 0, last_k = 0, last_id = 0;
@@ -118,6 +136,9 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
         return kv_err_set(err, KV_EINVAL, "limit must be between 1 and %d", KV_MBOX_LIST_MAX);
     if (q->cursor && cursor_parse(q->cursor, &ck, &cid) < 0)
         return kv_err_set(err, KV_EINVAL, "malformed cursor");
+    if (q->text && strlen(q->text) > KV_MBOX_TEXT_MAX)
+        return kv_err_set(err, KV_EINVAL, "search text longer than %d bytes", KV_MBOX_TEXT_MAX);
+    like_pattern(q->text, like);
     rc = kv_db_prepare(db, sent ? SQL_LIST_SENT : SQL_LIST_RECEIVED, &s, err);
     if (rc < 0)
         return rc;
@@ -132,7 +153,10 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
     kv_stmt_bind_int64(s, 9, ck);
     kv_stmt_bind_int64(s, 10, ck);
     kv_stmt_bind_int64(s, 11, cid);
-    kv_stmt_bind_int64(s, 12, (int64_t)q->limit + 1);
+    kv_stmt_bind_text(s, 12, q->text ? q->text : "", -1);
+    kv_stmt_bind_text(s, 13, like, -1);
+    kv_stmt_bind_text(s, 14, like, -1);
+    kv_stmt_bind_int64(s, 15, (int64_t)q->limit + 1);
     items = json_array();
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
         json_t *it, *snd;
@@ -193,7 +217,7 @@ static const char SQL_LOAD_RECEIVED[] =
     "l.read_ms, l.size "
     "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
     "WHERE l.message_uuid = ? AND m.owner_type = ? AND m.owner_id = ? "
-    "AND l.state = 'AVAILABLE'";
+    "AND l.state = 'AVAILABLE' AND l.folder <> 'purged'";
 static const char SQL_LOAD_SENT[] =
     "SELECT l.id, l.message_uuid, l.sender_system, l.sender_cvr, "
     "l.sender_label, l.label, 'sent', l.created_ms, l.created_ms, "

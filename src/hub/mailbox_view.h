@@ -5,7 +5,8 @@
  * filters), one letter in detail (header, documents with their files, actions — read from the
  * stored MeMo with libmemo), a file's decoded bytes, and marking a letter read.
  *
- * Visibility: only letters in state AVAILABLE in a mailbox owned by the caller. Letters
+ * Visibility: only letters in state AVAILABLE in a mailbox owned by the caller, and not in the
+ * folder "purged" (deleted permanently by the owner, mailbox_folders.h). Letters
  * awaiting their value date, recalled, refused (NOT_ALLOWED) or turned into print jobs
  * (PRINT: the recipient is exempt and got it on paper) are never shown. A letter that is not
  * visible to the caller is reported as KV_ENOTFOUND, whoever owns it.
@@ -34,6 +35,9 @@ struct kv_db;
 #define KV_MBOX_LIST_MAX 100     /* largest page of the list */
 #define KV_MBOX_LIST_DEFAULT 20  /* page size when none is given */
 #define KV_MBOX_FOLDER_SENT "sent" /* the folder of letters the owner wrote */
+#define KV_MBOX_FOLDER_PURGED "purged" /* deleted permanently: never listed, never loaded
+                                          (mailbox_folders.h) */
+#define KV_MBOX_TEXT_MAX 200     /* longest search text, bytes */
 
 /* The caller: a mailbox owner. */
 struct kv_mbox_owner {
@@ -46,6 +50,8 @@ struct kv_mbox_query {
     int unread;         /* 1 only unread, 0 only read, -1 both */
     const char *cursor; /* from a previous page's nextCursor, or NULL for the first page */
     int limit;          /* 1..KV_MBOX_LIST_MAX */
+    const char *text;   /* only letters whose title or sender (sent: recipient) contains this
+                           text, case-insensitive for ASCII; NULL or "" for all */
 };
 
 /* Lists owner's visible letters into *out = {items: [...], nextCursor: "..." | null} (owned,

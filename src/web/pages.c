@@ -3,9 +3,9 @@
  * pages.c: the web layer's own pages: the front page, sign-in (the page, test sign-in) and
  * sign-out, the API description, the fallback for unknown paths, and the portal roots --
  * a contract kept by every later portal issue: /post/, /adgangsportal/,
- * /administrativ-adgang/ (aa_*.c), /rettighedsportal/ (rights_*.c), /testportal/. A portal
- * root that no portal fills yet is a placeholder that requires sign-in and says what will
- * come.
+ * /administrativ-adgang/ (aa_*.c), /rettighedsportal/ (rights_*.c), /testportal/; /post/ is
+ * the mailbox (post_*.c). A portal root that no portal fills yet is a placeholder that
+ * requires sign-in and says what will come.
  */
 #include <stdio.h>
 #include <string.h>
@@ -60,9 +60,6 @@ struct portal {
 };
 
 static const struct portal portals[] = {
-    {"/post/", N_("Post"),
-     N_("Here you will read the letters in your mailbox and in the mailboxes you have access "
-        "to, write to authorities and manage folders.")},
     {"/adgangsportal/", N_("Adgangsportal"),
      N_("Here you will see your devices and sessions and manage who may read your post.")},
     {"/testportal/", N_("Testportal"),
@@ -86,9 +83,8 @@ static int portal_page(struct kv_http_req *req, struct kv_http_resp *resp, size_
     return 0;
 }
 
-static int p_post(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 0); }
-static int p_adgang(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 1); }
-static int p_test(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 2); }
+static int p_adgang(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 0); }
+static int p_test(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 1); }
 
 static int openapi(struct kv_http_req *req, struct kv_http_resp *resp)
 {
@@ -173,7 +169,6 @@ const struct kv_http_route kv_web_routes[] = {
     {"POST", "/context", context_post, "web_context", PAGE, "signed-in"},
     {"GET", "/login/oidc", kv_web_oidc_start, "web_oidc_start", PAGE, "public"},
     {"GET", "/login/oidc/callback", kv_web_oidc_callback, "web_oidc_callback", PAGE, "public"},
-    {"GET", "/post/", p_post, "web_post", PAGE, "signed-in"},
     {"GET", "/adgangsportal/", p_adgang, "web_adgangsportal", PAGE, "signed-in"},
     {"GET", "/testportal/", p_test, "web_testportal", PAGE, "signed-in"}, /* landing page */
     {NULL, NULL, NULL, NULL, 0, NULL},

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * post.h (web-internal): what the mailbox pages at /post/ share (post_folder.c,
+ * post_letter.c). Every page and form starts with kv__post_begin, which signs the visitor in
+ * (or redirects), asks the one authorisation function (identity/authz.h) for the access key
+ * the route table in post_folder.c declares for the matched route, checks the CSRF token of a
+ * POST, works out whose mailbox the principal reads (a citizen: their CPR; a person acting for
+ * an organisation with MESSAGE_BASIC: its CVR) and opens a connection. A letter named in a
+ * path is loaded for that owner only (hub/mailbox_view.h), so another person's letter is a
+ * 404 exactly like a letter that does not exist.
+ *
+ * Ownership: struct kv__post owns its web context and connection until kv__post_end.
+ */
+#ifndef KV_WEB_POST_H
+#define KV_WEB_POST_H
+
+#include <stdint.h>
+
+#include "hub/mailbox_view.h"
+#include "web/web.h"
+
+struct kv_db;
+
+struct kv__post {
+    struct kv_web_ctx ctx;
+    struct kv_db *db;            /* open between begin and end */
+    struct kv_mbox_owner owner;  /* the mailbox shown */
+};
+
+#define KV__POST_FORM 0x1 /* a form: check the csrf field */
+
+/* 1 when the page may go on; otherwise the answer (redirect, 403, 500) is written and
+ * kv__post_end must still be called. */
+int kv__post_begin(struct kv__post *pp, struct kv_http_req *req, struct kv_http_resp *resp,
+                   unsigned flags);
+void kv__post_end(struct kv__post *pp);
+
+/* A form field (percent-decoded); "" when absent or too long. */
+void kv__post_field(const struct kv__post *pp, const char *name, char *out, size_t n);
+/* Formats a time (ms since the epoch, UTC) as "YYYY-MM-DD HH:MM" Danish time. */
+void kv__post_time(int64_t ms, char *out, size_t n);
+
+/* Page handlers (post_folder.c, post_letter.c). */
+int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_letter(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_file(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_unread(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_move(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_purge(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_reply_form(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_reply_send(struct kv_http_req *req, struct kv_http_resp *resp);
+
+#endif
