@@ -88,7 +88,8 @@ static const char SQL_LIST_RECEIVED[] =
     "AND (? < 0 OR (? = 1 AND l.read_ms IS NULL) "
     "     OR (? = 0 AND l.read_ms IS NOT NULL)) "
     "AND (? = 0 OR " SORT_KEY " < ? OR (" SORT_KEY " = ? AND l.id < ?)) "
-    "AND (? = '' OR l.label LIKE ? ESCAPE '!' OR l.sender_label LIKE ? ESCAPE '!') "
+    "AND (? = '' OR LOWER(l.label) LIKE LOWER(?) ESCAPE '!' "
+    "     OR LOWER(l.sender_label) LIKE LOWER(?) ESCAPE '!') "
     "ORDER BY " SORT_KEY " DESC, l.id DESC LIMIT ?";
 
 /* The letters an owner wrote (folder "sent"), with the same binds: the sender is the owner,
@@ -103,7 +104,8 @@ static const char SQL_LIST_SENT[] =
     "AND (? = 0 OR 'sent' = ?) "
     "AND (? < 0 OR ? = 0 OR ? = 0) "
     "AND (? = 0 OR l.created_ms < ? OR (l.created_ms = ? AND l.id < ?)) "
-    "AND (? = '' OR l.label LIKE ? ESCAPE '!' OR o.name LIKE ? ESCAPE '!') "
+    "AND (? = '' OR LOWER(l.label) LIKE LOWER(?) ESCAPE '!' "
+    "     OR LOWER(o.name) LIKE LOWER(?) ESCAPE '!') "
     "ORDER BY l.created_ms DESC, l.id DESC LIMIT ?";
 
 /* "%text%" for LIKE ... ESCAPE '!', with the text's own % _ ! escaped. */

@@ -7,13 +7,12 @@ delete; reply through the mailbox send path only while the letter allows it; CSR
 route x role matrix of every /post/ route, including one person opening another's letter by
 its id (404, like a letter that does not exist). Browser checks: tests/web/post.test.mjs."""
 import re
-import sqlite3
 import uuid as uuidlib
 
 import pytest
 import requests
 
-from kuvert_harness import run_cli
+from kuvert_harness import db_connect, run_cli
 from readside_util import send_letter, setup_org
 
 JENS, METTE = "0101701234", "2211771212"
@@ -55,7 +54,9 @@ def post(make_server, tmp_path):
     d = str(tmp_path / "data")
     run_cli(["demo"], data=d, json_out=False)
     srv = make_server(test_clock=True, data_dir=d, args=["--test-login"])
-    srv.db = sqlite3.connect(d + "/kuvert.db", isolation_level=None)
+    srv.db = db_connect(d)
+    if hasattr(srv.db, "isolation_level"):
+        srv.db.isolation_level = None  # sqlite3: autocommit, every read sees the server's writes
     return srv
 
 
@@ -80,6 +81,8 @@ def test_folder_view_counts_and_search(post):
     assert "Content-Security-Policy" in r.headers
     r = b.get("/post/?q=boligst")
     assert "Afgørelse om boligstøtte" in r.text
+    assert "Afgørelse om boligstøtte" in b.get("/post/?q=BOLIGST").text   # ASCII case
+    assert "Afgørelse om boligstøtte" in b.get("/post/?q=kommunen").text  # the sender
     r = b.get("/post/?q=nothing-like-this")
     assert "Afgørelse om boligstøtte" not in r.text
     r = b.get("/post/?q=100%25_!")                # LIKE metacharacters are literal
@@ -168,7 +171,7 @@ def test_unread_delete_restore_purge(post):
     assert b.get("/post/brev/" + u).status_code == 404
     assert u not in b.get("/post/?mappe=deleted").text
     tags = [t for (t,) in post.db.execute(
-        "SELECT tag FROM events WHERE message_uuid = ? ORDER BY seq", (u,))]
+        "SELECT tag FROM events WHERE message_uuid = ? ORDER BY seq", (u,)).fetchall()]
     assert tags.count("MESSAGE_MOVED") == 3 and tags[-1] == "MESSAGE_DELETED"
 
 
