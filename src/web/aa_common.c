@@ -37,59 +37,7 @@
 #include "util/log.h"
 #include "web/i18n.h"
 
-int kv__aa_begin(struct kv__aa *aa, struct kv_http_req *req, struct kv_http_resp *resp,
-                 const char *access, unsigned flags)
-{
-    struct kv_err err = {0, ""};
-    struct kv_org org;
-    char csrf[96];
-
-    memset(aa, 0, sizeof(*aa));
-    kv_web_ctx_init(&aa->ctx, req, resp);
-    if (!kv_web_require_signin(&aa->ctx))
-        return 0;
-    if (kv_authz_decide(&aa->ctx.principal, access, NULL) != KV_AUTHZ_ALLOW) {
-        kv_web_error(&aa->ctx, 403);
-        return 0;
-    }
-    if (flags & KV__AA_POST) {
-        if (kv_web_form_get(req->body, req->body_len, "csrf", csrf, sizeof(csrf)) < 0 ||
-            !kv_web_csrf_ok(&aa->ctx.sess, csrf)) {
-            kv_web_error(&aa->ctx, 403);
-            return 0;
-        }
-    }
-    if (kv_db_acquire(req->hub->store, &aa->db, &err) < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
-        kv_web_error(&aa->ctx, 500);
-        return 0;
-    }
-    aa->org = aa->ctx.principal.org_cvr;
-    if (aa->org[0] && kv_org_get(aa->db, aa->org, &org, NULL) == 0)
-        snprintf(aa->org_name, sizeof(aa->org_name), "%s", org.name);
-    else
-        snprintf(aa->org_name, sizeof(aa->org_name), "%s", aa->org);
-    kv_principal_actor(&aa->ctx.principal, aa->actor, sizeof(aa->actor));
-    return 1;
-}
-
-void kv__aa_end(struct kv__aa *aa)
-{
-    if (aa->db)
-        kv_db_release(aa->db);
-    aa->db = NULL;
-    kv_web_ctx_release(&aa->ctx);
-}
-
-void kv__aa_field(const struct kv__aa *aa, const char *name, char *out, size_t n)
-{
-    const struct kv_http_req *req = aa->ctx.req;
-
-    if (kv_web_form_get(req->body, req->body_len, name, out, n) < 0)
-        out[0] = '\0';
-}
-
-void kv__aa_csrf(struct kv__aa *aa)
+void kv__aa_csrf(struct kv_web_portal_page *aa)
 {
     kv_html(&aa->ctx.h, "<input type=\"hidden\" name=\"csrf\" value=\"%a\">", aa->ctx.sess.csrf);
 }
@@ -114,7 +62,7 @@ static const struct {
      N_("Find letters still waiting for their value date and recall them.")},
 };
 
-void kv__aa_head(struct kv__aa *aa, const char *title_msgid, const char *current,
+void kv__aa_head(struct kv_web_portal_page *aa, const char *title_msgid, const char *current,
                  const char *ok_msgid, const char *err_msgid)
 {
     struct kv_html *h = &aa->ctx.h;
@@ -151,11 +99,11 @@ void kv__aa_head(struct kv__aa *aa, const char *title_msgid, const char *current
 /* GET /administrativ-adgang/: for anyone signed in. */
 static int overview(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__aa aa;
+    struct kv_web_portal_page aa;
     struct kv_html *h;
     size_t i, shown = 0;
 
-    if (!kv__aa_begin(&aa, req, resp, KV_ACCESS_SIGNED_IN, 0))
+    if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_SIGNED_IN, 0))
         goto out;
     h = &aa.ctx.h;
     if (!aa.org[0]) {
@@ -181,7 +129,7 @@ static int overview(struct kv_http_req *req, struct kv_http_resp *resp)
                    "rettighedsadministrator for the right you need."));
     kv_web_page_end(&aa.ctx, 200, N_("Administrativ Adgang"));
 out:
-    kv__aa_end(&aa);
+    kv_web_portal_end(&aa);
     return 0;
 }
 

@@ -31,7 +31,7 @@
 /* GET /administrativ-adgang/tilbagekald */
 int kv__aa_recall_list(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__aa aa;
+    struct kv_web_portal_page aa;
     struct kv_waiting_letter *list = NULL;
     struct kv_err err = {0, ""};
     const char *q = kv_http_req_query(req, "q"), *ok = kv_http_req_query(req, "ok");
@@ -39,7 +39,7 @@ int kv__aa_recall_list(struct kv_http_req *req, struct kv_http_resp *resp)
     char t[32];
     size_t n = 0, i;
 
-    if (!kv__aa_begin(&aa, req, resp, KV_ACCESS_RECALL, 0))
+    if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_RECALL, 0))
         goto out;
     h = &aa.ctx.h;
     if (q && strlen(q) > 64)
@@ -90,12 +90,12 @@ int kv__aa_recall_list(struct kv_http_req *req, struct kv_http_resp *resp)
     kv_web_page_end(&aa.ctx, 200, N_("Recall before the value date"));
 out:
     free(list);
-    kv__aa_end(&aa);
+    kv_web_portal_end(&aa);
     return 0;
 }
 
 /* The waiting letter uuid of the organisation acted for, or 0 after answering 404. */
-static int find(struct kv__aa *aa, const char *uuid, struct kv_waiting_letter *out)
+static int find(struct kv_web_portal_page *aa, const char *uuid, struct kv_waiting_letter *out)
 {
     size_t n = 0;
     struct kv_err err = {0, ""};
@@ -112,12 +112,12 @@ static int find(struct kv__aa *aa, const char *uuid, struct kv_waiting_letter *o
 /* GET /administrativ-adgang/tilbagekald/{uuid}: the confirmation step. */
 int kv__aa_recall_ask(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__aa aa;
+    struct kv_web_portal_page aa;
     struct kv_waiting_letter w;
     struct kv_html *h;
     char t[32];
 
-    if (!kv__aa_begin(&aa, req, resp, KV_ACCESS_RECALL, 0) || !find(&aa, req->params[0], &w))
+    if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_RECALL, 0) || !find(&aa, req->params[0], &w))
         goto out;
     h = &aa.ctx.h;
     kv__aa_head(&aa, N_("Recall the letter?"), NULL, NULL, NULL);
@@ -146,19 +146,19 @@ int kv__aa_recall_ask(struct kv_http_req *req, struct kv_http_resp *resp)
             N_("Yes, recall the letter"), N_("Cancel"));
     kv_web_page_end(&aa.ctx, 200, N_("Recall the letter?"));
 out:
-    kv__aa_end(&aa);
+    kv_web_portal_end(&aa);
     return 0;
 }
 
 /* POST /administrativ-adgang/tilbagekald/{uuid} */
 int kv__aa_recall(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__aa aa;
+    struct kv_web_portal_page aa;
     struct kv_err err = {0, ""};
     int64_t when = 0;
     int already = 0, rc;
 
-    if (!kv__aa_begin(&aa, req, resp, KV_ACCESS_RECALL, KV__AA_POST))
+    if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_RECALL, KV_WEB_PORTAL_POST))
         goto out;
     rc = kv_letter_recall_by_administrator(aa.db, aa.org, req->params[0], aa.actor, &when,
                                            &already, &err);
@@ -180,6 +180,6 @@ int kv__aa_recall(struct kv_http_req *req, struct kv_http_resp *resp)
            aa.actor);
     kv_web_redirect(&aa.ctx, BASE "?ok=recalled");
 out:
-    kv__aa_end(&aa);
+    kv_web_portal_end(&aa);
     return 0;
 }

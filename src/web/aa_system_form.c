@@ -154,7 +154,7 @@ static void radio(struct kv_html *h, const char *name, const char *id, const cha
 }
 
 /* The whole form; id NULL for a new system. */
-static void form(struct kv__aa *aa, const char *id, const struct vals *v,
+static void form(struct kv_web_portal_page *aa, const char *id, const struct vals *v,
                  const struct kv_problem *p)
 {
     struct kv_html *h = &aa->ctx.h;
@@ -230,7 +230,7 @@ static void form(struct kv__aa *aa, const char *id, const struct vals *v,
                 N_("Create system"), N_("Cancel"));
 }
 
-static void field(const struct kv__aa *aa, const char *name, char *out, size_t n)
+static void field(const struct kv_web_portal_page *aa, const char *name, char *out, size_t n)
 {
     const struct kv_http_req *req = aa->ctx.req;
     int rc = kv_web_form_get(req->body, req->body_len, name, out, n);
@@ -243,7 +243,7 @@ static void field(const struct kv__aa *aa, const char *name, char *out, size_t n
     }
 }
 
-static void read_vals(const struct kv__aa *aa, struct vals *v)
+static void read_vals(const struct kv_web_portal_page *aa, struct vals *v)
 {
     char d[8];
 
@@ -258,14 +258,14 @@ static void read_vals(const struct kv__aa *aa, struct vals *v)
 }
 
 /* 1 when endpoints must be https (not a test server). */
-static int https_only(const struct kv__aa *aa)
+static int https_only(const struct kv_web_portal_page *aa)
 {
     const struct kv_conf *c = aa->ctx.req->hub->conf;
 
     return !(c->test_login || c->test_clock);
 }
 
-static void fill_input(const struct kv__aa *aa, const struct vals *v, const char *kind,
+static void fill_input(const struct kv_web_portal_page *aa, const struct vals *v, const char *kind,
                        struct kv_system_input *in)
 {
     int recipient = strcmp(kind, "recipient") == 0;
@@ -285,7 +285,7 @@ static void fill_input(const struct kv__aa *aa, const struct vals *v, const char
 /* GET/POST /administrativ-adgang/systemer/ny */
 static int create(struct kv_http_req *req, struct kv_http_resp *resp, int post)
 {
-    struct kv__aa aa;
+    struct kv_web_portal_page aa;
     struct vals *v = calloc(1, sizeof(*v));
     struct kv_system_input in;
     struct kv_system sys;
@@ -295,7 +295,7 @@ static int create(struct kv_http_req *req, struct kv_http_resp *resp, int post)
     int rc;
 
     kv_problem_init(&problem);
-    if (!kv__aa_begin(&aa, req, resp, KV_ACCESS_SYSTEMS, post ? KV__AA_POST : 0))
+    if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_SYSTEMS, post ? KV_WEB_PORTAL_POST : 0))
         goto out;
     if (!v) {
         kv_web_error(&aa.ctx, 500);
@@ -340,7 +340,7 @@ out:
     }
     kv_problem_release(&problem);
     free(v);
-    kv__aa_end(&aa);
+    kv_web_portal_end(&aa);
     return 0;
 }
 
@@ -357,7 +357,7 @@ int kv__aa_system_create(struct kv_http_req *req, struct kv_http_resp *resp)
 /* GET/POST /administrativ-adgang/systemer/{id}/rediger */
 static int edit(struct kv_http_req *req, struct kv_http_resp *resp, int post)
 {
-    struct kv__aa aa;
+    struct kv_web_portal_page aa;
     struct vals *v = calloc(1, sizeof(*v));
     struct kv_system_summary cur;
     struct kv_system_input in;
@@ -368,7 +368,7 @@ static int edit(struct kv_http_req *req, struct kv_http_resp *resp, int post)
     int rc;
 
     kv_problem_init(&problem);
-    if (!kv__aa_begin(&aa, req, resp, KV_ACCESS_SYSTEMS, post ? KV__AA_POST : 0))
+    if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_SYSTEMS, post ? KV_WEB_PORTAL_POST : 0))
         goto out;
     rc = kv_system_get_in_org(aa.db, aa.org, req->params[0], &cur, &err);
     if (rc < 0) {
@@ -413,7 +413,7 @@ static int edit(struct kv_http_req *req, struct kv_http_resp *resp, int post)
 out:
     kv_problem_release(&problem);
     free(v);
-    kv__aa_end(&aa);
+    kv_web_portal_end(&aa);
     return 0;
 }
 

@@ -66,7 +66,7 @@ static const char *ok_msg(struct kv_http_req *req)
 /* GET /administrativ-adgang/systemer */
 int kv__aa_systems(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__aa aa;
+    struct kv_web_portal_page aa;
     struct kv_system_summary *list = NULL;
     struct kv_system_health hl;
     struct kv_err err = {0, ""};
@@ -74,7 +74,7 @@ int kv__aa_systems(struct kv_http_req *req, struct kv_http_resp *resp)
     char t1[32], t2[32];
     size_t n = 0, i;
 
-    if (!kv__aa_begin(&aa, req, resp, KV_ACCESS_SYSTEMS, 0))
+    if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_SYSTEMS, 0))
         goto out;
     h = &aa.ctx.h;
     list = calloc(KV_SYSTEM_LIST_MAX, sizeof(*list));
@@ -122,19 +122,19 @@ int kv__aa_systems(struct kv_http_req *req, struct kv_http_resp *resp)
     kv_web_page_end(&aa.ctx, 200, N_("Sender and recipient systems"));
 out:
     free(list);
-    kv__aa_end(&aa);
+    kv_web_portal_end(&aa);
     return 0;
 }
 
 /* Begins a page about path parameter 0 (a system of the organisation acted for); 404 when
  * it is none of theirs. */
-static int begin_system(struct kv__aa *aa, struct kv_http_req *req, struct kv_http_resp *resp,
+static int begin_system(struct kv_web_portal_page *aa, struct kv_http_req *req, struct kv_http_resp *resp,
                         unsigned flags, struct kv_system_summary *s)
 {
     struct kv_err err = {0, ""};
     int rc;
 
-    if (!kv__aa_begin(aa, req, resp, KV_ACCESS_SYSTEMS, flags))
+    if (!kv_web_portal_begin(aa, req, resp, KV_ACCESS_SYSTEMS, flags))
         return 0;
     rc = kv_system_get_in_org(aa->db, aa->org, req->params[0], s, &err);
     if (rc == KV_ENOTFOUND) {
@@ -161,7 +161,7 @@ static void row_msg(struct kv_html *h, const char *label, const char *msgid)
 }
 
 /* A one-button form posting to BASE/{id}/action. */
-static void action_form(struct kv__aa *aa, const char *id, const char *action,
+static void action_form(struct kv_web_portal_page *aa, const char *id, const char *action,
                         const char *label, int secondary)
 {
     kv_html(&aa->ctx.h, "<form method=\"post\" action=\"" BASE "/%q/%q\" class=\"mb-4\">", id,
@@ -178,7 +178,7 @@ static void action_form(struct kv__aa *aa, const char *id, const char *action,
 /* GET /administrativ-adgang/systemer/{id} */
 int kv__aa_system(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__aa aa;
+    struct kv_web_portal_page aa;
     struct kv_system_summary s;
     struct kv_system_health hl;
     struct kv_err err = {0, ""};
@@ -236,14 +236,14 @@ int kv__aa_system(struct kv_http_req *req, struct kv_http_resp *resp)
     kv_html(h, "<p><a href=\"" BASE "\">%m</a></p>\n", N_("Back to the systems"));
     kv_web_page_end(&aa.ctx, 200, N_("System"));
 out:
-    kv__aa_end(&aa);
+    kv_web_portal_end(&aa);
     return 0;
 }
 
 /* GET .../nyt-token: the confirmation step. */
 int kv__aa_system_token_ask(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__aa aa;
+    struct kv_web_portal_page aa;
     struct kv_system_summary s;
     struct kv_html *h;
 
@@ -266,20 +266,20 @@ int kv__aa_system_token_ask(struct kv_http_req *req, struct kv_http_resp *resp)
             N_("Yes, renew the API token"), s.id, N_("Cancel"));
     kv_web_page_end(&aa.ctx, 200, N_("Renew API token"));
 out:
-    kv__aa_end(&aa);
+    kv_web_portal_end(&aa);
     return 0;
 }
 
 /* POST .../nyt-token: renews and shows the token once (the page is no-store). */
 int kv__aa_system_token(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__aa aa;
+    struct kv_web_portal_page aa;
     struct kv_system_summary s;
     struct kv_err err = {0, ""};
     struct kv_html *h;
     char *token = NULL;
 
-    if (!begin_system(&aa, req, resp, KV__AA_POST, &s))
+    if (!begin_system(&aa, req, resp, KV_WEB_PORTAL_POST, &s))
         goto out;
     if (kv_system_rotate_secret(aa.db, s.id, &token, &err) < 0) {
         kv_log(KV_LOG_ERROR, "%s: token not renewed: %s", req->request_id, err.msg);
@@ -301,7 +301,7 @@ int kv__aa_system_token(struct kv_http_req *req, struct kv_http_resp *resp)
     kv_web_page_end(&aa.ctx, 200, N_("New API token"));
 out:
     free(token);
-    kv__aa_end(&aa);
+    kv_web_portal_end(&aa);
     return 0;
 }
 
@@ -310,13 +310,13 @@ enum act { ACT_DEFAULT, ACT_ACTIVATE, ACT_DEACTIVATE };
 static int act(struct kv_http_req *req, struct kv_http_resp *resp, enum act a)
 {
     static const char *const OK[] = {"default", "activated", "deactivated"};
-    struct kv__aa aa;
+    struct kv_web_portal_page aa;
     struct kv_system_summary s;
     struct kv_err err = {0, ""};
     char to[128];
     int rc;
 
-    if (!begin_system(&aa, req, resp, KV__AA_POST, &s))
+    if (!begin_system(&aa, req, resp, KV_WEB_PORTAL_POST, &s))
         goto out;
     switch (a) {
     case ACT_DEFAULT:
@@ -342,7 +342,7 @@ static int act(struct kv_http_req *req, struct kv_http_resp *resp, enum act a)
     snprintf(to, sizeof(to), BASE "/%s?ok=%s", s.id, OK[a]);
     kv_web_redirect(&aa.ctx, to);
 out:
-    kv__aa_end(&aa);
+    kv_web_portal_end(&aa);
     return 0;
 }
 

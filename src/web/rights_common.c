@@ -40,59 +40,7 @@
 #include "util/log.h"
 #include "web/i18n.h"
 
-int kv__rp_begin(struct kv__rp *rp, struct kv_http_req *req, struct kv_http_resp *resp,
-                 const char *access, unsigned flags)
-{
-    struct kv_err err = {0, ""};
-    struct kv_org org;
-    char csrf[96];
-
-    memset(rp, 0, sizeof(*rp));
-    kv_web_ctx_init(&rp->ctx, req, resp);
-    if (!kv_web_require_signin(&rp->ctx))
-        return 0;
-    if (kv_authz_decide(&rp->ctx.principal, access, NULL) != KV_AUTHZ_ALLOW) {
-        kv_web_error(&rp->ctx, 403);
-        return 0;
-    }
-    if (flags & KV__RP_POST) {
-        if (kv_web_form_get(req->body, req->body_len, "csrf", csrf, sizeof(csrf)) < 0 ||
-            !kv_web_csrf_ok(&rp->ctx.sess, csrf)) {
-            kv_web_error(&rp->ctx, 403);
-            return 0;
-        }
-    }
-    if (kv_db_acquire(req->hub->store, &rp->db, &err) < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
-        kv_web_error(&rp->ctx, 500);
-        return 0;
-    }
-    rp->org = rp->ctx.principal.org_cvr;
-    if (kv_org_get(rp->db, rp->org, &org, NULL) == 0)
-        snprintf(rp->org_name, sizeof(rp->org_name), "%s", org.name);
-    else
-        snprintf(rp->org_name, sizeof(rp->org_name), "%s", rp->org);
-    kv_principal_actor(&rp->ctx.principal, rp->actor, sizeof(rp->actor));
-    return 1;
-}
-
-void kv__rp_end(struct kv__rp *rp)
-{
-    if (rp->db)
-        kv_db_release(rp->db);
-    rp->db = NULL;
-    kv_web_ctx_release(&rp->ctx);
-}
-
-void kv__rp_field(const struct kv__rp *rp, const char *name, char *out, size_t n)
-{
-    const struct kv_http_req *req = rp->ctx.req;
-
-    if (kv_web_form_get(req->body, req->body_len, name, out, n) < 0)
-        out[0] = '\0';
-}
-
-int64_t kv__rp_param_id(const struct kv__rp *rp, int i)
+int64_t kv__rp_param_id(const struct kv_web_portal_page *rp, int i)
 {
     const char *s = rp->ctx.req->params[i];
     char *end;
@@ -114,7 +62,7 @@ static const struct {
     {"/rettighedsportal/anmodninger", N_("Requests")},
 };
 
-void kv__rp_head(struct kv__rp *rp, const char *title_msgid, const char *current,
+void kv__rp_head(struct kv_web_portal_page *rp, const char *title_msgid, const char *current,
                  const char *ok_msgid, const char *err_msgid, const char *err_detail)
 {
     struct kv_html *h = &rp->ctx.h;
@@ -147,7 +95,7 @@ void kv__rp_head(struct kv__rp *rp, const char *title_msgid, const char *current
     }
 }
 
-const char *kv__rp_priv_name(const struct kv__rp *rp, const char *code)
+const char *kv__rp_priv_name(const struct kv_web_portal_page *rp, const char *code)
 {
     const struct kv_priv_info *info = kv_priv_find(code);
 
@@ -156,7 +104,7 @@ const char *kv__rp_priv_name(const struct kv__rp *rp, const char *code)
     return strcmp(kv_i18n_code(rp->ctx.lang), "en") == 0 ? info->name_en : info->name_da;
 }
 
-void kv__rp_right_select(struct kv__rp *rp, const char *id, int partner)
+void kv__rp_right_select(struct kv_web_portal_page *rp, const char *id, int partner)
 {
     const struct kv_priv_info *t = kv_priv_table();
     int i;
@@ -174,7 +122,7 @@ void kv__rp_right_select(struct kv__rp *rp, const char *id, int partner)
     kv_html(&rp->ctx.h, "</select></div>");
 }
 
-void kv__rp_until_field(struct kv__rp *rp, const char *id)
+void kv__rp_until_field(struct kv_web_portal_page *rp, const char *id)
 {
     kv_html(&rp->ctx.h,
             "<div class=\"form-group\"><label class=\"form-label\" for=\"%a\">%m</label>"
@@ -187,18 +135,18 @@ void kv__rp_until_field(struct kv__rp *rp, const char *id)
             id, id);
 }
 
-int kv__rp_until(const struct kv__rp *rp, int64_t *out_ms)
+int kv__rp_until(const struct kv_web_portal_page *rp, int64_t *out_ms)
 {
     char until[32];
 
     *out_ms = 0;
-    kv__rp_field(rp, "until", until, sizeof(until));
+    kv_web_portal_field(rp, "until", until, sizeof(until));
     if (!until[0])
         return 0;
     return kv_rights_parse_until(until, out_ms);
 }
 
-void kv__rp_rights_table(struct kv__rp *rp, const json_t *rights, int can_revoke,
+void kv__rp_rights_table(struct kv_web_portal_page *rp, const json_t *rights, int can_revoke,
                          const char *back, const char *caption_msgid)
 {
     struct kv_html *h = &rp->ctx.h;

@@ -24,7 +24,7 @@
 #define LIST_MAX 500 /* employees shown on one page */
 
 /* The ?ok= codes of a redirect after a change, and their messages. */
-static const char *ok_message(const struct kv__rp *rp)
+static const char *ok_message(const struct kv_web_portal_page *rp)
 {
     const char *ok = kv_http_req_query(rp->ctx.req, "ok");
 
@@ -55,12 +55,12 @@ static const char *ok_message(const struct kv__rp *rp)
     return NULL;
 }
 
-const char *kv__rp_ok(const struct kv__rp *rp)
+const char *kv__rp_ok(const struct kv_web_portal_page *rp)
 {
     return ok_message(rp);
 }
 
-void kv__rp_redirect_ok(struct kv__rp *rp, const char *path, int64_t id, const char *ok)
+void kv__rp_redirect_ok(struct kv_web_portal_page *rp, const char *path, int64_t id, const char *ok)
 {
     char to[160];
 
@@ -73,12 +73,12 @@ void kv__rp_redirect_ok(struct kv__rp *rp, const char *path, int64_t id, const c
 
 int kv__rp_overview(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
     struct kv_html *h;
     json_t *list = NULL, *reqs = NULL;
     struct kv_err err = {0, ""};
 
-    if (!kv__rp_begin(&rp, req, resp, KV_ACCESS_SIGNED_IN, 0))
+    if (!kv_web_portal_begin(&rp, req, resp, KV_ACCESS_SIGNED_IN, 0))
         goto out;
     h = &rp.ctx.h;
     if (kv_authz_decide(&rp.ctx.principal, KV_ACCESS_EMPLOYEE, NULL) != KV_AUTHZ_ALLOW) {
@@ -126,7 +126,7 @@ int kv__rp_overview(struct kv_http_req *req, struct kv_http_resp *resp)
 out:
     json_decref(list);
     json_decref(reqs);
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
@@ -141,7 +141,7 @@ static int matches(const json_t *e, const char *q)
     return (name && strcasestr(name, q)) || (email && strcasestr(email, q));
 }
 
-static void rights_summary(struct kv__rp *rp, const json_t *rights)
+static void rights_summary(struct kv_web_portal_page *rp, const json_t *rights)
 {
     const json_t *r;
     size_t i;
@@ -153,7 +153,7 @@ static void rights_summary(struct kv__rp *rp, const json_t *rights)
         kv_html(&rp->ctx.h, "–");
 }
 
-static void employees_page(struct kv__rp *rp, int status, const char *err_msgid)
+static void employees_page(struct kv_web_portal_page *rp, int status, const char *err_msgid)
 {
     struct kv_html *h = &rp->ctx.h;
     const char *q = kv_http_req_query(rp->ctx.req, "q");
@@ -221,27 +221,27 @@ static void employees_page(struct kv__rp *rp, int status, const char *err_msgid)
 
 int kv__rp_employees(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
 
-    if (kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
+    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
         employees_page(&rp, 200, NULL);
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
 int kv__rp_employee_add(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
     struct kv_err err = {0, ""};
     struct kv_employee e;
     char name[KV_NAME_MAX + 1], email[KV_EMAIL_MAX + 1];
     const char *why;
     int rc, status;
 
-    if (!kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV__RP_POST))
+    if (!kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV_WEB_PORTAL_POST))
         goto out;
-    kv__rp_field(&rp, "name", name, sizeof(name));
-    kv__rp_field(&rp, "email", email, sizeof(email));
+    kv_web_portal_field(&rp, "name", name, sizeof(name));
+    kv_web_portal_field(&rp, "email", email, sizeof(email));
     rc = kv_identity_add_employee(rp.db, rp.org, name, email, NULL, NULL, 0, rp.actor, NULL, &e,
                                   &err);
     if (rc == 0) {
@@ -251,7 +251,7 @@ int kv__rp_employee_add(struct kv_http_req *req, struct kv_http_resp *resp)
     why = kv__rp_refusal(rc, &err, &status);
     employees_page(&rp, status, why);
 out:
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
@@ -267,7 +267,7 @@ static const json_t *find_employee(const json_t *list, int64_t eid)
     return NULL;
 }
 
-static void employee_page(struct kv__rp *rp, int64_t eid, int status, const char *err_msgid)
+static void employee_page(struct kv_web_portal_page *rp, int64_t eid, int status, const char *err_msgid)
 {
     struct kv_html *h = &rp->ctx.h;
     json_t *list = NULL;
@@ -339,16 +339,16 @@ static void employee_page(struct kv__rp *rp, int64_t eid, int status, const char
 
 int kv__rp_employee(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
 
-    if (kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
+    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
         employee_page(&rp, kv__rp_param_id(&rp, 0), 200, NULL);
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
 /* The employee of path parameter 0 when they work for the organisation acted for. */
-static int own_employee(struct kv__rp *rp, struct kv_employee *e)
+static int own_employee(struct kv_web_portal_page *rp, struct kv_employee *e)
 {
     int64_t eid = kv__rp_param_id(rp, 0);
 
@@ -361,17 +361,17 @@ static int own_employee(struct kv__rp *rp, struct kv_employee *e)
 
 int kv__rp_employee_grant(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
     struct kv_employee e;
     struct kv_grant g;
     struct kv_err err = {0, ""};
     char right[64];
     int rc, status;
 
-    if (!kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV__RP_POST) || !own_employee(&rp, &e))
+    if (!kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV_WEB_PORTAL_POST) || !own_employee(&rp, &e))
         goto out;
     memset(&g, 0, sizeof(g));
-    kv__rp_field(&rp, "right", right, sizeof(right));
+    kv_web_portal_field(&rp, "right", right, sizeof(right));
     rc = kv__rp_until(&rp, &g.active_to_ms);
     if (rc < 0) {
         rc = kv_err_set(&err, KV_EINVAL, "the end date is not a date");
@@ -392,21 +392,21 @@ int kv__rp_employee_grant(struct kv_http_req *req, struct kv_http_resp *resp)
         employee_page(&rp, e.id, status, why);
     }
 out:
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
 int kv__rp_employee_status(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
     struct kv_employee e;
     struct kv_err err = {0, ""};
     char active[4];
     int rc, status;
 
-    if (!kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV__RP_POST) || !own_employee(&rp, &e))
+    if (!kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV_WEB_PORTAL_POST) || !own_employee(&rp, &e))
         goto out;
-    kv__rp_field(&rp, "active", active, sizeof(active));
+    kv_web_portal_field(&rp, "active", active, sizeof(active));
     rc = kv_employee_set_active(rp.db, e.id, strcmp(active, "1") == 0, rp.actor, &err);
     if (rc == 0) {
         kv__rp_redirect_ok(&rp, "/rettighedsportal/medarbejdere", e.id,
@@ -419,7 +419,7 @@ int kv__rp_employee_status(struct kv_http_req *req, struct kv_http_resp *resp)
         employee_page(&rp, e.id, status, why);
     }
 out:
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
@@ -439,7 +439,7 @@ static const char *safe_back(const char *back)
 
 int kv__rp_revoke(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
     struct kv_privilege p, parent;
     struct kv_err err = {0, ""};
     char field[160], back[160], to[200];
@@ -447,9 +447,9 @@ int kv__rp_revoke(struct kv_http_req *req, struct kv_http_resp *resp)
     int64_t id;
     int rc, status, mine;
 
-    if (!kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV__RP_POST))
+    if (!kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV_WEB_PORTAL_POST))
         goto out;
-    kv__rp_field(&rp, "back", field, sizeof(field));
+    kv_web_portal_field(&rp, "back", field, sizeof(field));
     snprintf(back, sizeof(back), "%s", safe_back(field));
     id = kv__rp_param_id(&rp, 0);
     /* ours: scoped to the organisation, or handed on by it from a partner's right */
@@ -472,6 +472,6 @@ int kv__rp_revoke(struct kv_http_req *req, struct kv_http_resp *resp)
     kv_html(&rp.ctx.h, "<p><a href=\"%u\">%m</a></p>\n", back, N_("Back"));
     kv_web_page_end(&rp.ctx, status, N_("Revoke a right"));
 out:
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }

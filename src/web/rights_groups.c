@@ -22,7 +22,7 @@
 #include "web/i18n.h"
 #include "web/rights_portal.h"
 
-static void employee_select(struct kv__rp *rp, const json_t *list, const char *id,
+static void employee_select(struct kv_web_portal_page *rp, const json_t *list, const char *id,
                             const char *label_msgid)
 {
     const json_t *e;
@@ -43,12 +43,12 @@ static void employee_select(struct kv__rp *rp, const json_t *list, const char *i
     kv_html(&rp->ctx.h, "</select></div>");
 }
 
-static int64_t field_id(const struct kv__rp *rp, const char *name)
+static int64_t field_id(const struct kv_web_portal_page *rp, const char *name)
 {
     char v[24], *end;
     long long n;
 
-    kv__rp_field(rp, name, v, sizeof(v));
+    kv_web_portal_field(rp, name, v, sizeof(v));
     if (!v[0] || v[0] < '1' || v[0] > '9')
         return 0;
     n = strtoll(v, &end, 10);
@@ -57,7 +57,7 @@ static int64_t field_id(const struct kv__rp *rp, const char *name)
 
 /* ---- user groups ---- */
 
-static void groups_page(struct kv__rp *rp, int status, const char *err_msgid)
+static void groups_page(struct kv_web_portal_page *rp, int status, const char *err_msgid)
 {
     struct kv_html *h = &rp->ctx.h;
     struct kv_err err = {0, ""};
@@ -100,26 +100,26 @@ static void groups_page(struct kv__rp *rp, int status, const char *err_msgid)
 
 int kv__rp_groups(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
 
-    if (kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
+    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
         groups_page(&rp, 200, NULL);
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
 int kv__rp_group_add(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
     struct kv_err err = {0, ""};
     char name[KV_NAME_MAX + 1], desc[1001];
     int64_t gid = 0;
     int rc, status;
 
-    if (!kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV__RP_POST))
+    if (!kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV_WEB_PORTAL_POST))
         goto out;
-    kv__rp_field(&rp, "name", name, sizeof(name));
-    kv__rp_field(&rp, "description", desc, sizeof(desc));
+    kv_web_portal_field(&rp, "name", name, sizeof(name));
+    kv_web_portal_field(&rp, "description", desc, sizeof(desc));
     rc = kv_group_add(rp.db, rp.org, name, desc, rp.actor, &gid, &err);
     if (rc == 0) {
         kv__rp_redirect_ok(&rp, "/rettighedsportal/grupper", gid, "created");
@@ -131,7 +131,7 @@ int kv__rp_group_add(struct kv_http_req *req, struct kv_http_resp *resp)
         groups_page(&rp, status, why);
     }
 out:
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
@@ -157,7 +157,7 @@ static const char *employee_name(const json_t *list, int64_t eid)
     return "?";
 }
 
-static void group_page(struct kv__rp *rp, int64_t gid, int status, const char *err_msgid)
+static void group_page(struct kv_web_portal_page *rp, int64_t gid, int status, const char *err_msgid)
 {
     struct kv_html *h = &rp->ctx.h;
     struct kv_err err = {0, ""};
@@ -219,16 +219,16 @@ static void group_page(struct kv__rp *rp, int64_t gid, int status, const char *e
 
 int kv__rp_group(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
 
-    if (kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
+    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
         group_page(&rp, kv__rp_param_id(&rp, 0), 200, NULL);
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
 /* The group of path parameter 0 when it belongs to the organisation acted for. */
-static int own_group(struct kv__rp *rp, int64_t *gid)
+static int own_group(struct kv_web_portal_page *rp, int64_t *gid)
 {
     static const char sql[] = "SELECT org_cvr FROM user_groups WHERE id = ?";
     struct kv_stmt *s;
@@ -246,7 +246,7 @@ static int own_group(struct kv__rp *rp, int64_t *gid)
     return ok;
 }
 
-static void group_result(struct kv__rp *rp, int64_t gid, int rc, const struct kv_err *err,
+static void group_result(struct kv_web_portal_page *rp, int64_t gid, int rc, const struct kv_err *err,
                          const char *ok)
 {
     int status;
@@ -264,45 +264,45 @@ static void group_result(struct kv__rp *rp, int64_t gid, int rc, const struct kv
 
 int kv__rp_group_member(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
     struct kv_err err = {0, ""};
     int64_t gid;
 
-    if (kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV__RP_POST) && own_group(&rp, &gid))
+    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV_WEB_PORTAL_POST) && own_group(&rp, &gid))
         group_result(&rp, gid,
                      kv_group_member_add(rp.db, gid, field_id(&rp, "employee"), rp.actor, &err),
                      &err, "member");
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
 int kv__rp_group_member_remove(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
     struct kv_err err = {0, ""};
     int64_t gid;
 
-    if (kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV__RP_POST) && own_group(&rp, &gid))
+    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV_WEB_PORTAL_POST) && own_group(&rp, &gid))
         group_result(&rp, gid,
                      kv_group_member_remove(rp.db, gid, kv__rp_param_id(&rp, 1), rp.actor, &err),
                      &err, "removed");
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
 int kv__rp_group_grant(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
     struct kv_err err = {0, ""};
     struct kv_grant g;
     char right[64];
     int64_t gid;
     int rc;
 
-    if (!kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV__RP_POST) || !own_group(&rp, &gid))
+    if (!kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV_WEB_PORTAL_POST) || !own_group(&rp, &gid))
         goto out;
     memset(&g, 0, sizeof(g));
-    kv__rp_field(&rp, "right", right, sizeof(right));
+    kv_web_portal_field(&rp, "right", right, sizeof(right));
     rc = kv__rp_until(&rp, &g.active_to_ms);
     if (rc < 0) {
         rc = kv_err_set(&err, KV_EINVAL, "the end date is not a date");
@@ -315,13 +315,13 @@ int kv__rp_group_grant(struct kv_http_req *req, struct kv_http_resp *resp)
     }
     group_result(&rp, gid, rc, &err, "granted");
 out:
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
 /* ---- external partners ---- */
 
-static void partners_page(struct kv__rp *rp, int status, const char *err_msgid)
+static void partners_page(struct kv_web_portal_page *rp, int status, const char *err_msgid)
 {
     struct kv_html *h = &rp->ctx.h;
     struct kv_err err = {0, ""};
@@ -405,15 +405,15 @@ static void partners_page(struct kv__rp *rp, int status, const char *err_msgid)
 
 int kv__rp_partners(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
 
-    if (kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
+    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
         partners_page(&rp, 200, NULL);
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
-static void partner_result(struct kv__rp *rp, int rc, const struct kv_err *err)
+static void partner_result(struct kv_web_portal_page *rp, int rc, const struct kv_err *err)
 {
     int status;
 
@@ -430,17 +430,17 @@ static void partner_result(struct kv__rp *rp, int rc, const struct kv_err *err)
 
 int kv__rp_partner_grant(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
     struct kv_err err = {0, ""};
     struct kv_grant g;
     char right[64], cvr[16];
     int rc;
 
-    if (!kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV__RP_POST))
+    if (!kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV_WEB_PORTAL_POST))
         goto out;
     memset(&g, 0, sizeof(g));
-    kv__rp_field(&rp, "right", right, sizeof(right));
-    kv__rp_field(&rp, "cvr", cvr, sizeof(cvr));
+    kv_web_portal_field(&rp, "right", right, sizeof(right));
+    kv_web_portal_field(&rp, "cvr", cvr, sizeof(cvr));
     rc = kv__rp_until(&rp, &g.active_to_ms);
     if (rc < 0) {
         rc = kv_err_set(&err, KV_EINVAL, "the end date is not a date");
@@ -455,20 +455,20 @@ int kv__rp_partner_grant(struct kv_http_req *req, struct kv_http_resp *resp)
     }
     partner_result(&rp, rc, &err);
 out:
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
 int kv__rp_partner_hand_on(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
     struct kv_err err = {0, ""};
     struct kv_privilege parent;
     struct kv_grant g;
     int64_t pid;
     int rc;
 
-    if (!kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV__RP_POST))
+    if (!kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV_WEB_PORTAL_POST))
         goto out;
     pid = kv__rp_param_id(&rp, 0);
     if (!pid || kv_rights_get(rp.db, pid, &parent, NULL) < 0 ||
@@ -486,13 +486,13 @@ int kv__rp_partner_hand_on(struct kv_http_req *req, struct kv_http_resp *resp)
     rc = kv_rights_grant(rp.db, &g, 0, NULL, &err);
     partner_result(&rp, rc, &err);
 out:
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
 /* ---- requests ---- */
 
-static void requests_page(struct kv__rp *rp, int status, const char *err_msgid)
+static void requests_page(struct kv_web_portal_page *rp, int status, const char *err_msgid)
 {
     struct kv_html *h = &rp->ctx.h;
     struct kv_err err = {0, ""};
@@ -540,11 +540,11 @@ static void requests_page(struct kv__rp *rp, int status, const char *err_msgid)
 
 int kv__rp_requests(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
 
-    if (kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
+    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
         requests_page(&rp, 200, NULL);
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
@@ -553,14 +553,14 @@ int kv__rp_request_decide(struct kv_http_req *req, struct kv_http_resp *resp)
     static const char sql[] =
         "SELECT COUNT(*) FROM privilege_requests WHERE id = ? AND scope_type = 'CVR'"
         " AND scope_id = ?";
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
     struct kv_err err = {0, ""};
     struct kv_stmt *s;
     char decision[16];
     int64_t rid, n = 0;
     int rc, status, approve;
 
-    if (!kv__rp_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV__RP_POST))
+    if (!kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV_WEB_PORTAL_POST))
         goto out;
     rid = kv__rp_param_id(&rp, 0);
     if (rid && kv_db_prepare(rp.db, sql, &s, NULL) == 0) {
@@ -574,7 +574,7 @@ int kv__rp_request_decide(struct kv_http_req *req, struct kv_http_resp *resp)
         kv_web_error(&rp.ctx, 404);
         goto out;
     }
-    kv__rp_field(&rp, "decision", decision, sizeof(decision));
+    kv_web_portal_field(&rp, "decision", decision, sizeof(decision));
     approve = strcmp(decision, "approve") == 0;
     if (!approve && strcmp(decision, "reject") != 0) {
         kv_web_error(&rp.ctx, 400);
@@ -592,13 +592,13 @@ int kv__rp_request_decide(struct kv_http_req *req, struct kv_http_resp *resp)
         requests_page(&rp, status, why);
     }
 out:
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
 /* ---- asking for a right (any employee) ---- */
 
-static void ask_page(struct kv__rp *rp, int status, const char *err_msgid)
+static void ask_page(struct kv_web_portal_page *rp, int status, const char *err_msgid)
 {
     struct kv_html *h = &rp->ctx.h;
 
@@ -633,27 +633,27 @@ static void ask_page(struct kv__rp *rp, int status, const char *err_msgid)
 
 int kv__rp_ask(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
 
-    if (kv__rp_begin(&rp, req, resp, KV_ACCESS_EMPLOYEE, 0))
+    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_EMPLOYEE, 0))
         ask_page(&rp, 200, NULL);
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }
 
 int kv__rp_ask_post(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv__rp rp;
+    struct kv_web_portal_page rp;
     struct kv_err err = {0, ""};
     struct kv_employee e;
     char right[64], note[1001];
     int64_t until = 0;
     int rc, status;
 
-    if (!kv__rp_begin(&rp, req, resp, KV_ACCESS_EMPLOYEE, KV__RP_POST))
+    if (!kv_web_portal_begin(&rp, req, resp, KV_ACCESS_EMPLOYEE, KV_WEB_PORTAL_POST))
         goto out;
-    kv__rp_field(&rp, "right", right, sizeof(right));
-    kv__rp_field(&rp, "note", note, sizeof(note));
+    kv_web_portal_field(&rp, "right", right, sizeof(right));
+    kv_web_portal_field(&rp, "note", note, sizeof(note));
     rc = kv__rp_until(&rp, &until);
     if (rc < 0)
         rc = kv_err_set(&err, KV_EINVAL, "the end date is not a date");
@@ -674,6 +674,6 @@ int kv__rp_ask_post(struct kv_http_req *req, struct kv_http_resp *resp)
         ask_page(&rp, status, why);
     }
 out:
-    kv__rp_end(&rp);
+    kv_web_portal_end(&rp);
     return 0;
 }

@@ -2,13 +2,13 @@
  *
  * rights_portal.h (web-internal): what the Rettighedsportal's pages share
  * (rights_common.c, rights_employees.c, rights_groups.c). Every page and form of
- * /rettighedsportal/ starts with kv__rp_begin, which signs the visitor in (or redirects),
+ * /rettighedsportal/ starts with kv_web_portal_begin (web/portal_page.h), which signs the visitor in (or redirects),
  * asks the one authorisation function (identity/authz.h) for the page's access key against
  * the principal loaded for this request in the session's organisation context, checks the
  * CSRF token of a POST, and opens a connection. Objects named in a path (an employee, a
  * group, a privilege, a request) are then checked to belong to that organisation.
  *
- * Ownership: struct kv__rp owns its web context and connection until kv__rp_end.
+ * Ownership: struct kv_web_portal_page owns its web context and connection until kv__rp_end.
  */
 #ifndef KV_WEB_RIGHTS_PORTAL_H
 #define KV_WEB_RIGHTS_PORTAL_H
@@ -19,56 +19,39 @@
 
 #include "identity/rights.h"
 #include "util/err.h"
+#include "web/portal_page.h"
 #include "web/web.h"
 
 struct kv_db;
 
-struct kv__rp {
-    struct kv_web_ctx ctx;
-    struct kv_db *db;      /* open between begin and end */
-    char actor[96];        /* the signed-in person, as events record them */
-    const char *org;       /* the organisation acted for (ctx.principal.org_cvr) */
-    char org_name[260];
-};
-
-#define KV__RP_POST 0x1 /* a form: check the csrf field */
-
-/* 1 when the page may go on; otherwise the answer (redirect, 403, 500) is written and
- * kv__rp_end must still be called. access: an identity/authz.h key. */
-int kv__rp_begin(struct kv__rp *rp, struct kv_http_req *req, struct kv_http_resp *resp,
-                 const char *access, unsigned flags);
-void kv__rp_end(struct kv__rp *rp);
-
-/* A form field (percent-decoded); "" when absent or too long. */
-void kv__rp_field(const struct kv__rp *rp, const char *name, char *out, size_t n);
 /* A positive integer from path parameter i; 0 when malformed. */
-int64_t kv__rp_param_id(const struct kv__rp *rp, int i);
+int64_t kv__rp_param_id(const struct kv_web_portal_page *rp, int i);
 
 /* The page heading, the portal's sub-navigation (current: its path) and an optional
  * status (ok_msgid, green) or error (err_msgid, red) alert. */
-void kv__rp_head(struct kv__rp *rp, const char *title_msgid, const char *current,
+void kv__rp_head(struct kv_web_portal_page *rp, const char *title_msgid, const char *current,
                  const char *ok_msgid, const char *err_msgid, const char *err_detail);
 /* The privilege's name in the page's language. */
-const char *kv__rp_priv_name(const struct kv__rp *rp, const char *code);
+const char *kv__rp_priv_name(const struct kv_web_portal_page *rp, const char *code);
 /* A <select name="right"> of the rights that can be granted in an organisation (all when
  * partner is 0, those an external partner may hold when 1), labelled by id. */
-void kv__rp_right_select(struct kv__rp *rp, const char *id, int partner);
+void kv__rp_right_select(struct kv_web_portal_page *rp, const char *id, int partner);
 /* The optional "last day" date field named until, labelled by id. */
-void kv__rp_until_field(struct kv__rp *rp, const char *id);
+void kv__rp_until_field(struct kv_web_portal_page *rp, const char *id);
 /* A table of privileges (a JSON array from rights.h) with a revoke button on each active one
  * when can_revoke; back is the page to return to. */
-void kv__rp_rights_table(struct kv__rp *rp, const json_t *rights, int can_revoke,
+void kv__rp_rights_table(struct kv_web_portal_page *rp, const json_t *rights, int can_revoke,
                          const char *back, const char *caption_msgid);
 /* Reads the form's "until" (empty = no end). 0, or KV_EINVAL. */
-int kv__rp_until(const struct kv__rp *rp, int64_t *out_ms);
+int kv__rp_until(const struct kv_web_portal_page *rp, int64_t *out_ms);
 /* The msgid that explains a refused change (the invariant, a duplicate, bad input, ...) and
  * the HTTP status to answer with. */
 const char *kv__rp_refusal(int rc, const struct kv_err *err, int *status);
 
 /* The message of the page's ?ok= code (after a change), or NULL. */
-const char *kv__rp_ok(const struct kv__rp *rp);
+const char *kv__rp_ok(const struct kv_web_portal_page *rp);
 /* 303 to path[/id]?ok=code. */
-void kv__rp_redirect_ok(struct kv__rp *rp, const char *path, int64_t id, const char *ok);
+void kv__rp_redirect_ok(struct kv_web_portal_page *rp, const char *path, int64_t id, const char *ok);
 
 /* Page handlers. */
 int kv__rp_overview(struct kv_http_req *req, struct kv_http_resp *resp);
