@@ -142,6 +142,7 @@ static void test_expiry(void **state)
 
     assert_int_equal(kv_user_token_issue(f->db, "CPR", CPR, 3600 * 1000, 0, &t1, NULL, NULL, &err),
                      0);
+    kv_clock_advance_ms(1); /* t2 strictly newer: the list orders by creation time */
     assert_int_equal(
         kv_user_token_issue(f->db, "CPR", CPR, 0, KV_USER_TOKEN_KEEP_OTHERS, &t2, NULL, NULL, &err),
         0);
