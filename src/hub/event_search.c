@@ -11,10 +11,15 @@
  * eventProperties.kuvertTag. The eventTag filter takes an NgDP tag (matching every stored tag
  * shown as it) or a stored kuvert tag (matching exactly). A tag added to the hub that NgDP
  * does not know belongs in MAP.
+ *
+ * NgDP's generic parameters: ownerOrActor and any= are more WHERE terms, sortFields picks
+ * CASE terms of one ORDER BY, and every search is bounded by a snapshot sequence number
+ * (until_seq) so that the pages of one walk cut the same set of the append-only log.
  */
 #include "hub/events.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,10 +109,20 @@ static const struct {
 #define N_MAP (sizeof(MAP) / sizeof(MAP[0]) - 1)
 #define TAG_SLOTS 16      /* ?8..?23: the stored tags one NgDP tag stands for */
 #define P_NOT_IN 24       /* ?24..: every known tag, for UNKNOWN */
+#define P_OWNER 300       /* ?300: ownerOrActor or NULL */
+#define P_ANY 301         /* ?301: 1 when an any= filter applies */
+#define P_UNTIL 302       /* ?302: snapshot bound (seq <= ?302) */
+#define P_TERM 310        /* ?310..?319: the any= terms */
+#define P_TERM_ALT 320    /* ?320..?329: a bare CPR/CVR term as "cpr:"/"cvr:" */
+#define P_TERM_LIKE 330   /* ?330..?339: LIKE patterns of the terms over props */
+#define P_TERM_TAGS 340   /* ?340..?359: stored tags of the NgDP tags among the terms */
+#define ANY_TAG_SLOTS 20
+#define P_SORT 360        /* ?360..?362: sort codes; ?363: 1 when the first is descending */
 #define P_LIMIT 400       /* ?400, ?401: LIMIT, OFFSET */
-#define SQL_MAX 4096
+#define SQL_MAX 8192
 
-_Static_assert(P_NOT_IN + N_NGDP + N_MAP < P_LIMIT, "tag parameters run into LIMIT/OFFSET");
+_Static_assert(P_NOT_IN + N_NGDP + N_MAP < P_OWNER, "tag parameters run into ownerOrActor");
+_Static_assert(KV_EVENT_ANY_MAX <= 10 && KV_EVENT_SORT_MAX <= 3, "parameter slots too few");
 
 int kv_event_tag_is_ngdp(const char *tag)
 {
@@ -131,65 +146,181 @@ const char *kv_event_tag_ngdp(const char *tag)
     return "UNKNOWN";
 }
 
+/* sortFields names and the column each sorts by (index = KV_EVENT_SORT_* code). */
+static const struct {
+    const char *name, *alias, *col;
+} SORTS[] = {
+    {NULL, NULL, NULL},
+    {"eventTime", "created", "time_ms"},
+    {"eventTag", NULL, "tag"},
+    {"id", "eventId", "event_id"},
+    {"actor", NULL, "actor"},
+    {"subject", NULL, "subject"},
+    {"messageUUID", NULL, "message_uuid"},
+    {"seq", NULL, "seq"},
+};
+
+_Static_assert(sizeof(SORTS) / sizeof(SORTS[0]) == KV_EVENT_SORT_N + 1, "SORTS and codes differ");
+
+int kv_event_sort_field(const char *name, size_t len)
+{
+    int i;
+
+    for (i = 1; i <= KV_EVENT_SORT_N; i++)
+        if ((strlen(SORTS[i].name) == len && memcmp(SORTS[i].name, name, len) == 0) ||
+            (SORTS[i].alias && strlen(SORTS[i].alias) == len &&
+             memcmp(SORTS[i].alias, name, len) == 0))
+            return i;
+    return 0;
+}
+
+/* Appends printf output to the SQL text b. */
+static void cat(char *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cat(char *b, const char *fmt, ...)
+{
+    size_t l = strlen(b);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(b + l, SQL_MAX - l, fmt, ap);
+    va_end(ap);
+}
+
+/* " ?from, ?from+1, ..., ?to-1" */
+static void cat_params(char *b, int from, int to)
+{
+    int i;
+
+    for (i = from; i < to; i++)
+        cat(b, "%s?%d", i == from ? "" : ", ", i);
+}
+
 /* The search statements, built once (the store caches statements by the address of their
  * text, so the text must live as long as the process): [count][by letter][tag UNKNOWN]
- * [by system]. A system scope is the plain term system_id = ?2 (not folded into an
+ * [by system][sorted]. A system scope is the plain term system_id = ?2 (not folded into an
  * "?2 IS NULL OR" term) so the planner can use the events_system index (migration 025);
- * without one ?2 is still bound and the term reads ?2 IS NULL.
+ * without one ?2 is still bound and the term reads ?2 IS NULL. The unsorted statement keeps
+ * ORDER BY seq, which the primary key delivers without sorting; the sorted one orders by
+ * CASE terms chosen by ?360..?362, so one text serves every sortFields.
  * Parameters: ?1 message_uuid, ?2 system_id or NULL, ?3 party or NULL, ?4 after seq,
  * ?5 from ms or 0, ?6 to ms or 0, ?7 1 when a tag filter applies, ?8..?23 the stored tags
  * it matches (unused slots NULL), ?24.. every tag NgDP knows or MAP names (UNKNOWN only),
- * ?400 LIMIT, ?401 OFFSET. */
-static char SQL[2][2][2][2][SQL_MAX];
+ * ?300.. ownerOrActor, any= and the snapshot (see P_*), ?360.. the sort, ?400 LIMIT,
+ * ?401 OFFSET. */
+static char SQL[2][2][2][2][2][SQL_MAX];
 static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
+
+static void sql_build(char *b, int count, int msg, int unknown, int sys, int sorted)
+{
+    int k, c;
+
+    snprintf(b, SQL_MAX,
+             "SELECT %s FROM events WHERE %s %s"
+             " AND (?3 IS NULL OR subject = ?3 OR actor = ?3) AND seq > ?4"
+             " AND (?5 = 0 OR time_ms >= ?5) AND (?6 = 0 OR time_ms < ?6)"
+             " AND (?%d IS NULL OR subject = ?%d OR actor = ?%d) AND seq <= ?%d"
+             " AND (?7 = 0 OR tag IN (",
+             count ? "COUNT(*)"
+                   : "seq, event_id, time_ms, tag, message_uuid, system_id, actor,"
+                     " subject, props, hash",
+             msg ? "message_uuid = ?1 AND" : "", sys ? "system_id = ?2" : "?2 IS NULL",
+             P_OWNER, P_OWNER, P_OWNER, P_UNTIL);
+    cat_params(b, 8, 8 + TAG_SLOTS);
+    cat(b, ")");
+    if (unknown) {
+        cat(b, " OR tag NOT IN (");
+        cat_params(b, P_NOT_IN, P_NOT_IN + (int)(N_NGDP + N_MAP));
+        cat(b, ")");
+    }
+    cat(b, ") AND (?%d = 0 OR tag IN (", P_ANY);
+    cat_params(b, P_TERM, P_TERM + KV_EVENT_ANY_MAX);
+    cat(b, ", ");
+    cat_params(b, P_TERM_TAGS, P_TERM_TAGS + ANY_TAG_SLOTS);
+    cat(b, ") OR event_id IN (");
+    cat_params(b, P_TERM, P_TERM + KV_EVENT_ANY_MAX);
+    cat(b, ") OR message_uuid IN (");
+    cat_params(b, P_TERM, P_TERM + KV_EVENT_ANY_MAX);
+    cat(b, ") OR system_id IN (");
+    cat_params(b, P_TERM, P_TERM + KV_EVENT_ANY_MAX);
+    cat(b, ") OR actor IN (");
+    cat_params(b, P_TERM, P_TERM + KV_EVENT_ANY_MAX);
+    cat(b, ", ");
+    cat_params(b, P_TERM_ALT, P_TERM_ALT + KV_EVENT_ANY_MAX);
+    cat(b, ") OR subject IN (");
+    cat_params(b, P_TERM, P_TERM + KV_EVENT_ANY_MAX);
+    cat(b, ", ");
+    cat_params(b, P_TERM_ALT, P_TERM_ALT + KV_EVENT_ANY_MAX);
+    cat(b, ")");
+    for (k = 0; k < KV_EVENT_ANY_MAX; k++)
+        cat(b, " OR props LIKE ?%d ESCAPE '\\'", P_TERM_LIKE + k);
+    cat(b, ")");
+    if (count)
+        return;
+    if (!sorted) {
+        cat(b, " ORDER BY seq LIMIT ?%d OFFSET ?%d", P_LIMIT, P_LIMIT + 1);
+        return;
+    }
+    cat(b, " ORDER BY");
+    for (k = 0; k < KV_EVENT_SORT_MAX; k++)
+        for (c = 1; c <= KV_EVENT_SORT_N; c++)
+            cat(b,
+                " CASE WHEN ?%d = %d THEN %s END ASC NULLS FIRST,"
+                " CASE WHEN ?%d = %d THEN %s END DESC NULLS LAST,",
+                P_SORT + k, c, SORTS[c].col, P_SORT + k, c | KV_EVENT_SORT_DESC, SORTS[c].col);
+    cat(b, " CASE WHEN ?%d = 1 THEN seq END DESC, seq LIMIT ?%d OFFSET ?%d",
+        P_SORT + KV_EVENT_SORT_MAX, P_LIMIT, P_LIMIT + 1);
+}
 
 static void sql_init(void)
 {
-    int count, msg, unknown, sys, i;
+    int count, msg, unknown, sys, sorted;
 
     for (count = 0; count < 2; count++)
         for (msg = 0; msg < 2; msg++)
             for (unknown = 0; unknown < 2; unknown++)
-            for (sys = 0; sys < 2; sys++) {
-                char *b = SQL[count][msg][unknown][sys];
-                size_t l;
-                snprintf(b, SQL_MAX,
-                         "SELECT %s FROM events WHERE %s %s"
-                         " AND (?3 IS NULL OR subject = ?3 OR actor = ?3) AND seq > ?4"
-                         " AND (?5 = 0 OR time_ms >= ?5) AND (?6 = 0 OR time_ms < ?6)"
-                         " AND (?7 = 0 OR tag IN (?8",
-                         count ? "COUNT(*)"
-                               : "seq, event_id, time_ms, tag, message_uuid, system_id, actor,"
-                                 " subject, props, hash",
-                         msg ? "message_uuid = ?1 AND" : "",
-                         sys ? "system_id = ?2" : "?2 IS NULL");
-                for (i = 9; i < 8 + TAG_SLOTS; i++) {
-                    l = strlen(b);
-                    snprintf(b + l, SQL_MAX - l, ", ?%d", i);
-                }
-                l = strlen(b);
-                snprintf(b + l, SQL_MAX - l, ")");
-                if (unknown) {
-                    l = strlen(b);
-                    snprintf(b + l, SQL_MAX - l, " OR tag NOT IN (?%d", P_NOT_IN);
-                    for (i = P_NOT_IN + 1; i < P_NOT_IN + (int)(N_NGDP + N_MAP); i++) {
-                        l = strlen(b);
-                        snprintf(b + l, SQL_MAX - l, ", ?%d", i);
+                for (sys = 0; sys < 2; sys++)
+                    for (sorted = 0; sorted < 2; sorted++) {
+                        char *b = SQL[count][msg][unknown][sys][sorted];
+                        sql_build(b, count, msg, unknown, sys, sorted);
+                        if (strlen(b) >= SQL_MAX - 1)
+                            abort(); /* SQL_MAX too small: a programming error */
                     }
-                    l = strlen(b);
-                    snprintf(b + l, SQL_MAX - l, ")");
-                }
-                l = strlen(b);
-                snprintf(b + l, SQL_MAX - l, ")%s",
-                         count ? "" : " ORDER BY seq LIMIT ?400 OFFSET ?401");
-            }
+}
+
+/* The bound texts of one search's any= terms (they must outlive the statement's steps). */
+struct any_binds {
+    char alt[KV_EVENT_ANY_MAX][16];
+    char like[KV_EVENT_ANY_MAX][2 * KV_EVENT_ANY_LEN + 8];
+};
+
+/* "%\"term\"%" for LIKE over the stored properties' JSON text, with \ escaping of % _ \;
+ * "" (not bound) for a term that JSON would escape. */
+static void like_term(const char *t, char *out, size_t n)
+{
+    size_t o = 0;
+
+    out[0] = '\0';
+    for (const char *p = t; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\' || (unsigned char)*p >= 0x7f)
+            return;
+    out[o++] = '%';
+    out[o++] = '"';
+    for (; *t && o + 4 < n; t++) {
+        if (*t == '%' || *t == '_')
+            out[o++] = '\\';
+        out[o++] = *t;
+    }
+    out[o++] = '"';
+    out[o++] = '%';
+    out[o] = '\0';
 }
 
 /* Binds q's filters (see SQL). */
-static void bind_filters(struct kv_stmt *s, const struct kv_event_search *q, const char *system)
+static void bind_filters(struct kv_stmt *s, const struct kv_event_search *q, const char *system,
+                         int64_t until, int sorted, struct any_binds *ab)
 {
     size_t i;
-    int slot = 8;
+    int slot = 8, k, n;
 
     if (q->message_uuid)
         kv_stmt_bind_text(s, 1, q->message_uuid, -1);
@@ -199,6 +330,32 @@ static void bind_filters(struct kv_stmt *s, const struct kv_event_search *q, con
     kv_stmt_bind_int64(s, 5, q->date_from_ms > 0 ? q->date_from_ms : 0);
     kv_stmt_bind_int64(s, 6, q->date_to_ms > 0 ? q->date_to_ms : 0);
     kv_stmt_bind_int64(s, 7, q->tag ? 1 : 0);
+    kv_stmt_bind_text(s, P_OWNER, q->owner_actor, -1);
+    kv_stmt_bind_int64(s, P_ANY, q->n_any > 0 ? 1 : 0);
+    kv_stmt_bind_int64(s, P_UNTIL, until);
+    for (k = 0, n = 0; k < q->n_any && k < KV_EVENT_ANY_MAX; k++) {
+        const char *t = q->any[k];
+        size_t len = strlen(t);
+        int digits = len == 10 || len == 8;
+        kv_stmt_bind_text(s, P_TERM + k, t, -1);
+        for (i = 0; digits && i < len; i++)
+            digits = t[i] >= '0' && t[i] <= '9';
+        if (digits) {
+            snprintf(ab->alt[k], sizeof(ab->alt[k]), "%s:%s", len == 10 ? "cpr" : "cvr", t);
+            kv_stmt_bind_text(s, P_TERM_ALT + k, ab->alt[k], -1);
+        }
+        like_term(t, ab->like[k], sizeof(ab->like[k]));
+        if (ab->like[k][0])
+            kv_stmt_bind_text(s, P_TERM_LIKE + k, ab->like[k], -1);
+        for (i = 0; kv_event_tag_is_ngdp(t) && MAP[i].kuvert && n < ANY_TAG_SLOTS; i++)
+            if (strcmp(MAP[i].ngdp, t) == 0)
+                kv_stmt_bind_text(s, P_TERM_TAGS + n++, MAP[i].kuvert, -1);
+    }
+    for (k = 0; sorted && k < KV_EVENT_SORT_MAX; k++) /* only the sorted SELECT names them */
+        kv_stmt_bind_int64(s, P_SORT + k, k < q->n_sort ? q->sort[k] : 0);
+    if (sorted)
+        kv_stmt_bind_int64(s, P_SORT + KV_EVENT_SORT_MAX,
+                           q->n_sort > 0 && (q->sort[0] & KV_EVENT_SORT_DESC) ? 1 : 0);
     if (!q->tag)
         return;
     kv_stmt_bind_text(s, slot++, q->tag, -1);
@@ -254,6 +411,11 @@ static int scope(struct kv_db *db, const struct kv_event_search *q, const char *
     *out_system = NULL;
     if (q->message_uuid) {
         rc = exists(db, SQL_LETTER_IN_SCOPE, q->message_uuid, q->caller_cvr, &ok, err);
+        if (rc < 0 || !ok)
+            return rc;
+    }
+    if (q->owner_actor && strlen(q->owner_actor) == 36) { /* a system: the caller's own org */
+        rc = exists(db, SQL_SYSTEM_OF_ORG, q->owner_actor, q->caller_cvr, &ok, err);
         if (rc < 0 || !ok)
             return rc;
     }
@@ -431,32 +593,64 @@ static int event_json(struct kv_db *db, struct kv_stmt *s, struct sys_cache *c,
     return 0;
 }
 
+static const char SQL_HEAD[] = "SELECT COALESCE(MAX(seq), 0) FROM events";
+
 int kv_events_search(struct kv_db *db, const struct kv_event_search *q, json_t **out_events,
-                     int64_t *out_total, struct kv_err *err)
+                     int64_t *out_total, int64_t *out_until, struct kv_err *err)
 {
     struct sys_cache cache;
+    struct any_binds ab;
     struct kv_stmt *s = NULL;
     const char *system = NULL;
     json_t *arr = NULL;
-    int visible, msg = q->message_uuid != NULL, unknown, rc;
+    int visible, msg = q->message_uuid != NULL, unknown, sorted = q->n_sort > 0, rc, k;
+    int64_t until = q->until_seq;
 
     *out_events = NULL;
     *out_total = 0;
+    if (out_until)
+        *out_until = until;
     memset(&cache, 0, sizeof(cache));
+    memset(&ab, 0, sizeof(ab));
     if (q->size < 1 || q->size > 1000 || q->page < 0 || q->page > INT32_MAX)
         return kv_err_set(err, KV_EINVAL, "size must be 1..1000 and page 0..2^31-1");
+    if (q->n_any < 0 || q->n_any > KV_EVENT_ANY_MAX || q->n_sort < 0 ||
+        q->n_sort > KV_EVENT_SORT_MAX || until < 0)
+        return kv_err_set(err, KV_EINVAL, "at most %d any terms and %d sort fields",
+                          KV_EVENT_ANY_MAX, KV_EVENT_SORT_MAX);
+    for (k = 0; k < q->n_any; k++)
+        if (!q->any[k] || !q->any[k][0] || strlen(q->any[k]) > KV_EVENT_ANY_LEN)
+            return kv_err_set(err, KV_EINVAL, "an any term is 1..%d bytes", KV_EVENT_ANY_LEN);
+    for (k = 0; k < q->n_sort; k++)
+        if ((q->sort[k] & ~KV_EVENT_SORT_DESC) < 1 ||
+            (q->sort[k] & ~KV_EVENT_SORT_DESC) > KV_EVENT_SORT_N)
+            return kv_err_set(err, KV_EINVAL, "unknown sort field");
     pthread_once(&sql_once, sql_init);
     unknown = q->tag && strcmp(q->tag, "UNKNOWN") == 0;
+    if (until == 0) { /* the snapshot of this walk: everything logged so far */
+        rc = kv_db_prepare(db, SQL_HEAD, &s, err);
+        if (rc < 0)
+            return rc;
+        rc = kv_stmt_step(s, err);
+        if (rc == KV_ROW)
+            until = kv_stmt_col_int64(s, 0);
+        kv_stmt_done(s);
+        s = NULL;
+        if (rc < 0)
+            return rc;
+        if (out_until)
+            *out_until = until;
+    }
     rc = scope(db, q, &system, &visible, err);
     if (rc < 0)
         return rc;
     arr = json_array();
     if (!visible)
         goto done;
-    rc = kv_db_prepare(db, SQL[1][msg][unknown][system != NULL], &s, err);
+    rc = kv_db_prepare(db, SQL[1][msg][unknown][system != NULL][0], &s, err);
     if (rc < 0)
         goto out;
-    bind_filters(s, q, system);
+    bind_filters(s, q, system, until, 0, &ab);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
         *out_total = kv_stmt_col_int64(s, 0);
@@ -464,10 +658,10 @@ int kv_events_search(struct kv_db *db, const struct kv_event_search *q, json_t *
     s = NULL;
     if (rc < 0)
         goto out;
-    rc = kv_db_prepare(db, SQL[0][msg][unknown][system != NULL], &s, err);
+    rc = kv_db_prepare(db, SQL[0][msg][unknown][system != NULL][sorted], &s, err);
     if (rc < 0)
         goto out;
-    bind_filters(s, q, system);
+    bind_filters(s, q, system, until, sorted, &ab);
     kv_stmt_bind_int64(s, P_LIMIT, q->size);
     kv_stmt_bind_int64(s, P_LIMIT + 1, q->page * q->size);
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {

@@ -19,6 +19,7 @@
 #define KV_HUB_EVENTS_H
 
 #include <stdint.h>
+#include <stddef.h>
 
 #include <jansson.h>
 
@@ -65,6 +66,21 @@ struct kv_event_query {
 int kv_events_query(struct kv_db *db, const struct kv_event_query *q, json_t **out,
                     struct kv_err *err);
 
+#define KV_EVENT_ANY_MAX 10   /* terms of one any= */
+#define KV_EVENT_ANY_LEN 128  /* bytes of one term */
+#define KV_EVENT_SORT_MAX 3   /* fields of one sortFields= */
+enum {
+    KV_EVENT_SORT_TIME = 1,   /* eventTime, created */
+    KV_EVENT_SORT_TAG,        /* eventTag (the stored tag) */
+    KV_EVENT_SORT_ID,         /* id, eventId */
+    KV_EVENT_SORT_ACTOR,      /* actor */
+    KV_EVENT_SORT_SUBJECT,    /* subject */
+    KV_EVENT_SORT_MESSAGE,    /* messageUUID */
+    KV_EVENT_SORT_SEQ,        /* seq */
+    KV_EVENT_SORT_N = KV_EVENT_SORT_SEQ,
+    KV_EVENT_SORT_DESC = 16   /* or-ed in: descending */
+};
+
 /* One search of the event log by a system (NgDP's GET /apis/v1/events/). Strings are
  * borrowed; NULL means "no filter". Ids are lower case. */
 struct kv_event_search {
@@ -79,20 +95,43 @@ struct kv_event_search {
                                      matched against subject and actor */
     const char *tag;              /* an NgDP EventLogEventTag (matches every stored tag shown
                                      as it) or a stored kuvert tag (exact) */
+    const char *owner_actor;      /* ownerOrActor: "cpr:<10 digits>", "cvr:<8 digits>" (matched
+                                     against subject and actor, like party) or the id of a
+                                     system of the caller's organisation (matched against
+                                     actor; another organisation's system: nothing) */
+    const char *any[KV_EVENT_ANY_MAX]; /* any: an event matches when one term equals one of
+                                     its keywords: id, stored or shown tag, messageUUID,
+                                     system id, actor, subject (a bare CPR/CVR number too) or
+                                     a string property value */
+    int n_any;
+    int sort[KV_EVENT_SORT_MAX];  /* sortFields: KV_EVENT_SORT_* | KV_EVENT_SORT_DESC; ties
+                                     and the default are by sequence number */
+    int n_sort;
     int64_t date_from_ms;         /* inclusive; 0 = unbounded */
     int64_t date_to_ms;           /* exclusive; 0 = unbounded */
     int64_t after_seq;            /* only events after this sequence number */
+    int64_t until_seq;            /* snapshot: only events up to this sequence number; 0 = up
+                                     to the newest event when the search runs */
     int64_t page, size;           /* zero-based page of size 1..1000 */
 };
+
+/* The sortFields name (eventTime, created, eventTag, id, eventId, actor, subject,
+ * messageUUID, seq; exact case) as a KV_EVENT_SORT_* code, 0 when it is none of them. */
+int kv_event_sort_field(const char *name, size_t len);
 
 /* Runs q: *out_events is an owned array of NgDP 1.68 EventLog objects {id, eventId, version,
  * eventTime, created, eventTag (NgDP's catalogue), system {id, name} (another organisation's
  * system: {name} only), actor, subject, eventProperties (string -> string; kuvertTag when the
  * stored tag differs, messageUUID; "<x>SystemId" of another organisation becomes
  * "<x>SystemName"), and kuvert's seq, messageUUID, hash}, oldest first; *out_total counts all
- * matches. KV_EINVAL on a bad page/size. */
+ * matches. The order is by sequence number, or by q->sort (then by sequence number in the
+ * direction of the first field). Every page of one walk sees the same events: *out_until
+ * (may be NULL) gets the snapshot bound used (q->until_seq, or the newest event's sequence
+ * number when that was 0), which the next page passes back as until_seq. Events are never
+ * changed or deleted, so with it a later page is exactly the rest of the first page's set.
+ * KV_EINVAL on a bad page/size/sort/any. */
 int kv_events_search(struct kv_db *db, const struct kv_event_search *q, json_t **out_events,
-                     int64_t *out_total, struct kv_err *err);
+                     int64_t *out_total, int64_t *out_until, struct kv_err *err);
 
 /* The NgDP EventLogEventTag a stored tag is shown as ("UNKNOWN" when none fits), and whether
  * tag is one of NgDP's own. Static strings. */

@@ -103,8 +103,9 @@ def test_paging_and_after_seq(world):
         assert page["currentPage"] == p and page["totalElements"] == n
         assert page["totalPages"] == n and page["elementsOnPage"] == 1
         assert ("next" in page) == (p < n - 1)
-        if "next" in page:  # the next page's relative URL, filters kept
-            assert page["next"] == "/apis/v1/events/?page=%d&size=1" % (p + 1)
+        if "next" in page:  # the next page's relative URL, filters and snapshot kept
+            assert page["next"] == "/apis/v1/events/?page=%d&size=1&untilSeq=%d" % (
+                p + 1, allev[-1]["seq"])
         got += page["events"]
     assert got == allev
     assert events(srv, s["a1"], page=n, size=1)["events"] == []

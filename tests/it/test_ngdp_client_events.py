@@ -2,7 +2,7 @@
 """GET /apis/v1/events/ as the C# client generated from NgDP's OpenAPI 1.68 calls and reads it
 (sjkp/digitalpost DigitalPostClient.cs, QueryEventsAsync): parameters dateFrom,
 senderOrRecipientSystem, senderOrRecipient, dateTo, eventTag, page, size (and "ownerOrActor "
-with its trailing space, ignored); declared statuses 200 (EventLogSearchResult), 401, 403.
+with its trailing space), any, sortFields; declared statuses 200 (EventLogSearchResult), 401, 403.
 The page is read from "events"; an EventLog's system is an object {id, name, user},
 eventProperties a string -> string dictionary and eventTag one of the client's
 EventLogEventTag values. A sender's view names other organisations' systems by name only
@@ -175,11 +175,114 @@ def test_paging_with_next(world):
 
 def test_client_query_string(world):
     """Dates as the client's ConvertToString writes a DateTime (no zone), and the
-    "ownerOrActor " parameter with its trailing space, are accepted."""
-    srv, s, _ = world
+    "ownerOrActor " parameter with its trailing space, are read."""
+    srv, s, l = world
     page = query(srv, s["a1"], "dateFrom=2000-01-01T00%3A00%3A00&dateTo=2999-01-01T00%3A00%3A00"
-                 "&ownerOrActor%20=x&page=0&size=1000")
-    assert page["events"] == query(srv, s["a1"], "size=1000")["events"]
+                 "&ownerOrActor%20=" + CPR_B + "&page=0&size=1000")
+    assert page["events"] == query(srv, s["a1"], "size=1000&senderOrRecipient=" + CPR_B)["events"]
+    assert {e["eventProperties"].get("messageUUID") for e in page["events"]} == {l["lb"]}
+
+
+def uuids_of(events):
+    return {e["eventProperties"].get("messageUUID") for e in events} - {None}
+
+
+def test_owner_or_actor(world):
+    """ownerOrActor narrows to one person's or company's events (subject or actor), in both
+    spellings of the name; a system id of the caller's organisation narrows to what that
+    system caused; another organisation's system or a malformed value does not widen."""
+    srv, s, l = world
+    for name in ("ownerOrActor%20", "ownerOrActor"):
+        ev = query(srv, s["a1"], "%s=%s&size=1000" % (name, CPR_B))["events"]
+        assert ev and uuids_of(ev) == {l["lb"]}, name
+        ev = query(srv, s["a1"], "%s=cpr:%s&size=1000" % (name, CPR_A))["events"]
+        assert uuids_of(ev) == {l["la"]}, name
+    # combined with senderOrRecipient: both must hold
+    assert query(srv, s["a1"], "ownerOrActor=%s&senderOrRecipient=%s" % (CPR_A, CPR_B)
+                 )["events"] == []
+    # the calling system as actor: the events it caused (its submissions), all its own
+    mine = query(srv, s["a1"], "size=1000")["events"]
+    acted = query(srv, s["a1"], "ownerOrActor=%s&size=1000" % s["a1"]["system"].upper())["events"]
+    assert acted and all(e["actor"] == s["a1"]["system"] for e in acted)
+    assert [e for e in mine if e.get("actor") == s["a1"]["system"]] == acted
+    # a system of another organisation: nothing, as for an unknown one
+    for other in (s["b1"]["system"], s["rcp"]["system"], "00000000-0000-4000-8000-000000000000"):
+        page = query(srv, s["a1"], "ownerOrActor=" + other)
+        assert page["events"] == [] and page["totalElements"] == 0
+    for bad in ("x", "123", "cvr:" + CPR_A, "zzzzzzzz-0000-4000-8000-000000000000"):
+        e = query(srv, s["a1"], "ownerOrActor%20=" + bad, status=400)
+        assert "ownerOrActor" in json.dumps(e)
+
+
+def test_any(world):
+    """any=a,b: events one of whose keywords (id, tag, messageUUID, system, actor, subject,
+    a property value) equals one of the terms; never wider than the caller's scope."""
+    srv, s, l = world
+    ev = query(srv, s["a1"], "any=%s&size=1000" % l["lb"])["events"]
+    assert ev and uuids_of(ev) == {l["lb"]}
+    assert uuids_of(query(srv, s["a1"], "any=%s,%s&size=1000" % (l["lb"], l["la"].upper())
+                          )["events"]) == {l["lb"], l["la"]}
+    # a bare CPR number finds the events whose subject is that citizen
+    assert uuids_of(query(srv, s["a1"], "any=%s&size=1000" % CPR_B)["events"]) == {l["lb"]}
+    # an NgDP tag finds the kuvert events shown as it; a kuvert tag exactly those
+    changed = query(srv, s["a1"], "any=SYSTEM_CHANGED&size=1000")["events"]
+    assert changed and all(e["eventTag"] == "SYSTEM_CHANGED" for e in changed)
+    assert query(srv, s["a1"], "any=SYSTEM_CREATED")["events"] == \
+        query(srv, s["a1"], "eventTag=SYSTEM_CREATED")["events"]
+    # an event id
+    one = ev[0]
+    assert query(srv, s["a1"], "any=" + one["id"])["events"] == [one]
+    # another organisation's letter is no keyword of the caller's events
+    assert query(srv, s["a1"], "any=" + l["l2"])["events"] == []
+    assert query(srv, s["a1"], "any=nothing-like-this")["events"] == []
+    query(srv, s["a1"], "any=" + ",".join("t%d" % i for i in range(11)), status=400)
+    query(srv, s["a1"], "any=" + "x" * 129, status=400)
+
+
+def stored_tag(e):
+    return e["eventProperties"].get("kuvertTag", e["eventTag"])
+
+
+def test_sort_fields(world):
+    srv, s, _ = world
+    allev = query(srv, s["a1"], "size=1000")["events"]
+    assert len(allev) > 3
+    desc = query(srv, s["a1"], "size=1000&sortFields=eventTime:desc")["events"]
+    assert desc == list(reversed(allev))
+    assert query(srv, s["a1"], "size=1000&sortFields=created:DESC")["events"] == desc
+    assert query(srv, s["a1"], "size=1000&sortFields=eventTime")["events"] == allev
+    by_tag = query(srv, s["a1"], "size=1000&sortFields=eventTag:asc,eventTime:desc")["events"]
+    assert by_tag == sorted(allev, key=lambda e: (stored_tag(e), -e["seq"]))
+    by_id = query(srv, s["a1"], "size=1000&sortFields=id:desc")["events"]
+    assert [e["id"] for e in by_id] == sorted((e["id"] for e in allev), reverse=True)
+    for bad in ("nope", "eventTime:sideways", "eventTime,id,seq,actor", "system.id", ""):
+        query(srv, s["a1"], "sortFields=" + bad, status=400)
+
+
+def test_paging_is_a_snapshot(world):
+    """A walk that follows next sees the set of its first page, also when new events are
+    logged meanwhile and the order puts them first: next carries untilSeq."""
+    srv, s, l = world
+    before = query(srv, s["a1"], "size=1000&sortFields=eventTime:desc&senderOrRecipient="
+                   + CPR_A)["events"]
+    url = "/apis/v1/events/?size=1&sortFields=eventTime:desc&senderOrRecipient=" + CPR_A
+    got, pages = [], 0
+    while url and pages < 50:
+        r = srv.get(url, headers=s["a1"]["auth"])
+        assert r.status_code == 200, r.text
+        page = r.json()
+        got += page["events"]
+        assert page["totalElements"] == len(before)
+        url = page.get("next")
+        if pages == 0:
+            assert "untilSeq=" in url
+            send(srv, s["a1"], CPR_A, label="Midt i bladringen")  # logs new, newer events
+        pages += 1
+    assert got == before
+    after = query(srv, s["a1"], "size=1000&sortFields=eventTime:desc&senderOrRecipient="
+                  + CPR_A)["events"]
+    assert len(after) > len(before)
+    query(srv, s["a1"], "untilSeq=-1", status=400)
 
 
 def test_unauthenticated_is_401(world):

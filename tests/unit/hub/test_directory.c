@@ -181,7 +181,7 @@ static void test_event_search_names_other_systems(void **state)
     q.caller_cvr = "12345678";
     q.tag = "MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM";
     q.size = 100;
-    assert_int_equal(kv_events_search(f->db, &q, &events, &total, &err), 0);
+    assert_int_equal(kv_events_search(f->db, &q, &events, &total, NULL, &err), 0);
     assert_int_equal(total, 20);
     json_array_foreach(events, i, e) {
         json_t *p = json_object_get(e, "eventProperties");
