@@ -6,19 +6,26 @@
  *   GET|PUT|DELETE     /apis/v1/organisations/{orgId}/contact-points/{id}    one
  *   GET|POST           /apis/v1/organisations/{orgId}/contact-groups/        list | create
  *   GET|PUT|DELETE     /apis/v1/organisations/{orgId}/contact-groups/{id}    one
+ *   GET                /apis/v1/contact-points/                             every organisation's
+ *   GET                /apis/v1/contact-groups/                             every organisation's
  *   GET                /api/contact-points?organisation=&term=&code=        search (Bearer)
  * orgId is the organisation's UUID (NgDP's organisationId) or its CVR. The CRUD routes take a
  * system token (Basic) of that organisation (403 for another's, or an unknown one). Shapes
  * are NgDP 1.68's (see hub/contact_points.h); lists answer ContactPointSearchResult /
  * ContactGroupSearchResult with NgDP's filters isRoot, visibility, contactGroupId,
- * searchTerm, searchTermOrName and page/size. GET one, POST and PUT answer an ETag
- * ("<version>"); PUT needs If-Match (428 without, 412 when it does not match the current
- * version); DELETE honours If-Match when given. If-Match may be weak (W/"N"), unquoted (N)
+ * searchTerm, searchTermOrName and page/size; the organisation-wide lists (NgDP's
+ * QueryAllContactPoints / QueryAllContactGroups, any system token) also postkasseId /
+ * postkasseEmneId (points) and name (groups), and show other organisations' active, visible
+ * points without internalDescription and systemId. "next" carries a keyset cursor
+ * (afterName, afterId), so following it is stable while the list changes. GET one, POST and
+ * PUT answer an ETag ("<version>"); PUT needs If-Match (428 without, 412 when it does not
+ * match the current version); DELETE honours If-Match when given. If-Match may be weak (W/"N"), unquoted (N)
  * or a list ("1", "2"); "<namespace>.ETag", what NgDP's generated client sends, counts as "*".
  * Validation errors are 400 ErrorMessages with fieldErrors. The search
  * returns the active points visible to the caller's audience: citizen for a CPR token, company
  * for a CVR token. Semantics in docs/recipient-side.md; storage in src/hub/contact_points.c.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -28,6 +35,7 @@
 #include "hub/contact_points.h"
 #include "hub/directory.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 /* The operations of one resource kind. */
 struct kind {
@@ -289,10 +297,27 @@ static int term_match(const json_t *p, const char *term, int names)
     return 0;
 }
 
+/* 1 when one of point p's translations has postkasseId pk (>= 0: else any) and
+ * postkasseEmneId emne (>= 0: else any). */
+static int translated(const json_t *p, int64_t pk, int64_t emne)
+{
+    json_t *t;
+    size_t i;
+
+    json_array_foreach(json_object_get(p, "translations"), i, t) {
+        json_t *e = json_object_get(t, "postkasseEmneId");
+        if ((pk < 0 || json_integer_value(json_object_get(t, "postkasseId")) == pk) &&
+            (emne < 0 || (e && json_integer_value(e) == emne)))
+            return 1;
+    }
+    return 0;
+}
+
 /* Keeps the elements of list that pass NgDP's query filters: isRoot (points in no group,
  * groups without a parent), visibility VISIBLE|HIDDEN|ALL (points), contactGroupId,
- * searchTerm and searchTermOrName (points). Writes a 400 and returns KV_EINVAL on a bad
- * value. */
+ * searchTerm and searchTermOrName (points), postkasseId and postkasseEmneId (points: one of
+ * their translations), name (groups: contained, ASCII case folded). Writes a 400 and returns
+ * KV_EINVAL on a bad value. */
 static int filter_list(struct kv_http_req *req, struct kv_http_resp *resp, int points,
                        json_t *list)
 {
@@ -300,10 +325,16 @@ static int filter_list(struct kv_http_req *req, struct kv_http_resp *resp, int p
     const char *group = points ? kv_http_req_query(req, "contactGroupId") : NULL;
     const char *term = points ? kv_http_req_query(req, "searchTerm") : NULL;
     const char *term_name = points ? kv_http_req_query(req, "searchTermOrName") : NULL;
+    const char *name = points ? NULL : kv_http_req_query(req, "name");
     int root, want_visible = -1;
+    int64_t pk = -1, emne = -1;
     size_t i;
 
     if (kv__read_query_bool(req, resp, "isRoot", &root) < 0)
+        return KV_EINVAL;
+    if (points && (kv__read_query_int(req, resp, "postkasseId", -1, 0, INT64_MAX, &pk) < 0 ||
+                   kv__read_query_int(req, resp, "postkasseEmneId", -1, 0, INT64_MAX, &emne) <
+                       0))
         return KV_EINVAL;
     if (vis && strcasecmp(vis, "ALL") != 0) {
         if (strcasecmp(vis, "VISIBLE") == 0)
@@ -328,55 +359,124 @@ static int filter_list(struct kv_http_req *req, struct kv_http_resp *resp, int p
             keep = term_match(e, term, 0);
         if (keep && term_name)
             keep = term_match(e, term_name, 1);
+        if (keep && (pk >= 0 || emne >= 0))
+            keep = translated(e, pk, emne);
+        if (keep && name)
+            keep = contains(json_string_value(json_object_get(e, "name")), name);
         if (!keep)
             json_array_remove(list, i);
     }
     return 0;
 }
 
+/* 1 when s has the UUID layout (36 characters, hex digits and dashes at 8, 13, 18, 23). */
+static int uuid_like(const char *s)
+{
+    size_t i;
+
+    if (strlen(s) != 36)
+        return 0;
+    for (i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* The query parameters a list's "next" keeps. */
+static const char *const LIST_FILTERS[] = {"isRoot", "visibility", "contactGroupId",
+                                           "searchTerm", "searchTermOrName", "postkasseId",
+                                           "postkasseEmneId", "name", NULL};
+
+/* 1 when element e comes after the keyset cursor (name, id) in the lists' order (name, then
+ * id; byte order, as the store sorts: docs/store.md). */
+static int after_cursor(const json_t *e, const char *name, const char *id)
+{
+    const char *en = json_string_value(json_object_get(e, "name"));
+    const char *ei = json_string_value(json_object_get(e, "id"));
+    int c = strcmp(en ? en : "", name);
+
+    return c > 0 || (c == 0 && strcmp(ei ? ei : "", id) > 0);
+}
+
 /* NgDP's ContactPointSearchResult / ContactGroupSearchResult of page `page` (size `size`) of
  * list (taken): {contactPoints|contactGroups, currentPage, totalPages, elementsOnPage,
- * totalElements, next (relative URL, only when there is a next page)}. */
+ * totalElements, next}. With the keyset cursor afterName/afterId (what "next" carries) the
+ * page is the `size` elements after that (name, id) rather than those at position
+ * page * size, so a walk that follows "next" neither skips nor repeats an element when
+ * others are created or deleted meanwhile; page then only numbers it. "next" is the relative
+ * URL of the following page (only when there is one) with the request's filters. */
 static json_t *search_result(struct kv_http_req *req, const char *member, json_t *list,
                              int64_t page, int64_t size)
 {
+    const char *an = kv_http_req_query(req, "afterName"), *ai = kv_http_req_query(req, "afterId");
     int64_t total = (int64_t)json_array_size(list), pages = (total + size - 1) / size, i;
-    json_t *o = json_object(), *slice = json_array();
+    int64_t first = page * size, rest;
+    json_t *o = json_object(), *slice = json_array(), *last = NULL;
+    size_t k;
 
-    for (i = page * size; i < total && i < (page + 1) * size; i++)
+    if (ai) {
+        for (first = 0; first < total &&
+                        !after_cursor(json_array_get(list, (size_t)first), an ? an : "", ai);
+             first++)
+            ;
+    }
+    for (i = first; i < total && i < first + size; i++)
         json_array_append(slice, json_array_get(list, (size_t)i));
-    json_decref(list);
+    rest = total - first - (int64_t)json_array_size(slice);
+    last = json_array_size(slice) ? json_array_get(slice, json_array_size(slice) - 1) : NULL;
     json_object_set_new(o, member, slice);
     json_object_set_new(o, "currentPage", json_integer(page));
     json_object_set_new(o, "totalPages", json_integer(pages));
     json_object_set_new(o, "elementsOnPage", json_integer((json_int_t)json_array_size(slice)));
     json_object_set_new(o, "totalElements", json_integer(total));
-    if (page + 1 < pages) {
-        char next[512];
-        int n = snprintf(next, sizeof(next), "%s?page=%lld&size=%lld", req->path,
-                         (long long)(page + 1), (long long)size);
-        if (n > 0 && (size_t)n < sizeof(next))
-            json_object_set_new(o, "next", json_string(next));
+    if (rest > 0 && last) {
+        struct kv_buf b;
+        kv_buf_init(&b, 4096);
+        kv_buf_printf(&b, "%s?page=%lld&size=%lld", req->path, (long long)(page + 1),
+                      (long long)size);
+        for (k = 0; LIST_FILTERS[k]; k++)
+            kv__read_add_param(&b, LIST_FILTERS[k], kv_http_req_query(req, LIST_FILTERS[k]));
+        kv__read_add_param(&b, "afterName", json_string_value(json_object_get(last, "name")));
+        kv__read_add_param(&b, "afterId", json_string_value(json_object_get(last, "id")));
+        json_object_set_new(o, "next", json_stringn(b.buf, b.len));
+        kv_buf_release(&b);
     }
+    json_decref(list);
     return o;
 }
 
-static int do_list(struct kv_http_req *req, struct kv_http_resp *resp, const struct kind *k)
+/* Lists: org-scoped (org set: that organisation's points or groups) or organisation-wide
+ * (all = 1; NgDP's contact-points/ and contact-groups/, any system token). */
+static int list_common(struct kv_http_req *req, struct kv_http_resp *resp, const struct kind *k,
+                       int all)
 {
     struct kv_db *db = NULL;
+    struct kv_system sys;
     struct kv_err err = {0};
     json_t *out = NULL;
     char org[9];
+    const char *ai = kv_http_req_query(req, "afterId");
     int64_t page, size;
     int points = k == &POINTS, rc;
 
     if (kv__read_db(req, resp, &db) < 0)
         return 0;
-    if (org_auth(req, resp, db, org) < 0 ||
-        kv__read_query_int(req, resp, "page", 0, 0, INT32_MAX, &page) < 0 ||
+    if (all ? kv__read_system_auth(req, resp, db, &sys) < 0 : org_auth(req, resp, db, org) < 0)
+        goto out;
+    if (kv__read_query_int(req, resp, "page", 0, 0, INT32_MAX, &page) < 0 ||
         kv__read_query_int(req, resp, "size", LIST_PAGE_DEFAULT, 1, LIST_PAGE_MAX, &size) < 0)
         goto out;
-    rc = k->list(db, org, &out, &err);
+    if (ai && !uuid_like(ai)) {
+        kv__read_bad_param(resp, "afterId", ai, "afterId is the id of a list element");
+        goto out;
+    }
+    if (all)
+        rc = points ? kv_contact_points_list_all(db, sys.org_cvr, &out, &err)
+                    : kv_contact_groups_list(db, NULL, &out, &err);
+    else
+        rc = k->list(db, org, &out, &err);
     if (rc < 0) {
         kv_http_resp_from_err(resp, rc, &err);
         goto out;
@@ -391,6 +491,11 @@ out:
     json_decref(out);
     kv_db_release(db);
     return 0;
+}
+
+static int do_list(struct kv_http_req *req, struct kv_http_resp *resp, const struct kind *k)
+{
+    return list_common(req, resp, k, 0);
 }
 
 static int do_create(struct kv_http_req *req, struct kv_http_resp *resp, const struct kind *k)
@@ -516,6 +621,8 @@ static int points_get(struct kv_http_req *q, struct kv_http_resp *r) { return do
 static int points_put(struct kv_http_req *q, struct kv_http_resp *r) { return do_put(q, r, &POINTS); }
 static int points_delete(struct kv_http_req *q, struct kv_http_resp *r) { return do_delete(q, r, &POINTS); }
 static int groups_list(struct kv_http_req *q, struct kv_http_resp *r) { return do_list(q, r, &GROUPS); }
+static int all_points_list(struct kv_http_req *q, struct kv_http_resp *r) { return list_common(q, r, &POINTS, 1); }
+static int all_groups_list(struct kv_http_req *q, struct kv_http_resp *r) { return list_common(q, r, &GROUPS, 1); }
 static int groups_create(struct kv_http_req *q, struct kv_http_resp *r) { return do_create(q, r, &GROUPS); }
 static int groups_get(struct kv_http_req *q, struct kv_http_resp *r) { return do_get(q, r, &GROUPS); }
 static int groups_put(struct kv_http_req *q, struct kv_http_resp *r) { return do_put(q, r, &GROUPS); }
@@ -582,6 +689,8 @@ const struct kv_http_route kv_api_contact_points_routes[] = {
      KV_ACCESS_SYSTEM_ORG},
     {"DELETE", "/apis/v1/organisations/{orgId}/contact-groups/{id}", groups_delete, "cg_delete", 0,
      KV_ACCESS_SYSTEM_ORG},
+    {"GET", "/apis/v1/contact-points/", all_points_list, "cp_list_all", 0, KV_ACCESS_SYSTEM},
+    {"GET", "/apis/v1/contact-groups/", all_groups_list, "cg_list_all", 0, KV_ACCESS_SYSTEM},
     {"GET", "/api/contact-points", search, "cp_search", 0, KV_ACCESS_MAILBOX},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -41,23 +41,6 @@
 #define EVENTS_PAGE_MAX 1000
 #define EVENTS_PAGE_DEFAULT 20
 
-/* Appends "&name=<value percent-encoded>" to b (value may be NULL: nothing). */
-static void add_param(struct kv_buf *b, const char *name, const char *v)
-{
-    static const char hex[] = "0123456789ABCDEF";
-
-    if (!v)
-        return;
-    kv_buf_printf(b, "&%s=", name);
-    for (; *v; v++) {
-        unsigned char c = (unsigned char)*v;
-        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':')
-            kv_buf_append(b, (const char *)&c, 1);
-        else
-            kv_buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
-    }
-}
-
 /* NgDP's EventLogSearchResult; takes events. until is the snapshot of this walk, which
  * "next" carries on. */
 static json_t *result_json(struct kv_http_req *req, json_t *events, int64_t page, int64_t size,
@@ -76,15 +59,15 @@ static json_t *result_json(struct kv_http_req *req, json_t *events, int64_t page
         kv_buf_init(&b, 8192);
         kv_buf_printf(&b, "%s?page=%lld&size=%lld", req->path, (long long)(page + 1),
                       (long long)size);
-        add_param(&b, "dateFrom", kv_http_req_query(req, "dateFrom"));
-        add_param(&b, "dateTo", kv_http_req_query(req, "dateTo"));
-        add_param(&b, "eventTag", q->tag);
-        add_param(&b, "messageUUID", q->message_uuid);
-        add_param(&b, "senderOrRecipient", q->party ? q->party + 4 : NULL);
-        add_param(&b, "senderOrRecipientSystem", q->system_id);
-        add_param(&b, "ownerOrActor", q->owner_actor);
-        add_param(&b, "any", kv_http_req_query(req, "any"));
-        add_param(&b, "sortFields", kv_http_req_query(req, "sortFields"));
+        kv__read_add_param(&b, "dateFrom", kv_http_req_query(req, "dateFrom"));
+        kv__read_add_param(&b, "dateTo", kv_http_req_query(req, "dateTo"));
+        kv__read_add_param(&b, "eventTag", q->tag);
+        kv__read_add_param(&b, "messageUUID", q->message_uuid);
+        kv__read_add_param(&b, "senderOrRecipient", q->party ? q->party + 4 : NULL);
+        kv__read_add_param(&b, "senderOrRecipientSystem", q->system_id);
+        kv__read_add_param(&b, "ownerOrActor", q->owner_actor);
+        kv__read_add_param(&b, "any", kv_http_req_query(req, "any"));
+        kv__read_add_param(&b, "sortFields", kv_http_req_query(req, "sortFields"));
         if (q->after_seq > 0)
             kv_buf_printf(&b, "&afterSeq=%lld", (long long)q->after_seq);
         kv_buf_printf(&b, "&untilSeq=%lld", (long long)until);

@@ -7,6 +7,7 @@
 
 #include "api/gate.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +16,7 @@
 #include "hub/directory.h"
 #include "hub/hub.h"
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/clock.h"
 #include "util/num.h"
 #include "util/page.h"
@@ -274,4 +276,20 @@ int kv__read_parse_time(const char *s, int date_end, int64_t *out_ms)
     t = timegm(&tm);
     *out_ms = (int64_t)t * 1000 + ms - (int64_t)sign * (oh * 3600 + om * 60) * 1000;
     return 0;
+}
+
+void kv__read_add_param(struct kv_buf *b, const char *name, const char *v)
+{
+    static const char hex[] = "0123456789ABCDEF";
+
+    if (!v)
+        return;
+    kv_buf_printf(b, "&%s=", name);
+    for (; *v; v++) {
+        unsigned char c = (unsigned char)*v;
+        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':')
+            kv_buf_append(b, (const char *)&c, 1);
+        else
+            kv_buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
+    }
 }

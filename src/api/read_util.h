@@ -15,9 +15,14 @@
 
 #include "http/http.h"
 
+struct kv_buf;
 struct kv_db;
 struct kv_page_order;
 struct kv_system;
+
+/* Appends "&name=<v percent-encoded>" to b, for the "next" URL of a page that keeps the
+ * request's filters; nothing when v is NULL. */
+void kv__read_add_param(struct kv_buf *b, const char *name, const char *v);
 
 /* Acquires a connection; on failure writes a 500 response. */
 int kv__read_db(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db **out);

@@ -7,6 +7,7 @@
 #include "hub/contact_points.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -147,6 +148,21 @@ void kv__cp_bind_opt(struct kv_stmt *s, int idx, const char *v)
         kv_stmt_bind_null(s, idx);
 }
 
+char *kv__cp_json_text(const json_t *v)
+{
+    if (!v || (json_is_array(v) && json_array_size(v) == 0))
+        return NULL;
+    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+void kv__cp_set_json(json_t *o, const char *key, const char *text)
+{
+    json_t *v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+
+    if (v)
+        json_object_set_new(o, key, v);
+}
+
 int kv__cp_is_uuid(const char *s)
 {
     size_t i;
@@ -169,13 +185,14 @@ int kv__cp_is_uuid(const char *s)
 
 #define GROUP_COLS                                                                                 \
     "g.id, g.org_cvr, g.name, g.description, g.organisational_unit, g.parent_id, g.version, "    \
-    "g.org_unit, g.created_ms, g.updated_ms, o.uuid, o.name, o.created_ms, p.name "              \
+    "g.org_unit, g.created_ms, g.updated_ms, o.uuid, o.name, o.created_ms, p.name, "             \
+    "g.postkasse_ids "                                                                           \
     "FROM contact_groups g JOIN orgs o ON o.cvr = g.org_cvr "                                    \
     "LEFT JOIN contact_groups p ON p.id = g.parent_id "
 
 /* NgDP 1.68's ContactGroup: {id, version, createdDate, lastUpdated, name, description,
- * organisationalUnit (bool), organisation (Organisation), parent ({id, name})} and kuvert's
- * organisationalUnitName (the unit's name, when one was given). */
+ * organisationalUnit (bool), organisation (Organisation), parent ({id, name}), postkasseIds}
+ * and kuvert's organisationalUnitName (the unit's name, when one was given). */
 static json_t *row_json(struct kv_stmt *s)
 {
     json_t *o = json_object();
@@ -196,6 +213,7 @@ static json_t *row_json(struct kv_stmt *s)
         kv__cp_set_text(p, "name", kv_stmt_col_text(s, 13));
         json_object_set_new(o, "parent", p);
     }
+    kv__cp_set_json(o, "postkasseIds", kv_stmt_col_text(s, 14));
     kv__cp_set_text(o, "organisationalUnitName", kv_stmt_col_text(s, 4));
     return o;
 }
@@ -225,15 +243,17 @@ int kv_contact_group_get(struct kv_db *db, const char *org, const char *id, json
 int kv_contact_groups_list(struct kv_db *db, const char *org, json_t **out, struct kv_err *err)
 {
     static const char sql[] = "SELECT " GROUP_COLS "WHERE g.org_cvr = ? ORDER BY g.name, g.id";
+    static const char sql_all[] = "SELECT " GROUP_COLS "ORDER BY g.name, g.id";
     struct kv_stmt *s = NULL;
     json_t *arr;
     int rc;
 
     *out = NULL;
-    rc = kv_db_prepare(db, sql, &s, err);
+    rc = kv_db_prepare(db, org ? sql : sql_all, &s, err);
     if (rc < 0)
         return rc;
-    kv_stmt_bind_text(s, 1, org, -1);
+    if (org)
+        kv_stmt_bind_text(s, 1, org, -1);
     arr = json_array();
     while ((rc = kv_stmt_step(s, err)) == KV_ROW)
         json_array_append_new(arr, row_json(s));
@@ -275,7 +295,42 @@ struct group_in {
     const char *unit;        /* organisationalUnitName (or a string organisationalUnit), or NULL */
     int org_unit;            /* organisationalUnit: 1 when the group is an organisational unit */
     const char *parent;      /* parent group id, or NULL for the top */
+    char *postkasse;         /* postkasseIds as JSON text to store (owned), or NULL */
 };
+
+#define POSTKASSE_IDS_MAX 100
+
+/* postkasseIds: NgDP's ICollection<long>, DP/DP2 mailbox numbers (>= 0), at most
+ * POSTKASSE_IDS_MAX, repeats dropped; into g->postkasse. */
+static void read_postkasse(const json_t *in, struct group_in *g, json_t *fes)
+{
+    json_t *v = json_object_get(in, "postkasseIds"), *e, *keep;
+    size_t i, k;
+
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_array(v) || json_array_size(v) > POSTKASSE_IDS_MAX) {
+        kv__cp_fe(fes, RES, "postkasseIds", "INVALID",
+                  "must be an array of at most 100 postkasse numbers", v);
+        return;
+    }
+    keep = json_array();
+    json_array_foreach(v, i, e) {
+        int dup = 0;
+        if (!json_is_integer(e) || json_integer_value(e) < 0) {
+            char f[40];
+            snprintf(f, sizeof(f), "postkasseIds[%zu]", i);
+            kv__cp_fe(fes, RES, f, "INVALID", "must be a whole number >= 0", e);
+            continue;
+        }
+        for (k = 0; k < json_array_size(keep) && !dup; k++)
+            dup = json_integer_value(json_array_get(keep, k)) == json_integer_value(e);
+        if (!dup)
+            json_array_append(keep, e);
+    }
+    g->postkasse = kv__cp_json_text(keep);
+    json_decref(keep);
+}
 
 /* Validates in; self is the group being updated (NULL on create) for the cycle check. */
 static int validate(struct kv_db *db, const char *org, const char *self, const json_t *in,
@@ -301,6 +356,7 @@ static int validate(struct kv_db *db, const char *org, const char *self, const j
         kv__cp_bool(in, "organisationalUnit", 0, fes, RES, &g->org_unit);
         kv__cp_text(in, "organisationalUnitName", KV_CP_NAME_MAX, 0, fes, RES, &g->unit);
     }
+    read_postkasse(in, g, fes);
     kv__cp_text(in, "parent", 36, 0, fes, RES, &g->parent);
     if (g->parent) {
         if (!kv__cp_is_uuid(g->parent)) {
@@ -326,6 +382,8 @@ static int validate(struct kv_db *db, const char *org, const char *self, const j
                 }
                 if (rc < 0) {
                     json_decref(fes);
+                    free(g->postkasse);
+                    g->postkasse = NULL;
                     return rc;
                 }
             }
@@ -336,6 +394,8 @@ done:
         json_decref(fes);
         return 0;
     }
+    free(g->postkasse);
+    g->postkasse = NULL;
     *field_errors = fes;
     return kv_err_set(err, KV_EINVAL, "invalid contact group");
 }
@@ -355,15 +415,19 @@ int kv_contact_group_create(struct kv_db *db, const char *org, const json_t *in,
     if (rc < 0)
         return rc;
     rc = kv_uuid_v4(id);
-    if (rc < 0)
+    if (rc < 0) {
+        free(g.postkasse);
         return kv_err_set(err, rc, "cannot generate an id");
+    }
     rc = kv_db_prepare(db,
                        "INSERT INTO contact_groups (id, org_cvr, parent_id, name, description, "
-                       "organisational_unit, version, created_ms, updated_ms, org_unit) "
-                       "VALUES (?, ?, lower(?), ?, ?, ?, 1, ?, ?, ?)",
+                       "organisational_unit, version, created_ms, updated_ms, org_unit, "
+                       "postkasse_ids) VALUES (?, ?, lower(?), ?, ?, ?, 1, ?, ?, ?, ?)",
                        &s, err);
-    if (rc < 0)
+    if (rc < 0) {
+        free(g.postkasse);
         return rc;
+    }
     kv_stmt_bind_text(s, 1, id, -1);
     kv_stmt_bind_text(s, 2, org, -1);
     kv__cp_bind_opt(s, 3, g.parent);
@@ -373,8 +437,10 @@ int kv_contact_group_create(struct kv_db *db, const char *org, const json_t *in,
     kv_stmt_bind_int64(s, 7, now);
     kv_stmt_bind_int64(s, 8, now);
     kv_stmt_bind_int64(s, 9, g.org_unit);
+    kv__cp_bind_opt(s, 10, g.postkasse);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
+    free(g.postkasse);
     if (rc < 0)
         return rc;
     return kv_contact_group_get(db, org, id, out, err);
@@ -424,6 +490,7 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
     struct kv_stmt *s = NULL;
     int rc;
 
+    memset(&g, 0, sizeof(g));
     *out = NULL;
     *field_errors = NULL;
     if (out_stale)
@@ -439,7 +506,8 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
     rc = kv_db_prepare(db,
                        "UPDATE contact_groups SET parent_id = lower(?), name = ?, "
                        "description = ?, organisational_unit = ?, version = version + 1, "
-                       "updated_ms = ?, org_unit = ? WHERE id = lower(?) AND org_cvr = ?",
+                       "updated_ms = ?, org_unit = ?, postkasse_ids = ? "
+                       "WHERE id = lower(?) AND org_cvr = ?",
                        &s, err);
     if (rc < 0)
         goto fail;
@@ -449,10 +517,13 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
     kv__cp_bind_opt(s, 4, g.unit);
     kv_stmt_bind_int64(s, 5, kv_clock_now_ms());
     kv_stmt_bind_int64(s, 6, g.org_unit);
-    kv_stmt_bind_text(s, 7, id, -1);
-    kv_stmt_bind_text(s, 8, org, -1);
+    kv__cp_bind_opt(s, 7, g.postkasse);
+    kv_stmt_bind_text(s, 8, id, -1);
+    kv_stmt_bind_text(s, 9, org, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
+    free(g.postkasse);
+    g.postkasse = NULL;
     if (rc < 0)
         goto fail;
     rc = kv_db_commit(db, err);
@@ -460,6 +531,7 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
         return rc;
     return kv_contact_group_get(db, org, id, out, err);
 fail:
+    free(g.postkasse);
     kv_db_rollback(db);
     return rc;
 }

@@ -56,6 +56,12 @@ void kv__cp_bind_opt(struct kv_stmt *s, int idx, const char *v);
 int kv__cp_add_children(struct kv_db *db, const char *id, json_t *o, int with_groups,
                         struct kv_err *err);
 
+/* The compact JSON text of v to store (owned, free()), or NULL when v is NULL or an empty
+ * array (nothing to keep). */
+char *kv__cp_json_text(const json_t *v);
+/* Sets o[key] to the JSON stored as text; nothing when text is NULL or unreadable. */
+void kv__cp_set_json(json_t *o, const char *key, const char *text);
+
 /* 1 when s is a lower- or upper-case UUID (36 chars, hex and dashes). */
 int kv__cp_is_uuid(const char *s);
 /* Existence + If-Match check of a contact point (is_point 1) or group (0) inside the caller's

@@ -8,6 +8,7 @@
 #include "hub/contact_points.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -36,7 +37,132 @@ struct point_in {
     const json_t *codes;       /* contactPointCodes array, or NULL */
     const json_t *terms;       /* searchTerms array, or NULL */
     const json_t *groups;      /* contactGroups array, or NULL */
+    char *report_link;         /* reportLink as JSON text to store (owned), or NULL */
+    char *recommended;         /* recommendedAttributes as JSON text (owned), or NULL */
+    char *translations;        /* translations as JSON text (owned), or NULL */
 };
+
+#define LINK_MAX 2000           /* reportLink.externalLink, bytes */
+#define ATTRIBUTES_MAX 50       /* recommendedAttributes per point */
+#define TRANSLATIONS_MAX 100    /* translations per point */
+
+static void point_in_free(struct point_in *p)
+{
+    free(p->report_link);
+    free(p->recommended);
+    free(p->translations);
+    p->report_link = p->recommended = p->translations = NULL;
+}
+
+/* reportLink: NgDP's ReportLink {externalLink (an http(s) URL), externalLinkText,
+ * description, label}; its id and version are the server's and not taken. */
+static void read_report_link(const json_t *in, struct point_in *p, json_t *fes)
+{
+    static const struct {
+        const char *name;
+        size_t max;
+    } m[] = {{"externalLink", LINK_MAX}, {"externalLinkText", KV_CP_NAME_MAX},
+             {"description", KV_CP_TEXT_MAX}, {"label", KV_CP_NAME_MAX}};
+    json_t *v = json_object_get(in, "reportLink"), *keep;
+    const char *text;
+    char f[48];
+    size_t i;
+
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_object(v)) {
+        kv__cp_fe(fes, RES, "reportLink", "INVALID",
+                  "must be an object {externalLink, externalLinkText, description, label}", v);
+        return;
+    }
+    keep = json_object();
+    for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+        snprintf(f, sizeof(f), "reportLink.%s", m[i].name);
+        kv__cp_text(v, m[i].name, m[i].max, 0, fes, RES, &text);
+        if (!text || !text[0])
+            continue;
+        if (i == 0 && strncasecmp(text, "https://", 8) != 0 &&
+            strncasecmp(text, "http://", 7) != 0) {
+            kv__cp_fe(fes, RES, f, "INVALID", "must be an http:// or https:// URL",
+                      json_object_get(v, m[i].name));
+            continue;
+        }
+        json_object_set_new(keep, m[i].name, json_string(text));
+    }
+    if (json_object_size(keep) > 0)
+        p->report_link = kv__cp_json_text(keep);
+    json_decref(keep);
+}
+
+/* recommendedAttributes: NgDP's [{name}] (plain strings taken too), names 1..256 characters,
+ * at most ATTRIBUTES_MAX. */
+static void read_attributes(const json_t *in, struct point_in *p, json_t *fes)
+{
+    json_t *v = json_object_get(in, "recommendedAttributes"), *e, *keep;
+    char f[48];
+    size_t i;
+
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_array(v) || json_array_size(v) > ATTRIBUTES_MAX) {
+        kv__cp_fe(fes, RES, "recommendedAttributes", "INVALID",
+                  "must be an array of at most 50 {name} objects", v);
+        return;
+    }
+    keep = json_array();
+    json_array_foreach(v, i, e) {
+        const char *name = json_is_string(e) ? json_string_value(e)
+                                             : json_string_value(json_object_get(e, "name"));
+        if (!name || !name[0] || kv__cp_utf8_chars(name) > KV_CP_NAME_MAX ||
+            strlen(name) != json_string_length(json_is_string(e) ? e
+                                                                  : json_object_get(e, "name"))) {
+            snprintf(f, sizeof(f), "recommendedAttributes[%zu]", i);
+            kv__cp_fe(fes, RES, f, "INVALID",
+                      "must be {\"name\": a non-empty string of at most 256 characters}", e);
+            continue;
+        }
+        json_array_append_new(keep, json_pack("{s:s}", "name", name));
+    }
+    p->recommended = kv__cp_json_text(keep);
+    json_decref(keep);
+}
+
+/* translations: NgDP's [{postkasseId, postkasseEmneId}] (longs >= 0; postkasseId required),
+ * at most TRANSLATIONS_MAX. */
+static void read_translations(const json_t *in, struct point_in *p, json_t *fes)
+{
+    json_t *v = json_object_get(in, "translations"), *e, *keep;
+    char f[48];
+    size_t i;
+
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_array(v) || json_array_size(v) > TRANSLATIONS_MAX) {
+        kv__cp_fe(fes, RES, "translations", "INVALID",
+                  "must be an array of at most 100 {postkasseId, postkasseEmneId} objects", v);
+        return;
+    }
+    keep = json_array();
+    json_array_foreach(v, i, e) {
+        json_t *pk = json_object_get(e, "postkasseId"), *em = json_object_get(e, "postkasseEmneId");
+        json_t *t;
+        if (!json_is_integer(pk) || json_integer_value(pk) < 0 ||
+            (em && !json_is_null(em) && (!json_is_integer(em) || json_integer_value(em) < 0))) {
+            snprintf(f, sizeof(f), "translations[%zu]", i);
+            kv__cp_fe(fes, RES, f, "INVALID",
+                      "must be {\"postkasseId\": a whole number >= 0, \"postkasseEmneId\": "
+                      "a whole number >= 0 or absent}",
+                      e);
+            continue;
+        }
+        t = json_pack("{s:O}", "postkasseId", pk);
+        if (json_is_integer(em))
+            json_object_set(t, "postkasseEmneId", em);
+        json_array_append_new(keep, t);
+    }
+    p->translations = kv__cp_json_text(keep);
+    json_decref(keep);
+}
 
 static const char *const AUDIENCES[] = {"citizen", "company", "authority"};
 
@@ -293,6 +419,9 @@ static int validate(struct kv_db *db, const char *org, const json_t *in, struct 
     p->codes = opt_array(in, "contactPointCodes", KV_CP_CODES_MAX, fes);
     p->terms = opt_array(in, "searchTerms", KV_CP_TERMS_MAX, fes);
     p->groups = opt_array(in, "contactGroups", KV_CP_GROUPS_MAX, fes);
+    read_report_link(in, p, fes);
+    read_attributes(in, p, fes);
+    read_translations(in, p, fes);
     if (p->codes)
         check_codes(p->codes, fes);
     if (p->terms)
@@ -303,6 +432,7 @@ static int validate(struct kv_db *db, const char *org, const json_t *in, struct 
         rc = check_system(db, org, p->system_id, json_object_get(in, "systemId"), fes, err);
     if (rc < 0) {
         json_decref(fes);
+        point_in_free(p);
         return rc;
     }
 done:
@@ -310,6 +440,7 @@ done:
         json_decref(fes);
         return 0;
     }
+    point_in_free(p);
     *field_errors = fes;
     return kv_err_set(err, KV_EINVAL, "invalid contact point");
 }
@@ -445,7 +576,8 @@ int kv__cp_add_children(struct kv_db *db, const char *id, json_t *o, int with_gr
 #define POINT_COLS                                                                                 \
     "p.id, p.org_cvr, p.name, p.description, p.internal_description, p.system_id, p.active, "    \
     "p.visible_citizen, p.visible_company, p.visible_authority, p.memo_size_threshold_mb, "      \
-    "p.allowed_number_of_attachments, p.version, p.visible, p.created_ms, p.updated_ms, o.uuid " \
+    "p.allowed_number_of_attachments, p.version, p.visible, p.created_ms, p.updated_ms, o.uuid, " \
+    "p.report_link, p.recommended_attributes, p.translations "                                   \
     "FROM contact_points p JOIN orgs o ON o.cvr = p.org_cvr "
 
 /* NgDP 1.68's ContactPoint (absent values left out); targets as the enum's numbers, which is
@@ -472,6 +604,9 @@ static json_t *row_json(struct kv_stmt *s)
     json_object_set_new(o, "allowedNumberOfAttachments", json_integer(kv_stmt_col_int64(s, 11)));
     json_object_set_new(o, "active", json_boolean(kv_stmt_col_int64(s, 6)));
     json_object_set_new(o, "visible", json_boolean(kv_stmt_col_int64(s, 13)));
+    kv__cp_set_json(o, "reportLink", kv_stmt_col_text(s, 17));
+    kv__cp_set_json(o, "recommendedAttributes", kv_stmt_col_text(s, 18));
+    kv__cp_set_json(o, "translations", kv_stmt_col_text(s, 19));
     kv__cp_set_text(o, "organisationId", kv_stmt_col_text(s, 16));
     kv__cp_set_text(o, "systemId", kv_stmt_col_text(s, 5));
     json_object_set_new(o, "visibility",
@@ -514,22 +649,32 @@ int kv_contact_point_get(struct kv_db *db, const char *org, const char *id, json
     return 0;
 }
 
-int kv_contact_points_list(struct kv_db *db, const char *org, json_t **out, struct kv_err *err)
+/* The points of org (all of them), or with all set every organisation's: org's in full and
+ * the active, visible points of the others without internalDescription and systemId. */
+static int list_points(struct kv_db *db, const char *org, int all, json_t **out,
+                       struct kv_err *err)
 {
+    static const char sql[] = "SELECT " POINT_COLS "WHERE p.org_cvr = ? ORDER BY p.name, p.id";
+    static const char sql_all[] = "SELECT " POINT_COLS "WHERE p.org_cvr = ? OR "
+                                  "(p.active = 1 AND p.visible = 1) ORDER BY p.name, p.id";
     struct kv_stmt *s = NULL;
     json_t *arr = json_array(), *o;
     size_t i;
     int rc;
 
     *out = NULL;
-    rc = kv_db_prepare(db,
-                       "SELECT " POINT_COLS "WHERE p.org_cvr = ? ORDER BY p.name, p.id",
-                       &s, err);
+    rc = kv_db_prepare(db, all ? sql_all : sql, &s, err);
     if (rc < 0)
         goto fail;
-    kv_stmt_bind_text(s, 1, org, -1);
-    while ((rc = kv_stmt_step(s, err)) == KV_ROW)
-        json_array_append_new(arr, row_json(s));
+    kv_stmt_bind_text(s, 1, org ? org : "", -1);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+        o = row_json(s);
+        if (!org || strcmp(kv_stmt_col_text(s, 1), org) != 0) {
+            json_object_del(o, "internalDescription");
+            json_object_del(o, "systemId"); /* the non-secret half of a system's token */
+        }
+        json_array_append_new(arr, o);
+    }
     kv_stmt_done(s);
     if (rc < 0)
         goto fail;
@@ -543,6 +688,17 @@ int kv_contact_points_list(struct kv_db *db, const char *org, json_t **out, stru
 fail:
     json_decref(arr);
     return rc;
+}
+
+int kv_contact_points_list(struct kv_db *db, const char *org, json_t **out, struct kv_err *err)
+{
+    return list_points(db, org, 0, out, err);
+}
+
+int kv_contact_points_list_all(struct kv_db *db, const char *viewer_org, json_t **out,
+                               struct kv_err *err)
+{
+    return list_points(db, viewer_org, 1, out, err);
 }
 
 static void bind_point(struct kv_stmt *s, const struct point_in *p)
@@ -560,6 +716,9 @@ static void bind_point(struct kv_stmt *s, const struct point_in *p)
     kv_stmt_bind_int64(s, 10, p->attachments);
     kv_stmt_bind_int64(s, 11, kv_clock_now_ms());
     kv_stmt_bind_int64(s, 12, p->visible);
+    kv__cp_bind_opt(s, 13, p->report_link);
+    kv__cp_bind_opt(s, 14, p->recommended);
+    kv__cp_bind_opt(s, 15, p->translations);
 }
 
 int kv_contact_point_create(struct kv_db *db, const char *org, const json_t *in, json_t **out,
@@ -570,6 +729,7 @@ int kv_contact_point_create(struct kv_db *db, const char *org, const json_t *in,
     char id[37];
     int rc;
 
+    memset(&p, 0, sizeof(p));
     *out = NULL;
     *field_errors = NULL;
     rc = kv_uuid_v4(id);
@@ -585,19 +745,21 @@ int kv_contact_point_create(struct kv_db *db, const char *org, const json_t *in,
                        "INSERT INTO contact_points (name, description, internal_description, "
                        "system_id, active, visible_citizen, visible_company, visible_authority, "
                        "memo_size_threshold_mb, allowed_number_of_attachments, updated_ms, "
-                       "visible, created_ms, id, org_cvr, version) "
-                       "VALUES (?, ?, ?, lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                       "visible, report_link, recommended_attributes, translations, created_ms, "
+                       "id, org_cvr, version) "
+                       "VALUES (?, ?, ?, lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                        &s, err);
     if (rc < 0)
         goto fail;
     bind_point(s, &p);
-    kv_stmt_bind_int64(s, 13, kv_clock_now_ms());
-    kv_stmt_bind_text(s, 14, id, -1);
-    kv_stmt_bind_text(s, 15, org, -1);
+    kv_stmt_bind_int64(s, 16, kv_clock_now_ms());
+    kv_stmt_bind_text(s, 17, id, -1);
+    kv_stmt_bind_text(s, 18, org, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc == 0)
         rc = write_children(db, id, &p, err);
+    point_in_free(&p);
     if (rc < 0)
         goto fail;
     rc = kv_db_commit(db, err);
@@ -605,6 +767,7 @@ int kv_contact_point_create(struct kv_db *db, const char *org, const json_t *in,
         return rc;
     return kv_contact_point_get(db, org, id, out, err);
 fail:
+    point_in_free(&p);
     kv_db_rollback(db);
     return rc;
 }
@@ -618,6 +781,7 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
     char lid[37];
     int rc;
 
+    memset(&p, 0, sizeof(p));
     *out = NULL;
     *field_errors = NULL;
     if (out_stale)
@@ -635,14 +799,15 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
                        "internal_description = ?, system_id = lower(?), active = ?, "
                        "visible_citizen = ?, visible_company = ?, visible_authority = ?, "
                        "memo_size_threshold_mb = ?, allowed_number_of_attachments = ?, "
-                       "updated_ms = ?, visible = ?, version = version + 1 "
+                       "updated_ms = ?, visible = ?, report_link = ?, "
+                       "recommended_attributes = ?, translations = ?, version = version + 1 "
                        "WHERE id = lower(?) AND org_cvr = ?",
                        &s, err);
     if (rc < 0)
         goto fail;
     bind_point(s, &p);
-    kv_stmt_bind_text(s, 13, id, -1);
-    kv_stmt_bind_text(s, 14, org, -1);
+    kv_stmt_bind_text(s, 16, id, -1);
+    kv_stmt_bind_text(s, 17, org, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     snprintf(lid, sizeof(lid), "%s", id);
@@ -651,6 +816,7 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
             *c = (char)(*c - 'A' + 'a');
     if (rc == 0)
         rc = write_children(db, lid, &p, err);
+    point_in_free(&p);
     if (rc < 0)
         goto fail;
     rc = kv_db_commit(db, err);
@@ -658,6 +824,7 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
         return rc;
     return kv_contact_point_get(db, org, lid, out, err);
 fail:
+    point_in_free(&p);
     kv_db_rollback(db);
     return rc;
 }

@@ -19,7 +19,11 @@
  *                 booleans) and organisationCvr}
  *   ContactGroup {id, version, createdDate, lastUpdated, name, description,
  *                 organisationalUnit (bool), organisation {id, cvrNumber, name, type,
- *                 createdDate}, parent {id, name}, and kuvert's organisationalUnitName}
+ *                 createdDate}, parent {id, name}, postkasseIds [long], and kuvert's
+ *                 organisationalUnitName}
+ * A ContactPoint also carries reportLink {externalLink, externalLinkText, description, label},
+ * recommendedAttributes [{name}] and translations [{postkasseId, postkasseEmneId}] when it
+ * has them (migration 028: stored as the normalised JSON shown).
  * Input (ContactPointCommand / ContactGroupCommand): targets by name or by the enum's number
  * (CITIZEN 1, COMPANY 2, AUTHORITY 3: what the generated client sends) say who may WRITE to
  * the point (kuvert's older visibility {citizen, company, authority} is still read the same
@@ -68,8 +72,14 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
                             json_t **field_errors, int *out_stale, struct kv_err *err);
 int kv_contact_point_delete(struct kv_db *db, const char *org, const char *id,
                             int64_t expect_version, int *out_stale, struct kv_err *err);
-/* All contact points of org, by name, as an owned JSON array. */
+/* All contact points of org, by name (then id), as an owned JSON array. */
 int kv_contact_points_list(struct kv_db *db, const char *org, json_t **out, struct kv_err *err);
+/* NgDP's organisation-wide contact-points/ as organisation viewer_org sees it, by name (then
+ * id): all of viewer_org's points, and every other organisation's active, visible points
+ * without internalDescription and systemId (a system id is the non-secret half of its API
+ * token). */
+int kv_contact_points_list_all(struct kv_db *db, const char *viewer_org, json_t **out,
+                               struct kv_err *err);
 
 /* Contact groups of org; same conventions. Deleting a group that has child groups or
  * contact points is KV_ECONFLICT (stale 0). */
@@ -82,6 +92,8 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
                             json_t **field_errors, int *out_stale, struct kv_err *err);
 int kv_contact_group_delete(struct kv_db *db, const char *org, const char *id,
                             int64_t expect_version, int *out_stale, struct kv_err *err);
+/* The groups of org by name (then id); org NULL: every organisation's (NgDP's
+ * organisation-wide contact-groups/; a group names no system). */
 int kv_contact_groups_list(struct kv_db *db, const char *org, json_t **out, struct kv_err *err);
 
 /* Search for writers of letters: active contact points visible to audience ("citizen",

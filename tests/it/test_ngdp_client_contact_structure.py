@@ -228,3 +228,153 @@ def test_targets_decide_whether_an_authority_may_write(server, env):
         routed[name] = (rows[0]["system_id"], rows[0]["contact_point_id"], p["id"])
     assert routed["Til alle"][:2] == (second, routed["Til alle"][2])
     assert routed["Kun borgere"][:2] == (env["system"], None)
+
+
+LINK = {"id": NIL, "version": 0, "externalLink": "https://kommune.example/indberet",
+        "externalLinkText": "Indberet", "description": "Indberetning af byggesager",
+        "label": "Byg"}
+
+
+def test_members_the_client_sends_are_kept(server, env):
+    """postkasseIds (group), reportLink, recommendedAttributes and translations (point) come
+    back as they were sent (the server's ids and versions of the nested objects aside), are
+    replaced by an update and dropped by null."""
+    g = call(server, "POST", base(env, "contact-groups"), env,
+             dict(group_command("Digital Post 2"), postkasseIds=[4711, 42, 4711]),
+             status=201).json()
+    assert_model(g, "ContactGroup", required=GROUP_REQUIRED + ["postkasseIds"])
+    assert g["postkasseIds"] == [4711, 42]
+    one = base(env, "contact-groups") + g["id"]
+    assert call(server, "GET", one, env).json()["postkasseIds"] == [4711, 42]
+    upd = call(server, "PUT", one, env, dict(group_command("Digital Post 2"), postkasseIds=[7]),
+               etag=CLIENT_ETAG).json()
+    assert upd["postkasseIds"] == [7]
+    upd = call(server, "PUT", one, env, group_command("Digital Post 2"), etag=CLIENT_ETAG).json()
+    assert "postkasseIds" not in upd
+
+    body = point_command(env, "Indberetning", reportLink=LINK,
+                         recommendedAttributes=[{"id": NIL, "version": 0, "name": "Matrikelnr."},
+                                                "Sagsnummer"],
+                         translations=[{"id": NIL, "version": 0, "postkasseId": 4711,
+                                        "postkasseEmneId": 17},
+                                       {"postkasseId": 4712, "postkasseEmneId": None}])
+    p = call(server, "POST", base(env, "contact-points"), env, body, status=201).json()
+    assert_model(p, "ContactPoint", required=POINT_REQUIRED + [
+        "reportLink", "recommendedAttributes", "translations"])
+    assert p["reportLink"] == {k: v for k, v in LINK.items() if k not in ("id", "version")}
+    assert p["recommendedAttributes"] == [{"name": "Matrikelnr."}, {"name": "Sagsnummer"}]
+    assert p["translations"] == [{"postkasseId": 4711, "postkasseEmneId": 17},
+                                 {"postkasseId": 4712}]
+    for m in ("reportLink", "recommendedAttributes", "translations"):
+        assert_model(p[m][0] if isinstance(p[m], list) else p[m],
+                     {"reportLink": "ReportLink", "recommendedAttributes": "RecommendedAttribute",
+                      "translations": "Translation"}[m])
+    one = base(env, "contact-points") + p["id"]
+    assert call(server, "GET", one, env).json() == p
+    upd = call(server, "PUT", one, env, point_command(env, "Indberetning",
+                                                      translations=[{"postkasseId": 1}]),
+               etag=CLIENT_ETAG).json()
+    assert upd["translations"] == [{"postkasseId": 1}]
+    assert "reportLink" not in upd and "recommendedAttributes" not in upd
+    call(server, "DELETE", one, env, etag=CLIENT_ETAG, status=204)
+
+
+def test_members_are_validated(server, env):
+    for body, field in (
+            (point_command(env, "X", reportLink={"externalLink": "javascript:alert(1)"}),
+             "reportLink.externalLink"),
+            (point_command(env, "X", reportLink="https://x"), "reportLink"),
+            (point_command(env, "X", recommendedAttributes=[{"name": ""}]),
+             "recommendedAttributes[0]"),
+            (point_command(env, "X", translations=[{"postkasseId": -1}]), "translations[0]"),
+            (point_command(env, "X", translations=[{"postkasseEmneId": 3}]), "translations[0]"),
+            (point_command(env, "X", translations=[{}] * 101), "translations")):
+        r = call(server, "POST", base(env, "contact-points"), env, body, status=400)
+        err = assert_model(r.json(), "ErrorMessage", required=["code", "message", "fieldErrors"])
+        assert field in [e["field"] for e in err["fieldErrors"]], (field, err)
+    for ids, field in (([1.5], "postkasseIds[0]"), (["12"], "postkasseIds[0]"),
+                       (list(range(101)), "postkasseIds")):
+        r = call(server, "POST", base(env, "contact-groups"), env,
+                 dict(group_command("X"), postkasseIds=ids), status=400)
+        assert field in [e["field"] for e in r.json()["fieldErrors"]]
+
+
+def test_organisation_wide_lists(server, env):
+    """QueryAllContactPoints / QueryAllContactGroups (contact-points/, contact-groups/): any
+    system sees its own organisation's points in full and other organisations' active,
+    visible points without internalDescription and systemId (a system id is the non-secret
+    half of its token); filters postkasseId, postkasseEmneId, contactGroupId, isRoot,
+    searchTerm(OrName) for points, name and isRoot for groups."""
+    g = call(server, "POST", base(env, "contact-groups"), env,
+             dict(group_command("Fælles gruppe"), postkasseIds=[99]), status=201).json()
+    shown = call(server, "POST", base(env, "contact-points"), env,
+                 point_command(env, "Fælles indgang", groups=[g["id"]],
+                               internalDescription="kun internt",
+                               translations=[{"postkasseId": 900, "postkasseEmneId": 1}]),
+                 status=201).json()
+    hidden = call(server, "POST", base(env, "contact-points"), env,
+                  point_command(env, "Skjult indgang", visible=False,
+                                translations=[{"postkasseId": 900, "postkasseEmneId": 2}]),
+                  status=201).json()
+    # the owner: both, in full
+    own = assert_model(call(server, "GET", "/apis/v1/contact-points/?postkasseId=900&size=100",
+                            env).json(), "ContactPointSearchResult",
+                       required=["contactPoints", "totalElements"])
+    by_id = {p["id"]: p for p in own["contactPoints"]}
+    assert set(by_id) == {shown["id"], hidden["id"]}
+    assert by_id[shown["id"]]["systemId"] == env["system"]
+    assert by_id[shown["id"]]["internalDescription"] == "kun internt"
+    # another organisation's system: the visible one only, without system and internal text
+    other = call(server, "GET", "/apis/v1/contact-points/?postkasseId=900&size=100", env,
+                 auth=env["other"]).json()["contactPoints"]
+    assert [p["id"] for p in other] == [shown["id"]]
+    assert "systemId" not in other[0] and "internalDescription" not in other[0]
+    assert_model(other[0], "ContactPoint")
+    assert env["system"] not in str(other)
+    # filters
+    q = "/apis/v1/contact-points/?postkasseId=900&postkasseEmneId=1"
+    assert [p["id"] for p in call(server, "GET", q, env).json()["contactPoints"]] == [shown["id"]]
+    q = "/apis/v1/contact-points/?contactGroupId=" + g["id"]
+    assert [p["id"] for p in call(server, "GET", q, env, auth=env["other"]).json()[
+        "contactPoints"]] == [shown["id"]]
+    q = "/apis/v1/contact-points/?searchTermOrName=f%C3%A6lles%20indgang&size=1000"
+    assert shown["id"] in [p["id"] for p in call(server, "GET", q, env).json()["contactPoints"]]
+    call(server, "GET", "/apis/v1/contact-points/?postkasseId=x", env, status=400)
+    groups = assert_model(call(server, "GET", "/apis/v1/contact-groups/?name=lles%20grup",
+                               env, auth=env["other"]).json(), "ContactGroupSearchResult",
+                          required=["contactGroups"])
+    assert [x["id"] for x in groups["contactGroups"]] == [g["id"]]
+    assert groups["contactGroups"][0]["postkasseIds"] == [99]
+    roots = call(server, "GET", "/apis/v1/contact-groups/?isRoot=true&size=1000", env).json()
+    assert g["id"] in [x["id"] for x in roots["contactGroups"]]
+    # no token: 401
+    r = server.get("/apis/v1/contact-points/")
+    assert r.status_code == 401
+    for x in (shown, hidden):
+        call(server, "DELETE", base(env, "contact-points") + x["id"], env, etag=CLIENT_ETAG,
+             status=204)
+
+
+def test_following_next_is_stable_while_the_list_changes(server, env):
+    """next carries a keyset cursor (and the filters): a walk that deletes what it has seen,
+    or meets new elements sorted before its position, neither skips nor repeats one."""
+    made = []
+    for i in range(6):
+        made.append(call(server, "POST", base(env, "contact-groups"), env,
+                         group_command("Side %d" % i), status=201).json()["id"])
+    url = base(env, "contact-groups") + "?size=2&name=Side%20"
+    seen, pages = [], 0
+    while url and pages < 10:
+        page = assert_model(call(server, "GET", url, env).json(), "ContactGroupSearchResult")
+        seen += [g["id"] for g in page["contactGroups"]]
+        for g in page["contactGroups"]:  # delete what was read, as a sync job would
+            call(server, "DELETE", base(env, "contact-groups") + g["id"], env,
+                 etag=CLIENT_ETAG, status=204)
+        if pages == 0:  # a new group that sorts first
+            call(server, "POST", base(env, "contact-groups"), env, group_command("Side 0a"),
+                 status=201)
+        url = page.get("next")
+        if url:
+            assert "name=Side" in url and "afterId=" in url
+        pages += 1
+    assert seen == made
