@@ -4,8 +4,15 @@
  * remotely. Same operations and validation as `kuvert org|system|mailbox ...`:
  *   POST /admin/v1/orgs              {cvr, name}                          -> 201 {cvr, name}
  *   POST /admin/v1/systems           {org, kind, name, receiptUrl?, protocol?, pushUrl?,
- *                                     contactEmail?, default?}            -> 201 {id, token}
+ *                                     contactEmail?, technicalContact?, supplier?,
+ *                                     allowedIps?, activeFrom?, activeTo?, default?}
+ *                                                                         -> 201 {id, token}
  *   GET  /admin/v1/systems/{id}                                           -> 200 system
+ *   PATCH /admin/v1/systems/{id}     any of name, receiptUrl, protocol, pushUrl, contactEmail,
+ *                                     technicalContact, supplier, allowedIps, activeFrom,
+ *                                     activeTo (null or "" clears one)     -> 200 system
+ * allowedIps is an array of addresses and CIDR ranges (a string with them separated by commas
+ * is taken too); activeFrom / activeTo are dates YYYY-MM-DD (Copenhagen, inclusive).
  *   POST /admin/v1/systems/{id}/activate   (no body) -> 200 system + backlog (system_health.h)
  *   POST /admin/v1/systems/{id}/deactivate (no body) -> 200 system
  *   POST /admin/v1/systems/{id}/default    (no body) -> 200 system + previousDefault: makes a
@@ -35,6 +42,7 @@
 #include "util/clock.h"
 #include "util/conf.h"
 #include "util/crypto.h"
+#include "util/str.h"
 
 #define BODY_MAX 65536 /* admin requests are small JSON objects */
 
@@ -116,15 +124,68 @@ out:
     return 0;
 }
 
+static json_t *opt_text(const char *s)
+{
+    return s[0] ? json_string(s) : json_null();
+}
+
 static json_t *system_json(const struct kv_system *s)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:b,s:s}", "id", s->id, "org",
-                     s->org_cvr, "kind", s->kind, "name", s->name, "receiptUrl",
-                     s->receipt_url[0] ? s->receipt_url : NULL, "protocol",
-                     s->protocol ? kv_protocol_name(s->protocol) : NULL, "pushUrl",
-                     s->push_url[0] ? s->push_url : NULL, "contactEmail",
-                     s->contact_email[0] ? s->contact_email : NULL, "default", s->is_default,
-                     "status", s->status);
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:b,s:s}", "id", s->id, "org",
+                          s->org_cvr, "kind", s->kind, "name", s->name, "receiptUrl",
+                          s->receipt_url[0] ? s->receipt_url : NULL, "protocol",
+                          s->protocol ? kv_protocol_name(s->protocol) : NULL, "pushUrl",
+                          s->push_url[0] ? s->push_url : NULL, "contactEmail",
+                          s->contact_email[0] ? s->contact_email : NULL, "default",
+                          s->is_default, "status", s->status);
+    json_t *ips = json_array();
+    char buf[KV_CIDR_TEXT_MAX], *save = NULL, *tok;
+
+    kv_str_copy(buf, sizeof(buf), s->allowed_ips);
+    for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+        json_array_append_new(ips, json_string(tok));
+    json_object_set_new(o, "technicalContact", opt_text(s->technical_contact));
+    json_object_set_new(o, "supplier", opt_text(s->supplier));
+    json_object_set_new(o, "allowedIps", ips);
+    json_object_set_new(o, "activeFrom", opt_text(s->active_from));
+    json_object_set_new(o, "activeTo", opt_text(s->active_to));
+    return o;
+}
+
+/* allowedIps as the client sent it (an array of strings, or one string) as one text for the
+ * system check, into buf; NULL when absent or null; a field error in p when malformed. */
+static const char *member_ips(json_t *o, char *buf, size_t n, struct kv_problem *p)
+{
+    json_t *v = json_object_get(o, "allowedIps"), *e;
+    size_t i, used = 0, len;
+
+    if (!v || json_is_null(v))
+        return NULL;
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (!json_is_array(v)) {
+        kv_problem_field_json(p, "System", "allowedIps", "INVALID_FIELD",
+                              "must be an array of IP addresses and CIDR ranges", v);
+        return NULL;
+    }
+    buf[0] = '\0';
+    json_array_foreach(v, i, e) {
+        if (!json_is_string(e)) {
+            kv_problem_field_json(p, "System", "allowedIps", "INVALID_FIELD",
+                                  "must be an array of IP addresses and CIDR ranges", v);
+            return NULL;
+        }
+        len = strlen(json_string_value(e));
+        if (used + len + 2 > n) {
+            kv_problem_field(p, "System", "allowedIps", "INVALID_FIELD", "too long", NULL);
+            return NULL;
+        }
+        if (used)
+            buf[used++] = ',';
+        memcpy(buf + used, json_string_value(e), len + 1);
+        used += len;
+    }
+    return buf;
 }
 
 /* Member name of o as text for the system check: NULL when absent or null; a field error in
@@ -150,7 +211,7 @@ static int systems_add(struct kv_http_req *req, struct kv_http_resp *resp)
     struct kv_system_input in;
     struct kv_problem problem;
     json_t *o = NULL, *def;
-    char *token = NULL;
+    char *token = NULL, ips[4 * KV_CIDR_TEXT_MAX];
     int rc;
 
     kv_problem_init(&problem);
@@ -164,6 +225,11 @@ static int systems_add(struct kv_http_req *req, struct kv_http_resp *resp)
     in.protocol = member_text(o, "protocol", &problem);
     in.push_url = member_text(o, "pushUrl", &problem);
     in.contact_email = member_text(o, "contactEmail", &problem);
+    in.technical_contact = member_text(o, "technicalContact", &problem);
+    in.supplier = member_text(o, "supplier", &problem);
+    in.allowed_ips = member_ips(o, ips, sizeof(ips), &problem);
+    in.active_from = member_text(o, "activeFrom", &problem);
+    in.active_to = member_text(o, "activeTo", &problem);
     def = json_object_get(o, "default");
     if (def && !json_is_null(def) && !json_is_boolean(def))
         kv_problem_field_json(&problem, "System", "default", "INVALID_FIELD",
@@ -287,6 +353,93 @@ static int systems_one(struct kv_http_req *req, struct kv_http_resp *resp, int a
     return 0;
 }
 
+/* PATCH /admin/v1/systems/{id}: the members given replace those fields (null or "" clears
+ * one), the others stay; the one validation kv_system_check; event SYSTEM_CHANGED. */
+static int systems_patch(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    static const char *const known[] = {"name", "receiptUrl", "protocol", "pushUrl",
+                                        "contactEmail", "technicalContact", "supplier",
+                                        "allowedIps", "activeFrom", "activeTo"};
+    struct kv_db *db = NULL;
+    struct kv_err err = {0, ""};
+    struct kv_system cur, sys;
+    struct kv_system_input in;
+    struct kv_problem problem;
+    json_t *o = NULL, *v, *out;
+    const char *key;
+    char lid[37], ips[4 * KV_CIDR_TEXT_MAX];
+    size_t i;
+    int rc;
+
+    kv_problem_init(&problem);
+    if (admin_auth(req, resp) < 0 || body_object(req, resp, &o) < 0)
+        return 0;
+    json_object_foreach(o, key, v) {
+        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            if (strcmp(key, known[i]) == 0)
+                break;
+        if (i == sizeof(known) / sizeof(known[0]))
+            kv_problem_field(&problem, "System", key, "INVALID_FIELD",
+                             "unknown or not changeable here (kind, default and status have "
+                             "their own calls)", NULL);
+    }
+    for (i = 0; req->params[0][i] && i < sizeof(lid) - 1; i++)
+        lid[i] = (char)(req->params[0][i] >= 'A' && req->params[0][i] <= 'Z'
+                            ? req->params[0][i] - 'A' + 'a'
+                            : req->params[0][i]);
+    lid[i] = '\0';
+    if (req->params[0][i])
+        lid[0] = '\0';
+    if (kv__read_db(req, resp, &db) < 0)
+        goto out;
+    rc = kv_system_get(db, lid, &cur, &err);
+    if (rc < 0) {
+        kv_http_resp_from_err(resp, rc, &err);
+        goto out;
+    }
+    kv_system_input_of(&cur, &in);
+#define MEMBER(field, name)                                                                  \
+    if (json_object_get(o, name))                                                            \
+        in.field = json_is_null(json_object_get(o, name)) ? ""                               \
+                                                           : member_text(o, name, &problem);
+    MEMBER(name, "name")
+    MEMBER(receipt_url, "receiptUrl")
+    MEMBER(protocol, "protocol")
+    MEMBER(push_url, "pushUrl")
+    MEMBER(contact_email, "contactEmail")
+    MEMBER(technical_contact, "technicalContact")
+    MEMBER(supplier, "supplier")
+    MEMBER(active_from, "activeFrom")
+    MEMBER(active_to, "activeTo")
+#undef MEMBER
+    if (json_object_get(o, "allowedIps"))
+        in.allowed_ips = json_is_null(json_object_get(o, "allowedIps"))
+                             ? ""
+                             : member_ips(o, ips, sizeof(ips), &problem);
+    if (problem.n_fields > 0)
+        kv_problem_set(&problem, KV_EINVAL, "INVALID_FIELD", "the system is not valid: %s: %s",
+                       problem.fields[0].field, problem.fields[0].message);
+    else
+        (void)kv_system_check(&in, &sys, &problem);
+    if (problem.kind) {
+        kv_http_resp_problem(resp, &problem);
+        goto out;
+    }
+    kv_str_copy(sys.id, sizeof(sys.id), cur.id);
+    rc = kv_system_update(db, &sys, "admin", &err);
+    if (rc == 0)
+        rc = kv_system_get(db, cur.id, &sys, &err);
+    if (rc < 0)
+        kv_http_resp_from_err(resp, rc, &err);
+    else if ((out = system_health_json(db, &sys, resp)) != NULL)
+        kv_http_resp_json(resp, 200, out);
+out:
+    kv_problem_release(&problem);
+    kv_db_release(db);
+    json_decref(o);
+    return 0;
+}
+
 static int systems_get(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     return systems_one(req, resp, 0);
@@ -404,6 +557,7 @@ const struct kv_http_route kv_api_admin_routes[] = {
     {"POST", "/admin/v1/orgs", orgs_add, "admin_orgs_add", 0, KV_ACCESS_ADMIN},
     {"POST", "/admin/v1/systems", systems_add, "admin_systems_add", 0, KV_ACCESS_ADMIN},
     {"GET", "/admin/v1/systems/{id}", systems_get, "admin_systems_get", 0, KV_ACCESS_ADMIN},
+    {"PATCH", "/admin/v1/systems/{id}", systems_patch, "admin_systems_patch", 0, KV_ACCESS_ADMIN},
     {"POST", "/admin/v1/systems/{id}/activate", systems_activate, "admin_systems_activate", 0,
      KV_ACCESS_ADMIN},
     {"POST", "/admin/v1/systems/{id}/deactivate", systems_deactivate, "admin_systems_deactivate", 0,

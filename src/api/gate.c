@@ -6,7 +6,9 @@
  * mailbox owner's bearer token; for web pages the session cookie, through kv_web_gate), asks
  * the one decision kv_authz_decide, and either admits the request with req->principal set
  * (gate.h) or answers 401/403 (pages: 303 to sign-in or the HTML 403) itself. This is the only place
- * that reads credentials; handlers take the caller from the principal. kv_api_http_config
+ * that reads credentials; handlers take the caller from the principal. A system is admitted
+ * only from one of its allowed IP addresses and within its active period (directory.h): 403
+ * IP_ADDRESS_NOT_ALLOWED / SYSTEM_NOT_ACTIVE after its credential was checked. kv_api_http_config
  * wires the gate, the route tables and the hub's configuration into the HTTP server.
  *
  * Credentials as clients send them: "Basic <system token>" (the scheme may be followed by a
@@ -15,6 +17,7 @@
  */
 #include "api/api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +27,8 @@
 #include "hub/hub.h"
 #include "identity/authz.h"
 #include "store/store.h"
+#include "util/cidr.h"
+#include "util/clock.h"
 #include "util/conf.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -99,6 +104,32 @@ static const char *canonical_bearer(const char *hdr, char *out, size_t outlen)
     return out;
 }
 
+/* The authenticated system's own limits: its active window and its allowed IP addresses
+ * (directory.h). 0, or -1 with a 403 written. */
+static int system_admit(struct kv_http_req *req, struct kv_http_resp *resp,
+                        const struct kv_system *sys)
+{
+    char ip[64], msg[160];
+
+    if (!kv_system_in_window(sys, kv_clock_now_ms())) {
+        snprintf(msg, sizeof(msg), "the system is not active today: its active period is %s to %s",
+                 sys->active_from[0] ? sys->active_from : "(open)",
+                 sys->active_to[0] ? sys->active_to : "(open)");
+        kv_http_resp_error(resp, 403, "SYSTEM_NOT_ACTIVE", msg, NULL);
+        return -1;
+    }
+    kv_http_req_client(req, ip, sizeof(ip));
+    if (!kv_cidr_list_allows(sys->allowed_ips, ip)) {
+        kv_log(KV_LOG_WARN, "%s: system %s called from %s, not an allowed address",
+               req->request_id, sys->id, ip[0] ? ip : "(unknown)");
+        snprintf(msg, sizeof(msg), "calls from %s are not allowed for this system (see its allowed "
+                 "IP addresses)", ip[0] ? ip : "an unknown address");
+        kv_http_resp_error(resp, 403, "IP_ADDRESS_NOT_ALLOWED", msg, NULL);
+        return -1;
+    }
+    return 0;
+}
+
 /* An active system. scope_ref (the path's organisation, a CVR or an organisation UUID, or
  * NULL) is resolved into scope_cvr ("" when unknown). */
 static int system_gate(struct kv_hub *hub, struct kv_http_req *req, struct kv_http_resp *resp,
@@ -133,6 +164,8 @@ static int system_gate(struct kv_hub *hub, struct kv_http_req *req, struct kv_ht
         kv_http_resp_error(resp, 401, "UNAUTHORIZED", "the system is deactivated", NULL);
         return KV_EAUTH;
     }
+    if (system_admit(req, resp, &p->system) < 0)
+        return KV_EPERM;
     p->kind = KV__PRINCIPAL_SYSTEM;
     kv_principal_system(&p->who, p->system.id, p->system.kind, p->system.org_cvr);
     return 0;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT
  *
- * cmd_system.c: `kuvert system add|show|deactivate|activate|set-default|rotate-secret`
+ * cmd_system.c: `kuvert system add|edit|show|deactivate|activate|set-default|rotate-secret`
  * (set-default in system_default.c, rotate-secret in system_secret.c). `system add` creates
  * a sender or recipient system for an organisation and prints its id and API token, the whole
  * credential (clients send `Authorization: Basic <token>`); the token is shown only here,
  * the hub keeps just a hash of its secret. `system show` adds a recipient system's delivery
  * health (system_health.h); `system activate` reactivates it and makes its backlog due.
+ * `system edit` changes the fields given as flags and keeps the others; add and edit validate
+ * through kv_system_check (directory.h), as the admin API and the web pages do.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +28,15 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: kuvert system add --org CVR --kind sender|recipient --name NAME\n"
             "                         [--receipt-url URL] [--protocol pull|push] [--push-url URL]\n"
-            "                         [--contact-email ADDR] [--default] [--data DIR] [--json]\n"
+            "                         [--contact-email ADDR] [--technical-contact TEXT]\n"
+            "                         [--supplier TEXT] [--allowed-ips LIST]\n"
+            "                         [--active-from YYYY-MM-DD] [--active-to YYYY-MM-DD]\n"
+            "                         [--default] [--data DIR] [--json]\n"
+            "       kuvert system edit ID [--name NAME] [--receipt-url URL] [--protocol pull|push]\n"
+            "                         [--push-url URL] [--contact-email ADDR]\n"
+            "                         [--technical-contact TEXT] [--supplier TEXT]\n"
+            "                         [--allowed-ips LIST] [--active-from DATE] [--active-to DATE]\n"
+            "                         [--data DIR] [--json]\n"
             "       kuvert system show ID [--data DIR] [--json]\n"
             "       kuvert system deactivate|activate ID [--data DIR] [--json]\n"
             "       kuvert system set-default ID [--data DIR] [--json]\n"
@@ -41,24 +51,48 @@ static void usage(FILE *f)
             "default one (`set-default` changes it later). `add` prints the system's id and its\n"
             "API token, shown only once\n"
             "(--json: {\"id\": ..., \"token\": ...}).\n\n"
+            "--allowed-ips: the addresses and CIDR ranges (IPv4 and IPv6, separated by commas)\n"
+            "the system may call the API from; none means any address. --active-from and\n"
+            "--active-to: the first and last day (Copenhagen time, inclusive) it may call the\n"
+            "API and receive letters. `edit` changes only the flags given; an empty value\n"
+            "(\"\") clears a field.\n\n"
             "  --data DIR   data directory (default: config, KUVERT_DATA, ./kuvert-data)\n"
             "  --db URL     PostgreSQL database postgresql://... (default: config, KUVERT_DB;\n"
             "               none: SQLite DIR/kuvert.db)\n"
             "  --json       print one JSON object on stdout\n");
 }
 
+static const char *nn(const char *s)
+{
+    return s[0] ? s : NULL;
+}
+
 static json_t *system_json(const struct kv_system *s)
 {
     char ts[32];
+    json_t *o;
 
     kv__admin_time(s->created_ms, ts);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:b,s:s,s:s}", "id", s->id, "org",
-                     s->org_cvr, "kind", s->kind, "name", s->name, "receiptUrl",
-                     s->receipt_url[0] ? s->receipt_url : NULL, "protocol",
-                     s->protocol ? kv_protocol_name(s->protocol) : NULL, "pushUrl",
-                     s->push_url[0] ? s->push_url : NULL, "contactEmail",
-                     s->contact_email[0] ? s->contact_email : NULL, "default", s->is_default,
-                     "status", s->status, "created", ts);
+    o = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:b,s:s,s:s}", "id", s->id, "org",
+                  s->org_cvr, "kind", s->kind, "name", s->name, "receiptUrl",
+                  nn(s->receipt_url), "protocol",
+                  s->protocol ? kv_protocol_name(s->protocol) : NULL, "pushUrl",
+                  nn(s->push_url), "contactEmail", nn(s->contact_email), "default",
+                  s->is_default, "status", s->status, "created", ts);
+    json_object_set_new(o, "technicalContact",
+                        s->technical_contact[0] ? json_string(s->technical_contact) : json_null());
+    json_object_set_new(o, "supplier", s->supplier[0] ? json_string(s->supplier) : json_null());
+    json_object_set_new(o, "allowedIps", json_array());
+    {
+        char buf[KV_CIDR_TEXT_MAX], *save = NULL, *tok;
+
+        kv_str_copy(buf, sizeof(buf), s->allowed_ips);
+        for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+            json_array_append_new(json_object_get(o, "allowedIps"), json_string(tok));
+    }
+    json_object_set_new(o, "activeFrom", s->active_from[0] ? json_string(s->active_from) : json_null());
+    json_object_set_new(o, "activeTo", s->active_to[0] ? json_string(s->active_to) : json_null());
+    return o;
 }
 
 /* Adds an ISO-8601 time, or null for 0. */
@@ -133,9 +167,30 @@ static void print_system(const struct kv_system *s)
         printf("push-url:      %s\n", s->push_url);
     if (s->contact_email[0])
         printf("contact-email: %s\n", s->contact_email);
+    if (s->technical_contact[0])
+        printf("technical:     %s\n", s->technical_contact);
+    if (s->supplier[0])
+        printf("supplier:      %s\n", s->supplier);
+    printf("allowed-ips:   %s\n", s->allowed_ips[0] ? s->allowed_ips : "any");
+    if (s->active_from[0] || s->active_to[0])
+        printf("active:        %s to %s\n", s->active_from[0] ? s->active_from : "open",
+               s->active_to[0] ? s->active_to : "open");
     if (s->is_default)
         printf("default:       yes\n");
     printf("status:        %s\ncreated:       %s\n", s->status, ts);
+}
+
+/* A refusal of kv_system_check: every field, the first in the usage message. */
+static int refused(struct kv__admin *a, struct kv_problem *problem)
+{
+    size_t i;
+    int status;
+
+    for (i = 1; i < problem->n_fields; i++)
+        kv_cli_errorf(a->cmd, "%s: %s", problem->fields[i].field, problem->fields[i].message);
+    status = kv__admin_usage(a, problem->message);
+    kv_problem_release(problem);
+    return status;
 }
 
 static int system_add(int argc, char **argv)
@@ -146,7 +201,8 @@ static int system_add(int argc, char **argv)
     struct kv_system_input in;
     struct kv_problem problem;
     const char *org = NULL, *kind = NULL, *name = NULL, *rurl = NULL, *proto = NULL;
-    const char *purl = NULL, *email = NULL;
+    const char *purl = NULL, *email = NULL, *tech = NULL, *supplier = NULL, *ips = NULL;
+    const char *from = NULL, *to = NULL;
     char *token = NULL;
     int is_default = 0, rc, status;
     const struct kv__admin_opt opts[] = {
@@ -154,7 +210,9 @@ static int system_add(int argc, char **argv)
         {"--name", &name, NULL},         {"--receipt-url", &rurl, NULL},
         {"--protocol", &proto, NULL},    {"--push-url", &purl, NULL},
         {"--contact-email", &email, NULL}, {"--default", NULL, &is_default},
-        {0}};
+        {"--technical-contact", &tech, NULL}, {"--supplier", &supplier, NULL},
+        {"--allowed-ips", &ips, NULL},   {"--active-from", &from, NULL},
+        {"--active-to", &to, NULL},      {0}};
 
     rc = kv__admin_parse(&a, "system add", argc, argv, opts, 0, usage);
     if (rc != 0)
@@ -168,17 +226,15 @@ static int system_add(int argc, char **argv)
     in.protocol = proto;
     in.push_url = purl;
     in.contact_email = email;
+    in.technical_contact = tech;
+    in.supplier = supplier;
+    in.allowed_ips = ips;
+    in.active_from = from;
+    in.active_to = to;
     in.is_default = is_default;
     kv_problem_init(&problem);
-    if (kv_system_check(&in, &sys, &problem) < 0) {
-        size_t i;
-
-        for (i = 1; i < problem.n_fields; i++) /* the first one is in the usage message */
-            kv_cli_errorf(a.cmd, "%s: %s", problem.fields[i].field, problem.fields[i].message);
-        status = kv__admin_usage(&a, problem.message);
-        kv_problem_release(&problem);
-        return status;
-    }
+    if (kv_system_check(&in, &sys, &problem) < 0)
+        return refused(&a, &problem);
     if (kv__admin_open(&a) < 0) {
         kv__admin_close(&a);
         return KV_EXIT_FAIL;
@@ -194,6 +250,78 @@ static int system_add(int argc, char **argv)
         status = KV_EXIT_OK;
     }
     free(token);
+    kv__admin_close(&a);
+    return status;
+}
+
+/* edit ID [--field value ...]: the flags given replace those fields, the rest stay. */
+static int system_edit(int argc, char **argv)
+{
+    struct kv__admin a;
+    struct kv_err err = {0, ""};
+    struct kv_system cur, sys;
+    struct kv_system_input in;
+    struct kv_problem problem;
+    const char *name = NULL, *rurl = NULL, *proto = NULL, *purl = NULL, *email = NULL;
+    const char *tech = NULL, *supplier = NULL, *ips = NULL, *from = NULL, *to = NULL;
+    int rc, status;
+    const struct kv__admin_opt opts[] = {
+        {"--name", &name, NULL},         {"--receipt-url", &rurl, NULL},
+        {"--protocol", &proto, NULL},    {"--push-url", &purl, NULL},
+        {"--contact-email", &email, NULL}, {"--technical-contact", &tech, NULL},
+        {"--supplier", &supplier, NULL}, {"--allowed-ips", &ips, NULL},
+        {"--active-from", &from, NULL},  {"--active-to", &to, NULL},
+        {0}};
+
+    rc = kv__admin_parse(&a, "system edit", argc, argv, opts, 1, usage);
+    if (rc != 0)
+        return rc == 1 ? KV_EXIT_OK : KV_EXIT_USAGE;
+    if (a.npos != 1)
+        return kv__admin_usage(&a, "give the system's id");
+    if (kv__admin_open(&a) < 0) {
+        kv__admin_close(&a);
+        return KV_EXIT_FAIL;
+    }
+    rc = kv_system_get(a.db, a.pos[0], &cur, &err);
+    if (rc < 0) {
+        status = kv__admin_fail(&a, rc, &err);
+        kv__admin_close(&a);
+        return status;
+    }
+    kv_system_input_of(&cur, &in);
+#define OVERRIDE(field, v)                                                                   \
+    if (v)                                                                                   \
+        in.field = v;
+    OVERRIDE(name, name)
+    OVERRIDE(receipt_url, rurl)
+    OVERRIDE(protocol, proto)
+    OVERRIDE(push_url, purl)
+    OVERRIDE(contact_email, email)
+    OVERRIDE(technical_contact, tech)
+    OVERRIDE(supplier, supplier)
+    OVERRIDE(allowed_ips, ips)
+    OVERRIDE(active_from, from)
+    OVERRIDE(active_to, to)
+#undef OVERRIDE
+    kv_problem_init(&problem);
+    if (kv_system_check(&in, &sys, &problem) < 0) {
+        status = refused(&a, &problem);
+        kv__admin_close(&a);
+        return status;
+    }
+    kv_str_copy(sys.id, sizeof(sys.id), cur.id);
+    rc = kv_system_update(a.db, &sys, "cli", &err);
+    if (rc == 0)
+        rc = kv_system_get(a.db, cur.id, &sys, &err);
+    if (rc < 0) {
+        status = kv__admin_fail(&a, rc, &err);
+    } else {
+        if (a.json)
+            kv__admin_print_json(system_json(&sys));
+        else
+            print_system(&sys);
+        status = KV_EXIT_OK;
+    }
     kv__admin_close(&a);
     return status;
 }
@@ -270,6 +398,7 @@ static int run(int argc, char **argv)
 {
     static const struct kv_cli_sub subs[] = {
         {"add", system_add},
+        {"edit", system_edit},
         {"show", system_show},
         {"deactivate", system_deactivate},
         {"activate", system_activate},

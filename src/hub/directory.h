@@ -21,6 +21,7 @@
 
 #include "hub/protocol.h"
 #include "hub/user_token.h" /* user bearer tokens: issue, expiry, revocation */
+#include "util/cidr.h"
 #include "util/err.h"
 #include "util/problem.h"
 
@@ -45,6 +46,11 @@ struct kv_system {
     int is_default;          /* 1 = the organisation's default recipient system */
     char status[16];         /* "active" | "deactivated" */
     int64_t created_ms;      /* creation time */
+    char technical_contact[257]; /* who to call about the integration, "" if none */
+    char supplier[257];      /* the IT supplier, "" if none */
+    char allowed_ips[KV_CIDR_TEXT_MAX]; /* canonical list (util/cidr.h); "" = any address */
+    char active_from[11];    /* first active day "YYYY-MM-DD" (Copenhagen), "" = open */
+    char active_to[11];      /* last active day, inclusive, "" = open */
 };
 
 struct kv_mailbox {
@@ -85,6 +91,12 @@ struct kv_system_input {
     const char *protocol;      /* recipient: a protocol name (protocol.h); none = pull */
     const char *push_url;      /* recipient: push endpoint */
     const char *contact_email; /* warning e-mail address */
+    const char *technical_contact; /* free text */
+    const char *supplier;      /* free text */
+    const char *allowed_ips;   /* addresses and CIDR ranges, separated by commas, spaces or
+                                  line breaks (util/cidr.h); none = any address */
+    const char *active_from;   /* "YYYY-MM-DD", first active day */
+    const char *active_to;     /* "YYYY-MM-DD", last active day (inclusive) */
     int is_default;            /* recipient: becomes the organisation's default */
     int https_only;            /* 1: the URLs must be https:// (the web pages outside test
                                   mode); 0: http:// or https:// */
@@ -92,14 +104,25 @@ struct kv_system_input {
 
 /* The one validation of a system's fields (system_fields.c), for the CLI, the admin API and
  * the web pages alike: every problem becomes a field of p, named as in the admin API (org,
- * kind, name, receiptUrl, protocol, pushUrl, contactEmail, default), p->kind KV_EINVAL and
+ * kind, name, receiptUrl, protocol, pushUrl, contactEmail, technicalContact, supplier,
+ * allowedIps, activeFrom, activeTo, default), p->kind KV_EINVAL and
  * p->code "INVALID_FIELD". On success *out is the system to pass to kv_system_add (zeroed
  * first; a recipient without a protocol pulls). Returns 0 or KV_EINVAL. */
 int kv_system_check(const struct kv_system_input *in, struct kv_system *out,
                     struct kv_problem *p);
+/* in (zeroed first) as the client would state sys as it is: texts borrowed from sys, so an
+ * edit can replace only what it changes and pass the result to kv_system_check. */
+void kv_system_input_of(const struct kv_system *sys, struct kv_system_input *in);
 /* The rules of kv_system_check for an already filled struct (kv_system_add applies them to
  * whatever it is given): 0, or KV_EINVAL with p's fields set. */
 int kv_system_check_fields(const struct kv_system *sys, struct kv_problem *p);
+
+/* 1 when the civil date in Copenhagen at now_ms is within sys's active window (active_from
+ * to active_to, both inclusive, either open when ""); 0 otherwise. A system outside its
+ * window cannot call the API (api/gate.c) and is no delivery target: routing
+ * (recipient_queue.c) and the push drain (recipient_push.c) compare the same columns with
+ * kv_clock_copenhagen_date in SQL. */
+int kv_system_in_window(const struct kv_system *sys, int64_t now_ms);
 
 /* Creates a system (sys->id is generated and written back) after kv_system_check_fields
  * (KV_EINVAL with the first problem in err). Returns the API token in out_token (owned, free
@@ -107,7 +130,8 @@ int kv_system_check_fields(const struct kv_system *sys, struct kv_problem *p);
 int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, struct kv_err *err);
 int kv_system_get(struct kv_db *db, const char *id, struct kv_system *out, struct kv_err *err);
 /* Changes system sys->id of organisation sys->org_cvr to sys's name, receipt URL, protocol,
- * push URL and contact e-mail (kind, default and status are not changed here), after
+ * push URL, contact e-mail, technical contact, supplier, allowed IP addresses and active
+ * window (kind, default and status are not changed here), after
  * kv_system_check_fields; event SYSTEM_CHANGED with the new values, actor recorded.
  * KV_ENOTFOUND when the organisation has no such system. (system_edit.c) */
 int kv_system_update(struct kv_db *db, const struct kv_system *sys, const char *actor,

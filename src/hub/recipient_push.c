@@ -160,7 +160,8 @@ static void trip(struct drain *d, struct psys *s)
     d->marks[s->mark].tripped = 1;
 }
 
-/* The active push systems that may get letters now; *out owned (free). */
+/* The active push systems (status active, within their active window) that may get letters
+ * now; *out owned (free). */
 static int load_systems(struct drain *d, int64_t now, struct psys **out, int *out_n,
                         struct kv_err *err)
 {
@@ -174,10 +175,17 @@ static int load_systems(struct drain *d, int64_t now, struct psys **out, int *ou
                        "SELECT id, push_url, failing_since_ms, last_failure_ms, "
                        "COALESCE(activated_ms, 0) FROM systems "
                        "WHERE kind = 'recipient' AND protocol = ? AND status = 'active' "
-                       "ORDER BY id",
+                       "AND (active_from IS NULL OR active_from <= ?) "
+                       "AND (active_to IS NULL OR active_to >= ?) ORDER BY id",
                        &s, err);
-    if (rc == 0)
+    if (rc == 0) {
+        char today[11];
+
+        kv_clock_copenhagen_date(now, today); /* outside its active window: no pushes */
         kv_stmt_bind_text(s, 1, kv_protocol_name(KV_PROTOCOL_PUSH), -1);
+        kv_stmt_bind_text(s, 2, today, -1);
+        kv_stmt_bind_text(s, 3, today, -1);
+    }
     if (rc < 0)
         return rc;
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {

@@ -20,22 +20,34 @@
 #include "util/str.h"
 #include "util/xmalloc.h"
 
+/* A system outside its active window (directory.h, kv_system_in_window) is no delivery target:
+ * the civil date in Copenhagen is compared with its active_from / active_to. */
+#define IN_WINDOW(param)                                                                     \
+    " AND (s.active_from IS NULL OR s.active_from <= " param ")"                            \
+    " AND (s.active_to IS NULL OR s.active_to >= " param ")"
+
 /* The recipient system of an active contact point of org (that targets authorities when
- * authority is 1); 0, or KV_ENOTFOUND. */
+ * authority is 1), when that system is within its active window; 0, or KV_ENOTFOUND. */
 static int point_system(struct kv_db *db, const char *org, const char *point_id, int authority,
                         char out[37], struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
+    char today[11];
     int rc = kv_db_prepare(db,
-                           authority ? "SELECT system_id FROM contact_points WHERE id = lower(?) "
-                                       "AND org_cvr = ? AND active = 1 AND visible_authority = 1"
-                                     : "SELECT system_id FROM contact_points "
-                                       "WHERE id = lower(?) AND org_cvr = ? AND active = 1",
+                           authority ? "SELECT cp.system_id FROM contact_points cp JOIN systems s"
+                                       " ON s.id = cp.system_id WHERE cp.id = lower(?1)"
+                                       " AND cp.org_cvr = ?2 AND cp.active = 1"
+                                       " AND cp.visible_authority = 1" IN_WINDOW("?3")
+                                     : "SELECT cp.system_id FROM contact_points cp JOIN systems s"
+                                       " ON s.id = cp.system_id WHERE cp.id = lower(?1)"
+                                       " AND cp.org_cvr = ?2 AND cp.active = 1" IN_WINDOW("?3"),
                            &s, err);
     if (rc < 0)
         return rc;
+    kv_clock_copenhagen_date(kv_clock_now_ms(), today);
     kv_stmt_bind_text(s, 1, point_id, -1);
     kv_stmt_bind_text(s, 2, org, -1);
+    kv_stmt_bind_text(s, 3, today, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
         kv_str_copy(out, 37, kv_stmt_col_text(s, 0));
@@ -45,16 +57,21 @@ static int point_system(struct kv_db *db, const char *org, const char *point_id,
     return rc == KV_ROW ? 0 : KV_ENOTFOUND;
 }
 
+/* The organisation's default recipient system, when it is within its active window. */
 static int default_system(struct kv_db *db, const char *org, char out[37], struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
+    char today[11];
     int rc = kv_db_prepare(db,
-                           "SELECT id FROM systems WHERE org_cvr = ? AND kind = 'recipient' "
-                           "AND is_default = 1 ORDER BY created_ms LIMIT 1",
+                           "SELECT s.id FROM systems s WHERE s.org_cvr = ?1"
+                           " AND s.kind = 'recipient' AND s.is_default = 1" IN_WINDOW("?2")
+                           " ORDER BY s.created_ms LIMIT 1",
                            &s, err);
     if (rc < 0)
         return rc;
+    kv_clock_copenhagen_date(kv_clock_now_ms(), today);
     kv_stmt_bind_text(s, 1, org, -1);
+    kv_stmt_bind_text(s, 2, today, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
         kv_str_copy(out, 37, kv_stmt_col_text(s, 0));

@@ -54,7 +54,8 @@ struct kv_db;
 /* Queues letter letter_id (a letters.id) for organisation recipient_cvr, inside the caller's
  * transaction. The system is the one of contact point contact_point_id (borrowed; may be
  * NULL) when that point exists, belongs to recipient_cvr and is active; otherwise the
- * organisation's default recipient system (systems.is_default = 1, kind 'recipient').
+ * organisation's default recipient system (systems.is_default = 1, kind 'recipient'). A system
+ * outside its active period (directory.h, kv_system_in_window) is skipped either way.
  * KV_ENOTFOUND when the organisation has neither (the letter cannot be routed);
  * KV_ECONFLICT when the letter is already queued. A deactivated system still gets the letter
  * (it waits until reactivation). No event is written: the caller logs the routing with the

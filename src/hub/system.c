@@ -28,11 +28,13 @@
 
 static const char SQL_SYS_ADD[] =
     "INSERT INTO systems (id, org_cvr, kind, name, secret_sha256, receipt_url, protocol,"
-    " push_url, contact_email, is_default, status, created_ms)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)";
+    " push_url, contact_email, is_default, status, created_ms, technical_contact, supplier,"
+    " allowed_ips, active_from, active_to)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)";
 static const char SQL_SYS_GET[] =
     "SELECT id, org_cvr, kind, name, receipt_url, protocol, push_url, contact_email,"
-    " is_default, status, created_ms, secret_sha256 FROM systems WHERE id = ?";
+    " is_default, status, created_ms, secret_sha256, technical_contact, supplier, allowed_ips,"
+    " active_from, active_to FROM systems WHERE id = ?";
 static const char SQL_SYS_UNDEFAULT[] =
     "UPDATE systems SET is_default = 0 WHERE org_cvr = ? AND kind = 'recipient'";
 static const char SQL_SYS_STATUS[] = "UPDATE systems SET status = ? WHERE id = ?";
@@ -131,6 +133,11 @@ int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, str
     kv_stmt_bind_text(s, 9, nz(sys->contact_email), -1);
     kv_stmt_bind_int64(s, 10, sys->is_default ? 1 : 0);
     kv_stmt_bind_int64(s, 11, sys->created_ms);
+    kv_stmt_bind_text(s, 12, nz(sys->technical_contact), -1);
+    kv_stmt_bind_text(s, 13, nz(sys->supplier), -1);
+    kv_stmt_bind_text(s, 14, nz(sys->allowed_ips), -1);
+    kv_stmt_bind_text(s, 15, nz(sys->active_from), -1);
+    kv_stmt_bind_text(s, 16, nz(sys->active_to), -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc < 0)
@@ -141,6 +148,12 @@ int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, str
         json_object_set_new(props, "receiptUrl", json_string(sys->receipt_url));
     if (sys->protocol != KV_PROTOCOL_NONE)
         json_object_set_new(props, "protocol", json_string(kv_protocol_name(sys->protocol)));
+    if (sys->allowed_ips[0])
+        json_object_set_new(props, "allowedIps", json_string(sys->allowed_ips));
+    if (sys->active_from[0])
+        json_object_set_new(props, "activeFrom", json_string(sys->active_from));
+    if (sys->active_to[0])
+        json_object_set_new(props, "activeTo", json_string(sys->active_to));
     props_txt = json_dumps(props, JSON_COMPACT);
     snprintf(subject, sizeof(subject), "cvr:%s", sys->org_cvr);
     rc = kv__dir_event(db, "SYSTEM_CREATED", sys->id, subject, props_txt, err);
@@ -186,6 +199,12 @@ static int system_get(struct kv_db *db, const char *id, struct kv_system *out, c
         out->created_ms = kv_stmt_col_int64(s, 10);
         if (sha)
             kv_str_copy(sha, KV_SHA256_HEX_LEN + 1, kv_stmt_col_text(s, 11));
+        kv_str_copy(out->technical_contact, sizeof(out->technical_contact),
+                    kv_stmt_col_text(s, 12));
+        kv_str_copy(out->supplier, sizeof(out->supplier), kv_stmt_col_text(s, 13));
+        kv_str_copy(out->allowed_ips, sizeof(out->allowed_ips), kv_stmt_col_text(s, 14));
+        kv_str_copy(out->active_from, sizeof(out->active_from), kv_stmt_col_text(s, 15));
+        kv_str_copy(out->active_to, sizeof(out->active_to), kv_stmt_col_text(s, 16));
         rc = 0;
     } else if (rc == KV_DONE) {
         rc = kv_err_set(err, KV_ENOTFOUND, "no system with id %.40s", id ? id : "");

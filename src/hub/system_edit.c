@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
  * system_edit.c: changing an existing sender or recipient system's fields (directory.h,
- * kv_system_update) -- name, receipt URL, protocol, push URL and contact e-mail. The same
+ * kv_system_update) -- name, receipt URL, protocol, push URL, contact e-mail, technical
+ * contact, supplier, allowed IP addresses and active from / to. The same
  * rules as a new system (kv_system_check_fields); kind, default and status have their own
  * operations. One transaction: the UPDATE, scoped by the owning organisation, and the event
  * SYSTEM_CHANGED with the new values and the actor.
@@ -19,7 +20,8 @@
 
 static const char SQL_UPDATE[] =
     "UPDATE systems SET name = ?1, receipt_url = ?2, protocol = ?3, push_url = ?4,"
-    " contact_email = ?5 WHERE id = ?6 AND org_cvr = ?7";
+    " contact_email = ?5, technical_contact = ?8, supplier = ?9, allowed_ips = ?10,"
+    " active_from = ?11, active_to = ?12 WHERE id = ?6 AND org_cvr = ?7";
 
 static const char *nz(const char *s)
 {
@@ -56,6 +58,11 @@ int kv_system_update(struct kv_db *db, const struct kv_system *sys, const char *
     kv_stmt_bind_text(s, 5, nz(sys->contact_email), -1);
     kv_stmt_bind_text(s, 6, sys->id, -1);
     kv_stmt_bind_text(s, 7, sys->org_cvr, -1);
+    kv_stmt_bind_text(s, 8, nz(sys->technical_contact), -1);
+    kv_stmt_bind_text(s, 9, nz(sys->supplier), -1);
+    kv_stmt_bind_text(s, 10, nz(sys->allowed_ips), -1);
+    kv_stmt_bind_text(s, 11, nz(sys->active_from), -1);
+    kv_stmt_bind_text(s, 12, nz(sys->active_to), -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc < 0)
@@ -64,9 +71,12 @@ int kv_system_update(struct kv_db *db, const struct kv_system *sys, const char *
         rc = kv_err_set(err, KV_ENOTFOUND, "no such system");
         goto out;
     }
-    props = json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", sys->name, "receiptUrl",
-                      sys->receipt_url, "protocol", kv_protocol_name(sys->protocol), "pushUrl",
-                      sys->push_url, "contactEmail", sys->contact_email);
+    props = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "name", sys->name,
+                      "receiptUrl", sys->receipt_url, "protocol", kv_protocol_name(sys->protocol),
+                      "pushUrl", sys->push_url, "contactEmail", sys->contact_email,
+                      "technicalContact", sys->technical_contact, "supplier", sys->supplier,
+                      "allowedIps", sys->allowed_ips, "activeFrom", sys->active_from,
+                      "activeTo", sys->active_to);
     props_txt = props ? json_dumps(props, JSON_COMPACT) : NULL;
     if (!props_txt) {
         rc = kv_err_set(err, KV_EINTERNAL, "out of memory");

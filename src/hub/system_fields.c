@@ -4,7 +4,9 @@
  * kv_system_check). The CLI (`kuvert system add`), the admin API (POST /admin/v1/systems) and
  * the web pages hand it what the client gave and get back either a struct kv_system ready for
  * kv_system_add or a refusal that names every wrong field; kv_system_add applies the same
- * rules to whatever it is given. What a protocol needs comes from protocol.h, what a URL must
+ * rules to whatever it is given. Allowed IP addresses are checked and made canonical by
+ * util/cidr.h; active from / to are civil dates (Copenhagen), "to" not before "from".
+ * What a protocol needs comes from protocol.h, what a URL must
  * look like from util/url.h.
  */
 #include "hub/directory.h"
@@ -13,6 +15,8 @@
 #include <string.h>
 
 #include "hub/mail.h"
+#include "util/cidr.h"
+#include "util/clock.h"
 #include "util/str.h"
 #include "util/url.h"
 
@@ -30,6 +34,42 @@ static void take(struct kv_problem *p, const char *field, char *dst, size_t dsts
 {
     if (kv_str_copy(dst, dstsz, src) < 0)
         bad(p, field, "too long", NULL);
+}
+
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* A date as typed: surrounding spaces dropped; a field error when it is not a date. */
+static void take_date(struct kv_problem *p, const char *field, char dst[11], const char *src)
+{
+    char buf[32];
+    size_t n;
+
+    dst[0] = '\0';
+    if (!src)
+        return;
+    while (*src == ' ')
+        src++;
+    n = strlen(src);
+    while (n > 0 && src[n - 1] == ' ')
+        n--;
+    if (n == 0)
+        return;
+    if (n >= sizeof(buf)) {
+        bad(p, field, "must be a date YYYY-MM-DD", NULL);
+        return;
+    }
+    memcpy(buf, src, n);
+    buf[n] = '\0';
+    if (!kv_clock_date_valid(buf))
+        bad(p, field, "must be a date YYYY-MM-DD", buf);
+    else
+        memcpy(dst, buf, 11);
 }
 
 static int finish(struct kv_problem *p, size_t before)
@@ -68,7 +108,56 @@ int kv_system_check_fields(const struct kv_system *sys, struct kv_problem *p)
         bad(p, "default", "only a recipient system can be the default", NULL);
     if (sys->contact_email[0] && !kv_mail_addr_ok(sys->contact_email))
         bad(p, "contactEmail", "must be an e-mail address", sys->contact_email);
+    if (has_control(sys->technical_contact))
+        bad(p, "technicalContact", "must not contain control characters", NULL);
+    if (has_control(sys->supplier))
+        bad(p, "supplier", "must not contain control characters", NULL);
+    if (sys->allowed_ips[0]) {
+        char canon[KV_CIDR_TEXT_MAX], msg[160];
+
+        if (kv_cidr_list_canon(sys->allowed_ips, canon, sizeof(canon), msg, sizeof(msg)) < 0)
+            bad(p, "allowedIps", msg, sys->allowed_ips);
+        else if (strcmp(canon, sys->allowed_ips) != 0)
+            bad(p, "allowedIps", "not in canonical form", sys->allowed_ips);
+    }
+    if (sys->active_from[0] && !kv_clock_date_valid(sys->active_from))
+        bad(p, "activeFrom", "must be a date YYYY-MM-DD", sys->active_from);
+    if (sys->active_to[0] && !kv_clock_date_valid(sys->active_to))
+        bad(p, "activeTo", "must be a date YYYY-MM-DD", sys->active_to);
+    else if (sys->active_to[0] && sys->active_from[0] &&
+             strcmp(sys->active_to, sys->active_from) < 0)
+        bad(p, "activeTo", "must not be before active from", sys->active_to);
     return finish(p, before);
+}
+
+void kv_system_input_of(const struct kv_system *sys, struct kv_system_input *in)
+{
+    memset(in, 0, sizeof(*in));
+    in->org = sys->org_cvr;
+    in->kind = sys->kind;
+    in->name = sys->name;
+    in->receipt_url = sys->receipt_url;
+    in->protocol = sys->protocol != KV_PROTOCOL_NONE ? kv_protocol_name(sys->protocol) : NULL;
+    in->push_url = sys->push_url;
+    in->contact_email = sys->contact_email;
+    in->technical_contact = sys->technical_contact;
+    in->supplier = sys->supplier;
+    in->allowed_ips = sys->allowed_ips;
+    in->active_from = sys->active_from;
+    in->active_to = sys->active_to;
+    in->is_default = sys->is_default;
+}
+
+int kv_system_in_window(const struct kv_system *sys, int64_t now_ms)
+{
+    char today[11];
+
+    kv_clock_copenhagen_date(now_ms, today);
+    if (sys->active_from[0] && strcmp(today, sys->active_from) < 0)
+        return 0;
+    if (sys->active_to[0] && strcmp(today, sys->active_to) > 0)
+        return 0;
+    return 1;
 }
 
 int kv_system_check(const struct kv_system_input *in, struct kv_system *out,
@@ -91,6 +180,20 @@ int kv_system_check(const struct kv_system_input *in, struct kv_system *out,
     take(p, "receiptUrl", out->receipt_url, sizeof(out->receipt_url), in->receipt_url);
     take(p, "pushUrl", out->push_url, sizeof(out->push_url), in->push_url);
     take(p, "contactEmail", out->contact_email, sizeof(out->contact_email), in->contact_email);
+    take(p, "technicalContact", out->technical_contact, sizeof(out->technical_contact),
+         in->technical_contact);
+    take(p, "supplier", out->supplier, sizeof(out->supplier), in->supplier);
+    if (in->allowed_ips) {
+        char msg[160];
+
+        if (strlen(in->allowed_ips) > 8 * KV_CIDR_TEXT_MAX)
+            bad(p, "allowedIps", "too long", NULL);
+        else if (kv_cidr_list_canon(in->allowed_ips, out->allowed_ips, sizeof(out->allowed_ips),
+                                    msg, sizeof(msg)) < 0)
+            bad(p, "allowedIps", msg, NULL);
+    }
+    take_date(p, "activeFrom", out->active_from, in->active_from);
+    take_date(p, "activeTo", out->active_to, in->active_to);
     if (kv_protocol_parse(in->protocol, &out->protocol) < 0) {
         char msg[64];
         snprintf(msg, sizeof(msg), "must be %s", kv_protocol_choices());

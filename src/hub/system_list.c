@@ -15,8 +15,9 @@
 
 #define COLS                                                                                 \
     "SELECT id, kind, name, COALESCE(protocol, ''), COALESCE(receipt_url, ''),"             \
-    " COALESCE(push_url, ''), COALESCE(contact_email, ''), is_default, status, created_ms"  \
-    " FROM systems"
+    " COALESCE(push_url, ''), COALESCE(contact_email, ''), is_default, status, created_ms," \
+    " COALESCE(technical_contact, ''), COALESCE(supplier, ''), COALESCE(allowed_ips, ''),"  \
+    " COALESCE(active_from, ''), COALESCE(active_to, '') FROM systems"
 
 static const char SQL_LIST[] = COLS " WHERE org_cvr = ?1"
                                     " ORDER BY kind DESC, name, id LIMIT ?2";
@@ -36,6 +37,11 @@ static void row(struct kv_stmt *s, struct kv_system_summary *o)
     o->is_default = kv_stmt_col_int64(s, 7) != 0;
     kv_str_copy(o->status, sizeof(o->status), kv_stmt_col_text(s, 8));
     o->created_ms = kv_stmt_col_int64(s, 9);
+    kv_str_copy(o->technical_contact, sizeof(o->technical_contact), kv_stmt_col_text(s, 10));
+    kv_str_copy(o->supplier, sizeof(o->supplier), kv_stmt_col_text(s, 11));
+    kv_str_copy(o->allowed_ips, sizeof(o->allowed_ips), kv_stmt_col_text(s, 12));
+    kv_str_copy(o->active_from, sizeof(o->active_from), kv_stmt_col_text(s, 13));
+    kv_str_copy(o->active_to, sizeof(o->active_to), kv_stmt_col_text(s, 14));
 }
 
 int kv_system_list_org(struct kv_db *db, const char *org_cvr, struct kv_system_summary *out,

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "hub/protocol.h"
+#include "util/cidr.h"
 #include "util/err.h"
 
 struct kv_db;
@@ -30,6 +31,11 @@ struct kv_system_summary {
     int is_default;          /* the organisation's default recipient system */
     char status[16];         /* "active" | "deactivated" */
     int64_t created_ms;
+    char technical_contact[257]; /* "" if none */
+    char supplier[257];      /* "" if none */
+    char allowed_ips[KV_CIDR_TEXT_MAX]; /* canonical list, "" = any address */
+    char active_from[11];    /* "YYYY-MM-DD" or "" */
+    char active_to[11];      /* "YYYY-MM-DD" (inclusive) or "" */
 };
 
 #define KV_SYSTEM_LIST_MAX 500 /* most systems one organisation lists */

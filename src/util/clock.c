@@ -201,3 +201,34 @@ int64_t kv_clock_copenhagen_midnight_ms(int y, int m, int d)
         utc = local - 2 * MS_PER_H; /* CEST, UTC+2 */
     return utc;
 }
+
+void kv_clock_copenhagen_date(int64_t ms, char out[11])
+{
+    int64_t day = ms / MS_PER_DAY - (ms % MS_PER_DAY < 0 ? 1 : 0); /* UTC day of ms */
+    int64_t y;
+    int m, d;
+
+    /* Local time is ahead of UTC: the Copenhagen date is the day after the UTC day when that
+     * day's local midnight has passed, else the UTC day. */
+    civil_from_days(day + 1, &y, &m, &d);
+    if (kv_clock_copenhagen_midnight_ms((int)y, m, d) > ms)
+        civil_from_days(day, &y, &m, &d);
+    snprintf(out, 11, "%04d-%02d-%02d", (int)y, m, d);
+}
+
+int kv_clock_date_valid(const char *s)
+{
+    int y, m, d, i, mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return 0;
+    y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    m = (s[5] - '0') * 10 + (s[6] - '0');
+    d = (s[8] - '0') * 10 + (s[9] - '0');
+    if ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)
+        mdays[1] = 29;
+    return y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1];
+}

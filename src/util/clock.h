@@ -40,5 +40,9 @@ int kv_clock_parse_duration(const char *s, int64_t *out_ms);
 /* Unix ms of 00:00 Europe/Copenhagen on the civil date y-m-d (EU summer-time rules:
  * CEST from the last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC). */
 int64_t kv_clock_copenhagen_midnight_ms(int y, int m, int d);
+/* The civil date in Europe/Copenhagen at Unix ms, as "YYYY-MM-DD" into out. */
+void kv_clock_copenhagen_date(int64_t ms, char out[11]);
+/* 1 when s is exactly a real calendar date "YYYY-MM-DD" from 1970 on; else 0. */
+int kv_clock_date_valid(const char *s);
 
 #endif

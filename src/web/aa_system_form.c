@@ -4,7 +4,9 @@
  * Adgang (issue 11 item 1; access key "systems"). The form's values go through the one
  * validation of a system (hub/directory.h, kv_system_check -- the same function the CLI and
  * the admin API call); each refusal is shown next to its field (DKFDS form-error) and in a
- * summary at the top that links to the fields. Outside test mode (--test-login or
+ * summary at the top that links to the fields. Besides the endpoints the form keeps the
+ * technical contact, supplier, allowed IP addresses (one textarea; util/cidr.h) and the active
+ * window (two date fields). Outside test mode (--test-login or
  * --test-clock) endpoints must be https://. A new system's API token is shown once.
  *
  *   GET  /administrativ-adgang/systemer/ny           the empty form
@@ -46,11 +48,16 @@ static const char *const DOMAIN_MSGS[] __attribute__((unused)) = {
     N_("only a recipient system can be the default"),
     N_("must be an e-mail address"),
     N_("must be pull or push"),
+    N_("must not contain control characters"),
+    N_("must be a date YYYY-MM-DD"),
+    N_("must not be before active from"),
+    N_("more than 64 entries"),
 };
 
 struct vals {
     char kind[16], name[VAL_MAX], protocol[16], push_url[VAL_MAX], receipt_url[VAL_MAX];
-    char contact_email[VAL_MAX];
+    char contact_email[VAL_MAX], technical_contact[VAL_MAX], supplier[VAL_MAX];
+    char allowed_ips[4 * KV_CIDR_TEXT_MAX], active_from[32], active_to[32];
     int is_default;
 };
 
@@ -69,6 +76,22 @@ static const struct fdef F_RECEIPT = {"receipt_url", "receiptUrl", N_("Receipt e
 static const struct fdef F_EMAIL = {"contact_email", "contactEmail",
                                     N_("Business contact e-mail"),
                                     N_("Gets the warning e-mails when deliveries fail.")};
+static const struct fdef F_TECH = {"technical_contact", "technicalContact",
+                                   N_("Technical contact"),
+                                   N_("Who to call about the integration: name, phone, "
+                                      "e-mail.")};
+static const struct fdef F_SUPPLIER = {"supplier", "supplier", N_("Supplier"),
+                                       N_("The IT supplier that runs the system.")};
+static const struct fdef F_FROM = {"active_from", "activeFrom", N_("Active from"),
+                                   N_("First day the system may call the API and receive "
+                                      "letters (YYYY-MM-DD). Empty: from now.")};
+static const struct fdef F_TO = {"active_to", "activeTo", N_("Active to"),
+                                 N_("Last day, inclusive (YYYY-MM-DD). Empty: no end.")};
+static const struct fdef F_IPS = {"allowed_ips", "allowedIps", N_("Allowed IP addresses"),
+                                  N_("IPv4 and IPv6 addresses and ranges in CIDR notation "
+                                     "(192.0.2.0/24, 2001:db8::/32), separated by commas or "
+                                     "line breaks. The API refuses calls of this system from "
+                                     "any other address. Empty: any address.")};
 
 /* The form control and label of a domain field name. */
 static const struct {
@@ -80,6 +103,11 @@ static const struct {
     {"pushUrl", "sys-push_url", N_("Endpoint")},
     {"receiptUrl", "sys-receipt_url", N_("Receipt endpoint")},
     {"contactEmail", "sys-contact_email", N_("Business contact e-mail")},
+    {"technicalContact", "sys-technical_contact", N_("Technical contact")},
+    {"supplier", "sys-supplier", N_("Supplier")},
+    {"allowedIps", "sys-allowed_ips", N_("Allowed IP addresses")},
+    {"activeFrom", "sys-active_from", N_("Active from")},
+    {"activeTo", "sys-active_to", N_("Active to")},
     {"default", "sys-default", N_("Default recipient system")},
 };
 
@@ -134,15 +162,23 @@ static void text_field(struct kv_html *h, const struct fdef *f, const char *valu
                  e ? f->name : "");
         if (e)
             snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc), "-error");
-        kv_html(h, "<input class=\"form-input\" type=\"%a\" id=\"sys-%a\" name=\"%a\" "
-                   "value=\"%a\" maxlength=\"%d\"",
-                type, f->name, f->name, value, maxlen);
+        if (strcmp(type, "textarea") == 0)
+            kv_html(h, "<textarea class=\"form-input\" rows=\"4\" id=\"sys-%a\" name=\"%a\" "
+                       "maxlength=\"%d\"",
+                    f->name, f->name, maxlen);
+        else
+            kv_html(h, "<input class=\"form-input\" type=\"%a\" id=\"sys-%a\" name=\"%a\" "
+                       "value=\"%a\" maxlength=\"%d\"",
+                    type, f->name, f->name, value, maxlen);
         if (desc[0])
             kv_html(h, " aria-describedby=\"%a\"", desc[0] == ' ' ? desc + 1 : desc);
         if (e)
             kv_html(h, " aria-invalid=\"true\"");
     }
-    kv_html(h, "></div>\n");
+    if (strcmp(type, "textarea") == 0)
+        kv_html(h, ">%t</textarea></div>\n", value);
+    else
+        kv_html(h, "></div>\n");
 }
 
 static void radio(struct kv_html *h, const char *name, const char *id, const char *value,
@@ -209,6 +245,11 @@ static void form(struct kv_web_portal_page *aa, const char *id, const struct val
     if (!id || strcmp(v->kind, "sender") == 0)
         text_field(h, &F_RECEIPT, v->receipt_url, p, "url", 1023);
     text_field(h, &F_EMAIL, v->contact_email, p, "email", 256);
+    text_field(h, &F_TECH, v->technical_contact, p, "text", 256);
+    text_field(h, &F_SUPPLIER, v->supplier, p, "text", 256);
+    text_field(h, &F_IPS, v->allowed_ips, p, "textarea", 4000);
+    text_field(h, &F_FROM, v->active_from, p, "text", 10);
+    text_field(h, &F_TO, v->active_to, p, "text", 10);
     if (!id) {
         e = field_error(p, "default");
         kv_html(h, "<div class=\"form-group%t\">", e ? " form-error" : "");
@@ -253,6 +294,11 @@ static void read_vals(const struct kv_web_portal_page *aa, struct vals *v)
     field(aa, "push_url", v->push_url, sizeof(v->push_url));
     field(aa, "receipt_url", v->receipt_url, sizeof(v->receipt_url));
     field(aa, "contact_email", v->contact_email, sizeof(v->contact_email));
+    field(aa, "technical_contact", v->technical_contact, sizeof(v->technical_contact));
+    field(aa, "supplier", v->supplier, sizeof(v->supplier));
+    field(aa, "allowed_ips", v->allowed_ips, sizeof(v->allowed_ips));
+    field(aa, "active_from", v->active_from, sizeof(v->active_from));
+    field(aa, "active_to", v->active_to, sizeof(v->active_to));
     field(aa, "default", d, sizeof(d));
     v->is_default = strcmp(d, "1") == 0;
 }
@@ -278,6 +324,11 @@ static void fill_input(const struct kv_web_portal_page *aa, const struct vals *v
     in->push_url = recipient ? v->push_url : NULL;
     in->receipt_url = recipient ? NULL : v->receipt_url;
     in->contact_email = v->contact_email;
+    in->technical_contact = v->technical_contact;
+    in->supplier = v->supplier;
+    in->allowed_ips = v->allowed_ips;
+    in->active_from = v->active_from;
+    in->active_to = v->active_to;
     in->is_default = recipient && v->is_default;
     in->https_only = https_only(aa);
 }
@@ -386,6 +437,11 @@ static int edit(struct kv_http_req *req, struct kv_http_resp *resp, int post)
         snprintf(v->push_url, sizeof(v->push_url), "%s", cur.push_url);
         snprintf(v->receipt_url, sizeof(v->receipt_url), "%s", cur.receipt_url);
         snprintf(v->contact_email, sizeof(v->contact_email), "%s", cur.contact_email);
+        snprintf(v->technical_contact, sizeof(v->technical_contact), "%s", cur.technical_contact);
+        snprintf(v->supplier, sizeof(v->supplier), "%s", cur.supplier);
+        snprintf(v->allowed_ips, sizeof(v->allowed_ips), "%s", cur.allowed_ips);
+        snprintf(v->active_from, sizeof(v->active_from), "%s", cur.active_from);
+        snprintf(v->active_to, sizeof(v->active_to), "%s", cur.active_to);
         kv__aa_head(&aa, N_("Edit system"), NULL, NULL, NULL);
         form(&aa, cur.id, v, NULL);
         kv_web_page_end(&aa.ctx, 200, N_("Edit system"));

@@ -204,6 +204,14 @@ int kv__aa_system(struct kv_http_req *req, struct kv_http_resp *resp)
         row_text(h, N_("Receipt endpoint"), s.receipt_url);
     }
     row_text(h, N_("Business contact e-mail"), s.contact_email);
+    row_text(h, N_("Technical contact"), s.technical_contact);
+    row_text(h, N_("Supplier"), s.supplier);
+    if (s.allowed_ips[0])
+        row_text(h, N_("Allowed IP addresses"), s.allowed_ips);
+    else
+        row_msg(h, N_("Allowed IP addresses"), N_("Any address"));
+    row_text(h, N_("Active from"), s.active_from);
+    row_text(h, N_("Active to"), s.active_to);
     kv__aa_time(s.created_ms, t, sizeof(t));
     row_text(h, N_("Created"), t);
     kv_html(h, "</tbody></table>\n");

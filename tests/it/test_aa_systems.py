@@ -193,3 +193,45 @@ def test_create_and_edit_a_system(aa):
     assert srv.post(BASE + "/" + other + "/rediger",
                     data={"csrf": csrf, "name": "Hijack"}).status_code == 404
     assert [s for s in org_systems(srv, "11223344") if s[0] == other][0][1] != "Hijack"
+
+
+def test_edit_new_fields_and_ip_list_enforced(aa):
+    """Technical contact, supplier, allowed IP addresses and active period through the page:
+    a wrong entry is shown next to its field and nothing is saved; a list without 127.0.0.1
+    locks the system's API calls out (these tests call from 127.0.0.1), one with it lets
+    them in."""
+    srv, systems = aa
+    sign_in(srv, SYSTEM_MANAGER)
+    sid = systems[("12345678", "recipient")]["id"]
+    token = systems[("12345678", "recipient")]["token"]
+    page = srv.get(BASE + "/" + sid + "/rediger")
+    for fid in ("sys-technical_contact", "sys-supplier", "sys-allowed_ips", "sys-active_from",
+                "sys-active_to"):
+        assert 'id="%s"' % fid in page.text, fid
+    csrf = csrf_of(page.text)
+    cur = run_cli(["system", "show", sid], data=srv.data_dir)
+    base = {"csrf": csrf, "name": cur["name"], "protocol": cur["protocol"],
+            "push_url": cur.get("pushUrl") or "", "contact_email": cur.get("contactEmail") or ""}
+    r = srv.post(BASE + "/" + sid + "/rediger",
+                 data=dict(base, allowed_ips="10.0.0.0/8\n192.0.2.1/24", active_from="2026-13-01"))
+    assert r.status_code == 400
+    assert re.search(r'<span class="form-error-message" id="sys-allowed_ips-error">', r.text)
+    assert "192.0.2.0/24" in r.text                      # the reason suggests the network
+    assert re.search(r'<span class="form-error-message" id="sys-active_from-error">', r.text)
+    assert run_cli(["system", "show", sid], data=srv.data_dir)["allowedIps"] == []
+    r = srv.post(BASE + "/" + sid + "/rediger", allow_redirects=False,
+                 data=dict(base, allowed_ips="10.0.0.0/8\n2001:db8::/32",
+                           technical_contact="Ole, 12345678", supplier="KMD",
+                           active_from="2026-01-01", active_to="2099-12-31"))
+    assert r.status_code == 303, r.text
+    shown = run_cli(["system", "show", sid], data=srv.data_dir)
+    assert shown["allowedIps"] == ["10.0.0.0/8", "2001:db8::/32"]
+    assert (shown["technicalContact"], shown["supplier"]) == ("Ole, 12345678", "KMD")
+    assert (shown["activeFrom"], shown["activeTo"]) == ("2026-01-01", "2099-12-31")
+    text = srv.get(BASE + "/" + sid).text
+    assert "10.0.0.0/8, 2001:db8::/32" in text and "KMD" in text
+    assert pull_status(srv, token) == 403
+    r = srv.post(BASE + "/" + sid + "/rediger", allow_redirects=False,
+                 data=dict(base, allowed_ips="10.0.0.0/8, 127.0.0.1"))
+    assert r.status_code == 303
+    assert pull_status(srv, token) == 200

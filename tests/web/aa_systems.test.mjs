@@ -128,9 +128,33 @@ const cases = [
     await tabTo(page, '#sys-name');
     await page.keyboard.press('Control+A');
     await page.keyboard.type('Omdøbt system');
+    // the further fields: a range with host bits set is refused next to its field
+    await tabTo(page, '#sys-technical_contact');
+    await page.keyboard.type('Ole Olsen, 12 34 56 78');
+    await tabTo(page, '#sys-supplier');
+    await page.keyboard.type('KMD');
+    await tabTo(page, '#sys-allowed_ips');
+    await page.keyboard.type('10.0.0.1/8');
+    await tabTo(page, '#sys-active_to');
+    await page.keyboard.type('2099-12-31');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert(await page.locator('#sys-allowed_ips-error').count() === 1, 'IP error by the field');
+    assert((await page.locator('#sys-allowed_ips-error').innerText()).includes('10.0.0.0/8'),
+      'the error suggests the network');
+    await check(page, 'aa-system-edit-errors', problems);
+    await tabTo(page, '#sys-allowed_ips');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('10.0.0.0/8, 127.0.0.1');
+    await tabTo(page, '#sys-active_to');
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     assert(await page.locator('.alert-success').count() === 1, 'saved');
-    assert(show(k, id).name === 'Omdøbt system', 'renamed in the store');
+    const saved = show(k, id);
+    assert(saved.name === 'Omdøbt system', 'renamed in the store');
+    assert(JSON.stringify(saved.allowedIps) === '["10.0.0.0/8","127.0.0.1"]' &&
+      saved.activeTo === '2099-12-31' && saved.supplier === 'KMD',
+      `further fields stored (${JSON.stringify(saved)})`);
+    assert(await page.locator('main >> text=10.0.0.0/8, 127.0.0.1').count() === 1,
+      'shown on the system page');
   }],
   ['recall a waiting letter after confirmation', async ({ page, k, problems }) => {
     const dorte = 'dorte.styrelse@demostyrelsen.dk';

@@ -163,10 +163,51 @@ static void test_parse_refused(void **state)
             fail_msg("accepted \"%s\"", bad[i]);
 }
 
+static void expect_date(const char *utc, const char *want)
+{
+    int64_t ms;
+    char out[11];
+
+    assert_int_equal(kv_clock_parse_utc(utc, &ms), 0);
+    kv_clock_copenhagen_date(ms, out);
+    if (strcmp(out, want) != 0)
+        fail_msg("%s: got %s, want %s", utc, out, want);
+}
+
+/* The Copenhagen civil date of an instant (systems' active from/to compare against it). */
+static void test_copenhagen_date(void **state)
+{
+    (void)state;
+    expect_date("2024-01-14T22:59:59.999Z", "2024-01-14");
+    expect_date("2024-01-14T23:00:00.000Z", "2024-01-15"); /* CET midnight */
+    expect_date("2024-06-30T21:59:59Z", "2024-06-30");
+    expect_date("2024-06-30T22:00:00Z", "2024-07-01");     /* CEST midnight */
+    expect_date("2023-12-31T23:30:00Z", "2024-01-01");
+    expect_date("2024-03-31T12:00:00Z", "2024-03-31");
+    expect_date("1970-01-01T00:00:00Z", "1970-01-01");
+}
+
+static void test_date_valid(void **state)
+{
+    (void)state;
+    assert_true(kv_clock_date_valid("2024-02-29"));
+    assert_true(kv_clock_date_valid("2027-12-31"));
+    assert_false(kv_clock_date_valid("2023-02-29"));
+    assert_false(kv_clock_date_valid("2024-13-01"));
+    assert_false(kv_clock_date_valid("2024-04-31"));
+    assert_false(kv_clock_date_valid("2024-4-1"));
+    assert_false(kv_clock_date_valid("2024-04-01T00:00:00Z"));
+    assert_false(kv_clock_date_valid("1969-12-31"));
+    assert_false(kv_clock_date_valid(""));
+    assert_false(kv_clock_date_valid(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_copenhagen_midnight),
+        cmocka_unit_test(test_copenhagen_date),
+        cmocka_unit_test(test_date_valid),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_offset),
