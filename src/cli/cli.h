@@ -54,6 +54,7 @@ extern const struct kv_cli_cmd kv_cmd_mailbox;
 extern const struct kv_cli_cmd kv_cmd_user;
 extern const struct kv_cli_cmd kv_cmd_delegation;
 extern const struct kv_cli_cmd kv_cmd_events;
+extern const struct kv_cli_cmd kv_cmd_print;
 extern const struct kv_cli_cmd kv_cmd_demo;
 
 #endif

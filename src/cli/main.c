@@ -20,6 +20,7 @@ static const struct kv_cli_cmd *const commands[] = {
     &kv_cmd_user,
     &kv_cmd_delegation,
     &kv_cmd_events,
+    &kv_cmd_print,
     &kv_cmd_demo,
 };
 

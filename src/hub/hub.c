@@ -16,6 +16,7 @@
 #include "util/metrics.h"
 #include "hub/receipts.h"
 #include "hub/mail.h"
+#include "hub/print.h"
 #include "hub/recipient_push.h"
 #include "hub/scheduler.h"
 #include "hub/system_health.h"
@@ -125,6 +126,8 @@ int kv_hub_start_workers(struct kv_hub *hub, struct kv_err *err)
         rc = kv_scheduler_add_hook(hub->sched, kv_system_health_hook, hub); /* system_health.h */
     if (rc == 0)
         rc = kv_scheduler_add_hook(hub->sched, kv_mail_hook, hub); /* mail.h */
+    if (rc == 0)
+        rc = kv_scheduler_add_hook(hub->sched, kv_print_hook, hub); /* print.h */
     return rc;
 }
 

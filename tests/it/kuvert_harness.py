@@ -173,6 +173,8 @@ def clean_env(extra=None):
            if not k.startswith("KUVERT_") or k in ("KUVERT_ROOT",) + PG_HARNESS_VARS}
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
     env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    env.setdefault("LSAN_OPTIONS", "suppressions=%s:print_suppressions=0"
+                   % os.path.join(ROOT, "tests", "lsan.supp"))
     if extra:
         env.update(extra)
     return env

@@ -36,6 +36,7 @@ function childEnv(extra = {}) {
     }
   }
   env.ASAN_OPTIONS ||= 'detect_leaks=1:abort_on_error=0';
+  env.LSAN_OPTIONS ||= `suppressions=${path.join(ROOT, 'tests', 'lsan.supp')}:print_suppressions=0`;
   return { ...env, ...extra };
 }
 
