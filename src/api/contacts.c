@@ -6,13 +6,17 @@
  *   GET  /apis/v1/contacts/?isBulkLookup=true           NgDP's bulk form: numbers in the body
  *   POST /apis/v1/contacts/bulk                         our documented bulk form
  *   GET  /apis/v1/contacts/{id}                         NgDP's FetchContact: one Contact by id
+ *   PUT  /apis/v1/contacts/{id}                         NgDP's UpdateContact, by its owner:
+ *                                                       voluntary registration (put_one)
  * cprNumber, cvrNumber and id each take one or more values, comma-joined as NgDP's generated
  * clients send them ("cprNumber=a,b"); the answer holds the contacts of all of them. Bulk
  * bodies are JSON {"cprNumbers": [...], "cvrNumbers": [...]}. At most 1000 numbers per
  * request. An unknown number is simply absent from the answer; a malformed number is a 400
  * ErrorMessage naming it. Spaces and hyphens inside a number ("010170-1234") are ignored. A
  * query that names no number and no id matches no contact (200, empty page): the register is
- * not listable (docs/openapi.yaml). Any active system token may look up.
+ * not listable (docs/openapi.yaml). Any active system token may look up. lastUpdated keeps
+ * the contacts changed at or after that time; sortFields orders them (request order
+ * without); page and size cut the result (default: one page of all).
  *
  * The answer is NgDP 1.68's ContactSearchResult {contacts, currentPage, totalPages,
  * elementsOnPage, totalElements} of Contact {id, version, type CITIZEN|COMPANY, cprNumber |
@@ -25,12 +29,15 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "api/read_util.h"
 #include "hub/directory.h"
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/clock.h"
 
 #define BULK_MAX 1000 /* numbers per bulk request */
@@ -82,7 +89,8 @@ static json_t *contact_json(const struct kv_mailbox *mb)
     int citizen = strcmp(mb->owner_type, "CPR") == 0;
     int exempt = strcmp(mb->status, "EXEMPT") == 0;
     int registered = strcmp(mb->status, "REGISTERED") == 0;
-    const char *reg = registered ? "AUTOMATIC_REGISTRATION"
+    const char *reg = registered ? (mb->voluntary ? "VOLUNTARY_REGISTRATION"
+                                                  : "AUTOMATIC_REGISTRATION")
                       : exempt   ? "EXEMPT_OTHER_REASON"
                                  : NULL;
     json_t *sub = json_object();
@@ -115,9 +123,10 @@ static json_t *contact_json(const struct kv_mailbox *mb)
     return c;
 }
 
-/* Looks up one number and appends its contact to content when known. */
-static int lookup(struct kv_db *db, const char *type, const char *number, json_t *content,
-                  struct kv_err *err)
+/* Looks up one number and appends its contact to content when known and, with since_ms > 0
+ * (lastUpdated), changed at or after since_ms. */
+static int lookup(struct kv_db *db, const char *type, const char *number, int64_t since_ms,
+                  json_t *content, struct kv_err *err)
 {
     struct kv_mailbox mb;
     int rc = kv_mailbox_find(db, type, number, &mb, err);
@@ -125,24 +134,172 @@ static int lookup(struct kv_db *db, const char *type, const char *number, json_t
         return 0;
     if (rc < 0)
         return rc;
-    json_array_append_new(content, contact_json(&mb));
+    if (since_ms <= 0 || mb.updated_ms >= since_ms)
+        json_array_append_new(content, contact_json(&mb));
     return 0;
 }
 
-/* NgDP's ContactSearchResult: everything found is one page (at most BULK_MAX contacts), so
- * "next" is absent. */
-static json_t *page_of(json_t *content)
-{
-    size_t n = json_array_size(content);
-    json_t *o = json_object();
+/* Contact members sortFields may name (dot notation for the subscription's). */
+static const char *const SORTABLE[] = {
+    "id", "version", "type", "cprNumber", "cvrNumber", "transactionId", "lastUpdated",
+    "createdDate", "eligibleForVoluntaryRegistration", "mailboxSubscription.id",
+    "mailboxSubscription.registrationStatus", "mailboxSubscription.publicRegistrationStatus",
+    "mailboxSubscription.exemptionStart", "mailboxSubscription.startTime",
+    "mailboxSubscription.endTime", NULL};
 
-    json_object_set_new(o, "contacts", content);
-    json_object_set_new(o, "currentPage", json_integer(0));
-    json_object_set_new(o, "totalPages", json_integer(n ? 1 : 0));
-    json_object_set_new(o, "elementsOnPage", json_integer((json_int_t)n));
+#define SORT_MAX 3
+
+/* How a lookup's contacts are narrowed, ordered and cut (the generic query parameters). */
+struct view {
+    int64_t since_ms;       /* lastUpdated: changed at or after it; 0 = any */
+    int64_t page, size;     /* zero-based page of size 1..BULK_MAX */
+    const char *sort[SORT_MAX]; /* SORTABLE names */
+    int desc[SORT_MAX];
+    int n_sort;
+};
+
+/* Reads lastUpdated (ISO-8601 time or date, a time without zone being Danish time, as for the
+ * events API), page, size and sortFields ("field[:asc|:desc],...", at most SORT_MAX of
+ * SORTABLE). Writes the 400 itself. */
+static int view_params(struct kv_http_req *req, struct kv_http_resp *resp, struct view *v)
+{
+    static const char sort_msg[] =
+        "sortFields is up to 3 Contact fields (id, version, type, cprNumber, cvrNumber, "
+        "transactionId, lastUpdated, createdDate, eligibleForVoluntaryRegistration, "
+        "mailboxSubscription.<id|registrationStatus|publicRegistrationStatus|exemptionStart|"
+        "startTime|endTime>), each optionally followed by :asc or :desc";
+    const char *lu = kv_http_req_query(req, "lastUpdated");
+    const char *sf = kv_http_req_query(req, "sortFields"), *p, *e, *colon;
+
+    memset(v, 0, sizeof(*v));
+    if (kv__read_query_int(req, resp, "page", 0, 0, INT32_MAX, &v->page) < 0 ||
+        kv__read_query_int(req, resp, "size", BULK_MAX, 1, BULK_MAX, &v->size) < 0)
+        return KV_EINVAL;
+    if (lu && kv__read_parse_time(lu, 0, &v->since_ms) < 0)
+        return kv__read_bad_param(resp, "lastUpdated", lu,
+                                  "lastUpdated must be an ISO-8601 date or time");
+    for (p = sf; p; p = e ? e + 1 : NULL) {
+        size_t len, flen, k;
+        e = strchr(p, ',');
+        len = e ? (size_t)(e - p) : strlen(p);
+        colon = memchr(p, ':', len);
+        flen = colon ? (size_t)(colon - p) : len;
+        if (v->n_sort == SORT_MAX)
+            return kv__read_bad_param(resp, "sortFields", sf, sort_msg);
+        v->desc[v->n_sort] = 0;
+        if (colon) {
+            size_t dl = len - flen - 1;
+            if (dl == 4 && strncasecmp(colon + 1, "desc", 4) == 0)
+                v->desc[v->n_sort] = 1;
+            else if (!(dl == 3 && strncasecmp(colon + 1, "asc", 3) == 0))
+                return kv__read_bad_param(resp, "sortFields", sf, sort_msg);
+        }
+        for (k = 0; SORTABLE[k]; k++)
+            if (strlen(SORTABLE[k]) == flen && memcmp(SORTABLE[k], p, flen) == 0)
+                break;
+        if (!SORTABLE[k])
+            return kv__read_bad_param(resp, "sortFields", sf, sort_msg);
+        v->sort[v->n_sort++] = SORTABLE[k];
+    }
+    return 0;
+}
+
+/* The member at dotted path name of contact c, or NULL. */
+static json_t *member(json_t *c, const char *name)
+{
+    const char *dot = strchr(name, '.');
+    char head[32];
+
+    if (!dot)
+        return json_object_get(c, name);
+    snprintf(head, sizeof(head), "%.*s", (int)(dot - name), name);
+    return json_object_get(json_object_get(c, head), dot + 1);
+}
+
+/* Orders two members: absent first, then numbers, booleans and strings by value (dates are
+ * fixed-width UTC strings, so they order as times). */
+static int cmp_member(json_t *a, json_t *b)
+{
+    if (!a || !b)
+        return (a != NULL) - (b != NULL);
+    if (json_is_string(a) && json_is_string(b))
+        return strcmp(json_string_value(a), json_string_value(b));
+    if (json_is_boolean(a) || json_is_boolean(b))
+        return json_is_true(a) - json_is_true(b);
+    if (json_is_integer(a) && json_is_integer(b))
+        return (json_integer_value(a) > json_integer_value(b)) -
+               (json_integer_value(a) < json_integer_value(b));
+    return 0;
+}
+
+struct sort_item {
+    json_t *c;
+    size_t pos; /* request order: the last tie-breaker, so the sort is stable */
+};
+
+static int cmp_items(const void *pa, const void *pb, void *arg)
+{
+    const struct sort_item *a = pa, *b = pb;
+    const struct view *v = arg;
+    int i, c;
+
+    for (i = 0; i < v->n_sort; i++) {
+        c = cmp_member(member(a->c, v->sort[i]), member(b->c, v->sort[i]));
+        if (c)
+            return v->desc[i] ? -c : c;
+    }
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* NgDP's ContactSearchResult of content (taken): sorted by v's sortFields (request order
+ * without), page v->page of size v->size. The set is the contacts of the numbers and ids the
+ * request names, so a page number cuts the same set on every call (unless a contact's
+ * lastUpdated passes the filter meanwhile). With with_next (a query-string lookup), "next"
+ * is the relative URL of the next page with the same parameters. */
+static json_t *page_of(struct kv_http_req *req, const struct view *v, json_t *content,
+                       int with_next)
+{
+    static const char *const keep[] = {"id", "cprNumber", "cvrNumber", "lastUpdated",
+                                       "sortFields", NULL};
+    size_t n = json_array_size(content), i;
+    int64_t pages = ((int64_t)n + v->size - 1) / v->size;
+    struct sort_item *items = NULL;
+    json_t *o = json_object(), *slice = json_array();
+
+    if (n > 0) {
+        items = calloc(n, sizeof(*items));
+        if (!items)
+            abort();
+        for (i = 0; i < n; i++) {
+            items[i].c = json_array_get(content, i);
+            items[i].pos = i;
+        }
+        if (v->n_sort > 0)
+            qsort_r(items, n, sizeof(*items), cmp_items, (void *)v);
+        for (i = (size_t)(v->page * v->size); i < n && i < (size_t)((v->page + 1) * v->size);
+             i++)
+            json_array_append(slice, items[i].c);
+        free(items);
+    }
+    json_decref(content);
+    json_object_set_new(o, "contacts", slice);
+    json_object_set_new(o, "currentPage", json_integer(v->page));
+    json_object_set_new(o, "totalPages", json_integer(pages));
+    json_object_set_new(o, "elementsOnPage", json_integer((json_int_t)json_array_size(slice)));
     json_object_set_new(o, "totalElements", json_integer((json_int_t)n));
+    if (with_next && v->page + 1 < pages) {
+        struct kv_buf b;
+        kv_buf_init(&b, 65536);
+        kv_buf_printf(&b, "%s?page=%lld&size=%lld", req->path, (long long)(v->page + 1),
+                      (long long)v->size);
+        for (i = 0; keep[i]; i++)
+            kv__read_add_param(&b, keep[i], kv_http_req_query(req, keep[i]));
+        json_object_set_new(o, "next", json_stringn(b.buf, b.len));
+        kv_buf_release(&b);
+    }
     return o;
 }
+
 
 static int number_ok(const char *type, const char *v)
 {
@@ -201,8 +358,8 @@ static size_t check_list(json_t *arr, const char *field, const char *type, json_
     return json_array_size(arr);
 }
 
-static int run_list(struct kv_db *db, json_t *arr, const char *type, json_t *content,
-                    struct kv_err *err)
+static int run_list(struct kv_db *db, json_t *arr, const char *type, int64_t since_ms,
+                    json_t *content, struct kv_err *err)
 {
     size_t i, k;
     json_t *v;
@@ -215,7 +372,7 @@ static int run_list(struct kv_db *db, json_t *arr, const char *type, json_t *con
             dup = strcmp(json_string_value(json_array_get(arr, k)), num) == 0;
         if (dup)
             continue;
-        rc = lookup(db, type, num, content, err);
+        rc = lookup(db, type, num, since_ms, content, err);
         if (rc < 0)
             return rc;
     }
@@ -226,9 +383,12 @@ static void bulk(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_d
 {
     json_t *body = NULL, *cpr, *cvr, *fe = NULL, *content = NULL;
     struct kv_err err = {0};
+    struct view v;
     size_t n;
     int rc;
 
+    if (view_params(req, resp, &v) < 0)
+        goto out;
     if (kv_http_req_json_object(req, resp, "{\"cprNumbers\": [...], \"cvrNumbers\": [...]}",
                                 &body) < 0)
         goto out;
@@ -258,14 +418,14 @@ static void bulk(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_d
         goto out;
     }
     content = json_array();
-    rc = cpr ? run_list(db, cpr, "CPR", content, &err) : 0;
+    rc = cpr ? run_list(db, cpr, "CPR", v.since_ms, content, &err) : 0;
     if (rc == 0 && cvr)
-        rc = run_list(db, cvr, "CVR", content, &err);
+        rc = run_list(db, cvr, "CVR", v.since_ms, content, &err);
     if (rc < 0) {
         kv_http_resp_from_err(resp, rc, &err);
         goto out;
     }
-    kv_http_resp_json(resp, 200, page_of(content));
+    kv_http_resp_json(resp, 200, page_of(req, &v, content, 0));
     content = NULL;
 out:
     json_decref(content);
@@ -316,8 +476,9 @@ static int split_param(struct kv_http_resp *resp, const char *name, const char *
     }
 }
 
-/* Looks up Contact ids (lower-case UUIDs), skipping repeats. */
-static int run_ids(struct kv_db *db, json_t *ids, json_t *content, struct kv_err *err)
+/* Looks up Contact ids (lower-case UUIDs), skipping repeats (since_ms as for lookup). */
+static int run_ids(struct kv_db *db, json_t *ids, int64_t since_ms, json_t *content,
+                   struct kv_err *err)
 {
     size_t i, k;
     json_t *v;
@@ -334,7 +495,8 @@ static int run_ids(struct kv_db *db, json_t *ids, json_t *content, struct kv_err
             continue;
         if (rc < 0)
             return rc;
-        json_array_append_new(content, contact_json(&mb));
+        if (since_ms <= 0 || mb.updated_ms >= since_ms)
+            json_array_append_new(content, contact_json(&mb));
     }
     return 0;
 }
@@ -346,9 +508,13 @@ static int single(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_
     } params[] = {{"cprNumber", "CPR"}, {"cvrNumber", "CVR"}, {"id", NULL}};
     json_t *lists[3] = {NULL, NULL, NULL}, *content = NULL;
     struct kv_err err = {0};
+    struct view view;
     size_t count = 0;
     int rc = 0, i;
 
+    rc = view_params(req, resp, &view);
+    if (rc < 0)
+        return rc;
     for (i = 0; i < 3; i++) {
         const char *v = kv_http_req_query(req, params[i].name);
         lists[i] = json_array();
@@ -363,16 +529,16 @@ static int single(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_
             goto out;
     }
     content = json_array();
-    rc = run_list(db, lists[0], "CPR", content, &err);
+    rc = run_list(db, lists[0], "CPR", view.since_ms, content, &err);
     if (rc == 0)
-        rc = run_list(db, lists[1], "CVR", content, &err);
+        rc = run_list(db, lists[1], "CVR", view.since_ms, content, &err);
     if (rc == 0)
-        rc = run_ids(db, lists[2], content, &err);
+        rc = run_ids(db, lists[2], view.since_ms, content, &err);
     if (rc < 0) {
         kv_http_resp_from_err(resp, rc, &err);
         goto out;
     }
-    kv_http_resp_json(resp, 200, page_of(content));
+    kv_http_resp_json(resp, 200, page_of(req, &view, content, 1));
     content = NULL;
 out:
     json_decref(content);
@@ -448,9 +614,203 @@ out:
     return 0;
 }
 
+/* A fieldError of resource Contact. */
+static json_t *contact_fe(const char *field, json_t *value, const char *msg)
+{
+    json_t *e = json_pack("{s:s,s:s,s:s,s:s}", "resource", "Contact", "field", field, "code",
+                          "INVALID", "message", msg);
+
+    json_object_set_new(e, "rejectedValue", value ? json_incref(value) : json_null());
+    return e;
+}
+
+/* If-Match of UpdateContact: 0 for "*" or what NgDP's generated client sends ("<namespace>.ETag",
+ * its member-less ETag class's name: it cannot name a version), else the version of "N",
+ * W/"N" or N; -1 when it names none. */
+static int64_t contact_if_match(const char *h)
+{
+    char num[24];
+    size_t n;
+    int64_t v;
+
+    while (*h == ' ' || *h == '\t')
+        h++;
+    n = strcspn(h, " \t");
+    if (n == 1 && h[0] == '*')
+        return 0;
+    if (n > 5 && n < 200 && strncmp(h + n - 5, ".ETag", 5) == 0 && !memchr(h, '"', n))
+        return 0;
+    if (n >= 2 && (h[0] == 'W' || h[0] == 'w') && h[1] == '/') {
+        h += 2;
+        n -= 2;
+    }
+    if (n >= 2 && h[0] == '"' && h[n - 1] == '"') {
+        h++;
+        n -= 2;
+    }
+    if (n == 0 || n >= sizeof(num))
+        return -1;
+    memcpy(num, h, n);
+    num[n] = '\0';
+    return kv__read_parse_int(num, 1, INT64_MAX, &v) == 0 ? v : -1;
+}
+
+/* The status a Contact body asks for: "REGISTERED", "EXEMPT", "CLOSED", or NULL for no
+ * change (members absent, null or UNKNOWN). mailboxSubscription.publicRegistrationStatus
+ * names it; without it registrationStatus (AUTOMATIC_/VOLUNTARY_REGISTRATION, EXEMPT_*)
+ * does (a client that edits one member of a fetched Contact sends the other unchanged, so
+ * publicRegistrationStatus wins). Other members of the body are the server's (id, version, dates,
+ * transactionId, eligibleForVoluntaryRegistration) or the owner's identity, which cannot
+ * change: a different id, cprNumber or cvrNumber is a fieldError. Adds fieldErrors to fes. */
+static const char *wanted_status(const json_t *body, const struct kv_mailbox *mb, json_t *fes)
+{
+    json_t *sub = json_object_get(body, "mailboxSubscription");
+    const char *pub = json_string_value(json_object_get(sub, "publicRegistrationStatus"));
+    const char *reg = json_string_value(json_object_get(sub, "registrationStatus"));
+    const char *id = json_string_value(json_object_get(body, "id"));
+    const char *own = strcmp(mb->owner_type, "CPR") == 0 ? "cprNumber" : "cvrNumber";
+    const char *other = strcmp(mb->owner_type, "CPR") == 0 ? "cvrNumber" : "cprNumber";
+    const char *num = json_string_value(json_object_get(body, own));
+    const char *want = NULL, *from_reg = NULL;
+
+    if (sub && !json_is_null(sub) && !json_is_object(sub))
+        json_array_append_new(fes, contact_fe("mailboxSubscription", sub,
+                                                    "must be a MailboxSubscription object"));
+    if (id && strcmp(id, "00000000-0000-0000-0000-000000000000") != 0 &&
+        strcasecmp(id, mb->uuid) != 0)
+        json_array_append_new(fes, contact_fe("id", json_object_get(body, "id"),
+                                                    "is the path's contact id or absent"));
+    if (num && num[0] && strcmp(num, mb->owner_id) != 0)
+        json_array_append_new(fes, contact_fe(own, json_object_get(body, own),
+                                                    "a contact's number cannot change"));
+    if (json_string_value(json_object_get(body, other)) &&
+        json_string_value(json_object_get(body, other))[0])
+        json_array_append_new(fes, contact_fe(other, json_object_get(body, other),
+                                                    "a contact's number cannot change"));
+    if (pub && strcmp(pub, "UNKNOWN") != 0) {
+        if (strcmp(pub, "REGISTERED") == 0 || strcmp(pub, "EXEMPT") == 0 ||
+            strcmp(pub, "CLOSED") == 0)
+            want = pub;
+        else
+            json_array_append_new(
+                fes, contact_fe("mailboxSubscription.publicRegistrationStatus",
+                                json_object_get(sub, "publicRegistrationStatus"),
+                                "is REGISTERED, EXEMPT or CLOSED"));
+    }
+    if (reg && strcmp(reg, "UNKNOWN") != 0) {
+        if (strcmp(reg, "AUTOMATIC_REGISTRATION") == 0 ||
+            strcmp(reg, "VOLUNTARY_REGISTRATION") == 0)
+            from_reg = "REGISTERED";
+        else if (strncmp(reg, "EXEMPT_", 7) == 0)
+            from_reg = "EXEMPT";
+        if (!want) /* publicRegistrationStatus wins: a fetched Contact edited in one member */
+            want = from_reg;
+    }
+    return want;
+}
+
+/* NgDP's UpdateContact (PUT /apis/v1/contacts/{id}) by the contact's owner (a mailbox owner's
+ * bearer token): the one change an owner can make is voluntary registration, an EXEMPT
+ * mailbox becoming REGISTERED (registrationStatus VOLUNTARY_REGISTRATION). Asking for what
+ * already is changes nothing (200); exemption and closing are not self-service (403, as the
+ * client declares). Another's or an unknown contact is 404, so ids do not probe. If-Match is
+ * required (428): the ETag "<version>", "*", or the generated client's "<namespace>.ETag"
+ * (taken as "*"); a stale version is 412. The answer is the Contact with its ETag. */
+static int put_one(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    struct kv_db *db = NULL;
+    struct kv_mailbox mb;
+    struct kv_err err = {0};
+    const char *h = kv_http_req_header(req, "If-Match"), *want;
+    char type[4], owner[11], id[37], tag[32];
+    json_t *body = NULL, *fes = json_array();
+    int64_t expect;
+    int stale = 0, rc;
+    size_t i;
+
+    if (kv__read_db(req, resp, &db) < 0)
+        goto out;
+    if (kv__read_user_auth(req, resp, db, type, owner) < 0)
+        goto out;
+    rc = is_uuid(req->params[0]) ? 0 : KV_ENOTFOUND;
+    if (rc == 0) {
+        for (i = 0; i < 36; i++)
+            id[i] = (char)tolower((unsigned char)req->params[0][i]);
+        id[36] = '\0';
+        rc = kv_mailbox_find_by_uuid(db, id, &mb, &err);
+    }
+    if (rc == 0 && (strcmp(mb.owner_type, type) != 0 || strcmp(mb.owner_id, owner) != 0))
+        rc = KV_ENOTFOUND; /* another's contact: as if there were none */
+    if (rc == KV_ENOTFOUND) {
+        kv_http_resp_error(resp, 404, "NOT_FOUND", "no contact with that id", NULL);
+        goto out;
+    }
+    if (rc < 0) {
+        kv_http_resp_from_err(resp, rc, &err);
+        goto out;
+    }
+    if (!h) {
+        kv_http_resp_error(resp, 428, "PRECONDITION_REQUIRED",
+                           "an update needs If-Match with the ETag of the current version", NULL);
+        goto out;
+    }
+    expect = contact_if_match(h);
+    if (expect < 0 || (expect > 0 && expect != mb.version)) {
+        snprintf(tag, sizeof(tag), "\"%lld\"", (long long)mb.version);
+        kv_http_resp_header(resp, "ETag", tag);
+        kv_http_resp_error(resp, 412, "PRECONDITION_FAILED",
+                           "If-Match does not name the contact's current version (its ETag)",
+                           NULL);
+        goto out;
+    }
+    if (kv_http_req_json_object(req, resp, "a Contact", &body) < 0)
+        goto out;
+    want = wanted_status(body, &mb, fes);
+    if (json_array_size(fes) > 0) {
+        kv_http_resp_error(resp, 400, "VALIDATION_FAILED", "invalid Contact", fes);
+        fes = NULL;
+        goto out;
+    }
+    if (strcmp(mb.status, "CLOSED") == 0 || (want && strcmp(want, "CLOSED") == 0 &&
+                                             strcmp(mb.status, "CLOSED") != 0)) {
+        kv_http_resp_error(resp, 403, "FORBIDDEN",
+                           strcmp(mb.status, "CLOSED") == 0
+                               ? "a closed mailbox cannot be changed"
+                               : "a mailbox is closed by the operator, not through the API",
+                           NULL);
+        goto out;
+    }
+    if (want && strcmp(want, "EXEMPT") == 0 && strcmp(mb.status, "EXEMPT") != 0) {
+        kv_http_resp_error(resp, 403, "FORBIDDEN",
+                           "exemption from Digital Post is granted by the municipality "
+                           "(borgerservice), not through the API",
+                           NULL);
+        goto out;
+    }
+    if (want && strcmp(want, "REGISTERED") == 0) {
+        rc = kv_mailbox_register(db, mb.uuid, expect, &mb, &stale, &err);
+        if (rc < 0) {
+            if (stale)
+                kv_http_resp_error(resp, 412, "PRECONDITION_FAILED", err.msg, NULL);
+            else
+                kv_http_resp_from_err(resp, rc, &err);
+            goto out;
+        }
+    }
+    snprintf(tag, sizeof(tag), "\"%lld\"", (long long)mb.version);
+    kv_http_resp_header(resp, "ETag", tag);
+    kv_http_resp_json(resp, 200, contact_json(&mb));
+out:
+    json_decref(fes);
+    json_decref(body);
+    kv_db_release(db);
+    return 0;
+}
+
 const struct kv_http_route kv_api_contacts_routes[] = {
     {"GET", "/apis/v1/contacts/", get_contacts, "contacts_lookup", 0, KV_ACCESS_SYSTEM},
     {"POST", "/apis/v1/contacts/bulk", post_bulk, "contacts_bulk", 0, KV_ACCESS_SYSTEM},
     {"GET", "/apis/v1/contacts/{id}", get_one, "contacts_fetch", 0, KV_ACCESS_SYSTEM},
+    {"PUT", "/apis/v1/contacts/{id}", put_one, "contacts_update", 0, KV_ACCESS_MAILBOX_WRITE},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -40,14 +40,18 @@ static const char SQL_MB_ADD[] =
     " 1, ?, ?) RETURNING id";
 static const char SQL_MB_FIND[] =
     "SELECT id, owner_type, owner_id, name, status, address, created_ms, closed_ms, uuid,"
-    " subscription_uuid, version, updated_ms, transaction_id"
+    " subscription_uuid, version, updated_ms, transaction_id, voluntary"
     " FROM mailboxes WHERE owner_type = ? AND owner_id = ?";
 static const char SQL_MB_BY_UUID[] =
     "SELECT id, owner_type, owner_id, name, status, address, created_ms, closed_ms, uuid,"
-    " subscription_uuid, version, updated_ms, transaction_id FROM mailboxes WHERE uuid = ?";
+    " subscription_uuid, version, updated_ms, transaction_id, voluntary FROM mailboxes"
+    " WHERE uuid = ?";
 static const char SQL_MB_CLOSE[] =
     "UPDATE mailboxes SET status = 'CLOSED', closed_ms = ?, updated_ms = ?,"
     " version = version + 1, transaction_id = ? WHERE id = ?";
+static const char SQL_MB_REGISTER[] =
+    "UPDATE mailboxes SET status = 'REGISTERED', voluntary = 1, updated_ms = ?,"
+    " version = version + 1, transaction_id = ? WHERE id = ? AND status = 'EXEMPT'";
 
 /* ---- shared helpers ---- */
 
@@ -292,6 +296,7 @@ static int mailbox_read(struct kv_db *db, const char *sql, const char *a, const 
         out->version = kv_stmt_col_int64(s, 10);
         out->updated_ms = kv_stmt_col_int64(s, 11);
         kv_str_copy(out->transaction_id, sizeof(out->transaction_id), kv_stmt_col_text(s, 12));
+        out->voluntary = (int)kv_stmt_col_int64(s, 13);
         if (out->updated_ms <= 0)
             out->updated_ms = out->closed_ms > 0 ? out->closed_ms : out->created_ms;
         rc = 0;
@@ -437,6 +442,81 @@ int kv_mailbox_close(struct kv_db *db, const char *owner_type, const char *owner
     kv_str_copy(mb.transaction_id, sizeof(mb.transaction_id), txid);
     mb.version++;
     rc = mailbox_event(db, "MAILBOX_CLOSED", &mb, err);
+    if (rc == 0)
+        rc = kv_db_commit(db, err);
+out:
+    if (rc < 0)
+        kv_db_rollback(db);
+    return rc;
+}
+
+int kv_mailbox_register(struct kv_db *db, const char *uuid, int64_t expect_version,
+                        struct kv_mailbox *out, int *out_stale, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_event ev;
+    char txid[37], actor[24], id[37];
+    char *props = NULL;
+    json_t *pj;
+    int64_t now = kv_clock_now_ms();
+    int rc;
+
+    if (out_stale)
+        *out_stale = 0;
+    if (kv_uuid_v4(txid) < 0)
+        return kv_err_set(err, KV_EINTERNAL, "no random bytes for a transaction id");
+    kv_str_copy(id, sizeof(id), uuid); /* uuid may point into *out, which the find clears */
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_mailbox_find_by_uuid(db, id, out, err);
+    if (rc < 0)
+        goto out;
+    if (expect_version > 0 && expect_version != out->version) {
+        if (out_stale)
+            *out_stale = 1;
+        rc = kv_err_set(err, KV_ECONFLICT, "the contact was changed (version %lld, If-Match %lld)",
+                        (long long)out->version, (long long)expect_version);
+        goto out;
+    }
+    if (strcmp(out->status, "CLOSED") == 0) {
+        rc = kv_err_set(err, KV_EPERM, "the mailbox is closed");
+        goto out;
+    }
+    if (strcmp(out->status, "EXEMPT") != 0) { /* registered already: nothing to do */
+        rc = kv_db_commit(db, err);
+        return rc;
+    }
+    rc = kv_db_prepare(db, SQL_MB_REGISTER, &s, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_int64(s, 1, now);
+    kv_stmt_bind_text(s, 2, txid, -1);
+    kv_stmt_bind_int64(s, 3, out->id);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto out;
+    kv_str_copy(out->status, sizeof(out->status), "REGISTERED");
+    kv_str_copy(out->transaction_id, sizeof(out->transaction_id), txid);
+    out->voluntary = 1;
+    out->version++;
+    out->updated_ms = now;
+    snprintf(actor, sizeof(actor), "%s:%s", strcmp(out->owner_type, "CPR") == 0 ? "cpr" : "cvr",
+             out->owner_id);
+    pj = json_pack("{s:s,s:s,s:I,s:s,s:I,s:s}", "ownerType", out->owner_type, "status",
+                   out->status, "mailboxId", (json_int_t)out->id, "transactionId", txid,
+                   "version", (json_int_t)out->version, "registrationStatus",
+                   "VOLUNTARY_REGISTRATION");
+    props = json_dumps(pj, JSON_COMPACT);
+    json_decref(pj);
+    memset(&ev, 0, sizeof(ev));
+    ev.tag = "DIGITAL_POST_REGISTERED";
+    ev.actor = actor; /* the owner registered themself */
+    ev.subject = actor;
+    ev.props_json = props;
+    rc = kv_events_append(db, &ev, err);
+    free(props);
     if (rc == 0)
         rc = kv_db_commit(db, err);
 out:

@@ -67,6 +67,7 @@ struct kv_mailbox {
     int64_t version;         /* 1, +1 per change */
     int64_t updated_ms;      /* last change */
     char transaction_id[37]; /* UUID of the last write (also in its event), "" if unknown */
+    int voluntary;           /* 1: REGISTERED by its owner's voluntary registration */
 };
 
 /* 1 when cvr is 8 digits; 1 when cpr is 10 digits whose DDMMYY is a real date (the century
@@ -164,5 +165,13 @@ int kv_mailbox_find_by_uuid(struct kv_db *db, const char *uuid, struct kv_mailbo
                             struct kv_err *err);
 int kv_mailbox_close(struct kv_db *db, const char *owner_type, const char *owner_id,
                      struct kv_err *err);
+/* Voluntary registration by the owner (NgDP's UpdateContact): in one transaction the mailbox
+ * with Contact id uuid, when EXEMPT, becomes REGISTERED (voluntary = 1, version + 1, a new
+ * transaction id) and DIGITAL_POST_REGISTERED is logged with the owner as actor. Already
+ * REGISTERED: nothing changes. expect_version > 0 must be the current version, else
+ * KV_ECONFLICT with *out_stale = 1 (out_stale may be NULL). KV_ENOTFOUND; KV_EPERM for a
+ * CLOSED mailbox. *out gets the mailbox as it is afterwards. */
+int kv_mailbox_register(struct kv_db *db, const char *uuid, int64_t expect_version,
+                        struct kv_mailbox *out, int *out_stale, struct kv_err *err);
 
 #endif

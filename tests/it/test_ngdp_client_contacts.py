@@ -199,3 +199,181 @@ def test_fetch_contact_by_id(world):
         assert r.status_code == 404
         assert_model(r.json(), "ErrorMessage", required=["code", "message"])
     assert srv.get("/apis/v1/contacts/" + c["id"]).status_code == 401
+
+
+def page_of(srv, org, query_string):
+    r = client_get(srv, org, query_string)
+    assert r.status_code == 200, r.text
+    page = assert_model(r.json(), "ContactSearchResult",
+                        required=["contacts", "currentPage", "totalPages", "elementsOnPage",
+                                  "totalElements"])
+    assert page["elementsOnPage"] == len(page["contacts"])
+    return page
+
+
+def number(c):
+    return c.get("cprNumber") or c.get("cvrNumber")
+
+
+def test_last_updated(world):
+    """lastUpdated keeps the contacts changed at or after it (ISO time or date), within the
+    numbers and ids asked for: a sync asks "which of these changed since"."""
+    import time
+    srv, org = world
+    early, late = "0505051111", "0606062222"
+    mailbox(srv, cpr=early)
+    mailbox(srv, cpr=late)
+    time.sleep(0.05)
+    close_mailbox(srv, cpr=late)  # a change: late's lastUpdated moves on
+    both = "cprNumber=%s,%s" % (early, late)
+    e, l = (only(srv, org, "cprNumber=" + x) for x in (early, late))
+    assert l["lastUpdated"] > e["lastUpdated"]
+    assert [number(c) for c in search(srv, org, both + "&lastUpdated=" + l["lastUpdated"]
+                                      )["contacts"]] == [late]
+    assert [number(c) for c in search(srv, org, both + "&lastUpdated=" + e["lastUpdated"]
+                                      )["contacts"]] == [early, late]
+    assert search(srv, org, both + "&lastUpdated=2999-01-01")["contacts"] == []
+    assert len(search(srv, org, both + "&lastUpdated=2000-01-01T00%3A00%3A00")["contacts"]) == 2
+    # without numbers or ids the register is still not listable
+    assert search(srv, org, "lastUpdated=2000-01-01")["contacts"] == []
+    r = client_get(srv, org, both + "&lastUpdated=yesterday")
+    assert r.status_code == 400
+    assert assert_model(r.json(), "ErrorMessage")["fieldErrors"][0]["field"] == "lastUpdated"
+
+
+def test_sort_fields_and_paging(world):
+    srv, org = world
+    q = "cprNumber=%s,%s,%s&cvrNumber=%s,%s" % (EXEMPT_CPR, REG_CPR, CLOSED_CPR, REG_CVR,
+                                                 EXEMPT_CVR)
+    plain = [number(c) for c in search(srv, org, q)["contacts"]]
+    assert plain == [EXEMPT_CPR, REG_CPR, CLOSED_CPR, REG_CVR, EXEMPT_CVR], "request order"
+    got = [number(c) for c in search(srv, org, q + "&sortFields=cprNumber:desc")["contacts"]]
+    assert got == [CLOSED_CPR, EXEMPT_CPR, REG_CPR, REG_CVR, EXEMPT_CVR], \
+        "contacts without the field keep request order, after those with it when descending"
+    got = search(srv, org, q + "&sortFields=type:asc,mailboxSubscription.publicRegistrationStatus"
+                 ":DESC,createdDate")["contacts"]
+    assert [(c["type"], c["mailboxSubscription"]["publicRegistrationStatus"]) for c in got] == [
+        ("CITIZEN", "REGISTERED"), ("CITIZEN", "EXEMPT"), ("CITIZEN", "CLOSED"),
+        ("COMPANY", "REGISTERED"), ("COMPANY", "EXEMPT")]
+    for bad in ("nope", "cprNumber:up", "a,b,c,d", "mailboxSubscription.nope"):
+        r = client_get(srv, org, q + "&sortFields=" + bad)
+        assert r.status_code == 400, bad
+    # pages of 2 over the sorted set, following next
+    url = "/apis/v1/contacts/?" + q + "&sortFields=cprNumber&size=2"
+    seen, n = [], 0
+    while url and n < 5:
+        r = srv.request("GET", url, data=b"null", headers=dict(
+            org["auth"], **{"Content-Type": "application/json"}))
+        assert r.status_code == 200, r.text
+        page = assert_model(r.json(), "ContactSearchResult")
+        assert page["totalElements"] == 5 and page["totalPages"] == 3 and page["currentPage"] == n
+        seen += [number(c) for c in page["contacts"]]
+        url = page.get("next")
+        n += 1
+    # ascending, contacts without a cprNumber (the companies) come first, in request order
+    assert seen == [REG_CVR, EXEMPT_CVR] + sorted([EXEMPT_CPR, REG_CPR, CLOSED_CPR])
+    assert page_of(srv, org, q + "&page=9&size=2")["contacts"] == []
+
+
+def client_put(srv, token, contact, etag="digitalpost.ETag", status=200, cid=None):
+    """UpdateContactAsync: PUT contacts/{id}, If-Match = ConvertToString(ETag) (the class
+    name), the Contact as System.Text.Json writes it (every member, unset ones as defaults)."""
+    headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json",
+               "Accept": "application/json"}
+    if etag is not None:
+        headers["If-Match"] = etag
+    r = srv.request("PUT", "/apis/v1/contacts/" + (cid or contact["id"]), headers=headers,
+                data=json.dumps(contact).encode())
+    assert r.status_code == status, r.text
+    return r
+
+
+def client_contact(c, **sub):
+    """c with every member the generated client writes (defaults for the unset ones)."""
+    body = {"id": c["id"], "version": c["version"], "type": c["type"],
+            "transactionId": c.get("transactionId"), "cprNumber": c.get("cprNumber"),
+            "cvrNumber": c.get("cvrNumber"),
+            "eligibleForVoluntaryRegistration": c["eligibleForVoluntaryRegistration"],
+            "nemSmsSubscription": None, "lastUpdated": c["lastUpdated"],
+            "createdDate": c["createdDate"]}
+    s = dict({"id": NIL, "version": 0, "registrationStatus": "UNKNOWN",
+              "publicRegistrationStatus": "UNKNOWN", "exemptThroughPowerOfAttorney": False,
+              "exemptionStart": "0001-01-01", "exemptionEnd": "0001-01-01",
+              "startTime": "0001-01-01T00:00:00+00:00", "endTime": "0001-01-01T00:00:00+00:00"},
+             **c["mailboxSubscription"])
+    s.update(sub)
+    body["mailboxSubscription"] = s
+    return body
+
+
+NIL = "00000000-0000-0000-0000-000000000000"
+
+
+def test_update_contact_voluntary_registration(world):
+    """UpdateContactAsync by the contact's owner: an exempt citizen registers voluntarily
+    (200, VOLUNTARY_REGISTRATION, a new version and transaction, DIGITAL_POST_REGISTERED);
+    asking again changes nothing; the ETag is checked; exemption and closing are not
+    self-service (403); another's contact is 404; a system may not (403)."""
+    from readside_util import user_token
+    srv, org = world
+    cpr, other = "0707071111", "0808082222"
+    mailbox(srv, cpr=cpr, exempt=True)
+    mailbox(srv, cpr=other)
+    tok, other_tok = user_token(srv, cpr=cpr), user_token(srv, cpr=other)
+    c = only(srv, org, "cprNumber=" + cpr)
+    assert c["mailboxSubscription"]["publicRegistrationStatus"] == "EXEMPT"
+    want = client_contact(c, publicRegistrationStatus="REGISTERED",
+                          registrationStatus="VOLUNTARY_REGISTRATION")
+    client_put(srv, tok, want, etag=None, status=428)
+    client_put(srv, tok, want, etag='"%d"' % (c["version"] + 1), status=412)
+    client_put(srv, other_tok, want, status=404)
+    r = srv.request("PUT", "/apis/v1/contacts/" + c["id"], json=want,
+                headers=dict(org["auth"], **{"If-Match": "*"}))
+    assert r.status_code in (401, 403), r.text
+    r = client_put(srv, tok, want)
+    got = assert_model(r.json(), "Contact", required=CONTACT_REQUIRED)
+    sub = got["mailboxSubscription"]
+    assert sub["publicRegistrationStatus"] == "REGISTERED"
+    assert sub["registrationStatus"] == "VOLUNTARY_REGISTRATION"
+    assert got["version"] == c["version"] + 1 and got["transactionId"] != c["transactionId"]
+    assert got["eligibleForVoluntaryRegistration"] is False
+    assert r.headers["ETag"] == '"%d"' % got["version"]
+    assert only(srv, org, "cprNumber=" + cpr) == got
+    rows = query(srv, "SELECT actor, props FROM events WHERE tag = 'DIGITAL_POST_REGISTERED' "
+                      "AND subject = ?", "cpr:" + cpr)
+    assert len(rows) == 1 and rows[0]["actor"] == "cpr:" + cpr
+    assert json.loads(rows[0]["props"])["transactionId"] == got["transactionId"]
+    # again, with the version: nothing changes
+    again = client_put(srv, tok, client_contact(got, publicRegistrationStatus="REGISTERED"),
+                       etag='"%d"' % got["version"]).json()
+    assert again == got
+    # not self-service
+    client_put(srv, tok, client_contact(got, publicRegistrationStatus="EXEMPT"), status=403)
+    client_put(srv, tok, client_contact(got, publicRegistrationStatus="UNKNOWN",
+                                        registrationStatus="EXEMPT_OTHER_REASON"), status=403)
+    # publicRegistrationStatus wins over a stale registrationStatus of the fetched Contact
+    assert client_put(srv, tok, client_contact(got, registrationStatus="EXEMPT_OTHER_REASON")
+                      ).json() == got
+    client_put(srv, tok, client_contact(got, publicRegistrationStatus="CLOSED"), status=403)
+    # identity and nonsense
+    for body in (dict(client_contact(got), cprNumber=REG_CPR),
+                 client_contact(got, publicRegistrationStatus="MAYBE"),
+                 dict(client_contact(got), id="00000000-0000-4000-8000-000000000001"),
+                 dict(client_contact(got), mailboxSubscription="REGISTERED")):
+        r = client_put(srv, tok, body, status=400, cid=got["id"])
+        e = assert_model(r.json(), "ErrorMessage", required=["code", "message", "fieldErrors"])
+        assert e["fieldErrors"][0]["resource"] == "Contact"
+    assert only(srv, org, "cprNumber=" + cpr) == got
+
+
+def test_update_closed_contact_is_403(world):
+    from readside_util import user_token
+    srv, org = world
+    cpr = "0909093333"
+    mailbox(srv, cpr=cpr)
+    tok = user_token(srv, cpr=cpr)
+    close_mailbox(srv, cpr=cpr)
+    c = only(srv, org, "cprNumber=" + cpr)
+    r = srv.request("PUT", "/apis/v1/contacts/" + c["id"], json=client_contact(c),
+                headers={"Authorization": "Bearer " + tok, "If-Match": "digitalpost.ETag"})
+    assert r.status_code in (401, 403), r.text
