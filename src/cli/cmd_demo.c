@@ -7,8 +7,9 @@
  * companies, recipient systems (Kommunen's default one with a contact point "Borgerservice",
  * and a company's own), bearer tokens for the mailbox owners and a few letters sent through the
  * real send pipeline (one delivered now and open for replies for 30 days, one with a value
- * date a week ahead, one turned into a print job, one to a company, one from the region to
- * Kommunen's recipient system), and employees with different rights in each authority
+ * date a week ahead, one from Kommunen two weeks ahead for its RECALL_ADMINISTRATOR to
+ * recall, one turned into a print job, one to a company, one from the region to Kommunen's
+ * recipient system; they are also in the usage statistics), and employees with different rights in each authority
  * (demo_people.c: one rettighedsadministrator each, a systemadministrator, a
  * borgerservicemedarbejder, ...). Refuses a directory that already has the demo data (tokens
  * cannot be shown twice).
@@ -69,6 +70,7 @@ static const struct demo_letter LETTERS[] = {
     {0, "CPR", "2211771212", "Velkommen til Digital Post", 0, 0},
     {0, "CPR", "0101701234", "Afgørelse om boligstøtte", 0, 30},
     {1, "CPR", "0101701234", "Årsopgørelse", 7, 0},
+    {0, "CPR", "1502851236", "Varsel om ændret ydelse", 14, 0}, /* Kommunen can recall it */
     {0, "CPR", "0503451239", "Indkaldelse til møde", 0, 0},
     {2, "CVR", "33445566", "Kontrolbesøg", 0, 0},
     {2, "CVR", "12345678", "Høring om regional udviklingsplan", 0, 0},

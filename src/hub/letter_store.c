@@ -20,6 +20,7 @@
 #include "hub/events.h"
 #include "hub/receipts.h"
 #include "hub/recipient_queue.h"
+#include "hub/stats.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/crypto.h"
@@ -330,6 +331,38 @@ static int insert_receipt(struct kv_db *db, struct kv_letter *l, struct kv_err *
     return kv_receipt_insert(db, &r, l->push, err);
 }
 
+/* The letter in the usage statistics (stats.h): one upsert. Only authorities are named as
+ * sender or recipient; citizens and companies are counted by type (never per person, and
+ * the aggregate rows stay few). */
+static int count_letter(struct kv_db *db, const struct kv_letter *l, const struct resolution *r,
+                        int64_t now, struct kv_err *err)
+{
+    struct kv_stats_letter st;
+    int cvr = strcmp(l->recipient_type, "CVR") == 0;
+
+    memset(&st, 0, sizeof(st));
+    st.time_ms = now;
+    if (!l->sender_mailbox_id) {
+        st.sender_type = "AUTHORITY";
+        st.sender = l->sender_id;
+        st.sender_system = l->system_id;
+    } else if (strncmp(l->actor, "cpr:", 4) == 0 || !l->sender_id[0]) {
+        st.sender_type = "CITIZEN";
+    } else {
+        st.sender_type = "COMPANY";
+    }
+    st.recipient_cvr = r->system_id[0] ? l->recipient_id : NULL;
+    st.recipient_type = r->system_id[0] ? "AUTHORITY" : cvr ? "COMPANY" : "CITIZEN";
+    st.recipient_system = r->system_id;
+    st.contact_point = r->system_id[0] && r->used_point ? l->contact_point_id : NULL;
+    st.message_type = strcmp(r->state, "PRINT") == 0 ? "PHYSICAL_LETTER"
+                      : l->message_type                 ? l->message_type
+                                                        : "DIGITALPOST";
+    st.size = l->len;
+    st.memo_flags = l->memo_flags;
+    return kv_stats_letter_add(db, &st, err);
+}
+
 /* Stores one prepared letter inside the caller's transaction: sets l->outcome (CREATED,
  * REPLAYED or CONFLICT) and the receipt fields. 0 or a store error (the caller rolls back its
  * savepoint). */
@@ -391,6 +424,8 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
         snprintf(props, sizeof(props), "{\"mailboxId\":%lld}", (long long)r.mailbox_id);
     }
     rc = append_event(db, r.tag, l, subject, props, now, err);
+    if (rc == 0 && strcmp(r.state, "NOT_ALLOWED") != 0)
+        rc = count_letter(db, l, &r, now, err);
     if (rc < 0)
         return rc;
     rc = l->sender_mailbox_id ? 0 : insert_receipt(db, l, err); /* no sender system to tell */

@@ -17,6 +17,7 @@
 
 #include "hub/directory.h"
 #include "hub/hub.h"
+#include "hub/stats.h"
 #include "hub/writer.h"
 #include "memo/memo.h"
 #include "memo/model.h"
@@ -192,6 +193,34 @@ static int take_header(struct kv_letter *l, const struct kv_memo_message *msg)
     return 0;
 }
 
+/* The MeMo markup the letter uses, for the usage statistics (stats.h). */
+static unsigned memo_flags(const struct kv_memo_doc *doc, const struct kv_memo_header *h)
+{
+    unsigned f = 0;
+
+    if (h->notification)
+        f |= KV_MEMO_USES_CUSTOM_NOTIFICATION;
+    if (h->additional_notification)
+        f |= KV_MEMO_USES_CUSTOM_ADDITIONAL_NOTIFICATION;
+    if (kv_memo_doc_has_actions(doc))
+        f |= KV_MEMO_USES_ACTIONS;
+    if (h->recipient.label)
+        f |= KV_MEMO_USES_RECIPIENT_LABEL;
+    if (h->recipient.attention)
+        f |= KV_MEMO_USES_RECIPIENT_ATTENTION;
+    if (h->sender.attention)
+        f |= KV_MEMO_USES_SENDER_ATTENTION;
+    if (h->sender.attention && h->sender.attention->content_responsible)
+        f |= KV_MEMO_USES_SENDER_CONTENT_RESPONSIBLE;
+    if (h->reply == KV_MEMO_BOOL_TRUE)
+        f |= KV_MEMO_USES_REPLY;
+    if (h->n_reply_data > 0)
+        f |= KV_MEMO_USES_REPLY_DATA;
+    if (h->content_data)
+        f |= KV_MEMO_USES_CONTENT_DATA;
+    return f;
+}
+
 int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const char *claimed_uuid,
                       const struct kv_memo_limits *lim, struct kv_err *err)
 {
@@ -221,6 +250,8 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
         kv_memo_read(doc, KV_MEMO_READ_NO_CONTENT | KV_MEMO_READ_HEADER_ONLY, &msg, NULL) == 0 &&
         take_header(l, msg) < 0)
         l->uuid[0] = '\0';
+    if (rc == 0 && msg)
+        l->memo_flags = memo_flags(doc, &msg->header);
     kv_memo_doc_free(doc);
     doc = NULL;
     gate_leave();

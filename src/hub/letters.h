@@ -82,6 +82,8 @@ struct kv_letter {
                                    (mailbox_send.h; system_id "", routed only, no receipt row),
                                    0 for a system's letter */
     char actor[16];             /* event actor of such a letter ("cpr:<n>"), "" = system_id */
+    unsigned memo_flags;        /* MeMo markup used (hub/stats.h KV_MEMO_USES_*), for the
+                                   usage statistics */
     /* refusal (outcome KV_LETTER_REFUSED or KV_LETTER_CONFLICT) */
     struct kv_problem refusal;  /* owned: kind KV_EINVAL (the letter is wrong), KV_EPERM (not
                                    this sender's to send) or KV_ECONFLICT (uuid reused) */

@@ -24,6 +24,7 @@
 #include "hub/hub.h"
 #include "hub/letters.h"
 #include "hub/protocol.h"
+#include "hub/stats.h"
 #include "hub/system_health.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -571,6 +572,9 @@ static int record(struct kv_db *db, struct job *j, struct psys *s, int64_t now,
             s->error = j->error;
         s->failed++;
     }
+    rc = kv_stats_delivery_add(db, s->id, now, j->state == JOB_OK, err);
+    if (rc < 0)
+        return rc;
     return log_event(db, j, s, now, err);
 }
 

@@ -13,6 +13,7 @@
 #include "hub/group_commit.h"
 #include "hub/letters.h"
 #include "hub/receipts.h"
+#include "hub/stats.h"
 #include "hub/system_health.h"
 #include "store/store.h"
 #include "util/page.h"
@@ -298,6 +299,8 @@ static int mark_op(struct kv_db *db, void *arg, struct kv_err *err)
     rc = kv_system_health_success(db, m->system_id, m->now, err);
     if (rc == 0)
         rc = kv_system_health_fetched(db, m->system_id, m->now, err);
+    if (rc == 0)
+        rc = kv_stats_delivery_add(db, m->system_id, m->now, 1, err);
     return rc;
 }
 

@@ -400,6 +400,10 @@ int kv_memo_file_decode(const struct kv_memo_file *f, size_t max, unsigned char 
 int kv_memo_read(const struct kv_memo_doc *doc, unsigned flags, struct kv_memo_message **out,
                  struct kv_err *err);
 
+/* 1 when a MainDocument or AdditionalDocument of doc (borrowed) holds an Action, else 0; a
+ * walk over the body's element children only (for the usage statistics, hub/stats.h). */
+int kv_memo_doc_has_actions(const struct kv_memo_doc *doc);
+
 /* ---- writer (write.c) ---- */
 
 #define KV_MEMO_WRITE_LENIENT 0x1u /* write what is there: skip the completeness checks */

@@ -252,3 +252,25 @@ int kv_memo_read(const struct kv_memo_doc *doc, unsigned flags, struct kv_memo_m
     *out = msg;
     return 0;
 }
+
+int kv_memo_doc_has_actions(const struct kv_memo_doc *doc)
+{
+    const xmlNode *root, *body, *d, *a;
+
+    root = doc && doc->xml ? xmlDocGetRootElement(doc->xml) : NULL;
+    if (!root || !name_is(root, KV__NS_MEMO, "Message"))
+        return 0;
+    for (body = root->children; body; body = body->next) {
+        if (body->type != XML_ELEMENT_NODE || !name_is(body, KV__NS_MEMO, "MessageBody"))
+            continue;
+        for (d = body->children; d; d = d->next) {
+            if (d->type != XML_ELEMENT_NODE || (!name_is(d, KV__NS_MEMO, "MainDocument") &&
+                                                !name_is(d, KV__NS_MEMO, "AdditionalDocument")))
+                continue;
+            for (a = d->children; a; a = a->next)
+                if (a->type == XML_ELEMENT_NODE && name_is(a, KV__NS_MEMO, "Action"))
+                    return 1;
+        }
+    }
+    return 0;
+}

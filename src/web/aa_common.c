@@ -16,10 +16,14 @@
  *   GET  /administrativ-adgang/tilbagekald?q=                 letters waiting for their value
  *                                                             date (aa_recall.c)
  *   GET  /administrativ-adgang/tilbagekald/{uuid}             confirm; POST recalls
+ *   GET  /administrativ-adgang/statistik[/...]                usage statistics: overview,
+ *                                                             MeMo usage, CSVs, dashboards
+ *                                                             (aa_stats.c, aa_stats_dash.c)
  *
  * The front page is open to anyone signed in (it says which functions the visitor's rights
  * in the organisation acted for open); every other page asks kv_authz_decide for its access
- * key (systems: SYSTEM_MANAGER; recall: RECALL_ADMINISTRATOR). The header's context
+ * key (systems: SYSTEM_MANAGER; recall: RECALL_ADMINISTRATOR; statistics:
+ * STATISTICS_ADMINISTRATOR). The header's context
  * switcher changes the organisation.
  */
 #include "web/aa_portal.h"
@@ -60,6 +64,8 @@ static const struct {
      N_("Connect your organisation's systems, see their health and renew their API tokens.")},
     {"/administrativ-adgang/tilbagekald", N_("Recall before the value date"), KV_ACCESS_RECALL,
      N_("Find letters still waiting for their value date and recall them.")},
+    {"/administrativ-adgang/statistik", N_("Usage statistics"), KV_ACCESS_STATISTICS,
+     N_("Letters sent and received per day, MeMo usage, dashboards and CSV downloads.")},
 };
 
 void kv__aa_head(struct kv_web_portal_page *aa, const char *title_msgid, const char *current,
@@ -164,5 +170,17 @@ const struct kv_http_route kv_web_aa_routes[] = {
      PAGE, KV_ACCESS_RECALL},
     {"POST", "/administrativ-adgang/tilbagekald/{uuid}", kv__aa_recall, "web_aa_recall_one",
      PAGE, KV_ACCESS_RECALL},
+    {"GET", "/administrativ-adgang/statistik", kv__aa_stats, "web_aa_stats", PAGE,
+     KV_ACCESS_STATISTICS},
+    {"GET", "/administrativ-adgang/statistik/oversigt.csv", kv__aa_stats_overview_csv,
+     "web_aa_stats_csv", PAGE, KV_ACCESS_STATISTICS},
+    {"GET", "/administrativ-adgang/statistik/memo-brug", kv__aa_stats_memo, "web_aa_stats_memo",
+     PAGE, KV_ACCESS_STATISTICS},
+    {"GET", "/administrativ-adgang/statistik/memo-brug.csv", kv__aa_stats_memo_csv,
+     "web_aa_stats_memo_csv", PAGE, KV_ACCESS_STATISTICS},
+    {"GET", "/administrativ-adgang/statistik/afsendelse", kv__aa_stats_sent,
+     "web_aa_stats_sent", PAGE, KV_ACCESS_STATISTICS},
+    {"GET", "/administrativ-adgang/statistik/modtagelse", kv__aa_stats_received,
+     "web_aa_stats_received", PAGE, KV_ACCESS_STATISTICS},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -49,5 +49,21 @@ int kv__aa_system_save(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_recall_list(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_recall_ask(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_recall(struct kv_http_req *req, struct kv_http_resp *resp);
+/* (aa_stats.c, aa_stats_dash.c) */
+int kv__aa_stats(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_stats_overview_csv(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_stats_memo(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_stats_memo_csv(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_stats_sent(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_stats_received(struct kv_http_req *req, struct kv_http_resp *resp);
+/* The period of a statistics request (from/to, default the last 30 days) as days; -1 when
+ * a date is malformed, reversed or the period too long. */
+int kv__aa_stats_period(struct kv_http_req *req, int64_t *from, int64_t *to);
+/* The period form (with the grouping checkboxes when group is non-NULL) and the statistics
+ * sub-navigation. */
+void kv__aa_stats_form(struct kv_web_portal_page *aa, const char *path, int64_t from, int64_t to,
+                       const unsigned *group);
+void kv__aa_stats_nav(struct kv_web_portal_page *aa, const char *current, int64_t from,
+                      int64_t to);
 
 #endif
