@@ -147,6 +147,33 @@ int kv__read_query_sort(struct kv_http_req *req, struct kv_http_resp *resp,
     return 0;
 }
 
+int kv__read_query_after(struct kv_http_req *req, struct kv_http_resp *resp, char out[37],
+                         const char **dst)
+{
+    const char *v, *plain = kv_http_req_query(req, "after");
+    char with_prefix[64];
+    int i, rc;
+
+    *dst = NULL;
+    for (i = 0; i < 16 && (v = kv_http_req_query_nth(req, "sort", i)); i++) {
+        rc = kv_page_parse_after(v, out);
+        if (rc < 0)
+            return kv__read_bad_param(resp, "sort", v,
+                                      "a cursor sort value is after:<UUID>[,ASC|DESC]");
+        if (rc == 1) {
+            *dst = out;
+            return 0;
+        }
+    }
+    if (!plain)
+        return 0;
+    snprintf(with_prefix, sizeof(with_prefix), "%s%.40s", KV_PAGE_AFTER, plain);
+    if (strlen(plain) > 40 || kv_page_parse_after(with_prefix, out) != 1)
+        return kv__read_bad_param(resp, "after", plain, "after is the UUID of a list element");
+    *dst = out;
+    return 0;
+}
+
 /* Reads exactly n digits at *p into *out and advances *p. */
 static int digits(const char **p, int n, int *out)
 {

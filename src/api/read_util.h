@@ -66,6 +66,12 @@ int kv__read_query_bool(struct kv_http_req *req, struct kv_http_resp *resp, cons
 int kv__read_query_sort(struct kv_http_req *req, struct kv_http_resp *resp,
                         const char *const *names, struct kv_page_order *order);
 
+/* The keyset cursor of a PagingResultUUID list (util/page.h): the UUID of a sort value
+ * "after:<uuid>" (what "next" carries in its ordering), or of the kuvert parameter after=,
+ * lower-cased into out; *dst NULL when there is none. A malformed one is a 400. */
+int kv__read_query_after(struct kv_http_req *req, struct kv_http_resp *resp, char out[37],
+                         const char **dst);
+
 /* Parses an ISO-8601 time: "YYYY-MM-DD" (00:00 Europe/Copenhagen of that date; with
  * date_end non-zero, 00:00 of the next date, so a date-only upper bound includes the whole
  * day) or "YYYY-MM-DDTHH:MM[:SS[.fff]]" followed by "Z", "+HH:MM"/"-HH:MM" (also " HH:MM":

@@ -31,6 +31,8 @@ static int list_impl(struct kv_http_req *req, struct kv_http_resp *resp, int bul
     struct kv_db *db = NULL;
     struct kv_system sys;
     struct kv_err err = {0};
+    char cursor[37];
+    const char *after = NULL;
     int64_t page, size;
     json_t *out = NULL;
     int rc;
@@ -44,8 +46,11 @@ static int list_impl(struct kv_http_req *req, struct kv_http_resp *resp, int bul
                            &size) < 0 ||
         kv__read_query_sort(req, resp, sort_names, &order) < 0)
         goto out;
+    if (!bulk && kv__read_query_after(req, resp, cursor, &after) < 0)
+        goto out;
     rc = bulk ? kv_receipts_bulk_page(db, sys.id, page, (int)size, order.desc, &out, &err)
-              : kv_receipts_page(db, sys.id, page, (int)size, order.desc, &out, &err);
+              : kv_receipts_page_after(db, sys.id, page, (int)size, order.desc, after, &out,
+                                       &err);
     if (rc < 0)
         kv_http_resp_from_err(resp, rc, &err);
     else

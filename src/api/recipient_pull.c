@@ -57,6 +57,8 @@ static int list(struct kv_http_req *req, struct kv_http_resp *resp)
     struct kv_system sys;
     struct kv_err err = {0};
     struct kv_page_order order = {KV_RECIPIENT_ORDER_PROPERTY, 0};
+    char cursor[37];
+    const char *after = NULL;
     int64_t page, size;
     json_t *out = NULL;
     int rc;
@@ -70,7 +72,9 @@ static int list(struct kv_http_req *req, struct kv_http_resp *resp)
                            KV_RECIPIENT_PAGE_MAX, &size) < 0 ||
         kv__read_query_sort(req, resp, sort_names, &order) < 0)
         goto out;
-    rc = kv_recipient_page(db, sys.id, page, (int)size, order.desc, &out, &err);
+    if (kv__read_query_after(req, resp, cursor, &after) < 0)
+        goto out;
+    rc = kv_recipient_page_after(db, sys.id, page, (int)size, order.desc, after, &out, &err);
     if (rc < 0)
         kv_http_resp_from_err(resp, rc, &err);
     else

@@ -77,6 +77,8 @@ const char *kv_http_req_query(const struct kv_http_req *req, const char *name);
 /* How many times query argument name occurs (names compare case-insensitively, as in
  * kv_http_req_query, which returns the first). */
 int kv_http_req_query_count(const struct kv_http_req *req, const char *name);
+/* The n-th (zero-based) value of query argument name, NULL when there are fewer. */
+const char *kv_http_req_query_nth(const struct kv_http_req *req, const char *name, int n);
 
 /* Sets status and a JSON body; takes ownership of obj (decref'd). */
 void kv_http_resp_json(struct kv_http_resp *resp, int status, json_t *obj);

@@ -71,6 +71,36 @@ int kv_http_req_query_count(const struct kv_http_req *req, const char *name)
     return qc.n;
 }
 
+struct query_nth {
+    const char *name;  /* argument name looked for */
+    int n;             /* occurrences still to skip */
+    const char *value; /* the one found, or NULL */
+};
+
+static enum MHD_Result nth_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    struct query_nth *q = cls;
+
+    (void)kind;
+    if (!key || strcasecmp(key, q->name) != 0)
+        return MHD_YES;
+    if (q->n-- > 0)
+        return MHD_YES;
+    q->value = value ? value : "";
+    return MHD_NO;
+}
+
+const char *kv_http_req_query_nth(const struct kv_http_req *req, const char *name, int n)
+{
+    struct query_nth q = {name, n, NULL};
+
+    if (n < 0)
+        return NULL;
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, nth_arg, &q);
+    return q.value;
+}
+
 static void set_type(struct kv_http_resp *resp, const char *ct)
 {
     size_t n = strlen(ct);

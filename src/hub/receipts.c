@@ -138,6 +138,58 @@ static int count_page(struct kv_db *db, const char *system_id, int64_t page, int
     return rc < 0 ? rc : 0;
 }
 
+/* The row id of receipt uuid of system_id, deleted or not; 0 when none. */
+static int cursor_row(struct kv_db *db, const char *system_id, const char *uuid, int64_t *out,
+                      struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db, "SELECT id FROM receipts WHERE system_id = ? AND uuid = ?", &s,
+                           err);
+
+    *out = 0;
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, system_id, -1);
+    kv_stmt_bind_text(s, 2, uuid, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        *out = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* Appends to arr the size receipts after row cursor in the order (GUIDs or whole, as
+ * read_page); *more 1 when there are others after them. */
+static int read_after(struct kv_db *db, const char *system_id, int64_t cursor, int size,
+                      int desc, int whole, json_t *arr, int *more, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           desc ? "SELECT " RECEIPT_COLS " FROM receipts WHERE system_id = ? "
+                                  "AND deleted = 0 AND id < ? ORDER BY id DESC LIMIT ?"
+                                : "SELECT " RECEIPT_COLS " FROM receipts WHERE system_id = ? "
+                                  "AND deleted = 0 AND id > ? ORDER BY id LIMIT ?",
+                           &s, err);
+
+    *more = 0;
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, system_id, -1);
+    kv_stmt_bind_int64(s, 2, cursor);
+    kv_stmt_bind_int64(s, 3, (int64_t)size + 1);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+        struct kv_receipt r;
+        if ((int)json_array_size(arr) == size) {
+            *more = 1;
+            continue;
+        }
+        row_to_receipt(s, &r);
+        json_array_append_new(arr, whole ? kv_receipt_json(&r) : json_string(r.uuid));
+    }
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
 /* Appends the page's receipts to arr: their GUIDs (whole = 0) or kv_receipt_json (1). */
 static int read_page(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
                      int whole, json_t *arr, struct kv_err *err)
@@ -166,22 +218,37 @@ static int read_page(struct kv_db *db, const char *system_id, int64_t page, int 
 int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
                      json_t **out, struct kv_err *err)
 {
+    return kv_receipts_page_after(db, system_id, page, size, desc, NULL, out, err);
+}
+
+int kv_receipts_page_after(struct kv_db *db, const char *system_id, int64_t page, int size,
+                           int desc, const char *after, json_t **out, struct kv_err *err)
+{
     struct kv_page_order order = {KV_RECEIPTS_ORDER_PROPERTY, desc != 0};
     json_t *content = NULL;
-    int64_t total = 0;
-    int rc;
+    int64_t total = 0, cursor = 0;
+    int rc, more = -1;
 
     *out = NULL;
     rc = count_page(db, system_id, page, size, &total, err);
     if (rc < 0)
         return rc;
+    if (after) {
+        rc = cursor_row(db, system_id, after, &cursor, err);
+        if (rc < 0)
+            return rc;
+    }
     content = json_array();
-    rc = page * size < total ? read_page(db, system_id, page, size, desc, 0, content, err) : 0;
+    if (cursor > 0)
+        rc = read_after(db, system_id, cursor, size, desc, 0, content, &more, err);
+    else
+        rc = page * size < total ? read_page(db, system_id, page, size, desc, 0, content, err)
+                                 : 0;
     if (rc < 0) {
         json_decref(content);
         return rc;
     }
-    *out = kv_page_uuid_json(content, page, size, total, &order);
+    *out = kv_page_uuid_json_after(content, page, size, total, &order, more);
     return 0;
 }
 

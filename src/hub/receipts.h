@@ -80,6 +80,11 @@ json_t *kv_receipt_json(const struct kv_receipt *r);
  * (json_decref). */
 int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
                      json_t **out, struct kv_err *err);
+/* The same; with after (a lower-case receipt GUID, the keyset cursor "next" carries: see
+ * util/page.h) the page is the size receipts after that one in the order, even when it was
+ * deleted since; an after that names no receipt of system_id is ignored. */
+int kv_receipts_page_after(struct kv_db *db, const char *system_id, int64_t page, int size,
+                           int desc, const char *after, json_t **out, struct kv_err *err);
 
 /* The same page as whole receipts: NgDP's ReceiptSearchResult {currentPage, totalPages,
  * elementsOnPage, totalElements, receipts: [BulkReceipt...]} (BulkReceipt = kv_receipt_json).

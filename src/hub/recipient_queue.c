@@ -207,6 +207,45 @@ static int note_fetch(struct kv_db *db, const char *system_id, int64_t now, stru
 int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
                       json_t **out, struct kv_err *err)
 {
+    return kv_recipient_page_after(db, system_id, page, size, desc, NULL, out, err);
+}
+
+/* The queue row id of letter message_uuid for system_id, in any state (a deleted row stays
+ * for audit, so a cursor on a letter deleted since still has its place); 0 when none. */
+static int cursor_row(struct kv_db *db, const char *system_id, const char *message_uuid,
+                      int64_t *out, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           "SELECT q.id FROM recipient_queue q JOIN letters l ON l.id = "
+                           "q.letter_id WHERE q.system_id = ? AND l.message_uuid = ?",
+                           &s, err);
+
+    *out = 0;
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, system_id, -1);
+    kv_stmt_bind_text(s, 2, message_uuid, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        *out = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t page, int size,
+                            int desc, const char *after, json_t **out, struct kv_err *err)
+{
+    static const char SQL_AFTER_ASC[] =
+        "SELECT l.message_uuid FROM (SELECT q.id, q.letter_id FROM recipient_queue q "
+        "WHERE q.system_id = ? AND q.state <> 'DELETED' " VISIBLE "AND q.id > ? "
+        "ORDER BY q.id LIMIT ?) p JOIN letters l ON l.id = p.letter_id ORDER BY p.id";
+    static const char SQL_AFTER_DESC[] =
+        "SELECT l.message_uuid FROM (SELECT q.id, q.letter_id FROM recipient_queue q "
+        "WHERE q.system_id = ? AND q.state <> 'DELETED' " VISIBLE "AND q.id < ? "
+        "ORDER BY q.id DESC LIMIT ?) p JOIN letters l ON l.id = p.letter_id ORDER BY p.id DESC";
+    int64_t cursor = 0;
+    int more = -1;
     static const char SQL_PAGE_ASC[] =
         "SELECT l.message_uuid FROM (SELECT q.id, q.letter_id FROM recipient_queue q "
         "WHERE q.system_id = ? AND q.state <> 'DELETED' " VISIBLE "ORDER BY q.id LIMIT ? "
@@ -246,6 +285,33 @@ int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int
         return rc;
 
     content = json_array();
+    if (after) {
+        rc = cursor_row(db, system_id, after, &cursor, err);
+        if (rc < 0)
+            goto out;
+    }
+    if (cursor > 0) {
+        /* keyset: the size letters after the cursor's, one more to know whether a next
+         * page exists */
+        rc = kv_db_prepare(db, desc ? SQL_AFTER_DESC : SQL_AFTER_ASC, &s, err);
+        if (rc < 0)
+            goto out;
+        kv_stmt_bind_text(s, 1, system_id, -1);
+        kv_stmt_bind_int64(s, 2, now);
+        kv_stmt_bind_int64(s, 3, cursor);
+        kv_stmt_bind_int64(s, 4, (int64_t)size + 1);
+        more = 0;
+        while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+            if ((int)json_array_size(content) == size)
+                more = 1;
+            else
+                json_array_append_new(content, json_string(kv_stmt_col_text(s, 0)));
+        }
+        kv_stmt_done(s);
+        if (rc < 0)
+            goto out;
+        goto done;
+    }
     if (page * size >= total)
         goto done; /* past the end: skip the walk */
     /* The page is cut from the index first (the skipped rows touch nothing else), then its
@@ -263,7 +329,7 @@ int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int
     if (rc < 0)
         goto out;
 done:
-    o = kv_page_uuid_json(content, page, size, total, &order);
+    o = kv_page_uuid_json_after(content, page, size, total, &order, more);
     content = NULL;
     *out = o;
     rc = 0;

@@ -94,6 +94,12 @@ int kv_recipient_queue_to(struct kv_db *db, int64_t letter_id, const char *syste
  * (json_decref). KV_EINVAL on bad paging. */
 int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
                       json_t **out, struct kv_err *err);
+/* The same; with after (a lower-case messageUUID, the keyset cursor "next" carries: see
+ * util/page.h) the page is the size letters that come after that letter in the order, even
+ * when it was deleted since, and page only numbers it; an after that names no letter of
+ * system_id is ignored (the page is cut by position). */
+int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t page, int size,
+                            int desc, const char *after, json_t **out, struct kv_err *err);
 
 /* The MeMo bytes of letter uuid if it is queued for system_id and not deleted (KV_ENOTFOUND
  * otherwise); marks the first fetch. *out_body is owned (free with free()), NUL-terminated,

@@ -51,9 +51,29 @@ static json_t *args(int64_t page, int64_t size, const struct kv_page_order *orde
 json_t *kv_page_uuid_json(json_t *content, int64_t page, int64_t size, int64_t total,
                           const struct kv_page_order *order)
 {
-    int64_t pages = page_count(total, size);
-    json_t *o = json_object();
+    return kv_page_uuid_json_after(content, page, size, total, order, -1);
+}
 
+json_t *kv_page_uuid_json_after(json_t *content, int64_t page, int64_t size, int64_t total,
+                                const struct kv_page_order *order, int more)
+{
+    int64_t pages = page_count(total, size);
+    size_t n = json_array_size(content);
+    json_t *o = json_object(), *next = NULL;
+
+    if (more < 0)
+        more = page + 1 < pages;
+    if (more) {
+        next = args(page + 1, size, order);
+        if (n > 0) { /* the keyset cursor: the last element of this page */
+            char prop[64];
+            snprintf(prop, sizeof(prop), "%s%s", KV_PAGE_AFTER,
+                     json_string_value(json_array_get(content, n - 1)));
+            json_array_append_new(json_object_get(next, "ordering"),
+                                  json_pack("{s:s,s:s}", "property", prop, "direction",
+                                            order->desc ? "DESC" : "ASC"));
+        }
+    }
     json_object_set_new(o, "content", content);
     json_object_set_new(o, "number", json_integer(page));
     json_object_set_new(o, "size", json_integer(size));
@@ -61,8 +81,45 @@ json_t *kv_page_uuid_json(json_t *content, int64_t page, int64_t size, int64_t t
     json_object_set_new(o, "totalPages", json_integer(pages));
     /* previous: the page before the one asked for, also past the end (as Spring Data). */
     json_object_set_new(o, "previous", page > 0 ? args(page - 1, size, order) : json_null());
-    json_object_set_new(o, "next", page + 1 < pages ? args(page + 1, size, order) : json_null());
+    json_object_set_new(o, "next", next ? next : json_null());
     return o;
+}
+
+int kv_page_parse_after(const char *value, char out[37])
+{
+    size_t i, n = strlen(KV_PAGE_AFTER);
+
+    while (value && (*value == ' ' || *value == '\t'))
+        value++;
+    if (!value || strncasecmp(value, KV_PAGE_AFTER, n) != 0)
+        return 0;
+    value += n;
+    for (i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        char c = value[i];
+        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                                (c >= 'A' && c <= 'F')))
+            return KV_EINVAL;
+        out[i] = (char)(c >= 'A' && c <= 'F' ? c + 32 : c);
+    }
+    out[36] = '\0';
+    value += 36;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    if (*value == ',') { /* the direction the cursor's Order carried: checked, not used */
+        value++;
+        while (*value == ' ' || *value == '\t')
+            value++;
+        if (strncasecmp(value, "ASC", 3) == 0)
+            value += 3;
+        else if (strncasecmp(value, "DESC", 4) == 0)
+            value += 4;
+        else
+            return KV_EINVAL;
+        while (*value == ' ' || *value == '\t')
+            value++;
+    }
+    return *value ? KV_EINVAL : 1;
 }
 
 /* s[0..n) without surrounding blanks, compared case-insensitively with word. */

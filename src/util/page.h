@@ -38,6 +38,22 @@ json_t *kv_page_json(json_t *content, const char *base, int64_t page, int64_t si
 json_t *kv_page_uuid_json(json_t *content, int64_t page, int64_t size, int64_t total,
                           const struct kv_page_order *order);
 
+/* The same, with a keyset cursor: "next" (when there is a next page: more > 0, or with
+ * more < 0 when page + 1 < totalPages) also carries, after the order, the Order
+ * {property: "after:<the page's last UUID>", direction}. A client that turns every Order
+ * of next back into a sort= parameter (what the generated client's ListAvailable... take)
+ * hands the cursor back, and kv_page_parse_after reads it: the next page is then the `size`
+ * elements after that one wherever it now stands, so deleting what was read does not make
+ * the walk skip. */
+#define KV_PAGE_AFTER "after:"
+json_t *kv_page_uuid_json_after(json_t *content, int64_t page, int64_t size, int64_t total,
+                                const struct kv_page_order *order, int more);
+
+/* 1 and the lower-cased UUID in out when value is a cursor sort value "after:<uuid>"
+ * (optionally ",ASC"/",DESC"; prefix in any case); 0 when it is none; KV_EINVAL when it
+ * starts with the prefix but is malformed. */
+int kv_page_parse_after(const char *value, char out[37]);
+
 /* Reads a Spring-style sort value "property", "property,ASC" or "property,DESC" (direction
  * in any case, blanks around the parts allowed). When property is one of the NULL-ended list
  * names (case-insensitively), out->desc is set from the direction and 1 is returned, or

@@ -65,7 +65,9 @@ def test_list_fetch_and_delete_across_pages(env):
     ids = [i for p in pages for i in p["content"]]
     assert len(pages) == 3 and len(ids) == N and len(set(ids)) == N
     assert pages[0]["next"] == {"page": 1, "size": 3,
-                                "ordering": [{"property": "timeStamp", "direction": "ASC"}]}
+                                "ordering": [{"property": "timeStamp", "direction": "ASC"},
+                                             {"property": "after:" + pages[0]["content"][-1],
+                                              "direction": "ASC"}]}
     assert pages[1]["previous"]["page"] == 0
     # each id fetches as a Receipt, in send order
     got = []
@@ -143,3 +145,29 @@ def test_not_allowed_receipt_has_no_null_guid(env):
     x = r.json()["receipts"][0]
     require(x, "BulkReceipt", "id", "transmissionId", "messageUUID", "errorCode")
     assert x["messageUUID"] == uuid and x["receiptStatus"] == "NOT_ALLOWED"
+
+
+def test_deleting_while_following_next_skips_nothing(env):
+    """List a page, fetch and delete each receipt, follow next: the keyset cursor in next's
+    ordering ("after:<the page's last receipt id>") keeps the walk from skipping the receipts
+    that moved up into the deleted ones' positions."""
+    srv = env["srv"]
+    org = setup_org(srv, "42424242")
+    sent = [send_letter(srv, org, cpr=CPR, message_id="DEL-%d" % i) for i in range(7)]
+    mine = dict(env, mine=org)
+    q, ids = {"page": 0, "size": 3}, []
+    for _ in range(10):
+        r = get(mine, "/apis/v1/receipts/", q, org="mine")
+        assert r.status_code == 200, r.text
+        p = check(r.json(), "PagingResultUUID")
+        for rid in p["content"]:
+            assert get(mine, "/apis/v1/receipts/" + rid, org="mine").status_code in (200, 201)
+            r = srv.delete("/apis/v1/receipts/" + rid, headers=org["auth"])
+            assert r.status_code == 204, r.text
+        ids += p["content"]
+        if p.get("next") is None:
+            break
+        n = p["next"]
+        q = {"page": n["page"], "size": n["size"],
+             "sort": ["%s,%s" % (o["property"], o["direction"]) for o in n["ordering"]]}
+    assert len(ids) == len(sent) == len(set(ids))

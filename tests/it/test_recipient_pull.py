@@ -145,7 +145,8 @@ def test_paging(server, env):
     assert (p["number"], p["size"], p["totalElements"], p["totalPages"]) == (0, 2, 5, 3)
     # previous/next: NgDP's PagingArguments (docs/recipient-side.md, "Paging")
     order = [{"property": "createdDate", "direction": "ASC"}]
-    assert p["previous"] is None and p["next"] == {"page": 1, "size": 2, "ordering": order}
+    assert p["previous"] is None and p["next"] == {"page": 1, "size": 2, "ordering": order + [
+        {"property": "after:" + uuids[1], "direction": "ASC"}]}
     p = page(server, env["r1"], page=2, size=2)
     assert p["content"] == uuids[4:5] and p["next"] is None
     assert p["previous"] == {"page": 1, "size": 2, "ordering": order}
