@@ -442,3 +442,117 @@ out:
     *out_count = n;
     return rc;
 }
+
+static const char SQL_LETTER_ALL[] =
+    "SELECT seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props,"
+    " prev_hash, hash FROM events WHERE message_uuid = ? ORDER BY seq";
+static const char SQL_HASH_AT[] = "SELECT hash FROM events WHERE seq = ?";
+static const char SQL_PREV_AT[] = "SELECT prev_hash FROM events WHERE seq = ?";
+
+/* The text column of the one-row statement sql for seq into out ("" when no row). */
+static int col_at(struct kv_db *db, const char *sql, int64_t seq, char out[KV_SHA256_HEX_LEN + 1],
+                  int *found, struct kv_err *err)
+{
+    struct kv_stmt *s;
+    int rc = kv_db_prepare(db, sql, &s, err);
+
+    out[0] = '\0';
+    *found = 0;
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, seq);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW) {
+        const char *v = kv_stmt_col_text(s, 0);
+        snprintf(out, KV_SHA256_HEX_LEN + 1, "%s", v ? v : "");
+        *found = 1;
+    }
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+int kv_events_verify_letter(struct kv_db *db, const char *uuid, int64_t *out_count,
+                            int64_t *out_bad_seq, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    char hash[KV_SHA256_HEX_LEN + 1], other[KV_SHA256_HEX_LEN + 1];
+    struct row r;
+    int64_t n = 0;
+    int rc, found;
+    struct {
+        int64_t seq;
+        char prev[KV_SHA256_HEX_LEN + 1], hash[KV_SHA256_HEX_LEN + 1];
+        int ok;
+    } *ev = NULL, *grown;
+    size_t cap = 0, i, m = 0;
+
+    *out_count = 0;
+    *out_bad_seq = 0;
+    rc = kv_db_prepare(db, SQL_LETTER_ALL, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, uuid, -1);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+        const char *stored = kv_stmt_col_text(s, 10);
+        if (m == cap) {
+            cap = cap ? cap * 2 : 16;
+            grown = realloc(ev, cap * sizeof(*ev));
+            if (!grown) {
+                rc = kv_err_set(err, KV_ENOMEM, "out of memory");
+                goto out;
+            }
+            ev = grown;
+        }
+        read_row(s, &r);
+        ev[m].seq = r.seq;
+        snprintf(ev[m].prev, sizeof(ev[m].prev), "%s", r.prev_hash ? r.prev_hash : "");
+        snprintf(ev[m].hash, sizeof(ev[m].hash), "%s", stored ? stored : "");
+        ev[m].ok = event_hash(&r, hash) == 0 && stored && strlen(stored) == KV_SHA256_HEX_LEN &&
+                   kv_ct_equal(stored, hash, KV_SHA256_HEX_LEN);
+        m++;
+    }
+    kv_stmt_done(s);
+    s = NULL;
+    if (rc < 0)
+        goto out;
+    rc = 0;
+    for (i = 0; i < m; i++) {
+        if (!ev[i].ok) {
+            rc = kv_err_set(err, KV_ECONFLICT,
+                            "event %" PRId64 ": its hash does not match its content", ev[i].seq);
+            break;
+        }
+        if (ev[i].seq == 1) {
+            found = strcmp(ev[i].prev, ZERO_HASH) == 0;
+        } else {
+            rc = col_at(db, SQL_HASH_AT, ev[i].seq - 1, other, &found, err);
+            if (rc < 0)
+                break;
+            found = found && strcmp(other, ev[i].prev) == 0;
+        }
+        if (!found) {
+            rc = kv_err_set(err, KV_ECONFLICT,
+                            "event %" PRId64 ": the event before it is missing or changed",
+                            ev[i].seq);
+            break;
+        }
+        rc = col_at(db, SQL_PREV_AT, ev[i].seq + 1, other, &found, err);
+        if (rc < 0)
+            break;
+        if (found && strcmp(other, ev[i].hash) != 0) {
+            rc = kv_err_set(err, KV_ECONFLICT,
+                            "event %" PRId64 ": the event after it does not name its hash",
+                            ev[i].seq);
+            break;
+        }
+        n++;
+    }
+    if (rc == KV_ECONFLICT)
+        *out_bad_seq = ev[i].seq;
+out:
+    if (s)
+        kv_stmt_done(s);
+    free(ev);
+    *out_count = n;
+    return rc;
+}

@@ -13,7 +13,8 @@
  * Reading: kv_events_query is the operator's raw view (stored tags, every field);
  * kv_events_search is the view of NgDP's GET /apis/v1/events/ for a system (event_search.c):
  * scope, filters, NgDP tags, names instead of other organisations' system ids. All SQL over
- * the events table lives in events.c and event_search.c.
+ * the events table lives in events.c, event_search.c and event_org.c (the view of an
+ * organisation's employees in Administrativ Adgang).
  */
 #ifndef KV_HUB_EVENTS_H
 #define KV_HUB_EVENTS_H
@@ -137,6 +138,44 @@ int kv_events_search(struct kv_db *db, const struct kv_event_search *q, json_t *
  * tag is one of NgDP's own. Static strings. */
 const char *kv_event_tag_ngdp(const char *tag);
 int kv_event_tag_is_ngdp(const char *tag);
+
+/* ---- the event log of an organisation (Administrativ Adgang, event_org.c) ---- */
+
+/* One event as stored, for a page (all borrowed for the callback). system_id is "" when the
+ * system is another organisation's (then only its name is given). */
+struct kv_event_row {
+    int64_t seq, time_ms;
+    const char *event_id, *tag, *ngdp_tag, *message_uuid, *system_id, *system_name, *actor,
+        *subject, *props, *prev_hash, *hash;
+};
+
+struct kv_event_org_search {
+    const char *org;          /* the organisation acted for */
+    int64_t from_ms, to_ms;   /* the period: from inclusive, to exclusive (required) */
+    const char *party;        /* "cpr:<10 digits>" / "cvr:<8 digits>" as subject or actor */
+    const char *system_id;    /* one system (the caller checks it is the organisation's) */
+    const char *message_uuid; /* one letter */
+    const char *tag;          /* a stored tag, exactly */
+    int64_t limit, offset;    /* newest first; limit 1..1001 */
+};
+
+/* Calls fn for each event of q->org's (its systems', its letters', its own and its
+ * employees') matching q, newest first; *out_n counts them. NULL filters match all. */
+int kv_events_org_search(struct kv_db *db, const struct kv_event_org_search *q,
+                         int (*fn)(void *arg, const struct kv_event_row *r), void *arg,
+                         size_t *out_n, struct kv_err *err);
+/* Every event of letter uuid, oldest first, when organisation org sent it (as Sender or
+ * through one of its systems) or received it; KV_ENOTFOUND otherwise. */
+int kv_events_org_letter(struct kv_db *db, const char *org, const char *uuid,
+                         int (*fn)(void *arg, const struct kv_event_row *r), void *arg,
+                         size_t *out_n, struct kv_err *err);
+
+/* Checks letter uuid's events against the chain: each one's hash recomputes from its fields
+ * and its prev_hash, its prev_hash is the hash of the event before it, and the event after
+ * it names its hash. 0 when all hold (*out_count = the letter's events), KV_ECONFLICT with
+ * *out_bad_seq = the first event that fails (err says how), or a store error. */
+int kv_events_verify_letter(struct kv_db *db, const char *uuid, int64_t *out_count,
+                            int64_t *out_bad_seq, struct kv_err *err);
 
 /* Recomputes the chain. Returns 0 when intact (out_count = events checked), KV_ECONFLICT with
  * err naming the first bad sequence number otherwise; then out_count = the intact events

@@ -16,14 +16,17 @@
  *   GET  /administrativ-adgang/tilbagekald?q=                 letters waiting for their value
  *                                                             date (aa_recall.c)
  *   GET  /administrativ-adgang/tilbagekald/{uuid}             confirm; POST recalls
+ *   GET  /administrativ-adgang/haendelseslog[/brev/{uuid}...] the event log, one letter's
+ *                                                             events, CSV, evidence page
+ *                                                             (aa_events.c)
  *   GET  /administrativ-adgang/statistik[/...]                usage statistics: overview,
  *                                                             MeMo usage, CSVs, dashboards
  *                                                             (aa_stats.c, aa_stats_dash.c)
  *
  * The front page is open to anyone signed in (it says which functions the visitor's rights
  * in the organisation acted for open); every other page asks kv_authz_decide for its access
- * key (systems: SYSTEM_MANAGER; recall: RECALL_ADMINISTRATOR; statistics:
- * STATISTICS_ADMINISTRATOR). The header's context
+ * key (systems: SYSTEM_MANAGER; recall: RECALL_ADMINISTRATOR; event log:
+ * MESSAGE_LOG_ADMINISTRATOR; statistics: STATISTICS_ADMINISTRATOR). The header's context
  * switcher changes the organisation.
  */
 #include "web/aa_portal.h"
@@ -64,6 +67,8 @@ static const struct {
      N_("Connect your organisation's systems, see their health and renew their API tokens.")},
     {"/administrativ-adgang/tilbagekald", N_("Recall before the value date"), KV_ACCESS_RECALL,
      N_("Find letters still waiting for their value date and recall them.")},
+    {"/administrativ-adgang/haendelseslog", N_("Event log"), KV_ACCESS_EVENTLOG,
+     N_("Search your organisation's events and prove what happened to a letter.")},
     {"/administrativ-adgang/statistik", N_("Usage statistics"), KV_ACCESS_STATISTICS,
      N_("Letters sent and received per day, MeMo usage, dashboards and CSV downloads.")},
 };
@@ -170,6 +175,14 @@ const struct kv_http_route kv_web_aa_routes[] = {
      PAGE, KV_ACCESS_RECALL},
     {"POST", "/administrativ-adgang/tilbagekald/{uuid}", kv__aa_recall, "web_aa_recall_one",
      PAGE, KV_ACCESS_RECALL},
+    {"GET", "/administrativ-adgang/haendelseslog", kv__aa_events, "web_aa_events", PAGE,
+     KV_ACCESS_EVENTLOG},
+    {"GET", "/administrativ-adgang/haendelseslog/brev/{uuid}", kv__aa_events_letter,
+     "web_aa_events_letter", PAGE, KV_ACCESS_EVENTLOG},
+    {"GET", "/administrativ-adgang/haendelseslog/brev/{uuid}/csv", kv__aa_events_letter_csv,
+     "web_aa_events_letter_csv", PAGE, KV_ACCESS_EVENTLOG},
+    {"GET", "/administrativ-adgang/haendelseslog/brev/{uuid}/bevis", kv__aa_events_evidence,
+     "web_aa_events_evidence", PAGE, KV_ACCESS_EVENTLOG},
     {"GET", "/administrativ-adgang/statistik", kv__aa_stats, "web_aa_stats", PAGE,
      KV_ACCESS_STATISTICS},
     {"GET", "/administrativ-adgang/statistik/oversigt.csv", kv__aa_stats_overview_csv,

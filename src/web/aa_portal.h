@@ -49,6 +49,11 @@ int kv__aa_system_save(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_recall_list(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_recall_ask(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_recall(struct kv_http_req *req, struct kv_http_resp *resp);
+/* (aa_events.c) */
+int kv__aa_events(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_events_letter(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_events_letter_csv(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_events_evidence(struct kv_http_req *req, struct kv_http_resp *resp);
 /* (aa_stats.c, aa_stats_dash.c) */
 int kv__aa_stats(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_stats_overview_csv(struct kv_http_req *req, struct kv_http_resp *resp);

@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: MIT
+"""Administrativ Adgang: the event log (issue 11 item 3, docs/administrativ-adgang.md) over
+HTTP on `kuvert demo` data: only the organisation's events are found (its systems', its
+letters'), the filters (period, CPR/CVR, event tag, message UUID) narrow the result, bad input
+answers 400, every search is itself logged (EVENT_LOG_SEARCHES with the employee as actor,
+CPR_LOOKED_UP with the person as subject, never the CPR in the search's properties), one
+letter's events as a page, a CSV (BOM, ';') and an evidence page whose hash-chain verdict
+turns when an event is edited in the database; only MESSAGE_LOG_ADMINISTRATOR gets in."""
+import datetime
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kuvert_harness import db_connect, run_cli
+from test_web import sign_in
+
+BASE = "/administrativ-adgang/haendelseslog"
+PETER = "peter.sagsbehandler@kommunen.dk"   # Kommunen 12345678: MESSAGE_LOG_ADMINISTRATOR
+IDA = "ida.nyansat@kommunen.dk"             # no rights
+JENS = "0101701234"                         # letters from Kommunen and from Demostyrelsen
+
+
+def today():
+    return datetime.datetime.now(ZoneInfo("Europe/Copenhagen")).date().isoformat()
+
+
+@pytest.fixture
+def ev(make_server, tmp_path):
+    d = str(tmp_path / "data")
+    demo = run_cli(["demo"], data=d)
+    mine = [x for x in demo["letters"] if x["label"] == "Afgørelse om boligstøtte"][0]
+    other = [x for x in demo["letters"] if x["label"] == "Årsopgørelse"][0]  # Demostyrelsen
+    srv = make_server(test_clock=True, data_dir=d, args=["--test-login"])
+    sign_in(srv, PETER)
+    return srv, d, mine["messageUUID"], other["messageUUID"]
+
+
+def q(d, sql, *args):
+    db = db_connect(d)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
+
+
+def logged(d, tag):
+    return q(d, "SELECT actor, subject, props FROM events WHERE tag = ? ORDER BY seq", tag)
+
+
+def test_search_finds_only_the_organisations_events_and_is_logged(ev):
+    srv, d, mine, other = ev
+    assert srv.get(BASE).status_code == 200
+    assert logged(d, "EVENT_LOG_SEARCHES") == []          # the empty form is no search
+    t = today()
+    r = srv.get(BASE + "?from=%s&to=%s" % (t, t))
+    assert r.status_code == 200
+    assert mine in r.text and other not in r.text
+    rows = logged(d, "EVENT_LOG_SEARCHES")
+    assert len(rows) == 1
+    actor, subject, props = rows[0]
+    assert actor.startswith("employee:") and actor.endswith("@12345678")
+    assert subject == "cvr:12345678"
+    assert json.loads(props)["from"] == t
+    # the search's own event is found by the next search
+    r = srv.get(BASE + "?from=%s&to=%s&tag=EVENT_LOG_SEARCHES" % (t, t))
+    assert r.status_code == 200 and r.text.count("EVENT_LOG_SEARCHES") >= 2
+
+
+def test_cpr_search_is_a_logged_lookup(ev):
+    srv, d, mine, other = ev
+    t = today()
+    r = srv.get(BASE + "?from=%s&to=%s&party=%s" % (t, t, JENS))
+    assert r.status_code == 200
+    assert mine in r.text and other not in r.text          # Demostyrelsen's letter to Jens
+    look = logged(d, "CPR_LOOKED_UP")
+    assert len(look) == 1 and look[0][1] == "cpr:" + JENS and look[0][0].endswith("@12345678")
+    props = logged(d, "EVENT_LOG_SEARCHES")[-1][2]
+    assert JENS not in props and json.loads(props)["party"] == "CPR"
+    # a CPR with no events of Kommunen finds nothing (but is still a look-up)
+    r = srv.get(BASE + "?from=%s&to=%s&party=3112991234" % (t, t))
+    assert r.status_code == 200 and mine not in r.text
+    assert len(logged(d, "CPR_LOOKED_UP")) == 2
+
+
+def test_filters_narrow(ev):
+    srv, d, mine, _ = ev
+    t = today()
+    r = srv.get(BASE + "?from=%s&to=%s&tag=MEMO_SEND_RECEIVED" % (t, t))
+    assert r.status_code == 200 and mine in r.text
+    assert "MEMO_AVAILABLE_TO_RECIPIENT" not in r.text.split("<tbody>")[1]
+    r = srv.get(BASE + "?from=%s&to=%s&q=%s" % (t, t, mine.upper()))
+    body = r.text.split("<tbody>")[1]
+    n = q(d, "SELECT COUNT(*) FROM events WHERE message_uuid = ?", mine)[0][0]
+    assert body.count("<tr>") == n
+    y = (datetime.date.fromisoformat(t) - datetime.timedelta(days=3)).isoformat()
+    r = srv.get(BASE + "?from=%s&to=%s" % (y, y))
+    assert r.status_code == 200 and mine not in r.text
+
+
+@pytest.mark.parametrize("bad", [
+    "party=123", "party=01017012345", "tag=NOT_A_TAG", "q=not-a-uuid", "from=2026-02-30",
+    "from=2024-01-01&to=2026-01-01", "from=2026-03-01&to=2026-02-01", "page=-1", "page=x",
+    "system=00000000-0000-4000-8000-000000000000", "party=%3Cscript%3E"])
+def test_bad_input_is_400(ev, bad):
+    srv, d, _, _ = ev
+    before = len(logged(d, "EVENT_LOG_SEARCHES"))
+    r = srv.get(BASE + "?" + bad + ("" if "from=" in bad else "&from=" + today()))
+    assert r.status_code == 400, bad
+    assert "<script>" not in r.text
+    assert len(logged(d, "EVENT_LOG_SEARCHES")) == before   # refused, not run
+
+
+def test_letter_events_csv_and_evidence(ev):
+    srv, d, mine, other = ev
+    n = q(d, "SELECT COUNT(*) FROM events WHERE message_uuid = ?", mine)[0][0]
+    r = srv.get(BASE + "/brev/" + mine)
+    assert r.status_code == 200 and r.text.split("<tbody>")[1].count("<tr>") == n
+    assert srv.get(BASE + "/brev/" + other).status_code == 404
+    assert srv.get(BASE + "/brev/" + other + "/csv").status_code == 404
+    assert srv.get(BASE + "/brev/" + other + "/bevis").status_code == 404
+    assert srv.get(BASE + "/brev/nope/bevis").status_code == 404
+    c = srv.get(BASE + "/brev/" + mine + "/csv")
+    assert c.status_code == 200 and c.headers["Content-Type"].startswith("text/csv")
+    assert c.content.startswith(b"\xef\xbb\xbf")
+    lines = c.content[3:].decode().rstrip("\r\n").split("\r\n")
+    assert lines[0] == ("seq;eventId;eventTime;eventTag;kuvertTag;messageUUID;systemId;"
+                        "systemName;actor;subject;eventProperties;prevHash;hash")
+    assert len(lines) == n + 1
+    e = srv.get(BASE + "/brev/" + mine + "/bevis?lang=en")
+    assert e.status_code == 200
+    assert "The hash chain verifies over these events." in e.text
+    assert srv.get(BASE + "/brev/" + mine + "/bevis").text.count("alert-success") == 1
+    views = [json.loads(p).get("view") for (_, _, p) in logged(d, "EVENT_LOG_SEARCHES")]
+    assert {"letter", "csv", "evidence"} <= set(views)
+    # edit one of the letter's events behind the hub's back: the verdict turns
+    seq = q(d, "SELECT seq FROM events WHERE message_uuid = ? ORDER BY seq LIMIT 1", mine)[0][0]
+    db = db_connect(d)
+    try:
+        db.execute("UPDATE events SET actor = 'someone-else' WHERE seq = ?", (seq,))
+        db.commit()
+    finally:
+        db.close()
+    e = srv.get(BASE + "/brev/" + mine + "/bevis?lang=en")
+    assert e.status_code == 200
+    assert "does NOT verify" in e.text and "event %d" % seq in e.text
+
+
+def test_only_message_log_administrator(ev):
+    srv, _, mine, _ = ev
+    sign_in(srv, IDA)
+    for path in ("", "?from=" + today(), "/brev/" + mine, "/brev/" + mine + "/csv",
+                 "/brev/" + mine + "/bevis"):
+        assert srv.get(BASE + path).status_code == 403, path
