@@ -2,7 +2,8 @@
  *
  * test_events.c: the hash-chained event log: append and query (filters, paging), verify on an
  * intact chain, then tampering through raw SQL (edit a field, delete a row, insert a forged
- * row, edit a hash and re-chain one link) makes verify fail naming the sequence number.
+ * row, edit a hash and re-chain one link) makes verify fail naming the sequence number; one
+ * letter's events checked on their own (kv_events_verify_letter).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -231,6 +232,64 @@ static void test_append_after_verify_continues_chain(void **state)
     assert_int_equal(n, 6);
 }
 
+/* One letter's events against the chain (the evidence page of Administrativ Adgang): intact,
+ * then an edit of one of them, of another letter's event, and a deletion next to them. */
+#define LETTER_A "6f1c0a2e-7d7b-4c1e-9a57-0b2c7a6f0d11"
+#define LETTER_B "0e9e1b52-5a43-4ff7-a0a4-3c2f9b3cf1a2"
+
+static void test_verify_letter(void **state)
+{
+    struct fx *f = *state;
+    struct kv_err err = {0, ""};
+    int64_t n = -1, bad = -1;
+
+    assert_int_equal(kv_events_verify_letter(f->db, LETTER_A, &n, &bad, &err), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(kv_events_verify_letter(f->db, LETTER_B, &n, &bad, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(kv_events_verify_letter(f->db, "no-such-letter", &n, &bad, &err), 0);
+    assert_int_equal(n, 0);
+    /* another letter's event edited: A still verifies, B does not */
+    assert_int_equal(kv_db_exec(f->db, "UPDATE events SET actor = 'x' WHERE seq = 5", NULL), 0);
+    assert_int_equal(kv_events_verify_letter(f->db, LETTER_A, &n, &bad, &err), 0);
+    assert_int_equal(kv_events_verify_letter(f->db, LETTER_B, &n, &bad, &err), KV_ECONFLICT);
+    assert_int_equal(bad, 5);
+    /* one of A's events edited */
+    assert_int_equal(kv_db_exec(f->db, "UPDATE events SET subject = 'cpr:0101701234' WHERE seq = 2",
+                                NULL),
+                     0);
+    assert_int_equal(kv_events_verify_letter(f->db, LETTER_A, &n, &bad, &err), KV_ECONFLICT);
+    assert_int_equal(bad, 2);
+    assert_non_null(strstr(err.msg, "event 2"));
+}
+
+static void test_verify_letter_removed_and_relinked(void **state)
+{
+    struct fx *f = *state;
+    int64_t n = -1, bad = -1;
+
+    /* an event of A removed: the one after it no longer links */
+    assert_int_equal(kv_db_exec(f->db, "DELETE FROM events WHERE seq = 3", NULL), 0);
+    assert_int_equal(kv_events_verify_letter(f->db, LETTER_A, &n, &bad, NULL), KV_ECONFLICT);
+    assert_int_equal(bad, 4);
+}
+
+static void test_verify_letter_neighbour_rehashed(void **state)
+{
+    struct fx *f = *state;
+    int64_t n = -1, bad = -1;
+
+    /* the event after A's last one claims another predecessor */
+    assert_int_equal(kv_db_exec(f->db,
+                                "UPDATE events SET prev_hash = "
+                                "'2222222222222222222222222222222222222222222222222222222222222222'"
+                                " WHERE seq = 5",
+                                NULL),
+                     0);
+    assert_int_equal(kv_events_verify_letter(f->db, LETTER_A, &n, &bad, NULL), KV_ECONFLICT);
+    assert_int_equal(bad, 4);
+}
+
 /* Stored tags are shown with NgDP's catalogue: its own tags as they are, kuvert's mapped,
  * anything else UNKNOWN. */
 static void test_ngdp_tags(void **state)
@@ -261,6 +320,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_insert_in_gap_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rehash_breaks_next_link, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_after_verify_continues_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_letter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_letter_removed_and_relinked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_letter_neighbour_rehashed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
