@@ -92,3 +92,14 @@ def test_published_letter_cannot_be_recalled(rc):
     assert state(d, uuid) != "RECALLED"
     assert not q(d, "SELECT 1 FROM events WHERE message_uuid = ? AND tag = "
                     "'MESSAGE_RECALLED_BY_ADMINISTRATOR'", uuid)
+
+
+def test_demo_recall_administrator_has_a_letter_to_recall(rc):
+    # make run: Kommunen's RECALL_ADMINISTRATOR finds and recalls its own waiting demo letter
+    srv, _, d = rc
+    sign_in(srv, PETER)
+    page = srv.get(BASE)
+    assert page.status_code == 200 and "Varsel om ændret ydelse" in page.text
+    uuid = q(d, "SELECT message_uuid FROM letters WHERE label = 'Varsel om ændret ydelse'")[0][0]
+    r = srv.post(BASE + "/" + uuid, data={"csrf": csrf_of(page.text)}, allow_redirects=False)
+    assert r.status_code == 303 and state(d, uuid) == "RECALLED"
