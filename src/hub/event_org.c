@@ -7,13 +7,17 @@
  * An organisation's events: those of its systems, those of letters it sent (as Sender or
  * through one of its systems) or received (recipient CVR), and those with it as subject or
  * actor, including its employees ("employee:<id>@<cvr>"). A search is always bounded by a
- * period (the events_time index); a letter's events are read through events_msg.
+ * period (the events_time index); a letter's events are read through events_msg. A system of
+ * another organisation is shown by name, never by id (as system, as actor and in the
+ * properties), as the events API does.
  */
 #include "hub/events.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "store/store.h"
 
@@ -49,11 +53,63 @@ static const char SQL_LETTER_EVENTS[] =
     " WHERE s.id = e.system_id)"
     " FROM events e WHERE e.message_uuid = ?1 ORDER BY e.seq LIMIT ?3";
 
-static int rows(struct kv_stmt *s, int (*fn)(void *, const struct kv_event_row *), void *arg,
-                size_t *out_n, struct kv_err *err)
+static const char SQL_SYSTEM[] = "SELECT org_cvr, name FROM systems WHERE id = ?";
+
+/* props with every "<x>SystemId" naming another organisation's system replaced by
+ * "<x>SystemName": its name (as the events API shows them). Owned, or NULL when props needs
+ * no change (or is not a JSON object). */
+static char *props_for(struct kv_db *db, const char *org, const char *props)
+{
+    json_t *in, *v, *out;
+    const char *k;
+    char *text = NULL;
+    int changed = 0;
+
+    if (!props || !strstr(props, "SystemId"))
+        return NULL;
+    in = json_loads(props, 0, NULL);
+    if (!json_is_object(in)) {
+        json_decref(in);
+        return NULL;
+    }
+    out = json_object();
+    json_object_foreach(in, k, v) {
+        size_t kl = strlen(k);
+        struct kv_stmt *s = NULL;
+        int other = 0;
+        char name[300] = "", key[160];
+
+        if (kl > 8 && kl < 100 && strcmp(k + kl - 8, "SystemId") == 0 && json_is_string(v) &&
+            kv_db_prepare(db, SQL_SYSTEM, &s, NULL) == 0) {
+            kv_stmt_bind_text(s, 1, json_string_value(v), -1);
+            if (kv_stmt_step(s, NULL) == KV_ROW) {
+                const char *cvr = kv_stmt_col_text(s, 0), *n = kv_stmt_col_text(s, 1);
+                other = cvr && strcmp(cvr, org) != 0;
+                snprintf(name, sizeof(name), "%s", n ? n : "");
+            }
+            kv_stmt_done(s);
+        }
+        if (other) {
+            snprintf(key, sizeof(key), "%.*sSystemName", (int)(kl - 8), k);
+            json_object_set_new(out, key, json_string(name));
+            changed = 1;
+        } else {
+            json_object_set(out, k, v);
+        }
+    }
+    if (changed)
+        text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(in);
+    json_decref(out);
+    return text;
+}
+
+static int rows(struct kv_db *db, const char *org, struct kv_stmt *s,
+                int (*fn)(void *, const struct kv_event_row *), void *arg, size_t *out_n,
+                struct kv_err *err)
 {
     struct kv_event_row r;
-    char sys[300];
+    char sys[300], *clean;
     int rc, stop = 0;
 
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
@@ -86,9 +142,13 @@ static int rows(struct kv_stmt *s, int (*fn)(void *, const struct kv_event_row *
         if (r.actor && kv_stmt_col_text(s, 5) && !r.system_id[0] &&
             strcmp(r.actor, kv_stmt_col_text(s, 5)) == 0)
             r.actor = r.system_name;
+        clean = props_for(db, org, r.props);
+        if (clean)
+            r.props = clean;
         if (out_n)
             (*out_n)++;
         stop = fn(arg, &r);
+        free(clean);
         if (stop)
             break;
     }
@@ -119,7 +179,7 @@ int kv_events_org_search(struct kv_db *db, const struct kv_event_org_search *q,
     kv_stmt_bind_text(s, 7, q->tag, -1);
     kv_stmt_bind_int64(s, 8, q->limit);
     kv_stmt_bind_int64(s, 9, q->offset);
-    rc = rows(s, fn, arg, out_n, err);
+    rc = rows(db, q->org, s, fn, arg, out_n, err);
     kv_stmt_done(s);
     return rc;
 }
@@ -152,7 +212,7 @@ int kv_events_org_letter(struct kv_db *db, const char *org, const char *uuid,
     kv_stmt_bind_text(s, 1, uuid, -1);
     kv_stmt_bind_text(s, 2, org, -1);
     kv_stmt_bind_int64(s, 3, 10000);
-    rc = rows(s, fn, arg, out_n, err);
+    rc = rows(db, org, s, fn, arg, out_n, err);
     kv_stmt_done(s);
     return rc;
 }

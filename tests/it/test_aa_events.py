@@ -152,3 +152,23 @@ def test_only_message_log_administrator(ev):
     for path in ("", "?from=" + today(), "/brev/" + mine, "/brev/" + mine + "/csv",
                  "/brev/" + mine + "/bevis"):
         assert srv.get(BASE + path).status_code == 403, path
+
+
+def test_other_organisations_system_by_name_only(ev):
+    srv, d, _, _ = ev
+    # the region's letter to Kommunen went to Kommunen's recipient system
+    run_cli(["user", "grant", "--org", "55667788", "--right", "MESSAGE_LOG_ADMINISTRATOR",
+             "--email", "rasmus.region@regioneksempel.dk"], data=d)
+    sign_in(srv, "rasmus.region@regioneksempel.dk")
+    uuid, rsys = q(d, "SELECT l.message_uuid, r.system_id FROM letters l JOIN recipient_queue r"
+                      " ON r.letter_id = l.id WHERE l.sender_cvr = '55667788'")[0]
+    name = q(d, "SELECT name FROM systems WHERE id = ?", rsys)[0][0]
+    for path in ("/brev/" + uuid, "/brev/" + uuid + "/csv", "/brev/" + uuid + "/bevis"):
+        r = srv.get(BASE + path)
+        assert r.status_code == 200, path
+        text = r.content.decode("utf-8")
+        assert rsys not in text, path
+        assert name in text, path
+    t = today()
+    r = srv.get(BASE + "?from=%s&to=%s" % (t, t))
+    assert uuid in r.text and rsys not in r.text
