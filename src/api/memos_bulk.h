@@ -27,8 +27,6 @@
 #define KV_BULK_CHUNK_BYTES ((size_t)16 << 20)      /* letters checked and stored together */
 #define KV_BULK_CHUNK_LETTERS 256                   /* ... at most this many */
 #define KV_BULK_RETRY_AFTER_S 5                     /* Retry-After of the 503 (budget spent) */
-#define KV_MULTIPART_MAX_PARTS 16                   /* parts looked at in a form */
-#define KV_MULTIPART_MAX_HEADERS 8192               /* bytes of one part's headers */
 
 /* What the first pass over an archive found (regular files only). */
 struct kv__bulk_scan {

@@ -30,7 +30,7 @@ static const struct demo_employee EMPLOYEES[] = {
     {"12345678", "Anne Rettighed", "anne.rettighed@kommunen.dk",
      {"ORGANISATION_USER_ADMINISTRATOR", "MESSAGE_BASIC"}},
     {"12345678", "Søren System", "soeren.system@kommunen.dk",
-     {"SYSTEM_MANAGER", "CONTACT_ADMINISTRATOR"}},
+     {"SYSTEM_MANAGER", "CONTACT_ADMINISTRATOR", "ORGANISATION_ADMINISTRATOR"}},
     {"12345678", "Birgit Borgerservice", "birgit.borgerservice@kommunen.dk",
      {"CITIZEN_SERVICE_EMPLOYEE", "MESSAGE_BASIC"}},
     {"12345678", "Peter Sagsbehandler", "peter.sagsbehandler@kommunen.dk",

@@ -22,6 +22,10 @@
  *   GET  /administrativ-adgang/statistik[/...]                usage statistics: overview,
  *                                                             MeMo usage, CSVs, dashboards
  *                                                             (aa_stats.c, aa_stats_dash.c)
+ *   GET  /administrativ-adgang/logo                           the organisation's logo; POST
+ *                                                             uploads, POST .../slet deletes
+ *                                                             (aa_logo.c)
+ *   GET  /logo/{cvr}                                          the logo as image/png (public)
  *
  * The front page is open to anyone signed in (it says which functions the visitor's rights
  * in the organisation acted for open); every other page asks kv_authz_decide for its access
@@ -43,6 +47,7 @@
 #include "store/store.h"
 #include "util/log.h"
 #include "web/i18n.h"
+#include "web/logo.h"
 
 void kv__aa_csrf(struct kv_web_portal_page *aa)
 {
@@ -71,6 +76,8 @@ static const struct {
      N_("Search your organisation's events and prove what happened to a letter.")},
     {"/administrativ-adgang/statistik", N_("Usage statistics"), KV_ACCESS_STATISTICS,
      N_("Letters sent and received per day, MeMo usage, dashboards and CSV downloads.")},
+    {"/administrativ-adgang/logo", N_("Logo"), KV_ACCESS_ORGANISATION,
+     N_("Upload the logo recipients see beside your organisation's name.")},
 };
 
 void kv__aa_head(struct kv_web_portal_page *aa, const char *title_msgid, const char *current,
@@ -195,5 +202,12 @@ const struct kv_http_route kv_web_aa_routes[] = {
      "web_aa_stats_sent", PAGE, KV_ACCESS_STATISTICS},
     {"GET", "/administrativ-adgang/statistik/modtagelse", kv__aa_stats_received,
      "web_aa_stats_received", PAGE, KV_ACCESS_STATISTICS},
+    {"GET", "/administrativ-adgang/logo", kv__aa_logo, "web_aa_logo", PAGE,
+     KV_ACCESS_ORGANISATION},
+    {"POST", "/administrativ-adgang/logo", kv__aa_logo_upload, "web_aa_logo", PAGE,
+     KV_ACCESS_ORGANISATION},
+    {"POST", "/administrativ-adgang/logo/slet", kv__aa_logo_delete, "web_aa_logo_delete", PAGE,
+     KV_ACCESS_ORGANISATION},
+    {"GET", "/logo/{cvr}", kv__logo_png, "web_logo", PAGE, KV_ACCESS_PUBLIC},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -8,14 +8,37 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/http.h"
+#include "http/multipart.h"
 #include "hub/directory.h"
 #include "hub/hub.h"
 #include "identity/authz.h"
 #include "identity/identity.h"
 #include "store/store.h"
 #include "util/log.h"
+
+/* A form field of a urlencoded or a multipart/form-data body (an upload form); -1 when
+ * absent, malformed or not shorter than n. */
+static int form_field(const struct kv_http_req *req, const char *name, char *out, size_t n)
+{
+    const char *ct = kv_http_req_header(req, "Content-Type"), *d = NULL;
+    char type[64];
+    size_t l = 0;
+    struct kv_err err = {0, ""};
+
+    if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0) {
+        if (kv_http_multipart_part(ct, req->body, req->body_len, name, &d, &l, type,
+                                   sizeof(type), &err) < 0 ||
+            l >= n || memchr(d, '\0', l))
+            return -1;
+        memcpy(out, d, l);
+        out[l] = '\0';
+        return 0;
+    }
+    return kv_web_form_get(req->body, req->body_len, name, out, n);
+}
 
 int kv_web_portal_begin(struct kv_web_portal_page *pg, struct kv_http_req *req,
                         struct kv_http_resp *resp, const char *access, unsigned flags)
@@ -33,7 +56,7 @@ int kv_web_portal_begin(struct kv_web_portal_page *pg, struct kv_http_req *req,
         return 0;
     }
     if (flags & KV_WEB_PORTAL_POST) {
-        if (kv_web_form_get(req->body, req->body_len, "csrf", csrf, sizeof(csrf)) < 0 ||
+        if (form_field(req, "csrf", csrf, sizeof(csrf)) < 0 ||
             !kv_web_csrf_ok(&pg->ctx.sess, csrf)) {
             kv_web_error(&pg->ctx, 403);
             return 0;
@@ -66,6 +89,6 @@ void kv_web_portal_field(const struct kv_web_portal_page *pg, const char *name, 
 {
     const struct kv_http_req *req = pg->ctx.req;
 
-    if (kv_web_form_get(req->body, req->body_len, name, out, n) < 0)
+    if (form_field(req, name, out, n) < 0)
         out[0] = '\0';
 }

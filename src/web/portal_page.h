@@ -38,7 +38,8 @@ int kv_web_portal_begin(struct kv_web_portal_page *pg, struct kv_http_req *req,
                         struct kv_http_resp *resp, const char *access, unsigned flags);
 void kv_web_portal_end(struct kv_web_portal_page *pg);
 
-/* A form field (percent-decoded); "" when absent, malformed or too long. */
+/* A form field (percent-decoded) of a urlencoded or multipart/form-data body (upload forms
+ * send their csrf field that way too); "" when absent, malformed or too long. */
 void kv_web_portal_field(const struct kv_web_portal_page *pg, const char *name, char *out,
                          size_t n);
 

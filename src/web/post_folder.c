@@ -30,6 +30,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "web/i18n.h"
+#include "web/logo.h"
 
 #define PAGE KV_ROUTE_PAGE
 
@@ -279,7 +280,10 @@ int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp)
                 kv_html(h, "<tr class=\"unread\"><td><a href=\"/post/brev/%q\"><strong>%t"
                            "</strong></a></td>",
                         uuid ? uuid : "", label);
-            kv_html(h, "<td>%t</td><td>%t</td><td>%m</td></tr>\n", wl, when,
+            kv_html(h, "<td>");
+            if (!sent) /* the sending organisation's logo beside its name */
+                kv__web_logo_img(h, pp.db, json_string_value(json_object_get(who, "id")));
+            kv_html(h, "%t</td><td>%t</td><td>%m</td></tr>\n", wl, when,
                     read ? N_("Read") : N_("Unread"));
         }
         kv_html(h, "</tbody></table></div>\n");

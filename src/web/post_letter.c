@@ -29,6 +29,7 @@
 #include "util/log.h"
 #include "util/problem.h"
 #include "web/i18n.h"
+#include "web/logo.h"
 
 #define NOT_ANSWERABLE                                                                     \
     N_("This letter cannot be answered (replies are not allowed, or the reply deadline has "  \
@@ -154,9 +155,11 @@ int kv__post_letter(struct kv_http_req *req, struct kv_http_resp *resp)
         kv_html(h, "<dt>%m</dt><dd>%t</dd>", N_("To"),
                 m->header.recipient.label ? m->header.recipient.label
                                           : m->header.recipient.id);
-    else
-        kv_html(h, "<dt>%m</dt><dd>%t</dd>", N_("From"),
-                l.sender_label[0] ? l.sender_label : m->header.sender.label);
+    else {
+        kv_html(h, "<dt>%m</dt><dd>", N_("From"));
+        kv__web_logo_img(h, pp.db, l.sender_cvr); /* the sender's logo, if it has one */
+        kv_html(h, "%t</dd>", l.sender_label[0] ? l.sender_label : m->header.sender.label);
+    }
     kv_html(h, "<dt>%m</dt><dd>%t</dd><dt>%m</dt><dd>%t</dd>", N_("Received"), when,
             N_("Read"), read_at);
     if (m->header.reply == KV_MEMO_BOOL_TRUE && m->header.reply_by) {
