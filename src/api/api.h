@@ -32,6 +32,7 @@ extern const struct kv_http_route kv_api_receipts_routes[];       /* receipts.c 
 extern const struct kv_http_route kv_api_contacts_routes[];       /* contacts.c */
 extern const struct kv_http_route kv_api_mailbox_routes[];        /* mailbox.c */
 extern const struct kv_http_route kv_api_mailbox_send_routes[];   /* mailbox_send.c */
+extern const struct kv_http_route kv_api_notify_routes[];         /* notify_api.c */
 extern const struct kv_http_route kv_api_events_routes[];         /* events.c */
 extern const struct kv_http_route kv_api_recipient_pull_routes[]; /* recipient_pull.c */
 extern const struct kv_http_route kv_api_contact_points_routes[]; /* contact_points.c */

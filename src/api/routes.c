@@ -16,6 +16,7 @@ const struct kv_http_route *const kv_api_route_tables[] = {
     kv_api_contacts_routes,
     kv_api_mailbox_routes,
     kv_api_mailbox_send_routes,
+    kv_api_notify_routes,
     kv_api_events_routes,
     kv_api_recipient_pull_routes,
     kv_api_contact_points_routes,

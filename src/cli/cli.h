@@ -51,6 +51,7 @@ extern const struct kv_cli_cmd kv_cmd_org;
 extern const struct kv_cli_cmd kv_cmd_system;
 extern const struct kv_cli_cmd kv_cmd_contact_point;
 extern const struct kv_cli_cmd kv_cmd_mailbox;
+extern const struct kv_cli_cmd kv_cmd_nemsms;
 extern const struct kv_cli_cmd kv_cmd_user;
 extern const struct kv_cli_cmd kv_cmd_delegation;
 extern const struct kv_cli_cmd kv_cmd_events;

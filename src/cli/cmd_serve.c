@@ -23,6 +23,7 @@
 #include "http/server.h"
 #include "hub/hub.h"
 #include "hub/scheduler.h"
+#include "notify/sender.h"
 #include "identity/rights.h"
 #include "store/store.h"
 #include "util/conf.h"
@@ -60,6 +61,7 @@ static int run(int argc, char **argv)
     struct kv_conf_flags flags;
     struct kv_conf *conf = kv_xcalloc(1, sizeof(*conf));
     struct kv_hub *hub = NULL;
+    struct kv_notify_worker *notifier = NULL;
     struct kv_http_server *srv = NULL;
     struct kv_http_config hc;
     struct kv_err err = {0, ""};
@@ -117,6 +119,12 @@ static int run(int argc, char **argv)
         kv_cli_errorf("serve", "starting workers: too many scheduler hooks");
         goto out;
     }
+    /* notices of new post: the sender thread, and the reminder rule as a hook (src/notify) */
+    rc = kv_notify_worker_start(hub, &notifier, &err);
+    if (rc < 0 || kv_scheduler_add_hook(hub->sched, kv_notify_hook, notifier) < 0) {
+        kv_cli_errorf("serve", "starting workers: %s", rc < 0 ? err.msg : "too many hooks");
+        goto out;
+    }
     rc = kv_web_init(hub, &err);
     if (rc < 0) {
         kv_cli_errorf("serve", "web: %s", err.msg);
@@ -144,10 +152,15 @@ static int run(int argc, char **argv)
     kv_http_server_free(srv);
     srv = NULL;
     kv_hub_stop_workers(hub);
+    kv_notify_worker_stop(notifier); /* after the scheduler, whose hook kicks it */
+    notifier = NULL;
     kv_log(KV_LOG_INFO, "stopped");
     status = KV_EXIT_OK;
 out:
     kv_http_server_free(srv);
+    if (hub)
+        kv_hub_stop_workers(hub);
+    kv_notify_worker_stop(notifier);
     kv_hub_close(hub);
     free(conf);
     return status;

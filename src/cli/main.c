@@ -17,6 +17,7 @@ static const struct kv_cli_cmd *const commands[] = {
     &kv_cmd_system,
     &kv_cmd_contact_point,
     &kv_cmd_mailbox,
+    &kv_cmd_nemsms,
     &kv_cmd_user,
     &kv_cmd_delegation,
     &kv_cmd_events,

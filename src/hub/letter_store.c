@@ -21,6 +21,7 @@
 #include "hub/receipts.h"
 #include "hub/recipient_queue.h"
 #include "hub/stats.h"
+#include "notify/outbox.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/crypto.h"
@@ -159,6 +160,52 @@ struct resolution {
     int used_point;        /* 1: system_id is the named contact point's, 0: the default */
 };
 
+/* A NemSMS letter (messageType NEMSMS) is not a mailbox letter: it goes as an SMS to the
+ * number a citizen subscribed (notify/outbox.h), whatever the mailbox's state (an exempt
+ * citizen may use NemSMS), or it is refused with a receipt that says there is none. */
+static int resolve_nemsms(struct kv_db *db, struct kv_letter *l, struct resolution *r,
+                          struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc, subscribed = 0;
+
+    memset(r, 0, sizeof(*r));
+    kv_str_copy(l->receipt_status, sizeof(l->receipt_status), "RECEIVED");
+    if (strcmp(l->recipient_type, "CPR") == 0 && l->recipient_id[0]) {
+        rc = kv_db_prepare(db,
+                           "SELECT 1 FROM nemsms_subscriptions WHERE cpr = ? AND "
+                           "confirmed_ms IS NOT NULL",
+                           &s, err);
+        if (rc < 0)
+            return rc;
+        kv_stmt_bind_text(s, 1, l->recipient_id, -1);
+        rc = kv_stmt_step(s, err);
+        kv_stmt_done(s);
+        if (rc < 0)
+            return rc;
+        subscribed = rc == KV_ROW;
+    }
+    if (subscribed) {
+        r->state = "AVAILABLE"; /* mailbox_id NULL: in no mailbox; the SMS is its delivery */
+        r->tag = NULL;
+    } else {
+        r->state = "NOT_ALLOWED";
+        r->tag = "MEMO_SEND_NOT_ALLOWED";
+        kv_str_copy(l->receipt_status, sizeof(l->receipt_status), "NOT_ALLOWED");
+        kv_str_copy(l->error_code, sizeof(l->error_code), "NEMSMS_NOT_SUBSCRIBED");
+        snprintf(l->error_message, sizeof(l->error_message),
+                 "recipient %s %s has no NemSMS subscription; the SMS was not sent",
+                 l->recipient_type, l->recipient_id);
+    }
+    kv_str_copy(l->state, sizeof(l->state), r->state);
+    return 0;
+}
+
+static int is_nemsms(const struct kv_letter *l)
+{
+    return l->message_type && strcmp(l->message_type, "NEMSMS") == 0;
+}
+
 static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct resolution *r,
                    struct kv_err *err)
 {
@@ -250,8 +297,8 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
                        "sender_cvr, sender_label, recipient_type, recipient_id, mailbox_id, "
                        "message_id, label, message_type, memo_version, body_sha256, body, size, "
                        "state, receipt_status, error_code, error_message, available_ms, "
-                       "created_ms, sender_mailbox_id) "
-                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                       "created_ms, sender_mailbox_id, legal_notification) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                        &s, err);
     if (rc < 0)
         return rc;
@@ -286,6 +333,7 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
         kv_stmt_bind_int64(s, 22, l->sender_mailbox_id);
     else
         kv_stmt_bind_null(s, 22);
+    kv_stmt_bind_int64(s, 23, l->legal ? 1 : 0);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
         *out_id = kv_stmt_col_int64(s, 0);
@@ -385,7 +433,7 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
             return kv_err_set(err, rc, "cannot generate a transmission id");
     }
     l->time_ms = now;
-    rc = resolve(db, l, now, &r, err);
+    rc = is_nemsms(l) ? resolve_nemsms(db, l, &r, err) : resolve(db, l, now, &r, err);
     if (rc < 0)
         return rc;
     rc = insert_letter(db, l, &r, now, &letter_id, err);
@@ -423,11 +471,23 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
     } else {
         snprintf(props, sizeof(props), "{\"mailboxId\":%lld}", (long long)r.mailbox_id);
     }
-    rc = append_event(db, r.tag, l, subject, props, now, err);
+    rc = r.tag ? append_event(db, r.tag, l, subject, props, now, err) : 0;
     if (rc == 0 && strcmp(r.state, "NOT_ALLOWED") != 0)
         rc = count_letter(db, l, &r, now, err);
     if (rc < 0)
         return rc;
+    if (is_nemsms(l) && strcmp(r.state, "AVAILABLE") == 0) {
+        int subscribed = 0;
+        rc = kv_notify_nemsms_letter(db, letter_id, l->recipient_id, l->notification, now,
+                                     &subscribed, err);
+        if (rc < 0)
+            return rc;
+    } else if (strcmp(r.state, "AVAILABLE") == 0 && r.mailbox_id) {
+        /* the notices of the owner and helpers, in the letter's own transaction */
+        rc = kv_notify_letter_visible(db, letter_id, r.mailbox_id, now, NULL, err);
+        if (rc < 0)
+            return rc;
+    }
     rc = l->sender_mailbox_id ? 0 : insert_receipt(db, l, err); /* no sender system to tell */
     if (rc < 0)
         return rc;
@@ -563,6 +623,7 @@ struct due {
     char system_id[37];   /* sending system */
     char subject[32];     /* "cpr:..." */
     int64_t available_ms; /* value date moment */
+    int64_t mailbox_id;   /* 0 = none (routed to an authority) */
 };
 
 int kv_letters_publish_due(struct kv_db *db, int64_t now_ms, int max, int *out_n,
@@ -594,7 +655,7 @@ int kv_letters_publish_due(struct kv_db *db, int64_t now_ms, int max, int *out_n
     due = kv_xcalloc((size_t)max, sizeof(*due));
     rc = kv_db_prepare(db,
                        "SELECT id, message_uuid, sender_system, recipient_type, recipient_id, "
-                       "available_ms FROM letters WHERE state = 'AWAITING_DELAY' AND "
+                       "available_ms, mailbox_id FROM letters WHERE state = 'AWAITING_DELAY' AND "
                        "available_ms <= ? ORDER BY available_ms, id LIMIT ?",
                        &s, err);
     if (rc < 0)
@@ -610,6 +671,7 @@ int kv_letters_publish_due(struct kv_db *db, int64_t now_ms, int max, int *out_n
                  strcmp(kv_stmt_col_text(s, 3), "CVR") == 0 ? "cvr" : "cpr",
                  kv_stmt_col_text(s, 4));
         d->available_ms = kv_stmt_col_int64(s, 5);
+        d->mailbox_id = kv_stmt_col_is_null(s, 6) ? 0 : kv_stmt_col_int64(s, 6);
     }
     kv_stmt_done(s);
     if (rc < 0)
@@ -643,6 +705,10 @@ int kv_letters_publish_due(struct kv_db *db, int64_t now_ms, int max, int *out_n
             goto out;
         ev.tag = "MEMO_AVAILABLE_TO_RECIPIENT";
         rc = kv_events_append(db, &ev, err);
+        if (rc < 0)
+            goto out;
+        /* the notices of the owner and helpers, in the publishing transaction */
+        rc = kv_notify_letter_visible(db, due[i].id, due[i].mailbox_id, now_ms, NULL, err);
         if (rc < 0)
             goto out;
     }

@@ -71,8 +71,10 @@ void kv_letter_release(struct kv_letter *l)
     free(l->message_type);
     free(l->memo_version);
     free(l->sender_label);
+    free(l->notification);
     kv_problem_release(&l->refusal);
     l->message_id = l->label = l->message_type = l->memo_version = l->sender_label = NULL;
+    l->notification = NULL;
 }
 
 /* Copies s into dst[0..dstsz) trimmed of XML whitespace; returns 0, or -1 when it does not
@@ -185,6 +187,8 @@ static int take_header(struct kv_letter *l, const struct kv_memo_message *msg)
     l->memo_version = kv_xstrdup(msg->memo_version ? msg->memo_version : "");
     (void)copy_trim(l->sender_id, sizeof(l->sender_id), h->sender.id);
     l->sender_label = dup_opt(h->sender.label);
+    l->notification = dup_opt(h->notification);
+    l->legal = h->legal_notification == KV_MEMO_BOOL_TRUE;
     (void)copy_trim(l->recipient_type, sizeof(l->recipient_type), h->recipient.id_type);
     (void)copy_trim(l->recipient_id, sizeof(l->recipient_id), h->recipient.id);
     if (h->recipient.contact_point)

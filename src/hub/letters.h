@@ -73,6 +73,8 @@ struct kv_letter {
                                    Representative (checked against delegation.h when stored),
                                    "" when it sends as itself */
     char *sender_label;         /* owned Sender/label, or NULL */
+    char *notification;         /* owned MessageHeader/notification (a NemSMS text), or NULL */
+    int legal;                  /* 1: legalNotification true (the reminder rule, notify/) */
     char recipient_type[8];     /* Recipient/idType ("CPR", "CVR", other -> unknown) */
     char recipient_id[16];      /* Recipient/recipientID ("" when too long to be one) */
     char contact_point_id[37];  /* Recipient/ContactPoint/contactPointID, "" when none */

@@ -447,7 +447,7 @@ int kv_mail_hook(void *hub_arg)
     struct kv_hub *hub = hub_arg;
     struct kv_mail_opts o;
     struct kv_err err = {0, ""};
-    int rc;
+    int rc, sent = 0, rounds = 0;
 
     memset(&o, 0, sizeof(o));
     o.smtp_url = hub->conf->smtp;
@@ -477,7 +477,11 @@ int kv_mail_hook(void *hub_arg)
                    (long long)pending);
         return 0;
     }
-    rc = kv_mail_send_due(hub->store, &o, kv_clock_now_ms(), NULL, &err);
+    /* Batches while they come back full (notices of new post can be many), bounded. */
+    do {
+        sent = 0;
+        rc = kv_mail_send_due(hub->store, &o, kv_clock_now_ms(), &sent, &err);
+    } while (rc == 0 && sent == KV_MAIL_BATCH && ++rounds < 50);
     if (rc < 0)
         kv_log(KV_LOG_WARN, "mail sender: %s", err.msg);
     return rc;

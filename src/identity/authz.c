@@ -28,6 +28,10 @@ static const struct kv_authz_rule RULES[] = {
      "a mailbox's owner; an organisation's employee with MESSAGE_BASIC"},
     {KV_ACCESS_MAILBOX_WRITE, PEOPLE, KV_PRIV_MESSAGE_WRITE, NULL, 0,
      "a mailbox's owner; an organisation's employee with MESSAGE_WRITE"},
+    {KV_ACCESS_NOTIFY, PEOPLE, KV_PRIV_MESSAGE_BASIC, NULL, 0,
+     "a mailbox's owner (each access its own settings); an organisation's employee with "
+     "MESSAGE_BASIC"},
+    {KV_ACCESS_NEMSMS, K(CITIZEN), -1, NULL, 0, "a citizen, for their own NemSMS subscription"},
     {KV_ACCESS_SIGNED_IN, PEOPLE, -1, NULL, 0, "any signed-in person"},
     {KV_ACCESS_EMPLOYEE, STAFF, -1, NULL, 0, "a person acting for an organisation"},
     {KV_ACCESS_RIGHTS, STAFF, KV_PRIV_ORGANISATION_USER_ADMINISTRATOR, NULL, 0,

@@ -31,6 +31,8 @@
 #define KV_ACCESS_ADMIN "admin"                 /* the operator (admin token) */
 #define KV_ACCESS_MAILBOX "mailbox"             /* read a mailbox: its owner, MESSAGE_BASIC */
 #define KV_ACCESS_MAILBOX_WRITE "mailbox:write" /* write from a mailbox: owner, MESSAGE_WRITE */
+#define KV_ACCESS_NOTIFY "notify"               /* own notification settings of a mailbox */
+#define KV_ACCESS_NEMSMS "nemsms"               /* a citizen's own NemSMS subscription */
 #define KV_ACCESS_SIGNED_IN "signed-in"         /* any signed-in person */
 #define KV_ACCESS_EMPLOYEE "employee"           /* a person acting for an organisation */
 #define KV_ACCESS_RIGHTS "rights"               /* ORGANISATION_USER_ADMINISTRATOR */

@@ -232,3 +232,16 @@ int kv_clock_date_valid(const char *s)
         mdays[1] = 29;
     return y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1];
 }
+
+int64_t kv_clock_copenhagen_offset_ms(int64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+
+    if (!gmtime_r(&t, &tm))
+        return MS_PER_H;
+    return ms >= last_sunday_0100z(tm.tm_year + 1900, 3) &&
+                   ms < last_sunday_0100z(tm.tm_year + 1900, 10)
+               ? 2 * MS_PER_H
+               : MS_PER_H;
+}

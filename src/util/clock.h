@@ -44,5 +44,7 @@ int64_t kv_clock_copenhagen_midnight_ms(int y, int m, int d);
 void kv_clock_copenhagen_date(int64_t ms, char out[11]);
 /* 1 when s is exactly a real calendar date "YYYY-MM-DD" from 1970 on; else 0. */
 int kv_clock_date_valid(const char *s);
+/* Europe/Copenhagen's offset from UTC at instant ms: 1 h (CET) or 2 h (CEST), same rules. */
+int64_t kv_clock_copenhagen_offset_ms(int64_t ms);
 
 #endif

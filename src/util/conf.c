@@ -70,6 +70,19 @@ static const struct kv_conf_entry table[] = {
     {"smtp_from", KV_CONF_STRING, "kuvert@localhost", OFF(smtp_from), 0, 0, NULL,
      "KUVERT_SMTP_FROM", NULL, 0,
      "From address of the warning and deactivation e-mails to recipient systems"},
+    {"sms_gateway", KV_CONF_STRING, "", OFF(sms_gateway), 0, 0, NULL, "KUVERT_SMS_GATEWAY",
+     "--sms-gateway", 1,
+     "notices: URL kuvert POSTs each SMS to as JSON (docs/notifications.md; empty: none)"},
+    {"push_gateway", KV_CONF_STRING, "", OFF(push_gateway), 0, 0, NULL, "KUVERT_PUSH_GATEWAY",
+     "--push-gateway", 1,
+     "notices: URL kuvert POSTs each push message to as JSON (empty: none)"},
+    {"notify_reminder", KV_CONF_DURATION, "7d", OFF(notify_reminder), 0, 365 * DAY_MS, NULL,
+     "KUVERT_NOTIFY_REMINDER", NULL, 0,
+     "one reminder for a letter still unread this long after its notice (0: none)"},
+    {"notify_legal_reminder", KV_CONF_DURATION, "1d", OFF(notify_legal_reminder), 0,
+     365 * DAY_MS, NULL, "KUVERT_NOTIFY_LEGAL_REMINDER", NULL, 0,
+     "one reminder for an unread legal-notification letter this long after its notice "
+     "(0: as other letters)"},
     {"public_url", KV_CONF_STRING, "", OFF(public_url), 0, 0, NULL, "KUVERT_PUBLIC_URL", NULL, 0,
      "externally visible base URL (empty: http://LISTEN)"},
     {"receipt_push_timeout", KV_CONF_DURATION, "10s", OFF(receipt_push_timeout), 100,
@@ -389,6 +402,10 @@ static int conf_validate(const struct kv_conf *c, struct kv_err *err)
                           c->listen);
     if (c->public_url[0] && !kv_url_is_http(c->public_url))
         return kv_err_set(err, KV_EINVAL, "public_url: must be an http:// or https:// URL");
+    if (c->sms_gateway[0] && !kv_url_is_http(c->sms_gateway))
+        return kv_err_set(err, KV_EINVAL, "sms_gateway: must be an http:// or https:// URL");
+    if (c->push_gateway[0] && !kv_url_is_http(c->push_gateway))
+        return kv_err_set(err, KV_EINVAL, "push_gateway: must be an http:// or https:// URL");
     if (c->smtp[0] && strncasecmp(c->smtp, "smtp://", 7) != 0 &&
         strncasecmp(c->smtp, "smtps://", 8) != 0)
         return kv_err_set(err, KV_EINVAL, "smtp: must start with smtp:// or smtps://");

@@ -62,6 +62,10 @@ struct kv_conf {
     int test_clock;                   /* 1: POST /test/clock is served */
     char smtp[KV_CONF_STR_MAX];       /* SMTP URL for notifications, "" = none */
     char smtp_from[KV_CONF_STR_MAX];  /* From address of the hub's e-mails */
+    char sms_gateway[KV_CONF_STR_MAX];  /* notices: SMS gateway URL, "" = none (src/notify) */
+    char push_gateway[KV_CONF_STR_MAX]; /* notices: push gateway URL, "" = none */
+    int64_t notify_reminder;          /* unread letters: one reminder after this, ms, 0 = none */
+    int64_t notify_legal_reminder;    /* legalNotification letters: reminder after this, ms */
     char public_url[KV_CONF_STR_MAX]; /* externally visible base URL, "" = derived from listen */
     int64_t receipt_push_timeout;     /* receipt push HTTP timeout, ms */
     int64_t recipient_push_timeout;   /* one letter push to a recipient system, ms */
