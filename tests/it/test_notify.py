@@ -336,7 +336,8 @@ def test_kill9_while_sending_never_duplicates(tmp_path, sinks):
         r = srv.request("PUT", "/api/mailbox/notifications/mobile", headers=bearer(tok),
                         json={"mobileNumber": "2%07d" % i})
         assert r.status_code == 202
-    assert sinks["sms"].wait_for(lambda ms: len([m for m in ms if m["kind"] == "PIN"]) >= 30)
+    assert sinks["sms"].wait_for(lambda ms: len([m for m in ms if m["kind"] == "PIN"]) >= 30,
+                                 timeout=120)
     pins = [m for m in sinks["sms"].snapshot() if m["kind"] == "PIN"]
     for i, cpr in enumerate(cprs):
         tok = user_token(srv, cpr=cpr)
@@ -348,14 +349,15 @@ def test_kill9_while_sending_never_duplicates(tmp_path, sinks):
     for _ in range(3):
         for cpr in cprs:
             send_min(env, cpr=cpr)
-    sinks["sms"].wait_for(lambda ms: len([m for m in ms if m["kind"] == "NEW"]) >= 5)
+    assert sinks["sms"].wait_for(lambda ms: len([m for m in ms if m["kind"] == "NEW"]) >= 5,
+                                 timeout=120)
     srv.kill9()
     sinks["sms"].set(delay=0)
     srv.start()
     srv.advance_clock("6m")  # past the lease of the rows that were in flight
     done = sinks["sms"].wait_for(
-        lambda ms: len({m["reference"] for m in ms if m["kind"] == "NEW"}) >= 90, timeout=60)
-    assert done
+        lambda ms: len({m["reference"] for m in ms if m["kind"] == "NEW"}) >= 90, timeout=180)
+    assert done, srv.log()
     time.sleep(2)
     new = [m for m in sinks["sms"].snapshot() if m["kind"] == "NEW"]
     refs = {m["reference"] for m in new}
