@@ -26,3 +26,6 @@ $BIN/recipient_bench --letters "${BENCH_PULL_LETTERS:-20000}" \
 # --- web: a portal page with 50 concurrent signed-in sessions: p50/p99, bytes per page ---
 $BIN/web_bench --kuvert build/release/kuvert --sessions "${BENCH_WEB_SESSIONS:-50}" \
     --seconds "${BENCH_SECONDS:-3}"
+
+# --- stats: a year of 10 M letters' aggregates: the send path's upsert, each view's read time ---
+$BIN/stats_bench --letters "${BENCH_STATS_LETTERS:-10000000}"
