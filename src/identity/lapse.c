@@ -8,6 +8,7 @@
  * "active_to_ms > now"); the sweep makes the log and the tables say so. Each privilege is
  * handled in its own transaction, so one failure does not hold back the others.
  */
+#include "identity/citizen.h"
 #include "identity/rights.h"
 
 #include <inttypes.h>
@@ -179,6 +180,8 @@ int kv_rights_hook(void *hub_arg)
     rc = kv_db_acquire(hub->store, &db, &err);
     if (rc == 0)
         rc = kv_rights_sweep(db, kv_clock_now_ms(), NULL, NULL, &err);
+    if (rc == 0) /* companies' limited exemptions (citizen.h) end the same way */
+        rc = kv_cs_sweep(db, kv_clock_now_ms(), NULL, &err);
     kv_db_release(db);
     if (rc < 0)
         kv_log(KV_LOG_WARN, "rights sweep: %s", err.msg);

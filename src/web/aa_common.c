@@ -26,6 +26,11 @@
  *                                                             uploads, POST .../slet deletes
  *                                                             (aa_logo.c)
  *   GET  /logo/{cvr}                                          the logo as image/png (public)
+ *   GET  /administrativ-adgang/borgerservice                  citizen service: look up by CPR
+ *                                                             and name (POST), exempt,
+ *                                                             re-register, grant access
+ *                                                             (aa_citizen.c); .../erhvervsservice
+ *                                                             the same for companies
  *
  * The front page is open to anyone signed in (it says which functions the visitor's rights
  * in the organisation acted for open); every other page asks kv_authz_decide for its access
@@ -78,6 +83,10 @@ static const struct {
      N_("Letters sent and received per day, MeMo usage, dashboards and CSV downloads.")},
     {"/administrativ-adgang/logo", N_("Logo"), KV_ACCESS_ORGANISATION,
      N_("Upload the logo recipients see beside your organisation's name.")},
+    {"/administrativ-adgang/borgerservice", N_("Citizen service"), KV_ACCESS_CITIZEN_SERVICE,
+     N_("Exempt a citizen from Digital Post, register them again, or give a helper access.")},
+    {"/administrativ-adgang/erhvervsservice", N_("Business service"), KV_ACCESS_BUSINESS_SERVICE,
+     N_("Exempt a company from Digital Post for a limited period, or register it again.")},
 };
 
 void kv__aa_head(struct kv_web_portal_page *aa, const char *title_msgid, const char *current,
@@ -209,5 +218,23 @@ const struct kv_http_route kv_web_aa_routes[] = {
     {"POST", "/administrativ-adgang/logo/slet", kv__aa_logo_delete, "web_aa_logo_delete", PAGE,
      KV_ACCESS_ORGANISATION},
     {"GET", "/logo/{cvr}", kv__logo_png, "web_logo", PAGE, KV_ACCESS_PUBLIC},
+    {"GET", "/administrativ-adgang/borgerservice", kv__aa_cs_form, "web_aa_cs", PAGE,
+     KV_ACCESS_CITIZEN_SERVICE},
+    {"POST", "/administrativ-adgang/borgerservice", kv__aa_cs_lookup, "web_aa_cs", PAGE,
+     KV_ACCESS_CITIZEN_SERVICE},
+    {"POST", "/administrativ-adgang/borgerservice/fritag", kv__aa_cs_exempt, "web_aa_cs_exempt",
+     PAGE, KV_ACCESS_CITIZEN_SERVICE},
+    {"POST", "/administrativ-adgang/borgerservice/genregistrer", kv__aa_cs_register,
+     "web_aa_cs_register", PAGE, KV_ACCESS_CITIZEN_SERVICE},
+    {"POST", "/administrativ-adgang/borgerservice/adgang", kv__aa_cs_grant, "web_aa_cs_grant",
+     PAGE, KV_ACCESS_CITIZEN_SERVICE},
+    {"GET", "/administrativ-adgang/erhvervsservice", kv__aa_bs_form, "web_aa_bs", PAGE,
+     KV_ACCESS_BUSINESS_SERVICE},
+    {"POST", "/administrativ-adgang/erhvervsservice", kv__aa_bs_lookup, "web_aa_bs", PAGE,
+     KV_ACCESS_BUSINESS_SERVICE},
+    {"POST", "/administrativ-adgang/erhvervsservice/fritag", kv__aa_bs_exempt,
+     "web_aa_bs_exempt", PAGE, KV_ACCESS_BUSINESS_SERVICE},
+    {"POST", "/administrativ-adgang/erhvervsservice/genregistrer", kv__aa_bs_register,
+     "web_aa_bs_register", PAGE, KV_ACCESS_BUSINESS_SERVICE},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };

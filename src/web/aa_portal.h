@@ -71,4 +71,15 @@ void kv__aa_stats_form(struct kv_web_portal_page *aa, const char *path, int64_t 
 void kv__aa_stats_nav(struct kv_web_portal_page *aa, const char *current, int64_t from,
                       int64_t to);
 
+/* (aa_citizen.c) citizen service (cs) and business service (bs) */
+int kv__aa_cs_form(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_cs_lookup(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_cs_exempt(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_cs_register(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_cs_grant(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_bs_form(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_bs_lookup(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_bs_exempt(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_bs_register(struct kv_http_req *req, struct kv_http_resp *resp);
+
 #endif

@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: MIT
+"""Administrativ Adgang: citizen service and business service (issue 11 item 7,
+docs/administrativ-adgang.md "Citizen service"). Look-up needs number AND full name and is
+logged with the employee; exempting (reason, channel, address; unopened letters from a date as
+paper -> fjernprint) and re-registering change the mailbox the send pipeline uses; a helper's
+access goes through the rights model with a power of attorney PDF; companies are exempted for
+a limited period that ends by itself; every action is an event with the organisation as actor
+and ends on a receipt page."""
+import re
+import time
+
+import pytest
+
+from kuvert_harness import db_connect, run_cli
+from readside_util import send_letter, setup_org
+from test_web import csrf_of, sign_in
+
+CS = "/administrativ-adgang/borgerservice"
+BS = "/administrativ-adgang/erhvervsservice"
+BIRGIT = "birgit.borgerservice@kommunen.dk"   # Kommunen: CITIZEN_SERVICE_EMPLOYEE
+RASMUS = "rasmus.region@regioneksempel.dk"    # Regioneksempel: BUSINESS_SERVICE_EMPLOYEE
+PETER = "peter.sagsbehandler@kommunen.dk"     # neither
+METTE = ("2211771212", "Mette Hansen")        # REGISTERED, an unread letter from Kommunen
+JENS = ("0101701234", "Jens Jensen")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def cs(make_server, tmp_path):
+    d = str(tmp_path / "data")
+    run_cli(["demo"], data=d)
+    return make_server(data_dir=d, args=["--test-login"]), d
+
+
+def q(d, sql, *args):
+    db = db_connect(d)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
+
+
+def status(d, cpr):
+    return q(d, "SELECT status, address FROM mailboxes WHERE owner_id = ?", cpr)[0]
+
+
+def lookup(srv, who, base=CS):
+    page = srv.get(base)
+    assert page.status_code == 200
+    return srv.post(base, data={"csrf": csrf_of(page.text), "id": who[0], "navn": who[1]})
+
+
+def test_lookup_needs_number_and_name_and_is_logged(cs):
+    srv, d = cs
+    sign_in(srv, BIRGIT)
+    r = lookup(srv, (METTE[0], "Mette Jensen"))
+    assert r.status_code == 404 and "Intet match" in r.text and "Mette Hansen" not in r.text
+    r = lookup(srv, ("2211771213", METTE[1]))
+    assert r.status_code == 404 and "Intet match" in r.text
+    r = lookup(srv, (METTE[0], "  mette   HANSEN "))
+    assert r.status_code == 200 and "Tilmeldt Digital Post" in r.text and METTE[0] in r.text
+    rows = q(d, "SELECT actor, subject, props FROM events WHERE tag = 'CPR_LOOKED_UP' ORDER BY seq")
+    assert len(rows) == 3
+    assert all(a and a.startswith("person:") or a for (a, _, _) in rows)
+    assert rows[0][1] == "cpr:2211771212" and '"matched":false' in rows[0][2]
+    assert '"matched":true' in rows[2][2] and '"organisation":"12345678"' in rows[2][2]
+    employee = rows[2][0]
+    assert employee and not employee.startswith("cvr:")
+
+
+def test_exempt_forward_unopened_letters_and_register_again(cs):
+    srv, d = cs
+    sign_in(srv, BIRGIT)
+    page = lookup(srv, METTE)
+    form = {"csrf": csrf_of(page.text), "id": METTE[0], "navn": METTE[1]}
+    # refused: no reason; then a future forward date
+    r = srv.post(CS + "/fritag", data=dict(form, channel="IN_PERSON", adresse="Vej 1\r\n1000 By"))
+    assert r.status_code == 400 and 'id="cs-reason-error"' in r.text and "Vælg årsagen." in r.text
+    r = srv.post(CS + "/fritag", data=dict(form, reason="OTHER", channel="IN_PERSON",
+                                          adresse="Vej 1", fra="2999-01-01"))
+    assert r.status_code == 400 and 'id="cs-forward-error"' in r.text
+    assert status(d, METTE[0])[0] == "REGISTERED"
+    r = srv.post(CS + "/fritag", data=dict(form, reason="LEFT_THE_COUNTRY", channel="PROXY",
+                                          adresse="Mette Hansen\r\nStrandvejen 2\r\n2900 Hellerup",
+                                          fra="2020-01-01"))
+    assert r.status_code == 200 and "Kvittering" in r.text and "Fritaget for Digital Post" in r.text
+    assert status(d, METTE[0]) == ("EXEMPT", "Mette Hansen\nStrandvejen 2\n2900 Hellerup")
+    (ev,) = q(d, "SELECT actor, props FROM events WHERE tag = 'DIGITAL_POST_EXEMPTED'")
+    assert ev[0] == "cvr:12345678" and '"EXEMPT_LEFT_THE_COUNTRY"' in ev[1]
+    assert '"forwarded":1' in ev[1] and '"employee"' in ev[1]
+    # the unopened demo letter goes to print, and is rendered
+    jobs = q(d, "SELECT pj.id, pj.origin, l.message_uuid FROM print_jobs pj JOIN letters l "
+                "ON l.id = pj.letter_id WHERE l.recipient_id = ?", METTE[0])
+    assert len(jobs) == 1 and jobs[0][1] == "FORWARDED"
+    assert q(d, "SELECT COUNT(*) FROM events WHERE tag = 'UNOPENED_MAIL_SENT_AS_PHYSICAL_POST' "
+                "AND message_uuid = ?", jobs[0][2])[0][0] == 1
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        listed = [j for j in run_cli(["print", "list"], data=d) if j["id"] == jobs[0][0]]
+        if listed and listed[0]["pdf"]:
+            break
+        time.sleep(0.2)
+    assert listed[0]["pdf"] and listed[0]["origin"] == "FORWARDED"
+    # a new letter to her is printed now
+    org = setup_org(srv, "12345678")
+    uuid, rec = send_letter(srv, org, cpr=METTE[0])
+    assert "print" in rec["errorMessage"].lower()
+    # status shows the exemption; register again
+    page = lookup(srv, METTE)
+    assert "Fritaget for Digital Post" in page.text and "Udrejst" in page.text
+    r = srv.post(CS + "/genregistrer", data={"csrf": csrf_of(page.text), "id": METTE[0],
+                                             "navn": METTE[1]})
+    assert r.status_code == 200 and "Tilmeldt Digital Post igen" in r.text
+    assert status(d, METTE[0])[0] == "REGISTERED"
+    assert q(d, "SELECT ended_ms IS NOT NULL FROM exemptions")[0][0] == 1
+    (ev,) = q(d, "SELECT actor FROM events WHERE tag = 'DIGITAL_POST_REGISTERED' AND subject = "
+                 "'cpr:2211771212'")
+    assert ev[0] == "cvr:12345678"
+    # wrong name on an action: not found, nothing changes
+    r = srv.post(CS + "/fritag", data={"csrf": csrf_of(page.text), "id": METTE[0],
+                                       "navn": "Someone Else", "reason": "OTHER",
+                                       "channel": "PROXY", "adresse": "x"})
+    assert r.status_code == 404 and status(d, METTE[0])[0] == "REGISTERED"
+
+
+def test_grant_helper_access_with_power_of_attorney(cs):
+    srv, d = cs
+    sign_in(srv, BIRGIT)
+    page = lookup(srv, JENS)
+    form = {"csrf": csrf_of(page.text), "id": JENS[0], "navn": JENS[1],
+            "hjaelper_cpr": "0707601234", "hjaelper_navn": "Hans Hjælper", "niveau": "write",
+            "til": "2099-12-31"}
+
+    def post(data, pdf):
+        files = {"fuldmagt": ("fuldmagt.pdf", pdf, "application/pdf")} if pdf is not None else None
+        return srv.post(CS + "/adgang", data=data, files=files or {"x": ("", b"", "text/plain")})
+
+    r = post(form, b"GIF89a")
+    assert r.status_code == 400 and 'id="cs-poa-error"' in r.text and "ikke et PDF" in r.text
+    r = post(form, None)
+    assert r.status_code == 400 and "Vælg fuldmagten" in r.text
+    r = post(dict(form, hjaelper_cpr=JENS[0]), PDF)
+    assert r.status_code == 400 and 'id="cs-hcpr-error"' in r.text
+    r = post(dict(form, til="2001-01-01"), PDF)
+    assert r.status_code == 400
+    r = post(form, b"%PDF-" + b"0" * (5 * 1024 * 1024))
+    assert r.status_code == 413 and "5 MB" in r.text
+    sofie = "SELECT p.id, p.type FROM privileges p JOIN persons pe ON pe.id = " \
+            "p.grantee_person_id WHERE p.scope_type = 'CPR' AND p.scope_id = ? AND " \
+            "p.status = 'ACTIVE' AND pe.cpr = '0707601234'"
+    assert not q(d, sofie, JENS[0])
+    r = post(form, PDF)
+    assert r.status_code == 200 and "Adgang givet til en hjælper" in r.text
+    (priv,) = q(d, sofie, JENS[0])
+    assert priv[1] == "MAILBOX_READ_WRITE"
+    (poa,) = q(d, "SELECT pdf, org_cvr FROM powers_of_attorney WHERE privilege_id = ?", priv[0])
+    assert bytes(poa[0]) == PDF and poa[1] == "12345678"
+    assert q(d, "SELECT COUNT(*) FROM events WHERE tag = 'READ_ACCESS_CREATED' AND props LIKE ?",
+             '%%"id":%d,%%' % priv[0])[0][0] == 1
+    (ev,) = q(d, "SELECT actor FROM events WHERE tag = 'PRIVILEGES_GRANTED_ON_BEHALF_OF'")
+    assert ev[0] == "cvr:12345678"
+    page = lookup(srv, JENS)
+    assert "Hans Hjælper" in page.text and "Læse og skrive" in page.text
+    r = post(dict(form, csrf=csrf_of(page.text)), PDF)
+    assert r.status_code == 409 and "allerede" in r.text
+
+
+def test_company_limited_exemption_ends_by_itself(cs):
+    srv, d = cs
+    sign_in(srv, RASMUS)
+    company = ("33445566", "Bageriet ApS")
+    page = lookup(srv, company, BS)
+    assert page.status_code == 200 and "Fritag virksomheden i en periode" in page.text
+    form = {"csrf": csrf_of(page.text), "id": company[0], "navn": company[1],
+            "reason": "OTHER", "channel": "IN_PERSON", "adresse": "Bageriet ApS\nTorvet 1"}
+    r = srv.post(BS + "/fritag", data=form)
+    assert r.status_code == 400 and 'id="cs-until-error"' in r.text
+    today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
+    r = srv.post(BS + "/fritag", data=dict(form, til=today))
+    assert r.status_code == 200 and "Kvittering" in r.text
+    assert status(d, company[0])[0] == "EXEMPT"
+    # the rights hook ends it once its last day is over
+    db = db_connect(d)
+    try:
+        db.execute("UPDATE exemptions SET until_ms = 1 WHERE mailbox_id = "
+                   "(SELECT id FROM mailboxes WHERE owner_id = ?)", (company[0],))
+        db.commit()
+    finally:
+        db.close()
+    deadline = time.time() + 30
+    while time.time() < deadline and status(d, company[0])[0] != "REGISTERED":
+        time.sleep(0.2)
+    assert status(d, company[0])[0] == "REGISTERED"
+    assert q(d, "SELECT actor FROM events WHERE tag = 'DIGITAL_POST_REGISTERED' AND subject = "
+                "'cvr:33445566'")[0][0] == "hub"
+
+
+def test_access(cs):
+    srv, d = cs
+    sign_in(srv, PETER)
+    assert srv.get(CS).status_code == 403 and srv.get(BS).status_code == 403
+    srv.session.cookies.clear()
+    sign_in(srv, BIRGIT)
+    assert srv.get(BS).status_code == 403
+    page = srv.get(CS)
+    assert srv.post(CS, data={"csrf": "x" * 43, "id": METTE[0], "navn": METTE[1]}).status_code == 403
+    assert not q(d, "SELECT 1 FROM events WHERE tag = 'CPR_LOOKED_UP'")
+    assert page.status_code == 200
