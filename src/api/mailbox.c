@@ -27,7 +27,7 @@ static int owner_of(struct kv_http_req *req, struct kv_http_resp *resp, struct k
 static int list(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_db *db = NULL;
-    struct kv_mbox_owner owner;
+    struct kv_mbox_owner owner = {.type = ""}; /* rep_* empty: the owner acts */
     struct kv_mbox_query q;
     struct kv_err err = {0};
     int64_t limit;
@@ -87,7 +87,7 @@ static int load(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db
 static int get_one(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_db *db = NULL;
-    struct kv_mbox_owner owner;
+    struct kv_mbox_owner owner = {.type = ""}; /* rep_* empty: the owner acts */
     struct kv_mbox_letter l;
     struct kv_err err = {0};
     json_t *out = NULL;
@@ -159,7 +159,7 @@ static char *disposition(const char *name)
 static int get_file(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_db *db = NULL;
-    struct kv_mbox_owner owner;
+    struct kv_mbox_owner owner = {.type = ""}; /* rep_* empty: the owner acts */
     struct kv_mbox_letter l;
     struct kv_err err = {0};
     unsigned char *data = NULL;
@@ -206,7 +206,7 @@ out:
 static int mark_read(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_db *db = NULL;
-    struct kv_mbox_owner owner;
+    struct kv_mbox_owner owner = {.type = ""}; /* rep_* empty: the owner acts */
     struct kv_mbox_letter l;
     struct kv_err err = {0};
     int first, rc;

@@ -295,7 +295,7 @@ static int size_gate(struct kv_http_req *req, struct kv_http_resp *resp, int rep
 int kv__mailbox_send_admit(struct kv_http_req *req, struct kv_http_resp *resp,
                            const char *owner_type, const char *owner_id)
 {
-    struct kv_mbox_owner owner;
+    struct kv_mbox_owner owner = {.type = ""}; /* rep_* empty: the owner acts */
     const char *cl = kv_http_req_header(req, "Content-Length");
     int reply = strcmp(req->route->name, "mailbox_reply") == 0;
     uint64_t size = 0;
@@ -381,7 +381,7 @@ static void answer_sent(struct kv_http_resp *resp, const struct kv_mbox_sent *o)
 static int write_letter(struct kv_http_req *req, struct kv_http_resp *resp, int reply)
 {
     struct kv_db *db = NULL;
-    struct kv_mbox_owner owner;
+    struct kv_mbox_owner owner = {.type = ""}; /* rep_* empty: the owner acts */
     struct kv_mbox_sent sent;
     struct kv_problem refusal;
     struct request r;

@@ -148,6 +148,12 @@ int kv__demo_people(struct kv__admin *a, json_t *res, struct kv_err *err)
         g.issuer = "cpr:0101701234";
         rc = kv_rights_grant(a->db, &g, 0, NULL, err);
     }
+    /* Mette has asked for read and write access to Jens's post: he answers at /post/adgang */
+    if (rc == 0)
+        rc = kv_person_find_cpr(a->db, "2211771212", &p, err);
+    if (rc == 0)
+        rc = kv_request_mailbox_access(a->db, p.id, "Jens", "Jensen", jens.cpr,
+                                       "MAILBOX_READ_WRITE", 0, NULL, err);
     return rc;
 }
 
@@ -155,6 +161,15 @@ void kv__demo_people_print(json_t *res)
 {
     const json_t *v, *r;
     size_t i, j;
+
+    printf("\nCitizens (sign in by CPR with `kuvert serve --test-login`; their post is at"
+           " /post/):\n");
+    json_array_foreach(json_object_get(res, "persons"), i, v)
+        printf("  %s %s\n", json_string_value(json_object_get(v, "cpr")),
+               json_string_value(json_object_get(v, "name")));
+    printf("  Sofie Nielsen may read Jens Jensen's post (read access, switch mailbox at /post/);"
+           "\n  Mette Hansen has asked for read and write access to it: Jens answers at"
+           " /post/adgang.\n");
 
     printf("\nEmployees (sign in by e-mail with `kuvert serve --test-login`):\n");
     json_array_foreach(json_object_get(res, "employees"), i, v) {

@@ -390,6 +390,44 @@ int kv_events_query(struct kv_db *db, const struct kv_event_query *q, json_t **o
     return 0;
 }
 
+/* 16 tag placeholders; unused ones repeat the first tag (a static text: the statement cache
+ * keys on it). */
+static const char SQL_OF_SUBJECT[] =
+    "SELECT seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props,"
+    " prev_hash, hash FROM events WHERE subject = ? AND seq < ?"
+    " AND tag IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ORDER BY seq DESC LIMIT ?";
+
+int kv_events_of_subject(struct kv_db *db, const char *subject, const char *const *tags,
+                         int n_tags, int64_t before_seq, int limit, json_t **out,
+                         struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    json_t *arr;
+    int rc, i;
+
+    *out = NULL;
+    if (limit < 1 || limit > 200 || n_tags < 1 || n_tags > 16 || !subject)
+        return kv_err_set(err, KV_EINVAL, "limit must be 1..200 and 1..16 tags");
+    rc = kv_db_prepare(db, SQL_OF_SUBJECT, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, subject, -1);
+    kv_stmt_bind_int64(s, 2, before_seq > 0 ? before_seq : INT64_MAX);
+    for (i = 0; i < 16; i++)
+        kv_stmt_bind_text(s, 3 + i, tags[i < n_tags ? i : 0], -1);
+    kv_stmt_bind_int64(s, 19, limit);
+    arr = json_array();
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW)
+        json_array_append_new(arr, row_json(s));
+    kv_stmt_done(s);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
 int kv_events_verify(struct kv_db *db, int64_t *out_count, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;

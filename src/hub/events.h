@@ -82,6 +82,14 @@ enum {
     KV_EVENT_SORT_DESC = 16   /* or-ed in: descending */
 };
 
+/* The events about one subject (e.g. "cpr:0101701234": a mailbox's activity log) whose tag is
+ * one of the n_tags in tags (1..16), newest first, with seq < before_seq (0: from the newest),
+ * at most limit (1..200): an owned JSON array of the EventLog objects of kv_events_query. Reads
+ * through the index events(subject, seq). */
+int kv_events_of_subject(struct kv_db *db, const char *subject, const char *const *tags,
+                         int n_tags, int64_t before_seq, int limit, json_t **out,
+                         struct kv_err *err);
+
 /* One search of the event log by a system (NgDP's GET /apis/v1/events/). Strings are
  * borrowed; NULL means "no filter". Ids are lower case. */
 struct kv_event_search {

@@ -474,6 +474,10 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
     rc = r.tag ? append_event(db, r.tag, l, subject, props, now, err) : 0;
     if (rc == 0 && strcmp(r.state, "NOT_ALLOWED") != 0)
         rc = count_letter(db, l, &r, now, err);
+    if (rc == 0 && l->sender_mailbox_id && l->writer_subject[0]) {
+        snprintf(props, sizeof(props), "{\"recipient\":\"%s\"}", subject);
+        rc = append_event(db, "MAILBOX_MESSAGE_SENT", l, l->writer_subject, props, now, err);
+    }
     if (rc < 0)
         return rc;
     if (is_nemsms(l) && strcmp(r.state, "AVAILABLE") == 0) {

@@ -86,6 +86,9 @@ struct kv_letter {
     char actor[16];             /* event actor of such a letter ("cpr:<n>"), "" = system_id */
     unsigned memo_flags;        /* MeMo markup used (hub/stats.h KV_MEMO_USES_*), for the
                                    usage statistics */
+    char writer_subject[16];    /* such a letter's mailbox owner ("cpr:<n>"/"cvr:<n>"): the store
+                                   also records MAILBOX_MESSAGE_SENT under it (the mailbox's
+                                   activity log: who wrote, when); "" for none */
     /* refusal (outcome KV_LETTER_REFUSED or KV_LETTER_CONFLICT) */
     struct kv_problem refusal;  /* owned: kind KV_EINVAL (the letter is wrong), KV_EPERM (not
                                    this sender's to send) or KV_ECONFLICT (uuid reused) */

@@ -66,11 +66,11 @@ static int update(struct kv_db *db, const struct kv_mbox_owner *owner,
 {
     struct kv_stmt *s = NULL;
     struct kv_event ev;
-    char who[16];
+    char who[16], subj[16];
     int rc, i = 1;
 
-    snprintf(who, sizeof(who), "%s:%s", strcmp(owner->type, "CPR") == 0 ? "cpr" : "cvr",
-             owner->id);
+    kv_mbox_actor(owner, who, sizeof(who));
+    kv_mbox_subject(owner, subj, sizeof(subj));
     rc = kv_db_begin(db, err);
     if (rc < 0)
         return rc;
@@ -90,7 +90,7 @@ static int update(struct kv_db *db, const struct kv_mbox_owner *owner,
         ev.message_uuid = l->message_uuid;
         ev.system_id = l->sender_system[0] ? l->sender_system : NULL;
         ev.actor = who;
-        ev.subject = who;
+        ev.subject = subj;
         ev.props_json = props;
         ev.time_ms = kv_clock_now_ms();
         rc = kv_events_append(db, &ev, err);

@@ -152,6 +152,16 @@ static int build(const struct kv_mbox_owner *owner, const struct kv_mailbox *mb,
     kv_memo_str_set(&msg->header.message_id, msg->header.message_uuid);
     rc = kv_memo_build_sender(msg, owner->id, owner->type, mb->name[0] ? mb->name : owner->id,
                               err);
+    if (rc == 0 && owner->rep_cpr[0]) {
+        /* a helper with read-write access writes: the authority learns who (MeMo 1.2
+         * Sender/Representative: the helper's CPR and name) */
+        struct kv_memo_representative *r = kv_xcalloc(1, sizeof(*r));
+
+        kv_memo_str_set(&r->id, owner->rep_cpr);
+        kv_memo_str_set(&r->id_type, "CPR");
+        kv_memo_str_set(&r->label, owner->rep_name[0] ? owner->rep_name : owner->rep_cpr);
+        msg->header.sender.representative = r;
+    }
     if (rc == 0)
         rc = kv_memo_build_recipient(msg, t->org, "CVR", t->org_label[0] ? t->org_label : NULL,
                                      err);
@@ -282,8 +292,8 @@ static int submit(struct kv_hub *hub, const struct kv_mbox_owner *owner,
     kv_str_copy(l.recipient_id, sizeof(l.recipient_id), t->org);
     kv_str_copy(l.contact_point_id, sizeof(l.contact_point_id), t->point_id);
     l.sender_mailbox_id = mb->id;
-    snprintf(l.actor, sizeof(l.actor), "%s:%s", strcmp(owner->type, "CPR") == 0 ? "cpr" : "cvr",
-             owner->id);
+    kv_mbox_actor(owner, l.actor, sizeof(l.actor));
+    kv_mbox_subject(owner, l.writer_subject, sizeof(l.writer_subject));
     rc = kv_uuid_v4(l.transmission_id);
     if (rc < 0) {
         kv_err_set(err, rc, "cannot generate a transmission id");

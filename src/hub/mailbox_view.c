@@ -513,20 +513,33 @@ out:
     return rc;
 }
 
+void kv_mbox_actor(const struct kv_mbox_owner *owner, char *out, size_t n)
+{
+    if (owner->rep_cpr[0])
+        snprintf(out, n, "cpr:%s", owner->rep_cpr);
+    else
+        kv_mbox_subject(owner, out, n);
+}
+
+void kv_mbox_subject(const struct kv_mbox_owner *owner, char *out, size_t n)
+{
+    snprintf(out, n, "%s:%s", strcmp(owner->type, "CPR") == 0 ? "cpr" : "cvr", owner->id);
+}
+
 int kv_mbox_mark_read(struct kv_db *db, const struct kv_mbox_owner *owner,
                       const struct kv_mbox_letter *l, int *out_first, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     struct kv_event ev;
-    char who[16];
+    char who[16], subj[16];
     int64_t now = kv_clock_now_ms();
     int rc;
 
     *out_first = 0;
     if (l->sent) /* the writer's own letter: nothing to record */
         return 0;
-    snprintf(who, sizeof(who), "%s:%s", strcmp(owner->type, "CPR") == 0 ? "cpr" : "cvr",
-             owner->id);
+    kv_mbox_actor(owner, who, sizeof(who));
+    kv_mbox_subject(owner, subj, sizeof(subj));
     rc = kv_db_begin(db, err);
     if (rc < 0)
         return rc;
@@ -546,7 +559,7 @@ int kv_mbox_mark_read(struct kv_db *db, const struct kv_mbox_owner *owner,
         ev.message_uuid = l->message_uuid;
         ev.system_id = l->sender_system[0] ? l->sender_system : NULL;
         ev.actor = who;
-        ev.subject = who;
+        ev.subject = subj;
         ev.time_ms = now;
         rc = kv_events_append(db, &ev, err);
         if (rc < 0)

@@ -39,11 +39,20 @@ struct kv_db;
                                           (mailbox_folders.h) */
 #define KV_MBOX_TEXT_MAX 200     /* longest search text, bytes */
 
-/* The caller: a mailbox owner. */
+/* The caller: a mailbox owner, or a helper acting in the owner's mailbox with read or
+ * read-write access (identity/rights.h; who may is decided before these functions run). */
 struct kv_mbox_owner {
-    char type[4]; /* "CPR" | "CVR" */
-    char id[11];  /* the number */
+    char type[4];       /* "CPR" | "CVR" */
+    char id[11];        /* the number */
+    char rep_cpr[11];   /* a helper acting for the owner: their CPR; "" = the owner acts */
+    char rep_name[257]; /* the helper's name (letters they write name them, mailbox_send.h) */
 };
+
+/* Event actor of what owner does: "cpr:<helper>" when a helper acts, else "cpr:<n>" /
+ * "cvr:<n>" of the owner. The subject of those events is always the owner
+ * (kv_mbox_subject), so the mailbox's activity log finds them (mailbox_activity.h). */
+void kv_mbox_actor(const struct kv_mbox_owner *owner, char *out, size_t n);
+void kv_mbox_subject(const struct kv_mbox_owner *owner, char *out, size_t n);
 
 struct kv_mbox_query {
     const char *folder; /* only this folder, or NULL for all */

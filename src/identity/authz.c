@@ -17,41 +17,50 @@
 #define ALL (K(NONE) | PEOPLE | K(SYSTEM) | K(ADMIN))
 
 static const struct kv_authz_rule RULES[] = {
-    {KV_ACCESS_PUBLIC, ALL, -1, NULL, 0, "anyone, signed in or not"},
-    {KV_ACCESS_SYSTEM, K(SYSTEM), -1, NULL, 0, "any active sender or recipient system"},
-    {KV_ACCESS_SENDER, K(SYSTEM), -1, "sender", 0, "a sender system"},
-    {KV_ACCESS_RECIPIENT, K(SYSTEM), -1, "recipient", 0, "a recipient system"},
+    {KV_ACCESS_PUBLIC, ALL, -1, NULL, 0, "anyone, signed in or not", 0, 0},
+    {KV_ACCESS_SYSTEM, K(SYSTEM), -1, NULL, 0, "any active sender or recipient system", 0, 0},
+    {KV_ACCESS_SENDER, K(SYSTEM), -1, "sender", 0, "a sender system", 0, 0},
+    {KV_ACCESS_RECIPIENT, K(SYSTEM), -1, "recipient", 0, "a recipient system", 0, 0},
     {KV_ACCESS_SYSTEM_ORG, K(SYSTEM), -1, NULL, 1,
-     "a system of the organisation named in the path"},
-    {KV_ACCESS_ADMIN, K(ADMIN), -1, NULL, 0, "the operator (admin token)"},
+     "a system of the organisation named in the path", 0, 0},
+    {KV_ACCESS_ADMIN, K(ADMIN), -1, NULL, 0, "the operator (admin token)", 0, 0},
     {KV_ACCESS_MAILBOX, PEOPLE, KV_PRIV_MESSAGE_BASIC, NULL, 0,
-     "a mailbox's owner; an organisation's employee with MESSAGE_BASIC"},
+     "a mailbox's owner; a helper with read access; an organisation's employee with "
+     "MESSAGE_BASIC",
+     KV_PRIV_BIT(KV_PRIV_MAILBOX_READ), 0},
     {KV_ACCESS_MAILBOX_WRITE, PEOPLE, KV_PRIV_MESSAGE_WRITE, NULL, 0,
-     "a mailbox's owner; an organisation's employee with MESSAGE_WRITE"},
+     "a mailbox's owner; a helper with read-write access; an organisation's employee with "
+     "MESSAGE_WRITE",
+     KV_PRIV_BIT(KV_PRIV_MAILBOX_READ_WRITE), 0},
     {KV_ACCESS_NOTIFY, PEOPLE, KV_PRIV_MESSAGE_BASIC, NULL, 0,
      "a mailbox's owner (each access its own settings); an organisation's employee with "
-     "MESSAGE_BASIC"},
-    {KV_ACCESS_NEMSMS, K(CITIZEN), -1, NULL, 0, "a citizen, for their own NemSMS subscription"},
-    {KV_ACCESS_SIGNED_IN, PEOPLE, -1, NULL, 0, "any signed-in person"},
-    {KV_ACCESS_EMPLOYEE, STAFF, -1, NULL, 0, "a person acting for an organisation"},
+     "MESSAGE_BASIC; never a helper acting in another's mailbox (no change of contact details)",
+     0, 1},
+    {KV_ACCESS_NEMSMS, K(CITIZEN), -1, NULL, 0, "a citizen, for their own NemSMS subscription",
+     0, 1},
+    {KV_ACCESS_MAILBOX_OWNER, K(CITIZEN), -1, NULL, 0,
+     "the citizen who owns the mailbox shown (not a helper acting in it)", 0, 1},
+    {KV_ACCESS_CITIZEN, K(CITIZEN), -1, NULL, 0, "a person signed in as themself (CPR)", 0, 0},
+    {KV_ACCESS_SIGNED_IN, PEOPLE, -1, NULL, 0, "any signed-in person", 0, 0},
+    {KV_ACCESS_EMPLOYEE, STAFF, -1, NULL, 0, "a person acting for an organisation", 0, 0},
     {KV_ACCESS_RIGHTS, STAFF, KV_PRIV_ORGANISATION_USER_ADMINISTRATOR, NULL, 0,
-     "rettighedsadministrator of the organisation acted for"},
-    {KV_ACCESS_SYSTEMS, STAFF, KV_PRIV_SYSTEM_MANAGER, NULL, 0, "systemadministrator"},
+     "rettighedsadministrator of the organisation acted for", 0, 0},
+    {KV_ACCESS_SYSTEMS, STAFF, KV_PRIV_SYSTEM_MANAGER, NULL, 0, "systemadministrator", 0, 0},
     {KV_ACCESS_CONTACTS, STAFF, KV_PRIV_CONTACT_ADMINISTRATOR, NULL, 0,
-     "kontaktstrukturadministrator"},
+     "kontaktstrukturadministrator", 0, 0},
     {KV_ACCESS_EVENTLOG, STAFF, KV_PRIV_MESSAGE_LOG_ADMINISTRATOR, NULL, 0,
-     "hændelseslogadministrator"},
+     "hændelseslogadministrator", 0, 0},
     {KV_ACCESS_RECALL, STAFF, KV_PRIV_RECALL_ADMINISTRATOR, NULL, 0,
-     "tilbagekaldelsesadministrator"},
+     "tilbagekaldelsesadministrator", 0, 0},
     {KV_ACCESS_STATISTICS, STAFF, KV_PRIV_STATISTICS_ADMINISTRATOR, NULL, 0,
-     "statistikadministrator"},
+     "statistikadministrator", 0, 0},
     {KV_ACCESS_ORGANISATION, STAFF, KV_PRIV_ORGANISATION_ADMINISTRATOR, NULL, 0,
-     "organisationsadministrator"},
+     "organisationsadministrator", 0, 0},
     {KV_ACCESS_CITIZEN_SERVICE, K(EMPLOYEE), KV_PRIV_CITIZEN_SERVICE_EMPLOYEE, NULL, 0,
-     "borgerservicemedarbejder"},
+     "borgerservicemedarbejder", 0, 0},
     {KV_ACCESS_BUSINESS_SERVICE, K(EMPLOYEE), KV_PRIV_BUSINESS_SERVICE_EMPLOYEE, NULL, 0,
-     "erhvervsservicemedarbejder"},
-    {KV_ACCESS_TESTPORTAL, STAFF, KV_PRIV_TEST_PORTAL, NULL, 0, "testportalbruger"},
+     "erhvervsservicemedarbejder", 0, 0},
+    {KV_ACCESS_TESTPORTAL, STAFF, KV_PRIV_TEST_PORTAL, NULL, 0, "testportalbruger", 0, 0},
 };
 
 const struct kv_authz_rule *kv_authz_rules(size_t *out_n)
@@ -97,6 +106,11 @@ enum kv_authz_result kv_authz_decide(const struct kv_principal *p, const char *a
             return KV_AUTHZ_FORBIDDEN;
         break;
     case KV_PRINCIPAL_CITIZEN:
+        if (r->owner_only && p->mbox_id[0])
+            return KV_AUTHZ_FORBIDDEN;
+        if (r->mbox_privs && (p->privs & r->mbox_privs) != r->mbox_privs)
+            return KV_AUTHZ_FORBIDDEN;
+        break;
     case KV_PRINCIPAL_ADMIN:
     case KV_PRINCIPAL_NONE:
         break;
@@ -160,6 +174,11 @@ json_t *kv_authz_rules_json(void)
         }
         if (r->system_kind)
             json_object_set_new(o, "systemKind", json_string(r->system_kind));
+        for (k = 0; k < KV_PRIV__COUNT; k++)
+            if (r->mbox_privs & KV_PRIV_BIT(k))
+                json_object_set_new(o, "mailboxPrivilege",
+                                    json_string(kv_priv_table()[k].code));
+        json_object_set_new(o, "ownerOnly", json_boolean(r->owner_only));
         json_array_append_new(arr, o);
     }
     return arr;

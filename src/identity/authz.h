@@ -33,6 +33,8 @@
 #define KV_ACCESS_MAILBOX_WRITE "mailbox:write" /* write from a mailbox: owner, MESSAGE_WRITE */
 #define KV_ACCESS_NOTIFY "notify"               /* own notification settings of a mailbox */
 #define KV_ACCESS_NEMSMS "nemsms"               /* a citizen's own NemSMS subscription */
+#define KV_ACCESS_MAILBOX_OWNER "mailbox:owner" /* the owner of the mailbox shown, not a helper */
+#define KV_ACCESS_CITIZEN "citizen"             /* a person signed in as themself (CPR) */
 #define KV_ACCESS_SIGNED_IN "signed-in"         /* any signed-in person */
 #define KV_ACCESS_EMPLOYEE "employee"           /* a person acting for an organisation */
 #define KV_ACCESS_RIGHTS "rights"               /* ORGANISATION_USER_ADMINISTRATOR */
@@ -57,6 +59,10 @@ struct kv_authz_rule {
     int scoped;          /* 1: the request names an organisation (path); a system or person
                             must belong to / act for it */
     const char *what;    /* one line for docs and `kuvert config access` */
+    unsigned mbox_privs; /* KV_PRIV_BIT()s a citizen must hold in the mailbox shown (their own
+                            gives all; a helper's read or read-write access, identity.h
+                            kv_principal_enter_mailbox, gives less); 0 for none */
+    int owner_only;      /* 1: a citizen acting as a helper in another's mailbox is refused */
 };
 
 /* The rule table (static) and its length. */
@@ -90,7 +96,8 @@ void kv_principal_mailbox_owner(struct kv_principal *out, const char *owner_type
                                 const char *owner_id);
 
 /* The rule table as JSON: [{access, kinds: [...], privilege?, privilegeDa?, systemKind?,
- * scoped, what}] (owned). */
+ * scoped, what, mailboxPrivilege? (what a citizen must hold in the mailbox shown), ownerOnly}]
+ * (owned). */
 json_t *kv_authz_rules_json(void);
 
 #endif

@@ -527,6 +527,12 @@ int kv__rights_end(struct kv_db *db, const struct kv_privilege *p, const char *s
     if (rc < 0)
         return rc;
     subject_of(p->scope_type, p->scope_id, subject, sizeof(subject));
+    if (mailbox && strcmp(status, "REVOKED") == 0 && strcmp(p->source, "REQUEST") == 0) {
+        rc = kv__id_event(db, "ACCESS_REQUEST_REVOKED", actor, subject,
+                          kv_rights_privilege_json(p), err);
+        if (rc < 0)
+            return rc;
+    }
     return kv__id_event(db,
                         mailbox ? "READ_ACCESS_DELETED"
                         : strcmp(status, "EXPIRED") == 0 ? "PRIVILEGES_EXPIRED"

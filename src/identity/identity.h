@@ -45,8 +45,13 @@ struct kv_principal {
                                  system's organisation; "" for citizens, admin, nobody */
     char system_id[37];       /* system principals */
     char system_kind[12];     /* "sender" | "recipient" */
-    uint32_t privs;           /* privilege types held in org_cvr (citizens: in their own
-                                 mailbox), bit (1u << enum kv_priv), as loaded */
+    uint32_t privs;           /* privilege types held in org_cvr (citizens: in the mailbox
+                                 shown -- their own, or mbox_*), bit (1u << enum kv_priv), as
+                                 loaded */
+    char mbox_type[4];        /* a citizen acting as a helper in another's mailbox (read or
+                                 read-write access, rights.h): its owner type "CPR"/"CVR";
+                                 "" when in their own mailbox */
+    char mbox_id[11];         /* that owner's number */
     int64_t loaded_ms;        /* when privs was computed */
 };
 
@@ -125,6 +130,13 @@ int kv_principal_for_person(struct kv_db *db, int64_t person_id, const char *org
  * how many were written. Each entry is 9 bytes (8 digits + NUL). */
 int kv_principal_contexts(struct kv_db *db, int64_t person_id, char (*out)[9], size_t max,
                           size_t *out_n, struct kv_err *err);
+/* Turns citizen principal p (kv_principal_for_person) into a helper acting in the mailbox of
+ * owner_type/owner_id: privs become what the person's access there allows at now
+ * (MAILBOX_READ, plus MAILBOX_READ_WRITE for read-write access) and mbox_* name the owner.
+ * The person's own mailbox leaves p as it is. KV_EPERM when p is not a citizen or holds no
+ * active access there (p unchanged). */
+int kv_principal_enter_mailbox(struct kv_db *db, struct kv_principal *p, const char *owner_type,
+                               const char *owner_id, struct kv_err *err);
 /* Actor text for events: "employee:<person id>@<cvr>", "cpr:<cpr>", "person:<id>", the
  * system id, "admin", or "anonymous". out has n bytes. */
 void kv_principal_actor(const struct kv_principal *p, char *out, size_t n);

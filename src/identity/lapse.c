@@ -2,7 +2,8 @@
  *
  * lapse.c: privileges with an end date (see rights.h). The scheduler's hook runs
  * kv_rights_sweep every pass: it queues a warning mail (hub/mail.c's outbox, kind
- * PRIVILEGE_EXPIRY) KV_RIGHTS_NOTIFY_BEFORE_MS before a privilege ends, and marks ended ones
+ * PRIVILEGE_EXPIRY) KV_RIGHTS_NOTIFY_BEFORE_MS before a privilege ends (for mailbox access to
+ * the helper and to the owner), and marks ended ones
  * EXPIRED with event PRIVILEGES_EXPIRED (READ_ACCESS_DELETED for mailbox access). A privilege
  * stops counting at its end instant whether or not the sweep has run (rights are read with
  * "active_to_ms > now"); the sweep makes the log and the tables say so. Each privilege is
@@ -44,6 +45,7 @@ static const char SQL_RCPT[] =
     "  OR s.id IN (SELECT e.person_id FROM employees e WHERE e.id = ? AND e.status = 'ACTIVE')"
     "  OR s.id IN (SELECT e.person_id FROM user_group_members m JOIN employees e"
     "   ON e.id = m.employee_id WHERE m.group_id = ? AND e.status = 'ACTIVE')"
+    "  OR s.cpr = ?"
     "  OR s.id IN (SELECT e.person_id FROM privileges q JOIN employees e"
     "   ON e.id = q.grantee_employee_id WHERE q.type = 'ORGANISATION_USER_ADMINISTRATOR'"
     "   AND q.status = 'ACTIVE' AND q.scope_type = 'CVR' AND q.scope_id = ?"
@@ -73,6 +75,7 @@ static int notify_one(struct kv_db *db, const struct kv_privilege *p, int64_t no
 {
     const struct kv_priv_info *info = &kv_priv_table()[p->type];
     char addrs[50][KV_EMAIL_MAX + 1], when[32], subject_ev[24], subj[256];
+    int mailbox = (info->flags & KV_PRIV_F_MAILBOX) != 0;
     struct kv_buf body;
     struct kv_stmt *s;
     int n = 0, i, rc;
@@ -83,7 +86,10 @@ static int notify_one(struct kv_db *db, const struct kv_privilege *p, int64_t no
     kv_stmt_bind_int64(s, 1, p->grantee_person_id ? p->grantee_person_id : -1);
     kv_stmt_bind_int64(s, 2, p->grantee_employee_id ? p->grantee_employee_id : -1);
     kv_stmt_bind_int64(s, 3, p->grantee_group_id ? p->grantee_group_id : -1);
-    kv_stmt_bind_text(s, 4, p->grantee_cvr[0] ? p->grantee_cvr : "-", -1);
+    /* mailbox access: the owner gets the notice too */
+    kv_stmt_bind_text(s, 4, mailbox && strcmp(p->scope_type, "CPR") == 0 ? p->scope_id : "-",
+                      -1);
+    kv_stmt_bind_text(s, 5, p->grantee_cvr[0] ? p->grantee_cvr : "-", -1);
     while ((rc = kv_stmt_step(s, err)) == KV_ROW && n < 50)
         kv__id_copy(addrs[n++], sizeof(addrs[0]), kv_stmt_col_text(s, 0));
     kv_stmt_done(s);
@@ -92,14 +98,23 @@ static int notify_one(struct kv_db *db, const struct kv_privilege *p, int64_t no
     kv_clock_format_utc(p->active_to_ms, when, sizeof(when));
     snprintf(subj, sizeof(subj), "Din rettighed udløber: %s", info->name_da);
     kv_buf_init(&body, KV_MAIL_BODY_MAX);
-    kv_buf_printf(&body,
-                  "Rettigheden \"%s\" (%s) i %s %s udløber %s (UTC).\n\n"
-                  "Har du stadig brug for den, så bed din rettighedsadministrator om at forlænge"
-                  " den i Rettighedsportalen.\n\n"
-                  "The right \"%s\" (%s) in %s %s ends at %s (UTC). If you still need it, ask your"
-                  " rights administrator to extend it in the Rettighedsportal.\n",
-                  info->name_da, info->code, p->scope_type, p->scope_id, when, info->name_en,
-                  info->code, p->scope_type, p->scope_id, when);
+    if (mailbox)
+        kv_buf_printf(&body,
+                      "%s til postkassen %s %s udløber %s (UTC). Skal adgangen fortsætte, kan "
+                      "hjælperen bede om den igen under Post > Adgang til post.\n\n"
+                      "%s to the mailbox %s %s ends at %s (UTC). To keep it, the helper can ask "
+                      "for it again under Post > Access to post.\n",
+                      info->name_da, p->scope_type, p->scope_id, when, info->name_en,
+                      p->scope_type, p->scope_id, when);
+    else
+        kv_buf_printf(&body,
+                      "Rettigheden \"%s\" (%s) i %s %s udløber %s (UTC).\n\n"
+                      "Har du stadig brug for den, så bed din rettighedsadministrator om at forlænge"
+                      " den i Rettighedsportalen.\n\n"
+                      "The right \"%s\" (%s) in %s %s ends at %s (UTC). If you still need it, ask your"
+                      " rights administrator to extend it in the Rettighedsportal.\n",
+                      info->name_da, info->code, p->scope_type, p->scope_id, when, info->name_en,
+                      info->code, p->scope_type, p->scope_id, when);
     for (i = 0; i < n && rc == 0; i++) {
         if (!kv_mail_addr_ok(addrs[i]))
             continue;

@@ -153,6 +153,29 @@ int kv_principal_for_person(struct kv_db *db, int64_t person_id, const char *org
     return kv_rights_load(db, p.id, org_cvr, out->loaded_ms, &out->privs, err);
 }
 
+int kv_principal_enter_mailbox(struct kv_db *db, struct kv_principal *p, const char *owner_type,
+                               const char *owner_id, struct kv_err *err)
+{
+    int level = 0, rc;
+
+    if (p->kind != KV_PRINCIPAL_CITIZEN || !owner_type || !owner_id)
+        return kv_err_set(err, KV_EPERM, "only a citizen acts in another's mailbox");
+    if (strcmp(owner_type, "CPR") == 0 && p->cpr[0] && strcmp(p->cpr, owner_id) == 0)
+        return 0; /* their own */
+    rc = kv_rights_mailbox_level(db, p->person_id, owner_type, owner_id, kv_clock_now_ms(),
+                                 &level, err);
+    if (rc < 0)
+        return rc;
+    if (level <= 0)
+        return kv_err_set(err, KV_EPERM, "no access to this mailbox");
+    p->privs = KV_PRIV_BIT(KV_PRIV_MAILBOX_READ);
+    if (level >= 2)
+        p->privs |= KV_PRIV_BIT(KV_PRIV_MAILBOX_READ_WRITE);
+    kv__id_copy(p->mbox_type, sizeof(p->mbox_type), owner_type);
+    kv__id_copy(p->mbox_id, sizeof(p->mbox_id), owner_id);
+    return 0;
+}
+
 void kv_principal_actor(const struct kv_principal *p, char *out, size_t n)
 {
     if (!p) {

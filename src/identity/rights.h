@@ -185,6 +185,35 @@ int kv_request_decide(struct kv_db *db, int64_t request_id, int approve, const c
 int kv_request_list(struct kv_db *db, const char *scope_type, const char *scope_id, json_t **out,
                     struct kv_err *err);
 
+/* Helpers (mailbox_access.c): read (MAILBOX_READ) or read-write (MAILBOX_READ_WRITE) access
+ * to a person's mailbox. kv_request_mailbox_access: person_id asks for code in the mailbox of
+ * the citizen with CPR cpr, whom they name by first and last name (compared with the first
+ * and last word of the owner's registered name, ignoring ASCII case); active_to_ms 0 = until
+ * revoked. KV_EINVAL for bad input or one's own mailbox; KV_ENOTFOUND "no mailbox matches"
+ * alike for an unknown CPR, a closed mailbox and a wrong name; KV_ECONFLICT when the same
+ * request waits already. Event ACCESS_REQUEST_SUBMITTED. The owner decides with
+ * kv_request_decide; either side ends it with kv_rights_revoke (READ_ACCESS_DELETED, and
+ * ACCESS_REQUEST_REVOKED for an access that came from a request). */
+int kv_request_mailbox_access(struct kv_db *db, int64_t person_id, const char *first,
+                              const char *last, const char *cpr, const char *code,
+                              int64_t active_to_ms, int64_t *out_id, struct kv_err *err);
+struct kv_request_info {
+    int64_t id, person_id;  /* the request, the person who asked */
+    char type[40];          /* privilege code */
+    char scope_type[4];     /* "CVR" | "CPR" */
+    char scope_id[11];
+    int64_t active_to_ms;   /* 0 = until revoked */
+    char state[12];         /* "SUBMITTED" | "APPROVED" | "REJECTED" | "WITHDRAWN" */
+};
+int kv_request_get(struct kv_db *db, int64_t id, struct kv_request_info *out,
+                   struct kv_err *err);
+/* What the mailbox access page shows person_id (owned JSON): {askedByMe: [...], held: [...]}
+ * and, when owner_id is given (their own mailbox), {waitingForMe: [...], given: [...]}; each
+ * entry {id (request or privilege id), name, number (CPR), type, nameDa, activeToMs?,
+ * created, numberType? (held)}. Active accesses only. */
+int kv_mailbox_access_view(struct kv_db *db, int64_t person_id, const char *owner_type,
+                           const char *owner_id, json_t **out, struct kv_err *err);
+
 /* Lapse: marks every ACTIVE privilege whose end has passed at now_ms EXPIRED (event
  * PRIVILEGES_EXPIRED, actor "hub") and queues the warning mail (kind PRIVILEGE_EXPIRY, event
  * PRIVILEGE_EXPIRATION_NOTIFIED) of those ending within KV_RIGHTS_NOTIFY_BEFORE_MS, to the

@@ -4,8 +4,10 @@
  * post_letter.c). Every page and form starts with kv__post_begin, which signs the visitor in
  * (or redirects), asks the one authorisation function (identity/authz.h) for the access key
  * the route table in post_folder.c declares for the matched route, checks the CSRF token of a
- * POST, works out whose mailbox the principal reads (a citizen: their CPR; a person acting for
- * an organisation with MESSAGE_BASIC: its CVR) and opens a connection. A letter named in a
+ * POST, works out whose mailbox the principal reads (a citizen: their CPR, or -- as a helper
+ * with read or read-write access who switched to it -- the owner's, with owner.rep_* naming
+ * the helper; a person acting for an organisation with MESSAGE_BASIC: its CVR) and opens a
+ * connection. A letter named in a
  * path is loaded for that owner only (hub/mailbox_view.h), so another person's letter is a
  * 404 exactly like a letter that does not exist.
  *
@@ -49,5 +51,19 @@ int kv__post_move(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__post_purge(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__post_reply_form(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__post_reply_send(struct kv_http_req *req, struct kv_http_resp *resp);
+/* Helpers' access, the switcher and the activity log (post_access.c). */
+int kv__post_access(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_ask_form(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_ask_send(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_access_approve(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_access_reject(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_access_revoke(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_switch(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_activity(struct kv_http_req *req, struct kv_http_resp *resp);
+/* The mailbox switcher form (own post, mailboxes given access to, organisations acted for);
+ * nothing when there is only one mailbox to show. */
+void kv__post_switcher(struct kv__post *pp);
+/* 1 when the principal may write from the mailbox shown (the mailbox:write key). */
+int kv__post_may_write(const struct kv__post *pp);
 
 #endif

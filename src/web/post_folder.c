@@ -12,6 +12,8 @@
  *   POST /post/brev/{uuid}/flyt                 field mappe=inbox|deleted: delete or restore
  *   POST /post/brev/{uuid}/slet-endeligt        delete permanently (only from "deleted")
  *   GET  /post/brev/{uuid}/svar, POST same      reply (post_letter.c)
+ *   /post/adgang..., /post/postkasse, /post/aktivitet   helpers' access, the mailbox
+ *        switcher, the activity log (post_access.c)
  *
  * All state lives in the hub's mailbox domain (hub/mailbox_view.h, hub/mailbox_folders.h,
  * hub/mailbox_send.h); nothing here writes SQL.
@@ -45,11 +47,23 @@ const struct kv_http_route kv_web_post_routes[] = {
      KV_ACCESS_MAILBOX},
     {"POST", "/post/brev/{id}/flyt", kv__post_move, "web_post_move", PAGE, KV_ACCESS_MAILBOX},
     {"POST", "/post/brev/{id}/slet-endeligt", kv__post_purge, "web_post_purge", PAGE,
-     KV_ACCESS_MAILBOX},
+     KV_ACCESS_MAILBOX_WRITE},
     {"GET", "/post/brev/{id}/svar", kv__post_reply_form, "web_post_reply", PAGE,
      KV_ACCESS_MAILBOX_WRITE},
     {"POST", "/post/brev/{id}/svar", kv__post_reply_send, "web_post_reply_send", PAGE,
      KV_ACCESS_MAILBOX_WRITE},
+    {"GET", "/post/adgang", kv__post_access, "web_post_access", PAGE, KV_ACCESS_CITIZEN},
+    {"GET", "/post/adgang/anmod", kv__post_ask_form, "web_post_ask", PAGE, KV_ACCESS_CITIZEN},
+    {"POST", "/post/adgang/anmod", kv__post_ask_send, "web_post_ask_send", PAGE,
+     KV_ACCESS_CITIZEN},
+    {"POST", "/post/adgang/anmodning/{id}/godkend", kv__post_access_approve,
+     "web_post_access_approve", PAGE, KV_ACCESS_MAILBOX_OWNER},
+    {"POST", "/post/adgang/anmodning/{id}/afvis", kv__post_access_reject,
+     "web_post_access_reject", PAGE, KV_ACCESS_MAILBOX_OWNER},
+    {"POST", "/post/adgang/{id}/ophaev", kv__post_access_revoke, "web_post_access_revoke", PAGE,
+     KV_ACCESS_CITIZEN},
+    {"POST", "/post/postkasse", kv__post_switch, "web_post_switch", PAGE, KV_ACCESS_SIGNED_IN},
+    {"GET", "/post/aktivitet", kv__post_activity, "web_post_activity", PAGE, KV_ACCESS_MAILBOX},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };
 
@@ -69,7 +83,13 @@ int kv__post_begin(struct kv__post *pp, struct kv_http_req *req, struct kv_http_
         kv_web_error(&pp->ctx, 403);
         return 0;
     }
-    if (p->kind == KV_PRINCIPAL_CITIZEN && p->cpr[0]) {
+    if (p->kind == KV_PRINCIPAL_CITIZEN && p->mbox_id[0]) {
+        /* a helper in the mailbox they switched to (who.c re-checked the access) */
+        snprintf(pp->owner.type, sizeof(pp->owner.type), "%s", p->mbox_type);
+        snprintf(pp->owner.id, sizeof(pp->owner.id), "%s", p->mbox_id);
+        snprintf(pp->owner.rep_cpr, sizeof(pp->owner.rep_cpr), "%s", p->cpr);
+        snprintf(pp->owner.rep_name, sizeof(pp->owner.rep_name), "%s", p->name);
+    } else if (p->kind == KV_PRINCIPAL_CITIZEN && p->cpr[0]) {
         snprintf(pp->owner.type, sizeof(pp->owner.type), "CPR");
         snprintf(pp->owner.id, sizeof(pp->owner.id), "%s", p->cpr);
     } else if ((p->kind == KV_PRINCIPAL_EMPLOYEE || p->kind == KV_PRINCIPAL_COMPANY_USER) &&
@@ -93,6 +113,11 @@ int kv__post_begin(struct kv__post *pp, struct kv_http_req *req, struct kv_http_
         return 0;
     }
     return 1;
+}
+
+int kv__post_may_write(const struct kv__post *pp)
+{
+    return kv_authz_decide(&pp->ctx.principal, KV_ACCESS_MAILBOX_WRITE, NULL) == KV_AUTHZ_ALLOW;
 }
 
 void kv__post_end(struct kv__post *pp)
@@ -232,6 +257,18 @@ int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp)
     }
     kv_html(h, "<h1>%m</h1>\n<p>%m <strong>%t %t</strong></p>\n", N_("Post"),
             N_("Mailbox:"), pp.owner.type, pp.owner.id);
+    if (pp.owner.rep_cpr[0])
+        kv_html(h, "<div class=\"alert alert-info\" role=\"status\"><div class=\"alert-body\">"
+                   "<p class=\"alert-text\">%m</p></div></div>\n",
+                kv__post_may_write(&pp)
+                    ? N_("You are reading another person's post with read and write access.")
+                    : N_("You are reading another person's post with read access."));
+    kv__post_switcher(&pp);
+    kv_html(h, "<p class=\"post-links\"><a href=\"/post/aktivitet\">%m</a>",
+            N_("Activity in the mailbox"));
+    if (pp.ctx.principal.kind == KV_PRINCIPAL_CITIZEN)
+        kv_html(h, " · <a href=\"/post/adgang\">%m</a>", N_("Access to post"));
+    kv_html(h, "</p>\n");
     kv_html(h, "<div class=\"row\"><div class=\"col-12 col-lg-3\">\n");
     folder_nav(&pp, f->key, &counts);
     kv_html(h, "</div><div class=\"col-12 col-lg-9\">\n<h2>%m</h2>\n", f->msgid);

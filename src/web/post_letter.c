@@ -21,6 +21,7 @@
 
 #include "http/http.h"
 #include "hub/hub.h"
+#include "hub/mailbox_activity.h"
 #include "hub/mailbox_folders.h"
 #include "hub/mailbox_send.h"
 #include "memo/model.h"
@@ -140,6 +141,10 @@ int kv__post_letter(struct kv_http_req *req, struct kv_http_resp *resp)
     if (!kv__post_begin(&pp, req, resp, 0) || !load(&pp, &l, &m))
         goto out;
     h = &pp.ctx.h;
+    if (pp.owner.rep_cpr[0] &&
+        kv_mbox_log_representative_read(pp.db, &pp.owner, &l, &err) < 0)
+        kv_log(KV_LOG_WARN, "%s: representative read not recorded: %s", req->request_id,
+               err.msg);
     if (!l.sent && !l.read_ms) {
         if (kv_mbox_mark_read(pp.db, &pp.owner, &l, &first, &err) < 0)
             kv_log(KV_LOG_WARN, "%s: not marked read: %s", req->request_id, err.msg);
@@ -173,7 +178,7 @@ int kv__post_letter(struct kv_http_req *req, struct kv_http_resp *resp)
     kv_html(h, "</dl>\n");
     /* actions on the letter */
     kv_html(h, "<div class=\"letter-actions mb-6\">");
-    if (reply_open(&l, m))
+    if (reply_open(&l, m) && kv__post_may_write(&pp))
         kv_html(h, "<a class=\"button button-primary\" href=\"/post/brev/%q/svar\">%m</a> ", uuid,
                 N_("Reply"));
     if (!l.sent) {
@@ -192,7 +197,7 @@ int kv__post_letter(struct kv_http_req *req, struct kv_http_resp *resp)
                                                                : KV_MBOX_FOLDER_DELETED,
                 strcmp(l.folder, KV_MBOX_FOLDER_DELETED) == 0 ? N_("Move back to the inbox")
                                                                : N_("Delete"));
-        if (strcmp(l.folder, KV_MBOX_FOLDER_DELETED) == 0)
+        if (strcmp(l.folder, KV_MBOX_FOLDER_DELETED) == 0 && kv__post_may_write(&pp))
             kv_html(h,
                     "<form method=\"post\" action=\"/post/brev/%q/slet-endeligt\" "
                     "class=\"inline-form\"><input type=\"hidden\" name=\"csrf\" value=\"%a\">"

@@ -240,7 +240,8 @@ int kv_web_session_from_req(struct kv_http_req *req, struct kv_web_session *out,
         return rc;
     rc = kv_db_prepare(db,
                        "SELECT subject_type, subject, name, COALESCE(org_cvr, ''), csrf, method, "
-                       "created_ms, last_used_ms, expires_ms, person_id FROM web_sessions "
+                       "created_ms, last_used_ms, expires_ms, person_id, COALESCE(mailbox, '') "
+                       "FROM web_sessions "
                        "WHERE id_sha256 = ? AND revoked_ms IS NULL",
                        &st, err);
     if (rc < 0)
@@ -259,6 +260,7 @@ int kv_web_session_from_req(struct kv_http_req *req, struct kv_web_session *out,
         out->last_used_ms = kv_stmt_col_int64(st, 7);
         out->expires_ms = kv_stmt_col_int64(st, 8);
         out->person_id = kv_stmt_col_int64(st, 9);
+        snprintf(out->mailbox, sizeof(out->mailbox), "%s", kv_stmt_col_text(st, 10));
     }
     kv_stmt_done(st);
     if (rc < 0)
@@ -336,6 +338,29 @@ int kv_web_session_set_org(struct kv_hub *hub, const struct kv_web_session *s, c
     rc = kv_db_prepare(db, "UPDATE web_sessions SET org_cvr = ? WHERE id_sha256 = ?", &st, err);
     if (rc == 0) {
         kv_stmt_bind_text(st, 1, cvr && *cvr ? cvr : NULL, -1);
+        kv_stmt_bind_text(st, 2, s->id_sha256, -1);
+        rc = kv_stmt_step(st, err);
+        kv_stmt_done(st);
+        if (rc > 0)
+            rc = 0;
+    }
+    kv_db_release(db);
+    return rc;
+}
+
+int kv_web_session_set_mailbox(struct kv_hub *hub, const struct kv_web_session *s,
+                               const char *mailbox, struct kv_err *err)
+{
+    struct kv_db *db = NULL;
+    struct kv_stmt *st = NULL;
+    int rc;
+
+    rc = kv_db_acquire(hub->store, &db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_db_prepare(db, "UPDATE web_sessions SET mailbox = ? WHERE id_sha256 = ?", &st, err);
+    if (rc == 0) {
+        kv_stmt_bind_text(st, 1, mailbox && *mailbox ? mailbox : NULL, -1);
         kv_stmt_bind_text(st, 2, s->id_sha256, -1);
         rc = kv_stmt_step(st, err);
         kv_stmt_done(st);

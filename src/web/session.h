@@ -40,6 +40,8 @@ struct kv_web_session {
     char subject[256];          /* CPR, or the employee's e-mail */
     char name[260];             /* display name (KV_NAME_MAX + 1 fits) */
     char org_cvr[16];           /* organisation context, "" for none */
+    char mailbox[16];           /* mailbox switched to at /post/ ("CPR:<n>"/"CVR:<n>" of a
+                                   mailbox the person was given access to), "" = their own */
     char csrf[KV_WEB_CSRF_LEN + 1]; /* synchronizer token */
     char method[8];             /* "test" or "oidc" */
     int64_t created_ms, last_used_ms, expires_ms;
@@ -66,6 +68,11 @@ int kv_web_session_revoke(struct kv_http_req *req, struct kv_http_resp *resp,
 /* Sets the organisation context of the session. */
 int kv_web_session_set_org(struct kv_hub *hub, const struct kv_web_session *s, const char *cvr,
                            struct kv_err *err);
+
+/* Sets the mailbox the session shows at /post/ ("" or NULL = the person's own; the caller
+ * checks the access first, and the principal re-checks it on every request). */
+int kv_web_session_set_mailbox(struct kv_hub *hub, const struct kv_web_session *s,
+                               const char *mailbox, struct kv_err *err);
 
 /* 1 when token equals the session's CSRF token (constant time). */
 int kv_web_csrf_ok(const struct kv_web_session *s, const char *token);

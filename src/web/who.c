@@ -132,6 +132,21 @@ int kv_web_principal(struct kv_http_req *req, struct kv_principal *out,
     rc = kv_principal_for_person(db, s.person_id,
                                  strcmp(s.subject_type, "EMPLOYEE") == 0 ? s.org_cvr : "", out,
                                  err);
+    if (rc == 0 && strcmp(s.subject_type, "CPR") == 0 && s.mailbox[0] &&
+        strlen(s.mailbox) > 4 && s.mailbox[3] == ':') {
+        /* a helper in the mailbox they switched to; an access that ended leaves them in
+         * their own mailbox (kv_principal_enter_mailbox leaves out as it was) */
+        char type[4];
+        struct kv_err e2 = {0, ""};
+
+        memcpy(type, s.mailbox, 3);
+        type[3] = '\0';
+        if (kv_principal_enter_mailbox(db, out, type, s.mailbox + 4, &e2) < 0 &&
+            e2.code != KV_EPERM) {
+            *err = e2;
+            rc = e2.code;
+        }
+    }
     kv_db_release(db);
     if (rc == KV_EPERM || rc == KV_ENOTFOUND)
         return kv_err_set(err, KV_EAUTH, "the session's person may no longer act");

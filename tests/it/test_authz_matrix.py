@@ -56,6 +56,14 @@ def decide(rule, p, scope):
             return "forbid"
         if rule.get("privilege") and rule["privilege"] not in p["privs"]:
             return "forbid"
+    if p["kind"] == "citizen":
+        # a helper in another's mailbox holds only what their access gives (read or
+        # read-write) and is refused where only the owner may act
+        if rule.get("ownerOnly") and p.get("helper"):
+            return "forbid"
+        mp = rule.get("mailboxPrivilege")
+        if mp and mp not in p.get("mbox_privs", {"MAILBOX_READ", "MAILBOX_READ_WRITE"}):
+            return "forbid"
     if rule["scoped"] and scope != p.get("org"):
         return "forbid"
     return "allow"
@@ -103,7 +111,11 @@ def roles_of(srv, demo):
     roles = [Role("nobody"), system("sender"), system("recipient"),
              Role("admin", {"Authorization": "Bearer " + ADMIN_TOKEN}, api={"kind": "admin"}),
              token("CPR", "2211771212"), token("CVR", "33445566"),
-             Role("citizen-session", session_subject="2211771212", page={"kind": "citizen"})]
+             Role("citizen-session", session_subject="2211771212", page={"kind": "citizen"}),
+             # Sofie reads Jens's post with read access (demo) and has switched to it
+             Role("helper-session", session_subject="1502851236",
+                  page={"kind": "citizen", "helper": True, "mbox_privs": {"MAILBOX_READ"}})]
+    roles[-1].switch_to = "CPR:0101701234"
     # every demo employee, with the rights `kuvert user list` says they hold in their first
     # organisation context (the session's default)
     held = {}
@@ -126,6 +138,14 @@ def sign_in(srv, role):
     r = role.http.post(srv.url + "/login/test", data={"subject": role.subject, "csrf": csrf},
                        allow_redirects=False, timeout=30)
     assert r.status_code == 303, (role.name, r.status_code, r.text[:300])
+    if getattr(role, "switch_to", None):
+        page = role.http.get(srv.url + "/post/", timeout=30)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        r = role.http.post(srv.url + "/post/postkasse", data={"csrf": csrf,
+                                                               "postkasse": role.switch_to},
+                           allow_redirects=False, timeout=30)
+        assert r.status_code == 303, (role.name, r.status_code, r.text[:300])
+        assert "læseadgang" in role.http.get(srv.url + "/post/", timeout=30).text
 
 
 def test_every_route_with_every_role(matrix):

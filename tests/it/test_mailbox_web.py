@@ -224,7 +224,7 @@ ROUTES = [  # (method, path template, access key as declared in post_folder.c)
     ("GET", "/post/brev/{u}/fil/0", "mailbox"),
     ("POST", "/post/brev/{u}/ulaest", "mailbox"),
     ("POST", "/post/brev/{u}/flyt", "mailbox"),
-    ("POST", "/post/brev/{u}/slet-endeligt", "mailbox"),
+    ("POST", "/post/brev/{u}/slet-endeligt", "mailbox:write"),
     ("GET", "/post/brev/{u}/svar", "mailbox:write"),
     ("POST", "/post/brev/{u}/svar", "mailbox:write"),
 ]

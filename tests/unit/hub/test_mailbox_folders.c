@@ -38,7 +38,7 @@ struct fx {
     char uuid[N][37];
 };
 
-static const struct kv_mbox_owner OWNER = {"CPR", "2211771212"};
+static const struct kv_mbox_owner OWNER = {.type = "CPR", .id = "2211771212"};
 
 static int setup(void **state)
 {

@@ -121,6 +121,37 @@ static void test_kinds(void **state)
     assert_int_equal(kv_authz_decide(&sys, "", NULL), KV_AUTHZ_FORBIDDEN);
 }
 
+/* A citizen in their own mailbox holds every mailbox bit; a helper who switched to another's
+ * mailbox holds only what the access gives and is never the owner. */
+static void test_helpers(void **state)
+{
+    struct kv_principal own, reader, writer;
+
+    (void)state;
+    memset(&own, 0, sizeof(own));
+    own.kind = KV_PRINCIPAL_CITIZEN;
+    snprintf(own.cpr, sizeof(own.cpr), "1502851236");
+    own.privs = KV_PRIV_BIT(KV_PRIV_MAILBOX_READ) | KV_PRIV_BIT(KV_PRIV_MAILBOX_READ_WRITE);
+    reader = own;
+    snprintf(reader.mbox_type, sizeof(reader.mbox_type), "CPR");
+    snprintf(reader.mbox_id, sizeof(reader.mbox_id), "0101701234");
+    reader.privs = KV_PRIV_BIT(KV_PRIV_MAILBOX_READ);
+    writer = reader;
+    writer.privs |= KV_PRIV_BIT(KV_PRIV_MAILBOX_READ_WRITE);
+    assert_int_equal(kv_authz_decide(&own, KV_ACCESS_MAILBOX, NULL), KV_AUTHZ_ALLOW);
+    assert_int_equal(kv_authz_decide(&own, KV_ACCESS_MAILBOX_WRITE, NULL), KV_AUTHZ_ALLOW);
+    assert_int_equal(kv_authz_decide(&own, KV_ACCESS_MAILBOX_OWNER, NULL), KV_AUTHZ_ALLOW);
+    assert_int_equal(kv_authz_decide(&reader, KV_ACCESS_MAILBOX, NULL), KV_AUTHZ_ALLOW);
+    assert_int_equal(kv_authz_decide(&reader, KV_ACCESS_MAILBOX_WRITE, NULL), KV_AUTHZ_FORBIDDEN);
+    assert_int_equal(kv_authz_decide(&reader, KV_ACCESS_MAILBOX_OWNER, NULL), KV_AUTHZ_FORBIDDEN);
+    assert_int_equal(kv_authz_decide(&writer, KV_ACCESS_MAILBOX_WRITE, NULL), KV_AUTHZ_ALLOW);
+    assert_int_equal(kv_authz_decide(&writer, KV_ACCESS_MAILBOX_OWNER, NULL), KV_AUTHZ_FORBIDDEN);
+    assert_int_equal(kv_authz_decide(&reader, KV_ACCESS_CITIZEN, NULL), KV_AUTHZ_ALLOW);
+    /* a citizen without any mailbox bit (no access loaded) reads nothing */
+    reader.privs = 0;
+    assert_int_equal(kv_authz_decide(&reader, KV_ACCESS_MAILBOX, NULL), KV_AUTHZ_FORBIDDEN);
+}
+
 static void test_rules_json(void **state)
 {
     json_t *a = kv_authz_rules_json();
@@ -139,6 +170,7 @@ int main(void)
         cmocka_unit_test(test_nobody),
         cmocka_unit_test(test_privileges),
         cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_helpers),
         cmocka_unit_test(test_rules_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * mailbox_activity.c: a mailbox's activity log over the event log, and the event of a helper
+ * opening a letter (see mailbox_activity.h). No SQL of its own: events.c reads and appends.
+ */
+#include "hub/mailbox_activity.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hub/events.h"
+#include "store/store.h"
+#include "util/clock.h"
+
+static const char *const TAGS[] = {
+    "MESSAGE_READ",
+    "MAILBOX_READ_BY_PARTY_REPRESENTATIVE",
+    "MESSAGE_MOVED",
+    "MESSAGE_DELETED",
+    "MAILBOX_MESSAGE_SENT",
+    "ACCESS_REQUEST_SUBMITTED",
+    "ACCESS_REQUEST_APPROVED",
+    "ACCESS_REQUEST_REJECTED",
+    "ACCESS_REQUEST_REVOKED",
+    "READ_ACCESS_CREATED",
+    "READ_ACCESS_DELETED",
+    "PRIVILEGE_EXPIRATION_NOTIFIED",
+};
+
+const char *const *kv_mbox_activity_tags(int *n_out)
+{
+    *n_out = (int)(sizeof(TAGS) / sizeof(TAGS[0]));
+    return TAGS;
+}
+
+int kv_mbox_activity(struct kv_db *db, const struct kv_mbox_owner *owner, int64_t before_seq,
+                     json_t **out, struct kv_err *err)
+{
+    char subject[16];
+    json_t *arr = NULL, *res;
+    size_t n;
+    int rc;
+
+    *out = NULL;
+    kv_mbox_subject(owner, subject, sizeof(subject));
+    rc = kv_events_of_subject(db, subject, TAGS, (int)(sizeof(TAGS) / sizeof(TAGS[0])),
+                              before_seq, KV_MBOX_ACTIVITY_PAGE + 1, &arr, err);
+    if (rc < 0)
+        return rc;
+    n = json_array_size(arr);
+    res = json_object();
+    if (n > KV_MBOX_ACTIVITY_PAGE) {
+        json_array_remove(arr, n - 1);
+        json_object_set_new(
+            res, "nextBefore",
+            json_copy(json_object_get(json_array_get(arr, KV_MBOX_ACTIVITY_PAGE - 1), "seq")));
+    } else {
+        json_object_set_new(res, "nextBefore", json_null());
+    }
+    json_object_set_new(res, "items", arr);
+    *out = res;
+    return 0;
+}
+
+int kv_mbox_log_representative_read(struct kv_db *db, const struct kv_mbox_owner *owner,
+                                    const struct kv_mbox_letter *l, struct kv_err *err)
+{
+    struct kv_event ev;
+    char who[16], subj[16];
+    int rc;
+
+    if (!owner->rep_cpr[0])
+        return 0;
+    kv_mbox_actor(owner, who, sizeof(who));
+    kv_mbox_subject(owner, subj, sizeof(subj));
+    memset(&ev, 0, sizeof(ev));
+    ev.tag = "MAILBOX_READ_BY_PARTY_REPRESENTATIVE";
+    ev.message_uuid = l->message_uuid;
+    ev.system_id = l->sender_system[0] ? l->sender_system : NULL;
+    ev.actor = who;
+    ev.subject = subj;
+    ev.time_ms = kv_clock_now_ms();
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_events_append(db, &ev, err);
+    if (rc == 0)
+        rc = kv_db_commit(db, err);
+    if (rc < 0)
+        kv_db_rollback(db);
+    return rc;
+}
