@@ -22,6 +22,7 @@
 
 #include "cli/admin.h"
 #include "cli/cli.h"
+#include "cli/demo_notify.h"
 #include "cli/demo_people.h"
 #include "hub/contact_points.h"
 #include "hub/directory.h"
@@ -302,6 +303,8 @@ static int seed(struct kv__admin *a, json_t *res, struct kv_err *err)
             token = NULL;
         }
     }
+    if (rc == 0) /* before the letters, so they make notices */
+        rc = kv__demo_notify(a, res, err);
     if (rc == 0)
         rc = seed_letters(a, senders, letters, err);
     if (rc == 0)
@@ -333,6 +336,8 @@ static void print_text(json_t *res)
         printf("  %s %-10s %s\n", json_string_value(json_object_get(v, "ownerType")),
                json_string_value(json_object_get(v, "ownerId")),
                json_string_value(json_object_get(v, "token")));
+    printf("\nNotifications: %s (CPR %s) has the confirmed e-mail address %s\n",
+           "Mette Hansen", KV__DEMO_NOTIFY_CPR, KV__DEMO_NOTIFY_EMAIL);
     printf("\nLetters:\n");
     json_array_foreach(json_object_get(res, "letters"), i, v)
         printf("  %s %-11s %-14s %s\n", json_string_value(json_object_get(v, "messageUUID")),

@@ -588,11 +588,17 @@ static void *worker_main(void *arg)
     struct kv_notify_worker *w = arg;
     struct kv_notify_opts o;
     struct kv_conf *c = w->hub->conf;
+    char base[KV_CONF_STR_MAX + 16];
 
     memset(&o, 0, sizeof(o));
     o.sms_url = c->sms_gateway;
     o.push_url = c->push_gateway;
-    o.public_url = c->public_url;
+    /* the base of the link in e-mails: public_url, else http://LISTEN (as the API's links) */
+    snprintf(base, sizeof(base), "%s%s", c->public_url[0] ? "" : "http://",
+             c->public_url[0] ? c->public_url : c->listen);
+    if (base[0] && base[strlen(base) - 1] == '/')
+        base[strlen(base) - 1] = '\0';
+    o.public_url = base;
     o.timeout_ms = DEFAULT_TIMEOUT_MS;
     for (;;) {
         struct timespec until, t0, t1;

@@ -268,6 +268,7 @@ int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp)
             N_("Activity in the mailbox"));
     if (pp.ctx.principal.kind == KV_PRINCIPAL_CITIZEN)
         kv_html(h, " · <a href=\"/post/adgang\">%m</a>", N_("Access to post"));
+    kv_html(h, " · <a href=\"/post/indstillinger/\">%m</a>", N_("Notifications"));
     kv_html(h, "</p>\n");
     kv_html(h, "<div class=\"row\"><div class=\"col-12 col-lg-3\">\n");
     folder_nav(&pp, f->key, &counts);
