@@ -33,9 +33,10 @@ static const struct kv_authz_rule RULES[] = {
      "MESSAGE_WRITE",
      KV_PRIV_BIT(KV_PRIV_MAILBOX_READ_WRITE), 0},
     {KV_ACCESS_NOTIFY, PEOPLE, KV_PRIV_MESSAGE_BASIC, NULL, 0,
-     "a mailbox's owner (each access its own settings); an organisation's employee with "
-     "MESSAGE_BASIC; never a helper acting in another's mailbox (no change of contact details)",
-     0, 1},
+     "a mailbox's owner and each helper with read access, each for their OWN notification "
+     "settings of that access (never the owner's); an organisation's employee with "
+     "MESSAGE_BASIC",
+     KV_PRIV_BIT(KV_PRIV_MAILBOX_READ), 0},
     {KV_ACCESS_NEMSMS, K(CITIZEN), -1, NULL, 0, "a citizen, for their own NemSMS subscription",
      0, 1},
     {KV_ACCESS_MAILBOX_OWNER, K(CITIZEN), -1, NULL, 0,

@@ -115,7 +115,9 @@ static void render(struct kv__post *pp, int status, const char *error)
     struct kv_notify_access a;
     json_t *s = NULL, *nem = NULL, *it, *mob;
     const char *ok = kv_http_req_query(pp->ctx.req, "ok");
-    int citizen = pp->ctx.principal.kind == KV_PRINCIPAL_CITIZEN;
+    /* NemSMS is the citizen's own, shown only in their own mailbox (not to a helper in
+     * another's, where the key `nemsms` refuses it) */
+    int citizen = pp->ctx.principal.kind == KV_PRINCIPAL_CITIZEN && !pp->owner.rep_cpr[0];
     size_t i;
 
     if (access_of(pp, &a, &err) < 0 || kv_notify_settings_json(pp->db, &a, &s, &err) < 0 ||
