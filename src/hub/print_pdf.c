@@ -363,7 +363,7 @@ static void address_page(cairo_t *cr, const struct kv_print_letter *l, const cha
         snprintf(buf, sizeof(buf), "CVR %s", l->sender_cvr);
         put(cr, MM(125), MM(26), MM(65), FONT " 9", buf, 1);
     }
-    kv_clock_format_utc(l->received_ms, when, sizeof(when));
+    kv_clock_copenhagen_date(l->received_ms, when); /* the Danish date of receipt */
     snprintf(buf, sizeof(buf), "Dato %.10s", when);
     put(cr, MM(125), MM(31), MM(65), FONT " 9", buf, 1);
     /* address field: return line in the Vermerkzone, then the recipient */
