@@ -209,25 +209,35 @@ static void cat_params(char *b, int from, int to)
  * ?5 from ms or 0, ?6 to ms or 0, ?7 1 when a tag filter applies, ?8..?23 the stored tags
  * it matches (unused slots NULL), ?24.. every tag NgDP knows or MAP names (UNKNOWN only),
  * ?300.. ownerOrActor, any= and the snapshot (see P_*), ?360.. the sort, ?400 LIMIT,
- * ?401 OFFSET. */
-static char SQL[2][2][2][2][2][SQL_MAX];
+ * ?401 OFFSET. The sorted dimension is SORTED_NONE, SORTED_CASE (the CASE terms) or, for
+ * sortFields=eventTime alone (what a client reading the newest events first sends),
+ * SORTED_TIME_ASC / SORTED_TIME_DESC: a plain ORDER BY time_ms, seq that the index
+ * events_system_time (system_id, time_ms, seq; migration 043) delivers in order, so a page
+ * reads only its own rows instead of sorting the system's whole log (docs/events-api.md). */
+enum { SORTED_NONE, SORTED_CASE, SORTED_TIME_ASC, SORTED_TIME_DESC, SORTED_N };
+
+static char SQL[2][2][2][2][SORTED_N][SQL_MAX];
 static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
 
 static void sql_build(char *b, int count, int msg, int unknown, int sys, int sorted)
 {
     int k, c;
 
+    /* by time, the seq bounds are written +seq: a range on seq would otherwise lead the
+     * planner to events_system (system_id, seq) and a sort of all the system's rows */
+    const char *seq = sorted >= SORTED_TIME_ASC ? "+seq" : "seq";
+
     snprintf(b, SQL_MAX,
              "SELECT %s FROM events WHERE %s %s"
-             " AND (?3 IS NULL OR subject = ?3 OR actor = ?3) AND seq > ?4"
+             " AND (?3 IS NULL OR subject = ?3 OR actor = ?3) AND %s > ?4"
              " AND (?5 = 0 OR time_ms >= ?5) AND (?6 = 0 OR time_ms < ?6)"
-             " AND (?%d IS NULL OR subject = ?%d OR actor = ?%d) AND seq <= ?%d"
+             " AND (?%d IS NULL OR subject = ?%d OR actor = ?%d) AND %s <= ?%d"
              " AND (?7 = 0 OR tag IN (",
              count ? "COUNT(*)"
                    : "seq, event_id, time_ms, tag, message_uuid, system_id, actor,"
                      " subject, props, hash",
-             msg ? "message_uuid = ?1 AND" : "", sys ? "system_id = ?2" : "?2 IS NULL",
-             P_OWNER, P_OWNER, P_OWNER, P_UNTIL);
+             msg ? "message_uuid = ?1 AND" : "", sys ? "system_id = ?2" : "?2 IS NULL", seq,
+             P_OWNER, P_OWNER, P_OWNER, seq, P_UNTIL);
     cat_params(b, 8, 8 + TAG_SLOTS);
     cat(b, ")");
     if (unknown) {
@@ -259,8 +269,14 @@ static void sql_build(char *b, int count, int msg, int unknown, int sys, int sor
     cat(b, ")");
     if (count)
         return;
-    if (!sorted) {
+    if (sorted == SORTED_NONE) {
         cat(b, " ORDER BY seq LIMIT ?%d OFFSET ?%d", P_LIMIT, P_LIMIT + 1);
+        return;
+    }
+    if (sorted == SORTED_TIME_ASC || sorted == SORTED_TIME_DESC) {
+        const char *dir = sorted == SORTED_TIME_DESC ? "DESC" : "ASC";
+        cat(b, " ORDER BY time_ms %s, seq %s LIMIT ?%d OFFSET ?%d", dir, dir, P_LIMIT,
+            P_LIMIT + 1);
         return;
     }
     cat(b, " ORDER BY");
@@ -282,7 +298,7 @@ static void sql_init(void)
         for (msg = 0; msg < 2; msg++)
             for (unknown = 0; unknown < 2; unknown++)
                 for (sys = 0; sys < 2; sys++)
-                    for (sorted = 0; sorted < 2; sorted++) {
+                    for (sorted = 0; sorted < SORTED_N; sorted++) {
                         char *b = SQL[count][msg][unknown][sys][sorted];
                         sql_build(b, count, msg, unknown, sys, sorted);
                         if (strlen(b) >= SQL_MAX - 1)
@@ -606,7 +622,7 @@ int kv_events_search(struct kv_db *db, const struct kv_event_search *q, json_t *
     struct kv_stmt *s = NULL;
     const char *system = NULL;
     json_t *arr = NULL;
-    int visible, msg = q->message_uuid != NULL, unknown, sorted = q->n_sort > 0, rc, k;
+    int visible, msg = q->message_uuid != NULL, unknown, sorted = SORTED_NONE, rc, k;
     int64_t until = q->until_seq;
 
     *out_events = NULL;
@@ -628,6 +644,10 @@ int kv_events_search(struct kv_db *db, const struct kv_event_search *q, json_t *
         if ((q->sort[k] & ~KV_EVENT_SORT_DESC) < 1 ||
             (q->sort[k] & ~KV_EVENT_SORT_DESC) > KV_EVENT_SORT_N)
             return kv_err_set(err, KV_EINVAL, "unknown sort field");
+    if (q->n_sort == 1 && (q->sort[0] & ~KV_EVENT_SORT_DESC) == KV_EVENT_SORT_TIME)
+        sorted = (q->sort[0] & KV_EVENT_SORT_DESC) ? SORTED_TIME_DESC : SORTED_TIME_ASC;
+    else if (q->n_sort > 0)
+        sorted = SORTED_CASE;
     pthread_once(&sql_once, sql_init);
     unknown = q->tag && strcmp(q->tag, "UNKNOWN") == 0;
     if (until == 0) { /* the snapshot of this walk: everything logged so far */
@@ -664,7 +684,7 @@ int kv_events_search(struct kv_db *db, const struct kv_event_search *q, json_t *
     rc = kv_db_prepare(db, SQL[0][msg][unknown][system != NULL][sorted], &s, err);
     if (rc < 0)
         goto out;
-    bind_filters(s, q, system, until, sorted, &ab);
+    bind_filters(s, q, system, until, sorted == SORTED_CASE, &ab);
     kv_stmt_bind_int64(s, P_LIMIT, q->size);
     kv_stmt_bind_int64(s, P_LIMIT + 1, q->page * q->size);
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {

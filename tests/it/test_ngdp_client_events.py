@@ -294,3 +294,26 @@ def test_hash_chain_still_verifies(world):
     srv, _, _ = world
     out = run_cli(["events", "verify", "--data", srv.data_dir, "--json"])
     assert out["ok"] is True and out["events"] > 10
+
+
+def test_time_sort_reads_an_index():
+    """sortFields=eventTime[:desc] on one system's events (src/hub/event_search.c, the
+    SORTED_TIME_* statements) is delivered in order by the index of migration 043 (system_id,
+    time_ms, seq), not by sorting every event of the system (a temporary B-tree). Checked on
+    the SQLite schema the migrations build, with the statement's shape."""
+    import glob
+    import os
+    import sqlite3
+    root = os.environ.get("KUVERT_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
+    db = sqlite3.connect(":memory:")
+    for f in sorted(glob.glob(os.path.join(root, "src/store/migrations/sqlite/*.sql"))):
+        db.executescript(open(f, encoding="utf-8").read())
+    for direction in ("ASC", "DESC"):
+        plan = " | ".join(r[3] for r in db.execute(
+            "EXPLAIN QUERY PLAN SELECT seq, event_id FROM events WHERE system_id = ?1"
+            " AND (?2 IS NULL OR subject = ?2 OR actor = ?2) AND +seq > ?3"
+            " AND (?4 = 0 OR time_ms >= ?4) AND (?5 = 0 OR time_ms < ?5) AND +seq <= ?6"
+            " ORDER BY time_ms %s, seq %s LIMIT 20 OFFSET 0" % (direction, direction),
+            ("s", None, 0, 0, 0, 10**9)))
+        assert "events_system_time" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
