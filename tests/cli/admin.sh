@@ -9,6 +9,14 @@
 set -u
 cd "$(dirname "$0")/../.."
 K=${KUVERT:-build/release/kuvert}
+# KUVERT_TEST_PG set without KUVERT_REAL: the caller named the plain binary but a test
+# database, so run it through the PostgreSQL pass's wrapper (as tests/run.sh does); otherwise
+# the binary would use SQLite while the checks below (and tests/it/dbq.py) read PostgreSQL.
+if [ -n "${KUVERT_TEST_PG:-}" ] && [ -z "${KUVERT_REAL:-}" ]; then
+    KUVERT_REAL=$(realpath "$K")
+    export KUVERT_REAL
+    K=$PWD/tests/kuvert-pg.sh
+fi
 PY=/usr/bin/python3
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT INT TERM
