@@ -148,29 +148,39 @@ int kv__read_query_sort(struct kv_http_req *req, struct kv_http_resp *resp,
 }
 
 int kv__read_query_after(struct kv_http_req *req, struct kv_http_resp *resp, char out[37],
-                         const char **dst)
+                         const char **dst, int *before)
 {
     const char *v, *plain = kv_http_req_query(req, "after");
+    const char *plain_before = kv_http_req_query(req, "before");
+    const char *name = plain ? "after" : "before", *prefix = plain ? KV_PAGE_AFTER : KV_PAGE_BEFORE;
     char with_prefix[64];
-    int i, rc;
+    int i, rc, b = 0;
 
     *dst = NULL;
+    *before = 0;
     for (i = 0; i < 16 && (v = kv_http_req_query_nth(req, "sort", i)); i++) {
-        rc = kv_page_parse_after(v, out);
+        rc = kv_page_parse_cursor(v, out, &b);
         if (rc < 0)
-            return kv__read_bad_param(resp, "sort", v,
-                                      "a cursor sort value is after:<UUID>[,ASC|DESC]");
+            return kv__read_bad_param(
+                resp, "sort", v, "a cursor sort value is after:<UUID> or before:<UUID>[,ASC|DESC]");
         if (rc == 1) {
             *dst = out;
+            *before = b;
             return 0;
         }
     }
+    if (plain && plain_before)
+        return kv__read_bad_param(resp, "before", plain_before,
+                                  "after and before are not given together");
+    if (!plain)
+        plain = plain_before;
     if (!plain)
         return 0;
-    snprintf(with_prefix, sizeof(with_prefix), "%s%.40s", KV_PAGE_AFTER, plain);
-    if (strlen(plain) > 40 || kv_page_parse_after(with_prefix, out) != 1)
-        return kv__read_bad_param(resp, "after", plain, "after is the UUID of a list element");
+    snprintf(with_prefix, sizeof(with_prefix), "%s%.40s", prefix, plain);
+    if (strlen(plain) > 40 || kv_page_parse_cursor(with_prefix, out, &b) != 1)
+        return kv__read_bad_param(resp, name, plain, "the cursor is the UUID of a list element");
     *dst = out;
+    *before = b;
     return 0;
 }
 

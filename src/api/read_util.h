@@ -67,10 +67,11 @@ int kv__read_query_sort(struct kv_http_req *req, struct kv_http_resp *resp,
                         const char *const *names, struct kv_page_order *order);
 
 /* The keyset cursor of a PagingResultUUID list (util/page.h): the UUID of a sort value
- * "after:<uuid>" (what "next" carries in its ordering), or of the kuvert parameter after=,
- * lower-cased into out; *dst NULL when there is none. A malformed one is a 400. */
+ * "after:<uuid>" (what "next" carries in its ordering) or "before:<uuid>" ("previous"; then
+ * *before = 1), or of the kuvert parameter after= or before=, lower-cased into out; *dst
+ * NULL when there is none. A malformed one, or both after= and before=, is a 400. */
 int kv__read_query_after(struct kv_http_req *req, struct kv_http_resp *resp, char out[37],
-                         const char **dst);
+                         const char **dst, int *before);
 
 /* Parses an ISO-8601 time: "YYYY-MM-DD" (00:00 Europe/Copenhagen of that date; with
  * date_end non-zero, 00:00 of the next date, so a date-only upper bound includes the whole

@@ -19,10 +19,29 @@
 #include "hub/directory.h"
 #include "hub/receipts.h"
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/page.h"
 
 /* Names the sort parameter may give for the lists' one order (creation = row order). */
 static const char *const sort_names[] = {KV_RECEIPTS_ORDER_PROPERTY, "createdDate", "id", NULL};
+
+/* The relative link of ReceiptSearchResult's next (prefix "after") or previous ("before"):
+ * the page number, size, the order when descending and the keyset cursor, the id of the
+ * page's last or first receipt (a kuvert extension: NgDP's ReceiptSearchResult has no
+ * links; docs/receipts.md "Deleting while paging"). */
+static void bulk_link(struct kv_http_req *req, json_t *o, const char *member, int64_t page,
+                      int64_t size, int desc, const char *cursor_name, json_t *r)
+{
+    struct kv_buf b;
+
+    kv_buf_init(&b, 512);
+    kv_buf_printf(&b, "%s?page=%lld&size=%lld", req->path, (long long)page, (long long)size);
+    if (desc)
+        kv__read_add_param(&b, "sort", KV_RECEIPTS_ORDER_PROPERTY ",DESC");
+    kv__read_add_param(&b, cursor_name, json_string_value(json_object_get(r, "id")));
+    json_object_set_new(o, member, json_stringn(b.buf, b.len));
+    kv_buf_release(&b);
+}
 
 /* GET /apis/v1/receipts/ (bulk 0) and /apis/v1/receipts-bulk/ (bulk 1). */
 static int list_impl(struct kv_http_req *req, struct kv_http_resp *resp, int bulk)
@@ -35,7 +54,7 @@ static int list_impl(struct kv_http_req *req, struct kv_http_resp *resp, int bul
     const char *after = NULL;
     int64_t page, size;
     json_t *out = NULL;
-    int rc;
+    int rc, before = 0, more = 0, prev = 0;
 
     if (kv__read_db(req, resp, &db) < 0)
         return 0;
@@ -46,15 +65,27 @@ static int list_impl(struct kv_http_req *req, struct kv_http_resp *resp, int bul
                            &size) < 0 ||
         kv__read_query_sort(req, resp, sort_names, &order) < 0)
         goto out;
-    if (!bulk && kv__read_query_after(req, resp, cursor, &after) < 0)
+    if (kv__read_query_after(req, resp, cursor, &after, &before) < 0)
         goto out;
-    rc = bulk ? kv_receipts_bulk_page(db, sys.id, page, (int)size, order.desc, &out, &err)
-              : kv_receipts_page_after(db, sys.id, page, (int)size, order.desc, after, &out,
-                                       &err);
-    if (rc < 0)
+    rc = bulk ? kv_receipts_bulk_page(db, sys.id, page, (int)size, order.desc, after, before,
+                                      &more, &prev, &out, &err)
+              : kv_receipts_page_after(db, sys.id, page, (int)size, order.desc, after, before,
+                                       &out, &err);
+    if (rc < 0) {
         kv_http_resp_from_err(resp, rc, &err);
-    else
-        kv_http_resp_json(resp, 200, out);
+        goto out;
+    }
+    if (bulk) {
+        json_t *list = json_object_get(out, "receipts");
+        size_t n = json_array_size(list);
+        if (more && n > 0)
+            bulk_link(req, out, "next", page + 1, size, order.desc, "after",
+                      json_array_get(list, n - 1));
+        if (prev && n > 0)
+            bulk_link(req, out, "previous", page - 1, size, order.desc, "before",
+                      json_array_get(list, 0));
+    }
+    kv_http_resp_json(resp, 200, out);
 out:
     kv_db_release(db);
     return 0;

@@ -60,6 +60,7 @@ static int list(struct kv_http_req *req, struct kv_http_resp *resp)
     char cursor[37];
     const char *after = NULL;
     int64_t page, size;
+    int before = 0;
     json_t *out = NULL;
     int rc;
 
@@ -72,9 +73,10 @@ static int list(struct kv_http_req *req, struct kv_http_resp *resp)
                            KV_RECIPIENT_PAGE_MAX, &size) < 0 ||
         kv__read_query_sort(req, resp, sort_names, &order) < 0)
         goto out;
-    if (kv__read_query_after(req, resp, cursor, &after) < 0)
+    if (kv__read_query_after(req, resp, cursor, &after, &before) < 0)
         goto out;
-    rc = kv_recipient_page_after(db, sys.id, page, (int)size, order.desc, after, &out, &err);
+    rc = kv_recipient_page_after(db, sys.id, page, (int)size, order.desc, after, before, &out,
+                                 &err);
     if (rc < 0)
         kv_http_resp_from_err(resp, rc, &err);
     else

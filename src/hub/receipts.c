@@ -159,34 +159,44 @@ static int cursor_row(struct kv_db *db, const char *system_id, const char *uuid,
 }
 
 /* Appends to arr the size receipts after row cursor in the order (GUIDs or whole, as
- * read_page); *more 1 when there are others after them. */
+ * read_page), or with before the size receipts before it (still in the order); *more 1 when
+ * there are others beyond them (after them, or before them with before). */
 static int read_after(struct kv_db *db, const char *system_id, int64_t cursor, int size,
-                      int desc, int whole, json_t *arr, int *more, struct kv_err *err)
+                      int desc, int before, int whole, json_t *arr, int *more,
+                      struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
+    int down = desc != before; /* walk the rows by falling id */
     int rc = kv_db_prepare(db,
-                           desc ? "SELECT " RECEIPT_COLS " FROM receipts WHERE system_id = ? "
+                           down ? "SELECT " RECEIPT_COLS " FROM receipts WHERE system_id = ? "
                                   "AND deleted = 0 AND id < ? ORDER BY id DESC LIMIT ?"
                                 : "SELECT " RECEIPT_COLS " FROM receipts WHERE system_id = ? "
                                   "AND deleted = 0 AND id > ? ORDER BY id LIMIT ?",
                            &s, err);
+    json_t *got = json_array();
+    size_t i;
 
     *more = 0;
-    if (rc < 0)
+    if (rc < 0) {
+        json_decref(got);
         return rc;
+    }
     kv_stmt_bind_text(s, 1, system_id, -1);
     kv_stmt_bind_int64(s, 2, cursor);
     kv_stmt_bind_int64(s, 3, (int64_t)size + 1);
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
         struct kv_receipt r;
-        if ((int)json_array_size(arr) == size) {
+        if ((int)json_array_size(got) == size) {
             *more = 1;
             continue;
         }
         row_to_receipt(s, &r);
-        json_array_append_new(arr, whole ? kv_receipt_json(&r) : json_string(r.uuid));
+        json_array_append_new(got, whole ? kv_receipt_json(&r) : json_string(r.uuid));
     }
     kv_stmt_done(s);
+    for (i = 0; i < json_array_size(got); i++) /* before: read backwards, shown in order */
+        json_array_append(arr, json_array_get(got, before ? json_array_size(got) - 1 - i : i));
+    json_decref(got);
     return rc < 0 ? rc : 0;
 }
 
@@ -218,19 +228,23 @@ static int read_page(struct kv_db *db, const char *system_id, int64_t page, int 
 int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
                      json_t **out, struct kv_err *err)
 {
-    return kv_receipts_page_after(db, system_id, page, size, desc, NULL, out, err);
+    return kv_receipts_page_after(db, system_id, page, size, desc, NULL, 0, out, err);
 }
 
-int kv_receipts_page_after(struct kv_db *db, const char *system_id, int64_t page, int size,
-                           int desc, const char *after, json_t **out, struct kv_err *err)
+/* Appends to arr (GUIDs, or whole receipts) the page that page/size, or the keyset cursor
+ * (after, before: see kv_receipts_page_after), names; *total is every non-deleted receipt of
+ * the system, *more / *prev 1 or 0 when known to follow / precede the page, -1 when the page
+ * count says. */
+static int read_list(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
+                     const char *after, int before, int whole, json_t *arr, int64_t *total,
+                     int *more, int *prev, struct kv_err *err)
 {
-    struct kv_page_order order = {KV_RECEIPTS_ORDER_PROPERTY, desc != 0};
-    json_t *content = NULL;
-    int64_t total = 0, cursor = 0;
-    int rc, more = -1;
+    int64_t cursor = 0;
+    int rc, beyond = 0;
 
-    *out = NULL;
-    rc = count_page(db, system_id, page, size, &total, err);
+    *more = -1;
+    *prev = -1;
+    rc = count_page(db, system_id, page, size, total, err);
     if (rc < 0)
         return rc;
     if (after) {
@@ -238,41 +252,62 @@ int kv_receipts_page_after(struct kv_db *db, const char *system_id, int64_t page
         if (rc < 0)
             return rc;
     }
-    content = json_array();
-    if (cursor > 0)
-        rc = read_after(db, system_id, cursor, size, desc, 0, content, &more, err);
-    else
-        rc = page * size < total ? read_page(db, system_id, page, size, desc, 0, content, err)
-                                 : 0;
+    if (cursor > 0) {
+        rc = read_after(db, system_id, cursor, size, desc, before, whole, arr, &beyond, err);
+        if (before)
+            *prev = beyond;
+        else
+            *more = beyond;
+        return rc;
+    }
+    return page * size < *total ? read_page(db, system_id, page, size, desc, whole, arr, err)
+                                : 0;
+}
+
+int kv_receipts_page_after(struct kv_db *db, const char *system_id, int64_t page, int size,
+                           int desc, const char *after, int before, json_t **out,
+                           struct kv_err *err)
+{
+    struct kv_page_order order = {KV_RECEIPTS_ORDER_PROPERTY, desc != 0};
+    json_t *content = json_array();
+    int64_t total = 0;
+    int more, prev, rc;
+
+    *out = NULL;
+    rc = read_list(db, system_id, page, size, desc, after, before, 0, content, &total, &more,
+                   &prev, err);
     if (rc < 0) {
         json_decref(content);
         return rc;
     }
-    *out = kv_page_uuid_json_after(content, page, size, total, &order, more);
+    *out = kv_page_uuid_json_keyset(content, page, size, total, &order, more, prev);
     return 0;
 }
 
 int kv_receipts_bulk_page(struct kv_db *db, const char *system_id, int64_t page, int size,
-                          int desc, json_t **out, struct kv_err *err)
+                          int desc, const char *after, int before, int *more, int *prev,
+                          json_t **out, struct kv_err *err)
 {
-    json_t *arr = NULL;
-    int64_t total = 0;
+    json_t *arr = json_array();
+    int64_t total = 0, pages;
     int rc;
 
     *out = NULL;
-    rc = count_page(db, system_id, page, size, &total, err);
-    if (rc < 0)
-        return rc;
-    arr = json_array();
-    rc = page * size < total ? read_page(db, system_id, page, size, desc, 1, arr, err) : 0;
+    rc = read_list(db, system_id, page, size, desc, after, before, 1, arr, &total, more, prev,
+                   err);
     if (rc < 0) {
         json_decref(arr);
         return rc;
     }
+    pages = total / size + (total % size != 0);
+    if (*more < 0)
+        *more = page + 1 < pages;
+    if (*prev < 0)
+        *prev = page > 0;
+    *prev = *prev && page > 0;
     *out = json_pack("{s:I,s:I,s:I,s:I,s:o}", "currentPage", (json_int_t)page, "totalPages",
-                     (json_int_t)(total / size + (total % size != 0)), "elementsOnPage",
-                     (json_int_t)json_array_size(arr), "totalElements", (json_int_t)total,
-                     "receipts", arr);
+                     (json_int_t)pages, "elementsOnPage", (json_int_t)json_array_size(arr),
+                     "totalElements", (json_int_t)total, "receipts", arr);
     return 0;
 }
 

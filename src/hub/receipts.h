@@ -82,15 +82,21 @@ int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int 
                      json_t **out, struct kv_err *err);
 /* The same; with after (a lower-case receipt GUID, the keyset cursor "next" carries: see
  * util/page.h) the page is the size receipts after that one in the order, even when it was
- * deleted since; an after that names no receipt of system_id is ignored. */
+ * deleted since, and with before non-zero the size receipts before it (the cursor
+ * "previous" carries); page then only numbers the page. An after that names no receipt of
+ * system_id is ignored (the page is cut by position). */
 int kv_receipts_page_after(struct kv_db *db, const char *system_id, int64_t page, int size,
-                           int desc, const char *after, json_t **out, struct kv_err *err);
+                           int desc, const char *after, int before, json_t **out,
+                           struct kv_err *err);
 
 /* The same page as whole receipts: NgDP's ReceiptSearchResult {currentPage, totalPages,
- * elementsOnPage, totalElements, receipts: [BulkReceipt...]} (BulkReceipt = kv_receipt_json).
- * Nothing is deleted. KV_EINVAL on bad paging. *out is owned (json_decref). */
+ * elementsOnPage, totalElements, receipts: [BulkReceipt...]} (BulkReceipt = kv_receipt_json),
+ * with the same cursor (after, before). *more / *prev are set to 1 when a page follows /
+ * precedes this one (for the caller's next and previous links). Nothing is deleted.
+ * KV_EINVAL on bad paging. *out is owned (json_decref). */
 int kv_receipts_bulk_page(struct kv_db *db, const char *system_id, int64_t page, int size,
-                          int desc, json_t **out, struct kv_err *err);
+                          int desc, const char *after, int before, int *more, int *prev,
+                          json_t **out, struct kv_err *err);
 
 /* Fetches receipt id (its GUID in any case, or the decimal row id) if it belongs to system_id
  * and is not deleted (KV_ENOTFOUND otherwise, also for an id of neither form); with del

@@ -207,7 +207,7 @@ static int note_fetch(struct kv_db *db, const char *system_id, int64_t now, stru
 int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
                       json_t **out, struct kv_err *err)
 {
-    return kv_recipient_page_after(db, system_id, page, size, desc, NULL, out, err);
+    return kv_recipient_page_after(db, system_id, page, size, desc, NULL, 0, out, err);
 }
 
 /* The queue row id of letter message_uuid for system_id, in any state (a deleted row stays
@@ -234,7 +234,8 @@ static int cursor_row(struct kv_db *db, const char *system_id, const char *messa
 }
 
 int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t page, int size,
-                            int desc, const char *after, json_t **out, struct kv_err *err)
+                            int desc, const char *after, int before, json_t **out,
+                            struct kv_err *err)
 {
     static const char SQL_AFTER_ASC[] =
         "SELECT l.message_uuid FROM (SELECT q.id, q.letter_id FROM recipient_queue q "
@@ -245,7 +246,7 @@ int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t pag
         "WHERE q.system_id = ? AND q.state <> 'DELETED' " VISIBLE "AND q.id < ? "
         "ORDER BY q.id DESC LIMIT ?) p JOIN letters l ON l.id = p.letter_id ORDER BY p.id DESC";
     int64_t cursor = 0;
-    int more = -1;
+    int more = -1, prev = -1, down = desc != before; /* down: walk by falling queue id */
     static const char SQL_PAGE_ASC[] =
         "SELECT l.message_uuid FROM (SELECT q.id, q.letter_id FROM recipient_queue q "
         "WHERE q.system_id = ? AND q.state <> 'DELETED' " VISIBLE "ORDER BY q.id LIMIT ? "
@@ -293,21 +294,34 @@ int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t pag
     if (cursor > 0) {
         /* keyset: the size letters after the cursor's, one more to know whether a next
          * page exists */
-        rc = kv_db_prepare(db, desc ? SQL_AFTER_DESC : SQL_AFTER_ASC, &s, err);
+        json_t *got = json_array();
+        size_t i;
+        rc = kv_db_prepare(db, down ? SQL_AFTER_DESC : SQL_AFTER_ASC, &s, err);
+        if (rc < 0)
+            json_decref(got);
         if (rc < 0)
             goto out;
         kv_stmt_bind_text(s, 1, system_id, -1);
         kv_stmt_bind_int64(s, 2, now);
         kv_stmt_bind_int64(s, 3, cursor);
         kv_stmt_bind_int64(s, 4, (int64_t)size + 1);
-        more = 0;
+        int beyond = 0;
         while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
-            if ((int)json_array_size(content) == size)
-                more = 1;
+            if ((int)json_array_size(got) == size)
+                beyond = 1;
             else
-                json_array_append_new(content, json_string(kv_stmt_col_text(s, 0)));
+                json_array_append_new(got, json_string(kv_stmt_col_text(s, 0)));
         }
         kv_stmt_done(s);
+        /* with before the rows were read backwards from the cursor: shown in the order */
+        for (i = 0; i < json_array_size(got); i++)
+            json_array_append(content,
+                              json_array_get(got, before ? json_array_size(got) - 1 - i : i));
+        json_decref(got);
+        if (before)
+            prev = beyond;
+        else
+            more = beyond;
         if (rc < 0)
             goto out;
         goto done;
@@ -329,7 +343,7 @@ int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t pag
     if (rc < 0)
         goto out;
 done:
-    o = kv_page_uuid_json_after(content, page, size, total, &order, more);
+    o = kv_page_uuid_json_keyset(content, page, size, total, &order, more, prev);
     content = NULL;
     *out = o;
     rc = 0;

@@ -96,10 +96,12 @@ int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int
                       json_t **out, struct kv_err *err);
 /* The same; with after (a lower-case messageUUID, the keyset cursor "next" carries: see
  * util/page.h) the page is the size letters that come after that letter in the order, even
- * when it was deleted since, and page only numbers it; an after that names no letter of
- * system_id is ignored (the page is cut by position). */
+ * when it was deleted since, and page only numbers it; with before non-zero the size letters
+ * before it (the cursor "previous" carries). An after that names no letter of system_id is
+ * ignored (the page is cut by position). */
 int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t page, int size,
-                            int desc, const char *after, json_t **out, struct kv_err *err);
+                            int desc, const char *after, int before, json_t **out,
+                            struct kv_err *err);
 
 /* The MeMo bytes of letter uuid if it is queued for system_id and not deleted (KV_ENOTFOUND
  * otherwise); marks the first fetch. *out_body is owned (free with free()), NUL-terminated,

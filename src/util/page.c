@@ -57,42 +57,78 @@ json_t *kv_page_uuid_json(json_t *content, int64_t page, int64_t size, int64_t t
 json_t *kv_page_uuid_json_after(json_t *content, int64_t page, int64_t size, int64_t total,
                                 const struct kv_page_order *order, int more)
 {
+    return kv_page_uuid_json_keyset(content, page, size, total, order, more, -1);
+}
+
+/* Appends to PagingArguments a the cursor Order {property: "<prefix><uuid>", direction}. */
+static void add_cursor(json_t *a, const char *prefix, const char *uuid,
+                       const struct kv_page_order *order)
+{
+    char prop[64];
+
+    snprintf(prop, sizeof(prop), "%s%s", prefix, uuid);
+    json_array_append_new(json_object_get(a, "ordering"),
+                          json_pack("{s:s,s:s}", "property", prop, "direction",
+                                    order->desc ? "DESC" : "ASC"));
+}
+
+json_t *kv_page_uuid_json_keyset(json_t *content, int64_t page, int64_t size, int64_t total,
+                                 const struct kv_page_order *order, int more, int prev)
+{
     int64_t pages = page_count(total, size);
     size_t n = json_array_size(content);
-    json_t *o = json_object(), *next = NULL;
+    json_t *o = json_object(), *next = NULL, *previous = NULL;
 
     if (more < 0)
         more = page + 1 < pages;
+    if (prev < 0)
+        prev = page > 0; /* the page before the one asked for, also past the end (Spring) */
     if (more) {
         next = args(page + 1, size, order);
-        if (n > 0) { /* the keyset cursor: the last element of this page */
-            char prop[64];
-            snprintf(prop, sizeof(prop), "%s%s", KV_PAGE_AFTER,
-                     json_string_value(json_array_get(content, n - 1)));
-            json_array_append_new(json_object_get(next, "ordering"),
-                                  json_pack("{s:s,s:s}", "property", prop, "direction",
-                                            order->desc ? "DESC" : "ASC"));
-        }
+        if (n > 0) /* the keyset cursor: the last element of this page */
+            add_cursor(next, KV_PAGE_AFTER, json_string_value(json_array_get(content, n - 1)),
+                       order);
+    }
+    if (prev && page > 0) {
+        previous = args(page - 1, size, order);
+        if (n > 0) /* the elements before the first of this page */
+            add_cursor(previous, KV_PAGE_BEFORE, json_string_value(json_array_get(content, 0)),
+                       order);
     }
     json_object_set_new(o, "content", content);
     json_object_set_new(o, "number", json_integer(page));
     json_object_set_new(o, "size", json_integer(size));
     json_object_set_new(o, "totalElements", json_integer(total));
     json_object_set_new(o, "totalPages", json_integer(pages));
-    /* previous: the page before the one asked for, also past the end (as Spring Data). */
-    json_object_set_new(o, "previous", page > 0 ? args(page - 1, size, order) : json_null());
+    json_object_set_new(o, "previous", previous ? previous : json_null());
     json_object_set_new(o, "next", next ? next : json_null());
     return o;
 }
 
 int kv_page_parse_after(const char *value, char out[37])
 {
-    size_t i, n = strlen(KV_PAGE_AFTER);
+    int before = 0, rc = kv_page_parse_cursor(value, out, &before);
 
+    return rc == 1 && before ? 0 : rc;
+}
+
+int kv_page_parse_cursor(const char *value, char out[37], int *before)
+{
+    size_t i, n;
+
+    *before = 0;
     while (value && (*value == ' ' || *value == '\t'))
         value++;
-    if (!value || strncasecmp(value, KV_PAGE_AFTER, n) != 0)
+    if (!value)
         return 0;
+    if (strncasecmp(value, KV_PAGE_AFTER, strlen(KV_PAGE_AFTER)) == 0) {
+        n = strlen(KV_PAGE_AFTER);
+    } else if (strncasecmp(value, KV_PAGE_BEFORE, strlen(KV_PAGE_BEFORE)) == 0) {
+        n = strlen(KV_PAGE_BEFORE);
+        *before = 1;
+    } else {
+        return 0;
+    }
     value += n;
     for (i = 0; i < 36; i++) {
         int dash = i == 8 || i == 13 || i == 18 || i == 23;

@@ -49,6 +49,19 @@ json_t *kv_page_uuid_json(json_t *content, int64_t page, int64_t size, int64_t t
 json_t *kv_page_uuid_json_after(json_t *content, int64_t page, int64_t size, int64_t total,
                                 const struct kv_page_order *order, int more);
 
+/* The same with the cursor of "previous" too: with prev > 0 (or prev < 0 and page > 0) and
+ * page > 0, previous carries, after the order, the Order {property: "before:<the page's
+ * first UUID>", direction}: handed back, the page is the `size` elements before that one
+ * (kv_page_parse_cursor), so walking back is as stable as walking on. prev 0: no previous. */
+#define KV_PAGE_BEFORE "before:"
+json_t *kv_page_uuid_json_keyset(json_t *content, int64_t page, int64_t size, int64_t total,
+                                 const struct kv_page_order *order, int more, int prev);
+
+/* 1 and the lower-cased UUID in out when value is a cursor sort value "after:<uuid>" or
+ * "before:<uuid>" (*before then 1; optionally ",ASC"/",DESC"; prefix in any case); 0 when
+ * it is none; KV_EINVAL when it starts with a prefix but is malformed. */
+int kv_page_parse_cursor(const char *value, char out[37], int *before);
+
 /* 1 and the lower-cased UUID in out when value is a cursor sort value "after:<uuid>"
  * (optionally ",ASC"/",DESC"; prefix in any case); 0 when it is none; KV_EINVAL when it
  * starts with the prefix but is malformed. */

@@ -171,3 +171,77 @@ def test_deleting_while_following_next_skips_nothing(env):
         q = {"page": n["page"], "size": n["size"],
              "sort": ["%s,%s" % (o["property"], o["direction"]) for o in n["ordering"]]}
     assert len(ids) == len(sent) == len(set(ids))
+
+
+def as_query(args):
+    """PagingArguments turned back into page/size/sort, as the generated client's caller does."""
+    return {"page": args["page"], "size": args["size"],
+            "sort": ["%s,%s" % (o["property"], o["direction"]) for o in args["ordering"]]}
+
+
+def test_previous_carries_a_cursor_too(env):
+    """previous is as stable as next: its ordering carries "before:<the page's first receipt
+    id>", and handed back the page is the receipts before that one, also when receipts before
+    it were deleted meanwhile (a position would shift the page onto ones already read)."""
+    srv = env["srv"]
+    org = setup_org(srv, "43434343")
+    for i in range(7):
+        send_letter(srv, org, cpr=CPR, message_id="PREV-%d" % i)
+    mine = dict(env, mine=org)
+    everything = get(mine, "/apis/v1/receipts/", {"size": 100}, org="mine").json()["content"]
+    assert len(everything) == 7
+    p2 = check(get(mine, "/apis/v1/receipts/", {"page": 2, "size": 3}, org="mine").json(),
+               "PagingResultUUID")
+    assert p2["content"] == everything[6:7]
+    assert {"property": "before:" + everything[6], "direction": "ASC"} in \
+        p2["previous"]["ordering"]
+    # the first receipt is deleted: by position page 1 would now be everything[4:7]
+    assert srv.delete("/apis/v1/receipts/" + everything[0], headers=org["auth"]).status_code == 204
+    p1 = check(get(mine, "/apis/v1/receipts/", as_query(p2["previous"]), org="mine").json(),
+               "PagingResultUUID")
+    assert p1["content"] == everything[3:6]
+    assert p1["number"] == 1
+    p0 = check(get(mine, "/apis/v1/receipts/", as_query(p1["previous"]), org="mine").json(),
+               "PagingResultUUID")
+    assert p0["content"] == everything[1:3]
+    assert p0["previous"] is None  # nothing is left before it
+    # the plain kuvert parameter; newest first
+    r = get(mine, "/apis/v1/receipts/", {"size": 2, "before": everything[3]}, org="mine")
+    assert r.json()["content"] == everything[1:3]
+    r = get(mine, "/apis/v1/receipts/", {"size": 2, "sort": "timeStamp,DESC",
+                                          "before": everything[3]}, org="mine")
+    assert r.json()["content"] == [everything[5], everything[4]]
+    r = get(mine, "/apis/v1/receipts/", {"before": "nope"}, org="mine")
+    assert r.status_code == 400
+    r = get(mine, "/apis/v1/receipts/", {"before": everything[3], "after": everything[1]},
+            org="mine")
+    assert r.status_code == 400
+
+
+def test_bulk_pages_by_the_cursor(env):
+    """receipts-bulk: next and previous (kuvert extensions, NgDP's ReceiptSearchResult has no
+    links; the client ignores unknown members) are relative URLs with the keyset cursor, so a
+    client that deletes what it read and follows next skips nothing."""
+    srv = env["srv"]
+    org = setup_org(srv, "44444444")
+    for i in range(7):
+        send_letter(srv, org, cpr=CPR, message_id="BULK-%d" % i)
+    r = srv.get("/apis/v1/receipts-bulk/", params={"size": 3}, headers=org["auth"])
+    assert r.status_code == 200, r.text
+    p = check(r.json(), "ReceiptSearchResult")
+    assert "previous" not in p
+    seen = []
+    for _ in range(10):
+        for rc in p["receipts"]:
+            seen.append(rc["id"])
+            assert srv.delete("/apis/v1/receipts/" + rc["id"], headers=org["auth"]).status_code \
+                == 204
+        if "next" not in p:
+            break
+        assert "after=" in p["next"]
+        r = srv.get(p["next"], headers=org["auth"])
+        assert r.status_code == 200, r.text
+        p = check(r.json(), "ReceiptSearchResult")
+        if p["receipts"]:
+            assert "before=" in p["previous"]
+    assert len(seen) == 7 == len(set(seen))

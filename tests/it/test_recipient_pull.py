@@ -149,7 +149,15 @@ def test_paging(server, env):
         {"property": "after:" + uuids[1], "direction": "ASC"}]}
     p = page(server, env["r1"], page=2, size=2)
     assert p["content"] == uuids[4:5] and p["next"] is None
-    assert p["previous"] == {"page": 1, "size": 2, "ordering": order}
+    assert p["previous"] == {"page": 1, "size": 2, "ordering": order + [
+        {"property": "before:" + uuids[4], "direction": "ASC"}]}
+    # handed back, previous is the page before that letter
+    p = page(server, env["r1"], page=1, size=2, sort=["createdDate,ASC",
+                                                      "before:" + uuids[4] + ",ASC"])
+    assert p["content"] == uuids[2:4] and p["previous"]["ordering"][-1] == {
+        "property": "before:" + uuids[2], "direction": "ASC"}
+    p = page(server, env["r1"], page=0, size=2, sort="before:" + uuids[2])
+    assert p["content"] == uuids[0:2] and p["previous"] is None
     assert page(server, env["r1"], page=3, size=2)["content"] == []
     p = page(server, env["r1"])
     assert p["content"] == uuids and p["size"] == 20 and p["totalPages"] == 1

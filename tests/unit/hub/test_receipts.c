@@ -144,6 +144,7 @@ static void test_pull(void **state)
     struct kv_err err = {0};
     struct kv_receipt r;
     json_t *page = NULL, *rs;
+    int more = 0, prev = 0;
     char ids[5][37], upper[37], row[24];
     char uuid[37];
     int64_t row0 = 0;
@@ -185,7 +186,10 @@ static void test_pull(void **state)
     assert_int_equal(kv_receipts_page(f->db, f->sys_a, -1, 10, 0, &page, &err), KV_EINVAL);
 
     /* ReceiptSearchResult: the same page as whole receipts, with their GUID ids */
-    assert_int_equal(kv_receipts_bulk_page(f->db, f->sys_a, 2, 2, 0, &page, &err), 0);
+    assert_int_equal(
+        kv_receipts_bulk_page(f->db, f->sys_a, 2, 2, 0, NULL, 0, &more, &prev, &page, &err), 0);
+    assert_int_equal(more, 0);
+    assert_int_equal(prev, 1);
     assert_int_equal(json_integer_value(json_object_get(page, "currentPage")), 2);
     assert_int_equal(json_integer_value(json_object_get(page, "totalPages")), 3);
     assert_int_equal(json_integer_value(json_object_get(page, "elementsOnPage")), 1);
@@ -195,6 +199,21 @@ static void test_pull(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 0), "id")), ids[4]);
     assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 0), "messageUUID")),
                         "00000000-0000-4000-8000-000000000004");
+    json_decref(page);
+    /* the keyset cursor: the two before the last one, and the one after the second */
+    assert_int_equal(
+        kv_receipts_bulk_page(f->db, f->sys_a, 1, 2, 0, ids[4], 1, &more, &prev, &page, &err), 0);
+    rs = json_object_get(page, "receipts");
+    assert_int_equal(json_array_size(rs), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 0), "id")), ids[2]);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 1), "id")), ids[3]);
+    assert_int_equal(prev, 1);
+    json_decref(page);
+    assert_int_equal(
+        kv_receipts_bulk_page(f->db, f->sys_a, 1, 2, 0, ids[1], 0, &more, &prev, &page, &err), 0);
+    rs = json_object_get(page, "receipts");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 0), "id")), ids[2]);
+    assert_int_equal(more, 1);
     json_decref(page);
 
     /* scoping: another system sees nothing of it */
