@@ -27,10 +27,12 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/query_view.h"
 #include "api/read_util.h"
 #include "hub/contact_points.h"
 #include "hub/directory.h"
@@ -389,36 +391,99 @@ static const char *const LIST_FILTERS[] = {"isRoot", "visibility", "contactGroup
                                            "searchTerm", "searchTermOrName", "postkasseId",
                                            "postkasseEmneId", "name", NULL};
 
-/* 1 when element e comes after the keyset cursor (name, id) in the lists' order (name, then
- * id; byte order, as the store sorts: docs/store.md). */
-static int after_cursor(const json_t *e, const char *name, const char *id)
-{
-    const char *en = json_string_value(json_object_get(e, "name"));
-    const char *ei = json_string_value(json_object_get(e, "id"));
-    int c = strcmp(en ? en : "", name);
+/* The members sortFields may name (NgDP's ContactPoint / ContactGroup; dot notation for a
+ * nested one). */
+static const char *const POINT_SORTABLE[] = {
+    "id", "version", "name", "description", "internalDescription", "active", "visible",
+    "visibility", "memoSizeThresholdMB", "allowedNumberOfAttachments", "organisationCvr",
+    "organisationId", "systemId", NULL};
+static const char *const GROUP_SORTABLE[] = {
+    "id", "version", "name", "description", "type", "organisationalUnit",
+    "organisationalUnitName", "cvrNumber", "organisation", "parent.id", NULL};
 
-    return c > 0 || (c == 0 && strcmp(ei ? ei : "", id) > 0);
+/* The sort keys of a list: sortFields, or name; then id (the lists' order, byte order as the
+ * store sorts: docs/store.md). */
+static int sort_keys(const struct kv__view *v, const char *names[KV_VIEW_SORT_MAX], int desc[])
+{
+    int i;
+
+    if (v->n_sort == 0) {
+        names[0] = "name";
+        desc[0] = 0;
+        return 1;
+    }
+    for (i = 0; i < v->n_sort; i++) {
+        names[i] = v->sort[i];
+        desc[i] = v->desc[i];
+    }
+    return v->n_sort;
+}
+
+/* 1 when element e comes after the keyset cursor (key values, id) in the list's order. */
+static int after_cursor(json_t *e, const struct kv__view *v, json_t *key, const char *id)
+{
+    const char *names[KV_VIEW_SORT_MAX];
+    const char *ei = json_string_value(json_object_get(e, "id"));
+    int desc[KV_VIEW_SORT_MAX], n = sort_keys(v, names, desc), i, c;
+
+    for (i = 0; i < n; i++) {
+        c = kv__view_cmp_member(kv__view_member(e, names[i]), json_array_get(key, (size_t)i));
+        if (c)
+            return desc[i] ? c < 0 : c > 0;
+    }
+    return strcmp(ei ? ei : "", id) > 0;
+}
+
+/* The keyset cursor of the request: afterName (the default order) or afterKey (a JSON array
+ * of the sort key values, with sortFields) and afterId. *key is owned; NULL without a
+ * cursor. Writes a 400 for a malformed one. */
+static int read_cursor(struct kv_http_req *req, struct kv_http_resp *resp,
+                       const struct kv__view *v, json_t **key)
+{
+    const char *an = kv_http_req_query(req, "afterName"), *ak = kv_http_req_query(req, "afterKey");
+    const char *ai = kv_http_req_query(req, "afterId");
+    const char *names[KV_VIEW_SORT_MAX];
+    int desc[KV_VIEW_SORT_MAX];
+
+    *key = NULL;
+    if (!ai)
+        return 0;
+    if (v->n_sort == 0) {
+        *key = json_pack("[s]", an ? an : "");
+        return 0;
+    }
+    *key = ak && strlen(ak) <= 4096 ? json_loads(ak, JSON_DECODE_ANY, NULL) : NULL;
+    if (!json_is_array(*key) || json_array_size(*key) != (size_t)sort_keys(v, names, desc)) {
+        json_decref(*key);
+        *key = NULL;
+        return kv__read_bad_param(resp, "afterKey", ak ? ak : "",
+                                  "afterKey is the JSON array of the sort values of the last "
+                                  "element (what next carries)");
+    }
+    return 0;
 }
 
 /* NgDP's ContactPointSearchResult / ContactGroupSearchResult of page `page` (size `size`) of
- * list (taken): {contactPoints|contactGroups, currentPage, totalPages, elementsOnPage,
- * totalElements, next}. With the keyset cursor afterName/afterId (what "next" carries) the
- * page is the `size` elements after that (name, id) rather than those at position
- * page * size, so a walk that follows "next" neither skips nor repeats an element when
- * others are created or deleted meanwhile; page then only numbers it. "next" is the relative
- * URL of the following page (only when there is one) with the request's filters. */
+ * list (taken, filtered and sorted): {contactPoints|contactGroups, currentPage, totalPages,
+ * elementsOnPage, totalElements, next}. With the keyset cursor (afterName or afterKey, and
+ * afterId: what "next" carries) the page is the `size` elements after that one in the order
+ * rather than those at position page * size, so a walk that follows "next" neither skips nor
+ * repeats an element when others are created or deleted meanwhile; page then only numbers
+ * it. "next" is the relative URL of the following page (only when there is one) with the
+ * request's filters and generic parameters. fields projects the page's elements. */
 static json_t *search_result(struct kv_http_req *req, const char *member, json_t *list,
-                             int64_t page, int64_t size)
+                             const struct kv__view *v, json_t *key, int64_t page, int64_t size)
 {
-    const char *an = kv_http_req_query(req, "afterName"), *ai = kv_http_req_query(req, "afterId");
+    static const char *const generic[] = {"sortFields", "any", "fields", NULL};
+    const char *ai = kv_http_req_query(req, "afterId");
     int64_t total = (int64_t)json_array_size(list), pages = (total + size - 1) / size, i;
     int64_t first = page * size, rest;
     json_t *o = json_object(), *slice = json_array(), *last = NULL;
     size_t k;
 
-    if (ai) {
-        for (first = 0; first < total &&
-                        !after_cursor(json_array_get(list, (size_t)first), an ? an : "", ai);
+    if (ai && key) {
+        for (first = 0;
+             first < total && !after_cursor(json_array_get(list, (size_t)first), v, key, ai);
              first++)
             ;
     }
@@ -426,11 +491,6 @@ static json_t *search_result(struct kv_http_req *req, const char *member, json_t
         json_array_append(slice, json_array_get(list, (size_t)i));
     rest = total - first - (int64_t)json_array_size(slice);
     last = json_array_size(slice) ? json_array_get(slice, json_array_size(slice) - 1) : NULL;
-    json_object_set_new(o, member, slice);
-    json_object_set_new(o, "currentPage", json_integer(page));
-    json_object_set_new(o, "totalPages", json_integer(pages));
-    json_object_set_new(o, "elementsOnPage", json_integer((json_int_t)json_array_size(slice)));
-    json_object_set_new(o, "totalElements", json_integer(total));
     if (rest > 0 && last) {
         struct kv_buf b;
         kv_buf_init(&b, 4096);
@@ -438,11 +498,34 @@ static json_t *search_result(struct kv_http_req *req, const char *member, json_t
                       (long long)size);
         for (k = 0; LIST_FILTERS[k]; k++)
             kv__read_add_param(&b, LIST_FILTERS[k], kv_http_req_query(req, LIST_FILTERS[k]));
-        kv__read_add_param(&b, "afterName", json_string_value(json_object_get(last, "name")));
+        for (k = 0; generic[k]; k++)
+            kv__read_add_param(&b, generic[k], kv_http_req_query(req, generic[k]));
+        if (v->n_sort == 0) {
+            kv__read_add_param(&b, "afterName", json_string_value(json_object_get(last, "name")));
+        } else {
+            const char *names[KV_VIEW_SORT_MAX];
+            int desc[KV_VIEW_SORT_MAX], n = sort_keys(v, names, desc), j;
+            json_t *vals = json_array();
+            char *text;
+            for (j = 0; j < n; j++) {
+                json_t *m = kv__view_member(last, names[j]);
+                json_array_append_new(vals, m ? json_deep_copy(m) : json_null());
+            }
+            text = json_dumps(vals, JSON_COMPACT | JSON_ENCODE_ANY);
+            kv__read_add_param(&b, "afterKey", text);
+            free(text);
+            json_decref(vals);
+        }
         kv__read_add_param(&b, "afterId", json_string_value(json_object_get(last, "id")));
         json_object_set_new(o, "next", json_stringn(b.buf, b.len));
         kv_buf_release(&b);
     }
+    kv__view_project(v, slice);
+    json_object_set_new(o, member, slice);
+    json_object_set_new(o, "currentPage", json_integer(page));
+    json_object_set_new(o, "totalPages", json_integer(pages));
+    json_object_set_new(o, "elementsOnPage", json_integer((json_int_t)json_array_size(slice)));
+    json_object_set_new(o, "totalElements", json_integer(total));
     json_decref(list);
     return o;
 }
@@ -455,7 +538,8 @@ static int list_common(struct kv_http_req *req, struct kv_http_resp *resp, const
     struct kv_db *db = NULL;
     struct kv_system sys;
     struct kv_err err = {0};
-    json_t *out = NULL;
+    json_t *out = NULL, *key = NULL;
+    struct kv__view view;
     char org[9];
     const char *ai = kv_http_req_query(req, "afterId");
     int64_t page, size;
@@ -472,6 +556,9 @@ static int list_common(struct kv_http_req *req, struct kv_http_resp *resp, const
         kv__read_bad_param(resp, "afterId", ai, "afterId is the id of a list element");
         goto out;
     }
+    if (kv__view_parse(req, resp, points ? POINT_SORTABLE : GROUP_SORTABLE, &view) < 0 ||
+        read_cursor(req, resp, &view, &key) < 0)
+        goto out;
     if (all)
         rc = points ? kv_contact_points_list_all(db, sys.org_cvr, &out, &err)
                     : kv_contact_groups_list(db, NULL, &out, &err);
@@ -483,11 +570,14 @@ static int list_common(struct kv_http_req *req, struct kv_http_resp *resp, const
     }
     if (filter_list(req, resp, points, out) < 0)
         goto out;
+    kv__view_filter_any(&view, out);
+    kv__view_sort(&view, out, "name", "id"); /* sortFields, or name; then id */
     kv_http_resp_json(resp, 200,
-                      search_result(req, points ? "contactPoints" : "contactGroups", out, page,
-                                    size));
+                      search_result(req, points ? "contactPoints" : "contactGroups", out, &view,
+                                    key, page, size));
     out = NULL;
 out:
+    json_decref(key);
     json_decref(out);
     kv_db_release(db);
     return 0;

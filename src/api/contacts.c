@@ -34,6 +34,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/query_view.h"
 #include "api/read_util.h"
 #include "hub/directory.h"
 #include "store/store.h"
@@ -156,6 +157,7 @@ struct view {
     const char *sort[SORT_MAX]; /* SORTABLE names */
     int desc[SORT_MAX];
     int n_sort;
+    struct kv__view gen; /* any and fields (api/query_view.h) */
 };
 
 /* Reads lastUpdated (ISO-8601 time or date, a time without zone being Danish time, as for the
@@ -201,7 +203,7 @@ static int view_params(struct kv_http_req *req, struct kv_http_resp *resp, struc
             return kv__read_bad_param(resp, "sortFields", sf, sort_msg);
         v->sort[v->n_sort++] = SORTABLE[k];
     }
-    return 0;
+    return kv__view_parse(req, resp, NULL, &v->gen);
 }
 
 /* The member at dotted path name of contact c, or NULL. */
@@ -259,12 +261,16 @@ static int cmp_items(const void *pa, const void *pb, void *arg)
 static json_t *page_of(struct kv_http_req *req, const struct view *v, json_t *content,
                        int with_next)
 {
-    static const char *const keep[] = {"id", "cprNumber", "cvrNumber", "lastUpdated",
-                                       "sortFields", NULL};
-    size_t n = json_array_size(content), i;
-    int64_t pages = ((int64_t)n + v->size - 1) / v->size;
+    static const char *const keep[] = {"id",         "cprNumber", "cvrNumber", "lastUpdated",
+                                       "sortFields", "any",       "fields",    NULL};
+    size_t n, i;
+    int64_t pages;
     struct sort_item *items = NULL;
     json_t *o = json_object(), *slice = json_array();
+
+    kv__view_filter_any(&v->gen, content);
+    n = json_array_size(content);
+    pages = ((int64_t)n + v->size - 1) / v->size;
 
     if (n > 0) {
         items = calloc(n, sizeof(*items));
@@ -282,6 +288,7 @@ static json_t *page_of(struct kv_http_req *req, const struct view *v, json_t *co
         free(items);
     }
     json_decref(content);
+    kv__view_project(&v->gen, slice);
     json_object_set_new(o, "contacts", slice);
     json_object_set_new(o, "currentPage", json_integer(v->page));
     json_object_set_new(o, "totalPages", json_integer(pages));

@@ -32,6 +32,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/query_view.h"
 #include "api/read_util.h"
 #include "hub/directory.h"
 #include "hub/events.h"
@@ -68,6 +69,7 @@ static json_t *result_json(struct kv_http_req *req, json_t *events, int64_t page
         kv__read_add_param(&b, "ownerOrActor", q->owner_actor);
         kv__read_add_param(&b, "any", kv_http_req_query(req, "any"));
         kv__read_add_param(&b, "sortFields", kv_http_req_query(req, "sortFields"));
+        kv__read_add_param(&b, "fields", kv_http_req_query(req, "fields"));
         if (q->after_seq > 0)
             kv_buf_printf(&b, "&afterSeq=%lld", (long long)q->after_seq);
         kv_buf_printf(&b, "&untilSeq=%lld", (long long)until);
@@ -264,6 +266,7 @@ static int list(struct kv_http_req *req, struct kv_http_resp *resp)
     char any[KV_EVENT_ANY_MAX][KV_EVENT_ANY_LEN + 1];
     int64_t total = 0, until = 0;
     json_t *events = NULL;
+    struct kv__view view;
     int rc;
 
     if (kv__read_db(req, resp, &db) < 0)
@@ -271,6 +274,9 @@ static int list(struct kv_http_req *req, struct kv_http_resp *resp)
     if (kv__read_system_auth(req, resp, db, &sys) < 0)
         goto out;
     memset(&q, 0, sizeof(q));
+    memset(&view, 0, sizeof(view));
+    if (kv__view_parse_fields(req, resp, &view) < 0)
+        goto out;
     if (kv__read_query_int(req, resp, "page", 0, 0, INT32_MAX, &q.page) < 0 ||
         kv__read_query_int(req, resp, "size", EVENTS_PAGE_DEFAULT, 1, EVENTS_PAGE_MAX, &q.size) <
             0 ||
@@ -307,6 +313,7 @@ static int list(struct kv_http_req *req, struct kv_http_resp *resp)
         kv_http_resp_from_err(resp, rc, &err);
         goto out;
     }
+    kv__view_project(&view, events); /* fields */
     kv_http_resp_json(resp, 200, result_json(req, events, q.page, q.size, total, &q, until));
 out:
     kv_db_release(db);

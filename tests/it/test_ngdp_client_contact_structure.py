@@ -378,3 +378,66 @@ def test_following_next_is_stable_while_the_list_changes(server, env):
             assert "name=Side" in url and "afterId=" in url
         pages += 1
     assert seen == made
+
+
+def test_sort_fields_any_and_fields(server, env):
+    """NgDP's generic parameters on the contact lists: sortFields orders (up to 3 fields,
+    :asc/:desc, ties by id), any keeps the elements one of whose keywords equals a term,
+    fields projects the answer's elements, searchParameters is accepted and not used (NgDP's
+    client: "searchParameters as query param is NOT used"). next keeps them all and carries a
+    keyset cursor in the chosen order (afterKey, afterId)."""
+    made = {}
+    for name, desc in (("Gen B", "zulu"), ("Gen A", "yankee"), ("Gen C", "xray"),
+                       ("Gen D", "yankee")):
+        g = call(server, "POST", base(env, "contact-groups"), env,
+                 dict(group_command(name), description=desc), status=201).json()
+        made[name] = g["id"]
+    lst = base(env, "contact-groups") + "?name=Gen%20"
+    page = call(server, "GET", lst + "&sortFields=description:desc,name:asc", env).json()
+    assert [g["name"] for g in page["contactGroups"]] == ["Gen B", "Gen A", "Gen D", "Gen C"]
+    page = call(server, "GET", lst + "&sortFields=name:desc", env).json()
+    assert [g["name"] for g in page["contactGroups"]] == ["Gen D", "Gen C", "Gen B", "Gen A"]
+    # any: exact keyword, either term
+    page = call(server, "GET", lst + "&any=yankee,Gen%20C", env).json()
+    assert sorted(g["name"] for g in page["contactGroups"]) == ["Gen A", "Gen C", "Gen D"]
+    assert call(server, "GET", lst + "&any=yank", env).json()["contactGroups"] == []
+    # fields: only these members
+    page = call(server, "GET", lst + "&fields=id,name&sortFields=name", env).json()
+    assert page["contactGroups"] == [{"id": made[n], "name": n}
+                                     for n in ("Gen A", "Gen B", "Gen C", "Gen D")]
+    assert page["totalElements"] == 4
+    # searchParameters is accepted and changes nothing
+    plain = call(server, "GET", lst, env).json()
+    assert call(server, "GET", lst + "&searchParameters=System.Object", env).json() == plain
+    # next walks the chosen order by its cursor, also when what was read is deleted
+    url, seen = lst + "&size=1&sortFields=description:desc,name:asc&fields=id,description", []
+    for _ in range(10):
+        page = call(server, "GET", url, env).json()
+        seen += [g["id"] for g in page["contactGroups"]]
+        assert all(set(g) <= {"id", "description"} for g in page["contactGroups"])
+        for g in page["contactGroups"]:
+            call(server, "DELETE", base(env, "contact-groups") + g["id"], env, etag=CLIENT_ETAG,
+                 status=204)
+        url = page.get("next")
+        if not url:
+            break
+        assert "afterKey=" in url and "sortFields=" in url and "fields=" in url
+    assert seen == [made[n] for n in ("Gen B", "Gen A", "Gen D", "Gen C")]
+    # points: sortFields on a point's members, any on a nested keyword (a search term)
+    for name in ("Gen P2", "Gen P1"):
+        call(server, "POST", base(env, "contact-points"), env, point_command(env, name),
+             status=201)
+    pts = base(env, "contact-points") + "?searchTerm=gen%20p"
+    page = call(server, "GET", pts + "&sortFields=name:desc&fields=name", env).json()
+    assert page["contactPoints"] == [{"name": "Gen P2"}, {"name": "Gen P1"}]
+    page = call(server, "GET", pts + "&any=gen%20p1&fields=name", env).json()
+    assert page["contactPoints"] == [{"name": "Gen P1"}]
+    page = call(server, "GET", "/apis/v1/contact-points/?searchTerm=gen%20p&sortFields=name:desc"
+                "&fields=name", env).json()
+    assert page["contactPoints"] == [{"name": "Gen P2"}, {"name": "Gen P1"}]
+    # bad values are 400 ErrorMessages naming the parameter
+    for q in ("sortFields=nope", "sortFields=name:sideways", "sortFields=a,b,c,d",
+              "fields=na%20me", "any=" + ",".join("t%d" % i for i in range(11)),
+              "sortFields=name&afterId=" + made["Gen A"] + "&afterKey=notjson"):
+        r = call(server, "GET", lst + "&" + q, env, status=400)
+        assert r.json().get("fieldErrors") is not None or r.json().get("message")

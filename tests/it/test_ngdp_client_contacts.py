@@ -377,3 +377,32 @@ def test_update_closed_contact_is_403(world):
     r = srv.request("PUT", "/apis/v1/contacts/" + c["id"], json=client_contact(c),
                 headers={"Authorization": "Bearer " + tok, "If-Match": "digitalpost.ETag"})
     assert r.status_code in (401, 403), r.text
+
+
+def test_any_fields_and_search_parameters(world):
+    """any keeps the contacts one of whose keywords equals a term (here a registration
+    status, also nested, case folded); fields projects them (dot notation for the
+    subscription's members); searchParameters is accepted and not used (NgDP's client:
+    "searchParameters as query param is NOT used"); next keeps any and fields."""
+    srv, org = world
+    q = "cprNumber=%s,%s,%s&cvrNumber=%s,%s" % (EXEMPT_CPR, REG_CPR, CLOSED_CPR, REG_CVR,
+                                                 EXEMPT_CVR)
+    got = [number(c) for c in search(srv, org, q + "&any=exempt")["contacts"]]
+    assert got == [EXEMPT_CPR, EXEMPT_CVR]
+    got = [number(c) for c in search(srv, org, q + "&any=CLOSED,%s" % REG_CVR)["contacts"]]
+    assert got == [CLOSED_CPR, REG_CVR]
+    assert search(srv, org, q + "&any=EXEMP")["contacts"] == []
+    page = search(srv, org, q + "&fields=cprNumber,cvrNumber,mailboxSubscription."
+                                 "publicRegistrationStatus")
+    assert page["contacts"][0] == {"cprNumber": EXEMPT_CPR, "mailboxSubscription": {
+        "publicRegistrationStatus": "EXEMPT"}}
+    assert page["contacts"][3] == {"cvrNumber": REG_CVR, "mailboxSubscription": {
+        "publicRegistrationStatus": "REGISTERED"}}
+    assert search(srv, org, q + "&searchParameters=System.Object") == search(srv, org, q)
+    r = client_get(srv, org, q + "&size=1&any=exempt&fields=id")
+    assert r.status_code == 200 and "any=exempt" in r.json()["next"] and \
+        "fields=id" in r.json()["next"]
+    assert list(r.json()["contacts"][0]) == ["id"]
+    for bad in ("fields=a%20b", "fields=" + ",".join("f%d" % i for i in range(33)),
+                "any=" + ",".join("t%d" % i for i in range(11))):
+        assert client_get(srv, org, q + "&" + bad).status_code == 400, bad
