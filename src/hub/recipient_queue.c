@@ -294,18 +294,17 @@ int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t pag
     if (cursor > 0) {
         /* keyset: the size letters after the cursor's, one more to know whether a next
          * page exists */
-        json_t *got = json_array();
+        json_t *got;
         size_t i;
+        int beyond = 0;
         rc = kv_db_prepare(db, down ? SQL_AFTER_DESC : SQL_AFTER_ASC, &s, err);
         if (rc < 0)
-            json_decref(got);
-        if (rc < 0)
             goto out;
+        got = json_array();
         kv_stmt_bind_text(s, 1, system_id, -1);
         kv_stmt_bind_int64(s, 2, now);
         kv_stmt_bind_int64(s, 3, cursor);
         kv_stmt_bind_int64(s, 4, (int64_t)size + 1);
-        int beyond = 0;
         while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
             if ((int)json_array_size(got) == size)
                 beyond = 1;
