@@ -143,6 +143,60 @@ static void test_render(void **state)
     free(png);
 }
 
+/* A long text is paginated: every line appears once, on a page after the address page. */
+static void test_long_text_pages(void **state)
+{
+    char path[] = "/tmp/kuvert-print-XXXXXX", uri[64], line[32];
+    struct kv_print_letter l;
+    struct kv_err err = {0, ""};
+    char *text = calloc(200 * 32, 1), *memo, *t;
+    size_t png_len;
+    unsigned char *png = make_png(20, 20, &png_len);
+    PopplerDocument *doc;
+    int fd, pages = 0, unprintable = 0, i, p, found;
+    size_t off;
+
+    (void)state;
+    assert_non_null(text);
+    for (i = 0, off = 0; i < 200; i++)
+        off += (size_t)snprintf(text + off, 200 * 32 - off, "Linje nummer %03d\n", i);
+    memo = memo_with(text, png, png_len);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    memset(&l, 0, sizeof(l));
+    l.message_uuid = "8e4f1f0a-5b1e-4e2a-9c55-0d3b1c2a7e11";
+    l.sender_name = "";
+    l.sender_cvr = "";
+    l.recipient_name = "";
+    l.address = "Vestergade 3, 8000 Aarhus C";
+    l.memo = memo;
+    l.memo_len = strlen(memo);
+    assert_int_equal(kv_print_render(&l, path, &pages, &unprintable, &err), 0);
+    assert_true(pages >= 4); /* 200 lines at 10 pt do not fit on two A4 pages */
+    snprintf(uri, sizeof(uri), "file://%s", path);
+    doc = poppler_document_new_from_file(uri, NULL, NULL);
+    assert_non_null(doc);
+    assert_int_equal(poppler_document_get_n_pages(doc), pages);
+    for (i = 0; i < 200; i += 13) {
+        snprintf(line, sizeof(line), "Linje nummer %03d", i);
+        found = 0;
+        for (p = 1; p < pages; p++) {
+            PopplerPage *pg = poppler_document_get_page(doc, p);
+            t = poppler_page_get_text(pg);
+            found += strstr(t, line) != NULL;
+            g_free(t);
+            g_object_unref(pg);
+        }
+        assert_int_equal(found, 1);
+    }
+    g_object_unref(doc);
+    unlink(path);
+    free(memo);
+    free(png);
+    free(text);
+}
+
 static void test_logo_check(void **state)
 {
     size_t len;
@@ -175,6 +229,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render),
+        cmocka_unit_test(test_long_text_pages),
         cmocka_unit_test(test_logo_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
