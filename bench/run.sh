@@ -29,3 +29,7 @@ $BIN/web_bench --kuvert build/release/kuvert --sessions "${BENCH_WEB_SESSIONS:-5
 
 # --- stats: a year of 10 M letters' aggregates: the send path's upsert, each view's read time ---
 $BIN/stats_bench --letters "${BENCH_STATS_LETTERS:-10000000}"
+
+# --- mailbox: /post/ with 1 M letters in one mailbox: counts, first page, page 50, open (p50/p99) ---
+$BIN/mailbox_bench --letters "${BENCH_MAILBOX_LETTERS:-1000000}" \
+    --others "${BENCH_MAILBOX_OTHERS:-1000000}"

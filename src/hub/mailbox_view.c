@@ -92,6 +92,23 @@ static const char SQL_LIST_RECEIVED[] =
     "     OR LOWER(l.sender_label) LIKE LOWER(?) ESCAPE '!') "
     "ORDER BY " SORT_KEY " DESC, l.id DESC LIMIT ?";
 
+/* One folder of received letters (the usual page): read in the order of the index
+ * letters_mailbox_page (migration 037) from the cursor on, so a page costs the same at any
+ * mailbox size. Binds: owner type, owner id, folder, unread x3, cursor key and id (INT64_MAX
+ * for the first page), text, like x2, limit. */
+static const char SQL_LIST_FOLDER[] =
+    "SELECT l.message_uuid, l.label, l.sender_cvr, l.sender_label, "
+    "l.created_ms, " SORT_KEY ", l.read_ms, l.folder, l.size, l.id "
+    "FROM letters l "
+    "WHERE l.mailbox_id = (SELECT m.id FROM mailboxes m WHERE m.owner_type = ? "
+    "AND m.owner_id = ?) AND l.state = 'AVAILABLE' AND l.folder = ? AND l.folder <> 'purged' "
+    "AND (? < 0 OR (? = 1 AND l.read_ms IS NULL) "
+    "     OR (? = 0 AND l.read_ms IS NOT NULL)) "
+    "AND (" SORT_KEY ", l.id) < (?, ?) "
+    "AND (? = '' OR LOWER(l.label) LIKE LOWER(?) ESCAPE '!' "
+    "     OR LOWER(l.sender_label) LIKE LOWER(?) ESCAPE '!') "
+    "ORDER BY " SORT_KEY " DESC, l.id DESC LIMIT ?";
+
 /* The letters an owner wrote (folder "sent"), with the same binds: the sender is the owner,
  * the sort key the creation time, and a written letter is read when written (unread=true
  * lists none). Also selects the recipient organisation. */
@@ -141,6 +158,24 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
     if (q->text && strlen(q->text) > KV_MBOX_TEXT_MAX)
         return kv_err_set(err, KV_EINVAL, "search text longer than %d bytes", KV_MBOX_TEXT_MAX);
     like_pattern(q->text, like);
+    if (q->folder && !sent) {
+        rc = kv_db_prepare(db, SQL_LIST_FOLDER, &s, err);
+        if (rc < 0)
+            return rc;
+        kv_stmt_bind_text(s, 1, owner->type, -1);
+        kv_stmt_bind_text(s, 2, owner->id, -1);
+        kv_stmt_bind_text(s, 3, q->folder, -1);
+        kv_stmt_bind_int64(s, 4, q->unread);
+        kv_stmt_bind_int64(s, 5, q->unread);
+        kv_stmt_bind_int64(s, 6, q->unread);
+        kv_stmt_bind_int64(s, 7, q->cursor ? ck : INT64_MAX);
+        kv_stmt_bind_int64(s, 8, q->cursor ? cid : INT64_MAX);
+        kv_stmt_bind_text(s, 9, q->text ? q->text : "", -1);
+        kv_stmt_bind_text(s, 10, like, -1);
+        kv_stmt_bind_text(s, 11, like, -1);
+        kv_stmt_bind_int64(s, 12, (int64_t)q->limit + 1);
+        goto rows;
+    }
     rc = kv_db_prepare(db, sent ? SQL_LIST_SENT : SQL_LIST_RECEIVED, &s, err);
     if (rc < 0)
         return rc;
@@ -159,6 +194,7 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
     kv_stmt_bind_text(s, 13, like, -1);
     kv_stmt_bind_text(s, 14, like, -1);
     kv_stmt_bind_int64(s, 15, (int64_t)q->limit + 1);
+rows:
     items = json_array();
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
         json_t *it, *snd;
