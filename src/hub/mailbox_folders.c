@@ -23,11 +23,11 @@ int kv_mbox_counts(struct kv_db *db, const struct kv_mbox_owner *owner,
 
     memset(out, 0, sizeof(*out));
     rc = kv_db_prepare(db,
-                       "SELECT l.folder, COUNT(*), "
-                       "SUM(CASE WHEN l.read_ms IS NULL THEN 1 ELSE 0 END) "
-                       "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
-                       "WHERE m.owner_type = ? AND m.owner_id = ? AND l.state = 'AVAILABLE' "
-                       "AND l.folder IN ('inbox', 'deleted') GROUP BY l.folder",
+                       /* kept by triggers on letters (migration 037) */
+                       "SELECT c.folder, c.total, c.unread "
+                       "FROM mailbox_counts c JOIN mailboxes m ON m.id = c.mailbox_id "
+                       "WHERE m.owner_type = ? AND m.owner_id = ? "
+                       "AND c.folder IN ('inbox', 'deleted')",
                        &s, err);
     if (rc < 0)
         return rc;

@@ -267,3 +267,44 @@ def test_route_role_matrix(post):
     assert erik.get("/post/").status_code == 200            # the company's mailbox
     assert "CVR 87654321" in erik.get("/post/").text
     assert "Afgørelse" not in mette.get("/post/").text
+
+
+def counts_consistent(srv):
+    """mailbox_counts (kept by triggers, migration 037) equals counting the letters."""
+    kept = {(r[0], r[1]): (r[2], r[3]) for r in srv.db.execute(
+        "SELECT mailbox_id, folder, total, unread FROM mailbox_counts WHERE total <> 0 OR unread <> 0")}
+    real = {(r[0], r[1]): (r[2], r[3]) for r in srv.db.execute(
+        "SELECT mailbox_id, folder, COUNT(*), SUM(CASE WHEN read_ms IS NULL THEN 1 ELSE 0 END) "
+        "FROM letters WHERE state = 'AVAILABLE' AND mailbox_id IS NOT NULL "
+        "GROUP BY mailbox_id, folder")}
+    assert kept == real
+
+
+def test_counts_follow_every_change(post):
+    """Read, unread, delete, purge, a value date reached and a new letter all keep the kept
+    counts equal to the letters, and the folder page shows them."""
+    counts_consistent(post)
+    b = Browser(post, JENS)
+    u = uuid_of(post, JENS, "Afgørelse om boligstøtte")
+    assert b.get("/post/brev/" + u).status_code == 200
+    counts_consistent(post)
+    csrf = b.csrf()
+    b.post("/post/brev/%s/ulaest" % u, {"csrf": csrf})
+    b.post("/post/brev/%s/flyt" % u, {"csrf": csrf, "mappe": "deleted"})
+    counts_consistent(post)
+    b.post("/post/brev/%s/slet-endeligt" % u, {"csrf": csrf})
+    counts_consistent(post)
+    post.advance_clock("400d")                  # the demo's waiting letter is published
+    import time
+    for _ in range(100):
+        if post.db.execute("SELECT COUNT(*) FROM letters WHERE state = 'AWAITING_DELAY'"
+                           ).fetchone()[0] == 0:
+            break
+        time.sleep(0.1)
+    counts_consistent(post)
+    inbox, unread = post.db.execute(
+        "SELECT c.total, c.unread FROM mailbox_counts c JOIN mailboxes m ON m.id = c.mailbox_id"
+        " WHERE m.owner_id = ? AND c.folder = 'inbox'", (JENS,)).fetchone()
+    page = re.sub(r"<[^>]+>", "", Browser(post, JENS).get("/post/").text)
+    assert ("Indbakke (%d, %d ulæst)" % (inbox, unread) if unread else
+            "Indbakke (%d)" % inbox) in page
