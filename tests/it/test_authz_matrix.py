@@ -195,3 +195,33 @@ def test_a_scoped_route_refuses_another_organisation(matrix):
         r = sender.http.request(rt["method"], srv.url + fill(rt["pattern"], OTHER_ORG),
                                 headers=sender.headers, allow_redirects=False, timeout=30)
         assert r.status_code == 403, (rt["pattern"], r.status_code, r.text[:200])
+
+
+def test_another_persons_letter_by_its_id(matrix):
+    """One person opening another's letter by its id: every /post/brev/{id}... route answers
+    404 (or 403 where the key already refuses), never the letter -- for another citizen, for a
+    company user and for a helper whose access is to a different mailbox."""
+    from kuvert_harness import db_connect
+    srv, demo, routes, rules = matrix
+    db = db_connect(srv.data_dir)
+    mette_letter = db.execute(
+        "SELECT l.message_uuid FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id"
+        " WHERE m.owner_id = '2211771212' AND l.state = 'AVAILABLE'").fetchone()[0]
+    letter_routes = [rt for rt in routes if rt["pattern"].startswith("/post/brev/{id}")]
+    assert letter_routes
+    roles = {r.name: r for r in roles_of(srv, demo)}
+    for name in ("helper-session", "employee erik@eksempelbyg.dk"):
+        role = roles[name]
+        sign_in(srv, role)
+        page = role.http.get(srv.url + "/post/", timeout=30)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        for rt in letter_routes:
+            path = rt["pattern"].replace("{id}", mette_letter).replace("{n}", "0")
+            r = role.http.request(rt["method"], srv.url + path,
+                                  data={"csrf": csrf, "mappe": "deleted", "text": "x"}
+                                  if rt["method"] == "POST" else None,
+                                  allow_redirects=False, timeout=30)
+            assert r.status_code in (403, 404), (name, rt["method"], path, r.status_code)
+            assert "Velkommen til Digital Post" not in r.text
+    assert db.execute("SELECT folder FROM letters WHERE message_uuid = ?",
+                      (mette_letter,)).fetchone()[0] == "inbox"
