@@ -68,6 +68,17 @@ static int opt_str(struct kv_http_resp *resp, json_t *o, const char *name, const
     return 0;
 }
 
+/* 1 when v is NULL or at most 128 bytes without control characters (a device's id or name). */
+static int device_text(const char *v)
+{
+    size_t i;
+
+    for (i = 0; v && v[i]; i++)
+        if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f || i >= 128)
+            return 0;
+    return 1;
+}
+
 static json_t *info_json(const struct kv_user_token_info *t)
 {
     char created[32], expires[32], revoked[32];
@@ -85,7 +96,7 @@ static int tokens_issue(struct kv_http_req *req, struct kv_http_resp *resp)
     struct kv_db *db = NULL;
     struct kv_err err = {0, ""};
     struct kv_user_token_info info;
-    const char *cpr, *cvr, *ttl;
+    const char *cpr, *cvr, *ttl, *devid, *devname;
     json_t *o = NULL, *keep, *out;
     char type[4], id[11], *token = NULL;
     int64_t ttl_ms = 0;
@@ -95,8 +106,14 @@ static int tokens_issue(struct kv_http_req *req, struct kv_http_resp *resp)
         return 0;
     keep = json_object_get(o, "keepOthers");
     if (opt_str(resp, o, "cpr", &cpr) < 0 || opt_str(resp, o, "cvr", &cvr) < 0 ||
-        opt_str(resp, o, "ttl", &ttl) < 0 || owner_of(resp, cpr, cvr, type, id) < 0)
+        opt_str(resp, o, "ttl", &ttl) < 0 || opt_str(resp, o, "deviceId", &devid) < 0 ||
+        opt_str(resp, o, "deviceName", &devname) < 0 || owner_of(resp, cpr, cvr, type, id) < 0)
         goto out;
+    if (!device_text(devid) || !device_text(devname)) {
+        bad_field(resp, devid && !device_text(devid) ? "deviceId" : "deviceName",
+                  "deviceId and deviceName are at most 128 characters of text");
+        goto out;
+    }
     if (keep && !json_is_null(keep) && !json_is_boolean(keep)) {
         bad_field(resp, "keepOthers", "keepOthers must be true or false");
         goto out;
@@ -111,6 +128,9 @@ static int tokens_issue(struct kv_http_req *req, struct kv_http_resp *resp)
     rc = kv_user_token_issue(db, type, id, ttl_ms,
                              json_is_true(keep) ? KV_USER_TOKEN_KEEP_OTHERS : 0, &token, &info,
                              &revoked, &err);
+    /* an app sign-in names its device (docs/adgangsportal.md) */
+    if (rc == 0 && (devid || devname))
+        rc = kv_user_token_set_device(db, info.id, devid, devname, &err);
     if (rc < 0) {
         kv_http_resp_from_err(resp, rc, &err);
         goto out;

@@ -45,6 +45,7 @@ extern const struct kv_http_route kv_web_aa_routes[];             /* web/aa_comm
 extern const struct kv_http_route kv_web_post_routes[];           /* web/post_folder.c */
 extern const struct kv_http_route kv_web_notify_routes[];         /* web/post_settings.c */
 extern const struct kv_http_route kv_web_asset_routes[];          /* web/assets.c */
+extern const struct kv_http_route kv_web_devices_routes[];        /* web/adgangsportal.c */
 
 /* Every route table above, NULL-terminated (routes.c). docs/openapi.yaml describes every
  * route (tests/it/test_openapi.py checks it against `kuvert config routes --json`). */

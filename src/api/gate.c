@@ -181,9 +181,15 @@ static int user_gate(struct kv_hub *hub, struct kv_http_req *req, struct kv_http
 
     rc = kv_db_acquire(hub->store, &db, &err);
     if (rc == 0) {
-        rc = kv_user_authenticate(
-            db, canonical_bearer(kv_http_req_header(req, "Authorization"), fixed, sizeof(fixed)),
-            p->owner_type, p->owner_id, &err);
+        const char *auth =
+            canonical_bearer(kv_http_req_header(req, "Authorization"), fixed, sizeof(fixed));
+        struct kv_err e2 = {0};
+
+        rc = kv_user_authenticate(db, auth, p->owner_type, p->owner_id, &err);
+        /* the app sign-in's last use and user agent, for the Adgangsportal */
+        if (rc == 0 && kv_user_token_seen(db, auth, kv_http_req_header(req, "User-Agent"),
+                                          kv_clock_now_ms(), &e2) < 0)
+            kv_log(KV_LOG_WARN, "%s: token use not recorded: %s", req->request_id, e2.msg);
         kv_db_release(db);
     }
     if (rc < 0) {

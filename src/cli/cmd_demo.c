@@ -23,6 +23,7 @@
 #include "cli/admin.h"
 #include "cli/cli.h"
 #include "cli/demo_notify.h"
+#include "cli/demo_devices.h"
 #include "cli/demo_people.h"
 #include "hub/contact_points.h"
 #include "hub/directory.h"
@@ -309,6 +310,8 @@ static int seed(struct kv__admin *a, json_t *res, struct kv_err *err)
         rc = seed_letters(a, senders, letters, err);
     if (rc == 0)
         rc = kv__demo_people(a, res, err); /* employees and their rights */
+    if (rc == 0)
+        rc = kv__demo_devices(a, res, err); /* the Adgangsportal's devices */
     return rc;
 }
 
@@ -338,6 +341,8 @@ static void print_text(json_t *res)
                json_string_value(json_object_get(v, "token")));
     printf("\nNotifications: %s (CPR %s) has the confirmed e-mail address %s\n",
            "Mette Hansen", KV__DEMO_NOTIFY_CPR, KV__DEMO_NOTIFY_EMAIL);
+    printf("\nAdgangsportal: Mette Hansen (CPR %s) has the devices Mettes iPhone (push) and "
+           "Mettes iPad\n", KV__DEMO_DEVICES_CPR);
     printf("\nLetters:\n");
     json_array_foreach(json_object_get(res, "letters"), i, v)
         printf("  %s %-11s %-14s %s\n", json_string_value(json_object_get(v, "messageUUID")),

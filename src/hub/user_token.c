@@ -376,3 +376,76 @@ int kv_user_authenticate(struct kv_db *db, const char *authorization, char out_o
     kv_stmt_done(s);
     return rc;
 }
+
+int kv_user_token_seen(struct kv_db *db, const char *authorization, const char *user_agent,
+                       int64_t now, struct kv_err *err)
+{
+    const char *tok = kv__dir_auth_param(authorization, "Bearer");
+    struct kv_stmt *s = NULL;
+    char sha[KV_SHA256_HEX_LEN + 1];
+    size_t len, ual;
+    int rc;
+
+    if (!tok)
+        return 0;
+    len = strlen(tok);
+    while (len > 0 && tok[len - 1] == ' ')
+        len--;
+    if (len != TOKEN_LEN)
+        return 0;
+    kv_sha256_hex(tok, len, sha);
+    ual = user_agent ? strlen(user_agent) : 0;
+    rc = kv_db_prepare(db,
+                       "UPDATE user_tokens SET last_used_ms = ?, user_agent = COALESCE("
+                       "user_agent, ?) WHERE token_sha256 = ? AND (last_used_ms IS NULL OR "
+                       "last_used_ms <= ?)",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, now);
+    kv_stmt_bind_text(s, 2, user_agent ? user_agent : "", (long)(ual > 512 ? 512 : ual));
+    kv_stmt_bind_text(s, 3, sha, -1);
+    kv_stmt_bind_int64(s, 4, now - 60 * 1000);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* 1 when v is NULL or at most 128 bytes without control characters. */
+static int device_text_ok(const char *v)
+{
+    size_t i;
+
+    if (!v)
+        return 1;
+    for (i = 0; v[i]; i++)
+        if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f || i >= 128)
+            return 0;
+    return 1;
+}
+
+int kv_user_token_set_device(struct kv_db *db, const char *id, const char *device_id,
+                             const char *device_name, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    if (!device_text_ok(device_id) || !device_text_ok(device_name))
+        return kv_err_set(err, KV_EINVAL,
+                          "deviceId and deviceName are at most 128 characters of text");
+    rc = kv_db_prepare(db, "UPDATE user_tokens SET device_id = COALESCE(?, device_id), "
+                           "device_name = COALESCE(?, device_name) WHERE id = ?",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, device_id && *device_id ? device_id : NULL, -1);
+    kv_stmt_bind_text(s, 2, device_name && *device_name ? device_name : NULL, -1);
+    kv_stmt_bind_text(s, 3, id, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    if (kv_db_changes(db) == 0)
+        return kv_err_set(err, KV_ENOTFOUND, "no such token");
+    return 0;
+}

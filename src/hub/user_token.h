@@ -81,4 +81,16 @@ int kv_user_token_revoke_owner(struct kv_db *db, const char *owner_type, const c
 int kv_user_authenticate(struct kv_db *db, const char *authorization, char out_owner_type[4],
                          char out_owner_id[11], struct kv_err *err);
 
+/* Records a use of the bearer token in authorization (after kv_user_authenticate admitted
+ * it): its last use, at most once a minute, and the user agent of its first use (an app
+ * sign-in's device, for the Adgangsportal; identity/devices.h). Best effort: a token that is
+ * not found changes nothing. */
+int kv_user_token_seen(struct kv_db *db, const char *authorization, const char *user_agent,
+                       int64_t now, struct kv_err *err);
+/* Names the device of token id (an app sign-in): device_id links it to the push subscription
+ * of the same device, device_name is shown in the Adgangsportal. Either may be NULL.
+ * KV_EINVAL for a value longer than 128 bytes or with control characters; KV_ENOTFOUND. */
+int kv_user_token_set_device(struct kv_db *db, const char *id, const char *device_id,
+                             const char *device_name, struct kv_err *err);
+
 #endif

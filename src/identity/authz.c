@@ -43,6 +43,8 @@ static const struct kv_authz_rule RULES[] = {
      "the citizen who owns the mailbox shown (not a helper acting in it)", 0, 1},
     {KV_ACCESS_CITIZEN, K(CITIZEN), -1, NULL, 0, "a person signed in as themself (CPR)", 0, 0},
     {KV_ACCESS_SIGNED_IN, PEOPLE, -1, NULL, 0, "any signed-in person", 0, 0},
+    {KV_ACCESS_DEVICES, K(CITIZEN) | K(COMPANY_USER), -1, NULL, 0,
+     "a citizen or company user, for their own devices (Adgangsportal)", 0, 0},
     {KV_ACCESS_EMPLOYEE, STAFF, -1, NULL, 0, "a person acting for an organisation", 0, 0},
     {KV_ACCESS_RIGHTS, STAFF, KV_PRIV_ORGANISATION_USER_ADMINISTRATOR, NULL, 0,
      "rettighedsadministrator of the organisation acted for", 0, 0},

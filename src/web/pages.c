@@ -2,7 +2,7 @@
  *
  * pages.c: the web layer's own pages: the front page, sign-in (the page, test sign-in) and
  * sign-out, the API description, the fallback for unknown paths, and the portal roots --
- * a contract kept by every later portal issue: /post/, /adgangsportal/,
+ * a contract kept by every later portal issue: /post/, /adgangsportal/ (adgangsportal.c),
  * /administrativ-adgang/ (aa_*.c), /rettighedsportal/ (rights_*.c), /testportal/; /post/ is
  * the mailbox (post_*.c). A portal root that no portal fills yet is a placeholder that
  * requires sign-in and says what will come.
@@ -60,8 +60,6 @@ struct portal {
 };
 
 static const struct portal portals[] = {
-    {"/adgangsportal/", N_("Adgangsportal"),
-     N_("Here you will see your devices and sessions and manage who may read your post.")},
     {"/testportal/", N_("Testportal"),
      N_("Here developers will send test letters and see how they are received.")},
 };
@@ -83,8 +81,7 @@ static int portal_page(struct kv_http_req *req, struct kv_http_resp *resp, size_
     return 0;
 }
 
-static int p_adgang(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 0); }
-static int p_test(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 1); }
+static int p_test(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 0); }
 
 static int openapi(struct kv_http_req *req, struct kv_http_resp *resp)
 {
@@ -169,7 +166,6 @@ const struct kv_http_route kv_web_routes[] = {
     {"POST", "/context", context_post, "web_context", PAGE, "signed-in"},
     {"GET", "/login/oidc", kv_web_oidc_start, "web_oidc_start", PAGE, "public"},
     {"GET", "/login/oidc/callback", kv_web_oidc_callback, "web_oidc_callback", PAGE, "public"},
-    {"GET", "/adgangsportal/", p_adgang, "web_adgangsportal", PAGE, "signed-in"},
     {"GET", "/testportal/", p_test, "web_testportal", PAGE, "signed-in"}, /* landing page */
     {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -14,6 +14,7 @@
 #include "http/http.h"
 #include "hub/events.h"
 #include "hub/hub.h"
+#include "identity/devices.h"
 #include "store/store.h"
 #include "util/base64.h"
 #include "util/clock.h"
@@ -131,7 +132,7 @@ int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
 {
     struct kv_hub *hub = req->hub;
     struct kv_web_session s;
-    char id[KV_WEB_CSRF_LEN + 1], client[64], old[64];
+    char id[KV_WEB_CSRF_LEN + 1], client[64], old[64], devname[KV_DEVICE_NAME_MAX + 1];
     const char *ua = kv_http_req_header(req, "User-Agent");
     struct kv_db *db = NULL;
     struct kv_stmt *st = NULL;
@@ -151,6 +152,7 @@ int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
     s.created_ms = s.last_used_ms = now;
     s.expires_ms = now + hub->conf->session_lifetime;
     kv_http_req_client(req, client, sizeof(client));
+    kv_device_name_from_ua(ua, devname, sizeof(devname));
     rc = kv_db_acquire(hub->store, &db, err);
     if (rc < 0)
         return rc;
@@ -175,7 +177,8 @@ int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
     rc = kv_db_prepare(db,
                        "INSERT INTO web_sessions (id_sha256, subject_type, subject, name, csrf, "
                        "method, user_agent, client, created_ms, last_used_ms, expires_ms, "
-                       "person_id, org_cvr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "person_id, org_cvr, device_name) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        &st, err);
     if (rc < 0)
         goto fail;
@@ -192,6 +195,7 @@ int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
     kv_stmt_bind_int64(st, 11, s.expires_ms);
     kv_stmt_bind_int64(st, 12, s.person_id);
     kv_stmt_bind_text(st, 13, s.org_cvr[0] ? s.org_cvr : NULL, -1);
+    kv_stmt_bind_text(st, 14, devname, -1);
     rc = kv_stmt_step(st, err);
     kv_stmt_done(st);
     if (rc < 0)
