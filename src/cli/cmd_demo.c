@@ -22,8 +22,8 @@
 
 #include "cli/admin.h"
 #include "cli/cli.h"
-#include "cli/demo_notify.h"
 #include "cli/demo_devices.h"
+#include "cli/demo_notify.h"
 #include "cli/demo_people.h"
 #include "hub/contact_points.h"
 #include "hub/directory.h"
