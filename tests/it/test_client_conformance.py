@@ -524,7 +524,23 @@ def test_every_example_letter_gets_a_sensible_verdict(env, name):
     raw = re.sub(rb"(<memo:Sender>\s*<memo:senderID>)[^<]*(</memo:senderID>\s*"
                  rb"<memo:idType>)[^<]*(</memo:idType>)", rb"\g<1>" + SENDER_CVR.encode() +
                  rb"\g<2>CVR\g<3>", raw, count=1)
-    r = post_letter(env, raw, uuid, content_type="application/xml; charset=utf-8")
+    nemsms = re.search(rb"<(memo:)?messageType>NEMSMS<", raw) is not None
+    if nemsms:
+        # A NemSMS letter reaches only a subscriber (docs/notifications.md): refused with a
+        # receipt saying so while the recipient has no subscription, received once subscribed.
+        r = post_letter(env, raw, uuid, content_type="application/xml; charset=utf-8")
+        assert r.status_code == 201, r.text
+        assert r.json()["receiptStatus"] == "NOT_ALLOWED", r.text
+        assert "NEMSMS_NOT_SUBSCRIBED" in r.text
+        env["srv"].cli(["nemsms", "subscribe", "--cpr", EXAMPLE_CPR, "--mobile", "71234567"])
+        fresh = str(uuidlib.uuid4())
+        raw = raw.replace(uuid.encode(), fresh.encode())
+        uuid = fresh
+    try:
+        r = post_letter(env, raw, uuid, content_type="application/xml; charset=utf-8")
+    finally:
+        if nemsms:
+            env["srv"].cli(["nemsms", "unsubscribe", "--cpr", EXAMPLE_CPR])
     if "Full_Example__memo-1.1" in name:
         err = assert_error_message(r, 400, "MEMO_VALIDATION_FAILED")
         assert {e["code"] for e in err["fieldErrors"]} == {"NGDP-URL-HTTPS"}
