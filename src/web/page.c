@@ -156,17 +156,18 @@ static void frame(struct kv_web_ctx *ctx, struct kv_html *h, const char *title_m
             "<title>%m – Kuvert</title>\n"
             "<link rel=\"stylesheet\" href=\"%u/css/dkfds.min.css\">\n"
             "</head>\n<body>\n"
-            "<a class=\"skipnav\" href=\"#main-content\">%m</a>\n",
+            "<a class=\"skipnav d-print-none\" href=\"#main-content\">%m</a>\n",
             kv_i18n_code(ctx->lang), title_msgid, assets, N_("Skip to main content"));
     if (ctx->req->hub->conf->test_login)
         kv_html(h,
-                "<div class=\"alert alert-warning mt-0 mb-0\" role=\"region\" aria-label=\"%m\">"
+                "<div class=\"alert alert-warning mt-0 mb-0 d-print-none\" role=\"region\" "
+                "aria-label=\"%m\">"
                 "<div class=\"alert-body\"><p class=\"alert-heading\">%m</p>"
                 "<p class=\"alert-text\">%m</p></div></div>\n",
                 N_("Test sign-in"), N_("Test sign-in is switched on"),
                 N_("This server runs with --test-login: anyone can sign in as any test identity. "
                 "Never use it for real post."));
-    kv_html(h, "<header class=\"header\">\n<div class=\"portal-info\">\n"
+    kv_html(h, "<header class=\"header d-print-none\">\n<div class=\"portal-info\">\n"
                "<div class=\"portal-info-inner container\">\n"
                "<div class=\"portal-user\">");
     if (ctx->signed_in) {
@@ -211,7 +212,8 @@ void kv_web_page_end(struct kv_web_ctx *ctx, int status, const char *title_msgid
     if (kv_buf_append(&page.b, ctx->h.b.buf, ctx->h.b.len) < 0)
         page.failed = 1;
     kv_html(&page,
-            "\n</main>\n<footer>\n<div class=\"footer\">\n<div class=\"container\">\n"
+            "\n</main>\n<footer class=\"d-print-none\">\n<div class=\"footer\">\n"
+            "<div class=\"container\">\n"
             "<p>%m · <a href=\"/openapi.yaml\">%m</a></p>\n"
             "</div>\n</div>\n</footer>\n</body>\n</html>\n",
             N_("Kuvert is an open implementation of Denmark's Digital Post"), N_("API documentation"));

@@ -63,6 +63,16 @@ const cases = [
     await Promise.all([page.waitForNavigation(), page.click('main a[href$="/bevis"]')]);
     assert(await page.locator('.alert-success').count() === 1, 'chain verifies');
     await check(page, 'aa-events-evidence', problems);
+    // Printed (what an authority hands a court): the portal's header, menus and footer are
+    // left off, the verdict and the events stay.
+    await page.emulateMedia({ media: 'print' });
+    assert(!(await page.locator('header.header').isVisible()), 'no header in print');
+    assert(!(await page.locator('footer').isVisible()), 'no footer in print');
+    assert(await page.locator('.alert-success').isVisible(), 'verdict in print');
+    assert(await page.locator('main table tbody tr').first().isVisible(), 'events in print');
+    await check(page, 'aa-events-evidence-print', problems);
+    await page.emulateMedia({ media: 'screen' });
+    assert(await page.locator('header.header').isVisible(), 'header on screen');
     await page.goto(`${page.url()}?lang=en`);
     assert((await page.locator('.alert-success').innerText()).includes('verifies'), 'English');
     await check(page, 'aa-events-evidence-en', problems);
