@@ -72,7 +72,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_
 BENCH_DIR := $(B)/bench
 BENCH_BINS := $(patsubst bench/%.c,$(BENCH_DIR)/%,$(wildcard bench/*_bench.c))
 
-.PHONY: all run test check bench bench-build fuzz fuzz-build clean deps release asan tsan \
+.PHONY: all run test test-multinode check bench bench-build fuzz fuzz-build clean deps release asan tsan \
         tests-build
 all: $(B)/kuvert
 
@@ -127,6 +127,13 @@ test: deps
 	$(MAKE) MODE=release tests-build
 	$(MAKE) MODE=asan tests-build
 	tests/run.sh
+
+# Several nodes on one PostgreSQL database (docs/postgresql.md): on KUVERT_TEST_PG, or on a
+# private cluster the suite starts (tests/pg_cluster.sh). Also part of `make test`.
+test-multinode: deps
+	$(MAKE) MODE=release all
+	KUVERT=build/release/kuvert KUVERT_ROOT=$(CURDIR) /usr/bin/python3 -m pytest -q \
+	    -p no:cacheprovider tests/multinode
 
 # ThreadSanitizer: unit tests and the black-box suites (shell and pytest) on the tsan binary.
 tsan: deps

@@ -10,6 +10,13 @@
  * + insert via the group-commit writer, from N threads, without HTTP.
  *
  *   send_bench [--kuvert PATH] [--seconds S] [--clients N[,N...]]
+ *              [--db URL [--nodes N] [--pg-pid POSTMASTER]]
+ *
+ * --db runs the servers on that PostgreSQL database (which must be empty: the bench sets up
+ * its organisation there) instead of SQLite; --nodes N starts N servers on it and spreads the
+ * clients over them round-robin (client k talks to node k mod N). Each case prints the CPU
+ * microseconds per acknowledged letter of the kuvert processes and, given the cluster's
+ * postmaster pid, of PostgreSQL's processes. The in-process floor is measured on SQLite only.
  *   send_bench --profile full|min [--letters N] [--batch B]
  *
  * --profile runs no server and no threads of its own: one thread prepares N letters and hands
@@ -38,6 +45,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 
 #include "hub/directory.h"
 #include "hub/letters.h"
@@ -63,6 +71,9 @@ struct tmpl {
 struct run {
     const struct tmpl *t;    /* letter */
     unsigned port;           /* server port (HTTP case) */
+    unsigned ports[8];       /* --nodes: every node's port; client k uses ports[k % n_ports] */
+    int n_ports;             /* nodes (0: port only) */
+    int next_client;         /* clients started so far (under mu) */
     const char *auth;        /* "Basic ..." */
     double until;            /* stop time (monotonic s) */
     pthread_mutex_t mu;      /* guards the fields below */
@@ -216,10 +227,14 @@ static void *http_client(void *arg)
     size_t hcap = 512, cap = hcap + t->len;
     char *req = kv_xmalloc(cap), resp[16384];
     uint64_t rng = ((uint64_t)(uintptr_t)&rng) ^ (uint64_t)(now_s() * 1e9) ^ 0x9e3779b97f4a7c15ull;
-    int fd = connect_to(r->port);
+    int fd, k;
     char *body;
     int hl;
 
+    pthread_mutex_lock(&r->mu);
+    k = r->next_client++;
+    pthread_mutex_unlock(&r->mu);
+    fd = connect_to(r->n_ports > 0 ? r->ports[k % r->n_ports] : r->port);
     if (fd < 0) {
         fprintf(stderr, "send_bench: cannot connect\n");
         free(req);
@@ -299,6 +314,7 @@ static double measure(const char *label, struct run *r, void *(*fn)(void *), int
 
     r->n_lat = 0;
     r->ok = r->bad = 0;
+    r->next_client = 0;
     t0 = now_s();
     r->until = t0 + secs;
     for (i = 0; i < n; i++)
@@ -317,7 +333,8 @@ static double measure(const char *label, struct run *r, void *(*fn)(void *), int
 
 /* ---- setup ---- */
 
-static int setup_dir(const char *dir, char **out_token, struct kv_system *out_sys)
+static int setup_dir(const char *dir, const char *url, char **out_token,
+                     struct kv_system *out_sys)
 {
     struct kv_store *st = NULL;
     struct kv_db *db = NULL;
@@ -326,7 +343,7 @@ static int setup_dir(const char *dir, char **out_token, struct kv_system *out_sy
     struct kv_err err = {0};
     int rc;
 
-    rc = kv_store_open(dir, &st, &err);
+    rc = kv_store_open_db(dir, url, &st, &err);
     if (rc == 0)
         rc = kv_db_acquire(st, &db, &err);
     if (rc == 0)
@@ -354,7 +371,8 @@ static int setup_dir(const char *dir, char **out_token, struct kv_system *out_sy
     return rc;
 }
 
-static pid_t start_server(const char *kuvert, const char *dir, unsigned *out_port)
+static pid_t start_server(const char *kuvert, const char *dir, const char *url,
+                          unsigned *out_port)
 {
     int p[2];
     pid_t pid;
@@ -369,8 +387,12 @@ static pid_t start_server(const char *kuvert, const char *dir, unsigned *out_por
         dup2(p[1], 1);
         close(p[0]);
         close(p[1]);
-        execl(kuvert, kuvert, "serve", "--data", dir, "--listen", "127.0.0.1:0",
-              "--set", "access_log=false", (char *)NULL);
+        if (url)
+            execl(kuvert, kuvert, "serve", "--data", dir, "--db", url, "--listen",
+                  "127.0.0.1:0", "--set", "access_log=false", (char *)NULL);
+        else
+            execl(kuvert, kuvert, "serve", "--data", dir, "--listen", "127.0.0.1:0",
+                  "--set", "access_log=false", (char *)NULL);
         _exit(127);
     }
     close(p[1]);
@@ -408,6 +430,73 @@ static double cpu_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU seconds (user + system) of process pid so far, from /proc/PID/stat; 0 if unreadable. */
+static double proc_cpu_s(pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long ut = 0, stt = 0;
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (!f)
+        return 0;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    p = strrchr(buf, ')'); /* comm may hold spaces; fields 14 and 15 follow it */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+                     &stt) != 2)
+        return 0;
+    return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Parent pid of process pid (field 4 of /proc/PID/stat), or -1. */
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    int ppid = -1;
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (!f)
+        return -1;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    p = strrchr(buf, ')');
+    if (!p || sscanf(p + 2, "%*c %d", &ppid) != 1)
+        return -1;
+    return (pid_t)ppid;
+}
+
+/* CPU seconds of the PostgreSQL cluster whose postmaster is master: it and its children
+ * (backends, checkpointer, WAL writer). Backends of connections closed during a case are not
+ * counted (kuvert keeps its pooled connections open, so few are). */
+static double postgres_cpu_s(pid_t master)
+{
+    DIR *d;
+    struct dirent *e;
+    double sum = 0;
+
+    if (master <= 0 || !(d = opendir("/proc")))
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        pid_t pid;
+
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        pid = (pid_t)strtol(e->d_name, NULL, 10);
+        if (pid == master || parent_of(pid) == master)
+            sum += proc_cpu_s(pid);
+    }
+    closedir(d);
+    return sum;
+}
+
 /* --profile: N letters, prepared one by one, stored B per group commit. Prints wall time and
  * process CPU time (user + system, all threads) per letter of each half; the CPU time is the
  * steadier figure on a shared machine. */
@@ -427,7 +516,7 @@ static int profile(const struct tmpl *t, long n, int batch)
 
     if (batch < 1 || batch > 4096)
         batch = 128;
-    if (!mkdtemp(dir) || setup_dir(dir, &token, &sys) < 0)
+    if (!mkdtemp(dir) || setup_dir(dir, NULL, &token, &sys) < 0)
         return 2;
     rc = kv_store_open(dir, &st, &err);
     if (rc == 0)
@@ -505,6 +594,10 @@ int main(int argc, char **argv)
     const char *prof = NULL;
     long prof_n = 2000;
     int prof_batch = 128;
+    const char *url = NULL; /* --db: PostgreSQL, no floor */
+    int nodes = 1, nd;
+    pid_t pids[8], pg_master = 0;
+    char node_dirs[8][40];
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--kuvert") == 0 && i + 1 < argc)
@@ -530,6 +623,16 @@ int main(int argc, char **argv)
             prof_n = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc)
             prof_batch = (int)strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+            url = argv[++i];
+        else if (strcmp(argv[i], "--nodes") == 0 && i + 1 < argc)
+            nodes = (int)strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--pg-pid") == 0 && i + 1 < argc)
+            pg_master = (pid_t)strtol(argv[++i], NULL, 10);
+    }
+    if (nodes < 1 || nodes > 8 || (nodes > 1 && !url)) {
+        fprintf(stderr, "send_bench: --nodes is 1..8 and needs --db\n");
+        return 2;
     }
     signal(SIGPIPE, SIG_IGN);
     if (load(EX "Full_Example__memo-1.2.xml", "Full 1.2", &t[0]) < 0 ||
@@ -545,19 +648,33 @@ int main(int argc, char **argv)
         free(t[1].buf);
         return rc;
     }
-    if (kv_memo_global_init(&err) < 0 || !mkdtemp(dir_http) || !mkdtemp(dir_floor) ||
-        setup_dir(dir_http, &token, &sys) < 0 || setup_dir(dir_floor, &token2, &sys2) < 0)
+    if (kv_memo_global_init(&err) < 0 || !mkdtemp(dir_http) ||
+        setup_dir(dir_http, url, &token, &sys) < 0)
+        return 2;
+    if (!url && (!mkdtemp(dir_floor) || setup_dir(dir_floor, NULL, &token2, &sys2) < 0))
         return 2;
     snprintf(auth, sizeof(auth), "Basic %s", token);
-    pid = start_server(kuvert, dir_http, &port);
-    if (pid < 0)
-        return 2;
-    rc = kv_store_open(dir_floor, &st, &err);
-    if (rc == 0)
-        rc = kv_letter_writer_new(st, NULL, &r.w, &err);
-    if (rc < 0) {
-        fprintf(stderr, "send_bench: %s\n", err.msg);
-        return 2;
+    memset(&r, 0, sizeof(r));
+    for (nd = 0; nd < nodes; nd++) {
+        snprintf(node_dirs[nd], sizeof(node_dirs[nd]), "/tmp/kuvert-bench-node-XXXXXX");
+        if (nd > 0 && !mkdtemp(node_dirs[nd]))
+            return 2;
+        pids[nd] = start_server(kuvert, nd == 0 ? dir_http : node_dirs[nd], url,
+                                &r.ports[nd]);
+        if (pids[nd] < 0)
+            return 2;
+    }
+    r.n_ports = nodes;
+    pid = pids[0];
+    port = r.ports[0];
+    if (!url) {
+        rc = kv_store_open(dir_floor, &st, &err);
+        if (rc == 0)
+            rc = kv_letter_writer_new(st, NULL, &r.w, &err);
+        if (rc < 0) {
+            fprintf(stderr, "send_bench: %s\n", err.msg);
+            return 2;
+        }
     }
     pthread_mutex_init(&r.mu, NULL);
     r.lat = kv_xmalloc(MAX_LAT * sizeof(double));
@@ -566,16 +683,34 @@ int main(int argc, char **argv)
     r.sys = &sys2;
 
     for (c = 0; c < n_clients; c++) {
-        printf("send_bench: %d clients, %.1f s per case, durable acknowledgement "
-               "(synchronous=FULL, group commit)\n", clients[c], secs);
+        printf("send_bench: %s, %d node%s, %d clients, %.1f s per case, durable "
+               "acknowledgement (%s)\n",
+               url ? "PostgreSQL" : "SQLite", nodes, nodes == 1 ? "" : "s", clients[c], secs,
+               url ? "synchronous_commit=on, group commit" : "synchronous=FULL, group commit");
         printf("%-9s %-14s %10s %9s %9s %8s\n", "letter", "path", "letters/s", "p50 ms",
                "p99 ms", "errors");
         for (i = 0; i < 2; i++) {
-            double http, fl;
+            double http, fl, k0 = 0, k1 = 0, p0, p1;
             unsigned long long b0, l0, b1, l1;
+            unsigned long ok;
 
             r.t = &t[i];
+            for (nd = 0; nd < nodes; nd++)
+                k0 += proc_cpu_s(pids[nd]);
+            p0 = postgres_cpu_s(pg_master);
             http = measure("HTTP", &r, http_client, clients[c], secs);
+            ok = r.ok;
+            for (nd = 0; nd < nodes; nd++)
+                k1 += proc_cpu_s(pids[nd]);
+            p1 = postgres_cpu_s(pg_master);
+            if (ok > 0)
+                printf("%-9s %-14s kuvert %.0f us/letter%s", t[i].name, "CPU",
+                       1e6 * (k1 - k0) / (double)ok, url ? "" : "\n");
+            if (ok > 0 && url)
+                printf(", postgres %.0f us/letter, together %.0f us/letter\n",
+                       1e6 * (p1 - p0) / (double)ok, 1e6 * (k1 - k0 + p1 - p0) / (double)ok);
+            if (url)
+                continue; /* the in-process floor is SQLite's */
             kv_letter_writer_stats(r.w, &b0, &l0);
             fl = measure("floor", &r, floor_client, clients[c], secs);
             kv_letter_writer_stats(r.w, &b1, &l1);
@@ -584,16 +719,24 @@ int main(int argc, char **argv)
                    b1 > b0 ? (double)(l1 - l0) / (double)(b1 - b0) : 0.0);
         }
     }
+    for (nd = 1; nd < nodes; nd++) {
+        kill(pids[nd], SIGTERM);
+        waitpid(pids[nd], NULL, 0);
+        rmdir(node_dirs[nd]);
+    }
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
-    kv_letter_writer_stop(r.w);
-    kv_store_close(st);
+    if (r.w)
+        kv_letter_writer_stop(r.w);
+    if (st)
+        kv_store_close(st);
     free(r.lat);
     free(token);
     free(token2);
     free(t[0].buf);
     free(t[1].buf);
     remove_dir(dir_http);
-    remove_dir(dir_floor);
+    if (!url)
+        remove_dir(dir_floor);
     return 0;
 }

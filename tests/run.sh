@@ -8,6 +8,8 @@
 #   - browser suites:    tests/web/*.test.mjs            (chromium via playwright-core, axe-core;
 #                                                         screenshots in build/screenshots/<mode>/)
 #   - fuzzing:           tests/fuzz/build-and-run.sh     (bounded time; release only)
+#   - multi-node:        tests/multinode/test_*.py       (several servers on one PostgreSQL
+#                                                         database; PostgreSQL pass only)
 # They run on both database backends: SQLite in every build, then PostgreSQL 15 in a throw-away
 # cluster (tests/pg_cluster.sh, stopped at exit) in the first build (unit tests get
 # KUVERT_TEST_PG, the black-box suites run the binary through tests/kuvert-pg.sh; suite names
@@ -127,6 +129,16 @@ for mode in $modes; do
     done
 done
 done
+# Several nodes on one PostgreSQL database (tests/multinode/): needs the cluster, so it runs
+# once, in the PostgreSQL pass's first build.
+if [ -n "$PG_URL" ]; then
+    mode=$(echo "${KUVERT_TEST_PG_MODES:-${KUVERT_TEST_MODES:-release asan}}" | cut -d' ' -f1)
+    for p in $(ls tests/multinode/test_*.py 2>/dev/null | sort); do
+        run_suite pytest "$mode-pg/multinode/$(basename "$p")" env KUVERT_TEST_PG="$PG_URL" \
+            KUVERT="$ROOT/build/$mode/kuvert" KUVERT_REAL="$ROOT/build/$mode/kuvert" \
+            KUVERT_MODE="$mode" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$p"
+    done
+fi
 if [ "${KUVERT_TEST_FUZZ:-1}" != 0 ] && [ -x tests/fuzz/build-and-run.sh ]; then
     run_suite fuzz "fuzz" tests/fuzz/build-and-run.sh
 fi

@@ -114,8 +114,9 @@ static int run(int argc, char **argv)
         kv_cli_errorf("serve", "starting workers: %s", err.msg);
         goto out;
     }
-    /* rights with an end date: warning mails and expiry (identity/rights.h) */
-    if (kv_scheduler_add_hook(hub->sched, kv_rights_hook, hub) < 0) {
+    /* rights with an end date: warning mails and expiry (identity/rights.h); under a lease,
+     * so of several nodes on one database one sweeps (hub.h kv_hub_add_leased_hook) */
+    if (kv_hub_add_leased_hook(hub, "rights_sweep", kv_rights_hook) < 0) {
         kv_cli_errorf("serve", "starting workers: too many scheduler hooks");
         goto out;
     }

@@ -11,9 +11,13 @@
 #include <errno.h>
 #include <sys/stat.h>
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/metrics.h"
+#include "hub/lease.h"
 #include "hub/receipts.h"
 #include "hub/mail.h"
 #include "hub/print.h"
@@ -25,6 +29,7 @@
 #include "util/clock.h"
 #include "util/conf.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 /* Gauge: the test clock's offset, so a scrape shows whether time was moved. */
@@ -101,31 +106,86 @@ out:
 
 /* ---- Background workers -----------------------------------------------------------------
  * In this order:
- *   start: the letter writer first (handlers need it), then the scheduler and its hooks (the
- *          receipt pusher, the recipient pusher, the health check, the mail sender);
- *   stop:  the scheduler first, then the writer (it flushes what is queued).
+ *   start: the letter writer first (handlers need it), then the node's lease set, then the
+ *          scheduler and its hooks (the receipt pusher, the recipient pusher, the health check,
+ *          the mail sender), each under its lease so that of several nodes on one database
+ *          one runs it (value-date publication needs none: it is one write transaction that
+ *          re-reads what is due, serialised with every other writer);
+ *   stop:  the scheduler first, then the leases (given back), then the writer (it flushes
+ *          what is queued).
  * The writer registers its queue-depth gauge with kv_metrics_gauge_register(hub->metrics, ...).
  * Stop functions are idempotent and NULL-safe. */
 
+/* The scheduler's view of a leased hook: run it while the lease is ours. */
+static int leased_run(void *arg)
+{
+    struct kv_hub_leased_hook *h = arg;
+    struct kv_err err = {0, ""};
+    int rc = kv_leases_hold(h->hub->leases, h->lease, &err);
+
+    if (rc < 0) {
+        kv_log(KV_LOG_WARN, "lease %s: %s; the job waits for the next pass", h->lease, err.msg);
+        return 0;
+    }
+    return rc == 1 ? h->fn(h->hub) : 0;
+}
+
+int kv_hub_add_leased_hook(struct kv_hub *hub, const char *lease, int (*fn)(void *hub_arg))
+{
+    struct kv_hub_leased_hook *h;
+
+    if (hub->n_leased >= KV_HUB_LEASED_HOOKS)
+        return KV_ETOOBIG;
+    h = &hub->leased[hub->n_leased++];
+    h->hub = hub;
+    h->lease = lease;
+    h->fn = fn;
+    return kv_scheduler_add_hook(hub->sched, leased_run, h);
+}
+
+/* This node's lease holder name: node_name, else HOSTNAME:DATA (data directory resolved). */
+static void holder_name(const struct kv_conf *conf, char *out, size_t n)
+{
+    char path[PATH_MAX];
+
+    if (conf->node_name[0]) {
+        kv_str_copy(out, n, conf->node_name); /* length checked by the caller */
+        return;
+    }
+    kv_lease_default_holder(realpath(conf->data, path) ? path : conf->data, out, n);
+}
+
 int kv_hub_start_workers(struct kv_hub *hub, struct kv_err *err)
 {
+    char holder[KV_LEASE_HOLDER_MAX];
     int rc = 0;
 
     rc = kv_letter_writer_start(hub, &hub->writer, err);
     if (rc < 0)
         return rc;
+    if (strlen(hub->conf->node_name) >= sizeof(holder))
+        return kv_err_set(err, KV_EINVAL, "node_name is longer than %d bytes",
+                          (int)sizeof(holder) - 1);
+    holder_name(hub->conf, holder, sizeof(holder));
+    rc = kv_leases_start(hub->store, holder, hub->conf->lease_ttl > 0 ? hub->conf->lease_ttl
+                                                                      : 30000,
+                         &hub->leases, err);
+    if (rc < 0)
+        return rc;
+    kv_log(KV_LOG_INFO, "hub: background work leases held as %s", holder);
     rc = kv_scheduler_start(hub, &hub->sched, err);
     if (rc < 0)
         return rc;
-    rc = kv_scheduler_add_hook(hub->sched, kv_receipts_push_hook, hub); /* receipts.h */
+    rc = kv_hub_add_leased_hook(hub, "receipt_push", kv_receipts_push_hook); /* receipts.h */
     if (rc == 0)
-        rc = kv_scheduler_add_hook(hub->sched, kv_recipient_push_hook, hub); /* recipient_push.h */
+        rc = kv_hub_add_leased_hook(hub, "recipient_push", kv_recipient_push_hook);
     /* after the pusher, so a pass judges the outcomes it just recorded; the mails the check
-     * queues go out in the same pass */
+     * queues go out in the same pass (when one node holds both) */
     if (rc == 0)
-        rc = kv_scheduler_add_hook(hub->sched, kv_system_health_hook, hub); /* system_health.h */
+        rc = kv_hub_add_leased_hook(hub, "system_health", kv_system_health_hook);
     if (rc == 0)
-        rc = kv_scheduler_add_hook(hub->sched, kv_mail_hook, hub); /* mail.h */
+        rc = kv_hub_add_leased_hook(hub, "mail", kv_mail_hook); /* mail.h */
+    /* the print spool claims its jobs row by row (print.h), so every node renders */
     if (rc == 0)
         rc = kv_scheduler_add_hook(hub->sched, kv_print_hook, hub); /* print.h */
     return rc;
@@ -137,6 +197,8 @@ void kv_hub_stop_workers(struct kv_hub *hub)
         return;
     kv_scheduler_stop(hub->sched);
     hub->sched = NULL;
+    kv_leases_stop(hub->leases);
+    hub->leases = NULL;
     kv_letter_writer_stop(hub->writer);
     hub->writer = NULL;
 }

@@ -94,6 +94,12 @@ static const struct kv_conf_entry table[] = {
     {"recipient_push_parallel", KV_CONF_INT, "16", OFF(recipient_push_parallel), 1, 256, NULL,
      "KUVERT_RECIPIENT_PUSH_PARALLEL", NULL, 0,
      "letter pushes to recipient systems in flight at once"},
+    {"node_name", KV_CONF_STRING, "", OFF(node_name), 0, 0, NULL, "KUVERT_NODE_NAME", NULL, 0,
+     "this node's name in the background-work leases of a shared database (empty: "
+     "HOSTNAME:DATA; must differ between nodes)"},
+    {"lease_ttl", KV_CONF_DURATION, "30s", OFF(lease_ttl), 1000, 3600 * 1000LL, NULL,
+     "KUVERT_LEASE_TTL", NULL, 0,
+     "lease time of background work: a killed node's share is taken over after at most this"},
     {"shutdown_grace", KV_CONF_DURATION, "30s", OFF(shutdown_grace), 0, 3600 * 1000LL, NULL,
      "KUVERT_SHUTDOWN_GRACE", NULL, 0,
      "on SIGTERM, how long in-flight requests may take before the server stops anyway"},
