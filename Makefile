@@ -72,7 +72,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_
 BENCH_DIR := $(B)/bench
 BENCH_BINS := $(patsubst bench/%.c,$(BENCH_DIR)/%,$(wildcard bench/*_bench.c))
 
-.PHONY: all run test test-multinode check bench bench-build fuzz fuzz-build clean deps release asan tsan \
+.PHONY: all run test test-multinode test-cluster check bench bench-build fuzz fuzz-build clean deps release asan tsan \
         tests-build
 all: $(B)/kuvert
 
@@ -134,6 +134,13 @@ test-multinode: deps
 	$(MAKE) MODE=release all
 	KUVERT=build/release/kuvert KUVERT_ROOT=$(CURDIR) /usr/bin/python3 -m pytest -q \
 	    -p no:cacheprovider tests/multinode
+
+# PostgreSQL primary failover under load: Patroni + etcd + two PostgreSQL 15 on loopback
+# (tests/failover/, docs/postgresql.md). Also part of `make test`.
+test-cluster: deps
+	$(MAKE) MODE=release all
+	KUVERT=build/release/kuvert KUVERT_ROOT=$(CURDIR) /usr/bin/python3 -m pytest -q \
+	    -p no:cacheprovider tests/failover
 
 # ThreadSanitizer: unit tests and the black-box suites (shell and pytest) on the tsan binary.
 tsan: deps

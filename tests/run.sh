@@ -10,6 +10,8 @@
 #   - fuzzing:           tests/fuzz/build-and-run.sh     (bounded time; release only)
 #   - multi-node:        tests/multinode/test_*.py       (several servers on one PostgreSQL
 #                                                         database; PostgreSQL pass only)
+#   - failover:          tests/failover/test_*.py        (Patroni + etcd promote the standby
+#                                                         under load; PostgreSQL pass only)
 # They run on both database backends: SQLite in every build, then PostgreSQL 15 in a throw-away
 # cluster (tests/pg_cluster.sh, stopped at exit) in the first build (unit tests get
 # KUVERT_TEST_PG, the black-box suites run the binary through tests/kuvert-pg.sh; suite names
@@ -129,12 +131,14 @@ for mode in $modes; do
     done
 done
 done
-# Several nodes on one PostgreSQL database (tests/multinode/): needs the cluster, so it runs
-# once, in the PostgreSQL pass's first build.
+# Several nodes on one PostgreSQL database (tests/multinode/, on the test cluster) and the
+# primary failover under Patroni + etcd (tests/failover/, clusters of its own): once, in the
+# PostgreSQL pass's first build.
 if [ -n "$PG_URL" ]; then
     mode=$(echo "${KUVERT_TEST_PG_MODES:-${KUVERT_TEST_MODES:-release asan}}" | cut -d' ' -f1)
-    for p in $(ls tests/multinode/test_*.py 2>/dev/null | sort); do
-        run_suite pytest "$mode-pg/multinode/$(basename "$p")" env KUVERT_TEST_PG="$PG_URL" \
+    for p in $(ls tests/multinode/test_*.py tests/failover/test_*.py 2>/dev/null); do
+        run_suite pytest "$mode-pg/$(basename "$(dirname "$p")")/$(basename "$p")" \
+            env KUVERT_TEST_PG="$PG_URL" \
             KUVERT="$ROOT/build/$mode/kuvert" KUVERT_REAL="$ROOT/build/$mode/kuvert" \
             KUVERT_MODE="$mode" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$p"
     done

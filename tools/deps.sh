@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev libxml2-dev libxml2-ut
 libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libarchive-dev liblzma-dev
 libssl-dev python3 python3-pytest python3-requests python3-aiosmtpd curl xz-utils
 gettext chromium libcjose-dev
-libpq-dev postgresql-15 python3-psycopg2
+libpq-dev postgresql-15 python3-psycopg2 patroni etcd-server
 libcairo2-dev libpango1.0-dev libpoppler-glib-dev libpng-dev fonts-dejavu-core poppler-utils"
 # Node.js + npm for the pinned front-end and browser-test packages (package-lock.json); Debian's
 # nodejs only when no node is installed (a newer one from elsewhere is kept).
@@ -40,6 +40,11 @@ if [ "$(id -u)" = 0 ]; then
     esac
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    # patroni + etcd-server are for the failover test's own throw-away clusters
+    # (tests/failover/): no system-wide etcd left running by the package.
+    case "$missing" in *" etcd-server"*)
+        command -v systemctl >/dev/null 2>&1 && systemctl disable --now etcd >/dev/null 2>&1 || true ;;
+    esac
     npm_ci
 else
     echo "kuvert: missing packages; run:" >&2
