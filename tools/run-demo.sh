@@ -49,5 +49,7 @@ fi
 echo
 echo "== kuvert serve --data $DATA --listen $LISTEN --test-login $SMTP_ARGS"
 echo "   open http://$LISTEN/ and sign in as a demo identity (test sign-in: never for real post)"
+echo "   Adgangsportal: sign in as 2211771212 (Mette Hansen) and open http://$LISTEN/adgangsportal/"
+echo "   -- her app devices Mettes iPhone (push) and Mettes iPad, and this browser (docs/adgangsportal.md)"
 # shellcheck disable=SC2086
 "$KUVERT" serve --data "$DATA" --listen "$LISTEN" --test-login $SMTP_ARGS

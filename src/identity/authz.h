@@ -36,7 +36,7 @@
 #define KV_ACCESS_MAILBOX_OWNER "mailbox:owner" /* the owner of the mailbox shown, not a helper */
 #define KV_ACCESS_CITIZEN "citizen"             /* a person signed in as themself (CPR) */
 #define KV_ACCESS_SIGNED_IN "signed-in"         /* any signed-in person */
-#define KV_ACCESS_DEVICES "devices"             /* own devices: citizen or company user */
+#define KV_ACCESS_DEVICES "devices"             /* own devices: any signed-in person */
 #define KV_ACCESS_EMPLOYEE "employee"           /* a person acting for an organisation */
 #define KV_ACCESS_RIGHTS "rights"               /* ORGANISATION_USER_ADMINISTRATOR */
 #define KV_ACCESS_SYSTEMS "systems"             /* SYSTEM_MANAGER */

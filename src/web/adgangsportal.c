@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
- * adgangsportal.c: the Adgangsportal (docs/adgangsportal.md), where a signed-in citizen or
- * company user sees every device that reads their Digital Post and acts on one of them -- from
+ * adgangsportal.c: the Adgangsportal (docs/adgangsportal.md), where a signed-in citizen (or a
+ * person acting for a company or an authority) sees every device that reads their Digital Post and acts on one of them -- from
  * any other device, so that a lost phone can be dealt with:
  *
  *   GET  /adgangsportal/                                  the devices: name, kind, first and
@@ -39,8 +39,8 @@ static const struct {
     {"notifikationer-fra", N_("The device no longer receives notifications.")},
 };
 
-/* Whose devices: the signed-in person (a citizen by CPR; a company user by their own
- * sessions and push devices -- the company's bearer tokens are the company's). */
+/* Whose devices: the signed-in person (a citizen by CPR; a person acting for an organisation
+ * by their own sessions and push devices -- the company's bearer tokens are the company's). */
 static void person_of(struct kv_web_portal_page *pg, struct kv_device_person *p, char *holder,
                       size_t n)
 {

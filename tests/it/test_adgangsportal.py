@@ -195,3 +195,31 @@ def test_device_names_are_escaped(portal):
                       headers={"Authorization": "Bearer " + ADMIN},
                       json={"cpr": METTE, "deviceName": "x" * 200})
     assert r.status_code == 400
+
+
+def test_a_person_acting_for_a_company_sees_only_their_own_sessions(portal):
+    srv = portal
+    erik = "erik@eksempelbyg.dk"          # acts for Eksempel Byg A/S (demo)
+    a = Browser(srv, erik, FIREFOX)
+    b = Browser(srv, erik, SAFARI)
+    page = a.get("/adgangsportal/")
+    assert page.status_code == 200, page.text[:300]
+    rows = devices(page.text)
+    assert len(rows) == 2, page.text       # his two browsers; the company's tokens are not his
+    assert all(k.startswith("s") for k in rows)
+    other = [k for k, v in rows.items() if "Safari" in v][0]
+    r = a.post("/adgangsportal/enhed/%s/log-ud" % other, {"csrf": csrf_of(page.text)})
+    assert r.status_code == 303
+    assert b.get("/adgangsportal/").status_code == 303
+    assert a.get("/adgangsportal/").status_code == 200
+    # a citizen's device keys are not his
+    mette = Browser(srv, METTE, FIREFOX)
+    mkey = next(iter(devices(mette.get("/adgangsportal/").text)))
+    r = a.post("/adgangsportal/enhed/%s/log-ud" % mkey, {"csrf": csrf_of(page.text)})
+    assert r.status_code == 404
+    assert mette.get("/adgangsportal/").status_code == 200
+    # an authority's employee sees their own session only
+    soeren = Browser(srv, "soeren.system@kommunen.dk", FIREFOX)
+    page = soeren.get("/adgangsportal/")
+    assert page.status_code == 200 and len(devices(page.text)) == 1
+    assert not set(devices(page.text)) & set(rows)
