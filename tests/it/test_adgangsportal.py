@@ -92,6 +92,13 @@ def test_two_browsers_and_an_app(portal):
                   "deviceToken": "apn-token-1"})
     assert r.status_code == 201, r.text
 
+    # the app sign-in's first use recorded its user agent and last use; the sessions their names
+    used = srv.db.execute("SELECT user_agent, last_used_ms, device_name FROM user_tokens "
+                          "WHERE device_id = ?", ("iphone-42",)).fetchone()
+    assert used[0].startswith("DigitalPost/3.1") and used[1] and used[2] == "Testtelefon"
+    names = {r[0] for r in srv.db.execute(
+        "SELECT device_name FROM web_sessions WHERE subject = ?", (METTE,)).fetchall()}
+    assert {"Firefox · Windows", "Safari · iPhone"} <= names
     page = a.get("/adgangsportal/")
     assert page.status_code == 200
     rows = devices(page.text)
