@@ -52,3 +52,7 @@ if [ "${BENCH_PG:-1}" != 0 ]; then
             --nodes "$n" --pg-pid "$PM" 2>/dev/null
     done
 fi
+
+# --- notify: letters published at one value-date midnight with a notice each; the notice outbox
+# drained to a local SMS gateway (notices/s); publication while the sender runs ---
+$BIN/notify_bench --letters "${BENCH_NOTIFY_LETTERS:-1000000}"
