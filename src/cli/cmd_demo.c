@@ -182,13 +182,86 @@ static int seed_letters(struct kv__admin *a, struct kv_system *senders, json_t *
     return rc;
 }
 
-/* A default pull recipient system for org cvr and its contact point "Borgerservice". */
+/* Creates contact structure object in (consumed) of org cvr: a group (is_group) or a point;
+ * its id into id_out (37 bytes, may be NULL). */
+static int seed_one(struct kv__admin *a, const char *cvr, int is_group, json_t *in,
+                    char *id_out, struct kv_err *err)
+{
+    json_t *out = NULL, *ferr = NULL;
+    int rc = is_group ? kv_contact_group_create(a->db, cvr, in, &out, &ferr, err)
+                      : kv_contact_point_create(a->db, cvr, in, &out, &ferr, err);
+
+    if (rc < 0 && ferr) {
+        char *txt = json_dumps(ferr, JSON_COMPACT);
+
+        rc = kv_err_set(err, KV_EINTERNAL, "demo contact structure refused: %.200s",
+                        txt ? txt : "");
+        free(txt);
+    }
+    if (rc == 0 && id_out)
+        kv_str_copy(id_out, 37, json_string_value(json_object_get(out, "id")));
+    json_decref(in);
+    json_decref(out);
+    json_decref(ferr);
+    return rc;
+}
+
+/* A small contact structure for a newcomer to click through: the units "Borgerservice" and
+ * "Teknik og miljø" with the subgroup "Byggesager", a point for building permits there and a
+ * point only other authorities write to, at the top level. bs_group gets Borgerservice's id. */
+static int seed_structure(struct kv__admin *a, const char *cvr, const char *system,
+                          char bs_group[37], struct kv_err *err)
+{
+    char tm[37], byg[37];
+    int rc;
+
+    rc = seed_one(a, cvr, 1,
+                  json_pack("{s:s,s:s,s:b}", "name", "Borgerservice", "description",
+                            "Henvendelser om flytning, sygesikring, pas og kørekort",
+                            "organisationalUnit", 1),
+                  bs_group, err);
+    if (rc == 0)
+        rc = seed_one(a, cvr, 1,
+                      json_pack("{s:s,s:s,s:b}", "name", "Teknik og miljø", "description",
+                                "Byggeri, veje og natur", "organisationalUnit", 1),
+                      tm, err);
+    if (rc == 0)
+        rc = seed_one(a, cvr, 1,
+                      json_pack("{s:s,s:s,s:s}", "name", "Byggesager", "description",
+                                "Ansøgninger og spørgsmål om byggeri", "parent", tm),
+                      byg, err);
+    if (rc == 0)
+        rc = seed_one(a, cvr, 0,
+                      json_pack("{s:s,s:s,s:s,s:s,s:[s,s],s:i,s:i,s:[{s:s,s:s,s:s}],"
+                                "s:[s,s,s],s:[s]}",
+                                "name", "Byggetilladelser", "description",
+                                "Søg om byggetilladelse eller spørg til en sag. Vedlæg tegninger "
+                                "som PDF.",
+                                "internalDescription", "Fordeles af byggesagsteamet",
+                                "systemId", system, "targets", "CITIZEN", "COMPANY",
+                                "memoSizeThresholdMB", 40, "allowedNumberOfAttachments", 20,
+                                "contactPointCodes", "type", "KLE", "code", "02.34.02", "name",
+                                "Byggetilladelse", "searchTerms", "byggetilladelse", "tilbygning",
+                                "carport", "contactGroups", byg),
+                      NULL, err);
+    if (rc == 0)
+        rc = seed_one(a, cvr, 0,
+                      json_pack("{s:s,s:s,s:s,s:[s],s:i,s:[s]}", "name", "Myndighedspost",
+                                "description", "Post fra andre myndigheder", "systemId", system,
+                                "targets", "AUTHORITY", "memoSizeThresholdMB", 60,
+                                "searchTerms", "myndighed"),
+                      NULL, err);
+    return rc;
+}
+
+/* A default pull recipient system for org cvr, its contact point "Borgerservice" and a small
+ * contact structure around it (seed_structure). */
 static int seed_recipient(struct kv__admin *a, const char *cvr, const char *org_name,
                           const char *name, json_t *systems, struct kv_err *err)
 {
     struct kv_system sys;
     json_t *in = NULL, *point = NULL, *ferr = NULL;
-    char *token = NULL;
+    char *token = NULL, bs_group[37] = "";
     int rc;
 
     memset(&sys, 0, sizeof(sys));
@@ -204,10 +277,14 @@ static int seed_recipient(struct kv__admin *a, const char *cvr, const char *org_
     json_array_append_new(systems, json_pack("{s:s,s:s,s:s,s:s,s:s}", "org", cvr, "orgName",
                                              org_name, "kind", "recipient", "id", sys.id,
                                              "token", token));
-    in = json_pack("{s:s,s:s,s:s,s:[{s:s,s:s,s:s}],s:[s,s]}", "name", "Borgerservice",
+    rc = seed_structure(a, cvr, sys.id, bs_group, err);
+    if (rc < 0)
+        goto out;
+    in = json_pack("{s:s,s:s,s:s,s:[{s:s,s:s,s:s}],s:[s,s],s:[s]}", "name", "Borgerservice",
                    "description", "Skriv til kommunens borgerservice", "systemId", sys.id,
                    "contactPointCodes", "type", "KLE", "code", "27.24.00", "name",
-                   "Borgerservice", "searchTerms", "flytning", "sygesikring");
+                   "Borgerservice", "searchTerms", "flytning", "sygesikring", "contactGroups",
+                   bs_group);
     rc = kv_contact_point_create(a->db, cvr, in, &point, &ferr, err);
     if (rc < 0 && ferr) {
         char *txt = json_dumps(ferr, JSON_COMPACT);

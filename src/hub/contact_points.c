@@ -372,6 +372,26 @@ static void mb_threshold(const json_t *in, json_t *fes, int64_t *out)
               "must be a whole number of megabytes between 1 and 100", v);
 }
 
+/* The legal frame of the size limit [NGI S27]: letters from citizens 10 MB, which an
+ * authority may raise to 60 MB; from companies 10 MB, raisable to 40 MB. One limit applies to
+ * every writer of the point, so it may not exceed the bound of any audience that may write to
+ * it (both citizens and companies: 40 MB); a point only authorities write to keeps the hub's
+ * 1..100. */
+static void legal_size(const json_t *in, const struct point_in *p, json_t *fes)
+{
+    int64_t bound = p->vis[1] ? KV_CP_MB_COMPANY_MAX : p->vis[0] ? KV_CP_MB_CITIZEN_MAX : 0;
+    char msg[160];
+
+    if (!bound || p->mb <= bound)
+        return;
+    snprintf(msg, sizeof(msg),
+             p->vis[1] ? "must be at most %lld MB when companies may write to the point"
+                       : "must be at most %lld MB when citizens may write to the point",
+             (long long)bound);
+    kv__cp_fe(fes, RES, "memoSizeThresholdMB", "ABOVE_LEGAL_LIMIT", msg,
+              json_object_get(in, "memoSizeThresholdMB"));
+}
+
 static int validate(struct kv_db *db, const char *org, const json_t *in, struct point_in *p,
                     json_t **field_errors, struct kv_err *err)
 {
@@ -416,6 +436,7 @@ static int validate(struct kv_db *db, const char *org, const json_t *in, struct 
             }
         }
     }
+    legal_size(in, p, fes);
     p->codes = opt_array(in, "contactPointCodes", KV_CP_CODES_MAX, fes);
     p->terms = opt_array(in, "searchTerms", KV_CP_TERMS_MAX, fes);
     p->groups = opt_array(in, "contactGroups", KV_CP_GROUPS_MAX, fes);

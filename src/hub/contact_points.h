@@ -28,7 +28,9 @@
  * (CITIZEN 1, COMPANY 2, AUTHORITY 3: what the generated client sends) say who may WRITE to
  * the point (kuvert's older visibility {citizen, company, authority} is still read the same
  * way); visible only says whether the search shows it. memoSizeThresholdMB 0 (the generated
- * client's unset float) means the default 10. A group's organisationalUnit is a boolean (a
+ * client's unset float) means the default 10; the limit stays within the legal bounds of the
+ * audiences that may write (citizens up to 60 MB, companies up to 40 MB: fieldError
+ * ABOVE_LEGAL_LIMIT). A group's organisationalUnit is a boolean (a
  * string is read as a unit name, as kuvert took it before); parent and contactGroups take
  * ids or {id} objects. Create and update (a full replacement, PUT semantics) validate the
  * whole object and report every problem as an ErrorMessage fieldError {resource, field, code,
@@ -57,6 +59,9 @@ struct kv_db;
 #define KV_CP_TERMS_MAX 100         /* search terms per contact point */
 #define KV_CP_GROUPS_MAX 50         /* groups per contact point */
 #define KV_CP_MB_MAX 100            /* memoSizeThresholdMB range 1..100 (default 10) */
+#define KV_CP_MB_CITIZEN_MAX 60     /* legal bound when citizens may write to the point */
+#define KV_CP_MB_COMPANY_MAX 40     /* legal bound when companies may write to the point */
+#define KV_CP_MB_DEFAULT 10         /* the default limit */
 #define KV_CP_ATTACH_MAX 100        /* allowedNumberOfAttachments range 0..100 (default 10) */
 #define KV_CP_SEARCH_MAX 200        /* results of one citizen search */
 

@@ -13,6 +13,7 @@
  *   POST /administrativ-adgang/systemer/{id}/standard         make it the default recipient system
  *   POST /administrativ-adgang/systemer/{id}/aktiver          activate
  *   POST /administrativ-adgang/systemer/{id}/deaktiver        deactivate
+ *   GET  /administrativ-adgang/kontaktstruktur[/...]          the contact structure (aa_contacts.h)
  *   GET  /administrativ-adgang/tilbagekald?q=                 letters waiting for their value
  *                                                             date (aa_recall.c)
  *   GET  /administrativ-adgang/tilbagekald/{uuid}             confirm; POST recalls
@@ -51,6 +52,7 @@
 #include "identity/identity.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "web/aa_contacts.h"
 #include "web/i18n.h"
 #include "web/logo.h"
 
@@ -75,6 +77,8 @@ static const struct {
 } FUNCS[] = {
     {"/administrativ-adgang/systemer", N_("Sender and recipient systems"), KV_ACCESS_SYSTEMS,
      N_("Connect your organisation's systems, see their health and renew their API tokens.")},
+    {"/administrativ-adgang/kontaktstruktur", N_("Contact structure"), KV_ACCESS_CONTACTS,
+     N_("Build the tree of contact groups and contact points that others write to.")},
     {"/administrativ-adgang/tilbagekald", N_("Recall before the value date"), KV_ACCESS_RECALL,
      N_("Find letters still waiting for their value date and recall them.")},
     {"/administrativ-adgang/haendelseslog", N_("Event log"), KV_ACCESS_EVENTLOG,
@@ -185,6 +189,31 @@ const struct kv_http_route kv_web_aa_routes[] = {
      "web_aa_system_activate", PAGE, KV_ACCESS_SYSTEMS},
     {"POST", "/administrativ-adgang/systemer/{id}/deaktiver", kv__aa_system_deactivate,
      "web_aa_system_deactivate", PAGE, KV_ACCESS_SYSTEMS},
+    {"GET", KV__CS_BASE, kv__cs_tree, "web_aa_contacts", PAGE, KV_ACCESS_CONTACTS},
+    {"GET", KV__CS_BASE "/grupper/ny", kv__cs_group_new, "web_aa_cgroup_new", PAGE,
+     KV_ACCESS_CONTACTS},
+    {"POST", KV__CS_BASE "/grupper/ny", kv__cs_group_create, "web_aa_cgroup_new", PAGE,
+     KV_ACCESS_CONTACTS},
+    {"GET", KV__CS_BASE "/grupper/{id}", kv__cs_group_edit, "web_aa_cgroup", PAGE,
+     KV_ACCESS_CONTACTS},
+    {"POST", KV__CS_BASE "/grupper/{id}", kv__cs_group_save, "web_aa_cgroup", PAGE,
+     KV_ACCESS_CONTACTS},
+    {"GET", KV__CS_BASE "/grupper/{id}/slet", kv__cs_group_delete_ask, "web_aa_cgroup_delete",
+     PAGE, KV_ACCESS_CONTACTS},
+    {"POST", KV__CS_BASE "/grupper/{id}/slet", kv__cs_group_delete, "web_aa_cgroup_delete",
+     PAGE, KV_ACCESS_CONTACTS},
+    {"GET", KV__CS_BASE "/kontaktpunkter/ny", kv__cs_point_new, "web_aa_cpoint_new", PAGE,
+     KV_ACCESS_CONTACTS},
+    {"POST", KV__CS_BASE "/kontaktpunkter/ny", kv__cs_point_create, "web_aa_cpoint_new", PAGE,
+     KV_ACCESS_CONTACTS},
+    {"GET", KV__CS_BASE "/kontaktpunkter/{id}", kv__cs_point_edit, "web_aa_cpoint", PAGE,
+     KV_ACCESS_CONTACTS},
+    {"POST", KV__CS_BASE "/kontaktpunkter/{id}", kv__cs_point_save, "web_aa_cpoint", PAGE,
+     KV_ACCESS_CONTACTS},
+    {"GET", KV__CS_BASE "/kontaktpunkter/{id}/slet", kv__cs_point_delete_ask,
+     "web_aa_cpoint_delete", PAGE, KV_ACCESS_CONTACTS},
+    {"POST", KV__CS_BASE "/kontaktpunkter/{id}/slet", kv__cs_point_delete,
+     "web_aa_cpoint_delete", PAGE, KV_ACCESS_CONTACTS},
     {"GET", "/administrativ-adgang/tilbagekald", kv__aa_recall_list, "web_aa_recall", PAGE,
      KV_ACCESS_RECALL},
     {"GET", "/administrativ-adgang/tilbagekald/{uuid}", kv__aa_recall_ask, "web_aa_recall_one",
