@@ -144,7 +144,7 @@ static int setup(struct kv_db *db, unsigned port, int k, char sender[37], char p
         if (rc < 0)
             break;
         in = json_pack("{s:s,s:s}", "name", "Bench", "systemId", s.id);
-        rc = kv_contact_point_create(db, AUTH, in, &out, &fes, err);
+        rc = kv_contact_point_create(db, AUTH, NULL, in, &out, &fes, err);
         if (rc == 0)
             snprintf(points[i], 37, "%s", json_string_value(json_object_get(out, "id")));
         json_decref(in);

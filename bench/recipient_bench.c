@@ -137,7 +137,7 @@ static int add_point(struct kv_db *db, const char *sys, char id[37], struct kv_e
 {
     json_t *in = json_pack("{s:s,s:s}", "name", "Bench", "systemId", sys);
     json_t *out = NULL, *fes = NULL;
-    int rc = kv_contact_point_create(db, AUTH, in, &out, &fes, err);
+    int rc = kv_contact_point_create(db, AUTH, NULL, in, &out, &fes, err);
 
     if (rc == 0)
         snprintf(id, 37, "%s", json_string_value(json_object_get(out, "id")));

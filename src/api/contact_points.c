@@ -32,6 +32,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/gate.h"
 #include "api/query_view.h"
 #include "api/read_util.h"
 #include "hub/contact_points.h"
@@ -42,13 +43,13 @@
 /* The operations of one resource kind. */
 struct kind {
     const char *what; /* "contact point", for messages */
-    int (*create)(struct kv_db *, const char *, const json_t *, json_t **, json_t **,
-                  struct kv_err *); /* kv_contact_{point,group}_create */
+    int (*create)(struct kv_db *, const char *, const char *, const json_t *, json_t **,
+                  json_t **, struct kv_err *); /* kv_contact_{point,group}_create */
     int (*get)(struct kv_db *, const char *, const char *, json_t **,
                struct kv_err *); /* ..._get */
-    int (*update)(struct kv_db *, const char *, const char *, int64_t, const json_t *, json_t **,
-                  json_t **, int *, struct kv_err *); /* ..._update */
-    int (*del)(struct kv_db *, const char *, const char *, int64_t, int *,
+    int (*update)(struct kv_db *, const char *, const char *, const char *, int64_t,
+                  const json_t *, json_t **, json_t **, int *, struct kv_err *); /* ..._update */
+    int (*del)(struct kv_db *, const char *, const char *, const char *, int64_t, int *,
                struct kv_err *); /* ..._delete */
     int (*list)(struct kv_db *, const char *, json_t **, struct kv_err *); /* ..._list */
 };
@@ -588,6 +589,14 @@ static int do_list(struct kv_http_req *req, struct kv_http_resp *resp, const str
     return list_common(req, resp, k, 0);
 }
 
+/* The calling system's id, the actor of the change's event (the gate admitted a system). */
+static const char *actor_of(const struct kv_http_req *req)
+{
+    const struct kv__principal *p = kv__principal(req, KV__PRINCIPAL_SYSTEM);
+
+    return p ? p->system.id : NULL;
+}
+
 static int do_create(struct kv_http_req *req, struct kv_http_resp *resp, const struct kind *k)
 {
     struct kv_db *db = NULL;
@@ -603,7 +612,7 @@ static int do_create(struct kv_http_req *req, struct kv_http_resp *resp, const s
         goto out;
     normalise_code_types(in);
     normalise_parent(in);
-    rc = k->create(db, org, in, &out, &fes, &err);
+    rc = k->create(db, org, actor_of(req), in, &out, &fes, &err);
     if (rc < 0) {
         write_failure(resp, rc, fes, 0, &err);
         goto out;
@@ -668,7 +677,8 @@ static int do_put(struct kv_http_req *req, struct kv_http_resp *resp, const stru
         goto out;
     normalise_code_types(in);
     normalise_parent(in);
-    rc = k->update(db, org, req->params[1], expect, in, &out, &fes, &stale, &err);
+    rc = k->update(db, org, actor_of(req), req->params[1], expect, in, &out, &fes, &stale,
+                   &err);
     if (rc < 0) {
         write_failure(resp, rc, fes, stale, &err);
         goto out;
@@ -695,7 +705,7 @@ static int do_delete(struct kv_http_req *req, struct kv_http_resp *resp, const s
         goto out;
     if (if_match(req, resp, db, k, org, &expect) < 0)
         goto out;
-    rc = k->del(db, org, req->params[1], expect > 0 ? expect : 0, &stale, &err);
+    rc = k->del(db, org, actor_of(req), req->params[1], expect > 0 ? expect : 0, &stale, &err);
     if (rc < 0)
         write_failure(resp, rc, NULL, stale, &err);
     else

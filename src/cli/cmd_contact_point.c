@@ -186,7 +186,7 @@ static int cp_add(int argc, char **argv)
         status = KV_EXIT_FAIL;
         goto done;
     }
-    rc = kv_contact_point_create(a.db, org, in, &out, &fes, &err);
+    rc = kv_contact_point_create(a.db, org, "cli", in, &out, &fes, &err);
     if (rc < 0) {
         if (fes)
             print_errors(&a, fes);

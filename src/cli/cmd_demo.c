@@ -188,8 +188,8 @@ static int seed_one(struct kv__admin *a, const char *cvr, int is_group, json_t *
                     char *id_out, struct kv_err *err)
 {
     json_t *out = NULL, *ferr = NULL;
-    int rc = is_group ? kv_contact_group_create(a->db, cvr, in, &out, &ferr, err)
-                      : kv_contact_point_create(a->db, cvr, in, &out, &ferr, err);
+    int rc = is_group ? kv_contact_group_create(a->db, cvr, "cli", in, &out, &ferr, err)
+                      : kv_contact_point_create(a->db, cvr, "cli", in, &out, &ferr, err);
 
     if (rc < 0 && ferr) {
         char *txt = json_dumps(ferr, JSON_COMPACT);
@@ -285,7 +285,7 @@ static int seed_recipient(struct kv__admin *a, const char *cvr, const char *org_
                    "contactPointCodes", "type", "KLE", "code", "27.24.00", "name",
                    "Borgerservice", "searchTerms", "flytning", "sygesikring", "contactGroups",
                    bs_group);
-    rc = kv_contact_point_create(a->db, cvr, in, &point, &ferr, err);
+    rc = kv_contact_point_create(a->db, cvr, "cli", in, &point, &ferr, err);
     if (rc < 0 && ferr) {
         char *txt = json_dumps(ferr, JSON_COMPACT);
 

@@ -32,10 +32,12 @@ static void usage(FILE *f)
             "                         [--supplier TEXT] [--allowed-ips LIST]\n"
             "                         [--active-from YYYY-MM-DD] [--active-to YYYY-MM-DD]\n"
             "                         [--default] [--data DIR] [--json]\n"
-            "       kuvert system edit ID [--name NAME] [--receipt-url URL] [--protocol pull|push]\n"
+            "       kuvert system edit ID [--name NAME] [--receipt-url URL]\n"
+            "                         [--protocol pull|push]\n"
             "                         [--push-url URL] [--contact-email ADDR]\n"
             "                         [--technical-contact TEXT] [--supplier TEXT]\n"
-            "                         [--allowed-ips LIST] [--active-from DATE] [--active-to DATE]\n"
+            "                         [--allowed-ips LIST] [--active-from DATE]\n"
+            "                         [--active-to DATE]\n"
             "                         [--data DIR] [--json]\n"
             "       kuvert system show ID [--data DIR] [--json]\n"
             "       kuvert system deactivate|activate ID [--data DIR] [--json]\n"
@@ -90,7 +92,8 @@ static json_t *system_json(const struct kv_system *s)
         for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
             json_array_append_new(json_object_get(o, "allowedIps"), json_string(tok));
     }
-    json_object_set_new(o, "activeFrom", s->active_from[0] ? json_string(s->active_from) : json_null());
+    json_object_set_new(o, "activeFrom",
+                        s->active_from[0] ? json_string(s->active_from) : json_null());
     json_object_set_new(o, "activeTo", s->active_to[0] ? json_string(s->active_to) : json_null());
     return o;
 }

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "hub/contact_int.h"
+#include "hub/events.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/crypto.h"
@@ -400,8 +401,54 @@ done:
     return kv_err_set(err, KV_EINVAL, "invalid contact group");
 }
 
-int kv_contact_group_create(struct kv_db *db, const char *org, const json_t *in, json_t **out,
-                            json_t **field_errors, struct kv_err *err)
+int kv__cp_event(struct kv_db *db, int is_point, const char *action, const char *org,
+                 const char *actor, const char *id, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_event ev;
+    json_t *props = NULL;
+    char *txt = NULL, subject[16];
+    int rc = kv_db_prepare(db,
+                           is_point ? "SELECT id, name, version FROM contact_points "
+                                      "WHERE id = lower(?) AND org_cvr = ?"
+                                    : "SELECT id, name, version FROM contact_groups "
+                                      "WHERE id = lower(?) AND org_cvr = ?",
+                           &s, err);
+
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    kv_stmt_bind_text(s, 2, org, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        props = json_pack("{s:s,s:s,s:s,s:I}", "action", action,
+                          is_point ? "contactPointId" : "contactGroupId", kv_stmt_col_text(s, 0),
+                          "name", kv_stmt_col_text(s, 1), "version",
+                          (json_int_t)kv_stmt_col_int64(s, 2));
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    if (rc != KV_ROW)
+        return kv_err_set(err, KV_ENOTFOUND, "no such %s", is_point ? "contact point"
+                                                                     : "contact group");
+    txt = props ? json_dumps(props, JSON_COMPACT) : NULL;
+    json_decref(props);
+    if (!txt)
+        return kv_err_set(err, KV_EINTERNAL, "out of memory");
+    snprintf(subject, sizeof(subject), "cvr:%s", org);
+    memset(&ev, 0, sizeof(ev));
+    ev.tag = is_point ? "CONTACT_POINT_CHANGED" : "CONTACT_GROUP_CHANGED";
+    ev.actor = actor && actor[0] ? actor : "hub";
+    ev.subject = subject;
+    ev.props_json = txt;
+    rc = kv_events_append(db, &ev, err);
+    free(txt);
+    return rc;
+}
+
+int kv_contact_group_create(struct kv_db *db, const char *org, const char *actor,
+                            const json_t *in, json_t **out, json_t **field_errors,
+                            struct kv_err *err)
 {
     struct group_in g;
     struct kv_stmt *s = NULL;
@@ -419,6 +466,11 @@ int kv_contact_group_create(struct kv_db *db, const char *org, const json_t *in,
         free(g.postkasse);
         return kv_err_set(err, rc, "cannot generate an id");
     }
+    rc = kv_db_begin(db, err);
+    if (rc < 0) {
+        free(g.postkasse);
+        return rc;
+    }
     rc = kv_db_prepare(db,
                        "INSERT INTO contact_groups (id, org_cvr, parent_id, name, description, "
                        "organisational_unit, version, created_ms, updated_ms, org_unit, "
@@ -426,6 +478,7 @@ int kv_contact_group_create(struct kv_db *db, const char *org, const json_t *in,
                        &s, err);
     if (rc < 0) {
         free(g.postkasse);
+        kv_db_rollback(db);
         return rc;
     }
     kv_stmt_bind_text(s, 1, id, -1);
@@ -441,8 +494,14 @@ int kv_contact_group_create(struct kv_db *db, const char *org, const json_t *in,
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     free(g.postkasse);
-    if (rc < 0)
+    if (rc == 0)
+        rc = kv__cp_event(db, 0, "CREATED", org, actor, id, err);
+    if (rc == 0)
+        rc = kv_db_commit(db, err);
+    if (rc < 0) {
+        kv_db_rollback(db);
         return rc;
+    }
     return kv_contact_group_get(db, org, id, out, err);
 }
 
@@ -482,9 +541,10 @@ int kv__cp_check_version(struct kv_db *db, int is_point, const char *org, const 
     return 0;
 }
 
-int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
-                            int64_t expect_version, const json_t *in, json_t **out,
-                            json_t **field_errors, int *out_stale, struct kv_err *err)
+int kv_contact_group_update(struct kv_db *db, const char *org, const char *actor,
+                            const char *id, int64_t expect_version, const json_t *in,
+                            json_t **out, json_t **field_errors, int *out_stale,
+                            struct kv_err *err)
 {
     struct group_in g;
     struct kv_stmt *s = NULL;
@@ -524,6 +584,8 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
     kv_stmt_done(s);
     free(g.postkasse);
     g.postkasse = NULL;
+    if (rc == 0)
+        rc = kv__cp_event(db, 0, "UPDATED", org, actor, id, err);
     if (rc < 0)
         goto fail;
     rc = kv_db_commit(db, err);
@@ -551,8 +613,9 @@ static int count1(struct kv_db *db, const char *sql, const char *arg, int64_t *o
     return rc < 0 ? rc : 0;
 }
 
-int kv_contact_group_delete(struct kv_db *db, const char *org, const char *id,
-                            int64_t expect_version, int *out_stale, struct kv_err *err)
+int kv_contact_group_delete(struct kv_db *db, const char *org, const char *actor,
+                            const char *id, int64_t expect_version, int *out_stale,
+                            struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     int64_t kids = 0, points = 0;
@@ -575,6 +638,8 @@ int kv_contact_group_delete(struct kv_db *db, const char *org, const char *id,
                         "the contact group still has %lld child group(s) and %lld contact "
                         "point(s)",
                         (long long)kids, (long long)points);
+    if (rc == 0)
+        rc = kv__cp_event(db, 0, "DELETED", org, actor, id, err);
     if (rc < 0)
         goto fail;
     rc = kv_db_prepare(db, "DELETE FROM contact_groups WHERE id = lower(?) AND org_cvr = ?", &s,

@@ -62,6 +62,14 @@ char *kv__cp_json_text(const json_t *v);
 /* Sets o[key] to the JSON stored as text; nothing when text is NULL or unreadable. */
 void kv__cp_set_json(json_t *o, const char *key, const char *text);
 
+/* Appends CONTACT_POINT_CHANGED (is_point 1) or CONTACT_GROUP_CHANGED for object id of org
+ * inside the caller's transaction: subject "cvr:<org>", actor (NULL or "" is "hub"), props
+ * {action, contactPointId | contactGroupId, name, version} with name and version read from the
+ * object's row -- so call it after an INSERT or UPDATE and before a DELETE. action: "CREATED",
+ * "UPDATED" or "DELETED". (contact_groups.c) */
+int kv__cp_event(struct kv_db *db, int is_point, const char *action, const char *org,
+                 const char *actor, const char *id, struct kv_err *err);
+
 /* 1 when s is a lower- or upper-case UUID (36 chars, hex and dashes). */
 int kv__cp_is_uuid(const char *s);
 /* Existence + If-Match check of a contact point (is_point 1) or group (0) inside the caller's

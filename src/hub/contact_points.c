@@ -742,8 +742,9 @@ static void bind_point(struct kv_stmt *s, const struct point_in *p)
     kv__cp_bind_opt(s, 15, p->translations);
 }
 
-int kv_contact_point_create(struct kv_db *db, const char *org, const json_t *in, json_t **out,
-                            json_t **field_errors, struct kv_err *err)
+int kv_contact_point_create(struct kv_db *db, const char *org, const char *actor,
+                            const json_t *in, json_t **out, json_t **field_errors,
+                            struct kv_err *err)
 {
     struct point_in p;
     struct kv_stmt *s = NULL;
@@ -781,6 +782,8 @@ int kv_contact_point_create(struct kv_db *db, const char *org, const json_t *in,
     if (rc == 0)
         rc = write_children(db, id, &p, err);
     point_in_free(&p);
+    if (rc == 0)
+        rc = kv__cp_event(db, 1, "CREATED", org, actor, id, err);
     if (rc < 0)
         goto fail;
     rc = kv_db_commit(db, err);
@@ -793,9 +796,10 @@ fail:
     return rc;
 }
 
-int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
-                            int64_t expect_version, const json_t *in, json_t **out,
-                            json_t **field_errors, int *out_stale, struct kv_err *err)
+int kv_contact_point_update(struct kv_db *db, const char *org, const char *actor,
+                            const char *id, int64_t expect_version, const json_t *in,
+                            json_t **out, json_t **field_errors, int *out_stale,
+                            struct kv_err *err)
 {
     struct point_in p;
     struct kv_stmt *s = NULL;
@@ -838,6 +842,8 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
     if (rc == 0)
         rc = write_children(db, lid, &p, err);
     point_in_free(&p);
+    if (rc == 0)
+        rc = kv__cp_event(db, 1, "UPDATED", org, actor, lid, err);
     if (rc < 0)
         goto fail;
     rc = kv_db_commit(db, err);
@@ -850,8 +856,9 @@ fail:
     return rc;
 }
 
-int kv_contact_point_delete(struct kv_db *db, const char *org, const char *id,
-                            int64_t expect_version, int *out_stale, struct kv_err *err)
+int kv_contact_point_delete(struct kv_db *db, const char *org, const char *actor,
+                            const char *id, int64_t expect_version, int *out_stale,
+                            struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     int rc;
@@ -862,6 +869,8 @@ int kv_contact_point_delete(struct kv_db *db, const char *org, const char *id,
     if (rc < 0)
         return rc;
     rc = kv__cp_check_version(db, 1, org, id, expect_version, out_stale, err);
+    if (rc == 0)
+        rc = kv__cp_event(db, 1, "DELETED", org, actor, id, err);
     if (rc < 0)
         goto fail;
     /* Children go by ON DELETE CASCADE (foreign_keys is on in every connection). */

@@ -65,18 +65,26 @@ struct kv_db;
 #define KV_CP_ATTACH_MAX 100        /* allowedNumberOfAttachments range 0..100 (default 10) */
 #define KV_CP_SEARCH_MAX 200        /* results of one citizen search */
 
-/* Contact points of organisation org. expect_version > 0 makes update/delete conditional
+/* Events: every create, update and delete appends CONTACT_POINT_CHANGED or
+ * CONTACT_GROUP_CHANGED in its transaction (subject "cvr:<org>", actor as given -- a system
+ * id, "employee:...", "cli"; NULL means "hub" -- props {action CREATED | UPDATED | DELETED,
+ * contactPointId | contactGroupId, name, version}).
+ *
+ * Contact points of organisation org. expect_version > 0 makes update/delete conditional
  * (If-Match): on a different current version they return KV_ECONFLICT and set *out_stale = 1
  * (out_stale may be NULL). Other KV_ECONFLICTs leave *out_stale 0. */
-int kv_contact_point_create(struct kv_db *db, const char *org, const json_t *in, json_t **out,
-                            json_t **field_errors, struct kv_err *err);
+int kv_contact_point_create(struct kv_db *db, const char *org, const char *actor,
+                            const json_t *in, json_t **out, json_t **field_errors,
+                            struct kv_err *err);
 int kv_contact_point_get(struct kv_db *db, const char *org, const char *id, json_t **out,
                          struct kv_err *err);
-int kv_contact_point_update(struct kv_db *db, const char *org, const char *id,
-                            int64_t expect_version, const json_t *in, json_t **out,
-                            json_t **field_errors, int *out_stale, struct kv_err *err);
-int kv_contact_point_delete(struct kv_db *db, const char *org, const char *id,
-                            int64_t expect_version, int *out_stale, struct kv_err *err);
+int kv_contact_point_update(struct kv_db *db, const char *org, const char *actor,
+                            const char *id, int64_t expect_version, const json_t *in,
+                            json_t **out, json_t **field_errors, int *out_stale,
+                            struct kv_err *err);
+int kv_contact_point_delete(struct kv_db *db, const char *org, const char *actor,
+                            const char *id, int64_t expect_version, int *out_stale,
+                            struct kv_err *err);
 /* All contact points of org, by name (then id), as an owned JSON array. */
 int kv_contact_points_list(struct kv_db *db, const char *org, json_t **out, struct kv_err *err);
 /* NgDP's organisation-wide contact-points/ as organisation viewer_org sees it, by name (then
@@ -88,15 +96,18 @@ int kv_contact_points_list_all(struct kv_db *db, const char *viewer_org, json_t 
 
 /* Contact groups of org; same conventions. Deleting a group that has child groups or
  * contact points is KV_ECONFLICT (stale 0). */
-int kv_contact_group_create(struct kv_db *db, const char *org, const json_t *in, json_t **out,
-                            json_t **field_errors, struct kv_err *err);
+int kv_contact_group_create(struct kv_db *db, const char *org, const char *actor,
+                            const json_t *in, json_t **out, json_t **field_errors,
+                            struct kv_err *err);
 int kv_contact_group_get(struct kv_db *db, const char *org, const char *id, json_t **out,
                          struct kv_err *err);
-int kv_contact_group_update(struct kv_db *db, const char *org, const char *id,
-                            int64_t expect_version, const json_t *in, json_t **out,
-                            json_t **field_errors, int *out_stale, struct kv_err *err);
-int kv_contact_group_delete(struct kv_db *db, const char *org, const char *id,
-                            int64_t expect_version, int *out_stale, struct kv_err *err);
+int kv_contact_group_update(struct kv_db *db, const char *org, const char *actor,
+                            const char *id, int64_t expect_version, const json_t *in,
+                            json_t **out, json_t **field_errors, int *out_stale,
+                            struct kv_err *err);
+int kv_contact_group_delete(struct kv_db *db, const char *org, const char *actor,
+                            const char *id, int64_t expect_version, int *out_stale,
+                            struct kv_err *err);
 /* The groups of org by name (then id); org NULL: every organisation's (NgDP's
  * organisation-wide contact-groups/; a group names no system). */
 int kv_contact_groups_list(struct kv_db *db, const char *org, json_t **out, struct kv_err *err);

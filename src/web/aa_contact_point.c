@@ -669,9 +669,10 @@ static int page(struct kv_http_req *req, struct kv_http_resp *resp, int post, in
     }
     in = command(v, cur);
     if (edit)
-        rc = kv_contact_point_update(aa.db, aa.org, id, v->version, in, &out, &fes, &stale, &err);
+        rc = kv_contact_point_update(aa.db, aa.org, aa.actor, id, v->version, in, &out, &fes,
+                                     &stale, &err);
     else
-        rc = kv_contact_point_create(aa.db, aa.org, in, &out, &fes, &err);
+        rc = kv_contact_point_create(aa.db, aa.org, aa.actor, in, &out, &fes, &err);
     if (rc == KV_EINVAL && fes) {
         kv__aa_head(&aa, title, KV__CS_BASE, NULL, NULL);
         form(&aa, id, v, fes, groups, sys, nsys);
@@ -761,7 +762,8 @@ static int remove_page(struct kv_http_req *req, struct kv_http_resp *resp, int p
         kv_web_error(&aa.ctx, 400);
         goto out;
     }
-    rc = kv_contact_point_delete(aa.db, aa.org, text_of(cur, "id"), version, &stale, &err);
+    rc = kv_contact_point_delete(aa.db, aa.org, aa.actor, text_of(cur, "id"), version, &stale,
+                                 &err);
     if (rc == KV_ECONFLICT && stale) {
         kv__aa_head(&aa, N_("Delete contact point"), KV__CS_BASE, NULL, NULL);
         kv__cs_conflict_alert(&aa);

@@ -275,3 +275,55 @@ def test_legal_size_bounds_apply_to_the_cli_too(aa):
         assert (out.returncode == 0) == ok, (name, out.stderr)
         if not ok:
             assert "memoSizeThresholdMB" in out.stderr and "at most" in out.stderr
+
+
+def contact_events(srv):
+    from kuvert_harness import db_connect
+    import json as _json
+    db = db_connect(srv.data_dir)
+    try:
+        rows = db.execute("SELECT tag, actor, subject, props FROM events WHERE tag IN "
+                          "('CONTACT_POINT_CHANGED', 'CONTACT_GROUP_CHANGED') ORDER BY seq"
+                          ).fetchall()
+    finally:
+        db.close()
+    return [(r[0], r[1], r[2], _json.loads(r[3])) for r in rows]
+
+
+def test_every_change_is_an_event_with_its_actor(aa):
+    """CONTACT_POINT_CHANGED / CONTACT_GROUP_CHANGED in the change's transaction: the
+    employee as actor for the pages, the system for the API, the organisation as subject."""
+    srv, systems = aa
+    before = len(contact_events(srv))
+    assert before == 6  # the demo: 3 groups and 3 points, created by the CLI
+    assert all(e[1] == "cli" and e[3]["action"] == "CREATED" for e in contact_events(srv))
+    sign_in(srv, SOEREN)
+    text, csrf = point_form(srv, BASE + "/grupper/ny")
+    r = srv.post(BASE + "/grupper/ny", data={"csrf": csrf, "name": "Ældre"},
+                 allow_redirects=False)
+    assert r.status_code == 303
+    g = api_groups(srv, systems)["Ældre"]
+    p = api_points(srv, systems)["Myndighedspost"]
+    r = srv.post(BASE + "/kontaktpunkter/%s/slet" % p["id"], allow_redirects=False,
+                 data={"csrf": csrf, "version": str(p["version"])})
+    assert r.status_code == 303
+    # a refused save writes no event
+    r = srv.post(BASE + "/grupper/" + g["id"], data={"csrf": csrf, "version": "99", "name": "X"})
+    assert r.status_code == 409
+    # the API: the calling system is the actor
+    tok = systems[(KOMMUNEN, "recipient")]["token"]
+    r = srv.request("PUT", "/apis/v1/organisations/%s/contact-groups/%s" % (KOMMUNEN, g["id"]),
+                    json={"name": "Ældre og sundhed"},
+                    headers={"Authorization": "Basic " + tok, "If-Match": '"%d"' % g["version"]})
+    assert r.status_code == 200, r.text
+    new = contact_events(srv)[before:]
+    assert [(e[0], e[3]["action"]) for e in new] == [
+        ("CONTACT_GROUP_CHANGED", "CREATED"), ("CONTACT_POINT_CHANGED", "DELETED"),
+        ("CONTACT_GROUP_CHANGED", "UPDATED")]
+    assert new[0][1].startswith("employee:") and new[1][1] == new[0][1]
+    assert new[2][1] == systems[(KOMMUNEN, "recipient")]["id"]
+    assert all(e[2] == "cvr:" + KOMMUNEN for e in new)
+    assert new[0][3]["contactGroupId"] == g["id"] and new[0][3]["name"] == "Ældre"
+    assert new[1][3] == {"action": "DELETED", "contactPointId": p["id"],
+                         "name": "Myndighedspost", "version": p["version"]}
+    assert new[2][3]["name"] == "Ældre og sundhed" and new[2][3]["version"] == g["version"] + 1

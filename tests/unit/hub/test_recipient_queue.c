@@ -71,7 +71,7 @@ static void add_point(struct kv_db *db, const char *org, const char *sys, int ac
     json_t *in = json_pack("{s:s,s:s,s:b}", "name", "Punkt", "systemId", sys, "active", active);
     json_t *out = NULL, *fes = NULL;
 
-    assert_int_equal(kv_contact_point_create(db, org, in, &out, &fes, &err), 0);
+    assert_int_equal(kv_contact_point_create(db, org, NULL, in, &out, &fes, &err), 0);
     assert_null(fes);
     snprintf(id, 37, "%s", json_string_value(json_object_get(out, "id")));
     json_decref(in);
