@@ -47,6 +47,7 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include "hub/delegation.h"
 #include "hub/directory.h"
 #include "hub/letters.h"
 #include "hub/writer.h"
@@ -348,6 +349,11 @@ static int setup_dir(const char *dir, const char *url, char **out_token,
         rc = kv_db_acquire(st, &db, &err);
     if (rc == 0)
         rc = kv_org_add(db, "12345678", "Kommunen", &err);
+    /* Full 1.2 names 87654321 as Representative of 12345678: true once delegated to it */
+    if (rc == 0)
+        rc = kv_org_add(db, "87654321", "Repræsentant Kommune", &err);
+    if (rc == 0)
+        rc = kv_delegation_add(db, "12345678", "87654321", NULL, &err);
     memset(&sys, 0, sizeof(sys));
     snprintf(sys.org_cvr, sizeof(sys.org_cvr), "12345678");
     snprintf(sys.kind, sizeof(sys.kind), "sender");

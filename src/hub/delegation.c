@@ -226,26 +226,48 @@ int kv_delegation_allows(struct kv_db *db, const char *org_cvr, const char *dele
     return 0;
 }
 
+/* Refuses l (returns 1) with SENDER_NOT_ALLOWED and field code `code` at `field`. */
+static int refuse_letter(struct kv_letter *l, const char *field, const char *code,
+                         const char *msg, const char *rejected)
+{
+    kv_problem_release(&l->refusal);
+    kv_problem_set(&l->refusal, KV_EPERM, "SENDER_NOT_ALLOWED", "%s", msg);
+    kv_problem_field(&l->refusal, "memo", field, code, msg, rejected);
+    l->outcome = KV_LETTER_REFUSED;
+    l->log_refusal = 0;
+    return 1;
+}
+
 int kv_delegation_check_letter(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
 {
     char msg[320];
     int allowed = 0, rc;
 
-    if (!l->on_behalf_of[0])
-        return 0;
-    rc = kv_delegation_allows(db, l->on_behalf_of, l->system_org, &allowed, err);
-    if (rc < 0 || allowed)
-        return rc < 0 ? rc : 0;
-    snprintf(msg, sizeof(msg),
-             "organisation %s may not send in the name of organisation %s (Sender/senderID): "
-             "%s has not delegated sending to %s",
-             l->system_org, l->on_behalf_of, l->on_behalf_of, l->system_org);
-    kv_problem_release(&l->refusal);
-    kv_problem_set(&l->refusal, KV_EPERM, "SENDER_NOT_ALLOWED", "%s", msg);
-    kv_problem_field(&l->refusal, "memo",
-                     "/memo:Message/memo:MessageHeader/memo:Sender/memo:senderID",
-                     "SENDER_NOT_DELEGATED", msg, l->on_behalf_of);
-    l->outcome = KV_LETTER_REFUSED;
-    l->log_refusal = 0;
-    return 1;
+    if (l->on_behalf_of[0]) {
+        rc = kv_delegation_allows(db, l->on_behalf_of, l->system_org, &allowed, err);
+        if (rc < 0 || allowed)
+            return rc < 0 ? rc : 0;
+        snprintf(msg, sizeof(msg),
+                 "organisation %s may not send in the name of organisation %s "
+                 "(Sender/senderID): %s has not delegated sending to %s",
+                 l->system_org, l->on_behalf_of, l->on_behalf_of, l->system_org);
+        return refuse_letter(l, "/memo:Message/memo:MessageHeader/memo:Sender/memo:senderID",
+                             "SENDER_NOT_DELEGATED", msg, l->on_behalf_of);
+    }
+    if (l->representative[0]) {
+        /* the letter says the representative sends for the system's own organisation: true
+         * only when that organisation delegated sending to it */
+        rc = kv_delegation_allows(db, l->system_org, l->representative, &allowed, err);
+        if (rc < 0 || allowed)
+            return rc < 0 ? rc : 0;
+        snprintf(msg, sizeof(msg),
+                 "organisation %s may not be named as Representative of organisation %s "
+                 "(Sender/Representative/representativeID): %s has not delegated sending to %s",
+                 l->representative, l->system_org, l->system_org, l->representative);
+        return refuse_letter(l,
+                             "/memo:Message/memo:MessageHeader/memo:Sender/memo:Representative/"
+                             "memo:representativeID",
+                             "REPRESENTATIVE_NOT_DELEGATED", msg, l->representative);
+    }
+    return 0;
 }

@@ -58,7 +58,11 @@ int kv_delegation_allows(struct kv_db *db, const char *org_cvr, const char *dele
  * l->on_behalf_of is set (its system's organisation sends as Representative for that Sender)
  * is refused unless that Sender delegated sending to the system's organisation. Returns 0
  * when it may be stored, 1 when refused (l->outcome KV_LETTER_REFUSED, l->refusal a KV_EPERM
- * SENDER_NOT_ALLOWED problem with field code SENDER_NOT_DELEGATED), or a store error. */
+ * SENDER_NOT_ALLOWED problem with field code SENDER_NOT_DELEGATED), or a store error.
+ * Likewise a letter in the system's own name that names another organisation R as
+ * Representative (l->representative set) is refused unless the system's organisation
+ * delegated sending to R (field code REPRESENTATIVE_NOT_DELEGATED): one delegation
+ * (org, delegate) is what both ways of naming a Representative rest on. */
 int kv_delegation_check_letter(struct kv_db *db, struct kv_letter *l, struct kv_err *err);
 
 #endif

@@ -156,16 +156,30 @@ static int64_t parse_value_date(const char *s)
 /* Sender scope: 1 when the Sender is the system's own organisation (by CVR); 2 when the
  * letter names that organisation as MeMo 1.2 Representative of another organisation's Sender
  * (l->on_behalf_of set; whether that Sender delegated it is checked when storing,
- * delegation.h); 0 otherwise. */
+ * delegation.h); 0 otherwise. A letter in its own name that names another organisation as
+ * Representative sets l->representative (the organisation must have delegated sending to it,
+ * checked when storing); a Representative that is not a CVR can hold no delegation and is
+ * refused here: -1. */
 static int scope_ok(const struct kv_memo_header *h, const char *org, struct kv_letter *l)
 {
     const struct kv_memo_representative *r = h->sender.representative;
+    int rep_cvr = r && r->id && r->id_type && strcmp(r->id_type, "CVR") == 0;
 
+    l->on_behalf_of[0] = '\0';
+    l->representative[0] = '\0';
     if (!h->sender.id || !h->sender.id_type || strcmp(h->sender.id_type, "CVR") != 0)
         return 0;
-    if (strcmp(h->sender.id, org) == 0)
+    if (strcmp(h->sender.id, org) == 0) {
+        if (!r || (rep_cvr && strcmp(r->id, org) == 0))
+            return 1;
+        if (!rep_cvr || copy_trim(l->representative, sizeof(l->representative), r->id) < 0 ||
+            strlen(l->representative) != 8) {
+            l->representative[0] = '\0';
+            return -1;
+        }
         return 1;
-    if (r && r->id && r->id_type && strcmp(r->id_type, "CVR") == 0 && strcmp(r->id, org) == 0 &&
+    }
+    if (rep_cvr && strcmp(r->id, org) == 0 &&
         copy_trim(l->on_behalf_of, sizeof(l->on_behalf_of), h->sender.id) == 0 &&
         strlen(l->on_behalf_of) == 8)
         return 2;
@@ -232,7 +246,7 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
     struct kv_memo_doc *doc = NULL;
     struct kv_memo_message *msg = NULL;
     char msgbuf[256];
-    int rc;
+    int rc, scope;
 
     kv_memo_diags_init(&diags);
     diags.skip_warnings = 1; /* a refusal lists errors only; warnings would cost their text */
@@ -279,7 +293,20 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
                          "memo-message-uuid", "MESSAGE_UUID_MISMATCH", msgbuf, claimed_uuid);
         goto out;
     }
-    if (!scope_ok(&msg->header, sys->org_cvr, l)) {
+    scope = scope_ok(&msg->header, sys->org_cvr, l);
+    if (scope < 0) {
+        snprintf(msgbuf, sizeof(msgbuf),
+                 "Sender/Representative must be an organisation (idType CVR) that organisation "
+                 "%s has delegated sending to",
+                 sys->org_cvr);
+        kv_problem_field(refuse(l, KV_EPERM, "SENDER_NOT_ALLOWED", msgbuf, 0), "memo",
+                         "/memo:Message/memo:MessageHeader/memo:Sender/memo:Representative/"
+                         "memo:representativeID",
+                         "REPRESENTATIVE_NOT_DELEGATED", msgbuf,
+                         msg->header.sender.representative->id);
+        goto out;
+    }
+    if (scope == 0) {
         snprintf(msgbuf, sizeof(msgbuf),
                  "system %s may send only as organisation CVR %s (Sender/senderID or "
                  "Sender/Representative/representativeID)",

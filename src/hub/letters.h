@@ -72,6 +72,10 @@ struct kv_letter {
     char on_behalf_of[9];       /* Sender CVR when the system's organisation sends as its
                                    Representative (checked against delegation.h when stored),
                                    "" when it sends as itself */
+    char representative[9];     /* Representative CVR named by a letter whose Sender is the
+                                   system's own organisation (that organisation must have
+                                   delegated to it, checked when stored), "" when none or
+                                   the organisation itself */
     char *sender_label;         /* owned Sender/label, or NULL */
     char *notification;         /* owned MessageHeader/notification (a NemSMS text), or NULL */
     int legal;                  /* 1: legalNotification true (the reminder rule, notify/) */

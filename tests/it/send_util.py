@@ -27,6 +27,14 @@ EXAMPLE_CPR = "2211771212"       # Recipient/recipientID of the examples
 _cache = {}
 
 
+def delegate_to_representative(srv):
+    """Full 1.2 names REPRESENTATIVE_CVR as Representative of SENDER_CVR: the letter is true,
+    and SENDER_CVR's systems may send it, once SENDER_CVR delegated sending to it."""
+    srv.cli(["org", "add", "--cvr", REPRESENTATIVE_CVR, "--name", "Repræsentant Kommune"],
+            json_out=False, check=False)
+    srv.cli(["delegation", "add", "--org", SENDER_CVR, "--delegate", REPRESENTATIVE_CVR])
+
+
 def example_text(name):
     if name not in _cache:
         with open(os.path.join(EXAMPLES, name), "r", encoding="utf-8") as f:

@@ -11,6 +11,7 @@ import time
 import requests
 
 from readside_util import mailbox, setup_org
+from send_util import delegate_to_representative
 from send_util import EXAMPLE_CPR, MIN_12, FULL_12, SENDER_CVR, letter, query
 
 CLIENTS = 6
@@ -67,6 +68,7 @@ def test_kill9_mid_burst_loses_nothing_acknowledged(make_server):
     srv = make_server()
     org = setup_org(srv, SENDER_CVR)
     mailbox(srv, cpr=EXAMPLE_CPR)
+    delegate_to_representative(srv)  # Full 1.2 names its Representative
     lock, results = threading.Lock(), []
     threads = [threading.Thread(target=client, args=(srv.url, org["auth"], results, lock, i))
                for i in range(CLIENTS)]

@@ -132,6 +132,53 @@ def test_with_delegation_the_letter_is_bs(env):
     assert_error_message(send(srv, env["a"]["auth"], body, uuid), 403, "SENDER_NOT_ALLOWED")
 
 
+def test_own_letter_may_name_only_a_delegated_representative(env):
+    """A letter in the system's own name (Sender B from B's system) that names another
+    organisation as Representative says that organisation sends for B: refused (403
+    SENDER_NOT_ALLOWED, fieldError REPRESENTATIVE_NOT_DELEGATED) unless B delegated sending to
+    it; no Representative, or B itself, needs no delegation; a Representative that is not a
+    CVR is refused outright."""
+    srv = env["srv"]
+    before = counts(srv)
+    uuid, body = in_b_name()  # Sender B, Representative A, sent by B's own system
+    err = assert_error_message(send(srv, env["b"]["auth"], body, uuid), 403,
+                               "SENDER_NOT_ALLOWED")
+    assert [f["code"] for f in err["fieldErrors"]] == ["REPRESENTATIVE_NOT_DELEGATED"], err
+    assert err["fieldErrors"][0]["rejectedValue"] == A
+    assert err["fieldErrors"][0]["field"].endswith("memo:Representative/memo:representativeID")
+    assert letter_row(srv, uuid) is None
+    # naming a third organisation, and naming a person (idType CPR), are refused too
+    for rep, idtype in ((C, b"CVR"), (EXAMPLE_CPR, b"CPR")):
+        uuid, body = in_b_name()
+        body = body.replace(b"<memo:representativeID>%s" % A.encode(),
+                            b"<memo:representativeID>%s" % rep.encode())
+        if idtype == b"CPR":
+            i = body.index(b"<memo:Representative>")
+            j = body.index(b"</memo:Representative>")
+            body = body[:i] + body[i:j].replace(b">CVR<", b">CPR<") + body[j:]
+        err = assert_error_message(send(srv, env["b"]["auth"], body, uuid), 403,
+                                   "SENDER_NOT_ALLOWED")
+        assert err["fieldErrors"][0]["code"] == "REPRESENTATIVE_NOT_DELEGATED", err
+        assert letter_row(srv, uuid) is None
+    assert counts(srv) == before, "nothing stored, no receipt"
+    # B naming itself, or no Representative (Minimum 1.2), needs no delegation
+    uuid, body = in_b_name()
+    body = body.replace(b"<memo:representativeID>%s" % A.encode(),
+                        b"<memo:representativeID>%s" % B.encode())
+    assert send(srv, env["b"]["auth"], body, uuid).status_code == 201
+    uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR)
+    assert send(srv, env["b"]["auth"], body, uuid).status_code == 201
+    # once B delegated to A, B's own letter may name A
+    delegate(env, B, A)
+    try:
+        uuid, body = in_b_name()
+        r = send(srv, env["b"]["auth"], body, uuid)
+        assert r.status_code == 201, r.text
+        assert letter_row(srv, uuid)["sender_cvr"] == B
+    finally:
+        undelegate(env, B, A)
+
+
 def test_cli(env):
     srv = env["srv"]
     out = srv.cli(["delegation", "add", "--org", B, "--delegate", C])

@@ -46,6 +46,8 @@ def env(server):
     mailbox(server, cpr=EXEMPT_CPR, exempt=True, name="Fritaget Person")
     mailbox(server, cpr=CLOSED_CPR)
     close_mailbox(server, cpr=CLOSED_CPR)
+    # Full 1.2 names 87654321 as Representative of 12345678: true once 12345678 delegated to it
+    server.cli(["delegation", "add", "--org", SENDER_CVR, "--delegate", REPRESENTATIVE_CVR])
     return e
 
 
@@ -270,21 +272,20 @@ def test_representative_sends_for_the_sender_only_when_delegated(env):
     only once 12345678 has delegated sending to 87654321 (tests/it/test_delegation.py has the
     rest), and never a letter without that Representative."""
     srv = env["srv"]
+    srv.cli(["delegation", "remove", "--org", SENDER_CVR, "--delegate", REPRESENTATIVE_CVR])
     uuid, body = letter(FULL_12, cpr=EXAMPLE_CPR, value_date="2020-01-01")
-    err = assert_error_message(send(srv, env["rep"]["auth"], body, uuid), 403,
-                               "SENDER_NOT_ALLOWED")
-    assert err["fieldErrors"][0]["code"] == "SENDER_NOT_DELEGATED"
-    assert letter_row(srv, uuid) is None
-    srv.cli(["delegation", "add", "--org", SENDER_CVR, "--delegate", REPRESENTATIVE_CVR])
     try:
-        r = send(srv, env["rep"]["auth"], body, uuid)
-        assert r.status_code == 201, r.text
-        assert letter_row(srv, uuid)["sender_cvr"] == SENDER_CVR
-        uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR)
-        assert_error_message(send(srv, env["rep"]["auth"], body, uuid), 403,
-                             "SENDER_NOT_ALLOWED")
+        err = assert_error_message(send(srv, env["rep"]["auth"], body, uuid), 403,
+                                   "SENDER_NOT_ALLOWED")
+        assert err["fieldErrors"][0]["code"] == "SENDER_NOT_DELEGATED"
+        assert letter_row(srv, uuid) is None
     finally:
-        srv.cli(["delegation", "remove", "--org", SENDER_CVR, "--delegate", REPRESENTATIVE_CVR])
+        srv.cli(["delegation", "add", "--org", SENDER_CVR, "--delegate", REPRESENTATIVE_CVR])
+    r = send(srv, env["rep"]["auth"], body, uuid)
+    assert r.status_code == 201, r.text
+    assert letter_row(srv, uuid)["sender_cvr"] == SENDER_CVR
+    uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR)
+    assert_error_message(send(srv, env["rep"]["auth"], body, uuid), 403, "SENDER_NOT_ALLOWED")
 
 
 # ---- idempotency ----

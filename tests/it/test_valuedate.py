@@ -13,6 +13,7 @@ import pytest
 
 from kuvert_harness import assert_error_message
 from readside_util import bearer, mailbox, setup_org, user_token
+from send_util import delegate_to_representative
 from send_util import EXAMPLE_CPR, FULL_12, MIN_12, SENDER_CVR, event_tags, letter, letter_row, send
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -52,6 +53,7 @@ def env(make_server):
     org = setup_org(srv, SENDER_CVR)
     other = setup_org(srv, "55133018")
     mailbox(srv, cpr=EXAMPLE_CPR)
+    delegate_to_representative(srv)  # Full 1.2 names its Representative
     return {"srv": srv, "org": org, "other": other, "token": user_token(srv, cpr=EXAMPLE_CPR)}
 
 
