@@ -8,13 +8,15 @@
  * documents besides MainDocument (NGDP-ATTACHMENTS-MAX) and at most 99.5 MB of decoded file
  * content (NGDP-SIZE-MAX). The allow-list and the reasons for it are in docs/memo-rules.md.
  *
- * The base64 pass is the only part that touches bulk data (up to ~133 MB of text): one tight
- * table-driven loop that classifies bytes eight at a time, counts, and never allocates.
+ * The base64 pass is the only part that touches bulk data (up to ~133 MB of text): kuvert's one
+ * base64 validator (util/base64.h kv_b64_scan_*, sixteen bytes at a time, no allocation) is
+ * fed the content's text nodes in order.
  */
 #include <string.h>
 #include <strings.h>
 
 #include "memo/rules_int.h"
+#include "util/base64.h"
 
 /* ---------------------------------------------------------------- allow-list */
 
@@ -195,130 +197,22 @@ static void extension_of(const char *s, size_t len, char *out, size_t out_size)
 
 /* ---------------------------------------------------------------- base64 */
 
-/* 1 alphabet, 2 XML whitespace, 4 '=', 0 anything else. */
-static const unsigned char b64_class[256] = {
-    ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1, ['+'] = 1,  ['/'] = 1,
-    [' '] = 2,         ['\t'] = 2,        ['\r'] = 2,        ['\n'] = 2, ['='] = 4,
-};
-
-/* Sixteen bytes at a time with GCC/Clang vector extensions (SSE2 on x86-64, NEON on arm64,
- * plain code elsewhere): 1 when every byte of s[0..16) is in the base64 alphabet, the bytes
- * b64_class marks 1. The letters are folded to lower case, so one range covers both cases. */
-typedef unsigned char b64_u8x16 __attribute__((vector_size(16)));
-typedef signed char b64_s8x16 __attribute__((vector_size(16)));
-
-static int all_alphabet16(const unsigned char *s)
-{
-    b64_u8x16 v, low;
-    b64_s8x16 ok;
-    uint64_t h[2];
-
-    memcpy(&v, s, sizeof(v));
-    low = (v | 0x20) - 'a';
-    ok = (low <= 25) | ((b64_u8x16)(v - '0') <= 9) | (v == '+') | (v == '/');
-    memcpy(h, &ok, sizeof(h));
-    return (h[0] & h[1]) == UINT64_MAX;
-}
-
-struct b64 {
-    uint64_t n_data; /* alphabet characters seen */
-    unsigned n_pad;  /* '=' characters seen */
-    uint64_t off;    /* bytes consumed so far (for error offsets) */
-    const char *why; /* static reason once invalid, else NULL */
-    uint64_t bad_at; /* offset of the problem */
-};
-
-static void b64_feed(struct b64 *b, const unsigned char *s, size_t len)
-{
-    size_t i = 0, run;
-
-    while (i < len && !b->why) {
-        if (!b->n_pad) {
-            /* fast path: eight alphabet bytes at a time */
-            run = i;
-            while (i + 16 <= len && all_alphabet16(s + i))
-                i += 16;
-            while (i + 8 <= len &&
-                   (b64_class[s[i]] & b64_class[s[i + 1]] & b64_class[s[i + 2]] &
-                    b64_class[s[i + 3]] & b64_class[s[i + 4]] & b64_class[s[i + 5]] &
-                    b64_class[s[i + 6]] & b64_class[s[i + 7]]) == 1)
-                i += 8;
-            while (i < len && b64_class[s[i]] == 1)
-                i++;
-            b->n_data += i - run;
-            if (i == len)
-                break;
-        }
-        switch (b64_class[s[i]]) {
-        case 1:
-            b->why = "data after the '=' padding";
-            break;
-        case 2:
-            break;
-        case 4:
-            if (++b->n_pad > 2)
-                b->why = "more than two '=' padding characters";
-            break;
-        default:
-            b->why = "a character outside the base64 alphabet";
-            break;
-        }
-        if (b->why)
-            b->bad_at = b->off + i;
-        i++;
-    }
-    b->off += len;
-}
-
-static void b64_finish(struct b64 *b, uint64_t *out_size)
-{
-    unsigned rem = (unsigned)(b->n_data % 4);
-
-    *out_size = 0;
-    if (b->why)
-        return;
-    if ((rem == 0 && b->n_pad != 0) || rem == 1 || (rem == 2 && b->n_pad != 2) ||
-        (rem == 3 && b->n_pad != 1)) {
-        b->why = b->n_pad ? "the '=' padding does not match the length"
-                          : "the length is not a multiple of 4 (missing '=' padding?)";
-        b->bad_at = b->off;
-        return;
-    }
-    *out_size = b->n_data / 4 * 3 + (rem == 2 ? 1 : rem == 3 ? 2 : 0);
-}
-
-int kv__rules_b64_size(const unsigned char *s, size_t len, uint64_t *out_size, size_t *out_bad_at,
-                       const char **out_why)
-{
-    struct b64 b;
-
-    memset(&b, 0, sizeof(b));
-    b64_feed(&b, s, len);
-    b64_finish(&b, out_size);
-    *out_why = b.why;
-    *out_bad_at = (size_t)b.bad_at;
-    return b.why ? -1 : 0;
-}
-
 /* Checks content's text (possibly split over several text/CDATA nodes) and adds its decoded
  * size to the message total. */
 static void check_content(struct kv__rules *r, xmlNodePtr file, xmlNodePtr content)
 {
-    struct b64 b;
+    struct kv_b64_scan b;
     xmlNodePtr c;
     uint64_t size;
 
-    memset(&b, 0, sizeof(b));
+    kv_b64_scan_init(&b, KV_B64_XML_SPACE);
     for (c = content->children; c && !b.why; c = c->next) {
         if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-            b64_feed(&b, c->content, strlen((const char *)c->content));
-        else if (c->type == XML_ELEMENT_NODE || c->type == XML_ENTITY_REF_NODE) {
-            b.why = "markup inside the content";
-            b.bad_at = b.off;
-        }
+            kv_b64_scan_feed(&b, c->content, strlen((const char *)c->content));
+        else if (c->type == XML_ELEMENT_NODE || c->type == XML_ENTITY_REF_NODE)
+            kv_b64_scan_fail(&b, "markup inside the content");
     }
-    b64_finish(&b, &size);
-    if (b.why) {
+    if (kv_b64_scan_end(&b, &size) < 0) {
         kv__memo_diag_node(r->doc, r->d, content, KV_MEMO_ERROR, "NGDP-BASE64",
                            "content is not valid base64: %s at offset %llu", b.why,
                            (unsigned long long)b.bad_at);

@@ -81,12 +81,6 @@ int kv__rules_valid_ymd(long y, int m, int d);
 void kv__rules_file(struct kv__rules *r, xmlNodePtr file);
 void kv__rules_body(struct kv__rules *r, xmlNodePtr body); /* attachment count */
 void kv__rules_finish_files(struct kv__rules *r);          /* total size */
-/* Single pass over base64 text: returns 0 and the decoded size, or -1 with *out_bad_at set
- * to the byte offset of the first problem and *out_why to a static explanation. XML
- * whitespace anywhere is skipped, as xs:base64Binary allows. */
-int kv__rules_b64_size(const unsigned char *s, size_t len, uint64_t *out_size, size_t *out_bad_at,
-                       const char **out_why);
-
 /* ---- rules_actions.c ---- */
 void kv__rules_action(struct kv__rules *r, xmlNodePtr action);
 void kv__rules_url(struct kv__rules *r, xmlNodePtr url);

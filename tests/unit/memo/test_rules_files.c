@@ -2,8 +2,8 @@
  *
  * test_rules_files.c: unit tests of the file rules of layer (c) (src/memo/rules_files.c,
  * docs/memo-rules.md): file-name characters, the file-type allow-list, MIME/extension agreement,
- * the attachment count, base64 validity and the decoded-size limit, including the single-pass
- * base64 size function on its own. Harness in rules_harness.h.
+ * the attachment count, base64 validity and the decoded-size limit. The base64 scanner itself
+ * is tested in tests/unit/util/test_base64.c. Harness in rules_harness.h.
  */
 #include "rules_harness.h"
 /* ---------------------------------------------------------------- files */
@@ -190,81 +190,6 @@ static void test_attachments(void **state)
 
 /* ---------------------------------------------------------------- base64 and size */
 
-static char *b64_encode(const unsigned char *p, size_t n)
-{
-    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = kv_xmalloc((n + 2) / 3 * 4 + 1), *o = out;
-    size_t i;
-
-    for (i = 0; i + 2 < n; i += 3) {
-        *o++ = al[p[i] >> 2];
-        *o++ = al[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-        *o++ = al[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
-        *o++ = al[p[i + 2] & 63];
-    }
-    if (n - i == 1) {
-        *o++ = al[p[i] >> 2];
-        *o++ = al[(p[i] & 3) << 4];
-        *o++ = '=';
-        *o++ = '=';
-    } else if (n - i == 2) {
-        *o++ = al[p[i] >> 2];
-        *o++ = al[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-        *o++ = al[(p[i + 1] & 15) << 2];
-        *o++ = '=';
-    }
-    *o = '\0';
-    return out;
-}
-
-static void test_b64_size(void **state)
-{
-    static const struct {
-        const char *s;
-        int ok;
-        uint64_t size;
-    } cases[] = {
-        {"", 1, 0},          {"TQ==", 1, 1},        {"TWE=", 1, 2},     {"TWFu", 1, 3},
-        {"TW Fu\r\n", 1, 3}, {"TWFuTQ==\n", 1, 4},  {"TWF", 0, 0},      {"TWFuT", 0, 0},
-        {"TQ=", 0, 0},       {"TQ===", 0, 0},       {"T===", 0, 0},     {"TQ==TWFu", 0, 0},
-        {"TW=u", 0, 0},      {"TWFu-A==", 0, 0},    {"TWFu\x01", 0, 0}, {"TWE==", 0, 0},
-        {"TWFu=", 0, 0},     {"\xc3\xa6TWF", 0, 0},
-    };
-    unsigned char raw[300];
-    uint64_t size;
-    size_t i, bad;
-    const char *why;
-    char *enc;
-
-    (void)state;
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int rc = kv__rules_b64_size((const unsigned char *)cases[i].s, strlen(cases[i].s), &size,
-                                    &bad, &why);
-        if ((rc == 0) != cases[i].ok)
-            fail_msg("case %zu \"%s\": rc %d", i, cases[i].s, rc);
-        if (rc == 0)
-            assert_int_equal(size, cases[i].size);
-        else
-            assert_non_null(why);
-    }
-    /* round trip over every length 0..299 with varied bytes, across the 8-byte fast path */
-    for (i = 0; i < sizeof(raw); i++)
-        raw[i] = (unsigned char)(i * 37 + 11);
-    for (i = 0; i < sizeof(raw); i++) {
-        enc = b64_encode(raw, i);
-        assert_int_equal(kv__rules_b64_size((unsigned char *)enc, strlen(enc), &size, &bad, &why),
-                         0);
-        assert_int_equal(size, i);
-        if (i >= 12) { /* an invalid byte deep inside is found at its offset */
-            enc[i / 2 + 1] = '.';
-            assert_int_equal(
-                kv__rules_b64_size((unsigned char *)enc, strlen(enc), &size, &bad, &why), -1);
-            assert_int_equal(bad, i / 2 + 1);
-        }
-        free(enc);
-    }
-}
-
 #define CONTENT "VGhpcyBpcyBhIHRlc3Q="
 #define CONTENT_PATH FILE1 "/memo:content"
 
@@ -336,8 +261,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_filename_chars), cmocka_unit_test(test_file_types),
-        cmocka_unit_test(test_attachments),    cmocka_unit_test(test_b64_size),
-        cmocka_unit_test(test_base64_rule),    cmocka_unit_test(test_total_size),
+        cmocka_unit_test(test_attachments),    cmocka_unit_test(test_base64_rule),    cmocka_unit_test(test_total_size),
     };
     int rc;
 
