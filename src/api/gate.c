@@ -272,9 +272,15 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
         /* A page: the caller is the browser's session (web/who.h), decided by the same
          * kv_authz_decide; a stranger is sent to sign-in, anyone else refused gets the HTML
          * 403 page. Pages keep checking the objects they show themselves. */
-        struct kv_principal who;
-
-        return kv_web_gate(route->access, req, resp, &who);
+        p = kv_xcalloc(1, sizeof(*p));
+        p->kind = KV__PRINCIPAL_PAGE;
+        rc = kv_web_gate(route->access, req, resp, &p->who);
+        if (rc < 0) {
+            free(p);
+            return rc;
+        }
+        req->principal = p; /* the admission the page relies on: it does not decide again */
+        return 0;
     }
     p = kv_xcalloc(1, sizeof(*p));
     if (rule->kinds & KV_AUTHZ_KIND(KV_PRINCIPAL_SYSTEM))

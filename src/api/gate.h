@@ -18,6 +18,8 @@ enum kv__principal_kind {
     KV__PRINCIPAL_SYSTEM = 1, /* a system token: system is set */
     KV__PRINCIPAL_USER,       /* a user token: owner_type, owner_id are set */
     KV__PRINCIPAL_ADMIN,      /* the admin token */
+    KV__PRINCIPAL_PAGE,       /* a web page's session (who); the page reads the gate's
+                                 admission through web/who.h kv_web_gate_admitted */
 };
 
 struct kv__principal {

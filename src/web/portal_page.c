@@ -18,6 +18,7 @@
 #include "identity/identity.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "web/who.h"
 
 /* A form field of a urlencoded or a multipart/form-data body (an upload form); -1 when
  * absent, malformed or not shorter than n. */
@@ -51,7 +52,9 @@ int kv_web_portal_begin(struct kv_web_portal_page *pg, struct kv_http_req *req,
     kv_web_ctx_init(&pg->ctx, req, resp);
     if (!kv_web_require_signin(&pg->ctx))
         return 0;
-    if (kv_authz_decide(&pg->ctx.principal, access, NULL) != KV_AUTHZ_ALLOW) {
+    /* the gate decided on the route's key already; another key is the page's own question */
+    if (!kv_web_gate_admitted(req, access) &&
+        kv_authz_decide(&pg->ctx.principal, access, NULL) != KV_AUTHZ_ALLOW) {
         kv_web_error(&pg->ctx, 403);
         return 0;
     }

@@ -33,12 +33,13 @@
 #include "util/log.h"
 #include "web/i18n.h"
 #include "web/logo.h"
+#include "web/who.h"
 
 #define PAGE KV_ROUTE_PAGE
 
 /* The mailbox's routes, each with the access key the request gate decides on through the one
- * authorisation table (identity/authz.c) before the handler runs; kv__post_begin asks the same
- * question again for the matched route (req->route->access), so the key is written only here. */
+ * authorisation table (identity/authz.c) before the handler runs; kv__post_begin relies on that
+ * decision (kv_web_gate_admitted) for the matched route, so the key is written only here. */
 const struct kv_http_route kv_web_post_routes[] = {
     {"GET", "/post/", kv__post_folder, "web_post", PAGE, KV_ACCESS_MAILBOX},
     {"GET", "/post/brev/{id}", kv__post_letter, "web_post_letter", PAGE, KV_ACCESS_MAILBOX},
@@ -79,7 +80,10 @@ int kv__post_begin(struct kv__post *pp, struct kv_http_req *req, struct kv_http_
     if (!kv_web_require_signin(&pp->ctx))
         return 0;
     p = &pp->ctx.principal;
-    if (kv_authz_decide(p, req->route ? req->route->access : NULL, NULL) != KV_AUTHZ_ALLOW) {
+    /* admitted by the request gate on this route's key (the one decision); decided here
+     * only when reached without it */
+    if (!kv_web_gate_admitted(req, req->route ? req->route->access : NULL) &&
+        kv_authz_decide(p, req->route ? req->route->access : NULL, NULL) != KV_AUTHZ_ALLOW) {
         kv_web_error(&pp->ctx, 403);
         return 0;
     }

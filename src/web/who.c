@@ -179,6 +179,14 @@ int kv_web_gate(const char *access, struct kv_http_req *req, struct kv_http_resp
     return KV_EPERM;
 }
 
+int kv_web_gate_admitted(const struct kv_http_req *req, const char *access)
+{
+    /* The gate sets req->principal on a page route only when it admitted the request
+     * (api/gate.c); the route's key is what it decided on. */
+    return req->principal && req->route && (req->route->flags & KV_ROUTE_PAGE) &&
+           req->route->access && access && strcmp(req->route->access, access) == 0;
+}
+
 size_t kv_web_contexts(struct kv_hub *hub, int64_t person_id, struct kv_web_context *out,
                        size_t max)
 {

@@ -57,6 +57,11 @@ int kv_web_principal(struct kv_http_req *req, struct kv_principal *out,
 int kv_web_gate(const char *access, struct kv_http_req *req, struct kv_http_resp *resp,
                 struct kv_principal *out);
 
+/* 1 when the request gate admitted this page request (kv_web_gate, the one decision) on
+ * exactly `access`, the route's key: the page then does not decide again. 0 otherwise (no
+ * gate ran, or the page asks about another key): the caller decides itself. */
+int kv_web_gate_admitted(const struct kv_http_req *req, const char *access);
+
 /* The organisations the session's person may act for: up to max CVRs with names. */
 struct kv_web_context {
     char cvr[9];
