@@ -75,6 +75,7 @@ struct kv_http_server {
     atomic_ullong body_used;     /* bytes of body_memory reserved by requests in flight */
     char id_prefix[16];          /* random per-process prefix of request ids */
     char nul_target;             /* its address marks a request whose raw target has %00 */
+    int per_connection;          /* thread per connection (http_model per-connection) */
     pthread_mutex_t mu;          /* guards tracks and stop */
     pthread_cond_t cv;           /* wakes the reaper to stop */
     struct track tracks;         /* list head (circular) */
@@ -732,25 +733,100 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* Marks a request whose raw target (before libmicrohttpd decodes it) holds "%00": decoded,
  * the NUL would silently cut the path or a query value short. */
+/* The connection whose request this thread is reading (set when its request line is in).
+ * With a thread per connection the thread serves only that connection, so libmicrohttpd's
+ * own error answers (logged from the same thread, see mhd_log) can be tied to it. */
+static _Thread_local struct MHD_Connection *tl_conn;
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct kv_http_server *srv = cls;
     const char *p;
 
-    (void)conn;
+    tl_conn = conn;
     for (p = uri; (p = strchr(p, '%')) != NULL; p++)
         if (p[1] == '0' && p[2] == '0')
             return &srv->nul_target;
     return NULL;
 }
 
+#define MHD_ERROR_ANSWER "Error processing request (HTTP response code is "
+
+/* libmicrohttpd 0.9.75 answers a request it cannot frame itself (a Content-Length that is
+ * not a number or too large, headers too big) without calling kuvert, and writes that
+ * answer's status line and headers twice. It logs the refusal first, from the connection's
+ * own thread and before anything is written: kuvert then writes the one answer itself (an
+ * NgDP ErrorMessage with Connection: close) and shuts the socket for writing, so
+ * libmicrohttpd's copy fails to send and it closes the connection. Thread per connection
+ * only (in the pool model a thread interleaves connections: the doubled answer remains). */
+static void answer_framing_error(struct MHD_Connection *conn, unsigned status,
+                                 const char *mhd_text)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct kv_http_resp resp;
+    char head[512];
+    const char *reason;
+    size_t off = 0, hl;
+    int n;
+
+    if (!ci || ci->connect_fd == MHD_INVALID_SOCKET || status < 400 || status > 599)
+        return;
+    kv__http_resp_init(&resp);
+    if (status == 413)
+        kv_http_resp_error(&resp, 413, "PAYLOAD_TOO_LARGE", "Content-Length is too large",
+                           NULL);
+    else if (status == 431)
+        kv_http_resp_error(&resp, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE",
+                           "the request headers are too large", NULL);
+    else if (status == 400 && mhd_text && strstr(mhd_text, "Content-Length"))
+        kv_http_resp_error(&resp, 400, "BAD_REQUEST", "Content-Length is not a number", NULL);
+    else if (status == 400 && mhd_text && strstr(mhd_text, "Host"))
+        kv_http_resp_error(&resp, 400, "BAD_REQUEST", "an HTTP/1.1 request needs a Host header",
+                           NULL);
+    else
+        kv_http_resp_error(&resp, (int)status, status == 400 ? "BAD_REQUEST" : "HTTP_ERROR",
+                           "the request is malformed", NULL);
+    reason = MHD_get_reason_phrase_for(status);
+    n = snprintf(head, sizeof(head),
+                 "HTTP/1.1 %u %s\r\nConnection: close\r\nContent-Type: %s\r\n"
+                 "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n"
+                 "Content-Length: %zu\r\n\r\n",
+                 status, reason && *reason ? reason : "Error", resp.content_type, resp.body.len);
+    hl = n > 0 && (size_t)n < sizeof(head) ? (size_t)n : 0;
+    while (hl && off < hl + resp.body.len) {
+        const char *src = off < hl ? head + off : resp.body.buf + (off - hl);
+        size_t len = off < hl ? hl - off : resp.body.len - (off - hl);
+        ssize_t w = send(ci->connect_fd, src, len, MSG_NOSIGNAL);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break; /* a client that does not read gets a cut answer, never two */
+        off += (size_t)w;
+    }
+    (void)shutdown(ci->connect_fd, SHUT_WR);
+    kv__http_resp_release(&resp);
+}
+
 __attribute__((format(printf, 2, 0)))
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+    struct kv_http_server *srv = cls;
     char msg[512];
     size_t n;
 
-    (void)cls;
+    if (srv && srv->per_connection && tl_conn &&
+        strncmp(fmt, MHD_ERROR_ANSWER, sizeof(MHD_ERROR_ANSWER) - 1) == 0) {
+        va_list cp;
+
+        unsigned status;
+
+        va_copy(cp, ap);
+        status = va_arg(cp, unsigned);
+        answer_framing_error(tl_conn, status, va_arg(cp, const char *));
+        va_end(cp);
+    }
     vsnprintf(msg, sizeof(msg), fmt, ap);
     n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
@@ -855,10 +931,11 @@ int kv_http_server_start(const struct kv_http_config *cfg, struct kv_http_server
         flags |= MHD_USE_EPOLL | MHD_USE_TURBO;
     else
         flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+    srv->per_connection = !pool;
     {
         /* The logger must come first so MHD's own start-up messages reach it. */
         struct MHD_OptionItem opts[] = {
-            {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
+            {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, srv},
             {MHD_OPTION_SOCK_ADDR, 0, &ss},
             {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
             {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},

@@ -239,6 +239,46 @@ def test_encoded_nul_in_target_is_400(server, target):
     assert status_of(out) == 400, out[:300]
 
 
+def one_response(out):
+    """Parses out as exactly one HTTP/1.1 response whose body runs to Content-Length and
+    nothing after it; returns (status, headers, body)."""
+    assert out.count(b"HTTP/1.1 ") == 1, out[:600]
+    head, sep, body = out.partition(b"\r\n\r\n")
+    assert sep, out[:600]
+    h = headers_of(out)
+    assert int(h["content-length"][0]) == len(body), out[:600]
+    return status_of(out), h, body
+
+
+@pytest.mark.parametrize("value,status", [(b"abc", 400), (b"-1", 400), (b"+5", 400),
+                                          (b"1x", 400), (b"", 400),
+                                          (b"99999999999999999999999", 413)])
+@pytest.mark.parametrize("method", [b"POST /apis/v1/memos/", b"GET /healthz"])
+def test_bad_content_length_answered_once(server, value, status, method):
+    """libmicrohttpd 0.9.75 refuses these itself and wrote its status line and headers twice;
+    the client now sees exactly one well-formed answer (an ErrorMessage), then the close."""
+    out = raw(server.port, method + b" HTTP/1.1\r\nHost: x\r\nContent-Length: " + value +
+              b"\r\n\r\n")
+    got, h, body = one_response(out)
+    assert got == status, out[:600]
+    assert h["connection"] == ["close"], out[:600]
+    assert json.loads(body)["code"] in ("BAD_REQUEST", "PAYLOAD_TOO_LARGE"), body
+
+
+def test_bad_content_length_after_a_good_request_answered_once(server):
+    """On a kept-alive connection: the good request's answer, then exactly one answer to the
+    bad one."""
+    s = connect(server.port)
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert status_of(read_response(s)) == 200
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
+        got, _, _ = one_response(read_all(s))
+        assert got == 400
+    finally:
+        s.close()
+
+
 # ---- headers on answers ----
 
 def test_nosniff_and_no_store_everywhere(server, systems):
@@ -280,6 +320,45 @@ def test_one_address_cannot_take_every_slot(make_server):
     finally:
         for s in held:
             s.close()
+
+
+def test_per_address_limit_refuses_the_next_connection_only(make_server):
+    """max_conn_per_ip=5: five open connections from 127.0.0.3 are kept, the sixth from that
+    address is closed unanswered, while another address is served; once one of the five is
+    gone, 127.0.0.3 is served again."""
+    srv = make_server(args=["--set", "max_conn_per_ip=5"])
+    held = []
+    try:
+        for _ in range(5):
+            s = connect(srv.port, source="127.0.0.3")
+            s.sendall(b"G")
+            held.append(s)
+        time.sleep(0.3)
+        s = connect(srv.port, source="127.0.0.3", timeout=5)
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        except OSError:
+            pass
+        assert status_of(read_all(s)) is None, "the sixth connection is not answered"
+        s.close()
+        out = raw_from(srv.port, "127.0.0.4")
+        assert status_of(out) == 200, out[:300]
+        held.pop().close()
+        time.sleep(0.3)
+        out = raw_from(srv.port, "127.0.0.3")
+        assert status_of(out) == 200, out[:300]
+    finally:
+        for s in held:
+            s.close()
+
+
+def raw_from(port, source):
+    s = connect(port, source=source)
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        return read_all(s)
+    finally:
+        s.close()
 
 
 def trickle(srv, head, body_bytes, out, stop):
