@@ -18,6 +18,17 @@
  * microseconds per acknowledged letter of the kuvert processes and, given the cluster's
  * postmaster pid, of PostgreSQL's processes. The in-process floor is measured on SQLite only.
  *   send_bench --profile full|min [--letters N] [--batch B]
+ *   send_bench --cpu [--letters N] [--clients C] [--kuvert PATH]
+ *
+ * --cpu (issue 15) measures what an accepted letter costs the server: N letters (default
+ * 4,000, fresh messageUUIDs) over C keep-alive connections (default 32), and the server's CPU
+ * time (user and system apart, from /proc/PID/stat) divided by the letters acknowledged 201.
+ * Next to it, in the same run and on the same bytes, two floors: (1) libxml2 parse + XSD
+ * validation (kv_memo_check at KV_MEMO_LEVEL_XSD) + one SQLite insert of the bytes into a
+ * plain table (WAL, synchronous=FULL, one commit per C letters, as the group commit makes
+ * them), process CPU time in one thread; (2) a bare libmicrohttpd server in a child process
+ * (thread per connection, as kuvert) that reads the body and answers a fixed 201, its CPU
+ * from /proc as for kuvert. ratio = kuvert / (floor 1 + floor 2); the target is <= 2.0.
  *
  * --profile runs no server and no threads of its own: one thread prepares N letters and hands
  * them to the writer B at a time (one group commit per B letters), timing the two halves
@@ -46,6 +57,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+
+#include <microhttpd.h>
+#include <sqlite3.h>
 
 #include "hub/delegation.h"
 #include "hub/directory.h"
@@ -77,6 +91,7 @@ struct run {
     int next_client;         /* clients started so far (under mu) */
     const char *auth;        /* "Basic ..." */
     double until;            /* stop time (monotonic s) */
+    long quota;              /* --cpu: letters still to send (guarded by mu), -1: no quota */
     pthread_mutex_t mu;      /* guards the fields below */
     double *lat;             /* latency samples in s */
     size_t n_lat;            /* samples */
@@ -244,6 +259,16 @@ static void *http_client(void *arg)
     while (now_s() < r->until) {
         double t0;
         int st;
+
+        if (r->quota >= 0) {
+            long q;
+
+            pthread_mutex_lock(&r->mu);
+            q = r->quota > 0 ? r->quota-- : 0;
+            pthread_mutex_unlock(&r->mu);
+            if (q == 0)
+                break;
+        }
 
         /* Header with the uuid placeholder, then the body; the uuid appears in both. */
         hl = snprintf(req, hcap,
@@ -582,6 +607,260 @@ static int profile(const struct tmpl *t, long n, int batch)
     return bad ? 1 : 0;
 }
 
+/* ---- --cpu: server CPU per accepted letter against the floors (issue 15) ---- */
+
+/* utime and stime of pid in seconds, from /proc/PID/stat (fields 14 and 15). */
+static int proc_cpu(pid_t pid, double *user, double *sys)
+{
+    char path[64], buf[1024], *p;
+    unsigned long ut = 0, st = 0;
+    long tck = sysconf(_SC_CLK_TCK);
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (!f)
+        return -1;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    *user = (double)ut / (double)(tck > 0 ? tck : 100);
+    *sys = (double)st / (double)(tck > 0 ? tck : 100);
+    return 0;
+}
+
+/* Sends n letters of t over c connections to port; *ok gets the 201s. Server CPU of pid
+ * (user, sys) over the run into *u and *s. */
+static int cpu_run(struct run *r, const struct tmpl *t, unsigned port, const char *auth, long n,
+                   int c, pid_t pid, double *u, double *sy, unsigned long *ok)
+{
+    double u0, s0, u1, s1;
+
+    r->t = t;
+    r->port = port;
+    r->auth = auth;
+    r->quota = n;
+    if (proc_cpu(pid, &u0, &s0) < 0)
+        return -1;
+    measure("cpu", r, http_client, c, 600.0);
+    if (proc_cpu(pid, &u1, &s1) < 0)
+        return -1;
+    r->quota = -1;
+    *u = u1 - u0;
+    *sy = s1 - s0;
+    *ok = r->ok;
+    return r->ok > 0 ? 0 : -1;
+}
+
+/* Floor 1: parse + XSD + one insert per letter into a plain SQLite table, one commit per
+ * batch letters. Returns process CPU seconds per letter (one thread). */
+static double floor_xml_sqlite(const struct tmpl *t, long n, int batch)
+{
+    char dir[] = "/tmp/kuvert-bench-floor1-XXXXXX", path[128];
+    char *buf = kv_xmalloc(t->len + 1);
+    uint64_t rng = 0x13198a2e03707344ull;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *ins = NULL;
+    double c0, c1;
+    long i;
+
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(path, sizeof(path), "%s/floor.db", dir);
+    if (sqlite3_open(path, &db) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                         "CREATE TABLE letters(uuid TEXT PRIMARY KEY, body BLOB NOT NULL)",
+                     NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO letters(uuid, body) VALUES (?, ?)", -1, &ins,
+                           NULL) != SQLITE_OK) {
+        fprintf(stderr, "send_bench: floor database: %s\n", db ? sqlite3_errmsg(db) : "?");
+        sqlite3_close(db);
+        free(buf);
+        return -1;
+    }
+    memcpy(buf, t->buf, t->len + 1);
+    c0 = cpu_s();
+    for (i = 0; i < n; i++) {
+        struct kv_memo_diags d;
+        struct kv_memo_doc *doc = NULL;
+        struct kv_err err = {0};
+
+        fresh_uuid(t, buf, &rng);
+        kv_memo_diags_init(&d);
+        if (kv_memo_check(buf, t->len, KV_MEMO_LEVEL_XSD, NULL, &d, &doc, &err) < 0 ||
+            d.n_errors)
+            fprintf(stderr, "send_bench: floor letter invalid\n");
+        kv_memo_doc_free(doc);
+        kv_memo_diags_release(&d);
+        if (i % batch == 0)
+            sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+        sqlite3_bind_text(ins, 1, buf + t->off[0], 36, SQLITE_STATIC);
+        sqlite3_bind_blob(ins, 2, buf, (int)t->len, SQLITE_STATIC);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            fprintf(stderr, "send_bench: floor insert: %s\n", sqlite3_errmsg(db));
+        sqlite3_reset(ins);
+        if (i % batch == batch - 1 || i == n - 1)
+            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    }
+    c1 = cpu_s();
+    sqlite3_finalize(ins);
+    sqlite3_close(db);
+    free(buf);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/floor.db-wal", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/floor.db-shm", dir);
+    unlink(path);
+    rmdir(dir);
+    return (c1 - c0) / (double)n;
+}
+
+/* Floor 2: a bare libmicrohttpd server (thread per connection) that takes the whole body and
+ * answers 201 with a fixed receipt-sized body. */
+struct bare_req {
+    size_t got; /* body bytes read */
+};
+
+static enum MHD_Result bare_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                    const char *method, const char *version,
+                                    const char *upload, size_t *upload_size, void **con_cls)
+{
+    static const char body[] =
+        "{\"transmissionId\":\"00000000-0000-4000-8000-000000000000\",\"receiptStatus\":"
+        "\"RECEIVED\"}";
+    struct bare_req *q = *con_cls;
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    (void)cls, (void)url, (void)method, (void)version, (void)upload;
+    if (!q) {
+        *con_cls = kv_xcalloc(1, sizeof(*q));
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        q->got += *upload_size;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    resp = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+                                           MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    ret = MHD_queue_response(conn, 201, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static void bare_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)conn, (void)toe;
+    free(*con_cls);
+    *con_cls = NULL;
+}
+
+/* Forks the bare server; its port into *port. The child runs until killed. */
+static pid_t start_bare(unsigned *port)
+{
+    int p[2];
+    pid_t pid;
+
+    if (pipe(p) < 0)
+        return -1;
+    pid = fork();
+    if (pid == 0) {
+        struct MHD_Daemon *d;
+        const union MHD_DaemonInfo *info;
+        unsigned pt = 0;
+
+        close(p[0]);
+        d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                                 MHD_USE_POLL,
+                             0, NULL, NULL, bare_handler, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+                             bare_done, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                             (size_t)64 * 1024, MHD_OPTION_END);
+        info = d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+        pt = info ? info->port : 0;
+        if (write(p[1], &pt, sizeof(pt)) != (ssize_t)sizeof(pt) || !pt)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(p[1]);
+    if (read(p[0], port, sizeof(*port)) != (ssize_t)sizeof(*port) || !*port) {
+        close(p[0]);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return -1;
+    }
+    close(p[0]);
+    return pid;
+}
+
+static int cpu_mode(const char *kuvert, struct tmpl *t, long n, int c)
+{
+    char dir[] = "/tmp/kuvert-bench-cpu-XXXXXX";
+    char *token = NULL, auth[256];
+    struct kv_system sys;
+    struct run r;
+    unsigned kport = 0, bport = 0;
+    pid_t kpid, bpid;
+    int i, rc = 0;
+
+    memset(&r, 0, sizeof(r));
+    pthread_mutex_init(&r.mu, NULL);
+    r.lat = kv_xmalloc(MAX_LAT * sizeof(double));
+    r.quota = -1;
+    if (!mkdtemp(dir) || setup_dir(dir, NULL, &token, &sys) < 0)
+        return 2;
+    snprintf(auth, sizeof(auth), "Basic %s", token);
+    kpid = start_server(kuvert, dir, NULL, &kport);
+    bpid = start_bare(&bport);
+    if (kpid < 0 || bpid < 0)
+        return 2;
+    printf("send_bench --cpu: %ld letters per case over %d keep-alive connections, durable 201 "
+           "(SQLite)\n", n, c);
+    printf("%-9s %-14s %10s %9s %9s %8s\n", "letter", "path", "letters/s", "p50 ms", "p99 ms",
+           "errors");
+    for (i = 0; i < 2; i++) {
+        double ku, ks, bu, bs, f1;
+        unsigned long kok, bok;
+
+        /* warm-up (connections, page cache, prepared statements), not counted */
+        if (cpu_run(&r, &t[i], kport, auth, n / 10, c, kpid, &ku, &ks, &kok) < 0 ||
+            cpu_run(&r, &t[i], kport, auth, n, c, kpid, &ku, &ks, &kok) < 0 ||
+            cpu_run(&r, &t[i], bport, auth, n / 10, c, bpid, &bu, &bs, &bok) < 0 ||
+            cpu_run(&r, &t[i], bport, auth, n, c, bpid, &bu, &bs, &bok) < 0) {
+            fprintf(stderr, "send_bench: a --cpu case failed\n");
+            rc = 1;
+            break;
+        }
+        f1 = floor_xml_sqlite(&t[i], n, c);
+        {
+            double k_us = 1e6 * (ku + ks) / (double)kok, b_us = 1e6 * (bu + bs) / (double)bok;
+            double f_us = 1e6 * f1;
+
+            printf("%-9s cpu/letter: kuvert %.0f us (user %.0f, sys %.0f) | floor parse+XSD+insert "
+                   "%.0f us | floor bare MHD 201 %.0f us (user %.0f, sys %.0f) | ratio %.2fx\n",
+                   t[i].name, k_us, 1e6 * ku / (double)kok, 1e6 * ks / (double)kok, f_us, b_us,
+                   1e6 * bu / (double)bok, 1e6 * bs / (double)bok,
+                   f_us + b_us > 0 ? k_us / (f_us + b_us) : 0.0);
+            fflush(stdout);
+        }
+    }
+    kill(kpid, SIGTERM);
+    waitpid(kpid, NULL, 0);
+    kill(bpid, SIGKILL);
+    waitpid(bpid, NULL, 0);
+    free(r.lat);
+    free(token);
+    remove_dir(dir);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *kuvert = "build/release/kuvert";
@@ -599,7 +878,7 @@ int main(int argc, char **argv)
     pid_t pid;
     const char *prof = NULL;
     long prof_n = 2000;
-    int prof_batch = 128;
+    int prof_batch = 128, cpu = 0;
     const char *url = NULL; /* --db: PostgreSQL, no floor */
     int nodes = 1, nd;
     pid_t pids[8], pg_master = 0;
@@ -623,6 +902,8 @@ int main(int argc, char **argv)
             if (n_clients == 0)
                 clients[n_clients++] = 16;
         }
+        else if (strcmp(argv[i], "--cpu") == 0)
+            cpu = 1;
         else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
             prof = argv[++i];
         else if (strcmp(argv[i], "--letters") == 0 && i + 1 < argc)
@@ -645,6 +926,15 @@ int main(int argc, char **argv)
         load(EX "Minimum_Example__memo-1.2.xml", "Min 1.2", &t[1]) < 0) {
         fprintf(stderr, "send_bench: run from the repository root (examples not found)\n");
         return 2;
+    }
+    if (cpu) {
+        if (kv_memo_global_init(&err) < 0 || prof_n < 1 || prof_n > 10000000)
+            return 2;
+        rc = cpu_mode(kuvert, t, prof_n == 2000 ? 4000 : prof_n,
+                      n_clients == 1 && clients[0] == 16 ? 32 : clients[0]);
+        free(t[0].buf);
+        free(t[1].buf);
+        return rc;
     }
     if (prof) {
         if (kv_memo_global_init(&err) < 0 || prof_n < 1)
@@ -684,6 +974,7 @@ int main(int argc, char **argv)
     }
     pthread_mutex_init(&r.mu, NULL);
     r.lat = kv_xmalloc(MAX_LAT * sizeof(double));
+    r.quota = -1;
     r.port = port;
     r.auth = auth;
     r.sys = &sys2;
