@@ -23,6 +23,7 @@ import requests
 
 from kuvert_harness import assert_error_message
 from readside_util import mailbox, setup_org, user_token
+from send_util import delegate_to_representative
 from send_util import (EXAMPLE_CPR, EXAMPLES, MIN_12, SENDER_CVR, archive, counts, letter,
                        letter_row, send)
 
@@ -34,6 +35,7 @@ def env(server):
     e = {"srv": server, "org": setup_org(server, SENDER_CVR)}
     mailbox(server, cpr=EXAMPLE_CPR, name="Mette Hansen")
     mailbox(server, cvr=COMPANY_CVR, name="Firma A/S")
+    delegate_to_representative(server)  # Full 1.2 names 87654321 as its Representative
     e["user"] = {"Authorization": "Bearer " + user_token(server, cpr=EXAMPLE_CPR)}
     return e
 
