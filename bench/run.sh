@@ -16,6 +16,9 @@ $BIN/memo_bench --seconds "${BENCH_SECONDS:-2}" --big-mb "${BENCH_BIG_MB:-50}"
 $BIN/send_bench --kuvert build/release/kuvert --seconds "${BENCH_SECONDS:-3}" \
     --clients "${BENCH_CLIENTS:-16,128}"
 
+# --- cost: server CPU per accepted letter (user/sys from /proc) against the floors, ratio ---
+$BIN/send_bench --cpu --kuvert build/release/kuvert --letters "${BENCH_CPU_LETTERS:-4000}"
+
 # --- push: REST push of queued letters to a local receiver that accepts at once, letters/s ---
 $BIN/push_bench --letters "${BENCH_PUSH_LETTERS:-20000}"
 

@@ -18,7 +18,7 @@
  * microseconds per acknowledged letter of the kuvert processes and, given the cluster's
  * postmaster pid, of PostgreSQL's processes. The in-process floor is measured on SQLite only.
  *   send_bench --profile full|min [--letters N] [--batch B]
- *   send_bench --cpu [--letters N] [--clients C] [--kuvert PATH]
+ *   send_bench --cpu [--letters N] [--clients C] [--kuvert PATH] [--profile full|min]
  *
  * --cpu (issue 15) measures what an accepted letter costs the server: N letters (default
  * 4,000, fresh messageUUIDs) over C keep-alive connections (default 32), and the server's CPU
@@ -27,8 +27,9 @@
  * validation (kv_memo_check at KV_MEMO_LEVEL_XSD) + one SQLite insert of the bytes into a
  * plain table (WAL, synchronous=FULL, one commit per C letters, as the group commit makes
  * them), process CPU time in one thread; (2) a bare libmicrohttpd server in a child process
- * (thread per connection, as kuvert) that reads the body and answers a fixed 201, its CPU
- * from /proc as for kuvert. ratio = kuvert / (floor 1 + floor 2); the target is <= 2.0.
+ * (thread per connection, as kuvert, otherwise its defaults) that reads the body and answers
+ * a fixed 201, its CPU from /proc as for kuvert over 5 N letters (/proc counts in 10 ms
+ * ticks). ratio = kuvert / (floor 1 + floor 2); the target is <= 2.0.
  *
  * --profile runs no server and no threads of its own: one thread prepares N letters and hands
  * them to the writer B at a time (one group commit per B letters), timing the two halves
@@ -780,8 +781,7 @@ static pid_t start_bare(unsigned *port)
         d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                                  MHD_USE_POLL,
                              0, NULL, NULL, bare_handler, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-                             bare_done, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                             (size_t)64 * 1024, MHD_OPTION_END);
+                             bare_done, NULL, MHD_OPTION_END);
         info = d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
         pt = info ? info->port : 0;
         if (write(p[1], &pt, sizeof(pt)) != (ssize_t)sizeof(pt) || !pt)
@@ -800,7 +800,7 @@ static pid_t start_bare(unsigned *port)
     return pid;
 }
 
-static int cpu_mode(const char *kuvert, struct tmpl *t, long n, int c)
+static int cpu_mode(const char *kuvert, struct tmpl *t, long n, int c, const char *only)
 {
     char dir[] = "/tmp/kuvert-bench-cpu-XXXXXX";
     char *token = NULL, auth[256];
@@ -827,13 +827,16 @@ static int cpu_mode(const char *kuvert, struct tmpl *t, long n, int c)
            "errors");
     for (i = 0; i < 2; i++) {
         double ku, ks, bu, bs, f1;
+
+        if (only && strcmp(only, i == 0 ? "full" : "min") != 0)
+            continue;
         unsigned long kok, bok;
 
         /* warm-up (connections, page cache, prepared statements), not counted */
         if (cpu_run(&r, &t[i], kport, auth, n / 10, c, kpid, &ku, &ks, &kok) < 0 ||
             cpu_run(&r, &t[i], kport, auth, n, c, kpid, &ku, &ks, &kok) < 0 ||
             cpu_run(&r, &t[i], bport, auth, n / 10, c, bpid, &bu, &bs, &bok) < 0 ||
-            cpu_run(&r, &t[i], bport, auth, n, c, bpid, &bu, &bs, &bok) < 0) {
+            cpu_run(&r, &t[i], bport, auth, 5 * n, c, bpid, &bu, &bs, &bok) < 0) {
             fprintf(stderr, "send_bench: a --cpu case failed\n");
             rc = 1;
             break;
@@ -931,7 +934,7 @@ int main(int argc, char **argv)
         if (kv_memo_global_init(&err) < 0 || prof_n < 1 || prof_n > 10000000)
             return 2;
         rc = cpu_mode(kuvert, t, prof_n == 2000 ? 4000 : prof_n,
-                      n_clients == 1 && clients[0] == 16 ? 32 : clients[0]);
+                      n_clients == 1 && clients[0] == 16 ? 32 : clients[0], prof);
         free(t[0].buf);
         free(t[1].buf);
         return rc;

@@ -940,8 +940,10 @@ int kv_http_server_start(const struct kv_http_config *cfg, struct kv_http_server
             {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
             {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
             {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv},
-            /* 64 KiB per connection: headers plus a read buffer big enough for uploads. */
-            {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+            /* 32 KiB per connection: headers plus the read buffer (a larger body arrives in
+             * more reads). libmicrohttpd 0.9.75 zeroes the whole pool after every request,
+             * so its size is paid per request (docs/performance.md). */
+            {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32 * 1024, NULL},
             {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
             {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)cfg->max_per_ip, NULL},
             {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)((cfg->conn_timeout_ms + 999) / 1000),
