@@ -252,6 +252,32 @@ const char *kv__rp_refusal(int rc, const struct kv_err *err, int *status)
     return N_("Something went wrong on our side. Try again later.");
 }
 
+int kv__rp_show(struct kv_http_req *req, struct kv_http_resp *resp, const char *access,
+                void (*page)(struct kv_web_portal_page *rp, int status, const char *err_msgid))
+{
+    struct kv_web_portal_page rp;
+
+    if (kv_web_portal_begin(&rp, req, resp, access, 0))
+        page(&rp, 200, NULL);
+    kv_web_portal_end(&rp);
+    return 0;
+}
+
+void kv__rp_result(struct kv_web_portal_page *rp, int rc, const struct kv_err *err,
+                   const char *path, int64_t id, const char *ok,
+                   void (*page)(struct kv_web_portal_page *rp, int status, const char *err_msgid))
+{
+    const char *why;
+    int status;
+
+    if (rc == 0) {
+        kv__rp_redirect_ok(rp, path, id, ok);
+        return;
+    }
+    why = kv__rp_refusal(rc, err, &status);
+    page(rp, status, why);
+}
+
 #define PAGE KV_ROUTE_PAGE
 const struct kv_http_route kv_web_rights_routes[] = {
     {"GET", "/rettighedsportal/", kv__rp_overview, "rp_overview", PAGE, KV_ACCESS_SIGNED_IN},

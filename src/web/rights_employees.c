@@ -221,12 +221,7 @@ static void employees_page(struct kv_web_portal_page *rp, int status, const char
 
 int kv__rp_employees(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv_web_portal_page rp;
-
-    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
-        employees_page(&rp, 200, NULL);
-    kv_web_portal_end(&rp);
-    return 0;
+    return kv__rp_show(req, resp, KV_ACCESS_RIGHTS, employees_page);
 }
 
 int kv__rp_employee_add(struct kv_http_req *req, struct kv_http_resp *resp)
@@ -235,8 +230,7 @@ int kv__rp_employee_add(struct kv_http_req *req, struct kv_http_resp *resp)
     struct kv_err err = {0, ""};
     struct kv_employee e;
     char name[KV_NAME_MAX + 1], email[KV_EMAIL_MAX + 1];
-    const char *why;
-    int rc, status;
+    int rc;
 
     if (!kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV_WEB_PORTAL_POST))
         goto out;
@@ -244,12 +238,8 @@ int kv__rp_employee_add(struct kv_http_req *req, struct kv_http_resp *resp)
     kv_web_portal_field(&rp, "email", email, sizeof(email));
     rc = kv_identity_add_employee(rp.db, rp.org, name, email, NULL, NULL, 0, rp.actor, NULL, &e,
                                   &err);
-    if (rc == 0) {
-        kv__rp_redirect_ok(&rp, "/rettighedsportal/medarbejdere", e.id, "added");
-        goto out;
-    }
-    why = kv__rp_refusal(rc, &err, &status);
-    employees_page(&rp, status, why);
+    kv__rp_result(&rp, rc, &err, "/rettighedsportal/medarbejdere", rc == 0 ? e.id : 0, "added",
+                  employees_page);
 out:
     kv_web_portal_end(&rp);
     return 0;

@@ -100,12 +100,7 @@ static void groups_page(struct kv_web_portal_page *rp, int status, const char *e
 
 int kv__rp_groups(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv_web_portal_page rp;
-
-    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
-        groups_page(&rp, 200, NULL);
-    kv_web_portal_end(&rp);
-    return 0;
+    return kv__rp_show(req, resp, KV_ACCESS_RIGHTS, groups_page);
 }
 
 int kv__rp_group_add(struct kv_http_req *req, struct kv_http_resp *resp)
@@ -114,22 +109,14 @@ int kv__rp_group_add(struct kv_http_req *req, struct kv_http_resp *resp)
     struct kv_err err = {0, ""};
     char name[KV_NAME_MAX + 1], desc[1001];
     int64_t gid = 0;
-    int rc, status;
+    int rc;
 
     if (!kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, KV_WEB_PORTAL_POST))
         goto out;
     kv_web_portal_field(&rp, "name", name, sizeof(name));
     kv_web_portal_field(&rp, "description", desc, sizeof(desc));
     rc = kv_group_add(rp.db, rp.org, name, desc, rp.actor, &gid, &err);
-    if (rc == 0) {
-        kv__rp_redirect_ok(&rp, "/rettighedsportal/grupper", gid, "created");
-        goto out;
-    }
-    {
-        const char *why = kv__rp_refusal(rc, &err, &status);
-
-        groups_page(&rp, status, why);
-    }
+    kv__rp_result(&rp, rc, &err, "/rettighedsportal/grupper", gid, "created", groups_page);
 out:
     kv_web_portal_end(&rp);
     return 0;
@@ -405,27 +392,12 @@ static void partners_page(struct kv_web_portal_page *rp, int status, const char 
 
 int kv__rp_partners(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv_web_portal_page rp;
-
-    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
-        partners_page(&rp, 200, NULL);
-    kv_web_portal_end(&rp);
-    return 0;
+    return kv__rp_show(req, resp, KV_ACCESS_RIGHTS, partners_page);
 }
 
 static void partner_result(struct kv_web_portal_page *rp, int rc, const struct kv_err *err)
 {
-    int status;
-
-    if (rc == 0) {
-        kv__rp_redirect_ok(rp, "/rettighedsportal/partnere", 0, "granted");
-        return;
-    }
-    {
-        const char *why = kv__rp_refusal(rc, err, &status);
-
-        partners_page(rp, status, why);
-    }
+    kv__rp_result(rp, rc, err, "/rettighedsportal/partnere", 0, "granted", partners_page);
 }
 
 int kv__rp_partner_grant(struct kv_http_req *req, struct kv_http_resp *resp)
@@ -540,12 +512,7 @@ static void requests_page(struct kv_web_portal_page *rp, int status, const char 
 
 int kv__rp_requests(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv_web_portal_page rp;
-
-    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_RIGHTS, 0))
-        requests_page(&rp, 200, NULL);
-    kv_web_portal_end(&rp);
-    return 0;
+    return kv__rp_show(req, resp, KV_ACCESS_RIGHTS, requests_page);
 }
 
 int kv__rp_request_decide(struct kv_http_req *req, struct kv_http_resp *resp)
@@ -633,12 +600,7 @@ static void ask_page(struct kv_web_portal_page *rp, int status, const char *err_
 
 int kv__rp_ask(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct kv_web_portal_page rp;
-
-    if (kv_web_portal_begin(&rp, req, resp, KV_ACCESS_EMPLOYEE, 0))
-        ask_page(&rp, 200, NULL);
-    kv_web_portal_end(&rp);
-    return 0;
+    return kv__rp_show(req, resp, KV_ACCESS_EMPLOYEE, ask_page);
 }
 
 int kv__rp_ask_post(struct kv_http_req *req, struct kv_http_resp *resp)

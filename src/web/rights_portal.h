@@ -53,6 +53,15 @@ const char *kv__rp_ok(const struct kv_web_portal_page *rp);
 /* 303 to path[/id]?ok=code. */
 void kv__rp_redirect_ok(struct kv_web_portal_page *rp, const char *path, int64_t id, const char *ok);
 
+/* A list page's GET handler: the preamble for access, the page with status 200, the end. */
+int kv__rp_show(struct kv_http_req *req, struct kv_http_resp *resp, const char *access,
+                void (*page)(struct kv_web_portal_page *rp, int status, const char *err_msgid));
+/* The answer to a change on a list page: rc 0 redirects to path[/id]?ok=ok; otherwise the
+ * page again with the refusal's status and message (kv__rp_refusal). */
+void kv__rp_result(struct kv_web_portal_page *rp, int rc, const struct kv_err *err,
+                   const char *path, int64_t id, const char *ok,
+                   void (*page)(struct kv_web_portal_page *rp, int status, const char *err_msgid));
+
 /* Page handlers. */
 int kv__rp_overview(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__rp_employees(struct kv_http_req *req, struct kv_http_resp *resp);
