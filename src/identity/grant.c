@@ -475,11 +475,7 @@ int kv_rights_grant(struct kv_db *db, const struct kv_grant *g, int in_txn, int6
     if (rc < 0)
         return rc;
     rc = grant_in_txn(db, g, out_id, err);
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
-    if (rc < 0)
-        kv_db_rollback(db);
-    return rc;
+    return kv_db_end(db, rc, err);
 }
 
 /* Sets status (REVOKED / EXPIRED) on id and on what was handed on from it. */
@@ -514,9 +510,7 @@ int kv__rights_end(struct kv_db *db, const struct kv_privilege *p, const char *s
     int mailbox = p->type < KV_PRIV__COUNT && (kv_priv_table()[p->type].flags & KV_PRIV_F_MAILBOX);
     int rc;
 
-    rc = kv__rights_lock(db, p->scope_id, err);
-    if (rc == 0 && !mailbox)
-        rc = kv_rights_count_admins(db, p->scope_id, &before, err);
+    rc = kv__rights_guard(db, p->scope_id, mailbox ? NULL : &before, err);
     if (rc == 0)
         rc = end_privilege(db, p->id, status, actor, now, err);
     if (rc == 0 && !mailbox)
@@ -540,6 +534,17 @@ int kv__rights_end(struct kv_db *db, const struct kv_privilege *p, const char *s
                         actor, subject, kv_rights_privilege_json(p), err);
 }
 
+/* Privilege id into *p when it is active; KV_ENOTFOUND, or KV_ECONFLICT naming its status. */
+static int get_active(struct kv_db *db, int64_t id, struct kv_privilege *p, struct kv_err *err)
+{
+    int rc = kv_rights_get(db, id, p, err);
+
+    if (rc == 0 && strcmp(p->status, "ACTIVE") != 0)
+        rc = kv_err_set(err, KV_ECONFLICT, "privilege %lld is %s, not active", (long long)id,
+                        p->status);
+    return rc;
+}
+
 int kv_rights_revoke(struct kv_db *db, int64_t id, const char *actor, struct kv_err *err)
 {
     struct kv_privilege p;
@@ -547,17 +552,10 @@ int kv_rights_revoke(struct kv_db *db, int64_t id, const char *actor, struct kv_
 
     if (rc < 0)
         return rc;
-    rc = kv_rights_get(db, id, &p, err);
-    if (rc == 0 && strcmp(p.status, "ACTIVE") != 0)
-        rc = kv_err_set(err, KV_ECONFLICT, "privilege %lld is %s, not active", (long long)id,
-                        p.status);
+    rc = get_active(db, id, &p, err);
     if (rc == 0)
         rc = kv__rights_end(db, &p, "REVOKED", actor, kv_clock_now_ms(), err);
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
-    if (rc < 0)
-        kv_db_rollback(db);
-    return rc;
+    return kv_db_end(db, rc, err);
 }
 
 int kv_rights_set_end(struct kv_db *db, int64_t id, int64_t active_to_ms, const char *actor,
@@ -572,21 +570,14 @@ int kv_rights_set_end(struct kv_db *db, int64_t id, int64_t active_to_ms, const 
 
     if (rc < 0)
         return rc;
-    rc = kv_rights_get(db, id, &p, err);
+    rc = get_active(db, id, &p, err);
     if (rc < 0)
         goto out;
-    if (strcmp(p.status, "ACTIVE") != 0) {
-        rc = kv_err_set(err, KV_ECONFLICT, "privilege %lld is %s, not active", (long long)id,
-                        p.status);
-        goto out;
-    }
     if (active_to_ms != 0 && active_to_ms <= now) {
         rc = kv_err_set(err, KV_EINVAL, "the end date has passed");
         goto out;
     }
-    rc = kv__rights_lock(db, p.scope_id, err);
-    if (rc == 0)
-        rc = kv_rights_count_admins(db, p.scope_id, &before, err);
+    rc = kv__rights_guard(db, p.scope_id, &before, err);
     if (rc < 0)
         goto out;
     rc = kv_db_prepare(db, SQL_SET_END, &s, err);
@@ -611,12 +602,8 @@ int kv_rights_set_end(struct kv_db *db, int64_t id, int64_t active_to_ms, const 
     subject_of(p.scope_type, p.scope_id, subject, sizeof(subject));
     props = kv_rights_privilege_json(&p);
     rc = kv__id_event(db, "PRIVILEGES_UPDATED", actor, subject, props, err);
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
 out:
-    if (rc < 0)
-        kv_db_rollback(db);
-    return rc;
+    return kv_db_end(db, rc, err);
 }
 
 int kv_rights_load(struct kv_db *db, int64_t person_id, const char *cvr, int64_t now_ms,

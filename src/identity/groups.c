@@ -137,9 +137,7 @@ static int member_change(struct kv_db *db, int64_t group_id, int64_t employee_id
         rc = kv_err_set(err, KV_EINVAL, "the employee works for another organisation");
         goto out;
     }
-    rc = kv__rights_lock(db, org, err);
-    if (rc == 0 && !add)
-        rc = kv_rights_count_admins(db, org, &before, err);
+    rc = kv__rights_guard(db, org, add ? NULL : &before, err);
     if (rc < 0)
         goto out;
     rc = kv_db_prepare(db, add ? SQL_MEMBER_ADD : SQL_MEMBER_DEL, &s, err);
@@ -165,12 +163,8 @@ static int member_change(struct kv_db *db, int64_t group_id, int64_t employee_id
                       json_pack("{s:I,s:I}", "groupId", (json_int_t)group_id, "employeeId",
                                 (json_int_t)employee_id),
                       err);
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
 out:
-    if (rc < 0)
-        kv_db_rollback(db);
-    return rc;
+    return kv_db_end(db, rc, err);
 }
 
 int kv_group_member_add(struct kv_db *db, int64_t group_id, int64_t employee_id,

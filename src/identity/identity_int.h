@@ -30,6 +30,9 @@ int kv__id_event(struct kv_db *db, const char *tag, const char *actor, const cha
  * org_rights row if missing and bumps its version. Every change of cvr's rights calls it
  * before reading what it checks. */
 int kv__rights_lock(struct kv_db *db, const char *cvr, struct kv_err *err);
+/* kv__rights_lock, then (before not NULL) the count of cvr's administrators before the change,
+ * for kv__rights_check_admins after it. */
+int kv__rights_guard(struct kv_db *db, const char *cvr, int64_t *before, struct kv_err *err);
 
 /* Refuses (KV_ECONFLICT with a message naming what) when cvr had a rettighedsadministrator
  * without end date before the change (before > 0) and has none now. Inside the transaction. */

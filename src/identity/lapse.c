@@ -150,11 +150,7 @@ static int one_txn(struct kv_db *db, const struct kv_privilege *p, int expire, i
     if (rc < 0)
         return rc;
     rc = expire ? kv__rights_end(db, p, "EXPIRED", "hub", now, err) : notify_one(db, p, now, err);
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
-    if (rc < 0)
-        kv_db_rollback(db);
-    return rc;
+    return kv_db_end(db, rc, err);
 }
 
 int kv_rights_sweep(struct kv_db *db, int64_t now_ms, int *out_expired, int *out_notified,

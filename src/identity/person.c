@@ -135,6 +135,15 @@ int kv__rights_lock(struct kv_db *db, const char *cvr, struct kv_err *err)
     return 0;
 }
 
+int kv__rights_guard(struct kv_db *db, const char *cvr, int64_t *before, struct kv_err *err)
+{
+    int rc = kv__rights_lock(db, cvr, err);
+
+    if (rc == 0 && before)
+        rc = kv_rights_count_admins(db, cvr, before, err);
+    return rc;
+}
+
 /* ---- validation ---- */
 
 int kv_identity_name_ok(const char *name)
@@ -334,11 +343,7 @@ int kv_person_add(struct kv_db *db, struct kv_person *p, const char *actor, stru
     if (rc < 0)
         return rc;
     rc = person_insert(db, p, actor, err);
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
-    if (rc < 0)
-        kv_db_rollback(db);
-    return rc;
+    return kv_db_end(db, rc, err);
 }
 
 /* ---- employees ---- */
@@ -480,9 +485,7 @@ int kv_employee_set_active(struct kv_db *db, int64_t employee_id, int active, co
     rc = kv_employee_get(db, employee_id, &e, err);
     if (rc < 0)
         goto out;
-    rc = kv__rights_lock(db, e.org_cvr, err);
-    if (rc == 0)
-        rc = kv_rights_count_admins(db, e.org_cvr, &before, err);
+    rc = kv__rights_guard(db, e.org_cvr, &before, err);
     if (rc < 0)
         goto out;
     if (strcmp(e.status, active ? "ACTIVE" : "INACTIVE") == 0) {
@@ -510,12 +513,8 @@ int kv_employee_set_active(struct kv_db *db, int64_t employee_id, int active, co
                       json_pack("{s:I,s:I}", "personId", (json_int_t)e.person_id, "employeeId",
                                 (json_int_t)e.id),
                       err);
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
 out:
-    if (rc < 0)
-        kv_db_rollback(db);
-    return rc;
+    return kv_db_end(db, rc, err);
 }
 
 int kv_identity_add_employee(struct kv_db *db, const char *org_cvr, const char *name,

@@ -226,9 +226,5 @@ int kv_principal_log_signin(struct kv_db *db, const struct kv_principal *p, cons
                       json_pack("{s:I,s:s,s:s}", "personId", (json_int_t)p->person_id, "method",
                                 method ? method : "", "kind", kv_principal_kind_name(p->kind)),
                       err);
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
-    if (rc < 0)
-        kv_db_rollback(db);
-    return rc;
+    return kv_db_end(db, rc, err);
 }

@@ -171,6 +171,15 @@ void kv_db_rollback(struct kv_db *db)
     db->savepoints = 0;
 }
 
+int kv_db_end(struct kv_db *db, int rc, struct kv_err *err)
+{
+    if (rc == 0)
+        rc = kv_db_commit(db, err);
+    if (rc < 0)
+        kv_db_rollback(db);
+    return rc;
+}
+
 /* Savepoint statements by depth (string literals: they are statement-cache keys). */
 static const char *const SP_BEGIN[KV_DB_SAVEPOINT_MAX] = {
     "SAVEPOINT kv_sp0", "SAVEPOINT kv_sp1", "SAVEPOINT kv_sp2", "SAVEPOINT kv_sp3",

@@ -58,6 +58,9 @@ struct kv_store *kv_db_store(struct kv_db *db);
 int kv_db_begin(struct kv_db *db, struct kv_err *err);
 int kv_db_commit(struct kv_db *db, struct kv_err *err);
 void kv_db_rollback(struct kv_db *db);
+/* Ends the transaction of kv_db_begin by the outcome so far: commits when rc is 0 (and
+ * returns what the commit returns), else rolls back and returns rc. */
+int kv_db_end(struct kv_db *db, int rc, struct kv_err *err);
 
 /* Savepoints inside the open transaction, nestable up to KV_DB_SAVEPOINT_MAX deep. A savepoint
  * is ended either by release (keep its changes) or by rollback (undo them); both end the
