@@ -15,7 +15,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { assert, check, launch, run, startKuvert, watch } from './harness.mjs';
+import { ROOT, assert, check, launch, run, startKuvert, watch } from './harness.mjs';
 
 const JENS = '0101701234';
 const SOFIE = '1502851236';
@@ -48,13 +48,12 @@ async function waitFor(fn, what, ms = 20000) {
   }
 }
 
-/** The confirmation link of the last mail to addr in the server's mail outbox. */
+/** The confirmation link of the last mail to addr in the server's mail outbox (SQLite, or the
+ * data directory's schema in the PostgreSQL pass: tests/it/dbq.py). */
 function mailedLink(k, addr) {
-  const r = spawnSync('/usr/bin/python3', ['-c',
-    'import sqlite3,sys;c=sqlite3.connect("file:"+sys.argv[1]+"?mode=ro",uri=True);' +
-    'r=c.execute("SELECT body FROM mail_outbox WHERE to_addr=? ORDER BY id DESC LIMIT 1",' +
-    '(sys.argv[2],)).fetchone();print(r[0] if r else "")',
-    path.join(k.data, 'kuvert.db'), addr], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'tests', 'it', 'dbq.py'), k.data,
+    'SELECT body FROM mail_outbox WHERE to_addr = ? ORDER BY id DESC LIMIT 1', addr],
+  { encoding: 'utf8' });
   const m = /(\/notifikationer\/bekraeft\?token=[A-Za-z0-9_-]+)/.exec(r.stdout);
   return m && m[1];
 }
