@@ -262,6 +262,9 @@ def test_primary_failover_loses_no_acknowledged_letter(patroni, tmp_path):
 
         def client(w):
             for i in range(w, total, workers):
+                # Paced (about 3 s for all letters) so that letters are still being sent while
+                # the primary stops and the standby is promoted, also on an idle machine.
+                time.sleep(0.05)
                 uuid, xml = letter_xml(SENDER, CPR, "CPR", label="Brev %d" % i)
                 deadline = time.monotonic() + 120
                 k = i
@@ -307,11 +310,19 @@ def test_primary_failover_loses_no_acknowledged_letter(patroni, tmp_path):
         counts = dict(r.split("|") for r in rows)
         assert sorted(counts) == sorted(acked)
         assert all(c == "1" for c in counts.values())
-        # Both nodes work on the new primary without a restart.
+        # Both nodes work on the new primary without a restart. Patroni names the new leader a
+        # moment before its PostgreSQL accepts writes ("session is read-only"): a node answers
+        # 5xx meanwhile, as to any client during the failover, and 201 once it is writable.
         for n in nodes:
             uuid, xml = letter_xml(SENDER, CPR, "CPR", label="Efter")
-            r = n.post("/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=xml,
-                       headers=dict(auth, **{"Content-Type": "application/xml"}))
+            deadline = time.monotonic() + 60
+            while True:
+                r = n.post("/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=xml,
+                           headers=dict(auth, **{"Content-Type": "application/xml"}))
+                if r.status_code == 201 or time.monotonic() > deadline:
+                    break
+                assert r.status_code >= 500, (r.status_code, r.text)
+                time.sleep(0.2)
             assert r.status_code == 201, r.text
         assert nodes[1].cli(["events", "verify"])["ok"] is True
         print("failover: %s -> %s promoted %.1f s after the primary was stopped; %d letters,"
