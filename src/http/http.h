@@ -106,15 +106,22 @@ void kv_http_resp_error(struct kv_http_resp *resp, int status, const char *code,
 void kv_http_resp_field_error(struct kv_http_resp *resp, int status, const char *code,
                               const char *message, const char *resource, const char *field,
                               const json_t *rejected);
+/* Seconds of the Retry-After every 503 carries (a spent body budget, the database
+ * unavailable). */
+#define KV_HTTP_RETRY_AFTER "5"
+/* The 503 UNAVAILABLE ErrorMessage with Retry-After: the database is read-only, unreachable,
+ * shutting down, locked or full for now (KV_EUNAVAIL, docs/errors.md). */
+void kv_http_resp_unavailable(struct kv_http_resp *resp);
 /* Renders a domain refusal: status from p->kind (EINVAL/EXML/EUSAGE 400, EAUTH 401, EPERM 403,
- * ENOTFOUND 404, ECONFLICT 409, ETOOBIG 413; anything else is logged and answered as a bare
- * 500), code and message from p, one fieldError per field. */
+ * ENOTFOUND 404, ECONFLICT 409, ETOOBIG 413, EUNAVAIL 503 with Retry-After; anything else is
+ * logged and answered as a bare 500, or as the 503 when this thread met KV_EUNAVAIL during
+ * the request, kv_err_unavail_seen), code and message from p, one fieldError per field. */
 void kv_http_resp_problem(struct kv_http_resp *resp, const struct kv_problem *p);
 /* The fieldErrors array of p in the one shape (owned), e.g. for a bulk receipt. */
 json_t *kv_http_field_errors(const struct kv_problem *p);
 /* Maps a KV_E* code to a status as kv_http_resp_problem does, with a generic code
  * (INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE,
- * INTERNAL_ERROR) and err's message (500: "internal error", the detail logged). */
+ * UNAVAILABLE, INTERNAL_ERROR) and err's message (500: "internal error", the detail logged). */
 void kv_http_resp_from_err(struct kv_http_resp *resp, int code, const struct kv_err *err);
 
 /* Parses the request body as a JSON object (duplicate keys refused) into *out (owned).

@@ -194,6 +194,7 @@ static int status_of(int kind, const char **out_name)
     case KV_ENOTFOUND: *out_name = "NOT_FOUND"; return 404;
     case KV_ECONFLICT: *out_name = "CONFLICT"; return 409;
     case KV_ETOOBIG: *out_name = "PAYLOAD_TOO_LARGE"; return 413;
+    case KV_EUNAVAIL: *out_name = "UNAVAILABLE"; return 503;
     default: *out_name = "INTERNAL_ERROR"; return 500;
     }
 }
@@ -295,11 +296,24 @@ void kv_http_resp_error(struct kv_http_resp *resp, int status, const char *code,
     error_body(resp, status, code, message, normalise_fields(field_errors));
 }
 
+void kv_http_resp_unavailable(struct kv_http_resp *resp)
+{
+    error_body(resp, 503, "UNAVAILABLE",
+               "the database is not available at the moment: retry later", NULL);
+    kv_http_resp_header(resp, "Retry-After", KV_HTTP_RETRY_AFTER);
+}
+
 void kv_http_resp_problem(struct kv_http_resp *resp, const struct kv_problem *p)
 {
     const char *name;
     int status = status_of(p->kind, &name);
 
+    if (status == 503 || (status == 500 && kv_err_unavail_seen())) {
+        kv_log(KV_LOG_WARN, "database unavailable %s %s: %s", kv_err_name(p->kind), p->code,
+               p->message);
+        kv_http_resp_unavailable(resp);
+        return;
+    }
     if (status == 500) {
         /* Not a refusal: the detail goes to the log, not to the client. */
         kv_log(KV_LOG_ERROR, "internal error %s %s: %s", kv_err_name(p->kind), p->code,
@@ -360,6 +374,11 @@ void kv_http_resp_from_err(struct kv_http_resp *resp, int code, const struct kv_
     const char *msg = (err && err->msg[0]) ? err->msg : NULL;
     int status = status_of(code, &name);
 
+    if (status == 503 || (status == 500 && kv_err_unavail_seen())) {
+        kv_log(KV_LOG_WARN, "database unavailable %s: %s", kv_err_name(code), msg ? msg : "");
+        kv_http_resp_unavailable(resp);
+        return;
+    }
     if (status == 500) {
         /* Internal detail (SQL, paths) goes to the log, not to the client. */
         kv_log(KV_LOG_ERROR, "internal error %s: %s", kv_err_name(code), msg ? msg : "");

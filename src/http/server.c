@@ -55,7 +55,6 @@
 
 #define DISCARD_MAX ((uint64_t)1 << 20)     /* bytes drained past max_body before closing */
 #define REAPER_TICK_MS 200                  /* how often deadlines are checked */
-#define RETRY_AFTER "5"                     /* seconds, on 503 for a spent body budget */
 
 /* One TCP connection (libmicrohttpd socket context), on the server's list while open. */
 struct track {
@@ -228,6 +227,27 @@ static enum MHD_Result send_resp(struct kv_http_server *srv, struct MHD_Connecti
         kv__http_resp_init(resp);
         kv_http_resp_error(resp, 500, "INTERNAL_ERROR", "internal error", NULL);
     }
+    /* The one place a database that is unavailable for now becomes 503 instead of 500, however
+     * the caller answered (docs/errors.md "Database unavailable"): a page's error page keeps
+     * its body (kv_web_error already chose the 503 text), an API answer becomes the 503
+     * ErrorMessage. Every 503 carries Retry-After. */
+    if (resp->status == 500 && kv_err_unavail_seen()) {
+        kv_log(KV_LOG_WARN, "%s: database unavailable: 503 instead of 500", ctx->id);
+        if (strncmp(resp->content_type, "text/html", 9) == 0) {
+            resp->status = 503;
+        } else {
+            kv__http_resp_release(resp);
+            kv__http_resp_init(resp);
+            kv_http_resp_unavailable(resp);
+        }
+    }
+    if (resp->status == 503) {
+        int has_ra = 0;
+        for (i = 0; i < resp->n_hdrs; i++)
+            has_ra |= strcasecmp(resp->hdr_names[i], "Retry-After") == 0;
+        if (!has_ra)
+            kv_http_resp_header(resp, "Retry-After", KV_HTTP_RETRY_AFTER);
+    }
     data = kv_buf_detach(&resp->body, &len);
     r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
     if (!r) {
@@ -297,7 +317,7 @@ static enum MHD_Result send_error(struct kv_http_server *srv, struct MHD_Connect
     kv__http_resp_init(&resp);
     kv_http_resp_error(&resp, status, code, msg, NULL);
     if (status == 503)
-        kv_http_resp_header(&resp, "Retry-After", RETRY_AFTER);
+        kv_http_resp_header(&resp, "Retry-After", KV_HTTP_RETRY_AFTER);
     ret = send_resp(srv, conn, ctx, &resp, close_conn);
     kv__http_resp_release(&resp);
     return ret;
@@ -546,8 +566,11 @@ static enum MHD_Result admit(struct kv_http_server *srv, struct MHD_Connection *
     req->conn = conn;
     req->route_name = m.route->name;
     req->route = m.route;
+    kv_err_unavail_reset(); /* this request's own database failures only */
     if (srv->cfg.gate) {
         rc = srv->cfg.gate(srv->cfg.gate_ctx, m.route, req, &resp);
+        if (rc == KV_EUNAVAIL)
+            kv_err_unavail_note();
         if (rc != 0) {
             if (rc < 0 && resp.status == 200 && resp.body.len == 0) {
                 kv_log(KV_LOG_ERROR, "%s: gate failed for %s: %s", ctx->id, m.route->name,
@@ -576,7 +599,7 @@ static enum MHD_Result admit(struct kv_http_server *srv, struct MHD_Connection *
                    (unsigned long long)cl);
             kv_http_resp_error(&resp, 503, "UNAVAILABLE",
                                "the server is receiving too much at once: retry later", NULL);
-            kv_http_resp_header(&resp, "Retry-After", RETRY_AFTER);
+            kv_http_resp_header(&resp, "Retry-After", KV_HTTP_RETRY_AFTER);
             return refuse(srv, conn, ctx, &resp, 0);
         }
         /* The budget holds it, so the whole declared body may be allocated at once. */
@@ -620,7 +643,10 @@ static enum MHD_Result dispatch(struct kv_http_server *srv, struct MHD_Connectio
     set_deadline(srv, conn, 0);
     req->body = ctx->body.buf;
     req->body_len = ctx->body.len;
+    kv_err_unavail_reset();
     rc = req->route->fn(req, &resp);
+    if (rc == KV_EUNAVAIL)
+        kv_err_unavail_note();
     if (rc < 0) {
         kv_log(KV_LOG_ERROR, "%s: handler %s failed: %s", ctx->id, req->route->name,
                kv_err_name(rc));

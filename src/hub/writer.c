@@ -207,8 +207,8 @@ int kv_letter_writer_run(struct kv_letter_writer *w, struct kv_letter **letters,
                          struct kv_err *err)
 {
     struct job j;
-    size_t off = 0;
-    int rc = 0;
+    size_t off = 0, k;
+    int rc = 0, unavail;
 
     /* A request with more letters than one batch holds is queued in slices. */
     while (off < n) {
@@ -240,6 +240,13 @@ int kv_letter_writer_run(struct kv_letter_writer *w, struct kv_letter **letters,
             if (err)
                 *err = j.err;
         }
+        /* A KV_EUNAVAIL met in the writer's thread is noted in the caller's (the HTTP
+         * layer answers 503 for it, util/err.h). */
+        unavail = j.rc == KV_EUNAVAIL;
+        for (k = 0; k < take; k++)
+            unavail |= letters[off + k]->err.code == KV_EUNAVAIL;
+        if (unavail)
+            kv_err_unavail_note();
         off += take;
     }
     return rc;

@@ -9,7 +9,8 @@
  * literals, quoted identifiers and comments are skipped). Integers are sent as int8 text,
  * text as text, blobs as binary bytea; results come back as text and bytea columns are decoded
  * on first access. A boolean column reads as 0/1. A constraint violation (SQLSTATE class 23)
- * is KV_ECONFLICT.
+ * is KV_ECONFLICT; a database that is read-only, unreachable, shutting down, full or locked
+ * past lock_timeout is KV_EUNAVAIL (unavailable_state).
  *
  * Transactions: kv_db_begin is BEGIN plus a transaction-scoped advisory lock on one key, so
  * write transactions exclude each other exactly as SQLite's BEGIN IMMEDIATE does (reads never
@@ -112,7 +113,30 @@ static int pg_fail(struct kv_err *err, int code, const char *what, const char *m
     return kv_err_set(err, code, "%s: %s", what, buf);
 }
 
-/* Maps a failed result to KV_ECONFLICT (SQLSTATE class 23: integrity constraint) or KV_EDB. */
+/* 1 when SQLSTATE state says the database is unavailable for now rather than the statement
+ * wrong (docs/errors.md "Database unavailable"): class 08 connection exception, 25006
+ * read-only transaction (a standby, or a primary being demoted), 53 insufficient resources
+ * (disk full, too many connections), 55P03 lock not available (lock_timeout, the SQLite busy
+ * timeout's twin), 57P01-57P03 shutdown / cannot connect now, 40001 serialization failure and
+ * 40P01 deadlock (not retried here: the client repeats the request). */
+static int unavailable_state(const char *state)
+{
+    static const char *const exact[] = {"25006", "55P03", "57P01", "57P02",
+                                        "57P03", "40001", "40P01"};
+    size_t i;
+
+    if (!state)
+        return 0;
+    if (strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0)
+        return 1;
+    for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+        if (strcmp(state, exact[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Maps a failed result to KV_ECONFLICT (SQLSTATE class 23: integrity constraint), KV_EUNAVAIL
+ * (unavailable_state, or the connection is gone) or KV_EDB. */
 static int result_error(struct pg_db *db, PGresult *r, struct kv_err *err, const char *what)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
@@ -122,6 +146,8 @@ static int result_error(struct pg_db *db, PGresult *r, struct kv_err *err, const
         msg = PQerrorMessage(db->c);
     if (state && strncmp(state, "23", 2) == 0)
         return pg_fail(err, KV_ECONFLICT, what, msg);
+    if (unavailable_state(state) || PQstatus(db->c) != CONNECTION_OK)
+        return pg_fail(err, KV_EUNAVAIL, what, msg);
     return pg_fail(err, KV_EDB, what, msg);
 }
 
@@ -166,12 +192,12 @@ static int ensure_connected(struct pg_db *db, struct kv_err *err)
     if (PQstatus(db->c) == CONNECTION_OK)
         return 0;
     if (db->base.in_tx)
-        return pg_fail(err, KV_EDB, "postgresql: connection lost in a transaction",
+        return pg_fail(err, KV_EUNAVAIL, "postgresql: connection lost in a transaction",
                        PQerrorMessage(db->c));
     PQreset(db->c);
     forget_prepared(db);
     if (PQstatus(db->c) != CONNECTION_OK)
-        return pg_fail(err, KV_EDB, "postgresql: reconnect failed", PQerrorMessage(db->c));
+        return pg_fail(err, KV_EUNAVAIL, "postgresql: reconnect failed", PQerrorMessage(db->c));
     db->lazy = 0;
     return session_setup(db, err);
 }
@@ -194,7 +220,7 @@ static int pg_open(struct kv_store *st, const char *url, struct kv_err *err)
         return kv_err_set(err, KV_EINTERNAL, "libpq was built without thread support");
     c = PQconnectdb(url);
     if (PQstatus(c) != CONNECTION_OK) {
-        rc = pg_fail(err, KV_EDB, "postgresql: cannot connect", PQerrorMessage(c));
+        rc = pg_fail(err, KV_EUNAVAIL, "postgresql: cannot connect", PQerrorMessage(c));
         goto out;
     }
     if (PQserverVersion(c) < 130000) {
@@ -291,7 +317,7 @@ static int pg_conn_open(struct kv_store *st, struct kv_db **out, struct kv_err *
     db->slots = kv_xcalloc(db->cap, sizeof(*db->slots));
     db->c = PQconnectdb(ps->conninfo);
     if (PQstatus(db->c) != CONNECTION_OK) {
-        rc = pg_fail(err, KV_EDB, "postgresql: cannot connect", PQerrorMessage(db->c));
+        rc = pg_fail(err, KV_EUNAVAIL, "postgresql: cannot connect", PQerrorMessage(db->c));
         goto fail;
     }
     rc = session_setup(db, err);
@@ -336,7 +362,7 @@ static int pg_exec(struct kv_db *kdb, const char *sql, struct kv_err *err)
     /* A transaction lost with its connection must not be "committed" on a new one (the
      * server would answer a lone COMMIT with a warning only). */
     if (PQstatus(db->c) != CONNECTION_OK && db->base.in_tx)
-        return pg_fail(err, KV_EDB, "postgresql: connection lost in a transaction",
+        return pg_fail(err, KV_EUNAVAIL, "postgresql: connection lost in a transaction",
                        PQerrorMessage(db->c));
     return run_simple(db, sql, err, "postgresql");
 }

@@ -46,12 +46,19 @@ struct sqlite_store {
     char *path; /* owned: DIR/kuvert.db */
 };
 
+/* A constraint violation is KV_ECONFLICT. The database locked past the busy timeout
+ * (SQLITE_BUSY, SQLITE_LOCKED), read-only (SQLITE_READONLY: file or directory permissions, a
+ * read-only mount) or its disk full (SQLITE_FULL) is KV_EUNAVAIL: a 503 with Retry-After,
+ * not 507, see docs/errors.md "Database unavailable". Anything else is KV_EDB. */
 static int db_error(sqlite3 *h, struct kv_err *err, const char *what)
 {
-    int code = sqlite3_extended_errcode(h);
+    int code = sqlite3_extended_errcode(h) & 0xff;
 
-    if ((code & 0xff) == SQLITE_CONSTRAINT)
+    if (code == SQLITE_CONSTRAINT)
         return kv_err_set(err, KV_ECONFLICT, "%s: %s", what, sqlite3_errmsg(h));
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY ||
+        code == SQLITE_FULL)
+        return kv_err_set(err, KV_EUNAVAIL, "%s: %s", what, sqlite3_errmsg(h));
     return kv_err_set(err, KV_EDB, "%s: %s", what, sqlite3_errmsg(h));
 }
 

@@ -8,8 +8,27 @@
 #include <stdio.h>
 #include <string.h>
 
+static _Thread_local int unavail_seen;
+
+void kv_err_unavail_reset(void)
+{
+    unavail_seen = 0;
+}
+
+void kv_err_unavail_note(void)
+{
+    unavail_seen = 1;
+}
+
+int kv_err_unavail_seen(void)
+{
+    return unavail_seen;
+}
+
 int kv_err_set(struct kv_err *err, int code, const char *fmt, ...)
 {
+    if (code == KV_EUNAVAIL)
+        unavail_seen = 1;
     if (err) {
         va_list ap;
         va_start(ap, fmt);
@@ -53,6 +72,7 @@ const char *kv_err_name(int code)
     case KV_EPERM: return "EPERM";
     case KV_EUSAGE: return "EUSAGE";
     case KV_EINTERNAL: return "EINTERNAL";
+    case KV_EUNAVAIL: return "EUNAVAIL";
     default: return "EUNKNOWN";
     }
 }

@@ -24,7 +24,9 @@ enum {
     KV_EAUTH = -9,     /* authentication failed */
     KV_EPERM = -10,    /* authenticated but not allowed */
     KV_EUSAGE = -11,   /* bad command-line usage */
-    KV_EINTERNAL = -12 /* bug or unexpected library failure */
+    KV_EINTERNAL = -12, /* bug or unexpected library failure */
+    KV_EUNAVAIL = -13   /* the database is unavailable for now (read-only, unreachable, shutting
+                           down, locked or full past its timeout): worth retrying later */
 };
 
 struct kv_err {
@@ -38,6 +40,15 @@ int kv_err_set(struct kv_err *err, int code, const char *fmt, ...)
 
 /* Like kv_err_set with code KV_EIO, appending ": strerror(errno)". */
 int kv_err_errno(struct kv_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The calling thread's note that a KV_EUNAVAIL failure was set (kv_err_set with that code)
+ * since the last kv_err_unavail_reset. A caller that turns the code into another one, or
+ * answers a bare 500 from it, still lets the HTTP layer answer 503 with Retry-After instead
+ * (http/server.c resets the note before each request; see docs/errors.md). */
+void kv_err_unavail_reset(void);
+int kv_err_unavail_seen(void);
+/* Sets the note without an error struct (a KV_EUNAVAIL handed over from another thread). */
+void kv_err_unavail_note(void);
 
 /* Returns a static name such as "EINVAL" for a KV_E* code. */
 const char *kv_err_name(int code);

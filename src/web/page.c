@@ -244,6 +244,10 @@ void kv_web_error(struct kv_web_ctx *ctx, int status)
 {
     const char *title, *text;
 
+    /* A failure of a database that is unavailable for now (read-only during a failover,
+     * unreachable, locked or full) is the 503 page, whatever the caller chose. */
+    if (status == 500 && kv_err_unavail_seen())
+        status = 503;
     switch (status) {
     case 400:
         title = N_("The request could not be understood");
@@ -265,6 +269,11 @@ void kv_web_error(struct kv_web_ctx *ctx, int status)
     case 429:
         title = N_("Too many attempts");
         text = N_("Wait a minute and try again.");
+        break;
+    case 503:
+        title = N_("The service is briefly unavailable");
+        text = N_("Try again in a few seconds.");
+        kv_http_resp_header(ctx->resp, "Retry-After", KV_HTTP_RETRY_AFTER);
         break;
     default:
         status = 500;

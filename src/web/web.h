@@ -52,7 +52,8 @@ int kv_web_require_signin(struct kv_web_ctx *ctx);
 
 /* Wraps ctx->h in the page frame with title (a msgid) and sends it with status. */
 void kv_web_page_end(struct kv_web_ctx *ctx, int status, const char *title_msgid);
-/* A complete error page for 400/403/404/405/429/500 that says what happened in general
+/* A complete error page for 400/403/404/405/429/500/503 (503 with Retry-After; a 500 is the
+ * 503 when this request met an unavailable database, kv_err_unavail_seen) that says what happened in general
  * words and nothing about the inside (no paths, SQL, stack, or whether something exists). */
 void kv_web_error(struct kv_web_ctx *ctx, int status);
 /* A page with one heading and one explanation (both msgids), e.g. a refused sign-in. */
