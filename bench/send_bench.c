@@ -10,13 +10,16 @@
  * + insert via the group-commit writer, from N threads, without HTTP.
  *
  *   send_bench [--kuvert PATH] [--seconds S] [--clients N[,N...]]
- *              [--db URL [--nodes N] [--pg-pid POSTMASTER]]
+ *              [--db URL [--nodes N] [--pg-pid POSTMASTER]] [--data DIR]
  *
  * --db runs the servers on that PostgreSQL database (which must be empty: the bench sets up
  * its organisation there) instead of SQLite; --nodes N starts N servers on it and spreads the
  * clients over them round-robin (client k talks to node k mod N). Each case prints the CPU
  * microseconds per acknowledged letter of the kuvert processes and, given the cluster's
  * postmaster pid, of PostgreSQL's processes. The in-process floor is measured on SQLite only.
+ * --data DIR runs the (first) server on that existing data directory and keeps it: a store
+ * grown by growth_bench (bench/growth.sh), whose organisation and mailbox are used as they
+ * are (a sender system is added per run); without --db the store is the directory's SQLite.
  *   send_bench --profile full|min [--letters N] [--batch B]
  *   send_bench --cpu [--letters N] [--clients C] [--kuvert PATH] [--profile full|min]
  *
@@ -370,30 +373,38 @@ static int setup_dir(const char *dir, const char *url, char **out_token,
     struct kv_err err = {0};
     int rc;
 
+    struct kv_org org;
+    int fresh = 1;
+
     rc = kv_store_open_db(dir, url, &st, &err);
     if (rc == 0)
         rc = kv_db_acquire(st, &db, &err);
-    if (rc == 0)
+    /* a store prepared before (--data, or growth_bench's): keep what is there */
+    if (rc == 0 && kv_org_get(db, "12345678", &org, &err) == 0)
+        fresh = 0;
+    if (rc == 0 && fresh)
         rc = kv_org_add(db, "12345678", "Kommunen", &err);
     /* Full 1.2 names 87654321 as Representative of 12345678: true once delegated to it */
-    if (rc == 0)
+    if (rc == 0 && kv_org_get(db, "87654321", &org, &err) == KV_ENOTFOUND) {
         rc = kv_org_add(db, "87654321", "Repræsentant Kommune", &err);
-    if (rc == 0)
-        rc = kv_delegation_add(db, "12345678", "87654321", NULL, &err);
+        if (rc == 0)
+            rc = kv_delegation_add(db, "12345678", "87654321", NULL, &err);
+    }
     memset(&sys, 0, sizeof(sys));
     snprintf(sys.org_cvr, sizeof(sys.org_cvr), "12345678");
     snprintf(sys.kind, sizeof(sys.kind), "sender");
-    snprintf(sys.name, sizeof(sys.name), "bench");
+    snprintf(sys.name, sizeof(sys.name), "bench %d", (int)getpid());
     if (rc == 0)
         rc = kv_system_add(db, &sys, out_token, &err);
     if (rc == 0)
         rc = kv_system_get(db, sys.id, out_sys, &err);
-    memset(&mb, 0, sizeof(mb));
-    snprintf(mb.owner_type, sizeof(mb.owner_type), "CPR");
-    snprintf(mb.owner_id, sizeof(mb.owner_id), "2211771212");
-    snprintf(mb.status, sizeof(mb.status), "REGISTERED");
-    if (rc == 0)
+    if (rc == 0 && kv_mailbox_find(db, "CPR", "2211771212", &mb, &err) == KV_ENOTFOUND) {
+        memset(&mb, 0, sizeof(mb));
+        snprintf(mb.owner_type, sizeof(mb.owner_type), "CPR");
+        snprintf(mb.owner_id, sizeof(mb.owner_id), "2211771212");
+        snprintf(mb.status, sizeof(mb.status), "REGISTERED");
         rc = kv_mailbox_add(db, &mb, &err);
+    }
     if (rc < 0)
         fprintf(stderr, "send_bench: setup of %s failed: %s\n", dir, err.msg);
     if (db)
@@ -871,7 +882,8 @@ int main(int argc, char **argv)
     int clients[8] = {16}, n_clients = 1, c, i, rc;
     struct tmpl t[2];
     struct run r;
-    char dir_http[] = "/tmp/kuvert-bench-http-XXXXXX";
+    char dir_http[256] = "/tmp/kuvert-bench-http-XXXXXX";
+    const char *data = NULL; /* --data: an existing data directory, kept */
     char dir_floor[] = "/tmp/kuvert-bench-floor-XXXXXX";
     char *token = NULL, *token2 = NULL, auth[256];
     struct kv_system sys, sys2;
@@ -919,6 +931,8 @@ int main(int argc, char **argv)
             nodes = (int)strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--pg-pid") == 0 && i + 1 < argc)
             pg_master = (pid_t)strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+            data = argv[++i];
     }
     if (nodes < 1 || nodes > 8 || (nodes > 1 && !url)) {
         fprintf(stderr, "send_bench: --nodes is 1..8 and needs --db\n");
@@ -947,7 +961,13 @@ int main(int argc, char **argv)
         free(t[1].buf);
         return rc;
     }
-    if (kv_memo_global_init(&err) < 0 || !mkdtemp(dir_http) ||
+    if (data && strlen(data) < sizeof(dir_http))
+        snprintf(dir_http, sizeof(dir_http), "%s", data);
+    else if (data) {
+        fprintf(stderr, "send_bench: --data path too long\n");
+        return 2;
+    }
+    if (kv_memo_global_init(&err) < 0 || (!data && !mkdtemp(dir_http)) ||
         setup_dir(dir_http, url, &token, &sys) < 0)
         return 2;
     if (!url && (!mkdtemp(dir_floor) || setup_dir(dir_floor, NULL, &token2, &sys2) < 0))
@@ -1035,7 +1055,8 @@ int main(int argc, char **argv)
     free(token2);
     free(t[0].buf);
     free(t[1].buf);
-    remove_dir(dir_http);
+    if (!data)
+        remove_dir(dir_http);
     if (!url)
         remove_dir(dir_floor);
     return 0;

@@ -1,0 +1,82 @@
+#!/bin/sh
+# bench/growth.sh: what a letter costs and what the mailbox and pull pages cost as the store
+# grows (issue 14 item 5, issue 12's page speed). For each backend (SQLite in a temporary
+# data directory; PostgreSQL 15 on a throw-away cluster from tests/pg_cluster.sh) one store
+# is grown step by step to each size of the series by growth_bench fill (real-shaped rows, see
+# bench/growth_bench.c), and at each size:
+#   growth_bench query   the big mailbox's counts, first page, page 50, opening a letter; an
+#                        ordinary mailbox's counts and first page; a pull system's list page
+#                        (p50/p99/max ms, in-process, one connection);
+#   send_bench --data    POST /apis/v1/memos/ with a durable 201 on that store (16 clients,
+#                        BENCH_SECONDS per letter kind): letters/s, p50/p99, CPU us per letter
+#                        of kuvert and of PostgreSQL;
+# and the size on disk. Every step prints the load average it ran under.
+#
+#   BENCH_SCALE=100k   (default) 10 k and 100 k letters
+#   BENCH_SCALE=1M     10 k, 100 k, 1 M
+#   BENCH_SCALE=10M    10 k, 100 k, 1 M, 10 M: PostgreSQL needs about 45 GB of disk at 10 M
+#                      (4.5 KB a letter with its receipt, three events and indexes) and the
+#                      fill about 40 min on a busy 2-core machine; SQLite about 6 KB a letter,
+#                      so it stops at BENCH_GROWTH_SQLITE_MAX (default 1000000) unless raised
+#   BENCH_GROWTH_BACKENDS="sqlite postgresql"  (default; BENCH_PG=0 drops postgresql)
+#   BENCH_GROWTH_KEEP=1  keep the last store (and its cluster) and print where, for EXPLAIN;
+#                      remove it with tests/pg_cluster.sh stop DIR / rm -rf DIR
+# Run it alone with `make bench-growth BENCH_SCALE=10M`; `make bench` runs it at 100k.
+set -eu
+cd "$(dirname "$0")/.."
+BIN=build/release/bench
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+case "${BENCH_SCALE:-100k}" in
+100k) scales="10000 100000" ;;
+1M) scales="10000 100000 1000000" ;;
+10M) scales="10000 100000 1000000 10000000" ;;
+*) echo "growth.sh: BENCH_SCALE is 100k, 1M or 10M" >&2; exit 2 ;;
+esac
+backends=${BENCH_GROWTH_BACKENDS:-sqlite postgresql}
+[ "${BENCH_PG:-1}" = 0 ] && backends=$(echo "$backends" | sed 's/postgresql//')
+secs=${BENCH_SECONDS:-3}
+D=
+PGB=
+cleanup() {
+    if [ "${BENCH_GROWTH_KEEP:-0}" = 1 ]; then
+        echo "growth.sh: kept ${D:-} ${PGB:+and the cluster $PGB (${URL:-})}"
+    else
+        [ -n "$PGB" ] && tests/pg_cluster.sh stop "$PGB"
+        [ -n "$D" ] && rm -rf "$D"
+    fi
+    PGB=
+    D=
+}
+trap cleanup EXIT INT TERM
+
+for backend in $backends; do
+    D=$(mktemp -d /tmp/kuvert-grow.XXXXXX)
+    if [ "$backend" = postgresql ]; then
+        PGB=$(mktemp -d /tmp/kuvert-grow-pg.XXXXXX) && rmdir "$PGB"
+        URL=$(tests/pg_cluster.sh start "$PGB")
+        PM=$(head -n 1 "$PGB/data/postmaster.pid")
+        set -- --db "$URL"
+        pgcpu="--pg-pid $PM"
+        where=$PGB
+    else
+        set --
+        pgcpu=
+        where=$D
+    fi
+    echo "growth.sh: $backend, series $scales; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
+    for n in $scales; do
+        if [ "$backend" = sqlite ] && [ "$n" -gt "${BENCH_GROWTH_SQLITE_MAX:-1000000}" ]; then
+            echo "=== growth: sqlite at $n letters skipped (BENCH_GROWTH_SQLITE_MAX, disk)"
+            continue
+        fi
+        echo "=== growth: $backend at $n letters; load before the fill $(cut -d' ' -f1-3 /proc/loadavg)"
+        $BIN/growth_bench fill --data "$D" "$@" --to "$n"
+        $BIN/growth_bench query --data "$D" "$@" --passes "${BENCH_GROWTH_PASSES:-200}"
+        echo "send at $n letters (load $(cut -d' ' -f1-3 /proc/loadavg)):"
+        # shellcheck disable=SC2086 # pgcpu is two words or none
+        $BIN/send_bench --kuvert build/release/kuvert --data "$D" "$@" $pgcpu \
+            --seconds "$secs" --clients 16 2>/dev/null | grep -v '^send_bench\|^letter '
+        echo "on disk at $n letters: $(du -sh "$where" | cut -f1); load after $(cut -d' ' -f1-3 /proc/loadavg)"
+    done
+    cleanup
+done
