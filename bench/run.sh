@@ -3,7 +3,9 @@
 # (the Makefile holds their package list). Benchmarks print figures; they are not tests and
 # never fail on a number. Environment: BENCH_SECONDS (time per measured case, default 2), BENCH_BIG_MB (size
 # of the generated big letter, default 50), BENCH_CLIENTS (client counts of the send bench,
-# default 16,128).
+# default 16,128), BENCH_SCALE (the growth series of bench/growth.sh: 100k (default) = 10 k and
+# 100 k stored letters; 1M adds 1 M; 10M adds 10 M on PostgreSQL — about 45 GB of disk and
+# an hour; see bench/growth.sh), BENCH_PG=0 (no PostgreSQL parts).
 set -eu
 cd "$(dirname "$0")/.."
 make -s MODE=release all bench-build
@@ -59,3 +61,7 @@ fi
 # --- notify: letters published at one value-date midnight with a notice each; the notice outbox
 # drained to a local SMS gateway (notices/s); publication while the sender runs ---
 $BIN/notify_bench --letters "${BENCH_NOTIFY_LETTERS:-1000000}"
+
+# --- growth: the store grown to 10 k, 100 k (, 1 M, 10 M with BENCH_SCALE) letters on SQLite and
+# PostgreSQL; at each size the mailbox and pull pages (p50/p99) and the send cost per letter ---
+bench/growth.sh
