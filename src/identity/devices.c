@@ -320,13 +320,55 @@ static int end_session(struct kv_db *db, const struct kv_device_person *p, const
     return 0;
 }
 
+/* Removes the person's push subscriptions of device id devid (all their accesses) through
+ * kv_notify_channel_remove, one transaction each (PUSH_NOTIFICATION_SUBSCRIPTION_DELETED).
+ * *n gets how many. */
+static int push_remove(struct kv_db *db, const struct kv_device_person *p, const char *devid,
+                       int64_t now, int *n, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_notify_access a;
+    int64_t ch[64], mb[64];
+    int rc, k = 0, j;
+
+    *n = 0;
+    if (!devid[0])
+        return 0;
+    rc = kv_db_prepare(db, "SELECT c.id, s.mailbox_id FROM notify_channels c JOIN "
+                           "notify_settings s ON s.id = c.settings_id WHERE s.holder = ? "
+                           "AND c.kind = 'PUSH' AND c.device_id = ? LIMIT 64",
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, p->push_holder, -1);
+    kv_stmt_bind_text(s, 2, devid, -1);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW && k < 64) {
+        ch[k] = kv_stmt_col_int64(s, 0);
+        mb[k++] = kv_stmt_col_int64(s, 1);
+    }
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    for (j = 0; j < k; j++) {
+        memset(&a, 0, sizeof(a));
+        a.mailbox_id = mb[j];
+        kv_str_copy(a.holder, sizeof(a.holder), p->push_holder);
+        kv_str_copy(a.actor, sizeof(a.actor), p->actor);
+        rc = kv_notify_channel_remove(db, &a, ch[j], now, err);
+        if (rc < 0)
+            return rc;
+        (*n)++;
+    }
+    return 0;
+}
+
 int kv_device_logout(struct kv_db *db, const struct kv_device_person *p, const char *key,
                      int64_t now, int *out_sessions, int *out_tokens, struct kv_err *err)
 {
     struct list l = {0};
     struct kv_device *d;
     char props[256];
-    int rc, ns = 0, nt = 0;
+    int rc, ns = 0, nt = 0, np = 0;
     long i;
 
     rc = collect(db, p, NULL, now, &l, err);
@@ -338,6 +380,12 @@ int kv_device_logout(struct kv_db *db, const struct kv_device_person *p, const c
         goto out;
     }
     d = &l.v[i];
+    /* "Log out and reset" (portals.md section 4): a lost phone must stop receiving notices as
+     * well, so its push subscriptions go first; the app registers push again at its next
+     * sign-in. */
+    rc = push_remove(db, p, l.devid[i], now, &np, err);
+    if (rc < 0)
+        goto out;
     rc = kv_db_begin(db, err);
     if (rc < 0)
         goto out;
@@ -348,8 +396,9 @@ int kv_device_logout(struct kv_db *db, const struct kv_device_person *p, const c
                            err);
     if (rc == 0) {
         snprintf(props, sizeof(props),
-                 "{\"device\":\"%.39s\",\"kind\":\"%.3s\",\"sessions\":%d,\"tokens\":%d}", d->key,
-                 d->kind, ns, nt);
+                 "{\"device\":\"%.39s\",\"kind\":\"%.3s\",\"sessions\":%d,\"tokens\":%d,"
+                 "\"pushSubscriptions\":%d}",
+                 d->key, d->kind, ns, nt, np);
         rc = event(db, p, "DEVICE_LOGGED_OUT", props, now, err);
     }
     if (rc == 0)
@@ -372,11 +421,8 @@ int kv_device_push_off(struct kv_db *db, const struct kv_device_person *p, const
                        int64_t now, int *out_n, struct kv_err *err)
 {
     struct list l = {0};
-    struct kv_stmt *s = NULL;
-    struct kv_notify_access a;
-    int64_t ch[64], mb[64];
     char props[160];
-    int rc, k = 0, j;
+    int rc, k = 0;
     long i;
 
     rc = collect(db, p, NULL, now, &l, err);
@@ -387,33 +433,13 @@ int kv_device_push_off(struct kv_db *db, const struct kv_device_person *p, const
         rc = kv_err_set(err, KV_ENOTFOUND, "no such device");
         goto out;
     }
-    if (!l.v[i].push || !l.devid[i][0] ||
-        (rc = kv_db_prepare(db, "SELECT c.id, s.mailbox_id FROM notify_channels c JOIN "
-                                "notify_settings s ON s.id = c.settings_id WHERE s.holder = ? "
-                                "AND c.kind = 'PUSH' AND c.device_id = ? LIMIT 64",
-                            &s, err)) < 0) {
-        if (rc == 0)
-            rc = kv_err_set(err, KV_EINVAL, "this device receives no push notices");
+    if (!l.v[i].push || !l.devid[i][0]) {
+        rc = kv_err_set(err, KV_EINVAL, "this device receives no push notices");
         goto out;
     }
-    kv_stmt_bind_text(s, 1, p->push_holder, -1);
-    kv_stmt_bind_text(s, 2, l.devid[i], -1);
-    while ((rc = kv_stmt_step(s, err)) == KV_ROW && k < 64) {
-        ch[k] = kv_stmt_col_int64(s, 0);
-        mb[k++] = kv_stmt_col_int64(s, 1);
-    }
-    kv_stmt_done(s);
+    rc = push_remove(db, p, l.devid[i], now, &k, err);
     if (rc < 0)
         goto out;
-    for (j = 0; j < k; j++) {
-        memset(&a, 0, sizeof(a));
-        a.mailbox_id = mb[j];
-        kv_str_copy(a.holder, sizeof(a.holder), p->push_holder);
-        kv_str_copy(a.actor, sizeof(a.actor), p->actor);
-        rc = kv_notify_channel_remove(db, &a, ch[j], now, err);
-        if (rc < 0)
-            goto out;
-    }
     rc = kv_db_begin(db, err);
     if (rc < 0)
         goto out;

@@ -17,7 +17,8 @@
  * another person's key is KV_ENOTFOUND exactly like a key that does not exist.
  *
  * Logging out ends the device's session or revokes its tokens at once (one transaction, with
- * USER_TOKEN_REVOKED per token and DEVICE_LOGGED_OUT); turning notifications off removes the
+ * USER_TOKEN_REVOKED per token and DEVICE_LOGGED_OUT) after removing the device's push
+ * subscriptions ("log out and reset": a lost phone gets no more notices); turning notifications off removes the
  * device's push subscriptions through kv_notify_channel_remove (PUSH_NOTIFICATION_SUBSCRIPTION_
  * DELETED each) and then appends DEVICE_NOTIFICATIONS_OFF.
  *
@@ -65,7 +66,8 @@ int kv_devices_list(struct kv_db *db, const struct kv_device_person *p,
                     const char *current_sha256, int64_t now, struct kv_device **out,
                     size_t *out_n, struct kv_err *err);
 
-/* Logs device key out: its session ends, its tokens are revoked. out_sessions/out_tokens
+/* Logs device key out: its push subscriptions are removed, its session ends, its tokens are
+ * revoked. out_sessions/out_tokens
  * (may be NULL) get how many. KV_ENOTFOUND when the key is not one of the person's. */
 int kv_device_logout(struct kv_db *db, const struct kv_device_person *p, const char *key,
                      int64_t now, int *out_sessions, int *out_tokens, struct kv_err *err);

@@ -5,8 +5,8 @@
 sees three devices with their names, first and last use and push state, the asking browser as
 "this device"; logging the other browser out ends that session at once (its next request is
 signed out) while this one stays signed in; logging the app out revokes its token at once (the
-mailbox API answers 401); turning notifications off removes only that device's push
-subscription; another person's device key is 404 and changes nothing; every form needs the
+mailbox API answers 401) and removes its push subscription (a lost phone gets no more
+notices); turning notifications off removes only that device's push subscription; another person's device key is 404 and changes nothing; every form needs the
 CSRF token; each action leaves its event."""
 import re
 
@@ -146,6 +146,34 @@ def test_two_browsers_and_an_app(portal):
                              ("iphone-42",)).fetchall()
     assert revoked and all(row[0] for row in revoked)
     assert '"reason":"logged-out"' in events(srv, "USER_TOKEN_REVOKED")[-1][1]
+
+
+def test_logging_out_a_lost_phone_stops_its_push_notices(portal):
+    """Log ud is "log out and reset" (portals.md section 4): a lost phone that is logged out
+    keeps no push subscription, so it shows no more notices; the person's other device keeps
+    its own."""
+    srv = portal
+    a = Browser(srv, METTE, FIREFOX)
+    token = issue_app_token(srv, METTE, "lost-phone", "Mistet telefon")
+    r = app(srv, token, "POST", "/notifications/push",
+            json={"providerType": "FCM", "deviceId": "lost-phone", "deviceName": "Mistet telefon",
+                  "deviceToken": "fcm-token-lost"})
+    assert r.status_code == 201, r.text
+    page = a.get("/adgangsportal/")
+    rows = devices(page.text)
+    phone = [k for k, v in rows.items() if "Mistet telefon" in v]
+    assert len(phone) == 1 and ">Ja<" in rows[phone[0]]
+    r = a.post("/adgangsportal/enhed/%s/log-ud" % phone[0], {"csrf": csrf_of(page.text)})
+    assert r.status_code == 303 and "ok=logget-ud" in r.headers["Location"]
+    assert app(srv, token, "GET", "/notifications").status_code == 401
+    left = srv.db.execute("SELECT device_id FROM notify_channels WHERE kind = 'PUSH'").fetchall()
+    assert [x[0] for x in left] == ["demo-iphone-1"]      # the lost phone's is gone, not others'
+    # no signed-out "push only" row stays behind for it
+    assert not [v for v in devices(a.get("/adgangsportal/").text).values()
+                if "Mistet telefon" in v]
+    deleted = events(srv, "PUSH_NOTIFICATION_SUBSCRIPTION_DELETED")
+    assert len(deleted) == 1 and deleted[0][0] == "cpr:" + METTE
+    assert '"pushSubscriptions":1' in events(srv, "DEVICE_LOGGED_OUT")[-1][1]
 
 
 def test_another_persons_device_is_not_found(portal):
