@@ -19,6 +19,7 @@
 
 #include "hub/events.h"
 #include "hub/hub.h"
+#include "hub/lease.h"
 #include "hub/mail.h"
 #include "hub/scheduler.h"
 #include "notify/outbox.h"
@@ -697,13 +698,20 @@ int kv_notify_hook(void *worker_arg)
     struct kv_err err = {0, ""};
     int rc, n = 0;
 
-    rc = kv_db_acquire(w->hub->store, &db, &err);
-    if (rc == 0)
-        rc = kv_notify_queue_reminders(db, kv_clock_now_ms(), w->hub->conf->notify_reminder,
-                                       w->hub->conf->notify_legal_reminder, 200, &n, &err);
-    kv_db_release(db);
+    /* The reminder rule under a lease, so that of several nodes on one database one applies
+     * it per pass (its unique keys would also stop a second reminder, but two nodes would
+     * walk the same rows and contend for the write lock). Without a lease set (no workers
+     * started) the node is alone. The sender itself runs on every node: it claims rows. */
+    rc = w->hub->leases ? kv_leases_hold(w->hub->leases, KV_NOTIFY_REMINDER_LEASE, &err) : 1;
+    if (rc == 1) {
+        rc = kv_db_acquire(w->hub->store, &db, &err);
+        if (rc == 0)
+            rc = kv_notify_queue_reminders(db, kv_clock_now_ms(), w->hub->conf->notify_reminder,
+                                           w->hub->conf->notify_legal_reminder, 200, &n, &err);
+        kv_db_release(db);
+    }
     if (rc < 0)
         kv_log(KV_LOG_WARN, "reminders: %s", err.msg);
     kv_notify_worker_kick(w);
-    return rc;
+    return rc < 0 ? rc : 0;
 }

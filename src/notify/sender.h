@@ -19,7 +19,8 @@
  *
  * The worker is one thread (kv_notify_worker_start) that drains the outbox whenever there is
  * something due, at least once a second and at once when kicked; the scheduler's hook
- * (kv_notify_hook) applies the reminder rule and kicks it, so publishing letters never waits
+ * (kv_notify_hook) applies the reminder rule (under a lease: one node of several) and kicks
+ * it, so publishing letters never waits
  * for sending.
  *
  * Ownership: opts strings are borrowed; the worker borrows the hub.
@@ -61,7 +62,10 @@ int kv_notify_worker_start(struct kv_hub *hub, struct kv_notify_worker **out, st
 void kv_notify_worker_stop(struct kv_notify_worker *w);
 void kv_notify_worker_kick(struct kv_notify_worker *w);
 
-/* Scheduler hook (arg: struct kv_notify_worker *): the reminder rule, then a kick. */
+#define KV_NOTIFY_REMINDER_LEASE "notify_reminders" /* lease of the reminder rule (hub/lease.h) */
+
+/* Scheduler hook (arg: struct kv_notify_worker *): the reminder rule while this node holds
+ * the lease KV_NOTIFY_REMINDER_LEASE, then a kick of the sender (on every node). */
 int kv_notify_hook(void *worker_arg);
 
 #endif
