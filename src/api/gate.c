@@ -17,6 +17,8 @@
  */
 #include "api/api.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 
 #include "api/gate.h"
 #include "hub/directory.h"
+#include "hub/events.h"
 #include "hub/hub.h"
 #include "identity/authz.h"
 #include "store/store.h"
@@ -104,6 +107,67 @@ static const char *canonical_bearer(const char *hdr, char *out, size_t outlen)
     return out;
 }
 
+#define REFUSAL_SLOTS 256 /* systems x addresses whose refusal was logged this minute */
+
+static struct {
+    uint64_t key;  /* FNV-1a of "system|address" */
+    int64_t minute;
+} refusal_seen[REFUSAL_SLOTS];
+static pthread_mutex_t refusal_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* A call refused for its address is an event IP_ADDRESS_NOT_ALLOWED (actor and system the
+ * system, subject its organisation, props the address and the route), at most once a minute
+ * per system and address: a caller cannot turn refused calls into a write each. A failure to
+ * log is logged and does not change the answer. */
+static void log_ip_refusal(struct kv_http_req *req, const struct kv_system *sys, const char *ip)
+{
+    struct kv_db *db = NULL;
+    struct kv_err err = {0};
+    struct kv_event ev;
+    int64_t minute = kv_clock_now_ms() / 60000;
+    uint64_t k = 1469598103934665603ULL;
+    const char *p;
+    char subject[16], *props = NULL;
+    json_t *o;
+    int fresh, rc;
+
+    for (p = sys->id; *p; p++)
+        k = (k ^ (unsigned char)*p) * 1099511628211ULL;
+    k = (k ^ '|') * 1099511628211ULL;
+    for (p = ip; *p; p++)
+        k = (k ^ (unsigned char)*p) * 1099511628211ULL;
+    pthread_mutex_lock(&refusal_mu);
+    fresh = refusal_seen[k % REFUSAL_SLOTS].key != k ||
+            refusal_seen[k % REFUSAL_SLOTS].minute != minute;
+    refusal_seen[k % REFUSAL_SLOTS].key = k;
+    refusal_seen[k % REFUSAL_SLOTS].minute = minute;
+    pthread_mutex_unlock(&refusal_mu);
+    if (!fresh)
+        return;
+    o = json_pack("{s:s, s:s}", "clientAddress", ip[0] ? ip : "(unknown)", "route",
+                  req->route_name ? req->route_name : "");
+    props = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    snprintf(subject, sizeof(subject), "cvr:%s", sys->org_cvr);
+    memset(&ev, 0, sizeof(ev));
+    ev.tag = "IP_ADDRESS_NOT_ALLOWED";
+    ev.system_id = sys->id;
+    ev.actor = sys->id;
+    ev.subject = subject;
+    ev.props_json = props;
+    rc = kv_db_acquire(req->hub->store, &db, &err);
+    if (rc == 0)
+        rc = kv_db_begin(db, &err);
+    if (rc == 0)
+        rc = kv_db_end(db, kv_events_append(db, &ev, &err), &err);
+    if (rc < 0)
+        kv_log(KV_LOG_WARN, "%s: refusal of %s not logged as an event: %s", req->request_id,
+               sys->id, err.msg);
+    if (db)
+        kv_db_release(db);
+    free(props);
+}
+
 /* The authenticated system's own limits: its active window and its allowed IP addresses
  * (directory.h). 0, or -1 with a 403 written. */
 static int system_admit(struct kv_http_req *req, struct kv_http_resp *resp,
@@ -125,6 +189,7 @@ static int system_admit(struct kv_http_req *req, struct kv_http_resp *resp,
         snprintf(msg, sizeof(msg), "calls from %s are not allowed for this system (see its allowed "
                  "IP addresses)", ip[0] ? ip : "an unknown address");
         kv_http_resp_error(resp, 403, "IP_ADDRESS_NOT_ALLOWED", msg, NULL);
+        log_ip_refusal(req, sys, ip);
         return -1;
     }
     return 0;
@@ -347,6 +412,9 @@ void kv_api_http_config(struct kv_hub *hub, struct kv_http_config *cfg)
         cfg->body_memory = cfg->max_body; /* one letter of the largest size always fits */
     cfg->max_connections = (unsigned)c->max_connections;
     cfg->max_per_ip = (unsigned)c->max_conn_per_ip;
+    cfg->trusted_proxies = c->trusted_proxies;
+    cfg->proxy_header = strcmp(c->proxy_header, "forwarded") == 0 ? KV_PROXY_FORWARDED
+                                                                  : KV_PROXY_XFF;
     cfg->conn_timeout_ms = c->conn_timeout;
     cfg->header_timeout_ms = c->header_timeout;
     cfg->body_timeout_ms = c->body_timeout;

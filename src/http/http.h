@@ -60,6 +60,8 @@ struct kv_http_req {
     const struct kv_http_route *route;         /* the matched route (static) */
     void *principal;                           /* the caller, as the gate set it (opaque to
                                                   http; owned by the server), or NULL */
+    char client[64];                           /* the client's address (kv_http_req_client),
+                                                  set by the server before the gate */
 };
 
 struct kv_http_resp {
@@ -89,8 +91,28 @@ void kv_http_resp_bytes(struct kv_http_resp *resp, int status, const char *conte
 void kv_http_resp_header(struct kv_http_resp *resp, const char *name, const char *value);
 /* Adds a response header even when one of that name exists (Set-Cookie). */
 void kv_http_resp_header_add(struct kv_http_resp *resp, const char *name, const char *value);
-/* The client's IP address as text into out ("" when unknown). */
+/* The client's IP address as text into out ("" when unknown): the TCP peer, or behind a
+ * trusted proxy the address its forwarding header names (kv_http_forwarded_client). Every
+ * use of "the client's address" (allowed IP addresses, the sign-in rate limit, a session's
+ * device) goes through this. */
 void kv_http_req_client(const struct kv_http_req *req, char *out, size_t outlen);
+/* The peer's own address (the TCP connection's other end) into out ("" when unknown). */
+void kv_http_req_peer(const struct kv_http_req *req, char *out, size_t outlen);
+
+/* Which forwarding header trusted proxies write (config proxy_header). */
+#define KV_PROXY_XFF 0       /* X-Forwarded-For: a, b, c */
+#define KV_PROXY_FORWARDED 1 /* RFC 7239 Forwarded: for=a, for="[2001:db8::1]:4711" */
+/* The client address behind trusted proxies (client_addr.c). peer is the TCP peer; trusted a
+ * canonical CIDR list (util/cidr.h; "" = no proxy trusted); header all values of the kind's
+ * header joined by ", " in the order received (NULL when absent). Unless peer is in trusted,
+ * out is peer and the header is not read (a client cannot name itself). Otherwise the header
+ * is read from the right: trusted hops are passed over, the first address that is not trusted
+ * is the client; when every hop is trusted, the leftmost. Returns 1 when out comes from the
+ * header, 0 when it is peer, -1 for a malformed header (an element that is not an address,
+ * "unknown", an obfuscated name, more than 64 elements): out is then the last hop that was
+ * read well (peer when none). */
+int kv_http_forwarded_client(const char *peer, const char *trusted, int kind, const char *header,
+                             char *out, size_t outlen);
 
 /* ---- NgDP ErrorMessage: the one shape of every error response ----
  * {code, message, fieldErrors: [{resource, field, code, message, rejectedValue}]}: every

@@ -153,6 +153,15 @@ void kv_http_resp_header_add(struct kv_http_resp *resp, const char *name, const 
 
 void kv_http_req_client(const struct kv_http_req *req, char *out, size_t outlen)
 {
+    if (req->client[0]) {
+        snprintf(out, outlen, "%s", req->client);
+        return;
+    }
+    kv_http_req_peer(req, out, outlen);
+}
+
+void kv_http_req_peer(const struct kv_http_req *req, char *out, size_t outlen)
+{
     const union MHD_ConnectionInfo *ci =
         req->conn ? MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)
                   : NULL;

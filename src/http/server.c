@@ -32,6 +32,7 @@
  */
 #include "http/server.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -49,6 +50,7 @@
 #include <microhttpd.h>
 
 #include "http/http_int.h"
+#include "util/cidr.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/xmalloc.h"
@@ -62,6 +64,9 @@ struct track {
     MHD_socket fd;               /* the connection's socket */
     int64_t deadline_ms;         /* monotonic ms by which the current phase must end; 0 none */
     int reaped;                  /* shut down by the reaper */
+    int proxy;                   /* the peer is a trusted proxy */
+    char peer[64];               /* the peer's address */
+    char fwd[64];                /* behind a proxy: the client of the request in flight, "" */
 };
 
 struct kv_http_server {
@@ -141,6 +146,119 @@ static void set_deadline(struct kv_http_server *srv, struct MHD_Connection *conn
     pthread_mutex_unlock(&srv->mu);
 }
 
+static int proxies_trusted(const struct kv_http_server *srv)
+{
+    return srv->cfg.trusted_proxies && srv->cfg.trusted_proxies[0];
+}
+
+static void addr_text(const struct sockaddr *sa, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)outlen);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)outlen);
+}
+
+/* With trusted proxies, max_per_ip is kuvert's own (libmicrohttpd's would hold every proxy to
+ * it): a peer that is not a trusted proxy may have max_per_ip connections open. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+    struct kv_http_server *srv = cls;
+    char a[64];
+    struct track *t;
+    unsigned n = 0;
+
+    (void)len;
+    if (!proxies_trusted(srv) || srv->cfg.max_per_ip == 0)
+        return MHD_YES;
+    addr_text(sa, a, sizeof(a));
+    if (kv_cidr_list_allows(srv->cfg.trusted_proxies, a))
+        return MHD_YES;
+    pthread_mutex_lock(&srv->mu);
+    for (t = srv->tracks.next; t != &srv->tracks; t = t->next)
+        n += strcmp(t->peer, a) == 0;
+    pthread_mutex_unlock(&srv->mu);
+    if (n < srv->cfg.max_per_ip)
+        return MHD_YES;
+    kv_log(KV_LOG_WARN, "refused a connection from %s: %u open (max_conn_per_ip)", a, n);
+    return MHD_NO;
+}
+
+struct header_collect {
+    const char *name;
+    struct kv_buf *out;
+};
+
+static enum MHD_Result collect_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct header_collect *c = cls;
+
+    (void)kind;
+    if (key && value && strcasecmp(key, c->name) == 0) {
+        if (c->out->len)
+            (void)kv_buf_puts(c->out, ", ");
+        (void)kv_buf_puts(c->out, value);
+    }
+    return MHD_YES;
+}
+
+/* Every line of header name, joined by ", " in the order received (RFC 9110 5.3). */
+static void collect_header(struct MHD_Connection *conn, const char *name, struct kv_buf *out)
+{
+    struct header_collect c = {name, out};
+
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_one, &c);
+}
+
+/* The client address of a request (req->client), and behind a trusted proxy the limit of
+ * max_per_ip requests at once from one forwarded client. 0, or -1 with resp filled. */
+static int admit_client(struct kv_http_server *srv, struct MHD_Connection *conn,
+                        struct reqctx *ctx, struct kv_http_resp *resp)
+{
+    const union MHD_ConnectionInfo *si =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct track *t = si ? si->socket_context : NULL, *o;
+    struct kv_buf h;
+    const char *name = srv->cfg.proxy_header == KV_PROXY_FORWARDED ? "Forwarded"
+                                                                    : "X-Forwarded-For";
+    unsigned n = 0;
+    int rc;
+
+    ctx->req.conn = conn;
+    kv_http_req_peer(&ctx->req, ctx->req.client, sizeof(ctx->req.client));
+    if (!t || !t->proxy)
+        return 0;
+    kv_buf_init(&h, 64 * 1024);
+    collect_header(conn, name, &h);
+    rc = kv_http_forwarded_client(t->peer, srv->cfg.trusted_proxies, srv->cfg.proxy_header,
+                                  h.len ? h.buf : NULL, ctx->req.client,
+                                  sizeof(ctx->req.client));
+    kv_buf_release(&h);
+    if (rc < 0)
+        kv_log(KV_LOG_WARN, "%s: malformed %s from proxy %s: client taken as %s", ctx->id, name,
+               t->peer, ctx->req.client);
+    if (srv->cfg.max_per_ip == 0)
+        return 0;
+    pthread_mutex_lock(&srv->mu);
+    for (o = srv->tracks.next; o != &srv->tracks; o = o->next)
+        n += strcmp(o->fwd, ctx->req.client) == 0;
+    if (n < srv->cfg.max_per_ip)
+        snprintf(t->fwd, sizeof(t->fwd), "%s", ctx->req.client);
+    pthread_mutex_unlock(&srv->mu);
+    if (n < srv->cfg.max_per_ip)
+        return 0;
+    kv_log(KV_LOG_WARN, "%s: %s has %u requests in flight through proxies (max_conn_per_ip)",
+           ctx->id, ctx->req.client, n);
+    kv_http_resp_error(resp, 429, "TOO_MANY_REQUESTS",
+                       "too many requests at once from this client address: retry later", NULL);
+    kv_http_resp_header(resp, "Retry-After", KV_HTTP_RETRY_AFTER);
+    return -1;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
@@ -150,8 +268,12 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         t = kv_xcalloc(1, sizeof(*t));
         t->fd = ci ? ci->connect_fd : MHD_INVALID_SOCKET;
+        addr_text(ai ? ai->client_addr : NULL, t->peer, sizeof(t->peer));
+        t->proxy = proxies_trusted(srv) && kv_cidr_list_allows(srv->cfg.trusted_proxies, t->peer);
         pthread_mutex_lock(&srv->mu);
         t->deadline_ms =
             srv->cfg.header_timeout_ms > 0 ? now_ms() + srv->cfg.header_timeout_ms : 0;
@@ -515,6 +637,8 @@ static enum MHD_Result admit(struct kv_http_server *srv, struct MHD_Connection *
     kv__http_resp_init(&resp);
     if (frame_check(conn, nul_target, &resp))
         return refuse(srv, conn, ctx, &resp, 0);
+    if (admit_client(srv, conn, ctx, &resp) < 0)
+        return refuse(srv, conn, ctx, &resp, 1);
     has_cl = content_length(conn, &cl);
     if (has_cl < 0) {
         kv_http_resp_error(&resp, 400, "BAD_REQUEST", "Content-Length is not a number", NULL);
@@ -748,6 +872,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     body_drop(srv, ctx);
     if (ctx->refused)
         kv__http_resp_release(&ctx->pending);
+    if (ctx->req.client[0]) { /* the request no longer counts for its forwarded client */
+        const union MHD_ConnectionInfo *si =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        struct track *t = si ? si->socket_context : NULL;
+        if (t && t->fwd[0]) {
+            pthread_mutex_lock(&srv->mu);
+            t->fwd[0] = '\0';
+            pthread_mutex_unlock(&srv->mu);
+        }
+    }
     free(ctx->path);
     free(ctx->path_copy);
     free(ctx);
@@ -971,7 +1105,9 @@ int kv_http_server_start(const struct kv_http_config *cfg, struct kv_http_server
              * headers meet a reset more often: docs/send-api.md.) */
             {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
             {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
-            {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)cfg->max_per_ip, NULL},
+            /* With trusted proxies the limit is kuvert's own (accept_policy, admit_client). */
+            {MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+             (intptr_t)(proxies_trusted(srv) ? 0 : cfg->max_per_ip), NULL},
             {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)((cfg->conn_timeout_ms + 999) / 1000),
              NULL},
             {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
@@ -980,8 +1116,8 @@ int kv_http_server_start(const struct kv_http_config *cfg, struct kv_http_server
         };
         if (!pool) /* no pool: end the list before it */
             opts[10].option = MHD_OPTION_END;
-        srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts,
-                                  MHD_OPTION_END);
+        srv->d = MHD_start_daemon(flags, 0, accept_policy, srv, on_request, srv,
+                                  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     }
     if (!srv->d) {
         rc = kv_err_set(err, KV_EIO, "cannot listen on %s (address in use or not available)",

@@ -38,7 +38,12 @@ struct kv_http_config {
     uint64_t body_memory;             /* all request bodies in flight together, bytes (503) */
     unsigned max_connections;         /* connections at once */
     unsigned max_per_ip;              /* connections at once from one client address; 0 = no
-                                         limit */
+                                         limit. Behind trusted proxies: requests at once from
+                                         one forwarded client, the proxies themselves exempt */
+    const char *trusted_proxies;      /* canonical CIDR list (util/cidr.h) of reverse proxies
+                                         whose forwarding header names the client; ""/NULL:
+                                         none (the TCP peer is the client) */
+    int proxy_header;                 /* KV_PROXY_XFF or KV_PROXY_FORWARDED */
     int64_t conn_timeout_ms;          /* idle connection timeout */
     int64_t header_timeout_ms;        /* request line + headers deadline; 0 = none */
     int64_t body_timeout_ms;          /* body deadline after the headers; 0 = none */

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "util/buf.h"
+#include "util/cidr.h"
 #include "util/clock.h"
 #include "util/url.h"
 
@@ -47,7 +48,15 @@ static const struct kv_conf_entry table[] = {
      "KUVERT_CONN_TIMEOUT", NULL, 0, "idle HTTP connection timeout"},
     {"max_conn_per_ip", KV_CONF_INT, "256", OFF(max_conn_per_ip), 0, 100000, NULL,
      "KUVERT_MAX_CONN_PER_IP", NULL, 0,
-     "concurrent HTTP connections from one client address (0: no limit)"},
+     "concurrent HTTP connections from one client address (0: no limit); behind trusted "
+     "proxies, requests at once from one forwarded client"},
+    {"trusted_proxies", KV_CONF_CIDR, "", OFF(trusted_proxies), 0, 0, NULL,
+     "KUVERT_TRUSTED_PROXIES", "--trusted-proxies", 0,
+     "reverse proxies (addresses/CIDR networks) whose forwarding header names the client; "
+     "empty: none, the TCP peer is the client (docs/http.md)"},
+    {"proxy_header", KV_CONF_ENUM, "x-forwarded-for", OFF(proxy_header), 0, 0,
+     "x-forwarded-for|forwarded", "KUVERT_PROXY_HEADER", NULL, 0,
+     "the header trusted proxies write: X-Forwarded-For or RFC 7239 Forwarded"},
     {"header_timeout", KV_CONF_DURATION, "30s", OFF(header_timeout), 0, DAY_MS, NULL,
      "KUVERT_HEADER_TIMEOUT", NULL, 0,
      "a request's line and headers must arrive within this of the connection opening or the "
@@ -272,6 +281,16 @@ static int set_entry(struct kv_conf *c, const struct kv_conf_entry *e, const cha
                               value, (long long)e->min, (long long)e->max);
         memcpy(field, &v, sizeof(int64_t));
         break;
+    case KV_CONF_CIDR: {
+        char canon[KV_CIDR_TEXT_MAX], msg[160];
+        if (kv_cidr_list_canon(value, canon, sizeof(canon), msg, sizeof(msg)) < 0)
+            return kv_err_set(err, KV_EINVAL, "%s: %s", e->name, msg);
+        if (strlen(canon) >= e->size)
+            return kv_err_set(err, KV_EINVAL, "%s: value longer than %zu bytes", e->name,
+                              e->size - 1);
+        memcpy(field, canon, strlen(canon) + 1);
+        break;
+    }
     case KV_CONF_ENUM:
         if (!in_choices(e->choices, value))
             return kv_err_set(err, KV_EINVAL, "%s: \"%s\" is not one of %s", e->name, value,
@@ -466,6 +485,7 @@ static const char *type_name(enum kv_conf_type t)
     case KV_CONF_STRING: return "string";
     case KV_CONF_PATH: return "path";
     case KV_CONF_ENUM: return "enum";
+    case KV_CONF_CIDR: return "cidr";
     }
     return "?";
 }

@@ -40,7 +40,8 @@ enum kv_conf_type {
     KV_CONF_DURATION, /* milliseconds, written as "30s", "5m", "500ms", "1h", in [min, max] */
     KV_CONF_STRING,   /* free text */
     KV_CONF_PATH,     /* file-system path */
-    KV_CONF_ENUM      /* one of a '|'-separated list in the entry's choices */
+    KV_CONF_ENUM,     /* one of a '|'-separated list in the entry's choices */
+    KV_CONF_CIDR      /* list of IP addresses and networks, kept canonical (util/cidr.h) */
 };
 
 struct kv_conf {
@@ -54,6 +55,9 @@ struct kv_conf {
     int64_t max_connections;          /* concurrent HTTP connections */
     int64_t conn_timeout;             /* idle connection timeout, ms */
     int64_t max_conn_per_ip;          /* concurrent connections from one address, 0 = any */
+    char trusted_proxies[KV_CONF_STR_MAX]; /* reverse proxies whose forwarding header names the
+                                              client (canonical CIDR list), "" = none */
+    char proxy_header[20];            /* "x-forwarded-for" or "forwarded" */
     int64_t header_timeout;           /* request line + headers deadline, ms, 0 = none */
     int64_t body_timeout;             /* request body deadline after the headers, ms, 0 = none */
     int64_t body_memory;              /* request bodies in flight together, bytes */
