@@ -43,6 +43,7 @@ extern const struct kv_http_route kv_web_routes[];                /* web/pages.c
 extern const struct kv_http_route kv_web_rights_routes[];         /* web/rights_common.c */
 extern const struct kv_http_route kv_web_aa_routes[];             /* web/aa_common.c */
 extern const struct kv_http_route kv_web_post_routes[];           /* web/post_folder.c */
+extern const struct kv_http_route kv_web_post_write_routes[];     /* web/post_write.c */
 extern const struct kv_http_route kv_web_notify_routes[];         /* web/post_settings.c */
 extern const struct kv_http_route kv_web_asset_routes[];          /* web/assets.c */
 extern const struct kv_http_route kv_web_devices_routes[];        /* web/adgangsportal.c */

@@ -37,6 +37,7 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 #include "web/login.h"
+#include "web/post_write.h"
 #include "web/who.h"
 
 /* A Basic credential as some clients send it, made canonical for kv_system_authenticate: the
@@ -340,6 +341,8 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
         p = kv_xcalloc(1, sizeof(*p));
         p->kind = KV__PRINCIPAL_PAGE;
         rc = kv_web_gate(route->access, req, resp, &p->who);
+        if (rc == 0) /* a letter larger than its contact point takes: 413 before the body */
+            rc = kv_web_post_write_admit(req, resp, &p->who);
         if (rc < 0) {
             free(p);
             return rc;

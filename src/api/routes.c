@@ -27,6 +27,7 @@ const struct kv_http_route *const kv_api_route_tables[] = {
     kv_web_rights_routes,
     kv_web_aa_routes,
     kv_web_post_routes,
+    kv_web_post_write_routes,
     kv_web_notify_routes,
     kv_web_asset_routes,
     kv_web_devices_routes,

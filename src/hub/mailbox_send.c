@@ -91,6 +91,29 @@ static int load_point(struct kv_db *db, const char *id, const char *audience, st
     return rc == KV_ROW ? 0 : kv_err_set(err, KV_ENOTFOUND, "no such contact point");
 }
 
+int kv_mbox_send_point(struct kv_db *db, const struct kv_mbox_owner *owner,
+                       const char *point_id, struct kv_mbox_point *out, struct kv_err *err)
+{
+    struct target t;
+    int rc;
+
+    memset(&t, 0, sizeof(t));
+    memset(out, 0, sizeof(*out));
+    if (!point_id || strlen(point_id) != 36)
+        return kv_err_set(err, KV_ENOTFOUND, "no such contact point");
+    rc = load_point(db, point_id, strcmp(owner->type, "CPR") == 0 ? "citizen" : "company", &t,
+                    err);
+    if (rc < 0)
+        return rc;
+    kv_str_copy(out->id, sizeof(out->id), t.point_id);
+    kv_str_copy(out->org, sizeof(out->org), t.org);
+    kv_str_copy(out->org_label, sizeof(out->org_label), t.org_label);
+    kv_str_copy(out->name, sizeof(out->name), t.point_name);
+    out->max_mb = t.max_mb;
+    out->max_att = t.max_att;
+    return 0;
+}
+
 /* The writer's mailbox; refuses (KV_EPERM) unless it is REGISTERED. 1 when refused. */
 static int writer_mailbox(struct kv_db *db, const struct kv_mbox_owner *owner,
                           struct kv_mailbox *mb, struct answer *a, struct kv_err *err)

@@ -43,6 +43,7 @@
 #include "util/err.h"
 #include "util/problem.h"
 
+struct kv_db;
 struct kv_hub;
 struct kv_mbox_owner;
 
@@ -85,6 +86,22 @@ struct kv_mbox_sent {
 
 /* Frees what s owns; idempotent. */
 void kv_mbox_sent_release(struct kv_mbox_sent *s);
+
+/* A contact point as a writer sees it before writing (the limits a form shows). */
+struct kv_mbox_point {
+    char id[37];           /* contact point id (lower-case UUID) */
+    char org[9];           /* its organisation's CVR */
+    char org_label[257];   /* the organisation's name */
+    char name[257];        /* the point's name */
+    int64_t max_mb;        /* memoSizeThresholdMB (MB = KV_MBOX_SEND_MB bytes of decoded files,
+                              the text included); 0 = none, KV_MBOX_SEND_DECODED_MAX applies */
+    int64_t max_att;       /* allowedNumberOfAttachments */
+};
+
+/* Contact point point_id when it is active and open to owner's audience (citizen for CPR,
+ * company for CVR), as kv_mbox_send_new finds it: 0 with *out filled, or KV_ENOTFOUND. */
+int kv_mbox_send_point(struct kv_db *db, const struct kv_mbox_owner *owner,
+                       const char *point_id, struct kv_mbox_point *out, struct kv_err *err);
 
 /* A new letter from owner to contact point point_id. */
 int kv_mbox_send_new(struct kv_hub *hub, const struct kv_mbox_owner *owner,

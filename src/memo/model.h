@@ -460,6 +460,13 @@ int kv_memo_build_action(struct kv_memo_message *msg, const char *label, const c
 /* MIME type for filename's extension (case-insensitive), "application/octet-stream" when
  * unknown. Returns a static string. */
 const char *kv_memo_guess_mime(const char *filename);
+/* 1 when filename's extension (case-insensitive) is on NgDP's allow-list of file types and is
+ * not an executable or macro type (the rules NGDP-FILE-EXT, NGDP-FILE-EXECUTABLE; the list is
+ * in docs/memo-rules.md), else 0. rules_files.c. */
+int kv_memo_file_ext_allowed(const char *filename);
+/* The allow-listed extensions as ".pdf,.txt,..." into out (n bytes; 256 hold them all), e.g.
+ * for a form's accept attribute and to name the allowed types. */
+void kv_memo_file_ext_list(char *out, size_t n);
 /* Writes a random lowercase UUID v4 (getrandom) into out. 0 or KV_EIO. */
 int kv_memo_uuid_v4(char out[37], struct kv_err *err);
 /* Writes the current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into out. */

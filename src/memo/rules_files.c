@@ -12,9 +12,11 @@
  * base64 validator (util/base64.h kv_b64_scan_*, sixteen bytes at a time, no allocation) is
  * fed the content's text nodes in order.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "memo/model.h"
 #include "memo/rules_int.h"
 #include "util/base64.h"
 
@@ -99,6 +101,48 @@ static int ext_allowed(const char *ext)
         if (type_has_ext((int)i, ext))
             return 1;
     return 0;
+}
+
+int kv_memo_file_ext_allowed(const char *filename)
+{
+    const char *dot = filename ? strrchr(filename, '.') : NULL;
+    char ext[16];
+    size_t i, n;
+
+    if (!dot || !dot[1] || (n = strlen(dot + 1)) >= sizeof(ext))
+        return 0;
+    for (i = 0; i <= n; i++) {
+        char c = dot[1 + i];
+        ext[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    return !ext_in(ext, executable_exts, sizeof(executable_exts) / sizeof(executable_exts[0])) &&
+           ext_allowed(ext);
+}
+
+void kv_memo_file_ext_list(char *out, size_t n)
+{
+    size_t i, k, used = 0;
+
+    if (n == 0)
+        return;
+    out[0] = '\0';
+    for (i = 0; i < N_TYPES; i++)
+        for (k = 0; types[i].ext[k]; k++) {
+            const char *e = types[i].ext[k];
+            char dotted[16];
+            size_t j, l;
+            int seen = 0;
+
+            for (j = 0; j < i && !seen; j++) /* each extension once (xml, rtf twice) */
+                seen = type_has_ext((int)j, e);
+            if (seen)
+                continue;
+            l = (size_t)snprintf(dotted, sizeof(dotted), "%s.%s", used ? "," : "", e);
+            if (used + l + 1 > n)
+                return;
+            memcpy(out + used, dotted, l + 1);
+            used += l;
+        }
 }
 
 /* ---------------------------------------------------------------- file names */

@@ -37,6 +37,8 @@ int kv__post_begin(struct kv__post *pp, struct kv_http_req *req, struct kv_http_
                    unsigned flags);
 void kv__post_end(struct kv__post *pp);
 
+/* Whose mailbox principal p reads (see above): 0 with *owner filled, KV_EPERM for nobody's. */
+int kv__post_owner(const struct kv_principal *p, struct kv_mbox_owner *owner);
 /* A form field (percent-decoded); "" when absent or too long. */
 void kv__post_field(const struct kv__post *pp, const char *name, char *out, size_t n);
 /* Formats a time (ms since the epoch, UTC) as "YYYY-MM-DD HH:MM" Danish time. */

@@ -33,6 +33,7 @@
 #include "util/log.h"
 #include "web/i18n.h"
 #include "web/logo.h"
+#include "web/post_write.h"
 #include "web/who.h"
 
 #define PAGE KV_ROUTE_PAGE
@@ -68,6 +69,28 @@ const struct kv_http_route kv_web_post_routes[] = {
     {NULL, NULL, NULL, NULL, 0, NULL},
 };
 
+int kv__post_owner(const struct kv_principal *p, struct kv_mbox_owner *owner)
+{
+    memset(owner, 0, sizeof(*owner));
+    if (p->kind == KV_PRINCIPAL_CITIZEN && p->mbox_id[0]) {
+        /* a helper in the mailbox they switched to (who.c re-checked the access) */
+        snprintf(owner->type, sizeof(owner->type), "%s", p->mbox_type);
+        snprintf(owner->id, sizeof(owner->id), "%s", p->mbox_id);
+        snprintf(owner->rep_cpr, sizeof(owner->rep_cpr), "%s", p->cpr);
+        snprintf(owner->rep_name, sizeof(owner->rep_name), "%s", p->name);
+    } else if (p->kind == KV_PRINCIPAL_CITIZEN && p->cpr[0]) {
+        snprintf(owner->type, sizeof(owner->type), "CPR");
+        snprintf(owner->id, sizeof(owner->id), "%s", p->cpr);
+    } else if ((p->kind == KV_PRINCIPAL_EMPLOYEE || p->kind == KV_PRINCIPAL_COMPANY_USER) &&
+               p->org_cvr[0]) {
+        snprintf(owner->type, sizeof(owner->type), "CVR");
+        snprintf(owner->id, sizeof(owner->id), "%s", p->org_cvr);
+    } else {
+        return KV_EPERM;
+    }
+    return 0;
+}
+
 int kv__post_begin(struct kv__post *pp, struct kv_http_req *req, struct kv_http_resp *resp,
                    unsigned flags)
 {
@@ -87,20 +110,7 @@ int kv__post_begin(struct kv__post *pp, struct kv_http_req *req, struct kv_http_
         kv_web_error(&pp->ctx, 403);
         return 0;
     }
-    if (p->kind == KV_PRINCIPAL_CITIZEN && p->mbox_id[0]) {
-        /* a helper in the mailbox they switched to (who.c re-checked the access) */
-        snprintf(pp->owner.type, sizeof(pp->owner.type), "%s", p->mbox_type);
-        snprintf(pp->owner.id, sizeof(pp->owner.id), "%s", p->mbox_id);
-        snprintf(pp->owner.rep_cpr, sizeof(pp->owner.rep_cpr), "%s", p->cpr);
-        snprintf(pp->owner.rep_name, sizeof(pp->owner.rep_name), "%s", p->name);
-    } else if (p->kind == KV_PRINCIPAL_CITIZEN && p->cpr[0]) {
-        snprintf(pp->owner.type, sizeof(pp->owner.type), "CPR");
-        snprintf(pp->owner.id, sizeof(pp->owner.id), "%s", p->cpr);
-    } else if ((p->kind == KV_PRINCIPAL_EMPLOYEE || p->kind == KV_PRINCIPAL_COMPANY_USER) &&
-               p->org_cvr[0]) {
-        snprintf(pp->owner.type, sizeof(pp->owner.type), "CVR");
-        snprintf(pp->owner.id, sizeof(pp->owner.id), "%s", p->org_cvr);
-    } else {
+    if (kv__post_owner(p, &pp->owner) < 0) {
         kv_web_error(&pp->ctx, 403);
         return 0;
     }
@@ -211,6 +221,7 @@ static void folder_nav(struct kv__post *pp, const char *current, const struct kv
             kv_html(h, ", %D %m", unread, N_("unread"));
         kv_html(h, ")</span></a></li>\n");
     }
+    kv__post_drafts_nav(pp, 0); /* post_drafts.c */
     kv_html(h, "</ul></nav>\n");
 }
 
@@ -273,6 +284,8 @@ int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp)
     if (pp.ctx.principal.kind == KV_PRINCIPAL_CITIZEN)
         kv_html(h, " · <a href=\"/post/adgang\">%m</a>", N_("Access to post"));
     kv_html(h, " · <a href=\"/post/indstillinger/\">%m</a>", N_("Notifications"));
+    if (kv__post_may_write(&pp)) /* writing and drafts: post_write.c */
+        kv_html(h, " · <a href=\"/post/skriv\">%m</a>", N_("Write a letter"));
     kv_html(h, "</p>\n");
     kv_html(h, "<div class=\"row\"><div class=\"col-12 col-lg-3\">\n");
     folder_nav(&pp, f->key, &counts);
