@@ -19,7 +19,10 @@
  * messageUUID, transmission id, recipient, mailbox, times and read state, and the MeMo body
  * with its messageUUID and recipient rewritten), its receipt, its events (the seed's three,
  * renumbered at the end of the log), and for a letter to the authority its recipient_queue
- * row; migration 037's trigger keeps mailbox_counts as for every letter the hub writes. The
+ * row; mailbox_counts (migration 037) and recipient_queue_counts (055) get what their triggers
+ * would add (SQLite: the triggers themselves; PostgreSQL: the same sums in one statement per
+ * chunk, since a trigger's upsert of one row thousands of times in one transaction walks an
+ * ever longer version chain, which the hub's small batches never do). The
  * copy names columns from the live schema, so columns added later are copied too. Letter
  * number i goes to: i % 10 == 0 the big mailbox (so it holds a tenth of the store: 1 M at
  * 10 M), i % 10 == 1 the authority (queued for pull system i % PULL_SYSTEMS), otherwise one of
@@ -569,7 +572,31 @@ static void add_chunk(struct ctx *c, const struct seeds *sd, int64_t lo, int64_t
                  "letters l, recipient_queue s WHERE s.letter_id = %" PRId64 " AND l.id BETWEEN "
                  "?3 + 1 AND ?3 + ?2 - ?1 + 1 AND l.recipient_type = 'CVR'",
                  sd->letter_p);
+        /* as for mailbox_counts above: migration 055's counts per system in one statement */
+        int counted = c->pg && scalar(c, "SELECT COUNT(*) FROM information_schema.tables WHERE "
+                                         "table_schema = current_schema() AND table_name = "
+                                         "'recipient_queue_counts'", NULL, 0) == 1;
+
+        if (counted)
+            exec_sql(c, "ALTER TABLE recipient_queue DISABLE TRIGGER recipient_queue_counts_track");
         copy_rows(c, "recipient_queue", ov, 5, from, lo, hi, before_id, 0);
+        if (counted) {
+            static const char sql[] =
+                "INSERT INTO recipient_queue_counts (system_id, listed) SELECT q.system_id, "
+                "COUNT(*) FROM recipient_queue q WHERE q.letter_id BETWEEN ?1 + 1 AND ?2 AND "
+                "q.state <> 'DELETED' GROUP BY q.system_id ON CONFLICT (system_id) DO UPDATE "
+                "SET listed = recipient_queue_counts.listed + EXCLUDED.listed";
+            struct kv_stmt *st;
+
+            exec_sql(c, "ALTER TABLE recipient_queue ENABLE TRIGGER recipient_queue_counts_track");
+            if (kv_db_prepare(c->db, sql, &st, &c->err) < 0)
+                die("queue counts", &c->err);
+            kv_stmt_bind_int64(st, 1, before_id);
+            kv_stmt_bind_int64(st, 2, before_id + hi - lo + 1);
+            if (kv_stmt_step(st, &c->err) < 0)
+                die("queue counts", &c->err);
+            kv_stmt_done(st);
+        }
     }
     if (kv_db_commit(c->db, &c->err) < 0)
         die("commit", &c->err);

@@ -269,10 +269,16 @@ int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t pag
     rc = note_fetch(db, system_id, now, err);
     if (rc < 0)
         return rc;
-    /* Exact count, index-only (recipient_queue_list): no letters row is read. */
+    /* Exact count without walking the queue (migration 055): the rows not deleted, kept per
+     * system by triggers, less those not visible now (recalled, or a value date ahead), which
+     * index recipient_queue_unlisted finds among themselves. */
     rc = kv_db_prepare(db,
-                       "SELECT COUNT(*) FROM recipient_queue q WHERE q.system_id = ? "
-                       "AND q.state <> 'DELETED' " VISIBLE,
+                       "SELECT COALESCE((SELECT c.listed FROM recipient_queue_counts c "
+                       "WHERE c.system_id = ?1), 0) "
+                       "- (SELECT COUNT(*) FROM recipient_queue q WHERE q.system_id = ?1 "
+                       "AND q.state <> 'DELETED' AND q.visible_ms IS NULL) "
+                       "- (SELECT COUNT(*) FROM recipient_queue q WHERE q.system_id = ?1 "
+                       "AND q.state <> 'DELETED' AND q.visible_ms > ?2)",
                        &s, err);
     if (rc < 0)
         return rc;

@@ -401,6 +401,86 @@ static void test_visibility_and_oldest(void **state)
     assert_int_equal(kv_recipient_route(f->db, 999999, AUTH, NULL, &err), KV_ENOTFOUND);
 }
 
+/* recipient_queue_counts (migration 055, what totalElements is computed from) matches a count
+ * of the queue after every kind of change: routing, first fetch, deletion through the API,
+ * a row moved to another system and a row removed. Returns the number of systems checked. */
+static int counts_match(struct fx *f)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0};
+    int rc, n = 0;
+
+    /* every system with rows: the kept count equals a count (missing row = 0) */
+    assert_int_equal(kv_db_prepare(f->db,
+                                   "SELECT q.system_id, COUNT(*), COALESCE((SELECT c.listed "
+                                   "FROM recipient_queue_counts c WHERE c.system_id = "
+                                   "q.system_id), 0) FROM recipient_queue q WHERE q.state <> "
+                                   "'DELETED' GROUP BY q.system_id",
+                                   &s, &err),
+                     0);
+    while ((rc = kv_stmt_step(s, &err)) == KV_ROW) {
+        assert_true(kv_stmt_col_int64(s, 1) == kv_stmt_col_int64(s, 2));
+        n++;
+    }
+    assert_int_equal(rc, KV_DONE);
+    kv_stmt_done(s);
+    /* and no system without rows keeps a count other than 0 */
+    assert_int_equal(kv_db_prepare(f->db,
+                                   "SELECT COUNT(*) FROM recipient_queue_counts c WHERE "
+                                   "c.listed <> 0 AND NOT EXISTS (SELECT 1 FROM recipient_queue "
+                                   "q WHERE q.system_id = c.system_id AND q.state <> 'DELETED')",
+                                   &s, &err),
+                     0);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    assert_true(kv_stmt_col_int64(s, 0) == 0);
+    kv_stmt_done(s);
+    return n;
+}
+
+static void test_listed_counts(void **state)
+{
+    struct fx *f = *state;
+    struct kv_err err = {0};
+    char uuid[37];
+    char *body = NULL;
+    size_t len;
+    int i;
+
+    for (i = 0; i < 6; i++) {
+        snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-0000000000%02d", 40 + i);
+        assert_int_equal(kv_recipient_route(f->db, letter(f, uuid, AUTH), AUTH, NULL, &err), 0);
+    }
+    assert_int_equal(counts_match(f), 1);
+    assert_true(total(f) == 6);
+    /* first fetch (QUEUED -> DELIVERED) keeps it listed */
+    assert_int_equal(kv_recipient_get(f->db, f->dflt, "00000000-0000-4000-8000-000000000040",
+                                      &body, &len, &err),
+                     0);
+    free(body);
+    assert_true(total(f) == 6);
+    /* deleted through the API: no longer listed */
+    assert_int_equal(kv_recipient_delete(f->db, f->dflt, "00000000-0000-4000-8000-000000000041",
+                                         &err),
+                     0);
+    assert_true(total(f) == 5);
+    /* a row moved to the other system, one removed outright, one deleted row changed again */
+    assert_int_equal(kv_db_exec(f->db,
+                                "UPDATE recipient_queue SET system_id = (SELECT id FROM systems "
+                                "WHERE name = 'recipient " AUTH "' AND is_default = 0) WHERE "
+                                "letter_id = (SELECT id FROM letters WHERE message_uuid = "
+                                "'00000000-0000-4000-8000-000000000042'); "
+                                "DELETE FROM recipient_queue WHERE letter_id = (SELECT id FROM "
+                                "letters WHERE message_uuid = "
+                                "'00000000-0000-4000-8000-000000000043'); "
+                                "UPDATE recipient_queue SET attempts = 1, state = 'DELETED' "
+                                "WHERE letter_id = (SELECT id FROM letters WHERE message_uuid = "
+                                "'00000000-0000-4000-8000-000000000041')",
+                                &err),
+                     0);
+    assert_int_equal(counts_match(f), 2);
+    assert_true(total(f) == 3);
+}
+
 static void test_pull_health(void **state)
 {
     struct fx *f = *state;
@@ -557,6 +637,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_routing_choice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pull_operations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_visibility_and_oldest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_listed_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pull_health, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_group_commit, setup, teardown),
     };
