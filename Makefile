@@ -7,6 +7,7 @@
 #   make tsan             ThreadSanitizer build; runs the unit and black-box suites in it
 #   make fuzz             build the libFuzzer targets (clang) and fuzz for a bounded time
 #   make bench            build and run the benchmarks in bench/
+#   make bench-growth     only the growth series (BENCH_SCALE=100k | 1M | 10M, bench/growth.sh)
 #   make MODE=asan tests-build    build the kuvert binary and unit tests of one mode
 #
 # Warnings are errors everywhere, with gcc and with clang. Safe with -j2.
@@ -170,6 +171,12 @@ bench-build: $(BENCH_BINS)
 bench: deps
 	$(MAKE) MODE=release all bench-build
 	bench/run.sh
+
+# The growth series alone (bench/growth.sh): BENCH_SCALE=100k (default), 1M or 10M.
+.PHONY: bench-growth
+bench-growth: deps
+	$(MAKE) MODE=release all bench-build
+	bench/growth.sh
 
 clean:
 	rm -rf build

@@ -39,24 +39,10 @@ $BIN/stats_bench --letters "${BENCH_STATS_LETTERS:-10000000}"
 $BIN/mailbox_bench --letters "${BENCH_MAILBOX_LETTERS:-1000000}" \
     --others "${BENCH_MAILBOX_OTHERS:-1000000}"
 
-# --- send on PostgreSQL: 1, 2 and 3 nodes on one throw-away cluster (tests/pg_cluster.sh), the
-#     same letters and clients as the SQLite case above; CPU us per letter of kuvert and of
-#     PostgreSQL. BENCH_PG=0 skips it (no postgresql-15 installed). ---
-if [ "${BENCH_PG:-1}" != 0 ]; then
-    PGB=$(mktemp -d /tmp/kuvert-bench-pg.XXXXXX) && rmdir "$PGB"
-    trap 'tests/pg_cluster.sh stop "$PGB"' EXIT
-    PGURL=$(tests/pg_cluster.sh start "$PGB")
-    PM=$(head -n 1 "$PGB/data/postmaster.pid")
-    echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) (shared machines skew" \
-        "letters/s; CPU us per letter is the steadier figure), $(/usr/lib/postgresql/15/bin/postgres --version)"
-    for n in ${BENCH_PG_NODES:-1 2 3}; do
-        schema="bench_nodes_$n"
-        /usr/lib/postgresql/15/bin/psql -q -X -d "$PGURL" -c "CREATE SCHEMA $schema"
-        $BIN/send_bench --kuvert build/release/kuvert --seconds "${BENCH_SECONDS:-3}" \
-            --clients "${BENCH_CLIENTS:-16,128}" --db "$PGURL&options=-csearch_path%3D$schema" \
-            --nodes "$n" --pg-pid "$PM" 2>/dev/null
-    done
-fi
+# --- send on SQLite and on PostgreSQL with 1 and 3 nodes (BENCH_PG_NODES), one after the other in
+#     this run, on a throw-away cluster (tests/pg_cluster.sh); CPU us per letter of kuvert (nodes
+#     summed) and of PostgreSQL, and the ratios to SQLite. BENCH_PG=0: SQLite only. ---
+bench/send_nodes.sh
 
 # --- notify: letters published at one value-date midnight with a notice each; the notice outbox
 # drained to a local SMS gateway (notices/s); publication while the sender runs ---

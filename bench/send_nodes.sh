@@ -1,0 +1,69 @@
+#!/bin/sh
+# bench/send_nodes.sh: send with a durable 201 on SQLite (1 node) and on PostgreSQL with 1 and 3
+# nodes (BENCH_PG_NODES, default "1 3"), one after the other in this one run on this machine,
+# each on a fresh store (PostgreSQL: one throw-away cluster from tests/pg_cluster.sh, a schema
+# per case), the same letters and closed-loop clients (BENCH_NODES_CLIENTS, default 16, spread
+# round-robin over the nodes). Prints send_bench's own lines for each case, then a table:
+# letters/s, p99, CPU us per letter of the kuvert processes (all nodes summed) and of
+# PostgreSQL (the postmaster and its children), and the ratios to SQLite's. On a shared 2-core
+# machine letters/s follow the load; CPU us per letter is the figure to compare.
+set -eu
+cd "$(dirname "$0")/.."
+BIN=build/release/bench
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+secs=${BENCH_SECONDS:-3}
+clients=${BENCH_NODES_CLIENTS:-16}
+out=$(mktemp /tmp/kuvert-send-nodes.XXXXXX)
+PGB=
+cleanup() {
+    [ -n "$PGB" ] && tests/pg_cluster.sh stop "$PGB"
+    rm -f "$out"
+}
+trap cleanup EXIT INT TERM
+
+echo "send_nodes.sh: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)," \
+    "$("$PGBIN/postgres" --version 2>/dev/null || echo 'no PostgreSQL')"
+echo "case sqlite-1 load $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out"
+$BIN/send_bench --kuvert build/release/kuvert --seconds "$secs" --clients "$clients" 2>/dev/null |
+    tee -a "$out"
+if [ "${BENCH_PG:-1}" != 0 ]; then
+    PGB=$(mktemp -d /tmp/kuvert-bench-pg.XXXXXX) && rmdir "$PGB"
+    PGURL=$(tests/pg_cluster.sh start "$PGB")
+    PM=$(head -n 1 "$PGB/data/postmaster.pid")
+    for n in ${BENCH_PG_NODES:-1 3}; do
+        schema="bench_nodes_$n"
+        "$PGBIN/psql" -q -X -d "$PGURL" -c "CREATE SCHEMA $schema"
+        echo "case postgresql-$n load $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out"
+        $BIN/send_bench --kuvert build/release/kuvert --seconds "$secs" --clients "$clients" \
+            --db "$PGURL&options=-csearch_path%3D$schema" --nodes "$n" --pg-pid "$PM" 2>/dev/null |
+            tee -a "$out"
+    done
+fi
+
+# The table: one row per case and letter kind, from the lines above.
+awk -v clients="$clients" '
+/^case / { c = $2; load[c] = $4; order[++nc] = c; next }
+/^(Full|Min) 1\.2 +HTTP +[0-9]/ { k = $1 " " $2; rate[c, k] = $4; p99[c, k] = $6; kinds[k] = 1; next }
+/^(Full|Min) 1\.2 +CPU/ {
+    k = $1 " " $2
+    for (i = 1; i <= NF; i++) {
+        if ($i == "kuvert") ku[c, k] = $(i + 1)
+        if ($i == "postgres") pg[c, k] = $(i + 1)
+    }
+}
+END {
+    printf "\nsend_nodes.sh: %d clients, durable 201; ratios to SQLite 1 node of the same run\n", clients
+    printf "%-14s %-9s %6s %10s %8s %10s %10s %10s %8s %8s\n", "case", "letter", "load", \
+        "letters/s", "p99 ms", "kuvert us", "pg us", "total us", "x rate", "x us"
+    for (k in kinds) for (i = 1; i <= nc; i++) {
+        c = order[i]
+        if (!((c SUBSEP k) in rate)) continue
+        pgv = "-"
+        if ((c SUBSEP k) in pg) pgv = pg[c, k]
+        tot = ku[c, k] + pg[c, k]
+        b = "sqlite-1"; btot = ku[b, k] + pg[b, k]
+        printf "%-14s %-9s %6s %10s %8s %10s %10s %10s %8.2f %8.2f\n", c, k, load[c], rate[c, k], \
+            p99[c, k], ku[c, k], pgv, tot, \
+            (rate[b, k] > 0 ? rate[c, k] / rate[b, k] : 0), (btot > 0 ? tot / btot : 0)
+    }
+}' "$out"
