@@ -447,7 +447,7 @@ static void test_listed_counts(void **state)
     int i;
 
     for (i = 0; i < 6; i++) {
-        snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-0000000000%02d", 40 + i);
+        snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-00000000004%c", (char)('0' + i));
         assert_int_equal(kv_recipient_route(f->db, letter(f, uuid, AUTH), AUTH, NULL, &err), 0);
     }
     assert_int_equal(counts_match(f), 1);
