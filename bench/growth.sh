@@ -7,6 +7,9 @@
 #   growth_bench query   the big mailbox's counts, first page, page 50, opening a letter; an
 #                        ordinary mailbox's counts and first page; a pull system's list page
 #                        (p50/p99/max ms, in-process, one connection);
+#   web_bench --data     GET /post/ over HTTP, signed in as the big mailbox's owner (4
+#                        sessions): the first page of the inbox as the browser gets it, the
+#                        server's own time per page from its access log;
 #   send_bench --data    POST /apis/v1/memos/ with a durable 201 on that store (16 clients,
 #                        BENCH_SECONDS per letter kind): letters/s, p50/p99, CPU us per letter
 #                        of kuvert and of PostgreSQL;
@@ -72,6 +75,8 @@ for backend in $backends; do
         echo "=== growth: $backend at $n letters; load before the fill $(cut -d' ' -f1-3 /proc/loadavg)"
         $BIN/growth_bench fill --data "$D" "$@" --to "$n"
         $BIN/growth_bench query --data "$D" "$@" --passes "${BENCH_GROWTH_PASSES:-200}"
+        $BIN/web_bench --kuvert build/release/kuvert --data "$D" "$@" --cpr 2211771212 \
+            --sessions 4 --seconds "$secs" 2>/dev/null | grep 'server time\|pages/s'
         echo "send at $n letters (load $(cut -d' ' -f1-3 /proc/loadavg)):"
         # shellcheck disable=SC2086 # pgcpu is two words or none
         $BIN/send_bench --kuvert build/release/kuvert --data "$D" "$@" $pgcpu \

@@ -9,6 +9,10 @@
  * (the HTML; DKFDS assets are cached immutable and not fetched again).
  *
  *   web_bench [--kuvert PATH] [--sessions N] [--seconds S] [--path /post/]
+ *             [--data DIR [--db URL] --cpr CPR]
+ *
+ * --data runs on that existing data directory (and --db database) instead of a demo one, and
+ * signs every session in as CPR: growth.sh times the big mailbox's /post/ this way.
  *
  * Run from the repository root (bench/run.sh does).
  */
@@ -35,6 +39,7 @@ struct sess {
 
 static char base[128];
 static const char *page_path = "/post/";
+static const char *db_url; /* --db */
 static volatile int stop_flag;
 
 static double now_s(void)
@@ -154,8 +159,12 @@ static pid_t start_server(const char *kuvert, const char *dir, const char *log, 
         dup2(p[1], 1);
         close(p[0]);
         close(p[1]);
-        execl(kuvert, kuvert, "serve", "--data", dir, "--listen", "127.0.0.1:0", "--test-login",
-              "--set", "login_rate=100000", (char *)NULL);
+        if (db_url)
+            execl(kuvert, kuvert, "serve", "--data", dir, "--db", db_url, "--listen",
+                  "127.0.0.1:0", "--test-login", "--set", "login_rate=100000", (char *)NULL);
+        else
+            execl(kuvert, kuvert, "serve", "--data", dir, "--listen", "127.0.0.1:0",
+                  "--test-login", "--set", "login_rate=100000", (char *)NULL);
         _exit(127);
     }
     close(p[1]);
@@ -210,6 +219,7 @@ int main(int argc, char **argv)
     pid_t pid;
     long total = 0, fails = 0, k = 0, sn;
     double *all;
+    const char *given = NULL, *cpr = NULL;
 
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--kuvert") && i + 1 < argc)
@@ -220,20 +230,29 @@ int main(int argc, char **argv)
             secs = atof(argv[++i]);
         else if (!strcmp(argv[i], "--path") && i + 1 < argc)
             page_path = argv[++i];
+        else if (!strcmp(argv[i], "--data") && i + 1 < argc)
+            given = argv[++i];
+        else if (!strcmp(argv[i], "--db") && i + 1 < argc)
+            db_url = argv[++i];
+        else if (!strcmp(argv[i], "--cpr") && i + 1 < argc)
+            cpr = argv[++i];
         else {
             fprintf(stderr, "usage: web_bench [--kuvert PATH] [--sessions N] [--seconds S] "
-                            "[--path /post/]\n");
+                            "[--path /post/] [--data DIR [--db URL] --cpr CPR]\n");
             return 2;
         }
     }
-    if (sessions < 1 || sessions > MAX_SESSIONS || secs <= 0 || secs > 600)
+    if (sessions < 1 || sessions > MAX_SESSIONS || secs <= 0 || secs > 600 || (given && !cpr) ||
+        (given && strlen(given) >= sizeof(data)))
         return 2;
     if (!mkdtemp(dir))
         return 1;
     snprintf(data, sizeof(data), "%s/data", dir);
+    if (given)
+        snprintf(data, sizeof(data), "%s", given);
     snprintf(log, sizeof(log), "%s/server.log", dir);
     snprintf(cmd, sizeof(cmd), "%s demo --data %s >/dev/null 2>&1", kuvert, data);
-    if (system(cmd) != 0) {
+    if (!given && system(cmd) != 0) {
         fprintf(stderr, "web_bench: kuvert demo failed\n");
         return 1;
     }
@@ -248,7 +267,7 @@ int main(int argc, char **argv)
     for (i = 0; i < sessions; i++) {
         ss[i].cap = MAX_LAT / sessions;
         ss[i].lat = malloc(sizeof(double) * (size_t)ss[i].cap);
-        if (sign_in(&ss[i], cprs[i % 4]) < 0) {
+        if (sign_in(&ss[i], cpr ? cpr : cprs[i % 4]) < 0) {
             fprintf(stderr, "web_bench: sign-in %d failed\n", i);
             kill(pid, SIGTERM);
             return 1;
