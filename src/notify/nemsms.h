@@ -8,7 +8,8 @@
  *
  * Through the mailbox (API and pages) a number is confirmed by a 6-digit PIN sent to it by SMS
  * (hashed, 15 minutes, 5 attempts); a change keeps the old number until the new one is
- * confirmed. An operator (CLI) or citizen service sets a number without the PIN step. Events:
+ * confirmed. Citizen service (web/aa_nemsms.c) uses the same PIN step (the citizen at the desk
+ * reads the PIN out); only an operator (CLI) sets a number without it. Events:
  * NEM_SMS_CREATED / NEM_SMS_UPDATED / NEM_SMS_ACTIVATED / NEM_SMS_DELETED and
  * PINCODE_SENT_TO_MOBILE_NEM_SMS, subject "cpr:<cpr>", actor as given ("cpr:...", "cli", ...).
  *
@@ -30,7 +31,7 @@ struct kv_db;
  * (owned). */
 int kv_nemsms_json(struct kv_db *db, const char *cpr, json_t **out, struct kv_err *err);
 
-/* Subscribes cpr with mobile, or changes the number. verified = 1 (operator, citizen service):
+/* Subscribes cpr with mobile, or changes the number. verified = 1 (operator's CLI):
  * active at once; 0: a PIN is sent and the number waits for kv_nemsms_confirm (out_pin, 7
  * bytes, may be NULL, gets it: tests only). */
 int kv_nemsms_subscribe(struct kv_db *db, const char *cpr, const char *mobile, int verified,

@@ -11,6 +11,8 @@
  *   POST /administrativ-adgang/borgerservice/genregistrer  re-register
  *   POST /administrativ-adgang/borgerservice/adgang        grant a helper read / read-write
  *                                                          access (multipart: power of attorney)
+ *   POST /administrativ-adgang/borgerservice/nemsms[/...]  NemSMS on the citizen's behalf
+ *                                                          (aa_nemsms.c)
  *   GET/POST /administrativ-adgang/erhvervsservice[...]    the same for companies (CVR and
  *                                                          name; exemption for a limited period)
  *
@@ -163,6 +165,8 @@ static void status_page(struct kv_web_portal_page *aa, const struct kind *k,
             kv_html(h, "</tbody></table>\n");
         }
     }
+    if (!k->company) /* an exempt citizen can still use NemSMS (portals.md section 2.3) */
+        kv__aa_cs_nemsms_section(aa, st);
     if (strcmp(st->status, "REGISTERED") == 0) {
         kv_html(h, "<h2>%m</h2>\n<form method=\"post\" action=\"%u/fritag\">",
                 k->company ? N_("Exempt the company for a limited period")
@@ -277,14 +281,9 @@ static void status_page(struct kv_web_portal_page *aa, const struct kind *k,
 #undef ERR
 }
 
-/* One line of a receipt: a label and a value, either text or a msgid. */
-struct row {
-    const char *label, *text, *msgid;
-};
-
 /* The receipt page after an action. */
 static void receipt(struct kv_web_portal_page *aa, const struct kind *k,
-                    const struct kv_cs_status *st, const char *what_msgid, const struct row *rows,
+                    const struct kv_cs_status *st, const char *what_msgid, const struct kv__aa_row *rows,
                     size_t n)
 {
     struct kv_html *h = &aa->ctx.h;
@@ -449,7 +448,7 @@ static int exempt(struct kv_http_req *req, struct kv_http_resp *resp, const stru
     }
     snprintf(detail, sizeof(detail), "%d", n);
     {
-        const struct row rows[] = {
+        const struct kv__aa_row rows[] = {
             {N_("Reason"), NULL,
              strcmp(reason, "LEFT_THE_COUNTRY") == 0 ? N_("Left the country") : N_("Other reason")},
             {N_("The request came"), NULL,
@@ -558,7 +557,7 @@ static int grant(struct kv_http_req *req, struct kv_http_resp *resp, const struc
     }
     snprintf(detail, sizeof(detail), "%s (CPR %s)", hname, hcpr);
     {
-        const struct row rows[] = {
+        const struct kv__aa_row rows[] = {
             {N_("Helper"), detail, NULL},
             {N_("Access"), NULL, hp.write ? N_("Read and write") : N_("Read")},
             {N_("Until"), until, NULL},
@@ -607,4 +606,18 @@ int kv__aa_bs_exempt(struct kv_http_req *req, struct kv_http_resp *resp)
 int kv__aa_bs_register(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     return reregister(req, resp, &COMPANY);
+}
+
+void kv__aa_cs_owner_fields(struct kv_web_portal_page *aa, const struct kv_cs_status *st)
+{
+    owner_fields(aa, st);
+}
+int kv__aa_cs_owner(struct kv_web_portal_page *aa, struct kv_cs_status *st)
+{
+    return owner(aa, &CITIZEN, st);
+}
+void kv__aa_cs_receipt(struct kv_web_portal_page *aa, const struct kv_cs_status *st,
+                       const char *what_msgid, const struct kv__aa_row *rows, size_t n)
+{
+    receipt(aa, &CITIZEN, st, what_msgid, rows, n);
 }

@@ -30,7 +30,8 @@
  *   GET  /administrativ-adgang/borgerservice                  citizen service: look up by CPR
  *                                                             and name (POST), exempt,
  *                                                             re-register, grant access
- *                                                             (aa_citizen.c); .../erhvervsservice
+ *                                                             (aa_citizen.c), NemSMS
+ *                                                             (aa_nemsms.c); .../erhvervsservice
  *                                                             the same for companies
  *
  * The front page is open to anyone signed in (it says which functions the visitor's rights
@@ -257,6 +258,14 @@ const struct kv_http_route kv_web_aa_routes[] = {
      "web_aa_cs_register", PAGE, KV_ACCESS_CITIZEN_SERVICE},
     {"POST", "/administrativ-adgang/borgerservice/adgang", kv__aa_cs_grant, "web_aa_cs_grant",
      PAGE, KV_ACCESS_CITIZEN_SERVICE},
+    {"POST", "/administrativ-adgang/borgerservice/nemsms", kv__aa_cs_nemsms, "web_aa_cs_nemsms",
+     PAGE, KV_ACCESS_CITIZEN_SERVICE},
+    {"POST", "/administrativ-adgang/borgerservice/nemsms/nummer", kv__aa_cs_nemsms_number,
+     "web_aa_cs_nemsms_number", PAGE, KV_ACCESS_CITIZEN_SERVICE},
+    {"POST", "/administrativ-adgang/borgerservice/nemsms/bekraeft", kv__aa_cs_nemsms_confirm,
+     "web_aa_cs_nemsms_confirm", PAGE, KV_ACCESS_CITIZEN_SERVICE},
+    {"POST", "/administrativ-adgang/borgerservice/nemsms/fjern", kv__aa_cs_nemsms_remove,
+     "web_aa_cs_nemsms_remove", PAGE, KV_ACCESS_CITIZEN_SERVICE},
     {"GET", "/administrativ-adgang/erhvervsservice", kv__aa_bs_form, "web_aa_bs", PAGE,
      KV_ACCESS_BUSINESS_SERVICE},
     {"POST", "/administrativ-adgang/erhvervsservice", kv__aa_bs_lookup, "web_aa_bs", PAGE,

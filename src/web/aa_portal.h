@@ -82,4 +82,25 @@ int kv__aa_bs_lookup(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_bs_exempt(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_bs_register(struct kv_http_req *req, struct kv_http_resp *resp);
 
+/* What aa_nemsms.c shares with aa_citizen.c (citizen service, citizens only). */
+struct kv_cs_status;
+/* One line of a receipt: a label and a value, either text or a msgid. */
+struct kv__aa_row {
+    const char *label, *text, *msgid;
+};
+/* Loads the citizen named by the form's id and navn (no logging); 0 after answering 404/500
+ * when they do not match. */
+int kv__aa_cs_owner(struct kv_web_portal_page *aa, struct kv_cs_status *st);
+/* The csrf field and the citizen's number and name as hidden fields of an action form. */
+void kv__aa_cs_owner_fields(struct kv_web_portal_page *aa, const struct kv_cs_status *st);
+/* The printable receipt page after an action on st. */
+void kv__aa_cs_receipt(struct kv_web_portal_page *aa, const struct kv_cs_status *st,
+                       const char *what_msgid, const struct kv__aa_row *rows, size_t n);
+/* (aa_nemsms.c) the NemSMS section of the citizen's status page, and its pages */
+void kv__aa_cs_nemsms_section(struct kv_web_portal_page *aa, const struct kv_cs_status *st);
+int kv__aa_cs_nemsms(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_cs_nemsms_number(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_cs_nemsms_confirm(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__aa_cs_nemsms_remove(struct kv_http_req *req, struct kv_http_resp *resp);
+
 #endif

@@ -206,3 +206,98 @@ def test_access(cs):
     assert srv.post(CS, data={"csrf": "x" * 43, "id": METTE[0], "navn": METTE[1]}).status_code == 403
     assert not q(d, "SELECT 1 FROM events WHERE tag = 'CPR_LOOKED_UP'")
     assert page.status_code == 200
+
+
+@pytest.fixture
+def cs_sms(make_server, tmp_path):
+    from gateway_sink import GatewaySink
+    sms = GatewaySink("/sms").start()
+    d = str(tmp_path / "data")
+    run_cli(["demo"], data=d)
+    yield make_server(data_dir=d, args=["--test-login", "--sms-gateway", sms.url]), d, sms
+    sms.stop()
+
+
+def nem_events(d):
+    return q(d, "SELECT tag, actor, subject, props FROM events WHERE tag LIKE 'NEM_SMS_%%'"
+                " OR tag = 'PINCODE_SENT_TO_MOBILE_NEM_SMS' ORDER BY seq")
+
+
+def test_nemsms_on_the_citizens_behalf_with_the_pin_sent_to_the_number(cs_sms):
+    """Citizen service subscribes, changes and removes a citizen's NemSMS number (portals.md
+    section 2.3): the number is confirmed by the PIN sent to it, which the citizen reads out;
+    every step is an event with the employee as actor; opening the NemSMS data is a logged
+    look-up; a number and name that do not match are 404 and change nothing."""
+    srv, d, sms = cs_sms
+    sign_in(srv, BIRGIT)
+    page = lookup(srv, METTE)
+    assert "Ikke tilmeldt NemSMS." in page.text
+    form = {"csrf": csrf_of(page.text), "id": METTE[0], "navn": METTE[1]}
+    looked = len(q(d, "SELECT 1 FROM events WHERE tag = 'CPR_LOOKED_UP'"))
+    r = srv.post(CS + "/nemsms", data=form)
+    assert r.status_code == 200 and "Tilmeld NemSMS" in r.text
+    assert len(q(d, "SELECT 1 FROM events WHERE tag = 'CPR_LOOKED_UP'")) == looked + 1
+
+    # a name that does not match: 404, nothing sent or stored
+    bad = dict(form, navn="Mette Jensen", mobil="41234567")
+    for path in ("/nemsms", "/nemsms/nummer", "/nemsms/fjern"):
+        assert srv.post(CS + path, data=bad).status_code == 404, path
+    # no csrf: refused
+    assert srv.post(CS + "/nemsms/nummer", data={"id": METTE[0], "navn": METTE[1],
+                                                 "mobil": "41234567"}).status_code == 403
+    # not a Danish mobile number: refused by its field
+    for number in ("1234567", "12345678", "+4541234567", "4123456x"):
+        r = srv.post(CS + "/nemsms/nummer", data=dict(form, mobil=number))
+        assert r.status_code == 400 and 'id="cs-nem-mobile-error"' in r.text, number
+    assert not q(d, "SELECT 1 FROM nemsms_subscriptions WHERE cpr = ?", METTE[0])
+    assert not nem_events(d)
+
+    # the number: a PIN goes to it; it is not active until the PIN is given
+    r = srv.post(CS + "/nemsms/nummer", data=dict(form, mobil="41234567"))
+    assert r.status_code == 200 and "41234567" in r.text and 'id="cs-nem-pin"' in r.text
+    got = sms.wait_for(lambda ms: [m for m in ms if m["to"] == "41234567"], timeout=30)
+    assert got, "no PIN SMS"
+    pin = re.search(r"\d{6}", got[-1]["text"]).group(0)
+    row = q(d, "SELECT confirmed_ms, pending_mobile FROM nemsms_subscriptions WHERE cpr = ?",
+            METTE[0])[0]
+    assert row[0] is None and row[1] == "41234567"
+    wrong = "000000" if pin != "000000" else "111111"
+    r = srv.post(CS + "/nemsms/bekraeft", data=dict(form, pin=wrong))
+    assert r.status_code == 400 and 'id="cs-nem-pin-error"' in r.text
+    r = srv.post(CS + "/nemsms/bekraeft", data=dict(form, pin=pin))
+    assert r.status_code == 200 and "Kvittering" in r.text and "NemSMS aktiveret" in r.text
+    assert "41234567" in r.text and "Birgit Borgerservice" in r.text
+    row = q(d, "SELECT mobile, confirmed_ms FROM nemsms_subscriptions WHERE cpr = ?",
+            METTE[0])[0]
+    assert row[0] == "41234567" and row[1]
+    assert "NemSMS sendes til" in lookup(srv, METTE).text
+
+    # a change keeps the old number until the new one's PIN is given
+    r = srv.post(CS + "/nemsms/nummer", data=dict(form, mobil="51234567"))
+    assert r.status_code == 200
+    assert q(d, "SELECT mobile, pending_mobile FROM nemsms_subscriptions WHERE cpr = ?",
+             METTE[0])[0] == ("41234567", "51234567")
+
+    # removed
+    r = srv.post(CS + "/nemsms/fjern", data=form)
+    assert r.status_code == 200 and "NemSMS-tilmelding fjernet" in r.text
+    assert not q(d, "SELECT 1 FROM nemsms_subscriptions WHERE cpr = ?", METTE[0])
+    assert srv.post(CS + "/nemsms/fjern", data=form).status_code == 409
+
+    ev = nem_events(d)
+    assert [e[0] for e in ev] == ["NEM_SMS_CREATED", "PINCODE_SENT_TO_MOBILE_NEM_SMS",
+                                  "NEM_SMS_ACTIVATED", "NEM_SMS_UPDATED",
+                                  "PINCODE_SENT_TO_MOBILE_NEM_SMS", "NEM_SMS_DELETED"], ev
+    employee = q(d, "SELECT actor FROM events WHERE tag = 'CPR_LOOKED_UP' ORDER BY seq")[-1][0]
+    assert all(e[1] == employee for e in ev), ev          # the employee, not the citizen
+    assert all(e[2] == "cpr:" + METTE[0] for e in ev)
+
+
+def test_nemsms_pages_need_citizen_service(cs_sms):
+    srv, d, _ = cs_sms
+    sign_in(srv, PETER)
+    page = srv.get("/administrativ-adgang/")
+    form = {"csrf": csrf_of(page.text), "id": METTE[0], "navn": METTE[1], "mobil": "41234567"}
+    for path in ("/nemsms", "/nemsms/nummer", "/nemsms/bekraeft", "/nemsms/fjern"):
+        assert srv.post(CS + path, data=form).status_code == 403, path
+    assert not q(d, "SELECT 1 FROM nemsms_subscriptions")

@@ -6,13 +6,16 @@
 // and for CSP violations, and screenshotted under build/screenshots/aa-cs-*.png. Covers: the
 // look-up form, a look-up without a match, the status page with its actions, a refused
 // exemption with the error by its field, an exemption with its receipt, granting a helper
-// access with a power of attorney PDF (keyboard and file input), re-registering, and the
+// access with a power of attorney PDF (keyboard and file input), re-registering, NemSMS on the
+// citizen's behalf (a refused number by its field, the PIN sent to the number -- an SMS gateway
+// played by a local sink -- activates it, then removing it, each with its receipt), and the
 // business service's limited exemption of a company.
 //
 // Run: node tests/web/aa_citizen.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { pinOf, startSink, waitFor } from './gateway_sink.mjs';
 import { assert, check, cli, launch, run, startKuvert, tempDir, watch } from './harness.mjs';
 
 const BIRGIT = 'birgit.borgerservice@kommunen.dk'; // CITIZEN_SERVICE_EMPLOYEE of Kommunen
@@ -89,6 +92,38 @@ const cases = [
     assert(mb.status === 'REGISTERED', `registered again (${mb.status})`);
     await signOut(page);
   }],
+  ['NemSMS on the citizen\'s behalf: subscribe with the PIN, then remove', async ({ page, k, sms, problems }) => {
+    await signIn(page, k.url, BIRGIT);
+    await page.goto(`${k.url}${CS}`);
+    await lookUp(page, '2211771212', 'Mette Hansen');
+    assert((await page.locator('.cs-nemsms').innerText()).includes('Ikke tilmeldt'), 'not subscribed');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/nemsms"] button')]);
+    assert(await page.locator('h1').innerText() === 'NemSMS', 'NemSMS page');
+    await check(page, 'aa-cs-nemsms', problems);
+    await page.fill('#cs-nem-mobile', '1234567');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/nemsms/nummer"] button')]);
+    assert(await page.locator('#cs-nem-mobile-error').count() === 1, 'number error by the field');
+    await check(page, 'aa-cs-nemsms-refused', problems);
+    await page.fill('#cs-nem-mobile', '41234567');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/nemsms/nummer"] button')]);
+    assert((await page.locator('.nemsms-pending').innerText()).includes('41234567'), 'waits for its PIN');
+    await check(page, 'aa-cs-nemsms-pin', problems);
+    const pin = await waitFor(() => pinOf(sms, '41234567'), 'the PIN SMS');
+    await page.fill('#cs-nem-pin', pin);
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/nemsms/bekraeft"] button')]);
+    assert(await page.locator('h1').innerText() === 'Kvittering', 'receipt');
+    assert(await page.locator('.cs-receipt >> text=41234567').count() === 1, 'number on the receipt');
+    await check(page, 'aa-cs-receipt-nemsms', problems);
+    await page.goto(`${k.url}${CS}`);
+    await lookUp(page, '2211771212', 'Mette Hansen');
+    assert((await page.locator('.cs-nemsms').innerText()).includes('41234567'), 'subscribed');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/nemsms"] button')]);
+    assert((await page.locator('.nemsms-number').innerText()).includes('41234567'), 'in use');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/nemsms/fjern"] button')]);
+    assert(await page.locator('h1').innerText() === 'Kvittering', 'removal receipt');
+    await check(page, 'aa-cs-receipt-nemsms-removed', problems);
+    await signOut(page);
+  }],
   ['business service exempts a company for a limited period', async ({ page, k, problems }) => {
     await signIn(page, k.url, RASMUS);
     await page.goto(`${k.url}${BS}`);
@@ -108,14 +143,16 @@ const cases = [
 await run(cases, {
   async setup() {
     dir = tempDir('kuvert-cs-');
-    const k = await startKuvert(['--set', 'login_rate=1000']);
+    const sms = await startSink();
+    const k = await startKuvert(['--set', 'login_rate=1000', '--sms-gateway', sms.url]);
     const browser = await launch();
     const page = await browser.newPage();
     const problems = watch(page);
-    return { k, browser, page, problems };
+    return { k, sms, browser, page, problems };
   },
-  async teardown({ k, browser }) {
+  async teardown({ k, sms, browser }) {
     await browser.close();
     await k.stop();
+    await sms.close();
   },
 });

@@ -12,41 +12,13 @@
 // stops it again; opts out of all notifications. Another citizen does not see the address.
 //
 // Run: node tests/web/notify.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
-import http from 'node:http';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { startSink, pinOf, waitFor } from './gateway_sink.mjs';
 import { ROOT, assert, check, launch, run, startKuvert, watch } from './harness.mjs';
 
 const JENS = '0101701234';
 const SOFIE = '1502851236';
-
-/** A local SMS gateway: records every JSON body POSTed to it. */
-function startSink() {
-  const messages = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => { if (body.length < 65536) body += c; });
-    req.on('end', () => {
-      try { messages.push(JSON.parse(body)); } catch { messages.push({ invalid: body }); }
-      res.writeHead(202, { 'Content-Type': 'application/json' });
-      res.end('{}');
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${server.address().port}/sms`, messages,
-    close: () => new Promise((r) => server.close(r)),
-  })));
-}
-
-async function waitFor(fn, what, ms = 20000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The confirmation link of the last mail to addr in the server's mail outbox (SQLite, or the
  * data directory's schema in the PostgreSQL pass: tests/it/dbq.py). */
@@ -64,11 +36,6 @@ async function signIn(page, k, cpr) {
   await page.goto(`${k.url}/login?next=/post/`);
   await page.fill('#subject', cpr);
   await Promise.all([page.waitForNavigation(), page.press('#subject', 'Enter')]);
-}
-
-function pinOf(sms, to, kind) {
-  const m = [...sms.messages].reverse().find((x) => x.to === to && (!kind || x.kind === kind));
-  return m && /(\d{6})/.exec(m.text)[1];
 }
 
 const cases = [
