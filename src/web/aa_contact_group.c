@@ -182,14 +182,6 @@ static void form(struct kv_web_portal_page *pg, const char *id, const struct gva
             id ? N_("Save") : N_("Create contact group"), N_("Cancel"));
 }
 
-static void diff_row(struct kv_html *h, const char *label, const char *cur, const char *mine)
-{
-    if (strcmp(cur, mine) == 0)
-        return;
-    kv_html(h, "<tr><th scope=\"row\">%m</th><td>%t</td><td>%t</td></tr>\n", label,
-            cur[0] ? cur : "–", mine[0] ? mine : "–");
-}
-
 static const char *group_name(const json_t *groups, const char *id)
 {
     size_t i;
@@ -205,7 +197,6 @@ static const char *group_name(const json_t *groups, const char *id)
 static void conflict(struct kv_web_portal_page *pg, const char *id, const struct gvals *mine,
                      const json_t *groups)
 {
-    struct kv_html *h = &pg->ctx.h;
     json_t *cur = NULL;
     struct kv_err err = {0, ""};
     struct gvals now;
@@ -215,22 +206,38 @@ static void conflict(struct kv_web_portal_page *pg, const char *id, const struct
         return;
     }
     vals_of(cur, &now);
-    kv__aa_head(pg, N_("Edit contact group"), KV__CS_BASE, NULL, NULL);
-    kv__cs_conflict_alert(pg);
-    kv_html(h, "<table class=\"table table--compact\"><caption>%m</caption><thead><tr><th "
-               "scope=\"col\">%m</th><th scope=\"col\">%m</th><th scope=\"col\">%m</th></tr>"
-               "</thead><tbody>\n",
-            N_("What differs"), N_("Field"), N_("Current version"), N_("What you entered"));
-    diff_row(h, N_("Name"), now.name, mine->name);
-    diff_row(h, N_("Description"), now.description, mine->description);
-    diff_row(h, N_("Parent group"), now.parent[0] ? group_name(groups, now.parent) : "",
-             mine->parent[0] ? group_name(groups, mine->parent) : "");
-    diff_row(h, N_("The group is an organisational unit"), now.unit ? "✓" : "",
-             mine->unit ? "✓" : "");
-    kv_html(h, "</tbody></table>\n<h2>%m</h2>\n", N_("Current version"));
+    kv__cs_diff_begin(pg, N_("Edit contact group"));
+    kv__cs_diff_row(pg, N_("Name"), now.name, mine->name);
+    kv__cs_diff_row(pg, N_("Description"), now.description, mine->description);
+    kv__cs_diff_row(pg, N_("Parent group"), now.parent[0] ? group_name(groups, now.parent) : "",
+                    mine->parent[0] ? group_name(groups, mine->parent) : "");
+    kv__cs_diff_row(pg, N_("The group is an organisational unit"), now.unit ? "✓" : "",
+                    mine->unit ? "✓" : "");
+    kv__cs_diff_end(pg);
     form(pg, text_of(cur, "id"), &now, NULL, groups);
     kv_web_page_end(&pg->ctx, 409, N_("Edit contact group"));
     json_decref(cur);
+}
+
+/* What the shared save answer (kv__cs_save_answer) hands back to this form. */
+struct save_arg {
+    const char *id;
+    const struct gvals *v;
+    const json_t *groups;
+};
+
+static void show_form(struct kv_web_portal_page *pg, const json_t *fes, void *arg)
+{
+    const struct save_arg *a = arg;
+
+    form(pg, a->id, a->v, fes, a->groups);
+}
+
+static void show_conflict(struct kv_web_portal_page *pg, void *arg)
+{
+    const struct save_arg *a = arg;
+
+    conflict(pg, a->id, a->v, a->groups);
 }
 
 /* new (id NULL) or edit, GET or POST */
@@ -242,6 +249,8 @@ static int page(struct kv_http_req *req, struct kv_http_resp *resp, int post, in
     json_t *groups = NULL, *cur = NULL, *in = NULL, *out = NULL, *fes = NULL;
     const char *title = edit ? N_("Edit contact group") : N_("New contact group");
     const char *id = edit ? req->params[0] : NULL;
+    struct save_arg sa = {NULL, NULL, NULL};
+    const struct kv__cs_save save = {"contact group", title, show_form, show_conflict, &sa};
     int stale = 0, rc;
 
     if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_CONTACTS, post ? KV_WEB_PORTAL_POST : 0))
@@ -281,20 +290,10 @@ static int page(struct kv_http_req *req, struct kv_http_resp *resp, int post, in
                                      &stale, &err);
     else
         rc = kv_contact_group_create(aa.db, aa.org, aa.actor, in, &out, &fes, &err);
-    if (rc == KV_EINVAL && fes) {
-        kv__aa_head(&aa, title, KV__CS_BASE, NULL, NULL);
-        form(&aa, id, v, fes, groups);
-        kv_web_page_end(&aa.ctx, 400, title);
-    } else if (rc == KV_ECONFLICT && stale) {
-        conflict(&aa, id, v, groups);
-    } else if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: contact group not saved: %s", req->request_id, err.msg);
-        kv_web_error(&aa.ctx, rc == KV_ENOTFOUND ? 404 : 500);
-    } else {
-        kv_log(KV_LOG_INFO, "%s: contact group %s %s by %s", req->request_id,
-               text_of(out, "id"), edit ? "saved" : "created", aa.actor);
-        kv_web_redirect(&aa.ctx, edit ? KV__CS_BASE "?ok=saved" : KV__CS_BASE "?ok=created");
-    }
+    sa.id = id;
+    sa.v = v;
+    sa.groups = groups;
+    kv__cs_save_answer(&aa, &save, rc, fes, stale, edit, out, err.msg);
 out:
     json_decref(groups);
     json_decref(cur);
@@ -326,79 +325,22 @@ int kv__cs_group_save(struct kv_http_req *req, struct kv_http_resp *resp)
     return page(req, resp, 1, 1);
 }
 
-static void delete_form(struct kv_web_portal_page *pg, const json_t *g)
-{
-    kv_html(&pg->ctx.h,
-            "<p>%m <strong>%t</strong></p>\n<form method=\"post\" action=\"" GBASE
-            "/%q/slet\">",
-            N_("Delete the contact group"), text_of(g, "name"), text_of(g, "id"));
-    kv__aa_csrf(pg);
-    kv_html(&pg->ctx.h,
-            "<input type=\"hidden\" name=\"version\" value=\"%D\"><button type=\"submit\" "
-            "class=\"button button-primary\">%m</button> <a class=\"button button-secondary\" "
-            "href=\"" KV__CS_BASE "\">%m</a></form>\n",
-            (int64_t)json_integer_value(json_object_get(g, "version")), N_("Delete"),
-            N_("Cancel"));
-}
-
-/* GET (confirm) or POST (delete) .../grupper/{id}/slet */
-static int remove_page(struct kv_http_req *req, struct kv_http_resp *resp, int post)
-{
-    struct kv_web_portal_page aa;
-    struct kv_err err = {0, ""};
-    json_t *cur = NULL;
-    int64_t version;
-    int stale = 0, rc;
-
-    if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_CONTACTS, post ? KV_WEB_PORTAL_POST : 0))
-        goto out;
-    rc = kv_contact_group_get(aa.db, aa.org, req->params[0], &cur, &err);
-    if (rc < 0) {
-        kv_web_error(&aa.ctx, rc == KV_ENOTFOUND ? 404 : 500);
-        goto out;
-    }
-    if (!post) {
-        kv__aa_head(&aa, N_("Delete contact group"), KV__CS_BASE, NULL, NULL);
-        delete_form(&aa, cur);
-        kv_web_page_end(&aa.ctx, 200, N_("Delete contact group"));
-        goto out;
-    }
-    version = kv__cs_version(&aa);
-    if (version <= 0) {
-        kv_web_error(&aa.ctx, 400);
-        goto out;
-    }
-    rc = kv_contact_group_delete(aa.db, aa.org, aa.actor, text_of(cur, "id"), version, &stale,
-                                 &err);
-    if (rc == KV_ECONFLICT) {
-        kv__aa_head(&aa, N_("Delete contact group"), KV__CS_BASE, NULL,
-                    stale ? NULL
-                          : N_("The group still has subgroups or contact points. Move or "
-                               "delete them first."));
-        if (stale)
-            kv__cs_conflict_alert(&aa);
-        delete_form(&aa, cur);
-        kv_web_page_end(&aa.ctx, 409, N_("Delete contact group"));
-    } else if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: contact group not deleted: %s", req->request_id, err.msg);
-        kv_web_error(&aa.ctx, rc == KV_ENOTFOUND ? 404 : 500);
-    } else {
-        kv_log(KV_LOG_INFO, "%s: contact group %s deleted by %s", req->request_id,
-               text_of(cur, "id"), aa.actor);
-        kv_web_redirect(&aa.ctx, KV__CS_BASE "?ok=deleted");
-    }
-out:
-    json_decref(cur);
-    kv_web_portal_end(&aa);
-    return 0;
-}
+static const struct kv__cs_remove removal = {
+    "contact group",
+    GBASE,
+    N_("Delete contact group"),
+    N_("Delete the contact group"),
+    N_("The group still has subgroups or contact points. Move or delete them first."),
+    kv_contact_group_get,
+    kv_contact_group_delete,
+};
 
 int kv__cs_group_delete_ask(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    return remove_page(req, resp, 0);
+    return kv__cs_remove_page(req, resp, 0, &removal);
 }
 
 int kv__cs_group_delete(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    return remove_page(req, resp, 1);
+    return kv__cs_remove_page(req, resp, 1, &removal);
 }

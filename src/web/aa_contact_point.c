@@ -540,19 +540,10 @@ static void summary_of(const struct pvals *v, int which, char *out, size_t n)
     }
 }
 
-static void diff_row(struct kv_html *h, const char *label_id, const char *cur, const char *mine)
-{
-    if (strcmp(cur, mine) == 0)
-        return;
-    kv_html(h, "<tr><th scope=\"row\">%m</th><td>%t</td><td>%t</td></tr>\n", label_id,
-            cur[0] ? cur : "–", mine[0] ? mine : "–");
-}
-
 /* The 409 page of a save that lost the race. */
 static void conflict(struct kv_web_portal_page *pg, const char *id, const struct pvals *mine,
                      const json_t *groups, const struct kv_system_summary *sys, size_t nsys)
 {
-    struct kv_html *h = &pg->ctx.h;
     struct kv_err err = {0, ""};
     struct pvals *now = malloc(sizeof(*now));
     char *a = malloc(8192), *b = malloc(8192);
@@ -569,27 +560,24 @@ static void conflict(struct kv_web_portal_page *pg, const char *id, const struct
         goto out;
     }
     vals_of(cur, now);
-    kv__aa_head(pg, N_("Edit contact point"), KV__CS_BASE, NULL, NULL);
-    kv__cs_conflict_alert(pg);
-    kv_html(h, "<table class=\"table table--compact\"><caption>%m</caption><thead><tr><th "
-               "scope=\"col\">%m</th><th scope=\"col\">%m</th><th scope=\"col\">%m</th></tr>"
-               "</thead><tbody>\n",
-            N_("What differs"), N_("Field"), N_("Current version"), N_("What you entered"));
-    diff_row(h, N_("Name"), now->name, mine->name);
-    diff_row(h, N_("Info text for writers"), now->description, mine->description);
-    diff_row(h, N_("Internal note"), now->internal, mine->internal);
-    diff_row(h, N_("Search words"), now->terms, mine->terms);
+    kv__cs_diff_begin(pg, N_("Edit contact point"));
+    kv__cs_diff_row(pg, N_("Name"), now->name, mine->name);
+    kv__cs_diff_row(pg, N_("Info text for writers"), now->description, mine->description);
+    kv__cs_diff_row(pg, N_("Internal note"), now->internal, mine->internal);
+    kv__cs_diff_row(pg, N_("Search words"), now->terms, mine->terms);
     for (w = 0; w < 3; w++) {
         summary_of(now, w, a, 8192);
         summary_of(mine, w, b, 8192);
-        diff_row(h, w == 0 ? N_("Who may write to it") : w == 1 ? N_("Codes") : N_("Groups"), a,
-                 b);
+        kv__cs_diff_row(pg, w == 0   ? N_("Who may write to it")
+                            : w == 1 ? N_("Codes")
+                                     : N_("Groups"),
+                        a, b);
     }
-    diff_row(h, N_("Size limit (MB)"), now->mb, mine->mb);
-    diff_row(h, N_("Number of attachments"), now->attachments, mine->attachments);
-    diff_row(h, N_("Recipient system"), now->system, mine->system);
-    diff_row(h, N_("Active"), now->active ? "✓" : "", mine->active ? "✓" : "");
-    kv_html(h, "</tbody></table>\n<h2>%m</h2>\n", N_("Current version"));
+    kv__cs_diff_row(pg, N_("Size limit (MB)"), now->mb, mine->mb);
+    kv__cs_diff_row(pg, N_("Number of attachments"), now->attachments, mine->attachments);
+    kv__cs_diff_row(pg, N_("Recipient system"), now->system, mine->system);
+    kv__cs_diff_row(pg, N_("Active"), now->active ? "✓" : "", mine->active ? "✓" : "");
+    kv__cs_diff_end(pg);
     form(pg, text_of(cur, "id"), now, NULL, groups, sys, nsys);
     kv_web_page_end(&pg->ctx, 409, N_("Edit contact point"));
 out:
@@ -613,6 +601,29 @@ static int systems_of(struct kv_web_portal_page *pg, struct kv_system_summary **
     return kv_system_list_org(pg->db, pg->org, *out, KV_SYSTEM_LIST_MAX, n, &err);
 }
 
+/* What the shared save answer (kv__cs_save_answer) hands back to this form. */
+struct save_arg {
+    const char *id;
+    const struct pvals *v;
+    const json_t *groups;
+    const struct kv_system_summary *sys;
+    size_t nsys;
+};
+
+static void show_form(struct kv_web_portal_page *pg, const json_t *fes, void *arg)
+{
+    const struct save_arg *a = arg;
+
+    form(pg, a->id, a->v, fes, a->groups, a->sys, a->nsys);
+}
+
+static void show_conflict(struct kv_web_portal_page *pg, void *arg)
+{
+    const struct save_arg *a = arg;
+
+    conflict(pg, a->id, a->v, a->groups, a->sys, a->nsys);
+}
+
 /* new or edit, GET or POST */
 static int page(struct kv_http_req *req, struct kv_http_resp *resp, int post, int edit)
 {
@@ -624,6 +635,8 @@ static int page(struct kv_http_req *req, struct kv_http_resp *resp, int post, in
     const char *title = edit ? N_("Edit contact point") : N_("New contact point");
     const char *id = NULL;
     size_t nsys = 0, i;
+    struct save_arg sa = {NULL, NULL, NULL, NULL, 0};
+    const struct kv__cs_save save = {"contact point", title, show_form, show_conflict, &sa};
     int stale = 0, rc;
 
     if (v)
@@ -673,20 +686,8 @@ static int page(struct kv_http_req *req, struct kv_http_resp *resp, int post, in
                                      &stale, &err);
     else
         rc = kv_contact_point_create(aa.db, aa.org, aa.actor, in, &out, &fes, &err);
-    if (rc == KV_EINVAL && fes) {
-        kv__aa_head(&aa, title, KV__CS_BASE, NULL, NULL);
-        form(&aa, id, v, fes, groups, sys, nsys);
-        kv_web_page_end(&aa.ctx, 400, title);
-    } else if (rc == KV_ECONFLICT && stale) {
-        conflict(&aa, id, v, groups, sys, nsys);
-    } else if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: contact point not saved: %s", req->request_id, err.msg);
-        kv_web_error(&aa.ctx, rc == KV_ENOTFOUND ? 404 : 500);
-    } else {
-        kv_log(KV_LOG_INFO, "%s: contact point %s %s by %s", req->request_id,
-               text_of(out, "id"), edit ? "saved" : "created", aa.actor);
-        kv_web_redirect(&aa.ctx, edit ? KV__CS_BASE "?ok=saved" : KV__CS_BASE "?ok=created");
-    }
+    sa = (struct save_arg){id, v, groups, sys, nsys};
+    kv__cs_save_answer(&aa, &save, rc, fes, stale, edit, out, err.msg);
 out:
     if (v)
         json_decref(v->groups);
@@ -721,74 +722,22 @@ int kv__cs_point_save(struct kv_http_req *req, struct kv_http_resp *resp)
     return page(req, resp, 1, 1);
 }
 
-static void delete_form(struct kv_web_portal_page *pg, const json_t *p)
-{
-    kv_html(&pg->ctx.h,
-            "<p>%m <strong>%t</strong></p>\n<form method=\"post\" action=\"" PBASE "/%q/slet\">",
-            N_("Delete the contact point"), text_of(p, "name"), text_of(p, "id"));
-    kv__aa_csrf(pg);
-    kv_html(&pg->ctx.h,
-            "<input type=\"hidden\" name=\"version\" value=\"%D\"><button type=\"submit\" "
-            "class=\"button button-primary\">%m</button> <a class=\"button button-secondary\" "
-            "href=\"" KV__CS_BASE "\">%m</a></form>\n",
-            (int64_t)json_integer_value(json_object_get(p, "version")), N_("Delete"),
-            N_("Cancel"));
-}
-
-/* GET (confirm) or POST (delete) .../kontaktpunkter/{id}/slet */
-static int remove_page(struct kv_http_req *req, struct kv_http_resp *resp, int post)
-{
-    struct kv_web_portal_page aa;
-    struct kv_err err = {0, ""};
-    json_t *cur = NULL;
-    int64_t version;
-    int stale = 0, rc;
-
-    if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_CONTACTS, post ? KV_WEB_PORTAL_POST : 0))
-        goto out;
-    rc = kv_contact_point_get(aa.db, aa.org, req->params[0], &cur, &err);
-    if (rc < 0) {
-        kv_web_error(&aa.ctx, rc == KV_ENOTFOUND ? 404 : 500);
-        goto out;
-    }
-    if (!post) {
-        kv__aa_head(&aa, N_("Delete contact point"), KV__CS_BASE, NULL, NULL);
-        delete_form(&aa, cur);
-        kv_web_page_end(&aa.ctx, 200, N_("Delete contact point"));
-        goto out;
-    }
-    version = kv__cs_version(&aa);
-    if (version <= 0) {
-        kv_web_error(&aa.ctx, 400);
-        goto out;
-    }
-    rc = kv_contact_point_delete(aa.db, aa.org, aa.actor, text_of(cur, "id"), version, &stale,
-                                 &err);
-    if (rc == KV_ECONFLICT && stale) {
-        kv__aa_head(&aa, N_("Delete contact point"), KV__CS_BASE, NULL, NULL);
-        kv__cs_conflict_alert(&aa);
-        delete_form(&aa, cur);
-        kv_web_page_end(&aa.ctx, 409, N_("Delete contact point"));
-    } else if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: contact point not deleted: %s", req->request_id, err.msg);
-        kv_web_error(&aa.ctx, rc == KV_ENOTFOUND ? 404 : rc == KV_ECONFLICT ? 409 : 500);
-    } else {
-        kv_log(KV_LOG_INFO, "%s: contact point %s deleted by %s", req->request_id,
-               text_of(cur, "id"), aa.actor);
-        kv_web_redirect(&aa.ctx, KV__CS_BASE "?ok=deleted");
-    }
-out:
-    json_decref(cur);
-    kv_web_portal_end(&aa);
-    return 0;
-}
+static const struct kv__cs_remove removal = {
+    "contact point",
+    PBASE,
+    N_("Delete contact point"),
+    N_("Delete the contact point"),
+    NULL,
+    kv_contact_point_get,
+    kv_contact_point_delete,
+};
 
 int kv__cs_point_delete_ask(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    return remove_page(req, resp, 0);
+    return kv__cs_remove_page(req, resp, 0, &removal);
 }
 
 int kv__cs_point_delete(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    return remove_page(req, resp, 1);
+    return kv__cs_remove_page(req, resp, 1, &removal);
 }

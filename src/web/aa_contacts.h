@@ -3,7 +3,8 @@
  * aa_contacts.h (web-internal): the contact structure pages of Administrativ Adgang (issue 11
  * item 2; access key "contacts", CONTACT_ADMINISTRATOR) -- the tree of contact groups and
  * points (aa_contacts.c), the group form (aa_contact_group.c) and the contact point form
- * (aa_contact_point.c) -- and what they share: reading a form field, showing the domain's
+ * (aa_contact_point.c), with their shared versioned-form flow (aa_versioned_form.c) -- and
+ * what they share: reading a form field, showing the domain's
  * field errors next to their fields, and the "someone else changed it" conflict alert.
  *
  * Every write goes through the contact structure domain (hub/contact_points.h), the same
@@ -58,6 +59,54 @@ void kv__cs_checkbox(struct kv_web_portal_page *pg, const char *id, const char *
  * entries, owned by the caller. Groups on a cycle or under an unknown parent come last, at
  * depth 0. */
 void kv__cs_tree_order(const json_t *groups, size_t *order, int *depth);
+
+/* ---- the versioned form (aa_versioned_form.c): what the group and point forms share ---- */
+
+/* The 409 page of a save that lost the race: kv__cs_diff_begin (head with title, the conflict
+ * alert, the "what differs" table opened), one kv__cs_diff_row per field (shown only when cur
+ * and mine differ; label a msgid), kv__cs_diff_end (table closed, "Current version" heading),
+ * then the caller's form of the current version and kv_web_page_end(.., 409, title). */
+void kv__cs_diff_begin(struct kv_web_portal_page *pg, const char *title);
+void kv__cs_diff_row(struct kv_web_portal_page *pg, const char *label, const char *cur,
+                     const char *mine);
+void kv__cs_diff_end(struct kv_web_portal_page *pg);
+
+/* One kind's answers to a save. */
+struct kv__cs_save {
+    const char *what;  /* "contact group", for the log */
+    const char *title; /* the form page's title (msgid) */
+    /* The form again, with the domain's field errors (fes). */
+    void (*show_form)(struct kv_web_portal_page *pg, const json_t *fes, void *arg);
+    /* The whole 409 page of a stale version. */
+    void (*show_conflict)(struct kv_web_portal_page *pg, void *arg);
+    void *arg;
+};
+/* Answers a create (edit 0) or update (edit 1) by the domain's outcome rc: field errors ->
+ * the form again (400); a stale version -> show_conflict; another failure -> the error page
+ * (404 for ENOTFOUND, else 500; errmsg logged); success -> logged, redirect to the tree with
+ * ?ok=created / ?ok=saved. out is the saved object. */
+void kv__cs_save_answer(struct kv_web_portal_page *pg, const struct kv__cs_save *s, int rc,
+                        const json_t *fes, int stale, int edit, const json_t *out,
+                        const char *errmsg);
+
+/* One kind's delete flow. */
+struct kv__cs_remove {
+    const char *what;   /* "contact point", for the log */
+    const char *base;   /* URL of the kind: base/{id}/slet is the form's action */
+    const char *title;  /* page title (msgid) */
+    const char *prompt; /* "Delete the contact point" (msgid), the name follows */
+    const char *in_use; /* msgid of a refusal that is not a stale version (the object still in
+                           use): the confirmation again with it, 409; NULL: the 409 error page */
+    int (*get)(struct kv_db *db, const char *org, const char *id, json_t **out,
+               struct kv_err *err);
+    int (*del)(struct kv_db *db, const char *org, const char *actor, const char *id,
+               int64_t expect_version, int *out_stale, struct kv_err *err);
+};
+/* GET (post 0): the confirmation with the version read. POST: the delete, conditional on the
+ * form's version; a stale version is the confirmation again with the conflict alert (409);
+ * done: redirect to the tree with ?ok=deleted. Returns 0 (the page answered). */
+int kv__cs_remove_page(struct kv_http_req *req, struct kv_http_resp *resp, int post,
+                       const struct kv__cs_remove *k);
 
 /* Handlers. (aa_contacts.c) */
 int kv__cs_tree(struct kv_http_req *req, struct kv_http_resp *resp);
