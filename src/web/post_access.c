@@ -115,6 +115,27 @@ static void access_table(struct kv__post *pp, json_t *arr, const char *caption,
     kv_html(h, "</tbody></table></div>\n");
 }
 
+/* A failure of the domain or the store: logged, answered with the error page. */
+static void failed(struct kv__post *pp, const struct kv_err *err)
+{
+    kv_log(KV_LOG_ERROR, "%s: %s", pp->ctx.req->request_id, err->msg);
+    kv_web_error(&pp->ctx, 500);
+}
+
+/* The end of a change the signed-in person made: conflict (a msgid; NULL when rc is no
+ * conflict) is the 409 page "Access to post" saying it, another failure is failed(), success
+ * the redirect to done. */
+static void answer_change(struct kv__post *pp, int rc, const char *conflict,
+                          const struct kv_err *err, const char *done)
+{
+    if (conflict)
+        kv_web_message(&pp->ctx, 409, N_("Access to post"), conflict);
+    else if (rc < 0)
+        failed(pp, err);
+    else
+        kv_web_redirect(&pp->ctx, done);
+}
+
 int kv__post_access(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv__post pp;
@@ -129,8 +150,7 @@ int kv__post_access(struct kv_http_req *req, struct kv_http_resp *resp)
     h = &pp.ctx.h;
     p = &pp.ctx.principal;
     if (kv_mailbox_access_view(pp.db, p->person_id, "CPR", p->cpr, &view, &err) < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
-        kv_web_error(&pp.ctx, 500);
+        failed(&pp, &err);
         goto out;
     }
     kv_html(h, "<p><a href=\"/post/\" class=\"back-link\">%m</a></p>\n<h1>%m</h1>\n",
@@ -300,12 +320,7 @@ int kv__post_ask_send(struct kv_http_req *req, struct kv_http_resp *resp)
         ask_page(&pp, rc == KV_ECONFLICT ? 409 : 400, kv_i18n_get(pp.ctx.lang, why), &a);
         goto out;
     }
-    if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
-        kv_web_error(&pp.ctx, 500);
-        goto out;
-    }
-    kv_web_redirect(&pp.ctx, "/post/adgang?ok=1");
+    answer_change(&pp, rc, NULL, &err, "/post/adgang?ok=1");
 out:
     kv__post_end(&pp);
     return 0;
@@ -347,18 +362,12 @@ static int decide(struct kv_http_req *req, struct kv_http_resp *resp, int approv
         kv_principal_actor(&pp.ctx.principal, actor, sizeof(actor));
         rc = kv_request_decide(pp.db, id, approve, actor, NULL, &err);
     }
-    if (rc == KV_ECONFLICT || rc == KV_EINVAL) {
-        kv_web_message(&pp.ctx, 409, N_("Access to post"),
-                       N_("This request has been answered already, or it can no longer be "
-                          "approved."));
-        goto out;
-    }
-    if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
-        kv_web_error(&pp.ctx, 500);
-        goto out;
-    }
-    kv_web_redirect(&pp.ctx, "/post/adgang?ok=1");
+    answer_change(&pp, rc,
+                  rc == KV_ECONFLICT || rc == KV_EINVAL
+                      ? N_("This request has been answered already, or it can no longer be "
+                           "approved.")
+                      : NULL,
+                  &err, "/post/adgang?ok=1");
 out:
     kv__post_end(&pp);
     return 0;
@@ -401,17 +410,8 @@ int kv__post_access_revoke(struct kv_http_req *req, struct kv_http_resp *resp)
         kv_principal_actor(p, actor, sizeof(actor));
         rc = kv_rights_revoke(pp.db, id, actor, &err);
     }
-    if (rc == KV_ECONFLICT) {
-        kv_web_message(&pp.ctx, 409, N_("Access to post"),
-                       N_("This access has ended already."));
-        goto out;
-    }
-    if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
-        kv_web_error(&pp.ctx, 500);
-        goto out;
-    }
-    kv_web_redirect(&pp.ctx, "/post/adgang?ok=1");
+    answer_change(&pp, rc, rc == KV_ECONFLICT ? N_("This access has ended already.") : NULL,
+                  &err, "/post/adgang?ok=1");
 out:
     kv__post_end(&pp);
     return 0;
@@ -461,12 +461,7 @@ int kv__post_switch(struct kv_http_req *req, struct kv_http_resp *resp)
         kv_web_error(&pp.ctx, 400);
         goto out;
     }
-    if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
-        kv_web_error(&pp.ctx, 500);
-        goto out;
-    }
-    kv_web_redirect(&pp.ctx, "/post/");
+    answer_change(&pp, rc, NULL, &err, "/post/");
 out:
     kv__post_end(&pp);
     return 0;
@@ -614,8 +609,7 @@ int kv__post_activity(struct kv_http_req *req, struct kv_http_resp *resp)
         b = strtoll(before, NULL, 10);
     }
     if (kv_mbox_activity(pp.db, &pp.owner, b, &log, &err) < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
-        kv_web_error(&pp.ctx, 500);
+        failed(&pp, &err);
         goto out;
     }
     kv_html(h, "<p><a href=\"/post/\" class=\"back-link\">%m</a></p>\n<h1>%m</h1>\n"
