@@ -269,14 +269,69 @@ static const char *text_or_empty(struct kv_stmt *s, int col)
     return v ? v : "";
 }
 
+/* Runs sql over q's organisation and period (?1 org, ?2 from_day, ?3 to_day, after
+ * check_period), calling row(s, ctx) for each result row until one returns nonzero. Returns
+ * that value (the caller's stop), 0 at the end, or a negative error. */
+static int each_row(struct kv_db *db, const char *sql, const struct kv_stats_query *q,
+                    int (*row)(struct kv_stmt *s, void *ctx), void *ctx, struct kv_err *err)
+{
+    struct kv_stmt *s;
+    int rc, stop = 0;
+
+    rc = kv_db_prepare(db, sql, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, q->org, -1);
+    kv_stmt_bind_int64(s, 2, q->from_day);
+    kv_stmt_bind_int64(s, 3, q->to_day);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+        stop = row(s, ctx);
+        if (stop)
+            break;
+    }
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    return stop;
+}
+
+struct overview_ctx {
+    const struct kv_stats_query *q;
+    int (*fn)(void *arg, const struct kv_stats_row *r);
+    void *arg;
+};
+
+static int overview_row(struct kv_stmt *s, void *ctx)
+{
+    const struct overview_ctx *c = ctx;
+    struct kv_stats_row r;
+    int own_ss = strcmp(text_or_empty(s, 5), c->q->org) == 0;
+    int own_rs = strcmp(text_or_empty(s, 8), c->q->org) == 0;
+
+    r.day = kv_stmt_col_int64(s, 0);
+    r.count = kv_stmt_col_int64(s, 1);
+    r.sender = text_or_empty(s, 2);
+    r.recipient = text_or_empty(s, 3);
+    r.sender_system = own_ss ? text_or_empty(s, 4) : "";
+    r.sender_system_name = text_or_empty(s, 6);
+    r.recipient_system = own_rs ? text_or_empty(s, 7) : "";
+    r.recipient_system_name = text_or_empty(s, 9);
+    r.sender_type = text_or_empty(s, 10);
+    r.recipient_type = text_or_empty(s, 11);
+    r.size_range = text_or_empty(s, 12);
+    r.message_type = text_or_empty(s, 13);
+    r.contact_point = text_or_empty(s, 14);
+    r.contact_point_name = text_or_empty(s, 15);
+    return c->fn(c->arg, &r);
+}
+
 int kv_stats_overview(struct kv_db *db, const struct kv_stats_query *q,
                       int (*fn)(void *arg, const struct kv_stats_row *r), void *arg,
                       struct kv_err *err)
 {
-    struct kv_stmt *s;
-    struct kv_stats_row r;
+    struct overview_ctx c = {q, fn, arg};
     const char *sql;
-    int rc = check_period(q, err), stop = 0;
+    int rc = check_period(q, err);
 
     if (rc < 0)
         return rc;
@@ -285,111 +340,72 @@ int kv_stats_overview(struct kv_db *db, const struct kv_stats_query *q,
     sql = overview_sql(q->dir, q->group);
     if (!sql)
         return kv_err_set(err, KV_ENOMEM, "out of memory");
-    rc = kv_db_prepare(db, sql, &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_text(s, 1, q->org, -1);
-    kv_stmt_bind_int64(s, 2, q->from_day);
-    kv_stmt_bind_int64(s, 3, q->to_day);
-    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
-        int own_ss = strcmp(text_or_empty(s, 5), q->org) == 0;
-        int own_rs = strcmp(text_or_empty(s, 8), q->org) == 0;
+    return each_row(db, sql, q, overview_row, &c, err);
+}
 
-        r.day = kv_stmt_col_int64(s, 0);
-        r.count = kv_stmt_col_int64(s, 1);
-        r.sender = text_or_empty(s, 2);
-        r.recipient = text_or_empty(s, 3);
-        r.sender_system = own_ss ? text_or_empty(s, 4) : "";
-        r.sender_system_name = text_or_empty(s, 6);
-        r.recipient_system = own_rs ? text_or_empty(s, 7) : "";
-        r.recipient_system_name = text_or_empty(s, 9);
-        r.sender_type = text_or_empty(s, 10);
-        r.recipient_type = text_or_empty(s, 11);
-        r.size_range = text_or_empty(s, 12);
-        r.message_type = text_or_empty(s, 13);
-        r.contact_point = text_or_empty(s, 14);
-        r.contact_point_name = text_or_empty(s, 15);
-        stop = fn(arg, &r);
-        if (stop)
-            break;
-    }
-    kv_stmt_done(s);
-    if (rc < 0)
-        return rc;
-    return stop;
+struct memo_ctx {
+    int (*fn)(void *arg, const struct kv_stats_memo_row *r);
+    void *arg;
+};
+
+static int memo_row(struct kv_stmt *s, void *ctx)
+{
+    const struct memo_ctx *c = ctx;
+    struct kv_stats_memo_row r;
+
+    r.sender = text_or_empty(s, 0);
+    r.sender_name = text_or_empty(s, 1);
+    r.sender_system = text_or_empty(s, 2);
+    r.sender_system_name = text_or_empty(s, 3);
+    r.recipient_type = text_or_empty(s, 4);
+    r.total = kv_stmt_col_int64(s, 5);
+    r.custom_notification = kv_stmt_col_int64(s, 6);
+    r.custom_additional_notification = kv_stmt_col_int64(s, 7);
+    r.standard_notification = r.total - r.custom_notification;
+    r.has_actions = kv_stmt_col_int64(s, 8);
+    r.has_recipient_label = kv_stmt_col_int64(s, 9);
+    r.has_recipient_attention = kv_stmt_col_int64(s, 10);
+    r.has_sender_attention = kv_stmt_col_int64(s, 11);
+    r.is_replyable = kv_stmt_col_int64(s, 12);
+    r.has_reply_data = kv_stmt_col_int64(s, 13);
+    r.has_content_data = kv_stmt_col_int64(s, 14);
+    r.has_sender_content_responsible = kv_stmt_col_int64(s, 15);
+    return c->fn(c->arg, &r);
 }
 
 int kv_stats_memo_usage(struct kv_db *db, const struct kv_stats_query *q,
                         int (*fn)(void *arg, const struct kv_stats_memo_row *r), void *arg,
                         struct kv_err *err)
 {
-    struct kv_stmt *s;
-    struct kv_stats_memo_row r;
-    int rc = check_period(q, err), stop = 0;
+    struct memo_ctx c = {fn, arg};
+    int rc = check_period(q, err);
 
-    if (rc < 0)
-        return rc;
-    rc = kv_db_prepare(db, SQL_MEMO, &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_text(s, 1, q->org, -1);
-    kv_stmt_bind_int64(s, 2, q->from_day);
-    kv_stmt_bind_int64(s, 3, q->to_day);
-    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
-        r.sender = text_or_empty(s, 0);
-        r.sender_name = text_or_empty(s, 1);
-        r.sender_system = text_or_empty(s, 2);
-        r.sender_system_name = text_or_empty(s, 3);
-        r.recipient_type = text_or_empty(s, 4);
-        r.total = kv_stmt_col_int64(s, 5);
-        r.custom_notification = kv_stmt_col_int64(s, 6);
-        r.custom_additional_notification = kv_stmt_col_int64(s, 7);
-        r.standard_notification = r.total - r.custom_notification;
-        r.has_actions = kv_stmt_col_int64(s, 8);
-        r.has_recipient_label = kv_stmt_col_int64(s, 9);
-        r.has_recipient_attention = kv_stmt_col_int64(s, 10);
-        r.has_sender_attention = kv_stmt_col_int64(s, 11);
-        r.is_replyable = kv_stmt_col_int64(s, 12);
-        r.has_reply_data = kv_stmt_col_int64(s, 13);
-        r.has_content_data = kv_stmt_col_int64(s, 14);
-        r.has_sender_content_responsible = kv_stmt_col_int64(s, 15);
-        stop = fn(arg, &r);
-        if (stop)
-            break;
-    }
-    kv_stmt_done(s);
-    if (rc < 0)
-        return rc;
-    return stop;
+    return rc < 0 ? rc : each_row(db, SQL_MEMO, q, memo_row, &c, err);
+}
+
+struct delivery_ctx {
+    int (*fn)(void *arg, const struct kv_stats_delivery_row *r);
+    void *arg;
+};
+
+static int delivery_row(struct kv_stmt *s, void *ctx)
+{
+    const struct delivery_ctx *c = ctx;
+    struct kv_stats_delivery_row r;
+
+    r.system_id = text_or_empty(s, 0);
+    r.system_name = text_or_empty(s, 1);
+    r.delivered = kv_stmt_col_int64(s, 2);
+    r.failed = kv_stmt_col_int64(s, 3);
+    return c->fn(c->arg, &r);
 }
 
 int kv_stats_deliveries(struct kv_db *db, const struct kv_stats_query *q,
                         int (*fn)(void *arg, const struct kv_stats_delivery_row *r), void *arg,
                         struct kv_err *err)
 {
-    struct kv_stmt *s;
-    struct kv_stats_delivery_row r;
-    int rc = check_period(q, err), stop = 0;
+    struct delivery_ctx c = {fn, arg};
+    int rc = check_period(q, err);
 
-    if (rc < 0)
-        return rc;
-    rc = kv_db_prepare(db, SQL_DELIVERIES, &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_text(s, 1, q->org, -1);
-    kv_stmt_bind_int64(s, 2, q->from_day);
-    kv_stmt_bind_int64(s, 3, q->to_day);
-    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
-        r.system_id = text_or_empty(s, 0);
-        r.system_name = text_or_empty(s, 1);
-        r.delivered = kv_stmt_col_int64(s, 2);
-        r.failed = kv_stmt_col_int64(s, 3);
-        stop = fn(arg, &r);
-        if (stop)
-            break;
-    }
-    kv_stmt_done(s);
-    if (rc < 0)
-        return rc;
-    return stop;
+    return rc < 0 ? rc : each_row(db, SQL_DELIVERIES, q, delivery_row, &c, err);
 }

@@ -162,6 +162,39 @@ static int csv_overview_row(void *arg, const struct kv_stats_row *r)
     return 0;
 }
 
+static void bad_period_page(struct kv_web_portal_page *aa)
+{
+    kv_web_message(&aa->ctx, 400, N_("Bad period"),
+                   N_("Give the period as two dates YYYY-MM-DD, the first no later than the "
+                      "last, at most 1100 days apart."));
+}
+
+/* The start every view of the statistics shares: the portal page (statistics access), the
+ * period of the query (?from, ?to) into q with the organisation; a bad period is answered
+ * (csv: as text, else the page). 1 when the view goes on. */
+static int view_begin(struct kv_web_portal_page *aa, struct kv_http_req *req,
+                      struct kv_http_resp *resp, struct kv_stats_query *q, int csv)
+{
+    if (!kv_web_portal_begin(aa, req, resp, KV_ACCESS_STATISTICS, 0))
+        return 0;
+    if (kv__aa_stats_period(req, &q->from_day, &q->to_day) < 0) {
+        if (csv)
+            csv_bad_period(aa);
+        else
+            bad_period_page(aa);
+        return 0;
+    }
+    q->org = aa->org;
+    return 1;
+}
+
+/* A statistics query that failed: logged, the error page. */
+static void failed(struct kv_web_portal_page *aa, const struct kv_err *err)
+{
+    kv_log(KV_LOG_ERROR, "%s: statistics: %s", aa->ctx.req->request_id, err->msg);
+    kv_web_error(&aa->ctx, 500);
+}
+
 /* GET /administrativ-adgang/statistik/oversigt.csv */
 int kv__aa_stats_overview_csv(struct kv_http_req *req, struct kv_http_resp *resp)
 {
@@ -172,13 +205,8 @@ int kv__aa_stats_overview_csv(struct kv_http_req *req, struct kv_http_resp *resp
     char name[64], f[11], t[11];
 
     kv_buf_init(&b, CSV_MAX);
-    if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_STATISTICS, 0))
+    if (!view_begin(&aa, req, resp, &q, 1))
         goto out;
-    if (kv__aa_stats_period(req, &q.from_day, &q.to_day) < 0) {
-        csv_bad_period(&aa);
-        goto out;
-    }
-    q.org = aa.org;
     q.dir = KV_STATS_BOTH;
     q.group = grouping(req);
     kv_buf_puts(&b, "\xEF\xBB\xBF"
@@ -186,8 +214,7 @@ int kv__aa_stats_overview_csv(struct kv_http_req *req, struct kv_http_resp *resp
                     "recipientType;sizeRange;typeOfMessage;recipientContactPointId;"
                     "recipientContactPointName\r\n");
     if (kv_stats_overview(aa.db, &q, csv_overview_row, &b, &err) < 0) {
-        kv_log(KV_LOG_ERROR, "%s: statistics: %s", req->request_id, err.msg);
-        kv_web_error(&aa.ctx, 500);
+        failed(&aa, &err);
         goto out;
     }
     kv_stats_day_format(q.from_day, f);
@@ -246,13 +273,8 @@ int kv__aa_stats_memo_csv(struct kv_http_req *req, struct kv_http_resp *resp)
     char name[64];
 
     kv_buf_init(&b, CSV_MAX);
-    if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_STATISTICS, 0))
+    if (!view_begin(&aa, req, resp, &q, 1))
         goto out;
-    if (kv__aa_stats_period(req, &q.from_day, &q.to_day) < 0) {
-        csv_bad_period(&aa);
-        goto out;
-    }
-    q.org = aa.org;
     m.b = &b;
     kv_stats_day_format(q.from_day, m.from);
     kv_stats_day_format(q.to_day, m.to);
@@ -264,8 +286,7 @@ int kv__aa_stats_memo_csv(struct kv_http_req *req, struct kv_http_resp *resp)
                     "hasRecipientAttentionData;hasSenderAttentionData;isReplyable;hasReplyData;"
                     "hasContentData;hasSenderContentResponsible\r\n");
     if (kv_stats_memo_usage(aa.db, &q, csv_memo_row, &m, &err) < 0) {
-        kv_log(KV_LOG_ERROR, "%s: statistics: %s", req->request_id, err.msg);
-        kv_web_error(&aa.ctx, 500);
+        failed(&aa, &err);
         goto out;
     }
     snprintf(name, sizeof(name), "memo-brug-%s-%s.csv", m.from, m.to);
@@ -352,18 +373,48 @@ void kv__aa_stats_nav(struct kv_web_portal_page *aa, const char *current, int64_
     kv_html(h, "</ul></nav>\n");
 }
 
-static void bad_period_page(struct kv_web_portal_page *aa)
-{
-    kv_web_message(&aa->ctx, 400, N_("Bad period"),
-                   N_("Give the period as two dates YYYY-MM-DD, the first no later than the "
-                      "last, at most 1100 days apart."));
-}
-
 struct table {
     struct kv_html *h;
     unsigned group;
     int rows;
 };
+
+/* The head of a statistics page: the portal head, the views' navigation (path the current
+ * one), heading and intro (msgids), the period form (with the grouping boxes when group is
+ * non-NULL) and the link to the view's CSV for the same period. */
+static void view_head(struct kv_web_portal_page *aa, const struct kv_stats_query *q,
+                      const char *path, const char *heading, const char *intro,
+                      unsigned *group, const char *csv, const char *csv_label)
+{
+    char f[11], to[11];
+
+    kv_stats_day_format(q->from_day, f);
+    kv_stats_day_format(q->to_day, to);
+    kv__aa_head(aa, N_("Usage statistics"), BASE, NULL, NULL);
+    kv__aa_stats_nav(aa, path, q->from_day, q->to_day);
+    kv_html(&aa->ctx.h, "<h2>%m</h2>\n<p>%m</p>\n", heading, intro);
+    kv__aa_stats_form(aa, path, q->from_day, q->to_day, group);
+    kv_html(&aa->ctx.h, "<p><a href=\"%a?from=%q&amp;to=%q\" download>%m</a></p>\n", csv, f, to,
+            csv_label);
+}
+
+/* Opens a statistics table in its scrolling region, up to the header row's first cell. */
+static void table_open(struct kv_html *h, const char *caption)
+{
+    kv_html(h,
+            "<div class=\"table--responsive-scroll\" tabindex=\"0\" role=\"region\" "
+            "aria-label=\"%m\"><table class=\"table table--compact\">"
+            "<caption>%m</caption><thead><tr>",
+            caption, caption);
+}
+
+/* Closes it; a sentence instead of rows when there were none. */
+static void table_end(struct kv_html *h, const struct table *t)
+{
+    kv_html(h, "</tbody></table></div>\n");
+    if (t->rows == 0)
+        kv_html(h, "<p>%m</p>\n", N_("No letters in this period."));
+}
 
 static int page_overview_row(void *arg, const struct kv_stats_row *r)
 {
@@ -400,35 +451,21 @@ int kv__aa_stats(struct kv_http_req *req, struct kv_http_resp *resp)
     struct kv_err err = {0, ""};
     struct table t;
     struct kv_html *h;
-    char f[11], to[11];
     size_t i;
     int rc;
 
-    if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_STATISTICS, 0))
+    if (!view_begin(&aa, req, resp, &q, 0))
         goto out;
     h = &aa.ctx.h;
-    if (kv__aa_stats_period(req, &q.from_day, &q.to_day) < 0) {
-        bad_period_page(&aa);
-        goto out;
-    }
-    q.org = aa.org;
     q.dir = KV_STATS_BOTH;
     q.group = grouping(req) | KV_STATS_G_DAY;
-    kv_stats_day_format(q.from_day, f);
-    kv_stats_day_format(q.to_day, to);
-    kv__aa_head(&aa, N_("Usage statistics"), BASE, NULL, NULL);
-    kv__aa_stats_nav(&aa, BASE, q.from_day, q.to_day);
-    kv_html(h, "<h2>%m</h2>\n<p>%m</p>\n", N_("Overview per day"),
-            N_("Letters your organisation sent or received, per day and per combination of "
-               "the dimensions you group by."));
-    kv__aa_stats_form(&aa, BASE, q.from_day, q.to_day, &q.group);
-    kv_html(h, "<p><a href=\"" BASE "/oversigt.csv?from=%q&amp;to=%q\" download>%m</a></p>\n",
-            f, to, N_("Download the overview as CSV (every dimension grouped)"));
-    kv_html(h,
-            "<div class=\"table--responsive-scroll\" tabindex=\"0\" role=\"region\" "
-            "aria-label=\"%m\"><table class=\"table table--compact\">"
-            "<caption>%m</caption><thead><tr><th scope=\"col\">%m</th>",
-            N_("Letters per day"), N_("Letters per day"), N_("Day"));
+    view_head(&aa, &q, BASE, N_("Overview per day"),
+              N_("Letters your organisation sent or received, per day and per combination of "
+                 "the dimensions you group by."),
+              &q.group, BASE "/oversigt.csv",
+              N_("Download the overview as CSV (every dimension grouped)"));
+    table_open(h, N_("Letters per day"));
+    kv_html(h, "<th scope=\"col\">%m</th>", N_("Day"));
     for (i = 0; i < N_DIMS; i++)
         if (q.group & DIMS[i].bit)
             kv_html(h, "<th scope=\"col\">%m</th>", DIMS[i].label);
@@ -439,13 +476,10 @@ int kv__aa_stats(struct kv_http_req *req, struct kv_http_resp *resp)
     t.rows = 0;
     rc = kv_stats_overview(aa.db, &q, page_overview_row, &t, &err);
     if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: statistics: %s", req->request_id, err.msg);
-        kv_web_error(&aa.ctx, 500);
+        failed(&aa, &err);
         goto out;
     }
-    kv_html(h, "</tbody></table></div>\n");
-    if (t.rows == 0)
-        kv_html(h, "<p>%m</p>\n", N_("No letters in this period."));
+    table_end(h, &t);
     if (rc > 0)
         kv_html(h, "<p>%m</p>\n",
                 N_("Only the first 1000 rows are shown. Download the CSV for all of them."));
@@ -495,32 +529,18 @@ int kv__aa_stats_memo(struct kv_http_req *req, struct kv_http_resp *resp)
     struct kv_err err = {0, ""};
     struct table t;
     struct kv_html *h;
-    char f[11], to[11];
     size_t i;
 
-    if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_STATISTICS, 0))
+    if (!view_begin(&aa, req, resp, &q, 0))
         goto out;
     h = &aa.ctx.h;
-    if (kv__aa_stats_period(req, &q.from_day, &q.to_day) < 0) {
-        bad_period_page(&aa);
-        goto out;
-    }
-    q.org = aa.org;
-    kv_stats_day_format(q.from_day, f);
-    kv_stats_day_format(q.to_day, to);
-    kv__aa_head(&aa, N_("Usage statistics"), BASE, NULL, NULL);
-    kv__aa_stats_nav(&aa, BASE "/memo-brug", q.from_day, q.to_day);
-    kv_html(h, "<h2>%m</h2>\n<p>%m</p>\n", N_("MeMo usage"),
-            N_("How many of the letters your sender systems sent used each part of MeMo's "
-               "data markup."));
-    kv__aa_stats_form(&aa, BASE "/memo-brug", q.from_day, q.to_day, NULL);
-    kv_html(h, "<p><a href=\"" BASE "/memo-brug.csv?from=%q&amp;to=%q\" download>%m</a></p>\n",
-            f, to, N_("Download MeMo usage as CSV"));
-    kv_html(h,
-            "<div class=\"table--responsive-scroll\" tabindex=\"0\" role=\"region\" "
-            "aria-label=\"%m\"><table class=\"table table--compact\">"
-            "<caption>%m</caption><thead><tr><th scope=\"col\">%m</th><th scope=\"col\">%m</th>",
-            N_("MeMo usage per sender system"), N_("MeMo usage per sender system"), N_("Sender system"), N_("Recipient type"));
+    view_head(&aa, &q, BASE "/memo-brug", N_("MeMo usage"),
+              N_("How many of the letters your sender systems sent used each part of MeMo's "
+                 "data markup."),
+              NULL, BASE "/memo-brug.csv", N_("Download MeMo usage as CSV"));
+    table_open(h, N_("MeMo usage per sender system"));
+    kv_html(h, "<th scope=\"col\">%m</th><th scope=\"col\">%m</th>", N_("Sender system"),
+            N_("Recipient type"));
     for (i = 0; i < sizeof(COLS) / sizeof(COLS[0]); i++)
         kv_html(h, "<th scope=\"col\" class=\"text-align-right\">%m</th>", COLS[i]);
     kv_html(h, "</tr></thead><tbody>\n");
@@ -528,13 +548,10 @@ int kv__aa_stats_memo(struct kv_http_req *req, struct kv_http_resp *resp)
     t.rows = 0;
     t.group = 0;
     if (kv_stats_memo_usage(aa.db, &q, page_memo_row, &t, &err) < 0) {
-        kv_log(KV_LOG_ERROR, "%s: statistics: %s", req->request_id, err.msg);
-        kv_web_error(&aa.ctx, 500);
+        failed(&aa, &err);
         goto out;
     }
-    kv_html(h, "</tbody></table></div>\n");
-    if (t.rows == 0)
-        kv_html(h, "<p>%m</p>\n", N_("No letters in this period."));
+    table_end(h, &t);
     kv_web_page_end(&aa.ctx, 200, N_("Usage statistics"));
 out:
     kv_web_portal_end(&aa);
