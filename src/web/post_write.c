@@ -48,7 +48,8 @@
 #include "web/who.h"
 
 #define PAGE KV_ROUTE_PAGE
-#define PARTS_MAX 64            /* parts of one form: fields, files, kept draft files */
+/* parts of one form: a point's most attachments, as many kept draft files, the fields */
+#define PARTS_MAX (2 * KV_CP_ATTACH_MAX + 16)
 #define FORM_SLACK (256 * 1024) /* part headers and small fields of a form, bytes */
 
 static int write_search(struct kv_http_req *req, struct kv_http_resp *resp);
@@ -401,18 +402,22 @@ struct posted {
     uint64_t bytes;                 /* decoded file bytes, the text included */
 };
 
-/* A copy of part pt's bytes as text, NULL when it holds a NUL. */
+/* A copy of part pt's bytes as text with each CRLF (a browser's line break in a form) as LF,
+ * as the letter stores it and as skriv.js counts it; NULL when it holds a NUL. */
 static char *part_text(const struct kv_http_part *pt)
 {
+    size_t i, o = 0;
     char *s;
 
     if (memchr(pt->data, '\0', pt->len))
         return NULL;
     s = malloc(pt->len + 1);
-    if (s) {
-        memcpy(s, pt->data, pt->len);
-        s[pt->len] = '\0';
-    }
+    if (!s)
+        return NULL;
+    for (i = 0; i < pt->len; i++)
+        if (!(pt->data[i] == '\r' && i + 1 < pt->len && pt->data[i + 1] == '\n'))
+            s[o++] = pt->data[i];
+    s[o] = '\0';
     return s;
 }
 

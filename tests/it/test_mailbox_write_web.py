@@ -21,7 +21,7 @@ import pytest
 from kuvert_harness import db_connect, run_cli
 from test_mailbox_access import requests_of, switch
 from test_mailbox_send import files_of, pulled, text_of, NS
-from test_mailbox_web import Browser, csrf_of, JENS, METTE
+from test_mailbox_web import Browser, csrf_of, ERIK, JENS, METTE, SOEREN
 from test_recipient_pull import recipient_system
 
 KOMMUNEN = "12345678"
@@ -215,6 +215,32 @@ def test_read_write_helper_writes_in_the_owners_name(post):
     rep = root.find(".//memo:Sender/memo:Representative", NS)
     assert rep is not None
     assert METTE in "".join(rep.itertext()) and "Mette Hansen" in "".join(rep.itertext())
+    # a draft she saves is Jens's (saved by her), and Jens sees and opens it
+    d = draft_id_of(send_form(mette, post.byg, label="Udkast fra Mette", action="kladde"))
+    assert post.db.execute("SELECT m.owner_id, d.saved_by FROM mailbox_drafts d JOIN mailboxes m"
+                           " ON m.id = d.mailbox_id WHERE d.id = ?", (d,)).fetchone() == \
+        (JENS, "cpr:" + METTE)
+    assert "Udkast fra Mette" in jens.get("/post/kladder").text
+    assert jens.get("/post/kladder/" + d).status_code == 200
+    assert switch(mette, "CPR:" + METTE).status_code == 303
+    assert "Udkast fra Mette" not in mette.get("/post/kladder").text
+    assert mette.get("/post/kladder/" + d).status_code == 404
+
+
+def test_company_writes_to_a_point_for_companies_and_english(post):
+    erik = Browser(post, ERIK)                 # MESSAGE_WRITE in Eksempel Byg A/S
+    r = erik.get("/post/skriv?q=virksomheder&lang=en")
+    assert r.status_code == 200 and 'href="/post/skriv/%s"' % post.firma in r.text
+    assert "Write a letter" in r.text
+    form = erik.get("/post/skriv/" + post.firma).text
+    assert "What this recipient accepts" in form and "Save as draft" in form
+    r = send_form(erik, post.firma, label="Faktura", text="Fra firmaet\r\nlinje 2")
+    assert r.status_code == 303, r.text[:500]
+    root = pulled(post, post.sys, r.headers["Location"].rsplit("/", 1)[1])
+    assert text_of(root, ".//memo:Sender/memo:idType") == "CVR"
+    assert files_of(root)[0][2] == "Fra firmaet\nlinje 2".encode()   # CRLF stored as LF
+    # an employee without MESSAGE_WRITE cannot write for the organisation
+    assert Browser(post, SOEREN).get("/post/skriv").status_code == 403
 
 
 def draft_id_of(r):
