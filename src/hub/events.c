@@ -1,59 +1,66 @@
 /* SPDX-License-Identifier: MIT
  *
- * events.c: the hash-chained event log (see events.h).
+ * events.c: the hash-chained event log (see events.h): appending, hashing, reading.
+ * Verifying the chains and their checkpoints is events_chain.c.
  *
- * Canonical form hashed for each event (version 1): the text "kuvert-event-v1\n" followed by
- * the fields seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props,
- * prev_hash in that order, each written as "N" when NULL or "S<len>:<bytes>" otherwise
- * (integers in decimal). Length prefixes make the encoding unambiguous: no choice of field
- * contents can make two different events serialise alike. hash = lowercase hex SHA-256 of it;
- * prev_hash is the previous event's hash, or 64 zeros for seq 1.
+ * The log is PARTS hash chains ("partitions", the rows of event_chains, migration 053). An
+ * append locks one partition's head row for the rest of its transaction, choosing the first
+ * one no other open transaction holds (kv_db_prepare_skip_locked) starting at this thread's
+ * preferred partition, so writers on several nodes extend different chains and never wait for
+ * each other's head. The event's global seq (the order of the whole log and the API's cursor)
+ * is drawn from a sequence (kv_db_next_value), not from a row.
+ *
+ * Canonical form hashed for each event, version 2 (events written since migration 053): the
+ * text "kuvert-event-v2\n" followed by the fields seq, part, pseq, event_id, time_ms, tag,
+ * message_uuid, system_id, actor, subject, props, prev_hash in that order, each written as "N"
+ * when NULL or "S<len>:<bytes>" otherwise (integers in decimal). Length prefixes make the
+ * encoding unambiguous: no choice of field contents can make two different events serialise
+ * alike. hash = lowercase hex SHA-256 of it; prev_hash is the hash of the event before it in
+ * its partition, or 64 zeros for the partition's first. Version 1 (events written before
+ * migration 053, pseq NULL): "kuvert-event-v1\n" and the same fields without part and pseq.
  */
 #include "hub/events.h"
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/events_int.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/crypto.h"
 #include "util/xmalloc.h"
 
-#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define ZERO_HASH KV__EVENT_ZERO_HASH
 #define CANON_MAX (4u << 20) /* bound on one serialised event */
 #define PROPS_MAX (1u << 20) /* bound on props_json */
 
-static const char SQL_LAST[] = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1";
+/* The head a new event extends: the first partition in this thread's rotation that no other
+ * open transaction has locked (it stays locked by this one until COMMIT/ROLLBACK). */
+static const char SQL_PICK[] = "SELECT part, pseq, seq, hash FROM event_chains"
+                               " ORDER BY (part + ?) % ?, part LIMIT 1";
+static const char SQL_PARTS[] = "SELECT COUNT(*) FROM event_chains";
+static const char SQL_NEXT_SEQ[] = "SELECT COALESCE(MAX(seq), 0) + 1 FROM events";
+static const char SQL_MOVE_HEAD[] =
+    "UPDATE event_chains SET pseq = ?, seq = ?, hash = ? WHERE part = ?";
 static const char SQL_INSERT[] =
     "INSERT INTO events (seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject,"
-    " props, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-static const char SQL_ALL[] =
-    "SELECT seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props,"
-    " prev_hash, hash FROM events ORDER BY seq";
+    " props, prev_hash, hash, part, pseq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_QUERY[] =
-    "SELECT seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props,"
-    " prev_hash, hash FROM events WHERE seq > ? AND time_ms >= ? AND time_ms < ?"
+    "SELECT " KV__EVENT_COLS " FROM events WHERE seq > ? AND time_ms >= ? AND time_ms < ?"
     " AND (? IS NULL OR tag = ?) AND (? IS NULL OR system_id = ?) ORDER BY seq LIMIT ?";
 static const char SQL_QUERY_MSG[] =
-    "SELECT seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props,"
-    " prev_hash, hash FROM events WHERE message_uuid = ? AND seq > ? AND time_ms >= ?"
+    "SELECT " KV__EVENT_COLS " FROM events WHERE message_uuid = ? AND seq > ? AND time_ms >= ?"
     " AND time_ms < ? AND (? IS NULL OR tag = ?) AND (? IS NULL OR system_id = ?)"
     " ORDER BY seq LIMIT ?";
 
-/* The fields of one event as stored (all borrowed). */
-struct row {
-    int64_t seq;
-    const char *event_id;
-    int64_t time_ms;
-    const char *tag, *message_uuid, *system_id, *actor, *subject, *props, *prev_hash;
-};
+#define row kv__event_row
 
-/* Length of v's canonical field ("N" or "S<len>:<bytes>"). */
-static size_t field_len(const char *v, size_t vlen)
+size_t kv__event_field_len(const char *v, size_t vlen)
 {
     size_t digits = 1;
 
@@ -64,8 +71,7 @@ static size_t field_len(const char *v, size_t vlen)
     return 1 + digits + 1 + vlen;
 }
 
-/* Writes v's canonical field at p (field_len bytes); returns the end. */
-static char *put_field(char *p, const char *v, size_t vlen)
+char *kv__event_put_field(char *p, const char *v, size_t vlen)
 {
     char num[24];
     size_t n = 0, x = vlen;
@@ -107,39 +113,45 @@ static void put_int(char out[24], int64_t v)
 /* Computes the hash of r into out without printf or (for ordinary events) the heap: the
  * canonical text is measured first, then written into a stack buffer, or an exact-size heap
  * buffer when larger. KV_ETOOBIG if the event is absurdly large. */
-static int event_hash(const struct row *r, char out[KV_SHA256_HEX_LEN + 1])
+int kv__event_hash(const struct row *r, char out[KV_SHA256_HEX_LEN + 1])
 {
-    static const char head[] = "kuvert-event-v1\n";
-    char seq[24], tms[24], stack[2048], *text, *p;
-    const char *v[10];
-    size_t vl[10], total = sizeof(head) - 1;
-    int i;
+    static const char head1[] = "kuvert-event-v1\n", head2[] = "kuvert-event-v2\n";
+    char seq[24], part[24], pseq[24], tms[24], stack[2048], *text, *p;
+    const char *v[12];
+    size_t vl[12], total = sizeof(head2) - 1;
+    int i, n = 0;
 
     put_int(seq, r->seq);
     put_int(tms, r->time_ms);
-    v[0] = seq;
-    v[1] = r->event_id;
-    v[2] = tms;
-    v[3] = r->tag;
-    v[4] = r->message_uuid;
-    v[5] = r->system_id;
-    v[6] = r->actor;
-    v[7] = r->subject;
-    v[8] = r->props;
-    v[9] = r->prev_hash;
-    for (i = 0; i < 10; i++) {
+    v[n++] = seq;
+    if (r->pseq) {
+        put_int(part, r->part);
+        put_int(pseq, r->pseq);
+        v[n++] = part;
+        v[n++] = pseq;
+    }
+    v[n++] = r->event_id;
+    v[n++] = tms;
+    v[n++] = r->tag;
+    v[n++] = r->message_uuid;
+    v[n++] = r->system_id;
+    v[n++] = r->actor;
+    v[n++] = r->subject;
+    v[n++] = r->props;
+    v[n++] = r->prev_hash;
+    for (i = 0; i < n; i++) {
         vl[i] = v[i] ? strlen(v[i]) : 0;
         if (vl[i] > CANON_MAX)
             return KV_ETOOBIG;
-        total += field_len(v[i], vl[i]);
+        total += kv__event_field_len(v[i], vl[i]);
     }
     if (total > CANON_MAX)
         return KV_ETOOBIG;
     text = total <= sizeof(stack) ? stack : kv_xmalloc(total);
-    memcpy(text, head, sizeof(head) - 1);
-    p = text + sizeof(head) - 1;
-    for (i = 0; i < 10; i++)
-        p = put_field(p, v[i], vl[i]);
+    memcpy(text, r->pseq ? head2 : head1, sizeof(head2) - 1);
+    p = text + sizeof(head2) - 1;
+    for (i = 0; i < n; i++)
+        p = kv__event_put_field(p, v[i], vl[i]);
     kv_sha256_hex(text, (size_t)(p - text), out);
     if (text != stack)
         free(text);
@@ -195,12 +207,17 @@ static int event_id(int64_t seq, char out[37])
     return 0;
 }
 
+/* The head of the partition the next event extends. */
+struct chain_head {
+    int64_t part, pseq, seq;          /* partition, position and seq of its last event */
+    char hash[KV_SHA256_HEX_LEN + 1]; /* that event's hash (zeros: none) */
+};
+
 /* The chain-head cache of this thread (see kv_events_head_begin). */
 struct head_cache {
-    const struct kv_db *db;               /* connection of the run, NULL when none */
-    int valid;                            /* 1 when seq/hash are the table's head */
-    int64_t seq;                          /* seq of the last event */
-    char hash[KV_SHA256_HEX_LEN + 1];     /* its hash */
+    const struct kv_db *db; /* connection of the run, NULL when none */
+    int valid;              /* 1 when h is the head this transaction holds */
+    struct chain_head h;
 };
 static _Thread_local struct head_cache head;
 
@@ -224,26 +241,65 @@ void kv_events_head_end(const struct kv_db *db)
     }
 }
 
-/* Reads seq and hash of the head of the chain into r->seq (the next seq) and prev. */
-static int read_head(struct kv_db *db, struct row *r, char prev[KV_SHA256_HEX_LEN + 1],
-                     struct kv_err *err)
+/* This thread's place in the rotation of partitions: threads (of this process and, through
+ * the random start, of other processes) prefer different partitions. */
+static _Atomic unsigned next_pref;
+static _Thread_local unsigned pref;
+static _Thread_local int pref_set;
+/* The number of partitions (rows of event_chains, fixed by migration 053); 0 until read. */
+static _Atomic int64_t n_parts;
+
+static unsigned thread_pref(void)
+{
+    if (!pref_set) {
+        pthread_once(&id_once, id_init);
+        pref = (unsigned)id_prefix[0] | (unsigned)id_prefix[1] << 8;
+        pref += atomic_fetch_add(&next_pref, 1u) * 7u;
+        pref_set = 1;
+    }
+    return pref;
+}
+
+/* Locks the head of a partition for this transaction (one no other transaction holds) and
+ * reads it into h. */
+static int pick_head(struct kv_db *db, struct chain_head *h, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
+    int64_t n = atomic_load(&n_parts);
     int rc;
 
-    r->seq = 1;
-    rc = kv_db_prepare(db, SQL_LAST, &s, err);
+    if (n <= 0) {
+        rc = kv_db_prepare(db, SQL_PARTS, &s, err);
+        if (rc < 0)
+            return rc;
+        rc = kv_stmt_step(s, err);
+        n = rc == KV_ROW ? kv_stmt_col_int64(s, 0) : 0;
+        kv_stmt_done(s);
+        if (rc < 0)
+            return rc;
+        if (n <= 0)
+            return kv_err_set(err, KV_EDB, "the event log has no partitions (event_chains)");
+        atomic_store(&n_parts, n);
+    }
+    rc = kv_db_prepare_skip_locked(db, SQL_PICK, &s, err);
     if (rc < 0)
         return rc;
+    kv_stmt_bind_int64(s, 1, (int64_t)(thread_pref() % (uint64_t)n));
+    kv_stmt_bind_int64(s, 2, n);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
-        const char *h = kv_stmt_col_text(s, 1);
+        const char *hh = kv_stmt_col_text(s, 3);
 
-        r->seq = kv_stmt_col_int64(s, 0) + 1;
-        if (h && strlen(h) == KV_SHA256_HEX_LEN)
-            memcpy(prev, h, KV_SHA256_HEX_LEN + 1);
-        else /* a damaged head still chains: verify will name it */
-            snprintf(prev, KV_SHA256_HEX_LEN + 1, "%s", ZERO_HASH);
+        h->part = kv_stmt_col_int64(s, 0);
+        h->pseq = kv_stmt_col_int64(s, 1);
+        h->seq = kv_stmt_col_int64(s, 2);
+        /* a damaged head still chains: verify will name it */
+        snprintf(h->hash, sizeof(h->hash), "%s",
+                 hh && strlen(hh) == KV_SHA256_HEX_LEN ? hh : ZERO_HASH);
+    } else if (rc == KV_DONE) {
+        /* every partition is held by another transaction: more concurrent writers than
+         * partitions; this one fails rather than waits (the client retries) */
+        rc = kv_err_set(err, KV_EDB, "every event chain partition is in use");
     }
     kv_stmt_done(s);
     return rc < 0 ? rc : 0;
@@ -252,7 +308,8 @@ static int read_head(struct kv_db *db, struct row *r, char prev[KV_SHA256_HEX_LE
 int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    char prev[KV_SHA256_HEX_LEN + 1] = ZERO_HASH, hash[KV_SHA256_HEX_LEN + 1], id[37];
+    char hash[KV_SHA256_HEX_LEN + 1], id[37];
+    struct chain_head h;
     struct row r;
     int cached = head.db == db, rc;
 
@@ -262,17 +319,21 @@ int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err 
         return kv_err_set(err, KV_ETOOBIG, "event properties over %u bytes", PROPS_MAX);
     memset(&r, 0, sizeof(r));
     if (cached && head.valid) {
-        r.seq = head.seq + 1;
-        memcpy(prev, head.hash, sizeof(prev));
+        h = head.h;
     } else {
-        rc = read_head(db, &r, prev, err);
+        rc = pick_head(db, &h, err);
         if (rc < 0)
             return rc;
     }
     if (cached)
         head.valid = 0; /* until this append has succeeded */
+    rc = kv_db_next_value(db, "events_seq_seq", SQL_NEXT_SEQ, &r.seq, err);
+    if (rc < 0)
+        return rc;
     if (event_id(r.seq, id) < 0)
         return kv_err_set(err, KV_EINTERNAL, "no random bytes for an event id");
+    r.part = h.part;
+    r.pseq = h.pseq + 1;
     r.event_id = id;
     r.time_ms = ev->time_ms ? ev->time_ms : kv_clock_now_ms();
     r.tag = ev->tag;
@@ -281,8 +342,8 @@ int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err 
     r.actor = ev->actor;
     r.subject = ev->subject;
     r.props = ev->props_json;
-    r.prev_hash = prev;
-    rc = event_hash(&r, hash);
+    r.prev_hash = h.hash;
+    rc = kv__event_hash(&r, hash);
     if (rc < 0)
         return kv_err_set(err, rc, "event too large");
     rc = kv_db_prepare(db, SQL_INSERT, &s, err);
@@ -299,19 +360,34 @@ int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err 
     kv_stmt_bind_text(s, 9, r.props, -1);
     kv_stmt_bind_text(s, 10, r.prev_hash, -1);
     kv_stmt_bind_text(s, 11, hash, -1);
+    kv_stmt_bind_int64(s, 12, r.part);
+    kv_stmt_bind_int64(s, 13, r.pseq);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    rc = kv_db_prepare(db, SQL_MOVE_HEAD, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, r.pseq);
+    kv_stmt_bind_int64(s, 2, r.seq);
+    kv_stmt_bind_text(s, 3, hash, -1);
+    kv_stmt_bind_int64(s, 4, r.part);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
     if (cached) {
-        head.seq = r.seq;
-        memcpy(head.hash, hash, sizeof(head.hash));
+        head.h.part = r.part;
+        head.h.pseq = r.pseq;
+        head.h.seq = r.seq;
+        memcpy(head.h.hash, hash, sizeof(head.h.hash));
         head.valid = 1;
     }
     return 0;
 }
 
-static void read_row(struct kv_stmt *s, struct row *r)
+void kv__event_read_row(struct kv_stmt *s, struct row *r)
 {
     r->seq = kv_stmt_col_int64(s, 0);
     r->event_id = kv_stmt_col_text(s, 1);
@@ -323,6 +399,8 @@ static void read_row(struct kv_stmt *s, struct row *r)
     r->subject = kv_stmt_col_text(s, 7);
     r->props = kv_stmt_col_text(s, 8);
     r->prev_hash = kv_stmt_col_text(s, 9);
+    r->part = kv_stmt_col_int64(s, 11);
+    r->pseq = kv_stmt_col_is_null(s, 12) ? 0 : kv_stmt_col_int64(s, 12);
 }
 
 static json_t *str_or_null(const char *s)
@@ -337,7 +415,7 @@ static json_t *row_json(struct kv_stmt *s)
     json_t *o = json_object(), *props = NULL;
     const char *hash = kv_stmt_col_text(s, 10);
 
-    read_row(s, &r);
+    kv__event_read_row(s, &r);
     kv_clock_format_utc(r.time_ms, ts, sizeof(ts));
     if (r.props)
         props = json_loads(r.props, 0, NULL);
@@ -393,8 +471,7 @@ int kv_events_query(struct kv_db *db, const struct kv_event_query *q, json_t **o
 /* 16 tag placeholders; unused ones repeat the first tag (a static text: the statement cache
  * keys on it). */
 static const char SQL_OF_SUBJECT[] =
-    "SELECT seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props,"
-    " prev_hash, hash FROM events WHERE subject = ? AND seq < ?"
+    "SELECT " KV__EVENT_COLS " FROM events WHERE subject = ? AND seq < ?"
     " AND tag IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ORDER BY seq DESC LIMIT ?";
 
 int kv_events_of_subject(struct kv_db *db, const char *subject, const char *const *tags,
@@ -426,171 +503,4 @@ int kv_events_of_subject(struct kv_db *db, const char *subject, const char *cons
     }
     *out = arr;
     return 0;
-}
-
-int kv_events_verify(struct kv_db *db, int64_t *out_count, struct kv_err *err)
-{
-    struct kv_stmt *s = NULL;
-    char prev[KV_SHA256_HEX_LEN + 1] = ZERO_HASH, hash[KV_SHA256_HEX_LEN + 1];
-    int64_t expect = 1, n = 0;
-    struct row r;
-    int rc;
-
-    *out_count = 0;
-    rc = kv_db_prepare(db, SQL_ALL, &s, err);
-    if (rc < 0)
-        return rc;
-    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
-        const char *stored;
-
-        read_row(s, &r);
-        stored = kv_stmt_col_text(s, 10);
-        if (r.seq != expect) {
-            rc = kv_err_set(err, KV_ECONFLICT,
-                            r.seq > expect ? "event chain broken at seq %" PRId64
-                                             ": event missing (deleted)"
-                                           : "event chain broken at seq %" PRId64
-                                             ": sequence out of order",
-                            expect);
-            goto out;
-        }
-        if (!r.prev_hash || strcmp(r.prev_hash, prev) != 0) {
-            rc = kv_err_set(err, KV_ECONFLICT,
-                            "event chain broken at seq %" PRId64
-                            ": prev_hash does not match the event before it",
-                            r.seq);
-            goto out;
-        }
-        if (event_hash(&r, hash) < 0 || !stored || strlen(stored) != KV_SHA256_HEX_LEN ||
-            !kv_ct_equal(stored, hash, KV_SHA256_HEX_LEN)) {
-            rc = kv_err_set(err, KV_ECONFLICT,
-                            "event chain broken at seq %" PRId64
-                            ": hash mismatch (event edited or inserted)",
-                            r.seq);
-            goto out;
-        }
-        memcpy(prev, stored, sizeof(prev));
-        expect++;
-        n++;
-    }
-    if (rc == KV_DONE)
-        rc = 0;
-out:
-    kv_stmt_done(s);
-    *out_count = n;
-    return rc;
-}
-
-static const char SQL_LETTER_ALL[] =
-    "SELECT seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props,"
-    " prev_hash, hash FROM events WHERE message_uuid = ? ORDER BY seq";
-static const char SQL_HASH_AT[] = "SELECT hash FROM events WHERE seq = ?";
-static const char SQL_PREV_AT[] = "SELECT prev_hash FROM events WHERE seq = ?";
-
-/* The text column of the one-row statement sql for seq into out ("" when no row). */
-static int col_at(struct kv_db *db, const char *sql, int64_t seq, char out[KV_SHA256_HEX_LEN + 1],
-                  int *found, struct kv_err *err)
-{
-    struct kv_stmt *s;
-    int rc = kv_db_prepare(db, sql, &s, err);
-
-    out[0] = '\0';
-    *found = 0;
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_int64(s, 1, seq);
-    rc = kv_stmt_step(s, err);
-    if (rc == KV_ROW) {
-        const char *v = kv_stmt_col_text(s, 0);
-        snprintf(out, KV_SHA256_HEX_LEN + 1, "%s", v ? v : "");
-        *found = 1;
-    }
-    kv_stmt_done(s);
-    return rc < 0 ? rc : 0;
-}
-
-int kv_events_verify_letter(struct kv_db *db, const char *uuid, int64_t *out_count,
-                            int64_t *out_bad_seq, struct kv_err *err)
-{
-    struct kv_stmt *s = NULL;
-    char hash[KV_SHA256_HEX_LEN + 1], other[KV_SHA256_HEX_LEN + 1];
-    struct row r;
-    int64_t n = 0;
-    int rc, found;
-    struct {
-        int64_t seq;
-        char prev[KV_SHA256_HEX_LEN + 1], hash[KV_SHA256_HEX_LEN + 1];
-        int ok;
-    } *ev = NULL, *grown;
-    size_t cap = 0, i, m = 0;
-
-    *out_count = 0;
-    *out_bad_seq = 0;
-    rc = kv_db_prepare(db, SQL_LETTER_ALL, &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_text(s, 1, uuid, -1);
-    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
-        const char *stored = kv_stmt_col_text(s, 10);
-        if (m == cap) {
-            cap = cap ? cap * 2 : 16;
-            grown = realloc(ev, cap * sizeof(*ev));
-            if (!grown) {
-                rc = kv_err_set(err, KV_ENOMEM, "out of memory");
-                goto out;
-            }
-            ev = grown;
-        }
-        read_row(s, &r);
-        ev[m].seq = r.seq;
-        snprintf(ev[m].prev, sizeof(ev[m].prev), "%s", r.prev_hash ? r.prev_hash : "");
-        snprintf(ev[m].hash, sizeof(ev[m].hash), "%s", stored ? stored : "");
-        ev[m].ok = event_hash(&r, hash) == 0 && stored && strlen(stored) == KV_SHA256_HEX_LEN &&
-                   kv_ct_equal(stored, hash, KV_SHA256_HEX_LEN);
-        m++;
-    }
-    kv_stmt_done(s);
-    s = NULL;
-    if (rc < 0)
-        goto out;
-    rc = 0;
-    for (i = 0; i < m; i++) {
-        if (!ev[i].ok) {
-            rc = kv_err_set(err, KV_ECONFLICT,
-                            "event %" PRId64 ": its hash does not match its content", ev[i].seq);
-            break;
-        }
-        if (ev[i].seq == 1) {
-            found = strcmp(ev[i].prev, ZERO_HASH) == 0;
-        } else {
-            rc = col_at(db, SQL_HASH_AT, ev[i].seq - 1, other, &found, err);
-            if (rc < 0)
-                break;
-            found = found && strcmp(other, ev[i].prev) == 0;
-        }
-        if (!found) {
-            rc = kv_err_set(err, KV_ECONFLICT,
-                            "event %" PRId64 ": the event before it is missing or changed",
-                            ev[i].seq);
-            break;
-        }
-        rc = col_at(db, SQL_PREV_AT, ev[i].seq + 1, other, &found, err);
-        if (rc < 0)
-            break;
-        if (found && strcmp(other, ev[i].hash) != 0) {
-            rc = kv_err_set(err, KV_ECONFLICT,
-                            "event %" PRId64 ": the event after it does not name its hash",
-                            ev[i].seq);
-            break;
-        }
-        n++;
-    }
-    if (rc == KV_ECONFLICT)
-        *out_bad_seq = ev[i].seq;
-out:
-    if (s)
-        kv_stmt_done(s);
-    free(ev);
-    *out_count = n;
-    return rc;
 }

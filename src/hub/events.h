@@ -6,7 +6,8 @@
  * MEMO_AVAILABLE_TO_RECIPIENT, MEMO_MESSAGE_RECALLED, PHYSICAL_LETTER_SENT, MESSAGE_READ, ...).
  *
  * Each event stores hash = SHA-256(prev_hash || canonical fields), prev_hash being the hash of
- * the event before it, so kv_events_verify detects any edit, insertion or deletion.
+ * the event before it in its partition (one of several chains, see below), so
+ * kv_events_verify_chains detects any edit, insertion or deletion.
  * kv_events_append must run inside the caller's write transaction (kv_db_begin), so an event
  * commits atomically with the state change it records.
  *
@@ -24,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "util/crypto.h"
 #include "util/err.h"
 
 struct kv_db;
@@ -178,16 +180,64 @@ int kv_events_org_letter(struct kv_db *db, const char *org, const char *uuid,
                          int (*fn)(void *arg, const struct kv_event_row *r), void *arg,
                          size_t *out_n, struct kv_err *err);
 
-/* Checks letter uuid's events against the chain: each one's hash recomputes from its fields
- * and its prev_hash, its prev_hash is the hash of the event before it, and the event after
- * it names its hash. 0 when all hold (*out_count = the letter's events), KV_ECONFLICT with
- * *out_bad_seq = the first event that fails (err says how), or a store error. */
+/* ---- the chains (events_chain.c) ----
+ * The log is several hash chains ("partitions", the rows of event_chains; 16 since migration
+ * 053): every event belongs to one partition, at position pseq 1, 2, 3, ... of it, and names
+ * the hash of the event before it there. seq orders the whole log. Events written before the
+ * partitions are partition 0's first positions (position = seq). */
+
+#define KV_EVENT_PARTS_MAX 256 /* bound on the partitions a verification reports */
+
+struct kv_event_part_report {
+    int64_t part;                          /* partition number */
+    int64_t events;                        /* its events checked */
+    int64_t head_pseq, head_seq;           /* its head when the check began (0: empty) */
+    char head_hash[KV_SHA256_HEX_LEN + 1]; /* the head event's hash */
+    int64_t anchored_pseq;                 /* position the newest checkpoint names (0: none) */
+};
+
+struct kv_event_chain_report {
+    int64_t events;      /* events checked (when broken: those found intact before the break) */
+    int64_t broken_seq;  /* 0 when intact; else where the log is broken: the event that fails,
+                            or for a deleted one the seq after the last intact event before it
+                            in its partition */
+    int64_t broken_part; /* the partition concerned, -1 when none */
+    int64_t checkpoints; /* checkpoints checked */
+    int64_t checkpoint_seq, checkpoint_time_ms;  /* the newest (seq 0: none) */
+    char checkpoint_hash[KV_SHA256_HEX_LEN + 1]; /* its hash: the value to anchor elsewhere */
+    size_t n_parts;
+    struct kv_event_part_report parts[KV_EVENT_PARTS_MAX];
+};
+
+/* Checks every partition's chain and the checkpoints into *rep (caller-owned; large: put it
+ * on the heap): each event's hash recomputes from its fields, it names the hash of the event
+ * before it in its partition, positions run 1, 2, 3, ... without a gap, each partition reaches
+ * the head recorded for it (event_chains) and the position the newest checkpoint records, and
+ * the checkpoints form a chain of their own. It reads one snapshot (kv_db_begin_snapshot), so
+ * appends by any node while it runs are simply not seen. 0 when intact, KV_ECONFLICT with rep->broken_seq and err
+ * saying where and how, or a store error. */
+int kv_events_verify_chains(struct kv_db *db, struct kv_event_chain_report *rep,
+                            struct kv_err *err);
+
+/* kv_events_verify_chains with only the count: *out_count = rep->events. */
+int kv_events_verify(struct kv_db *db, int64_t *out_count, struct kv_err *err);
+
+/* Checks letter uuid's events against their chains: each one's hash recomputes from its
+ * fields and its prev_hash, its prev_hash is the hash of the event before it in its
+ * partition, and the event after it there names its hash (or it is the partition's head).
+ * 0 when all hold (*out_count = the letter's events), KV_ECONFLICT with *out_bad_seq = the
+ * first event that fails (err says how), or a store error. */
 int kv_events_verify_letter(struct kv_db *db, const char *uuid, int64_t *out_count,
                             int64_t *out_bad_seq, struct kv_err *err);
 
-/* Recomputes the chain. Returns 0 when intact (out_count = events checked), KV_ECONFLICT with
- * err naming the first bad sequence number otherwise; then out_count = the intact events
- * before it, so the bad sequence number is out_count + 1. */
-int kv_events_verify(struct kv_db *db, int64_t *out_count, struct kv_err *err);
+/* Writes a checkpoint: every partition's head (position, seq, hash), chained to the checkpoint
+ * before it, in a write transaction of its own; unless the newest is younger than min_age_ms
+ * at now_ms or no head moved since it. *out_written = 1 when one was written. */
+int kv_events_checkpoint(struct kv_db *db, int64_t now_ms, int64_t min_age_ms, int *out_written,
+                         struct kv_err *err);
+
+/* Scheduler hook (lease "event_checkpoint", kv_hub_add_leased_hook): a checkpoint a minute
+ * while events are written. hub_arg is the struct kv_hub. Always 0 (failures logged). */
+int kv_events_checkpoint_hook(void *hub_arg);
 
 #endif

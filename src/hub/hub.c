@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "util/metrics.h"
+#include "hub/events.h"
 #include "hub/lease.h"
 #include "hub/receipts.h"
 #include "hub/mail.h"
@@ -185,6 +186,8 @@ int kv_hub_start_workers(struct kv_hub *hub, struct kv_err *err)
         rc = kv_hub_add_leased_hook(hub, "system_health", kv_system_health_hook);
     if (rc == 0)
         rc = kv_hub_add_leased_hook(hub, "mail", kv_mail_hook); /* mail.h */
+    if (rc == 0) /* every partition's head into a checkpoint, a minute apart (events.h) */
+        rc = kv_hub_add_leased_hook(hub, "event_checkpoint", kv_events_checkpoint_hook);
     /* the print spool claims its jobs row by row (print.h), so every node renders */
     if (rc == 0)
         rc = kv_scheduler_add_hook(hub->sched, kv_print_hook, hub); /* print.h */

@@ -7,6 +7,7 @@
  * transaction that also records it in schema_migrations.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,92 @@ int kv_db_prepare(struct kv_db *db, const char *sql, struct kv_stmt **out, struc
         (*out)->bind_idx = 0;
     }
     return rc;
+}
+
+/* ---- statements derived from a literal (kv_db_prepare_skip_locked, kv_db_next_value) ----
+ * The statement cache keys on the SQL text's address, so a derived text must live as long as
+ * the process: each is built once and kept in this table (a handful of call sites). */
+#define DERIVED_MAX 32
+static pthread_mutex_t derived_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    const struct kv_store_ops *ops; /* backend it was built for */
+    const char *key;                /* the caller's literal */
+    char *sql;                      /* owned, never freed */
+} derived[DERIVED_MAX];
+
+/* The text a ‖ b for key under ops, built on first use; NULL when the table is full. */
+static const char *derive(const struct kv_store_ops *ops, const char *key, const char *a,
+                          const char *b)
+{
+    const char *out = NULL;
+    size_t la = strlen(a), lb = strlen(b);
+    int i;
+
+    pthread_mutex_lock(&derived_mu);
+    for (i = 0; i < DERIVED_MAX && derived[i].key; i++) {
+        if (derived[i].key == key && derived[i].ops == ops) {
+            out = derived[i].sql;
+            goto out;
+        }
+    }
+    if (i < DERIVED_MAX) {
+        char *t = kv_xmalloc(la + lb + 1);
+
+        memcpy(t, a, la);
+        memcpy(t + la, b, lb + 1);
+        derived[i].ops = ops;
+        derived[i].key = key;
+        derived[i].sql = t;
+        out = t;
+    }
+out:
+    pthread_mutex_unlock(&derived_mu);
+    return out;
+}
+
+int kv_db_prepare_skip_locked(struct kv_db *db, const char *sql, struct kv_stmt **out,
+                              struct kv_err *err)
+{
+    const struct kv_store_ops *ops = db->st->ops;
+    const char *t = sql;
+
+    if (ops->skip_locked[0]) {
+        t = derive(ops, sql, sql, ops->skip_locked);
+        if (!t)
+            return kv_err_set(err, KV_EINTERNAL, "too many derived statements");
+    }
+    return kv_db_prepare(db, t, out, err);
+}
+
+int kv_db_next_value(struct kv_db *db, const char *seq_name, const char *fallback_sql,
+                     int64_t *out, struct kv_err *err)
+{
+    const struct kv_store_ops *ops = db->st->ops;
+    const char *t = fallback_sql;
+    struct kv_stmt *s;
+    int rc;
+
+    if (ops->sequences) {
+        char q[128];
+
+        if (strlen(seq_name) > 64 || strspn(seq_name, "abcdefghijklmnopqrstuvwxyz_0123456789") !=
+                                         strlen(seq_name))
+            return kv_err_set(err, KV_EINVAL, "bad sequence name");
+        snprintf(q, sizeof(q), "SELECT nextval('%s')", seq_name);
+        t = derive(ops, seq_name, q, "");
+        if (!t)
+            return kv_err_set(err, KV_EINTERNAL, "too many derived statements");
+    }
+    rc = kv_db_prepare(db, t, &s, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        *out = kv_stmt_col_int64(s, 0);
+    else if (rc == KV_DONE)
+        rc = kv_err_set(err, KV_EDB, "no value for %s", seq_name);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
 }
 
 #define OPS(s) ((s)->db->st->ops)
@@ -139,6 +226,20 @@ int kv_db_begin(struct kv_db *db, struct kv_err *err)
     if (db->in_tx)
         return kv_err_set(err, KV_EINTERNAL, "store: nested transaction");
     rc = db->st->ops->begin(db, err);
+    if (rc == 0) {
+        db->in_tx = 1;
+        db->savepoints = 0;
+    }
+    return rc;
+}
+
+int kv_db_begin_snapshot(struct kv_db *db, struct kv_err *err)
+{
+    int rc;
+
+    if (db->in_tx)
+        return 1;
+    rc = kv_db_exec(db, db->st->ops->begin_snapshot, err);
     if (rc == 0) {
         db->in_tx = 1;
         db->savepoints = 0;

@@ -62,6 +62,13 @@ void kv_db_rollback(struct kv_db *db);
  * returns what the commit returns), else rolls back and returns rc. */
 int kv_db_end(struct kv_db *db, int rc, struct kv_err *err);
 
+/* Begins a read-only transaction in which every read sees the database as of one moment
+ * (SQLite: a deferred BEGIN; PostgreSQL: REPEATABLE READ), for a check that must not see a
+ * write half done by other connections. It takes no write lock. End it with kv_db_rollback.
+ * Returns 1 without beginning anything when db is already in a transaction (whose view the
+ * reads then share; the caller does not end it), 0 when begun. */
+int kv_db_begin_snapshot(struct kv_db *db, struct kv_err *err);
+
 /* Savepoints inside the open transaction, nestable up to KV_DB_SAVEPOINT_MAX deep. A savepoint
  * is ended either by release (keep its changes) or by rollback (undo them); both end the
  * innermost one. After a failed statement only a savepoint rollback (or the transaction's
@@ -124,6 +131,22 @@ const void *kv_stmt_col_blob(struct kv_stmt *s, int idx, size_t *out_len);
 int kv_stmt_col_is_null(struct kv_stmt *s, int idx);
 /* Resets the statement, clears bindings and returns it to the connection's cache. */
 void kv_stmt_done(struct kv_stmt *s);
+
+/* Prepares sql, a SELECT over one table, so that the rows it returns stay locked until the
+ * write transaction ends and rows another open transaction has locked are skipped instead of
+ * waited for (PostgreSQL: FOR UPDATE SKIP LOCKED). A backend whose write transaction already
+ * excludes every other writer (SQLite) runs sql as it is. sql is a string literal (it keys a
+ * statement derived from it for the life of the process). */
+int kv_db_prepare_skip_locked(struct kv_db *db, const char *sql, struct kv_stmt **out,
+                              struct kv_err *err);
+
+/* A new value for a unique integer key. A backend with sequences (PostgreSQL) returns
+ * nextval of the SEQUENCE seq_name (created by a migration): it never waits for another
+ * transaction and leaves a gap when the transaction rolls back. A backend with one writer at a
+ * time (SQLite) runs fallback_sql (a SELECT of one integer, e.g. MAX(key) + 1) inside the
+ * caller's write transaction. Both strings are literals (see kv_db_prepare_skip_locked). */
+int kv_db_next_value(struct kv_db *db, const char *seq_name, const char *fallback_sql,
+                     int64_t *out, struct kv_err *err);
 
 /* Rows changed by the last INSERT/UPDATE/DELETE statement of db. */
 int64_t kv_db_changes(struct kv_db *db);

@@ -20,6 +20,12 @@
  * store.c makes a failed bind sticky. bind_text with v NULL binds a NULL of type text. */
 struct kv_store_ops {
     const char *name; /* "sqlite", "postgresql": names the migrations directory */
+    /* Appended to a SELECT by kv_db_prepare_skip_locked ("" when the write transaction already
+     * excludes every other writer), and whether kv_db_next_value uses SEQUENCE objects. */
+    const char *skip_locked;
+    int sequences;
+    /* Begins a read-only transaction whose reads all see one snapshot. */
+    const char *begin_snapshot;
     int (*open)(struct kv_store *st, const char *where, struct kv_err *err);
     void (*close)(struct kv_store *st);
     int (*conn_open)(struct kv_store *st, struct kv_db **out, struct kv_err *err);

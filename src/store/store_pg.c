@@ -913,6 +913,9 @@ static int64_t pg_changes(struct kv_db *kdb)
 
 const struct kv_store_ops kv__store_pg_ops = {
     .name = "postgresql",
+    .skip_locked = " FOR UPDATE SKIP LOCKED",
+    .begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    .sequences = 1,
     .open = pg_open,
     .close = pg_close,
     .conn_open = pg_conn_open,

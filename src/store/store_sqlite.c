@@ -433,6 +433,9 @@ static void sq_bulk_writer(struct kv_db *db)
 
 const struct kv_store_ops kv__store_sqlite_ops = {
     .name = "sqlite",
+    .skip_locked = "",
+    .begin_snapshot = "BEGIN",
+    .sequences = 0,
     .open = sq_open,
     .close = sq_close,
     .conn_open = sq_conn_open,

@@ -14,9 +14,13 @@ HTTP receiver for REST push (receiver.py), a real SMTP server (aiosmtpd, smtp_si
            exactly once, every letter is pushed, a letter is pushed twice only if the killed
            node had it in flight, a surviving node holds the push lease (taken over once the
            lease ran out; the time is printed), and the chain verifies.
+  chain:   three nodes send at the same time (a client per node); the event log's partitions
+           verify; an edited event, a deleted one and the cut tail of one partition (its head
+           row set back too) are each found by `kuvert events verify` against the checkpoint.
 Only loopback addresses; every loop and wait is bounded.
 """
 import datetime
+import json
 import os
 import sys
 import threading
@@ -296,3 +300,69 @@ def test_kill9_one_node_mid_burst(pg, tmp_path, rx):
         verify_chain(alive[0])
     finally:
         stop_all([n for n in nodes if n.running()])
+
+
+def test_event_chain_three_writers(pg, tmp_path):
+    url, schema = pg.fresh_url()
+    nodes = start_nodes(tmp_path, url, 3)
+    try:
+        sender, _, _ = setup_directory(nodes[0], "http://127.0.0.1:9/")
+        per_node, errors = 40, []
+
+        def client(k):
+            for i in range(per_node):
+                uuid, xml = letter_xml(SENDER, PUSH_ORG, "CVR", label="Node %d brev %d" % (k, i))
+                r = post_letter(nodes[k], sender, uuid, xml)
+                if r.status_code != 201:
+                    errors.append((k, r.status_code, r.text))
+
+        th = [threading.Thread(target=client, args=(k,)) for k in range(3)]
+        for t in th:
+            t.start()
+        for t in th:
+            t.join(300)
+        assert not errors, errors[:3]
+        out = verify_chain(nodes[1])
+        parts = [p for p in out["partitions"] if p["events"]]
+        assert sum(p["events"] for p in parts) == out["events"]
+        assert out["events"] >= 3 * 3 * per_node, out["events"]
+        assert all(p["headPosition"] == p["events"] for p in parts), parts
+        # the events of every node's letters are there, in whichever partitions
+        n = q(pg, schema, "SELECT COUNT(DISTINCT message_uuid) FROM events"
+              " WHERE tag = 'MEMO_SEND_RECEIVED'")[0][0]
+        assert n == 3 * per_node
+        print("partitions used by 3 concurrent nodes: %s" % sorted(
+            (p["partition"], p["events"]) for p in parts))
+
+        # The value an operator anchors: a checkpoint of every head, now.
+        cp = nodes[2].cli(["events", "checkpoint"])
+        assert len(cp["hash"]) == 64 and cp["seq"] >= 1
+
+        def broken():
+            r = nodes[0].cli(["events", "verify"], check=False)
+            assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+            return json.loads(r.stdout)
+
+        # an edited event in the middle of the log
+        mid = q(pg, schema, "SELECT seq, subject FROM events WHERE tag = 'MEMO_SEND_VALIDATED'"
+                " ORDER BY seq LIMIT 1 OFFSET 50")[0]
+        q(pg, schema, "UPDATE events SET subject = 'cpr:0101700000' WHERE seq = %s", (mid[0],))
+        got = broken()
+        assert got["brokenSeq"] == mid[0] and "hash mismatch" in got["message"], got
+        q(pg, schema, "UPDATE events SET subject = %s WHERE seq = %s", (mid[1], mid[0]))
+        verify_chain(nodes[0])
+
+        # the newest event of the busiest partition removed, its head row set back as well:
+        # the checkpoint still names it
+        part = max(parts, key=lambda p: p["events"])["partition"]
+        last, prev = q(pg, schema, "SELECT seq, hash FROM events WHERE part = %s"
+                       " ORDER BY seq DESC LIMIT 2", (part,))
+        q(pg, schema, "DELETE FROM events WHERE seq = %s", (last[0],))
+        got = broken()
+        assert got["brokenPartition"] == part and "tail cut" in got["message"], got
+        q(pg, schema, "UPDATE event_chains SET pseq = pseq - 1, seq = %s, hash = %s"
+          " WHERE part = %s", (prev[0], prev[1], part))
+        got = broken()
+        assert got["brokenPartition"] == part and "behind checkpoint" in got["message"], got
+    finally:
+        stop_all(nodes)

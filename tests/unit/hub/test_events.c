@@ -3,8 +3,12 @@
  * test_events.c: the hash-chained event log: append and query (filters, paging), verify on an
  * intact chain, then tampering through raw SQL (edit a field, delete a row, insert a forged
  * row, edit a hash and re-chain one link) makes verify fail naming the sequence number; one
- * letter's events checked on their own (kv_events_verify_letter).
+ * letter's events checked on their own (kv_events_verify_letter). With events in several
+ * partitions: a row moved to another partition, rows reordered, a row deleted in the middle,
+ * the tail of one partition cut (found by its head, then by the checkpoint), a checkpoint
+ * edited; and a second writer appending while the first holds its partition (PostgreSQL).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -271,7 +275,7 @@ static void test_verify_letter_removed_and_relinked(void **state)
     /* an event of A removed: the one after it no longer links */
     assert_int_equal(kv_db_exec(f->db, "DELETE FROM events WHERE seq = 3", NULL), 0);
     assert_int_equal(kv_events_verify_letter(f->db, LETTER_A, &n, &bad, NULL), KV_ECONFLICT);
-    assert_int_equal(bad, 4);
+    assert_int_equal(bad, 2); /* the event after 2 in its partition is gone */
 }
 
 static void test_verify_letter_neighbour_rehashed(void **state)
@@ -288,6 +292,251 @@ static void test_verify_letter_neighbour_rehashed(void **state)
                      0);
     assert_int_equal(kv_events_verify_letter(f->db, LETTER_A, &n, &bad, NULL), KV_ECONFLICT);
     assert_int_equal(bad, 4);
+}
+
+/* ---- several partitions ---- */
+
+struct thread_append {
+    struct kv_store *st;
+    const char *tag;
+    int n;  /* events, in one transaction */
+    int rc;
+};
+
+/* Appends in a thread of its own: each thread prefers another partition. */
+static void *append_thread(void *arg)
+{
+    struct thread_append *t = arg;
+    struct kv_db *db = NULL;
+    int i;
+
+    t->rc = kv_db_acquire(t->st, &db, NULL);
+    if (t->rc == 0)
+        t->rc = kv_db_begin(db, NULL);
+    for (i = 0; t->rc == 0 && i < t->n; i++) {
+        struct kv_event ev = {t->tag, LETTER_A, "sys-1", "sys-1", "cpr:2211771212", NULL, 0};
+
+        t->rc = kv_events_append(db, &ev, NULL);
+    }
+    if (t->rc == 0)
+        t->rc = kv_db_commit(db, NULL);
+    if (db)
+        kv_db_release(db);
+    return NULL;
+}
+
+static void append_elsewhere(struct fx *f, const char *tag, int n)
+{
+    struct thread_append t = {f->st, tag, n, -1};
+    pthread_t th;
+
+    assert_int_equal(pthread_create(&th, NULL, append_thread, &t), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(t.rc, 0);
+}
+
+static int64_t col_at(struct fx *f, const char *sql, int64_t seq)
+{
+    struct kv_stmt *s;
+    int64_t v = -1;
+
+    assert_int_equal(kv_db_prepare(f->db, sql, &s, NULL), 0);
+    kv_stmt_bind_int64(s, 1, seq);
+    if (kv_stmt_step(s, NULL) == KV_ROW)
+        v = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    return v;
+}
+
+static void exec_seq(struct fx *f, const char *sql, int64_t a)
+{
+    struct kv_stmt *s;
+
+    assert_int_equal(kv_db_prepare(f->db, sql, &s, NULL), 0);
+    kv_stmt_bind_int64(s, 1, a);
+    assert_int_equal(kv_stmt_step(s, NULL), KV_DONE);
+    kv_stmt_done(s);
+}
+
+/* Setup's 5 events (one partition), then 3 in a second and 2 in a third, interleaved with
+ * one more in the first: seq 1-5 P, 6-8 Q, 9-10 R, 11 P. */
+static void spread(struct fx *f, struct kv_event_chain_report *rep)
+{
+    struct kv_err err = {0, ""};
+    struct kv_event ev = {"MESSAGE_READ", LETTER_B, "sys-1", "hub", NULL, NULL, 0};
+
+    append_elsewhere(f, "MESSAGE_READ", 3);
+    append_elsewhere(f, "MESSAGE_UNREAD", 2);
+    assert_int_equal(kv_db_begin(f->db, NULL), 0);
+    assert_int_equal(kv_events_append(f->db, &ev, NULL), 0);
+    assert_int_equal(kv_db_commit(f->db, NULL), 0);
+    if (kv_events_verify_chains(f->db, rep, &err) != 0)
+        fail_msg("intact log rejected: %s", err.msg);
+}
+
+static size_t parts_used(const struct kv_event_chain_report *rep)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < rep->n_parts; i++)
+        n += rep->parts[i].events > 0;
+    return n;
+}
+
+static void expect_chain_broken(struct fx *f, int64_t seq, const char *what)
+{
+    struct kv_event_chain_report *rep = calloc(1, sizeof(*rep));
+    struct kv_err err = {0, ""};
+
+    assert_int_equal(kv_events_verify_chains(f->db, rep, &err), KV_ECONFLICT);
+    if (rep->broken_seq != seq || !strstr(err.msg, what))
+        fail_msg("expected seq %lld and \"%s\", got seq %lld: %s", (long long)seq, what,
+                 (long long)rep->broken_seq, err.msg);
+    free(rep);
+}
+
+static void test_partitions_verify(void **state)
+{
+    struct fx *f = *state;
+    struct kv_event_chain_report *rep = calloc(1, sizeof(*rep));
+    int64_t letter_n = 0, bad = 0;
+    size_t i;
+
+    spread(f, rep);
+    assert_int_equal(rep->events, 11);
+    assert_int_equal(rep->n_parts, 16);
+    assert_int_equal(parts_used(rep), 3);
+    for (i = 0; i < rep->n_parts; i++)
+        if (rep->parts[i].events)
+            assert_int_equal(rep->parts[i].head_pseq, rep->parts[i].events);
+    /* seq 1 and 11 share a partition at positions 1 and 6 */
+    assert_int_equal(col_at(f, "SELECT part FROM events WHERE seq = ?", 11),
+                     col_at(f, "SELECT part FROM events WHERE seq = ?", 1));
+    assert_int_equal(col_at(f, "SELECT pseq FROM events WHERE seq = ?", 11), 6);
+    assert_int_equal(col_at(f, "SELECT pseq FROM events WHERE seq = ?", 8), 3);
+    /* a letter whose events lie in several partitions verifies */
+    assert_int_equal(kv_events_verify_letter(f->db, LETTER_A, &letter_n, &bad, NULL), 0);
+    assert_int_equal(letter_n, 9);
+    free(rep);
+}
+
+static void test_partition_row_moved(void **state)
+{
+    struct fx *f = *state;
+    struct kv_event_chain_report *rep = calloc(1, sizeof(*rep));
+    int64_t p;
+
+    spread(f, rep);
+    /* event 7 (second of its partition) moved to the partition of event 9 */
+    p = col_at(f, "SELECT part FROM events WHERE seq = ?", 9);
+    exec_seq(f, "UPDATE events SET part = (SELECT part FROM events WHERE seq = 9) WHERE seq = ?",
+             7);
+    assert_int_equal(col_at(f, "SELECT part FROM events WHERE seq = ?", 7), p);
+    expect_chain_broken(f, 7, "hash mismatch");
+    free(rep);
+}
+
+static void test_partition_rows_reordered(void **state)
+{
+    struct fx *f = *state;
+    struct kv_event_chain_report *rep = calloc(1, sizeof(*rep));
+
+    spread(f, rep);
+    /* events 6 and 7 (positions 1 and 2 of their partition) swap places in the order */
+    assert_int_equal(kv_db_exec(f->db,
+                                "UPDATE events SET seq = 1000 WHERE seq = 6;"
+                                "UPDATE events SET seq = 6 WHERE seq = 7;"
+                                "UPDATE events SET seq = 7 WHERE seq = 1000",
+                                NULL),
+                     0);
+    expect_chain_broken(f, 6, "hash mismatch");
+    free(rep);
+}
+
+static void test_partition_middle_deleted(void **state)
+{
+    struct fx *f = *state;
+    struct kv_event_chain_report *rep = calloc(1, sizeof(*rep));
+
+    spread(f, rep);
+    exec_seq(f, "DELETE FROM events WHERE seq = ?", 7);
+    expect_chain_broken(f, 7, "missing (deleted)"); /* after event 6, its partition's last */
+    free(rep);
+}
+
+/* The tail of one partition cut: its head row names the gone event; with the head row moved
+ * back as well, the checkpoint written before names it; and a checkpoint edited breaks their
+ * own chain. */
+static void test_partition_tail_cut(void **state)
+{
+    struct fx *f = *state;
+    struct kv_event_chain_report *rep = calloc(1, sizeof(*rep));
+    struct kv_err err = {0, ""};
+    int written = 0;
+
+    spread(f, rep);
+    assert_int_equal(kv_events_checkpoint(f->db, 1700000100000, 60000, &written, &err), 0);
+    assert_int_equal(written, 1);
+    /* too soon for the next, and nothing moved anyway */
+    assert_int_equal(kv_events_checkpoint(f->db, 1700000100001, 60000, &written, &err), 0);
+    assert_int_equal(written, 0);
+    assert_int_equal(kv_events_verify_chains(f->db, rep, &err), 0);
+    assert_int_equal(rep->checkpoints, 1);
+    assert_int_equal(strlen(rep->checkpoint_hash), 64);
+
+    /* partition R (events 9, 10) loses its last event */
+    exec_seq(f, "DELETE FROM events WHERE seq = ?", 10);
+    expect_chain_broken(f, 10, "tail cut");
+    /* ... and its head row is set back to event 9: the checkpoint still names event 10 */
+    exec_seq(f,
+             "UPDATE event_chains SET pseq = 1, seq = 9, hash = (SELECT hash FROM events WHERE"
+             " seq = 9) WHERE part = (SELECT part FROM events WHERE seq = ?)",
+             9);
+    expect_chain_broken(f, 10, "behind checkpoint 1");
+    /* ... and a newer checkpoint written over the set-back head: the older still counts */
+    assert_int_equal(kv_events_checkpoint(f->db, 1700000200000, 60000, &written, &err), 0);
+    assert_int_equal(written, 1);
+    expect_chain_broken(f, 10, "checkpoint 2: partition");
+    /* ... and the checkpoint rewritten to match (its hash left as it was): edited */
+    assert_int_equal(kv_db_exec(f->db, "UPDATE event_checkpoints SET heads = heads || ''",
+                                NULL),
+                     0);
+    assert_int_equal(kv_db_exec(f->db,
+                                "UPDATE event_checkpoints SET time_ms = time_ms + 1", NULL),
+                     0);
+    expect_chain_broken(f, 1, "checkpoint 1: hash mismatch");
+    free(rep);
+}
+
+/* Writers do not wait for each other's chain head: while one write transaction holds a
+ * partition, another transaction appends to another partition at once. On SQLite one write
+ * transaction excludes the other, so there the second runs after the first. */
+static void test_concurrent_writers_use_other_partitions(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *other = NULL;
+    struct kv_event ev = {"MESSAGE_READ", LETTER_B, "sys-1", "hub", NULL, NULL, 0};
+    int64_t n = 0;
+
+    assert_int_equal(kv_db_begin(f->db, NULL), 0);
+    assert_int_equal(kv_events_append(f->db, &ev, NULL), 0); /* seq 6, setup's partition */
+    if (strcmp(kv_store_backend(f->st), "postgresql") == 0) {
+        /* a second connection in a transaction of its own that does not take the write
+         * lock: its append must neither wait for the first's head nor extend it */
+        assert_int_equal(kv_db_acquire(f->st, &other, NULL), 0);
+        assert_int_equal(kv_db_exec(other, "BEGIN", NULL), 0);
+        assert_int_equal(kv_events_append(other, &ev, NULL), 0);
+        assert_int_equal(kv_db_exec(other, "COMMIT", NULL), 0);
+        kv_db_release(other);
+        assert_int_equal(kv_db_commit(f->db, NULL), 0);
+        assert_int_not_equal(col_at(f, "SELECT part FROM events WHERE seq = ?", 7),
+                             col_at(f, "SELECT part FROM events WHERE seq = ?", 6));
+    } else {
+        assert_int_equal(kv_db_commit(f->db, NULL), 0);
+        append_elsewhere(f, "MESSAGE_READ", 1);
+    }
+    assert_int_equal(kv_events_verify(f->db, &n, NULL), 0);
+    assert_int_equal(n, 7);
 }
 
 /* Stored tags are shown with NgDP's catalogue: its own tags as they are, kuvert's mapped,
@@ -323,6 +572,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verify_letter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_letter_removed_and_relinked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_letter_neighbour_rehashed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partitions_verify, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partition_row_moved, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partition_rows_reordered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partition_middle_deleted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partition_tail_cut, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers_use_other_partitions, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

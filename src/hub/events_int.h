@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * events_int.h: what events.c (appending, hashing, reading) and events_chain.c (verifying the
+ * chains, checkpoints) share. Not for other code; use hub/events.h.
+ */
+#ifndef KV_HUB_EVENTS_INT_H
+#define KV_HUB_EVENTS_INT_H
+
+#include <stdint.h>
+
+#include "util/crypto.h"
+
+struct kv_stmt;
+
+#define KV__EVENT_ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* The columns every event read selects, in this order (read by kv__event_read_row). */
+#define KV__EVENT_COLS                                                                          \
+    "seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props, prev_hash,"   \
+    " hash, part, pseq"
+
+/* The fields of one event as stored (strings borrowed). pseq 0: an event of the single chain
+ * written before migration 053 (hash version 1; it stands at position seq of partition 0). */
+struct kv__event_row {
+    int64_t seq, part, pseq;
+    const char *event_id;
+    int64_t time_ms;
+    const char *tag, *message_uuid, *system_id, *actor, *subject, *props, *prev_hash;
+};
+
+/* Fills r from the current row of a statement selecting KV__EVENT_COLS (hash is column 10). */
+void kv__event_read_row(struct kv_stmt *s, struct kv__event_row *r);
+
+/* The hash of r (version 1 when r->pseq is 0, else version 2; see events.c) into out; 0 or
+ * KV_ETOOBIG. */
+int kv__event_hash(const struct kv__event_row *r, char out[KV_SHA256_HEX_LEN + 1]);
+
+/* One canonical field ("N" or "S<len>:<bytes>") for the checkpoint hash: its length, and it
+ * written at p (returns the end). */
+size_t kv__event_field_len(const char *v, size_t vlen);
+char *kv__event_put_field(char *p, const char *v, size_t vlen);
+
+#endif
