@@ -42,6 +42,7 @@ static const char SQL_DUE[] =
     " c.device_id, c.provider, c.confirmed_ms, s.quiet_from, s.quiet_to, s.opted_out_ms,"
     " l.state, COALESCE(l.sender_label, g.name, l.sender_cvr), l.message_uuid, l.sender_system,"
     " l.recipient_id"
+    ", o.next_ms"
     " FROM notify_outbox o"
     " LEFT JOIN notify_channels c ON c.id = o.channel_id"
     " LEFT JOIN notify_settings s ON s.id = c.settings_id"
@@ -66,6 +67,8 @@ struct notice {
     char msg_uuid[40];  /* letter's uuid ("" none) */
     char system_id[40]; /* letter's sender system */
     char cpr[16];       /* NemSMS recipient */
+    const char *seen;   /* the state it was loaded in (static) */
+    int64_t seen_next;  /* and its next_ms: the claim is taken only if both are unchanged */
     enum action act;
     int64_t defer_to;   /* A_DEFER */
     const char *why;    /* A_DROP reason */
@@ -132,6 +135,17 @@ static int in_quiet(int now, int from, int to)
     return now >= from || now < to;
 }
 
+/* The moment (UTC ms) after now at which Copenhagen's clock next shows minute `to`, now being
+ * at minute m. Counting the minutes on the clock is not enough when the clocks change in
+ * between (the last Sunday of March and of October, 02:00/03:00): the difference of the UTC
+ * offsets is taken off, so the end of quiet hours is 07:00 on the clock after the change too. */
+static int64_t quiet_end(int64_t now, int m, int to)
+{
+    int64_t at = now - (now % 60000) + (int64_t)((to - m + 1440) % 1440) * 60000;
+
+    return at - (kv_clock_copenhagen_offset_ms(at) - kv_clock_copenhagen_offset_ms(now));
+}
+
 /* Decides one loaded row. */
 static void decide(struct notice *n, struct kv_stmt *s, int64_t now, const char *public_url)
 {
@@ -191,9 +205,8 @@ static void decide(struct notice *n, struct kv_stmt *s, int64_t now, const char 
         int m = cph_minute(now);
 
         if (in_quiet(m, from, to)) {
-            int wait = (to - m + 1440) % 1440;
             n->act = A_DEFER;
-            n->defer_to = now - (now % 60000) + (int64_t)wait * 60000;
+            n->defer_to = quiet_end(now, m, to);
         }
     }
 }
@@ -230,6 +243,8 @@ static int load_due(struct kv_db *db, int64_t now, const char *public_url, struc
             snprintf(x->system_id, sizeof(x->system_id), "%s", kv_stmt_col_text(s, 18));
         if (!kv_stmt_col_is_null(s, 19))
             snprintf(x->cpr, sizeof(x->cpr), "%s", kv_stmt_col_text(s, 19));
+        x->seen = states[pass];
+        x->seen_next = kv_stmt_col_int64(s, 20);
         decide(x, s, now, public_url);
     }
     kv_stmt_done(s);
@@ -258,6 +273,37 @@ static int exec_row(struct kv_db *db, const char *sql, int64_t a, int64_t b, con
     kv_stmt_done(s);
     return rc < 0 ? rc : 0;
 }
+
+/* As exec_row, for a row as loaded: only while it is still in the state and at the next_ms
+ * it was loaded with (the same transaction judges it), so that of two senders that loaded the
+ * same due row -- two nodes, or two passes -- exactly one takes it. *took = 1 when it did. */
+static int exec_seen(struct kv_db *db, const char *sql, int64_t a, int64_t b, const char *t,
+                     const struct notice *x, int *took, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db, sql, &s, err);
+
+    *took = 0;
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, a);
+    kv_stmt_bind_int64(s, 2, b);
+    if (t)
+        kv_stmt_bind_text(s, 3, t, -1);
+    else
+        kv_stmt_bind_null(s, 3);
+    kv_stmt_bind_int64(s, 4, x->id);
+    kv_stmt_bind_text(s, 5, x->seen, -1);
+    kv_stmt_bind_int64(s, 6, x->seen_next);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    *took = kv_db_changes(db) == 1;
+    return 0;
+}
+
+#define IF_SEEN " AND state = ? AND next_ms = ?"
 
 /* Sets a row's state: state as text via a small fixed set of statements. */
 #define SQL_CLAIM                                                                                \
@@ -316,33 +362,38 @@ static int settle_and_claim(struct kv_db *db, struct notice *n, int count, int64
     for (i = 0; i < count && rc == 0; i++) {
         struct notice *x = &n[i];
         const char *gw = strcmp(x->channel, "SMS") == 0 ? o->sms_url : o->push_url;
+        int took = 0;
 
         switch (x->act) {
         case A_DROP:
-            rc = exec_row(db, SQL_DROP, now, 0, x->why, x->id, err);
-            done++;
+            rc = exec_seen(db, SQL_DROP IF_SEEN, now, 0, x->why, x, &took, err);
+            done += took;
             break;
         case A_DEFER:
-            rc = exec_row(db, SQL_DEFER, x->defer_to, 0, "quiet hours", x->id, err);
+            rc = exec_seen(db, SQL_DEFER IF_SEEN, x->defer_to, 0, "quiet hours", x, &took, err);
             break;
         case A_MAIL:
-            rc = kv_mail_queue(db, x->to, x->subject, x->text, "NOTIFICATION", NULL, now, NULL,
-                               err);
-            if (rc == KV_EINVAL || rc == KV_ETOOBIG) {
-                rc = exec_row(db, SQL_FAIL, now, 1, err->msg, x->id, err);
-            } else if (rc == 0) {
-                rc = exec_row(db, SQL_SENT, now, 1, NULL, x->id, err);
+            /* SENT first: only the sender that takes the row hands the mail over */
+            rc = exec_seen(db, SQL_SENT IF_SEEN, now, 1, NULL, x, &took, err);
+            if (rc == 0 && took) {
+                rc = kv_mail_queue(db, x->to, x->subject, x->text, "NOTIFICATION", NULL, now,
+                                   NULL, err);
+                if (rc == KV_EINVAL || rc == KV_ETOOBIG)
+                    rc = exec_row(db, SQL_FAIL, now, 0, err->msg, x->id, err);
             }
-            done++;
+            done += took;
             break;
         case A_SEND:
             if (!gw || !gw[0]) { /* no gateway configured: wait for one */
                 x->act = A_WAIT;
-                rc = exec_row(db, SQL_DEFER, now + 60000, 0, "no gateway configured", x->id,
-                              err);
+                rc = exec_seen(db, SQL_DEFER IF_SEEN, now + 60000, 0, "no gateway configured",
+                               x, &took, err);
                 break;
             }
-            rc = exec_row(db, SQL_CLAIM, now + KV_NOTIFY_LEASE_MS, 0, NULL, x->id, err);
+            rc = exec_seen(db, SQL_CLAIM IF_SEEN, now + KV_NOTIFY_LEASE_MS, 0, NULL, x, &took,
+                           err);
+            if (rc == 0 && !took)
+                x->act = A_WAIT; /* another sender has it */
             break;
         case A_WAIT:
             break;
