@@ -229,7 +229,7 @@ static int64_t letter(struct kv_db *db, int64_t id, int64_t m, int legal)
              " memo_version, body_sha256, body, size, state, receipt_status, available_ms,"
              " created_ms, legal_notification) VALUES (%lld, '00000000-0000-4000-8000-%012lld',"
              " 't%lld', 'bench', '12345678', 'Kommunen', 'CPR', '%010lld', %lld,"
-             " 'Hemmelig titel', 'DIGITALPOST', '1.2', 'x', X'00', 1, 'AVAILABLE', 'RECEIVED',"
+             " 'Hemmelig titel', 'DIGITALPOST', '1.2', 'x', 'x', 1, 'AVAILABLE', 'RECEIVED',"
              " 0, 0, %d)",
              (long long)id, (long long)id, (long long)id, CPR0 + m, (long long)m, legal);
     exec_ok(db, sql);
