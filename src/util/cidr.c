@@ -38,8 +38,8 @@ static void unmap(struct net *n)
     }
 }
 
-/* Parses one address (with_prefix 0) or address[/prefix] into n; 0, or -1 with msg set. */
-static int parse(const char *s, int with_prefix, struct net *n, char *msg, size_t msglen)
+/* Parses one address (with_prefix 0) or address[/prefix] into n; 0, or -1 with why set. */
+static int parse(const char *s, int with_prefix, struct net *n, struct kv_cidr_why *why)
 {
     char addr[ENTRY_MAX];
     const char *slash = with_prefix ? strchr(s, '/') : NULL;
@@ -83,18 +83,22 @@ static int parse(const char *s, int with_prefix, struct net *n, char *msg, size_
                 for (j = v; j < bits; j++)
                     net[j / 8] &= (unsigned char)~(0x80 >> (j % 8));
                 inet_ntop(n->family, net, txt, sizeof(txt));
-                snprintf(msg, msglen, "host bits set in %s: did you mean %s/%d?", s, txt, v);
+                why->fault = KV_CIDR_HOST_BITS;
+                snprintf(why->entry, sizeof(why->entry), "%.*s", (int)ENTRY_MAX, s);
+                snprintf(why->suggestion, sizeof(why->suggestion), "%s/%d", txt, v);
                 return -1;
             }
         }
     }
     return 0;
 badprefix:
-    snprintf(msg, msglen, "prefix length of %.*s must be 0-%d", (int)ENTRY_MAX, s,
-             n->family == AF_INET ? 32 : 128);
+    why->fault = KV_CIDR_PREFIX;
+    snprintf(why->entry, sizeof(why->entry), "%.*s", (int)ENTRY_MAX, s);
+    why->max = n->family == AF_INET ? 32 : 128;
     return -1;
 bad:
-    snprintf(msg, msglen, "not an IP address or range: %.*s", (int)ENTRY_MAX, s);
+    why->fault = KV_CIDR_NOT_ADDRESS;
+    snprintf(why->entry, sizeof(why->entry), "%.*s", (int)ENTRY_MAX, s);
     return -1;
 }
 
@@ -124,16 +128,38 @@ static int contains(const struct net *net, const struct net *addr)
 
 int kv_cidr_list_canon(const char *list, char *out, size_t outlen, char *msg, size_t msglen)
 {
+    struct kv_cidr_why why;
+
+    if (msglen)
+        msg[0] = '\0';
+    if (kv_cidr_list_canon_why(list, out, outlen, &why) == 0)
+        return 0;
+    switch (why.fault) {
+    case KV_CIDR_HOST_BITS:
+        snprintf(msg, msglen, "host bits set in %s: did you mean %s?", why.entry, why.suggestion);
+        break;
+    case KV_CIDR_PREFIX:
+        snprintf(msg, msglen, "prefix length of %s must be 0-%d", why.entry, why.max);
+        break;
+    case KV_CIDR_TOO_MANY: snprintf(msg, msglen, "more than %d entries", why.max); break;
+    case KV_CIDR_TOO_LONG: snprintf(msg, msglen, "too long"); break;
+    default: snprintf(msg, msglen, "not an IP address or range: %s", why.entry); break;
+    }
+    return -1;
+}
+
+int kv_cidr_list_canon_why(const char *list, char *out, size_t outlen, struct kv_cidr_why *why)
+{
     struct net nets[KV_CIDR_MAX_ENTRIES];
     char entry[ENTRY_MAX + 1], txt[ENTRY_MAX];
     const char *p = list ? list : "";
     size_t n = 0, used = 0, len, i;
 
+    memset(why, 0, sizeof(*why));
+    why->fault = KV_CIDR_TOO_LONG;
     if (outlen == 0)
         return -1;
     out[0] = '\0';
-    if (msglen)
-        msg[0] = '\0';
     while (*p) {
         while (is_sep(*p))
             p++;
@@ -142,17 +168,19 @@ int kv_cidr_list_canon(const char *list, char *out, size_t outlen, char *msg, si
         for (len = 0; p[len] && !is_sep(p[len]); len++)
             ;
         if (len > ENTRY_MAX) {
-            snprintf(msg, msglen, "not an IP address or range: %.*s...", 40, p);
+            why->fault = KV_CIDR_NOT_ADDRESS;
+            snprintf(why->entry, sizeof(why->entry), "%.*s...", 40, p);
             goto fail;
         }
         memcpy(entry, p, len);
         entry[len] = '\0';
         p += len;
         if (n == KV_CIDR_MAX_ENTRIES) {
-            snprintf(msg, msglen, "more than %d entries", KV_CIDR_MAX_ENTRIES);
+            why->fault = KV_CIDR_TOO_MANY;
+            why->max = KV_CIDR_MAX_ENTRIES;
             goto fail;
         }
-        if (parse(entry, 1, &nets[n], msg, msglen) < 0)
+        if (parse(entry, 1, &nets[n], why) < 0)
             goto fail;
         for (i = 0; i < n; i++)
             if (nets[i].family == nets[n].family && nets[i].prefix == nets[n].prefix &&
@@ -163,7 +191,7 @@ int kv_cidr_list_canon(const char *list, char *out, size_t outlen, char *msg, si
         net_text(&nets[n], txt, sizeof(txt));
         len = strlen(txt);
         if (used + (used ? 2 : 0) + len + 1 > outlen) {
-            snprintf(msg, msglen, "too long");
+            why->fault = KV_CIDR_TOO_LONG;
             goto fail;
         }
         if (used) {
@@ -183,12 +211,13 @@ fail:
 int kv_cidr_list_allows(const char *list, const char *addr)
 {
     struct net a, net;
-    char entry[ENTRY_MAX + 1], msg[8];
+    struct kv_cidr_why why;
+    char entry[ENTRY_MAX + 1];
     const char *p = list ? list : "";
     size_t len;
     int any = 0;
 
-    if (addr && parse(addr, 0, &a, msg, sizeof(msg)) == 0)
+    if (addr && parse(addr, 0, &a, &why) == 0)
         unmap(&a);
     else
         a.family = 0;
@@ -203,7 +232,7 @@ int kv_cidr_list_allows(const char *list, const char *addr)
         if (len <= ENTRY_MAX && a.family) {
             memcpy(entry, p, len);
             entry[len] = '\0';
-            if (parse(entry, 1, &net, msg, sizeof(msg)) == 0) {
+            if (parse(entry, 1, &net, &why) == 0) {
                 unmap(&net);
                 if (contains(&net, &a))
                     return 1;

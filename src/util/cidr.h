@@ -29,6 +29,23 @@
  * "more than 64 entries", "too long"). */
 int kv_cidr_list_canon(const char *list, char *out, size_t outlen, char *msg, size_t msglen);
 
+/* Why a list was refused, for a message in the reader's language (web/aa_system_form.c). */
+enum kv_cidr_fault {
+    KV_CIDR_NOT_ADDRESS = 1, /* entry is not an address or address/prefix */
+    KV_CIDR_HOST_BITS,       /* entry has host bits set; suggestion is the network meant */
+    KV_CIDR_PREFIX,          /* entry's prefix length is not 0-max */
+    KV_CIDR_TOO_MANY,        /* more than max entries */
+    KV_CIDR_TOO_LONG         /* the canonical list does not fit */
+};
+struct kv_cidr_why {
+    enum kv_cidr_fault fault;
+    char entry[80];      /* the wrong entry as typed (a long one cut, with "...") */
+    char suggestion[64]; /* KV_CIDR_HOST_BITS: "10.0.0.0/8" */
+    int max;             /* KV_CIDR_PREFIX: 32 or 128; KV_CIDR_TOO_MANY: the most entries */
+};
+/* kv_cidr_list_canon with the reason as data: 0, or -1 with why filled. */
+int kv_cidr_list_canon_why(const char *list, char *out, size_t outlen, struct kv_cidr_why *why);
+
 /* 1 when address addr (text, as kv_http_req_client gives it) is in canonical list (or the
  * list is empty); 0 when not, or when addr is not an IP address and the list is not empty. */
 int kv_cidr_list_allows(const char *list, const char *addr);

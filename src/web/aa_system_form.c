@@ -24,8 +24,10 @@
 #include "hub/hub.h"
 #include "hub/system_list.h"
 #include "identity/authz.h"
+#include "util/cidr.h"
 #include "util/conf.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 #include "web/aa_portal.h"
 #include "web/i18n.h"
 
@@ -129,6 +131,64 @@ static const char *label(const char *domain)
         if (strcmp(FIELDS[i].domain, domain) == 0)
             return FIELDS[i].label;
     return N_("System");
+}
+
+/* Copies tpl into out with {entry}, {suggestion} and {max} replaced from why. */
+static void fill(const char *tpl, const struct kv_cidr_why *why, char *out, size_t n)
+{
+    char max[16];
+    size_t used = 0;
+
+    snprintf(max, sizeof(max), "%d", why->max);
+    while (*tpl && used + 1 < n) {
+        const char *v = NULL;
+        size_t skip = 0;
+
+        if (strncmp(tpl, "{entry}", 7) == 0)
+            v = why->entry, skip = 7;
+        else if (strncmp(tpl, "{suggestion}", 12) == 0)
+            v = why->suggestion, skip = 12;
+        else if (strncmp(tpl, "{max}", 5) == 0)
+            v = max, skip = 5;
+        if (v) {
+            used += (size_t)snprintf(out + used, n - used, "%s", v);
+            if (used >= n)
+                used = n - 1;
+            tpl += skip;
+        } else {
+            out[used++] = *tpl++;
+        }
+    }
+    out[used] = '\0';
+}
+
+/* The allowed-IP list's refusal in the page's language. The domain's sentence is English with
+ * the wrong entry in it (util/cidr.h), so no catalog holds it: the same check gives the reason
+ * as data, and the sentence is made from a translated template. */
+static void localise_ips(struct kv_web_portal_page *aa, const struct vals *v, struct kv_problem *p)
+{
+    char canon[KV_CIDR_TEXT_MAX], text[320];
+    struct kv_cidr_why why;
+    const char *tpl;
+    size_t i;
+
+    for (i = 0; i < p->n_fields; i++) {
+        if (strcmp(p->fields[i].field, "allowedIps") != 0 ||
+            kv_cidr_list_canon_why(v->allowed_ips, canon, sizeof(canon), &why) == 0)
+            continue;
+        switch (why.fault) {
+        case KV_CIDR_HOST_BITS:
+            tpl = N_("Host bits are set in {entry}: did you mean {suggestion}?");
+            break;
+        case KV_CIDR_PREFIX: tpl = N_("The prefix length in {entry} must be 0-{max}."); break;
+        case KV_CIDR_TOO_MANY: tpl = N_("More than {max} addresses or ranges."); break;
+        case KV_CIDR_TOO_LONG: tpl = N_("The list is too long."); break;
+        default: tpl = N_("Not an IP address or range: {entry}"); break;
+        }
+        fill(kv_i18n_get(aa->ctx.lang, tpl), &why, text, sizeof(text));
+        free(p->fields[i].message);
+        p->fields[i].message = kv_xstrdup(text);
+    }
 }
 
 static const char *field_error(const struct kv_problem *p, const char *domain)
@@ -362,6 +422,7 @@ static int create(struct kv_http_req *req, struct kv_http_resp *resp, int post)
     read_vals(&aa, v);
     fill_input(&aa, v, v->kind, &in);
     if (kv_system_check(&in, &sys, &problem) < 0) {
+        localise_ips(&aa, v, &problem);
         kv__aa_head(&aa, N_("New system"), NULL, NULL, NULL);
         form(&aa, NULL, v, &problem);
         kv_web_page_end(&aa.ctx, 400, N_("New system"));
@@ -452,6 +513,7 @@ static int edit(struct kv_http_req *req, struct kv_http_resp *resp, int post)
     fill_input(&aa, v, cur.kind, &in);
     in.is_default = 0;
     if (kv_system_check(&in, &sys, &problem) < 0) {
+        localise_ips(&aa, v, &problem);
         kv__aa_head(&aa, N_("Edit system"), NULL, NULL, NULL);
         form(&aa, cur.id, v, &problem);
         kv_web_page_end(&aa.ctx, 400, N_("Edit system"));

@@ -219,6 +219,22 @@ def test_edit_new_fields_and_ip_list_enforced(aa):
     assert "192.0.2.0/24" in r.text                      # the reason suggests the network
     assert re.search(r'<span class="form-error-message" id="sys-active_from-error">', r.text)
     assert run_cli(["system", "show", sid], data=srv.data_dir)["allowedIps"] == []
+    # in the page's language (Danish by default), not the domain's English sentence
+    assert "Værtsbittene er sat i 192.0.2.1/24: mente du 192.0.2.0/24?" in r.text
+    assert "host bits set" not in r.text
+    for ips, da in (("10.0.0.0/40", "Præfikslængden i 10.0.0.0/40 skal være 0-32."),
+                    ("example.dk &lt;b&gt;", "Ikke en IP-adresse eller et adresseområde: "
+                                          "example.dk"),
+                    (" ".join("10.0.%d.0/24" % i for i in range(65)),
+                     "Mere end 64 adresser eller adresseområder.")):
+        r = srv.post(BASE + "/" + sid + "/rediger", data=dict(base, allowed_ips=ips))
+        assert r.status_code == 400 and da in r.text, (ips, r.text[:3000])
+    r = srv.post(BASE + "/" + sid + "/rediger?lang=en",
+                 data=dict(base, allowed_ips="10.0.0.1/8"))
+    assert r.status_code == 400
+    assert "Host bits are set in 10.0.0.1/8: did you mean 10.0.0.0/8?" in r.text
+    srv.get("/?lang=da")
+    assert run_cli(["system", "show", sid], data=srv.data_dir)["allowedIps"] == []
     r = srv.post(BASE + "/" + sid + "/rediger", allow_redirects=False,
                  data=dict(base, allowed_ips="10.0.0.0/8\n2001:db8::/32",
                            technical_contact="Ole, 12345678", supplier="KMD",
