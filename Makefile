@@ -14,7 +14,7 @@
 
 # --- pkg-config packages: the one place they are named (tools/deps.sh installs their -dev) ---
 LIB_PKGS   := libxml-2.0 sqlite3 libpq libmicrohttpd jansson libcurl libarchive liblzma libcrypto cjose \
-              cairo pangocairo poppler-glib libpng
+              cairo pangocairo poppler-glib libpng libical
 TEST_PKGS  := $(LIB_PKGS) cmocka
 FUZZ_PKGS  := libxml-2.0 jansson libcurl libcrypto
 BENCH_PKGS := $(LIB_PKGS)

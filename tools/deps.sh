@@ -7,7 +7,8 @@ libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev lib
 libssl-dev python3 python3-pytest python3-requests python3-aiosmtpd curl xz-utils
 gettext chromium libcjose-dev
 libpq-dev postgresql-15 python3-psycopg2 patroni etcd-server
-libcairo2-dev libpango1.0-dev libpoppler-glib-dev libpng-dev fonts-dejavu-core poppler-utils"
+libcairo2-dev libpango1.0-dev libpoppler-glib-dev libpng-dev fonts-dejavu-core poppler-utils
+libical-dev python3-icalendar"
 # Node.js + npm for the pinned front-end and browser-test packages (package-lock.json); Debian's
 # nodejs only when no node is installed (a newer one from elsewhere is kept).
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"

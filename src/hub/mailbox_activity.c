@@ -17,6 +17,13 @@ static const char *const TAGS[] = {
     "MAILBOX_READ_BY_PARTY_REPRESENTATIVE",
     "MESSAGE_MOVED",
     "MESSAGE_DELETED",
+    "MESSAGE_LEGALLY_NOTIFIED",
+    "MESSAGE_FORWARDED_TO_AUTHORITY",
+    "MESSAGE_FORWARDED_TO_EMAIL",
+    "FOLDER_CREATED",
+    "FOLDER_UPDATED",
+    "FOLDER_MOVED",
+    "FOLDER_DELETED",
     "MAILBOX_MESSAGE_SENT",
     "ACCESS_REQUEST_SUBMITTED",
     "ACCESS_REQUEST_APPROVED",
@@ -26,6 +33,37 @@ static const char *const TAGS[] = {
     "READ_ACCESS_DELETED",
     "PRIVILEGE_EXPIRATION_NOTIFIED",
 };
+
+#define N_TAGS ((int)(sizeof(TAGS) / sizeof(TAGS[0])))
+
+static int64_t seq_of(json_t *ev)
+{
+    return (int64_t)json_integer_value(json_object_get(ev, "seq"));
+}
+
+/* a and b newest first (by seq), merged the same way and cut to a page and one; a and b are
+ * consumed. */
+static json_t *merge(json_t *a, json_t *b)
+{
+    json_t *out = json_array();
+    size_t i = 0, j = 0;
+
+    while ((i < json_array_size(a) || j < json_array_size(b)) &&
+           json_array_size(out) < KV_MBOX_ACTIVITY_PAGE + 1) {
+        json_t *x = json_array_get(a, i), *y = json_array_get(b, j);
+
+        if (x && (!y || seq_of(x) > seq_of(y))) {
+            json_array_append(out, x);
+            i++;
+        } else {
+            json_array_append(out, y);
+            j++;
+        }
+    }
+    json_decref(a);
+    json_decref(b);
+    return out;
+}
 
 const char *const *kv_mbox_activity_tags(int *n_out)
 {
@@ -39,14 +77,22 @@ int kv_mbox_activity(struct kv_db *db, const struct kv_mbox_owner *owner, int64_
     char subject[16];
     json_t *arr = NULL, *res;
     size_t n;
-    int rc;
+    int rc, i;
 
     *out = NULL;
     kv_mbox_subject(owner, subject, sizeof(subject));
-    rc = kv_events_of_subject(db, subject, TAGS, (int)(sizeof(TAGS) / sizeof(TAGS[0])),
-                              before_seq, KV_MBOX_ACTIVITY_PAGE + 1, &arr, err);
-    if (rc < 0)
-        return rc;
+    /* kv_events_of_subject takes up to 16 tags: ask in slices of 16 and merge newest first */
+    for (i = 0; i < N_TAGS; i += 16) {
+        json_t *part = NULL;
+
+        rc = kv_events_of_subject(db, subject, TAGS + i, N_TAGS - i < 16 ? N_TAGS - i : 16,
+                                  before_seq, KV_MBOX_ACTIVITY_PAGE + 1, &part, err);
+        if (rc < 0) {
+            json_decref(arr);
+            return rc;
+        }
+        arr = arr ? merge(arr, part) : part;
+    }
     n = json_array_size(arr);
     res = json_object();
     if (n > KV_MBOX_ACTIVITY_PAGE) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
  * mailbox_folders.c: counts per folder, unread, move and permanent delete of the letters in an
- * owner's mailbox (see mailbox_folders.h). Counts are one grouped query over the owner's
- * mailbox (index letters_mailbox) plus one over the letters they wrote
+ * owner's mailbox, plus flag and legal notification (see mailbox_folders.h). Counts read the
+ * rows mailbox_counts keeps (migration 037) plus one count over the letters they wrote
  * (letters_sender_mailbox). Writes update the one letters row the caller loaded and append
  * the event in the same transaction.
  */
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "hub/events.h"
+#include "hub/mailbox_tree.h"
 #include "store/store.h"
 #include "util/clock.h"
 
@@ -115,23 +116,104 @@ int kv_mbox_mark_unread(struct kv_db *db, const struct kv_mbox_owner *owner,
 int kv_mbox_move(struct kv_db *db, const struct kv_mbox_owner *owner,
                  const struct kv_mbox_letter *l, const char *folder, struct kv_err *err)
 {
-    const char *props;
+    char props[96];
+    int64_t fid = 0;
+    int rc;
 
     if (l->sent)
         return kv_err_set(err, KV_EINVAL, "a letter the owner wrote stays in \"sent\"");
     if (!folder)
         return kv_err_set(err, KV_EINVAL, "no folder");
-    if (strcmp(folder, KV_MBOX_FOLDER_INBOX) == 0)
-        props = "{\"folder\":\"inbox\"}";
-    else if (strcmp(folder, KV_MBOX_FOLDER_DELETED) == 0)
-        props = "{\"folder\":\"deleted\"}";
-    else
-        return kv_err_set(err, KV_EINVAL, "no folder \"%.64s\"", folder);
+    if (strcmp(folder, KV_MBOX_FOLDER_INBOX) != 0 && strcmp(folder, KV_MBOX_FOLDER_DELETED) != 0) {
+        rc = kv_mbox_folder_parse(folder, &fid);
+        if (rc == 0)
+            rc = kv_mbox_folder_get(db, owner, fid, NULL, err);
+        if (rc == KV_ENOTFOUND || rc == KV_EINVAL)
+            return kv_err_set(err, KV_EINVAL, "no folder \"%.64s\"", folder);
+        if (rc < 0)
+            return rc;
+    }
     if (strcmp(l->folder, folder) == 0)
         return 0;
+    snprintf(props, sizeof(props), "{\"folder\":\"%s\",\"from\":\"%s\"}", folder, l->folder);
+    /* an own folder is re-checked in the transaction: one deleted meanwhile is not a target */
     return update(db, owner, l,
-                  "UPDATE letters SET folder = ? WHERE id = ? AND folder IN ('inbox', 'deleted')",
+                  "UPDATE letters SET folder = ?1 WHERE id = ?2 AND folder <> 'purged' "
+                  "AND (?1 IN ('inbox', 'deleted') OR EXISTS (SELECT 1 FROM mailbox_folders f "
+                  "WHERE 'f' || f.id = ?1 AND f.mailbox_id = letters.mailbox_id))",
                   folder, "MESSAGE_MOVED", props, err);
+}
+
+int kv_mbox_flag(struct kv_db *db, const struct kv_mbox_owner *owner,
+                 const struct kv_mbox_letter *l, int on, struct kv_err *err)
+{
+    if (l->sent)
+        return kv_err_set(err, KV_EINVAL, "a letter the owner wrote has no flag");
+    return update(db, owner, l,
+                  on ? "UPDATE letters SET flagged = 1 WHERE id = ?"
+                     : "UPDATE letters SET flagged = 0 WHERE id = ?",
+                  NULL, NULL, NULL, err);
+}
+
+int kv_mbox_mark_legally_notified(struct kv_db *db, const struct kv_mbox_owner *owner,
+                                  const struct kv_mbox_letter *l, int64_t *out_ms,
+                                  struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_event ev;
+    char who[16], subj[16];
+    int64_t now = kv_clock_now_ms();
+    int rc;
+
+    *out_ms = l->legally_notified_ms;
+    if (l->sent || !l->legal_notification || l->legally_notified_ms)
+        return 0;
+    kv_mbox_actor(owner, who, sizeof(who));
+    kv_mbox_subject(owner, subj, sizeof(subj));
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_db_prepare(db,
+                       "UPDATE letters SET legally_notified_ms = ? WHERE id = ? "
+                       "AND legal_notification = 1 AND legally_notified_ms IS NULL",
+                       &s, err);
+    if (rc < 0)
+        goto fail;
+    kv_stmt_bind_int64(s, 1, now);
+    kv_stmt_bind_int64(s, 2, l->id);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        goto fail;
+    if (kv_db_changes(db) == 1) {
+        memset(&ev, 0, sizeof(ev));
+        ev.tag = "MESSAGE_LEGALLY_NOTIFIED";
+        ev.message_uuid = l->message_uuid;
+        ev.system_id = l->sender_system[0] ? l->sender_system : NULL;
+        ev.actor = who;
+        ev.subject = subj;
+        ev.props_json = owner->rep_cpr[0] ? "{\"onBehalf\":true}" : NULL;
+        ev.time_ms = now;
+        rc = kv_events_append(db, &ev, err);
+        if (rc < 0)
+            goto fail;
+        *out_ms = now;
+    } else { /* another request was first: read its instant */
+        rc = kv_db_prepare(db, "SELECT legally_notified_ms FROM letters WHERE id = ?", &s, err);
+        if (rc < 0)
+            goto fail;
+        kv_stmt_bind_int64(s, 1, l->id);
+        rc = kv_stmt_step(s, err);
+        if (rc == KV_ROW && !kv_stmt_col_is_null(s, 0))
+            *out_ms = kv_stmt_col_int64(s, 0);
+        kv_stmt_done(s);
+        if (rc < 0)
+            goto fail;
+    }
+    return kv_db_commit(db, err);
+fail:
+    kv_db_rollback(db);
+    return rc;
 }
 
 int kv_mbox_purge(struct kv_db *db, const struct kv_mbox_owner *owner,

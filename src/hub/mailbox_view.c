@@ -81,7 +81,7 @@ static json_t *str_or_null(const char *s)
 /* The received letters of an owner (any folder but "sent"). */
 static const char SQL_LIST_RECEIVED[] =
     "SELECT l.message_uuid, l.label, l.sender_cvr, l.sender_label, "
-    "l.created_ms, " SORT_KEY ", l.read_ms, l.folder, l.size, l.id "
+    "l.created_ms, " SORT_KEY ", l.read_ms, l.folder, l.size, l.id, l.flagged "
     "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
     "WHERE m.owner_type = ? AND m.owner_id = ? AND l.state = 'AVAILABLE' "
     "AND l.folder <> 'purged' AND (? = 0 OR l.folder = ?) "
@@ -90,31 +90,48 @@ static const char SQL_LIST_RECEIVED[] =
     "AND (? = 0 OR " SORT_KEY " < ? OR (" SORT_KEY " = ? AND l.id < ?)) "
     "AND (? = '' OR LOWER(l.label) LIKE LOWER(?) ESCAPE '!' "
     "     OR LOWER(l.sender_label) LIKE LOWER(?) ESCAPE '!') "
+    "AND (? = 0 OR l.flagged = 1) AND " SORT_KEY " >= ? AND " SORT_KEY " < ? "
     "ORDER BY " SORT_KEY " DESC, l.id DESC LIMIT ?";
 
 /* One folder of received letters (the usual page): read in the order of the index
  * letters_mailbox_page (migration 037) from the cursor on, so a page costs the same at any
- * mailbox size. Binds: owner type, owner id, folder, unread x3, cursor key and id (INT64_MAX
- * for the first page), text, like x2, limit. */
-static const char SQL_LIST_FOLDER[] =
-    "SELECT l.message_uuid, l.label, l.sender_cvr, l.sender_label, "
-    "l.created_ms, " SORT_KEY ", l.read_ms, l.folder, l.size, l.id "
-    "FROM letters l "
-    "WHERE l.mailbox_id = (SELECT m.id FROM mailboxes m WHERE m.owner_type = ? "
-    "AND m.owner_id = ?) AND l.state = 'AVAILABLE' AND l.folder = ? AND l.folder <> 'purged' "
-    "AND (? < 0 OR (? = 1 AND l.read_ms IS NULL) "
-    "     OR (? = 0 AND l.read_ms IS NOT NULL)) "
-    "AND (" SORT_KEY ", l.id) < (?, ?) "
-    "AND (? = '' OR LOWER(l.label) LIKE LOWER(?) ESCAPE '!' "
-    "     OR LOWER(l.sender_label) LIKE LOWER(?) ESCAPE '!') "
-    "ORDER BY " SORT_KEY " DESC, l.id DESC LIMIT ?";
+ * mailbox size; the received-date range of a search bounds the same index range (the upper
+ * bound is folded into the cursor, the lower one is a second range term on the sort key).
+ * SQLite (3.40) does not seek an expression index by a row-value comparison, so the cursor's
+ * key is also given as the scalar bound sort key <= k: the plan is then SEARCH ... USING
+ * INDEX letters_mailbox_page (mailbox_id=? AND folder=? AND <expr>>? AND <expr><?), a seek
+ * to the page at any depth and any date.
+ * The flagged variant reads the partial index letters_mailbox_flagged (migration 050), which
+ * a planner uses only when the query says flagged = 1 literally. Binds: owner type, owner id,
+ * folder, unread x3, cursor key, cursor key and id (INT64_MAX for the first page), text,
+ * like x2, from, limit. */
+#define SQL_LIST_FOLDER_(extra)                                                                \
+    "SELECT l.message_uuid, l.label, l.sender_cvr, l.sender_label, "                           \
+    "l.created_ms, " SORT_KEY ", l.read_ms, l.folder, l.size, l.id, l.flagged "                \
+    "FROM letters l "                                                                          \
+    "WHERE l.mailbox_id = (SELECT m.id FROM mailboxes m WHERE m.owner_type = ? "               \
+    "AND m.owner_id = ?) AND l.state = 'AVAILABLE' AND l.folder = ? AND l.folder <> 'purged' " \
+    extra "AND (? < 0 OR (? = 1 AND l.read_ms IS NULL) "                                       \
+    "     OR (? = 0 AND l.read_ms IS NOT NULL)) "                                              \
+    "AND " SORT_KEY " <= ? AND (" SORT_KEY ", l.id) < (?, ?) "                                \
+    "AND (? = '' OR LOWER(l.label) LIKE LOWER(?) ESCAPE '!' "                                  \
+    "     OR LOWER(l.sender_label) LIKE LOWER(?) ESCAPE '!') "                                 \
+    "AND " SORT_KEY " >= ? "                                                                   \
+    "ORDER BY " SORT_KEY " DESC, l.id DESC LIMIT ?"
+static const char SQL_LIST_FOLDER[] = SQL_LIST_FOLDER_("");
+static const char SQL_LIST_FOLDER_FLAGGED[] = SQL_LIST_FOLDER_("AND l.flagged = 1 ");
+
+const char *kv__mbox_list_folder_sql(int flagged)
+{
+    return flagged ? SQL_LIST_FOLDER_FLAGGED : SQL_LIST_FOLDER;
+}
 
 /* The letters an owner wrote (folder "sent"), with the same binds: the sender is the owner,
  * the sort key the creation time, and a written letter is read when written (unread=true
  * lists none). Also selects the recipient organisation. */
 static const char SQL_LIST_SENT[] =
     "SELECT l.message_uuid, l.label, m.owner_id, l.sender_label, "
-    "l.created_ms, l.created_ms, l.created_ms, 'sent', l.size, l.id, l.recipient_id, o.name "
+    "l.created_ms, l.created_ms, l.created_ms, 'sent', l.size, l.id, 0, l.recipient_id, o.name "
     "FROM letters l JOIN mailboxes m ON m.id = l.sender_mailbox_id "
     "LEFT JOIN orgs o ON o.cvr = l.recipient_id "
     "WHERE m.owner_type = ? AND m.owner_id = ? "
@@ -123,6 +140,7 @@ static const char SQL_LIST_SENT[] =
     "AND (? = 0 OR l.created_ms < ? OR (l.created_ms = ? AND l.id < ?)) "
     "AND (? = '' OR LOWER(l.label) LIKE LOWER(?) ESCAPE '!' "
     "     OR LOWER(o.name) LIKE LOWER(?) ESCAPE '!') "
+    "AND ? = 0 AND l.created_ms >= ? AND l.created_ms < ? "
     "ORDER BY l.created_ms DESC, l.id DESC LIMIT ?";
 
 /* "%text%" for LIKE ... ESCAPE '!', with the text's own % _ ! escaped. */
@@ -157,9 +175,18 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
         return kv_err_set(err, KV_EINVAL, "malformed cursor");
     if (q->text && strlen(q->text) > KV_MBOX_TEXT_MAX)
         return kv_err_set(err, KV_EINVAL, "search text longer than %d bytes", KV_MBOX_TEXT_MAX);
+    if (q->from_ms < 0 || q->to_ms < 0 || (q->to_ms && q->to_ms <= q->from_ms))
+        return kv_err_set(err, KV_EINVAL, "the date range is empty");
     like_pattern(q->text, like);
     if (q->folder && !sent) {
-        rc = kv_db_prepare(db, SQL_LIST_FOLDER, &s, err);
+        int64_t k = q->cursor ? ck : INT64_MAX, id = q->cursor ? cid : INT64_MAX;
+
+        /* (key, id) < (to, 0) is key < to: ids are positive */
+        if (q->to_ms && (k > q->to_ms || (k == q->to_ms && id > 0))) {
+            k = q->to_ms;
+            id = 0;
+        }
+        rc = kv_db_prepare(db, q->flagged ? SQL_LIST_FOLDER_FLAGGED : SQL_LIST_FOLDER, &s, err);
         if (rc < 0)
             return rc;
         kv_stmt_bind_text(s, 1, owner->type, -1);
@@ -168,12 +195,14 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
         kv_stmt_bind_int64(s, 4, q->unread);
         kv_stmt_bind_int64(s, 5, q->unread);
         kv_stmt_bind_int64(s, 6, q->unread);
-        kv_stmt_bind_int64(s, 7, q->cursor ? ck : INT64_MAX);
-        kv_stmt_bind_int64(s, 8, q->cursor ? cid : INT64_MAX);
-        kv_stmt_bind_text(s, 9, q->text ? q->text : "", -1);
-        kv_stmt_bind_text(s, 10, like, -1);
+        kv_stmt_bind_int64(s, 7, k);
+        kv_stmt_bind_int64(s, 8, k);
+        kv_stmt_bind_int64(s, 9, id);
+        kv_stmt_bind_text(s, 10, q->text ? q->text : "", -1);
         kv_stmt_bind_text(s, 11, like, -1);
-        kv_stmt_bind_int64(s, 12, (int64_t)q->limit + 1);
+        kv_stmt_bind_text(s, 12, like, -1);
+        kv_stmt_bind_int64(s, 13, q->from_ms);
+        kv_stmt_bind_int64(s, 14, (int64_t)q->limit + 1);
         goto rows;
     }
     rc = kv_db_prepare(db, sent ? SQL_LIST_SENT : SQL_LIST_RECEIVED, &s, err);
@@ -193,7 +222,10 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
     kv_stmt_bind_text(s, 12, q->text ? q->text : "", -1);
     kv_stmt_bind_text(s, 13, like, -1);
     kv_stmt_bind_text(s, 14, like, -1);
-    kv_stmt_bind_int64(s, 15, (int64_t)q->limit + 1);
+    kv_stmt_bind_int64(s, 15, q->flagged ? 1 : 0);
+    kv_stmt_bind_int64(s, 16, q->from_ms);
+    kv_stmt_bind_int64(s, 17, q->to_ms ? q->to_ms : INT64_MAX);
+    kv_stmt_bind_int64(s, 18, (int64_t)q->limit + 1);
 rows:
     items = json_array();
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
@@ -219,10 +251,11 @@ rows:
         json_object_set_new(it, "folder", str_or_null(kv_stmt_col_text(s, 7)));
         json_object_set_new(it, "size", json_integer(kv_stmt_col_int64(s, 8)));
         last_id = kv_stmt_col_int64(s, 9);
+        json_object_set_new(it, "flag", json_boolean(kv_stmt_col_int64(s, 10) != 0));
         if (sent) {
             json_t *rcp = json_object();
-            json_object_set_new(rcp, "id", str_or_null(kv_stmt_col_text(s, 10)));
-            json_object_set_new(rcp, "label", str_or_null(kv_stmt_col_text(s, 11)));
+            json_object_set_new(rcp, "id", str_or_null(kv_stmt_col_text(s, 11)));
+            json_object_set_new(rcp, "label", str_or_null(kv_stmt_col_text(s, 12)));
             json_object_set_new(it, "recipient", rcp);
         }
         json_array_append_new(items, it);
@@ -252,14 +285,14 @@ rows:
 static const char SQL_LOAD_RECEIVED[] =
     "SELECT l.id, l.message_uuid, l.sender_system, l.sender_cvr, "
     "l.sender_label, l.label, l.folder, l.created_ms, " SORT_KEY ", "
-    "l.read_ms, l.size "
+    "l.read_ms, l.size, l.flagged, l.legal_notification, l.legally_notified_ms "
     "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
     "WHERE l.message_uuid = ? AND m.owner_type = ? AND m.owner_id = ? "
     "AND l.state = 'AVAILABLE' AND l.folder <> 'purged'";
 static const char SQL_LOAD_SENT[] =
     "SELECT l.id, l.message_uuid, l.sender_system, l.sender_cvr, "
     "l.sender_label, l.label, 'sent', l.created_ms, l.created_ms, "
-    "l.created_ms, l.size "
+    "l.created_ms, l.size, 0, l.legal_notification, NULL "
     "FROM letters l JOIN mailboxes m ON m.id = l.sender_mailbox_id "
     "WHERE l.message_uuid = ? AND m.owner_type = ? AND m.owner_id = ?";
 
@@ -293,6 +326,9 @@ static int load_row(struct kv_db *db, const char *sql, const struct kv_mbox_owne
         out->available_ms = kv_stmt_col_int64(s, 8);
         out->read_ms = kv_stmt_col_is_null(s, 9) ? 0 : kv_stmt_col_int64(s, 9);
         out->size = kv_stmt_col_int64(s, 10);
+        out->flagged = kv_stmt_col_int64(s, 11) != 0;
+        out->legal_notification = kv_stmt_col_int64(s, 12) != 0;
+        out->legally_notified_ms = kv_stmt_col_is_null(s, 13) ? 0 : kv_stmt_col_int64(s, 13);
     }
     kv_stmt_done(s);
     if (rc == KV_ROW && with_body) {
@@ -480,6 +516,8 @@ int kv_mbox_letter_json(const struct kv_mbox_letter *l, json_t **out, struct kv_
     json_object_set_new(o, "readAt", time_or_null(l->read_ms));
     json_object_set_new(o, "folder", json_string(l->folder));
     json_object_set_new(o, "size", json_integer(l->size));
+    json_object_set_new(o, "flag", json_boolean(l->flagged));
+    json_object_set_new(o, "legallyNotifiedAt", time_or_null(l->legally_notified_ms));
     docs = json_array();
     if (m->body) {
         add_document(docs, "MAIN", &m->body->main, &file_no);

@@ -61,13 +61,22 @@ struct kv_mbox_query {
     int limit;          /* 1..KV_MBOX_LIST_MAX */
     const char *text;   /* only letters whose title or sender (sent: recipient) contains this
                            text, case-insensitive for ASCII; NULL or "" for all */
+    int flagged;        /* 1: only flagged letters (read through the partial index
+                           letters_mailbox_flagged, migration 050); 0: all */
+    int64_t from_ms;    /* only letters received (sort key) at or after this instant; 0 = any */
+    int64_t to_ms;      /* only letters received before this instant; 0 = any. Both bound the
+                           index range of letters_mailbox_page, keyset paging unchanged */
 };
 
 /* Lists owner's visible letters into *out = {items: [...], nextCursor: "..." | null} (owned,
  * json_decref). Items: {messageUUID, label, sender{id, label}, createdAt, availableAt, read,
- * readAt, folder, size}. KV_EINVAL for a malformed cursor or limit. */
+ * readAt, folder, size, flag}. KV_EINVAL for a malformed cursor or limit. */
 int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
                  const struct kv_mbox_query *q, json_t **out, struct kv_err *err);
+
+/* The SQL of one folder's page (flagged: only flagged letters), for tests that check its query
+ * plan (static string). */
+const char *kv__mbox_list_folder_sql(int flagged);
 
 /* One visible letter of an owner, with its stored MeMo. */
 struct kv_mbox_letter {
@@ -85,6 +94,9 @@ struct kv_mbox_letter {
     char *body;             /* owned MeMo XML (NUL-terminated), NULL unless loaded */
     size_t body_len;        /* bytes in body */
     int sent;               /* 1: the owner wrote it (folder "sent"), 0: received */
+    int flagged;            /* the reader's flag (mailbox_folders.h kv_mbox_flag) */
+    int legal_notification; /* MeMo legalNotification=true (forkyndelse) */
+    int64_t legally_notified_ms; /* when first opened (kv_mbox_mark_legally_notified); 0 not yet */
 };
 
 /* Loads the letter uuid (any case) if visible to owner; KV_ENOTFOUND otherwise. The MeMo

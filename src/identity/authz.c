@@ -32,6 +32,17 @@ static const struct kv_authz_rule RULES[] = {
      "a mailbox's owner; a helper with read-write access; an organisation's employee with "
      "MESSAGE_WRITE",
      KV_PRIV_BIT(KV_PRIV_MAILBOX_READ_WRITE), 0},
+    /* portals.md §5.4: read access includes "creating folders and sorting" and "forwarding to
+     * e-mail or another Digital Post recipient"; §3.1: for an organisation those are
+     * avanceret adgang (MESSAGE_WRITE: "write, reply, forward, delete, manage folders") */
+    {KV_ACCESS_MAILBOX_FOLDERS, PEOPLE, KV_PRIV_MESSAGE_WRITE, NULL, 0,
+     "a mailbox's owner; a helper with read access; an organisation's employee with "
+     "MESSAGE_WRITE (create, rename, nest, delete own folders)",
+     KV_PRIV_BIT(KV_PRIV_MAILBOX_READ), 0},
+    {KV_ACCESS_MAILBOX_FORWARD, PEOPLE, KV_PRIV_MESSAGE_WRITE, NULL, 0,
+     "a mailbox's owner; a helper with read access; an organisation's employee with "
+     "MESSAGE_WRITE (forward a letter)",
+     KV_PRIV_BIT(KV_PRIV_MAILBOX_READ), 0},
     {KV_ACCESS_NOTIFY, PEOPLE, KV_PRIV_MESSAGE_BASIC, NULL, 0,
      "a mailbox's owner and each helper with read access, each for their OWN notification "
      "settings of that access (never the owner's); an organisation's employee with "

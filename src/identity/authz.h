@@ -31,6 +31,10 @@
 #define KV_ACCESS_ADMIN "admin"                 /* the operator (admin token) */
 #define KV_ACCESS_MAILBOX "mailbox"             /* read a mailbox: its owner, MESSAGE_BASIC */
 #define KV_ACCESS_MAILBOX_WRITE "mailbox:write" /* write from a mailbox: owner, MESSAGE_WRITE */
+#define KV_ACCESS_MAILBOX_FOLDERS "mailbox:folders" /* own folders: owner, read helper,
+                                                     MESSAGE_WRITE */
+#define KV_ACCESS_MAILBOX_FORWARD "mailbox:forward" /* forward: owner, read helper,
+                                                     MESSAGE_WRITE */
 #define KV_ACCESS_NOTIFY "notify"               /* own notification settings of a mailbox */
 #define KV_ACCESS_NEMSMS "nemsms"               /* a citizen's own NemSMS subscription */
 #define KV_ACCESS_MAILBOX_OWNER "mailbox:owner" /* the owner of the mailbox shown, not a helper */

@@ -41,6 +41,10 @@ void kv__post_end(struct kv__post *pp);
 int kv__post_owner(const struct kv_principal *p, struct kv_mbox_owner *owner);
 /* A form field (percent-decoded); "" when absent or too long. */
 void kv__post_field(const struct kv__post *pp, const char *name, char *out, size_t n);
+/* Content-Disposition: disp; filename="ASCII"; filename*=UTF-8''PERCENT (RFC 6266/5987)
+ * into b (post_letter.c). */
+struct kv_buf;
+void kv__post_disposition(struct kv_buf *b, const char *disp, const char *name);
 /* Formats a time (ms since the epoch, UTC) as "YYYY-MM-DD HH:MM" Danish time. */
 void kv__post_time(int64_t ms, char *out, size_t n);
 
@@ -53,6 +57,20 @@ int kv__post_move(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__post_purge(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__post_reply_form(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__post_reply_send(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_flag(struct kv_http_req *req, struct kv_http_resp *resp);
+/* Appointments as .ics and the actions section of a letter page (post_actions.c). */
+int kv__post_ics(struct kv_http_req *req, struct kv_http_resp *resp);
+struct kv_memo_message;
+void kv__post_actions(struct kv__post *pp, const struct kv_memo_message *m);
+/* Forwarding (post_forward.c). */
+int kv__post_forward_form(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_forward_send(struct kv_http_req *req, struct kv_http_resp *resp);
+/* The own folders (post_tree.c): the page, its forms, and the move form of a letter page. */
+int kv__post_folders(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_folder_create(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_folder_update(struct kv_http_req *req, struct kv_http_resp *resp);
+int kv__post_folder_delete(struct kv_http_req *req, struct kv_http_resp *resp);
+void kv__post_move_form(struct kv__post *pp, const struct kv_mbox_letter *l);
 /* Helpers' access, the switcher and the activity log (post_access.c). */
 int kv__post_access(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__post_ask_form(struct kv_http_req *req, struct kv_http_resp *resp);
@@ -67,5 +85,12 @@ int kv__post_activity(struct kv_http_req *req, struct kv_http_resp *resp);
 void kv__post_switcher(struct kv__post *pp);
 /* 1 when the principal may write from the mailbox shown (the mailbox:write key). */
 int kv__post_may_write(const struct kv__post *pp);
+/* 1 when the principal may manage the own folders (mailbox:folders) / forward
+ * (mailbox:forward). */
+int kv__post_may_organise(const struct kv__post *pp);
+int kv__post_may_forward(const struct kv__post *pp);
+/* A "YYYY-MM-DD" day of a date search as an instant: its first moment (end 0) or the first
+ * moment of the next day (end 1), Copenhagen time. NULL or "" gives 0; KV_EINVAL otherwise. */
+int kv__post_day(const char *s, int end, int64_t *out_ms);
 
 #endif

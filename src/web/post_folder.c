@@ -4,12 +4,17 @@
  * the key identity/authz.c decides on), the shared start of every mailbox page
  * (kv__post_begin, see post.h), the folder view and the small forms that change a letter:
  *
- *   GET  /post/?mappe=inbox|sent|deleted&q=TEXT&side=CURSOR   a folder, newest first, with
- *        counts per folder, search in title and sender, and paging
+ *   GET  /post/?mappe=inbox|sent|deleted|f<id>&q=TEXT&fra=DATE&til=DATE&markeret=1&side=CURSOR
+ *        a folder, newest first, with counts per folder and the own folders' tree, search in
+ *        title and sender, by received date and by flag, and paging
  *   GET  /post/brev/{uuid}                      a letter (post_letter.c)
  *   GET  /post/brev/{uuid}/fil/{n}[?vis=1]      file n of the letter (post_letter.c)
  *   POST /post/brev/{uuid}/ulaest               mark unread again
- *   POST /post/brev/{uuid}/flyt                 field mappe=inbox|deleted: delete or restore
+ *   POST /post/brev/{uuid}/flyt                 field mappe=inbox|deleted|f<id>: move
+ *   POST /post/brev/{uuid}/marker               field marker=1|0: flag or clear the flag
+ *   GET  /post/brev/{uuid}/aftale/{n}           appointment n as .ics (post_actions.c)
+ *   GET|POST /post/brev/{uuid}/videresend       forward (post_forward.c)
+ *   /post/mapper...                             the own folders (post_tree.c)
  *   POST /post/brev/{uuid}/slet-endeligt        delete permanently (only from "deleted")
  *   GET  /post/brev/{uuid}/svar, POST same      reply (post_letter.c)
  *   /post/adgang..., /post/postkasse, /post/aktivitet   helpers' access, the mailbox
@@ -21,13 +26,16 @@
 #include "web/post.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "http/http.h"
 #include "hub/hub.h"
 #include "hub/mailbox_folders.h"
+#include "hub/mailbox_tree.h"
 #include "identity/authz.h"
+#include "identity/rights.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -66,6 +74,15 @@ const struct kv_http_route kv_web_post_routes[] = {
      KV_ACCESS_CITIZEN},
     {"POST", "/post/postkasse", kv__post_switch, "web_post_switch", PAGE, KV_ACCESS_SIGNED_IN},
     {"GET", "/post/aktivitet", kv__post_activity, "web_post_activity", PAGE, KV_ACCESS_MAILBOX},
+    {"POST", "/post/brev/{id}/marker", kv__post_flag, "web_post_flag", PAGE, KV_ACCESS_MAILBOX},
+    {"GET", "/post/brev/{id}/aftale/{n}", kv__post_ics, "web_post_ics", PAGE, KV_ACCESS_MAILBOX},
+    {"GET", "/post/mapper", kv__post_folders, "web_post_folders", PAGE, KV_ACCESS_MAILBOX_FOLDERS},
+    {"POST", "/post/mapper", kv__post_folder_create, "web_post_folder_create", PAGE,
+     KV_ACCESS_MAILBOX_FOLDERS},
+    {"POST", "/post/mapper/{id}", kv__post_folder_update, "web_post_folder_update", PAGE,
+     KV_ACCESS_MAILBOX_FOLDERS},
+    {"POST", "/post/mapper/{id}/slet", kv__post_folder_delete, "web_post_folder_delete", PAGE,
+     KV_ACCESS_MAILBOX_FOLDERS},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };
 
@@ -134,6 +151,16 @@ int kv__post_may_write(const struct kv__post *pp)
     return kv_authz_decide(&pp->ctx.principal, KV_ACCESS_MAILBOX_WRITE, NULL) == KV_AUTHZ_ALLOW;
 }
 
+int kv__post_may_organise(const struct kv__post *pp)
+{
+    return kv_authz_decide(&pp->ctx.principal, KV_ACCESS_MAILBOX_FOLDERS, NULL) == KV_AUTHZ_ALLOW;
+}
+
+int kv__post_may_forward(const struct kv__post *pp)
+{
+    return kv_authz_decide(&pp->ctx.principal, KV_ACCESS_MAILBOX_FORWARD, NULL) == KV_AUTHZ_ALLOW;
+}
+
 void kv__post_end(struct kv__post *pp)
 {
     if (pp->db)
@@ -198,31 +225,85 @@ static const struct folder FOLDERS[] = {
     {KV_MBOX_FOLDER_DELETED, N_("Deleted")},
 };
 
-static void folder_nav(struct kv__post *pp, const char *current, const struct kv_mbox_counts *c)
+static void nav_item(struct kv_html *h, const char *key, const char *label, int is_msgid,
+                     int64_t total, int64_t unread, int cur)
+{
+    if (cur)
+        kv_html(h, "<li class=\"active current\"><a href=\"/post/?mappe=%q\" "
+                   "aria-current=\"page\">",
+                key);
+    else
+        kv_html(h, "<li><a href=\"/post/?mappe=%q\">", key);
+    if (is_msgid)
+        kv_html(h, "%m", label);
+    else
+        kv_html(h, "%t", label);
+    kv_html(h, " <span class=\"folder-count\">(%D", total);
+    if (unread)
+        kv_html(h, ", %D %m", unread, N_("unread"));
+    kv_html(h, ")</span></a>");
+}
+
+/* The folder navigation: inbox, the owner's own folders as a nested tree, sent, deleted, each
+ * with its counts (rows kept by triggers, never counted here). */
+static void folder_nav(struct kv__post *pp, const char *current, const struct kv_mbox_counts *c,
+                       const struct kv_mbox_folder *own, size_t n_own)
 {
     struct kv_html *h = &pp->ctx.h;
     size_t i;
+    int depth = 1, d;
+    char key[24];
 
     kv_html(h, "<nav aria-label=\"%m\"><ul class=\"sidenav-list\">\n", N_("Folders"));
-    for (i = 0; i < sizeof(FOLDERS) / sizeof(FOLDERS[0]); i++) {
-        const struct folder *f = &FOLDERS[i];
-        int64_t total = i == 0 ? c->inbox : i == 1 ? c->sent : c->deleted;
-        int64_t unread = i == 0 ? c->inbox_unread : i == 1 ? 0 : c->deleted_unread;
-        int cur = strcmp(f->key, current) == 0;
-
-        if (cur)
-            kv_html(h, "<li class=\"active current\"><a href=\"/post/?mappe=%q\" "
-                       "aria-current=\"page\">",
-                    f->key);
-        else
-            kv_html(h, "<li><a href=\"/post/?mappe=%q\">", f->key);
-        kv_html(h, "%m <span class=\"folder-count\">(%D", f->msgid, total);
-        if (unread)
-            kv_html(h, ", %D %m", unread, N_("unread"));
-        kv_html(h, ")</span></a></li>\n");
+    nav_item(h, KV_MBOX_FOLDER_INBOX, N_("Inbox"), 1, c->inbox, c->inbox_unread,
+             strcmp(current, KV_MBOX_FOLDER_INBOX) == 0);
+    kv_html(h, "</li>\n");
+    for (i = 0; i < n_own; i++) {
+        kv_mbox_folder_key(own[i].id, key);
+        if (own[i].depth > depth) { /* one level deeper: a sub-list inside the open item */
+            kv_html(h, "<ul class=\"sidenav-sub_list\">\n");
+            depth++;
+        } else {
+            kv_html(h, "</li>\n");
+            for (d = depth; d > own[i].depth; d--)
+                kv_html(h, "</ul></li>\n");
+            depth = own[i].depth;
+        }
+        nav_item(h, key, own[i].name, 0, own[i].total, own[i].unread,
+                 strcmp(current, key) == 0);
     }
+    if (n_own) {
+        kv_html(h, "</li>\n");
+        for (d = depth; d > 1; d--)
+            kv_html(h, "</ul></li>\n");
+    }
+    nav_item(h, KV_MBOX_FOLDER_SENT, N_("Sent"), 1, c->sent, 0,
+             strcmp(current, KV_MBOX_FOLDER_SENT) == 0);
+    kv_html(h, "</li>\n");
+    nav_item(h, KV_MBOX_FOLDER_DELETED, N_("Deleted"), 1, c->deleted, c->deleted_unread,
+             strcmp(current, KV_MBOX_FOLDER_DELETED) == 0);
+    kv_html(h, "</li>\n");
     kv__post_drafts_nav(pp, 0); /* post_drafts.c */
     kv_html(h, "</ul></nav>\n");
+    if (kv__post_may_organise(pp))
+        kv_html(h, "<p class=\"mt-4\"><a href=\"/post/mapper\">%m</a></p>\n",
+                N_("Manage your folders"));
+}
+
+int kv__post_day(const char *s, int end, int64_t *out_ms)
+{
+    int y, m, d;
+    char tail;
+
+    *out_ms = 0;
+    if (!s || !*s)
+        return 0;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
+        kv_rights_parse_until(s, out_ms) < 0 || y < 1970)
+        return KV_EINVAL;
+    if (!end) /* the midnight that starts the day, Copenhagen time */
+        *out_ms = kv_clock_copenhagen_midnight_ms(y, m, d);
+    return 0;
 }
 
 int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp)
@@ -232,36 +313,65 @@ int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp)
     struct kv_err err = {0, ""};
     struct kv_mbox_counts counts;
     struct kv_mbox_query q;
-    const struct folder *f = &FOLDERS[0];
+    struct kv_mbox_folder *own = NULL;
+    size_t n_own = 0;
+    const char *key = KV_MBOX_FOLDER_INBOX, *title = N_("Inbox");
+    const char *own_title = NULL;
     const char *mappe = kv_http_req_query(req, "mappe");
     const char *text = kv_http_req_query(req, "q");
     const char *cursor = kv_http_req_query(req, "side");
+    const char *fra = kv_http_req_query(req, "fra"), *til = kv_http_req_query(req, "til");
+    const char *mk = kv_http_req_query(req, "markeret");
     json_t *list = NULL, *it;
     size_t i;
-    int sent;
+    int sent, filtered;
 
     if (!kv__post_begin(&pp, req, resp, 0))
         goto out;
     h = &pp.ctx.h;
-    if (mappe && *mappe) {
-        for (i = 0; i < sizeof(FOLDERS) / sizeof(FOLDERS[0]); i++)
-            if (strcmp(FOLDERS[i].key, mappe) == 0)
-                break;
-        if (i == sizeof(FOLDERS) / sizeof(FOLDERS[0])) {
-            kv_web_error(&pp.ctx, 404);
-            goto out;
-        }
-        f = &FOLDERS[i];
+    if (kv_mbox_counts(pp.db, &pp.owner, &counts, &err) < 0 ||
+        kv_mbox_folders(pp.db, &pp.owner, &own, &n_own, &err) < 0) {
+        kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
+        kv_web_error(&pp.ctx, 500);
+        goto out;
     }
-    sent = strcmp(f->key, KV_MBOX_FOLDER_SENT) == 0;
+    if (mappe && *mappe) {
+        int64_t fid;
+
+        for (i = 0; i < sizeof(FOLDERS) / sizeof(FOLDERS[0]); i++)
+            if (strcmp(FOLDERS[i].key, mappe) == 0) {
+                key = FOLDERS[i].key;
+                title = FOLDERS[i].msgid;
+                break;
+            }
+        if (i == sizeof(FOLDERS) / sizeof(FOLDERS[0])) {
+            if (kv_mbox_folder_parse(mappe, &fid) == 0)
+                for (i = 0; i < n_own; i++)
+                    if (own[i].id == fid)
+                        own_title = own[i].name;
+            if (!own_title) {
+                kv_web_error(&pp.ctx, 404);
+                goto out;
+            }
+            key = mappe;
+        }
+    }
+    sent = strcmp(key, KV_MBOX_FOLDER_SENT) == 0;
     memset(&q, 0, sizeof(q));
-    q.folder = f->key;
+    q.folder = key;
     q.unread = -1;
     q.limit = KV_MBOX_LIST_DEFAULT;
     q.cursor = cursor && *cursor ? cursor : NULL;
     q.text = text && *text ? text : NULL;
-    if (kv_mbox_counts(pp.db, &pp.owner, &counts, &err) < 0 ||
-        kv_mbox_list(pp.db, &pp.owner, &q, &list, &err) < 0) {
+    q.flagged = mk && strcmp(mk, "1") == 0 && !sent;
+    if (kv__post_day(fra, 0, &q.from_ms) < 0 || kv__post_day(til, 1, &q.to_ms) < 0 ||
+        (q.to_ms && q.to_ms <= q.from_ms)) {
+        kv_web_message(&pp.ctx, 400, N_("Search"),
+                       N_("Give dates as YYYY-MM-DD, the first one not after the last one."));
+        goto out;
+    }
+    filtered = q.text || q.flagged || q.from_ms || q.to_ms;
+    if (kv_mbox_list(pp.db, &pp.owner, &q, &list, &err) < 0) {
         if (err.code == KV_EINVAL) {
             kv_web_error(&pp.ctx, 400);
         } else {
@@ -288,30 +398,59 @@ int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp)
         kv_html(h, " · <a href=\"/post/skriv\">%m</a>", N_("Write a letter"));
     kv_html(h, "</p>\n");
     kv_html(h, "<div class=\"row\"><div class=\"col-12 col-lg-3\">\n");
-    folder_nav(&pp, f->key, &counts);
-    kv_html(h, "</div><div class=\"col-12 col-lg-9\">\n<h2>%m</h2>\n", f->msgid);
+    folder_nav(&pp, key, &counts, own, n_own);
+    kv_html(h, "</div><div class=\"col-12 col-lg-9\">\n");
+    if (own_title)
+        kv_html(h, "<h2>%t</h2>\n", own_title);
+    else
+        kv_html(h, "<h2>%m</h2>\n", title);
     kv_html(h,
             "<form method=\"get\" action=\"/post/\" role=\"search\" class=\"mb-5\">"
             "<input type=\"hidden\" name=\"mappe\" value=\"%a\">"
             "<div class=\"form-group\"><label class=\"form-label\" for=\"post-q\">%m</label>"
             "<span class=\"form-hint\" id=\"post-q-hint\">%m</span>"
             "<input class=\"form-input\" type=\"search\" id=\"post-q\" name=\"q\" value=\"%a\" "
-            "maxlength=\"200\" aria-describedby=\"post-q-hint\"></div>"
-            "<button class=\"button button-secondary\" type=\"submit\">%m</button></form>\n",
-            f->key, N_("Search"),
+            "maxlength=\"200\" aria-describedby=\"post-q-hint\"></div>",
+            key, N_("Search"),
             sent ? N_("Words in the title or the recipient's name")
                  : N_("Words in the title or the sender's name"),
-            q.text ? q.text : "", N_("Search"));
+            q.text ? q.text : "");
+    kv_html(h,
+            "<fieldset class=\"mb-4\"><legend class=\"form-label\">%m</legend>"
+            "<div class=\"form-group inline-form\"><label class=\"form-label\" for=\"post-fra\">"
+            "%m</label><input class=\"form-input\" type=\"date\" id=\"post-fra\" name=\"fra\" "
+            "value=\"%a\"></div> "
+            "<div class=\"form-group inline-form\"><label class=\"form-label\" for=\"post-til\">"
+            "%m</label><input class=\"form-input\" type=\"date\" id=\"post-til\" name=\"til\" "
+            "value=\"%a\"></div></fieldset>",
+            sent ? N_("Sent between") : N_("Received between"), N_("From date"),
+            fra ? fra : "", N_("To date (including)"), til ? til : "");
+    if (!sent) {
+        kv_html(h, "<div class=\"form-group\"><ul class=\"nobullet-list\"><li>"
+                   "<input id=\"post-markeret\" type=\"checkbox\" name=\"markeret\" value=\"1\" "
+                   "class=\"form-checkbox\"");
+        if (q.flagged)
+            kv_html(h, " checked");
+        kv_html(h, "><label for=\"post-markeret\">%m</label></li></ul></div>",
+                N_("Only flagged letters"));
+    }
+    kv_html(h, "<button class=\"button button-secondary\" type=\"submit\">%m</button></form>\n",
+            N_("Search"));
     if (json_array_size(json_object_get(list, "items")) == 0) {
         kv_html(h, "<p>%m</p>\n",
-                q.text ? N_("No letters match the search.") : N_("There are no letters here."));
+                filtered ? N_("No letters match the search.") : N_("There are no letters here."));
     } else {
+        kv_html(h, "<div class=\"table--responsive-scroll\"><table class=\"table table--zebra\">"
+                   "<caption>");
+        if (own_title)
+            kv_html(h, "%t", own_title);
+        else
+            kv_html(h, "%m", title);
         kv_html(h,
-                "<div class=\"table--responsive-scroll\"><table class=\"table table--zebra\">"
-                "<caption>%m</caption><thead><tr><th scope=\"col\">%m</th>"
+                "</caption><thead><tr><th scope=\"col\">%m</th>"
                 "<th scope=\"col\">%m</th><th scope=\"col\">%m</th><th scope=\"col\">%m</th>"
                 "</tr></thead><tbody>\n",
-                f->msgid, N_("Title"), sent ? N_("To") : N_("From"), N_("Date"),
+                N_("Title"), sent ? N_("To") : N_("From"), N_("Date"),
                 N_("Status"));
         json_array_foreach(json_object_get(list, "items"), i, it)
         {
@@ -321,6 +460,7 @@ int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp)
             const char *wl = json_string_value(json_object_get(who, "label"));
             const char *at = json_string_value(json_object_get(it, "availableAt"));
             int read = json_is_true(json_object_get(it, "read"));
+            int flag = json_is_true(json_object_get(it, "flag"));
             char when[32] = "–";
             int64_t ms;
 
@@ -338,8 +478,10 @@ int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp)
             kv_html(h, "<td>");
             if (!sent) /* the sending organisation's logo beside its name */
                 kv__web_logo_img(h, pp.db, json_string_value(json_object_get(who, "id")));
-            kv_html(h, "%t</td><td>%t</td><td>%m</td></tr>\n", wl, when,
-                    read ? N_("Read") : N_("Unread"));
+            kv_html(h, "%t</td><td>%t</td><td>%m", wl, when, read ? N_("Read") : N_("Unread"));
+            if (flag)
+                kv_html(h, " · <span class=\"letter-flag\">&#9873; %m</span>", N_("Flagged"));
+            kv_html(h, "</td></tr>\n");
         }
         kv_html(h, "</tbody></table></div>\n");
     }
@@ -350,17 +492,22 @@ int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp)
             kv_html(h, "<nav aria-label=\"%m\" class=\"pagination\"><ul class=\"nobullet-list\">",
                     N_("Pages"));
             if (q.cursor)
-                kv_html(h, "<li><a href=\"/post/?mappe=%q&amp;q=%q\">%m</a></li>", f->key,
-                        q.text ? q.text : "", N_("First page"));
+                kv_html(h, "<li><a href=\"/post/?mappe=%q&amp;q=%q&amp;fra=%q&amp;til=%q"
+                           "&amp;markeret=%q\">%m</a></li>",
+                        key, q.text ? q.text : "", fra ? fra : "", til ? til : "",
+                        q.flagged ? "1" : "", N_("First page"));
             if (next)
-                kv_html(h, "<li><a href=\"/post/?mappe=%q&amp;q=%q&amp;side=%q\">%m</a></li>",
-                        f->key, q.text ? q.text : "", next, N_("Next page"));
+                kv_html(h, "<li><a href=\"/post/?mappe=%q&amp;q=%q&amp;side=%q&amp;fra=%q"
+                           "&amp;til=%q&amp;markeret=%q\">%m</a></li>",
+                        key, q.text ? q.text : "", next, fra ? fra : "", til ? til : "",
+                        q.flagged ? "1" : "", N_("Next page"));
             kv_html(h, "</ul></nav>\n");
         }
     }
     kv_html(h, "</div></div>\n");
     kv_web_page_end(&pp.ctx, 200, N_("Post"));
 out:
+    free(own);
     json_decref(list);
     kv__post_end(&pp);
     return 0;
@@ -386,14 +533,14 @@ static int letter_of(struct kv__post *pp, struct kv_mbox_letter *l)
     return 1;
 }
 
-enum change { CH_UNREAD, CH_MOVE, CH_PURGE };
+enum change { CH_UNREAD, CH_MOVE, CH_PURGE, CH_FLAG };
 
 static int change(struct kv_http_req *req, struct kv_http_resp *resp, enum change what)
 {
     struct kv__post pp;
     struct kv_mbox_letter l;
     struct kv_err err = {0, ""};
-    char folder[16], back[128];
+    char folder[24], back[128], on[4];
     int rc = 0;
 
     memset(&l, 0, sizeof(l));
@@ -412,6 +559,13 @@ static int change(struct kv_http_req *req, struct kv_http_resp *resp, enum chang
     case CH_PURGE:
         rc = kv_mbox_purge(pp.db, &pp.owner, &l, &err);
         snprintf(back, sizeof(back), "/post/?mappe=deleted");
+        break;
+    case CH_FLAG:
+        kv__post_field(&pp, "marker", on, sizeof(on));
+        rc = strcmp(on, "1") == 0 || strcmp(on, "0") == 0
+                 ? kv_mbox_flag(pp.db, &pp.owner, &l, on[0] == '1', &err)
+                 : kv_err_set(&err, KV_EINVAL, "marker must be 1 or 0");
+        snprintf(back, sizeof(back), "/post/brev/%s", l.message_uuid);
         break;
     }
     if (rc == KV_EINVAL || rc == KV_ECONFLICT) {
@@ -443,4 +597,9 @@ int kv__post_move(struct kv_http_req *req, struct kv_http_resp *resp)
 int kv__post_purge(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     return change(req, resp, CH_PURGE);
+}
+
+int kv__post_flag(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    return change(req, resp, CH_FLAG);
 }

@@ -151,11 +151,33 @@ int kv__post_letter(struct kv_http_req *req, struct kv_http_resp *resp)
         else
             l.read_ms = kv_clock_now_ms();
     }
+    /* forkyndelse: opening the letter is the legal notification (the owner's, or a helper's
+     * on the owner's behalf); a failure is a 500, never a page that claims it happened */
+    if (l.legal_notification &&
+        kv_mbox_mark_legally_notified(pp.db, &pp.owner, &l, &l.legally_notified_ms, &err) < 0) {
+        kv_log(KV_LOG_ERROR, "%s: legal notification not recorded: %s", req->request_id,
+               err.msg);
+        kv_web_error(&pp.ctx, 500);
+        goto out;
+    }
     kv__post_time(l.available_ms, when, sizeof(when));
     kv__post_time(l.read_ms, read_at, sizeof(read_at));
     kv_html(h, "<p><a href=\"/post/?mappe=%q\" class=\"back-link\">%m</a></p>\n", l.folder,
             N_("Back to the folder"));
-    kv_html(h, "<h1>%t</h1>\n<dl class=\"letter-meta\">", l.label);
+    kv_html(h, "<h1>%t</h1>\n", l.label);
+    if (l.legal_notification && l.legally_notified_ms) {
+        char at[32];
+
+        kv__post_time(l.legally_notified_ms, at, sizeof(at));
+        kv_html(h, "<div class=\"alert alert-warning\" role=\"status\"><div class=\"alert-body\">"
+                   "<p class=\"alert-heading\">%m</p><p class=\"alert-text\">%m "
+                   "<strong>%t</strong></p></div></div>\n",
+                N_("Legal notification (forkyndelse)"),
+                N_("This letter is a legal notification. You were legally notified of it when "
+                   "it was first opened:"),
+                at);
+    }
+    kv_html(h, "<dl class=\"letter-meta\">");
     if (l.sent)
         kv_html(h, "<dt>%m</dt><dd>%t</dd>", N_("To"),
                 m->header.recipient.label ? m->header.recipient.label
@@ -183,6 +205,13 @@ int kv__post_letter(struct kv_http_req *req, struct kv_http_resp *resp)
                 N_("Reply"));
     if (!l.sent) {
         kv_html(h,
+                "<form method=\"post\" action=\"/post/brev/%q/marker\" class=\"inline-form\">"
+                "<input type=\"hidden\" name=\"csrf\" value=\"%a\">"
+                "<input type=\"hidden\" name=\"marker\" value=\"%a\">"
+                "<button class=\"button button-secondary\" type=\"submit\">%m</button></form> ",
+                uuid, pp.ctx.sess.csrf, l.flagged ? "0" : "1",
+                l.flagged ? N_("Remove the flag") : N_("Flag for follow-up"));
+        kv_html(h,
                 "<form method=\"post\" action=\"/post/brev/%q/ulaest\" class=\"inline-form\">"
                 "<input type=\"hidden\" name=\"csrf\" value=\"%a\">"
                 "<button class=\"button button-secondary\" type=\"submit\">%m</button></form> ",
@@ -206,6 +235,9 @@ int kv__post_letter(struct kv_http_req *req, struct kv_http_resp *resp)
                     uuid, pp.ctx.sess.csrf, N_("Delete permanently"));
     }
     kv_html(h, "</div>\n");
+    if (l.flagged)
+        kv_html(h, "<p class=\"letter-flag\">&#9873; %m</p>\n", N_("Flagged for follow-up"));
+    kv__post_move_form(&pp, &l);
     main_text(&pp, &l, m);
     if (m->body) {
         kv_html(h, "<h2>%m</h2>\n<ul class=\"files\">\n", N_("Documents"));
@@ -213,19 +245,7 @@ int kv__post_letter(struct kv_http_req *req, struct kv_http_resp *resp)
         for (i = 0; i < m->body->n_additional; i++)
             files_list(&pp, &m->body->additional[i], &n);
         kv_html(h, "</ul>\n");
-        if (m->body->main.n_actions) {
-            kv_html(h, "<h2>%m</h2>\n<ul>\n", N_("Actions"));
-            for (i = 0; i < m->body->main.n_actions; i++) {
-                const struct kv_memo_action *a = &m->body->main.actions[i];
-
-                if (a->entry_point && a->entry_point->url)
-                    kv_html(h, "<li><a href=\"%u\" rel=\"noopener noreferrer\">%t</a></li>\n",
-                            a->entry_point->url, a->label);
-                else
-                    kv_html(h, "<li>%t</li>\n", a->label);
-            }
-            kv_html(h, "</ul>\n");
-        }
+        kv__post_actions(&pp, m);
     }
     kv_web_page_end(&pp.ctx, 200, N_("Letter"));
 out:
@@ -249,8 +269,7 @@ static int mime_ok(const char *s)
     return 1;
 }
 
-/* Content-Disposition: disposition; filename="ASCII"; filename*=UTF-8''PERCENT (RFC 6266). */
-static void disposition(struct kv_buf *b, const char *disp, const char *name)
+void kv__post_disposition(struct kv_buf *b, const char *disp, const char *name)
 {
     const unsigned char *p;
 
@@ -315,7 +334,7 @@ int kv__post_file(struct kv_http_req *req, struct kv_http_resp *resp)
     pdf = strcmp(mime, "application/pdf") == 0;
     show = vis && strcmp(vis, "1") == 0 &&
            (pdf || strcmp(mime, "text/plain") == 0 || strcmp(mime, "text/html") == 0);
-    disposition(&cd, show ? "inline" : "attachment", name);
+    kv__post_disposition(&cd, show ? "inline" : "attachment", name);
     kv_http_resp_bytes(resp, 200, type, data, len);
     kv_http_resp_header(resp, "X-Content-Type-Options", "nosniff");
     kv_http_resp_header(resp, "Content-Disposition", cd.buf ? cd.buf : "attachment");

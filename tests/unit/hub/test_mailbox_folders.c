@@ -4,7 +4,9 @@
  * the search of kv_mbox_list): counts per folder follow read, unread and moves; a move to an
  * unknown folder is refused; permanent delete only from "deleted", after which the letter is
  * neither loaded nor listed nor counted; search matches the title, case-insensitively for
- * ASCII, with LIKE's metacharacters taken literally. Runs from the repository root.
+ * ASCII, with LIKE's metacharacters taken literally; own folders (mailbox_tree.h): nesting
+ * depth, no cycles, the folder limit, counts of a letter moved in, delete only when empty.
+ * Runs from the repository root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +23,7 @@
 #include "hub/directory.h"
 #include "hub/letters.h"
 #include "hub/mailbox_folders.h"
+#include "hub/mailbox_tree.h"
 #include "hub/mailbox_view.h"
 #include "store/store.h"
 #include "util/xmalloc.h"
@@ -174,9 +177,112 @@ static void test_search(void **state)
     assert_int_equal(listed(f, NULL, "no such title"), 0);
 }
 
+static void test_tree(void **state)
+{
+    struct fx *f = *state;
+    struct kv_mbox_folder *v = NULL, one;
+    struct kv_mbox_letter l;
+    struct kv_err err = {0, ""};
+    int64_t id[KV_MBOX_FOLDER_DEPTH_MAX + 1], extra;
+    size_t n = 0;
+    char key[24], name[16];
+    int i;
+
+    /* a chain as deep as allowed, then one more level is refused */
+    for (i = 0; i < KV_MBOX_FOLDER_DEPTH_MAX; i++)
+        assert_int_equal(kv_mbox_folder_create(f->db, &OWNER, i ? id[i - 1] : 0, "d", &id[i],
+                                               NULL),
+                         0);
+    assert_int_equal(kv_mbox_folder_create(f->db, &OWNER, id[i - 1], "deep", NULL, &err),
+                     KV_ECONFLICT);
+    /* the top one under its own child: a cycle; a two-level subtree under level 3: too deep */
+    assert_int_equal(kv_mbox_folder_update(f->db, &OWNER, id[0], "d", id[1], &err), KV_EINVAL);
+    assert_int_equal(kv_mbox_folder_create(f->db, &OWNER, 0, "top", &extra, NULL), 0);
+    assert_int_equal(kv_mbox_folder_create(f->db, &OWNER, extra, "sub", NULL, NULL), 0);
+    assert_int_equal(kv_mbox_folder_update(f->db, &OWNER, extra, "top", id[2], &err),
+                     KV_ECONFLICT);
+    assert_int_equal(kv_mbox_folder_update(f->db, &OWNER, extra, "top", id[1], NULL), 0);
+    /* tree order: parents before children, depth filled in */
+    assert_int_equal(kv_mbox_folders(f->db, &OWNER, &v, &n, NULL), 0);
+    assert_int_equal(n, KV_MBOX_FOLDER_DEPTH_MAX + 2);
+    assert_int_equal(v[0].id, id[0]);
+    assert_int_equal(v[0].depth, 1);
+    for (i = 1; i < (int)n; i++)
+        assert_true(v[i].depth <= v[i - 1].depth + 1);
+    free(v);
+    /* a letter moved in is counted there (trigger rows), and blocks the delete */
+    kv_mbox_folder_key(id[3], key);
+    assert_int_equal(kv_mbox_letter_load(f->db, &OWNER, f->uuid[0], 0, &l, NULL), 0);
+    assert_int_equal(kv_mbox_move(f->db, &OWNER, &l, key, NULL), 0);
+    kv_mbox_letter_release(&l);
+    assert_int_equal(kv_mbox_folder_get(f->db, &OWNER, id[3], &one, NULL), 0);
+    assert_int_equal(one.total, 1);
+    assert_int_equal(one.unread, 1);
+    assert_int_equal(kv_mbox_folder_delete(f->db, &OWNER, id[3], &err), KV_ECONFLICT);
+    assert_int_equal(listed(f, key, NULL), 1);
+    /* the limit of folders per mailbox */
+    for (i = (int)n; i < KV_MBOX_FOLDERS_MAX; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        assert_int_equal(kv_mbox_folder_create(f->db, &OWNER, 0, name, NULL, NULL), 0);
+    }
+    assert_int_equal(kv_mbox_folder_create(f->db, &OWNER, 0, "one too many", NULL, &err),
+                     KV_ECONFLICT);
+    /* keys */
+    assert_int_equal(kv_mbox_folder_parse("f0", &extra), KV_EINVAL);
+    assert_int_equal(kv_mbox_folder_parse("f12x", &extra), KV_EINVAL);
+    assert_int_equal(kv_mbox_folder_parse("inbox", &extra), KV_EINVAL);
+    assert_int_equal(kv_mbox_folder_parse("f12", &extra), 0);
+    assert_int_equal(extra, 12);
+}
+
+/* The page of a folder -- with a date range, from a cursor, flagged or not -- is a seek in
+ * its index on both ends of the sort key, never a walk of the mailbox: SQLite's plan names
+ * both bounds; PostgreSQL (sequential scans off, as for a large table) scans the index. */
+static void test_page_plan(void **state)
+{
+    struct fx *f = *state;
+    static char sql[2][4096];
+    struct kv_stmt *s = NULL;
+    int flagged, found, pg = strcmp(kv_store_backend(f->st), "sqlite") != 0;
+    const char *index;
+
+    if (pg)
+        assert_int_equal(kv_db_exec(f->db, "SET enable_seqscan = off", NULL), 0);
+    for (flagged = 0; flagged < 2; flagged++) {
+        index = flagged ? "letters_mailbox_flagged" : "letters_mailbox_page";
+        snprintf(sql[flagged], sizeof(sql[flagged]), "EXPLAIN %s%s", pg ? "" : "QUERY PLAN ",
+                 kv__mbox_list_folder_sql(flagged));
+        assert_int_equal(kv_db_prepare(f->db, sql[flagged], &s, NULL), 0);
+        if (pg) { /* parameter types are inferred; give each a value */
+            for (int i = 1; i <= 14; i++)
+                if (i == 1 || i == 2 || i == 3 || (i >= 10 && i <= 12))
+                    kv_stmt_bind_text(s, i, i == 1 ? "CPR" : i == 3 ? "inbox" : "x", -1);
+                else
+                    kv_stmt_bind_int64(s, i, i == 14 ? 21 : 1);
+        }
+        found = 0;
+        while (kv_stmt_step(s, NULL) == KV_ROW) {
+            const char *d = kv_stmt_col_text(s, pg ? 0 : 3);
+
+            if (!d || !strstr(d, index))
+                continue;
+            if (pg ? strstr(d, "Index Scan Backward") != NULL
+                   : strstr(d, "SEARCH l USING INDEX") &&
+                         strstr(d, "(mailbox_id=? AND folder=? AND <expr>>? AND <expr><?)"))
+                found = 1;
+        }
+        kv_stmt_done(s);
+        assert_true(found);
+    }
+    if (pg)
+        assert_int_equal(kv_db_exec(f->db, "RESET enable_seqscan", NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_tree, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_page_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
     };

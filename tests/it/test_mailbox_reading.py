@@ -1,0 +1,323 @@
+# SPDX-License-Identifier: MIT
+"""The reading side of /post/ beyond the inbox (docs/mailbox-web.md): own nested folders with
+counts kept by triggers, moving letters into them, who may manage them (owner, read helper;
+not an employee without MESSAGE_WRITE); the flag and the flagged filter; search by received
+date with keyset paging; legal notification (forkyndelse) marked once when the letter is
+opened, by the owner or a helper on the owner's behalf; MeMo actions -- links, deadlines, and
+appointments as RFC 5545 .ics files (parsed back with python3-icalendar)."""
+import json
+import re
+import uuid as uuidlib
+
+import pytest
+from icalendar import Calendar
+
+from kuvert_harness import db_connect, run_cli
+from readside_util import letter_xml, setup_org
+from test_mailbox_web import Browser, csrf_of
+
+JENS, METTE, SOFIE = "0101701234", "2211771212", "1502851236"   # Sofie reads Jens's post
+
+
+@pytest.fixture
+def post(make_server, tmp_path):
+    d = str(tmp_path / "data")
+    run_cli(["demo"], data=d, json_out=False)
+    srv = make_server(test_clock=True, data_dir=d, args=["--test-login"])
+    srv.db = db_connect(d)
+    if hasattr(srv.db, "isolation_level"):
+        srv.db.isolation_level = None
+    return srv
+
+
+def send(srv, org, cpr, label, header="", action="", files=None):
+    """A letter through the real send path; header is inserted before Sender (legal
+    notification, reply), action replaces the default EntryPoint action."""
+    uuid, xml = letter_xml(org["cvr"], cpr, label=label, files=files,
+                           action_url=None if action else "https://example.dk/sag")
+    xml = xml.decode()
+    if header:
+        xml = xml.replace("<memo:Sender>", header + "<memo:Sender>", 1)
+    if action:
+        xml = xml.replace("</memo:MainDocument>", action + "</memo:MainDocument>", 1)
+    r = srv.post("/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=xml.encode(),
+                 headers=dict(org["auth"], **{"Content-Type": "application/xml"}))
+    assert r.status_code == 201, r.text
+    return uuid
+
+
+def events(srv, tag, uuid=None):
+    q, a = "SELECT actor, subject, props, message_uuid FROM events WHERE tag = ?", [tag]
+    if uuid:
+        q += " AND message_uuid = ?"
+        a.append(uuid)
+    return srv.db.execute(q + " ORDER BY seq", tuple(a)).fetchall()
+
+
+def folder_id(srv, cpr, name):
+    return srv.db.execute("SELECT f.id FROM mailbox_folders f JOIN mailboxes m ON "
+                          "m.id = f.mailbox_id WHERE m.owner_id = ? AND f.name = ?",
+                          (cpr, name)).fetchone()[0]
+
+
+def form(b, path, data, page="/post/mapper"):
+    data = dict(data, csrf=csrf_of(b.get(page).text))
+    return b.post(path, data)
+
+
+def test_own_folders_nested_with_counts(post):
+    org = setup_org(post, "29189981", "Mappestyrelsen")
+    u1 = send(post, org, JENS, "Skattebrev")
+    jens = Browser(post, JENS)
+    assert jens.get("/post/mapper").status_code == 200
+    assert form(jens, "/post/mapper", {"navn": "Skat", "under": "0"}).status_code == 303
+    skat = folder_id(post, JENS, "Skat")
+    assert form(jens, "/post/mapper", {"navn": "2024", "under": str(skat)}).status_code == 303
+    y24 = folder_id(post, JENS, "2024")
+    # same name among siblings: refused with the reason; same name elsewhere is fine
+    r = form(jens, "/post/mapper", {"navn": "Skat", "under": "0"})
+    assert r.status_code == 409 and "Der findes allerede en mappe med det navn" in r.text
+    assert form(jens, "/post/mapper", {"navn": "Skat", "under": str(y24)}).status_code == 303
+    inner = post.db.execute("SELECT id FROM mailbox_folders WHERE parent_id = ?",
+                            (y24,)).fetchone()[0]
+    for bad in ("", " x", "x" * 61, "a\tb"):
+        assert form(jens, "/post/mapper", {"navn": bad, "under": "0"}).status_code == 400
+    # a folder cannot go inside its own descendant
+    r = form(jens, "/post/mapper/%d" % skat, {"navn": "Skat", "under": str(inner)})
+    assert r.status_code == 400 and "inden i sig selv" in r.text
+    # the tree in the sidebar: 2024 nested under Skat, Skat (inner) under 2024
+    page = jens.get("/post/").text
+    start = page.index('<nav aria-label="Mapper">')
+    nav = page[start:page.index("</nav>", start)]
+    assert nav.index("Indbakke") < nav.index(">Skat ") < nav.index(">2024 ") < nav.index("Sendt")
+    assert nav.count("sidenav-sub_list") == 2
+    # move a letter into 2024: counts come from mailbox_counts (no scan), event recorded
+    r = form(jens, "/post/brev/%s/flyt" % u1, {"mappe": "f%d" % y24}, page="/post/brev/" + u1)
+    assert r.status_code == 303
+    assert post.db.execute("SELECT folder FROM letters WHERE message_uuid = ?",
+                           (u1,)).fetchone()[0] == "f%d" % y24
+    assert post.db.execute("SELECT total FROM mailbox_counts c JOIN mailboxes m ON "
+                           "m.id = c.mailbox_id WHERE m.owner_id = ? AND c.folder = ?",
+                           (JENS, "f%d" % y24)).fetchone()[0] == 1
+    assert json.loads(events(post, "MESSAGE_MOVED", u1)[-1][2])["folder"] == "f%d" % y24
+    page = jens.get("/post/?mappe=f%d" % y24).text
+    assert "Skattebrev" in page and re.search(r">2024 <span class=\"folder-count\">\(1\)", page)
+    assert "Skattebrev" not in jens.get("/post/").text
+    # a letter page offers the own folders in its move form
+    assert 'value="f%d"' % skat in jens.get("/post/brev/" + u1).text
+    # rename and un-nest
+    assert form(jens, "/post/mapper/%d" % y24, {"navn": "År 2024", "under": "0"}).status_code \
+        == 303
+    assert post.db.execute("SELECT name, parent_id FROM mailbox_folders WHERE id = ?",
+                           (y24,)).fetchone() == ("År 2024", 0)
+    # delete: only when empty (letters and sub-folders); nothing moves along with a folder
+    r = form(jens, "/post/mapper/%d/slet" % y24, {})
+    assert r.status_code == 409 and "Mappen har mapper i sig" in r.text
+    assert form(jens, "/post/mapper/%d/slet" % inner, {}).status_code == 303
+    r = form(jens, "/post/mapper/%d/slet" % y24, {})
+    assert r.status_code == 409 and "Mappen har breve i sig" in r.text
+    assert post.db.execute("SELECT folder FROM letters WHERE message_uuid = ?",
+                           (u1,)).fetchone()[0] == "f%d" % y24
+    form(jens, "/post/brev/%s/flyt" % u1, {"mappe": "inbox"}, page="/post/brev/" + u1)
+    assert form(jens, "/post/mapper/%d/slet" % y24, {}).status_code == 303
+    tags = [e for e in ("FOLDER_CREATED", "FOLDER_UPDATED", "FOLDER_MOVED", "FOLDER_DELETED")
+            if events(post, e)]
+    assert len(tags) == 4
+    assert "oprettede en mappe" in jens.get("/post/aktivitet").text
+    assert all(e[1] == "cpr:" + JENS for e in events(post, "FOLDER_DELETED"))
+    # a folder that is gone, or another person's, is not a target and not a page
+    assert jens.get("/post/?mappe=f%d" % y24).status_code == 404
+    r = form(jens, "/post/brev/%s/flyt" % u1, {"mappe": "f%d" % y24}, page="/post/brev/" + u1)
+    assert r.status_code == 400
+    mette = Browser(post, METTE)
+    assert mette.get("/post/?mappe=f%d" % skat).status_code == 404
+    assert form(mette, "/post/mapper/%d" % skat, {"navn": "Mit", "under": "0"}).status_code \
+        == 404
+    assert form(mette, "/post/mapper/%d/slet" % skat, {}).status_code == 404
+    assert form(mette, "/post/mapper", {"navn": "Under", "under": str(skat)}).status_code == 400
+    # CSRF
+    assert jens.post("/post/mapper", {"navn": "Uden", "under": "0"}).status_code == 403
+
+
+def test_read_helper_manages_folders_employee_without_write_does_not(post):
+    org = setup_org(post, "29189982", "Hjælperstyrelsen")
+    u = send(post, org, JENS, "Til mappen")
+    sofie = Browser(post, SOFIE)
+    r = sofie.post("/post/postkasse", {"csrf": sofie.csrf(), "postkasse": "CPR:" + JENS})
+    assert r.status_code == 303
+    assert form(sofie, "/post/mapper", {"navn": "Sofies sortering", "under": "0"}) \
+        .status_code == 303
+    fid = folder_id(post, JENS, "Sofies sortering")
+    r = form(sofie, "/post/brev/%s/flyt" % u, {"mappe": "f%d" % fid}, page="/post/brev/" + u)
+    assert r.status_code == 303
+    ev = events(post, "FOLDER_CREATED")[-1]
+    assert ev[0] == "cpr:" + SOFIE and ev[1] == "cpr:" + JENS
+    assert events(post, "MESSAGE_MOVED", u)[-1][0] == "cpr:" + SOFIE
+    # an employee with MESSAGE_BASIC only: reads and moves, but no folder management
+    post.cli(["user", "add", "--org", "29189982", "--email", "laeser@example.dk", "--name",
+              "Lis Læser", "--right", "MESSAGE_BASIC"])
+    lis = Browser(post, "laeser@example.dk")
+    assert lis.get("/post/").status_code == 200
+    assert lis.get("/post/mapper").status_code == 403
+    assert "/post/mapper" not in lis.get("/post/").text
+
+
+def test_flag_and_flagged_filter(post):
+    org = setup_org(post, "29189983", "Flagstyrelsen")
+    a = send(post, org, METTE, "Skal følges op")
+    send(post, org, METTE, "Ikke vigtigt")
+    mette = Browser(post, METTE)
+    r = form(mette, "/post/brev/%s/marker" % a, {"marker": "1"}, page="/post/brev/" + a)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/post/brev/" + a)
+    assert post.db.execute("SELECT flagged FROM letters WHERE message_uuid = ?",
+                           (a,)).fetchone()[0] == 1
+    page = mette.get("/post/").text
+    row = [x for x in page.split("<tr") if "Skal følges op" in x][0]
+    assert "Markeret" in row
+    assert "Markeret" not in [x for x in page.split("<tr") if "Ikke vigtigt" in x][0]
+    flagged = mette.get("/post/?mappe=inbox&markeret=1").text
+    assert "Skal følges op" in flagged and "Ikke vigtigt" not in flagged
+    assert "Fjern markeringen" in mette.get("/post/brev/" + a).text
+    assert form(mette, "/post/brev/%s/marker" % a, {"marker": "0"},
+                page="/post/brev/" + a).status_code == 303
+    assert "Skal følges op" not in mette.get("/post/?markeret=1").text
+    assert form(mette, "/post/brev/%s/marker" % a, {"marker": "x"},
+                page="/post/brev/" + a).status_code == 400
+    # another person's letter: 404, nothing changes
+    assert form(Browser(post, JENS), "/post/brev/%s/marker" % a, {"marker": "1"},
+                page="/post/").status_code == 404
+    assert post.db.execute("SELECT flagged FROM letters WHERE message_uuid = ?",
+                           (a,)).fetchone()[0] == 0
+
+
+def test_search_by_received_date_with_paging(post):
+    org = setup_org(post, "29189984", "Datostyrelsen")
+    days = {"2026-03-01": 3, "2026-03-02": 22, "2026-03-04": 1}
+    for day, n in days.items():
+        for i in range(n):
+            u = send(post, org, METTE, "Brev %s nr %02d" % (day, i))
+            # received at 00:30 Danish time (23:30 UTC the day before, winter time)
+            y, m, d = map(int, day.split("-"))
+            ms = post.db.execute("SELECT 1").fetchone() and (
+                __import__("calendar").timegm((y, m, d, 0, 30, i, 0, 0, 0)) - 3600) * 1000
+            post.db.execute("UPDATE letters SET available_ms = ? WHERE message_uuid = ?",
+                            (ms, u))
+    mette = Browser(post, METTE)
+    page = mette.get("/post/?mappe=inbox&fra=2026-03-02&til=2026-03-02").text
+    assert page.count('href="/post/brev/') == 20
+    assert "2026-03-01" not in page.split("<tbody>")[1] and "2026-03-04" not in page
+    m = re.search(r'href="(/post/\?mappe=inbox&amp;q=&amp;side=[0-9a-f]{32}'
+                  r'&amp;fra=2026-03-02&amp;til=2026-03-02&amp;markeret=)"', page)
+    assert m, page
+    rest = mette.get(m.group(1).replace("&amp;", "&")).text
+    assert rest.count('href="/post/brev/') == 2 and "Næste side" not in rest
+    # one-sided ranges, combined with text
+    page = mette.get("/post/?fra=2026-03-03").text
+    assert page.count('href="/post/brev/') >= 1 and "2026-03-04 nr 00" in page
+    assert "Brev 2026-03-02" not in page
+    page = mette.get("/post/?til=2026-03-01&q=nr+01").text
+    assert "Brev 2026-03-01 nr 01" in page and page.count('href="/post/brev/') == 1
+    for bad in ("fra=2026-02-30", "til=03-01-2026", "fra=2026-03-04&til=2026-03-01",
+                "fra=2026-3-1"):
+        assert mette.get("/post/?" + bad).status_code == 400
+
+
+def test_legal_notification_marked_once_for_owner_and_helper(post):
+    org = setup_org(post, "29189985", "Forkyndelsesstyrelsen")
+    legal = "<memo:legalNotification>true</memo:legalNotification>"
+    a = send(post, org, METTE, "Forkyndelse af afgørelse", header=legal)
+    plain = send(post, org, METTE, "Almindeligt brev")
+    mette = Browser(post, METTE)
+    r = mette.get("/post/brev/" + a)
+    assert r.status_code == 200 and "Forkyndelse" in r.text
+    at = post.db.execute("SELECT legally_notified_ms FROM letters WHERE message_uuid = ?",
+                         (a,)).fetchone()[0]
+    assert at
+    ev = events(post, "MESSAGE_LEGALLY_NOTIFIED", a)
+    assert len(ev) == 1 and ev[0][0] == "cpr:" + METTE and ev[0][1] == "cpr:" + METTE
+    shown = re.search(r"første gang blev åbnet: <strong>([0-9-]+ [0-9:]+)</strong>", r.text)
+    assert shown, r.text
+    # idempotent: a second opening changes nothing, the page shows the first time
+    r2 = mette.get("/post/brev/" + a)
+    assert shown.group(1) in r2.text
+    assert len(events(post, "MESSAGE_LEGALLY_NOTIFIED", a)) == 1
+    assert post.db.execute("SELECT legally_notified_ms FROM letters WHERE message_uuid = ?",
+                           (a,)).fetchone()[0] == at
+    mette.get("/post/brev/" + plain)
+    assert events(post, "MESSAGE_LEGALLY_NOTIFIED", plain) == []
+    assert "Forkyndelse" not in mette.get("/post/brev/" + plain).text
+    # a read helper opens the owner's legal notification: notified on the owner's behalf
+    b = send(post, org, JENS, "Forkyndelse til Jens", header=legal)
+    sofie = Browser(post, SOFIE)
+    sofie.post("/post/postkasse", {"csrf": sofie.csrf(), "postkasse": "CPR:" + JENS})
+    assert "Forkyndelse" in sofie.get("/post/brev/" + b).text
+    ev = events(post, "MESSAGE_LEGALLY_NOTIFIED", b)
+    assert len(ev) == 1 and ev[0][0] == "cpr:" + SOFIE and ev[0][1] == "cpr:" + JENS
+    assert json.loads(ev[0][2]) == {"onBehalf": True}
+    Browser(post, JENS).get("/post/brev/" + b)
+    assert len(events(post, "MESSAGE_LEGALLY_NOTIFIED", b)) == 1
+
+
+APPOINTMENT = (
+    "<memo:Action><memo:label>Din tid hos lægen</memo:label>"
+    "<memo:actionCode>AFTALE</memo:actionCode>"
+    "<memo:Reservation><memo:description>Husk sygesikringskort; medbring medicinliste, "
+    "og kom 10 min. før. Spørgsmål: ring på 12 34 56 78 – vi glæder os til at se dig igen "
+    "og igen og igen.</memo:description>"
+    "<memo:reservationUUID>%s</memo:reservationUUID>"
+    "<memo:abstract>Lægetid, ørelæge</memo:abstract>"
+    "<memo:location>Klinikken; Åboulevarden 1, 8000 Aarhus C</memo:location>"
+    "<memo:startDateTime>2026-12-14T09:30:00Z</memo:startDateTime>"
+    "<memo:endDateTime>2026-12-14T10:00:00Z</memo:endDateTime>"
+    "<memo:organizerMail>klinik@example.dk</memo:organizerMail>"
+    "<memo:organizerName>Klinik \"Øst\"</memo:organizerName>"
+    "</memo:Reservation></memo:Action>"
+    "<memo:Action><memo:label>Svar senest</memo:label><memo:actionCode>SELVBETJENING"
+    "</memo:actionCode><memo:endDateTime>2026-12-20T22:59:00Z</memo:endDateTime>"
+    "<memo:EntryPoint><memo:url>https://example.dk/svar?a=1&amp;b=2</memo:url></memo:EntryPoint>"
+    "</memo:Action>"
+    "")
+
+
+def test_actions_links_deadlines_and_ics(post):
+    org = setup_org(post, "29189986", "Aftalestyrelsen")
+    rid = str(uuidlib.uuid4())
+    u = send(post, org, METTE, "Indkaldelse", action=APPOINTMENT % rid)
+    mette = Browser(post, METTE)
+    page = mette.get("/post/brev/" + u).text
+    assert "Lægetid, ørelæge" in page and "Klinikken; Åboulevarden 1" in page
+    assert "2026-12-14 10:30" in page                       # Danish time
+    assert "Frist: 2026-12-20 23:59" in page
+    assert 'href="https://example.dk/svar?a=1&amp;b=2" rel="noopener noreferrer"' in page
+    assert '<span class="link-address">https://example.dk/svar?a=1&amp;b=2</span>' in page
+    m = re.search(r'href="(/post/brev/%s/aftale/0)" download' % u, page)
+    assert m, page
+    r = mette.get(m.group(1))
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert r.headers["Content-Disposition"].startswith('attachment; filename="aftale.ics"')
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Content-Security-Policy"].startswith("sandbox")
+    raw = r.content
+    # RFC 5545: CRLF line ends, lines folded at 75 octets, never inside a UTF-8 character
+    lines = raw.split(b"\r\n")
+    assert lines[-1] == b"" and all(b"\n" not in x and b"\r" not in x for x in lines)
+    assert all(len(x) <= 75 for x in lines), [x for x in lines if len(x) > 75]
+    assert any(x.startswith(b" ") for x in lines)          # the description was folded
+    for x in lines:
+        x.decode("utf-8")
+    cal = Calendar.from_ical(raw)
+    ev = [c for c in cal.walk() if c.name == "VEVENT"][0]
+    assert cal["VERSION"] == "2.0" and str(ev["UID"]) == rid
+    assert str(ev["SUMMARY"]) == "Lægetid, ørelæge"
+    assert str(ev["LOCATION"]) == "Klinikken; Åboulevarden 1, 8000 Aarhus C"
+    assert str(ev["DESCRIPTION"]).startswith("Husk sygesikringskort; medbring medicinliste, og")
+    assert ev.decoded("DTSTART").isoformat() == "2026-12-14T09:30:00+00:00"
+    assert ev.decoded("DTEND").isoformat() == "2026-12-14T10:00:00+00:00"
+    assert str(ev["ORGANIZER"]) == "mailto:klinik@example.dk"
+    assert b"SUMMARY:L\xc3\xa6getid\\, \xc3\xb8rel\xc3\xa6ge" in raw   # TEXT escaping
+    # not an appointment, no such action, another person: 404
+    assert mette.get("/post/brev/%s/aftale/1" % u).status_code == 404
+    assert mette.get("/post/brev/%s/aftale/9" % u).status_code == 404
+    assert mette.get("/post/brev/%s/aftale/x" % u).status_code == 404
+    assert Browser(post, JENS).get("/post/brev/%s/aftale/0" % u).status_code == 404
