@@ -151,7 +151,7 @@ static inline int bench_insert_letters(struct kv_db *db, const char *sender_syst
 /* Removes a data directory the bench created (its database files only). */
 static inline void bench_remove_dir(const char *dir)
 {
-    static const char *files[] = {"kuvert.db", "kuvert.db-wal", "kuvert.db-shm"};
+    static const char *files[] = {"kuvert.db", "kuvert.db-wal", "kuvert.db-shm", "kuvert.db-gen"};
     char path[512];
     size_t i;
 

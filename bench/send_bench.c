@@ -454,7 +454,7 @@ static pid_t start_server(const char *kuvert, const char *dir, const char *url,
 /* Removes a data directory the bench created (its database files only). */
 static void remove_dir(const char *dir)
 {
-    static const char *files[] = {"kuvert.db", "kuvert.db-wal", "kuvert.db-shm"};
+    static const char *files[] = {"kuvert.db", "kuvert.db-wal", "kuvert.db-shm", "kuvert.db-gen"};
     char path[512];
     size_t i;
 

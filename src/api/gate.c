@@ -28,6 +28,7 @@
 #include "hub/directory.h"
 #include "hub/events.h"
 #include "hub/hub.h"
+#include "hub/system_cache.h"
 #include "identity/authz.h"
 #include "store/store.h"
 #include "util/cidr.h"
@@ -207,17 +208,18 @@ static int system_gate(struct kv_hub *hub, struct kv_http_req *req, struct kv_ht
     char fixed[512];
     int rc;
 
-    rc = kv_db_acquire(hub->store, &db, &err);
-    if (rc == 0) {
-        rc = kv_system_authenticate(
-            db, canonical_basic(kv_http_req_header(req, "Authorization"), fixed, sizeof(fixed)),
-            &p->system, &err);
-        if (rc == 0 && scope_ref) {
+    rc = kv_system_cache_authenticate(
+        hub->syscache,
+        canonical_basic(kv_http_req_header(req, "Authorization"), fixed, sizeof(fixed)),
+        &p->system, &err);
+    if (rc == 0 && scope_ref) {
+        rc = kv_db_acquire(hub->store, &db, &err);
+        if (rc == 0) {
             struct kv_err ignored = {0};
             if (kv_org_resolve(db, scope_ref, &org, &ignored) == 0)
                 memcpy(scope_cvr, org.cvr, 9);
+            kv_db_release(db);
         }
-        kv_db_release(db);
     }
     if (rc < 0) {
         if (rc == KV_EAUTH)

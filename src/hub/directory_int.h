@@ -37,4 +37,18 @@ int kv__dir_new_secret(char *secret, char *sha, struct kv_err *err);
 /* The API token base64("<system id>:<secret>"), owned (free with free()). */
 char *kv__dir_system_token(const char *id, const char *secret);
 
+/* kv_system_authenticate in its three steps (system.c), for the authentication cache
+ * (system_cache.c): the system id and the hex SHA-256 of the presented secret from an
+ * Authorization header (KV_EAUTH with the reason when malformed); the system row and its
+ * stored secret hash (0, KV_ENOTFOUND, or a store error); the decision on them (found: the
+ * row exists), which clears out and says KV_EAUTH unless the secret matches and the system
+ * is active. */
+struct kv_system;
+int kv__system_token_parse(const char *authorization, char id[37], char got[65],
+                           struct kv_err *err);
+int kv__system_get_auth(struct kv_db *db, const char *id, struct kv_system *out, char want[65],
+                        struct kv_err *err);
+int kv__system_auth_decide(int found, const char *got, const char *want, struct kv_system *out,
+                           struct kv_err *err);
+
 #endif

@@ -24,6 +24,7 @@
 #include "hub/print.h"
 #include "hub/recipient_push.h"
 #include "hub/scheduler.h"
+#include "hub/system_cache.h"
 #include "hub/system_health.h"
 #include "hub/writer.h"
 #include "store/store.h"
@@ -93,6 +94,7 @@ int kv_hub_open(struct kv_conf *conf, struct kv_hub **out, struct kv_err *err)
             kv_log(KV_LOG_INFO, "hub: test clock continues at offset %lld ms",
                    (long long)kv_clock_offset_ms());
     }
+    hub->syscache = kv_system_cache_new(hub->store);
     hub->metrics = kv_metrics_new();
     (void)kv_metrics_gauge_register(hub->metrics, "kuvert_test_clock_offset_seconds", NULL,
                                     "Offset of the test clock (0 unless --test-clock moved it).",
@@ -211,6 +213,7 @@ void kv_hub_close(struct kv_hub *hub)
     if (!hub)
         return;
     kv_hub_stop_workers(hub);
+    kv_system_cache_free(hub->syscache);
     if (hub->store)
         kv_store_close(hub->store);
     kv_metrics_free(hub->metrics);

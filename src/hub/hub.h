@@ -15,6 +15,7 @@ struct kv_metrics;
 struct kv_letter_writer;
 struct kv_scheduler;
 struct kv_leases;
+struct kv_system_cache;
 struct kv_hub;
 
 /* A scheduler hook run under a lease (kv_hub_add_leased_hook). */
@@ -28,6 +29,7 @@ struct kv_hub_leased_hook {
 struct kv_hub {
     struct kv_conf *conf;             /* owned: merged configuration */
     struct kv_store *store;           /* owned: database */
+    struct kv_system_cache *syscache; /* owned: the gate's system authentications */
     struct kv_metrics *metrics;       /* owned: Prometheus counters and histograms */
     struct kv_letter_writer *writer;  /* owned: group-commit writer for accepted letters */
     struct kv_scheduler *sched;       /* owned: value-date publisher and receipt pusher */

@@ -137,19 +137,6 @@ static void conflict(struct kv_letter *l)
     l->outcome = KV_LETTER_CONFLICT;
 }
 
-/* Idempotency check inside the transaction. Returns 1 when l is settled (replay/conflict). */
-static int check_existing(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
-{
-    int found, rc;
-
-    rc = lookup(db, l->system_id, l->uuid, l->sha256, l, &found, err);
-    if (rc < 0)
-        return rc;
-    if (found == 2 || found == 3)
-        conflict(l);
-    return found != 0;
-}
-
 /* Where the letter goes. */
 struct resolution {
     int64_t mailbox_id;    /* 0 = none */
@@ -419,14 +406,21 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
     struct resolution r;
     char subject[32], props[320];
     int64_t now = kv_clock_now_ms(), letter_id = 0, job_id = 0;
-    int rc;
+    int rc, found;
 
-    rc = kv_delegation_check_letter(db, l, err); /* before idempotency: a refusal leaks nothing */
+    /* An idempotent resend by the same system with the same bytes first (what the HTTP
+     * handler's look-up before the check used to answer); the delegation check comes before
+     * anything that would tell about another sender's letter (a refusal leaks nothing). */
+    rc = lookup(db, l->system_id, l->uuid, l->sha256, l, &found, err);
+    if (rc < 0 || found == 1)
+        return rc < 0 ? rc : 0;
+    rc = kv_delegation_check_letter(db, l, err);
     if (rc != 0)
         return rc < 0 ? rc : 0;
-    rc = check_existing(db, l, err);
-    if (rc != 0)
-        return rc < 0 ? rc : 0;
+    if (found == 2 || found == 3) {
+        conflict(l);
+        return 0;
+    }
     if (l->transmission_id[0] == '\0') {
         rc = kv_uuid_v4(l->transmission_id);
         if (rc < 0)

@@ -128,9 +128,9 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
 int kv_letter_body(struct kv_db *db, int64_t letter_id, char **out, size_t *out_len,
                    struct kv_err *err);
 
-/* Fast path before validation: when uuid exists, was sent by system_id with bytes of hash
- * sha256, fills l's receipt fields from the original and sets outcome KV_LETTER_REPLAYED.
- * Otherwise leaves l unchanged. Returns 0 or a store error. */
+/* An idempotent resend: when uuid exists, was sent by system_id with bytes of hash sha256,
+ * fills l's receipt fields from the original and sets outcome KV_LETTER_REPLAYED. Otherwise
+ * leaves l unchanged. Returns 0 or a store error. */
 int kv_letter_find_replay(struct kv_db *db, const char *system_id, const char *uuid,
                           const char *sha256, struct kv_letter *l, struct kv_err *err);
 
@@ -145,11 +145,13 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **letters, size_t 
  * timeStamp, receiptStatus} of a stored or replayed letter. Returns owned json_t. */
 json_t *kv_letter_receipt_json(const struct kv_letter *l);
 
-/* Whole pipeline for letter l (kv_letter_init'ed; l->sha256 may be filled already, e.g. by
- * the idempotent-resend check, so the body is not hashed twice): prepare, then the writer
- * (hub->writer, else a direct transaction on hub->store). On return l->outcome says what
- * became of it: CREATED/REPLAYED (receipt fields), REFUSED/CONFLICT (l->refusal) or FAILED
- * (l->err; nothing was kept). Returns 0, or a negative code when the check could not run at
+/* Whole pipeline for letter l (kv_letter_init'ed; l->sha256 may be filled already by the
+ * caller, so the body is not hashed twice): prepare, then the writer (hub->writer, else a
+ * direct transaction on hub->store), which answers an idempotent resend (same system, uuid and
+ * bytes) from the stored letter; a resend that the check refuses now is looked up here
+ * (kv_letter_find_replay on claimed_uuid) and answered as a replay too. On return
+ * l->outcome says what became of it: CREATED/REPLAYED (receipt fields), REFUSED/CONFLICT
+ * (l->refusal) or FAILED (l->err; nothing was kept). Returns 0, or a negative code when the check could not run at
  * all (err set). */
 int kv_letter_submit(struct kv_hub *hub, const struct kv_system *sys, struct kv_letter *l,
                      const char *claimed_uuid, struct kv_err *err);

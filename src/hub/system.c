@@ -116,6 +116,7 @@ int kv_system_add(struct kv_db *db, struct kv_system *sys, char **out_token, str
         kv_stmt_bind_text(s, 1, sys->org_cvr, -1);
         rc = kv_stmt_step(s, err);
         kv_stmt_done(s);
+        kv_db_credentials_changed(db); /* the gate's cache (hub/system_cache.h) */
         if (rc < 0)
             goto out;
     }
@@ -218,18 +219,14 @@ int kv_system_get(struct kv_db *db, const char *id, struct kv_system *out, struc
     return system_get(db, id, out, NULL, err);
 }
 
-int kv_system_authenticate(struct kv_db *db, const char *authorization, struct kv_system *out,
-                           struct kv_err *err)
+int kv__system_token_parse(const char *authorization, char id[37],
+                           char got[KV_SHA256_HEX_LEN + 1], struct kv_err *err)
 {
-    static const char bad[] = "invalid API token";
     const char *tok = kv__dir_auth_param(authorization, "Basic");
     unsigned char *raw = NULL;
     size_t rawlen = 0, toklen;
-    char id[37], got[KV_SHA256_HEX_LEN + 1], want[KV_SHA256_HEX_LEN + 1];
     const char *colon, *secret;
-    int rc, found;
 
-    memset(out, 0, sizeof(*out));
     if (!authorization || !*authorization)
         return kv_err_set(err, KV_EAUTH, "missing Authorization header");
     if (!tok)
@@ -250,22 +247,58 @@ int kv_system_authenticate(struct kv_db *db, const char *authorization, struct k
     memcpy(id, raw, 36);
     id[36] = '\0';
     kv_sha256_hex(secret, SECRET_HEX, got);
+    explicit_bzero(raw, rawlen);
     free(raw);
+    return 0;
+}
+
+int kv__system_get_auth(struct kv_db *db, const char *id, struct kv_system *out,
+                        char want[KV_SHA256_HEX_LEN + 1], struct kv_err *err)
+{
+    int rc;
+
+    want[0] = '\0';
     rc = system_get(db, id, out, want, NULL);
     if (rc < 0 && rc != KV_ENOTFOUND)
         return kv_err_set(err, rc, "cannot read systems");
-    found = rc == 0 && strlen(want) == KV_SHA256_HEX_LEN;
-    if (!found) /* same work as a real comparison */
-        memset(want, 'x', KV_SHA256_HEX_LEN);
+    return rc;
+}
+
+int kv__system_auth_decide(int found, const char *got, const char *want, struct kv_system *out,
+                           struct kv_err *err)
+{
+    char dummy[KV_SHA256_HEX_LEN + 1];
+
+    found = found && strlen(want) == KV_SHA256_HEX_LEN;
+    if (!found) { /* same work as a real comparison */
+        memset(dummy, 'x', KV_SHA256_HEX_LEN);
+        want = dummy;
+    }
     if (!kv_ct_equal(got, want, KV_SHA256_HEX_LEN) || !found) {
         memset(out, 0, sizeof(*out));
-        return kv_err_set(err, KV_EAUTH, "%s", bad);
+        return kv_err_set(err, KV_EAUTH, "invalid API token");
     }
     if (strcmp(out->status, "active") != 0) {
         memset(out, 0, sizeof(*out));
         return kv_err_set(err, KV_EAUTH, "the system is deactivated");
     }
     return 0;
+}
+
+int kv_system_authenticate(struct kv_db *db, const char *authorization, struct kv_system *out,
+                           struct kv_err *err)
+{
+    char id[37], got[KV_SHA256_HEX_LEN + 1], want[KV_SHA256_HEX_LEN + 1];
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = kv__system_token_parse(authorization, id, got, err);
+    if (rc < 0)
+        return rc;
+    rc = kv__system_get_auth(db, id, out, want, err);
+    if (rc < 0 && rc != KV_ENOTFOUND)
+        return rc;
+    return kv__system_auth_decide(rc == 0, got, want, out, err);
 }
 
 int kv_system_set_status(struct kv_db *db, const char *id, const char *status, struct kv_err *err)
@@ -294,6 +327,7 @@ int kv_system_set_status(struct kv_db *db, const char *id, const char *status, s
     kv_stmt_bind_text(s, 2, id, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
+    kv_db_credentials_changed(db); /* the gate's cache (hub/system_cache.h) */
     if (rc < 0)
         goto out;
     snprintf(subject, sizeof(subject), "cvr:%s", sys.org_cvr);
@@ -371,6 +405,7 @@ int kv_system_set_default(struct kv_db *db, const char *id, char out_previous[37
     kv_stmt_bind_text(s, 1, sys.org_cvr, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
+    kv_db_credentials_changed(db); /* the gate's cache (hub/system_cache.h) */
     if (rc < 0)
         goto out;
     rc = kv_db_prepare(db, SQL_SYS_MAKE_DEFAULT, &s, err);
@@ -379,6 +414,7 @@ int kv_system_set_default(struct kv_db *db, const char *id, char out_previous[37
     kv_stmt_bind_text(s, 1, sys.id, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
+    kv_db_credentials_changed(db); /* the gate's cache (hub/system_cache.h) */
     if (rc < 0)
         goto out;
     props = json_pack("{s:s,s:s,s:O}", "orgCvr", sys.org_cvr, "default", sys.id, "previous",

@@ -65,6 +65,7 @@ int kv_system_update(struct kv_db *db, const struct kv_system *sys, const char *
     kv_stmt_bind_text(s, 12, nz(sys->active_to), -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
+    kv_db_credentials_changed(db); /* the gate's cache (hub/system_cache.h) */
     if (rc < 0)
         goto out;
     if (kv_db_changes(db) != 1) {

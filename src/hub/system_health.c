@@ -351,6 +351,7 @@ static int apply(struct kv_db *db, const char *id, int64_t now, int *out_deactiv
             kv_stmt_bind_int64(s, 4, warned);
             rc = kv_stmt_step(s, err);
             kv_stmt_done(s);
+            kv_db_credentials_changed(db); /* the gate's cache (hub/system_cache.h) */
         }
         if (rc >= 0)
             rc = deactivation_event(db, &r, v.failing_since, now, err);
@@ -472,6 +473,7 @@ static int run2(struct kv_db *db, const char *sql, const char *id, int64_t now,
     kv_stmt_bind_int64(s, 2, now);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
+    kv_db_credentials_changed(db); /* the gate's cache (hub/system_cache.h) */
     return rc < 0 ? rc : 0;
 }
 

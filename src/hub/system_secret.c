@@ -69,6 +69,7 @@ int kv_system_rotate_secret(struct kv_db *db, const char *id, char **out_token, 
     kv_stmt_bind_text(s, 2, sys.id, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
+    kv_db_credentials_changed(db); /* the gate's cache (hub/system_cache.h) */
     if (rc < 0)
         goto out;
     snprintf(subject, sizeof(subject), "cvr:%s", sys.org_cvr);

@@ -219,6 +219,37 @@ int64_t kv_db_changes(struct kv_db *db)
 
 /* ---- transactions, savepoints, durability, maintenance ---- */
 
+/* ---- credentials generation (store.h) ---- */
+
+static void cred_bump(struct kv_store *st)
+{
+    if (st->cred_gen)
+        (void)__atomic_add_fetch(st->cred_gen, 1, __ATOMIC_SEQ_CST);
+}
+
+/* After the transaction that changed credentials ended (either way): the second advance. */
+static void cred_settle(struct kv_db *db)
+{
+    if (db->cred_dirty) {
+        db->cred_dirty = 0;
+        cred_bump(db->st);
+    }
+}
+
+int64_t kv_store_credentials_generation(struct kv_store *st)
+{
+    if (!st->cred_gen)
+        return -1;
+    return (int64_t)(__atomic_load_n(st->cred_gen, __ATOMIC_SEQ_CST) & INT64_MAX);
+}
+
+void kv_db_credentials_changed(struct kv_db *db)
+{
+    cred_bump(db->st);
+    if (db->in_tx)
+        db->cred_dirty = 1;
+}
+
 int kv_db_begin(struct kv_db *db, struct kv_err *err)
 {
     int rc;
@@ -260,6 +291,7 @@ int kv_db_commit(struct kv_db *db, struct kv_err *err)
     }
     db->in_tx = 0;
     db->savepoints = 0;
+    cred_settle(db);
     return rc;
 }
 
@@ -270,6 +302,7 @@ void kv_db_rollback(struct kv_db *db)
     (void)kv_db_exec(db, "ROLLBACK", NULL);
     db->in_tx = 0;
     db->savepoints = 0;
+    cred_settle(db);
 }
 
 int kv_db_end(struct kv_db *db, int rc, struct kv_err *err)
@@ -396,6 +429,7 @@ int kv_db_acquire(struct kv_store *st, struct kv_db **out, struct kv_err *err)
     db->next = NULL;
     db->in_tx = 0;
     db->savepoints = 0;
+    db->cred_dirty = 0;
     *out = db;
     return 0;
 }

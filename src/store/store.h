@@ -58,6 +58,18 @@ struct kv_store *kv_db_store(struct kv_db *db);
 int kv_db_begin(struct kv_db *db, struct kv_err *err);
 int kv_db_commit(struct kv_db *db, struct kv_err *err);
 void kv_db_rollback(struct kv_db *db);
+
+/* The credentials generation: a counter that changes whenever a credential or what an
+ * authentication decides from (a system's secret, status, kind, organisation, allowed
+ * addresses, active period) changes, in any process that uses the same database. Caches of
+ * authentications (hub/system_cache.h) keep an entry only while the generation they read
+ * before the database is still current. Returns -1 when the backend cannot tell (PostgreSQL:
+ * other nodes change the database too; nothing may be cached there).
+ * kv_db_credentials_changed is called by whoever writes such a row, right after the
+ * statement: it advances the generation at once and again when the transaction ends (commit
+ * or rollback), so an authentication that read the old row inside the window is not kept. */
+int64_t kv_store_credentials_generation(struct kv_store *st);
+void kv_db_credentials_changed(struct kv_db *db);
 /* Ends the transaction of kv_db_begin by the outcome so far: commits when rc is 0 (and
  * returns what the commit returns), else rolls back and returns rc. */
 int kv_db_end(struct kv_db *db, int rc, struct kv_err *err);

@@ -57,6 +57,11 @@ struct kv_store {
     pthread_mutex_t mu;             /* guards free_list and n_idle */
     struct kv_db *free_list;        /* idle connections (singly linked through next) */
     int n_idle;                     /* length of free_list */
+    /* The credentials generation (kv_store_credentials_generation): a counter shared by every
+     * process that opens the database, set by the backend's open (SQLite: a word of the mapped
+     * file DIR/kuvert.db-gen, unmapped by its close); NULL when the backend cannot share one
+     * (PostgreSQL: several nodes). */
+    uint64_t *cred_gen;
 };
 
 struct kv_db {
@@ -65,6 +70,7 @@ struct kv_db {
     int in_tx;           /* 1 between kv_db_begin and commit/rollback */
     int savepoints;      /* open savepoints (0..KV_DB_SAVEPOINT_MAX) */
     int lazy;            /* 1 while kv_db_durability(LAZY) is in force */
+    int cred_dirty;      /* 1: this transaction changed credentials (kv_db_credentials_changed) */
 };
 
 /* The head of every backend's statement. */
@@ -75,7 +81,11 @@ struct kv_stmt {
 };
 
 /* Idle connections kept in the pool; more are closed on release. */
-#define KV__STORE_MAX_IDLE 32
+/* Idle connections kept in the pool; more are closed on release. Above the HTTP server's
+ * busiest handler count plus the background threads, so a steady load does not open and close
+ * (and re-read the schema of) a connection per request: with 32 keep-alive clients 32 was
+ * one short (docs/send-api.md, cost section). */
+#define KV__STORE_MAX_IDLE 128
 
 extern const struct kv_store_ops kv__store_sqlite_ops;
 extern const struct kv_store_ops kv__store_pg_ops;

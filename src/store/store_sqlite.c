@@ -10,13 +10,16 @@
  * same SQL is prepared again (a nested query) gets an uncached twin, finalised on done.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -45,7 +48,33 @@ struct sqlite_db {
 
 struct sqlite_store {
     char *path; /* owned: DIR/kuvert.db */
+    void *gen;  /* owned mapping of DIR/kuvert.db-gen (GEN_SIZE bytes), or NULL */
 };
+
+/* The credentials generation (store.h) of every process on this database: the first 8 bytes
+ * of DIR/kuvert.db-gen, mapped shared and advanced atomically, like SQLite's own -shm file
+ * beside it. Without it (a read-only directory, no mmap) nothing is cached: always correct. */
+#define GEN_SIZE 4096
+
+static void *map_generation(const char *db_path)
+{
+    char *path = kv_xasprintf("%s-gen", db_path);
+    struct stat stt;
+    void *m = NULL;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    free(path);
+    if (fd < 0)
+        return NULL;
+    /* growing only: a second process finding it GEN_SIZE already keeps its contents */
+    if (fstat(fd, &stt) == 0 && (stt.st_size >= GEN_SIZE || ftruncate(fd, GEN_SIZE) == 0)) {
+        m = mmap(NULL, GEN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (m == MAP_FAILED)
+            m = NULL;
+    }
+    close(fd);
+    return m;
+}
 
 /* A constraint violation is KV_ECONFLICT. The database locked past the busy timeout
  * (SQLITE_BUSY, SQLITE_LOCKED), read-only (SQLITE_READONLY: file or directory permissions, a
@@ -125,6 +154,8 @@ static int sq_open(struct kv_store *st, const char *dir, struct kv_err *err)
         return rc;
     ss = kv_xcalloc(1, sizeof(*ss));
     ss->path = kv_xasprintf("%s/kuvert.db", dir);
+    ss->gen = map_generation(ss->path);
+    st->cred_gen = ss->gen;
     st->backend = ss;
     return 0;
 }
@@ -135,6 +166,9 @@ static void sq_close(struct kv_store *st)
 
     if (!ss)
         return;
+    st->cred_gen = NULL;
+    if (ss->gen)
+        munmap(ss->gen, GEN_SIZE);
     free(ss->path);
     free(ss);
     st->backend = NULL;

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * test_system_cache.c: the gate's cache of system authentications (hub/system_cache.h): the
+ * same answers as kv_system_authenticate; a second token use is answered without the
+ * database; a rotated secret, a deactivation and a changed address list made through ANOTHER
+ * store on the same data (as the CLI beside a running server) take effect for the very next
+ * authentication, also when the change was made inside a transaction still open at the
+ * look-up; a transaction rolled back leaves the cache usable; nothing is cached on
+ * PostgreSQL.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "unit/hub/store_fixture.h"
+
+#include "hub/directory.h"
+#include "hub/system_cache.h"
+#include "store/store.h"
+
+struct fx {
+    char dir[64];
+    struct kv_store *st;  /* the "server" */
+    struct kv_db *db;
+    struct kv_store *cli; /* another store on the same data: the "CLI" */
+    struct kv_system sys;
+    char hdr[256];
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct kv_err err = {0};
+    char *token = NULL;
+
+    snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-syscache-XXXXXX");
+    if (kv_test_store_new(f->dir, &f->st, &f->db, &err) != 0 ||
+        kv_test_store_open(f->dir, &f->cli, &err) != 0 ||
+        kv_org_add(f->db, "12345678", "Kommunen", &err) != 0)
+        return -1;
+    snprintf(f->sys.org_cvr, sizeof(f->sys.org_cvr), "12345678");
+    snprintf(f->sys.kind, sizeof(f->sys.kind), "sender");
+    snprintf(f->sys.name, sizeof(f->sys.name), "Sagssystem");
+    if (kv_system_add(f->db, &f->sys, &token, &err) != 0)
+        return -1;
+    snprintf(f->hdr, sizeof(f->hdr), "Basic %s", token);
+    free(token);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    kv_store_close(f->cli);
+    if (kv_test_store_free(f->dir, f->st, f->db) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static int auth(struct kv_system_cache *c, const char *hdr, struct kv_system *out,
+                struct kv_err *err)
+{
+    memset(err, 0, sizeof(*err));
+    return kv_system_cache_authenticate(c, hdr, out, err);
+}
+
+static void test_same_answers_and_hits(void **state)
+{
+    struct fx *f = *state;
+    struct kv_system_cache *c = kv_system_cache_new(f->st);
+    struct kv_system got, want;
+    struct kv_err err;
+    unsigned long long hits, misses;
+    char bad[256];
+
+    assert_int_equal(auth(c, f->hdr, &got, &err), 0);
+    assert_int_equal(kv_system_authenticate(f->db, f->hdr, &want, &err), 0);
+    assert_memory_equal(&got, &want, sizeof(got));
+    assert_int_equal(auth(c, f->hdr, &got, &err), 0);
+    assert_memory_equal(&got, &want, sizeof(got));
+    kv_system_cache_stats(c, &hits, &misses);
+    if (kv_test_on_pg()) { /* other nodes change the database: never cached */
+        assert_int_equal(kv_store_credentials_generation(f->st), -1);
+        assert_int_equal(hits, 0);
+    } else {
+        assert_true(kv_store_credentials_generation(f->st) >= 0);
+        assert_int_equal(hits, 1);
+        assert_int_equal(misses, 1);
+    }
+    /* a wrong secret for a cached system: refused with the uncached words, every time */
+    snprintf(bad, sizeof(bad), "%s", f->hdr);
+    {
+        /* flip one character of the base64 secret part (well inside, not the padding) */
+        size_t n = strlen(bad);
+        bad[n - 8] = bad[n - 8] == 'A' ? 'B' : 'A';
+    }
+    assert_int_equal(auth(c, bad, &got, &err), KV_EAUTH);
+    assert_non_null(strstr(err.msg, "invalid API token") ? err.msg : strstr(err.msg, "malformed"));
+    assert_string_equal(got.id, "");
+    assert_int_equal(auth(c, "Basic", &got, &err), KV_EAUTH);
+    assert_int_equal(auth(c, NULL, &got, &err), KV_EAUTH);
+    assert_int_equal(auth(c, f->hdr, &got, &err), 0);
+    kv_system_cache_free(c);
+}
+
+static void test_changes_from_another_store(void **state)
+{
+    struct fx *f = *state;
+    struct kv_system_cache *c = kv_system_cache_new(f->st);
+    struct kv_system got, edit;
+    struct kv_db *cdb = NULL;
+    struct kv_err err = {0};
+    char *token = NULL, hdr2[256];
+
+    assert_int_equal(auth(c, f->hdr, &got, &err), 0); /* cached */
+    assert_int_equal(kv_db_acquire(f->cli, &cdb, &err), 0);
+
+    /* allowed addresses changed by the other store: the next look-up has them */
+    edit = got;
+    snprintf(edit.allowed_ips, sizeof(edit.allowed_ips), "10.0.0.0/8");
+    assert_int_equal(kv_system_update(cdb, &edit, "admin", &err), 0);
+    assert_int_equal(auth(c, f->hdr, &got, &err), 0);
+    assert_string_equal(got.allowed_ips, "10.0.0.0/8");
+
+    /* deactivated there: refused here at once; activated again: admitted */
+    assert_int_equal(kv_system_set_status(cdb, f->sys.id, "deactivated", &err), 0);
+    assert_int_equal(auth(c, f->hdr, &got, &err), KV_EAUTH);
+    assert_non_null(strstr(err.msg, "deactivated"));
+    assert_int_equal(kv_system_set_status(cdb, f->sys.id, "active", &err), 0);
+    assert_int_equal(auth(c, f->hdr, &got, &err), 0);
+
+    /* secret rotated there: the old token refused at once, the new one admitted */
+    assert_int_equal(kv_system_rotate_secret(cdb, f->sys.id, &token, &err), 0);
+    snprintf(hdr2, sizeof(hdr2), "Basic %s", token);
+    free(token);
+    assert_int_equal(auth(c, f->hdr, &got, &err), KV_EAUTH);
+    assert_int_equal(auth(c, hdr2, &got, &err), 0);
+    assert_int_equal(auth(c, hdr2, &got, &err), 0);
+
+    /* a change inside a transaction still open: a look-up in between reads the committed
+     * (old) row and must not keep it past the commit */
+    assert_int_equal(kv_db_begin(cdb, &err), 0);
+    assert_int_equal(kv_db_exec(cdb, "UPDATE systems SET status = 'deactivated'", &err), 0);
+    kv_db_credentials_changed(cdb);
+    if (!kv_test_on_pg()) /* SQLite: the reader sees the last commit */
+        assert_int_equal(auth(c, hdr2, &got, &err), 0);
+    assert_int_equal(kv_db_commit(cdb, &err), 0);
+    assert_int_equal(auth(c, hdr2, &got, &err), KV_EAUTH);
+
+    /* rolled back: still active, and cached again */
+    assert_int_equal(kv_db_exec(cdb, "UPDATE systems SET status = 'active'", &err), 0);
+    kv_db_credentials_changed(cdb);
+    assert_int_equal(kv_db_begin(cdb, &err), 0);
+    assert_int_equal(kv_db_exec(cdb, "UPDATE systems SET status = 'deactivated'", &err), 0);
+    kv_db_credentials_changed(cdb);
+    kv_db_rollback(cdb);
+    assert_int_equal(auth(c, hdr2, &got, &err), 0);
+    assert_int_equal(auth(c, hdr2, &got, &err), 0);
+    kv_db_release(cdb);
+    kv_system_cache_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_same_answers_and_hits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changes_from_another_store, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
