@@ -400,6 +400,7 @@ struct posted {
     struct kv_mbox_attachment att[PARTS_MAX];
     size_t n_att;
     uint64_t bytes;                 /* decoded file bytes, the text included */
+    unsigned char kept_seen[PARTS_MAX]; /* draft files already kept (behold) */
 };
 
 /* A copy of part pt's bytes as text with each CRLF (a browser's line break in a form) as LF,
@@ -464,10 +465,13 @@ static int read_form(struct posted *f, const struct kv_mbox_saved_draft *kept,
             memcpy(num, pt->data, pt->len);
             num[pt->len] = '\0';
             n = strtol(num, NULL, 10);
-            if (n >= 1 && (size_t)n <= kept->n_files) {
+            /* each kept file once, however often it is named */
+            if (n >= 1 && n <= PARTS_MAX && (size_t)n <= kept->n_files &&
+                !f->kept_seen[n - 1]) {
                 const struct kv_mbox_draft_file *df = &kept->files[n - 1];
                 struct kv_mbox_attachment *a = &f->att[f->n_att++];
 
+                f->kept_seen[n - 1] = 1;
                 a->filename = df->filename;
                 a->mime = df->mime;
                 a->data = df->data;

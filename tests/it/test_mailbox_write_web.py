@@ -276,6 +276,12 @@ def test_drafts_lifecycle(post):
     r = send_form(jens, post.byg, label="Carport", text="Andet udkast", action="kladde",
                   kladde=d, behold=["1"])
     assert draft_id_of(r) == d
+    # naming a kept file twice keeps it once
+    r = send_form(jens, post.byg, label="Carport", text="Andet udkast", action="kladde",
+                  kladde=d, behold=["1", "1"])
+    assert draft_id_of(r) == d
+    assert post.db.execute("SELECT COUNT(*) FROM mailbox_draft_files WHERE draft_id = ?",
+                           (d,)).fetchone()[0] == 1
     assert post.db.execute("SELECT label, body FROM mailbox_drafts WHERE id = ?",
                            (d,)).fetchone() == ("Carport", "Andet udkast")
     assert post.db.execute("SELECT drafts FROM mailbox_draft_counts").fetchone()[0] == 1
