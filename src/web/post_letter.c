@@ -203,6 +203,10 @@ int kv__post_letter(struct kv_http_req *req, struct kv_http_resp *resp)
     if (reply_open(&l, m) && kv__post_may_write(&pp))
         kv_html(h, "<a class=\"button button-primary\" href=\"/post/brev/%q/svar\">%m</a> ", uuid,
                 N_("Reply"));
+    if (!l.sent && kv__post_may_forward(&pp))
+        kv_html(h, "<a class=\"button button-secondary\" href=\"/post/brev/%q/videresend\">%m"
+                   "</a> ",
+                uuid, N_("Forward"));
     if (!l.sent) {
         kv_html(h,
                 "<form method=\"post\" action=\"/post/brev/%q/marker\" class=\"inline-form\">"

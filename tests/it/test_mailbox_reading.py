@@ -321,3 +321,71 @@ def test_actions_links_deadlines_and_ics(post):
     assert mette.get("/post/brev/%s/aftale/9" % u).status_code == 404
     assert mette.get("/post/brev/%s/aftale/x" % u).status_code == 404
     assert Browser(post, JENS).get("/post/brev/%s/aftale/0" % u).status_code == 404
+
+
+def test_forward_to_an_authority_and_by_email(post):
+    from test_recipient_pull import recipient_system
+    sys_ = recipient_system(post, "12345678")
+    point = post.cli(["contact-point", "add", "--org", "12345678", "--name", "Borgerservice",
+                      "--system", sys_["system"]])["id"]
+    org = setup_org(post, "29189987", "Videresendelsesstyrelsen")
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    u = send(post, org, JENS, "Afgørelse til videresendelse",
+             files=[("afgoerelse.pdf", "application/pdf", pdf)])
+    sofie = Browser(post, SOFIE)                     # read access to Jens's post
+    sofie.post("/post/postkasse", {"csrf": sofie.csrf(), "postkasse": "CPR:" + JENS})
+    page = sofie.get("/post/brev/" + u).text
+    assert 'href="/post/brev/%s/videresend"' % u in page
+    r = sofie.get("/post/brev/%s/videresend?q=Borgerservice" % u)
+    assert r.status_code == 200 and 'value="%s"' % point in r.text
+    csrf = csrf_of(r.text)
+    r = sofie.post("/post/brev/%s/videresend" % u, {"csrf": csrf, "til": "myndighed",
+                                                     "kontaktpunkt": point,
+                                                     "kommentar": "Til orientering; se bilag."})
+    assert r.status_code == 303, r.text
+    new = r.headers["Location"].rsplit("/", 1)[1]
+    row = post.db.execute("SELECT label, sender_mailbox_id IS NOT NULL FROM letters WHERE "
+                          "message_uuid = ?", (new,)).fetchone()
+    assert row == ("Videresendt: Afgørelse til videresendelse", 1)
+    body = bytes(post.db.execute("SELECT body FROM letters WHERE message_uuid = ?",
+                                 (new,)).fetchone()[0]).decode()
+    import base64
+    assert base64.b64encode(pdf).decode() in body           # the original's file attached
+    assert "<memo:filename>afgoerelse.pdf</memo:filename>" in body
+    assert "representativeID>%s<" % SOFIE in body           # the helper named
+    ev = events(post, "MESSAGE_FORWARDED_TO_AUTHORITY", u)
+    assert len(ev) == 1 and ev[0][0] == "cpr:" + SOFIE and ev[0][1] == "cpr:" + JENS
+    assert json.loads(ev[0][2]) == {"contactPointId": point, "messageUUID": new}
+    # the recipient system gets it through REST pull
+    queued = post.db.execute("SELECT q.contact_point_id FROM recipient_queue q JOIN letters l "
+                             "ON l.id = q.letter_id WHERE l.message_uuid = ?",
+                             (new,)).fetchone()
+    assert queued and queued[0] == point
+    # by e-mail: a notice only, queued with its event in one transaction
+    jens = Browser(post, JENS)
+    csrf = csrf_of(jens.get("/post/brev/%s/videresend" % u).text)
+    r = jens.post("/post/brev/%s/videresend" % u, {"csrf": csrf, "til": "email",
+                                                    "email": "bror@example.dk",
+                                                    "kommentar": "Kan du hjælpe?"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/post/brev/" + u)
+    mail = post.db.execute("SELECT to_addr, subject, body FROM mail_outbox WHERE kind = "
+                           "'MAILBOX_FORWARD'").fetchall()
+    assert len(mail) == 1 and mail[0][0] == "bror@example.dk"
+    assert "Jens Jensen" in mail[0][1] and "Afgørelse til videresendelse" in mail[0][2]
+    assert "Kan du hjælpe?" in mail[0][2] and "JVBERi" not in mail[0][2]   # no PDF content
+    assert json.loads(events(post, "MESSAGE_FORWARDED_TO_EMAIL", u)[0][2]) == \
+        {"to": "bror@example.dk"}
+    # refusals: bad address, too long comment, unknown point, no target, CSRF, another person
+    for data, code in (({"til": "email", "email": "ikke en adresse"}, 400),
+                       ({"til": "email", "email": "a@b.dk", "kommentar": "x" * 513}, 400),
+                       ({"til": "myndighed", "kontaktpunkt": str(uuidlib.uuid4())}, 404),
+                       ({"til": "fax"}, 400)):
+        data["csrf"] = csrf
+        assert jens.post("/post/brev/%s/videresend" % u, data).status_code == code, data
+    assert jens.post("/post/brev/%s/videresend" % u, {"til": "email",
+                                                      "email": "a@b.dk"}).status_code == 403
+    mette = Browser(post, METTE)
+    assert mette.get("/post/brev/%s/videresend" % u).status_code == 404
+    assert len(post.db.execute("SELECT 1 FROM mail_outbox WHERE kind = 'MAILBOX_FORWARD'")
+               .fetchall()) == 1
+    assert "videresendte et brev til en myndighed" in jens.get("/post/aktivitet").text

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * mailbox_forward.c: forwarding a received letter to an authority (a new letter through the
+ * mailbox send path, the original's files attached) or as a notice by e-mail (see
+ * mailbox_forward.h).
+ */
+#include "hub/mailbox_forward.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "hub/events.h"
+#include "hub/mail.h"
+#include "memo/memo.h"
+#include "memo/model.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/xmalloc.h"
+
+static int comment_ok(const char *c, struct kv_err *err)
+{
+    json_t *probe;
+
+    if (!c)
+        return 0;
+    if (strlen(c) > KV_MBOX_FORWARD_COMMENT_MAX)
+        return kv_err_set(err, KV_EINVAL, "a comment has at most %d bytes",
+                          KV_MBOX_FORWARD_COMMENT_MAX);
+    probe = json_string(c);
+    if (!probe)
+        return kv_err_set(err, KV_EINVAL, "a comment must be UTF-8");
+    json_decref(probe);
+    return 0;
+}
+
+/* The original's sender, title, received time and id as lines of text. */
+static void about(struct kv_buf *b, const struct kv_mbox_letter *l)
+{
+    char when[32];
+
+    kv_clock_format_utc(l->available_ms, when, sizeof(when));
+    kv_buf_printf(b, "Afsender: %s\nTitel: %s\nModtaget: %s\nBrevets id: %s\n",
+                  l->sender_label && *l->sender_label ? l->sender_label : l->sender_cvr,
+                  l->label ? l->label : "", when, l->message_uuid);
+}
+
+static int event(struct kv_db *db, const struct kv_mbox_owner *owner,
+                 const struct kv_mbox_letter *l, const char *tag, json_t *props,
+                 struct kv_err *err)
+{
+    struct kv_event ev;
+    char who[16], subj[16], *p = json_dumps(props, JSON_COMPACT);
+    int rc;
+
+    kv_mbox_actor(owner, who, sizeof(who));
+    kv_mbox_subject(owner, subj, sizeof(subj));
+    memset(&ev, 0, sizeof(ev));
+    ev.tag = tag;
+    ev.message_uuid = l->message_uuid;
+    ev.system_id = l->sender_system[0] ? l->sender_system : NULL;
+    ev.actor = who;
+    ev.subject = subj;
+    ev.props_json = p;
+    ev.time_ms = kv_clock_now_ms();
+    rc = kv_events_append(db, &ev, err);
+    free(p);
+    return rc;
+}
+
+int kv_mbox_forward_authority(struct kv_hub *hub, struct kv_db *db,
+                              const struct kv_mbox_owner *owner, const struct kv_mbox_letter *l,
+                              const char *point_id, const char *comment,
+                              struct kv_mbox_sent *out, struct kv_problem *refusal,
+                              struct kv_err *err)
+{
+    struct kv_memo_message *m = NULL;
+    struct kv_mbox_attachment *att = NULL;
+    unsigned char **bytes = NULL;
+    struct kv_mbox_draft d;
+    struct kv_buf text, label;
+    const struct kv_memo_document *docs[1 + 64];
+    size_t n_docs = 0, n_att = 0, cap = 0, i, j;
+    json_t *props;
+    int rc;
+
+    if (l->sent)
+        return kv_err_set(err, KV_EINVAL, "a letter the owner wrote is not forwarded");
+    if ((rc = comment_ok(comment, err)) < 0)
+        return rc;
+    rc = kv_mbox_letter_model(l, 0, &m, err);
+    if (rc < 0)
+        return rc;
+    kv_buf_init(&text, 16384);
+    kv_buf_init(&label, 512);
+    if (comment && *comment)
+        kv_buf_printf(&text, "%s\n\n", comment);
+    kv_buf_printf(&text, "Videresendt brev fra Digital Post\n");
+    about(&text, l);
+    kv_buf_printf(&label, "Videresendt: %.200s", l->label ? l->label : "");
+    if (m->body) {
+        docs[n_docs++] = &m->body->main;
+        for (i = 0; i < m->body->n_additional && n_docs < sizeof(docs) / sizeof(docs[0]); i++)
+            docs[n_docs++] = &m->body->additional[i];
+    }
+    for (i = 0; i < n_docs; i++)
+        cap += docs[i]->n_files;
+    att = kv_xcalloc(cap ? cap : 1, sizeof(*att));
+    bytes = kv_xcalloc(cap ? cap : 1, sizeof(*bytes));
+    for (i = 0; i < n_docs; i++)
+        for (j = 0; j < docs[i]->n_files; j++) {
+            const struct kv_memo_file *f = &docs[i]->files[j];
+            size_t len = 0;
+
+            rc = kv_memo_file_decode(f, KV_MEMO_DEFAULT_MAX_BYTES, &bytes[n_att], &len, err);
+            if (rc < 0)
+                goto out;
+            att[n_att].filename = f->filename ? f->filename : "fil";
+            att[n_att].mime = f->encoding_format;
+            att[n_att].data = bytes[n_att];
+            att[n_att].len = len;
+            n_att++;
+        }
+    memset(&d, 0, sizeof(d));
+    d.label = label.buf;
+    d.text = text.buf;
+    d.text_len = text.len;
+    d.att = att;
+    d.n_att = n_att;
+    rc = kv_mbox_send_new(hub, owner, point_id, &d, out, refusal, err);
+    if (rc < 0)
+        goto out;
+    /* the new letter is committed by the send path; the forward is recorded on the original */
+    props = json_pack("{s:s,s:s}", "contactPointId", point_id, "messageUUID", out->uuid);
+    rc = kv_db_begin(db, err);
+    if (rc == 0) {
+        rc = event(db, owner, l, "MESSAGE_FORWARDED_TO_AUTHORITY", props, err);
+        rc = rc < 0 ? (kv_db_rollback(db), rc) : kv_db_commit(db, err);
+    }
+    json_decref(props);
+out:
+    for (i = 0; i < n_att; i++)
+        free(bytes[i]);
+    free(bytes);
+    free(att);
+    kv_buf_release(&text);
+    kv_buf_release(&label);
+    kv_memo_message_free(m);
+    return rc;
+}
+
+int kv_mbox_forward_email(struct kv_db *db, const struct kv_mbox_owner *owner,
+                          const struct kv_mbox_letter *l, const char *who, const char *to,
+                          const char *comment, struct kv_err *err)
+{
+    struct kv_buf body, subject;
+    json_t *props;
+    int rc;
+
+    if (l->sent)
+        return kv_err_set(err, KV_EINVAL, "a letter the owner wrote is not forwarded");
+    if (!to || !kv_mail_addr_ok(to))
+        return kv_err_set(err, KV_EINVAL, "not an e-mail address");
+    if ((rc = comment_ok(comment, err)) < 0)
+        return rc;
+    kv_buf_init(&body, KV_MAIL_BODY_MAX);
+    kv_buf_init(&subject, KV_MAIL_SUBJECT_MAX);
+    kv_buf_printf(&subject, "Besked om et brev i Digital Post fra %s",
+                  who && *who ? who : "en bruger af Digital Post");
+    kv_buf_printf(&body, "%s har sendt dig en besked om et brev i sin Digital Post.\n\n",
+                  who && *who ? who : "En bruger af Digital Post");
+    about(&body, l);
+    if (comment && *comment)
+        kv_buf_printf(&body, "\nBesked:\n%s\n", comment);
+    kv_buf_printf(&body, "\nSelve brevet og dets bilag sendes ikke med e-mail, fordi e-mail ikke "
+                         "er en sikker forbindelse. Brevet findes i afsenderens Digital Post.\n");
+    props = json_pack("{s:s}", "to", to);
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        goto out;
+    rc = kv_mail_queue(db, to, subject.buf, body.buf, "MAILBOX_FORWARD", NULL, kv_clock_now_ms(),
+                       NULL, err);
+    if (rc == 0)
+        rc = event(db, owner, l, "MESSAGE_FORWARDED_TO_EMAIL", props, err);
+    if (rc < 0)
+        kv_db_rollback(db);
+    else
+        rc = kv_db_commit(db, err);
+out:
+    json_decref(props);
+    kv_buf_release(&body);
+    kv_buf_release(&subject);
+    return rc;
+}
