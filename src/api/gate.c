@@ -425,6 +425,7 @@ void kv_api_http_config(struct kv_hub *hub, struct kv_http_config *cfg)
     cfg->body_timeout_ms = c->body_timeout;
     cfg->access_log = c->access_log;
     cfg->test_routes = hub->test_clock;
+    cfg->trace_headers = c->test_login; /* a test server only, like the test sign-in */
     cfg->routes = kv_api_route_tables;
     cfg->gate = kv_api_gate;
     cfg->gate_ctx = hub;

@@ -53,6 +53,7 @@
 #include "util/cidr.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/reqtrace.h"
 #include "util/xmalloc.h"
 
 #define DISCARD_MAX ((uint64_t)1 << 20)     /* bytes drained past max_body before closing */
@@ -362,6 +363,16 @@ static enum MHD_Result send_resp(struct kv_http_server *srv, struct MHD_Connecti
             kv__http_resp_init(resp);
             kv_http_resp_unavailable(resp);
         }
+    }
+    if (srv->cfg.trace_headers) { /* tests: the authorisation decisions of this request */
+        char n[16];
+        int own, other;
+
+        kv_reqtrace_get(&own, &other);
+        snprintf(n, sizeof(n), "%d", own);
+        kv_http_resp_header(resp, "X-Kuvert-Authz-Decisions", n);
+        snprintf(n, sizeof(n), "%d", other);
+        kv_http_resp_header(resp, "X-Kuvert-Authz-Other", n);
     }
     if (resp->status == 503) {
         int has_ra = 0;
@@ -691,6 +702,7 @@ static enum MHD_Result admit(struct kv_http_server *srv, struct MHD_Connection *
     req->route_name = m.route->name;
     req->route = m.route;
     kv_err_unavail_reset(); /* this request's own database failures only */
+    kv_reqtrace_begin(m.route->access);
     if (srv->cfg.gate) {
         rc = srv->cfg.gate(srv->cfg.gate_ctx, m.route, req, &resp);
         if (rc == KV_EUNAVAIL)
@@ -815,6 +827,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         snprintf(ctx->method, sizeof(ctx->method), "%s", method);
         ctx->path = kv_xstrdup(url);
         kv_buf_init(&ctx->body, srv->cfg.max_body);
+        kv_reqtrace_begin(NULL);
         return admit(srv, conn, ctx, method, nul_target);
     }
     if (*upload_data_size) {

@@ -49,6 +49,8 @@ struct kv_http_config {
     int64_t body_timeout_ms;          /* body deadline after the headers; 0 = none */
     int access_log;                   /* 1: one log line per request */
     int test_routes;                  /* 1: serve routes flagged KV_ROUTE_TEST_ONLY */
+    int trace_headers;                /* 1 (tests only): every answer carries the request's
+                                         authorisation decisions (util/reqtrace.h) */
     const struct kv_http_route *const *routes; /* NULL-terminated list of route tables */
     kv_http_gate_fn gate;             /* decides every routed request; NULL admits all */
     void *gate_ctx;                   /* first argument of gate */

@@ -55,6 +55,7 @@
 #include "util/log.h"
 #include "web/aa_contacts.h"
 #include "web/i18n.h"
+#include "web/who.h"
 #include "web/logo.h"
 
 void kv__aa_csrf(struct kv_web_portal_page *aa)
@@ -107,7 +108,9 @@ void kv__aa_head(struct kv_web_portal_page *aa, const char *title_msgid, const c
                "<li><a href=\"/administrativ-adgang/\">%m</a></li>",
             N_("Administrativ Adgang"), N_("Overview"));
     for (i = 0; i < sizeof(FUNCS) / sizeof(FUNCS[0]); i++) {
-        if (kv_authz_decide(&aa->ctx.principal, FUNCS[i].access, NULL) != KV_AUTHZ_ALLOW)
+        /* the route's own key was decided by the gate: not asked again */
+        if (!kv_web_gate_admitted(aa->ctx.req, FUNCS[i].access) &&
+            kv_authz_decide(&aa->ctx.principal, FUNCS[i].access, NULL) != KV_AUTHZ_ALLOW)
             continue;
         if (current && strcmp(current, FUNCS[i].path) == 0)
             kv_html(h, "<li><a href=\"%u\" aria-current=\"page\"><strong>%m</strong></a></li>",

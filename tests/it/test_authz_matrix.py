@@ -10,7 +10,10 @@ role and by nobody, on a real server:
 * a route the table refuses to a role must refuse it -- 401/403 for an API route, a redirect
   to sign-in (nobody) or 403 (signed in) for a page; anything else is a LEAK and fails;
 * a GET the table admits must not be refused by the gate (catches a route whose handler
-  checks something else than its declared key).
+  checks something else than its declared key);
+* every page request makes exactly one authorisation decision on its route's key (none for a
+  public route; an API request at most one): the gate's, counted by kv_authz_decide and reported in the header
+  X-Kuvert-Authz-Decisions of a --test-login server (util/reqtrace.h).
 
 API routes authenticate only the Authorization header (system token, admin token, a mailbox
 owner's bearer token); pages only the session cookie -- so a session opens no API route and
@@ -151,7 +154,7 @@ def sign_in(srv, role):
 def test_every_route_with_every_role(matrix):
     srv, demo, routes, rules = matrix
     roles = roles_of(srv, demo)
-    leaks, refused, checked = [], [], 0
+    leaks, refused, decisions, checked = [], [], [], 0
     # routes that end the caller's own session are called last
     ordered = sorted(routes, key=lambda r: r["pattern"] in ("/logout", "/login/test", "/context"))
     for role in roles:
@@ -170,6 +173,16 @@ def test_every_route_with_every_role(matrix):
                                   data=b"" if rt["method"] in ("POST", "PUT") else None,
                                   allow_redirects=False, timeout=30)
             checked += 1
+            # One authorisation decision on the route's own key per request (util/reqtrace.h,
+            # reported under --test-login): the gate's, never a second one in the handler; a
+            # public route is admitted by its rule without one.
+            own = r.headers.get("X-Kuvert-Authz-Decisions")
+            # (an API call without a credential of the kind the key needs is refused 401 by
+            # authentication before any decision: at most one there)
+            expect = {"0"} if "anonymous" in rule["kinds"] else {"1"} if page else {"0", "1"}
+            if own not in expect:
+                decisions.append("%-16s %-6s %-58s %-16s -> %s decisions" % (
+                    role.name[:16], rt["method"], path, rt["access"], own))
             to_login = r.status_code == 303 and r.headers.get("Location", "").startswith("/login")
             denied = r.status_code in (401, 403) or to_login
             what = "%-16s %-6s %-58s %-16s -> %d" % (role.name[:16], rt["method"], path,
@@ -184,6 +197,8 @@ def test_every_route_with_every_role(matrix):
     assert checked >= len(routes) * len(roles)
     assert not leaks, "LEAKS (refused by the table, served anyway):\n" + "\n".join(leaks)
     assert not refused, "admitted by the table, refused by the route:\n" + "\n".join(refused)
+    assert not decisions, ("not exactly one authorisation decision on the route's key:\n" +
+                           "\n".join(decisions))
 
 
 def test_a_scoped_route_refuses_another_organisation(matrix):
