@@ -17,7 +17,9 @@
  *   PUT    /api/mailbox/nemsms                           {"mobileNumber"} -> 202, PIN by SMS
  *   POST   /api/mailbox/nemsms/confirm                   {"pin"} -> 204
  *   DELETE /api/mailbox/nemsms                           -> 204
- * Logic in src/notify; refusals are NgDP ErrorMessages with the field named.
+ * Logic in src/notify; refusals are NgDP ErrorMessages with the field named. One handler
+ * (dispatch) serves every route: each operation is a row of OPS (its body, required members,
+ * domain call and answer), found by the route's name.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,16 +120,6 @@ static void settings_answer(struct kv_http_resp *resp, struct call *c, int statu
         kv_http_resp_json(resp, status, o);
 }
 
-static int get_settings(struct kv_http_req *req, struct kv_http_resp *resp)
-{
-    struct call c;
-
-    if (begin(req, resp, 0, &c) == 0)
-        settings_answer(resp, &c, 200);
-    end(&c);
-    return 0;
-}
-
 /* The base of links in e-mails: public_url, else http://LISTEN. */
 static void base_url(const struct kv_http_req *req, char *out, size_t n)
 {
@@ -141,147 +133,91 @@ static void base_url(const struct kv_http_req *req, char *out, size_t n)
         out[strlen(out) - 1] = '\0';
 }
 
-static int add_email(struct kv_http_req *req, struct kv_http_resp *resp)
+/* ---- the operations -------------------------------------------------------------------------
+ * Every route runs dispatch(): authenticate and open the caller's access (begin), parse the
+ * body and take its required string members, call the domain (run), answer. An operation is a
+ * row of OPS, found by the route's name; run returns 0, a negative domain refusal (answered
+ * here: a KV_EINVAL names the operation's field, anything else is mapped by its code), or
+ * ANSWERED when it wrote the answer itself (a malformed path parameter or preference). */
+
+#define ANSWERED 1
+#define MAX_FIELDS 4
+
+enum ok { OK_NO_CONTENT, OK_SETTINGS, OK_NEMSMS, OK_ID, OK_EMAIL };
+
+struct op {
+    const char *name;                /* the route's name */
+    int body;                        /* 1: a JSON object body */
+    const char *fields[MAX_FIELDS];  /* its required string members (NULL-terminated) */
+    const char *field;               /* named by a KV_EINVAL refusal (NULL: mapped by code) */
+    int echo;                        /* the refusal carries the rejected value */
+    int (*run)(struct kv_http_req *req, struct kv_http_resp *resp, struct call *c,
+               const char *const *v, int64_t *id, struct kv_err *err);
+    int status;                      /* success status */
+    enum ok ok;                      /* and what it answers */
+};
+
+static int run_email_add(struct kv_http_req *req, struct kv_http_resp *resp, struct call *c,
+                         const char *const *v, int64_t *id, struct kv_err *err)
 {
-    struct call c;
-    struct kv_err err = {0};
-    const char *addr;
     char base[KV_CONF_STR_MAX + 16];
-    int64_t id = 0;
-    int rc;
 
-    if (begin(req, resp, 1, &c) < 0 || !(addr = need(resp, &c, "emailAddress")))
-        goto out;
+    (void)resp;
     base_url(req, base, sizeof(base));
-    rc = kv_notify_email_add(c.db, &c.acc, addr, base, kv_clock_now_ms(), &id, NULL, &err);
-    if (rc < 0)
-        refuse(resp, rc, &err, "emailAddress", json_object_get(c.in, "emailAddress"));
-    else
-        kv_http_resp_json(resp, 201,
-                          json_pack("{s:I,s:s,s:b}", "id", (json_int_t)id, "emailAddress", addr,
-                                    "confirmed", 0));
-out:
-    end(&c);
-    return 0;
+    return kv_notify_email_add(c->db, &c->acc, v[0], base, kv_clock_now_ms(), id, NULL, err);
 }
 
-static int confirm_email(struct kv_http_req *req, struct kv_http_resp *resp)
+static int run_email_confirm(struct kv_http_req *req, struct kv_http_resp *resp, struct call *c,
+                             const char *const *v, int64_t *id, struct kv_err *err)
 {
-    struct call c;
-    struct kv_err err = {0};
-    const char *token;
-    int rc;
-
-    if (begin(req, resp, 1, &c) < 0 || !(token = need(resp, &c, "token")))
-        goto out;
-    rc = kv_notify_email_confirm(c.db, token, kv_clock_now_ms(), NULL, &err);
-    if (rc < 0)
-        refuse(resp, rc, &err, "token", NULL);
-    else
-        resp->status = 204;
-out:
-    end(&c);
-    return 0;
+    (void)req, (void)resp, (void)id;
+    return kv_notify_email_confirm(c->db, v[0], kv_clock_now_ms(), NULL, err);
 }
 
-static int set_mobile(struct kv_http_req *req, struct kv_http_resp *resp)
+static int run_mobile_set(struct kv_http_req *req, struct kv_http_resp *resp, struct call *c,
+                          const char *const *v, int64_t *id, struct kv_err *err)
 {
-    struct call c;
-    struct kv_err err = {0};
-    const char *num;
-    int rc;
-
-    if (begin(req, resp, 1, &c) < 0 || !(num = need(resp, &c, "mobileNumber")))
-        goto out;
-    rc = kv_notify_mobile_set(c.db, &c.acc, num, kv_clock_now_ms(), NULL, &err);
-    if (rc < 0)
-        refuse(resp, rc, &err, "mobileNumber", json_object_get(c.in, "mobileNumber"));
-    else
-        settings_answer(resp, &c, 202);
-out:
-    end(&c);
-    return 0;
+    (void)req, (void)resp, (void)id;
+    return kv_notify_mobile_set(c->db, &c->acc, v[0], kv_clock_now_ms(), NULL, err);
 }
 
-static int confirm_mobile(struct kv_http_req *req, struct kv_http_resp *resp)
+static int run_mobile_confirm(struct kv_http_req *req, struct kv_http_resp *resp, struct call *c,
+                              const char *const *v, int64_t *id, struct kv_err *err)
 {
-    struct call c;
-    struct kv_err err = {0};
-    const char *pin;
-    int rc;
-
-    if (begin(req, resp, 1, &c) < 0 || !(pin = need(resp, &c, "pin")))
-        goto out;
-    rc = kv_notify_mobile_confirm(c.db, &c.acc, pin, kv_clock_now_ms(), &err);
-    if (rc < 0)
-        refuse(resp, rc, &err, "pin", NULL);
-    else
-        resp->status = 204;
-out:
-    end(&c);
-    return 0;
+    (void)req, (void)resp, (void)id;
+    return kv_notify_mobile_confirm(c->db, &c->acc, v[0], kv_clock_now_ms(), err);
 }
 
-static int add_push(struct kv_http_req *req, struct kv_http_resp *resp)
+static int run_push_add(struct kv_http_req *req, struct kv_http_resp *resp, struct call *c,
+                        const char *const *v, int64_t *id, struct kv_err *err)
 {
-    struct call c;
-    struct kv_err err = {0};
-    const char *prov, *dev, *name, *tok;
-    int64_t id = 0;
-    int rc;
-
-    if (begin(req, resp, 1, &c) < 0 || !(prov = need(resp, &c, "providerType")) ||
-        !(dev = need(resp, &c, "deviceId")) || !(name = need(resp, &c, "deviceName")) ||
-        !(tok = need(resp, &c, "deviceToken")))
-        goto out;
-    rc = kv_notify_push_add(c.db, &c.acc, prov, dev, name, tok, kv_clock_now_ms(), &id, &err);
-    if (rc < 0)
-        refuse(resp, rc, &err, "deviceToken", NULL);
-    else
-        kv_http_resp_json(resp, 201, json_pack("{s:I}", "id", (json_int_t)id));
-out:
-    end(&c);
-    return 0;
+    (void)req, (void)resp;
+    return kv_notify_push_add(c->db, &c->acc, v[0], v[1], v[2], v[3], kv_clock_now_ms(), id,
+                              err);
 }
 
-static int remove_channel(struct kv_http_req *req, struct kv_http_resp *resp)
+static int run_channel_remove(struct kv_http_req *req, struct kv_http_resp *resp, struct call *c,
+                              const char *const *v, int64_t *id, struct kv_err *err)
 {
-    struct call c;
-    struct kv_err err = {0};
-    int64_t id;
-    int rc;
-
-    if (begin(req, resp, 0, &c) < 0)
-        goto out;
-    if (kv__read_parse_int(req->params[0], 1, INT64_MAX, &id) < 0) {
+    (void)v;
+    if (kv__read_parse_int(req->params[0], 1, INT64_MAX, id) < 0) {
         kv__read_bad_param(resp, "id", req->params[0], "id must be a positive integer");
-        goto out;
+        return ANSWERED;
     }
-    rc = kv_notify_channel_remove(c.db, &c.acc, id, kv_clock_now_ms(), &err);
-    if (rc < 0)
-        kv_http_resp_from_err(resp, rc, &err);
-    else
-        resp->status = 204;
-out:
-    end(&c);
-    return 0;
+    return kv_notify_channel_remove(c->db, &c->acc, *id, kv_clock_now_ms(), err);
 }
 
-static int set_preferences(struct kv_http_req *req, struct kv_http_resp *resp)
+static int run_preferences(struct kv_http_req *req, struct kv_http_resp *resp, struct call *c,
+                           const char *const *v, int64_t *id, struct kv_err *err)
 {
-    struct call c;
-    struct kv_err err = {0};
-    json_t *q, *o;
+    json_t *q = json_object_get(c->in, "quietHours"), *o = json_object_get(c->in, "optedOut");
     int rc = 0, from = -1, to = -1;
 
-    if (begin(req, resp, 1, &c) < 0)
-        goto out;
-    q = json_object_get(c.in, "quietHours");
-    o = json_object_get(c.in, "optedOut");
+    (void)req, (void)v, (void)id;
     if (o && !json_is_boolean(o)) {
         kv_http_resp_field_error(resp, 400, "VALIDATION_FAILED", "optedOut must be true or false",
                                  "request", "optedOut", o);
-        goto out;
+        return ANSWERED;
     }
     if (q && !json_is_null(q)) {
         from = kv_notify_parse_hhmm(json_string_value(json_object_get(q, "from")));
@@ -291,25 +227,56 @@ static int set_preferences(struct kv_http_req *req, struct kv_http_resp *resp)
                                      "quietHours must be {\"from\":\"HH:MM\",\"to\":\"HH:MM\"} "
                                      "with two different times, or null",
                                      "request", "quietHours", q);
-            goto out;
+            return ANSWERED;
         }
     }
     if (q)
-        rc = kv_notify_quiet_set(c.db, &c.acc, from, to, kv_clock_now_ms(), &err);
+        rc = kv_notify_quiet_set(c->db, &c->acc, from, to, kv_clock_now_ms(), err);
     if (rc == 0 && o)
-        rc = kv_notify_optout_set(c.db, &c.acc, json_is_true(o), kv_clock_now_ms(), &err);
-    if (rc < 0)
-        kv_http_resp_from_err(resp, rc, &err);
-    else
-        settings_answer(resp, &c, 200);
-out:
-    end(&c);
-    return 0;
+        rc = kv_notify_optout_set(c->db, &c->acc, json_is_true(o), kv_clock_now_ms(), err);
+    return rc;
 }
 
-/* ---- NemSMS ---- */
+static int run_nemsms_put(struct kv_http_req *req, struct kv_http_resp *resp, struct call *c,
+                          const char *const *v, int64_t *id, struct kv_err *err)
+{
+    (void)req, (void)resp, (void)id;
+    return kv_nemsms_subscribe(c->db, c->id, v[0], 0, c->acc.actor, kv_clock_now_ms(), NULL,
+                               err);
+}
 
-static int nemsms_answer(struct kv_http_resp *resp, struct call *c, int status)
+static int run_nemsms_confirm(struct kv_http_req *req, struct kv_http_resp *resp, struct call *c,
+                              const char *const *v, int64_t *id, struct kv_err *err)
+{
+    (void)req, (void)resp, (void)id;
+    return kv_nemsms_confirm(c->db, c->id, v[0], c->acc.actor, kv_clock_now_ms(), err);
+}
+
+static int run_nemsms_delete(struct kv_http_req *req, struct kv_http_resp *resp, struct call *c,
+                             const char *const *v, int64_t *id, struct kv_err *err)
+{
+    (void)req, (void)resp, (void)v, (void)id;
+    return kv_nemsms_unsubscribe(c->db, c->id, c->acc.actor, kv_clock_now_ms(), err);
+}
+
+static const struct op OPS[] = {
+    {"notify_settings", 0, {NULL}, NULL, 0, NULL, 200, OK_SETTINGS},
+    {"notify_email_add", 1, {"emailAddress"}, "emailAddress", 1, run_email_add, 201, OK_EMAIL},
+    {"notify_email_confirm", 1, {"token"}, "token", 0, run_email_confirm, 204, OK_NO_CONTENT},
+    {"notify_mobile_set", 1, {"mobileNumber"}, "mobileNumber", 1, run_mobile_set, 202,
+     OK_SETTINGS},
+    {"notify_mobile_confirm", 1, {"pin"}, "pin", 0, run_mobile_confirm, 204, OK_NO_CONTENT},
+    {"notify_push_add", 1, {"providerType", "deviceId", "deviceName", "deviceToken"},
+     "deviceToken", 0, run_push_add, 201, OK_ID},
+    {"notify_channel_remove", 0, {NULL}, NULL, 0, run_channel_remove, 204, OK_NO_CONTENT},
+    {"notify_preferences", 1, {NULL}, NULL, 0, run_preferences, 200, OK_SETTINGS},
+    {"nemsms_get", 0, {NULL}, NULL, 0, NULL, 200, OK_NEMSMS},
+    {"nemsms_put", 1, {"mobileNumber"}, "mobileNumber", 1, run_nemsms_put, 202, OK_NEMSMS},
+    {"nemsms_confirm", 1, {"pin"}, "pin", 0, run_nemsms_confirm, 204, OK_NO_CONTENT},
+    {"nemsms_delete", 0, {NULL}, NULL, 0, run_nemsms_delete, 204, OK_NO_CONTENT},
+};
+
+static void nemsms_answer(struct kv_http_resp *resp, struct call *c, int status)
 {
     struct kv_err err = {0};
     json_t *o = NULL;
@@ -319,95 +286,83 @@ static int nemsms_answer(struct kv_http_resp *resp, struct call *c, int status)
         kv_http_resp_from_err(resp, rc, &err);
     else
         kv_http_resp_json(resp, status, o);
-    return 0;
 }
 
-static int nemsms_get(struct kv_http_req *req, struct kv_http_resp *resp)
+static int dispatch(struct kv_http_req *req, struct kv_http_resp *resp)
 {
-    struct call c;
-
-    if (begin(req, resp, 0, &c) == 0)
-        nemsms_answer(resp, &c, 200);
-    end(&c);
-    return 0;
-}
-
-static int nemsms_put(struct kv_http_req *req, struct kv_http_resp *resp)
-{
-    struct call c;
+    const struct op *op = NULL;
+    const char *v[MAX_FIELDS] = {NULL};
     struct kv_err err = {0};
-    const char *num;
-    int rc;
-
-    if (begin(req, resp, 1, &c) < 0 || !(num = need(resp, &c, "mobileNumber")))
-        goto out;
-    rc = kv_nemsms_subscribe(c.db, c.id, num, 0, c.acc.actor, kv_clock_now_ms(), NULL, &err);
-    if (rc < 0)
-        refuse(resp, rc, &err, "mobileNumber", json_object_get(c.in, "mobileNumber"));
-    else
-        nemsms_answer(resp, &c, 202);
-out:
-    end(&c);
-    return 0;
-}
-
-static int nemsms_confirm(struct kv_http_req *req, struct kv_http_resp *resp)
-{
     struct call c;
-    struct kv_err err = {0};
-    const char *pin;
-    int rc;
+    int64_t id = 0;
+    size_t i;
+    int rc = 0;
 
-    if (begin(req, resp, 1, &c) < 0 || !(pin = need(resp, &c, "pin")))
+    for (i = 0; i < sizeof(OPS) / sizeof(OPS[0]) && !op; i++)
+        if (req->route_name && strcmp(OPS[i].name, req->route_name) == 0)
+            op = &OPS[i];
+    if (!op) { /* a route of the table below without its row: a programming error */
+        kv_http_resp_error(resp, 500, "INTERNAL_ERROR", "internal error", NULL);
+        return 0;
+    }
+    if (begin(req, resp, op->body, &c) < 0)
         goto out;
-    rc = kv_nemsms_confirm(c.db, c.id, pin, c.acc.actor, kv_clock_now_ms(), &err);
-    if (rc < 0)
-        refuse(resp, rc, &err, "pin", NULL);
-    else
-        resp->status = 204;
-out:
-    end(&c);
-    return 0;
-}
-
-static int nemsms_delete(struct kv_http_req *req, struct kv_http_resp *resp)
-{
-    struct call c;
-    struct kv_err err = {0};
-    int rc;
-
-    if (begin(req, resp, 0, &c) < 0)
+    for (i = 0; i < MAX_FIELDS && op->fields[i]; i++)
+        if (!(v[i] = need(resp, &c, op->fields[i])))
+            goto out;
+    if (op->run)
+        rc = op->run(req, resp, &c, v, &id, &err);
+    if (rc == ANSWERED)
         goto out;
-    rc = kv_nemsms_unsubscribe(c.db, c.id, c.acc.actor, kv_clock_now_ms(), &err);
-    if (rc < 0)
-        kv_http_resp_from_err(resp, rc, &err);
-    else
-        resp->status = 204;
+    if (rc < 0) {
+        if (op->field)
+            refuse(resp, rc, &err, op->field, op->echo ? json_object_get(c.in, op->field) : NULL);
+        else
+            kv_http_resp_from_err(resp, rc, &err);
+        goto out;
+    }
+    switch (op->ok) {
+    case OK_NO_CONTENT:
+        resp->status = op->status;
+        break;
+    case OK_SETTINGS:
+        settings_answer(resp, &c, op->status);
+        break;
+    case OK_NEMSMS:
+        nemsms_answer(resp, &c, op->status);
+        break;
+    case OK_ID:
+        kv_http_resp_json(resp, op->status, json_pack("{s:I}", "id", (json_int_t)id));
+        break;
+    case OK_EMAIL:
+        kv_http_resp_json(resp, op->status,
+                          json_pack("{s:I,s:s,s:b}", "id", (json_int_t)id, "emailAddress", v[0],
+                                    "confirmed", 0));
+        break;
+    }
 out:
     end(&c);
     return 0;
 }
 
 const struct kv_http_route kv_api_notify_routes[] = {
-    {"GET", "/api/mailbox/notifications", get_settings, "notify_settings", 0, KV_ACCESS_NOTIFY},
-    {"POST", "/api/mailbox/notifications/emails", add_email, "notify_email_add", 0,
+    {"GET", "/api/mailbox/notifications", dispatch, "notify_settings", 0, KV_ACCESS_NOTIFY},
+    {"POST", "/api/mailbox/notifications/emails", dispatch, "notify_email_add", 0,
      KV_ACCESS_NOTIFY},
-    {"POST", "/api/mailbox/notifications/emails/confirm", confirm_email, "notify_email_confirm",
-     0, KV_ACCESS_NOTIFY},
-    {"PUT", "/api/mailbox/notifications/mobile", set_mobile, "notify_mobile_set", 0,
+    {"POST", "/api/mailbox/notifications/emails/confirm", dispatch, "notify_email_confirm", 0,
      KV_ACCESS_NOTIFY},
-    {"POST", "/api/mailbox/notifications/mobile/confirm", confirm_mobile, "notify_mobile_confirm",
-     0, KV_ACCESS_NOTIFY},
-    {"POST", "/api/mailbox/notifications/push", add_push, "notify_push_add", 0,
+    {"PUT", "/api/mailbox/notifications/mobile", dispatch, "notify_mobile_set", 0,
      KV_ACCESS_NOTIFY},
-    {"DELETE", "/api/mailbox/notifications/channels/{id}", remove_channel, "notify_channel_remove",
-     0, KV_ACCESS_NOTIFY},
-    {"PUT", "/api/mailbox/notifications/preferences", set_preferences, "notify_preferences", 0,
+    {"POST", "/api/mailbox/notifications/mobile/confirm", dispatch, "notify_mobile_confirm", 0,
      KV_ACCESS_NOTIFY},
-    {"GET", "/api/mailbox/nemsms", nemsms_get, "nemsms_get", 0, KV_ACCESS_NEMSMS},
-    {"PUT", "/api/mailbox/nemsms", nemsms_put, "nemsms_put", 0, KV_ACCESS_NEMSMS},
-    {"POST", "/api/mailbox/nemsms/confirm", nemsms_confirm, "nemsms_confirm", 0,
-     KV_ACCESS_NEMSMS},
-    {"DELETE", "/api/mailbox/nemsms", nemsms_delete, "nemsms_delete", 0, KV_ACCESS_NEMSMS},
+    {"POST", "/api/mailbox/notifications/push", dispatch, "notify_push_add", 0, KV_ACCESS_NOTIFY},
+    {"DELETE", "/api/mailbox/notifications/channels/{id}", dispatch, "notify_channel_remove", 0,
+     KV_ACCESS_NOTIFY},
+    {"PUT", "/api/mailbox/notifications/preferences", dispatch, "notify_preferences", 0,
+     KV_ACCESS_NOTIFY},
+    {"GET", "/api/mailbox/nemsms", dispatch, "nemsms_get", 0, KV_ACCESS_NEMSMS},
+    {"PUT", "/api/mailbox/nemsms", dispatch, "nemsms_put", 0, KV_ACCESS_NEMSMS},
+    {"POST", "/api/mailbox/nemsms/confirm", dispatch, "nemsms_confirm", 0, KV_ACCESS_NEMSMS},
+    {"DELETE", "/api/mailbox/nemsms", dispatch, "nemsms_delete", 0, KV_ACCESS_NEMSMS},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };
