@@ -131,6 +131,72 @@ static int count_kind(struct kv_db *db, int64_t sid, const char *kind, int64_t *
     return rc < 0 ? rc : 0;
 }
 
+/* The channel event "<KIND>_NOTIFICATION_SUBSCRIPTION_<what>" of channel id, kind EMAIL, SMS
+ * or PUSH, props {"channelId"}: the one spelling of the channel events. */
+static int channel_event(struct kv_db *db, const struct kv_notify_access *a, const char *kind,
+                         const char *what, int64_t id, int64_t now, struct kv_err *err)
+{
+    char tag[64], props[64];
+
+    snprintf(tag, sizeof(tag), "%s_NOTIFICATION_SUBSCRIPTION_%s", kind, what);
+    snprintf(props, sizeof(props), "{\"channelId\":%lld}", (long long)id);
+    return event(db, a, tag, props, now, err);
+}
+
+/* A channel of kind waiting for its confirmation (an e-mail address with its link, a mobile
+ * number with its PIN): only the secret's SHA-256 is kept, until expires. *out_id gets it;
+ * KV_ECONFLICT when the access has this address already. Inside the caller's transaction. */
+static int pending_insert(struct kv_db *db, int64_t sid, const char *kind, const char *address,
+                          const char *hash, int64_t expires, int64_t now, int64_t *out_id,
+                          struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           "INSERT INTO notify_channels (settings_id, kind, address, secret_sha256,"
+                           " secret_expires_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?)"
+                           " ON CONFLICT (settings_id, kind, address) DO NOTHING RETURNING id",
+                           &s, err);
+
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, sid);
+    kv_stmt_bind_text(s, 2, kind, -1);
+    kv_stmt_bind_text(s, 3, address, -1);
+    kv_stmt_bind_text(s, 4, hash, -1);
+    kv_stmt_bind_int64(s, 5, expires);
+    kv_stmt_bind_int64(s, 6, now);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        *out_id = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    if (rc == KV_DONE)
+        return kv_err_set(err, KV_ECONFLICT, "this %s is already registered",
+                          strcmp(kind, "EMAIL") == 0 ? "e-mail address" : "number");
+    return rc < 0 ? rc : 0;
+}
+
+/* Channel id proved its secret: confirmed at now, the secret gone, the VERIFIED event.
+ * Inside the caller's transaction. */
+static int mark_verified(struct kv_db *db, const struct kv_notify_access *a, const char *kind,
+                         int64_t id, int64_t now, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           "UPDATE notify_channels SET confirmed_ms = ?, secret_sha256 = NULL,"
+                           " secret_expires_ms = NULL WHERE id = ?",
+                           &s, err);
+
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, now);
+    kv_stmt_bind_int64(s, 2, id);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    return channel_event(db, a, kind, "VERIFIED", id, now, err);
+}
+
 static void hhmm(int minutes, char out[6])
 {
     unsigned m = (unsigned)minutes % 1440u;
@@ -258,9 +324,8 @@ int kv_notify_email_add(struct kv_db *db, const struct kv_notify_access *a, cons
                         const char *base_url, int64_t now, int64_t *out_id, char *out_token,
                         struct kv_err *err)
 {
-    struct kv_stmt *s = NULL;
     unsigned char raw[32];
-    char token[64], hash[65], email[KV_MAIL_ADDR_MAX], body[1024], props[320];
+    char token[64], hash[65], email[KV_MAIL_ADDR_MAX], body[1024];
     int64_t sid, n = 0, id = 0;
     int rc;
 
@@ -281,26 +346,8 @@ int kv_notify_email_add(struct kv_db *db, const struct kv_notify_access *a, cons
     if (rc == 0 && n >= KV_NOTIFY_EMAIL_MAX)
         rc = kv_err_set(err, KV_ETOOBIG, "at most %d e-mail addresses", KV_NOTIFY_EMAIL_MAX);
     if (rc == 0)
-        rc = kv_db_prepare(db,
-                           "INSERT INTO notify_channels (settings_id, kind, address, secret_sha256,"
-                           " secret_expires_ms, created_ms) VALUES (?, 'EMAIL', ?, ?, ?, ?)"
-                           " ON CONFLICT (settings_id, kind, address) DO NOTHING RETURNING id",
-                           &s, err);
-    if (rc == 0) {
-        kv_stmt_bind_int64(s, 1, sid);
-        kv_stmt_bind_text(s, 2, email, -1);
-        kv_stmt_bind_text(s, 3, hash, -1);
-        kv_stmt_bind_int64(s, 4, now + KV_NOTIFY_LINK_TTL_MS);
-        kv_stmt_bind_int64(s, 5, now);
-        rc = kv_stmt_step(s, err);
-        if (rc == KV_ROW)
-            id = kv_stmt_col_int64(s, 0);
-        kv_stmt_done(s);
-        if (rc == KV_DONE)
-            rc = kv_err_set(err, KV_ECONFLICT, "this e-mail address is already registered");
-        else if (rc == KV_ROW)
-            rc = 0;
-    }
+        rc = pending_insert(db, sid, "EMAIL", email, hash, now + KV_NOTIFY_LINK_TTL_MS, now, &id,
+                            err);
     if (rc == 0) {
         snprintf(body, sizeof(body),
                  "Du har bedt om at få besked om ny Digital Post på denne adresse.\n\n"
@@ -311,10 +358,8 @@ int kv_notify_email_add(struct kv_db *db, const struct kv_notify_access *a, cons
         rc = kv_mail_queue(db, email, "Bekræft din e-mailadresse til Digital Post", body,
                            "NOTIFY_CONFIRM", NULL, now, NULL, err);
     }
-    if (rc == 0) {
-        snprintf(props, sizeof(props), "{\"channelId\":%lld}", (long long)id);
-        rc = event(db, a, "EMAIL_NOTIFICATION_SUBSCRIPTION_CREATED", props, now, err);
-    }
+    if (rc == 0)
+        rc = channel_event(db, a, "EMAIL", "CREATED", id, now, err);
     rc = finish(db, rc, err);
     if (rc == 0) {
         if (out_id)
@@ -330,7 +375,7 @@ int kv_notify_email_confirm(struct kv_db *db, const char *token, int64_t now, ch
 {
     struct kv_stmt *s = NULL;
     struct kv_notify_access a;
-    char hash[65], props[96];
+    char hash[65];
     int64_t id = 0, expires = 0;
     int rc;
 
@@ -364,22 +409,10 @@ int kv_notify_email_confirm(struct kv_db *db, const char *token, int64_t now, ch
     }
     if (rc == 0 && expires < now)
         rc = kv_err_set(err, KV_EPERM, "the confirmation link has expired; add the address again");
-    if (rc == 0)
-        rc = kv_db_prepare(db,
-                           "UPDATE notify_channels SET confirmed_ms = ?, secret_sha256 = NULL,"
-                           " secret_expires_ms = NULL WHERE id = ?",
-                           &s, err);
     if (rc == 0) {
-        kv_stmt_bind_int64(s, 1, now);
-        kv_stmt_bind_int64(s, 2, id);
-        rc = kv_stmt_step(s, err);
-        kv_stmt_done(s);
-    }
-    if (rc >= 0) {
         snprintf(a.actor, sizeof(a.actor), "%s", a.holder);
         lower(a.actor);
-        snprintf(props, sizeof(props), "{\"channelId\":%lld}", (long long)id);
-        rc = event(db, &a, "EMAIL_NOTIFICATION_SUBSCRIPTION_VERIFIED", props, now, err);
+        rc = mark_verified(db, &a, "EMAIL", id, now, err);
     }
     return finish(db, rc, err);
 }
@@ -401,7 +434,7 @@ int kv_notify_mobile_set(struct kv_db *db, const struct kv_notify_access *a, con
                          int64_t now, char *out_pin, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    char pin[7], hash[65], ukey[64], text[160], props[96];
+    char pin[7], hash[65], ukey[64], text[160];
     int64_t sid, id = 0;
     int rc;
 
@@ -424,25 +457,9 @@ int kv_notify_mobile_set(struct kv_db *db, const struct kv_notify_access *a, con
         rc = kv_stmt_step(s, err);
         kv_stmt_done(s);
     }
-    if (rc >= 0)
-        rc = kv_db_prepare(db,
-                           "INSERT INTO notify_channels (settings_id, kind, address, secret_sha256,"
-                           " secret_expires_ms, created_ms) VALUES (?, 'SMS', ?, ?, ?, ?)"
-                           " RETURNING id",
-                           &s, err);
-    if (rc >= 0) {
-        kv_stmt_bind_int64(s, 1, sid);
-        kv_stmt_bind_text(s, 2, number, -1);
-        kv_stmt_bind_text(s, 3, hash, -1);
-        kv_stmt_bind_int64(s, 4, now + KV_NOTIFY_PIN_TTL_MS);
-        kv_stmt_bind_int64(s, 5, now);
-        rc = kv_stmt_step(s, err);
-        if (rc == KV_ROW) {
-            id = kv_stmt_col_int64(s, 0);
-            rc = 0;
-        }
-        kv_stmt_done(s);
-    }
+    if (rc >= 0) /* the number before is gone: one mobile number per access */
+        rc = pending_insert(db, sid, "SMS", number, hash, now + KV_NOTIFY_PIN_TTL_MS, now, &id,
+                            err);
     if (rc >= 0) {
         snprintf(ukey, sizeof(ukey), "PIN:%lld:%lld", (long long)id, (long long)now);
         snprintf(text, sizeof(text),
@@ -451,10 +468,8 @@ int kv_notify_mobile_set(struct kv_db *db, const struct kv_notify_access *a, con
                  pin);
         rc = kv_notify_queue_sms(db, ukey, id, number, text, now, err);
     }
-    if (rc >= 0) {
-        snprintf(props, sizeof(props), "{\"channelId\":%lld}", (long long)id);
-        rc = event(db, a, "SMS_NOTIFICATION_SUBSCRIPTION_CREATED", props, now, err);
-    }
+    if (rc >= 0)
+        rc = channel_event(db, a, "SMS", "CREATED", id, now, err);
     rc = finish(db, rc, err);
     if (rc == 0 && out_pin)
         kv_str_copy(out_pin, 7, pin);
@@ -465,7 +480,7 @@ int kv_notify_mobile_confirm(struct kv_db *db, const struct kv_notify_access *a,
                              const char *pin, int64_t now, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    char hash[65], stored[65] = "", props[96];
+    char hash[65], stored[65] = "";
     int64_t sid, id = 0, expires = 0, attempts = 0;
     int rc, match = 0;
 
@@ -503,21 +518,16 @@ int kv_notify_mobile_confirm(struct kv_db *db, const struct kv_notify_access *a,
                         "number again to get a new one");
     if (rc == 0) {
         match = strlen(stored) == 64 && kv_ct_equal(stored, hash, 64);
-        rc = kv_db_prepare(db,
-                           match ? "UPDATE notify_channels SET confirmed_ms = ?, secret_sha256 ="
-                                   " NULL, secret_expires_ms = NULL WHERE id = ?"
-                                 : "UPDATE notify_channels SET attempts = attempts + 1 WHERE"
-                                   " id = ? AND ? > 0",
-                           &s, err);
-        if (rc == 0) {
-            kv_stmt_bind_int64(s, 1, match ? now : id);
-            kv_stmt_bind_int64(s, 2, match ? id : 1);
-            rc = kv_stmt_step(s, err);
-            kv_stmt_done(s);
-        }
-        if (rc >= 0 && match) {
-            snprintf(props, sizeof(props), "{\"channelId\":%lld}", (long long)id);
-            rc = event(db, a, "SMS_NOTIFICATION_SUBSCRIPTION_VERIFIED", props, now, err);
+        if (match) {
+            rc = mark_verified(db, a, "SMS", id, now, err);
+        } else {
+            rc = kv_db_prepare(db, "UPDATE notify_channels SET attempts = attempts + 1 WHERE id = ?",
+                               &s, err);
+            if (rc == 0) {
+                kv_stmt_bind_int64(s, 1, id);
+                rc = kv_stmt_step(s, err);
+                kv_stmt_done(s);
+            }
         }
     }
     rc = finish(db, rc, err); /* a wrong PIN's attempt is committed too */
@@ -532,7 +542,6 @@ int kv_notify_push_add(struct kv_db *db, const struct kv_notify_access *a, const
                        int64_t now, int64_t *out_id, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    char props[96];
     int64_t sid, id = 0;
     int rc;
 
@@ -583,10 +592,8 @@ int kv_notify_push_add(struct kv_db *db, const struct kv_notify_access *a, const
         }
         kv_stmt_done(s);
     }
-    if (rc >= 0) {
-        snprintf(props, sizeof(props), "{\"channelId\":%lld}", (long long)id);
-        rc = event(db, a, "PUSH_NOTIFICATION_SUBSCRIPTION_CREATED", props, now, err);
-    }
+    if (rc >= 0)
+        rc = channel_event(db, a, "PUSH", "CREATED", id, now, err);
     rc = finish(db, rc, err);
     if (rc == 0 && out_id)
         *out_id = id;
@@ -597,7 +604,7 @@ int kv_notify_channel_remove(struct kv_db *db, const struct kv_notify_access *a,
                              int64_t now, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    char kind[8] = "", props[96];
+    char kind[8] = "";
     int64_t sid;
     int rc;
 
@@ -628,14 +635,8 @@ int kv_notify_channel_remove(struct kv_db *db, const struct kv_notify_access *a,
         rc = kv_stmt_step(s, err);
         kv_stmt_done(s);
     }
-    if (rc >= 0) {
-        snprintf(props, sizeof(props), "{\"channelId\":%lld}", (long long)id);
-        rc = event(db, a,
-                   strcmp(kind, "EMAIL") == 0  ? "EMAIL_NOTIFICATION_SUBSCRIPTION_DELETED"
-                   : strcmp(kind, "SMS") == 0 ? "SMS_NOTIFICATION_SUBSCRIPTION_DELETED"
-                                              : "PUSH_NOTIFICATION_SUBSCRIPTION_DELETED",
-                   props, now, err);
-    }
+    if (rc >= 0)
+        rc = channel_event(db, a, kind, "DELETED", id, now, err);
     return finish(db, rc, err);
 }
 
