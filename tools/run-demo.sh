@@ -49,6 +49,8 @@ fi
 echo
 echo "== kuvert serve --data $DATA --listen $LISTEN --test-login $SMTP_ARGS"
 echo "   open http://$LISTEN/ and sign in as a demo identity (test sign-in: never for real post)"
+echo "   Testportal: sign in as tove.tester@kommunen.dk (Tove Tester) and open http://$LISTEN/testportal/"
+echo "   -- test citizens, test messages, and \"sign in as\" into the test mailbox (docs/testportal.md)"
 echo "   Adgangsportal: sign in as 2211771212 (Mette Hansen) and open http://$LISTEN/adgangsportal/"
 echo "   -- her app devices Mettes iPhone (push) and Mettes iPad, and this browser (docs/adgangsportal.md)"
 # shellcheck disable=SC2086

@@ -47,6 +47,7 @@ extern const struct kv_http_route kv_web_post_write_routes[];     /* web/post_wr
 extern const struct kv_http_route kv_web_notify_routes[];         /* web/post_settings.c */
 extern const struct kv_http_route kv_web_asset_routes[];          /* web/assets.c */
 extern const struct kv_http_route kv_web_devices_routes[];        /* web/adgangsportal.c */
+extern const struct kv_http_route kv_web_testportal_routes[];     /* web/testportal.c */
 
 /* Every route table above, NULL-terminated (routes.c). docs/openapi.yaml describes every
  * route (tests/it/test_openapi.py checks it against `kuvert config routes --json`). */

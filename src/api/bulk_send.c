@@ -203,6 +203,7 @@ static int send_chunk(struct batch *b, struct chunk *c, struct kv_err *err)
     for (i = 0; i < c->n; i++) {
         kv_letter_init(&ls[i], c->datas[i], c->lens[i]);
         ptrs[i] = &ls[i];
+        ls[i].accept_test = hub->conf && hub->conf->test_login;
         rc = kv_letter_prepare(&ls[i], b->sys, NULL, NULL, err);
         if (rc < 0)
             goto out;

@@ -37,9 +37,12 @@
 #include "api/query_view.h"
 #include "api/read_util.h"
 #include "hub/directory.h"
+#include "hub/hub.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/conf.h"
+#include "util/testid.h"
 
 #define BULK_MAX 1000 /* numbers per bulk request */
 
@@ -138,6 +141,25 @@ static int lookup(struct kv_db *db, const char *type, const char *number, int64_
     if (since_ms <= 0 || mb.updated_ms >= since_ms)
         json_array_append_new(content, contact_json(&mb));
     return 0;
+}
+
+/* Outside test mode (no --test-login) test identities (util/testid.h, docs/testportal.md)
+ * are not there: their contacts are dropped from a lookup's content. */
+static int test_hidden(const struct kv_http_req *req, const char *type, const char *id)
+{
+    return !(req->hub->conf && req->hub->conf->test_login) && kv_testid_party(type, id);
+}
+
+static void drop_test(const struct kv_http_req *req, json_t *content)
+{
+    size_t i = json_array_size(content);
+
+    while (i-- > 0) {
+        json_t *c = json_array_get(content, i);
+        if (test_hidden(req, "CPR", json_string_value(json_object_get(c, "cprNumber"))) ||
+            test_hidden(req, "CVR", json_string_value(json_object_get(c, "cvrNumber"))))
+            json_array_remove(content, i);
+    }
 }
 
 /* Contact members sortFields may name (dot notation for the subscription's). */
@@ -432,6 +454,7 @@ static void bulk(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_d
         kv_http_resp_from_err(resp, rc, &err);
         goto out;
     }
+    drop_test(req, content);
     kv_http_resp_json(resp, 200, page_of(req, &v, content, 0));
     content = NULL;
 out:
@@ -545,6 +568,7 @@ static int single(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_
         kv_http_resp_from_err(resp, rc, &err);
         goto out;
     }
+    drop_test(req, content);
     kv_http_resp_json(resp, 200, page_of(req, &view, content, 1));
     content = NULL;
 out:
@@ -610,6 +634,8 @@ static int get_one(struct kv_http_req *req, struct kv_http_resp *resp)
         id[36] = '\0';
         rc = kv_mailbox_find_by_uuid(db, id, &mb, &err);
     }
+    if (rc == 0 && test_hidden(req, mb.owner_type, mb.owner_id))
+        rc = KV_ENOTFOUND;
     if (rc == KV_ENOTFOUND)
         kv_http_resp_error(resp, 404, "NOT_FOUND", "no contact with that id", NULL);
     else if (rc < 0)

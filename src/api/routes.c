@@ -31,5 +31,6 @@ const struct kv_http_route *const kv_api_route_tables[] = {
     kv_web_notify_routes,
     kv_web_asset_routes,
     kv_web_devices_routes,
+    kv_web_testportal_routes,
     NULL,
 };

@@ -37,6 +37,7 @@ static const struct demo_employee EMPLOYEES[] = {
      {"MESSAGE_WRITE", "RECALL_ADMINISTRATOR", "MESSAGE_LOG_ADMINISTRATOR",
       "STATISTICS_ADMINISTRATOR"}},
     {"12345678", "Ida Nyansat", "ida.nyansat@kommunen.dk", {NULL}},
+    {"12345678", "Tove Tester", "tove.tester@kommunen.dk", {"TEST_PORTAL", "MESSAGE_BASIC"}},
     {"12345678", "Mads Madsen", "mads.madsen@kommunen.dk", {"ORGANISATION_USER_ADMINISTRATOR"}},
     {"55667788", "Mads Madsen", "mads.madsen@kommunen.dk",
      {"ORGANISATION_USER_ADMINISTRATOR", "STATISTICS_ADMINISTRATOR"}},

@@ -71,7 +71,8 @@ struct kv_mailbox {
 };
 
 /* 1 when cvr is 8 digits; 1 when cpr is 10 digits whose DDMMYY is a real date (the century
- * from the 7th digit, as the CPR office defines it); else 0. (Added by helper E.) */
+ * from the 7th digit, as the CPR office defines it) or is a test CPR (util/testid.h: day
+ * 92..99); else 0. (Added by helper E.) */
 int kv_cvr_valid(const char *cvr);
 int kv_cpr_valid(const char *cpr);
 

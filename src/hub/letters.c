@@ -23,7 +23,9 @@
 #include "memo/model.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/conf.h"
 #include "util/crypto.h"
+#include "util/testid.h"
 #include "util/xmalloc.h"
 
 /* At most one MeMo check per CPU runs at a time: a burst of connections cannot starve the
@@ -118,6 +120,14 @@ static struct kv_problem *refuse(struct kv_letter *l, int kind, const char *code
     l->log_refusal = log_event;
     kv_problem_set(&l->refusal, kind, code, "%s", message);
     return &l->refusal;
+}
+
+/* 1 when the letter names a test identity (util/testid.h): its recipient, its Sender, or
+ * it comes from a system of a test organisation. */
+static int test_party(const struct kv_letter *l, const struct kv_system *sys)
+{
+    return kv_testid_party(l->recipient_type, l->recipient_id) ||
+           kv_testid_cvr(l->sender_id) || kv_testid_cvr(sys->org_cvr);
 }
 
 /* One field per error diagnostic, at its path (XPath-like) and its line and column. */
@@ -293,6 +303,21 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
                          "memo-message-uuid", "MESSAGE_UUID_MISMATCH", msgbuf, claimed_uuid);
         goto out;
     }
+    if (!l->accept_test && test_party(l, sys)) {
+        /* test data (util/testid.h) only on a server started with --test-login */
+        int rcpt = kv_testid_party(l->recipient_type, l->recipient_id);
+        snprintf(msgbuf, sizeof(msgbuf),
+                 "%s %s is a test number (docs/testportal.md): this server does not accept "
+                 "test data",
+                 rcpt ? "the recipient" : "the sender", rcpt ? l->recipient_id
+                 : kv_testid_cvr(sys->org_cvr) ? sys->org_cvr : l->sender_id);
+        kv_problem_field(refuse(l, KV_EINVAL, "TEST_DATA_NOT_ACCEPTED", msgbuf, 1), "memo",
+                         rcpt ? "/memo:Message/memo:MessageHeader/memo:Recipient/memo:recipientID"
+                              : "/memo:Message/memo:MessageHeader/memo:Sender/memo:senderID",
+                         "TEST_DATA_NOT_ACCEPTED", msgbuf,
+                         rcpt ? l->recipient_id : l->sender_id);
+        goto out;
+    }
     scope = scope_ok(&msg->header, sys->org_cvr, l);
     if (scope < 0) {
         snprintf(msgbuf, sizeof(msgbuf),
@@ -368,6 +393,7 @@ int kv_letter_submit(struct kv_hub *hub, const struct kv_system *sys, struct kv_
 {
     int rc;
 
+    l->accept_test = hub->conf && hub->conf->test_login;
     rc = kv_letter_prepare(l, sys, claimed_uuid, NULL, err);
     if (rc < 0)
         return rc;

@@ -93,6 +93,10 @@ struct kv_letter {
     char writer_subject[16];    /* such a letter's mailbox owner ("cpr:<n>"/"cvr:<n>"): the store
                                    also records MAILBOX_MESSAGE_SENT under it (the mailbox's
                                    activity log: who wrote, when); "" for none */
+    int accept_test;            /* 1: test identities (util/testid.h) may be named: only on
+                                   a server with --test-login (kv_letter_submit sets it from
+                                   the hub's configuration); 0 refuses them with
+                                   TEST_DATA_NOT_ACCEPTED */
     /* refusal (outcome KV_LETTER_REFUSED or KV_LETTER_CONFLICT) */
     struct kv_problem refusal;  /* owned: kind KV_EINVAL (the letter is wrong), KV_EPERM (not
                                    this sender's to send) or KV_ECONFLICT (uuid reused) */

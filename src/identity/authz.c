@@ -169,6 +169,11 @@ void kv_principal_mailbox_owner(struct kv_principal *out, const char *owner_type
     }
 }
 
+int kv_authz_test_login_only(const char *access)
+{
+    return access && strcmp(access, KV_ACCESS_TESTPORTAL) == 0;
+}
+
 json_t *kv_authz_rules_json(void)
 {
     json_t *arr = json_array(), *o, *kinds;
@@ -196,6 +201,7 @@ json_t *kv_authz_rules_json(void)
                 json_object_set_new(o, "mailboxPrivilege",
                                     json_string(kv_priv_table()[k].code));
         json_object_set_new(o, "ownerOnly", json_boolean(r->owner_only));
+        json_object_set_new(o, "testLoginOnly", json_boolean(kv_authz_test_login_only(r->access)));
         json_array_append_new(arr, o);
     }
     return arr;

@@ -100,8 +100,14 @@ void kv_principal_admin(struct kv_principal *out);
 void kv_principal_mailbox_owner(struct kv_principal *out, const char *owner_type,
                                 const char *owner_id);
 
+/* 1 when routes with this key exist only on a server started with --test-login (the
+ * Testportal, docs/testportal.md): elsewhere the gate answers them 404, as if they were not
+ * there. 0 for every other key. */
+int kv_authz_test_login_only(const char *access);
+
 /* The rule table as JSON: [{access, kinds: [...], privilege?, privilegeDa?, systemKind?,
- * scoped, what, mailboxPrivilege? (what a citizen must hold in the mailbox shown), ownerOnly}]
+ * scoped, what, mailboxPrivilege? (what a citizen must hold in the mailbox shown), ownerOnly,
+ * testLoginOnly}]
  * (owned). */
 json_t *kv_authz_rules_json(void);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
  * rules_ids.c: identifier rules of layer (c): every UUID is an RFC 4122 version 4 UUID
- * (NGDP-UUID-V4); CPR numbers are 10 digits starting with a real DDMMYY date (NGDP-CPR); CVR
+ * (NGDP-UUID-V4); CPR numbers are 10 digits starting with a real DDMMYY date (NGDP-CPR; a test CPR of
+ * util/testid.h, day 92..99, passes: the hub decides whether it accepts test data); CVR
  * numbers are 8 digits (NGDP-CVR) and should pass the modulus-11 check (NGDP-CVR-MOD11,
  * warning); Sender, Recipient and Representative ids are checked according to their idType
  * (NGDP-IDTYPE warns about other id types). Values are checked exactly as written: the XSD
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "memo/rules_int.h"
+#include "util/testid.h"
 
 static int is_hex(char c)
 {
@@ -82,6 +84,8 @@ void kv__rules_cpr(struct kv__rules *r, xmlNodePtr el, const char *what)
                            "%s %s is not a CPR number: expected exactly 10 digits", what, q);
         goto out;
     }
+    if (kv_testid_cpr_n(t.s, t.len))
+        goto out; /* a test CPR (util/testid.h): whether it is accepted is the hub's decision */
     day = (t.s[0] - '0') * 10 + (t.s[1] - '0');
     month = (t.s[2] - '0') * 10 + (t.s[3] - '0');
     yy = (t.s[4] - '0') * 10 + (t.s[5] - '0');

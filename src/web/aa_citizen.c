@@ -32,7 +32,9 @@
 #include "identity/rights.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/conf.h"
 #include "util/log.h"
+#include "util/testid.h"
 #include "web/aa_portal.h"
 #include "web/i18n.h"
 
@@ -333,6 +335,8 @@ static int owner(struct kv_web_portal_page *aa, const struct kind *k, struct kv_
     kv_web_portal_field(aa, "id", id, sizeof(id));
     kv_web_portal_field(aa, "navn", name, sizeof(name));
     rc = kv_cs_load(aa->db, k->owner_type, id, name, st, &err);
+    if (rc == 0 && kv_testid_party(k->owner_type, id) && !aa->ctx.req->hub->conf->test_login)
+        rc = KV_ENOTFOUND; /* test data exists only with --test-login (docs/testportal.md) */
     if (rc == KV_ENOTFOUND) {
         kv_web_error(&aa->ctx, 404);
         return 0;
@@ -381,6 +385,8 @@ static int lookup(struct kv_http_req *req, struct kv_http_resp *resp, const stru
         kv_web_error(&aa.ctx, 500);
         goto out;
     }
+    if (match && kv_testid_party(k->owner_type, id) && !req->hub->conf->test_login)
+        match = 0; /* test data (docs/testportal.md) exists only with --test-login */
     if (!match) {
         kv__aa_head(&aa, k->title, k->base, NULL, NULL);
         lookup_form(&aa, k, 1);

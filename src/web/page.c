@@ -198,7 +198,8 @@ static void frame(struct kv_web_ctx *ctx, struct kv_html *h, const char *title_m
     nav_item(h, ctx, "/adgangsportal/", N_("Adgangsportal"));
     nav_item(h, ctx, "/administrativ-adgang/", N_("Administrativ Adgang"));
     nav_item(h, ctx, "/rettighedsportal/", N_("Rettighedsportal"));
-    nav_item(h, ctx, "/testportal/", N_("Testportal"));
+    if (ctx->req->hub->conf && ctx->req->hub->conf->test_login) /* only then it exists */
+        nav_item(h, ctx, "/testportal/", N_("Testportal"));
     kv_html(h, "</ul>\n</div>\n</nav>\n</header>\n"
                "<main id=\"main-content\" class=\"container page-container\">\n");
 }

@@ -3,9 +3,8 @@
  * pages.c: the web layer's own pages: the front page, sign-in (the page, test sign-in) and
  * sign-out, the API description, the fallback for unknown paths, and the portal roots --
  * a contract kept by every later portal issue: /post/, /adgangsportal/ (adgangsportal.c),
- * /administrativ-adgang/ (aa_*.c), /rettighedsportal/ (rights_*.c), /testportal/; /post/ is
- * the mailbox (post_*.c). A portal root that no portal fills yet is a placeholder that
- * requires sign-in and says what will come.
+ * /administrativ-adgang/ (aa_*.c), /rettighedsportal/ (rights_*.c), /testportal/ (testportal*.c,
+ * only with --test-login); /post/ is the mailbox (post_*.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -33,9 +32,7 @@ static int front(struct kv_http_req *req, struct kv_http_resp *resp)
             "<li><a href=\"/post/\">%m</a> – %m</li>\n"
             "<li><a href=\"/adgangsportal/\">%m</a> – %m</li>\n"
             "<li><a href=\"/administrativ-adgang/\">%m</a> – %m</li>\n"
-            "<li><a href=\"/rettighedsportal/\">%m</a> – %m</li>\n"
-            "<li><a href=\"/testportal/\">%m</a> – %m</li>\n"
-            "</ul>\n<h2>%m</h2>\n<p>%m <a href=\"/openapi.yaml\">%m</a>.</p>\n",
+            "<li><a href=\"/rettighedsportal/\">%m</a> – %m</li>\n",
             N_("Kuvert – Digital Post"),
             N_("Kuvert is an open, self-hostable implementation of Denmark's Digital Post. "
             "Public authorities send letters to citizens and companies through its API; "
@@ -43,45 +40,17 @@ static int front(struct kv_http_req *req, struct kv_http_resp *resp)
             N_("Portals"), N_("Post"), N_("read and write your digital post"),
             N_("Adgangsportal"), N_("your devices, sessions and who may read your post"),
             N_("Administrativ Adgang"), N_("for authorities: systems, contact structure, event log"),
-            N_("Rettighedsportal"), N_("for rights administrators: who may do what"),
-            N_("Testportal"), N_("for developers: try sending and receiving letters"),
+            N_("Rettighedsportal"), N_("for rights administrators: who may do what"));
+    if (req->hub->conf && req->hub->conf->test_login) /* the Testportal exists only then */
+        kv_html(h, "<li><a href=\"/testportal/\">%m</a> – %m</li>\n", N_("Testportal"),
+                N_("for developers: try sending and receiving letters"));
+    kv_html(h, "</ul>\n<h2>%m</h2>\n<p>%m <a href=\"/openapi.yaml\">%m</a>.</p>\n",
             N_("For systems"), N_("Sender and recipient systems use the NgDP REST API, described in"),
             N_("the OpenAPI description"));
     kv_web_page_end(&ctx, 200, N_("Front page"));
     kv_web_ctx_release(&ctx);
     return 0;
 }
-
-/* A portal root that the later portal issues fill. */
-struct portal {
-    const char *path;   /* root */
-    const char *title;  /* msgid */
-    const char *coming; /* msgid: what will come */
-};
-
-static const struct portal portals[] = {
-    {"/testportal/", N_("Testportal"),
-     N_("Here developers will send test letters and see how they are received.")},
-};
-
-static int portal_page(struct kv_http_req *req, struct kv_http_resp *resp, size_t i)
-{
-    struct kv_web_ctx ctx;
-
-    kv_web_ctx_init(&ctx, req, resp);
-    if (kv_web_require_signin(&ctx)) {
-        kv_html(&ctx.h,
-                "<h1>%m</h1>\n<div class=\"alert alert-info\" role=\"status\">"
-                "<div class=\"alert-body\"><p class=\"alert-heading\">%m</p>"
-                "<p class=\"alert-text\">%m</p></div></div>\n",
-                portals[i].title, N_("Not built yet"), portals[i].coming);
-        kv_web_page_end(&ctx, 200, portals[i].title);
-    }
-    kv_web_ctx_release(&ctx);
-    return 0;
-}
-
-static int p_test(struct kv_http_req *r, struct kv_http_resp *o) { return portal_page(r, o, 0); }
 
 static int openapi(struct kv_http_req *req, struct kv_http_resp *resp)
 {
@@ -166,6 +135,5 @@ const struct kv_http_route kv_web_routes[] = {
     {"POST", "/context", context_post, "web_context", PAGE, "signed-in"},
     {"GET", "/login/oidc", kv_web_oidc_start, "web_oidc_start", PAGE, "public"},
     {"GET", "/login/oidc/callback", kv_web_oidc_callback, "web_oidc_callback", PAGE, "public"},
-    {"GET", "/testportal/", p_test, "web_testportal", PAGE, "signed-in"}, /* landing page */
     {NULL, NULL, NULL, NULL, 0, NULL},
 };

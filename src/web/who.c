@@ -11,10 +11,19 @@
 #include "http/http.h"
 #include "hub/hub.h"
 #include "store/store.h"
+#include "hub/testdata.h"
 #include "identity/authz.h"
+#include "util/conf.h"
+#include "util/testid.h"
 #include "util/log.h"
 #include "web/session.h"
 #include "web/web.h"
+
+/* 1 when the server runs with --test-login: only then may test persons sign in and act. */
+static int test_mode(const struct kv_hub *hub)
+{
+    return hub->conf && hub->conf->test_login;
+}
 
 int kv_web_who_cpr(struct kv_hub *hub, const char *cpr, const char *name_hint,
                    struct kv_web_who *out, struct kv_err *err)
@@ -26,6 +35,8 @@ int kv_web_who_cpr(struct kv_hub *hub, const char *cpr, const char *name_hint,
     int rc, have_mailbox = 0;
 
     memset(out, 0, sizeof(*out));
+    if (kv_testid_cpr(cpr) && !test_mode(hub))
+        return kv_err_set(err, KV_EPERM, "test persons sign in only with --test-login");
     rc = kv_db_acquire(hub->store, &db, err);
     if (rc < 0)
         return rc;
@@ -89,6 +100,13 @@ int kv_web_who_email(struct kv_hub *hub, const char *email, const char *org_cvr,
     rc = kv_person_find_email(db, norm, &p, err);
     if (rc < 0)
         goto out;
+    if (!test_mode(hub)) {
+        rc = kv_testdata_person_is_test(db, p.id, err);
+        if (rc > 0)
+            rc = kv_err_set(err, KV_EPERM, "test persons sign in only with --test-login");
+        if (rc < 0)
+            goto out;
+    }
     /* as an employee: the principal in the chosen (or first) organisation context */
     rc = kv_principal_for_person(db, p.id, org_cvr && *org_cvr ? org_cvr : "", &pr, err);
     if (rc == 0 && pr.kind != KV_PRINCIPAL_EMPLOYEE && pr.kind != KV_PRINCIPAL_COMPANY_USER) {
@@ -132,6 +150,11 @@ int kv_web_principal(struct kv_http_req *req, struct kv_principal *out,
     rc = kv_principal_for_person(db, s.person_id,
                                  strcmp(s.subject_type, "EMPLOYEE") == 0 ? s.org_cvr : "", out,
                                  err);
+    if (rc == 0 && !test_mode(req->hub)) {
+        /* a session made as a test person while the server ran with --test-login */
+        int t = kv_testdata_person_is_test(db, s.person_id, err);
+        rc = t > 0 ? kv_err_set(err, KV_EPERM, "a test person outside test mode") : t;
+    }
     if (rc == 0 && strcmp(s.subject_type, "CPR") == 0 && s.mailbox[0] &&
         strlen(s.mailbox) > 4 && s.mailbox[3] == ':') {
         /* a helper in the mailbox they switched to; an access that ended leaves them in
@@ -162,6 +185,14 @@ int kv_web_gate(const char *access, struct kv_http_req *req, struct kv_http_resp
     struct kv_web_ctx ctx;
     enum kv_authz_result d;
 
+    if (kv_authz_test_login_only(access) && !test_mode(req->hub)) {
+        /* the Testportal exists only with --test-login: elsewhere it is not there at all */
+        memset(out, 0, sizeof(*out));
+        kv_web_ctx_init(&ctx, req, resp);
+        kv_web_error(&ctx, 404);
+        kv_web_ctx_release(&ctx);
+        return KV_ENOTFOUND;
+    }
     if (kv_web_principal(req, out, NULL, &err) < 0)
         memset(out, 0, sizeof(*out)); /* KV_PRINCIPAL_NONE */
     d = kv_authz_decide(out, access, NULL);

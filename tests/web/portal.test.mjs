@@ -80,8 +80,8 @@ const cases = [
   }],
   ['every portal root works signed in', async ({ page, k, problems }) => {
     for (const [p, name] of [['/adgangsportal/', 'adgangsportal'],
-      ['/administrativ-adgang/', 'administrativ-adgang'], ['/rettighedsportal/', 'rettighedsportal'],
-      ['/testportal/', 'testportal']]) {
+      ['/administrativ-adgang/', 'administrativ-adgang'], ['/rettighedsportal/', 'rettighedsportal']]) {
+      // the Testportal is for employees with TEST_PORTAL: tests/web/testportal.test.mjs
       const r = await page.goto(k.url + p);
       assert(r.status() === 200 && new URL(page.url()).pathname === p, `${p} shown (${page.url()})`);
       await check(page, name, problems);
