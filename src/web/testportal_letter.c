@@ -75,6 +75,7 @@ struct vals {
     char *text; /* owned */
     int reply;
     const char *err[F_N];
+    const char *upload_err; /* the MeMo file form's one error */
 };
 
 static const char *msg_of(const char *code)
@@ -163,14 +164,23 @@ static void file_input(struct kv_web_portal_page *pg, const char *id, const char
                    "%m: </span>%m</span>",
                 id, N_("Error"), e);
     kv_html(h, "<input class=\"form-file-input\" type=\"file\" id=\"%a\" name=\"%a\" "
-               "accept=\"%a\"%t></div>\n",
-            id, name, accept, e ? " aria-invalid=\"true\"" : "");
+               "accept=\"%a\"",
+            id, name, accept);
+    if (hint || e) {
+        char by[96];
+        snprintf(by, sizeof(by), "%s%s%s%s%s", hint ? id : "", hint ? "-hint" : "",
+                 hint && e ? " " : "", e ? id : "", e ? "-error" : "");
+        kv_html(h, " aria-describedby=\"%a\"", by);
+    }
+    if (e)
+        kv_html(h, " aria-invalid=\"true\"");
+    kv_html(h, "></div>\n");
 }
 
 static void render(struct kv_web_portal_page *pg, const struct vals *v, int status)
 {
     struct kv_html *h = &pg->ctx.h;
-    const char *ids[F_N], *msgs[F_N];
+    const char *ids[F_N + 1], *msgs[F_N + 1];
     size_t n = 0, i;
 
     kv__tp_head(pg, N_("Send a test message"), KV__TP "/brev/ny");
@@ -179,6 +189,10 @@ static void render(struct kv_web_portal_page *pg, const struct vals *v, int stat
             ids[n] = CONTROL[i];
             msgs[n++] = v->err[i];
         }
+    if (v->upload_err) {
+        ids[n] = "tm-file";
+        msgs[n++] = v->upload_err;
+    }
     kv__tp_error_summary(pg, ids, msgs, n);
     kv_html(h, "<form method=\"post\" action=\"" KV__TP "/brev/ny\" "
                "enctype=\"multipart/form-data\" novalidate>");
@@ -259,7 +273,7 @@ static void render(struct kv_web_portal_page *pg, const struct vals *v, int stat
     kv_html(h, "</select></div>");
     file_input(pg, "tm-file", "memo", N_("MeMo file"),
                N_("A MeMo 1.1 or 1.2 XML file; its Sender must be your organisation."),
-               ".xml,application/xml,text/xml", NULL);
+               ".xml,application/xml,text/xml", v->upload_err);
     kv_html(h, "<button type=\"submit\" class=\"button button-secondary\">%m</button></form>\n",
             N_("Send the file"));
     kv_web_page_end(&pg->ctx, status, N_("Send a test message"));
@@ -462,11 +476,11 @@ int kv__tp_memo_upload(struct kv_http_req *req, struct kv_http_resp *resp)
         goto out;
     field_text(req, "system", v.system, sizeof(v.system));
     d = part(req, "memo", &len, NULL, 0);
-    if (sender_system(&pg, v.system, &sys) < 0)
-        v.err[F_SYSTEM] = msg_of("NO_SENDER_SYSTEM");
     if (!d || len == 0)
-        v.err[F_PDF] = msg_of("NO_FILE");
-    if (v.err[F_SYSTEM] || v.err[F_PDF]) {
+        v.upload_err = msg_of("NO_FILE");
+    if (sender_system(&pg, v.system, &sys) < 0)
+        v.upload_err = msg_of("NO_SENDER_SYSTEM");
+    if (v.upload_err) {
         snprintf(v.action_code, sizeof(v.action_code), "INFORMATION");
         render(&pg, &v, 400);
         goto out;

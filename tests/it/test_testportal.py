@@ -276,6 +276,9 @@ def test_memo_file_as_is(env, tmp_path):
         "csrf": (None, tove.csrf("/testportal/brev/ny")), "system": (None, sender["id"]),
         "memo": ("brev.xml", b"<not-memo/>", "application/xml")})
     assert r.status_code == 400 and 'id="refusal-code">MEMO_VALIDATION_FAILED<' in r.text
+    r = tove.post("/testportal/brev/memo", files={
+        "csrf": (None, tove.csrf("/testportal/brev/ny")), "system": (None, sender["id"])})
+    assert r.status_code == 400 and 'id="tm-file-error"' in r.text
 
 
 def test_clock_moves_forward(env):
