@@ -281,6 +281,30 @@ def test_memo_file_as_is(env, tmp_path):
     assert r.status_code == 400 and 'id="tm-file-error"' in r.text
 
 
+def test_pdf_letter_with_value_date(env):
+    """A PDF as the main document and a value date: stored with its bytes, awaiting the date;
+    a file that is not a PDF is a field error and nothing is sent."""
+    tove = Browser(env, TOVE)
+    create(tove, "borger", {"name": "Pdf Testesen", "number": "9903900777"})
+    sender = system(env, "sender")
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    r = tove.post("/testportal/brev/ny", files={
+        "csrf": (None, tove.csrf()), "system": (None, sender["id"]),
+        "recipient": (None, "9903900777"), "title": (None, "PDF-brev"),
+        "pdf": ("brev.pdf", pdf, "application/pdf"), "valueDate": (None, "2099-01-02")})
+    assert r.status_code == 200 and 'id="receipt-status">RECEIVED<' in r.text, r.text[:2000]
+    letter = re.search(r'id="receipt-uuid">([0-9a-f-]{36})<', r.text).group(1)
+    assert env.db.execute("SELECT state FROM letters WHERE message_uuid = ?",
+                          (letter,)).fetchone()[0] == "AWAITING_DELAY"
+    n = count(env, "SELECT COUNT(*) FROM letters")
+    r = tove.post("/testportal/brev/ny", files={
+        "csrf": (None, tove.csrf()), "system": (None, sender["id"]),
+        "recipient": (None, "9903900777"), "title": (None, "Ikke PDF"),
+        "pdf": ("brev.pdf", b"GIF89a...", "application/pdf")})
+    assert r.status_code == 400 and 'id="tl-pdf-error"' in r.text
+    assert count(env, "SELECT COUNT(*) FROM letters") == n
+
+
 def test_clock_moves_forward(env):
     tove = Browser(env, TOVE)
     before = tove.get("/testportal/").text
