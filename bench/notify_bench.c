@@ -15,7 +15,10 @@
  *             first set's leftovers and its own notices: the publication's letters/s next to
  *             the sender's, and whether publishing finished before the drain (it does not wait).
  *
- *   notify_bench [--letters N]
+ *   notify_bench [--letters N] [--db URL]
+ *
+ * --db URL: run on PostgreSQL (URL of an empty database or schema, as `kuvert serve --db`);
+ * default a temporary SQLite store.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -142,7 +145,7 @@ static void seed(struct kv_db *db, int64_t first, int64_t n, int64_t value_ms, i
                           " label, message_type, memo_version, body_sha256, body, size, state,"
                           " receipt_status, available_ms, created_ms) VALUES (?, ?, 'bench', '"
                           CVR "', 'Kommunen', 'CPR', ?, ?, 'Brev', 'DIGITALPOST', '1.2', 'x',"
-                          " X'00', 1, 'AWAITING_DELAY', 'RECEIVED', ?, 0)",
+                          " 'x', 1, 'AWAITING_DELAY', 'RECEIVED', ?, 0)",
                           &s, &err) < 0)
             die("prepare", &err);
         kv_stmt_bind_text(s, 1, uuid, -1);
@@ -236,6 +239,7 @@ int main(int argc, char **argv)
     struct drainer d;
     pthread_t th;
     char dir[] = "/tmp/kuvert-notify-bench-XXXXXX", url[64], cmd[128];
+    const char *db_url = NULL;
     int64_t n = 1000000, n2, value_ms, value2_ms, published, queued, t_seed;
     double t0, t1, t_pub, t_drain, t_pub2, pub2_end;
     int i;
@@ -243,8 +247,10 @@ int main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--letters") == 0 && i + 1 < argc)
             n = strtoll(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+            db_url = argv[++i];
         else {
-            fprintf(stderr, "usage: notify_bench [--letters N]\n");
+            fprintf(stderr, "usage: notify_bench [--letters N] [--db URL]\n");
             return 2;
         }
     }
@@ -267,14 +273,15 @@ int main(int argc, char **argv)
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/sms", info ? info->port : 0);
     if (!mkdtemp(dir))
         die("mkdtemp", NULL);
-    if (kv_store_open(dir, &st, &err) < 0 || kv_db_acquire(st, &db, &err) < 0)
+    if ((db_url ? kv_store_open_db(dir, db_url, &st, &err) : kv_store_open(dir, &st, &err)) < 0 ||
+        kv_db_acquire(st, &db, &err) < 0)
         die("store", &err);
     exec_or_die(db, "INSERT INTO orgs (cvr, name, created_ms) VALUES ('" CVR "', 'Kommunen', 0)");
     value_ms = kv_clock_copenhagen_midnight_ms(2030, 1, 2);
     value2_ms = kv_clock_copenhagen_midnight_ms(2030, 1, 3);
     printf("notify_bench: %lld letters to %lld citizens with one confirmed SMS channel each, "
-           "value date 2030-01-02; SMS gateway %s (in-process libmicrohttpd, 202 at once)\n",
-           (long long)n, (long long)n, url);
+           "value date 2030-01-02; %s; SMS gateway %s (in-process libmicrohttpd, 202 at once)\n",
+           (long long)n, (long long)n, kv_store_backend(st), url);
     fflush(stdout);
     t0 = now_s();
     seed(db, 0, n, value_ms, 1);
