@@ -213,18 +213,26 @@ struct chain_head {
     char hash[KV_SHA256_HEX_LEN + 1]; /* that event's hash (zeros: none) */
 };
 
-/* The chain-head cache of this thread (see kv_events_head_begin). */
+/* The chain-head cache of this thread (see kv_events_head_begin). During a run the head row
+ * of the partition held is not moved per append: the run's last head is written once, at
+ * kv_events_head_end. */
 struct head_cache {
     const struct kv_db *db; /* connection of the run, NULL when none */
-    int valid;              /* 1 when h is the head this transaction holds */
+    int held;               /* 1 when this transaction holds partition h.part */
+    int valid;              /* 1 when h is that partition's head (0 after a forget) */
+    int dirty;              /* 1 when the head row is behind h (or behind the events) */
     struct chain_head h;
 };
 static _Thread_local struct head_cache head;
 
+static const char SQL_HEAD_ROW[] = "SELECT pseq, seq, hash FROM event_chains WHERE part = ?";
+static const char SQL_PART_LAST[] =
+    "SELECT pseq, seq, hash FROM events WHERE part = ? AND seq > ? ORDER BY seq DESC LIMIT 1";
+
 void kv_events_head_begin(const struct kv_db *db)
 {
+    memset(&head, 0, sizeof(head));
     head.db = db;
-    head.valid = 0;
 }
 
 void kv_events_head_forget(const struct kv_db *db)
@@ -233,12 +241,77 @@ void kv_events_head_forget(const struct kv_db *db)
         head.valid = 0;
 }
 
-void kv_events_head_end(const struct kv_db *db)
+/* Reads the current head of partition h->part, which this transaction held: its row, or the
+ * newest event of this run beyond the row (the run moves the row only at its end). 1 when
+ * another transaction holds the partition now (this one has no event left there). */
+static int reload_head(struct kv_db *db, struct chain_head *h, struct kv_err *err)
 {
-    if (head.db == db) {
-        head.db = NULL;
-        head.valid = 0;
+    struct kv_stmt *s = NULL;
+    int rc, i;
+
+    for (i = 0; i < 2; i++) {
+        /* the row lock again: a savepoint rolled back may have released it */
+        rc = i ? kv_db_prepare(db, SQL_PART_LAST, &s, err)
+               : kv_db_prepare_skip_locked(db, SQL_HEAD_ROW, &s, err);
+        if (rc < 0)
+            return rc;
+        kv_stmt_bind_int64(s, 1, h->part);
+        if (i)
+            kv_stmt_bind_int64(s, 2, h->seq);
+        rc = kv_stmt_step(s, err);
+        if (rc == KV_ROW) {
+            const char *hh = kv_stmt_col_text(s, 2);
+
+            h->pseq = kv_stmt_col_int64(s, 0);
+            h->seq = kv_stmt_col_int64(s, 1);
+            snprintf(h->hash, sizeof(h->hash), "%s",
+                     hh && strlen(hh) == KV_SHA256_HEX_LEN ? hh : ZERO_HASH);
+        } else if (rc == KV_DONE && !i) {
+            /* held by another transaction now: the lock was taken inside the savepoint rolled
+             * back, with every event this run had put there */
+            kv_stmt_done(s);
+            return 1;
+        }
+        kv_stmt_done(s);
+        if (rc < 0)
+            return rc;
     }
+    return 0;
+}
+
+/* Writes h as its partition's head row. */
+static int move_head(struct kv_db *db, const struct chain_head *h, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db, SQL_MOVE_HEAD, &s, err);
+
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, h->pseq);
+    kv_stmt_bind_int64(s, 2, h->seq);
+    kv_stmt_bind_text(s, 3, h->hash, -1);
+    kv_stmt_bind_int64(s, 4, h->part);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+int kv_events_head_end(struct kv_db *db, struct kv_err *err)
+{
+    int rc = 0;
+
+    if (head.db != db)
+        return 0;
+    if (head.held && head.dirty) {
+        if (!head.valid)
+            rc = reload_head(db, &head.h, err);
+        if (rc == 0)
+            rc = move_head(db, &head.h, err);
+        else if (rc > 0) /* none of this run's events is left in the partition */
+            rc = 0;
+    }
+    memset(&head, 0, sizeof(head));
+    return rc;
 }
 
 /* This thread's place in the rotation of partitions: threads (of this process and, through
@@ -321,12 +394,28 @@ int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err 
     if (cached && head.valid) {
         h = head.h;
     } else {
-        rc = pick_head(db, &h, err);
-        if (rc < 0)
-            return rc;
+        rc = 1;
+        if (cached && head.held) { /* after a forget: still ours (0) or taken (1)? */
+            h = head.h;
+            rc = reload_head(db, &h, err);
+            if (rc < 0)
+                return rc;
+        }
+        if (rc > 0) {
+            if (cached)
+                head.held = head.dirty = 0;
+            rc = pick_head(db, &h, err);
+            if (rc < 0)
+                return rc;
+        }
     }
-    if (cached)
+    if (cached) {
         head.valid = 0; /* until this append has succeeded */
+        if (!head.held) {
+            head.held = 1;
+            head.h = h;
+        }
+    }
     rc = kv_db_next_value(db, "events_seq_seq", SQL_NEXT_SEQ, &r.seq, err);
     if (rc < 0)
         return rc;
@@ -366,25 +455,16 @@ int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err 
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
-    rc = kv_db_prepare(db, SQL_MOVE_HEAD, &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_int64(s, 1, r.pseq);
-    kv_stmt_bind_int64(s, 2, r.seq);
-    kv_stmt_bind_text(s, 3, hash, -1);
-    kv_stmt_bind_int64(s, 4, r.part);
-    rc = kv_stmt_step(s, err);
-    kv_stmt_done(s);
-    if (rc < 0)
-        return rc;
-    if (cached) {
-        head.h.part = r.part;
-        head.h.pseq = r.pseq;
-        head.h.seq = r.seq;
-        memcpy(head.h.hash, hash, sizeof(head.h.hash));
+    h.pseq = r.pseq;
+    h.seq = r.seq;
+    memcpy(h.hash, hash, sizeof(h.hash));
+    if (cached) { /* the row moves once, at kv_events_head_end */
+        head.h = h;
         head.valid = 1;
+        head.dirty = 1;
+        return 0;
     }
-    return 0;
+    return move_head(db, &h, err);
 }
 
 void kv__event_read_row(struct kv_stmt *s, struct row *r)

@@ -45,14 +45,16 @@ int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err 
 
 /* Chain-head cache for a run of appends by the calling thread on db inside ONE write
  * transaction (the writer's group commit): between begin and end, kv_events_append on db
- * takes seq and prev_hash of the next event from the event it appended last instead of
- * reading the head of the table. That is safe because the open write transaction excludes
- * every other writer. Call begin right after kv_db_begin, forget after any ROLLBACK TO a
- * savepoint taken inside the run, and end before COMMIT or ROLLBACK. db is borrowed (only
- * compared). */
+ * extends the partition it took first, from the event it appended last, without reading the
+ * head again, and moves the partition's head row (event_chains) once, at end, instead of per
+ * event. That is safe because the transaction holds that partition's head row. Call begin
+ * right after kv_db_begin, forget after any ROLLBACK TO a savepoint taken inside the run, and
+ * end before COMMIT (also before a ROLLBACK, where its write is undone anyway). end returns 0
+ * or the store error of writing the head row: then the transaction must not commit. db is
+ * borrowed (only compared by begin and forget). */
 void kv_events_head_begin(const struct kv_db *db);
 void kv_events_head_forget(const struct kv_db *db);
-void kv_events_head_end(const struct kv_db *db);
+int kv_events_head_end(struct kv_db *db, struct kv_err *err);
 
 struct kv_event_query {
     int64_t date_from_ms;     /* inclusive; 0 = unbounded */

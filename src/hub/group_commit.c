@@ -106,8 +106,11 @@ static void run_batch(struct kv_db *db, struct op *batch)
         }
         o->rc = rc;
     }
-    kv_events_head_end(db);
-    rc = kv_db_commit(db, &err);
+    rc = kv_events_head_end(db, &err); /* the chain's head row, once per batch */
+    if (rc == 0)
+        rc = kv_db_commit(db, &err);
+    else
+        kv_db_rollback(db);
     if (rc < 0)
         fail_all(batch, rc, &err);
 out:

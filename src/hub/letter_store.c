@@ -583,7 +583,7 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
     kv_events_head_begin(db);
     rc = store_pass(db, ls, n, 0, err);
     if (rc == PASS_RETRY) {
-        kv_events_head_end(db);
+        (void)kv_events_head_end(db, NULL); /* rolled back below */
         kv_db_rollback(db);
         for (i = 0; i < n; i++)
             ls[i]->outcome = was[i];
@@ -593,7 +593,10 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
         kv_events_head_begin(db);
         rc = store_pass(db, ls, n, 1, err);
     }
-    kv_events_head_end(db);
+    if (rc >= 0)
+        rc = kv_events_head_end(db, err);
+    else
+        (void)kv_events_head_end(db, NULL);
     if (rc < 0)
         goto fail_tx;
     rc = kv_db_commit(db, err);

@@ -152,7 +152,7 @@ static void test_documented_form_verifies(void **state)
     kv_events_head_begin(db);
     assert_int_equal(kv_events_append(db, &ev, NULL), 0);
     assert_int_equal(kv_events_append(db, &ev, NULL), 0);
-    kv_events_head_end(db);
+    assert_int_equal(kv_events_head_end(db, NULL), 0);
     assert_int_equal(kv_db_commit(db, NULL), 0);
     if (kv_events_verify(db, &n, &err) != 0)
         fail_msg("chain broken after appends: %s", err.msg);

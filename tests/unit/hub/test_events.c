@@ -539,6 +539,45 @@ static void test_concurrent_writers_use_other_partitions(void **state)
     assert_int_equal(n, 7);
 }
 
+/* The writer's run: the head row moves once, at the end; a savepoint rolled back in the
+ * middle (and one around the run's first append) leaves the chain intact. */
+static void test_run_moves_head_once(void **state)
+{
+    struct fx *f = *state;
+    struct kv_event ev = {"MESSAGE_READ", LETTER_B, "sys-1", "hub", NULL, NULL, 0};
+    int64_t n = 0, part, rows_seq;
+
+    assert_int_equal(kv_db_begin(f->db, NULL), 0);
+    kv_events_head_begin(f->db);
+    assert_int_equal(kv_db_savepoint(f->db, NULL), 0);
+    assert_int_equal(kv_events_append(f->db, &ev, NULL), 0); /* undone below */
+    assert_int_equal(kv_db_savepoint_rollback(f->db, NULL), 0);
+    kv_events_head_forget(f->db);
+    assert_int_equal(kv_events_append(f->db, &ev, NULL), 0);
+    assert_int_equal(kv_events_append(f->db, &ev, NULL), 0);
+    part = col_at(f, "SELECT part FROM events WHERE seq = (SELECT MAX(seq) FROM events) AND"
+                     " 1 = ?", 1);
+    /* not moved yet inside the run */
+    rows_seq = col_at(f, "SELECT seq FROM event_chains WHERE part = ?", part);
+    assert_true(rows_seq < col_at(f, "SELECT MAX(seq) FROM events WHERE 1 = ?", 1));
+    assert_int_equal(kv_db_savepoint(f->db, NULL), 0);
+    assert_int_equal(kv_events_append(f->db, &ev, NULL), 0);
+    assert_int_equal(kv_db_savepoint_rollback(f->db, NULL), 0);
+    kv_events_head_forget(f->db);
+    assert_int_equal(kv_events_append(f->db, &ev, NULL), 0);
+    assert_int_equal(kv_db_savepoint(f->db, NULL), 0);
+    assert_int_equal(kv_events_append(f->db, &ev, NULL), 0);
+    assert_int_equal(kv_db_savepoint_rollback(f->db, NULL), 0);
+    kv_events_head_forget(f->db); /* the run ends right after a forget */
+    assert_int_equal(kv_events_head_end(f->db, NULL), 0);
+    assert_int_equal(kv_db_commit(f->db, NULL), 0);
+    assert_int_equal(col_at(f, "SELECT seq FROM event_chains WHERE part = ?", part),
+                     col_at(f, "SELECT MAX(seq) FROM events WHERE part = ?", part));
+    if (kv_events_verify(f->db, &n, NULL) != 0)
+        fail_msg("run broke the chain");
+    assert_int_equal(n, 8);
+}
+
 /* Stored tags are shown with NgDP's catalogue: its own tags as they are, kuvert's mapped,
  * anything else UNKNOWN. */
 static void test_ngdp_tags(void **state)
@@ -579,6 +618,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_partition_tail_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers_use_other_partitions, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_run_moves_head_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
