@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT
  *
  * writer.c: the group-commit writer (see writer.h). A mutex-guarded FIFO of jobs (one job =
- * the letters of one request, waiting on its own condition variable); the writer thread takes
- * all queued jobs up to KV_WRITER_BATCH_MAX letters, runs kv_letters_store_batch on its own
- * connection, then signals every job of the batch. Because the batch is whatever queued up
+ * the letters of one request, waiting on its own semaphore); the writer thread takes all
+ * queued jobs up to KV_WRITER_BATCH_MAX letters, runs kv_letters_store_batch on its own
+ * connection, then posts every job of the batch. Hand-offs do not hold the mutex while they
+ * wake a thread: a handler woken by a condition variable signalled under the mutex had first
+ * to wait for the writer to let go of it (a second futex sleep and wake per letter, seen in
+ * the profiles of docs/send-api.md), so a job's result is posted on a semaphore after the
+ * mutex is released, and the writer is woken after the job is queued and the mutex released. Because the batch is whatever queued up
  * while the previous COMMIT was being fsynced, the batch size adapts to load by itself: one
  * letter when idle (no added latency), hundreds under a burst.
  */
 #include "hub/writer.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,10 +30,9 @@
 struct job {
     struct kv_letter **letters; /* borrowed */
     size_t n;                   /* count */
-    int done;                   /* set under the writer's mutex */
-    int rc;                     /* transaction result */
+    int rc;                     /* transaction result (written before done is posted) */
     struct kv_err err;          /* detail of rc */
-    pthread_cond_t cond;        /* signalled when done */
+    sem_t done;                 /* posted once by the writer when rc and the letters are set */
     struct job *next;           /* queue link */
 };
 
@@ -146,14 +151,13 @@ static void *writer_main(void *arg)
         if (rc == 0)
             w->batches++;
         w->stored += n;
+        pthread_mutex_unlock(&w->mu);
         for (j = batch; j; j = next) {
-            next = j->next;
+            next = j->next; /* j lives on its waiter's stack: gone once posted */
             j->rc = rc;
             j->err = err;
-            j->done = 1;
-            pthread_cond_signal(&j->cond);
+            sem_post(&j->done);
         }
-        pthread_mutex_unlock(&w->mu);
     }
     if (db)
         kv_db_release(db);
@@ -217,11 +221,11 @@ int kv_letter_writer_run(struct kv_letter_writer *w, struct kv_letter **letters,
         memset(&j, 0, sizeof(j));
         j.letters = letters + off;
         j.n = take;
-        pthread_cond_init(&j.cond, NULL);
+        sem_init(&j.done, 0, 0);
         pthread_mutex_lock(&w->mu);
         if (w->stopping) {
             pthread_mutex_unlock(&w->mu);
-            pthread_cond_destroy(&j.cond);
+            sem_destroy(&j.done);
             return kv_err_set(err, KV_EINVAL, "the letter writer is stopping");
         }
         if (w->tail)
@@ -230,11 +234,12 @@ int kv_letter_writer_run(struct kv_letter_writer *w, struct kv_letter **letters,
             w->head = &j;
         w->tail = &j;
         w->depth += take;
-        pthread_cond_signal(&w->wake);
-        while (!j.done)
-            pthread_cond_wait(&j.cond, &w->mu);
         pthread_mutex_unlock(&w->mu);
-        pthread_cond_destroy(&j.cond);
+        /* no wake-up is lost: the writer looks at the queue under the mutex before it waits */
+        pthread_cond_signal(&w->wake);
+        while (sem_wait(&j.done) != 0 && errno == EINTR)
+            ;
+        sem_destroy(&j.done);
         if (j.rc < 0 && rc == 0) {
             rc = j.rc;
             if (err)
