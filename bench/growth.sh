@@ -19,7 +19,7 @@
 #   BENCH_SCALE=1M     10 k, 100 k, 1 M
 #   BENCH_SCALE=10M    10 k, 100 k, 1 M, 10 M: PostgreSQL needs about 45 GB of disk at 10 M
 #                      (4.5 KB a letter with its receipt, three events and indexes) and the
-#                      fill about 40 min on a busy 2-core machine; SQLite about 6 KB a letter,
+#                      fill about an hour on a busy 2-core machine; SQLite as much again,
 #                      so it stops at BENCH_GROWTH_SQLITE_MAX (default 1000000) unless raised
 #   BENCH_GROWTH_BACKENDS="sqlite postgresql"  (default; BENCH_PG=0 drops postgresql)
 #   BENCH_GROWTH_KEEP=1  keep the last store (and its cluster) and print where, for EXPLAIN;

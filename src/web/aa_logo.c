@@ -230,23 +230,56 @@ int kv__logo_png(struct kv_http_req *req, struct kv_http_resp *resp)
     return 0;
 }
 
-void kv__web_logo_img(struct kv_html *h, struct kv_db *db, const char *cvr)
+void kv__web_logo_img_memo(struct kv_html *h, struct kv_db *db, const char *cvr,
+                           struct kv__web_logo_memo *memo)
 {
     struct kv_logo lg;
     struct kv_err err = {0, ""};
-    int w, ht = 24;
+    int w, ht = 24, i, have;
+    const char *sha;
 
-    if (!cvr_ok(cvr) || kv_logo_get(db, cvr, 0, &lg, &err) < 0 || lg.height <= 0)
+    if (!cvr_ok(cvr))
         return;
-    w = (int)((long)lg.width * ht / lg.height);
-    if (w > 96) {
-        w = 96;
-        ht = (int)((long)lg.height * w / lg.width);
-        if (ht < 1)
-            ht = 1;
+    for (i = 0; memo && i < memo->n && strcmp(memo->e[i].cvr, cvr) != 0; i++)
+        ;
+    if (memo && i < memo->n) { /* looked up before on this page */
+        if (!memo->e[i].have)
+            return;
+        w = memo->e[i].w;
+        ht = memo->e[i].h;
+        sha = memo->e[i].sha256;
+    } else {
+        have = kv_logo_get(db, cvr, 0, &lg, &err) == 0 && lg.height > 0;
+        if (have) {
+            w = (int)((long)lg.width * ht / lg.height);
+            if (w > 96) {
+                w = 96;
+                ht = (int)((long)lg.height * w / lg.width);
+                if (ht < 1)
+                    ht = 1;
+            }
+        }
+        if (memo && memo->n < KV_WEB_LOGO_MEMO) {
+            i = memo->n++;
+            snprintf(memo->e[i].cvr, sizeof(memo->e[i].cvr), "%s", cvr);
+            memo->e[i].have = have;
+            if (have) {
+                memo->e[i].w = w;
+                memo->e[i].h = ht;
+                snprintf(memo->e[i].sha256, sizeof(memo->e[i].sha256), "%s", lg.sha256);
+            }
+        }
+        if (!have)
+            return;
+        sha = lg.sha256;
     }
     /* decorative: the sender's name is written next to it */
     kv_html(h, "<img class=\"sender-logo\" src=\"/logo/%q?v=%q\" alt=\"\" width=\"%d\" "
                "height=\"%d\"> ",
-            cvr, lg.sha256, w, ht);
+            cvr, sha, w, ht);
+}
+
+void kv__web_logo_img(struct kv_html *h, struct kv_db *db, const char *cvr)
+{
+    kv__web_logo_img_memo(h, db, cvr, NULL);
 }

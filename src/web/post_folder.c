@@ -327,6 +327,7 @@ int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp)
     const char *fra = kv_http_req_query(req, "fra"), *til = kv_http_req_query(req, "til");
     const char *mk = kv_http_req_query(req, "markeret");
     json_t *list = NULL, *it;
+    struct kv__web_logo_memo logos = {0};
     size_t i;
     int sent, filtered;
 
@@ -481,7 +482,8 @@ int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp)
                         uuid ? uuid : "", label);
             kv_html(h, "<td>");
             if (!sent) /* the sending organisation's logo beside its name */
-                kv__web_logo_img(h, pp.db, json_string_value(json_object_get(who, "id")));
+                kv__web_logo_img_memo(h, pp.db, json_string_value(json_object_get(who, "id")),
+                                      &logos);
             kv_html(h, "%t</td><td>%t</td><td>%m", wl, when, read ? N_("Read") : N_("Unread"));
             if (flag)
                 kv_html(h, " · <span class=\"letter-flag\">&#9873; %m</span>", N_("Flagged"));

@@ -5,6 +5,7 @@ deletes; a file is accepted only when libpng decodes all of it within 1 MB and 1
 every refusal says why next to the field; /logo/{cvr} serves it as image/png with an ETag and
 caching headers; recipients see it beside the sender's name in /post/."""
 import re
+import uuid as uuid_mod
 import struct
 import zlib
 
@@ -80,6 +81,24 @@ def test_upload_preview_serve_and_delete(lg):
     uuid = re.search(r'href="/post/brev/([0-9a-f-]{36})"', folder.text).group(1)
     letter = srv.get("/post/brev/" + uuid)
     assert 'class="sender-logo" src="/logo/12345678?v=' in letter.text
+    # two more letters from Kommunen: every row carries the logo (kv__web_logo_img_memo looks it
+    # up once per page and reuses it for the later rows)
+    con = db_connect(d)
+    for _ in range(2):
+        con.execute(
+            "INSERT INTO letters (message_uuid, transmission_id, sender_system, sender_cvr,"
+            " sender_label, recipient_type, recipient_id, mailbox_id, label, message_type,"
+            " memo_version, body_sha256, body, size, state, receipt_status, available_ms,"
+            " created_ms, folder) SELECT ?, transmission_id, sender_system, sender_cvr,"
+            " sender_label, recipient_type, recipient_id, mailbox_id, label, message_type,"
+            " memo_version, body_sha256, body, size, state, receipt_status, available_ms,"
+            " created_ms, folder FROM letters WHERE message_uuid = ?",
+            (str(uuid_mod.uuid4()), uuid))
+    con.commit()
+    con.close()
+    folder = srv.get("/post/")
+    assert folder.text.count('href="/post/brev/') == 3
+    assert folder.text.count('class="sender-logo" src="/logo/12345678?v=') == 3
     # delete
     srv.session.cookies.clear()
     sign_in(srv, SOEREN)
