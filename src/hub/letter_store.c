@@ -11,6 +11,7 @@
  */
 #include "hub/letters.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,8 +285,8 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
                        "sender_cvr, sender_label, recipient_type, recipient_id, mailbox_id, "
                        "message_id, label, message_type, memo_version, body_sha256, body, size, "
                        "state, receipt_status, error_code, error_message, available_ms, "
-                       "created_ms, sender_mailbox_id, legal_notification) "
-                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                       "created_ms, sender_mailbox_id, legal_notification, contact_point_id) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                        &s, err);
     if (rc < 0)
         return rc;
@@ -321,6 +322,19 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
     else
         kv_stmt_bind_null(s, 22);
     kv_stmt_bind_int64(s, 23, l->legal ? 1 : 0);
+    /* the contact point named, for a letter in an organisation's mailbox: an employee whose
+     * MESSAGE_BASIC is narrowed sees only its points' letters (migration 051) */
+    if (r->mailbox_id && l->contact_point_id[0]) {
+        char cp[sizeof(l->contact_point_id)];
+        size_t i;
+
+        for (i = 0; l->contact_point_id[i] && i + 1 < sizeof(cp); i++)
+            cp[i] = (char)tolower((unsigned char)l->contact_point_id[i]);
+        cp[i] = '\0';
+        kv_stmt_bind_text(s, 24, cp, -1);
+    } else {
+        kv_stmt_bind_null(s, 24);
+    }
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
         *out_id = kv_stmt_col_int64(s, 0);

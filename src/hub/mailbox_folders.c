@@ -24,16 +24,25 @@ int kv_mbox_counts(struct kv_db *db, const struct kv_mbox_owner *owner,
 
     memset(out, 0, sizeof(*out));
     rc = kv_db_prepare(db,
-                       /* kept by triggers on letters (migration 037) */
-                       "SELECT c.folder, c.total, c.unread "
-                       "FROM mailbox_counts c JOIN mailboxes m ON m.id = c.mailbox_id "
-                       "WHERE m.owner_type = ? AND m.owner_id = ? "
-                       "AND c.folder IN ('inbox', 'deleted')",
+                       owner->narrowed
+                           /* per contact point, kept by triggers on letters (migration 051) */
+                           ? "SELECT c.folder, SUM(c.total), SUM(c.unread) "
+                             "FROM mailbox_point_counts c JOIN mailboxes m "
+                             "ON m.id = c.mailbox_id WHERE m.owner_type = ? AND m.owner_id = ? "
+                             "AND c.folder IN ('inbox', 'deleted') AND c.contact_point_id IN "
+                             KV_MBOX_POINTS_IN " GROUP BY c.folder"
+                           /* kept by triggers on letters (migration 037) */
+                           : "SELECT c.folder, c.total, c.unread "
+                             "FROM mailbox_counts c JOIN mailboxes m ON m.id = c.mailbox_id "
+                             "WHERE m.owner_type = ? AND m.owner_id = ? "
+                             "AND c.folder IN ('inbox', 'deleted')",
                        &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_text(s, 1, owner->type, -1);
     kv_stmt_bind_text(s, 2, owner->id, -1);
+    if (owner->narrowed)
+        kv_mbox_bind_points(s, 3, owner);
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
         const char *f = kv_stmt_col_text(s, 0);
         int deleted = f && strcmp(f, KV_MBOX_FOLDER_DELETED) == 0;
@@ -42,8 +51,8 @@ int kv_mbox_counts(struct kv_db *db, const struct kv_mbox_owner *owner,
         *(deleted ? &out->deleted_unread : &out->inbox_unread) = kv_stmt_col_int64(s, 2);
     }
     kv_stmt_done(s);
-    if (rc < 0)
-        return rc;
+    if (rc < 0 || owner->narrowed) /* a narrowed view has no "sent" */
+        return rc < 0 ? rc : 0;
     rc = kv_db_prepare(db,
                        "SELECT COUNT(*) FROM letters l JOIN mailboxes m "
                        "ON m.id = l.sender_mailbox_id WHERE m.owner_type = ? AND m.owner_id = ?",

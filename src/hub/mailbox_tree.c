@@ -55,8 +55,8 @@ static int mailbox_id(struct kv_db *db, const struct kv_mbox_owner *owner, int64
 }
 
 /* All folders of mailbox mid, unordered, with counts; *n_out entries. */
-static int load_all(struct kv_db *db, int64_t mid, struct kv_mbox_folder **out, size_t *n_out,
-                    struct kv_err *err)
+static int load_all(struct kv_db *db, const struct kv_mbox_owner *owner, int64_t mid,
+                    struct kv_mbox_folder **out, size_t *n_out, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     struct kv_mbox_folder *v = NULL;
@@ -66,14 +66,26 @@ static int load_all(struct kv_db *db, int64_t mid, struct kv_mbox_folder **out, 
     *out = NULL;
     *n_out = 0;
     rc = kv_db_prepare(db,
-                       "SELECT f.id, f.parent_id, f.name, COALESCE(c.total, 0), "
-                       "COALESCE(c.unread, 0) FROM mailbox_folders f "
-                       "LEFT JOIN mailbox_counts c ON c.mailbox_id = f.mailbox_id "
-                       "AND c.folder = 'f' || f.id WHERE f.mailbox_id = ? ORDER BY f.name, f.id",
+                       owner && owner->narrowed
+                           /* a narrowed view counts its contact points' letters only */
+                           ? "SELECT f.id, f.parent_id, f.name, COALESCE(c.total, 0), "
+                             "COALESCE(c.unread, 0) FROM mailbox_folders f "
+                             "LEFT JOIN (SELECT folder, SUM(total) AS total, SUM(unread) AS "
+                             "unread FROM mailbox_point_counts WHERE mailbox_id = ? AND "
+                             "contact_point_id IN " KV_MBOX_POINTS_IN " GROUP BY folder) c "
+                             "ON c.folder = 'f' || f.id WHERE f.mailbox_id = ? "
+                             "ORDER BY f.name, f.id"
+                           : "SELECT f.id, f.parent_id, f.name, COALESCE(c.total, 0), "
+                             "COALESCE(c.unread, 0) FROM mailbox_folders f "
+                             "LEFT JOIN mailbox_counts c ON c.mailbox_id = f.mailbox_id "
+                             "AND c.folder = 'f' || f.id WHERE f.mailbox_id = ? "
+                             "ORDER BY f.name, f.id",
                        &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_int64(s, 1, mid);
+    if (owner && owner->narrowed)
+        kv_stmt_bind_int64(s, kv_mbox_bind_points(s, 2, owner), mid);
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
         if (n == cap) {
             cap = cap ? 2 * cap : 16;
@@ -116,13 +128,13 @@ static void order(const struct kv_mbox_folder *in, size_t n, int64_t parent, int
     }
 }
 
-static int tree(struct kv_db *db, int64_t mid, struct kv_mbox_folder **out, size_t *n_out,
-                struct kv_err *err)
+static int tree(struct kv_db *db, const struct kv_mbox_owner *owner, int64_t mid,
+                struct kv_mbox_folder **out, size_t *n_out, struct kv_err *err)
 {
     struct kv_mbox_folder *all = NULL, *v;
     size_t n = 0, k = 0, i;
     char *used;
-    int rc = load_all(db, mid, &all, &n, err);
+    int rc = load_all(db, owner, mid, &all, &n, err);
 
     *out = NULL;
     *n_out = 0;
@@ -155,7 +167,7 @@ int kv_mbox_folders(struct kv_db *db, const struct kv_mbox_owner *owner,
     *n_out = 0;
     if (rc == KV_ENOTFOUND)
         return 0;
-    return rc < 0 ? rc : tree(db, mid, out, n_out, err);
+    return rc < 0 ? rc : tree(db, owner, mid, out, n_out, err);
 }
 
 static const struct kv_mbox_folder *find(const struct kv_mbox_folder *v, size_t n, int64_t id)
@@ -252,7 +264,7 @@ static int begin(struct kv_db *db, const struct kv_mbox_owner *owner, int64_t *m
         return rc;
     rc = mailbox_id(db, owner, mid, err);
     if (rc == 0)
-        rc = tree(db, *mid, v, n, err);
+        rc = tree(db, NULL, *mid, v, n, err); /* the rules see every letter */
     if (rc < 0)
         kv_db_rollback(db);
     return rc;

@@ -92,6 +92,20 @@ static const char SQL_LIST_RECEIVED[] =
     "     OR LOWER(l.sender_label) LIKE LOWER(?) ESCAPE '!') "
     "AND (? = 0 OR l.flagged = 1) AND " SORT_KEY " >= ? AND " SORT_KEY " < ? "
     "ORDER BY " SORT_KEY " DESC, l.id DESC LIMIT ?";
+static const char SQL_LIST_RECEIVED_N[] =
+    "SELECT l.message_uuid, l.label, l.sender_cvr, l.sender_label, "
+    "l.created_ms, " SORT_KEY ", l.read_ms, l.folder, l.size, l.id, l.flagged "
+    "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
+    "WHERE m.owner_type = ? AND m.owner_id = ? AND l.state = 'AVAILABLE' "
+    "AND l.folder <> 'purged' AND (? = 0 OR l.folder = ?) "
+    "AND (? < 0 OR (? = 1 AND l.read_ms IS NULL) "
+    "     OR (? = 0 AND l.read_ms IS NOT NULL)) "
+    "AND (? = 0 OR " SORT_KEY " < ? OR (" SORT_KEY " = ? AND l.id < ?)) "
+    "AND (? = '' OR LOWER(l.label) LIKE LOWER(?) ESCAPE '!' "
+    "     OR LOWER(l.sender_label) LIKE LOWER(?) ESCAPE '!') "
+    "AND (? = 0 OR l.flagged = 1) AND " SORT_KEY " >= ? AND " SORT_KEY " < ? "
+    "AND l.contact_point_id IN " KV_MBOX_POINTS_IN " "
+    "ORDER BY " SORT_KEY " DESC, l.id DESC LIMIT ?";
 
 /* One folder of received letters (the usual page): read in the order of the index
  * letters_mailbox_page (migration 037) from the cursor on, so a page costs the same at any
@@ -105,7 +119,7 @@ static const char SQL_LIST_RECEIVED[] =
  * a planner uses only when the query says flagged = 1 literally. Binds: owner type, owner id,
  * folder, unread x3, cursor key, cursor key and id (INT64_MAX for the first page), text,
  * like x2, from, limit. */
-#define SQL_LIST_FOLDER_(extra)                                                                \
+#define SQL_LIST_FOLDER_(extra, narrow)                                                        \
     "SELECT l.message_uuid, l.label, l.sender_cvr, l.sender_label, "                           \
     "l.created_ms, " SORT_KEY ", l.read_ms, l.folder, l.size, l.id, l.flagged "                \
     "FROM letters l "                                                                          \
@@ -116,10 +130,27 @@ static const char SQL_LIST_RECEIVED[] =
     "AND " SORT_KEY " <= ? AND (" SORT_KEY ", l.id) < (?, ?) "                                \
     "AND (? = '' OR LOWER(l.label) LIKE LOWER(?) ESCAPE '!' "                                  \
     "     OR LOWER(l.sender_label) LIKE LOWER(?) ESCAPE '!') "                                 \
-    "AND " SORT_KEY " >= ? "                                                                   \
+    "AND " SORT_KEY " >= ? " narrow                                                            \
     "ORDER BY " SORT_KEY " DESC, l.id DESC LIMIT ?"
-static const char SQL_LIST_FOLDER[] = SQL_LIST_FOLDER_("");
-static const char SQL_LIST_FOLDER_FLAGGED[] = SQL_LIST_FOLDER_("AND l.flagged = 1 ");
+#define NARROW "AND l.contact_point_id IN " KV_MBOX_POINTS_IN " "
+static const char SQL_LIST_FOLDER[] = SQL_LIST_FOLDER_("", "");
+static const char SQL_LIST_FOLDER_FLAGGED[] = SQL_LIST_FOLDER_("AND l.flagged = 1 ", "");
+/* An employee's narrowed view: the same walk of the folder's index, keeping the letters of
+ * their contact points (a page reads the folder's entries until it has 21 of them). */
+static const char SQL_LIST_FOLDER_N[] = SQL_LIST_FOLDER_("", NARROW);
+static const char SQL_LIST_FOLDER_FLAGGED_N[] = SQL_LIST_FOLDER_("AND l.flagged = 1 ", NARROW);
+
+int kv_mbox_bind_points(struct kv_stmt *s, int first, const struct kv_mbox_owner *owner)
+{
+    size_t i;
+
+    for (i = 0; i < KV_MBOX_POINTS_MAX; i++)
+        if (i < owner->n_points)
+            kv_stmt_bind_text(s, first + (int)i, owner->points[i], -1);
+        else
+            kv_stmt_bind_null(s, first + (int)i);
+    return first + KV_MBOX_POINTS_MAX;
+}
 
 const char *kv__mbox_list_folder_sql(int flagged)
 {
@@ -186,7 +217,12 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
             k = q->to_ms;
             id = 0;
         }
-        rc = kv_db_prepare(db, q->flagged ? SQL_LIST_FOLDER_FLAGGED : SQL_LIST_FOLDER, &s, err);
+        rc = kv_db_prepare(db,
+                           owner->narrowed ? (q->flagged ? SQL_LIST_FOLDER_FLAGGED_N
+                                                         : SQL_LIST_FOLDER_N)
+                                           : (q->flagged ? SQL_LIST_FOLDER_FLAGGED
+                                                         : SQL_LIST_FOLDER),
+                           &s, err);
         if (rc < 0)
             return rc;
         kv_stmt_bind_text(s, 1, owner->type, -1);
@@ -202,10 +238,21 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
         kv_stmt_bind_text(s, 11, like, -1);
         kv_stmt_bind_text(s, 12, like, -1);
         kv_stmt_bind_int64(s, 13, q->from_ms);
-        kv_stmt_bind_int64(s, 14, (int64_t)q->limit + 1);
+        kv_stmt_bind_int64(s, owner->narrowed ? kv_mbox_bind_points(s, 14, owner) : 14,
+                           (int64_t)q->limit + 1);
         goto rows;
     }
-    rc = kv_db_prepare(db, sent ? SQL_LIST_SENT : SQL_LIST_RECEIVED, &s, err);
+    if (sent && owner->narrowed) { /* a narrowed view has no "sent" */
+        o = json_object();
+        json_object_set_new(o, "items", json_array());
+        json_object_set_new(o, "nextCursor", json_null());
+        *out = o;
+        return 0;
+    }
+    rc = kv_db_prepare(db,
+                       sent ? SQL_LIST_SENT
+                            : owner->narrowed ? SQL_LIST_RECEIVED_N : SQL_LIST_RECEIVED,
+                       &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_text(s, 1, owner->type, -1);
@@ -225,7 +272,8 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
     kv_stmt_bind_int64(s, 15, q->flagged ? 1 : 0);
     kv_stmt_bind_int64(s, 16, q->from_ms);
     kv_stmt_bind_int64(s, 17, q->to_ms ? q->to_ms : INT64_MAX);
-    kv_stmt_bind_int64(s, 18, (int64_t)q->limit + 1);
+    kv_stmt_bind_int64(s, !sent && owner->narrowed ? kv_mbox_bind_points(s, 18, owner) : 18,
+                       (int64_t)q->limit + 1);
 rows:
     items = json_array();
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
@@ -289,6 +337,14 @@ static const char SQL_LOAD_RECEIVED[] =
     "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
     "WHERE l.message_uuid = ? AND m.owner_type = ? AND m.owner_id = ? "
     "AND l.state = 'AVAILABLE' AND l.folder <> 'purged'";
+static const char SQL_LOAD_RECEIVED_N[] =
+    "SELECT l.id, l.message_uuid, l.sender_system, l.sender_cvr, "
+    "l.sender_label, l.label, l.folder, l.created_ms, " SORT_KEY ", "
+    "l.read_ms, l.size, l.flagged, l.legal_notification, l.legally_notified_ms "
+    "FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
+    "WHERE l.message_uuid = ? AND m.owner_type = ? AND m.owner_id = ? "
+    "AND l.state = 'AVAILABLE' AND l.folder <> 'purged' "
+    "AND l.contact_point_id IN " KV_MBOX_POINTS_IN;
 static const char SQL_LOAD_SENT[] =
     "SELECT l.id, l.message_uuid, l.sender_system, l.sender_cvr, "
     "l.sender_label, l.label, 'sent', l.created_ms, l.created_ms, "
@@ -310,6 +366,8 @@ static int load_row(struct kv_db *db, const char *sql, const struct kv_mbox_owne
     kv_stmt_bind_text(s, 1, lower, -1);
     kv_stmt_bind_text(s, 2, owner->type, -1);
     kv_stmt_bind_text(s, 3, owner->id, -1);
+    if (sql == SQL_LOAD_RECEIVED_N)
+        kv_mbox_bind_points(s, 4, owner);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
         const char *t;
@@ -353,8 +411,9 @@ int kv_mbox_letter_load(struct kv_db *db, const struct kv_mbox_owner *owner, con
     for (i = 0; i < 36; i++)
         lower[i] = (char)tolower((unsigned char)uuid[i]);
     lower[36] = '\0';
-    rc = load_row(db, SQL_LOAD_RECEIVED, owner, lower, with_body, out, err);
-    if (rc == KV_DONE) {
+    rc = load_row(db, owner->narrowed ? SQL_LOAD_RECEIVED_N : SQL_LOAD_RECEIVED, owner, lower,
+                  with_body, out, err);
+    if (rc == KV_DONE && !owner->narrowed) { /* a narrowed view has no "sent" */
         rc = load_row(db, SQL_LOAD_SENT, owner, lower, with_body, out, err);
         out->sent = rc == KV_ROW;
     }

@@ -41,12 +41,27 @@ struct kv_db;
 
 /* The caller: a mailbox owner, or a helper acting in the owner's mailbox with read or
  * read-write access (identity/rights.h; who may is decided before these functions run). */
+#define KV_MBOX_POINTS_MAX 32 /* contact points of a narrowed view */
 struct kv_mbox_owner {
     char type[4];       /* "CPR" | "CVR" */
     char id[11];        /* the number */
     char rep_cpr[11];   /* a helper acting for the owner: their CPR; "" = the owner acts */
     char rep_name[257]; /* the helper's name (letters they write name them, mailbox_send.h) */
+    /* An employee whose MESSAGE_BASIC is narrowed to contact groups or points
+     * (identity/rights.h kv_rights_mailbox_scope): narrowed = 1 and only letters whose
+     * letters.contact_point_id is one of points[] are listed, loaded and counted (counts from
+     * mailbox_point_counts, migration 051); "sent" is empty. 0: the whole mailbox. */
+    int narrowed;
+    size_t n_points;
+    char points[KV_MBOX_POINTS_MAX][37];
 };
+/* The IN list of a narrowed query: KV_MBOX_POINTS_MAX placeholders. */
+#define KV_MBOX_POINTS_IN                                                                      \
+    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+struct kv_stmt;
+/* Binds owner's points (NULL for the unused slots) from parameter first on; returns the next
+ * parameter index. */
+int kv_mbox_bind_points(struct kv_stmt *s, int first, const struct kv_mbox_owner *owner);
 
 /* Event actor of what owner does: "cpr:<helper>" when a helper acts, else "cpr:<n>" /
  * "cvr:<n>" of the owner. The subject of those events is always the owner

@@ -147,6 +147,19 @@ int kv_rights_load(struct kv_db *db, int64_t person_id, const char *cvr, int64_t
  * 0 none, at now_ms. */
 int kv_rights_mailbox_level(struct kv_db *db, int64_t person_id, const char *owner_type,
                             const char *owner_id, int64_t now_ms, int *out, struct kv_err *err);
+/* The part of organisation cvr's mailbox person may see at now_ms (mailbox_scope.c): when
+ * every active MESSAGE_BASIC they hold there (directly or through a user group) is narrowed
+ * to a contact group or point, narrowed = 1 and points[] are the contact points named and
+ * those of the groups named and their sub-groups (at most KV_SCOPE_POINTS_MAX; more stay
+ * hidden); one unnarrowed MESSAGE_BASIC gives narrowed = 0 (the whole mailbox). */
+#define KV_SCOPE_POINTS_MAX 32
+struct kv_mailbox_scope {
+    int narrowed;
+    size_t n;
+    char points[KV_SCOPE_POINTS_MAX][37];
+};
+int kv_rights_mailbox_scope(struct kv_db *db, int64_t person_id, const char *cvr,
+                            int64_t now_ms, struct kv_mailbox_scope *out, struct kv_err *err);
 /* Persons holding the organisation's rettighedsadministrator right without end date. */
 int kv_rights_count_admins(struct kv_db *db, const char *cvr, int64_t *out, struct kv_err *err);
 

@@ -147,6 +147,24 @@ int kv__post_begin(struct kv__post *pp, struct kv_http_req *req, struct kv_http_
         kv_web_error(&pp->ctx, 500);
         return 0;
     }
+    if ((p->kind == KV_PRINCIPAL_EMPLOYEE || p->kind == KV_PRINCIPAL_COMPANY_USER) &&
+        strcmp(pp->owner.type, "CVR") == 0) {
+        /* an employee whose MESSAGE_BASIC names contact groups or points sees their letters
+         * only: every list, count and letter below is narrowed (hub/mailbox_view.h) */
+        struct kv_mailbox_scope scope;
+        size_t i;
+
+        if (kv_rights_mailbox_scope(pp->db, p->person_id, pp->owner.id, kv_clock_now_ms(),
+                                    &scope, &err) < 0) {
+            kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
+            kv_web_error(&pp->ctx, 500);
+            return 0;
+        }
+        pp->owner.narrowed = scope.narrowed;
+        for (i = 0; i < scope.n && i < KV_MBOX_POINTS_MAX; i++)
+            snprintf(pp->owner.points[i], sizeof(pp->owner.points[i]), "%s", scope.points[i]);
+        pp->owner.n_points = i;
+    }
     return 1;
 }
 

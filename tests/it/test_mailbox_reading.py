@@ -389,3 +389,62 @@ def test_forward_to_an_authority_and_by_email(post):
     assert len(post.db.execute("SELECT 1 FROM mail_outbox WHERE kind = 'MAILBOX_FORWARD'")
                .fetchall()) == 1
     assert "videresendte et brev til en myndighed" in jens.get("/post/aktivitet").text
+
+
+def test_authority_mailbox_narrowed_to_contact_points(post):
+    bager = "33445566"                     # demo: a CVR mailbox that letters are delivered to
+    post.cli(["org", "add", "--cvr", bager, "--name", "Bageriet ApS"], json_out=False)
+    # a recipient system that is not active yet: letters to the points land in the mailbox
+    sid = post.cli(["system", "add", "--org", bager, "--kind", "recipient", "--name",
+                    "Kommende", "--active-from", "2099-01-01"])["id"]
+    pa = post.cli(["contact-point", "add", "--org", bager, "--name", "Salg",
+                   "--system", sid])["id"]
+    pb = post.cli(["contact-point", "add", "--org", bager, "--name", "Løn",
+                   "--system", sid])["id"]
+    org = setup_org(post, "29189988", "Indberetningsstyrelsen")
+
+    def to_point(label, point):
+        uuid, xml = letter_xml(org["cvr"], bager, recipient_type="CVR", label=label)
+        if point:
+            xml = xml.replace(b"</memo:idType></memo:Recipient>",
+                              ("</memo:idType><memo:ContactPoint><memo:contactPointID>%s"
+                               "</memo:contactPointID></memo:ContactPoint></memo:Recipient>"
+                               % point.upper()).encode(), 1)
+        r = post.post("/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=xml,
+                      headers=dict(org["auth"], **{"Content-Type": "application/xml"}))
+        assert r.status_code == 201, r.text
+        return uuid
+
+    a, b, none = to_point("Ordre til salg", pa), to_point("Lønseddel", pb), \
+        to_point("Til hele firmaet", None)
+    assert post.db.execute("SELECT contact_point_id FROM letters WHERE message_uuid = ?",
+                           (a,)).fetchone()[0] == pa
+    post.cli(["user", "add", "--org", bager, "--email", "salg@bageriet.dk", "--name",
+              "Sara Salg"])
+    post.cli(["user", "grant", "--org", bager, "--right", "MESSAGE_BASIC", "--email",
+              "salg@bageriet.dk", "--contact-point", pa])
+    post.cli(["user", "add", "--org", bager, "--email", "chef@bageriet.dk", "--name",
+              "Carl Chef", "--right", "MESSAGE_BASIC"])
+    sara, carl = Browser(post, "salg@bageriet.dk"), Browser(post, "chef@bageriet.dk")
+    page = sara.get("/post/").text
+    assert "Ordre til salg" in page
+    assert "Lønseddel" not in page and "Til hele firmaet" not in page
+    assert re.search(r"Indbakke <span class=\"folder-count\">\(1, 1 ulæst", page), page
+    assert sara.get("/post/brev/" + a).status_code == 200
+    for other in (b, none):                 # another point's letter by id: 404
+        assert sara.get("/post/brev/" + other).status_code == 404
+        assert sara.get("/post/brev/%s/fil/0" % other).status_code == 404
+    assert "Lønseddel" not in sara.get("/post/?q=L%C3%B8n").text
+    page = carl.get("/post/").text
+    for label in ("Ordre til salg", "Lønseddel", "Til hele firmaet"):
+        assert label in page
+    whole = re.search(r"Indbakke <span class=\"folder-count\">\((\d+), ", page)
+    assert whole and int(whole.group(1)) >= 3, page        # and the demo's own letters
+    # the narrowed counts follow moves and reads through their trigger-kept rows
+    form(sara, "/post/brev/%s/flyt" % a, {"mappe": "deleted"}, page="/post/brev/" + a)
+    page = sara.get("/post/").text
+    assert re.search(r"Slettet <span class=\"folder-count\">\(1\)", page), page
+    assert re.search(r"Indbakke <span class=\"folder-count\">\(0\)", page), page
+    assert post.db.execute("SELECT SUM(total) FROM mailbox_point_counts WHERE "
+                           "contact_point_id = ? AND folder = 'deleted'", (pa,)).fetchone()[0] \
+        == 1
