@@ -26,6 +26,7 @@
 
 #include "api/gate.h"
 #include "hub/directory.h"
+#include "hub/event_actor.h"
 #include "hub/events.h"
 #include "hub/hub.h"
 #include "hub/system_cache.h"
@@ -299,6 +300,15 @@ static int admin_gate(struct kv_hub *hub, struct kv_http_req *req, struct kv_htt
     return 0;
 }
 
+/* The admitted caller acts in this request's events (hub/event_actor.h). */
+static void acting(const struct kv__principal *p)
+{
+    char a[80];
+
+    kv_principal_actor(&p->who, a, sizeof(a));
+    kv_event_actor_set(a);
+}
+
 /* The 403 of a principal the rule table refused. */
 static void forbid(const struct kv_authz_rule *rule, const struct kv__principal *p,
                    struct kv_http_resp *resp)
@@ -327,6 +337,7 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
     char scope[9] = "";
     int rc;
 
+    kv_event_actor_set(NULL); /* until a caller is admitted: the hub's own */
     if (!rule) {
         /* A route without a known access key is served to no one (fail closed). */
         kv_log(KV_LOG_ERROR, "route %s declares unknown access \"%s\"", route->name,
@@ -350,6 +361,7 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
             return rc;
         }
         req->principal = p; /* the admission the page relies on: it does not decide again */
+        acting(p);
         return 0;
     }
     p = kv_xcalloc(1, sizeof(*p));
@@ -383,6 +395,7 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
         return rc;
     }
     req->principal = p;
+    acting(p);
     return 0;
 }
 

@@ -313,7 +313,7 @@ static int system_edit(int argc, char **argv)
         return status;
     }
     kv_str_copy(sys.id, sizeof(sys.id), cur.id);
-    rc = kv_system_update(a.db, &sys, "cli", &err);
+    rc = kv_system_update(a.db, &sys, NULL, &err); /* "cli" (main) */
     if (rc == 0)
         rc = kv_system_get(a.db, cur.id, &sys, &err);
     if (rc < 0) {

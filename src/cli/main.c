@@ -8,6 +8,7 @@
 
 #include "util/err.h"
 #include "cli/cli.h"
+#include "hub/event_actor.h"
 
 static const struct kv_cli_cmd *const commands[] = {
     &kv_cmd_memo,
@@ -48,6 +49,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return KV_EXIT_OK;
     }
+    if (strcmp(argv[1], "serve") != 0)
+        kv_event_actor_set("cli"); /* a command's directory events (hub/event_actor.h) */
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i]->name) == 0)
             return commands[i]->run(argc - 1, argv + 1);

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "hub/directory_int.h"
+#include "hub/event_actor.h"
 #include "hub/events.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -92,7 +93,7 @@ int kv__dir_event(struct kv_db *db, const char *tag, const char *system_id, cons
     memset(&ev, 0, sizeof(ev));
     ev.tag = tag;
     ev.system_id = system_id;
-    ev.actor = KV__DIR_ACTOR;
+    ev.actor = kv_event_actor(); /* the caller of this request, "cli" or "hub" */
     ev.subject = subject;
     ev.props_json = props_json;
     return kv_events_append(db, &ev, err);

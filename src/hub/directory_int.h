@@ -13,9 +13,6 @@
 
 struct kv_db;
 
-/* Actor recorded in the events of administrative writes. */
-#define KV__DIR_ACTOR "admin"
-
 /* Appends an administrative event (borrowed strings; any may be NULL except tag) inside the
  * caller's transaction. */
 int kv__dir_event(struct kv_db *db, const char *tag, const char *system_id, const char *subject,

@@ -7,6 +7,7 @@
  * operations. One transaction: the UPDATE, scoped by the owning organisation, and the event
  * SYSTEM_CHANGED with the new values and the actor.
  */
+#include "hub/event_actor.h"
 #include "hub/directory.h"
 
 #include <stdio.h>
@@ -87,7 +88,7 @@ int kv_system_update(struct kv_db *db, const struct kv_system *sys, const char *
     memset(&ev, 0, sizeof(ev));
     ev.tag = "SYSTEM_CHANGED";
     ev.system_id = sys->id;
-    ev.actor = actor && actor[0] ? actor : "admin";
+    ev.actor = actor && actor[0] ? actor : kv_event_actor();
     ev.subject = subject;
     ev.props_json = props_txt;
     rc = kv_events_append(db, &ev, err);

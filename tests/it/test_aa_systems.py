@@ -114,6 +114,19 @@ def test_deactivate_activate_and_default(aa):
     assert run_cli(["system", "show", rec["id"]], data=srv.data_dir)["status"] == "deactivated"
     page = srv.get(r.headers["Location"])
     assert "Systemet er deaktiveret." in page.text and "/aktiver" in page.text
+    # the event names the employee who did it (hub/event_actor.h), not "admin"
+    con = db_connect(srv.data_dir)
+    try:
+        actors = [r[0] for r in con.execute(
+            "SELECT actor FROM events WHERE tag = 'SYSTEM_DEACTIVATED' AND system_id = ?",
+            (rec["id"],)).fetchall()]
+        created = [r[0] for r in con.execute(
+            "SELECT actor FROM events WHERE tag = 'SYSTEM_CREATED' AND system_id = ?",
+            (second["id"],)).fetchall()]
+    finally:
+        con.close()
+    assert len(actors) == 1 and re.match(r"^employee:\d+@12345678$", actors[0]), actors
+    assert created == ["cli"]                   # `kuvert system add` above
     r = srv.post(BASE + "/" + rec["id"] + "/aktiver", data={"csrf": csrf}, allow_redirects=False)
     assert r.status_code == 303
     assert run_cli(["system", "show", rec["id"]], data=srv.data_dir)["status"] == "active"

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from kuvert_harness import assert_error_message
+from kuvert_harness import assert_error_message, db_connect
 
 ADMIN = "s3cret-admin-token-for-tests"
 H = {"Authorization": "Bearer " + ADMIN}
@@ -57,6 +57,13 @@ def test_setup_over_http_then_send(admin_server):
     assert r.status_code == 201, r.text
     sysid, token = r.json()["id"], r.json()["token"]
     assert base64.b64decode(token).decode().startswith(sysid + ":")
+    con = db_connect(s.data_dir)
+    try:
+        assert [r[0] for r in con.execute("SELECT actor FROM events WHERE tag IN "
+                                          "('ORGANISATION_CREATED', 'SYSTEM_CREATED') "
+                                          "ORDER BY seq").fetchall()] == ["admin", "admin"]
+    finally:
+        con.close()
     r = s.get("/admin/v1/systems/" + sysid, headers=H)
     assert r.status_code == 200 and r.json()["kind"] == "sender" and r.json()["status"] == "active"
     assert "token" not in r.json()
