@@ -165,7 +165,11 @@ static void form_page(struct kv__post *pp, const struct kv_mbox_point *p, const 
                    "and CPR number as the writer."));
     if (r) {
         refusal_alert(h, r, shown);
-        if (gate)
+        if (gate && draft)
+            kv_html(h, "<p>%m</p>\n",
+                    N_("The letter was refused before it was received: the draft is shown as "
+                       "it was last saved. Remove attachments until they fit."));
+        else if (gate)
             kv_html(h, "<p>%m</p>\n",
                     N_("The letter was refused before it was received, so what you wrote is "
                        "not here: go back in your browser to get it back, then remove "
@@ -177,11 +181,12 @@ static void form_page(struct kv__post *pp, const struct kv_mbox_point *p, const 
     kv_html(h, "<h2>%m</h2>\n", N_("What this recipient accepts"));
     limits_text(h, p, shown);
     kv_html(h,
-            "<form method=\"post\" action=\"/post/skriv/%q\" enctype=\"multipart/form-data\" "
+            "<form method=\"post\" action=\"/post/skriv/%q%t%q\" enctype=\"multipart/form-data\" "
             "id=\"write-form\" data-max-files=\"%D\" data-max-bytes=\"%D\" data-accept=\"%a\" "
             "data-msg-count=\"%a\" data-msg-size=\"%a\" data-msg-type=\"%a\">"
             "<input type=\"hidden\" name=\"csrf\" value=\"%a\">",
-            p->id, p->max_att, (int64_t)files_max(p), exts,
+            p->id, draft ? "?kladde=" : "", draft ? draft->id : "", p->max_att,
+            (int64_t)files_max(p), exts,
             kv_i18n_get(pp->ctx.lang, N_("Too many attachments. This recipient accepts at most")),
             kv_i18n_get(pp->ctx.lang,
                         N_("The attachments are too large. This recipient accepts at most")),
@@ -345,12 +350,14 @@ int kv_web_post_write_admit(struct kv_http_req *req, struct kv_http_resp *resp,
     struct kv__post pp;
     struct kv_mbox_point p;
     struct kv_err err = {0, ""};
+    struct kv_mbox_saved_draft draft;
     struct refusal r;
-    const char *cl;
+    const char *cl, *q;
     uint64_t size = 0;
     size_t i;
     int rc;
 
+    memset(&draft, 0, sizeof(draft));
     if (!req->route || strcmp(req->route->name, "web_post_write_send") != 0)
         return 0;
     cl = kv_http_req_header(req, "Content-Length");
@@ -374,6 +381,11 @@ int kv_web_post_write_admit(struct kv_http_req *req, struct kv_http_resp *resp,
         return 0; /* an unknown point is the handler's 404 */
     }
     kv_web_ctx_init(&pp.ctx, req, resp);
+    /* a draft being edited (its id also in the form's query): shown again as last saved */
+    q = kv_http_req_query(req, "kladde");
+    if (q && *q && (kv_mbox_draft_load(pp.db, &pp.owner, q, 0, &draft, &err) < 0 ||
+                    strcmp(draft.point_id, p.id) != 0))
+        kv_mbox_saved_draft_release(&draft);
     memset(&r, 0, sizeof(r));
     r.status = 413;
     r.msgid = N_("The attachments are too large. This recipient accepts at most");
@@ -382,7 +394,9 @@ int kv_web_post_write_admit(struct kv_http_req *req, struct kv_http_resp *resp,
     kv_log(KV_LOG_INFO, "%s: letter to contact point %s refused: Content-Length %llu > %llu",
            req->request_id, p.id, (unsigned long long)size,
            (unsigned long long)request_max(&p));
-    form_page(&pp, &p, NULL, NULL, NULL, &r, 1);
+    form_page(&pp, &p, draft.id[0] ? draft.label : NULL, draft.id[0] ? draft.text : NULL,
+              draft.id[0] ? &draft : NULL, &r, 1);
+    kv_mbox_saved_draft_release(&draft);
     kv__post_end(&pp);
     return KV_ETOOBIG;
 }
