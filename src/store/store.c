@@ -52,8 +52,9 @@ int kv_db_prepare(struct kv_db *db, const char *sql, struct kv_stmt **out, struc
 }
 
 /* ---- statements derived from a literal (kv_db_prepare_skip_locked, kv_db_next_value) ----
- * The statement cache keys on the SQL text's address, so a derived text must live as long as
- * the process: each is built once and kept in this table (a handful of call sites). */
+ * The statement cache keys on the SQL text's address (checking the text on a hit), so a derived
+ * text is built once and kept for the process in this table, to stay one cached statement per
+ * call site (a handful of them) rather than one re-prepare per call. */
 #define DERIVED_MAX 32
 static pthread_mutex_t derived_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct {

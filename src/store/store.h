@@ -115,9 +115,11 @@ void kv_db_bulk_writer(struct kv_db *db);
 /* Runs SQL without parameters or results (may hold several statements). */
 int kv_db_exec(struct kv_db *db, const char *sql, struct kv_err *err);
 
-/* Prepares sql (borrowed; must be a string literal or otherwise outlive the connection: it is
- * the cache key). Statements are cached per connection: kv_stmt_done resets and returns it to
- * the cache rather than destroying it. Returns borrowed statement valid until kv_stmt_done.
+/* Prepares sql (borrowed only for the call; the statement keeps its own copy). Statements are
+ * cached per connection under sql's address, and a hit is checked against the cached text, so
+ * SQL built at run time in a reused buffer is always prepared as written (string literals stay
+ * the cheap case: one statement each). kv_stmt_done resets and returns it to the cache rather
+ * than destroying it. Returns borrowed statement valid until kv_stmt_done.
  *
  * Placeholders: `?` (numbered in order) or `?N` (1-based, reusable); a backend that spells them
  * otherwise rewrites them. A row id is read with `INSERT ... RETURNING id` (both backends). */

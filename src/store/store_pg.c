@@ -19,7 +19,9 @@
  * server is so configured), lock_timeout=10s (the SQLite busy timeout), TimeZone UTC and
  * client_encoding UTF8. LAZY durability is synchronous_commit=off for the session.
  *
- * Statements are cached per connection by SQL pointer like the SQLite backend's, and
+ * Statements are cached per connection by SQL pointer like the SQLite backend's (a hit is
+ * checked against the statement's copy of the text; other text at a reused address replaces
+ * the stale statement), and
  * prepared on the server at their first step under a name of their own ("kvN"); when a later
  * execution binds different types (a NULL first, an integer later) the statement is prepared
  * again. A nested use of a cached SQL text gets an uncached twin, prepared as the unnamed
@@ -68,7 +70,8 @@ struct param {
 struct pg_stmt {
     struct kv_stmt base;  /* must be first */
     struct pg_db *db;     /* borrowed: owning connection */
-    const char *sql;      /* borrowed cache key (the hub's SQL) */
+    const char *sql;      /* cache key: the caller's SQL address (compared, never read) */
+    char *orig;           /* owned copy of the caller's SQL, compared on every cache hit */
     char *text;           /* owned: the rewritten SQL */
     int n;                /* parameters */
     struct param *p;      /* owned: n bindings */
@@ -287,6 +290,7 @@ static void stmt_free(struct pg_stmt *s)
         free(s->p[i].buf);
     free(s->p);
     free(s->ptypes);
+    free(s->orig);
     free(s->text);
     free(s);
 }
@@ -511,13 +515,14 @@ static void cache_grow(struct pg_db *db)
     free(old);
 }
 
-static struct pg_stmt *cache_get(struct pg_db *db, const char *sql)
+/* The slot holding the statement cached under the address sql, or NULL. */
+static struct pg_stmt **cache_find(struct pg_db *db, const char *sql)
 {
     size_t i = slot_of(db, sql);
 
     while (db->slots[i]) {
         if (db->slots[i]->sql == sql)
-            return db->slots[i];
+            return &db->slots[i];
         i = (i + 1) & (db->cap - 1);
     }
     return NULL;
@@ -527,13 +532,14 @@ static int pg_prepare(struct kv_db *kdb, const char *sql, struct kv_stmt **out,
                       struct kv_err *err)
 {
     struct pg_db *db = (struct pg_db *)kdb;
-    struct pg_stmt *s = cache_get(db, sql);
+    struct pg_stmt **slot = cache_find(db, sql);
+    struct pg_stmt *s = slot ? *slot : NULL;
     unsigned char used[MAX_PARAMS];
     char *text;
     int n = 0, i;
 
     *out = NULL;
-    if (s && !s->in_use) {
+    if (s && strcmp(s->orig, sql) == 0 && !s->in_use) {
         s->in_use = 1;
         *out = &s->base;
         return 0;
@@ -557,13 +563,26 @@ static int pg_prepare(struct kv_db *kdb, const char *sql, struct kv_stmt **out,
     for (i = 0; i < n; i++)
         if (!used[i])
             s->ptypes[i] = OID_TEXT; /* a gap: never read, any type will do */
+    s->orig = kv_xstrdup(sql);
     s->row = -1;
     s->in_use = 1;
-    if (!cache_get(db, sql)) {
+    if (!slot) {
         if ((db->n + 1) * 2 > db->cap)
             cache_grow(db);
         s->cached = 1;
         cache_put(db, s);
+    } else if (!(*slot)->in_use && strcmp((*slot)->orig, sql) != 0) {
+        /* the address now holds other SQL (a reused buffer): the stale statement goes, and
+         * its server statement with it (a failure leaves only an unused server statement) */
+        if ((*slot)->name[0]) {
+            char q[48];
+
+            snprintf(q, sizeof(q), "DEALLOCATE %s", (*slot)->name);
+            PQclear(PQexec(db->c, q));
+        }
+        stmt_free(*slot);
+        *slot = s;
+        s->cached = 1;
     }
     *out = &s->base;
     return 0;

@@ -6,8 +6,10 @@
  * so the server and CLI commands can share a data directory.
  *
  * Each connection keeps a statement cache: an open-addressing hash table keyed by the SQL
- * text's pointer (callers pass string literals). A statement that is already in use when the
- * same SQL is prepared again (a nested query) gets an uncached twin, finalised on done.
+ * text's pointer (callers mostly pass string literals). A hit is checked against the cached
+ * statement's own copy of the text, so SQL built at run time in a reused buffer gets its own
+ * statement (the stale one at that address is replaced). A statement that is already in use
+ * when the same SQL is prepared again (a nested query) gets an uncached twin, finalised on done.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +35,8 @@ struct sqlite_stmt {
     struct kv_stmt base;  /* must be first: base.db is the owning connection */
     struct sqlite_db *db; /* borrowed: owning connection (the same, typed) */
     sqlite3_stmt *h;      /* owned prepared statement */
-    const char *sql;      /* borrowed cache key */
+    const char *sql;      /* cache key: the caller's SQL address (compared, never read) */
+    char *text;           /* owned copy of the SQL, compared on every cache hit */
     int cached;           /* 1: lives in db's cache; 0: finalised by kv_stmt_done */
     int in_use;           /* 1 between prepare and done */
 };
@@ -184,6 +187,7 @@ static void sq_conn_close(struct kv_db *kdb)
     for (i = 0; i < db->cap; i++) {
         if (db->slots[i]) {
             sqlite3_finalize(db->slots[i]->h);
+            free(db->slots[i]->text);
             free(db->slots[i]);
         }
     }
@@ -288,26 +292,35 @@ static void cache_grow(struct sqlite_db *db)
     free(old);
 }
 
-static struct sqlite_stmt *cache_get(struct sqlite_db *db, const char *sql)
+/* The slot holding the statement cached under the address sql, or NULL. */
+static struct sqlite_stmt **cache_find(struct sqlite_db *db, const char *sql)
 {
     size_t i = slot_of(db, sql);
 
     while (db->slots[i]) {
         if (db->slots[i]->sql == sql)
-            return db->slots[i];
+            return &db->slots[i];
         i = (i + 1) & (db->cap - 1);
     }
     return NULL;
 }
 
+static void stmt_free(struct sqlite_stmt *s)
+{
+    sqlite3_finalize(s->h);
+    free(s->text);
+    free(s);
+}
+
 static int sq_prepare(struct kv_db *kdb, const char *sql, struct kv_stmt **out, struct kv_err *err)
 {
     struct sqlite_db *db = (struct sqlite_db *)kdb;
-    struct sqlite_stmt *s = cache_get(db, sql);
+    struct sqlite_stmt **slot = cache_find(db, sql);
+    struct sqlite_stmt *s = slot ? *slot : NULL;
     sqlite3_stmt *h = NULL;
 
     *out = NULL;
-    if (s && !s->in_use) {
+    if (s && strcmp(s->text, sql) == 0 && !s->in_use) {
         s->in_use = 1;
         *out = &s->base;
         return 0;
@@ -321,12 +334,18 @@ static int sq_prepare(struct kv_db *kdb, const char *sql, struct kv_stmt **out, 
     s->db = db;
     s->h = h;
     s->sql = sql;
+    s->text = kv_xstrdup(sql);
     s->in_use = 1;
-    if (!cache_get(db, sql)) {
+    if (!slot) {
         if ((db->n + 1) * 2 > db->cap)
             cache_grow(db);
         s->cached = 1;
         cache_put(db, s);
+    } else if (!(*slot)->in_use && strcmp((*slot)->text, sql) != 0) {
+        /* the address now holds other SQL (a reused buffer): the stale statement goes */
+        stmt_free(*slot);
+        *slot = s;
+        s->cached = 1;
     }
     *out = &s->base;
     return 0;
@@ -342,10 +361,8 @@ static void sq_reset(struct kv_stmt *ks)
     sqlite3_reset(s->h);
     sqlite3_clear_bindings(s->h);
     s->in_use = 0;
-    if (!s->cached) {
-        sqlite3_finalize(s->h);
-        free(s);
-    }
+    if (!s->cached)
+        stmt_free(s);
 }
 
 /* ---- binding, stepping, columns ---- */

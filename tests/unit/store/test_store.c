@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
  * test_store.c: the store interface on SQLite: migrations applied once and recorded, reopen
- * is idempotent, WAL journal, statement cache (same handle back, nested use of one SQL),
+ * is idempotent, WAL journal, statement cache (same handle back, nested use of one SQL, SQL
+ * rebuilt in one buffer prepared as written),
  * constraint violations as KV_ECONFLICT, rollback, and two connections (threads) writing
  * concurrently without losing a row.
  */
@@ -216,6 +217,69 @@ static void test_statement_cache_and_conflict(void **state)
     assert_int_equal(insert_org(db, "44444444", NULL, &err), KV_ECONFLICT);
     /* a syntax error is a database error, not a conflict */
     assert_int_equal(kv_db_exec(db, "SELEKT 1", &err), KV_EDB);
+    kv_db_release(db);
+}
+
+/* One step of the statement prepared from buf with ?1 = a, ?2 = b (when it has them). */
+static int64_t eval_buf(struct kv_db *db, const char *buf, int64_t a, int64_t b)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0, ""};
+    int64_t v = -1;
+
+    assert_int_equal(kv_db_prepare(db, buf, &s, &err), 0);
+    if (strstr(buf, "?1"))
+        kv_stmt_bind_int64(s, 1, a);
+    if (strstr(buf, "?2"))
+        kv_stmt_bind_int64(s, 2, b);
+    if (kv_stmt_step(s, &err) == KV_ROW)
+        v = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    return v;
+}
+
+/* The cache is keyed by the SQL's address: SQL rebuilt in one buffer must still run as written
+ * (a stale statement at that address is replaced, or twinned while it is in use). */
+static void test_statement_cache_reused_buffer(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *db = NULL;
+    struct kv_stmt *held = NULL, *s = NULL;
+    char buf[96];
+    int i;
+
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    snprintf(buf, sizeof(buf), "SELECT %d", 1);
+    assert_int_equal(eval_buf(db, buf, 0, 0), 1);
+    snprintf(buf, sizeof(buf), "SELECT %d", 2);
+    assert_int_equal(eval_buf(db, buf, 0, 0), 2);
+    /* a different parameter count at the same address */
+    snprintf(buf, sizeof(buf), "SELECT ?1 + ?2");
+    assert_int_equal(eval_buf(db, buf, 40, 2), 42);
+    snprintf(buf, sizeof(buf), "SELECT ?1 * 3");
+    assert_int_equal(eval_buf(db, buf, 5, 0), 15);
+    /* the same text again is a cache hit: the same statement back */
+    assert_int_equal(kv_db_prepare(db, buf, &held, NULL), 0);
+    kv_stmt_done(held);
+    assert_int_equal(kv_db_prepare(db, buf, &s, NULL), 0);
+    assert_ptr_equal(s, held);
+    kv_stmt_done(s);
+
+    /* the stale statement still in use when the buffer changes */
+    snprintf(buf, sizeof(buf), "SELECT %d", 10);
+    assert_int_equal(kv_db_prepare(db, buf, &held, NULL), 0);
+    snprintf(buf, sizeof(buf), "SELECT %d", 20);
+    assert_int_equal(eval_buf(db, buf, 0, 0), 20);
+    assert_int_equal(kv_stmt_step(held, NULL), KV_ROW);
+    assert_int_equal(kv_stmt_col_int64(held, 0), 10);
+    kv_stmt_done(held);
+    assert_int_equal(eval_buf(db, buf, 0, 0), 20);
+
+    /* many texts through one buffer, alternating back and forth */
+    for (i = 0; i < 50; i++) {
+        snprintf(buf, sizeof(buf), "SELECT %d + ?1", i % 7);
+        assert_int_equal(eval_buf(db, buf, 100, 0), 100 + i % 7);
+    }
     kv_db_release(db);
 }
 
@@ -674,6 +738,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_durable_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_creates_nested_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_statement_cache_and_conflict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_cache_reused_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_portable_sql, setup, teardown),
