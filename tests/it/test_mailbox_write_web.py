@@ -37,6 +37,7 @@ def post(make_server, tmp_path):
     srv.db = db_connect(d)
     if hasattr(srv.db, "isolation_level"):
         srv.db.isolation_level = None
+    srv.demo_letters = [r[0] for r in srv.db.execute("SELECT message_uuid FROM letters")]
     srv.sys = recipient_system(srv, KOMMUNEN)
     srv.byg = srv.cli(["contact-point", "add", "--org", KOMMUNEN, "--name", "Byggesager",
                        "--system", srv.sys["system"], "--max-mb", "1",
@@ -49,7 +50,12 @@ def post(make_server, tmp_path):
 
 def counts(srv):
     one = lambda sql: srv.db.execute(sql).fetchone()[0]
-    return (one("SELECT COUNT(*) FROM letters"), one("SELECT COUNT(*) FROM events"),
+    # events about the demo's letters (receipts and pushes the server delivers in the
+    # background while a test runs) are not a request's: they are left out
+    demo = ",".join("'%s'" % u for u in srv.demo_letters) or "''"
+    return (one("SELECT COUNT(*) FROM letters"),
+            one("SELECT COUNT(*) FROM events WHERE message_uuid IS NULL"
+                " OR message_uuid NOT IN (%s)" % demo),
             one("SELECT COUNT(*) FROM mailbox_drafts"),
             one("SELECT COUNT(*) FROM mailbox_draft_files"))
 
