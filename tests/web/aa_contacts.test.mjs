@@ -9,7 +9,7 @@
 // moving it; the delete confirmation; and the conflict page a second, stale save gets.
 //
 // Run: node tests/web/aa_contacts.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
-import { assert, check, cli, launch, run, startKuvert, tabTo, watch } from './harness.mjs';
+import { assert, check, cli, runInBrowser, tabTo } from './harness.mjs';
 
 const SOEREN = 'soeren.system@kommunen.dk'; // SYSTEM_MANAGER and CONTACT_ADMINISTRATOR (demo)
 const BASE = '/administrativ-adgang/kontaktstruktur';
@@ -121,16 +121,4 @@ const cases = [
   }],
 ];
 
-await run(cases, {
-  async setup() {
-    const k = await startKuvert(['--set', 'login_rate=1000']);
-    const browser = await launch();
-    const page = await browser.newPage();
-    const problems = watch(page);
-    return { k, browser, page, problems };
-  },
-  async teardown({ k, browser }) {
-    await browser.close();
-    await k.stop();
-  },
-});
+await runInBrowser(cases);

@@ -9,7 +9,7 @@
 // the hash chain verdict, the English page, and refusal for an employee without the right.
 //
 // Run: node tests/web/aa_events.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
-import { assert, check, launch, run, startKuvert, tabTo, watch } from './harness.mjs';
+import { assert, check, runInBrowser, tabTo } from './harness.mjs';
 
 const PETER = 'peter.sagsbehandler@kommunen.dk'; // MESSAGE_LOG_ADMINISTRATOR of Kommunen (demo)
 const IDA = 'ida.nyansat@kommunen.dk'; // no rights
@@ -79,16 +79,4 @@ const cases = [
   }],
 ];
 
-await run(cases, {
-  async setup() {
-    const k = await startKuvert(['--set', 'login_rate=1000']);
-    const browser = await launch();
-    const page = await browser.newPage();
-    const problems = watch(page);
-    return { k, browser, page, problems };
-  },
-  async teardown({ k, browser }) {
-    await browser.close();
-    await k.stop();
-  },
-});
+await runInBrowser(cases);

@@ -10,7 +10,7 @@
 // the English page, and refusal for an employee without the right.
 //
 // Run: node tests/web/aa_stats.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
-import { assert, check, launch, run, startKuvert, watch } from './harness.mjs';
+import { assert, check, runInBrowser } from './harness.mjs';
 
 const PETER = 'peter.sagsbehandler@kommunen.dk'; // STATISTICS_ADMINISTRATOR of Kommunen (demo)
 const IDA = 'ida.nyansat@kommunen.dk'; // no rights
@@ -89,16 +89,4 @@ const cases = [
   }],
 ];
 
-await run(cases, {
-  async setup() {
-    const k = await startKuvert(['--set', 'login_rate=1000']);
-    const browser = await launch();
-    const page = await browser.newPage();
-    const problems = watch(page);
-    return { k, browser, page, problems };
-  },
-  async teardown({ k, browser }) {
-    await browser.close();
-    await k.stop();
-  },
-});
+await runInBrowser(cases);

@@ -10,7 +10,7 @@
 // system with the keyboard only (errors by the fields); recall before the value date.
 //
 // Run: node tests/web/aa_systems.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
-import { assert, check, cli, launch, run, startKuvert, tabTo, watch } from './harness.mjs';
+import { assert, check, cli, runInBrowser, tabTo } from './harness.mjs';
 
 const SOEREN = 'soeren.system@kommunen.dk'; // SYSTEM_MANAGER of Kommunen (demo)
 const IDA = 'ida.nyansat@kommunen.dk'; // no rights
@@ -176,16 +176,4 @@ const cases = [
   }],
 ];
 
-await run(cases, {
-  async setup() {
-    const k = await startKuvert(['--set', 'login_rate=1000']);
-    const browser = await launch();
-    const page = await browser.newPage();
-    const problems = watch(page);
-    return { k, browser, page, problems };
-  },
-  async teardown({ k, browser }) {
-    await browser.close();
-    await k.stop();
-  },
-});
+await runInBrowser(cases);

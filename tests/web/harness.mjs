@@ -194,3 +194,21 @@ export async function run(cases, { setup, teardown } = {}) {
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }
+
+/** run() with the usual context: a kuvert server started with args, one Chromium page
+ * watched for console errors; { k, browser, page, problems } is what each case receives. */
+export async function runInBrowser(cases, args = ['--set', 'login_rate=1000']) {
+  await run(cases, {
+    async setup() {
+      const k = await startKuvert(args);
+      const browser = await launch();
+      const page = await browser.newPage();
+      const problems = watch(page);
+      return { k, browser, page, problems };
+    },
+    async teardown({ k, browser }) {
+      await browser.close();
+      await k.stop();
+    },
+  });
+}

@@ -10,7 +10,7 @@
 // it in "deleted", and deletes it permanently.
 //
 // Run: node tests/web/post.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
-import { assert, check, launch, run, startKuvert, watch } from './harness.mjs';
+import { assert, check, runInBrowser } from './harness.mjs';
 
 const JENS = '0101701234'; // demo citizen with "Afgørelse om boligstøtte" (reply, attachment)
 const TITLE = 'Afgørelse om boligstøtte';
@@ -84,16 +84,4 @@ const cases = [
   }],
 ];
 
-await run(cases, {
-  async setup() {
-    const k = await startKuvert(['--set', 'login_rate=1000']);
-    const browser = await launch();
-    const page = await browser.newPage();
-    const problems = watch(page);
-    return { k, browser, page, problems };
-  },
-  async teardown({ k, browser }) {
-    await browser.close();
-    await k.stop();
-  },
-});
+await runInBrowser(cases);

@@ -12,7 +12,7 @@
 // Run: node tests/web/post_reading.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
 import { randomUUID } from 'node:crypto';
 
-import { assert, check, cli, launch, run, startKuvert, watch } from './harness.mjs';
+import { assert, check, cli, runInBrowser } from './harness.mjs';
 
 const METTE = '2211771212';
 const TITLE = 'Indkaldelse til samtale';
@@ -151,16 +151,4 @@ const cases = [
   }],
 ];
 
-await run(cases, {
-  async setup() {
-    const k = await startKuvert(['--set', 'login_rate=1000']);
-    const browser = await launch();
-    const page = await browser.newPage();
-    const problems = watch(page);
-    return { k, browser, page, problems };
-  },
-  async teardown({ k, browser }) {
-    await browser.close();
-    await k.stop();
-  },
-});
+await runInBrowser(cases);

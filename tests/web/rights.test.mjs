@@ -10,7 +10,7 @@
 // user groups, external partners, requests and the ask page of an employee without the right.
 //
 // Run: node tests/web/rights.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
-import { assert, check, cli, launch, run, startKuvert, tabTo, watch } from './harness.mjs';
+import { assert, check, cli, runInBrowser, tabTo } from './harness.mjs';
 
 const ANNE = 'anne.rettighed@kommunen.dk'; // rettighedsadministrator of Kommunen (demo)
 const DORTE = 'dorte.styrelse@demostyrelsen.dk'; // the only one of Demostyrelsen
@@ -142,16 +142,4 @@ const cases = [
   }],
 ];
 
-await run(cases, {
-  async setup() {
-    const k = await startKuvert(['--set', 'login_rate=1000']);
-    const browser = await launch();
-    const page = await browser.newPage();
-    const problems = watch(page);
-    return { k, browser, page, problems };
-  },
-  async teardown({ k, browser }) {
-    await browser.close();
-    await k.stop();
-  },
-});
+await runInBrowser(cases);

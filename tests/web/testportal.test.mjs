@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-import { ROOT, assert, check, cli, launch, run, startKuvert, watch } from './harness.mjs';
+import { ROOT, assert, check, cli, runInBrowser } from './harness.mjs';
 
 const TOVE = 'tove.tester@kommunen.dk'; // TEST_PORTAL in Kommunen (demo)
 const IDA = 'ida.nyansat@kommunen.dk'; // no rights
@@ -120,16 +120,4 @@ const cases = [
   }],
 ];
 
-await run(cases, {
-  async setup() {
-    const k = await startKuvert(['--set', 'login_rate=1000']);
-    const browser = await launch();
-    const page = await browser.newPage();
-    const problems = watch(page);
-    return { k, browser, page, problems };
-  },
-  async teardown({ k, browser }) {
-    await browser.close();
-    await k.stop();
-  },
-});
+await runInBrowser(cases);
