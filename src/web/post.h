@@ -39,6 +39,9 @@ void kv__post_end(struct kv__post *pp);
 
 /* Whose mailbox principal p reads (see above): 0 with *owner filled, KV_EPERM for nobody's. */
 int kv__post_owner(const struct kv_principal *p, struct kv_mbox_owner *owner);
+/* 1 when rc (a domain call's result) is not an error; otherwise writes the 404 page for
+ * KV_ENOTFOUND, or logs err and writes the 500 page, and returns 0. */
+int kv__post_found(struct kv__post *pp, int rc, const struct kv_err *err);
 /* A form field (percent-decoded); "" when absent or too long. */
 void kv__post_field(const struct kv__post *pp, const char *name, char *out, size_t n);
 /* Content-Disposition: disp; filename="ASCII"; filename*=UTF-8''PERCENT (RFC 6266/5987)

@@ -120,16 +120,7 @@ static int draft_of(struct kv__post *pp, struct kv_mbox_saved_draft *d)
     struct kv_err err = {0, ""};
     int rc = kv_mbox_draft_load(pp->db, &pp->owner, pp->ctx.req->params[0], 0, d, &err);
 
-    if (rc == KV_ENOTFOUND) {
-        kv_web_error(&pp->ctx, 404);
-        return 0;
-    }
-    if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", pp->ctx.req->request_id, err.msg);
-        kv_web_error(&pp->ctx, 500);
-        return 0;
-    }
-    return 1;
+    return kv__post_found(pp, rc, &err);
 }
 
 /* GET /post/kladder/{id} */
@@ -156,15 +147,8 @@ int kv__post_draft_delete(struct kv_http_req *req, struct kv_http_resp *resp)
     if (!kv__post_begin(&pp, req, resp, KV__POST_FORM))
         goto out;
     rc = kv_mbox_draft_delete(pp.db, &pp.owner, req->params[0], &err);
-    if (rc == KV_ENOTFOUND) {
-        kv_web_error(&pp.ctx, 404);
+    if (!kv__post_found(&pp, rc, &err))
         goto out;
-    }
-    if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
-        kv_web_error(&pp.ctx, 500);
-        goto out;
-    }
     kv_web_redirect(&pp.ctx, "/post/kladder");
 out:
     kv__post_end(&pp);

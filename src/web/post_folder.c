@@ -191,6 +191,19 @@ void kv__post_end(struct kv__post *pp)
     kv_web_ctx_release(&pp->ctx);
 }
 
+int kv__post_found(struct kv__post *pp, int rc, const struct kv_err *err)
+{
+    if (rc >= 0)
+        return 1;
+    if (rc == KV_ENOTFOUND) {
+        kv_web_error(&pp->ctx, 404);
+        return 0;
+    }
+    kv_log(KV_LOG_ERROR, "%s: %s", pp->ctx.req->request_id, err->msg);
+    kv_web_error(&pp->ctx, 500);
+    return 0;
+}
+
 void kv__post_field(const struct kv__post *pp, const char *name, char *out, size_t n)
 {
     const struct kv_http_req *req = pp->ctx.req;
@@ -545,16 +558,7 @@ static int letter_of(struct kv__post *pp, struct kv_mbox_letter *l)
     struct kv_err err = {0, ""};
     int rc = kv_mbox_letter_load(pp->db, &pp->owner, pp->ctx.req->params[0], 0, l, &err);
 
-    if (rc == KV_ENOTFOUND) {
-        kv_web_error(&pp->ctx, 404);
-        return 0;
-    }
-    if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", pp->ctx.req->request_id, err.msg);
-        kv_web_error(&pp->ctx, 500);
-        return 0;
-    }
-    return 1;
+    return kv__post_found(pp, rc, &err);
 }
 
 enum change { CH_UNREAD, CH_MOVE, CH_PURGE, CH_FLAG };

@@ -26,16 +26,7 @@ static int load(struct kv__post *pp, struct kv_mbox_letter *l)
 
     if (rc == 0 && l->sent)
         rc = KV_ENOTFOUND; /* only received letters are forwarded */
-    if (rc == KV_ENOTFOUND) {
-        kv_web_error(&pp->ctx, 404);
-        return 0;
-    }
-    if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", pp->ctx.req->request_id, err.msg);
-        kv_web_error(&pp->ctx, 500);
-        return 0;
-    }
-    return 1;
+    return kv__post_found(pp, rc, &err);
 }
 
 static void page(struct kv__post *pp, const struct kv_mbox_letter *l, int status,

@@ -45,16 +45,7 @@ static int load(struct kv__post *pp, struct kv_mbox_letter *l, struct kv_memo_me
 
     if (rc == 0 && m)
         rc = kv_mbox_letter_model(l, 1, m, &err);
-    if (rc == KV_ENOTFOUND) {
-        kv_web_error(&pp->ctx, 404);
-        return 0;
-    }
-    if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", pp->ctx.req->request_id, err.msg);
-        kv_web_error(&pp->ctx, 500);
-        return 0;
-    }
-    return 1;
+    return kv__post_found(pp, rc, &err);
 }
 
 /* 1 when the letter may be answered now: received, reply=true, before replyByDateTime. */
@@ -314,15 +305,8 @@ int kv__post_file(struct kv_http_req *req, struct kv_http_resp *resp)
     }
     n = (size_t)atoi(ns);
     rc = kv_mbox_letter_file(&l, n, &data, &len, &mime, &name, &err);
-    if (rc == KV_ENOTFOUND) {
-        kv_web_error(&pp.ctx, 404);
+    if (!kv__post_found(&pp, rc, &err))
         goto out;
-    }
-    if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
-        kv_web_error(&pp.ctx, 500);
-        goto out;
-    }
     {
         size_t i;
 

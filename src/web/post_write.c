@@ -235,16 +235,7 @@ static int point_of(struct kv__post *pp, const char *id, struct kv_mbox_point *p
     struct kv_err err = {0, ""};
     int rc = kv_mbox_send_point(pp->db, &pp->owner, id, p, &err);
 
-    if (rc == KV_ENOTFOUND) {
-        kv_web_error(&pp->ctx, 404);
-        return 0;
-    }
-    if (rc < 0) {
-        kv_log(KV_LOG_ERROR, "%s: %s", pp->ctx.req->request_id, err.msg);
-        kv_web_error(&pp->ctx, 500);
-        return 0;
-    }
-    return 1;
+    return kv__post_found(pp, rc, &err);
 }
 
 int kv__post_write_form_page(struct kv__post *pp, const char *point_id, const char *label,
@@ -634,15 +625,8 @@ static int write_send(struct kv_http_req *req, struct kv_http_resp *resp)
         rc = kv_mbox_draft_load(pp.db, &pp.owner, f->draft_id, 1, &kept, &err);
         if (rc == 0 && strcmp(kept.point_id, p.id) != 0)
             rc = KV_ENOTFOUND;
-        if (rc == KV_ENOTFOUND) {
-            kv_web_error(&pp.ctx, 404);
+        if (!kv__post_found(&pp, rc, &err))
             goto out;
-        }
-        if (rc < 0) {
-            kv_log(KV_LOG_ERROR, "%s: %s", req->request_id, err.msg);
-            kv_web_error(&pp.ctx, 500);
-            goto out;
-        }
     }
     st = read_form(f, f->draft_id[0] ? &kept : NULL, &r);
     if (st == 0)
