@@ -169,43 +169,23 @@ int kv_mbox_mark_legally_notified(struct kv_db *db, const struct kv_mbox_owner *
                                   struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    struct kv_event ev;
-    char who[16], subj[16];
     int64_t now = kv_clock_now_ms();
-    int rc;
+    int first, rc;
 
     *out_ms = l->legally_notified_ms;
     if (l->sent || !l->legal_notification || l->legally_notified_ms)
         return 0;
-    kv_mbox_actor(owner, who, sizeof(who));
-    kv_mbox_subject(owner, subj, sizeof(subj));
     rc = kv_db_begin(db, err);
     if (rc < 0)
         return rc;
-    rc = kv_db_prepare(db,
-                       "UPDATE letters SET legally_notified_ms = ? WHERE id = ? "
-                       "AND legal_notification = 1 AND legally_notified_ms IS NULL",
-                       &s, err);
+    rc = kv_mbox_mark_once(db, owner, l,
+                           "UPDATE letters SET legally_notified_ms = ? WHERE id = ? "
+                           "AND legal_notification = 1 AND legally_notified_ms IS NULL",
+                           "MESSAGE_LEGALLY_NOTIFIED",
+                           owner->rep_cpr[0] ? "{\"onBehalf\":true}" : NULL, now, &first, err);
     if (rc < 0)
         goto fail;
-    kv_stmt_bind_int64(s, 1, now);
-    kv_stmt_bind_int64(s, 2, l->id);
-    rc = kv_stmt_step(s, err);
-    kv_stmt_done(s);
-    if (rc < 0)
-        goto fail;
-    if (kv_db_changes(db) == 1) {
-        memset(&ev, 0, sizeof(ev));
-        ev.tag = "MESSAGE_LEGALLY_NOTIFIED";
-        ev.message_uuid = l->message_uuid;
-        ev.system_id = l->sender_system[0] ? l->sender_system : NULL;
-        ev.actor = who;
-        ev.subject = subj;
-        ev.props_json = owner->rep_cpr[0] ? "{\"onBehalf\":true}" : NULL;
-        ev.time_ms = now;
-        rc = kv_events_append(db, &ev, err);
-        if (rc < 0)
-            goto fail;
+    if (first) {
         *out_ms = now;
     } else { /* another request was first: read its instant */
         rc = kv_db_prepare(db, "SELECT legally_notified_ms FROM letters WHERE id = ?", &s, err);

@@ -659,48 +659,59 @@ void kv_mbox_subject(const struct kv_mbox_owner *owner, char *out, size_t n)
     snprintf(out, n, "%s:%s", strcmp(owner->type, "CPR") == 0 ? "cpr" : "cvr", owner->id);
 }
 
-int kv_mbox_mark_read(struct kv_db *db, const struct kv_mbox_owner *owner,
-                      const struct kv_mbox_letter *l, int *out_first, struct kv_err *err)
+int kv_mbox_mark_once(struct kv_db *db, const struct kv_mbox_owner *owner,
+                      const struct kv_mbox_letter *l, const char *sql, const char *tag,
+                      const char *props_json, int64_t now, int *first, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     struct kv_event ev;
     char who[16], subj[16];
-    int64_t now = kv_clock_now_ms();
+    int rc;
+
+    *first = 0;
+    rc = kv_db_prepare(db, sql, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, now);
+    kv_stmt_bind_int64(s, 2, l->id);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0 || kv_db_changes(db) != 1)
+        return rc < 0 ? rc : 0;
+    kv_mbox_actor(owner, who, sizeof(who));
+    kv_mbox_subject(owner, subj, sizeof(subj));
+    memset(&ev, 0, sizeof(ev));
+    ev.tag = tag;
+    ev.message_uuid = l->message_uuid;
+    ev.system_id = l->sender_system[0] ? l->sender_system : NULL;
+    ev.actor = who;
+    ev.subject = subj;
+    ev.props_json = props_json;
+    ev.time_ms = now;
+    rc = kv_events_append(db, &ev, err);
+    if (rc < 0)
+        return rc;
+    *first = 1;
+    return 0;
+}
+
+int kv_mbox_mark_read(struct kv_db *db, const struct kv_mbox_owner *owner,
+                      const struct kv_mbox_letter *l, int *out_first, struct kv_err *err)
+{
     int rc;
 
     *out_first = 0;
     if (l->sent) /* the writer's own letter: nothing to record */
         return 0;
-    kv_mbox_actor(owner, who, sizeof(who));
-    kv_mbox_subject(owner, subj, sizeof(subj));
     rc = kv_db_begin(db, err);
     if (rc < 0)
         return rc;
-    rc = kv_db_prepare(db, "UPDATE letters SET read_ms = ? WHERE id = ? AND read_ms IS NULL", &s,
-                       err);
-    if (rc < 0)
-        goto fail;
-    kv_stmt_bind_int64(s, 1, now);
-    kv_stmt_bind_int64(s, 2, l->id);
-    rc = kv_stmt_step(s, err);
-    kv_stmt_done(s);
-    if (rc < 0)
-        goto fail;
-    if (kv_db_changes(db) == 1) {
-        memset(&ev, 0, sizeof(ev));
-        ev.tag = "MESSAGE_READ";
-        ev.message_uuid = l->message_uuid;
-        ev.system_id = l->sender_system[0] ? l->sender_system : NULL;
-        ev.actor = who;
-        ev.subject = subj;
-        ev.time_ms = now;
-        rc = kv_events_append(db, &ev, err);
-        if (rc < 0)
-            goto fail;
-        *out_first = 1;
+    rc = kv_mbox_mark_once(db, owner, l,
+                           "UPDATE letters SET read_ms = ? WHERE id = ? AND read_ms IS NULL",
+                           "MESSAGE_READ", NULL, kv_clock_now_ms(), out_first, err);
+    if (rc < 0) {
+        kv_db_rollback(db);
+        return rc;
     }
     return kv_db_commit(db, err);
-fail:
-    kv_db_rollback(db);
-    return rc;
 }

@@ -136,6 +136,13 @@ int kv_mbox_letter_model(const struct kv_mbox_letter *l, int no_content,
 int kv_mbox_letter_file(const struct kv_mbox_letter *l, size_t n, unsigned char **data,
                         size_t *len, char **mime, char **filename, struct kv_err *err);
 
+/* Inside the caller's open transaction: runs sql (an UPDATE of letter l's row binding
+ * ?1 = now, ?2 = l->id, written so it changes the row only the first time) and, when it changed
+ * the row, appends event tag (props_json may be NULL) with the owner's actor and subject; *first
+ * is 1 then, else 0. For marks that happen once: read, legally notified. */
+int kv_mbox_mark_once(struct kv_db *db, const struct kv_mbox_owner *owner,
+                      const struct kv_mbox_letter *l, const char *sql, const char *tag,
+                      const char *props_json, int64_t now, int *first, struct kv_err *err);
 /* Marks the letter read. Only the first call sets read_ms and appends the event MESSAGE_READ
  * (actor and subject "cpr:<n>"/"cvr:<n>"); later calls and sent letters change nothing. *out_first = 1 when
  * this call was the first. Runs its own transaction. */
