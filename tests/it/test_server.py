@@ -239,17 +239,31 @@ def test_sigterm_lets_inflight_upload_finish(make_server, model):
     srv = make_server(test_clock=True, args=["--set", "http_model=" + model])
     port = srv.port
     total = 2_000_000
-    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
     try:
-        s.sendall(b"POST /test/clock HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % total)
+        s.sendall(b"POST /test/clock HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+                  b"Expect: 100-continue\r\n\r\n" % total)
+        # "100 Continue": the server has admitted the request, it is in flight
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            chunk = s.recv(1)
+            assert chunk, interim
+            interim += chunk
+        assert interim.startswith(b"HTTP/1.1 100 "), interim
         s.sendall(b"a" * (total // 2))
-        time.sleep(0.3)  # the server has the request in flight
         srv.signal(signal.SIGTERM)
-        time.sleep(0.5)
+        # no new connections once draining (the server closes its listener on its own time)
+        deadline = time.monotonic() + 60
+        while True:
+            assert srv.running(), "server exited with a request in flight"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=10).close()
+            except OSError:
+                break
+            assert time.monotonic() < deadline, "still accepting 60 s after SIGTERM"
+            time.sleep(0.1)
+        assert "draining" in srv.log()
         assert srv.running(), "server exited with a request in flight"
-        # no new connections once draining
-        with pytest.raises(OSError):
-            socket.create_connection(("127.0.0.1", port), timeout=2).close()
         s.sendall(b"a" * (total - total // 2))
         resp = b""
         while b"\r\n\r\n" not in resp or not resp.rstrip().endswith(b"}"):

@@ -188,33 +188,52 @@ def test_sign_in_rate_limit_per_forwarded_client(tmp_path):
 
 def hold(srv, source, client):
     """A request whose headers are in and whose body never comes: in flight until closed."""
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=10,
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=60,
                                  source_address=(source, 0))
-    s.sendall(("POST /apis/v1/memos/ HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: %s\r\n"
-               "Content-Length: 100\r\n\r\n" % client).encode())
+    s.sendall(("POST /test/clock HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: %s\r\n"
+               "Content-Length: 100\r\nExpect: 100-continue\r\n\r\n" % client).encode())
+    # "100 Continue": admitted (a test-clock route, open to all), so counted for its client
+    # before the test goes on
+    interim = b""
+    while b"\r\n\r\n" not in interim:
+        chunk = s.recv(1)
+        assert chunk, interim
+        interim += chunk
+    assert interim.startswith(b"HTTP/1.1 100 "), interim
     return s
 
 
+def until(pred, what, timeout=60):
+    """pred() until true, every 0.1 s for at most timeout s; its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() > deadline:
+            assert v, "timed out waiting for " + what
+            return v
+        time.sleep(0.1)
+
+
 def test_max_conn_per_ip_applies_to_forwarded_clients_not_to_the_proxy(tmp_path):
-    srv = KuvertServer(tmp_path / "limit", args=["--trusted-proxies", TRUSTED, "--set",
-                                                 "max_conn_per_ip=2"]).start()
+    srv = KuvertServer(tmp_path / "limit", test_clock=True,
+                       args=["--trusted-proxies", TRUSTED, "--set", "max_conn_per_ip=2"]).start()
     held = []
     try:
         held += [hold(srv, PROXY, "198.51.100.7") for _ in range(2)]
-        time.sleep(0.3)
         status, hdrs, body = call(srv, PROXY, "/healthz", [("X-Forwarded-For", "198.51.100.7")])
         assert status == 429 and hdrs.get("Retry-After"), (status, body)
         # the proxy has more than 2 connections open; another client is served through it
         assert call(srv, PROXY, "/healthz", [("X-Forwarded-For", "198.51.100.8")])[0] == 200
         # a direct client is still held to 2 connections
         held += [hold(srv, "127.0.0.3", "x") for _ in range(2)]
-        time.sleep(0.3)
         with pytest.raises((ConnectionError, OSError, http.client.HTTPException)):
             call(srv, "127.0.0.3", "/healthz")
         # once one of the client's requests is gone it is served again
         held.pop(0).close()
-        time.sleep(0.3)
-        assert call(srv, PROXY, "/healthz", [("X-Forwarded-For", "198.51.100.7")])[0] == 200
+        # counted out when the server notices the close, on its own time
+        until(lambda: call(srv, PROXY, "/healthz",
+                           [("X-Forwarded-For", "198.51.100.7")])[0] == 200,
+              "198.51.100.7 to be served again")
     finally:
         for s in held:
             s.close()
