@@ -92,7 +92,7 @@ class GatewaySink:
         with self._cv:
             return list(self.messages)
 
-    def wait_for(self, pred, timeout=30.0):
+    def wait_for(self, pred, timeout=60.0):
         deadline = time.monotonic() + timeout
         with self._cv:
             while True:

@@ -222,7 +222,7 @@ class KuvertServer:
 
     # ---- lifecycle ----
 
-    def start(self, timeout=30):
+    def start(self, timeout=60):
         """Starts the server (again, on the same data dir after stop/kill9) and waits until
         GET /healthz answers 200. Returns self."""
         assert self.proc is None, "already running"

@@ -131,7 +131,7 @@ class Receiver:
         with self._cv:
             return [r["filename"] for r in self.received]
 
-    def wait_for(self, pred, timeout=30.0):
+    def wait_for(self, pred, timeout=60.0):
         """Waits until pred() is true (checked under the lock after every request);
         returns pred()'s last value."""
         deadline = time.monotonic() + timeout

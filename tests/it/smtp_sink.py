@@ -83,7 +83,7 @@ class SmtpSink:
         with self._cv:
             return list(self.messages)
 
-    def wait_for(self, pred, timeout=30.0):
+    def wait_for(self, pred, timeout=60.0):
         """Waits until pred(messages) is true; returns its last value."""
         deadline = time.monotonic() + timeout
         with self._cv:

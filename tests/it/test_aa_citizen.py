@@ -94,7 +94,7 @@ def test_exempt_forward_unopened_letters_and_register_again(cs):
     assert len(jobs) == 1 and jobs[0][1] == "FORWARDED"
     assert q(d, "SELECT COUNT(*) FROM events WHERE tag = 'UNOPENED_MAIL_SENT_AS_PHYSICAL_POST' "
                 "AND message_uuid = ?", jobs[0][2])[0][0] == 1
-    deadline = time.time() + 30
+    deadline = time.time() + 60
     while time.time() < deadline:
         listed = [j for j in run_cli(["print", "list"], data=d) if j["id"] == jobs[0][0]]
         if listed and listed[0]["pdf"]:
@@ -187,7 +187,7 @@ def test_company_limited_exemption_ends_by_itself(cs):
         db.commit()
     finally:
         db.close()
-    deadline = time.time() + 30
+    deadline = time.time() + 60
     while time.time() < deadline and status(d, company[0])[0] != "REGISTERED":
         time.sleep(0.2)
     assert status(d, company[0])[0] == "REGISTERED"
@@ -255,7 +255,7 @@ def test_nemsms_on_the_citizens_behalf_with_the_pin_sent_to_the_number(cs_sms):
     # the number: a PIN goes to it; it is not active until the PIN is given
     r = srv.post(CS + "/nemsms/nummer", data=dict(form, mobil="41234567"))
     assert r.status_code == 200 and "41234567" in r.text and 'id="cs-nem-pin"' in r.text
-    got = sms.wait_for(lambda ms: [m for m in ms if m["to"] == "41234567"], timeout=30)
+    got = sms.wait_for(lambda ms: [m for m in ms if m["to"] == "41234567"], timeout=60)
     assert got, "no PIN SMS"
     pin = re.search(r"\d{6}", got[-1]["text"]).group(0)
     row = q(d, "SELECT confirmed_ms, pending_mobile FROM nemsms_subscriptions WHERE cpr = ?",

@@ -73,7 +73,7 @@ def show(srv, system):
     return srv.cli(["system", "show", system["system"]])
 
 
-def wait(pred, timeout=30, what="condition"):
+def wait(pred, timeout=60, what="condition"):
     deadline = time.monotonic() + timeout
     while True:
         v = pred()
@@ -87,7 +87,7 @@ def mails_to(sink, addr):
     return [m for m in sink.snapshot() if m["to"] == [addr]]
 
 
-def wait_mails(sink, addr, n, timeout=30):
+def wait_mails(sink, addr, n, timeout=60):
     sink.wait_for(lambda ms: len([m for m in ms if m["to"] == [addr]]) >= n, timeout)
     got = mails_to(sink, addr)
     assert len(got) == n, [m["subject"] for m in got]
@@ -172,7 +172,7 @@ def test_push_deactivation_and_reactivation(hub, sink, rx):
     rx.set_mode("accept")
     out = hub.cli(["system", "activate", sys_["system"]])
     assert out["status"] == "active" and out["backlog"] == 4 and out["failingSince"] is None
-    assert rx.wait_for(lambda: len(rx.received) >= 4, timeout=30), rx.attempts
+    assert rx.wait_for(lambda: len(rx.received) >= 4, timeout=60), rx.attempts
     time.sleep(1.5)
     assert sorted(rx.uuids()) == sorted(sent)  # nothing lost, nothing twice
     failed = [a["filename"] for a in rx.attempts if a["mode"] == "fail"]
@@ -200,7 +200,7 @@ def test_success_resets_and_pull_systems(hub, sink, rx):
     # Day 5: the push receiver accepts again, the busy pull system fetches its letter.
     rx.set_mode("accept")
     hub.advance_clock("1h")  # the letters' next attempt is due
-    assert rx.wait_for(lambda: len(rx.received) >= 2, timeout=30), rx.attempts
+    assert rx.wait_for(lambda: len(rx.received) >= 2, timeout=60), rx.attempts
     r = hub.get("/apis/v1/memos/", headers=busy["auth"])
     assert r.status_code == 200 and r.json()["content"] == [busy_uuid]
     assert hub.get("/apis/v1/memos/" + busy_uuid, headers=busy["auth"]).status_code == 200
@@ -284,7 +284,7 @@ def test_smtp_refusal_is_retried(hub, sink, rx):
     wait(lambda: show(hub, sys_)["failingSince"], what="the first failed push")
     sink.set_refuse(True)
     hub.advance_clock("1d")
-    sink.wait_for(lambda ms: sink.refused >= 1, timeout=30)
+    sink.wait_for(lambda ms: sink.refused >= 1, timeout=60)
     row = wait(lambda: (lambda o: o if o and o[0][2] == 1 else None)(outbox(hub)),
                what="the failed attempt recorded")[0]
     assert row[0] == "SYSTEM_WARNING" and row[1] == "PENDING" and "451" in (row[3] or ""), row

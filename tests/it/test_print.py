@@ -73,7 +73,7 @@ def jobs(srv):
     return srv.cli(["print", "list"])
 
 
-def wait_job(srv, uuid, state=None, rendered=True, timeout=30):
+def wait_job(srv, uuid, state=None, rendered=True, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:
         for j in jobs(srv):

@@ -61,7 +61,7 @@ class Receiver:
         self.httpd.server_close()
 
 
-def wait_for(pred, timeout=20.0, what="condition"):
+def wait_for(pred, timeout=60.0, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         v = pred()

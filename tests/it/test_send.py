@@ -51,7 +51,7 @@ def env(server):
     return e
 
 
-def settle_print(srv, letter_id, timeout=30):
+def settle_print(srv, letter_id, timeout=60):
     """Waits until the print worker has dealt with the letter's print job (this mailbox has no
     postal address, so it is FAILED; test_print.py tests printing), so its event and receipt
     do not land in the middle of a later test's before/after counts."""

@@ -86,7 +86,7 @@ class Node(KuvertServer):
         self.db_url = url
         self.name = name
 
-    def start(self, timeout=30):
+    def start(self, timeout=60):
         saved = os.environ.get("KUVERT")
         os.environ["KUVERT"] = real_binary()
         try:
