@@ -22,14 +22,19 @@
 
 struct kv_db;
 
-#define KV_MBOX_ACTIVITY_PAGE 50 /* entries per page */
+#define KV_MBOX_ACTIVITY_PAGE 50  /* entries per page */
+#define KV_MBOX_ACTIVITY_ROUNDS 20 /* narrowed: batches of the log read for one page */
 
 /* The tags shown (static, n_out gets how many). */
 const char *const *kv_mbox_activity_tags(int *n_out);
 
 /* One page of owner's activity, newest first, with seq < before_seq (0: the newest): *out =
  * {items: [{seq, eventTime, eventTag, messageUUID, actor, eventProperties}...],
- * nextBefore: seq | null} (owned). */
+ * nextBefore: seq | null} (owned). For an employee narrowed to contact points
+ * (owner->narrowed) only the events of letters kv_mbox_letter_load lets them load are shown
+ * -- nothing without a letter (folders, drafts, access) and nothing of other points' letters;
+ * a page reads at most KV_MBOX_ACTIVITY_ROUNDS batches of KV_MBOX_ACTIVITY_PAGE events, so
+ * it may hold fewer entries while nextBefore still leads on. */
 int kv_mbox_activity(struct kv_db *db, const struct kv_mbox_owner *owner, int64_t before_seq,
                      json_t **out, struct kv_err *err);
 

@@ -2,8 +2,9 @@
  *
  * mailbox_drafts.c: saving, listing, loading and deleting the drafts of a mailbox (see
  * mailbox_drafts.h). Every statement names the owner's mailbox id, so one mailbox never sees
- * another's draft; the count per mailbox (mailbox_draft_counts) moves in the same
- * transaction as the insert or delete that changes it.
+ * another's draft; the count per mailbox (mailbox_draft_counts) and the draft's event
+ * (DRAFT_SAVED, DRAFT_DELETED, DRAFT_SENT) are written in the same transaction as the insert,
+ * update or delete.
  */
 #include "hub/mailbox_drafts.h"
 
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "hub/directory.h"
+#include "hub/events.h"
 #include "hub/mailbox_view.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -237,6 +239,44 @@ static int count_add(struct kv_db *db, int64_t mb, int64_t delta, struct kv_err 
     return rc < 0 ? rc : 0;
 }
 
+/* Appends the draft event tag for draft id of owner's mailbox inside the open transaction:
+ * actor the one acting, subject the owner, properties {"draftId", "contactPointId",
+ * "attachments", "created"} (point_id NULL: only draftId; created < 0: left out);
+ * message_uuid the letter a sent draft became, or NULL. */
+static int draft_event(struct kv_db *db, const struct kv_mbox_owner *owner, const char *tag,
+                       const char *id, const char *point_id, long n_att, int created,
+                       const char *message_uuid, struct kv_err *err)
+{
+    struct kv_event ev;
+    char who[32], subj[32];
+    json_t *props = json_pack("{s:s}", "draftId", id);
+    char *text;
+    int rc;
+
+    if (props && point_id) {
+        json_object_set_new(props, "contactPointId", json_string(point_id));
+        json_object_set_new(props, "attachments", json_integer(n_att));
+    }
+    if (props && created >= 0)
+        json_object_set_new(props, "created", json_boolean(created));
+    text = props ? json_dumps(props, JSON_COMPACT) : NULL;
+    json_decref(props);
+    if (!text)
+        return kv_err_set(err, KV_ENOMEM, "out of memory");
+    kv_mbox_actor(owner, who, sizeof(who));
+    kv_mbox_subject(owner, subj, sizeof(subj));
+    memset(&ev, 0, sizeof(ev));
+    ev.tag = tag;
+    ev.message_uuid = message_uuid;
+    ev.actor = who;
+    ev.subject = subj;
+    ev.props_json = text;
+    ev.time_ms = kv_clock_now_ms();
+    rc = kv_events_append(db, &ev, err);
+    free(text);
+    return rc;
+}
+
 /* The saving itself, inside the transaction. */
 static int save_tx(struct kv_db *db, const struct kv_mbox_owner *owner, int64_t mb,
                    const char *id, const char *point_id, const struct kv_mbox_draft *d,
@@ -319,6 +359,9 @@ static int save_tx(struct kv_db *db, const struct kv_mbox_owner *owner, int64_t 
         kv_stmt_done(s);
         rc = rc < 0 ? rc : 0;
     }
+    if (rc == 0)
+        rc = draft_event(db, owner, "DRAFT_SAVED", out_id, point_id, (long)d->n_att,
+                         !(id && id[0]), NULL, err);
     return rc;
 }
 
@@ -347,14 +390,20 @@ int kv_mbox_draft_save(struct kv_db *db, const struct kv_mbox_owner *owner, cons
     return rc;
 }
 
-int kv_mbox_draft_delete(struct kv_db *db, const struct kv_mbox_owner *owner, const char *id,
-                         struct kv_err *err)
+/* Deletes draft id of owner's mailbox and records tag (DRAFT_DELETED, or DRAFT_SENT with
+ * the letter's message_uuid). */
+static int draft_remove(struct kv_db *db, const struct kv_mbox_owner *owner, const char *id,
+                        const char *tag, const char *message_uuid, struct kv_err *err)
 {
+    char lower[37];
     int64_t mb;
+    size_t i;
     int rc;
 
     if (!id || strlen(id) != 36)
         return kv_err_set(err, KV_ENOTFOUND, "no such draft");
+    for (i = 0; i < 37; i++)
+        lower[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ? id[i] - 'A' + 'a' : id[i]);
     rc = mailbox_id(db, owner, &mb, err);
     if (rc < 0)
         return rc == KV_ENOTFOUND ? kv_err_set(err, KV_ENOTFOUND, "no such draft") : rc;
@@ -364,14 +413,28 @@ int kv_mbox_draft_delete(struct kv_db *db, const struct kv_mbox_owner *owner, co
     /* files first (the foreign key), only of this mailbox's draft */
     rc = exec2(db,
                "DELETE FROM mailbox_draft_files WHERE draft_id IN (SELECT id FROM "
-               "mailbox_drafts WHERE id = lower(?) AND mailbox_id = ?)",
-               id, mb, err);
+               "mailbox_drafts WHERE id = ? AND mailbox_id = ?)",
+               lower, mb, err);
     if (rc == 0)
-        rc = exec2(db, "DELETE FROM mailbox_drafts WHERE id = lower(?) AND mailbox_id = ?", id,
-                   mb, err);
+        rc = exec2(db, "DELETE FROM mailbox_drafts WHERE id = ? AND mailbox_id = ?", lower, mb,
+                   err);
     if (rc == 0 && kv_db_changes(db) != 1)
         rc = kv_err_set(err, KV_ENOTFOUND, "no such draft");
     if (rc == 0)
         rc = count_add(db, mb, -1, err);
+    if (rc == 0)
+        rc = draft_event(db, owner, tag, lower, NULL, 0, -1, message_uuid, err);
     return kv_db_end(db, rc, err);
+}
+
+int kv_mbox_draft_delete(struct kv_db *db, const struct kv_mbox_owner *owner, const char *id,
+                         struct kv_err *err)
+{
+    return draft_remove(db, owner, id, "DRAFT_DELETED", NULL, err);
+}
+
+int kv_mbox_draft_sent(struct kv_db *db, const struct kv_mbox_owner *owner, const char *id,
+                       const char *message_uuid, struct kv_err *err)
+{
+    return draft_remove(db, owner, id, "DRAFT_SENT", message_uuid, err);
 }

@@ -5,9 +5,14 @@
  * attachments (tables mailbox_drafts, mailbox_draft_files; migration 048). A draft belongs to
  * the owner's mailbox; a helper with read-write access saves, opens, sends and deletes the
  * owner's drafts on the owner's behalf (who may is the route's access key, mailbox:write,
- * decided by identity/authz.c). A draft is not a letter: it has no messageUUID, no events and
- * goes nowhere until it is sent through hub/mailbox_send.h like any other letter, after which
- * the caller deletes it.
+ * decided by identity/authz.c). A draft is not a letter: it has no messageUUID and goes
+ * nowhere until it is sent through hub/mailbox_send.h like any other letter, after which the
+ * caller removes it with kv_mbox_draft_sent. Each change is an event in the mailbox's activity
+ * log (mailbox_activity.h), in the transaction of the change, actor the one acting and
+ * subject the owner: DRAFT_SAVED {"draftId", "contactPointId", "attachments", "created":
+ * true for a new draft, false for a changed one}, DRAFT_DELETED {"draftId"} and DRAFT_SENT
+ * {"draftId"} with the messageUUID of the letter it became (DRAFT_SAVED and DRAFT_DELETED are
+ * NgDP tags; DRAFT_SENT is kuvert's).
  *
  * Every function takes the owner whose mailbox is shown and touches only that mailbox's
  * drafts: another mailbox's draft is KV_ENOTFOUND, exactly like one that does not exist. The
@@ -80,5 +85,9 @@ int kv_mbox_draft_save(struct kv_db *db, const struct kv_mbox_owner *owner, cons
 /* Deletes draft id of owner's mailbox with its files. KV_ENOTFOUND when not there/not theirs. */
 int kv_mbox_draft_delete(struct kv_db *db, const struct kv_mbox_owner *owner, const char *id,
                          struct kv_err *err);
+
+/* The same for draft id once it was sent as letter message_uuid (DRAFT_SENT). */
+int kv_mbox_draft_sent(struct kv_db *db, const struct kv_mbox_owner *owner, const char *id,
+                       const char *message_uuid, struct kv_err *err);
 
 #endif

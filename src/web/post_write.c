@@ -673,7 +673,7 @@ static int write_send(struct kv_http_req *req, struct kv_http_resp *resp)
         kv_web_error(&pp.ctx, 500);
         goto out;
     }
-    if (f->draft_id[0] && kv_mbox_draft_delete(pp.db, &pp.owner, kept.id, &err) < 0)
+    if (f->draft_id[0] && kv_mbox_draft_sent(pp.db, &pp.owner, kept.id, sent.uuid, &err) < 0)
         kv_log(KV_LOG_WARN, "%s: letter %s sent, its draft %s stays: %s", req->request_id,
                sent.uuid, kept.id, err.msg);
     snprintf(back, sizeof(back), "/post/brev/%s", sent.uuid);

@@ -391,6 +391,27 @@ def test_forward_to_an_authority_and_by_email(post):
     assert "videresendte et brev til en myndighed" in jens.get("/post/aktivitet").text
 
 
+def letter_to_point(srv, org, cvr, label, point):
+    """A letter from org to company cvr's mailbox naming contact point point (None: none)."""
+    uuid, xml = letter_xml(org["cvr"], cvr, recipient_type="CVR", label=label)
+    if point:
+        xml = xml.replace(b"</memo:idType></memo:Recipient>",
+                          ("</memo:idType><memo:ContactPoint><memo:contactPointID>%s"
+                           "</memo:contactPointID></memo:ContactPoint></memo:Recipient>"
+                           % point.upper()).encode(), 1)
+    r = srv.post("/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=xml,
+                 headers=dict(org["auth"], **{"Content-Type": "application/xml"}))
+    assert r.status_code == 201, r.text
+    return uuid
+
+
+def reads_in_log(b):
+    """The "read a letter" rows of b's mailbox activity log (one page)."""
+    r = b.get("/post/aktivitet")
+    assert r.status_code == 200, r.text[:300]
+    return r.text.count("<td>læste et brev</td>")
+
+
 def test_authority_mailbox_narrowed_to_contact_points(post):
     bager = "33445566"                     # demo: a CVR mailbox that letters are delivered to
     post.cli(["org", "add", "--cvr", bager, "--name", "Bageriet ApS"], json_out=False)
@@ -404,16 +425,7 @@ def test_authority_mailbox_narrowed_to_contact_points(post):
     org = setup_org(post, "29189988", "Indberetningsstyrelsen")
 
     def to_point(label, point):
-        uuid, xml = letter_xml(org["cvr"], bager, recipient_type="CVR", label=label)
-        if point:
-            xml = xml.replace(b"</memo:idType></memo:Recipient>",
-                              ("</memo:idType><memo:ContactPoint><memo:contactPointID>%s"
-                               "</memo:contactPointID></memo:ContactPoint></memo:Recipient>"
-                               % point.upper()).encode(), 1)
-        r = post.post("/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=xml,
-                      headers=dict(org["auth"], **{"Content-Type": "application/xml"}))
-        assert r.status_code == 201, r.text
-        return uuid
+        return letter_to_point(post, org, bager, label, point)
 
     a, b, none = to_point("Ordre til salg", pa), to_point("Lønseddel", pb), \
         to_point("Til hele firmaet", None)
@@ -448,3 +460,93 @@ def test_authority_mailbox_narrowed_to_contact_points(post):
     assert post.db.execute("SELECT SUM(total) FROM mailbox_point_counts WHERE "
                            "contact_point_id = ? AND folder = 'deleted'", (pa,)).fetchone()[0] \
         == 1
+    # the activity log: the narrowed employee sees the events of her point's letters only
+    assert carl.get("/post/brev/" + b).status_code == 200
+    assert carl.get("/post/brev/" + none).status_code == 200
+    ev = post.db.execute("SELECT message_uuid FROM events WHERE tag = 'MESSAGE_READ' AND "
+                         "subject = ?", ("cvr:" + bager,)).fetchall()
+    assert {a, b, none} <= {r[0] for r in ev}
+    assert reads_in_log(sara) == 1 and "flyttede et brev" in sara.get("/post/aktivitet").text
+    assert reads_in_log(carl) >= 3
+
+
+def test_authority_mailbox_narrowed_to_a_contact_group(post):
+    """MESSAGE_BASIC narrowed to a contact GROUP: the letters to the points of the group and
+    of its sub-groups are the employee's, in lists, counts, search, open, download and the
+    activity log; a point outside the group and a letter naming no point are not."""
+    bager = "33445566"                     # demo: a CVR mailbox that letters are delivered to
+    post.cli(["org", "add", "--cvr", bager, "--name", "Bageriet ApS"], json_out=False)
+    sid = post.cli(["system", "add", "--org", bager, "--kind", "recipient", "--name",
+                    "Kommende", "--active-from", "2099-01-01"])["id"]
+    admin = setup_org(post, bager, "Bageriet ApS")            # the contact structure's API
+    org_id = post.cli(["org", "show", bager])["id"]
+    base = "/apis/v1/organisations/%s/" % org_id
+
+    def create(kind, body):
+        r = post.post(base + kind + "/", json=body,
+                      headers=dict(admin["auth"], **{"Accept": "application/json"}))
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    def group(name, parent=None):
+        return create("contact-groups", {"name": name, "description": None,
+                                         "organisationalUnit": False, "postkasseIds": None,
+                                         "parent": {"id": parent} if parent else None})
+
+    def point(name, groups):
+        return create("contact-points", {
+            "name": name, "description": None, "internalDescription": None,
+            "targets": [1, 2, 3], "memoSizeThresholdMB": 0, "allowedNumberOfAttachments": 0,
+            "active": True, "visible": True, "reportLink": None, "systemId": sid,
+            "contactPointCodes": [], "contactGroups": [{"id": g} for g in groups],
+            "recommendedAttributes": None, "searchTerms": [], "translations": None})
+
+    kunde = group("Kundeservice")
+    rekl = group("Reklamationer", kunde)                     # a sub-group of it
+    p_kunde, p_rekl, p_loen = point("Bestillinger", [kunde]), point("Klager", [rekl]), \
+        point("Løn", [])
+    org = setup_org(post, "29189989", "Gruppestyrelsen")
+    a = letter_to_point(post, org, bager, "Bestilling af kringle", p_kunde)
+    c = letter_to_point(post, org, bager, "Klage over kringle", p_rekl)
+    b = letter_to_point(post, org, bager, "Lønseddel for maj", p_loen)
+    none = letter_to_point(post, org, bager, "Til hele firmaet", None)
+    post.cli(["user", "add", "--org", bager, "--email", "kunde@bageriet.dk", "--name",
+              "Kirsten Kunde"])
+    post.cli(["user", "grant", "--org", bager, "--right", "MESSAGE_BASIC", "--email",
+              "kunde@bageriet.dk", "--contact-group", kunde])
+    post.cli(["user", "add", "--org", bager, "--email", "chef@bageriet.dk", "--name",
+              "Carl Chef", "--right", "MESSAGE_BASIC"])
+    kirsten, carl = Browser(post, "kunde@bageriet.dk"), Browser(post, "chef@bageriet.dk")
+    # list and counts: the group's point and its sub-group's point, nothing else
+    page = kirsten.get("/post/").text
+    assert "Bestilling af kringle" in page and "Klage over kringle" in page
+    assert "Lønseddel for maj" not in page and "Til hele firmaet" not in page
+    assert re.search(r"Indbakke <span class=\"folder-count\">\(2, 2 ulæst", page), page
+    # search
+    page = kirsten.get("/post/?q=kringle").text
+    assert "Bestilling af kringle" in page and "Klage over kringle" in page
+    assert "Lønseddel for maj" not in kirsten.get("/post/?q=L%C3%B8nseddel").text
+    assert "Til hele firmaet" not in kirsten.get("/post/?q=firmaet").text
+    # open and download: inside 200, outside 404 like an unknown id
+    unknown = kirsten.get("/post/brev/" + str(uuidlib.uuid4()))
+    assert unknown.status_code == 404
+    for inside in (a, c):
+        assert kirsten.get("/post/brev/" + inside).status_code == 200
+        f = kirsten.get("/post/brev/%s/fil/0" % inside)
+        assert f.status_code == 200 and f.content.startswith(b"Brev nr.")
+    for outside in (b, none):
+        r = kirsten.get("/post/brev/" + outside)
+        assert r.status_code == 404
+        assert kirsten.get("/post/brev/%s/fil/0" % outside).status_code == 404
+    page = kirsten.get("/post/").text
+    assert re.search(r"Indbakke <span class=\"folder-count\">\(2\)", page), page   # both read
+    # the unnarrowed colleague sees all four and reads the others
+    page = carl.get("/post/").text
+    for label in ("Bestilling af kringle", "Klage over kringle", "Lønseddel for maj",
+                  "Til hele firmaet"):
+        assert label in page, label
+    for u in (b, none):
+        assert carl.get("/post/brev/" + u).status_code == 200
+    # the activity log: only the reads of the group's letters
+    assert reads_in_log(kirsten) == 2
+    assert reads_in_log(carl) >= 4

@@ -12,6 +12,7 @@ CSRF token, no letter; a helper with read access gets 403 on every write and dra
 a read-write helper writes in the owner's name (MeMo Sender/Representative); drafts are
 saved with their attachments, counted, opened, saved again, sent (then gone from drafts
 and in "sent") and deleted, and one person cannot open another's draft."""
+import json
 import re
 import socket
 import time
@@ -325,3 +326,56 @@ def test_drafts_lifecycle(post):
     assert post.db.execute("SELECT drafts FROM mailbox_draft_counts").fetchone()[0] == 0
     assert jens.post("/post/kladder/%s/slet" % d2, {"csrf": jens.csrf()}).status_code == 404
 
+
+
+def draft_events(srv):
+    return [(t, a, s, m, json.loads(p) if p else None) for t, a, s, m, p in srv.db.execute(
+        "SELECT tag, actor, subject, message_uuid, props FROM events WHERE tag LIKE 'DRAFT_%'"
+        " ORDER BY seq").fetchall()]
+
+
+def test_draft_events_in_the_activity_log(post):
+    jens, mette = Browser(post, JENS), Browser(post, METTE)
+    rid, typ, _ = requests_of(post, JENS)[-1]          # demo: Mette asked for read-write
+    assert jens.post("/post/adgang/anmodning/%d/godkend" % rid,
+                     {"csrf": jens.csrf()}).status_code == 303
+    assert switch(mette, "CPR:" + JENS).status_code == 303
+    owner = "cpr:" + JENS
+    # saved (new, with a file), changed by the helper, sent; another saved and deleted
+    d = draft_id_of(send_form(jens, post.byg, label="Udkast", text="Et",
+                              files=[("bilag.pdf", "application/pdf", PDF)], action="kladde"))
+    assert draft_events(post) == [("DRAFT_SAVED", owner, owner, None,
+                                   {"draftId": d, "contactPointId": post.byg,
+                                    "attachments": 1, "created": True})]
+    assert draft_id_of(send_form(mette, post.byg, label="Udkast", text="To", kladde=d,
+                                 action="kladde")) == d
+    assert draft_events(post)[1] == ("DRAFT_SAVED", "cpr:" + METTE, owner, None,
+                                     {"draftId": d, "contactPointId": post.byg,
+                                      "attachments": 0, "created": False})
+    r = send_form(jens, post.byg, label="Udkast", text="Tre", kladde=d)
+    assert r.status_code == 303, r.text[:500]
+    uuid = r.headers["Location"].rsplit("/", 1)[1]
+    assert draft_events(post)[2] == ("DRAFT_SENT", owner, owner, uuid, {"draftId": d})
+    d2 = draft_id_of(send_form(mette, post.byg, label="Slet mig", action="kladde"))
+    assert mette.post("/post/kladder/%s/slet" % d2, {"csrf": mette.csrf()}).status_code == 303
+    ev = draft_events(post)
+    assert [e[0] for e in ev] == ["DRAFT_SAVED", "DRAFT_SAVED", "DRAFT_SENT", "DRAFT_SAVED",
+                                  "DRAFT_DELETED"]
+    assert ev[4] == ("DRAFT_DELETED", "cpr:" + METTE, owner, None, {"draftId": d2})
+    # refused: nothing recorded (another's draft, no CSRF, over the limit)
+    sofie = Browser(post, SOFIE)
+    assert sofie.post("/post/kladder/%s/slet" % d2, {"csrf": sofie.csrf()}).status_code in \
+        (403, 404)
+    assert jens.post("/post/kladder/%s/slet" % d2, {"csrf": jens.csrf()}).status_code == 404
+    assert send_form(jens, post.byg, action="kladde", csrf="x").status_code == 403
+    r = send_form(jens, post.byg, action="kladde",
+                  files=[("stor.pdf", "application/pdf", b"%PDF" + b"x" * 1_100_000)])
+    assert r.status_code == 413
+    assert len(draft_events(post)) == 5
+    # the owner's activity log says so, naming the helper
+    page = jens.get("/post/aktivitet").text
+    for text in ("gemte en kladde", "sendte en kladde", "slettede en kladde"):
+        assert text in page, text
+    assert re.search(r"Mette Hansen \(221177-1212\)</td><td>slettede en kladde", page), page
+    en = jens.get("/post/aktivitet?lang=en").text
+    assert "saved a draft" in en and "sent a draft" in en and "deleted a draft" in en
