@@ -96,13 +96,11 @@ const struct kv_authz_rule *kv_authz_rule(const char *access)
     return NULL;
 }
 
-enum kv_authz_result kv_authz_decide(const struct kv_principal *p, const char *access,
-                                     const char *scope_cvr)
+static enum kv_authz_result decide(const struct kv_principal *p, const char *access,
+                                   const char *scope_cvr)
 {
     const struct kv_authz_rule *r = kv_authz_rule(access);
     enum kv_principal_kind kind = p ? p->kind : KV_PRINCIPAL_NONE;
-
-    kv_reqtrace_decision(access); /* counted for the tests (util/reqtrace.h) */
 
     if (r && r->kinds == ALL)
         return KV_AUTHZ_ALLOW;
@@ -135,6 +133,19 @@ enum kv_authz_result kv_authz_decide(const struct kv_principal *p, const char *a
     if (r->scoped && (!scope_cvr || strcmp(scope_cvr, p->org_cvr) != 0))
         return KV_AUTHZ_FORBIDDEN;
     return KV_AUTHZ_ALLOW;
+}
+
+enum kv_authz_result kv_authz_decide(const struct kv_principal *p, const char *access,
+                                     const char *scope_cvr)
+{
+    kv_reqtrace_decision(access); /* counted for the tests (util/reqtrace.h) */
+    return decide(p, access, scope_cvr);
+}
+
+enum kv_authz_result kv_authz_offered(const struct kv_principal *p, const char *access)
+{
+    kv_reqtrace_other();
+    return decide(p, access, NULL);
 }
 
 void kv_principal_system(struct kv_principal *out, const char *system_id, const char *kind,

@@ -89,6 +89,11 @@ enum kv_authz_result {
 enum kv_authz_result kv_authz_decide(const struct kv_principal *p, const char *access,
                                      const char *scope_cvr);
 
+/* The same decision for what a page only offers -- the portals in the menu, a link -- not
+ * for the request itself: counted among the other keys' decisions (util/reqtrace.h) even
+ * when access is the route's own key, so a request still makes exactly one decision on it. */
+enum kv_authz_result kv_authz_offered(const struct kv_principal *p, const char *access);
+
 /* Principals the gate builds from the other credentials. */
 /* A sender or recipient system of org_cvr. */
 void kv_principal_system(struct kv_principal *out, const char *system_id, const char *kind,

@@ -23,6 +23,11 @@ void kv_reqtrace_decision(const char *access)
         other_count++;
 }
 
+void kv_reqtrace_other(void)
+{
+    other_count++;
+}
+
 void kv_reqtrace_get(int *own, int *other)
 {
     *own = own_count;

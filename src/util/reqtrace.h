@@ -18,6 +18,9 @@
 void kv_reqtrace_begin(const char *route_access);
 /* Counts one decision on access. */
 void kv_reqtrace_decision(const char *access);
+/* Counts one decision among the other keys' whatever its key (what a page only offers, such
+ * as the portal menu: identity/authz.h kv_authz_offered). */
+void kv_reqtrace_other(void);
 /* The counts since kv_reqtrace_begin: decisions on the route's key, on other keys. */
 void kv_reqtrace_get(int *own, int *other);
 

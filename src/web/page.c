@@ -9,6 +9,7 @@
 
 #include "http/http.h"
 #include "hub/hub.h"
+#include "identity/authz.h"
 #include "util/conf.h"
 #include "util/log.h"
 #include "web/i18n.h"
@@ -97,6 +98,38 @@ static void lang_switch(struct kv_html *h, const struct kv_web_ctx *ctx)
                    "Dansk</a>");
 }
 
+/* The portals of the main menu (and the front page), each with the access key that says who
+ * may use it -- decided by the one rule table (identity/authz.c), never by a rule here. The
+ * roots of Administrativ Adgang and the Rettighedsportal are landing pages anyone signed in
+ * may open (they tell a citizen what they are for); using them takes "employee". */
+static const struct portal {
+    const char *root, *title_msgid, *access;
+} PORTALS[] = {
+    {"/post/", N_("Post"), KV_ACCESS_MAILBOX},
+    {"/adgangsportal/", N_("Adgangsportal"), KV_ACCESS_DEVICES},
+    {"/administrativ-adgang/", N_("Administrativ Adgang"), KV_ACCESS_EMPLOYEE},
+    {"/rettighedsportal/", N_("Rettighedsportal"), KV_ACCESS_EMPLOYEE},
+    {"/testportal/", N_("Testportal"), KV_ACCESS_TESTPORTAL},
+};
+
+int kv_web_portal_shown(const struct kv_web_ctx *ctx, const char *root)
+{
+    const struct kv_conf *conf = ctx->req->hub->conf;
+    enum kv_authz_result r;
+    size_t i;
+
+    for (i = 0; i < sizeof(PORTALS) / sizeof(PORTALS[0]); i++) {
+        if (strcmp(PORTALS[i].root, root) != 0)
+            continue;
+        if (kv_authz_test_login_only(PORTALS[i].access) && !(conf && conf->test_login))
+            return 0; /* the portal does not exist on this server */
+        r = kv_authz_offered(ctx->signed_in ? &ctx->principal : NULL, PORTALS[i].access);
+        /* signed in: only what the person may use; not signed in: what a sign-in may open */
+        return r == KV_AUTHZ_ALLOW || (!ctx->signed_in && r == KV_AUTHZ_UNAUTHENTICATED);
+    }
+    return 0;
+}
+
 /* One portal in the main menu, marked current when the page is inside it. */
 static void nav_item(struct kv_html *h, const struct kv_web_ctx *ctx, const char *root,
                      const char *title_msgid)
@@ -149,6 +182,7 @@ static void context_switch(struct kv_html *h, const struct kv_web_ctx *ctx)
 static void frame(struct kv_web_ctx *ctx, struct kv_html *h, const char *title_msgid)
 {
     const char *assets = kv_web_asset_prefix();
+    size_t i;
 
     kv_html(h,
             "<!DOCTYPE html>\n<html lang=\"%a\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -194,12 +228,9 @@ static void frame(struct kv_web_ctx *ctx, struct kv_html *h, const char *title_m
                "<nav class=\"navigation-menu\" aria-label=\"%m\">\n"
                "<div class=\"navigation-menu-inner container\">\n<ul class=\"mainmenu\">\n",
             N_("Portals"));
-    nav_item(h, ctx, "/post/", N_("Post"));
-    nav_item(h, ctx, "/adgangsportal/", N_("Adgangsportal"));
-    nav_item(h, ctx, "/administrativ-adgang/", N_("Administrativ Adgang"));
-    nav_item(h, ctx, "/rettighedsportal/", N_("Rettighedsportal"));
-    if (ctx->req->hub->conf && ctx->req->hub->conf->test_login) /* only then it exists */
-        nav_item(h, ctx, "/testportal/", N_("Testportal"));
+    for (i = 0; i < sizeof(PORTALS) / sizeof(PORTALS[0]); i++)
+        if (kv_web_portal_shown(ctx, PORTALS[i].root))
+            nav_item(h, ctx, PORTALS[i].root, PORTALS[i].title_msgid);
     kv_html(h, "</ul>\n</div>\n</nav>\n</header>\n"
                "<main id=\"main-content\" class=\"container page-container\">\n");
 }

@@ -20,30 +20,35 @@
 #include "web/web.h"
 #include "web/who.h"
 
+static const struct {
+    const char *root, *title, *what;
+} FRONT[] = {
+    {"/post/", N_("Post"), N_("read and write your digital post")},
+    {"/adgangsportal/", N_("Adgangsportal"), N_("your devices, sessions and who may read your post")},
+    {"/administrativ-adgang/", N_("Administrativ Adgang"),
+     N_("for authorities: systems, contact structure, event log")},
+    {"/rettighedsportal/", N_("Rettighedsportal"), N_("for rights administrators: who may do what")},
+    {"/testportal/", N_("Testportal"), N_("for developers: try sending and receiving letters")},
+};
+
 static int front(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_web_ctx ctx;
     struct kv_html *h = &ctx.h;
+    size_t i;
 
     kv_web_ctx_init(&ctx, req, resp);
-    kv_html(h,
-            "<h1>%m</h1>\n<p class=\"font-lead\">%m</p>\n"
-            "<h2>%m</h2>\n<ul class=\"nobullet-list\">\n"
-            "<li><a href=\"/post/\">%m</a> – %m</li>\n"
-            "<li><a href=\"/adgangsportal/\">%m</a> – %m</li>\n"
-            "<li><a href=\"/administrativ-adgang/\">%m</a> – %m</li>\n"
-            "<li><a href=\"/rettighedsportal/\">%m</a> – %m</li>\n",
+    kv_html(h, "<h1>%m</h1>\n<p class=\"font-lead\">%m</p>\n<h2>%m</h2>\n"
+               "<ul class=\"nobullet-list\">\n",
             N_("Kuvert – Digital Post"),
             N_("Kuvert is an open, self-hostable implementation of Denmark's Digital Post. "
             "Public authorities send letters to citizens and companies through its API; "
             "people read them and manage access in the portals below."),
-            N_("Portals"), N_("Post"), N_("read and write your digital post"),
-            N_("Adgangsportal"), N_("your devices, sessions and who may read your post"),
-            N_("Administrativ Adgang"), N_("for authorities: systems, contact structure, event log"),
-            N_("Rettighedsportal"), N_("for rights administrators: who may do what"));
-    if (req->hub->conf && req->hub->conf->test_login) /* the Testportal exists only then */
-        kv_html(h, "<li><a href=\"/testportal/\">%m</a> – %m</li>\n", N_("Testportal"),
-                N_("for developers: try sending and receiving letters"));
+            N_("Portals"));
+    for (i = 0; i < sizeof(FRONT) / sizeof(FRONT[0]); i++)
+        if (kv_web_portal_shown(&ctx, FRONT[i].root)) /* the same portals as the menu */
+            kv_html(h, "<li><a href=\"%u\">%m</a> – %m</li>\n", FRONT[i].root, FRONT[i].title,
+                    FRONT[i].what);
     kv_html(h, "</ul>\n<h2>%m</h2>\n<p>%m <a href=\"/openapi.yaml\">%m</a>.</p>\n",
             N_("For systems"), N_("Sender and recipient systems use the NgDP REST API, described in"),
             N_("the OpenAPI description"));

@@ -87,9 +87,15 @@ static uint64_t request_max(const struct kv_mbox_point *p)
 
 /* ---- the form ---- */
 
+/* The form's field a refusal is about: the sentence is shown next to it too (DKFDS form
+ * error: the group marked, the message above the input, the input aria-invalid and described
+ * by it), and the summary above the form links to it. */
+enum refusal_field { FIELD_NONE, FIELD_LABEL, FIELD_TEXT, FIELD_FILES };
+
 /* Why a letter was refused, shown above the form: a sentence (msgid), optionally followed by
  * a number with its unit, or by a text (a file name) and the allowed types. */
 struct refusal {
+    enum refusal_field field;
     int status;
     const char *msgid;
     int64_t n;          /* > 0: shown after msgid */
@@ -121,12 +127,10 @@ static void limits_text(struct kv_html *h, const struct kv_mbox_point *p, const 
     kv_html(h, "<li>%m %t</li></ul>\n", N_("File types:"), exts);
 }
 
-static void refusal_alert(struct kv_html *h, const struct refusal *r, const char *exts)
+/* The refusal's sentence: msgid and what follows it. */
+static void refusal_sentence(struct kv_html *h, const struct refusal *r, const char *exts)
 {
-    kv_html(h, "<div class=\"alert alert-error\" role=\"alert\" id=\"write-error\">"
-               "<div class=\"alert-body\"><p class=\"alert-heading\">%m</p><p class=\"alert-text\">"
-               "%m",
-            N_("The letter was not sent"), r->msgid);
+    kv_html(h, "%m", r->msgid);
     if (r->n > 0 && r->mb)
         kv_html(h, " %D MB (%D %m).", r->n, r->n * KV_MBOX_SEND_MB, N_("bytes"));
     else if (r->n > 0)
@@ -137,8 +141,59 @@ static void refusal_alert(struct kv_html *h, const struct refusal *r, const char
         kv_html(h, " %m %t", N_("Allowed file types:"), exts);
     if (r->detail)
         kv_html(h, " %t", r->detail);
+}
+
+static const char *const FIELD_ID[] = {"", "write-label", "write-text", "write-files"};
+
+/* The error summary above the form; a refusal about a field links to it. */
+static void refusal_alert(struct kv_html *h, const struct refusal *r, const char *exts)
+{
+    kv_html(h, "<div class=\"alert alert-error\" role=\"alert\" id=\"write-error\">"
+               "<div class=\"alert-body\"><p class=\"alert-heading\">%m</p><p class=\"alert-text\">",
+            N_("The letter was not sent"));
+    if (r->field != FIELD_NONE)
+        kv_html(h, "<a href=\"#%a\">", FIELD_ID[r->field]);
+    refusal_sentence(h, r, exts);
+    if (r->field != FIELD_NONE)
+        kv_html(h, "</a>");
     kv_html(h, "</p><p class=\"alert-text\">%m</p></div></div>\n",
             N_("Nothing was sent or saved."));
+}
+
+/* Opens the form group of field f -- label, hint (a msgid, or NULL; id "<field>-hint") --
+ * with " form-error" and the message when r is about f. */
+static void group_open(struct kv_html *h, const struct refusal *r, enum refusal_field f,
+                       const char *label, const char *hint, const char *exts)
+{
+    int bad = r && r->field == f;
+
+    kv_html(h, "<div class=\"form-group%t\"><label class=\"form-label\" for=\"%a\">%m</label>",
+            bad ? " form-error" : "", FIELD_ID[f], label);
+    if (hint)
+        kv_html(h, "<span class=\"form-hint\" id=\"%a-hint\">%m</span>", FIELD_ID[f], hint);
+    if (bad) {
+        kv_html(h, "<span class=\"form-error-message\" id=\"%a-error\"><span class=\"sr-only\">"
+                   "%m: </span>",
+                FIELD_ID[f], N_("Error"));
+        refusal_sentence(h, r, exts);
+        kv_html(h, "</span>");
+    }
+}
+
+/* Closes the input of field f (whose other attributes are written): when r is about f,
+ * aria-invalid and the message's id among what describes it (describedby: the input's other
+ * describing ids, or ""). */
+static void input_close(struct kv_html *h, const struct refusal *r, enum refusal_field f,
+                        const char *describedby)
+{
+    int bad = r && r->field == f;
+
+    if (bad || describedby[0])
+        kv_html(h, " aria-describedby=\"%a%a%a%a\"", describedby,
+                bad && describedby[0] ? " " : "", bad ? FIELD_ID[f] : "", bad ? "-error" : "");
+    if (bad)
+        kv_html(h, " aria-invalid=\"true\"");
+    kv_html(h, ">");
 }
 
 /* The letter form to point p. label/text prefill it (NULL: empty); draft is the draft being
@@ -193,14 +248,18 @@ static void form_page(struct kv__post *pp, const struct kv_mbox_point *p, const 
             kv_i18n_get(pp->ctx.lang, N_("This file type cannot be sent:")), pp->ctx.sess.csrf);
     if (draft)
         kv_html(h, "<input type=\"hidden\" name=\"kladde\" value=\"%a\">", draft->id);
+    group_open(h, r, FIELD_LABEL, N_("Subject"), NULL, shown);
     kv_html(h,
-            "<div class=\"form-group\"><label class=\"form-label\" for=\"write-label\">%m</label>"
             "<input class=\"form-input\" type=\"text\" id=\"write-label\" name=\"emne\" "
-            "maxlength=\"256\" required value=\"%a\"></div>"
-            "<div class=\"form-group\"><label class=\"form-label\" for=\"write-text\">%m</label>"
-            "<textarea class=\"form-input\" id=\"write-text\" name=\"tekst\" rows=\"12\" "
-            "required>%t</textarea></div>\n",
-            N_("Subject"), label ? label : "", N_("Your letter"), text ? text : "");
+            "maxlength=\"256\" required value=\"%a\"",
+            label ? label : "");
+    input_close(h, r, FIELD_LABEL, "");
+    kv_html(h, "</div>");
+    group_open(h, r, FIELD_TEXT, N_("Your letter"), NULL, shown);
+    kv_html(h, "<textarea class=\"form-input\" id=\"write-text\" name=\"tekst\" rows=\"12\" "
+               "required");
+    input_close(h, r, FIELD_TEXT, "");
+    kv_html(h, "%t</textarea></div>\n", text ? text : "");
     if (draft && draft->n_files) {
         kv_html(h, "<fieldset><legend class=\"form-label\">%m</legend>",
                 N_("Attachments saved with the draft"));
@@ -213,18 +272,21 @@ static void form_page(struct kv__post *pp, const struct kv_mbox_point *p, const 
                     draft->files[i].filename, (int64_t)draft->files[i].len, N_("bytes"));
         kv_html(h, "</fieldset>\n");
     }
+    group_open(h, r, FIELD_FILES, N_("Attachments"),
+               N_("You can choose several files; the limits are above."), shown);
     kv_html(h,
-            "<div class=\"form-group\"><label class=\"form-label\" for=\"write-files\">%m</label>"
-            "<span class=\"form-hint\" id=\"write-files-hint\">%m</span>"
             "<input class=\"form-input\" type=\"file\" id=\"write-files\" name=\"fil\" multiple "
-            "accept=\"%a\" aria-describedby=\"write-files-hint write-limits\"></div>"
+            "accept=\"%a\"",
+            exts);
+    input_close(h, r, FIELD_FILES, "write-files-hint write-limits");
+    kv_html(h,
+            "</div>"
             "<div id=\"write-check\" role=\"alert\" aria-live=\"assertive\"></div>"
             "<button class=\"button button-primary\" type=\"submit\" name=\"handling\" "
             "value=\"send\">%m</button> "
             "<button class=\"button button-secondary\" type=\"submit\" name=\"handling\" "
             "value=\"kladde\" formnovalidate>%m</button></form>\n"
             "<script src=\"/post/skriv.js\" defer></script>\n",
-            N_("Attachments"), N_("You can choose several files; the limits are above."), exts,
             N_("Send letter"), N_("Save as draft"));
     kv_web_page_end(&pp->ctx, r ? r->status : 200, draft ? N_("Draft") : N_("Write a letter"));
 }
@@ -379,6 +441,7 @@ int kv_web_post_write_admit(struct kv_http_req *req, struct kv_http_resp *resp,
         kv_mbox_saved_draft_release(&draft);
     memset(&r, 0, sizeof(r));
     r.status = 413;
+    r.field = FIELD_FILES;
     r.msgid = N_("The attachments are too large. This recipient accepts at most");
     r.n = (int64_t)(files_max(&p) / KV_MBOX_SEND_MB);
     r.mb = 1;
@@ -492,6 +555,7 @@ static int read_form(struct posted *f, const struct kv_mbox_saved_draft *kept,
             if (!name[0] || strlen(name) > KV_MBOX_SEND_FILENAME_MAX ||
                 !kv_memo_file_ext_allowed(name)) {
                 r->status = 400;
+                r->field = FIELD_FILES;
                 r->msgid = N_("This file type cannot be sent:");
                 r->name = name[0] ? name : "?";
                 r->types = 1;
@@ -520,12 +584,14 @@ static int check_form(const struct kv_mbox_point *p, const struct posted *f, int
 {
     if (f->text_len > KV_MBOX_SEND_TEXT_MAX) {
         r->status = 413;
+        r->field = FIELD_TEXT;
         r->msgid = N_("The text is too long. Its limit in bytes is");
         r->n = KV_MBOX_SEND_TEXT_MAX;
         return r->status;
     }
     if (utf8_chars(f->label) > KV_MBOX_SEND_LABEL_MAX) {
         r->status = 400;
+        r->field = FIELD_LABEL;
         r->msgid = N_("The subject is too long. Its limit in characters is");
         r->n = KV_MBOX_SEND_LABEL_MAX;
         return r->status;
@@ -537,12 +603,14 @@ static int check_form(const struct kv_mbox_point *p, const struct posted *f, int
     }
     if ((int64_t)f->n_att > p->max_att) {
         r->status = 400;
+        r->field = FIELD_FILES;
         r->msgid = N_("Too many attachments. This recipient accepts at most");
         r->n = p->max_att;
         return r->status;
     }
     if (f->bytes > files_max(p)) {
         r->status = 413;
+        r->field = FIELD_FILES;
         r->msgid = N_("The attachments are too large. This recipient accepts at most");
         r->n = (int64_t)(files_max(p) / KV_MBOX_SEND_MB);
         r->mb = 1;

@@ -50,6 +50,12 @@ void kv_web_ctx_release(struct kv_web_ctx *ctx);
  * returns 0. */
 int kv_web_require_signin(struct kv_web_ctx *ctx);
 
+/* 1 when the portal at root ("/post/", "/adgangsportal/", "/administrativ-adgang/",
+ * "/rettighedsportal/", "/testportal/") is offered to ctx's visitor in the menu and on the
+ * front page: signed in, when the one rule table (identity/authz.h) admits them to use it;
+ * not signed in, when a sign-in could; the Testportal only on a --test-login server. */
+int kv_web_portal_shown(const struct kv_web_ctx *ctx, const char *root);
+
 /* Wraps ctx->h in the page frame with title (a msgid) and sends it with status. */
 void kv_web_page_end(struct kv_web_ctx *ctx, int status, const char *title_msgid);
 /* A complete error page for 400/403/404/405/429/500/503 (503 with Retry-After; a 500 is the

@@ -124,6 +124,23 @@ def test_written_letter_arrives_at_the_points_system(post):
     assert jens.get("/post/brev/" + uuid).status_code == 200
 
 
+def field_error(html, field):
+    """The DKFDS form error next to field (write-files, write-label, write-text): its
+    message, after checking the group is marked and the input invalid and described by it;
+    None when the field has no error."""
+    m = re.search(r'<div class="form-group form-error"><label class="form-label" for="%s">'
+                  r'[^<]*</label>(?:<span class="form-hint"[^>]*>[^<]*</span>)?'
+                  r'<span class="form-error-message" id="%s-error">'
+                  r'<span class="sr-only">Fejl: </span>(.*?)</span>' % (field, field), html)
+    if not m:
+        assert 'id="%s-error"' % field not in html
+        return None
+    tag = re.search(r'<(?:input|textarea)[^>]* id="%s"[^>]*>' % field, html).group(0)
+    assert 'aria-invalid="true"' in tag and "%s-error" % field in tag, tag
+    assert '<a href="#%s">' % field in html            # the summary links to the field
+    return m.group(1)
+
+
 def test_over_limit_refused_by_the_handler_with_text_kept(post):
     jens = Browser(post, JENS)
     before = counts(post)
@@ -132,6 +149,8 @@ def test_over_limit_refused_by_the_handler_with_text_kept(post):
                   files=[("stor.pdf", "application/pdf", big)])
     assert r.status_code == 413, r.text[:500]
     assert "1 MB (1000000 byte" in r.text
+    assert "1 MB (1000000 byte" in field_error(r.text, "write-files")
+    assert field_error(r.text, "write-label") is None and field_error(r.text, "write-text") is None
     assert "Min &lt;tekst&gt; &amp; mere</textarea>" in r.text   # kept, escaped
     assert 'value="Byggetilladelse"' in r.text
     assert counts(post) == before
@@ -171,6 +190,9 @@ def test_over_limit_refused_by_the_gate_before_the_body(post):
     assert data.startswith(b"HTTP/1.1 413"), data[:300]
     text = data.decode("utf-8", "replace")
     assert "1 MB (1000000 byte" in text and "Intet blev sendt eller gemt" in text
+    # named next to the attachments field too (post-write-413), not only in the summary
+    assert "De vedhæftede filer er for store" in field_error(text, "write-files")
+    assert "1 MB (1000000 byte" in field_error(text, "write-files")
     assert 'action="/post/skriv/%s"' % post.byg in text          # the form again
     assert waited < 25
     assert counts(post) == before
@@ -182,6 +204,7 @@ def test_wrong_type_too_many_files_and_csrf(post):
     r = send_form(jens, post.byg, files=[("program.exe", "application/octet-stream", b"MZ")])
     assert r.status_code == 400
     assert "Denne filtype kan ikke sendes" in r.text and "program.exe" in r.text
+    assert "program.exe" in field_error(r.text, "write-files")
     r = send_form(jens, post.byg, files=[("a.pdf", "application/pdf", PDF),
                                          ("noext", "application/pdf", PDF)])
     assert r.status_code == 400 and "noext" in r.text
@@ -189,6 +212,10 @@ def test_wrong_type_too_many_files_and_csrf(post):
                                          for i in range(3)])
     assert r.status_code == 400
     assert "For mange vedhæftede filer" in r.text and "højst imod 2." in r.text
+    assert "højst imod 2." in field_error(r.text, "write-files")
+    r = send_form(jens, post.byg, label="x" * 257)
+    assert r.status_code == 400 and "256" in field_error(r.text, "write-label")
+    assert field_error(r.text, "write-files") is None
     assert send_form(jens, post.byg, csrf="").status_code == 403
     assert send_form(jens, post.byg, csrf="forged").status_code == 403
     r = jens.s.post(post.url + "/post/skriv/" + post.byg, timeout=30, allow_redirects=False,

@@ -367,3 +367,52 @@ def test_citizen_sign_in_makes_the_person_once(web):
     db = db_connect(srv.data_dir)
     assert db.execute("SELECT name, cpr FROM persons WHERE cpr = ?", (CPR,)).fetchall() == \
         [("Mette Hansen", CPR)]
+
+
+PORTALS = ("/post/", "/adgangsportal/", "/administrativ-adgang/", "/rettighedsportal/",
+           "/testportal/")
+
+
+def menu_of(html):
+    """The portals offered in the header's main menu, in order."""
+    m = re.search(r'<ul class="mainmenu">(.*?)</ul>', html, re.S)
+    assert m, html
+    return tuple(re.findall(r'<a href="([^"]+)" class="nav-link"', m.group(1)))
+
+
+def front_portals(html):
+    m = re.search(r'<ul class="nobullet-list">(.*?)</ul>', html, re.S)
+    assert m, html
+    return tuple(p for p in re.findall(r'<a href="([^"]+)"', m.group(1)) if p in PORTALS)
+
+
+def test_menu_offers_only_the_portals_the_person_may_use(web):
+    """The header's portals (and the front page's list) come from the one rule table: a
+    citizen is not offered the Testportal (which answers them 403) nor the employees'
+    portals; an employee without MESSAGE_BASIC is not offered the mailbox; an employee with
+    TEST_PORTAL is offered the Testportal; nobody signed in is offered every portal a sign-in
+    may open. Every portal offered opens (200)."""
+    srv = web()
+    assert menu_of(srv.get("/").text) == PORTALS
+    assert front_portals(srv.get("/").text) == PORTALS
+    expect = {
+        CPR: ("/post/", "/adgangsportal/"),
+        "ida.nyansat@kommunen.dk": ("/adgangsportal/", "/administrativ-adgang/",   # no rights
+                                    "/rettighedsportal/"),
+        "tove.tester@kommunen.dk": ("/post/", "/adgangsportal/", "/administrativ-adgang/",
+                                    "/rettighedsportal/", "/testportal/"),
+    }
+    for subject, portals in expect.items():
+        srv.session.cookies.clear()
+        sign_in(srv, subject)
+        for page in ("/", "/adgangsportal/"):
+            assert menu_of(srv.get(page).text) == portals, (subject, page)
+        assert front_portals(srv.get("/").text) == portals, subject
+        for p in portals:
+            assert srv.get(p, allow_redirects=False).status_code == 200, (subject, p)
+        for p in ("/post/", "/testportal/"):
+            if p not in portals:
+                assert srv.get(p, allow_redirects=False).status_code == 403, (subject, p)
+    # without --test-login there is no Testportal to offer
+    plain = web(test_login=False)
+    assert "/testportal/" not in menu_of(plain.get("/").text)

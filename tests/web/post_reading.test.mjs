@@ -12,7 +12,7 @@
 // Run: node tests/web/post_reading.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
 import { randomUUID } from 'node:crypto';
 
-import { assert, check, cli, runInBrowser } from './harness.mjs';
+import { assert, check, cli, runInBrowser, tabTo } from './harness.mjs';
 
 const METTE = '2211771212';
 const TITLE = 'Indkaldelse til samtale';
@@ -58,6 +58,7 @@ const cases = [
       headers: { Authorization: `Basic ${sys.token}`, 'Content-Type': 'application/xml' },
       body: letter(uuid) });
     assert(r.status === 201, `letter sent (${r.status} ${await r.text()})`);
+    k.uuid = uuid;
     await page.goto(`${k.url}/login?next=/post/`);
     await page.fill('#subject', METTE);
     await Promise.all([page.waitForNavigation(), page.press('#subject', 'Enter')]);
@@ -81,6 +82,24 @@ const cases = [
       await page.locator('main .files li:first-child a >> text=Vis').getAttribute('href'));
     assert(pdf.headers()['content-disposition'].startsWith('inline;'), 'PDF shown inline');
     assert((await pdf.body()).equals(PDF), 'PDF bytes');
+  }],
+  ['keyboard only: open the letter from the list and download its attachment', async ({ page, k, problems }) => {
+    await page.goto(`${k.url}/post/`);
+    await tabTo(page, `main table a[href="/post/brev/${k.uuid}"]`);
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert(await page.locator('h1').innerText() === TITLE, 'opened with Enter');
+    await check(page, 'post-reading-keyboard-letter', problems);
+    await tabTo(page, `main .files a[download][href="/post/brev/${k.uuid}/fil/1"]`);
+    const [download] = await Promise.all([page.waitForEvent('download'),
+      page.keyboard.press('Enter')]);
+    assert(download.suggestedFilename() === 'praktisk.txt', `file (${download.suggestedFilename()})`);
+    const text = (await import('node:fs')).readFileSync(await download.path(), 'utf8');
+    assert(text === 'Praktiske oplysninger om samtalen.', `bytes (${text})`);
+    // and back to the list with the keyboard: the letter is read now
+    await tabTo(page, 'main a.back-link');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert(new URL(page.url()).pathname === '/post/', `the list (${page.url()})`);
+    await page.goto(`${k.url}/post/brev/${k.uuid}`);
   }],
   ['flag it and find it with the flagged filter', async ({ page, k, problems }) => {
     await Promise.all([page.waitForNavigation(),

@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-import { ROOT, assert, check, cli, launch, run, startKuvert, watch } from './harness.mjs';
+import { ROOT, assert, check, cli, launch, run, startKuvert, tabTo, watch } from './harness.mjs';
 
 const JENS = '0101701234';
 const pdf = (n) => Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(n, 0x41)]);
@@ -36,6 +36,17 @@ const stored = (k) => db(k, 'SELECT (SELECT COUNT(*) FROM letters) || \'/\' || '
 async function fillLetter(page, label, text) {
   await page.fill('#write-label', label);
   await page.fill('#write-text', text);
+}
+
+/** The limit is named next to the "Vedhæftede filer" field too (DKFDS form error): the group
+ * marked, the message shown, the input invalid and described by it, the summary linking it. */
+async function fieldError(page) {
+  const msg = await page.locator('.form-group.form-error #write-files-error').innerText();
+  assert(/1 MB \(1000000 byte\)/.test(msg) && /for store/.test(msg), `field error: ${msg}`);
+  assert(await page.getAttribute('#write-files', 'aria-invalid') === 'true', 'aria-invalid');
+  assert((await page.getAttribute('#write-files', 'aria-describedby')).includes('write-files-error'),
+    'described by the error');
+  assert(await page.locator('#write-error a[href="#write-files"]').count() === 1, 'summary link');
 }
 
 const cases = [
@@ -79,6 +90,7 @@ const cases = [
     assert(resp.status() === 413, `413 (${resp.status()})`);
     const alert = await page.locator('#write-error').innerText();
     assert(/1 MB \(1000000 byte\)/.test(alert), alert);
+    await fieldError(page);
     assert(await page.inputValue('#write-text') === 'Min tekst bliver her.', 'text kept');
     assert(await page.inputValue('#write-label') === 'For stor', 'subject kept');
     await check(page, 'post-write-413', problems);
@@ -94,6 +106,7 @@ const cases = [
     assert(resp.status() === 413, `413 (${resp.status()})`);
     const alert = await page.locator('#write-error').innerText();
     assert(/1 MB \(1000000 byte\)/.test(alert), alert);
+    await fieldError(page);
     assert(await page.locator('#write-form').count() === 1, 'the form again');
     await check(page, 'post-write-413-gate', problems);
     assert(stored(k) === before, 'nothing stored');
@@ -113,6 +126,34 @@ const cases = [
       'WHERE l.message_uuid = ?', uuid)[0] === '1', 'routed to the recipient system');
     await page.goto(`${k.url}/post/?mappe=sent`);
     assert(await page.locator('main table >> text=Ansøgning om carport').count() === 1, 'in sent');
+  }],
+  ['keyboard only: find the point, write and send a letter with an attachment', async ({ page, k, problems }) => {
+    await page.goto(`${k.url}/post/`);
+    await tabTo(page, 'main a[href="/post/skriv"]');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    await tabTo(page, '#write-q');
+    await page.keyboard.type('bygge');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    await tabTo(page, `main table a[href="/post/skriv/${k.point}"]`);
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    await tabTo(page, '#write-label');
+    await page.keyboard.type('Tastaturbrev');
+    await tabTo(page, '#write-text');
+    await page.keyboard.type('Skrevet uden mus.');
+    await tabTo(page, '#write-files');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'),
+      page.keyboard.press('Space')]);
+    await chooser.setFiles({ name: 'bilag.pdf', mimeType: 'application/pdf', buffer: pdf(2000) });
+    await check(page, 'post-write-keyboard-form', problems);
+    await tabTo(page, 'button[value="send"]');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert(/\/post\/brev\/[0-9a-f-]{36}$/.test(page.url()), `the sent letter (${page.url()})`);
+    assert(await page.locator('h1').innerText() === 'Tastaturbrev', 'title');
+    assert(await page.locator('main .files .filename >> text=bilag.pdf').count() === 1,
+      'with the attachment');
+    const uuid = page.url().split('/').pop();
+    assert(db(k, 'SELECT COUNT(*) FROM recipient_queue q JOIN letters l ON l.id = q.letter_id ' +
+      'WHERE l.message_uuid = ?', uuid)[0] === '1', 'routed to the recipient system');
   }],
   ['save a draft, open it and send it', async ({ page, k, problems }) => {
     await page.goto(`${k.url}/post/skriv/${k.point}`);
