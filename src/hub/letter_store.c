@@ -202,7 +202,7 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
     int rc = KV_ENOTFOUND;
 
     memset(r, 0, sizeof(*r));
-    if (strcmp(l->recipient_type, "CVR") == 0 && l->recipient_id[0]) {
+    if (strcmp(l->recipient_type, "CVR") == 0 && l->recipient_id[0] && !l->to_mailbox) {
         /* a sender system writes for an authority: a contact point that does not target
          * authorities is not used (letters written in the mailbox were checked there) */
         rc = kv_recipient_pick_for(db, l->recipient_id, l->contact_point_id,

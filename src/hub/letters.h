@@ -87,6 +87,9 @@ struct kv_letter {
     int64_t sender_mailbox_id;  /* writer's mailbox of a letter written through the mailbox API
                                    (mailbox_send.h; system_id "", routed only, no receipt row),
                                    0 for a system's letter */
+    int to_mailbox;             /* 1: such a letter goes to the recipient's own mailbox (a letter
+                                   forwarded to a citizen or company, mailbox_send.h
+                                   kv_mbox_send_person), never to a recipient system */
     char actor[16];             /* event actor of such a letter ("cpr:<n>"), "" = system_id */
     unsigned memo_flags;        /* MeMo markup used (hub/stats.h KV_MEMO_USES_*), for the
                                    usage statistics */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
- * mailbox_forward.c: forwarding a received letter to an authority (a new letter through the
- * mailbox send path, the original's files attached) or as a notice by e-mail (see
+ * mailbox_forward.c: forwarding a received letter to an authority or to another citizen's or
+ * company's Digital Post (a new letter through the mailbox send path, the original's files
+ * attached, MeMo ForwardData naming the original) or as a notice by e-mail (see
  * mailbox_forward.h).
  */
 #include "hub/mailbox_forward.h"
@@ -71,84 +72,148 @@ static int event(struct kv_db *db, const struct kv_mbox_owner *owner,
     return rc;
 }
 
+/* What a forwarded letter carries: its title, text, the original's files and ForwardData. */
+struct fwd {
+    struct kv_memo_message *m; /* the original's model */
+    struct kv_mbox_attachment *att;
+    unsigned char **bytes;
+    size_t n_att;
+    struct kv_buf text, label;
+    char when[32];
+    struct kv_memo_forward_data fd;
+    struct kv_mbox_draft d;
+};
+
+static void fwd_release(struct fwd *f)
+{
+    size_t i;
+
+    for (i = 0; i < f->n_att; i++)
+        free(f->bytes[i]);
+    free(f->bytes);
+    free(f->att);
+    kv_buf_release(&f->text);
+    kv_buf_release(&f->label);
+    kv_memo_message_free(f->m);
+}
+
+/* Builds f from letter l (with its body) and the comment; fwd_release in any case. */
+static int fwd_prepare(const struct kv_mbox_letter *l, const char *comment, struct fwd *f,
+                       struct kv_err *err)
+{
+    const struct kv_memo_document *docs[1 + 64];
+    size_t n_docs = 0, cap = 0, i, j;
+    int rc;
+
+    memset(f, 0, sizeof(*f));
+    kv_buf_init(&f->text, 16384);
+    kv_buf_init(&f->label, 512);
+    if (l->sent)
+        return kv_err_set(err, KV_EINVAL, "a letter the owner wrote is not forwarded");
+    if ((rc = comment_ok(comment, err)) < 0)
+        return rc;
+    rc = kv_mbox_letter_model(l, 0, &f->m, err);
+    if (rc < 0)
+        return rc;
+    if (comment && *comment)
+        kv_buf_printf(&f->text, "%s\n\n", comment);
+    kv_buf_printf(&f->text, "Videresendt brev fra Digital Post\n");
+    about(&f->text, l);
+    kv_buf_printf(&f->label, "Videresendt: %.200s", l->label ? l->label : "");
+    if (f->m->body) {
+        docs[n_docs++] = &f->m->body->main;
+        for (i = 0; i < f->m->body->n_additional && n_docs < sizeof(docs) / sizeof(docs[0]); i++)
+            docs[n_docs++] = &f->m->body->additional[i];
+    }
+    for (i = 0; i < n_docs; i++)
+        cap += docs[i]->n_files;
+    f->att = kv_xcalloc(cap ? cap : 1, sizeof(*f->att));
+    f->bytes = kv_xcalloc(cap ? cap : 1, sizeof(*f->bytes));
+    for (i = 0; i < n_docs; i++)
+        for (j = 0; j < docs[i]->n_files; j++) {
+            const struct kv_memo_file *file = &docs[i]->files[j];
+            size_t len = 0;
+
+            rc = kv_memo_file_decode(file, KV_MEMO_DEFAULT_MAX_BYTES, &f->bytes[f->n_att], &len,
+                                     err);
+            if (rc < 0)
+                return rc;
+            f->att[f->n_att].filename = file->filename ? file->filename : "fil";
+            f->att[f->n_att].mime = file->encoding_format;
+            f->att[f->n_att].data = f->bytes[f->n_att];
+            f->att[f->n_att].len = len;
+            f->n_att++;
+        }
+    /* MeMo ForwardData: which letter, when it came, from whom, and the comment */
+    kv_clock_format_utc(l->available_ms, f->when, sizeof(f->when));
+    f->fd.message_uuid = (char *)l->message_uuid;
+    f->fd.original_date_time = f->when;
+    f->fd.original_sender = l->sender_label && *l->sender_label ? l->sender_label
+                            : l->sender_cvr[0]                   ? (char *)l->sender_cvr
+                                                                 : "Digital Post";
+    f->fd.comment = comment && *comment ? (char *)comment : NULL;
+    f->d.label = f->label.buf;
+    f->d.text = f->text.buf;
+    f->d.text_len = f->text.len;
+    f->d.att = f->att;
+    f->d.n_att = f->n_att;
+    f->d.forward = &f->fd;
+    return 0;
+}
+
+/* Records tag with props on the original, in its own transaction (the new letter is
+ * committed by the send path already). */
+static int record(struct kv_db *db, const struct kv_mbox_owner *owner,
+                  const struct kv_mbox_letter *l, const char *tag, json_t *props,
+                  struct kv_err *err)
+{
+    int rc = kv_db_begin(db, err);
+
+    if (rc == 0) {
+        rc = event(db, owner, l, tag, props, err);
+        rc = rc < 0 ? (kv_db_rollback(db), rc) : kv_db_commit(db, err);
+    }
+    json_decref(props);
+    return rc;
+}
+
 int kv_mbox_forward_authority(struct kv_hub *hub, struct kv_db *db,
                               const struct kv_mbox_owner *owner, const struct kv_mbox_letter *l,
                               const char *point_id, const char *comment,
                               struct kv_mbox_sent *out, struct kv_problem *refusal,
                               struct kv_err *err)
 {
-    struct kv_memo_message *m = NULL;
-    struct kv_mbox_attachment *att = NULL;
-    unsigned char **bytes = NULL;
-    struct kv_mbox_draft d;
-    struct kv_buf text, label;
-    const struct kv_memo_document *docs[1 + 64];
-    size_t n_docs = 0, n_att = 0, cap = 0, i, j;
-    json_t *props;
-    int rc;
+    struct fwd f;
+    int rc = fwd_prepare(l, comment, &f, err);
 
-    if (l->sent)
-        return kv_err_set(err, KV_EINVAL, "a letter the owner wrote is not forwarded");
-    if ((rc = comment_ok(comment, err)) < 0)
-        return rc;
-    rc = kv_mbox_letter_model(l, 0, &m, err);
-    if (rc < 0)
-        return rc;
-    kv_buf_init(&text, 16384);
-    kv_buf_init(&label, 512);
-    if (comment && *comment)
-        kv_buf_printf(&text, "%s\n\n", comment);
-    kv_buf_printf(&text, "Videresendt brev fra Digital Post\n");
-    about(&text, l);
-    kv_buf_printf(&label, "Videresendt: %.200s", l->label ? l->label : "");
-    if (m->body) {
-        docs[n_docs++] = &m->body->main;
-        for (i = 0; i < m->body->n_additional && n_docs < sizeof(docs) / sizeof(docs[0]); i++)
-            docs[n_docs++] = &m->body->additional[i];
-    }
-    for (i = 0; i < n_docs; i++)
-        cap += docs[i]->n_files;
-    att = kv_xcalloc(cap ? cap : 1, sizeof(*att));
-    bytes = kv_xcalloc(cap ? cap : 1, sizeof(*bytes));
-    for (i = 0; i < n_docs; i++)
-        for (j = 0; j < docs[i]->n_files; j++) {
-            const struct kv_memo_file *f = &docs[i]->files[j];
-            size_t len = 0;
+    if (rc == 0)
+        rc = kv_mbox_send_new(hub, owner, point_id, &f.d, out, refusal, err);
+    if (rc == 0)
+        rc = record(db, owner, l, "MESSAGE_FORWARDED_TO_AUTHORITY",
+                    json_pack("{s:s,s:s}", "contactPointId", point_id, "messageUUID", out->uuid),
+                    err);
+    fwd_release(&f);
+    return rc;
+}
 
-            rc = kv_memo_file_decode(f, KV_MEMO_DEFAULT_MAX_BYTES, &bytes[n_att], &len, err);
-            if (rc < 0)
-                goto out;
-            att[n_att].filename = f->filename ? f->filename : "fil";
-            att[n_att].mime = f->encoding_format;
-            att[n_att].data = bytes[n_att];
-            att[n_att].len = len;
-            n_att++;
-        }
-    memset(&d, 0, sizeof(d));
-    d.label = label.buf;
-    d.text = text.buf;
-    d.text_len = text.len;
-    d.att = att;
-    d.n_att = n_att;
-    rc = kv_mbox_send_new(hub, owner, point_id, &d, out, refusal, err);
-    if (rc < 0)
-        goto out;
-    /* the new letter is committed by the send path; the forward is recorded on the original */
-    props = json_pack("{s:s,s:s}", "contactPointId", point_id, "messageUUID", out->uuid);
-    rc = kv_db_begin(db, err);
-    if (rc == 0) {
-        rc = event(db, owner, l, "MESSAGE_FORWARDED_TO_AUTHORITY", props, err);
-        rc = rc < 0 ? (kv_db_rollback(db), rc) : kv_db_commit(db, err);
-    }
-    json_decref(props);
-out:
-    for (i = 0; i < n_att; i++)
-        free(bytes[i]);
-    free(bytes);
-    free(att);
-    kv_buf_release(&text);
-    kv_buf_release(&label);
-    kv_memo_message_free(m);
+int kv_mbox_forward_person(struct kv_hub *hub, struct kv_db *db,
+                           const struct kv_mbox_owner *owner, const struct kv_mbox_letter *l,
+                           const char *recipient_type, const char *recipient_id,
+                           const char *comment, struct kv_mbox_sent *out,
+                           struct kv_problem *refusal, struct kv_err *err)
+{
+    struct fwd f;
+    int rc = fwd_prepare(l, comment, &f, err);
+
+    if (rc == 0)
+        rc = kv_mbox_send_person(hub, owner, recipient_type, recipient_id, &f.d, out, refusal,
+                                 err);
+    if (rc == 0)
+        rc = record(db, owner, l, "MESSAGE_FORWARDED_TO_TRUSTED",
+                    json_pack("{s:s,s:s,s:s}", "recipientIdType", recipient_type, "recipientId",
+                              recipient_id, "messageUUID", out->uuid),
+                    err);
+    fwd_release(&f);
     return rc;
 }
 

@@ -44,8 +44,11 @@ static struct kv_problem *refuse(struct answer *a, int kind, const char *code,
 
 #define RES "MailboxMessage" /* resource of the fields of a refusal */
 
-/* Where a letter goes: the organisation and, when one is used, the contact point. */
+/* Where a letter goes: the organisation and, when one is used, the contact point; or
+ * another citizen's or company's mailbox (rtype set). */
 struct target {
+    char rtype[4];        /* "CPR" | "CVR" for a person's or company's mailbox, "" else */
+    char rid[11];         /* its number */
     char org[9];          /* recipient organisation CVR */
     char org_label[257];  /* its name for Recipient/label */
     char point_id[37];    /* contact point id, "" when the default recipient system */
@@ -185,7 +188,9 @@ static int build(const struct kv_mbox_owner *owner, const struct kv_mailbox *mb,
         kv_memo_str_set(&r->label, owner->rep_name[0] ? owner->rep_name : owner->rep_cpr);
         msg->header.sender.representative = r;
     }
-    if (rc == 0)
+    if (rc == 0 && t->rtype[0])
+        rc = kv_memo_build_recipient(msg, t->rid, t->rtype, NULL, err);
+    else if (rc == 0)
         rc = kv_memo_build_recipient(msg, t->org, "CVR", t->org_label[0] ? t->org_label : NULL,
                                      err);
     if (rc < 0)
@@ -196,6 +201,17 @@ static int build(const struct kv_mbox_owner *owner, const struct kv_mailbox *mb,
         if (t->point_name[0])
             kv_memo_str_set(&cp->label, t->point_name);
         msg->header.recipient.contact_point = cp;
+    }
+    if (d->forward) {
+        struct kv_memo_forward_data *f = kv_xcalloc(1, sizeof(*f));
+
+        kv_memo_str_set(&f->message_uuid, d->forward->message_uuid);
+        kv_memo_str_set(&f->original_date_time, d->forward->original_date_time);
+        kv_memo_str_set(&f->original_sender, d->forward->original_sender);
+        kv_memo_str_set(&f->original_representative, d->forward->original_representative);
+        kv_memo_str_set(&f->contact_point_id, d->forward->contact_point_id);
+        kv_memo_str_set(&f->comment, d->forward->comment);
+        msg->header.forward_data = f;
     }
     kv_memo_str_set(&msg->body->main.label, label);
     rc = kv_memo_build_main_file(msg, "brev.txt", d->text, d->text_len, "text/plain", "da", err);
@@ -311,10 +327,11 @@ static int submit(struct kv_hub *hub, const struct kv_mbox_owner *owner,
     /* sender_cvr: the company's CVR, '' for a citizen (the CPR stays in the MeMo). */
     kv_str_copy(l.sender_id, sizeof(l.sender_id), strcmp(owner->type, "CVR") == 0 ? owner->id : "");
     l.sender_label = kv_xstrdup(msg->header.sender.label);
-    kv_str_copy(l.recipient_type, sizeof(l.recipient_type), "CVR");
-    kv_str_copy(l.recipient_id, sizeof(l.recipient_id), t->org);
+    kv_str_copy(l.recipient_type, sizeof(l.recipient_type), t->rtype[0] ? t->rtype : "CVR");
+    kv_str_copy(l.recipient_id, sizeof(l.recipient_id), t->rtype[0] ? t->rid : t->org);
     kv_str_copy(l.contact_point_id, sizeof(l.contact_point_id), t->point_id);
     l.sender_mailbox_id = mb->id;
+    l.to_mailbox = t->rtype[0] != '\0';
     kv_mbox_actor(owner, l.actor, sizeof(l.actor));
     kv_mbox_subject(owner, l.writer_subject, sizeof(l.writer_subject));
     rc = kv_uuid_v4(l.transmission_id);
@@ -423,6 +440,74 @@ int kv_mbox_send_new(struct kv_hub *hub, const struct kv_mbox_owner *owner,
     db = NULL;
     if (check_limits(&t, d, &a))
         goto out;
+    rc = build(owner, &mb, &t, d->label, d, &msg, err);
+    if (rc == KV_EINVAL || rc == KV_ETOOBIG) {
+        refuse(&a, rc, "INVALID_REQUEST", err ? err->msg : "invalid");
+        rc = 0;
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    rc = submit(hub, owner, &mb, &t, msg, NULL, &a, err);
+out:
+    kv_memo_message_free(msg);
+    kv_db_release(db);
+    return finish(&a, rc < 0 ? rc : 0);
+}
+
+/* ---- to another citizen's or company's mailbox ---- */
+
+int kv_mbox_send_person(struct kv_hub *hub, const struct kv_mbox_owner *owner,
+                        const char *recipient_type, const char *recipient_id,
+                        const struct kv_mbox_draft *d, struct kv_mbox_sent *out,
+                        struct kv_problem *refusal, struct kv_err *err)
+{
+    struct answer a;
+    struct kv_db *db = NULL;
+    struct kv_mailbox mb, to;
+    struct kv_memo_message *msg = NULL;
+    struct target t;
+    size_t want;
+    int rc;
+
+    answer_init(&a, out, refusal);
+    memset(&t, 0, sizeof(t));
+    t.max_att = -1;
+    want = recipient_type && strcmp(recipient_type, "CPR") == 0   ? 10
+           : recipient_type && strcmp(recipient_type, "CVR") == 0 ? 8
+                                                                  : 0;
+    if (!want || !recipient_id || strlen(recipient_id) != want ||
+        strspn(recipient_id, "0123456789") != want) {
+        kv_problem_field(refuse(&a, KV_EINVAL, "RECIPIENT_INVALID",
+                                "a recipient is a CPR number (10 digits) or a CVR number (8)"),
+                         RES, "recipientId", "RECIPIENT_INVALID", "malformed", recipient_id);
+        return finish(&a, 0);
+    }
+    rc = kv_db_acquire(hub->store, &db, err);
+    if (rc < 0)
+        return finish(&a, rc);
+    rc = writer_mailbox(db, owner, &mb, &a, err);
+    if (rc != 0)
+        goto out;
+    if (strcmp(recipient_type, owner->type) == 0 && strcmp(recipient_id, owner->id) == 0) {
+        refuse(&a, KV_EINVAL, "RECIPIENT_IS_SENDER", "the letter is in this mailbox already");
+        goto out;
+    }
+    rc = kv_mailbox_find(db, recipient_type, recipient_id, &to, err);
+    if (rc < 0 && rc != KV_ENOTFOUND)
+        goto out;
+    if (rc == KV_ENOTFOUND || strcmp(to.status, "REGISTERED") != 0) {
+        kv_problem_field(refuse(&a, KV_ENOTFOUND, "RECIPIENT_NOT_REACHABLE",
+                                "the recipient has no open Digital Post mailbox"),
+                         RES, "recipientId", "RECIPIENT_NOT_REACHABLE", "not reachable",
+                         recipient_id);
+        rc = 0;
+        goto out;
+    }
+    kv_db_release(db);
+    db = NULL;
+    kv_str_copy(t.rtype, sizeof(t.rtype), recipient_type);
+    kv_str_copy(t.rid, sizeof(t.rid), recipient_id);
     rc = build(owner, &mb, &t, d->label, d, &msg, err);
     if (rc == KV_EINVAL || rc == KV_ETOOBIG) {
         refuse(&a, rc, "INVALID_REQUEST", err ? err->msg : "invalid");

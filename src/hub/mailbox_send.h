@@ -46,6 +46,7 @@
 struct kv_db;
 struct kv_hub;
 struct kv_mbox_owner;
+struct kv_memo_forward_data;
 
 #define KV_MBOX_SEND_LABEL_MAX 256          /* label, in UTF-8 characters */
 #define KV_MBOX_SEND_TEXT_MAX 1000000       /* text of the main document, bytes */
@@ -70,6 +71,8 @@ struct kv_mbox_draft {
     size_t text_len;                       /* bytes in text */
     const struct kv_mbox_attachment *att;  /* borrowed array */
     size_t n_att;                          /* entries in att */
+    const struct kv_memo_forward_data *forward; /* borrowed MeMo ForwardData of a forwarded
+                                                   letter (copied into it), or NULL */
 };
 
 /* A letter that was stored. */
@@ -107,6 +110,20 @@ int kv_mbox_send_point(struct kv_db *db, const struct kv_mbox_owner *owner,
 int kv_mbox_send_new(struct kv_hub *hub, const struct kv_mbox_owner *owner,
                      const char *point_id, const struct kv_mbox_draft *d,
                      struct kv_mbox_sent *out, struct kv_problem *refusal, struct kv_err *err);
+
+/* A letter from owner to another Digital Post recipient's mailbox (a forwarded letter,
+ * hub/mailbox_forward.h): recipient_type "CPR" (10 digits) or "CVR" (8 digits). The
+ * recipient's mailbox must be registered (open, not exempt: a forwarded letter is never
+ * printed) and not owner's own; else refused KV_ENOTFOUND (RECIPIENT_NOT_REACHABLE, the same
+ * answer for a number without a mailbox, a closed and an exempt one) or KV_EINVAL (a malformed
+ * number, RECIPIENT_INVALID; owner's own mailbox, RECIPIENT_IS_SENDER). No contact point,
+ * so no point limits: the MeMo's own size limit applies. The letter is delivered to the
+ * recipient's mailbox by the store like any letter to a CPR or CVR (MEMO_AVAILABLE_TO_RECIPIENT;
+ * a CVR that is an authority with a recipient system gets it there) and is in owner's "sent". */
+int kv_mbox_send_person(struct kv_hub *hub, const struct kv_mbox_owner *owner,
+                        const char *recipient_type, const char *recipient_id,
+                        const struct kv_mbox_draft *d, struct kv_mbox_sent *out,
+                        struct kv_problem *refusal, struct kv_err *err);
 
 /* A reply from owner to the letter uuid in owner's mailbox. */
 int kv_mbox_send_reply(struct kv_hub *hub, const struct kv_mbox_owner *owner, const char *uuid,

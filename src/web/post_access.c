@@ -549,6 +549,8 @@ static const char *tag_msgid(const char *tag)
         {"MESSAGE_LEGALLY_NOTIFIED", N_("was legally notified of a letter (forkyndelse)")},
         {"MESSAGE_FORWARDED_TO_AUTHORITY", N_("forwarded a letter to an authority")},
         {"MESSAGE_FORWARDED_TO_EMAIL", N_("forwarded a notice of a letter by e-mail")},
+        {"MESSAGE_FORWARDED_TO_TRUSTED", N_("forwarded a letter to another Digital Post "
+                                            "recipient")},
         {"FOLDER_CREATED", N_("created a folder")},
         {"FOLDER_UPDATED", N_("renamed a folder")},
         {"FOLDER_MOVED", N_("moved a folder")},

@@ -3,10 +3,11 @@
  * post_forward.c: forwarding a letter from /post/ (routes in post_folder.c, key
  * mailbox:forward: the owner, a helper with read access -- portals.md §5.4 lists "forwarding
  * to e-mail or another Digital Post recipient" under read access --, an organisation's
- * employee with MESSAGE_WRITE). GET /post/brev/{uuid}/videresend[?q=TEXT] shows two forms:
+ * employee with MESSAGE_WRITE). GET /post/brev/{uuid}/videresend[?q=TEXT] shows three forms:
  * to an authority (search the contact points open to the mailbox's audience, choose one, a
- * comment) and a notice by e-mail (address, comment); POST sends one of them
- * (hub/mailbox_forward.h) and goes to the new letter in "sent" or back to the letter.
+ * comment), to another citizen's or company's Digital Post (CPR or CVR number, comment) and a
+ * notice by e-mail (address, comment); POST sends one of them (hub/mailbox_forward.h) and
+ * goes to the new letter in "sent" or back to the letter.
  */
 #include "web/post.h"
 
@@ -91,6 +92,27 @@ static void page(struct kv__post *pp, const struct kv_mbox_letter *l, int status
         kv_html(h, "<p>%m</p>\n", N_("No contact point matches the search."));
     }
     json_decref(list);
+    /* to another citizen's or company's Digital Post */
+    kv_html(h,
+            "<h2>%m</h2>\n<p>%m</p>\n"
+            "<form method=\"post\" action=\"/post/brev/%q/videresend\" class=\"mb-6\">"
+            "<input type=\"hidden\" name=\"csrf\" value=\"%a\">"
+            "<input type=\"hidden\" name=\"til\" value=\"person\">"
+            "<div class=\"form-group\"><label class=\"form-label\" for=\"fwd-person\">%m</label>"
+            "<span class=\"form-hint\" id=\"fwd-person-hint\">%m</span>"
+            "<input class=\"form-input input-width-s\" type=\"text\" id=\"fwd-person\" "
+            "name=\"modtager\" inputmode=\"numeric\" maxlength=\"11\" required "
+            "autocomplete=\"off\" aria-describedby=\"fwd-person-hint\"></div>"
+            "<div class=\"form-group\"><label class=\"form-label\" for=\"fwd-comment-p\">%m"
+            "</label><textarea class=\"form-input\" id=\"fwd-comment-p\" name=\"kommentar\" "
+            "rows=\"3\" maxlength=\"512\"></textarea></div>"
+            "<button class=\"button button-secondary\" type=\"submit\">%m</button></form>\n",
+            N_("To another person or company in Digital Post"),
+            N_("The letter and its files are sent as a new letter from this mailbox to the "
+               "Digital Post of the citizen or company you name. It is listed in \"Sent\"."),
+            uuid, pp->ctx.sess.csrf, N_("CPR or CVR number"),
+            N_("A CPR number (ddmmyy-xxxx or 10 digits) or a CVR number (8 digits)"),
+            N_("Comment (optional)"), N_("Forward to Digital Post"));
     /* a notice by e-mail */
     kv_html(h,
             "<h2>%m</h2>\n<p>%m</p>\n"
@@ -162,6 +184,33 @@ int kv__post_forward_send(struct kv_http_req *req, struct kv_http_resp *resp)
         if (rc < 0 && refusal.kind) {
             page(&pp, &l, rc == KV_ENOTFOUND ? 404 : rc == KV_ETOOBIG ? 413 : 409,
                  refusal.message, NULL);
+            goto out;
+        }
+        snprintf(back, sizeof(back), "/post/brev/%s", sent.uuid);
+    } else if (strcmp(til, "person") == 0) {
+        char raw[32], num[16];
+        size_t i, n = 0;
+
+        kv__post_field(&pp, "modtager", raw, sizeof(raw));
+        for (i = 0; raw[i] && n < sizeof(num) - 1; i++) /* ddmmyy-xxxx, spaces allowed */
+            if (raw[i] != '-' && raw[i] != ' ')
+                num[n++] = raw[i];
+        num[n] = '\0';
+        rc = kv_mbox_forward_person(req->hub, pp.db, &pp.owner, &l, n == 8 ? "CVR" : "CPR", num,
+                                    comment, &sent, &refusal, &err);
+        if (rc < 0 && refusal.kind) {
+            page(&pp, &l, rc == KV_ENOTFOUND ? 404 : rc == KV_EINVAL ? 400 : 409,
+                 kv_i18n_get(pp.ctx.lang,
+                             rc == KV_ENOTFOUND
+                                 ? N_("That CPR or CVR number has no open Digital Post "
+                                      "mailbox to forward to.")
+                             : rc == KV_EINVAL && strcmp(refusal.code, "RECIPIENT_IS_SENDER") == 0
+                                 ? N_("The letter is already in this mailbox.")
+                             : rc == KV_EINVAL
+                                 ? N_("Write a CPR number (10 digits) or a CVR number (8 "
+                                      "digits).")
+                                 : N_("The letter could not be forwarded.")),
+                 NULL);
             goto out;
         }
         snprintf(back, sizeof(back), "/post/brev/%s", sent.uuid);

@@ -391,6 +391,85 @@ def test_forward_to_an_authority_and_by_email(post):
     assert "videresendte et brev til en myndighed" in jens.get("/post/aktivitet").text
 
 
+def test_forward_to_another_digital_post_recipient(post):
+    """Forwarding to another citizen's or company's Digital Post (NgDP ForwardCommand with
+    recipientIdType CPR/CVR, MESSAGE_FORWARDED_TO_TRUSTED): a new MeMo letter through the send
+    path, delivered to that mailbox with the original's files and ForwardData, in the
+    forwarder's "sent"; a read helper may; refusals write nothing."""
+    org = setup_org(post, "29189990", "Videresendelsesstyrelsen")
+    pdf = b"%PDF-1.4\n%% videresendt\n%%EOF\n"
+    legal = "<memo:legalNotification>true</memo:legalNotification>"
+    u = send(post, org, JENS, "Afgørelse om boligstøtte", header=legal,
+             files=[("afgoerelse.pdf", "application/pdf", pdf)])
+    sofie, jens, mette = Browser(post, SOFIE), Browser(post, JENS), Browser(post, METTE)
+    sofie.post("/post/postkasse", {"csrf": sofie.csrf(), "postkasse": "CPR:" + JENS})
+    page = sofie.get("/post/brev/%s/videresend" % u)
+    assert page.status_code == 200 and 'name="modtager"' in page.text
+    csrf = csrf_of(page.text)
+    letters = post.db.execute("SELECT COUNT(*) FROM letters").fetchone()[0]
+    # refusals first: nothing is written by any of them
+    for who, code in (("0101019999", 404),           # no mailbox
+                      ("12345", 400), ("abcdefghij", 400),
+                      ("010170-1234", 400)):          # the mailbox's own owner
+        r = sofie.post("/post/brev/%s/videresend" % u, {"csrf": csrf, "til": "person",
+                                                        "modtager": who})
+        assert r.status_code == code, (who, r.status_code, r.text[:300])
+    assert sofie.post("/post/brev/%s/videresend" % u,
+                      {"til": "person", "modtager": METTE}).status_code == 403     # no CSRF
+    assert mette.get("/post/brev/%s/videresend" % u).status_code == 404  # not Mette's letter
+    assert post.db.execute("SELECT COUNT(*) FROM letters").fetchone()[0] == letters
+    assert events(post, "MESSAGE_FORWARDED_TO_TRUSTED") == []
+    # the helper forwards it to Mette (ddmmyy-xxxx as people write it)
+    r = sofie.post("/post/brev/%s/videresend" % u, {
+        "csrf": csrf, "til": "person", "modtager": METTE[:6] + "-" + METTE[6:],
+        "kommentar": "Til orientering, Mette."})
+    assert r.status_code == 303, r.text[:500]
+    new = r.headers["Location"].rsplit("/", 1)[1]
+    row = post.db.execute(
+        "SELECT l.recipient_type, l.recipient_id, l.state, r.owner_id, s.owner_id, l.label "
+        "FROM letters l JOIN mailboxes r ON r.id = l.mailbox_id "
+        "JOIN mailboxes s ON s.id = l.sender_mailbox_id WHERE l.message_uuid = ?",
+        (new,)).fetchone()
+    assert row == ("CPR", METTE, "AVAILABLE", METTE, JENS,
+                   "Videresendt: Afgørelse om boligstøtte"), row
+    body = bytes(post.db.execute("SELECT body FROM letters WHERE message_uuid = ?",
+                                 (new,)).fetchone()[0]).decode()
+    fwd = re.search(r"<memo:ForwardData>(.*?)</memo:ForwardData>", body, re.S)
+    assert fwd, body[:2000]
+    assert "<memo:messageUUID>%s</memo:messageUUID>" % u in fwd.group(1)
+    assert "<memo:comment>Til orientering, Mette.</memo:comment>" in fwd.group(1)
+    assert "<memo:originalSender>" in fwd.group(1)
+    assert "representativeID>%s<" % SOFIE in body                    # the helper named
+    assert "<memo:legalNotification>true" not in body                 # a plain copy
+    ev = events(post, "MESSAGE_FORWARDED_TO_TRUSTED", u)
+    assert len(ev) == 1 and ev[0][0] == "cpr:" + SOFIE and ev[0][1] == "cpr:" + JENS
+    assert json.loads(ev[0][2]) == {"recipientIdType": "CPR", "recipientId": METTE,
+                                    "messageUUID": new}
+    assert len(events(post, "MEMO_AVAILABLE_TO_RECIPIENT", new)) == 1
+    # Mette has it in her inbox, opens it and downloads the original's PDF
+    assert "Videresendt: Afgørelse om boligstøtte" in mette.get("/post/").text
+    opened = mette.get("/post/brev/" + new)
+    assert opened.status_code == 200 and "afgoerelse.pdf" in opened.text
+    files = re.findall(r'href="(/post/brev/%s/fil/\d+)" download' % new, opened.text)
+    got = [mette.get(f).content for f in files]
+    assert pdf in got, files
+    # Jens has it in "sent"; the sent copy is not forwarded again
+    assert "Videresendt: Afgørelse om boligstøtte" in jens.get("/post/?mappe=sent").text
+    assert jens.get("/post/brev/%s/videresend" % new).status_code == 404
+    assert "videresendte et brev til en anden modtager i Digital Post" in \
+        jens.get("/post/aktivitet").text
+    # to a company's mailbox by CVR
+    bager = "33445566"                       # demo: a CVR mailbox letters are delivered to
+    csrf = csrf_of(jens.get("/post/brev/%s/videresend" % u).text)
+    r = jens.post("/post/brev/%s/videresend" % u, {"csrf": csrf, "til": "person",
+                                                    "modtager": bager})
+    assert r.status_code == 303, r.text[:500]
+    new2 = r.headers["Location"].rsplit("/", 1)[1]
+    assert post.db.execute("SELECT l.recipient_type, m.owner_id FROM letters l JOIN mailboxes m"
+                           " ON m.id = l.mailbox_id WHERE l.message_uuid = ?",
+                           (new2,)).fetchone() == ("CVR", bager)
+
+
 def letter_to_point(srv, org, cvr, label, point):
     """A letter from org to company cvr's mailbox naming contact point point (None: none)."""
     uuid, xml = letter_xml(org["cvr"], cvr, recipient_type="CVR", label=label)
