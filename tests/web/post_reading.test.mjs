@@ -5,8 +5,9 @@
 // sender system through the real API with a PDF main document, an attachment, an appointment
 // (AFTALE with Reservation) and a deadline; the citizen opens it (PDF and attachment listed and
 // served with their real types), flags it and finds it with the flagged filter, downloads the
-// appointment as .ics, creates a folder of her own and moves the letter into it, and searches
-// by received date. Every page is checked with axe-core (no serious or critical violation) and
+// appointment as .ics, forwards it to another citizen's Digital Post, creates a folder of her
+// own and moves the letter into it, and searches by received date; opening the letter and
+// downloading its attachment is also done with the keyboard only. Every page is checked with axe-core (no serious or critical violation) and
 // for CSP violations, and screenshotted under build/screenshots/post-reading-*.png.
 //
 // Run: node tests/web/post_reading.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
@@ -99,6 +100,22 @@ const cases = [
     await tabTo(page, 'main a.back-link');
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     assert(new URL(page.url()).pathname === '/post/', `the list (${page.url()})`);
+    await page.goto(`${k.url}/post/brev/${k.uuid}`);
+  }],
+  ['forward it to another citizen\'s Digital Post', async ({ page, k, problems }) => {
+    await page.goto(`${k.url}/post/brev/${k.uuid}/videresend`);
+    await check(page, 'post-reading-forward', problems);
+    await page.fill('#fwd-person', '010170-1234');
+    await page.fill('#fwd-comment-p', 'Til orientering.');
+    await Promise.all([page.waitForNavigation(),
+      page.click('form:has(input[name="til"][value="person"]) button[type="submit"]')]);
+    assert(/\/post\/brev\/[0-9a-f-]{36}$/.test(page.url()) && !page.url().endsWith(k.uuid),
+      `the forwarded letter (${page.url()})`);
+    assert(await page.locator('h1').innerText() === `Videresendt: ${TITLE}`, 'its title');
+    const names = await page.locator('main .files .filename').allInnerTexts();
+    assert(names.includes('indkaldelse.pdf') && names.includes('praktisk.txt'),
+      `the original's files (${names})`);
+    await check(page, 'post-reading-forwarded', problems);
     await page.goto(`${k.url}/post/brev/${k.uuid}`);
   }],
   ['flag it and find it with the flagged filter', async ({ page, k, problems }) => {
