@@ -25,7 +25,7 @@ export function startSink() {
 }
 
 /** fn() until it is truthy (its value), at most ms milliseconds. */
-export async function waitFor(fn, what, ms = 20000) {
+export async function waitFor(fn, what, ms = 60000) {
   const end = Date.now() + ms;
   for (;;) {
     const v = fn();

@@ -41,7 +41,7 @@ function childEnv(extra = {}) {
 }
 
 /** Reads the first stdout line of child matching re (bounded wait). */
-function firstLine(child, re, what, ms = 30000) {
+function firstLine(child, re, what, ms = 60000) {
   return new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: child.stdout });
     const timer = setTimeout(() => reject(new Error(`${what} did not start`)), ms);
@@ -112,8 +112,13 @@ export async function startProvider(redirect) {
 /** Chromium with a fresh profile directory. Returns a Playwright BrowserContext. */
 export async function launch() {
   const profile = tempDir('kuvert-chromium-');
-  return chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true,
-    args: FLAGS, viewport: { width: 1280, height: 900 }, locale: 'da-DK' });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM,
+    headless: true, args: FLAGS, viewport: { width: 1280, height: 900 }, locale: 'da-DK' });
+  // Playwright's default of 30 s per action or navigation is short for an ASan build on a
+  // loaded machine; a page that never comes still fails, after 90 s.
+  context.setDefaultTimeout(90000);
+  context.setDefaultNavigationTimeout(90000);
+  return context;
 }
 
 /** Watches a page for CSP violations and JavaScript errors. */
