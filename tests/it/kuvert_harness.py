@@ -361,6 +361,62 @@ class KuvertServer:
         self.stop(check=exc[0] is None)
 
 
+class RawResponse:
+    """The parts of a requests.Response the suites read (status_code, headers, content, text,
+    json()), for an answer read off a raw socket by refused_request."""
+
+    def __init__(self, raw):
+        head, _, self.content = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        self.status_code = int(lines[0].split(" ")[1])
+        self.headers = requests.structures.CaseInsensitiveDict()
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            self.headers[k.strip()] = v.strip()
+        n = self.headers.get("Content-Length")
+        if n is not None:
+            self.content = self.content[:int(n)]
+        self.text = self.content.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+def refused_request(srv, method, path, headers=None, body=b"", attempts=5):
+    """Sends a request that the server refuses from its head alone (a body over max_body, say)
+    and answers at once with "Connection: close", without reading the body. The client may then
+    see its send cut off by a reset, and the reset may take the answer with it: a race that
+    depends on load. So this sends what the socket takes, reads what arrived, and tries again
+    (at most attempts times) while nothing did. Returns a RawResponse of the first answer."""
+    host = "127.0.0.1"
+    head = ["%s %s HTTP/1.1" % (method, path), "Host: %s:%d" % (host, srv.port),
+            "Content-Length: %d" % len(body), "Connection: close"]
+    head += ["%s: %s" % kv for kv in (headers or {}).items()]
+    data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+    import socket
+    for _ in range(attempts):
+        s = socket.create_connection((host, srv.port), timeout=60)
+        out = b""
+        try:
+            try:
+                s.sendall(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            while True:
+                try:
+                    chunk = s.recv(65536)
+                except ConnectionResetError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+        finally:
+            s.close()
+        if out:
+            return RawResponse(out)
+    raise AssertionError("no answer to %s %s in %d attempts" % (method, path, attempts))
+
+
 def assert_error_message(resp, status, code=None):
     """Asserts resp is an NgDP ErrorMessage {code, message, fieldErrors[]} with status."""
     assert resp.status_code == status, (resp.status_code, resp.text)
