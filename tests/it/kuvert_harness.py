@@ -361,6 +361,20 @@ class KuvertServer:
         self.stop(check=exc[0] is None)
 
 
+def wait_until(pred, timeout=60, what="condition", step=0.1):
+    """Background work (pushes, notices, publication, a closed connection counted out):
+    pred() every step s until it is true, at most timeout s; returns its value, or fails
+    "timed out waiting for WHAT". The deadline is generous because a loaded machine (or an
+    ASan build) is slow; a condition that never comes still fails."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        assert time.monotonic() < deadline, "timed out waiting for " + what
+        time.sleep(step)
+
+
 class RawResponse:
     """The parts of a requests.Response the suites read (status_code, headers, content, text,
     json()), for an answer read off a raw socket by refused_request."""

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from kuvert_harness import KuvertServer, parse_metrics, db_connect
+from kuvert_harness import KuvertServer, parse_metrics, db_connect, wait_until as wait
 from readside_util import basic, setup_org
 from receiver import Receiver
 from smtp_sink import SmtpSink
@@ -72,15 +72,6 @@ def recipient(srv, cvr, protocol, email, push_url=None):
 def show(srv, system):
     return srv.cli(["system", "show", system["system"]])
 
-
-def wait(pred, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        assert time.monotonic() < deadline, "timed out waiting for " + what
-        time.sleep(0.1)
 
 
 def mails_to(sink, addr):

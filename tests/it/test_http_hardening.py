@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from kuvert_harness import run_cli
+from kuvert_harness import run_cli, wait_until
 from readside_util import setup_org
 
 SENDER_CVR = "11111111"
@@ -96,17 +96,6 @@ def await_continue(s):
         out += chunk
     assert out.startswith(b"HTTP/1.1 100 "), out
 
-
-def until(pred, what, timeout=60):
-    """pred() until it is true, every 0.1 s for at most timeout s (the server notices a closed
-    connection on its own time): its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > deadline:
-            assert v, "timed out waiting for " + what
-            return v
-        time.sleep(0.1)
 
 
 def raw(port, data, timeout=10):
@@ -373,8 +362,8 @@ def test_per_address_limit_refuses_the_next_connection_only(make_server):
         assert status_of(out) == 200, out[:300]
         held.pop().close()
         # the server counts the closed one out when it notices the close: on its own time
-        until(lambda: status_of(raw_from(srv.port, "127.0.0.3")) == 200,
-              "127.0.0.3 to be served again once one of its connections is gone")
+        wait_until(lambda: status_of(raw_from(srv.port, "127.0.0.3")) == 200,
+                   what="127.0.0.3 to be served again once one of its connections is gone")
     finally:
         for s in held:
             s.close()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from kuvert_harness import assert_error_message, metric, parse_metrics
+from kuvert_harness import assert_error_message, metric, parse_metrics, wait_until
 from readside_util import basic, mailbox, send_letter, setup_org
 
 CPR = "0101701234"
@@ -60,15 +60,6 @@ class Receiver:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-
-def wait_for(pred, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def events_of(srv, org, uuid, tag=None):
@@ -212,17 +203,17 @@ def test_push_retries_on_schedule(make_server):
         org = setup_org(srv, "66666662", receipt_url=rcv.url)
         uuid, receipt = send_letter(srv, org, cpr=CPR)
 
-        wait_for(lambda: rcv.count() >= 1, what="first push attempt")
+        wait_until(lambda: rcv.count() >= 1, what="first push attempt")
         # The next attempt is due 10 s (hub clock) after the failure; without moving the
         # clock it does not come within a second of real time.
         time.sleep(1.0)
         assert rcv.count() == 1
         srv.advance_clock("11s")
-        wait_for(lambda: rcv.count() >= 2, what="second attempt after 10 s")
+        wait_until(lambda: rcv.count() >= 2, what="second attempt after 10 s")
         time.sleep(1.0)
         assert rcv.count() == 2  # the third is due 30 s later
         srv.advance_clock("31s")
-        wait_for(lambda: events_of(srv, org, uuid, "TECHNICAL_RECEIPT_SENT_TO_SENDER_SYSTEM"),
+        wait_until(lambda: events_of(srv, org, uuid, "TECHNICAL_RECEIPT_SENT_TO_SENDER_SYSTEM"),
                  what="receipt sent event")
         assert rcv.count() == 3
         bodies = rcv.bodies()
@@ -264,10 +255,10 @@ def test_pending_push_survives_crash_and_restart(make_server):
     try:
         srv.start()
         srv.advance_clock("11s")  # covers the 10 s back-off if the first attempt failed
-        wait_for(lambda: rcv.count() >= 1, what="push after restart")
+        wait_until(lambda: rcv.count() >= 1, what="push after restart")
         body = rcv.bodies()[0]
         assert body["messageUUID"] == uuid and body["transmissionId"] == receipt["transmissionId"]
-        wait_for(lambda: events_of(srv, org, uuid, "TECHNICAL_RECEIPT_SENT_TO_SENDER_SYSTEM"),
+        wait_until(lambda: events_of(srv, org, uuid, "TECHNICAL_RECEIPT_SENT_TO_SENDER_SYSTEM"),
                  what="receipt sent event")
     finally:
         rcv.close()
@@ -280,12 +271,12 @@ def test_push_gives_up_after_72_hours(make_server):
         mailbox(srv, cpr=CPR)
         org = setup_org(srv, "99999993", receipt_url=rcv.url)
         uuid, _ = send_letter(srv, org, cpr=CPR)
-        wait_for(lambda: rcv.count() >= 1, what="first push attempt")
+        wait_until(lambda: rcv.count() >= 1, what="first push attempt")
         srv.advance_clock("71h")
-        wait_for(lambda: rcv.count() >= 2, what="attempt before the deadline")
+        wait_until(lambda: rcv.count() >= 2, what="attempt before the deadline")
         assert not events_of(srv, org, uuid, "BUSINESS_RECEIPT_SEND_TO_SENDER_SYSTEM_FAILED")
         srv.advance_clock("2h")
-        ev = wait_for(lambda: events_of(srv, org, uuid,
+        ev = wait_until(lambda: events_of(srv, org, uuid,
                                         "BUSINESS_RECEIPT_SEND_TO_SENDER_SYSTEM_FAILED"),
                       what="give-up event")
         assert len(ev) == 1

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from kuvert_harness import KuvertServer, db_connect
+from kuvert_harness import KuvertServer, db_connect, wait_until
 from readside_util import basic
 
 PROXY = "127.0.0.2"
@@ -203,16 +203,6 @@ def hold(srv, source, client):
     return s
 
 
-def until(pred, what, timeout=60):
-    """pred() until true, every 0.1 s for at most timeout s; its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > deadline:
-            assert v, "timed out waiting for " + what
-            return v
-        time.sleep(0.1)
-
 
 def test_max_conn_per_ip_applies_to_forwarded_clients_not_to_the_proxy(tmp_path):
     srv = KuvertServer(tmp_path / "limit", test_clock=True,
@@ -231,9 +221,9 @@ def test_max_conn_per_ip_applies_to_forwarded_clients_not_to_the_proxy(tmp_path)
         # once one of the client's requests is gone it is served again
         held.pop(0).close()
         # counted out when the server notices the close, on its own time
-        until(lambda: call(srv, PROXY, "/healthz",
-                           [("X-Forwarded-For", "198.51.100.7")])[0] == 200,
-              "198.51.100.7 to be served again")
+        wait_until(lambda: call(srv, PROXY, "/healthz",
+                                [("X-Forwarded-For", "198.51.100.7")])[0] == 200,
+                   what="198.51.100.7 to be served again")
     finally:
         for s in held:
             s.close()

@@ -33,6 +33,7 @@ import requests
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cluster_util import PgDatabase, start_nodes  # noqa: E402
+from kuvert_harness import wait_until as wait  # noqa: E402
 from readside_util import basic, letter_xml  # noqa: E402
 from receiver import Receiver  # noqa: E402
 from smtp_sink import SmtpSink  # noqa: E402
@@ -66,15 +67,6 @@ def rx():
     yield r
     r.close()
 
-
-def wait(pred, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        assert time.monotonic() < deadline, "timed out waiting for " + what
-        time.sleep(0.1)
 
 
 def setup_directory(node, push_url, fail_url=None):

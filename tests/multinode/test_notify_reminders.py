@@ -18,6 +18,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cluster_util import PgDatabase, start_nodes  # noqa: E402
+from kuvert_harness import wait_until as wait  # noqa: E402
 from readside_util import basic, letter_xml  # noqa: E402
 from smtp_sink import SmtpSink  # noqa: E402
 
@@ -49,15 +50,6 @@ def q(pg, schema, sql, args=()):
     finally:
         c.close()
 
-
-def wait(pred, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        assert time.monotonic() < deadline, "timed out waiting for " + what
-        time.sleep(0.1)
 
 
 def reminder_mails(sink):
