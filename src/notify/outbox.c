@@ -154,7 +154,7 @@ int kv_notify_nemsms_letter(struct kv_db *db, int64_t letter_id, const char *cpr
 struct cand {
     int64_t id, letter_id, channel_id, created_ms;
     char channel[8];
-    int unread;  /* letter still AVAILABLE and unread */
+    int unread;  /* letter still AVAILABLE, unread and not deleted permanently (purged) */
     int legal;   /* legalNotification letter */
 };
 
@@ -209,7 +209,8 @@ static int load_cands(struct kv_db *db, int state, int64_t before, struct cand *
 
     rc = kv_db_prepare(db,
                        "SELECT o.id, o.letter_id, o.channel_id, o.created_ms, o.channel,"
-                       " CASE WHEN l.state = 'AVAILABLE' AND l.read_ms IS NULL THEN 1 ELSE 0 END,"
+                       " CASE WHEN l.state = 'AVAILABLE' AND l.read_ms IS NULL"
+                       " AND l.folder <> 'purged' THEN 1 ELSE 0 END,"
                        " l.legal_notification"
                        " FROM notify_outbox o JOIN letters l ON l.id = o.letter_id"
                        " WHERE o.remind = ? AND o.created_ms <= ? ORDER BY o.created_ms, o.id"

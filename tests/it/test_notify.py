@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gateway_sink import GatewaySink
-from kuvert_harness import KuvertServer
+from kuvert_harness import KuvertServer, wait_until
 from readside_util import bearer, mailbox, setup_org, user_token
 from send_util import EXAMPLE_CPR, MIN_12, SENDER_CVR, event_tags, letter, query as dict_query, send
 
@@ -52,10 +52,10 @@ def sinks():
     push.stop()
 
 
-def start(tmp_path, sinks, name="data"):
+def start(tmp_path, sinks, name="data", extra=()):
     return KuvertServer(tmp_path / name, test_clock=True,
                         args=["--smtp", sinks["smtp"].url, "--sms-gateway", sinks["sms"].url,
-                              "--push-gateway", sinks["push"].url],
+                              "--push-gateway", sinks["push"].url] + list(extra),
                         env={"KUVERT_SMTP_FROM": "post@kuvert.example"}).start()
 
 
@@ -153,9 +153,9 @@ def test_confirm_channels_and_one_notice_per_channel(env):
     # the outbox holds exactly one NEW row per channel, all SENT (marked so after the
     # gateway's answer: on the sender's own time)
     want = [("EMAIL", "SENT"), ("PUSH", "SENT"), ("SMS", "SENT")]
-    rows = until(lambda: (lambda r: r if [x[1] for x in r] == ["SENT"] * len(r) else None)(
+    rows = wait_until(lambda: (lambda r: r if [x[1] for x in r] == ["SENT"] * len(r) else None)(
         query(srv, "SELECT channel, state FROM notify_outbox WHERE kind = 'NEW'")),
-        "the notices marked SENT")
+        what="the notices marked SENT")
     assert sorted((r[0], r[1]) for r in rows) == want
 
 
@@ -191,17 +191,6 @@ def test_validation_and_limits(env):
     assert api(env, "DELETE", "/notifications/channels/%d" % cid, token=other).status_code == 404
     assert api(env, "DELETE", "/notifications/channels/%d" % cid).status_code == 204
 
-
-def until(pred, what, timeout=60):
-    """pred() until it is true, every 0.1 s for at most timeout s (background work: the
-    notice sender records SENT after the gateway answered); its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > deadline:
-            assert v, "timed out waiting for " + what
-            return v
-        time.sleep(0.1)
 
 
 def server_now(srv):
@@ -280,6 +269,41 @@ def test_one_reminder_for_an_unread_letter(env):
     assert len([m for m in env["sms"].snapshot() if m["kind"] == "REMINDER"]) == 1
 
 
+def test_no_reminder_for_a_letter_deleted_permanently(tmp_path, sinks):
+    """A letter the owner deleted permanently (the web mailbox's "slet endeligt": folder
+    purged) is never reminded of, though it was never read; a letter kept unread is."""
+    from test_mailbox_web import Browser
+    srv = start(tmp_path, sinks, extra=["--test-login"])
+    try:
+        env = {"srv": srv, "org": setup_org(srv, SENDER_CVR, name="Kommunen"), **sinks}
+        mailbox(srv, cpr=EXAMPLE_CPR)
+        env["token"] = user_token(srv, cpr=EXAMPLE_CPR)
+        confirm_mobile(env, "91234567")
+        kept, _ = send_min(env)
+        gone, _ = send_min(env)
+        assert env["sms"].wait_for(lambda ms: len([m for m in ms if m["kind"] == "NEW"]) >= 2)
+        ids = dict(query(srv, "SELECT message_uuid, id FROM letters WHERE message_uuid IN (?, ?)",
+                         kept, gone))
+        b = Browser(srv, EXAMPLE_CPR)
+        csrf = b.csrf()
+        assert b.post("/post/brev/%s/flyt" % gone, {"csrf": csrf, "mappe": "deleted"}).status_code == 303
+        assert b.post("/post/brev/%s/slet-endeligt" % gone, {"csrf": csrf}).status_code == 303
+        assert query(srv, "SELECT folder, read_ms FROM letters WHERE id = ?", ids[gone]) == \
+            [("purged", None)]
+        srv.advance_clock("7d1h")
+        reminded = lambda: {int(m["reference"].split(":")[2]) for m in  # noqa: E731
+                            env["sms"].snapshot() if m["kind"] == "REMINDER"}
+        wait_until(lambda: ids[kept] in reminded(), what="the kept letter's reminder")
+        for _ in range(3):  # further passes of the reminder step: none comes for the other
+            srv.advance_clock("1h")
+        time.sleep(2)
+        assert reminded() == {ids[kept]}
+        assert query(srv, "SELECT letter_id FROM notify_outbox WHERE kind = 'REMINDER'") == \
+            [(ids[kept],)]
+    finally:
+        srv.stop()
+
+
 def nemsms_letter(cpr, text="Husk din tid i morgen kl. 10"):
     uuid, body = letter(NEMSMS_12, cpr=cpr, sender=SENDER_CVR)
     body = body.replace(b"fcdcf318-59b6-427c-9879-4f0af833d593", uuid.encode())
@@ -302,8 +326,8 @@ def test_nemsms_subscriber_gets_sms_non_subscriber_refused(env):
     assert r.json()["receiptStatus"] == "RECEIVED"
     got = env["sms"].wait_for(lambda ms: [m for m in ms if m["kind"] == "NEMSMS"])
     assert got[0]["to"] == "71234567" and got[0]["text"] == "Husk din tid i morgen kl. 10"
-    until(lambda: "NEM_SMS_SENT_SUCCESSFULLY" in event_tags(srv, uuid),
-          "the NEM_SMS_SENT_SUCCESSFULLY event")
+    wait_until(lambda: "NEM_SMS_SENT_SUCCESSFULLY" in event_tags(srv, uuid),
+               what="the NEM_SMS_SENT_SUCCESSFULLY event")
     # not in the mailbox
     items = api(env, "GET", "/messages").json()["items"]
     assert uuid not in [m["messageUUID"] for m in items]
@@ -381,6 +405,6 @@ def test_kill9_while_sending_never_duplicates(tmp_path, sinks):
     assert resent <= 32, "only notices in flight at the kill are repeated (same reference)"
     states = lambda: dict((r[0], r[1]) for r in query(  # noqa: E731
         srv, "SELECT state, COUNT(*) FROM notify_outbox WHERE kind = 'NEW' GROUP BY state"))
-    until(lambda: states() == {"SENT": 90}, "90 notices marked SENT")
+    wait_until(lambda: states() == {"SENT": 90}, what="90 notices marked SENT")
     assert states() == {"SENT": 90}
     srv.stop()
