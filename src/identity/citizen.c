@@ -218,7 +218,8 @@ int kv_cs_lookup(struct kv_db *db, const struct kv_cs_actor *who, const char *ow
     return rc;
 }
 
-/* Unopened letters of the mailbox made available from from_ms become print jobs. */
+/* Unopened letters of the mailbox made available from from_ms become print jobs (not those
+ * the owner deleted permanently: folder purged). */
 static int forward(struct kv_db *db, const struct kv_cs_actor *who, const struct kv_cs_status *st,
                    int64_t from_ms, const char *address, int64_t now, int *out_n,
                    struct kv_err *err)
@@ -232,7 +233,7 @@ static int forward(struct kv_db *db, const struct kv_cs_actor *who, const struct
     rc = kv_db_prepare(db,
                        "SELECT l.id, l.message_uuid FROM letters l WHERE l.mailbox_id = ? "
                        "AND l.state = 'AVAILABLE' AND l.read_ms IS NULL AND l.available_ms >= ? "
-                       "AND NOT EXISTS (SELECT 1 FROM print_jobs pj WHERE pj.letter_id = l.id) "
+                       "AND l.folder <> 'purged' AND NOT EXISTS (SELECT 1 FROM print_jobs pj WHERE pj.letter_id = l.id) "
                        "ORDER BY l.id LIMIT ?",
                        &s, err);
     if (rc < 0)

@@ -70,6 +70,17 @@ def test_lookup_needs_number_and_name_and_is_logged(cs):
 
 def test_exempt_forward_unopened_letters_and_register_again(cs):
     srv, d = cs
+    # a letter Mette deleted permanently unopened (web mailbox, folder purged) is not forwarded
+    from test_mailbox_web import Browser
+    org = setup_org(srv, "12345678")
+    purged, _ = send_letter(srv, org, cpr=METTE[0])
+    mette = Browser(srv, METTE[0])
+    csrf = mette.csrf()
+    assert mette.post("/post/brev/%s/flyt" % purged,
+                      {"csrf": csrf, "mappe": "deleted"}).status_code == 303
+    assert mette.post("/post/brev/%s/slet-endeligt" % purged, {"csrf": csrf}).status_code == 303
+    assert q(d, "SELECT folder, read_ms FROM letters WHERE message_uuid = ?", purged) == \
+        [("purged", None)]
     sign_in(srv, BIRGIT)
     page = lookup(srv, METTE)
     form = {"csrf": csrf_of(page.text), "id": METTE[0], "navn": METTE[1]}
@@ -102,7 +113,6 @@ def test_exempt_forward_unopened_letters_and_register_again(cs):
         time.sleep(0.2)
     assert listed[0]["pdf"] and listed[0]["origin"] == "FORWARDED"
     # a new letter to her is printed now
-    org = setup_org(srv, "12345678")
     uuid, rec = send_letter(srv, org, cpr=METTE[0])
     assert "print" in rec["errorMessage"].lower()
     # status shows the exemption; register again
