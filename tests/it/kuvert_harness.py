@@ -375,6 +375,21 @@ def wait_until(pred, timeout=60, what="condition", step=0.1):
         time.sleep(step)
 
 
+def read_to_close(s, limit=1 << 26):
+    """What arrives on socket s until the peer closes it, or resets it (a server that closes
+    with unread bytes from the client resets the connection): the bytes read."""
+    out = b""
+    while len(out) < limit:
+        try:
+            chunk = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
 class RawResponse:
     """The parts of a requests.Response the suites read (status_code, headers, content, text,
     json()), for an answer read off a raw socket by refused_request."""
@@ -410,20 +425,12 @@ def refused_request(srv, method, path, headers=None, body=b"", attempts=5):
     import socket
     for _ in range(attempts):
         s = socket.create_connection((host, srv.port), timeout=60)
-        out = b""
         try:
             try:
                 s.sendall(data)
             except (BrokenPipeError, ConnectionResetError):
                 pass
-            while True:
-                try:
-                    chunk = s.recv(65536)
-                except ConnectionResetError:
-                    break
-                if not chunk:
-                    break
-                out += chunk
+            out = read_to_close(s)
         finally:
             s.close()
         if out:

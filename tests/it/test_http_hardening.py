@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from kuvert_harness import run_cli, wait_until
+from kuvert_harness import read_to_close, run_cli, wait_until
 from readside_util import setup_org
 
 SENDER_CVR = "11111111"
@@ -36,18 +36,9 @@ def connect(port, source="127.0.0.1", timeout=10):
     return s
 
 
-def read_all(s, limit=1 << 20):
+def read_all(s):
     """Reads until the server closes (or resets) the connection."""
-    out = b""
-    while len(out) < limit:
-        try:
-            chunk = s.recv(65536)
-        except ConnectionResetError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    return out
+    return read_to_close(s, 1 << 20)
 
 
 def read_response(s):

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from kuvert_harness import (KuvertServer, assert_error_message, metric, on_postgresql,
-                            parse_metrics, refused_request, run_cli)
+                            parse_metrics, read_to_close, refused_request, run_cli)
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -23,16 +23,7 @@ def raw_request(port, data, read=True, timeout=30):
         s.sendall(data)
         if not read:
             return b""
-        out = b""
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        return out
+        return read_to_close(s)
     finally:
         s.close()
 
