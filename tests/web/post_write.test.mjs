@@ -30,8 +30,13 @@ function db(k, sql, ...args) {
   return r.stdout.trim().split('\n').filter((x) => x !== '');
 }
 
+// Letters, events and drafts stored. Events about the demo's own letters (k.demoMax: the last
+// of them) are left out: the server adds those in the background (a print job queued, a
+// receipt) whenever it gets to them, which may be in the middle of a case.
 const stored = (k) => db(k, 'SELECT (SELECT COUNT(*) FROM letters) || \'/\' || ' +
-  '(SELECT COUNT(*) FROM events) || \'/\' || (SELECT COUNT(*) FROM mailbox_drafts)')[0];
+  '(SELECT COUNT(*) FROM events WHERE message_uuid IS NULL OR message_uuid NOT IN ' +
+  '(SELECT message_uuid FROM letters WHERE id <= CAST(? AS INTEGER))) || \'/\' || ' +
+  '(SELECT COUNT(*) FROM mailbox_drafts)', k.demoMax)[0];
 
 async function fillLetter(page, label, text) {
   await page.fill('#write-label', label);
@@ -187,6 +192,7 @@ const cases = [
 await run(cases, {
   async setup() {
     const k = await startKuvert(['--set', 'login_rate=1000']);
+    k.demoMax = db(k, 'SELECT MAX(id) FROM letters')[0];
     const sys = JSON.parse(cli(k, ['system', 'add', '--org', '12345678', '--kind', 'recipient',
       '--name', 'Byggesystem', '--protocol', 'pull', '--json']));
     k.point = JSON.parse(cli(k, ['contact-point', 'add', '--org', '12345678', '--name',
