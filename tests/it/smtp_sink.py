@@ -69,8 +69,18 @@ class SmtpSink:
         self.url = "smtp://127.0.0.1:%d" % self.port
 
     def start(self):
-        self.controller.start()
-        return self
+        """Starts the server (on a fresh port again, at most 5 times, when another process took
+        the one picked: it is picked before aiosmtpd binds it)."""
+        for attempt in range(5):
+            try:
+                self.controller.start()
+                return self
+            except OSError:
+                if attempt == 4:
+                    raise
+                self.port = _free_port()
+                self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+                self.url = "smtp://127.0.0.1:%d" % self.port
 
     def stop(self):
         self.controller.stop()

@@ -34,31 +34,42 @@ def free_port():
 
 @pytest.fixture(scope="module")
 def oidc(tmp_path_factory):
-    """(kuvert server, provider URL) with OIDC configured; the provider stops at teardown."""
-    port = free_port()
-    redirect = "http://127.0.0.1:%d/login/oidc/callback" % port
-    script = os.path.join(ROOT, "tests", "web", "oidc_provider.mjs")
-    prov = subprocess.Popen(["node", script, "--redirect", redirect, "--client-id", CLIENT_ID,
-                             "--client-secret", SECRET], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    line = prov.stdout.readline()
-    m = re.match(r"oidc-provider: listening on (http://\S+)", line)
-    assert m, (line, prov.stderr.read() if prov.poll() is not None else "")
-    issuer = m.group(1)
+    """(kuvert server, provider URL) with OIDC configured; the provider stops at teardown.
+    The provider must know kuvert's callback URL before kuvert starts, so kuvert listens on a
+    port picked beforehand; another process may take that port in between (the machine runs
+    other tests), so a start that fails is tried again on a fresh port (at most 5 times)."""
     d = tmp_path_factory.mktemp("oidc") / "data"
     run_cli(["demo"], data=str(d), json_out=False)
     run_cli(["user", "add", "--org", "12345678", "--name", "Eva Employee", "--email",
              "eva@kommunen.example", "--right", "ORGANISATION_USER_ADMINISTRATOR"], data=str(d))
-    srv = KuvertServer(str(d), args=[
-        "--listen", "127.0.0.1:%d" % port,
-        "--set", "oidc_issuer=" + issuer, "--set", "oidc_client_id=" + CLIENT_ID,
-        "--set", "oidc_client_secret=" + SECRET, "--set", "login_rate=1000"])
-    # KuvertServer puts --listen 127.0.0.1:0 first; the later --listen wins
-    srv.start()
+    script = os.path.join(ROOT, "tests", "web", "oidc_provider.mjs")
+    for attempt in range(5):
+        port = free_port()
+        redirect = "http://127.0.0.1:%d/login/oidc/callback" % port
+        prov = subprocess.Popen(["node", script, "--redirect", redirect, "--client-id", CLIENT_ID,
+                                 "--client-secret", SECRET], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        line = prov.stdout.readline()
+        m = re.match(r"oidc-provider: listening on (http://\S+)", line)
+        assert m, (line, prov.stderr.read() if prov.poll() is not None else "")
+        issuer = m.group(1)
+        srv = KuvertServer(str(d), args=[
+            "--listen", "127.0.0.1:%d" % port,
+            "--set", "oidc_issuer=" + issuer, "--set", "oidc_client_id=" + CLIENT_ID,
+            "--set", "oidc_client_secret=" + SECRET, "--set", "login_rate=1000"])
+        # KuvertServer puts --listen 127.0.0.1:0 first; the later --listen wins
+        try:
+            srv.start()
+            break
+        except RuntimeError:
+            prov.terminate()
+            prov.wait(timeout=60)
+            if attempt == 4:
+                raise
     yield srv, issuer
     srv.stop()
     prov.terminate()
-    prov.wait(timeout=10)
+    prov.wait(timeout=60)
 
 
 def set_person(issuer, **claims):

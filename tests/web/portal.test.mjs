@@ -162,11 +162,23 @@ const cases = [
 
 await run(cases, {
   async setup() {
-    const port = await freePort();
-    const prov = await startProvider(`http://127.0.0.1:${port}/login/oidc/callback`);
-    const k = await startKuvert(['--set', `oidc_issuer=${prov.issuer}`, '--set',
-      'oidc_client_id=kuvert', '--set', 'oidc_client_secret=kuvert-test-secret', '--set',
-      'login_rate=1000'], { listen: `127.0.0.1:${port}` });
+    // The provider must know kuvert's callback URL before kuvert starts, so kuvert listens on
+    // a port picked beforehand; another process may take it in between (other tests run on
+    // this machine), so a start that fails is tried again on a fresh port, at most 5 times.
+    let prov;
+    let k;
+    for (let attempt = 0; !k; attempt++) {
+      const port = await freePort();
+      prov = await startProvider(`http://127.0.0.1:${port}/login/oidc/callback`);
+      try {
+        k = await startKuvert(['--set', `oidc_issuer=${prov.issuer}`, '--set',
+          'oidc_client_id=kuvert', '--set', 'oidc_client_secret=kuvert-test-secret', '--set',
+          'login_rate=1000'], { listen: `127.0.0.1:${port}` });
+      } catch (e) {
+        prov.stop();
+        if (attempt === 4) throw e;
+      }
+    }
     for (const org of ['12345678', '55667788']) {
       cli(k, ['user', 'add', '--org', org, '--name', 'Anne Admin', '--email',
         'anne@kommunen.example', '--right', 'ORGANISATION_USER_ADMINISTRATOR']);
