@@ -24,6 +24,17 @@ import kuvert_harness  # noqa: E402
 from kuvert_harness import KuvertServer, ROOT, run_cli  # noqa: E402
 
 
+def pg_query(pg, schema, sql, args=()):
+    """Runs sql (psycopg2 %s placeholders) on schema of PgDatabase pg; the rows, or []."""
+    c = pg.connect(schema)
+    try:
+        with c.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall() if cur.description else []
+    finally:
+        c.close()
+
+
 def real_binary():
     """The kuvert binary itself (not the PostgreSQL-pass wrapper tests/kuvert-pg.sh)."""
     path = os.environ.get("KUVERT_REAL") or kuvert_harness.kuvert_bin()

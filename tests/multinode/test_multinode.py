@@ -32,11 +32,10 @@ import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cluster_util import PgDatabase, start_nodes  # noqa: E402
+from cluster_util import pg_query as q, start_nodes  # noqa: E402
 from kuvert_harness import wait_until as wait  # noqa: E402
 from readside_util import basic, letter_xml  # noqa: E402
 from receiver import Receiver  # noqa: E402
-from smtp_sink import SmtpSink  # noqa: E402
 
 SENDER = "29189978"
 PUSH_ORG = "55133018"
@@ -48,25 +47,11 @@ LEASE_TTL = "2s"
 KILL_LEASE_TTL = "6s"
 
 
-@pytest.fixture(scope="module")
-def pg():
-    with PgDatabase() as db:
-        yield db
-
-
-@pytest.fixture
-def sink():
-    s = SmtpSink().start()
-    yield s
-    s.stop()
-
-
 @pytest.fixture
 def rx():
     r = Receiver().start()
     yield r
     r.close()
-
 
 
 def setup_directory(node, push_url, fail_url=None):
@@ -91,16 +76,6 @@ def post_letter(node, sender, uuid, xml, timeout=30):
     return node.post("/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=xml,
                      headers=dict(sender["auth"], **{"Content-Type": "application/xml"}),
                      timeout=timeout)
-
-
-def q(pg, schema, sql, args=()):
-    c = pg.connect(schema)
-    try:
-        with c.cursor() as cur:
-            cur.execute(sql, args)
-            return cur.fetchall() if cur.description else []
-    finally:
-        c.close()
 
 
 def verify_chain(node):

@@ -17,39 +17,14 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cluster_util import PgDatabase, start_nodes  # noqa: E402
+from cluster_util import pg_query as q, start_nodes  # noqa: E402
 from kuvert_harness import wait_until as wait  # noqa: E402
 from readside_util import basic, letter_xml  # noqa: E402
-from smtp_sink import SmtpSink  # noqa: E402
 
 SENDER = "29189978"
 METTE = "2211771212"          # the demo's citizen with a confirmed e-mail address
 ADDRESS = "mette.hansen@example.dk"
 LETTERS = 8
-
-
-@pytest.fixture(scope="module")
-def pg():
-    with PgDatabase() as db:
-        yield db
-
-
-@pytest.fixture
-def sink():
-    s = SmtpSink().start()
-    yield s
-    s.stop()
-
-
-def q(pg, schema, sql, args=()):
-    c = pg.connect(schema)
-    try:
-        with c.cursor() as cur:
-            cur.execute(sql, args)
-            return cur.fetchall() if cur.description else []
-    finally:
-        c.close()
-
 
 
 def reminder_mails(sink):
