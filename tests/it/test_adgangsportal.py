@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from kuvert_harness import db_connect, run_cli
+from test_web import csrf_of
 
 METTE, JENS = "2211771212", "0101701234"
 ADMIN = "adgang-admin-token-0123456789abcdef"
@@ -36,12 +37,6 @@ class Browser:
 
     def post(self, path, data):
         return self.s.post(self.srv.url + path, data=data, allow_redirects=False, timeout=30)
-
-
-def csrf_of(html):
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m, html
-    return m.group(1)
 
 
 def devices(html):

@@ -14,6 +14,7 @@ import requests
 
 from kuvert_harness import db_connect, run_cli
 from readside_util import send_letter, setup_org
+from test_web import csrf_of
 
 JENS, METTE = "0101701234", "2211771212"
 ERIK = "erik@eksempelbyg.dk"            # MESSAGE_BASIC + MESSAGE_WRITE in Eksempel Byg A/S
@@ -41,12 +42,6 @@ class Browser:
 
     def csrf(self):
         return csrf_of(self.get("/post/").text)
-
-
-def csrf_of(html):
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m, html
-    return m.group(1)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from kuvert_harness import db_connect, run_cli
+from test_web import csrf_of
 
 KOMMUNEN, STYRELSEN, REGION, BYG = "12345678", "11223344", "55667788", "87654321"
 ANNE = "anne.rettighed@kommunen.dk"        # rettighedsadministrator in Kommunen
@@ -47,12 +48,6 @@ class Browser:
 
     def csrf(self, path="/rettighedsportal/"):
         return csrf_of(self.get(path).text)
-
-
-def csrf_of(html):
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m, html
-    return m.group(1)
 
 
 @pytest.fixture

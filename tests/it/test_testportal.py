@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from kuvert_harness import db_connect, run_cli
+from test_web import csrf_of
 
 KOMMUNEN = "12345678"
 TOVE = "tove.tester@kommunen.dk"  # TEST_PORTAL in Kommunen (demo)
@@ -47,12 +48,6 @@ class Browser:
 
     def csrf(self, path="/testportal/"):
         return csrf_of(self.get(path).text)
-
-
-def csrf_of(html):
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m, html[:2000]
-    return m.group(1)
 
 
 def multipart(fields):
