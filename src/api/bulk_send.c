@@ -267,7 +267,7 @@ static int log_batch(const struct batch *b, struct kv_err *err)
     rc = kv_db_acquire(b->req->hub->store, &db, err);
     if (rc < 0)
         return rc;
-    rc = kv_db_begin(db, err);
+    rc = kv_db_begin_concurrent(db, err); /* one event (docs/postgresql.md) */
     if (rc == 0)
         rc = kv_events_append(db, &ev, err);
     if (rc == 0)

@@ -159,8 +159,8 @@ static void log_ip_refusal(struct kv_http_req *req, const struct kv_system *sys,
     ev.subject = subject;
     ev.props_json = props;
     rc = kv_db_acquire(req->hub->store, &db, &err);
-    if (rc == 0)
-        rc = kv_db_begin(db, &err);
+    if (rc == 0) /* one event: safe beside other writers (docs/postgresql.md) */
+        rc = kv_db_begin_concurrent(db, &err);
     if (rc == 0)
         rc = kv_db_end(db, kv_events_append(db, &ev, &err), &err);
     if (rc < 0)

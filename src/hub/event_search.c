@@ -651,6 +651,13 @@ int kv_events_search(struct kv_db *db, const struct kv_event_search *q, json_t *
     pthread_once(&sql_once, sql_init);
     unknown = q->tag && strcmp(q->tag, "UNKNOWN") == 0;
     if (until == 0) { /* the snapshot of this walk: everything logged so far */
+        int64_t horizon;
+
+        /* no further than the horizon: below it every event that will ever be logged is
+         * committed, so the pages of this walk see one fixed set (events.h) */
+        rc = kv_events_horizon(db, &horizon, err);
+        if (rc < 0)
+            return rc;
         rc = kv_db_prepare(db, SQL_HEAD, &s, err);
         if (rc < 0)
             return rc;
@@ -659,6 +666,8 @@ int kv_events_search(struct kv_db *db, const struct kv_event_search *q, json_t *
             until = kv_stmt_col_int64(s, 0);
         kv_stmt_done(s);
         s = NULL;
+        if (until >= horizon)
+            until = horizon - 1;
         if (rc < 0)
             return rc;
         if (out_until)

@@ -44,6 +44,8 @@
 static const char SQL_PICK[] = "SELECT part, pseq, seq, hash FROM event_chains"
                                " ORDER BY (part + ?) % ?, part LIMIT 1";
 static const char SQL_PARTS[] = "SELECT COUNT(*) FROM event_chains";
+/* When every partition is held: wait for one (chosen by the thread's rotation). */
+static const char SQL_WAIT_ONE[] = "SELECT part, pseq, seq, hash FROM event_chains WHERE part = ?";
 static const char SQL_NEXT_SEQ[] = "SELECT COALESCE(MAX(seq), 0) + 1 FROM events";
 static const char SQL_MOVE_HEAD[] =
     "UPDATE event_chains SET pseq = ?, seq = ?, hash = ? WHERE part = ?";
@@ -51,12 +53,13 @@ static const char SQL_INSERT[] =
     "INSERT INTO events (seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject,"
     " props, prev_hash, hash, part, pseq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_QUERY[] =
-    "SELECT " KV__EVENT_COLS " FROM events WHERE seq > ? AND time_ms >= ? AND time_ms < ?"
-    " AND (? IS NULL OR tag = ?) AND (? IS NULL OR system_id = ?) ORDER BY seq LIMIT ?";
-static const char SQL_QUERY_MSG[] =
-    "SELECT " KV__EVENT_COLS " FROM events WHERE message_uuid = ? AND seq > ? AND time_ms >= ?"
+    "SELECT " KV__EVENT_COLS " FROM events WHERE seq > ? AND seq < ? AND time_ms >= ?"
     " AND time_ms < ? AND (? IS NULL OR tag = ?) AND (? IS NULL OR system_id = ?)"
     " ORDER BY seq LIMIT ?";
+static const char SQL_QUERY_MSG[] =
+    "SELECT " KV__EVENT_COLS " FROM events WHERE message_uuid = ? AND seq > ? AND seq < ?"
+    " AND time_ms >= ? AND time_ms < ? AND (? IS NULL OR tag = ?)"
+    " AND (? IS NULL OR system_id = ?) ORDER BY seq LIMIT ?";
 
 #define row kv__event_row
 
@@ -369,13 +372,37 @@ static int pick_head(struct kv_db *db, struct chain_head *h, struct kv_err *err)
         /* a damaged head still chains: verify will name it */
         snprintf(h->hash, sizeof(h->hash), "%s",
                  hh && strlen(hh) == KV_SHA256_HEX_LEN ? hh : ZERO_HASH);
+    }
+    kv_stmt_done(s);
+    if (rc != KV_DONE)
+        return rc < 0 ? rc : 0;
+    /* every partition is held by another open transaction (more concurrent writers than
+     * partitions): wait for this thread's preferred one (FOR UPDATE), as a writer of the
+     * single chain waited for its head; its holder commits or rolls back soon */
+    rc = kv_db_prepare_for_update(db, SQL_WAIT_ONE, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, (int64_t)(thread_pref() % (uint64_t)n));
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW) {
+        const char *hh = kv_stmt_col_text(s, 3);
+
+        h->part = kv_stmt_col_int64(s, 0);
+        h->pseq = kv_stmt_col_int64(s, 1);
+        h->seq = kv_stmt_col_int64(s, 2);
+        snprintf(h->hash, sizeof(h->hash), "%s",
+                 hh && strlen(hh) == KV_SHA256_HEX_LEN ? hh : ZERO_HASH);
     } else if (rc == KV_DONE) {
-        /* every partition is held by another transaction: more concurrent writers than
-         * partitions; this one fails rather than waits (the client retries) */
-        rc = kv_err_set(err, KV_EDB, "every event chain partition is in use");
+        rc = kv_err_set(err, KV_EDB, "the event log's partitions are not numbered 0..%lld",
+                        (long long)(n - 1));
     }
     kv_stmt_done(s);
     return rc < 0 ? rc : 0;
+}
+
+int kv_events_horizon(struct kv_db *db, int64_t *out, struct kv_err *err)
+{
+    return kv_db_sequence_horizon(db, "events_seq_seq", out, err);
 }
 
 int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err *err)
@@ -416,7 +443,7 @@ int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err 
             head.h = h;
         }
     }
-    rc = kv_db_next_value(db, "events_seq_seq", SQL_NEXT_SEQ, &r.seq, err);
+    rc = kv_db_next_value_fenced(db, "events_seq_seq", SQL_NEXT_SEQ, &r.seq, err);
     if (rc < 0)
         return rc;
     if (event_id(r.seq, id) < 0)
@@ -518,17 +545,23 @@ int kv_events_query(struct kv_db *db, const struct kv_event_query *q, json_t **o
     struct kv_stmt *s = NULL;
     json_t *arr;
     int rc, i = 1;
-    int64_t to = q->date_to_ms > 0 ? q->date_to_ms : INT64_MAX;
+    int64_t to = q->date_to_ms > 0 ? q->date_to_ms : INT64_MAX, horizon;
 
     *out = NULL;
     if (q->limit < 1 || q->limit > 1000)
         return kv_err_set(err, KV_EINVAL, "limit must be 1..1000");
+    /* only below the horizon: an event with a smaller seq may still commit above it, and a
+     * reader paging by seq must not step over it */
+    rc = kv_events_horizon(db, &horizon, err);
+    if (rc < 0)
+        return rc;
     rc = kv_db_prepare(db, q->message_uuid ? SQL_QUERY_MSG : SQL_QUERY, &s, err);
     if (rc < 0)
         return rc;
     if (q->message_uuid)
         kv_stmt_bind_text(s, i++, q->message_uuid, -1);
     kv_stmt_bind_int64(s, i++, q->after_seq);
+    kv_stmt_bind_int64(s, i++, horizon);
     kv_stmt_bind_int64(s, i++, q->date_from_ms > 0 ? q->date_from_ms : INT64_MIN);
     kv_stmt_bind_int64(s, i++, to);
     kv_stmt_bind_text(s, i++, q->tag, -1);

@@ -42,6 +42,13 @@ struct kv_event {
 
 /* Appends ev (borrowed) inside the caller's transaction. */
 int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err *err);
+/* The horizon of the log (kv_db_sequence_horizon of events_seq_seq): every event with a seq
+ * below it that will ever exist is committed, and visible to a read begun after this call.
+ * Concurrent appends (PostgreSQL) commit in any order of seq, so a reader that pages by seq
+ * reads only below it (kv_events_query, kv_events_search's until) and never steps over an
+ * event committed late with a smaller seq. INT64_MAX on SQLite (one writer at a time). Call
+ * it outside a transaction (inside one, the read's snapshot may be older than the call). */
+int kv_events_horizon(struct kv_db *db, int64_t *out, struct kv_err *err);
 
 /* Chain-head cache for a run of appends by the calling thread on db inside ONE write
  * transaction (the writer's group commit): between begin and end, kv_events_append on db

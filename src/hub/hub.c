@@ -77,6 +77,7 @@ int kv_hub_open(struct kv_conf *conf, struct kv_hub **out, struct kv_err *err)
     rc = kv_store_open_db(conf->data, conf->db, &hub->store, err);
     if (rc < 0)
         goto out;
+    kv_store_set_write_lock_global(hub->store, strcmp(conf->db_write_lock, "global") == 0);
     /* The data directory holds the local files (test clock offset, spools) whatever the
      * database; SQLite's store has created it, for PostgreSQL it is made here. */
     if (conf->db[0]) {

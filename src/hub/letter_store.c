@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hub/delegation.h"
 #include "hub/directory.h"
@@ -527,7 +528,9 @@ static int store_refusal(struct kv_db *db, struct kv_letter *l, struct kv_err *e
     return rc;
 }
 
-#define PASS_RETRY 1 /* store_pass: a letter failed without a savepoint; roll back, rerun */
+#define PASS_RETRY 1 /* store_pass: a letter failed without a savepoint, or the transaction
+                      * by a deadlock; roll back, rerun */
+#define RETRIES 8    /* kv_letters_store_batch: runs again after a deadlock */
 
 /* 1 when the batch stores (or logs) l: pending letters, and refusals that are logged. */
 static int in_batch(const struct kv_letter *l)
@@ -548,10 +551,11 @@ static int store_pass(struct kv_db *db, struct kv_letter **ls, size_t n, int sav
 
     for (i = 0; i < n; i++) {
         struct kv_letter *l = ls[i];
-        int lrc;
+        int lrc, tries = 0;
 
         if (!in_batch(l))
             continue;
+    again:
         if (savepoints) {
             rc = kv_db_savepoint(db, err);
             if (rc < 0)
@@ -561,8 +565,20 @@ static int store_pass(struct kv_db *db, struct kv_letter **ls, size_t n, int sav
             lrc = store_refusal(db, l, &l->err);
         else
             lrc = store_one(db, l, &l->err);
-        if (lrc < 0 && !savepoints)
+        /* a deadlock or serialization failure (concurrent writers, PostgreSQL): the whole
+         * batch again (the caller, bounded) */
+        if (lrc < 0 && (!savepoints || kv_db_retryable(db)))
             return PASS_RETRY;
+        if (lrc == KV_ECONFLICT && l->outcome == KV_LETTER_PENDING && ++tries <= 2) {
+            /* a unique key taken by a concurrent transaction that has committed since
+             * (the same messageUUID sent to two nodes at once): look again, which now finds
+             * it and answers as a replay or a conflict */
+            rc = kv_db_savepoint_rollback(db, err);
+            if (rc < 0)
+                return rc;
+            kv_events_head_forget(db);
+            goto again;
+        }
         if (lrc < 0) {
             rc = kv_db_savepoint_rollback(db, err);
             if (rc < 0)
@@ -579,11 +595,31 @@ static int store_pass(struct kv_db *db, struct kv_letter **ls, size_t n, int sav
     return 0;
 }
 
+/* qsort order of letters by messageUUID. */
+static int by_uuid(const void *a, const void *b)
+{
+    return strcmp((*(struct kv_letter *const *)a)->uuid, (*(struct kv_letter *const *)b)->uuid);
+}
+
+/* Before running a batch again after a deadlock: a short random pause that grows with the
+ * attempt, so the transactions that deadlocked do not meet again in step. */
+static void backoff(int attempt)
+{
+    unsigned char r = 0;
+    struct timespec ts;
+
+    (void)kv_random_bytes(&r, 1);
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)(1 + r % (4u << attempt)) * 1000000L; /* 1 ms .. 4 << attempt ms */
+    nanosleep(&ts, NULL);
+}
+
 int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, struct kv_err *err)
 {
     enum kv_letter_outcome *was = kv_xmalloc((n ? n : 1) * sizeof(*was));
     size_t i;
-    int rc;
+    struct kv_letter **order = NULL; /* owned: ls by messageUUID, once retried */
+    int rc, savepoints = 0, attempts = 0, sorted = 0;
 
     for (i = 0; i < n; i++)
         was[i] = ls[i]->outcome;
@@ -591,31 +627,58 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
      * when one does fail, everything is rolled back and the batch runs again with savepoints,
      * which isolates the failing letter exactly as before. Storing a letter is deterministic
      * given the database state, so the second pass reaches the same outcomes. */
-    rc = kv_db_begin(db, err);
-    if (rc < 0)
-        goto fail;
-    kv_events_head_begin(db);
-    rc = store_pass(db, ls, n, 0, err);
-    if (rc == PASS_RETRY) {
-        (void)kv_events_head_end(db, NULL); /* rolled back below */
-        kv_db_rollback(db);
-        for (i = 0; i < n; i++)
-            ls[i]->outcome = was[i];
-        rc = kv_db_begin(db, err);
+    /* A concurrent transaction (kv_db_begin_concurrent: letters of other nodes and writers
+     * are stored at the same time on PostgreSQL; docs/postgresql.md "Writes without the
+     * global lock"). A deadlock or serialization failure between them runs the batch again,
+     * at most RETRIES times. */
+    for (;;) {
+        if (attempts > 0 && !sorted) {
+            /* after a deadlock, in messageUUID order: batches that all take their unique
+             * keys in one order cannot deadlock on them again */
+            order = kv_xmalloc(n * sizeof(*order));
+            memcpy(order, ls, n * sizeof(*order));
+            qsort(order, n, sizeof(*order), by_uuid);
+            sorted = 1;
+        }
+        if (attempts > 0)
+            backoff(attempts);
+        rc = kv_db_begin_concurrent(db, err);
         if (rc < 0)
             goto fail;
         kv_events_head_begin(db);
-        rc = store_pass(db, ls, n, 1, err);
+        rc = store_pass(db, order ? order : ls, n, savepoints, err);
+        if (rc == PASS_RETRY) {
+            (void)kv_events_head_end(db, NULL); /* rolled back here */
+            kv_db_rollback(db);
+            for (i = 0; i < n; i++)
+                ls[i]->outcome = was[i];
+            if (kv_db_retryable(db) && attempts++ < RETRIES)
+                continue;
+            if (savepoints) { /* retries used up */
+                rc = kv_err_set(err, KV_EUNAVAIL, "concurrent writers: store retried %d times",
+                                RETRIES);
+                goto fail;
+            }
+            savepoints = 1;
+            continue;
+        }
+        if (rc >= 0)
+            rc = kv_events_head_end(db, err);
+        else
+            (void)kv_events_head_end(db, NULL);
+        if (rc < 0)
+            goto fail_tx;
+        rc = kv_db_commit(db, err);
+        if (rc < 0 && kv_db_retryable(db) && attempts++ < RETRIES) {
+            for (i = 0; i < n; i++)
+                ls[i]->outcome = was[i];
+            continue;
+        }
+        if (rc < 0)
+            goto fail_tx;
+        break;
     }
-    if (rc >= 0)
-        rc = kv_events_head_end(db, err);
-    else
-        (void)kv_events_head_end(db, NULL);
-    if (rc < 0)
-        goto fail_tx;
-    rc = kv_db_commit(db, err);
-    if (rc < 0)
-        goto fail_tx;
+    free(order);
     free(was);
     return 0;
 fail_tx:
@@ -627,6 +690,7 @@ fail:
         ls[i]->outcome = KV_LETTER_FAILED;
         kv_err_set(&ls[i]->err, rc, "%s", err ? err->msg : "transaction failed");
     }
+    free(order);
     free(was);
     return rc;
 }

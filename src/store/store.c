@@ -60,12 +60,13 @@ static pthread_mutex_t derived_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct {
     const struct kv_store_ops *ops; /* backend it was built for */
     const char *key;                /* the caller's literal */
+    const char *suffix;             /* what was appended (b: a static string) */
     char *sql;                      /* owned, never freed */
 } derived[DERIVED_MAX];
 
 /* The text a ‖ b for key under ops, built on first use; NULL when the table is full. */
-static const char *derive(const struct kv_store_ops *ops, const char *key, const char *a,
-                          const char *b)
+const char *kv__store_derive(const struct kv_store_ops *ops, const char *key, const char *a,
+                             const char *b)
 {
     const char *out = NULL;
     size_t la = strlen(a), lb = strlen(b);
@@ -73,7 +74,7 @@ static const char *derive(const struct kv_store_ops *ops, const char *key, const
 
     pthread_mutex_lock(&derived_mu);
     for (i = 0; i < DERIVED_MAX && derived[i].key; i++) {
-        if (derived[i].key == key && derived[i].ops == ops) {
+        if (derived[i].key == key && derived[i].ops == ops && derived[i].suffix == b) {
             out = derived[i].sql;
             goto out;
         }
@@ -85,12 +86,19 @@ static const char *derive(const struct kv_store_ops *ops, const char *key, const
         memcpy(t + la, b, lb + 1);
         derived[i].ops = ops;
         derived[i].key = key;
+        derived[i].suffix = b;
         derived[i].sql = t;
         out = t;
     }
 out:
     pthread_mutex_unlock(&derived_mu);
     return out;
+}
+
+static int valid_seq_name(const char *seq_name)
+{
+    return strlen(seq_name) <= 64 &&
+           strspn(seq_name, "abcdefghijklmnopqrstuvwxyz_0123456789") == strlen(seq_name);
 }
 
 int kv_db_prepare_skip_locked(struct kv_db *db, const char *sql, struct kv_stmt **out,
@@ -100,7 +108,7 @@ int kv_db_prepare_skip_locked(struct kv_db *db, const char *sql, struct kv_stmt 
     const char *t = sql;
 
     if (ops->skip_locked[0]) {
-        t = derive(ops, sql, sql, ops->skip_locked);
+        t = kv__store_derive(ops, sql, sql, ops->skip_locked);
         if (!t)
             return kv_err_set(err, KV_EINTERNAL, "too many derived statements");
     }
@@ -118,11 +126,10 @@ int kv_db_next_value(struct kv_db *db, const char *seq_name, const char *fallbac
     if (ops->sequences) {
         char q[128];
 
-        if (strlen(seq_name) > 64 || strspn(seq_name, "abcdefghijklmnopqrstuvwxyz_0123456789") !=
-                                         strlen(seq_name))
+        if (!valid_seq_name(seq_name))
             return kv_err_set(err, KV_EINVAL, "bad sequence name");
         snprintf(q, sizeof(q), "SELECT nextval('%s')", seq_name);
-        t = derive(ops, seq_name, q, "");
+        t = kv__store_derive(ops, seq_name, q, "");
         if (!t)
             return kv_err_set(err, KV_EINTERNAL, "too many derived statements");
     }
@@ -136,6 +143,52 @@ int kv_db_next_value(struct kv_db *db, const char *seq_name, const char *fallbac
         rc = kv_err_set(err, KV_EDB, "no value for %s", seq_name);
     kv_stmt_done(s);
     return rc < 0 ? rc : 0;
+}
+
+int kv_db_prepare_for_update(struct kv_db *db, const char *sql, struct kv_stmt **out,
+                             struct kv_err *err)
+{
+    const struct kv_store_ops *ops = db->st->ops;
+    const char *t = sql;
+
+    if (ops->for_update[0]) {
+        t = kv__store_derive(ops, sql, sql, ops->for_update);
+        if (!t)
+            return kv_err_set(err, KV_EINTERNAL, "too many derived statements");
+    }
+    return kv_db_prepare(db, t, out, err);
+}
+
+int kv_db_next_value_fenced(struct kv_db *db, const char *seq_name, const char *fallback_sql,
+                            int64_t *out, struct kv_err *err)
+{
+    const struct kv_store_ops *ops = db->st->ops;
+    int rc;
+
+    if (!ops->next_value_fenced)
+        return kv_db_next_value(db, seq_name, fallback_sql, out, err);
+    if (!db->in_tx)
+        return kv_err_set(err, KV_EINTERNAL, "store: fenced value outside a transaction");
+    if (!valid_seq_name(seq_name))
+        return kv_err_set(err, KV_EINVAL, "bad sequence name");
+    rc = ops->next_value_fenced(db, seq_name, !db->seq_fenced, out, err);
+    if (rc == 0)
+        db->seq_fenced = 1;
+    return rc;
+}
+
+int kv_db_sequence_horizon(struct kv_db *db, const char *seq_name, int64_t *out,
+                           struct kv_err *err)
+{
+    const struct kv_store_ops *ops = db->st->ops;
+
+    if (!ops->sequence_horizon) {
+        *out = INT64_MAX;
+        return 0;
+    }
+    if (!valid_seq_name(seq_name))
+        return kv_err_set(err, KV_EINVAL, "bad sequence name");
+    return ops->sequence_horizon(db, seq_name, out, err);
 }
 
 #define OPS(s) ((s)->db->st->ops)
@@ -251,18 +304,40 @@ void kv_db_credentials_changed(struct kv_db *db)
         db->cred_dirty = 1;
 }
 
-int kv_db_begin(struct kv_db *db, struct kv_err *err)
+static int begin(struct kv_db *db, int shared, struct kv_err *err)
 {
     int rc;
 
     if (db->in_tx)
         return kv_err_set(err, KV_EINTERNAL, "store: nested transaction");
-    rc = db->st->ops->begin(db, err);
+    db->retryable = 0;
+    db->seq_fenced = 0;
+    rc = db->st->ops->begin(db, shared && !db->st->write_lock_global, err);
     if (rc == 0) {
         db->in_tx = 1;
         db->savepoints = 0;
     }
     return rc;
+}
+
+int kv_db_begin(struct kv_db *db, struct kv_err *err)
+{
+    return begin(db, 0, err);
+}
+
+int kv_db_begin_concurrent(struct kv_db *db, struct kv_err *err)
+{
+    return begin(db, 1, err);
+}
+
+int kv_db_retryable(struct kv_db *db)
+{
+    return db->retryable;
+}
+
+void kv_store_set_write_lock_global(struct kv_store *st, int global)
+{
+    st->write_lock_global = global ? 1 : 0;
 }
 
 int kv_db_begin_snapshot(struct kv_db *db, struct kv_err *err)
@@ -372,6 +447,7 @@ int kv_db_savepoint_rollback(struct kv_db *db, struct kv_err *err)
     if (db->savepoints <= 0)
         return kv_err_set(err, KV_EINTERNAL, "store: no savepoint to roll back");
     db->savepoints--;
+    db->seq_fenced = 0; /* a fence taken inside the savepoint is released with it */
     rc = run_cached(db, SP_UNDO[db->savepoints], err);
     if (rc == 0)
         rc = run_cached(db, SP_RELEASE[db->savepoints], err);

@@ -52,10 +52,29 @@ void kv_db_release(struct kv_db *db);
 struct kv_store *kv_db_store(struct kv_db *db);
 
 /* Begins a write transaction: it excludes every other writer of the database (SQLite:
- * BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock, see docs/store.md), so a
- * read-then-write inside it sees no concurrent change. Nested begin is a bug. Commit returns 0
- * only when the transaction is durable (see kv_db_durability). */
+ * BEGIN IMMEDIATE; PostgreSQL: the database-wide write lock, a transaction-scoped advisory
+ * lock, taken exclusively; see docs/postgresql.md), so a read-then-write inside it sees no
+ * concurrent change. Nested begin is a bug. Commit returns 0 only when the transaction is
+ * durable (see kv_db_durability). */
 int kv_db_begin(struct kv_db *db, struct kv_err *err);
+/* Begins a write transaction that runs at the same time as other concurrent ones on
+ * PostgreSQL (the write lock taken in shared mode: it waits only for kv_db_begin
+ * transactions, and they for it); SQLite: exactly kv_db_begin. Only for a write path that is
+ * correct against every other concurrent path without a lock of its own: unique keys instead
+ * of look-then-insert, single-statement updates and upserts for counters, row locks for
+ * claims. docs/postgresql.md "Writes without the global lock" lists each such path and why.
+ * A concurrent transaction may fail by a deadlock or serialization failure; kv_db_retryable
+ * then says so and the caller may run it again. */
+int kv_db_begin_concurrent(struct kv_db *db, struct kv_err *err);
+/* 1 when a statement of db's current (or just ended) transaction failed by a serialization
+ * failure or a deadlock (PostgreSQL SQLSTATE 40001, 40P01): nothing of it was committed and
+ * the same transaction may succeed when run again. Reset by the next begin. */
+int kv_db_retryable(struct kv_db *db);
+/* The store's write lock mode (config db_write_lock): 0 (default, "concurrent"):
+ * kv_db_begin_concurrent as above; 1 ("global"): kv_db_begin_concurrent is kv_db_begin, every
+ * write transaction excludes every other. Set before connections are used; every node of a
+ * database should use the same mode. */
+void kv_store_set_write_lock_global(struct kv_store *st, int global);
 int kv_db_commit(struct kv_db *db, struct kv_err *err);
 void kv_db_rollback(struct kv_db *db);
 
@@ -153,6 +172,11 @@ void kv_stmt_done(struct kv_stmt *s);
  * statement derived from it for the life of the process). */
 int kv_db_prepare_skip_locked(struct kv_db *db, const char *sql, struct kv_stmt **out,
                               struct kv_err *err);
+/* Prepares sql, a SELECT over one table, so that the rows it returns stay locked until the
+ * write transaction ends, waiting for another transaction that holds one (PostgreSQL: FOR
+ * UPDATE); SQLite runs sql as it is. sql is a string literal, as above. */
+int kv_db_prepare_for_update(struct kv_db *db, const char *sql, struct kv_stmt **out,
+                             struct kv_err *err);
 
 /* A new value for a unique integer key. A backend with sequences (PostgreSQL) returns
  * nextval of the SEQUENCE seq_name (created by a migration): it never waits for another
@@ -161,6 +185,18 @@ int kv_db_prepare_skip_locked(struct kv_db *db, const char *sql, struct kv_stmt 
  * caller's write transaction. Both strings are literals (see kv_db_prepare_skip_locked). */
 int kv_db_next_value(struct kv_db *db, const char *seq_name, const char *fallback_sql,
                      int64_t *out, struct kv_err *err);
+/* kv_db_next_value inside a write transaction, for a key that readers page by (the event
+ * log's seq). Values drawn by concurrent transactions commit in any order, so a reader that
+ * has seen key k cannot tell that a smaller key is still to come; the fence tells it. The
+ * first fenced draw of a transaction holds a fence at a value <= every value the transaction
+ * draws from seq_name, until it ends; kv_db_sequence_horizon returns H such that every
+ * value < H that any transaction drew from seq_name is committed or rolled back, and so
+ * visible to a read that begins after the call. A backend with one writer at a time (SQLite)
+ * commits in key order: the draw is kv_db_next_value, H is INT64_MAX. */
+int kv_db_next_value_fenced(struct kv_db *db, const char *seq_name, const char *fallback_sql,
+                            int64_t *out, struct kv_err *err);
+int kv_db_sequence_horizon(struct kv_db *db, const char *seq_name, int64_t *out,
+                           struct kv_err *err);
 
 /* Rows changed by the last INSERT/UPDATE/DELETE statement of db. */
 int64_t kv_db_changes(struct kv_db *db);

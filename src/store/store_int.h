@@ -16,7 +16,8 @@
 
 #include "store/store.h"
 
-/* Backend operations. Every function is required. Binds return 0 or a negative KV_E* code;
+/* Backend operations. Every function is required except next_value_fenced and
+ * sequence_horizon, which only a backend with sequences has. Binds return 0 or a negative KV_E* code;
  * store.c makes a failed bind sticky. bind_text with v NULL binds a NULL of type text. */
 struct kv_store_ops {
     const char *name; /* "sqlite", "postgresql": names the migrations directory */
@@ -24,6 +25,8 @@ struct kv_store_ops {
      * excludes every other writer), and whether kv_db_next_value uses SEQUENCE objects. */
     const char *skip_locked;
     int sequences;
+    /* Appended to a SELECT by kv_db_prepare_for_update ("" as for skip_locked). */
+    const char *for_update;
     /* Begins a read-only transaction whose reads all see one snapshot. */
     const char *begin_snapshot;
     int (*open)(struct kv_store *st, const char *where, struct kv_err *err);
@@ -31,8 +34,14 @@ struct kv_store_ops {
     int (*conn_open)(struct kv_store *st, struct kv_db **out, struct kv_err *err);
     void (*conn_close)(struct kv_db *db);
     int (*exec)(struct kv_db *db, const char *sql, struct kv_err *err);
-    /* BEGIN of a write transaction that excludes every other writer. */
-    int (*begin)(struct kv_db *db, struct kv_err *err);
+    /* BEGIN of a write transaction: shared 0 excludes every other writer, shared 1 only the
+     * shared 0 ones (a backend that cannot tell them apart excludes every writer). */
+    int (*begin)(struct kv_db *db, int shared, struct kv_err *err);
+    /* kv_db_next_value_fenced and kv_db_sequence_horizon of a backend with sequences. */
+    int (*next_value_fenced)(struct kv_db *db, const char *seq_name, int fence, int64_t *out,
+                             struct kv_err *err);
+    int (*sequence_horizon)(struct kv_db *db, const char *seq_name, int64_t *out,
+                            struct kv_err *err);
     int (*durability)(struct kv_db *db, enum kv_durability d, struct kv_err *err);
     int (*checkpoint)(struct kv_db *db, enum kv_checkpoint mode, struct kv_err *err);
     void (*bulk_writer)(struct kv_db *db);
@@ -50,6 +59,12 @@ struct kv_store_ops {
     int64_t (*changes)(struct kv_db *db);
 };
 
+/* The text a followed by b, built once per (ops, key, b) and kept for the life of the process
+ * (key and b are string literals: their addresses identify the text), so a statement derived
+ * at run time stays one cached statement per call site. NULL when the table is full. */
+const char *kv__store_derive(const struct kv_store_ops *ops, const char *key, const char *a,
+                             const char *b);
+
 struct kv_store {
     const struct kv_store_ops *ops; /* backend operations */
     void *backend;                  /* owned by the backend (ops->open / ops->close) */
@@ -62,6 +77,7 @@ struct kv_store {
      * file DIR/kuvert.db-gen, unmapped by its close); NULL when the backend cannot share one
      * (PostgreSQL: several nodes). */
     uint64_t *cred_gen;
+    int write_lock_global; /* 1: kv_db_begin_concurrent excludes every writer too */
 };
 
 struct kv_db {
@@ -71,6 +87,9 @@ struct kv_db {
     int savepoints;      /* open savepoints (0..KV_DB_SAVEPOINT_MAX) */
     int lazy;            /* 1 while kv_db_durability(LAZY) is in force */
     int cred_dirty;      /* 1: this transaction changed credentials (kv_db_credentials_changed) */
+    int retryable;       /* 1: a statement of this transaction failed by a serialization
+                          * failure or deadlock (kv_db_retryable); reset by kv_db_begin */
+    int seq_fenced;      /* 1: this transaction holds its kv_db_next_value_fenced fence */
 };
 
 /* The head of every backend's statement. */

@@ -52,12 +52,37 @@
 #define OID_INT8 20
 #define OID_TEXT 25
 
-/* The advisory lock every write transaction takes ("kuvt"). */
+/* The advisory lock every write transaction takes ("kuvt"): exclusively (kv_db_begin) or
+ * shared (kv_db_begin_concurrent). */
 #define WRITE_LOCK_KEY "1802860148"
 
 static const char SQL_SESSION[] = "SET synchronous_commit TO on; SET lock_timeout TO '10s'; "
                                   "SET TimeZone TO 'UTC'; SET client_min_messages TO warning";
 static const char SQL_BEGIN[] = "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")";
+static const char SQL_BEGIN_SHARED[] =
+    "BEGIN; SELECT pg_advisory_xact_lock_shared(" WRITE_LOCK_KEY ")";
+
+/* The fence of kv_db_next_value_fenced: a shared advisory lock on the two-key pair (the
+ * sequence's OID, N) with N the sequence's next value (last_value, plus one once a value has
+ * been drawn), both modulo 2^31, held until the transaction ends and taken BEFORE nextval (a
+ * MATERIALIZED CTE is run before the outer row is formed), so N is <= every value the
+ * transaction draws. The horizon reads the sequence's next value N' and every such lock of
+ * this database from pg_locks and returns min(N', each lock's N), N recovered from its 31 bits
+ * as the largest number <= N' with them (an open transaction's N is within 2^31 of N'). A
+ * lock is released after its transaction's commit has become visible, so a read begun after
+ * the horizon sees every committed value below it. */
+static const char FENCE_FMT[] =
+    "WITH f AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared("
+    "('%s'::regclass::oid::bigint %% 2147483648)::int4,"
+    " ((last_value + CASE WHEN is_called THEN 1 ELSE 0 END) %% 2147483648)::int4)"
+    " FROM %s) SELECT nextval('%s') FROM f";
+static const char HORIZON_FMT[] =
+    "SELECT LEAST(s.n, (SELECT MIN(s.n - ((s.n %% 2147483648 - l.objid::bigint + 2147483648)"
+    " %% 2147483648)) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 2"
+    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND l.classid::bigint = ('%s'::regclass::oid::bigint %% 2147483648)))"
+    " FROM (SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END AS n FROM %s) s";
+static const char TAG_FENCE[] = "", TAG_HORIZON[] = ""; /* distinct keys for kv__store_derive */
 
 struct param {
     char *buf;  /* owned value buffer (cap bytes), NULL until first bind */
@@ -147,6 +172,8 @@ static int result_error(struct pg_db *db, PGresult *r, struct kv_err *err, const
 
     if (!msg || !*msg)
         msg = PQerrorMessage(db->c);
+    if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
+        db->base.retryable = 1; /* kv_db_retryable */
     if (state && strncmp(state, "23", 2) == 0)
         return pg_fail(err, KV_ECONFLICT, what, msg);
     if (unavailable_state(state) || PQstatus(db->c) != CONNECTION_OK)
@@ -371,10 +398,10 @@ static int pg_exec(struct kv_db *kdb, const char *sql, struct kv_err *err)
     return run_simple(db, sql, err, "postgresql");
 }
 
-static int pg_begin(struct kv_db *kdb, struct kv_err *err)
+static int pg_begin(struct kv_db *kdb, int shared, struct kv_err *err)
 {
     struct pg_db *db = (struct pg_db *)kdb;
-    int rc = run_simple(db, SQL_BEGIN, err, "postgresql: begin");
+    int rc = run_simple(db, shared ? SQL_BEGIN_SHARED : SQL_BEGIN, err, "postgresql: begin");
 
     if (rc < 0 && PQstatus(db->c) == CONNECTION_OK &&
         PQtransactionStatus(db->c) != PQTRANS_IDLE) {
@@ -382,6 +409,48 @@ static int pg_begin(struct kv_db *kdb, struct kv_err *err)
         PQclear(r);
     }
     return rc;
+}
+
+/* Runs the one-row, one-integer statement text derived for (seq_name, tag). */
+static int seq_query(struct kv_db *db, const char *seq_name, const char *tag, const char *text,
+                     int64_t *out, struct kv_err *err)
+{
+    const char *t = kv__store_derive(db->st->ops, seq_name, text, tag);
+    struct kv_stmt *s;
+    int rc;
+
+    if (!t)
+        return kv_err_set(err, KV_EINTERNAL, "too many derived statements");
+    rc = kv_db_prepare(db, t, &s, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        *out = kv_stmt_col_int64(s, 0);
+    else if (rc == KV_DONE)
+        rc = kv_err_set(err, KV_EDB, "no value from %s", seq_name);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+static int pg_next_value_fenced(struct kv_db *db, const char *seq_name, int fence, int64_t *out,
+                                struct kv_err *err)
+{
+    char q[512];
+
+    if (!fence)
+        return kv_db_next_value(db, seq_name, NULL, out, err);
+    snprintf(q, sizeof(q), FENCE_FMT, seq_name, seq_name, seq_name);
+    return seq_query(db, seq_name, TAG_FENCE, q, out, err);
+}
+
+static int pg_sequence_horizon(struct kv_db *db, const char *seq_name, int64_t *out,
+                               struct kv_err *err)
+{
+    char q[1024];
+
+    snprintf(q, sizeof(q), HORIZON_FMT, seq_name, seq_name);
+    return seq_query(db, seq_name, TAG_HORIZON, q, out, err);
 }
 
 static int pg_durability(struct kv_db *kdb, enum kv_durability d, struct kv_err *err)
@@ -933,6 +1002,9 @@ static int64_t pg_changes(struct kv_db *kdb)
 const struct kv_store_ops kv__store_pg_ops = {
     .name = "postgresql",
     .skip_locked = " FOR UPDATE SKIP LOCKED",
+    .for_update = " FOR UPDATE",
+    .next_value_fenced = pg_next_value_fenced,
+    .sequence_horizon = pg_sequence_horizon,
     .begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     .sequences = 1,
     .open = pg_open,

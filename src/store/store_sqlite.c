@@ -449,8 +449,10 @@ static int64_t sq_changes(struct kv_db *kdb)
 
 /* BEGIN IMMEDIATE takes the write lock now (waiting up to the busy timeout), so reads inside
  * the transaction see the state the writes will change. */
-static int sq_begin(struct kv_db *db, struct kv_err *err)
+/* One writer at a time: shared or not, BEGIN IMMEDIATE excludes every other writer. */
+static int sq_begin(struct kv_db *db, int shared, struct kv_err *err)
 {
+    (void)shared;
     return sq_exec(db, "BEGIN IMMEDIATE", err);
 }
 
@@ -485,6 +487,7 @@ static void sq_bulk_writer(struct kv_db *db)
 const struct kv_store_ops kv__store_sqlite_ops = {
     .name = "sqlite",
     .skip_locked = "",
+    .for_update = "",
     .begin_snapshot = "BEGIN",
     .sequences = 0,
     .open = sq_open,

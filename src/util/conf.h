@@ -76,6 +76,7 @@ struct kv_conf {
     int64_t recipient_push_parallel;  /* letter pushes in flight at once */
     char node_name[KV_CONF_STR_MAX];  /* lease holder name, "" = HOSTNAME:DATA */
     int64_t lease_ttl;                /* lease time of background work, ms */
+    char db_write_lock[16];           /* "concurrent" | "global" (PostgreSQL write lock) */
     int64_t shutdown_grace;           /* how long in-flight requests may take at shutdown, ms */
     char admin_token[KV_CONF_STR_MAX]; /* bearer token of /admin/v1/, "" = admin API off */
     /* web portals (src/web, docs/web.md) */

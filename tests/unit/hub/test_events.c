@@ -6,7 +6,9 @@
  * letter's events checked on their own (kv_events_verify_letter). With events in several
  * partitions: a row moved to another partition, rows reordered, a row deleted in the middle,
  * the tail of one partition cut (found by its head, then by the checkpoint), a checkpoint
- * edited; and a second writer appending while the first holds its partition (PostgreSQL).
+ * edited; and a second writer appending while the first holds its partition (PostgreSQL);
+ * a reader that does not see a later seq while an earlier one is uncommitted, and an append
+ * that waits when more transactions than partitions append at once (PostgreSQL).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -518,15 +520,15 @@ static void test_concurrent_writers_use_other_partitions(void **state)
     struct kv_event ev = {"MESSAGE_READ", LETTER_B, "sys-1", "hub", NULL, NULL, 0};
     int64_t n = 0;
 
-    assert_int_equal(kv_db_begin(f->db, NULL), 0);
+    assert_int_equal(kv_db_begin_concurrent(f->db, NULL), 0);
     assert_int_equal(kv_events_append(f->db, &ev, NULL), 0); /* seq 6, setup's partition */
     if (strcmp(kv_store_backend(f->st), "postgresql") == 0) {
         /* a second connection in a transaction of its own that does not take the write
          * lock: its append must neither wait for the first's head nor extend it */
         assert_int_equal(kv_db_acquire(f->st, &other, NULL), 0);
-        assert_int_equal(kv_db_exec(other, "BEGIN", NULL), 0);
+        assert_int_equal(kv_db_begin_concurrent(other, NULL), 0);
         assert_int_equal(kv_events_append(other, &ev, NULL), 0);
-        assert_int_equal(kv_db_exec(other, "COMMIT", NULL), 0);
+        assert_int_equal(kv_db_commit(other, NULL), 0);
         kv_db_release(other);
         assert_int_equal(kv_db_commit(f->db, NULL), 0);
         assert_int_not_equal(col_at(f, "SELECT part FROM events WHERE seq = ?", 7),
@@ -537,6 +539,125 @@ static void test_concurrent_writers_use_other_partitions(void **state)
     }
     assert_int_equal(kv_events_verify(f->db, &n, NULL), 0);
     assert_int_equal(n, 7);
+}
+
+static int is_pg(struct fx *f)
+{
+    return strcmp(kv_store_backend(f->st), "postgresql") == 0;
+}
+
+/* The seqs kv_events_query returns after after_seq, into seqs (up to max); their count. */
+static size_t query_seqs(struct fx *f, int64_t after_seq, int64_t *seqs, size_t max)
+{
+    struct kv_event_query q;
+    json_t *arr = NULL;
+    size_t i, n;
+
+    memset(&q, 0, sizeof(q));
+    q.limit = 1000;
+    q.after_seq = after_seq;
+    assert_int_equal(kv_events_query(f->db, &q, &arr, NULL), 0);
+    n = json_array_size(arr);
+    for (i = 0; i < n && i < max; i++)
+        seqs[i] = json_integer_value(json_object_get(json_array_get(arr, i), "seq"));
+    json_decref(arr);
+    return n;
+}
+
+/* Concurrent appends commit out of seq order: a reader paging by seq must not see a later
+ * seq while an earlier one is still uncommitted (it would step over it for good). A holds
+ * seq 6 open (a deliberately delayed commit); B appends seq 7 and commits; the query shows
+ * neither until A commits, then both in order; the horizon is at 6 meanwhile. */
+static void test_reader_waits_for_delayed_commit(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *a = NULL, *b = NULL;
+    struct kv_event ev = {"MESSAGE_READ", LETTER_B, "sys-1", "hub", NULL, NULL, 0};
+    int64_t seqs[8], h = 0, n = 0;
+
+    assert_int_equal(kv_events_horizon(f->db, &h, NULL), 0);
+    if (!is_pg(f)) { /* one writer at a time: commit order is seq order */
+        assert_true(h == INT64_MAX);
+        return;
+    }
+    assert_int_equal(h, 6); /* nothing in flight: the next value */
+    assert_int_equal(kv_db_acquire(f->st, &a, NULL), 0);
+    assert_int_equal(kv_db_acquire(f->st, &b, NULL), 0);
+    assert_int_equal(kv_db_begin_concurrent(a, NULL), 0);
+    assert_int_equal(kv_events_append(a, &ev, NULL), 0); /* seq 6, not committed */
+    assert_int_equal(kv_db_begin_concurrent(b, NULL), 0);
+    assert_int_equal(kv_events_append(b, &ev, NULL), 0); /* seq 7 */
+    assert_int_equal(kv_db_commit(b, NULL), 0);
+    assert_int_equal(col_at(f, "SELECT COUNT(*) FROM events WHERE seq >= ?", 6), 1);
+    assert_int_equal(kv_events_horizon(f->db, &h, NULL), 0);
+    assert_true(h <= 6);
+    assert_int_equal(query_seqs(f, 5, seqs, 8), 0); /* 7 is committed, but 6 may come */
+    assert_int_equal(query_seqs(f, 0, seqs, 8), 5);
+    assert_int_equal(seqs[4], 5);
+    assert_int_equal(kv_db_commit(a, NULL), 0);
+    assert_int_equal(kv_events_horizon(f->db, &h, NULL), 0);
+    assert_int_equal(h, 8);
+    assert_int_equal(query_seqs(f, 5, seqs, 8), 2);
+    assert_int_equal(seqs[0], 6);
+    assert_int_equal(seqs[1], 7);
+    kv_db_release(b);
+    kv_db_release(a);
+    assert_int_equal(kv_events_verify(f->db, &n, NULL), 0);
+    assert_int_equal(n, 7);
+}
+
+/* A concurrent appender in a thread of its own (kv_db_begin_concurrent). */
+static void *append_concurrent_thread(void *arg)
+{
+    struct thread_append *t = arg;
+    struct kv_db *db = NULL;
+    struct kv_event ev = {"MESSAGE_READ", LETTER_A, "sys-1", "hub", NULL, NULL, 0};
+
+    t->rc = kv_db_acquire(t->st, &db, NULL);
+    if (t->rc == 0)
+        t->rc = kv_db_begin_concurrent(db, NULL);
+    if (t->rc == 0)
+        t->rc = kv_db_end(db, kv_events_append(db, &ev, NULL), NULL);
+    if (db)
+        kv_db_release(db);
+    return NULL;
+}
+
+/* More concurrent appenders than partitions: with all 16 heads held by open transactions,
+ * one more append waits for a partition (it failed before) and succeeds once the holders
+ * commit; the log verifies. */
+#define HOLDERS 16
+static void test_append_waits_when_every_partition_held(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *hold[HOLDERS] = {NULL};
+    struct kv_event ev = {"MESSAGE_READ", LETTER_B, "sys-1", "hub", NULL, NULL, 0};
+    struct thread_append t = {f->st, "MESSAGE_READ", 1, -1};
+    pthread_t th;
+    int64_t n = 0;
+    int i;
+
+    if (!is_pg(f)) { /* SQLite: one writer at a time, so a partition is always free */
+        append_elsewhere(f, "MESSAGE_READ", HOLDERS + 1);
+        assert_int_equal(kv_events_verify(f->db, &n, NULL), 0);
+        assert_int_equal(n, 5 + HOLDERS + 1);
+        return;
+    }
+    assert_int_equal(col_at(f, "SELECT COUNT(*) FROM event_chains WHERE 1 = ?", 1), HOLDERS);
+    for (i = 0; i < HOLDERS; i++) {
+        assert_int_equal(kv_db_acquire(f->st, &hold[i], NULL), 0);
+        assert_int_equal(kv_db_begin_concurrent(hold[i], NULL), 0);
+        assert_int_equal(kv_events_append(hold[i], &ev, NULL), 0);
+    }
+    assert_int_equal(pthread_create(&th, NULL, append_concurrent_thread, &t), 0);
+    for (i = 0; i < HOLDERS; i++) {
+        assert_int_equal(kv_db_commit(hold[i], NULL), 0);
+        kv_db_release(hold[i]);
+    }
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(t.rc, 0);
+    assert_int_equal(kv_events_verify(f->db, &n, NULL), 0);
+    assert_int_equal(n, 5 + HOLDERS + 1);
 }
 
 /* The writer's run: the head row moves once, at the end; a savepoint rolled back in the
@@ -619,6 +740,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_writers_use_other_partitions, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_run_moves_head_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_waits_for_delayed_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_waits_when_every_partition_held, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

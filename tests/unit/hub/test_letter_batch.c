@@ -5,8 +5,10 @@
  * is rolled back alone: the others are stored, it leaves no row and no event, and the event
  * chain still verifies; resent, it is stored and chains on. Events appended by another
  * connection between two batches are chained on too (the writer's cached chain head lives
- * for one transaction only). Runs from the repository root (or $KUVERT_ROOT).
+ * for one transaction only). Several writers storing the same messageUUIDs at once store
+ * each letter exactly once (concurrent transactions on PostgreSQL). Runs from the repository root (or $KUVERT_ROOT).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -214,12 +216,105 @@ static void test_replay_inside_batch(void **state)
     kv_letter_release(&again);
 }
 
+/* One writer of test_concurrent_batches: its own connection and letters (the fixture's
+ * messageUUIDs, in an order of its own). */
+#define WRITERS 4
+struct writer {
+    struct fx *f;
+    int k;                       /* writer number: rotates the order */
+    pthread_barrier_t *start;    /* all writers begin together */
+    struct kv_letter l[N];
+    int rc;
+};
+
+static void *writer_thread(void *arg)
+{
+    struct writer *w = arg;
+    struct kv_letter *ls[N];
+    struct kv_db *db = NULL;
+    struct kv_err err = {0, ""};
+    int i;
+
+    for (i = 0; i < N; i++) {
+        int j = (i + w->k) % N;
+
+        kv_letter_init(&w->l[i], w->f->bytes[j], w->f->len);
+        ls[i] = &w->l[i];
+        if (kv_letter_prepare(&w->l[i], &w->f->sys, NULL, NULL, NULL) != 0)
+            w->rc = -1;
+    }
+    pthread_barrier_wait(w->start);
+    if (w->rc == 0)
+        w->rc = kv_db_acquire(w->f->st, &db, &err);
+    if (w->rc == 0)
+        w->rc = kv_letters_store_batch(db, ls, N, &err);
+    if (w->rc != 0)
+        fprintf(stderr, "writer %d: %s\n", w->k, err.msg);
+    if (db)
+        kv_db_release(db);
+    return NULL;
+}
+
+/* Several writers store the same letters (same messageUUIDs, same bytes) at the same time,
+ * each in its own concurrent transaction (on PostgreSQL nothing serialises them: the unique
+ * key on messageUUID decides, and crossed orders may deadlock and be retried): every letter
+ * is stored exactly once, every writer gets CREATED or the replay of it, exactly one CREATED
+ * per messageUUID, and the event log verifies. */
+static void test_concurrent_batches_same_uuids(void **state)
+{
+    struct fx *f = *state;
+    struct writer w[WRITERS];
+    pthread_t th[WRITERS];
+    pthread_barrier_t start;
+    int64_t base = count(f->db, "SELECT COUNT(*) FROM events", NULL);
+    int i, k, created[N] = {0};
+
+    assert_int_equal(pthread_barrier_init(&start, NULL, WRITERS), 0);
+    memset(w, 0, sizeof(w));
+    for (k = 0; k < WRITERS; k++) {
+        w[k].f = f;
+        w[k].k = k;
+        w[k].start = &start;
+        assert_int_equal(pthread_create(&th[k], NULL, writer_thread, &w[k]), 0);
+    }
+    for (k = 0; k < WRITERS; k++)
+        assert_int_equal(pthread_join(th[k], NULL), 0);
+    pthread_barrier_destroy(&start);
+    for (k = 0; k < WRITERS; k++) {
+        assert_int_equal(w[k].rc, 0);
+        for (i = 0; i < N; i++) {
+            int j = (i + k) % N;
+
+            if (w[k].l[i].outcome == KV_LETTER_CREATED)
+                created[j]++;
+            else if (w[k].l[i].outcome != KV_LETTER_REPLAYED)
+                fail_msg("writer %d letter %d: outcome %d", k, j, (int)w[k].l[i].outcome);
+            assert_string_equal(w[k].l[i].uuid, f->uuid[j]);
+        }
+    }
+    for (i = 0; i < N; i++) {
+        assert_int_equal(created[i], 1);
+        assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters WHERE message_uuid = ?",
+                               f->uuid[i]), 1);
+        assert_int_equal(count(f->db, "SELECT COUNT(*) FROM receipts WHERE message_uuid = ?",
+                               f->uuid[i]), 1);
+    }
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM events WHERE tag = ?",
+                           "MEMO_SEND_RECEIVED"), N);
+    expect_chain(f->db, count(f->db, "SELECT COUNT(*) FROM events", NULL));
+    assert_true(count(f->db, "SELECT COUNT(*) FROM events", NULL) > base);
+    for (k = 0; k < WRITERS; k++)
+        for (i = 0; i < N; i++)
+            kv_letter_release(&w[k].l[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_failing_letter_rolled_back_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_writer_between_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replay_inside_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_batches_same_uuids, setup, teardown),
     };
 
     if (kv_memo_global_init(NULL) != 0)
