@@ -473,11 +473,14 @@ static double cpu_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* CPU seconds (user + system) of process pid so far, from /proc/PID/stat; 0 if unreadable. */
-static double proc_cpu_s(pid_t pid)
+/* CPU seconds (user + system) of process pid so far, from /proc/PID/stat; with reaped, also
+ * those of its children that have ended and been waited for (cutime + cstime); 0 if
+ * unreadable. */
+static double proc_cpu_x(pid_t pid, int reaped)
 {
     char path[64], buf[1024], *p;
     unsigned long ut = 0, stt = 0;
+    long cut = 0, cst = 0;
     FILE *f;
     size_t n;
 
@@ -488,11 +491,19 @@ static double proc_cpu_s(pid_t pid)
     n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = '\0';
-    p = strrchr(buf, ')'); /* comm may hold spaces; fields 14 and 15 follow it */
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-                     &stt) != 2)
+    p = strrchr(buf, ')'); /* comm may hold spaces; fields 14 to 17 follow it */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld", &ut,
+                     &stt, &cut, &cst) != 4)
         return 0;
-    return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
+    if (!reaped)
+        cut = cst = 0;
+    return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK) +
+           (double)(cut + cst) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double proc_cpu_s(pid_t pid)
+{
+    return proc_cpu_x(pid, 0);
 }
 
 /* Parent pid of process pid (field 4 of /proc/PID/stat), or -1. */
@@ -516,9 +527,10 @@ static pid_t parent_of(pid_t pid)
     return (pid_t)ppid;
 }
 
-/* CPU seconds of the PostgreSQL cluster whose postmaster is master: it and its children
- * (backends, checkpointer, WAL writer). Backends of connections closed during a case are not
- * counted (kuvert keeps its pooled connections open, so few are). */
+/* CPU seconds of the PostgreSQL cluster whose postmaster is master: it, its children
+ * (backends, checkpointer, WAL writer, autovacuum workers) and the children that have ended
+ * (the postmaster's cutime: a backend or autovacuum worker that ends during a case moves its
+ * CPU time there, so the sum neither loses it nor goes backwards). */
 static double postgres_cpu_s(pid_t master)
 {
     DIR *d;
@@ -533,7 +545,9 @@ static double postgres_cpu_s(pid_t master)
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
         pid = (pid_t)strtol(e->d_name, NULL, 10);
-        if (pid == master || parent_of(pid) == master)
+        if (pid == master)
+            sum += proc_cpu_x(pid, 1);
+        else if (parent_of(pid) == master)
             sum += proc_cpu_s(pid);
     }
     closedir(d);
