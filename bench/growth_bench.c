@@ -22,7 +22,9 @@
  * row; mailbox_counts (migration 037) and recipient_queue_counts (055) get what their triggers
  * would add (SQLite: the triggers themselves; PostgreSQL: the same sums in one statement per
  * chunk, since a trigger's upsert of one row thousands of times in one transaction walks an
- * ever longer version chain, which the hub's small batches never do). The
+ * ever longer version chain, which the hub's small batches never do). The copies' messageUUIDs
+ * and receipt uuids are scattered over the key space as senders' random UUIDs are (see
+ * scattered_sql; a store filled before that keeps its b1000000-... keys). The
  * copy names columns from the live schema, so columns added later are copied too. Letter
  * number i goes to: i % 10 == 0 the big mailbox (so it holds a tenth of the store: 1 M at
  * 10 M), i % 10 == 1 the authority (queued for pull system i % PULL_SYSTEMS), otherwise one of
@@ -30,8 +32,9 @@
  * unread, all in the inbox. What is not like the real thing: the events' hash chain is not
  * recomputed (kuvert events verify fails on the copies; nothing read here checks it),
  * body_sha256 is the seed's (it is only read to answer a replay of the same messageUUID) and
- * the statistics aggregates count the seeds only. The loader then runs ANALYZE (PostgreSQL's
- * autovacuum would).
+ * the statistics aggregates count the seeds only. The loader then runs ANALYZE (on
+ * PostgreSQL VACUUM (ANALYZE) and a CHECKPOINT: what autovacuum would do, done before the
+ * measurements rather than during them).
  *
  * query: times, P times each (default 200), what a page of /post/ and the pull API read, in
  * this process on one connection: for the big mailbox the folder counts (kv_mbox_counts), the
@@ -74,6 +77,7 @@
 struct ctx {
     struct kv_db *db;
     int pg;                          /* PostgreSQL (else SQLite) */
+    int scatter;                     /* numbered messageUUIDs scattered (see letter_uuid) */
     struct kv_err err;
 };
 
@@ -129,6 +133,37 @@ static void uuid_sql(const struct ctx *c, char *out, size_t n, const char *prefi
     else
         snprintf(out, n, "('%s-0000-4000-8000-' || printf('%%012x', %s))", prefix, expr);
 }
+
+/* The messageUUID (tag "b100") or receipt uuid (tag "b400") of number expr, scattered over
+ * the key space as random v4 UUIDs are: "<8 hex of expr * 2654435761 mod 2^32>-<tag>-4000-
+ * 8000-<12 hex of expr>". New letters' keys then land on any page of the unique indexes
+ * letters.message_uuid, receipts.uuid and events_msg, as a sender's random messageUUIDs do;
+ * with one prefix for every copy they would all land on the one page after the copies. */
+static void scattered_sql(const struct ctx *c, char *out, size_t n, const char *tag,
+                          const char *expr)
+{
+    if (c->pg)
+        snprintf(out, n,
+                 "(lpad(to_hex(((%s) * 2654435761) %% 4294967296), 8, '0') || '-%s-4000-8000-' "
+                 "|| lpad(to_hex(%s), 12, '0'))",
+                 expr, tag, expr);
+    else
+        snprintf(out, n, "printf('%%08x-%s-4000-8000-%%012x', ((%s) * 2654435761) %% 4294967296, %s)",
+                 tag, expr, expr);
+}
+
+/* The messageUUID of numbered letter i (as the fill made it: see scattered_sql). */
+static void letter_uuid(const struct ctx *c, int64_t i, char out[37])
+{
+    if (c->scatter)
+        snprintf(out, 37, "%08" PRIx32 "-b100-4000-8000-%012" PRIx64,
+                 (uint32_t)(((uint64_t)i * 2654435761u) % 4294967296u), (uint64_t)i);
+    else
+        snprintf(out, 37, "b1000000-0000-4000-8000-%012" PRIx64, (uint64_t)i);
+}
+
+/* How many numbered letters the store holds (letters added by send_bench are not numbered). */
+static int64_t numbered(struct ctx *c);
 
 /* The citizen number of ordinary mailbox number expr: "03" and 8 digits. */
 static void cpr_sql(const struct ctx *c, char *out, size_t n, const char *expr)
@@ -432,7 +467,10 @@ static void add_chunk(struct ctx *c, const struct seeds *sd, int64_t lo, int64_t
     before_id = scalar(c, "SELECT MAX(id) FROM letters", NULL, 0);
     max_seq = scalar(c, "SELECT MAX(seq) FROM events", NULL, 0);
     /* letters */
-    uuid_sql(c, muuid, sizeof(muuid), "b1000000", "g.i");
+    if (c->scatter)
+        scattered_sql(c, muuid, sizeof(muuid), "b100", "g.i");
+    else
+        uuid_sql(c, muuid, sizeof(muuid), "b1000000", "g.i");
     uuid_sql(c, tuuid, sizeof(tuuid), "b2000000", "g.i");
     snprintf(cprm, sizeof(cprm), "((g.i * 7919) %% %d)", CITIZENS);
     cpr_sql(c, cpr, sizeof(cpr), cprm);
@@ -507,7 +545,10 @@ static void add_chunk(struct ctx *c, const struct seeds *sd, int64_t lo, int64_t
                                 {"time_ms", "l.created_ms"},
                                 {"uuid", ruuid}};
 
-        uuid_sql(c, ruuid, sizeof(ruuid), "b4000000", "l.id");
+        if (c->scatter)
+            scattered_sql(c, ruuid, sizeof(ruuid), "b400", "l.id");
+        else
+            uuid_sql(c, ruuid, sizeof(ruuid), "b4000000", "l.id");
         snprintf(from, sizeof(from),
                  "letters l, receipts s WHERE s.id IN (%" PRId64 ", %" PRId64 ") AND s.id = "
                  "CASE WHEN l.recipient_type = 'CVR' THEN %" PRId64 " ELSE %" PRId64 " END AND "
@@ -602,6 +643,22 @@ static void add_chunk(struct ctx *c, const struct seeds *sd, int64_t lo, int64_t
         die("commit", &c->err);
 }
 
+/* A store filled before the keys were scattered holds letter 10 as b1000000-...-00000000000a
+ * and is grown and read on in its own scheme; any other store gets scattered keys. */
+static void detect_scheme(struct ctx *c)
+{
+    c->scatter = scalar(c, "SELECT COUNT(*) FROM letters WHERE message_uuid = ?",
+                        "b1000000-0000-4000-8000-00000000000a", 0) == 0;
+}
+
+static int64_t numbered(struct ctx *c)
+{
+    return scalar(c,
+                  c->scatter ? "SELECT COUNT(*) FROM letters WHERE message_uuid LIKE '%-b100-4000-8000-%'"
+                             : "SELECT COUNT(*) FROM letters WHERE message_uuid LIKE 'b1000000-%'",
+                  NULL, 0);
+}
+
 static int fill(struct kv_store *st, struct ctx *c, int64_t to)
 {
     int64_t have, first_mb, chunk = c->pg ? 500000 : 100000, lo;
@@ -622,7 +679,7 @@ static int fill(struct kv_store *st, struct ctx *c, int64_t to)
     }
     /* numbered letters so far: the highest number given (letters added by send_bench are
      * not numbered and do not count) */
-    have = scalar(c, "SELECT COUNT(*) FROM letters WHERE message_uuid LIKE 'b1000000-%'", NULL, 0);
+    have = numbered(c);
     printf("growth_bench fill: %s, %" PRId64 " letters loaded, to %" PRId64 "\n",
            c->pg ? "PostgreSQL" : "SQLite", have, to);
     fflush(stdout);
@@ -644,10 +701,19 @@ static int fill(struct kv_store *st, struct ctx *c, int64_t to)
                            "'events_seq_seq'", NULL, 0) == 1)
         (void)scalar(c, "SELECT setval('events_seq_seq', (SELECT MAX(seq) FROM events) + 1, "
                         "false)", NULL, 0);
+    /* PostgreSQL: VACUUM as well as ANALYZE. Autovacuum would vacuum the copies anyway (an
+     * insert-only table is vacuumed after autovacuum_vacuum_insert_threshold new rows) and,
+     * left to it, that vacuum of millions of rows runs during the measurements that follow
+     * and its CPU time is counted as the sends' (send_bench --pg-pid). Then a CHECKPOINT, so
+     * every size is measured from the same state: just after a checkpoint, where the first
+     * change of each page writes the whole page to the WAL. */
     tc = now_ms();
-    exec_sql(c, "ANALYZE");
-    printf("growth_bench fill: %" PRId64 " letters in %.0f s (ANALYZE %.1f s)\n", to - have,
-           (now_ms() - t0) / 1e3, (now_ms() - tc) / 1e3);
+    exec_sql(c, c->pg ? "VACUUM (ANALYZE)" : "ANALYZE");
+    if (c->pg)
+        exec_sql(c, "CHECKPOINT");
+    printf("growth_bench fill: %" PRId64 " letters in %.0f s (%s %.1f s)\n", to - have,
+           (now_ms() - t0) / 1e3, c->pg ? "VACUUM, ANALYZE, CHECKPOINT" : "ANALYZE",
+           (now_ms() - tc) / 1e3);
     (void)kv_db_durability(c->db, KV_DURABILITY_FULL, &c->err);
     return 0;
 }
@@ -708,9 +774,7 @@ static int query(struct ctx *c, int passes)
     struct kv_mbox_counts cnt;
     char cursor[256] = "", cpr[11], sys[37] = "";
     double *t = kv_xmalloc(sizeof(double) * (size_t)passes), t0;
-    int64_t n = scalar(c, "SELECT COUNT(*) FROM letters WHERE message_uuid LIKE 'b1000000-%'",
-                       NULL, 0),
-            all = scalar(c, "SELECT COUNT(*) FROM letters", NULL, 0), queued;
+    int64_t n = numbered(c), all = scalar(c, "SELECT COUNT(*) FROM letters", NULL, 0), queued;
     int k;
 
     srand(42);
@@ -763,7 +827,7 @@ static int query(struct ctx *c, int passes)
         char uuid[37];
         int64_t i = 10 * (1 + (int64_t)((double)rand() / RAND_MAX * (double)(n / 10 - 1)));
 
-        snprintf(uuid, sizeof(uuid), "b1000000-0000-4000-8000-%012" PRIx64, (uint64_t)i);
+        letter_uuid(c, i, uuid);
         t0 = now_ms();
         if (kv_mbox_letter_load(c->db, &big, uuid, 1, &l, &c->err) < 0 ||
             kv_mbox_letter_json(&l, &j, &c->err) < 0)
@@ -851,6 +915,7 @@ int main(int argc, char **argv)
         kv_db_acquire(st, &c.db, &c.err) < 0)
         die("store", &c.err);
     c.pg = strcmp(kv_store_backend(st), "sqlite") != 0;
+    detect_scheme(&c);
     rc = strcmp(mode, "fill") == 0 ? fill(st, &c, to) : query(&c, passes);
     kv_db_release(c.db);
     kv_store_close(st);
