@@ -9,7 +9,8 @@
 # authentication (reachable only through the socket in DIR, mode 0700), no TCP port (so several
 # test runs on one machine never collide). As root it runs as the unprivileged `postgres` user
 # (PostgreSQL refuses to run as root); otherwise as the calling user. Binaries from
-# PGBIN (default /usr/lib/postgresql/15/bin, Debian's postgresql-15).
+# PGBIN (default /usr/lib/postgresql/15/bin, Debian's postgresql-15); shared_buffers from
+# PG_SHARED_BUFFERS (default 128MB).
 #
 # Tests get one database per cluster and a fresh schema per store (KUVERT_TEST_PG, see
 # tests/unit/hub/store_fixture.h and tests/it/kuvert_harness.py).
@@ -34,13 +35,19 @@ start)
     [ "$user" = postgres ] && chown postgres "$dir"
     as "$PGBIN/initdb" -D "$dir/data" -U "$user" -E UTF8 --locale=C --auth=trust \
         >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-    # fsync stays on: the tests run kuvert's durable commits as they are in production.
+    # fsync stays on: the tests run kuvert's durable commits as they are in production. The
+    # WAL and checkpoint settings are the ones docs/postgresql.md "Tuning" recommends, so the
+    # tests and the benchmarks (bench/growth.sh) run the configuration an operator is told to
+    # use; PG_SHARED_BUFFERS sizes the buffer cache (the growth bench gives it more).
     cat >>"$dir/data/postgresql.conf" <<EOF
 listen_addresses = ''
 unix_socket_directories = '$dir'
 max_connections = 400
-shared_buffers = 64MB
+shared_buffers = ${PG_SHARED_BUFFERS:-128MB}
 synchronous_commit = on
+wal_compression = lz4
+checkpoint_timeout = 15min
+max_wal_size = 4GB
 log_min_messages = warning
 EOF
     as "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
