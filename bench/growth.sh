@@ -20,9 +20,11 @@
 #
 #   BENCH_SCALE=100k   (default) 10 k and 100 k letters
 #   BENCH_SCALE=1M     10 k, 100 k, 1 M
-#   BENCH_SCALE=10M    10 k, 100 k, 1 M, 10 M: PostgreSQL needs about 45 GB of disk at 10 M
-#                      (4.5 KB a letter with its receipt, three events and indexes) and the
-#                      fill about an hour on a busy 2-core machine; SQLite as much again,
+#   BENCH_SCALE=10M    10 k, 100 k, 1 M, 10 M: PostgreSQL needs about 50 GB of disk at 10 M
+#                      (4.5 KB a letter with its receipt, three events and indexes, whose
+#                      random keys leave index pages ~70 % full; plus up to 4 GB of WAL,
+#                      max_wal_size) and the fill (1,100-1,900 letters/s at load 30) some
+#                      hours on a busy 2-core machine; SQLite as much again,
 #                      so it stops at BENCH_GROWTH_SQLITE_MAX (default 1000000) unless raised
 #   BENCH_GROWTH_BACKENDS="sqlite postgresql"  (default; BENCH_PG=0 drops postgresql)
 #   BENCH_GROWTH_KEEP=1  keep the last store (and its cluster) and print where, for EXPLAIN;
