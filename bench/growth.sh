@@ -10,6 +10,13 @@
 #   web_bench --data     GET /post/ over HTTP, signed in as the big mailbox's owner (4
 #                        sessions): the first page of the inbox as the browser gets it, the
 #                        server's own time per page from its access log;
+#   web_bench --suite    the big mailbox over HTTP, one request at a time, BENCH_SUITE_REQUESTS
+#                        (default 1000) per case: the whole /post/ page (inbox, own folder,
+#                        page 2, page 50, flagged), opening a random letter, its download, the
+#                        mailbox JSON API list (inbox, unread, all folders); server time
+#                        p50/p99 from the access log, at normal priority and, as root, again
+#                        with the server at real-time priority (SCHED_FIFO 50: the figure of a
+#                        quiet machine on a shared one; BENCH_SUITE_RT=0 leaves that out);
 #   send_bench --data    POST /apis/v1/memos/ with a durable 201 on that store (16 clients,
 #                        BENCH_SECONDS per letter kind): letters/s, p50/p99, CPU us per letter
 #                        of kuvert and of PostgreSQL;
@@ -25,7 +32,9 @@
 #                      random keys leave index pages ~70 % full; plus up to 4 GB of WAL,
 #                      max_wal_size) and the fill (1,100-1,900 letters/s at load 30) some
 #                      hours on a busy 2-core machine; SQLite as much again,
-#                      so it stops at BENCH_GROWTH_SQLITE_MAX (default 1000000) unless raised
+#                      so it stops at BENCH_GROWTH_SQLITE_MAX (default 1000000) unless raised:
+#                      BENCH_GROWTH_BACKENDS=sqlite BENCH_GROWTH_SQLITE_MAX=10000000 is the
+#                      SQLite 10 M run of docs/mailbox-web.md
 #   BENCH_GROWTH_BACKENDS="sqlite postgresql"  (default; BENCH_PG=0 drops postgresql)
 #   BENCH_GROWTH_KEEP=1  keep the last store (and its cluster) and print where, for EXPLAIN;
 #                      remove it with tests/pg_cluster.sh stop DIR / rm -rf DIR
@@ -85,6 +94,13 @@ for backend in $backends; do
         $BIN/growth_bench query --data "$D" "$@" --passes "${BENCH_GROWTH_PASSES:-200}"
         $BIN/web_bench --kuvert build/release/kuvert --data "$D" "$@" --cpr 2211771212 \
             --sessions 4 --seconds "$secs" 2>/dev/null | grep 'server time\|pages/s'
+        $BIN/web_bench --suite --kuvert build/release/kuvert --data "$D" "$@" --cpr 2211771212 \
+            --letters "$n" --requests "${BENCH_SUITE_REQUESTS:-1000}" 2>/dev/null
+        if [ "${BENCH_SUITE_RT:-1}" = 1 ] && [ "$(id -u)" = 0 ]; then
+            $BIN/web_bench --suite --kuvert build/release/kuvert --data "$D" "$@" \
+                --cpr 2211771212 --letters "$n" --requests "${BENCH_SUITE_REQUESTS:-1000}" \
+                --rt 50 2>/dev/null
+        fi
         echo "send at $n letters (load $(cut -d' ' -f1-3 /proc/loadavg)):"
         # shellcheck disable=SC2086 # pgcpu is two words or none
         $BIN/send_bench --kuvert build/release/kuvert --data "$D" "$@" $pgcpu \

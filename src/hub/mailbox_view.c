@@ -189,14 +189,174 @@ static void like_pattern(const char *text, char out[2 * KV_MBOX_TEXT_MAX + 3])
     out[n] = '\0';
 }
 
+/* Rows of a list gathered before the page is cut: each item with its sort key and id. */
+struct list_row {
+    json_t *item;
+    int64_t k, id;
+};
+
+struct list_rows {
+    struct list_row *v;
+    size_t n, cap;
+};
+
+static void rows_free(struct list_rows *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->n; i++)
+        json_decref(r->v[i].item);
+    free(r->v);
+}
+
+/* Steps s to its end, appending each row as an item (sent: with the recipient) to r. */
+static int rows_read(struct kv_stmt *s, int sent, struct list_rows *r, struct kv_err *err)
+{
+    int rc;
+
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+        json_t *it = json_object(), *snd = json_object();
+        int64_t k = kv_stmt_col_int64(s, 5);
+
+        json_object_set_new(it, "messageUUID", str_or_null(kv_stmt_col_text(s, 0)));
+        json_object_set_new(it, "label", str_or_null(kv_stmt_col_text(s, 1)));
+        json_object_set_new(snd, "id", str_or_null(kv_stmt_col_text(s, 2)));
+        json_object_set_new(snd, "label", str_or_null(kv_stmt_col_text(s, 3)));
+        json_object_set_new(it, "sender", snd);
+        json_object_set_new(it, "createdAt", time_or_null(kv_stmt_col_int64(s, 4)));
+        json_object_set_new(it, "availableAt", time_or_null(k));
+        json_object_set_new(it, "read", json_boolean(!kv_stmt_col_is_null(s, 6)));
+        json_object_set_new(it, "readAt", kv_stmt_col_is_null(s, 6)
+                                              ? json_null()
+                                              : time_or_null(kv_stmt_col_int64(s, 6)));
+        json_object_set_new(it, "folder", str_or_null(kv_stmt_col_text(s, 7)));
+        json_object_set_new(it, "size", json_integer(kv_stmt_col_int64(s, 8)));
+        json_object_set_new(it, "flag", json_boolean(kv_stmt_col_int64(s, 10) != 0));
+        if (sent) {
+            json_t *rcp = json_object();
+            json_object_set_new(rcp, "id", str_or_null(kv_stmt_col_text(s, 11)));
+            json_object_set_new(rcp, "label", str_or_null(kv_stmt_col_text(s, 12)));
+            json_object_set_new(it, "recipient", rcp);
+        }
+        if (r->n == r->cap) {
+            r->cap = r->cap ? 2 * r->cap : 32;
+            r->v = kv_xrealloc(r->v, r->cap * sizeof(*r->v));
+        }
+        r->v[r->n].item = it;
+        r->v[r->n].k = k;
+        r->v[r->n].id = kv_stmt_col_int64(s, 9);
+        r->n++;
+    }
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* Up to q->limit + 1 letters of one received folder from the cursor (ck, cid) on, read in the
+ * order of its page index (SQL_LIST_FOLDER), appended to r. */
+static int folder_rows(struct kv_db *db, const struct kv_mbox_owner *owner,
+                       const struct kv_mbox_query *q, const char *folder, int64_t ck,
+                       int64_t cid, const char *like, struct list_rows *r, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int64_t k = q->cursor ? ck : INT64_MAX, id = q->cursor ? cid : INT64_MAX;
+    int rc;
+
+    /* (key, id) < (to, 0) is key < to: ids are positive */
+    if (q->to_ms && (k > q->to_ms || (k == q->to_ms && id > 0))) {
+        k = q->to_ms;
+        id = 0;
+    }
+    rc = kv_db_prepare(db,
+                       owner->narrowed ? (q->flagged ? SQL_LIST_FOLDER_FLAGGED_N
+                                                     : SQL_LIST_FOLDER_N)
+                                       : (q->flagged ? SQL_LIST_FOLDER_FLAGGED
+                                                     : SQL_LIST_FOLDER),
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, owner->type, -1);
+    kv_stmt_bind_text(s, 2, owner->id, -1);
+    kv_stmt_bind_text(s, 3, folder, -1);
+    kv_stmt_bind_int64(s, 4, q->unread);
+    kv_stmt_bind_int64(s, 5, q->unread);
+    kv_stmt_bind_int64(s, 6, q->unread);
+    kv_stmt_bind_int64(s, 7, k);
+    kv_stmt_bind_int64(s, 8, k);
+    kv_stmt_bind_int64(s, 9, id);
+    kv_stmt_bind_text(s, 10, q->text ? q->text : "", -1);
+    kv_stmt_bind_text(s, 11, like, -1);
+    kv_stmt_bind_text(s, 12, like, -1);
+    kv_stmt_bind_int64(s, 13, q->from_ms);
+    kv_stmt_bind_int64(s, owner->narrowed ? kv_mbox_bind_points(s, 14, owner) : 14,
+                       (int64_t)q->limit + 1);
+    return rows_read(s, 0, r, err);
+}
+
+/* The folders that hold received letters of the owner (mailbox_counts, kept by triggers: a
+ * few rows), "purged" left out. */
+static const char SQL_LIST_FOLDERS_HELD[] =
+    "SELECT c.folder FROM mailbox_counts c JOIN mailboxes m ON m.id = c.mailbox_id "
+    "WHERE m.owner_type = ? AND m.owner_id = ? AND c.total > 0 AND c.folder <> 'purged' "
+    "ORDER BY c.folder";
+
+static int cmp_row(const void *a, const void *b)
+{
+    const struct list_row *x = a, *y = b;
+
+    if (x->k != y->k)
+        return x->k > y->k ? -1 : 1; /* newest first */
+    return x->id > y->id ? -1 : x->id < y->id;
+}
+
+/* Every received folder at once (folder NULL, no text): the first limit + 1 letters of each
+ * folder from the cursor on, each read from its own page index, merged newest first. A page
+ * reads (limit + 1) x folders index entries however large the mailbox is, where one query over
+ * all folders would sort the whole mailbox (the index is by folder first). */
+static int all_folders_rows(struct kv_db *db, const struct kv_mbox_owner *owner,
+                            const struct kv_mbox_query *q, int64_t ck, int64_t cid,
+                            const char *like, struct list_rows *r, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    char (*names)[64] = NULL;
+    size_t n = 0, cap = 0, i;
+    int rc;
+
+    rc = kv_db_prepare(db, SQL_LIST_FOLDERS_HELD, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, owner->type, -1);
+    kv_stmt_bind_text(s, 2, owner->id, -1);
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+        const char *f = kv_stmt_col_text(s, 0);
+
+        if (!f || strlen(f) >= sizeof(names[0]))
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            names = kv_xrealloc(names, cap * sizeof(names[0]));
+        }
+        snprintf(names[n++], sizeof(names[0]), "%s", f);
+    }
+    kv_stmt_done(s);
+    for (i = 0; rc >= 0 && i < n; i++)
+        rc = folder_rows(db, owner, q, names[i], ck, cid, like, r, err);
+    free(names);
+    if (rc < 0)
+        return rc;
+    qsort(r->v, r->n, sizeof(*r->v), cmp_row);
+    return 0;
+}
+
 int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
                  const struct kv_mbox_query *q, json_t **out, struct kv_err *err)
 {
     char like[2 * KV_MBOX_TEXT_MAX + 3];
     struct kv_stmt *s = NULL;
+    struct list_rows r = {NULL, 0, 0};
     json_t *items = NULL, *o;
-    int64_t ck = 0, cid = 0, last_k = 0, last_id = 0;
-    int rc, n = 0, more = 0;
+    int64_t ck = 0, cid = 0;
+    size_t i;
+    int rc;
     int sent = q->folder && strcmp(q->folder, KV_MBOX_FOLDER_SENT) == 0;
 
     *out = NULL;
@@ -210,44 +370,16 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
         return kv_err_set(err, KV_EINVAL, "the date range is empty");
     like_pattern(q->text, like);
     if (q->folder && !sent) {
-        int64_t k = q->cursor ? ck : INT64_MAX, id = q->cursor ? cid : INT64_MAX;
-
-        /* (key, id) < (to, 0) is key < to: ids are positive */
-        if (q->to_ms && (k > q->to_ms || (k == q->to_ms && id > 0))) {
-            k = q->to_ms;
-            id = 0;
-        }
-        rc = kv_db_prepare(db,
-                           owner->narrowed ? (q->flagged ? SQL_LIST_FOLDER_FLAGGED_N
-                                                         : SQL_LIST_FOLDER_N)
-                                           : (q->flagged ? SQL_LIST_FOLDER_FLAGGED
-                                                         : SQL_LIST_FOLDER),
-                           &s, err);
-        if (rc < 0)
-            return rc;
-        kv_stmt_bind_text(s, 1, owner->type, -1);
-        kv_stmt_bind_text(s, 2, owner->id, -1);
-        kv_stmt_bind_text(s, 3, q->folder, -1);
-        kv_stmt_bind_int64(s, 4, q->unread);
-        kv_stmt_bind_int64(s, 5, q->unread);
-        kv_stmt_bind_int64(s, 6, q->unread);
-        kv_stmt_bind_int64(s, 7, k);
-        kv_stmt_bind_int64(s, 8, k);
-        kv_stmt_bind_int64(s, 9, id);
-        kv_stmt_bind_text(s, 10, q->text ? q->text : "", -1);
-        kv_stmt_bind_text(s, 11, like, -1);
-        kv_stmt_bind_text(s, 12, like, -1);
-        kv_stmt_bind_int64(s, 13, q->from_ms);
-        kv_stmt_bind_int64(s, owner->narrowed ? kv_mbox_bind_points(s, 14, owner) : 14,
-                           (int64_t)q->limit + 1);
-        goto rows;
+        rc = folder_rows(db, owner, q, q->folder, ck, cid, like, &r, err);
+        goto page;
+    }
+    if (!q->folder && !(q->text && *q->text)) {
+        rc = all_folders_rows(db, owner, q, ck, cid, like, &r, err);
+        goto page;
     }
     if (sent && owner->narrowed) { /* a narrowed view has no "sent" */
-        o = json_object();
-        json_object_set_new(o, "items", json_array());
-        json_object_set_new(o, "nextCursor", json_null());
-        *out = o;
-        return 0;
+        rc = 0;
+        goto page;
     }
     rc = kv_db_prepare(db,
                        sent ? SQL_LIST_SENT
@@ -274,55 +406,25 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
     kv_stmt_bind_int64(s, 17, q->to_ms ? q->to_ms : INT64_MAX);
     kv_stmt_bind_int64(s, !sent && owner->narrowed ? kv_mbox_bind_points(s, 18, owner) : 18,
                        (int64_t)q->limit + 1);
-rows:
-    items = json_array();
-    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
-        json_t *it, *snd;
-        if (n == q->limit) {
-            more = 1;
-            continue;
-        }
-        it = json_object();
-        snd = json_object();
-        json_object_set_new(it, "messageUUID", str_or_null(kv_stmt_col_text(s, 0)));
-        json_object_set_new(it, "label", str_or_null(kv_stmt_col_text(s, 1)));
-        json_object_set_new(snd, "id", str_or_null(kv_stmt_col_text(s, 2)));
-        json_object_set_new(snd, "label", str_or_null(kv_stmt_col_text(s, 3)));
-        json_object_set_new(it, "sender", snd);
-        json_object_set_new(it, "createdAt", time_or_null(kv_stmt_col_int64(s, 4)));
-        last_k = kv_stmt_col_int64(s, 5);
-        json_object_set_new(it, "availableAt", time_or_null(last_k));
-        json_object_set_new(it, "read", json_boolean(!kv_stmt_col_is_null(s, 6)));
-        json_object_set_new(it, "readAt", kv_stmt_col_is_null(s, 6)
-                                              ? json_null()
-                                              : time_or_null(kv_stmt_col_int64(s, 6)));
-        json_object_set_new(it, "folder", str_or_null(kv_stmt_col_text(s, 7)));
-        json_object_set_new(it, "size", json_integer(kv_stmt_col_int64(s, 8)));
-        last_id = kv_stmt_col_int64(s, 9);
-        json_object_set_new(it, "flag", json_boolean(kv_stmt_col_int64(s, 10) != 0));
-        if (sent) {
-            json_t *rcp = json_object();
-            json_object_set_new(rcp, "id", str_or_null(kv_stmt_col_text(s, 11)));
-            json_object_set_new(rcp, "label", str_or_null(kv_stmt_col_text(s, 12)));
-            json_object_set_new(it, "recipient", rcp);
-        }
-        json_array_append_new(items, it);
-        n++;
-    }
-    kv_stmt_done(s);
+    rc = rows_read(s, sent, &r, err);
+page:
     if (rc < 0) {
-        json_decref(items);
+        rows_free(&r);
         return rc;
     }
+    items = json_array();
+    for (i = 0; i < r.n && i < (size_t)q->limit; i++)
+        json_array_append(items, r.v[i].item);
     o = json_object();
     json_object_set_new(o, "items", items);
-    if (more) {
+    if (r.n > (size_t)q->limit) {
         char c[33];
-        cursor_make(last_k, last_id, c);
+        cursor_make(r.v[q->limit - 1].k, r.v[q->limit - 1].id, c);
         json_object_set_new(o, "nextCursor", json_string(c));
     } else {
         json_object_set_new(o, "nextCursor", json_null());
     }
+    rows_free(&r);
     *out = o;
     return 0;
 }

@@ -5,7 +5,8 @@
  * unknown folder is refused; permanent delete only from "deleted", after which the letter is
  * neither loaded nor listed nor counted; search matches the title, case-insensitively for
  * ASCII, with LIKE's metacharacters taken literally; own folders (mailbox_tree.h): nesting
- * depth, no cycles, the folder limit, counts of a letter moved in, delete only when empty.
+ * depth, no cycles, the folder limit, counts of a letter moved in, delete only when empty;
+ * the list of every folder at once pages like one ordered query over the mailbox.
  * Runs from the repository root.
  */
 #include <setjmp.h>
@@ -43,12 +44,31 @@ struct fx {
 
 static const struct kv_mbox_owner OWNER = {.type = "CPR", .id = "2211771212"};
 
+/* Delivers the Minimum example as letter uuid to the owner's mailbox. */
+static int store_letter(struct fx *f, const char *uuid)
+{
+    struct kv_letter l, *lp = &l;
+    size_t len;
+    char *bytes = kv_test_read_data(MIN, &len), *p;
+    int rc = 0;
+
+    for (p = bytes; (p = strstr(p, EX_UUID)) != NULL; p += 36)
+        memcpy(p, uuid, 36);
+    kv_letter_init(&l, bytes, len);
+    if (kv_letter_prepare(&l, &f->sys, NULL, NULL, NULL) != 0 ||
+        kv_letters_store_batch(f->db, &lp, 1, NULL) != 0)
+        rc = -1;
+    kv_letter_release(&l);
+    free(bytes);
+    return rc;
+}
+
 static int setup(void **state)
 {
     struct fx *f = kv_xcalloc(1, sizeof(*f));
     struct kv_system sys;
     struct kv_mailbox mb;
-    char *token = NULL, *p;
+    char *token = NULL;
     int i;
 
     snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-mbf-XXXXXX");
@@ -70,20 +90,10 @@ static int setup(void **state)
     if (kv_mailbox_add(f->db, &mb, NULL) != 0)
         return -1;
     for (i = 0; i < N; i++) {
-        struct kv_letter l, *lp = &l;
-        size_t len;
-        char *bytes = kv_test_read_data(MIN, &len);
-
         memcpy(f->uuid[i], "8c2ea15d-61fb-4ba9-9366-42f8b194c110", 37);
         f->uuid[i][35] = (char)('0' + i);
-        for (p = bytes; (p = strstr(p, EX_UUID)) != NULL; p += 36)
-            memcpy(p, f->uuid[i], 36);
-        kv_letter_init(&l, bytes, len);
-        if (kv_letter_prepare(&l, &f->sys, NULL, NULL, NULL) != 0 ||
-            kv_letters_store_batch(f->db, &lp, 1, NULL) != 0)
+        if (store_letter(f, f->uuid[i]) != 0)
             return -1;
-        kv_letter_release(&l);
-        free(bytes);
     }
     *state = f;
     return 0;
@@ -278,6 +288,92 @@ static void test_page_plan(void **state)
         assert_int_equal(kv_db_exec(f->db, "RESET enable_seqscan", NULL), 0);
 }
 
+/* The list of every folder at once (folder NULL: the mailbox API without ?folder=), which
+ * merges the folders' own pages: paged two at a time it gives exactly the visible letters of
+ * all folders -- inbox, deleted, an own folder; not the purged one -- newest first, each once,
+ * as one query over the whole mailbox orders them; and so with the unread filter. */
+static void all_pages(struct fx *f, int unread, char got[][37], size_t *n)
+{
+    struct kv_mbox_query q;
+    char cursor[64] = "";
+    json_t *out = NULL, *it;
+    size_t i, pages = 0;
+
+    *n = 0;
+    do {
+        memset(&q, 0, sizeof(q));
+        q.unread = unread;
+        q.limit = 2;
+        q.cursor = cursor[0] ? cursor : NULL;
+        assert_int_equal(kv_mbox_list(f->db, &OWNER, &q, &out, NULL), 0);
+        assert_true(json_array_size(json_object_get(out, "items")) <= 2);
+        json_array_foreach(json_object_get(out, "items"), i, it) {
+            assert_true(*n < 16);
+            snprintf(got[(*n)++], 37, "%s",
+                     json_string_value(json_object_get(it, "messageUUID")));
+        }
+        it = json_object_get(out, "nextCursor");
+        snprintf(cursor, sizeof(cursor), "%s", json_is_string(it) ? json_string_value(it) : "");
+        json_decref(out);
+        assert_true(++pages < 20);
+    } while (cursor[0]);
+}
+
+static void test_all_folders(void **state)
+{
+    static const char *const oracle[2] = {
+        "SELECT l.message_uuid FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
+        "WHERE m.owner_id = '2211771212' AND l.state = 'AVAILABLE' AND l.folder <> 'purged' "
+        "ORDER BY COALESCE(l.available_ms, l.created_ms) DESC, l.id DESC",
+        "SELECT l.message_uuid FROM letters l JOIN mailboxes m ON m.id = l.mailbox_id "
+        "WHERE m.owner_id = '2211771212' AND l.state = 'AVAILABLE' AND l.folder <> 'purged' "
+        "AND l.read_ms IS NULL ORDER BY COALESCE(l.available_ms, l.created_ms) DESC, l.id DESC"};
+    struct fx *f = *state;
+    struct kv_mbox_letter l;
+    char uuid[7][37], key[24], got[16][37], want[16][37];
+    int64_t fid;
+    size_t n, nw, k;
+    int i, u, first;
+
+    for (i = 0; i < 7; i++) {
+        if (i < N) {
+            memcpy(uuid[i], f->uuid[i], 37);
+            continue;
+        }
+        memcpy(uuid[i], "8c2ea15d-61fb-4ba9-9366-42f8b194c110", 37);
+        uuid[i][35] = (char)('0' + i);
+        assert_int_equal(store_letter(f, uuid[i]), 0);
+    }
+    assert_int_equal(kv_mbox_folder_create(f->db, &OWNER, 0, "A", &fid, NULL), 0);
+    kv_mbox_folder_key(fid, key);
+    for (i = 0; i < 7; i++) {
+        assert_int_equal(kv_mbox_letter_load(f->db, &OWNER, uuid[i], 0, &l, NULL), 0);
+        if (i == 1 || i == 3)
+            assert_int_equal(kv_mbox_move(f->db, &OWNER, &l, KV_MBOX_FOLDER_DELETED, NULL), 0);
+        if (i == 2 || i == 4)
+            assert_int_equal(kv_mbox_move(f->db, &OWNER, &l, key, NULL), 0);
+        if (i == 0 || i == 2 || i == 5)
+            assert_int_equal(kv_mbox_mark_read(f->db, &OWNER, &l, &first, NULL), 0);
+        kv_mbox_letter_release(&l);
+    }
+    assert_int_equal(kv_mbox_letter_load(f->db, &OWNER, uuid[3], 0, &l, NULL), 0);
+    assert_int_equal(kv_mbox_purge(f->db, &OWNER, &l, NULL), 0);
+    kv_mbox_letter_release(&l);
+    for (u = 0; u < 2; u++) {
+        struct kv_stmt *s = NULL;
+
+        assert_int_equal(kv_db_prepare(f->db, oracle[u], &s, NULL), 0);
+        for (nw = 0; kv_stmt_step(s, NULL) == KV_ROW && nw < 16; nw++)
+            snprintf(want[nw], 37, "%s", kv_stmt_col_text(s, 0));
+        kv_stmt_done(s);
+        assert_int_equal(nw, u ? 3 : 6); /* unread: 1, 4, 6; all but the purged 3 */
+        all_pages(f, u ? 1 : -1, got, &n);
+        assert_int_equal(n, nw);
+        for (k = 0; k < n; k++)
+            assert_string_equal(got[k], want[k]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +381,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_page_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_folders, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
