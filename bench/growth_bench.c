@@ -14,7 +14,7 @@
  * group-commit writer, as POST /apis/v1/memos/ does): the official Minimum MeMo 1.2 example to
  * the citizen and the same letter addressed to the authority. Then, and on every later run,
  * it adds letters until the store holds N, as copies of the seeds' rows made by SQL
- * (INSERT ... SELECT over a generated series, 100,000 letters a transaction on SQLite and
+ * (INSERT ... SELECT over a generated series, 50,000 letters a transaction on SQLite and
  * 500,000 on PostgreSQL): the letter row (every column copied from the seed, with its own
  * messageUUID, transmission id, recipient, mailbox, times and read state, and the MeMo body
  * with its messageUUID and recipient rewritten), its receipt, its events (the seed's three,
@@ -29,7 +29,10 @@
  * number i goes to: i % 10 == 0 the big mailbox (so it holds a tenth of the store: 1 M at
  * 10 M), i % 10 == 1 the authority (queued for pull system i % PULL_SYSTEMS), otherwise one of
  * the CITIZENS mailboxes (scattered); created one second apart from 2023-11-14, every tenth
- * unread, all in the inbox. What is not like the real thing: the events' hash chain is not
+ * unread; the big mailbox's letters spread over the inbox (83 %), its own folders Skat,
+ * Skat/2024 and Bolig and deleted, 2 % flagged. GROWTH_BIG_FROM=K sends every letter numbered
+ * above K to the big mailbox (to give it its 1 M in a smaller store). What is not like the
+ * real thing: the events' hash chain is not
  * recomputed (kuvert events verify fails on the copies; nothing read here checks it),
  * body_sha256 is the seed's (it is only read to answer a replay of the same messageUUID) and
  * the statistics aggregates count the seeds only. The loader then runs ANALYZE (on
@@ -456,7 +459,9 @@ static void find_seeds(struct ctx *c, struct seeds *sd)
 static void add_chunk(struct ctx *c, const struct seeds *sd, int64_t lo, int64_t hi,
                       int64_t first_mb, const int64_t own[3])
 {
-    char folder[512], flag[160];
+    char folder[1024], flag[512], kind[128], jx[128], seed_uuid[256];
+    /* letter number i goes to the big mailbox when kind is 0 (its j-th letter, j = jx) */
+    const int64_t big_from = getenv("GROWTH_BIG_FROM") ? atoll(getenv("GROWTH_BIG_FROM")) : 0;
     char muuid[256], tuuid[256], cprm[256], cpr[512], rcpt[1024], mbx[1024], rto[2048];
     char body_uuid[2048], body[8192], from[2048], evid[256], ruuid[256], seq[512], sys_case[600];
     char times[160], read[512];
@@ -464,6 +469,15 @@ static void add_chunk(struct ctx *c, const struct seeds *sd, int64_t lo, int64_t
     int64_t before_id, max_seq;
     int k;
 
+    if (big_from > 0) {
+        snprintf(kind, sizeof(kind), "(CASE WHEN g.i > %" PRId64 " THEN 0 ELSE g.i %% 10 END)",
+                 big_from);
+        snprintf(jx, sizeof(jx), "(CASE WHEN g.i > %" PRId64 " THEN g.i ELSE g.i / 10 END)",
+                 big_from);
+    } else {
+        snprintf(kind, sizeof(kind), "(g.i %% 10)");
+        snprintf(jx, sizeof(jx), "(g.i / 10)");
+    }
     if (kv_db_begin(c->db, &c->err) < 0)
         die("begin", &c->err);
     before_id = scalar(c, "SELECT MAX(id) FROM letters", NULL, 0);
@@ -477,30 +491,30 @@ static void add_chunk(struct ctx *c, const struct seeds *sd, int64_t lo, int64_t
     snprintf(cprm, sizeof(cprm), "((g.i * 7919) %% %d)", CITIZENS);
     cpr_sql(c, cpr, sizeof(cpr), cprm);
     snprintf(rcpt, sizeof(rcpt),
-             "CASE WHEN g.i %% 10 = 0 THEN '" BIG_CPR "' WHEN g.i %% 10 = 1 THEN s.recipient_id "
-             "ELSE %s END", cpr);
+             "CASE WHEN %s = 0 THEN '" BIG_CPR "' WHEN %s = 1 THEN s.recipient_id "
+             "ELSE %s END", kind, kind, cpr);
     snprintf(mbx, sizeof(mbx),
-             "CASE WHEN g.i %% 10 = 0 THEN s.mailbox_id WHEN g.i %% 10 = 1 THEN NULL "
-             "ELSE %" PRId64 " + %s END", first_mb, cprm);
+             "CASE WHEN %s = 0 THEN s.mailbox_id WHEN %s = 1 THEN NULL "
+             "ELSE %" PRId64 " + %s END", kind, kind, first_mb, cprm);
     /* the seed's body carries its messageUUID as given; the copy carries its own (same
      * length), and a citizen's copy its recipient */
-    replace_body_sql(c, body_uuid, sizeof(body_uuid), "s.body",
-                     "CASE WHEN g.i % 10 = 1 THEN '" SEED_PULL "' ELSE '" SEED_MB "' END",
-                     muuid);
+    snprintf(seed_uuid, sizeof(seed_uuid),
+             "CASE WHEN %s = 1 THEN '" SEED_PULL "' ELSE '" SEED_MB "' END", kind);
+    replace_body_sql(c, body_uuid, sizeof(body_uuid), "s.body", seed_uuid, muuid);
     snprintf(rto, sizeof(rto), "('<memo:recipientID>' || %s)", rcpt);
     replace_body_sql(c, body, sizeof(body), body_uuid, "'<memo:recipientID>" BIG_CPR "'", rto);
     snprintf(times, sizeof(times), "%lld + g.i * 1000", (long long)T0_MS);
-    snprintf(read, sizeof(read), "CASE WHEN (g.i / 10) %% 10 = 3 THEN NULL ELSE %s + 60000 END",
+    snprintf(read, sizeof(read), "CASE WHEN %s %% 10 = 3 THEN NULL ELSE %s + 60000 END", jx,
              times);
     /* the big mailbox's letters j = i / 10: 1/16 in Skat, 1/16 in Skat/2024, 1/32 in Bolig,
      * 1/64 in deleted, the rest (83 %) in the inbox; 1/50 flagged */
     snprintf(folder, sizeof(folder),
-             "CASE WHEN g.i %% 10 <> 0 THEN s.folder WHEN (g.i / 10) %% 16 = 5 THEN 'f%" PRId64
-             "' WHEN (g.i / 10) %% 16 = 11 THEN 'f%" PRId64 "' WHEN (g.i / 10) %% 32 = 3 THEN 'f%"
-             PRId64 "' WHEN (g.i / 10) %% 64 = 8 THEN 'deleted' ELSE s.folder END",
-             own[0], own[1], own[2]);
+             "CASE WHEN %s <> 0 THEN s.folder WHEN %s %% 16 = 5 THEN 'f%" PRId64
+             "' WHEN %s %% 16 = 11 THEN 'f%" PRId64 "' WHEN %s %% 32 = 3 THEN 'f%"
+             PRId64 "' WHEN %s %% 64 = 8 THEN 'deleted' ELSE s.folder END",
+             kind, jx, own[0], jx, own[1], jx, own[2], jx);
     snprintf(flag, sizeof(flag),
-             "CASE WHEN g.i %% 10 = 0 AND (g.i / 10) %% 50 = 7 THEN 1 ELSE 0 END");
+             "CASE WHEN %s = 0 AND %s %% 50 = 7 THEN 1 ELSE 0 END", kind, jx);
     {
         struct override ov[] = {{"id", NULL},
                                 {"folder", folder},
@@ -516,8 +530,8 @@ static void add_chunk(struct ctx *c, const struct seeds *sd, int64_t lo, int64_t
 
         snprintf(from, sizeof(from),
                  "letters s, %s WHERE s.id IN (%" PRId64 ", %" PRId64 ") AND s.id = CASE WHEN "
-                 "g.i %% 10 = 1 THEN %" PRId64 " ELSE %" PRId64 " END",
-                 series_sql(c), sd->letter_m, sd->letter_p, sd->letter_p, sd->letter_m);
+                 "%s = 1 THEN %" PRId64 " ELSE %" PRId64 " END",
+                 series_sql(c), sd->letter_m, sd->letter_p, kind, sd->letter_p, sd->letter_m);
         /* PostgreSQL: the trigger's per-row upsert of the same mailbox_counts row, thousands
          * of times in one transaction, walks an ever longer version chain; the chunk's counts
          * are added below in one statement instead (the same sums the trigger would make) */

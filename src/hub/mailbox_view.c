@@ -343,7 +343,8 @@ static int all_folders_rows(struct kv_db *db, const struct kv_mbox_owner *owner,
     free(names);
     if (rc < 0)
         return rc;
-    qsort(r->v, r->n, sizeof(*r->v), cmp_row);
+    if (r->n > 1) /* (qsort of a NULL array is undefined, even of none) */
+        qsort(r->v, r->n, sizeof(*r->v), cmp_row);
     return 0;
 }
 
