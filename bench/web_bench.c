@@ -315,6 +315,18 @@ static void next_cursor(const char *html, char out[33])
         snprintf(out, 33, "%.32s", p + 5);
 }
 
+/* The page of growth_bench's letter number i (its file 0 with file): its messageUUID is
+ * "<8 hex of i * 2654435761 mod 2^32>-b100-4000-8000-<12 hex of i>" (scatter) or, in a store
+ * filled before that, "b1000000-0000-4000-8000-<12 hex of i>". */
+static void letter_path(char *out, size_t n, int scatter, long i, int file)
+{
+    if (scatter)
+        snprintf(out, n, "/post/brev/%08" PRIx32 "-b100-4000-8000-%012lx%s",
+                 (uint32_t)(((uint64_t)i * 2654435761u) % 4294967296u), i, file ? "/fil/0" : "");
+    else
+        snprintf(out, n, "/post/brev/b1000000-0000-4000-8000-%012lx%s", i, file ? "/fil/0" : "");
+}
+
 static int suite(const char *kuvert, const char *data, const char *cpr, long letters,
                  long requests, const char *log)
 {
@@ -340,6 +352,7 @@ static int suite(const char *kuvert, const char *data, const char *cpr, long let
     size_t c;
     long i, k;
     unsigned port = 0, seed;
+    int scatter;
     pid_t pid;
     FILE *f;
     int rc = 1;
@@ -391,6 +404,9 @@ static int suite(const char *kuvert, const char *data, const char *cpr, long let
     if (cur[0])
         snprintf(cases[3].path, sizeof(cases[3].path), "/post/?mappe=inbox&side=%s", cur);
     page_c = s.c;
+    /* growth_bench's messageUUID scheme: scattered (since 2026-12-05) or b1000000-... */
+    letter_path(cmd, sizeof(cmd), 1, 10, 0);
+    scatter = request(&s, cmd, NULL, &b) == 200;
     seed = (unsigned)time(NULL) ^ (unsigned)getpid();
     srand(seed);
     printf("web_bench --suite: %s, signed in as %s, %ld requests per case after %ld unmeasured; "
@@ -422,8 +438,7 @@ static int suite(const char *kuvert, const char *data, const char *cpr, long let
                 /* growth_bench's letter number 10 j is the big mailbox's */
                 long j = 1 + (long)((double)rand() / ((double)RAND_MAX + 1) * (double)(letters / 10 - 1));
 
-                snprintf(path, sizeof(path), "/post/brev/b1000000-0000-4000-8000-%012lx%s",
-                         10 * j, ks->kind == K_FILE ? "/fil/0" : "");
+                letter_path(path, sizeof(path), scatter, 10 * j, ks->kind == K_FILE);
             } else {
                 snprintf(path, sizeof(path), "%s", ks->path);
             }
