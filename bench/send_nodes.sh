@@ -1,6 +1,8 @@
 #!/bin/sh
 # bench/send_nodes.sh: send with a durable 201 on SQLite (1 node) and on PostgreSQL with 1 and 3
-# nodes (BENCH_PG_NODES, default "1 3"), one after the other in this one run on this machine,
+# nodes (BENCH_PG_NODES, default "1 3"), each with the write lock modes of BENCH_PG_LOCKS
+# (db_write_lock, default "concurrent global": letters stored concurrently, or every write
+# transaction exclusive as before 2026-12-05), one after the other in this one run on this machine,
 # each on a fresh store (PostgreSQL: one throw-away cluster from tests/pg_cluster.sh, a schema
 # per case), the same letters and closed-loop clients (BENCH_NODES_CLIENTS, default 16, spread
 # round-robin over the nodes). Prints send_bench's own lines for each case, then a table:
@@ -31,12 +33,16 @@ if [ "${BENCH_PG:-1}" != 0 ]; then
     PGURL=$(tests/pg_cluster.sh start "$PGB")
     PM=$(head -n 1 "$PGB/data/postmaster.pid")
     for n in ${BENCH_PG_NODES:-1 3}; do
-        schema="bench_nodes_$n"
-        "$PGBIN/psql" -q -X -d "$PGURL" -c "CREATE SCHEMA $schema"
-        echo "case postgresql-$n load $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out"
-        $BIN/send_bench --kuvert build/release/kuvert --seconds "$secs" --clients "$clients" \
-            --db "$PGURL&options=-csearch_path%3D$schema" --nodes "$n" --pg-pid "$PM" 2>/dev/null |
-            tee -a "$out"
+        for lock in ${BENCH_PG_LOCKS:-concurrent global}; do
+            schema="bench_nodes_${n}_$lock"
+            "$PGBIN/psql" -q -X -d "$PGURL" -c "CREATE SCHEMA $schema"
+            echo "case pg-$n-$lock load $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out"
+            echo "db_write_lock $lock"
+            KUVERT_DB_WRITE_LOCK=$lock $BIN/send_bench --kuvert build/release/kuvert \
+                --seconds "$secs" --clients "$clients" \
+                --db "$PGURL&options=-csearch_path%3D$schema" --nodes "$n" --pg-pid "$PM" \
+                2>/dev/null | tee -a "$out"
+        done
     done
 fi
 
@@ -53,7 +59,7 @@ awk -v clients="$clients" '
 }
 END {
     printf "\nsend_nodes.sh: %d clients, durable 201; ratios to SQLite 1 node of the same run\n", clients
-    printf "%-14s %-9s %6s %10s %8s %10s %10s %10s %8s %8s\n", "case", "letter", "load", \
+    printf "%-18s %-9s %6s %10s %8s %10s %10s %10s %8s %8s\n", "case", "letter", "load", \
         "letters/s", "p99 ms", "kuvert us", "pg us", "total us", "x rate", "x us"
     for (k in kinds) for (i = 1; i <= nc; i++) {
         c = order[i]
@@ -62,7 +68,7 @@ END {
         if ((c SUBSEP k) in pg) pgv = pg[c, k]
         tot = ku[c, k] + pg[c, k]
         b = "sqlite-1"; btot = ku[b, k] + pg[b, k]
-        printf "%-14s %-9s %6s %10s %8s %10s %10s %10s %8.2f %8.2f\n", c, k, load[c], rate[c, k], \
+        printf "%-18s %-9s %6s %10s %8s %10s %10s %10s %8.2f %8.2f\n", c, k, load[c], rate[c, k], \
             p99[c, k], ku[c, k], pgv, tot, \
             (rate[b, k] > 0 ? rate[c, k] / rate[b, k] : 0), (btot > 0 ? tot / btot : 0)
     }

@@ -51,7 +51,10 @@ static int look(struct kv_db *db, const char *name, const char *holder, int64_t 
     int rc;
 
     *found = *mine = *live = 0;
-    rc = kv_db_prepare(db, SQL_GET, &s, err);
+    /* inside a write transaction the row stays locked until it ends (FOR UPDATE): two nodes
+     * judging the same lease at once take turns */
+    rc = kv_db_in_transaction(db) ? kv_db_prepare_for_update(db, SQL_GET, &s, err)
+                                  : kv_db_prepare(db, SQL_GET, &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_text(s, 1, name, -1);
@@ -84,10 +87,14 @@ int kv_lease_take(struct kv_db *db, const char *name, const char *holder, int64_
         return rc;
     if (found && !mine && live)
         return 0; /* someone else's, running: no write lock taken */
-    rc = kv_db_begin(db, err);
+    /* Concurrent (docs/postgresql.md "Writes without the global lock"): the row is judged
+     * again locked FOR UPDATE, so a concurrent taker waits and then sees this one's holder;
+     * two first takers of a new lease race on its primary key, and the loser's insert fails
+     * as a conflict: not held. */
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         return rc;
-    rc = look(db, name, holder, now_ms, &found, &mine, &live, err); /* again, under the lock */
+    rc = look(db, name, holder, now_ms, &found, &mine, &live, err); /* again, locked */
     if (rc < 0 || (found && !mine && live))
         goto out;
     rc = kv_db_prepare(db, found ? SQL_UPDATE : SQL_INSERT, &s, err);
@@ -99,6 +106,10 @@ int kv_lease_take(struct kv_db *db, const char *name, const char *holder, int64_
     kv_stmt_bind_int64(s, 4, now_ms);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
+    if (rc == KV_ECONFLICT && !found) {
+        rc = 0; /* another node inserted it first: theirs */
+        goto out;
+    }
     if (rc < 0)
         goto out;
     rc = kv_db_commit(db, err);
@@ -133,7 +144,7 @@ int kv_lease_drop(struct kv_db *db, const char *name, const char *holder, struct
     rc = check_args(name, holder, err);
     if (rc < 0)
         return rc;
-    rc = kv_db_begin(db, err);
+    rc = kv_db_begin_concurrent(db, err); /* one DELETE of its own row */
     if (rc < 0)
         return rc;
     rc = kv_db_prepare(db, SQL_DROP, &s, err);

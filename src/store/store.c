@@ -335,6 +335,11 @@ int kv_db_retryable(struct kv_db *db)
     return db->retryable;
 }
 
+int kv_db_in_transaction(struct kv_db *db)
+{
+    return db->in_tx;
+}
+
 void kv_store_set_write_lock_global(struct kv_store *st, int global)
 {
     st->write_lock_global = global ? 1 : 0;

@@ -70,6 +70,8 @@ int kv_db_begin_concurrent(struct kv_db *db, struct kv_err *err);
  * failure or a deadlock (PostgreSQL SQLSTATE 40001, 40P01): nothing of it was committed and
  * the same transaction may succeed when run again. Reset by the next begin. */
 int kv_db_retryable(struct kv_db *db);
+/* 1 between a begin and its commit or rollback on db. */
+int kv_db_in_transaction(struct kv_db *db);
 /* The store's write lock mode (config db_write_lock): 0 (default, "concurrent"):
  * kv_db_begin_concurrent as above; 1 ("global"): kv_db_begin_concurrent is kv_db_begin, every
  * write transaction excludes every other. Set before connections are used; every node of a
