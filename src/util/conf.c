@@ -109,10 +109,11 @@ static const struct kv_conf_entry table[] = {
     {"lease_ttl", KV_CONF_DURATION, "30s", OFF(lease_ttl), 1000, 3600 * 1000LL, NULL,
      "KUVERT_LEASE_TTL", NULL, 0,
      "lease time of background work: a killed node's share is taken over after at most this"},
-    {"db_write_lock", KV_CONF_ENUM, "concurrent", OFF(db_write_lock), 0, 0,
+    {"db_write_lock", KV_CONF_ENUM, "global", OFF(db_write_lock), 0, 0,
      "concurrent|global", "KUVERT_DB_WRITE_LOCK", NULL, 0,
-     "PostgreSQL: concurrent (sends and other audited writes of all nodes run at once) or "
-     "global (every write transaction excludes every other, as before; same on every node)"},
+     "PostgreSQL: global (every write transaction excludes every other) or concurrent "
+     "(sends and other audited writes of all nodes run at once; receipt and pull-queue "
+     "cursors not yet fenced, docs/postgresql.md); same on every node"},
     {"shutdown_grace", KV_CONF_DURATION, "30s", OFF(shutdown_grace), 0, 3600 * 1000LL, NULL,
      "KUVERT_SHUTDOWN_GRACE", NULL, 0,
      "on SIGTERM, how long in-flight requests may take before the server stops anyway"},
