@@ -7,7 +7,7 @@
  * queue row, the print job of an exempt recipient, the events and the receipt row, so that
  * either all of a letter exists after COMMIT or none of it. kv_letters_store_batch wraps a
  * batch of letters in one transaction with a savepoint per letter (the group commit of
- * writer.c), and kv_letters_publish_due publishes letters whose value date has come.
+ * writer.c) and writes the batch's usage statistics (one upsert per row key) before COMMIT, and kv_letters_publish_due publishes letters whose value date has come.
  */
 #include "hub/letters.h"
 
@@ -381,11 +381,12 @@ static int insert_receipt(struct kv_db *db, struct kv_letter *l, struct kv_err *
     return kv_receipt_insert(db, &r, l->push, err);
 }
 
-/* The letter in the usage statistics (stats.h): one upsert. Only authorities are named as
- * sender or recipient; citizens and companies are counted by type (never per person, and
- * the aggregate rows stay few). */
-static int count_letter(struct kv_db *db, const struct kv_letter *l, const struct resolution *r,
-                        int64_t now, struct kv_err *err)
+/* The letter in the usage statistics (stats.h): added to the batch's sums, which
+ * kv_letters_store_batch writes before COMMIT (one upsert per row key, not per letter). Only
+ * authorities are named as sender or recipient; citizens and companies are counted by type
+ * (never per person, and the aggregate rows stay few). */
+static void count_letter(struct kv_stats_batch *stats, const struct kv_letter *l,
+                         const struct resolution *r, int64_t now)
 {
     struct kv_stats_letter st;
     int cvr = strcmp(l->recipient_type, "CVR") == 0;
@@ -410,13 +411,15 @@ static int count_letter(struct kv_db *db, const struct kv_letter *l, const struc
                                                         : "DIGITALPOST";
     st.size = l->len;
     st.memo_flags = l->memo_flags;
-    return kv_stats_letter_add(db, &st, err);
+    kv_stats_batch_add(stats, &st);
 }
 
 /* Stores one prepared letter inside the caller's transaction: sets l->outcome (CREATED,
- * REPLAYED or CONFLICT) and the receipt fields. 0 or a store error (the caller rolls back its
- * savepoint). */
-static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
+ * REPLAYED or CONFLICT) and the receipt fields, and adds a created letter to stats (only once
+ * nothing of it can fail any more, so a letter rolled back alone is never counted). 0 or a
+ * store error (the caller rolls back its savepoint). */
+static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_stats_batch *stats,
+                     struct kv_err *err)
 {
     struct resolution r;
     char subject[32], props[320];
@@ -481,8 +484,6 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
         snprintf(props, sizeof(props), "{\"mailboxId\":%lld}", (long long)r.mailbox_id);
     }
     rc = r.tag ? append_event(db, r.tag, l, subject, props, now, err) : 0;
-    if (rc == 0 && strcmp(r.state, "NOT_ALLOWED") != 0)
-        rc = count_letter(db, l, &r, now, err);
     if (rc == 0 && l->sender_mailbox_id && l->writer_subject[0]) {
         snprintf(props, sizeof(props), "{\"recipient\":\"%s\"}", subject);
         rc = append_event(db, "MAILBOX_MESSAGE_SENT", l, l->writer_subject, props, now, err);
@@ -504,6 +505,8 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_err *err)
     rc = l->sender_mailbox_id ? 0 : insert_receipt(db, l, err); /* no sender system to tell */
     if (rc < 0)
         return rc;
+    if (strcmp(r.state, "NOT_ALLOWED") != 0)
+        count_letter(stats, l, &r, now);
     l->outcome = KV_LETTER_CREATED;
     return 0;
 }
@@ -544,7 +547,7 @@ static int in_batch(const struct kv_letter *l)
  * pass with PASS_RETRY and the caller rolls the whole transaction back. Returns 0,
  * PASS_RETRY, or a statement error of the savepoint handling itself. */
 static int store_pass(struct kv_db *db, struct kv_letter **ls, size_t n, int savepoints,
-                      struct kv_err *err)
+                      struct kv_stats_batch *stats, struct kv_err *err)
 {
     size_t i;
     int rc;
@@ -564,7 +567,7 @@ static int store_pass(struct kv_db *db, struct kv_letter **ls, size_t n, int sav
         if (l->outcome == KV_LETTER_REFUSED)
             lrc = store_refusal(db, l, &l->err);
         else
-            lrc = store_one(db, l, &l->err);
+            lrc = store_one(db, l, stats, &l->err);
         /* a deadlock or serialization failure (concurrent writers, PostgreSQL): the whole
          * batch again (the caller, bounded) */
         if (lrc < 0 && (!savepoints || kv_db_retryable(db)))
@@ -617,6 +620,7 @@ static void backoff(int attempt)
 int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, struct kv_err *err)
 {
     enum kv_letter_outcome *was = kv_xmalloc((n ? n : 1) * sizeof(*was));
+    struct kv_stats_batch stats = {0};
     size_t i;
     struct kv_letter **order = NULL; /* owned: ls by messageUUID, once retried */
     int rc, savepoints = 0, attempts = 0, sorted = 0;
@@ -646,10 +650,11 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
         if (rc < 0)
             goto fail;
         kv_events_head_begin(db);
-        rc = store_pass(db, order ? order : ls, n, savepoints, err);
+        rc = store_pass(db, order ? order : ls, n, savepoints, &stats, err);
         if (rc == PASS_RETRY) {
             (void)kv_events_head_end(db, NULL); /* rolled back here */
             kv_db_rollback(db);
+            kv_stats_batch_reset(&stats);
             for (i = 0; i < n; i++)
                 ls[i]->outcome = was[i];
             if (kv_db_retryable(db) && attempts++ < RETRIES)
@@ -661,6 +666,18 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
             }
             savepoints = 1;
             continue;
+        }
+        /* the statistics of the letters stored, in their transaction: one upsert per row key
+         * (a deadlock there runs the batch again, as one in a letter's statements would) */
+        if (rc >= 0) {
+            rc = kv_stats_batch_flush(db, &stats, err);
+            if (rc < 0 && kv_db_retryable(db) && attempts++ < RETRIES) {
+                (void)kv_events_head_end(db, NULL); /* rolled back here */
+                kv_db_rollback(db);
+                for (i = 0; i < n; i++)
+                    ls[i]->outcome = was[i];
+                continue;
+            }
         }
         if (rc >= 0)
             rc = kv_events_head_end(db, err);
@@ -684,6 +701,7 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
 fail_tx:
     kv_db_rollback(db);
 fail:
+    kv_stats_batch_reset(&stats);
     for (i = 0; i < n; i++) {
         if (ls[i]->outcome == KV_LETTER_REFUSED)
             continue;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
  * stats.c: usage statistics as aggregate rows (see stats.h and migration 032). Writing is one
- * upsert per letter (stats_letters) or per delivery outcome (stats_deliveries); reading sums
+ * upsert per row key of a batch of letters (stats_letters) or per delivery outcome
+ * (stats_deliveries); reading sums
  * the rows of a period, one statement per direction and grouping (a dimension not grouped by
  * reads as '' and so collapses). Systems of another
  * organisation are shown by name only, as in the event log.
@@ -10,12 +11,14 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/xmalloc.h"
 
 #define MS_PER_DAY 86400000LL
 
@@ -25,11 +28,11 @@ static const char SQL_ADD[] =
     " custom_notification, custom_additional_notification, has_actions, has_recipient_label,"
     " has_recipient_attention, has_sender_attention, is_replyable, has_reply_data,"
     " has_content_data, has_sender_content_responsible)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-    " ?19, ?20)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?21, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+    " ?18, ?19, ?20)"
     " ON CONFLICT (sender, day, recipient, sender_system, recipient_system, sender_type,"
     " recipient_type, size_range, message_type, contact_point) DO UPDATE SET"
-    " n = stats_letters.n + 1,"
+    " n = stats_letters.n + excluded.n,"
     " custom_notification = stats_letters.custom_notification + excluded.custom_notification,"
     " custom_additional_notification = stats_letters.custom_additional_notification"
     " + excluded.custom_additional_notification,"
@@ -198,41 +201,134 @@ int kv_stats_day_parse(const char *s, int64_t *out_day)
     return 0;
 }
 
-static void bind_str(struct kv_stmt *s, int idx, const char *v)
+#define N_FLAGS 10 /* the KV_MEMO_USES_* bits, in the column order of SQL_ADD */
+
+/* One stats_letters row key and the sums added to it. */
+struct kv_stats_batch_entry {
+    int64_t day;
+    char *dim[9]; /* owned: SQL_ADD's ?1 and ?3..?10 ("" for none) */
+    int64_t n, flags[N_FLAGS];
+};
+
+static const unsigned FLAG_BITS[N_FLAGS] = {
+    KV_MEMO_USES_CUSTOM_NOTIFICATION, KV_MEMO_USES_CUSTOM_ADDITIONAL_NOTIFICATION,
+    KV_MEMO_USES_ACTIONS,             KV_MEMO_USES_RECIPIENT_LABEL,
+    KV_MEMO_USES_RECIPIENT_ATTENTION, KV_MEMO_USES_SENDER_ATTENTION,
+    KV_MEMO_USES_REPLY,               KV_MEMO_USES_REPLY_DATA,
+    KV_MEMO_USES_CONTENT_DATA,        KV_MEMO_USES_SENDER_CONTENT_RESPONSIBLE,
+};
+
+/* The nine dimension strings of l, in the order of entry.dim. */
+static void letter_dims(const struct kv_stats_letter *l, const char *d[9])
 {
-    kv_stmt_bind_text(s, idx, v ? v : "", -1);
+    d[0] = l->sender;
+    d[1] = l->recipient_cvr;
+    d[2] = l->sender_system;
+    d[3] = l->recipient_system;
+    d[4] = l->sender_type;
+    d[5] = l->recipient_type;
+    d[6] = kv_stats_size_range(l->size);
+    d[7] = l->message_type;
+    d[8] = l->contact_point;
+    for (int i = 0; i < 9; i++)
+        if (!d[i])
+            d[i] = "";
+}
+
+static int write_entry(struct kv_db *db, const struct kv_stats_batch_entry *e, struct kv_err *err)
+{
+    struct kv_stmt *s;
+    int i, rc = kv_db_prepare(db, SQL_ADD, &s, err);
+
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, e->dim[0], -1);
+    kv_stmt_bind_int64(s, 2, e->day);
+    for (i = 1; i < 9; i++)
+        kv_stmt_bind_text(s, 2 + i, e->dim[i], -1);
+    for (i = 0; i < N_FLAGS; i++)
+        kv_stmt_bind_int64(s, 11 + i, e->flags[i]);
+    kv_stmt_bind_int64(s, 21, e->n);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+void kv_stats_batch_add(struct kv_stats_batch *b, const struct kv_stats_letter *l)
+{
+    struct kv_stats_batch_entry *e = NULL;
+    const char *d[9];
+    int64_t day = kv_stats_day(l->time_ms);
+    size_t k;
+    int i;
+
+    letter_dims(l, d);
+    for (k = 0; k < b->n && !e; k++) {
+        e = &b->e[k];
+        if (e->day != day)
+            e = NULL;
+        for (i = 0; e && i < 9; i++)
+            if (strcmp(e->dim[i], d[i]) != 0)
+                e = NULL;
+    }
+    if (!e) {
+        if (b->n == b->cap) {
+            b->cap = b->cap ? 2 * b->cap : 4;
+            b->e = kv_xrealloc(b->e, b->cap * sizeof(*b->e));
+        }
+        e = &b->e[b->n++];
+        memset(e, 0, sizeof(*e));
+        e->day = day;
+        for (i = 0; i < 9; i++)
+            e->dim[i] = kv_xstrdup(d[i]);
+    }
+    e->n++;
+    for (i = 0; i < N_FLAGS; i++)
+        e->flags[i] += (l->memo_flags & FLAG_BITS[i]) ? 1 : 0;
+}
+
+void kv_stats_batch_reset(struct kv_stats_batch *b)
+{
+    for (size_t k = 0; k < b->n; k++)
+        for (int i = 0; i < 9; i++)
+            free(b->e[k].dim[i]);
+    free(b->e);
+    memset(b, 0, sizeof(*b));
+}
+
+/* qsort order of entries: by day, then the dimensions (see kv_stats_batch_flush). */
+static int entry_cmp(const void *pa, const void *pb)
+{
+    const struct kv_stats_batch_entry *a = pa, *b = pb;
+    int c = 0;
+
+    if (a->day != b->day)
+        return a->day < b->day ? -1 : 1;
+    for (int i = 0; i < 9 && c == 0; i++)
+        c = strcmp(a->dim[i], b->dim[i]);
+    return c;
+}
+
+int kv_stats_batch_flush(struct kv_db *db, struct kv_stats_batch *b, struct kv_err *err)
+{
+    int rc = 0;
+
+    /* in key order: concurrent writers (PostgreSQL) take the rows' locks in one order, so
+     * their flushes cannot deadlock on each other */
+    if (b->n > 1)
+        qsort(b->e, b->n, sizeof(*b->e), entry_cmp);
+    for (size_t k = 0; k < b->n && rc == 0; k++)
+        rc = write_entry(db, &b->e[k], err);
+    kv_stats_batch_reset(b);
+    return rc;
 }
 
 int kv_stats_letter_add(struct kv_db *db, const struct kv_stats_letter *l, struct kv_err *err)
 {
-    static const unsigned bits[] = {
-        KV_MEMO_USES_CUSTOM_NOTIFICATION, KV_MEMO_USES_CUSTOM_ADDITIONAL_NOTIFICATION,
-        KV_MEMO_USES_ACTIONS,             KV_MEMO_USES_RECIPIENT_LABEL,
-        KV_MEMO_USES_RECIPIENT_ATTENTION, KV_MEMO_USES_SENDER_ATTENTION,
-        KV_MEMO_USES_REPLY,               KV_MEMO_USES_REPLY_DATA,
-        KV_MEMO_USES_CONTENT_DATA,        KV_MEMO_USES_SENDER_CONTENT_RESPONSIBLE,
-    };
-    struct kv_stmt *s;
-    size_t i;
-    int rc = kv_db_prepare(db, SQL_ADD, &s, err);
+    struct kv_stats_batch b = {0};
 
-    if (rc < 0)
-        return rc;
-    bind_str(s, 1, l->sender);
-    kv_stmt_bind_int64(s, 2, kv_stats_day(l->time_ms));
-    bind_str(s, 3, l->recipient_cvr);
-    bind_str(s, 4, l->sender_system);
-    bind_str(s, 5, l->recipient_system);
-    bind_str(s, 6, l->sender_type);
-    bind_str(s, 7, l->recipient_type);
-    kv_stmt_bind_text(s, 8, kv_stats_size_range(l->size), -1);
-    bind_str(s, 9, l->message_type);
-    bind_str(s, 10, l->contact_point);
-    for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
-        kv_stmt_bind_int64(s, 11 + (int)i, (l->memo_flags & bits[i]) ? 1 : 0);
-    rc = kv_stmt_step(s, err);
-    kv_stmt_done(s);
-    return rc < 0 ? rc : 0;
+    kv_stats_batch_add(&b, l);
+    return kv_stats_batch_flush(db, &b, err);
 }
 
 int kv_stats_delivery_add(struct kv_db *db, const char *system_id, int64_t time_ms, int ok,

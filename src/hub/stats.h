@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
  *
  * stats.h: usage statistics (Anvendelsesstatistik, issue 11 item 9) as aggregate rows kept up
- * to date while letters flow (migration 032). The send path adds each stored letter with ONE
- * upsert into stats_letters (kv_stats_letter_add, inside the letter's transaction); recipient
- * deliveries add one upsert into stats_deliveries per push attempt or pull fetch. Reading a
+ * to date while letters flow (migration 032). The send path adds the letters of one group
+ * commit with ONE upsert into stats_letters per distinct row key (struct kv_stats_batch,
+ * written inside the letters' transaction); recipient deliveries add one upsert into
+ * stats_deliveries per push attempt or pull fetch. Reading a
  * period never touches the letters table: it sums at most (days x dimension combinations)
  * aggregate rows.
  *
@@ -62,6 +63,26 @@ struct kv_stats_letter {
 
 /* One upsert into stats_letters, inside the caller's transaction. */
 int kv_stats_letter_add(struct kv_db *db, const struct kv_stats_letter *l, struct kv_err *err);
+
+/* Letters summed in memory per stats_letters row key (day and the nine dimensions), written
+ * by kv_stats_batch_flush with one upsert per key: a group commit of letters to one
+ * recipient type from one system is one statement instead of one per letter. The figures
+ * are the same as one kv_stats_letter_add per letter, provided the flush runs in the
+ * transaction that stores the letters added (then they are counted exactly when stored).
+ * Zero-initialise; the batch owns copies of the strings it is given. */
+struct kv_stats_batch_entry;
+struct kv_stats_batch {
+    struct kv_stats_batch_entry *e; /* owned, n entries used of cap */
+    size_t n, cap;
+};
+
+/* Adds one letter (no database access). */
+void kv_stats_batch_add(struct kv_stats_batch *b, const struct kv_stats_letter *l);
+/* Writes the sums, one upsert per key, inside the caller's transaction, and empties b (also
+ * on error: the caller rolls the transaction back). 0 or a store error. */
+int kv_stats_batch_flush(struct kv_db *db, struct kv_stats_batch *b, struct kv_err *err);
+/* Empties b without writing (its letters were rolled back); frees what it holds. */
+void kv_stats_batch_reset(struct kv_stats_batch *b);
 
 /* One upsert into stats_deliveries for recipient system_id at time_ms, inside the caller's
  * transaction: ok 1 = delivered (push accepted, pull fetched), 0 = a failed push attempt. */

@@ -6,7 +6,9 @@
  * chain still verifies; resent, it is stored and chains on. Events appended by another
  * connection between two batches are chained on too (the writer's cached chain head lives
  * for one transaction only). Several writers storing the same messageUUIDs at once store
- * each letter exactly once (concurrent transactions on PostgreSQL). Runs from the repository root (or $KUVERT_ROOT).
+ * each letter exactly once (concurrent transactions on PostgreSQL). The usage statistics the
+ * batch writes (one upsert per row key) count exactly the letters created: not the one rolled
+ * back, not a replay, and batches add up. Runs from the repository root (or $KUVERT_ROOT).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -24,6 +26,7 @@
 #include "hub/directory.h"
 #include "hub/events.h"
 #include "hub/letters.h"
+#include "hub/stats.h"
 #include "memo/memo.h"
 #include "store/store.h"
 #include "util/xmalloc.h"
@@ -120,6 +123,12 @@ static int64_t count(struct kv_db *db, const char *sql, const char *arg)
     return n;
 }
 
+/* SUM(n) of stats_letters (0 when empty). */
+static int64_t stats_n(struct kv_db *db)
+{
+    return count(db, "SELECT COALESCE(SUM(n), 0) FROM stats_letters", NULL);
+}
+
 static void expect_chain(struct kv_db *db, int64_t n)
 {
     struct kv_err err = {0, ""};
@@ -161,6 +170,7 @@ static void test_failing_letter_rolled_back_alone(void **state)
                            f->uuid[1]), 0);
     assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters", NULL), 2);
     assert_int_equal(count(f->db, "SELECT COUNT(*) FROM receipts", NULL), 2);
+    assert_int_equal(stats_n(f->db), 2); /* the letter rolled back alone is not counted */
     expect_chain(f->db, base + 6);
 
     /* Resent without the fault: stored, chained after the others. */
@@ -174,6 +184,7 @@ static void test_failing_letter_rolled_back_alone(void **state)
     assert_int_equal(f->l[1].outcome, KV_LETTER_CREATED);
     assert_int_equal(count(f->db, "SELECT COUNT(*) FROM events WHERE message_uuid = ?",
                            f->uuid[1]), 3);
+    assert_int_equal(stats_n(f->db), 3);
     expect_chain(f->db, base + 9);
 }
 
@@ -212,6 +223,7 @@ static void test_replay_inside_batch(void **state)
     assert_int_equal(again.outcome, KV_LETTER_REPLAYED);
     assert_string_equal(again.transmission_id, f->l[0].transmission_id);
     assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters", NULL), 1);
+    assert_int_equal(stats_n(f->db), 1); /* the replay is not counted again */
     expect_chain(f->db, base + 3);
     kv_letter_release(&again);
 }
@@ -301,11 +313,40 @@ static void test_concurrent_batches_same_uuids(void **state)
     }
     assert_int_equal(count(f->db, "SELECT COUNT(*) FROM events WHERE tag = ?",
                            "MEMO_SEND_RECEIVED"), N);
+    assert_int_equal(stats_n(f->db), N); /* counted once each, whatever ran again */
     expect_chain(f->db, count(f->db, "SELECT COUNT(*) FROM events", NULL));
     assert_true(count(f->db, "SELECT COUNT(*) FROM events", NULL) > base);
     for (k = 0; k < WRITERS; k++)
         for (i = 0; i < N; i++)
             kv_letter_release(&w[k].l[i]);
+}
+
+/* Letters of one key in one batch are one row with their sum; a later batch adds to it, the
+ * MeMo usage counts too (the same as one upsert per letter would give). */
+static void test_stats_summed_per_key(void **state)
+{
+    struct fx *f = *state;
+    struct kv_letter *ls[N] = {&f->l[0], &f->l[1], &f->l[2]};
+
+    /* MeMo usage as if letters 0 and 2 had Actions and letter 1 a ContentData */
+    f->l[0].memo_flags = KV_MEMO_USES_ACTIONS;
+    f->l[1].memo_flags = KV_MEMO_USES_CONTENT_DATA;
+    f->l[2].memo_flags = KV_MEMO_USES_ACTIONS | KV_MEMO_USES_CONTENT_DATA;
+    assert_int_equal(kv_letters_store_batch(f->db, &ls[0], 2, NULL), 0);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM stats_letters", NULL), 1);
+    assert_int_equal(stats_n(f->db), 2);
+    assert_int_equal(count(f->db, "SELECT SUM(has_actions) FROM stats_letters", NULL), 1);
+    assert_int_equal(count(f->db, "SELECT SUM(has_content_data) FROM stats_letters", NULL), 1);
+    assert_int_equal(count(f->db, "SELECT SUM(is_replyable) FROM stats_letters", NULL), 0);
+    assert_int_equal(kv_letters_store_batch(f->db, &ls[2], 1, NULL), 0);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM stats_letters", NULL), 1);
+    assert_int_equal(stats_n(f->db), 3);
+    assert_int_equal(count(f->db, "SELECT SUM(has_actions) FROM stats_letters", NULL), 2);
+    assert_int_equal(count(f->db, "SELECT SUM(has_content_data) FROM stats_letters", NULL), 2);
+    assert_int_equal(count(f->db, "SELECT SUM(n) FROM stats_letters WHERE sender = '12345678'"
+                                  " AND sender_type = 'AUTHORITY' AND recipient_type = 'CITIZEN'",
+                           NULL),
+                     3);
 }
 
 int main(void)
@@ -315,6 +356,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_other_writer_between_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replay_inside_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_batches_same_uuids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats_summed_per_key, setup, teardown),
     };
 
     if (kv_memo_global_init(NULL) != 0)
