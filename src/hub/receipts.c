@@ -51,7 +51,9 @@ int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct k
 
     if (r->time_ms == 0)
         r->time_ms = kv_clock_now_ms();
-    rc = kv_uuid_v4(r->uuid);
+    /* time-ordered (v7): receipts_uuid grows at its end, one index page per commit instead
+     * of a random page per receipt (docs/receipts.md) */
+    rc = kv_uuid_v7(kv_clock_now_ms(), r->uuid);
     if (rc < 0)
         return kv_err_set(err, rc, "cannot generate a receipt id");
     rc = kv_db_prepare(db,

@@ -6,7 +6,7 @@
  *
  * Hot paths (every stored letter hashes its body and three events and draws several UUIDs):
  * SHA-256 uses an implementation fetched once (EVP_MD_fetch) instead of an implicit fetch per
- * call, and kv_uuid_v4 takes its 16 bytes from a per-thread pool refilled from RAND_bytes
+ * call, and kv_uuid_v4 (and kv_uuid_v7) take their 16 bytes from a per-thread pool refilled from RAND_bytes
  * 512 bytes at a time (the same CSPRNG output, one call per 32 UUIDs). A pthread_atfork
  * handler empties the pool in a forked child (whose only thread is the forking one), so a
  * child never repeats its parent's bytes.
@@ -98,22 +98,28 @@ int kv_random_bytes(void *buf, size_t len)
     return 0;
 }
 
-int kv_uuid_v4(char out[37])
+/* 16 random bytes from this thread's pool; 0 or KV_EINTERNAL. */
+static int pool_take16(unsigned char b[16])
 {
-    unsigned char b[16];
-    int i, o = 0;
-
     pthread_once(&pool_once, pool_init);
-    if (pool_off + sizeof(b) > POOL_BYTES) {
+    if (pool_off + 16 > POOL_BYTES) {
         if (kv_random_bytes(pool, sizeof(pool)) < 0)
             return KV_EINTERNAL;
         pool_off = 0;
     }
-    memcpy(b, pool + pool_off, sizeof(b));
-    OPENSSL_cleanse(pool + pool_off, sizeof(b)); /* a used byte never serves twice */
-    pool_off += sizeof(b);
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    memcpy(b, pool + pool_off, 16);
+    OPENSSL_cleanse(pool + pool_off, 16); /* a used byte never serves twice */
+    pool_off += 16;
+    return 0;
+}
+
+/* b as a lowercase 8-4-4-4-12 UUID, after setting its version and the RFC 4122 variant. */
+static void uuid_format(unsigned char b[16], unsigned version, char out[37])
+{
+    int i, o = 0;
+
+    b[6] = (unsigned char)((b[6] & 0x0f) | (version << 4));
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
     for (i = 0; i < 16; i++) {
         if (i == 4 || i == 6 || i == 8 || i == 10)
             out[o++] = '-';
@@ -121,6 +127,29 @@ int kv_uuid_v4(char out[37])
         out[o++] = HEX[b[i] & 15];
     }
     out[o] = '\0';
+}
+
+int kv_uuid_v4(char out[37])
+{
+    unsigned char b[16];
+
+    if (pool_take16(b) < 0)
+        return KV_EINTERNAL;
+    uuid_format(b, 4, out);
+    return 0;
+}
+
+int kv_uuid_v7(int64_t unix_ms, char out[37])
+{
+    unsigned char b[16];
+    uint64_t ms = unix_ms < 0 ? 0 : (uint64_t)unix_ms;
+    int i;
+
+    if (pool_take16(b) < 0)
+        return KV_EINTERNAL;
+    for (i = 0; i < 6; i++) /* 48-bit big-endian timestamp, then 74 random bits */
+        b[i] = (unsigned char)(ms >> (40 - 8 * i));
+    uuid_format(b, 7, out);
     return 0;
 }
 

@@ -113,7 +113,8 @@ static int64_t insert_id(struct kv_db *db, const char *sys, const char *uuid, in
     assert_int_equal(kv_db_commit(db, &err), 0);
     assert_true(r.id > 0);
     assert_int_equal(strlen(r.uuid), 36);
-    assert_int_equal(r.uuid[14], '4');
+    assert_int_equal(r.uuid[14], '7'); /* time-ordered: v7, its millisecond first */
+    assert_non_null(strchr("89ab", r.uuid[19]));
     if (rid)
         memcpy(rid, r.uuid, 37);
     return r.id;

@@ -53,6 +53,32 @@ static void test_random_and_uuid(void **state)
     assert_non_null(strchr("89ab", u1[19]));
 }
 
+/* UUID v7: version 7, the RFC variant, the millisecond given in its first 48 bits (so ids of
+ * later milliseconds sort after), random bits that differ between two ids of one millisecond. */
+static void test_uuid_v7(void **state)
+{
+    char u1[37], u2[37], u3[37];
+    int i;
+
+    (void)state;
+    assert_int_equal(kv_uuid_v7(1764912345678LL, u1), 0);
+    assert_int_equal(kv_uuid_v7(1764912345678LL, u2), 0);
+    assert_int_equal(kv_uuid_v7(1764912345679LL, u3), 0);
+    assert_int_equal(strlen(u1), 36);
+    for (i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23)
+            assert_int_equal(u1[i], '-');
+        else
+            assert_non_null(strchr("0123456789abcdef", u1[i]));
+    }
+    /* 1764912345678 = 0x019aecf9324e */
+    assert_memory_equal(u1, "019aecf9-324e-7", 15);
+    assert_non_null(strchr("89ab", u1[19]));
+    assert_string_not_equal(u1, u2);
+    assert_memory_equal(u1, u2, 15);
+    assert_true(strcmp(u3, u1) > 0 && strcmp(u3, u2) > 0);
+}
+
 static void test_ct_equal(void **state)
 {
     (void)state;
@@ -116,6 +142,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_random_and_uuid),
+        cmocka_unit_test(test_uuid_v7),
         cmocka_unit_test(test_ct_equal),
         cmocka_unit_test(test_base64),
     };
