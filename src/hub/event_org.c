@@ -7,7 +7,8 @@
  * An organisation's events: those of its systems, those of letters it sent (as Sender or
  * through one of its systems) or received (recipient CVR), and those with it as subject or
  * actor, including its employees ("employee:<id>@<cvr>"). A search is always bounded by a
- * period (the events_time index); a letter's events are read through events_msg. A system of
+ * period (the events_time index); a letter's events are read through events_letter or
+ * events_msg (KV__EVENTS_MSG_SEQS). A system of
  * another organisation is shown by name, never by id (as system, as actor and in the
  * properties), as the events API does.
  */
@@ -19,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "hub/events_int.h"
 #include "store/store.h"
 
 /* ?1 org, ?2 from ms, ?3 to ms, ?4 party or NULL, ?5 system or NULL, ?6 uuid or NULL,
@@ -51,7 +53,8 @@ static const char SQL_LETTER_EVENTS[] =
     " e.subject, e.props, e.prev_hash, e.hash,"
     " (SELECT CASE WHEN s.org_cvr = ?2 THEN s.id ELSE '' END || '|' || s.name FROM systems s"
     " WHERE s.id = e.system_id)"
-    " FROM events e WHERE e.message_uuid = ?1 ORDER BY e.seq LIMIT ?3";
+    " FROM events e WHERE e.message_uuid = ?1 AND e.seq IN (" KV__EVENTS_MSG_SEQS("?1") ")"
+    " ORDER BY e.seq LIMIT ?3";
 
 static const char SQL_SYSTEM[] = "SELECT org_cvr, name FROM systems WHERE id = ?";
 

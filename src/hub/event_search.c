@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/events_int.h"
 #include "store/store.h"
 #include "util/clock.h"
 
@@ -122,7 +123,7 @@ static const struct {
 #define ANY_TAG_SLOTS 20
 #define P_SORT 360        /* ?360..?362: sort codes; ?363: 1 when the first is descending */
 #define P_LIMIT 400       /* ?400, ?401: LIMIT, OFFSET */
-#define SQL_MAX 8192
+#define SQL_MAX 16384
 
 _Static_assert(P_NOT_IN + N_NGDP + N_MAP < P_OWNER, "tag parameters run into ownerOrActor");
 _Static_assert(KV_EVENT_ANY_MAX <= 10 && KV_EVENT_SORT_MAX <= 3, "parameter slots too few");
@@ -236,7 +237,8 @@ static void sql_build(char *b, int count, int msg, int unknown, int sys, int sor
              count ? "COUNT(*)"
                    : "seq, event_id, time_ms, tag, message_uuid, system_id, actor,"
                      " subject, props, hash",
-             msg ? "message_uuid = ?1 AND" : "", sys ? "system_id = ?2" : "?2 IS NULL", seq,
+             msg ? "message_uuid = ?1 AND seq IN (" KV__EVENTS_MSG_SEQS("?1") ") AND" : "",
+             sys ? "system_id = ?2" : "?2 IS NULL", seq,
              P_OWNER, P_OWNER, P_OWNER, seq, P_UNTIL);
     cat_params(b, 8, 8 + TAG_SLOTS);
     cat(b, ")");

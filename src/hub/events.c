@@ -51,15 +51,16 @@ static const char SQL_MOVE_HEAD[] =
     "UPDATE event_chains SET pseq = ?, seq = ?, hash = ? WHERE part = ?";
 static const char SQL_INSERT[] =
     "INSERT INTO events (seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject,"
-    " props, prev_hash, hash, part, pseq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " props, prev_hash, hash, part, pseq, letter_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_QUERY[] =
     "SELECT " KV__EVENT_COLS " FROM events WHERE seq > ? AND seq < ? AND time_ms >= ?"
     " AND time_ms < ? AND (? IS NULL OR tag = ?) AND (? IS NULL OR system_id = ?)"
     " ORDER BY seq LIMIT ?";
 static const char SQL_QUERY_MSG[] =
-    "SELECT " KV__EVENT_COLS " FROM events WHERE message_uuid = ? AND seq > ? AND seq < ?"
-    " AND time_ms >= ? AND time_ms < ? AND (? IS NULL OR tag = ?)"
-    " AND (? IS NULL OR system_id = ?) ORDER BY seq LIMIT ?";
+    "SELECT " KV__EVENT_COLS " FROM events WHERE message_uuid = ?1 AND seq IN ("
+    KV__EVENTS_MSG_SEQS("?1") ") AND seq > ?2 AND seq < ?3 AND time_ms >= ?4 AND time_ms < ?5"
+    " AND (?6 IS NULL OR tag = ?7) AND (?8 IS NULL OR system_id = ?9) ORDER BY seq LIMIT ?10";
 
 #define row kv__event_row
 
@@ -407,6 +408,12 @@ int kv_events_horizon(struct kv_db *db, int64_t *out, struct kv_err *err)
 
 int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err *err)
 {
+    return kv_events_append_of_letter(db, ev, 0, err);
+}
+
+int kv_events_append_of_letter(struct kv_db *db, const struct kv_event *ev, int64_t letter_id,
+                               struct kv_err *err)
+{
     struct kv_stmt *s = NULL;
     char hash[KV_SHA256_HEX_LEN + 1], id[37];
     struct chain_head h;
@@ -478,6 +485,10 @@ int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err 
     kv_stmt_bind_text(s, 11, hash, -1);
     kv_stmt_bind_int64(s, 12, r.part);
     kv_stmt_bind_int64(s, 13, r.pseq);
+    if (letter_id > 0 && ev->message_uuid)
+        kv_stmt_bind_int64(s, 14, letter_id);
+    else
+        kv_stmt_bind_null(s, 14);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc < 0)

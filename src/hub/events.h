@@ -49,6 +49,12 @@ int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err 
  * event committed late with a smaller seq. INT64_MAX on SQLite (one writer at a time). Call
  * it outside a transaction (inside one, the read's snapshot may be older than the call). */
 int kv_events_horizon(struct kv_db *db, int64_t *out, struct kv_err *err);
+/* kv_events_append of an event of a letter stored in this transaction: letter_id is its
+ * letters.id (the row ev->message_uuid names). It is kept as the event's key in the index
+ * events_letter (migration 023), not part of the hashed event; such an event is left out of
+ * events_msg, so a letter's events cost that random-keyed index nothing. 0 = kv_events_append. */
+int kv_events_append_of_letter(struct kv_db *db, const struct kv_event *ev, int64_t letter_id,
+                               struct kv_err *err);
 
 /* Chain-head cache for a run of appends by the calling thread on db inside ONE write
  * transaction (the writer's group commit): between begin and end, kv_events_append on db

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
  * events_int.h: what events.c (appending, hashing, reading) and events_chain.c (verifying the
- * chains, checkpoints) share. Not for other code; use hub/events.h.
+ * chains, checkpoints) share, and the one way the event readers (events.c, events_letter.c,
+ * event_search.c, event_org.c) find a letter's events. Not for other code; use hub/events.h.
  */
 #ifndef KV_HUB_EVENTS_INT_H
 #define KV_HUB_EVENTS_INT_H
@@ -13,6 +14,15 @@
 struct kv_stmt;
 
 #define KV__EVENT_ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* The seqs of the events whose message_uuid is the statement parameter P ("?1"): those written
+ * with their stored letter through events_letter (letter_id = the letter's row id), the others
+ * through events_msg, which holds only events without a letter_id (migration 023). A reader
+ * writes "message_uuid = ?1 AND seq IN (" KV__EVENTS_MSG_SEQS("?1") ")": the first term keeps the
+ * answer exactly the events of that messageUUID, the second is the index path. */
+#define KV__EVENTS_MSG_SEQS(P)                                                                  \
+    "SELECT seq FROM events WHERE letter_id = (SELECT id FROM letters WHERE message_uuid = " P \
+    ") UNION ALL SELECT seq FROM events WHERE letter_id IS NULL AND message_uuid = " P
 
 /* The columns every event read selects, in this order (read by kv__event_read_row). */
 #define KV__EVENT_COLS                                                                          \

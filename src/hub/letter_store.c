@@ -30,8 +30,11 @@
 #include "util/str.h"
 #include "util/xmalloc.h"
 
+/* An event of l; letter_id: its letters row when stored with it (the events_letter index key,
+ * migration 023), 0 for a refusal. */
 static int append_event(struct kv_db *db, const char *tag, const struct kv_letter *l,
-                        const char *subject, const char *props, int64_t now, struct kv_err *err)
+                        int64_t letter_id, const char *subject, const char *props, int64_t now,
+                        struct kv_err *err)
 {
     struct kv_event ev = {0};
 
@@ -42,7 +45,7 @@ static int append_event(struct kv_db *db, const char *tag, const struct kv_lette
     ev.subject = subject;
     ev.props_json = props;
     ev.time_ms = now;
-    return kv_events_append(db, &ev, err);
+    return kv_events_append_of_letter(db, &ev, letter_id, err);
 }
 
 /* Looks uuid up. *out_found: 0 none, 1 same system and bytes (l filled as a replay), 2 same
@@ -461,9 +464,9 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_stats_batc
              strcmp(l->recipient_type, "CVR") == 0 ? "cvr" : "cpr", l->recipient_id);
     snprintf(props, sizeof(props), "{\"transmissionId\":\"%s\",\"size\":%zu}", l->transmission_id,
              l->len);
-    rc = append_event(db, "MEMO_SEND_RECEIVED", l, subject, props, now, err);
+    rc = append_event(db, "MEMO_SEND_RECEIVED", l, letter_id, subject, props, now, err);
     if (rc == 0)
-        rc = append_event(db, "MEMO_SEND_VALIDATED", l, subject, NULL, now, err);
+        rc = append_event(db, "MEMO_SEND_VALIDATED", l, letter_id, subject, NULL, now, err);
     if (rc < 0)
         return rc;
     if (strcmp(r.state, "PRINT") == 0) {
@@ -483,10 +486,10 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_stats_batc
     } else {
         snprintf(props, sizeof(props), "{\"mailboxId\":%lld}", (long long)r.mailbox_id);
     }
-    rc = r.tag ? append_event(db, r.tag, l, subject, props, now, err) : 0;
+    rc = r.tag ? append_event(db, r.tag, l, letter_id, subject, props, now, err) : 0;
     if (rc == 0 && l->sender_mailbox_id && l->writer_subject[0]) {
         snprintf(props, sizeof(props), "{\"recipient\":\"%s\"}", subject);
-        rc = append_event(db, "MAILBOX_MESSAGE_SENT", l, l->writer_subject, props, now, err);
+        rc = append_event(db, "MAILBOX_MESSAGE_SENT", l, letter_id, l->writer_subject, props, now, err);
     }
     if (rc < 0)
         return rc;
@@ -526,7 +529,7 @@ static int store_refusal(struct kv_db *db, struct kv_letter *l, struct kv_err *e
                       (int)l->refusal.n_fields, "rules", rules, "bodySha256", l->sha256);
     text = json_dumps(props, JSON_COMPACT);
     json_decref(props);
-    rc = append_event(db, "MEMO_SEND_VALIDATION_FAILED", l, NULL, text, kv_clock_now_ms(), err);
+    rc = append_event(db, "MEMO_SEND_VALIDATION_FAILED", l, 0, NULL, text, kv_clock_now_ms(), err);
     free(text);
     return rc;
 }

@@ -8,7 +8,11 @@
  * for one transaction only). Several writers storing the same messageUUIDs at once store
  * each letter exactly once (concurrent transactions on PostgreSQL). The usage statistics the
  * batch writes (one upsert per row key) count exactly the letters created: not the one rolled
- * back, not a replay, and batches add up. Runs from the repository root (or $KUVERT_ROOT).
+ * back, not a replay, and batches add up. A stored letter's events carry its row id
+ * (events.letter_id, migration 023) and are found by messageUUID together with the events of
+ * the same uuid written without it (a refusal before, a read after), in seq order, page by
+ * page; the letter's chain check reads them all. Runs from the repository root (or
+ * $KUVERT_ROOT).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -19,12 +23,14 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "unit/hub/store_fixture.h"
 #include "unit/test_data.h"
 
 #include "hub/directory.h"
 #include "hub/events.h"
+#include "hub/events_int.h"
 #include "hub/letters.h"
 #include "hub/stats.h"
 #include "memo/memo.h"
@@ -349,6 +355,121 @@ static void test_stats_summed_per_key(void **state)
                      3);
 }
 
+/* The eventTag strings of an EventLog array, joined by ",". */
+static void tags_of(json_t *arr, char *out, size_t cap)
+{
+    size_t i, o = 0;
+
+    out[0] = '\0';
+    for (i = 0; i < json_array_size(arr); i++) {
+        const char *t = json_string_value(json_object_get(json_array_get(arr, i), "eventTag"));
+        o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? "," : "", t ? t : "?");
+        assert_true(o < cap);
+    }
+}
+
+static void test_letter_events_by_uuid(void **state)
+{
+    struct fx *f = *state;
+    struct kv_letter *ls[N] = {&f->l[0], &f->l[1], &f->l[2]};
+    struct kv_event before = {"MEMO_SEND_VALIDATION_FAILED", f->uuid[0], f->sys.id, f->sys.id,
+                              NULL, NULL, 0};
+    struct kv_event after = {"MESSAGE_READ", f->uuid[0], NULL, "cpr:2211771212",
+                             "cpr:2211771212", NULL, 0};
+    struct kv_event_query q;
+    json_t *arr = NULL;
+    char tags[512], sql[256];
+    int64_t n = 0, bad = -1;
+
+    assert_int_equal(kv_db_begin(f->db, NULL), 0);
+    assert_int_equal(kv_events_append(f->db, &before, NULL), 0);
+    assert_int_equal(kv_db_commit(f->db, NULL), 0);
+    assert_int_equal(kv_letters_store_batch(f->db, ls, N, NULL), 0);
+    assert_int_equal(kv_db_begin(f->db, NULL), 0);
+    assert_int_equal(kv_events_append(f->db, &after, NULL), 0);
+    assert_int_equal(kv_db_commit(f->db, NULL), 0);
+
+    /* the send's three events carry the letter's row id, the others none */
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*) FROM events WHERE letter_id = (SELECT id FROM letters WHERE "
+             "message_uuid = ?)");
+    assert_int_equal(count(f->db, sql, f->uuid[0]), 3);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM events WHERE message_uuid = ? AND "
+                                  "letter_id IS NULL",
+                           f->uuid[0]),
+                     2);
+
+    memset(&q, 0, sizeof(q));
+    q.message_uuid = f->uuid[0];
+    q.limit = 100;
+    assert_int_equal(kv_events_query(f->db, &q, &arr, NULL), 0);
+    tags_of(arr, tags, sizeof(tags));
+    assert_string_equal(tags, "MEMO_SEND_VALIDATION_FAILED,MEMO_SEND_RECEIVED,MEMO_SEND_VALIDATED,"
+                              "MEMO_AVAILABLE_TO_RECIPIENT,MESSAGE_READ");
+    json_decref(arr);
+
+    /* page by page: 2, then the rest after the cursor */
+    q.limit = 2;
+    assert_int_equal(kv_events_query(f->db, &q, &arr, NULL), 0);
+    assert_int_equal(json_array_size(arr), 2);
+    q.after_seq = json_integer_value(json_object_get(json_array_get(arr, 1), "seq"));
+    json_decref(arr);
+    q.limit = 100;
+    assert_int_equal(kv_events_query(f->db, &q, &arr, NULL), 0);
+    tags_of(arr, tags, sizeof(tags));
+    assert_string_equal(tags, "MEMO_SEND_VALIDATED,MEMO_AVAILABLE_TO_RECIPIENT,MESSAGE_READ");
+    json_decref(arr);
+
+    /* another letter's events stay apart */
+    memset(&q, 0, sizeof(q));
+    q.message_uuid = f->uuid[1];
+    q.limit = 100;
+    assert_int_equal(kv_events_query(f->db, &q, &arr, NULL), 0);
+    assert_int_equal(json_array_size(arr), 3);
+    json_decref(arr);
+
+    assert_int_equal(kv_events_verify_letter(f->db, f->uuid[0], &n, &bad, NULL), 0);
+    assert_int_equal(n, 5);
+    expect_chain(f->db, count(f->db, "SELECT COUNT(*) FROM events", NULL));
+}
+
+/* A letter's events are read through the two indexes, never by a scan of the log: the plan of
+ * "message_uuid = ?1 AND seq IN (KV__EVENTS_MSG_SEQS)" names events_letter and events_msg
+ * (EXPLAIN QUERY PLAN on SQLite; EXPLAIN with sequential scans off on PostgreSQL, whose
+ * planner would scan a table this small). */
+static void test_letter_events_plan(void **state)
+{
+    struct fx *f = *state;
+    static const char sql_sq[] =
+        "EXPLAIN QUERY PLAN SELECT seq, hash FROM events WHERE message_uuid = ?1 AND seq IN ("
+        KV__EVENTS_MSG_SEQS("?1") ") ORDER BY seq";
+    static const char sql_pg[] =
+        "EXPLAIN SELECT seq, hash FROM events WHERE message_uuid = ?1 AND seq IN ("
+        KV__EVENTS_MSG_SEQS("?1") ") ORDER BY seq";
+    struct kv_stmt *s = NULL;
+    int pg = kv_test_on_pg(), by_letter = 0, by_msg = 0, scan = 0;
+
+    if (pg)
+        assert_int_equal(kv_db_exec(f->db, "SET enable_seqscan = off", NULL), 0);
+    assert_int_equal(kv_db_prepare(f->db, pg ? sql_pg : sql_sq, &s, NULL), 0);
+    kv_stmt_bind_text(s, 1, f->uuid[0], -1);
+    while (kv_stmt_step(s, NULL) == KV_ROW) {
+        const char *d = kv_stmt_col_text(s, pg ? 0 : 3);
+
+        if (!d)
+            continue;
+        by_letter |= strstr(d, "events_letter") != NULL;
+        by_msg |= strstr(d, "events_msg") != NULL;
+        scan |= strstr(d, pg ? "Seq Scan on events" : "SCAN events") != NULL;
+    }
+    kv_stmt_done(s);
+    if (pg)
+        assert_int_equal(kv_db_exec(f->db, "RESET enable_seqscan", NULL), 0);
+    assert_true(by_letter);
+    assert_true(by_msg);
+    assert_false(scan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +478,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replay_inside_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_batches_same_uuids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats_summed_per_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_letter_events_by_uuid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_letter_events_plan, setup, teardown),
     };
 
     if (kv_memo_global_init(NULL) != 0)
