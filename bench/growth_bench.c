@@ -598,17 +598,19 @@ static void add_chunk(struct ctx *c, const struct seeds *sd, int64_t lo, int64_t
     }
     uuid_sql(c, evid, sizeof(evid), "b3000000", "(l.id * 8 + s.seq % 8)");
     {
+        /* letter_id: the copy's own letter (the seed's events carry the seed's, migration 023) */
         struct override ov[] = {{"seq", seq},
                                 {"event_id", evid},
                                 {"message_uuid", "l.message_uuid"},
-                                {"time_ms", "l.created_ms"}};
+                                {"time_ms", "l.created_ms"},
+                                {"letter_id", "l.id"}};
 
         snprintf(from, sizeof(from),
                  "letters l, events s WHERE s.seq IN (%s) AND s.message_uuid = CASE WHEN "
                  "l.recipient_type = 'CVR' THEN '" SEED_PULL "' ELSE '" SEED_MB "' END AND "
                  "l.id BETWEEN ?3 + 1 AND ?3 + ?2 - ?1 + 1",
                  evin);
-        copy_rows(c, "events", ov, 4, from, lo, hi, before_id, max_seq);
+        copy_rows(c, "events", ov, 5, from, lo, hi, before_id, max_seq);
     }
     /* the recipient queue: letter id, system by number */
     {

@@ -7,8 +7,8 @@
  * An organisation's events: those of its systems, those of letters it sent (as Sender or
  * through one of its systems) or received (recipient CVR), and those with it as subject or
  * actor, including its employees ("employee:<id>@<cvr>"). A search is always bounded by a
- * period (the events_time index); a letter's events are read through events_letter or
- * events_msg (KV__EVENTS_MSG_SEQS). A system of
+ * period (the events_time index); a letter's events are read through events_letter and
+ * events_msg (KV__EVENTS_OF_MSG). A system of
  * another organisation is shown by name, never by id (as system, as actor and in the
  * properties), as the events API does.
  */
@@ -48,13 +48,13 @@ static const char SQL_LETTER_OF_ORG[] =
     " OR (l.recipient_type = 'CVR' AND l.recipient_id = ?2)"
     " OR l.sender_system IN (SELECT id FROM systems WHERE org_cvr = ?2))";
 
+#define LETTER_EVENT_COLS                                                                       \
+    "e.seq, e.event_id, e.time_ms, e.tag, e.message_uuid, e.system_id, e.actor, e.subject,"     \
+    " e.props, e.prev_hash, e.hash, (SELECT CASE WHEN s.org_cvr = ?2 THEN s.id ELSE '' END ||"  \
+    " '|' || s.name FROM systems s WHERE s.id = e.system_id)"
+
 static const char SQL_LETTER_EVENTS[] =
-    "SELECT e.seq, e.event_id, e.time_ms, e.tag, e.message_uuid, e.system_id, e.actor,"
-    " e.subject, e.props, e.prev_hash, e.hash,"
-    " (SELECT CASE WHEN s.org_cvr = ?2 THEN s.id ELSE '' END || '|' || s.name FROM systems s"
-    " WHERE s.id = e.system_id)"
-    " FROM events e WHERE e.message_uuid = ?1 AND e.seq IN (" KV__EVENTS_MSG_SEQS("?1") ")"
-    " ORDER BY e.seq LIMIT ?3";
+    KV__EVENTS_OF_MSG(LETTER_EVENT_COLS, "e", "?1", "") " ORDER BY seq LIMIT ?3";
 
 static const char SQL_SYSTEM[] = "SELECT org_cvr, name FROM systems WHERE id = ?";
 

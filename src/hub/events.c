@@ -58,9 +58,10 @@ static const char SQL_QUERY[] =
     " AND time_ms < ? AND (? IS NULL OR tag = ?) AND (? IS NULL OR system_id = ?)"
     " ORDER BY seq LIMIT ?";
 static const char SQL_QUERY_MSG[] =
-    "SELECT " KV__EVENT_COLS " FROM events WHERE message_uuid = ?1 AND seq IN ("
-    KV__EVENTS_MSG_SEQS("?1") ") AND seq > ?2 AND seq < ?3 AND time_ms >= ?4 AND time_ms < ?5"
-    " AND (?6 IS NULL OR tag = ?7) AND (?8 IS NULL OR system_id = ?9) ORDER BY seq LIMIT ?10";
+    KV__EVENTS_OF_MSG(KV__EVENT_COLS, "", "?1",
+                      " AND seq > ?2 AND seq < ?3 AND time_ms >= ?4 AND time_ms < ?5 AND (?6 IS"
+                      " NULL OR tag = ?7) AND (?8 IS NULL OR system_id = ?9)") " ORDER BY seq"
+    " LIMIT ?10";
 
 #define row kv__event_row
 

@@ -24,6 +24,18 @@ struct kv_stmt;
     "SELECT seq FROM events WHERE letter_id = (SELECT id FROM letters WHERE message_uuid = " P \
     ") UNION ALL SELECT seq FROM events WHERE letter_id IS NULL AND message_uuid = " P
 
+/* The same two paths as a compound statement, for a reader of one letter's events that needs
+ * no other index: "SELECT COLS FROM events E WHERE <through events_letter> AND message_uuid = P
+ * MORE UNION ALL SELECT COLS FROM events E WHERE <through events_msg> MORE", to be followed by
+ * " ORDER BY seq" (and a LIMIT). E is the table's alias ("" or "e"), MORE further terms
+ * (" AND ..." or ""), written into both halves. Each half reads its index in seq order, so
+ * SQLite merges them without a sort (MERGE (UNION ALL)); cheaper than the IN form when the
+ * row is wanted anyway. */
+#define KV__EVENTS_OF_MSG(COLS, E, P, MORE)                                                     \
+    "SELECT " COLS " FROM events " E " WHERE letter_id = (SELECT id FROM letters WHERE"         \
+    " message_uuid = " P ") AND message_uuid = " P MORE " UNION ALL SELECT " COLS " FROM events " \
+    E " WHERE letter_id IS NULL AND message_uuid = " P MORE
+
 /* The columns every event read selects, in this order (read by kv__event_read_row). */
 #define KV__EVENT_COLS                                                                          \
     "seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props, prev_hash,"   \

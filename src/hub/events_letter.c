@@ -20,8 +20,7 @@
 #define ZERO_HASH KV__EVENT_ZERO_HASH
 
 static const char SQL_LETTER_ALL[] =
-    "SELECT " KV__EVENT_COLS " FROM events WHERE message_uuid = ?1 AND seq IN ("
-    KV__EVENTS_MSG_SEQS("?1") ") ORDER BY seq";
+    KV__EVENTS_OF_MSG(KV__EVENT_COLS, "", "?1", "") " ORDER BY seq";
 static const char SQL_BEFORE[] =
     "SELECT seq, pseq, hash FROM events WHERE part = ? AND seq < ? ORDER BY seq DESC LIMIT 1";
 static const char SQL_AFTER[] =
