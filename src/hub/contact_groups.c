@@ -617,7 +617,6 @@ int kv_contact_group_delete(struct kv_db *db, const char *org, const char *actor
                             const char *id, int64_t expect_version, int *out_stale,
                             struct kv_err *err)
 {
-    struct kv_stmt *s = NULL;
     int64_t kids = 0, points = 0;
     int rc;
 
@@ -638,22 +637,37 @@ int kv_contact_group_delete(struct kv_db *db, const char *org, const char *actor
                         "the contact group still has %lld child group(s) and %lld contact "
                         "point(s)",
                         (long long)kids, (long long)points);
-    if (rc == 0)
-        rc = kv__cp_event(db, 0, "DELETED", org, actor, id, err);
+    if (rc < 0) {
+        kv_db_rollback(db);
+        return rc;
+    }
+    return kv__cp_delete_commit(db, 0, org, actor, id, err);
+}
+
+int kv__cp_delete_commit(struct kv_db *db, int is_point, const char *org, const char *actor,
+                         const char *id, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    rc = kv__cp_event(db, is_point, "DELETED", org, actor, id, err);
     if (rc < 0)
-        goto fail;
-    rc = kv_db_prepare(db, "DELETE FROM contact_groups WHERE id = lower(?) AND org_cvr = ?", &s,
-                       err);
+        goto out;
+    /* A point's children go by ON DELETE CASCADE (foreign_keys is on in every connection). */
+    rc = kv_db_prepare(db,
+                       is_point ? "DELETE FROM contact_points WHERE id = lower(?) AND org_cvr = ?"
+                                : "DELETE FROM contact_groups WHERE id = lower(?) AND org_cvr = ?",
+                       &s, err);
     if (rc < 0)
-        goto fail;
+        goto out;
     kv_stmt_bind_text(s, 1, id, -1);
     kv_stmt_bind_text(s, 2, org, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
-    if (rc < 0)
-        goto fail;
+out:
+    if (rc < 0) {
+        kv_db_rollback(db);
+        return rc;
+    }
     return kv_db_commit(db, err);
-fail:
-    kv_db_rollback(db);
-    return rc;
 }

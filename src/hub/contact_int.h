@@ -76,5 +76,10 @@ int kv__cp_is_uuid(const char *s);
  * transaction: 0, KV_ENOTFOUND, or KV_ECONFLICT with *out_stale = 1 (defined in contact_groups.c). */
 int kv__cp_check_version(struct kv_db *db, int is_point, const char *org, const char *id,
                          int64_t expect, int *out_stale, struct kv_err *err);
+/* The end of deleting contact point (is_point 1) or group id of org inside the caller's open
+ * transaction: its DELETED event, the row, the commit; the transaction is rolled back when a
+ * step fails. 0 or the step's error (defined in contact_groups.c). */
+int kv__cp_delete_commit(struct kv_db *db, int is_point, const char *org, const char *actor,
+                         const char *id, struct kv_err *err);
 
 #endif

@@ -860,7 +860,6 @@ int kv_contact_point_delete(struct kv_db *db, const char *org, const char *actor
                             const char *id, int64_t expect_version, int *out_stale,
                             struct kv_err *err)
 {
-    struct kv_stmt *s = NULL;
     int rc;
 
     if (out_stale)
@@ -869,23 +868,9 @@ int kv_contact_point_delete(struct kv_db *db, const char *org, const char *actor
     if (rc < 0)
         return rc;
     rc = kv__cp_check_version(db, 1, org, id, expect_version, out_stale, err);
-    if (rc == 0)
-        rc = kv__cp_event(db, 1, "DELETED", org, actor, id, err);
-    if (rc < 0)
-        goto fail;
-    /* Children go by ON DELETE CASCADE (foreign_keys is on in every connection). */
-    rc = kv_db_prepare(db, "DELETE FROM contact_points WHERE id = lower(?) AND org_cvr = ?", &s,
-                       err);
-    if (rc < 0)
-        goto fail;
-    kv_stmt_bind_text(s, 1, id, -1);
-    kv_stmt_bind_text(s, 2, org, -1);
-    rc = kv_stmt_step(s, err);
-    kv_stmt_done(s);
-    if (rc < 0)
-        goto fail;
-    return kv_db_commit(db, err);
-fail:
-    kv_db_rollback(db);
-    return rc;
+    if (rc < 0) {
+        kv_db_rollback(db);
+        return rc;
+    }
+    return kv__cp_delete_commit(db, 1, org, actor, id, err);
 }
