@@ -375,6 +375,19 @@ def wait_until(pred, timeout=60, what="condition", step=0.1):
         time.sleep(step)
 
 
+def await_continue(s):
+    """Reads, on raw socket s, the interim "100 Continue" the server sends once it has admitted
+    a request that carried "Expect: 100-continue" (the first callback ran: its body budget is
+    taken, its slot counted): from then on the request is certainly in flight, without a
+    sleep that a loaded machine may outlast."""
+    out = b""
+    while b"\r\n\r\n" not in out:
+        chunk = s.recv(1)
+        assert chunk, out
+        out += chunk
+    assert out.startswith(b"HTTP/1.1 100 "), out
+
+
 def read_to_close(s, limit=1 << 26):
     """What arrives on socket s until the peer closes it, or resets it (a server that closes
     with unread bytes from the client resets the connection): the bytes read."""

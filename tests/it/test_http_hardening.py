@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from kuvert_harness import read_to_close, run_cli, wait_until
+from kuvert_harness import await_continue, read_to_close, run_cli, wait_until
 from readside_util import setup_org
 
 SENDER_CVR = "11111111"
@@ -74,19 +74,6 @@ def headers_of(resp):
         k, _, v = line.partition(":")
         out.setdefault(k.strip().lower(), []).append(v.strip())
     return out
-
-
-def await_continue(s):
-    """Reads the interim "100 Continue" the server sends once it has admitted a request that
-    carried "Expect: 100-continue" (the first callback ran: its body budget is reserved, its
-    slot counted): the point after which the request is certainly in flight."""
-    out = b""
-    while b"\r\n\r\n" not in out:
-        chunk = s.recv(1)
-        assert chunk, out
-        out += chunk
-    assert out.startswith(b"HTTP/1.1 100 "), out
-
 
 
 def raw(port, data, timeout=10):

@@ -10,8 +10,9 @@ import time
 import pytest
 import requests
 
-from kuvert_harness import (KuvertServer, assert_error_message, metric, on_postgresql,
-                            parse_metrics, read_to_close, refused_request, run_cli)
+from kuvert_harness import (KuvertServer, assert_error_message, await_continue, metric,
+                            on_postgresql, parse_metrics, read_to_close, refused_request,
+                            run_cli)
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -236,13 +237,7 @@ def test_sigterm_lets_inflight_upload_finish(make_server, model):
     try:
         s.sendall(b"POST /test/clock HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
                   b"Expect: 100-continue\r\n\r\n" % total)
-        # "100 Continue": the server has admitted the request, it is in flight
-        interim = b""
-        while b"\r\n\r\n" not in interim:
-            chunk = s.recv(1)
-            assert chunk, interim
-            interim += chunk
-        assert interim.startswith(b"HTTP/1.1 100 "), interim
+        await_continue(s)  # the server has admitted the request, it is in flight
         s.sendall(b"a" * (total // 2))
         srv.signal(signal.SIGTERM)
         # no new connections once draining (the server closes its listener on its own time)

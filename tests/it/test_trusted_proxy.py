@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from kuvert_harness import KuvertServer, db_connect, wait_until
+from kuvert_harness import KuvertServer, await_continue, db_connect, wait_until
 from readside_util import basic
 
 PROXY = "127.0.0.2"
@@ -192,16 +192,10 @@ def hold(srv, source, client):
                                  source_address=(source, 0))
     s.sendall(("POST /test/clock HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: %s\r\n"
                "Content-Length: 100\r\nExpect: 100-continue\r\n\r\n" % client).encode())
-    # "100 Continue": admitted (a test-clock route, open to all), so counted for its client
-    # before the test goes on
-    interim = b""
-    while b"\r\n\r\n" not in interim:
-        chunk = s.recv(1)
-        assert chunk, interim
-        interim += chunk
-    assert interim.startswith(b"HTTP/1.1 100 "), interim
+    # admitted (a test-clock route, open to all), so counted for its client before the test
+    # goes on
+    await_continue(s)
     return s
-
 
 
 def test_max_conn_per_ip_applies_to_forwarded_clients_not_to_the_proxy(tmp_path):
