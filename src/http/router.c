@@ -69,6 +69,20 @@ static int match(const char *pattern, const char *path, size_t plen, size_t star
     }
 }
 
+/* 0 when pattern cannot match a path whose first segment is seg (seglen bytes): a literal
+ * first segment of the pattern must be exactly seg. Saves match() for most routes (the
+ * router scans every route of every table for each request; the Allow list of a 405 is
+ * gathered in a second scan only when no route takes the method). */
+static int first_segment_may_match(const char *pattern, const char *seg, size_t seglen)
+{
+    if (pattern[0] != '/' || pattern[1] == '{')
+        return 1;
+    if (seglen && pattern[1] != seg[0])
+        return 0;
+    return strncmp(pattern + 1, seg, seglen) == 0 &&
+           (pattern[1 + seglen] == '/' || pattern[1 + seglen] == '\0');
+}
+
 static void allow_add(char *allow, size_t len, const char *method)
 {
     size_t used = strlen(allow);
@@ -87,6 +101,8 @@ int kv__http_route(const struct kv_http_route *const *tables, const char *method
     size_t best_starts[KV_HTTP_MAX_PARAMS] = {0}, best_ends[KV_HTTP_MAX_PARAMS] = {0};
     int best = -1, best_np = 0, path_known = 0, np, score, t, i;
     const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
+    const char *seg = path[0] == '/' ? path + 1 : path;
+    size_t seglen = strcspn(seg, "/");
 
     m->route = NULL;
     m->allow[0] = '\0';
@@ -95,16 +111,14 @@ int kv__http_route(const struct kv_http_route *const *tables, const char *method
         for (r = tables[t]; r->method; r++) {
             if ((r->flags & KV_ROUTE_TEST_ONLY) && !test_clock)
                 continue;
+            if (!first_segment_may_match(r->pattern, seg, seglen))
+                continue;
             score = match(r->pattern, path, plen, starts, ends, &np);
             if (score < 0)
                 continue;
             path_known = 1;
-            if (strcmp(r->method, want) != 0) {
-                allow_add(m->allow, sizeof(m->allow), r->method);
-                if (strcmp(r->method, "GET") == 0)
-                    allow_add(m->allow, sizeof(m->allow), "HEAD");
+            if (strcmp(r->method, want) != 0)
                 continue;
-            }
             if (score > best) {
                 best = score;
                 m->route = r;
@@ -114,6 +128,19 @@ int kv__http_route(const struct kv_http_route *const *tables, const char *method
             }
         }
     }
+    if (!m->route && path_known) /* 405: the methods the path takes (Allow) */
+        for (t = 0; tables[t]; t++) {
+            const struct kv_http_route *r;
+            for (r = tables[t]; r->method; r++) {
+                if ((r->flags & KV_ROUTE_TEST_ONLY) && !test_clock)
+                    continue;
+                if (match(r->pattern, path, plen, starts, ends, &np) < 0)
+                    continue;
+                allow_add(m->allow, sizeof(m->allow), r->method);
+                if (strcmp(r->method, "GET") == 0)
+                    allow_add(m->allow, sizeof(m->allow), "HEAD");
+            }
+        }
     for (i = 0; i < KV_HTTP_MAX_PARAMS; i++)
         params[i] = NULL;
     if (m->route) {

@@ -19,8 +19,8 @@
  * Deadlines: every connection is tracked (socket context) with the time by which its current
  * phase must end: headers (header_timeout from accept or from the previous response) and body
  * (body_timeout from the headers). A reaper thread shuts down a connection past its deadline
- * (shutdown(2), so libmicrohttpd sees EOF and closes it in its own thread). Handler time has
- * no deadline. libmicrohttpd's own idle timeout (conn_timeout) and per-address limit
+ * (shutdown(2), so libmicrohttpd sees EOF and closes it in its own thread); on the same tick
+ * it writes out the buffered access-log lines (util/log.h). Handler time has no deadline. libmicrohttpd's own idle timeout (conn_timeout) and per-address limit
  * (max_per_ip) apply too.
  *
  * Threading models (conf http_model):
@@ -324,6 +324,7 @@ static void *reaper_main(void *arg)
         }
         if (n)
             kv_log(KV_LOG_WARN, "closed %d connection(s) past the header or body deadline", n);
+        kv_log_access_flush(); /* the access log lags by at most one tick (util/log.h) */
     }
     pthread_mutex_unlock(&srv->mu);
     return NULL;
@@ -1047,6 +1048,7 @@ static void server_free(struct kv_http_server *srv)
         return;
     if (srv->d)
         MHD_stop_daemon(srv->d);
+    kv_log_access_flush();
     if (srv->reaper_started) {
         pthread_mutex_lock(&srv->mu);
         srv->stop = 1;

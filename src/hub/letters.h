@@ -35,6 +35,7 @@
 
 #include <jansson.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/problem.h"
 
@@ -151,6 +152,10 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **letters, size_t 
 /* The Receipt JSON {transmissionId, messageUUID, messageId, errorCode, errorMessage,
  * timeStamp, receiptStatus} of a stored or replayed letter. Returns owned json_t. */
 json_t *kv_letter_receipt_json(const struct kv_letter *l);
+/* The same Receipt as compact JSON text, byte for byte what json_dumps(JSON_COMPACT |
+ * JSON_PRESERVE_ORDER) makes of kv_letter_receipt_json, appended to out without building a
+ * jansson object (the send answer: docs/send-api.md "Cost per letter"). 0 or KV_ETOOBIG. */
+int kv_letter_receipt_text(const struct kv_letter *l, struct kv_buf *out);
 
 /* Whole pipeline for letter l (kv_letter_init'ed; l->sha256 may be filled already by the
  * caller, so the body is not hashed twice): prepare, then the writer (hub->writer, else a

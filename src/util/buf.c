@@ -119,3 +119,52 @@ char *kv_buf_detach(struct kv_buf *b, size_t *out_len)
     b->cap = 0;
     return p;
 }
+
+int kv_buf_json_str(struct kv_buf *b, const char *s)
+{
+    const char *run;
+    char esc[8];
+    int rc;
+
+    if (!s)
+        return kv_buf_puts(b, "null");
+    rc = kv_buf_append(b, "\"", 1);
+    while (rc == 0 && *s) {
+        unsigned char c;
+
+        for (run = s; *s && (unsigned char)*s >= 0x20 && *s != '"' && *s != '\\'; s++)
+            ;
+        if (s > run)
+            rc = kv_buf_append(b, run, (size_t)(s - run));
+        if (rc < 0 || !*s)
+            break;
+        c = (unsigned char)*s++;
+        switch (c) {
+        case '"':
+            rc = kv_buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            rc = kv_buf_append(b, "\\\\", 2);
+            break;
+        case '\b':
+            rc = kv_buf_append(b, "\\b", 2);
+            break;
+        case '\f':
+            rc = kv_buf_append(b, "\\f", 2);
+            break;
+        case '\n':
+            rc = kv_buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            rc = kv_buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            rc = kv_buf_append(b, "\\t", 2);
+            break;
+        default:
+            snprintf(esc, sizeof(esc), "\\u%04X", c);
+            rc = kv_buf_append(b, esc, 6);
+        }
+    }
+    return rc == 0 ? kv_buf_append(b, "\"", 1) : rc;
+}

@@ -25,6 +25,10 @@ int kv_buf_reserve(struct kv_buf *b, size_t n);
 int kv_buf_append(struct kv_buf *b, const void *data, size_t len);
 int kv_buf_puts(struct kv_buf *b, const char *s);
 int kv_buf_printf(struct kv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s (UTF-8) as a JSON string literal, escaped as jansson's encoder escapes it without
+ * flags: '"' and backslash, then \b \f \n \r \t, other bytes below 0x20 as \u00XX;
+ * everything else as it is. NULL appends null. */
+int kv_buf_json_str(struct kv_buf *b, const char *s);
 /* Returns the owned contents (free with free()) and re-initialises b empty. */
 char *kv_buf_detach(struct kv_buf *b, size_t *out_len);
 

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT
  *
- * log.c: formatting and writing log lines (see log.h).
+ * log.c: formatting and writing log lines (see log.h). Lines other than the access log are
+ * written at once (stderr is unbuffered: one write(2) each). Access-log lines go to a
+ * process-wide buffer written out by kv_log_access_flush (the HTTP server calls it on its
+ * 200 ms deadline tick and when it stops), when the buffer is full, and before any other
+ * line, so the order of lines in the log stays the order they were made in.
  */
 #include "util/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +17,27 @@
 #include "util/err.h"
 
 int kv_log_threshold = KV_LOG_INFO;
+
+#define ACCESS_BUF 65536 /* bytes of access-log lines held before they are written */
+
+static pthread_mutex_t access_mu = PTHREAD_MUTEX_INITIALIZER;
+static char access_buf[ACCESS_BUF]; /* buffered access-log lines (guarded by access_mu) */
+static size_t access_len;           /* bytes in access_buf (guarded by access_mu) */
+
+/* Writes the buffered access-log lines. Caller holds access_mu. */
+static void access_write(void)
+{
+    if (access_len)
+        fwrite(access_buf, 1, access_len, stderr);
+    access_len = 0;
+}
+
+void kv_log_access_flush(void)
+{
+    pthread_mutex_lock(&access_mu);
+    access_write();
+    pthread_mutex_unlock(&access_mu);
+}
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -50,25 +76,42 @@ static const char *module_of(const char *file, int *len)
     return base;
 }
 
-__attribute__((format(printf, 4, 0)))
-static void emit(int level, const char *module, int modlen, const char *fmt, va_list ap)
+/* Formats one line into line (size 2048); returns its length with the newline, or 0. */
+__attribute__((format(printf, 5, 0)))
+static size_t format_line(char *line, int level, const char *module, int modlen,
+                          const char *fmt, va_list ap)
 {
-    char line[2048];
+    const size_t cap = 2048;
     char ts[96];
     int n, m;
 
     stamp(ts, sizeof(ts));
-    n = snprintf(line, sizeof(line), "%s %s %.*s ", ts, level_names[level & 3], modlen, module);
-    if (n < 0 || (size_t)n >= sizeof(line))
-        return;
-    m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    n = snprintf(line, cap, "%s %s %.*s ", ts, level_names[level & 3], modlen, module);
+    if (n < 0 || (size_t)n >= cap)
+        return 0;
+    m = vsnprintf(line + n, cap - (size_t)n - 1, fmt, ap);
     if (m < 0)
-        return;
+        return 0;
     n += m;
-    if ((size_t)n >= sizeof(line) - 1)
-        n = (int)sizeof(line) - 2; /* truncated */
+    if ((size_t)n >= cap - 1)
+        n = (int)cap - 2; /* truncated */
     line[n++] = '\n';
-    fwrite(line, 1, (size_t)n, stderr);
+    return (size_t)n;
+}
+
+/* Writes a line other than the access log: the access lines made before it go first. */
+__attribute__((format(printf, 4, 0)))
+static void emit(int level, const char *module, int modlen, const char *fmt, va_list ap)
+{
+    char line[2048];
+    size_t n = format_line(line, level, module, modlen, fmt, ap);
+
+    if (!n)
+        return;
+    pthread_mutex_lock(&access_mu);
+    access_write();
+    fwrite(line, 1, n, stderr);
+    pthread_mutex_unlock(&access_mu);
 }
 
 void kv__log_write(int level, const char *file, const char *fmt, ...)
@@ -82,14 +125,25 @@ void kv__log_write(int level, const char *file, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Buffers one access-log line (written at once when the buffer cannot take it). */
 static void emit_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void emit_access(const char *fmt, ...)
 {
+    char line[2048];
     va_list ap;
+    size_t n;
 
     va_start(ap, fmt);
-    emit(KV_LOG_INFO, "access", 6, fmt, ap);
+    n = format_line(line, KV_LOG_INFO, "access", 6, fmt, ap);
     va_end(ap);
+    if (!n)
+        return;
+    pthread_mutex_lock(&access_mu);
+    if (access_len + n > sizeof(access_buf))
+        access_write();
+    memcpy(access_buf + access_len, line, n);
+    access_len += n;
+    pthread_mutex_unlock(&access_mu);
 }
 
 void kv_log_access(const char *request_id, const char *method, const char *path, int status,

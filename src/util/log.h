@@ -6,7 +6,13 @@
  * (UTC time, level, module = the source file's base name, message). The HTTP access log is a
  * separate call (kv_log_access) with module "access", also at level info.
  *
- * Threading: safe from any thread; each line is written with one fwrite under stdio's lock.
+ * Access-log lines are buffered (up to 64 KiB) and written together by kv_log_access_flush,
+ * when the buffer is full, or before any other line (which keeps the log in order): one
+ * write(2) per many requests instead of one per request. The HTTP server flushes every
+ * 200 ms and when it stops, so a process that dies abruptly (SIGKILL, a crash) loses at most
+ * the access lines of its last 200 ms (and at most 64 KiB); every other line is written at once.
+ *
+ * Threading: safe from any thread; lines are written with one fwrite each under a mutex.
  * Never log secrets or letter bodies above debug level.
  */
 #ifndef KV_UTIL_LOG_H
@@ -37,8 +43,10 @@ void kv__log_write(int level, const char *file, const char *fmt, ...)
     } while (0)
 
 /* One access-log line: "<id> <method> <path> <status> <bytes>B <ms>ms". path is logged
- * without the query string. */
+ * without the query string. Buffered (see above). */
 void kv_log_access(const char *request_id, const char *method, const char *path, int status,
                    uint64_t bytes, double ms);
+/* Writes the buffered access-log lines now. */
+void kv_log_access_flush(void);
 
 #endif

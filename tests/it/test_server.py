@@ -51,6 +51,7 @@ def test_request_id_header_unique_and_logged(server):
     assert len(set(ids)) == 5
     r = server.get("/no/such/thing")
     rid = r.headers["X-Request-Id"]
+    # access lines are buffered and written every 200 ms (util/log.h): poll, generously
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if re.search(r" access %s GET /no/such/thing 404 \d+B " % re.escape(rid), server.log()):
@@ -58,6 +59,21 @@ def test_request_id_header_unique_and_logged(server):
         time.sleep(0.05)
     else:
         pytest.fail("no access-log line for %s in\n%s" % (rid, server.log()[-2000:]))
+
+
+def test_access_log_complete_and_in_order_after_stop(make_server):
+    """Buffered access lines are all written when the server stops, before its last line
+    (a line of another kind writes the buffered access lines first)."""
+    srv = make_server()
+    with requests.Session() as s:
+        ids = [s.get("http://127.0.0.1:%d/healthz" % srv.port, timeout=30).headers["X-Request-Id"]
+               for _ in range(300)]
+    srv.stop()
+    log = srv.log()
+    for rid in ids:
+        assert re.search(r" access %s GET /healthz 200 \d+B " % re.escape(rid), log), rid
+    last_access = max(log.index(" access %s " % rid) for rid in ids)
+    assert last_access < log.rindex(" stopped"), log[-3000:]
 
 
 # ---- routing errors ----

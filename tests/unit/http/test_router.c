@@ -2,8 +2,9 @@
  *
  * test_router.c: unit tests of the HTTP router (src/http/router.c): literal and {param}
  * segments, optional trailing slashes, literal-beats-parameter precedence, 404 vs 405 with the
- * Allow list, HEAD routed as GET, and test-only routes hidden without the test clock, over
- * route tables of its own.
+ * Allow list, HEAD routed as GET, test-only routes hidden without the test clock, and first
+ * segments that are a prefix of another (the router skips routes by their first segment),
+ * over route tables of its own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -149,6 +150,52 @@ static void test_test_only(void **state)
     assert_string_equal(r.m.allow, "POST");
 }
 
+static const struct kv_http_route table_c[] = {
+    {"GET", "/", h, "root", 0, "public"},
+    {"GET", "/ab", h, "ab", 0, "public"},
+    {"GET", "/abc/d", h, "abc_d", 0, "public"},
+    {"GET", "/{slug}/x", h, "slug_x", 0, "public"},
+    {NULL, NULL, NULL, NULL, 0, NULL},
+};
+
+/* The route name for GET path over table_c, or NULL (rc in *rc). */
+static const char *route_c(const char *path, int *rc)
+{
+    static const struct kv_http_route *const tc[] = {table_c, NULL};
+    struct kv__http_match m;
+    const char *params[KV_HTTP_MAX_PARAMS];
+    char copy[64];
+
+    assert_true(strlen(path) < sizeof(copy));
+    memcpy(copy, path, strlen(path) + 1);
+    *rc = kv__http_route(tc, "GET", path, 0, copy, params, &m);
+    return m.route ? m.route->name : NULL;
+}
+
+static void test_first_segment(void **state)
+{
+    static const char *const found[][2] = {
+        {"/", "root"},         {"/ab", "ab"},         {"/ab/", "ab"},
+        {"/abc/d", "abc_d"},   {"/abc/d/", "abc_d"},  {"/ab/x", "slug_x"},
+        {"/abc/x", "slug_x"},  {"/q/x/", "slug_x"},
+    };
+    static const char *const missing[] = {"/a", "/abc", "/abcd/d", "/ab/d", "/x", "", "x"};
+    size_t i;
+    int rc;
+
+    (void)state;
+    for (i = 0; i < sizeof(found) / sizeof(found[0]); i++) {
+        const char *name = route_c(found[i][0], &rc);
+        assert_int_equal(rc, 0);
+        assert_non_null(name);
+        assert_string_equal(name, found[i][1]);
+    }
+    for (i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
+        assert_null(route_c(missing[i], &rc));
+        assert_int_equal(rc, KV_ENOTFOUND);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_not_found),
         cmocka_unit_test(test_method_not_allowed),
         cmocka_unit_test(test_test_only),
+        cmocka_unit_test(test_first_segment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
