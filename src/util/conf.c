@@ -71,7 +71,8 @@ static const struct kv_conf_entry table[] = {
     {"log_level", KV_CONF_ENUM, "info", OFF(log_level), 0, 0, "error|warn|info|debug",
      "KUVERT_LOG_LEVEL", NULL, 0, "least severe level logged to stderr"},
     {"access_log", KV_CONF_BOOL, "true", OFF(access_log), 0, 0, NULL, "KUVERT_ACCESS_LOG", NULL,
-     0, "one log line per HTTP request (at level info)"},
+     0, "one log line per HTTP request (at level info; buffered, written at least every 200 ms: "
+        "docs/http.md)"},
     {"test_clock", KV_CONF_BOOL, "false", OFF(test_clock), 0, 0, NULL, "KUVERT_TEST_CLOCK",
      "--test-clock", 0, "serve POST /test/clock (tests only; never in production)"},
     {"smtp", KV_CONF_STRING, "", OFF(smtp), 0, 0, NULL, "KUVERT_SMTP", "--smtp", 1,
