@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
  * mailbox.c (api): the mailbox read API for portals and apps (docs/mailbox-api.md).
- *   GET  /api/mailbox/messages?cursor=&folder=&unread=&limit=   the caller's letters, newest first
+ *   GET  /api/mailbox/messages?cursor=&folder=&unread=&limit=&text=   the caller's letters,
+ *                                                             newest first (text: search)
  *   GET  /api/mailbox/messages/{uuid}                           one letter: header, documents, actions
  *   GET  /api/mailbox/messages/{uuid}/files/{n}                 file n's decoded bytes
  *   POST /api/mailbox/messages/{uuid}/read                      204; event MESSAGE_READ the first time
@@ -52,6 +53,12 @@ static int list(struct kv_http_req *req, struct kv_http_resp *resp)
     q.cursor = kv_http_req_query(req, "cursor");
     if (q.cursor && !q.cursor[0])
         q.cursor = NULL;
+    q.text = kv_http_req_query(req, "text");
+    if (q.text && !kv_mbox_text_ok(q.text)) {
+        kv__read_bad_param(resp, "text", q.text,
+                           "text must be UTF-8 without control characters, at most 200 bytes");
+        goto out;
+    }
     rc = kv_mbox_list(db, &owner, &q, &out, &err);
     if (rc == KV_EINVAL)
         kv__read_bad_param(resp, "cursor", q.cursor, err.msg);

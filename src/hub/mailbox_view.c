@@ -7,6 +7,7 @@
  * sorted by creation). See mailbox_view.h.
  */
 #include "hub/mailbox_view.h"
+#include "hub/mailbox_view_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -348,6 +349,121 @@ static int all_folders_rows(struct kv_db *db, const struct kv_mbox_owner *owner,
     return 0;
 }
 
+int kv__mbox_list_open(struct kv_db *db, const struct kv_mbox_owner *owner,
+                       const struct kv_mbox_query *q, int has_cursor, int64_t ck, int64_t cid,
+                       int64_t limit, struct kv_stmt **out, struct kv_err *err)
+{
+    char like[2 * KV_MBOX_TEXT_MAX + 3];
+    struct kv_stmt *s = NULL;
+    int rc;
+    int sent = q->folder && strcmp(q->folder, KV_MBOX_FOLDER_SENT) == 0;
+
+    *out = NULL;
+    like_pattern(q->text, like);
+    if (q->folder && !sent) {
+        int64_t k = has_cursor ? ck : INT64_MAX, id = has_cursor ? cid : INT64_MAX;
+
+        /* (key, id) < (to, 0) is key < to: ids are positive */
+        if (q->to_ms && (k > q->to_ms || (k == q->to_ms && id > 0))) {
+            k = q->to_ms;
+            id = 0;
+        }
+        rc = kv_db_prepare(db,
+                           owner->narrowed ? (q->flagged ? SQL_LIST_FOLDER_FLAGGED_N
+                                                         : SQL_LIST_FOLDER_N)
+                                           : (q->flagged ? SQL_LIST_FOLDER_FLAGGED
+                                                         : SQL_LIST_FOLDER),
+                           &s, err);
+        if (rc < 0)
+            return rc;
+        kv_stmt_bind_text(s, 1, owner->type, -1);
+        kv_stmt_bind_text(s, 2, owner->id, -1);
+        kv_stmt_bind_text(s, 3, q->folder, -1);
+        kv_stmt_bind_int64(s, 4, q->unread);
+        kv_stmt_bind_int64(s, 5, q->unread);
+        kv_stmt_bind_int64(s, 6, q->unread);
+        kv_stmt_bind_int64(s, 7, k);
+        kv_stmt_bind_int64(s, 8, k);
+        kv_stmt_bind_int64(s, 9, id);
+        kv_stmt_bind_text(s, 10, q->text ? q->text : "", -1);
+        kv_stmt_bind_text(s, 11, like, -1);
+        kv_stmt_bind_text(s, 12, like, -1);
+        kv_stmt_bind_int64(s, 13, q->from_ms);
+        kv_stmt_bind_int64(s, owner->narrowed ? kv_mbox_bind_points(s, 14, owner) : 14, limit);
+        *out = s;
+        return 0;
+    }
+    rc = kv_db_prepare(db,
+                       sent ? SQL_LIST_SENT
+                            : owner->narrowed ? SQL_LIST_RECEIVED_N : SQL_LIST_RECEIVED,
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, owner->type, -1);
+    kv_stmt_bind_text(s, 2, owner->id, -1);
+    kv_stmt_bind_int64(s, 3, q->folder ? 1 : 0);
+    kv_stmt_bind_text(s, 4, q->folder ? q->folder : "", -1);
+    kv_stmt_bind_int64(s, 5, q->unread);
+    kv_stmt_bind_int64(s, 6, q->unread);
+    kv_stmt_bind_int64(s, 7, q->unread);
+    kv_stmt_bind_int64(s, 8, has_cursor ? 1 : 0);
+    kv_stmt_bind_int64(s, 9, ck);
+    kv_stmt_bind_int64(s, 10, ck);
+    kv_stmt_bind_int64(s, 11, cid);
+    kv_stmt_bind_text(s, 12, q->text ? q->text : "", -1);
+    kv_stmt_bind_text(s, 13, like, -1);
+    kv_stmt_bind_text(s, 14, like, -1);
+    kv_stmt_bind_int64(s, 15, q->flagged ? 1 : 0);
+    kv_stmt_bind_int64(s, 16, q->from_ms);
+    kv_stmt_bind_int64(s, 17, q->to_ms ? q->to_ms : INT64_MAX);
+    kv_stmt_bind_int64(s, !sent && owner->narrowed ? kv_mbox_bind_points(s, 18, owner) : 18,
+                       limit);
+    *out = s;
+    return 0;
+}
+
+json_t *kv__mbox_item(struct kv_stmt *s, int sent)
+{
+    json_t *it = json_object(), *snd = json_object();
+
+    json_object_set_new(it, "messageUUID", str_or_null(kv_stmt_col_text(s, 0)));
+    json_object_set_new(it, "label", str_or_null(kv_stmt_col_text(s, 1)));
+    json_object_set_new(snd, "id", str_or_null(kv_stmt_col_text(s, 2)));
+    json_object_set_new(snd, "label", str_or_null(kv_stmt_col_text(s, 3)));
+    json_object_set_new(it, "sender", snd);
+    json_object_set_new(it, "createdAt", time_or_null(kv_stmt_col_int64(s, 4)));
+    json_object_set_new(it, "availableAt", time_or_null(kv_stmt_col_int64(s, 5)));
+    json_object_set_new(it, "read", json_boolean(!kv_stmt_col_is_null(s, 6)));
+    json_object_set_new(it, "readAt", kv_stmt_col_is_null(s, 6)
+                                          ? json_null()
+                                          : time_or_null(kv_stmt_col_int64(s, 6)));
+    json_object_set_new(it, "folder", str_or_null(kv_stmt_col_text(s, 7)));
+    json_object_set_new(it, "size", json_integer(kv_stmt_col_int64(s, 8)));
+    json_object_set_new(it, "flag", json_boolean(kv_stmt_col_int64(s, 10) != 0));
+    if (sent) {
+        json_t *rcp = json_object();
+        json_object_set_new(rcp, "id", str_or_null(kv_stmt_col_text(s, 11)));
+        json_object_set_new(rcp, "label", str_or_null(kv_stmt_col_text(s, 12)));
+        json_object_set_new(it, "recipient", rcp);
+    }
+    return it;
+}
+
+json_t *kv__mbox_page(json_t *items, int more, int64_t k, int64_t id)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "items", items);
+    if (more) {
+        char c[33];
+        cursor_make(k, id, c);
+        json_object_set_new(o, "nextCursor", json_string(c));
+    } else {
+        json_object_set_new(o, "nextCursor", json_null());
+    }
+    return o;
+}
+
 int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
                  const struct kv_mbox_query *q, json_t **out, struct kv_err *err)
 {
@@ -365,10 +481,14 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
         return kv_err_set(err, KV_EINVAL, "limit must be between 1 and %d", KV_MBOX_LIST_MAX);
     if (q->cursor && cursor_parse(q->cursor, &ck, &cid) < 0)
         return kv_err_set(err, KV_EINVAL, "malformed cursor");
-    if (q->text && strlen(q->text) > KV_MBOX_TEXT_MAX)
-        return kv_err_set(err, KV_EINVAL, "search text longer than %d bytes", KV_MBOX_TEXT_MAX);
+    if (q->text && !kv_mbox_text_ok(q->text))
+        return kv_err_set(err, KV_EINVAL,
+                          "search text must be UTF-8 without control characters, at most %d "
+                          "bytes", KV_MBOX_TEXT_MAX);
     if (q->from_ms < 0 || q->to_ms < 0 || (q->to_ms && q->to_ms <= q->from_ms))
         return kv_err_set(err, KV_EINVAL, "the date range is empty");
+    if (q->text && q->text[0] && !sent) /* received letters by text: the index */
+        return kv__mbox_search(db, owner, q, q->cursor != NULL, ck, cid, out, err);
     like_pattern(q->text, like);
     if (q->folder && !sent) {
         rc = folder_rows(db, owner, q, q->folder, ck, cid, like, &r, err);

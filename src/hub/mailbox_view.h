@@ -75,7 +75,9 @@ struct kv_mbox_query {
     const char *cursor; /* from a previous page's nextCursor, or NULL for the first page */
     int limit;          /* 1..KV_MBOX_LIST_MAX */
     const char *text;   /* only letters whose title or sender (sent: recipient) contains this
-                           text, case-insensitive for ASCII; NULL or "" for all */
+                           text (kv_mbox_text_ok); received letters: case-insensitive for
+                           ASCII and Latin-1 (æøå), through the index of migration 017
+                           (mailbox_search.c); sent: for ASCII. NULL or "" for all */
     int flagged;        /* 1: only flagged letters (read through the partial index
                            letters_mailbox_flagged, migration 050); 0: all */
     int64_t from_ms;    /* only letters received (sort key) at or after this instant; 0 = any */
@@ -83,9 +85,15 @@ struct kv_mbox_query {
                            index range of letters_mailbox_page, keyset paging unchanged */
 };
 
+/* 1 when text may be searched: valid UTF-8, no control characters, at most
+ * KV_MBOX_TEXT_MAX bytes; kv_mbox_list answers KV_EINVAL for any other. */
+int kv_mbox_text_ok(const char *text);
+
 /* Lists owner's visible letters into *out = {items: [...], nextCursor: "..." | null} (owned,
  * json_decref). Items: {messageUUID, label, sender{id, label}, createdAt, availableAt, read,
- * readAt, folder, size, flag}. KV_EINVAL for a malformed cursor or limit. */
+ * readAt, folder, size, flag}. KV_EINVAL for a malformed cursor, limit or text. With a text,
+ * a page of received letters may hold fewer than limit letters (even none) and still have a
+ * nextCursor: it read its bound of letters (mailbox_search.c); paging on finds the rest. */
 int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
                  const struct kv_mbox_query *q, json_t **out, struct kv_err *err);
 

@@ -750,6 +750,11 @@ const char *kv_store_backend(const struct kv_store *st)
     return st->ops->name;
 }
 
+enum kv_text_index kv_store_text_index(const struct kv_store *st)
+{
+    return st->ops->text_index;
+}
+
 int kv_store_schema_version(struct kv_store *st, int *out, struct kv_err *err)
 {
     struct kv_db *db = NULL;

@@ -41,6 +41,15 @@ int kv_store_open(const char *dir, struct kv_store **out, struct kv_err *err);
 void kv_store_close(struct kv_store *st);
 /* Name of the backend: "sqlite" or "postgresql". Borrowed, static. */
 const char *kv_store_backend(const struct kv_store *st);
+/* The kind of text-search index the backend's migrations build over the letters' titles and
+ * senders (migration 017; docs/store.md "Text search"), for domain code that writes one query
+ * per kind: KV_TEXT_FTS5 (SQLite): the FTS5 trigram table letters_search, columns label and
+ * sender, rowid = mailbox id * KV_TEXT_MAILBOX_SPAN + letters.id, so one mailbox's letters are
+ * one rowid range; KV_TEXT_GIN (PostgreSQL): a GIN index over kv_search_tokens(mailbox_id,
+ * label, sender_label), the "<mailbox id>|<trigram>" tokens as an array, matched with `@>`. */
+#define KV_TEXT_MAILBOX_SPAN 68719476736LL /* 2^36: letters.id stays below it */
+enum kv_text_index { KV_TEXT_FTS5 = 0, KV_TEXT_GIN = 1 };
+enum kv_text_index kv_store_text_index(const struct kv_store *st);
 /* Highest applied migration number. */
 int kv_store_schema_version(struct kv_store *st, int *out, struct kv_err *err);
 

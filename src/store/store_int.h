@@ -27,6 +27,9 @@ struct kv_store_ops {
     int sequences;
     /* Appended to a SELECT by kv_db_prepare_for_update ("" as for skip_locked). */
     const char *for_update;
+    /* The kind of the letters' text-search index its migrations build (store.h
+     * kv_store_text_index). */
+    enum kv_text_index text_index;
     /* Begins a read-only transaction whose reads all see one snapshot. */
     const char *begin_snapshot;
     int (*open)(struct kv_store *st, const char *where, struct kv_err *err);

@@ -1007,6 +1007,7 @@ const struct kv_store_ops kv__store_pg_ops = {
     .sequence_horizon = pg_sequence_horizon,
     .begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     .sequences = 1,
+    .text_index = KV_TEXT_GIN,
     .open = pg_open,
     .close = pg_close,
     .conn_open = pg_conn_open,

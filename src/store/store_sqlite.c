@@ -490,6 +490,7 @@ const struct kv_store_ops kv__store_sqlite_ops = {
     .for_update = "",
     .begin_snapshot = "BEGIN",
     .sequences = 0,
+    .text_index = KV_TEXT_FTS5,
     .open = sq_open,
     .close = sq_close,
     .conn_open = sq_conn_open,
