@@ -473,8 +473,15 @@ int kv__post_folder(struct kv_http_req *req, struct kv_http_resp *resp)
     kv_html(h, "<button class=\"button button-secondary\" type=\"submit\">%m</button></form>\n",
             N_("Search"));
     if (json_array_size(json_object_get(list, "items")) == 0) {
-        kv_html(h, "<p>%m</p>\n",
-                filtered ? N_("No letters match the search.") : N_("There are no letters here."));
+        /* a search page ends after a bounded number of letters read (mailbox_view.h): none
+         * of those matched, but later pages may */
+        if (filtered && json_is_string(json_object_get(list, "nextCursor")))
+            kv_html(h, "<p>%m</p>\n",
+                    N_("None of the letters searched so far match. The search goes on at "
+                       "\"Next page\"."));
+        else
+            kv_html(h, "<p>%m</p>\n", filtered ? N_("No letters match the search.")
+                                               : N_("There are no letters here."));
     } else {
         kv_html(h, "<div class=\"table--responsive-scroll\"><table class=\"table table--zebra\">"
                    "<caption>");
