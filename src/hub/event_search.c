@@ -116,6 +116,7 @@ static const struct {
 #define P_OWNER 300       /* ?300: ownerOrActor or NULL */
 #define P_ANY 301         /* ?301: 1 when an any= filter applies */
 #define P_UNTIL 302       /* ?302: snapshot bound (seq <= ?302) */
+#define P_SELF 303        /* ?303: "cvr:" and the caller's CVR (its own mailbox's events) */
 #define P_TERM 310        /* ?310..?319: the any= terms */
 #define P_TERM_ALT 320    /* ?320..?329: a bare CPR/CVR term as "cpr:"/"cvr:" */
 #define P_TERM_LIKE 330   /* ?330..?339: LIKE patterns of the terms over props */
@@ -199,6 +200,17 @@ static void cat_params(char *b, int from, int to)
         cat(b, "%s?%d", i == from ? "" : ", ", i);
 }
 
+/* What a mailbox's owner does with a letter (moves, deletes, forwards and to whom, flags,
+ * folders, drafts, a helper's reading): the letter's sender learns none of it through the
+ * events API, only the owner itself when it is the calling organisation (subject
+ * "cvr:<caller>"). MESSAGE_READ and MESSAGE_LEGALLY_NOTIFIED stay visible to the sender: they
+ * are its evidence that the letter reached the recipient (docs/events-api.md). */
+#define MAILBOX_PRIVATE                                                                        \
+    "'MESSAGE_FORWARDED_TO_AUTHORITY', 'MESSAGE_FORWARDED_TO_EMAIL',"                          \
+    " 'MESSAGE_FORWARDED_TO_TRUSTED', 'MESSAGE_MOVED', 'MESSAGE_DELETED', 'FLAG_CHANGED',"     \
+    " 'MAILBOX_READ_BY_PARTY_REPRESENTATIVE', 'FOLDER_CREATED', 'FOLDER_UPDATED',"             \
+    " 'FOLDER_MOVED', 'FOLDER_DELETED', 'DRAFT_SAVED', 'DRAFT_DELETED', 'DRAFT_SENT'"
+
 /* The search statements, built once (the store caches statements by the address of their
  * text, so the text must live as long as the process): [count][by letter][tag UNKNOWN]
  * [by system][sorted]. A system scope is the plain term system_id = ?2 (not folded into an
@@ -233,13 +245,14 @@ static void sql_build(char *b, int count, int msg, int unknown, int sys, int sor
              " AND (?3 IS NULL OR subject = ?3 OR actor = ?3) AND %s > ?4"
              " AND (?5 = 0 OR time_ms >= ?5) AND (?6 = 0 OR time_ms < ?6)"
              " AND (?%d IS NULL OR subject = ?%d OR actor = ?%d) AND %s <= ?%d"
+             " AND (tag NOT IN (" MAILBOX_PRIVATE ") OR subject = ?%d)"
              " AND (?7 = 0 OR tag IN (",
              count ? "COUNT(*)"
                    : "seq, event_id, time_ms, tag, message_uuid, system_id, actor,"
                      " subject, props, hash",
              msg ? "message_uuid = ?1 AND seq IN (" KV__EVENTS_MSG_SEQS("?1") ") AND" : "",
              sys ? "system_id = ?2" : "?2 IS NULL", seq,
-             P_OWNER, P_OWNER, P_OWNER, seq, P_UNTIL);
+             P_OWNER, P_OWNER, P_OWNER, seq, P_UNTIL, P_SELF);
     cat_params(b, 8, 8 + TAG_SLOTS);
     cat(b, ")");
     if (unknown) {
@@ -312,6 +325,7 @@ static void sql_init(void)
 struct any_binds {
     char alt[KV_EVENT_ANY_MAX][16];
     char like[KV_EVENT_ANY_MAX][2 * KV_EVENT_ANY_LEN + 8];
+    char self[32];
 };
 
 /* "%\"term\"%" for LIKE over the stored properties' JSON text, with \ escaping of % _ \;
@@ -354,6 +368,9 @@ static void bind_filters(struct kv_stmt *s, const struct kv_event_search *q, con
     kv_stmt_bind_text(s, P_OWNER, q->owner_actor, -1);
     kv_stmt_bind_int64(s, P_ANY, q->n_any > 0 ? 1 : 0);
     kv_stmt_bind_int64(s, P_UNTIL, until);
+    snprintf(ab->self, sizeof(ab->self), "cvr:%.16s",
+             q->caller_cvr ? q->caller_cvr : "");
+    kv_stmt_bind_text(s, P_SELF, ab->self, -1);
     for (k = 0, n = 0; k < q->n_any && k < KV_EVENT_ANY_MAX; k++) {
         const char *t = q->any[k];
         size_t len = strlen(t);

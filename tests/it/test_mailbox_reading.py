@@ -629,3 +629,32 @@ def test_authority_mailbox_narrowed_to_a_contact_group(post):
     # the activity log: only the reads of the group's letters
     assert reads_in_log(kirsten) == 2
     assert reads_in_log(carl) >= 4
+
+
+def test_sender_does_not_see_what_the_recipient_does_with_its_letter(post):
+    """The events API shows a letter's sender that the letter was read (MESSAGE_READ, its
+    evidence), never what the citizen did with it: forwarded to whom (a third person's CPR,
+    an e-mail address), moved, flagged (docs/events-api.md). Neither by messageUUID nor by
+    the sender system's own log."""
+    org = setup_org(post, "29189993", "Afsenderstyrelsen")
+    u = send(post, org, JENS, "Brev der videresendes")
+    jens = Browser(post, JENS)
+    assert jens.get("/post/brev/" + u).status_code == 200          # MESSAGE_READ
+    for data in ({"til": "person", "modtager": METTE, "kommentar": "Til dig"},
+                 {"til": "email", "email": "bror@example.dk"}):
+        data["csrf"] = csrf_of(jens.get("/post/brev/%s/videresend" % u).text)
+        r = jens.post("/post/brev/%s/videresend" % u, data)
+        assert r.status_code == 303, (data, r.status_code, r.text[:300])
+    assert form(jens, "/post/mapper", {"navn": "Privat", "under": "0"}).status_code == 303
+    assert len(events(post, "MESSAGE_FORWARDED_TO_TRUSTED", u)) == 1
+    assert len(events(post, "MESSAGE_FORWARDED_TO_EMAIL", u)) == 1
+    for params in ({"messageUUID": u, "size": 1000}, {"size": 1000},
+                   {"senderOrRecipientSystem": org["system"], "size": 1000},
+                   {"any": METTE, "size": 1000}, {"senderOrRecipient": JENS, "size": 1000}):
+        r = post.get("/apis/v1/events/", params=params, headers=org["auth"])
+        assert r.status_code == 200, (params, r.text[:300])
+        tags = [e["eventTag"] for e in r.json()["events"]]
+        assert not [t for t in tags if t.startswith("MESSAGE_FORWARDED")], (params, tags)
+        assert METTE not in r.text and "bror@example.dk" not in r.text, params
+        if "messageUUID" in params:
+            assert "MESSAGE_READ" in tags, tags
