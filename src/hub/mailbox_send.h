@@ -118,8 +118,11 @@ int kv_mbox_send_new(struct kv_hub *hub, const struct kv_mbox_owner *owner,
  * answer for a number without a mailbox, a closed and an exempt one) or KV_EINVAL (a malformed
  * number, RECIPIENT_INVALID; owner's own mailbox, RECIPIENT_IS_SENDER). No contact point,
  * so no point limits: the MeMo's own size limit applies. The letter is delivered to the
- * recipient's mailbox by the store like any letter to a CPR or CVR (MEMO_AVAILABLE_TO_RECIPIENT;
- * a CVR that is an authority with a recipient system gets it there) and is in owner's "sent". */
+ * recipient's mailbox by the store like any letter to a CPR or CVR (MEMO_AVAILABLE_TO_RECIPIENT)
+ * and is in owner's "sent". It goes to the CVR's mailbox even when that CVR is an authority
+ * with a recipient system (the letter is marked for the mailbox, kv_letter.to_mailbox, so the
+ * store does not route it there; an authority is reached through a contact point,
+ * kv_mbox_send_new). */
 int kv_mbox_send_person(struct kv_hub *hub, const struct kv_mbox_owner *owner,
                         const char *recipient_type, const char *recipient_id,
                         const struct kv_mbox_draft *d, struct kv_mbox_sent *out,
