@@ -229,6 +229,11 @@ int kv__post_forward_send(struct kv_http_req *req, struct kv_http_resp *resp)
         kv_web_error(&pp.ctx, 400);
         goto out;
     }
+    if (rc == KV_EINVAL) { /* the comment (not UTF-8): the form's fault, not the server's */
+        page(&pp, &l, 400,
+             kv_i18n_get(pp.ctx.lang, N_("The letter could not be forwarded.")), NULL);
+        goto out;
+    }
     if (rc < 0) {
         kv_log(KV_LOG_ERROR, "%s: not forwarded: %s", req->request_id, err.msg);
         kv_web_error(&pp.ctx, 500);

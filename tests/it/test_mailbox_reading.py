@@ -658,3 +658,18 @@ def test_sender_does_not_see_what_the_recipient_does_with_its_letter(post):
         assert METTE not in r.text and "bror@example.dk" not in r.text, params
         if "messageUUID" in params:
             assert "MESSAGE_READ" in tags, tags
+
+
+def test_forward_comment_not_utf8_is_400(post):
+    """A comment that is not UTF-8 is the form's fault: 400 with the form, never 500, and
+    nothing is forwarded."""
+    org = setup_org(post, "29189994", "Kommentarstyrelsen")
+    u = send(post, org, JENS, "Brev med kommentar")
+    jens = Browser(post, JENS)
+    csrf = csrf_of(jens.get("/post/brev/%s/videresend" % u).text)
+    body = "csrf=%s&til=person&modtager=%s&kommentar=%%FF%%FE" % (csrf, METTE)
+    r = jens.post("/post/brev/%s/videresend" % u, body.encode(),
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400, (r.status_code, r.text[:300])
+    assert 'name="modtager"' in r.text                     # the form again
+    assert events(post, "MESSAGE_FORWARDED_TO_TRUSTED", u) == []
