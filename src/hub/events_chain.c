@@ -321,8 +321,33 @@ static int read_heads(struct kv_db *db, struct kv_event_chain_report *rep, struc
     return 0;
 }
 
+/* The seq of the event deleted between lo and hi (exclusive), both of one partition: the
+ * first seq between them that no partition holds. Events of other partitions stand between
+ * them, so lo + 1 is only a guess; a sequence may also have skipped values (a rolled-back
+ * append), so this is the first absent one. At most PROBE_MAX probes, then lo + 1. */
+#define PROBE_MAX 4096
+static int64_t missing_seq(struct kv_db *db, int64_t lo, int64_t hi)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_err e;
+    int64_t c;
+
+    for (c = lo + 1; c < hi && c <= lo + PROBE_MAX; c++) {
+        int r;
+
+        if (kv_db_prepare(db, "SELECT 1 FROM events WHERE seq = ?", &s, &e) < 0)
+            break;
+        kv_stmt_bind_int64(s, 1, c);
+        r = kv_stmt_step(s, &e);
+        kv_stmt_done(s);
+        if (r != KV_ROW)
+            return r < 0 ? lo + 1 : c;
+    }
+    return lo + 1;
+}
+
 /* Checks one event r (stored hash `stored`) against its partition's state. */
-static int check_event(struct kv_event_chain_report *rep, struct part_state *ps,
+static int check_event(struct kv_db *db, struct kv_event_chain_report *rep, struct part_state *ps,
                        const struct kv__event_row *r, const char *stored, struct kv_err *err)
 {
     char hash[KV_SHA256_HEX_LEN + 1];
@@ -351,18 +376,20 @@ static int check_event(struct kv_event_chain_report *rep, struct part_state *ps,
                       "event chain broken at seq %" PRId64 ": an event of the single chain "
                       "before partitions stands in partition %" PRId64 " (moved)",
                       r->seq, r->part);
+    if (pos > p->pseq + 1) {
+        int64_t gone = missing_seq(db, p->last_seq, r->seq);
+
+        return broken(rep, gone, r->part, err,
+                      "event chain broken at seq %" PRId64 ": event missing (deleted): "
+                      "partition %" PRId64 " goes from position %" PRId64 " (seq %" PRId64
+                      ") to %" PRId64 " (seq %" PRId64 ")",
+                      gone, r->part, p->pseq, p->last_seq, pos, r->seq);
+    }
     if (pos != p->pseq + 1)
-        return pos > p->pseq + 1
-                   ? broken(rep, p->last_seq + 1, r->part, err,
-                            "event chain broken at seq %" PRId64 ": event missing (deleted): "
-                            "partition %" PRId64 " goes from position %" PRId64
-                            " (seq %" PRId64 ") to %" PRId64 " (seq %" PRId64 ")",
-                            p->last_seq + 1, r->part, p->pseq, p->last_seq, pos, r->seq)
-                   : broken(rep, r->seq, r->part, err,
-                            "event chain broken at seq %" PRId64 ": sequence out of order: "
-                            "position %" PRId64 " of partition %" PRId64
-                            " after position %" PRId64,
-                            r->seq, pos, r->part, p->pseq);
+        return broken(rep, r->seq, r->part, err,
+                      "event chain broken at seq %" PRId64 ": sequence out of order: "
+                      "position %" PRId64 " of partition %" PRId64 " after position %" PRId64,
+                      r->seq, pos, r->part, p->pseq);
     if (!r->prev_hash || strcmp(r->prev_hash, p->prev) != 0)
         return broken(rep, r->seq, r->part, err,
                       "event chain broken at seq %" PRId64
@@ -423,7 +450,7 @@ int kv_events_verify_chains(struct kv_db *db, struct kv_event_chain_report *rep,
             kv__event_read_row(s, &r);
             got++;
             after = r.seq;
-            rc = check_event(rep, ps, &r, kv_stmt_col_text(s, 10), err);
+            rc = check_event(db, rep, ps, &r, kv_stmt_col_text(s, 10), err);
             if (rc < 0)
                 goto out;
         }

@@ -466,6 +466,38 @@ static void test_partition_middle_deleted(void **state)
     free(rep);
 }
 
+/* The first event of a partition deleted, and one whose partition's previous event lies
+ * several seqs back (others' events between): the verdict names the deleted seq itself, not
+ * the seq after the partition's last (seq 1 before: the failed CI of 6c9a652). */
+static void test_partition_first_deleted_named(void **state)
+{
+    struct fx *f = *state;
+    struct kv_event_chain_report *rep = calloc(1, sizeof(*rep));
+
+    spread(f, rep);
+    exec_seq(f, "DELETE FROM events WHERE seq = ?", 9); /* partition R: 9, 10 */
+    expect_chain_broken(f, 9, "missing (deleted)");
+    free(rep);
+}
+
+static void test_partition_gap_deleted_named(void **state)
+{
+    struct fx *f = *state;
+    struct kv_event_chain_report *rep = calloc(1, sizeof(*rep));
+    struct kv_event ev = {"MESSAGE_READ", LETTER_B, "sys-1", "hub", NULL, NULL, 0};
+
+    spread(f, rep);
+    /* one more in P (seq 12 after 11): then P's seq 11 follows its seq 5, with Q and R between */
+    assert_int_equal(kv_db_begin(f->db, NULL), 0);
+    assert_int_equal(kv_events_append(f->db, &ev, NULL), 0);
+    assert_int_equal(kv_db_commit(f->db, NULL), 0);
+    assert_int_equal(col_at(f, "SELECT part FROM events WHERE seq = ?", 12),
+                     col_at(f, "SELECT part FROM events WHERE seq = ?", 11));
+    exec_seq(f, "DELETE FROM events WHERE seq = ?", 11);
+    expect_chain_broken(f, 11, "missing (deleted)");
+    free(rep);
+}
+
 /* The tail of one partition cut: its head row names the gone event; with the head row moved
  * back as well, the checkpoint written before names it; and a checkpoint edited breaks their
  * own chain. */
@@ -735,6 +767,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_partitions_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partition_row_moved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partition_rows_reordered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partition_first_deleted_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partition_gap_deleted_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partition_middle_deleted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partition_tail_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers_use_other_partitions, setup,
