@@ -9,10 +9,12 @@
  * chunked, a NUL in a header value, a decoded NUL in the target); routing (404/405/OPTIONS);
  * the gate; the body bounds (413 from Content-Length, 503 when the global body budget is
  * spent). Each refusal is answered before any body byte is read, with "Connection: close"
- * (libmicrohttpd cannot tell where an unread body ends). Body chunks are then appended to a
- * buffer bounded by max_body; a chunked body that outgrows it (or the budget) is dropped,
- * drained for at most DISCARD_MAX more bytes and answered 413/503 (or, if the client keeps
- * sending, the connection is closed: libmicrohttpd 0.9.75 cannot answer mid-upload). The
+ * (libmicrohttpd cannot tell where an unread body ends), and the connection is then closed
+ * lingering (linger_close), so the client's unread bytes do not reset the answer away. Body
+ * chunks are then appended to a buffer bounded by max_body; a chunked body that outgrows it
+ * (or the budget) is dropped, drained for at most DISCARD_MAX more bytes and answered 413/503
+ * (or, if the client keeps sending, the connection is closed: libmicrohttpd 0.9.75 cannot
+ * answer mid-upload). The
  * final call runs the handler and queues its response; the completion callback records
  * metrics and the access-log line, frees the principal and gives back the budget.
  *
@@ -35,6 +37,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -58,6 +61,12 @@
 
 #define DISCARD_MAX ((uint64_t)1 << 20)     /* bytes drained past max_body before closing */
 #define REAPER_TICK_MS 200                  /* how often deadlines are checked */
+/* Lingering close (RFC 9112 9.6) of a connection refused with its body unread: at most this
+ * long in all, this long without a byte, and this many bytes read and dropped. */
+#define LINGER_TOTAL_MS 30000
+#define LINGER_IDLE_MS 10000
+#define LINGER_MAX_BYTES ((uint64_t)64 << 20)
+#define LINGER_SLICE_MS 200                 /* how often a lingering close looks for stop */
 
 /* One TCP connection (libmicrohttpd socket context), on the server's list while open. */
 struct track {
@@ -76,6 +85,7 @@ struct kv_http_server {
     unsigned port;               /* bound port */
     atomic_int inflight;         /* requests between first callback and completion */
     atomic_int closing;          /* 1 after quiesce: responses carry Connection: close */
+    atomic_int stopping;         /* 1 once the server stops: lingering closes end */
     atomic_ullong next_id;       /* request id counter */
     atomic_ullong body_used;     /* bytes of body_memory reserved by requests in flight */
     char id_prefix[16];          /* random per-process prefix of request ids */
@@ -105,6 +115,7 @@ struct reqctx {
     int too_big;                 /* body exceeded max_body while reading */
     int over_budget;             /* body exceeded the budget while reading */
     int refused;                 /* pending holds the refusal, sent once the body is drained */
+    int linger;                  /* answered with Connection: close, the body maybe unread */
     struct kv_http_resp pending; /* refusal of a small body, answered after draining it */
     uint64_t discarded;          /* bytes dropped after too_big / over_budget */
 };
@@ -408,8 +419,52 @@ static enum MHD_Result send_resp(struct kv_http_server *srv, struct MHD_Connecti
     if (ret == MHD_YES) {
         ctx->status = resp->status;
         ctx->bytes = len;
+        ctx->linger = close_conn;
     }
     return ret;
+}
+
+/* Lingering close (RFC 9112 9.6). A request refused from its head is answered with
+ * "Connection: close" while its client may still be sending the body; closing a socket with
+ * unread input makes the kernel send a reset, and a reset reaching the client before it read
+ * the answer destroys the answer. So, once the answer is sent: shut the write side (the
+ * client reads the answer and then end of stream), read and drop what the client still
+ * sends until it closes, is silent for LINGER_IDLE_MS, LINGER_TOTAL_MS have passed,
+ * LINGER_MAX_BYTES were dropped, or the server stops; the caller closes the socket after.
+ * Called in the connection's own thread (thread per connection only: it blocks). */
+static void linger_close(struct kv_http_server *srv, MHD_socket fd)
+{
+    char buf[16384];
+    uint64_t dropped = 0;
+    int64_t start = now_ms(), idle_since = start, now;
+    struct pollfd p;
+    ssize_t n;
+    int rc;
+
+    if (fd == MHD_INVALID_SOCKET || shutdown(fd, SHUT_WR) < 0)
+        return;
+    while (!atomic_load(&srv->stopping) && dropped < LINGER_MAX_BYTES) {
+        now = now_ms();
+        if (now - start >= LINGER_TOTAL_MS || now - idle_since >= LINGER_IDLE_MS)
+            break;
+        p.fd = fd;
+        p.events = POLLIN;
+        p.revents = 0;
+        rc = poll(&p, 1, LINGER_SLICE_MS);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc < 0)
+            break;
+        if (rc == 0)
+            continue;
+        n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+            continue;
+        if (n <= 0)
+            break; /* end of stream (or the client reset): nothing more to wait for */
+        dropped += (uint64_t)n;
+        idle_since = now_ms();
+    }
 }
 
 /* Answers a refused request. A request without a body is answered at once. A small declared
@@ -867,6 +922,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct kv_http_server *srv = cls;
     struct reqctx *ctx = *con_cls;
+    int linger;
     double s;
 
     if (!ctx || ctx == (void *)&srv->nul_target) {
@@ -896,13 +952,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             pthread_mutex_unlock(&srv->mu);
         }
     }
+    /* Sent in full with Connection: close (libmicrohttpd closes the connection after this
+     * callback): the client may still be sending the body no one read. */
+    linger = ctx->linger && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && srv->per_connection;
     free(ctx->path);
     free(ctx->path_copy);
     free(ctx);
     *con_cls = NULL;
     /* A kept-alive connection now waits for its next request's headers. */
-    set_deadline(srv, conn, srv->cfg.header_timeout_ms);
+    set_deadline(srv, conn, linger ? 0 : srv->cfg.header_timeout_ms);
     atomic_fetch_sub(&srv->inflight, 1);
+    if (linger) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        linger_close(srv, ci ? ci->connect_fd : MHD_INVALID_SOCKET);
+    }
 }
 
 /* Marks a request whose raw target (before libmicrohttpd decodes it) holds "%00": decoded,
@@ -927,14 +991,15 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 #define MHD_ERROR_ANSWER "Error processing request (HTTP response code is "
 
 /* libmicrohttpd 0.9.75 answers a request it cannot frame itself (a Content-Length that is
- * not a number or too large, headers too big) without calling kuvert, and writes that
- * answer's status line and headers twice. It logs the refusal first, from the connection's
- * own thread and before anything is written: kuvert then writes the one answer itself (an
- * NgDP ErrorMessage with Connection: close) and shuts the socket for writing, so
+ * not a number or too large, headers or a target too big) without calling kuvert, and writes
+ * that answer's status line and headers twice. It logs the refusal first, from the
+ * connection's own thread and before anything is written: kuvert then writes the one answer
+ * itself (an NgDP ErrorMessage with Connection: close) and closes the connection lingering
+ * (linger_close: the client may still be sending the rest of its head or its body), so
  * libmicrohttpd's copy fails to send and it closes the connection. Thread per connection
  * only (in the pool model a thread interleaves connections: the doubled answer remains). */
-static void answer_framing_error(struct MHD_Connection *conn, unsigned status,
-                                 const char *mhd_text)
+static void answer_framing_error(struct kv_http_server *srv, struct MHD_Connection *conn,
+                                 unsigned status, const char *mhd_text)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -944,12 +1009,16 @@ static void answer_framing_error(struct MHD_Connection *conn, unsigned status,
     size_t off = 0, hl;
     int n;
 
-    /* Only what arrives with complete headers (a bad Content-Length, no Host): a request
-     * whose headers are too big is still being sent, and answering it early would reset. */
-    if (!ci || ci->connect_fd == MHD_INVALID_SOCKET || (status != 400 && status != 413))
+    if (!ci || ci->connect_fd == MHD_INVALID_SOCKET ||
+        (status != 400 && status != 413 && status != 414 && status != 431))
         return;
     kv__http_resp_init(&resp);
-    if (status == 413)
+    if (status == 431)
+        kv_http_resp_error(&resp, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE",
+                           "the request's header fields are too large", NULL);
+    else if (status == 414)
+        kv_http_resp_error(&resp, 414, "URI_TOO_LONG", "the request target is too long", NULL);
+    else if (status == 413)
         kv_http_resp_error(&resp, 413, "PAYLOAD_TOO_LARGE", "Content-Length is too large",
                            NULL);
     else if (status == 400 && mhd_text && strstr(mhd_text, "Content-Length"))
@@ -978,8 +1047,8 @@ static void answer_framing_error(struct MHD_Connection *conn, unsigned status,
             break; /* a client that does not read gets a cut answer, never two */
         off += (size_t)w;
     }
-    (void)shutdown(ci->connect_fd, SHUT_WR);
     kv__http_resp_release(&resp);
+    linger_close(srv, ci->connect_fd);
 }
 
 __attribute__((format(printf, 2, 0)))
@@ -997,7 +1066,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
         va_copy(cp, ap);
         status = va_arg(cp, unsigned);
-        answer_framing_error(tl_conn, status, va_arg(cp, const char *));
+        answer_framing_error(srv, tl_conn, status, va_arg(cp, const char *));
         va_end(cp);
     }
     vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -1046,6 +1115,7 @@ static void server_free(struct kv_http_server *srv)
 {
     if (!srv)
         return;
+    atomic_store(&srv->stopping, 1); /* lingering closes end within LINGER_SLICE_MS */
     if (srv->d)
         MHD_stop_daemon(srv->d);
     kv_log_access_flush();
@@ -1079,6 +1149,7 @@ int kv_http_server_start(const struct kv_http_config *cfg, struct kv_http_server
     srv->cfg = *cfg;
     atomic_init(&srv->inflight, 0);
     atomic_init(&srv->closing, 0);
+    atomic_init(&srv->stopping, 0);
     atomic_init(&srv->next_id, 0);
     atomic_init(&srv->body_used, 0);
     pthread_mutex_init(&srv->mu, NULL);

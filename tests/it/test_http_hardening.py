@@ -180,6 +180,58 @@ def test_body_budget_answers_503_before_reading(make_server, tmp_path):
         s.close()
 
 
+# ---- lingering close (RFC 9112 9.6) ----
+
+def send_all_then_read(port, data):
+    """Sends data in full, then reads to the end of the stream. A reset on either side fails
+    the test: a server that closes with the client's bytes unread resets the connection, and
+    the reset can destroy an answer the client has not read yet."""
+    s = connect(port, timeout=120)
+    try:
+        s.sendall(data)
+        out = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return out
+            out += chunk
+    finally:
+        s.close()
+
+
+BIG = 8 * 1024 * 1024  # over DISCARD_MAX (1 MiB): never drained as a small refused body
+
+
+@pytest.mark.parametrize("case", ["413", "401", "431"])
+def test_refusal_from_the_head_is_read_while_the_client_still_sends(make_server, case):
+    """A request refused from its head alone (a declared body over max_body, no credentials,
+    a header block over the limit) is answered with Connection: close without reading the
+    body; the server then shuts its side and drops what the client still sends until the
+    client closes (lingering close), so a client that sends its whole request before reading
+    gets no reset and reads the one answer. Before, the server closed with the rest unread:
+    the client's send met a reset, which could take the answer with it."""
+    srv = make_server(args=["--set", "max_body=1000000"])
+    sender = setup_org(srv, SENDER_CVR)
+    head = b"POST /apis/v1/memos/?messageUUID=5f0c8ad2-0e0f-4f5e-9d6e-5e6f1c1d2a3b HTTP/1.1\r\n"
+    head += b"Host: x\r\nContent-Type: application/xml\r\n"
+    if case != "401":
+        head += b"Authorization: " + sender["auth"]["Authorization"].encode() + b"\r\n"
+    if case == "431":
+        head += b"X-Long: " + b"a" * 200000 + b"\r\n"
+        body = b"<" * 1000
+    else:
+        body = b"<" * BIG
+    data = head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+    out = send_all_then_read(srv.port, data)
+    assert out.count(b"HTTP/1.1 ") == 1, out[:600]
+    assert status_of(out) == int(case), out[:600]
+    assert b"Connection: close" in out.partition(b"\r\n\r\n")[0]
+    err = json.loads(out.partition(b"\r\n\r\n")[2])
+    assert err["code"] == {"413": "PAYLOAD_TOO_LARGE", "401": "UNAUTHORIZED",
+                           "431": "REQUEST_HEADER_FIELDS_TOO_LARGE"}[case], err
+    assert srv.get("/healthz").status_code == 200
+
+
 # ---- framing ----
 
 def test_two_content_lengths_refused(server):
