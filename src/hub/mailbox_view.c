@@ -252,14 +252,15 @@ static int rows_read(struct kv_stmt *s, int sent, struct list_rows *r, struct kv
     return rc < 0 ? rc : 0;
 }
 
-/* Up to q->limit + 1 letters of one received folder from the cursor (ck, cid) on, read in the
- * order of its page index (SQL_LIST_FOLDER), appended to r. */
-static int folder_rows(struct kv_db *db, const struct kv_mbox_owner *owner,
-                       const struct kv_mbox_query *q, const char *folder, int64_t ck,
-                       int64_t cid, const char *like, struct list_rows *r, struct kv_err *err)
+/* Prepares and binds the page index query of one received folder (SQL_LIST_FOLDER*) from the
+ * cursor (ck, cid) when has_cursor, at most limit rows; like is q->text's LIKE pattern. */
+static int folder_open(struct kv_db *db, const struct kv_mbox_owner *owner,
+                       const struct kv_mbox_query *q, const char *folder, int has_cursor,
+                       int64_t ck, int64_t cid, const char *like, int64_t limit,
+                       struct kv_stmt **out, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    int64_t k = q->cursor ? ck : INT64_MAX, id = q->cursor ? cid : INT64_MAX;
+    int64_t k = has_cursor ? ck : INT64_MAX, id = has_cursor ? cid : INT64_MAX;
     int rc;
 
     /* (key, id) < (to, 0) is key < to: ids are positive */
@@ -288,8 +289,64 @@ static int folder_rows(struct kv_db *db, const struct kv_mbox_owner *owner,
     kv_stmt_bind_text(s, 11, like, -1);
     kv_stmt_bind_text(s, 12, like, -1);
     kv_stmt_bind_int64(s, 13, q->from_ms);
-    kv_stmt_bind_int64(s, owner->narrowed ? kv_mbox_bind_points(s, 14, owner) : 14,
-                       (int64_t)q->limit + 1);
+    kv_stmt_bind_int64(s, owner->narrowed ? kv_mbox_bind_points(s, 14, owner) : 14, limit);
+    *out = s;
+    return 0;
+}
+
+/* Prepares and binds the list over all received folders (SQL_LIST_RECEIVED*) or of the sent
+ * letters (sent) from the cursor (ck, cid) when has_cursor, at most limit rows; like is
+ * q->text's LIKE pattern. */
+static int list_open(struct kv_db *db, const struct kv_mbox_owner *owner,
+                     const struct kv_mbox_query *q, int sent, int has_cursor, int64_t ck,
+                     int64_t cid, const char *like, int64_t limit, struct kv_stmt **out,
+                     struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    rc = kv_db_prepare(db,
+                       sent ? SQL_LIST_SENT
+                            : owner->narrowed ? SQL_LIST_RECEIVED_N : SQL_LIST_RECEIVED,
+                       &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, owner->type, -1);
+    kv_stmt_bind_text(s, 2, owner->id, -1);
+    kv_stmt_bind_int64(s, 3, q->folder ? 1 : 0);
+    kv_stmt_bind_text(s, 4, q->folder ? q->folder : "", -1);
+    kv_stmt_bind_int64(s, 5, q->unread);
+    kv_stmt_bind_int64(s, 6, q->unread);
+    kv_stmt_bind_int64(s, 7, q->unread);
+    kv_stmt_bind_int64(s, 8, has_cursor ? 1 : 0);
+    kv_stmt_bind_int64(s, 9, ck);
+    kv_stmt_bind_int64(s, 10, ck);
+    kv_stmt_bind_int64(s, 11, cid);
+    kv_stmt_bind_text(s, 12, q->text ? q->text : "", -1);
+    kv_stmt_bind_text(s, 13, like, -1);
+    kv_stmt_bind_text(s, 14, like, -1);
+    kv_stmt_bind_int64(s, 15, q->flagged ? 1 : 0);
+    kv_stmt_bind_int64(s, 16, q->from_ms);
+    kv_stmt_bind_int64(s, 17, q->to_ms ? q->to_ms : INT64_MAX);
+    kv_stmt_bind_int64(s, !sent && owner->narrowed ? kv_mbox_bind_points(s, 18, owner) : 18,
+                       limit);
+    *out = s;
+    return 0;
+}
+
+/* Up to q->limit + 1 letters of one received folder from the cursor (ck, cid) on, read in the
+ * order of its page index (SQL_LIST_FOLDER), appended to r. */
+static int folder_rows(struct kv_db *db, const struct kv_mbox_owner *owner,
+                       const struct kv_mbox_query *q, const char *folder, int64_t ck,
+                       int64_t cid, const char *like, struct list_rows *r, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    rc = folder_open(db, owner, q, folder, q->cursor != NULL, ck, cid, like,
+                     (int64_t)q->limit + 1, &s, err);
+    if (rc < 0)
+        return rc;
     return rows_read(s, 0, r, err);
 }
 
@@ -354,72 +411,14 @@ int kv__mbox_list_open(struct kv_db *db, const struct kv_mbox_owner *owner,
                        int64_t limit, struct kv_stmt **out, struct kv_err *err)
 {
     char like[2 * KV_MBOX_TEXT_MAX + 3];
-    struct kv_stmt *s = NULL;
-    int rc;
     int sent = q->folder && strcmp(q->folder, KV_MBOX_FOLDER_SENT) == 0;
 
     *out = NULL;
     like_pattern(q->text, like);
-    if (q->folder && !sent) {
-        int64_t k = has_cursor ? ck : INT64_MAX, id = has_cursor ? cid : INT64_MAX;
-
-        /* (key, id) < (to, 0) is key < to: ids are positive */
-        if (q->to_ms && (k > q->to_ms || (k == q->to_ms && id > 0))) {
-            k = q->to_ms;
-            id = 0;
-        }
-        rc = kv_db_prepare(db,
-                           owner->narrowed ? (q->flagged ? SQL_LIST_FOLDER_FLAGGED_N
-                                                         : SQL_LIST_FOLDER_N)
-                                           : (q->flagged ? SQL_LIST_FOLDER_FLAGGED
-                                                         : SQL_LIST_FOLDER),
-                           &s, err);
-        if (rc < 0)
-            return rc;
-        kv_stmt_bind_text(s, 1, owner->type, -1);
-        kv_stmt_bind_text(s, 2, owner->id, -1);
-        kv_stmt_bind_text(s, 3, q->folder, -1);
-        kv_stmt_bind_int64(s, 4, q->unread);
-        kv_stmt_bind_int64(s, 5, q->unread);
-        kv_stmt_bind_int64(s, 6, q->unread);
-        kv_stmt_bind_int64(s, 7, k);
-        kv_stmt_bind_int64(s, 8, k);
-        kv_stmt_bind_int64(s, 9, id);
-        kv_stmt_bind_text(s, 10, q->text ? q->text : "", -1);
-        kv_stmt_bind_text(s, 11, like, -1);
-        kv_stmt_bind_text(s, 12, like, -1);
-        kv_stmt_bind_int64(s, 13, q->from_ms);
-        kv_stmt_bind_int64(s, owner->narrowed ? kv_mbox_bind_points(s, 14, owner) : 14, limit);
-        *out = s;
-        return 0;
-    }
-    rc = kv_db_prepare(db,
-                       sent ? SQL_LIST_SENT
-                            : owner->narrowed ? SQL_LIST_RECEIVED_N : SQL_LIST_RECEIVED,
-                       &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_text(s, 1, owner->type, -1);
-    kv_stmt_bind_text(s, 2, owner->id, -1);
-    kv_stmt_bind_int64(s, 3, q->folder ? 1 : 0);
-    kv_stmt_bind_text(s, 4, q->folder ? q->folder : "", -1);
-    kv_stmt_bind_int64(s, 5, q->unread);
-    kv_stmt_bind_int64(s, 6, q->unread);
-    kv_stmt_bind_int64(s, 7, q->unread);
-    kv_stmt_bind_int64(s, 8, has_cursor ? 1 : 0);
-    kv_stmt_bind_int64(s, 9, ck);
-    kv_stmt_bind_int64(s, 10, ck);
-    kv_stmt_bind_int64(s, 11, cid);
-    kv_stmt_bind_text(s, 12, q->text ? q->text : "", -1);
-    kv_stmt_bind_text(s, 13, like, -1);
-    kv_stmt_bind_text(s, 14, like, -1);
-    kv_stmt_bind_int64(s, 15, q->flagged ? 1 : 0);
-    kv_stmt_bind_int64(s, 16, q->from_ms);
-    kv_stmt_bind_int64(s, 17, q->to_ms ? q->to_ms : INT64_MAX);
-    kv_stmt_bind_int64(s, !sent && owner->narrowed ? kv_mbox_bind_points(s, 18, owner) : 18,
-                       limit);
-    *out = s;
-    return 0;
+    if (q->folder && !sent)
+        return folder_open(db, owner, q, q->folder, has_cursor, ck, cid, like, limit, out,
+                           err);
+    return list_open(db, owner, q, sent, has_cursor, ck, cid, like, limit, out, err);
 }
 
 json_t *kv__mbox_item(struct kv_stmt *s, int sent)
@@ -473,7 +472,7 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
     json_t *items = NULL, *o;
     int64_t ck = 0, cid = 0;
     size_t i;
-    int rc;
+    int rc, more;
     int sent = q->folder && strcmp(q->folder, KV_MBOX_FOLDER_SENT) == 0;
 
     *out = NULL;
@@ -502,31 +501,10 @@ int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
         rc = 0;
         goto page;
     }
-    rc = kv_db_prepare(db,
-                       sent ? SQL_LIST_SENT
-                            : owner->narrowed ? SQL_LIST_RECEIVED_N : SQL_LIST_RECEIVED,
-                       &s, err);
+    rc = list_open(db, owner, q, sent, q->cursor != NULL, ck, cid, like,
+                   (int64_t)q->limit + 1, &s, err);
     if (rc < 0)
         return rc;
-    kv_stmt_bind_text(s, 1, owner->type, -1);
-    kv_stmt_bind_text(s, 2, owner->id, -1);
-    kv_stmt_bind_int64(s, 3, q->folder ? 1 : 0);
-    kv_stmt_bind_text(s, 4, q->folder ? q->folder : "", -1);
-    kv_stmt_bind_int64(s, 5, q->unread);
-    kv_stmt_bind_int64(s, 6, q->unread);
-    kv_stmt_bind_int64(s, 7, q->unread);
-    kv_stmt_bind_int64(s, 8, q->cursor ? 1 : 0);
-    kv_stmt_bind_int64(s, 9, ck);
-    kv_stmt_bind_int64(s, 10, ck);
-    kv_stmt_bind_int64(s, 11, cid);
-    kv_stmt_bind_text(s, 12, q->text ? q->text : "", -1);
-    kv_stmt_bind_text(s, 13, like, -1);
-    kv_stmt_bind_text(s, 14, like, -1);
-    kv_stmt_bind_int64(s, 15, q->flagged ? 1 : 0);
-    kv_stmt_bind_int64(s, 16, q->from_ms);
-    kv_stmt_bind_int64(s, 17, q->to_ms ? q->to_ms : INT64_MAX);
-    kv_stmt_bind_int64(s, !sent && owner->narrowed ? kv_mbox_bind_points(s, 18, owner) : 18,
-                       (int64_t)q->limit + 1);
     rc = rows_read(s, sent, &r, err);
 page:
     if (rc < 0) {
@@ -536,15 +514,9 @@ page:
     items = json_array();
     for (i = 0; i < r.n && i < (size_t)q->limit; i++)
         json_array_append(items, r.v[i].item);
-    o = json_object();
-    json_object_set_new(o, "items", items);
-    if (r.n > (size_t)q->limit) {
-        char c[33];
-        cursor_make(r.v[q->limit - 1].k, r.v[q->limit - 1].id, c);
-        json_object_set_new(o, "nextCursor", json_string(c));
-    } else {
-        json_object_set_new(o, "nextCursor", json_null());
-    }
+    more = r.n > (size_t)q->limit;
+    o = kv__mbox_page(items, more, more ? r.v[q->limit - 1].k : 0,
+                      more ? r.v[q->limit - 1].id : 0);
     rows_free(&r);
     *out = o;
     return 0;
