@@ -60,6 +60,15 @@ static struct kv_device *add(struct list *l)
     return d;
 }
 
+/* d's name: the one the device gave, else one made from its User-Agent ua. */
+static void name_or_ua(struct kv_device *d, const char *name, const char *ua)
+{
+    if (name && *name)
+        kv_str_copy(d->name, sizeof(d->name), name);
+    else
+        kv_device_name_from_ua(ua, d->name, sizeof(d->name));
+}
+
 static int sessions(struct kv_db *db, const struct kv_device_person *p, const char *current,
                     int64_t now, struct list *l, struct kv_err *err)
 {
@@ -80,10 +89,7 @@ static int sessions(struct kv_db *db, const struct kv_device_person *p, const ch
 
         snprintf(d->key, sizeof(d->key), "s%.*s", HASH_KEY, sha);
         kv_str_copy(d->kind, sizeof(d->kind), "web");
-        if (name && *name)
-            kv_str_copy(d->name, sizeof(d->name), name);
-        else
-            kv_device_name_from_ua(kv_stmt_col_text(s, 2), d->name, sizeof(d->name));
+        name_or_ua(d, name, kv_stmt_col_text(s, 2));
         d->first_ms = kv_stmt_col_int64(s, 3);
         d->last_ms = kv_stmt_col_int64(s, 4);
         d->signed_in = 1;
@@ -137,10 +143,7 @@ static int tokens(struct kv_db *db, const struct kv_device_person *p, int64_t no
         snprintf(d->key, sizeof(d->key), "t%.16s", kv_stmt_col_text(s, 0));
         kv_str_copy(d->kind, sizeof(d->kind), "app");
         kv_str_copy(l->devid[l->n - 1], sizeof(l->devid[0]), devid ? devid : "");
-        if (name && *name)
-            kv_str_copy(d->name, sizeof(d->name), name);
-        else
-            kv_device_name_from_ua(kv_stmt_col_text(s, 3), d->name, sizeof(d->name));
+        name_or_ua(d, name, kv_stmt_col_text(s, 3));
         d->first_ms = first;
         d->last_ms = last;
         d->signed_in = 1;
@@ -222,15 +225,23 @@ int kv_devices_list(struct kv_db *db, const struct kv_device_person *p,
     return 0;
 }
 
-/* Index of key in l, or -1. */
-static long find(const struct list *l, const char *key)
+/* Collects the person's devices into l (as collect: l owns its arrays, also on error) and
+ * puts the index of the one of key in *at; KV_ENOTFOUND when there is none. */
+static int collect_find(struct kv_db *db, const struct kv_device_person *p, const char *key,
+                        int64_t now, struct list *l, long *at, struct kv_err *err)
 {
     size_t i;
+    int rc;
 
+    rc = collect(db, p, NULL, now, l, err);
+    if (rc < 0)
+        return rc;
     for (i = 0; key && i < l->n; i++)
-        if (strcmp(l->v[i].key, key) == 0)
-            return (long)i;
-    return -1;
+        if (strcmp(l->v[i].key, key) == 0) {
+            *at = (long)i;
+            return 0;
+        }
+    return kv_err_set(err, KV_ENOTFOUND, "no such device");
 }
 
 static int event(struct kv_db *db, const struct kv_device_person *p, const char *tag,
@@ -369,16 +380,11 @@ int kv_device_logout(struct kv_db *db, const struct kv_device_person *p, const c
     struct kv_device *d;
     char props[256];
     int rc, ns = 0, nt = 0, np = 0;
-    long i;
+    long i = -1;
 
-    rc = collect(db, p, NULL, now, &l, err);
+    rc = collect_find(db, p, key, now, &l, &i, err);
     if (rc < 0)
         goto out;
-    i = find(&l, key);
-    if (i < 0) {
-        rc = kv_err_set(err, KV_ENOTFOUND, "no such device");
-        goto out;
-    }
     d = &l.v[i];
     /* "Log out and reset" (portals.md section 4): a lost phone must stop receiving notices as
      * well, so its push subscriptions go first; the app registers push again at its next
@@ -401,10 +407,7 @@ int kv_device_logout(struct kv_db *db, const struct kv_device_person *p, const c
                  d->key, d->kind, ns, nt, np);
         rc = event(db, p, "DEVICE_LOGGED_OUT", props, now, err);
     }
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
-    else
-        kv_db_rollback(db);
+    rc = kv_db_end(db, rc, err);
     if (rc == 0) {
         if (out_sessions)
             *out_sessions = ns;
@@ -423,16 +426,11 @@ int kv_device_push_off(struct kv_db *db, const struct kv_device_person *p, const
     struct list l = {0};
     char props[160];
     int rc, k = 0;
-    long i;
+    long i = -1;
 
-    rc = collect(db, p, NULL, now, &l, err);
+    rc = collect_find(db, p, key, now, &l, &i, err);
     if (rc < 0)
         goto out;
-    i = find(&l, key);
-    if (i < 0) {
-        rc = kv_err_set(err, KV_ENOTFOUND, "no such device");
-        goto out;
-    }
     if (!l.v[i].push || !l.devid[i][0]) {
         rc = kv_err_set(err, KV_EINVAL, "this device receives no push notices");
         goto out;
@@ -444,11 +442,7 @@ int kv_device_push_off(struct kv_db *db, const struct kv_device_person *p, const
     if (rc < 0)
         goto out;
     snprintf(props, sizeof(props), "{\"device\":\"%.39s\",\"subscriptions\":%d}", l.v[i].key, k);
-    rc = event(db, p, "DEVICE_NOTIFICATIONS_OFF", props, now, err);
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
-    else
-        kv_db_rollback(db);
+    rc = kv_db_end(db, event(db, p, "DEVICE_NOTIFICATIONS_OFF", props, now, err), err);
     if (rc == 0 && out_n)
         *out_n = k;
 out:
