@@ -14,6 +14,7 @@ Also runs CLI commands against the same data directory, parsing --json output.
 
 KUVERT (env) is the binary; default build/release/kuvert under the repository root.
 """
+import datetime
 import json
 import hashlib
 import os
@@ -25,6 +26,7 @@ import subprocess
 import time
 
 import requests
+from zoneinfo import ZoneInfo
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LISTEN_RE = re.compile(r"^kuvert: listening on (http://[^\s:]+:(\d+))\s*$")
@@ -154,6 +156,33 @@ def db_connect(data_dir, readonly=False):
     else:
         con = sqlite3.connect(path, timeout=30)
     return con
+
+
+CPH = ZoneInfo("Europe/Copenhagen")
+
+
+def pin_clock_to_noon(data_dir):
+    """Moves the test clock of data_dir forward to the next 12:00 in Copenhagen (at most a day
+    ahead) by writing DATA/test-clock-offset, which the admin CLI (`kuvert demo` too) and
+    `kuvert serve --test-clock` load (src/util/clock_file.c). Call it before anything is
+    stored in data_dir. Then everything the test does in the next hours falls on one civil
+    date, whatever wall-clock time the suite runs at (across midnight, DST changes at 02:00/
+    03:00): a test that asks for "today" agrees with the server's today. Returns today(): the
+    Copenhagen date (datetime.date) at the moved clock."""
+    os.makedirs(str(data_dir), exist_ok=True)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    d = now.astimezone(CPH).date()
+    noon = datetime.datetime(d.year, d.month, d.day, 12, tzinfo=CPH)
+    if noon <= now:
+        d += datetime.timedelta(days=1)
+        noon = datetime.datetime(d.year, d.month, d.day, 12, tzinfo=CPH)
+    offset = noon - now
+    with open(os.path.join(str(data_dir), "test-clock-offset"), "w") as f:
+        f.write("%d\n" % (offset // datetime.timedelta(milliseconds=1)))
+
+    def today():
+        return (datetime.datetime.now(datetime.timezone.utc) + offset).astimezone(CPH).date()
+    return today
 
 
 def kuvert_bin():

@@ -8,11 +8,10 @@ letter's events as a page, a CSV (BOM, ';') and an evidence page whose hash-chai
 turns when an event is edited in the database; only MESSAGE_LOG_ADMINISTRATOR gets in."""
 import datetime
 import json
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from kuvert_harness import db_connect, run_cli
+from kuvert_harness import db_connect, pin_clock_to_noon, run_cli
 from test_web import sign_in
 
 BASE = "/administrativ-adgang/haendelseslog"
@@ -21,17 +20,21 @@ IDA = "ida.nyansat@kommunen.dk"             # no rights
 JENS = "0101701234"                         # letters from Kommunen and from Demostyrelsen
 
 
-def today():
-    return datetime.datetime.now(ZoneInfo("Europe/Copenhagen")).date().isoformat()
+def today(srv):
+    """The server's date (Copenhagen) -- its clock is pinned near noon (pin_clock_to_noon), so
+    the demo's events, the server's "now" and this date agree whenever the suite runs."""
+    return srv.today().isoformat()
 
 
 @pytest.fixture
 def ev(make_server, tmp_path):
     d = str(tmp_path / "data")
+    pinned = pin_clock_to_noon(d)
     demo = run_cli(["demo"], data=d)
     mine = [x for x in demo["letters"] if x["label"] == "Afgørelse om boligstøtte"][0]
     other = [x for x in demo["letters"] if x["label"] == "Årsopgørelse"][0]  # Demostyrelsen
     srv = make_server(test_clock=True, data_dir=d, args=["--test-login"])
+    srv.today = pinned
     sign_in(srv, PETER)
     return srv, d, mine["messageUUID"], other["messageUUID"]
 
@@ -52,7 +55,7 @@ def test_search_finds_only_the_organisations_events_and_is_logged(ev):
     srv, d, mine, other = ev
     assert srv.get(BASE).status_code == 200
     assert logged(d, "EVENT_LOG_SEARCHES") == []          # the empty form is no search
-    t = today()
+    t = today(srv)
     r = srv.get(BASE + "?from=%s&to=%s" % (t, t))
     assert r.status_code == 200
     assert mine in r.text and other not in r.text
@@ -69,7 +72,7 @@ def test_search_finds_only_the_organisations_events_and_is_logged(ev):
 
 def test_cpr_search_is_a_logged_lookup(ev):
     srv, d, mine, other = ev
-    t = today()
+    t = today(srv)
     r = srv.get(BASE + "?from=%s&to=%s&party=%s" % (t, t, JENS))
     assert r.status_code == 200
     assert mine in r.text and other not in r.text          # Demostyrelsen's letter to Jens
@@ -85,7 +88,7 @@ def test_cpr_search_is_a_logged_lookup(ev):
 
 def test_filters_narrow(ev):
     srv, d, mine, _ = ev
-    t = today()
+    t = today(srv)
     r = srv.get(BASE + "?from=%s&to=%s&tag=MEMO_SEND_RECEIVED" % (t, t))
     assert r.status_code == 200 and mine in r.text
     assert "MEMO_AVAILABLE_TO_RECIPIENT" not in r.text.split("<tbody>")[1]
@@ -105,7 +108,7 @@ def test_filters_narrow(ev):
 def test_bad_input_is_400(ev, bad):
     srv, d, _, _ = ev
     before = len(logged(d, "EVENT_LOG_SEARCHES"))
-    r = srv.get(BASE + "?" + bad + ("" if "from=" in bad else "&from=" + today()))
+    r = srv.get(BASE + "?" + bad + ("" if "from=" in bad else "&from=" + today(srv)))
     assert r.status_code == 400, bad
     assert "<script>" not in r.text
     assert len(logged(d, "EVENT_LOG_SEARCHES")) == before   # refused, not run
@@ -149,7 +152,7 @@ def test_letter_events_csv_and_evidence(ev):
 def test_only_message_log_administrator(ev):
     srv, _, mine, _ = ev
     sign_in(srv, IDA)
-    for path in ("", "?from=" + today(), "/brev/" + mine, "/brev/" + mine + "/csv",
+    for path in ("", "?from=" + today(srv), "/brev/" + mine, "/brev/" + mine + "/csv",
                  "/brev/" + mine + "/bevis"):
         assert srv.get(BASE + path).status_code == 403, path
 
@@ -169,6 +172,6 @@ def test_other_organisations_system_by_name_only(ev):
         text = r.content.decode("utf-8")
         assert rsys not in text, path
         assert name in text, path
-    t = today()
+    t = today(srv)
     r = srv.get(BASE + "?from=%s&to=%s" % (t, t))
     assert uuid in r.text and rsys not in r.text

@@ -6,11 +6,10 @@ letters actually stored (the aggregates are kept as letters flow, in the same tr
 grouping collapses dimensions, MeMo usage counts the markup, each organisation sees only its
 own letters, and only STATISTICS_ADMINISTRATOR gets in."""
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from kuvert_harness import db_connect, run_cli
+from kuvert_harness import db_connect, pin_clock_to_noon, run_cli
 from test_web import csrf_of, sign_in
 
 BASE = "/administrativ-adgang/statistik"
@@ -28,15 +27,19 @@ MEMO_COLS = ("startDate;endDate;senderIdentifier;senderName;senderSystemId;sende
              "isReplyable;hasReplyData;hasContentData;hasSenderContentResponsible")
 
 
-def today():
-    return datetime.datetime.now(ZoneInfo("Europe/Copenhagen")).date()
+def today(srv):
+    """The server's date (Copenhagen) -- its clock is pinned near noon (pin_clock_to_noon), so
+    the demo's letters, the server's "now" and this date agree whenever the suite runs."""
+    return srv.today()
 
 
 @pytest.fixture
 def st(make_server, tmp_path):
     d = str(tmp_path / "data")
+    pinned = pin_clock_to_noon(d)
     run_cli(["demo"], data=d)
     srv = make_server(test_clock=True, data_dir=d, args=["--test-login"])
+    srv.today = pinned
     return srv, d
 
 
@@ -63,7 +66,7 @@ def csv_rows(r):
 def test_overview_csv_matches_the_letters(st):
     srv, d = st
     sign_in(srv, PETER)
-    t = today().isoformat()
+    t = today(srv).isoformat()
     head, rows = csv_rows(srv.get(BASE + "/oversigt.csv?from=%s&to=%s" % (t, t)))
     assert head == OVERVIEW_COLS
     assert all(len(r) == 12 for r in rows)
@@ -91,7 +94,7 @@ def test_overview_csv_matches_the_letters(st):
 def test_period_filter_and_bad_dates(st):
     srv, _ = st
     sign_in(srv, PETER)
-    y = (today() - datetime.timedelta(days=1)).isoformat()
+    y = (today(srv) - datetime.timedelta(days=1)).isoformat()
     head, rows = csv_rows(srv.get(BASE + "/oversigt.csv?from=%s&to=%s" % (y, y)))
     assert head == OVERVIEW_COLS and rows == []
     head, rows = csv_rows(srv.get(BASE + "/memo-brug.csv?from=2020-01-01&to=2020-12-31"))
@@ -111,7 +114,7 @@ def test_period_filter_and_bad_dates(st):
 def test_grouping_collapses_dimensions(st):
     srv, _ = st
     sign_in(srv, PETER)
-    t = today().isoformat()
+    t = today(srv).isoformat()
     _, rows = csv_rows(srv.get(BASE + "/oversigt.csv?from=%s&to=%s" % (t, t)))
     total = sum(int(r[1]) for r in rows)
     _, one = csv_rows(srv.get(BASE + "/oversigt.csv?from=%s&to=%s&grouping=1" % (t, t)))
@@ -131,7 +134,7 @@ def test_grouping_collapses_dimensions(st):
 def test_memo_usage_counts_markup(st):
     srv, d = st
     sign_in(srv, PETER)
-    t = today().isoformat()
+    t = today(srv).isoformat()
     head, rows = csv_rows(srv.get(BASE + "/memo-brug.csv?from=%s&to=%s" % (t, t)))
     assert head == MEMO_COLS
     cols = head.split(";")
@@ -158,7 +161,7 @@ def test_each_organisation_sees_its_own(st):
     r = srv.post("/context", data={"org": "55667788", "csrf": csrf_of(front.text),
                                    "next": "/administrativ-adgang/"}, allow_redirects=False)
     assert r.status_code == 303
-    t = today().isoformat()
+    t = today(srv).isoformat()
     _, rows = csv_rows(srv.get(BASE + "/oversigt.csv?from=%s&to=%s" % (t, t)))
     assert rows and all("55667788" in (x[2], x[3]) for x in rows)
     assert not any(x[2] == "12345678" for x in rows)
@@ -181,7 +184,7 @@ def test_only_statistics_administrator(st):
 def test_dashboards_have_charts_and_tables(st):
     srv, _ = st
     sign_in(srv, PETER)
-    t = today().isoformat()
+    t = today(srv).isoformat()
     for path, words in (("/afsendelse", ["Breve pr. dag", "Kommunens sagssystem",
                                          "PHYSICAL_LETTER"]),
                         ("/modtagelse", ["Breve pr. dag", "Fejlrate"])):
