@@ -51,12 +51,15 @@ def post(make_server, tmp_path):
 
 def counts(srv):
     one = lambda sql: srv.db.execute(sql).fetchone()[0]
-    # events about the demo's letters (receipts and pushes the server delivers in the
-    # background while a test runs) are not a request's: they are left out
+    # what the hub does in the background while a test runs is not a request's and is left
+    # out: events about the demo's letters (receipts, pushes, notices, print jobs) and every
+    # event of the hub's own (actor 'hub', most with no letter: a privilege's expiry notice,
+    # an exemption ended, a stale device token, a system deactivated) -- one of those once
+    # made 115 events of 114 at load 15
     demo = ",".join("'%s'" % u for u in srv.demo_letters) or "''"
     return (one("SELECT COUNT(*) FROM letters"),
-            one("SELECT COUNT(*) FROM events WHERE message_uuid IS NULL"
-                " OR message_uuid NOT IN (%s)" % demo),
+            one("SELECT COUNT(*) FROM events WHERE (message_uuid IS NULL"
+                " OR message_uuid NOT IN (%s)) AND COALESCE(actor, '') <> 'hub'" % demo),
             one("SELECT COUNT(*) FROM mailbox_drafts"),
             one("SELECT COUNT(*) FROM mailbox_draft_files"))
 

@@ -31,11 +31,13 @@ function db(k, sql, ...args) {
 }
 
 // Letters, events and drafts stored. Events about the demo's own letters (k.demoMax: the last
-// of them) are left out: the server adds those in the background (a print job queued, a
-// receipt) whenever it gets to them, which may be in the middle of a case.
+// of them) and the hub's own events (actor 'hub', most with no letter: an expiry notice, a
+// stale device token) are left out: the server adds those in the background (a print job queued,
+// a receipt, a notice) whenever it gets to them, which may be in the middle of a case.
 const stored = (k) => db(k, 'SELECT (SELECT COUNT(*) FROM letters) || \'/\' || ' +
-  '(SELECT COUNT(*) FROM events WHERE message_uuid IS NULL OR message_uuid NOT IN ' +
-  '(SELECT message_uuid FROM letters WHERE id <= CAST(? AS INTEGER))) || \'/\' || ' +
+  '(SELECT COUNT(*) FROM events WHERE (message_uuid IS NULL OR message_uuid NOT IN ' +
+  '(SELECT message_uuid FROM letters WHERE id <= CAST(? AS INTEGER))) AND ' +
+  'COALESCE(actor, \'\') <> \'hub\') || \'/\' || ' +
   '(SELECT COUNT(*) FROM mailbox_drafts)', k.demoMax)[0];
 
 async function fillLetter(page, label, text) {
