@@ -29,38 +29,16 @@
 
 #include "hub/mailbox_folders.h"
 #include "hub/mailbox_view.h"
+#include "mailbox_fill.h"
 #include "store/store.h"
 
 #define BODY_FILE "tests/data/examples/itk-dev-rpa_python-serviceplatformen__MeMo_Minimum_Example__memo-1.2.xml"
-#define OWNER "0101701234"
-#define OTHER_BOXES 1000
-
-static double now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
 
 static void report(const char *name, double *t, int n)
 {
-    qsort(t, (size_t)n, sizeof(*t), cmp);
+    qsort(t, (size_t)n, sizeof(*t), bench_cmp_ms);
     printf("  %-8s p50 %8.3f ms   p99 %8.3f ms   max %8.3f ms   (%d calls)\n", name,
            t[n / 2], t[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], t[n - 1], n);
-}
-
-static void die(const char *what, const struct kv_err *err)
-{
-    fprintf(stderr, "mailbox_bench: %s: %s\n", what, err->msg);
-    exit(1);
 }
 
 static char *read_body(size_t *len)
@@ -83,73 +61,21 @@ static char *read_body(size_t *len)
     return buf;
 }
 
-static int64_t add_mailbox(struct kv_db *db, const char *cpr, struct kv_err *err)
-{
-    struct kv_stmt *s;
-    int64_t id = 0;
-
-    if (kv_db_prepare(db, "INSERT INTO mailboxes (owner_type, owner_id, name, status, created_ms,"
-                          " uuid, subscription_uuid) VALUES ('CPR', ?, 'Bench', 'REGISTERED', 1,"
-                          " ?, ?) RETURNING id",
-                      &s, err) < 0)
-        die("prepare mailbox", err);
-    kv_stmt_bind_text(s, 1, cpr, -1);
-    kv_stmt_bind_text(s, 2, cpr, -1);
-    kv_stmt_bind_text(s, 3, cpr, -1);
-    if (kv_stmt_step(s, err) == KV_ROW)
-        id = kv_stmt_col_int64(s, 0);
-    kv_stmt_done(s);
-    if (!id)
-        die("insert mailbox", err);
-    return id;
-}
-
-static const char SQL_LETTER[] =
-    "INSERT INTO letters (message_uuid, transmission_id, sender_system, sender_cvr, sender_label,"
-    " recipient_type, recipient_id, mailbox_id, label, message_type, memo_version, body_sha256,"
-    " body, size, state, receipt_status, available_ms, created_ms, read_ms, folder)"
-    " VALUES (?, ?, 'bench', '12345678', 'Kommunen', 'CPR', ?, ?, ?, 'DIGITALPOST', '1.2', 'x',"
-    " ?, ?, 'AVAILABLE', 'RECEIVED', ?, ?, ?, 'inbox')";
-
-static void uuid_of(int64_t i, char out[37])
-{
-    snprintf(out, 37, "00000000-0000-4000-8000-%012" PRIx64, (uint64_t)i);
-}
-
 /* Inserts n letters (numbered from first) into mailbox mb of cpr, 50,000 a transaction. */
 static void fill(struct kv_db *db, int64_t mb, const char *cpr, int64_t first, int64_t n,
                  const char *body, size_t blen, struct kv_err *err)
 {
-    struct kv_stmt *s;
-    char uuid[37], label[64];
+    char label[64];
     int64_t i, t0 = 1700000000000LL;
 
     for (i = 0; i < n; i++) {
         if (i % 50000 == 0 && kv_db_begin(db, err) < 0)
-            die("begin", err);
-        if (kv_db_prepare(db, SQL_LETTER, &s, err) < 0)
-            die("prepare letter", err);
-        uuid_of(first + i, uuid);
+            bench_die("begin", err);
         snprintf(label, sizeof(label), "Brev nummer %" PRId64, first + i);
-        kv_stmt_bind_text(s, 1, uuid, -1);
-        kv_stmt_bind_text(s, 2, uuid, -1);
-        kv_stmt_bind_text(s, 3, cpr, -1);
-        kv_stmt_bind_int64(s, 4, mb);
-        kv_stmt_bind_text(s, 5, label, -1);
-        kv_stmt_bind_blob(s, 6, body, blen);
-        kv_stmt_bind_int64(s, 7, (int64_t)blen);
-        kv_stmt_bind_int64(s, 8, t0 + (first + i) * 1000);
-        kv_stmt_bind_int64(s, 9, t0 + (first + i) * 1000);
-        if ((first + i) % 10 == 0)
-            kv_stmt_bind_null(s, 10);
-        else
-            kv_stmt_bind_int64(s, 10, t0 + (first + i) * 1000 + 5);
-        if (kv_stmt_step(s, err) < 0)
-            die("insert letter", err);
-        kv_stmt_done(s);
+        bench_letter(db, first + i, t0 + (first + i) * 1000, mb, cpr, label, body, blen, err);
         if ((i + 1) % 50000 == 0 || i + 1 == n) {
             if (kv_db_commit(db, err) < 0)
-                die("commit", err);
+                bench_die("commit", err);
         }
     }
 }
@@ -184,30 +110,30 @@ int main(int argc, char **argv)
     if (letters < 1100 || others < 0 || passes < 10)
         return 2;
     if (!mkdtemp(dir) || kv_store_open(dir, &st, &err) < 0 || kv_db_acquire(st, &db, &err) < 0)
-        die("store", &err);
+        bench_die("store", &err);
     srand(42);
-    tf = now_ms();
-    mb = add_mailbox(db, OWNER, &err);
-    fill(db, mb, OWNER, 0, letters, body, blen, &err);
-    for (i = 0; i < OTHER_BOXES && others > 0; i++) {
+    tf = bench_ms();
+    mb = bench_mailbox(db, BENCH_OWNER, &err);
+    fill(db, mb, BENCH_OWNER, 0, letters, body, blen, &err);
+    for (i = 0; i < BENCH_OTHER_BOXES && others > 0; i++) {
         snprintf(cpr, sizeof(cpr), "02%08" PRId64, i);
-        fill(db, add_mailbox(db, cpr, &err), cpr, letters + i * (others / OTHER_BOXES),
-             others / OTHER_BOXES, body, blen, &err);
+        fill(db, bench_mailbox(db, cpr, &err), cpr, letters + i * (others / BENCH_OTHER_BOXES),
+             others / BENCH_OTHER_BOXES, body, blen, &err);
     }
     printf("mailbox_bench: SQLite store with %" PRId64 " letters, %" PRId64
            " of them in one mailbox (every tenth unread; %zu-byte MeMo each); filled in %.0f s\n",
-           letters + (others / OTHER_BOXES) * OTHER_BOXES, letters, blen,
-           (now_ms() - tf) / 1000);
+           letters + (others / BENCH_OTHER_BOXES) * BENCH_OTHER_BOXES, letters, blen,
+           (bench_ms() - tf) / 1000);
     memset(&owner, 0, sizeof(owner));
     snprintf(owner.type, sizeof(owner.type), "CPR");
-    snprintf(owner.id, sizeof(owner.id), OWNER);
+    snprintf(owner.id, sizeof(owner.id), BENCH_OWNER);
     t = calloc((size_t)passes, sizeof(*t));
     /* counts */
     for (k = 0; k < passes; k++) {
-        t0 = now_ms();
+        t0 = bench_ms();
         if (kv_mbox_counts(db, &owner, &c, &err) < 0)
-            die("counts", &err);
-        t[k] = now_ms() - t0;
+            bench_die("counts", &err);
+        t[k] = bench_ms() - t0;
     }
     printf("  (counts: inbox %" PRId64 ", unread %" PRId64 ")\n", c.inbox, c.inbox_unread);
     report("counts", t, passes);
@@ -219,10 +145,10 @@ int main(int argc, char **argv)
     for (k = 0; k < passes; k++) {
         json_t *list = NULL;
 
-        t0 = now_ms();
+        t0 = bench_ms();
         if (kv_mbox_list(db, &owner, &q, &list, &err) < 0)
-            die("list", &err);
-        t[k] = now_ms() - t0;
+            bench_die("list", &err);
+        t[k] = bench_ms() - t0;
         json_decref(list);
     }
     report("page1", t, passes);
@@ -231,7 +157,7 @@ int main(int argc, char **argv)
 
         q.cursor = cursor[0] ? cursor : NULL;
         if (kv_mbox_list(db, &owner, &q, &list, &err) < 0)
-            die("list", &err);
+            bench_die("list", &err);
         snprintf(cursor, sizeof(cursor), "%s",
                  json_string_value(json_object_get(list, "nextCursor")));
         json_decref(list);
@@ -240,10 +166,10 @@ int main(int argc, char **argv)
     for (k = 0; k < passes; k++) {
         json_t *list = NULL;
 
-        t0 = now_ms();
+        t0 = bench_ms();
         if (kv_mbox_list(db, &owner, &q, &list, &err) < 0)
-            die("list page 50", &err);
-        t[k] = now_ms() - t0;
+            bench_die("list page 50", &err);
+        t[k] = bench_ms() - t0;
         json_decref(list);
     }
     report("page50", t, passes);
@@ -252,12 +178,12 @@ int main(int argc, char **argv)
         struct kv_mbox_letter l;
         json_t *j = NULL;
 
-        uuid_of((int64_t)(rand() % letters), uuid);
-        t0 = now_ms();
+        bench_uuid((int64_t)(rand() % letters), uuid);
+        t0 = bench_ms();
         if (kv_mbox_letter_load(db, &owner, uuid, 1, &l, &err) < 0 ||
             kv_mbox_letter_json(&l, &j, &err) < 0)
-            die("open", &err);
-        t[k] = now_ms() - t0;
+            bench_die("open", &err);
+        t[k] = bench_ms() - t0;
         json_decref(j);
         kv_mbox_letter_release(&l);
     }
@@ -266,12 +192,6 @@ int main(int argc, char **argv)
     free(body);
     kv_db_release(db);
     kv_store_close(st);
-    {
-        char cmd[128];
-
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "mailbox_bench: could not remove %s\n", dir);
-    }
+    bench_rmdir(dir);
     return 0;
 }

@@ -39,26 +39,10 @@
 #include <jansson.h>
 
 #include "hub/mailbox_view.h"
+#include "mailbox_fill.h"
 #include "store/store.h"
 
-#define OWNER "0101701234"
-#define OTHER_BOXES 1000
 #define BATCH 20000
-
-static double now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
 
 static void loadavg(char *out, size_t n)
 {
@@ -73,65 +57,10 @@ static void loadavg(char *out, size_t n)
     out[strcspn(out, " ")] = '\0';
 }
 
-static void die(const char *what, const struct kv_err *err)
-{
-    fprintf(stderr, "search_bench: %s: %s\n", what, err->msg);
-    exit(1);
-}
-
-static int64_t add_mailbox(struct kv_db *db, const char *cpr, struct kv_err *err)
-{
-    struct kv_stmt *s;
-    int64_t id = 0;
-
-    if (kv_db_prepare(db, "INSERT INTO mailboxes (owner_type, owner_id, name, status, created_ms,"
-                          " uuid, subscription_uuid) VALUES ('CPR', ?, 'Bench', 'REGISTERED', 1,"
-                          " ?, ?) RETURNING id",
-                      &s, err) < 0)
-        die("prepare mailbox", err);
-    kv_stmt_bind_text(s, 1, cpr, -1);
-    kv_stmt_bind_text(s, 2, cpr, -1);
-    kv_stmt_bind_text(s, 3, cpr, -1);
-    if (kv_stmt_step(s, err) == KV_ROW)
-        id = kv_stmt_col_int64(s, 0);
-    kv_stmt_done(s);
-    if (!id)
-        die("insert mailbox", err);
-    return id;
-}
-
-static const char SQL_LETTER[] =
-    "INSERT INTO letters (message_uuid, transmission_id, sender_system, sender_cvr, sender_label,"
-    " recipient_type, recipient_id, mailbox_id, label, message_type, memo_version, body_sha256,"
-    " body, size, state, receipt_status, available_ms, created_ms, read_ms, folder)"
-    " VALUES (?, ?, 'bench', '12345678', 'Kommunen', 'CPR', ?, ?, ?, 'DIGITALPOST', '1.2', 'x',"
-    " ?, 1, 'AVAILABLE', 'RECEIVED', ?, ?, ?, 'inbox')";
-
 static void insert(struct kv_db *db, int64_t seq, int64_t mb, const char *cpr, const char *label,
                    struct kv_err *err)
 {
-    struct kv_stmt *s;
-    char uuid[37];
-    int64_t t = 1700000000000LL + seq * 100;
-
-    snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-%012" PRIx64, (uint64_t)seq);
-    if (kv_db_prepare(db, SQL_LETTER, &s, err) < 0)
-        die("prepare letter", err);
-    kv_stmt_bind_text(s, 1, uuid, -1);
-    kv_stmt_bind_text(s, 2, uuid, -1);
-    kv_stmt_bind_text(s, 3, cpr, -1);
-    kv_stmt_bind_int64(s, 4, mb);
-    kv_stmt_bind_text(s, 5, label, -1);
-    kv_stmt_bind_blob(s, 6, "x", 1);
-    kv_stmt_bind_int64(s, 7, t);
-    kv_stmt_bind_int64(s, 8, t);
-    if (seq % 10 == 0)
-        kv_stmt_bind_null(s, 9);
-    else
-        kv_stmt_bind_int64(s, 9, t + 5);
-    if (kv_stmt_step(s, err) < 0)
-        die("insert letter", err);
-    kv_stmt_done(s);
+    bench_letter(db, seq, 1700000000000LL + seq * 100, mb, cpr, label, "x", 1, err);
 }
 
 int main(int argc, char **argv)
@@ -143,7 +72,7 @@ int main(int argc, char **argv)
                  {"rare", "bødeforlæg"},
                  {"absent", "årsopgørelse"},
                  {"short", "ø"}};
-    int64_t letters = 1000000, others = 1000000, i, j = 0, seq = 0, mb, boxes[OTHER_BOXES];
+    int64_t letters = 1000000, others = 1000000, i, j = 0, seq = 0, mb, boxes[BENCH_OTHER_BOXES];
     int passes = 200, k, c, rt = 0;
     const char *url = NULL;
     struct kv_store *st = NULL;
@@ -174,19 +103,19 @@ int main(int argc, char **argv)
         return 2;
     if (!mkdtemp(dir) || kv_store_open_db(dir, url, &st, &err) < 0 ||
         kv_db_acquire(st, &db, &err) < 0)
-        die("store", &err);
-    tf = now_ms();
-    mb = add_mailbox(db, OWNER, &err);
-    for (i = 0; i < OTHER_BOXES; i++) {
+        bench_die("store", &err);
+    tf = bench_ms();
+    mb = bench_mailbox(db, BENCH_OWNER, &err);
+    for (i = 0; i < BENCH_OTHER_BOXES; i++) {
         snprintf(cpr, sizeof(cpr), "02%08" PRId64, i);
-        boxes[i] = add_mailbox(db, cpr, &err);
+        boxes[i] = bench_mailbox(db, cpr, &err);
     }
     /* interleaved: others/letters of the others after each letter of the mailbox */
     for (i = 0; i < letters; i++) {
         int64_t n_oth = (i + 1) * others / letters - i * others / letters;
 
         if (i % BATCH == 0 && kv_db_begin(db, &err) < 0)
-            die("begin", &err);
+            bench_die("begin", &err);
         if (i % 100000 == 7)
             snprintf(label, sizeof(label), "Bødeforlæg %" PRId64, i);
         else if (i % 200 == 3)
@@ -195,15 +124,15 @@ int main(int argc, char **argv)
             snprintf(label, sizeof(label), "Faktura nr. %" PRId64, i);
         else
             snprintf(label, sizeof(label), "Brev om din sag %" PRId64, i);
-        insert(db, seq++, mb, OWNER, label, &err);
+        insert(db, seq++, mb, BENCH_OWNER, label, &err);
         for (; n_oth > 0; n_oth--, j++) {
-            snprintf(cpr, sizeof(cpr), "02%08" PRId64, j % OTHER_BOXES);
+            snprintf(cpr, sizeof(cpr), "02%08" PRId64, j % BENCH_OTHER_BOXES);
             snprintf(label, sizeof(label), "Faktura Bødeforlæg Årsopgørelse %" PRId64, j);
-            insert(db, seq++, boxes[j % OTHER_BOXES], cpr, label, &err);
+            insert(db, seq++, boxes[j % BENCH_OTHER_BOXES], cpr, label, &err);
         }
         if ((i + 1) % BATCH == 0 || i + 1 == letters) {
             if (kv_db_commit(db, &err) < 0)
-                die("commit", &err);
+                bench_die("commit", &err);
             (void)kv_db_checkpoint(db, KV_CHECKPOINT_PASSIVE, &err);
         }
     }
@@ -213,7 +142,8 @@ int main(int argc, char **argv)
         (void)kv_db_checkpoint(db, KV_CHECKPOINT_TRUNCATE, &err);
     printf("search_bench: %s store with %" PRId64 " letters, %" PRId64
            " in one mailbox, interleaved with %" PRId64 " in %d others; filled in %.0f s\n",
-           kv_store_backend(st), letters + j, letters, j, OTHER_BOXES, (now_ms() - tf) / 1000);
+           kv_store_backend(st), letters + j, letters, j, BENCH_OTHER_BOXES,
+           (bench_ms() - tf) / 1000);
     if (rt) {
         struct sched_param sp = {.sched_priority = 50};
 
@@ -224,7 +154,7 @@ int main(int argc, char **argv)
     }
     memset(&owner, 0, sizeof(owner));
     snprintf(owner.type, sizeof(owner.type), "CPR");
-    snprintf(owner.id, sizeof(owner.id), OWNER);
+    snprintf(owner.id, sizeof(owner.id), BENCH_OWNER);
     t = calloc((size_t)passes, sizeof(*t));
     for (c = 0; c < (int)(sizeof(cases) / sizeof(cases[0])); c++) {
         struct kv_mbox_query q;
@@ -239,17 +169,17 @@ int main(int argc, char **argv)
         loadavg(la0, sizeof(la0));
         for (k = 0; k < passes; k++) {
             json_t *list = NULL;
-            double t0 = now_ms();
+            double t0 = bench_ms();
 
             if (kv_mbox_list(db, &owner, &q, &list, &err) < 0)
-                die("search", &err);
-            t[k] = now_ms() - t0;
+                bench_die("search", &err);
+            t[k] = bench_ms() - t0;
             items = json_array_size(json_object_get(list, "items"));
             more = json_is_string(json_object_get(list, "nextCursor"));
             json_decref(list);
         }
         loadavg(la1, sizeof(la1));
-        qsort(t, (size_t)passes, sizeof(*t), cmp);
+        qsort(t, (size_t)passes, sizeof(*t), bench_cmp_ms);
         printf("  %-7s %-14s p50 %8.3f ms   p99 %8.3f ms   max %8.3f ms   (%d calls; %zu "
                "letters, next page %s; load %s -> %s)\n",
                cases[c].name, cases[c].text, t[passes / 2], t[(passes * 99) / 100], t[passes - 1],
@@ -258,12 +188,6 @@ int main(int argc, char **argv)
     free(t);
     kv_db_release(db);
     kv_store_close(st);
-    {
-        char cmd[128];
-
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "search_bench: could not remove %s\n", dir);
-    }
+    bench_rmdir(dir);
     return 0;
 }
