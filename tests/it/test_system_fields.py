@@ -9,11 +9,10 @@ a list without 127.0.0.1 refuses these tests' calls and one with it admits them.
 """
 import datetime
 import uuid as uuidlib
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from kuvert_harness import CliError, KuvertServer, assert_error_message
+from kuvert_harness import CliError, KuvertServer, assert_error_message, pin_clock_to_noon
 from readside_util import basic, letter_xml, setup_org
 
 ADMIN = "admin-token-for-system-fields"
@@ -22,15 +21,21 @@ ORG = "31313131"
 SENDER_ORG = "32323232"
 
 
+PINNED = []  # the module server's today() (pin_clock_to_noon)
+
+
 def today(offset_days=0):
-    d = datetime.datetime.now(ZoneInfo("Europe/Copenhagen")).date()
-    return (d + datetime.timedelta(days=offset_days)).isoformat()
+    """The server's date (Copenhagen) + offset_days: its clock is pinned near noon, so a date
+    the test computes and the server's today agree whenever the suite runs (at 23:59:59 a
+    system made active "tomorrow" was already active when the server checked it)."""
+    return (PINNED[0]() + datetime.timedelta(days=offset_days)).isoformat()
 
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    s = KuvertServer(tmp_path_factory.mktemp("kuvert") / "data",
-                     env={"KUVERT_ADMIN_TOKEN": ADMIN}).start()
+    d = tmp_path_factory.mktemp("kuvert") / "data"
+    PINNED[:] = [pin_clock_to_noon(d)]
+    s = KuvertServer(d, test_clock=True, env={"KUVERT_ADMIN_TOKEN": ADMIN}).start()
     s.cli(["org", "add", "--cvr", ORG, "--name", "Kommunen"], json_out=False)
     yield s
     s.stop()
