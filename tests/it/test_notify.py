@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gateway_sink import GatewaySink
-from kuvert_harness import KuvertServer, wait_until
+from kuvert_harness import KuvertServer, pin_clock_to_noon, wait_until
 from readside_util import bearer, mailbox, setup_org, user_token
 from send_util import EXAMPLE_CPR, MIN_12, SENDER_CVR, event_tags, letter, query as dict_query, send
 
@@ -53,6 +53,11 @@ def sinks():
 
 
 def start(tmp_path, sinks, name="data", extra=()):
+    # the clock at 12:00 Copenhagen: quiet hours of now-5m..now+2h and a jump of 2h1m past
+    # them never meet a DST change (from 01:30 on the last Sunday of October, 2h1m later is
+    # 02:31 local time, still inside quiet hours that end at 03:30)
+    if not (tmp_path / name / "test-clock-offset").exists():  # a restart keeps its clock
+        pin_clock_to_noon(tmp_path / name)
     return KuvertServer(tmp_path / name, test_clock=True,
                         args=["--smtp", sinks["smtp"].url, "--sms-gateway", sinks["sms"].url,
                               "--push-gateway", sinks["push"].url] + list(extra),
