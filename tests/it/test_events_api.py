@@ -132,7 +132,9 @@ def test_date_filters(world):
     assert all(e["eventTime"] < t for e in to_t) and allev[1] not in to_t
     assert len(from_t) + len(to_t) == len(allev)
     # Whole days (Europe/Copenhagen), with a day of margin each side.
-    today = datetime.date.today()
+    # Copenhagen's date, taken after the events were made: theirs is today or earlier
+    # whatever the machine's time zone (date.today() is the machine's, up to a day off)
+    today = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Copenhagen")).date()
     day = datetime.timedelta(days=1)
     ev = events(srv, s["a1"], dateFrom=(today - day).isoformat(), dateTo=(today + day).isoformat(),
                 size=1000)["events"]
