@@ -50,7 +50,7 @@ def test_two_nodes_make_one_reminder_per_letter_and_channel(pg, tmp_path, sink):
         for i in range(LETTERS):
             uuid, xml = letter_xml(SENDER, METTE, "CPR", label="Brev %d" % i)
             r = nodes[i % 2].post("/apis/v1/memos/", params={"memo-message-uuid": uuid},
-                                  data=xml, timeout=30,
+                                  data=xml, timeout=60,
                                   headers=dict(auth, **{"Content-Type": "application/xml"}))
             assert r.status_code == 201, r.text
             sent.append(uuid)
