@@ -35,7 +35,12 @@
 #                      so it stops at BENCH_GROWTH_SQLITE_MAX (default 1000000) unless raised:
 #                      BENCH_GROWTH_BACKENDS=sqlite BENCH_GROWTH_SQLITE_MAX=10000000 is the
 #                      SQLite 10 M run of docs/mailbox-web.md
-#   BENCH_GROWTH_BACKENDS="sqlite postgresql"  (default; BENCH_PG=0 drops postgresql)
+#   BENCH_GROWTH_BACKENDS="sqlite postgresql"  (default; BENCH_PG=0 drops postgresql;
+#                      BENCH_GROWTH_BACKENDS=postgresql is the PostgreSQL series alone)
+#   BENCH_SEND_RT=1    (as root) a second send run per size with send_bench, the server and the
+#                      cluster's processes at SCHED_FIFO 50: a quiet machine's figures on a busy one
+#   BENCH_GROWTH_MIN_FREE_GB=15  the series stops before a size whose fill would leave less
+#                      free on the store's disk (about 5 kB a letter, plus 4 GB of WAL)
 #   BENCH_GROWTH_KEEP=1  keep the last store (and its cluster) and print where, for EXPLAIN;
 #                      remove it with tests/pg_cluster.sh stop DIR / rm -rf DIR
 # Run it alone with `make bench-growth BENCH_SCALE=10M`; `make bench` runs it at 100k.
@@ -66,6 +71,58 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# PostgreSQL's I/O counters, one line: letters inserted, full-page images, WAL bytes, blocks
+# read into shared buffers, pages written by backends (evictions and table extensions)
+pg_io() {
+    "$PGBIN/psql" -XAtq -F ' ' "$URL" -c "SELECT
+        (SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'letters'),
+        w.wal_fpi, w.wal_bytes, d.blks_read, b.buffers_backend
+        FROM pg_stat_wal w, pg_stat_database d, pg_stat_bgwriter b
+        WHERE d.datname = current_database()"
+}
+
+# SCHED_FIFO 50 (POLICY -f) or back to normal (-o) for the cluster's processes; backends
+# forked meanwhile inherit the postmaster's policy
+pg_sched() {
+    for p in $PM $(pgrep -P "$PM"); do
+        if [ "$1" = -f ]; then chrt -f -p 50 "$p"; else chrt -o -p 0 "$p"; fi 2>/dev/null || true
+    done
+}
+
+# one send_bench run into the store; --rt first: it and the cluster at SCHED_FIFO 50 (a
+# bounded run, as root). On PostgreSQL also the WAL, full-page images and blocks read per
+# letter (the counters' difference over the run; pg_stat_statements is not needed)
+send_case() {
+    rt=
+    if [ "${1:-}" = --rt ]; then rt="chrt -f 50"; shift; fi
+    [ -n "$PGB" ] && io0=$(pg_io) && [ -n "$rt" ] && pg_sched -f
+    # shellcheck disable=SC2086 # pgcpu is two words or none, rt three or none
+    $rt $BIN/send_bench --kuvert build/release/kuvert --data "$D" "$@" $pgcpu \
+        --seconds "$secs" --clients 16 2>/dev/null | grep -v '^send_bench\|^letter '
+    if [ -n "$PGB" ]; then
+        [ -n "$rt" ] && pg_sched -o
+        io1=$(pg_io)
+        echo "$io0 $io1" | awk '{ n = $6 - $1; if (n > 0)
+            printf "postgres I/O per letter (%d letters): full-page images %.2f, WAL %.1f kB, " \
+                   "blocks read %.2f, pages written by backends %.2f\n",
+                   n, ($7 - $2) / n, ($8 - $3) / n / 1000, ($9 - $4) / n, ($10 - $5) / n }'
+    fi
+}
+
+# stop before a fill that would leave less than BENCH_GROWTH_MIN_FREE_GB (default 15) free
+# on the store's disk: a size of n letters takes about 5 kB a letter on PostgreSQL (4.5 kB
+# measured) plus max_wal_size (4 GB) of WAL, on SQLite 5 kB a letter
+room_for() {
+    have_kb=$(du -sk "$where" | cut -f1)
+    free_kb=$(df -Pk "$where" | awk 'NR == 2 { print $4 }')
+    need_kb=$(( $1 * 5 - have_kb ))
+    [ "$backend" = postgresql ] && need_kb=$(( need_kb + 4 * 1024 * 1024 ))
+    [ "$need_kb" -lt 0 ] && need_kb=0
+    min_kb=$(( ${BENCH_GROWTH_MIN_FREE_GB:-15} * 1024 * 1024 ))
+    echo "disk: $(( free_kb / 1048576 )) GB free, the step needs about $(( need_kb / 1048576 )) GB more"
+    [ $(( free_kb - need_kb )) -ge "$min_kb" ]
+}
+
 for backend in $backends; do
     D=$(mktemp -d /tmp/kuvert-grow.XXXXXX)
     if [ "$backend" = postgresql ]; then
@@ -89,22 +146,29 @@ for backend in $backends; do
             echo "=== growth: sqlite at $n letters skipped (BENCH_GROWTH_SQLITE_MAX, disk)"
             continue
         fi
+        if ! room_for "$n"; then
+            echo "=== growth: $backend stops before $n letters: under ${BENCH_GROWTH_MIN_FREE_GB:-15} GB would stay free"
+            break
+        fi
         echo "=== growth: $backend at $n letters; load before the fill $(cut -d' ' -f1-3 /proc/loadavg)"
         $BIN/growth_bench fill --data "$D" "$@" --to "$n"
         $BIN/growth_bench query --data "$D" "$@" --passes "${BENCH_GROWTH_PASSES:-200}"
         $BIN/web_bench --kuvert build/release/kuvert --data "$D" "$@" --cpr 2211771212 \
             --sessions 4 --seconds "$secs" 2>/dev/null | grep 'server time\|pages/s'
         $BIN/web_bench --suite --kuvert build/release/kuvert --data "$D" "$@" --cpr 2211771212 \
-            --letters "$n" --requests "${BENCH_SUITE_REQUESTS:-1000}" 2>/dev/null
+            --letters "$n" --requests "${BENCH_SUITE_REQUESTS:-1000}" 2>/dev/null ||
+            echo "growth.sh: web_bench --suite failed at $n letters"
         if [ "${BENCH_SUITE_RT:-1}" = 1 ] && [ "$(id -u)" = 0 ]; then
             $BIN/web_bench --suite --kuvert build/release/kuvert --data "$D" "$@" \
                 --cpr 2211771212 --letters "$n" --requests "${BENCH_SUITE_REQUESTS:-1000}" \
-                --rt 50 2>/dev/null
+                --rt 50 2>/dev/null || echo "growth.sh: web_bench --suite --rt 50 failed at $n letters"
         fi
         echo "send at $n letters (load $(cut -d' ' -f1-3 /proc/loadavg)):"
-        # shellcheck disable=SC2086 # pgcpu is two words or none
-        $BIN/send_bench --kuvert build/release/kuvert --data "$D" "$@" $pgcpu \
-            --seconds "$secs" --clients 16 2>/dev/null | grep -v '^send_bench\|^letter '
+        send_case "$@"
+        if [ "${BENCH_SEND_RT:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then
+            echo "send at $n letters, SCHED_FIFO 50 (load $(cut -d' ' -f1-3 /proc/loadavg)):"
+            send_case --rt "$@"
+        fi
         echo "on disk at $n letters: $(du -sh "$where" | cut -f1); load after $(cut -d' ' -f1-3 /proc/loadavg)"
     done
     cleanup

@@ -359,9 +359,15 @@ static int suite(const char *kuvert, const char *data, const char *cpr, long let
 
     if (!srv || !cli)
         return 1;
-    /* a Bearer token for the API cases (issued before the server starts) */
-    snprintf(cmd, sizeof(cmd), "%s user token --cpr %s --data %s%s%s 2>/dev/null", kuvert, cpr,
-             data, db_url ? " --db " : "", db_url ? db_url : "");
+    /* a Bearer token for the API cases (issued before the server starts); the arguments are
+     * single-quoted for the shell of popen (a PostgreSQL URL holds '&') */
+    if (strchr(kuvert, '\'') || strchr(cpr, '\'') || strchr(data, '\'') ||
+        (db_url && strchr(db_url, '\''))) {
+        fprintf(stderr, "web_bench: a path, CPR or URL with a single quote\n");
+        return 1;
+    }
+    snprintf(cmd, sizeof(cmd), "'%s' user token --cpr '%s' --data '%s'%s%s%s 2>/dev/null",
+             kuvert, cpr, data, db_url ? " --db '" : "", db_url ? db_url : "", db_url ? "'" : "");
     f = popen(cmd, "r");
     while (f && fgets(hdr, sizeof(hdr), f))
         if (strcspn(hdr, " \r\n") > 20) /* the token is the line that is one long word */
