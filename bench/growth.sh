@@ -15,8 +15,9 @@
 #                        page 2, page 50, flagged), opening a random letter, its download, the
 #                        mailbox JSON API list (inbox, unread, all folders); server time
 #                        p50/p99 from the access log, at normal priority and, as root, again
-#                        with the server at real-time priority (SCHED_FIFO 50: the figure of a
-#                        quiet machine on a shared one; BENCH_SUITE_RT=0 leaves that out);
+#                        with the server and the PostgreSQL cluster's processes at real-time
+#                        priority (SCHED_FIFO 50: the figure of a quiet machine on a shared one;
+#                        BENCH_SUITE_RT=0 leaves that out);
 #   send_bench --data    POST /apis/v1/memos/ with a durable 201 on that store (16 clients,
 #                        BENCH_SECONDS per letter kind): letters/s, p50/p99, CPU us per letter
 #                        of kuvert and of PostgreSQL;
@@ -37,8 +38,9 @@
 #                      SQLite 10 M run of docs/mailbox-web.md
 #   BENCH_GROWTH_BACKENDS="sqlite postgresql"  (default; BENCH_PG=0 drops postgresql;
 #                      BENCH_GROWTH_BACKENDS=postgresql is the PostgreSQL series alone)
-#   BENCH_SEND_RT=1    (as root) a second send run per size with send_bench, the server and the
-#                      cluster's processes at SCHED_FIFO 50: a quiet machine's figures on a busy one
+#   BENCH_GROWTH_RT=1  (as root) a second growth_bench query and a second send run per size with
+#                      the bench, the server and the cluster's processes at SCHED_FIFO 50 (bounded
+#                      runs): a quiet machine's figures on a busy one
 #   BENCH_GROWTH_MIN_FREE_GB=15  the series stops before a size whose fill would leave less
 #                      free on the store's disk (about 5 kB a letter, plus 4 GB of WAL)
 #   BENCH_GROWTH_KEEP=1  keep the last store (and its cluster) and print where, for EXPLAIN;
@@ -153,19 +155,28 @@ for backend in $backends; do
         echo "=== growth: $backend at $n letters; load before the fill $(cut -d' ' -f1-3 /proc/loadavg)"
         $BIN/growth_bench fill --data "$D" "$@" --to "$n"
         $BIN/growth_bench query --data "$D" "$@" --passes "${BENCH_GROWTH_PASSES:-200}"
+        if [ "${BENCH_GROWTH_RT:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then
+            echo "growth_bench query at SCHED_FIFO 50, with the cluster:"
+            [ -n "$PGB" ] && pg_sched -f
+            chrt -f 50 $BIN/growth_bench query --data "$D" "$@" \
+                --passes "${BENCH_GROWTH_PASSES:-200}" || echo "growth.sh: query at SCHED_FIFO failed"
+            [ -n "$PGB" ] && pg_sched -o
+        fi
         $BIN/web_bench --kuvert build/release/kuvert --data "$D" "$@" --cpr 2211771212 \
             --sessions 4 --seconds "$secs" 2>/dev/null | grep 'server time\|pages/s'
         $BIN/web_bench --suite --kuvert build/release/kuvert --data "$D" "$@" --cpr 2211771212 \
             --letters "$n" --requests "${BENCH_SUITE_REQUESTS:-1000}" 2>/dev/null ||
             echo "growth.sh: web_bench --suite failed at $n letters"
         if [ "${BENCH_SUITE_RT:-1}" = 1 ] && [ "$(id -u)" = 0 ]; then
+            [ -n "$PGB" ] && pg_sched -f
             $BIN/web_bench --suite --kuvert build/release/kuvert --data "$D" "$@" \
                 --cpr 2211771212 --letters "$n" --requests "${BENCH_SUITE_REQUESTS:-1000}" \
                 --rt 50 2>/dev/null || echo "growth.sh: web_bench --suite --rt 50 failed at $n letters"
+            [ -n "$PGB" ] && pg_sched -o
         fi
         echo "send at $n letters (load $(cut -d' ' -f1-3 /proc/loadavg)):"
         send_case "$@"
-        if [ "${BENCH_SEND_RT:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then
+        if [ "${BENCH_GROWTH_RT:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then
             echo "send at $n letters, SCHED_FIFO 50 (load $(cut -d' ' -f1-3 /proc/loadavg)):"
             send_case --rt "$@"
         fi
