@@ -404,6 +404,29 @@ def wait_until(pred, timeout=60, what="condition", step=0.1):
         time.sleep(step)
 
 
+def wait_port_quiet(port, timeout=60):
+    """Waits until no connection to the local TCP port `port` is open on its server side:
+    none being accepted (SYN_RECV, or ESTABLISHED in the listen backlog), being served
+    (ESTABLISHED) or closed by the peer but not yet by the server (CLOSE_WAIT) -- read from
+    /proc/net/tcp{,6}. After the only client of a test receiver was killed, this is the
+    moment the receiver has read and recorded every request the client had sent: a fixed
+    sleep is outlasted by a loaded machine."""
+    def open_conns():
+        n = 0
+        for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                with open(path) as f:
+                    rows = f.read().splitlines()[1:]
+            except OSError:
+                continue
+            for row in rows:
+                cols = row.split()
+                if int(cols[1].rsplit(":", 1)[1], 16) == port and cols[3] in ("01", "03", "08"):
+                    n += 1
+        return n
+    wait_until(lambda: open_conns() == 0, timeout, what="port %d to be quiet" % port)
+
+
 def await_continue(s):
     """Reads, on raw socket s, the interim "100 Continue" the server sends once it has admitted
     a request that carried "Expect: 100-continue" (the first callback ran: its body budget is
