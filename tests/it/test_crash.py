@@ -34,7 +34,7 @@ def client(srv_url, auth, results, lock, idx):
         h["Content-Type"] = "application/xml"
         try:
             r = s.post(srv_url + "/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=body,
-                       headers=h, timeout=30)
+                       headers=h, timeout=60)
             status = r.status_code
             rec = r.json() if status == 201 else None
         except (requests.ConnectionError, requests.Timeout, ValueError):
