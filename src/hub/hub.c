@@ -78,6 +78,7 @@ int kv_hub_open(struct kv_conf *conf, struct kv_hub **out, struct kv_err *err)
     if (rc < 0)
         goto out;
     kv_store_set_write_lock_global(hub->store, strcmp(conf->db_write_lock, "global") == 0);
+    kv_store_set_credentials_listen(hub->store, strcmp(conf->pg_credentials_cache, "notify") == 0);
     /* The data directory holds the local files (test clock offset, spools) whatever the
      * database; SQLite's store has created it, for PostgreSQL it is made here. */
     if (conf->db[0]) {

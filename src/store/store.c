@@ -292,13 +292,22 @@ static void cred_settle(struct kv_db *db)
 
 int64_t kv_store_credentials_generation(struct kv_store *st)
 {
+    if (st->ops->cred_generation)
+        return st->ops->cred_generation(st);
     if (!st->cred_gen)
         return -1;
     return (int64_t)(__atomic_load_n(st->cred_gen, __ATOMIC_SEQ_CST) & INT64_MAX);
 }
 
+void kv_store_set_credentials_listen(struct kv_store *st, int listen)
+{
+    st->cred_listen = listen;
+}
+
 void kv_db_credentials_changed(struct kv_db *db)
 {
+    if (db->st->ops->cred_changed)
+        db->st->ops->cred_changed(db);
     cred_bump(db->st);
     if (db->in_tx)
         db->cred_dirty = 1;

@@ -99,6 +99,12 @@ void kv_db_rollback(struct kv_db *db);
  * statement: it advances the generation at once and again when the transaction ends (commit
  * or rollback), so an authentication that read the old row inside the window is not kept. */
 int64_t kv_store_credentials_generation(struct kv_store *st);
+/* PostgreSQL (config pg_credentials_cache): with listen 1 the generation is kept by a
+ * listener of this process on `LISTEN kuvert_credentials` (store_pg_cred.c), so a change made
+ * by another process or node takes effect here when its notification arrives, milliseconds
+ * after its commit, not at the very next look-up; with 0 (the default) it is -1 there. No
+ * effect on SQLite. Set before the first look-up. */
+void kv_store_set_credentials_listen(struct kv_store *st, int listen);
 void kv_db_credentials_changed(struct kv_db *db);
 /* Ends the transaction of kv_db_begin by the outcome so far: commits when rc is 0 (and
  * returns what the commit returns), else rolls back and returns rc. */

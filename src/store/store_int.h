@@ -60,6 +60,11 @@ struct kv_store_ops {
     int (*col_is_null)(struct kv_stmt *s, int idx);
     void (*reset)(struct kv_stmt *s); /* back to the cache (or freed when uncached) */
     int64_t (*changes)(struct kv_db *db);
+    /* The credentials generation when the backend keeps it itself (NULL: st->cred_gen), and
+     * what a write of a credential row sends to other processes in its transaction (NULL:
+     * nothing; they share st->cred_gen). */
+    int64_t (*cred_generation)(struct kv_store *st);
+    void (*cred_changed)(struct kv_db *db);
 };
 
 /* The text a followed by b, built once per (ops, key, b) and kept for the life of the process
@@ -77,10 +82,11 @@ struct kv_store {
     int n_idle;                     /* length of free_list */
     /* The credentials generation (kv_store_credentials_generation): a counter shared by every
      * process that opens the database, set by the backend's open (SQLite: a word of the mapped
-     * file DIR/kuvert.db-gen, unmapped by its close); NULL when the backend cannot share one
-     * (PostgreSQL: several nodes). */
+     * file DIR/kuvert.db-gen, unmapped by its close; PostgreSQL: this process's counter, which
+     * notifications from the others advance, store_pg_cred.c). */
     uint64_t *cred_gen;
     int write_lock_global; /* 1: kv_db_begin_concurrent excludes every writer too */
+    int cred_listen;       /* 1: kv_store_set_credentials_listen (PostgreSQL) */
 };
 
 struct kv_db {

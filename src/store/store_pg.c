@@ -41,6 +41,8 @@
 #include <libpq-fe.h>
 
 #include "store/store_int.h"
+#include "store/store_pg_cred.h"
+#include "util/log.h"
 #include "util/xmalloc.h"
 
 #define CACHE_INIT 64 /* initial slots (power of two) */
@@ -123,7 +125,8 @@ struct pg_db {
 };
 
 struct pg_store {
-    char *conninfo; /* owned */
+    char *conninfo;            /* owned */
+    struct kv__pg_cred *cred;  /* owned: the credentials generation (store_pg_cred.h) */
 };
 
 /* ---- errors ---- */
@@ -284,6 +287,8 @@ static int pg_open(struct kv_store *st, const char *url, struct kv_err *err)
     }
     ps = kv_xcalloc(1, sizeof(*ps));
     ps->conninfo = kv_xstrdup(url);
+    ps->cred = kv__pg_cred_new(url);
+    st->cred_gen = kv__pg_cred_counter(ps->cred);
     st->backend = ps;
 out:
     PQclear(r);
@@ -297,6 +302,8 @@ static void pg_close(struct kv_store *st)
 
     if (!ps)
         return;
+    st->cred_gen = NULL;
+    kv__pg_cred_free(ps->cred);
     free(ps->conninfo);
     free(ps);
     st->backend = NULL;
@@ -396,6 +403,25 @@ static int pg_exec(struct kv_db *kdb, const char *sql, struct kv_err *err)
         return pg_fail(err, KV_EUNAVAIL, "postgresql: connection lost in a transaction",
                        PQerrorMessage(db->c));
     return run_simple(db, sql, err, "postgresql");
+}
+
+static int64_t pg_cred_generation(struct kv_store *st)
+{
+    if (!st->cred_listen) /* config pg_credentials_cache off: nothing is cached */
+        return -1;
+    return kv__pg_cred_generation(((struct pg_store *)st->backend)->cred);
+}
+
+/* Other processes and nodes learn of a changed credential row at this transaction's COMMIT (at
+ * once outside one). Inside a failed transaction it fails too, and so does the COMMIT. */
+static void pg_cred_changed(struct kv_db *kdb)
+{
+    struct kv_err err = {0};
+
+    if (pg_exec(kdb, KV__PG_CRED_NOTIFY, &err) < 0 && !kdb->in_tx)
+        kv_log(KV_LOG_ERROR, "credentials: a change was committed but other nodes were not "
+                             "told (%s): their caches keep the old row for up to a minute",
+               err.msg);
 }
 
 static int pg_begin(struct kv_db *kdb, int shared, struct kv_err *err)
@@ -1029,4 +1055,6 @@ const struct kv_store_ops kv__store_pg_ops = {
     .col_is_null = pg_col_is_null,
     .reset = pg_reset,
     .changes = pg_changes,
+    .cred_generation = pg_cred_generation,
+    .cred_changed = pg_cred_changed,
 };

@@ -115,6 +115,11 @@ static const struct kv_conf_entry table[] = {
      "PostgreSQL: global (every write transaction excludes every other) or concurrent "
      "(sends and other audited writes of all nodes run at once; receipt and pull-queue "
      "cursors not yet fenced, docs/postgresql.md); same on every node"},
+    {"pg_credentials_cache", KV_CONF_ENUM, "off", OFF(pg_credentials_cache), 0, 0, "off|notify",
+     "KUVERT_PG_CREDENTIALS_CACHE", NULL, 0,
+     "PostgreSQL: off (every system authentication reads the database) or notify (kept per "
+     "node and dropped on LISTEN/NOTIFY: a change made on another node or by the CLI takes "
+     "effect when its notification arrives, milliseconds after its commit; docs/store.md)"},
     {"shutdown_grace", KV_CONF_DURATION, "30s", OFF(shutdown_grace), 0, 3600 * 1000LL, NULL,
      "KUVERT_SHUTDOWN_GRACE", NULL, 0,
      "on SIGTERM, how long in-flight requests may take before the server stops anyway"},

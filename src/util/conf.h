@@ -77,6 +77,7 @@ struct kv_conf {
     char node_name[KV_CONF_STR_MAX];  /* lease holder name, "" = HOSTNAME:DATA */
     int64_t lease_ttl;                /* lease time of background work, ms */
     char db_write_lock[16];           /* "concurrent" | "global" (PostgreSQL write lock) */
+    char pg_credentials_cache[16];    /* "off" | "notify" (PostgreSQL: the gate's cache) */
     int64_t shutdown_grace;           /* how long in-flight requests may take at shutdown, ms */
     char admin_token[KV_CONF_STR_MAX]; /* bearer token of /admin/v1/, "" = admin API off */
     /* web portals (src/web, docs/web.md) */
