@@ -12,7 +12,7 @@ import uuid as uuidlib
 import pytest
 import requests
 
-from kuvert_harness import db_connect, run_cli
+from kuvert_harness import db_connect, run_cli, wait_until
 from readside_util import send_letter, setup_org
 from test_web import csrf_of
 
@@ -290,12 +290,11 @@ def test_counts_follow_every_change(post):
     b.post("/post/brev/%s/slet-endeligt" % u, {"csrf": csrf})
     counts_consistent(post)
     post.advance_clock("400d")                  # the demo's waiting letter is published
-    import time
-    for _ in range(100):
-        if post.db.execute("SELECT COUNT(*) FROM letters WHERE state = 'AWAITING_DELAY'"
-                           ).fetchone()[0] == 0:
-            break
-        time.sleep(0.1)
+    # (within 60 s, not 10: published after the counts below were read, the page would show
+    # one letter more than they say)
+    wait_until(lambda: post.db.execute("SELECT COUNT(*) FROM letters WHERE state = "
+                                       "'AWAITING_DELAY'").fetchone()[0] == 0,
+               what="the demo's waiting letters published")
     counts_consistent(post)
     inbox, unread = post.db.execute(
         "SELECT c.total, c.unread FROM mailbox_counts c JOIN mailboxes m ON m.id = c.mailbox_id"
