@@ -116,7 +116,7 @@ def declared_only(srv, path, token_header, length):
     import socket
     import urllib.parse
     u = urllib.parse.urlparse(srv.url)
-    s = socket.create_connection((u.hostname, u.port), timeout=20)
+    s = socket.create_connection((u.hostname, u.port), timeout=60)
     try:
         s.sendall(("POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\n"
                    "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"

@@ -64,7 +64,7 @@ def test_malformed_offset_file_is_refused(tmp_path):
         f.write("soon\n")
     bad = KuvertServer(data, test_clock=True)
     try:
-        bad.start(timeout=10)
+        bad.start(timeout=60)  # a start that fails does so at once; 60 s only bounds it
         started = True
     except RuntimeError:
         started = False

@@ -73,12 +73,12 @@ def oidc(tmp_path_factory):
 
 
 def set_person(issuer, **claims):
-    r = requests.post(issuer + "/__test/next", json=claims, timeout=10)
+    r = requests.post(issuer + "/__test/next", json=claims, timeout=60)
     assert r.status_code == 204
 
 
 def set_mode(issuer, mode):
-    r = requests.post(issuer + "/__test/mode", json={"mode": mode}, timeout=10)
+    r = requests.post(issuer + "/__test/mode", json={"mode": mode}, timeout=60)
     assert r.status_code == 204
 
 
