@@ -72,7 +72,11 @@
 struct track {
     struct track *prev, *next;
     MHD_socket fd;               /* the connection's socket */
-    int64_t deadline_ms;         /* monotonic ms by which the current phase must end; 0 none */
+    /* Monotonic ms by which the current phase must end (0: none). Written by the connection's
+     * own thread without the server's mutex (three times a request, and every connection
+     * thread would queue on that one lock), read by the reaper under it: the track itself
+     * lives until libmicrohttpd has ended the connection's thread (on_connection). */
+    atomic_llong deadline_ms;
     int reaped;                  /* shut down by the reaper */
     int proxy;                   /* the peer is a trusted proxy */
     char peer[64];               /* the peer's address */
@@ -151,11 +155,10 @@ static void set_deadline(struct kv_http_server *srv, struct MHD_Connection *conn
 {
     struct track *t = track_of(conn);
 
+    (void)srv;
     if (!t)
         return;
-    pthread_mutex_lock(&srv->mu);
-    t->deadline_ms = ms > 0 ? now_ms() + ms : 0;
-    pthread_mutex_unlock(&srv->mu);
+    atomic_store_explicit(&t->deadline_ms, ms > 0 ? now_ms() + ms : 0, memory_order_relaxed);
 }
 
 static int proxies_trusted(const struct kv_http_server *srv)
@@ -287,8 +290,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         addr_text(ai ? ai->client_addr : NULL, t->peer, sizeof(t->peer));
         t->proxy = proxies_trusted(srv) && kv_cidr_list_allows(srv->cfg.trusted_proxies, t->peer);
         pthread_mutex_lock(&srv->mu);
-        t->deadline_ms =
-            srv->cfg.header_timeout_ms > 0 ? now_ms() + srv->cfg.header_timeout_ms : 0;
+        atomic_init(&t->deadline_ms,
+                    srv->cfg.header_timeout_ms > 0 ? now_ms() + srv->cfg.header_timeout_ms : 0);
         t->next = srv->tracks.next;
         t->prev = &srv->tracks;
         srv->tracks.next->prev = t;
@@ -326,7 +329,9 @@ static void *reaper_main(void *arg)
         now = now_ms();
         n = 0;
         for (t = srv->tracks.next; t != &srv->tracks; t = t->next) {
-            if (t->reaped || !t->deadline_ms || now < t->deadline_ms)
+            int64_t d = atomic_load_explicit(&t->deadline_ms, memory_order_relaxed);
+
+            if (t->reaped || !d || now < d)
                 continue;
             t->reaped = 1;
             if (t->fd != MHD_INVALID_SOCKET)
