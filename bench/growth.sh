@@ -156,7 +156,7 @@ for backend in $backends; do
         $BIN/growth_bench fill --data "$D" "$@" --to "$n"
         $BIN/growth_bench query --data "$D" "$@" --passes "${BENCH_GROWTH_PASSES:-200}"
         if [ "${BENCH_GROWTH_RT:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then
-            echo "growth_bench query at SCHED_FIFO 50, with the cluster:"
+            echo "growth_bench query at SCHED_FIFO 50${PGB:+, with the cluster}:"
             [ -n "$PGB" ] && pg_sched -f
             chrt -f 50 $BIN/growth_bench query --data "$D" "$@" \
                 --passes "${BENCH_GROWTH_PASSES:-200}" || echo "growth.sh: query at SCHED_FIFO failed"
