@@ -21,6 +21,12 @@
     "id, system_id, transmission_id, message_uuid, message_id, receipt_status, error_code, "     \
     "error_message, time_ms, push_state, push_attempts, push_next_ms, uuid"
 
+/* The sequence of receipts.id (an identity column on PostgreSQL). Receipts are inserted under
+ * its fence and listed only below its horizon (kv_db_sequence_fence, store.h): with
+ * concurrent writers ids commit out of order, and a client that pages by `after` must not step
+ * past a receipt whose smaller id commits later (docs/postgresql.md). */
+static const char RECEIPTS_SEQ[] = "receipts_id_seq";
+
 static void row_to_receipt(struct kv_stmt *s, struct kv_receipt *r)
 {
     memset(r, 0, sizeof(*r));
@@ -44,7 +50,8 @@ static int bind_opt_text(struct kv_stmt *s, int idx, const char *v)
     return (v && v[0]) ? kv_stmt_bind_text(s, idx, v, -1) : kv_stmt_bind_null(s, idx);
 }
 
-int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct kv_err *err)
+/* kv_receipt_insert inside the caller's transaction. */
+static int insert_tx(struct kv_db *db, struct kv_receipt *r, int push, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     int rc;
@@ -56,6 +63,9 @@ int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct k
     rc = kv_uuid_v7(kv_clock_now_ms(), r->uuid);
     if (rc < 0)
         return kv_err_set(err, rc, "cannot generate a receipt id");
+    rc = kv_db_sequence_fence(db, RECEIPTS_SEQ, err);
+    if (rc < 0)
+        return rc;
     rc = kv_db_prepare(db,
                        "INSERT INTO receipts (system_id, transmission_id, message_uuid, "
                        "message_id, receipt_status, error_code, error_message, time_ms, "
@@ -90,6 +100,19 @@ int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct k
     r->push_attempts = 0;
     r->push_next_ms = push ? r->time_ms : 0;
     return 0;
+}
+
+int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct kv_err *err)
+{
+    int rc;
+
+    if (kv_db_in_transaction(db))
+        return insert_tx(db, r, push, err);
+    /* the fence holds only inside a transaction: one of its own */
+    rc = kv_db_begin_concurrent(db, err);
+    if (rc < 0)
+        return rc;
+    return kv_db_end(db, insert_tx(db, r, push, err), err);
 }
 
 static json_t *str_or_null(const char *s)
@@ -162,18 +185,19 @@ static int cursor_row(struct kv_db *db, const char *system_id, const char *uuid,
 
 /* Appends to arr the size receipts after row cursor in the order (GUIDs or whole, as
  * read_page), or with before the size receipts before it (still in the order); *more 1 when
- * there are others beyond them (after them, or before them with before). */
-static int read_after(struct kv_db *db, const char *system_id, int64_t cursor, int size,
-                      int desc, int before, int whole, json_t *arr, int *more,
+ * there are others beyond them (after them, or before them with before). Only rows below
+ * horizon. */
+static int read_after(struct kv_db *db, const char *system_id, int64_t cursor, int64_t horizon,
+                      int size, int desc, int before, int whole, json_t *arr, int *more,
                       struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     int down = desc != before; /* walk the rows by falling id */
     int rc = kv_db_prepare(db,
                            down ? "SELECT " RECEIPT_COLS " FROM receipts WHERE system_id = ? "
-                                  "AND deleted = 0 AND id < ? ORDER BY id DESC LIMIT ?"
+                                  "AND deleted = 0 AND id < ? AND id < ? ORDER BY id DESC LIMIT ?"
                                 : "SELECT " RECEIPT_COLS " FROM receipts WHERE system_id = ? "
-                                  "AND deleted = 0 AND id > ? ORDER BY id LIMIT ?",
+                                  "AND deleted = 0 AND id > ? AND id < ? ORDER BY id LIMIT ?",
                            &s, err);
     json_t *got = json_array();
     size_t i;
@@ -185,7 +209,8 @@ static int read_after(struct kv_db *db, const char *system_id, int64_t cursor, i
     }
     kv_stmt_bind_text(s, 1, system_id, -1);
     kv_stmt_bind_int64(s, 2, cursor);
-    kv_stmt_bind_int64(s, 3, (int64_t)size + 1);
+    kv_stmt_bind_int64(s, 3, horizon);
+    kv_stmt_bind_int64(s, 4, (int64_t)size + 1);
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
         struct kv_receipt r;
         if ((int)json_array_size(got) == size) {
@@ -202,22 +227,24 @@ static int read_after(struct kv_db *db, const char *system_id, int64_t cursor, i
     return rc < 0 ? rc : 0;
 }
 
-/* Appends the page's receipts to arr: their GUIDs (whole = 0) or kv_receipt_json (1). */
-static int read_page(struct kv_db *db, const char *system_id, int64_t page, int size, int desc,
-                     int whole, json_t *arr, struct kv_err *err)
+/* Appends the page's receipts (of those below horizon) to arr: their GUIDs (whole = 0) or
+ * kv_receipt_json (1). */
+static int read_page(struct kv_db *db, const char *system_id, int64_t horizon, int64_t page,
+                     int size, int desc, int whole, json_t *arr, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     int rc = kv_db_prepare(db,
                            desc ? "SELECT " RECEIPT_COLS " FROM receipts WHERE system_id = ? "
-                                  "AND deleted = 0 ORDER BY id DESC LIMIT ? OFFSET ?"
+                                  "AND deleted = 0 AND id < ? ORDER BY id DESC LIMIT ? OFFSET ?"
                                 : "SELECT " RECEIPT_COLS " FROM receipts WHERE system_id = ? "
-                                  "AND deleted = 0 ORDER BY id LIMIT ? OFFSET ?",
+                                  "AND deleted = 0 AND id < ? ORDER BY id LIMIT ? OFFSET ?",
                            &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_text(s, 1, system_id, -1);
-    kv_stmt_bind_int64(s, 2, size);
-    kv_stmt_bind_int64(s, 3, page * size);
+    kv_stmt_bind_int64(s, 2, horizon);
+    kv_stmt_bind_int64(s, 3, size);
+    kv_stmt_bind_int64(s, 4, page * size);
     while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
         struct kv_receipt r;
         row_to_receipt(s, &r);
@@ -241,11 +268,15 @@ static int read_list(struct kv_db *db, const char *system_id, int64_t page, int 
                      const char *after, int before, int whole, json_t *arr, int64_t *total,
                      int *more, int *prev, struct kv_err *err)
 {
-    int64_t cursor = 0;
+    int64_t cursor = 0, horizon;
     int rc, beyond = 0;
 
     *more = -1;
     *prev = -1;
+    /* first: the rows below it that the reads below see are all there will ever be */
+    rc = kv_db_sequence_horizon(db, RECEIPTS_SEQ, &horizon, err);
+    if (rc < 0)
+        return rc;
     rc = count_page(db, system_id, page, size, total, err);
     if (rc < 0)
         return rc;
@@ -255,15 +286,17 @@ static int read_list(struct kv_db *db, const char *system_id, int64_t page, int 
             return rc;
     }
     if (cursor > 0) {
-        rc = read_after(db, system_id, cursor, size, desc, before, whole, arr, &beyond, err);
+        rc = read_after(db, system_id, cursor, horizon, size, desc, before, whole, arr, &beyond,
+                        err);
         if (before)
             *prev = beyond;
         else
             *more = beyond;
         return rc;
     }
-    return page * size < *total ? read_page(db, system_id, page, size, desc, whole, arr, err)
-                                : 0;
+    return page * size < *total
+               ? read_page(db, system_id, horizon, page, size, desc, whole, arr, err)
+               : 0;
 }
 
 int kv_receipts_page_after(struct kv_db *db, const char *system_id, int64_t page, int size,

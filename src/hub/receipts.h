@@ -58,10 +58,11 @@ struct kv_receipt {
     int64_t push_next_ms;       /* next attempt due (0 = now) */
 };
 
-/* Inserts a receipt inside the caller's transaction. When push is non-zero the receipt is
- * queued for push (push_state PENDING, due at once). r->id and r->uuid (a new version 4 UUID)
- * receive the new ids. Offered for the send pipeline; any INSERT that sets push_state =
- * 'PENDING' works the same (a row inserted without uuid gets one from a trigger). */
+/* Inserts a receipt inside the caller's transaction (outside one, in a transaction of its
+ * own). When push is non-zero the receipt is queued for push (push_state PENDING, due at
+ * once). r->id and r->uuid (a new version 4 UUID) receive the new ids. The id is drawn under
+ * the fence of receipts_id_seq (kv_db_sequence_fence), which the receipts list's horizon
+ * needs: another INSERT INTO receipts must take it too (docs/postgresql.md). */
 int kv_receipt_insert(struct kv_db *db, struct kv_receipt *r, int push, struct kv_err *err);
 
 /* The Receipt JSON object as NgDP's client reads it (Receipt, and BulkReceipt with its id):
@@ -84,7 +85,9 @@ int kv_receipts_page(struct kv_db *db, const char *system_id, int64_t page, int 
  * util/page.h) the page is the size receipts after that one in the order, even when it was
  * deleted since, and with before non-zero the size receipts before it (the cursor
  * "previous" carries); page then only numbers the page. An after that names no receipt of
- * system_id is ignored (the page is cut by position). */
+ * system_id is ignored (the page is cut by position). Both list only receipts below the
+ * horizon of receipts_id_seq (store.h): one committed while a receipt with a smaller id is
+ * still open waits for it, so a system paging by after never steps past a receipt. */
 int kv_receipts_page_after(struct kv_db *db, const char *system_id, int64_t page, int size,
                            int desc, const char *after, int before, json_t **out,
                            struct kv_err *err);

@@ -111,11 +111,22 @@ int kv_recipient_pick_for(struct kv_db *db, const char *recipient_cvr,
     return default_system(db, recipient_cvr, out_system_id, err);
 }
 
-int kv_recipient_queue_to(struct kv_db *db, int64_t letter_id, const char *system_id,
-                          const char *contact_point_id, struct kv_err *err)
+/* The sequence of recipient_queue.id (an identity column on PostgreSQL). Rows are queued
+ * under its fence and the pull list reads only below its horizon (kv_db_sequence_fence,
+ * store.h): with concurrent writers queue ids commit out of order, and a system that pages by
+ * `after` must not step past a letter whose smaller id commits later (docs/postgresql.md). */
+static const char QUEUE_SEQ[] = "recipient_queue_id_seq";
+
+/* kv_recipient_queue_to inside the caller's transaction. */
+static int queue_to(struct kv_db *db, int64_t letter_id, const char *system_id,
+                    const char *contact_point_id, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     int rc;
+
+    rc = kv_db_sequence_fence(db, QUEUE_SEQ, err);
+    if (rc < 0)
+        return rc;
 
     /* visible_ms: the letter's visibility (migration 008), kept equal by a trigger. */
     rc = kv_db_prepare(db,
@@ -143,6 +154,20 @@ int kv_recipient_queue_to(struct kv_db *db, int64_t letter_id, const char *syste
     if (kv_db_changes(db) != 1)
         return kv_err_set(err, KV_ENOTFOUND, "no letter %lld", (long long)letter_id);
     return 0;
+}
+
+int kv_recipient_queue_to(struct kv_db *db, int64_t letter_id, const char *system_id,
+                          const char *contact_point_id, struct kv_err *err)
+{
+    int rc;
+
+    if (kv_db_in_transaction(db))
+        return queue_to(db, letter_id, system_id, contact_point_id, err);
+    /* the fence holds only inside a transaction: one of its own */
+    rc = kv_db_begin_concurrent(db, err);
+    if (rc < 0)
+        return rc;
+    return kv_db_end(db, queue_to(db, letter_id, system_id, contact_point_id, err), err);
 }
 
 int kv_recipient_route(struct kv_db *db, int64_t letter_id, const char *recipient_cvr,
@@ -251,25 +276,29 @@ int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t pag
     static const char SQL_AFTER_ASC[] =
         "SELECT l.message_uuid FROM (SELECT q.id, q.letter_id FROM recipient_queue q "
         "WHERE q.system_id = ? AND q.state <> 'DELETED' " LISTED "AND q.id > ? "
-        "ORDER BY q.id LIMIT ?) p JOIN letters l ON l.id = p.letter_id ORDER BY p.id";
+        "AND q.id < ? ORDER BY q.id LIMIT ?) p JOIN letters l ON l.id = p.letter_id "
+        "ORDER BY p.id";
     static const char SQL_AFTER_DESC[] =
         "SELECT l.message_uuid FROM (SELECT q.id, q.letter_id FROM recipient_queue q "
         "WHERE q.system_id = ? AND q.state <> 'DELETED' " LISTED "AND q.id < ? "
-        "ORDER BY q.id DESC LIMIT ?) p JOIN letters l ON l.id = p.letter_id ORDER BY p.id DESC";
+        "AND q.id < ? ORDER BY q.id DESC LIMIT ?) p JOIN letters l ON l.id = p.letter_id "
+        "ORDER BY p.id DESC";
     int64_t cursor = 0;
     int more = -1, prev = -1, down = desc != before; /* down: walk by falling queue id */
     static const char SQL_PAGE_ASC[] =
         "SELECT l.message_uuid FROM (SELECT q.id, q.letter_id FROM recipient_queue q "
-        "WHERE q.system_id = ? AND q.state <> 'DELETED' " LISTED "ORDER BY q.id LIMIT ? "
-        "OFFSET ?) p JOIN letters l ON l.id = p.letter_id ORDER BY p.id";
+        "WHERE q.system_id = ? AND q.state <> 'DELETED' " LISTED "AND q.id < ? "
+        "ORDER BY q.id LIMIT ? OFFSET ?) p JOIN letters l ON l.id = p.letter_id "
+        "ORDER BY p.id";
     static const char SQL_PAGE_DESC[] =
         "SELECT l.message_uuid FROM (SELECT q.id, q.letter_id FROM recipient_queue q "
-        "WHERE q.system_id = ? AND q.state <> 'DELETED' " LISTED "ORDER BY q.id DESC "
-        "LIMIT ? OFFSET ?) p JOIN letters l ON l.id = p.letter_id ORDER BY p.id DESC";
+        "WHERE q.system_id = ? AND q.state <> 'DELETED' " LISTED "AND q.id < ? "
+        "ORDER BY q.id DESC LIMIT ? OFFSET ?) p JOIN letters l ON l.id = p.letter_id "
+        "ORDER BY p.id DESC";
     struct kv_page_order order = {KV_RECIPIENT_ORDER_PROPERTY, desc != 0};
     struct kv_stmt *s = NULL;
     json_t *content = NULL, *o;
-    int64_t total = 0, now = kv_clock_now_ms();
+    int64_t total = 0, now = kv_clock_now_ms(), horizon;
     int rc;
 
     *out = NULL;
@@ -278,6 +307,11 @@ int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t pag
     if (size < 1 || size > KV_RECIPIENT_PAGE_MAX)
         return kv_err_set(err, KV_EINVAL, "size must be between 1 and %d", KV_RECIPIENT_PAGE_MAX);
     rc = note_fetch(db, system_id, now, err);
+    if (rc < 0)
+        return rc;
+    /* before the reads: below it every queue row there will ever be is committed, so a
+     * system paging by `after` cannot step past one that commits late */
+    rc = kv_db_sequence_horizon(db, QUEUE_SEQ, &horizon, err);
     if (rc < 0)
         return rc;
     /* Exact count without walking the queue (migration 055): the rows not deleted, kept per
@@ -321,7 +355,8 @@ int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t pag
         kv_stmt_bind_text(s, 1, system_id, -1);
         kv_stmt_bind_int64(s, 2, now);
         kv_stmt_bind_int64(s, 3, cursor);
-        kv_stmt_bind_int64(s, 4, (int64_t)size + 1);
+        kv_stmt_bind_int64(s, 4, horizon);
+        kv_stmt_bind_int64(s, 5, (int64_t)size + 1);
         while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
             if ((int)json_array_size(got) == size)
                 beyond = 1;
@@ -351,8 +386,9 @@ int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t pag
         goto out;
     kv_stmt_bind_text(s, 1, system_id, -1);
     kv_stmt_bind_int64(s, 2, now);
-    kv_stmt_bind_int64(s, 3, size);
-    kv_stmt_bind_int64(s, 4, page * size);
+    kv_stmt_bind_int64(s, 3, horizon);
+    kv_stmt_bind_int64(s, 4, size);
+    kv_stmt_bind_int64(s, 5, page * size);
     while ((rc = kv_stmt_step(s, err)) == KV_ROW)
         json_array_append_new(content, json_string(kv_stmt_col_text(s, 0)));
     kv_stmt_done(s);

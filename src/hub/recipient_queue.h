@@ -82,7 +82,8 @@ int kv_recipient_pick_for(struct kv_db *db, const char *recipient_cvr,
  * kv_recipient_pick in the same transaction (the send pipeline): queues letter_id for
  * system_id (borrowed), recording contact_point_id when the point was used (NULL or "" when
  * the default system was). KV_ECONFLICT when already queued, KV_ENOTFOUND for no such
- * letter. */
+ * letter. Outside a transaction in one of its own: the queue id is drawn under the fence of
+ * recipient_queue_id_seq (kv_db_sequence_fence), which the pull list's horizon needs. */
 int kv_recipient_queue_to(struct kv_db *db, int64_t letter_id, const char *system_id,
                           const char *contact_point_id, struct kv_err *err);
 
@@ -98,7 +99,9 @@ int kv_recipient_page(struct kv_db *db, const char *system_id, int64_t page, int
  * util/page.h) the page is the size letters that come after that letter in the order, even
  * when it was deleted since, and page only numbers it; with before non-zero the size letters
  * before it (the cursor "previous" carries). An after that names no letter of system_id is
- * ignored (the page is cut by position). */
+ * ignored (the page is cut by position). Both list only queue rows below the horizon of
+ * recipient_queue_id_seq (store.h): a row committed while one with a smaller id is still
+ * open waits for it, so a system paging by after never steps past a letter. */
 int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t page, int size,
                             int desc, const char *after, int before, json_t **out,
                             struct kv_err *err);

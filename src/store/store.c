@@ -159,11 +159,28 @@ int kv_db_prepare_for_update(struct kv_db *db, const char *sql, struct kv_stmt *
     return kv_db_prepare(db, t, out, err);
 }
 
+/* 1 when this transaction of db holds the fence of seq_name. */
+static int fenced(const struct kv_db *db, const char *seq_name)
+{
+    int i;
+
+    for (i = 0; i < db->nfenced; i++)
+        if (strcmp(db->fenced[i], seq_name) == 0)
+            return 1;
+    return 0;
+}
+
+static void note_fenced(struct kv_db *db, const char *seq_name)
+{
+    if (db->nfenced < KV__FENCED_MAX)
+        db->fenced[db->nfenced++] = seq_name;
+}
+
 int kv_db_next_value_fenced(struct kv_db *db, const char *seq_name, const char *fallback_sql,
                             int64_t *out, struct kv_err *err)
 {
     const struct kv_store_ops *ops = db->st->ops;
-    int rc;
+    int rc, had;
 
     if (!ops->next_value_fenced)
         return kv_db_next_value(db, seq_name, fallback_sql, out, err);
@@ -171,9 +188,29 @@ int kv_db_next_value_fenced(struct kv_db *db, const char *seq_name, const char *
         return kv_err_set(err, KV_EINTERNAL, "store: fenced value outside a transaction");
     if (!valid_seq_name(seq_name))
         return kv_err_set(err, KV_EINVAL, "bad sequence name");
-    rc = ops->next_value_fenced(db, seq_name, !db->seq_fenced, out, err);
+    had = fenced(db, seq_name);
+    rc = ops->next_value_fenced(db, seq_name, !had, out, err);
+    if (rc == 0 && !had)
+        note_fenced(db, seq_name);
+    return rc;
+}
+
+int kv_db_sequence_fence(struct kv_db *db, const char *seq_name, struct kv_err *err)
+{
+    const struct kv_store_ops *ops = db->st->ops;
+    int rc;
+
+    if (!ops->sequence_fence)
+        return 0;
+    if (!db->in_tx)
+        return kv_err_set(err, KV_EINTERNAL, "store: sequence fence outside a transaction");
+    if (!valid_seq_name(seq_name))
+        return kv_err_set(err, KV_EINVAL, "bad sequence name");
+    if (fenced(db, seq_name))
+        return 0;
+    rc = ops->sequence_fence(db, seq_name, err);
     if (rc == 0)
-        db->seq_fenced = 1;
+        note_fenced(db, seq_name);
     return rc;
 }
 
@@ -320,7 +357,7 @@ static int begin(struct kv_db *db, int shared, struct kv_err *err)
     if (db->in_tx)
         return kv_err_set(err, KV_EINTERNAL, "store: nested transaction");
     db->retryable = 0;
-    db->seq_fenced = 0;
+    db->nfenced = 0;
     rc = db->st->ops->begin(db, shared && !db->st->write_lock_global, err);
     if (rc == 0) {
         db->in_tx = 1;
@@ -461,7 +498,7 @@ int kv_db_savepoint_rollback(struct kv_db *db, struct kv_err *err)
     if (db->savepoints <= 0)
         return kv_err_set(err, KV_EINTERNAL, "store: no savepoint to roll back");
     db->savepoints--;
-    db->seq_fenced = 0; /* a fence taken inside the savepoint is released with it */
+    db->nfenced = 0; /* a fence taken inside the savepoint is released with it */
     rc = run_cached(db, SP_UNDO[db->savepoints], err);
     if (rc == 0)
         rc = run_cached(db, SP_RELEASE[db->savepoints], err);

@@ -212,6 +212,12 @@ int kv_db_next_value(struct kv_db *db, const char *seq_name, const char *fallbac
  * commits in key order: the draw is kv_db_next_value, H is INT64_MAX. */
 int kv_db_next_value_fenced(struct kv_db *db, const char *seq_name, const char *fallback_sql,
                             int64_t *out, struct kv_err *err);
+/* The fence of kv_db_next_value_fenced without a draw, for a key that a column default
+ * draws from seq_name (an identity column: its sequence is TABLE_COLUMN_seq): every value the
+ * transaction draws from seq_name after the call is >= the fence, so kv_db_sequence_horizon
+ * holds for it too. Call it inside the write transaction before the INSERT; once per
+ * transaction and sequence costs one statement, later calls nothing. SQLite: nothing. */
+int kv_db_sequence_fence(struct kv_db *db, const char *seq_name, struct kv_err *err);
 int kv_db_sequence_horizon(struct kv_db *db, const char *seq_name, int64_t *out,
                            struct kv_err *err);
 

@@ -16,8 +16,8 @@
 
 #include "store/store.h"
 
-/* Backend operations. Every function is required except next_value_fenced and
- * sequence_horizon, which only a backend with sequences has. Binds return 0 or a negative KV_E* code;
+/* Backend operations. Every function is required except next_value_fenced, sequence_fence
+ * and sequence_horizon, which only a backend with sequences has. Binds return 0 or a negative KV_E* code;
  * store.c makes a failed bind sticky. bind_text with v NULL binds a NULL of type text. */
 struct kv_store_ops {
     const char *name; /* "sqlite", "postgresql": names the migrations directory */
@@ -40,9 +40,11 @@ struct kv_store_ops {
     /* BEGIN of a write transaction: shared 0 excludes every other writer, shared 1 only the
      * shared 0 ones (a backend that cannot tell them apart excludes every writer). */
     int (*begin)(struct kv_db *db, int shared, struct kv_err *err);
-    /* kv_db_next_value_fenced and kv_db_sequence_horizon of a backend with sequences. */
+    /* kv_db_next_value_fenced, kv_db_sequence_fence and kv_db_sequence_horizon of a backend
+     * with sequences. */
     int (*next_value_fenced)(struct kv_db *db, const char *seq_name, int fence, int64_t *out,
                              struct kv_err *err);
+    int (*sequence_fence)(struct kv_db *db, const char *seq_name, struct kv_err *err);
     int (*sequence_horizon)(struct kv_db *db, const char *seq_name, int64_t *out,
                             struct kv_err *err);
     int (*durability)(struct kv_db *db, enum kv_durability d, struct kv_err *err);
@@ -89,6 +91,10 @@ struct kv_store {
     int cred_listen;       /* 1: kv_store_set_credentials_listen (PostgreSQL) */
 };
 
+/* Fenced sequences remembered per transaction (a further one is fenced again on each draw,
+ * which is harmless). */
+#define KV__FENCED_MAX 4
+
 struct kv_db {
     struct kv_store *st; /* borrowed: owning store */
     struct kv_db *next;  /* free-list link while idle */
@@ -98,7 +104,10 @@ struct kv_db {
     int cred_dirty;      /* 1: this transaction changed credentials (kv_db_credentials_changed) */
     int retryable;       /* 1: a statement of this transaction failed by a serialization
                           * failure or deadlock (kv_db_retryable); reset by kv_db_begin */
-    int seq_fenced;      /* 1: this transaction holds its kv_db_next_value_fenced fence */
+    /* The sequences whose fence (kv_db_next_value_fenced, kv_db_sequence_fence) this
+     * transaction holds: borrowed names (literals), nfenced of them. */
+    const char *fenced[KV__FENCED_MAX];
+    int nfenced;
 };
 
 /* The head of every backend's statement. */

@@ -78,13 +78,21 @@ static const char FENCE_FMT[] =
     "('%s'::regclass::oid::bigint %% 2147483648)::int4,"
     " ((last_value + CASE WHEN is_called THEN 1 ELSE 0 END) %% 2147483648)::int4)"
     " FROM %s) SELECT nextval('%s') FROM f";
+/* The same fence alone (kv_db_sequence_fence): the values the transaction draws afterwards,
+ * by nextval or a column's identity default, are >= N. */
+static const char FENCE_ONLY_FMT[] =
+    "WITH f AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared("
+    "('%s'::regclass::oid::bigint %% 2147483648)::int4,"
+    " ((last_value + CASE WHEN is_called THEN 1 ELSE 0 END) %% 2147483648)::int4)"
+    " FROM %s) SELECT COUNT(*) FROM f";
 static const char HORIZON_FMT[] =
     "SELECT LEAST(s.n, (SELECT MIN(s.n - ((s.n %% 2147483648 - l.objid::bigint + 2147483648)"
     " %% 2147483648)) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 2"
     " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     " AND l.classid::bigint = ('%s'::regclass::oid::bigint %% 2147483648)))"
     " FROM (SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END AS n FROM %s) s";
-static const char TAG_FENCE[] = "", TAG_HORIZON[] = ""; /* distinct keys for kv__store_derive */
+static const char TAG_FENCE[] = "", TAG_FENCE_ONLY[] = "",
+                  TAG_HORIZON[] = ""; /* distinct keys for kv__store_derive */
 
 struct param {
     char *buf;  /* owned value buffer (cap bytes), NULL until first bind */
@@ -468,6 +476,15 @@ static int pg_next_value_fenced(struct kv_db *db, const char *seq_name, int fenc
         return kv_db_next_value(db, seq_name, NULL, out, err);
     snprintf(q, sizeof(q), FENCE_FMT, seq_name, seq_name, seq_name);
     return seq_query(db, seq_name, TAG_FENCE, q, out, err);
+}
+
+static int pg_sequence_fence(struct kv_db *db, const char *seq_name, struct kv_err *err)
+{
+    char q[512];
+    int64_t n;
+
+    snprintf(q, sizeof(q), FENCE_ONLY_FMT, seq_name, seq_name);
+    return seq_query(db, seq_name, TAG_FENCE_ONLY, q, &n, err);
 }
 
 static int pg_sequence_horizon(struct kv_db *db, const char *seq_name, int64_t *out,
@@ -1030,6 +1047,7 @@ const struct kv_store_ops kv__store_pg_ops = {
     .skip_locked = " FOR UPDATE SKIP LOCKED",
     .for_update = " FOR UPDATE",
     .next_value_fenced = pg_next_value_fenced,
+    .sequence_fence = pg_sequence_fence,
     .sequence_horizon = pg_sequence_horizon,
     .begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     .sequences = 1,

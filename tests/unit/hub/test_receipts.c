@@ -2,7 +2,8 @@
  *
  * test_receipts.c: unit tests of sender receipts (src/hub/receipts.c, receipt_push.c) on a real
  * store in a temporary directory: the retry schedule, pull paging (oldest first, bounds),
- * get / get+delete / delete scoped to the owning system, and push outcomes that need no
+ * get / get+delete / delete scoped to the owning system, a list that waits for a receipt
+ * committed late by a concurrent writer (PostgreSQL), and push outcomes that need no
  * network peer: a refused connection and a non-http scheme count as failed attempts with the
  * documented back-off, and a failure after 72 hours (test clock) gives up with the event
  * BUSINESS_RECEIPT_SEND_TO_SENDER_SYSTEM_FAILED.
@@ -33,6 +34,7 @@ struct fx {
     char sys_a[37]; /* pull-only system */
     char sys_b[37]; /* push to a closed port */
     char sys_c[37]; /* push to an ftp URL */
+    struct kv_db *held[2]; /* connections a test holds open; teardown ends them */
 };
 
 static void add_system(struct kv_db *db, const char *url, char out[37])
@@ -89,6 +91,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
+    int i;
+
+    for (i = 0; i < 2; i++) { /* after a failed assertion: roll back, or the drop waits */
+        if (f->held[i] && kv_db_in_transaction(f->held[i]))
+            kv_db_rollback(f->held[i]);
+        if (f->held[i])
+            kv_db_release(f->held[i]);
+    }
 
     if (kv_test_store_free(f->dir, f->st, f->db) != 0)
         return -1;
@@ -96,9 +106,10 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Inserts a receipt; returns its row id and (when rid is not NULL) its GUID. */
-static int64_t insert_id(struct kv_db *db, const char *sys, const char *uuid, int push,
-                         char rid[37])
+/* Inserts a receipt in db's open transaction; returns its row id and (when rid is not NULL)
+ * its GUID. */
+static int64_t insert_in_tx(struct kv_db *db, const char *sys, const char *uuid, int push,
+                            char rid[37])
 {
     struct kv_receipt r;
     struct kv_err err = {0};
@@ -108,9 +119,7 @@ static int64_t insert_id(struct kv_db *db, const char *sys, const char *uuid, in
     snprintf(r.transmission_id, sizeof(r.transmission_id), "%s", uuid);
     snprintf(r.message_uuid, sizeof(r.message_uuid), "%s", uuid);
     snprintf(r.receipt_status, sizeof(r.receipt_status), "RECEIVED");
-    assert_int_equal(kv_db_begin(db, &err), 0);
     assert_int_equal(kv_receipt_insert(db, &r, push, &err), 0);
-    assert_int_equal(kv_db_commit(db, &err), 0);
     assert_true(r.id > 0);
     assert_int_equal(strlen(r.uuid), 36);
     assert_int_equal(r.uuid[14], '7'); /* time-ordered: v7, its millisecond first */
@@ -118,6 +127,19 @@ static int64_t insert_id(struct kv_db *db, const char *sys, const char *uuid, in
     if (rid)
         memcpy(rid, r.uuid, 37);
     return r.id;
+}
+
+/* Inserts a receipt in a transaction of its own; as insert_in_tx. */
+static int64_t insert_id(struct kv_db *db, const char *sys, const char *uuid, int push,
+                         char rid[37])
+{
+    struct kv_err err = {0};
+    int64_t id;
+
+    assert_int_equal(kv_db_begin(db, &err), 0);
+    id = insert_in_tx(db, sys, uuid, push, rid);
+    assert_int_equal(kv_db_commit(db, &err), 0);
+    return id;
 }
 
 static int64_t insert(struct kv_db *db, const char *sys, const char *uuid, int push)
@@ -248,6 +270,99 @@ static void test_pull(void **state)
     json_decref(page);
 }
 
+/* The receipt GUIDs of sys's list after receipt after (NULL: from the start; desc: newest
+ * first), as kv_receipts_page_after and kv_receipts_bulk_page both give them: into ids (up
+ * to 8); their count. */
+static size_t list_after(struct fx *f, const char *sys, const char *after, int desc,
+                         char ids[8][37])
+{
+    struct kv_err err = {0};
+    json_t *page = NULL, *c, *rs;
+    int more = 0, prev = 0;
+    size_t i, n;
+
+    assert_int_equal(kv_receipts_page_after(f->db, sys, 0, 8, desc, after, 0, &page, &err), 0);
+    c = json_object_get(page, "content");
+    n = json_array_size(c);
+    assert_true(n <= 8);
+    for (i = 0; i < n; i++)
+        snprintf(ids[i], 37, "%s", json_string_value(json_array_get(c, i)));
+    json_decref(page);
+    assert_int_equal(
+        kv_receipts_bulk_page(f->db, sys, 0, 8, desc, after, 0, &more, &prev, &page, &err), 0);
+    rs = json_object_get(page, "receipts");
+    assert_int_equal(json_array_size(rs), n);
+    for (i = 0; i < n; i++)
+        assert_string_equal(json_string_value(json_object_get(json_array_get(rs, i), "id")),
+                            ids[i]);
+    json_decref(page);
+    return n;
+}
+
+/* Concurrent writers (kv_db_begin_concurrent, PostgreSQL) commit receipt ids out of order: a
+ * system that pages by `after` must not be handed a receipt while one with a smaller id is
+ * still uncommitted (its next page, after the larger one, would step over the smaller one for
+ * good). A holds its receipt open (after an event, so its transaction fences two sequences);
+ * B inserts a larger id and commits; the list shows neither until A commits, then both in
+ * order. The same with A rolled back: then B's appears. On SQLite one writer at a time commits
+ * in id order: the horizon is unbounded. */
+static void test_list_waits_for_delayed_commit(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *a = NULL, *b = NULL;
+    struct kv_event ev = {"MESSAGE_READ", NULL, NULL, "hub", NULL, NULL, 0};
+    char first[37], ra[37], rb[37], rc2[37], rd[37], got[8][37];
+    int64_t h = 0, ida, idb;
+
+    insert_id(f->db, f->sys_a, "00000000-0000-4000-8000-000000000101", 0, first);
+    assert_int_equal(kv_db_sequence_horizon(f->db, "receipts_id_seq", &h, NULL), 0);
+    if (!kv_test_on_pg()) {
+        assert_true(h == INT64_MAX);
+        return;
+    }
+    assert_int_equal(kv_db_acquire(f->st, &a, NULL), 0);
+    f->held[0] = a;
+    assert_int_equal(kv_db_acquire(f->st, &b, NULL), 0);
+    f->held[1] = b;
+    assert_int_equal(kv_db_begin_concurrent(a, NULL), 0);
+    assert_int_equal(kv_events_append(a, &ev, NULL), 0);
+    ida = insert_in_tx(a, f->sys_a, "00000000-0000-4000-8000-000000000102", 0, ra);
+    assert_int_equal(kv_db_begin_concurrent(b, NULL), 0);
+    idb = insert_in_tx(b, f->sys_a, "00000000-0000-4000-8000-000000000103", 0, rb);
+    assert_int_equal(kv_db_commit(b, NULL), 0);
+    assert_true(idb > ida);
+    assert_int_equal(kv_db_sequence_horizon(f->db, "receipts_id_seq", &h, NULL), 0);
+    assert_true(h <= ida);
+    /* B's receipt is committed, but A's smaller id may still come: in no order, by no
+     * cursor */
+    assert_int_equal(list_after(f, f->sys_a, first, 0, got), 0);
+    assert_int_equal(list_after(f, f->sys_a, NULL, 0, got), 1);
+    assert_string_equal(got[0], first);
+    assert_int_equal(list_after(f, f->sys_a, NULL, 1, got), 1);
+    assert_string_equal(got[0], first);
+    assert_int_equal(kv_db_commit(a, NULL), 0);
+    assert_int_equal(list_after(f, f->sys_a, first, 0, got), 2);
+    assert_string_equal(got[0], ra);
+    assert_string_equal(got[1], rb);
+
+    /* rolled back instead: the larger one is listed once the smaller is gone */
+    assert_int_equal(kv_db_begin_concurrent(a, NULL), 0);
+    insert_in_tx(a, f->sys_a, "00000000-0000-4000-8000-000000000104", 0, rc2);
+    assert_int_equal(kv_db_begin_concurrent(b, NULL), 0);
+    insert_in_tx(b, f->sys_a, "00000000-0000-4000-8000-000000000105", 0, rd);
+    assert_int_equal(kv_db_commit(b, NULL), 0);
+    assert_int_equal(list_after(f, f->sys_a, rb, 0, got), 0);
+    kv_db_rollback(a);
+    assert_int_equal(list_after(f, f->sys_a, rb, 0, got), 1);
+    assert_string_equal(got[0], rd);
+    assert_int_equal(list_after(f, f->sys_a, NULL, 1, got), 4); /* newest first */
+    assert_string_equal(got[0], rd);
+    assert_string_equal(got[3], first);
+    f->held[0] = f->held[1] = NULL;
+    kv_db_release(b);
+    kv_db_release(a);
+}
+
 /* Reads push state of receipt id. */
 static void push_state(struct kv_db *db, int64_t id, char state[12], int *attempts,
                        int64_t *next_ms)
@@ -346,6 +461,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retry_schedule),
         cmocka_unit_test_setup_teardown(test_pull, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_waits_for_delayed_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_push_failures_and_give_up, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,8 @@
  * (paging, get marks the fetch, business receipt to the sender once, delete, queue length);
  * the copied visibility (migration 008: value date, publishing, recall through the trigger)
  * and the oldest waiting letter; pull health (a list records the poll, a first fetch is a
- * successful delivery); and many threads fetching, answering and deleting at once through
+ * successful delivery); a pull list that waits for a letter queued late by a concurrent writer
+ * (PostgreSQL); and many threads fetching, answering and deleting at once through
  * the group commit (every mark kept, one receipt per letter, failures isolated).
  */
 #include <pthread.h>
@@ -45,6 +46,7 @@ struct fx {
     char point[37];   /* active contact point of AUTH -> second */
     char idle[37];    /* inactive contact point of AUTH -> second */
     char opoint[37];  /* contact point of OTHER -> foreign */
+    struct kv_db *held[2]; /* connections a test holds open; teardown ends them */
 };
 
 static void add_system(struct kv_db *db, const char *org, const char *kind, int dflt, char id[37])
@@ -105,6 +107,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
+    int i;
+
+    for (i = 0; i < 2; i++) { /* after a failed assertion: roll back, or the drop waits */
+        if (f->held[i] && kv_db_in_transaction(f->held[i]))
+            kv_db_rollback(f->held[i]);
+        if (f->held[i])
+            kv_db_release(f->held[i]);
+    }
 
     if (kv_test_store_free(f->dir, f->st, f->db) != 0)
         return -1;
@@ -631,6 +641,146 @@ static void test_concurrent_group_commit(void **state)
     assert_true(events >= own + 1);
 }
 
+/* The messageUUIDs of f->dflt's pull list after letter after (NULL: from the start; desc:
+ * newest first) into uuids (up to 8); their count. The system's poll is first recorded as
+ * just done and successful, so the list writes nothing (note_fetch) and never waits for the
+ * write lock an open writer of the test holds. */
+static size_t pull_after(struct fx *f, const char *after, int desc, char uuids[8][37])
+{
+    struct kv_err err = {0};
+    struct kv_stmt *s = NULL;
+    json_t *page = NULL, *c;
+    size_t i, n;
+
+    assert_int_equal(kv_db_prepare(f->db,
+                                   "UPDATE systems SET last_fetch_ms = ?, last_success_ms = ?, "
+                                   "failing_since_ms = NULL, warnings_sent = 0 WHERE id = ?",
+                                   &s, &err),
+                     0);
+    kv_stmt_bind_int64(s, 1, kv_clock_now_ms());
+    kv_stmt_bind_int64(s, 2, kv_clock_now_ms());
+    kv_stmt_bind_text(s, 3, f->dflt, -1);
+    assert_int_equal(kv_stmt_step(s, &err), KV_DONE);
+    kv_stmt_done(s);
+    assert_int_equal(kv_recipient_page_after(f->db, f->dflt, 0, 8, desc, after, 0, &page, &err),
+                     0);
+    c = json_object_get(page, "content");
+    n = json_array_size(c);
+    assert_true(n <= 8);
+    for (i = 0; i < n; i++)
+        snprintf(uuids[i], 37, "%s", json_string_value(json_array_get(c, i)));
+    json_decref(page);
+    return n;
+}
+
+/* The queue id of letter letter_id as db sees it. */
+static int64_t queue_id(struct kv_db *db, int64_t letter_id)
+{
+    struct kv_err err = {0};
+    struct kv_stmt *s = NULL;
+    int64_t id;
+
+    assert_int_equal(
+        kv_db_prepare(db, "SELECT id FROM recipient_queue WHERE letter_id = ?", &s, &err), 0);
+    kv_stmt_bind_int64(s, 1, letter_id);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    id = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    return id;
+}
+
+/* Moves the queue row of letter letter_id to system sys, in db's transaction. */
+static void move_row(struct kv_db *db, int64_t letter_id, const char *sys)
+{
+    struct kv_err err = {0};
+    struct kv_stmt *s = NULL;
+
+    assert_int_equal(kv_db_prepare(db, "UPDATE recipient_queue SET system_id = ? "
+                                       "WHERE letter_id = ?", &s, &err), 0);
+    kv_stmt_bind_text(s, 1, sys, -1);
+    kv_stmt_bind_int64(s, 2, letter_id);
+    assert_int_equal(kv_stmt_step(s, &err), KV_DONE);
+    kv_stmt_done(s);
+    assert_int_equal(kv_db_changes(db), 1);
+}
+
+/* Concurrent writers (kv_db_begin_concurrent, PostgreSQL) commit queue ids out of order: a
+ * system that pages by `after` must not be handed a letter while one with a smaller queue id
+ * is still uncommitted (its next page would step over that one for good). A queues a letter
+ * and holds it open (after an event, so its transaction fences two sequences); B queues one
+ * with a larger id and commits; the list shows neither until A commits, then both in order.
+ * The same with A rolled back: then B's appears. A queues for another system first and moves
+ * its row over once B has committed: two open inserts for one system meet on its counts row
+ * (migration 055), which lets the second wait after drawing its id, in any order; this makes
+ * the order fixed. On SQLite one writer at a time commits in id order: the horizon is
+ * unbounded. */
+static void test_pull_list_waits_for_delayed_commit(void **state)
+{
+    static const char U1[] = "00000000-0000-4000-8000-000000000201",
+                      UA[] = "00000000-0000-4000-8000-000000000202",
+                      UB[] = "00000000-0000-4000-8000-000000000203",
+                      UC[] = "00000000-0000-4000-8000-000000000204",
+                      UD[] = "00000000-0000-4000-8000-000000000205";
+    struct fx *f = *state;
+    struct kv_db *a = NULL, *b = NULL;
+    struct kv_err err = {0};
+    struct kv_event ev = {"MESSAGE_READ", NULL, NULL, "hub", NULL, NULL, 0};
+    char got[8][37];
+    int64_t h = 0, la, lb, lc, ld;
+
+    assert_int_equal(kv_recipient_route(f->db, letter(f, U1, AUTH), AUTH, NULL, &err), 0);
+    la = letter(f, UA, AUTH);
+    lb = letter(f, UB, AUTH);
+    lc = letter(f, UC, AUTH);
+    ld = letter(f, UD, AUTH);
+    assert_int_equal(kv_db_sequence_horizon(f->db, "recipient_queue_id_seq", &h, NULL), 0);
+    if (!kv_test_on_pg()) {
+        assert_true(h == INT64_MAX);
+        return;
+    }
+    assert_int_equal(kv_db_acquire(f->st, &a, NULL), 0);
+    f->held[0] = a;
+    assert_int_equal(kv_db_acquire(f->st, &b, NULL), 0);
+    f->held[1] = b;
+    assert_int_equal(kv_db_begin_concurrent(a, NULL), 0);
+    assert_int_equal(kv_events_append(a, &ev, NULL), 0);
+    assert_int_equal(kv_recipient_queue_to(a, la, f->second, NULL, &err), 0);
+    assert_int_equal(kv_db_begin_concurrent(b, NULL), 0);
+    assert_int_equal(kv_recipient_queue_to(b, lb, f->dflt, NULL, &err), 0);
+    assert_int_equal(kv_db_commit(b, NULL), 0);
+    move_row(a, la, f->dflt);
+    assert_true(queue_id(a, la) < queue_id(a, lb)); /* A's own row, B's committed one */
+    /* B's row is committed, but A's smaller queue id may still come: in no order, by no
+     * cursor */
+    assert_int_equal(pull_after(f, U1, 0, got), 0);
+    assert_int_equal(pull_after(f, NULL, 0, got), 1);
+    assert_string_equal(got[0], U1);
+    assert_int_equal(pull_after(f, NULL, 1, got), 1);
+    assert_string_equal(got[0], U1);
+    assert_int_equal(kv_db_commit(a, NULL), 0);
+    assert_int_equal(pull_after(f, U1, 0, got), 2);
+    assert_string_equal(got[0], UA);
+    assert_string_equal(got[1], UB);
+
+    /* rolled back instead: the larger one is listed once the smaller is gone */
+    assert_int_equal(kv_db_begin_concurrent(a, NULL), 0);
+    assert_int_equal(kv_recipient_queue_to(a, lc, f->second, NULL, &err), 0);
+    assert_int_equal(kv_db_begin_concurrent(b, NULL), 0);
+    assert_int_equal(kv_recipient_queue_to(b, ld, f->dflt, NULL, &err), 0);
+    assert_int_equal(kv_db_commit(b, NULL), 0);
+    move_row(a, lc, f->dflt);
+    assert_int_equal(pull_after(f, UB, 0, got), 0);
+    kv_db_rollback(a);
+    assert_int_equal(pull_after(f, UB, 0, got), 1);
+    assert_string_equal(got[0], UD);
+    assert_int_equal(pull_after(f, NULL, 1, got), 4); /* newest first */
+    assert_string_equal(got[0], UD);
+    assert_string_equal(got[3], U1);
+    f->held[0] = f->held[1] = NULL;
+    kv_db_release(b);
+    kv_db_release(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -640,6 +790,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_listed_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pull_health, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pull_list_waits_for_delayed_commit, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
