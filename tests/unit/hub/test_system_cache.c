@@ -123,21 +123,30 @@ static void test_same_answers_and_hits(void **state)
     struct kv_system_cache *c = kv_system_cache_new(f->st);
     struct kv_system got, want;
     struct kv_err err;
-    unsigned long long hits, misses;
+    unsigned long long hits, misses, looks = 1;
     char bad[256];
+    int tries;
 
     (void)await_generation(f->st, 1); /* PostgreSQL: the listener listens */
     assert_int_equal(auth(c, f->hdr, &got, &err), 0);
     assert_int_equal(kv_system_authenticate(f->db, f->hdr, &want, &err), 0);
     assert_memory_equal(&got, &want, sizeof(got));
-    assert_int_equal(auth(c, f->hdr, &got, &err), 0);
-    assert_memory_equal(&got, &want, sizeof(got));
-    kv_system_cache_stats(c, &hits, &misses);
-    /* The second was answered from the cache (a notification from another test's server on
-     * the same PostgreSQL database may have cost one more read in between). */
-    assert_true(kv_store_credentials_generation(f->st) >= 0);
+    /* A look-up after the first is answered from the cache. On PostgreSQL the generation can
+     * move between two look-ups without any change of this system (another test's server
+     * notifying on the same database, the monotonic minute turning, a ping late on a loaded
+     * machine), each costing one more read: so look again, at most 100 times, until one is
+     * a hit; every look-up is either a hit or a miss, and each answers the row. */
+    for (tries = 0; tries < 100; tries++) {
+        (void)await_generation(f->st, 1);
+        assert_int_equal(auth(c, f->hdr, &got, &err), 0);
+        looks++;
+        assert_memory_equal(&got, &want, sizeof(got));
+        kv_system_cache_stats(c, &hits, &misses);
+        if (hits >= 1)
+            break;
+    }
     assert_true(hits >= 1);
-    assert_int_equal(hits + misses, 2);
+    assert_int_equal(hits + misses, looks);
     /* a wrong secret for a cached system: refused with the uncached words, every time */
     snprintf(bad, sizeof(bad), "%s", f->hdr);
     {
