@@ -81,9 +81,9 @@ int kv_db_begin_concurrent(struct kv_db *db, struct kv_err *err);
 int kv_db_retryable(struct kv_db *db);
 /* 1 between a begin and its commit or rollback on db. */
 int kv_db_in_transaction(struct kv_db *db);
-/* The store's write lock mode (config db_write_lock, whose default is "global"): 0
- * ("concurrent", the store's own default): kv_db_begin_concurrent as above; 1 ("global"):
- * kv_db_begin_concurrent is kv_db_begin, every write transaction excludes every other. Set before connections are used; every node of a
+/* The store's write lock mode (config db_write_lock): 0 ("concurrent", the default):
+ * kv_db_begin_concurrent as above; 1 ("global"): kv_db_begin_concurrent is kv_db_begin, every
+ * write transaction excludes every other. Set before connections are used; every node of a
  * database should use the same mode. */
 void kv_store_set_write_lock_global(struct kv_store *st, int global);
 int kv_db_commit(struct kv_db *db, struct kv_err *err);

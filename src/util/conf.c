@@ -110,11 +110,11 @@ static const struct kv_conf_entry table[] = {
     {"lease_ttl", KV_CONF_DURATION, "30s", OFF(lease_ttl), 1000, 3600 * 1000LL, NULL,
      "KUVERT_LEASE_TTL", NULL, 0,
      "lease time of background work: a killed node's share is taken over after at most this"},
-    {"db_write_lock", KV_CONF_ENUM, "global", OFF(db_write_lock), 0, 0,
+    {"db_write_lock", KV_CONF_ENUM, "concurrent", OFF(db_write_lock), 0, 0,
      "concurrent|global", "KUVERT_DB_WRITE_LOCK", NULL, 0,
-     "PostgreSQL: global (every write transaction excludes every other) or concurrent "
-     "(sends and other audited writes of all nodes run at once; receipt and pull-queue "
-     "cursors not yet fenced, docs/postgresql.md); same on every node"},
+     "PostgreSQL: concurrent (sends and other audited writes of all nodes run at once; "
+     "paged lists read below their sequence's horizon) or global (every write transaction "
+     "excludes every other, as before); same on every node"},
     {"pg_credentials_cache", KV_CONF_ENUM, "off", OFF(pg_credentials_cache), 0, 0, "off|notify",
      "KUVERT_PG_CREDENTIALS_CACHE", NULL, 0,
      "PostgreSQL: off (every system authentication reads the database) or notify (kept per "
