@@ -593,11 +593,23 @@ int kv_events_query(struct kv_db *db, const struct kv_event_query *q, json_t **o
     return 0;
 }
 
-/* 16 tag placeholders; unused ones repeat the first tag (a static text: the statement cache
- * keys on it). */
-static const char SQL_OF_SUBJECT[] =
-    "SELECT " KV__EVENT_COLS " FROM events WHERE subject = ? AND seq < ?"
-    " AND tag IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ORDER BY seq DESC LIMIT ?";
+/* A static text: the statement cache keys on it. */
+static const char SQL_OF_SUBJECT[] = KV__EVENTS_OF_SUBJECT_SQL;
+
+/* 1 when KV__EVENTS_SUBJECTED names tag (its events are not in events_subject). */
+static int unsubjected(const char *tag)
+{
+    char quoted[72];
+    size_t n = strlen(tag);
+
+    if (n + 3 > sizeof(quoted))
+        return 0; /* longer than any tag of the list */
+    quoted[0] = '\'';
+    memcpy(quoted + 1, tag, n);
+    quoted[n + 1] = '\'';
+    quoted[n + 2] = '\0';
+    return strstr(KV__EVENTS_SUBJECTED, quoted) != NULL;
+}
 
 int kv_events_of_subject(struct kv_db *db, const char *subject, const char *const *tags,
                          int n_tags, int64_t before_seq, int limit, json_t **out,
@@ -610,6 +622,10 @@ int kv_events_of_subject(struct kv_db *db, const char *subject, const char *cons
     *out = NULL;
     if (limit < 1 || limit > 200 || n_tags < 1 || n_tags > 16 || !subject)
         return kv_err_set(err, KV_EINVAL, "limit must be 1..200 and 1..16 tags");
+    for (i = 0; i < n_tags; i++)
+        if (!tags[i] || unsubjected(tags[i]))
+            return kv_err_set(err, KV_EINVAL, "events tagged %s are not read by subject",
+                              tags[i] ? tags[i] : "(null)");
     rc = kv_db_prepare(db, SQL_OF_SUBJECT, &s, err);
     if (rc < 0)
         return rc;

@@ -102,7 +102,9 @@ enum {
 /* The events about one subject (e.g. "cpr:0101701234": a mailbox's activity log) whose tag is
  * one of the n_tags in tags (1..16), newest first, with seq < before_seq (0: from the newest),
  * at most limit (1..200): an owned JSON array of the EventLog objects of kv_events_query. Reads
- * through the index events(subject, seq). */
+ * through the index events(subject, seq), which has no entry for the events a send writes
+ * about its recipient (MEMO_SEND_RECEIVED, MEMO_SEND_VALIDATED, the routing outcome; migration
+ * 059): asking for one of those tags is KV_EINVAL. */
 int kv_events_of_subject(struct kv_db *db, const char *subject, const char *const *tags,
                          int n_tags, int64_t before_seq, int limit, json_t **out,
                          struct kv_err *err);

@@ -36,6 +36,25 @@ struct kv_stmt;
     " message_uuid = " P ") AND message_uuid = " P MORE " UNION ALL SELECT " COLS " FROM events " \
     E " WHERE letter_id IS NULL AND message_uuid = " P MORE
 
+/* The condition of events_subject (migration 059, its partial index's WHERE clause, which
+ * must match this text term by term): no entry for the events a send writes about its
+ * recipient, which no reader by subject asks for, nor for events without a subject. Written
+ * as "<>" terms, not NOT IN: SQLite builds an IN list's ephemeral table anew on every
+ * insert. kv_events_of_subject writes it into its statement (so that SQLite and PostgreSQL
+ * prove the index usable) and refuses the tags it names. */
+#define KV__EVENTS_SUBJECTED                                                                    \
+    "subject IS NOT NULL AND tag <> 'MEMO_SEND_RECEIVED' AND tag <> 'MEMO_SEND_VALIDATED'"      \
+    " AND tag <> 'MEMO_AVAILABLE_TO_RECIPIENT'"                                                 \
+    " AND tag <> 'DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY'"                                  \
+    " AND tag <> 'MEMO_SEND_NOT_ALLOWED' AND tag <> 'PHYSICAL_LETTER_SENT'"
+
+/* kv_events_of_subject's statement (16 tag placeholders; unused ones repeat the first tag):
+ * ?1 subject, ?2 seq bound, ?3..?18 tags, ?19 limit. */
+#define KV__EVENTS_OF_SUBJECT_SQL                                                               \
+    "SELECT " KV__EVENT_COLS " FROM events WHERE subject = ? AND " KV__EVENTS_SUBJECTED          \
+    " AND seq < ? AND tag IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"                 \
+    " ORDER BY seq DESC LIMIT ?"
+
 /* The columns every event read selects, in this order (read by kv__event_read_row). */
 #define KV__EVENT_COLS                                                                          \
     "seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject, props, prev_hash,"   \

@@ -32,6 +32,7 @@
 #include "hub/events.h"
 #include "hub/events_int.h"
 #include "hub/letters.h"
+#include "hub/mailbox_activity.h"
 #include "hub/stats.h"
 #include "memo/memo.h"
 #include "store/store.h"
@@ -477,6 +478,82 @@ static void test_letter_events_plan(void **state)
         assert_int_equal(kv_db_exec(f->db, "RESET enable_seqscan", NULL), 0);
 }
 
+/* The send's events about its recipient have no entry in events_subject (migration 059), and
+ * the one reader by subject, the mailbox's activity log, still finds its events there: every
+ * activity tag is readable (KV__EVENTS_SUBJECTED names none), a send's tag is refused, the
+ * activity event of the recipient is found among the send's events of the same subject, and
+ * the statement reads through events_subject, not a scan of the log (both backends). */
+static void test_subject_index_without_send_events(void **state)
+{
+    struct fx *f = *state;
+    struct kv_letter *ls[N] = {&f->l[0], &f->l[1], &f->l[2]};
+    struct kv_event read = {"MESSAGE_READ", f->uuid[0], NULL, "cpr:2211771212",
+                            "cpr:2211771212", NULL, 0};
+    const char *const send_tag[1] = {"MEMO_SEND_RECEIVED"};
+    const char *const *tags;
+    const char *const sql = kv_test_on_pg() ? "EXPLAIN " KV__EVENTS_OF_SUBJECT_SQL
+                                            : "EXPLAIN QUERY PLAN " KV__EVENTS_OF_SUBJECT_SQL;
+    struct kv_err err = {0, ""};
+    struct kv_stmt *s = NULL;
+    json_t *arr = NULL;
+    int n_tags = 0, i, pg = kv_test_on_pg(), by_subject = 0, scan = 0;
+
+    assert_int_equal(kv_letters_store_batch(f->db, ls, N, NULL), 0);
+    assert_int_equal(kv_db_begin(f->db, NULL), 0);
+    assert_int_equal(kv_events_append(f->db, &read, NULL), 0);
+    assert_int_equal(kv_db_commit(f->db, NULL), 0);
+    /* the three sends wrote nine events about the same subject */
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM events WHERE subject = ? AND letter_id"
+                                  " IS NOT NULL",
+                           "cpr:2211771212"),
+                     3 * N);
+
+    tags = kv_mbox_activity_tags(&n_tags);
+    assert_true(n_tags > 16);
+    for (i = 0; i < n_tags; i++) {
+        assert_int_equal(kv_events_of_subject(f->db, "cpr:2211771212", tags + i, 1, 0, 10, &arr,
+                                              &err),
+                         0);
+        assert_int_equal(json_array_size(arr), strcmp(tags[i], "MESSAGE_READ") == 0 ? 1 : 0);
+        json_decref(arr);
+        arr = NULL;
+    }
+    assert_int_equal(kv_events_of_subject(f->db, "cpr:2211771212", tags, 16, 0, 50, &arr, &err),
+                     0);
+    assert_int_equal(json_array_size(arr), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 0), "eventTag")),
+                        "MESSAGE_READ");
+    json_decref(arr);
+    arr = NULL;
+    assert_int_equal(kv_events_of_subject(f->db, "cpr:2211771212", send_tag, 1, 0, 10, &arr,
+                                          &err),
+                     KV_EINVAL);
+    assert_null(arr);
+
+    if (pg)
+        assert_int_equal(kv_db_exec(f->db, "SET enable_seqscan = off", NULL), 0);
+    assert_int_equal(kv_db_prepare(f->db, sql, &s, NULL), 0);
+    kv_stmt_bind_text(s, 1, "cpr:2211771212", -1);
+    kv_stmt_bind_int64(s, 2, INT64_MAX);
+    for (i = 0; i < 16; i++)
+        kv_stmt_bind_text(s, 3 + i, "MESSAGE_READ", -1);
+    kv_stmt_bind_int64(s, 19, 50);
+    while (kv_stmt_step(s, NULL) == KV_ROW) {
+        const char *d = kv_stmt_col_text(s, pg ? 0 : 3);
+
+        if (!d)
+            continue;
+        by_subject |= strstr(d, "events_subject") != NULL;
+        scan |= strstr(d, pg ? "Seq Scan on events" : "SCAN events") != NULL &&
+                strstr(d, "USING") == NULL;
+    }
+    kv_stmt_done(s);
+    if (pg)
+        assert_int_equal(kv_db_exec(f->db, "RESET enable_seqscan", NULL), 0);
+    assert_true(by_subject);
+    assert_false(scan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +564,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stats_summed_per_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_letter_events_by_uuid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_letter_events_plan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_subject_index_without_send_events, setup, teardown),
     };
 
     if (kv_memo_global_init(NULL) != 0)
