@@ -601,6 +601,71 @@ static int store_pass(struct kv_db *db, struct kv_letter **ls, size_t n, int sav
     return 0;
 }
 
+/* The mailbox search's FTS5 index (SQLite) takes a batch's letters in one statement at its
+ * end (migration 060): FTS5 writes a segment at every savepoint and statement journal, so a
+ * letter indexed by its INSERT's trigger cost a segment of its own. search_defer_begin puts
+ * the row that makes the triggers leave this transaction's letters unindexed (*from: the
+ * first letter id it can give); search_defer_end removes it and indexes the letters with id
+ * >= from as they stand, as the triggers would have. Nothing to do on PostgreSQL (a GIN
+ * index on letters). */
+static const char SQL_DEFER_FROM[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM letters";
+static const char SQL_DEFER_ON[] = "INSERT INTO letters_search_defer (from_id) VALUES (?)";
+static const char SQL_DEFER_OFF[] = "DELETE FROM letters_search_defer";
+static const char SQL_DEFER_INDEX[] =
+    "INSERT INTO letters_search (rowid, label, sender)"
+    " SELECT mailbox_id * 68719476736 + id, label, COALESCE(sender_label, '') FROM letters"
+    " WHERE id >= ? AND mailbox_id IS NOT NULL AND state IN ('AWAITING_DELAY', 'AVAILABLE')"
+    " AND folder <> 'purged' ORDER BY id";
+
+static int search_defer_begin(struct kv_db *db, int64_t *from, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    *from = 0;
+    if (kv_store_text_index(kv_db_store(db)) != KV_TEXT_FTS5)
+        return 0;
+    rc = kv_db_prepare(db, SQL_DEFER_FROM, &s, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        *from = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    if (*from <= 0)
+        return kv_err_set(err, KV_EDB, "no next letter id");
+    rc = kv_db_prepare(db, SQL_DEFER_ON, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, *from);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+static int search_defer_end(struct kv_db *db, int64_t from, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc, i;
+
+    if (from <= 0)
+        return 0;
+    for (i = 0; i < 2; i++) {
+        rc = kv_db_prepare(db, i ? SQL_DEFER_INDEX : SQL_DEFER_OFF, &s, err);
+        if (rc < 0)
+            return rc;
+        if (i)
+            kv_stmt_bind_int64(s, 1, from);
+        rc = kv_stmt_step(s, err);
+        kv_stmt_done(s);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* qsort order of letters by messageUUID. */
 static int by_uuid(const void *a, const void *b)
 {
@@ -626,6 +691,7 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
     struct kv_stats_batch stats = {0};
     size_t i;
     struct kv_letter **order = NULL; /* owned: ls by messageUUID, once retried */
+    int64_t defer_from = 0;          /* search_defer_begin's first letter id (0: none) */
     int rc, savepoints = 0, attempts = 0, sorted = 0;
 
     for (i = 0; i < n; i++)
@@ -652,6 +718,9 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
         rc = kv_db_begin_concurrent(db, err);
         if (rc < 0)
             goto fail;
+        rc = search_defer_begin(db, &defer_from, err);
+        if (rc < 0)
+            goto fail_tx;
         kv_events_head_begin(db);
         rc = store_pass(db, order ? order : ls, n, savepoints, &stats, err);
         if (rc == PASS_RETRY) {
@@ -686,6 +755,8 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
             rc = kv_events_head_end(db, err);
         else
             (void)kv_events_head_end(db, NULL);
+        if (rc >= 0) /* last before COMMIT: any later statement journal would flush FTS5 */
+            rc = search_defer_end(db, defer_from, err);
         if (rc < 0)
             goto fail_tx;
         rc = kv_db_commit(db, err);

@@ -146,6 +146,31 @@ static void expect_chain(struct kv_db *db, int64_t n)
     assert_int_equal(got, n);
 }
 
+/* The mailbox search's text index holds exactly the stored letters (each under its rowid
+ * mailbox_id * 2^36 + id, found by a word of its title), no deferral row is left behind (the
+ * group commit indexes a batch's letters at its end, migration 060), and FTS5's own
+ * integrity check passes. PostgreSQL's index is a GIN index on letters itself: only the
+ * empty deferral table is checked there. */
+static void expect_search_index(struct kv_db *db, int64_t letters)
+{
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM letters_search_defer", NULL), 0);
+    if (kv_test_on_pg())
+        return;
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM letters_search", NULL), letters);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM letters l JOIN letters_search f"
+                               " ON f.rowid = l.mailbox_id * 68719476736 + l.id",
+                           NULL),
+                     letters);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM letters_search WHERE letters_search"
+                               " MATCH ?",
+                           "pladsanvis"),
+                     letters);
+    assert_int_equal(kv_db_exec(db, "INSERT INTO letters_search(letters_search)"
+                                    " VALUES ('integrity-check')",
+                                NULL),
+                     0);
+}
+
 static void test_failing_letter_rolled_back_alone(void **state)
 {
     struct fx *f = *state;
@@ -179,6 +204,7 @@ static void test_failing_letter_rolled_back_alone(void **state)
     assert_int_equal(count(f->db, "SELECT COUNT(*) FROM receipts", NULL), 2);
     assert_int_equal(stats_n(f->db), 2); /* the letter rolled back alone is not counted */
     expect_chain(f->db, base + 6);
+    expect_search_index(f->db, 2); /* nor indexed for the search */
 
     /* Resent without the fault: stored, chained after the others. */
     assert_int_equal(kv_db_exec(f->db,
@@ -193,6 +219,7 @@ static void test_failing_letter_rolled_back_alone(void **state)
                            f->uuid[1]), 3);
     assert_int_equal(stats_n(f->db), 3);
     expect_chain(f->db, base + 9);
+    expect_search_index(f->db, 3);
 }
 
 static void test_other_writer_between_batches(void **state)
@@ -214,6 +241,7 @@ static void test_other_writer_between_batches(void **state)
     assert_int_equal(f->l[1].outcome, KV_LETTER_CREATED);
     assert_int_equal(f->l[2].outcome, KV_LETTER_CREATED);
     expect_chain(f->db, base + 10);
+    expect_search_index(f->db, 3);
 }
 
 /* The same letter twice in one batch: the second is a replay of the first, nothing doubles. */
@@ -322,6 +350,7 @@ static void test_concurrent_batches_same_uuids(void **state)
                            "MEMO_SEND_RECEIVED"), N);
     assert_int_equal(stats_n(f->db), N); /* counted once each, whatever ran again */
     expect_chain(f->db, count(f->db, "SELECT COUNT(*) FROM events", NULL));
+    expect_search_index(f->db, N); /* indexed once each */
     assert_true(count(f->db, "SELECT COUNT(*) FROM events", NULL) > base);
     for (k = 0; k < WRITERS; k++)
         for (i = 0; i < N; i++)
