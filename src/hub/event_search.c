@@ -595,7 +595,10 @@ static int event_json(struct kv_db *db, struct kv_stmt *s, struct sys_cache *c,
     }
     if (strcmp(ngdp, tag) != 0)
         json_object_set_new(props, "kuvertTag", json_string(tag));
-    if (uuid)
+    /* eventProperties.messageUUID names the event's letter, unless the event's own
+     * properties name one (a forward's MESSAGE_FORWARDED_TO_*: the new letter), which is
+     * kept; the event's letter is always the top-level messageUUID (docs/events-api.md) */
+    if (uuid && !json_object_get(props, "messageUUID"))
         json_object_set_new(props, "messageUUID", json_string(uuid));
     json_object_set_new(o, "id", json_string(kv_stmt_col_text(s, 1)));
     json_object_set_new(o, "eventId", json_string(kv_stmt_col_text(s, 1)));

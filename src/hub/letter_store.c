@@ -248,6 +248,17 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
         snprintf(l->error_message, sizeof(l->error_message),
                  "the Digital Post mailbox of recipient %s %s is closed", l->recipient_type,
                  l->recipient_id);
+    } else if (strcmp(mb.status, "EXEMPT") == 0 && (l->to_mailbox || l->sender_mailbox_id)) {
+        /* a letter a citizen or company wrote to another's mailbox (a forward) is never
+         * printed and posted at the public's cost: only an authority's letter is */
+        r->state = "NOT_ALLOWED";
+        r->tag = "MEMO_SEND_NOT_ALLOWED";
+        kv_str_copy(l->receipt_status, sizeof(l->receipt_status), "NOT_ALLOWED");
+        kv_str_copy(l->error_code, sizeof(l->error_code), "RECIPIENT_EXEMPT");
+        snprintf(l->error_message, sizeof(l->error_message),
+                 "recipient %s %s is exempt from Digital Post; a letter written in a mailbox is "
+                 "not printed",
+                 l->recipient_type, l->recipient_id);
     } else if (strcmp(mb.status, "EXEMPT") == 0) {
         r->mailbox_id = mb.id;
         kv_str_copy(r->address, sizeof(r->address), mb.address);

@@ -17,7 +17,8 @@
  * bytes again gets the original receipt and nothing is created; any other reuse is a conflict
  * (KV_ECONFLICT DUPLICATE_MESSAGE_UUID). Recipient resolution: REGISTERED mailbox -> AVAILABLE (or
  * AWAITING_DELAY until 00:00 Europe/Copenhagen of doNotDeliverUntilDate); EXEMPT -> PRINT +
- * print job; CLOSED or unknown -> receipt NOT_ALLOWED (letter row kept, state NOT_ALLOWED).
+ * print job (a letter written in a mailbox: NOT_ALLOWED, RECIPIENT_EXEMPT, never printed);
+ * CLOSED or unknown -> receipt NOT_ALLOWED (letter row kept, state NOT_ALLOWED).
  * A CVR of an authority (a usable contact point named in the letter, or a default recipient
  * system) is routed to that recipient system instead (recipient_queue.h; receipt RECEIVED).
  * docs/send-api.md documents all of it. A refusal is reported as a struct kv_problem
@@ -90,7 +91,9 @@ struct kv_letter {
                                    0 for a system's letter */
     int to_mailbox;             /* 1: such a letter goes to the recipient's own mailbox (a letter
                                    forwarded to a citizen or company, mailbox_send.h
-                                   kv_mbox_send_person), never to a recipient system */
+                                   kv_mbox_send_person), never to a recipient system, and
+                                   never printed: to an exempt mailbox it is NOT_ALLOWED
+                                   (RECIPIENT_EXEMPT), as to none or a closed one */
     char actor[16];             /* event actor of such a letter ("cpr:<n>"), "" = system_id */
     unsigned memo_flags;        /* MeMo markup used (hub/stats.h KV_MEMO_USES_*), for the
                                    usage statistics */

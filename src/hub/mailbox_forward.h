@@ -8,8 +8,9 @@
  *                    MESSAGE_FORWARDED_TO_AUTHORITY on the original {"contactPointId",
  *                    "messageUUID" of the new letter}.
  *   to a person      a new letter from the owner to another citizen's (CPR) or company's (CVR)
- *                    registered mailbox, through the same send path (kv_mbox_send_person:
- *                    delivered to that mailbox, listed in the owner's "sent"), then
+ *                    mailbox, through the same send path (kv_mbox_send_person: delivered
+ *                    when that mailbox is open, else kept NOT_ALLOWED, the same answer either
+ *                    way; listed in the owner's "sent"), then
  *                    MESSAGE_FORWARDED_TO_TRUSTED on the original {"recipientIdType",
  *                    "recipientId", "messageUUID" of the new letter}.
  *   Both letters: title "Videresendt: <title>", the forwarder's comment and the original's

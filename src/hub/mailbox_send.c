@@ -464,7 +464,7 @@ int kv_mbox_send_person(struct kv_hub *hub, const struct kv_mbox_owner *owner,
 {
     struct answer a;
     struct kv_db *db = NULL;
-    struct kv_mailbox mb, to;
+    struct kv_mailbox mb;
     struct kv_memo_message *msg = NULL;
     struct target t;
     size_t want;
@@ -493,17 +493,11 @@ int kv_mbox_send_person(struct kv_hub *hub, const struct kv_mbox_owner *owner,
         refuse(&a, KV_EINVAL, "RECIPIENT_IS_SENDER", "the letter is in this mailbox already");
         goto out;
     }
-    rc = kv_mailbox_find(db, recipient_type, recipient_id, &to, err);
-    if (rc < 0 && rc != KV_ENOTFOUND)
-        goto out;
-    if (rc == KV_ENOTFOUND || strcmp(to.status, "REGISTERED") != 0) {
-        kv_problem_field(refuse(&a, KV_ENOTFOUND, "RECIPIENT_NOT_REACHABLE",
-                                "the recipient has no open Digital Post mailbox"),
-                         RES, "recipientId", "RECIPIENT_NOT_REACHABLE", "not reachable",
-                         recipient_id);
-        rc = 0;
-        goto out;
-    }
+    /* Whether the number has an open mailbox is not looked at here: the letter is stored
+     * either way and the store decides (letter_store.c resolve(): NOT_ALLOWED with
+     * RECIPIENT_UNKNOWN, RECIPIENT_MAILBOX_CLOSED or RECIPIENT_EXEMPT when it cannot be
+     * delivered), so the writer gets the same answer for every well-formed number and cannot
+     * use it to learn who has Digital Post (docs/mailbox-web.md). */
     kv_db_release(db);
     db = NULL;
     kv_str_copy(t.rtype, sizeof(t.rtype), recipient_type);

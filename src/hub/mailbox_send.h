@@ -112,17 +112,19 @@ int kv_mbox_send_new(struct kv_hub *hub, const struct kv_mbox_owner *owner,
                      struct kv_mbox_sent *out, struct kv_problem *refusal, struct kv_err *err);
 
 /* A letter from owner to another Digital Post recipient's mailbox (a forwarded letter,
- * hub/mailbox_forward.h): recipient_type "CPR" (10 digits) or "CVR" (8 digits). The
- * recipient's mailbox must be registered (open, not exempt: a forwarded letter is never
- * printed) and not owner's own; else refused KV_ENOTFOUND (RECIPIENT_NOT_REACHABLE, the same
- * answer for a number without a mailbox, a closed and an exempt one) or KV_EINVAL (a malformed
- * number, RECIPIENT_INVALID; owner's own mailbox, RECIPIENT_IS_SENDER). No contact point,
- * so no point limits: the MeMo's own size limit applies. The letter is delivered to the
- * recipient's mailbox by the store like any letter to a CPR or CVR (MEMO_AVAILABLE_TO_RECIPIENT)
- * and is in owner's "sent". It goes to the CVR's mailbox even when that CVR is an authority
- * with a recipient system (the letter is marked for the mailbox, kv_letter.to_mailbox, so the
- * store does not route it there; an authority is reached through a contact point,
- * kv_mbox_send_new). */
+ * hub/mailbox_forward.h): recipient_type "CPR" (10 digits) or "CVR" (8 digits). Refused only
+ * for what the writer typed or is: KV_EINVAL for a malformed number (RECIPIENT_INVALID) or
+ * owner's own mailbox (RECIPIENT_IS_SENDER), KV_EPERM when owner's mailbox is not registered.
+ * Whether the number has an open mailbox is NOT part of the answer: the letter is stored and
+ * in owner's "sent" (0, *out filled) for every well-formed number, so the answer cannot be
+ * used to learn who has Digital Post (docs/mailbox-web.md). The store delivers it to a
+ * registered mailbox (MEMO_AVAILABLE_TO_RECIPIENT); to none, a closed or an exempt one it is
+ * kept with state NOT_ALLOWED (errorCode RECIPIENT_UNKNOWN, RECIPIENT_MAILBOX_CLOSED,
+ * RECIPIENT_EXEMPT; MEMO_SEND_NOT_ALLOWED in the event log) -- never printed. No contact
+ * point, so no point limits: the MeMo's own size limit applies. It goes to the CVR's mailbox
+ * even when that CVR is an authority with a recipient system (the letter is marked for the
+ * mailbox, kv_letter.to_mailbox, so the store does not route it there; an authority is
+ * reached through a contact point, kv_mbox_send_new). */
 int kv_mbox_send_person(struct kv_hub *hub, const struct kv_mbox_owner *owner,
                         const char *recipient_type, const char *recipient_id,
                         const struct kv_mbox_draft *d, struct kv_mbox_sent *out,

@@ -30,8 +30,12 @@ static int load(struct kv__post *pp, struct kv_mbox_letter *l)
     return kv__post_found(pp, rc, &err);
 }
 
+/* The forward page. error: a message over all three forms (translated), or NULL;
+ * person_err: the msgid of an error of the CPR/CVR field, shown next to it (person_val, what
+ * was written, is written back into it), or NULL. */
 static void page(struct kv__post *pp, const struct kv_mbox_letter *l, int status,
-                 const char *error, const char *q)
+                 const char *error, const char *q, const char *person_err,
+                 const char *person_val)
 {
     struct kv_html *h = &pp->ctx.h;
     struct kv_err err = {0, ""};
@@ -47,6 +51,10 @@ static void page(struct kv__post *pp, const struct kv_mbox_letter *l, int status
         kv_html(h, "<div class=\"alert alert-error\" role=\"alert\"><div class=\"alert-body\">"
                    "<p class=\"alert-text\">%t</p></div></div>\n",
                 error);
+    else if (person_err) /* a summary that leads to the field and its message */
+        kv_html(h, "<div class=\"alert alert-error\" role=\"alert\"><div class=\"alert-body\">"
+                   "<p class=\"alert-text\"><a href=\"#fwd-person\">%m</a></p></div></div>\n",
+                person_err);
     /* to an authority */
     kv_html(h, "<h2>%m</h2>\n<p>%m</p>\n", N_("To an authority in Digital Post"),
             N_("The letter and its files are sent as a new letter from this mailbox to the "
@@ -92,27 +100,38 @@ static void page(struct kv__post *pp, const struct kv_mbox_letter *l, int status
         kv_html(h, "<p>%m</p>\n", N_("No contact point matches the search."));
     }
     json_decref(list);
-    /* to another citizen's or company's Digital Post */
+    /* to another citizen's or company's Digital Post; the answer is the same whether the
+     * number has an open mailbox or not (docs/mailbox-web.md), only a malformed number is
+     * refused, next to the field */
     kv_html(h,
             "<h2>%m</h2>\n<p>%m</p>\n"
             "<form method=\"post\" action=\"/post/brev/%q/videresend\" class=\"mb-6\">"
             "<input type=\"hidden\" name=\"csrf\" value=\"%a\">"
             "<input type=\"hidden\" name=\"til\" value=\"person\">"
-            "<div class=\"form-group\"><label class=\"form-label\" for=\"fwd-person\">%m</label>"
-            "<span class=\"form-hint\" id=\"fwd-person-hint\">%m</span>"
+            "<div class=\"form-group%t\"><label class=\"form-label\" for=\"fwd-person\">%m"
+            "</label><span class=\"form-hint\" id=\"fwd-person-hint\">%m</span>",
+            N_("To another person or company in Digital Post"),
+            N_("The letter and its files are sent as a new letter from this mailbox to the "
+               "Digital Post of the citizen or company you name. It is listed in \"Sent\"."),
+            uuid, pp->ctx.sess.csrf, person_err ? " form-error" : "", N_("CPR or CVR number"),
+            N_("A CPR number (ddmmyy-xxxx or 10 digits) or a CVR number (8 digits)"));
+    if (person_err)
+        kv_html(h, "<span class=\"form-error-message\" id=\"fwd-person-error\"><span "
+                   "class=\"sr-only\">%m: </span>%m</span>",
+                N_("Error"), person_err);
+    kv_html(h,
             "<input class=\"form-input input-width-s\" type=\"text\" id=\"fwd-person\" "
             "name=\"modtager\" inputmode=\"numeric\" maxlength=\"11\" required "
-            "autocomplete=\"off\" aria-describedby=\"fwd-person-hint\"></div>"
+            "autocomplete=\"off\" aria-describedby=\"fwd-person-hint%t\" aria-invalid=\"%t\" "
+            "value=\"%a\">"
+            "</div>"
             "<div class=\"form-group\"><label class=\"form-label\" for=\"fwd-comment-p\">%m"
             "</label><textarea class=\"form-input\" id=\"fwd-comment-p\" name=\"kommentar\" "
             "rows=\"3\" maxlength=\"512\"></textarea></div>"
             "<button class=\"button button-secondary\" type=\"submit\">%m</button></form>\n",
-            N_("To another person or company in Digital Post"),
-            N_("The letter and its files are sent as a new letter from this mailbox to the "
-               "Digital Post of the citizen or company you name. It is listed in \"Sent\"."),
-            uuid, pp->ctx.sess.csrf, N_("CPR or CVR number"),
-            N_("A CPR number (ddmmyy-xxxx or 10 digits) or a CVR number (8 digits)"),
-            N_("Comment (optional)"), N_("Forward to Digital Post"));
+            person_err ? " fwd-person-error" : "", person_err ? "true" : "false",
+            person_val ? person_val : "", N_("Comment (optional)"),
+            N_("Forward to Digital Post"));
     /* a notice by e-mail */
     kv_html(h,
             "<h2>%m</h2>\n<p>%m</p>\n"
@@ -148,7 +167,7 @@ int kv__post_forward_form(struct kv_http_req *req, struct kv_http_resp *resp)
         kv_web_error(&pp.ctx, 400);
         goto out;
     }
-    page(&pp, &l, 200, NULL, q);
+    page(&pp, &l, 200, NULL, q, NULL, NULL);
 out:
     kv_mbox_letter_release(&l);
     kv__post_end(&pp);
@@ -174,7 +193,8 @@ int kv__post_forward_send(struct kv_http_req *req, struct kv_http_resp *resp)
     kv__post_field(&pp, "kommentar", comment, sizeof(comment));
     if (kv_web_form_get(req->body, req->body_len, "kommentar", comment, sizeof(comment)) ==
         KV_ETOOBIG) {
-        page(&pp, &l, 400, kv_i18n_get(pp.ctx.lang, N_("The comment is too long.")), NULL);
+        page(&pp, &l, 400, kv_i18n_get(pp.ctx.lang, N_("The comment is too long.")), NULL, NULL,
+             NULL);
         goto out;
     }
     if (strcmp(til, "myndighed") == 0) {
@@ -183,7 +203,7 @@ int kv__post_forward_send(struct kv_http_req *req, struct kv_http_resp *resp)
                                        &refusal, &err);
         if (rc < 0 && refusal.kind) {
             page(&pp, &l, rc == KV_ENOTFOUND ? 404 : rc == KV_ETOOBIG ? 413 : 409,
-                 refusal.message, NULL);
+                 refusal.message, NULL, NULL, NULL);
             goto out;
         }
         snprintf(back, sizeof(back), "/post/brev/%s", sent.uuid);
@@ -198,18 +218,17 @@ int kv__post_forward_send(struct kv_http_req *req, struct kv_http_resp *resp)
         num[n] = '\0';
         rc = kv_mbox_forward_person(req->hub, pp.db, &pp.owner, &l, n == 8 ? "CVR" : "CPR", num,
                                     comment, &sent, &refusal, &err);
-        if (rc < 0 && refusal.kind) {
-            page(&pp, &l, rc == KV_ENOTFOUND ? 404 : rc == KV_EINVAL ? 400 : 409,
-                 kv_i18n_get(pp.ctx.lang,
-                             rc == KV_ENOTFOUND
-                                 ? N_("That CPR or CVR number has no open Digital Post "
-                                      "mailbox to forward to.")
-                             : rc == KV_EINVAL && strcmp(refusal.code, "RECIPIENT_IS_SENDER") == 0
-                                 ? N_("The letter is already in this mailbox.")
-                             : rc == KV_EINVAL
-                                 ? N_("Write a CPR number (10 digits) or a CVR number (8 "
-                                      "digits).")
-                                 : N_("The letter could not be forwarded.")),
+        if (rc == KV_EINVAL && refusal.kind) { /* the number: malformed, or the owner's own */
+            page(&pp, &l, 400, NULL, NULL,
+                 strcmp(refusal.code, "RECIPIENT_IS_SENDER") == 0
+                     ? N_("The letter is already in this mailbox.")
+                     : N_("Write a CPR number (10 digits) or a CVR number (8 digits)."),
+                 raw);
+            goto out;
+        }
+        if (rc < 0 && refusal.kind) { /* the writer's own mailbox, the letter's size */
+            page(&pp, &l, rc == KV_ETOOBIG ? 413 : 409,
+                 kv_i18n_get(pp.ctx.lang, N_("The letter could not be forwarded.")), NULL, NULL,
                  NULL);
             goto out;
         }
@@ -221,7 +240,8 @@ int kv__post_forward_send(struct kv_http_req *req, struct kv_http_resp *resp)
         rc = kv_mbox_forward_email(pp.db, &pp.owner, &l, who, email, comment, &err);
         if (rc == KV_EINVAL) {
             page(&pp, &l, 400,
-                 kv_i18n_get(pp.ctx.lang, N_("Write a valid e-mail address.")), NULL);
+                 kv_i18n_get(pp.ctx.lang, N_("Write a valid e-mail address.")), NULL, NULL,
+                 NULL);
             goto out;
         }
         snprintf(back, sizeof(back), "/post/brev/%s", l.message_uuid);
@@ -231,7 +251,8 @@ int kv__post_forward_send(struct kv_http_req *req, struct kv_http_resp *resp)
     }
     if (rc == KV_EINVAL) { /* the comment (not UTF-8): the form's fault, not the server's */
         page(&pp, &l, 400,
-             kv_i18n_get(pp.ctx.lang, N_("The letter could not be forwarded.")), NULL);
+             kv_i18n_get(pp.ctx.lang, N_("The letter could not be forwarded.")), NULL, NULL,
+             NULL);
         goto out;
     }
     if (rc < 0) {

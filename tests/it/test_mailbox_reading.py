@@ -13,7 +13,7 @@ import pytest
 from icalendar import Calendar
 
 from kuvert_harness import db_connect, run_cli
-from readside_util import letter_xml, setup_org
+from readside_util import close_mailbox, letter_xml, mailbox, setup_org
 from test_mailbox_web import Browser, csrf_of
 
 JENS, METTE, SOFIE = "0101701234", "2211771212", "1502851236"   # Sofie reads Jens's post
@@ -391,6 +391,22 @@ def test_forward_to_an_authority_and_by_email(post):
     assert "videresendte et brev til en myndighed" in jens.get("/post/aktivitet").text
 
 
+def field_error(page, value, says):
+    """The forward page's CPR/CVR field carries the error next to it (DKFDS form-error, the
+    message tied to the input by aria-describedby, aria-invalid) with what was typed."""
+    group = re.search(r'<div class="form-group form-error"><label class="form-label" '
+                      r'for="fwd-person">.*?</div>', page, re.S)
+    assert group, page[:3000]
+    msg = re.search(r'<span class="form-error-message" id="fwd-person-error">(.*?)</span>'
+                    r'(.*?)</span>', group.group(0), re.S)
+    assert msg and says in msg.group(2), group.group(0)
+    inp = re.search(r'<input[^>]*id="fwd-person"[^>]*>', group.group(0)).group(0)
+    assert 'aria-describedby="fwd-person-hint fwd-person-error"' in inp, inp
+    assert 'aria-invalid="true"' in inp and 'value="%s"' % value in inp, inp
+    assert page.count("form-error-message") == 1
+    assert '<a href="#fwd-person">' in page             # the summary leads to the field
+
+
 def test_forward_to_another_digital_post_recipient(post):
     """Forwarding to another citizen's or company's Digital Post (NgDP ForwardCommand with
     recipientIdType CPR/CVR, MESSAGE_FORWARDED_TO_TRUSTED): a new MeMo letter through the send
@@ -407,13 +423,14 @@ def test_forward_to_another_digital_post_recipient(post):
     assert page.status_code == 200 and 'name="modtager"' in page.text
     csrf = csrf_of(page.text)
     letters = post.db.execute("SELECT COUNT(*) FROM letters").fetchone()[0]
-    # refusals first: nothing is written by any of them
-    for who, code in (("0101019999", 404),           # no mailbox
-                      ("12345", 400), ("abcdefghij", 400),
-                      ("010170-1234", 400)):          # the mailbox's own owner
+    # refusals first: only what was typed (a malformed number, the mailbox's own owner) is
+    # refused, next to the field; nothing is written by any of them
+    for who, says in (("12345", "Skriv et CPR-nummer"), ("abcdefghij", "Skriv et CPR-nummer"),
+                      ("010170-1234", "allerede i denne postkasse")):   # the owner's own
         r = sofie.post("/post/brev/%s/videresend" % u, {"csrf": csrf, "til": "person",
                                                         "modtager": who})
-        assert r.status_code == code, (who, r.status_code, r.text[:300])
+        assert r.status_code == 400, (who, r.status_code, r.text[:300])
+        field_error(r.text, who, says)
     assert sofie.post("/post/brev/%s/videresend" % u,
                       {"til": "person", "modtager": METTE}).status_code == 403     # no CSRF
     assert mette.get("/post/brev/%s/videresend" % u).status_code == 404  # not Mette's letter
@@ -673,3 +690,93 @@ def test_forward_comment_not_utf8_is_400(post):
     assert r.status_code == 400, (r.status_code, r.text[:300])
     assert 'name="modtager"' in r.text                     # the form again
     assert events(post, "MESSAGE_FORWARDED_TO_TRUSTED", u) == []
+
+
+def test_forward_to_a_number_answers_the_same_with_or_without_a_mailbox(post):
+    """Forwarding to a CPR/CVR must not tell the writer whether the number has an open
+    Digital Post mailbox (docs/mailbox-web.md): every well-formed number gets 303 to the new
+    letter in "Sendt", the same page and the same list entry. The hub delivers it to an open
+    mailbox and keeps it NOT_ALLOWED for none, a closed and an exempt one (RECIPIENT_UNKNOWN,
+    RECIPIENT_MAILBOX_CLOSED, RECIPIENT_EXEMPT, MEMO_SEND_NOT_ALLOWED in the event log); the
+    exempt citizen's copy is never printed, while an authority's letter to the same exempt
+    citizen still is (PRINT with a print job)."""
+    exempt, closed, none = "0202804444", "0303805555", "0404806666"
+    mailbox(post, cpr=exempt, exempt=True, name="Fritaget Person")
+    mailbox(post, cpr=closed)
+    close_mailbox(post, cpr=closed)
+    org = setup_org(post, "29189995", "Orakelstyrelsen")
+    u = send(post, org, JENS, "Brev til videresendelse")
+    jens = Browser(post, JENS)
+    outcome = {}
+    for who in (METTE, none, closed, exempt, "44556677"):   # the CVR has no mailbox
+        csrf = csrf_of(jens.get("/post/brev/%s/videresend" % u).text)
+        r = jens.post("/post/brev/%s/videresend" % u, {"csrf": csrf, "til": "person",
+                                                        "modtager": who, "kommentar": "Se her"})
+        assert r.status_code == 303, (who, r.status_code, r.text[:300])
+        new = r.headers["Location"].rsplit("/", 1)[1]
+        assert r.headers["Location"] == "/post/brev/" + new, r.headers["Location"]
+        shown = jens.get(r.headers["Location"])
+        assert shown.status_code == 200, (who, shown.status_code)
+        # the page of the sent letter differs only by the letter's id and the number
+        outcome[who] = (new, re.sub(r"\d", "0", shown.text.replace(new, "UUID")))
+    pages = {p for w, (n, p) in outcome.items() if len(w) == 10}
+    assert len(pages) == 1, "the sent letter's page tells the numbers apart"
+    sent = jens.get("/post/?mappe=sent").text
+    for who, (new, _) in outcome.items():
+        assert "/post/brev/" + new in sent, who
+    assert sent.count("Videresendt: Brev til videresendelse") == len(outcome)
+    state = {who: post.db.execute("SELECT state, error_code, mailbox_id FROM letters WHERE "
+                                  "message_uuid = ?", (new,)).fetchone()
+             for who, (new, _) in outcome.items()}
+    assert state[METTE][0] == "AVAILABLE" and state[METTE][2] is not None, state
+    for who, code in ((none, "RECIPIENT_UNKNOWN"), (closed, "RECIPIENT_MAILBOX_CLOSED"),
+                      (exempt, "RECIPIENT_EXEMPT"), ("44556677", "RECIPIENT_UNKNOWN")):
+        assert state[who] == ("NOT_ALLOWED", code, None), (who, state[who])
+        assert len(events(post, "MEMO_SEND_NOT_ALLOWED", outcome[who][0])) == 1, who
+        assert events(post, "PHYSICAL_LETTER_SENT", outcome[who][0]) == [], who
+    ids = tuple(n for n, _ in outcome.values())
+    assert post.db.execute("SELECT COUNT(*) FROM print_jobs j JOIN letters l ON "
+                           "l.id = j.letter_id WHERE l.message_uuid IN (?,?,?,?,?)",
+                           ids).fetchone()[0] == 0
+    assert len(events(post, "MESSAGE_FORWARDED_TO_TRUSTED", u)) == len(outcome)
+    # an authority's letter to the exempt citizen is still printed
+    p = send(post, org, exempt, "Brev der skal printes")
+    assert post.db.execute("SELECT l.state, COUNT(j.id) FROM letters l LEFT JOIN print_jobs j "
+                           "ON j.letter_id = l.id WHERE l.message_uuid = ? GROUP BY l.state",
+                           (p,)).fetchone() == ("PRINT", 1)
+
+
+def test_events_api_keeps_a_forward_events_own_message_uuid(post):
+    """A forward's MESSAGE_FORWARDED_TO_TRUSTED is recorded on the original letter with the
+    new letter's messageUUID in its properties: the events API shows the company whose
+    mailbox it is both -- eventProperties.messageUUID the new letter (the event's own), the
+    top-level messageUUID the original (docs/events-api.md)."""
+    bager = "33445566"                       # demo: a CVR mailbox letters are delivered to
+    own = setup_org(post, bager, "Bageriet ApS")          # its sender system reads the log
+    org = setup_org(post, "29189996", "Afsenderstyrelsen")
+    uuid, xml = letter_xml(org["cvr"], bager, recipient_type="CVR", label="Til bageriet")
+    r = post.post("/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=xml,
+                  headers=dict(org["auth"], **{"Content-Type": "application/xml"}))
+    assert r.status_code == 201, r.text
+    post.cli(["user", "add", "--org", bager, "--email", "ejer@bageriet.dk", "--name",
+              "Ejer", "--right", "MESSAGE_BASIC"])
+    post.cli(["user", "grant", "--org", bager, "--right", "MESSAGE_WRITE", "--email",
+              "ejer@bageriet.dk"])
+    ejer = Browser(post, "ejer@bageriet.dk")
+    assert ejer.get("/post/brev/" + uuid).status_code == 200             # MESSAGE_READ
+    csrf = csrf_of(ejer.get("/post/brev/%s/videresend" % uuid).text)
+    r = ejer.post("/post/brev/%s/videresend" % uuid, {"csrf": csrf, "til": "person",
+                                                       "modtager": METTE})
+    assert r.status_code == 303, r.text[:300]
+    new = r.headers["Location"].rsplit("/", 1)[1]
+    r = post.get("/apis/v1/events/", params={"messageUUID": uuid, "size": 1000},
+                 headers=own["auth"])
+    assert r.status_code == 200, r.text[:300]
+    fwd = [e for e in r.json()["events"] if e["eventTag"] == "MESSAGE_FORWARDED_TO_TRUSTED"]
+    assert len(fwd) == 1, [e["eventTag"] for e in r.json()["events"]]
+    assert fwd[0]["eventProperties"]["messageUUID"] == new, fwd[0]
+    assert fwd[0]["messageUUID"] == uuid
+    assert fwd[0]["eventProperties"]["recipientId"] == METTE
+    # an event without a messageUUID of its own still names its letter in its properties
+    read = [e for e in r.json()["events"] if e["eventTag"] == "MESSAGE_READ"]
+    assert read and all(e["eventProperties"]["messageUUID"] == uuid for e in read), read

@@ -105,6 +105,17 @@ const cases = [
   ['forward it to another citizen\'s Digital Post', async ({ page, k, problems }) => {
     await page.goto(`${k.url}/post/brev/${k.uuid}/videresend`);
     await check(page, 'post-reading-forward', problems);
+    // a malformed number: refused with the message next to the field, what was typed kept
+    await page.fill('#fwd-person', '12345');
+    await Promise.all([page.waitForNavigation(),
+      page.click('form:has(input[name="til"][value="person"]) button[type="submit"]')]);
+    const err = page.locator('#fwd-person-error');
+    assert(await err.count() === 1 && /CPR-nummer/.test(await err.innerText()),
+      'the error next to the CPR/CVR field');
+    assert((await page.getAttribute('#fwd-person', 'aria-describedby')).split(' ')
+      .includes('fwd-person-error'), 'the field is described by its error');
+    assert(await page.inputValue('#fwd-person') === '12345', 'what was typed is kept');
+    await check(page, 'post-reading-forward-error', problems);
     await page.fill('#fwd-person', '010170-1234');
     await page.fill('#fwd-comment-p', 'Til orientering.');
     await Promise.all([page.waitForNavigation(),
