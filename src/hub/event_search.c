@@ -431,9 +431,16 @@ static int exists(struct kv_db *db, const char *sql, const char *a, const char *
     return 0;
 }
 
+/* A letter is in an organisation's scope when it sent or received it -- except, on the
+ * sending side, a letter a company wrote in its mailbox to another citizen's or company's
+ * mailbox (a forward: sender_mailbox_id set, and to a CPR, or delivered to a mailbox, or
+ * NOT_ALLOWED; a letter written to an authority is routed to its recipient system, no
+ * mailbox): whether it was delivered would tell the writer whether the number has Digital
+ * Post, which the mailbox's answer does not tell either (docs/mailbox-web.md). */
 static const char SQL_LETTER_IN_SCOPE[] =
-    "SELECT 1 FROM letters WHERE message_uuid = ?1 AND (sender_cvr = ?2 OR "
-    "(recipient_type = 'CVR' AND recipient_id = ?2))";
+    "SELECT 1 FROM letters WHERE message_uuid = ?1 AND ((sender_cvr = ?2 AND NOT "
+    "(sender_mailbox_id IS NOT NULL AND (recipient_type = 'CPR' OR mailbox_id IS NOT NULL "
+    "OR state = 'NOT_ALLOWED'))) OR (recipient_type = 'CVR' AND recipient_id = ?2))";
 static const char SQL_SYSTEM_OF_ORG[] = "SELECT 1 FROM systems WHERE id = ?1 AND org_cvr = ?2";
 
 /* Who may see what: with messageUUID, the letter's events when the caller's organisation

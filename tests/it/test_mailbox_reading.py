@@ -746,14 +746,12 @@ def test_forward_to_a_number_answers_the_same_with_or_without_a_mailbox(post):
                            (p,)).fetchone() == ("PRINT", 1)
 
 
-def test_events_api_keeps_a_forward_events_own_message_uuid(post):
-    """A forward's MESSAGE_FORWARDED_TO_TRUSTED is recorded on the original letter with the
-    new letter's messageUUID in its properties: the events API shows the company whose
-    mailbox it is both -- eventProperties.messageUUID the new letter (the event's own), the
-    top-level messageUUID the original (docs/events-api.md)."""
+def company_forwarding(post, org_cvr):
+    """The demo company 33445566 with a sender system (own) and an employee (ejer) with
+    MESSAGE_WRITE who has read a letter (uuid) from organisation org_cvr in its mailbox."""
     bager = "33445566"                       # demo: a CVR mailbox letters are delivered to
     own = setup_org(post, bager, "Bageriet ApS")          # its sender system reads the log
-    org = setup_org(post, "29189996", "Afsenderstyrelsen")
+    org = setup_org(post, org_cvr, "Afsenderstyrelsen")
     uuid, xml = letter_xml(org["cvr"], bager, recipient_type="CVR", label="Til bageriet")
     r = post.post("/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=xml,
                   headers=dict(org["auth"], **{"Content-Type": "application/xml"}))
@@ -764,11 +762,25 @@ def test_events_api_keeps_a_forward_events_own_message_uuid(post):
               "ejer@bageriet.dk"])
     ejer = Browser(post, "ejer@bageriet.dk")
     assert ejer.get("/post/brev/" + uuid).status_code == 200             # MESSAGE_READ
-    csrf = csrf_of(ejer.get("/post/brev/%s/videresend" % uuid).text)
-    r = ejer.post("/post/brev/%s/videresend" % uuid, {"csrf": csrf, "til": "person",
-                                                       "modtager": METTE})
-    assert r.status_code == 303, r.text[:300]
-    new = r.headers["Location"].rsplit("/", 1)[1]
+    return own, ejer, uuid
+
+
+def forward_to(b, uuid, number):
+    """b forwards letter uuid to number; the new letter's messageUUID."""
+    csrf = csrf_of(b.get("/post/brev/%s/videresend" % uuid).text)
+    r = b.post("/post/brev/%s/videresend" % uuid, {"csrf": csrf, "til": "person",
+                                                   "modtager": number})
+    assert r.status_code == 303, (number, r.status_code, r.text[:300])
+    return r.headers["Location"].rsplit("/", 1)[1]
+
+
+def test_events_api_keeps_a_forward_events_own_message_uuid(post):
+    """A forward's MESSAGE_FORWARDED_TO_TRUSTED is recorded on the original letter with the
+    new letter's messageUUID in its properties: the events API shows the company whose
+    mailbox it is both -- eventProperties.messageUUID the new letter (the event's own), the
+    top-level messageUUID the original (docs/events-api.md)."""
+    own, ejer, uuid = company_forwarding(post, "29189996")
+    new = forward_to(ejer, uuid, METTE)
     r = post.get("/apis/v1/events/", params={"messageUUID": uuid, "size": 1000},
                  headers=own["auth"])
     assert r.status_code == 200, r.text[:300]
@@ -780,3 +792,31 @@ def test_events_api_keeps_a_forward_events_own_message_uuid(post):
     # an event without a messageUUID of its own still names its letter in its properties
     read = [e for e in r.json()["events"] if e["eventTag"] == "MESSAGE_READ"]
     assert read and all(e["eventProperties"]["messageUUID"] == uuid for e in read), read
+
+
+def test_events_api_does_not_tell_a_forwarding_company_who_has_a_mailbox(post):
+    """A company that forwards a letter to a CPR/CVR gets the same answer for every number
+    (test above); its sender system must not learn the outcome from the events API either:
+    a letter written in its mailbox to another's mailbox is out of its scope (an empty page,
+    as for another organisation's letter), delivered or not. The recipient company still sees
+    the events of a letter it received."""
+    own, ejer, uuid = company_forwarding(post, "29189997")
+    delivered, kept = forward_to(ejer, uuid, METTE), forward_to(ejer, uuid, "0404806666")
+    assert post.db.execute("SELECT state FROM letters WHERE message_uuid = ?",
+                           (kept,)).fetchone()[0] == "NOT_ALLOWED"
+    for new in (delivered, kept):
+        r = post.get("/apis/v1/events/", params={"messageUUID": new, "size": 1000},
+                     headers=own["auth"])
+        assert r.status_code == 200, r.text[:300]
+        assert r.json()["events"] == [] and r.json()["totalElements"] == 0, (new, r.text[:500])
+    # the original letter (received by the company) is still the company's to see
+    r = post.get("/apis/v1/events/", params={"messageUUID": uuid, "size": 1000},
+                 headers=own["auth"])
+    assert "MESSAGE_FORWARDED_TO_TRUSTED" in [e["eventTag"] for e in r.json()["events"]]
+    # a company that receives a forward sees its events
+    other = setup_org(post, "29189998", "Modtagerselskabet")
+    mailbox(post, cvr="29189998")
+    got = forward_to(ejer, uuid, "29189998")
+    r = post.get("/apis/v1/events/", params={"messageUUID": got, "size": 1000},
+                 headers=other["auth"])
+    assert "MEMO_AVAILABLE_TO_RECIPIENT" in [e["eventTag"] for e in r.json()["events"]], r.text
