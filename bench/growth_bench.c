@@ -544,8 +544,8 @@ static void add_chunk(struct ctx *c, const struct seeds *sd, int64_t lo, int64_t
                 "mailbox_id, folder, COUNT(*), SUM(CASE WHEN read_ms IS NULL THEN 1 ELSE 0 END) "
                 "FROM letters WHERE id BETWEEN ?1 + 1 AND ?2 AND state = 'AVAILABLE' AND "
                 "mailbox_id IS NOT NULL GROUP BY mailbox_id, folder ON CONFLICT (mailbox_id, "
-                "folder) DO UPDATE SET total = mailbox_counts.total + EXCLUDED.total, unread = "
-                "mailbox_counts.unread + EXCLUDED.unread";
+                "folder, slot) DO UPDATE SET total = mailbox_counts.total + EXCLUDED.total, "
+                "unread = mailbox_counts.unread + EXCLUDED.unread";
             struct kv_stmt *st;
 
             exec_sql(c, "ALTER TABLE letters ENABLE TRIGGER mailbox_counts_track");
@@ -654,7 +654,7 @@ static void add_chunk(struct ctx *c, const struct seeds *sd, int64_t lo, int64_t
             static const char sql[] =
                 "INSERT INTO recipient_queue_counts (system_id, listed) SELECT q.system_id, "
                 "COUNT(*) FROM recipient_queue q WHERE q.letter_id BETWEEN ?1 + 1 AND ?2 AND "
-                "q.state <> 'DELETED' GROUP BY q.system_id ON CONFLICT (system_id) DO UPDATE "
+                "q.state <> 'DELETED' GROUP BY q.system_id ON CONFLICT (system_id, slot) DO UPDATE "
                 "SET listed = recipient_queue_counts.listed + EXCLUDED.listed";
             struct kv_stmt *st;
 

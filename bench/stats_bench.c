@@ -63,7 +63,7 @@ static const char SQL_ROW[] =
     " has_content_data, has_sender_content_responsible)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, 0, 0, 0, ?14, 0, ?15, 0)"
     " ON CONFLICT (sender, day, recipient, sender_system, recipient_system, sender_type,"
-    " recipient_type, size_range, message_type, contact_point) DO UPDATE SET"
+    " recipient_type, size_range, message_type, contact_point, slot) DO UPDATE SET"
     " n = stats_letters.n + excluded.n";
 
 struct combo {

@@ -2,7 +2,8 @@
  *
  * mailbox_folders.c: counts per folder, unread, move and permanent delete of the letters in an
  * owner's mailbox, plus flag and legal notification (see mailbox_folders.h). Counts read the
- * rows mailbox_counts keeps (migration 037) plus one count over the letters they wrote
+ * rows mailbox_counts keeps (migration 037; summed over the slots of migration 056) plus one
+ * count over the letters they wrote
  * (letters_sender_mailbox). Writes update the one letters row the caller loaded and append
  * the event in the same transaction.
  */
@@ -31,11 +32,12 @@ int kv_mbox_counts(struct kv_db *db, const struct kv_mbox_owner *owner,
                              "ON m.id = c.mailbox_id WHERE m.owner_type = ? AND m.owner_id = ? "
                              "AND c.folder IN ('inbox', 'deleted') AND c.contact_point_id IN "
                              KV_MBOX_POINTS_IN " GROUP BY c.folder"
-                           /* kept by triggers on letters (migration 037) */
-                           : "SELECT c.folder, c.total, c.unread "
+                           /* kept by triggers on letters (migration 037), summed
+                            * over the slots of the key (056) */
+                           : "SELECT c.folder, SUM(c.total), SUM(c.unread) "
                              "FROM mailbox_counts c JOIN mailboxes m ON m.id = c.mailbox_id "
                              "WHERE m.owner_type = ? AND m.owner_id = ? "
-                             "AND c.folder IN ('inbox', 'deleted')",
+                             "AND c.folder IN ('inbox', 'deleted') GROUP BY c.folder",
                        &s, err);
     if (rc < 0)
         return rc;

@@ -75,10 +75,12 @@ static int load_all(struct kv_db *db, const struct kv_mbox_owner *owner, int64_t
                              "contact_point_id IN " KV_MBOX_POINTS_IN " GROUP BY folder) c "
                              "ON c.folder = 'f' || f.id WHERE f.mailbox_id = ? "
                              "ORDER BY f.name, f.id"
+                           /* the slots of a folder's key summed (migration 056) */
                            : "SELECT f.id, f.parent_id, f.name, COALESCE(c.total, 0), "
                              "COALESCE(c.unread, 0) FROM mailbox_folders f "
-                             "LEFT JOIN mailbox_counts c ON c.mailbox_id = f.mailbox_id "
-                             "AND c.folder = 'f' || f.id WHERE f.mailbox_id = ? "
+                             "LEFT JOIN (SELECT folder, SUM(total) AS total, SUM(unread) AS "
+                             "unread FROM mailbox_counts WHERE mailbox_id = ?1 GROUP BY folder) c "
+                             "ON c.folder = 'f' || f.id WHERE f.mailbox_id = ?1 "
                              "ORDER BY f.name, f.id",
                        &s, err);
     if (rc < 0)

@@ -351,11 +351,11 @@ static int folder_rows(struct kv_db *db, const struct kv_mbox_owner *owner,
 }
 
 /* The folders that hold received letters of the owner (mailbox_counts, kept by triggers: a
- * few rows), "purged" left out. */
+ * few rows, summed over the slots of each folder, migration 056), "purged" left out. */
 static const char SQL_LIST_FOLDERS_HELD[] =
     "SELECT c.folder FROM mailbox_counts c JOIN mailboxes m ON m.id = c.mailbox_id "
-    "WHERE m.owner_type = ? AND m.owner_id = ? AND c.total > 0 AND c.folder <> 'purged' "
-    "ORDER BY c.folder";
+    "WHERE m.owner_type = ? AND m.owner_id = ? AND c.folder <> 'purged' "
+    "GROUP BY c.folder HAVING SUM(c.total) > 0 ORDER BY c.folder";
 
 static int cmp_row(const void *a, const void *b)
 {

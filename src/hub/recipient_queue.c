@@ -315,10 +315,11 @@ int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t pag
     if (rc < 0)
         return rc;
     /* Exact count without walking the queue (migration 055): the rows not deleted, kept per
-     * system by triggers, less those not visible now (recalled, or a value date ahead), which
+     * system by triggers (summed over the system's slots, migration 056), less those not
+     * visible now (recalled, or a value date ahead), which
      * index recipient_queue_unlisted finds among themselves. */
     rc = kv_db_prepare(db,
-                       "SELECT COALESCE((SELECT c.listed FROM recipient_queue_counts c "
+                       "SELECT COALESCE((SELECT SUM(c.listed) FROM recipient_queue_counts c "
                        "WHERE c.system_id = ?1), 0) "
                        "- (SELECT COUNT(*) FROM recipient_queue q WHERE q.system_id = ?1 "
                        "AND q.state <> 'DELETED' AND q.visible_ms IS NULL) "

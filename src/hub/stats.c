@@ -2,7 +2,9 @@
  *
  * stats.c: usage statistics as aggregate rows (see stats.h and migration 032). Writing is one
  * upsert per row key of a batch of letters (stats_letters) or per delivery outcome
- * (stats_deliveries); reading sums
+ * (stats_deliveries), into the slot the column's default gives (migration 056: one slot on
+ * SQLite, the session's own on PostgreSQL, so concurrent writers of one key do not wait on
+ * one row); reading sums
  * the rows of a period, one statement per direction and grouping (a dimension not grouped by
  * reads as '' and so collapses). Systems of another
  * organisation are shown by name only, as in the event log.
@@ -31,7 +33,7 @@ static const char SQL_ADD[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?21, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
     " ?18, ?19, ?20)"
     " ON CONFLICT (sender, day, recipient, sender_system, recipient_system, sender_type,"
-    " recipient_type, size_range, message_type, contact_point) DO UPDATE SET"
+    " recipient_type, size_range, message_type, contact_point, slot) DO UPDATE SET"
     " n = stats_letters.n + excluded.n,"
     " custom_notification = stats_letters.custom_notification + excluded.custom_notification,"
     " custom_additional_notification = stats_letters.custom_additional_notification"
@@ -49,7 +51,7 @@ static const char SQL_ADD[] =
 
 static const char SQL_DELIVERY[] =
     "INSERT INTO stats_deliveries (system_id, day, delivered, failed) VALUES (?1, ?2, ?3, ?4)"
-    " ON CONFLICT (system_id, day) DO UPDATE SET"
+    " ON CONFLICT (system_id, day, slot) DO UPDATE SET"
     " delivered = stats_deliveries.delivered + excluded.delivered,"
     " failed = stats_deliveries.failed + excluded.failed";
 
