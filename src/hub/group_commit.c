@@ -11,10 +11,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hub/events.h"
 #include "store/store.h"
+#include "util/crypto.h"
 #include "util/log.h"
+
+#define RETRIES 8 /* a batch runs again after a deadlock, at most this often */
 
 /* One waiting operation; lives on its caller's stack. */
 struct op {
@@ -71,25 +75,42 @@ static void fail_all(struct op *batch, int rc, const struct kv_err *err)
     }
 }
 
-/* Runs the batch in one transaction on db; lazy durability for its COMMIT when every
- * operation in it is lazy (the connection is set back to FULL afterwards). */
-static void run_batch(struct kv_db *db, struct op *batch)
+/* A random pause of 1 ms .. (4 << attempt) ms before a batch runs again, so that the batches
+ * of two nodes that deadlocked do not meet again in step. */
+static void backoff(int attempt)
+{
+    unsigned char r = 0;
+    struct timespec ts;
+
+    (void)kv_random_bytes(&r, 1);
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)(1 + r % (4u << attempt)) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+/* One pass of the batch in one transaction on db: every operation in a savepoint of its
+ * own, then COMMIT. 1 when the pass failed by a deadlock or serialization failure (rolled
+ * back; every operation may run again), 0 otherwise (each operation's rc set). */
+static int run_pass(struct kv_db *db, struct op *batch)
 {
     struct kv_err err = {0};
     struct op *o;
-    int rc, lazy = 1;
+    int rc;
 
-    for (o = batch; o; o = o->next)
-        lazy = lazy && o->lazy;
-    if (lazy && kv_db_durability(db, KV_DURABILITY_LAZY, NULL) < 0)
-        lazy = 0;
-    rc = kv_db_begin(db, &err);
+    for (o = batch; o; o = o->next) {
+        o->rc = 0;
+        memset(&o->err, 0, sizeof(o->err));
+    }
+    /* Concurrent (docs/postgresql.md "Writes without the global lock"): batches of other
+     * nodes run at the same time. Every operation's write is one guarded statement that a
+     * concurrent change makes match nothing (a first fetch: state = 'QUEUED'; a receipt:
+     * acknowledged_ms IS NULL; a delete: state <> 'DELETED'), counters are the session's own
+     * slot, receipts and events are appends (fenced; the event chain holds its partition). */
+    rc = kv_db_begin_concurrent(db, &err);
     if (rc < 0) {
         fail_all(batch, rc, &err);
-        goto out;
+        return 0;
     }
-    /* The transaction excludes every other writer, so the events the batch appends chain
-     * from each other without reading the head of the table again. */
     kv_events_head_begin(db);
     for (o = batch; o; o = o->next) {
         rc = kv_db_savepoint(db, &o->err);
@@ -105,15 +126,47 @@ static void run_batch(struct kv_db *db, struct op *batch)
             }
         }
         o->rc = rc;
+        if (rc < 0 && kv_db_retryable(db)) {
+            /* a deadlock with another node's batch: locks taken by earlier operations are
+             * part of it, so the whole batch goes and runs again */
+            (void)kv_events_head_end(db, NULL);
+            kv_db_rollback(db);
+            return 1;
+        }
     }
     rc = kv_events_head_end(db, &err); /* the chain's head row, once per batch */
     if (rc == 0)
         rc = kv_db_commit(db, &err);
     else
         kv_db_rollback(db);
+    if (rc < 0 && kv_db_retryable(db))
+        return 1;
     if (rc < 0)
         fail_all(batch, rc, &err);
-out:
+    return 0;
+}
+
+/* Runs the batch in one transaction on db, again (at most RETRIES times) after a deadlock
+ * with another node's batch; lazy durability for its COMMIT when every operation in it is
+ * lazy (the connection is set back to FULL afterwards). */
+static void run_batch(struct kv_db *db, struct op *batch)
+{
+    struct kv_err err = {0};
+    struct op *o;
+    int lazy = 1, attempt = 0;
+
+    for (o = batch; o; o = o->next)
+        lazy = lazy && o->lazy;
+    if (lazy && kv_db_durability(db, KV_DURABILITY_LAZY, NULL) < 0)
+        lazy = 0;
+    while (run_pass(db, batch)) {
+        if (attempt++ == RETRIES) {
+            kv_err_set(&err, KV_EUNAVAIL, "group commit: deadlocked %d times", RETRIES + 1);
+            fail_all(batch, err.code, &err);
+            break;
+        }
+        backoff(attempt);
+    }
     if (lazy && kv_db_durability(db, KV_DURABILITY_FULL, &err) < 0) {
         /* A connection that cannot be made durable again must not go back to the pool in
          * this state; failing loudly is all that is left. */

@@ -24,6 +24,13 @@
  * them. Only use it for writes whose loss is harmless, e.g. facts that the next request
  * records again.
  *
+ * Concurrency: the batch's transaction is concurrent (kv_db_begin_concurrent): on PostgreSQL
+ * the batches of other nodes run at the same time, so an operation must be correct against
+ * them without a lock of its own (a guarded single-statement write, the session's counter
+ * slot; docs/postgresql.md "Writes without the global lock"). A batch that fails by a
+ * deadlock with another node's is rolled back and runs again as a whole (at most 8 times
+ * more): an operation may run more than once and must set its outputs on every run.
+ *
  * Ownership and threading: the operation runs on the LEADER's thread, on the batch's
  * connection (of the same store), which is handed to it as db; it must use that connection
  * only and must not begin or commit a transaction itself. Events it appends

@@ -602,6 +602,8 @@ static int receipt_op(struct kv_db *db, void *arg, struct kv_err *err)
     int64_t now = a->now;
     int rc;
 
+    a->receipt_id = 0; /* the batch may run again after a deadlock (group_commit.h) */
+    a->repeat = 0;
     /* The letter was read before the transaction (kv_recipient_receipt); the guarded
      * UPDATE finds out whether that still holds. */
     rc = kv_db_prepare(db, t->queued ? SQL_ACK_QUEUED : SQL_ACK_FETCHED, &s, err);

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * test_concurrent_paths.c: the write paths that left the exclusive write lock for concurrent
+ * transactions (kv_db_begin_concurrent; docs/postgresql.md "Writes without the global
+ * lock"), each run by two nodes at the same moment on one database. On PostgreSQL a node is
+ * a forked process with its own store (the group commit runs one batch at a time per
+ * process, as on one node); the two are interleaved deterministically: a third connection
+ * holds a row lock both need, the test waits (bounded poll of pg_locks) until both nodes
+ * wait for a lock, checks that neither waits for the store's write lock (an advisory lock:
+ * what kv_db_begin would make them do), then lets go. Whatever the order, the outcome is
+ * checked: nothing lost, nothing doubled. The same race with a read-then-write in place of
+ * the guarded statements counts twice, so these tests fail on a path made concurrent
+ * naively. On SQLite (one writer at a time) the same calls from two stores on two threads
+ * give the same outcome.
+ *
+ * Paths: the group commit of the pull API's first fetch (kv_recipient_get: the mark, the
+ * system's health and the delivery statistics).
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "unit/hub/store_fixture.h"
+
+#include "hub/directory.h"
+#include "hub/recipient_queue.h"
+#include "store/store.h"
+
+#define AUTH "55133018" /* the recipient authority */
+#define OTHER "12345674" /* the sending authority */
+#define UUID1 "00000000-0000-4000-8000-0000000000a1"
+#define WAIT_MS 60000 /* bound of every wait for the other processes */
+
+struct fx {
+    char dir[64];
+    struct kv_store *st;
+    struct kv_db *db;
+    struct kv_db *holder; /* the connection holding the row lock, or NULL */
+    char sender[37], system[37];
+    int pg;
+};
+
+static void add_system(struct kv_db *db, const char *org, const char *kind, char id[37])
+{
+    struct kv_system s;
+    struct kv_err err = {0};
+    char *tok = NULL;
+
+    memset(&s, 0, sizeof(s));
+    snprintf(s.org_cvr, sizeof(s.org_cvr), "%s", org);
+    snprintf(s.kind, sizeof(s.kind), "%s", kind);
+    snprintf(s.name, sizeof(s.name), "%s %s", kind, org);
+    if (strcmp(kind, "recipient") == 0) {
+        s.protocol = KV_PROTOCOL_PULL;
+        s.is_default = 1;
+    }
+    assert_int_equal(kv_system_add(db, &s, &tok, &err), 0);
+    free(tok);
+    snprintf(id, 37, "%s", s.id);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct kv_err err = {0};
+
+    snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-conc-XXXXXX");
+    if (kv_test_store_new(f->dir, &f->st, &f->db, &err) != 0) {
+        fprintf(stderr, "store: %s\n", err.msg);
+        return -1;
+    }
+    f->pg = strcmp(kv_store_backend(f->st), "postgresql") == 0;
+    if (kv_org_add(f->db, AUTH, "Kommunen", &err) != 0 ||
+        kv_org_add(f->db, OTHER, "Styrelsen", &err) != 0)
+        return -1;
+    add_system(f->db, OTHER, "sender", f->sender);
+    add_system(f->db, AUTH, "recipient", f->system);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    if (f->holder) { /* after a failed assertion: roll back, or the drop waits */
+        if (kv_db_in_transaction(f->holder))
+            kv_db_rollback(f->holder);
+        kv_db_release(f->holder);
+    }
+    if (kv_test_store_free(f->dir, f->st, f->db) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static int64_t scalar(struct kv_db *db, const char *sql, const char *text)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0};
+    int64_t v = -1;
+
+    assert_int_equal(kv_db_prepare(db, sql, &s, &err), 0);
+    if (text)
+        kv_stmt_bind_text(s, 1, text, -1);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    v = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    return v;
+}
+
+/* A letter from OTHER's sender system to AUTH, queued for f->system (QUEUED, visible). */
+static void queued_letter(struct fx *f, const char *uuid)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0};
+    int64_t id;
+
+    assert_int_equal(
+        kv_db_prepare(f->db,
+                      "INSERT INTO letters (message_uuid, transmission_id, sender_system, "
+                      "sender_cvr, recipient_type, recipient_id, label, message_type, "
+                      "memo_version, body_sha256, body, size, state, receipt_status, created_ms) "
+                      "VALUES (?1, ?1, ?2, ?3, 'CVR', ?4, 'Brev', 'DIGITALPOST', '1.2', 'x', ?5, "
+                      "?6, 'AVAILABLE', 'RECEIVED', 1) RETURNING id",
+                      &s, &err),
+        0);
+    kv_stmt_bind_text(s, 1, uuid, -1);
+    kv_stmt_bind_text(s, 2, f->sender, -1);
+    kv_stmt_bind_text(s, 3, OTHER, -1);
+    kv_stmt_bind_text(s, 4, AUTH, -1);
+    kv_stmt_bind_blob(s, 5, uuid, strlen(uuid));
+    kv_stmt_bind_int64(s, 6, (int64_t)strlen(uuid));
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    id = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    assert_int_equal(kv_recipient_queue_to(f->db, id, f->system, NULL, &err), 0);
+}
+
+/* ---- two nodes ---------------------------------------------------------------------------- */
+
+/* What a node runs on its own connection: 0 or a negative KV_E* code. */
+typedef int (*node_fn)(struct fx *f, struct kv_db *db);
+
+/* A node: a forked process (PostgreSQL) or a thread on a second store (SQLite). */
+struct node {
+    struct fx *f;
+    node_fn fn;
+    pid_t pid;            /* the process, 0 for a thread */
+    int fd;               /* read end of its pipe (process) */
+    int go;               /* write end of the pipe that lets it run fn (process) */
+    pthread_t th;         /* the thread */
+    struct kv_store *st;  /* the thread's store */
+    int backend;          /* its server process id (PostgreSQL) */
+    int rc;               /* its result */
+};
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    return write(fd, p, n) == (ssize_t)n ? 0 : -1;
+}
+
+/* Reads n bytes from fd within WAIT_MS; 0 or -1. */
+static int read_all(int fd, void *p, size_t n)
+{
+    struct pollfd pfd = {fd, POLLIN, 0};
+    size_t got = 0;
+
+    while (got < n) {
+        ssize_t k;
+
+        if (poll(&pfd, 1, WAIT_MS) != 1)
+            return -1;
+        k = read(fd, (char *)p + got, n - got);
+        if (k <= 0)
+            return -1;
+        got += (size_t)k;
+    }
+    return 0;
+}
+
+/* The child: its own store on the same database (opened before the holder takes its lock:
+ * opening checks the migrations in an exclusive transaction), its backend's pid, then, once
+ * told to go, fn's result. */
+static void node_child(struct node *n, int fd, int go)
+{
+    struct kv_store *st = NULL;
+    struct kv_db *db = NULL;
+    struct kv_err err = {0};
+    int pid = 0, rc;
+    char c;
+
+    if (kv_test_store_open(n->f->dir, &st, &err) != 0 || kv_db_acquire(st, &db, &err) != 0) {
+        fprintf(stderr, "node: %s\n", err.msg);
+        _exit(2);
+    }
+    pid = (int)scalar(db, "SELECT pg_backend_pid()", NULL);
+    if (write_all(fd, &pid, sizeof(pid)) < 0 || read_all(go, &c, 1) < 0)
+        _exit(2);
+    rc = n->fn(n->f, db);
+    if (write_all(fd, &rc, sizeof(rc)) < 0)
+        _exit(2);
+    /* no cleanup: the parent's inherited connections must not be touched */
+    _exit(0);
+}
+
+static void *node_thread(void *arg)
+{
+    struct node *n = arg;
+    struct kv_db *db = NULL;
+    struct kv_err err = {0};
+
+    n->rc = kv_db_acquire(n->st, &db, &err);
+    if (n->rc == 0)
+        n->rc = n->fn(n->f, db);
+    if (db)
+        kv_db_release(db);
+    return NULL;
+}
+
+/* Makes node n to run fn; on PostgreSQL returns once its connection is open (n->backend),
+ * and fn runs at node_go. A thread (SQLite) starts at once. */
+static void node_start(struct fx *f, struct node *n, node_fn fn)
+{
+    struct kv_err err = {0};
+    int p[2], g[2];
+
+    memset(n, 0, sizeof(*n));
+    n->f = f;
+    n->fn = fn;
+    if (!f->pg) {
+        assert_int_equal(kv_test_store_open(f->dir, &n->st, &err), 0);
+        assert_int_equal(pthread_create(&n->th, NULL, node_thread, n), 0);
+        return;
+    }
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(pipe(g), 0);
+    fflush(NULL);
+    n->pid = fork();
+    assert_true(n->pid >= 0);
+    if (n->pid == 0) {
+        close(p[0]);
+        close(g[1]);
+        node_child(n, p[1], g[0]);
+    }
+    close(p[1]);
+    close(g[0]);
+    n->fd = p[0];
+    n->go = g[1];
+    assert_int_equal(read_all(n->fd, &n->backend, sizeof(n->backend)), 0);
+}
+
+/* Lets a process node run its fn. */
+static void node_go(struct node *n)
+{
+    if (n->pid)
+        assert_int_equal(write_all(n->go, "g", 1), 0);
+}
+
+/* Waits for node n to end; returns its result. */
+static int node_finish(struct node *n)
+{
+    int status = 0;
+
+    if (!n->pid) {
+        pthread_join(n->th, NULL);
+        kv_store_close(n->st);
+        return n->rc;
+    }
+    if (read_all(n->fd, &n->rc, sizeof(n->rc)) < 0)
+        n->rc = -1000;
+    close(n->fd);
+    close(n->go);
+    assert_int_equal(waitpid(n->pid, &status, 0), n->pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return n->rc;
+}
+
+/* PostgreSQL: waits (bounded) until both nodes' backends wait for a lock, then checks that
+ * neither waits for the store's write lock (advisory): they meet on rows, not on the global
+ * exclusion. */
+static void both_wait_on_rows(struct fx *f, const struct node *a, const struct node *b)
+{
+    char sql[256];
+    int i;
+
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(DISTINCT pid) FROM pg_locks WHERE NOT granted AND pid IN (%d, %d)",
+             a->backend, b->backend);
+    for (i = 0; i < WAIT_MS / 10; i++) {
+        struct timespec ts = {0, 10 * 1000000L};
+
+        if (scalar(f->db, sql, NULL) == 2)
+            break;
+        nanosleep(&ts, NULL); /* a bounded poll, not a synchronisation */
+    }
+    assert_int_equal(scalar(f->db, sql, NULL), 2);
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND pid IN (%d, %d) "
+             "AND locktype = 'advisory'",
+             a->backend, b->backend);
+    assert_int_equal(scalar(f->db, sql, NULL), 0);
+}
+
+/* PostgreSQL: f->holder takes the row lock of `SELECT ... WHERE id = ?` (FOR UPDATE) in a
+ * concurrent transaction and keeps it. */
+static void hold_row(struct fx *f, const char *select_sql, const char *id)
+{
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0};
+
+    assert_int_equal(kv_db_acquire(f->st, &f->holder, &err), 0);
+    assert_int_equal(kv_db_begin_concurrent(f->holder, &err), 0);
+    assert_int_equal(kv_db_prepare_for_update(f->holder, select_sql, &s, &err), 0);
+    kv_stmt_bind_text(s, 1, id, -1);
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    kv_stmt_done(s);
+}
+
+/* Runs fn on two nodes at once. PostgreSQL: while f->holder holds the row lock taken by
+ * select_sql on id, both start, both are made to wait on rows (checked), then the lock goes.
+ * rc[] gets their results. */
+static void race(struct fx *f, node_fn fn, const char *select_sql, const char *id, int rc[2])
+{
+    struct node a, b;
+
+    node_start(f, &a, fn);
+    node_start(f, &b, fn);
+    if (f->pg)
+        hold_row(f, select_sql, id);
+    node_go(&a);
+    node_go(&b);
+    if (f->pg) {
+        both_wait_on_rows(f, &a, &b);
+        assert_int_equal(kv_db_commit(f->holder, NULL), 0);
+    }
+    rc[0] = node_finish(&a);
+    rc[1] = node_finish(&b);
+}
+
+/* ---- the pull API's first fetch (group commit) ---------------------------------------------- */
+
+static int first_fetch(struct fx *f, struct kv_db *db)
+{
+    struct kv_err err = {0};
+    char *body = NULL;
+    size_t len = 0;
+    int rc = kv_recipient_get(db, f->system, UUID1, &body, &len, &err);
+
+    if (rc == 0 && (len != strlen(UUID1) || memcmp(body, UUID1, len) != 0))
+        rc = -999; /* the wrong body */
+    if (rc < 0)
+        fprintf(stderr, "first fetch: %d %s\n", rc, err.msg);
+    free(body);
+    return rc;
+}
+
+/* Two nodes fetch the same letter for the first time at once. On PostgreSQL the holder keeps
+ * the system's row, which the mark's health update needs: the first node to mark waits there
+ * holding the queue row, the second waits for that row. Both answer the letter; it is
+ * marked fetched once and counted as one delivery (a mark that read QUEUED and wrote anyway
+ * would count two). */
+static void two_nodes_first_fetch(void **state)
+{
+    struct fx *f = *state;
+    int rc[2];
+
+    queued_letter(f, UUID1);
+    race(f, first_fetch, "SELECT id FROM systems WHERE id = ?", f->system, rc);
+    assert_int_equal(rc[0], 0);
+    assert_int_equal(rc[1], 0);
+    assert_int_equal(scalar(f->db,
+                            "SELECT COUNT(*) FROM recipient_queue WHERE system_id = ? "
+                            "AND state = 'DELIVERED' AND fetched_ms IS NOT NULL",
+                            f->system),
+                     1);
+    assert_int_equal(scalar(f->db,
+                            "SELECT COALESCE(SUM(delivered), 0) FROM stats_deliveries "
+                            "WHERE system_id = ?",
+                            f->system),
+                     1);
+    assert_true(scalar(f->db, "SELECT last_success_ms FROM systems WHERE id = ?", f->system) > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(two_nodes_first_fetch, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
