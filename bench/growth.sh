@@ -45,6 +45,11 @@
 #                      free on the store's disk (about 5 kB a letter, plus 4 GB of WAL)
 #   BENCH_GROWTH_KEEP=1  keep the last store (and its cluster) and print where, for EXPLAIN;
 #                      remove it with tests/pg_cluster.sh stop DIR / rm -rf DIR
+#   BENCH_GROWTH_DIR=/tmp  where the stores (data directory, cluster) are made: a disk with
+#                      room for the series (above)
+#   GROWTH_FILL_STOP=FILE  growth_bench fill starts no further chunk once FILE exists: the step
+#                      ends at the size reached (indexes back, VACUUM, CHECKPOINT) and is
+#                      measured there; the series then stops (it was the operator's choice)
 # Run it alone with `make bench-growth BENCH_SCALE=10M`; `make bench` runs it at 100k.
 set -eu
 cd "$(dirname "$0")/.."
@@ -126,9 +131,9 @@ room_for() {
 }
 
 for backend in $backends; do
-    D=$(mktemp -d /tmp/kuvert-grow.XXXXXX)
+    D=$(mktemp -d "${BENCH_GROWTH_DIR:-/tmp}/kuvert-grow.XXXXXX")
     if [ "$backend" = postgresql ]; then
-        PGB=$(mktemp -d /tmp/kuvert-grow-pg.XXXXXX) && rmdir "$PGB"
+        PGB=$(mktemp -d "${BENCH_GROWTH_DIR:-/tmp}/kuvert-grow-pg.XXXXXX") && rmdir "$PGB"
         # the cluster as docs/postgresql.md "Tuning" sets one up (WAL compression, 15-minute
         # checkpoints, set in tests/pg_cluster.sh), with a buffer cache that holds the
         # random-key indexes the sends write into (1 GB, PG_SHARED_BUFFERS)
@@ -153,7 +158,10 @@ for backend in $backends; do
             break
         fi
         echo "=== growth: $backend at $n letters; load before the fill $(cut -d' ' -f1-3 /proc/loadavg)"
-        $BIN/growth_bench fill --data "$D" "$@" --to "$n"
+        { $BIN/growth_bench fill --data "$D" "$@" --to "$n"; echo $? >"$D/growth-fill.rc"; } |
+            tee "$D/growth-fill.log"
+        [ "$(cat "$D/growth-fill.rc")" = 0 ] || exit 1
+        stopped=$(grep -c '^growth_bench fill: .* exists: stopped at' "$D/growth-fill.log" || true)
         $BIN/growth_bench query --data "$D" "$@" --passes "${BENCH_GROWTH_PASSES:-200}"
         if [ "${BENCH_GROWTH_RT:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then
             echo "growth_bench query at SCHED_FIFO 50${PGB:+, with the cluster}:"
@@ -181,6 +189,10 @@ for backend in $backends; do
             send_case --rt "$@"
         fi
         echo "on disk at $n letters: $(du -sh "$where" | cut -f1); load after $(cut -d' ' -f1-3 /proc/loadavg)"
+        if [ "$stopped" != 0 ]; then
+            echo "=== growth: $backend stopped by GROWTH_FILL_STOP below $n letters (measured above)"
+            break
+        fi
     done
     cleanup
 done
