@@ -15,7 +15,8 @@
  * the citizen and the same letter addressed to the authority. Then, and on every later run,
  * it adds letters until the store holds N, as copies of the seeds' rows made by SQL
  * (INSERT ... SELECT over a generated series, 50,000 letters a transaction on SQLite and
- * 500,000 on PostgreSQL): the letter row (every column copied from the seed, with its own
+ * 500,000 on PostgreSQL, 250,000 in a bulk step, see bulk_drop): the letter row (every
+ * column copied from the seed, with its own
  * messageUUID, transmission id, recipient, mailbox, times and read state, and the MeMo body
  * with its messageUUID and recipient rewritten), its receipt, its events (the seed's three,
  * renumbered at the end of the log), and for a letter to the authority its recipient_queue
@@ -35,9 +36,14 @@
  * real thing: the events' hash chain is not
  * recomputed (kuvert events verify fails on the copies; nothing read here checks it),
  * body_sha256 is the seed's (it is only read to answer a replay of the same messageUUID) and
- * the statistics aggregates count the seeds only. The loader then runs ANALYZE (on
+ * the statistics aggregates count the seeds only. On PostgreSQL a big step loads with the
+ * btree indexes, unique constraints and foreign keys off and makes them again at its end (see
+ * bulk_drop), and every fill up to GROWTH_CHECK_MAX letters compares mailbox_counts and
+ * recipient_queue_counts with a count of the rows. The loader then runs ANALYZE (on
  * PostgreSQL VACUUM (ANALYZE) and a CHECKPOINT: what autovacuum would do, done before the
- * measurements rather than during them).
+ * measurements rather than during them), so nothing is measured before every index is back.
+ * GROWTH_FILL_STOP=FILE: no further chunk starts once FILE exists (the step ends early, at the
+ * size reached, and is finished as any other).
  *
  * query: times, P times each (default 200), what a page of /post/ and the pull API read, in
  * this process on one connection: for the big mailbox the folder counts (kv_mbox_counts), the
@@ -463,7 +469,7 @@ static void rebuild_run(struct kv_db *db, int par, int *failed)
     kv_stmt_bind_int64(s, 1, par);
     while (n < 64 && (rc = kv_stmt_step(s, &err)) == KV_ROW) {
         snprintf(ords[n], sizeof(ords[n]), "%" PRId64, kv_stmt_col_int64(s, 0));
-        sql[n++] = kv_xstrdup(kv_stmt_col_text(s, 1));
+        sql[n++] = kv_xstrdup(kv_stmt_col_text(s, 1) ? kv_stmt_col_text(s, 1) : "SELECT 1");
     }
     kv_stmt_done(s);
     for (k = 0; k < n; k++) {
@@ -1087,12 +1093,14 @@ static int fill(struct kv_store *st, struct ctx *c, int64_t to)
         c->point_counts = scalar(c, "SELECT COUNT(*) FROM pg_trigger WHERE tgname = "
                                     "'mailbox_point_counts_track' AND tgrelid = 'letters'::regclass",
                                  NULL, 0) == 1;
-        /* a big step loads with the indexes off (see bulk_drop), in larger transactions; a
+        /* a big step loads with the indexes off (see bulk_drop), 250,000 letters a
+         * transaction (with the indexes off the size does not change the rate; a chunk of a
+         * few minutes lets GROWTH_FILL_STOP end the step soon after it is asked to); a
          * fill killed during one left them off, and this one carries on and puts them back */
         c->bulk = bulk_pending(c) ||
                   (to - have >= have && to - have >= 50000 && !getenv("GROWTH_KEEP_INDEXES"));
         if (c->bulk) {
-            chunk = 1000000;
+            chunk = 250000;
             exec_sql(c, "SET maintenance_work_mem = '1GB'");
             if (!bulk_pending(c)) {
                 signature = bulk_signature(c);
