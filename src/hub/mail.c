@@ -274,7 +274,9 @@ static int record(struct kv_db *db, const struct mail *m, int64_t now, const cha
     int give_up = m->attempts + 1 >= KV_MAIL_MAX_ATTEMPTS;
     int rc;
 
-    rc = kv_db_begin(db, err);
+    /* One UPDATE guarded by state = 'PENDING': concurrent (docs/postgresql.md "Writes without
+     * the global lock"); a SENT recorded meanwhile makes it match nothing. */
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         return rc;
     rc = kv_db_prepare(db, error ? SQL_FAILED : SQL_SENT, &s, err);

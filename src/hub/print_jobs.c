@@ -206,7 +206,10 @@ static int finish(struct kv_db *db, const struct job *j, const char *owner, cons
     int rc;
 
     *out_ours = 0;
-    rc = kv_db_begin(db, err);
+    /* Concurrent (docs/postgresql.md "Writes without the global lock"): the guarded UPDATE
+     * below is the decision; a node whose claim was taken over changes nothing and writes
+     * nothing else. The batch row is an insert that ignores a conflict. */
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         return rc;
     if (pdf) {
@@ -610,7 +613,10 @@ int kv_print_mark(struct kv_db *db, int64_t job_id, int printed, const char *rea
     rc = job_load(db, job_id, 0, &j, err);
     if (rc < 0)
         return rc;
-    rc = kv_db_begin(db, err);
+    /* Concurrent: the guarded UPDATE decides; a second mark at the same time waits for the
+     * first one's row lock, then finds the job no longer QUEUED: 409, no second event or
+     * receipt (docs/postgresql.md "Writes without the global lock"). */
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         goto done;
     rc = kv_db_prepare(db,

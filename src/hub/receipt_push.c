@@ -277,6 +277,13 @@ static int record(struct kv_db *db, const struct job *j, int64_t now, struct kv_
     return 0;
 }
 
+static int by_id(const void *a, const void *b)
+{
+    const struct job *x = a, *y = b;
+
+    return x->r.id < y->r.id ? -1 : x->r.id > y->r.id;
+}
+
 int kv_receipts_push_due(struct kv_store *st, const struct kv_receipt_push_opts *opts,
                          int *out_done, struct kv_err *err)
 {
@@ -312,7 +319,12 @@ int kv_receipts_push_due(struct kv_store *st, const struct kv_receipt_push_opts 
     rc = kv_db_acquire(st, &db, err);
     if (rc < 0)
         goto out;
-    rc = kv_db_begin(db, err);
+    /* Concurrent (docs/postgresql.md "Writes without the global lock"): each outcome is one
+     * UPDATE guarded by push_state = 'PENDING', and its event is written only by the UPDATE
+     * that changed the row. The rows are locked in id order, so two nodes recording
+     * overlapping batches (a lease taken over mid-pass) queue on them and never deadlock. */
+    qsort(jobs, (size_t)n, sizeof(*jobs), by_id);
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         goto out;
     for (i = 0; i < n && rc == 0; i++)

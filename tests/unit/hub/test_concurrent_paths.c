@@ -14,7 +14,7 @@
  * give the same outcome.
  *
  * Paths: the group commit of the pull API's first fetch (kv_recipient_get: the mark, the
- * system's health and the delivery statistics).
+ * system's health and the delivery statistics); a print job marked printed (kv_print_mark).
  */
 #include <poll.h>
 #include <pthread.h>
@@ -35,6 +35,7 @@
 #include "unit/hub/store_fixture.h"
 
 #include "hub/directory.h"
+#include "hub/print.h"
 #include "hub/recipient_queue.h"
 #include "store/store.h"
 
@@ -49,6 +50,7 @@ struct fx {
     struct kv_db *db;
     struct kv_db *holder; /* the connection holding the row lock, or NULL */
     char sender[37], system[37];
+    int64_t job; /* a print job */
     int pg;
 };
 
@@ -121,8 +123,8 @@ static int64_t scalar(struct kv_db *db, const char *sql, const char *text)
     return v;
 }
 
-/* A letter from OTHER's sender system to AUTH, queued for f->system (QUEUED, visible). */
-static void queued_letter(struct fx *f, const char *uuid)
+/* A letter from OTHER's sender system to AUTH; its id. */
+static int64_t letter_row(struct fx *f, const char *uuid)
 {
     struct kv_stmt *s = NULL;
     struct kv_err err = {0};
@@ -146,7 +148,16 @@ static void queued_letter(struct fx *f, const char *uuid)
     assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
     id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
-    assert_int_equal(kv_recipient_queue_to(f->db, id, f->system, NULL, &err), 0);
+    return id;
+}
+
+/* A letter queued for f->system (QUEUED, visible). */
+static void queued_letter(struct fx *f, const char *uuid)
+{
+    struct kv_err err = {0};
+
+    assert_int_equal(kv_recipient_queue_to(f->db, letter_row(f, uuid), f->system, NULL, &err),
+                     0);
 }
 
 /* ---- two nodes ---------------------------------------------------------------------------- */
@@ -314,8 +325,8 @@ static void both_wait_on_rows(struct fx *f, const struct node *a, const struct n
     assert_int_equal(scalar(f->db, sql, NULL), 0);
 }
 
-/* PostgreSQL: f->holder takes the row lock of `SELECT ... WHERE id = ?` (FOR UPDATE) in a
- * concurrent transaction and keeps it. */
+/* PostgreSQL: f->holder takes the row lock of `SELECT ... WHERE id = ?` (FOR UPDATE; id
+ * NULL: no parameter) in a concurrent transaction and keeps it. */
 static void hold_row(struct fx *f, const char *select_sql, const char *id)
 {
     struct kv_stmt *s = NULL;
@@ -324,7 +335,8 @@ static void hold_row(struct fx *f, const char *select_sql, const char *id)
     assert_int_equal(kv_db_acquire(f->st, &f->holder, &err), 0);
     assert_int_equal(kv_db_begin_concurrent(f->holder, &err), 0);
     assert_int_equal(kv_db_prepare_for_update(f->holder, select_sql, &s, &err), 0);
-    kv_stmt_bind_text(s, 1, id, -1);
+    if (id)
+        kv_stmt_bind_text(s, 1, id, -1);
     assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
     kv_stmt_done(s);
 }
@@ -394,10 +406,60 @@ static void two_nodes_first_fetch(void **state)
     assert_true(scalar(f->db, "SELECT last_success_ms FROM systems WHERE id = ?", f->system) > 0);
 }
 
+/* ---- print jobs: marked printed ------------------------------------------------------------ */
+
+static int mark_printed(struct fx *f, struct kv_db *db)
+{
+    struct kv_err err = {0};
+
+    return kv_print_mark(db, f->job, 1, NULL, "operator", &err);
+}
+
+/* Two nodes mark one rendered print job printed at once (the operator's CLI on two nodes).
+ * On PostgreSQL the holder keeps the job's row, so both wait for it. One mark wins; the other
+ * finds the job printed already (409); one event and one receipt (a mark that read the state
+ * first and then wrote would tell the sender twice). */
+static void two_nodes_mark_printed(void **state)
+{
+    struct fx *f = *state;
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0};
+    char sql[128];
+    int rc[2];
+
+    assert_int_equal(kv_db_prepare(f->db,
+                                   "INSERT INTO print_jobs (letter_id, state, created_ms, "
+                                   "batch, pdf_path, pages, rendered_ms) VALUES (?, 'QUEUED', "
+                                   "1, 'b1', '/nonexistent/job.pdf', 1, 1) RETURNING id",
+                                   &s, &err),
+                     0);
+    kv_stmt_bind_int64(s, 1, letter_row(f, UUID1));
+    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
+    f->job = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    snprintf(sql, sizeof(sql), "SELECT id FROM print_jobs WHERE id = %lld", (long long)f->job);
+    race(f, mark_printed, sql, NULL, rc);
+    assert_true((rc[0] == 0 && rc[1] == KV_ECONFLICT) || (rc[0] == KV_ECONFLICT && rc[1] == 0));
+    assert_int_equal(scalar(f->db, "SELECT COUNT(*) FROM print_jobs WHERE state = 'PRINTED'",
+                            NULL),
+                     1);
+    assert_int_equal(scalar(f->db,
+                            "SELECT COUNT(*) FROM events WHERE tag = 'PRINT_JOB_PRINTED' "
+                            "AND message_uuid = ?",
+                            UUID1),
+                     1);
+    assert_int_equal(scalar(f->db,
+                            "SELECT COUNT(*) FROM receipts WHERE receipt_status = 'COMPLETED' "
+                            "AND message_uuid = ?",
+                            UUID1),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(two_nodes_first_fetch, setup, teardown),
+        cmocka_unit_test_setup_teardown(two_nodes_mark_printed, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
