@@ -12,10 +12,12 @@
 # PostgreSQL case also the deadlocks PostgreSQL detected (pg_stat_database; each is a batch
 # run again by the letter store) and how many client backends waited on a lock, sampled
 # every 0.2 s during the case (mean and largest). BENCH_KUVERT: the kuvert binary (default
-# build/release/kuvert; another build measures "before" in the same run).
+# build/release/kuvert), BENCH_BIN the directory of send_bench (default build/release/bench):
+# both from one commit, since send_bench sets up each store with its own migrations (to compare
+# two commits, bench/send_ab.sh runs each with its own pair, alternated).
 set -eu
 cd "$(dirname "$0")/.."
-BIN=build/release/bench
+BIN=${BENCH_BIN:-build/release/bench}
 KV=${BENCH_KUVERT:-build/release/kuvert}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 secs=${BENCH_SECONDS:-3}
