@@ -873,6 +873,12 @@ int kv_letters_publish_due(struct kv_db *db, int64_t now_ms, int max, int *out_n
         kv_stmt_done(s);
         if (rc < 0)
             goto out;
+        /* routed to an authority: its place in the pull list is taken now (recipient_queue.h) */
+        if (!due[i].mailbox_id && kv_db_changes(db) == 1) {
+            rc = kv_recipient_publish(db, due[i].id, err);
+            if (rc < 0)
+                goto out;
+        }
         kv_clock_format_utc(due[i].available_ms, when, sizeof(when));
         snprintf(props, sizeof(props), "{\"availableAt\":\"%s\"}", when);
         ev.message_uuid = due[i].uuid;

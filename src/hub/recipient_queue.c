@@ -128,12 +128,14 @@ static int queue_to(struct kv_db *db, int64_t letter_id, const char *system_id,
     if (rc < 0)
         return rc;
 
-    /* visible_ms: the letter's visibility (migration 008), kept equal by a trigger. */
+    /* visible_ms: the letter's visibility (migrations 008, 064), kept equal by a trigger;
+     * NULL while a value date holds the letter back: kv_recipient_publish numbers the row
+     * anew when it is published. */
     rc = kv_db_prepare(db,
                        "INSERT INTO recipient_queue (letter_id, system_id, contact_point_id, "
                        "state, created_ms, visible_ms) SELECT id, ?2, ?3, 'QUEUED', ?4, "
-                       "CASE WHEN state = 'RECALLED' THEN NULL ELSE COALESCE(available_ms, "
-                       "created_ms) END FROM letters WHERE id = ?1",
+                       "CASE WHEN state IN ('RECALLED', 'AWAITING_DELAY') THEN NULL "
+                       "ELSE COALESCE(available_ms, created_ms) END FROM letters WHERE id = ?1",
                        &s, err);
     if (rc < 0)
         return rc;
@@ -170,6 +172,37 @@ int kv_recipient_queue_to(struct kv_db *db, int64_t letter_id, const char *syste
     return kv_db_end(db, queue_to(db, letter_id, system_id, contact_point_id, err), err);
 }
 
+int kv_recipient_publish(struct kv_db *db, int64_t letter_id, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int64_t id;
+    int rc = kv_db_prepare(db, "SELECT 1 FROM recipient_queue WHERE letter_id = ?", &s, err);
+
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, letter_id);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc != KV_ROW)
+        return rc < 0 ? rc : 0; /* not routed: a mailbox letter, or printed */
+    /* A place after every letter the system may have listed so far, under the fence that
+     * the list's horizon reads (as at routing); SQLite has one writer, which commits in id
+     * order. */
+    rc = kv_db_next_value_fenced(db, QUEUE_SEQ,
+                                 "SELECT COALESCE(MAX(id), 0) + 1 FROM recipient_queue", &id,
+                                 err);
+    if (rc < 0)
+        return rc;
+    rc = kv_db_prepare(db, "UPDATE recipient_queue SET id = ? WHERE letter_id = ?", &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, id);
+    kv_stmt_bind_int64(s, 2, letter_id);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
 int kv_recipient_route(struct kv_db *db, int64_t letter_id, const char *recipient_cvr,
                        const char *contact_point_id, struct kv_err *err)
 {
@@ -182,9 +215,10 @@ int kv_recipient_route(struct kv_db *db, int64_t letter_id, const char *recipien
     return rc;
 }
 
-/* A routed letter is visible to its system once available and unless recalled:
- * recipient_queue.visible_ms (migration 008) is letters.available_ms (created_ms when NULL),
- * NULL when recalled (one parameter: now). */
+/* A routed letter is visible to its system once published and unless recalled:
+ * recipient_queue.visible_ms (migrations 008, 064) is letters.available_ms (created_ms when
+ * NULL), NULL while the letter waits for its value date or when recalled (one parameter:
+ * now). */
 #define VISIBLE "AND q.visible_ms <= ? "
 
 /* VISIBLE for the list pages, whose rows come in queue order from recipient_queue_list

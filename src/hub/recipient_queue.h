@@ -24,8 +24,11 @@
  * (kv_system_health_success in the same transaction as the DELIVERED mark).
  *
  * Visibility is read from recipient_queue.visible_ms (migration 008: a copy of the letter's
- * available_ms, NULL once recalled, kept by a trigger), so the list, its exact count and the
- * oldest waiting letter never read letters rows.
+ * available_ms, kept by a trigger; NULL while the letter waits for its value date, migration
+ * 064, and once it is recalled), so the list, its exact count and the oldest waiting letter
+ * never read letters rows. The list is in queue id order; a value-dated letter is numbered
+ * anew when it is published (kv_recipient_publish), so it comes after every letter listed
+ * before its date and a system paging by `after` cannot have stepped past it.
  *
  * All functions take a borrowed connection. Routing (pick, queue_to, route) runs inside the
  * caller's write transaction; the others must be called outside a transaction: their writes (first-fetch
@@ -86,6 +89,14 @@ int kv_recipient_pick_for(struct kv_db *db, const char *recipient_cvr,
  * recipient_queue_id_seq (kv_db_sequence_fence), which the pull list's horizon needs. */
 int kv_recipient_queue_to(struct kv_db *db, int64_t letter_id, const char *system_id,
                           const char *contact_point_id, struct kv_err *err);
+
+/* The value-date publisher (kv_letters_publish_due), inside its transaction, right after
+ * letter letter_id changed from AWAITING_DELAY to AVAILABLE: if the letter is routed, its
+ * queue row gets a new id, drawn under the fence of recipient_queue_id_seq, so that it is
+ * listed after every letter its system may have seen (the old id would put it behind a
+ * cursor the system has paged past). Nothing for a letter that is not routed. Any code that
+ * publishes a routed letter must call it in the same transaction. */
+int kv_recipient_publish(struct kv_db *db, int64_t letter_id, struct kv_err *err);
 
 /* One page (zero-based page, size 1..KV_RECIPIENT_PAGE_MAX) of the messageUUIDs queued for
  * system_id and not deleted, in queue order (oldest first; newest first with desc non-zero),

@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from kuvert_harness import assert_error_message, db_connect
+from kuvert_harness import assert_error_message, db_connect, wait_until
 from readside_util import basic, letter_xml, mailbox, setup_org
 
 SENDER = "29189978"
@@ -337,3 +337,66 @@ def test_value_date_and_recall_with_test_clock(make_server):
     assert srv.get("/apis/v1/memos/" + dated, headers=sys["auth"]).status_code == 200
     assert_error_message(srv.get("/apis/v1/memos/" + recalled, headers=sys["auth"]), 404)
     assert_error_message(srv.delete("/apis/v1/memos/" + recalled, headers=sys["auth"]), 404)
+
+
+def walk(srv, sys, cursor=None, size=2):
+    """A pull loop that follows `next` (every Order handed back as a sort= value, as NgDP's
+    generated client does), from the start or from keyset cursor `cursor` (a messageUUID);
+    the messageUUIDs in the order seen and the last one (the cursor to resume from)."""
+    params = {"size": size}
+    if cursor:
+        params["sort"] = ["createdDate,ASC", "after:%s,ASC" % cursor]
+    seen = []
+    for _ in range(50):
+        p = page(srv, sys, **params)
+        seen += p["content"]
+        if p["next"] is None:
+            break
+        params = {"page": p["next"]["page"], "size": p["next"]["size"],
+                  "sort": ["%s,%s" % (o["property"], o["direction"])
+                           for o in p["next"]["ordering"]]}
+    else:
+        pytest.fail("the walk did not end")
+    return seen, (seen[-1] if seen else cursor)
+
+
+def test_value_dated_letter_is_not_skipped_by_a_cursor(make_server):
+    """A letter sent with a value date is listed when its date has come, after every letter
+    listed before: a system that has paged past the letters sent after it (following `next`,
+    or with after=) finds it on its next page from the same cursor, exactly once. Before
+    migration 064 the letter kept the queue place it got when it was sent, behind the
+    system's cursor, and was never listed to a system that pages by cursor."""
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    srv = make_server(test_clock=True)
+    sender = setup_org(srv, SENDER)
+    srv.cli(["org", "add", "--cvr", AUTHORITY, "--name", "Kommunen"], json_out=False)
+    sys = recipient_system(srv, AUTHORITY, default=True)
+    now = datetime.datetime.strptime(srv.advance_clock("1ms")["now"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    later = (now.replace(tzinfo=datetime.timezone.utc).astimezone(ZoneInfo("Europe/Copenhagen"))
+             .date() + datetime.timedelta(days=2)).isoformat()
+    first, _, _ = send(srv, sender, AUTHORITY)
+    dated, _, _ = send(srv, sender, AUTHORITY, value_date=later)
+    plain = [send(srv, sender, AUTHORITY)[0] for _ in range(3)]
+    seen, cursor = walk(srv, sys)
+    assert seen == [first] + plain and cursor == plain[-1]
+    assert page(srv, sys)["totalElements"] == 4
+
+    srv.advance_clock("72h")
+    # POST /test/clock waits a bounded time for the publisher; poll until it has run
+    wait_until(lambda: letter_row(srv, dated)[0] == "AVAILABLE", what="publication")
+    more, cursor2 = walk(srv, sys, cursor)
+    assert more == [dated] and cursor2 == dated
+    # the kuvert parameter after= is the same cursor
+    p = page(srv, sys, after=cursor, size=5)
+    assert p["content"] == [dated] and p["next"] is None
+    # nothing more after it, and a walk from the start lists every letter once, in the order
+    assert walk(srv, sys, cursor2)[0] == []
+    whole, _ = walk(srv, sys)
+    assert whole == [first] + plain + [dated] and len(set(seen + more)) == len(seen + more)
+    p = page(srv, sys, size=5)
+    assert p["totalElements"] == 5 and p["content"] == whole
+    # newest first, the published letter leads
+    assert page(srv, sys, size=5, sort="createdDate,DESC")["content"] == whole[::-1]
+    assert srv.get("/apis/v1/memos/" + dated, headers=sys["auth"]).status_code == 200

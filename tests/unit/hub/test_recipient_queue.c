@@ -26,6 +26,7 @@
 #include "hub/contact_points.h"
 #include "hub/directory.h"
 #include "hub/events.h"
+#include "hub/letters.h"
 #include "hub/receipts.h"
 #include "hub/recipient_queue.h"
 #include "hub/system_health.h"
@@ -783,6 +784,89 @@ static void test_pull_list_waits_for_delayed_commit(void **state)
     kv_db_release(a);
 }
 
+/* A value-dated letter (migration 064): neither visible nor listed while it waits; the
+ * publisher (kv_letters_publish_due) gives its queue row a new id, so a system that paged
+ * past the letters queued after it finds it after its cursor. On PostgreSQL the new id is
+ * drawn under the fence: while the publishing transaction is open, a letter queued and
+ * committed after it is listed by no cursor (it would let the system step past the
+ * published one); then both, in order. */
+static void test_value_date_takes_its_place_when_published(void **state)
+{
+    static const char UD[] = "00000000-0000-4000-8000-000000000301",
+                      U1[] = "00000000-0000-4000-8000-000000000302",
+                      U2[] = "00000000-0000-4000-8000-000000000303",
+                      UE[] = "00000000-0000-4000-8000-000000000304",
+                      UF[] = "00000000-0000-4000-8000-000000000305";
+    struct fx *f = *state;
+    struct kv_db *a = NULL, *b = NULL;
+    struct kv_err err = {0};
+    struct kv_stmt *s = NULL;
+    char got[8][37], *body = NULL;
+    size_t len;
+    int64_t now = kv_clock_now_ms(), ld, le, lf, old_id;
+    int n = 0;
+
+    ld = letter(f, UD, AUTH);
+    exec_uuid(f, "UPDATE letters SET state = 'AWAITING_DELAY', available_ms = ? "
+                 "WHERE message_uuid = ?", now + 3600000, UD);
+    assert_int_equal(kv_recipient_route(f->db, ld, AUTH, NULL, &err), 0);
+    old_id = queue_id(f->db, ld);
+    assert_int_equal(kv_recipient_route(f->db, letter(f, U1, AUTH), AUTH, NULL, &err), 0);
+    assert_int_equal(kv_recipient_route(f->db, letter(f, U2, AUTH), AUTH, NULL, &err), 0);
+    assert_int_equal(pull_after(f, NULL, 0, got), 2);
+    assert_string_equal(got[1], U2);
+    assert_int_equal(kv_recipient_get(f->db, f->dflt, UD, &body, &len, &err), KV_ENOTFOUND);
+    /* its date passes: still not visible until it is published (no cursor could hold it) */
+    exec_uuid(f, "UPDATE letters SET available_ms = ? WHERE message_uuid = ?", now - 1000, UD);
+    assert_int_equal(pull_after(f, U2, 0, got), 0);
+    assert_true(total(f) == 2);
+    assert_int_equal(kv_letters_publish_due(f->db, now, 10, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_true(queue_id(f->db, ld) > old_id);
+    assert_int_equal(pull_after(f, U2, 0, got), 1);
+    assert_string_equal(got[0], UD);
+    assert_true(total(f) == 3);
+    assert_int_equal(pull_after(f, NULL, 1, got), 3); /* newest first: the published one */
+    assert_string_equal(got[0], UD);
+    assert_int_equal(kv_recipient_get(f->db, f->dflt, UD, &body, &len, &err), 0);
+    free(body);
+    body = NULL;
+    if (!kv_test_on_pg())
+        return;
+
+    /* PostgreSQL: A publishes E (its new id drawn under the fence) and stays open; B queues
+     * F, whose id is larger, and commits. */
+    le = letter(f, UE, AUTH);
+    exec_uuid(f, "UPDATE letters SET state = 'AWAITING_DELAY', available_ms = ? "
+                 "WHERE message_uuid = ?", now + 3600000, UE);
+    assert_int_equal(kv_recipient_route(f->db, le, AUTH, NULL, &err), 0);
+    lf = letter(f, UF, AUTH);
+    assert_int_equal(kv_db_acquire(f->st, &a, NULL), 0);
+    f->held[0] = a;
+    assert_int_equal(kv_db_acquire(f->st, &b, NULL), 0);
+    f->held[1] = b;
+    assert_int_equal(kv_db_begin_concurrent(a, NULL), 0);
+    assert_int_equal(kv_db_prepare(a, "UPDATE letters SET state = 'AVAILABLE', available_ms = ? "
+                                      "WHERE id = ?", &s, &err), 0);
+    kv_stmt_bind_int64(s, 1, now - 1000);
+    kv_stmt_bind_int64(s, 2, le);
+    assert_int_equal(kv_stmt_step(s, &err), KV_DONE);
+    kv_stmt_done(s);
+    assert_int_equal(kv_recipient_publish(a, le, &err), 0);
+    assert_int_equal(kv_db_begin_concurrent(b, NULL), 0);
+    assert_int_equal(kv_recipient_queue_to(b, lf, f->dflt, NULL, &err), 0);
+    assert_int_equal(kv_db_commit(b, NULL), 0);
+    assert_true(queue_id(a, le) < queue_id(f->db, lf)); /* drawn after E's */
+    assert_int_equal(pull_after(f, UD, 0, got), 0);
+    assert_int_equal(kv_db_commit(a, NULL), 0);
+    assert_int_equal(pull_after(f, UD, 0, got), 2);
+    assert_string_equal(got[0], UE);
+    assert_string_equal(got[1], UF);
+    f->held[0] = f->held[1] = NULL;
+    kv_db_release(b);
+    kv_db_release(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -793,6 +877,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pull_health, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pull_list_waits_for_delayed_commit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_value_date_takes_its_place_when_published, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
