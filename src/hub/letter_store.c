@@ -813,7 +813,7 @@ int kv_letters_publish_due(struct kv_db *db, int64_t now_ms, int max, int *out_n
 {
     struct kv_stmt *s = NULL;
     struct due *due = NULL;
-    int n = 0, rc, i;
+    int n = 0, published = 0, rc, i;
     char props[128];
 
     *out_n = 0;
@@ -831,15 +831,20 @@ int kv_letters_publish_due(struct kv_db *db, int64_t now_ms, int max, int *out_n
     kv_stmt_done(s);
     if (rc <= 0)
         return rc;
-    rc = kv_db_begin(db, err);
+    /* Concurrent (docs/postgresql.md "Writes without the global lock"): every node's
+     * scheduler publishes at once. The due letters are taken with FOR UPDATE SKIP LOCKED, so
+     * two nodes share them out instead of queueing on each other's rows, and a letter is
+     * told about (events, notices) only by the UPDATE that moved it. */
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         return rc;
     due = kv_xcalloc((size_t)max, sizeof(*due));
-    rc = kv_db_prepare(db,
-                       "SELECT id, message_uuid, sender_system, recipient_type, recipient_id, "
-                       "available_ms, mailbox_id FROM letters WHERE state = 'AWAITING_DELAY' AND "
-                       "available_ms <= ? ORDER BY available_ms, id LIMIT ?",
-                       &s, err);
+    rc = kv_db_prepare_skip_locked(db,
+                                   "SELECT id, message_uuid, sender_system, recipient_type, "
+                                   "recipient_id, available_ms, mailbox_id FROM letters "
+                                   "WHERE state = 'AWAITING_DELAY' AND available_ms <= ? "
+                                   "ORDER BY available_ms, id LIMIT ?",
+                                   &s, err);
     if (rc < 0)
         goto out;
     kv_stmt_bind_int64(s, 1, now_ms);
@@ -873,8 +878,11 @@ int kv_letters_publish_due(struct kv_db *db, int64_t now_ms, int max, int *out_n
         kv_stmt_done(s);
         if (rc < 0)
             goto out;
+        if (kv_db_changes(db) != 1)
+            continue; /* published by another node meanwhile: its events, not ours */
+        published++;
         /* routed to an authority: its place in the pull list is taken now (recipient_queue.h) */
-        if (!due[i].mailbox_id && kv_db_changes(db) == 1) {
+        if (!due[i].mailbox_id) {
             rc = kv_recipient_publish(db, due[i].id, err);
             if (rc < 0)
                 goto out;
@@ -902,7 +910,7 @@ int kv_letters_publish_due(struct kv_db *db, int64_t now_ms, int max, int *out_n
     }
     rc = kv_db_commit(db, err);
     if (rc == 0)
-        *out_n = n;
+        *out_n = published;
 out:
     if (rc < 0)
         kv_db_rollback(db);

@@ -217,7 +217,9 @@ int kv_letters_waiting(struct kv_db *db, const char *org_cvr, const char *q, int
 /* Publishes up to max letters whose value date has come (AWAITING_DELAY, available_ms <= now)
  * in one transaction: state AVAILABLE, events DELAYED_MEMO_SEND_SENT and
  * MEMO_AVAILABLE_TO_RECIPIENT, and a routed letter's place in its system's pull list
- * (kv_recipient_publish). *out_n receives how many. */
+ * (kv_recipient_publish). *out_n receives how many this call published. Concurrent
+ * (store.h): letters another node is publishing at the same moment are skipped, not waited
+ * for. */
 int kv_letters_publish_due(struct kv_db *db, int64_t now_ms, int max, int *out_n,
                            struct kv_err *err);
 

@@ -14,7 +14,8 @@
  * give the same outcome.
  *
  * Paths: the group commit of the pull API's first fetch (kv_recipient_get: the mark, the
- * system's health and the delivery statistics); a print job marked printed (kv_print_mark).
+ * system's health and the delivery statistics); a print job marked printed (kv_print_mark);
+ * value-date publication (kv_letters_publish_due).
  */
 #include <poll.h>
 #include <pthread.h>
@@ -35,6 +36,7 @@
 #include "unit/hub/store_fixture.h"
 
 #include "hub/directory.h"
+#include "hub/letters.h"
 #include "hub/print.h"
 #include "hub/recipient_queue.h"
 #include "store/store.h"
@@ -123,8 +125,9 @@ static int64_t scalar(struct kv_db *db, const char *sql, const char *text)
     return v;
 }
 
-/* A letter from OTHER's sender system to AUTH; its id. */
-static int64_t letter_row(struct fx *f, const char *uuid)
+/* A letter from OTHER's sender system to AUTH, AVAILABLE, or AWAITING_DELAY with its value
+ * date long past when awaiting; its id. */
+static int64_t letter_row(struct fx *f, const char *uuid, int awaiting)
 {
     struct kv_stmt *s = NULL;
     struct kv_err err = {0};
@@ -134,9 +137,9 @@ static int64_t letter_row(struct fx *f, const char *uuid)
         kv_db_prepare(f->db,
                       "INSERT INTO letters (message_uuid, transmission_id, sender_system, "
                       "sender_cvr, recipient_type, recipient_id, label, message_type, "
-                      "memo_version, body_sha256, body, size, state, receipt_status, created_ms) "
-                      "VALUES (?1, ?1, ?2, ?3, 'CVR', ?4, 'Brev', 'DIGITALPOST', '1.2', 'x', ?5, "
-                      "?6, 'AVAILABLE', 'RECEIVED', 1) RETURNING id",
+                      "memo_version, body_sha256, body, size, state, receipt_status, created_ms, "
+                      "available_ms) VALUES (?1, ?1, ?2, ?3, 'CVR', ?4, 'Brev', 'DIGITALPOST', "
+                      "'1.2', 'x', ?5, ?6, ?7, 'RECEIVED', 1, ?8) RETURNING id",
                       &s, &err),
         0);
     kv_stmt_bind_text(s, 1, uuid, -1);
@@ -145,6 +148,11 @@ static int64_t letter_row(struct fx *f, const char *uuid)
     kv_stmt_bind_text(s, 4, AUTH, -1);
     kv_stmt_bind_blob(s, 5, uuid, strlen(uuid));
     kv_stmt_bind_int64(s, 6, (int64_t)strlen(uuid));
+    kv_stmt_bind_text(s, 7, awaiting ? "AWAITING_DELAY" : "AVAILABLE", -1);
+    if (awaiting)
+        kv_stmt_bind_int64(s, 8, 1000);
+    else
+        kv_stmt_bind_null(s, 8);
     assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
     id = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
@@ -156,7 +164,7 @@ static void queued_letter(struct fx *f, const char *uuid)
 {
     struct kv_err err = {0};
 
-    assert_int_equal(kv_recipient_queue_to(f->db, letter_row(f, uuid), f->system, NULL, &err),
+    assert_int_equal(kv_recipient_queue_to(f->db, letter_row(f, uuid, 0), f->system, NULL, &err),
                      0);
 }
 
@@ -299,6 +307,43 @@ static int node_finish(struct node *n)
     return n->rc;
 }
 
+/* PostgreSQL: 1 when node n's backend waits for a lock. */
+static int waits(struct fx *f, const struct node *n)
+{
+    char sql[160];
+
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND pid = %d",
+             n->backend);
+    return scalar(f->db, sql, NULL) > 0;
+}
+
+/* 1 when process node n has reported its result (without reading it). */
+static int reported(const struct node *n)
+{
+    struct pollfd pfd = {n->fd, POLLIN, 0};
+
+    return poll(&pfd, 1, 0) == 1;
+}
+
+/* PostgreSQL: waits (bounded) until node n waits for a lock (want_done 0), or until it has
+ * either finished or come to wait (want_done 1); returns 1 when it finished. */
+static int until_waiting(struct fx *f, const struct node *n, int want_done)
+{
+    int i;
+
+    for (i = 0; i < WAIT_MS / 10; i++) {
+        struct timespec ts = {0, 10 * 1000000L};
+
+        if (want_done && reported(n))
+            return 1;
+        if (waits(f, n))
+            return 0;
+        nanosleep(&ts, NULL); /* a bounded poll, not a synchronisation */
+    }
+    fail_msg("node %d neither waited nor finished within %d ms", n->backend, WAIT_MS);
+    return 0;
+}
+
 /* PostgreSQL: waits (bounded) until both nodes' backends wait for a lock, then checks that
  * neither waits for the store's write lock (advisory): they meet on rows, not on the global
  * exclusion. */
@@ -433,7 +478,7 @@ static void two_nodes_mark_printed(void **state)
                                    "1, 'b1', '/nonexistent/job.pdf', 1, 1) RETURNING id",
                                    &s, &err),
                      0);
-    kv_stmt_bind_int64(s, 1, letter_row(f, UUID1));
+    kv_stmt_bind_int64(s, 1, letter_row(f, UUID1, 0));
     assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
     f->job = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
@@ -455,11 +500,94 @@ static void two_nodes_mark_printed(void **state)
                      1);
 }
 
+/* ---- value-date publication ------------------------------------------------------------------ */
+
+#define DUE 5 /* letters whose value date has come */
+
+static int publish(struct fx *f, struct kv_db *db)
+{
+    struct kv_err err = {0};
+    int n = 0, rc = kv_letters_publish_due(db, 2000, 100, &n, &err);
+
+    (void)f;
+    if (rc < 0)
+        fprintf(stderr, "publish: %s\n", err.msg);
+    return rc < 0 ? rc : n;
+}
+
+/* Two nodes' schedulers publish the due letters at once. PostgreSQL: a gate (a trigger on
+ * the letters' UPDATE that takes a shared advisory lock the test holds) stops the first
+ * node after it has taken the due letters; the second then runs to the end while the first
+ * still holds them — it neither waits for them nor for the store's write lock, and publishes
+ * none of them — and the first publishes all once the gate opens. Every letter AVAILABLE
+ * once with its two events (a publisher that read the letters without locking them would
+ * wait for the first one's rows and then tell about them again: four events each). */
+static void two_nodes_publish(void **state)
+{
+    struct fx *f = *state;
+    struct kv_err err = {0};
+    struct node a, b;
+    char uuid[37];
+    int i, na, nb, b_first = 0;
+
+    for (i = 0; i < DUE; i++) {
+        snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-%012d", 100 + i);
+        letter_row(f, uuid, 1);
+    }
+    node_start(f, &a, publish);
+    node_start(f, &b, publish);
+    if (f->pg) {
+        assert_int_equal(kv_db_exec(f->db,
+                                    "CREATE FUNCTION kvt_gate() RETURNS trigger LANGUAGE plpgsql "
+                                    "AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared(4242); "
+                                    "RETURN NEW; END $$",
+                                    &err),
+                         0);
+        assert_int_equal(kv_db_exec(f->db,
+                                    "CREATE TRIGGER kvt_gate BEFORE UPDATE ON letters FOR EACH "
+                                    "ROW EXECUTE FUNCTION kvt_gate()",
+                                    &err),
+                         0);
+        assert_int_equal(kv_db_acquire(f->st, &f->holder, &err), 0);
+        assert_int_equal(scalar(f->holder, "SELECT 1 FROM (SELECT pg_advisory_lock(4242)) g",
+                                NULL),
+                         1);
+        node_go(&a);
+        until_waiting(f, &a, 0); /* a holds the due letters, stopped at the gate */
+        node_go(&b);
+        b_first = until_waiting(f, &b, 1);
+        assert_int_equal(scalar(f->holder, "SELECT 1 FROM (SELECT pg_advisory_unlock(4242)) g",
+                                NULL),
+                         1);
+    }
+    na = node_finish(&a);
+    nb = node_finish(&b);
+    assert_true(na >= 0 && nb >= 0);
+    assert_int_equal(na + nb, DUE);
+    if (f->pg) {
+        assert_true(b_first); /* b did not wait */
+        assert_int_equal(nb, 0);
+    }
+    assert_int_equal(scalar(f->db, "SELECT COUNT(*) FROM letters WHERE state = 'AVAILABLE'",
+                            NULL),
+                     DUE);
+    assert_int_equal(scalar(f->db,
+                            "SELECT COUNT(*) FROM events WHERE tag = 'DELAYED_MEMO_SEND_SENT'",
+                            NULL),
+                     DUE);
+    assert_int_equal(scalar(f->db,
+                            "SELECT COUNT(*) FROM events WHERE tag = "
+                            "'MEMO_AVAILABLE_TO_RECIPIENT'",
+                            NULL),
+                     DUE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(two_nodes_first_fetch, setup, teardown),
         cmocka_unit_test_setup_teardown(two_nodes_mark_printed, setup, teardown),
+        cmocka_unit_test_setup_teardown(two_nodes_publish, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
