@@ -126,18 +126,83 @@ static void emit_event(struct kv_db *db, const char *tag, const struct kv_web_se
         kv_log(KV_LOG_WARN, "event %s not logged: %s", tag, err.msg);
 }
 
+/* The sign-in's writes inside db's transaction: the browser's old session revoked, s
+ * inserted, sessions ended 30 days ago purged, USER_SIGNED_IN. 0 or a store error. */
+static int create_writes(struct kv_db *db, struct kv_http_req *req, const struct kv_web_session *s,
+                         const char *ua, const char *client, const char *devname, int64_t now,
+                         struct kv_err *err)
+{
+    struct kv_hub *hub = req->hub;
+    struct kv_stmt *st = NULL;
+    char old[64];
+    int rc = 0;
+
+    /* A browser that signs in again drops the session it had (new id on every sign-in). */
+    if (kv_web_cookie_get(req, kv_web_cookie_name(hub), old, sizeof(old)) == 0) {
+        char oldhash[65];
+        kv_sha256_hex(old, strlen(old), oldhash);
+        rc = kv_db_prepare(db, "UPDATE web_sessions SET revoked_ms = ? WHERE id_sha256 = ? "
+                               "AND revoked_ms IS NULL", &st, err);
+        if (rc < 0)
+            goto out;
+        kv_stmt_bind_int64(st, 1, now);
+        kv_stmt_bind_text(st, 2, oldhash, -1);
+        rc = kv_stmt_step(st, err);
+        kv_stmt_done(st);
+        if (rc < 0)
+            goto out;
+    }
+    rc = kv_db_prepare(db,
+                       "INSERT INTO web_sessions (id_sha256, subject_type, subject, name, csrf, "
+                       "method, user_agent, client, created_ms, last_used_ms, expires_ms, "
+                       "person_id, org_cvr, device_name) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       &st, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_text(st, 1, s->id_sha256, -1);
+    kv_stmt_bind_text(st, 2, s->subject_type, -1);
+    kv_stmt_bind_text(st, 3, s->subject, -1);
+    kv_stmt_bind_text(st, 4, s->name, -1);
+    kv_stmt_bind_text(st, 5, s->csrf, -1);
+    kv_stmt_bind_text(st, 6, s->method, -1);
+    kv_stmt_bind_text(st, 7, ua ? ua : "", (long)(ua && strlen(ua) > 512 ? 512 : -1));
+    kv_stmt_bind_text(st, 8, client, -1);
+    kv_stmt_bind_int64(st, 9, now);
+    kv_stmt_bind_int64(st, 10, now);
+    kv_stmt_bind_int64(st, 11, s->expires_ms);
+    kv_stmt_bind_int64(st, 12, s->person_id);
+    kv_stmt_bind_text(st, 13, s->org_cvr[0] ? s->org_cvr : NULL, -1);
+    kv_stmt_bind_text(st, 14, devname, -1);
+    rc = kv_stmt_step(st, err);
+    kv_stmt_done(st);
+    if (rc < 0)
+        goto out;
+    /* Ended sessions stay 30 days for the Adgangsportal's device history, then go. */
+    rc = kv_db_prepare(db, "DELETE FROM web_sessions WHERE expires_ms < ?", &st, err);
+    if (rc < 0)
+        goto out;
+    kv_stmt_bind_int64(st, 1, now - 30LL * 24 * 3600 * 1000);
+    rc = kv_stmt_step(st, err);
+    kv_stmt_done(st);
+    if (rc < 0)
+        goto out;
+    emit_event(db, "USER_SIGNED_IN", s);
+out:
+    return rc < 0 ? rc : 0;
+}
+
 int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
                           const struct kv_web_who *who, const char *method,
                           struct kv_web_session *out, struct kv_err *err)
 {
     struct kv_hub *hub = req->hub;
     struct kv_web_session s;
-    char id[KV_WEB_CSRF_LEN + 1], client[64], old[64], devname[KV_DEVICE_NAME_MAX + 1];
+    char id[KV_WEB_CSRF_LEN + 1], client[64], devname[KV_DEVICE_NAME_MAX + 1];
     const char *ua = kv_http_req_header(req, "User-Agent");
     struct kv_db *db = NULL;
-    struct kv_stmt *st = NULL;
     int64_t now = kv_clock_now_ms();
-    int rc;
+    int rc, attempt;
 
     memset(&s, 0, sizeof(s));
     if (new_token(id) < 0 || new_token(s.csrf) < 0)
@@ -156,69 +221,28 @@ int kv_web_session_create(struct kv_http_req *req, struct kv_http_resp *resp,
     rc = kv_db_acquire(hub->store, &db, err);
     if (rc < 0)
         return rc;
-    rc = kv_db_begin(db, err);
-    if (rc < 0)
-        goto out;
-    /* A browser that signs in again drops the session it had (new id on every sign-in). */
-    if (kv_web_cookie_get(req, kv_web_cookie_name(hub), old, sizeof(old)) == 0) {
-        char oldhash[65];
-        kv_sha256_hex(old, strlen(old), oldhash);
-        rc = kv_db_prepare(db, "UPDATE web_sessions SET revoked_ms = ? WHERE id_sha256 = ? "
-                               "AND revoked_ms IS NULL", &st, err);
+    /* Concurrent (docs/postgresql.md "Writes without the global lock"): every statement is
+     * a single guarded write (the old session: revoked_ms IS NULL; the new one: a random key;
+     * the purge: rows already gone are skipped). Two sign-ins purging the same old rows in
+     * another order can deadlock: the transaction then runs again, twice at most. */
+    for (attempt = 0;; attempt++) {
+        rc = kv_db_begin_concurrent(db, err);
         if (rc < 0)
-            goto fail;
-        kv_stmt_bind_int64(st, 1, now);
-        kv_stmt_bind_text(st, 2, oldhash, -1);
-        rc = kv_stmt_step(st, err);
-        kv_stmt_done(st);
-        if (rc < 0)
-            goto fail;
+            goto out;
+        rc = create_writes(db, req, &s, ua, client, devname, now, err);
+        if (rc == 0)
+            rc = kv_db_commit(db, err);
+        else
+            kv_db_rollback(db);
+        if (rc < 0 && kv_db_retryable(db) && attempt < 2)
+            continue;
+        break;
     }
-    rc = kv_db_prepare(db,
-                       "INSERT INTO web_sessions (id_sha256, subject_type, subject, name, csrf, "
-                       "method, user_agent, client, created_ms, last_used_ms, expires_ms, "
-                       "person_id, org_cvr, device_name) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       &st, err);
-    if (rc < 0)
-        goto fail;
-    kv_stmt_bind_text(st, 1, s.id_sha256, -1);
-    kv_stmt_bind_text(st, 2, s.subject_type, -1);
-    kv_stmt_bind_text(st, 3, s.subject, -1);
-    kv_stmt_bind_text(st, 4, s.name, -1);
-    kv_stmt_bind_text(st, 5, s.csrf, -1);
-    kv_stmt_bind_text(st, 6, s.method, -1);
-    kv_stmt_bind_text(st, 7, ua ? ua : "", (long)(ua && strlen(ua) > 512 ? 512 : -1));
-    kv_stmt_bind_text(st, 8, client, -1);
-    kv_stmt_bind_int64(st, 9, now);
-    kv_stmt_bind_int64(st, 10, now);
-    kv_stmt_bind_int64(st, 11, s.expires_ms);
-    kv_stmt_bind_int64(st, 12, s.person_id);
-    kv_stmt_bind_text(st, 13, s.org_cvr[0] ? s.org_cvr : NULL, -1);
-    kv_stmt_bind_text(st, 14, devname, -1);
-    rc = kv_stmt_step(st, err);
-    kv_stmt_done(st);
-    if (rc < 0)
-        goto fail;
-    /* Ended sessions stay 30 days for the Adgangsportal's device history, then go. */
-    rc = kv_db_prepare(db, "DELETE FROM web_sessions WHERE expires_ms < ?", &st, err);
-    if (rc < 0)
-        goto fail;
-    kv_stmt_bind_int64(st, 1, now - 30LL * 24 * 3600 * 1000);
-    rc = kv_stmt_step(st, err);
-    kv_stmt_done(st);
-    if (rc < 0)
-        goto fail;
-    emit_event(db, "USER_SIGNED_IN", &s);
-    rc = kv_db_commit(db, err);
     if (rc < 0)
         goto out;
     set_cookie(req, resp, kv_web_cookie_name(hub), id, hub->conf->session_lifetime / 1000);
     if (out)
         *out = s;
-    goto out;
-fail:
-    kv_db_rollback(db);
 out:
     kv_db_release(db);
     return rc;
@@ -304,10 +328,14 @@ int kv_web_session_revoke(struct kv_http_req *req, struct kv_http_resp *resp,
     rc = kv_db_acquire(req->hub->store, &db, err);
     if (rc < 0)
         return rc;
-    rc = kv_db_begin(db, err);
+    /* Concurrent (docs/postgresql.md "Writes without the global lock"): one guarded UPDATE;
+     * of two sign-outs of one session at once (two tabs, two nodes) only the one that ended
+     * it logs USER_SIGNED_OUT. */
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         goto out;
-    rc = kv_db_prepare(db, "UPDATE web_sessions SET revoked_ms = ? WHERE id_sha256 = ?", &st, err);
+    rc = kv_db_prepare(db, "UPDATE web_sessions SET revoked_ms = ? WHERE id_sha256 = ? "
+                           "AND revoked_ms IS NULL", &st, err);
     if (rc < 0) {
         kv_db_rollback(db);
         goto out;
@@ -320,7 +348,8 @@ int kv_web_session_revoke(struct kv_http_req *req, struct kv_http_resp *resp,
         kv_db_rollback(db);
         goto out;
     }
-    emit_event(db, "USER_SIGNED_OUT", s);
+    if (kv_db_changes(db) == 1)
+        emit_event(db, "USER_SIGNED_OUT", s);
     rc = kv_db_commit(db, err);
     if (rc == 0)
         set_cookie(req, resp, kv_web_cookie_name(req->hub), "", 0);

@@ -15,7 +15,8 @@
  *
  * Paths: the group commit of the pull API's first fetch (kv_recipient_get: the mark, the
  * system's health and the delivery statistics); a print job marked printed (kv_print_mark);
- * value-date publication (kv_letters_publish_due).
+ * value-date publication (kv_letters_publish_due); a web session signed out
+ * (kv_web_session_revoke).
  */
 #include <poll.h>
 #include <pthread.h>
@@ -35,11 +36,15 @@
 
 #include "unit/hub/store_fixture.h"
 
+#include "http/http.h"
 #include "hub/directory.h"
+#include "hub/hub.h"
 #include "hub/letters.h"
 #include "hub/print.h"
 #include "hub/recipient_queue.h"
 #include "store/store.h"
+#include "util/conf.h"
+#include "web/session.h"
 
 #define AUTH "55133018" /* the recipient authority */
 #define OTHER "12345674" /* the sending authority */
@@ -170,7 +175,8 @@ static void queued_letter(struct fx *f, const char *uuid)
 
 /* ---- two nodes ---------------------------------------------------------------------------- */
 
-/* What a node runs on its own connection: 0 or a negative KV_E* code. */
+/* What a node runs on its own connection (owned: it may release it; a process node ends
+ * without releasing anything): 0 or a negative KV_E* code. */
 typedef int (*node_fn)(struct fx *f, struct kv_db *db);
 
 /* A node: a forked process (PostgreSQL) or a thread on a second store (SQLite). */
@@ -243,9 +249,7 @@ static void *node_thread(void *arg)
 
     n->rc = kv_db_acquire(n->st, &db, &err);
     if (n->rc == 0)
-        n->rc = n->fn(n->f, db);
-    if (db)
-        kv_db_release(db);
+        n->rc = n->fn(n->f, db); /* db is fn's now */
     return NULL;
 }
 
@@ -416,6 +420,8 @@ static int first_fetch(struct fx *f, struct kv_db *db)
     size_t len = 0;
     int rc = kv_recipient_get(db, f->system, UUID1, &body, &len, &err);
 
+    kv_db_release(db);
+
     if (rc == 0 && (len != strlen(UUID1) || memcmp(body, UUID1, len) != 0))
         rc = -999; /* the wrong body */
     if (rc < 0)
@@ -456,8 +462,10 @@ static void two_nodes_first_fetch(void **state)
 static int mark_printed(struct fx *f, struct kv_db *db)
 {
     struct kv_err err = {0};
+    int rc = kv_print_mark(db, f->job, 1, NULL, "operator", &err);
 
-    return kv_print_mark(db, f->job, 1, NULL, "operator", &err);
+    kv_db_release(db);
+    return rc;
 }
 
 /* Two nodes mark one rendered print job printed at once (the operator's CLI on two nodes).
@@ -510,6 +518,7 @@ static int publish(struct fx *f, struct kv_db *db)
     int n = 0, rc = kv_letters_publish_due(db, 2000, 100, &n, &err);
 
     (void)f;
+    kv_db_release(db);
     if (rc < 0)
         fprintf(stderr, "publish: %s\n", err.msg);
     return rc < 0 ? rc : n;
@@ -582,12 +591,92 @@ static void two_nodes_publish(void **state)
                      DUE);
 }
 
+/* ---- web sessions: sign-out ------------------------------------------------------------------ */
+
+#define SESSION_HASH "5e55105e55105e55105e55105e55105e55105e55105e55105e55105e55105e55"
+
+/* Signs out the session SESSION_HASH through kv_web_session_revoke, on a hub made of db's
+ * store and a default configuration. db goes back to the pool first: revoke takes it again
+ * (the pool hands out the connection released last), so the node's reported backend is the
+ * one that writes. */
+static int sign_out(struct fx *f, struct kv_db *db)
+{
+    struct kv_conf conf;
+    struct kv_hub hub;
+    struct kv_http_req req;
+    struct kv_http_resp resp;
+    struct kv_web_session sess;
+    struct kv_err err = {0};
+    int rc, i;
+
+    (void)f;
+    memset(&conf, 0, sizeof(conf));
+    snprintf(conf.cookie_secure, sizeof(conf.cookie_secure), "off");
+    memset(&hub, 0, sizeof(hub));
+    hub.conf = &conf;
+    hub.store = kv_db_store(db);
+    memset(&req, 0, sizeof(req));
+    req.hub = &hub;
+    memset(&resp, 0, sizeof(resp));
+    memset(&sess, 0, sizeof(sess));
+    snprintf(sess.id_sha256, sizeof(sess.id_sha256), "%s", SESSION_HASH);
+    snprintf(sess.subject_type, sizeof(sess.subject_type), "CPR");
+    snprintf(sess.subject, sizeof(sess.subject), "2211771212");
+    snprintf(sess.method, sizeof(sess.method), "test");
+    kv_db_release(db);
+    rc = kv_web_session_revoke(&req, &resp, &sess, &err);
+    if (rc < 0)
+        fprintf(stderr, "sign-out: %s\n", err.msg);
+    else if (resp.n_hdrs != 1 || strcmp(resp.hdr_names[0], "Set-Cookie") != 0)
+        rc = -999; /* the cookie is not cleared */
+    for (i = 0; i < resp.n_hdrs; i++)
+        free(resp.hdr_values[i]);
+    return rc;
+}
+
+/* One session signed out on two nodes at once (two tabs behind a load balancer). On
+ * PostgreSQL the holder keeps the session's row, so both wait for it. Both answer (the
+ * cookie is cleared), the session is revoked, and USER_SIGNED_OUT is logged once (an UPDATE
+ * without the revoked_ms guard changes the row twice and logs two). */
+static void two_nodes_sign_out(void **state)
+{
+    struct fx *f = *state;
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0};
+    int rc[2];
+
+    assert_int_equal(kv_db_prepare(f->db,
+                                   "INSERT INTO web_sessions (id_sha256, subject_type, subject, "
+                                   "name, csrf, method, user_agent, client, created_ms, "
+                                   "last_used_ms, expires_ms, person_id) VALUES (?, 'CPR', "
+                                   "'2211771212', 'Borger', 'c', 'test', '', '', 1, 1, "
+                                   "9000000000000, 0)",
+                                   &s, &err),
+                     0);
+    kv_stmt_bind_text(s, 1, SESSION_HASH, -1);
+    assert_int_equal(kv_stmt_step(s, &err), KV_DONE);
+    kv_stmt_done(s);
+    race(f, sign_out, "SELECT id_sha256 FROM web_sessions WHERE id_sha256 = ?", SESSION_HASH,
+         rc);
+    assert_int_equal(rc[0], 0);
+    assert_int_equal(rc[1], 0);
+    assert_int_equal(scalar(f->db,
+                            "SELECT COUNT(*) FROM web_sessions WHERE id_sha256 = ? "
+                            "AND revoked_ms IS NOT NULL",
+                            SESSION_HASH),
+                     1);
+    assert_int_equal(scalar(f->db, "SELECT COUNT(*) FROM events WHERE tag = 'USER_SIGNED_OUT'",
+                            NULL),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(two_nodes_first_fetch, setup, teardown),
         cmocka_unit_test_setup_teardown(two_nodes_mark_printed, setup, teardown),
         cmocka_unit_test_setup_teardown(two_nodes_publish, setup, teardown),
+        cmocka_unit_test_setup_teardown(two_nodes_sign_out, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
