@@ -31,8 +31,10 @@
 #   BENCH_SCALE=10M    10 k, 100 k, 1 M, 10 M: PostgreSQL needs about 50 GB of disk at 10 M
 #                      (4.5 KB a letter with its receipt, three events and indexes, whose
 #                      random keys leave index pages ~70 % full; plus up to 4 GB of WAL,
-#                      max_wal_size) and the fill (1,100-1,900 letters/s at load 30) some
-#                      hours on a busy 2-core machine; SQLite as much again,
+#                      max_wal_size) and the fill (PostgreSQL's bulk load: 1,300-2,000
+#                      letters/s for a whole step with its index builds, VACUUM and CHECKPOINT
+#                      at load 20, so 1.5-2 hours to 10 M) on a busy 2-core machine; SQLite as
+#                      much again,
 #                      so it stops at BENCH_GROWTH_SQLITE_MAX (default 1000000) unless raised:
 #                      BENCH_GROWTH_BACKENDS=sqlite BENCH_GROWTH_SQLITE_MAX=10000000 is the
 #                      SQLite 10 M run of docs/mailbox-web.md
@@ -162,6 +164,10 @@ for backend in $backends; do
             tee "$D/growth-fill.log"
         [ "$(cat "$D/growth-fill.rc")" = 0 ] || exit 1
         stopped=$(grep -c '^growth_bench fill: .* exists: stopped at' "$D/growth-fill.log" || true)
+        # the letters growth_bench numbered (web_bench opens random ones of them)
+        loaded=$n
+        [ "$stopped" != 0 ] && loaded=$(sed -n 's/.* exists: stopped at \([0-9]*\) letters$/\1/p' \
+            "$D/growth-fill.log")
         $BIN/growth_bench query --data "$D" "$@" --passes "${BENCH_GROWTH_PASSES:-200}"
         if [ "${BENCH_GROWTH_RT:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then
             echo "growth_bench query at SCHED_FIFO 50${PGB:+, with the cluster}:"
@@ -173,12 +179,12 @@ for backend in $backends; do
         $BIN/web_bench --kuvert build/release/kuvert --data "$D" "$@" --cpr 2211771212 \
             --sessions 4 --seconds "$secs" 2>/dev/null | grep 'server time\|pages/s'
         $BIN/web_bench --suite --kuvert build/release/kuvert --data "$D" "$@" --cpr 2211771212 \
-            --letters "$n" --requests "${BENCH_SUITE_REQUESTS:-1000}" 2>/dev/null ||
+            --letters "$loaded" --requests "${BENCH_SUITE_REQUESTS:-1000}" 2>/dev/null ||
             echo "growth.sh: web_bench --suite failed at $n letters"
         if [ "${BENCH_SUITE_RT:-1}" = 1 ] && [ "$(id -u)" = 0 ]; then
             [ -n "$PGB" ] && pg_sched -f
             $BIN/web_bench --suite --kuvert build/release/kuvert --data "$D" "$@" \
-                --cpr 2211771212 --letters "$n" --requests "${BENCH_SUITE_REQUESTS:-1000}" \
+                --cpr 2211771212 --letters "$loaded" --requests "${BENCH_SUITE_REQUESTS:-1000}" \
                 --rt 50 2>/dev/null || echo "growth.sh: web_bench --suite --rt 50 failed at $n letters"
             [ -n "$PGB" ] && pg_sched -o
         fi
