@@ -140,8 +140,8 @@ json_t *kv_receipt_json(const struct kv_receipt *r)
 }
 
 /* Checks paging and counts system_id's receipts into *total. */
-static int count_page(struct kv_db *db, const char *system_id, int64_t page, int size,
-                      int64_t *total, struct kv_err *err)
+static int count_page(struct kv_db *db, const char *system_id, int64_t horizon, int64_t page,
+                      int size, int64_t *total, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     int rc;
@@ -151,11 +151,15 @@ static int count_page(struct kv_db *db, const char *system_id, int64_t page, int
         return kv_err_set(err, KV_EINVAL, "page must be a number >= 0");
     if (size < 1 || size > KV_RECEIPTS_PAGE_MAX)
         return kv_err_set(err, KV_EINVAL, "size must be between 1 and %d", KV_RECEIPTS_PAGE_MAX);
-    rc = kv_db_prepare(db, "SELECT COUNT(*) FROM receipts WHERE system_id = ? AND deleted = 0",
+    /* below the horizon, as the pages read: the total is what they show */
+    rc = kv_db_prepare(db,
+                       "SELECT COUNT(*) FROM receipts WHERE system_id = ? AND deleted = 0 "
+                       "AND id < ?",
                        &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_text(s, 1, system_id, -1);
+    kv_stmt_bind_int64(s, 2, horizon);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
         *total = kv_stmt_col_int64(s, 0);
@@ -277,7 +281,7 @@ static int read_list(struct kv_db *db, const char *system_id, int64_t page, int 
     rc = kv_db_sequence_horizon(db, RECEIPTS_SEQ, &horizon, err);
     if (rc < 0)
         return rc;
-    rc = count_page(db, system_id, page, size, total, err);
+    rc = count_page(db, system_id, horizon, page, size, total, err);
     if (rc < 0)
         return rc;
     if (after) {

@@ -350,20 +350,26 @@ int kv_recipient_page_after(struct kv_db *db, const char *system_id, int64_t pag
         return rc;
     /* Exact count without walking the queue (migration 055): the rows not deleted, kept per
      * system by triggers (summed over the system's slots, migration 056), less those not
-     * visible now (recalled, or a value date ahead), which
-     * index recipient_queue_unlisted finds among themselves. */
+     * visible now (recalled, waiting for a value date, or visible_ms ahead), which
+     * index recipient_queue_unlisted finds among themselves, and less the visible ones at or
+     * above the horizon (committed while a smaller queue id is still open: the pages below
+     * do not show them yet; a range of recipient_queue_list, empty on SQLite). So the total
+     * is what the pages show. */
     rc = kv_db_prepare(db,
                        "SELECT COALESCE((SELECT SUM(c.listed) FROM recipient_queue_counts c "
                        "WHERE c.system_id = ?1), 0) "
                        "- (SELECT COUNT(*) FROM recipient_queue q WHERE q.system_id = ?1 "
                        "AND q.state <> 'DELETED' AND q.visible_ms IS NULL) "
                        "- (SELECT COUNT(*) FROM recipient_queue q WHERE q.system_id = ?1 "
-                       "AND q.state <> 'DELETED' AND q.visible_ms > ?2)",
+                       "AND q.state <> 'DELETED' AND q.visible_ms > ?2) "
+                       "- (SELECT COUNT(*) FROM recipient_queue q WHERE q.system_id = ?1 "
+                       "AND q.state <> 'DELETED' AND q.id >= ?3 AND +q.visible_ms <= ?2)",
                        &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_text(s, 1, system_id, -1);
     kv_stmt_bind_int64(s, 2, now);
+    kv_stmt_bind_int64(s, 3, horizon);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
         total = kv_stmt_col_int64(s, 0);

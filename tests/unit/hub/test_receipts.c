@@ -299,6 +299,19 @@ static size_t list_after(struct fx *f, const char *sys, const char *after, int d
     return n;
 }
 
+/* totalElements of system_id's receipts list (GET /apis/v1/receipts). */
+static int64_t list_total(struct fx *f, const char *system_id)
+{
+    struct kv_err err = {0};
+    json_t *page = NULL;
+    int64_t n;
+
+    assert_int_equal(kv_receipts_page(f->db, system_id, 0, 10, 0, &page, &err), 0);
+    n = (int64_t)json_integer_value(json_object_get(page, "totalElements"));
+    json_decref(page);
+    return n;
+}
+
 /* Concurrent writers (kv_db_begin_concurrent, PostgreSQL) commit receipt ids out of order: a
  * system that pages by `after` must not be handed a receipt while one with a smaller id is
  * still uncommitted (its next page, after the larger one, would step over the smaller one for
@@ -340,7 +353,10 @@ static void test_list_waits_for_delayed_commit(void **state)
     assert_string_equal(got[0], first);
     assert_int_equal(list_after(f, f->sys_a, NULL, 1, got), 1);
     assert_string_equal(got[0], first);
+    /* totalElements counts what the pages show (before: 2, B's too) */
+    assert_true(list_total(f, f->sys_a) == 1);
     assert_int_equal(kv_db_commit(a, NULL), 0);
+    assert_true(list_total(f, f->sys_a) == 3);
     assert_int_equal(list_after(f, f->sys_a, first, 0, got), 2);
     assert_string_equal(got[0], ra);
     assert_string_equal(got[1], rb);

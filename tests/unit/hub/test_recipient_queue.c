@@ -760,7 +760,11 @@ static void test_pull_list_waits_for_delayed_commit(void **state)
     assert_string_equal(got[0], U1);
     assert_int_equal(pull_after(f, NULL, 1, got), 1);
     assert_string_equal(got[0], U1);
+    /* and totalElements counts what the pages show: not B's yet (before, 2 against a page
+     * of 1) */
+    assert_true(total(f) == 1);
     assert_int_equal(kv_db_commit(a, NULL), 0);
+    assert_true(total(f) == 3);
     assert_int_equal(pull_after(f, U1, 0, got), 2);
     assert_string_equal(got[0], UA);
     assert_string_equal(got[1], UB);
@@ -773,7 +777,9 @@ static void test_pull_list_waits_for_delayed_commit(void **state)
     assert_int_equal(kv_db_commit(b, NULL), 0);
     move_row(a, lc, f->dflt);
     assert_int_equal(pull_after(f, UB, 0, got), 0);
+    assert_true(total(f) == 3);
     kv_db_rollback(a);
+    assert_true(total(f) == 4);
     assert_int_equal(pull_after(f, UB, 0, got), 1);
     assert_string_equal(got[0], UD);
     assert_int_equal(pull_after(f, NULL, 1, got), 4); /* newest first */
