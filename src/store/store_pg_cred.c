@@ -9,9 +9,16 @@
  * kuvert_credentials`) that advances the process's counter for every notification of its own
  * schema. The
  * generation is -1 (nothing may be cached) until the listener listens, whenever its connection
- * is lost, and while a round trip on it (one `SELECT 1` a second) is unanswered for more than
- * PING_LATE_MS: notifications could then be lost or late. On (re)gaining the connection the
- * counter advances, so nothing kept before counts. The generation also carries the current
+ * is lost, and once a round trip on it (one `SELECT 1` a second) is unanswered for more than
+ * PING_LATE_MS: notifications could then be lost or late. Such a connection is closed and a
+ * new one made (a peer gone without closing, e.g. a failed-over server or a cut network, would
+ * otherwise hold it half-open until the kernel's keepalive ends it, hours by default). On
+ * (re)gaining the connection the counter advances, so nothing kept before counts. Connecting,
+ * LISTEN and the schema's look-up are bounded together by CONNECT_MS and by stop, so a server
+ * that accepts and then hangs never holds kv__pg_cred_free (a host name is still resolved by
+ * libpq synchronously, before the first poll). A notification with an empty payload (a bare
+ * `NOTIFY kuvert_credentials`, what an operator types after a change by hand) counts for every
+ * schema: it costs other installations in the same database one reading of each entry. The generation also carries the current
  * minute of the monotonic clock: every kept entry is read again at least once a minute, the
  * bound for a change whose notification never went out (a node that lost its connection
  * between the change and the NOTIFY of a change made outside a transaction).
@@ -46,6 +53,7 @@
 #define PING_LATE_MS 2000  /* unanswered this long: the generation is -1 until it is answered */
 #define RETRY_MS 1000      /* a failed connection is tried again after this */
 #define AGE_S 60           /* every kept entry is read again within this */
+#define CONNECT_MS 30000   /* connecting, LISTEN and the schema's look-up, together */
 
 struct kv__pg_cred {
     char *conninfo;          /* owned */
@@ -85,6 +93,39 @@ static void wait_fd(struct kv__pg_cred *c, int fd, int out, int ms)
     (void)poll(&p, 1, ms < TICK_MS ? ms : TICK_MS);
 }
 
+/* Runs sql on pc (nonblocking) until it is answered, stop, or until (mono_ms): the last
+ * result (owned) or NULL. A connection left busy by NULL is only good for PQfinish. */
+static PGresult *run_bounded(struct kv__pg_cred *c, PGconn *pc, const char *sql, int64_t until)
+{
+    PGresult *r, *last = NULL;
+    int f;
+
+    if (PQsendQuery(pc, sql) != 1)
+        return NULL;
+    while ((f = PQflush(pc)) == 1) {
+        if (atomic_load(&c->stop) || mono_ms() >= until)
+            return NULL;
+        wait_fd(c, PQsocket(pc), 1, TICK_MS);
+    }
+    if (f < 0)
+        return NULL;
+    for (;;) {
+        while (PQisBusy(pc)) {
+            if (atomic_load(&c->stop) || mono_ms() >= until || !PQconsumeInput(pc)) {
+                PQclear(last);
+                return NULL;
+            }
+            if (PQisBusy(pc))
+                wait_fd(c, PQsocket(pc), 0, TICK_MS);
+        }
+        r = PQgetResult(pc);
+        if (!r)
+            return last;
+        PQclear(last);
+        last = r;
+    }
+}
+
 /* A connection that listens on CHANNEL, or NULL (stop, or it failed: the caller retries). */
 static PGconn *connect_listening(struct kv__pg_cred *c)
 {
@@ -93,7 +134,7 @@ static PGconn *connect_listening(struct kv__pg_cred *c)
     const char *const keys[] = {"dbname", "application_name", NULL};
     const char *vals[] = {c->conninfo, app, NULL};
     PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
-    int64_t until = mono_ms() + 30000;
+    int64_t until = mono_ms() + CONNECT_MS;
     PGconn *pc;
     PGresult *r;
 
@@ -110,14 +151,18 @@ static PGconn *connect_listening(struct kv__pg_cred *c)
         PQfinish(pc);
         return NULL;
     }
-    r = PQexec(pc, "LISTEN " CHANNEL);
+    if (PQsetnonblocking(pc, 1) != 0) {
+        PQfinish(pc);
+        return NULL;
+    }
+    r = run_bounded(c, pc, "LISTEN " CHANNEL, until);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         PQclear(r);
         PQfinish(pc);
         return NULL;
     }
     PQclear(r);
-    r = PQexec(pc, "SELECT current_schema()");
+    r = run_bounded(c, pc, "SELECT current_schema()", until);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
         PQclear(r);
         PQfinish(pc);
@@ -125,21 +170,18 @@ static PGconn *connect_listening(struct kv__pg_cred *c)
     }
     snprintf(c->schema, sizeof(c->schema), "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    if (PQsetnonblocking(pc, 1) != 0) {
-        PQfinish(pc);
-        return NULL;
-    }
     return pc;
 }
 
-/* Advances the counter once if a notification of this store's schema arrived. */
+/* Advances the counter once if a notification of this store's schema, or one without a
+ * payload (every schema's), arrived. */
 static void drain_notifies(struct kv__pg_cred *c, PGconn *pc)
 {
     PGnotify *n;
     int mine = 0;
 
     while ((n = PQnotifies(pc)) != NULL) {
-        mine |= !n->extra || strcmp(n->extra, c->schema) == 0;
+        mine |= !n->extra || !n->extra[0] || strcmp(n->extra, c->schema) == 0;
         PQfreemem(n);
     }
     if (mine)
@@ -194,8 +236,17 @@ static void *listener_main(void *arg)
         }
         drain_notifies(c, pc);
         now = mono_ms();
-        if (ping_sent && now - ping_sent > PING_LATE_MS)
+        if (ping_sent && now - ping_sent > PING_LATE_MS) {
+            /* silent: notifications may be lost; a peer gone without closing would keep the
+             * connection half-open for hours, so it is dropped and a new one made */
             atomic_store(&c->listening, 0);
+            kv_log(KV_LOG_WARN, "credentials: the PostgreSQL listener got no answer for %d ms: "
+                                "connecting again",
+                   PING_LATE_MS);
+            PQfinish(pc);
+            pc = NULL;
+            continue;
+        }
         if (!ping_sent && now - last_ping >= PING_EVERY_MS) {
             if (PQsendQuery(pc, "SELECT 1") != 1) {
                 PQfinish(pc);

@@ -9,8 +9,9 @@
  * stands for another node: its changes reach this store's cache by a notification at COMMIT
  * (store_pg_cred.c), so there the notification is awaited (a bounded poll of the generation's
  * counter) and the very next authentication after it must see the change; entries are used only while the listener listens, and one killed
- * listener makes the generation -1 until it listens again; with pg_credentials_cache off
- * nothing is cached there.
+ * listener makes the generation -1 until it listens again, and one whose round trips go
+ * unanswered on a connection that stays open (a proxy gone silent) is closed and replaced; a
+ * bare NOTIFY (no payload) counts; with pg_credentials_cache off nothing is cached there.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +21,14 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -305,12 +313,243 @@ static void test_listener_lost(void **state)
     kv_system_cache_free(c);
 }
 
+/* ---- a TCP proxy to the test cluster that can go silent (PostgreSQL) ---- */
+
+/* Forwards connections accepted on 127.0.0.1:port to the cluster of KUVERT_TEST_PG (its
+ * Unix socket, or host:port). freeze() makes every connection open at that moment silent
+ * for good, both ways, without closing it: a peer that is gone without a FIN or RST (a
+ * half-open connection, until the kernel's keepalive gives up after hours). Connections
+ * accepted later are forwarded again. */
+#define PROXY_MAX 16
+struct proxy {
+    int lfd, port;
+    int fds[PROXY_MAX][2]; /* client, server; -1 when unused */
+    int frozen[PROXY_MAX];
+    int accepted;          /* connections accepted so far */
+    int stop;
+    pthread_mutex_t mu;
+    pthread_t thread;
+    struct sockaddr_storage to;
+    socklen_t to_len;
+};
+
+static void proxy_target(struct proxy *p)
+{
+    PQconninfoOption *o = PQconninfoParse(getenv("KUVERT_TEST_PG"), NULL), *i;
+    const char *host = "/var/run/postgresql", *port = "5432";
+
+    assert_non_null(o);
+    for (i = o; i->keyword; i++) {
+        if (strcmp(i->keyword, "host") == 0 && i->val && i->val[0])
+            host = i->val;
+        if (strcmp(i->keyword, "port") == 0 && i->val && i->val[0])
+            port = i->val;
+    }
+    memset(&p->to, 0, sizeof(p->to));
+    if (host[0] == '/') {
+        struct sockaddr_un *u = (struct sockaddr_un *)&p->to;
+        u->sun_family = AF_UNIX;
+        snprintf(u->sun_path, sizeof(u->sun_path), "%s/.s.PGSQL.%s", host, port);
+        p->to_len = sizeof(*u);
+    } else {
+        struct addrinfo hints = {0}, *ai = NULL;
+        hints.ai_socktype = SOCK_STREAM;
+        assert_int_equal(getaddrinfo(host, port, &hints, &ai), 0);
+        memcpy(&p->to, ai->ai_addr, ai->ai_addrlen);
+        p->to_len = ai->ai_addrlen;
+        freeaddrinfo(ai);
+    }
+    PQconninfoFree(o);
+}
+
+static void *proxy_main(void *arg)
+{
+    struct proxy *p = arg;
+    char buf[16384];
+
+    for (;;) {
+        struct pollfd pf[1 + 2 * PROXY_MAX];
+        int n = 0, k, j;
+
+        pthread_mutex_lock(&p->mu);
+        if (p->stop) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        pf[n++] = (struct pollfd){.fd = p->lfd, .events = POLLIN};
+        for (k = 0; k < PROXY_MAX; k++)
+            for (j = 0; j < 2; j++)
+                pf[n++] = (struct pollfd){
+                    .fd = p->fds[k][0] >= 0 && !p->frozen[k] ? p->fds[k][j] : -1,
+                    .events = POLLIN};
+        pthread_mutex_unlock(&p->mu);
+        if (poll(pf, (nfds_t)n, 50) <= 0)
+            continue;
+        pthread_mutex_lock(&p->mu);
+        if (pf[0].revents & POLLIN) {
+            int c = accept(p->lfd, NULL, NULL), s;
+            if (c >= 0) {
+                s = socket(p->to.ss_family, SOCK_STREAM, 0);
+                for (k = 0; k < PROXY_MAX && p->fds[k][0] >= 0; k++)
+                    ;
+                if (s < 0 || k == PROXY_MAX ||
+                    connect(s, (struct sockaddr *)&p->to, p->to_len) != 0) {
+                    close(c);
+                    if (s >= 0)
+                        close(s);
+                } else {
+                    p->fds[k][0] = c;
+                    p->fds[k][1] = s;
+                    p->frozen[k] = 0;
+                    p->accepted++;
+                }
+            }
+        }
+        for (k = 0; k < PROXY_MAX; k++)
+            for (j = 0; j < 2; j++) {
+                struct pollfd *q = &pf[1 + 2 * k + j];
+                ssize_t got;
+                if (q->fd < 0 || !(q->revents & (POLLIN | POLLHUP | POLLERR)) ||
+                    p->fds[k][0] < 0 || p->frozen[k])
+                    continue;
+                got = read(q->fd, buf, sizeof(buf));
+                if (got <= 0 || write(p->fds[k][1 - j], buf, (size_t)got) != got) {
+                    close(p->fds[k][0]);
+                    close(p->fds[k][1]);
+                    p->fds[k][0] = p->fds[k][1] = -1;
+                }
+            }
+        pthread_mutex_unlock(&p->mu);
+    }
+    return NULL;
+}
+
+static void proxy_start(struct proxy *p)
+{
+    struct sockaddr_in a = {0};
+    socklen_t len = sizeof(a);
+    int k;
+
+    memset(p, 0, sizeof(*p));
+    for (k = 0; k < PROXY_MAX; k++)
+        p->fds[k][0] = p->fds[k][1] = -1;
+    proxy_target(p);
+    p->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(p->lfd >= 0);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(p->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(p->lfd, 16), 0);
+    assert_int_equal(getsockname(p->lfd, (struct sockaddr *)&a, &len), 0);
+    p->port = ntohs(a.sin_port);
+    pthread_mutex_init(&p->mu, NULL);
+    assert_int_equal(pthread_create(&p->thread, NULL, proxy_main, p), 0);
+}
+
+static int proxy_accepted(struct proxy *p)
+{
+    int n;
+
+    pthread_mutex_lock(&p->mu);
+    n = p->accepted;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+static void proxy_freeze(struct proxy *p)
+{
+    int k;
+
+    pthread_mutex_lock(&p->mu);
+    for (k = 0; k < PROXY_MAX; k++)
+        p->frozen[k] = p->fds[k][0] >= 0;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void proxy_stop(struct proxy *p)
+{
+    int k;
+
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    for (k = 0; k < PROXY_MAX; k++)
+        if (p->fds[k][0] >= 0) {
+            close(p->fds[k][0]);
+            close(p->fds[k][1]);
+        }
+    close(p->lfd);
+    pthread_mutex_destroy(&p->mu);
+}
+
+/* A store on f's data reached through proxy p. */
+static struct kv_store *store_via(struct fx *f, struct proxy *p)
+{
+    PQconninfoOption *o = PQconninfoParse(getenv("KUVERT_TEST_PG"), NULL), *i;
+    char url[1400], schema[160];
+    const char *db = "postgres", *user = NULL;
+    struct kv_store *st = NULL;
+    struct kv_err err = {0};
+
+    assert_non_null(o);
+    for (i = o; i->keyword; i++) {
+        if (strcmp(i->keyword, "dbname") == 0 && i->val)
+            db = i->val;
+        if (strcmp(i->keyword, "user") == 0 && i->val)
+            user = i->val;
+    }
+    kv_test_schema(f->dir, schema, sizeof(schema));
+    snprintf(url, sizeof(url),
+             "postgresql://%s%s127.0.0.1:%d/%s?sslmode=disable&gssencmode=disable&options=-csearch_path%%3D%s",
+             user ? user : "", user ? "@" : "", p->port, db, schema);
+    PQconninfoFree(o);
+    assert_int_equal(kv_store_open_db(f->dir, url, &st, &err), 0);
+    kv_store_set_credentials_listen(st, 1);
+    return st;
+}
+
+/* The listener's round trip goes unanswered on a connection that stays open (the proxy goes
+ * silent: a half-open connection). Nothing is cached from 2 s on, and the listener closes
+ * that connection and listens on a new one, so the cache is used again without waiting for
+ * the kernel to give the old one up. A bare `NOTIFY kuvert_credentials` (no payload, what an
+ * operator types after a change by hand) advances the generation like the schema's own. */
+static void test_listener_silent_and_bare_notify(void **state)
+{
+    struct fx *f = *state;
+    struct proxy p;
+    struct kv_store *st;
+    struct timespec pause = {0, 10 * 1000 * 1000};
+    uint64_t before;
+    int n, i;
+
+    if (!kv_test_on_pg())
+        return; /* SQLite: a mapped counter, no connection */
+    proxy_start(&p);
+    st = store_via(f, &p);
+    before = counter(st); /* listening, through the proxy */
+    assert_int_equal(kv_test_pg_exec("NOTIFY kuvert_credentials"), 0);
+    await_notified(st, before);
+
+    n = proxy_accepted(&p);
+    proxy_freeze(&p);
+    for (i = 0; i < 6000 && proxy_accepted(&p) == n; i++)
+        nanosleep(&pause, NULL);
+    assert_true(proxy_accepted(&p) > n); /* closed the silent one and connected again */
+    before = counter(st);                /* and listens again */
+    assert_int_equal(kv_test_pg_exec("NOTIFY kuvert_credentials, ''"), 0);
+    await_notified(st, before);
+    kv_store_close(st);
+    proxy_stop(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_same_answers_and_hits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes_from_another_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listener_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_listener_silent_and_bare_notify, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
