@@ -164,6 +164,20 @@ void kv__cp_set_json(json_t *o, const char *key, const char *text)
         json_object_set_new(o, key, v);
 }
 
+int kv__cp_row(struct kv_db *db, const char *sql, const char *id, const char *org,
+               struct kv_stmt **out, struct kv_err *err)
+{
+    int rc;
+
+    *out = NULL;
+    rc = kv_db_prepare(db, sql, out, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(*out, 1, id, -1);
+    kv_stmt_bind_text(*out, 2, org, -1);
+    return kv_stmt_step(*out, err);
+}
+
 int kv__cp_is_uuid(const char *s)
 {
     size_t i;
@@ -227,12 +241,7 @@ int kv_contact_group_get(struct kv_db *db, const char *org, const char *id, json
     int rc;
 
     *out = NULL;
-    rc = kv_db_prepare(db, sql, &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_text(s, 1, id, -1);
-    kv_stmt_bind_text(s, 2, org, -1);
-    rc = kv_stmt_step(s, err);
+    rc = kv__cp_row(db, sql, id, org, &s, err);
     if (rc == KV_ROW)
         *out = row_json(s);
     kv_stmt_done(s);
@@ -272,15 +281,10 @@ static int parent_of(struct kv_db *db, const char *org, const char *id, char par
                      struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    int rc = kv_db_prepare(db,
-                           "SELECT COALESCE(parent_id, '') FROM contact_groups "
-                           "WHERE id = lower(?) AND org_cvr = ?",
-                           &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_text(s, 1, id, -1);
-    kv_stmt_bind_text(s, 2, org, -1);
-    rc = kv_stmt_step(s, err);
+    int rc = kv__cp_row(db,
+                        "SELECT COALESCE(parent_id, '') FROM contact_groups "
+                        "WHERE id = lower(?) AND org_cvr = ?",
+                        id, org, &s, err);
     if (rc == KV_ROW)
         snprintf(parent, 37, "%s", kv_stmt_col_text(s, 0));
     kv_stmt_done(s);
@@ -408,18 +412,13 @@ int kv__cp_event(struct kv_db *db, int is_point, const char *action, const char 
     struct kv_event ev;
     json_t *props = NULL;
     char *txt = NULL, subject[16];
-    int rc = kv_db_prepare(db,
-                           is_point ? "SELECT id, name, version FROM contact_points "
-                                      "WHERE id = lower(?) AND org_cvr = ?"
-                                    : "SELECT id, name, version FROM contact_groups "
-                                      "WHERE id = lower(?) AND org_cvr = ?",
-                           &s, err);
+    int rc = kv__cp_row(db,
+                        is_point ? "SELECT id, name, version FROM contact_points "
+                                   "WHERE id = lower(?) AND org_cvr = ?"
+                                 : "SELECT id, name, version FROM contact_groups "
+                                   "WHERE id = lower(?) AND org_cvr = ?",
+                        id, org, &s, err);
 
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_text(s, 1, id, -1);
-    kv_stmt_bind_text(s, 2, org, -1);
-    rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
         props = json_pack("{s:s,s:s,s:s,s:I}", "action", action,
                           is_point ? "contactPointId" : "contactGroupId", kv_stmt_col_text(s, 0),
@@ -494,14 +493,9 @@ int kv_contact_group_create(struct kv_db *db, const char *org, const char *actor
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     free(g.postkasse);
-    if (rc == 0)
-        rc = kv__cp_event(db, 0, "CREATED", org, actor, id, err);
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
-    if (rc < 0) {
-        kv_db_rollback(db);
+    rc = kv__cp_event_commit(db, 0, "CREATED", org, actor, id, rc, err);
+    if (rc < 0)
         return rc;
-    }
     return kv_contact_group_get(db, org, id, out, err);
 }
 
@@ -514,17 +508,12 @@ int kv__cp_check_version(struct kv_db *db, int is_point, const char *org, const 
     const char *what = is_point ? "contact point" : "contact group";
     struct kv_stmt *s = NULL;
     int64_t cur = 0;
-    int rc = kv_db_prepare(db,
-                           is_point ? "SELECT version FROM contact_points "
-                                      "WHERE id = lower(?) AND org_cvr = ?"
-                                    : "SELECT version FROM contact_groups "
-                                      "WHERE id = lower(?) AND org_cvr = ?",
-                           &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_text(s, 1, id, -1);
-    kv_stmt_bind_text(s, 2, org, -1);
-    rc = kv_stmt_step(s, err);
+    int rc = kv__cp_row(db,
+                        is_point ? "SELECT version FROM contact_points "
+                                   "WHERE id = lower(?) AND org_cvr = ?"
+                                 : "SELECT version FROM contact_groups "
+                                   "WHERE id = lower(?) AND org_cvr = ?",
+                        id, org, &s, err);
     if (rc == KV_ROW)
         cur = kv_stmt_col_int64(s, 0);
     kv_stmt_done(s);
@@ -541,6 +530,30 @@ int kv__cp_check_version(struct kv_db *db, int is_point, const char *org, const 
     return 0;
 }
 
+int kv__cp_begin_change(struct kv_db *db, int is_point, const char *org, const char *id,
+                        int64_t expect, int *out_stale, struct kv_err *err)
+{
+    int rc;
+
+    if (out_stale)
+        *out_stale = 0;
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = kv__cp_check_version(db, is_point, org, id, expect, out_stale, err);
+    if (rc < 0)
+        kv_db_rollback(db);
+    return rc;
+}
+
+int kv__cp_event_commit(struct kv_db *db, int is_point, const char *action, const char *org,
+                        const char *actor, const char *id, int rc, struct kv_err *err)
+{
+    if (rc == 0)
+        rc = kv__cp_event(db, is_point, action, org, actor, id, err);
+    return kv_db_end(db, rc, err);
+}
+
 int kv_contact_group_update(struct kv_db *db, const char *org, const char *actor,
                             const char *id, int64_t expect_version, const json_t *in,
                             json_t **out, json_t **field_errors, int *out_stale,
@@ -550,27 +563,27 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *actor
     struct kv_stmt *s = NULL;
     int rc;
 
-    memset(&g, 0, sizeof(g));
     *out = NULL;
     *field_errors = NULL;
-    if (out_stale)
-        *out_stale = 0;
-    rc = kv_db_begin(db, err);
+    rc = kv__cp_begin_change(db, 0, org, id, expect_version, out_stale, err);
     if (rc < 0)
         return rc;
-    rc = kv__cp_check_version(db, 0, org, id, expect_version, out_stale, err);
-    if (rc == 0)
-        rc = validate(db, org, id, in, &g, field_errors, err);
-    if (rc < 0)
-        goto fail;
+    rc = validate(db, org, id, in, &g, field_errors, err);
+    if (rc < 0) {
+        kv_db_rollback(db);
+        return rc;
+    }
     rc = kv_db_prepare(db,
                        "UPDATE contact_groups SET parent_id = lower(?), name = ?, "
                        "description = ?, organisational_unit = ?, version = version + 1, "
                        "updated_ms = ?, org_unit = ?, postkasse_ids = ? "
                        "WHERE id = lower(?) AND org_cvr = ?",
                        &s, err);
-    if (rc < 0)
-        goto fail;
+    if (rc < 0) {
+        free(g.postkasse);
+        kv_db_rollback(db);
+        return rc;
+    }
     kv__cp_bind_opt(s, 1, g.parent);
     kv_stmt_bind_text(s, 2, g.name, -1);
     kv__cp_bind_opt(s, 3, g.description);
@@ -583,19 +596,10 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *actor
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     free(g.postkasse);
-    g.postkasse = NULL;
-    if (rc == 0)
-        rc = kv__cp_event(db, 0, "UPDATED", org, actor, id, err);
-    if (rc < 0)
-        goto fail;
-    rc = kv_db_commit(db, err);
+    rc = kv__cp_event_commit(db, 0, "UPDATED", org, actor, id, rc, err);
     if (rc < 0)
         return rc;
     return kv_contact_group_get(db, org, id, out, err);
-fail:
-    free(g.postkasse);
-    kv_db_rollback(db);
-    return rc;
 }
 
 /* Count of rows of a one-parameter COUNT(*) query. */
@@ -620,15 +624,11 @@ int kv_contact_group_delete(struct kv_db *db, const char *org, const char *actor
     int64_t kids = 0, points = 0;
     int rc;
 
-    if (out_stale)
-        *out_stale = 0;
-    rc = kv_db_begin(db, err);
+    rc = kv__cp_begin_change(db, 0, org, id, expect_version, out_stale, err);
     if (rc < 0)
         return rc;
-    rc = kv__cp_check_version(db, 0, org, id, expect_version, out_stale, err);
-    if (rc == 0)
-        rc = count1(db, "SELECT COUNT(*) FROM contact_groups WHERE parent_id = lower(?)", id,
-                    &kids, err);
+    rc = count1(db, "SELECT COUNT(*) FROM contact_groups WHERE parent_id = lower(?)", id, &kids,
+                err);
     if (rc == 0)
         rc = count1(db, "SELECT COUNT(*) FROM contact_point_groups WHERE group_id = lower(?)",
                     id, &points, err);
@@ -654,20 +654,11 @@ int kv__cp_delete_commit(struct kv_db *db, int is_point, const char *org, const 
     if (rc < 0)
         goto out;
     /* A point's children go by ON DELETE CASCADE (foreign_keys is on in every connection). */
-    rc = kv_db_prepare(db,
-                       is_point ? "DELETE FROM contact_points WHERE id = lower(?) AND org_cvr = ?"
-                                : "DELETE FROM contact_groups WHERE id = lower(?) AND org_cvr = ?",
-                       &s, err);
-    if (rc < 0)
-        goto out;
-    kv_stmt_bind_text(s, 1, id, -1);
-    kv_stmt_bind_text(s, 2, org, -1);
-    rc = kv_stmt_step(s, err);
+    rc = kv__cp_row(db,
+                    is_point ? "DELETE FROM contact_points WHERE id = lower(?) AND org_cvr = ?"
+                             : "DELETE FROM contact_groups WHERE id = lower(?) AND org_cvr = ?",
+                    id, org, &s, err);
     kv_stmt_done(s);
 out:
-    if (rc < 0) {
-        kv_db_rollback(db);
-        return rc;
-    }
-    return kv_db_commit(db, err);
+    return kv_db_end(db, rc, err);
 }

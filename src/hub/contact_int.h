@@ -70,12 +70,30 @@ void kv__cp_set_json(json_t *o, const char *key, const char *text);
 int kv__cp_event(struct kv_db *db, int is_point, const char *action, const char *org,
                  const char *actor, const char *id, struct kv_err *err);
 
+/* Prepares sql, whose parameters are 1 an object's id and 2 its organisation org, and steps
+ * it once: KV_ROW (its columns in *out), KV_DONE or a store error. *out is to be ended with
+ * kv_stmt_done in every case (NULL when the prepare failed). (contact_groups.c) */
+int kv__cp_row(struct kv_db *db, const char *sql, const char *id, const char *org,
+               struct kv_stmt **out, struct kv_err *err);
+
 /* 1 when s is a lower- or upper-case UUID (36 chars, hex and dashes). */
 int kv__cp_is_uuid(const char *s);
 /* Existence + If-Match check of a contact point (is_point 1) or group (0) inside the caller's
  * transaction: 0, KV_ENOTFOUND, or KV_ECONFLICT with *out_stale = 1 (defined in contact_groups.c). */
 int kv__cp_check_version(struct kv_db *db, int is_point, const char *org, const char *id,
                          int64_t expect, int *out_stale, struct kv_err *err);
+/* Begins a change of contact point (is_point 1) or group id of org: *out_stale = 0 (when
+ * not NULL), the transaction, and kv__cp_check_version against expect. On failure the
+ * transaction is rolled back (or was never begun); otherwise the caller ends it. 0,
+ * KV_ENOTFOUND, KV_ECONFLICT (stale) or a store error (defined in contact_groups.c). */
+int kv__cp_begin_change(struct kv_db *db, int is_point, const char *org, const char *id,
+                        int64_t expect, int *out_stale, struct kv_err *err);
+/* Ends the caller's open transaction after it wrote contact point (is_point 1) or group id of
+ * org: when rc (the outcome of the write) is 0, the object's action event (kv__cp_event) and
+ * the commit; otherwise, or when either fails, the rollback. 0 or the first error (defined in
+ * contact_groups.c). */
+int kv__cp_event_commit(struct kv_db *db, int is_point, const char *action, const char *org,
+                        const char *actor, const char *id, int rc, struct kv_err *err);
 /* The end of deleting contact point (is_point 1) or group id of org inside the caller's open
  * transaction: its DELETED event, the row, the commit; the transaction is rolled back when a
  * step fails. 0 or the step's error (defined in contact_groups.c). */

@@ -286,15 +286,11 @@ static int check_system(struct kv_db *db, const char *org, const char *id, const
                         json_t *fes, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    int rc = kv_db_prepare(db,
-                           "SELECT 1 FROM systems WHERE id = lower(?) AND org_cvr = ? "
-                           "AND kind = 'recipient'",
-                           &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_text(s, 1, id, -1);
-    kv_stmt_bind_text(s, 2, org, -1);
-    rc = kv_stmt_step(s, err);
+    int rc = kv__cp_row(db,
+                        "SELECT 1 FROM systems WHERE id = lower(?) AND org_cvr = ? "
+                        "AND kind = 'recipient'",
+                        id, org, &s, err);
+
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
@@ -646,14 +642,8 @@ int kv_contact_point_get(struct kv_db *db, const char *org, const char *id, json
     int rc;
 
     *out = NULL;
-    rc = kv_db_prepare(db,
-                       "SELECT " POINT_COLS "WHERE p.id = lower(?) AND p.org_cvr = ?",
-                       &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_text(s, 1, id, -1);
-    kv_stmt_bind_text(s, 2, org, -1);
-    rc = kv_stmt_step(s, err);
+    rc = kv__cp_row(db, "SELECT " POINT_COLS "WHERE p.id = lower(?) AND p.org_cvr = ?", id,
+                    org, &s, err);
     if (rc == KV_ROW)
         o = row_json(s);
     kv_stmt_done(s);
@@ -782,11 +772,7 @@ int kv_contact_point_create(struct kv_db *db, const char *org, const char *actor
     if (rc == 0)
         rc = write_children(db, id, &p, err);
     point_in_free(&p);
-    if (rc == 0)
-        rc = kv__cp_event(db, 1, "CREATED", org, actor, id, err);
-    if (rc < 0)
-        goto fail;
-    rc = kv_db_commit(db, err);
+    rc = kv__cp_event_commit(db, 1, "CREATED", org, actor, id, rc, err);
     if (rc < 0)
         return rc;
     return kv_contact_point_get(db, org, id, out, err);
@@ -809,14 +795,10 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *actor
     memset(&p, 0, sizeof(p));
     *out = NULL;
     *field_errors = NULL;
-    if (out_stale)
-        *out_stale = 0;
-    rc = kv_db_begin(db, err);
+    rc = kv__cp_begin_change(db, 1, org, id, expect_version, out_stale, err);
     if (rc < 0)
         return rc;
-    rc = kv__cp_check_version(db, 1, org, id, expect_version, out_stale, err);
-    if (rc == 0)
-        rc = validate(db, org, in, &p, field_errors, err);
+    rc = validate(db, org, in, &p, field_errors, err);
     if (rc < 0)
         goto fail;
     rc = kv_db_prepare(db,
@@ -842,11 +824,7 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *actor
     if (rc == 0)
         rc = write_children(db, lid, &p, err);
     point_in_free(&p);
-    if (rc == 0)
-        rc = kv__cp_event(db, 1, "UPDATED", org, actor, lid, err);
-    if (rc < 0)
-        goto fail;
-    rc = kv_db_commit(db, err);
+    rc = kv__cp_event_commit(db, 1, "UPDATED", org, actor, lid, rc, err);
     if (rc < 0)
         return rc;
     return kv_contact_point_get(db, org, lid, out, err);
@@ -862,15 +840,8 @@ int kv_contact_point_delete(struct kv_db *db, const char *org, const char *actor
 {
     int rc;
 
-    if (out_stale)
-        *out_stale = 0;
-    rc = kv_db_begin(db, err);
+    rc = kv__cp_begin_change(db, 1, org, id, expect_version, out_stale, err);
     if (rc < 0)
         return rc;
-    rc = kv__cp_check_version(db, 1, org, id, expect_version, out_stale, err);
-    if (rc < 0) {
-        kv_db_rollback(db);
-        return rc;
-    }
     return kv__cp_delete_commit(db, 1, org, actor, id, err);
 }
