@@ -362,13 +362,31 @@ static int form(struct kv_http_req *req, struct kv_http_resp *resp, const struct
     return 0;
 }
 
+/* The look-up of the owner of k's kind named by the form's id and navn, by the signed-in
+ * employee (kv_cs_lookup logs it): 0 with *match set and the form's id in id, or -1 after
+ * answering 500. */
+static int find(struct kv_web_portal_page *aa, const struct kind *k, struct kv_cs_status *st,
+                char id[16], int *match)
+{
+    struct kv_cs_actor who = actor_of(aa);
+    struct kv_err err = {0, ""};
+    char name[260];
+
+    kv_web_portal_field(aa, "id", id, 16);
+    kv_web_portal_field(aa, "navn", name, sizeof(name));
+    if (kv_cs_lookup(aa->db, &who, k->owner_type, id, name, match, st, &err) < 0) {
+        kv_log(KV_LOG_ERROR, "%s: look-up failed: %s", aa->ctx.req->request_id, err.msg);
+        kv_web_error(&aa->ctx, 500);
+        return -1;
+    }
+    return 0;
+}
+
 static int lookup(struct kv_http_req *req, struct kv_http_resp *resp, const struct kind *k)
 {
     struct kv_web_portal_page aa;
     struct kv_cs_status *st = calloc(1, sizeof(*st));
-    struct kv_cs_actor who;
-    struct kv_err err = {0, ""};
-    char id[16], name[260];
+    char id[16];
     int match = 0;
 
     if (!kv_web_portal_begin(&aa, req, resp, k->access, KV_WEB_PORTAL_POST))
@@ -377,14 +395,8 @@ static int lookup(struct kv_http_req *req, struct kv_http_resp *resp, const stru
         kv_web_error(&aa.ctx, 500);
         goto out;
     }
-    who = actor_of(&aa);
-    kv_web_portal_field(&aa, "id", id, sizeof(id));
-    kv_web_portal_field(&aa, "navn", name, sizeof(name));
-    if (kv_cs_lookup(aa.db, &who, k->owner_type, id, name, &match, st, &err) < 0) {
-        kv_log(KV_LOG_ERROR, "%s: look-up failed: %s", req->request_id, err.msg);
-        kv_web_error(&aa.ctx, 500);
+    if (find(&aa, k, st, id, &match) < 0)
         goto out;
-    }
     if (match && kv_testid_party(k->owner_type, id) && !req->hub->conf->test_login)
         match = 0; /* test data (docs/testportal.md) exists only with --test-login */
     if (!match) {
@@ -621,6 +633,12 @@ void kv__aa_cs_owner_fields(struct kv_web_portal_page *aa, const struct kv_cs_st
 int kv__aa_cs_owner(struct kv_web_portal_page *aa, struct kv_cs_status *st)
 {
     return owner(aa, &CITIZEN, st);
+}
+int kv__aa_cs_find(struct kv_web_portal_page *aa, struct kv_cs_status *st, int *match)
+{
+    char id[16];
+
+    return find(aa, &CITIZEN, st, id, match);
 }
 void kv__aa_cs_receipt(struct kv_web_portal_page *aa, const struct kv_cs_status *st,
                        const char *what_msgid, const struct kv__aa_row *rows, size_t n)

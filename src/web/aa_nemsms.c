@@ -179,9 +179,6 @@ int kv__aa_cs_nemsms(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_web_portal_page aa;
     struct kv_cs_status *st = calloc(1, sizeof(*st));
-    struct kv_cs_actor who;
-    struct kv_err err = {0, ""};
-    char id[16], name[260];
     int match = 0;
 
     if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_CITIZEN_SERVICE, KV_WEB_PORTAL_POST))
@@ -191,15 +188,8 @@ int kv__aa_cs_nemsms(struct kv_http_req *req, struct kv_http_resp *resp)
         goto out;
     }
     /* opening the citizen's NemSMS data is a look-up of its own, logged like the first */
-    who.employee = aa.actor;
-    who.org_cvr = aa.org;
-    kv_web_portal_field(&aa, "id", id, sizeof(id));
-    kv_web_portal_field(&aa, "navn", name, sizeof(name));
-    if (kv_cs_lookup(aa.db, &who, "CPR", id, name, &match, st, &err) < 0) {
-        kv_log(KV_LOG_ERROR, "%s: look-up failed: %s", req->request_id, err.msg);
-        kv_web_error(&aa.ctx, 500);
+    if (kv__aa_cs_find(&aa, st, &match) < 0)
         goto out;
-    }
     if (!match)
         kv_web_error(&aa.ctx, 404);
     else
