@@ -16,22 +16,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { pinOf, startSink, waitFor } from './gateway_sink.mjs';
-import { assert, check, cli, launch, run, startKuvert, tempDir, watch } from './harness.mjs';
+import { assert, check, cli, launch, run, signIn, signOut, startKuvert, tempDir, watch }
+  from './harness.mjs';
 
 const BIRGIT = 'birgit.borgerservice@kommunen.dk'; // CITIZEN_SERVICE_EMPLOYEE of Kommunen
 const RASMUS = 'rasmus.region@regioneksempel.dk'; // BUSINESS_SERVICE_EMPLOYEE of Regioneksempel
 const CS = '/administrativ-adgang/borgerservice';
 const BS = '/administrativ-adgang/erhvervsservice';
-
-async function signIn(page, base, subject) {
-  await page.goto(`${base}/login`);
-  await page.fill('#subject', subject);
-  await Promise.all([page.waitForNavigation(), page.press('#subject', 'Enter')]);
-}
-
-async function signOut(page) {
-  await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
-}
 
 async function lookUp(page, id, name) {
   await page.fill('#cs-id', id);

@@ -9,16 +9,10 @@
 // moving it; the delete confirmation; and the conflict page a second, stale save gets.
 //
 // Run: node tests/web/aa_contacts.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
-import { assert, check, cli, runInBrowser, tabTo } from './harness.mjs';
+import { assert, check, cli, runInBrowser, signIn, tabTo } from './harness.mjs';
 
 const SOEREN = 'soeren.system@kommunen.dk'; // SYSTEM_MANAGER and CONTACT_ADMINISTRATOR (demo)
 const BASE = '/administrativ-adgang/kontaktstruktur';
-
-async function signIn(page, base, email) {
-  await page.goto(`${base}/login`);
-  await page.fill('#subject', email);
-  await Promise.all([page.waitForNavigation(), page.press('#subject', 'Enter')]);
-}
 
 function points(k) {
   const out = JSON.parse(cli(k, ['contact-point', 'list', '--org', '12345678', '--json']));

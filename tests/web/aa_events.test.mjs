@@ -9,21 +9,11 @@
 // the hash chain verdict, the English page, and refusal for an employee without the right.
 //
 // Run: node tests/web/aa_events.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
-import { assert, check, runInBrowser, tabTo } from './harness.mjs';
+import { assert, check, runInBrowser, signIn, signOut, tabTo } from './harness.mjs';
 
 const PETER = 'peter.sagsbehandler@kommunen.dk'; // MESSAGE_LOG_ADMINISTRATOR of Kommunen (demo)
 const IDA = 'ida.nyansat@kommunen.dk'; // no rights
 const BASE = '/administrativ-adgang/haendelseslog';
-
-async function signIn(page, base, email) {
-  await page.goto(`${base}/login`);
-  await page.fill('#subject', email);
-  await Promise.all([page.waitForNavigation(), page.press('#subject', 'Enter')]);
-}
-
-async function signOut(page) {
-  await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
-}
 
 const cases = [
   ['an employee without the right is refused', async ({ page, k }) => {

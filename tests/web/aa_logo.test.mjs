@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-import { assert, check, launch, run, startKuvert, tempDir, watch } from './harness.mjs';
+import { assert, check, launch, run, signIn, signOut, startKuvert, tempDir, watch }
+  from './harness.mjs';
 
 const SOEREN = 'soeren.system@kommunen.dk'; // ORGANISATION_ADMINISTRATOR of Kommunen (demo)
 const METTE = '2211771212'; // has a letter from Kommunen
@@ -50,16 +51,6 @@ function png(w, h) {
   }
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
-}
-
-async function signIn(page, base, subject) {
-  await page.goto(`${base}/login`);
-  await page.fill('#subject', subject);
-  await Promise.all([page.waitForNavigation(), page.press('#subject', 'Enter')]);
-}
-
-async function signOut(page) {
-  await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
 }
 
 let dir;

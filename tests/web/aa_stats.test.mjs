@@ -10,21 +10,11 @@
 // the English page, and refusal for an employee without the right.
 //
 // Run: node tests/web/aa_stats.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
-import { assert, check, runInBrowser } from './harness.mjs';
+import { assert, check, runInBrowser, signIn, signOut } from './harness.mjs';
 
 const PETER = 'peter.sagsbehandler@kommunen.dk'; // STATISTICS_ADMINISTRATOR of Kommunen (demo)
 const IDA = 'ida.nyansat@kommunen.dk'; // no rights
 const BASE = '/administrativ-adgang/statistik';
-
-async function signIn(page, base, email) {
-  await page.goto(`${base}/login`);
-  await page.fill('#subject', email);
-  await Promise.all([page.waitForNavigation(), page.press('#subject', 'Enter')]);
-}
-
-async function signOut(page) {
-  await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
-}
 
 const cases = [
   ['an employee without the right is refused', async ({ page, k }) => {

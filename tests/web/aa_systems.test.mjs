@@ -10,21 +10,11 @@
 // system with the keyboard only (errors by the fields); recall before the value date.
 //
 // Run: node tests/web/aa_systems.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
-import { assert, check, cli, runInBrowser, tabTo } from './harness.mjs';
+import { assert, check, cli, runInBrowser, signIn, signOut, tabTo } from './harness.mjs';
 
 const SOEREN = 'soeren.system@kommunen.dk'; // SYSTEM_MANAGER of Kommunen (demo)
 const IDA = 'ida.nyansat@kommunen.dk'; // no rights
 const BASE = '/administrativ-adgang/systemer';
-
-async function signIn(page, base, email) {
-  await page.goto(`${base}/login`);
-  await page.fill('#subject', email);
-  await Promise.all([page.waitForNavigation(), page.press('#subject', 'Enter')]);
-}
-
-async function signOut(page) {
-  await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
-}
 
 function show(k, id) {
   return JSON.parse(cli(k, ['system', 'show', id, '--json']));

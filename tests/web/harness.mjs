@@ -4,8 +4,9 @@
 // `kuvert serve` on a fresh demo data directory, start Debian's chromium headless through
 // playwright-core with a fresh profile, and visit pages so that each visit also runs axe-core
 // (zero serious or critical violations allowed), records Content-Security-Policy violations
-// and saves a screenshot under build/screenshots/. A tiny case runner prints
-// "ok N - name" / "not ok N - name" lines and a closing "N passed, N failed" line.
+// and saves a screenshot under build/screenshots/; sign in at the test login and out again.
+// A tiny case runner prints "ok N - name" / "not ok N - name" lines and a closing
+// "N passed, N failed" line.
 //
 // Environment: KUVERT (the binary; default build/release/kuvert), KUVERT_ROOT (checkout),
 // CHROMIUM (default /usr/bin/chromium), SCREENSHOTS (default build/screenshots).
@@ -159,6 +160,19 @@ export async function tabTo(page, selector, max = 80) {
       selector)) return;
   }
   throw new Error(`keyboard: never reached ${selector} with Tab`);
+}
+
+/** Signs in at base's test login as subject (an employee's e-mail or a CPR number) and waits
+ * for the page it leads to. */
+export async function signIn(page, base, subject) {
+  await page.goto(`${base}/login`);
+  await page.fill('#subject', subject);
+  await Promise.all([page.waitForNavigation(), page.press('#subject', 'Enter')]);
+}
+
+/** Signs out with the page's own sign-out button and waits for the page it leads to. */
+export async function signOut(page) {
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
 }
 
 export function assert(cond, msg) {

@@ -10,18 +10,12 @@
 // user groups, external partners, requests and the ask page of an employee without the right.
 //
 // Run: node tests/web/rights.test.mjs (env KUVERT = the binary). Prints "N passed, N failed".
-import { assert, check, cli, runInBrowser, tabTo } from './harness.mjs';
+import { assert, check, cli, runInBrowser, signIn, tabTo } from './harness.mjs';
 
 const ANNE = 'anne.rettighed@kommunen.dk'; // rettighedsadministrator of Kommunen (demo)
 const DORTE = 'dorte.styrelse@demostyrelsen.dk'; // the only one of Demostyrelsen
 const MADS = 'mads.madsen@kommunen.dk'; // rettighedsadministrator in Kommunen and the region
 const SOEREN = 'soeren.system@kommunen.dk'; // no rettighedsadministrator right
-
-async function signIn(page, base, email) {
-  await page.goto(`${base}/login`);
-  await page.fill('#subject', email);
-  await Promise.all([page.waitForNavigation(), page.press('#subject', 'Enter')]);
-}
 
 function rights(k, org) {
   return JSON.parse(cli(k, ['user', 'list', '--org', org, '--json']));

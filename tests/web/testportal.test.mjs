@@ -13,18 +13,12 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-import { ROOT, assert, check, cli, runInBrowser } from './harness.mjs';
+import { ROOT, assert, check, cli, runInBrowser, signIn } from './harness.mjs';
 
 const TOVE = 'tove.tester@kommunen.dk'; // TEST_PORTAL in Kommunen (demo)
 const IDA = 'ida.nyansat@kommunen.dk'; // no rights
 const CPR = '9811901234'; // a test CPR: day of month 98
 const TITLE = 'Testbrev fra Testportalen';
-
-async function signIn(page, base, email) {
-  await page.goto(`${base}/login`);
-  await page.fill('#subject', email);
-  await Promise.all([page.waitForNavigation(), page.press('#subject', 'Enter')]);
-}
 
 /** One SQL value from the data directory's database (SQLite or the PostgreSQL pass). */
 function dbq(k, sql, ...args) {
