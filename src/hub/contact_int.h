@@ -72,7 +72,7 @@ int kv__cp_event(struct kv_db *db, int is_point, const char *action, const char 
 
 /* Prepares sql, whose parameters are 1 an object's id and 2 its organisation org, and steps
  * it once: KV_ROW (its columns in *out), KV_DONE or a store error. *out is to be ended with
- * kv_stmt_done in every case (NULL when the prepare failed). (contact_groups.c) */
+ * kv_stmt_done in every case (NULL when kv_db_prepare failed). (contact_groups.c) */
 int kv__cp_row(struct kv_db *db, const char *sql, const char *id, const char *org,
                struct kv_stmt **out, struct kv_err *err);
 
