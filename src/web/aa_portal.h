@@ -92,7 +92,7 @@ struct kv__aa_row {
  * when they do not match. */
 int kv__aa_cs_owner(struct kv_web_portal_page *aa, struct kv_cs_status *st);
 /* The look-up (logged: CPR_LOOKED_UP) of the citizen named by the form's id and navn: 0 with
- * *match set, or -1 after answering 500. */
+ * *match set (never for a test number without --test-login), or -1 after answering 500. */
 int kv__aa_cs_find(struct kv_web_portal_page *aa, struct kv_cs_status *st, int *match);
 /* The csrf field and the citizen's number and name as hidden fields of an action form. */
 void kv__aa_cs_owner_fields(struct kv_web_portal_page *aa, const struct kv_cs_status *st);

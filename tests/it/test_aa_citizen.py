@@ -22,6 +22,8 @@ RASMUS = "rasmus.region@regioneksempel.dk"    # Regioneksempel: BUSINESS_SERVICE
 PETER = "peter.sagsbehandler@kommunen.dk"     # neither
 METTE = ("2211771212", "Mette Hansen")        # REGISTERED, an unread letter from Kommunen
 JENS = ("0101701234", "Jens Jensen")
+TOVE = "tove.tester@kommunen.dk"              # Kommunen: TEST_PORTAL
+TEST_CITIZEN = ("9707900001", "Snart Væk")    # a test CPR (day 97), made in the Testportal
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -311,3 +313,43 @@ def test_nemsms_pages_need_citizen_service(cs_sms):
     for path in ("/nemsms", "/nemsms/nummer", "/nemsms/bekraeft", "/nemsms/fjern"):
         assert srv.post(CS + path, data=form).status_code == 403, path
     assert not q(d, "SELECT 1 FROM nemsms_subscriptions")
+
+
+def test_without_test_login_a_test_citizen_is_not_found_by_any_page(make_server, tmp_path):
+    """Test data (docs/testportal.md) exists only with --test-login: a test citizen made in the
+    Testportal is found by the look-up and the NemSMS page on a test server, and by neither
+    (404, as an unknown number; nothing changed) once the server runs without it. The NemSMS
+    page used to skip that check and opened the test citizen's data."""
+    d = str(tmp_path / "data")
+    run_cli(["demo"], data=d)
+    srv = make_server(data_dir=d, args=["--test-login"])
+    sign_in(srv, TOVE)
+    page = srv.get("/testportal/borger/ny")
+    assert page.status_code == 200
+    r = srv.post("/testportal/borger/ny", allow_redirects=False,
+                 data={"csrf": csrf_of(page.text), "name": TEST_CITIZEN[1],
+                       "number": TEST_CITIZEN[0]})
+    assert r.status_code == 303, r.text[:2000]
+    sign_in(srv, BIRGIT)
+    page = lookup(srv, TEST_CITIZEN)
+    assert page.status_code == 200 and TEST_CITIZEN[1] in page.text
+    form = {"csrf": csrf_of(page.text), "id": TEST_CITIZEN[0], "navn": TEST_CITIZEN[1]}
+    r = srv.post(CS + "/nemsms", data=form)
+    assert r.status_code == 200 and "Tilmeld NemSMS" in r.text
+    cookies = srv.session.cookies
+    srv.stop()
+
+    plain = make_server(data_dir=d)  # no --test-login; Birgit is no test person
+    plain.session.cookies = cookies
+    page = plain.get(CS)
+    assert page.status_code == 200  # still signed in
+    form["csrf"] = csrf_of(page.text)
+    assert lookup(plain, METTE).status_code == 200  # a real citizen is found
+    r = lookup(plain, TEST_CITIZEN)
+    assert r.status_code == 404 and "Intet match" in r.text and TEST_CITIZEN[1] not in r.text
+    r = plain.post(CS + "/nemsms", data=form)
+    assert r.status_code == 404 and TEST_CITIZEN[1] not in r.text
+    assert "Tilmeld NemSMS" not in r.text
+    r = plain.post(CS + "/nemsms/nummer", data=dict(form, mobil="41234567"))
+    assert r.status_code == 404
+    assert not q(d, "SELECT 1 FROM nemsms_subscriptions WHERE cpr = ?", TEST_CITIZEN[0])
