@@ -186,25 +186,15 @@ fail:
 int kv_mbox_log_representative_read(struct kv_db *db, const struct kv_mbox_owner *owner,
                                     const struct kv_mbox_letter *l, struct kv_err *err)
 {
-    struct kv_event ev;
-    char who[16], subj[16];
     int rc;
 
     if (!owner->rep_cpr[0])
         return 0;
-    kv_mbox_actor(owner, who, sizeof(who));
-    kv_mbox_subject(owner, subj, sizeof(subj));
-    memset(&ev, 0, sizeof(ev));
-    ev.tag = "MAILBOX_READ_BY_PARTY_REPRESENTATIVE";
-    ev.message_uuid = l->message_uuid;
-    ev.system_id = l->sender_system[0] ? l->sender_system : NULL;
-    ev.actor = who;
-    ev.subject = subj;
-    ev.time_ms = kv_clock_now_ms();
     rc = kv_db_begin(db, err);
     if (rc < 0)
         return rc;
-    rc = kv_events_append(db, &ev, err);
+    rc = kv_mbox_event(db, owner, l, "MAILBOX_READ_BY_PARTY_REPRESENTATIVE", NULL,
+                       kv_clock_now_ms(), err);
     if (rc == 0)
         rc = kv_db_commit(db, err);
     if (rc < 0)

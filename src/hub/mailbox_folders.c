@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hub/events.h"
 #include "hub/mailbox_tree.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -77,12 +76,8 @@ static int update(struct kv_db *db, const struct kv_mbox_owner *owner,
                   const char *tag, const char *props, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    struct kv_event ev;
-    char who[16], subj[16];
     int rc, i = 1;
 
-    kv_mbox_actor(owner, who, sizeof(who));
-    kv_mbox_subject(owner, subj, sizeof(subj));
     rc = kv_db_begin(db, err);
     if (rc < 0)
         return rc;
@@ -97,15 +92,7 @@ static int update(struct kv_db *db, const struct kv_mbox_owner *owner,
     if (rc < 0)
         goto fail;
     if (tag && kv_db_changes(db) == 1) {
-        memset(&ev, 0, sizeof(ev));
-        ev.tag = tag;
-        ev.message_uuid = l->message_uuid;
-        ev.system_id = l->sender_system[0] ? l->sender_system : NULL;
-        ev.actor = who;
-        ev.subject = subj;
-        ev.props_json = props;
-        ev.time_ms = kv_clock_now_ms();
-        rc = kv_events_append(db, &ev, err);
+        rc = kv_mbox_event(db, owner, l, tag, props, kv_clock_now_ms(), err);
         if (rc < 0)
             goto fail;
     }

@@ -13,7 +13,6 @@
 
 #include <jansson.h>
 
-#include "hub/events.h"
 #include "hub/mail.h"
 #include "memo/memo.h"
 #include "memo/model.h"
@@ -53,21 +52,9 @@ static int event(struct kv_db *db, const struct kv_mbox_owner *owner,
                  const struct kv_mbox_letter *l, const char *tag, json_t *props,
                  struct kv_err *err)
 {
-    struct kv_event ev;
-    char who[16], subj[16], *p = json_dumps(props, JSON_COMPACT);
-    int rc;
+    char *p = json_dumps(props, JSON_COMPACT);
+    int rc = kv_mbox_event(db, owner, l, tag, p, kv_clock_now_ms(), err);
 
-    kv_mbox_actor(owner, who, sizeof(who));
-    kv_mbox_subject(owner, subj, sizeof(subj));
-    memset(&ev, 0, sizeof(ev));
-    ev.tag = tag;
-    ev.message_uuid = l->message_uuid;
-    ev.system_id = l->sender_system[0] ? l->sender_system : NULL;
-    ev.actor = who;
-    ev.subject = subj;
-    ev.props_json = p;
-    ev.time_ms = kv_clock_now_ms();
-    rc = kv_events_append(db, &ev, err);
     free(p);
     return rc;
 }

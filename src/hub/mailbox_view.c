@@ -854,13 +854,34 @@ void kv_mbox_subject(const struct kv_mbox_owner *owner, char *out, size_t n)
     snprintf(out, n, "%s:%s", strcmp(owner->type, "CPR") == 0 ? "cpr" : "cvr", owner->id);
 }
 
+int kv_mbox_event(struct kv_db *db, const struct kv_mbox_owner *owner,
+                  const struct kv_mbox_letter *l, const char *tag, const char *props_json,
+                  int64_t now, struct kv_err *err)
+{
+    struct kv_event ev;
+    char who[16], subj[16];
+    /* the sender's evidence that its letter reached the recipient belongs in its system's
+     * log; anything else the owner does with the letter is the owner's (docs/events-api.md) */
+    int evidence = strcmp(tag, "MESSAGE_READ") == 0 || strcmp(tag, "MESSAGE_LEGALLY_NOTIFIED") == 0;
+
+    kv_mbox_actor(owner, who, sizeof(who));
+    kv_mbox_subject(owner, subj, sizeof(subj));
+    memset(&ev, 0, sizeof(ev));
+    ev.tag = tag;
+    ev.message_uuid = l->message_uuid;
+    ev.system_id = evidence && l->sender_system[0] ? l->sender_system : NULL;
+    ev.actor = who;
+    ev.subject = subj;
+    ev.props_json = props_json;
+    ev.time_ms = now;
+    return kv_events_append(db, &ev, err);
+}
+
 int kv_mbox_mark_once(struct kv_db *db, const struct kv_mbox_owner *owner,
                       const struct kv_mbox_letter *l, const char *sql, const char *tag,
                       const char *props_json, int64_t now, int *first, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
-    struct kv_event ev;
-    char who[16], subj[16];
     int rc;
 
     *first = 0;
@@ -873,17 +894,7 @@ int kv_mbox_mark_once(struct kv_db *db, const struct kv_mbox_owner *owner,
     kv_stmt_done(s);
     if (rc < 0 || kv_db_changes(db) != 1)
         return rc < 0 ? rc : 0;
-    kv_mbox_actor(owner, who, sizeof(who));
-    kv_mbox_subject(owner, subj, sizeof(subj));
-    memset(&ev, 0, sizeof(ev));
-    ev.tag = tag;
-    ev.message_uuid = l->message_uuid;
-    ev.system_id = l->sender_system[0] ? l->sender_system : NULL;
-    ev.actor = who;
-    ev.subject = subj;
-    ev.props_json = props_json;
-    ev.time_ms = now;
-    rc = kv_events_append(db, &ev, err);
+    rc = kv_mbox_event(db, owner, l, tag, props_json, now, err);
     if (rc < 0)
         return rc;
     *first = 1;

@@ -144,6 +144,15 @@ int kv_mbox_letter_model(const struct kv_mbox_letter *l, int no_content,
 int kv_mbox_letter_file(const struct kv_mbox_letter *l, size_t n, unsigned char **data,
                         size_t *len, char **mime, char **filename, struct kv_err *err);
 
+/* Appends the owner's event tag of letter l (props_json may be NULL) at now inside the
+ * caller's open transaction: actor the owner or its representative (kv_mbox_actor), subject
+ * the owner. Only MESSAGE_READ and MESSAGE_LEGALLY_NOTIFIED, the sender's evidence that the
+ * letter reached the recipient, name the letter's sender system (events.system_id); what
+ * else the owner does with a letter (moves, deletes, forwards, a helper's reading) names no
+ * system, so no sender system's log holds it (docs/events-api.md). */
+int kv_mbox_event(struct kv_db *db, const struct kv_mbox_owner *owner,
+                  const struct kv_mbox_letter *l, const char *tag, const char *props_json,
+                  int64_t now, struct kv_err *err);
 /* Inside the caller's open transaction: runs sql (an UPDATE of letter l's row binding
  * ?1 = now, ?2 = l->id, written so it changes the row only the first time) and, when it changed
  * the row, appends event tag (props_json may be NULL) with the owner's actor and subject; *first

@@ -820,3 +820,69 @@ def test_events_api_does_not_tell_a_forwarding_company_who_has_a_mailbox(post):
     r = post.get("/apis/v1/events/", params={"messageUUID": got, "size": 1000},
                  headers=other["auth"])
     assert "MEMO_AVAILABLE_TO_RECIPIENT" in [e["eventTag"] for e in r.json()["events"]], r.text
+
+
+OWNER_PRIVATE = ("MESSAGE_FORWARDED_TO_TRUSTED", "MESSAGE_FORWARDED_TO_EMAIL", "MESSAGE_MOVED",
+                 "MESSAGE_DELETED", "MAILBOX_READ_BY_PARTY_REPRESENTATIVE")
+
+
+def test_owner_events_name_no_sender_system(post):
+    """What a mailbox's owner or its helper does with a letter is stored without the letter's
+    sender system (events.system_id NULL), so that system's log holds none of it whatever the
+    events API's tag guard does (docs/events-api.md); only MESSAGE_READ and
+    MESSAGE_LEGALLY_NOTIFIED, the sender's evidence, name it. A reply the owner writes names no
+    sender system either. The owner's activity log shows every step, as before."""
+    org = setup_org(post, "29189988", "Systemstyrelsen")
+    legal = "<memo:legalNotification>true</memo:legalNotification>"
+    u = send(post, org, JENS, "Brev med forkyndelse", header=legal)
+    jens = Browser(post, JENS)
+    assert jens.get("/post/brev/" + u).status_code == 200     # read, legally notified
+    sofie = Browser(post, SOFIE)
+    r = sofie.post("/post/postkasse", {"csrf": sofie.csrf(), "postkasse": "CPR:" + JENS})
+    assert r.status_code == 303
+    assert sofie.get("/post/brev/" + u).status_code == 200    # opened as a helper
+    forward_to(jens, u, METTE)
+    data = {"csrf": csrf_of(jens.get("/post/brev/%s/videresend" % u).text), "til": "email",
+            "email": "bror@example.dk"}
+    assert jens.post("/post/brev/%s/videresend" % u, data).status_code == 303
+    assert form(jens, "/post/brev/%s/flyt" % u, {"mappe": "deleted"}).status_code == 303
+    assert form(jens, "/post/brev/%s/slet-endeligt" % u, {}).status_code == 303
+    # a reply to the demo's letter from Kommunen (reply allowed)
+    w = post.db.execute("SELECT l.message_uuid FROM letters l JOIN mailboxes m ON "
+                        "m.id = l.mailbox_id WHERE m.owner_id = ? AND l.label = ?",
+                        (JENS, "Afgørelse om boligstøtte")).fetchone()[0]
+    r = form(jens, "/post/brev/%s/svar" % w, {"text": "Tak"})
+    assert r.status_code == 303, r.text[:300]
+    reply = r.headers["Location"].rsplit("/", 1)[1]
+
+    stored = {}
+    for tag, sid in post.db.execute("SELECT tag, system_id FROM events WHERE message_uuid = ?",
+                                    (u,)).fetchall():
+        stored.setdefault(tag, set()).add(sid)
+    for tag in OWNER_PRIVATE:
+        assert stored.get(tag) == {None}, (tag, stored)
+    for tag in ("MESSAGE_READ", "MESSAGE_LEGALLY_NOTIFIED"):
+        assert stored.get(tag) == {org["system"]}, (tag, stored)
+    assert post.db.execute("SELECT COUNT(*) FROM events WHERE system_id = ? AND tag IN "
+                           "(?,?,?,?,?)", (org["system"],) + OWNER_PRIVATE).fetchone()[0] == 0
+    kommunen = {s for (s,) in post.db.execute("SELECT id FROM systems WHERE org_cvr = ? AND "
+                                              "kind = 'sender'", ("12345678",)).fetchall()}
+    written = post.db.execute("SELECT tag, system_id FROM events WHERE message_uuid = ? OR "
+                              "(tag = 'MAILBOX_MESSAGE_SENT' AND subject = ?)",
+                              (reply, "cpr:" + JENS)).fetchall()
+    assert "MAILBOX_MESSAGE_SENT" in [t for t, _ in written], written
+    assert not [e for e in written if e[1] in kommunen], written
+    # the sender system's own log and the letter's events through the events API
+    for params in ({"size": 1000}, {"messageUUID": u, "size": 1000}):
+        r = post.get("/apis/v1/events/", params=params, headers=org["auth"])
+        assert r.status_code == 200, r.text[:300]
+        tags = [e["eventTag"] for e in r.json()["events"]]
+        assert "MESSAGE_READ" in tags and "MESSAGE_LEGALLY_NOTIFIED" in tags, (params, tags)
+        assert not set(tags) & set(OWNER_PRIVATE), (params, tags)
+    # the owner's activity log still shows every step
+    log = jens.get("/post/aktivitet").text
+    for what in ("læste et brev", "blev forkyndt et brev", "åbnede et brev som hjælper",
+                 "videresendte et brev til en anden modtager i Digital Post",
+                 "videresendte en besked om et brev på e-mail", "flyttede et brev",
+                 "slettede et brev endeligt", "skrev et brev"):
+        assert what in log, what
