@@ -115,13 +115,28 @@ int kv_db_prepare_skip_locked(struct kv_db *db, const char *sql, struct kv_stmt 
     return kv_db_prepare(db, t, out, err);
 }
 
+int kv__store_one_int(struct kv_db *db, const char *sql, const char *what, int64_t *out,
+                      struct kv_err *err)
+{
+    struct kv_stmt *s;
+    int rc = kv_db_prepare(db, sql, &s, err);
+
+    if (rc < 0)
+        return rc;
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW)
+        *out = kv_stmt_col_int64(s, 0);
+    else if (rc == KV_DONE)
+        rc = kv_err_set(err, KV_EDB, "no value for %s", what);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
 int kv_db_next_value(struct kv_db *db, const char *seq_name, const char *fallback_sql,
                      int64_t *out, struct kv_err *err)
 {
     const struct kv_store_ops *ops = db->st->ops;
     const char *t = fallback_sql;
-    struct kv_stmt *s;
-    int rc;
 
     if (ops->sequences) {
         char q[128];
@@ -133,16 +148,7 @@ int kv_db_next_value(struct kv_db *db, const char *seq_name, const char *fallbac
         if (!t)
             return kv_err_set(err, KV_EINTERNAL, "too many derived statements");
     }
-    rc = kv_db_prepare(db, t, &s, err);
-    if (rc < 0)
-        return rc;
-    rc = kv_stmt_step(s, err);
-    if (rc == KV_ROW)
-        *out = kv_stmt_col_int64(s, 0);
-    else if (rc == KV_DONE)
-        rc = kv_err_set(err, KV_EDB, "no value for %s", seq_name);
-    kv_stmt_done(s);
-    return rc < 0 ? rc : 0;
+    return kv__store_one_int(db, t, seq_name, out, err);
 }
 
 int kv_db_prepare_for_update(struct kv_db *db, const char *sql, struct kv_stmt **out,

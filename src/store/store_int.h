@@ -75,6 +75,13 @@ struct kv_store_ops {
 const char *kv__store_derive(const struct kv_store_ops *ops, const char *key, const char *a,
                              const char *b);
 
+/* Prepares sql (a text that lives as long as the process: a literal or a kv__store_derive
+ * text), steps it once and puts its first column in *out: 0, KV_EDB "no value for <what>"
+ * when it gives no row, or the store's error. The one-integer reads of sequences
+ * (kv_db_next_value, the PostgreSQL fence and horizon). */
+int kv__store_one_int(struct kv_db *db, const char *sql, const char *what, int64_t *out,
+                      struct kv_err *err);
+
 struct kv_store {
     const struct kv_store_ops *ops; /* backend operations */
     void *backend;                  /* owned by the backend (ops->open / ops->close) */

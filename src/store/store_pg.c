@@ -450,21 +450,10 @@ static int seq_query(struct kv_db *db, const char *seq_name, const char *tag, co
                      int64_t *out, struct kv_err *err)
 {
     const char *t = kv__store_derive(db->st->ops, seq_name, text, tag);
-    struct kv_stmt *s;
-    int rc;
 
     if (!t)
         return kv_err_set(err, KV_EINTERNAL, "too many derived statements");
-    rc = kv_db_prepare(db, t, &s, err);
-    if (rc < 0)
-        return rc;
-    rc = kv_stmt_step(s, err);
-    if (rc == KV_ROW)
-        *out = kv_stmt_col_int64(s, 0);
-    else if (rc == KV_DONE)
-        rc = kv_err_set(err, KV_EDB, "no value from %s", seq_name);
-    kv_stmt_done(s);
-    return rc < 0 ? rc : 0;
+    return kv__store_one_int(db, t, seq_name, out, err);
 }
 
 static int pg_next_value_fenced(struct kv_db *db, const char *seq_name, int fence, int64_t *out,
