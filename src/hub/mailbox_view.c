@@ -117,9 +117,11 @@ static const char SQL_LIST_RECEIVED_N[] =
  * INDEX letters_mailbox_page (mailbox_id=? AND folder=? AND <expr>>? AND <expr><?), a seek
  * to the page at any depth and any date.
  * The flagged variant reads the partial index letters_mailbox_flagged (migration 050), which
- * a planner uses only when the query says flagged = 1 literally. Binds: owner type, owner id,
- * folder, unread x3, cursor key, cursor key and id (INT64_MAX for the first page), text,
- * like x2, from, limit. */
+ * a planner uses only when the query says flagged = 1 literally; the unread variant, likewise,
+ * letters_mailbox_unread (migration 066, read_ms IS NULL), so a page of the few unread
+ * letters of a large folder does not walk the folder's read ones to find them.
+ * Binds: owner type, owner id, folder, unread x3, cursor key, cursor key and id (INT64_MAX
+ * for the first page), text, like x2, from, limit. */
 #define SQL_LIST_FOLDER_(extra, narrow)                                                        \
     "SELECT l.message_uuid, l.label, l.sender_cvr, l.sender_label, "                           \
     "l.created_ms, " SORT_KEY ", l.read_ms, l.folder, l.size, l.id, l.flagged "                \
@@ -136,10 +138,12 @@ static const char SQL_LIST_RECEIVED_N[] =
 #define NARROW "AND l.contact_point_id IN " KV_MBOX_POINTS_IN " "
 static const char SQL_LIST_FOLDER[] = SQL_LIST_FOLDER_("", "");
 static const char SQL_LIST_FOLDER_FLAGGED[] = SQL_LIST_FOLDER_("AND l.flagged = 1 ", "");
+static const char SQL_LIST_FOLDER_UNREAD[] = SQL_LIST_FOLDER_("AND l.read_ms IS NULL ", "");
 /* An employee's narrowed view: the same walk of the folder's index, keeping the letters of
  * their contact points (a page reads the folder's entries until it has 21 of them). */
 static const char SQL_LIST_FOLDER_N[] = SQL_LIST_FOLDER_("", NARROW);
 static const char SQL_LIST_FOLDER_FLAGGED_N[] = SQL_LIST_FOLDER_("AND l.flagged = 1 ", NARROW);
+static const char SQL_LIST_FOLDER_UNREAD_N[] = SQL_LIST_FOLDER_("AND l.read_ms IS NULL ", NARROW);
 
 int kv_mbox_bind_points(struct kv_stmt *s, int first, const struct kv_mbox_owner *owner)
 {
@@ -153,9 +157,20 @@ int kv_mbox_bind_points(struct kv_stmt *s, int first, const struct kv_mbox_owner
     return first + KV_MBOX_POINTS_MAX;
 }
 
-const char *kv__mbox_list_folder_sql(int flagged)
+/* The page query of one folder: flagged first (its index holds fewer letters still), then
+ * unread, else the whole folder's. */
+static const char *folder_sql(int narrowed, int flagged, int unread)
 {
-    return flagged ? SQL_LIST_FOLDER_FLAGGED : SQL_LIST_FOLDER;
+    if (flagged)
+        return narrowed ? SQL_LIST_FOLDER_FLAGGED_N : SQL_LIST_FOLDER_FLAGGED;
+    if (unread == 1)
+        return narrowed ? SQL_LIST_FOLDER_UNREAD_N : SQL_LIST_FOLDER_UNREAD;
+    return narrowed ? SQL_LIST_FOLDER_N : SQL_LIST_FOLDER;
+}
+
+const char *kv__mbox_list_folder_sql(int flagged, int unread)
+{
+    return folder_sql(0, flagged, unread);
 }
 
 /* The letters an owner wrote (folder "sent"), with the same binds: the sender is the owner,
@@ -268,12 +283,7 @@ static int folder_open(struct kv_db *db, const struct kv_mbox_owner *owner,
         k = q->to_ms;
         id = 0;
     }
-    rc = kv_db_prepare(db,
-                       owner->narrowed ? (q->flagged ? SQL_LIST_FOLDER_FLAGGED_N
-                                                     : SQL_LIST_FOLDER_N)
-                                       : (q->flagged ? SQL_LIST_FOLDER_FLAGGED
-                                                     : SQL_LIST_FOLDER),
-                       &s, err);
+    rc = kv_db_prepare(db, folder_sql(owner->narrowed, q->flagged, q->unread), &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_text(s, 1, owner->type, -1);

@@ -97,9 +97,9 @@ int kv_mbox_text_ok(const char *text);
 int kv_mbox_list(struct kv_db *db, const struct kv_mbox_owner *owner,
                  const struct kv_mbox_query *q, json_t **out, struct kv_err *err);
 
-/* The SQL of one folder's page (flagged: only flagged letters), for tests that check its query
- * plan (static string). */
-const char *kv__mbox_list_folder_sql(int flagged);
+/* The SQL of one folder's page (flagged: only flagged letters; else unread 1: only unread
+ * ones), for tests and benchmarks that check its query plan (static string). */
+const char *kv__mbox_list_folder_sql(int flagged, int unread);
 
 /* One visible letter of an owner, with its stored MeMo. */
 struct kv_mbox_letter {
