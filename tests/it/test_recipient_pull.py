@@ -331,6 +331,9 @@ def test_value_date_and_recall_with_test_clock(make_server):
     for uuid in (dated, recalled):
         assert_error_message(srv.get("/apis/v1/memos/" + uuid, headers=sys["auth"]), 404)
     srv.advance_clock("72h")
+    # since migration 064 the letter is listed once the publisher has made it AVAILABLE;
+    # POST /test/clock waits for it only a bounded time (5 s): poll
+    wait_until(lambda: letter_row(srv, dated)[0] == "AVAILABLE", what="publication")
     p = page(srv, sys, size=1)
     assert p["content"] == [plain] and (p["totalElements"], p["totalPages"]) == (2, 2)
     assert page(srv, sys, page=1, size=1)["content"] == [dated]
