@@ -380,7 +380,10 @@ int kv_mbox_draft_save(struct kv_db *db, const struct kv_mbox_owner *owner, cons
         return kv_err_set(err, KV_EPERM, "no mailbox to keep drafts in");
     if (rc < 0)
         return rc;
-    rc = kv_db_begin(db, err);
+    /* Concurrent (docs/postgresql.md "Writes without the global lock"): an existing draft is
+     * changed by an UPDATE naming it (the row lock orders two saves: the later one's content
+     * and files win, whole); a new one has a random key; the count is one upsert. */
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         return rc;
     rc = save_tx(db, owner, mb, id, point_id, d, out_id, err);
@@ -388,6 +391,25 @@ int kv_mbox_draft_save(struct kv_db *db, const struct kv_mbox_owner *owner, cons
     if (rc < 0)
         out_id[0] = '\0';
     return rc;
+}
+
+/* Locks draft id of mailbox mb (FOR UPDATE; SQLite: the write transaction is the lock).
+ * 0 also when there is none (the DELETE then finds nothing). */
+static int lock_draft(struct kv_db *db, const char *id, int64_t mb, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare_for_update(db,
+                                      "SELECT id FROM mailbox_drafts WHERE id = ? AND "
+                                      "mailbox_id = ?",
+                                      &s, err);
+
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, id, -1);
+    kv_stmt_bind_int64(s, 2, mb);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
 }
 
 /* Deletes draft id of owner's mailbox and records tag (DRAFT_DELETED, or DRAFT_SENT with
@@ -407,11 +429,16 @@ static int draft_remove(struct kv_db *db, const struct kv_mbox_owner *owner, con
     rc = mailbox_id(db, owner, &mb, err);
     if (rc < 0)
         return rc == KV_ENOTFOUND ? kv_err_set(err, KV_ENOTFOUND, "no such draft") : rc;
-    rc = kv_db_begin(db, err);
+    /* Concurrent: the draft's row is locked first (as a save does), so a save and a delete
+     * of one draft at once queue instead of deadlocking on its files; of two deletes the
+     * second finds nothing (404) and moves no count. */
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         return rc;
+    rc = lock_draft(db, lower, mb, err);
     /* files first (the foreign key), only of this mailbox's draft */
-    rc = exec2(db,
+    if (rc == 0)
+        rc = exec2(db,
                "DELETE FROM mailbox_draft_files WHERE draft_id IN (SELECT id FROM "
                "mailbox_drafts WHERE id = ? AND mailbox_id = ?)",
                lower, mb, err);

@@ -16,7 +16,7 @@
  * Paths: the group commit of the pull API's first fetch (kv_recipient_get: the mark, the
  * system's health and the delivery statistics); a print job marked printed (kv_print_mark);
  * value-date publication (kv_letters_publish_due); a web session signed out
- * (kv_web_session_revoke).
+ * (kv_web_session_revoke); a mailbox draft deleted (kv_mbox_draft_delete).
  */
 #include <poll.h>
 #include <pthread.h>
@@ -37,9 +37,13 @@
 #include "unit/hub/store_fixture.h"
 
 #include "http/http.h"
+#include "hub/contact_points.h"
 #include "hub/directory.h"
 #include "hub/hub.h"
 #include "hub/letters.h"
+#include "hub/mailbox_drafts.h"
+#include "hub/mailbox_send.h"
+#include "hub/mailbox_view.h"
 #include "hub/print.h"
 #include "hub/recipient_queue.h"
 #include "store/store.h"
@@ -58,6 +62,7 @@ struct fx {
     struct kv_db *holder; /* the connection holding the row lock, or NULL */
     char sender[37], system[37];
     int64_t job; /* a print job */
+    char draft[37]; /* a draft */
     int pg;
 };
 
@@ -670,6 +675,75 @@ static void two_nodes_sign_out(void **state)
                      1);
 }
 
+/* ---- mailbox drafts: deleted ----------------------------------------------------------------- */
+
+#define DRAFT_CPR "2211771212"
+
+static void draft_owner(struct kv_mbox_owner *o)
+{
+    memset(o, 0, sizeof(*o));
+    snprintf(o->type, sizeof(o->type), "CPR");
+    snprintf(o->id, sizeof(o->id), DRAFT_CPR);
+}
+
+static int delete_draft(struct fx *f, struct kv_db *db)
+{
+    struct kv_mbox_owner o;
+    struct kv_err err = {0};
+    int rc;
+
+    draft_owner(&o);
+    rc = kv_mbox_draft_delete(db, &o, f->draft, &err);
+    kv_db_release(db);
+    return rc;
+}
+
+/* One draft deleted on two nodes at once (two tabs). On PostgreSQL the holder keeps the
+ * draft's row, so both wait for it. One deletes it (0), the other finds nothing (404); the
+ * mailbox's draft count ends at 0, not -1, and DRAFT_DELETED is logged once. */
+static void two_nodes_delete_draft(void **state)
+{
+    struct fx *f = *state;
+    struct kv_mbox_owner o;
+    struct kv_mbox_draft d;
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0};
+    json_t *in, *out = NULL, *fes = NULL;
+    char point[37];
+    int rc[2];
+
+    assert_int_equal(kv_db_prepare(f->db,
+                                   "INSERT INTO mailboxes (owner_type, owner_id, status, "
+                                   "created_ms) VALUES ('CPR', ?, 'REGISTERED', 1)",
+                                   &s, &err),
+                     0);
+    kv_stmt_bind_text(s, 1, DRAFT_CPR, -1);
+    assert_int_equal(kv_stmt_step(s, &err), KV_DONE);
+    kv_stmt_done(s);
+    in = json_pack("{s:s,s:s,s:b}", "name", "Punkt", "systemId", f->system, "active", 1);
+    assert_int_equal(kv_contact_point_create(f->db, AUTH, NULL, in, &out, &fes, &err), 0);
+    assert_null(fes);
+    snprintf(point, sizeof(point), "%s", json_string_value(json_object_get(out, "id")));
+    json_decref(in);
+    json_decref(out);
+    draft_owner(&o);
+    memset(&d, 0, sizeof(d));
+    d.label = "Kladde";
+    d.text = "tekst";
+    d.text_len = 5;
+    if (kv_mbox_draft_save(f->db, &o, NULL, point, &d, f->draft, &err) != 0)
+        fail_msg("save: %s", err.msg);
+    race(f, delete_draft, "SELECT id FROM mailbox_drafts WHERE id = ?", f->draft, rc);
+    assert_true((rc[0] == 0 && rc[1] == KV_ENOTFOUND) || (rc[0] == KV_ENOTFOUND && rc[1] == 0));
+    assert_int_equal(scalar(f->db, "SELECT COUNT(*) FROM mailbox_drafts", NULL), 0);
+    assert_int_equal(scalar(f->db, "SELECT COALESCE(SUM(drafts), 0) FROM mailbox_draft_counts",
+                            NULL),
+                     0);
+    assert_int_equal(scalar(f->db, "SELECT COUNT(*) FROM events WHERE tag = 'DRAFT_DELETED'",
+                            NULL),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -677,6 +751,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(two_nodes_mark_printed, setup, teardown),
         cmocka_unit_test_setup_teardown(two_nodes_publish, setup, teardown),
         cmocka_unit_test_setup_teardown(two_nodes_sign_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(two_nodes_delete_draft, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
