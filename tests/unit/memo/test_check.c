@@ -17,7 +17,9 @@
 
 #include "unit/test_data.h"
 
+#include "memo/doc_int.h"
 #include "memo/memo.h"
+#include "memo/model.h"
 #include "util/xmalloc.h"
 
 #define EX "tests/data/examples/"
@@ -572,6 +574,102 @@ struct job {
     int failures;            /* iterations whose verdict was wrong */
 };
 
+/* Whitespace-only text runs touching an element on one side and with nothing in between. */
+static size_t blank_runs_between_elements(const xmlNode *n)
+{
+    size_t count = 0;
+    const xmlNode *c;
+
+    for (c = n->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE) {
+            count += blank_runs_between_elements(c);
+        } else if (c->type == XML_TEXT_NODE && c->content &&
+                   strspn((const char *)c->content, " \t\r\n") ==
+                       strlen((const char *)c->content) &&
+                   ((c->next && c->next->type == XML_ELEMENT_NODE) ||
+                    (c->prev && c->prev->type == XML_ELEMENT_NODE))) {
+            count++;
+        }
+    }
+    return count;
+}
+
+/* The header label of t as read from the checked tree (owned). */
+static char *label_of(const struct text *t)
+{
+    struct kv_memo_diags d;
+    struct kv_memo_doc *doc = NULL;
+    struct kv_memo_message *msg = NULL;
+    char *label;
+
+    check(t->buf, t->len, KV_MEMO_LEVEL_NGDP, NULL, &d, &doc);
+    assert_non_null(doc);
+    assert_int_equal(kv_memo_read(doc, KV_MEMO_READ_HEADER_ONLY, &msg, NULL), 0);
+    label = kv_xstrdup(msg->header.label);
+    kv_memo_message_free(msg);
+    kv_memo_doc_free(doc);
+    kv_memo_diags_release(&d);
+    return label;
+}
+
+/* The indentation between elements is not built into the tree (parse.c on_characters, a
+ * cost of pretty-printed letters), while the text of a leaf element, whitespace included,
+ * and the verdicts stay as they were. */
+static void test_blank_text_between_elements(void **state)
+{
+    struct text full = load(ITK "Full_Example__memo-1.2.xml");
+    struct text min = load(ITK "Minimum_Example__memo-1.2.xml");
+    struct text v;
+    struct kv_memo_diags d;
+    struct kv_memo_doc *doc = NULL;
+    char *label;
+
+    (void)state;
+    /* The Full example is indented with tabs and newlines: none of it is in the tree. */
+    check(full.buf, full.len, KV_MEMO_LEVEL_NGDP, NULL, &d, &doc);
+    print_diags("full", &d);
+    assert_int_equal(d.n_errors, 0);
+    assert_non_null(doc);
+    assert_true(strstr(full.buf, ">\n\t\t<") != NULL);
+    assert_int_equal(blank_runs_between_elements((xmlNode *)doc->xml), 0);
+    kv_memo_doc_free(doc);
+    kv_memo_diags_release(&d);
+
+    /* Whitespace inside a leaf is its value, also next to a comment or a CDATA section. */
+    label = label_of(&min);
+    assert_string_equal(label, "Pladsanvisning");
+    free(label);
+    v = replace(&min, "<memo:label>Pladsanvisning</memo:label>",
+                "<memo:label> \t \n </memo:label>");
+    label = label_of(&v);
+    assert_string_equal(label, " \t \n ");
+    free(label);
+    free(v.buf);
+    v = replace(&min, "<memo:label>Pladsanvisning</memo:label>",
+                "<memo:label>\n  <!-- c -->  Plads<![CDATA[ x ]]>  </memo:label>");
+    label = label_of(&v);
+    assert_string_equal(label, "\n    Plads x   ");
+    free(label);
+    free(v.buf);
+    v = replace(&min, "<memo:label>Pladsanvisning</memo:label>",
+                "<memo:label>  <?pi x?>  </memo:label>");
+    label = label_of(&v);
+    assert_string_equal(label, "    ");
+    free(label);
+    free(v.buf);
+
+    /* A leaf with an element child stays refused, with or without whitespace around it. */
+    v = replace(&min, "<memo:label>Pladsanvisning</memo:label>",
+                "<memo:label>\n\t<memo:label>x</memo:label>\n</memo:label>");
+    check(v.buf, v.len, KV_MEMO_LEVEL_NGDP, NULL, &d, NULL);
+    assert_true(d.n_errors >= 1);
+    assert_true(count_rule(&d, "XSD") >= 1);
+    kv_memo_diags_release(&d);
+    free(v.buf);
+    free(min.buf);
+    free(full.buf);
+}
+
 static void *worker(void *arg)
 {
     struct job *j = arg;
@@ -647,6 +745,7 @@ int main(void)
         cmocka_unit_test(test_hostile_structure),
         cmocka_unit_test(test_limits_honoured),
         cmocka_unit_test(test_chunk_boundaries),
+        cmocka_unit_test(test_blank_text_between_elements),
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_bad_arguments),
     };
