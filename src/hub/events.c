@@ -49,10 +49,19 @@ static const char SQL_WAIT_ONE[] = "SELECT part, pseq, seq, hash FROM event_chai
 static const char SQL_NEXT_SEQ[] = "SELECT COALESCE(MAX(seq), 0) + 1 FROM events";
 static const char SQL_MOVE_HEAD[] =
     "UPDATE event_chains SET pseq = ?, seq = ?, hash = ? WHERE part = ?";
-static const char SQL_INSERT[] =
-    "INSERT INTO events (seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject,"
-    " props, prev_hash, hash, part, pseq, letter_id)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+#define INSERT_HEAD                                                                             \
+    "INSERT INTO events (seq, event_id, time_ms, tag, message_uuid, system_id, actor, subject,"   \
+    " props, prev_hash, hash, part, pseq, letter_id) VALUES "
+#define INSERT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define INSERT_COLS 14
+/* One statement per number of rows (the statement cache keys on the text). */
+static const char *const SQL_INSERT[KV_EVENTS_APPEND_MAX] = {
+    INSERT_HEAD INSERT_ROW,
+    INSERT_HEAD INSERT_ROW ", " INSERT_ROW,
+    INSERT_HEAD INSERT_ROW ", " INSERT_ROW ", " INSERT_ROW,
+    INSERT_HEAD INSERT_ROW ", " INSERT_ROW ", " INSERT_ROW ", " INSERT_ROW,
+};
+_Static_assert(KV_EVENTS_APPEND_MAX == 4, "one SQL_INSERT text per row count");
 static const char SQL_QUERY[] =
     "SELECT " KV__EVENT_COLS " FROM events WHERE seq > ? AND seq < ? AND time_ms >= ?"
     " AND time_ms < ? AND (? IS NULL OR tag = ?) AND (? IS NULL OR system_id = ?)"
@@ -415,17 +424,27 @@ int kv_events_append(struct kv_db *db, const struct kv_event *ev, struct kv_err 
 int kv_events_append_of_letter(struct kv_db *db, const struct kv_event *ev, int64_t letter_id,
                                struct kv_err *err)
 {
-    struct kv_stmt *s = NULL;
-    char hash[KV_SHA256_HEX_LEN + 1], id[37];
-    struct chain_head h;
-    struct row r;
-    int cached = head.db == db, rc;
+    return kv_events_append_n(db, ev, 1, letter_id, err);
+}
 
-    if (!ev->tag || !*ev->tag)
-        return kv_err_set(err, KV_EINVAL, "event without a tag");
-    if (ev->props_json && strlen(ev->props_json) > PROPS_MAX)
-        return kv_err_set(err, KV_ETOOBIG, "event properties over %u bytes", PROPS_MAX);
-    memset(&r, 0, sizeof(r));
+int kv_events_append_n(struct kv_db *db, const struct kv_event *evs, int n, int64_t letter_id,
+                       struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    char hash[KV_EVENTS_APPEND_MAX][KV_SHA256_HEX_LEN + 1], id[KV_EVENTS_APPEND_MAX][37];
+    struct chain_head h;
+    struct row r[KV_EVENTS_APPEND_MAX];
+    int cached = head.db == db, rc, k;
+
+    if (n < 1 || n > KV_EVENTS_APPEND_MAX)
+        return kv_err_set(err, KV_EINVAL, "1..%d events per append", KV_EVENTS_APPEND_MAX);
+    for (k = 0; k < n; k++) {
+        if (!evs[k].tag || !*evs[k].tag)
+            return kv_err_set(err, KV_EINVAL, "event without a tag");
+        if (evs[k].props_json && strlen(evs[k].props_json) > PROPS_MAX)
+            return kv_err_set(err, KV_ETOOBIG, "event properties over %u bytes", PROPS_MAX);
+    }
+    memset(r, 0, sizeof(r));
     if (cached && head.valid) {
         h = head.h;
     } else {
@@ -451,52 +470,68 @@ int kv_events_append_of_letter(struct kv_db *db, const struct kv_event *ev, int6
             head.h = h;
         }
     }
-    rc = kv_db_next_value_fenced(db, "events_seq_seq", SQL_NEXT_SEQ, &r.seq, err);
+    /* each event exactly as if appended alone: its own seq, id, position and hash, chained
+     * to the one before it in the partition (the previous event of this call from the
+     * second on); only the INSERT is one statement */
+    for (k = 0; k < n; k++) {
+        const struct kv_event *ev = &evs[k];
+
+        rc = kv_db_next_value_fenced(db, "events_seq_seq", SQL_NEXT_SEQ, &r[k].seq, err);
+        if (rc < 0)
+            return rc;
+        /* without sequences (SQLite) the draw is MAX(seq) + 1 of the table, which does not
+         * hold this call's rows yet: the next one up, as a row-by-row append would draw it
+         * (a sequence's nextval is always above it already) */
+        if (k && r[k].seq <= r[k - 1].seq)
+            r[k].seq = r[k - 1].seq + 1;
+        if (event_id(r[k].seq, id[k]) < 0)
+            return kv_err_set(err, KV_EINTERNAL, "no random bytes for an event id");
+        r[k].part = h.part;
+        r[k].pseq = h.pseq + 1 + k;
+        r[k].event_id = id[k];
+        r[k].time_ms = ev->time_ms ? ev->time_ms : kv_clock_now_ms();
+        r[k].tag = ev->tag;
+        r[k].message_uuid = ev->message_uuid;
+        r[k].system_id = ev->system_id;
+        r[k].actor = ev->actor;
+        r[k].subject = ev->subject;
+        r[k].props = ev->props_json;
+        r[k].prev_hash = k ? hash[k - 1] : h.hash;
+        rc = kv__event_hash(&r[k], hash[k]);
+        if (rc < 0)
+            return kv_err_set(err, rc, "event too large");
+    }
+    rc = kv_db_prepare(db, SQL_INSERT[n - 1], &s, err);
     if (rc < 0)
         return rc;
-    if (event_id(r.seq, id) < 0)
-        return kv_err_set(err, KV_EINTERNAL, "no random bytes for an event id");
-    r.part = h.part;
-    r.pseq = h.pseq + 1;
-    r.event_id = id;
-    r.time_ms = ev->time_ms ? ev->time_ms : kv_clock_now_ms();
-    r.tag = ev->tag;
-    r.message_uuid = ev->message_uuid;
-    r.system_id = ev->system_id;
-    r.actor = ev->actor;
-    r.subject = ev->subject;
-    r.props = ev->props_json;
-    r.prev_hash = h.hash;
-    rc = kv__event_hash(&r, hash);
-    if (rc < 0)
-        return kv_err_set(err, rc, "event too large");
-    rc = kv_db_prepare(db, SQL_INSERT, &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_int64(s, 1, r.seq);
-    kv_stmt_bind_text(s, 2, r.event_id, -1);
-    kv_stmt_bind_int64(s, 3, r.time_ms);
-    kv_stmt_bind_text(s, 4, r.tag, -1);
-    kv_stmt_bind_text(s, 5, r.message_uuid, -1);
-    kv_stmt_bind_text(s, 6, r.system_id, -1);
-    kv_stmt_bind_text(s, 7, r.actor, -1);
-    kv_stmt_bind_text(s, 8, r.subject, -1);
-    kv_stmt_bind_text(s, 9, r.props, -1);
-    kv_stmt_bind_text(s, 10, r.prev_hash, -1);
-    kv_stmt_bind_text(s, 11, hash, -1);
-    kv_stmt_bind_int64(s, 12, r.part);
-    kv_stmt_bind_int64(s, 13, r.pseq);
-    if (letter_id > 0 && ev->message_uuid)
-        kv_stmt_bind_int64(s, 14, letter_id);
-    else
-        kv_stmt_bind_null(s, 14);
+    for (k = 0; k < n; k++) {
+        int b = k * INSERT_COLS;
+
+        kv_stmt_bind_int64(s, b + 1, r[k].seq);
+        kv_stmt_bind_text(s, b + 2, r[k].event_id, -1);
+        kv_stmt_bind_int64(s, b + 3, r[k].time_ms);
+        kv_stmt_bind_text(s, b + 4, r[k].tag, -1);
+        kv_stmt_bind_text(s, b + 5, r[k].message_uuid, -1);
+        kv_stmt_bind_text(s, b + 6, r[k].system_id, -1);
+        kv_stmt_bind_text(s, b + 7, r[k].actor, -1);
+        kv_stmt_bind_text(s, b + 8, r[k].subject, -1);
+        kv_stmt_bind_text(s, b + 9, r[k].props, -1);
+        kv_stmt_bind_text(s, b + 10, r[k].prev_hash, -1);
+        kv_stmt_bind_text(s, b + 11, hash[k], -1);
+        kv_stmt_bind_int64(s, b + 12, r[k].part);
+        kv_stmt_bind_int64(s, b + 13, r[k].pseq);
+        if (letter_id > 0 && r[k].message_uuid)
+            kv_stmt_bind_int64(s, b + 14, letter_id);
+        else
+            kv_stmt_bind_null(s, b + 14);
+    }
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc < 0)
         return rc;
-    h.pseq = r.pseq;
-    h.seq = r.seq;
-    memcpy(h.hash, hash, sizeof(h.hash));
+    h.pseq = r[n - 1].pseq;
+    h.seq = r[n - 1].seq;
+    memcpy(h.hash, hash[n - 1], sizeof(h.hash));
     if (cached) { /* the row moves once, at kv_events_head_end */
         head.h = h;
         head.valid = 1;

@@ -55,6 +55,15 @@ int kv_events_horizon(struct kv_db *db, int64_t *out, struct kv_err *err);
  * events_msg, so a letter's events cost that random-keyed index nothing. 0 = kv_events_append. */
 int kv_events_append_of_letter(struct kv_db *db, const struct kv_event *ev, int64_t letter_id,
                                struct kv_err *err);
+/* The most events kv_events_append_n takes at once (a send writes up to four). */
+#define KV_EVENTS_APPEND_MAX 4
+/* kv_events_append_of_letter of evs[0..n-1] (borrowed; 1 <= n <= KV_EVENTS_APPEND_MAX) in this
+ * order, with one INSERT statement (issue 15: a send's events). Each event gets what it would
+ * get appended alone -- its own seq, id, partition position and hash, the next one chained
+ * to it -- so nothing that reads the log can tell the two apart. letter_id as for
+ * kv_events_append_of_letter, for every event that names a messageUUID. */
+int kv_events_append_n(struct kv_db *db, const struct kv_event *evs, int n, int64_t letter_id,
+                       struct kv_err *err);
 
 /* Chain-head cache for a run of appends by the calling thread on db inside ONE write
  * transaction (the writer's group commit): between begin and end, kv_events_append on db

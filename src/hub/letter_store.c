@@ -30,21 +30,29 @@
 #include "util/str.h"
 #include "util/xmalloc.h"
 
+/* Fills ev as an event of l (strings borrowed). */
+static void letter_event(struct kv_event *ev, const char *tag, const struct kv_letter *l,
+                         const char *subject, const char *props, int64_t now)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->tag = tag;
+    ev->message_uuid = l->uuid[0] ? l->uuid : NULL;
+    ev->system_id = l->system_id[0] ? l->system_id : NULL;
+    ev->actor = l->actor[0] ? l->actor : l->system_id;
+    ev->subject = subject;
+    ev->props_json = props;
+    ev->time_ms = now;
+}
+
 /* An event of l; letter_id: its letters row when stored with it (the events_letter index key,
  * migration 023), 0 for a refusal. */
 static int append_event(struct kv_db *db, const char *tag, const struct kv_letter *l,
                         int64_t letter_id, const char *subject, const char *props, int64_t now,
                         struct kv_err *err)
 {
-    struct kv_event ev = {0};
+    struct kv_event ev;
 
-    ev.tag = tag;
-    ev.message_uuid = l->uuid[0] ? l->uuid : NULL;
-    ev.system_id = l->system_id[0] ? l->system_id : NULL;
-    ev.actor = l->actor[0] ? l->actor : l->system_id;
-    ev.subject = subject;
-    ev.props_json = props;
-    ev.time_ms = now;
+    letter_event(&ev, tag, l, subject, props, now);
     return kv_events_append_of_letter(db, &ev, letter_id, err);
 }
 
@@ -436,9 +444,10 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_stats_batc
                      struct kv_err *err)
 {
     struct resolution r;
-    char subject[32], props[320];
+    struct kv_event evs[KV_EVENTS_APPEND_MAX];
+    char subject[32], props[320], outcome[320], sent[96];
     int64_t now = kv_clock_now_ms(), letter_id = 0, job_id = 0;
-    int rc, found;
+    int rc, found, n_evs = 0;
 
     /* An idempotent resend by the same system with the same bytes first (what the HTTP
      * handler's look-up before the check used to answer); the delegation check comes before
@@ -475,33 +484,34 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_stats_batc
              strcmp(l->recipient_type, "CVR") == 0 ? "cvr" : "cpr", l->recipient_id);
     snprintf(props, sizeof(props), "{\"transmissionId\":\"%s\",\"size\":%zu}", l->transmission_id,
              l->len);
-    rc = append_event(db, "MEMO_SEND_RECEIVED", l, letter_id, subject, props, now, err);
-    if (rc == 0)
-        rc = append_event(db, "MEMO_SEND_VALIDATED", l, letter_id, subject, NULL, now, err);
-    if (rc < 0)
-        return rc;
+    /* the send's events in their order, appended with one statement (kv_events_append_n) */
+    letter_event(&evs[n_evs++], "MEMO_SEND_RECEIVED", l, subject, props, now);
+    letter_event(&evs[n_evs++], "MEMO_SEND_VALIDATED", l, subject, NULL, now);
     if (strcmp(r.state, "PRINT") == 0) {
         rc = insert_print_job(db, letter_id, r.address, now, &job_id, err);
         if (rc < 0)
             return rc;
-        snprintf(props, sizeof(props), "{\"printJobId\":%lld}", (long long)job_id);
+        snprintf(outcome, sizeof(outcome), "{\"printJobId\":%lld}", (long long)job_id);
     } else if (strcmp(r.state, "AWAITING_DELAY") == 0) {
         char when[32];
         kv_clock_format_utc(l->value_ms, when, sizeof(when));
-        snprintf(props, sizeof(props), "{\"doNotDeliverUntilDate\":\"%s\",\"availableAt\":\"%s\"}",
-                 l->value_date, when);
+        snprintf(outcome, sizeof(outcome),
+                 "{\"doNotDeliverUntilDate\":\"%s\",\"availableAt\":\"%s\"}", l->value_date,
+                 when);
     } else if (strcmp(r.state, "NOT_ALLOWED") == 0) {
-        snprintf(props, sizeof(props), "{\"errorCode\":\"%s\"}", l->error_code);
+        snprintf(outcome, sizeof(outcome), "{\"errorCode\":\"%s\"}", l->error_code);
     } else if (r.system_id[0]) {
-        snprintf(props, sizeof(props), "{\"recipientSystemId\":\"%s\"}", r.system_id);
+        snprintf(outcome, sizeof(outcome), "{\"recipientSystemId\":\"%s\"}", r.system_id);
     } else {
-        snprintf(props, sizeof(props), "{\"mailboxId\":%lld}", (long long)r.mailbox_id);
+        snprintf(outcome, sizeof(outcome), "{\"mailboxId\":%lld}", (long long)r.mailbox_id);
     }
-    rc = r.tag ? append_event(db, r.tag, l, letter_id, subject, props, now, err) : 0;
-    if (rc == 0 && l->sender_mailbox_id && l->writer_subject[0]) {
-        snprintf(props, sizeof(props), "{\"recipient\":\"%s\"}", subject);
-        rc = append_event(db, "MAILBOX_MESSAGE_SENT", l, letter_id, l->writer_subject, props, now, err);
+    if (r.tag)
+        letter_event(&evs[n_evs++], r.tag, l, subject, outcome, now);
+    if (l->sender_mailbox_id && l->writer_subject[0]) {
+        snprintf(sent, sizeof(sent), "{\"recipient\":\"%s\"}", subject);
+        letter_event(&evs[n_evs++], "MAILBOX_MESSAGE_SENT", l, l->writer_subject, sent, now);
     }
+    rc = kv_events_append_n(db, evs, n_evs, letter_id, err);
     if (rc < 0)
         return rc;
     if (is_nemsms(l) && strcmp(r.state, "AVAILABLE") == 0) {

@@ -770,6 +770,107 @@ static void test_run_moves_head_once(void **state)
 
 /* Stored tags are shown with NgDP's catalogue: its own tags as they are, kuvert's mapped,
  * anything else UNKNOWN. */
+/* Every stored field of every event, in seq order, as one text. */
+static char *dump_events(struct kv_db *db)
+{
+    struct kv_stmt *s = NULL;
+    size_t cap = 1 << 16, len = 0;
+    char *out = calloc(1, cap);
+    int rc, c;
+
+    assert_int_equal(kv_db_prepare(db,
+                                   "SELECT seq, event_id, time_ms, tag, message_uuid, system_id,"
+                                   " actor, subject, props, prev_hash, hash, part, pseq, letter_id"
+                                   " FROM events ORDER BY seq",
+                                   &s, NULL),
+                     0);
+    while ((rc = kv_stmt_step(s, NULL)) == KV_ROW) {
+        for (c = 0; c < 14; c++) {
+            const char *v = kv_stmt_col_text(s, c);
+
+            len += (size_t)snprintf(out + len, cap - len, "%s|", v ? v : "(null)");
+            assert_true(len < cap);
+        }
+        len += (size_t)snprintf(out + len, cap - len, "\n");
+    }
+    kv_stmt_done(s);
+    assert_int_equal(rc, KV_DONE);
+    return out;
+}
+
+/* kv_events_append_n writes exactly the rows that appending the same events one at a time
+ * writes (seqs, ids, partition positions, the chain of hashes, letter_id), on a second store
+ * made alike; the chain verifies, and deleting or editing the middle one of the three is found. */
+static void test_append_n_same_as_one_by_one(void **state)
+{
+    struct fx a = {0}, b = {0};
+    struct kv_event evs[3] = {
+        {"MEMO_SEND_RECEIVED", "6f1c0a2e-7d7b-4c1e-9a57-0b2c7a6f0d11", "sys-1", "sys-1",
+         "cpr:2211771212", "{\"transmissionId\":\"t\",\"size\":12}", 1700000000000},
+        {"MEMO_SEND_VALIDATED", "6f1c0a2e-7d7b-4c1e-9a57-0b2c7a6f0d11", "sys-1", "sys-1",
+         "cpr:2211771212", NULL, 1700000000000},
+        {"MEMO_AVAILABLE_TO_RECIPIENT", "6f1c0a2e-7d7b-4c1e-9a57-0b2c7a6f0d11", "sys-1",
+         "sys-1", "cpr:2211771212", "{\"mailboxId\":7}", 1700000000001},
+    };
+    struct kv_event five[5];
+    struct kv_err err = {0, ""};
+    char *da, *db_;
+    int64_t n = 0;
+    int i;
+
+    (void)state;
+    snprintf(a.dir, sizeof(a.dir), "/tmp/kv-test-events-XXXXXX");
+    snprintf(b.dir, sizeof(b.dir), "/tmp/kv-test-events-XXXXXX");
+    assert_int_equal(kv_test_store_new(a.dir, &a.st, &a.db, NULL), 0);
+    assert_int_equal(kv_test_store_new(b.dir, &b.st, &b.db, NULL), 0);
+
+    /* a: one call, inside a run of the writer's head cache, after one single event */
+    assert_int_equal(kv_db_begin(a.db, NULL), 0);
+    kv_events_head_begin(a.db);
+    assert_int_equal(kv_events_append(a.db, &evs[2], NULL), 0);
+    assert_int_equal(kv_events_append_n(a.db, evs, 3, 42, &err), 0);
+    assert_int_equal(kv_events_head_end(a.db, NULL), 0);
+    assert_int_equal(kv_db_commit(a.db, NULL), 0);
+    /* b: the same events one by one, without the cache */
+    assert_int_equal(kv_db_begin(b.db, NULL), 0);
+    assert_int_equal(kv_events_append(b.db, &evs[2], NULL), 0);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(kv_events_append_of_letter(b.db, &evs[i], 42, NULL), 0);
+    assert_int_equal(kv_db_commit(b.db, NULL), 0);
+
+    da = dump_events(a.db);
+    db_ = dump_events(b.db);
+    assert_string_equal(da, db_);
+    assert_non_null(strstr(da, "|MEMO_SEND_VALIDATED|"));
+    free(da);
+    free(db_);
+    assert_int_equal(kv_events_verify(a.db, &n, NULL), 0);
+    assert_int_equal(n, 4);
+
+    /* bounds: no events, or more than one statement takes */
+    memset(five, 0, sizeof(five));
+    for (i = 0; i < 5; i++)
+        five[i] = evs[i % 3];
+    assert_int_equal(kv_db_begin(a.db, NULL), 0);
+    assert_int_equal(kv_events_append_n(a.db, five, 0, 0, NULL), KV_EINVAL);
+    assert_int_equal(kv_events_append_n(a.db, five, KV_EVENTS_APPEND_MAX + 1, 0, NULL),
+                     KV_EINVAL);
+    assert_int_equal(kv_events_append_n(a.db, five, KV_EVENTS_APPEND_MAX, 0, NULL), 0);
+    assert_int_equal(kv_db_commit(a.db, NULL), 0);
+    assert_int_equal(kv_events_verify(a.db, &n, NULL), 0);
+    assert_int_equal(n, 4 + KV_EVENTS_APPEND_MAX);
+
+    /* the middle event of the three (seq 3) edited, then deleted: found at seq 3 */
+    assert_int_equal(kv_db_exec(a.db, "UPDATE events SET subject = 'cpr:0101701234' WHERE seq = 3",
+                                NULL),
+                     0);
+    expect_broken(&a, 3);
+    assert_int_equal(kv_db_exec(a.db, "DELETE FROM events WHERE seq = 3", NULL), 0);
+    expect_broken(&a, 3);
+    assert_int_equal(kv_test_store_free(a.dir, a.st, a.db), 0);
+    assert_int_equal(kv_test_store_free(b.dir, b.st, b.db), 0);
+}
+
 static void test_ngdp_tags(void **state)
 {
     (void)state;
@@ -789,6 +890,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ngdp_tags),
+        cmocka_unit_test(test_append_n_same_as_one_by_one),
         cmocka_unit_test_setup_teardown(test_append_query_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edit_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edit_props_detected, setup, teardown),
