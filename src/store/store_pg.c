@@ -390,6 +390,16 @@ static int run_simple(struct pg_db *db, const char *sql, struct kv_err *err, con
             return rc;
         r = PQexec(db->c, sql);
         t = PQresultStatus(r);
+        if (t == PGRES_COMMAND_OK && strcmp(sql, "COMMIT") == 0 &&
+            strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
+            /* The server answers COMMIT of a transaction in which a statement failed with
+             * "ROLLBACK" and no error: nothing of it is stored, so the caller must not be
+             * told it was (SQLite keeps a failed statement's transaction alive instead). */
+            PQclear(r);
+            return kv_err_set(err, KV_EDB,
+                              "postgresql: a statement of the transaction had failed; "
+                              "COMMIT rolled it back");
+        }
         if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
             PQclear(r);
             return 0;

@@ -332,6 +332,35 @@ static void test_transactions(void **state)
     kv_db_release(db);
 }
 
+/* A COMMIT reports whether the transaction's writes are stored. On PostgreSQL a statement
+ * that fails inside a transaction aborts it, and the server answers the COMMIT with
+ * "ROLLBACK" and no error: kv_db_commit must fail then. SQLite keeps the transaction alive
+ * after a failed statement, so there the commit stores the earlier insert. */
+static void test_commit_after_failed_statement(void **state)
+{
+    struct fx *f = *state;
+    struct kv_db *db = NULL;
+    struct kv_err err = {0, ""};
+    int rc;
+
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    assert_int_equal(kv_db_begin(db, NULL), 0);
+    assert_int_equal(insert_org(db, "88888888", "Before the failure", NULL), KV_DONE);
+    assert_true(kv_db_exec(db, "UPDATE no_such_table SET x = 1", NULL) < 0);
+    rc = kv_db_commit(db, &err);
+    if (kv_test_on_pg()) {
+        assert_int_equal(rc, KV_EDB);
+        assert_non_null(strstr(err.msg, "rolled it back"));
+    }
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM orgs WHERE cvr = '88888888'"), rc == 0 ? 1 : 0);
+    /* the connection is usable afterwards */
+    assert_int_equal(kv_db_begin(db, NULL), 0);
+    assert_int_equal(insert_org(db, "88888889", "After", NULL), KV_DONE);
+    assert_int_equal(kv_db_commit(db, NULL), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM orgs WHERE cvr = '88888889'"), 1);
+    kv_db_release(db);
+}
+
 static void test_savepoints(void **state)
 {
     struct fx *f = *state;
@@ -741,6 +770,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_statement_cache_reused_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_after_failed_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_portable_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrations_mirrored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_transactions_exclude, setup, teardown),
