@@ -10,7 +10,12 @@
  * period (the events_time index); a letter's events are read through events_letter and
  * events_msg (KV__EVENTS_OF_MSG). A system of
  * another organisation is shown by name, never by id (as system, as actor and in the
- * properties), as the events API does.
+ * properties), as the events API does. What a mailbox's owner does with a letter
+ * (KV__MAILBOX_PRIVATE: forwards and to whom, moves, deletes, a helper's reading) is left out
+ * unless the owner is the organisation itself, as in the events API: a sender's log
+ * administrator learns nothing of the recipient's own handling of the letter, such as the
+ * CPR number or e-mail address it was forwarded to. The evidence page's chain check
+ * (kv_events_verify_letter) still covers every event of the letter.
  */
 #include "hub/events.h"
 
@@ -41,6 +46,7 @@ static const char SQL_SEARCH[] =
     " OR l.sender_system IN (SELECT id FROM systems WHERE org_cvr = ?1)))"
     " OR e.subject = 'cvr:' || ?1 OR e.actor = 'cvr:' || ?1"
     " OR e.actor LIKE 'employee:%@' || ?1)"
+    " AND (e.tag NOT IN (" KV__MAILBOX_PRIVATE ") OR e.subject = 'cvr:' || ?1)"
     " ORDER BY e.seq DESC LIMIT ?8 OFFSET ?9";
 
 static const char SQL_LETTER_OF_ORG[] =
@@ -54,7 +60,9 @@ static const char SQL_LETTER_OF_ORG[] =
     " '|' || s.name FROM systems s WHERE s.id = e.system_id)"
 
 static const char SQL_LETTER_EVENTS[] =
-    KV__EVENTS_OF_MSG(LETTER_EVENT_COLS, "e", "?1", "") " ORDER BY seq LIMIT ?3";
+    KV__EVENTS_OF_MSG(LETTER_EVENT_COLS, "e", "?1",
+                      " AND (e.tag NOT IN (" KV__MAILBOX_PRIVATE ") OR e.subject = 'cvr:' || ?2)")
+    " ORDER BY seq LIMIT ?3";
 
 static const char SQL_SYSTEM[] = "SELECT org_cvr, name FROM systems WHERE id = ?";
 

@@ -200,17 +200,6 @@ static void cat_params(char *b, int from, int to)
         cat(b, "%s?%d", i == from ? "" : ", ", i);
 }
 
-/* What a mailbox's owner does with a letter (moves, deletes, forwards and to whom, flags,
- * folders, drafts, a helper's reading): the letter's sender learns none of it through the
- * events API, only the owner itself when it is the calling organisation (subject
- * "cvr:<caller>"). MESSAGE_READ and MESSAGE_LEGALLY_NOTIFIED stay visible to the sender: they
- * are its evidence that the letter reached the recipient (docs/events-api.md). */
-#define MAILBOX_PRIVATE                                                                        \
-    "'MESSAGE_FORWARDED_TO_AUTHORITY', 'MESSAGE_FORWARDED_TO_EMAIL',"                          \
-    " 'MESSAGE_FORWARDED_TO_TRUSTED', 'MESSAGE_MOVED', 'MESSAGE_DELETED', 'FLAG_CHANGED',"     \
-    " 'MAILBOX_READ_BY_PARTY_REPRESENTATIVE', 'FOLDER_CREATED', 'FOLDER_UPDATED',"             \
-    " 'FOLDER_MOVED', 'FOLDER_DELETED', 'DRAFT_SAVED', 'DRAFT_DELETED', 'DRAFT_SENT'"
-
 /* The search statements, built once (the store caches statements by the address of their
  * text, so the text must live as long as the process): [count][by letter][tag UNKNOWN]
  * [by system][sorted]. A system scope is the plain term system_id = ?2 (not folded into an
@@ -245,7 +234,7 @@ static void sql_build(char *b, int count, int msg, int unknown, int sys, int sor
              " AND (?3 IS NULL OR subject = ?3 OR actor = ?3) AND %s > ?4"
              " AND (?5 = 0 OR time_ms >= ?5) AND (?6 = 0 OR time_ms < ?6)"
              " AND (?%d IS NULL OR subject = ?%d OR actor = ?%d) AND %s <= ?%d"
-             " AND (tag NOT IN (" MAILBOX_PRIVATE ") OR subject = ?%d)"
+             " AND (tag NOT IN (" KV__MAILBOX_PRIVATE ") OR subject = ?%d)"
              " AND (?7 = 0 OR tag IN (",
              count ? "COUNT(*)"
                    : "seq, event_id, time_ms, tag, message_uuid, system_id, actor,"

@@ -24,6 +24,18 @@ struct kv_stmt;
     "SELECT seq FROM events WHERE letter_id = (SELECT id FROM letters WHERE message_uuid = " P \
     ") UNION ALL SELECT seq FROM events WHERE letter_id IS NULL AND message_uuid = " P
 
+/* What a mailbox's owner does with a letter (moves, deletes, forwards and to whom, flags,
+ * folders, drafts, a helper's reading): the letter's sender learns none of it, neither through
+ * the events API (event_search.c) nor in Administrativ Adgang's event log (event_org.c); only
+ * the owner itself sees it when it is the calling organisation (subject "cvr:<caller>").
+ * MESSAGE_READ and MESSAGE_LEGALLY_NOTIFIED stay visible to the sender: they are its evidence
+ * that the letter reached the recipient (docs/events-api.md). */
+#define KV__MAILBOX_PRIVATE                                                                    \
+    "'MESSAGE_FORWARDED_TO_AUTHORITY', 'MESSAGE_FORWARDED_TO_EMAIL',"                          \
+    " 'MESSAGE_FORWARDED_TO_TRUSTED', 'MESSAGE_MOVED', 'MESSAGE_DELETED', 'FLAG_CHANGED',"     \
+    " 'MAILBOX_READ_BY_PARTY_REPRESENTATIVE', 'FOLDER_CREATED', 'FOLDER_UPDATED',"             \
+    " 'FOLDER_MOVED', 'FOLDER_DELETED', 'DRAFT_SAVED', 'DRAFT_DELETED', 'DRAFT_SENT'"
+
 /* The same two paths as a compound statement, for a reader of one letter's events that needs
  * no other index: "SELECT COLS FROM events E WHERE <through events_letter> AND message_uuid = P
  * MORE UNION ALL SELECT COLS FROM events E WHERE <through events_msg> MORE", to be followed by

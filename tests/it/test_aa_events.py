@@ -13,6 +13,7 @@ import time
 import pytest
 
 from kuvert_harness import db_connect, pin_clock_to_noon, run_cli
+from test_mailbox_web import Browser, csrf_of
 from test_web import sign_in
 
 BASE = "/administrativ-adgang/haendelseslog"
@@ -188,3 +189,33 @@ def test_other_organisations_system_by_name_only(ev):
     t = today(srv)
     r = srv.get(BASE + "?from=%s&to=%s" % (t, t))
     assert uuid in r.text and rsys not in r.text
+
+
+def test_a_citizens_forward_is_not_in_the_senders_log(ev):
+    """What the recipient does with a letter (forwards and to whom, moves, deletes) is its own:
+    the sending organisation's log administrator finds none of it, in a search or on the
+    letter's page, CSV and evidence page, whose chain check still covers every event of the
+    letter. MESSAGE_READ, the sender's evidence, stays (as in the events API)."""
+    srv, d, mine, _ = ev
+    jens = Browser(srv, JENS)
+    assert jens.get("/post/brev/" + mine).status_code == 200          # read
+    page = jens.get("/post/brev/%s/videresend" % mine)
+    data = {"csrf": csrf_of(page.text), "til": "email", "email": "bror.jensen@example.dk"}
+    assert jens.post("/post/brev/%s/videresend" % mine, data).status_code == 303
+    stored = [t for (t,) in q(d, "SELECT tag FROM events WHERE message_uuid = ?", mine)]
+    assert "MESSAGE_FORWARDED_TO_EMAIL" in stored and "MESSAGE_READ" in stored, stored
+    assert any("bror.jensen@example.dk" in (p or "") for (p,) in
+               q(d, "SELECT props FROM events WHERE message_uuid = ?", mine))
+    t = today(srv)
+    for path in ("?from=%s&to=%s" % (t, t), "?from=%s&to=%s&q=%s" % (t, t, mine),
+                 "/brev/" + mine, "/brev/" + mine + "/csv", "/brev/" + mine + "/bevis?lang=en"):
+        r = srv.get(BASE + path)
+        assert r.status_code == 200, path
+        text = r.content.decode("utf-8")
+        assert "bror.jensen@example.dk" not in text, path
+        if path.startswith("/brev/"):  # (the search form lists every tag as a filter)
+            assert "FORWARDED" not in text, path
+    csv = srv.get(BASE + "/brev/" + mine + "/csv").content.decode("utf-8")
+    assert "MESSAGE_READ" in csv
+    e = srv.get(BASE + "/brev/" + mine + "/bevis?lang=en").text
+    assert "The hash chain verifies over these events." in e
