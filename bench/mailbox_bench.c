@@ -135,8 +135,9 @@ static void unread_rounds(struct kv_db *db, const struct kv_mbox_owner *owner, i
     }
     qsort(a, (size_t)rounds, sizeof(a[0]), bench_cmp_ms);
     qsort(b, (size_t)rounds, sizeof(b[0]), bench_cmp_ms);
-    printf("  unread   median of the rounds' p50: A %.3f ms, B %.3f ms\n", a[rounds / 2],
-           b[rounds / 2]);
+    /* an even number of rounds: the mean of the two middle ones */
+    printf("  unread   median of the rounds' p50: A %.3f ms, B %.3f ms\n",
+           (a[(rounds - 1) / 2] + a[rounds / 2]) / 2, (b[(rounds - 1) / 2] + b[rounds / 2]) / 2);
     free(t);
 }
 

@@ -104,12 +104,15 @@ static int new_token(char out[KV_WEB_CSRF_LEN + 1])
     return 0;
 }
 
-/* The actor text of the identity layer: "cpr:<cpr>" or "employee:<person id>@<cvr>". */
-static void emit_event(struct kv_db *db, const char *tag, const struct kv_web_session *s)
+/* Appends TAG for s inside db's transaction, with the actor text of the identity layer:
+ * "cpr:<cpr>" or "employee:<person id>@<cvr>". 0 or the store's error: a sign-in or sign-out
+ * the event log cannot record does not happen (on PostgreSQL the failed append would abort
+ * the transaction anyway). */
+static int emit_event(struct kv_db *db, const char *tag, const struct kv_web_session *s,
+                      struct kv_err *err)
 {
     char actor[300], props[64];
     struct kv_event ev;
-    struct kv_err err = {0, ""};
     const char *method = s->method;
 
     if (strcmp(s->subject_type, "CPR") == 0)
@@ -122,8 +125,7 @@ static void emit_event(struct kv_db *db, const char *tag, const struct kv_web_se
     ev.actor = actor;
     ev.subject = actor;
     ev.props_json = props;
-    if (kv_events_append(db, &ev, &err) < 0)
-        kv_log(KV_LOG_WARN, "event %s not logged: %s", tag, err.msg);
+    return kv_events_append(db, &ev, err);
 }
 
 /* The sign-in's writes inside db's transaction: the browser's old session revoked, s
@@ -187,7 +189,7 @@ static int create_writes(struct kv_db *db, struct kv_http_req *req, const struct
     kv_stmt_done(st);
     if (rc < 0)
         goto out;
-    emit_event(db, "USER_SIGNED_IN", s);
+    rc = emit_event(db, "USER_SIGNED_IN", s, err);
 out:
     return rc < 0 ? rc : 0;
 }
@@ -348,8 +350,10 @@ int kv_web_session_revoke(struct kv_http_req *req, struct kv_http_resp *resp,
         kv_db_rollback(db);
         goto out;
     }
-    if (kv_db_changes(db) == 1)
-        emit_event(db, "USER_SIGNED_OUT", s);
+    if (kv_db_changes(db) == 1 && (rc = emit_event(db, "USER_SIGNED_OUT", s, err)) < 0) {
+        kv_db_rollback(db);
+        goto out;
+    }
     rc = kv_db_commit(db, err);
     if (rc == 0)
         set_cookie(req, resp, kv_web_cookie_name(req->hub), "", 0);
