@@ -29,6 +29,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/conf.h"
+#include "util/crypto.h"
 #include "util/log.h"
 #include "util/outbound.h"
 #include "util/str.h"
@@ -40,6 +41,7 @@
 #define MAX_PARALLEL 256
 #define ERROR_TEXT_MAX 200 /* bytes of a failing answer kept in last_error */
 #define MAX_MARKS 4096     /* push systems one drain keeps track of */
+#define COMMIT_RETRIES 8   /* a batch's commit runs again after a deadlock, at most this often */
 
 /* Delays after the 1st, 2nd, 3rd, ... failed attempt; the last repeats for ever. */
 static const int64_t delays_ms[] = {
@@ -229,6 +231,11 @@ static int cmp_i64(const void *a, const void *b)
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
     return x < y ? -1 : x > y;
+}
+
+static int job_by_qid(const void *a, const void *b)
+{
+    return cmp_i64(&((const struct job *)a)->qid, &((const struct job *)b)->qid);
 }
 
 /* 1 when row qid belongs to batch p (pushed, its commit still running). */
@@ -544,10 +551,11 @@ static int record(struct kv_db *db, struct job *j, struct psys *s, int64_t now,
                            "attempts = attempts + 1, next_ms = NULL, last_error = NULL "
                            "WHERE id = ? AND state = 'QUEUED'",
                            &st, err);
-    else
+    else /* only the attempt it was loaded with: a second pusher's failure of the same
+          * attempt (a lease taken over mid-pass) counts once */
         rc = kv_db_prepare(db,
                            "UPDATE recipient_queue SET next_ms = ?, attempts = attempts + 1, "
-                           "last_error = ? WHERE id = ? AND state = 'QUEUED'",
+                           "last_error = ? WHERE id = ? AND state = 'QUEUED' AND attempts = ?",
                            &st, err);
     if (rc < 0)
         return rc;
@@ -558,13 +566,15 @@ static int record(struct kv_db *db, struct job *j, struct psys *s, int64_t now,
         kv_stmt_bind_int64(st, 1, now + kv_recipient_push_delay_ms(j->attempts + 1));
         kv_stmt_bind_text(st, 2, j->error, -1);
         kv_stmt_bind_int64(st, 3, j->qid);
+        kv_stmt_bind_int64(st, 4, j->attempts);
     }
     rc = kv_stmt_step(st, err);
     kv_stmt_done(st);
     if (rc < 0)
         return rc;
     if (kv_db_changes(db) != 1)
-        return 0; /* settled meanwhile (fetched by pull, deleted): nothing to log */
+        return 0; /* settled meanwhile (fetched by pull, deleted, recorded by another pusher):
+                   * nothing to count or log */
     if (j->state == JOB_OK) {
         s->ok++;
     } else {
@@ -578,15 +588,28 @@ static int record(struct kv_db *db, struct job *j, struct psys *s, int64_t now,
     return log_event(db, j, s, now, err);
 }
 
-/* Commits the outcomes of batch b on b->db (one transaction); sets b->rc and the counts. */
-static void commit_batch(struct batch *b)
+/* One try of the commit of batch b: 0, a negative code, or 1 when it failed by a deadlock or
+ * serialization failure (rolled back; it may run again). Concurrent (docs/postgresql.md
+ * "Writes without the global lock"): each outcome is one UPDATE guarded by state = 'QUEUED'
+ * (and a failure by the attempt it was loaded with), so of two pushers recording one row --
+ * a lease taken over mid-pass -- only the first changes it, and only the statement that
+ * changed a row counts it, logs its event and reports the system's health; the delivery
+ * statistics are the session's slot, events appends, the health reports single UPDATEs. The
+ * rows go in id order (drain_loop sorts the jobs), so two such commits queue rather than
+ * deadlock; a deadlock with another path (the pull API's group commit holds queue and system
+ * rows too) rolls everything back and the batch runs again. */
+static int commit_try(struct batch *b, int64_t now)
 {
     struct kv_db *db = b->db;
     struct kv_err *err = &b->err;
-    int64_t now = kv_clock_now_ms();
     int i, rc;
 
-    rc = kv_db_begin(db, err);
+    for (i = 0; i < b->n_sys; i++) { /* counted again by this try */
+        b->sys[i].ok = 0;
+        b->sys[i].failed = 0;
+        b->sys[i].error = NULL;
+    }
+    rc = kv_db_begin_concurrent(db, err);
     for (i = 0; i < b->n && rc == 0; i++)
         if (b->jobs[i].state == JOB_OK || b->jobs[i].state == JOB_FAILED)
             rc = record(db, &b->jobs[i], &b->sys[b->jobs[i].sys], now, err);
@@ -602,6 +625,36 @@ static void commit_batch(struct batch *b)
         kv_db_rollback(db);
     else
         rc = kv_db_commit(db, err);
+    return rc < 0 && kv_db_retryable(db) ? 1 : rc;
+}
+
+/* A random pause of up to 4 << attempt ms before a try after a deadlock. */
+static void backoff(int attempt)
+{
+    unsigned char r = 0;
+    struct timespec ts;
+
+    (void)kv_random_bytes(&r, 1);
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)(1 + r % (4u << attempt)) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+/* Commits the outcomes of batch b on b->db (one transaction, run again after a deadlock at
+ * most COMMIT_RETRIES times); sets b->rc and the counts. */
+static void commit_batch(struct batch *b)
+{
+    int64_t now = kv_clock_now_ms();
+    int i, rc, attempt = 0;
+
+    while ((rc = commit_try(b, now)) == 1) {
+        if (attempt++ == COMMIT_RETRIES) {
+            rc = kv_err_set(&b->err, KV_EUNAVAIL, "recipient push: deadlocked %d times",
+                            COMMIT_RETRIES + 1);
+            break;
+        }
+        backoff(attempt);
+    }
     b->rc = rc;
     if (rc < 0)
         return;
@@ -745,6 +798,7 @@ static int drain_loop(struct drain *d, int64_t budget, struct kv_err *err)
             }
         }
         b->db = d->cdb;
+        qsort(b->jobs, (size_t)b->n, sizeof(*b->jobs), job_by_qid); /* commit_try's order */
         b->qids = kv_xmalloc((size_t)b->n * sizeof(int64_t));
         for (i = 0; i < b->n; i++)
             b->qids[i] = b->jobs[i].qid;
