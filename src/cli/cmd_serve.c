@@ -24,6 +24,7 @@
 #include "http/server.h"
 #include "hub/hub.h"
 #include "hub/scheduler.h"
+#include "memo/memo.h"
 #include "notify/sender.h"
 #include "identity/rights.h"
 #include "store/store.h"
@@ -85,6 +86,9 @@ static int run(int argc, char **argv)
     int i = 1, rc, sig = 0, left, status = KV_EXIT_FAIL;
 
     tune_malloc();
+    /* Compile the MeMo schemas and install libxml2's allocation hooks (memo/arena.c) before
+     * any thread starts; a failure is reported by every check that needs them. */
+    (void)kv_memo_global_init(NULL);
     memset(&flags, 0, sizeof(flags));
     while (i < argc) {
         if (kv_cli_is_help(argv[i])) {

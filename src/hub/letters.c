@@ -272,6 +272,10 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
         goto out;
     }
     gate_enter();
+    /* libxml2's allocations for this letter's tree come from an arena and go back at once
+     * when the tree is done with (memo.h kv_memo_arena_enter; docs/send-api.md "Cuts of
+     * session 9"): the doc is freed before the scope is left. */
+    kv_memo_arena_enter();
     rc = kv_memo_check(l->bytes, l->len, KV_MEMO_LEVEL_NGDP, lim, &diags, &doc, err);
     /* The uuid is taken even from an invalid letter (for the refusal event) when readable. */
     if (rc == 0 && doc &&
@@ -282,6 +286,7 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
         l->memo_flags = memo_flags(doc, &msg->header);
     kv_memo_doc_free(doc);
     doc = NULL;
+    kv_memo_arena_leave();
     gate_leave();
     if (rc < 0)
         goto out;

@@ -21,7 +21,8 @@ void kv_memo_doc_free(struct kv_memo_doc *doc)
 {
     if (!doc)
         return;
-    if (doc->xml)
+    /* A tree built wholly in the current arena scope goes with the scope (arena.c). */
+    if (doc->xml && !(doc->arena && kv__memo_arena_holds_all(doc->arena)))
         xmlFreeDoc(doc->xml);
     free(doc->line_starts);
     free(doc);

@@ -45,6 +45,19 @@ void kv__memo_loader_install(void);
  * before kv_memo_global_init succeeded. */
 xmlSchemaPtr kv__memo_schema_get(const char *version);
 
+/* Sets libxml2's allocation hooks to those of the check arena (arena.c): malloc, free,
+ * realloc and strdup themselves outside a kv_memo_arena_enter scope. Called once from
+ * kv_memo_global_init, before xmlInitParser. */
+void kv__memo_arena_install(void);
+
+/* The calling thread's current arena (an opaque token), or NULL outside a scope. */
+const void *kv__memo_arena_token(void);
+
+/* 1 when token is the calling thread's current arena and everything libxml2 allocated in
+ * this scope came from it (no allocation went to the heap): a document parsed in the scope
+ * then needs no xmlFreeDoc, leaving the scope takes its memory back. */
+int kv__memo_arena_holds_all(const void *token);
+
 /* Layer (b): validates doc against schema (borrowed) with a validation context of its own and
  * appends every problem as an "XSD" diagnostic (line, column, path). Returns 0, or
  * KV_EINTERNAL when libxml2 failed internally (err explains). */

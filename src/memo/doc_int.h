@@ -20,6 +20,7 @@ struct kv_memo_doc {
     size_t *line_starts;   /* owned, lazily built: byte offset of each line start */
     size_t n_lines;        /* entries in line_starts */
     char version[8];       /* memoVersion attribute as written ("1.1"), "" if absent */
+    const void *arena;     /* arena scope the tree was built in (arena.c), or NULL */
 };
 
 /* 1-based line and column of the start tag of node in the source. Column is found by locating

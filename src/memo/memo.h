@@ -62,6 +62,17 @@ int kv_memo_check(const char *buf, size_t len, enum kv_memo_level level,
 
 void kv_memo_doc_free(struct kv_memo_doc *doc);
 
+/* A check arena (arena.c, docs/memo-reader.md "Memory model"): from kv_memo_arena_enter until
+ * kv_memo_arena_leave, every allocation libxml2 makes on the calling thread is cut from an
+ * arena, freeing it costs nothing, and leaving takes all of it back at once. Everything
+ * libxml2 allocated in the scope — a document parsed by kv_memo_check in it above all — must
+ * be freed (kv_memo_doc_free) or dropped before leaving and never used after. Scopes nest (an
+ * inner pair does nothing); other threads are not affected. kv_memo_global_init must have
+ * returned 0 first (it installs libxml2's allocation hooks). Without a scope libxml2 uses
+ * malloc and free as always. */
+void kv_memo_arena_enter(void);
+void kv_memo_arena_leave(void);
+
 /* The declared memoVersion of a parsed document as "1.1", "1.2", ... (borrowed, valid while doc
  * lives), or NULL when absent. */
 const char *kv_memo_doc_version(const struct kv_memo_doc *doc);

@@ -463,6 +463,7 @@ int kv__memo_parse(const char *buf, size_t len, const struct kv_memo_limits *lim
 
     doc = kv_xcalloc(1, sizeof(*doc));
     doc->xml = xml;
+    doc->arena = kv__memo_arena_token();
     doc->src = buf;
     doc->src_len = len;
     xml = NULL;

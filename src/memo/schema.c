@@ -46,6 +46,7 @@ static void compile_all(void)
 {
     size_t i;
 
+    kv__memo_arena_install();
     xmlInitParser();
     kv__memo_loader_install();
     for (i = 0; i < N_SLOTS; i++) {
