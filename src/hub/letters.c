@@ -279,7 +279,7 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
     rc = kv_memo_check(l->bytes, l->len, KV_MEMO_LEVEL_NGDP, lim, &diags, &doc, err);
     /* The uuid is taken even from an invalid letter (for the refusal event) when readable. */
     if (rc == 0 && doc &&
-        kv_memo_read(doc, KV_MEMO_READ_NO_CONTENT | KV_MEMO_READ_HEADER_ONLY, &msg, NULL) == 0 &&
+        kv_memo_read(doc, KV_MEMO_READ_HEADER_ONLY | KV_MEMO_READ_ENVELOPE, &msg, NULL) == 0 &&
         take_header(l, msg) < 0)
         l->uuid[0] = '\0';
     if (rc == 0 && msg)

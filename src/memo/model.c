@@ -220,7 +220,7 @@ static const struct kv__memo_field t_attention_f[] = {
     OPT(G, "SEnumber", AD, se_number, t_se, 0),
     OPT(M, "Telephone", AD, telephone, t_phone, 0),
     OPT(G, "EID", AD, eid, t_eid, 0),
-    OPT(M, "ContentResponsible", AD, content_responsible, t_cresp, 0),
+    OPT(M, "ContentResponsible", AD, content_responsible, t_cresp, KV__F_ENV),
     OPT(M, "GeneratingSystem", AD, generating_system, t_gensys, 0),
     OPT(KV__NS_SOR, "SORdata", AD, sor_data, t_sor, 0),
     OPT(G, "Address", AD, address, t_address, 0),
@@ -239,37 +239,37 @@ TYPE(t_cinfo, "ContactInfo", struct kv_memo_contact_info);
 
 static const struct kv__memo_field t_cpoint_f[] = {
     TXT(M, "contactGroup", struct kv_memo_contact_point, contact_group, 0),
-    TXT(M, "contactPointID", struct kv_memo_contact_point, contact_point_id, REQ),
+    TXT(M, "contactPointID", struct kv_memo_contact_point, contact_point_id, REQ | KV__F_ENV),
     TXT(M, "label", struct kv_memo_contact_point, label, 0),
     LIST(M, "ContactInfo", struct kv_memo_contact_point, info, n_info, t_cinfo, 0),
 };
 TYPE(t_cpoint, "ContactPoint", struct kv_memo_contact_point);
 
 static const struct kv__memo_field t_repr_f[] = {
-    TXT(M, "representativeID", struct kv_memo_representative, id, REQ),
-    TXT(M, "idType", struct kv_memo_representative, id_type, REQ),
+    TXT(M, "representativeID", struct kv_memo_representative, id, REQ | KV__F_ENV),
+    TXT(M, "idType", struct kv_memo_representative, id_type, REQ | KV__F_ENV),
     TXT(M, "label", struct kv_memo_representative, label, REQ),
 };
 TYPE(t_repr, "Representative", struct kv_memo_representative);
 
 static const struct kv__memo_field t_sender_f[] = {
-    TXT(M, "senderID", struct kv_memo_sender, id, REQ),
-    TXT(M, "idType", struct kv_memo_sender, id_type, REQ),
+    TXT(M, "senderID", struct kv_memo_sender, id, REQ | KV__F_ENV),
+    TXT(M, "idType", struct kv_memo_sender, id_type, REQ | KV__F_ENV),
     TXT(M, "idTypeLabel", struct kv_memo_sender, id_type_label, 0),
-    TXT(M, "label", struct kv_memo_sender, label, REQ),
-    OPT(M, "AttentionData", struct kv_memo_sender, attention, t_attention, 0),
+    TXT(M, "label", struct kv_memo_sender, label, REQ | KV__F_ENV),
+    OPT(M, "AttentionData", struct kv_memo_sender, attention, t_attention, KV__F_ENV),
     OPT(M, "ContactPoint", struct kv_memo_sender, contact_point, t_cpoint, 0),
-    OPT(M, "Representative", struct kv_memo_sender, representative, t_repr, KV__F_V12),
+    OPT(M, "Representative", struct kv_memo_sender, representative, t_repr, KV__F_V12 | KV__F_ENV),
 };
 TYPE(t_sender, "Sender", struct kv_memo_sender);
 
 static const struct kv__memo_field t_recipient_f[] = {
-    TXT(M, "recipientID", struct kv_memo_recipient, id, REQ),
-    TXT(M, "idType", struct kv_memo_recipient, id_type, REQ),
+    TXT(M, "recipientID", struct kv_memo_recipient, id, REQ | KV__F_ENV),
+    TXT(M, "idType", struct kv_memo_recipient, id_type, REQ | KV__F_ENV),
     TXT(M, "idTypeLabel", struct kv_memo_recipient, id_type_label, 0),
-    TXT(M, "label", struct kv_memo_recipient, label, 0),
-    OPT(M, "AttentionData", struct kv_memo_recipient, attention, t_attention, 0),
-    OPT(M, "ContactPoint", struct kv_memo_recipient, contact_point, t_cpoint, 0),
+    TXT(M, "label", struct kv_memo_recipient, label, KV__F_ENV),
+    OPT(M, "AttentionData", struct kv_memo_recipient, attention, t_attention, KV__F_ENV),
+    OPT(M, "ContactPoint", struct kv_memo_recipient, contact_point, t_cpoint, KV__F_ENV),
 };
 TYPE(t_recipient, "Recipient", struct kv_memo_recipient);
 
@@ -312,24 +312,24 @@ TYPE(t_reply, "ReplyData", RD);
 
 #define H struct kv_memo_header
 static const struct kv__memo_field t_header_f[] = {
-    TXT(M, "messageType", H, message_type, REQ),
-    TXT(M, "messageUUID", H, message_uuid, REQ),
-    TXT(M, "messageID", H, message_id, 0),
+    TXT(M, "messageType", H, message_type, REQ | KV__F_ENV),
+    TXT(M, "messageUUID", H, message_uuid, REQ | KV__F_ENV),
+    TXT(M, "messageID", H, message_id, KV__F_ENV),
     TXT(M, "messageCode", H, message_code, 0),
-    TXT(M, "label", H, label, REQ),
-    TXT(M, "notification", H, notification, 0),
-    TXT(M, "additionalNotification", H, additional_notification, 0),
-    BOOLF("reply", H, reply, 0),
+    TXT(M, "label", H, label, REQ | KV__F_ENV),
+    TXT(M, "notification", H, notification, KV__F_ENV),
+    TXT(M, "additionalNotification", H, additional_notification, KV__F_ENV),
+    BOOLF("reply", H, reply, KV__F_ENV),
     TXT(M, "replyByDateTime", H, reply_by, 0),
-    TXT(M, "doNotDeliverUntilDate", H, do_not_deliver_until, 0),
+    TXT(M, "doNotDeliverUntilDate", H, do_not_deliver_until, KV__F_ENV),
     BOOLF("mandatory", H, mandatory, KV__F_REQ11),
-    BOOLF("legalNotification", H, legal_notification, KV__F_REQ11),
+    BOOLF("legalNotification", H, legal_notification, KV__F_REQ11 | KV__F_ENV),
     TXT(M, "postType", H, post_type, 0),
     INL(M, "Sender", H, sender, t_sender),
     INL(M, "Recipient", H, recipient, t_recipient),
-    OPT(M, "ContentData", H, content_data, t_content, 0),
+    OPT(M, "ContentData", H, content_data, t_content, KV__F_ENV),
     OPT(M, "ForwardData", H, forward_data, t_forward, 0),
-    LIST(M, "ReplyData", H, reply_data, n_reply_data, t_reply, 0),
+    LIST(M, "ReplyData", H, reply_data, n_reply_data, t_reply, KV__F_ENV),
 };
 const struct kv__memo_type kv__memo_t_header = {"MessageHeader", sizeof(H), t_header_f,
                                                  sizeof(t_header_f) / sizeof(t_header_f[0])};

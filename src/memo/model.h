@@ -392,6 +392,15 @@ int kv_memo_file_decode(const struct kv_memo_file *f, size_t max, unsigned char 
 #define KV_MEMO_READ_NO_CONTENT 0x1u /* leave kv_memo_file.content NULL; sizes still set */
 #define KV_MEMO_READ_HEADER_ONLY 0x2u /* read memo:Message attributes and MessageHeader only
                                          (msg->body stays NULL) */
+/* With KV_MEMO_READ_HEADER_ONLY: only the header fields the send path reads (hub/letters.c
+ * take_header, scope check, value date and memo_flags), each exactly as a full read gives it:
+ * messageType, messageUUID, messageID, label, notification, additionalNotification, reply,
+ * doNotDeliverUntilDate, legalNotification; Sender's senderID, idType, label, AttentionData
+ * (with only ContentResponsible, itself empty) and Representative (representativeID, idType);
+ * Recipient's recipientID, idType, label, AttentionData (likewise) and ContactPoint
+ * (contactPointID); ContentData and each ReplyData present but empty. Everything else stays
+ * NULL / 0. */
+#define KV_MEMO_READ_ENVELOPE 0x4u
 
 /* Builds the model of doc (borrowed; a schema check is not required: unknown elements are
  * ignored, duplicates of 0..1 elements after the first are ignored, missing ones stay NULL).

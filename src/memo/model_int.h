@@ -38,6 +38,7 @@ enum kv__memo_kind {
 #define KV__F_REQ 0x1u    /* required in every version (list: at least one) */
 #define KV__F_REQ11 0x2u  /* required in 1.1 only (boolean: default "false" written) */
 #define KV__F_V12 0x4u    /* exists only from 1.2 */
+#define KV__F_ENV 0x8u    /* read with KV_MEMO_READ_ENVELOPE (model.h) */
 
 struct kv__memo_type;
 

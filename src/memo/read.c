@@ -128,9 +128,12 @@ static void read_content(const xmlNode *n, struct kv_memo_file *f, int no_copy)
     f->size = valid ? count / 4 * 3 - pads : 0;
 }
 
+/* The first byte is compared before the strcmp: read_obj tries every field of a type on
+ * every child, and most names differ in it. */
 static int name_is(const xmlNode *n, enum kv__memo_ns ns, const char *name)
 {
-    return n->ns && n->ns->href && strcmp((const char *)n->name, name) == 0 &&
+    return n->ns && n->ns->href && n->name[0] == (xmlChar)name[0] &&
+           strcmp((const char *)n->name, name) == 0 &&
            strcmp((const char *)n->ns->href, kv__memo_ns_uri[ns]) == 0;
 }
 
@@ -194,8 +197,13 @@ static void read_obj(const struct kv__memo_type *t, const xmlNode *parent, void 
         if (n->type != XML_ELEMENT_NODE)
             continue;
         for (i = 0; i < t->n_fields; i++) {
-            if (name_is(n, (enum kv__memo_ns)t->fields[i].ns, t->fields[i].name)) {
-                read_field(&t->fields[i], n, obj, flags);
+            const struct kv__memo_field *f = &t->fields[i];
+            if (name_is(n, (enum kv__memo_ns)f->ns, f->name)) {
+                /* KV_MEMO_READ_ENVELOPE: only the marked fields (an inline part is walked for
+                 * its own marked fields) */
+                if (!(flags & KV_MEMO_READ_ENVELOPE) || (f->flags & KV__F_ENV) ||
+                    f->kind == KV__K_INLINE)
+                    read_field(f, n, obj, flags);
                 break;
             }
         }
