@@ -16,7 +16,9 @@
  * one letter's events, is itself logged before it runs, with the employee as actor:
  * EVENT_LOG_SEARCHES (the filters, never the CPR number itself), and CPR_LOOKED_UP with the
  * person as subject when a CPR number was searched. A search that cannot be logged does not
- * run. Bad input answers 400 saying which field.
+ * run. Bad input answers 400 and nothing is searched or logged: each refused field is marked
+ * with its message next to it (DKFDS form-error, aria-invalid, aria-describedby), an error
+ * summary above the form links to the fields, and what was written stays in the form.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -52,10 +54,19 @@ static const char *const TAGS[] = {
     "SYSTEM_CHANGED", "SYSTEM_SECRET_ROTATED", "SYSTEM_DEACTIVATED", "SYSTEM_ACTIVATED",
     "EVENT_LOG_SEARCHES", "CPR_LOOKED_UP", NULL};
 
+/* The search form's fields (FIELD_ID: the input's id; the page number has none, it comes
+ * from the links to other pages). */
+enum field { F_FROM, F_TO, F_PARTY, F_SYSTEM, F_TAG, F_Q, F_PAGE, F_N };
+static const char *const FIELD_ID[F_N] = {"ev-from", "ev-to",  "ev-party", "ev-system",
+                                          "ev-tag",  "ev-q",   NULL};
+
 struct search {
     char from[11], to[11], party[16], party_key[20], system[40], tag[72], uuid[40];
     int64_t from_ms, to_ms, page;
     int submitted;
+    const char *in[F_N];  /* what was written (borrowed from the request; "" = nothing) */
+    const char *err[F_N]; /* msgid of the field's error, or NULL */
+    int n_err;
 };
 
 /* Unix ms of 00:00 Copenhagen on date (YYYY-MM-DD), -1 when it is not a date. */
@@ -97,32 +108,54 @@ static int is_uuid(const char *s)
     return 1;
 }
 
-static const char *arg(struct kv_http_req *req, const char *name, size_t max, int *bad)
+/* The query parameter name of field f, kept in s->in[f] ("" when absent); longer than max is
+ * the error msgid. */
+static const char *arg(struct kv_http_req *req, struct search *s, enum field f, const char *name,
+                       size_t max, const char *msgid)
 {
     const char *v = kv_http_req_query(req, name);
 
-    if (!v)
-        return "";
-    if (strlen(v) > max)
-        *bad = 1;
-    return v;
+    s->in[f] = v ? v : "";
+    if (v && strlen(v) > max && !s->err[f]) {
+        s->err[f] = msgid;
+        s->n_err++;
+    }
+    return s->err[f] ? "" : s->in[f];
 }
 
-/* Reads and checks the search (msgid of the first error into *err_msgid). 0 or -1. */
-static int parse(struct kv_web_portal_page *aa, struct kv_http_req *req, struct search *s,
-                 const char **err_msgid)
+static void refuse(struct search *s, enum field f, const char *msgid)
 {
+    if (!s->err[f]) {
+        s->err[f] = msgid;
+        s->n_err++;
+    }
+}
+
+/* Reads and checks the search: every field's error into s->err (what was written stays in
+ * s->in, shown again in the form). 0, or -1 when a field is refused. */
+static int parse(struct kv_web_portal_page *aa, struct kv_http_req *req, struct search *s)
+{
+    static const char *const BAD_DATE = N_("Give the date as YYYY-MM-DD.");
+    static const char *const BAD_PARTY = N_("A CPR number has 10 digits and a CVR number 8.");
+    static const char *const BAD_SYSTEM = N_("Choose one of your organisation's systems.");
+    static const char *const BAD_TAG = N_("Choose an event tag from the list.");
+    static const char *const BAD_Q =
+        N_("The free text is a message UUID (8-4-4-4-12 hexadecimal digits).");
+    static const char *const BAD_PAGE = N_("The page number is not valid.");
     struct kv_system_summary sys;
-    int bad = 0;
-    const char *from = arg(req, "from", 10, &bad), *to = arg(req, "to", 10, &bad);
-    const char *party = arg(req, "party", 10, &bad), *system = arg(req, "system", 36, &bad);
-    const char *tag = arg(req, "tag", 64, &bad), *q = arg(req, "q", 36, &bad);
-    const char *page = arg(req, "page", 5, &bad);
-    int64_t now = kv_clock_now_ms(), end;
+    const char *from, *to, *party, *system, *tag, *q, *page;
+    int64_t now = kv_clock_now_ms(), end = -1;
     char next[11];
     size_t i;
 
     memset(s, 0, sizeof(*s));
+    from = arg(req, s, F_FROM, "from", 10, BAD_DATE);
+    to = arg(req, s, F_TO, "to", 10, BAD_DATE);
+    party = arg(req, s, F_PARTY, "party", 10, BAD_PARTY);
+    system = arg(req, s, F_SYSTEM, "system", 36, BAD_SYSTEM);
+    tag = arg(req, s, F_TAG, "tag", 64, BAD_TAG);
+    q = arg(req, s, F_Q, "q", 36, BAD_Q);
+    page = arg(req, s, F_PAGE, "page", 5, BAD_PAGE);
     s->submitted = kv_http_req_query(req, "from") != NULL;
     kv_clock_copenhagen_date(now, s->to);
     kv_clock_copenhagen_date(now - 6 * DAY_MS, s->from);
@@ -130,64 +163,64 @@ static int parse(struct kv_web_portal_page *aa, struct kv_http_req *req, struct 
         snprintf(s->from, sizeof(s->from), "%s", from);
     if (to[0])
         snprintf(s->to, sizeof(s->to), "%s", to);
-    s->from_ms = midnight_of(s->from);
-    end = midnight_of(s->to);
-    if (bad || s->from_ms < 0 || end < 0) {
-        *err_msgid = N_("Give the period as two dates YYYY-MM-DD.");
-        return -1;
-    }
-    kv_clock_copenhagen_date(end + 36 * 3600000LL, next); /* the day after "to" */
-    s->to_ms = midnight_of(next);
-    if (s->to_ms <= s->from_ms || s->to_ms - s->from_ms > (int64_t)MAX_DAYS * DAY_MS + 3600000) {
-        *err_msgid = N_("The period must start no later than it ends and span at most 366 days.");
-        return -1;
+    s->from_ms = s->err[F_FROM] ? -1 : midnight_of(s->from);
+    if (s->from_ms < 0)
+        refuse(s, F_FROM, BAD_DATE);
+    if (!s->err[F_TO])
+        end = midnight_of(s->to);
+    if (end < 0)
+        refuse(s, F_TO, BAD_DATE);
+    if (s->from_ms >= 0 && end >= 0) {
+        kv_clock_copenhagen_date(end + 36 * 3600000LL, next); /* the day after "to" */
+        s->to_ms = midnight_of(next);
+        if (s->to_ms <= s->from_ms ||
+            s->to_ms - s->from_ms > (int64_t)MAX_DAYS * DAY_MS + 3600000)
+            refuse(s, F_TO,
+                   N_("The period must start no later than it ends and span at most 366 days."));
     }
     if (party[0]) {
         if (all_digits(party, 10)) {
             snprintf(s->party_key, sizeof(s->party_key), "cpr:%s", party);
+            snprintf(s->party, sizeof(s->party), "%s", party);
         } else if (all_digits(party, 8)) {
             snprintf(s->party_key, sizeof(s->party_key), "cvr:%s", party);
+            snprintf(s->party, sizeof(s->party), "%s", party);
         } else {
-            *err_msgid = N_("A CPR number has 10 digits and a CVR number 8.");
-            return -1;
+            refuse(s, F_PARTY, BAD_PARTY);
         }
-        snprintf(s->party, sizeof(s->party), "%s", party);
     }
     if (system[0]) {
-        if (kv_system_get_in_org(aa->db, aa->org, system, &sys, NULL) < 0) {
-            *err_msgid = N_("Choose one of your organisation's systems.");
-            return -1;
-        }
-        snprintf(s->system, sizeof(s->system), "%s", sys.id);
+        if (kv_system_get_in_org(aa->db, aa->org, system, &sys, NULL) < 0)
+            refuse(s, F_SYSTEM, BAD_SYSTEM);
+        else
+            snprintf(s->system, sizeof(s->system), "%s", sys.id);
     }
     if (tag[0]) {
         for (i = 0; TAGS[i] && strcmp(TAGS[i], tag) != 0; i++)
             ;
-        if (!TAGS[i]) {
-            *err_msgid = N_("Choose an event tag from the list.");
-            return -1;
-        }
-        snprintf(s->tag, sizeof(s->tag), "%s", tag);
+        if (!TAGS[i])
+            refuse(s, F_TAG, BAD_TAG);
+        else
+            snprintf(s->tag, sizeof(s->tag), "%s", tag);
     }
     if (q[0]) {
         if (!is_uuid(q)) {
-            *err_msgid = N_("The free text is a message UUID (8-4-4-4-12 hexadecimal digits).");
-            return -1;
+            refuse(s, F_Q, BAD_Q);
+        } else {
+            for (i = 0; q[i]; i++)
+                s->uuid[i] = (char)tolower((unsigned char)q[i]);
+            s->uuid[i] = '\0';
         }
-        for (i = 0; q[i]; i++)
-            s->uuid[i] = (char)tolower((unsigned char)q[i]);
-        s->uuid[i] = '\0';
     }
     if (page[0]) {
         char *e;
         long p = strtol(page, &e, 10);
-        if (*e || p < 0 || p > 10000) {
-            *err_msgid = N_("The page number is not valid.");
-            return -1;
-        }
-        s->page = p;
+        if (*e || p < 0 || p > 10000)
+            refuse(s, F_PAGE, BAD_PAGE);
+        else
+            s->page = p;
     }
-    return 0;
+    return s->n_err ? -1 : 0;
 }
 
 /* Logs the search (EVENT_LOG_SEARCHES, and CPR_LOOKED_UP for a CPR number) in its own
@@ -231,6 +264,57 @@ out:
     return rc;
 }
 
+/* Opens field f's form group: its label, its hint (a msgid, or NULL; id "<id>-hint") and, when
+ * f was refused, the group marked (DKFDS form-error) and the message above the input. */
+static void group_open(struct kv_html *h, const struct search *s, enum field f,
+                       const char *label, const char *hint)
+{
+    kv_html(h, "<div class=\"form-group%t\"><label class=\"form-label\" for=\"%a\">%m</label>",
+            s->err[f] ? " form-error" : "", FIELD_ID[f], label);
+    if (hint)
+        kv_html(h, "<span class=\"form-hint\" id=\"%a-hint\">%m</span>", FIELD_ID[f], hint);
+    if (s->err[f])
+        kv_html(h, "<span class=\"form-error-message\" id=\"%a-error\"><span "
+                   "class=\"sr-only\">%m: </span>%m</span>",
+                FIELD_ID[f], N_("Error"), s->err[f]);
+}
+
+/* Ends the opening tag of field f's input or select (its other attributes written): what
+ * describes it (the hint when hint, the message when refused) and aria-invalid. */
+static void control_close(struct kv_html *h, const struct search *s, enum field f, int hint)
+{
+    char by[64];
+
+    snprintf(by, sizeof(by), "%s%s%s%s%s", hint ? FIELD_ID[f] : "", hint ? "-hint" : "",
+             hint && s->err[f] ? " " : "", s->err[f] ? FIELD_ID[f] : "",
+             s->err[f] ? "-error" : "");
+    if (by[0])
+        kv_html(h, " aria-describedby=\"%a\"", by);
+    if (s->err[f])
+        kv_html(h, " aria-invalid=\"true\"");
+    kv_html(h, ">");
+}
+
+/* The error summary above the form: each refusal, linked to its field. */
+static void error_summary(struct kv_html *h, const struct search *s)
+{
+    int f;
+
+    kv_html(h, "<div class=\"alert alert-error\" role=\"alert\" aria-atomic=\"true\" "
+               "data-module=\"error-summary\" id=\"ev-errors\"><div class=\"alert-body\">"
+               "<p class=\"alert-heading\">%m</p><ul class=\"alert-text nobullet-list\">",
+            N_("Correct the errors in the form"));
+    for (f = 0; f < F_N; f++) {
+        if (!s->err[f])
+            continue;
+        if (FIELD_ID[f])
+            kv_html(h, "<li><a href=\"#%a\">%m</a></li>", FIELD_ID[f], s->err[f]);
+        else
+            kv_html(h, "<li>%m</li>", s->err[f]);
+    }
+    kv_html(h, "</ul></div></div>\n");
+}
+
 static void select_opt(struct kv_html *h, const char *value, const char *label, int sel)
 {
     if (sel)
@@ -239,6 +323,19 @@ static void select_opt(struct kv_html *h, const char *value, const char *label, 
         kv_html(h, "<option value=\"%a\">%t</option>", value, label);
 }
 
+/* A date field: what was written, else the default period's date. */
+static void date_field(struct kv_html *h, const struct search *s, enum field f,
+                       const char *label, const char *name, const char *dflt)
+{
+    group_open(h, s, f, label, NULL);
+    kv_html(h, "<input class=\"form-input input-width-s\" type=\"date\" id=\"%a\" name=\"%a\" "
+               "value=\"%a\" required",
+            FIELD_ID[f], name, s->in[f][0] ? s->in[f] : dflt);
+    control_close(h, s, f, 0);
+    kv_html(h, "</div>");
+}
+
+/* The search form, with what was written in it and each refusal next to its field. */
 static void search_form(struct kv_web_portal_page *aa, const struct search *s)
 {
     struct kv_html *h = &aa->ctx.h;
@@ -247,41 +344,38 @@ static void search_form(struct kv_web_portal_page *aa, const struct search *s)
 
     if (list && kv_system_list_org(aa->db, aa->org, list, KV_SYSTEM_LIST_MAX, &n, NULL) < 0)
         n = 0;
-    kv_html(h,
-            "<form method=\"get\" action=\"" BASE "\" class=\"mb-5\">"
-            "<div class=\"form-group\"><label class=\"form-label\" for=\"ev-from\">%m</label>"
-            "<input class=\"form-input input-width-s\" type=\"date\" id=\"ev-from\" name=\"from\" "
-            "value=\"%a\" required></div>"
-            "<div class=\"form-group\"><label class=\"form-label\" for=\"ev-to\">%m</label>"
-            "<input class=\"form-input input-width-s\" type=\"date\" id=\"ev-to\" name=\"to\" "
-            "value=\"%a\" required></div>"
-            "<div class=\"form-group\"><label class=\"form-label\" for=\"ev-party\">%m</label>"
-            "<span class=\"form-hint\" id=\"ev-party-hint\">%m</span>"
-            "<input class=\"form-input input-width-m\" type=\"text\" inputmode=\"numeric\" "
-            "id=\"ev-party\" name=\"party\" maxlength=\"10\" aria-describedby=\"ev-party-hint\" "
-            "value=\"%a\"></div>"
-            "<div class=\"form-group\"><label class=\"form-label\" for=\"ev-system\">%m</label>"
-            "<select class=\"form-select\" id=\"ev-system\" name=\"system\">",
-            N_("From (inclusive)"), s->from, N_("To (inclusive)"), s->to, N_("CPR or CVR number"),
-            N_("Searching a CPR number is logged as a look-up of that person."), s->party,
-            N_("System"));
+    kv_html(h, "<form method=\"get\" action=\"" BASE "\" class=\"mb-5\" novalidate>");
+    date_field(h, s, F_FROM, N_("From (inclusive)"), "from", s->from);
+    date_field(h, s, F_TO, N_("To (inclusive)"), "to", s->to);
+    group_open(h, s, F_PARTY, N_("CPR or CVR number"),
+               N_("Searching a CPR number is logged as a look-up of that person."));
+    kv_html(h, "<input class=\"form-input input-width-m\" type=\"text\" inputmode=\"numeric\" "
+               "id=\"ev-party\" name=\"party\" maxlength=\"10\" value=\"%a\"",
+            s->in[F_PARTY]);
+    control_close(h, s, F_PARTY, 1);
+    kv_html(h, "</div>");
+    group_open(h, s, F_SYSTEM, N_("System"), NULL);
+    kv_html(h, "<select class=\"form-select\" id=\"ev-system\" name=\"system\"");
+    control_close(h, s, F_SYSTEM, 0);
     select_opt(h, "", kv_i18n_get(aa->ctx.lang, N_("All systems")), !s->system[0]);
     for (i = 0; i < n; i++)
         select_opt(h, list[i].id, list[i].name, strcmp(list[i].id, s->system) == 0);
-    kv_html(h,
-            "</select></div><div class=\"form-group\"><label class=\"form-label\" "
-            "for=\"ev-tag\">%m</label><select class=\"form-select\" id=\"ev-tag\" name=\"tag\">",
-            N_("Event tag"));
+    kv_html(h, "</select></div>");
+    group_open(h, s, F_TAG, N_("Event tag"), NULL);
+    kv_html(h, "<select class=\"form-select\" id=\"ev-tag\" name=\"tag\"");
+    control_close(h, s, F_TAG, 0);
     select_opt(h, "", kv_i18n_get(aa->ctx.lang, N_("All events")), !s->tag[0]);
     for (i = 0; TAGS[i]; i++)
         select_opt(h, TAGS[i], TAGS[i], strcmp(TAGS[i], s->tag) == 0);
-    kv_html(h,
-            "</select></div><div class=\"form-group\"><label class=\"form-label\" "
-            "for=\"ev-q\">%m</label><span class=\"form-hint\" id=\"ev-q-hint\">%m</span>"
-            "<input class=\"form-input\" type=\"search\" id=\"ev-q\" name=\"q\" maxlength=\"36\" "
-            "aria-describedby=\"ev-q-hint\" value=\"%a\"></div>"
-            "<button type=\"submit\" class=\"button button-primary\">%m</button></form>\n",
-            N_("Free text"), N_("A message UUID."), s->uuid, N_("Search"));
+    kv_html(h, "</select></div>");
+    group_open(h, s, F_Q, N_("Free text"), N_("A message UUID."));
+    kv_html(h, "<input class=\"form-input\" type=\"search\" id=\"ev-q\" name=\"q\" "
+               "maxlength=\"36\" value=\"%a\"",
+            s->in[F_Q]);
+    control_close(h, s, F_Q, 1);
+    kv_html(h, "</div><button type=\"submit\" class=\"button button-primary\">%m</button>"
+               "</form>\n",
+            N_("Search"));
     free(list);
 }
 
@@ -362,7 +456,6 @@ int kv__aa_events(struct kv_http_req *req, struct kv_http_resp *resp)
     struct search s;
     struct table t;
     struct kv_html *h;
-    const char *bad = NULL;
     json_t *props;
     size_t n = 0;
     int rc;
@@ -370,8 +463,9 @@ int kv__aa_events(struct kv_http_req *req, struct kv_http_resp *resp)
     if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_EVENTLOG, 0))
         goto out;
     h = &aa.ctx.h;
-    if (parse(&aa, req, &s, &bad) < 0) {
-        kv__aa_head(&aa, N_("Event log"), BASE, NULL, bad);
+    if (parse(&aa, req, &s) < 0) {
+        kv__aa_head(&aa, N_("Event log"), BASE, NULL, NULL);
+        error_summary(h, &s);
         search_form(&aa, &s);
         kv_web_page_end(&aa.ctx, 400, N_("Event log"));
         goto out;

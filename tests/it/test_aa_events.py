@@ -129,6 +129,32 @@ def test_bad_input_is_400(ev, bad):
     assert len(logged(d, "EVENT_LOG_SEARCHES")) == before   # refused, not run
 
 
+@pytest.mark.parametrize("bad,field,kept", [
+    ("party=12345", "ev-party", "12345"),
+    ("party=%3Cscript%3E", "ev-party", "&lt;script&gt;"),
+    ("q=not-a-uuid", "ev-q", "not-a-uuid"),
+    ("from=2026-02-30", "ev-from", "2026-02-30"),
+    ("from=2026-03-10&to=2026-03-01", "ev-to", "2026-03-01"),
+    ("tag=NOT_A_TAG", "ev-tag", None)])
+def test_bad_input_is_shown_at_its_field_and_kept(ev, bad, field, kept):
+    """A refused search marks the field (DKFDS form-error, aria-invalid, the message next to it
+    and describing it), the error summary links to it, and what was written stays in the form
+    (escaped), as in the portals' other forms."""
+    srv, _, _, _ = ev
+    r = srv.get(BASE + "?" + bad + ("" if "from=" in bad else "&from=" + today(srv)))
+    assert r.status_code == 400
+    html = r.text
+    assert 'href="#%s"' % field in html.split('id="ev-errors"')[1].split("</div>")[0]
+    tag = html.split('id="%s"' % field)[1].split(">")[0]
+    assert 'aria-invalid="true"' in tag
+    assert "%s-error" % field in tag.split('aria-describedby="')[1].split('"')[0]
+    assert 'id="%s-error"' % field in html
+    if kept is not None:
+        assert 'value="%s"' % kept in tag
+    assert "<script>" not in html
+    assert html.count('aria-invalid="true"') == 1      # only the refused field
+
+
 def test_letter_events_csv_and_evidence(ev):
     srv, d, mine, other = ev
     n, r = of_letter(d, mine, lambda: srv.get(BASE + "/brev/" + mine))
