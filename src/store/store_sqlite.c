@@ -3,7 +3,8 @@
  * store_sqlite.c: the SQLite backend of the store (see store.h, store_int.h). One database file
  * DIR/kuvert.db, DIR created with mode 0700. Every connection runs journal_mode=WAL,
  * synchronous=FULL (a returned COMMIT is on disk), foreign_keys=ON and a 10 s busy timeout,
- * so the server and CLI commands can share a data directory.
+ * so the server and CLI commands can share a data directory. Connections open through the
+ * VFS of sqlite_walbuf.c, which writes a commit's WAL frames in a few large writes.
  *
  * Each connection keeps a statement cache: an open-addressing hash table keyed by the SQL
  * text's pointer (callers mostly pass string literals). A hit is checked against the cached
@@ -25,6 +26,7 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite_walbuf.h"
 #include "store/store_int.h"
 #include "util/xmalloc.h"
 
@@ -207,7 +209,8 @@ static int sq_conn_open(struct kv_store *st, struct kv_db **out, struct kv_err *
     *out = NULL;
     db->base.st = st;
     rc = sqlite3_open_v2(ss->path, &db->h,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                         kv__sqlite_walbuf_vfs());
     if (rc != SQLITE_OK) {
         if (db->h)
             rc = kv_err_set(err, KV_EDB, "cannot open %s: %s", ss->path, sqlite3_errmsg(db->h));
