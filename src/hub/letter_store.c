@@ -303,14 +303,15 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
     struct kv_stmt *s;
     int rc;
 
-    rc = kv_db_prepare(db,
-                       "INSERT INTO letters (message_uuid, transmission_id, sender_system, "
-                       "sender_cvr, sender_label, recipient_type, recipient_id, mailbox_id, "
-                       "message_id, label, message_type, memo_version, body_sha256, body, size, "
-                       "state, receipt_status, error_code, error_message, available_ms, "
-                       "created_ms, sender_mailbox_id, legal_notification, contact_point_id) "
-                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-                       &s, err);
+    rc = kv_db_prepare_insert(db,
+                              "INSERT INTO letters (message_uuid, transmission_id, sender_system, "
+                              "sender_cvr, sender_label, recipient_type, recipient_id, mailbox_id, "
+                              "message_id, label, message_type, memo_version, body_sha256, body, "
+                              "size, state, receipt_status, error_code, error_message, "
+                              "available_ms, created_ms, sender_mailbox_id, legal_notification, "
+                              "contact_point_id) "
+                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_text(s, 1, l->uuid, -1);
@@ -358,11 +359,9 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
     } else {
         kv_stmt_bind_null(s, 24);
     }
-    rc = kv_stmt_step(s, err);
-    if (rc == KV_ROW)
-        *out_id = kv_stmt_col_int64(s, 0);
+    rc = kv_stmt_step_insert(s, out_id, err);
     kv_stmt_done(s);
-    return rc < 0 ? rc : 0;
+    return rc;
 }
 
 static int insert_print_job(struct kv_db *db, int64_t letter_id, const char *address, int64_t now,
@@ -371,20 +370,16 @@ static int insert_print_job(struct kv_db *db, int64_t letter_id, const char *add
     struct kv_stmt *s;
     int rc;
 
-    rc = kv_db_prepare(db,
-                       "INSERT INTO print_jobs (letter_id, address, created_ms) VALUES (?,?,?) "
-                       "RETURNING id",
-                       &s, err);
+    rc = kv_db_prepare_insert(
+        db, "INSERT INTO print_jobs (letter_id, address, created_ms) VALUES (?,?,?)", &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_int64(s, 1, letter_id);
     bind_opt(s, 2, address);
     kv_stmt_bind_int64(s, 3, now);
-    rc = kv_stmt_step(s, err);
-    if (rc == KV_ROW)
-        *out_id = kv_stmt_col_int64(s, 0);
+    rc = kv_stmt_step_insert(s, out_id, err);
     kv_stmt_done(s);
-    return rc < 0 ? rc : 0;
+    return rc;
 }
 
 static int insert_receipt(struct kv_db *db, struct kv_letter *l, struct kv_err *err)

@@ -66,12 +66,12 @@ static int insert_tx(struct kv_db *db, struct kv_receipt *r, int push, struct kv
     rc = kv_db_sequence_fence(db, RECEIPTS_SEQ, err);
     if (rc < 0)
         return rc;
-    rc = kv_db_prepare(db,
-                       "INSERT INTO receipts (system_id, transmission_id, message_uuid, "
-                       "message_id, receipt_status, error_code, error_message, time_ms, "
-                       "push_state, push_attempts, push_next_ms, uuid) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING id",
-                       &s, err);
+    rc = kv_db_prepare_insert(db,
+                              "INSERT INTO receipts (system_id, transmission_id, message_uuid, "
+                              "message_id, receipt_status, error_code, error_message, time_ms, "
+                              "push_state, push_attempts, push_next_ms, uuid) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                              &s, err);
     if (rc < 0)
         return rc;
     kv_stmt_bind_text(s, 1, r->system_id, -1);
@@ -90,9 +90,7 @@ static int insert_tx(struct kv_db *db, struct kv_receipt *r, int push, struct kv
         kv_stmt_bind_null(s, 10);
     }
     kv_stmt_bind_text(s, 11, r->uuid, -1);
-    rc = kv_stmt_step(s, err);
-    if (rc == KV_ROW)
-        r->id = kv_stmt_col_int64(s, 0);
+    rc = kv_stmt_step_insert(s, &r->id, err);
     kv_stmt_done(s);
     if (rc < 0)
         return rc;

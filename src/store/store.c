@@ -165,6 +165,20 @@ int kv_db_prepare_for_update(struct kv_db *db, const char *sql, struct kv_stmt *
     return kv_db_prepare(db, t, out, err);
 }
 
+int kv_db_prepare_insert(struct kv_db *db, const char *sql, struct kv_stmt **out,
+                         struct kv_err *err)
+{
+    const struct kv_store_ops *ops = db->st->ops;
+    const char *t = sql;
+
+    if (ops->returning_id[0]) {
+        t = kv__store_derive(ops, sql, sql, ops->returning_id);
+        if (!t)
+            return kv_err_set(err, KV_EINTERNAL, "too many derived statements");
+    }
+    return kv_db_prepare(db, t, out, err);
+}
+
 /* 1 when this transaction of db holds the fence of seq_name. */
 static int fenced(const struct kv_db *db, const char *seq_name)
 {
@@ -278,6 +292,25 @@ int kv_stmt_step(struct kv_stmt *s, struct kv_err *err)
         return kv_err_set(err, s->bind_rc, "store: binding parameter %d failed; statement not run",
                           s->bind_idx);
     return OPS(s)->step(s, err);
+}
+
+int kv_stmt_step_insert(struct kv_stmt *s, int64_t *out_id, struct kv_err *err)
+{
+    int rc = kv_stmt_step(s, err);
+
+    *out_id = 0;
+    if (rc < 0)
+        return rc;
+    if (OPS(s)->returning_id[0]) {
+        if (rc != KV_ROW)
+            return kv_err_set(err, KV_EDB, "store: the INSERT returned no id");
+        *out_id = kv_stmt_col_int64(s, 0);
+    } else {
+        if (rc != KV_DONE)
+            return kv_err_set(err, KV_EDB, "store: the INSERT returned a row");
+        *out_id = OPS(s)->last_insert_id(s);
+    }
+    return 0;
 }
 
 const char *kv_stmt_col_text(struct kv_stmt *s, int idx)

@@ -158,7 +158,8 @@ int kv_db_exec(struct kv_db *db, const char *sql, struct kv_err *err);
  * than destroying it. Returns borrowed statement valid until kv_stmt_done.
  *
  * Placeholders: `?` (numbered in order) or `?N` (1-based, reusable); a backend that spells them
- * otherwise rewrites them. A row id is read with `INSERT ... RETURNING id` (both backends). */
+ * otherwise rewrites them. A row id is read with `INSERT ... RETURNING id` (both backends), or,
+ * on the send path, with kv_db_prepare_insert (below), which SQLite runs without RETURNING. */
 int kv_db_prepare(struct kv_db *db, const char *sql, struct kv_stmt **out, struct kv_err *err);
 /* Bind parameters; idx is 1-based. Values are copied (transient). len -1 = strlen. NULL
  * string binds SQL NULL. A failed bind returns a negative code and is remembered: the next
@@ -172,6 +173,9 @@ int kv_stmt_bind_null(struct kv_stmt *s, int idx);
 /* Returns KV_ROW, KV_DONE, KV_ECONFLICT on a UNIQUE/constraint violation, or KV_EDB (also the
  * sticky error of a failed bind). */
 int kv_stmt_step(struct kv_stmt *s, struct kv_err *err);
+/* Runs an INSERT prepared by kv_db_prepare_insert: 0 and the new row's id in *out_id, or the
+ * error of kv_stmt_step (KV_ECONFLICT, KV_EDB). The caller still calls kv_stmt_done. */
+int kv_stmt_step_insert(struct kv_stmt *s, int64_t *out_id, struct kv_err *err);
 /* Column accessors for the current row; idx is 0-based. Text/blob pointers are borrowed and
  * valid until the next step or kv_stmt_done. NULL text reads as NULL. A boolean expression
  * reads as 0/1 through kv_stmt_col_int64 on every backend. */
@@ -194,6 +198,15 @@ int kv_db_prepare_skip_locked(struct kv_db *db, const char *sql, struct kv_stmt 
  * UPDATE); SQLite runs sql as it is. sql is a string literal, as above. */
 int kv_db_prepare_for_update(struct kv_db *db, const char *sql, struct kv_stmt **out,
                              struct kv_err *err);
+
+/* Prepares sql, an INSERT of one row (not OR IGNORE, no ON CONFLICT DO NOTHING) into a table
+ * whose key is the integer column `id`, without a RETURNING clause, for kv_stmt_step_insert:
+ * PostgreSQL appends " RETURNING id"; SQLite runs it as written and reads the connection's last
+ * rowid (SQLite 3.40 runs a RETURNING clause as a trigger, which gives every such INSERT a
+ * statement journal and an ephemeral table of its rows). sql is a string literal (see
+ * kv_db_prepare_skip_locked). */
+int kv_db_prepare_insert(struct kv_db *db, const char *sql, struct kv_stmt **out,
+                         struct kv_err *err);
 
 /* A new value for a unique integer key. A backend with sequences (PostgreSQL) returns
  * nextval of the SEQUENCE seq_name (created by a migration): it never waits for another

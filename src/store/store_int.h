@@ -27,6 +27,10 @@ struct kv_store_ops {
     int sequences;
     /* Appended to a SELECT by kv_db_prepare_for_update ("" as for skip_locked). */
     const char *for_update;
+    /* Appended to an INSERT by kv_db_prepare_insert (" RETURNING id"), or "" when the backend
+     * reads the new row's id with last_insert_id after the INSERT instead. */
+    const char *returning_id;
+    int64_t (*last_insert_id)(struct kv_stmt *s); /* required when returning_id is "" */
     /* The kind of the letters' text-search index its migrations build (store.h
      * kv_store_text_index). */
     enum kv_text_index text_index;

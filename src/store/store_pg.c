@@ -1045,6 +1045,7 @@ const struct kv_store_ops kv__store_pg_ops = {
     .name = "postgresql",
     .skip_locked = " FOR UPDATE SKIP LOCKED",
     .for_update = " FOR UPDATE",
+    .returning_id = " RETURNING id",
     .next_value_fenced = pg_next_value_fenced,
     .sequence_fence = pg_sequence_fence,
     .sequence_horizon = pg_sequence_horizon,

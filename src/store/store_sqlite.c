@@ -419,6 +419,13 @@ static int sq_step(struct kv_stmt *ks, struct kv_err *err)
     return rc;
 }
 
+/* The rowid of the row the connection's last INSERT put in (its triggers' own inserts are not
+ * counted once they have ended: SQLite restores the value). */
+static int64_t sq_last_insert_id(struct kv_stmt *s)
+{
+    return (int64_t)sqlite3_last_insert_rowid(SQ(s)->db->h);
+}
+
 static const char *sq_col_text(struct kv_stmt *s, int idx)
 {
     return (const char *)sqlite3_column_text(SQ(s)->h, idx);
@@ -491,6 +498,8 @@ const struct kv_store_ops kv__store_sqlite_ops = {
     .name = "sqlite",
     .skip_locked = "",
     .for_update = "",
+    .returning_id = "", /* RETURNING is a trigger with a statement journal in SQLite 3.40 */
+    .last_insert_id = sq_last_insert_id,
     .begin_snapshot = "BEGIN",
     .sequences = 0,
     .text_index = KV_TEXT_FTS5,

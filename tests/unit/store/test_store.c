@@ -483,6 +483,60 @@ static void test_returning_durability_checkpoint(void **state)
     }
 }
 
+/* kv_db_prepare_insert + kv_stmt_step_insert: the new row's id on every backend (SQLite: the
+ * connection's last rowid, PostgreSQL: RETURNING id), the id of the row the statement itself
+ * inserted even when a trigger of the table inserts rows elsewhere (SQLite), and a unique key
+ * already taken is KV_ECONFLICT with no id. */
+static void test_prepare_insert(void **state)
+{
+    static const char INS[] = "INSERT INTO mailboxes (owner_type, owner_id, status, created_ms) "
+                              "VALUES ('CPR', ?, 'REGISTERED', 1)";
+    static const char *const owners[] = {"2211771212", "0101701234", "0202802345"};
+    struct fx *f = *state;
+    struct kv_db *db = NULL;
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0, ""};
+    int64_t id = -1, prev = 0;
+    char q[128];
+    int i;
+
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(kv_db_prepare_insert(db, INS, &s, &err), 0);
+        kv_stmt_bind_text(s, 1, owners[i], -1);
+        assert_int_equal(kv_stmt_step_insert(s, &id, &err), 0);
+        kv_stmt_done(s);
+        assert_true(id > prev);
+        prev = id;
+        snprintf(q, sizeof(q), "SELECT id FROM mailboxes WHERE owner_id = '%s'", owners[i]);
+        assert_int_equal(count(db, q), id);
+    }
+    /* the same key again: a conflict, no id */
+    assert_int_equal(kv_db_prepare_insert(db, INS, &s, &err), 0);
+    kv_stmt_bind_text(s, 1, owners[0], -1);
+    assert_int_equal(kv_stmt_step_insert(s, &id, &err), KV_ECONFLICT);
+    assert_int_equal(id, 0);
+    kv_stmt_done(s);
+    if (strcmp(kv_store_backend(f->st), "sqlite") == 0) {
+        /* a trigger that inserts into another table does not change the id returned */
+        assert_int_equal(kv_db_exec(db,
+                                    "CREATE TABLE ins_side (id INTEGER PRIMARY KEY, n INTEGER);"
+                                    "INSERT INTO ins_side (id, n) VALUES (1000, 0);"
+                                    "CREATE TRIGGER ins_side_t AFTER INSERT ON mailboxes BEGIN "
+                                    "INSERT INTO ins_side (n) VALUES (NEW.id); END;",
+                                    &err),
+                         0);
+        assert_int_equal(kv_db_prepare_insert(db, INS, &s, &err), 0);
+        kv_stmt_bind_text(s, 1, "0303803456", -1);
+        assert_int_equal(kv_stmt_step_insert(s, &id, &err), 0);
+        kv_stmt_done(s);
+        assert_true(id > prev && id < 1000);
+        assert_int_equal(count(db, "SELECT id FROM mailboxes WHERE owner_id = '0303803456'"), id);
+        assert_int_equal(count(db, "SELECT n FROM ins_side WHERE id = 1001"), id);
+    }
+    kv_db_release(db);
+}
+
 /* The portable SQL of docs/store.md means the same on every backend: `?` and `?N`
  * placeholders (a `?` inside a literal is no placeholder), RETURNING, ON CONFLICT DO NOTHING,
  * booleans read as 0/1, blobs with NUL bytes, text NULLs in `? IS NULL`, a parameter bound
@@ -776,6 +830,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_write_transactions_exclude, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sticky_bind_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_returning_durability_checkpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prepare_insert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_connections_concurrently, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_reuses, setup, teardown),
     };
