@@ -11,7 +11,8 @@
  * back, not a replay, and batches add up. A stored letter's events carry its row id
  * (events.letter_id, migration 023) and are found by messageUUID together with the events of
  * the same uuid written without it (a refusal before, a read after), in seq order, page by
- * page; the letter's chain check reads them all. Runs from the repository root (or
+ * page; the letter's chain check reads them all. A receipt's id comes from kv_receipt_insert,
+ * with no trigger or default filling it in (migration 067). Runs from the repository root (or
  * $KUVERT_ROOT).
  */
 #include <pthread.h>
@@ -512,6 +513,45 @@ static void test_letter_events_plan(void **state)
  * activity tag is readable (KV__EVENTS_SUBJECTED names none), a send's tag is refused, the
  * activity event of the recipient is found among the send's events of the same subject, and
  * the statement reads through events_subject, not a scan of the log (both backends). */
+/* What a letter's rows cost to write (issue 15, migration 067): its receipt gets its id from
+ * kv_receipt_insert (a UUID v7), with no fill-in trigger on receipts (SQLite) or column default
+ * (PostgreSQL) left; a trigger there gave every receipt INSERT a statement journal. */
+static void test_receipt_insert_without_trigger(void **state)
+{
+    struct fx *f = *state;
+    struct kv_letter *ls[N] = {&f->l[0], &f->l[1], &f->l[2]};
+    int i;
+
+    assert_int_equal(kv_letters_store_batch(f->db, ls, N, NULL), 0);
+    for (i = 0; i < N; i++) {
+        struct kv_stmt *s = NULL;
+
+        assert_int_equal(f->l[i].outcome, KV_LETTER_CREATED);
+        assert_int_equal(kv_db_prepare(f->db, "SELECT uuid FROM receipts WHERE message_uuid = ?",
+                                       &s, NULL),
+                         0);
+        kv_stmt_bind_text(s, 1, f->uuid[i], -1);
+        assert_int_equal(kv_stmt_step(s, NULL), KV_ROW);
+        assert_non_null(kv_stmt_col_text(s, 0));
+        assert_int_equal(strlen(kv_stmt_col_text(s, 0)), 36);
+        assert_int_equal(kv_stmt_col_text(s, 0)[14], '7'); /* kv_uuid_v7 */
+        kv_stmt_done(s);
+    }
+    if (kv_test_on_pg())
+        assert_int_equal(count(f->db,
+                               "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema"
+                               " = current_schema() AND table_name = ? AND column_name = 'uuid'"
+                               " AND column_default IS NOT NULL",
+                               "receipts"),
+                         0);
+    else
+        assert_int_equal(count(f->db,
+                               "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'trigger' AND"
+                               " tbl_name = ?",
+                               "receipts"),
+                         0);
+}
+
 static void test_subject_index_without_send_events(void **state)
 {
     struct fx *f = *state;
@@ -594,6 +634,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_letter_events_by_uuid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_letter_events_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subject_index_without_send_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_receipt_insert_without_trigger, setup, teardown),
     };
 
     if (kv_memo_global_init(NULL) != 0)
