@@ -3,7 +3,7 @@
  * test_sqlite_walbuf.c: the WAL-gathering VFS (store/sqlite_walbuf.c) writes exactly what
  * SQLite's own VFS writes, in order, before anyone can read it.
  *   - The same workload (small and large transactions, cache spills with frames rewritten in
- *     place, a rollback after a spill, synchronous FULL and NORMAL, PASSIVE / RESTART /
+ *     place, a rollback after a spill followed by another connection's commit, synchronous FULL and NORMAL, PASSIVE / RESTART /
  *     TRUNCATE checkpoints from a second connection) run through the shim and through "unix"
  *     with SQLite's random numbers seeded alike leaves the database and -wal files equal byte
  *     for byte after every step: a write dropped, moved, reordered or still held back when a
@@ -203,10 +203,23 @@ static void step(sqlite3 *db, sqlite3 *ck, int i)
         exec_ok(db, sql);
         exec_ok(db, "COMMIT");
         break;
-    case 3: /* spill, then roll back: the frames stay in the file, unused */
+    case 3: /* spill, then roll back: the frames stay in the file, unused; then another
+             * connection commits (its frames where the rolled-back ones were) and the first
+             * one reads: frames of the rollback still held back would land on the commit */
+        if (i % 16 == 3) {
+            exec_ok(db, "PRAGMA cache_size=8");
+        } else { /* from an empty log: the rollback then reads nothing from it */
+            exec_ok(ck, "PRAGMA wal_checkpoint(TRUNCATE)");
+            exec_ok(db, "PRAGMA cache_size=40");
+        }
         exec_ok(db, "BEGIN IMMEDIATE");
         insert_rows(db, 400000 + i * 1000, 150, 1200);
         exec_ok(db, "ROLLBACK");
+        exec_ok(db, "PRAGMA cache_size=8");
+        exec_ok(ck, "BEGIN IMMEDIATE");
+        insert_rows(ck, 600000 + i * 1000, 200, 1200); /* more frames than the rollback's */
+        exec_ok(ck, "COMMIT");
+        exec_ok(db, "SELECT count(*), sum(length(v)) FROM t");
         break;
     case 4:
         exec_ok(ck, "PRAGMA wal_checkpoint(PASSIVE)");
