@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/catalog.h>
 #include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
 
@@ -49,6 +50,14 @@ static void compile_all(void)
     kv__memo_arena_install();
     xmlInitParser();
     kv__memo_loader_install();
+    /* A letter may not name XML catalogs: libxml2 would act on an <?oasis-xml-catalog?>
+     * processing instruction in its prolog and set up its process-wide default catalog at
+     * that moment, inside the check's arena scope (arena.c), leaving a global pointer into
+     * memory the scope takes back. The default catalog is set up here, on the heap, and
+     * catalog processing instructions are ignored (no resource is ever resolved through a
+     * catalog anyway: kv__memo_loader_install serves only the embedded schemas). */
+    xmlCatalogSetDefaults(XML_CATA_ALLOW_NONE);
+    xmlInitializeCatalog();
     for (i = 0; i < N_SLOTS; i++) {
         xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(slots[i].url);
         if (!pc) {
