@@ -54,6 +54,7 @@ struct wb_file {
     unsigned char *buf;    /* WB_WAL: owned run buffer, WB_MAX bytes (NULL until a write) */
     size_t len;            /* bytes gathered */
     sqlite3_int64 off;     /* file offset of buf[0] */
+    sqlite3_int64 hi;      /* WB_WAL: end of the furthest write through this handle */
     int commit_next;       /* 1: the last write was a commit frame's header */
 };
 
@@ -95,10 +96,28 @@ static int is_commit_header(const unsigned char *p, int n)
 static int wb_write(sqlite3_file *file, const void *p, int n, sqlite3_int64 off)
 {
     struct wb_file *f = (struct wb_file *)file;
+    sqlite3_int64 hi;
     int rc, commit;
 
     if (f->kind != WB_WAL)
         return REAL(f)->pMethods->xWrite(REAL(f), p, n, off);
+    hi = f->hi;
+    if (off + n > f->hi)
+        f->hi = off + n;
+    /* A commit frame's header written again below what was written (walRewriteChecksums, at
+     * a commit that overwrote frames of its own transaction in place) is that commit's last
+     * write: it goes to the file now and its error is the commit's. Gathered, it would wait
+     * for the next operation, under synchronous=NORMAL the WAL-index barrier, whose error
+     * SQLite never sees. (Rarely a first commit header below a handle's stale end after
+     * another connection restarted the log: one write more, nothing else changes.) */
+    if (is_commit_header(p, n) && off + n < hi) {
+        rc = wb_flush(f);
+        if (rc != SQLITE_OK)
+            return rc;
+        rc = REAL(f)->pMethods->xWrite(REAL(f), p, n, off);
+        f->commit_next = 1; /* a page following it is a commit's */
+        return rc;
+    }
     commit = f->commit_next; /* this write is the page of a commit frame */
     if (f->len && off != f->off + (sqlite3_int64)f->len) {
         rc = wb_flush(f);
@@ -169,6 +188,8 @@ static int wb_truncate(sqlite3_file *file, sqlite3_int64 size)
     struct wb_file *f = (struct wb_file *)file;
 
     FLUSHED(f);
+    if (f->hi > size)
+        f->hi = size;
     return REAL(f)->pMethods->xTruncate(REAL(f), size);
 }
 
