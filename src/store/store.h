@@ -60,10 +60,10 @@ void kv_db_release(struct kv_db *db);
 /* The store db belongs to (borrowed, valid while the store is open). */
 struct kv_store *kv_db_store(struct kv_db *db);
 
-/* Begins a write transaction: it excludes every other writer of the database (SQLite:
- * BEGIN IMMEDIATE; PostgreSQL: the database-wide write lock, a transaction-scoped advisory
- * lock, taken exclusively; see docs/postgresql.md), so a read-then-write inside it sees no
- * concurrent change. Nested begin is a bug. Commit returns 0 only when the transaction is
+/* Begins a write transaction: it excludes every other writer of the installation (SQLite:
+ * BEGIN IMMEDIATE; PostgreSQL: the installation's write lock, a transaction-scoped advisory
+ * lock keyed by the schema, taken exclusively; see docs/postgresql.md), so a read-then-write
+ * inside it sees no concurrent change. Nested begin is a bug. Commit returns 0 only when the transaction is
  * durable (see kv_db_durability). */
 int kv_db_begin(struct kv_db *db, struct kv_err *err);
 /* Begins a write transaction that runs at the same time as other concurrent ones on

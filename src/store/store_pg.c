@@ -14,7 +14,8 @@
  *
  * Transactions: kv_db_begin is BEGIN plus a transaction-scoped advisory lock on one key, so
  * write transactions exclude each other exactly as SQLite's BEGIN IMMEDIATE does (reads never
- * wait), across every process and node that uses the database. Every session runs
+ * wait), across every process and node that uses the installation (the key is the schema's,
+ * so other installations in the same database are not held up). Every session runs
  * synchronous_commit=on (a returned COMMIT is flushed, and on a synchronous replica when the
  * server is so configured), lock_timeout=10s (the SQLite busy timeout), TimeZone UTC and
  * client_encoding UTF8. LAZY durability is synchronous_commit=off for the session.
@@ -54,15 +55,23 @@
 #define OID_INT8 20
 #define OID_TEXT 25
 
-/* The advisory lock every write transaction takes ("kuvt"): exclusively (kv_db_begin) or
- * shared (kv_db_begin_concurrent). */
-#define WRITE_LOCK_KEY "1802860148"
+/* The advisory lock every write transaction takes: exclusively (kv_db_begin) or shared
+ * (kv_db_begin_concurrent). Advisory locks are database-wide, so its key is the installation's:
+ * derived once at open from the schema its tables live in (current_schema(), the first schema
+ * of the URL's search_path that exists), so installations in two schemas of one database do
+ * not wait for each other while the nodes of one do. The key is one bigint (pg_locks: objsubid
+ * 1, never mistaken for a fence's two-key pair, objsubid 2): "kuvt" (0x6b757674) in the upper
+ * 32 bits and the FNV-1a hash of the schema's name in the lower. The schema `public` keeps
+ * the key of earlier releases, "kuvt" alone (WRITE_LOCK_KEY_PUBLIC), so a node of an earlier
+ * release still excludes this one there. Two schemas whose names hash alike would share the
+ * lock: they would wait for each other, never run unguarded. */
+#define WRITE_LOCK_KEY_PUBLIC INT64_C(1802860148)
+#define WRITE_LOCK_KEY_HIGH INT64_C(1802860148)
 
 static const char SQL_SESSION[] = "SET synchronous_commit TO on; SET lock_timeout TO '10s'; "
                                   "SET TimeZone TO 'UTC'; SET client_min_messages TO warning";
-static const char SQL_BEGIN[] = "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")";
-static const char SQL_BEGIN_SHARED[] =
-    "BEGIN; SELECT pg_advisory_xact_lock_shared(" WRITE_LOCK_KEY ")";
+static const char SQL_BEGIN_FMT[] = "BEGIN; SELECT pg_advisory_xact_lock(%lld)";
+static const char SQL_BEGIN_SHARED_FMT[] = "BEGIN; SELECT pg_advisory_xact_lock_shared(%lld)";
 
 /* The fence of kv_db_next_value_fenced: a shared advisory lock on the two-key pair (the
  * sequence's OID, N) with N the sequence's next value (last_value, plus one once a value has
@@ -135,7 +144,23 @@ struct pg_db {
 struct pg_store {
     char *conninfo;            /* owned */
     struct kv__pg_cred *cred;  /* owned: the credentials generation (store_pg_cred.h) */
+    int64_t write_lock_key;    /* the installation's write lock (write_lock_key) */
+    char sql_begin[80];        /* BEGIN and the write lock, exclusive */
+    char sql_begin_shared[80]; /* ... shared */
 };
+
+static int64_t write_lock_key(const char *schema)
+{
+    uint32_t h = 2166136261u;
+
+    if (!schema || strcmp(schema, "public") == 0)
+        return WRITE_LOCK_KEY_PUBLIC;
+    for (; *schema; schema++) {
+        h ^= (unsigned char)*schema;
+        h *= 16777619u;
+    }
+    return (int64_t)((uint64_t)WRITE_LOCK_KEY_HIGH << 32 | h);
+}
 
 /* ---- errors ---- */
 
@@ -293,7 +318,22 @@ static int pg_open(struct kv_store *st, const char *url, struct kv_err *err)
                         PQgetvalue(r, 0, 0));
         goto out;
     }
+    PQclear(r);
+    /* The installation: the schema its tables live in (NULL when no schema of the search_path
+     * exists; the migrations then fail on their first CREATE). */
+    r = PQexec(c, "SELECT current_schema()");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        rc = pg_fail(err, KV_EDB, "postgresql: reading the current schema",
+                     PQresultErrorMessage(r));
+        goto out;
+    }
     ps = kv_xcalloc(1, sizeof(*ps));
+    ps->write_lock_key =
+        write_lock_key(PQgetisnull(r, 0, 0) ? NULL : PQgetvalue(r, 0, 0));
+    snprintf(ps->sql_begin, sizeof(ps->sql_begin), SQL_BEGIN_FMT,
+             (long long)ps->write_lock_key);
+    snprintf(ps->sql_begin_shared, sizeof(ps->sql_begin_shared), SQL_BEGIN_SHARED_FMT,
+             (long long)ps->write_lock_key);
     ps->conninfo = kv_xstrdup(url);
     ps->cred = kv__pg_cred_new(url);
     st->cred_gen = kv__pg_cred_counter(ps->cred);
@@ -445,7 +485,9 @@ static void pg_cred_changed(struct kv_db *kdb)
 static int pg_begin(struct kv_db *kdb, int shared, struct kv_err *err)
 {
     struct pg_db *db = (struct pg_db *)kdb;
-    int rc = run_simple(db, shared ? SQL_BEGIN_SHARED : SQL_BEGIN, err, "postgresql: begin");
+    const struct pg_store *ps = kdb->st->backend;
+    int rc = run_simple(db, shared ? ps->sql_begin_shared : ps->sql_begin, err,
+                        "postgresql: begin");
 
     if (rc < 0 && PQstatus(db->c) == CONNECTION_OK &&
         PQtransactionStatus(db->c) != PQTRANS_IDLE) {

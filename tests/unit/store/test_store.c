@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT
  *
- * test_store.c: the store interface on SQLite: migrations applied once and recorded, reopen
- * is idempotent, WAL journal, statement cache (same handle back, nested use of one SQL, SQL
- * rebuilt in one buffer prepared as written),
- * constraint violations as KV_ECONFLICT, rollback, and two connections (threads) writing
- * concurrently without losing a row.
+ * test_store.c: the store interface (SQLite, or PostgreSQL with KUVERT_TEST_PG): migrations
+ * applied once and recorded, reopen is idempotent, WAL journal, statement cache (same handle
+ * back, nested use of one SQL, SQL rebuilt in one buffer prepared as written), constraint
+ * violations as KV_ECONFLICT, rollback, two connections (threads) writing concurrently without
+ * losing a row, and the write lock held per installation (another schema does not wait).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -742,6 +742,60 @@ static void test_write_transactions_exclude(void **state)
     kv_store_close(other);
 }
 
+/* The write lock is the installation's: while a write transaction of one installation holds
+ * it, a second store of the same installation (another node) waits for it, and an installation
+ * in another schema of the same PostgreSQL database (another directory on SQLite) does not.
+ * The second store's lock wait is cut to 100 ms, so its wait ends in KV_EUNAVAIL instead of
+ * after the 10 s of lock_timeout / busy timeout; the holder keeps the lock throughout, so the
+ * outcome does not depend on timing. On PostgreSQL before the key was the schema's, the other
+ * installation's begin waited for the lock too and failed. */
+static void test_write_lock_is_the_installations(void **state)
+{
+    struct fx *f = *state;
+    struct kv_store *same = NULL, *other = NULL;
+    struct kv_db *holder = NULL, *node2 = NULL, *elsewhere = NULL;
+    struct kv_err err = {0, ""};
+    char dir2[64];
+    int shared;
+
+    snprintf(dir2, sizeof(dir2), "/tmp/kv-test-store-XXXXXX");
+    assert_non_null(mkdtemp(dir2));
+    assert_int_equal(kv_test_store_open(f->dir, &same, NULL), 0);
+    assert_int_equal(kv_test_store_open(dir2, &other, NULL), 0);
+    assert_int_equal(kv_db_acquire(f->st, &holder, NULL), 0);
+    assert_int_equal(kv_db_acquire(same, &node2, NULL), 0);
+    assert_int_equal(kv_db_acquire(other, &elsewhere, NULL), 0);
+    assert_int_equal(kv_db_exec(node2, kv_test_on_pg() ? "SET lock_timeout TO '100ms'"
+                                                       : "PRAGMA busy_timeout = 100",
+                                NULL),
+                     0);
+    assert_int_equal(kv_db_begin(holder, NULL), 0);
+    for (shared = 0; shared < 2; shared++) {
+        /* another installation writes, exclusively or shared, while the lock is held */
+        err.msg[0] = '\0';
+        assert_int_equal(shared ? kv_db_begin_concurrent(elsewhere, &err)
+                                : kv_db_begin(elsewhere, &err),
+                         0);
+        assert_int_equal(kv_db_exec(elsewhere, "INSERT INTO orgs (cvr, name, created_ms) "
+                                               "VALUES ('11111111', 'x', 1)",
+                                    NULL),
+                         0);
+        kv_db_rollback(elsewhere);
+        /* a second node of this installation waits, and gives up after its 100 ms */
+        assert_int_equal(kv_db_begin(node2, &err), KV_EUNAVAIL);
+    }
+    assert_int_equal(kv_db_commit(holder, NULL), 0);
+    /* the lock released, the second node writes */
+    assert_int_equal(kv_db_begin(node2, NULL), 0);
+    assert_int_equal(kv_db_commit(node2, NULL), 0);
+    kv_db_release(holder);
+    kv_db_release(node2);
+    kv_db_release(elsewhere);
+    kv_store_close(same);
+    kv_store_close(other);
+    assert_int_equal(kv_test_store_drop(dir2), 0);
+}
+
 #define PER_THREAD 200
 
 struct worker {
@@ -828,6 +882,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_portable_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrations_mirrored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_transactions_exclude, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_lock_is_the_installations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sticky_bind_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_returning_durability_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prepare_insert, setup, teardown),
