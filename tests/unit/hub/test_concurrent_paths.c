@@ -38,6 +38,7 @@
 #include <cmocka.h>
 
 #include "unit/hub/store_fixture.h"
+#include "unit/hub/store_helpers.h"
 #include <microhttpd.h>
 
 #include "http/http.h"
@@ -142,25 +143,6 @@ static int rx_count(void)
     return n;
 }
 
-static void add_system(struct kv_db *db, const char *org, const char *kind, char id[37])
-{
-    struct kv_system s;
-    struct kv_err err = {0};
-    char *tok = NULL;
-
-    memset(&s, 0, sizeof(s));
-    snprintf(s.org_cvr, sizeof(s.org_cvr), "%s", org);
-    snprintf(s.kind, sizeof(s.kind), "%s", kind);
-    snprintf(s.name, sizeof(s.name), "%s %s", kind, org);
-    if (strcmp(kind, "recipient") == 0) {
-        s.protocol = KV_PROTOCOL_PULL;
-        s.is_default = 1;
-    }
-    assert_int_equal(kv_system_add(db, &s, &tok, &err), 0);
-    free(tok);
-    snprintf(id, 37, "%s", s.id);
-}
-
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
@@ -175,8 +157,8 @@ static int setup(void **state)
     if (kv_org_add(f->db, AUTH, "Kommunen", &err) != 0 ||
         kv_org_add(f->db, OTHER, "Styrelsen", &err) != 0)
         return -1;
-    add_system(f->db, OTHER, "sender", f->sender);
-    add_system(f->db, AUTH, "recipient", f->system);
+    assert_int_equal(kv_test_add_system(f->db, OTHER, "sender", NULL, f->sender), 0);
+    assert_int_equal(kv_test_add_system(f->db, AUTH, "recipient", NULL, f->system), 0);
     *state = f;
     return 0;
 }
@@ -194,25 +176,7 @@ static int teardown(void **state)
         MHD_stop_daemon(rx.d);
         rx.d = NULL;
     }
-    if (kv_test_store_free(f->dir, f->st, f->db) != 0)
-        return -1;
-    free(f);
-    return 0;
-}
-
-static int64_t scalar(struct kv_db *db, const char *sql, const char *text)
-{
-    struct kv_stmt *s = NULL;
-    struct kv_err err = {0};
-    int64_t v = -1;
-
-    assert_int_equal(kv_db_prepare(db, sql, &s, &err), 0);
-    if (text)
-        kv_stmt_bind_text(s, 1, text, -1);
-    assert_int_equal(kv_stmt_step(s, &err), KV_ROW);
-    v = kv_stmt_col_int64(s, 0);
-    kv_stmt_done(s);
-    return v;
+    return kv_test_fx_free(f, f->dir, f->st, f->db);
 }
 
 /* A letter from OTHER's sender system to AUTH, AVAILABLE, or AWAITING_DELAY with its value
@@ -316,7 +280,7 @@ static void node_child(struct node *n, int fd, int go)
         fprintf(stderr, "node: %s\n", err.msg);
         _exit(2);
     }
-    pid = (int)scalar(db, "SELECT pg_backend_pid()", NULL);
+    pid = (int)kv_test_scalar(db, "SELECT pg_backend_pid()", NULL);
     if (write_all(fd, &pid, sizeof(pid)) < 0 || read_all(go, &c, 1) < 0)
         _exit(2);
     rc = n->fn(n->f, db);
@@ -403,7 +367,7 @@ static int waits(struct fx *f, const struct node *n)
 
     snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND pid = %d",
              n->backend);
-    return scalar(f->db, sql, NULL) > 0;
+    return kv_test_scalar(f->db, sql, NULL) > 0;
 }
 
 /* 1 when process node n has reported its result (without reading it). */
@@ -447,16 +411,16 @@ static void both_wait_on_rows(struct fx *f, const struct node *a, const struct n
     for (i = 0; i < WAIT_MS / 10; i++) {
         struct timespec ts = {0, 10 * 1000000L};
 
-        if (scalar(f->db, sql, NULL) == 2)
+        if (kv_test_scalar(f->db, sql, NULL) == 2)
             break;
         nanosleep(&ts, NULL); /* a bounded poll, not a synchronisation */
     }
-    assert_int_equal(scalar(f->db, sql, NULL), 2);
+    assert_int_equal(kv_test_scalar(f->db, sql, NULL), 2);
     snprintf(sql, sizeof(sql),
              "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND pid IN (%d, %d) "
              "AND locktype = 'advisory'",
              a->backend, b->backend);
-    assert_int_equal(scalar(f->db, sql, NULL), 0);
+    assert_int_equal(kv_test_scalar(f->db, sql, NULL), 0);
 }
 
 /* PostgreSQL: f->holder takes the row lock of `SELECT ... WHERE id = ?` (FOR UPDATE; id
@@ -529,17 +493,17 @@ static void two_nodes_first_fetch(void **state)
     race(f, first_fetch, "SELECT id FROM systems WHERE id = ?", f->system, rc);
     assert_int_equal(rc[0], 0);
     assert_int_equal(rc[1], 0);
-    assert_int_equal(scalar(f->db,
+    assert_int_equal(kv_test_scalar(f->db,
                             "SELECT COUNT(*) FROM recipient_queue WHERE system_id = ? "
                             "AND state = 'DELIVERED' AND fetched_ms IS NOT NULL",
                             f->system),
                      1);
-    assert_int_equal(scalar(f->db,
+    assert_int_equal(kv_test_scalar(f->db,
                             "SELECT COALESCE(SUM(delivered), 0) FROM stats_deliveries "
                             "WHERE system_id = ?",
                             f->system),
                      1);
-    assert_true(scalar(f->db, "SELECT last_success_ms FROM systems WHERE id = ?", f->system) > 0);
+    assert_true(kv_test_scalar(f->db, "SELECT last_success_ms FROM systems WHERE id = ?", f->system) > 0);
 }
 
 /* ---- print jobs: marked printed ------------------------------------------------------------ */
@@ -578,15 +542,15 @@ static void two_nodes_mark_printed(void **state)
     snprintf(sql, sizeof(sql), "SELECT id FROM print_jobs WHERE id = %lld", (long long)f->job);
     race(f, mark_printed, sql, NULL, rc);
     assert_true((rc[0] == 0 && rc[1] == KV_ECONFLICT) || (rc[0] == KV_ECONFLICT && rc[1] == 0));
-    assert_int_equal(scalar(f->db, "SELECT COUNT(*) FROM print_jobs WHERE state = 'PRINTED'",
+    assert_int_equal(kv_test_scalar(f->db, "SELECT COUNT(*) FROM print_jobs WHERE state = 'PRINTED'",
                             NULL),
                      1);
-    assert_int_equal(scalar(f->db,
+    assert_int_equal(kv_test_scalar(f->db,
                             "SELECT COUNT(*) FROM events WHERE tag = 'PRINT_JOB_PRINTED' "
                             "AND message_uuid = ?",
                             UUID1),
                      1);
-    assert_int_equal(scalar(f->db,
+    assert_int_equal(kv_test_scalar(f->db,
                             "SELECT COUNT(*) FROM receipts WHERE receipt_status = 'COMPLETED' "
                             "AND message_uuid = ?",
                             UUID1),
@@ -643,14 +607,14 @@ static void two_nodes_publish(void **state)
                                     &err),
                          0);
         assert_int_equal(kv_db_acquire(f->st, &f->holder, &err), 0);
-        assert_int_equal(scalar(f->holder, "SELECT 1 FROM (SELECT pg_advisory_lock(4242)) g",
+        assert_int_equal(kv_test_scalar(f->holder, "SELECT 1 FROM (SELECT pg_advisory_lock(4242)) g",
                                 NULL),
                          1);
         node_go(&a);
         until_waiting(f, &a, 0); /* a holds the due letters, stopped at the gate */
         node_go(&b);
         b_first = until_waiting(f, &b, 1);
-        assert_int_equal(scalar(f->holder, "SELECT 1 FROM (SELECT pg_advisory_unlock(4242)) g",
+        assert_int_equal(kv_test_scalar(f->holder, "SELECT 1 FROM (SELECT pg_advisory_unlock(4242)) g",
                                 NULL),
                          1);
     }
@@ -662,14 +626,14 @@ static void two_nodes_publish(void **state)
         assert_true(b_first); /* b did not wait */
         assert_int_equal(nb, 0);
     }
-    assert_int_equal(scalar(f->db, "SELECT COUNT(*) FROM letters WHERE state = 'AVAILABLE'",
+    assert_int_equal(kv_test_scalar(f->db, "SELECT COUNT(*) FROM letters WHERE state = 'AVAILABLE'",
                             NULL),
                      DUE);
-    assert_int_equal(scalar(f->db,
+    assert_int_equal(kv_test_scalar(f->db,
                             "SELECT COUNT(*) FROM events WHERE tag = 'DELAYED_MEMO_SEND_SENT'",
                             NULL),
                      DUE);
-    assert_int_equal(scalar(f->db,
+    assert_int_equal(kv_test_scalar(f->db,
                             "SELECT COUNT(*) FROM events WHERE tag = "
                             "'MEMO_AVAILABLE_TO_RECIPIENT'",
                             NULL),
@@ -745,12 +709,12 @@ static void two_nodes_sign_out(void **state)
          rc);
     assert_int_equal(rc[0], 0);
     assert_int_equal(rc[1], 0);
-    assert_int_equal(scalar(f->db,
+    assert_int_equal(kv_test_scalar(f->db,
                             "SELECT COUNT(*) FROM web_sessions WHERE id_sha256 = ? "
                             "AND revoked_ms IS NOT NULL",
                             SESSION_HASH),
                      1);
-    assert_int_equal(scalar(f->db, "SELECT COUNT(*) FROM events WHERE tag = 'USER_SIGNED_OUT'",
+    assert_int_equal(kv_test_scalar(f->db, "SELECT COUNT(*) FROM events WHERE tag = 'USER_SIGNED_OUT'",
                             NULL),
                      1);
 }
@@ -815,11 +779,11 @@ static void two_nodes_delete_draft(void **state)
         fail_msg("save: %s", err.msg);
     race(f, delete_draft, "SELECT id FROM mailbox_drafts WHERE id = ?", f->draft, rc);
     assert_true((rc[0] == 0 && rc[1] == KV_ENOTFOUND) || (rc[0] == KV_ENOTFOUND && rc[1] == 0));
-    assert_int_equal(scalar(f->db, "SELECT COUNT(*) FROM mailbox_drafts", NULL), 0);
-    assert_int_equal(scalar(f->db, "SELECT COALESCE(SUM(drafts), 0) FROM mailbox_draft_counts",
+    assert_int_equal(kv_test_scalar(f->db, "SELECT COUNT(*) FROM mailbox_drafts", NULL), 0);
+    assert_int_equal(kv_test_scalar(f->db, "SELECT COALESCE(SUM(drafts), 0) FROM mailbox_draft_counts",
                             NULL),
                      0);
-    assert_int_equal(scalar(f->db, "SELECT COUNT(*) FROM events WHERE tag = 'DRAFT_DELETED'",
+    assert_int_equal(kv_test_scalar(f->db, "SELECT COUNT(*) FROM events WHERE tag = 'DRAFT_DELETED'",
                             NULL),
                      1);
 }
@@ -877,28 +841,28 @@ static void two_nodes_push_failed(void **state)
     snprintf(f->push, sizeof(f->push), "%s", s.id);
     assert_int_equal(kv_recipient_queue_to(f->db, letter_row(f, UUID1, 0), f->push, NULL, &err),
                      0);
-    f->qid = scalar(f->db, "SELECT id FROM recipient_queue WHERE system_id = ?", f->push);
+    f->qid = kv_test_scalar(f->db, "SELECT id FROM recipient_queue WHERE system_id = ?", f->push);
     snprintf(qid, sizeof(qid), "%lld", (long long)f->qid);
     race(f, push_drain, "SELECT id FROM recipient_queue WHERE id = CAST(? AS BIGINT)", qid, rc);
     assert_int_equal(rc[0], 0);
     assert_int_equal(rc[1], 0);
     assert_true(rx_count() >= 1);
-    assert_int_equal(scalar(f->db,
+    assert_int_equal(kv_test_scalar(f->db,
                             "SELECT attempts FROM recipient_queue WHERE system_id = ? "
                             "AND state = 'QUEUED' AND next_ms IS NOT NULL",
                             f->push),
                      1);
-    assert_int_equal(scalar(f->db,
+    assert_int_equal(kv_test_scalar(f->db,
                             "SELECT COUNT(*) FROM events WHERE tag = "
                             "'MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM_FAILED' AND message_uuid = ?",
                             UUID1),
                      1);
-    assert_int_equal(scalar(f->db,
+    assert_int_equal(kv_test_scalar(f->db,
                             "SELECT COALESCE(SUM(failed), 0) FROM stats_deliveries "
                             "WHERE system_id = ?",
                             f->push),
                      1);
-    assert_true(scalar(f->db, "SELECT failing_since_ms FROM systems WHERE id = ?", f->push) > 0);
+    assert_true(kv_test_scalar(f->db, "SELECT failing_since_ms FROM systems WHERE id = ?", f->push) > 0);
 }
 
 int main(void)

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "unit/hub/store_fixture.h"
+#include "unit/hub/store_helpers.h"
 
 #include "hub/contact_int.h"
 #include "hub/contact_points.h"
@@ -54,27 +55,12 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
 
-    if (kv_test_store_free(f->dir, f->st, f->db) != 0)
-        return -1;
-    free(f);
-    return 0;
-}
-
-static int64_t count(struct fx *f, const char *sql)
-{
-    struct kv_stmt *s = NULL;
-    int64_t n = -1;
-
-    assert_int_equal(kv_db_prepare(f->db, sql, &s, NULL), 0);
-    if (kv_stmt_step(s, NULL) == KV_ROW)
-        n = kv_stmt_col_int64(s, 0);
-    kv_stmt_done(s);
-    return n;
+    return kv_test_fx_free(f, f->dir, f->st, f->db);
 }
 
 static int64_t updated_events(struct fx *f)
 {
-    return count(f, "SELECT COUNT(*) FROM events WHERE tag = 'CONTACT_GROUP_CHANGED' AND "
+    return kv_test_count(f->db, "SELECT COUNT(*) FROM events WHERE tag = 'CONTACT_GROUP_CHANGED' AND "
                     "props LIKE '%\"action\":\"UPDATED\"%'");
 }
 

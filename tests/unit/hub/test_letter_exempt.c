@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "unit/hub/store_fixture.h"
+#include "unit/hub/store_helpers.h"
 #include "unit/test_data.h"
 
 #include "hub/directory.h"
@@ -32,6 +33,7 @@
 #define EX_UUID "8C2EA15D-61FB-4BA9-9366-42F8B194C114"
 #define EXEMPT "0202804444"
 #define WRITER "2211771212"
+#define ADDRESS "Fritagetvej 1, 8000 Aarhus C"
 
 struct fx {
     char dir[64];            /* temporary data directory */
@@ -43,43 +45,20 @@ struct fx {
     size_t len;              /* their length */
 };
 
-static int add_mailbox(struct kv_db *db, const char *cpr, const char *status, int64_t *out_id)
-{
-    struct kv_mailbox mb;
-
-    memset(&mb, 0, sizeof(mb));
-    kv_str_copy(mb.owner_type, sizeof(mb.owner_type), "CPR");
-    kv_str_copy(mb.owner_id, sizeof(mb.owner_id), cpr);
-    kv_str_copy(mb.status, sizeof(mb.status), status);
-    kv_str_copy(mb.address, sizeof(mb.address), "Fritagetvej 1, 8000 Aarhus C");
-    if (kv_mailbox_add(db, &mb, NULL) != 0 || kv_mailbox_find(db, "CPR", cpr, &mb, NULL) != 0)
-        return -1;
-    if (out_id)
-        *out_id = mb.id;
-    return 0;
-}
-
 static int setup(void **state)
 {
     struct fx *f = kv_xcalloc(1, sizeof(*f));
-    struct kv_system sys;
-    char *token = NULL, *p;
+    char id[37], *p;
     int i;
 
     snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-exempt-XXXXXX");
     if (kv_test_store_new(f->dir, &f->st, &f->db, NULL) != 0 ||
-        kv_org_add(f->db, "12345678", "K", NULL) != 0)
+        kv_org_add(f->db, "12345678", "K", NULL) != 0 ||
+        kv_test_add_system(f->db, "12345678", "sender", "exempt", id) != 0 ||
+        kv_system_get(f->db, id, &f->sys, NULL) != 0)
         return -1;
-    memset(&sys, 0, sizeof(sys));
-    snprintf(sys.org_cvr, sizeof(sys.org_cvr), "12345678");
-    snprintf(sys.kind, sizeof(sys.kind), "sender");
-    snprintf(sys.name, sizeof(sys.name), "exempt");
-    if (kv_system_add(f->db, &sys, &token, NULL) != 0 ||
-        kv_system_get(f->db, sys.id, &f->sys, NULL) != 0)
-        return -1;
-    free(token);
-    if (add_mailbox(f->db, WRITER, "REGISTERED", &f->writer_mb) != 0 ||
-        add_mailbox(f->db, EXEMPT, "EXEMPT", NULL) != 0)
+    if (kv_test_add_mailbox(f->db, "CPR", WRITER, "REGISTERED", ADDRESS, &f->writer_mb) != 0 ||
+        kv_test_add_mailbox(f->db, "CPR", EXEMPT, "EXEMPT", ADDRESS, NULL) != 0)
         return -1;
     for (i = 0; i < 2; i++) {
         f->bytes[i] = kv_test_read_data(MIN, &f->len);
@@ -98,10 +77,7 @@ static int teardown(void **state)
 
     free(f->bytes[0]);
     free(f->bytes[1]);
-    if (kv_test_store_free(f->dir, f->st, f->db) != 0)
-        return -1;
-    free(f);
-    return 0;
+    return kv_test_fx_free(f, f->dir, f->st, f->db);
 }
 
 /* Stores letter i to EXEMPT; written in the writer's mailbox (to_mailbox) or an authority's. */

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "unit/hub/store_fixture.h"
+#include "unit/hub/store_helpers.h"
 
 #include "memo/embed.h"
 #include "store/store.h"
@@ -57,14 +58,7 @@ static int teardown(void **state)
 
 static int64_t count(struct kv_db *db, const char *sql)
 {
-    struct kv_stmt *s = NULL;
-    int64_t n = -1;
-
-    assert_int_equal(kv_db_prepare(db, sql, &s, NULL), 0);
-    if (kv_stmt_step(s, NULL) == KV_ROW)
-        n = kv_stmt_col_int64(s, 0);
-    kv_stmt_done(s);
-    return n;
+    return kv_test_count(db, sql);
 }
 
 static void test_migrations_once(void **state)
