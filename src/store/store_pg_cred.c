@@ -9,10 +9,15 @@
  * kuvert_credentials`) that advances the process's counter for every notification of its own
  * schema. The
  * generation is -1 (nothing may be cached) until the listener listens, whenever its connection
- * is lost, and once a round trip on it (one `SELECT 1` a second) is unanswered for more than
- * PING_LATE_MS: notifications could then be lost or late. Such a connection is closed and a
- * new one made (a peer gone without closing, e.g. a failed-over server or a cut network, would
- * otherwise hold it half-open until the kernel's keepalive ends it, hours by default). On
+ * is lost, and while a round trip on it (one `SELECT 1` a second) is unanswered for more than
+ * PING_LATE_MS: notifications could then be late. A round trip unanswered for longer than the
+ * drop bound closes the connection and a new one is made (a peer gone without closing, e.g. a
+ * failed-over server or a cut network, would otherwise hold it half-open until the kernel's
+ * keepalive ends it, hours by default). The drop bound adapts to a loaded server:
+ * DROP_FACTOR times the slowest recent answer (which decays by an eighth at each answer),
+ * never below DROP_MIN_MS nor above DROP_MAX_MS; a late answer before it only ends the -1, on
+ * the same connection (a new one would cost every process a reconnect and every cache its
+ * entries, which under heavy load happened every few seconds). On
  * (re)gaining the connection the counter advances, so nothing kept before counts. Connecting,
  * LISTEN and the schema's look-up are bounded together by CONNECT_MS and by stop, so a server
  * that accepts and then hangs never holds kv__pg_cred_free (a host name is still resolved by
@@ -51,6 +56,9 @@
 #define TICK_MS 200       /* the thread looks at stop at least this often */
 #define PING_EVERY_MS 1000 /* a round trip on the listening connection this often */
 #define PING_LATE_MS 2000  /* unanswered this long: the generation is -1 until it is answered */
+#define DROP_MIN_MS 15000  /* unanswered this long at the least: the connection is made again */
+#define DROP_MAX_MS 30000  /* ... and at the most, however slow the answers have been */
+#define DROP_FACTOR 5      /* the bound between: this many times the slowest recent answer */
 #define RETRY_MS 1000      /* a failed connection is tried again after this */
 #define AGE_S 60           /* every kept entry is read again within this */
 #define CONNECT_MS 30000   /* connecting, LISTEN and the schema's look-up, together */
@@ -192,7 +200,7 @@ static void *listener_main(void *arg)
 {
     struct kv__pg_cred *c = arg;
     PGconn *pc = NULL;
-    int64_t ping_sent = 0, last_ping = 0, now;
+    int64_t ping_sent = 0, last_ping = 0, now, slow = 0, drop_ms = DROP_MIN_MS;
     int warned = 0;
 
     while (!atomic_load(&c->stop)) {
@@ -225,6 +233,13 @@ static void *listener_main(void *arg)
             PGresult *r = PQgetResult(pc);
 
             if (!r) {
+                /* the slowest recent answer, decaying, sets how long a silence may last */
+                now = mono_ms() - ping_sent;
+                slow = now > slow - slow / 8 ? now : slow - slow / 8;
+                drop_ms = DROP_FACTOR * slow;
+                drop_ms = drop_ms < DROP_MIN_MS   ? DROP_MIN_MS
+                          : drop_ms > DROP_MAX_MS ? DROP_MAX_MS
+                                                  : drop_ms;
                 ping_sent = 0;
                 if (!atomic_load(&c->listening)) {
                     bump(c);
@@ -236,13 +251,14 @@ static void *listener_main(void *arg)
         }
         drain_notifies(c, pc);
         now = mono_ms();
-        if (ping_sent && now - ping_sent > PING_LATE_MS) {
-            /* silent: notifications may be lost; a peer gone without closing would keep the
-             * connection half-open for hours, so it is dropped and a new one made */
-            atomic_store(&c->listening, 0);
-            kv_log(KV_LOG_WARN, "credentials: the PostgreSQL listener got no answer for %d ms: "
-                                "connecting again",
-                   PING_LATE_MS);
+        if (ping_sent && now - ping_sent > PING_LATE_MS)
+            atomic_store(&c->listening, 0); /* late: notifications may be too; until answered */
+        if (ping_sent && now - ping_sent > drop_ms) {
+            /* silent: a peer gone without closing would keep the connection half-open for
+             * hours, so it is dropped and a new one made */
+            kv_log(KV_LOG_WARN, "credentials: the PostgreSQL listener got no answer for %lld "
+                                "ms: connecting again",
+                   (long long)drop_ms);
             PQfinish(pc);
             pc = NULL;
             continue;

@@ -10,8 +10,9 @@
  * (store_pg_cred.c), so there the notification is awaited (a bounded poll of the generation's
  * counter) and the very next authentication after it must see the change; entries are used only while the listener listens, and one killed
  * listener makes the generation -1 until it listens again, and one whose round trips go
- * unanswered on a connection that stays open (a proxy gone silent) is closed and replaced; a
- * bare NOTIFY (no payload) counts; with pg_credentials_cache off nothing is cached there.
+ * unanswered on a connection that stays open (a proxy gone silent) is closed and replaced,
+ * while one answered late (from 2 s, as under heavy load) only stops the cache until the
+ * answer, on the same connection; a bare NOTIFY (no payload) counts; with pg_credentials_cache off nothing is cached there.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -466,6 +467,17 @@ static void proxy_freeze(struct proxy *p)
     pthread_mutex_unlock(&p->mu);
 }
 
+/* Forwards the frozen connections again, with what they held meanwhile. */
+static void proxy_thaw(struct proxy *p)
+{
+    int k;
+
+    pthread_mutex_lock(&p->mu);
+    for (k = 0; k < PROXY_MAX; k++)
+        p->frozen[k] = 0;
+    pthread_mutex_unlock(&p->mu);
+}
+
 static void proxy_stop(struct proxy *p)
 {
     int k;
@@ -510,9 +522,9 @@ static struct kv_store *store_via(struct fx *f, struct proxy *p)
 }
 
 /* The listener's round trip goes unanswered on a connection that stays open (the proxy goes
- * silent: a half-open connection). Nothing is cached from 2 s on, and the listener closes
- * that connection and listens on a new one, so the cache is used again without waiting for
- * the kernel to give the old one up. A bare `NOTIFY kuvert_credentials` (no payload, what an
+ * silent: a half-open connection). Nothing is cached from 2 s on, and after the drop bound
+ * (15 to 30 s, store_pg_cred.c) the listener closes that connection and listens on a new one,
+ * so the cache is used again without waiting for the kernel to give the old one up. A bare `NOTIFY kuvert_credentials` (no payload, what an
  * operator types after a change by hand) advances the generation like the schema's own. */
 static void test_listener_silent_and_bare_notify(void **state)
 {
@@ -543,6 +555,45 @@ static void test_listener_silent_and_bare_notify(void **state)
     proxy_stop(&p);
 }
 
+/* A round trip answered late, as on a heavily loaded server: nothing is cached while it is
+ * unanswered (the generation -1 from 2 s on), and once it is answered the listener goes on
+ * on the same connection, no new one is made. The proxy holds the connection's bytes until
+ * the generation has turned -1, then forwards them: the answer is then at least 2 s late and,
+ * by the test's next step, far below the 15 s at which the connection would be given up.
+ * Before, every answer later than 2 s cost a new connection (the test fails: two accepted). */
+static void test_listener_late_answer_keeps_the_connection(void **state)
+{
+    struct fx *f = *state;
+    struct proxy p;
+    struct kv_store *st;
+    struct timespec pause = {0, 10 * 1000 * 1000};
+    uint64_t before;
+    int n, i;
+
+    if (!kv_test_on_pg())
+        return; /* SQLite: a mapped counter, no connection */
+    proxy_start(&p);
+    st = store_via(f, &p);
+    before = counter(st); /* listening, through the proxy */
+    n = proxy_accepted(&p);
+    proxy_freeze(&p);
+    for (i = 0; i < 6000 && kv_store_credentials_generation(st) != -1 && proxy_accepted(&p) == n;
+         i++)
+        nanosleep(&pause, NULL);
+    assert_int_equal(kv_store_credentials_generation(st), -1); /* late: nothing cached */
+    proxy_thaw(&p);
+    for (i = 0; i < 6000 && kv_store_credentials_generation(st) == -1; i++)
+        nanosleep(&pause, NULL);
+    assert_true(kv_store_credentials_generation(st) != -1); /* answered: cached again */
+    assert_int_equal(proxy_accepted(&p), n);                 /* on the same connection */
+    before = counter(st);
+    assert_int_equal(kv_test_pg_exec("NOTIFY kuvert_credentials"), 0);
+    await_notified(st, before); /* which still listens */
+    assert_int_equal(proxy_accepted(&p), n);
+    kv_store_close(st);
+    proxy_stop(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +601,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_changes_from_another_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listener_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listener_silent_and_bare_notify, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_listener_late_answer_keeps_the_connection, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
