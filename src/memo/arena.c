@@ -23,7 +23,9 @@
  * message libxml2 copies for every error) before it takes the memory back; a document parsed
  * in the scope must be freed (kv_memo_doc_free) before leaving it. Arenas are kept in a small
  * pool between scopes (bounded by KV__ARENA_POOL; each keeps at most KV__ARENA_KEEP bytes), so
- * memory follows the number of checks running at once, not the number of threads.
+ * memory follows the number of checks running at once, not the number of threads. A scope
+ * holds at most KV__ARENA_BUDGET bytes of chunks plus 8 per byte of the letters checked in it
+ * (kv__memo_arena_budget, from the parser); past that it allocates on the heap.
  *
  * Under AddressSanitizer every cut block is surrounded by poisoned bytes and the whole arena
  * is poisoned again on leave, so overflows and uses after the scope are still reported.
@@ -61,6 +63,7 @@
 #define KV__ARENA_BIG ((size_t)64 << 10)    /* bigger allocations go to the heap */
 #define KV__ARENA_KEEP ((size_t)1 << 20)    /* biggest chunk an arena keeps between scopes */
 #define KV__ARENA_POOL 16                   /* arenas kept between scopes */
+#define KV__ARENA_BUDGET ((size_t)4 << 20)  /* chunk bytes a scope may hold, plus 8 per input byte */
 #define HDR ((size_t)16)                    /* block header: its usable size, 16-aligned */
 
 struct chunk {
@@ -75,6 +78,8 @@ struct kv_memo_arena {
     struct chunk *head;         /* chunk being cut (newest); older ones follow */
     unsigned char *last;        /* the block cut last (its user pointer), or NULL */
     size_t heap_allocs;         /* heap allocations made in this scope */
+    size_t total;               /* bytes of the chunks held */
+    size_t budget;              /* chunk bytes this scope may hold (kv__memo_arena_budget) */
     struct kv_memo_arena *next; /* next in the pool */
 };
 
@@ -124,9 +129,17 @@ static void *cut(struct kv_memo_arena *a, size_t n)
 
         if (size > KV__ARENA_CHUNK_MAX)
             size = KV__ARENA_CHUNK_MAX;
+        /* Over budget (a letter raising errors by the hundred thousand: libxml2 allocates
+         * and frees each message, which the arena never takes back), the rest of the scope
+         * allocates on the heap, where frees are real. */
+        if (a->total + size > a->budget) {
+            a->heap_allocs++;
+            return malloc(n);
+        }
         c = malloc(sizeof(*c) + size);
         if (!c)
             return NULL;
+        a->total += size;
         c->next = a->head;
         c->size = size;
         c->used = 0;
@@ -250,6 +263,8 @@ void kv_memo_arena_enter(void)
     a->next = NULL;
     a->last = NULL;
     a->heap_allocs = 0;
+    a->total = a->head ? a->head->size : 0; /* the one chunk kept from the last scope */
+    a->budget = KV__ARENA_BUDGET;
     cur = a;
 }
 
@@ -298,6 +313,17 @@ void kv_memo_arena_leave(void)
         free(a->head);
         free(a);
     }
+}
+
+void kv__memo_arena_budget(size_t len)
+{
+    if (cur)
+        cur->budget += len > (SIZE_MAX - cur->budget) / 8 ? SIZE_MAX - cur->budget : 8 * len;
+}
+
+size_t kv__memo_arena_bytes(void)
+{
+    return cur ? cur->total : 0;
 }
 
 int kv__memo_arena_holds_all(const void *token)

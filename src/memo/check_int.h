@@ -50,6 +50,15 @@ xmlSchemaPtr kv__memo_schema_get(const char *version);
  * kv_memo_global_init, before xmlInitParser. */
 void kv__memo_arena_install(void);
 
+/* Raises the calling thread's scope's budget by 8 bytes per byte of a letter of len bytes
+ * about to be parsed in it (nothing outside a scope). Past its budget (4 MiB plus that) a
+ * scope allocates on the heap, so a letter whose check makes libxml2 allocate and free far
+ * more than its tree (a flood of validation errors) cannot grow an arena without bound. */
+void kv__memo_arena_budget(size_t len);
+
+/* Bytes of chunks the calling thread's scope holds (0 outside a scope); for tests. */
+size_t kv__memo_arena_bytes(void);
+
 /* The calling thread's current arena (an opaque token), or NULL outside a scope. */
 const void *kv__memo_arena_token(void);
 

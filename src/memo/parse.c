@@ -396,6 +396,7 @@ int kv__memo_parse(const char *buf, size_t len, const struct kv_memo_limits *lim
                           KV_MEMO_MAX_ATTRS);
         goto out;
     }
+    kv__memo_arena_budget(len); /* an arena scope may hold 8 bytes per input byte more */
     memset(&rd, 0, sizeof(rd));
     rd.lim = lim;
     rd.d = d;
