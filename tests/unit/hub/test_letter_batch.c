@@ -12,7 +12,8 @@
  * (events.letter_id, migration 023) and are found by messageUUID together with the events of
  * the same uuid written without it (a refusal before, a read after), in seq order, page by
  * page; the letter's chain check reads them all. A receipt's id comes from kv_receipt_insert,
- * with no trigger or default filling it in (migration 067). Runs from the repository root (or
+ * with no trigger or default filling it in (migration 067); the CHECK constraints of the send
+ * path's tables refuse what they refused, without an IN list (migration 068). Runs from the repository root (or
  * $KUVERT_ROOT).
  */
 #include <pthread.h>
@@ -552,6 +553,72 @@ static void test_receipt_insert_without_trigger(void **state)
                          0);
 }
 
+/* Rows of the send path's tables whose CHECK constraints name a list of values (migration 068):
+ * a value outside the list is still refused on both backends, one in it is taken, and SQLite
+ * codes the checks as comparisons, without the ephemeral B-tree that an IN list of more than
+ * two values costs every INSERT and UPDATE. */
+static void test_check_constraints_without_in_lists(void **state)
+{
+    static const char *const upd[] = {
+        "UPDATE letters SET state = ? WHERE message_uuid = ?",
+        "UPDATE recipient_queue SET state = ? WHERE letter_id = 0 AND ? IS NOT NULL",
+        "UPDATE notify_outbox SET state = ?, kind = 'NEW', channel = 'EMAIL' WHERE ukey = ?",
+    };
+    /* the send path's INSERT (letter_store.c); an UPDATE of letters runs letters_search_upd,
+     * whose INSERT ... SELECT into the FTS5 table has an ephemeral table of its own */
+    static const char *const explained[] = {
+        "INSERT INTO letters (message_uuid, transmission_id, sender_system, sender_cvr, "
+        "sender_label, recipient_type, recipient_id, mailbox_id, message_id, label, message_type, "
+        "memo_version, body_sha256, body, size, state, receipt_status, error_code, error_message, "
+        "available_ms, created_ms, sender_mailbox_id, legal_notification, contact_point_id) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        NULL,
+        NULL,
+    };
+    char sql[640];
+    struct fx *f = *state;
+    struct kv_letter *ls[N] = {&f->l[0], &f->l[1], &f->l[2]};
+    struct kv_stmt *s = NULL;
+    int i;
+
+    assert_int_equal(kv_letters_store_batch(f->db, ls, N, NULL), 0);
+    assert_int_equal(f->l[0].outcome, KV_LETTER_CREATED);
+    assert_int_equal(kv_db_prepare(f->db, upd[0], &s, NULL), 0);
+    kv_stmt_bind_text(s, 1, "DELIVERED", -1);
+    kv_stmt_bind_text(s, 2, f->uuid[0], -1);
+    assert_int_equal(kv_stmt_step(s, NULL), KV_ECONFLICT);
+    kv_stmt_done(s);
+    assert_int_equal(kv_db_prepare(f->db, upd[0], &s, NULL), 0);
+    kv_stmt_bind_text(s, 1, "AVAILABLE", -1);
+    kv_stmt_bind_text(s, 2, f->uuid[0], -1);
+    assert_int_equal(kv_stmt_step(s, NULL), KV_DONE);
+    kv_stmt_done(s);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters WHERE message_uuid = ? AND state ="
+                                  " 'AVAILABLE'",
+                           f->uuid[0]),
+                     1);
+    if (kv_test_on_pg())
+        return;
+    for (i = 0; i < 3; i++) {
+        int ephemeral = 0, ops = 0;
+
+        snprintf(sql, sizeof(sql), "EXPLAIN %s", explained[i] ? explained[i] : upd[i]);
+        assert_int_equal(kv_db_prepare(f->db, sql, &s, NULL), 0);
+        while (kv_stmt_step(s, NULL) == KV_ROW) {
+            ops++;
+            ephemeral += strcmp(kv_stmt_col_text(s, 1), "OpenEphemeral") == 0;
+        }
+        kv_stmt_done(s);
+        assert_true(ops > 10);
+        assert_int_equal(ephemeral, 0);
+    }
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM sqlite_schema WHERE name = ? OR (name IN"
+                                  " ('letters', 'recipient_queue', 'notify_outbox') AND sql LIKE"
+                                  " '% IN (''%')",
+                           "schema_reload_068"),
+                     0);
+}
+
 static void test_subject_index_without_send_events(void **state)
 {
     struct fx *f = *state;
@@ -635,6 +702,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_letter_events_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subject_index_without_send_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receipt_insert_without_trigger, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_constraints_without_in_lists, setup, teardown),
     };
 
     if (kv_memo_global_init(NULL) != 0)
