@@ -26,6 +26,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/conf.h"
+#include "util/crypto.h"
 #include "util/log.h"
 #include "util/outbound.h"
 #include "util/xmalloc.h"
@@ -33,6 +34,7 @@
 #define DEFAULT_TIMEOUT_MS 10000
 #define ERROR_MAX 255
 #define PASS_BUDGET_MS 5000 /* a worker round drains batches for at most this long */
+#define RETRIES 8 /* a transaction runs again after a deadlock, at most this often */
 
 static const int64_t retry_delays_ms[] = {60LL * 1000, 5 * 60LL * 1000, 15 * 60LL * 1000,
                                           60 * 60LL * 1000};
@@ -70,6 +72,9 @@ struct notice {
     const char *seen;   /* the state it was loaded in (static) */
     int64_t seen_next;  /* and its next_ms: the claim is taken only if both are unchanged */
     enum action act;
+    enum action planned; /* act as decided (a claim that runs again starts from it) */
+    int64_t claim_next; /* next_ms written by our claim: the outcome is recorded only while
+                         * the row still holds it (a claim taken over has a later one) */
     int64_t defer_to;   /* A_DEFER */
     const char *why;    /* A_DROP reason */
     /* outcome of a POST */
@@ -350,13 +355,32 @@ static int nemsms_event(struct kv_db *db, const struct notice *n, const char *ta
     return kv_events_append(db, &ev, err);
 }
 
-/* Transaction 1: drops, deferrals, e-mail handover, claims. */
-static int settle_and_claim(struct kv_db *db, struct notice *n, int count, int64_t now,
-                            const struct kv_notify_opts *o, int *out_done, struct kv_err *err)
+/* A random pause of up to 4 << attempt ms before a transaction runs again after a deadlock. */
+static void backoff(int attempt)
+{
+    unsigned char r = 0;
+    struct timespec ts;
+
+    (void)kv_random_bytes(&r, 1);
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)(1 + r % (4u << attempt)) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+/* One try of transaction 1: drops, deferrals, e-mail handover, claims. 0, a negative code, or
+ * 1 when it failed by a deadlock or serialization failure (rolled back; it may run again).
+ * Concurrent (docs/postgresql.md "Writes without the global lock"): every change is
+ * exec_seen's UPDATE guarded by the state and next_ms the row was loaded with, so of two
+ * senders that loaded one row (two nodes' workers) the first takes it and the second's
+ * statement, run after the first commits, matches nothing; only a sender that took a row
+ * hands its mail over or POSTs it. The rows go in id order (kv_notify_send_due sorts them),
+ * so two such transactions queue on them rather than deadlock. */
+static int settle_try(struct kv_db *db, struct notice *n, int count, int64_t now,
+                      const struct kv_notify_opts *o, int *out_done, struct kv_err *err)
 {
     int rc, i, done = 0;
 
-    rc = kv_db_begin(db, err);
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         return rc;
     for (i = 0; i < count && rc == 0; i++) {
@@ -364,6 +388,7 @@ static int settle_and_claim(struct kv_db *db, struct notice *n, int count, int64
         const char *gw = strcmp(x->channel, "SMS") == 0 ? o->sms_url : o->push_url;
         int took = 0;
 
+        x->act = x->planned;
         switch (x->act) {
         case A_DROP:
             rc = exec_seen(db, SQL_DROP IF_SEEN, now, 0, x->why, x, &took, err);
@@ -390,8 +415,8 @@ static int settle_and_claim(struct kv_db *db, struct notice *n, int count, int64
                                x, &took, err);
                 break;
             }
-            rc = exec_seen(db, SQL_CLAIM IF_SEEN, now + KV_NOTIFY_LEASE_MS, 0, NULL, x, &took,
-                           err);
+            x->claim_next = now + KV_NOTIFY_LEASE_MS;
+            rc = exec_seen(db, SQL_CLAIM IF_SEEN, x->claim_next, 0, NULL, x, &took, err);
             if (rc == 0 && !took)
                 x->act = A_WAIT; /* another sender has it */
             break;
@@ -403,10 +428,24 @@ static int settle_and_claim(struct kv_db *db, struct notice *n, int count, int64
         rc = kv_db_commit(db, err);
     if (rc < 0) {
         kv_db_rollback(db);
-        return rc;
+        return kv_db_retryable(db) ? 1 : rc;
     }
     *out_done += done;
     return 0;
+}
+
+/* Transaction 1, run again after a deadlock (at most RETRIES times). */
+static int settle_and_claim(struct kv_db *db, struct notice *n, int count, int64_t now,
+                            const struct kv_notify_opts *o, int *out_done, struct kv_err *err)
+{
+    int rc, attempt = 0;
+
+    while ((rc = settle_try(db, n, count, now, o, out_done, err)) == 1) {
+        if (attempt++ == RETRIES)
+            return kv_err_set(err, KV_EUNAVAIL, "notices: deadlocked %d times", RETRIES + 1);
+        backoff(attempt);
+    }
+    return rc;
 }
 
 static size_t discard_cb(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -533,13 +572,46 @@ static int drop_stale_push(struct kv_db *db, const struct notice *x, int64_t now
     return kv_events_append(db, &ev, err);
 }
 
-/* Transaction 2: the outcomes of the POSTs. */
-static int record_all(struct kv_db *db, struct notice *n, int count, int64_t now, int *out_done,
+/* As exec_row, for the outcome of our claim: only while the row is SENDING under that claim
+ * (next_ms as our claim wrote it). *took = 1 when it changed the row. */
+static int exec_claimed(struct kv_db *db, const char *sql, int64_t a, const char *t,
+                        const struct notice *x, int *took, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db, sql, &s, err);
+
+    *took = 0;
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_int64(s, 1, a);
+    kv_stmt_bind_int64(s, 2, 1);
+    if (t)
+        kv_stmt_bind_text(s, 3, t, -1);
+    else
+        kv_stmt_bind_null(s, 3);
+    kv_stmt_bind_int64(s, 4, x->id);
+    kv_stmt_bind_text(s, 5, "SENDING", -1);
+    kv_stmt_bind_int64(s, 6, x->claim_next);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    *took = kv_db_changes(db) == 1;
+    return 0;
+}
+
+/* One try of transaction 2, the outcomes of the POSTs: 0, a negative code, or 1 when it failed
+ * by a deadlock or serialization failure (rolled back; it may run again). Concurrent: each
+ * outcome is one UPDATE guarded by our claim (exec_claimed), so a sender whose claim ran out
+ * and was taken over by another node (which POSTs again with the same reference) records
+ * nothing, and the taker's outcome stands; its NemSMS event and a stale push channel's
+ * removal only go with an UPDATE that changed the row. */
+static int record_try(struct kv_db *db, struct notice *n, int count, int64_t now, int *out_done,
                       struct kv_err *err)
 {
     int rc, i, done = 0;
 
-    rc = kv_db_begin(db, err);
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         return rc;
     for (i = 0; i < count && rc == 0; i++) {
@@ -547,45 +619,68 @@ static int record_all(struct kv_db *db, struct notice *n, int count, int64_t now
         int ok = x->status >= 200 && x->status < 300;
         int rejected = x->status >= 400 && x->status < 500 && x->status != 408 &&
                        x->status != 429;
+        int took = 0;
 
         if (x->act != A_SEND)
             continue;
         if (ok) {
-            rc = exec_row(db, SQL_SENT, now, 1, NULL, x->id, err);
-            if (rc == 0)
+            rc = exec_claimed(db, SQL_SENT IF_SEEN, now, NULL, x, &took, err);
+            if (rc == 0 && took)
                 rc = nemsms_event(db, x, "NEM_SMS_SENT_SUCCESSFULLY", now, err);
-            done++;
+            done += took;
             continue;
         }
         if (!x->error[0])
             snprintf(x->error, sizeof(x->error), "gateway answered HTTP %ld", x->status);
         if (rejected || x->attempts + 1 >= KV_NOTIFY_MAX_ATTEMPTS) {
-            rc = exec_row(db, SQL_FAIL, now, 1, x->error, x->id, err);
-            if (rc == 0)
+            rc = exec_claimed(db, SQL_FAIL IF_SEEN, now, x->error, x, &took, err);
+            if (rc == 0 && took)
                 rc = nemsms_event(db, x,
                                   rejected ? "NEM_SMS_SENT_AND_REJECTED" : "NEM_SMS_SEND_FAILED",
                                   now, err);
-            if (rc == 0 && x->status == 410 && strcmp(x->channel, "PUSH") == 0)
+            if (rc == 0 && took && x->status == 410 && strcmp(x->channel, "PUSH") == 0)
                 rc = drop_stale_push(db, x, now, err);
-            done++;
-            kv_log(KV_LOG_WARN, "notice %s: %s (giving up)", x->ukey, x->error);
+            done += took;
+            if (took)
+                kv_log(KV_LOG_WARN, "notice %s: %s (giving up)", x->ukey, x->error);
         } else {
-            rc = exec_row(db, SQL_DEFER,
-                          now + kv_outbound_delay_ms(retry_delays_ms,
-                                                     sizeof(retry_delays_ms) /
-                                                         sizeof(retry_delays_ms[0]),
-                                                     x->attempts + 1),
-                          1, x->error, x->id, err);
+            rc = exec_claimed(db, SQL_DEFER IF_SEEN,
+                              now + kv_outbound_delay_ms(retry_delays_ms,
+                                                         sizeof(retry_delays_ms) /
+                                                             sizeof(retry_delays_ms[0]),
+                                                         x->attempts + 1),
+                              x->error, x, &took, err);
         }
     }
     if (rc == 0)
         rc = kv_db_commit(db, err);
     if (rc < 0) {
         kv_db_rollback(db);
-        return rc;
+        return kv_db_retryable(db) ? 1 : rc;
     }
     *out_done += done;
     return 0;
+}
+
+/* Transaction 2, run again after a deadlock (at most RETRIES times). */
+static int record_all(struct kv_db *db, struct notice *n, int count, int64_t now, int *out_done,
+                      struct kv_err *err)
+{
+    int rc, attempt = 0;
+
+    while ((rc = record_try(db, n, count, now, out_done, err)) == 1) {
+        if (attempt++ == RETRIES)
+            return kv_err_set(err, KV_EUNAVAIL, "notices: deadlocked %d times", RETRIES + 1);
+        backoff(attempt);
+    }
+    return rc;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    int64_t x = ((const struct notice *)a)->id, y = ((const struct notice *)b)->id;
+
+    return x < y ? -1 : x > y;
 }
 
 int kv_notify_send_due(struct kv_store *st, const struct kv_notify_opts *o, int64_t now_ms,
@@ -607,6 +702,9 @@ int kv_notify_send_due(struct kv_store *st, const struct kv_notify_opts *o, int6
     if (rc <= 0)
         goto out;
     count = rc;
+    for (i = 0; i < count; i++)
+        n[i].planned = n[i].act;
+    qsort(n, (size_t)count, sizeof(*n), by_id); /* the order the transactions lock rows in */
     rc = settle_and_claim(db, n, count, now_ms, o, &done, err);
     if (rc < 0)
         goto out;

@@ -17,7 +17,8 @@
  * system's health and the delivery statistics); a print job marked printed (kv_print_mark);
  * value-date publication (kv_letters_publish_due); a web session signed out
  * (kv_web_session_revoke); a mailbox draft deleted (kv_mbox_draft_delete); the outcome of
- * a REST push (kv_recipient_push_drain's commit).
+ * a REST push (kv_recipient_push_drain's commit); a notice claimed by two senders, and the
+ * outcome of a claim taken over (kv_notify_send_due).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -42,6 +43,7 @@
 #include <microhttpd.h>
 
 #include "http/http.h"
+#include "notify/sender.h"
 #include "hub/contact_points.h"
 #include "hub/directory.h"
 #include "hub/hub.h"
@@ -81,10 +83,13 @@ struct fx {
 static struct {
     struct MHD_Daemon *d;
     unsigned status;
-    int n; /* requests answered */
+    int n;       /* requests answered or being answered */
+    int hold;    /* 1: the first request waits for rx_release before it is answered */
+    int holding; /* 1 while it waits */
     pthread_mutex_t mu;
+    pthread_cond_t cv;
     char url[64];
-} rx = {NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER, ""};
+} rx = {NULL, 0, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, ""};
 
 static enum MHD_Result rx_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
@@ -107,7 +112,17 @@ static enum MHD_Result rx_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     pthread_mutex_lock(&rx.mu);
-    rx.n++;
+    if (rx.n++ == 0 && rx.hold) {
+        struct timespec until;
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += WAIT_MS / 1000;
+        rx.holding = 1;
+        pthread_cond_broadcast(&rx.cv);
+        while (rx.hold && pthread_cond_timedwait(&rx.cv, &rx.mu, &until) == 0)
+            ;
+        rx.holding = 0;
+    }
     pthread_mutex_unlock(&rx.mu);
     resp = MHD_create_response_from_buffer(2, (void *)"no", MHD_RESPMEM_PERSISTENT);
     ret = MHD_queue_response(c, rx.status, resp);
@@ -115,7 +130,30 @@ static enum MHD_Result rx_request(void *cls, struct MHD_Connection *c, const cha
     return ret;
 }
 
-static void rx_start(unsigned status)
+/* Lets a held first request be answered. */
+static void rx_release(void)
+{
+    pthread_mutex_lock(&rx.mu);
+    rx.hold = 0;
+    pthread_cond_broadcast(&rx.cv);
+    pthread_mutex_unlock(&rx.mu);
+}
+
+/* Waits (bounded) until the first request is held. */
+static void rx_until_holding(void)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += WAIT_MS / 1000;
+    pthread_mutex_lock(&rx.mu);
+    while (!rx.holding && pthread_cond_timedwait(&rx.cv, &rx.mu, &until) == 0)
+        ;
+    pthread_mutex_unlock(&rx.mu);
+    assert_true(rx.holding);
+}
+
+static void rx_start(unsigned status, int hold)
 {
     struct sockaddr_in a;
     const union MHD_DaemonInfo *info;
@@ -125,7 +163,9 @@ static void rx_start(unsigned status)
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     rx.status = status;
     rx.n = 0;
-    rx.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, rx_request, NULL,
+    rx.hold = hold;
+    rx.holding = 0;
+    rx.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL, rx_request, NULL,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a, MHD_OPTION_END);
     assert_non_null(rx.d);
     info = MHD_get_daemon_info(rx.d, MHD_DAEMON_INFO_BIND_PORT);
@@ -173,6 +213,7 @@ static int teardown(void **state)
         kv_db_release(f->holder);
     }
     if (rx.d) {
+        rx_release(); /* after a failed assertion: a held request would keep the stop waiting */
         MHD_stop_daemon(rx.d);
         rx.d = NULL;
     }
@@ -829,7 +870,7 @@ static void two_nodes_push_failed(void **state)
     char qid[24];
     int rc[2];
 
-    rx_start(503);
+    rx_start(503, 0);
     memset(&s, 0, sizeof(s));
     snprintf(s.org_cvr, sizeof(s.org_cvr), "%s", AUTH);
     snprintf(s.kind, sizeof(s.kind), "recipient");
@@ -865,6 +906,123 @@ static void two_nodes_push_failed(void **state)
     assert_true(kv_test_scalar(f->db, "SELECT failing_since_ms FROM systems WHERE id = ?", f->push) > 0);
 }
 
+/* ---- notices: the claim and the outcome ------------------------------------------------------ */
+
+#define NOTICE_NOW 1000 /* the passes' time (the notice is due from 1) */
+
+static void nemsms_notice(struct fx *f)
+{
+    struct kv_err err = {0};
+
+    assert_int_equal(kv_db_exec(f->db,
+                                "INSERT INTO notify_outbox (ukey, kind, channel, target, text, "
+                                "state, attempts, next_ms, created_ms) VALUES ('NEMSMS:t1', "
+                                "'NEMSMS', 'SMS', '+4512345678', 'Hej', 'PENDING', 0, 1, 1)",
+                                &err),
+                     0);
+}
+
+/* One pass of the notice sender at now_ms, SMS gateway rx; 0 or a negative code. */
+static int notice_pass(struct kv_store *st, int64_t now_ms)
+{
+    struct kv_notify_opts o;
+    struct kv_err err = {0};
+    int done = 0, rc;
+
+    memset(&o, 0, sizeof(o));
+    o.sms_url = rx.url;
+    o.timeout_ms = WAIT_MS;
+    rc = kv_notify_send_due(st, &o, now_ms, &done, &err);
+    if (rc < 0)
+        fprintf(stderr, "notices: %d %s\n", rc, err.msg);
+    return rc < 0 ? rc : 0;
+}
+
+static int send_notices(struct fx *f, struct kv_db *db)
+{
+    struct kv_store *st = kv_db_store(db);
+
+    (void)f;
+    kv_db_release(db); /* the pass takes it again for its claim */
+    return notice_pass(st, NOTICE_NOW);
+}
+
+/* Two nodes' notice senders find one due NemSMS at once. On PostgreSQL the holder keeps its
+ * outbox row, so both wait for it at the claim. One claims it and POSTs it; the other finds it
+ * claimed and leaves it: the gateway gets one request, the row is SENT after one attempt, one
+ * NEM_SMS_SENT_SUCCESSFULLY (a claim without the loaded state and next_ms in its WHERE hands
+ * the row to both: two POSTs, two events -- the test fails; with kv_db_begin both wait on the
+ * advisory lock -- it fails too). */
+static void two_nodes_claim_notice(void **state)
+{
+    struct fx *f = *state;
+    int rc[2];
+
+    rx_start(200, 0);
+    nemsms_notice(f);
+    race(f, send_notices, "SELECT id FROM notify_outbox WHERE ukey = ?", "NEMSMS:t1", rc);
+    assert_int_equal(rc[0], 0);
+    assert_int_equal(rc[1], 0);
+    assert_int_equal(rx_count(), 1);
+    assert_int_equal(kv_test_scalar(f->db,
+                            "SELECT COUNT(*) FROM notify_outbox WHERE state = 'SENT' "
+                            "AND attempts = 1",
+                            NULL),
+                     1);
+    assert_int_equal(kv_test_scalar(f->db,
+                            "SELECT COUNT(*) FROM events WHERE tag = 'NEM_SMS_SENT_SUCCESSFULLY'",
+                            NULL),
+                     1);
+}
+
+struct pass_arg {
+    struct kv_store *st;
+    int rc;
+};
+
+static void *pass_main(void *arg)
+{
+    struct pass_arg *a = arg;
+
+    a->rc = notice_pass(a->st, NOTICE_NOW);
+    return NULL;
+}
+
+/* A node claims a NemSMS and POSTs it, and its request hangs past the claim's lease
+ * (KV_NOTIFY_LEASE_MS); a second node takes the claim over, POSTs again (same reference) and
+ * records SENT. When the first node's answer comes at last, its outcome is not recorded: the
+ * row is no longer SENDING under its claim. One SENT after one attempt, one event (an outcome
+ * recorded by id alone -- the code before -- counts two attempts and logs two events: the
+ * test fails). The same on both backends: the first pass runs on a thread of this process. */
+static void notice_outcome_after_takeover(void **state)
+{
+    struct fx *f = *state;
+    struct pass_arg a = {f->st, -1};
+    pthread_t th;
+
+    rx_start(200, 1);
+    nemsms_notice(f);
+    assert_int_equal(pthread_create(&th, NULL, pass_main, &a), 0);
+    rx_until_holding(); /* the first node has claimed and POSTed */
+    assert_int_equal(notice_pass(f->st, NOTICE_NOW + KV_NOTIFY_LEASE_MS + 1), 0);
+    assert_int_equal(kv_test_scalar(f->db, "SELECT COUNT(*) FROM notify_outbox WHERE state = 'SENT'",
+                            NULL),
+                     1);
+    rx_release();
+    pthread_join(th, NULL);
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(rx_count(), 2);
+    assert_int_equal(kv_test_scalar(f->db,
+                            "SELECT COUNT(*) FROM notify_outbox WHERE state = 'SENT' "
+                            "AND attempts = 1",
+                            NULL),
+                     1);
+    assert_int_equal(kv_test_scalar(f->db,
+                            "SELECT COUNT(*) FROM events WHERE tag = 'NEM_SMS_SENT_SUCCESSFULLY'",
+                            NULL),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -874,6 +1032,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(two_nodes_sign_out, setup, teardown),
         cmocka_unit_test_setup_teardown(two_nodes_delete_draft, setup, teardown),
         cmocka_unit_test_setup_teardown(two_nodes_push_failed, setup, teardown),
+        cmocka_unit_test_setup_teardown(two_nodes_claim_notice, setup, teardown),
+        cmocka_unit_test_setup_teardown(notice_outcome_after_takeover, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
