@@ -457,17 +457,19 @@ int kv_contact_group_create(struct kv_db *db, const char *org, const char *actor
 
     *out = NULL;
     *field_errors = NULL;
-    rc = validate(db, org, NULL, in, &g, field_errors, err);
+    rc = kv_uuid_v4(id);
+    if (rc < 0)
+        return kv_err_set(err, rc, "cannot generate an id");
+    /* The parent is judged under the organisation's lock, so a concurrent delete of it
+     * (which judges "no child groups" under the same lock) comes wholly before or after. */
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         return rc;
-    rc = kv_uuid_v4(id);
+    rc = kv__cp_lock(db, org, err);
+    if (rc == 0)
+        rc = validate(db, org, NULL, in, &g, field_errors, err);
     if (rc < 0) {
-        free(g.postkasse);
-        return kv_err_set(err, rc, "cannot generate an id");
-    }
-    rc = kv_db_begin(db, err);
-    if (rc < 0) {
-        free(g.postkasse);
+        kv_db_rollback(db);
         return rc;
     }
     rc = kv_db_prepare(db,
@@ -530,6 +532,23 @@ int kv__cp_check_version(struct kv_db *db, int is_point, const char *org, const 
     return 0;
 }
 
+int kv__cp_lock(struct kv_db *db, const char *org, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc = kv_db_prepare(db,
+                           "INSERT INTO contact_structure_locks (org_cvr, changes) VALUES (?, 1) "
+                           "ON CONFLICT (org_cvr) DO UPDATE SET changes = "
+                           "contact_structure_locks.changes + 1",
+                           &s, err);
+
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text(s, 1, org, -1);
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
 int kv__cp_begin_change(struct kv_db *db, int is_point, const char *org, const char *id,
                         int64_t expect, int *out_stale, struct kv_err *err)
 {
@@ -537,10 +556,14 @@ int kv__cp_begin_change(struct kv_db *db, int is_point, const char *org, const c
 
     if (out_stale)
         *out_stale = 0;
-    rc = kv_db_begin(db, err);
+    /* Concurrent (docs/postgresql.md "Writes without the global lock"): the organisation's
+     * lock row first, then the version check reads what the previous change committed. */
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         return rc;
-    rc = kv__cp_check_version(db, is_point, org, id, expect, out_stale, err);
+    rc = kv__cp_lock(db, org, err);
+    if (rc == 0)
+        rc = kv__cp_check_version(db, is_point, org, id, expect, out_stale, err);
     if (rc < 0)
         kv_db_rollback(db);
     return rc;

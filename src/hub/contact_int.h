@@ -82,8 +82,14 @@ int kv__cp_is_uuid(const char *s);
  * transaction: 0, KV_ENOTFOUND, or KV_ECONFLICT with *out_stale = 1 (defined in contact_groups.c). */
 int kv__cp_check_version(struct kv_db *db, int is_point, const char *org, const char *id,
                          int64_t expect, int *out_stale, struct kv_err *err);
+/* Takes org's contact-structure lock inside the caller's write transaction (a concurrent one,
+ * kv_db_begin_concurrent): upserts its contact_structure_locks row (migration 069), whose row
+ * lock orders the changes of one organisation on PostgreSQL. Every change of the contact
+ * structure calls it before reading what it checks. 0 or a store error (contact_groups.c). */
+int kv__cp_lock(struct kv_db *db, const char *org, struct kv_err *err);
 /* Begins a change of contact point (is_point 1) or group id of org: *out_stale = 0 (when
- * not NULL), the transaction, and kv__cp_check_version against expect. On failure the
+ * not NULL), the transaction (concurrent), kv__cp_lock, and kv__cp_check_version against
+ * expect. On failure the
  * transaction is rolled back (or was never begun); otherwise the caller ends it. 0,
  * KV_ENOTFOUND, KV_ECONFLICT (stale) or a store error (defined in contact_groups.c). */
 int kv__cp_begin_change(struct kv_db *db, int is_point, const char *org, const char *id,

@@ -747,10 +747,12 @@ int kv_contact_point_create(struct kv_db *db, const char *org, const char *actor
     rc = kv_uuid_v4(id);
     if (rc < 0)
         return kv_err_set(err, rc, "cannot generate an id");
-    rc = kv_db_begin(db, err);
+    rc = kv_db_begin_concurrent(db, err); /* under the organisation's lock (kv__cp_lock) */
     if (rc < 0)
         return rc;
-    rc = validate(db, org, in, &p, field_errors, err);
+    rc = kv__cp_lock(db, org, err);
+    if (rc == 0)
+        rc = validate(db, org, in, &p, field_errors, err);
     if (rc < 0)
         goto fail;
     rc = kv_db_prepare(db,
