@@ -545,14 +545,34 @@ static int get_active(struct kv_db *db, int64_t id, struct kv_privilege *p, stru
     return rc;
 }
 
+/* Privilege id into *p when it is active, judged under its scope's lock: the scope is read
+ * first, the lock taken, and the row read again, so a change committed meanwhile by another
+ * node (a concurrent transaction) is seen. KV_ENOTFOUND or KV_ECONFLICT as get_active. */
+static int get_active_locked(struct kv_db *db, int64_t id, struct kv_privilege *p,
+                             struct kv_err *err)
+{
+    int rc = kv_rights_get(db, id, p, err);
+
+    if (rc == 0)
+        rc = kv__rights_lock(db, p->scope_id, err);
+    if (rc == 0)
+        rc = get_active(db, id, p, err);
+    return rc;
+}
+
+/* Revoke and end date run as concurrent transactions (docs/postgresql.md "Writes without the
+ * global lock"): everything they judge -- the privilege's status, the administrators before
+ * and after -- is read after the scope's org_rights row is locked, and every other change of
+ * that scope's rights takes the same row first (or is exclusive), so of two administrators
+ * revoking each other at once the second counts after the first's commit. */
 int kv_rights_revoke(struct kv_db *db, int64_t id, const char *actor, struct kv_err *err)
 {
     struct kv_privilege p;
-    int rc = kv_db_begin(db, err);
+    int rc = kv_db_begin_concurrent(db, err);
 
     if (rc < 0)
         return rc;
-    rc = get_active(db, id, &p, err);
+    rc = get_active_locked(db, id, &p, err);
     if (rc == 0)
         rc = kv__rights_end(db, &p, "REVOKED", actor, kv_clock_now_ms(), err);
     return kv_db_end(db, rc, err);
@@ -566,11 +586,11 @@ int kv_rights_set_end(struct kv_db *db, int64_t id, int64_t active_to_ms, const 
     int64_t before = 0, now = kv_clock_now_ms();
     char subject[24];
     json_t *props;
-    int rc = kv_db_begin(db, err);
+    int rc = kv_db_begin_concurrent(db, err); /* see kv_rights_revoke */
 
     if (rc < 0)
         return rc;
-    rc = get_active(db, id, &p, err);
+    rc = get_active_locked(db, id, &p, err);
     if (rc < 0)
         goto out;
     if (active_to_ms != 0 && active_to_ms <= now) {

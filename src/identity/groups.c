@@ -124,7 +124,12 @@ static int member_change(struct kv_db *db, int64_t group_id, int64_t employee_id
     struct kv_stmt *s;
     char org[16], subject[24];
     int64_t before = 0;
-    int rc = kv_db_begin(db, err);
+    /* Concurrent (docs/postgresql.md "Writes without the global lock"): the group's and the
+     * employee's organisation never change; the membership is one INSERT (a duplicate fails
+     * on its key) or one DELETE (judged by the rows it removed); the administrators are
+     * counted under the organisation's org_rights lock, which every change of its rights
+     * takes first. */
+    int rc = kv_db_begin_concurrent(db, err);
 
     if (rc < 0)
         return rc;

@@ -479,13 +479,18 @@ int kv_employee_set_active(struct kv_db *db, int64_t employee_id, int active, co
     char subject[16];
     int rc;
 
-    rc = kv_db_begin(db, err);
+    /* Concurrent (docs/postgresql.md "Writes without the global lock"): the employee's
+     * organisation never changes; its status and the administrators are read again after
+     * the organisation's org_rights lock, which every change of its rights takes first. */
+    rc = kv_db_begin_concurrent(db, err);
     if (rc < 0)
         return rc;
     rc = kv_employee_get(db, employee_id, &e, err);
     if (rc < 0)
         goto out;
     rc = kv__rights_guard(db, e.org_cvr, &before, err);
+    if (rc == 0)
+        rc = kv_employee_get(db, employee_id, &e, err);
     if (rc < 0)
         goto out;
     if (strcmp(e.status, active ? "ACTIVE" : "INACTIVE") == 0) {

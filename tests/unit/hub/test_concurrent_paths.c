@@ -19,7 +19,8 @@
  * (kv_web_session_revoke); a mailbox draft deleted (kv_mbox_draft_delete); the outcome of
  * a REST push (kv_recipient_push_drain's commit); a notice claimed by two senders, and the
  * outcome of a claim taken over (kv_notify_send_due); a contact group changed twice from one
- * version (kv_contact_group_update).
+ * version (kv_contact_group_update); two administrators revoking each other (kv_rights_revoke,
+ * the last-administrator rule).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -55,6 +56,8 @@
 #include "hub/print.h"
 #include "hub/recipient_push.h"
 #include "hub/recipient_queue.h"
+#include "identity/identity.h"
+#include "identity/rights.h"
 #include "store/store.h"
 #include "util/conf.h"
 #include "web/session.h"
@@ -74,6 +77,7 @@ struct fx {
     char draft[37]; /* a draft */
     char push[37]; /* a push system of AUTH (rx_start) */
     char group[37]; /* a contact group of AUTH */
+    int64_t admin[2]; /* two administrators' privileges */
     int64_t qid; /* a queue row */
     int pg;
 };
@@ -482,15 +486,16 @@ static void hold_row(struct fx *f, const char *select_sql, const char *id)
     kv_stmt_done(s);
 }
 
-/* Runs fn on two nodes at once. PostgreSQL: while f->holder holds the row lock taken by
+/* Runs fa and fb on two nodes at once. PostgreSQL: while f->holder holds the row lock taken by
  * select_sql on id, both start, both are made to wait on rows (checked), then the lock goes.
  * rc[] gets their results. */
-static void race(struct fx *f, node_fn fn, const char *select_sql, const char *id, int rc[2])
+static void race_two(struct fx *f, node_fn fa, node_fn fb, const char *select_sql, const char *id,
+                     int rc[2])
 {
     struct node a, b;
 
-    node_start(f, &a, fn);
-    node_start(f, &b, fn);
+    node_start(f, &a, fa);
+    node_start(f, &b, fb);
     if (f->pg)
         hold_row(f, select_sql, id);
     node_go(&a);
@@ -501,6 +506,12 @@ static void race(struct fx *f, node_fn fn, const char *select_sql, const char *i
     }
     rc[0] = node_finish(&a);
     rc[1] = node_finish(&b);
+}
+
+/* race_two with fn on both nodes. */
+static void race(struct fx *f, node_fn fn, const char *select_sql, const char *id, int rc[2])
+{
+    race_two(f, fn, fn, select_sql, id, rc);
 }
 
 /* ---- the pull API's first fetch (group commit) ---------------------------------------------- */
@@ -1075,6 +1086,71 @@ static void two_nodes_rename_group(void **state)
                      2);
 }
 
+/* ---- rights: the last administrator ---------------------------------------------------------- */
+
+#define ADMIN_T "ORGANISATION_USER_ADMINISTRATOR"
+
+static int revoke_admin(struct fx *f, struct kv_db *db, int i)
+{
+    struct kv_err err = {0};
+    int rc = kv_rights_revoke(db, f->admin[i], "test", &err);
+
+    kv_db_release(db);
+    if (rc == KV_ECONFLICT && !strstr(err.msg, "without a rettighedsadministrator"))
+        rc = -999; /* refused for another reason */
+    return rc;
+}
+
+static int revoke_first(struct fx *f, struct kv_db *db)
+{
+    return revoke_admin(f, db, 0);
+}
+
+static int revoke_second(struct fx *f, struct kv_db *db)
+{
+    return revoke_admin(f, db, 1);
+}
+
+/* The organisation's two rettighedsadministratorer revoke each other's right at once, on two
+ * nodes. On PostgreSQL the holder keeps the organisation's org_rights row, which both take
+ * before they count, so both wait for it. One revocation goes through; the other, counting
+ * after it, would leave no administrator and is refused (409): one administrator left, one
+ * PRIVILEGES_REVOKED. (Counting before the lock -- or without it -- both see two, both
+ * revoke: none left. With kv_db_begin both wait on the advisory lock -- the test fails.) */
+static void two_nodes_revoke_admins(void **state)
+{
+    struct fx *f = *state;
+    const char *rights[1] = {ADMIN_T};
+    struct kv_person p;
+    struct kv_employee e[2];
+    struct kv_privilege pr;
+    struct kv_err err = {0};
+    int64_t n = 0;
+    int rc[2], i;
+
+    for (i = 0; i < 2; i++) {
+        char name[24], mail[48];
+
+        snprintf(name, sizeof(name), "Admin %d", i + 1);
+        snprintf(mail, sizeof(mail), "admin%d@kommune.dk", i + 1);
+        if (kv_identity_add_employee(f->db, AUTH, name, mail, NULL, rights, 1, "test", &p, &e[i],
+                                     &err) != 0)
+            fail_msg("employee: %s", err.msg);
+        assert_int_equal(kv_rights_find_direct(f->db, e[i].id, AUTH, ADMIN_T, &pr, &err), 0);
+        f->admin[i] = pr.id;
+    }
+    assert_int_equal(kv_rights_count_admins(f->db, AUTH, &n, &err), 0);
+    assert_int_equal(n, 2);
+    race_two(f, revoke_first, revoke_second, "SELECT cvr FROM org_rights WHERE cvr = ?", AUTH,
+             rc);
+    assert_true((rc[0] == 0 && rc[1] == KV_ECONFLICT) || (rc[0] == KV_ECONFLICT && rc[1] == 0));
+    assert_int_equal(kv_rights_count_admins(f->db, AUTH, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(kv_test_scalar(f->db, "SELECT COUNT(*) FROM events WHERE tag = 'PRIVILEGES_REVOKED'",
+                            NULL),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1087,6 +1163,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(two_nodes_claim_notice, setup, teardown),
         cmocka_unit_test_setup_teardown(notice_outcome_after_takeover, setup, teardown),
         cmocka_unit_test_setup_teardown(two_nodes_rename_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(two_nodes_revoke_admins, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
