@@ -67,6 +67,7 @@
 #define LINGER_IDLE_MS 10000
 #define LINGER_MAX_BYTES ((uint64_t)64 << 20)
 #define LINGER_SLICE_MS 200                 /* how often a lingering close looks for stop */
+#define FRAMING_WAIT_MS 10000               /* server_free: at most this for framing refusals */
 
 /* One TCP connection (libmicrohttpd socket context), on the server's list while open. */
 struct track {
@@ -79,6 +80,8 @@ struct track {
     atomic_llong deadline_ms;
     int reaped;                  /* shut down by the reaper */
     int proxy;                   /* the peer is a trusted proxy */
+    int framing;                 /* kuvert answered libmicrohttpd's framing refusal (counted in
+                                    the server's framing until the connection ends) */
     char peer[64];               /* the peer's address */
     char fwd[64];                /* behind a proxy: the client of the request in flight, "" */
 };
@@ -90,6 +93,8 @@ struct kv_http_server {
     atomic_int inflight;         /* requests between first callback and completion */
     atomic_int closing;          /* 1 after quiesce: responses carry Connection: close */
     atomic_int stopping;         /* 1 once the server stops: lingering closes end */
+    atomic_int framing;          /* connections whose framing refusal kuvert answered that
+                                    libmicrohttpd has not ended yet (server_free waits) */
     atomic_ullong next_id;       /* request id counter */
     atomic_ullong body_used;     /* bytes of body_memory reserved by requests in flight */
     char id_prefix[16];          /* random per-process prefix of request ids */
@@ -299,6 +304,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         pthread_mutex_unlock(&srv->mu);
         *socket_context = t;
     } else if (t) {
+        if (t->framing)
+            atomic_fetch_sub(&srv->framing, 1);
         pthread_mutex_lock(&srv->mu);
         t->prev->next = t->next;
         t->next->prev = t->prev;
@@ -1008,6 +1015,9 @@ static void answer_framing_error(struct kv_http_server *srv, struct MHD_Connecti
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *si =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct track *t = si ? si->socket_context : NULL;
     struct kv_http_resp resp;
     char head[512];
     const char *reason;
@@ -1017,6 +1027,14 @@ static void answer_framing_error(struct kv_http_server *srv, struct MHD_Connecti
     if (!ci || ci->connect_fd == MHD_INVALID_SOCKET ||
         (status != 400 && status != 413 && status != 414 && status != 431))
         return;
+    /* After this hook returns libmicrohttpd queues its own copy of the answer; once
+     * MHD_stop_daemon has begun, 0.9.75's MHD_queue_response returns "yes" without queueing
+     * and the connection's thread then builds the headers of a NULL response (SIGSEGV). So
+     * server_free does not stop the daemon while such a connection is still open. */
+    if (t && !t->framing) {
+        t->framing = 1;
+        atomic_fetch_add(&srv->framing, 1);
+    }
     kv__http_resp_init(&resp);
     if (status == 431)
         kv_http_resp_error(&resp, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE",
@@ -1121,6 +1139,12 @@ static void server_free(struct kv_http_server *srv)
     if (!srv)
         return;
     atomic_store(&srv->stopping, 1); /* lingering closes end within LINGER_SLICE_MS */
+    /* A framing refusal's lingering close ends now; its connection's thread then goes back
+     * into libmicrohttpd, which must not find the daemon stopping (answer_framing_error).
+     * Its copy of the answer fails at once (the socket is shut for writing) and the
+     * connection ends: wait for that, bounded. */
+    for (int i = 0; i < FRAMING_WAIT_MS / 10 && atomic_load(&srv->framing) > 0; i++)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     if (srv->d)
         MHD_stop_daemon(srv->d);
     kv_log_access_flush();
@@ -1155,6 +1179,7 @@ int kv_http_server_start(const struct kv_http_config *cfg, struct kv_http_server
     atomic_init(&srv->inflight, 0);
     atomic_init(&srv->closing, 0);
     atomic_init(&srv->stopping, 0);
+    atomic_init(&srv->framing, 0);
     atomic_init(&srv->next_id, 0);
     atomic_init(&srv->body_used, 0);
     pthread_mutex_init(&srv->mu, NULL);

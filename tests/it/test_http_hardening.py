@@ -234,6 +234,32 @@ def test_refusal_from_the_head_is_read_while_the_client_still_sends(make_server,
     assert srv.get("/healthz").status_code == 200
 
 
+def test_server_stops_cleanly_while_a_framing_refusal_lingers(make_server):
+    """libmicrohttpd's own refusal of a head over its memory (431) is answered by kuvert from
+    the connection's thread, which then lingers until the client closes. A server stopped
+    while a client still holds such a connection open must exit cleanly: before, the
+    lingering close ended when the stop began and libmicrohttpd (0.9.75) then queued its own
+    copy of the answer on a stopping daemon and crashed (SIGSEGV), in this order every time."""
+    srv = make_server()
+    sender = setup_org(srv, SENDER_CVR)
+    s = connect(srv.port, timeout=120)
+    try:
+        s.sendall(b"GET /apis/v1/receipts/ HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                  + sender["auth"]["Authorization"].encode() + b"\r\nX-Long: "
+                  + b"a" * 200000 + b"\r\n\r\n")
+        out = b""
+        while True:  # the answer, then end of stream: the server has shut its side
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+        assert status_of(out) == 431, out[:600]
+        # The socket stays open: the server lingers on it while it is told to stop.
+        assert srv.stop() == 0
+    finally:
+        s.close()
+
+
 # ---- framing ----
 
 def test_two_content_lengths_refused(server):
