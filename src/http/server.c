@@ -1215,11 +1215,12 @@ int kv_http_server_start(const struct kv_http_config *cfg, struct kv_http_server
             {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
             {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
             {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv},
-            /* 64 KiB per connection: headers plus a read buffer big enough for uploads.
-             * (libmicrohttpd 0.9.75 zeroes the whole pool after every request; 32 KiB saved
-             * 7 % of a Minimum letter's instructions but made a client still sending 200 KB of
-             * headers meet a reset more often: docs/send-api.md.) */
-            {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+            /* 32 KiB per connection: a request's head (a header block over it is refused
+             * 431) plus the read buffer of its body (half the pool: a body over ~16 KiB takes
+             * two reads). libmicrohttpd 0.9.75 zeroes the whole pool after every request:
+             * 64 KiB was 2.8 % of a Minimum letter's server samples (docs/send-api.md "Cuts of
+             * session 9", with the Full letter's cost of the smaller read buffer). */
+            {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32 * 1024, NULL},
             {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
             /* With trusted proxies the limit is kuvert's own (accept_policy, admit_client). */
             {MHD_OPTION_PER_IP_CONNECTION_LIMIT,
