@@ -54,7 +54,7 @@ struct wb_file {
     unsigned char *buf;    /* WB_WAL: owned run buffer, WB_MAX bytes (NULL until a write) */
     size_t len;            /* bytes gathered */
     sqlite3_int64 off;     /* file offset of buf[0] */
-    sqlite3_int64 hi;      /* WB_WAL: end of the furthest write through this handle */
+    sqlite3_int64 read_off; /* WB_WAL: offset of the last read if no write followed, or -1 */
     int commit_next;       /* 1: the last write was a commit frame's header */
 };
 
@@ -96,21 +96,19 @@ static int is_commit_header(const unsigned char *p, int n)
 static int wb_write(sqlite3_file *file, const void *p, int n, sqlite3_int64 off)
 {
     struct wb_file *f = (struct wb_file *)file;
-    sqlite3_int64 hi;
-    int rc, commit;
+    int rc, commit, reread;
 
     if (f->kind != WB_WAL)
         return REAL(f)->pMethods->xWrite(REAL(f), p, n, off);
-    hi = f->hi;
-    if (off + n > f->hi)
-        f->hi = off + n;
-    /* A commit frame's header written again below what was written (walRewriteChecksums, at
-     * a commit that overwrote frames of its own transaction in place) is that commit's last
-     * write: it goes to the file now and its error is the commit's. Gathered, it would wait
-     * for the next operation, under synchronous=NORMAL the WAL-index barrier, whose error
-     * SQLite never sees. (Rarely a first commit header below a handle's stale end after
-     * another connection restarted the log: one write more, nothing else changes.) */
-    if (is_commit_header(p, n) && off + n < hi) {
+    reread = off == f->read_off;
+    f->read_off = -1;
+    /* A commit frame's header written over the frame just read (walRewriteChecksums reads
+     * each frame, then writes its header with new checksums, at a commit that overwrote
+     * frames of its own transaction in place; the commit frame's comes last) is that
+     * commit's last write: it goes to the file now and its error is the commit's. Gathered,
+     * it would wait for the next operation, under synchronous=NORMAL the WAL-index barrier,
+     * whose error SQLite never sees. */
+    if (reread && is_commit_header(p, n)) {
         rc = wb_flush(f);
         if (rc != SQLITE_OK)
             return rc;
@@ -180,6 +178,8 @@ static int wb_read(sqlite3_file *file, void *p, int n, sqlite3_int64 off)
     struct wb_file *f = (struct wb_file *)file;
 
     FLUSHED(f);
+    if (f->kind == WB_WAL)
+        f->read_off = off;
     return REAL(f)->pMethods->xRead(REAL(f), p, n, off);
 }
 
@@ -188,8 +188,6 @@ static int wb_truncate(sqlite3_file *file, sqlite3_int64 size)
     struct wb_file *f = (struct wb_file *)file;
 
     FLUSHED(f);
-    if (f->hi > size)
-        f->hi = size;
     return REAL(f)->pMethods->xTruncate(REAL(f), size);
 }
 
@@ -345,6 +343,7 @@ static int wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int f
         struct wb_file *db = (struct wb_file *)sqlite3_database_file_object(name);
 
         f->kind = WB_WAL;
+        f->read_off = -1;
         if (db && db->base.pMethods == &wb_io && db->kind == WB_MAIN) {
             if (db->peer)
                 (void)wb_flush(db->peer); /* not expected: one -wal file per connection */
