@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -631,12 +632,13 @@ static int commit_try(struct batch *b, int64_t now)
 /* A random pause of up to 4 << attempt ms before a try after a deadlock. */
 static void backoff(int attempt)
 {
-    unsigned char r = 0;
+    uint32_t r = 0, ms;
     struct timespec ts;
 
-    (void)kv_random_bytes(&r, 1);
-    ts.tv_sec = 0;
-    ts.tv_nsec = (long)(1 + r % (4u << attempt)) * 1000000L;
+    (void)kv_random_bytes(&r, sizeof(r));
+    ms = 1 + r % (4u << attempt); /* 1 .. 4 << attempt ms (attempt <= 8: at most 1,024 ms) */
+    ts.tv_sec = (time_t)(ms / 1000);
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
     nanosleep(&ts, NULL);
 }
 

@@ -479,13 +479,16 @@ int kv_rights_grant(struct kv_db *db, const struct kv_grant *g, int in_txn, int6
 }
 
 /* Sets status (REVOKED / EXPIRED) on id and on what was handed on from it. */
+/* Ends privilege id and its children; *changed is 1 when the privilege itself was still
+ * ACTIVE (its UPDATE changed a row), 0 when someone ended it first. */
 static int end_privilege(struct kv_db *db, int64_t id, const char *status, const char *actor,
-                         int64_t now, struct kv_err *err)
+                         int64_t now, int *changed, struct kv_err *err)
 {
     struct kv_stmt *s;
     const char *sql[2] = {SQL_END, SQL_END_CHILDREN};
     int i, rc;
 
+    *changed = 0;
     for (i = 0; i < 2; i++) {
         rc = kv_db_prepare(db, sql[i], &s, err);
         if (rc < 0)
@@ -498,6 +501,8 @@ static int end_privilege(struct kv_db *db, int64_t id, const char *status, const
         kv_stmt_done(s);
         if (rc < 0)
             return rc;
+        if (i == 0)
+            *changed = kv_db_changes(db) > 0;
     }
     return 0;
 }
@@ -508,11 +513,15 @@ int kv__rights_end(struct kv_db *db, const struct kv_privilege *p, const char *s
     int64_t before = 0;
     char subject[24];
     int mailbox = p->type < KV_PRIV__COUNT && (kv_priv_table()[p->type].flags & KV_PRIV_F_MAILBOX);
-    int rc;
+    int changed = 0, rc;
 
     rc = kv__rights_guard(db, p->scope_id, mailbox ? NULL : &before, err);
     if (rc == 0)
-        rc = end_privilege(db, p->id, status, actor, now, err);
+        rc = end_privilege(db, p->id, status, actor, now, &changed, err);
+    /* Ended meanwhile (the sweep loads what is due outside its transaction; a revoke may have
+     * come first): nothing changed, so no event -- the one who ended it logged its own. */
+    if (rc == 0 && !changed)
+        return 0;
     if (rc == 0 && !mailbox)
         rc = kv__rights_check_admins(db, p->scope_id, before,
                                      strcmp(status, "EXPIRED") == 0 ? "letting this right lapse"

@@ -24,6 +24,7 @@
 #include "hub/directory.h"
 #include "hub/events.h"
 #include "identity/identity.h"
+#include "identity/identity_int.h"
 #include "identity/rights.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -537,6 +538,37 @@ static void test_sweep(void **state)
     assert_int_equal(kv_events_verify(f->db, &n, &err), 0);
 }
 
+/* The sweep loads what is due outside its transaction: a privilege revoked between that load
+ * and the sweep's own transaction is not ended a second time and gets no PRIVILEGES_EXPIRED
+ * event beside its PRIVILEGES_REVOKED. */
+static void test_sweep_after_revoke_logs_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct kv_err err = {0, ""};
+    struct kv_grant g;
+    struct kv_privilege p;
+    int64_t bo, id, now = kv_clock_now_ms();
+
+    add_emp(f, ORG, "Anne", "anne@kommune.dk", ADMIN_T, NULL);
+    bo = add_emp(f, ORG, "Bo", "bo@kommune.dk", NULL, NULL);
+    memset(&g, 0, sizeof(g));
+    g.type = "STATISTICS_ADMINISTRATOR";
+    g.scope_cvr = ORG;
+    g.employee_id = bo;
+    g.active_to_ms = now + 86400000LL;
+    assert_int_equal(kv_rights_grant(f->db, &g, 0, &id, &err), 0);
+    assert_int_equal(kv_rights_get(f->db, id, &p, &err), 0); /* the sweep's load */
+    assert_int_equal(kv_rights_revoke(f->db, id, "cli", &err), 0);
+    assert_int_equal(count_tag(f, "PRIVILEGES_REVOKED"), 1);
+    assert_int_equal(kv_db_begin(f->db, &err), 0);
+    assert_int_equal(kv__rights_end(f->db, &p, "EXPIRED", "hub", now + 2 * 86400000LL, &err), 0);
+    assert_int_equal(kv_db_commit(f->db, &err), 0);
+    assert_int_equal(count_tag(f, "PRIVILEGES_EXPIRED"), 0);
+    assert_int_equal(count_tag(f, "PRIVILEGES_REVOKED"), 1);
+    assert_int_equal(kv_rights_get(f->db, id, &p, &err), 0);
+    assert_string_equal(p.status, "REVOKED");
+}
+
 static void test_list_json(void **state)
 {
     struct fx *f = *state;
@@ -603,6 +635,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_principal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_requests_and_mailbox_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_after_revoke_logs_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_json, setup, teardown),
         cmocka_unit_test(test_until_dates),
     };
