@@ -15,6 +15,7 @@
 
 #include "hub/events.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/crypto.h"
 #include "util/log.h"
 
@@ -73,19 +74,6 @@ static void fail_all(struct op *batch, int rc, const struct kv_err *err)
         if (err)
             o->err = *err;
     }
-}
-
-/* A random pause of 1 ms .. (4 << attempt) ms before a batch runs again, so that the batches
- * of two nodes that deadlocked do not meet again in step. */
-static void backoff(int attempt)
-{
-    unsigned char r = 0;
-    struct timespec ts;
-
-    (void)kv_random_bytes(&r, 1);
-    ts.tv_sec = 0;
-    ts.tv_nsec = (long)(1 + r % (4u << attempt)) * 1000000L;
-    nanosleep(&ts, NULL);
 }
 
 /* One pass of the batch in one transaction on db: every operation in a savepoint of its
@@ -165,7 +153,7 @@ static void run_batch(struct kv_db *db, struct op *batch)
             fail_all(batch, err.code, &err);
             break;
         }
-        backoff(attempt);
+        kv_clock_backoff(attempt);
     }
     if (lazy && kv_db_durability(db, KV_DURABILITY_FULL, &err) < 0) {
         /* A connection that cannot be made durable again must not go back to the pool in

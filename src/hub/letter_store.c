@@ -688,19 +688,6 @@ static int by_uuid(const void *a, const void *b)
     return strcmp((*(struct kv_letter *const *)a)->uuid, (*(struct kv_letter *const *)b)->uuid);
 }
 
-/* Before running a batch again after a deadlock: a short random pause that grows with the
- * attempt, so the transactions that deadlocked do not meet again in step. */
-static void backoff(int attempt)
-{
-    unsigned char r = 0;
-    struct timespec ts;
-
-    (void)kv_random_bytes(&r, 1);
-    ts.tv_sec = 0;
-    ts.tv_nsec = (long)(1 + r % (4u << attempt)) * 1000000L; /* 1 ms .. 4 << attempt ms */
-    nanosleep(&ts, NULL);
-}
-
 int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, struct kv_err *err)
 {
     enum kv_letter_outcome *was = kv_xmalloc((n ? n : 1) * sizeof(*was));
@@ -730,7 +717,7 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
             sorted = 1;
         }
         if (attempts > 0)
-            backoff(attempts);
+            kv_clock_backoff(attempts);
         rc = kv_db_begin_concurrent(db, err);
         if (rc < 0)
             goto fail;

@@ -629,19 +629,6 @@ static int commit_try(struct batch *b, int64_t now)
     return rc < 0 && kv_db_retryable(db) ? 1 : rc;
 }
 
-/* A random pause of up to 4 << attempt ms before a try after a deadlock. */
-static void backoff(int attempt)
-{
-    uint32_t r = 0, ms;
-    struct timespec ts;
-
-    (void)kv_random_bytes(&r, sizeof(r));
-    ms = 1 + r % (4u << attempt); /* 1 .. 4 << attempt ms (attempt <= 8: at most 1,024 ms) */
-    ts.tv_sec = (time_t)(ms / 1000);
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
-}
-
 /* Commits the outcomes of batch b on b->db (one transaction, run again after a deadlock at
  * most COMMIT_RETRIES times); sets b->rc and the counts. */
 static void commit_batch(struct batch *b)
@@ -655,7 +642,7 @@ static void commit_batch(struct batch *b)
                             COMMIT_RETRIES + 1);
             break;
         }
-        backoff(attempt);
+        kv_clock_backoff(attempt);
     }
     b->rc = rc;
     if (rc < 0)

@@ -356,19 +356,6 @@ static int nemsms_event(struct kv_db *db, const struct notice *n, const char *ta
     return kv_events_append(db, &ev, err);
 }
 
-/* A random pause of up to 4 << attempt ms before a transaction runs again after a deadlock. */
-static void backoff(int attempt)
-{
-    uint32_t r = 0, ms;
-    struct timespec ts;
-
-    (void)kv_random_bytes(&r, sizeof(r));
-    ms = 1 + r % (4u << attempt); /* 1 .. 4 << attempt ms (attempt <= 8: at most 1,024 ms) */
-    ts.tv_sec = (time_t)(ms / 1000);
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
-}
-
 /* One try of transaction 1: drops, deferrals, e-mail handover, claims. 0, a negative code, or
  * 1 when it failed by a deadlock or serialization failure (rolled back; it may run again).
  * Concurrent (docs/postgresql.md "Writes without the global lock"): every change is
@@ -445,7 +432,7 @@ static int settle_and_claim(struct kv_db *db, struct notice *n, int count, int64
     while ((rc = settle_try(db, n, count, now, o, out_done, err)) == 1) {
         if (attempt++ == RETRIES)
             return kv_err_set(err, KV_EUNAVAIL, "notices: deadlocked %d times", RETRIES + 1);
-        backoff(attempt);
+        kv_clock_backoff(attempt);
     }
     return rc;
 }
@@ -673,7 +660,7 @@ static int record_all(struct kv_db *db, struct notice *n, int count, int64_t now
     while ((rc = record_try(db, n, count, now, out_done, err)) == 1) {
         if (attempt++ == RETRIES)
             return kv_err_set(err, KV_EUNAVAIL, "notices: deadlocked %d times", RETRIES + 1);
-        backoff(attempt);
+        kv_clock_backoff(attempt);
     }
     return rc;
 }

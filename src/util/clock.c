@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/crypto.h"
 #include "util/err.h"
 
 #define MS_PER_S INT64_C(1000)
@@ -244,4 +245,20 @@ int64_t kv_clock_copenhagen_offset_ms(int64_t ms)
                    ms < last_sunday_0100z(tm.tm_year + 1900, 10)
                ? 2 * MS_PER_H
                : MS_PER_H;
+}
+
+void kv_clock_backoff(int attempt)
+{
+    uint32_t r = 0, ms;
+    struct timespec ts;
+
+    if (attempt < 0)
+        attempt = 0;
+    if (attempt > 8)
+        attempt = 8;
+    (void)kv_random_bytes(&r, sizeof(r));
+    ms = 1 + r % (4u << attempt);
+    ts.tv_sec = (time_t)(ms / 1000);
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
 }

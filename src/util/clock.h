@@ -47,4 +47,9 @@ int kv_clock_date_valid(const char *s);
 /* Europe/Copenhagen's offset from UTC at instant ms: 1 h (CET) or 2 h (CEST), same rules. */
 int64_t kv_clock_copenhagen_offset_ms(int64_t ms);
 
+/* Sleeps a random 1 ms .. (4 << attempt) ms of real time (attempt 0..8: at most 1,024 ms): the
+ * pause before a transaction that lost a deadlock runs again, so that the two that met do not
+ * meet again in step. */
+void kv_clock_backoff(int attempt);
+
 #endif
