@@ -26,6 +26,7 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite_pcache.h"
 #include "store/sqlite_walbuf.h"
 #include "store/store_int.h"
 #include "util/xmalloc.h"
@@ -135,7 +136,12 @@ out:
  * that free hands the top of the heap back to the kernel (brk) and the next statement takes it
  * back as fresh zeroed pages: four brk calls and 16+ page faults per statement. The value-date
  * publisher (four statements per letter) spent 80% of its time there (perf: 6,150 letters/s;
- * with the heap kept, 27,000/s). So the heap's top is kept up to KEEP_HEAP_TOP. */
+ * with the heap kept, 27,000/s). So the heap's top is kept up to KEEP_HEAP_TOP.
+ *
+ * The page cache is SQLite's own behind sqlite_pcache.c, which skips the truncation at COMMIT
+ * when it has nothing to drop: with the writer's 64 MiB cache SQLite's cache walked all of its
+ * pages at nearly every commit (5-8 % of the server's CPU on Minimum letters, docs/send-api.md
+ * "Cuts of session 10"). */
 #define KEEP_HEAP_TOP (32 * 1024 * 1024)
 
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
@@ -143,6 +149,7 @@ static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 static void config_sqlite(void)
 {
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)kv__sqlite_pcache_install();
     (void)mallopt(M_TRIM_THRESHOLD, KEEP_HEAP_TOP);
 }
 
