@@ -553,6 +553,46 @@ static void test_receipt_insert_without_trigger(void **state)
                          0);
 }
 
+/* The upgrade from a store at migration 069 (with letters) through 072: letters_mailbox
+ * restored and the migration forgotten, the store reopened applies it again; the index is
+ * gone (both backends), the letter stored before and the batches after are stored and found
+ * by the search (expect_search_index). */
+static void test_upgrade_from_069(void **state)
+{
+    struct fx *f = *state;
+    struct kv_letter *ls[N] = {&f->l[0], &f->l[1], &f->l[2]};
+    int pg = kv_test_on_pg();
+
+    assert_int_equal(kv_letters_store_batch(f->db, ls, 1, NULL), 0);
+    assert_int_equal(f->l[0].outcome, KV_LETTER_CREATED);
+    assert_int_equal(kv_db_exec(f->db,
+                                "CREATE INDEX letters_mailbox ON letters(mailbox_id, state,"
+                                " available_ms)",
+                                NULL),
+                     0);
+    assert_int_equal(kv_db_exec(f->db, "DELETE FROM schema_migrations WHERE version = 72", NULL),
+                     0);
+    kv_db_release(f->db);
+    kv_store_close(f->st);
+    f->db = NULL;
+    assert_int_equal(kv_test_store_open(f->dir, &f->st, NULL), 0);
+    assert_int_equal(kv_db_acquire(f->st, &f->db, NULL), 0);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM schema_migrations WHERE version = 72",
+                           NULL),
+                     1);
+    assert_int_equal(count(f->db,
+                           pg ? "SELECT COUNT(*) FROM pg_indexes WHERE schemaname ="
+                                " current_schema() AND indexname = ?"
+                              : "SELECT COUNT(*) FROM sqlite_schema WHERE name = ?",
+                           "letters_mailbox"),
+                     0);
+    assert_int_equal(kv_letters_store_batch(f->db, &ls[1], 1, NULL), 0);
+    assert_int_equal(kv_letters_store_batch(f->db, &ls[2], 1, NULL), 0);
+    assert_int_equal(f->l[1].outcome, KV_LETTER_CREATED);
+    assert_int_equal(f->l[2].outcome, KV_LETTER_CREATED);
+    expect_search_index(f->db, N);
+}
+
 /* Rows of the send path's tables whose CHECK constraints name a list of values (migration 068):
  * a value outside the list is still refused on both backends, one in it is taken, and SQLite
  * codes the checks as comparisons, without the ephemeral B-tree that an IN list of more than
@@ -703,6 +743,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_subject_index_without_send_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receipt_insert_without_trigger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_constraints_without_in_lists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_from_069, setup, teardown),
     };
 
     if (kv_memo_global_init(NULL) != 0)

@@ -1,0 +1,15 @@
+-- 072_letters_mailbox_dropped: the index letters_mailbox (migration 002: mailbox_id, state,
+-- available_ms, an entry for every letter ever stored, NOT_ALLOWED and recalled ones too) goes
+-- (issue 15, docs/send-api.md "Cuts of session 10"). Its readers are served as well by the
+-- partial indexes of the mailbox's AVAILABLE letters that every send writes anyway:
+--   - the list over all received folders (hub/mailbox_view.c SQL_LIST_RECEIVED, _N: owner,
+--     state = 'AVAILABLE', then sorted) seeks letters_mailbox_page (mailbox_id=?), whose
+--     entries are exactly the mailbox's AVAILABLE letters, the range it read in letters_mailbox
+--     by (mailbox_id=? AND state=?);
+--   - the forward of a citizen's unopened letters to paper (identity/citizen.c: AVAILABLE,
+--     read_ms IS NULL, available_ms >= ?) seeks letters_mailbox_unread (mailbox_id=?), the
+--     mailbox's unread AVAILABLE letters only.
+-- No other statement used it (every other read of letters goes by id, message_uuid, the page,
+-- flagged and unread indexes, letters_awaiting or letters_sender_mailbox). One index entry
+-- less per letter sent.
+DROP INDEX IF EXISTS letters_mailbox;
