@@ -618,68 +618,46 @@ static int store_pass(struct kv_db *db, struct kv_letter **ls, size_t n, int sav
 }
 
 /* The mailbox search's FTS5 index (SQLite) takes a batch's letters in one statement at its
- * end (migration 060): FTS5 writes a segment at every savepoint and statement journal, so a
- * letter indexed by its INSERT's trigger cost a segment of its own. search_defer_begin puts
- * the row that makes the triggers leave this transaction's letters unindexed (*from: the
- * first letter id it can give); search_defer_end removes it and indexes the letters with id
- * >= from as they stand, as the triggers would have. Nothing to do on PostgreSQL (a GIN
- * index on letters). */
-static const char SQL_DEFER_FROM[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM letters";
-static const char SQL_DEFER_ON[] = "INSERT INTO letters_search_defer (from_id) VALUES (?)";
+ * end (migrations 060 and 073): FTS5 writes a segment at every savepoint and statement
+ * journal, so a letter indexed by its INSERT's trigger cost a segment of its own.
+ * search_defer_begin puts the row that makes the triggers leave this transaction's letters
+ * unindexed (from_id: the first letter id it can give) with one statement; search_defer_end
+ * removes it with one, and the row's DELETE trigger (letters_search_defer_end) indexes the
+ * letters with id >= from_id as they stand, as the triggers would have. *on: 1 when the row
+ * was put. Nothing to do on PostgreSQL (a GIN index on letters). */
+static const char SQL_DEFER_ON[] = "INSERT INTO letters_search_defer (from_id)"
+                                   " SELECT COALESCE(MAX(id), 0) + 1 FROM letters";
 static const char SQL_DEFER_OFF[] = "DELETE FROM letters_search_defer";
-static const char SQL_DEFER_INDEX[] =
-    "INSERT INTO letters_search (rowid, label, sender)"
-    " SELECT mailbox_id * 68719476736 + id, label, COALESCE(sender_label, '') FROM letters"
-    " WHERE id >= ? AND mailbox_id IS NOT NULL AND state IN ('AWAITING_DELAY', 'AVAILABLE')"
-    " AND folder <> 'purged' ORDER BY id";
 
-static int search_defer_begin(struct kv_db *db, int64_t *from, struct kv_err *err)
+static int search_defer_step(struct kv_db *db, const char *sql, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     int rc;
 
-    *from = 0;
-    if (kv_store_text_index(kv_db_store(db)) != KV_TEXT_FTS5)
-        return 0;
-    rc = kv_db_prepare(db, SQL_DEFER_FROM, &s, err);
+    rc = kv_db_prepare(db, sql, &s, err);
     if (rc < 0)
         return rc;
-    rc = kv_stmt_step(s, err);
-    if (rc == KV_ROW)
-        *from = kv_stmt_col_int64(s, 0);
-    kv_stmt_done(s);
-    if (rc < 0)
-        return rc;
-    if (*from <= 0)
-        return kv_err_set(err, KV_EDB, "no next letter id");
-    rc = kv_db_prepare(db, SQL_DEFER_ON, &s, err);
-    if (rc < 0)
-        return rc;
-    kv_stmt_bind_int64(s, 1, *from);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     return rc < 0 ? rc : 0;
 }
 
-static int search_defer_end(struct kv_db *db, int64_t from, struct kv_err *err)
+static int search_defer_begin(struct kv_db *db, int *on, struct kv_err *err)
 {
-    struct kv_stmt *s = NULL;
-    int rc, i;
+    int rc;
 
-    if (from <= 0)
+    *on = 0;
+    if (kv_store_text_index(kv_db_store(db)) != KV_TEXT_FTS5)
         return 0;
-    for (i = 0; i < 2; i++) {
-        rc = kv_db_prepare(db, i ? SQL_DEFER_INDEX : SQL_DEFER_OFF, &s, err);
-        if (rc < 0)
-            return rc;
-        if (i)
-            kv_stmt_bind_int64(s, 1, from);
-        rc = kv_stmt_step(s, err);
-        kv_stmt_done(s);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    rc = search_defer_step(db, SQL_DEFER_ON, err);
+    if (rc == 0)
+        *on = 1;
+    return rc;
+}
+
+static int search_defer_end(struct kv_db *db, int on, struct kv_err *err)
+{
+    return on ? search_defer_step(db, SQL_DEFER_OFF, err) : 0;
 }
 
 /* qsort order of letters by messageUUID. */
@@ -694,7 +672,7 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
     struct kv_stats_batch stats = {0};
     size_t i;
     struct kv_letter **order = NULL; /* owned: ls by messageUUID, once retried */
-    int64_t defer_from = 0;          /* search_defer_begin's first letter id (0: none) */
+    int deferred = 0;                /* search_defer_begin put its row */
     int rc, savepoints = 0, attempts = 0, sorted = 0;
 
     for (i = 0; i < n; i++)
@@ -721,7 +699,7 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
         rc = kv_db_begin_concurrent(db, err);
         if (rc < 0)
             goto fail;
-        rc = search_defer_begin(db, &defer_from, err);
+        rc = search_defer_begin(db, &deferred, err);
         if (rc < 0)
             goto fail_tx;
         kv_events_head_begin(db);
@@ -759,7 +737,7 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
         else
             (void)kv_events_head_end(db, NULL);
         if (rc >= 0) /* last before COMMIT: any later statement journal would flush FTS5 */
-            rc = search_defer_end(db, defer_from, err);
+            rc = search_defer_end(db, deferred, err);
         if (rc < 0)
             goto fail_tx;
         rc = kv_db_commit(db, err);

@@ -553,10 +553,43 @@ static void test_receipt_insert_without_trigger(void **state)
                          0);
 }
 
-/* The upgrade from a store at migration 069 (with letters) through 072: letters_mailbox
- * restored and the migration forgotten, the store reopened applies it again; the index is
- * gone (both backends), the letter stored before and the batches after are stored and found
- * by the search (expect_search_index). */
+/* Deferred search indexing (migrations 060, 073): a letter beyond the index's rowid range (a
+ * mailbox id >= 2^27) is refused in a batch too, not left unindexed: letters_search_ins's WHEN
+ * lets its range check run although the batch defers the letter. Each letter of the batch is
+ * rolled back alone; with the mailbox's id back in range the same letters are stored, indexed
+ * once each at the batch's end, and the deferral row is gone. */
+static void test_search_range_checked_in_batch(void **state)
+{
+    struct fx *f = *state;
+    struct kv_letter *ls[N] = {&f->l[0], &f->l[1], &f->l[2]};
+    int i;
+
+    if (kv_test_on_pg())
+        return; /* a GIN index on letters: no rowid range */
+    assert_int_equal(kv_db_exec(f->db, "UPDATE mailboxes SET id = 134217728"
+                                       " WHERE owner_id = '2211771212'", NULL),
+                     0);
+    assert_int_equal(kv_letters_store_batch(f->db, ls, N, NULL), 0);
+    for (i = 0; i < N; i++)
+        assert_int_equal(f->l[i].outcome, KV_LETTER_FAILED);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters", NULL), 0);
+    expect_search_index(f->db, 0);
+    assert_int_equal(kv_db_exec(f->db, "UPDATE mailboxes SET id = 7"
+                                       " WHERE owner_id = '2211771212'", NULL),
+                     0);
+    for (i = 0; i < N; i++)
+        f->l[i].outcome = KV_LETTER_PENDING;
+    assert_int_equal(kv_letters_store_batch(f->db, ls, N, NULL), 0);
+    for (i = 0; i < N; i++)
+        assert_int_equal(f->l[i].outcome, KV_LETTER_CREATED);
+    expect_search_index(f->db, N);
+}
+
+/* The upgrade from a store at migration 069 (with letters) through 072 and 073: the schema
+ * objects of 069 restored and both migrations forgotten, the store reopened applies them
+ * again; letters_mailbox is gone (both backends), and on SQLite the letter stored before is
+ * still indexed, the batches after are indexed at their end through the deferral row's
+ * DELETE trigger, and FTS5's integrity check passes (expect_search_index). */
 static void test_upgrade_from_069(void **state)
 {
     struct fx *f = *state;
@@ -570,22 +603,44 @@ static void test_upgrade_from_069(void **state)
                                 " available_ms)",
                                 NULL),
                      0);
-    assert_int_equal(kv_db_exec(f->db, "DELETE FROM schema_migrations WHERE version = 72", NULL),
+    if (!pg)
+        assert_int_equal(
+            kv_db_exec(f->db,
+                       "DROP TRIGGER letters_search_defer_end; DROP TRIGGER letters_search_ins;"
+                       " CREATE TRIGGER letters_search_ins AFTER INSERT ON letters"
+                       " WHEN NEW.mailbox_id IS NOT NULL AND NEW.state IN ('AWAITING_DELAY',"
+                       " 'AVAILABLE') AND NEW.folder <> 'purged' BEGIN"
+                       " SELECT RAISE(ABORT, 'letters_search: letter or mailbox id beyond the"
+                       " index range') WHERE NEW.id >= 68719476736 OR NEW.mailbox_id >= 134217728"
+                       " OR NEW.mailbox_id < 0;"
+                       " INSERT INTO letters_search (rowid, label, sender)"
+                       " SELECT NEW.mailbox_id * 68719476736 + NEW.id, NEW.label,"
+                       " COALESCE(NEW.sender_label, '') WHERE NOT EXISTS (SELECT 1 FROM"
+                       " letters_search_defer WHERE NEW.id >= from_id); END",
+                       NULL),
+            0);
+    assert_int_equal(kv_db_exec(f->db, "DELETE FROM schema_migrations WHERE version IN (72, 73)",
+                                NULL),
                      0);
     kv_db_release(f->db);
     kv_store_close(f->st);
     f->db = NULL;
     assert_int_equal(kv_test_store_open(f->dir, &f->st, NULL), 0);
     assert_int_equal(kv_db_acquire(f->st, &f->db, NULL), 0);
-    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM schema_migrations WHERE version = 72",
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM schema_migrations WHERE version IN"
+                                  " (72, 73)",
                            NULL),
-                     1);
+                     2);
     assert_int_equal(count(f->db,
                            pg ? "SELECT COUNT(*) FROM pg_indexes WHERE schemaname ="
                                 " current_schema() AND indexname = ?"
                               : "SELECT COUNT(*) FROM sqlite_schema WHERE name = ?",
                            "letters_mailbox"),
                      0);
+    if (!pg)
+        assert_int_equal(count(f->db, "SELECT COUNT(*) FROM sqlite_schema WHERE name = ?",
+                               "letters_search_defer_end"),
+                         1);
     assert_int_equal(kv_letters_store_batch(f->db, &ls[1], 1, NULL), 0);
     assert_int_equal(kv_letters_store_batch(f->db, &ls[2], 1, NULL), 0);
     assert_int_equal(f->l[1].outcome, KV_LETTER_CREATED);
@@ -743,6 +798,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_subject_index_without_send_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receipt_insert_without_trigger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_constraints_without_in_lists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_range_checked_in_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_from_069, setup, teardown),
     };
 
