@@ -20,7 +20,7 @@
  * --data DIR runs the (first) server on that existing data directory and keeps it: a store
  * grown by growth_bench (bench/growth.sh), whose organisation and mailbox are used as they
  * are (a sender system is added per run); without --db the store is the directory's SQLite.
- *   send_bench --profile full|min [--letters N] [--batch B]
+ *   send_bench --profile full|min [--letters N] [--batch B] [--wal-copy DIR]
  *   send_bench --cpu [--letters N] [--clients C] [--kuvert PATH] [--profile full|min]
  *
  * --cpu (issue 15) measures what an accepted letter costs the server: N letters (default
@@ -37,7 +37,10 @@
  * --profile runs no server and no threads of its own: one thread prepares N letters and hands
  * them to the writer B at a time (one group commit per B letters), timing the two halves
  * apart. It is the repeatable input for `valgrind --tool=callgrind` (instructions per letter
- * of kv_letter_prepare and of kv_letters_store_batch).
+ * of kv_letter_prepare and of kv_letters_store_batch). --wal-copy DIR copies the database
+ * and its WAL into DIR (which must exist) after the last commit and before the store is closed
+ * (closing checkpoints and removes the WAL): the input of bench/wal_frames.py, which counts
+ * the WAL frames of each commit by table and index.
  *
  * With several client counts (--clients 16,128) every case runs once per count: with a
  * closed loop, N clients can have at most N letters in one group commit, so the count bounds
@@ -558,7 +561,36 @@ static double postgres_cpu_s(pid_t master)
 /* --profile: N letters, prepared one by one, stored B per group commit. Prints wall time and
  * process CPU time (user + system, all threads) per letter of each half; the CPU time is the
  * steadier figure on a shared machine. */
-static int profile(const struct tmpl *t, long n, int batch)
+/* Copies file from dir to dest/file (--wal-copy). */
+static int copy_file(const char *dir, const char *dest, const char *file)
+{
+    char from[512], to[512], buf[65536];
+    FILE *in, *out;
+    size_t k;
+    int rc = 0;
+
+    snprintf(from, sizeof(from), "%s/%s", dir, file);
+    snprintf(to, sizeof(to), "%s/%s", dest, file);
+    in = fopen(from, "rb");
+    if (!in)
+        return -1;
+    out = fopen(to, "wb");
+    if (!out) {
+        fclose(in);
+        return -1;
+    }
+    while ((k = fread(buf, 1, sizeof(buf), in)) > 0)
+        if (fwrite(buf, 1, k, out) != k)
+            rc = -1;
+    if (ferror(in))
+        rc = -1;
+    fclose(in);
+    if (fclose(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+static int profile(const struct tmpl *t, long n, int batch, const char *wal_copy)
 {
     char dir[] = "/tmp/kuvert-bench-prof-XXXXXX";
     char *token = NULL, **bufs;
@@ -622,6 +654,11 @@ static int profile(const struct tmpl *t, long n, int batch)
            "store %.1f us/letter (CPU %.1f), %ld errors\n",
            t->name, n, batch, 1e6 * tp / (double)n, 1e6 * cp / (double)n, 1e6 * tw / (double)n,
            1e6 * cw / (double)n, bad);
+    if (wal_copy && (copy_file(dir, wal_copy, "kuvert.db") < 0 ||
+                     copy_file(dir, wal_copy, "kuvert.db-wal") < 0)) {
+        fprintf(stderr, "send_bench: --wal-copy %s failed\n", wal_copy);
+        bad++;
+    }
     kv_letter_writer_stop(w);
     kv_store_close(st);
     for (i = 0; i < batch; i++)
@@ -948,7 +985,7 @@ int main(int argc, char **argv)
     struct kv_err err = {0};
     unsigned port = 0;
     pid_t pid;
-    const char *prof = NULL;
+    const char *prof = NULL, *wal_copy = NULL;
     long prof_n = 2000;
     int prof_batch = 128, cpu = 0;
     const char *url = NULL; /* --db: PostgreSQL, no floor */
@@ -982,6 +1019,8 @@ int main(int argc, char **argv)
             prof_n = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc)
             prof_batch = (int)strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--wal-copy") == 0 && i + 1 < argc)
+            wal_copy = argv[++i];
         else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
             url = argv[++i];
         else if (strcmp(argv[i], "--nodes") == 0 && i + 1 < argc)
@@ -1013,7 +1052,7 @@ int main(int argc, char **argv)
     if (prof) {
         if (kv_memo_global_init(&err) < 0 || prof_n < 1)
             return 2;
-        rc = profile(strcmp(prof, "min") == 0 ? &t[1] : &t[0], prof_n, prof_batch);
+        rc = profile(strcmp(prof, "min") == 0 ? &t[1] : &t[0], prof_n, prof_batch, wal_copy);
         free(t[0].buf);
         free(t[1].buf);
         return rc;
