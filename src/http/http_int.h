@@ -26,6 +26,21 @@ int kv__http_route(const struct kv_http_route *const *tables, const char *method
                    const char *path, int test_clock, char *path_copy,
                    const char *params[KV_HTTP_MAX_PARAMS], struct kv__http_match *match);
 
+/* An index of the routes whose pattern has no parameter (a hash of method and pattern), so that
+ * a request for such a path (POST /apis/v1/memos/, most pages) is routed by one look-up
+ * instead of a scan of every table. Built once from the same tables and test_clock that
+ * kv__http_route is given; owned (kv__http_index_free, NULL-safe). */
+struct kv__http_index;
+struct kv__http_index *kv__http_index_new(const struct kv_http_route *const *tables,
+                                          int test_clock);
+void kv__http_index_free(struct kv__http_index *ix);
+/* kv__http_route with the same result: the index's route when method + path match a literal
+ * pattern there, else (and when ix is NULL) the scan of kv__http_route. */
+int kv__http_route_indexed(const struct kv__http_index *ix,
+                           const struct kv_http_route *const *tables, const char *method,
+                           const char *path, int test_clock, char *path_copy,
+                           const char *params[KV_HTTP_MAX_PARAMS], struct kv__http_match *m);
+
 /* Sets every field of resp to empty (status 200, no body). */
 void kv__http_resp_init(struct kv_http_resp *resp);
 /* Frees what resp owns; idempotent. */

@@ -5,11 +5,14 @@
  * optional on both sides. When several routes match a path, the one with the most literal
  * segments wins (so "/a/b" beats "/a/{x}"), then table order.
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http/http_int.h"
 #include "util/err.h"
+#include "util/xmalloc.h"
 
 /* Length of s without one trailing '/' (but "/" stays "/"). */
 static size_t trimmed_len(const char *s, size_t len)
@@ -151,4 +154,120 @@ int kv__http_route(const struct kv_http_route *const *tables, const char *method
         return 0;
     }
     return path_known ? KV_EINVAL : KV_ENOTFOUND;
+}
+
+/* ---- the index of literal routes ---- */
+
+/* One route whose pattern has no parameter, keyed by its method and its pattern without the
+ * trailing slash. */
+struct lit {
+    const char *method;               /* the route's method */
+    const char *key;                  /* the pattern (borrowed), key_len bytes of it */
+    size_t key_len;                   /* the pattern's trimmed length */
+    const struct kv_http_route *route; /* the route (borrowed, static) */
+};
+
+struct kv__http_index {
+    size_t mask;                      /* slots - 1 (a power of two) */
+    struct lit *slots;                /* open addressing; method NULL: empty */
+};
+
+static uint64_t lit_hash(const char *method, const char *key, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    size_t i;
+
+    for (i = 0; method[i]; i++)
+        h = (h ^ (unsigned char)method[i]) * 1099511628211ULL;
+    h = (h ^ ' ') * 1099511628211ULL;
+    for (i = 0; i < len; i++)
+        h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
+    return h;
+}
+
+static struct lit *lit_slot(const struct kv__http_index *ix, const char *method, const char *key,
+                            size_t len)
+{
+    size_t i = (size_t)lit_hash(method, key, len) & ix->mask;
+
+    for (;; i = (i + 1) & ix->mask) {
+        struct lit *l = &ix->slots[i];
+        if (!l->method || (l->key_len == len && strcmp(l->method, method) == 0 &&
+                           memcmp(l->key, key, len) == 0))
+            return l;
+    }
+}
+
+struct kv__http_index *kv__http_index_new(const struct kv_http_route *const *tables,
+                                          int test_clock)
+{
+    struct kv__http_index *ix = kv_xcalloc(1, sizeof(*ix));
+    size_t n = 0, slots = 16;
+    size_t starts[KV_HTTP_MAX_PARAMS], ends[KV_HTTP_MAX_PARAMS];
+    int t, np;
+
+    for (t = 0; tables[t]; t++) {
+        const struct kv_http_route *r;
+        for (r = tables[t]; r->method; r++)
+            n++;
+    }
+    while (slots < 2 * n + 2)
+        slots *= 2;
+    ix->mask = slots - 1;
+    ix->slots = kv_xcalloc(slots, sizeof(*ix->slots));
+    /* Table order: the first of two routes with one method and one literal pattern is the one
+     * kv__http_route chooses (a later one never scores higher), so it keeps the slot. */
+    for (t = 0; tables[t]; t++) {
+        const struct kv_http_route *r;
+        for (r = tables[t]; r->method; r++) {
+            size_t len = trimmed_len(r->pattern, strlen(r->pattern));
+            struct lit *l;
+
+            if ((r->flags & KV_ROUTE_TEST_ONLY) && !test_clock)
+                continue;
+            /* Only a pattern that matches its own text without a parameter: a path of the
+             * same bytes then matches it with every segment literal, the highest score any
+             * route can have for that path (a route with a parameter has fewer literals). */
+            if (match(r->pattern, r->pattern, len, starts, ends, &np) < 0 || np != 0)
+                continue;
+            l = lit_slot(ix, r->method, r->pattern, len);
+            if (l->method)
+                continue;
+            l->method = r->method;
+            l->key = r->pattern;
+            l->key_len = len;
+            l->route = r;
+        }
+    }
+    return ix;
+}
+
+void kv__http_index_free(struct kv__http_index *ix)
+{
+    if (!ix)
+        return;
+    free(ix->slots);
+    free(ix);
+}
+
+int kv__http_route_indexed(const struct kv__http_index *ix,
+                           const struct kv_http_route *const *tables, const char *method,
+                           const char *path, int test_clock, char *path_copy,
+                           const char *params[KV_HTTP_MAX_PARAMS], struct kv__http_match *m)
+{
+    if (ix) {
+        const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
+        size_t plen = trimmed_len(path, strlen(path));
+        const struct lit *l = lit_slot(ix, want, path, plen);
+        int i;
+
+        if (l->method) {
+            m->route = l->route;
+            m->allow[0] = '\0';
+            for (i = 0; i < KV_HTTP_MAX_PARAMS; i++)
+                params[i] = NULL;
+            return 0;
+        }
+    }
+    return kv__http_route(tables, method, path, test_clock, path_copy, params, m);
 }

@@ -100,6 +100,7 @@ struct kv_http_server {
     char id_prefix[16];          /* random per-process prefix of request ids */
     char nul_target;             /* its address marks a request whose raw target has %00 */
     int per_connection;          /* thread per connection (http_model per-connection) */
+    struct kv__http_index *routes; /* the literal routes of cfg.routes, hashed */
     pthread_mutex_t mu;          /* guards tracks and stop */
     pthread_cond_t cv;           /* wakes the reaper to stop */
     struct track tracks;         /* list head (circular) */
@@ -249,7 +250,15 @@ static int admit_client(struct kv_http_server *srv, struct MHD_Connection *conn,
     int rc;
 
     ctx->req.conn = conn;
-    kv_http_req_peer(&ctx->req, ctx->req.client, sizeof(ctx->req.client));
+    /* The peer's text was made once for the connection (on_connection), as
+     * kv_http_req_peer would make it again for every request. */
+    if (t) {
+        size_t pl = strnlen(t->peer, sizeof(ctx->req.client) - 1);
+        memcpy(ctx->req.client, t->peer, pl);
+        ctx->req.client[pl] = '\0';
+    } else {
+        kv_http_req_peer(&ctx->req, ctx->req.client, sizeof(ctx->req.client));
+    }
     if (!t || !t->proxy)
         return 0;
     kv_buf_init(&h, 64 * 1024);
@@ -724,8 +733,8 @@ static enum MHD_Result admit(struct kv_http_server *srv, struct MHD_Connection *
         return refuse(srv, conn, ctx, &resp, 0);
     }
     ctx->path_copy = kv_xstrdup(path);
-    rc = kv__http_route(srv->cfg.routes, method, path, srv->cfg.test_routes, ctx->path_copy,
-                        req->params, &m);
+    rc = kv__http_route_indexed(srv->routes, srv->cfg.routes, method, path,
+                                srv->cfg.test_routes, ctx->path_copy, req->params, &m);
     if (rc == KV_ENOTFOUND && !is_api_path(path) && srv->cfg.page_not_found) {
         /* A page no route serves: the web layer's HTML 404. */
         req->method = method;
@@ -868,11 +877,27 @@ static enum MHD_Result dispatch(struct kv_http_server *srv, struct MHD_Connectio
     return ret;
 }
 
+/* "<prefix>-<counter in hex>", as snprintf("%s-%llx") made it (0.3 % of a Minimum letter's
+ * server samples went to that snprintf). */
 static void new_id(struct kv_http_server *srv, char *out, size_t outlen)
 {
     unsigned long long n = atomic_fetch_add(&srv->next_id, 1) + 1;
+    char hex[2 * sizeof(n)];
+    size_t pl = strlen(srv->id_prefix), hl = 0, i;
 
-    snprintf(out, outlen, "%s-%llx", srv->id_prefix, n);
+    do {
+        hex[hl++] = "0123456789abcdef"[n & 15];
+        n >>= 4;
+    } while (n);
+    if (pl + 1 + hl >= outlen) { /* never with the sizes used here */
+        out[0] = '\0';
+        return;
+    }
+    memcpy(out, srv->id_prefix, pl);
+    out[pl] = '-';
+    for (i = 0; i < hl; i++)
+        out[pl + 1 + i] = hex[hl - 1 - i];
+    out[pl + 1 + hl] = '\0';
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -1157,6 +1182,7 @@ static void server_free(struct kv_http_server *srv)
     }
     pthread_cond_destroy(&srv->cv);
     pthread_mutex_destroy(&srv->mu);
+    kv__http_index_free(srv->routes);
     free(srv);
 }
 
@@ -1185,6 +1211,8 @@ int kv_http_server_start(const struct kv_http_config *cfg, struct kv_http_server
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->cv, NULL);
     srv->tracks.next = srv->tracks.prev = &srv->tracks;
+    if (cfg->routes)
+        srv->routes = kv__http_index_new(cfg->routes, cfg->test_routes);
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
         memset(rnd, 0, sizeof(rnd));
     snprintf(srv->id_prefix, sizeof(srv->id_prefix), "%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],

@@ -4,7 +4,8 @@
  * segments, optional trailing slashes, literal-beats-parameter precedence, 404 vs 405 with the
  * Allow list, HEAD routed as GET, test-only routes hidden without the test clock, and first
  * segments that are a prefix of another (the router skips routes by their first segment),
- * over route tables of its own.
+ * over route tables of its own; and the index of literal routes (kv__http_route_indexed)
+ * giving what the scan gives, over these tables and the served ones.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "api/api.h"
 #include "http/http_int.h"
 #include "util/err.h"
 
@@ -196,6 +198,139 @@ static void test_first_segment(void **state)
     }
 }
 
+static const struct kv_http_route table_d[] = {
+    {"GET", "/dup", h, "dup_first", 0, "public"},
+    {"GET", "/dup/", h, "dup_second", 0, "public"},
+    {"GET", "/{x}", h, "param", 0, "public"},
+    {"GET", "/a//b", h, "empty_segment", 0, "public"},
+    {"GET", "/a/", h, "a", 0, "public"},
+    {"GET", "/t", h, "t_test", KV_ROUTE_TEST_ONLY, "public"},
+    {"GET", "/t", h, "t_plain", 0, "public"},
+    {"POST", "/", h, "root_post", 0, "public"},
+    {"GET", "/{x}/{y}", h, "two_params", 0, "public"},
+    {"GET", "/b/{y}", h, "b_param", 0, "public"},
+    {"GET", "/b/c", h, "b_c", 0, "public"},
+    {NULL, NULL, NULL, NULL, 0, NULL},
+};
+
+/* kv__http_route and kv__http_route_indexed agree on method + path: result, route, Allow,
+ * parameters. */
+static void expect_same(const struct kv__http_index *ix, const struct kv_http_route *const *ts,
+                        const char *method, const char *path, int test_clock)
+{
+    struct result a, b;
+    int i;
+
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    assert_true(strlen(path) < sizeof(a.copy));
+    memcpy(a.copy, path, strlen(path) + 1);
+    memcpy(b.copy, path, strlen(path) + 1);
+    a.rc = kv__http_route(ts, method, path, test_clock, a.copy, a.params, &a.m);
+    b.rc = kv__http_route_indexed(ix, ts, method, path, test_clock, b.copy, b.params, &b.m);
+    if (a.rc != b.rc || a.m.route != b.m.route)
+        fail_msg("%s %s (test clock %d): scan %d %s, index %d %s", method, path, test_clock, a.rc,
+                 a.m.route ? a.m.route->name : "-", b.rc, b.m.route ? b.m.route->name : "-");
+    assert_string_equal(a.m.allow, b.m.allow);
+    for (i = 0; i < KV_HTTP_MAX_PARAMS; i++) {
+        if (!a.params[i] || !b.params[i])
+            assert_true(a.params[i] == NULL && b.params[i] == NULL);
+        else
+            assert_string_equal(a.params[i], b.params[i]);
+    }
+}
+
+/* The route the index gives, or NULL when it is left to the scan. */
+static const char *indexed_name(const struct kv__http_index *ix,
+                                const struct kv_http_route *const *ts, const char *method,
+                                const char *path, int test_clock)
+{
+    struct result r;
+
+    memset(&r, 0, sizeof(r));
+    memcpy(r.copy, path, strlen(path) + 1);
+    r.rc = kv__http_route_indexed(ix, ts, method, path, test_clock, r.copy, r.params, &r.m);
+    return r.rc == 0 ? r.m.route->name : NULL;
+}
+
+static void test_index_own_tables(void **state)
+{
+    static const struct kv_http_route *const td[] = {table_d, table_a, table_b, table_c, NULL};
+    static const char *const paths[] = {
+        "/dup", "/dup/", "/dup//", "/a//b", "/a//b/", "/a/b", "/a", "/a/", "/a//", "/t", "/t/",
+        "/", "//", "", "x", "/b/c", "/b/c/", "/b/d", "/healthz", "/healthz/", "/apis/v1/memos",
+        "/apis/v1/memos/", "/apis/v1/memos//", "/apis/v1/receipts/latest", "/test/clock",
+        "/abc/d", "/ab", "/q/x", "/m/u/files/2",
+    };
+    static const char *const methods[] = {"GET", "HEAD", "POST", "DELETE", "OPTIONS", "PUT"};
+    size_t p, k;
+    int tc;
+
+    (void)state;
+    for (tc = 0; tc < 2; tc++) {
+        struct kv__http_index *ix = kv__http_index_new(td, tc);
+
+        for (p = 0; p < sizeof(paths) / sizeof(paths[0]); p++)
+            for (k = 0; k < sizeof(methods) / sizeof(methods[0]); k++)
+                expect_same(ix, td, methods[k], paths[p], tc);
+        /* the first of two literal routes, a test-only one only with the test clock, and
+         * literal over parameter */
+        assert_string_equal(indexed_name(ix, td, "GET", "/dup/", tc), "dup_first");
+        assert_string_equal(indexed_name(ix, td, "HEAD", "/dup", tc), "dup_first");
+        assert_string_equal(indexed_name(ix, td, "GET", "/t", tc), tc ? "t_test" : "t_plain");
+        assert_string_equal(indexed_name(ix, td, "GET", "/b/c", tc), "b_c");
+        assert_string_equal(indexed_name(ix, td, "POST", "//", tc), "root_post");
+        kv__http_index_free(ix);
+    }
+    kv__http_index_free(NULL);
+}
+
+/* Every served route: its pattern with "x" for each parameter, with and without a trailing
+ * slash, under every method. */
+static void test_index_served_tables(void **state)
+{
+    static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"};
+    const struct kv_http_route *const *ts = kv_api_route_tables;
+    size_t k, n = 0;
+    int tc, t;
+
+    (void)state;
+    for (tc = 0; tc < 2; tc++) {
+        struct kv__http_index *ix = kv__http_index_new(ts, tc);
+
+        for (t = 0; ts[t]; t++) {
+            const struct kv_http_route *r;
+            for (r = ts[t]; r->method; r++) {
+                char path[256], slash[260];
+                const char *p = r->pattern;
+                size_t o = 0;
+
+                while (*p && o + 2 < sizeof(path)) {
+                    if (*p == '{') {
+                        while (*p && *p != '}')
+                            p++;
+                        if (*p)
+                            p++;
+                        path[o++] = 'x';
+                    } else {
+                        path[o++] = *p++;
+                    }
+                }
+                path[o] = '\0';
+                snprintf(slash, sizeof(slash), "%s/", path);
+                for (k = 0; k < sizeof(methods) / sizeof(methods[0]); k++) {
+                    expect_same(ix, ts, methods[k], path, tc);
+                    expect_same(ix, ts, methods[k], slash, tc);
+                    n += 2;
+                }
+            }
+        }
+        assert_string_equal(indexed_name(ix, ts, "POST", "/apis/v1/memos/", tc), "memos_send");
+        kv__http_index_free(ix);
+    }
+    assert_true(n > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +341,8 @@ int main(void)
         cmocka_unit_test(test_method_not_allowed),
         cmocka_unit_test(test_test_only),
         cmocka_unit_test(test_first_segment),
+        cmocka_unit_test(test_index_own_tables),
+        cmocka_unit_test(test_index_served_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
