@@ -1,23 +1,27 @@
 /* SPDX-License-Identifier: MIT
  *
  * writer.c: the group-commit writer (see writer.h). A mutex-guarded FIFO of jobs (one job =
- * the letters of one request, waiting on its own semaphore); the writer thread takes all
- * queued jobs up to KV_WRITER_BATCH_MAX letters, runs kv_letters_store_batch on its own
- * connection, then posts every job of the batch. Hand-offs do not hold the mutex while they
- * wake a thread: a handler woken by a condition variable signalled under the mutex had first
- * to wait for the writer to let go of it (a second futex sleep and wake per letter, seen in
- * the profiles of docs/send-api.md), so a job's result is posted on a semaphore after the
- * mutex is released, and the writer is woken after the job is queued and the mutex released. Because the batch is whatever queued up
+ * the letters of one request, waiting on the writer's futex word); the writer thread takes
+ * all queued jobs up to KV_WRITER_BATCH_MAX letters, runs kv_letters_store_batch on its own
+ * connection, then marks every job of the batch done and wakes their waiters with one
+ * FUTEX_WAKE_BITSET on the batch's bit (wake_batch, wait_done). Hand-offs do not hold the
+ * mutex while they wake a thread: a handler woken by a condition variable signalled under the
+ * mutex had first to wait for the writer to let go of it (a second futex sleep and wake per
+ * letter, seen in the profiles of docs/send-api.md), so the waiters are woken after the mutex
+ * is released, and the writer is woken after the job is queued and the mutex released. Because the batch is whatever queued up
  * while the previous COMMIT was being fsynced, the batch size adapts to load by itself: one
  * letter when idle (no added latency), hundreds under a burst.
  */
 #include "hub/writer.h"
 
-#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
-#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "util/metrics.h"
 #include "hub/hub.h"
@@ -30,9 +34,11 @@
 struct job {
     struct kv_letter **letters; /* borrowed */
     size_t n;                   /* count */
-    int rc;                     /* transaction result (written before done is posted) */
+    int rc;                     /* transaction result (written before done is set) */
     struct kv_err err;          /* detail of rc */
-    sem_t done;                 /* posted once by the writer when rc and the letters are set */
+    atomic_int done;            /* set to 1 (release) once rc and the letters are set */
+    atomic_uint batch;          /* the batch that took it (set under mu), 0 until then */
+    atomic_uint expect;         /* until then the next batch to be taken (set under mu) */
     struct job *next;           /* queue link */
 };
 
@@ -47,7 +53,58 @@ struct kv_letter_writer {
     pthread_t thread;           /* the writer thread */
     unsigned long long batches; /* committed transactions */
     unsigned long long stored;  /* letters handled */
+    unsigned taken;             /* batches taken off the queue (numbers 1, 2, ...; never 0) */
+    /* Batches finished (the futex word the waiting handlers sleep on): incremented after the
+     * jobs of a batch are marked done, then every waiter of that batch is woken by one
+     * FUTEX_WAKE_BITSET (see wake_batch). */
+    atomic_uint finished;
 };
+
+/* The futex bit of batch b: a waiter sleeps on the bit of the batch that took (or will take)
+ * its job, so the wake of one batch leaves the waiters of the next asleep. */
+static unsigned batch_bit(unsigned b)
+{
+    return 1u << (b & 31);
+}
+
+/* The number after b, skipping 0 (0 marks a job no batch has taken yet). */
+static unsigned next_batch(unsigned b)
+{
+    return b + 1 ? b + 1 : 1;
+}
+
+/* Wakes every handler waiting for batch b: one system call for the batch. Posting a semaphore
+ * per job was a futex call per letter, and each woken handler could preempt the writer before
+ * it had posted the rest (0.73 involuntary context switches of the writer per letter under
+ * send_bench --cpu, docs/send-api.md "Cuts of session 10"). */
+static void wake_batch(struct kv_letter_writer *w, unsigned b)
+{
+    atomic_fetch_add_explicit(&w->finished, 1, memory_order_release);
+    (void)syscall(SYS_futex, (unsigned *)&w->finished, FUTEX_WAKE_BITSET_PRIVATE, INT_MAX, NULL,
+                  NULL, batch_bit(b));
+}
+
+/* Waits until the writer has set j->done, asleep on the bit of j->batch, or of j->expect
+ * while no batch has taken j. A wake-up is never lost: a batch that finishes after `seen` was
+ * read changes the word, so FUTEX_WAIT returns at once; and a batch x that finished before
+ * (its increment read into `seen`, acquire) without j had set j->expect past x when it was
+ * taken (take_batch, before that release increment), so j is never asleep on the bit of a
+ * batch that has already finished without it. */
+static void wait_done(struct kv_letter_writer *w, struct job *j)
+{
+    for (;;) {
+        unsigned seen = atomic_load_explicit(&w->finished, memory_order_acquire);
+        unsigned b;
+
+        if (atomic_load_explicit(&j->done, memory_order_acquire))
+            return;
+        b = atomic_load_explicit(&j->batch, memory_order_relaxed);
+        if (!b)
+            b = atomic_load_explicit(&j->expect, memory_order_relaxed);
+        (void)syscall(SYS_futex, (unsigned *)&w->finished, FUTEX_WAIT_BITSET_PRIVATE, seen, NULL,
+                      NULL, batch_bit(b));
+    }
+}
 
 /* Letters waiting in the queue right now (the queue-depth gauge). */
 static size_t queue_depth(struct kv_letter_writer *w)
@@ -67,19 +124,26 @@ static int depth_gauge(void *arg, double *out)
 }
 
 /* Takes jobs off the queue up to the batch limit (at least one job). Caller holds mu. */
-static struct job *take_batch(struct kv_letter_writer *w, size_t *out_letters)
+static struct job *take_batch(struct kv_letter_writer *w, size_t *out_letters, unsigned *out_b)
 {
-    struct job *first = w->head, *last = w->head;
+    struct job *first = w->head, *last = w->head, *o;
     size_t total = last->n;
+    unsigned b = w->taken = next_batch(w->taken);
 
+    atomic_store_explicit(&last->batch, b, memory_order_relaxed);
     while (last->next && total + last->next->n <= KV_WRITER_BATCH_MAX) {
         last = last->next;
         total += last->n;
+        atomic_store_explicit(&last->batch, b, memory_order_relaxed);
     }
+    *out_b = b;
     w->head = last->next;
     if (!w->head)
         w->tail = NULL;
     last->next = NULL;
+    /* What did not fit waits for the next batch (wait_done). */
+    for (o = w->head; o; o = o->next)
+        atomic_store_explicit(&o->expect, next_batch(b), memory_order_relaxed);
     w->depth -= total;
     *out_letters = total;
     return first;
@@ -123,6 +187,7 @@ static void *writer_main(void *arg)
     for (;;) {
         struct job *batch, *j, *next;
         size_t n = 0, total;
+        unsigned b;
         int rc;
 
         pthread_mutex_lock(&w->mu);
@@ -132,7 +197,7 @@ static void *writer_main(void *arg)
             pthread_mutex_unlock(&w->mu);
             break;
         }
-        batch = take_batch(w, &total);
+        batch = take_batch(w, &total, &b);
         pthread_mutex_unlock(&w->mu);
 
         for (j = batch; j; j = j->next) {
@@ -153,11 +218,12 @@ static void *writer_main(void *arg)
         w->stored += n;
         pthread_mutex_unlock(&w->mu);
         for (j = batch; j; j = next) {
-            next = j->next; /* j lives on its waiter's stack: gone once posted */
+            next = j->next; /* j lives on its waiter's stack: gone once done */
             j->rc = rc;
             j->err = err;
-            sem_post(&j->done);
+            atomic_store_explicit(&j->done, 1, memory_order_release);
         }
+        wake_batch(w, b);
     }
     if (db)
         kv_db_release(db);
@@ -175,6 +241,7 @@ int kv_letter_writer_new(struct kv_store *st, struct kv_metrics *metrics,
     w->metrics = metrics;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->wake, NULL);
+    atomic_init(&w->finished, 0);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         pthread_cond_destroy(&w->wake);
         pthread_mutex_destroy(&w->mu);
@@ -221,11 +288,12 @@ int kv_letter_writer_run(struct kv_letter_writer *w, struct kv_letter **letters,
         memset(&j, 0, sizeof(j));
         j.letters = letters + off;
         j.n = take;
-        sem_init(&j.done, 0, 0);
+        atomic_init(&j.done, 0);
+        atomic_init(&j.batch, 0);
+        atomic_init(&j.expect, 0);
         pthread_mutex_lock(&w->mu);
         if (w->stopping) {
             pthread_mutex_unlock(&w->mu);
-            sem_destroy(&j.done);
             return kv_err_set(err, KV_EINVAL, "the letter writer is stopping");
         }
         if (w->tail)
@@ -234,12 +302,11 @@ int kv_letter_writer_run(struct kv_letter_writer *w, struct kv_letter **letters,
             w->head = &j;
         w->tail = &j;
         w->depth += take;
+        atomic_store_explicit(&j.expect, next_batch(w->taken), memory_order_relaxed);
         pthread_mutex_unlock(&w->mu);
         /* no wake-up is lost: the writer looks at the queue under the mutex before it waits */
         pthread_cond_signal(&w->wake);
-        while (sem_wait(&j.done) != 0 && errno == EINTR)
-            ;
-        sem_destroy(&j.done);
+        wait_done(w, &j);
         if (j.rc < 0 && rc == 0) {
             rc = j.rc;
             if (err)

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * test_writer.c: unit tests of the group-commit writer's hand-off (src/hub/writer.c): many
+ * threads queue jobs at once, of sizes that fill a batch and do not fit the next one
+ * (KV_WRITER_BATCH_MAX) and of more letters than one batch holds (queued in slices), and every
+ * caller is woken with its result once. The writer wakes a batch's waiters with one futex call
+ * on the bit of that batch; a waiter asleep on the bit of a batch that no longer comes would
+ * never return (the test's alarm then ends the process, a failure). The letters are refusals
+ * the store does not record, so each batch is an empty transaction.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "hub/letters.h"
+#include "hub/writer.h"
+#include "store/store.h"
+#include "util/xmalloc.h"
+
+#include "store_fixture.h"
+
+#define THREADS 12
+#define ROUNDS 30
+#define WATCHDOG_S 120 /* a lost wake-up hangs a waiter: end the process instead */
+
+/* Job sizes, in turn: small, two that fill most of a batch (the second does not fit beside the
+ * first), and one over KV_WRITER_BATCH_MAX (two slices). */
+static const size_t sizes[] = {1, 1500, 3, 1200, 700, KV_WRITER_BATCH_MAX + 5, 2};
+#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+#define MAXN (KV_WRITER_BATCH_MAX + 5)
+
+struct worker {
+    struct kv_letter_writer *w;
+    int k;                      /* thread number: rotates the sizes */
+    pthread_barrier_t *start;   /* all threads queue together */
+    struct kv_letter *l;        /* MAXN letters */
+    struct kv_letter **lp;      /* pointers to them */
+    int failures;               /* calls that did not return 0 */
+    unsigned long long letters; /* letters handed over */
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *wk = arg;
+    int r;
+    size_t i;
+
+    pthread_barrier_wait(wk->start);
+    for (r = 0; r < ROUNDS; r++) {
+        size_t n = sizes[(size_t)(wk->k + r) % NSIZES];
+        struct kv_err err = {0};
+
+        for (i = 0; i < n; i++) {
+            kv_letter_init(&wk->l[i], "x", 1);
+            wk->l[i].outcome = KV_LETTER_REFUSED; /* not stored, not logged */
+            wk->lp[i] = &wk->l[i];
+        }
+        if (kv_letter_writer_run(wk->w, wk->lp, n, &err) != 0)
+            wk->failures++;
+        for (i = 0; i < n; i++)
+            if (wk->l[i].outcome != KV_LETTER_REFUSED)
+                wk->failures++;
+        wk->letters += n;
+    }
+    return NULL;
+}
+
+static void test_every_waiter_woken(void **state)
+{
+    char dir[] = "/tmp/kv-test-writer-XXXXXX";
+    struct kv_store *st;
+    struct kv_db *db;
+    struct kv_letter_writer *w;
+    struct kv_err err = {0};
+    struct worker wk[THREADS];
+    pthread_t th[THREADS];
+    pthread_barrier_t start;
+    unsigned long long batches = 0, stored = 0, sent = 0;
+    int k;
+
+    (void)state;
+    alarm(WATCHDOG_S);
+    assert_int_equal(kv_test_store_new(dir, &st, &db, NULL), 0);
+    assert_int_equal(kv_letter_writer_new(st, NULL, &w, &err), 0);
+    pthread_barrier_init(&start, NULL, THREADS);
+    for (k = 0; k < THREADS; k++) {
+        memset(&wk[k], 0, sizeof(wk[k]));
+        wk[k].w = w;
+        wk[k].k = k;
+        wk[k].start = &start;
+        wk[k].l = kv_xcalloc(MAXN, sizeof(*wk[k].l));
+        wk[k].lp = kv_xcalloc(MAXN, sizeof(*wk[k].lp));
+        assert_int_equal(pthread_create(&th[k], NULL, worker_main, &wk[k]), 0);
+    }
+    for (k = 0; k < THREADS; k++) {
+        pthread_join(th[k], NULL);
+        assert_int_equal(wk[k].failures, 0);
+        sent += wk[k].letters;
+        free(wk[k].l);
+        free(wk[k].lp);
+    }
+    pthread_barrier_destroy(&start);
+    kv_letter_writer_stats(w, &batches, &stored);
+    assert_true(stored == sent);
+    /* a job over the limit needs two batches, and no batch holds more than the limit */
+    assert_true(batches >= (sent + KV_WRITER_BATCH_MAX - 1) / KV_WRITER_BATCH_MAX);
+    kv_letter_writer_stop(w);
+    assert_int_equal(kv_test_store_free(dir, st, db), 0);
+    alarm(0);
+}
+
+/* An idle writer takes a lone job at once, as a batch of its own. */
+static void test_lone_job(void **state)
+{
+    char dir[] = "/tmp/kv-test-writer-XXXXXX";
+    struct kv_store *st;
+    struct kv_db *db;
+    struct kv_letter_writer *w;
+    struct kv_err err = {0};
+    struct kv_letter l, *lp = &l;
+    unsigned long long batches = 0, stored = 0;
+
+    (void)state;
+    alarm(WATCHDOG_S);
+    assert_int_equal(kv_test_store_new(dir, &st, &db, NULL), 0);
+    assert_int_equal(kv_letter_writer_new(st, NULL, &w, &err), 0);
+    kv_letter_init(&l, "x", 1);
+    l.outcome = KV_LETTER_REFUSED;
+    assert_int_equal(kv_letter_writer_run(w, &lp, 1, &err), 0);
+    kv_letter_writer_stats(w, &batches, &stored);
+    assert_true(batches == 1 && stored == 1);
+    kv_letter_writer_stop(w);
+    assert_int_equal(kv_test_store_free(dir, st, db), 0);
+    alarm(0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_waiter_woken),
+        cmocka_unit_test(test_lone_job),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
