@@ -130,6 +130,16 @@ struct reqctx {
     uint64_t discarded;          /* bytes dropped after too_big / over_budget */
 };
 
+/* src into dst (size bytes), cut to fit, as snprintf(dst, size, "%s", src) but without its
+ * formatting machinery (per request: 0.27 % of a Minimum letter's server samples). */
+static void copy_cut(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static int64_t now_ms(void)
 {
     struct timespec t;
@@ -252,13 +262,10 @@ static int admit_client(struct kv_http_server *srv, struct MHD_Connection *conn,
     ctx->req.conn = conn;
     /* The peer's text was made once for the connection (on_connection), as
      * kv_http_req_peer would make it again for every request. */
-    if (t) {
-        size_t pl = strnlen(t->peer, sizeof(ctx->req.client) - 1);
-        memcpy(ctx->req.client, t->peer, pl);
-        ctx->req.client[pl] = '\0';
-    } else {
+    if (t)
+        copy_cut(ctx->req.client, sizeof(ctx->req.client), t->peer);
+    else
         kv_http_req_peer(&ctx->req, ctx->req.client, sizeof(ctx->req.client));
-    }
     if (!t || !t->proxy)
         return 0;
     kv_buf_init(&h, 64 * 1024);
@@ -917,7 +924,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         atomic_fetch_add(&srv->inflight, 1);
         clock_gettime(CLOCK_MONOTONIC, &ctx->t0);
         new_id(srv, ctx->id, sizeof(ctx->id));
-        snprintf(ctx->method, sizeof(ctx->method), "%s", method);
+        copy_cut(ctx->method, sizeof(ctx->method), method);
         ctx->path = kv_xstrdup(url);
         kv_buf_init(&ctx->body, srv->cfg.max_body);
         kv_reqtrace_begin(NULL);
