@@ -6,10 +6,12 @@
  *
  * Hot paths (every stored letter hashes its body and three events and draws several UUIDs):
  * SHA-256 uses an implementation fetched once (EVP_MD_fetch) instead of an implicit fetch per
- * call, and kv_uuid_v4 (and kv_uuid_v7) take their 16 bytes from a per-thread pool refilled from RAND_bytes
- * 512 bytes at a time (the same CSPRNG output, one call per 32 UUIDs). A pthread_atfork
- * handler empties the pool in a forked child (whose only thread is the forking one), so a
- * child never repeats its parent's bytes.
+ * call, and a digest context per thread (made on the thread's first hash, freed by a
+ * pthread_key destructor when the thread ends) instead of EVP_Digest's context allocated and
+ * freed per call. kv_uuid_v4 (and kv_uuid_v7) take their 16 bytes from a per-thread pool
+ * refilled from RAND_bytes 512 bytes at a time (the same CSPRNG output, one call per 32
+ * UUIDs). A pthread_atfork handler empties the pool in a forked child (whose only thread is
+ * the forking one), so a child never repeats its parent's bytes.
  */
 #include "util/crypto.h"
 
@@ -33,6 +35,8 @@ static const char HEX[] = "0123456789abcdef";
 
 static pthread_once_t sha_once = PTHREAD_ONCE_INIT;
 static EVP_MD *sha_md; /* owned for the process lifetime; NULL: fall back to EVP_sha256() */
+static pthread_key_t sha_key; /* this thread's EVP_MD_CTX, freed when the thread ends */
+static int sha_key_ok;        /* 1 when sha_key was created */
 
 /* Per-thread pool of random bytes for kv_uuid_v4 (no heap: nothing to free at thread exit). */
 static _Thread_local unsigned char pool[POOL_BYTES]; /* unused bytes are pool[pool_off..] */
@@ -50,22 +54,61 @@ static void pool_init(void)
     (void)pthread_atfork(NULL, NULL, pool_drop);
 }
 
+static void sha_ctx_free(void *ctx)
+{
+    EVP_MD_CTX_free(ctx);
+}
+
 static void sha_fetch(void)
 {
     sha_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    sha_key_ok = sha_md && pthread_key_create(&sha_key, sha_ctx_free) == 0;
+}
+
+static void sha_fatal(void)
+{
+    /* Only an allocation failure or a broken provider gets here. */
+    fprintf(stderr, "kuvert: fatal: SHA-256 unavailable\n");
+    abort();
+}
+
+/* This thread's SHA-256 context, made on its first use; NULL when none can be kept (the
+ * caller then takes EVP_Digest's path). glibc clears the key's slot before its destructor
+ * runs, so a hash from a later thread-exit destructor makes (and frees) a context anew. */
+static EVP_MD_CTX *sha_ctx(void)
+{
+    EVP_MD_CTX *ctx;
+
+    if (!sha_key_ok)
+        return NULL;
+    ctx = pthread_getspecific(sha_key);
+    if (ctx)
+        return ctx;
+    ctx = EVP_MD_CTX_new();
+    if (ctx && pthread_setspecific(sha_key, ctx) != 0) {
+        EVP_MD_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
 }
 
 void kv_sha256(const void *data, size_t len, unsigned char out[32])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
+    EVP_MD_CTX *ctx;
 
     pthread_once(&sha_once, sha_fetch);
-    /* EVP_Digest only fails on allocation failure or a broken provider: treat as fatal. */
-    if (EVP_Digest(data, len, md, &mdlen, sha_md ? sha_md : EVP_sha256(), NULL) != 1 ||
-        mdlen != 32) {
-        fprintf(stderr, "kuvert: fatal: SHA-256 unavailable\n");
-        abort();
+    ctx = sha_ctx();
+    if (ctx) {
+        /* The context and its reference to the digest are kept; OpenSSL 3.0 still frees
+         * and allocates the provider's 112-byte SHA-256 state on every init. */
+        if (EVP_DigestInit_ex2(ctx, sha_md, NULL) != 1 || EVP_DigestUpdate(ctx, data, len) != 1 ||
+            EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
+            sha_fatal();
+    } else if (EVP_Digest(data, len, md, &mdlen, sha_md ? sha_md : EVP_sha256(), NULL) != 1 ||
+               mdlen != 32) {
+        sha_fatal();
     }
     memcpy(out, md, 32);
 }
@@ -163,7 +206,8 @@ void kv_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len
 {
     unsigned int n = 32;
 
-    if (!HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &n))
+    pthread_once(&sha_once, sha_fetch);
+    if (!HMAC(sha_md ? sha_md : EVP_sha256(), key, (int)keylen, data, len, out, &n))
         memset(out, 0, 32);
 }
 
