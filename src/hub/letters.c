@@ -25,6 +25,7 @@
 #include "util/clock.h"
 #include "util/conf.h"
 #include "util/crypto.h"
+#include "util/str.h"
 #include "util/testid.h"
 #include "util/xmalloc.h"
 
@@ -260,8 +261,8 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
 
     kv_memo_diags_init(&diags);
     diags.skip_warnings = 1; /* a refusal lists errors only; warnings would cost their text */
-    snprintf(l->system_id, sizeof(l->system_id), "%s", sys->id);
-    snprintf(l->system_org, sizeof(l->system_org), "%s", sys->org_cvr);
+    (void)kv_str_copy(l->system_id, sizeof(l->system_id), sys->id); /* both fit: same sizes */
+    (void)kv_str_copy(l->system_org, sizeof(l->system_org), sys->org_cvr);
     l->push = sys->receipt_url[0] != '\0';
     if (l->sha256[0] == '\0') /* else given by the caller (the resend check) */
         kv_sha256_hex(l->bytes, l->len, l->sha256);

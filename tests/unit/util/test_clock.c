@@ -10,7 +10,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -61,6 +63,45 @@ static void test_format(void **state)
     assert_string_equal(out, "1969-12-31T23:59:59.999Z");
     kv_clock_format_utc(951782400000, out, sizeof(out)); /* 2000-02-29 */
     assert_string_equal(out, "2000-02-29T00:00:00.000Z");
+    kv_clock_format_utc(253402300799999LL, out, sizeof(out)); /* the last ms of year 9999 */
+    assert_string_equal(out, "9999-12-31T23:59:59.999Z");
+    kv_clock_format_utc(253402300800000LL, out, sizeof(out)); /* year 10000: five digits */
+    assert_string_equal(out, "10000-01-01T00:00:00.000Z");
+    kv_clock_format_utc(-62167219200000LL, out, sizeof(out)); /* year 0 */
+    assert_string_equal(out, "0000-01-01T00:00:00.000Z");
+    kv_clock_format_utc(-62167219200001LL, out, sizeof(out)); /* year -1 */
+    assert_string_equal(out, "-001-12-31T23:59:59.999Z");
+    kv_clock_format_utc(0, out, 24); /* no room for the NUL: nothing rather than a part */
+    assert_string_equal(out, "");
+    kv_clock_format_utc(0, out, 25);
+    assert_string_equal(out, "1970-01-01T00:00:00.000Z");
+}
+
+/* Against gmtime_r over 200,000 instants spread over years 1900..9999 (a fixed LCG). */
+static void test_format_sweep(void **state)
+{
+    uint64_t x = 88172645463325252ULL;
+    const int64_t lo = -2208988800000LL, span = 253402300800000LL - lo;
+    char out[32], want[48];
+    int i;
+
+    (void)state;
+    for (i = 0; i < 200000; i++) {
+        int64_t ms;
+        time_t t;
+        struct tm tm;
+
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        ms = lo + (int64_t)((x >> 11) % (uint64_t)span);
+        t = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+        assert_non_null(gmtime_r(&t, &tm));
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (int)(ms - (int64_t)t * 1000));
+        kv_clock_format_utc(ms, out, sizeof(out));
+        if (strcmp(out, want) != 0)
+            fail_msg("%lld: got %s, want %s", (long long)ms, out, want);
+    }
 }
 
 static void test_durations(void **state)
@@ -209,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_copenhagen_date),
         cmocka_unit_test(test_date_valid),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_format_sweep),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_offset),
         cmocka_unit_test(test_parse_valid),
