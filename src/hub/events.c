@@ -62,6 +62,41 @@ static const char *const SQL_INSERT[KV_EVENTS_APPEND_MAX] = {
     INSERT_HEAD INSERT_ROW ", " INSERT_ROW ", " INSERT_ROW ", " INSERT_ROW,
 };
 _Static_assert(KV_EVENTS_APPEND_MAX == 4, "one SQL_INSERT text per row count");
+/* The same for events that share time_ms, message_uuid, system_id, actor, subject (and so
+ * part and letter_id), as a send's first three do: the second row on binds only what differs
+ * (seq, event_id, tag, props, prev_hash, hash, pseq: INSERT_OWN each) and names the first
+ * row's parameters for the rest. Built once (sql_shared_init); [n - 1] for n rows, n >= 2. */
+#define INSERT_OWN 7
+static char SQL_INSERT_SHARED[KV_EVENTS_APPEND_MAX][512];
+static pthread_once_t sql_shared_once = PTHREAD_ONCE_INIT;
+
+static void sql_shared_init(void)
+{
+    int n, k;
+
+    for (n = 2; n <= KV_EVENTS_APPEND_MAX; n++) {
+        char *b = SQL_INSERT_SHARED[n - 1];
+        size_t o = (size_t)snprintf(b, sizeof(SQL_INSERT_SHARED[0]), "%s%s", INSERT_HEAD,
+                                    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+
+        for (k = 1; k < n; k++) {
+            int p = INSERT_COLS + (k - 1) * INSERT_OWN;
+
+            o += (size_t)snprintf(b + o, sizeof(SQL_INSERT_SHARED[0]) - o,
+                                  ", (?%d, ?%d, ?3, ?%d, ?5, ?6, ?7, ?8, ?%d, ?%d, ?%d, ?12, ?%d,"
+                                  " ?14)",
+                                  p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7);
+        }
+        if (o >= sizeof(SQL_INSERT_SHARED[0]))
+            abort(); /* the buffer is too small: a programming error */
+    }
+}
+
+static int same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+_Static_assert(KV_EVENTS_APPEND_MAX <= KV_DB_NEXT_VALUES_MAX, "one draw per append");
 static const char SQL_QUERY[] =
     "SELECT " KV__EVENT_COLS " FROM events WHERE seq > ? AND seq < ? AND time_ms >= ?"
     " AND time_ms < ? AND (? IS NULL OR tag = ?) AND (? IS NULL OR system_id = ?)"
@@ -434,7 +469,8 @@ int kv_events_append_n(struct kv_db *db, const struct kv_event *evs, int n, int6
     char hash[KV_EVENTS_APPEND_MAX][KV_SHA256_HEX_LEN + 1], id[KV_EVENTS_APPEND_MAX][37];
     struct chain_head h;
     struct row r[KV_EVENTS_APPEND_MAX];
-    int cached = head.db == db, rc, k;
+    int64_t seqs[KV_EVENTS_APPEND_MAX];
+    int cached = head.db == db, rc, k, shared = n > 1;
 
     if (n < 1 || n > KV_EVENTS_APPEND_MAX)
         return kv_err_set(err, KV_EINVAL, "1..%d events per append", KV_EVENTS_APPEND_MAX);
@@ -472,18 +508,16 @@ int kv_events_append_n(struct kv_db *db, const struct kv_event *evs, int n, int6
     }
     /* each event exactly as if appended alone: its own seq, id, position and hash, chained
      * to the one before it in the partition (the previous event of this call from the
-     * second on); only the INSERT is one statement */
+     * second on); only the seq draw and the INSERT are one statement each (on SQLite the
+     * draw is MAX(seq) + 1 once and the seqs above it, as a row-by-row append draws them; on
+     * PostgreSQL n nextvals in one query) */
+    rc = kv_db_next_values_fenced(db, "events_seq_seq", SQL_NEXT_SEQ, n, seqs, err);
+    if (rc < 0)
+        return rc;
     for (k = 0; k < n; k++) {
         const struct kv_event *ev = &evs[k];
 
-        rc = kv_db_next_value_fenced(db, "events_seq_seq", SQL_NEXT_SEQ, &r[k].seq, err);
-        if (rc < 0)
-            return rc;
-        /* without sequences (SQLite) the draw is MAX(seq) + 1 of the table, which does not
-         * hold this call's rows yet: the next one up, as a row-by-row append would draw it
-         * (a sequence's nextval is always above it already) */
-        if (k && r[k].seq <= r[k - 1].seq)
-            r[k].seq = r[k - 1].seq + 1;
+        r[k].seq = seqs[k];
         if (event_id(r[k].seq, id[k]) < 0)
             return kv_err_set(err, KV_EINTERNAL, "no random bytes for an event id");
         r[k].part = h.part;
@@ -501,23 +535,42 @@ int kv_events_append_n(struct kv_db *db, const struct kv_event *evs, int n, int6
         if (rc < 0)
             return kv_err_set(err, rc, "event too large");
     }
-    rc = kv_db_prepare(db, SQL_INSERT[n - 1], &s, err);
+    for (k = 1; k < n && shared; k++)
+        shared = r[k].time_ms == r[0].time_ms && same_text(r[k].message_uuid, r[0].message_uuid) &&
+                 same_text(r[k].system_id, r[0].system_id) && same_text(r[k].actor, r[0].actor) &&
+                 same_text(r[k].subject, r[0].subject);
+    if (shared)
+        pthread_once(&sql_shared_once, sql_shared_init);
+    rc = kv_db_prepare(db, shared ? SQL_INSERT_SHARED[n - 1] : SQL_INSERT[n - 1], &s, err);
     if (rc < 0)
         return rc;
+    /* every text bound lives until kv_stmt_done below (the caller's events, this frame's ids
+     * and hashes): bound without a copy */
     for (k = 0; k < n; k++) {
         int b = k * INSERT_COLS;
 
+        if (shared && k) { /* the rest is the first row's (see SQL_INSERT_SHARED) */
+            b = INSERT_COLS + (k - 1) * INSERT_OWN;
+            kv_stmt_bind_int64(s, b + 1, r[k].seq);
+            kv_stmt_bind_text_static(s, b + 2, r[k].event_id, -1);
+            kv_stmt_bind_text_static(s, b + 3, r[k].tag, -1);
+            kv_stmt_bind_text_static(s, b + 4, r[k].props, -1);
+            kv_stmt_bind_text_static(s, b + 5, r[k].prev_hash, -1);
+            kv_stmt_bind_text_static(s, b + 6, hash[k], -1);
+            kv_stmt_bind_int64(s, b + 7, r[k].pseq);
+            continue;
+        }
         kv_stmt_bind_int64(s, b + 1, r[k].seq);
-        kv_stmt_bind_text(s, b + 2, r[k].event_id, -1);
+        kv_stmt_bind_text_static(s, b + 2, r[k].event_id, -1);
         kv_stmt_bind_int64(s, b + 3, r[k].time_ms);
-        kv_stmt_bind_text(s, b + 4, r[k].tag, -1);
-        kv_stmt_bind_text(s, b + 5, r[k].message_uuid, -1);
-        kv_stmt_bind_text(s, b + 6, r[k].system_id, -1);
-        kv_stmt_bind_text(s, b + 7, r[k].actor, -1);
-        kv_stmt_bind_text(s, b + 8, r[k].subject, -1);
-        kv_stmt_bind_text(s, b + 9, r[k].props, -1);
-        kv_stmt_bind_text(s, b + 10, r[k].prev_hash, -1);
-        kv_stmt_bind_text(s, b + 11, hash[k], -1);
+        kv_stmt_bind_text_static(s, b + 4, r[k].tag, -1);
+        kv_stmt_bind_text_static(s, b + 5, r[k].message_uuid, -1);
+        kv_stmt_bind_text_static(s, b + 6, r[k].system_id, -1);
+        kv_stmt_bind_text_static(s, b + 7, r[k].actor, -1);
+        kv_stmt_bind_text_static(s, b + 8, r[k].subject, -1);
+        kv_stmt_bind_text_static(s, b + 9, r[k].props, -1);
+        kv_stmt_bind_text_static(s, b + 10, r[k].prev_hash, -1);
+        kv_stmt_bind_text_static(s, b + 11, hash[k], -1);
         kv_stmt_bind_int64(s, b + 12, r[k].part);
         kv_stmt_bind_int64(s, b + 13, r[k].pseq);
         if (letter_id > 0 && r[k].message_uuid)

@@ -215,6 +215,68 @@ int kv_db_next_value_fenced(struct kv_db *db, const char *seq_name, const char *
     return rc;
 }
 
+/* The suffixes of kv_db_next_values_fenced's statement per count (their addresses key the
+ * derived texts). */
+static const char *const NEXT_VALUES_SUFFIX[KV_DB_NEXT_VALUES_MAX + 1] = {
+    NULL, "1)", "2)", "3)", "4)", "5)", "6)", "7)", "8)",
+};
+_Static_assert(KV_DB_NEXT_VALUES_MAX == 8, "one suffix per count");
+
+int kv_db_next_values_fenced(struct kv_db *db, const char *seq_name, const char *fallback_sql,
+                             int n, int64_t *out, struct kv_err *err)
+{
+    const struct kv_store_ops *ops = db->st->ops;
+    struct kv_stmt *s = NULL;
+    const char *t;
+    char q[160];
+    int rc, k = 0, i, j;
+
+    if (n < 1 || n > KV_DB_NEXT_VALUES_MAX)
+        return kv_err_set(err, KV_EINVAL, "1..%d values per draw", KV_DB_NEXT_VALUES_MAX);
+    if (!ops->sequences || !ops->next_value_fenced) {
+        rc = kv_db_next_value_fenced(db, seq_name, fallback_sql, &out[0], err);
+        if (rc < 0)
+            return rc;
+        for (k = 1; k < n; k++)
+            out[k] = out[0] + k;
+        return 0;
+    }
+    if (!db->in_tx)
+        return kv_err_set(err, KV_EINTERNAL, "store: fenced value outside a transaction");
+    if (!valid_seq_name(seq_name))
+        return kv_err_set(err, KV_EINVAL, "bad sequence name");
+    if (!fenced(db, seq_name)) { /* the fence comes with the transaction's first draw */
+        rc = kv_db_next_value_fenced(db, seq_name, fallback_sql, &out[k++], err);
+        if (rc < 0)
+            return rc;
+    }
+    if (n - k == 1)
+        return kv_db_next_value(db, seq_name, fallback_sql, &out[k], err);
+    if (n == k)
+        return 0;
+    snprintf(q, sizeof(q), "SELECT nextval('%s') FROM generate_series(1, ", seq_name);
+    t = kv__store_derive(ops, seq_name, q, NEXT_VALUES_SUFFIX[n - k]);
+    if (!t)
+        return kv_err_set(err, KV_EINTERNAL, "too many derived statements");
+    rc = kv_db_prepare(db, t, &s, err);
+    if (rc < 0)
+        return rc;
+    while (k < n && (rc = kv_stmt_step(s, err)) == KV_ROW)
+        out[k++] = kv_stmt_col_int64(s, 0);
+    kv_stmt_done(s);
+    if (rc < 0)
+        return rc;
+    if (k < n)
+        return kv_err_set(err, KV_EDB, "too few values for %s", seq_name);
+    for (i = 1; i < n; i++) /* ascending (nextval's order of evaluation is the rows') */
+        for (j = i; j > 0 && out[j - 1] > out[j]; j--) {
+            int64_t x = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = x;
+        }
+    return 0;
+}
+
 int kv_db_sequence_fence(struct kv_db *db, const char *seq_name, struct kv_err *err)
 {
     const struct kv_store_ops *ops = db->st->ops;
@@ -267,6 +329,18 @@ int kv_stmt_bind_text(struct kv_stmt *s, int idx, const char *v, long len)
     if (len < -1)
         return bind_result(s, idx, KV_EINVAL);
     return bind_result(s, idx, OPS(s)->bind_text(s, idx, v, len < 0 ? strlen(v) : (size_t)len));
+}
+
+int kv_stmt_bind_text_static(struct kv_stmt *s, int idx, const char *v, long len)
+{
+    int (*bind)(struct kv_stmt *, int, const char *, size_t) =
+        OPS(s)->bind_text_static ? OPS(s)->bind_text_static : OPS(s)->bind_text;
+
+    if (!v)
+        return bind_result(s, idx, OPS(s)->bind_text(s, idx, NULL, 0));
+    if (len < -1)
+        return bind_result(s, idx, KV_EINVAL);
+    return bind_result(s, idx, bind(s, idx, v, len < 0 ? strlen(v) : (size_t)len));
 }
 
 int kv_stmt_bind_int64(struct kv_stmt *s, int idx, int64_t v)

@@ -167,6 +167,10 @@ int kv_db_prepare(struct kv_db *db, const char *sql, struct kv_stmt **out, struc
  * statement, so a caller that does not check every bind cannot run a statement with a missing
  * value. kv_stmt_done forgets it. */
 int kv_stmt_bind_text(struct kv_stmt *s, int idx, const char *v, long len);
+/* kv_stmt_bind_text without the copy where the backend can avoid it (SQLite binds the pointer:
+ * no allocation at the bind and no free at kv_stmt_done). v must stay valid and unchanged until
+ * kv_stmt_done (or until idx is bound again). */
+int kv_stmt_bind_text_static(struct kv_stmt *s, int idx, const char *v, long len);
 int kv_stmt_bind_int64(struct kv_stmt *s, int idx, int64_t v);
 int kv_stmt_bind_blob(struct kv_stmt *s, int idx, const void *v, size_t len);
 int kv_stmt_bind_null(struct kv_stmt *s, int idx);
@@ -225,6 +229,15 @@ int kv_db_next_value(struct kv_db *db, const char *seq_name, const char *fallbac
  * commits in key order: the draw is kv_db_next_value, H is INT64_MAX. */
 int kv_db_next_value_fenced(struct kv_db *db, const char *seq_name, const char *fallback_sql,
                             int64_t *out, struct kv_err *err);
+/* n (1..KV_DB_NEXT_VALUES_MAX) values of kv_db_next_value_fenced in ascending order into out,
+ * with one statement where the backend can: a backend with sequences draws them with one
+ * "SELECT nextval ... FROM generate_series" (after the transaction's fencing draw, if it has
+ * none yet), not necessarily consecutive; without sequences fallback_sql runs once and its
+ * value and the n - 1 above it are the values (fallback_sql must return a value above every
+ * key in use, as MAX(key) + 1 does, inside the caller's write transaction). */
+#define KV_DB_NEXT_VALUES_MAX 8
+int kv_db_next_values_fenced(struct kv_db *db, const char *seq_name, const char *fallback_sql,
+                             int n, int64_t *out, struct kv_err *err);
 /* The fence of kv_db_next_value_fenced without a draw, for a key that a column default
  * draws from seq_name (an identity column: its sequence is TABLE_COLUMN_seq): every value the
  * transaction draws from seq_name after the call is >= the fence, so kv_db_sequence_horizon

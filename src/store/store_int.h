@@ -56,6 +56,8 @@ struct kv_store_ops {
     void (*bulk_writer)(struct kv_db *db);
     int (*prepare)(struct kv_db *db, const char *sql, struct kv_stmt **out, struct kv_err *err);
     int (*bind_text)(struct kv_stmt *s, int idx, const char *v, size_t len);
+    /* Optional (NULL: bind_text): bind v without copying it (kv_stmt_bind_text_static). */
+    int (*bind_text_static)(struct kv_stmt *s, int idx, const char *v, size_t len);
     int (*bind_int64)(struct kv_stmt *s, int idx, int64_t v);
     int (*bind_blob)(struct kv_stmt *s, int idx, const void *v, size_t len);
     int (*bind_null)(struct kv_stmt *s, int idx);

@@ -394,6 +394,12 @@ static int sq_bind_text(struct kv_stmt *s, int idx, const char *v, size_t len)
                                        SQLITE_UTF8));
 }
 
+static int sq_bind_text_static(struct kv_stmt *s, int idx, const char *v, size_t len)
+{
+    return bind_rc(sqlite3_bind_text64(SQ(s)->h, idx, v, (sqlite3_uint64)len, SQLITE_STATIC,
+                                       SQLITE_UTF8));
+}
+
 static int sq_bind_int64(struct kv_stmt *s, int idx, int64_t v)
 {
     return bind_rc(sqlite3_bind_int64(SQ(s)->h, idx, (sqlite3_int64)v));
@@ -521,6 +527,7 @@ const struct kv_store_ops kv__store_sqlite_ops = {
     .bulk_writer = sq_bulk_writer,
     .prepare = sq_prepare,
     .bind_text = sq_bind_text,
+    .bind_text_static = sq_bind_text_static,
     .bind_int64 = sq_bind_int64,
     .bind_blob = sq_bind_blob,
     .bind_null = sq_bind_null,

@@ -812,7 +812,7 @@ static void test_append_n_same_as_one_by_one(void **state)
         {"MEMO_AVAILABLE_TO_RECIPIENT", "6f1c0a2e-7d7b-4c1e-9a57-0b2c7a6f0d11", "sys-1",
          "sys-1", "cpr:2211771212", "{\"mailboxId\":7}", 1700000000001},
     };
-    struct kv_event five[5];
+    struct kv_event five[5], same[3], bare[3], mixed[4];
     struct kv_err err = {0, ""};
     char *da, *db_;
     int64_t n = 0;
@@ -838,14 +838,45 @@ static void test_append_n_same_as_one_by_one(void **state)
         assert_int_equal(kv_events_append_of_letter(b.db, &evs[i], 42, NULL), 0);
     assert_int_equal(kv_db_commit(b.db, NULL), 0);
 
+    /* events that share time, messageUUID, system, actor and subject, as a send's three do
+     * (one statement binding the shared fields once, events.c SQL_INSERT_SHARED): a send's
+     * three, then three without a messageUUID or system, then four whose last has another
+     * subject (a letter written in a mailbox: the general statement) */
+    for (i = 0; i < 3; i++) {
+        same[i] = evs[i];
+        same[i].time_ms = 1700000000005;
+        bare[i] = same[i];
+        bare[i].message_uuid = NULL;
+        bare[i].system_id = NULL;
+        bare[i].actor = "cvr:12345678";
+        mixed[i] = same[i];
+    }
+    mixed[3] = same[0];
+    mixed[3].tag = "MAILBOX_MESSAGE_SENT";
+    mixed[3].subject = "cvr:12345678";
+    assert_int_equal(kv_db_begin(a.db, NULL), 0);
+    assert_int_equal(kv_events_append_n(a.db, same, 3, 43, &err), 0);
+    assert_int_equal(kv_events_append_n(a.db, bare, 3, 44, &err), 0);
+    assert_int_equal(kv_events_append_n(a.db, mixed, 4, 45, &err), 0);
+    assert_int_equal(kv_db_commit(a.db, NULL), 0);
+    assert_int_equal(kv_db_begin(b.db, NULL), 0);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(kv_events_append_of_letter(b.db, &same[i], 43, NULL), 0);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(kv_events_append_of_letter(b.db, &bare[i], 44, NULL), 0);
+    for (i = 0; i < 4; i++)
+        assert_int_equal(kv_events_append_of_letter(b.db, &mixed[i], 45, NULL), 0);
+    assert_int_equal(kv_db_commit(b.db, NULL), 0);
+
     da = dump_events(a.db);
     db_ = dump_events(b.db);
     assert_string_equal(da, db_);
     assert_non_null(strstr(da, "|MEMO_SEND_VALIDATED|"));
+    assert_non_null(strstr(da, "|MAILBOX_MESSAGE_SENT|"));
     free(da);
     free(db_);
     assert_int_equal(kv_events_verify(a.db, &n, NULL), 0);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 14);
 
     /* bounds: no events, or more than one statement takes */
     memset(five, 0, sizeof(five));
@@ -858,8 +889,24 @@ static void test_append_n_same_as_one_by_one(void **state)
     assert_int_equal(kv_events_append_n(a.db, five, KV_EVENTS_APPEND_MAX, 0, NULL), 0);
     assert_int_equal(kv_db_commit(a.db, NULL), 0);
     assert_int_equal(kv_events_verify(a.db, &n, NULL), 0);
-    assert_int_equal(n, 4 + KV_EVENTS_APPEND_MAX);
+    assert_int_equal(n, 14 + KV_EVENTS_APPEND_MAX);
 
+    /* the middle event of a shared statement's three (seq 6: its time, then its tag) edited:
+     * found at seq 6, and the original restored */
+    assert_int_equal(kv_db_exec(a.db, "UPDATE events SET time_ms = time_ms + 1 WHERE seq = 6",
+                                NULL),
+                     0);
+    expect_broken(&a, 6);
+    assert_int_equal(kv_db_exec(a.db, "UPDATE events SET time_ms = time_ms - 1,"
+                                      " tag = 'MEMO_SEND_RECEIVED' WHERE seq = 6",
+                                NULL),
+                     0);
+    expect_broken(&a, 6);
+    assert_int_equal(kv_db_exec(a.db, "UPDATE events SET tag = 'MEMO_SEND_VALIDATED'"
+                                      " WHERE seq = 6",
+                                NULL),
+                     0);
+    assert_int_equal(kv_events_verify(a.db, &n, NULL), 0);
     /* the middle event of the three (seq 3) edited, then deleted: found at seq 3 */
     assert_int_equal(kv_db_exec(a.db, "UPDATE events SET subject = 'cpr:0101701234' WHERE seq = 3",
                                 NULL),

@@ -846,6 +846,56 @@ static void test_two_connections_concurrently(void **state)
     kv_store_close(other);
 }
 
+/* kv_db_next_values_fenced: n values in ascending order with one draw; without sequences
+ * (SQLite) the fallback's value and the ones above it, with sequences (PostgreSQL) nextvals
+ * above every earlier draw, the first draw of the transaction holding the fence. And
+ * kv_stmt_bind_text_static binds the caller's text (and NULL) as kv_stmt_bind_text does. */
+static void test_next_values(void **state)
+{
+    struct fx *f = *state;
+    static const char fallback[] = "SELECT COALESCE(MAX(seq), 0) + 1 FROM events";
+    struct kv_db *db = NULL;
+    struct kv_stmt *s = NULL;
+    int64_t a[KV_DB_NEXT_VALUES_MAX], b[1], c[4], h = 0;
+    int pg = getenv("KUVERT_TEST_PG") && getenv("KUVERT_TEST_PG")[0], i;
+    char text[8] = "abc";
+
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    assert_int_equal(kv_db_begin(db, NULL), 0);
+    assert_int_equal(kv_db_next_values_fenced(db, "events_seq_seq", fallback, 0, a, NULL),
+                     KV_EINVAL);
+    assert_int_equal(kv_db_next_values_fenced(db, "events_seq_seq", fallback,
+                                              KV_DB_NEXT_VALUES_MAX + 1, a, NULL),
+                     KV_EINVAL);
+    assert_int_equal(kv_db_next_values_fenced(db, "events_seq_seq", fallback, 3, a, NULL), 0);
+    assert_int_equal(kv_db_next_values_fenced(db, "events_seq_seq", fallback, 1, b, NULL), 0);
+    assert_int_equal(kv_db_next_values_fenced(db, "events_seq_seq", fallback, 4, c, NULL), 0);
+    for (i = 1; i < 3; i++)
+        assert_true(a[i] > a[i - 1]);
+    for (i = 1; i < 4; i++)
+        assert_true(c[i] > c[i - 1]);
+    if (pg) { /* every draw above the last; the fence at or below the first */
+        assert_true(b[0] > a[2]);
+        assert_true(c[0] > b[0]);
+        assert_int_equal(kv_db_sequence_horizon(db, "events_seq_seq", &h, NULL), 0);
+        assert_true(h <= a[0]);
+    } else { /* MAX(seq) + 1 of an empty log, and the ones above it */
+        assert_int_equal(a[0], 1);
+        assert_int_equal(a[2], 3);
+        assert_int_equal(b[0], 1);
+        assert_int_equal(c[3], 4);
+    }
+    assert_int_equal(kv_db_prepare(db, "SELECT ? || 'x', ? IS NULL", &s, NULL), 0);
+    assert_int_equal(kv_stmt_bind_text_static(s, 1, text, -1), 0);
+    assert_int_equal(kv_stmt_bind_text_static(s, 2, NULL, -1), 0);
+    assert_int_equal(kv_stmt_step(s, NULL), KV_ROW);
+    assert_string_equal(kv_stmt_col_text(s, 0), "abcx");
+    assert_int_equal(kv_stmt_col_int64(s, 1), 1);
+    kv_stmt_done(s);
+    kv_db_rollback(db);
+    kv_db_release(db);
+}
+
 static void test_pool_reuses(void **state)
 {
     struct fx *f = *state;
@@ -882,6 +932,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prepare_insert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_connections_concurrently, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_reuses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_next_values, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
