@@ -282,9 +282,11 @@ static int mailbox_read(struct kv_db *db, const char *sql, const char *a, const 
     rc = kv_db_prepare(db, sql, &s, err);
     if (rc < 0)
         return rc;
-    kv_stmt_bind_text(s, 1, a, -1);
+    /* the caller's arguments, alive until kv_stmt_done below (store.h's lifetime rule); none
+     * may point into *out, which the memset above clears and the row then fills */
+    kv_stmt_bind_text_static(s, 1, a, -1);
     if (b)
-        kv_stmt_bind_text(s, 2, b, -1);
+        kv_stmt_bind_text_static(s, 2, b, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW) {
         out->id = kv_stmt_col_int64(s, 0);

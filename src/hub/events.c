@@ -109,6 +109,38 @@ static const char SQL_QUERY_MSG[] =
 
 #define row kv__event_row
 
+/* "00" .. "99": two decimal digits per lookup (the canonical text's numbers). */
+static const char DIGITS2[] = "000102030405060708091011121314151617181920212223242526272829"
+                              "303132333435363738394041424344454647484950515253545556575859"
+                              "606162636465666768697071727374757677787980818283848586878889"
+                              "90919293949596979899";
+/* "00" .. "ff": a byte's two lowercase hex digits per lookup (a hash in hex). */
+static const char HEX2[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+                           "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+                           "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+                           "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+                           "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+                           "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+                           "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+                           "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+/* x in decimal, written so that it ends just before end; returns where it starts. */
+static char *put_uint_before(char *end, uint64_t x)
+{
+    while (x >= 100) {
+        end -= 2;
+        memcpy(end, DIGITS2 + 2 * (x % 100), 2);
+        x /= 100;
+    }
+    if (x >= 10) {
+        end -= 2;
+        memcpy(end, DIGITS2 + 2 * x, 2);
+    } else {
+        *--end = (char)('0' + x);
+    }
+    return end;
+}
+
 size_t kv__event_field_len(const char *v, size_t vlen)
 {
     size_t digits = 1;
@@ -122,64 +154,74 @@ size_t kv__event_field_len(const char *v, size_t vlen)
 
 char *kv__event_put_field(char *p, const char *v, size_t vlen)
 {
-    char num[24];
-    size_t n = 0, x = vlen;
-
     if (!v) {
         *p++ = 'N';
         return p;
     }
-    do {
-        num[n++] = (char)('0' + x % 10);
-        x /= 10;
-    } while (x);
     *p++ = 'S';
-    while (n)
-        *p++ = num[--n];
+    if (vlen < 10) {
+        *p++ = (char)('0' + vlen);
+    } else if (vlen < 100) {
+        memcpy(p, DIGITS2 + 2 * vlen, 2);
+        p += 2;
+    } else {
+        char num[24], *b = put_uint_before(num + sizeof(num), vlen);
+        size_t n = (size_t)(num + sizeof(num) - b);
+
+        memcpy(p, b, n);
+        p += n;
+    }
     *p++ = ':';
     memcpy(p, v, vlen);
     return p + vlen;
 }
 
-/* Writes v in decimal (as "%" PRId64 would) into out, which holds at least 21 bytes. */
-static void put_int(char out[24], int64_t v)
+/* Writes v in decimal (as "%" PRId64 would) into out, which holds at least 21 bytes; returns
+ * its length. */
+static size_t put_int(char out[24], int64_t v)
 {
-    char num[24];
+    char num[24], *b;
     uint64_t x = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    size_t n = 0, o = 0;
+    size_t n, o = 0;
 
-    do {
-        num[n++] = (char)('0' + x % 10);
-        x /= 10;
-    } while (x);
+    b = put_uint_before(num + sizeof(num), x);
+    n = (size_t)(num + sizeof(num) - b);
     if (v < 0)
         out[o++] = '-';
-    while (n)
-        out[o++] = num[--n];
-    out[o] = '\0';
+    memcpy(out + o, b, n);
+    out[o + n] = '\0';
+    return o + n;
 }
 
 /* Computes the hash of r into out without printf or (for ordinary events) the heap: the
  * canonical text is measured first, then written into a stack buffer, or an exact-size heap
- * buffer when larger. KV_ETOOBIG if the event is absurdly large. */
+ * buffer when larger. KV_ETOOBIG if the event is absurdly large. The numbers' digits come two
+ * at a time from a table, their lengths from their writing (no strlen), and the digest's hex
+ * a byte at a time: the text and the hash are exactly those of the format above. */
 int kv__event_hash(const struct row *r, char out[KV_SHA256_HEX_LEN + 1])
 {
     static const char head1[] = "kuvert-event-v1\n", head2[] = "kuvert-event-v2\n";
     char seq[24], part[24], pseq[24], tms[24], stack[2048], *text, *p;
+    unsigned char md[32];
     const char *v[12];
     size_t vl[12], total = sizeof(head2) - 1;
     int i, n = 0;
+    unsigned has_len = 0; /* bit i: vl[i] is known (a number's, from put_int) */
 
-    put_int(seq, r->seq);
-    put_int(tms, r->time_ms);
+    vl[n] = put_int(seq, r->seq);
+    has_len |= 1u << n;
     v[n++] = seq;
     if (r->pseq) {
-        put_int(part, r->part);
-        put_int(pseq, r->pseq);
+        vl[n] = put_int(part, r->part);
+        has_len |= 1u << n;
         v[n++] = part;
+        vl[n] = put_int(pseq, r->pseq);
+        has_len |= 1u << n;
         v[n++] = pseq;
     }
     v[n++] = r->event_id;
+    vl[n] = put_int(tms, r->time_ms);
+    has_len |= 1u << n;
     v[n++] = tms;
     v[n++] = r->tag;
     v[n++] = r->message_uuid;
@@ -189,7 +231,8 @@ int kv__event_hash(const struct row *r, char out[KV_SHA256_HEX_LEN + 1])
     v[n++] = r->props;
     v[n++] = r->prev_hash;
     for (i = 0; i < n; i++) {
-        vl[i] = v[i] ? strlen(v[i]) : 0;
+        if (!(has_len & (1u << i)))
+            vl[i] = v[i] ? strlen(v[i]) : 0;
         if (vl[i] > CANON_MAX)
             return KV_ETOOBIG;
         total += kv__event_field_len(v[i], vl[i]);
@@ -201,9 +244,12 @@ int kv__event_hash(const struct row *r, char out[KV_SHA256_HEX_LEN + 1])
     p = text + sizeof(head2) - 1;
     for (i = 0; i < n; i++)
         p = kv__event_put_field(p, v[i], vl[i]);
-    kv_sha256_hex(text, (size_t)(p - text), out);
+    kv_sha256(text, (size_t)(p - text), md);
     if (text != stack)
         free(text);
+    for (i = 0; i < 32; i++)
+        memcpy(out + 2 * i, HEX2 + 2 * md[i], 2);
+    out[KV_SHA256_HEX_LEN] = '\0';
     return 0;
 }
 
@@ -212,41 +258,50 @@ static pthread_once_t id_once = PTHREAD_ONCE_INIT;
 static unsigned char id_prefix[8]; /* random bytes; id_ok says whether they were drawn */
 static int id_ok;                  /* 1 when id_prefix holds random bytes */
 
+static char id_head[21]; /* "xxxxxxxx-xxxx-4xxx-V" of every id, made by id_init */
+
 static void id_init(void)
 {
+    static const char hex[] = "0123456789abcdef";
+    char r[16];
+    int i, o = 0;
+
     id_ok = kv_random_bytes(id_prefix, sizeof(id_prefix)) == 0;
+    for (i = 0; i < 8; i++) {
+        r[2 * i] = hex[id_prefix[i] >> 4];
+        r[2 * i + 1] = hex[id_prefix[i] & 15];
+    }
+    /* xxxxxxxx-xxxx-4xxx-V: x random, V variant (8..b) */
+    for (i = 0; i < 8; i++)
+        id_head[o++] = r[i];
+    id_head[o++] = '-';
+    for (i = 8; i < 12; i++)
+        id_head[o++] = r[i];
+    id_head[o++] = '-';
+    id_head[o++] = '4';
+    for (i = 12; i < 15; i++)
+        id_head[o++] = r[i];
+    id_head[o++] = '-';
+    id_head[o++] = hex[8 + (id_prefix[7] & 3)];
+    id_head[o] = '\0';
 }
 
 /* The event id: a lowercase UUID in version-4 layout whose first 62 bits are random per
  * process and whose last 60 bits are the event's seq in hex. It is unique because seq is,
  * and ids of one process ascend, so the events.event_id index grows at its end instead of
- * dirtying a random page per event (fewer pages written to the WAL per COMMIT). */
+ * dirtying a random page per event (fewer pages written to the WAL per COMMIT). The random
+ * part is written once (id_head), not per event. */
 static int event_id(int64_t seq, char out[37])
 {
     static const char hex[] = "0123456789abcdef";
-    char r[16];
     uint64_t s = (uint64_t)seq;
-    int i, o = 0;
+    int i, o = sizeof(id_head) - 1;
 
     pthread_once(&id_once, id_init);
     if (!id_ok)
         return KV_EINTERNAL;
-    for (i = 0; i < 8; i++) {
-        r[2 * i] = hex[id_prefix[i] >> 4];
-        r[2 * i + 1] = hex[id_prefix[i] & 15];
-    }
-    /* xxxxxxxx-xxxx-4xxx-Vsss-ssssssssssss: x random, V variant (8..b), s seq (15 digits) */
-    for (i = 0; i < 8; i++)
-        out[o++] = r[i];
-    out[o++] = '-';
-    for (i = 8; i < 12; i++)
-        out[o++] = r[i];
-    out[o++] = '-';
-    out[o++] = '4';
-    for (i = 12; i < 15; i++)
-        out[o++] = r[i];
-    out[o++] = '-';
-    out[o++] = hex[8 + (id_prefix[7] & 3)];
+    /* xxxxxxxx-xxxx-4xxx-Vsss-ssssssssssss: s seq (15 digits) */
+    memcpy(out, id_head, (size_t)o);
     for (i = 14; i >= 0; i--) {
         out[o + (i < 3 ? i : i + 1)] = hex[s & 15];
         s >>= 4;

@@ -57,7 +57,8 @@ static int append_event(struct kv_db *db, const char *tag, const struct kv_lette
 }
 
 /* Looks uuid up. *out_found: 0 none, 1 same system and bytes (l filled as a replay), 2 same
- * system other bytes, 3 another system. */
+ * system other bytes, 3 another system. uuid is bound without a copy (store.h's lifetime
+ * rule): it may be l->uuid, so l->uuid is written only after kv_stmt_done. */
 static int lookup(struct kv_db *db, const char *system_id, const char *uuid, const char *sha256,
                   struct kv_letter *l, int *out_found, struct kv_err *err)
 {
@@ -72,7 +73,7 @@ static int lookup(struct kv_db *db, const char *system_id, const char *uuid, con
                        &s, err);
     if (rc < 0)
         return rc;
-    kv_stmt_bind_text(s, 1, uuid, -1);
+    kv_stmt_bind_text_static(s, 1, uuid, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW && strcmp(kv_stmt_col_text(s, 0), system_id) != 0) {
         *out_found = 3;
@@ -80,10 +81,6 @@ static int lookup(struct kv_db *db, const char *system_id, const char *uuid, con
         *out_found = 2;
     } else if (rc == KV_ROW) {
         *out_found = 1;
-        kv_str_copy(l->uuid, sizeof(l->uuid), uuid);
-        for (char *p = l->uuid; *p; p++)
-            if (*p >= 'A' && *p <= 'Z')
-                *p = (char)(*p - 'A' + 'a');
         kv_str_copy(l->transmission_id, sizeof(l->transmission_id), kv_stmt_col_text(s, 2));
         free(l->message_id);
         l->message_id = kv_stmt_col_is_null(s, 3) ? NULL : kv_xstrdup(kv_stmt_col_text(s, 3));
@@ -95,6 +92,12 @@ static int lookup(struct kv_db *db, const char *system_id, const char *uuid, con
         l->outcome = KV_LETTER_REPLAYED;
     }
     kv_stmt_done(s);
+    if (*out_found == 1) {
+        kv_str_copy(l->uuid, sizeof(l->uuid), uuid);
+        for (char *p = l->uuid; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p - 'A' + 'a');
+    }
     return rc < 0 ? rc : 0;
 }
 
@@ -178,7 +181,7 @@ static int resolve_nemsms(struct kv_db *db, struct kv_letter *l, struct resoluti
                            &s, err);
         if (rc < 0)
             return rc;
-        kv_stmt_bind_text(s, 1, l->recipient_id, -1);
+        kv_stmt_bind_text_static(s, 1, l->recipient_id, -1);
         rc = kv_stmt_step(s, err);
         kv_stmt_done(s);
         if (rc < 0)
@@ -289,10 +292,12 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
     return 0;
 }
 
+/* A text or NULL, bound without a copy: every caller binds the letter's own fields, its
+ * resolution or literals, which live until its kv_stmt_done (store.h's lifetime rule). */
 static void bind_opt(struct kv_stmt *s, int idx, const char *v)
 {
     if (v && v[0])
-        kv_stmt_bind_text(s, idx, v, -1);
+        kv_stmt_bind_text_static(s, idx, v, -1);
     else
         kv_stmt_bind_null(s, idx);
 }
@@ -301,6 +306,7 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
                          int64_t now, int64_t *out_id, struct kv_err *err)
 {
     struct kv_stmt *s;
+    char cp[sizeof(l->contact_point_id)]; /* bound: lives until kv_stmt_done */
     int rc;
 
     rc = kv_db_prepare_insert(db,
@@ -314,26 +320,26 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
                               &s, err);
     if (rc < 0)
         return rc;
-    kv_stmt_bind_text(s, 1, l->uuid, -1);
-    kv_stmt_bind_text(s, 2, l->transmission_id, -1);
-    kv_stmt_bind_text(s, 3, l->system_id, -1);
-    kv_stmt_bind_text(s, 4, l->sender_id, -1);
+    kv_stmt_bind_text_static(s, 1, l->uuid, -1);
+    kv_stmt_bind_text_static(s, 2, l->transmission_id, -1);
+    kv_stmt_bind_text_static(s, 3, l->system_id, -1);
+    kv_stmt_bind_text_static(s, 4, l->sender_id, -1);
     bind_opt(s, 5, l->sender_label);
-    kv_stmt_bind_text(s, 6, l->recipient_type, -1);
-    kv_stmt_bind_text(s, 7, l->recipient_id, -1);
+    kv_stmt_bind_text_static(s, 6, l->recipient_type, -1);
+    kv_stmt_bind_text_static(s, 7, l->recipient_id, -1);
     if (r->mailbox_id)
         kv_stmt_bind_int64(s, 8, r->mailbox_id);
     else
         kv_stmt_bind_null(s, 8);
     bind_opt(s, 9, l->message_id);
-    kv_stmt_bind_text(s, 10, l->label ? l->label : "", -1);
-    kv_stmt_bind_text(s, 11, l->message_type ? l->message_type : "DIGITALPOST", -1);
-    kv_stmt_bind_text(s, 12, l->memo_version ? l->memo_version : "", -1);
-    kv_stmt_bind_text(s, 13, l->sha256, -1);
-    kv_stmt_bind_blob(s, 14, l->bytes, l->len);
+    kv_stmt_bind_text_static(s, 10, l->label ? l->label : "", -1);
+    kv_stmt_bind_text_static(s, 11, l->message_type ? l->message_type : "DIGITALPOST", -1);
+    kv_stmt_bind_text_static(s, 12, l->memo_version ? l->memo_version : "", -1);
+    kv_stmt_bind_text_static(s, 13, l->sha256, -1);
+    kv_stmt_bind_blob_static(s, 14, l->bytes, l->len); /* borrowed: outlives the batch */
     kv_stmt_bind_int64(s, 15, (int64_t)l->len);
-    kv_stmt_bind_text(s, 16, r->state, -1);
-    kv_stmt_bind_text(s, 17, l->receipt_status, -1);
+    kv_stmt_bind_text_static(s, 16, r->state, -1);
+    kv_stmt_bind_text_static(s, 17, l->receipt_status, -1);
     bind_opt(s, 18, l->error_code);
     bind_opt(s, 19, l->error_message);
     if (strcmp(r->state, "NOT_ALLOWED") == 0)
@@ -349,13 +355,12 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
     /* the contact point named, for a letter in an organisation's mailbox: an employee whose
      * MESSAGE_BASIC is narrowed sees only its points' letters (migration 051) */
     if (r->mailbox_id && l->contact_point_id[0]) {
-        char cp[sizeof(l->contact_point_id)];
         size_t i;
 
         for (i = 0; l->contact_point_id[i] && i + 1 < sizeof(cp); i++)
             cp[i] = (char)tolower((unsigned char)l->contact_point_id[i]);
         cp[i] = '\0';
-        kv_stmt_bind_text(s, 24, cp, -1);
+        kv_stmt_bind_text_static(s, 24, cp, -1);
     } else {
         kv_stmt_bind_null(s, 24);
     }

@@ -47,10 +47,11 @@ static void row_to_receipt(struct kv_stmt *s, struct kv_receipt *r)
 
 static int bind_opt_text(struct kv_stmt *s, int idx, const char *v)
 {
-    return (v && v[0]) ? kv_stmt_bind_text(s, idx, v, -1) : kv_stmt_bind_null(s, idx);
+    return (v && v[0]) ? kv_stmt_bind_text_static(s, idx, v, -1) : kv_stmt_bind_null(s, idx);
 }
 
-/* kv_receipt_insert inside the caller's transaction. */
+/* kv_receipt_insert inside the caller's transaction. Its texts are *r's and literals, bound
+ * without a copy (store.h's lifetime rule: r is not written before kv_stmt_done). */
 static int insert_tx(struct kv_db *db, struct kv_receipt *r, int push, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
@@ -74,22 +75,22 @@ static int insert_tx(struct kv_db *db, struct kv_receipt *r, int push, struct kv
                               &s, err);
     if (rc < 0)
         return rc;
-    kv_stmt_bind_text(s, 1, r->system_id, -1);
-    kv_stmt_bind_text(s, 2, r->transmission_id, -1);
+    kv_stmt_bind_text_static(s, 1, r->system_id, -1);
+    kv_stmt_bind_text_static(s, 2, r->transmission_id, -1);
     bind_opt_text(s, 3, r->message_uuid);
     bind_opt_text(s, 4, r->message_id);
-    kv_stmt_bind_text(s, 5, r->receipt_status, -1);
+    kv_stmt_bind_text_static(s, 5, r->receipt_status, -1);
     bind_opt_text(s, 6, r->error_code);
     bind_opt_text(s, 7, r->error_message);
     kv_stmt_bind_int64(s, 8, r->time_ms);
     if (push) {
-        kv_stmt_bind_text(s, 9, "PENDING", -1);
+        kv_stmt_bind_text_static(s, 9, "PENDING", -1);
         kv_stmt_bind_int64(s, 10, r->time_ms);
     } else {
         kv_stmt_bind_null(s, 9);
         kv_stmt_bind_null(s, 10);
     }
-    kv_stmt_bind_text(s, 11, r->uuid, -1);
+    kv_stmt_bind_text_static(s, 11, r->uuid, -1);
     rc = kv_stmt_step_insert(s, &r->id, err);
     kv_stmt_done(s);
     if (rc < 0)

@@ -46,9 +46,10 @@ static int point_system(struct kv_db *db, const char *org, const char *point_id,
     if (rc < 0)
         return rc;
     kv_clock_copenhagen_date(kv_clock_now_ms(), today);
-    kv_stmt_bind_text(s, 1, point_id, -1);
-    kv_stmt_bind_text(s, 2, org, -1);
-    kv_stmt_bind_text(s, 3, today, -1);
+    /* the arguments and this frame's date, until kv_stmt_done (no copy: store.h) */
+    kv_stmt_bind_text_static(s, 1, point_id, -1);
+    kv_stmt_bind_text_static(s, 2, org, -1);
+    kv_stmt_bind_text_static(s, 3, today, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
         kv_str_copy(out, 37, kv_stmt_col_text(s, 0));
@@ -71,8 +72,8 @@ static int default_system(struct kv_db *db, const char *org, char out[37], struc
     if (rc < 0)
         return rc;
     kv_clock_copenhagen_date(kv_clock_now_ms(), today);
-    kv_stmt_bind_text(s, 1, org, -1);
-    kv_stmt_bind_text(s, 2, today, -1);
+    kv_stmt_bind_text_static(s, 1, org, -1); /* as in point_system */
+    kv_stmt_bind_text_static(s, 2, today, -1);
     rc = kv_stmt_step(s, err);
     if (rc == KV_ROW)
         kv_str_copy(out, 37, kv_stmt_col_text(s, 0));
@@ -140,9 +141,9 @@ static int queue_to(struct kv_db *db, int64_t letter_id, const char *system_id,
     if (rc < 0)
         return rc;
     kv_stmt_bind_int64(s, 1, letter_id);
-    kv_stmt_bind_text(s, 2, system_id, -1);
+    kv_stmt_bind_text_static(s, 2, system_id, -1); /* the arguments: no copy (store.h) */
     if (contact_point_id && contact_point_id[0])
-        kv_stmt_bind_text(s, 3, contact_point_id, -1);
+        kv_stmt_bind_text_static(s, 3, contact_point_id, -1);
     else
         kv_stmt_bind_null(s, 3);
     kv_stmt_bind_int64(s, 4, kv_clock_now_ms());

@@ -62,7 +62,7 @@ int kv_notify_letter_visible(struct kv_db *db, int64_t letter_id, int64_t mailbo
     if (rc < 0)
         return rc;
     snprintf(prefix, sizeof(prefix), "NEW:%lld:", (long long)letter_id);
-    kv_stmt_bind_text(s, 1, prefix, -1);
+    kv_stmt_bind_text_static(s, 1, prefix, -1); /* this frame's, until kv_stmt_done */
     kv_stmt_bind_int64(s, 2, letter_id);
     kv_stmt_bind_int64(s, 3, now_ms);
     kv_stmt_bind_int64(s, 4, now_ms);

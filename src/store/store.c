@@ -355,6 +355,16 @@ int kv_stmt_bind_blob(struct kv_stmt *s, int idx, const void *v, size_t len)
     return bind_result(s, idx, OPS(s)->bind_blob(s, idx, v, len));
 }
 
+int kv_stmt_bind_blob_static(struct kv_stmt *s, int idx, const void *v, size_t len)
+{
+    int (*bind)(struct kv_stmt *, int, const void *, size_t) =
+        OPS(s)->bind_blob_static ? OPS(s)->bind_blob_static : OPS(s)->bind_blob;
+
+    if (!v && len > 0)
+        return bind_result(s, idx, KV_EINVAL);
+    return bind_result(s, idx, bind(s, idx, v, len));
+}
+
 int kv_stmt_bind_null(struct kv_stmt *s, int idx)
 {
     return bind_result(s, idx, OPS(s)->bind_null(s, idx));

@@ -168,11 +168,23 @@ int kv_db_prepare(struct kv_db *db, const char *sql, struct kv_stmt **out, struc
  * value. kv_stmt_done forgets it. */
 int kv_stmt_bind_text(struct kv_stmt *s, int idx, const char *v, long len);
 /* kv_stmt_bind_text without the copy where the backend can avoid it (SQLite binds the pointer:
- * no allocation at the bind and no free at kv_stmt_done). v must stay valid and unchanged until
- * kv_stmt_done (or until idx is bound again). */
+ * no allocation at the bind and no free at kv_stmt_done; PostgreSQL copies as before).
+ *
+ * The lifetime rule of the _static binds: v must stay valid and unchanged from the bind until
+ * kv_stmt_done (or until idx is bound again), on every path, the error paths included. In
+ * practice: bind only memory that outlives the statement's whole use in the same function (a
+ * string literal; the caller's arguments or structs, when the function calls kv_stmt_done
+ * before it returns; a local array declared at the function's top level, not in a block that
+ * ends before kv_stmt_done), and write none of it (not even a column copied back into the
+ * bound buffer) before kv_stmt_done. Never a buffer freed, reallocated or reused between the
+ * bind and kv_stmt_done, and never a statement kept bound across a return. kv_stmt_done clears
+ * the bindings, so a cached statement keeps no pointer to the memory afterwards. */
 int kv_stmt_bind_text_static(struct kv_stmt *s, int idx, const char *v, long len);
 int kv_stmt_bind_int64(struct kv_stmt *s, int idx, int64_t v);
 int kv_stmt_bind_blob(struct kv_stmt *s, int idx, const void *v, size_t len);
+/* kv_stmt_bind_blob without the copy, under the lifetime rule of kv_stmt_bind_text_static
+ * (a letter's body: 1.8 to 18 KB and more that SQLite would copy per letter). */
+int kv_stmt_bind_blob_static(struct kv_stmt *s, int idx, const void *v, size_t len);
 int kv_stmt_bind_null(struct kv_stmt *s, int idx);
 /* Returns KV_ROW, KV_DONE, KV_ECONFLICT on a UNIQUE/constraint violation, or KV_EDB (also the
  * sticky error of a failed bind). */

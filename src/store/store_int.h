@@ -60,6 +60,8 @@ struct kv_store_ops {
     int (*bind_text_static)(struct kv_stmt *s, int idx, const char *v, size_t len);
     int (*bind_int64)(struct kv_stmt *s, int idx, int64_t v);
     int (*bind_blob)(struct kv_stmt *s, int idx, const void *v, size_t len);
+    /* Optional (NULL: bind_blob): bind v without copying it (kv_stmt_bind_blob_static). */
+    int (*bind_blob_static)(struct kv_stmt *s, int idx, const void *v, size_t len);
     int (*bind_null)(struct kv_stmt *s, int idx);
     int (*step)(struct kv_stmt *s, struct kv_err *err);
     const char *(*col_text)(struct kv_stmt *s, int idx);

@@ -412,6 +412,13 @@ static int sq_bind_blob(struct kv_stmt *s, int idx, const void *v, size_t len)
     return bind_rc(sqlite3_bind_blob64(SQ(s)->h, idx, v, (sqlite3_uint64)len, SQLITE_TRANSIENT));
 }
 
+static int sq_bind_blob_static(struct kv_stmt *s, int idx, const void *v, size_t len)
+{
+    if (len == 0)
+        return bind_rc(sqlite3_bind_zeroblob(SQ(s)->h, idx, 0));
+    return bind_rc(sqlite3_bind_blob64(SQ(s)->h, idx, v, (sqlite3_uint64)len, SQLITE_STATIC));
+}
+
 static int sq_bind_null(struct kv_stmt *s, int idx)
 {
     return bind_rc(sqlite3_bind_null(SQ(s)->h, idx));
@@ -530,6 +537,7 @@ const struct kv_store_ops kv__store_sqlite_ops = {
     .bind_text_static = sq_bind_text_static,
     .bind_int64 = sq_bind_int64,
     .bind_blob = sq_bind_blob,
+    .bind_blob_static = sq_bind_blob_static,
     .bind_null = sq_bind_null,
     .step = sq_step,
     .col_text = sq_col_text,

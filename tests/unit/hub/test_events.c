@@ -10,11 +10,13 @@
  * a reader that does not see a later seq while an earlier one is uncommitted, and an append
  * seen blocked on a lock when more transactions than partitions append at once (PostgreSQL).
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,9 @@
 #include "unit/hub/store_fixture.h"
 
 #include "hub/events.h"
+#include "hub/events_int.h"
 #include "store/store.h"
+#include "util/crypto.h"
 
 struct fx {
     char dir[64];
@@ -933,6 +937,95 @@ static void test_ngdp_tags(void **state)
     assert_true(kv_event_tag_is_ngdp(kv_event_tag_ngdp("USER_TOKEN_CREATED")));
 }
 
+/* The canonical text of an event hash, written as events.c documents it with printf (length
+ * prefixes "S%zu:", integers "%" PRId64), hashed with kv_sha256_hex: the reference that
+ * kv__event_hash's table-driven digits and hex must match. */
+static void reference_hash(const struct kv__event_row *r, char out[KV_SHA256_HEX_LEN + 1])
+{
+    const char *v[12];
+    char num[4][32];
+    size_t o, cap = 8192;
+    char *buf = malloc(cap);
+    int i, n = 0;
+
+    assert_non_null(buf);
+    snprintf(num[0], sizeof(num[0]), "%" PRId64, r->seq);
+    snprintf(num[1], sizeof(num[1]), "%" PRId64, r->part);
+    snprintf(num[2], sizeof(num[2]), "%" PRId64, r->pseq);
+    snprintf(num[3], sizeof(num[3]), "%" PRId64, r->time_ms);
+    v[n++] = num[0];
+    if (r->pseq) {
+        v[n++] = num[1];
+        v[n++] = num[2];
+    }
+    v[n++] = r->event_id;
+    v[n++] = num[3];
+    v[n++] = r->tag;
+    v[n++] = r->message_uuid;
+    v[n++] = r->system_id;
+    v[n++] = r->actor;
+    v[n++] = r->subject;
+    v[n++] = r->props;
+    v[n++] = r->prev_hash;
+    o = (size_t)snprintf(buf, cap, "%s", r->pseq ? "kuvert-event-v2\n" : "kuvert-event-v1\n");
+    for (i = 0; i < n; i++) {
+        int k = v[i] ? snprintf(buf + o, cap - o, "S%zu:%s", strlen(v[i]), v[i])
+                     : snprintf(buf + o, cap - o, "N");
+
+        assert_true(k > 0 && (size_t)k < cap - o);
+        o += (size_t)k;
+    }
+    kv_sha256_hex(buf, o, out);
+    free(buf);
+}
+
+/* kv__event_hash against the printf reference at the lengths where its digit writing changes
+ * (1, 2, 3 and 4 digits; the stack buffer's end, 2048 bytes, and past it), for integers of 1 to
+ * 19 digits, negative, zero and the extremes, version 1 and 2, and NULL fields. */
+static void test_hash_matches_printf_reference(void **state)
+{
+    static const size_t lens[] = {0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 1900, 2100};
+    static const int64_t ints[] = {0,         1,          9,          10,        99,
+                                   100,       12345,      -1,         -10,       -100,
+                                   INT64_MAX, INT64_MIN,  1700000000001, -1700000000001,
+                                   999999999, 1000000000, 4294967296};
+    char *props = malloc(2200), got[KV_SHA256_HEX_LEN + 1], want[KV_SHA256_HEX_LEN + 1];
+    struct kv__event_row r;
+    size_t i, j;
+
+    (void)state;
+    assert_non_null(props);
+    memset(props, 'p', 2199);
+    props[2199] = '\0';
+    memset(&r, 0, sizeof(r));
+    r.event_id = "0b2c7a6f-0d11-4c1e-9a57-000000000007";
+    r.tag = "MEMO_SEND_RECEIVED";
+    r.message_uuid = "8c2ea15d-61fb-4ba9-9366-42f8b194c114";
+    r.system_id = "sys-1";
+    r.actor = "sys-1";
+    r.subject = "cpr:2211771212";
+    r.prev_hash = "0000000000000000000000000000000000000000000000000000000000000000";
+    for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        char saved = props[lens[i]];
+
+        props[lens[i]] = '\0';
+        for (j = 0; j < sizeof(ints) / sizeof(ints[0]); j++) {
+            r.props = props;
+            r.seq = ints[j];
+            r.time_ms = ints[(j + 3) % (sizeof(ints) / sizeof(ints[0]))];
+            r.part = ints[(j + 5) % (sizeof(ints) / sizeof(ints[0]))];
+            r.pseq = (j % 3) ? ints[(j + 7) % (sizeof(ints) / sizeof(ints[0]))] : 0;
+            r.message_uuid = (j % 4 == 1) ? NULL : "8c2ea15d-61fb-4ba9-9366-42f8b194c114";
+            r.system_id = (j % 4 == 2) ? NULL : "sys-1";
+            reference_hash(&r, want);
+            assert_int_equal(kv__event_hash(&r, got), 0);
+            assert_string_equal(got, want);
+        }
+        props[lens[i]] = saved;
+    }
+    free(props);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -960,6 +1053,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_writers_use_other_partitions, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_run_moves_head_once, setup, teardown),
+        cmocka_unit_test(test_hash_matches_printf_reference),
         cmocka_unit_test_setup_teardown(test_reader_waits_for_delayed_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_waits_when_every_partition_held, setup,
                                         teardown),

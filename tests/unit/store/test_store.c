@@ -892,6 +892,36 @@ static void test_next_values(void **state)
     assert_string_equal(kv_stmt_col_text(s, 0), "abcx");
     assert_int_equal(kv_stmt_col_int64(s, 1), 1);
     kv_stmt_done(s);
+    /* a blob bound without a copy (NULs inside, and empty), from the heap; freed after
+     * kv_stmt_done, the cached statement run again with only its first parameter bound reads
+     * the second as NULL: no pointer to the freed bytes is left in the statement (ASan) */
+    {
+        static const char sql[] = "SELECT length(?1), ?2, ?2 IS NULL";
+        char *blob = malloc(5);
+        const void *got;
+        size_t len = 0;
+
+        assert_non_null(blob);
+        memcpy(blob, "a\0b\0c", 5);
+        for (i = 0; i < 2; i++) {
+            assert_int_equal(kv_db_prepare(db, sql, &s, NULL), 0);
+            assert_int_equal(kv_stmt_bind_blob_static(s, 1, blob, i ? 0 : 5), 0);
+            assert_int_equal(kv_stmt_bind_blob_static(s, 2, blob, 5), 0);
+            assert_int_equal(kv_stmt_step(s, NULL), KV_ROW);
+            assert_int_equal(kv_stmt_col_int64(s, 0), i ? 0 : 5);
+            got = kv_stmt_col_blob(s, 1, &len);
+            assert_int_equal(len, 5);
+            assert_memory_equal(got, "a\0b\0c", 5);
+            kv_stmt_done(s);
+        }
+        free(blob);
+        assert_int_equal(kv_db_prepare(db, sql, &s, NULL), 0);
+        assert_int_equal(kv_stmt_bind_blob(s, 1, "xy", 2), 0);
+        assert_int_equal(kv_stmt_step(s, NULL), KV_ROW);
+        assert_int_equal(kv_stmt_col_int64(s, 0), 2);
+        assert_int_equal(kv_stmt_col_int64(s, 2), 1);
+        kv_stmt_done(s);
+    }
     kv_db_rollback(db);
     kv_db_release(db);
 }
