@@ -47,6 +47,8 @@ struct kv_letter_writer {
     struct kv_metrics *metrics; /* borrowed, may be NULL */
     pthread_mutex_t mu;         /* guards everything below */
     pthread_cond_t wake;        /* signalled when work arrives or on stop */
+    pthread_cond_t left;        /* signalled when the last caller leaves run while stopping */
+    unsigned callers;           /* callers inside kv_letter_writer_run: stop frees w only at 0 */
     struct job *head, *tail;    /* FIFO */
     size_t depth;               /* letters queued */
     int stopping;               /* 1 after kv_letter_writer_stop began */
@@ -241,8 +243,10 @@ int kv_letter_writer_new(struct kv_store *st, struct kv_metrics *metrics,
     w->metrics = metrics;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->wake, NULL);
+    pthread_cond_init(&w->left, NULL);
     atomic_init(&w->finished, 0);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        pthread_cond_destroy(&w->left);
         pthread_cond_destroy(&w->wake);
         pthread_mutex_destroy(&w->mu);
         free(w);
@@ -269,6 +273,13 @@ void kv_letter_writer_stop(struct kv_letter_writer *w)
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
+    /* A caller whose job the writer finished may still be on its way out of run (reading
+     * w->finished in wait_done, signalling w->wake): w lives until the last one has left. */
+    pthread_mutex_lock(&w->mu);
+    while (w->callers)
+        pthread_cond_wait(&w->left, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    pthread_cond_destroy(&w->left);
     pthread_cond_destroy(&w->wake);
     pthread_mutex_destroy(&w->mu);
     free(w);
@@ -281,6 +292,15 @@ int kv_letter_writer_run(struct kv_letter_writer *w, struct kv_letter **letters,
     size_t off = 0, k;
     int rc = 0, unavail;
 
+    if (n == 0)
+        return 0;
+    pthread_mutex_lock(&w->mu);
+    if (w->stopping) {
+        pthread_mutex_unlock(&w->mu);
+        return kv_err_set(err, KV_EINVAL, "the letter writer is stopping");
+    }
+    w->callers++;
+    pthread_mutex_unlock(&w->mu);
     /* A request with more letters than one batch holds is queued in slices. */
     while (off < n) {
         size_t take = n - off > KV_WRITER_BATCH_MAX ? KV_WRITER_BATCH_MAX : n - off;
@@ -294,7 +314,8 @@ int kv_letter_writer_run(struct kv_letter_writer *w, struct kv_letter **letters,
         pthread_mutex_lock(&w->mu);
         if (w->stopping) {
             pthread_mutex_unlock(&w->mu);
-            return kv_err_set(err, KV_EINVAL, "the letter writer is stopping");
+            rc = kv_err_set(err, KV_EINVAL, "the letter writer is stopping");
+            goto out;
         }
         if (w->tail)
             w->tail->next = &j;
@@ -321,6 +342,11 @@ int kv_letter_writer_run(struct kv_letter_writer *w, struct kv_letter **letters,
             kv_err_unavail_note();
         off += take;
     }
+out:
+    pthread_mutex_lock(&w->mu);
+    if (--w->callers == 0 && w->stopping)
+        pthread_cond_broadcast(&w->left);
+    pthread_mutex_unlock(&w->mu);
     return rc;
 }
 

@@ -33,7 +33,8 @@ int kv_letter_writer_new(struct kv_store *st, struct kv_metrics *metrics,
                          struct kv_letter_writer **out, struct kv_err *err);
 /* The hub's form: kv_letter_writer_new(hub->store, hub->metrics, out, err). */
 int kv_letter_writer_start(struct kv_hub *hub, struct kv_letter_writer **out, struct kv_err *err);
-/* Stores everything still queued, stops the thread, frees w. NULL-safe, call once. */
+/* Stores everything still queued, stops the thread, waits until every caller of
+ * kv_letter_writer_run has returned, frees w. NULL-safe, call once. */
 void kv_letter_writer_stop(struct kv_letter_writer *w);
 
 /* Queues n letters (borrowed) as one job and waits until their transaction has committed or

@@ -9,6 +9,7 @@
  * the store does not record, so each batch is an empty transaction.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -142,11 +143,87 @@ static void test_lone_job(void **state)
     alarm(0);
 }
 
+/* Stop right after the writer finished the last job, while its callers are still on their way
+ * out of kv_letter_writer_run: stop returns only after every caller has left (under ASan a
+ * caller still reading the freed writer, as the futex wait let one do, is a
+ * heap-use-after-free). Each thread makes one call, so none calls run after stop. */
+struct stopper {
+    struct kv_letter_writer *w;
+    pthread_barrier_t *start;
+    int n;                      /* letters of its one call */
+    struct kv_letter l[4];
+    struct kv_letter *lp[4];
+    int rc;                     /* what run returned */
+};
+
+static void *stopper_main(void *arg)
+{
+    struct stopper *sp = arg;
+    struct kv_err err = {0};
+    int i;
+
+    for (i = 0; i < sp->n; i++) {
+        kv_letter_init(&sp->l[i], "x", 1);
+        sp->l[i].outcome = KV_LETTER_REFUSED;
+        sp->lp[i] = &sp->l[i];
+    }
+    pthread_barrier_wait(sp->start);
+    sp->rc = kv_letter_writer_run(sp->w, sp->lp, (size_t)sp->n, &err);
+    return NULL;
+}
+
+static void test_stop_waits_for_callers(void **state)
+{
+    char dir[] = "/tmp/kv-test-writer-XXXXXX";
+    struct kv_store *st;
+    struct kv_db *db;
+    struct kv_err err = {0};
+    struct stopper sp[THREADS];
+    pthread_t th[THREADS];
+    pthread_barrier_t start;
+    int k, round, spins;
+
+    (void)state;
+    alarm(WATCHDOG_S);
+    assert_int_equal(kv_test_store_new(dir, &st, &db, NULL), 0);
+    for (round = 0; round < 20; round++) {
+        struct kv_letter_writer *w;
+        unsigned long long batches = 0, stored = 0, total = 0;
+
+        assert_int_equal(kv_letter_writer_new(st, NULL, &w, &err), 0);
+        pthread_barrier_init(&start, NULL, THREADS);
+        for (k = 0; k < THREADS; k++) {
+            memset(&sp[k], 0, sizeof(sp[k]));
+            sp[k].w = w;
+            sp[k].start = &start;
+            sp[k].n = 1 + (k + round) % 4;
+            total += (unsigned long long)sp[k].n;
+            assert_int_equal(pthread_create(&th[k], NULL, stopper_main, &sp[k]), 0);
+        }
+        /* every letter handled: every caller is inside run or already out of it */
+        for (spins = 0; spins < 10000000 && stored < total; spins++) {
+            kv_letter_writer_stats(w, &batches, &stored);
+            if (stored < total)
+                sched_yield();
+        }
+        assert_true(stored == total);
+        kv_letter_writer_stop(w);
+        for (k = 0; k < THREADS; k++) {
+            pthread_join(th[k], NULL);
+            assert_int_equal(sp[k].rc, 0);
+        }
+        pthread_barrier_destroy(&start);
+    }
+    assert_int_equal(kv_test_store_free(dir, st, db), 0);
+    alarm(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_waiter_woken),
         cmocka_unit_test(test_lone_job),
+        cmocka_unit_test(test_stop_waits_for_callers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
