@@ -193,7 +193,8 @@ static void exec_ok(sqlite3 *db, const char *sql)
     int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 
     if (rc != SQLITE_OK) {
-        fprintf(stderr, "%s: %s\n", sql, msg ? msg : "?");
+        fprintf(stderr, "%s: %s (extended %d, errno %d)\n", sql, msg ? msg : "?",
+                sqlite3_extended_errcode(db), sqlite3_system_errno(db));
         abort();
     }
 }
@@ -207,8 +208,12 @@ static sqlite3 *open_db(const char *path)
         fprintf(stderr, "cannot open %s\n", path);
         abort();
     }
+    /* temp_store=MEMORY: statement journals and VACUUM's copy make no temporary files, whose
+     * names SQLite draws from the PRNG this test seeds alike in both processes: running at the
+     * same time, a name taken by the other process made one of them draw again, and the two
+     * workloads then differed (or failed with EBADF on a write) */
     exec_ok(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;"
-                "PRAGMA cache_size=-65536");
+                "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY");
     return db;
 }
 
