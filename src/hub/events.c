@@ -114,16 +114,6 @@ static const char DIGITS2[] = "0001020304050607080910111213141516171819202122232
                               "303132333435363738394041424344454647484950515253545556575859"
                               "606162636465666768697071727374757677787980818283848586878889"
                               "90919293949596979899";
-/* "00" .. "ff": a byte's two lowercase hex digits per lookup (a hash in hex). */
-static const char HEX2[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-                           "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-                           "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-                           "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-                           "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-                           "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-                           "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-                           "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
-
 /* x in decimal, written so that it ends just before end; returns where it starts. */
 static char *put_uint_before(char *end, uint64_t x)
 {
@@ -197,12 +187,11 @@ static size_t put_int(char out[24], int64_t v)
  * canonical text is measured first, then written into a stack buffer, or an exact-size heap
  * buffer when larger. KV_ETOOBIG if the event is absurdly large. The numbers' digits come two
  * at a time from a table, their lengths from their writing (no strlen), and the digest's hex
- * a byte at a time: the text and the hash are exactly those of the format above. */
+ * from kv_sha256_hex: the text and the hash are exactly those of the format above. */
 int kv__event_hash(const struct row *r, char out[KV_SHA256_HEX_LEN + 1])
 {
     static const char head1[] = "kuvert-event-v1\n", head2[] = "kuvert-event-v2\n";
     char seq[24], part[24], pseq[24], tms[24], stack[2048], *text, *p;
-    unsigned char md[32];
     const char *v[12];
     size_t vl[12], total = sizeof(head2) - 1;
     int i, n = 0;
@@ -244,12 +233,9 @@ int kv__event_hash(const struct row *r, char out[KV_SHA256_HEX_LEN + 1])
     p = text + sizeof(head2) - 1;
     for (i = 0; i < n; i++)
         p = kv__event_put_field(p, v[i], vl[i]);
-    kv_sha256(text, (size_t)(p - text), md);
+    kv_sha256_hex(text, (size_t)(p - text), out);
     if (text != stack)
         free(text);
-    for (i = 0; i < 32; i++)
-        memcpy(out + 2 * i, HEX2 + 2 * md[i], 2);
-    out[KV_SHA256_HEX_LEN] = '\0';
     return 0;
 }
 
