@@ -33,6 +33,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/crypto.h"
+#include "util/num.h"
 #include "util/xmalloc.h"
 
 #define ZERO_HASH KV__EVENT_ZERO_HASH
@@ -109,28 +110,6 @@ static const char SQL_QUERY_MSG[] =
 
 #define row kv__event_row
 
-/* "00" .. "99": two decimal digits per lookup (the canonical text's numbers). */
-static const char DIGITS2[] = "000102030405060708091011121314151617181920212223242526272829"
-                              "303132333435363738394041424344454647484950515253545556575859"
-                              "606162636465666768697071727374757677787980818283848586878889"
-                              "90919293949596979899";
-/* x in decimal, written so that it ends just before end; returns where it starts. */
-static char *put_uint_before(char *end, uint64_t x)
-{
-    while (x >= 100) {
-        end -= 2;
-        memcpy(end, DIGITS2 + 2 * (x % 100), 2);
-        x /= 100;
-    }
-    if (x >= 10) {
-        end -= 2;
-        memcpy(end, DIGITS2 + 2 * x, 2);
-    } else {
-        *--end = (char)('0' + x);
-    }
-    return end;
-}
-
 size_t kv__event_field_len(const char *v, size_t vlen)
 {
     size_t digits = 1;
@@ -149,67 +128,41 @@ char *kv__event_put_field(char *p, const char *v, size_t vlen)
         return p;
     }
     *p++ = 'S';
-    if (vlen < 10) {
-        *p++ = (char)('0' + vlen);
-    } else if (vlen < 100) {
-        memcpy(p, DIGITS2 + 2 * vlen, 2);
-        p += 2;
-    } else {
-        char num[24], *b = put_uint_before(num + sizeof(num), vlen);
-        size_t n = (size_t)(num + sizeof(num) - b);
-
-        memcpy(p, b, n);
-        p += n;
-    }
+    p = kv_num_put_u64(p, vlen);
     *p++ = ':';
     memcpy(p, v, vlen);
     return p + vlen;
 }
 
-/* Writes v in decimal (as "%" PRId64 would) into out, which holds at least 21 bytes; returns
- * its length. */
-static size_t put_int(char out[24], int64_t v)
-{
-    char num[24], *b;
-    uint64_t x = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    size_t n, o = 0;
-
-    b = put_uint_before(num + sizeof(num), x);
-    n = (size_t)(num + sizeof(num) - b);
-    if (v < 0)
-        out[o++] = '-';
-    memcpy(out + o, b, n);
-    out[o + n] = '\0';
-    return o + n;
-}
-
 /* Computes the hash of r into out without printf or (for ordinary events) the heap: the
  * canonical text is measured first, then written into a stack buffer, or an exact-size heap
- * buffer when larger. KV_ETOOBIG if the event is absurdly large. The numbers' digits come two
- * at a time from a table, their lengths from their writing (no strlen), and the digest's hex
- * from kv_sha256_hex: the text and the hash are exactly those of the format above. */
+ * buffer when larger. KV_ETOOBIG if the event is absurdly large. The numbers' digits come from
+ * util/num (two at a time from a table), their lengths from their writing (no strlen), and
+ * the digest's hex from kv_sha256_hex: the text and the hash are exactly those of the format
+ * above. */
 int kv__event_hash(const struct row *r, char out[KV_SHA256_HEX_LEN + 1])
 {
     static const char head1[] = "kuvert-event-v1\n", head2[] = "kuvert-event-v2\n";
-    char seq[24], part[24], pseq[24], tms[24], stack[2048], *text, *p;
+    char seq[KV_NUM_DEC_MAX], part[KV_NUM_DEC_MAX], pseq[KV_NUM_DEC_MAX], tms[KV_NUM_DEC_MAX];
+    char stack[2048], *text, *p;
     const char *v[12];
     size_t vl[12], total = sizeof(head2) - 1;
     int i, n = 0;
-    unsigned has_len = 0; /* bit i: vl[i] is known (a number's, from put_int) */
+    unsigned has_len = 0; /* bit i: vl[i] is known (a number's, from kv_num_i64) */
 
-    vl[n] = put_int(seq, r->seq);
+    vl[n] = kv_num_i64(seq, r->seq);
     has_len |= 1u << n;
     v[n++] = seq;
     if (r->pseq) {
-        vl[n] = put_int(part, r->part);
+        vl[n] = kv_num_i64(part, r->part);
         has_len |= 1u << n;
         v[n++] = part;
-        vl[n] = put_int(pseq, r->pseq);
+        vl[n] = kv_num_i64(pseq, r->pseq);
         has_len |= 1u << n;
         v[n++] = pseq;
     }
     v[n++] = r->event_id;
-    vl[n] = put_int(tms, r->time_ms);
+    vl[n] = kv_num_i64(tms, r->time_ms);
     has_len |= 1u << n;
     v[n++] = tms;
     v[n++] = r->tag;

@@ -14,6 +14,7 @@
 
 #include "util/crypto.h"
 #include "util/err.h"
+#include "util/num.h"
 
 #define MS_PER_S INT64_C(1000)
 #define MS_PER_MIN (60 * MS_PER_S)
@@ -115,18 +116,6 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
-/* v (0 <= v < 10^n) as n decimal digits at p; returns p + n. */
-static char *put_digits(char *p, unsigned v, int n)
-{
-    int i;
-
-    for (i = n - 1; i >= 0; i--) {
-        p[i] = (char)('0' + v % 10);
-        v /= 10;
-    }
-    return p + n;
-}
-
 void kv_clock_format_utc(int64_t ms, char *out, size_t outlen)
 {
     int64_t days = ms / MS_PER_DAY, rem = ms % MS_PER_DAY, y;
@@ -150,19 +139,19 @@ void kv_clock_format_utc(int64_t ms, char *out, size_t outlen)
     }
     /* The same text without snprintf: a receipt formats two of these per letter, and
      * snprintf was 1 % of a Minimum letter's server CPU (docs/send-api.md). */
-    p = put_digits(p, (unsigned)y, 4);
+    p = kv_num_put_fixed(p, (uint64_t)y, 4);
     *p++ = '-';
-    p = put_digits(p, (unsigned)m, 2);
+    p = kv_num_put_fixed(p, (uint64_t)m, 2);
     *p++ = '-';
-    p = put_digits(p, (unsigned)d, 2);
+    p = kv_num_put_fixed(p, (uint64_t)d, 2);
     *p++ = 'T';
-    p = put_digits(p, (unsigned)(rem / MS_PER_H), 2);
+    p = kv_num_put_fixed(p, (uint64_t)(rem / MS_PER_H), 2);
     *p++ = ':';
-    p = put_digits(p, (unsigned)(rem / MS_PER_MIN % 60), 2);
+    p = kv_num_put_fixed(p, (uint64_t)(rem / MS_PER_MIN % 60), 2);
     *p++ = ':';
-    p = put_digits(p, (unsigned)(rem / MS_PER_S % 60), 2);
+    p = kv_num_put_fixed(p, (uint64_t)(rem / MS_PER_S % 60), 2);
     *p++ = '.';
-    p = put_digits(p, (unsigned)(rem % MS_PER_S), 3);
+    p = kv_num_put_fixed(p, (uint64_t)(rem % MS_PER_S), 3);
     *p++ = 'Z';
     *p = '\0';
 }
