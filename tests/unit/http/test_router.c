@@ -50,12 +50,25 @@ struct result {
     char copy[256];
 };
 
-static void route(struct result *r, const char *method, const char *path, int test_clock)
+/* Routes method + path over the tables ts into r, through the index ix, or by the scan when
+ * ix is NULL; the router cuts r's copy of the path into the parameters. */
+static void route_over(struct result *r, const struct kv__http_index *ix,
+                       const struct kv_http_route *const *ts, const char *method,
+                       const char *path, int test_clock)
 {
     memset(r, 0, sizeof(*r));
     assert_true(strlen(path) < sizeof(r->copy));
     memcpy(r->copy, path, strlen(path) + 1);
-    r->rc = kv__http_route(tables, method, path, test_clock, r->copy, r->params, &r->m);
+    if (ix)
+        r->rc = kv__http_route_indexed(ix, ts, method, path, test_clock, r->copy, r->params,
+                                       &r->m);
+    else
+        r->rc = kv__http_route(ts, method, path, test_clock, r->copy, r->params, &r->m);
+}
+
+static void route(struct result *r, const char *method, const char *path, int test_clock)
+{
+    route_over(r, NULL, tables, method, path, test_clock);
 }
 
 static void expect_route(const char *method, const char *path, const char *name)
@@ -164,14 +177,11 @@ static const struct kv_http_route table_c[] = {
 static const char *route_c(const char *path, int *rc)
 {
     static const struct kv_http_route *const tc[] = {table_c, NULL};
-    struct kv__http_match m;
-    const char *params[KV_HTTP_MAX_PARAMS];
-    char copy[64];
+    struct result r;
 
-    assert_true(strlen(path) < sizeof(copy));
-    memcpy(copy, path, strlen(path) + 1);
-    *rc = kv__http_route(tc, "GET", path, 0, copy, params, &m);
-    return m.route ? m.route->name : NULL;
+    route_over(&r, NULL, tc, "GET", path, 0);
+    *rc = r.rc;
+    return r.m.route ? r.m.route->name : NULL;
 }
 
 static void test_first_segment(void **state)
@@ -221,13 +231,8 @@ static void expect_same(const struct kv__http_index *ix, const struct kv_http_ro
     struct result a, b;
     int i;
 
-    memset(&a, 0, sizeof(a));
-    memset(&b, 0, sizeof(b));
-    assert_true(strlen(path) < sizeof(a.copy));
-    memcpy(a.copy, path, strlen(path) + 1);
-    memcpy(b.copy, path, strlen(path) + 1);
-    a.rc = kv__http_route(ts, method, path, test_clock, a.copy, a.params, &a.m);
-    b.rc = kv__http_route_indexed(ix, ts, method, path, test_clock, b.copy, b.params, &b.m);
+    route_over(&a, NULL, ts, method, path, test_clock);
+    route_over(&b, ix, ts, method, path, test_clock);
     if (a.rc != b.rc || a.m.route != b.m.route)
         fail_msg("%s %s (test clock %d): scan %d %s, index %d %s", method, path, test_clock, a.rc,
                  a.m.route ? a.m.route->name : "-", b.rc, b.m.route ? b.m.route->name : "-");
@@ -247,9 +252,7 @@ static const char *indexed_name(const struct kv__http_index *ix,
 {
     struct result r;
 
-    memset(&r, 0, sizeof(r));
-    memcpy(r.copy, path, strlen(path) + 1);
-    r.rc = kv__http_route_indexed(ix, ts, method, path, test_clock, r.copy, r.params, &r.m);
+    route_over(&r, ix, ts, method, path, test_clock);
     return r.rc == 0 ? r.m.route->name : NULL;
 }
 

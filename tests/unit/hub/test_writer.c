@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,13 +75,39 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static void test_every_waiter_woken(void **state)
-{
-    char dir[] = "/tmp/kv-test-writer-XXXXXX";
+/* The test store and, for the tests that share one, a writer on it. The watchdog runs from
+ * fx_open to fx_close. */
+struct fx {
+    char dir[32];
     struct kv_store *st;
     struct kv_db *db;
-    struct kv_letter_writer *w;
+    struct kv_letter_writer *w; /* NULL when the test makes its own writers */
+};
+
+static void fx_open(struct fx *f, int with_writer)
+{
     struct kv_err err = {0};
+
+    memset(f, 0, sizeof(*f));
+    snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-writer-XXXXXX");
+    alarm(WATCHDOG_S);
+    assert_int_equal(kv_test_store_new(f->dir, &f->st, &f->db, NULL), 0);
+    if (with_writer)
+        assert_int_equal(kv_letter_writer_new(f->st, NULL, &f->w, &err), 0);
+}
+
+/* Stops the writer (if fx_open made one), frees the store and ends the watchdog. */
+static void fx_close(struct fx *f)
+{
+    if (f->w)
+        kv_letter_writer_stop(f->w);
+    assert_int_equal(kv_test_store_free(f->dir, f->st, f->db), 0);
+    alarm(0);
+}
+
+static void test_every_waiter_woken(void **state)
+{
+    struct fx f;
     struct worker wk[THREADS];
     pthread_t th[THREADS];
     pthread_barrier_t start;
@@ -88,13 +115,11 @@ static void test_every_waiter_woken(void **state)
     int k;
 
     (void)state;
-    alarm(WATCHDOG_S);
-    assert_int_equal(kv_test_store_new(dir, &st, &db, NULL), 0);
-    assert_int_equal(kv_letter_writer_new(st, NULL, &w, &err), 0);
+    fx_open(&f, 1);
     pthread_barrier_init(&start, NULL, THREADS);
     for (k = 0; k < THREADS; k++) {
         memset(&wk[k], 0, sizeof(wk[k]));
-        wk[k].w = w;
+        wk[k].w = f.w;
         wk[k].k = k;
         wk[k].start = &start;
         wk[k].l = kv_xcalloc(MAXN, sizeof(*wk[k].l));
@@ -109,38 +134,29 @@ static void test_every_waiter_woken(void **state)
         free(wk[k].lp);
     }
     pthread_barrier_destroy(&start);
-    kv_letter_writer_stats(w, &batches, &stored);
+    kv_letter_writer_stats(f.w, &batches, &stored);
     assert_true(stored == sent);
     /* a job over the limit needs two batches, and no batch holds more than the limit */
     assert_true(batches >= (sent + KV_WRITER_BATCH_MAX - 1) / KV_WRITER_BATCH_MAX);
-    kv_letter_writer_stop(w);
-    assert_int_equal(kv_test_store_free(dir, st, db), 0);
-    alarm(0);
+    fx_close(&f);
 }
 
 /* An idle writer takes a lone job at once, as a batch of its own. */
 static void test_lone_job(void **state)
 {
-    char dir[] = "/tmp/kv-test-writer-XXXXXX";
-    struct kv_store *st;
-    struct kv_db *db;
-    struct kv_letter_writer *w;
+    struct fx f;
     struct kv_err err = {0};
     struct kv_letter l, *lp = &l;
     unsigned long long batches = 0, stored = 0;
 
     (void)state;
-    alarm(WATCHDOG_S);
-    assert_int_equal(kv_test_store_new(dir, &st, &db, NULL), 0);
-    assert_int_equal(kv_letter_writer_new(st, NULL, &w, &err), 0);
+    fx_open(&f, 1);
     kv_letter_init(&l, "x", 1);
     l.outcome = KV_LETTER_REFUSED;
-    assert_int_equal(kv_letter_writer_run(w, &lp, 1, &err), 0);
-    kv_letter_writer_stats(w, &batches, &stored);
+    assert_int_equal(kv_letter_writer_run(f.w, &lp, 1, &err), 0);
+    kv_letter_writer_stats(f.w, &batches, &stored);
     assert_true(batches == 1 && stored == 1);
-    kv_letter_writer_stop(w);
-    assert_int_equal(kv_test_store_free(dir, st, db), 0);
-    alarm(0);
+    fx_close(&f);
 }
 
 /* Stop right after the writer finished the last job, while its callers are still on their way
@@ -174,9 +190,7 @@ static void *stopper_main(void *arg)
 
 static void test_stop_waits_for_callers(void **state)
 {
-    char dir[] = "/tmp/kv-test-writer-XXXXXX";
-    struct kv_store *st;
-    struct kv_db *db;
+    struct fx f;
     struct kv_err err = {0};
     struct stopper sp[THREADS];
     pthread_t th[THREADS];
@@ -184,13 +198,12 @@ static void test_stop_waits_for_callers(void **state)
     int k, round, spins;
 
     (void)state;
-    alarm(WATCHDOG_S);
-    assert_int_equal(kv_test_store_new(dir, &st, &db, NULL), 0);
+    fx_open(&f, 0);
     for (round = 0; round < 20; round++) {
         struct kv_letter_writer *w;
         unsigned long long batches = 0, stored = 0, total = 0;
 
-        assert_int_equal(kv_letter_writer_new(st, NULL, &w, &err), 0);
+        assert_int_equal(kv_letter_writer_new(f.st, NULL, &w, &err), 0);
         pthread_barrier_init(&start, NULL, THREADS);
         for (k = 0; k < THREADS; k++) {
             memset(&sp[k], 0, sizeof(sp[k]));
@@ -214,8 +227,7 @@ static void test_stop_waits_for_callers(void **state)
         }
         pthread_barrier_destroy(&start);
     }
-    assert_int_equal(kv_test_store_free(dir, st, db), 0);
-    alarm(0);
+    fx_close(&f);
 }
 
 int main(void)

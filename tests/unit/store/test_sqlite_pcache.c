@@ -32,6 +32,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "unit/tmpdir.h"
+
 #include "store/sqlite_pcache.h"
 
 #define STEPS 36
@@ -39,31 +41,9 @@
 
 static sqlite3_pcache_methods2 wrapped; /* the installed methods, read before SQLite starts */
 
-struct fx {
-    char dir[64];
-};
-
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-
-    snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-pcache-XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    char cmd[128];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
-    free(f);
-    return 0;
+    return kv_test_tmpdir_setup(state, "pcache");
 }
 
 /* ---- the methods by hand ---- */
@@ -353,7 +333,7 @@ static void workload(const char *dir, FILE *out)
 
 static void test_same_bytes_as_sqlite_cache(void **state)
 {
-    struct fx *f = *state;
+    struct kv_test_tmpdir *f = *state;
     char dw[128], dr[128], pw[160], pr[160], lw[256], lr[256];
     unsigned long long f0, s0, f1, s1;
     FILE *out, *ref;
@@ -415,7 +395,7 @@ static void test_same_bytes_as_sqlite_cache(void **state)
 
 static void test_savepoint_pages_dropped(void **state)
 {
-    struct fx *f = *state;
+    struct kv_test_tmpdir *f = *state;
     char path[128];
     sqlite3 *db;
     long long before, after;
@@ -450,8 +430,10 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_methods_by_hand),
-        cmocka_unit_test_setup_teardown(test_same_bytes_as_sqlite_cache, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_savepoint_pages_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_bytes_as_sqlite_cache, setup,
+                                        kv_test_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_savepoint_pages_dropped, setup,
+                                        kv_test_tmpdir_teardown),
     };
 
     if (argc == 4 && strcmp(argv[1], "--unwrapped") == 0) {

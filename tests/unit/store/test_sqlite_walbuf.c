@@ -35,35 +35,14 @@
 #include <sqlite3.h>
 
 #include "unit/hub/store_fixture.h"
+#include "unit/tmpdir.h"
 
 #include "store/sqlite_walbuf.h"
 #include "store/store.h"
 
-struct fx {
-    char dir[64];
-};
-
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-
-    snprintf(f->dir, sizeof(f->dir), "/tmp/kv-test-walbuf-XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    char cmd[128];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
-    free(f);
-    return 0;
+    return kv_test_tmpdir_setup(state, "walbuf");
 }
 
 static sqlite3 *open_db(const char *path, const char *vfs)
@@ -242,7 +221,7 @@ static void step(sqlite3 *db, sqlite3 *ck, int i)
 
 static void test_same_bytes_as_unix_vfs(void **state)
 {
-    struct fx *f = *state;
+    struct kv_test_tmpdir *f = *state;
     const char *vfs = kv__sqlite_walbuf_vfs();
     char p1[128], p2[128], w1[140], w2[140], what[64];
     sqlite3 *a, *ak, *b, *bk;
@@ -290,7 +269,7 @@ static void test_same_bytes_as_unix_vfs(void **state)
 
 static void test_reader_sees_every_commit(void **state)
 {
-    struct fx *f = *state;
+    struct kv_test_tmpdir *f = *state;
     char path[128];
     sqlite3 *w, *ck, *rd;
     int64_t n = 0;
@@ -349,7 +328,7 @@ static void test_reader_sees_every_commit(void **state)
 
 static void test_killed_mid_transaction(void **state)
 {
-    struct fx *f = *state;
+    struct kv_test_tmpdir *f = *state;
     char path[128];
     int p[2], committed = 0, round;
     sqlite3 *db, *rd;
@@ -414,7 +393,7 @@ static void test_killed_mid_transaction(void **state)
 /* The store's connections open through the shim. */
 static void test_store_uses_it(void **state)
 {
-    struct fx *f = *state;
+    struct kv_test_tmpdir *f = *state;
     struct kv_store *st = NULL;
     struct kv_db *db = NULL;
     struct kv_err err = {0, ""};
@@ -444,10 +423,13 @@ static void test_store_uses_it(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_same_bytes_as_unix_vfs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reader_sees_every_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_killed_mid_transaction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_uses_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_bytes_as_unix_vfs, setup,
+                                        kv_test_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_reader_sees_every_commit, setup,
+                                        kv_test_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_killed_mid_transaction, setup,
+                                        kv_test_tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_uses_it, setup, kv_test_tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
