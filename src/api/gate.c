@@ -18,6 +18,7 @@
 #include "api/api.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,6 +303,41 @@ static int admin_gate(struct kv_hub *hub, struct kv_http_req *req, struct kv_htt
     return 0;
 }
 
+/* One principal per thread is kept between requests: it is 5.9 KB (a system's directory
+ * entry, 5.2 KB of it), more than glibc's per-thread cache holds, so its calloc and free per
+ * request cost a search of the heap's bins plus the zeroing of 5.9 KB (docs/send-api.md "Cuts
+ * of session 11"). kv_api_principal_free wipes who the caller was and gives it back here; a
+ * thread that ends frees its spare (the key's destructor). */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static int spare_ok;
+
+static void spare_init(void)
+{
+    spare_ok = pthread_key_create(&spare_key, free) == 0;
+}
+
+/* A zeroed principal; with system_fills, all of it but p->system, which the system gate's
+ * kv_system_cache_authenticate writes whole on every path (the row, or zeros). */
+static struct kv__principal *principal_new(int system_fills)
+{
+    struct kv__principal *p = NULL;
+    const size_t at = offsetof(struct kv__principal, system), after = at + sizeof(p->system);
+
+    pthread_once(&spare_once, spare_init);
+    if (spare_ok && (p = pthread_getspecific(spare_key)) != NULL)
+        (void)pthread_setspecific(spare_key, NULL);
+    if (!p)
+        p = kv_xmalloc(sizeof(*p));
+    if (system_fills) {
+        memset(p, 0, at);
+        memset((char *)p + after, 0, sizeof(*p) - after);
+    } else {
+        memset(p, 0, sizeof(*p));
+    }
+    return p;
+}
+
 /* The admitted caller acts in this request's events (hub/event_actor.h). */
 static void acting(const struct kv__principal *p)
 {
@@ -353,20 +389,20 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
         /* A page: the caller is the browser's session (web/who.h), decided by the same
          * kv_authz_decide; a stranger is sent to sign-in, anyone else refused gets the HTML
          * 403 page. Pages keep checking the objects they show themselves. */
-        p = kv_xcalloc(1, sizeof(*p));
+        p = principal_new(0);
         p->kind = KV__PRINCIPAL_PAGE;
         rc = kv_web_gate(route->access, req, resp, &p->who);
         if (rc == 0) /* a letter larger than its contact point takes: 413 before the body */
             rc = kv_web_post_write_admit(req, resp, &p->who);
         if (rc < 0) {
-            free(p);
+            kv_api_principal_free(p);
             return rc;
         }
         req->principal = p; /* the admission the page relies on: it does not decide again */
         acting(p);
         return 0;
     }
-    p = kv_xcalloc(1, sizeof(*p));
+    p = principal_new((rule->kinds & KV_AUTHZ_KIND(KV_PRINCIPAL_SYSTEM)) != 0);
     if (rule->kinds & KV_AUTHZ_KIND(KV_PRINCIPAL_SYSTEM))
         rc = system_gate(hub, req, resp, p, rule->scoped ? req->params[0] : NULL, scope);
     else if (rule->kinds & KV_AUTHZ_KIND(KV_PRINCIPAL_ADMIN))
@@ -393,7 +429,7 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
         strcmp(route->access, KV_ACCESS_MAILBOX_WRITE) == 0)
         rc = kv__mailbox_send_admit(req, resp, p->owner_type, p->owner_id);
     if (rc < 0) {
-        free(p);
+        kv_api_principal_free(p);
         return rc;
     }
     req->principal = p;
@@ -408,10 +444,14 @@ void kv_api_principal_free(void *principal)
     /* Who the caller was (a person's name, e-mail, CPR) is wiped before the memory goes back.
      * The rest is a copy of a system's directory entry (5 KB), no secret and held by the
      * system cache for the process's life anyway: not wiped on every request. */
-    if (p) {
-        explicit_bzero(&p->who, sizeof(p->who));
-        explicit_bzero(p->owner_id, sizeof(p->owner_id));
-    }
+    if (!p)
+        return;
+    explicit_bzero(&p->who, sizeof(p->who));
+    explicit_bzero(p->owner_id, sizeof(p->owner_id));
+    /* kept as this thread's spare (principal_new) when it has none */
+    pthread_once(&spare_once, spare_init);
+    if (spare_ok && !pthread_getspecific(spare_key) && pthread_setspecific(spare_key, p) == 0)
+        return;
     free(p);
 }
 

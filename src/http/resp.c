@@ -15,6 +15,7 @@
 
 #include "http/http_int.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 void kv__http_resp_init(struct kv_http_resp *resp)
@@ -154,7 +155,7 @@ void kv_http_resp_header_add(struct kv_http_resp *resp, const char *name, const 
 void kv_http_req_client(const struct kv_http_req *req, char *out, size_t outlen)
 {
     if (req->client[0]) {
-        snprintf(out, outlen, "%s", req->client);
+        (void)kv_str_copy(out, outlen, req->client); /* cut to fit, as snprintf "%s" */
         return;
     }
     kv_http_req_peer(req, out, outlen);

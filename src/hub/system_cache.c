@@ -106,14 +106,17 @@ int kv_system_cache_authenticate(struct kv_system_cache *c, const char *authoriz
     int64_t gen;
     int rc;
 
-    memset(out, 0, sizeof(*out));
     rc = kv__system_token_parse(authorization, id, got, err);
-    if (rc < 0)
+    if (rc < 0) {
+        memset(out, 0, sizeof(*out));
         return rc;
+    }
     /* Read before the row: a change committed after this point advances it again. */
     gen = kv_store_credentials_generation(c->st);
-    if (gen >= 0 && lookup(c, id, gen, out, want))
+    if (gen >= 0 && lookup(c, id, gen, out, want)) /* the whole row copied into out */
         return kv__system_auth_decide(1, got, want, out, err);
+    /* Zeroed only here, not on every request: a hit above overwrites all of out (5 KB). */
+    memset(out, 0, sizeof(*out));
     rc = kv_db_acquire(c->st, &db, err);
     if (rc < 0)
         return rc;

@@ -19,6 +19,7 @@
 #include "identity/rights.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/str.h"
 
 static const char SQL_CONTEXTS[] =
     "SELECT org_cvr FROM employees WHERE person_id = ? AND status = 'ACTIVE'"
@@ -193,8 +194,8 @@ void kv_principal_actor(const struct kv_principal *p, char *out, size_t n)
         else
             snprintf(out, n, "person:%" PRId64, p->person_id);
         break;
-    case KV_PRINCIPAL_SYSTEM:
-        snprintf(out, n, "%s", p->system_id);
+    case KV_PRINCIPAL_SYSTEM: /* every API request of a system: no printf */
+        (void)kv_str_copy(out, n, p->system_id);
         break;
     case KV_PRINCIPAL_ADMIN:
         snprintf(out, n, "admin");

@@ -281,10 +281,9 @@ static void silent_generic(void *ctx, const char *msg, ...)
     (void)msg;
 }
 
-/* Finds the end of the first occurrence of needle in [p, end), or NULL. */
-static const char *skip_past(const char *p, const char *end, const char *needle)
+/* Finds the end of the first occurrence of needle (n bytes) in [p, end), or NULL. */
+static const char *skip_past_n(const char *p, const char *end, const char *needle, size_t n)
 {
-    size_t n = strlen(needle);
     const char *q, *hit;
 
     if ((size_t)(end - p) < n)
@@ -302,6 +301,9 @@ static const char *skip_past(const char *p, const char *end, const char *needle)
     }
     return NULL;
 }
+
+/* skip_past_n with the literal's length known at compile time (no strlen per tag). */
+#define skip_past(p, end, lit) skip_past_n((p), (end), (lit), sizeof(lit) - 1)
 
 /* Bounds pre-pass, not a parser: libxml2 2.9 checks attribute and namespace uniqueness with
  * loops quadratic in the number of attributes of one start tag (200,000 attributes in 2.3 MB
