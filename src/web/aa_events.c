@@ -264,55 +264,25 @@ out:
     return rc;
 }
 
-/* Opens field f's form group: its label, its hint (a msgid, or NULL; id "<id>-hint") and, when
- * f was refused, the group marked (DKFDS form-error) and the message above the input. */
+/* Opens field f's form group (web.h, kv_web_field_open): its label, its hint (a msgid, or
+ * NULL) and, when f was refused, the group marked and the message above the input. */
 static void group_open(struct kv_html *h, const struct search *s, enum field f,
                        const char *label, const char *hint)
 {
-    kv_html(h, "<div class=\"form-group%t\"><label class=\"form-label\" for=\"%a\">%m</label>",
-            s->err[f] ? " form-error" : "", FIELD_ID[f], label);
-    if (hint)
-        kv_html(h, "<span class=\"form-hint\" id=\"%a-hint\">%m</span>", FIELD_ID[f], hint);
-    if (s->err[f])
-        kv_html(h, "<span class=\"form-error-message\" id=\"%a-error\"><span "
-                   "class=\"sr-only\">%m: </span>%m</span>",
-                FIELD_ID[f], N_("Error"), s->err[f]);
+    kv_web_field_open(h, FIELD_ID[f], label, hint, s->err[f]);
 }
 
 /* Ends the opening tag of field f's input or select (its other attributes written): what
  * describes it (the hint when hint, the message when refused) and aria-invalid. */
 static void control_close(struct kv_html *h, const struct search *s, enum field f, int hint)
 {
-    char by[64];
-
-    snprintf(by, sizeof(by), "%s%s%s%s%s", hint ? FIELD_ID[f] : "", hint ? "-hint" : "",
-             hint && s->err[f] ? " " : "", s->err[f] ? FIELD_ID[f] : "",
-             s->err[f] ? "-error" : "");
-    if (by[0])
-        kv_html(h, " aria-describedby=\"%a\"", by);
-    if (s->err[f])
-        kv_html(h, " aria-invalid=\"true\"");
-    kv_html(h, ">");
+    kv_web_control_end(h, FIELD_ID[f], hint, s->err[f]);
 }
 
 /* The error summary above the form: each refusal, linked to its field. */
 static void error_summary(struct kv_html *h, const struct search *s)
 {
-    int f;
-
-    kv_html(h, "<div class=\"alert alert-error\" role=\"alert\" aria-atomic=\"true\" "
-               "data-module=\"error-summary\" id=\"ev-errors\"><div class=\"alert-body\">"
-               "<p class=\"alert-heading\">%m</p><ul class=\"alert-text nobullet-list\">",
-            N_("Correct the errors in the form"));
-    for (f = 0; f < F_N; f++) {
-        if (!s->err[f])
-            continue;
-        if (FIELD_ID[f])
-            kv_html(h, "<li><a href=\"#%a\">%m</a></li>", FIELD_ID[f], s->err[f]);
-        else
-            kv_html(h, "<li>%m</li>", s->err[f]);
-    }
-    kv_html(h, "</ul></div></div>\n");
+    kv_web_error_summary(h, "ev-errors", FIELD_ID, s->err, F_N);
 }
 
 static void select_opt(struct kv_html *h, const char *value, const char *label, int sel)

@@ -61,15 +61,33 @@ int kv__aa_stats_memo(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_stats_memo_csv(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_stats_sent(struct kv_http_req *req, struct kv_http_resp *resp);
 int kv__aa_stats_received(struct kv_http_req *req, struct kv_http_resp *resp);
-/* The period of a statistics request (from/to, default the last 30 days) as days; -1 when
- * a date is malformed, reversed or the period too long. */
-int kv__aa_stats_period(struct kv_http_req *req, int64_t *from, int64_t *to);
-/* The period form (with the grouping checkboxes when group is non-NULL) and the statistics
- * sub-navigation. */
-void kv__aa_stats_form(struct kv_web_portal_page *aa, const char *path, int64_t from, int64_t to,
-                       const unsigned *group);
+/* The period of a statistics request as its form wrote it: the days from and to (both
+ * inclusive; the last 30 days when neither is given, 30 days up to to when only to is), what
+ * was written (in_from, in_to: borrowed from the request, "" when absent) and each field's
+ * error (a msgid, NULL when accepted). When a field is refused, from and to are the default
+ * period (for the navigation's links). */
+struct kv__aa_period {
+    int64_t from, to;
+    const char *in_from, *in_to;
+    const char *err_from, *err_to;
+};
+/* Reads and checks the period of req into p: 0, or -1 when a date is malformed, the period
+ * reversed or longer than KV_STATS_MAX_DAYS (the message on the field at fault). */
+int kv__aa_stats_period(struct kv_http_req *req, struct kv__aa_period *p);
+/* The period form of a page at path (with the grouping checkboxes when group is non-NULL):
+ * what was written in each date field (else the period's date), each refusal next to its
+ * field (web.h, kv_web_field_open). */
+void kv__aa_stats_form(struct kv_web_portal_page *aa, const char *path,
+                       const struct kv__aa_period *p, const unsigned *group);
+/* The statistics sub-navigation, its links for the period from..to. */
 void kv__aa_stats_nav(struct kv_web_portal_page *aa, const char *current, int64_t from,
                       int64_t to);
+/* Answers a refused period on the page at path: the page's head (heading and intro, msgids),
+ * the error summary and the form again with what was written and each message next to its
+ * field, status 400; no figures. */
+void kv__aa_stats_refused(struct kv_web_portal_page *aa, const char *path, const char *heading,
+                          const char *intro, const struct kv__aa_period *p,
+                          const unsigned *group);
 
 /* (aa_citizen.c) citizen service (cs) and business service (bs) */
 int kv__aa_cs_form(struct kv_http_req *req, struct kv_http_resp *resp);

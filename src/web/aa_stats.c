@@ -13,7 +13,11 @@
  *
  * The CSV files have exactly the API's column names, ';'-separated, UTF-8 with a BOM and CRLF
  * line ends (Danish Excel opens them); text that Excel would read as a formula gets a leading
- * apostrophe. The period defaults to the last 30 days; a bad date is a 400 that says why.
+ * apostrophe. The period defaults to the last 30 days. A bad period (a malformed date, the last
+ * day before the first, more than 1100 days) is a 400: a CSV download answers it as text; a
+ * page shows its form again with what was written, each message next to its field (DKFDS
+ * form-error, aria-invalid, aria-describedby; web.h kv_web_field_open) and an error summary
+ * above the form that links to the fields, and no figures.
  * Figures come from the aggregate rows of hub/stats.h, never from the letters. The dashboards
  * are in aa_stats_dash.c.
  */
@@ -52,21 +56,37 @@ static const struct {
 };
 #define N_DIMS (sizeof(DIMS) / sizeof(DIMS[0]))
 
-int kv__aa_stats_period(struct kv_http_req *req, int64_t *from, int64_t *to)
+/* The messages of a refused period (on the field at fault: a malformed date on its own
+ * field, a reversed or too long period on the last day). */
+static const char BAD_DATE[] = N_("Give the date as YYYY-MM-DD.");
+static const char BAD_ORDER[] = N_("The last day must not be before the first.");
+static const char BAD_LENGTH[] = N_("The period may span at most 1100 days.");
+
+int kv__aa_stats_period(struct kv_http_req *req, struct kv__aa_period *p)
 {
     const char *f = kv_http_req_query(req, "from"), *t = kv_http_req_query(req, "to");
+    int64_t today = kv_stats_day(kv_clock_now_ms());
 
-    *to = kv_stats_day(kv_clock_now_ms());
-    *from = *to - 29;
-    if (t && t[0] && kv_stats_day_parse(t, to) < 0)
-        return -1;
-    if (f && f[0] && kv_stats_day_parse(f, from) < 0)
-        return -1;
-    else if (!(f && f[0]) && t && t[0])
-        *from = *to - 29;
-    if (*to < *from || *to - *from + 1 > KV_STATS_MAX_DAYS)
-        return -1;
-    return 0;
+    memset(p, 0, sizeof(*p));
+    p->in_from = f ? f : "";
+    p->in_to = t ? t : "";
+    p->to = today;
+    if (p->in_to[0] && kv_stats_day_parse(p->in_to, &p->to) < 0)
+        p->err_to = BAD_DATE;
+    p->from = p->to - 29;
+    if (p->in_from[0] && kv_stats_day_parse(p->in_from, &p->from) < 0)
+        p->err_from = BAD_DATE;
+    if (!p->err_from && !p->err_to) {
+        if (p->to < p->from)
+            p->err_to = BAD_ORDER;
+        else if (p->to - p->from + 1 > KV_STATS_MAX_DAYS)
+            p->err_to = BAD_LENGTH;
+    }
+    if (!p->err_from && !p->err_to)
+        return 0;
+    p->to = today;
+    p->from = today - 29;
+    return -1;
 }
 
 /* Which dimensions a request groups by: all, unless the form said otherwise (grouping=1 and
@@ -162,28 +182,22 @@ static int csv_overview_row(void *arg, const struct kv_stats_row *r)
     return 0;
 }
 
-static void bad_period_page(struct kv_web_portal_page *aa)
-{
-    kv_web_message(&aa->ctx, 400, N_("Bad period"),
-                   N_("Give the period as two dates YYYY-MM-DD, the first no later than the "
-                      "last, at most 1100 days apart."));
-}
-
 /* The start every view of the statistics shares: the portal page (statistics access), the
- * period of the query (?from, ?to) into q with the organisation; a bad period is answered
- * (csv: as text, else the page). 1 when the view goes on. */
+ * period of the query (?from, ?to) into p and q with the organisation. A CSV view answers a
+ * bad period itself (as text) and returns 0; a page gets 1 with the refusals in p (the
+ * caller answers kv__aa_stats_refused). 0 when the view does not go on. */
 static int view_begin(struct kv_web_portal_page *aa, struct kv_http_req *req,
-                      struct kv_http_resp *resp, struct kv_stats_query *q, int csv)
+                      struct kv_http_resp *resp, struct kv_stats_query *q,
+                      struct kv__aa_period *p, int csv)
 {
     if (!kv_web_portal_begin(aa, req, resp, KV_ACCESS_STATISTICS, 0))
         return 0;
-    if (kv__aa_stats_period(req, &q->from_day, &q->to_day) < 0) {
-        if (csv)
-            csv_bad_period(aa);
-        else
-            bad_period_page(aa);
+    if (kv__aa_stats_period(req, p) < 0 && csv) {
+        csv_bad_period(aa);
         return 0;
     }
+    q->from_day = p->from;
+    q->to_day = p->to;
     q->org = aa->org;
     return 1;
 }
@@ -200,12 +214,13 @@ int kv__aa_stats_overview_csv(struct kv_http_req *req, struct kv_http_resp *resp
 {
     struct kv_web_portal_page aa;
     struct kv_stats_query q = {0};
+    struct kv__aa_period per;
     struct kv_err err = {0, ""};
     struct kv_buf b;
     char name[64], f[11], t[11];
 
     kv_buf_init(&b, CSV_MAX);
-    if (!view_begin(&aa, req, resp, &q, 1))
+    if (!view_begin(&aa, req, resp, &q, &per, 1))
         goto out;
     q.dir = KV_STATS_BOTH;
     q.group = grouping(req);
@@ -267,13 +282,14 @@ int kv__aa_stats_memo_csv(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_web_portal_page aa;
     struct kv_stats_query q = {0};
+    struct kv__aa_period per;
     struct kv_err err = {0, ""};
     struct kv_buf b;
     struct memo_csv m;
     char name[64];
 
     kv_buf_init(&b, CSV_MAX);
-    if (!view_begin(&aa, req, resp, &q, 1))
+    if (!view_begin(&aa, req, resp, &q, &per, 1))
         goto out;
     m.b = &b;
     kv_stats_day_format(q.from_day, m.from);
@@ -299,25 +315,32 @@ out:
 
 /* ---- pages ---- */
 
-/* The period form (and the grouping checkboxes when group is non-NULL) of a page at path. */
-void kv__aa_stats_form(struct kv_web_portal_page *aa, const char *path, int64_t from, int64_t to,
-                       const unsigned *group)
+/* A date field of the period form: what was written, else the period's day. A value
+ * refused as not a date is shown in a text input, since a date input would drop it. */
+static void date_field(struct kv_html *h, const char *id, const char *name, const char *label,
+                       const char *written, int64_t day, const char *error)
+{
+    char d[11];
+
+    kv_stats_day_format(day, d);
+    kv_web_field_open(h, id, label, NULL, error);
+    kv_html(h, "<input class=\"form-input input-width-s\" type=\"%a\" id=\"%a\" name=\"%a\" "
+               "value=\"%a\" maxlength=\"32\" required",
+            error == BAD_DATE ? "text" : "date", id, name,
+            written[0] ? written : d);
+    kv_web_control_end(h, id, 0, error);
+    kv_html(h, "</div>");
+}
+
+void kv__aa_stats_form(struct kv_web_portal_page *aa, const char *path,
+                       const struct kv__aa_period *p, const unsigned *group)
 {
     struct kv_html *h = &aa->ctx.h;
-    char f[11], t[11];
     size_t i;
 
-    kv_stats_day_format(from, f);
-    kv_stats_day_format(to, t);
-    kv_html(h,
-            "<form method=\"get\" action=\"%u\" class=\"mb-5\">"
-            "<div class=\"form-group\"><label class=\"form-label\" for=\"st-from\">%m</label>"
-            "<input class=\"form-input input-width-s\" type=\"date\" id=\"st-from\" name=\"from\" "
-            "value=\"%a\" required></div>"
-            "<div class=\"form-group\"><label class=\"form-label\" for=\"st-to\">%m</label>"
-            "<input class=\"form-input input-width-s\" type=\"date\" id=\"st-to\" name=\"to\" "
-            "value=\"%a\" required></div>",
-            path, N_("From (inclusive)"), f, N_("To (inclusive)"), t);
+    kv_html(h, "<form method=\"get\" action=\"%u\" class=\"mb-5\" novalidate>", path);
+    date_field(h, "st-from", "from", N_("From (inclusive)"), p->in_from, p->from, p->err_from);
+    date_field(h, "st-to", "to", N_("To (inclusive)"), p->in_to, p->to, p->err_to);
     if (group) {
         kv_html(h, "<input type=\"hidden\" name=\"grouping\" value=\"1\">"
                    "<fieldset class=\"form-group\"><legend class=\"form-label\">%m</legend>"
@@ -380,20 +403,41 @@ struct table {
 };
 
 /* The head of a statistics page: the portal head, the views' navigation (path the current
- * one), heading and intro (msgids), the period form (with the grouping boxes when group is
- * non-NULL) and the link to the view's CSV for the same period. */
-static void view_head(struct kv_web_portal_page *aa, const struct kv_stats_query *q,
+ * one), heading and intro (msgids). */
+static void page_head(struct kv_web_portal_page *aa, const char *path, int64_t from, int64_t to,
+                      const char *heading, const char *intro)
+{
+    kv__aa_head(aa, N_("Usage statistics"), BASE, NULL, NULL);
+    kv__aa_stats_nav(aa, path, from, to);
+    kv_html(&aa->ctx.h, "<h2>%m</h2>\n<p>%m</p>\n", heading, intro);
+}
+
+void kv__aa_stats_refused(struct kv_web_portal_page *aa, const char *path, const char *heading,
+                          const char *intro, const struct kv__aa_period *p,
+                          const unsigned *group)
+{
+    static const char *const IDS[] = {"st-from", "st-to"};
+    const char *msgs[] = {p->err_from, p->err_to};
+
+    page_head(aa, path, p->from, p->to, heading, intro);
+    kv_web_error_summary(&aa->ctx.h, "st-errors", IDS, msgs, 2);
+    kv__aa_stats_form(aa, path, p, group);
+    kv_web_page_end(&aa->ctx, 400, N_("Usage statistics"));
+}
+
+/* The head of a statistics page with an accepted period: page_head, the period form (with
+ * the grouping boxes when group is non-NULL) and the link to the view's CSV for the same
+ * period. */
+static void view_head(struct kv_web_portal_page *aa, const struct kv__aa_period *p,
                       const char *path, const char *heading, const char *intro,
                       unsigned *group, const char *csv, const char *csv_label)
 {
     char f[11], to[11];
 
-    kv_stats_day_format(q->from_day, f);
-    kv_stats_day_format(q->to_day, to);
-    kv__aa_head(aa, N_("Usage statistics"), BASE, NULL, NULL);
-    kv__aa_stats_nav(aa, path, q->from_day, q->to_day);
-    kv_html(&aa->ctx.h, "<h2>%m</h2>\n<p>%m</p>\n", heading, intro);
-    kv__aa_stats_form(aa, path, q->from_day, q->to_day, group);
+    kv_stats_day_format(p->from, f);
+    kv_stats_day_format(p->to, to);
+    page_head(aa, path, p->from, p->to, heading, intro);
+    kv__aa_stats_form(aa, path, p, group);
     kv_html(&aa->ctx.h, "<p><a href=\"%a?from=%q&amp;to=%q\" download>%m</a></p>\n", csv, f, to,
             csv_label);
 }
@@ -443,26 +487,35 @@ static int page_overview_row(void *arg, const struct kv_stats_row *r)
     return 0;
 }
 
+static const char OVERVIEW_INTRO[] =
+    N_("Letters your organisation sent or received, per day and per combination of the "
+       "dimensions you group by.");
+static const char MEMO_INTRO[] =
+    N_("How many of the letters your sender systems sent used each part of MeMo's data markup.");
+
 /* GET /administrativ-adgang/statistik */
 int kv__aa_stats(struct kv_http_req *req, struct kv_http_resp *resp)
 {
     struct kv_web_portal_page aa;
     struct kv_stats_query q = {0};
+    struct kv__aa_period per;
     struct kv_err err = {0, ""};
     struct table t;
     struct kv_html *h;
     size_t i;
     int rc;
 
-    if (!view_begin(&aa, req, resp, &q, 0))
+    if (!view_begin(&aa, req, resp, &q, &per, 0))
         goto out;
     h = &aa.ctx.h;
     q.dir = KV_STATS_BOTH;
     q.group = grouping(req) | KV_STATS_G_DAY;
-    view_head(&aa, &q, BASE, N_("Overview per day"),
-              N_("Letters your organisation sent or received, per day and per combination of "
-                 "the dimensions you group by."),
-              &q.group, BASE "/oversigt.csv",
+    if (per.err_from || per.err_to) {
+        kv__aa_stats_refused(&aa, BASE, N_("Overview per day"), OVERVIEW_INTRO, &per, &q.group);
+        goto out;
+    }
+    view_head(&aa, &per, BASE, N_("Overview per day"), OVERVIEW_INTRO, &q.group,
+              BASE "/oversigt.csv",
               N_("Download the overview as CSV (every dimension grouped)"));
     table_open(h, N_("Letters per day"));
     kv_html(h, "<th scope=\"col\">%m</th>", N_("Day"));
@@ -526,18 +579,21 @@ int kv__aa_stats_memo(struct kv_http_req *req, struct kv_http_resp *resp)
     };
     struct kv_web_portal_page aa;
     struct kv_stats_query q = {0};
+    struct kv__aa_period per;
     struct kv_err err = {0, ""};
     struct table t;
     struct kv_html *h;
     size_t i;
 
-    if (!view_begin(&aa, req, resp, &q, 0))
+    if (!view_begin(&aa, req, resp, &q, &per, 0))
         goto out;
     h = &aa.ctx.h;
-    view_head(&aa, &q, BASE "/memo-brug", N_("MeMo usage"),
-              N_("How many of the letters your sender systems sent used each part of MeMo's "
-                 "data markup."),
-              NULL, BASE "/memo-brug.csv", N_("Download MeMo usage as CSV"));
+    if (per.err_from || per.err_to) {
+        kv__aa_stats_refused(&aa, BASE "/memo-brug", N_("MeMo usage"), MEMO_INTRO, &per, NULL);
+        goto out;
+    }
+    view_head(&aa, &per, BASE "/memo-brug", N_("MeMo usage"), MEMO_INTRO, NULL,
+              BASE "/memo-brug.csv", N_("Download MeMo usage as CSV"));
     table_open(h, N_("MeMo usage per sender system"));
     kv_html(h, "<th scope=\"col\">%m</th><th scope=\"col\">%m</th>", N_("Sender system"),
             N_("Recipient type"));

@@ -258,6 +258,9 @@ static int dashboard(struct kv_http_req *req, struct kv_http_resp *resp, int sen
     struct memo_sum m;
     const char *path = sent ? BASE "/afsendelse" : BASE "/modtagelse";
     const char *title = sent ? N_("Dashboard: Afsendelse") : N_("Dashboard: Modtagelse");
+    const char *intro = sent ? N_("Letters your organisation sent in the period.")
+                             : N_("Letters your organisation received in the period.");
+    struct kv__aa_period per;
     struct kv_html *h;
     size_t i;
     int id = 0;
@@ -265,20 +268,18 @@ static int dashboard(struct kv_http_req *req, struct kv_http_resp *resp, int sen
     if (!kv_web_portal_begin(&aa, req, resp, KV_ACCESS_STATISTICS, 0))
         goto out;
     h = &aa.ctx.h;
-    if (kv__aa_stats_period(req, &q.from_day, &q.to_day) < 0) {
-        kv_web_message(&aa.ctx, 400, N_("Bad period"),
-                       N_("Give the period as two dates YYYY-MM-DD, the first no later than the "
-                          "last, at most 1100 days apart."));
+    if (kv__aa_stats_period(req, &per) < 0) {
+        kv__aa_stats_refused(&aa, path, title, intro, &per, NULL);
         goto out;
     }
+    q.from_day = per.from;
+    q.to_day = per.to;
     q.org = aa.org;
     q.dir = sent ? KV_STATS_SENT : KV_STATS_RECEIVED;
     kv__aa_head(&aa, N_("Usage statistics"), BASE, NULL, NULL);
     kv__aa_stats_nav(&aa, path, q.from_day, q.to_day);
-    kv_html(h, "<h2>%m</h2>\n<p>%m</p>\n", title,
-            sent ? N_("Letters your organisation sent in the period.")
-                 : N_("Letters your organisation received in the period."));
-    kv__aa_stats_form(&aa, path, q.from_day, q.to_day, NULL);
+    kv_html(h, "<h2>%m</h2>\n<p>%m</p>\n", title, intro);
+    kv__aa_stats_form(&aa, path, &per, NULL);
 
     if (fill(&aa, &q, KV_STATS_G_DAY, NULL, &s, &err) < 0)
         goto fail;

@@ -70,6 +70,22 @@ void kv_web_redirect(struct kv_web_ctx *ctx, const char *path);
 /* Sets the security headers on resp (done by page_end/error/redirect). */
 void kv_web_security_headers(struct kv_http_resp *resp);
 
+/* Form fields in DKFDS's error pattern (field.c), shared by the portals' forms so that the
+ * markup of a refused field is written in one place. A field is kv_web_field_open (the group,
+ * marked form-error when error_msgid is non-NULL; the label; the hint "<id>-hint" when
+ * hint_msgid; the message "<id>-error" when error_msgid), then the caller's opening tag of
+ * the control without its closing '>', then kv_web_control_end (aria-describedby: the hint
+ * when hint, the message when error_msgid; aria-invalid="true" when refused; the '>'), then
+ * the caller's "</div>". kv_web_error_summary is the alert above a refused form (element id
+ * id): one entry per non-NULL msgids[i], linked to the control ids[i] (NULL: not linked);
+ * nothing when every msgid is NULL. Every argument is a msgid or text escaped by the html
+ * builder. */
+void kv_web_field_open(struct kv_html *h, const char *id, const char *label_msgid,
+                       const char *hint_msgid, const char *error_msgid);
+void kv_web_control_end(struct kv_html *h, const char *id, int hint, const char *error_msgid);
+void kv_web_error_summary(struct kv_html *h, const char *id, const char *const *ids,
+                          const char *const *msgids, size_t n);
+
 /* Value of field name in an application/x-www-form-urlencoded body, percent-decoded into out.
  * 0, KV_ENOTFOUND, or KV_ETOOBIG (longer than outlen - 1). Decoded NULs are refused. */
 int kv_web_form_get(const char *body, size_t len, const char *name, char *out, size_t outlen);

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Administrativ Adgang: usage statistics (issue 11 item 9, docs/administrativ-adgang.md)
 black-box over HTTP on `kuvert demo` data: the CSV contract (paths, BOM, ';', exact column
-names, CRLF, period filter, bad dates -> 400 with a message), the figures agree with the
+names, CRLF, period filter, bad dates -> 400 with a message; a page's form again with the
+refused field marked and what was written kept), the figures agree with the
 letters actually stored (the aggregates are kept as letters flow, in the same transaction),
 grouping collapses dimensions, MeMo usage counts the markup, each organisation sees only its
 own letters, and only STATISTICS_ADMINISTRATOR gets in."""
@@ -99,16 +100,44 @@ def test_period_filter_and_bad_dates(st):
     assert head == OVERVIEW_COLS and rows == []
     head, rows = csv_rows(srv.get(BASE + "/memo-brug.csv?from=2020-01-01&to=2020-12-31"))
     assert head == MEMO_COLS and rows == []
-    for bad in ("from=2026-13-01&to=2026-12-31", "from=yesterday&to=2026-01-01",
-                "from=2026-02-30&to=2026-03-01", "from=2026-03-01&to=2026-02-01",
-                "from=2020-01-01&to=2026-01-01", "from=2026-01-01&to=2026-01-01x",
-                "from=%27%3B--&to=2026-01-01"):
+    # (query, the field refused, its message (English), what the form shows in each field)
+    for bad, field, msg, shown in (
+            ("from=2026-13-01&to=2026-12-31", "st-from", "Give the date as YYYY-MM-DD.",
+             ("2026-13-01", "2026-12-31")),
+            ("from=yesterday&to=2026-01-01", "st-from", "Give the date as YYYY-MM-DD.",
+             ("yesterday", "2026-01-01")),
+            ("from=2026-02-30&to=2026-03-01", "st-from", "Give the date as YYYY-MM-DD.",
+             ("2026-02-30", "2026-03-01")),
+            ("from=2026-03-01&to=2026-02-01", "st-to",
+             "The last day must not be before the first.", ("2026-03-01", "2026-02-01")),
+            ("from=2020-01-01&to=2026-01-01", "st-to", "The period may span at most 1100 days.",
+             ("2020-01-01", "2026-01-01")),
+            ("from=2026-01-01&to=2026-01-01x", "st-to", "Give the date as YYYY-MM-DD.",
+             ("2026-01-01", "2026-01-01x")),
+            ("from=%27%3B--&to=2026-01-01", "st-from", "Give the date as YYYY-MM-DD.",
+             ("&#39;;--", "2026-01-01"))):
         for path in ("/oversigt.csv", "/memo-brug.csv"):
             r = srv.get(BASE + path + "?" + bad)
             assert r.status_code == 400, (bad, r.status_code)
             assert "YYYY-MM-DD" in r.text and r.headers["Content-Type"].startswith("text/plain")
-        r = srv.get(BASE + "?" + bad)
-        assert r.status_code == 400 and "YYYY-MM-DD" in r.text
+        # a page: the form again (400), the field marked with its message next to it, what
+        # was written kept, no figures
+        for path in ("", "/memo-brug", "/afsendelse", "/modtagelse"):
+            r = srv.get(BASE + path + "?lang=en&" + bad)
+            assert r.status_code == 400, (path, bad, r.status_code)
+            assert r.headers["Content-Type"].startswith("text/html")
+            t = r.text
+            assert '<span class="form-error-message" id="%s-error">' % field in t, (path, bad)
+            assert msg in t and '<a href="#%s">%s</a>' % (field, msg) in t, (path, bad)
+            assert t.count('aria-invalid="true"') == 1, (path, bad)
+            assert 'aria-describedby="%s-error" aria-invalid="true"' % field in t, (path, bad)
+            assert 'id="st-from" name="from" value="%s"' % shown[0] in t, (path, bad)
+            assert 'id="st-to" name="to" value="%s"' % shown[1] in t, (path, bad)
+            assert "<table" not in t and "<svg" not in t, (path, bad)
+    # the grouping chosen stays chosen on a refused period
+    t = srv.get(BASE + "?lang=en&from=2026-03-01&to=2026-02-01&grouping=1&sender=GROUP_PARAM").text
+    assert 'name="sender" value="GROUP_PARAM" checked' in t
+    assert 'name="recipient" value="GROUP_PARAM" checked' not in t
 
 
 def test_grouping_collapses_dimensions(st):
