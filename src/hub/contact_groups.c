@@ -445,33 +445,34 @@ int kv__cp_event(struct kv_db *db, int is_point, const char *action, const char 
     return rc;
 }
 
-int kv_contact_group_create(struct kv_db *db, const char *org, const char *actor,
-                            const json_t *in, json_t **out, json_t **field_errors,
-                            struct kv_err *err)
+/* What a create, update or delete of a contact group runs on (kv_db_run's argument): its
+ * inputs, and its outputs, set anew by each run of the transaction. */
+struct group_change {
+    const char *org, *actor, *id;
+    int64_t expect;
+    const json_t *in;
+    json_t **field_errors;
+    int *out_stale;
+};
+
+/* The create's transaction: the parent is judged under the organisation's lock, so a
+ * concurrent delete of it (which judges "no child groups" under the same lock) comes wholly
+ * before or after. */
+static int group_create_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
+    struct group_change *c = arg;
     struct group_in g;
     struct kv_stmt *s = NULL;
-    char id[37];
     int64_t now = kv_clock_now_ms();
     int rc;
 
-    *out = NULL;
-    *field_errors = NULL;
-    rc = kv_uuid_v4(id);
-    if (rc < 0)
-        return kv_err_set(err, rc, "cannot generate an id");
-    /* The parent is judged under the organisation's lock, so a concurrent delete of it
-     * (which judges "no child groups" under the same lock) comes wholly before or after. */
-    rc = kv_db_begin_concurrent(db, err);
-    if (rc < 0)
-        return rc;
-    rc = kv__cp_lock(db, org, err);
+    json_decref(*c->field_errors);
+    *c->field_errors = NULL;
+    rc = kv__cp_lock(db, c->org, err);
     if (rc == 0)
-        rc = validate(db, org, NULL, in, &g, field_errors, err);
-    if (rc < 0) {
-        kv_db_rollback(db);
+        rc = validate(db, c->org, NULL, c->in, &g, c->field_errors, err);
+    if (rc < 0)
         return rc;
-    }
     rc = kv_db_prepare(db,
                        "INSERT INTO contact_groups (id, org_cvr, parent_id, name, description, "
                        "organisational_unit, version, created_ms, updated_ms, org_unit, "
@@ -479,11 +480,10 @@ int kv_contact_group_create(struct kv_db *db, const char *org, const char *actor
                        &s, err);
     if (rc < 0) {
         free(g.postkasse);
-        kv_db_rollback(db);
         return rc;
     }
-    kv_stmt_bind_text(s, 1, id, -1);
-    kv_stmt_bind_text(s, 2, org, -1);
+    kv_stmt_bind_text(s, 1, c->id, -1);
+    kv_stmt_bind_text(s, 2, c->org, -1);
     kv__cp_bind_opt(s, 3, g.parent);
     kv_stmt_bind_text(s, 4, g.name, -1);
     kv__cp_bind_opt(s, 5, g.description);
@@ -495,7 +495,26 @@ int kv_contact_group_create(struct kv_db *db, const char *org, const char *actor
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     free(g.postkasse);
-    rc = kv__cp_event_commit(db, 0, "CREATED", org, actor, id, rc, err);
+    if (rc == 0)
+        rc = kv__cp_event(db, 0, "CREATED", c->org, c->actor, c->id, err);
+    return rc;
+}
+
+int kv_contact_group_create(struct kv_db *db, const char *org, const char *actor,
+                            const json_t *in, json_t **out, json_t **field_errors,
+                            struct kv_err *err)
+{
+    struct group_change c = {org, actor, NULL, 0, in, field_errors, NULL};
+    char id[37];
+    int rc;
+
+    *out = NULL;
+    *field_errors = NULL;
+    rc = kv_uuid_v4(id);
+    if (rc < 0)
+        return kv_err_set(err, rc, "cannot generate an id");
+    c.id = id;
+    rc = kv_db_run(db, 1, group_create_tx, &c, err);
     if (rc < 0)
         return rc;
     return kv_contact_group_get(db, org, id, out, err);
@@ -549,7 +568,7 @@ int kv__cp_lock(struct kv_db *db, const char *org, struct kv_err *err)
     return rc < 0 ? rc : 0;
 }
 
-int kv__cp_begin_change(struct kv_db *db, int is_point, const char *org, const char *id,
+int kv__cp_change_check(struct kv_db *db, int is_point, const char *org, const char *id,
                         int64_t expect, int *out_stale, struct kv_err *err)
 {
     int rc;
@@ -558,44 +577,26 @@ int kv__cp_begin_change(struct kv_db *db, int is_point, const char *org, const c
         *out_stale = 0;
     /* Concurrent (docs/postgresql.md "Writes without the global lock"): the organisation's
      * lock row first, then the version check reads what the previous change committed. */
-    rc = kv_db_begin_concurrent(db, err);
-    if (rc < 0)
-        return rc;
     rc = kv__cp_lock(db, org, err);
     if (rc == 0)
         rc = kv__cp_check_version(db, is_point, org, id, expect, out_stale, err);
-    if (rc < 0)
-        kv_db_rollback(db);
     return rc;
 }
 
-int kv__cp_event_commit(struct kv_db *db, int is_point, const char *action, const char *org,
-                        const char *actor, const char *id, int rc, struct kv_err *err)
+static int group_update_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
-    if (rc == 0)
-        rc = kv__cp_event(db, is_point, action, org, actor, id, err);
-    return kv_db_end(db, rc, err);
-}
-
-int kv_contact_group_update(struct kv_db *db, const char *org, const char *actor,
-                            const char *id, int64_t expect_version, const json_t *in,
-                            json_t **out, json_t **field_errors, int *out_stale,
-                            struct kv_err *err)
-{
+    struct group_change *c = arg;
     struct group_in g;
     struct kv_stmt *s = NULL;
     int rc;
 
-    *out = NULL;
-    *field_errors = NULL;
-    rc = kv__cp_begin_change(db, 0, org, id, expect_version, out_stale, err);
+    json_decref(*c->field_errors);
+    *c->field_errors = NULL;
+    rc = kv__cp_change_check(db, 0, c->org, c->id, c->expect, c->out_stale, err);
+    if (rc == 0)
+        rc = validate(db, c->org, c->id, c->in, &g, c->field_errors, err);
     if (rc < 0)
         return rc;
-    rc = validate(db, org, id, in, &g, field_errors, err);
-    if (rc < 0) {
-        kv_db_rollback(db);
-        return rc;
-    }
     rc = kv_db_prepare(db,
                        "UPDATE contact_groups SET parent_id = lower(?), name = ?, "
                        "description = ?, organisational_unit = ?, version = version + 1, "
@@ -604,7 +605,6 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *actor
                        &s, err);
     if (rc < 0) {
         free(g.postkasse);
-        kv_db_rollback(db);
         return rc;
     }
     kv__cp_bind_opt(s, 1, g.parent);
@@ -614,12 +614,27 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *actor
     kv_stmt_bind_int64(s, 5, kv_clock_now_ms());
     kv_stmt_bind_int64(s, 6, g.org_unit);
     kv__cp_bind_opt(s, 7, g.postkasse);
-    kv_stmt_bind_text(s, 8, id, -1);
-    kv_stmt_bind_text(s, 9, org, -1);
+    kv_stmt_bind_text(s, 8, c->id, -1);
+    kv_stmt_bind_text(s, 9, c->org, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     free(g.postkasse);
-    rc = kv__cp_event_commit(db, 0, "UPDATED", org, actor, id, rc, err);
+    if (rc == 0)
+        rc = kv__cp_event(db, 0, "UPDATED", c->org, c->actor, c->id, err);
+    return rc;
+}
+
+int kv_contact_group_update(struct kv_db *db, const char *org, const char *actor,
+                            const char *id, int64_t expect_version, const json_t *in,
+                            json_t **out, json_t **field_errors, int *out_stale,
+                            struct kv_err *err)
+{
+    struct group_change c = {org, actor, id, expect_version, in, field_errors, out_stale};
+    int rc;
+
+    *out = NULL;
+    *field_errors = NULL;
+    rc = kv_db_run(db, 1, group_update_tx, &c, err);
     if (rc < 0)
         return rc;
     return kv_contact_group_get(db, org, id, out, err);
@@ -640,48 +655,52 @@ static int count1(struct kv_db *db, const char *sql, const char *arg, int64_t *o
     return rc < 0 ? rc : 0;
 }
 
-int kv_contact_group_delete(struct kv_db *db, const char *org, const char *actor,
-                            const char *id, int64_t expect_version, int *out_stale,
-                            struct kv_err *err)
+static int group_delete_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
+    struct group_change *c = arg;
     int64_t kids = 0, points = 0;
     int rc;
 
-    rc = kv__cp_begin_change(db, 0, org, id, expect_version, out_stale, err);
-    if (rc < 0)
-        return rc;
-    rc = count1(db, "SELECT COUNT(*) FROM contact_groups WHERE parent_id = lower(?)", id, &kids,
-                err);
+    rc = kv__cp_change_check(db, 0, c->org, c->id, c->expect, c->out_stale, err);
+    if (rc == 0)
+        rc = count1(db, "SELECT COUNT(*) FROM contact_groups WHERE parent_id = lower(?)", c->id,
+                    &kids, err);
     if (rc == 0)
         rc = count1(db, "SELECT COUNT(*) FROM contact_point_groups WHERE group_id = lower(?)",
-                    id, &points, err);
+                    c->id, &points, err);
     if (rc == 0 && (kids || points))
         rc = kv_err_set(err, KV_ECONFLICT,
                         "the contact group still has %lld child group(s) and %lld contact "
                         "point(s)",
                         (long long)kids, (long long)points);
-    if (rc < 0) {
-        kv_db_rollback(db);
+    if (rc < 0)
         return rc;
-    }
-    return kv__cp_delete_commit(db, 0, org, actor, id, err);
+    return kv__cp_delete(db, 0, c->org, c->actor, c->id, err);
 }
 
-int kv__cp_delete_commit(struct kv_db *db, int is_point, const char *org, const char *actor,
-                         const char *id, struct kv_err *err)
+int kv_contact_group_delete(struct kv_db *db, const char *org, const char *actor,
+                            const char *id, int64_t expect_version, int *out_stale,
+                            struct kv_err *err)
+{
+    struct group_change c = {org, actor, id, expect_version, NULL, NULL, out_stale};
+
+    return kv_db_run(db, 1, group_delete_tx, &c, err);
+}
+
+int kv__cp_delete(struct kv_db *db, int is_point, const char *org, const char *actor,
+                  const char *id, struct kv_err *err)
 {
     struct kv_stmt *s = NULL;
     int rc;
 
     rc = kv__cp_event(db, is_point, "DELETED", org, actor, id, err);
     if (rc < 0)
-        goto out;
+        return rc;
     /* A point's children go by ON DELETE CASCADE (foreign_keys is on in every connection). */
     rc = kv__cp_row(db,
                     is_point ? "DELETE FROM contact_points WHERE id = lower(?) AND org_cvr = ?"
                              : "DELETE FROM contact_groups WHERE id = lower(?) AND org_cvr = ?",
                     id, org, &s, err);
     kv_stmt_done(s);
-out:
-    return kv_db_end(db, rc, err);
+    return rc < 0 ? rc : 0;
 }

@@ -87,23 +87,17 @@ int kv__cp_check_version(struct kv_db *db, int is_point, const char *org, const 
  * lock orders the changes of one organisation on PostgreSQL. Every change of the contact
  * structure calls it before reading what it checks. 0 or a store error (contact_groups.c). */
 int kv__cp_lock(struct kv_db *db, const char *org, struct kv_err *err);
-/* Begins a change of contact point (is_point 1) or group id of org: *out_stale = 0 (when
- * not NULL), the transaction (concurrent), kv__cp_lock, and kv__cp_check_version against
- * expect. On failure the
- * transaction is rolled back (or was never begun); otherwise the caller ends it. 0,
- * KV_ENOTFOUND, KV_ECONFLICT (stale) or a store error (defined in contact_groups.c). */
-int kv__cp_begin_change(struct kv_db *db, int is_point, const char *org, const char *id,
+/* Inside the caller's write transaction (a concurrent one, run by kv_db_run so that a
+ * deadlock runs it again): the checks of a change of contact point (is_point 1) or group id
+ * of org: *out_stale = 0 (when not NULL), kv__cp_lock, and kv__cp_check_version against
+ * expect. 0, KV_ENOTFOUND, KV_ECONFLICT (stale) or a store error; the caller's transaction
+ * is then rolled back (defined in contact_groups.c). */
+int kv__cp_change_check(struct kv_db *db, int is_point, const char *org, const char *id,
                         int64_t expect, int *out_stale, struct kv_err *err);
-/* Ends the caller's open transaction after it wrote contact point (is_point 1) or group id of
- * org: when rc (the outcome of the write) is 0, the object's action event (kv__cp_event) and
- * the commit; otherwise, or when either fails, the rollback. 0 or the first error (defined in
+/* Deletes contact point (is_point 1) or group id of org inside the caller's write
+ * transaction: its DELETED event, then the row. 0 or the step's error (defined in
  * contact_groups.c). */
-int kv__cp_event_commit(struct kv_db *db, int is_point, const char *action, const char *org,
-                        const char *actor, const char *id, int rc, struct kv_err *err);
-/* The end of deleting contact point (is_point 1) or group id of org inside the caller's open
- * transaction: its DELETED event, the row, the commit; the transaction is rolled back when a
- * step fails. 0 or the step's error (defined in contact_groups.c). */
-int kv__cp_delete_commit(struct kv_db *db, int is_point, const char *org, const char *actor,
-                         const char *id, struct kv_err *err);
+int kv__cp_delete(struct kv_db *db, int is_point, const char *org, const char *actor,
+                  const char *id, struct kv_err *err);
 
 #endif

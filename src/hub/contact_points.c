@@ -732,55 +732,112 @@ static void bind_point(struct kv_stmt *s, const struct point_in *p)
     kv__cp_bind_opt(s, 15, p->translations);
 }
 
+/* What a create, update or delete of a contact point runs on (kv_db_run's argument): its
+ * inputs, and its outputs, set anew by each run of the transaction. */
+struct point_change {
+    const char *org, *actor, *id; /* id: lower case */
+    int64_t expect;
+    const json_t *in;
+    json_t **field_errors;
+    int *out_stale;
+};
+
+/* The create's transaction, under the organisation's lock (kv__cp_lock). */
+static int point_create_tx(struct kv_db *db, void *arg, struct kv_err *err)
+{
+    struct point_change *c = arg;
+    struct point_in p;
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    memset(&p, 0, sizeof(p));
+    json_decref(*c->field_errors);
+    *c->field_errors = NULL;
+    rc = kv__cp_lock(db, c->org, err);
+    if (rc == 0)
+        rc = validate(db, c->org, c->in, &p, c->field_errors, err);
+    if (rc == 0)
+        rc = kv_db_prepare(db,
+                           "INSERT INTO contact_points (name, description, "
+                           "internal_description, system_id, active, visible_citizen, "
+                           "visible_company, visible_authority, memo_size_threshold_mb, "
+                           "allowed_number_of_attachments, updated_ms, visible, report_link, "
+                           "recommended_attributes, translations, created_ms, id, org_cvr, "
+                           "version) "
+                           "VALUES (?, ?, ?, lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                           "1)",
+                           &s, err);
+    if (rc == 0) {
+        bind_point(s, &p);
+        kv_stmt_bind_int64(s, 16, kv_clock_now_ms());
+        kv_stmt_bind_text(s, 17, c->id, -1);
+        kv_stmt_bind_text(s, 18, c->org, -1);
+        rc = kv_stmt_step(s, err);
+        kv_stmt_done(s);
+    }
+    if (rc == 0)
+        rc = write_children(db, c->id, &p, err);
+    point_in_free(&p);
+    if (rc == 0)
+        rc = kv__cp_event(db, 1, "CREATED", c->org, c->actor, c->id, err);
+    return rc;
+}
+
 int kv_contact_point_create(struct kv_db *db, const char *org, const char *actor,
                             const json_t *in, json_t **out, json_t **field_errors,
                             struct kv_err *err)
 {
-    struct point_in p;
-    struct kv_stmt *s = NULL;
+    struct point_change c = {org, actor, NULL, 0, in, field_errors, NULL};
     char id[37];
     int rc;
 
-    memset(&p, 0, sizeof(p));
     *out = NULL;
     *field_errors = NULL;
     rc = kv_uuid_v4(id);
     if (rc < 0)
         return kv_err_set(err, rc, "cannot generate an id");
-    rc = kv_db_begin_concurrent(db, err); /* under the organisation's lock (kv__cp_lock) */
-    if (rc < 0)
-        return rc;
-    rc = kv__cp_lock(db, org, err);
-    if (rc == 0)
-        rc = validate(db, org, in, &p, field_errors, err);
-    if (rc < 0)
-        goto fail;
-    rc = kv_db_prepare(db,
-                       "INSERT INTO contact_points (name, description, internal_description, "
-                       "system_id, active, visible_citizen, visible_company, visible_authority, "
-                       "memo_size_threshold_mb, allowed_number_of_attachments, updated_ms, "
-                       "visible, report_link, recommended_attributes, translations, created_ms, "
-                       "id, org_cvr, version) "
-                       "VALUES (?, ?, ?, lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                       &s, err);
-    if (rc < 0)
-        goto fail;
-    bind_point(s, &p);
-    kv_stmt_bind_int64(s, 16, kv_clock_now_ms());
-    kv_stmt_bind_text(s, 17, id, -1);
-    kv_stmt_bind_text(s, 18, org, -1);
-    rc = kv_stmt_step(s, err);
-    kv_stmt_done(s);
-    if (rc == 0)
-        rc = write_children(db, id, &p, err);
-    point_in_free(&p);
-    rc = kv__cp_event_commit(db, 1, "CREATED", org, actor, id, rc, err);
+    c.id = id;
+    rc = kv_db_run(db, 1, point_create_tx, &c, err);
     if (rc < 0)
         return rc;
     return kv_contact_point_get(db, org, id, out, err);
-fail:
+}
+
+static int point_update_tx(struct kv_db *db, void *arg, struct kv_err *err)
+{
+    struct point_change *c = arg;
+    struct point_in p;
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    memset(&p, 0, sizeof(p));
+    json_decref(*c->field_errors);
+    *c->field_errors = NULL;
+    rc = kv__cp_change_check(db, 1, c->org, c->id, c->expect, c->out_stale, err);
+    if (rc == 0)
+        rc = validate(db, c->org, c->in, &p, c->field_errors, err);
+    if (rc == 0)
+        rc = kv_db_prepare(db,
+                           "UPDATE contact_points SET name = ?, description = ?, "
+                           "internal_description = ?, system_id = lower(?), active = ?, "
+                           "visible_citizen = ?, visible_company = ?, visible_authority = ?, "
+                           "memo_size_threshold_mb = ?, allowed_number_of_attachments = ?, "
+                           "updated_ms = ?, visible = ?, report_link = ?, "
+                           "recommended_attributes = ?, translations = ?, version = version + 1 "
+                           "WHERE id = lower(?) AND org_cvr = ?",
+                           &s, err);
+    if (rc == 0) {
+        bind_point(s, &p);
+        kv_stmt_bind_text(s, 16, c->id, -1);
+        kv_stmt_bind_text(s, 17, c->org, -1);
+        rc = kv_stmt_step(s, err);
+        kv_stmt_done(s);
+    }
+    if (rc == 0)
+        rc = write_children(db, c->id, &p, err);
     point_in_free(&p);
-    kv_db_rollback(db);
+    if (rc == 0)
+        rc = kv__cp_event(db, 1, "UPDATED", c->org, c->actor, c->id, err);
     return rc;
 }
 
@@ -789,61 +846,36 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *actor
                             json_t **out, json_t **field_errors, int *out_stale,
                             struct kv_err *err)
 {
-    struct point_in p;
-    struct kv_stmt *s = NULL;
+    struct point_change c = {org, actor, NULL, expect_version, in, field_errors, out_stale};
     char lid[37];
     int rc;
 
-    memset(&p, 0, sizeof(p));
     *out = NULL;
     *field_errors = NULL;
-    rc = kv__cp_begin_change(db, 1, org, id, expect_version, out_stale, err);
-    if (rc < 0)
-        return rc;
-    rc = validate(db, org, in, &p, field_errors, err);
-    if (rc < 0)
-        goto fail;
-    rc = kv_db_prepare(db,
-                       "UPDATE contact_points SET name = ?, description = ?, "
-                       "internal_description = ?, system_id = lower(?), active = ?, "
-                       "visible_citizen = ?, visible_company = ?, visible_authority = ?, "
-                       "memo_size_threshold_mb = ?, allowed_number_of_attachments = ?, "
-                       "updated_ms = ?, visible = ?, report_link = ?, "
-                       "recommended_attributes = ?, translations = ?, version = version + 1 "
-                       "WHERE id = lower(?) AND org_cvr = ?",
-                       &s, err);
-    if (rc < 0)
-        goto fail;
-    bind_point(s, &p);
-    kv_stmt_bind_text(s, 16, id, -1);
-    kv_stmt_bind_text(s, 17, org, -1);
-    rc = kv_stmt_step(s, err);
-    kv_stmt_done(s);
     snprintf(lid, sizeof(lid), "%s", id);
-    for (char *c = lid; *c; c++)
-        if (*c >= 'A' && *c <= 'F')
-            *c = (char)(*c - 'A' + 'a');
-    if (rc == 0)
-        rc = write_children(db, lid, &p, err);
-    point_in_free(&p);
-    rc = kv__cp_event_commit(db, 1, "UPDATED", org, actor, lid, rc, err);
+    for (char *p = lid; *p; p++)
+        if (*p >= 'A' && *p <= 'F')
+            *p = (char)(*p - 'A' + 'a');
+    c.id = lid;
+    rc = kv_db_run(db, 1, point_update_tx, &c, err);
     if (rc < 0)
         return rc;
     return kv_contact_point_get(db, org, lid, out, err);
-fail:
-    point_in_free(&p);
-    kv_db_rollback(db);
-    return rc;
+}
+
+static int point_delete_tx(struct kv_db *db, void *arg, struct kv_err *err)
+{
+    struct point_change *c = arg;
+    int rc = kv__cp_change_check(db, 1, c->org, c->id, c->expect, c->out_stale, err);
+
+    return rc < 0 ? rc : kv__cp_delete(db, 1, c->org, c->actor, c->id, err);
 }
 
 int kv_contact_point_delete(struct kv_db *db, const char *org, const char *actor,
                             const char *id, int64_t expect_version, int *out_stale,
                             struct kv_err *err)
 {
-    int rc;
+    struct point_change c = {org, actor, id, expect_version, NULL, NULL, out_stale};
 
-    rc = kv__cp_begin_change(db, 1, org, id, expect_version, out_stale, err);
-    if (rc < 0)
-        return rc;
-    return kv__cp_delete_commit(db, 1, org, actor, id, err);
+    return kv_db_run(db, 1, point_delete_tx, &c, err);
 }

@@ -40,7 +40,9 @@
  * Ownership: input json_t objects are borrowed. *out and *field_errors are owned by the caller
  * (json_decref); *field_errors is set only when the function returns KV_EINVAL because of the
  * input. All functions take a borrowed connection and run their own transaction when they
- * write.
+ * write: a concurrent one (kv_db_begin_concurrent) under the organisation's contact-structure
+ * lock, run by kv_db_run, so on PostgreSQL a deadlock or serialization failure with another
+ * transaction runs it again (bounded, store.h KV_DB_RUN_RETRIES) and the change is made once.
  */
 #ifndef KV_HUB_CONTACT_POINTS_H
 #define KV_HUB_CONTACT_POINTS_H

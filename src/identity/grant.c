@@ -464,18 +464,28 @@ static int grant_in_txn(struct kv_db *db, const struct kv_grant *g, int64_t *out
     return rc;
 }
 
+struct grant_run {
+    const struct kv_grant *g;
+    int64_t *out_id;
+};
+
+static int grant_tx(struct kv_db *db, void *arg, struct kv_err *err)
+{
+    struct grant_run *r = arg;
+
+    return grant_in_txn(db, r->g, r->out_id, err);
+}
+
 int kv_rights_grant(struct kv_db *db, const struct kv_grant *g, int in_txn, int64_t *out_id,
                     struct kv_err *err)
 {
-    int rc;
+    struct grant_run r = {g, out_id};
 
     if (in_txn)
         return grant_in_txn(db, g, out_id, err);
-    rc = kv_db_begin(db, err);
-    if (rc < 0)
-        return rc;
-    rc = grant_in_txn(db, g, out_id, err);
-    return kv_db_end(db, rc, err);
+    /* exclusive (kv_db_begin), so it meets no other writer; kv_db_run all the same, as every
+     * rights transaction */
+    return kv_db_run(db, 0, grant_tx, &r, err);
 }
 
 /* Sets status (REVOKED / EXPIRED) on id and on what was handed on from it. */
@@ -574,31 +584,43 @@ static int get_active_locked(struct kv_db *db, int64_t id, struct kv_privilege *
  * and after -- is read after the scope's org_rights row is locked, and every other change of
  * that scope's rights takes the same row first (or is exclusive), so of two administrators
  * revoking each other at once the second counts after the first's commit. */
-int kv_rights_revoke(struct kv_db *db, int64_t id, const char *actor, struct kv_err *err)
-{
-    struct kv_privilege p;
-    int rc = kv_db_begin_concurrent(db, err);
+/* What revoke and set_end run on (kv_db_run's argument). */
+struct end_run {
+    int64_t id, active_to_ms;
+    const char *actor;
+};
 
-    if (rc < 0)
-        return rc;
-    rc = get_active_locked(db, id, &p, err);
+static int revoke_tx(struct kv_db *db, void *arg, struct kv_err *err)
+{
+    struct end_run *r = arg;
+    struct kv_privilege p;
+    int rc = get_active_locked(db, r->id, &p, err);
+
     if (rc == 0)
-        rc = kv__rights_end(db, &p, "REVOKED", actor, kv_clock_now_ms(), err);
-    return kv_db_end(db, rc, err);
+        rc = kv__rights_end(db, &p, "REVOKED", r->actor, kv_clock_now_ms(), err);
+    return rc;
 }
 
-int kv_rights_set_end(struct kv_db *db, int64_t id, int64_t active_to_ms, const char *actor,
-                      struct kv_err *err)
+/* Run by kv_db_run: a deadlock or serialization failure with another concurrent transaction
+ * runs the whole transaction again (store.h), so the right is revoked once. */
+int kv_rights_revoke(struct kv_db *db, int64_t id, const char *actor, struct kv_err *err)
 {
+    struct end_run r = {id, 0, actor};
+
+    return kv_db_run(db, 1, revoke_tx, &r, err);
+}
+
+static int set_end_tx(struct kv_db *db, void *arg, struct kv_err *err)
+{
+    struct end_run *r = arg;
     struct kv_privilege p;
     struct kv_stmt *s;
-    int64_t before = 0, now = kv_clock_now_ms();
+    int64_t before = 0, now = kv_clock_now_ms(), id = r->id, active_to_ms = r->active_to_ms;
+    const char *actor = r->actor;
     char subject[24];
     json_t *props;
-    int rc = kv_db_begin_concurrent(db, err); /* see kv_rights_revoke */
+    int rc;
 
-    if (rc < 0)
-        return rc;
     rc = get_active_locked(db, id, &p, err);
     if (rc < 0)
         goto out;
@@ -632,7 +654,15 @@ int kv_rights_set_end(struct kv_db *db, int64_t id, int64_t active_to_ms, const 
     props = kv_rights_privilege_json(&p);
     rc = kv__id_event(db, "PRIVILEGES_UPDATED", actor, subject, props, err);
 out:
-    return kv_db_end(db, rc, err);
+    return rc;
+}
+
+int kv_rights_set_end(struct kv_db *db, int64_t id, int64_t active_to_ms, const char *actor,
+                      struct kv_err *err)
+{
+    struct end_run r = {id, active_to_ms, actor};
+
+    return kv_db_run(db, 1, set_end_tx, &r, err); /* see kv_rights_revoke */
 }
 
 int kv_rights_load(struct kv_db *db, int64_t person_id, const char *cvr, int64_t now_ms,

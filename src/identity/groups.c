@@ -116,23 +116,25 @@ static int group_org(struct kv_db *db, int64_t group_id, char org[16], struct kv
     return rc;
 }
 
-/* Adds (add 1) or removes a member in one transaction, under the lock and the invariant. */
-static int member_change(struct kv_db *db, int64_t group_id, int64_t employee_id, int add,
-                         const char *actor, struct kv_err *err)
+/* What a membership change runs on (kv_db_run's argument). */
+struct member_run {
+    int64_t group_id, employee_id;
+    int add;
+    const char *actor;
+};
+
+/* Adds (add 1) or removes a member in the transaction of kv_db_run, under the lock and the
+ * invariant. */
+static int member_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
+    struct member_run *m = arg;
     struct kv_employee e;
     struct kv_stmt *s;
     char org[16], subject[24];
-    int64_t before = 0;
-    /* Concurrent (docs/postgresql.md "Writes without the global lock"): the group's and the
-     * employee's organisation never change; the membership is one INSERT (a duplicate fails
-     * on its key) or one DELETE (judged by the rows it removed); the administrators are
-     * counted under the organisation's org_rights lock, which every change of its rights
-     * takes first. */
-    int rc = kv_db_begin_concurrent(db, err);
+    int64_t before = 0, group_id = m->group_id, employee_id = m->employee_id;
+    int add = m->add, rc;
+    const char *actor = m->actor;
 
-    if (rc < 0)
-        return rc;
     rc = group_org(db, group_id, org, err);
     if (rc == 0)
         rc = kv_employee_get(db, employee_id, &e, err);
@@ -169,7 +171,20 @@ static int member_change(struct kv_db *db, int64_t group_id, int64_t employee_id
                                 (json_int_t)employee_id),
                       err);
 out:
-    return kv_db_end(db, rc, err);
+    return rc;
+}
+
+/* Concurrent (docs/postgresql.md "Writes without the global lock"): the group's and the
+ * employee's organisation never change; the membership is one INSERT (a duplicate fails on
+ * its key) or one DELETE (judged by the rows it removed); the administrators are counted
+ * under the organisation's org_rights lock, which every change of its rights takes first.
+ * Run by kv_db_run: a deadlock or serialization failure runs it again. */
+static int member_change(struct kv_db *db, int64_t group_id, int64_t employee_id, int add,
+                         const char *actor, struct kv_err *err)
+{
+    struct member_run m = {group_id, employee_id, add, actor};
+
+    return kv_db_run(db, 1, member_tx, &m, err);
 }
 
 int kv_group_member_add(struct kv_db *db, int64_t group_id, int64_t employee_id,

@@ -470,21 +470,23 @@ int kv_employee_add(struct kv_db *db, int64_t person_id, const char *org_cvr, co
     return rc;
 }
 
-int kv_employee_set_active(struct kv_db *db, int64_t employee_id, int active, const char *actor,
-                           struct kv_err *err)
+/* What kv_employee_set_active runs on (kv_db_run's argument). */
+struct active_run {
+    int64_t employee_id;
+    int active;
+    const char *actor;
+};
+
+static int set_active_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
+    struct active_run *r = arg;
     struct kv_employee e;
     struct kv_stmt *s;
-    int64_t before = 0;
+    int64_t before = 0, employee_id = r->employee_id;
+    int active = r->active, rc;
+    const char *actor = r->actor;
     char subject[16];
-    int rc;
 
-    /* Concurrent (docs/postgresql.md "Writes without the global lock"): the employee's
-     * organisation never changes; its status and the administrators are read again after
-     * the organisation's org_rights lock, which every change of its rights takes first. */
-    rc = kv_db_begin_concurrent(db, err);
-    if (rc < 0)
-        return rc;
     rc = kv_employee_get(db, employee_id, &e, err);
     if (rc < 0)
         goto out;
@@ -519,7 +521,19 @@ int kv_employee_set_active(struct kv_db *db, int64_t employee_id, int active, co
                                 (json_int_t)e.id),
                       err);
 out:
-    return kv_db_end(db, rc, err);
+    return rc;
+}
+
+/* Concurrent (docs/postgresql.md "Writes without the global lock"): the employee's
+ * organisation never changes; its status and the administrators are read again after the
+ * organisation's org_rights lock, which every change of its rights takes first. Run by
+ * kv_db_run: a deadlock or serialization failure runs it again. */
+int kv_employee_set_active(struct kv_db *db, int64_t employee_id, int active, const char *actor,
+                           struct kv_err *err)
+{
+    struct active_run r = {employee_id, active, actor};
+
+    return kv_db_run(db, 1, set_active_tx, &r, err);
 }
 
 int kv_identity_add_employee(struct kv_db *db, const char *org_cvr, const char *name,

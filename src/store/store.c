@@ -564,6 +564,41 @@ int kv_db_end(struct kv_db *db, int rc, struct kv_err *err)
     return rc;
 }
 
+int kv_db_run(struct kv_db *db, int concurrent,
+              int (*fn)(struct kv_db *db, void *arg, struct kv_err *err), void *arg,
+              struct kv_err *err)
+{
+    int rc, attempt;
+
+    for (attempt = 0;; attempt++) {
+        if (attempt > 0)
+            kv_clock_backoff(attempt);
+        rc = concurrent ? kv_db_begin_concurrent(db, err) : kv_db_begin(db, err);
+        if (rc == 0) {
+            rc = fn(db, arg, err);
+            if (rc >= 0) {
+                int c = kv_db_commit(db, err);
+                if (c < 0) {
+                    kv_db_rollback(db);
+                    rc = c;
+                }
+            } else {
+                kv_db_rollback(db);
+            }
+        }
+        if (rc >= 0 || !kv_db_retryable(db))
+            return rc;
+        if (attempt == KV_DB_RUN_RETRIES) {
+            char last[sizeof(err->msg)];
+
+            snprintf(last, sizeof(last), "%s", err ? err->msg : "");
+            return kv_err_set(err, KV_EUNAVAIL,
+                              "concurrent writers: the transaction deadlocked %d times (%s)",
+                              attempt + 1, last);
+        }
+    }
+}
+
 /* Savepoint statements by depth (string literals: they are statement-cache keys). */
 static const char *const SP_BEGIN[KV_DB_SAVEPOINT_MAX] = {
     "SAVEPOINT kv_sp0", "SAVEPOINT kv_sp1", "SAVEPOINT kv_sp2", "SAVEPOINT kv_sp3",

@@ -109,6 +109,19 @@ void kv_db_credentials_changed(struct kv_db *db);
 /* Ends the transaction of kv_db_begin by the outcome so far: commits when rc is 0 (and
  * returns what the commit returns), else rolls back and returns rc. */
 int kv_db_end(struct kv_db *db, int rc, struct kv_err *err);
+/* Runs fn(db, arg, err) as one write transaction (kv_db_begin_concurrent when concurrent, else
+ * kv_db_begin), committed when fn returns 0 or more and rolled back otherwise; when a
+ * statement of it or its COMMIT failed by a deadlock or a serialization failure
+ * (kv_db_retryable: nothing of it was committed), it runs again from the begin, after
+ * kv_clock_backoff, at most KV_DB_RUN_RETRIES more times, then answers KV_EUNAVAIL. So fn
+ * neither begins nor ends the transaction, and sets anew on each run whatever it hands back
+ * (a second run must not find the first one's outputs or do anything outside the database
+ * twice). Returns fn's result once committed, else the error. db must not be in a
+ * transaction. Only PostgreSQL reports retryable failures; on SQLite fn runs once. */
+#define KV_DB_RUN_RETRIES 8
+int kv_db_run(struct kv_db *db, int concurrent,
+              int (*fn)(struct kv_db *db, void *arg, struct kv_err *err), void *arg,
+              struct kv_err *err);
 
 /* Begins a read-only transaction in which every read sees the database as of one moment
  * (SQLite: a deferred BEGIN; PostgreSQL: REPEATABLE READ), for a check that must not see a

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT
  *
  * test_contact_change.c: the helpers contact_groups.c and contact_points.c share around a
- * change (hub/contact_int.h): kv__cp_begin_change leaves no transaction open when the object
- * is missing or stale (and says stale only then), kv__cp_event_commit rolls the caller's
- * write back unless it and its event succeed, and kv__cp_row answers KV_ROW, KV_DONE or the
- * prepare's error with a statement that may always be ended.
+ * change (hub/contact_int.h), run as the contact structure runs them (store.h kv_db_run):
+ * kv__cp_change_check refuses a missing or stale object (and says stale only then) and no
+ * transaction stays open, the caller's write is rolled back unless it and its event
+ * (kv__cp_event) succeed, and kv__cp_row answers KV_ROW, KV_DONE or the prepare's error with
+ * a statement that may always be ended.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -92,57 +93,84 @@ static int64_t named(struct fx *f, const char *name)
     return n;
 }
 
-static void test_begin_change_refusals_leave_no_transaction(void **state)
+/* A change as contact_groups.c runs one (kv_db_run's body): the checks, then, when name is
+ * set, the group renamed, a failure of the write (fail, 0 for none) and its event of id. */
+struct change {
+    struct fx *f;
+    const char *org, *id, *name, *event_id;
+    int64_t expect;
+    int *stale;
+    int fail;
+};
+
+static int change_tx(struct kv_db *db, void *arg, struct kv_err *err)
+{
+    struct change *c = arg;
+    int rc = kv__cp_change_check(db, 0, c->org, c->id, c->expect, c->stale, err);
+
+    if (rc < 0 || !c->name)
+        return rc;
+    assert_true(kv_db_in_transaction(db));
+    rename_group(c->f, c->name);
+    if (c->fail)
+        return kv_err_set(err, c->fail, "the write failed");
+    return kv__cp_event(db, 0, "UPDATED", c->org, "tester", c->event_id, err);
+}
+
+static void test_change_check_refusals_leave_no_transaction(void **state)
 {
     struct fx *f = *state;
     struct kv_err err = {0, ""};
     int stale = 7;
+    struct change c = {f, ORG, NO_SUCH, NULL, NULL, 0, &stale, 0};
 
-    assert_int_equal(kv__cp_begin_change(f->db, 0, ORG, NO_SUCH, 0, &stale, &err), KV_ENOTFOUND);
+    assert_int_equal(kv_db_run(f->db, 1, change_tx, &c, &err), KV_ENOTFOUND);
     assert_int_equal(stale, 0);
     assert_false(kv_db_in_transaction(f->db));
     /* another organisation's group is not found either */
-    assert_int_equal(kv__cp_begin_change(f->db, 0, "87654321", f->id, 0, &stale, &err),
-                     KV_ENOTFOUND);
+    c.org = "87654321";
+    c.id = f->id;
+    assert_int_equal(kv_db_run(f->db, 1, change_tx, &c, &err), KV_ENOTFOUND);
     assert_false(kv_db_in_transaction(f->db));
     /* If-Match of another version: stale */
-    assert_int_equal(kv__cp_begin_change(f->db, 0, ORG, f->id, 2, &stale, &err), KV_ECONFLICT);
+    c.org = ORG;
+    c.expect = 2;
+    assert_int_equal(kv_db_run(f->db, 1, change_tx, &c, &err), KV_ECONFLICT);
     assert_int_equal(stale, 1);
     assert_false(kv_db_in_transaction(f->db));
     /* without a stale flag to set */
-    assert_int_equal(kv__cp_begin_change(f->db, 0, ORG, f->id, 2, NULL, &err), KV_ECONFLICT);
+    c.stale = NULL;
+    assert_int_equal(kv_db_run(f->db, 1, change_tx, &c, &err), KV_ECONFLICT);
     assert_false(kv_db_in_transaction(f->db));
 }
 
-static void test_begin_change_then_event_commit(void **state)
+static void test_change_write_and_event_commit_together(void **state)
 {
     struct fx *f = *state;
     struct kv_err err = {0, ""};
     int stale = 7;
+    struct change c = {f, ORG, NULL, "Rolled back", NULL, 1, &stale, KV_EINVAL};
 
-    /* the caller's write failed: rolled back, no event */
-    assert_int_equal(kv__cp_begin_change(f->db, 0, ORG, f->id, 1, &stale, &err), 0);
+    /* the write failed: rolled back, no event */
+    c.id = c.event_id = f->id;
+    assert_int_equal(kv_db_run(f->db, 1, change_tx, &c, &err), KV_EINVAL);
     assert_int_equal(stale, 0);
-    assert_true(kv_db_in_transaction(f->db));
-    rename_group(f, "Rolled back");
-    assert_int_equal(kv__cp_event_commit(f->db, 0, "UPDATED", ORG, "tester", f->id, KV_EINVAL,
-                                         &err),
-                     KV_EINVAL);
     assert_false(kv_db_in_transaction(f->db));
     assert_int_equal(named(f, "Rolled back"), 0);
     assert_int_equal(updated_events(f), 0);
     /* the event itself fails (the row is gone, so it has no name to log): rolled back too */
-    assert_int_equal(kv__cp_begin_change(f->db, 0, ORG, f->id, 0, NULL, &err), 0);
-    rename_group(f, "Also rolled back");
-    assert_int_equal(kv__cp_event_commit(f->db, 0, "UPDATED", ORG, "tester", NO_SUCH, 0, &err),
-                     KV_ENOTFOUND);
+    c.name = "Also rolled back";
+    c.fail = 0;
+    c.expect = 0;
+    c.event_id = NO_SUCH;
+    assert_int_equal(kv_db_run(f->db, 1, change_tx, &c, &err), KV_ENOTFOUND);
     assert_false(kv_db_in_transaction(f->db));
     assert_int_equal(named(f, "Also rolled back"), 0);
     assert_int_equal(updated_events(f), 0);
     /* success: the write and its event are committed together */
-    assert_int_equal(kv__cp_begin_change(f->db, 0, ORG, f->id, 0, NULL, &err), 0);
-    rename_group(f, "Kept");
-    assert_int_equal(kv__cp_event_commit(f->db, 0, "UPDATED", ORG, "tester", f->id, 0, &err), 0);
+    c.name = "Kept";
+    c.event_id = f->id;
+    assert_int_equal(kv_db_run(f->db, 1, change_tx, &c, &err), 0);
     assert_false(kv_db_in_transaction(f->db));
     assert_int_equal(named(f, "Kept"), 1);
     assert_int_equal(updated_events(f), 1);
@@ -183,9 +211,10 @@ static void test_row(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_begin_change_refusals_leave_no_transaction, setup,
+        cmocka_unit_test_setup_teardown(test_change_check_refusals_leave_no_transaction, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_begin_change_then_event_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_change_write_and_event_commit_together, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_row, setup, teardown),
     };
 
