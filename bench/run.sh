@@ -21,6 +21,9 @@ $BIN/send_bench --kuvert build/release/kuvert --seconds "${BENCH_SECONDS:-3}" \
 # --- cost: server CPU per accepted letter (user/sys from /proc) against the floors, ratio ---
 $BIN/send_bench --cpu --kuvert build/release/kuvert --letters "${BENCH_CPU_LETTERS:-4000}"
 
+# --- receipts: the receipt pull API's reads (get, 404, list, after a cursor, bulk), CPU per call ---
+$BIN/receipts_bench --receipts "${BENCH_RECEIPTS:-40000}"
+
 # --- push: REST push of queued letters to a local receiver that accepts at once, letters/s ---
 $BIN/push_bench --letters "${BENCH_PUSH_LETTERS:-20000}"
 
