@@ -216,8 +216,10 @@ int kv_delegation_allows(struct kv_db *db, const char *org_cvr, const char *dele
         db, "SELECT 1 FROM sender_delegations WHERE org_cvr = ? AND delegate_cvr = ?", &s, err);
     if (rc < 0)
         return rc;
-    kv_stmt_bind_text(s, 1, org_cvr, -1);
-    kv_stmt_bind_text(s, 2, delegate_cvr, -1);
+    /* the caller's arguments, alive until kv_stmt_done below (store.h's lifetime rule): a
+     * send's delegation check binds the letter's CVRs without a copy */
+    kv_stmt_bind_text_static(s, 1, org_cvr, -1);
+    kv_stmt_bind_text_static(s, 2, delegate_cvr, -1);
     rc = kv_stmt_step(s, err);
     kv_stmt_done(s);
     if (rc < 0)

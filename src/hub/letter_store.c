@@ -161,7 +161,48 @@ struct resolution {
     const char *tag;       /* last event */
     char system_id[37];    /* recipient system when routed to an authority, "" otherwise */
     int used_point;        /* 1: system_id is the named contact point's, 0: the default */
+    int notices;           /* 1: an access to the mailbox has a confirmed channel to notify */
 };
+
+/* The recipient's mailbox as the send reads it: its id, status and postal address, and
+ * whether any access to it (the owner, a helper, a company's employee) has a confirmed
+ * channel that has not opted out, which is what kv_notify_letter_visible's fan-out starts
+ * from (its notify_settings and notify_channels terms, outbox.c): without one the fan-out
+ * queues nothing and is not run. One statement over the UNIQUE (owner_type, owner_id) and
+ * notify_settings' UNIQUE (mailbox_id, holder), where kv_mailbox_find read all fourteen
+ * columns of the row (directory.h) and the fan-out ran for every delivered letter. */
+static const char SQL_RECIPIENT_MAILBOX[] =
+    "SELECT m.id, m.status, m.address, EXISTS (SELECT 1 FROM notify_settings s"
+    " WHERE s.mailbox_id = m.id AND s.opted_out_ms IS NULL)"
+    " FROM mailboxes m WHERE m.owner_type = ? AND m.owner_id = ?";
+
+/* Finds l's recipient mailbox: r->mailbox_id, r->address, r->notices and *status (the
+ * mailbox's, "" when there is none; then KV_ENOTFOUND). */
+static int recipient_mailbox(struct kv_db *db, const struct kv_letter *l, struct resolution *r,
+                             char status[12], struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    status[0] = '\0';
+    rc = kv_db_prepare(db, SQL_RECIPIENT_MAILBOX, &s, err);
+    if (rc < 0)
+        return rc;
+    kv_stmt_bind_text_static(s, 1, l->recipient_type, -1); /* l's: until kv_stmt_done */
+    kv_stmt_bind_text_static(s, 2, l->recipient_id, -1);
+    rc = kv_stmt_step(s, err);
+    if (rc == KV_ROW) {
+        r->mailbox_id = kv_stmt_col_int64(s, 0);
+        kv_str_copy(status, 12, kv_stmt_col_text(s, 1));
+        kv_str_copy(r->address, sizeof(r->address), kv_stmt_col_text(s, 2));
+        r->notices = kv_stmt_col_int64(s, 3) != 0;
+        rc = 0;
+    } else if (rc == KV_DONE) {
+        rc = KV_ENOTFOUND;
+    }
+    kv_stmt_done(s);
+    return rc;
+}
 
 /* A NemSMS letter (messageType NEMSMS) is not a mailbox letter: it goes as an SMS to the
  * number a citizen subscribed (notify/outbox.h), whatever the mailbox's state (an exempt
@@ -212,7 +253,8 @@ static int is_nemsms(const struct kv_letter *l)
 static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct resolution *r,
                    struct kv_err *err)
 {
-    struct kv_mailbox mb;
+    char status[12] = "";
+    int64_t mailbox_id;
     int known_type = strcmp(l->recipient_type, "CPR") == 0 || strcmp(l->recipient_type, "CVR") == 0;
     int rc = KV_ENOTFOUND;
 
@@ -238,10 +280,13 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
         rc = KV_ENOTFOUND; /* not an authority: resolve the CVR as a company mailbox */
     }
     if (known_type && l->recipient_id[0]) {
-        rc = kv_mailbox_find(db, l->recipient_type, l->recipient_id, &mb, err);
+        rc = recipient_mailbox(db, l, r, status, err);
         if (rc < 0 && rc != KV_ENOTFOUND)
             return rc;
     }
+    /* the mailbox's id and address are kept only where the letter goes into it */
+    mailbox_id = r->mailbox_id;
+    r->mailbox_id = 0;
     kv_str_copy(l->receipt_status, sizeof(l->receipt_status), "RECEIVED");
     if (rc == KV_ENOTFOUND) {
         r->state = "NOT_ALLOWED";
@@ -251,7 +296,7 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
         snprintf(l->error_message, sizeof(l->error_message),
                  "recipient %s %s has no Digital Post mailbox", l->recipient_type,
                  l->recipient_id);
-    } else if (strcmp(mb.status, "CLOSED") == 0) {
+    } else if (strcmp(status, "CLOSED") == 0) {
         r->state = "NOT_ALLOWED";
         r->tag = "MEMO_SEND_NOT_ALLOWED";
         kv_str_copy(l->receipt_status, sizeof(l->receipt_status), "NOT_ALLOWED");
@@ -259,7 +304,7 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
         snprintf(l->error_message, sizeof(l->error_message),
                  "the Digital Post mailbox of recipient %s %s is closed", l->recipient_type,
                  l->recipient_id);
-    } else if (strcmp(mb.status, "EXEMPT") == 0 && (l->to_mailbox || l->sender_mailbox_id)) {
+    } else if (strcmp(status, "EXEMPT") == 0 && (l->to_mailbox || l->sender_mailbox_id)) {
         /* a letter a citizen or company wrote to another's mailbox (a forward) is never
          * printed and posted at the public's cost: only an authority's letter is */
         r->state = "NOT_ALLOWED";
@@ -270,16 +315,15 @@ static int resolve(struct kv_db *db, struct kv_letter *l, int64_t now, struct re
                  "recipient %s %s is exempt from Digital Post; a letter written in a mailbox is "
                  "not printed",
                  l->recipient_type, l->recipient_id);
-    } else if (strcmp(mb.status, "EXEMPT") == 0) {
-        r->mailbox_id = mb.id;
-        kv_str_copy(r->address, sizeof(r->address), mb.address);
+    } else if (strcmp(status, "EXEMPT") == 0) {
+        r->mailbox_id = mailbox_id; /* r->address: the mailbox's, for the print job */
         r->state = "PRINT";
         r->tag = "PHYSICAL_LETTER_SENT";
         kv_str_copy(l->error_message, sizeof(l->error_message),
                     "the recipient is exempt from Digital Post; the letter is printed and sent "
                     "as a physical letter");
     } else {
-        r->mailbox_id = mb.id;
+        r->mailbox_id = mailbox_id;
         if (l->value_ms > now) {
             r->state = "AWAITING_DELAY";
             r->tag = "DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY";
@@ -302,6 +346,8 @@ static void bind_opt(struct kv_stmt *s, int idx, const char *v)
         kv_stmt_bind_null(s, idx);
 }
 
+/* The letters row of l: *out_id its id, or 0 when its messageUUID is taken (the row is then
+ * skipped and nothing is written: the caller looks the uuid up). */
 static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct resolution *r,
                          int64_t now, int64_t *out_id, struct kv_err *err)
 {
@@ -316,7 +362,8 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
                               "size, state, receipt_status, error_code, error_message, "
                               "available_ms, created_ms, sender_mailbox_id, legal_notification, "
                               "contact_point_id) "
-                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                              "ON CONFLICT (message_uuid) DO NOTHING",
                               &s, err);
     if (rc < 0)
         return rc;
@@ -364,7 +411,7 @@ static int insert_letter(struct kv_db *db, struct kv_letter *l, const struct res
     } else {
         kv_stmt_bind_null(s, 24);
     }
-    rc = kv_stmt_step_insert(s, out_id, err);
+    rc = kv_stmt_step_insert_or_skip(s, out_id, err);
     kv_stmt_done(s);
     return rc;
 }
@@ -436,6 +483,34 @@ static void count_letter(struct kv_stats_batch *stats, const struct kv_letter *l
     kv_stats_batch_add(stats, &st);
 }
 
+/* l's messageUUID is taken (the letters INSERT skipped its row) or its resolution failed
+ * with not_found (KV_ENOTFOUND; 0 after a skipped INSERT): looks the uuid up and answers l as
+ * a resend (the stored letter's receipt, lookup()) or a conflict, as the look-up before the
+ * resolution did. What store_one set on l before is put back for a conflict (the
+ * transmission id and time it had, no receipt fields), and a KV_ENOTFOUND with no letter
+ * under the uuid is returned as it was. A skipped row that the look-up does not see (a
+ * concurrent writer's, PostgreSQL) is KV_ECONFLICT: store_pass looks again. */
+static int taken(struct kv_db *db, struct kv_letter *l, int tid_made, int64_t time_before,
+                 int not_found, struct kv_err *err)
+{
+    int found, rc;
+
+    rc = lookup(db, l->system_id, l->uuid, l->sha256, l, &found, err);
+    if (rc < 0 || found == 1)
+        return rc < 0 ? rc : 0;
+    if (found == 0 && not_found)
+        return not_found; /* err: the resolution's (lookup leaves it when it finds nothing) */
+    if (found == 0)
+        return kv_err_set(err, KV_ECONFLICT, "messageUUID %s was taken by a concurrent letter",
+                          l->uuid);
+    if (tid_made)
+        l->transmission_id[0] = '\0';
+    l->time_ms = time_before;
+    l->receipt_status[0] = l->error_code[0] = l->error_message[0] = l->state[0] = '\0';
+    conflict(l);
+    return 0;
+}
+
 /* Stores one prepared letter inside the caller's transaction: sets l->outcome (CREATED,
  * REPLAYED or CONFLICT) and the receipt fields, and adds a created letter to stats (only once
  * nothing of it can fail any more, so a letter rolled back alone is never counted). 0 or a
@@ -446,34 +521,48 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_stats_batc
     struct resolution r;
     struct kv_event evs[KV_EVENTS_APPEND_MAX];
     char subject[32], props[320], outcome[320], sent[96];
-    int64_t now = kv_clock_now_ms(), letter_id = 0, job_id = 0;
-    int rc, found, n_evs = 0;
+    int64_t now = kv_clock_now_ms(), letter_id = 0, job_id = 0, time_before = l->time_ms;
+    int rc, found, n_evs = 0, tid_made = 0;
 
-    /* An idempotent resend by the same system with the same bytes first (what the HTTP
-     * handler's look-up before the check used to answer); the delegation check comes before
-     * anything that would tell about another sender's letter (a refusal leaks nothing). */
-    rc = lookup(db, l->system_id, l->uuid, l->sha256, l, &found, err);
-    if (rc < 0 || found == 1)
-        return rc < 0 ? rc : 0;
+    /* Idempotency: a resend by the same system with the same bytes is answered from the
+     * stored letter (what the HTTP handler's look-up before the check used to answer), another
+     * use of the uuid is a conflict. The letters INSERT tells whether the uuid is new (ON
+     * CONFLICT DO NOTHING: no statement fails, which on PostgreSQL would abort the
+     * transaction), and the uuid is looked up only where an answer depends on it (taken()),
+     * where a look-up before every INSERT cost a statement per letter. The answers stay in
+     * the look-up's order: a resend is answered from the stored letter even when the
+     * delegation check refuses it now (below), the delegation check comes before anything
+     * that would tell about another sender's letter (a refusal leaks nothing), and a resend
+     * or conflict whose resolution fails (a user's letter to an authority without a recipient
+     * system) is answered as such, not failed. */
     rc = kv_delegation_check_letter(db, l, err);
-    if (rc != 0)
-        return rc < 0 ? rc : 0;
-    if (found == 2 || found == 3) {
-        conflict(l);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) { /* refused, unless it is a resend of the stored letter */
+        rc = lookup(db, l->system_id, l->uuid, l->sha256, l, &found, err);
+        if (rc < 0)
+            return rc;
+        if (found == 1) /* l->outcome KV_LETTER_REPLAYED and its receipt: lookup() */
+            kv_problem_release(&l->refusal);
         return 0;
     }
     if (l->transmission_id[0] == '\0') {
         rc = kv_uuid_v4(l->transmission_id);
         if (rc < 0)
             return kv_err_set(err, rc, "cannot generate a transmission id");
+        tid_made = 1;
     }
     l->time_ms = now;
     rc = is_nemsms(l) ? resolve_nemsms(db, l, &r, err) : resolve(db, l, now, &r, err);
+    if (rc == KV_ENOTFOUND)
+        return taken(db, l, tid_made, time_before, rc, err);
     if (rc < 0)
         return rc;
     rc = insert_letter(db, l, &r, now, &letter_id, err);
     if (rc < 0)
         return rc;
+    if (letter_id == 0) /* the uuid is taken */
+        return taken(db, l, tid_made, time_before, 0, err);
     if (r.system_id[0]) {
         rc = kv_recipient_queue_to(db, letter_id, r.system_id,
                                    r.used_point ? l->contact_point_id : NULL, err);
@@ -520,8 +609,9 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_stats_batc
                                      &subscribed, err);
         if (rc < 0)
             return rc;
-    } else if (strcmp(r.state, "AVAILABLE") == 0 && r.mailbox_id) {
-        /* the notices of the owner and helpers, in the letter's own transaction */
+    } else if (strcmp(r.state, "AVAILABLE") == 0 && r.mailbox_id && r.notices) {
+        /* the notices of the owner and helpers, in the letter's own transaction (not run when
+         * no access has a confirmed channel: recipient_mailbox) */
         rc = kv_notify_letter_visible(db, letter_id, r.mailbox_id, now, NULL, err);
         if (rc < 0)
             return rc;

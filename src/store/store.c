@@ -397,6 +397,26 @@ int kv_stmt_step_insert(struct kv_stmt *s, int64_t *out_id, struct kv_err *err)
     return 0;
 }
 
+int kv_stmt_step_insert_or_skip(struct kv_stmt *s, int64_t *out_id, struct kv_err *err)
+{
+    int rc = kv_stmt_step(s, err);
+
+    *out_id = 0;
+    if (rc < 0)
+        return rc;
+    if (OPS(s)->returning_id[0]) { /* RETURNING id: no row when the conflict skipped it */
+        if (rc == KV_ROW)
+            *out_id = kv_stmt_col_int64(s, 0);
+        return 0;
+    }
+    if (rc != KV_DONE)
+        return kv_err_set(err, KV_EDB, "store: the INSERT returned a row");
+    /* the statement's own rows (its triggers' are not counted): 0 when skipped */
+    if (OPS(s)->changes(s->db) > 0)
+        *out_id = OPS(s)->last_insert_id(s);
+    return 0;
+}
+
 const char *kv_stmt_col_text(struct kv_stmt *s, int idx)
 {
     return OPS(s)->col_text(s, idx);

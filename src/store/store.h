@@ -205,6 +205,13 @@ int kv_stmt_step(struct kv_stmt *s, struct kv_err *err);
 /* Runs an INSERT prepared by kv_db_prepare_insert: 0 and the new row's id in *out_id, or the
  * error of kv_stmt_step (KV_ECONFLICT, KV_EDB). The caller still calls kv_stmt_done. */
 int kv_stmt_step_insert(struct kv_stmt *s, int64_t *out_id, struct kv_err *err);
+/* Runs an INSERT prepared by kv_db_prepare_insert whose text ends with `ON CONFLICT (key)
+ * DO NOTHING`: 0 and the new row's id in *out_id, or 0 and *out_id 0 when the key was taken
+ * and the row skipped (nothing of it was written: no trigger ran), or the error of
+ * kv_stmt_step. One statement answers "new" where a look-up by the key and the INSERT took
+ * two, and a taken key fails no statement (a failed statement aborts a PostgreSQL
+ * transaction). The caller still calls kv_stmt_done. */
+int kv_stmt_step_insert_or_skip(struct kv_stmt *s, int64_t *out_id, struct kv_err *err);
 /* Column accessors for the current row; idx is 0-based. Text/blob pointers are borrowed and
  * valid until the next step or kv_stmt_done. NULL text reads as NULL. A boolean expression
  * reads as 0/1 through kv_stmt_col_int64 on every backend. */
@@ -228,8 +235,9 @@ int kv_db_prepare_skip_locked(struct kv_db *db, const char *sql, struct kv_stmt 
 int kv_db_prepare_for_update(struct kv_db *db, const char *sql, struct kv_stmt **out,
                              struct kv_err *err);
 
-/* Prepares sql, an INSERT of one row (not OR IGNORE, no ON CONFLICT DO NOTHING) into a table
- * whose key is the integer column `id`, without a RETURNING clause, for kv_stmt_step_insert:
+/* Prepares sql, an INSERT of one row (not OR IGNORE; ON CONFLICT (key) DO NOTHING only for
+ * kv_stmt_step_insert_or_skip) into a table whose key is the integer column `id`, without a
+ * RETURNING clause, for kv_stmt_step_insert:
  * PostgreSQL appends " RETURNING id"; SQLite runs it as written and reads the connection's last
  * rowid (SQLite 3.40 runs a RETURNING clause as a trigger, which gives every such INSERT a
  * statement journal and an ephemeral table of its rows). sql is a string literal (see

@@ -30,6 +30,7 @@
 #include "unit/hub/store_fixture.h"
 #include "unit/test_data.h"
 
+#include "hub/delegation.h"
 #include "hub/directory.h"
 #include "hub/events.h"
 #include "hub/events_int.h"
@@ -263,6 +264,185 @@ static void test_replay_inside_batch(void **state)
     assert_int_equal(stats_n(f->db), 1); /* the replay is not counted again */
     expect_chain(f->db, base + 3);
     kv_letter_release(&again);
+}
+
+/* A prepared letter of bytes (the caller's copy) from sys: PENDING. */
+static void prepare(struct kv_letter *l, const char *bytes, size_t len, const struct kv_system *sys)
+{
+    kv_letter_init(l, bytes, len);
+    assert_int_equal(kv_letter_prepare(l, sys, NULL, NULL, NULL), 0);
+    assert_int_equal(l->outcome, KV_LETTER_PENDING);
+}
+
+/* A taken messageUUID is found by the letters INSERT itself (ON CONFLICT DO NOTHING), not by a
+ * look-up before it: in one batch, with a new letter before and after, in the batch's first
+ * pass (no savepoints; on PostgreSQL no failed statement may abort the transaction), the same
+ * bytes from the same system are the replay (the stored letter's transmission id and time),
+ * other bytes and another system's use of the uuid are conflicts that leave the transmission
+ * id they had and no receipt fields, and nothing of them is written: the new letters are
+ * stored, each once, and the event chain verifies. */
+static void test_taken_uuid_answered_by_the_insert(void **state)
+{
+    struct fx *f = *state;
+    struct kv_system other;
+    struct kv_letter resend, changed, foreign, *first[1] = {&f->l[0]};
+    struct kv_letter *ls[5] = {&f->l[1], &resend, &changed, &foreign, &f->l[2]};
+    char *token = NULL, *bytes = kv_xmalloc(f->len + 1), *p, tid_changed[37], tid_foreign[37];
+    int64_t base;
+
+    assert_int_equal(kv_letters_store_batch(f->db, first, 1, NULL), 0);
+    assert_int_equal(f->l[0].outcome, KV_LETTER_CREATED);
+    base = count(f->db, "SELECT COUNT(*) FROM events", NULL);
+    memset(&other, 0, sizeof(other));
+    snprintf(other.org_cvr, sizeof(other.org_cvr), "12345678");
+    snprintf(other.kind, sizeof(other.kind), "sender");
+    snprintf(other.name, sizeof(other.name), "other");
+    assert_int_equal(kv_system_add(f->db, &other, &token, NULL), 0);
+    free(token);
+    base += count(f->db, "SELECT COUNT(*) FROM events", NULL) - base; /* the system's event */
+    memcpy(bytes, f->bytes[0], f->len + 1);
+    p = strstr(bytes, "Pladsanvisning");
+    assert_non_null(p);
+    p[0] = 'Q'; /* other bytes, the same uuid */
+    prepare(&resend, f->bytes[0], f->len, &f->sys);
+    prepare(&changed, bytes, f->len, &f->sys);
+    prepare(&foreign, f->bytes[0], f->len, &other);
+    snprintf(tid_changed, sizeof(tid_changed), "%s", changed.transmission_id);
+    snprintf(tid_foreign, sizeof(tid_foreign), "%s", foreign.transmission_id);
+    assert_int_equal(kv_letters_store_batch(f->db, ls, 5, NULL), 0);
+    assert_int_equal(f->l[1].outcome, KV_LETTER_CREATED);
+    assert_int_equal(f->l[2].outcome, KV_LETTER_CREATED);
+    assert_int_equal(resend.outcome, KV_LETTER_REPLAYED);
+    assert_string_equal(resend.transmission_id, f->l[0].transmission_id);
+    assert_true(resend.time_ms == f->l[0].time_ms);
+    assert_string_equal(resend.receipt_status, "RECEIVED");
+    assert_string_equal(resend.state, "AVAILABLE");
+    assert_int_equal(changed.outcome, KV_LETTER_CONFLICT);
+    assert_int_equal(foreign.outcome, KV_LETTER_CONFLICT);
+    assert_string_equal(changed.refusal.code, "DUPLICATE_MESSAGE_UUID");
+    assert_string_equal(foreign.refusal.code, "DUPLICATE_MESSAGE_UUID");
+    assert_string_equal(changed.transmission_id, tid_changed);
+    assert_string_equal(foreign.transmission_id, tid_foreign);
+    assert_string_equal(changed.receipt_status, "");
+    assert_string_equal(changed.state, "");
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters", NULL), 3);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters WHERE message_uuid = ?",
+                           f->uuid[0]), 1);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM receipts", NULL), 3);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM events WHERE message_uuid = ?",
+                           f->uuid[0]), 3);
+    assert_int_equal(stats_n(f->db), 3);
+    expect_chain(f->db, base + 6);
+    expect_search_index(f->db, 3);
+    kv_letter_release(&resend);
+    kv_letter_release(&changed);
+    kv_letter_release(&foreign);
+    free(bytes);
+}
+
+/* A letter that names a Representative is checked against the delegation (delegation.h), and
+ * a resend of a stored one is answered from it as before the check, even after the
+ * delegation ended (the look-up runs once the check refuses): the replay, not a refusal. A
+ * new letter naming it, or the same uuid with other bytes, is refused (SENDER_NOT_ALLOWED,
+ * the refusal first: it tells nothing about the stored letter). */
+static void test_resend_answered_before_the_delegation_check(void **state)
+{
+    struct fx *f = *state;
+    struct kv_letter resend, changed, *ls[1];
+    char *bytes = kv_xmalloc(f->len + 1), *p;
+
+    assert_int_equal(kv_org_add(f->db, "87654321", "R", NULL), 0);
+    assert_int_equal(kv_delegation_add(f->db, "12345678", "87654321", NULL, NULL), 0);
+    snprintf(f->l[0].representative, sizeof(f->l[0].representative), "87654321");
+    ls[0] = &f->l[0];
+    assert_int_equal(kv_letters_store_batch(f->db, ls, 1, NULL), 0);
+    assert_int_equal(f->l[0].outcome, KV_LETTER_CREATED);
+    assert_int_equal(kv_delegation_remove(f->db, "12345678", "87654321", NULL), 0);
+
+    prepare(&resend, f->bytes[0], f->len, &f->sys);
+    snprintf(resend.representative, sizeof(resend.representative), "87654321");
+    ls[0] = &resend;
+    assert_int_equal(kv_letters_store_batch(f->db, ls, 1, NULL), 0);
+    assert_int_equal(resend.outcome, KV_LETTER_REPLAYED);
+    assert_string_equal(resend.transmission_id, f->l[0].transmission_id);
+    assert_int_equal(resend.refusal.n_fields, 0);
+
+    memcpy(bytes, f->bytes[0], f->len + 1);
+    p = strstr(bytes, "Pladsanvisning");
+    assert_non_null(p);
+    p[0] = 'Q';
+    prepare(&changed, bytes, f->len, &f->sys);
+    snprintf(changed.representative, sizeof(changed.representative), "87654321");
+    ls[0] = &changed;
+    assert_int_equal(kv_letters_store_batch(f->db, ls, 1, NULL), 0);
+    assert_int_equal(changed.outcome, KV_LETTER_REFUSED);
+    assert_string_equal(changed.refusal.code, "SENDER_NOT_ALLOWED");
+
+    snprintf(f->l[1].representative, sizeof(f->l[1].representative), "87654321");
+    ls[0] = &f->l[1];
+    assert_int_equal(kv_letters_store_batch(f->db, ls, 1, NULL), 0);
+    assert_int_equal(f->l[1].outcome, KV_LETTER_REFUSED);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters", NULL), 1);
+    kv_letter_release(&resend);
+    kv_letter_release(&changed);
+    free(bytes);
+}
+
+/* NEW notices queued for letter uuid. */
+static int64_t notices(struct kv_db *db, const char *uuid)
+{
+    return count(db, "SELECT COUNT(*) FROM notify_outbox o JOIN letters l ON l.id = o.letter_id"
+                     " WHERE l.message_uuid = ? AND o.kind = 'NEW'",
+                 uuid);
+}
+
+/* The send runs the notices' fan-out only when an access to the mailbox has a confirmed
+ * channel (the recipient's mailbox look-up asks): none without settings; a helper's
+ * (MAILBOX_READ grant) confirmed push device when the owner has no settings at all; none when
+ * the helper opted out and the owner's only channel is unconfirmed. */
+static void test_notices_of_owner_and_helpers(void **state)
+{
+    struct fx *f = *state;
+    struct kv_letter *ls[1];
+    static const char *const setup_sql[] = {
+        "INSERT INTO persons (name, cpr, created_ms) VALUES ('H', '0101010101', 0)",
+        "INSERT INTO privileges (type, scope_type, scope_id, grantee_type, grantee_person_id,"
+        " source, issuer, created_ms) SELECT 'MAILBOX_READ', 'CPR', '2211771212', 'PERSON', id,"
+        " 'DIRECT', 'test', 0 FROM persons WHERE cpr = '0101010101'",
+        "INSERT INTO notify_settings (mailbox_id, holder, updated_ms) SELECT id, 'CPR:0101010101',"
+        " 0 FROM mailboxes WHERE owner_id = '2211771212'",
+        "INSERT INTO notify_channels (settings_id, kind, address, device_id, provider,"
+        " confirmed_ms, created_ms) SELECT id, 'PUSH', 'tok', 'dev', 'FCM', 1, 0"
+        " FROM notify_settings WHERE holder = 'CPR:0101010101'",
+    };
+    size_t i;
+
+    ls[0] = &f->l[0];
+    assert_int_equal(kv_letters_store_batch(f->db, ls, 1, NULL), 0);
+    assert_int_equal(f->l[0].outcome, KV_LETTER_CREATED);
+    assert_int_equal(notices(f->db, f->uuid[0]), 0);
+
+    for (i = 0; i < sizeof(setup_sql) / sizeof(setup_sql[0]); i++)
+        assert_int_equal(kv_db_exec(f->db, setup_sql[i], NULL), 0);
+    ls[0] = &f->l[1];
+    assert_int_equal(kv_letters_store_batch(f->db, ls, 1, NULL), 0);
+    assert_int_equal(f->l[1].outcome, KV_LETTER_CREATED);
+    assert_int_equal(notices(f->db, f->uuid[1]), 1);
+
+    assert_int_equal(kv_db_exec(f->db,
+                                "UPDATE notify_settings SET opted_out_ms = 1;"
+                                " INSERT INTO notify_settings (mailbox_id, holder, updated_ms)"
+                                " SELECT id, 'CPR:2211771212', 0 FROM mailboxes"
+                                " WHERE owner_id = '2211771212';"
+                                " INSERT INTO notify_channels (settings_id, kind, address,"
+                                " created_ms) SELECT id, 'EMAIL', 'a@b.dk', 0 FROM notify_settings"
+                                " WHERE holder = 'CPR:2211771212'",
+                                NULL),
+                     0);
+    ls[0] = &f->l[2];
+    assert_int_equal(kv_letters_store_batch(f->db, ls, 1, NULL), 0);
+    assert_int_equal(f->l[2].outcome, KV_LETTER_CREATED);
+    assert_int_equal(notices(f->db, f->uuid[2]), 0);
 }
 
 /* One writer of test_concurrent_batches: its own connection and letters (the fixture's
@@ -791,6 +971,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failing_letter_rolled_back_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_writer_between_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replay_inside_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_taken_uuid_answered_by_the_insert, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resend_answered_before_the_delegation_check, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_notices_of_owner_and_helpers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_batches_same_uuids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats_summed_per_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_letter_events_by_uuid, setup, teardown),
