@@ -531,6 +531,61 @@ static void test_prepare_insert(void **state)
     kv_db_release(db);
 }
 
+/* kv_stmt_step_insert_or_skip (the send's letters INSERT): a new key gives the row's id, a
+ * taken key gives 0 and writes nothing, inside a transaction that goes on (no statement
+ * failed: PostgreSQL would refuse every later statement of an aborted one), after another
+ * INSERT (SQLite: no stale last rowid) and with a trigger on the table (SQLite: its own
+ * inserts do not count as the statement's row). */
+static void test_insert_or_skip(void **state)
+{
+    static const char INS[] = "INSERT INTO mailboxes (owner_type, owner_id, status, created_ms) "
+                              "VALUES ('CPR', ?, 'REGISTERED', 1) "
+                              "ON CONFLICT (owner_type, owner_id) DO NOTHING";
+    struct fx *f = *state;
+    struct kv_db *db = NULL;
+    struct kv_stmt *s = NULL;
+    struct kv_err err = {0, ""};
+    int64_t id = -1, first;
+    int sqlite = strcmp(kv_store_backend(f->st), "sqlite") == 0;
+
+    assert_int_equal(kv_db_acquire(f->st, &db, NULL), 0);
+    if (sqlite)
+        assert_int_equal(kv_db_exec(db,
+                                    "CREATE TABLE skip_side (id INTEGER PRIMARY KEY, n INTEGER);"
+                                    "INSERT INTO skip_side (id, n) VALUES (5000, 0);"
+                                    "CREATE TRIGGER skip_side_t AFTER INSERT ON mailboxes BEGIN "
+                                    "INSERT INTO skip_side (n) VALUES (NEW.id); END;",
+                                    &err),
+                         0);
+    assert_int_equal(kv_db_begin(db, &err), 0);
+    assert_int_equal(kv_db_prepare_insert(db, INS, &s, &err), 0);
+    kv_stmt_bind_text(s, 1, "2211771212", -1);
+    assert_int_equal(kv_stmt_step_insert_or_skip(s, &id, &err), 0);
+    kv_stmt_done(s);
+    first = id;
+    assert_true(first > 0 && first < 5000);
+    assert_int_equal(count(db, "SELECT id FROM mailboxes WHERE owner_id = '2211771212'"), first);
+    /* the same key: skipped, no id (not the last one), nothing written */
+    id = -1;
+    assert_int_equal(kv_db_prepare_insert(db, INS, &s, &err), 0);
+    kv_stmt_bind_text(s, 1, "2211771212", -1);
+    assert_int_equal(kv_stmt_step_insert_or_skip(s, &id, &err), 0);
+    kv_stmt_done(s);
+    assert_int_equal(id, 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM mailboxes"), 1);
+    if (sqlite)
+        assert_int_equal(count(db, "SELECT COUNT(*) FROM skip_side"), 2);
+    /* the transaction goes on: a new key after the skip */
+    assert_int_equal(kv_db_prepare_insert(db, INS, &s, &err), 0);
+    kv_stmt_bind_text(s, 1, "0101701234", -1);
+    assert_int_equal(kv_stmt_step_insert_or_skip(s, &id, &err), 0);
+    kv_stmt_done(s);
+    assert_true(id > first && id < 5000);
+    assert_int_equal(kv_db_commit(db, &err), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM mailboxes"), 2);
+    kv_db_release(db);
+}
+
 /* The portable SQL of docs/store.md means the same on every backend: `?` and `?N`
  * placeholders (a `?` inside a literal is no placeholder), RETURNING, ON CONFLICT DO NOTHING,
  * booleans read as 0/1, blobs with NUL bytes, text NULLs in `? IS NULL`, a parameter bound
@@ -960,6 +1015,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sticky_bind_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_returning_durability_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prepare_insert, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_insert_or_skip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_connections_concurrently, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_reuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_next_values, setup, teardown),
