@@ -161,16 +161,18 @@ struct resolution {
     const char *tag;       /* last event */
     char system_id[37];    /* recipient system when routed to an authority, "" otherwise */
     int used_point;        /* 1: system_id is the named contact point's, 0: the default */
-    int notices;           /* 1: an access to the mailbox has a confirmed channel to notify */
+    int notices;           /* 1: an access to the mailbox has notification settings and has
+                              not opted out (the notices' fan-out may queue something) */
 };
 
 /* The recipient's mailbox as the send reads it: its id, status and postal address, and
- * whether any access to it (the owner, a helper, a company's employee) has a confirmed
- * channel that has not opted out, which is what kv_notify_letter_visible's fan-out starts
- * from (its notify_settings and notify_channels terms, outbox.c): without one the fan-out
- * queues nothing and is not run. One statement over the UNIQUE (owner_type, owner_id) and
- * notify_settings' UNIQUE (mailbox_id, holder), where kv_mailbox_find read all fourteen
- * columns of the row (directory.h) and the fan-out ran for every delivered letter. */
+ * whether any access to it (the owner, a helper, a company's employee) has a notification
+ * settings row that has not opted out, which is where kv_notify_letter_visible's fan-out
+ * starts (its `s.mailbox_id = ? AND s.opted_out_ms IS NULL`, outbox.c): without one the
+ * fan-out queues nothing and is not run; with one it decides, as before, which confirmed
+ * channels of which accesses get a notice. One statement over the UNIQUE (owner_type,
+ * owner_id) and notify_settings' UNIQUE (mailbox_id, holder), where kv_mailbox_find read all
+ * fourteen columns of the row (directory.h) and the fan-out ran for every delivered letter. */
 static const char SQL_RECIPIENT_MAILBOX[] =
     "SELECT m.id, m.status, m.address, EXISTS (SELECT 1 FROM notify_settings s"
     " WHERE s.mailbox_id = m.id AND s.opted_out_ms IS NULL)"
