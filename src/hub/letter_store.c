@@ -613,7 +613,7 @@ static int store_one(struct kv_db *db, struct kv_letter *l, struct kv_stats_batc
             return rc;
     } else if (strcmp(r.state, "AVAILABLE") == 0 && r.mailbox_id && r.notices) {
         /* the notices of the owner and helpers, in the letter's own transaction (not run when
-         * no access has a confirmed channel: recipient_mailbox) */
+         * no access has notification settings it has not opted out of: recipient_mailbox) */
         rc = kv_notify_letter_visible(db, letter_id, r.mailbox_id, now, NULL, err);
         if (rc < 0)
             return rc;
