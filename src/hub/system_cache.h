@@ -28,7 +28,9 @@ struct kv_system_cache;
 struct kv_system_cache *kv_system_cache_new(struct kv_store *st);
 void kv_system_cache_free(struct kv_system_cache *c);
 
-/* kv_system_authenticate (directory.h) through the cache: same results and messages. */
+/* kv_system_authenticate (directory.h) through the cache: same results and messages. Writes
+ * all of *out on every return, success or error (the row, or zeros): api/gate.c's reused
+ * principal relies on it and does not zero out->system itself. */
 int kv_system_cache_authenticate(struct kv_system_cache *c, const char *authorization,
                                  struct kv_system *out, struct kv_err *err);
 

@@ -207,7 +207,8 @@ int kv_stmt_step(struct kv_stmt *s, struct kv_err *err);
 int kv_stmt_step_insert(struct kv_stmt *s, int64_t *out_id, struct kv_err *err);
 /* Runs an INSERT prepared by kv_db_prepare_insert whose text ends with `ON CONFLICT (key)
  * DO NOTHING`: 0 and the new row's id in *out_id, or 0 and *out_id 0 when the key was taken
- * and the row skipped (nothing of it was written: no trigger ran), or the error of
+ * and the row skipped (nothing of it was written and no AFTER trigger ran; a BEFORE INSERT
+ * trigger does run for a skipped row, on both backends, so none may count or write), or the error of
  * kv_stmt_step. One statement answers "new" where a look-up by the key and the INSERT took
  * two, and a taken key fails no statement (a failed statement aborts a PostgreSQL
  * transaction). The caller still calls kv_stmt_done. */

@@ -396,8 +396,9 @@ static int64_t notices(struct kv_db *db, const char *uuid)
                  uuid);
 }
 
-/* The send runs the notices' fan-out only when an access to the mailbox has a confirmed
- * channel (the recipient's mailbox look-up asks): none without settings; a helper's
+/* The send runs the notices' fan-out only when an access to the mailbox has a notification
+ * settings row it has not opted out of (the recipient's mailbox look-up asks; the fan-out then
+ * picks the confirmed channels): none without settings; a helper's
  * (MAILBOX_READ grant) confirmed push device when the owner has no settings at all; none when
  * the helper opted out and the owner's only channel is unconfirmed. */
 static void test_notices_of_owner_and_helpers(void **state)
