@@ -24,6 +24,11 @@ struct kv_stmt;
     "SELECT seq FROM events WHERE letter_id = (SELECT id FROM letters WHERE message_uuid = " P \
     ") UNION ALL SELECT seq FROM events WHERE letter_id IS NULL AND message_uuid = " P
 
+/* The text of one of kv_events_search's statements (event_search.c), for the plan tests:
+ * count (COUNT(*) or the page), msg (by messageUUID), unknown (tag UNKNOWN), sys (a system
+ * scope), sorted 0..3 (none, CASE terms, eventTime ascending, descending). Static storage. */
+const char *kv__event_search_sql(int count, int msg, int unknown, int sys, int sorted);
+
 /* What a mailbox's owner does with a letter (moves, deletes, forwards and to whom, flags,
  * folders, drafts, a helper's reading): the letter's sender learns none of it, neither through
  * the events API (event_search.c) nor in Administrativ Adgang's event log (event_org.c); only

@@ -1026,6 +1026,87 @@ static void test_hash_matches_printf_reference(void **state)
     free(props);
 }
 
+/* The events API's search by messageUUID (kv_events_search) on PostgreSQL: the generic plan
+ * (what a prepared statement gets after 5 executions) of each of its statements reads the
+ * letter's events through events_letter / events_msg; the primary key only to fetch those
+ * seqs (seq = ...), never walked over a range of seqs (a bitmap or index scan of events_pkey
+ * on seq > ?4 AND seq <= ?302 cost 52 ms a call at 20,000 letters, docs/events-api.md). */
+static void test_search_by_letter_generic_plan(void **state)
+{
+    struct fx *f = *state;
+    int count, unknown, sys, sorted, i;
+
+    if (!is_pg(f)) {
+        print_message("SQLite: no generic plans\n");
+        return;
+    }
+    for (count = 0; count < 2; count++)
+        for (unknown = 0; unknown < 2; unknown++)
+            for (sys = 0; sys < 2; sys++)
+                for (sorted = 0; sorted < 4; sorted++) {
+                    const char *q = kv__event_search_sql(count, 1, unknown, sys, sorted);
+                    size_t n = strlen(q) + 8192, o;
+                    char *sql = malloc(n), *plan = calloc(1, 65536), *line;
+                    struct kv_stmt *s = NULL;
+                    struct kv_err err = {0, ""};
+                    int rc;
+
+                    assert_non_null(sql);
+                    assert_non_null(plan);
+                    o = (size_t)snprintf(sql, n, "PREPARE kvt_plan(");
+                    for (i = 1; i <= 401; i++)
+                        o += (size_t)snprintf(sql + o, n - o, "%s%s", i > 1 ? "," : "",
+                                              i == 4 || i == 5 || i == 6 || i == 302 ||
+                                                      i == 400 || i == 401
+                                                  ? "bigint"
+                                              : i == 7 || i == 301 || (i >= 360 && i <= 363)
+                                                  ? "int"
+                                                  : "text");
+                    o += (size_t)snprintf(sql + o, n - o, ") AS ");
+                    for (i = 0; q[i] && o + 1 < n; i++) /* the store's ?N are $N */
+                        sql[o++] = q[i] == '?' ? '$' : q[i];
+                    sql[o] = '\0';
+                    assert_int_equal(kv_db_exec(f->db, "SET plan_cache_mode = force_generic_plan",
+                                                NULL),
+                                     0);
+                    if (kv_db_exec(f->db, sql, &err) != 0)
+                        fail_msg("PREPARE: %s", err.msg);
+                    o = (size_t)snprintf(sql, n, "EXPLAIN (COSTS off) EXECUTE kvt_plan('x'");
+                    for (i = 2; i <= 401; i++)
+                        o += (size_t)snprintf(sql + o, n - o, ",NULL");
+                    snprintf(sql + o, n - o, ")");
+                    assert_int_equal(kv_db_prepare(f->db, sql, &s, NULL), 0);
+                    while ((rc = kv_stmt_step(s, &err)) == KV_ROW) {
+                        const char *d = kv_stmt_col_text(s, 0);
+                        size_t l = strlen(plan);
+
+                        snprintf(plan + l, 65536 - l, "%s\n", d ? d : "");
+                    }
+                    kv_stmt_done(s);
+                    if (rc < 0)
+                        fail_msg("%s", err.msg);
+                    assert_int_equal(kv_db_exec(f->db, "DEALLOCATE kvt_plan", NULL), 0);
+                    assert_int_equal(kv_db_exec(f->db, "RESET plan_cache_mode", NULL), 0);
+                    if (!strstr(plan, "events_letter") || !strstr(plan, "events_msg"))
+                        fail_msg("count %d unknown %d sys %d sorted %d: not through "
+                                 "events_letter and events_msg:\n%s",
+                                 count, unknown, sys, sorted, plan);
+                    /* every use of the primary key fetches one seq of those */
+                    for (line = strstr(plan, "events_pkey"); line;
+                         line = strstr(line + 1, "events_pkey")) {
+                        const char *next = strchr(line, '\n');
+
+                        if (!next || !strstr(next, "Index Cond: (seq = ") ||
+                            strchr(next + 1, '\n') < strstr(next, "Index Cond: (seq = "))
+                            fail_msg("count %d unknown %d sys %d sorted %d: a walk of the "
+                                     "primary key:\n%s",
+                                     count, unknown, sys, sorted, plan);
+                    }
+                    free(plan);
+                    free(sql);
+                }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1053,6 +1134,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_writers_use_other_partitions, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_run_moves_head_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_by_letter_generic_plan, setup, teardown),
         cmocka_unit_test(test_hash_matches_printf_reference),
         cmocka_unit_test_setup_teardown(test_reader_waits_for_delayed_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_waits_when_every_partition_held, setup,
