@@ -88,27 +88,12 @@ void kv__tp_input(struct kv_web_portal_page *pg, const char *id, const char *nam
 {
     struct kv_html *h = &pg->ctx.h;
 
-    kv_html(h, "<div class=\"form-group%t\"><label class=\"form-label\" for=\"%a\">%m</label>",
-            error_msgid ? " form-error" : "", id, label_msgid);
-    if (hint_msgid)
-        kv_html(h, "<span class=\"form-hint\" id=\"%a-hint\">%m</span>", id, hint_msgid);
-    if (error_msgid)
-        kv_html(h, "<span class=\"form-error-message\" id=\"%a-error\"><span class=\"sr-only\">"
-                   "%m: </span>%m</span>",
-                id, N_("Error"), error_msgid);
+    kv_web_field_open(h, id, label_msgid, hint_msgid, error_msgid); /* web.h: one markup */
     kv_html(h, "<input class=\"form-input\" type=\"%a\" id=\"%a\" name=\"%a\" value=\"%a\" "
                "maxlength=\"%d\"",
             type ? type : "text", id, name, value ? value : "", maxlength);
-    if (hint_msgid || error_msgid) {
-        char by[160];
-        snprintf(by, sizeof(by), "%s%s%s%s%s", hint_msgid ? id : "", hint_msgid ? "-hint" : "",
-                 hint_msgid && error_msgid ? " " : "", error_msgid ? id : "",
-                 error_msgid ? "-error" : "");
-        kv_html(h, " aria-describedby=\"%a\"", by);
-    }
-    if (error_msgid)
-        kv_html(h, " aria-invalid=\"true\"");
-    kv_html(h, "></div>\n");
+    kv_web_control_end(h, id, hint_msgid != NULL, error_msgid);
+    kv_html(h, "</div>\n");
 }
 
 void kv__tp_error_summary(struct kv_web_portal_page *pg, const char *const *ids,

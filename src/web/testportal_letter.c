@@ -155,26 +155,12 @@ static void file_input(struct kv_web_portal_page *pg, const char *id, const char
 {
     struct kv_html *h = &pg->ctx.h;
 
-    kv_html(h, "<div class=\"form-group%t\"><label class=\"form-label\" for=\"%a\">%m</label>",
-            e ? " form-error" : "", id, label);
-    if (hint)
-        kv_html(h, "<span class=\"form-hint\" id=\"%a-hint\">%m</span>", id, hint);
-    if (e)
-        kv_html(h, "<span class=\"form-error-message\" id=\"%a-error\"><span class=\"sr-only\">"
-                   "%m: </span>%m</span>",
-                id, N_("Error"), e);
+    kv_web_field_open(h, id, label, hint, e); /* web.h: one markup */
     kv_html(h, "<input class=\"form-file-input\" type=\"file\" id=\"%a\" name=\"%a\" "
                "accept=\"%a\"",
             id, name, accept);
-    if (hint || e) {
-        char by[96];
-        snprintf(by, sizeof(by), "%s%s%s%s%s", hint ? id : "", hint ? "-hint" : "",
-                 hint && e ? " " : "", e ? id : "", e ? "-error" : "");
-        kv_html(h, " aria-describedby=\"%a\"", by);
-    }
-    if (e)
-        kv_html(h, " aria-invalid=\"true\"");
-    kv_html(h, "></div>\n");
+    kv_web_control_end(h, id, hint != NULL, e);
+    kv_html(h, "</div>\n");
 }
 
 static void render(struct kv_web_portal_page *pg, const struct vals *v, int status)
