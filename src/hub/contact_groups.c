@@ -445,22 +445,12 @@ int kv__cp_event(struct kv_db *db, int is_point, const char *action, const char 
     return rc;
 }
 
-/* What a create, update or delete of a contact group runs on (kv_db_run's argument): its
- * inputs, and its outputs, set anew by each run of the transaction. */
-struct group_change {
-    const char *org, *actor, *id;
-    int64_t expect;
-    const json_t *in;
-    json_t **field_errors;
-    int *out_stale;
-};
-
-/* The create's transaction: the parent is judged under the organisation's lock, so a
+/* A group's change runs on a struct kv__cp_change (contact_int.h). The create's transaction: the parent is judged under the organisation's lock, so a
  * concurrent delete of it (which judges "no child groups" under the same lock) comes wholly
  * before or after. */
 static int group_create_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
-    struct group_change *c = arg;
+    struct kv__cp_change *c = arg;
     struct group_in g;
     struct kv_stmt *s = NULL;
     int64_t now = kv_clock_now_ms();
@@ -500,21 +490,29 @@ static int group_create_tx(struct kv_db *db, void *arg, struct kv_err *err)
     return rc;
 }
 
+int kv__cp_create(struct kv_db *db, struct kv__cp_change *c, char id[37],
+                  int (*tx)(struct kv_db *db, void *arg, struct kv_err *err), struct kv_err *err)
+{
+    int rc;
+
+    *c->field_errors = NULL;
+    rc = kv_uuid_v4(id);
+    if (rc < 0)
+        return kv_err_set(err, rc, "cannot generate an id");
+    c->id = id;
+    return kv_db_run(db, 1, tx, c, err);
+}
+
 int kv_contact_group_create(struct kv_db *db, const char *org, const char *actor,
                             const json_t *in, json_t **out, json_t **field_errors,
                             struct kv_err *err)
 {
-    struct group_change c = {org, actor, NULL, 0, in, field_errors, NULL};
+    struct kv__cp_change c = {org, actor, NULL, 0, in, field_errors, NULL};
     char id[37];
     int rc;
 
     *out = NULL;
-    *field_errors = NULL;
-    rc = kv_uuid_v4(id);
-    if (rc < 0)
-        return kv_err_set(err, rc, "cannot generate an id");
-    c.id = id;
-    rc = kv_db_run(db, 1, group_create_tx, &c, err);
+    rc = kv__cp_create(db, &c, id, group_create_tx, err);
     if (rc < 0)
         return rc;
     return kv_contact_group_get(db, org, id, out, err);
@@ -585,7 +583,7 @@ int kv__cp_change_check(struct kv_db *db, int is_point, const char *org, const c
 
 static int group_update_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
-    struct group_change *c = arg;
+    struct kv__cp_change *c = arg;
     struct group_in g;
     struct kv_stmt *s = NULL;
     int rc;
@@ -629,7 +627,7 @@ int kv_contact_group_update(struct kv_db *db, const char *org, const char *actor
                             json_t **out, json_t **field_errors, int *out_stale,
                             struct kv_err *err)
 {
-    struct group_change c = {org, actor, id, expect_version, in, field_errors, out_stale};
+    struct kv__cp_change c = {org, actor, id, expect_version, in, field_errors, out_stale};
     int rc;
 
     *out = NULL;
@@ -657,7 +655,7 @@ static int count1(struct kv_db *db, const char *sql, const char *arg, int64_t *o
 
 static int group_delete_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
-    struct group_change *c = arg;
+    struct kv__cp_change *c = arg;
     int64_t kids = 0, points = 0;
     int rc;
 
@@ -682,7 +680,7 @@ int kv_contact_group_delete(struct kv_db *db, const char *org, const char *actor
                             const char *id, int64_t expect_version, int *out_stale,
                             struct kv_err *err)
 {
-    struct group_change c = {org, actor, id, expect_version, NULL, NULL, out_stale};
+    struct kv__cp_change c = {org, actor, id, expect_version, NULL, NULL, out_stale};
 
     return kv_db_run(db, 1, group_delete_tx, &c, err);
 }

@@ -62,6 +62,23 @@ char *kv__cp_json_text(const json_t *v);
 /* Sets o[key] to the JSON stored as text; nothing when text is NULL or unreadable. */
 void kv__cp_set_json(json_t *o, const char *key, const char *text);
 
+/* What a create, update or delete of a contact point or group runs on (kv_db_run's argument):
+ * its inputs, and its outputs, set anew by each run of the transaction. Borrowed pointers,
+ * all the caller's. */
+struct kv__cp_change {
+    const char *org, *actor, *id; /* id: lower case */
+    int64_t expect;
+    const json_t *in;
+    json_t **field_errors;
+    int *out_stale;
+};
+
+/* A create: a new id into id (37 bytes), *field_errors NULL, then tx (the point's or the
+ * group's create transaction) on c, with c->id = id, through kv_db_run (concurrent, retried
+ * after a deadlock). 0 or the error of the id or of the transaction. (contact_groups.c) */
+int kv__cp_create(struct kv_db *db, struct kv__cp_change *c, char id[37],
+                  int (*tx)(struct kv_db *db, void *arg, struct kv_err *err), struct kv_err *err);
+
 /* Appends CONTACT_POINT_CHANGED (is_point 1) or CONTACT_GROUP_CHANGED for object id of org
  * inside the caller's transaction: subject "cvr:<org>", actor (NULL or "" is "hub"), props
  * {action, contactPointId | contactGroupId, name, version} with name and version read from the

@@ -732,20 +732,10 @@ static void bind_point(struct kv_stmt *s, const struct point_in *p)
     kv__cp_bind_opt(s, 15, p->translations);
 }
 
-/* What a create, update or delete of a contact point runs on (kv_db_run's argument): its
- * inputs, and its outputs, set anew by each run of the transaction. */
-struct point_change {
-    const char *org, *actor, *id; /* id: lower case */
-    int64_t expect;
-    const json_t *in;
-    json_t **field_errors;
-    int *out_stale;
-};
-
 /* The create's transaction, under the organisation's lock (kv__cp_lock). */
 static int point_create_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
-    struct point_change *c = arg;
+    struct kv__cp_change *c = arg;
     struct point_in p;
     struct kv_stmt *s = NULL;
     int rc;
@@ -787,17 +777,12 @@ int kv_contact_point_create(struct kv_db *db, const char *org, const char *actor
                             const json_t *in, json_t **out, json_t **field_errors,
                             struct kv_err *err)
 {
-    struct point_change c = {org, actor, NULL, 0, in, field_errors, NULL};
+    struct kv__cp_change c = {org, actor, NULL, 0, in, field_errors, NULL};
     char id[37];
     int rc;
 
     *out = NULL;
-    *field_errors = NULL;
-    rc = kv_uuid_v4(id);
-    if (rc < 0)
-        return kv_err_set(err, rc, "cannot generate an id");
-    c.id = id;
-    rc = kv_db_run(db, 1, point_create_tx, &c, err);
+    rc = kv__cp_create(db, &c, id, point_create_tx, err);
     if (rc < 0)
         return rc;
     return kv_contact_point_get(db, org, id, out, err);
@@ -805,7 +790,7 @@ int kv_contact_point_create(struct kv_db *db, const char *org, const char *actor
 
 static int point_update_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
-    struct point_change *c = arg;
+    struct kv__cp_change *c = arg;
     struct point_in p;
     struct kv_stmt *s = NULL;
     int rc;
@@ -846,7 +831,7 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *actor
                             json_t **out, json_t **field_errors, int *out_stale,
                             struct kv_err *err)
 {
-    struct point_change c = {org, actor, NULL, expect_version, in, field_errors, out_stale};
+    struct kv__cp_change c = {org, actor, NULL, expect_version, in, field_errors, out_stale};
     char lid[37];
     int rc;
 
@@ -865,7 +850,7 @@ int kv_contact_point_update(struct kv_db *db, const char *org, const char *actor
 
 static int point_delete_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
-    struct point_change *c = arg;
+    struct kv__cp_change *c = arg;
     int rc = kv__cp_change_check(db, 1, c->org, c->id, c->expect, c->out_stale, err);
 
     return rc < 0 ? rc : kv__cp_delete(db, 1, c->org, c->actor, c->id, err);
@@ -875,7 +860,7 @@ int kv_contact_point_delete(struct kv_db *db, const char *org, const char *actor
                             const char *id, int64_t expect_version, int *out_stale,
                             struct kv_err *err)
 {
-    struct point_change c = {org, actor, id, expect_version, NULL, NULL, out_stale};
+    struct kv__cp_change c = {org, actor, id, expect_version, NULL, NULL, out_stale};
 
     return kv_db_run(db, 1, point_delete_tx, &c, err);
 }
