@@ -224,3 +224,11 @@ def test_dashboards_have_charts_and_tables(st):
         for w in words:
             assert w in r.text, (path, w)
     assert srv.get(BASE + "/afsendelse?from=2026-02-31").status_code == 400
+    # the page's title in the language asked for (the English pages were titled
+    # in Danish until session 12)
+    for path, da, en in (("/afsendelse", "Dashboard: Afsendelse", "Dashboard: Sending"),
+                         ("/modtagelse", "Dashboard: Modtagelse", "Dashboard: Receiving")):
+        r = srv.get(BASE + path + "?from=%s&to=%s&lang=en" % (t, t))
+        assert r.status_code == 200 and "<title>" + en in r.text and da not in r.text, path
+        r = srv.get(BASE + path + "?from=%s&to=%s&lang=da" % (t, t))
+        assert "<title>" + da in r.text, path
