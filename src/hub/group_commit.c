@@ -15,11 +15,8 @@
 
 #include "hub/events.h"
 #include "store/store.h"
-#include "util/clock.h"
 #include "util/crypto.h"
 #include "util/log.h"
-
-#define RETRIES 8 /* a batch runs again after a deadlock, at most this often */
 
 /* One waiting operation; lives on its caller's stack. */
 struct op {
@@ -76,28 +73,26 @@ static void fail_all(struct op *batch, int rc, const struct kv_err *err)
     }
 }
 
-/* One pass of the batch in one transaction on db: every operation in a savepoint of its
- * own, then COMMIT. 1 when the pass failed by a deadlock or serialization failure (rolled
- * back; every operation may run again), 0 otherwise (each operation's rc set). */
-static int run_pass(struct kv_db *db, struct op *batch)
+/* One pass of the batch, run by kv_db_run (which begins the transaction, commits it, and runs
+ * the pass again after a deadlock or serialization failure): every operation in a savepoint of
+ * its own. Each operation's rc is set anew by every pass; an operation that fails alone is
+ * rolled back to its savepoint and the others go on. A deadlock with another node's batch
+ * returns its error: locks taken by earlier operations are part of it, so the whole batch goes
+ * and runs again.
+ *
+ * Concurrent (docs/postgresql.md "Writes without the global lock"): batches of other nodes run
+ * at the same time. Every operation's write is one guarded statement that a concurrent change
+ * makes match nothing (a first fetch: state = 'QUEUED'; a receipt: acknowledged_ms IS NULL; a
+ * delete: state <> 'DELETED'), counters are the session's own slot, receipts and events are
+ * appends (fenced; the event chain holds its partition). */
+static int pass_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
-    struct kv_err err = {0};
-    struct op *o;
+    struct op *batch = arg, *o;
     int rc;
 
     for (o = batch; o; o = o->next) {
         o->rc = 0;
         memset(&o->err, 0, sizeof(o->err));
-    }
-    /* Concurrent (docs/postgresql.md "Writes without the global lock"): batches of other
-     * nodes run at the same time. Every operation's write is one guarded statement that a
-     * concurrent change makes match nothing (a first fetch: state = 'QUEUED'; a receipt:
-     * acknowledged_ms IS NULL; a delete: state <> 'DELETED'), counters are the session's own
-     * slot, receipts and events are appends (fenced; the event chain holds its partition). */
-    rc = kv_db_begin_concurrent(db, &err);
-    if (rc < 0) {
-        fail_all(batch, rc, &err);
-        return 0;
     }
     kv_events_head_begin(db);
     for (o = batch; o; o = o->next) {
@@ -115,46 +110,32 @@ static int run_pass(struct kv_db *db, struct op *batch)
         }
         o->rc = rc;
         if (rc < 0 && kv_db_retryable(db)) {
-            /* a deadlock with another node's batch: locks taken by earlier operations are
-             * part of it, so the whole batch goes and runs again */
-            (void)kv_events_head_end(db, NULL);
-            kv_db_rollback(db);
-            return 1;
+            (void)kv_events_head_end(db, NULL); /* rolled back by kv_db_run */
+            if (err)
+                *err = o->err;
+            return rc;
         }
     }
-    rc = kv_events_head_end(db, &err); /* the chain's head row, once per batch */
-    if (rc == 0)
-        rc = kv_db_commit(db, &err);
-    else
-        kv_db_rollback(db);
-    if (rc < 0 && kv_db_retryable(db))
-        return 1;
-    if (rc < 0)
-        fail_all(batch, rc, &err);
-    return 0;
+    return kv_events_head_end(db, err); /* the chain's head row, once per batch */
 }
 
-/* Runs the batch in one transaction on db, again (at most RETRIES times) after a deadlock
- * with another node's batch; lazy durability for its COMMIT when every operation in it is
- * lazy (the connection is set back to FULL afterwards). */
+/* Runs the batch in one transaction on db (kv_db_run: again, at most KV_DB_RUN_RETRIES
+ * times, after a deadlock with another node's batch); lazy durability for its COMMIT when
+ * every operation in it is lazy (the connection is set back to FULL afterwards). When the
+ * transaction fails, every operation that had not failed alone fails with its error. */
 static void run_batch(struct kv_db *db, struct op *batch)
 {
     struct kv_err err = {0};
     struct op *o;
-    int lazy = 1, attempt = 0;
+    int lazy = 1, rc;
 
     for (o = batch; o; o = o->next)
         lazy = lazy && o->lazy;
     if (lazy && kv_db_durability(db, KV_DURABILITY_LAZY, NULL) < 0)
         lazy = 0;
-    while (run_pass(db, batch)) {
-        if (attempt++ == RETRIES) {
-            kv_err_set(&err, KV_EUNAVAIL, "group commit: deadlocked %d times", RETRIES + 1);
-            fail_all(batch, err.code, &err);
-            break;
-        }
-        kv_clock_backoff(attempt);
-    }
+    rc = kv_db_run(db, 1, pass_tx, batch, &err);
+    if (rc < 0)
+        fail_all(batch, rc, &err);
     if (lazy && kv_db_durability(db, KV_DURABILITY_FULL, &err) < 0) {
         /* A connection that cannot be made durable again must not go back to the pool in
          * this state; failing loudly is all that is left. */

@@ -42,7 +42,6 @@
 #define MAX_PARALLEL 256
 #define ERROR_TEXT_MAX 200 /* bytes of a failing answer kept in last_error */
 #define MAX_MARKS 4096     /* push systems one drain keeps track of */
-#define COMMIT_RETRIES 8   /* a batch's commit runs again after a deadlock, at most this often */
 
 /* Delays after the 1st, 2nd, 3rd, ... failed attempt; the last repeats for ever. */
 static const int64_t delays_ms[] = {
@@ -589,9 +588,16 @@ static int record(struct kv_db *db, struct job *j, struct psys *s, int64_t now,
     return log_event(db, j, s, now, err);
 }
 
-/* One try of the commit of batch b: 0, a negative code, or 1 when it failed by a deadlock or
- * serialization failure (rolled back; it may run again). Concurrent (docs/postgresql.md
- * "Writes without the global lock"): each outcome is one UPDATE guarded by state = 'QUEUED'
+/* What commit_tx runs on (kv_db_run's argument): the batch and the time of its outcomes, the
+ * same on every run. */
+struct commit_arg {
+    struct batch *b;
+    int64_t now;
+};
+
+/* The commit of a batch's outcomes, run by kv_db_run (which begins, commits, and runs it again
+ * after a deadlock or serialization failure). Concurrent (docs/postgresql.md "Writes without
+ * the global lock"): each outcome is one UPDATE guarded by state = 'QUEUED'
  * (and a failure by the attempt it was loaded with), so of two pushers recording one row --
  * a lease taken over mid-pass -- only the first changes it, and only the statement that
  * changed a row counts it, logs its event and reports the system's health; the delivery
@@ -599,51 +605,39 @@ static int record(struct kv_db *db, struct job *j, struct psys *s, int64_t now,
  * rows go in id order (drain_loop sorts the jobs), so two such commits queue rather than
  * deadlock; a deadlock with another path (the pull API's group commit holds queue and system
  * rows too) rolls everything back and the batch runs again. */
-static int commit_try(struct batch *b, int64_t now)
+static int commit_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
-    struct kv_db *db = b->db;
-    struct kv_err *err = &b->err;
-    int i, rc;
+    struct commit_arg *a = arg;
+    struct batch *b = a->b;
+    int i, rc = 0;
 
-    for (i = 0; i < b->n_sys; i++) { /* counted again by this try */
+    for (i = 0; i < b->n_sys; i++) { /* counted again by this run */
         b->sys[i].ok = 0;
         b->sys[i].failed = 0;
         b->sys[i].error = NULL;
     }
-    rc = kv_db_begin_concurrent(db, err);
     for (i = 0; i < b->n && rc == 0; i++)
         if (b->jobs[i].state == JOB_OK || b->jobs[i].state == JOB_FAILED)
-            rc = record(db, &b->jobs[i], &b->sys[b->jobs[i].sys], now, err);
+            rc = record(db, &b->jobs[i], &b->sys[b->jobs[i].sys], a->now, err);
     /* One health report per system and batch (all outcomes share `now`); a success first, so
      * a batch that ends with a failure leaves the system failing. */
     for (i = 0; i < b->n_sys && rc == 0; i++) {
         if (b->sys[i].ok)
-            rc = kv_system_health_success(db, b->sys[i].id, now, err);
+            rc = kv_system_health_success(db, b->sys[i].id, a->now, err);
         if (rc == 0 && b->sys[i].failed)
-            rc = kv_system_health_failure(db, b->sys[i].id, now, b->sys[i].error, err);
+            rc = kv_system_health_failure(db, b->sys[i].id, a->now, b->sys[i].error, err);
     }
-    if (rc < 0)
-        kv_db_rollback(db);
-    else
-        rc = kv_db_commit(db, err);
-    return rc < 0 && kv_db_retryable(db) ? 1 : rc;
+    return rc;
 }
 
-/* Commits the outcomes of batch b on b->db (one transaction, run again after a deadlock at
- * most COMMIT_RETRIES times); sets b->rc and the counts. */
+/* Commits the outcomes of batch b on b->db (one transaction, kv_db_run); sets b->rc and the
+ * counts. */
 static void commit_batch(struct batch *b)
 {
-    int64_t now = kv_clock_now_ms();
-    int i, rc, attempt = 0;
+    struct commit_arg a = {b, kv_clock_now_ms()};
+    int i, rc;
 
-    while ((rc = commit_try(b, now)) == 1) {
-        if (attempt++ == COMMIT_RETRIES) {
-            rc = kv_err_set(&b->err, KV_EUNAVAIL, "recipient push: deadlocked %d times",
-                            COMMIT_RETRIES + 1);
-            break;
-        }
-        kv_clock_backoff(attempt);
-    }
+    rc = kv_db_run(b->db, 1, commit_tx, &a, &b->err);
     b->rc = rc;
     if (rc < 0)
         return;
@@ -787,7 +781,7 @@ static int drain_loop(struct drain *d, int64_t budget, struct kv_err *err)
             }
         }
         b->db = d->cdb;
-        qsort(b->jobs, (size_t)b->n, sizeof(*b->jobs), job_by_qid); /* commit_try's order */
+        qsort(b->jobs, (size_t)b->n, sizeof(*b->jobs), job_by_qid); /* commit_tx's order */
         b->qids = kv_xmalloc((size_t)b->n * sizeof(int64_t));
         for (i = 0; i < b->n; i++)
             b->qids[i] = b->jobs[i].qid;

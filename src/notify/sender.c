@@ -35,7 +35,6 @@
 #define DEFAULT_TIMEOUT_MS 10000
 #define ERROR_MAX 255
 #define PASS_BUDGET_MS 5000 /* a worker round drains batches for at most this long */
-#define RETRIES 8 /* a transaction runs again after a deadlock, at most this often */
 
 static const int64_t retry_delays_ms[] = {60LL * 1000, 5 * 60LL * 1000, 15 * 60LL * 1000,
                                           60 * 60LL * 1000};
@@ -356,23 +355,32 @@ static int nemsms_event(struct kv_db *db, const struct notice *n, const char *ta
     return kv_events_append(db, &ev, err);
 }
 
-/* One try of transaction 1: drops, deferrals, e-mail handover, claims. 0, a negative code, or
- * 1 when it failed by a deadlock or serialization failure (rolled back; it may run again).
- * Concurrent (docs/postgresql.md "Writes without the global lock"): every change is
+/* What settle_tx and record_tx run on (kv_db_run's argument); done is counted anew by each
+ * run and added to the caller's count once the transaction committed. */
+struct tx_arg {
+    struct notice *n;
+    int count;
+    int64_t now;
+    const struct kv_notify_opts *o; /* settle_tx only */
+    int done;
+};
+
+/* Transaction 1, run by kv_db_run (again after a deadlock or serialization failure): drops,
+ * deferrals, e-mail handover, claims. Concurrent (docs/postgresql.md "Writes without the global lock"): every change is
  * exec_seen's UPDATE guarded by the state and next_ms the row was loaded with, so of two
  * senders that loaded one row (two nodes' workers) the first takes it and the second's
  * statement, run after the first commits, matches nothing; only a sender that took a row
  * hands its mail over or POSTs it. The rows go in id order (kv_notify_send_due sorts them),
  * so two such transactions queue on them rather than deadlock. */
-static int settle_try(struct kv_db *db, struct notice *n, int count, int64_t now,
-                      const struct kv_notify_opts *o, int *out_done, struct kv_err *err)
+static int settle_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
-    int rc, i, done = 0;
+    struct tx_arg *a = arg;
+    struct notice *n = a->n;
+    const struct kv_notify_opts *o = a->o;
+    int64_t now = a->now;
+    int rc = 0, i, done = 0;
 
-    rc = kv_db_begin_concurrent(db, err);
-    if (rc < 0)
-        return rc;
-    for (i = 0; i < count && rc == 0; i++) {
+    for (i = 0; i < a->count && rc == 0; i++) {
         struct notice *x = &n[i];
         const char *gw = strcmp(x->channel, "SMS") == 0 ? o->sms_url : o->push_url;
         int took = 0;
@@ -413,28 +421,20 @@ static int settle_try(struct kv_db *db, struct notice *n, int count, int64_t now
             break;
         }
     }
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
-    if (rc < 0) {
-        kv_db_rollback(db);
-        return kv_db_retryable(db) ? 1 : rc;
-    }
-    *out_done += done;
-    return 0;
+    a->done = done;
+    return rc;
 }
 
-/* Transaction 1, run again after a deadlock (at most RETRIES times). */
+/* Transaction 1 (settle_tx), committed. */
 static int settle_and_claim(struct kv_db *db, struct notice *n, int count, int64_t now,
                             const struct kv_notify_opts *o, int *out_done, struct kv_err *err)
 {
-    int rc, attempt = 0;
+    struct tx_arg a = {n, count, now, o, 0};
+    int rc = kv_db_run(db, 1, settle_tx, &a, err);
 
-    while ((rc = settle_try(db, n, count, now, o, out_done, err)) == 1) {
-        if (attempt++ == RETRIES)
-            return kv_err_set(err, KV_EUNAVAIL, "notices: deadlocked %d times", RETRIES + 1);
-        kv_clock_backoff(attempt);
-    }
-    return rc;
+    if (rc == 0)
+        *out_done += a.done;
+    return rc < 0 ? rc : 0;
 }
 
 static size_t discard_cb(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -589,21 +589,20 @@ static int exec_claimed(struct kv_db *db, const char *sql, int64_t a, const char
     return 0;
 }
 
-/* One try of transaction 2, the outcomes of the POSTs: 0, a negative code, or 1 when it failed
- * by a deadlock or serialization failure (rolled back; it may run again). Concurrent: each
+/* Transaction 2, the outcomes of the POSTs, run by kv_db_run (again after a deadlock or
+ * serialization failure). Concurrent: each
  * outcome is one UPDATE guarded by our claim (exec_claimed), so a sender whose claim ran out
  * and was taken over by another node (which POSTs again with the same reference) records
  * nothing, and the taker's outcome stands; its NemSMS event and a stale push channel's
  * removal only go with an UPDATE that changed the row. */
-static int record_try(struct kv_db *db, struct notice *n, int count, int64_t now, int *out_done,
-                      struct kv_err *err)
+static int record_tx(struct kv_db *db, void *arg, struct kv_err *err)
 {
-    int rc, i, done = 0;
+    struct tx_arg *a = arg;
+    struct notice *n = a->n;
+    int64_t now = a->now;
+    int rc = 0, i, done = 0;
 
-    rc = kv_db_begin_concurrent(db, err);
-    if (rc < 0)
-        return rc;
-    for (i = 0; i < count && rc == 0; i++) {
+    for (i = 0; i < a->count && rc == 0; i++) {
         struct notice *x = &n[i];
         int ok = x->status >= 200 && x->status < 300;
         int rejected = x->status >= 400 && x->status < 500 && x->status != 408 &&
@@ -641,28 +640,20 @@ static int record_try(struct kv_db *db, struct notice *n, int count, int64_t now
                               x->error, x, &took, err);
         }
     }
-    if (rc == 0)
-        rc = kv_db_commit(db, err);
-    if (rc < 0) {
-        kv_db_rollback(db);
-        return kv_db_retryable(db) ? 1 : rc;
-    }
-    *out_done += done;
-    return 0;
+    a->done = done;
+    return rc;
 }
 
-/* Transaction 2, run again after a deadlock (at most RETRIES times). */
+/* Transaction 2 (record_tx), committed. */
 static int record_all(struct kv_db *db, struct notice *n, int count, int64_t now, int *out_done,
                       struct kv_err *err)
 {
-    int rc, attempt = 0;
+    struct tx_arg a = {n, count, now, NULL, 0};
+    int rc = kv_db_run(db, 1, record_tx, &a, err);
 
-    while ((rc = record_try(db, n, count, now, out_done, err)) == 1) {
-        if (attempt++ == RETRIES)
-            return kv_err_set(err, KV_EUNAVAIL, "notices: deadlocked %d times", RETRIES + 1);
-        kv_clock_backoff(attempt);
-    }
-    return rc;
+    if (rc == 0)
+        *out_done += a.done;
+    return rc < 0 ? rc : 0;
 }
 
 static int by_id(const void *a, const void *b)
