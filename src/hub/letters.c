@@ -378,33 +378,28 @@ json_t *kv_letter_receipt_json(const struct kv_letter *l)
                      "receiptStatus", l->receipt_status);
 }
 
-/* A literal appended without strlen (the receipt is made for every send). */
-#define PUT_LIT(b, lit) kv_buf_append((b), (lit), sizeof(lit) - 1)
-
 int kv_letter_receipt_text(const struct kv_letter *l, struct kv_buf *out)
 {
     char ts[32];
     int rc;
 
     kv_clock_format_utc(l->time_ms, ts, sizeof(ts));
-    rc = PUT_LIT(out, "{\"transmissionId\":");
+    rc = kv_buf_put_lit(out, "{\"transmissionId\":");
     rc = rc ? rc : kv_buf_json_str(out, l->transmission_id);
-    rc = rc ? rc : PUT_LIT(out, ",\"messageUUID\":");
+    rc = rc ? rc : kv_buf_put_lit(out, ",\"messageUUID\":");
     rc = rc ? rc : kv_buf_json_str(out, l->uuid);
-    rc = rc ? rc : PUT_LIT(out, ",\"messageId\":");
+    rc = rc ? rc : kv_buf_put_lit(out, ",\"messageId\":");
     rc = rc ? rc : kv_buf_json_str(out, l->message_id);
-    rc = rc ? rc : PUT_LIT(out, ",\"errorCode\":");
+    rc = rc ? rc : kv_buf_put_lit(out, ",\"errorCode\":");
     rc = rc ? rc : kv_buf_json_str(out, l->error_code[0] ? l->error_code : NULL);
-    rc = rc ? rc : PUT_LIT(out, ",\"errorMessage\":");
+    rc = rc ? rc : kv_buf_put_lit(out, ",\"errorMessage\":");
     rc = rc ? rc : kv_buf_json_str(out, l->error_message[0] ? l->error_message : NULL);
-    rc = rc ? rc : PUT_LIT(out, ",\"timeStamp\":");
+    rc = rc ? rc : kv_buf_put_lit(out, ",\"timeStamp\":");
     rc = rc ? rc : kv_buf_json_str(out, ts);
-    rc = rc ? rc : PUT_LIT(out, ",\"receiptStatus\":");
+    rc = rc ? rc : kv_buf_put_lit(out, ",\"receiptStatus\":");
     rc = rc ? rc : kv_buf_json_str(out, l->receipt_status);
-    return rc ? rc : PUT_LIT(out, "}");
+    return rc ? rc : kv_buf_put_lit(out, "}");
 }
-
-#undef PUT_LIT
 
 /* Runs letters through the writer, or a direct transaction when the hub has none. */
 static int store_letters(struct kv_hub *hub, struct kv_letter **ls, size_t n, struct kv_err *err)

@@ -24,6 +24,9 @@ void kv_buf_reset(struct kv_buf *b);
 int kv_buf_reserve(struct kv_buf *b, size_t n);
 int kv_buf_append(struct kv_buf *b, const void *data, size_t len);
 int kv_buf_puts(struct kv_buf *b, const char *s);
+/* kv_buf_puts of a string literal, its length known at compile time (no strlen); lit must be
+ * a literal (the "" pasting refuses anything else). */
+#define kv_buf_put_lit(b, lit) kv_buf_append((b), "" lit "", sizeof("" lit "") - 1)
 int kv_buf_printf(struct kv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s (UTF-8) as a JSON string literal, escaped as jansson's encoder escapes it without
  * flags: '"' and backslash, then \b \f \n \r \t, other bytes below 0x20 as \u00XX;

@@ -86,12 +86,31 @@ static void test_bound(void **state)
     kv_buf_release(&b);
 }
 
+/* kv_buf_put_lit appends exactly the literal (its bytes, not the terminating NUL), and keeps the
+ * buffer's bound as kv_buf_append does. */
+static void test_put_lit(void **state)
+{
+    struct kv_buf b;
+
+    (void)state;
+    kv_buf_init(&b, 8);
+    assert_int_equal(kv_buf_put_lit(&b, "{\"a\":"), 0);
+    assert_int_equal(kv_buf_put_lit(&b, ""), 0);
+    assert_int_equal(kv_buf_put_lit(&b, "1}"), 0);
+    assert_int_equal(b.len, 7);
+    assert_memory_equal(b.buf, "{\"a\":1}", 7);
+    assert_int_equal(kv_buf_put_lit(&b, "xy"), KV_ETOOBIG); /* 9 > 8 */
+    assert_int_equal(b.len, 7);
+    kv_buf_release(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_ascii_byte),
         cmocka_unit_test(test_texts),
         cmocka_unit_test(test_bound),
+        cmocka_unit_test(test_put_lit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
