@@ -732,10 +732,11 @@ static void bind_point(struct kv_stmt *s, const struct point_in *p)
     kv__cp_bind_opt(s, 15, p->translations);
 }
 
-/* The create's transaction, under the organisation's lock (kv__cp_lock). */
-static int point_create_tx(struct kv_db *db, void *arg, struct kv_err *err)
+/* The create's (create = 1: under the organisation's lock, kv__cp_lock) or the update's
+ * (create = 0: kv__cp_change_check of the expected version) transaction: validate, write the
+ * row, its children and the event. */
+static int point_write(struct kv_db *db, struct kv__cp_change *c, int create, struct kv_err *err)
 {
-    struct kv__cp_change *c = arg;
     struct point_in p;
     struct kv_stmt *s = NULL;
     int rc;
@@ -743,25 +744,37 @@ static int point_create_tx(struct kv_db *db, void *arg, struct kv_err *err)
     memset(&p, 0, sizeof(p));
     json_decref(*c->field_errors);
     *c->field_errors = NULL;
-    rc = kv__cp_lock(db, c->org, err);
+    rc = create ? kv__cp_lock(db, c->org, err)
+                : kv__cp_change_check(db, 1, c->org, c->id, c->expect, c->out_stale, err);
     if (rc == 0)
         rc = validate(db, c->org, c->in, &p, c->field_errors, err);
-    if (rc == 0)
+    if (rc == 0 && create)
         rc = kv_db_prepare(db,
                            "INSERT INTO contact_points (name, description, "
                            "internal_description, system_id, active, visible_citizen, "
                            "visible_company, visible_authority, memo_size_threshold_mb, "
                            "allowed_number_of_attachments, updated_ms, visible, report_link, "
-                           "recommended_attributes, translations, created_ms, id, org_cvr, "
+                           "recommended_attributes, translations, id, org_cvr, created_ms, "
                            "version) "
                            "VALUES (?, ?, ?, lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                            "1)",
                            &s, err);
+    else if (rc == 0)
+        rc = kv_db_prepare(db,
+                           "UPDATE contact_points SET name = ?, description = ?, "
+                           "internal_description = ?, system_id = lower(?), active = ?, "
+                           "visible_citizen = ?, visible_company = ?, visible_authority = ?, "
+                           "memo_size_threshold_mb = ?, allowed_number_of_attachments = ?, "
+                           "updated_ms = ?, visible = ?, report_link = ?, "
+                           "recommended_attributes = ?, translations = ?, version = version + 1 "
+                           "WHERE id = lower(?) AND org_cvr = ?",
+                           &s, err);
     if (rc == 0) {
         bind_point(s, &p);
-        kv_stmt_bind_int64(s, 16, kv_clock_now_ms());
-        kv_stmt_bind_text(s, 17, c->id, -1);
-        kv_stmt_bind_text(s, 18, c->org, -1);
+        kv_stmt_bind_text(s, 16, c->id, -1);
+        kv_stmt_bind_text(s, 17, c->org, -1);
+        if (create)
+            kv_stmt_bind_int64(s, 18, kv_clock_now_ms());
         rc = kv_stmt_step(s, err);
         kv_stmt_done(s);
     }
@@ -769,8 +782,19 @@ static int point_create_tx(struct kv_db *db, void *arg, struct kv_err *err)
         rc = write_children(db, c->id, &p, err);
     point_in_free(&p);
     if (rc == 0)
-        rc = kv__cp_event(db, 1, "CREATED", c->org, c->actor, c->id, err);
+        rc = kv__cp_event(db, 1, create ? "CREATED" : "UPDATED", c->org, c->actor, c->id, err);
     return rc;
+}
+
+/* kv_db_run's functions of the create and the update. */
+static int point_create_tx(struct kv_db *db, void *arg, struct kv_err *err)
+{
+    return point_write(db, arg, 1, err);
+}
+
+static int point_update_tx(struct kv_db *db, void *arg, struct kv_err *err)
+{
+    return point_write(db, arg, 0, err);
 }
 
 int kv_contact_point_create(struct kv_db *db, const char *org, const char *actor,
@@ -786,44 +810,6 @@ int kv_contact_point_create(struct kv_db *db, const char *org, const char *actor
     if (rc < 0)
         return rc;
     return kv_contact_point_get(db, org, id, out, err);
-}
-
-static int point_update_tx(struct kv_db *db, void *arg, struct kv_err *err)
-{
-    struct kv__cp_change *c = arg;
-    struct point_in p;
-    struct kv_stmt *s = NULL;
-    int rc;
-
-    memset(&p, 0, sizeof(p));
-    json_decref(*c->field_errors);
-    *c->field_errors = NULL;
-    rc = kv__cp_change_check(db, 1, c->org, c->id, c->expect, c->out_stale, err);
-    if (rc == 0)
-        rc = validate(db, c->org, c->in, &p, c->field_errors, err);
-    if (rc == 0)
-        rc = kv_db_prepare(db,
-                           "UPDATE contact_points SET name = ?, description = ?, "
-                           "internal_description = ?, system_id = lower(?), active = ?, "
-                           "visible_citizen = ?, visible_company = ?, visible_authority = ?, "
-                           "memo_size_threshold_mb = ?, allowed_number_of_attachments = ?, "
-                           "updated_ms = ?, visible = ?, report_link = ?, "
-                           "recommended_attributes = ?, translations = ?, version = version + 1 "
-                           "WHERE id = lower(?) AND org_cvr = ?",
-                           &s, err);
-    if (rc == 0) {
-        bind_point(s, &p);
-        kv_stmt_bind_text(s, 16, c->id, -1);
-        kv_stmt_bind_text(s, 17, c->org, -1);
-        rc = kv_stmt_step(s, err);
-        kv_stmt_done(s);
-    }
-    if (rc == 0)
-        rc = write_children(db, c->id, &p, err);
-    point_in_free(&p);
-    if (rc == 0)
-        rc = kv__cp_event(db, 1, "UPDATED", c->org, c->actor, c->id, err);
-    return rc;
 }
 
 int kv_contact_point_update(struct kv_db *db, const char *org, const char *actor,
