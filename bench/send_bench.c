@@ -32,7 +32,9 @@
  * them), process CPU time in one thread; (2) a bare libmicrohttpd server in a child process
  * (thread per connection, as kuvert, otherwise its defaults) that reads the body and answers
  * a fixed 201, its CPU from /proc as for kuvert over 5 N letters (/proc counts in 10 ms
- * ticks). ratio = kuvert / (floor 1 + floor 2); the target is <= 2.0.
+ * ticks). ratio = kuvert / (floor 1 + floor 2); the target is <= 2.0. After it, one line per
+ * named thread of the server (kuvert-writer, kuvert-sched, ...): its CPU time per letter over
+ * the counted run (schedstat, ns), user and system apart, and its minor page faults per letter.
  *
  * --profile runs no server and no threads of its own: one thread prepares N letters and hands
  * them to the writer B at a time (one group commit per B letters), timing the two halves
@@ -720,6 +722,90 @@ static int cpu_run(struct run *r, const struct tmpl *t, unsigned port, const cha
     return r->ok > 0 ? 0 : -1;
 }
 
+/* The server's named threads (kuvert-writer, kuvert-sched, ...: pthread_setname_np in the hub)
+ * for a per-thread split of the counted run: CPU time from /proc/PID/task/TID/schedstat (ns),
+ * user and system from its stat (ticks), minor faults. Threads are matched by tid, so only
+ * those alive across the run (the hub's own, not a connection's) are counted. */
+#define MAX_TASKS 512
+
+struct task_cpu {
+    int tid;
+    char comm[20];
+    unsigned long long run_ns;
+    unsigned long ut, st, minflt;
+};
+
+static int task_snapshot(pid_t pid, struct task_cpu *out, int max)
+{
+    char path[128], buf[1024], *p, *q;
+    struct dirent *de;
+    DIR *d;
+    FILE *f;
+    int n = 0;
+    size_t len;
+
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    if (!(d = opendir(path)))
+        return 0;
+    while ((de = readdir(d)) && n < max) {
+        struct task_cpu *t = &out[n];
+
+        if (de->d_name[0] == '.')
+            continue;
+        memset(t, 0, sizeof(*t));
+        t->tid = atoi(de->d_name);
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, t->tid);
+        if (!(f = fopen(path, "r")))
+            continue;
+        len = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        p = strchr(buf, '(');
+        q = strrchr(buf, ')');
+        if (!p || !q || q - p - 1 >= (long)sizeof(t->comm))
+            continue;
+        memcpy(t->comm, p + 1, (size_t)(q - p - 1));
+        if (sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %lu %*u %*u %*u %lu %lu", &t->minflt,
+                   &t->ut, &t->st) != 3)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, t->tid);
+        if ((f = fopen(path, "r"))) {
+            if (fscanf(f, "%llu", &t->run_ns) != 1)
+                t->run_ns = 0;
+            fclose(f);
+        }
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Prints, per letter, the CPU time and minor faults of each named thread ("kuvert-...")
+ * alive in both snapshots a and b: a "thread kuvert-writer ..." line per thread. */
+static void task_report(const char *name, const struct task_cpu *a, int na,
+                        const struct task_cpu *b, int nb, unsigned long letters)
+{
+    long tck = sysconf(_SC_CLK_TCK);
+    double per = letters ? 1e6 / (double)letters : 0;
+    int i, j;
+
+    if (tck <= 0)
+        tck = 100;
+    for (j = 0; j < nb; j++) {
+        if (strncmp(b[j].comm, "kuvert-", 7) != 0)
+            continue;
+        for (i = 0; i < na && a[i].tid != b[j].tid; i++)
+            ;
+        if (i == na)
+            continue;
+        printf("%-9s thread %-14s %.1f us/letter (user %.1f, sys %.1f), %.3f minor faults/letter\n",
+               name, b[j].comm, per * (double)(b[j].run_ns - a[i].run_ns) / 1e9,
+               per * (double)(b[j].ut - a[i].ut) / (double)tck,
+               per * (double)(b[j].st - a[i].st) / (double)tck,
+               letters ? (double)(b[j].minflt - a[i].minflt) / (double)letters : 0.0);
+    }
+}
+
 /* Size of DIR/kuvert.db-wal in bytes, -1 when absent. */
 static long long wal_bytes(const char *dir)
 {
@@ -736,7 +822,11 @@ static long long wal_bytes(const char *dir)
  * start and never shrinks it, kuvert sets no journal_size_limit), and each new block of the
  * file costs the filesystem an allocation and zeroing that a running server paid once, long
  * ago. Rounds of n/10 letters until the WAL has not grown for three rounds in a row, at most
- * 40 rounds. The letters and the WAL size into *letters and *wal. */
+ * 40 rounds. The letters and the WAL size into *letters and *wal. The writer's 64 MiB page
+ * cache is not necessarily full afterwards: it fills with the server's first ~16,000 Minimum
+ * letters (~1.3 page faults per letter until then, none after), so with fewer warm-up letters
+ * the counted run pays for part of it; task_report prints the writer's faults per letter
+ * (docs/send-api.md, "Cuts of session 12"). */
 static int cpu_warm(struct run *r, const struct tmpl *t, unsigned port, const char *auth, long n,
                     int c, pid_t pid, const char *dir, long *letters, long long *wal)
 {
@@ -909,6 +999,7 @@ static int cpu_mode(const char *kuvert, struct tmpl *t, long n, int c, const cha
     struct run r;
     unsigned kport = 0, bport = 0;
     pid_t kpid, bpid;
+    static struct task_cpu ta[MAX_TASKS], tb[MAX_TASKS]; /* the named threads, per case */
     int i, rc = 0;
 
     memset(&r, 0, sizeof(r));
@@ -932,12 +1023,15 @@ static int cpu_mode(const char *kuvert, struct tmpl *t, long n, int c, const cha
         if (only && strcmp(only, i == 0 ? "full" : "min") != 0)
             continue;
         unsigned long kok, bok;
+        int ta_n = 0, tb_n = 0;
         long warm = 0;
         long long wal = -1;
 
         /* warm-ups (cpu_warm; the bare server: connections), not counted */
         if (cpu_warm(&r, &t[i], kport, auth, n, c, kpid, dir, &warm, &wal) < 0 ||
+            (ta_n = task_snapshot(kpid, ta, MAX_TASKS)) < 0 ||
             cpu_run(&r, &t[i], kport, auth, n, c, kpid, &ku, &ks, &kok) < 0 ||
+            (tb_n = task_snapshot(kpid, tb, MAX_TASKS)) < 0 ||
             cpu_run(&r, &t[i], bport, auth, n / 10, c, bpid, &bu, &bs, &bok) < 0 ||
             cpu_run(&r, &t[i], bport, auth, 5 * n, c, bpid, &bu, &bs, &bok) < 0) {
             fprintf(stderr, "send_bench: a --cpu case failed\n");
@@ -956,6 +1050,7 @@ static int cpu_mode(const char *kuvert, struct tmpl *t, long n, int c, const cha
                    t[i].name, k_us, 1e6 * ku / (double)kok, 1e6 * ks / (double)kok, f_us, b_us,
                    1e6 * bu / (double)bok, 1e6 * bs / (double)bok,
                    f_us + b_us > 0 ? k_us / (f_us + b_us) : 0.0);
+            task_report(t[i].name, ta, ta_n, tb, tb_n, kok);
             fflush(stdout);
         }
     }

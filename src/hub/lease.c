@@ -322,6 +322,7 @@ int kv_leases_start(struct kv_store *st, const char *holder, int64_t ttl_ms,
         free(ls);
         return kv_err_set(err, KV_EINTERNAL, "cannot start the lease renewer thread");
     }
+    (void)pthread_setname_np(ls->thread, "kuvert-lease"); /* for top -H, perf --comm */
     *out = ls;
     return 0;
 }

@@ -125,6 +125,7 @@ static int scheduler_new(struct kv_store *st, struct kv_scheduler **out, struct 
         free(s);
         return kv_err_set(err, KV_EINTERNAL, "cannot start the scheduler thread");
     }
+    (void)pthread_setname_np(s->thread, "kuvert-sched"); /* for top -H, perf --comm */
     *out = s;
     return 0;
 }

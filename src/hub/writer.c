@@ -252,6 +252,7 @@ int kv_letter_writer_new(struct kv_store *st, struct kv_metrics *metrics,
         free(w);
         return kv_err_set(err, KV_EINTERNAL, "cannot start the letter writer thread");
     }
+    (void)pthread_setname_np(w->thread, "kuvert-writer"); /* for top -H, perf --comm */
     if (metrics)
         (void)kv_metrics_gauge_register(metrics, "kuvert_queue_depth", "queue=\"letter_writer\"",
                                         "Items waiting in a queue.", depth_gauge, w);

@@ -792,6 +792,7 @@ int kv_notify_worker_start(struct kv_hub *hub, struct kv_notify_worker **out, st
         free(w);
         return kv_err_set(err, KV_EINTERNAL, "cannot start the notice sender thread");
     }
+    (void)pthread_setname_np(w->thread, "kuvert-notify"); /* for top -H, perf --comm */
     *out = w;
     return 0;
 }

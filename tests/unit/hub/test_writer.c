@@ -6,8 +6,10 @@
  * caller is woken with its result once. The writer wakes a batch's waiters with one futex call
  * on the bit of that batch; a waiter asleep on the bit of a batch that no longer comes would
  * never return (the test's alarm then ends the process, a failure). The letters are refusals
- * the store does not record, so each batch is an empty transaction.
+ * the store does not record, so each batch is an empty transaction. The writer's thread is
+ * named kuvert-writer while it runs.
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -230,12 +232,59 @@ static void test_stop_waits_for_callers(void **state)
     fx_close(&f);
 }
 
+/* Threads of this process whose name (/proc/self/task/TID/comm) is name. */
+static int threads_named(const char *name)
+{
+    char path[300], comm[32];
+    struct dirent *de;
+    DIR *d = opendir("/proc/self/task");
+    FILE *fp;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+        if (!(fp = fopen(path, "r")))
+            continue; /* the thread ended meanwhile */
+        if (fgets(comm, sizeof(comm), fp)) {
+            comm[strcspn(comm, "\n")] = '\0';
+            n += strcmp(comm, name) == 0;
+        }
+        fclose(fp);
+    }
+    closedir(d);
+    return n;
+}
+
+/* The writer's thread carries the name kuvert-writer (what send_bench --cpu reports per
+ * thread, and what `perf report --comm` and `top -H` show), and it is gone after stop. */
+static void test_thread_named(void **state)
+{
+    struct fx f;
+
+    (void)state;
+    fx_open(&f, 0);
+    assert_int_equal(threads_named("kuvert-writer"), 0);
+    {
+        struct kv_err err = {0};
+        assert_int_equal(kv_letter_writer_new(f.st, NULL, &f.w, &err), 0);
+    }
+    assert_int_equal(threads_named("kuvert-writer"), 1);
+    kv_letter_writer_stop(f.w);
+    f.w = NULL;
+    assert_int_equal(threads_named("kuvert-writer"), 0);
+    fx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_waiter_woken),
         cmocka_unit_test(test_lone_job),
         cmocka_unit_test(test_stop_waits_for_callers),
+        cmocka_unit_test(test_thread_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
