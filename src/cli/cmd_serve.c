@@ -68,7 +68,7 @@ static void print_listening(const char *listen, unsigned port)
 static void tune_malloc(void)
 {
     (void)mallopt(M_MXFAST, 0);
-    (void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    (void)kv_malloc_keep_top(64 << 20); /* never lowered by the store's own ask */
     (void)mallopt(M_TOP_PAD, 16 << 20);
     (void)mallopt(M_MMAP_THRESHOLD, 16 << 20);
 }

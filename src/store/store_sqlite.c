@@ -150,7 +150,7 @@ static void config_sqlite(void)
 {
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     (void)kv__sqlite_pcache_install();
-    (void)mallopt(M_TRIM_THRESHOLD, KEEP_HEAP_TOP);
+    (void)kv_malloc_keep_top(KEEP_HEAP_TOP); /* at least: `kuvert serve` keeps more */
 }
 
 static int sq_open(struct kv_store *st, const char *dir, struct kv_err *err)

@@ -5,6 +5,8 @@
  */
 #include "util/xmalloc.h"
 
+#include <malloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,4 +71,21 @@ char *kv_xasprintf(const char *fmt, ...)
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return p;
+}
+
+static pthread_mutex_t keep_mu = PTHREAD_MUTEX_INITIALIZER;
+static size_t keep_top; /* the largest threshold asked for, under keep_mu */
+
+size_t kv_malloc_keep_top(size_t bytes)
+{
+    size_t now;
+
+    pthread_mutex_lock(&keep_mu);
+    if (bytes > keep_top && bytes <= (size_t)0x7fffffff) {
+        keep_top = bytes;
+        (void)mallopt(M_TRIM_THRESHOLD, (int)bytes);
+    }
+    now = keep_top;
+    pthread_mutex_unlock(&keep_mu);
+    return now;
 }

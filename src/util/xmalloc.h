@@ -16,4 +16,10 @@ char *kv_xstrdup(const char *s) __attribute__((malloc, returns_nonnull));
 char *kv_xstrndup(const char *s, size_t n) __attribute__((malloc, returns_nonnull));
 char *kv_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), malloc, returns_nonnull));
 
+/* glibc's trim threshold (mallopt M_TRIM_THRESHOLD): the free memory at the top of the heap
+ * kept instead of handed back to the kernel. Parts of kuvert ask for what they need (the
+ * server, the SQLite store); the largest asked so far stays in effect, so a later, smaller
+ * ask never lowers an earlier one. Returns the threshold now in effect. Thread-safe. */
+size_t kv_malloc_keep_top(size_t bytes);
+
 #endif
