@@ -727,6 +727,8 @@ static int cpu_run(struct run *r, const struct tmpl *t, unsigned port, const cha
  * user and system from its stat (ticks), minor faults. Threads are matched by tid, so only
  * those alive across the run (the hub's own, not a connection's) are counted. */
 #define MAX_TASKS 512
+#define WARM_ROUNDS 80    /* cpu_warm: rounds of n/10 letters at most */
+#define WARM_FAULTS 0.05  /* cpu_warm: the writer's minor faults per letter that count as settled */
 
 struct task_cpu {
     int tid;
@@ -806,6 +808,25 @@ static void task_report(const char *name, const struct task_cpu *a, int na,
     }
 }
 
+/* Minor page faults per letter of the kuvert-writer thread between snapshots a and b of a run
+ * of `letters`; 0 when the thread is not found (a server without named threads). */
+static double writer_faults(const struct task_cpu *a, int na, const struct task_cpu *b, int nb,
+                            unsigned long letters)
+{
+    int i, j;
+
+    for (j = 0; j < nb; j++) {
+        if (strcmp(b[j].comm, "kuvert-writer") != 0)
+            continue;
+        for (i = 0; i < na && a[i].tid != b[j].tid; i++)
+            ;
+        if (i == na || letters == 0)
+            return 0;
+        return (double)(b[j].minflt - a[i].minflt) / (double)letters;
+    }
+    return 0;
+}
+
 /* Size of DIR/kuvert.db-wal in bytes, -1 when absent. */
 static long long wal_bytes(const char *dir)
 {
@@ -821,28 +842,33 @@ static long long wal_bytes(const char *dir)
  * load (the scheduler checkpoints it once a second; SQLite then writes it again from the
  * start and never shrinks it, kuvert sets no journal_size_limit), and each new block of the
  * file costs the filesystem an allocation and zeroing that a running server paid once, long
- * ago. Rounds of n/10 letters until the WAL has not grown for three rounds in a row, at most
- * 40 rounds. The letters and the WAL size into *letters and *wal. The writer's 64 MiB page
- * cache is not necessarily full afterwards: it fills with the server's first ~16,000 Minimum
- * letters (~1.3 page faults per letter until then, none after), so with fewer warm-up letters
- * the counted run pays for part of it; task_report prints the writer's faults per letter
- * (docs/send-api.md, "Cuts of session 12"). */
+ * ago. Likewise the writer's 64 MiB page cache (and the heap under it), which fills with the
+ * server's first ~16,000 Minimum letters at ~1.3 page faults per letter and then takes none
+ * (docs/send-api.md, "Cuts of session 12"): a running server paid that once too. Rounds of
+ * n/10 letters until the WAL has not grown for three rounds in a row and the kuvert-writer
+ * thread took fewer than WARM_FAULTS minor faults per letter in the last round, at most
+ * WARM_ROUNDS rounds. The letters and the WAL size into *letters and *wal; the counted run's
+ * line per thread (task_report) shows the writer's faults per letter that remained. */
 static int cpu_warm(struct run *r, const struct tmpl *t, unsigned port, const char *auth, long n,
                     int c, pid_t pid, const char *dir, long *letters, long long *wal)
 {
+    static struct task_cpu before[MAX_TASKS], after[MAX_TASKS];
     long long prev = -1, now;
     double u, s;
     unsigned long ok;
-    int round, still = 0;
+    int round, still = 0, settled = 0, nb, na;
 
     *letters = 0;
-    for (round = 0; round < 40 && still < 3; round++) {
+    for (round = 0; round < WARM_ROUNDS && (still < 3 || !settled); round++) {
+        nb = task_snapshot(pid, before, MAX_TASKS);
         if (cpu_run(r, t, port, auth, n / 10 > 0 ? n / 10 : 1, c, pid, &u, &s, &ok) < 0)
             return -1;
+        na = task_snapshot(pid, after, MAX_TASKS);
         *letters += (long)ok;
         now = wal_bytes(dir);
         still = now == prev ? still + 1 : 0;
         prev = now;
+        settled = writer_faults(before, nb, after, na, ok) < WARM_FAULTS;
     }
     *wal = prev;
     return 0;
@@ -1043,7 +1069,8 @@ static int cpu_mode(const char *kuvert, struct tmpl *t, long n, int c, const cha
             double k_us = 1e6 * (ku + ks) / (double)kok, b_us = 1e6 * (bu + bs) / (double)bok;
             double f_us = 1e6 * f1;
 
-            printf("%-9s warm-up: %ld letters until kuvert's WAL stopped growing (%.1f MB)\n",
+            printf("%-9s warm-up: %ld letters until kuvert's WAL stopped growing (%.1f MB) and "
+                   "its writer's page cache filled\n",
                    t[i].name, warm, wal >= 0 ? (double)wal / 1048576.0 : 0.0);
             printf("%-9s cpu/letter: kuvert %.0f us (user %.0f, sys %.0f) | floor parse+XSD+insert "
                    "%.0f us | floor bare MHD 201 %.0f us (user %.0f, sys %.0f) | ratio %.2fx\n",
