@@ -7,7 +7,10 @@
  * queue row, the print job of an exempt recipient, the events and the receipt row, so that
  * either all of a letter exists after COMMIT or none of it. kv_letters_store_batch wraps a
  * batch of letters in one transaction with a savepoint per letter (the group commit of
- * writer.c) and writes the batch's usage statistics (one upsert per row key) before COMMIT, and kv_letters_publish_due publishes letters whose value date has come.
+ * writer.c) and writes the batch's usage statistics (one upsert per row key) before COMMIT;
+ * the writer's kv_letters_store_group leaves the search index of its letters to a later
+ * commit (SQLite, 256 letters at a time) and kv_letters_search_flush indexes what is left;
+ * kv_letters_publish_due publishes letters whose value date has come.
  */
 #include "hub/letters.h"
 
@@ -717,14 +720,28 @@ static int store_pass(struct kv_db *db, struct kv_letter **ls, size_t n, int sav
 /* The mailbox search's FTS5 index (SQLite) takes a batch's letters in one statement at its
  * end (migrations 060 and 073): FTS5 writes a segment at every savepoint and statement
  * journal, so a letter indexed by its INSERT's trigger cost a segment of its own.
- * search_defer_begin puts the row that makes the triggers leave this transaction's letters
- * unindexed (from_id: the first letter id it can give) with one statement; search_defer_end
- * removes it with one, and the row's DELETE trigger (letters_search_defer_end) indexes the
- * letters with id >= from_id as they stand, as the triggers would have. *on: 1 when the row
- * was put. Nothing to do on PostgreSQL (a GIN index on letters). */
-static const char SQL_DEFER_ON[] = "INSERT INTO letters_search_defer (from_id)"
-                                   " SELECT COALESCE(MAX(id), 0) + 1 FROM letters";
+ * search_defer_begin puts the row that makes the triggers leave letters unindexed (from_id:
+ * the first letter id it can give) with one statement, unless a row is there already;
+ * search_defer_end removes it with one, and the row's DELETE trigger (letters_search_defer_end)
+ * indexes the letters with id >= from_id as they stand, as the triggers would have.
+ * The writer's group commit (kv_letters_store_group, lazy) removes the row only once
+ * KV_SEARCH_DEFER_LETTERS letters or more are behind it: FTS5 writes a segment and merges per
+ * transaction that indexes, and that part is amortised only over the letters indexed together
+ * (callgrind, the deferral's statements per Minimum letter: 38.8 k at 21 a transaction, 25.7 k
+ * at 256, 27.6 k at 1,024; docs/send-api.md "Cuts of session 12"). The row then stays after
+ * COMMIT: a durable "not indexed from" mark. *on: 1 when the batch ends with search_defer_end.
+ * Nothing to do on PostgreSQL (a GIN index on letters). */
+static const char SQL_DEFER_ON[] =
+    "INSERT INTO letters_search_defer (from_id) SELECT m FROM"
+    " (SELECT COALESCE(MAX(id), 0) + 1 AS m FROM letters)"
+    " WHERE NOT EXISTS (SELECT 1 FROM letters_search_defer)";
 static const char SQL_DEFER_OFF[] = "DELETE FROM letters_search_defer";
+#define DEFER_STR2(x) #x
+#define DEFER_STR(x) DEFER_STR2(x)
+/* MAX(id) is the last entry of the rowid b-tree: letters from from_id up to it are behind. */
+static const char SQL_DEFER_OFF_LAZY[] =
+    "DELETE FROM letters_search_defer WHERE from_id <= (SELECT MAX(id) FROM letters) + 1 - "
+    DEFER_STR(KV_SEARCH_DEFER_LETTERS);
 
 static int search_defer_step(struct kv_db *db, const char *sql, struct kv_err *err)
 {
@@ -752,9 +769,33 @@ static int search_defer_begin(struct kv_db *db, int *on, struct kv_err *err)
     return rc;
 }
 
-static int search_defer_end(struct kv_db *db, int on, struct kv_err *err)
+static int search_defer_end(struct kv_db *db, int on, int lazy, struct kv_err *err)
 {
-    return on ? search_defer_step(db, SQL_DEFER_OFF, err) : 0;
+    if (!on)
+        return 0;
+    return search_defer_step(db, lazy ? SQL_DEFER_OFF_LAZY : SQL_DEFER_OFF, err);
+}
+
+int kv_letters_search_flush(struct kv_db *db, struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int rc;
+
+    if (kv_store_text_index(kv_db_store(db)) != KV_TEXT_FTS5)
+        return 0;
+    /* a look first, so that nothing left behind costs no write transaction */
+    rc = kv_db_prepare(db, "SELECT 1 FROM letters_search_defer", &s, err);
+    if (rc < 0)
+        return rc;
+    rc = kv_stmt_step(s, err);
+    kv_stmt_done(s);
+    if (rc <= 0)
+        return rc;
+    rc = kv_db_begin(db, err);
+    if (rc < 0)
+        return rc;
+    rc = search_defer_step(db, SQL_DEFER_OFF, err);
+    return kv_db_end(db, rc, err);
 }
 
 /* qsort order of letters by messageUUID. */
@@ -763,7 +804,8 @@ static int by_uuid(const void *a, const void *b)
     return strcmp((*(struct kv_letter *const *)a)->uuid, (*(struct kv_letter *const *)b)->uuid);
 }
 
-int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, struct kv_err *err)
+static int store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, int lazy,
+                       struct kv_err *err)
 {
     enum kv_letter_outcome *was = kv_xmalloc((n ? n : 1) * sizeof(*was));
     struct kv_stats_batch stats = {0};
@@ -834,7 +876,7 @@ int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, st
         else
             (void)kv_events_head_end(db, NULL);
         if (rc >= 0) /* last before COMMIT: any later statement journal would flush FTS5 */
-            rc = search_defer_end(db, deferred, err);
+            rc = search_defer_end(db, deferred, lazy, err);
         if (rc < 0)
             goto fail_tx;
         rc = kv_db_commit(db, err);
@@ -863,6 +905,16 @@ fail:
     free(order);
     free(was);
     return rc;
+}
+
+int kv_letters_store_batch(struct kv_db *db, struct kv_letter **ls, size_t n, struct kv_err *err)
+{
+    return store_batch(db, ls, n, 0, err);
+}
+
+int kv_letters_store_group(struct kv_db *db, struct kv_letter **ls, size_t n, struct kv_err *err)
+{
+    return store_batch(db, ls, n, 1, err);
 }
 
 /* A letter whose value date has come. */

@@ -152,6 +152,23 @@ int kv_letter_find_replay(struct kv_db *db, const char *system_id, const char *u
 int kv_letters_store_batch(struct kv_db *db, struct kv_letter **letters, size_t n,
                            struct kv_err *err);
 
+/* The letter writer's group commit (writer.c): kv_letters_store_batch, except that on SQLite
+ * the mailbox search's FTS5 index (migration 017) of the letters is left to a later commit:
+ * the deferral row (letters_search_defer, its from_id the first letter not indexed) stays
+ * after COMMIT, and the batch that finds KV_SEARCH_DEFER_LETTERS or more letters behind it
+ * indexes them all at its end, as does kv_letters_search_flush. Nothing is lost at a crash
+ * (the row is in the store) and a search never misses such a letter (mailbox_search.c reads
+ * the letters from from_id as candidates too). Any other caller's kv_letters_store_batch
+ * indexes everything left behind at its end. On PostgreSQL exactly kv_letters_store_batch. */
+#define KV_SEARCH_DEFER_LETTERS 256
+int kv_letters_store_group(struct kv_db *db, struct kv_letter **letters, size_t n,
+                           struct kv_err *err);
+
+/* Indexes every letter that kv_letters_store_group left unindexed, in a transaction of its
+ * own (db must be outside one). 0 at once on PostgreSQL or when nothing is left; else 0 or a
+ * store error. The writer calls it when idle (KV_SEARCH_FLUSH_MS), at start and at stop. */
+int kv_letters_search_flush(struct kv_db *db, struct kv_err *err);
+
 /* The Receipt JSON {transmissionId, messageUUID, messageId, errorCode, errorMessage,
  * timeStamp, receiptStatus} of a stored or replayed letter. Returns owned json_t. */
 json_t *kv_letter_receipt_json(const struct kv_letter *l);

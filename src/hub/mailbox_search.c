@@ -135,16 +135,26 @@ static int contains(const char *hay, const char *needle)
 /* SQLite (FTS5, trigram): ?1 = the MATCH phrase '"<text>"', ?2 the mailbox id, whose letters
  * are the rowids [?2 * 2^36, ?2 * 2^36 + 2^36 - 1] (migration 017); the probe's cap is ?3.
  * The rowid range goes into the FTS5 scan: each trigram's posting list is sought to the
- * mailbox's range and read there only. */
+ * mailbox's range and read there only.
+ * The letter writer indexes its letters KV_SEARCH_DEFER_LETTERS at a time (letters.h
+ * kv_letters_store_group): the letters from letters_search_defer's from_id (none when it has
+ * no row) are not in the index yet, so this mailbox's among them are candidates too (PENDING:
+ * a rowid range of at most about that many letters, read by the primary key). The two sets
+ * are disjoint (a letter is indexed once its id is below every from_id), and take() checks
+ * every candidate's text, so a stored letter is found right after its 201. The probe counts
+ * the index's candidates only: the page then has at most the cap plus the pending letters. */
 #define SPAN "68719476736"
 #define RANGE_FTS5                                                                             \
     "f.letters_search MATCH ?1 AND f.rowid BETWEEN ?2 * " SPAN " AND ?2 * " SPAN " + " SPAN    \
     " - 1 "
+#define PENDING                                                                                \
+    "FROM letters p WHERE p.id >= (SELECT from_id FROM letters_search_defer) "                 \
+    "AND p.mailbox_id = ?2 "
 static const char SQL_PROBE_FTS5[] =
     "SELECT COUNT(*) FROM (SELECT 1 FROM letters_search f WHERE " RANGE_FTS5 "LIMIT ?3) c";
 #define CANDIDATES_FTS5                                                                        \
-    COLS "FROM letters_search f CROSS JOIN letters l ON l.id = f.rowid - ?2 * " SPAN " AND "   \
-         RANGE_FTS5
+    COLS "FROM (SELECT f.rowid - ?2 * " SPAN " AS cid FROM letters_search f WHERE " RANGE_FTS5 \
+         "UNION ALL SELECT p.id " PENDING ") c CROSS JOIN letters l ON l.id = c.cid "
 static const char SQL_PAGE_FTS5[] = CANDIDATES_FTS5 FILTERS ORDER;
 static const char SQL_PAGE_FTS5_N[] = CANDIDATES_FTS5 FILTERS NARROW ORDER;
 

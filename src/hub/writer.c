@@ -11,6 +11,11 @@
  * is released, and the writer is woken after the job is queued and the mutex released. Because the batch is whatever queued up
  * while the previous COMMIT was being fsynced, the batch size adapts to load by itself: one
  * letter when idle (no added latency), hundreds under a burst.
+ *
+ * The writer's batches leave the mailbox search's index to later (kv_letters_store_group: on
+ * SQLite the letters are indexed KV_SEARCH_DEFER_LETTERS at a time); when the queue has been
+ * empty for KV_SEARCH_FLUSH_MS after a batch, and once at start (what a crash left behind),
+ * the writer indexes what is left (kv_letters_search_flush), and again before it stops.
  */
 #include "hub/writer.h"
 
@@ -21,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/metrics.h"
@@ -46,7 +52,7 @@ struct kv_letter_writer {
     struct kv_store *store;     /* borrowed */
     struct kv_metrics *metrics; /* borrowed, may be NULL */
     pthread_mutex_t mu;         /* guards everything below */
-    pthread_cond_t wake;        /* signalled when work arrives or on stop */
+    pthread_cond_t wake;        /* signalled when work arrives or on stop (CLOCK_MONOTONIC) */
     pthread_cond_t left;        /* signalled when the last caller leaves run while stopping */
     unsigned callers;           /* callers inside kv_letter_writer_run: stop frees w only at 0 */
     struct job *head, *tail;    /* FIFO */
@@ -179,12 +185,50 @@ static int writer_db(struct kv_letter_writer *w, struct kv_db **out, struct kv_e
     return 0;
 }
 
+/* The queue idle for KV_SEARCH_FLUSH_MS after a batch: 1 when the writer should index what
+ * its batches left behind; 0 when work came or it is stopping. Caller holds mu. */
+static int idle_wait(struct kv_letter_writer *w)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += KV_SEARCH_FLUSH_MS / 1000;
+    until.tv_nsec += (long)(KV_SEARCH_FLUSH_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    while (!w->head && !w->stopping)
+        if (pthread_cond_timedwait(&w->wake, &w->mu, &until) != 0)
+            return !w->head && !w->stopping;
+    return 0;
+}
+
+/* Indexes what the batches left unindexed (kv_letters_search_flush). 0, or negative after
+ * logging the failure: the letters are then left to the next try (searches find them all
+ * the same). */
+static int search_flush(struct kv_letter_writer *w, struct kv_db **db)
+{
+    struct kv_err err = {0};
+    int rc;
+
+    if (kv_store_text_index(w->store) != KV_TEXT_FTS5)
+        return 0; /* nothing is left unindexed on PostgreSQL */
+    rc = *db ? 0 : writer_db(w, db, &err);
+    if (rc == 0)
+        rc = kv_letters_search_flush(*db, &err);
+    if (rc < 0)
+        kv_log(KV_LOG_ERROR, "letter writer: search index flush failed: %s", err.msg);
+    return rc;
+}
+
 static void *writer_main(void *arg)
 {
     struct kv_letter_writer *w = arg;
     struct kv_letter **flat = kv_xcalloc(KV_WRITER_BATCH_MAX, sizeof(*flat));
     struct kv_db *db = NULL;
     struct kv_err err = {0};
+    int unflushed = 1; /* letters may be left unindexed: at start, by a crash */
 
     for (;;) {
         struct job *batch, *j, *next;
@@ -193,6 +237,11 @@ static void *writer_main(void *arg)
         int rc;
 
         pthread_mutex_lock(&w->mu);
+        if (unflushed && !w->head && !w->stopping && idle_wait(w)) {
+            pthread_mutex_unlock(&w->mu);
+            unflushed = search_flush(w, &db) < 0; /* a failure: again after the next wait */
+            continue;
+        }
         while (!w->head && !w->stopping)
             pthread_cond_wait(&w->wake, &w->mu);
         if (!w->head) {
@@ -209,10 +258,11 @@ static void *writer_main(void *arg)
         memset(&err, 0, sizeof(err));
         rc = db ? 0 : writer_db(w, &db, &err);
         if (rc == 0)
-            rc = kv_letters_store_batch(db, flat, n, &err);
+            rc = kv_letters_store_group(db, flat, n, &err);
         if (rc < 0)
             kv_log(KV_LOG_ERROR, "letter writer: batch of %zu letters failed: %s", n, err.msg);
         count_outcomes(w, flat, n);
+        unflushed = 1;
 
         pthread_mutex_lock(&w->mu);
         if (rc == 0)
@@ -227,6 +277,8 @@ static void *writer_main(void *arg)
         }
         wake_batch(w, b);
     }
+    if (unflushed)
+        (void)search_flush(w, &db);
     if (db)
         kv_db_release(db);
     free(flat);
@@ -242,7 +294,14 @@ int kv_letter_writer_new(struct kv_store *st, struct kv_metrics *metrics,
     w->store = st;
     w->metrics = metrics;
     pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->wake, NULL);
+    {
+        pthread_condattr_t ca;
+
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&w->wake, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     pthread_cond_init(&w->left, NULL);
     atomic_init(&w->finished, 0);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {

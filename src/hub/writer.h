@@ -25,6 +25,7 @@ struct kv_letter;
 struct kv_letter_writer;
 
 #define KV_WRITER_BATCH_MAX 2048 /* letters in one transaction at most */
+#define KV_SEARCH_FLUSH_MS 500   /* idle this long after a batch: index what it left */
 
 /* Starts a writer on st (borrowed; must outlive it). metrics may be NULL; when given, the gauge
  * kuvert_queue_depth{queue="letter_writer"} is registered on it and letters accepted/refused

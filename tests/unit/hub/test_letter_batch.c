@@ -13,8 +13,13 @@
  * the same uuid written without it (a refusal before, a read after), in seq order, page by
  * page; the letter's chain check reads them all. A receipt's id comes from kv_receipt_insert,
  * with no trigger or default filling it in (migration 067); the CHECK constraints of the send
- * path's tables refuse what they refused, without an IN list (migration 068). Runs from the repository root (or
- * $KUVERT_ROOT).
+ * path's tables refuse what they refused, without an IN list (migration 068). The writer's
+ * group commit (kv_letters_store_group) leaves the search index to later on SQLite: a letter
+ * is found by a search at once all the same, also one left unindexed by a store closed
+ * without a flush; recalled and purged letters are not found, before or after the index takes
+ * the letters; the index takes them when KV_SEARCH_DEFER_LETTERS are behind, at
+ * kv_letters_search_flush, at any other caller's batch and when a writer stops. Runs from the
+ * repository root (or $KUVERT_ROOT).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -23,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -36,7 +42,9 @@
 #include "hub/events_int.h"
 #include "hub/letters.h"
 #include "hub/mailbox_activity.h"
+#include "hub/mailbox_view.h"
 #include "hub/stats.h"
+#include "hub/writer.h"
 #include "memo/memo.h"
 #include "store/store.h"
 #include "util/xmalloc.h"
@@ -829,6 +837,209 @@ static void test_upgrade_from_069(void **state)
     expect_search_index(f->db, N);
 }
 
+/* K letters of the Minimum example with messageUUIDs ...-0000000xxxxx (distinct from the
+ * fixture's), prepared; bytes[i] owned by the caller as ls[i]'s buffer. */
+static void group_letters(struct fx *f, int k, char **bytes, struct kv_letter *ls)
+{
+    int i;
+
+    for (i = 0; i < k; i++) {
+        char uuid[37];
+        char *p;
+        size_t len;
+
+        snprintf(uuid, sizeof(uuid), "8c2ea15d-61fb-4ba9-9366-0000%08x", (unsigned)i);
+        bytes[i] = load(&len);
+        for (p = bytes[i]; (p = strstr(p, EX_UUID)) != NULL; p += 36)
+            memcpy(p, uuid, 36);
+        kv_letter_init(&ls[i], bytes[i], len);
+        assert_int_equal(kv_letter_prepare(&ls[i], &f->sys, NULL, NULL, NULL), 0);
+        assert_int_equal(ls[i].outcome, KV_LETTER_PENDING);
+    }
+}
+
+/* Letters of the fixture's mailbox a search for text finds (every page). */
+static int found(struct kv_db *db, const char *text)
+{
+    struct kv_mbox_owner o = {.type = "CPR", .id = "2211771212"};
+    struct kv_mbox_query q = {.unread = -1, .limit = 100, .text = text};
+    char cursor[256] = "";
+    int n = 0;
+
+    for (;;) {
+        json_t *out = NULL, *next;
+        struct kv_err err = {0, ""};
+
+        q.cursor = cursor[0] ? cursor : NULL;
+        if (kv_mbox_list(db, &o, &q, &out, &err) != 0)
+            fail_msg("search: %s", err.msg);
+        n += (int)json_array_size(json_object_get(out, "items"));
+        next = json_object_get(out, "nextCursor");
+        if (!json_is_string(next)) {
+            json_decref(out);
+            return n;
+        }
+        snprintf(cursor, sizeof(cursor), "%s", json_string_value(next));
+        json_decref(out);
+    }
+}
+
+/* Store k letters from ls in group commits of b. */
+static void store_groups(struct kv_db *db, struct kv_letter *ls, int k, int b)
+{
+    struct kv_letter *p[32];
+    int i, j;
+
+    assert_true(b <= 32);
+    for (i = 0; i < k; i += b) {
+        int m = k - i < b ? k - i : b;
+
+        for (j = 0; j < m; j++)
+            p[j] = &ls[i + j];
+        assert_int_equal(kv_letters_store_group(db, p, (size_t)m, NULL), 0);
+        for (j = 0; j < m; j++)
+            assert_int_equal(ls[i + j].outcome, KV_LETTER_CREATED);
+    }
+}
+
+/* Letters left unindexed: those from the deferral row's from_id (0 without a row). */
+static int64_t unindexed(struct kv_db *db)
+{
+    return count(db, "SELECT COUNT(*) FROM letters WHERE id >= (SELECT from_id FROM"
+                     " letters_search_defer)",
+                 NULL);
+}
+
+/* The writer's group commit leaves the index to later on SQLite (letters.h
+ * kv_letters_store_group), and no search misses a letter for that. */
+static void test_search_index_deferred(void **state)
+{
+    enum { K = KV_SEARCH_DEFER_LETTERS + 40 };
+    struct fx *f = *state;
+    char **bytes = kv_xcalloc(K, sizeof(*bytes));
+    struct kv_letter *ls = kv_xcalloc(K, sizeof(*ls));
+    struct kv_letter_writer *w = NULL;
+    int pg = kv_test_on_pg(), i;
+
+    group_letters(f, K, bytes, ls);
+    /* 5 letters in three commits: found at once; on SQLite none indexed yet */
+    store_groups(f->db, ls, 5, 2);
+    assert_int_equal(found(f->db, "pladsanvis"), 5);
+    assert_int_equal(found(f->db, "PLADSANVISNING"), 5);
+    assert_int_equal(found(f->db, "no such title"), 0);
+    assert_int_equal(found(f->db, "pl"), 5); /* the walk (no trigram) reads letters itself */
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters_search_defer", NULL), pg ? 0 : 1);
+    if (!pg) {
+        assert_int_equal(unindexed(f->db), 5);
+        assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters_search", NULL), 0);
+    }
+    /* recalled and purged before the index took them: not found, now or later */
+    assert_int_equal(kv_db_exec(f->db, "UPDATE letters SET state = 'RECALLED' WHERE message_uuid"
+                                       " = '8c2ea15d-61fb-4ba9-9366-000000000001'", NULL),
+                     0);
+    assert_int_equal(kv_db_exec(f->db, "UPDATE letters SET folder = 'purged' WHERE message_uuid"
+                                       " = '8c2ea15d-61fb-4ba9-9366-000000000003'", NULL),
+                     0);
+    assert_int_equal(found(f->db, "pladsanvis"), 3);
+    /* the store closed with letters left unindexed (a crash before the flush) and reopened */
+    kv_db_release(f->db);
+    kv_store_close(f->st);
+    f->db = NULL;
+    assert_int_equal(kv_test_store_open(f->dir, &f->st, NULL), 0);
+    assert_int_equal(kv_db_acquire(f->st, &f->db, NULL), 0);
+    assert_int_equal(found(f->db, "pladsanvis"), 3);
+    /* up to KV_SEARCH_DEFER_LETTERS - 1 behind: still deferred; the commit that brings them to
+     * KV_SEARCH_DEFER_LETTERS indexes them all in one statement */
+    store_groups(f->db, ls + 5, KV_SEARCH_DEFER_LETTERS - 6, 21);
+    if (!pg)
+        assert_int_equal(unindexed(f->db), KV_SEARCH_DEFER_LETTERS - 1);
+    assert_int_equal(found(f->db, "pladsanvis"), KV_SEARCH_DEFER_LETTERS - 3);
+    store_groups(f->db, ls + KV_SEARCH_DEFER_LETTERS - 1, 1, 1);
+    expect_search_index(f->db, KV_SEARCH_DEFER_LETTERS - 2);
+    assert_int_equal(found(f->db, "pladsanvis"), KV_SEARCH_DEFER_LETTERS - 2);
+    /* deferred again; kv_letters_search_flush indexes them, and is cheap with nothing left */
+    store_groups(f->db, ls + KV_SEARCH_DEFER_LETTERS, 10, 4);
+    if (!pg)
+        assert_int_equal(unindexed(f->db), 10);
+    assert_int_equal(found(f->db, "pladsanvis"), KV_SEARCH_DEFER_LETTERS + 8);
+    assert_int_equal(kv_letters_search_flush(f->db, NULL), 0);
+    expect_search_index(f->db, KV_SEARCH_DEFER_LETTERS + 8);
+    assert_int_equal(kv_letters_search_flush(f->db, NULL), 0);
+    /* any other caller's batch indexes what the group commits left */
+    store_groups(f->db, ls + KV_SEARCH_DEFER_LETTERS + 10, 10, 5);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters_search_defer", NULL), pg ? 0 : 1);
+    {
+        struct kv_letter *one = &f->l[0];
+
+        assert_int_equal(kv_letters_store_batch(f->db, &one, 1, NULL), 0);
+        assert_int_equal(f->l[0].outcome, KV_LETTER_CREATED);
+    }
+    expect_search_index(f->db, KV_SEARCH_DEFER_LETTERS + 19);
+    /* a writer indexes what its batches left when it stops */
+    assert_int_equal(kv_letter_writer_new(f->st, NULL, &w, NULL), 0);
+    {
+        struct kv_letter *p[20];
+
+        for (i = 0; i < 20; i++)
+            p[i] = &ls[KV_SEARCH_DEFER_LETTERS + 20 + i];
+        assert_int_equal(kv_letter_writer_run(w, p, 20, NULL), 0);
+        for (i = 0; i < 20; i++)
+            assert_int_equal(p[i]->outcome, KV_LETTER_CREATED);
+    }
+    assert_int_equal(found(f->db, "pladsanvis"), KV_SEARCH_DEFER_LETTERS + 39);
+    kv_letter_writer_stop(w);
+    expect_search_index(f->db, KV_SEARCH_DEFER_LETTERS + 39);
+    assert_int_equal(found(f->db, "pladsanvis"), KV_SEARCH_DEFER_LETTERS + 39);
+    for (i = 0; i < K; i++) {
+        kv_letter_release(&ls[i]);
+        free(bytes[i]);
+    }
+    free(ls);
+    free(bytes);
+}
+
+/* A writer indexes, once idle for KV_SEARCH_FLUSH_MS, what its batches left, and at its start
+ * what an earlier run left (a crash). */
+static void test_search_index_writer_idle(void **state)
+{
+    enum { K = 30 };
+    struct fx *f = *state;
+    char **bytes = kv_xcalloc(K, sizeof(*bytes));
+    struct kv_letter *ls = kv_xcalloc(K, sizeof(*ls));
+    struct kv_letter_writer *w = NULL;
+    struct kv_letter *p[K];
+    int i, waited;
+
+    if (kv_test_on_pg()) { /* nothing is deferred there */
+        free(ls);
+        free(bytes);
+        return;
+    }
+    group_letters(f, K, bytes, ls);
+    store_groups(f->db, ls, 10, 5); /* left unindexed, as by a run that crashed */
+    assert_int_equal(unindexed(f->db), 10);
+    assert_int_equal(kv_letter_writer_new(f->st, NULL, &w, NULL), 0);
+    for (waited = 0; waited < 10 * KV_SEARCH_FLUSH_MS && unindexed(f->db) > 0; waited += 20)
+        usleep(20000);
+    expect_search_index(f->db, 10);
+    assert_true(waited >= KV_SEARCH_FLUSH_MS / 2);
+    for (i = 0; i < 20; i++)
+        p[i] = &ls[10 + i];
+    assert_int_equal(kv_letter_writer_run(w, p, 20, NULL), 0);
+    assert_int_equal(unindexed(f->db), 20);
+    assert_int_equal(found(f->db, "pladsanvis"), 30);
+    for (waited = 0; waited < 10 * KV_SEARCH_FLUSH_MS && unindexed(f->db) > 0; waited += 20)
+        usleep(20000);
+    expect_search_index(f->db, 30);
+    kv_letter_writer_stop(w);
+    for (i = 0; i < K; i++) {
+        kv_letter_release(&ls[i]);
+        free(bytes[i]);
+    }
+    free(ls);
+    free(bytes);
+}
+
 /* Rows of the send path's tables whose CHECK constraints name a list of values (migration 068):
  * a value outside the list is still refused on both backends, one in it is taken, and SQLite
  * codes the checks as comparisons, without the ephemeral B-tree that an IN list of more than
@@ -985,6 +1196,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_check_constraints_without_in_lists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_range_checked_in_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_from_069, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_index_deferred, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_index_writer_idle, setup, teardown),
     };
 
     if (kv_memo_global_init(NULL) != 0)
