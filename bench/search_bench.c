@@ -24,9 +24,12 @@
  * and prints p50/p99/max in ms, the letters on the page, whether it has a next page, and the
  * load average before and after. --rt: the timed part runs with real-time priority
  * (SCHED_FIFO 50, as `chrt -f 50` would; root only; the fill does not), for figures that stand
- * for a quiet machine on a busy one.
+ * for a quiet machine on a busy one. --pending K (SQLite): the last K letters of the fill are
+ * left out of the index as the letter writer leaves its latest letters (letters_search_defer's
+ * row put before them, letters.h kv_letters_store_group), so every search also reads them as
+ * candidates: a search while letters are being sent.
  *
- *   search_bench [--letters N] [--others M] [--passes P] [--db URL] [--rt]
+ *   search_bench [--letters N] [--others M] [--passes P] [--db URL] [--rt] [--pending K]
  */
 #include <inttypes.h>
 #include <sched.h>
@@ -63,6 +66,16 @@ static void insert(struct kv_db *db, int64_t seq, int64_t mb, const char *cpr, c
     bench_letter(db, seq, 1700000000000LL + seq * 100, mb, cpr, label, "x", 1, err);
 }
 
+/* --pending: at letter number `at` of the fill (none when at is the fill's end), the row that
+ * leaves the letters from the next id on out of the index. */
+static void defer_at(struct kv_db *db, int64_t seq, int64_t at, struct kv_err *err)
+{
+    if (seq == at && at >= 0 &&
+        kv_db_exec(db, "INSERT INTO letters_search_defer (from_id)"
+                       " SELECT COALESCE(MAX(id), 0) + 1 FROM letters", err) < 0)
+        bench_die("pending", err);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -73,6 +86,7 @@ int main(int argc, char **argv)
                  {"absent", "årsopgørelse"},
                  {"short", "ø"}};
     int64_t letters = 1000000, others = 1000000, i, j = 0, seq = 0, mb, boxes[BENCH_OTHER_BOXES];
+    int64_t pending = 0;
     int passes = 200, k, c, rt = 0;
     const char *url = NULL;
     struct kv_store *st = NULL;
@@ -93,13 +107,16 @@ int main(int argc, char **argv)
             url = argv[++k];
         else if (strcmp(argv[k], "--rt") == 0)
             rt = 1;
+        else if (strcmp(argv[k], "--pending") == 0 && k + 1 < argc)
+            pending = strtoll(argv[++k], NULL, 10);
         else {
             fprintf(stderr, "usage: search_bench [--letters N] [--others M] [--passes P] "
-                            "[--db URL] [--rt]\n");
+                            "[--db URL] [--rt] [--pending K]\n");
             return 2;
         }
     }
-    if (letters < 100000 || others < 0 || passes < 10)
+    if (letters < 100000 || others < 0 || passes < 10 || pending < 0 ||
+        pending > letters + others || (pending && url))
         return 2;
     if (!mkdtemp(dir) || kv_store_open_db(dir, url, &st, &err) < 0 ||
         kv_db_acquire(st, &db, &err) < 0)
@@ -124,10 +141,12 @@ int main(int argc, char **argv)
             snprintf(label, sizeof(label), "Faktura nr. %" PRId64, i);
         else
             snprintf(label, sizeof(label), "Brev om din sag %" PRId64, i);
+        defer_at(db, seq, letters + others - pending, &err);
         insert(db, seq++, mb, BENCH_OWNER, label, &err);
         for (; n_oth > 0; n_oth--, j++) {
             snprintf(cpr, sizeof(cpr), "02%08" PRId64, j % BENCH_OTHER_BOXES);
             snprintf(label, sizeof(label), "Faktura Bødeforlæg Årsopgørelse %" PRId64, j);
+            defer_at(db, seq, letters + others - pending, &err);
             insert(db, seq++, boxes[j % BENCH_OTHER_BOXES], cpr, label, &err);
         }
         if ((i + 1) % BATCH == 0 || i + 1 == letters) {
@@ -144,6 +163,9 @@ int main(int argc, char **argv)
            " in one mailbox, interleaved with %" PRId64 " in %d others; filled in %.0f s\n",
            kv_store_backend(st), letters + j, letters, j, BENCH_OTHER_BOXES,
            (bench_ms() - tf) / 1000);
+    if (pending)
+        printf("  (the last %" PRId64 " letters not indexed yet, as the writer leaves them)\n",
+               pending);
     if (rt) {
         struct sched_param sp = {.sched_priority = 50};
 
