@@ -846,7 +846,8 @@ static long long wal_bytes(const char *dir)
  * server's first ~16,000 Minimum letters at ~1.3 page faults per letter and then takes none
  * (docs/send-api.md, "Cuts of session 12"): a running server paid that once too. Rounds of
  * n/10 letters until the WAL has not grown for three rounds in a row and the kuvert-writer
- * thread took fewer than WARM_FAULTS minor faults per letter in the last round, at most
+ * thread took fewer than WARM_FAULTS minor faults per letter in three rounds in a row (the
+ * fill pauses now and then: one quiet round in the middle of it happens), at most
  * WARM_ROUNDS rounds. The letters and the WAL size into *letters and *wal; the counted run's
  * line per thread (task_report) shows the writer's faults per letter that remained. */
 static int cpu_warm(struct run *r, const struct tmpl *t, unsigned port, const char *auth, long n,
@@ -859,7 +860,7 @@ static int cpu_warm(struct run *r, const struct tmpl *t, unsigned port, const ch
     int round, still = 0, settled = 0, nb, na;
 
     *letters = 0;
-    for (round = 0; round < WARM_ROUNDS && (still < 3 || !settled); round++) {
+    for (round = 0; round < WARM_ROUNDS && (still < 3 || settled < 3); round++) {
         nb = task_snapshot(pid, before, MAX_TASKS);
         if (cpu_run(r, t, port, auth, n / 10 > 0 ? n / 10 : 1, c, pid, &u, &s, &ok) < 0)
             return -1;
@@ -868,7 +869,7 @@ static int cpu_warm(struct run *r, const struct tmpl *t, unsigned port, const ch
         now = wal_bytes(dir);
         still = now == prev ? still + 1 : 0;
         prev = now;
-        settled = writer_faults(before, nb, after, na, ok) < WARM_FAULTS;
+        settled = writer_faults(before, nb, after, na, ok) < WARM_FAULTS ? settled + 1 : 0;
     }
     *wal = prev;
     return 0;
