@@ -877,6 +877,45 @@ out:
     return rc;
 }
 
+/* A store that records a migration this build does not have was written by a newer kuvert
+ * (or one of another branch): its schema and the meaning of its rows may have moved on in
+ * ways this build would get wrong (a durable mark it does not know, a column it would not
+ * fill), so it is refused with a clear error instead of served. m: the build's migrations,
+ * sorted by number. */
+static int known_migrations(struct kv_db *db, const struct migration *m, size_t n,
+                            struct kv_err *err)
+{
+    struct kv_stmt *s = NULL;
+    int64_t v;
+    size_t lo, hi;
+    int rc;
+
+    rc = kv_db_prepare(db, "SELECT version, name FROM schema_migrations ORDER BY version", &s,
+                       err);
+    if (rc < 0)
+        return rc;
+    while ((rc = kv_stmt_step(s, err)) == KV_ROW) {
+        v = kv_stmt_col_int64(s, 0);
+        for (lo = 0, hi = n; lo < hi;) { /* binary search of the sorted list */
+            size_t mid = lo + (hi - lo) / 2;
+
+            if (m[mid].version < v)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == n || m[lo].version != v) {
+            rc = kv_err_set(err, KV_EINVAL,
+                            "store: it has migration %s, which this kuvert does not know: it was "
+                            "written by a newer kuvert; run that one (or newer) on it",
+                            kv_stmt_col_text(s, 1));
+            break;
+        }
+    }
+    kv_stmt_done(s);
+    return rc < 0 ? rc : 0;
+}
+
 static int migrate(struct kv_store *st, struct kv_err *err)
 {
     struct migration *m = kv_xcalloc(MAX_MIGRATIONS, sizeof(*m));
@@ -906,6 +945,7 @@ static int migrate(struct kv_store *st, struct kv_err *err)
         if (rc < 0)
             goto out;
     }
+    rc = known_migrations(db, m, n, err);
 out:
     kv_db_release(db);
     free(m);

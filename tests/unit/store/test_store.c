@@ -89,6 +89,34 @@ static void test_migrations_once(void **state)
     kv_store_close(again);
 }
 
+/* A store that records a migration this build does not have (written by a newer kuvert) is
+ * refused at open with an error that names it, and nothing of it is changed; once the row is
+ * gone (the build that knows it) it opens again. */
+static void test_newer_store_refused(void **state)
+{
+    struct fx *f = *state;
+    struct kv_store *again = NULL;
+    struct kv_db *db = NULL;
+    struct kv_err err = {0, ""};
+
+    assert_int_equal(kv_db_acquire(f->st, &db, &err), 0);
+    assert_int_equal(kv_db_exec(db, "INSERT INTO schema_migrations (version, name, applied_ms) "
+                                    "VALUES (999, '999_from_the_future.sql', 0)",
+                                &err),
+                     0);
+    kv_db_release(db);
+    assert_int_not_equal(kv_test_store_open(f->dir, &again, &err), 0);
+    assert_null(again);
+    assert_non_null(strstr(err.msg, "999_from_the_future.sql"));
+    assert_non_null(strstr(err.msg, "newer kuvert"));
+    assert_int_equal(kv_db_acquire(f->st, &db, &err), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM schema_migrations WHERE version = 999"), 1);
+    assert_int_equal(kv_db_exec(db, "DELETE FROM schema_migrations WHERE version = 999", &err), 0);
+    kv_db_release(db);
+    assert_int_equal(kv_test_store_open(f->dir, &again, &err), 0);
+    kv_store_close(again);
+}
+
 /* The durability settings every connection runs with. */
 static void test_durable_settings(void **state)
 {
@@ -1001,6 +1029,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrations_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_store_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_creates_nested_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_statement_cache_and_conflict, setup, teardown),
