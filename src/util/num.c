@@ -16,7 +16,8 @@
 int kv_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
 {
     int neg = 0;
-    int64_t v = 0;
+    uint64_t v = 0, limit = (uint64_t)INT64_MAX; /* the magnitude's bound */
+    int64_t x;
     size_t i = 0;
 
     if (!s || !s[0])
@@ -24,21 +25,24 @@ int kv_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
     if (s[0] == '-') {
         neg = 1;
         i = 1;
+        limit = (uint64_t)INT64_MAX + 1; /* INT64_MIN's magnitude */
     }
     if (!s[i] || i + 19 < strlen(s))
         return KV_EINVAL;
     for (; s[i]; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+
         if (s[i] < '0' || s[i] > '9')
             return KV_EINVAL;
-        if (v > (INT64_MAX - (s[i] - '0')) / 10)
+        if (v > (limit - d) / 10)
             return KV_EINVAL;
-        v = v * 10 + (s[i] - '0');
+        v = v * 10 + d;
     }
-    if (neg)
-        v = -v;
-    if (v < min || v > max)
+    /* -v without overflow: INT64_MIN's magnitude does not fit an int64_t */
+    x = !neg ? (int64_t)v : v == limit ? INT64_MIN : -(int64_t)v;
+    if (x < min || x > max)
         return KV_EINVAL;
-    *out = v;
+    *out = x;
     return 0;
 }
 

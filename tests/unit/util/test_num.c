@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "util/err.h"
 #include "util/num.h"
 
 #define GUARD 'Z' /* the bytes around a write, which must stay */
@@ -164,12 +165,15 @@ static void test_fixed_widths(void **state)
     }
 }
 
-/* What kv_num_i64 writes, kv_parse_int64 reads back. INT64_MIN is left out: the parser
- * gathers the magnitude in an int64_t and so refuses it (its callers' bounds are far
- * narrower). */
+/* What kv_num_i64 writes, kv_parse_int64 reads back, INT64_MIN included (until session 12
+ * the parser gathered the magnitude in an int64_t and refused it); one past either end, a
+ * 20-digit number, a lone '-', '+1', ' 1' and bounds narrower than the value are refused. */
 static void test_round_trip(void **state)
 {
-    static const int64_t values[] = {0, -1, 1, 42, -42, INT64_MAX, INT64_MIN + 1};
+    static const int64_t values[] = {0, -1, 1, 42, -42, INT64_MAX, INT64_MIN + 1, INT64_MIN};
+    static const char *const bad[] = {"9223372036854775808", "-9223372036854775809",
+                                      "10000000000000000000", "-", "+1", " 1", "1 ", "", "--1",
+                                      "-0x1"};
     char text[KV_NUM_DEC_MAX];
     int64_t back;
     size_t i;
@@ -181,6 +185,12 @@ static void test_round_trip(void **state)
         assert_int_equal(kv_parse_int64(text, INT64_MIN, INT64_MAX, &back), 0);
         assert_true(back == values[i]);
     }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(kv_parse_int64(bad[i], INT64_MIN, INT64_MAX, &back), KV_EINVAL);
+    assert_int_equal(kv_parse_int64("-9223372036854775808", INT64_MIN + 1, INT64_MAX, &back),
+                     KV_EINVAL);
+    assert_int_equal(kv_parse_int64("5", 0, 4, &back), KV_EINVAL);
+    assert_int_equal(kv_parse_int64("-5", -4, 4, &back), KV_EINVAL);
 }
 
 int main(void)
