@@ -12,6 +12,17 @@
  *   search   kv_events_search by messageUUID as the sending system (the events API);
  *   org      kv_events_org_letter: the letter's events in Administrativ Adgang's event log;
  *
+ * and three readers of many letters' events (through events_system, events_system_time and
+ * events_time; session 12 measured with them what a send's events indexed once would cost
+ * these reads: docs/send-api.md, "Session 12: a send's events indexed once, measured and not
+ * landed"):
+ *
+ *   sys      kv_events_search of the sending system's events after a random seq, a page of 20
+ *            and the count;
+ *   systime  the same sorted by eventTime descending, a random page (0..9) of 20;
+ *   period   kv_events_org_search of the organisation's events in a random 20 ms of the
+ *            sending period, newest first, 50 of them;
+ *
  * and prints p50/p99/max in microseconds per call, with the events read per call. --db URL
  * runs it on a PostgreSQL database instead (an empty one: the bench adds its organisation);
  * --profile full sends the MeMo 1.2 Full example (18 KB) instead of the Minimum one.
@@ -117,7 +128,8 @@ int main(int argc, char **argv)
     struct kv_letter ls[BATCH], *lp[BATCH];
     size_t len, n_at = 0;
     uint64_t rng = 0x9e3779b97f4a7c15ull;
-    double *t[4], sum[4] = {0};
+    double *t[7], sum[7] = {0};
+    int64_t max_seq = 0, t_min = 0, t_max = 0;
     int a;
 
     for (a = 1; a + 1 < argc; a += 2) {
@@ -208,7 +220,19 @@ int main(int argc, char **argv)
         i += m;
     }
     kv_letter_writer_stop(w);
-    for (k = 0; k < 4; k++)
+    {
+        struct kv_stmt *st2 = NULL;
+
+        if (kv_db_prepare(db, "SELECT MAX(seq), MIN(time_ms), MAX(time_ms) FROM events", &st2,
+                          &err) < 0 ||
+            kv_stmt_step(st2, &err) != KV_ROW)
+            die("range", &err);
+        max_seq = kv_stmt_col_int64(st2, 0);
+        t_min = kv_stmt_col_int64(st2, 1);
+        t_max = kv_stmt_col_int64(st2, 2);
+        kv_stmt_done(st2);
+    }
+    for (k = 0; k < 7; k++)
         t[k] = kv_xcalloc((size_t)passes, sizeof(double));
     for (p = 0; p < passes; p++) {
         const char *u = uuids[(size_t)((rng = rng * 6364136223846793005ull + 1442695040888963407ull) >> 33) %
@@ -253,6 +277,46 @@ int main(int argc, char **argv)
             die("org", &err);
         t[3][p] = bench_ms() - t0;
         sum[3] += (double)n / 2; /* count_row and out_n both count */
+
+        memset(&s, 0, sizeof(s));
+        s.caller_system_id = sys.id;
+        s.caller_cvr = "12345678";
+        s.system_id = sys.id;
+        s.after_seq = (int64_t)((rng >> 20) % (uint64_t)(max_seq > 0 ? max_seq : 1));
+        s.size = 20;
+        t0 = bench_ms();
+        if (kv_events_search(db, &s, &out, &total, &until, &err) < 0)
+            die("sys", &err);
+        t[4][p] = bench_ms() - t0;
+        sum[4] += (double)json_array_size(out);
+        json_decref(out);
+
+        s.after_seq = 0;
+        s.sort[0] = KV_EVENT_SORT_TIME | KV_EVENT_SORT_DESC;
+        s.n_sort = 1;
+        s.page = p % 10;
+        t0 = bench_ms();
+        if (kv_events_search(db, &s, &out, &total, &until, &err) < 0)
+            die("systime", &err);
+        t[5][p] = bench_ms() - t0;
+        sum[5] += (double)json_array_size(out);
+        json_decref(out);
+
+        {
+            struct kv_event_org_search oq;
+
+            memset(&oq, 0, sizeof(oq));
+            oq.org = "12345678";
+            oq.from_ms = t_min + (int64_t)((rng >> 24) % (uint64_t)(t_max - t_min + 1));
+            oq.to_ms = oq.from_ms + 20;
+            oq.limit = 50;
+            n = 0;
+            t0 = bench_ms();
+            if (kv_events_org_search(db, &oq, count_row, &n, NULL, &err) < 0)
+                die("period", &err);
+            t[6][p] = bench_ms() - t0;
+            sum[6] += (double)n;
+        }
     }
     printf("letter_events_bench: %ld letters of %zu bytes (3 send events each, 1 in 4 one more), "
            "%d reads of each kind\n",
@@ -261,7 +325,10 @@ int main(int argc, char **argv)
     report("query", t[1], passes, sum[1] / passes);
     report("search", t[2], passes, sum[2] / passes);
     report("org", t[3], passes, sum[3] / passes);
-    for (k = 0; k < 4; k++)
+    report("sys", t[4], passes, sum[4] / passes);
+    report("systime", t[5], passes, sum[5] / passes);
+    report("period", t[6], passes, sum[6] / passes);
+    for (k = 0; k < 7; k++)
         free(t[k]);
     for (k = 0; k < BATCH; k++)
         free(bufs[k]);
