@@ -140,7 +140,8 @@ static int contains(const char *hay, const char *needle)
  * kv_letters_store_group): the letters from letters_search_defer's from_id (none when it has
  * no row) are not in the index yet, so this mailbox's among them are candidates too (PENDING:
  * a rowid range of at most about that many letters, read by the primary key). The two sets
- * are disjoint (a letter is indexed once its id is below every from_id), and take() checks
+ * are disjoint (a letter is indexed once its id is below every from_id: MIN, should an older
+ * kuvert's row be there besides the writer's, migration 074), and take() checks
  * every candidate's text, so a stored letter is found right after its 201. The probe counts
  * the index's candidates only: the page then has at most the cap plus the pending letters. */
 #define SPAN "68719476736"
@@ -148,7 +149,7 @@ static int contains(const char *hay, const char *needle)
     "f.letters_search MATCH ?1 AND f.rowid BETWEEN ?2 * " SPAN " AND ?2 * " SPAN " + " SPAN    \
     " - 1 "
 #define PENDING                                                                                \
-    "FROM letters p WHERE p.id >= (SELECT from_id FROM letters_search_defer) "                 \
+    "FROM letters p WHERE p.id >= (SELECT MIN(from_id) FROM letters_search_defer) "            \
     "AND p.mailbox_id = ?2 "
 static const char SQL_PROBE_FTS5[] =
     "SELECT COUNT(*) FROM (SELECT 1 FROM letters_search f WHERE " RANGE_FTS5 "LIMIT ?3) c";

@@ -808,7 +808,8 @@ static void test_upgrade_from_069(void **state)
                        " letters_search_defer WHERE NEW.id >= from_id); END",
                        NULL),
             0);
-    assert_int_equal(kv_db_exec(f->db, "DELETE FROM schema_migrations WHERE version IN (72, 73)",
+    assert_int_equal(kv_db_exec(f->db,
+                                "DELETE FROM schema_migrations WHERE version IN (72, 73, 74)",
                                 NULL),
                      0);
     kv_db_release(f->db);
@@ -817,9 +818,9 @@ static void test_upgrade_from_069(void **state)
     assert_int_equal(kv_test_store_open(f->dir, &f->st, NULL), 0);
     assert_int_equal(kv_db_acquire(f->st, &f->db, NULL), 0);
     assert_int_equal(count(f->db, "SELECT COUNT(*) FROM schema_migrations WHERE version IN"
-                                  " (72, 73)",
+                                  " (72, 73, 74)",
                            NULL),
-                     2);
+                     3);
     assert_int_equal(count(f->db,
                            pg ? "SELECT COUNT(*) FROM pg_indexes WHERE schemaname ="
                                 " current_schema() AND indexname = ?"
@@ -1040,6 +1041,70 @@ static void test_search_index_writer_idle(void **state)
     free(bytes);
 }
 
+/* A kuvert from before session 12 on a store where the writer's durable deferral row is left
+ * (a crash, or a stop whose flush failed): its batch puts a row of its own without looking
+ * (INSERT ... SELECT COALESCE(MAX(id), 0) + 1), stores its letters and removes every row at
+ * its end. Both rows' DELETE triggers indexed the letters from the later row on, and FTS5
+ * refused the second insert of a rowid ("constraint failed"): every batch of that build
+ * failed. Since migration 074 each row's trigger indexes only what no other row still covers:
+ * the batch commits, every letter is indexed once and found. Not on PostgreSQL (nothing
+ * deferred there). */
+static void test_search_defer_older_build(void **state)
+{
+    enum { K = 5 };
+    struct fx *f = *state;
+    char **bytes = kv_xcalloc(K, sizeof(*bytes));
+    struct kv_letter *ls = kv_xcalloc(K, sizeof(*ls));
+    struct kv_err err = {0, ""};
+    int i, rc;
+
+    if (kv_test_on_pg()) {
+        free(ls);
+        free(bytes);
+        return;
+    }
+    group_letters(f, K, bytes, ls);
+    store_groups(f->db, ls, K, 5); /* the writer's: left unindexed behind its row */
+    assert_int_equal(unindexed(f->db), K);
+    /* the older build's batch (its letter_store.c SQL_DEFER_ON, one letter, SQL_DEFER_OFF) */
+    assert_int_equal(kv_db_begin(f->db, NULL), 0);
+    assert_int_equal(kv_db_exec(f->db, "INSERT INTO letters_search_defer (from_id)"
+                                       " SELECT COALESCE(MAX(id), 0) + 1 FROM letters",
+                                NULL),
+                     0);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM letters_search_defer", NULL), 2);
+    assert_int_equal(
+        kv_db_exec(f->db,
+                   "INSERT INTO letters (message_uuid, transmission_id, sender_system,"
+                   " sender_cvr, sender_label, recipient_type, recipient_id, mailbox_id,"
+                   " message_id, label, message_type, memo_version, body_sha256, body, size,"
+                   " state, receipt_status, error_code, error_message, available_ms,"
+                   " created_ms, sender_mailbox_id, legal_notification, contact_point_id)"
+                   " SELECT '8c2ea15d-61fb-4ba9-9366-00000000ffff', transmission_id,"
+                   " sender_system, sender_cvr, sender_label, recipient_type, recipient_id,"
+                   " mailbox_id, message_id, label, message_type, memo_version, body_sha256,"
+                   " body, size, state, receipt_status, error_code, error_message,"
+                   " available_ms, created_ms, sender_mailbox_id, legal_notification,"
+                   " contact_point_id FROM letters WHERE id = (SELECT MAX(id) FROM letters)",
+                   NULL),
+        0);
+    rc = kv_db_exec(f->db, "DELETE FROM letters_search_defer", &err);
+    if (rc == 0)
+        rc = kv_db_commit(f->db, &err);
+    else
+        kv_db_rollback(f->db);
+    if (rc != 0)
+        fail_msg("the older build's batch failed: %s", err.msg);
+    expect_search_index(f->db, K + 1);
+    assert_int_equal(found(f->db, "pladsanvis"), K + 1);
+    for (i = 0; i < K; i++) {
+        kv_letter_release(&ls[i]);
+        free(bytes[i]);
+    }
+    free(ls);
+    free(bytes);
+}
+
 /* Rows of the send path's tables whose CHECK constraints name a list of values (migration 068):
  * a value outside the list is still refused on both backends, one in it is taken, and SQLite
  * codes the checks as comparisons, without the ephemeral B-tree that an IN list of more than
@@ -1198,6 +1263,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_upgrade_from_069, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_index_deferred, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_index_writer_idle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_defer_older_build, setup, teardown),
     };
 
     if (kv_memo_global_init(NULL) != 0)
