@@ -809,7 +809,7 @@ static void task_report(const char *name, const struct task_cpu *a, int na,
 }
 
 /* Minor page faults per letter of the kuvert-writer thread between snapshots a and b of a run
- * of `letters`; 0 when the thread is not found (a server without named threads). */
+ * of `letters`; -1 when the thread is not found (a server from before the threads were named). */
 static double writer_faults(const struct task_cpu *a, int na, const struct task_cpu *b, int nb,
                             unsigned long letters)
 {
@@ -821,10 +821,10 @@ static double writer_faults(const struct task_cpu *a, int na, const struct task_
         for (i = 0; i < na && a[i].tid != b[j].tid; i++)
             ;
         if (i == na || letters == 0)
-            return 0;
+            return -1;
         return (double)(b[j].minflt - a[i].minflt) / (double)letters;
     }
-    return 0;
+    return -1;
 }
 
 /* Size of DIR/kuvert.db-wal in bytes, -1 when absent. */
@@ -848,16 +848,21 @@ static long long wal_bytes(const char *dir)
  * n/10 letters until the WAL has not grown for three rounds in a row and the kuvert-writer
  * thread took fewer than WARM_FAULTS minor faults per letter in three rounds in a row (the
  * fill pauses now and then: one quiet round in the middle of it happens), at most
- * WARM_ROUNDS rounds. The letters and the WAL size into *letters and *wal; the counted run's
- * line per thread (task_report) shows the writer's faults per letter that remained. */
+ * WARM_ROUNDS rounds. The letters and the WAL size into *letters and *wal, and into *how
+ * WARM_SETTLED, WARM_CAPPED (the rounds ran out first) or WARM_NO_WRITER (no kuvert-writer
+ * thread to watch: the WAL alone decided); the counted run's line per thread (task_report)
+ * shows the writer's faults per letter that remained. */
+enum { WARM_SETTLED, WARM_CAPPED, WARM_NO_WRITER };
+
 static int cpu_warm(struct run *r, const struct tmpl *t, unsigned port, const char *auth, long n,
-                    int c, pid_t pid, const char *dir, long *letters, long long *wal)
+                    int c, pid_t pid, const char *dir, long *letters, long long *wal, int *how)
 {
     static struct task_cpu before[MAX_TASKS], after[MAX_TASKS];
     long long prev = -1, now;
     double u, s;
     unsigned long ok;
-    int round, still = 0, settled = 0, nb, na;
+    int round, still = 0, settled = 0, watched = 1, nb, na;
+    double f;
 
     *letters = 0;
     for (round = 0; round < WARM_ROUNDS && (still < 3 || settled < 3); round++) {
@@ -869,9 +874,12 @@ static int cpu_warm(struct run *r, const struct tmpl *t, unsigned port, const ch
         now = wal_bytes(dir);
         still = now == prev ? still + 1 : 0;
         prev = now;
-        settled = writer_faults(before, nb, after, na, ok) < WARM_FAULTS ? settled + 1 : 0;
+        f = writer_faults(before, nb, after, na, ok);
+        watched = f >= 0;
+        settled = f < WARM_FAULTS ? settled + 1 : 0;
     }
     *wal = prev;
+    *how = still < 3 || settled < 3 ? WARM_CAPPED : watched ? WARM_SETTLED : WARM_NO_WRITER;
     return 0;
 }
 
@@ -1050,12 +1058,12 @@ static int cpu_mode(const char *kuvert, struct tmpl *t, long n, int c, const cha
         if (only && strcmp(only, i == 0 ? "full" : "min") != 0)
             continue;
         unsigned long kok, bok;
-        int ta_n = 0, tb_n = 0;
+        int ta_n = 0, tb_n = 0, how = WARM_SETTLED;
         long warm = 0;
         long long wal = -1;
 
         /* warm-ups (cpu_warm; the bare server: connections), not counted */
-        if (cpu_warm(&r, &t[i], kport, auth, n, c, kpid, dir, &warm, &wal) < 0 ||
+        if (cpu_warm(&r, &t[i], kport, auth, n, c, kpid, dir, &warm, &wal, &how) < 0 ||
             (ta_n = task_snapshot(kpid, ta, MAX_TASKS)) < 0 ||
             cpu_run(&r, &t[i], kport, auth, n, c, kpid, &ku, &ks, &kok) < 0 ||
             (tb_n = task_snapshot(kpid, tb, MAX_TASKS)) < 0 ||
@@ -1070,9 +1078,15 @@ static int cpu_mode(const char *kuvert, struct tmpl *t, long n, int c, const cha
             double k_us = 1e6 * (ku + ks) / (double)kok, b_us = 1e6 * (bu + bs) / (double)bok;
             double f_us = 1e6 * f1;
 
-            printf("%-9s warm-up: %ld letters until kuvert's WAL stopped growing (%.1f MB) and "
-                   "its writer's page cache filled\n",
-                   t[i].name, warm, wal >= 0 ? (double)wal / 1048576.0 : 0.0);
+            printf("%-9s warm-up: %ld letters %s (WAL %.1f MB)\n", t[i].name, warm,
+                   how == WARM_SETTLED ? "until kuvert's WAL stopped growing and its writer's "
+                                         "page cache filled"
+                   : how == WARM_NO_WRITER
+                       ? "until kuvert's WAL stopped growing (no kuvert-writer thread: its page "
+                         "cache not watched)"
+                       : "and the rounds ran out before kuvert's WAL or its writer's page cache "
+                         "settled",
+                   wal >= 0 ? (double)wal / 1048576.0 : 0.0);
             printf("%-9s cpu/letter: kuvert %.0f us (user %.0f, sys %.0f) | floor parse+XSD+insert "
                    "%.0f us | floor bare MHD 201 %.0f us (user %.0f, sys %.0f) | ratio %.2fx\n",
                    t[i].name, k_us, 1e6 * ku / (double)kok, 1e6 * ks / (double)kok, f_us, b_us,

@@ -185,15 +185,15 @@ static int writer_db(struct kv_letter_writer *w, struct kv_db **out, struct kv_e
     return 0;
 }
 
-/* The queue idle for KV_SEARCH_FLUSH_MS after a batch: 1 when the writer should index what
- * its batches left behind; 0 when work came or it is stopping. Caller holds mu. */
-static int idle_wait(struct kv_letter_writer *w)
+/* The queue idle for ms after a batch: 1 when the writer should index what its batches left
+ * behind; 0 when work came or it is stopping. Caller holds mu. */
+static int idle_wait(struct kv_letter_writer *w, long ms)
 {
     struct timespec until;
 
     clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += KV_SEARCH_FLUSH_MS / 1000;
-    until.tv_nsec += (long)(KV_SEARCH_FLUSH_MS % 1000) * 1000000L;
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L) {
         until.tv_sec++;
         until.tv_nsec -= 1000000000L;
@@ -228,7 +228,8 @@ static void *writer_main(void *arg)
     struct kv_letter **flat = kv_xcalloc(KV_WRITER_BATCH_MAX, sizeof(*flat));
     struct kv_db *db = NULL;
     struct kv_err err = {0};
-    int unflushed = 1; /* letters may be left unindexed: at start, by a crash */
+    int unflushed = 1;   /* letters may be left unindexed: at start, by a crash */
+    int flush_fails = 0; /* search flushes failed in a row */
 
     for (;;) {
         struct job *batch, *j, *next;
@@ -237,9 +238,14 @@ static void *writer_main(void *arg)
         int rc;
 
         pthread_mutex_lock(&w->mu);
-        if (unflushed && !w->head && !w->stopping && idle_wait(w)) {
+        /* idle for KV_SEARCH_FLUSH_MS: index what is left; after failures, wait twice as
+         * long each time (at most 64 times: about half a minute), so a store that keeps
+         * refusing logs an error now and then rather than twice a second */
+        if (unflushed && !w->head && !w->stopping &&
+            idle_wait(w, (long)KV_SEARCH_FLUSH_MS << (flush_fails < 6 ? flush_fails : 6))) {
             pthread_mutex_unlock(&w->mu);
-            unflushed = search_flush(w, &db) < 0; /* a failure: again after the next wait */
+            unflushed = search_flush(w, &db) < 0;
+            flush_fails = unflushed ? flush_fails + 1 : 0;
             continue;
         }
         while (!w->head && !w->stopping)

@@ -877,11 +877,12 @@ out:
     return rc;
 }
 
-/* A store that records a migration this build does not have was written by a newer kuvert
- * (or one of another branch): its schema and the meaning of its rows may have moved on in
- * ways this build would get wrong (a durable mark it does not know, a column it would not
- * fill), so it is refused with a clear error instead of served. m: the build's migrations,
- * sorted by number. */
+/* A store that records a migration number this build does not have was written by a newer
+ * kuvert: its schema and the meaning of its rows may have moved on in ways this build would
+ * get wrong (a durable mark it does not know, a column it would not fill), so it is refused
+ * with a clear error instead of served, before this build applies anything. Only numbers are
+ * compared (a file renamed after it was applied keeps its old name in schema_migrations).
+ * m: the build's migrations, sorted by number. */
 static int known_migrations(struct kv_db *db, const struct migration *m, size_t n,
                             struct kv_err *err)
 {
@@ -938,6 +939,10 @@ static int migrate(struct kv_store *st, struct kv_err *err)
         rc = kv_db_commit(db, err);
     if (rc < 0)
         goto out;
+    /* Before anything is applied: a refused store is left as it was. */
+    rc = known_migrations(db, m, n, err);
+    if (rc < 0)
+        goto out;
     /* Every file not yet recorded is applied, not only those above the highest recorded one:
      * migrations written on parallel branches may land out of number order. */
     for (i = 0; i < n; i++) {
@@ -945,7 +950,6 @@ static int migrate(struct kv_store *st, struct kv_err *err)
         if (rc < 0)
             goto out;
     }
-    rc = known_migrations(db, m, n, err);
 out:
     kv_db_release(db);
     free(m);

@@ -6,7 +6,8 @@
  * caller is woken with its result once. The writer wakes a batch's waiters with one futex call
  * on the bit of that batch; a waiter asleep on the bit of a batch that no longer comes would
  * never return (the test's alarm then ends the process, a failure). The letters are refusals
- * the store does not record, so each batch is an empty transaction. The writer's thread is
+ * the store does not record, so each batch writes no letter (on SQLite only the search
+ * index's deferral row, kv_letters_store_group). The writer's thread is
  * named kuvert-writer while it runs.
  */
 #include <dirent.h>
