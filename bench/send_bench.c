@@ -1045,9 +1045,17 @@ static int cpu_mode(const char *kuvert, struct tmpl *t, long n, int c, const cha
         return 2;
     snprintf(auth, sizeof(auth), "Basic %s", token);
     kpid = start_server(kuvert, dir, NULL, &kport);
-    bpid = start_bare(&bport);
-    if (kpid < 0 || bpid < 0)
+    bpid = kpid < 0 ? -1 : start_bare(&bport);
+    if (kpid < 0 || bpid < 0) { /* the one that started is stopped: no child outlives the bench */
+        if (kpid > 0) {
+            kill(kpid, SIGKILL);
+            waitpid(kpid, NULL, 0);
+        }
+        free(r.lat);
+        free(token);
+        remove_dir(dir);
         return 2;
+    }
     printf("send_bench --cpu: %ld letters per case over %d keep-alive connections, durable 201 "
            "(SQLite)\n", n, c);
     printf("%-9s %-14s %10s %9s %9s %8s\n", "letter", "path", "letters/s", "p50 ms", "p99 ms",
