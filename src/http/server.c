@@ -54,6 +54,7 @@
 
 #include "http/http_int.h"
 #include "util/cidr.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/reqtrace.h"
@@ -342,12 +343,7 @@ static void *reaper_main(void *arg)
 
     pthread_mutex_lock(&srv->mu);
     while (!srv->stop) {
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += REAPER_TICK_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        kv_clock_deadline(&until, CLOCK_REALTIME, REAPER_TICK_MS);
         pthread_cond_timedwait(&srv->cv, &srv->mu, &until);
         now = now_ms();
         n = 0;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -260,13 +261,7 @@ static void *renew_main(void *arg)
         struct timespec until;
         int64_t period = ls->ttl_ms / 3 > 0 ? ls->ttl_ms / 3 : 1;
 
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += period / 1000;
-        until.tv_nsec += (period % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        kv_clock_deadline(&until, CLOCK_MONOTONIC, period);
         while (!ls->stopping && pthread_cond_timedwait(&ls->wake, &ls->mu, &until) == 0) {
         }
         if (ls->stopping)

@@ -158,13 +158,7 @@ int kv_scheduler_kick_wait(struct kv_scheduler *s, int64_t timeout_ms)
 
     if (!s)
         return 0;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    kv_clock_deadline(&until, CLOCK_MONOTONIC, timeout_ms);
     pthread_mutex_lock(&s->mu);
     target = s->started + 1; /* the first pass that begins after this kick */
     s->kicked = 1;

@@ -33,6 +33,7 @@
 #include "hub/hub.h"
 #include "hub/letters.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -191,13 +192,7 @@ static int idle_wait(struct kv_letter_writer *w, long ms)
 {
     struct timespec until;
 
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    kv_clock_deadline(&until, CLOCK_MONOTONIC, ms);
     while (!w->head && !w->stopping)
         if (pthread_cond_timedwait(&w->wake, &w->mu, &until) != 0)
             return !w->head && !w->stopping;

@@ -269,6 +269,17 @@ int64_t kv_clock_copenhagen_offset_ms(int64_t ms)
                : MS_PER_H;
 }
 
+void kv_clock_deadline(struct timespec *out, int clock_id, int64_t ms)
+{
+    clock_gettime((clockid_t)clock_id, out);
+    out->tv_sec += (time_t)(ms / 1000);
+    out->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (out->tv_nsec >= 1000000000L) {
+        out->tv_sec++;
+        out->tv_nsec -= 1000000000L;
+    }
+}
+
 void kv_clock_backoff(int attempt)
 {
     uint32_t r = 0, ms;

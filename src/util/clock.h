@@ -51,5 +51,9 @@ int64_t kv_clock_copenhagen_offset_ms(int64_t ms);
  * pause before a transaction that lost a deadlock runs again, so that the two that met do not
  * meet again in step. */
 void kv_clock_backoff(int attempt);
+/* The moment ms (>= 0) from now on clock_id (CLOCK_MONOTONIC, CLOCK_REALTIME), normalised, for
+ * pthread_cond_timedwait: the one place that adds milliseconds to a struct timespec. */
+struct timespec;
+void kv_clock_deadline(struct timespec *out, int clock_id, int64_t ms);
 
 #endif

@@ -243,6 +243,30 @@ static void test_date_valid(void **state)
     assert_false(kv_clock_date_valid(NULL));
 }
 
+/* kv_clock_deadline: ms from now on the clock asked for, tv_nsec normalised below a second,
+ * across the carry (999 ms) and whole seconds. */
+static void test_deadline(void **state)
+{
+    static const int64_t ms[] = {0, 1, 999, 1000, 1500, 64000};
+    struct timespec before, d, after;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+        clock_gettime(CLOCK_MONOTONIC, &before);
+        kv_clock_deadline(&d, CLOCK_MONOTONIC, ms[i]);
+        clock_gettime(CLOCK_MONOTONIC, &after);
+        assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+        int64_t dn = (int64_t)d.tv_sec * 1000000000LL + d.tv_nsec;
+        int64_t bn = (int64_t)before.tv_sec * 1000000000LL + before.tv_nsec;
+        int64_t an = (int64_t)after.tv_sec * 1000000000LL + after.tv_nsec;
+        assert_true(dn >= bn + ms[i] * 1000000LL && dn <= an + ms[i] * 1000000LL);
+    }
+    clock_gettime(CLOCK_REALTIME, &before);
+    kv_clock_deadline(&d, CLOCK_REALTIME, 200);
+    assert_true(d.tv_sec >= before.tv_sec && d.tv_sec <= before.tv_sec + 1); /* not monotonic's */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_offset),
         cmocka_unit_test(test_parse_valid),
         cmocka_unit_test(test_parse_refused),
+        cmocka_unit_test(test_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
