@@ -457,6 +457,17 @@ static pid_t start_server(const char *kuvert, const char *dir, const char *url,
     return pid;
 }
 
+/* Stops the first n servers start_server started (SIGTERM, then waits for each). */
+static void stop_servers(const pid_t *pids, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+        kill(pids[i], SIGTERM);
+    for (i = 0; i < n; i++)
+        waitpid(pids[i], NULL, 0);
+}
+
 /* Removes a data directory the bench created (its database files only). */
 static void remove_dir(const char *dir)
 {
@@ -1221,8 +1232,10 @@ int main(int argc, char **argv)
             return 2;
         pids[nd] = start_server(kuvert, nd == 0 ? dir_http : node_dirs[nd], url,
                                 &r.ports[nd]);
-        if (pids[nd] < 0)
+        if (pids[nd] < 0) { /* the nodes that started are stopped: none outlives the bench */
+            stop_servers(pids, nd);
             return 2;
+        }
     }
     r.n_ports = nodes;
     pid = pids[0];
@@ -1233,6 +1246,7 @@ int main(int argc, char **argv)
             rc = kv_letter_writer_new(st, NULL, &r.w, &err);
         if (rc < 0) {
             fprintf(stderr, "send_bench: %s\n", err.msg);
+            stop_servers(pids, nodes);
             return 2;
         }
     }
