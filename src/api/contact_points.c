@@ -13,11 +13,12 @@
  * system token (Basic) of that organisation (403 for another's, or an unknown one). Shapes
  * are NgDP 1.68's (see hub/contact_points.h); lists answer ContactPointSearchResult /
  * ContactGroupSearchResult with NgDP's filters isRoot, visibility, contactGroupId,
- * searchTerm, searchTermOrName and page/size; the organisation-wide lists (NgDP's
- * QueryAllContactPoints / QueryAllContactGroups, any system token) also postkasseId /
- * postkasseEmneId (points) and name (groups), and show other organisations' active, visible
- * points without internalDescription and systemId. "next" carries a keyset cursor
- * (afterName, afterId), so following it is stable while the list changes. GET one, POST and
+ * searchTerm, searchTermOrName (one or more terms, comma-joined) and page/size; the
+ * organisation-wide lists (NgDP's QueryAllContactPoints / QueryAllContactGroups, any system
+ * token) also postkasseId / postkasseEmneId (points) and name (groups), and show other
+ * organisations' active, visible points without internalDescription and systemId. "next"
+ * carries a keyset cursor (afterName, afterId), so following it is stable while the list
+ * changes. A filter given twice is 400. GET one, POST and
  * PUT answer an ETag ("<version>"); PUT needs If-Match (428 without, 412 when it does not
  * match the current version); DELETE honours If-Match when given. If-Match may be weak (W/"N"), unquoted (N)
  * or a list ("1", "2"); "<namespace>.ETag", what NgDP's generated client sends, counts as "*".
@@ -275,29 +276,64 @@ static int in_group(const json_t *p, const char *id)
     return 0;
 }
 
-/* 1 when needle occurs in hay, ASCII case folded. */
-static int contains(const char *hay, const char *needle)
+/* 1 when the n bytes of needle occur in hay, ASCII case folded. */
+static int contains_n(const char *hay, const char *needle, size_t n)
 {
-    size_t n = strlen(needle);
-
     for (; hay && *hay; hay++)
         if (strncasecmp(hay, needle, n) == 0)
             return 1;
     return n == 0;
 }
 
-/* 1 when one of point p's search terms (or, with names, its name) contains term. */
-static int term_match(const json_t *p, const char *term, int names)
+/* 1 when needle occurs in hay, ASCII case folded. */
+static int contains(const char *hay, const char *needle)
+{
+    return contains_n(hay, needle, strlen(needle));
+}
+
+/* 1 when one of point p's search terms (or, with names, its name) contains the n bytes of
+ * term. */
+static int term_match(const json_t *p, const char *term, size_t n, int names)
 {
     json_t *t;
     size_t i;
 
-    if (names && contains(json_string_value(json_object_get(p, "name")), term))
+    if (names && contains_n(json_string_value(json_object_get(p, "name")), term, n))
         return 1;
     json_array_foreach(json_object_get(p, "searchTerms"), i, t)
-        if (contains(json_string_value(json_object_get(t, "term")), term))
+        if (contains_n(json_string_value(json_object_get(t, "term")), term, n))
             return 1;
     return 0;
+}
+
+/* term_match for a parameter of one or more terms: NgDP's searchTerm and searchTermOrName
+ * take "One or more", which its generated client joins with commas ("bygge,skat"), and a
+ * point matches when one of them matches. Blanks around a term are dropped; a list without
+ * any term (empty, or only commas) keeps every point, as an empty term does. */
+static int terms_match(const json_t *p, const char *list, int names)
+{
+    const char *s = list, *e;
+    int any = 0;
+
+    for (;; s = e + 1) {
+        size_t n;
+        e = strchr(s, ',');
+        n = e ? (size_t)(e - s) : strlen(s);
+        while (n > 0 && isspace((unsigned char)*s)) {
+            s++;
+            n--;
+        }
+        while (n > 0 && isspace((unsigned char)s[n - 1]))
+            n--;
+        if (n > 0) {
+            any = 1;
+            if (term_match(p, s, n, names))
+                return 1;
+        }
+        if (!e)
+            break;
+    }
+    return !any;
 }
 
 /* 1 when one of point p's translations has postkasseId pk (>= 0: else any) and
@@ -333,6 +369,15 @@ static int filter_list(struct kv_http_req *req, struct kv_http_resp *resp, int p
     int64_t pk = -1, emne = -1;
     size_t i;
 
+    static const char *const single[] = {"visibility", "contactGroupId", "searchTerm",
+                                         "searchTermOrName", "name", NULL};
+    size_t k;
+
+    /* a repeated filter would be read by its first value only: refused, as the contacts
+     * lookup does (several terms go comma-joined in one) */
+    for (k = 0; single[k]; k++)
+        if (kv_http_req_query_count(req, single[k]) > 1)
+            return kv__read_repeated_param(resp, single[k], kv_http_req_query(req, single[k]));
     if (kv__read_query_bool(req, resp, "isRoot", &root) < 0)
         return KV_EINVAL;
     if (points && (kv__read_query_int(req, resp, "postkasseId", -1, 0, INT64_MAX, &pk) < 0 ||
@@ -359,9 +404,9 @@ static int filter_list(struct kv_http_req *req, struct kv_http_resp *resp, int p
         if (keep && group)
             keep = in_group(e, group);
         if (keep && term)
-            keep = term_match(e, term, 0);
+            keep = terms_match(e, term, 0);
         if (keep && term_name)
-            keep = term_match(e, term_name, 1);
+            keep = terms_match(e, term_name, 1);
         if (keep && (pk >= 0 || emne >= 0))
             keep = translated(e, pk, emne);
         if (keep && name)

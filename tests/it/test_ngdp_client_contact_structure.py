@@ -441,3 +441,48 @@ def test_sort_fields_any_and_fields(server, env):
               "sortFields=name&afterId=" + made["Gen A"] + "&afterKey=notjson"):
         r = call(server, "GET", lst + "&" + q, env, status=400)
         assert r.json().get("fieldErrors") is not None or r.json().get("message")
+
+
+def test_search_terms_one_or_more(server, env):
+    """searchTerm and searchTermOrName are "One or more" in NgDP's QueryContactPoints and
+    QueryAllContactPoints; the generated client joins several with commas ("a,b",
+    ConvertToString of a string[]) and a point matches when one of them matches. Blanks
+    around a term are dropped, empty terms ignored. A repeated filter parameter, which would
+    be read by its first value only, is a 400 naming it (as the contacts lookup answers)."""
+    made = {}
+    for name, term in (("Terma byg", "byggetilladelse"), ("Terma skat", "ejendomsskat"),
+                       ("Terma affald", "storskrald")):
+        made[name] = call(server, "POST", base(env, "contact-points"), env,
+                          point_command(env, name, searchTerms=[{"term": term}]),
+                          status=201).json()["id"]
+
+    def names(url, auth=None):
+        page = assert_model(call(server, "GET", url, env, auth=auth).json(),
+                            "ContactPointSearchResult", required=["contactPoints"])
+        return sorted(p["name"] for p in page["contactPoints"])
+
+    own = base(env, "contact-points")
+    for lst in (own, "/apis/v1/contact-points/"):
+        assert names(lst + "?searchTerm=bygge") == ["Terma byg"]
+        assert names(lst + "?searchTerm=bygge,skat") == ["Terma byg", "Terma skat"]
+        assert names(lst + "?searchTerm=bygge%2C%20skrald%20,") == ["Terma affald",
+                                                                    "Terma byg"]
+        assert names(lst + "?searchTermOrName=terma%20skat,skrald") == ["Terma affald",
+                                                                        "Terma skat"]
+        assert names(lst + "?searchTerm=nothing,xyz") == []
+        # with the other filters: AND across parameters, OR within one
+        assert names(lst + "?searchTerm=bygge,skat&searchTermOrName=byg") == ["Terma byg"]
+    assert names("/apis/v1/contact-points/?searchTerm=bygge,skat", auth=env["other"]) == \
+        ["Terma byg", "Terma skat"]
+    # next keeps the whole list
+    page = call(server, "GET", own + "?searchTerm=bygge,skat&size=1", env).json()
+    assert len(page["contactPoints"]) == 1
+    assert "searchTerm=bygge%2Cskat" in page["next"] or "searchTerm=bygge,skat" in page["next"]
+    assert len(call(server, "GET", page["next"], env).json()["contactPoints"]) == 1
+    for q in ("searchTerm=bygge&searchTerm=skat", "searchTermOrName=a&searchTermOrName=b",
+              "visibility=ALL&visibility=HIDDEN"):
+        r = call(server, "GET", own + "?" + q, env, status=400)
+        e = assert_model(r.json(), "ErrorMessage", required=["code", "message", "fieldErrors"])
+        assert e["fieldErrors"][0]["field"] == q.split("=")[0], r.text
+    for pid in made.values():
+        call(server, "DELETE", own + pid, env, etag=CLIENT_ETAG, status=204)
