@@ -164,6 +164,14 @@ static int64_t parse_value_date(const char *s)
     return kv_clock_copenhagen_midnight_ms(y, m, d);
 }
 
+/* 1 when idType t names want ("CPR" or "CVR") in any case: the XSD leaves idType free text,
+ * and sjkp/digitalpost's MemoBuilder (adapted from Netcompany's .NET reference sender, which
+ * takes idType from its configuration) writes "cvr" with memolib's SenderBuilder.IdType. */
+static int id_type_is(const char *t, const char *want)
+{
+    return t && strcasecmp(t, want) == 0;
+}
+
 /* Sender scope: 1 when the Sender is the system's own organisation (by CVR); 2 when the
  * letter names that organisation as MeMo 1.2 Representative of another organisation's Sender
  * (l->on_behalf_of set; whether that Sender delegated it is checked when storing,
@@ -174,11 +182,11 @@ static int64_t parse_value_date(const char *s)
 static int scope_ok(const struct kv_memo_header *h, const char *org, struct kv_letter *l)
 {
     const struct kv_memo_representative *r = h->sender.representative;
-    int rep_cvr = r && r->id && r->id_type && strcmp(r->id_type, "CVR") == 0;
+    int rep_cvr = r && r->id && id_type_is(r->id_type, "CVR");
 
     l->on_behalf_of[0] = '\0';
     l->representative[0] = '\0';
-    if (!h->sender.id || !h->sender.id_type || strcmp(h->sender.id_type, "CVR") != 0)
+    if (!h->sender.id || !id_type_is(h->sender.id_type, "CVR"))
         return 0;
     if (strcmp(h->sender.id, org) == 0) {
         if (!r || (rep_cvr && strcmp(r->id, org) == 0))
@@ -215,6 +223,11 @@ static int take_header(struct kv_letter *l, const struct kv_memo_message *msg)
     l->notification = dup_opt(h->notification);
     l->legal = h->legal_notification == KV_MEMO_BOOL_TRUE;
     (void)copy_trim(l->recipient_type, sizeof(l->recipient_type), h->recipient.id_type);
+    /* the store and its queries know CPR and CVR as written so */
+    if (id_type_is(l->recipient_type, "CPR"))
+        memcpy(l->recipient_type, "CPR", 4);
+    else if (id_type_is(l->recipient_type, "CVR"))
+        memcpy(l->recipient_type, "CVR", 4);
     (void)copy_trim(l->recipient_id, sizeof(l->recipient_id), h->recipient.id);
     if (h->recipient.contact_point)
         (void)copy_trim(l->contact_point_id, sizeof(l->contact_point_id),

@@ -5,10 +5,13 @@
  * util/testid.h, day 92..99, passes: the hub decides whether it accepts test data); CVR
  * numbers are 8 digits (NGDP-CVR) and should pass the modulus-11 check (NGDP-CVR-MOD11,
  * warning); Sender, Recipient and Representative ids are checked according to their idType
- * (NGDP-IDTYPE warns about other id types). Values are checked exactly as written: the XSD
- * types are strings, so surrounding whitespace is part of the value and is reported.
+ * (NGDP-IDTYPE warns about other id types; CPR and CVR are recognised in any case, as NgDP
+ * reads them: sjkp/digitalpost's MemoBuilder writes "cvr"). Values are checked exactly as
+ * written otherwise: the XSD types are strings, so surrounding whitespace is part of the value
+ * and is reported.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "memo/rules_int.h"
 #include "util/testid.h"
@@ -140,10 +143,10 @@ void kv__rules_party(struct kv__rules *r, xmlNodePtr el, const char *id_local)
     if (!type_el)
         return; /* missing idType is an XSD error */
     kv__rules_text_get(type_el, &t);
-    if (t.len == 3 && memcmp(t.s, "CPR", 3) == 0) {
+    if (t.len == 3 && strncasecmp(t.s, "CPR", 3) == 0) {
         if (id_el)
             kv__rules_cpr(r, id_el, id_local);
-    } else if (t.len == 3 && memcmp(t.s, "CVR", 3) == 0) {
+    } else if (t.len == 3 && strncasecmp(t.s, "CVR", 3) == 0) {
         if (id_el)
             kv__rules_cvr(r, id_el, id_local);
     } else {

@@ -661,3 +661,49 @@ def test_mailbox_bearer_variants_and_repeated_parameters(env):
     assert err["fieldErrors"][0]["field"] == "limit"
     r = srv.get("/api/mailbox/messages?unread=TRUE&limit=1", headers=env["user"])
     assert r.status_code == 200, r.text
+
+
+def _id_types(xml, sender_type, recipient_type):
+    text = xml.decode("utf-8")
+    text = re.sub(r"(<memo:Sender>.*?<memo:idType>)[^<]*(</memo:idType>)",
+                  lambda m: m.group(1) + sender_type + m.group(2), text, count=1, flags=re.S)
+    text = re.sub(r"(<memo:Recipient>.*?<memo:idType>)[^<]*(</memo:idType>)",
+                  lambda m: m.group(1) + recipient_type + m.group(2), text, count=1,
+                  flags=re.S)
+    assert "<memo:idType>%s</memo:idType>" % recipient_type in text
+    return text.encode("utf-8")
+
+
+def test_id_type_in_any_case(env):
+    """sjkp/digitalpost's MemoBuilder.cs (adapted from Netcompany's .NET reference sender,
+    which takes idType from its configuration) builds its MeMo with memolib's
+    SenderBuilder.IdType("cvr") / RecipientBuilder.IdType("cvr"): idType is free text in the
+    XSD, and kuvert reads CPR and CVR in any case. Such a letter is the organisation's own (not SENDER_NOT_ALLOWED), reaches the
+    mailbox (not NOT_ALLOWED "has no Digital Post mailbox"), its number is checked as a CPR /
+    CVR (NGDP-CPR) and a test number is still refused as test data. The letter's recipient
+    type is stored as CPR / CVR."""
+    from readside_util import letter_xml
+    srv = env["srv"]
+    for stype, rtype, rid in (("cvr", "cpr", EXAMPLE_CPR), ("Cvr", "Cpr", EXAMPLE_CPR),
+                              ("CVR", "cvr", COMPANY_CVR)):
+        uuid, xml = letter_xml(SENDER_CVR, rid, "CPR")
+        body = _id_types(xml, stype, rtype)
+        r = post_letter(env, body, uuid)
+        assert r.status_code == 201, (stype, rtype, r.text)
+        assert r.json()["receiptStatus"] == "RECEIVED", (stype, rtype, r.text)
+        row = letter_row(srv, uuid)
+        assert row["recipient_type"] == rtype.upper() and row["mailbox_id"], dict(row)
+        assert row["state"] != "NOT_ALLOWED", dict(row)
+    # the number is checked as what the idType names, whatever its case
+    uuid, xml = letter_xml(SENDER_CVR, "3102771212", "CPR")
+    r = post_letter(env, _id_types(xml, "cvr", "cpr"), uuid)
+    e = assert_error_message(r, 400, "MEMO_VALIDATION_FAILED")
+    assert "NGDP-CPR" in [f["code"] for f in e["fieldErrors"]], r.text
+    # a test CPR is still test data
+    uuid, xml = letter_xml(SENDER_CVR, "9201801234", "CPR")
+    r = post_letter(env, _id_types(xml, "cvr", "cpr"), uuid)
+    assert_error_message(r, 400, "TEST_DATA_NOT_ACCEPTED")
+    # another organisation's CVR in any case is still refused
+    uuid, xml = letter_xml("29189978", EXAMPLE_CPR, "CPR")
+    r = post_letter(env, _id_types(xml, "cvr", "cpr"), uuid)
+    assert_error_message(r, 403, "SENDER_NOT_ALLOWED")

@@ -466,6 +466,20 @@ static void test_representative_and_idtype(void **state)
            HDR "/memo:Sender/memo:idType");
     expect_no_errors(&r);
     run_free(&r);
+    /* CPR and CVR in any case, as sjkp/digitalpost's MemoBuilder writes them ("cvr"): the
+     * number is checked as such, and no NGDP-IDTYPE warning */
+    run_min(&r, "<memo:idType>CVR</memo:idType>", "<memo:idType>cvr</memo:idType>");
+    expect_none(&r, "NGDP-IDTYPE");
+    expect_no_errors(&r);
+    run_free(&r);
+    run_min(&r, "</memo:Sender>",
+            "<memo:Representative>\n<memo:representativeID>3213771212</memo:representativeID>"
+            "<memo:idType>Cpr</memo:idType><memo:label>R</memo:label></memo:Representative>"
+            "</memo:Sender>");
+    expect(&r, "NGDP-CPR", KV_MEMO_ERROR, "<memo:representativeID>",
+           HDR "/memo:Sender/memo:Representative/memo:representativeID");
+    expect_none(&r, "NGDP-IDTYPE");
+    run_free(&r);
 }
 
 /* ---------------------------------------------------------------- message level */
