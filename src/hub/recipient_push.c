@@ -546,10 +546,18 @@ static int record(struct kv_db *db, struct job *j, struct psys *s, int64_t now,
     int rc;
 
     if (j->state == JOB_OK)
+        /* Still queued; or acknowledged by the system's business receipt while this push
+         * waited for its answer -- Netcompany's reference recipient posts the receipt before
+         * it answers 200 -- which set DELIVERED with fetched_ms = acknowledged_ms and left
+         * attempts as this push loaded them (a second pusher of the same attempt finds them
+         * counted). */
         rc = kv_db_prepare(db,
-                           "UPDATE recipient_queue SET state = 'DELIVERED', fetched_ms = ?, "
+                           "UPDATE recipient_queue SET state = 'DELIVERED', fetched_ms = CASE "
+                           "WHEN state = 'QUEUED' THEN ?1 ELSE fetched_ms END, "
                            "attempts = attempts + 1, next_ms = NULL, last_error = NULL "
-                           "WHERE id = ? AND state = 'QUEUED'",
+                           "WHERE id = ?2 AND (state = 'QUEUED' OR (state = 'DELIVERED' AND "
+                           "attempts = ?3 AND acknowledged_ms IS NOT NULL AND "
+                           "fetched_ms = acknowledged_ms))",
                            &st, err);
     else /* only the attempt it was loaded with: a second pusher's failure of the same
           * attempt (a lease taken over mid-pass) counts once */
@@ -562,6 +570,7 @@ static int record(struct kv_db *db, struct job *j, struct psys *s, int64_t now,
     if (j->state == JOB_OK) {
         kv_stmt_bind_int64(st, 1, now);
         kv_stmt_bind_int64(st, 2, j->qid);
+        kv_stmt_bind_int64(st, 3, j->attempts);
     } else {
         kv_stmt_bind_int64(st, 1, now + kv_recipient_push_delay_ms(j->attempts + 1));
         kv_stmt_bind_text(st, 2, j->error, -1);
@@ -573,8 +582,8 @@ static int record(struct kv_db *db, struct job *j, struct psys *s, int64_t now,
     if (rc < 0)
         return rc;
     if (kv_db_changes(db) != 1)
-        return 0; /* settled meanwhile (fetched by pull, deleted, recorded by another pusher):
-                   * nothing to count or log */
+        return 0; /* settled meanwhile (fetched by pull, deleted, recorded by another pusher,
+                   * a failure after the receipt acknowledged it): nothing to count or log */
     if (j->state == JOB_OK) {
         s->ok++;
     } else {

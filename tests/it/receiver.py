@@ -17,6 +17,9 @@ The test tells it what to do with each request:
         rx.received   -> [{"uuid", "filename", "content_type", "body"(bytes), "path"}...]
         rx.attempts   -> [{"mode", "status", "filename"}...] every request, in order
         rx.uuids()    -> list of filenames of accepted letters, in order
+        rx.before_answer = fn  # fn(filename) runs in accept mode before the 200 is sent,
+                               # as Netcompany's reference recipient posts its business
+                               # receipt to NgDP while handling the push
 
 Pure stdlib (http.server, email parser); bounded: bodies over 200 MB get 413, at most 10,000
 records are kept.
@@ -52,6 +55,7 @@ class Receiver:
         self.hang_s = 120.0
         self.received = []
         self.attempts = []
+        self.before_answer = None
         self._cv = threading.Condition()
         rx = self
 
@@ -106,6 +110,8 @@ class Receiver:
                                             "content_type": part[1], "body": part[2],
                                             "path": self.path})
                     rx._cv.notify_all()
+                if rx.before_answer:
+                    rx.before_answer(part[0])
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

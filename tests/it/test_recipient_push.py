@@ -329,3 +329,52 @@ def test_kill9_during_burst_loses_nothing(make_server, rx):
     assert len(after) == len(set(after))
     assert set(after) == set(sent) - committed
     assert run_cli(["events", "verify"], data=srv.data_dir)["ok"] is True
+
+
+def test_receipt_posted_while_the_push_waits_is_a_delivery(make_server, rx):
+    """Netcompany's reference recipient system (RecipientSystemMemoEndpointController) posts
+    its business receipt to NgDP (POST memos/{file name}/receipt, waiting for the answer)
+    while it handles the push, and only then answers 200. The receipt is accepted, and the
+    push's 200 still counts as the delivery: one MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM, the
+    system's last successful delivery, attempt 1; never pushed again. (Before, the receipt
+    settled the queue row first and the push's outcome was dropped: no event, no delivery
+    counted, no health success.)"""
+    srv = serve(make_server, timeout="10s")
+    sender = setup_org(srv, SENDER)
+    sys = authority(srv, AUTH, push_url=rx.url)
+    answers = {}
+
+    def receipt(filename):
+        body = {"transmissionId": "5d2b1a8e-6c11-4f7e-9a51-0c6f1e2d3b4a",
+                "messageUUID": filename, "timeStamp": "2026-01-01T10:00:00.123Z",
+                "receiptStatus": "COMPLETED"}
+        r = srv.post("/apis/v1/memos/%s/receipt" % filename, data=json.dumps(body),
+                     headers=dict(sys["auth"], **{"Content-Type":
+                                                  "application/json; charset=utf-8"}),
+                     timeout=30)
+        answers[filename] = r.status_code
+
+    rx.before_answer = receipt
+    uuid, _ = send_to(srv, sender, AUTH)
+    assert rx.wait_for(lambda: len(rx.received) >= 1, timeout=60), rx.attempts
+    settle(srv)
+    settle(srv)
+    assert answers == {uuid: 200}
+    state, attempts, last_error, fetched = queue_row(srv, uuid)
+    assert (state, attempts, last_error) == ("DELIVERED", 1, None) and fetched
+    ev = letter_events(srv, sender, uuid, SENT)
+    assert len(ev) == 1, letter_events(srv, sender, uuid)
+    assert ev[0]["eventProperties"]["attempt"] == "1"
+    assert letter_events(srv, sender, uuid, FAILED) == []
+    assert len(letter_events(srv, sender, uuid,
+                             "BUSINESS_RECEIPT_RECEIVED_BY_RECIPIENT_SYSTEM")) == 1
+    out = srv.cli(["system", "show", sys["system"]])
+    assert out["lastSuccessfulDelivery"] is not None and out["queueLength"] == 0, out
+    r = srv.get("/apis/v1/receipts-bulk/", params={"size": 1000}, headers=sender["auth"])
+    assert [x["receiptStatus"] for x in r.json()["receipts"]
+            if x.get("messageUUID") == uuid] == ["RECEIVED", "COMPLETED"]
+    srv.advance_clock("2h")
+    settle(srv)
+    assert len(rx.attempts) == 1
+    assert len(letter_events(srv, sender, uuid, SENT)) == 1
+    assert srv.cli(["events", "verify"])["ok"] is True
