@@ -13,10 +13,11 @@
  * bodies are JSON {"cprNumbers": [...], "cvrNumbers": [...]}. At most 1000 numbers per
  * request. An unknown number is simply absent from the answer; a malformed number is a 400
  * ErrorMessage naming it. Spaces and hyphens inside a number ("010170-1234") are ignored. A
- * query that names no number and no id matches no contact (200, empty page): the register is
- * not listable (docs/openapi.yaml). Any active system token may look up. lastUpdated keeps
- * the contacts changed at or after that time; sortFields orders them (request order
- * without); page and size cut the result (default: one page of all).
+ * query that names no number and no id answers only the calling system's own organisation's
+ * Contact, as NgDP's appears to (an empty page when it has no mailbox): the register is not
+ * listable (docs/openapi.yaml). Any active system token may look up. lastUpdated keeps the
+ * contacts changed at or after that time; sortFields orders them (request order without);
+ * page and size cut the result (default: one page of all).
  *
  * The answer is NgDP 1.68's ContactSearchResult {contacts, currentPage, totalPages,
  * elementsOnPage, totalElements} of Contact {id, version, type CITIZEN|COMPANY, cprNumber |
@@ -531,7 +532,11 @@ static int run_ids(struct kv_db *db, json_t *ids, int64_t since_ms, json_t *cont
     return 0;
 }
 
-static int single(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db)
+/* A query that names no number and no id answers the calling system's own organisation's
+ * Contact (when it has a mailbox), as NgDP appears to: sjkp/digitalpost's README shows GET
+ * contacts/ in production answering, by our reading, the calling company's own Contact. */
+static int single(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
+                  const struct kv_system *sys)
 {
     static const struct {
         const char *name, *type;
@@ -558,6 +563,9 @@ static int single(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_
         if (rc < 0)
             goto out;
     }
+    if (count == 0 && !kv_http_req_query(req, "cprNumber") &&
+        !kv_http_req_query(req, "cvrNumber") && !kv_http_req_query(req, "id"))
+        json_array_append_new(lists[1], json_string(sys->org_cvr));
     content = json_array();
     rc = run_list(db, lists[0], "CPR", view.since_ms, content, &err);
     if (rc == 0)
@@ -592,7 +600,7 @@ static int get_contacts(struct kv_http_req *req, struct kv_http_resp *resp)
     if (is_bulk == 1)
         bulk(req, resp, db);
     else
-        single(req, resp, db);
+        single(req, resp, db, &sys);
 out:
     kv_db_release(db);
     return 0;

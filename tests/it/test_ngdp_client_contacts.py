@@ -406,3 +406,23 @@ def test_any_fields_and_search_parameters(world):
     for bad in ("fields=a%20b", "fields=" + ",".join("f%d" % i for i in range(33)),
                 "any=" + ",".join("t%d" % i for i in range(11))):
         assert client_get(srv, org, q + "&" + bad).status_code == 400, bad
+
+
+def test_query_without_filter_answers_the_callers_own_contact(world):
+    """QueryContactsAsync with no filter, as sjkp/digitalpost's README shows it against NgDP
+    production: GET contacts/ by SJKP Consulting's system answered one Contact, the calling
+    company's own (CVR 34485771, the Sender/Recipient of its MemoBuilder). kuvert answers the
+    calling system's organisation's Contact when it has a mailbox; another's are never listed;
+    with lastUpdated, sortFields, any and fields as for any query."""
+    srv, _ = world
+    own = setup_org(srv, REG_CVR)  # a sender system of the company with a mailbox
+    page = search(srv, own, "")
+    assert [c.get("cvrNumber") for c in page["contacts"]] == [REG_CVR]
+    assert_model(page["contacts"][0], "Contact", required=CONTACT_REQUIRED)
+    assert page["contacts"][0] == only(srv, own, "cvrNumber=" + REG_CVR)
+    assert search(srv, own, "page=0&size=20")["contacts"] == page["contacts"]
+    assert search(srv, own, "lastUpdated=2999-01-01")["contacts"] == []
+    assert list(search(srv, own, "fields=cvrNumber")["contacts"][0]) == ["cvrNumber"]
+    # a filter names the contacts asked for, the own one only if asked for
+    assert [number(c) for c in search(srv, own, "cprNumber=" + REG_CPR)["contacts"]] == \
+        [REG_CPR]
