@@ -92,11 +92,23 @@ void kv_html_esc_text(struct kv_buf *b, const char *str)
     }
 }
 
+int kv_html_same_site_path(const char *u)
+{
+    const char *p;
+
+    if (!u || u[0] != '/' || u[1] == '/' || u[1] == '\\')
+        return 0;
+    for (p = u; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
 /* 1 when url is safe in an href/src/action: a same-site path, or an http(s)/mailto URL. */
 static int url_safe(const char *u)
 {
     if (u[0] == '/')
-        return u[1] != '/' && u[1] != '\\';
+        return kv_html_same_site_path(u);
     if (u[0] == '?' || u[0] == '#')
         return 1;
     return strncasecmp(u, "https://", 8) == 0 || strncasecmp(u, "http://", 7) == 0 ||

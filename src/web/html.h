@@ -53,4 +53,11 @@ void kv_html_esc_text(struct kv_buf *b, const char *s);
 void kv_html_esc_url(struct kv_buf *b, const char *s);
 void kv_html_esc_component(struct kv_buf *b, const char *s);
 
+/* 1 when u is a path on this site a browser cannot read as another: it starts with one '/'
+ * not followed by '/' or '\\' (a browser reads both as "//host"), and it holds no space or
+ * control character -- browsers drop tab, CR and LF anywhere in a URL, so "/<TAB>/evil"
+ * would become "//evil". The one rule for links (%u) and for redirects (kv_web_redirect,
+ * the sign-in's next). */
+int kv_html_same_site_path(const char *u);
+
 #endif

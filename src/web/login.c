@@ -36,8 +36,7 @@ static int is_cpr(const char *s)
 /* A same-site path to go to after sign-in, from ?next= or the form; "/" otherwise. */
 static const char *safe_next(const char *next)
 {
-    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strlen(next) > 512 ||
-        strpbrk(next, "\r\n"))
+    if (!kv_html_same_site_path(next) || strlen(next) > 512)
         return "/";
     return next;
 }

@@ -61,10 +61,7 @@ void kv_web_ctx_release(struct kv_web_ctx *ctx)
 
 void kv_web_redirect(struct kv_web_ctx *ctx, const char *path)
 {
-    const char *to = (path && path[0] == '/' && path[1] != '/' && path[1] != '\\' &&
-                      !strpbrk(path, "\r\n"))
-                         ? path
-                         : "/";
+    const char *to = kv_html_same_site_path(path) ? path : "/";
 
     kv_web_security_headers(ctx->resp);
     kv_http_resp_header(ctx->resp, "Location", to);

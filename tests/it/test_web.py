@@ -289,11 +289,25 @@ def test_error_pages_leak_nothing(web):
 
 def test_next_parameter_cannot_leave_the_site(web):
     srv = web()
-    for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+    # browsers drop tab, CR and LF anywhere in a URL: "/<TAB>/evil.example" is
+    # "//evil.example" to them (before: sent as the Location as it was)
+    for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example",
+                "/\t/evil.example", "/\t\\evil.example", "/\n/evil.example", "/ /evil.example"):
         r = sign_in(srv, next_path=bad)
         assert r.headers["Location"] == "/", bad
     r = srv.get("/login?next=%22%3E%3Cscript%3E")
     assert "<script>" not in r.text
+    # the sign-in page does not carry such a next into its forms either
+    r = srv.get("/login?next=/%09/evil.example")
+    assert re.findall(r'name="next" value="([^"]*)"', r.text) and \
+        set(re.findall(r'name="next" value="([^"]*)"', r.text)) == {"/"}
+    # nor does the organisation switch (same redirect)
+    add_employee(srv, "12345678", "nexttab@kommunen.example", "Nina Next")
+    sign_in(srv, subject="nexttab@kommunen.example")
+    token = csrf_of(srv.get("/rettighedsportal/").text)
+    r = srv.post("/context", data={"org": "12345678", "csrf": token,
+                                   "next": "/\t/evil.example"}, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"] == "/", r.headers
 
 
 def test_ended_sessions_kept_30_days_for_device_history(web):

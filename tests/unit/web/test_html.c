@@ -74,6 +74,28 @@ static void test_url_escaping(void **state)
     assert_string_equal(render_url(NULL), "#");
 }
 
+/* The redirect rule (kv_web_redirect, the sign-in's next): browsers drop tab, CR and LF
+ * anywhere in a URL, so "/<TAB>/evil.example" is "//evil.example" to them. */
+static void test_same_site_path(void **state)
+{
+    (void)state;
+    assert_true(kv_html_same_site_path("/"));
+    assert_true(kv_html_same_site_path("/post/?mappe=inbox&x=%2F%2Fy"));
+    assert_false(kv_html_same_site_path(NULL));
+    assert_false(kv_html_same_site_path(""));
+    assert_false(kv_html_same_site_path("post/"));
+    assert_false(kv_html_same_site_path("//evil.example/"));
+    assert_false(kv_html_same_site_path("/\\evil.example/"));
+    assert_false(kv_html_same_site_path("/\t/evil.example/"));
+    assert_false(kv_html_same_site_path("/\t\\evil.example/"));
+    assert_false(kv_html_same_site_path("/\n/evil.example/"));
+    assert_false(kv_html_same_site_path("/\r\nSet-Cookie: a=b"));
+    assert_false(kv_html_same_site_path("/a b"));
+    assert_false(kv_html_same_site_path("/a\x7f"));
+    assert_false(kv_html_same_site_path("https://evil.example/"));
+    assert_string_equal(render_url("/\t/evil.example/"), "#");
+}
+
 static void test_builder_placeholders(void **state)
 {
     struct kv_html h;
@@ -157,6 +179,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_escaping),    cmocka_unit_test(test_url_escaping),
+        cmocka_unit_test(test_same_site_path),
         cmocka_unit_test(test_builder_placeholders), cmocka_unit_test(test_catalogs),
         cmocka_unit_test(test_form_decoding),    cmocka_unit_test(test_base64url),
     };
