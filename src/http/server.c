@@ -834,9 +834,17 @@ static enum MHD_Result admit(struct kv_http_server *srv, struct MHD_Connection *
         kv_http_resp_error(&resp, 415, "UNSUPPORTED_MEDIA_TYPE", msg, NULL);
         return refuse(srv, conn, ctx, &resp, 1);
     }
-    if (has_cl && cl > srv->cfg.max_body) {
+    /* Nobody authenticated (a public route): a small form at most, so that no stranger holds
+     * the body budget every sender shares (KV_HTTP_PUBLIC_MAX_BODY). A chunked body meets
+     * the same bound while it is read (take_chunk: ctx->body's limit). */
+    if (srv->cfg.gate && !req->principal && ctx->body.max > KV_HTTP_PUBLIC_MAX_BODY)
+        ctx->body.max = KV_HTTP_PUBLIC_MAX_BODY;
+    if (has_cl && cl > ctx->body.max) {
         kv_http_resp_error(&resp, 413, "PAYLOAD_TOO_LARGE",
-                           "request body exceeds the configured max_body", NULL);
+                           ctx->body.max < srv->cfg.max_body
+                               ? "request body too large for a request without credentials"
+                               : "request body exceeds the configured max_body",
+                           NULL);
         return refuse(srv, conn, ctx, &resp, 0);
     }
     if (has_cl && cl > 0) {

@@ -30,6 +30,12 @@
 struct kv_http_server;
 struct kv_metrics;
 
+/* The largest body of a request the gate admitted without a caller (a public route: sign-in,
+ * sign-out, a confirmation link, all small forms). Without it anyone could declare max_body
+ * bytes on such a route and, idle for body_timeout, hold that much of body_memory: four such
+ * connections held all 512 MiB, and every send and sign-in meanwhile got 503. */
+#define KV_HTTP_PUBLIC_MAX_BODY ((size_t)64 << 10)
+
 struct kv_http_config {
     const char *listen;               /* "HOST:PORT", "[v6]:PORT", "*:PORT" or ":PORT" */
     const char *model;                /* "per-connection" (default) or "pool" */

@@ -182,6 +182,43 @@ def test_body_budget_answers_503_before_reading(make_server, tmp_path):
         s.close()
 
 
+def test_public_route_cannot_hold_the_body_budget(make_server):
+    """A route without credentials (POST /logout, /login/test, /notifikationer/bekraeft: small
+    forms) takes at most 64 KiB (http/server.h KV_HTTP_PUBLIC_MAX_BODY), refused 413 from the
+    head. Before, a stranger declaring max_body there was admitted (100 Continue) and, sending
+    nothing, held that much of the body budget every request shares until body_timeout: here
+    a system's letter meanwhile got 503; with the defaults four such connections held all 512
+    MiB and every send and sign-in got 503."""
+    srv = make_server(args=["--set", "max_body=2000000", "--set", "body_memory=2000000"])
+    sender = setup_org(srv, SENDER_CVR)
+    auth = sender["auth"]["Authorization"].encode()
+    held = connect(srv.port, timeout=30)
+    try:
+        held.sendall(b"POST /logout HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n"
+                     b"Expect: 100-continue\r\n\r\n")
+        first = held.recv(65536)
+        letter = (b"POST /apis/v1/memos/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\n"
+                  b"Authorization: " + auth + b"\r\nContent-Length: 1000\r\n"
+                  b"Connection: close\r\n\r\n" + b"<" * 1000)
+        out = raw(srv.port, letter, timeout=30)
+        assert status_of(out) == 400, out[:300]  # read whole and refused as a letter, not 503
+        assert status_of(first) == 413, first[:300]
+        assert b"Connection: close" in first
+    finally:
+        held.close()
+    # a small form on a public route still works, chunked too; a large chunked one does not
+    out = raw(srv.port, b"POST /logout HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n"
+                        b"Content-Type: application/x-www-form-urlencoded\r\n"
+                        b"Connection: close\r\n\r\ncsrf=abcd")
+    assert status_of(out) in (303, 403), out[:300]
+    big = b"%x\r\n%s\r\n0\r\n\r\n" % (70000, b"a" * 70000)
+    out = raw(srv.port, b"POST /logout HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                        b"Content-Type: application/x-www-form-urlencoded\r\n"
+                        b"Connection: close\r\n\r\n" + big)
+    assert status_of(out) == 413, out[:300]
+
+
 # ---- lingering close (RFC 9112 9.6) ----
 
 def send_all_then_read(port, data):

@@ -246,13 +246,17 @@ def test_listening_line_and_restart_after_kill9(tmp_path):
 
 @pytest.mark.parametrize("model", ["per-connection", "pool"])
 def test_sigterm_lets_inflight_upload_finish(make_server, model):
+    from readside_util import setup_org
     srv = make_server(test_clock=True, args=["--set", "http_model=" + model])
     port = srv.port
     total = 2_000_000
+    # an upload by a system (a public route such as /test/clock takes 64 KiB at most)
+    auth = setup_org(srv, "11111111")["auth"]["Authorization"].encode()
     s = socket.create_connection(("127.0.0.1", port), timeout=60)
     try:
-        s.sendall(b"POST /test/clock HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
-                  b"Expect: 100-continue\r\n\r\n" % total)
+        s.sendall(b"POST /apis/v1/memos/ HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+                  b"Content-Type: application/xml\r\nAuthorization: %s\r\n"
+                  b"Expect: 100-continue\r\n\r\n" % (total, auth))
         await_continue(s)  # the server has admitted the request, it is in flight
         s.sendall(b"a" * (total // 2))
         srv.signal(signal.SIGTERM)
@@ -277,7 +281,7 @@ def test_sigterm_lets_inflight_upload_finish(make_server, model):
             resp += chunk
     finally:
         s.close()
-    assert resp.startswith(b"HTTP/1.1 400"), resp[:300]  # answered: not a JSON object
+    assert resp.startswith(b"HTTP/1.1 400"), resp[:300]  # answered: not a letter
     assert b"Connection: close" in resp
     assert srv.wait(timeout=30) == 0, srv.log()
     assert "draining" in srv.log()
