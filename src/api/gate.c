@@ -347,6 +347,23 @@ static void acting(const struct kv__principal *p)
     kv_event_actor_set(a);
 }
 
+/* Names the person whose request bodies in flight count together (person_body_memory, the
+ * server's per-person budget): a portal session's or a mailbox token's person, or for a token
+ * of a mailbox without a person, the mailbox. Systems and the admin token are not counted so:
+ * a sender's letters meet only the global budget. */
+static void caller_of(const struct kv__principal *p, struct kv_http_req *req)
+{
+    req->caller[0] = '\0';
+    if (p->kind != KV__PRINCIPAL_PAGE && p->kind != KV__PRINCIPAL_USER)
+        return;
+    if (p->who.person_id > 0)
+        snprintf(req->caller, sizeof(req->caller), "person:%lld", (long long)p->who.person_id);
+    else if (p->who.cpr[0])
+        snprintf(req->caller, sizeof(req->caller), "cpr:%s", p->who.cpr);
+    else if (p->kind == KV__PRINCIPAL_USER && p->owner_id[0])
+        snprintf(req->caller, sizeof(req->caller), "mailbox:%s:%s", p->owner_type, p->owner_id);
+}
+
 /* The 403 of a principal the rule table refused. */
 static void forbid(const struct kv_authz_rule *rule, const struct kv__principal *p,
                    struct kv_http_resp *resp)
@@ -399,6 +416,7 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
             return rc;
         }
         req->principal = p; /* the admission the page relies on: it does not decide again */
+        caller_of(p, req);
         acting(p);
         return 0;
     }
@@ -433,6 +451,7 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
         return rc;
     }
     req->principal = p;
+    caller_of(p, req);
     acting(p);
     return 0;
 }
@@ -475,6 +494,7 @@ void kv_api_http_config(struct kv_hub *hub, struct kv_http_config *cfg)
     cfg->body_memory = (uint64_t)c->body_memory;
     if (cfg->body_memory < cfg->max_body)
         cfg->body_memory = cfg->max_body; /* one letter of the largest size always fits */
+    cfg->person_body_memory = (uint64_t)c->person_body_memory;
     cfg->max_connections = (unsigned)c->max_connections;
     cfg->max_per_ip = (unsigned)c->max_conn_per_ip;
     cfg->trusted_proxies = c->trusted_proxies;

@@ -62,6 +62,9 @@ struct kv_http_req {
                                                   http; owned by the server), or NULL */
     char client[64];                           /* the client's address (kv_http_req_client),
                                                   set by the server before the gate */
+    char caller[40];                           /* the signed-in person whose bodies in flight
+                                                  count together (person_body_memory), set by
+                                                  the gate; "" for everyone else */
 };
 
 struct kv_http_resp {

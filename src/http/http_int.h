@@ -6,6 +6,7 @@
 #define KV_HTTP_HTTP_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http/http.h"
 
@@ -40,6 +41,16 @@ int kv__http_route_indexed(const struct kv__http_index *ix,
                            const struct kv_http_route *const *tables, const char *method,
                            const char *path, int test_clock, char *path_copy,
                            const char *params[KV_HTTP_MAX_PARAMS], struct kv__http_match *m);
+
+/* The request-body bytes in flight per signed-in person (callers.c): owned
+ * (kv__http_callers_free, NULL-safe), one slot per request that may hold a body at once.
+ * _take adds n bytes to key's count when the count stays within max: 0, or -1 with nothing
+ * added (over max, or no slot free). _give hands n bytes of key back. Thread-safe. */
+struct kv__http_callers;
+struct kv__http_callers *kv__http_callers_new(unsigned slots);
+void kv__http_callers_free(struct kv__http_callers *t);
+int kv__http_callers_take(struct kv__http_callers *t, const char *key, uint64_t n, uint64_t max);
+void kv__http_callers_give(struct kv__http_callers *t, const char *key, uint64_t n);
 
 /* Sets every field of resp to empty (status 200, no body). */
 void kv__http_resp_init(struct kv_http_resp *resp);

@@ -101,6 +101,7 @@ struct kv_http_server {
                                     libmicrohttpd has not ended yet (server_free waits) */
     atomic_ullong next_id;       /* request id counter */
     atomic_ullong body_used;     /* bytes of body_memory reserved by requests in flight */
+    struct kv__http_callers *callers; /* each person's bytes of person_body_memory */
     char id_prefix[16];          /* random per-process prefix of request ids */
     char nul_target;             /* its address marks a request whose raw target has %00 */
     int per_connection;          /* thread per connection (http_model per-connection) */
@@ -126,6 +127,7 @@ struct reqctx {
     int status;                  /* status queued, 0 until then */
     uint64_t bytes;              /* response body bytes */
     uint64_t reserved;           /* bytes of the body budget this request holds */
+    uint64_t caller_reserved;    /* of them, counted for its person (req.caller) */
     int too_big;                 /* body exceeded max_body while reading */
     int over_budget;             /* body exceeded the budget while reading */
     int refused;                 /* pending holds the refusal, sent once the body is drained */
@@ -720,16 +722,26 @@ static int content_length(struct MHD_Connection *conn, uint64_t *out)
     return 1;
 }
 
-/* Takes n bytes of the global body budget; 0, or -1 when they are not free. */
+/* Takes n bytes of the global body budget and, for a signed-in person (req.caller), of that
+ * person's; 0, -1 when the global budget has not got them, -2 when the person's has not. */
 static int budget_take(struct kv_http_server *srv, struct reqctx *ctx, uint64_t n)
 {
     unsigned long long used = atomic_load(&srv->body_used);
+    int person = ctx->req.caller[0] != '\0' && srv->callers;
 
+    if (person &&
+        kv__http_callers_take(srv->callers, ctx->req.caller, n, srv->cfg.person_body_memory) < 0)
+        return -2;
     do {
-        if (used + n > srv->cfg.body_memory)
+        if (used + n > srv->cfg.body_memory) {
+            if (person)
+                kv__http_callers_give(srv->callers, ctx->req.caller, n);
             return -1;
+        }
     } while (!atomic_compare_exchange_weak(&srv->body_used, &used, used + n));
     ctx->reserved += n;
+    if (person)
+        ctx->caller_reserved += n;
     return 0;
 }
 
@@ -739,7 +751,10 @@ static void body_drop(struct kv_http_server *srv, struct reqctx *ctx)
     kv_buf_release(&ctx->body);
     kv_buf_init(&ctx->body, 0);
     atomic_fetch_sub(&srv->body_used, ctx->reserved);
+    if (ctx->caller_reserved)
+        kv__http_callers_give(srv->callers, ctx->req.caller, ctx->caller_reserved);
     ctx->reserved = 0;
+    ctx->caller_reserved = 0;
 }
 
 /* First call: everything up to reading the body. Returns MHD_YES to read the body (ctx->status
@@ -848,11 +863,15 @@ static enum MHD_Result admit(struct kv_http_server *srv, struct MHD_Connection *
         return refuse(srv, conn, ctx, &resp, 0);
     }
     if (has_cl && cl > 0) {
-        if (budget_take(srv, ctx, cl) < 0) {
-            kv_log(KV_LOG_WARN, "%s: body budget spent (%llu bytes declared)", ctx->id,
-                   (unsigned long long)cl);
+        rc = budget_take(srv, ctx, cl);
+        if (rc < 0) {
+            kv_log(KV_LOG_WARN, "%s: %s body budget spent (%llu bytes declared)", ctx->id,
+                   rc == -2 ? "the person's" : "the", (unsigned long long)cl);
             kv_http_resp_error(&resp, 503, "UNAVAILABLE",
-                               "the server is receiving too much at once: retry later", NULL);
+                               rc == -2 ? "your uploads in progress take too much at once: "
+                                          "retry when they are done"
+                                        : "the server is receiving too much at once: retry later",
+                               NULL);
             kv_http_resp_header(&resp, "Retry-After", KV_HTTP_RETRY_AFTER);
             return refuse(srv, conn, ctx, &resp, 0);
         }
@@ -1227,6 +1246,7 @@ static void server_free(struct kv_http_server *srv)
     pthread_cond_destroy(&srv->cv);
     pthread_mutex_destroy(&srv->mu);
     kv__http_index_free(srv->routes);
+    kv__http_callers_free(srv->callers);
     free(srv);
 }
 
@@ -1257,6 +1277,8 @@ int kv_http_server_start(const struct kv_http_config *cfg, struct kv_http_server
     srv->tracks.next = srv->tracks.prev = &srv->tracks;
     if (cfg->routes)
         srv->routes = kv__http_index_new(cfg->routes, cfg->test_routes);
+    if (cfg->person_body_memory) /* a slot per request that may hold a body at once */
+        srv->callers = kv__http_callers_new(cfg->max_connections ? cfg->max_connections : 1024);
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
         memset(rnd, 0, sizeof(rnd));
     snprintf(srv->id_prefix, sizeof(srv->id_prefix), "%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],

@@ -42,6 +42,8 @@ struct kv_http_config {
     unsigned threads;                 /* pool model: event-loop threads; 0 = 2 x CPUs */
     size_t max_body;                  /* largest request body, bytes (413 beyond) */
     uint64_t body_memory;             /* all request bodies in flight together, bytes (503) */
+    uint64_t person_body_memory;      /* one person's bodies in flight together (req.caller),
+                                         bytes (503); 0 = no such bound */
     unsigned max_connections;         /* connections at once */
     unsigned max_per_ip;              /* connections at once from one client address; 0 = no
                                          limit. Behind trusted proxies: requests at once from

@@ -68,6 +68,10 @@ static const struct kv_conf_entry table[] = {
      "KUVERT_BODY_MEMORY", NULL, 0,
      "memory all request bodies in flight may take together; beyond it 503 with Retry-After "
      "(at least max_body)"},
+    {"person_body_memory", KV_CONF_SIZE, "144m", OFF(person_body_memory), 65536, 64LL << 30,
+     NULL, "KUVERT_PERSON_BODY_MEMORY", NULL, 0,
+     "memory the request bodies in flight of one signed-in person (a portal session or a "
+     "mailbox token) may take together; beyond it 503 with Retry-After"},
     {"log_level", KV_CONF_ENUM, "info", OFF(log_level), 0, 0, "error|warn|info|debug",
      "KUVERT_LOG_LEVEL", NULL, 0, "least severe level logged to stderr"},
     {"access_log", KV_CONF_BOOL, "true", OFF(access_log), 0, 0, NULL, "KUVERT_ACCESS_LOG", NULL,

@@ -61,6 +61,7 @@ struct kv_conf {
     int64_t header_timeout;           /* request line + headers deadline, ms, 0 = none */
     int64_t body_timeout;             /* request body deadline after the headers, ms, 0 = none */
     int64_t body_memory;              /* request bodies in flight together, bytes */
+    int64_t person_body_memory;       /* one person's request bodies in flight, bytes */
     char log_level[16];               /* error|warn|info|debug */
     int access_log;                   /* 1: one log line per HTTP request */
     int test_clock;                   /* 1: POST /test/clock is served */

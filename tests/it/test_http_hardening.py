@@ -219,6 +219,63 @@ def test_public_route_cannot_hold_the_body_budget(make_server):
     assert status_of(out) == 413, out[:300]
 
 
+def test_one_person_cannot_hold_the_body_budget(make_server, tmp_path):
+    """The bodies in flight of one signed-in person share person_body_memory (http/callers.c).
+    Before, a citizen signed in once could declare max_body on page forms (POST /post/mapper
+    here) and, sending nothing, hold the whole body budget until body_timeout: a sender
+    system's letter meanwhile got 503. Now the person's second such request is 503 from its
+    head, the letter is read, and once the first request is gone the person may send again."""
+    d = str(tmp_path / "data")
+    run_cli(["demo"], data=d, json_out=False)
+    srv = make_server(data_dir=d, args=["--test-login", "--set", "max_body=2000000",
+                                        "--set", "body_memory=4000000",
+                                        "--set", "person_body_memory=2500000"])
+    sender = setup_org(srv, SENDER_CVR)
+    auth = sender["auth"]["Authorization"].encode()
+    page = srv.get("/login")
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    r = srv.post("/login/test", data={"subject": "2211771212", "csrf": csrf},
+                 allow_redirects=False)
+    assert r.status_code == 303, r.text
+    cookie = "; ".join("%s=%s" % (c.name, c.value) for c in srv.session.cookies).encode()
+    head = (b"POST /post/mapper HTTP/1.1\r\nHost: x\r\nCookie: " + cookie +
+            b"\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 2000000\r\nExpect: 100-continue\r\n\r\n")
+    first = connect(srv.port, timeout=30)
+    second = third = None
+    try:
+        first.sendall(head)
+        await_continue(first)  # admitted: 2 MB of the person's 2.5 MB and of the 4 MB held
+        second = connect(srv.port, timeout=30)
+        second.sendall(head)
+        out = read_response(second)
+        assert b" 503 " in out.split(b"\r\n", 1)[0], out[:300]
+        assert b"Retry-After:" in out and b"your uploads in progress" in out, out[:400]
+        letter = (b"POST /apis/v1/memos/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml"
+                  b"\r\nAuthorization: " + auth + b"\r\nContent-Length: 1000\r\n"
+                  b"Connection: close\r\n\r\n" + b"<" * 1000)
+        out = raw(srv.port, letter, timeout=30)
+        assert status_of(out) == 400, out[:300]  # read whole and refused as a letter, not 503
+    finally:
+        first.close()
+        if second:
+            second.close()
+    # the first request's bytes are given back when it ends: the person is admitted again
+    def admitted():
+        nonlocal third
+        if third:
+            third.close()
+        third = connect(srv.port, timeout=30)
+        third.sendall(head)
+        out = third.recv(64)
+        return out.startswith(b"HTTP/1.1 100 ")
+    try:
+        wait_until(admitted, timeout=30)
+    finally:
+        if third:
+            third.close()
+
+
 # ---- lingering close (RFC 9112 9.6) ----
 
 def send_all_then_read(port, data):
