@@ -33,24 +33,6 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
-/* The caller as an active sender system (the gate's principal, read in place rather than
- * copied: 5 KB), or NULL with 401/403 written. */
-static const struct kv_system *sender_auth(struct kv_http_req *req, struct kv_http_resp *resp)
-{
-    const struct kv__principal *p = kv__principal(req, KV__PRINCIPAL_SYSTEM);
-
-    if (!p) { /* the route does not declare system access: a table error, refused */
-        kv_http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"kuvert\"");
-        kv_http_resp_error(resp, 401, "UNAUTHORIZED", "a system token is required", NULL);
-        return NULL;
-    }
-    if (strcmp(p->system.kind, "sender") != 0) {
-        kv_http_resp_error(resp, 403, "FORBIDDEN", "only sender systems may send letters", NULL);
-        return NULL;
-    }
-    return &p->system;
-}
-
 /* 1 when s[0..n) is a UUID in its 8-4-4-4-12 hex form (either case). */
 static int is_uuid_text(const char *s, size_t n)
 {
@@ -211,7 +193,7 @@ static int memos_send(struct kv_http_req *req, struct kv_http_resp *resp)
 
     /* No store connection here: the send takes one only where it needs one (the writer's
      * own, or the resend look-up of a refused letter). */
-    sys = sender_auth(req, resp);
+    sys = kv__read_sender_auth(req, resp);
     if (!sys)
         return 0;
     kv__media_type(ct, media, sizeof(media));
@@ -273,7 +255,7 @@ static int memos_recall(struct kv_http_req *req, struct kv_http_resp *resp)
     char ts[32], uuid[37];
     size_t i;
 
-    sys = sender_auth(req, resp);
+    sys = kv__read_sender_auth(req, resp);
     if (!sys)
         return 0;
     if (kv__read_db(req, resp, &db) < 0)

@@ -47,6 +47,22 @@ int kv__read_system_auth(struct kv_http_req *req, struct kv_http_resp *resp, str
     return 0;
 }
 
+const struct kv_system *kv__read_sender_auth(struct kv_http_req *req, struct kv_http_resp *resp)
+{
+    const struct kv__principal *p = kv__principal(req, KV__PRINCIPAL_SYSTEM);
+
+    if (!p) { /* the route does not declare system access: a table error, refused */
+        kv_http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"kuvert\"");
+        kv_http_resp_error(resp, 401, "UNAUTHORIZED", "a system token is required", NULL);
+        return NULL;
+    }
+    if (strcmp(p->system.kind, "sender") != 0) {
+        kv_http_resp_error(resp, 403, "FORBIDDEN", "only sender systems may send letters", NULL);
+        return NULL;
+    }
+    return &p->system;
+}
+
 int kv__read_user_auth(struct kv_http_req *req, struct kv_http_resp *resp, struct kv_db *db,
                        char owner_type[4], char owner_id[11])
 {
