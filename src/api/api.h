@@ -29,6 +29,7 @@ struct kv_hub;
 extern const struct kv_http_route kv_system_routes[];             /* system_routes.c */
 extern const struct kv_http_route kv_api_memos_routes[];          /* memos.c */
 extern const struct kv_http_route kv_api_receipts_routes[];       /* receipts.c */
+extern const struct kv_http_route kv_api_validations_routes[];    /* validations.c */
 extern const struct kv_http_route kv_api_contacts_routes[];       /* contacts.c */
 extern const struct kv_http_route kv_api_mailbox_routes[];        /* mailbox.c */
 extern const struct kv_http_route kv_api_mailbox_send_routes[];   /* mailbox_send.c */

@@ -446,6 +446,8 @@ int kv_api_gate(void *ctx, const struct kv_http_route *route, struct kv_http_req
     if (rc == 0 && p->kind == KV__PRINCIPAL_USER && route->access &&
         strcmp(route->access, KV_ACCESS_MAILBOX_WRITE) == 0)
         rc = kv__mailbox_send_admit(req, resp, p->owner_type, p->owner_id);
+    if (rc == 0 && route->fn && strcmp(route->name, "validations") == 0)
+        rc = kv__validations_admit(req, resp); /* 413 over the HTML check's bound */
     if (rc < 0) {
         kv_api_principal_free(p);
         return rc;

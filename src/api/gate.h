@@ -41,4 +41,10 @@ const struct kv__principal *kv__principal(const struct kv_http_req *req,
 int kv__mailbox_send_admit(struct kv_http_req *req, struct kv_http_resp *resp,
                            const char *owner_type, const char *owner_id);
 
+/* Route-specific admission of POST /apis/v1/validations/ (validations.c), run by the gate
+ * after the decision and before the body is read: a Content-Length over the HTML check's
+ * bound (memo/html_check.h, 10 MB) is refused with 413 PAYLOAD_TOO_LARGE. 0 to admit;
+ * negative with resp filled. */
+int kv__validations_admit(struct kv_http_req *req, struct kv_http_resp *resp);
+
 #endif

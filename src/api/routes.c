@@ -13,6 +13,7 @@ const struct kv_http_route *const kv_api_route_tables[] = {
     kv_system_routes,
     kv_api_memos_routes,
     kv_api_receipts_routes,
+    kv_api_validations_routes,
     kv_api_contacts_routes,
     kv_api_mailbox_routes,
     kv_api_mailbox_send_routes,

@@ -240,3 +240,32 @@ def test_another_persons_letter_by_its_id(matrix):
             assert "Velkommen til Digital Post" not in r.text
     assert db.execute("SELECT folder FROM letters WHERE message_uuid = ?",
                       (mette_letter,)).fetchone()[0] == "inbox"
+
+
+def test_validations_has_the_send_routes_gate(matrix):
+    """POST /apis/v1/validations/ (docs/send-api.md "Validating an HTML body") declares the
+    send route's access key, so the matrix above calls it as every role with the send route's
+    expectations: nobody gets the same 401, a recipient system 403, the sender system is let
+    through to the handler (here 415: no body and no Content-Type) after exactly one
+    decision, the gate's."""
+    srv, demo, routes, rules = matrix
+    by = {(r["method"], r["pattern"].rstrip("/")): r for r in routes}
+    send = by[("POST", "/apis/v1/memos")]
+    val = by[("POST", "/apis/v1/validations")]
+    assert val["access"] == send["access"] == "system:sender"
+    roles = {r.name: r for r in roles_of(srv, demo)}
+    answers = {}
+    for path in ("/apis/v1/memos/", "/apis/v1/validations/"):
+        for name in ("nobody", "recipient-system", "admin", "cpr-token"):
+            r = roles[name].http.post(srv.url + path, headers=roles[name].headers, data=b"",
+                                      timeout=30)
+            answers[(path, name)] = (r.status_code, r.json()["code"],
+                                     r.headers.get("WWW-Authenticate"))
+    for name in ("nobody", "recipient-system", "admin", "cpr-token"):
+        assert answers[("/apis/v1/validations/", name)] == answers[("/apis/v1/memos/", name)]
+    assert answers[("/apis/v1/validations/", "nobody")][0] == 401
+    assert answers[("/apis/v1/validations/", "recipient-system")][0] == 403
+    r = roles["sender-system"].http.post(srv.url + "/apis/v1/validations/",
+                                         headers=roles["sender-system"].headers, data=b"",
+                                         timeout=30)
+    assert r.status_code == 415 and r.headers.get("X-Kuvert-Authz-Decisions") == "1"
