@@ -564,7 +564,7 @@ static void check_element(struct kv_html_result *r, xmlNodePtr node)
         const char *an = (const char *)a->name;
         xmlChar *v = xmlNodeListGetString(node->doc, a->children, 1);
         const char *vs = v ? (const char *)v : "";
-        int is_href = strcasecmp(an, "href") == 0;
+        int is_href = strcasecmp(an, "href") == 0 || strcasecmp(an, "xlink:href") == 0;
 
         if (strncasecmp(an, "on", 2) == 0) {
             add(r, "HTML-EVENT-HANDLER", node, an, node_line(node), vs,

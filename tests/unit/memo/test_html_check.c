@@ -187,6 +187,10 @@ static void test_script_urls(void **state)
     rejected("<a href=\"&#106;avascript:alert(1)\">x</a>", "HTML-SCRIPT-URL", "@href", 1);
     rejected("<a href=\"vbscript:msgbox\">x</a>", "HTML-SCRIPT-URL", "@href", 1);
     rejected("<img src=\"javascript:alert(1)\">", "HTML-SCRIPT-URL", "img/@src", 1);
+    rejected("<svg><a xlink:href=\"javascript:alert(1)\"><text>x</text></a></svg>",
+             "HTML-SCRIPT-URL", "@xlink:href", 1);
+    rejected("<svg><image xlink:href=\"https://x/a.png\"/></svg>", "HTML-EXTERNAL-RESOURCE",
+             "@xlink:href", 1);
     rejected("<form action=\"javascript:x()\"></form>", "HTML-SCRIPT-URL", "@action", 1);
     rejected("<a href=\"data:text/html;base64,PHNjcmlwdD4=\">x</a>", "HTML-DATA-URL", "@href", 1);
     rejected("<img src=\"data:text/html,x\">", "HTML-DATA-URL", "@src", 1);
