@@ -172,6 +172,32 @@ static int id_type_is(const char *t, const char *want)
     return t && strcasecmp(t, want) == 0;
 }
 
+/* doNotDeliverUntilDate (xs:date: blanks around it collapse, an optional time zone `Z` or
+ * `+hh:mm`/`-hh:mm` may follow; NGDP-DATE-INVALID has checked it) -> its date "YYYY-MM-DD"
+ * in date[11] and 00:00 Copenhagen of that date; -1 when it is not of that shape. The zone
+ * does not move the date: a value date names a calendar day, and kuvert publishes on that
+ * day in Copenhagen whatever zone the sender wrote (docs/send-api.md "Value date"). */
+static int64_t value_date_of(const char *s, char date[11])
+{
+    size_t n;
+
+    date[0] = '\0';
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        n--;
+    if (n < 10)
+        return -1;
+    /* after the date only a zone: Z or +hh:mm / -hh:mm (its range is NGDP-DATE-INVALID's) */
+    if (n > 10 && !(n == 11 && s[10] == 'Z') &&
+        !(n == 16 && (s[10] == '+' || s[10] == '-') && s[13] == ':'))
+        return -1;
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    return parse_value_date(date);
+}
+
 /* Sender scope: 1 when the Sender is the system's own organisation (by CVR); 2 when the
  * letter names that organisation as MeMo 1.2 Representative of another organisation's Sender
  * (l->on_behalf_of set; whether that Sender delegated it is checked when storing,
@@ -361,13 +387,14 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
         goto out;
     }
     if (msg->header.do_not_deliver_until) {
-        (void)copy_trim(l->value_date, sizeof(l->value_date), msg->header.do_not_deliver_until);
-        l->value_ms = parse_value_date(l->value_date);
+        l->value_ms = value_date_of(msg->header.do_not_deliver_until, l->value_date);
         if (l->value_ms < 0) {
+            /* not reached: NGDP-DATE-INVALID refused such a letter above */
             kv_problem_field(refuse(l, KV_EINVAL, "MEMO_VALIDATION_FAILED",
                                     "doNotDeliverUntilDate is not a date", 1),
                              "memo", "/memo:Message/memo:MessageHeader/memo:doNotDeliverUntilDate",
-                             "NGDP-DATE", "not a date YYYY-MM-DD", l->value_date);
+                             "NGDP-DATE-INVALID", "not a date YYYY-MM-DD",
+                             msg->header.do_not_deliver_until);
             goto out;
         }
     }

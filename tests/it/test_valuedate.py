@@ -101,6 +101,23 @@ def test_value_date_today_or_past_is_available_at_once(env):
         assert visible(srv, env["token"], uuid)
 
 
+def test_value_date_with_a_time_zone_is_the_same_day(env):
+    """doNotDeliverUntilDate is an xs:date: a time zone (Z, +hh:mm, -hh:mm) may follow the
+    date, and the rules (NGDP-DATE-INVALID) and `kuvert memo validate` accept it. The send
+    path refused such a letter with 400 and an undocumented code NGDP-DATE (its date did not
+    fit a 10-byte copy). It is the same calendar day: published at 00:00 Copenhagen of it."""
+    srv = env["srv"]
+    date, ms = value_date(srv, 2)
+    for spelled in (date + "Z", date + "+14:00", date + "-05:30"):
+        uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR, value_date=spelled)
+        r = send(srv, env["org"]["auth"], body, uuid)
+        assert r.status_code == 201, (spelled, r.text)
+        row = letter_row(srv, uuid)
+        assert row["state"] == "AWAITING_DELAY", spelled
+        assert row["available_ms"] == ms, spelled
+        assert not visible(srv, env["token"], uuid)
+
+
 def test_scheduler_publishes_after_restart(env):
     srv = env["srv"]
     uuid, ms = send_delayed(env, 3)
