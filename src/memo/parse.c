@@ -133,15 +133,100 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
                           nb_defaulted, attributes);
 }
 
+static int xml_blank(xmlChar c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* 1 for the MeMo elements whose XSD type collapses white space but which libxml2 2.9 checks
+ * without collapsing it: a built-in xs:date, and types derived from xs:long with no pattern
+ * facet (libxml2 normalises a value only on the way to a pattern or for a few types such as
+ * xs:boolean and xs:decimal). For these it refuses "<doNotDeliverUntilDate> 2026-12-08
+ * </doNotDeliverUntilDate>", which XML Schema (whiteSpace collapse) and NgDP's Java
+ * validators accept. The dateTime types of MeMo carry a pattern and are not affected. */
+static int collapsed_leaf(const xmlChar *localname, const xmlChar *uri)
+{
+    const char *n = (const char *)localname, *u = (const char *)uri;
+
+    if (!u)
+        return 0;
+    switch (n[0]) {
+    case 'd':
+        return strcmp(n, "doNotDeliverUntilDate") == 0 && strcmp(u, KV_MEMO_NS) == 0;
+    case 'g':
+        return strcmp(n, "globalLocationNumber") == 0 &&
+               strcmp(u, "https://www.gs1.dk/gs1-standarder/identifikation/"
+                         "gln-global-location-number/") == 0;
+    case 'p':
+        return strcmp(n, "productionUnitNumber") == 0 &&
+               strcmp(u, "https://data.gov.dk/model/core/") == 0;
+    default:
+        return 0;
+    }
+}
+
+/* Sets the content of text node t to its bytes [from, to). xmlNodeSetContentLen frees the old
+ * content first (unless the dictionary owns it), so the kept bytes are copied out before. */
+static void text_keep(xmlNodePtr t, size_t from, size_t to)
+{
+    xmlChar *keep = xmlStrndup(t->content + from, (int)(to - from));
+
+    if (keep) { /* out of memory: the text stays as written (and the XSD may refuse it) */
+        xmlNodeSetContentLen(t, keep, (int)(to - from));
+        xmlFree(keep);
+    }
+}
+
+/* Strips the XML white space around the text of el (its text and CDATA children; comments and
+ * processing instructions between them are skipped): what whiteSpace="collapse" does for a
+ * type whose values hold no blanks inside, done in the tree so that the XSD layer, the rules
+ * and the reader see the value as the schema means it. The letter's bytes are not touched. */
+static void trim_leaf_text(xmlNodePtr el)
+{
+    xmlNodePtr c;
+
+    for (c = el->children; c; c = c->next) { /* leading */
+        size_t n, i = 0;
+        if (c->type == XML_ELEMENT_NODE)
+            return; /* not a simple value: the XSD says so */
+        if ((c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE) || !c->content)
+            continue;
+        n = (size_t)xmlStrlen(c->content);
+        while (i < n && xml_blank(c->content[i]))
+            i++;
+        if (i > 0)
+            text_keep(c, i, n);
+        if (i < n)
+            break;
+    }
+    for (c = el->last; c; c = c->prev) { /* trailing */
+        size_t n;
+        if ((c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE) || !c->content)
+            continue;
+        n = (size_t)xmlStrlen(c->content);
+        while (n > 0 && xml_blank(c->content[n - 1]))
+            n--;
+        if (c->content[n] != '\0')
+            text_keep(c, 0, n);
+        if (n > 0)
+            break;
+    }
+}
+
 static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
 {
+    xmlParserCtxtPtr ctxt = ctx;
     struct reader *rd = reader_of(ctx);
+    xmlNodePtr el = ctxt->node;
 
     if (rd->stopped)
         return;
     if (rd->depth > 0)
         rd->depth--;
     xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+    /* After the end: libxml2 no longer grows the element's last text node in place. */
+    if (el && el->type == XML_ELEMENT_NODE && collapsed_leaf(localname, uri))
+        trim_leaf_text(el);
 }
 
 /* Whitespace-only character data between elements (the indentation of a pretty-printed

@@ -670,6 +670,72 @@ static void test_blank_text_between_elements(void **state)
     free(full.buf);
 }
 
+/* Blanks around a value whose XSD type collapses white space (xs:date, the xs:long-derived
+ * GLN and P-number types) are not part of the value: XML Schema and NgDP's validators accept
+ * "<doNotDeliverUntilDate>\n  2025-09-15\n</doNotDeliverUntilDate>". libxml2 2.9 checks
+ * these types without collapsing and refused it with XSD "is not a valid value of the atomic
+ * type 'xs:date'" (parse.c collapsed_leaf). */
+static void test_collapsed_whitespace_values(void **state)
+{
+    struct text full = load(ITK "Full_Example__memo-1.2.xml");
+    struct text a, b, c, v;
+    struct kv_memo_diags d;
+    struct kv_memo_doc *doc = NULL;
+    struct kv_memo_message *msg = NULL;
+    int in_arena;
+
+    (void)state;
+    a = replace(&full, "<memo:doNotDeliverUntilDate>2025-09-15<",
+                "<memo:doNotDeliverUntilDate>\n\t\t\t2025-09-15\n\t\t<");
+    b = replace(&a, "<grd:productionUnitNumber>1234567890<",
+                "<grd:productionUnitNumber> <!-- P --> 1234567890 <?pi?>\t<");
+    c = replace(&b, "<gln:globalLocationNumber>5798000012345<",
+                "<gln:globalLocationNumber><![CDATA[ 5798000012345]]>\r\n<");
+    for (in_arena = 0; in_arena < 2; in_arena++) {
+        if (in_arena)
+            kv_memo_arena_enter();
+        check(c.buf, c.len, KV_MEMO_LEVEL_NGDP, NULL, &d, &doc);
+        print_diags("collapsed", &d);
+        assert_int_equal(d.n_errors, 0);
+        assert_non_null(doc);
+        /* the reader sees the value as the schema means it */
+        assert_int_equal(kv_memo_read(doc, KV_MEMO_READ_HEADER_ONLY, &msg, NULL), 0);
+        assert_string_equal(msg->header.do_not_deliver_until, "2025-09-15");
+        kv_memo_message_free(msg);
+        msg = NULL;
+        kv_memo_doc_free(doc);
+        doc = NULL;
+        kv_memo_diags_release(&d);
+        if (in_arena)
+            kv_memo_arena_leave();
+    }
+
+    /* Blanks only, or blanks inside the value, stay refused. */
+    v = replace(&full, "<memo:doNotDeliverUntilDate>2025-09-15<",
+                "<memo:doNotDeliverUntilDate> \n <");
+    check(v.buf, v.len, KV_MEMO_LEVEL_XSD, NULL, &d, NULL);
+    assert_int_equal(count_rule(&d, "XSD"), 1);
+    kv_memo_diags_release(&d);
+    free(v.buf);
+    v = replace(&full, "<memo:doNotDeliverUntilDate>2025-09-15<",
+                "<memo:doNotDeliverUntilDate>2025-09 -15<");
+    check(v.buf, v.len, KV_MEMO_LEVEL_XSD, NULL, &d, NULL);
+    assert_int_equal(count_rule(&d, "XSD"), 1);
+    kv_memo_diags_release(&d);
+    free(v.buf);
+    /* A string type keeps its blanks: a UUID with blanks around it is still refused. */
+    v = replace(&full, "<memo:messageUUID>", "<memo:messageUUID> ");
+    check(v.buf, v.len, KV_MEMO_LEVEL_NGDP, NULL, &d, NULL);
+    assert_int_equal(count_rule(&d, "XSD"), 1);
+    assert_int_equal(count_rule(&d, "NGDP-UUID-V4"), 1);
+    kv_memo_diags_release(&d);
+    free(v.buf);
+    free(c.buf);
+    free(b.buf);
+    free(a.buf);
+    free(full.buf);
+}
+
 static void *worker(void *arg)
 {
     struct job *j = arg;
@@ -746,6 +812,7 @@ int main(void)
         cmocka_unit_test(test_limits_honoured),
         cmocka_unit_test(test_chunk_boundaries),
         cmocka_unit_test(test_blank_text_between_elements),
+        cmocka_unit_test(test_collapsed_whitespace_values),
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_bad_arguments),
     };
