@@ -474,6 +474,20 @@ int kv__memo_parse(const char *buf, size_t len, const struct kv_memo_limits *lim
                           lim->max_bytes < (size_t)INT_MAX ? lim->max_bytes : (size_t)INT_MAX);
         goto out;
     }
+    /* Nothing but a UTF-8 byte-order mark and white space: libxml2's push parser reports that
+     * as "Extra content at the end of the document" (an empty bulk member, an empty file to
+     * kuvert memo validate), which points at content that is not there. */
+    off = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    while (off < len && (buf[off] == ' ' || buf[off] == '\t' || buf[off] == '\n' || buf[off] == '\r'))
+        off++;
+    if (off == len) {
+        unsigned long line, col;
+        offset_pos(buf, len, &line, &col);
+        kv_memo_diags_add(d, KV_MEMO_ERROR, "XML-WF", line, col, "",
+                          "Document is empty: %s", len == 0 ? "there are no bytes"
+                          : "there is no root element, only white space (or a byte-order mark)");
+        goto out;
+    }
     off = attr_bomb_at(buf, len, KV_MEMO_MAX_ATTRS);
     if (off < len) {
         unsigned long line, col;
