@@ -454,6 +454,29 @@ static void offset_pos(const char *buf, size_t off, unsigned long *line, unsigne
     *col = (unsigned long)(off - ls + 1);
 }
 
+/* The encoding a document starting with b[0..n) is in when its first four bytes show a
+ * UTF-32 byte-order mark or the byte pattern of UTF-32 or UTF-16 text without one (a NUL
+ * byte, which UTF-8 XML never has), or NULL. libxml2 2.9 names only some of these (UTF-16
+ * with a BOM, "<?" in UTF-16, UTF-32BE "<"): UTF-32LE ended in "switching encoding: encoder
+ * error", a UTF-32 BOM in "Document is empty", UTF-16 "<m" in "Char 0x0 out of allowed
+ * range", all XML-WF where XML-ENCODING is meant. */
+static const char *wide_encoding(const char *buf, size_t n)
+{
+    const unsigned char *b = (const unsigned char *)buf;
+
+    if (n < 4)
+        return NULL;
+    if (b[0] == 0 && b[1] == 0) /* 00 00 FE FF, 00 00 00 3C */
+        return "UTF-32BE";
+    if (b[2] == 0 && b[3] == 0) /* FF FE 00 00, 3C 00 00 00 */
+        return "UTF-32LE";
+    if (b[0] != 0 && b[1] == 0 && b[3] == 0) /* 3C 00 6D 00 */
+        return "UTF-16LE";
+    if (b[0] == 0 && b[2] == 0 && b[1] != 0) /* 00 3C 00 6D */
+        return "UTF-16BE";
+    return NULL;
+}
+
 int kv__memo_parse(const char *buf, size_t len, const struct kv_memo_limits *lim,
                    struct kv_memo_diags *d, struct kv_memo_doc **out_doc, struct kv_err *err)
 {
@@ -486,6 +509,13 @@ int kv__memo_parse(const char *buf, size_t len, const struct kv_memo_limits *lim
         kv_memo_diags_add(d, KV_MEMO_ERROR, "XML-WF", line, col, "",
                           "Document is empty: %s", len == 0 ? "there are no bytes"
                           : "there is no root element, only white space (or a byte-order mark)");
+        goto out;
+    }
+    if (wide_encoding(buf, len)) {
+        kv_memo_diags_add(d, KV_MEMO_ERROR, "XML-ENCODING", 1, 1, "",
+                          "the document is encoded as %s (byte-order mark or byte pattern); "
+                          "MeMo messages must be UTF-8",
+                          wide_encoding(buf, len));
         goto out;
     }
     off = attr_bomb_at(buf, len, KV_MEMO_MAX_ATTRS);

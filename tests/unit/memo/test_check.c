@@ -438,6 +438,32 @@ static void test_encoding_utf8_only(void **state)
     }
     expect_rule(u16, sizeof(u16) - 1, NULL, "XML-ENCODING");
     expect_rule(u16_bare, sizeof(u16_bare) - 1, NULL, "XML-ENCODING");
+    /* UTF-32 with and without a byte-order mark, UTF-16 without one: named as such, where
+     * libxml2 said "switching encoding: encoder error", "Document is empty" or "Char 0x0 out
+     * of allowed range" (XML-WF). */
+    {
+        static const struct {
+            const char *bytes;
+            size_t len;
+            const char *name;
+        } wide[] = {
+            {"\xff\xfe\0\0<\0\0\0m\0\0\0/\0\0\0>\0\0\0", 20, "UTF-32LE"},
+            {"<\0\0\0m\0\0\0/\0\0\0>\0\0\0", 16, "UTF-32LE"},
+            {"\0\0\xfe\xff\0\0\0<\0\0\0m\0\0\0/\0\0\0>", 20, "UTF-32BE"},
+            {"\0\0\0<\0\0\0m\0\0\0/\0\0\0>", 16, "UTF-32BE"},
+            {"<\0m\0/\0>\0", 8, "UTF-16LE"},
+            {"\0<\0m\0/\0>", 8, "UTF-16BE"},
+        };
+        for (i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+            check(wide[i].bytes, wide[i].len, KV_MEMO_LEVEL_NGDP, NULL, &d, &doc);
+            print_diags(wide[i].name, &d);
+            assert_null(doc);
+            assert_int_equal(d.n, 1);
+            assert_string_equal(d.items[0].rule, "XML-ENCODING");
+            assert_non_null(strstr(d.items[0].message, wide[i].name));
+            kv_memo_diags_release(&d);
+        }
+    }
     {
         struct text lower = replace(&min12, "encoding=\"UTF-8\"", "encoding=\"utf-8\"");
         struct text none = replace(&min12, " encoding=\"UTF-8\"", "");
