@@ -620,6 +620,8 @@ int kv_memo_version_code(const char *v)
         return -1;
     while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
         v++;
+    if (*v == '+') /* xs:decimal allows the sign, and the check (parse.c) reads it so */
+        v++;
     for (p = v; *p >= '0' && *p <= '9'; p++, nd++)
         if (nd < 4)
             major = major * 10 + (*p - '0');

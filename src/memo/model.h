@@ -367,7 +367,8 @@ int kv_memo_message_diff(const struct kv_memo_message *a, const struct kv_memo_m
 /* Replaces the owned string *field with a copy of value (borrowed), or NULL when value is NULL. */
 void kv_memo_str_set(char **field, const char *value);
 
-/* memoVersion as a number: "1.1" -> 11, "1.2" -> 12, "1.10" -> 11; -1 when not of that shape. */
+/* memoVersion as a number, read as the xs:decimal the check reads: "1.1" -> 11, "1.2" -> 12,
+ * "1.10", " 01.1 " and "+1.1" -> 11; -1 when not of that shape. */
 int kv_memo_version_code(const char *version);
 
 /* Append a zeroed element and return it (borrowed; valid until the next add on that array). */

@@ -406,6 +406,36 @@ static void test_upgrade_full_11(void **state)
         kv_memo_message_free(back);
         free(x);
     }
+    /* Every spelling of 1.1 that the check accepts (xs:decimal: blanks, leading zeros,
+     * trailing zeros, a plus sign) is 1.1 to the model too: "+1.1" passed the check and was
+     * then "not a MeMo version" to kv_memo_upgrade and kv_memo_write. */
+    {
+        static const char *const spelled[] = {"1.1", " 1.1 ", "01.1", "1.10", "+1.1", "+01.100"};
+        char *min = read_file(MIN11, &len);
+        for (i = 0; i < sizeof(spelled) / sizeof(spelled[0]); i++) {
+            struct kv_memo_message *m;
+            struct kv_err err = {0};
+            char attr[40], *x, *v, *hit = strstr(min, "memoVersion=\"1.1\"");
+            size_t xlen, pre;
+
+            assert_non_null(hit);
+            assert_int_equal(kv_memo_version_code(spelled[i]), 11);
+            snprintf(attr, sizeof(attr), "memoVersion=\"%s\"", spelled[i]);
+            pre = (size_t)(hit - min);
+            v = kv_xasprintf("%.*s%s%s", (int)pre, min, attr, hit + strlen("memoVersion=\"1.1\""));
+            assert_int_equal(n_errors(v, strlen(v), KV_MEMO_LEVEL_NGDP, 1), 0);
+            m = model_of(v, strlen(v), 0);
+            assert_int_equal(kv_memo_upgrade(m, &err), 0);
+            x = xml_of(m, &xlen);
+            assert_int_equal(n_errors(x, xlen, KV_MEMO_LEVEL_XSD, 1), 0);
+            kv_memo_message_free(m);
+            free(x);
+            free(v);
+        }
+        free(min);
+        assert_int_equal(kv_memo_version_code("-1.1"), -1);
+        assert_int_equal(kv_memo_version_code("++1.1"), -1);
+    }
     {
         struct kv_memo_message *m = kv_memo_message_new();
         struct kv_err err = {0};
