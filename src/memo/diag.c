@@ -27,6 +27,80 @@ void kv_memo_diags_release(struct kv_memo_diags *d)
     memset(d, 0, sizeof(*d));
 }
 
+/* Length (1-4) of the well-formed UTF-8 character at s, 0 when the bytes there are not one:
+ * a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, or cut short. */
+static size_t utf8_char(const unsigned char *s)
+{
+    unsigned long cp;
+    size_t n, i;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        n = 2;
+        cp = s[0] & 0x1Fu;
+    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        n = 3;
+        cp = s[0] & 0x0Fu;
+    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        n = 4;
+        cp = s[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) /* also the terminating NUL */
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+/* Makes msg[] (a NUL-terminated text in a buffer of size bytes) valid UTF-8 in place, so every
+ * diagnostic can be shown and put into JSON (an invalid string there was dropped from the
+ * CLI's --json output and became "(not valid UTF-8)" in the send API). A message cut short
+ * (vsnprintf's bound, or a libxml2 message quoting a long value cut by
+ * kv__memo_clean_message) can end inside a multi-byte character: that character is dropped
+ * and "..." marks the cut. Any other byte that is not part of a character becomes '?'. */
+static void utf8_repair(char *msg, size_t size, int truncated)
+{
+    unsigned char *s = (unsigned char *)msg;
+    size_t i = 0, n, len = strlen(msg), lead;
+
+    /* a character cut at the end: back to its lead byte (at most 3 continuation bytes) */
+    lead = len;
+    while (lead > 0 && len - lead < 3 && (s[lead - 1] & 0xC0) == 0x80)
+        lead--;
+    if (lead > 0 && s[lead - 1] >= 0xC2 && s[lead - 1] <= 0xF4 && utf8_char(s + lead - 1) == 0) {
+        size_t need = s[lead - 1] >= 0xF0 ? 4 : s[lead - 1] >= 0xE0 ? 3 : 2;
+        if (len - (lead - 1) < need) {
+            len = lead - 1;
+            s[len] = '\0';
+            truncated = 1;
+        }
+    }
+    while (i < len) {
+        n = utf8_char(s + i);
+        if (n == 0) {
+            s[i] = '?';
+            n = 1;
+        }
+        i += n;
+    }
+    if (truncated) {
+        while (len + 4 > size && len > 0) { /* room for "...": cut back to a character start */
+            len--;
+            while (len > 0 && (s[len] & 0xC0) == 0x80)
+                len--;
+        }
+        if (len + 4 <= size)
+            memcpy(msg + len, "...", 4);
+    }
+}
+
 void kv_memo_diags_vadd(struct kv_memo_diags *d, enum kv_memo_severity sev, const char *rule,
                         unsigned long line, unsigned long col, const char *path, const char *fmt,
                         va_list ap)
@@ -48,7 +122,7 @@ void kv_memo_diags_vadd(struct kv_memo_diags *d, enum kv_memo_severity sev, cons
         d->cap = d->cap ? d->cap * 2 : 8;
         d->items = kv_xrealloc(d->items, d->cap * sizeof(*d->items));
     }
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    utf8_repair(msg, sizeof(msg), vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg));
     g = &d->items[d->n++];
     g->severity = sev;
     snprintf(g->rule, sizeof(g->rule), "%s", rule);

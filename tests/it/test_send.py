@@ -194,6 +194,24 @@ def test_invalid_letter_gets_400_with_rule_codes_and_locations(env):
     assert event_tags(srv, uuid) == ["MEMO_SEND_VALIDATION_FAILED"]
 
 
+def test_long_quoted_value_keeps_its_message(env):
+    """An XSD message quoting a long value of non-ASCII characters (a messageType of 2,000
+    'æ' after one 'x') was cut inside a character; the send API then answered the fieldError
+    with the message "(not valid UTF-8)", without its line, column or text."""
+    srv = env["srv"]
+    uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR)
+    body = body.replace(b">DIGITALPOST<", (">x" + "\u00e6" * 2000 + "<").encode(), 1)
+    err = assert_error_message(send(srv, env["org"]["auth"], body, uuid), 400,
+                               "MEMO_VALIDATION_FAILED")
+    assert [f["code"] for f in err["fieldErrors"]] == ["XSD"], err
+    f = err["fieldErrors"][0]
+    assert f["field"].endswith("memo:messageType"), f
+    assert re.match(r"^line 4, column 3: memo:messageType: \[facet 'enumeration'\] The value "
+                    r"'x\u00e6+", f["message"]), f
+    assert f["message"].endswith("..."), f
+    assert letter_row(srv, uuid) is None
+
+
 def test_malformed_xml_is_400(env):
     uuid = str(uuidlib.uuid4())
     r = send(env["srv"], env["org"]["auth"], b"<memo:Message><unclosed>", uuid)

@@ -130,12 +130,103 @@ static void test_read_header_only(void **state)
     free(t.buf);
 }
 
+/* 1 when s is well-formed UTF-8 (what JSON needs). */
+static int utf8_ok(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (*p) {
+        size_t n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
+                 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+        size_t i;
+        if (n == 0 || (n == 2 && *p < 0xC2))
+            return 0;
+        for (i = 1; i < n; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                return 0;
+        p += n;
+    }
+    return 1;
+}
+
+/* Every diagnostic message is valid UTF-8. An XSD message quoting a long value of two-byte
+ * characters was cut (at 1,024 bytes) inside a character: `kuvert memo validate --json` left
+ * the error out of its problems and the send API showed "(not valid UTF-8)" instead of the
+ * message with its line and column. */
+static void test_messages_are_utf8(void **state)
+{
+    struct text min = load(ITK "Minimum_Example__memo-1.2.xml");
+    struct kv_memo_diags d;
+    char big[4200];
+    size_t k, i;
+
+    (void)state;
+    /* through the check: an enumeration error quotes the whole value */
+    for (k = 0; k < 3; k++) {
+        const char *hit = strstr(min.buf, ">DIGITALPOST<");
+        struct text v;
+        size_t pre = (size_t)(hit - min.buf), o;
+
+        assert_non_null(hit);
+        v.buf = kv_xmalloc(min.len + 4200);
+        memcpy(v.buf, min.buf, pre + 1);
+        o = pre + 1;
+        for (i = 0; i < k; i++)
+            v.buf[o++] = 'x';
+        for (i = 0; i < 2000; i++) {
+            v.buf[o++] = '\xc3';
+            v.buf[o++] = '\xa6'; /* æ */
+        }
+        memcpy(v.buf + o, hit + 12, min.len - pre - 12);
+        v.len = o + min.len - pre - 12;
+        v.buf[v.len] = '\0';
+        check(&v, 0, &d);
+        assert_int_equal(d.n_errors, 1);
+        for (i = 0; i < d.n; i++) {
+            assert_true(utf8_ok(d.items[i].message));
+            if (d.items[i].severity == KV_MEMO_ERROR) {
+                assert_string_equal(d.items[i].rule, "XSD");
+                assert_int_equal(d.items[i].line, 4);
+                assert_non_null(strstr(d.items[i].message, "memo:messageType"));
+            }
+        }
+        kv_memo_diags_release(&d);
+        free(v.buf);
+    }
+    /* directly: cut by the bound, a cut character, stray bytes */
+    kv_memo_diags_init(&d);
+    memset(big, 'a', 1);
+    for (i = 1; i + 2 < sizeof(big); i += 2) {
+        big[i] = '\xc3';
+        big[i + 1] = '\xa6';
+    }
+    big[i] = '\0';
+    kv_memo_diags_add(&d, KV_MEMO_ERROR, "XSD", 1, 1, "", "%s", big);
+    kv_memo_diags_add(&d, KV_MEMO_ERROR, "XSD", 1, 1, "", "ab%s", "\xc3");
+    kv_memo_diags_add(&d, KV_MEMO_ERROR, "XSD", 1, 1, "", "ab%s", "\xe2\x80");
+    kv_memo_diags_add(&d, KV_MEMO_ERROR, "XSD", 1, 1, "", "a%sb%sc%sd", "\xff", "\xc0\xaf",
+                      "\xed\xa0\x80");
+    kv_memo_diags_add(&d, KV_MEMO_ERROR, "XSD", 1, 1, "", "%s", "æøå €𝄞");
+    assert_int_equal(d.n, 5);
+    for (i = 0; i < d.n; i++)
+        assert_true(utf8_ok(d.items[i].message));
+    assert_true(strlen(d.items[0].message) < 1024);
+    assert_string_equal(d.items[0].message + strlen(d.items[0].message) - 3, "...");
+    assert_string_equal(d.items[1].message, "ab...");
+    assert_string_equal(d.items[2].message, "ab...");
+    assert_string_equal(d.items[3].message, "a?b??c???d");
+    assert_string_equal(d.items[4].message, "æøå €𝄞");
+    kv_memo_diags_release(&d);
+    free(min.buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_skip_warnings_counts_only),
         cmocka_unit_test(test_skip_warnings_keeps_errors),
         cmocka_unit_test(test_read_header_only),
+        cmocka_unit_test(test_messages_are_utf8),
     };
 
     if (kv_memo_global_init(NULL) != 0)
