@@ -139,6 +139,26 @@ int kv__cli_memo_load(const char *cmd, const char *path, enum kv_memo_level leve
     return 0;
 }
 
+/* name as a JSON string: as it is when it is UTF-8, else with every byte outside ASCII shown
+ * as '?' (a file name is bytes; jansson refuses a string that is not UTF-8, and the file's
+ * whole entry used to be left out of "files" for it). */
+static json_t *json_file_name(const char *name)
+{
+    json_t *v = json_string(name);
+    char *copy;
+    size_t i;
+
+    if (v)
+        return v;
+    copy = kv_xstrdup(name);
+    for (i = 0; copy[i]; i++)
+        if ((unsigned char)copy[i] >= 0x80)
+            copy[i] = '?';
+    v = json_string(copy);
+    free(copy);
+    return v;
+}
+
 /* Appends one file's result to the JSON "files" array (borrows everything). */
 static void json_add_file(json_t *files, const char *name, struct kv_memo_diags *d)
 {
@@ -157,7 +177,8 @@ static void json_add_file(json_t *files, const char *name, struct kv_memo_diags 
                       "line", (json_int_t)g->line, "column", (json_int_t)g->col, "path",
                       g->path ? g->path : "", "message", g->message ? g->message : ""));
     }
-    o = json_pack("{s:s, s:b, s:I, s:I, s:o}", "file", name, "valid", d->n_errors == 0, "errors",
+    o = json_pack("{s:o, s:b, s:I, s:I, s:o}", "file", json_file_name(name), "valid",
+                  d->n_errors == 0, "errors",
                   (json_int_t)d->n_errors, "warnings", (json_int_t)d->n_warnings, "problems",
                   problems);
     if (d->n_dropped > 0)

@@ -214,6 +214,21 @@ for w, l in zip(want, lines):
     assert l.startswith(w), (w, l)
 PYEOF
 
+# a file name that is not UTF-8 keeps its entry in "files" (its non-ASCII bytes shown as '?'),
+# where it was left out ("files": []), even for an invalid letter
+NAME=$(printf 'brev-\346.xml')
+sed 's/12345678/1234/' "$MIN12" >"$T/$NAME"
+run memo validate --json "$T/$NAME"
+expect_rc "validate --json, file name not UTF-8: exit" 1
+if "$PY" - "$T/out" <<'PYEOF'; then pass; else fail "validate --json, file name not UTF-8: its entry"; fi
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["valid"] is False and len(doc["files"]) == 1, doc
+f = doc["files"][0]
+assert f["file"].endswith("/brev-?.xml"), f["file"]
+assert f["valid"] is False and [p["rule"] for p in f["problems"] if p["severity"] == "error"] == ["NGDP-CVR"], f
+PYEOF
+
 # ---- new ----
 head -c 3000 /dev/urandom >"$T/brev.pdf"
 printf 'Hej med dig\n' >"$T/note.txt"
