@@ -38,6 +38,7 @@
 #include "util/clock.h"
 #include "util/conf.h"
 #include "util/crypto.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 /* The batch being sent. */
@@ -157,9 +158,13 @@ static json_t *outcome_json(const struct batch *b, const struct kv_letter *l, co
                             int64_t now)
 {
     json_t *o = json_object();
-    char ts[32];
+    char ts[32], *shown;
 
-    json_object_set_new(o, "fileName", json_string(name));
+    /* an entry's path is bytes: shown with '?' for its non-ASCII bytes when not UTF-8 (JSON
+     * cannot carry it; the member was listed without fileName) */
+    shown = kv_str_utf8_or_ascii(name);
+    json_object_set_new(o, "fileName", json_string(shown));
+    free(shown);
     if (l->uuid[0]) /* a Guid in NgDP's client: left out rather than null */
         json_object_set_new(o, "messageUUID", json_string(l->uuid));
     json_object_set_new(o, "messageId", l->message_id ? json_string(l->message_id) : json_null());

@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/memo_cmds.h"
 #include "memo/memo.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 #define CMD "memo validate"
@@ -144,18 +145,10 @@ int kv__cli_memo_load(const char *cmd, const char *path, enum kv_memo_level leve
  * whole entry used to be left out of "files" for it). */
 static json_t *json_file_name(const char *name)
 {
-    json_t *v = json_string(name);
-    char *copy;
-    size_t i;
+    char *shown = kv_str_utf8_or_ascii(name);
+    json_t *v = json_string(shown);
 
-    if (v)
-        return v;
-    copy = kv_xstrdup(name);
-    for (i = 0; copy[i]; i++)
-        if ((unsigned char)copy[i] >= 0x80)
-            copy[i] = '?';
-    v = json_string(copy);
-    free(copy);
+    free(shown);
     return v;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 void kv_memo_diags_init(struct kv_memo_diags *d)
@@ -27,38 +28,6 @@ void kv_memo_diags_release(struct kv_memo_diags *d)
     memset(d, 0, sizeof(*d));
 }
 
-/* Length (1-4) of the well-formed UTF-8 character at s, 0 when the bytes there are not one:
- * a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, or cut short. */
-static size_t utf8_char(const unsigned char *s)
-{
-    unsigned long cp;
-    size_t n, i;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        n = 2;
-        cp = s[0] & 0x1Fu;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        n = 3;
-        cp = s[0] & 0x0Fu;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        n = 4;
-        cp = s[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) /* also the terminating NUL */
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 /* Makes msg[] (a NUL-terminated text in a buffer of size bytes) valid UTF-8 in place, so every
  * diagnostic can be shown and put into JSON (an invalid string there was dropped from the
  * CLI's --json output and became "(not valid UTF-8)" in the send API). A message cut short
@@ -74,7 +43,8 @@ static void utf8_repair(char *msg, size_t size, int truncated)
     lead = len;
     while (lead > 0 && len - lead < 3 && (s[lead - 1] & 0xC0) == 0x80)
         lead--;
-    if (lead > 0 && s[lead - 1] >= 0xC2 && s[lead - 1] <= 0xF4 && utf8_char(s + lead - 1) == 0) {
+    if (lead > 0 && s[lead - 1] >= 0xC2 && s[lead - 1] <= 0xF4 &&
+        kv_str_utf8_char(msg + lead - 1) == 0) {
         size_t need = s[lead - 1] >= 0xF0 ? 4 : s[lead - 1] >= 0xE0 ? 3 : 2;
         if (len - (lead - 1) < need) {
             len = lead - 1;
@@ -83,7 +53,7 @@ static void utf8_repair(char *msg, size_t size, int truncated)
         }
     }
     while (i < len) {
-        n = utf8_char(s + i);
+        n = kv_str_utf8_char(msg + i);
         if (n == 0) {
             s[i] = '?';
             n = 1;

@@ -2,9 +2,12 @@
  *
  * str.h: the one bounded string copy into a fixed-size field (struct members such as
  * `char id[37]`): what snprintf(dst, n, "%s", src) does, without printf, also when dst and
- * src overlap, and telling the caller whether it had to cut.
+ * src overlap, and telling the caller whether it had to cut; and the one reading of UTF-8
+ * characters (kv_str_utf8_char), with what is built on it for text that must be UTF-8 (JSON)
+ * but comes as bytes (a file name, an archive member's path).
  *
- * Ownership: nothing is allocated; dst is the caller's, src is only read.
+ * Ownership: kv_str_copy allocates nothing (dst is the caller's, src is only read);
+ * kv_str_utf8_or_ascii returns an owned copy.
  */
 #ifndef KV_UTIL_STR_H
 #define KV_UTIL_STR_H
@@ -15,5 +18,14 @@
  * NUL-terminated (dstsz must be >= 1). Returns 0, or -1 when src did not fit (dst then holds
  * the cut copy). */
 int kv_str_copy(char *dst, size_t dstsz, const char *src);
+
+/* Length (1-4) of the well-formed UTF-8 character at s, 0 when the bytes there are not one: a
+ * stray continuation byte, an overlong form, a surrogate, a code point past U+10FFFF, or a
+ * character cut short (by the NUL). s[0] must not be the NUL. */
+size_t kv_str_utf8_char(const char *s);
+
+/* An owned copy (free()) of s fit for text that must be UTF-8: s as it is when it is UTF-8,
+ * else s with every byte outside ASCII replaced by '?'. */
+char *kv_str_utf8_or_ascii(const char *s);
 
 #endif

@@ -443,6 +443,22 @@ def test_bulk_directories_links_and_foreign_members(env):
         assert letter_row(env["srv"], u) is not None
 
 
+def test_bulk_member_names_that_are_not_utf8_are_listed(env):
+    """A tar member's path is bytes: one that is not UTF-8 (here Latin-1 'brev-\\xe6.xml') is
+    listed with '?' for its non-ASCII bytes; it was listed without fileName (JSON cannot
+    carry the bytes), so a refused member had neither fileName nor messageUUID."""
+    u1, l1 = letter(MIN_12, cpr=EXAMPLE_CPR)
+    # tarfile writes a surrogate-escaped name as the raw byte (0xE6, 0xFF)
+    data = tar_of([("memos/brev-\udce6.xml", l1), ("memos/\udcffnote.txt", b"not a letter"),
+                   ("memos/brev-\u00e6.xml", letter(MIN_12, cpr=EXAMPLE_CPR)[1])])
+    r = bulk(env, data)
+    assert r.status_code == 201, r.text
+    got = [(x.get("fileName"), x["receiptStatus"]) for x in r.json()["letters"]]
+    assert got == [("memos/brev-?.xml", "RECEIVED"), ("memos/?note.txt", "INVALID"),
+                   ("memos/brev-\u00e6.xml", "RECEIVED")], got
+    assert letter_row(env["srv"], u1) is not None
+
+
 def test_bulk_gzip_archive_is_invalid_archive(env):
     uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR)
     before = counts(env["srv"])

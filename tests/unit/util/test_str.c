@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT
  *
  * test_str.c: the bounded string copy: fits, cut at the field size, NULL as "", a field of
- * one byte, and a copy onto itself.
+ * one byte, and a copy onto itself; the UTF-8 character reader and the copy for JSON.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -44,11 +45,40 @@ static void test_overlap(void **state)
     assert_string_equal(f, "world");
 }
 
+static void test_utf8(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t n;
+    } chars[] = {
+        {"a", 1},         {"\xc3\xa6", 2},       {"\xe2\x82\xac", 3}, {"\xf0\x9d\x84\x9e", 4},
+        {"\x80", 0},      {"\xc0\xaf", 0},       {"\xc1\xbf", 0},     {"\xe0\x80\xaf", 0},
+        {"\xed\xa0\x80", 0}, {"\xf4\x90\x80\x80", 0}, {"\xf5\x80\x80\x80", 0}, {"\xc3", 0},
+        {"\xe2\x82", 0},  {"\xff", 0},
+    };
+    size_t i;
+    char *c;
+
+    (void)state;
+    for (i = 0; i < sizeof(chars) / sizeof(chars[0]); i++)
+        assert_int_equal(kv_str_utf8_char(chars[i].s), chars[i].n);
+    c = kv_str_utf8_or_ascii("memos/brev-\xc3\xa6 \xe2\x82\xac.xml");
+    assert_string_equal(c, "memos/brev-\xc3\xa6 \xe2\x82\xac.xml"); /* UTF-8: as it is */
+    free(c);
+    c = kv_str_utf8_or_ascii("brev-\xe6 \xc3\xa6.xml"); /* Latin-1 byte: every non-ASCII */
+    assert_string_equal(c, "brev-? ??.xml");
+    free(c);
+    c = kv_str_utf8_or_ascii("");
+    assert_string_equal(c, "");
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_copy),
         cmocka_unit_test(test_overlap),
+        cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
