@@ -146,8 +146,10 @@ static void add_diag_fields(struct kv_problem *p, const struct kv_memo_diags *d)
     }
 }
 
-/* "YYYY-MM-DD" -> 00:00 Copenhagen; -1 when not of that shape. */
-static int64_t parse_value_date(const char *s)
+/* "YYYY-MM-DD" -> *ms = 00:00 Copenhagen of it (negative for a day before 1970-01-02, which
+ * is as much in the past as any other: such a letter is published at once); 0, or -1 when s
+ * is not of that shape. */
+static int parse_value_date(const char *s, int64_t *ms)
 {
     int y, m, d, i;
 
@@ -159,9 +161,10 @@ static int64_t parse_value_date(const char *s)
     y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
     m = (s[5] - '0') * 10 + (s[6] - '0');
     d = (s[8] - '0') * 10 + (s[9] - '0');
-    if (m < 1 || m > 12 || d < 1 || d > 31)
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > 31)
         return -1;
-    return kv_clock_copenhagen_midnight_ms(y, m, d);
+    *ms = kv_clock_copenhagen_midnight_ms(y, m, d);
+    return 0;
 }
 
 /* 1 when idType t names want ("CPR" or "CVR") in any case: the XSD leaves idType free text,
@@ -174,10 +177,11 @@ static int id_type_is(const char *t, const char *want)
 
 /* doNotDeliverUntilDate (xs:date: blanks around it collapse, an optional time zone `Z` or
  * `+hh:mm`/`-hh:mm` may follow; NGDP-DATE-INVALID has checked it) -> its date "YYYY-MM-DD"
- * in date[11] and 00:00 Copenhagen of that date; -1 when it is not of that shape. The zone
- * does not move the date: a value date names a calendar day, and kuvert publishes on that
- * day in Copenhagen whatever zone the sender wrote (docs/send-api.md "Value date"). */
-static int64_t value_date_of(const char *s, char date[11])
+ * in date[11] and 00:00 Copenhagen of that date in *ms; 0, or -1 when it is not of that
+ * shape. The zone does not move the date: a value date names a calendar day, and kuvert
+ * publishes on that day in Copenhagen whatever zone the sender wrote (docs/send-api.md
+ * "Value date"). */
+static int value_date_of(const char *s, char date[11], int64_t *ms)
 {
     size_t n;
 
@@ -195,7 +199,7 @@ static int64_t value_date_of(const char *s, char date[11])
         return -1;
     memcpy(date, s, 10);
     date[10] = '\0';
-    return parse_value_date(date);
+    return parse_value_date(date, ms);
 }
 
 /* Sender scope: 1 when the Sender is the system's own organisation (by CVR); 2 when the
@@ -387,8 +391,7 @@ int kv_letter_prepare(struct kv_letter *l, const struct kv_system *sys, const ch
         goto out;
     }
     if (msg->header.do_not_deliver_until) {
-        l->value_ms = value_date_of(msg->header.do_not_deliver_until, l->value_date);
-        if (l->value_ms < 0) {
+        if (value_date_of(msg->header.do_not_deliver_until, l->value_date, &l->value_ms) < 0) {
             /* not reached: NGDP-DATE-INVALID refused such a letter above */
             kv_problem_field(refuse(l, KV_EINVAL, "MEMO_VALIDATION_FAILED",
                                     "doNotDeliverUntilDate is not a date", 1),

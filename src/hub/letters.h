@@ -85,7 +85,8 @@ struct kv_letter {
     char recipient_id[16];      /* Recipient/recipientID ("" when too long to be one) */
     char contact_point_id[37];  /* Recipient/ContactPoint/contactPointID, "" when none */
     char value_date[11];        /* doNotDeliverUntilDate "YYYY-MM-DD", "" when none */
-    int64_t value_ms;           /* 00:00 Copenhagen of value_date, 0 when none */
+    int64_t value_ms;           /* 00:00 Copenhagen of value_date, 0 when none (negative for
+                                 * a day before 1970-01-02: in the past like any other) */
     int64_t sender_mailbox_id;  /* writer's mailbox of a letter written through the mailbox API
                                    (mailbox_send.h; system_id "", routed only, no receipt row),
                                    0 for a system's letter */

@@ -120,6 +120,20 @@ def test_value_date_with_a_time_zone_is_the_same_day(env):
         assert not visible(srv, env["token"], uuid)
 
 
+def test_value_date_before_1970_is_in_the_past(env):
+    """A value date before 1970-01-02 (0001-01-01 is .NET's DateTime.MinValue, what a sender
+    system writes for a date it never set) is a real xs:date in the past: published at once,
+    like any past value date. Its 00:00 Copenhagen is a negative Unix time, which the send path
+    took for "not a date" and refused with 400 (kuvert memo validate called it valid)."""
+    srv = env["srv"]
+    for date in ("0001-01-01", "1900-06-15", "1969-12-31", "1970-01-01"):
+        uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR, value_date=date)
+        r = send(srv, env["org"]["auth"], body, uuid)
+        assert r.status_code == 201, (date, r.text)
+        assert letter_row(srv, uuid)["state"] == "AVAILABLE", date
+        assert visible(srv, env["token"], uuid), date
+
+
 def test_scheduler_publishes_after_restart(env):
     srv = env["srv"]
     uuid, ms = send_delayed(env, 3)
