@@ -220,6 +220,57 @@ static void test_messages_are_utf8(void **state)
     free(min.buf);
 }
 
+/* Characters that change how the text around them is shown (C1 controls, bidirectional
+ * formatting, line and paragraph separators) are written as \uXXXX in a message: a
+ * right-to-left override in a quoted file name turned the rest of the message around, and
+ * U+009B is CSI to some terminals (kuvert memo validate prints messages as they are). */
+static void test_messages_escape_invisible(void **state)
+{
+    struct text min = load(ITK "Minimum_Example__memo-1.2.xml");
+    struct kv_memo_diags d;
+    char many[1600];
+    size_t i;
+    const char *hit = strstr(min.buf, "Pladsanvisning.pdf");
+    struct text v;
+
+    (void)state;
+    /* through the check: NGDP-FILE-EXECUTABLE quotes the file name */
+    assert_non_null(hit);
+    v.buf = kv_xasprintf("%.*sfaktura\xe2\x80\xae" "fdp.exe%s", (int)(hit - min.buf), min.buf,
+                         hit + strlen("Pladsanvisning.pdf"));
+    v.len = strlen(v.buf);
+    check(&v, 1, &d);
+    assert_int_equal(d.n_errors, 1);
+    assert_string_equal(d.items[0].rule, "NGDP-FILE-EXECUTABLE");
+    assert_non_null(strstr(d.items[0].message, "\"faktura\\u202efdp.exe\""));
+    assert_null(strstr(d.items[0].message, "\xe2\x80\xae"));
+    kv_memo_diags_release(&d);
+    free(v.buf);
+
+    kv_memo_diags_init(&d);
+    kv_memo_diags_add(&d, KV_MEMO_ERROR, "XSD", 1, 1, "", "a%sb", "\xe2\x80\xae");
+    kv_memo_diags_add(&d, KV_MEMO_ERROR, "XSD", 1, 1, "", "%s",
+                      "\xc2\x80\xc2\x9b\xe2\x80\x8e\xe2\x80\x8f\xe2\x80\xa8\xe2\x80\xa9\xe2\x80\xaa"
+                      "\xe2\x81\xa6\xe2\x81\xa9");
+    kv_memo_diags_add(&d, KV_MEMO_ERROR, "XSD", 1, 1, "", "%s",
+                      "\xc3\xa6\xc2\xa0\xe2\x80\x8b\xe2\x80\xaf\xe2\x81\xa0"); /* kept */
+    for (i = 0; i + 3 < sizeof(many); i += 3) {
+        memcpy(many + i, "\xe2\x80\xae", 3);
+    }
+    many[i] = '\0';
+    kv_memo_diags_add(&d, KV_MEMO_ERROR, "XSD", 1, 1, "", "%s", many);
+    assert_string_equal(d.items[0].message, "a\\u202eb");
+    assert_string_equal(d.items[1].message,
+                        "\\u0080\\u009b\\u200e\\u200f\\u2028\\u2029\\u202a\\u2066\\u2069");
+    assert_string_equal(d.items[2].message, "\xc3\xa6\xc2\xa0\xe2\x80\x8b\xe2\x80\xaf\xe2\x81\xa0");
+    assert_true(strlen(d.items[3].message) < 1024);
+    assert_true(strncmp(d.items[3].message, "\\u202e\\u202e", 12) == 0);
+    assert_string_equal(d.items[3].message + strlen(d.items[3].message) - 3, "...");
+    assert_null(strstr(d.items[3].message, "\xe2\x80\xae"));
+    kv_memo_diags_release(&d);
+    free(min.buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_skip_warnings_keeps_errors),
         cmocka_unit_test(test_read_header_only),
         cmocka_unit_test(test_messages_are_utf8),
+        cmocka_unit_test(test_messages_escape_invisible),
     };
 
     if (kv_memo_global_init(NULL) != 0)
