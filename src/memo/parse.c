@@ -454,25 +454,36 @@ static void offset_pos(const char *buf, size_t off, unsigned long *line, unsigne
     *col = (unsigned long)(off - ls + 1);
 }
 
-/* The encoding a document starting with b[0..n) is in when its first four bytes show a
- * UTF-32 byte-order mark or the byte pattern of UTF-32 or UTF-16 text without one (a NUL
- * byte, which UTF-8 XML never has), or NULL. libxml2 2.9 names only some of these (UTF-16
- * with a BOM, "<?" in UTF-16, UTF-32BE "<"): UTF-32LE ended in "switching encoding: encoder
- * error", a UTF-32 BOM in "Document is empty", UTF-16 "<m" in "Char 0x0 out of allowed
- * range", all XML-WF where XML-ENCODING is meant. */
+/* 1 for the bytes a document's first character can be, read as one code unit of UTF-16 or
+ * UTF-32: '<' or XML white space. */
+static int starts_xml(unsigned char c)
+{
+    return c == '<' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The encoding a document starting with b[0..n) is in when its first four bytes are a UTF-32
+ * byte-order mark, or '<' or white space as a code unit of UTF-32 or of UTF-16 without a
+ * byte-order mark (a NUL byte, which UTF-8 XML never has), or NULL. libxml2 2.9 names only
+ * some of these (UTF-16 with a BOM, "<?" in UTF-16, UTF-32BE "<"): UTF-32LE ended in
+ * "switching encoding: encoder error", a UTF-32 BOM in "Document is empty", UTF-16 "<m" in
+ * "Char 0x0 out of allowed range", all XML-WF where XML-ENCODING is meant. Anything else with
+ * a NUL there (an LZMA archive sent as a letter: 5D 00 00 00 for a 16 MiB dictionary) is not
+ * named an encoding and stays libxml2's XML-WF. */
 static const char *wide_encoding(const char *buf, size_t n)
 {
     const unsigned char *b = (const unsigned char *)buf;
 
     if (n < 4)
         return NULL;
-    if (b[0] == 0 && b[1] == 0) /* 00 00 FE FF, 00 00 00 3C */
+    if (b[0] == 0 && b[1] == 0 &&
+        ((b[2] == 0xFE && b[3] == 0xFF) || (b[2] == 0 && starts_xml(b[3]))))
         return "UTF-32BE";
-    if (b[2] == 0 && b[3] == 0) /* FF FE 00 00, 3C 00 00 00 */
+    if (b[2] == 0 && b[3] == 0 &&
+        ((b[0] == 0xFF && b[1] == 0xFE) || (b[1] == 0 && starts_xml(b[0]))))
         return "UTF-32LE";
-    if (b[0] != 0 && b[1] == 0 && b[3] == 0) /* 3C 00 6D 00 */
+    if (starts_xml(b[0]) && b[1] == 0 && b[2] != 0 && b[3] == 0) /* 3C 00 6D 00 */
         return "UTF-16LE";
-    if (b[0] == 0 && b[2] == 0 && b[1] != 0) /* 00 3C 00 6D */
+    if (b[0] == 0 && starts_xml(b[1]) && b[2] == 0 && b[3] != 0) /* 00 3C 00 6D */
         return "UTF-16BE";
     return NULL;
 }
@@ -501,7 +512,8 @@ int kv__memo_parse(const char *buf, size_t len, const struct kv_memo_limits *lim
      * as "Extra content at the end of the document" (an empty bulk member, an empty file to
      * kuvert memo validate), which points at content that is not there. */
     off = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-    while (off < len && (buf[off] == ' ' || buf[off] == '\t' || buf[off] == '\n' || buf[off] == '\r'))
+    while (off < len &&
+           (buf[off] == ' ' || buf[off] == '\t' || buf[off] == '\n' || buf[off] == '\r'))
         off++;
     if (off == len) {
         unsigned long line, col;

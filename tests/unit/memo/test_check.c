@@ -454,6 +454,15 @@ static void test_encoding_utf8_only(void **state)
             {"<\0m\0/\0>\0", 8, "UTF-16LE"},
             {"\0<\0m\0/\0>", 8, "UTF-16BE"},
         };
+        /* other bytes with a NUL among the first four are not named an encoding: an LZMA
+         * archive (16 MiB dictionary: 5D 00 00 00) sent as a letter stays XML-WF */
+        static const char lzma16[] = "\x5d\0\0\0\x01\xff\xff\xff\xff\xff\xff\xff\xff\0<n";
+
+        check(lzma16, sizeof(lzma16) - 1, KV_MEMO_LEVEL_NGDP, NULL, &d, &doc);
+        assert_null(doc);
+        assert_int_equal(count_rule(&d, "XML-ENCODING"), 0);
+        assert_true(count_rule(&d, "XML-WF") >= 1);
+        kv_memo_diags_release(&d);
         for (i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
             check(wide[i].bytes, wide[i].len, KV_MEMO_LEVEL_NGDP, NULL, &d, &doc);
             print_diags(wide[i].name, &d);
