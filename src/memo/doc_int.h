@@ -20,6 +20,13 @@ struct kv_memo_doc {
     size_t *line_starts;   /* owned, lazily built: byte offset of each line start */
     size_t n_lines;        /* entries in line_starts */
     char version[8];       /* memoVersion attribute as written ("1.1"), "" if absent */
+    struct {               /* locate.c: the last elements located on a crowded line, so that */
+        const void *el;    /* diagnostics in document order walk the tree and the line once, */
+        long line;         /* not once each: borrowed node, its line, how many elements */
+        size_t k;          /* written like it come before it there, and the offset of its */
+        size_t at;         /* "<qname" in src; el NULL = unused */
+    } loc[4];
+    unsigned loc_next;     /* the entry the next new one replaces */
     const void *arena;     /* arena scope the tree was built in (arena.c), or NULL */
 };
 

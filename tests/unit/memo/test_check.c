@@ -331,6 +331,77 @@ static void test_xsd_error_located(void **state)
     free(min11.buf);
 }
 
+/* The diagnostics of a letter written on one line (as most sender systems write it) point at
+ * their own element: the column is the one of as many "<qname" on the line as elements of that
+ * name come before it there. Each pointed at the first "<memo:url>" (or "<memo:label>") of the
+ * line, so three Actions' NGDP-URL-HTTPS errors had one column between them. */
+static void test_one_line_letter_located(void **state)
+{
+    struct text min = load(ITK "Minimum_Example__memo-1.2.xml");
+    struct text v;
+    char actions[2048], *line_start;
+    const char *urls[] = {"http://a.dk", "http://b.dk", "http://c.dk"};
+    struct kv_memo_diags d;
+    unsigned long line = 0;
+    size_t i, n_url = 0, o = 0;
+    int n_xsd = 0;
+
+    (void)state;
+    for (i = 0; i < 3; i++)
+        o += (size_t)snprintf(actions + o, sizeof(actions) - o,
+                              "<memo:Action><memo:label>%s</memo:label>"
+                              "<memo:actionCode>INFORMATION</memo:actionCode>"
+                              "<memo:EntryPoint><memo:url>%s</memo:url></memo:EntryPoint>"
+                              "</memo:Action>",
+                              i == 1 ? "Lang xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                     : "Se",
+                              urls[i]);
+    snprintf(actions + o, sizeof(actions) - o, "</memo:MainDocument>");
+    v = replace(&min, "</memo:File>\n\t\t</memo:MainDocument>", "</memo:File>");
+    free(min.buf);
+    min = v;
+    v = replace(&min, "</memo:File>", "</memo:File>@");
+    free(min.buf);
+    min = v;
+    v = replace(&min, "@", actions);
+    check(v.buf, v.len, KV_MEMO_LEVEL_NGDP, NULL, &d, NULL);
+    print_diags("one line", &d);
+    for (i = 0; i < d.n; i++) {
+        const struct kv_memo_diag *g = &d.items[i];
+        const char *at;
+        size_t k;
+
+        if (g->severity != KV_MEMO_ERROR)
+            continue;
+        if (!line)
+            line = g->line;
+        assert_int_equal(g->line, line); /* all on the line of the Actions */
+        for (line_start = v.buf, k = 1; k < line; k++)
+            line_start = strchr(line_start, '\n') + 1;
+        at = line_start + g->col - 1;
+        if (strcmp(g->rule, "NGDP-URL-HTTPS") == 0) {
+            char want[64];
+            assert_true(n_url < 3);
+            snprintf(want, sizeof(want), "<memo:url>%s<", urls[n_url]);
+            assert_true(strncmp(at, want, strlen(want)) == 0);
+            n_url++;
+        } else {
+            assert_string_equal(g->rule, "XSD"); /* the second Action's label: over 256 */
+            assert_true(strncmp(at, "<memo:label>Lang x", 18) == 0);
+            n_xsd++;
+        }
+    }
+    assert_int_equal(n_url, 3);
+    assert_int_equal(n_xsd, 1);
+    kv_memo_diags_release(&d);
+    free(v.buf);
+    free(min.buf);
+}
+
 static void test_wrong_root(void **state)
 {
     static const char other_ns[] = "<?xml version=\"1.0\"?>\n"
@@ -854,6 +925,7 @@ int main(void)
         cmocka_unit_test(test_version_selects_schema),
         cmocka_unit_test(test_malformed_all_errors),
         cmocka_unit_test(test_xsd_error_located),
+        cmocka_unit_test(test_one_line_letter_located),
         cmocka_unit_test(test_wrong_root),
         cmocka_unit_test(test_hostile_dtd),
         cmocka_unit_test(test_encoding_utf8_only),
