@@ -68,13 +68,24 @@ static int body_is_empty(const char *b, size_t n)
     return skip_bom_space(b, n) == n;
 }
 
-/* 1 when data starts (after an optional UTF-8 BOM and white space) like an XML document; an
- * LZMA, xz or tar archive never does. */
+/* 1 when data starts (after an optional UTF-8 BOM and white space) like an XML document, also
+ * one in UTF-16 or UTF-32 (a byte-order mark, or '<' as a code unit of either): such a letter
+ * is checked and refused as XML-ENCODING, where a multipart part of a generic type was taken
+ * for an archive and answered "not an LZMA-compressed tar archive". An LZMA, xz or tar
+ * archive never starts so. */
 static int looks_like_xml(const char *b, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)b;
     size_t i = skip_bom_space(b, n);
 
-    return i < n && b[i] == '<';
+    if (i < n && b[i] == '<')
+        return 1;
+    if (n < 4)
+        return 0;
+    return (u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF) ||
+           (u[0] == 0 && u[1] == 0 && u[2] == 0xFE && u[3] == 0xFF) ||
+           (u[0] == '<' && u[1] == 0) || (u[0] == 0 && u[1] == '<') ||
+           (u[0] == 0 && u[1] == 0 && u[2] == 0 && u[3] == '<');
 }
 
 /* 400 for a request error of a single send: ErrorMessage code with one fieldError on the

@@ -497,6 +497,31 @@ def test_multipart_extra_parts_and_generic_part_types(env):
         assert letter_row(srv, uuid) is not None
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_multipart_letter_in_utf16_or_utf32_is_xml_encoding(env, encoding):
+    """A letter in UTF-16 or UTF-32 as a form part of a generic type (none, or
+    application/octet-stream) is XML, so it is checked as a letter and refused as
+    XML-ENCODING, as a single send is; it was taken for an archive and answered
+    INVALID_ARCHIVE "not an LZMA-compressed tar archive", which hides the reason."""
+    srv, auth = env["srv"], env["org"]["auth"]
+    uuid, body = letter(MIN_12, cpr=EXAMPLE_CPR)
+    text = body.decode("utf-8").replace('encoding="UTF-8"', 'encoding="%s"' % encoding.upper())
+    data = text.encode(encoding)
+    for params, ptype in (({"memo-message-uuid": uuid}, "application/octet-stream"), ({}, None)):
+        part = ("a.xml", data, ptype) if ptype else ("a.xml", data)
+        r = srv.post("/apis/v1/memos/", params=params, headers=auth, files={"file": part})
+        if params:
+            err = assert_error_message(r, 400, "MEMO_VALIDATION_FAILED")
+            codes = [f["code"] for f in err["fieldErrors"]]
+        else:
+            assert r.status_code == 201, r.text
+            (one,) = r.json()["letters"]
+            assert one["receiptStatus"] == "INVALID", one
+            codes = [f["code"] for f in one["fieldErrors"]]
+        assert codes == ["XML-ENCODING"], (encoding, params, codes)
+    assert letter_row(srv, uuid) is None
+
+
 def test_multipart_single_letter_with_uuid_answers_like_a_single_send(env):
     """The NSwag client of the NgDP OpenAPI sends SendMemoAsync(uuid, length, file) this way:
     one part "file" (application/xml), unquoted parameters, a GUID boundary."""
