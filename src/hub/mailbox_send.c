@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hub/directory.h"
 #include "hub/hub.h"
@@ -551,7 +552,9 @@ static int reply_target(struct kv_db *db, const struct kv_memo_message *orig, st
     char sys[37];
     int used = 0, rc;
 
-    if (!snd->id || !snd->id_type || strcmp(snd->id_type, "CVR") != 0 || !kv_cvr_valid(snd->id)) {
+    /* idType in any case, as the send path reads it (letters.c): "cvr" is an organisation */
+    if (!snd->id || !snd->id_type || strcasecmp(snd->id_type, "CVR") != 0 ||
+        !kv_cvr_valid(snd->id)) {
         refuse(a, KV_ECONFLICT, "NOT_REACHABLE",
                "the sender of this letter is not an organisation");
         return 1;

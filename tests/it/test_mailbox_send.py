@@ -94,10 +94,16 @@ def files_of(root):
 
 
 def authority_letter(srv, sender, cpr, reply_by=None, reply_flag=True, sender_point=None,
-                     case_id=None, label="Svar venligst"):
+                     case_id=None, label="Svar venligst", sender_id_type=None):
     """Sends a letter from sender's organisation to cpr (reply / replyByDateTime / Sender
-    ContactPoint / ReplyData with a caseID); returns its uuid."""
+    ContactPoint / ReplyData with a caseID; the Sender's idType as given, e.g. "cvr");
+    returns its uuid."""
     uuid, xml = letter_xml(sender["cvr"], cpr, "CPR", label=label, message_id="SAG-MSG-1")
+    if sender_id_type:
+        old = b"</memo:senderID><memo:idType>CVR</memo:idType>"
+        assert xml.count(old) == 1, xml
+        xml = xml.replace(old, b"</memo:senderID><memo:idType>" + sender_id_type.encode() +
+                          b"</memo:idType>")
     extra = b""
     if reply_flag:
         extra += b"<memo:reply>true</memo:reply>"
@@ -357,6 +363,22 @@ def test_reply_routed_with_reply_data(server, world):
     root = pulled(srv, w["r1"], r.json()["messageUUID"])
     assert root.find(h + "memo:Recipient/memo:ContactPoint", NS) is None
     assert text_of(root, h + "memo:ReplyData/memo:contactPointID") == w["lukket"]
+
+
+def test_reply_to_a_letter_whose_sender_id_type_is_lower_case(server, world):
+    """A letter whose Sender idType is "cvr" (sjkp/digitalpost's MemoBuilder writes it so) is
+    accepted as the organisation's own since ca6058a; the citizen's reply to it reaches the
+    organisation's recipient system like a reply to a letter with "CVR"."""
+    srv, w = server, world
+    tok = w["tok"][CPR1]
+    for id_type in ("cvr", "Cvr"):
+        orig = authority_letter(srv, w["sender"], CPR1, sender_id_type=id_type)
+        r = reply(srv, tok, orig)
+        assert r.status_code == 201, (id_type, r.text)
+        root = pulled(srv, w["r1"], r.json()["messageUUID"])
+        h = "memo:MessageHeader/"
+        assert text_of(root, h + "memo:Recipient/memo:recipientID") == AUTH
+        assert text_of(root, h + "memo:ReplyData/memo:messageUUID") == orig
 
 
 def test_reply_refusals(server, world):
