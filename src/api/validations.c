@@ -23,6 +23,7 @@
 #include "http/http.h"
 #include "memo/html_check.h"
 #include "util/base64.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 /* Longest fileName echoed as the findings' resource. */
@@ -163,7 +164,7 @@ static int validations_post(struct kv_http_req *req, struct kv_http_resp *resp)
     unsigned char *decoded = NULL;
     const char *html = req->body;
     size_t html_len = req->body_len;
-    char media[96], charset[64];
+    char media[96], charset[64], *shown;
     int rc;
 
     kv_html_result_init(&r);
@@ -219,7 +220,11 @@ static int validations_post(struct kv_http_req *req, struct kv_http_resp *resp)
         kv_http_resp_from_err(resp, rc, &err);
         goto out;
     }
-    answer(resp, &r, file_name && *file_name ? file_name : "html");
+    /* a fileName is bytes: shown with '?' for its non-ASCII bytes when not UTF-8 (JSON
+     * cannot carry it; the findings' resource was "") */
+    shown = kv_str_utf8_or_ascii(file_name && *file_name ? file_name : "html");
+    answer(resp, &r, shown);
+    free(shown);
 out:
     kv_html_result_release(&r);
     free(decoded);

@@ -28,49 +28,6 @@ void kv_memo_diags_release(struct kv_memo_diags *d)
     memset(d, 0, sizeof(*d));
 }
 
-/* Makes msg[] (a NUL-terminated text in a buffer of size bytes) valid UTF-8 in place, so every
- * diagnostic can be shown and put into JSON (an invalid string there was dropped from the
- * CLI's --json output and became "(not valid UTF-8)" in the send API). A message cut short
- * (vsnprintf's bound, or a libxml2 message quoting a long value cut by
- * kv__memo_clean_message) can end inside a multi-byte character: that character is dropped
- * and "..." marks the cut. Any other byte that is not part of a character becomes '?'. */
-static void utf8_repair(char *msg, size_t size, int truncated)
-{
-    unsigned char *s = (unsigned char *)msg;
-    size_t i = 0, n, len = strlen(msg), lead;
-
-    /* a character cut at the end: back to its lead byte (at most 3 continuation bytes) */
-    lead = len;
-    while (lead > 0 && len - lead < 3 && (s[lead - 1] & 0xC0) == 0x80)
-        lead--;
-    if (lead > 0 && s[lead - 1] >= 0xC2 && s[lead - 1] <= 0xF4 &&
-        kv_str_utf8_char(msg + lead - 1) == 0) {
-        size_t need = s[lead - 1] >= 0xF0 ? 4 : s[lead - 1] >= 0xE0 ? 3 : 2;
-        if (len - (lead - 1) < need) {
-            len = lead - 1;
-            s[len] = '\0';
-            truncated = 1;
-        }
-    }
-    while (i < len) {
-        n = kv_str_utf8_char(msg + i);
-        if (n == 0) {
-            s[i] = '?';
-            n = 1;
-        }
-        i += n;
-    }
-    if (truncated) {
-        while (len + 4 > size && len > 0) { /* room for "...": cut back to a character start */
-            len--;
-            while (len > 0 && (s[len] & 0xC0) == 0x80)
-                len--;
-        }
-        if (len + 4 <= size)
-            memcpy(msg + len, "...", 4);
-    }
-}
-
 /* The code point of the UTF-8 character at s[0..n) when it is one that changes how the text
  * around it is shown: a C1 control (U+0080-U+009F; U+009B is CSI to some terminals), a
  * bidirectional formatting character (U+200E, U+200F, U+202A-U+202E, U+2066-U+2069: a
@@ -140,6 +97,7 @@ void kv_memo_diags_vadd(struct kv_memo_diags *d, enum kv_memo_severity sev, cons
 {
     struct kv_memo_diag *g;
     char msg[1024];
+    int cut;
 
     if (sev == KV_MEMO_ERROR)
         d->n_errors++;
@@ -155,7 +113,9 @@ void kv_memo_diags_vadd(struct kv_memo_diags *d, enum kv_memo_severity sev, cons
         d->cap = d->cap ? d->cap * 2 : 8;
         d->items = kv_xrealloc(d->items, d->cap * sizeof(*d->items));
     }
-    utf8_repair(msg, sizeof(msg), vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg));
+    /* every message valid UTF-8 (a cut inside a character, a stray byte of the letter's) */
+    cut = vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg);
+    kv_str_utf8_repair(msg, sizeof(msg), cut);
     escape_invisible(msg, sizeof(msg));
     g = &d->items[d->n++];
     g->severity = sev;

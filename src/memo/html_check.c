@@ -31,6 +31,7 @@
 #include <libxml/xmlerror.h>
 
 #include "memo/html_check.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 /* One parse: the parser's complaints (the structured error handler's context) and the
@@ -122,6 +123,7 @@ static void add(struct kv_html_result *r, const char *rule, xmlNodePtr node, con
     struct kv_html_finding *f;
     va_list ap;
     char msg[512];
+    int cut;
 
     r->approved = 0;
     r->total++;
@@ -130,13 +132,18 @@ static void add(struct kv_html_result *r, const char *rule, xmlNodePtr node, con
     if (!r->items)
         r->items = kv_xmalloc(KV_HTML_CHECK_MAX_FINDINGS * sizeof(*r->items));
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    cut = vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg);
     va_end(ap);
+    /* UTF-8, so the answer's JSON carries them: a message cut inside a quoted value's
+     * character, a charset declared with bytes that are not UTF-8 */
+    kv_str_utf8_repair(msg, sizeof(msg), cut);
     f = &r->items[r->n++];
     f->rule = rule;
     f->field = where(node, attr);
     f->message = kv_xstrdup(msg);
     f->value = value ? cut_copy(value, KV_HTML_CHECK_MAX_VALUE) : NULL;
+    if (f->value)
+        kv_str_utf8_repair(f->value, strlen(f->value) + 1, 0);
     f->line = line;
 }
 

@@ -67,3 +67,40 @@ char *kv_str_utf8_or_ascii(const char *s)
                 copy[i] = '?';
     return copy;
 }
+
+void kv_str_utf8_repair(char *msg, size_t size, int truncated)
+{
+    unsigned char *s = (unsigned char *)msg;
+    size_t i = 0, n, len = strlen(msg), lead;
+
+    /* a character cut at the end: back to its lead byte (at most 3 continuation bytes) */
+    lead = len;
+    while (lead > 0 && len - lead < 3 && (s[lead - 1] & 0xC0) == 0x80)
+        lead--;
+    if (lead > 0 && s[lead - 1] >= 0xC2 && s[lead - 1] <= 0xF4 &&
+        kv_str_utf8_char(msg + lead - 1) == 0) {
+        size_t need = s[lead - 1] >= 0xF0 ? 4 : s[lead - 1] >= 0xE0 ? 3 : 2;
+        if (len - (lead - 1) < need) {
+            len = lead - 1;
+            s[len] = '\0';
+            truncated = 1;
+        }
+    }
+    while (i < len) {
+        n = kv_str_utf8_char(msg + i);
+        if (n == 0) {
+            s[i] = '?';
+            n = 1;
+        }
+        i += n;
+    }
+    if (truncated) {
+        while (len + 4 > size && len > 0) { /* room for "...": cut back to a character start */
+            len--;
+            while (len > 0 && (s[len] & 0xC0) == 0x80)
+                len--;
+        }
+        if (len + 4 <= size)
+            memcpy(msg + len, "...", 4);
+    }
+}

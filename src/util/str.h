@@ -28,4 +28,13 @@ size_t kv_str_utf8_char(const char *s);
  * else s with every byte outside ASCII replaced by '?'. */
 char *kv_str_utf8_or_ascii(const char *s);
 
+/* Makes msg[] (a NUL-terminated text in a buffer of size bytes) valid UTF-8 in place, so it
+ * can be shown and put into JSON (jansson refuses a string that is not UTF-8). A text cut
+ * short (truncated: vsnprintf's bound, a value cut at a byte count) can end inside a
+ * multi-byte character: that character is dropped and "..." marks the cut (the text cut back
+ * to a character to make room). Any other byte that is not part of a character becomes '?'.
+ * The one repair of diagnostic messages (memo/diag.c) and HTML check findings
+ * (memo/html_check.c). */
+void kv_str_utf8_repair(char *msg, size_t size, int truncated);
+
 #endif

@@ -168,3 +168,20 @@ def test_deep_nesting_is_rejected_not_approved(env):
     body = result(validate(env, "<div>" * 20000 + "<script>x()</script>"), "REJECTED")
     assert "HTML-UNREADABLE" in [fe["code"] for fe in body["fieldErrors"]]
     assert env["srv"].get("/healthz").status_code == 200
+
+
+def test_findings_keep_their_text_when_it_is_not_utf8(env):
+    """Every fieldError carries all its members: a message cut to its bound inside a quoted
+    value's character, and a fileName whose bytes are not UTF-8 (brev-%E6.html), once left
+    out message and resource (jansson refuses a string that is not UTF-8)."""
+    for k in (0, 1):
+        html = ("<html><head><meta charset=\"" + "x" * k + "\u00e6" * 400 +
+                "\"></head><body><p>x</p></body></html>")
+        body = result(validate(env, html), "REJECTED")
+        enc = [fe for fe in body["fieldErrors"] if fe["code"] == "HTML-ENCODING"]
+        assert enc and "declares the encoding " in enc[0]["message"], body
+        assert enc[0]["message"].endswith("..."), body  # cut at a character
+    r = env["srv"].post(PATH + "?fileName=brev-%E6.html", data=b"<p onclick=\"x()\">y</p>",
+                        headers=dict(env["sender"]["auth"], **{"Content-Type": "text/html"}))
+    body = result(r, "REJECTED")
+    assert body["fieldErrors"][0]["resource"] == "brev-?.html", body

@@ -18,6 +18,7 @@
 #include "memo/html_check.h"
 #include "memo/memo.h"
 #include "util/buf.h"
+#include "util/str.h"
 
 /* Checks s (LENIENT unless strict) and returns how many findings carry rule. */
 static size_t count_rule(const struct kv_html_result *r, const char *rule)
@@ -407,6 +408,58 @@ static void test_long_value_cut_at_character(void **state)
     kv_buf_release(&b);
 }
 
+/* 1 when s is well-formed UTF-8. */
+static int is_utf8(const char *s)
+{
+    size_t i, n;
+
+    for (i = 0; s[i]; i += n) {
+        n = kv_str_utf8_char(s + i);
+        if (n == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Every finding's message and value is UTF-8, so the answer's JSON can carry it: a message
+ * cut to its bound inside a quoted value's character, and a charset declared with bytes that
+ * are not UTF-8, once left the fieldError without its message (jansson refuses the string). */
+static void test_messages_are_utf8(void **state)
+{
+    struct kv_buf b;
+    struct kv_html_result r;
+    struct kv_err err = {0};
+    size_t i;
+    int k, j;
+
+    (void)state;
+    for (k = 0; k < 2; k++) { /* k leading ASCII bytes: the cut falls inside a character once */
+        kv_buf_init(&b, 4096);
+        kv_buf_puts(&b, "<html><head><meta charset=\"");
+        for (j = 0; j < k; j++)
+            kv_buf_puts(&b, "x");
+        for (j = 0; j < 400; j++)
+            kv_buf_append(&b, "\xc3\xa6", 2);
+        kv_buf_puts(&b, "\"></head><body><p>x</p></body></html>");
+        assert_int_equal(kv_html_check(b.buf, b.len, NULL, KV_HTML_LENIENT, &r, &err), 0);
+        assert_non_null(find_rule(&r, "HTML-ENCODING"));
+        for (i = 0; i < r.n; i++) {
+            assert_true(is_utf8(r.items[i].message));
+            assert_true(!r.items[i].value || is_utf8(r.items[i].value));
+        }
+        kv_html_result_release(&r);
+        kv_buf_release(&b);
+    }
+    /* a declared charset that is not UTF-8 text (a header's bytes) */
+    assert_int_equal(kv_html_check("<p>x</p>", 8, "latin\xe6\xff", KV_HTML_LENIENT, &r, &err), 0);
+    assert_non_null(find_rule(&r, "HTML-ENCODING"));
+    for (i = 0; i < r.n; i++) {
+        assert_true(is_utf8(r.items[i].message));
+        assert_true(!r.items[i].value || is_utf8(r.items[i].value));
+    }
+    kv_html_result_release(&r);
+}
+
 static void test_policy_parse(void **state)
 {
     enum kv_html_policy p = KV_HTML_LENIENT;
@@ -438,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_encoding),
         cmocka_unit_test(test_bounds_and_cap),
         cmocka_unit_test(test_long_value_cut_at_character),
+        cmocka_unit_test(test_messages_are_utf8),
         cmocka_unit_test(test_policy_parse),
     };
 
