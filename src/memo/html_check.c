@@ -233,21 +233,40 @@ enum url_kind {
     URL_OTHER     /* relative, #fragment, mailto:, tel:, ... */
 };
 
+/* The character references of HTML5 that libxml2's HTML 4 parser does not know and leaves in
+ * an attribute's value as written, while a browser decodes them: those that can spell a
+ * URL's scheme (its colon, a tab or newline the URL parser drops, a slash), so that
+ * "javascript&colon;..." and "java&Tab;script:..." are read as the browser reads them. */
+static const struct {
+    const char *ref;
+    char c;
+} html5_refs[] = {{"&colon;", ':'}, {"&Tab;", '\t'}, {"&NewLine;", '\n'}, {"&sol;", '/'},
+                  {"&bsol;", '\\'}};
+
 /* What a URL attribute's value u points at, read as a browser does: leading and trailing
  * C0 controls and spaces dropped, ASCII tab and newline removed anywhere, scheme in any
- * case, a backslash like a slash. */
+ * case, a backslash like a slash, the references of html5_refs decoded. */
 static enum url_kind url_kind(const char *u)
 {
     char s[24];
-    size_t o = 0;
+    size_t o = 0, i;
     const unsigned char *p = (const unsigned char *)u;
 
     while (*p && *p <= 0x20)
         p++;
     for (; *p && o < sizeof(s) - 1; p++) {
-        if (*p == '\t' || *p == '\n' || *p == '\r')
+        unsigned char c = *p;
+        for (i = 0; c == '&' && i < sizeof(html5_refs) / sizeof(html5_refs[0]); i++) {
+            size_t n = strlen(html5_refs[i].ref);
+            if (strncmp((const char *)p, html5_refs[i].ref, n) == 0) {
+                c = (unsigned char)html5_refs[i].c;
+                p += n - 1;
+                break;
+            }
+        }
+        if (c == '\t' || c == '\n' || c == '\r' || (o == 0 && c <= 0x20))
             continue;
-        s[o++] = (char)(*p == '\\' ? '/' : *p);
+        s[o++] = (char)(c == '\\' ? '/' : c);
     }
     s[o] = '\0';
     if (strncasecmp(s, "javascript:", 11) == 0 || strncasecmp(s, "vbscript:", 9) == 0)

@@ -187,6 +187,13 @@ static void test_script_urls(void **state)
     rejected("<a href=\" JaVa\tScRiPt:alert(1)\">x</a>", "HTML-SCRIPT-URL", "@href", 1);
     rejected("<a href=\"&#106;avascript:alert(1)\">x</a>", "HTML-SCRIPT-URL", "@href", 1);
     rejected("<a href=\"vbscript:msgbox\">x</a>", "HTML-SCRIPT-URL", "@href", 1);
+    /* HTML5 references libxml2 (HTML 4) leaves as written, a browser decodes */
+    rejected("<a href=\"javascript&colon;alert(1)\">x</a>", "HTML-SCRIPT-URL", "@href", 1);
+    rejected("<a href=\"java&Tab;script:alert(1)\">x</a>", "HTML-SCRIPT-URL", "@href", 1);
+    rejected("<a href=\"&NewLine;javascript&colon;alert(1)\">x</a>", "HTML-SCRIPT-URL", "@href",
+             1);
+    rejected("<img src=\"https&colon;&sol;&sol;x/a.png\">", "HTML-EXTERNAL-RESOURCE", "@src", 1);
+    rejected("<img src=\"&bsol;&bsol;x/a.png\">", "HTML-EXTERNAL-RESOURCE", "@src", 1);
     rejected("<img src=\"javascript:alert(1)\">", "HTML-SCRIPT-URL", "img/@src", 1);
     rejected("<svg><a xlink:href=\"javascript:alert(1)\"><text>x</text></a></svg>",
              "HTML-SCRIPT-URL", "@xlink:href", 1);
