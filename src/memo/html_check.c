@@ -240,8 +240,8 @@ enum url_kind {
 static const struct {
     const char *ref;
     char c;
-} html5_refs[] = {{"&colon;", ':'}, {"&Tab;", '\t'}, {"&NewLine;", '\n'}, {"&sol;", '/'},
-                  {"&bsol;", '\\'}};
+} html5_refs[] = {
+    {"&colon;", ':'}, {"&Tab;", '\t'}, {"&NewLine;", '\n'}, {"&sol;", '/'}, {"&bsol;", '\\'}};
 
 /* What a URL attribute's value u points at, read as a browser does: leading and trailing
  * C0 controls and spaces dropped, ASCII tab and newline removed anywhere, scheme in any
@@ -557,6 +557,32 @@ static void check_meta(struct kv_html_result *r, xmlNodePtr node)
     xmlFree(charset);
 }
 
+/* SVG <animate> and <set> whose attributeName is href (or xlink:href) write their to, from,
+ * by and values (';'-separated) into the link they animate: each is read as that href is,
+ * so <a><set attributeName="href" to="javascript:..."> is a script URL as <a href> is. */
+static void check_animation(struct kv_html_result *r, xmlNodePtr node)
+{
+    static const char *const value_attrs[] = {"to", "from", "by", "values", NULL};
+    xmlChar *target = attr_of(node, "attributename"); /* the parser lowercases names */
+    size_t i;
+
+    if (!target || (strcasecmp((const char *)target, "href") != 0 &&
+                    strcasecmp((const char *)target, "xlink:href") != 0)) {
+        xmlFree(target);
+        return;
+    }
+    xmlFree(target);
+    for (i = 0; value_attrs[i]; i++) {
+        xmlChar *v = attr_of(node, value_attrs[i]);
+        char *item, *save = NULL;
+
+        for (item = v ? strtok_r((char *)v, ";", &save) : NULL; item;
+             item = strtok_r(NULL, ";", &save))
+            check_url(r, node, value_attrs[i], item, 0);
+        xmlFree(v);
+    }
+}
+
 static void check_element(struct kv_html_result *r, xmlNodePtr node)
 {
     const char *name = (const char *)node->name;
@@ -580,6 +606,8 @@ static void check_element(struct kv_html_result *r, xmlNodePtr node)
         }
         xmlFree(rel);
     }
+    if (strcasecmp(name, "animate") == 0 || strcasecmp(name, "set") == 0)
+        check_animation(r, node);
     if (strcasecmp(name, "style") == 0) {
         xmlChar *text = xmlNodeGetContent(node);
         if (text)

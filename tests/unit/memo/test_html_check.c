@@ -199,6 +199,14 @@ static void test_script_urls(void **state)
              "HTML-SCRIPT-URL", "@xlink:href", 1);
     rejected("<svg><image xlink:href=\"https://x/a.png\"/></svg>", "HTML-EXTERNAL-RESOURCE",
              "@xlink:href", 1);
+    rejected("<svg><a><set attributeName=\"href\" to=\"javascript:alert(1)\"/><text>x</text>"
+             "</a></svg>",
+             "HTML-SCRIPT-URL", "set/@to", 1);
+    rejected("<svg><a><animate attributeName=\"xlink:href\" values=\"#a;javascript:alert(1)\"/>"
+             "<text>x</text></a></svg>",
+             "HTML-SCRIPT-URL", "animate/@values", 1);
+    approved("<svg><a><animate attributeName=\"href\" values=\"#a;#b\"/><text>x</text></a>"
+             "<rect><animate attributeName=\"x\" values=\"0;10\"/></rect></svg>");
     rejected("<form action=\"javascript:x()\"></form>", "HTML-SCRIPT-URL", "@action", 1);
     rejected("<a href=\"data:text/html;base64,PHNjcmlwdD4=\">x</a>", "HTML-DATA-URL", "@href", 1);
     rejected("<img src=\"data:text/html,x\">", "HTML-DATA-URL", "@src", 1);
