@@ -854,11 +854,17 @@ static enum MHD_Result admit(struct kv_http_server *srv, struct MHD_Connection *
      * the same bound while it is read (take_chunk: ctx->body's limit). */
     if (srv->cfg.gate && !req->principal && ctx->body.max > KV_HTTP_PUBLIC_MAX_BODY)
         ctx->body.max = KV_HTTP_PUBLIC_MAX_BODY;
+    /* A signed-in person's one body can never be larger than that person's whole budget: 413
+     * now, not a 503 "retry later" that no retry would change. */
+    if (req->caller[0] && srv->callers && ctx->body.max > srv->cfg.person_body_memory)
+        ctx->body.max = (size_t)srv->cfg.person_body_memory;
     if (has_cl && cl > ctx->body.max) {
         kv_http_resp_error(&resp, 413, "PAYLOAD_TOO_LARGE",
-                           ctx->body.max < srv->cfg.max_body
-                               ? "request body too large for a request without credentials"
-                               : "request body exceeds the configured max_body",
+                           ctx->body.max >= srv->cfg.max_body
+                               ? "request body exceeds the configured max_body"
+                           : req->principal
+                               ? "request body larger than one person may send at once"
+                               : "request body too large for a request without credentials",
                            NULL);
         return refuse(srv, conn, ctx, &resp, 0);
     }

@@ -276,6 +276,32 @@ def test_one_person_cannot_hold_the_body_budget(make_server, tmp_path):
             third.close()
 
 
+def test_a_body_over_the_persons_whole_budget_is_413(make_server, tmp_path):
+    """One body larger than person_body_memory (set below max_body) is 413 from the head:
+    a 503 "retry later" would never succeed. A system's body of that size is still read."""
+    d = str(tmp_path / "data")
+    run_cli(["demo"], data=d, json_out=False)
+    srv = make_server(data_dir=d, args=["--test-login", "--set", "max_body=3000000",
+                                        "--set", "person_body_memory=1000000"])
+    sender = setup_org(srv, SENDER_CVR)
+    page = srv.get("/login")
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    r = srv.post("/login/test", data={"subject": "2211771212", "csrf": csrf},
+                 allow_redirects=False)
+    assert r.status_code == 303, r.text
+    cookie = "; ".join("%s=%s" % (c.name, c.value) for c in srv.session.cookies).encode()
+    out = raw(srv.port, b"POST /post/mapper HTTP/1.1\r\nHost: x\r\nCookie: " + cookie +
+              b"\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+              b"Content-Length: 2000000\r\nConnection: close\r\n\r\n", timeout=30)
+    assert status_of(out) == 413, out[:300]
+    assert b"one person" in out, out[:400]
+    letter = (b"POST /apis/v1/memos/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml"
+              b"\r\nAuthorization: " + sender["auth"]["Authorization"].encode() +
+              b"\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n" + b"<" * 2000000)
+    out = raw(srv.port, letter, timeout=60)
+    assert status_of(out) == 400, out[:300]  # read whole and refused as a letter
+
+
 # ---- lingering close (RFC 9112 9.6) ----
 
 def send_all_then_read(port, data):
