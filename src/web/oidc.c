@@ -391,7 +391,7 @@ int kv_web_oidc_start(struct kv_http_req *req, struct kv_http_resp *resp)
     kv_sha256(verifier, strlen(verifier), dig);
     kv_b64url_encode(dig, sizeof(dig), challenge);
     kv_sha256_hex(state, strlen(state), hash);
-    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strlen(next) > 512)
+    if (!next || !kv_html_same_site_path(next) || strlen(next) > 512) /* as login.c */
         next = "/";
     rc = kv_db_acquire(req->hub->store, &db, &err);
     if (rc < 0)
