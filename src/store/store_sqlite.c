@@ -17,6 +17,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -59,21 +60,29 @@ struct sqlite_store {
 
 /* The credentials generation (store.h) of every process on this database: the first 8 bytes
  * of DIR/kuvert.db-gen, mapped shared and advanced atomically, like SQLite's own -shm file
- * beside it. Without it (a read-only directory, no mmap) nothing is cached: always correct. */
+ * beside it. Without it (a read-only directory, no mmap) nothing is cached: always correct.
+ *
+ * The page is given its disk block (posix_fallocate) before it is mapped. A file only grown
+ * with ftruncate is a hole, and the first store into a mapped hole on a full filesystem is
+ * SIGBUS: a server started with free space whose counter was first advanced (a deactivation,
+ * a rotated secret) after the disk filled up died of it. posix_fallocate keeps the contents
+ * and the size when the block is there already, and fails with ENOSPC when it cannot be
+ * had; then the file is not mapped. No process of this build maps the file without its block,
+ * so one that could not map it misses no other process's advance of a counter in use; the
+ * exception is a second `kuvert serve` on the same directory that starts mapping it after
+ * this one found the disk full. */
 #define GEN_SIZE 4096
 
 static void *map_generation(const char *db_path)
 {
     char *path = kv_xasprintf("%s-gen", db_path);
-    struct stat stt;
     void *m = NULL;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
     free(path);
     if (fd < 0)
         return NULL;
-    /* growing only: a second process finding it GEN_SIZE already keeps its contents */
-    if (fstat(fd, &stt) == 0 && (stt.st_size >= GEN_SIZE || ftruncate(fd, GEN_SIZE) == 0)) {
+    if (posix_fallocate(fd, 0, GEN_SIZE) == 0) {
         m = mmap(NULL, GEN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (m == MAP_FAILED)
             m = NULL;
@@ -85,13 +94,26 @@ static void *map_generation(const char *db_path)
 /* A constraint violation is KV_ECONFLICT. The database locked past the busy timeout
  * (SQLITE_BUSY, SQLITE_LOCKED), read-only (SQLITE_READONLY: file or directory permissions, a
  * read-only mount) or its disk full (SQLITE_FULL) is KV_EUNAVAIL: a 503 with Retry-After,
- * not 507, see docs/errors.md "Database unavailable". Anything else is KV_EDB. */
+ * not 507, see docs/errors.md "Database unavailable". Anything else is KV_EDB.
+ *
+ * SQLite says only "disk I/O error" (SQLITE_IOERR) for a failed system call that is not a
+ * write of a page, such as growing the -shm file when a connection opens or the WAL index
+ * grows. The system call's errno (sqlite3_system_errno) is added to the message so the log
+ * names the cause, and when it is a full disk or quota (ENOSPC, EDQUOT) or a read-only mount
+ * (EROFS) the failure is KV_EUNAVAIL like SQLITE_FULL and SQLITE_READONLY. (For
+ * SQLITE_CANTOPEN the errno is of whichever open SQLite tried last, not the cause: see
+ * open_error.) */
 static int db_error(sqlite3 *h, struct kv_err *err, const char *what)
 {
     int code = sqlite3_extended_errcode(h) & 0xff;
+    int sys = code == SQLITE_IOERR ? sqlite3_system_errno(h) : 0;
 
     if (code == SQLITE_CONSTRAINT)
         return kv_err_set(err, KV_ECONFLICT, "%s: %s", what, sqlite3_errmsg(h));
+    if (sys > 0)
+        return kv_err_set(err, sys == ENOSPC || sys == EDQUOT || sys == EROFS ? KV_EUNAVAIL
+                                                                              : KV_EDB,
+                          "%s: %s (%s)", what, sqlite3_errmsg(h), strerror(sys));
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY ||
         code == SQLITE_FULL)
         return kv_err_set(err, KV_EUNAVAIL, "%s: %s", what, sqlite3_errmsg(h));
@@ -205,6 +227,32 @@ static void sq_conn_close(struct kv_db *kdb)
     free(db);
 }
 
+/* A connection that did not open, or whose first PRAGMA failed. SQLite cannot open the
+ * database in WAL mode without creating DIR/kuvert.db-wal and -shm, and for a data directory
+ * it may not write in (a read-only mount, permissions) says only "unable to open database
+ * file" with the errno of another file; the directory is named with the reason instead. */
+static int open_error(struct sqlite_store *ss, sqlite3 *h, struct kv_err *err, const char *what)
+{
+    struct kv_err why = {0};
+    char *dir = kv_xstrdup(ss->path), *slash = strrchr(dir, '/');
+    int code = h ? db_error(h, &why, what) : kv_err_set(&why, KV_EDB, "%s", what);
+    int e = (h ? sqlite3_extended_errcode(h) & 0xff : SQLITE_CANTOPEN);
+
+    if (slash)
+        *slash = '\0';
+    if ((e == SQLITE_CANTOPEN || e == SQLITE_READONLY) && access(dir, W_OK) != 0) {
+        int sys = errno;
+
+        code = kv_err_set(err, sys == EROFS ? KV_EUNAVAIL : KV_EDB,
+                          "cannot open %s: the data directory %s is not writable (%s)",
+                          ss->path, dir, strerror(sys));
+    } else {
+        code = kv_err_set(err, code, "cannot open %s: %s", ss->path, why.msg);
+    }
+    free(dir);
+    return code;
+}
+
 static int sq_conn_open(struct kv_store *st, struct kv_db **out, struct kv_err *err)
 {
     struct sqlite_store *ss = st->backend;
@@ -219,10 +267,7 @@ static int sq_conn_open(struct kv_store *st, struct kv_db **out, struct kv_err *
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                          kv__sqlite_walbuf_vfs());
     if (rc != SQLITE_OK) {
-        if (db->h)
-            rc = kv_err_set(err, KV_EDB, "cannot open %s: %s", ss->path, sqlite3_errmsg(db->h));
-        else
-            rc = kv_err_set(err, KV_EDB, "cannot open %s", ss->path);
+        rc = open_error(ss, db->h, err, "sqlite");
         goto fail;
     }
     sqlite3_extended_result_codes(db->h, 1);
@@ -230,7 +275,7 @@ static int sq_conn_open(struct kv_store *st, struct kv_db **out, struct kv_err *
     /* journal_mode answers a row with the mode now in force: check that it is WAL. */
     if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &s, NULL) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_ROW) {
-        rc = db_error(db->h, err, "PRAGMA journal_mode");
+        rc = open_error(ss, db->h, err, "PRAGMA journal_mode");
         goto fail;
     }
     mode = kv_xstrdup((const char *)sqlite3_column_text(s, 0));

@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: MIT
+"""A full disk and a read-only data directory under the SQLite store (docs/errors.md "Database
+unavailable"), on a real filesystem of its own: an ext4 of 32 MiB mounted for the test.
+
+- A running server whose disk fills up answers every send 201 or 503 `UNAVAILABLE` with
+  `Retry-After` (single and bulk), keeps every letter it answered 201 and nothing of the ones
+  it refused (letters, receipts and the event chain agree: `kuvert events verify`), stays up
+  through a change of a system's credentials (the first store into DIR/kuvert.db-gen's page
+  once killed it with SIGBUS: the page was a hole), and takes letters again as soon as space
+  is freed, without a restart.
+- A server started on a full disk, or on a read-only data directory, exits non-zero with one
+  line that names the cause ("No space left on device", "Read-only file system").
+
+Mounting needs root, mount(8), a loop device and mkfs.ext4 (CI runs as root on Debian 12);
+without them the test fails
+with a message saying so, it is not skipped. The tests are about the SQLite data directory, so
+in the PostgreSQL pass they run the real binary on SQLite as well."""
+import os
+import shutil
+import sqlite3
+import subprocess
+import uuid as uuidlib
+
+import pytest
+import requests
+
+from kuvert_harness import KuvertServer, clean_env, kuvert_bin
+from readside_util import mailbox, setup_org
+from send_util import EXAMPLE_CPR, MIN_12, SENDER_CVR, archive, letter, xml_headers
+
+ADMIN = "disk-full-admin-token-0123456789abcdef"
+UNAVAILABLE = {"code": "UNAVAILABLE",
+               "message": "the database is not available at the moment: retry later",
+               "fieldErrors": []}
+
+
+@pytest.fixture
+def sqlite_only(monkeypatch):
+    """The real binary on SQLite, also in the PostgreSQL pass (tests/kuvert-pg.sh)."""
+    real = os.environ.get("KUVERT_REAL")
+    if real:
+        monkeypatch.setenv("KUVERT", real)
+    monkeypatch.delenv("KUVERT_TEST_PG", raising=False)
+
+
+def _mount(args, target):
+    p = subprocess.run(["mount"] + args + [target], capture_output=True, text=True)
+    if p.returncode != 0:
+        pytest.fail("cannot mount %s (%s): %s -- this test needs root and mount(8)"
+                    % (target, " ".join(args), p.stderr.strip()))
+
+
+@pytest.fixture
+def small_fs(tmp_path, sqlite_only):
+    """A 32 MiB ext4 filesystem of the test's own (an image file on a loop device), mounted at
+    tmp_path/fs and unmounted at the end. ext4, not tmpfs: tmpfs gives a mapped file's page
+    memory when it is first read, ext4 gives it a disk block only when it is first written,
+    which is when a full disk shows (SIGBUS for a store into a mapping)."""
+    missing = [t for t in ("mount", "umount", "mkfs.ext4") if not shutil.which(t)]
+    if os.geteuid() != 0 or missing:
+        pytest.fail("test_disk_full needs root, mount(8) and mkfs.ext4 to mount a small "
+                    "filesystem (uid %d, missing: %s)" % (os.geteuid(), missing or "nothing"))
+    img, mnt = str(tmp_path / "fs.img"), str(tmp_path / "fs")
+    with open(img, "wb") as f:
+        f.truncate(32 << 20)
+    p = subprocess.run(["mkfs.ext4", "-q", "-F", img], capture_output=True, text=True)
+    assert p.returncode == 0, "mkfs.ext4 failed: " + p.stderr
+    os.mkdir(mnt)
+    _mount(["-o", "loop", img], mnt)
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", mnt], check=False)
+
+
+def fill(path):
+    """Writes zeros to path until the filesystem is full; returns the path."""
+    with open(path, "wb", buffering=0) as f:
+        for size in (1 << 20, 4096, 512):
+            try:
+                while True:
+                    f.write(b"\0" * size)
+            except OSError as e:
+                assert e.errno == 28, e  # ENOSPC
+    return path
+
+
+def send(srv, org, uuid, body):
+    return srv.post("/apis/v1/memos/", params={"memo-message-uuid": uuid}, data=body,
+                    headers=xml_headers(org["auth"]))
+
+
+def assert_unavailable(r):
+    assert r.status_code == 503, (r.status_code, r.text[:300])
+    assert r.headers.get("Retry-After") == "5", r.headers
+    assert r.json() == UNAVAILABLE
+
+
+def test_full_disk_503_keeps_every_201_survives_and_recovers(small_fs):
+    data = os.path.join(small_fs, "data")
+    srv = KuvertServer(data, args=["--set", "admin_token=" + ADMIN],
+                       log_path=os.path.join(os.path.dirname(small_fs), "server.log"))
+    srv.start()
+    try:
+        org = setup_org(srv, SENDER_CVR)
+        mailbox(srv, cpr=EXAMPLE_CPR)
+        acked, refused = [], {}
+        for _ in range(3):
+            u, b = letter(MIN_12, cpr=EXAMPLE_CPR)
+            assert send(srv, org, u, b).status_code == 201
+            acked.append(u)
+
+        filler = fill(os.path.join(small_fs, "filler"))
+        # The WAL may still have room from earlier commits: send until the disk refuses.
+        unavailable = 0
+        for _ in range(3000):
+            u, b = letter(MIN_12, cpr=EXAMPLE_CPR)
+            r = send(srv, org, u, b)
+            if r.status_code == 201:
+                acked.append(u)
+                unavailable = 0
+                continue
+            assert_unavailable(r)
+            refused[u] = b
+            unavailable += 1
+            if unavailable == 3:
+                break
+        assert unavailable == 3, "the full disk never refused a letter"
+
+        ents = [("a/%d.xml" % i, letter(MIN_12, cpr=EXAMPLE_CPR)[1]) for i in range(3)]
+        r = srv.post("/apis/v1/memos/", data=archive(ents),
+                     headers=dict(org["auth"], **{"Content-Type": "application/x-lzma"}))
+        assert_unavailable(r)
+        assert srv.get("/healthz").status_code == 200
+        assert srv.get("/apis/v1/receipts/", headers=org["auth"]).status_code == 200
+
+        # A change of the system's credentials advances the counter in DIR/kuvert.db-gen.
+        admin = {"Authorization": "Bearer " + ADMIN}
+        try:
+            r = srv.post("/admin/v1/systems/%s/deactivate" % org["system"], headers=admin)
+        except requests.ConnectionError as e:
+            pytest.fail("the server died on a credentials change at disk full (%s); exit %s"
+                        % (e, srv.proc.wait(timeout=30)))
+        assert r.status_code in (200, 503), (r.status_code, r.text)
+        assert srv.running()
+        assert "database or disk is full" in srv.log()
+
+        # Space again: the same server takes letters, a refused one resent is stored once.
+        os.unlink(filler)
+        r = srv.post("/admin/v1/systems/%s/activate" % org["system"], headers=admin)
+        assert r.status_code == 200, r.text
+        resent = next(iter(refused))
+        assert send(srv, org, resent, refused.pop(resent)).status_code == 201
+        acked.append(resent)
+        u, b = letter(MIN_12, cpr=EXAMPLE_CPR)
+        assert send(srv, org, u, b).status_code == 201
+        acked.append(u)
+    finally:
+        srv.stop(check=srv.running())
+
+    con = sqlite3.connect("file:%s?mode=ro" % os.path.join(data, "kuvert.db"), uri=True)
+    try:
+        stored = {row[0] for row in con.execute("SELECT message_uuid FROM letters")}
+        assert stored == set(acked), (len(stored), len(acked))
+        assert not stored & set(refused)
+        assert con.execute("SELECT count(*) FROM receipts").fetchone()[0] == len(acked)
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        con.close()
+    v = subprocess.run([kuvert_bin(), "events", "verify", "--data", data], capture_output=True,
+                       text=True, env=clean_env(), timeout=60)
+    assert v.returncode == 0, v.stdout + v.stderr
+
+
+def start_fails(data):
+    p = subprocess.run([kuvert_bin(), "serve", "--data", data, "--listen", "127.0.0.1:0"],
+                       capture_output=True, text=True, env=clean_env(), timeout=60)
+    assert p.returncode != 0, p.stdout
+    assert p.stdout == ""
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    return lines[0]
+
+
+def test_start_on_a_full_disk_says_so(small_fs):
+    data = os.path.join(small_fs, "data")
+    subprocess.run([kuvert_bin(), "org", "add", "--cvr", SENDER_CVR, "--name", "Kommunen",
+                    "--data", data], check=True, capture_output=True, env=clean_env())
+    fill(os.path.join(small_fs, "filler"))
+    line = start_fails(data)
+    assert "No space left on device" in line and data in line, line
+
+
+def test_start_on_a_read_only_data_directory_says_so(small_fs):
+    data = os.path.join(small_fs, "data")
+    subprocess.run([kuvert_bin(), "org", "add", "--cvr", SENDER_CVR, "--name", "Kommunen",
+                    "--data", data], check=True, capture_output=True, env=clean_env())
+    ro = os.path.join(os.path.dirname(small_fs), "ro-" + uuidlib.uuid4().hex[:8])
+    os.mkdir(ro)
+    _mount(["--bind", data], ro)
+    try:
+        _mount(["-o", "remount,bind,ro"], ro)
+        line = start_fails(ro)
+        assert "the data directory %s is not writable (Read-only file system)" % ro in line, line
+    finally:
+        subprocess.run(["umount", ro], check=False)
