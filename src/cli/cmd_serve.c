@@ -12,12 +12,20 @@
  * Shutdown: the signals are blocked in every thread and taken synchronously here
  * (sigwait). Then: stop accepting, let in-flight requests finish (at most shutdown_grace),
  * close connections, stop the workers (writer flushes), close the store, exit 0.
+ *
+ * One server per data directory unless node_name is set: the server holds an flock on
+ * DATA/serve.lock for its lifetime (the kernel drops it when the process ends, also on
+ * kill -9), and a second `kuvert serve` on the directory exits 1 at once.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "cli/cli.h"
@@ -73,6 +81,41 @@ static void tune_malloc(void)
     (void)mallopt(M_MMAP_THRESHOLD, 16 << 20);
 }
 
+/* The default lease holder name is HOSTNAME:DATA (hub.c), so two servers on one data
+ * directory would both believe they hold every background job's lease (docs/postgresql.md:
+ * "Two nodes must never share a name"). Without node_name, DATA/serve.lock is locked for the
+ * life of the process; returns the descriptor (kept open), -1 when another process holds it
+ * (err says so), or -2 when the file cannot be opened (no such directory with --db: then
+ * there is nothing to guard here, and a SQLite store has already failed on it). */
+static int lock_data_dir(const struct kv_conf *conf, struct kv_err *err)
+{
+    char *path;
+    int fd;
+
+    if (conf->node_name[0])
+        return -2;
+    path = kv_xasprintf("%s/serve.lock", conf->data);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+
+        close(fd);
+        fd = -1;
+        if (e == EWOULDBLOCK)
+            kv_err_set(err, KV_ECONFLICT,
+                       "another kuvert serve is running on the data directory %s (%s is "
+                       "locked): stop it first, or give this server its own --data or "
+                       "node_name",
+                       conf->data, path);
+        else
+            kv_err_set(err, KV_EIO, "cannot lock %s: %s", path, strerror(e));
+    } else if (fd < 0) {
+        fd = -2;
+    }
+    free(path);
+    return fd;
+}
+
 static int run(int argc, char **argv)
 {
     struct kv_conf_flags flags;
@@ -83,7 +126,7 @@ static int run(int argc, char **argv)
     struct kv_http_config hc;
     struct kv_err err = {0, ""};
     sigset_t set;
-    int i = 1, rc, sig = 0, left, status = KV_EXIT_FAIL;
+    int i = 1, rc, sig = 0, left, status = KV_EXIT_FAIL, lock_fd = -2;
 
     tune_malloc();
     /* Compile the MeMo schemas and install libxml2's allocation hooks (memo/arena.c) before
@@ -127,6 +170,11 @@ static int run(int argc, char **argv)
     rc = kv_hub_open(conf, &hub, &err); /* takes conf */
     conf = NULL;
     if (rc < 0) {
+        kv_cli_errorf("serve", "%s", err.msg);
+        goto out;
+    }
+    lock_fd = lock_data_dir(hub->conf, &err);
+    if (lock_fd == -1) {
         kv_cli_errorf("serve", "%s", err.msg);
         goto out;
     }
@@ -185,6 +233,8 @@ out:
     kv_notify_worker_stop(notifier);
     kv_hub_close(hub);
     free(conf);
+    if (lock_fd >= 0)
+        close(lock_fd); /* after the store is closed */
     return status;
 }
 

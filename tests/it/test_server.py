@@ -293,6 +293,34 @@ def test_sigint_also_stops_cleanly(make_server):
     assert srv.wait(timeout=30) == 0
 
 
+def test_second_server_on_one_data_directory_is_refused(tmp_path):
+    """Both would hold every background lease under the default name HOSTNAME:DATA
+    (docs/postgresql.md): the second exits 1 with one line, the first serves on; once it has
+    stopped (also after kill -9) the directory is free again."""
+    from kuvert_harness import kuvert_bin, clean_env
+    import subprocess
+    data = str(tmp_path / "d")
+    srv = KuvertServer(data).start()
+    try:
+        p = subprocess.run([kuvert_bin(), "serve", "--data", data, "--listen", "127.0.0.1:0"],
+                           capture_output=True, text=True, env=clean_env(), timeout=60)
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        assert p.stdout == ""
+        lines = p.stderr.strip().splitlines()
+        assert len(lines) == 1 and "another kuvert serve is running on the data directory " \
+            + data in lines[0], p.stderr
+        assert srv.get("/healthz").status_code == 200
+        srv.kill9()
+        srv.start()
+        assert srv.get("/healthz").status_code == 200
+        # A server of its own node_name (docs/postgresql.md) is not refused.
+        other = KuvertServer(data, args=["--set", "node_name=second"],
+                             log_path=str(tmp_path / "second.log")).start()
+        other.stop()
+    finally:
+        srv.stop()
+
+
 def test_bad_config_fails_to_start(tmp_path):
     from kuvert_harness import kuvert_bin, clean_env
     import subprocess
@@ -388,6 +416,7 @@ def test_config_applies_to_server(make_server, tmp_path):
     (d / "kuvert.conf").write_text("max_body 1500\n")
     srv = make_server(data_dir=str(d), test_clock=True)
     assert_error_message(srv.post("/test/clock", data=b"x" * 1501), 413)
+    srv.stop()  # one server per data directory (test_second_server_on_one_data_directory...)
     srv2 = make_server(data_dir=str(d), test_clock=True, env={"KUVERT_MAX_BODY": "3000"})
     assert_error_message(srv2.post("/test/clock", data=b"x" * 2000), 400)
     assert_error_message(srv2.post("/test/clock", data=b"x" * 3001), 413)
