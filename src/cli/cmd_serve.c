@@ -116,6 +116,19 @@ static int lock_data_dir(const struct kv_conf *conf, struct kv_err *err)
     return fd;
 }
 
+/* The database must take writes: SQLite opens another user's file read-only without a word
+ * (store.h kv_db_check_writable), and the server would then start and refuse every write. */
+static int check_writable(struct kv_store *st, struct kv_err *err)
+{
+    struct kv_db *db = NULL;
+    int rc = kv_db_acquire(st, &db, err);
+
+    if (rc == 0)
+        rc = kv_db_check_writable(db, err);
+    kv_db_release(db);
+    return rc;
+}
+
 static int run(int argc, char **argv)
 {
     struct kv_conf_flags flags;
@@ -174,7 +187,7 @@ static int run(int argc, char **argv)
         goto out;
     }
     lock_fd = lock_data_dir(hub->conf, &err);
-    if (lock_fd == -1) {
+    if (lock_fd == -1 || check_writable(hub->store, &err) < 0) {
         kv_cli_errorf("serve", "%s", err.msg);
         goto out;
     }

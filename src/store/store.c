@@ -711,6 +711,11 @@ void kv_db_bulk_writer(struct kv_db *db)
     db->st->ops->bulk_writer(db);
 }
 
+int kv_db_check_writable(struct kv_db *db, struct kv_err *err)
+{
+    return db->st->ops->check_writable ? db->st->ops->check_writable(db, err) : 0;
+}
+
 /* ---- pool ---- */
 
 int kv_db_acquire(struct kv_store *st, struct kv_db **out, struct kv_err *err)

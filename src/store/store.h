@@ -161,6 +161,13 @@ int kv_db_checkpoint(struct kv_db *db, enum kv_checkpoint mode, struct kv_err *e
  * kv_db_checkpoint (up to a 64 MiB WAL). Nothing on PostgreSQL. Best effort. */
 void kv_db_bulk_writer(struct kv_db *db);
 
+/* 0 when db can write its database; else a negative code with err naming the database and
+ * why. SQLite opens a database file the process may not write (another user's file in a
+ * writable directory) read-only without a word, and every write then fails; a server checks
+ * once at start (cli/cmd_serve.c) rather than answer every write 503. PostgreSQL: always 0
+ * (a read-only server there is a failover, unavailable for now, docs/errors.md). */
+int kv_db_check_writable(struct kv_db *db, struct kv_err *err);
+
 /* Runs SQL without parameters or results (may hold several statements). */
 int kv_db_exec(struct kv_db *db, const char *sql, struct kv_err *err);
 

@@ -54,6 +54,8 @@ struct kv_store_ops {
     int (*durability)(struct kv_db *db, enum kv_durability d, struct kv_err *err);
     int (*checkpoint)(struct kv_db *db, enum kv_checkpoint mode, struct kv_err *err);
     void (*bulk_writer)(struct kv_db *db);
+    /* Optional (NULL: always writable): kv_db_check_writable. */
+    int (*check_writable)(struct kv_db *db, struct kv_err *err);
     int (*prepare)(struct kv_db *db, const char *sql, struct kv_stmt **out, struct kv_err *err);
     int (*bind_text)(struct kv_stmt *s, int idx, const char *v, size_t len);
     /* Optional (NULL: bind_text): bind v without copying it (kv_stmt_bind_text_static). */

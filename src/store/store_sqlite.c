@@ -553,6 +553,21 @@ static int sq_checkpoint(struct kv_db *db, enum kv_checkpoint mode, struct kv_er
 /* A page cache large enough that a batch's dirty pages are not spilled to the WAL (and
  * rewritten) before COMMIT, and checkpoints left to kv_db_checkpoint so that COMMIT does not
  * pay for them. */
+/* sqlite3_db_readonly: SQLite fell back to read-only at open because the file may not be
+ * written (its mode or owner); access(2) says why. */
+static int sq_check_writable(struct kv_db *kdb, struct kv_err *err)
+{
+    struct sqlite_db *db = (struct sqlite_db *)kdb;
+    struct sqlite_store *ss = kdb->st->backend;
+
+    if (sqlite3_db_readonly(db->h, "main") != 1)
+        return 0;
+    return kv_err_set(err, KV_EDB, "cannot write %s: %s (uid %u; check the owner and mode of "
+                      "the data directory's files)", ss->path,
+                      access(ss->path, W_OK) != 0 ? strerror(errno) : "opened read-only",
+                      (unsigned)geteuid());
+}
+
 static void sq_bulk_writer(struct kv_db *db)
 {
     (void)sq_exec(db, "PRAGMA cache_size=-" BULK_CACHE_KIB, NULL);
@@ -577,6 +592,7 @@ const struct kv_store_ops kv__store_sqlite_ops = {
     .durability = sq_durability,
     .checkpoint = sq_checkpoint,
     .bulk_writer = sq_bulk_writer,
+    .check_writable = sq_check_writable,
     .prepare = sq_prepare,
     .bind_text = sq_bind_text,
     .bind_text_static = sq_bind_text_static,

@@ -8,8 +8,10 @@ unavailable"), on a real filesystem of its own: an ext4 of 32 MiB mounted for th
   through a change of a system's credentials (the first store into DIR/kuvert.db-gen's page
   once killed it with SIGBUS: the page was a hole), and takes letters again as soon as space
   is freed, without a restart.
-- A server started on a full disk, or on a read-only data directory, exits non-zero with one
-  line that names the cause ("No space left on device", "Read-only file system").
+- A server started on a full disk, on a read-only data directory, or on a database file it
+  may not write (root's kuvert.db, the server run as nobody), exits non-zero with one line
+  that names the cause ("No space left on device", "Read-only file system", "Permission
+  denied").
 
 Mounting needs root, mount(8), a loop device and mkfs.ext4 (CI runs as root on Debian 12);
 without them the test fails
@@ -204,3 +206,31 @@ def test_start_on_a_read_only_data_directory_says_so(small_fs):
         assert "the data directory %s is not writable (Read-only file system)" % ro in line, line
     finally:
         subprocess.run(["umount", ro], check=False)
+
+
+def test_start_on_a_database_it_may_not_write_says_so(sqlite_only):
+    """kuvert.db created by root (`kuvert org add` run as root), the server run as another
+    user in a directory it may write: SQLite opened the file read-only without a word, and the
+    server started and refused every write (and logged eight warnings a second). Now it exits
+    1 with one line naming the file and the reason."""
+    import tempfile
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        pytest.fail("this test needs root and runuser(1) to start kuvert as user nobody")
+    data = tempfile.mkdtemp(prefix="kuvert-notmine-")  # in /tmp: reachable for nobody
+    try:
+        subprocess.run([kuvert_bin(), "org", "add", "--cvr", SENDER_CVR, "--name", "Kommunen",
+                        "--data", data], check=True, capture_output=True, env=clean_env())
+        os.chmod(data, 0o777)
+        os.chmod(os.path.join(data, "kuvert.db"), 0o644)
+        try:
+            p = subprocess.run(["runuser", "-u", "nobody", "--", kuvert_bin(), "serve",
+                                "--data", data, "--listen", "127.0.0.1:0"],
+                               capture_output=True, text=True, env=clean_env(), timeout=20)
+        except subprocess.TimeoutExpired as e:
+            pytest.fail("kuvert serve started on a database it may not write: %r" % e.stdout)
+        assert p.returncode == 1 and p.stdout == "", (p.returncode, p.stdout, p.stderr)
+        lines = p.stderr.strip().splitlines()
+        assert len(lines) == 1, p.stderr
+        assert "cannot write %s/kuvert.db: Permission denied" % data in lines[0], lines[0]
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
