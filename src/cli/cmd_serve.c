@@ -85,8 +85,8 @@ static void tune_malloc(void)
  * directory would both believe they hold every background job's lease (docs/postgresql.md:
  * "Two nodes must never share a name"). Without node_name, DATA/serve.lock is locked for the
  * life of the process; returns the descriptor (kept open), -1 when another process holds it
- * (err says so), or -2 when the file cannot be opened (no such directory with --db: then
- * there is nothing to guard here, and a SQLite store has already failed on it). */
+ * (err says so), or -2 when the file cannot be opened or locked (another user's lock file, a
+ * filesystem without flock): the server then starts unguarded, as it did before the lock. */
 static int lock_data_dir(const struct kv_conf *conf, struct kv_err *err)
 {
     char *path;
@@ -100,15 +100,15 @@ static int lock_data_dir(const struct kv_conf *conf, struct kv_err *err)
         int e = errno;
 
         close(fd);
-        fd = -1;
-        if (e == EWOULDBLOCK)
+        fd = -2; /* a filesystem without flock (ENOLCK): started unguarded, as before */
+        if (e == EWOULDBLOCK) {
+            fd = -1;
             kv_err_set(err, KV_ECONFLICT,
                        "another kuvert serve is running on the data directory %s (%s is "
                        "locked): stop it first, or give this server its own --data or "
                        "node_name",
                        conf->data, path);
-        else
-            kv_err_set(err, KV_EIO, "cannot lock %s: %s", path, strerror(e));
+        }
     } else if (fd < 0) {
         fd = -2;
     }
