@@ -127,11 +127,21 @@ static int leased_run(void *arg)
     struct kv_hub_leased_hook *h = arg;
     struct kv_err err = {0, ""};
     int rc = kv_leases_hold(h->hub->leases, h->lease, &err);
+    long long n;
 
     if (rc < 0) {
-        kv_log(KV_LOG_WARN, "lease %s: %s; the job waits for the next pass", h->lease, err.msg);
+        n = kv_log_streak_fail(&h->held);
+        if (n == 1)
+            kv_log(KV_LOG_WARN, "lease %s: %s; the job waits for the next pass", h->lease,
+                   err.msg);
+        else if (n > 1)
+            kv_log(KV_LOG_WARN, "lease %s: %s; the job has waited %lld passes (logged at most "
+                   "once a minute)", h->lease, err.msg, n);
         return 0;
     }
+    n = kv_log_streak_ok(&h->held);
+    if (n > 0)
+        kv_log(KV_LOG_INFO, "lease %s: the job runs again after %lld failed passes", h->lease, n);
     return rc == 1 ? h->fn(h->hub) : 0;
 }
 

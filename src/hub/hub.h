@@ -8,6 +8,7 @@
 #define KV_HUB_HUB_H
 
 #include "util/err.h"
+#include "util/log.h"
 
 struct kv_conf;
 struct kv_store;
@@ -23,6 +24,7 @@ struct kv_hub_leased_hook {
     struct kv_hub *hub; /* borrowed */
     const char *lease;  /* borrowed, static: lease name */
     int (*fn)(void *hub_arg);
+    struct kv_log_streak held; /* failures to hold the lease (scheduler thread only) */
 };
 #define KV_HUB_LEASED_HOOKS 8
 

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "hub/hub.h"
@@ -67,7 +68,11 @@ static void *sched_main(void *arg)
 {
     struct kv_scheduler *s = arg;
     struct hook hooks[KV_SCHEDULER_MAX_HOOKS];
+    struct kv_log_streak failing[KV_SCHEDULER_MAX_HOOKS]; /* per hook: its own log says why */
     int n_hooks, i;
+    long long n;
+
+    memset(failing, 0, sizeof(failing));
 
     for (;;) {
         struct timespec until;
@@ -83,9 +88,15 @@ static void *sched_main(void *arg)
         for (i = 0; i < n_hooks; i++)
             hooks[i] = s->hooks[i];
         pthread_mutex_unlock(&s->mu);
-        for (i = 0; i < n_hooks; i++)
-            if (hooks[i].fn(hooks[i].arg) < 0)
+        for (i = 0; i < n_hooks; i++) {
+            if (hooks[i].fn(hooks[i].arg) >= 0)
+                (void)kv_log_streak_ok(&failing[i]);
+            else if ((n = kv_log_streak_fail(&failing[i])) == 1)
                 kv_log(KV_LOG_WARN, "scheduler: hook %d failed", i);
+            else if (n > 1)
+                kv_log(KV_LOG_WARN, "scheduler: hook %d failed (%lld passes in a row; logged "
+                       "at most once a minute)", i, n);
+        }
 
         pthread_mutex_lock(&s->mu);
         clock_gettime(CLOCK_MONOTONIC, &until);

@@ -721,6 +721,7 @@ struct kv_notify_worker {
     pthread_cond_t wake;
     int kicked, stopping;
     pthread_t thread;
+    struct kv_log_streak reminders; /* kv_notify_hook's failures (scheduler thread only) */
 };
 
 static void *worker_main(void *arg)
@@ -840,8 +841,17 @@ int kv_notify_hook(void *worker_arg)
                                            w->hub->conf->notify_legal_reminder, 200, &n, &err);
         kv_db_release(db);
     }
-    if (rc < 0)
-        kv_log(KV_LOG_WARN, "reminders: %s", err.msg);
+    if (rc < 0) {
+        long long k = kv_log_streak_fail(&w->reminders);
+
+        if (k == 1)
+            kv_log(KV_LOG_WARN, "reminders: %s", err.msg);
+        else if (k > 1)
+            kv_log(KV_LOG_WARN, "reminders: %s (%lld passes in a row; logged at most once a "
+                   "minute)", err.msg, k);
+    } else if (kv_log_streak_ok(&w->reminders) > 0) {
+        kv_log(KV_LOG_INFO, "reminders: applied again");
+    }
     kv_notify_worker_kick(w);
     return rc < 0 ? rc : 0;
 }

@@ -161,3 +161,30 @@ void kv_log_access(const char *request_id, const char *method, const char *path,
     emit_access("%s %s %s %d %lluB %.3fms", request_id, method, safe, status,
                 (unsigned long long)bytes, ms);
 }
+
+/* ---- repeated failures (log.h kv_log_streak) ---- */
+
+#define STREAK_EVERY_MS 60000
+
+long long kv_log_streak_fail(struct kv_log_streak *s)
+{
+    struct timespec ts;
+    int64_t now;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    s->failures++;
+    if (s->failures > 1 && now < s->next_ms)
+        return 0;
+    s->next_ms = now + STREAK_EVERY_MS;
+    return s->failures;
+}
+
+long long kv_log_streak_ok(struct kv_log_streak *s)
+{
+    long long n = s->failures;
+
+    s->failures = 0;
+    s->next_ms = 0;
+    return n;
+}

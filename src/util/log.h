@@ -42,6 +42,22 @@ void kv__log_write(int level, const char *file, const char *fmt, ...)
             kv__log_write((level), __FILE__, __VA_ARGS__);                                         \
     } while (0)
 
+/* A failure that repeats at every pass of a periodic job (a lease that cannot be written on a
+ * full disk: every second): the first failure of a streak is logged, then at most one line a
+ * minute, and one line when the job works again, instead of a line per pass that buries the
+ * cause. Zero-initialised; one per job, used by one thread at a time.
+ *   if ((n = kv_log_streak_fail(&s)) > 0) kv_log(KV_LOG_WARN, "... (%lld passes)", n);
+ *   if ((n = kv_log_streak_ok(&s)) > 0) kv_log(KV_LOG_INFO, "... again after %lld", n); */
+struct kv_log_streak {
+    long long failures; /* in the current streak */
+    int64_t next_ms;    /* monotonic ms before which no further line is logged */
+};
+/* Counts a failure; returns the streak's length when this one is to be logged (the first,
+ * then at most one a minute), else 0. */
+long long kv_log_streak_fail(struct kv_log_streak *s);
+/* Ends the streak; returns its length (0: there was none, log nothing). */
+long long kv_log_streak_ok(struct kv_log_streak *s);
+
 /* One access-log line: "<id> <method> <path> <status> <bytes>B <ms>ms". path is logged
  * without the query string. Buffered (see above). */
 void kv_log_access(const char *request_id, const char *method, const char *path, int status,

@@ -8,6 +8,8 @@ unavailable"), on a real filesystem of its own: an ext4 of 32 MiB mounted for th
   through a change of a system's credentials (the first store into DIR/kuvert.db-gen's page
   once killed it with SIGBUS: the page was a hole), and takes letters again as soon as space
   is freed, without a restart.
+- A server restarted on a full disk logs each background job's failure once (then at most
+  once a minute) and once more when the job runs again, not a line per job per second.
 - A server started on a full disk, on a read-only data directory, or on a database file it
   may not write (root's kuvert.db, the server run as nobody), exits non-zero with one line
   that names the cause ("No space left on device", "Read-only file system", "Permission
@@ -237,3 +239,47 @@ def test_start_on_a_database_it_may_not_write_says_so(sqlite_only):
         assert "cannot write %s/kuvert.db: Permission denied" % data in lines[0], lines[0]
     finally:
         shutil.rmtree(data, ignore_errors=True)
+
+
+def test_restart_on_a_full_disk_logs_each_failing_job_once(small_fs):
+    """Restarted (after kill -9) on a full disk, the server serves reads and answers writes 503,
+    and its background jobs cannot take their leases: that was a warning per job per second
+    (eight lines a second, burying the cause). Now each job's failure is logged once, then at
+    most once a minute, and once more when the job runs again after space is freed."""
+    import collections
+    import re
+    import time
+    from kuvert_harness import wait_until
+    data = os.path.join(small_fs, "data")
+    # a short lease time: the leases the restarted node still holds lapse within seconds
+    srv = KuvertServer(data, args=["--set", "lease_ttl=2s"],
+                       log_path=os.path.join(os.path.dirname(small_fs), "server.log"))
+    srv.start()
+    try:
+        org = setup_org(srv, SENDER_CVR)
+        mailbox(srv, cpr=EXAMPLE_CPR)
+        filler = fill(os.path.join(small_fs, "filler"))
+        for _ in range(3000):
+            u, b = letter(MIN_12, cpr=EXAMPLE_CPR)
+            if send(srv, org, u, b).status_code == 503:
+                break
+        srv.kill9()
+        start = len(srv.log())
+        srv.start()
+        u, b = letter(MIN_12, cpr=EXAMPLE_CPR)
+        assert_unavailable(send(srv, org, u, b))
+        waits = re.compile(r" warn hub lease (\w+): sqlite: database or disk is full; the job ")
+        wait_until(lambda: waits.search(srv.log()[start:]), what="a lease's failure")
+        time.sleep(3)  # the scheduler runs a pass a second: a few more failing passes
+        log = srv.log()[start:]
+        per_lease = collections.Counter(waits.findall(log))
+        assert per_lease and max(per_lease.values()) == 1, (per_lease, log)
+        assert log.count(" warn sender reminders: ") <= 1, log
+        assert log.count("scheduler: hook ") <= 1, log
+        os.unlink(filler)
+        wait_until(lambda: "the job runs again after " in srv.log()[start:],
+                   what="a lease taken again")
+        u, b = letter(MIN_12, cpr=EXAMPLE_CPR)
+        assert send(srv, org, u, b).status_code == 201
+    finally:
+        srv.stop(check=srv.running())
