@@ -15,20 +15,24 @@ unavailable"), on a real filesystem of its own: an ext4 of 32 MiB mounted for th
   that names the cause ("No space left on device", "Read-only file system", "Permission
   denied").
 
-Mounting needs root, mount(8), a loop device and mkfs.ext4 (CI runs as root on Debian 12);
-without them the test fails
-with a message saying so, it is not skipped. The tests are about the SQLite data directory, so
-in the PostgreSQL pass they run the real binary on SQLite as well."""
+Mounting needs root, mount(8), a loop device and mkfs.ext4, and one test runuser(1) (CI runs
+as root on Debian 12); without them the tests fail with a message saying so, they are not
+skipped. The tests are about the SQLite data directory, so in the PostgreSQL pass they run the
+real binary on SQLite as well."""
+import collections
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+import time
 import uuid as uuidlib
 
 import pytest
 import requests
 
-from kuvert_harness import KuvertServer, clean_env, kuvert_bin
+from kuvert_harness import KuvertServer, clean_env, kuvert_bin, wait_until
 from readside_util import mailbox, setup_org
 from send_util import EXAMPLE_CPR, MIN_12, SENDER_CVR, archive, letter, xml_headers
 
@@ -218,7 +222,6 @@ def test_start_on_a_database_it_may_not_write_says_so(sqlite_only):
     user in a directory it may write: SQLite opened the file read-only without a word, and the
     server started and refused every write (and logged eight warnings a second). Now it exits
     1 with one line naming the file and the reason."""
-    import tempfile
     if os.geteuid() != 0 or not shutil.which("runuser"):
         pytest.fail("this test needs root and runuser(1) to start kuvert as user nobody")
     data = tempfile.mkdtemp(prefix="kuvert-notmine-")  # in /tmp: reachable for nobody
@@ -246,10 +249,6 @@ def test_restart_on_a_full_disk_logs_each_failing_job_once(small_fs):
     and its background jobs cannot take their leases: that was a warning per job per second
     (eight lines a second, burying the cause). Now each job's failure is logged once, then at
     most once a minute, and once more when the job runs again after space is freed."""
-    import collections
-    import re
-    import time
-    from kuvert_harness import wait_until
     data = os.path.join(small_fs, "data")
     # a short lease time: the leases the restarted node still holds lapse within seconds
     srv = KuvertServer(data, args=["--set", "lease_ttl=2s"],
