@@ -230,14 +230,19 @@ def test_start_on_a_database_it_may_not_write_says_so(sqlite_only):
                         "--data", data], check=True, capture_output=True, env=clean_env())
         os.chmod(data, 0o777)
         os.chmod(os.path.join(data, "kuvert.db"), 0o644)
+        # its own process group: a server that does start is stopped with runuser
+        p = subprocess.Popen(["runuser", "-u", "nobody", "--", kuvert_bin(), "serve", "--data",
+                              data, "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=clean_env(),
+                             start_new_session=True)
         try:
-            p = subprocess.run(["runuser", "-u", "nobody", "--", kuvert_bin(), "serve",
-                                "--data", data, "--listen", "127.0.0.1:0"],
-                               capture_output=True, text=True, env=clean_env(), timeout=20)
-        except subprocess.TimeoutExpired as e:
-            pytest.fail("kuvert serve started on a database it may not write: %r" % e.stdout)
-        assert p.returncode == 1 and p.stdout == "", (p.returncode, p.stdout, p.stderr)
-        lines = p.stderr.strip().splitlines()
+            out, errs = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, 9)
+            out, errs = p.communicate()
+            pytest.fail("kuvert serve started on a database it may not write: %r" % out)
+        assert p.returncode == 1 and out == "", (p.returncode, out, errs)
+        lines = errs.strip().splitlines()
         assert len(lines) == 1, p.stderr
         assert "cannot write %s/kuvert.db: Permission denied" % data in lines[0], lines[0]
     finally:
