@@ -30,6 +30,7 @@
 #include "store/sqlite_pcache.h"
 #include "store/sqlite_walbuf.h"
 #include "store/store_int.h"
+#include "util/log.h"
 #include "util/xmalloc.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -56,6 +57,7 @@ struct sqlite_db {
 struct sqlite_store {
     char *path; /* owned: DIR/kuvert.db */
     void *gen;  /* owned mapping of DIR/kuvert.db-gen (GEN_SIZE bytes), or NULL */
+    int gone_logged; /* atomic: check_files logged a deleted -wal or -shm */
 };
 
 /* The credentials generation (store.h) of every process on this database: the first 8 bytes
@@ -540,19 +542,39 @@ static int sq_durability(struct kv_db *db, enum kv_durability d, struct kv_err *
                    err);
 }
 
-static int sq_checkpoint(struct kv_db *db, enum kv_checkpoint mode, struct kv_err *err)
+/* The -wal and -shm files exist while a connection is open (this one is). One deleted under
+ * the running process (a clean-up script, an operator freeing space) keeps working through
+ * the open descriptors, but what was committed since the last checkpoint then lives only in a
+ * deleted file: a kill -9 loses it, and another process opening the directory starts a new
+ * WAL beside ours. SQLite does not notice; the periodic checkpoint looks, and says so once. */
+static void check_files(struct sqlite_store *ss)
 {
-    return sq_exec(db, mode == KV_CHECKPOINT_TRUNCATE ? "PRAGMA wal_checkpoint(TRUNCATE)"
-                                                      : "PRAGMA wal_checkpoint(PASSIVE)",
-                   err);
+    static const char *const suffix[] = {"-wal", "-shm"};
+    size_t i;
+
+    for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+        char *path = kv_xasprintf("%s%s", ss->path, suffix[i]);
+
+        if (access(path, F_OK) != 0 && errno == ENOENT &&
+            !__atomic_exchange_n(&ss->gone_logged, 1, __ATOMIC_SEQ_CST))
+            kv_log(KV_LOG_ERROR, "%s was deleted while kuvert runs: letters committed since "
+                   "the last checkpoint are only in the deleted file. Stop the server with "
+                   "SIGTERM (its last checkpoint moves them into %s), not kill -9, and run "
+                   "no other kuvert on the directory until then", path, ss->path);
+        free(path);
+    }
 }
 
-#define BULK_CACHE_KIB "65536"          /* page cache of the bulk writer: 64 MiB */
-#define BULK_AUTOCHECKPOINT_PAGES "16384" /* its own checkpoints only past 64 MiB of WAL */
+static int sq_checkpoint(struct kv_db *db, enum kv_checkpoint mode, struct kv_err *err)
+{
+    int rc = sq_exec(db, mode == KV_CHECKPOINT_TRUNCATE ? "PRAGMA wal_checkpoint(TRUNCATE)"
+                                                        : "PRAGMA wal_checkpoint(PASSIVE)",
+                     err);
 
-/* A page cache large enough that a batch's dirty pages are not spilled to the WAL (and
- * rewritten) before COMMIT, and checkpoints left to kv_db_checkpoint so that COMMIT does not
- * pay for them. */
+    check_files(db->st->backend);
+    return rc;
+}
+
 /* sqlite3_db_readonly: SQLite fell back to read-only at open because the file may not be
  * written (its mode or owner); access(2) says why. */
 static int sq_check_writable(struct kv_db *kdb, struct kv_err *err)
@@ -568,6 +590,12 @@ static int sq_check_writable(struct kv_db *kdb, struct kv_err *err)
                       (unsigned)geteuid());
 }
 
+#define BULK_CACHE_KIB "65536"          /* page cache of the bulk writer: 64 MiB */
+#define BULK_AUTOCHECKPOINT_PAGES "16384" /* its own checkpoints only past 64 MiB of WAL */
+
+/* A page cache large enough that a batch's dirty pages are not spilled to the WAL (and
+ * rewritten) before COMMIT, and checkpoints left to kv_db_checkpoint so that COMMIT does not
+ * pay for them. */
 static void sq_bulk_writer(struct kv_db *db)
 {
     (void)sq_exec(db, "PRAGMA cache_size=-" BULK_CACHE_KIB, NULL);
