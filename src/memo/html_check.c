@@ -355,17 +355,6 @@ static void check_srcset(struct kv_html_result *r, xmlNodePtr node, const char *
 
 /* --- CSS ----------------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* css with comments dropped and escapes decoded (a code point past ASCII becomes '?', enough
  * to find url( and its scheme), so "u\72l(" is read as "url(" (owned). */
 static char *css_plain(const char *css)
@@ -383,7 +372,7 @@ static char *css_plain(const char *css)
             unsigned long cp = 0;
             size_t j = i + 1;
             int h;
-            while (j < n && j < i + 7 && (h = hexval(css[j])) >= 0) {
+            while (j < n && j < i + 7 && (h = kv_str_hex_digit((unsigned char)css[j])) >= 0) {
                 cp = cp * 16 + (unsigned long)h;
                 j++;
             }

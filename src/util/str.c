@@ -104,3 +104,14 @@ void kv_str_utf8_repair(char *msg, size_t size, int truncated)
             memcpy(msg + len, "...", 4);
     }
 }
+
+int kv_str_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

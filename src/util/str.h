@@ -23,6 +23,8 @@ int kv_str_copy(char *dst, size_t dstsz, const char *src);
  * stray continuation byte, an overlong form, a surrogate, a code point past U+10FFFF, or a
  * character cut short (by the NUL). s[0] must not be the NUL. */
 size_t kv_str_utf8_char(const char *s);
+/* The value of hex digit c (0-9, a-f, A-F), or -1. */
+int kv_str_hex_digit(int c);
 
 /* An owned copy (free()) of s fit for text that must be UTF-8: s as it is when it is UTF-8,
  * else s with every byte outside ASCII replaced by '?'. */

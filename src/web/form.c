@@ -14,20 +14,10 @@
 #include "hub/hub.h"
 #include "util/clock.h"
 #include "util/conf.h"
+#include "util/str.h"
 #include "web/web.h"
 
 #define RL_SLOTS 4096
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Decodes in[0..n) into out; -1 on a bad escape or an encoded NUL, -2 when too long. */
 static int decode(const char *in, size_t n, char *out, size_t outlen)
@@ -42,8 +32,8 @@ static int decode(const char *in, size_t n, char *out, size_t outlen)
         } else if (c == '%') {
             if (i + 2 >= n)
                 return -1;
-            hi = hexval((unsigned char)in[i + 1]);
-            lo = hexval((unsigned char)in[i + 2]);
+            hi = kv_str_hex_digit((unsigned char)in[i + 1]);
+            lo = kv_str_hex_digit((unsigned char)in[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = hi * 16 + lo;

@@ -219,6 +219,15 @@ def test_public_route_cannot_hold_the_body_budget(make_server):
     assert status_of(out) == 413, out[:300]
 
 
+def citizen_cookie(srv, cpr="2211771212"):
+    """Signs the demo citizen in by the test sign-in; the session's Cookie header value."""
+    page = srv.get("/login")
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    r = srv.post("/login/test", data={"subject": cpr, "csrf": csrf}, allow_redirects=False)
+    assert r.status_code == 303, r.text
+    return "; ".join("%s=%s" % (c.name, c.value) for c in srv.session.cookies).encode()
+
+
 def test_one_person_cannot_hold_the_body_budget(make_server, tmp_path):
     """The bodies in flight of one signed-in person share person_body_memory (http/callers.c).
     Before, a citizen signed in once could declare max_body on page forms (POST /post/mapper
@@ -232,12 +241,7 @@ def test_one_person_cannot_hold_the_body_budget(make_server, tmp_path):
                                         "--set", "person_body_memory=2500000"])
     sender = setup_org(srv, SENDER_CVR)
     auth = sender["auth"]["Authorization"].encode()
-    page = srv.get("/login")
-    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-    r = srv.post("/login/test", data={"subject": "2211771212", "csrf": csrf},
-                 allow_redirects=False)
-    assert r.status_code == 303, r.text
-    cookie = "; ".join("%s=%s" % (c.name, c.value) for c in srv.session.cookies).encode()
+    cookie = citizen_cookie(srv)
     head = (b"POST /post/mapper HTTP/1.1\r\nHost: x\r\nCookie: " + cookie +
             b"\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             b"Content-Length: 2000000\r\nExpect: 100-continue\r\n\r\n")
@@ -284,12 +288,7 @@ def test_a_body_over_the_persons_whole_budget_is_413(make_server, tmp_path):
     srv = make_server(data_dir=d, args=["--test-login", "--set", "max_body=3000000",
                                         "--set", "person_body_memory=1000000"])
     sender = setup_org(srv, SENDER_CVR)
-    page = srv.get("/login")
-    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-    r = srv.post("/login/test", data={"subject": "2211771212", "csrf": csrf},
-                 allow_redirects=False)
-    assert r.status_code == 303, r.text
-    cookie = "; ".join("%s=%s" % (c.name, c.value) for c in srv.session.cookies).encode()
+    cookie = citizen_cookie(srv)
     out = raw(srv.port, b"POST /post/mapper HTTP/1.1\r\nHost: x\r\nCookie: " + cookie +
               b"\r\nContent-Type: application/x-www-form-urlencoded\r\n"
               b"Content-Length: 2000000\r\nConnection: close\r\n\r\n", timeout=30)
